@@ -1,0 +1,144 @@
+"""Itinera: a learning management system for competence-based capacity building."""
+import os
+
+from flask import Flask, g, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import LOCALES, config_from_environment
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def parse_locale(value: str | None, loose: bool = False) -> str | None:
+    """'pt-br', 'pt_BR' and 'pt' all mean pt_BR; anything unsupported is None.
+
+    ``loose`` also matches on the language alone ('es-MX' -> es, 'pt-PT' -> pt_BR), as for Accept-Language."""
+    if not value:
+        return None
+    value = value.strip().replace("-", "_").lower()
+    candidates = (value, value.split("_")[0]) if loose else (value,)
+    for candidate in candidates:
+        for locale in LOCALES:
+            if candidate in (locale.lower(), locale.split("_")[0].lower()):
+                return locale
+    return None
+
+
+def select_locale() -> str:
+    """?lang= -> the user's saved preference -> the lang cookie -> Accept-Language -> en."""
+    if not request:
+        return "en"
+    chosen = g.get("lang")
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated:
+        saved = parse_locale(current_user.locale)
+        if saved:
+            return saved
+    cookie = parse_locale(request.cookies.get("lang"))
+    if cookie:
+        return cookie
+    for value, _quality in request.accept_languages:
+        found = parse_locale(value, loose=True)
+        if found:
+            return found
+    return "en"
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    config = config or config_from_environment()
+    app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (or ITINERA_ENV=development for local work)."
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.db import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+
+    from app import models  # noqa: F401  (every model, for Alembic and create_all)
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.main.views import bp as main_bp
+    from app.places.views import bp as places_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(places_bp, url_prefix="/places")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def remember_requested_locale():
+        lang = parse_locale(request.args.get("lang"))
+        if lang is None:
+            return
+        g.lang = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            from app.auth.services import set_preferred_locale
+
+            set_preferred_locale(current_user, lang)
+            db.session.commit()
+
+    @app.after_request
+    def security_headers(response):
+        lang = g.get("lang")
+        if lang:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                                secure=app.config["SESSION_COOKIE_SECURE"])
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not app.config.get("DEVELOPMENT") and not app.config.get("TESTING"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import template_helpers
+
+    template_helpers.register(app)

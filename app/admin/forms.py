@@ -1,0 +1,76 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import options
+from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CountryDependentForm(FlaskForm):
+    """A form whose region or institution list follows the chosen country.
+
+    Without JavaScript the "refresh" button re-displays the form for the chosen country."""
+
+    refresh = SubmitField(_l("Show the lists for this country"))
+
+    @property
+    def is_refresh(self) -> bool:
+        return bool(self.refresh.data)
+
+
+class UserForm(CountryDependentForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name")), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address")),
+                                                        Length(max=254)])
+    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)],
+                             description=_l("At least 10 characters. Give it to the person in a safe way; "
+                                            "they can change it under “Your account”."))
+    roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
+    country_code = SelectField(_l("Country"), validate_choice=False)
+    institution_id = SelectField(_l("Institution"), validate_choice=False,
+                                 description=_l("Optional. Institutions of the chosen country."))
+    position = SelectField(_l("Position"), validate_choice=False,
+                           choices=options([("", _l("Not applicable"))] + list(POSITION_LABELS.items())),
+                           description=_l("Required for trainees."))
+    locale = SelectField(_l("Preferred language"), validate_choice=False,
+                         choices=options([("", _l("Not chosen yet"))] + list(LANGUAGE_NAMES.items())))
+    is_active = BooleanField(_l("The account is active"), default=True,
+                             description=_l("People with an inactive account cannot sign in."))
+    submit = SubmitField(_l("Save"))
+
+
+class InstitutionForm(CountryDependentForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the institution's name")), Length(max=200)])
+    country_code = SelectField(_l("Country"), validate_choice=False)
+    region_code = SelectField(_l("Region"), validate_choice=False,
+                              description=_l("Required for regional institutions."))
+    level = SelectField(_l("Level of government"), validate_choice=False,
+                        choices=options(LEVEL_LABELS.items()))
+    submit = SubmitField(_l("Save"))
+
+
+class CohortForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the cohort's name")), Length(max=200)])
+    country_code = SelectField(_l("Country"), validate_choice=False)
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)],
+                                description=_l("Optional. Who is in it and why."))
+    submit = SubmitField(_l("Save"))
+
+
+class AddMembersForm(FlaskForm):
+    members = MultiCheckboxField(_l("People to add"), validate_choice=False)
+    submit = SubmitField(_l("Add to the cohort"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for buttons that POST."""
+
+    submit = SubmitField(_l("Confirm"))

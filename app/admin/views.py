@@ -1,0 +1,375 @@
+import uuid
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, InstitutionForm, UserForm
+from app.auth import services as accounts
+from app.auth.models import Role, User
+from app.auth.permissions import can_manage_country, can_manage_user, managed_country, role_required
+from app.cohorts import services as cohorts
+from app.errors import ValidationError
+from app.extensions import db
+from app.forms import apply_errors, options
+from app.places import services as places
+from app.places.models import Institution
+from app.template_helpers import ROLE_LABELS
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+def _paginate(query):
+    page = request.args.get("page", 1, type=int)
+    return db.paginate(query, page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def _country_choices(blank: str | None = None):
+    choices = [(c.code, c.name) for c in places.countries_for(current_user)]
+    return options(([("", blank)] if blank is not None else []) + choices)
+
+
+def _default_country() -> str:
+    return managed_country(current_user) or ""
+
+
+def _user_or_404(user_uuid: str) -> User:
+    try:
+        wanted = uuid.UUID(user_uuid)
+    except ValueError:
+        abort(404)
+    user = accounts.get_visible_user(current_user, wanted)
+    if user is None:
+        abort(404)
+    return user
+
+
+# --- people -------------------------------------------------------------------------------------------
+
+@bp.route("/users")
+@role_required(*STAFF)
+def users():
+    role = request.args.get("role") or None
+    status = request.args.get("status", "active")
+    filters = accounts.UserFilter(
+        q=request.args.get("q", "").strip(),
+        country=request.args.get("country") or None,
+        role=Role(role) if role in set(Role) else None,
+        is_active={"active": True, "inactive": False}.get(status),
+    )
+    query = accounts.visible_users(current_user, filters).options(so.joinedload(User.institution))
+    return render_template("admin/users.html", pagination=_paginate(query), filters=filters, status=status,
+                           countries=places.countries_for(current_user), roles=list(Role),
+                           can_create=current_user.has_role(*MANAGERS))
+
+
+def _prepare_user_form(form: UserForm, user: User | None = None) -> None:
+    form.country_code.choices = _country_choices(_("No country") if current_user.is_admin else None)
+    form.roles.choices = options((r.value, ROLE_LABELS[r]) for r in accounts.grantable_roles(current_user))
+    country = form.country_code.data if form.country_code.data is not None else (user.country_code if user else "")
+    institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
+    form.institution_id.choices = options([("", _("No institution"))] + [(i.id, i.name) for i in institutions])
+
+
+def _user_fields(form: UserForm) -> dict:
+    fields = dict(
+        email=form.email.data, full_name=form.full_name.data, country_code=form.country_code.data or None,
+        institution_id=int(form.institution_id.data) if (form.institution_id.data or "").isdigit() else None,
+        position=form.position.data or None, locale=form.locale.data or None, is_active=form.is_active.data,
+    )
+    try:
+        fields["roles"] = {Role(r) for r in form.roles.data or []}
+    except ValueError:
+        fields["roles"] = set()  # an unknown role: the service answers "choose at least one role"
+    return fields
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def user_new():
+    form = UserForm()
+    if request.method == "GET":
+        form.country_code.data = _default_country()
+        form.roles.data = [Role.TRAINEE.value]
+    _prepare_user_form(form)
+    if form.is_submitted() and not form.is_refresh and form.validate():
+        try:
+            user = accounts.create_user(current_user, password=form.password.data or None,
+                                        **_user_fields(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Account created for %(name)s.", name=user.full_name), "success")
+            return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<user_uuid>")
+@role_required(*STAFF)
+def user_detail(user_uuid):
+    user = _user_or_404(user_uuid)
+    return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
+                           user_cohorts=cohorts.cohorts_of(user))
+
+
+@bp.route("/users/<user_uuid>/edit", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def user_edit(user_uuid):
+    user = _user_or_404(user_uuid)
+    if not can_manage_user(current_user, user):
+        abort(403)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if request.method == "GET":
+        form.roles.data = [r.value for r in user.roles]
+        form.institution_id.data = str(user.institution_id or "")
+        form.position.data = user.position.value if user.position else ""
+        form.locale.data = user.locale or ""
+        form.country_code.data = user.country_code or ""
+    del form.password
+    _prepare_user_form(form, user)
+    if form.is_submitted() and not form.is_refresh and form.validate():
+        try:
+            accounts.update_user(current_user, user, **_user_fields(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The account of %(name)s has been updated.", name=user.full_name), "success")
+            return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+# --- institutions -------------------------------------------------------------------------------------
+
+def _institution_or_404(institution_id: int) -> Institution:
+    institution = places.get_institution(current_user, institution_id)
+    if institution is None:
+        abort(404)
+    return institution
+
+
+@bp.route("/institutions")
+@role_required(*STAFF)
+def institutions():
+    country = request.args.get("country") or None
+    q = request.args.get("q", "").strip()
+    query = places.visible_institutions(current_user, country, q).options(so.joinedload(Institution.region))
+    pagination = _paginate(query)
+    counts = places.member_counts([i.id for i in pagination.items])
+    return render_template("admin/institutions.html", pagination=pagination, counts=counts, q=q, country=country,
+                           countries=places.countries_for(current_user),
+                           can_create=current_user.has_role(*MANAGERS))
+
+
+def _prepare_institution_form(form: InstitutionForm, institution: Institution | None = None) -> None:
+    form.country_code.choices = _country_choices()
+    country = form.country_code.data or (institution.country_code if institution else "") or _default_country()
+    if not country and form.country_code.choices:
+        country = form.country_code.choices[0].value
+    form.country_code.data = country
+    form.region_code.choices = options([("", _("No region"))] + [(r.code, r.name) for r in places.regions_of(country)])
+
+
+def _institution_fields(form: InstitutionForm) -> dict:
+    return dict(name=form.name.data, country_code=form.country_code.data, level=form.level.data,
+                region_code=form.region_code.data or None)
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def institution_new():
+    form = InstitutionForm()
+    _prepare_institution_form(form)
+    if form.is_submitted() and not form.is_refresh and form.validate():
+        try:
+            institution = places.create_institution(current_user, **_institution_fields(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Institution “%(name)s” added.", name=institution.name), "success")
+            return redirect(url_for("admin.institutions", country=institution.country_code))
+    return render_template("admin/institution_form.html", form=form, institution=None), 400 if form.errors else 200
+
+
+@bp.route("/institutions/<int:institution_id>/edit", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def institution_edit(institution_id):
+    institution = _institution_or_404(institution_id)
+    if not can_manage_country(current_user, institution.country_code):
+        abort(403)
+    form = InstitutionForm(obj=institution)
+    if request.method == "GET":
+        form.region_code.data = institution.region_code or ""
+        form.level.data = institution.level.value
+    _prepare_institution_form(form, institution)
+    if form.is_submitted() and not form.is_refresh and form.validate():
+        try:
+            places.update_institution(current_user, institution, **_institution_fields(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Institution “%(name)s” updated.", name=institution.name), "success")
+            return redirect(url_for("admin.institutions", country=institution.country_code))
+    return render_template("admin/institution_form.html", form=form, institution=institution,
+                           delete_form=ConfirmForm(), members=places.member_count(institution)), \
+        400 if form.errors else 200
+
+
+@bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])
+@role_required(*MANAGERS)
+def institution_delete(institution_id):
+    institution = _institution_or_404(institution_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name, country = institution.name, institution.country_code
+        try:
+            places.delete_institution(current_user, institution)
+        except ValidationError as error:
+            flash(" ".join(str(m) for m in error.errors.values()), "error")
+            return redirect(url_for("admin.institution_edit", institution_id=institution_id))
+        db.session.commit()
+        flash(_("Institution “%(name)s” deleted.", name=name), "success")
+        return redirect(url_for("admin.institutions", country=country))
+    abort(400)
+
+
+# --- cohorts ------------------------------------------------------------------------------------------
+
+def _cohort_or_404(cohort_id: int):
+    cohort = cohorts.get_cohort(current_user, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+@bp.route("/cohorts", endpoint="cohorts")
+@role_required(*STAFF)
+def cohorts_list():
+    country = request.args.get("country") or None
+    q = request.args.get("q", "").strip()
+    pagination = _paginate(cohorts.visible_cohorts(current_user, country, q))
+    sizes = cohorts.sizes([c.id for c in pagination.items])
+    return render_template("admin/cohorts.html", pagination=pagination, sizes=sizes, q=q, country=country,
+                           countries=places.countries_for(current_user),
+                           can_create=current_user.has_role(*MANAGERS))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def cohort_new():
+    form = CohortForm()
+    form.country_code.choices = _country_choices()
+    if request.method == "GET":
+        form.country_code.data = _default_country()
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create_cohort(current_user, name=form.name.data, country_code=form.country_code.data,
+                                           description=form.description.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Cohort “%(name)s” created. Now add its members.", name=cohort.name), "success")
+            return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    return render_template("admin/cohort_form.html", form=form, cohort=None), 400 if form.errors else 200
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@role_required(*STAFF)
+def cohort_detail(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    can_edit = can_manage_country(current_user, cohort.country_code)
+    q = request.args.get("q", "").strip()
+    candidates = None
+    add_form = AddMembersForm()
+    if can_edit:
+        candidates = _paginate(cohorts.candidates(current_user, cohort, q))
+        add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
+    return render_template("admin/cohort_detail.html", cohort=cohort, members=cohorts.members(cohort),
+                           can_edit=can_edit, candidates=candidates, add_form=add_form, q=q,
+                           remove_form=ConfirmForm())
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def cohort_edit(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    if not can_manage_country(current_user, cohort.country_code):
+        abort(403)
+    form = CohortForm(obj=cohort)
+    form.country_code.choices = _country_choices()
+    if form.validate_on_submit():
+        try:
+            cohorts.update_cohort(current_user, cohort, name=form.name.data, country_code=form.country_code.data,
+                                  description=form.description.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Cohort “%(name)s” updated.", name=cohort.name), "success")
+            return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    return render_template("admin/cohort_form.html", form=form, cohort=cohort, delete_form=ConfirmForm()), \
+        400 if form.errors else 200
+
+
+@bp.route("/cohorts/<int:cohort_id>/delete", methods=["POST"])
+@role_required(*MANAGERS)
+def cohort_delete(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name, country = cohort.name, cohort.country_code
+    cohorts.delete_cohort(current_user, cohort)
+    db.session.commit()
+    flash(_("Cohort “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("admin.cohorts", country=country))
+
+
+@bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
+@role_required(*MANAGERS)
+def cohort_add_members(cohort_id):
+    cohort = _cohort_or_404(cohort_id)
+    if not can_manage_country(current_user, cohort.country_code):
+        abort(403)
+    form = AddMembersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    wanted = []
+    for value in form.members.data or []:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            abort(400)
+    if not wanted:
+        flash(_("Select at least one person to add."), "error")
+        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    people = list(db.session.scalars(sa.select(User).where(User.uuid.in_(wanted))))
+    try:
+        added = cohorts.add_members(current_user, cohort, people)
+    except ValidationError as error:
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    db.session.commit()
+    flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added), "success")
+    return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<user_uuid>/remove", methods=["POST"])
+@role_required(*MANAGERS)
+def cohort_remove_member(cohort_id, user_uuid):
+    cohort = _cohort_or_404(cohort_id)
+    user = _user_or_404(user_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cohorts.remove_member(current_user, cohort, user)
+    db.session.commit()
+    flash(_("%(name)s removed from the cohort.", name=user.full_name), "success")
+    return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))

@@ -1,0 +1,113 @@
+import enum
+from uuid import UUID, uuid4
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.db import UTCDateTime, utcnow
+from app.extensions import db, login_manager
+from app.places.models import Country, Institution
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    TRAINER = "trainer"
+    TRAINEE = "trainee"
+
+
+class Position(enum.StrEnum):
+    MANAGER = "manager"
+    TECHNICIAN = "technician"
+
+
+def _enum(cls, name):
+    return sa.Enum(cls, native_enum=False, length=20, name=name,
+                   values_callable=lambda e: [m.value for m in e], create_constraint=True)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    uuid: so.Mapped[UUID] = so.mapped_column(sa.Uuid, unique=True, default=uuid4)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    country_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
+    institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("institution.id"), index=True)
+    position: so.Mapped[Position | None] = so.mapped_column(_enum(Position, "position"))
+    is_active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # bumped when the password changes, so that other sessions sign out
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+
+    country: so.Mapped[Country | None] = so.relationship()
+    institution: so.Mapped[Institution | None] = so.relationship()
+    role_rows: so.Mapped[list["UserRole"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    @roles.setter
+    def roles(self, wanted) -> None:
+        wanted = {Role(r) for r in wanted}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=r) for r in sorted(wanted - self.roles)
+        ]
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_staff(self) -> bool:
+        """Someone who manages or teaches rather than only learns."""
+        return self.has_role(Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.uuid}:{self.session_version}"
+
+
+class UserRole(db.Model):
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: so.Mapped[Role] = so.mapped_column(_enum(Role, "role"), primary_key=True)
+
+    user: so.Mapped[User] = so.relationship(back_populates="role_rows")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    raw_uuid, _, version = session_id.partition(":")
+    try:
+        user_uuid = UUID(raw_uuid)
+    except ValueError:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.uuid == user_uuid))
+    if user is None or str(user.session_version) != version:
+        return None
+    return user

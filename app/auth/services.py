@@ -1,0 +1,235 @@
+"""Accounts: authentication, creation and changes, visibility of people."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import signals
+from app.auth.models import Position, Role, User, UserRole, normalise_email
+from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
+                                  managed_country, sees_everyone)
+from app.config import LOCALES
+from app.db import utcnow
+from app.errors import ValidationError
+from app.extensions import db
+from app.places.models import Country, Institution
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; unknown e-mail and wrong password look alike."""
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        _dummy_check(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    signals.user_signed_in.send(user)
+    return user
+
+
+def _dummy_check(password: str) -> None:
+    """Hash as a real check would, so an unknown e-mail answers as slowly as a wrong password."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if _DUMMY.get(method) is None:
+        _DUMMY[method] = generate_password_hash("not-a-real-password", method=method)
+    check_password_hash(_DUMMY[method], password)
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def get_visible_user(actor: User, user_uuid) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.uuid == user_uuid))
+    if user is not None:
+        check(can_view_user(actor, user))
+    return user
+
+
+@dataclass
+class UserFilter:
+    q: str = ""
+    country: str | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
+    """A query for the people ``actor`` may see, narrowed by ``filters``."""
+    filters = filters or UserFilter()
+    query = sa.select(User)
+    if not sees_everyone(actor):
+        country = managed_country(actor)
+        if country is None:
+            query = query.where(User.id == actor.id)
+        else:
+            query = query.where(User.country_code == country)
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like), User.email.like(like)))
+    if filters.country:
+        query = query.where(User.country_code == filters.country)
+    if filters.role:
+        query = query.where(User.role_rows.any(UserRole.role == filters.role))
+    if filters.is_active is not None:
+        query = query.where(User.is_active == filters.is_active)
+    return query.order_by(sa.func.lower(User.full_name), User.id)
+
+
+def grantable_roles(actor: User) -> list[Role]:
+    """Roles ``actor`` may give: admins any, coordinators only trainee."""
+    if actor.is_admin:
+        return list(Role)
+    if managed_country(actor):
+        return [Role.TRAINEE]
+    return []
+
+
+def _validate(actor: User, user: User | None, data: dict) -> dict:
+    """Check the fields of a new or changed account; returns them cleaned."""
+    errors: dict[str, str] = {}
+    clean = dict(data)
+    if "email" in data:
+        clean["email"] = normalise_email(data["email"])
+        if not clean["email"] or "@" not in clean["email"]:
+            errors["email"] = _l("Enter an e-mail address in the right format, like name@example.org")
+        else:
+            existing = get_user_by_email(clean["email"])
+            if existing is not None and existing is not user:
+                errors["email"] = _l("An account with this e-mail address already exists")
+    if "full_name" in data:
+        clean["full_name"] = " ".join((data["full_name"] or "").split())
+        if not clean["full_name"]:
+            errors["full_name"] = _l("Enter the full name")
+    if "locale" in data and data["locale"] not in (None, "", *LOCALES):
+        errors["locale"] = _l("Choose a language from the list")
+
+    roles = set(clean.get("roles", user.roles if user else set()))
+    country = clean.get("country_code", user.country_code if user else None) or None
+    clean["country_code"] = country
+    if "roles" in data:
+        previous = user.roles if user else frozenset()
+        if (roles ^ previous) - set(grantable_roles(actor)):
+            errors["roles"] = _l("You cannot give or remove these roles")
+        if not roles:
+            errors["roles"] = _l("Choose at least one role")
+    if country is not None and db.session.get(Country, country) is None:
+        errors["country_code"] = _l("Choose a country from the list")
+    elif not can_manage_country(actor, country):
+        errors["country_code"] = _l("You can only manage people of your own country")
+    if country is None and roles & {Role.COORDINATOR, Role.TRAINEE}:
+        errors["country_code"] = _l("Coordinators and trainees need a country")
+
+    position = clean.get("position", user.position if user else None) or None
+    clean["position"] = Position(position) if position else None
+    if Role.TRAINEE in roles and clean["position"] is None:
+        errors["position"] = _l("Choose the trainee's position: manager or technician")
+
+    institution_id = clean.get("institution_id", user.institution_id if user else None) or None
+    clean["institution_id"] = institution_id
+    if institution_id is not None:
+        institution = db.session.get(Institution, institution_id)
+        if institution is None or institution.country_code != country:
+            errors["institution_id"] = _l("Choose an institution of the person's country")
+
+    if user is not None and user.id == actor.id:
+        if "is_active" in data and not data["is_active"]:
+            errors["is_active"] = _l("You cannot deactivate your own account")
+        if actor.is_admin and "roles" in data and Role.ADMIN not in roles:
+            errors["roles"] = _l("You cannot remove your own administrator role")
+    if "password" in data and data["password"] is not None:
+        message = password_problem(data["password"])
+        if message:
+            errors["password"] = message
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("The password must be at least %(n)d characters long", n=MIN_PASSWORD_LENGTH)
+    if password.strip() != password or not password.strip():
+        return _l("The password cannot start or end with spaces")
+    return None
+
+
+def create_user(actor: User, *, email: str, full_name: str, roles, password: str | None = None,
+                country_code: str | None = None, institution_id: int | None = None,
+                position: str | None = None, locale: str | None = None, is_active: bool = True) -> User:
+    """Create an account; ``actor`` is SYSTEM for demo data and CLI commands."""
+    check(actor.is_admin or managed_country(actor) is not None)
+    clean = _validate(actor, None, dict(email=email, full_name=full_name, roles=set(roles), country_code=country_code,
+                                        institution_id=institution_id, position=position, locale=locale or None,
+                                        password=password))
+    user = User(email=clean["email"], full_name=clean["full_name"], country_code=clean["country_code"],
+                institution_id=clean["institution_id"], position=clean["position"], locale=clean["locale"],
+                is_active=is_active)
+    user.roles = clean["roles"]
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    signals.user_created.send(user, actor=actor)
+    return user
+
+
+def update_user(actor: User, user: User, **changes) -> User:
+    """Change an account's details, roles or active flag."""
+    check(can_manage_user(actor, user))
+    clean = _validate(actor, user, changes)
+    for field in ("email", "full_name", "country_code", "institution_id", "position", "locale", "is_active"):
+        if field in changes:
+            setattr(user, field, clean.get(field, changes[field]))
+    if "roles" in changes:
+        user.roles = clean["roles"]
+    if changes.get("password"):
+        user.set_password(changes["password"])
+    db.session.flush()
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The signed-in user changes their password; other sessions end."""
+    errors = {}
+    if not user.check_password(current):
+        errors["current_password"] = _l("The current password is not right")
+    problem = password_problem(new)
+    if problem:
+        errors["new_password"] = problem
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new)
+    db.session.flush()
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValidationError({"locale": _l("Choose a language from the list")})
+    user.locale = locale
+    db.session.flush()
+
+
+class _System:
+    """The actor behind demo data and CLI commands: allowed everything."""
+
+    id = None
+    is_admin = True
+    roles = frozenset(Role)
+
+    def has_role(self, *roles):
+        return True
+
+    country_code = None
+
+
+SYSTEM = _System()

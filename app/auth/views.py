@@ -1,0 +1,95 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import LanguageForm, LoginForm, PasswordForm
+from app.errors import ValidationError
+from app.extensions import db, limiter
+from app.forms import apply_errors
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower() or "-"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_login_email,
+               methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append(_("The e-mail address or password is not right"))
+        else:
+            if not user.locale:
+                services.set_preferred_locale(user, str(get_locale()))
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+    status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account")
+@login_required
+def account():
+    language_form = LanguageForm(locale=current_user.locale or str(get_locale()))
+    return render_template("auth/account.html", language_form=language_form, password_form=PasswordForm())
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def account_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        services.set_preferred_locale(current_user, form.locale.data)
+        db.session.commit()
+        flash(_("Your language has been saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", language_form=form, password_form=PasswordForm()), 400
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def account_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session id carries the new version
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("auth.account"))
+    language_form = LanguageForm(locale=current_user.locale or str(get_locale()))
+    return render_template("auth/account.html", language_form=language_form, password_form=form), 400

@@ -1,0 +1,74 @@
+"""Command-line tools: `flask translate ...`, `flask demo`."""
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+from flask import current_app
+
+from app.config import LOCALES, ROOT
+
+TRANSLATIONS = ROOT / "translations"
+POT = ROOT / "messages.pot"
+
+
+def pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def fill_english_catalog() -> None:
+    """English is the source language: its catalog repeats each message."""
+    path = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        if message.id:
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_by_file=False)
+
+
+def register_cli(app) -> None:
+    @app.cli.group()
+    def translate():
+        """Extract, update and compile the message catalogs."""
+
+    @translate.command()
+    def extract():
+        """Collect every translatable message into messages.pot."""
+        pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
+                "--project", "Itinera", "--copyright-holder", "The Itinera contributors", "-o", str(POT), str(ROOT))
+
+    @translate.command()
+    def update():
+        """Extract, then merge the new messages into every catalog."""
+        extract.callback()
+        for locale in LOCALES:
+            po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+            if po.exists():
+                pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-wrap",
+                        "--ignore-obsolete")
+            else:
+                pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-wrap")
+        fill_english_catalog()
+
+    @translate.command()
+    def compile():
+        """Compile the catalogs to .mo files."""
+        pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+    @app.cli.command("demo")
+    @click.option("--password", required=True, help="Password for every demo account.")
+    def demo(password):
+        """Load the demo data (idempotent) and print the demo accounts."""
+        from app.demo import load_demo
+        from app.extensions import db
+
+        accounts = load_demo(password)
+        db.session.commit()
+        click.echo(f"Demo data loaded. Every account's password: {password}")
+        width = max(len(a[0]) for a in accounts)
+        for email, roles, country in accounts:
+            click.echo(f"  {email:<{width}}  {roles:<22} {country or ''}")
+        current_app.logger.info("demo data loaded")

@@ -1,0 +1,1 @@
+"""Cohorts: named groups of people of one country, assigned itineraries together."""

@@ -1,0 +1,34 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.auth.models import User
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+from app.places.models import Country
+
+
+class Cohort(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    country: so.Mapped[Country] = so.relationship()
+    memberships: so.Mapped[list["CohortMember"]] = so.relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("country_code", "name", name="uq_cohort_country_name"),)
+
+
+class CohortMember(db.Model):
+    cohort_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)
+    added_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: so.Mapped[Cohort] = so.relationship(back_populates="memberships")
+    user: so.Mapped[User] = so.relationship()

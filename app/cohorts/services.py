@@ -1,0 +1,133 @@
+"""Cohorts and their members."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import User
+from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
+from app.cohorts.models import Cohort, CohortMember
+from app.errors import ValidationError
+from app.extensions import db
+from app.places.models import Country
+
+
+def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
+    query = sa.select(Cohort)
+    if not sees_everyone(actor):
+        query = query.where(Cohort.country_code == managed_country(actor))
+    if country_code:
+        query = query.where(Cohort.country_code == country_code)
+    if q:
+        query = query.where(sa.func.lower(Cohort.name).like(f"%{q.strip().lower()}%"))
+    return query.order_by(Cohort.country_code, sa.func.lower(Cohort.name))
+
+
+def get_cohort(actor: User, cohort_id: int) -> Cohort | None:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is not None:
+        check(can_see_country(actor, cohort.country_code))
+    return cohort
+
+
+def _validate(actor: User, cohort: Cohort | None, name: str, country_code: str) -> tuple[str, str]:
+    errors = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = _l("Enter the cohort's name")
+    if db.session.get(Country, country_code or "") is None:
+        errors["country_code"] = _l("Choose a country from the list")
+    elif not can_manage_country(actor, country_code):
+        errors["country_code"] = _l("You can only manage cohorts of your own country")
+    elif cohort is not None and cohort.country_code != country_code and cohort.memberships:
+        errors["country_code"] = _l("This cohort has members, so its country cannot change")
+    if name and "country_code" not in errors:
+        clash = db.session.scalar(sa.select(Cohort).where(
+            Cohort.country_code == country_code, sa.func.lower(Cohort.name) == name.lower()))
+        if clash is not None and clash is not cohort:
+            errors["name"] = _l("This country already has a cohort with this name")
+    if errors:
+        raise ValidationError(errors)
+    return name, country_code
+
+
+def create_cohort(actor: User, *, name: str, country_code: str, description: str = "") -> Cohort:
+    """Create a cohort; coordinators only in their own country."""
+    check(actor.is_admin or managed_country(actor) is not None)
+    name, country_code = _validate(actor, None, name, country_code)
+    cohort = Cohort(name=name, country_code=country_code, description=(description or "").strip())
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, description: str = "") -> Cohort:
+    check(can_manage_country(actor, cohort.country_code))
+    cohort.name, cohort.country_code = _validate(actor, cohort, name, country_code)
+    cohort.description = (description or "").strip()
+    db.session.flush()
+    return cohort
+
+
+def delete_cohort(actor: User, cohort: Cohort) -> None:
+    check(can_manage_country(actor, cohort.country_code))
+    db.session.delete(cohort)
+    db.session.flush()
+
+
+def members(cohort: Cohort) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id).order_by(sa.func.lower(User.full_name))
+    ))
+
+
+def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:
+    """People of the cohort's country who are not members yet."""
+    check(can_manage_country(actor, cohort.country_code))
+    query = sa.select(User).where(
+        User.country_code == cohort.country_code,
+        User.is_active.is_(True),
+        ~sa.exists().where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == User.id),
+    )
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like), User.email.like(like)))
+    return query.order_by(sa.func.lower(User.full_name))
+
+
+def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
+    """Add people of the cohort's country; returns how many were new."""
+    check(can_manage_country(actor, cohort.country_code))
+    wrong = [u for u in users if u.country_code != cohort.country_code]
+    if wrong:
+        raise ValidationError({"members": _l("Only people of the cohort's country can join it")})
+    present = {m.user_id for m in cohort.memberships}
+    added = 0
+    for user in users:
+        if user.id not in present:
+            cohort.memberships.append(CohortMember(user=user))
+            present.add(user.id)
+            added += 1
+    db.session.flush()
+    return added
+
+
+def remove_member(actor: User, cohort: Cohort, user: User) -> None:
+    check(can_manage_country(actor, cohort.country_code))
+    cohort.memberships = [m for m in cohort.memberships if m.user_id != user.id]
+    db.session.flush()
+
+
+def cohorts_of(user: User) -> list[Cohort]:
+    return list(db.session.scalars(
+        sa.select(Cohort).join(CohortMember).where(CohortMember.user_id == user.id).order_by(Cohort.name)
+    ))
+
+
+def sizes(cohort_ids: list[int]) -> dict[int, int]:
+    """Number of members of each cohort, in one query."""
+    if not cohort_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(CohortMember.cohort_id, sa.func.count()).where(CohortMember.cohort_id.in_(cohort_ids))
+        .group_by(CohortMember.cohort_id)
+    ).all())

@@ -1,0 +1,115 @@
+"""Demo data: countries, institutions, people and cohorts. Loading twice changes nothing."""
+import sqlalchemy as sa
+
+from app.auth.models import Role, User
+from app.auth.services import SYSTEM, create_user, get_user_by_email
+from app.cohorts.models import Cohort
+from app.cohorts.services import add_members
+from app.extensions import db
+from app.places.models import Institution, InstitutionLevel
+from app.places.services import load_countries
+
+LOCALE_OF = {"ar": "es", "br": "pt_BR", "cl": "es", "co": "es", "mx": "es", "pe": "es"}
+
+# (name, level, region) for each programme country
+INSTITUTIONS = {
+    "AR": [("Agencia Nacional de Promoción de la Investigación (demo)", "national", None),
+           ("Ministerio de Producción de Córdoba (demo)", "regional", "AR-X"),
+           ("Municipalidad de Rosario (demo)", "local", "AR-S")],
+    "BR": [("Agência Nacional de Inovação (demo)", "national", None),
+           ("Secretaria de Ciência e Tecnologia de Pernambuco (demo)", "regional", "BR-PE"),
+           ("Prefeitura de Florianópolis (demo)", "local", "BR-SC")],
+    "CL": [("Agencia Nacional de Desarrollo Productivo (demo)", "national", None),
+           ("Gobierno Regional del Biobío (demo)", "regional", "CL-BI"),
+           ("Municipalidad de Valdivia (demo)", "local", "CL-LR")],
+    "CO": [("Ministerio de Ciencia e Innovación (demo)", "national", None),
+           ("Gobernación de Antioquia (demo)", "regional", "CO-ANT"),
+           ("Alcaldía de Manizales (demo)", "local", "CO-CAL")],
+    "MX": [("Consejo Nacional de Innovación (demo)", "national", None),
+           ("Secretaría de Innovación de Jalisco (demo)", "regional", "MX-JAL"),
+           ("Municipio de Querétaro (demo)", "local", "MX-QUE")],
+    "PE": [("Programa Nacional de Innovación (demo)", "national", None),
+           ("Gobierno Regional de Arequipa (demo)", "regional", "PE-ARE"),
+           ("Municipalidad Provincial de Cusco (demo)", "local", "PE-CUS")],
+    "ES": [("Agencia de Desarrollo Regional del País Vasco (demo)", "regional", "ES-PV")],
+    "PT": [("Comissão de Coordenação Regional do Norte (demo)", "regional", None)],
+}
+
+# extra trainees per country: (local part, full name, position)
+EXTRA_TRAINEES = {
+    "ar": [("lucia.fernandez", "Lucía Fernández", "technician"), ("martin.acosta", "Martín Acosta", "manager")],
+    "br": [("joao.silva", "João da Silva", "technician"), ("ana.souza", "Ana Beatriz Souza", "manager")],
+    "cl": [("camila.rojas", "Camila Rojas", "technician"), ("tomas.munoz", "Tomás Muñoz", "technician")],
+    "co": [("andres.gomez", "Andrés Gómez", "technician"), ("valentina.rios", "Valentina Ríos", "manager")],
+    "mx": [("ximena.hernandez", "Ximena Hernández", "technician"), ("diego.ramirez", "Diego Ramírez", "manager")],
+    "pe": [("rosa.quispe", "Rosa Quispe", "technician"), ("jorge.huaman", "Jorge Huamán", "manager")],
+}
+
+NAMES = {
+    "ar": ("Valeria Sosa", "Federico Paz", "Carolina Díaz"),
+    "br": ("Mariana Costa", "Paulo Oliveira", "Fernanda Lima"),
+    "cl": ("Francisca Soto", "Ignacio Vera", "Josefa Contreras"),
+    "co": ("Catalina Restrepo", "Juan Pablo Ortiz", "Daniela Castaño"),
+    "mx": ("Guadalupe Torres", "Emiliano Cruz", "Sofía Morales"),
+    "pe": ("Milagros Chávez", "Renato Salazar", "Lucía Mendoza"),
+}
+
+COHORT_NAMES = {"es": "Cohorte piloto 2026", "pt_BR": "Turma piloto 2026"}
+
+
+def _institution(country: str, name: str, level: str, region: str | None) -> Institution:
+    existing = db.session.scalar(sa.select(Institution).where(Institution.country_code == country,
+                                                              Institution.name == name))
+    if existing is None:
+        existing = Institution(name=name, country_code=country, level=InstitutionLevel(level), region_code=region)
+        db.session.add(existing)
+        db.session.flush()
+    return existing
+
+
+def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
+    user = get_user_by_email(email)
+    if user is None:
+        user = create_user(SYSTEM, email=email, full_name=full_name, roles=roles, password=password, **fields)
+    return user
+
+
+def load_demo(password: str) -> list[tuple[str, str, str | None]]:
+    """Create whatever demo record is missing; returns (e-mail, roles, country) of the demo accounts."""
+    load_countries()
+    institutions = {cc: [_institution(cc, *row) for row in rows] for cc, rows in INSTITUTIONS.items()}
+    people = [
+        _user(password, "admin@itinera.test", "Ada Administradora", {Role.ADMIN}, locale="en"),
+        _user(password, "trainer@itinera.test", "Tomás Trainer", {Role.TRAINER}, locale="en", country_code="ES",
+              institution_id=institutions["ES"][0].id),
+        _user(password, "peer.pt@itinera.test", "Inês Carvalho", {Role.TRAINEE}, locale="pt_BR",
+              country_code="PT", institution_id=institutions["PT"][0].id, position="manager"),
+    ]
+    for cc, locale in LOCALE_OF.items():
+        country = cc.upper()
+        national, regional, local = institutions[country]
+        coordinator_name, manager_name, technician_name = NAMES[cc]
+        people.append(_user(password, f"coord.{cc}@itinera.test", coordinator_name, {Role.COORDINATOR},
+                            locale=locale, country_code=country, institution_id=national.id))
+        trainees = [
+            _user(password, f"manager.{cc}@itinera.test", manager_name, {Role.TRAINEE}, locale=locale,
+                  country_code=country, institution_id=regional.id, position="manager"),
+            _user(password, f"technician.{cc}@itinera.test", technician_name, {Role.TRAINEE}, locale=locale,
+                  country_code=country, institution_id=regional.id, position="technician"),
+        ]
+        for index, (local_part, name, position) in enumerate(EXTRA_TRAINEES[cc]):
+            trainees.append(_user(password, f"{local_part}@itinera.test", name, {Role.TRAINEE}, locale=locale,
+                                  country_code=country, position=position,
+                                  institution_id=(local if index % 2 else regional).id))
+        people.extend(trainees)
+        cohort_name = COHORT_NAMES[locale]
+        cohort = db.session.scalar(sa.select(Cohort).where(Cohort.country_code == country,
+                                                           Cohort.name == cohort_name))
+        if cohort is None:
+            cohort = Cohort(name=cohort_name, country_code=country, description="")
+            db.session.add(cohort)
+            db.session.flush()
+            add_members(SYSTEM, cohort, trainees)
+    db.session.flush()
+    return [(u.email, ", ".join(sorted(r.value for r in u.roles)), u.country_code) for u in people]
+

@@ -1,0 +1,41 @@
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template
+from flask_login import current_user
+
+from app.auth.services import UserFilter, visible_users
+from app.cohorts.services import cohorts_of, visible_cohorts
+from app.extensions import csrf, db, limiter
+from app.main import bp
+from app.places.services import visible_institutions
+
+
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/landing.html")
+    counts = {}
+    if current_user.is_staff:
+        counts = {
+            "people": _count(visible_users(current_user, UserFilter(is_active=True))),
+            "institutions": _count(visible_institutions(current_user)),
+            "cohorts": _count(visible_cohorts(current_user)),
+        }
+    return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user))
+
+
+@bp.route("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as error:  # any failure to reach the database means unhealthy
+        current_app.logger.warning("health check: database unavailable: %s", error)
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable",
+                       reason=f"database unreachable ({type(error).__name__})"), 503
+    return jsonify(status="ok", database="ok")

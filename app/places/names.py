@@ -1,0 +1,34 @@
+"""Translated country and subdivision names from pycountry's gettext catalogs."""
+import gettext
+from functools import lru_cache
+
+import pycountry
+from flask_babel import get_locale
+
+
+@lru_cache(maxsize=16)
+def _catalog(domain: str, locale: str) -> gettext.NullTranslations:
+    languages = [locale, locale.split("_")[0]]
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=languages, fallback=True)
+
+
+def _locale() -> str:
+    try:
+        return str(get_locale() or "en")
+    except RuntimeError:  # outside a request
+        return "en"
+
+
+def country_name(code: str, locale: str | None = None) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    english = getattr(country, "common_name", None) or country.name
+    return _catalog("iso3166-1", locale or _locale()).gettext(english)
+
+
+def region_name(code: str, locale: str | None = None) -> str:
+    subdivision = pycountry.subdivisions.get(code=code)
+    if subdivision is None:
+        return code
+    return _catalog("iso3166-2", locale or _locale()).gettext(subdivision.name)

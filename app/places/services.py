@@ -1,0 +1,150 @@
+"""Countries, regions and institutions."""
+import pycountry
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import User
+from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
+from app.errors import ValidationError
+from app.extensions import db
+from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
+
+PROGRAMME_COUNTRIES = ("AR", "BR", "CL", "CO", "MX", "PE")
+EU_MEMBER_STATES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+                    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+
+
+def load_countries() -> int:
+    """Create the programme's countries and their top-level ISO 3166-2 subdivisions; returns rows added."""
+    added = 0
+    known_regions = set(db.session.scalars(sa.select(Region.code)))
+    for codes, group in ((PROGRAMME_COUNTRIES, CountryGroup.LATAM), (EU_MEMBER_STATES, CountryGroup.EU)):
+        for code in codes:
+            if db.session.get(Country, code) is None:
+                db.session.add(Country(code=code, group=group))
+                added += 1
+            for sub in pycountry.subdivisions.get(country_code=code) or []:
+                if sub.parent_code is None and sub.code not in known_regions:
+                    db.session.add(Region(code=sub.code, country_code=code, kind=sub.type))
+                    added += 1
+    db.session.flush()
+    return added
+
+
+def sorted_by_name(items):
+    return sorted(items, key=lambda item: item.name.casefold())
+
+
+def countries(group: CountryGroup | None = None) -> list[Country]:
+    query = sa.select(Country)
+    if group:
+        query = query.where(Country.group == group)
+    rows = list(db.session.scalars(query))
+    # programme countries first, then the European peers, each alphabetically in the reader's language
+    return sorted(rows, key=lambda c: (c.group != CountryGroup.LATAM, c.name.casefold()))
+
+
+def countries_for(actor: User) -> list[Country]:
+    """Countries ``actor`` may pick when creating records."""
+    if actor.is_admin or sees_everyone(actor):
+        return countries()
+    country = managed_country(actor)
+    return [c for c in countries() if c.code == country]
+
+
+def regions_of(country_code: str) -> list[Region]:
+    return sorted_by_name(db.session.scalars(sa.select(Region).where(Region.country_code == country_code)))
+
+
+def visible_institutions(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
+    query = sa.select(Institution)
+    if not sees_everyone(actor):
+        query = query.where(Institution.country_code == managed_country(actor))
+    if country_code:
+        query = query.where(Institution.country_code == country_code)
+    if q:
+        query = query.where(sa.func.lower(Institution.name).like(f"%{q.strip().lower()}%"))
+    return query.order_by(Institution.country_code, sa.func.lower(Institution.name))
+
+
+def get_institution(actor: User, institution_id: int) -> Institution | None:
+    institution = db.session.get(Institution, institution_id)
+    if institution is not None:
+        check(can_see_country(actor, institution.country_code))
+    return institution
+
+
+def _validate_institution(actor: User, institution: Institution | None, name: str, country_code: str,
+                          region_code: str | None, level: str) -> dict:
+    errors = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = _l("Enter the institution's name")
+    if db.session.get(Country, country_code or "") is None:
+        errors["country_code"] = _l("Choose a country from the list")
+    elif not can_manage_country(actor, country_code):
+        errors["country_code"] = _l("You can only manage institutions of your own country")
+    region_code = region_code or None
+    if region_code:
+        region = db.session.get(Region, region_code)
+        if region is None or region.country_code != country_code:
+            errors["region_code"] = _l("Choose a region of the institution's country")
+    try:
+        level = InstitutionLevel(level)
+    except ValueError:
+        errors["level"] = _l("Choose national, regional or local")
+    if name and "country_code" not in errors:
+        clash = db.session.scalar(sa.select(Institution).where(
+            Institution.country_code == country_code, sa.func.lower(Institution.name) == name.lower()))
+        if clash is not None and clash is not institution:
+            errors["name"] = _l("This country already has an institution with this name")
+    if level == InstitutionLevel.REGIONAL and not region_code and "region_code" not in errors:
+        errors["region_code"] = _l("Choose the region of a regional institution")
+    if errors:
+        raise ValidationError(errors)
+    return dict(name=name, country_code=country_code, region_code=region_code, level=level)
+
+
+def create_institution(actor: User, *, name: str, country_code: str, level: str,
+                       region_code: str | None = None) -> Institution:
+    """Add an institution; coordinators only in their own country."""
+    check(actor.is_admin or managed_country(actor) is not None)
+    institution = Institution(**_validate_institution(actor, None, name, country_code, region_code, level))
+    db.session.add(institution)
+    db.session.flush()
+    return institution
+
+
+def update_institution(actor: User, institution: Institution, *, name: str, country_code: str, level: str,
+                       region_code: str | None = None) -> Institution:
+    check(can_manage_country(actor, institution.country_code))
+    clean = _validate_institution(actor, institution, name, country_code, region_code, level)
+    if clean["country_code"] != institution.country_code and member_count(institution):
+        raise ValidationError({"country_code": _l("People belong to this institution, so its country cannot change")})
+    for key, value in clean.items():
+        setattr(institution, key, value)
+    db.session.flush()
+    return institution
+
+
+def member_count(institution: Institution) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(User.institution_id == institution.id))
+
+
+def member_counts(institution_ids: list[int]) -> dict[int, int]:
+    """Number of people in each institution, in one query."""
+    if not institution_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(User.institution_id, sa.func.count()).where(User.institution_id.in_(institution_ids))
+        .group_by(User.institution_id)
+    ).all())
+
+
+def delete_institution(actor: User, institution: Institution) -> None:
+    """Remove an institution nobody belongs to."""
+    check(can_manage_country(actor, institution.country_code))
+    if member_count(institution):
+        raise ValidationError({"institution": _l("People belong to this institution: move them first")})
+    db.session.delete(institution)
+    db.session.flush()

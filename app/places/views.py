@@ -1,0 +1,34 @@
+"""Small JSON lookups the forms use to narrow region and institution lists (progressive enhancement)."""
+from flask import abort, jsonify
+from flask_login import current_user
+
+from app.auth.models import Role
+from app.auth.permissions import can_see_country, check, role_required
+from app.extensions import db
+from app.places import bp, services
+from app.places.models import Country
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+
+
+def _country(code: str) -> Country:
+    country = db.session.get(Country, code.upper())
+    if country is None:
+        abort(404)
+    return country
+
+
+@bp.route("/countries/<code>/regions.json")
+@role_required(*STAFF)
+def regions(code):
+    country = _country(code)
+    return jsonify([{"code": r.code, "name": r.name} for r in services.regions_of(country.code)])
+
+
+@bp.route("/countries/<code>/institutions.json")
+@role_required(*STAFF)
+def institutions(code):
+    country = _country(code)
+    check(can_see_country(current_user, country.code))
+    rows = db.session.scalars(services.visible_institutions(current_user, country.code))
+    return jsonify([{"id": i.id, "name": i.name} for i in rows])

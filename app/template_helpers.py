@@ -1,0 +1,73 @@
+"""Globals and filters for every template."""
+from flask import request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# Each language is offered in its own name, so anyone can find theirs.
+LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português (Brasil)", "en": "English"}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Country coordinator"),
+    "trainer": _l("Trainer"),
+    "trainee": _l("Trainee"),
+}
+POSITION_LABELS = {"manager": _l("Manager"), "technician": _l("Technician")}
+LEVEL_LABELS = {"national": _l("National"), "regional": _l("Regional"), "local": _l("Local")}
+
+
+def switch_language_url(locale: str) -> str:
+    """The current page in another language (the ?lang= parameter of the locale contract)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [locale]
+    if request.endpoint and request.method == "GET" and request.url_rule is not None:
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("main.index", lang=locale)
+
+
+def html_lang() -> str:
+    return str(get_locale() or "en").replace("_", "-")
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        ROLE_LABELS=ROLE_LABELS,
+        POSITION_LABELS=POSITION_LABELS,
+        LEVEL_LABELS=LEVEL_LABELS,
+        switch_language_url=switch_language_url,
+        html_lang=html_lang,
+        current_locale=lambda: str(get_locale()),
+        page_url=page_url,
+    )
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        number=lambda value: format_decimal(value),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def navigation():
+        return {"nav_items": _nav_items()}
+
+
+def _nav_items() -> list[tuple[str, str, str]]:
+    """(endpoint, label, url) of the main navigation for the signed-in user."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("main.index", _l("Home"), url_for("main.index"))]
+    if current_user.is_staff:
+        items.append(("admin.users", _l("People"), url_for("admin.users")))
+    if current_user.has_role("admin", "coordinator"):
+        items.append(("admin.institutions", _l("Institutions"), url_for("admin.institutions")))
+        items.append(("admin.cohorts", _l("Cohorts"), url_for("admin.cohorts")))
+    return items

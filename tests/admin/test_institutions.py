@@ -1,0 +1,65 @@
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.places.models import Institution
+
+
+def test_create_institution_with_region(client, login_as):
+    login_as("coordinator", country="CL")
+    response = client.post("/admin/institutions/new", data={
+        "name": "Gobierno Regional de Ñuble", "country_code": "CL", "region_code": "CL-NB", "level": "regional"})
+    assert response.status_code == 302
+    institution = db.session.scalar(sa.select(Institution))
+    assert (institution.country_code, institution.region_code) == ("CL", "CL-NB")
+
+
+def test_region_must_be_in_the_country_and_regional_needs_one(client, login_as):
+    login_as("admin", country=None)
+    response = client.post("/admin/institutions/new", data={
+        "name": "X", "country_code": "CL", "region_code": "AR-X", "level": "regional"})
+    assert response.status_code == 400
+    assert "Choose a region of the institution" in response.get_data(as_text=True)
+    response = client.post("/admin/institutions/new", data={
+        "name": "X", "country_code": "CL", "region_code": "", "level": "regional"})
+    assert "Choose the region of a regional institution" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 0
+
+
+def test_duplicate_names_are_refused_whatever_the_case(client, login_as, make_institution):
+    login_as("admin", country=None)
+    make_institution(country="CO", name="Gobernación de Antioquia")
+    response = client.post("/admin/institutions/new", data={
+        "name": "gobernación de antioquia", "country_code": "CO", "level": "national"})
+    assert response.status_code == 400
+    assert "already has an institution with this name" in response.get_data(as_text=True)
+
+
+def test_coordinator_cannot_move_an_institution_abroad(client, login_as, make_institution):
+    login_as("coordinator", country="CL")
+    institution = make_institution(country="CL")
+    response = client.post(f"/admin/institutions/{institution.id}/edit", data={
+        "name": institution.name, "country_code": "AR", "level": "national"})
+    assert response.status_code == 400
+    db.session.refresh(institution)
+    assert institution.country_code == "CL"
+
+
+def test_delete_only_when_nobody_belongs(client, login_as, make_institution, make_user):
+    login_as("admin", country=None)
+    used = make_institution(country="CL")
+    make_user(country="CL", institution=used)
+    empty_id = make_institution(country="CL").id
+    response = client.post(f"/admin/institutions/{used.id}/delete", follow_redirects=True)
+    assert "move them first" in response.get_data(as_text=True)
+    assert db.session.get(Institution, used.id) is not None
+    client.post(f"/admin/institutions/{empty_id}/delete")
+    db.session.expire_all()
+    assert db.session.get(Institution, empty_id) is None
+
+
+def test_regions_json_for_the_form_script(client, login_as):
+    login_as("trainer", country="ES")
+    regions = client.get("/places/countries/cl/regions.json").get_json()
+    assert {"code": "CL-BI", "name": "Biobío"} in regions
+    assert len(regions) == 16
+    assert client.get("/places/countries/ZZ/regions.json").status_code == 404

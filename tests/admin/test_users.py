@@ -1,0 +1,91 @@
+import re
+
+import sqlalchemy as sa
+
+from app.auth.models import Role, User
+from app.extensions import db
+
+
+def form(**overrides):
+    data = {"full_name": "Marta Gómez", "email": "marta@example.org", "password": "a-long-password",
+            "roles": ["trainee"], "country_code": "CL", "institution_id": "", "position": "technician",
+            "locale": "es", "is_active": "y"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_admin_creates_an_account(client, login_as, make_institution):
+    login_as("admin", country=None)
+    institution = make_institution(country="CL")
+    response = client.post("/admin/users/new", data=form(institution_id=str(institution.id)))
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "marta@example.org"))
+    assert user.roles == {Role.TRAINEE} and user.institution == institution and user.check_password("a-long-password")
+    detail = client.get(response.location).get_data(as_text=True)
+    assert "Account created for Marta Gómez." in detail
+
+
+def test_errors_are_summarised_and_values_kept(client, login_as, make_user):
+    login_as("admin", country=None)
+    make_user(email="taken@example.org")
+    response = client.post("/admin/users/new", data=form(email="TAKEN@example.org", position=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#email">An account with this e-mail address already exists</a>' in html
+    assert '<a href="#position">' in html
+    assert 'value="Marta Gómez"' in html  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+
+
+def test_coordinator_creates_trainees_in_their_country_only(client, login_as):
+    login_as("coordinator", country="PE")
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert '<option selected value="PE">' in page and 'value=""' not in page.split('id="country_code"')[1].split("</select>")[0] and 'value="AR"' not in page
+    assert 'value="admin"' not in page  # only the trainee role is offered
+    response = client.post("/admin/users/new", data=form(country_code="AR"))
+    assert response.status_code == 400
+    assert "You can only manage people of your own country" in response.get_data(as_text=True)
+    response = client.post("/admin/users/new", data=form(country_code="PE", roles=["trainee", "admin"]))
+    assert response.status_code == 400
+    assert client.post("/admin/users/new", data=form(country_code="PE")).status_code == 302
+
+
+def test_refresh_button_shows_the_institutions_of_the_new_country(client, login_as, make_institution):
+    login_as("admin", country=None)
+    make_institution(country="CL", name="Chilean agency")
+    make_institution(country="MX", name="Mexican agency")
+    response = client.post("/admin/users/new", data=form(country_code="MX", refresh="y"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Mexican agency" in html and "Chilean agency" not in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # nothing saved
+
+
+def test_edit_and_deactivate(client, login_as, make_user):
+    login_as("coordinator", country="CL")
+    trainee = make_user(country="CL", email="t@example.org")
+    page = client.get(f"/admin/users/{trainee.uuid}/edit").get_data(as_text=True)
+    assert 'value="t@example.org"' in page and "Initial password" not in page
+    response = client.post(f"/admin/users/{trainee.uuid}/edit",
+                           data=form(email="t@example.org", full_name="New Name", position="manager",
+                                     is_active=None, password=None))
+    assert response.status_code == 302
+    db.session.refresh(trainee)
+    assert (trainee.full_name, trainee.position.value, trainee.is_active) == ("New Name", "manager", False)
+    client.post("/auth/logout")
+    denied = client.post("/auth/login", data={"email": "t@example.org", "password": "correct-horse-battery"})
+    assert denied.status_code == 400
+
+
+def test_people_list_filters_and_pages(client, login_as, make_user, app):
+    app.config["PAGE_SIZE"] = 3
+    login_as("admin", country=None, name="Zed Admin")
+    for i in range(5):
+        make_user(country="MX", name=f"Mexican {i}")
+    make_user(country="AR", name="Argentine")
+    html = client.get("/admin/users?country=MX").get_data(as_text=True)
+    assert "5 results" in html and "Page 1 of 2" in html and 'rel="next"' in html
+    assert "Argentine" not in html
+    html = client.get("/admin/users?country=MX&page=2").get_data(as_text=True)
+    assert len(re.findall(r"Mexican \d", html)) == 2
+    assert "1 result" in client.get("/admin/users?q=argent").get_data(as_text=True)

@@ -1,0 +1,159 @@
+import pytest
+import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
+
+from app.auth import services
+from app.auth.models import Role, User, load_user
+from app.errors import ValidationError
+from app.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+
+def new_trainee(actor, **overrides):
+    fields = dict(email="new.person@example.org", full_name="New Person", roles={Role.TRAINEE},
+                  country_code="CL", position="technician", password="a-long-password")
+    fields.update(overrides)
+    return services.create_user(actor, **fields)
+
+
+def test_email_is_stored_lower_case_and_unique_whatever_the_case(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    user = new_trainee(admin, email="  Ana.Perez@Example.ORG ")
+    assert user.email == "ana.perez@example.org"
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, email="ANA.PEREZ@example.org")
+    assert "email" in error.value.errors
+
+
+def test_passwords_are_hashed_with_scrypt(make_user):
+    user = make_user()
+    assert user.password_hash.startswith("scrypt:")
+    assert PASSWORD not in user.password_hash
+
+
+def test_authenticate(make_user):
+    user = make_user(email="someone@example.org")
+    assert user.last_login_at is None
+    assert services.authenticate("SOMEONE@example.org", PASSWORD) is user
+    assert user.last_login_at is not None
+    assert services.authenticate("someone@example.org", "wrong-password") is None
+    assert services.authenticate("nobody@example.org", PASSWORD) is None
+
+
+def test_inactive_accounts_cannot_authenticate(make_user):
+    make_user(email="gone@example.org", is_active=False)
+    assert services.authenticate("gone@example.org", PASSWORD) is None
+
+
+def test_coordinator_creates_trainees_of_their_own_country_only(make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    assert new_trainee(coordinator).country_code == "CL"
+    with pytest.raises(ValidationError) as error:
+        new_trainee(coordinator, email="other@example.org", country_code="AR")
+    assert "country_code" in error.value.errors
+
+
+def test_coordinator_cannot_grant_staff_roles(make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    with pytest.raises(ValidationError) as error:
+        new_trainee(coordinator, roles={Role.ADMIN})
+    assert "roles" in error.value.errors
+
+
+def test_trainers_and_trainees_cannot_create_accounts(make_user):
+    for role in ("trainer", "trainee"):
+        with pytest.raises(Forbidden):
+            new_trainee(make_user(roles=(role,)), email=f"{role}@example.org")
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"position": None}, "position"),
+    ({"country_code": None}, "country_code"),
+    ({"country_code": "XX"}, "country_code"),
+    ({"full_name": "   "}, "full_name"),
+    ({"email": "not-an-address"}, "email"),
+    ({"password": "short"}, "password"),
+    ({"roles": set()}, "roles"),
+    ({"locale": "fr"}, "locale"),
+])
+def test_create_user_rejects_bad_fields(make_user, overrides, field):
+    admin = make_user(roles=("admin",), country=None)
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, **overrides)
+    assert field in error.value.errors
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_institution_must_belong_to_the_persons_country(make_user, make_institution):
+    admin = make_user(roles=("admin",), country=None)
+    argentine = make_institution(country="AR")
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, institution_id=argentine.id)
+    assert "institution_id" in error.value.errors
+
+
+def test_coordinator_manages_trainees_not_other_staff(make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    trainee = make_user(roles=("trainee",), country="CL")
+    colleague = make_user(roles=("coordinator",), country="CL")
+    services.update_user(coordinator, trainee, full_name="Renamed Trainee")
+    assert trainee.full_name == "Renamed Trainee"
+    with pytest.raises(Forbidden):
+        services.update_user(coordinator, colleague, full_name="Renamed")
+    with pytest.raises(Forbidden):
+        services.update_user(coordinator, make_user(roles=("trainee",), country="AR"), full_name="x")
+
+
+def test_admin_cannot_lock_themselves_out(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    with pytest.raises(ValidationError) as error:
+        services.update_user(admin, admin, is_active=False)
+    assert "is_active" in error.value.errors
+    with pytest.raises(ValidationError) as error:
+        services.update_user(admin, admin, roles={Role.TRAINER})
+    assert "roles" in error.value.errors
+
+
+def test_visibility_of_people(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    trainer = make_user(roles=("trainer",), country="ES")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    chilean = make_user(country="CL")
+    argentine = make_user(country="AR")
+
+    def seen(actor):
+        return set(db.session.scalars(services.visible_users(actor)))
+
+    everyone = {admin, trainer, coordinator, chilean, argentine}
+    assert seen(admin) == everyone
+    assert seen(trainer) == everyone
+    assert seen(coordinator) == {coordinator, chilean}
+    assert seen(chilean) == {chilean}
+    with pytest.raises(Forbidden):
+        services.get_visible_user(coordinator, argentine.uuid)
+
+
+def test_user_filters(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    make_user(name="Lucía Pérez", country="AR")
+    make_user(name="Lucas Silva", country="BR", is_active=False)
+    make_user(roles=("coordinator",), name="Luz Coordinadora", country="AR")
+
+    def names(**kwargs):
+        return {u.full_name for u in db.session.scalars(services.visible_users(admin, services.UserFilter(**kwargs)))}
+
+    assert names(q="luc") == {"Lucía Pérez", "Lucas Silva"}
+    assert names(q="lu", country="AR") == {"Lucía Pérez", "Luz Coordinadora"}
+    assert names(q="lu", role=Role.COORDINATOR) == {"Luz Coordinadora"}
+    assert names(q="lu", is_active=False) == {"Lucas Silva"}
+
+
+def test_changing_the_password_ends_other_sessions(make_user):
+    user = make_user()
+    old_session = user.get_id()
+    with pytest.raises(ValidationError):
+        services.change_own_password(user, "wrong", "another-long-password")
+    services.change_own_password(user, PASSWORD, "another-long-password")
+    assert load_user(old_session) is None
+    assert load_user(user.get_id()) is user
+    assert services.authenticate(user.email, "another-long-password") is user

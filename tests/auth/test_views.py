@@ -1,0 +1,97 @@
+import re
+
+from flask_babel import force_locale, gettext
+
+from app.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+
+def sign_in(client, email, password=PASSWORD, **kwargs):
+    return client.post("/auth/login", data={"email": email, "password": password}, **kwargs)
+
+
+def main_text(response) -> str:
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", html[html.index("<main"):html.index("</main>")])
+
+
+def test_sign_in_and_out(client, make_user):
+    make_user(email="ana@example.org")
+    response = sign_in(client, "ana@example.org")
+    assert response.status_code == 302 and response.location == "/"
+    assert "Welcome, Person 1" in client.get("/").get_data(as_text=True)
+    assert client.get("/auth/logout").status_code == 405  # signing out needs a POST (and its CSRF token)
+    response = client.post("/auth/logout", follow_redirects=True)
+    assert "You have signed out." in response.get_data(as_text=True)
+    assert client.get("/auth/account").status_code == 302
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, make_user):
+    make_user(email="ana@example.org")
+    make_user(email="off@example.org", is_active=False)
+    wrong_password = sign_in(client, "ana@example.org", "not-her-password")
+    unknown = sign_in(client, "nobody@example.org", "not-her-password")
+    inactive = sign_in(client, "off@example.org")
+    assert wrong_password.status_code == unknown.status_code == inactive.status_code == 400
+    texts = {main_text(r).replace("ana@example.org", "X").replace("nobody@example.org", "X")
+             .replace("off@example.org", "X") for r in (wrong_password, unknown, inactive)}
+    assert len(texts) == 1
+    assert "The e-mail address or password is not right" in texts.pop()
+
+
+def test_empty_form_shows_an_error_summary_linking_to_each_field(client):
+    response = client.post("/auth/login", data={"email": "", "password": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'class="error-summary"' in html
+    assert '<a href="#email">Enter your e-mail address</a>' in html
+    assert '<a href="#password">Enter your password</a>' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_next_parameter_only_allows_local_paths(client, make_user):
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", query_string={"next": "/auth/account"}).location == "/auth/account"
+    client.post("/auth/logout")
+    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        assert sign_in(client, "ana@example.org", query_string={"next": evil}).location == "/"
+        client.post("/auth/logout")
+
+
+def test_first_sign_in_saves_the_language_in_use(client, make_user):
+    user = make_user(email="ana@example.org", locale=None)
+    sign_in(client, "ana@example.org", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+    db.session.refresh(user)
+    assert user.locale == "pt_BR"
+
+
+def test_account_page_changes_language_and_password(client, login_as):
+    user = login_as("trainee", country="BR")
+    page = client.get("/auth/account").get_data(as_text=True)
+    assert user.email in page
+    response = client.post("/auth/account/language", data={"locale": "es"}, follow_redirects=True)
+    assert '<html lang="es">' in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "es"
+
+    response = client.post("/auth/account/password",
+                           data={"current_password": "wrong", "new_password": "short"})
+    assert response.status_code == 400
+    response = client.post("/auth/account/password",
+                           data={"current_password": PASSWORD, "new_password": "a-brand-new-password"})
+    assert response.status_code == 302
+    assert client.get("/auth/account").status_code == 200  # this session survives the change
+
+
+def test_login_attempts_are_rate_limited(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    for _ in range(3):
+        assert sign_in(client, "ana@example.org", "wrong-password").status_code == 400
+    blocked = sign_in(client, "ana@example.org", "wrong-password", headers={"Accept-Language": "es"})
+    assert blocked.status_code == 429
+    with app.test_request_context(), force_locale("es"):
+        expected = gettext("Too many attempts")
+    assert expected != "Too many attempts" and expected in blocked.get_data(as_text=True)

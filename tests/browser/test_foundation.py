@@ -1,0 +1,119 @@
+"""Sign-in, the language switcher and user administration in Chromium at 360 px."""
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.auth.models import User
+from app.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, base, email, password=PASSWORD):
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_and_out(page, live_server, make_user, check_page):
+    make_user(email="ana@example.org", name="Ana Trainee", locale="en")
+    page.goto(live_server)
+    check_page(page)
+    page.get_by_role("link", name="Sign in").click()
+    check_page(page)
+
+    sign_in(page, live_server, "ana@example.org", "wrong password")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # the error summary takes the focus, as the pattern says
+    expect(summary).to_contain_text("The e-mail address or password is not right")
+    check_page(page)
+
+    sign_in(page, live_server, "ana@example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ana Trainee")
+    check_page(page)
+    page.get_by_role("link", name="Your account").click()
+    check_page(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+
+
+def test_language_switcher_translates_and_remembers(page, live_server, make_user, check_page):
+    user = make_user(email="joao@example.org", name="João", locale="en", country="BR")
+    sign_in(page, live_server, "joao@example.org")
+    page.get_by_role("link", name="Português (Brasil)").click()
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    expect(page.get_by_role("link", name="Sua conta")).to_be_visible()
+    check_page(page)
+    page.get_by_role("link", name="Sua conta").click()  # the choice holds on the next page
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    check_page(page)
+    db.session.refresh(user)
+    assert user.locale == "pt_BR"
+    page.get_by_role("link", name="Español").click()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    check_page(page)
+
+
+def test_admin_manages_people(page, live_server, make_user, make_institution, check_page):
+    make_user(roles=("admin",), country=None, email="admin@example.org", name="Ada Admin", locale="en")
+    make_institution(country="CL", name="Gobierno Regional del Biobío", level="regional", region="CL-BI")
+    make_institution(country="AR", name="Municipalidad de Rosario", level="local", region="AR-S")
+    sign_in(page, live_server, "admin@example.org")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    check_page(page)
+    page.get_by_role("link", name="Add a person").click()
+    check_page(page)
+
+    # submit with mistakes: the error summary links to the fields and what was typed is kept
+    page.get_by_label("Full name").fill("Camila Rojas")
+    page.get_by_label("E-mail address").fill("camila@example.org")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Coordinators and trainees need a country")
+    expect(page.get_by_label("Full name")).to_have_value("Camila Rojas")
+    check_page(page)
+
+    # choosing a country refreshes the institutions in place (progressive enhancement)
+    page.get_by_label("Country", exact=True).select_option("CL")
+    institution = page.get_by_label("Institution")
+    expect(institution.locator("option", has_text="Gobierno Regional del Biobío")).to_have_count(1)
+    expect(institution.locator("option", has_text="Municipalidad de Rosario")).to_have_count(0)
+    institution.select_option(label="Gobierno Regional del Biobío")
+    page.get_by_label("Position", exact=True).select_option("technician")
+    page.get_by_label("Initial password").fill("a-long-initial-password")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Account created for Camila Rojas.")
+    check_page(page)
+
+    # change a detail through the summary list's change link
+    page.get_by_role("link", name="Change Position").click()
+    page.get_by_label("Position", exact=True).select_option("manager")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".summary-list")).to_contain_text("Manager")
+    camila = db.session.scalar(sa.select(User).where(User.email == "camila@example.org"))
+    assert camila.position == "manager" and camila.institution.name == "Gobierno Regional del Biobío"
+
+    page.get_by_role("link", name="People").first.click()
+    page.get_by_label("Name or e-mail").fill("camila")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(".result-count")).to_have_text(re.compile(r"^1 result$"))
+    check_page(page)
+
+
+def test_forms_work_without_javascript(browser, live_server, make_user, make_institution):
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    make_institution(country="MX", name="Secretaría de Innovación de Jalisco", level="regional", region="MX-JAL")
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users/new")
+    page.get_by_label("Country", exact=True).select_option("MX")
+    page.get_by_role("button", name="Show the lists for this country").click()
+    expect(page.get_by_label("Institution").locator("option", has_text="Jalisco")).to_have_count(1)
+    expect(page.locator(".error-summary")).to_have_count(0)  # refreshing is not submitting
+    context.close()

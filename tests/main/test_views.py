@@ -1,0 +1,28 @@
+def test_landing_page_for_visitors(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/auth/login"' in html
+
+
+def test_dashboard_counts_what_the_coordinator_sees(client, login_as, make_user, make_institution, make_cohort):
+    make_user(country="CL")
+    make_user(country="AR")
+    make_institution(country="CL")
+    make_cohort(country="AR")
+    login_as("coordinator", country="CL")
+    html = client.get("/").get_data(as_text=True)
+    figures = [int(x) for x in __import__("re").findall(r'class="card__figure">(\d+)<', html)]
+    assert figures == [2, 1, 0]  # the coordinator and the Chilean trainee; one institution; no cohort
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_a_database_outage(make_app, tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/missing/dir/itinera.db")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "error" and body["database"] == "unavailable" and body["reason"]

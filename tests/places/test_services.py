@@ -1,0 +1,32 @@
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from app.extensions import db
+from app.places import services
+from app.places.models import Country, CountryGroup, Region
+
+
+def test_reference_data_has_programme_countries_and_eu_members(app):
+    groups = dict(db.session.execute(sa.select(Country.group, sa.func.count()).group_by(Country.group)).all())
+    assert groups == {CountryGroup.LATAM: 6, CountryGroup.EU: 27}
+    assert db.session.get(Region, "CL-BI").country_code == "CL"
+    assert db.session.scalar(sa.select(sa.func.count()).where(Region.country_code == "BR")) == 27
+    assert services.load_countries() == 0  # idempotent
+
+
+def test_names_are_translated(app):
+    germany = db.session.get(Country, "DE")
+    with app.test_request_context():
+        with force_locale("es"):
+            assert germany.name == "Alemania"
+        with force_locale("pt_BR"):
+            assert germany.name == "Alemanha"
+        with force_locale("en"):
+            assert germany.name == "Germany"
+
+
+def test_countries_list_programme_first_then_alphabetical(app):
+    with app.test_request_context(), force_locale("es"):
+        names = [c.name for c in services.countries()]
+    assert names[:6] == ["Argentina", "Brasil", "Chile", "Colombia", "México", "Perú"]
+    assert names[6] == "Alemania"

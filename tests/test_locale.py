@@ -1,0 +1,103 @@
+"""The locale contract: ?lang= -> saved preference -> lang cookie -> Accept-Language -> en."""
+import re
+
+import pytest
+
+from app import parse_locale
+from app.extensions import db
+
+
+def lang_of(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("es", "es"), ("ES", "es"), ("pt_BR", "pt_BR"), ("pt-br", "pt_BR"), ("pt", "pt_BR"), ("en", "en"),
+    ("fr", None), ("", None), (None, None), ("es-MX", None),
+])
+def test_parse_locale(value, expected):
+    assert parse_locale(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [("es-MX", "es"), ("pt-PT", "pt_BR"), ("en-US", "en"), ("fr-FR", None)])
+def test_parse_locale_loosely_for_accept_language(value, expected):
+    assert parse_locale(value, loose=True) == expected
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("es-CL,es;q=0.9,en;q=0.5", "es"),
+    ("pt-BR,pt;q=0.9", "pt_BR"),
+    ("pt-PT", "pt_BR"),
+    ("es-MX", "es"),
+    ("fr-FR,fr;q=0.9,es;q=0.5", "es"),
+    ("de-DE", "en"),
+    ("", "en"),
+])
+def test_accept_language(client, header, expected):
+    assert lang_of(client.get("/auth/login", headers={"Accept-Language": header})) == expected.replace("_", "-")
+
+
+def test_query_parameter_sets_the_cookie_and_wins(client):
+    response = client.get("/auth/login?lang=pt_BR", headers={"Accept-Language": "es"})
+    assert lang_of(response) == "pt-BR"
+    cookie = response.headers["Set-Cookie"]
+    assert "lang=pt_BR" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # the cookie now beats Accept-Language
+    assert lang_of(client.get("/auth/login", headers={"Accept-Language": "es"})) == "pt-BR"
+
+
+def test_unsupported_query_value_is_ignored(client):
+    response = client.get("/auth/login?lang=xx", headers={"Accept-Language": "es"})
+    assert lang_of(response) == "es"
+    assert "Set-Cookie" not in response.headers or "lang=" not in response.headers["Set-Cookie"]
+
+
+def test_signed_in_users_preference_beats_cookie_and_header(client, login_as):
+    user = login_as("trainee", locale="pt_BR")
+    client.set_cookie("lang", "en")
+    assert lang_of(client.get("/", headers={"Accept-Language": "es"})) == "pt-BR"
+    # ?lang= saves a new preference for a signed-in user
+    assert lang_of(client.get("/?lang=es")) == "es"
+    db.session.refresh(user)
+    assert user.locale == "es"
+    client.set_cookie("lang", "en")
+    assert lang_of(client.get("/")) == "es"
+
+
+def test_switcher_is_on_every_page_and_keeps_the_current_page(client, login_as):
+    html = client.get("/auth/login?next=/auth/account").get_data(as_text=True)
+    assert 'href="/auth/login?next=/auth/account&amp;lang=es"' in html
+    assert 'href="/auth/login?next=/auth/account&amp;lang=pt_BR"' in html
+    not_found = client.get("/no/such/page").get_data(as_text=True)
+    assert "lang=pt_BR" in not_found and "Português (Brasil)" in not_found
+    login_as("admin", country=None)
+    assert "lang=es" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_interface_is_translated(client):
+    english = client.get("/auth/login?lang=en").get_data(as_text=True)
+    spanish = client.get("/auth/login?lang=es").get_data(as_text=True)
+    portuguese = client.get("/auth/login?lang=pt_BR").get_data(as_text=True)
+    assert "Sign in" in english
+    assert "Iniciar sesión" in spanish and "Sign in" not in spanish
+    assert "Entrar" in portuguese and "Sign in" not in portuguese
+
+
+def test_dates_and_numbers_follow_the_locale(client, login_as, make_user, app):
+    from datetime import datetime, timezone
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    login_as("admin", country=None)
+    person = make_user(country="BR")
+    person.created_at = datetime(2026, 3, 5, 12, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    url = f"/admin/users/{person.uuid}"
+    assert "Mar 5, 2026" in client.get(url + "?lang=en").get_data(as_text=True)
+    assert "5 mar 2026" in client.get(url + "?lang=es").get_data(as_text=True)
+    assert "5 de mar. de 2026" in client.get(url + "?lang=pt_BR").get_data(as_text=True)
+    with app.test_request_context(), force_locale("pt_BR"):
+        assert render_template_string("{{ 12345.5|number }}") == "12.345,5"
+    with app.test_request_context(), force_locale("en"):
+        assert render_template_string("{{ 12345.5|number }}") == "12,345.5"

@@ -1,0 +1,79 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import Config
+
+
+def test_forms_need_a_csrf_token(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    response = client.post("/auth/login", data={"email": "ana@example.org", "password": "whatever"})
+    assert response.status_code == 400
+    assert "The CSRF token is missing" not in response.get_data(as_text=True)  # our own 400 page, not Werkzeug's
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
+                                               "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_session_cookie_flags_in_production(make_app, make_user):
+    app = make_app(TESTING=False, SESSION_COOKIE_SECURE=True, RATELIMIT_ENABLED=False)
+    with app.app_context():
+        make_user(email="ana@example.org")
+    response = app.test_client().post("/auth/login", data={"email": "ana@example.org",
+                                                           "password": "correct-horse-battery"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    assert Config.SESSION_COOKIE_SECURE is True  # production is the default
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_secret_key_is_required_outside_development():
+    config = type("Config", (Config,), {"SECRET_KEY": None})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
+
+
+def test_content_security_policy_allows_no_inline_script(client):
+    policy = client.get("/auth/login").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_templates_hold_no_inline_script_or_style():
+    for path in Path("app").rglob("templates/**/*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline script in {path}"
+        assert not re.search(r"\sstyle=|<style", text), f"inline style in {path}"
+        assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {path}"
+
+
+def test_error_pages_are_translated_and_hide_tracebacks(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    client = app.test_client()
+    response = client.get("/boom?lang=es")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internals" not in html and "Traceback" not in html
+    assert '<html lang="es">' in html
+    not_found = app.test_client().get("/nothing-here", headers={"Accept-Language": "pt-BR"})
+    assert not_found.status_code == 404 and '<html lang="pt-BR">' in not_found.get_data(as_text=True)
+    assert client.get("/nothing-here", headers={"Accept": "application/json"}).get_json()["error"] == "Not Found"
+
+
+def test_every_response_has_the_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"

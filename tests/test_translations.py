@@ -1,0 +1,84 @@
+"""Catalogs: complete for es and pt_BR, compile cleanly, and hold every message the code uses."""
+import io
+import re
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from app.cli import ROOT, TRANSLATIONS
+from app.config import LOCALES
+
+# Messages that are rightly the same in English and the other language.
+SAME_EVERYWHERE = {"E-mail", "Email", "PDF", "OK", "Itinera", "URL", "ID", "CSV", "XLSX", "xAPI", "LRS", "JSON",
+                   "Open Badges", "%(name)s", "%(num)s", "Total", "Error:", "Status", "Chile", "Argentina",
+                   "Colombia", "Perú", "México", "Regional", "Local", "Roles"}
+
+
+def load(locale: str) -> Catalog:
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def extracted_ids() -> set:
+    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
+    options = {"app/**/templates/**.html": {"trimmed": "true"}}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "_n": (1, 2), "lazy_ngettext": (1, 2)}
+    ids = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options, keywords=keywords):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_compiles_without_errors(locale):
+    catalog = load(locale)
+    problems = [(message.id, errors) for message, errors in catalog.check() if errors]
+    assert not problems
+    write_mo(io.BytesIO(), catalog)
+
+
+@pytest.mark.parametrize("locale", ["es", "pt_BR"])
+def test_catalog_is_complete_and_not_copied_from_english(locale):
+    untranslated, fuzzy, copied = [], [], []
+    for message in load(locale):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if not all(strings):
+            untranslated.append(ids[0])
+        if message.fuzzy:
+            fuzzy.append(ids[0])
+        if strings[0] == ids[0] and ids[0] not in SAME_EVERYWHERE:
+            copied.append(ids[0])
+    assert not untranslated, f"untranslated in {locale}: {untranslated[:10]}"
+    assert not fuzzy, f"fuzzy in {locale}: {fuzzy[:10]}"
+    assert not copied, f"copied English in {locale}: {copied[:10]}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_holds_every_message_of_the_code(locale):
+    """Run `flask --app wsgi translate update` after adding strings, then translate them."""
+    catalog_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in load(locale) if m.id}
+    missing = extracted_ids() - catalog_ids
+    assert not missing, f"{len(missing)} messages missing from {locale}: {sorted(missing)[:10]}"
+
+
+@pytest.mark.parametrize("locale", ["es", "pt_BR"])
+def test_placeholders_survive_translation(locale):
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    for message in load(locale):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(placeholder.findall(ids[-1])) | set(placeholder.findall(ids[0]))
+        for string in strings:
+            assert set(placeholder.findall(string)) <= wanted, (locale, ids[0], string)
+            if len(ids) == 1:
+                assert set(placeholder.findall(string)) == wanted, (locale, ids[0], string)

@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= itinera-demo
-export ITINERA_ENV ?= development
+DEV := ITINERA_ENV=development
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 .PHONY: run test install install-test translations db demo clean
 
 run: install translations db demo
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	$(DEV) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install-test translations
 	$(BIN)/pytest
@@ -36,10 +36,10 @@ translations: install
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3
 
 db: install
-	$(BIN)/flask --app wsgi db upgrade
+	$(DEV) $(BIN)/flask --app wsgi db upgrade
 
 demo: db
-	$(BIN)/flask --app wsgi demo --password "$(DEMO_PASSWORD)"
+	$(DEV) $(BIN)/flask --app wsgi demo --password "$(DEMO_PASSWORD)"
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache

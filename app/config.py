@@ -24,8 +24,10 @@ def normalise_database_url(url: str) -> str:
 
 
 class Config:
-    ENV = os.environ.get("ITINERA_ENV", "production")
-    DEVELOPMENT = ENV == "development"
+    """Production settings; DevelopmentConfig and TestConfig relax them."""
+
+    ENV = "production"
+    DEVELOPMENT = False
     TESTING = False
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
@@ -44,10 +46,10 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = not DEVELOPMENT
+    SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = not DEVELOPMENT
+    REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

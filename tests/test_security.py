@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import Config
+from app.config import Config, config_from_environment
 
 
 def test_forms_need_a_csrf_token(make_app, make_user):
@@ -30,8 +30,15 @@ def test_session_cookie_flags_in_production(make_app, make_user):
                                                            "password": "correct-horse-battery"})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
-    assert Config.SESSION_COOKIE_SECURE is True  # production is the default
     assert "Strict-Transport-Security" in response.headers
+
+
+def test_production_is_the_default(monkeypatch):
+    monkeypatch.delenv("ITINERA_ENV", raising=False)
+    assert config_from_environment() is Config
+    assert Config.SESSION_COOKIE_SECURE and Config.REMEMBER_COOKIE_SECURE and not Config.DEVELOPMENT
+    monkeypatch.setenv("ITINERA_ENV", "development")
+    assert config_from_environment().SESSION_COOKIE_SECURE is False
 
 
 def test_secret_key_is_required_outside_development():

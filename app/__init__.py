@@ -87,12 +87,15 @@ def create_app(config=None) -> Flask:
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.main.views import bp as main_bp
+    from app.notifications.views import bp as notifications_bp
     from app.places.views import bp as places_bp
+    from app.notifications import receivers  # noqa: F401  (connects signal receivers)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(places_bp, url_prefix="/places")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
     from app.errors import register_error_handlers
 

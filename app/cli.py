@@ -30,6 +30,10 @@ def fill_english_catalog() -> None:
 
 
 def register_cli(app) -> None:
+    from app.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+
     @app.cli.group()
     def translate():
         """Extract, update and compile the message catalogs."""

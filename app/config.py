@@ -67,6 +67,12 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Itinera <no-reply@itinera.test>")
 
     PAGE_SIZE = 25
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # uploads (trainee imports) up to 10 MB
+    INVITATION_DAYS = 14
+    PASSWORD_RESET_MINUTES = 60
+    JOB_QUEUE = os.environ.get("ITINERA_JOB_QUEUE", "itinera")
+    JOB_MAX_ATTEMPTS = 4
+    JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
 
 
@@ -93,6 +99,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     MAIL_SERVER = None
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheaper, so the suite stays quick
+    JOB_RETRY_INTERVALS = [0]
 
 
 def config_from_environment() -> type[Config]:

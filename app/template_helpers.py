@@ -4,6 +4,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.db import utcnow
+
 # Each language is offered in its own name, so anyone can find theirs.
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português (Brasil)", "en": "English"}
 
@@ -15,6 +17,8 @@ ROLE_LABELS = {
 }
 POSITION_LABELS = {"manager": _l("Manager"), "technician": _l("Technician")}
 LEVEL_LABELS = {"national": _l("National"), "regional": _l("Regional"), "local": _l("Local")}
+MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("Written to the log"),
+                      "failed": _l("Failed")}
 
 
 def switch_language_url(locale: str) -> str:
@@ -42,6 +46,8 @@ def register(app) -> None:
         ROLE_LABELS=ROLE_LABELS,
         POSITION_LABELS=POSITION_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,
+        MAIL_STATUS_LABELS=MAIL_STATUS_LABELS,
+        now=utcnow,
         switch_language_url=switch_language_url,
         html_lang=html_lang,
         current_locale=lambda: str(get_locale()),
@@ -57,7 +63,11 @@ def register(app) -> None:
 
     @app.context_processor
     def navigation():
-        return {"nav_items": _nav_items()}
+        if not current_user or not current_user.is_authenticated:  # also e-mails rendered outside a request
+            return {"nav_items": [], "unread_notifications": 0}
+        from app.notifications.services import unread_count
+
+        return {"nav_items": _nav_items(), "unread_notifications": unread_count(current_user)}
 
 
 def _nav_items() -> list[tuple[str, str, str]]:

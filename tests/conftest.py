@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -16,11 +17,44 @@ from app.places.services import load_countries
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = ("country", "region")  # loaded once, never changed by tests
 
-pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser", "tests.fixtures.services"]
 
 
 def pytest_configure(config):
     pybabel("compile", "-d", str(TRANSLATIONS))  # tests always see the current catalogs
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, hence its own ``g`` and database session, as in production.
+
+    (Flask reuses an app context that is already pushed, and the ``app`` fixture keeps one pushed.)"""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the many apps a test session creates (each would compile them again)."""
+
+    store: dict = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+JINJA_CACHE = SharedBytecodeCache()
+
+
+def new_app(config):
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = JINJA_CACHE
+    app.test_client_class = FreshContextClient
+    return app
 
 
 def make_config(url: str, **extra):
@@ -74,20 +108,9 @@ def database_url(database_template, tmp_path):
     engine.dispose()
 
 
-class FreshContextClient(FlaskClient):
-    """Each request gets its own app context, hence its own ``g`` and database session, as in production.
-
-    (Flask reuses an app context that is already pushed, and the ``app`` fixture keeps one pushed.)"""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def app(database_url):
-    app = create_app(make_config(database_url))
-    app.test_client_class = FreshContextClient
+    app = new_app(make_config(database_url))
     with app.app_context():
         yield app
         db.session.remove()
@@ -100,7 +123,7 @@ def make_app(database_url):
     made = []
 
     def make(url=None, **settings):
-        other = create_app(make_config(url or database_url, **settings))
+        other = new_app(make_config(url or database_url, **settings))
         made.append(other)
         return other
 

@@ -40,6 +40,24 @@ MATRIX = {
     "admin.cohort_delete": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     "admin.cohort_add_members": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     "admin.cohort_remove_member": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "auth.accept_invitation": ("GET", row(404, 404, 404, 404, 404, 404)),  # an unknown token
+    "auth.forgot_password": ("GET", row(200, 200, 200, 200, 200, 200)),
+    "auth.reset_password": ("GET", row(404, 404, 404, 404, 404, 404)),
+    "notifications.index": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "notifications.open": ("GET", row(LOGIN, 403, 403, 403, 403, 403)),  # someone else's notification
+    "notifications.read_all": ("POST", row(LOGIN, 302, 302, 302, 302, 302)),
+    "notifications.preferences": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "admin.invitations": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
+    "admin.invitation_resend": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.invitation_withdraw": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.jobs": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.job_retry": ("POST", row(LOGIN, 403, 403, 403, 403, 302)),
+    "admin.outbox": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.outbox_message": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.import_upload": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
+    "admin.import_template": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
+    "admin.import_preview": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
+    "admin.import_confirm": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
 }
 
 IGNORED = {"static"}
@@ -47,21 +65,57 @@ IGNORED = {"static"}
 
 @pytest.fixture
 def objects(make_user, make_institution, make_cohort):
-    """One object of each kind, all in Chile."""
-    institution = make_institution(country="CL", region="CL-BI", level="regional")
-    member = make_user(roles=("trainee",), country="CL", institution=institution)
-    cohort = make_cohort(country="CL", members=[member])
-    return {
-        "code": "CL",
-        "user_uuid": str(member.uuid),
-        "institution_id": institution.id,
-        "cohort_id": cohort.id,
+    """Makes, on demand, the object each URL argument names; all of them belong to Chile."""
+    from app.imports.services import preview
+    from app.jobs.models import Job
+    from app.notifications.services import notify, queue_email
+
+    def member():
+        return make_user(roles=("trainee",), country="CL")
+
+    def invited():
+        return str(make_user(roles=("trainee",), country="CL", password=None).uuid)
+
+    def job():
+        job = Job(func="tests.jobs.tasks:add_institution", args=["x"])
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+    def batch():
+        coordinator = make_user(roles=("coordinator",), country="CL")
+        made = preview(coordinator, filename="a.csv", data=b"email,full_name,position\nn@example.org,N,manager\n",
+                       country_code="CL")
+        db.session.commit()
+        return made.id
+
+    def note():
+        made = notify(member(), "added_to_cohort", cohort="C")
+        db.session.commit()
+        return made.id
+
+    def message():
+        made = queue_email("someone@example.org", "Subject", "Body")
+        db.session.commit()
+        return made.id
+
+    makers = {
+        "code": lambda: "CL",
+        "user_uuid": invited,
+        "institution_id": lambda: make_institution(country="CL", region="CL-BI", level="regional").id,
+        "cohort_id": lambda: make_cohort(country="CL", members=[member()]).id,
+        "token": lambda: "not-a-real-token",
+        "notification_id": note,
+        "message_id": message,
+        "job_id": job,
+        "batch_id": batch,
     }
+    return lambda name: makers[name]()
 
 
 def url_args(app, endpoint, objects):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    return {name: objects[name] for name in rule.arguments}
+    return {name: objects(name) for name in rule.arguments}
 
 
 def test_matrix_lists_every_endpoint(app):

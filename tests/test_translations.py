@@ -14,7 +14,7 @@ from app.config import LOCALES
 # Messages that are rightly the same in English and the other language.
 SAME_EVERYWHERE = {"E-mail", "Email", "PDF", "OK", "Itinera", "URL", "ID", "CSV", "XLSX", "xAPI", "LRS", "JSON",
                    "Open Badges", "%(name)s", "%(num)s", "Total", "Error:", "Status", "Chile", "Argentina",
-                   "Colombia", "Perú", "México", "Regional", "Local", "Roles"}
+                   "Colombia", "Perú", "México", "Regional", "Local", "Roles", "Error"}
 
 
 def load(locale: str) -> Catalog:
@@ -23,8 +23,9 @@ def load(locale: str) -> Catalog:
 
 
 def extracted_ids() -> set:
-    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2")]
-    options = {"app/**/templates/**.html": {"trimmed": "true"}}
+    method_map = [("app/**.py", "python"), ("app/**/templates/**.html", "jinja2"),
+                  ("app/**/templates/**.txt", "jinja2")]
+    options = {"app/**/templates/**.html": {"trimmed": "true"}, "app/**/templates/**.txt": {"trimmed": "true"}}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
                 "_n": (1, 2), "lazy_ngettext": (1, 2)}
     ids = set()

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
@@ -30,13 +31,16 @@ class UserForm(CountryDependentForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name")), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address")),
                                                         Length(max=254)])
-    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)],
-                             description=_l("At least 10 characters. Give it to the person in a safe way; "
-                                            "they can change it under “Your account”."))
+    password = PasswordField(_l("Initial password (optional)"), validators=[Optional(), Length(max=200)],
+                             description=_l("Leave it empty to e-mail the person an invitation to choose their own "
+                                            "password (recommended). Otherwise at least 10 characters, given to "
+                                            "them in a safe way."))
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
     country_code = SelectField(_l("Country"), validate_choice=False)
     institution_id = SelectField(_l("Institution"), validate_choice=False,
                                  description=_l("Optional. Institutions of the chosen country."))
+    region_code = SelectField(_l("Region"), validate_choice=False,
+                              description=_l("Optional. Where the person works."))
     position = SelectField(_l("Position"), validate_choice=False,
                            choices=options([("", _l("Not applicable"))] + list(POSITION_LABELS.items())),
                            description=_l("Required for trainees."))
@@ -74,3 +78,15 @@ class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for buttons that POST."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a CSV or Excel file"))],
+                     description=_l("CSV (comma or semicolon) or Excel .xlsx. The first row names the columns: "
+                                    "e-mail, full name and position are required; institution, region and language "
+                                    "are optional."))
+    country_code = SelectField(_l("Country"), validate_choice=False)
+    cohort_id = SelectField(_l("Add everyone to a cohort"), validate_choice=False,
+                            description=_l("Optional. Only cohorts of the chosen country."))
+    send_invitations = BooleanField(_l("E-mail each person an invitation to choose a password"), default=True)
+    submit = SubmitField(_l("Check the file"))

@@ -10,10 +10,12 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, InstitutionForm, UserForm
 from app.auth import services as accounts
+from app.auth import tokens
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_country, can_manage_user, managed_country, role_required
 from app.cohorts import services as cohorts
 from app.errors import ValidationError
+from app.db import utcnow
 from app.extensions import db
 from app.forms import apply_errors, options
 from app.places import services as places
@@ -74,13 +76,16 @@ def _prepare_user_form(form: UserForm, user: User | None = None) -> None:
     country = form.country_code.data if form.country_code.data is not None else (user.country_code if user else "")
     institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
     form.institution_id.choices = options([("", _("No institution"))] + [(i.id, i.name) for i in institutions])
+    regions = places.regions_of(country) if country else []
+    form.region_code.choices = options([("", _("No region"))] + [(r.code, r.name) for r in regions])
 
 
 def _user_fields(form: UserForm) -> dict:
     fields = dict(
         email=form.email.data, full_name=form.full_name.data, country_code=form.country_code.data or None,
         institution_id=int(form.institution_id.data) if (form.institution_id.data or "").isdigit() else None,
-        position=form.position.data or None, locale=form.locale.data or None, is_active=form.is_active.data,
+        region_code=form.region_code.data or None, position=form.position.data or None,
+        locale=form.locale.data or None, is_active=form.is_active.data,
     )
     try:
         fields["roles"] = {Role(r) for r in form.roles.data or []}
@@ -99,13 +104,19 @@ def user_new():
     _prepare_user_form(form)
     if form.is_submitted() and not form.is_refresh and form.validate():
         try:
-            user = accounts.create_user(current_user, password=form.password.data or None,
-                                        **_user_fields(form))
+            if form.password.data:
+                user = accounts.create_user(current_user, password=form.password.data, **_user_fields(form))
+            else:
+                user = tokens.invite(current_user, **_user_fields(form))
         except ValidationError as error:
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(_("Account created for %(name)s.", name=user.full_name), "success")
+            if form.password.data:
+                flash(_("Account created for %(name)s.", name=user.full_name), "success")
+            else:
+                flash(_("Account created for %(name)s. An invitation has been sent to %(email)s.",
+                        name=user.full_name, email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
@@ -114,8 +125,10 @@ def user_new():
 @role_required(*STAFF)
 def user_detail(user_uuid):
     user = _user_or_404(user_uuid)
+    pending = tokens.is_pending(user)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
-                           user_cohorts=cohorts.cohorts_of(user))
+                           user_cohorts=cohorts.cohorts_of(user), pending=pending,
+                           invitation=tokens.latest_invitation(user) if pending else None, action_form=ConfirmForm())
 
 
 @bp.route("/users/<user_uuid>/edit", methods=["GET", "POST"])
@@ -128,6 +141,7 @@ def user_edit(user_uuid):
     if request.method == "GET":
         form.roles.data = [r.value for r in user.roles]
         form.institution_id.data = str(user.institution_id or "")
+        form.region_code.data = user.region_code or ""
         form.position.data = user.position.value if user.position else ""
         form.locale.data = user.locale or ""
         form.country_code.data = user.country_code or ""
@@ -373,3 +387,56 @@ def cohort_remove_member(cohort_id, user_uuid):
     db.session.commit()
     flash(_("%(name)s removed from the cohort.", name=user.full_name), "success")
     return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+
+
+# --- invitations --------------------------------------------------------------------------------------
+
+@bp.route("/invitations")
+@role_required(*MANAGERS)
+def invitations():
+    pagination = _paginate(tokens.pending_invitations(current_user))
+    return render_template("admin/invitations.html", pagination=pagination,
+                           sent=tokens.latest_invitations(pagination.items), action_form=ConfirmForm(),
+                           now=utcnow())
+
+
+@bp.route("/users/<user_uuid>/invitation/resend", methods=["POST"])
+@role_required(*MANAGERS)
+def invitation_resend(user_uuid):
+    user = _user_or_404(user_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        tokens.resend_invitation(current_user, user)
+    except ValidationError as error:
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+    else:
+        db.session.commit()
+        flash(_("A new invitation has been sent to %(email)s. Earlier links no longer work.", email=user.email),
+              "success")
+    return redirect(_back(url_for("admin.invitations")))
+
+
+@bp.route("/users/<user_uuid>/invitation/withdraw", methods=["POST"])
+@role_required(*MANAGERS)
+def invitation_withdraw(user_uuid):
+    user = _user_or_404(user_uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = user.full_name
+    try:
+        tokens.withdraw_invitation(current_user, user)
+    except ValidationError as error:
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(url_for("admin.user_detail", user_uuid=user_uuid))
+    db.session.commit()
+    flash(_("The invitation to %(name)s has been withdrawn and the unused account removed.", name=name), "success")
+    return redirect(url_for("admin.invitations"))
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+from app.admin import imports, system  # noqa: E402,F401  (more screens on the same blueprint)

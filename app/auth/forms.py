@@ -26,3 +26,16 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), description=_l("At least 10 characters."),
                                  validators=[DataRequired(_l("Enter a new password")), Length(max=200)])
     submit = SubmitField(_l("Change password"))
+
+
+class ChoosePasswordForm(FlaskForm):
+    password = PasswordField(_l("Password"), description=_l("At least 10 characters. A few unrelated words make a "
+                                                            "strong password that is easy to remember."),
+                             validators=[DataRequired(_l("Choose a password")), Length(max=200)])
+    submit = SubmitField(_l("Save password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address")),
+                                                        Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db, login_manager
-from app.places.models import Country, Institution
+from app.places.models import Country, Institution, Region
 
 
 class Role(enum.StrEnum):
@@ -43,6 +43,7 @@ class User(UserMixin, db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     country_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
     institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("institution.id"), index=True)
+    region_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("region.code"))
     position: so.Mapped[Position | None] = so.mapped_column(_enum(Position, "position"))
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -52,6 +53,7 @@ class User(UserMixin, db.Model):
 
     country: so.Mapped[Country | None] = so.relationship()
     institution: so.Mapped[Institution | None] = so.relationship()
+    region: so.Mapped[Region | None] = so.relationship()
     role_rows: so.Mapped[list["UserRole"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -98,6 +100,32 @@ class UserRole(db.Model):
     role: so.Mapped[Role] = so.mapped_column(_enum(Role, "role"), primary_key=True)
 
     user: so.Mapped[User] = so.relationship(back_populates="role_rows")
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link sent by e-mail. Only a SHA-256 hash of the token is stored."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: so.Mapped[TokenPurpose] = so.mapped_column(_enum(TokenPurpose, "token_purpose"))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+    created_by: so.Mapped[User | None] = so.relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.revoked_at is None
 
 
 @login_manager.user_loader

@@ -14,7 +14,7 @@ from app.config import LOCALES
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.places.models import Country, Institution
+from app.places.models import Country, Institution, Region
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -141,6 +141,13 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
         if institution is None or institution.country_code != country:
             errors["institution_id"] = _l("Choose an institution of the person's country")
 
+    region_code = clean.get("region_code", user.region_code if user else None) or None
+    clean["region_code"] = region_code
+    if region_code is not None:
+        region = db.session.get(Region, region_code)
+        if region is None or region.country_code != country:
+            errors["region_code"] = _l("Choose a region of the person's country")
+
     if user is not None and user.id == actor.id:
         if "is_active" in data and not data["is_active"]:
             errors["is_active"] = _l("You cannot deactivate your own account")
@@ -164,16 +171,16 @@ def password_problem(password: str) -> str | None:
 
 
 def create_user(actor: User, *, email: str, full_name: str, roles, password: str | None = None,
-                country_code: str | None = None, institution_id: int | None = None,
+                country_code: str | None = None, institution_id: int | None = None, region_code: str | None = None,
                 position: str | None = None, locale: str | None = None, is_active: bool = True) -> User:
     """Create an account; ``actor`` is SYSTEM for demo data and CLI commands."""
     check(actor.is_admin or managed_country(actor) is not None)
     clean = _validate(actor, None, dict(email=email, full_name=full_name, roles=set(roles), country_code=country_code,
-                                        institution_id=institution_id, position=position, locale=locale or None,
-                                        password=password))
+                                        institution_id=institution_id, region_code=region_code, position=position,
+                                        locale=locale or None, password=password))
     user = User(email=clean["email"], full_name=clean["full_name"], country_code=clean["country_code"],
-                institution_id=clean["institution_id"], position=clean["position"], locale=clean["locale"],
-                is_active=is_active)
+                institution_id=clean["institution_id"], region_code=clean["region_code"],
+                position=clean["position"], locale=clean["locale"], is_active=is_active)
     user.roles = clean["roles"]
     if password:
         user.set_password(password)
@@ -187,7 +194,8 @@ def update_user(actor: User, user: User, **changes) -> User:
     """Change an account's details, roles or active flag."""
     check(can_manage_user(actor, user))
     clean = _validate(actor, user, changes)
-    for field in ("email", "full_name", "country_code", "institution_id", "position", "locale", "is_active"):
+    for field in ("email", "full_name", "country_code", "institution_id", "region_code", "position", "locale",
+                  "is_active"):
         if field in changes:
             setattr(user, field, clean.get(field, changes[field]))
     if "roles" in changes:

@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
-from app.auth.forms import LanguageForm, LoginForm, PasswordForm
+from app.auth import tokens
+from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm
+from app.auth.models import TokenPurpose
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.forms import apply_errors
@@ -93,3 +95,71 @@ def account_password():
             return redirect(url_for("auth.account"))
     language_form = LanguageForm(locale=current_user.locale or str(get_locale()))
     return render_template("auth/account.html", language_form=language_form, password_form=form), 400
+
+
+def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
+    status = 404 if problem.reason == "unknown" else 410
+    return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+def accept_invitation(token):
+    try:
+        invitation = tokens.open_token(token, TokenPurpose.INVITATION)
+    except tokens.TokenProblem as problem:
+        return _link_problem(problem, TokenPurpose.INVITATION)
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = tokens.accept_invitation(token, form.password.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome to Itinera. Your password is saved; use it with your e-mail address to sign in."),
+                  "success")
+            return redirect(url_for("main.index"))
+    user = invitation.user
+    return render_template("auth/choose_password.html", form=form, user=user, heading=_("Choose your password"),
+                           intro=_("Welcome, %(name)s. Choose the password you will use with %(email)s to sign in "
+                                   "to Itinera.", name=user.full_name, email=user.email)), \
+        400 if form.errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit("5 per hour", key_func=_login_email, methods=["POST"])  # no flooding one inbox
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        tokens.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data.strip(),
+                               minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+def reset_password(token):
+    try:
+        reset = tokens.open_token(token, TokenPurpose.PASSWORD_RESET)
+    except tokens.TokenProblem as problem:
+        return _link_problem(problem, TokenPurpose.PASSWORD_RESET)
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            tokens.reset_password(token, form.password.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password has been changed. Sign in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/choose_password.html", form=form, user=reset.user,
+                           heading=_("Choose a new password"),
+                           intro=_("For the account %(email)s. Other devices where you are signed in will be "
+                                   "signed out.", email=reset.user.email)), 400 if form.errors else 200

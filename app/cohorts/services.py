@@ -100,15 +100,20 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
     wrong = [u for u in users if u.country_code != cohort.country_code]
     if wrong:
         raise ValidationError({"members": _l("Only people of the cohort's country can join it")})
+    from app.notifications.services import notify
+
     present = {m.user_id for m in cohort.memberships}
-    added = 0
+    added = []
     for user in users:
         if user.id not in present:
             cohort.memberships.append(CohortMember(user=user))
             present.add(user.id)
-            added += 1
+            added.append(user)
     db.session.flush()
-    return added
+    for user in added:
+        if user.password_hash is not None:  # people still invited hear about it when they arrive
+            notify(user, "added_to_cohort", cohort=cohort.name)
+    return len(added)
 
 
 def remove_member(actor: User, cohort: Cohort, user: User) -> None:

@@ -24,7 +24,13 @@ def index():
             "institutions": _count(visible_institutions(current_user)),
             "cohorts": _count(visible_cohorts(current_user)),
         }
-    return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user))
+    attention = {}
+    if current_user.is_admin:
+        from app.jobs.services import jobs_needing_attention
+
+        attention["jobs"] = _count(jobs_needing_attention())
+    return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user),
+                           attention=attention)
 
 
 @bp.route("/healthz")

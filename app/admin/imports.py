@@ -1,0 +1,91 @@
+"""Bulk import of trainees: upload, preview with every problem by line, then import all rows or none."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import ConfirmForm, ImportForm
+from app.auth.models import Role
+from app.auth.permissions import managed_country, role_required
+from app.cohorts import services as cohorts
+from app.errors import ValidationError
+from app.extensions import db
+from app.forms import apply_errors, options
+from app.imports import services as imports
+from app.imports.models import BatchStatus
+from app.places import services as places
+
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+PREVIEW_ROWS = 50
+
+TEMPLATE_CSV = (
+    "email;full_name;position;institution;region;language\r\n"
+    "ana.perez@example.org;Ana Pérez;technician;;;es\r\n"
+)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def import_upload():
+    form = ImportForm()
+    form.country_code.choices = options((c.code, c.name) for c in places.countries_for(current_user))
+    country = form.country_code.data or managed_country(current_user) or "AR"
+    form.country_code.data = country
+    form.cohort_id.choices = options([("", _("No cohort"))] + [
+        (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, country))])
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = imports.preview(current_user, filename=upload.filename, data=upload.read(),
+                                    country_code=form.country_code.data,
+                                    cohort_id=int(form.cohort_id.data) if form.cohort_id.data else None,
+                                    send_invitations=form.send_invitations.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("admin.import_preview", batch_id=batch.id))
+    return render_template("admin/import_upload.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/import/template.csv")
+@role_required(*MANAGERS)
+def import_template():
+    return TEMPLATE_CSV.encode("utf-8-sig"), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="itinera-trainees.csv"'}
+
+
+@bp.route("/import/<int:batch_id>")
+@role_required(*MANAGERS)
+def import_preview(batch_id):
+    batch = imports.get_batch(current_user, batch_id)
+    if batch is None:
+        abort(404)
+    problems = [dict(p, message=imports.message(p)) for p in batch.problems]
+    lines_with_problems = {p["line"] for p in batch.problems}
+    return render_template("admin/import_preview.html", batch=batch, problems=problems,
+                           rows=batch.rows[:PREVIEW_ROWS], more=max(len(batch.rows) - PREVIEW_ROWS, 0),
+                           lines_with_problems=lines_with_problems, confirm_form=ConfirmForm(),
+                           can_import=batch.status is BatchStatus.PREVIEW and not problems)
+
+
+@bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
+@role_required(*MANAGERS)
+def import_confirm(batch_id):
+    batch = imports.get_batch(current_user, batch_id)
+    if batch is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = imports.run_import(current_user, batch)
+    except ValidationError as error:
+        db.session.commit()  # keep the problems found on this second check
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(url_for("admin.import_preview", batch_id=batch.id))
+    db.session.commit()
+    flash(_("%(count)s people imported.", count=count), "success")
+    return redirect(url_for("admin.users", country=batch.country_code, status="all"))
+
+

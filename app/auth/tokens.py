@@ -1,0 +1,215 @@
+"""Invitations and password resets: single-use, expiring links sent by e-mail."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from app import signals
+from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole
+from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
+from app.auth.services import create_user, get_user_by_email, password_problem
+from app.db import utcnow
+from app.errors import ValidationError
+from app.extensions import db
+from app.notifications.services import enqueue_deliveries, queue_email
+from app.urls import absolute_url
+
+COUNTRY_LOCALES = {"BR": "pt_BR", "PT": "pt_BR", "AR": "es", "CL": "es", "CO": "es", "MX": "es", "PE": "es",
+                   "ES": "es"}
+
+
+def default_locale_for(country_code: str | None) -> str:
+    return COUNTRY_LOCALES.get(country_code or "", "en")
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _lifetime(purpose: TokenPurpose) -> timedelta:
+    if purpose is TokenPurpose.INVITATION:
+        return timedelta(days=current_app.config["INVITATION_DAYS"])
+    return timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def _new_token(user: User, purpose: TokenPurpose, actor, now) -> tuple[str, AccountToken]:
+    raw = secrets.token_urlsafe(32)
+    return raw, AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(raw), created_at=now,
+                             expires_at=now + _lifetime(purpose), created_by_id=getattr(actor, "id", None))
+
+
+def issue_token(user: User, purpose: TokenPurpose, actor=None) -> str:
+    """A fresh token for ``user``; earlier open tokens of the same purpose stop working. Returns the raw token."""
+    now = utcnow()
+    db.session.execute(sa.update(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None)).values(revoked_at=now))
+    raw, token = _new_token(user, purpose, actor, now)
+    db.session.add(token)
+    return raw
+
+
+class TokenProblem(Exception):
+    """Why a link cannot be used: 'unknown', 'expired' or 'used'."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def open_token(raw: str, purpose: TokenPurpose) -> AccountToken:
+    """The token behind a link, if it can still be used; raises TokenProblem otherwise."""
+    token = db.session.scalar(sa.select(AccountToken).where(AccountToken.token_hash == _hash(raw or ""),
+                                                            AccountToken.purpose == purpose))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        raise TokenProblem("unknown")
+    if token.used_at is not None:
+        raise TokenProblem("used")
+    if token.expires_at <= utcnow():
+        raise TokenProblem("expired")
+    return token
+
+
+def _locale_of(user: User) -> str:
+    return user.locale or default_locale_for(user.country_code)
+
+
+def _send(user: User, template: str, subject, **context) -> None:
+    locale = _locale_of(user)
+    with force_locale(locale):
+        body = render_template(template, user=user, **context)
+        queue_email(user.email, str(subject), body, user=user, locale=locale)
+
+
+# --- invitations --------------------------------------------------------------------------------------
+
+INVITATION_SUBJECT = _l("You are invited to Itinera")
+
+
+def send_invitation(actor, user: User) -> None:
+    """E-mail ``user`` a link to choose a password (replacing any earlier link)."""
+    raw = issue_token(user, TokenPurpose.INVITATION, actor)
+    _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT,
+          link=absolute_url("auth.accept_invitation", token=raw), inviter=getattr(actor, "full_name", None),
+          days=current_app.config["INVITATION_DAYS"])
+
+
+def send_invitations(actor, users: list[User]) -> None:
+    """Invite many new accounts at once (a bulk import): one template per language, a few delivery jobs."""
+    now, days = utcnow(), current_app.config["INVITATION_DAYS"]
+    template = current_app.jinja_env.get_template("auth/email/invitation.txt")
+    inviter = getattr(actor, "full_name", None)
+    tokens, messages = [], []
+    for locale in sorted({_locale_of(user) for user in users}):
+        with force_locale(locale):
+            subject = str(INVITATION_SUBJECT)
+            for user in (u for u in users if _locale_of(u) == locale):
+                raw, token = _new_token(user, TokenPurpose.INVITATION, actor, now)
+                body = template.render(user=user, inviter=inviter, days=days,
+                                       link=absolute_url("auth.accept_invitation", token=raw))
+                tokens.append(token)
+                messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
+                                            deliver_now=False))
+    db.session.add_all(tokens)
+    enqueue_deliveries(messages)
+
+
+def invite(actor, **fields) -> User:
+    """Create an account without a password and e-mail an invitation to it."""
+    fields.setdefault("locale", None)
+    fields["locale"] = fields["locale"] or default_locale_for(fields.get("country_code"))
+    user = create_user(actor, password=None, **fields)
+    send_invitation(actor, user)
+    return user
+
+
+def is_pending(user: User) -> bool:
+    return user.password_hash is None
+
+
+def latest_invitation(user: User) -> AccountToken | None:
+    return db.session.scalar(sa.select(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.INVITATION)
+        .order_by(AccountToken.id.desc()).limit(1))
+
+
+def pending_invitations(actor) -> sa.Select:
+    """People ``actor`` manages who have not chosen a password yet."""
+    query = sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
+    if not sees_everyone(actor):
+        query = query.where(User.country_code == managed_country(actor))
+    if not actor.is_admin:
+        query = query.where(~User.role_rows.any(UserRole.role != Role.TRAINEE))
+    return query.order_by(User.created_at.desc(), User.id.desc()).options(so.selectinload(User.role_rows))
+
+
+def latest_invitations(users: list[User]) -> dict[int, AccountToken]:
+    """The newest invitation token of each user, in one query."""
+    if not users:
+        return {}
+    rows = db.session.scalars(sa.select(AccountToken).where(
+        AccountToken.user_id.in_([u.id for u in users]), AccountToken.purpose == TokenPurpose.INVITATION)
+        .order_by(AccountToken.id))
+    return {token.user_id: token for token in rows}
+
+
+def resend_invitation(actor, user: User) -> None:
+    check(can_manage_user(actor, user))
+    if not is_pending(user):
+        raise ValidationError({"invitation": _l("This person has already chosen a password")})
+    send_invitation(actor, user)
+
+
+def withdraw_invitation(actor, user: User) -> None:
+    """Cancel a pending invitation: the account, never used, is removed."""
+    check(can_manage_user(actor, user))
+    if not is_pending(user) or user.last_login_at is not None:
+        raise ValidationError({"invitation": _l("This person has already chosen a password")})
+    db.session.delete(user)
+    db.session.flush()
+
+
+def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> AccountToken:
+    """Use a link to set a password: the link stops working, and so does every other open link of the user."""
+    token = open_token(raw, purpose)
+    problem = password_problem(password)
+    if problem:
+        raise ValidationError({"password": problem})
+    now = utcnow()
+    token.user.set_password(password)  # also signs out every other session
+    token.used_at = now
+    db.session.execute(sa.update(AccountToken).where(
+        AccountToken.user_id == token.user_id, AccountToken.id != token.id, AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.flush()
+    return token
+
+
+def accept_invitation(raw: str, password: str) -> User:
+    """The invited person chooses a password."""
+    token = _set_password_with(raw, TokenPurpose.INVITATION, password)
+    signals.invitation_accepted.send(token.user, invited_by=token.created_by)
+    return token.user
+
+
+# --- password reset -----------------------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if an active account has this address; say nothing either way."""
+    user = get_user_by_email(email or "")
+    if user is None or not user.is_active:
+        return
+    raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"),
+          link=absolute_url("auth.reset_password", token=raw),
+          minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def reset_password(raw: str, password: str) -> User:
+    """Choose a new password from a reset link."""
+    return _set_password_with(raw, TokenPurpose.PASSWORD_RESET, password).user

@@ -1,0 +1,202 @@
+"""Checking a trainee list against the database, previewing it, and importing all of it or nothing."""
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import Position, Role, User, UserRole
+from app.auth.permissions import can_manage_country, check, managed_country
+from app.cohorts.models import Cohort
+from app.cohorts.services import add_members
+from app.config import LOCALES
+from app.db import utcnow
+from app.errors import ValidationError
+from app.extensions import db
+from app.imports.models import BatchStatus, ImportBatch
+from app.imports.parsing import FileProblem, fold, read_table
+from app.places.models import Country, Institution, Region
+from app.places.names import region_name
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+POSITIONS = {fold(v): Position.MANAGER for v in (
+    "manager", "directivo", "directiva", "directivo/a", "gerente", "jefe", "jefa", "gestor", "gestora",
+    "gestor(a)", "dirigente")}
+POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
+    "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "analista")})
+LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano")}
+LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues", "portuguese", "portugues (brasil)")})
+LANGUAGES.update({fold(v): "en" for v in ("en", "english", "ingles")})
+
+# problem code -> message; params fill the %(...)s
+MESSAGES = {
+    "required": _l("%(column)s is empty"),
+    "email": _l("“%(value)s” is not an e-mail address"),
+    "duplicate": _l("The same e-mail address is on line %(other)s"),
+    "taken": _l("An account with this e-mail address already exists"),
+    "position": _l("“%(value)s” is not a position: write manager or technician"),
+    "institution": _l("No institution called “%(value)s” in this country"),
+    "region": _l("No region called “%(value)s” in this country"),
+    "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
+    "too_long": _l("%(column)s is longer than %(limit)s characters"),
+    # problems with the whole file
+    "empty": _l("The file is empty"),
+    "encoding": _l("The file's characters could not be read: save it as CSV UTF-8 and upload it again"),
+    "format": _l("This kind of file cannot be read: save it as CSV or as an Excel workbook (.xlsx)"),
+    "xlsx": _l("The file could not be opened as an Excel workbook (.xlsx)"),
+    "csv": _l("The file is not valid CSV near line %(line)s"),
+    "columns": _l("Columns missing on line %(line)s: %(missing)s. The first row must name the columns."),
+    "too_many": _l("The file has %(count)s rows; the limit is %(limit)s: split it into smaller files"),
+}
+COLUMN_NAMES = {"email": _l("E-mail address"), "full_name": _l("Full name"), "position": _l("Position"),
+                "institution": _l("Institution"), "region": _l("Region"), "language": _l("Language")}
+
+
+def message(problem: dict) -> str:
+    params = dict(problem.get("params") or {})
+    if "column" in params:
+        params["column"] = str(COLUMN_NAMES.get(params["column"], params["column"]))
+    if "missing" in params:
+        params["missing"] = ", ".join(str(COLUMN_NAMES.get(m, m)) for m in params["missing"])
+    return str(MESSAGES[problem["code"]]) % params
+
+
+def _region_lookup(country_code: str) -> dict[str, str]:
+    lookup = {}
+    for region in db.session.scalars(sa.select(Region).where(Region.country_code == country_code)):
+        lookup[fold(region.code)] = region.code
+        lookup[fold(region.code.split("-", 1)[1])] = region.code
+        for locale in LOCALES:
+            lookup.setdefault(fold(region_name(region.code, locale)), region.code)
+    return lookup
+
+
+def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Clean each row and list every problem (line, field, code, params). Queries in bulk: 5,000 rows are quick."""
+    problems: list[dict] = []
+    institutions = {fold(i.name): i.id for i in db.session.scalars(
+        sa.select(Institution).where(Institution.country_code == country_code))}
+    regions = _region_lookup(country_code)
+    first_line_of: dict[str, int] = {}
+    clean_rows = []
+
+    def problem(line, field, code, **params):
+        problems.append({"line": line, "field": field, "code": code, "params": params})
+
+    for row in rows:
+        line = row["line"]
+        clean = {"line": line}
+        for column, limit in (("email", 254), ("full_name", 200)):
+            value = " ".join((row.get(column) or "").split())
+            if not value:
+                problem(line, column, "required", column=column)
+            elif len(value) > limit:
+                problem(line, column, "too_long", column=column, limit=limit)
+            clean[column] = value
+        email = clean["email"].lower()
+        clean["email"] = email
+        if email and not EMAIL.match(email):
+            problem(line, "email", "email", value=row.get("email"))
+        elif email in first_line_of:
+            problem(line, "email", "duplicate", other=first_line_of[email])
+        elif email:
+            first_line_of[email] = line
+
+        position = row.get("position") or ""
+        if not position:
+            problem(line, "position", "required", column="position")
+        elif fold(position) not in POSITIONS:
+            problem(line, "position", "position", value=position)
+        else:
+            clean["position"] = POSITIONS[fold(position)].value
+
+        for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
+                                                                                        "region_code")):
+            value = row.get(column) or ""
+            if value and fold(value) not in lookup:
+                problem(line, column, column, value=value)
+            clean[target] = lookup.get(fold(value)) if value else None
+
+        language = row.get("language") or ""
+        if language and fold(language) not in LANGUAGES:
+            problem(line, "language", "language", value=language)
+        clean["locale"] = LANGUAGES.get(fold(language)) if language else None
+        clean_rows.append(clean)
+
+    emails = list(first_line_of)
+    for start in range(0, len(emails), 500):
+        for taken in db.session.scalars(sa.select(User.email).where(User.email.in_(emails[start:start + 500]))):
+            problem(first_line_of[taken], "email", "taken")
+    problems.sort(key=lambda p: (p["line"], p["field"]))
+    return clean_rows, problems
+
+
+def _check_country(actor: User, country_code: str) -> None:
+    if db.session.get(Country, country_code or "") is None:
+        raise ValidationError({"country_code": _l("Choose a country from the list")})
+    if not can_manage_country(actor, country_code):
+        raise ValidationError({"country_code": _l("You can only manage people of your own country")})
+
+
+def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohort_id: int | None = None,
+            send_invitations: bool = True) -> ImportBatch:
+    """Read and check a file; the batch keeps the rows and problems until someone confirms the import."""
+    check(actor.is_admin or managed_country(actor) is not None)
+    _check_country(actor, country_code)
+    if cohort_id is not None:
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is None or cohort.country_code != country_code:
+            raise ValidationError({"cohort_id": _l("Choose a cohort of the same country")})
+    try:
+        parsed = read_table(filename, data)
+    except FileProblem as error:
+        raise ValidationError({"file": message({"code": error.code, "params": error.params})}) from error
+    if not parsed.rows:
+        raise ValidationError({"file": message({"code": "empty"})})
+    _rows, problems = check_rows(country_code, parsed.rows)
+    batch = ImportBatch(created_by_id=actor.id, country_code=country_code, cohort_id=cohort_id,
+                        send_invitations=send_invitations, filename=(filename or "upload")[:255],
+                        rows=parsed.rows, problems=problems)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def get_batch(actor: User, batch_id: int) -> ImportBatch | None:
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is not None:
+        check(can_manage_country(actor, batch.country_code))
+    return batch
+
+
+def run_import(actor: User, batch: ImportBatch) -> int:
+    """Create every account of the batch, or none if any row has a problem now. Returns how many."""
+    from app.auth.tokens import default_locale_for, send_invitations
+    from app.notifications.services import notify
+
+    check(can_manage_country(actor, batch.country_code))
+    if batch.status is not BatchStatus.PREVIEW:
+        raise ValidationError({"batch": _l("This file has already been imported")})
+    rows, problems = check_rows(batch.country_code, batch.rows)
+    if problems:
+        batch.problems = problems  # something changed since the preview (e.g. an address was taken)
+        db.session.flush()
+        raise ValidationError({"batch": _l("Some rows have problems: nothing has been imported")})
+    fallback_locale = default_locale_for(batch.country_code)
+    users = []
+    for row in rows:
+        user = User(email=row["email"], full_name=row["full_name"], country_code=batch.country_code,
+                    institution_id=row["institution_id"], region_code=row["region_code"],
+                    position=Position(row["position"]), locale=row["locale"] or fallback_locale)
+        user.role_rows = [UserRole(role=Role.TRAINEE)]
+        users.append(user)
+    db.session.add_all(users)
+    db.session.flush()
+    if batch.send_invitations:
+        send_invitations(actor, users)
+    if batch.cohort_id is not None and batch.cohort is not None:
+        add_members(actor, batch.cohort, users)
+    batch.status, batch.imported_at, batch.imported_count = BatchStatus.IMPORTED, utcnow(), len(users)
+    db.session.flush()
+    notify(actor, "import_completed", count=len(users), filename=batch.filename, batch_id=batch.id)
+    return len(users)

@@ -1,0 +1,148 @@
+"""enqueue(func, *args) and what runs a job.
+
+A job is a module-level function called with JSON-serialisable arguments. enqueue() records a Job row in the
+caller's transaction; when that transaction commits, the job goes to RQ (REDIS_URL set) or runs in this
+process. Each attempt is recorded; after the last failed attempt the job is FAILED, admins are notified, and
+they can retry it from /admin/jobs."""
+import importlib
+import json
+import traceback
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app import signals
+from app.db import utcnow
+from app.extensions import db
+from app.jobs.models import Job, JobStatus
+
+_PENDING = "itinera_pending_jobs"
+
+
+def _path(func) -> str:
+    path = f"{func.__module__}:{func.__qualname__}"
+    if "<" in path:
+        raise ValueError(f"jobs must be module-level functions, not {path}")
+    return path
+
+
+def _resolve(path: str):
+    module, _, name = path.partition(":")
+    target = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def enqueue(func, *args) -> Job:
+    """Run ``func(*args)`` in the background once the current transaction commits."""
+    json.dumps(args)  # fail now, in the caller, if an argument cannot travel
+    job = Job(func=_path(func), args=list(args), max_attempts=current_app.config["JOB_MAX_ATTEMPTS"])
+    db.session.add(job)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(job.id)
+    return job
+
+
+def _queue():
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    return Queue(current_app.config["JOB_QUEUE"], connection=connection)
+
+
+def _dispatch(job_ids: list[int]) -> None:
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from rq import Retry
+
+        intervals = app.config["JOB_RETRY_INTERVALS"]
+        try:
+            queue = _queue()
+            for job_id in job_ids:
+                queue.enqueue(run_job, job_id, job_id=f"itinera-job-{job_id}-{uuid.uuid4().hex[:8]}",
+                              retry=Retry(max=app.config["JOB_MAX_ATTEMPTS"] - 1, interval=intervals),
+                              result_ttl=3600, failure_ttl=30 * 24 * 3600)
+        except Exception:  # Redis unreachable: the rows stay QUEUED; `flask jobs requeue` sends them again
+            app.logger.exception("could not hand jobs %s to Redis", job_ids)
+        return
+    # In-process: a new app context has its own database session, so the job runs in its own transaction.
+    for job_id in job_ids:
+        with app.app_context():
+            for _attempt in range(app.config["JOB_MAX_ATTEMPTS"]):
+                if run_job(job_id, raise_errors=False) is not JobStatus.RETRYING:
+                    break
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    job_ids = session.info.pop(_PENDING, None)
+    if job_ids:
+        _dispatch(job_ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop(_PENDING, None)
+
+
+def run_job(job_id: int, raise_errors: bool = True) -> JobStatus | None:
+    """Run one attempt of a job and record the outcome. Under RQ an error is re-raised so RQ retries it."""
+    try:
+        return _attempt(job_id, raise_errors)
+    finally:
+        db.session.remove()  # the next job starts from a clean session (a worker runs many)
+
+
+def _attempt(job_id: int, raise_errors: bool) -> JobStatus | None:
+    job = db.session.get(Job, job_id)
+    if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+        return None
+    job.status, job.started_at, job.attempts = JobStatus.RUNNING, utcnow(), job.attempts + 1
+    db.session.commit()
+    try:
+        _resolve(job.func)(*job.args)
+        db.session.flush()
+    except Exception as error:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.last_error = "".join(traceback.format_exception(error))[-4000:]
+        job.finished_at = utcnow()
+        job.status = JobStatus.FAILED if job.attempts >= job.max_attempts else JobStatus.RETRYING
+        db.session.commit()
+        current_app.logger.warning("job %s (%s) attempt %s failed: %s", job.id, job.func, job.attempts, error)
+        if job.status is JobStatus.FAILED:
+            signals.job_failed.send(job)
+            db.session.commit()
+        if raise_errors:
+            raise
+        return job.status
+    job.status, job.finished_at, job.last_error = JobStatus.DONE, utcnow(), None
+    db.session.commit()
+    return job.status
+
+
+def jobs_needing_attention() -> sa.Select:
+    return (sa.select(Job).where(Job.status.in_([JobStatus.FAILED, JobStatus.RETRYING, JobStatus.QUEUED]))
+            .order_by(Job.created_at.desc()))
+
+
+def retry(actor, job: Job) -> None:
+    """An admin sends a failed (or stuck) job round again with a fresh set of attempts."""
+    from app.auth.permissions import check
+
+    check(actor.is_admin)
+    job.status, job.attempts, job.last_error = JobStatus.QUEUED, 0, None
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(job.id)
+
+
+def requeue_stale() -> int:
+    """Send every job still QUEUED to the queue again (after Redis was unreachable)."""
+    ids = list(db.session.scalars(sa.select(Job.id).where(Job.status == JobStatus.QUEUED)))
+    db.session.info.setdefault(_PENDING, []).extend(ids)
+    return len(ids)

@@ -1,0 +1,37 @@
+"""The kinds of notification: how each reads in the list, in an e-mail, and where it leads."""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import Role
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: object  # shown on the preferences page
+    text: object  # one line for the in-app list and the e-mail subject; %(...)s from the data
+    roles: frozenset  # who can receive it (for the preferences page)
+    link: Callable[[dict], tuple[str, dict] | None] = lambda data: None  # (endpoint, values)
+    email_by_default: bool = True
+
+
+KINDS = {kind.name: kind for kind in (
+    Kind("added_to_cohort", _l("When I am added to a cohort"),
+         _l("You have joined the cohort “%(cohort)s”"), frozenset({Role.TRAINEE})),
+    Kind("invitation_accepted", _l("When someone I invited accepts the invitation"),
+         _l("%(name)s accepted your invitation and can now sign in"),
+         frozenset({Role.ADMIN, Role.COORDINATOR}),
+         link=lambda data: ("admin.user_detail", {"user_uuid": data["user_uuid"]})),
+    Kind("import_completed", _l("When an import of trainees has finished"),
+         _l("%(count)s people imported from %(filename)s"), frozenset({Role.ADMIN, Role.COORDINATOR}),
+         link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
+    Kind("job_failed", _l("When a background task fails after every attempt"),
+         _l("A background task failed after every attempt: %(func)s"), frozenset({Role.ADMIN}),
+         link=lambda data: ("admin.jobs", {})),
+)}
+
+
+def kinds_for(user) -> list[Kind]:
+    return [kind for kind in KINDS.values() if user.roles & kind.roles]

@@ -1,0 +1,24 @@
+"""Notifications sent in answer to other domains' signals."""
+import sqlalchemy as sa
+
+from app import signals
+from app.auth.models import Role, User, UserRole
+from app.extensions import db
+from app.notifications.services import mark_failed_mail, notify
+
+
+@signals.job_failed.connect
+def tell_admins_about_failed_job(job, **_):
+    mark_failed_mail(job)
+    admins = db.session.scalars(sa.select(User).join(UserRole).where(UserRole.role == Role.ADMIN,
+                                                                      User.is_active.is_(True)))
+    # a failed e-mail delivery is reported in the app only, so a mail outage cannot feed itself
+    by_email = not job.func.endswith((":deliver", ":deliver_many"))
+    for admin in admins:
+        notify(admin, "job_failed", send_email=by_email, job_id=job.id, func=job.func)
+
+
+@signals.invitation_accepted.connect
+def tell_the_inviter(user, invited_by=None, **_):
+    if invited_by is not None and invited_by.is_active:
+        notify(invited_by, "invitation_accepted", name=user.full_name, user_uuid=str(user.uuid))

@@ -1,0 +1,188 @@
+"""notify(user, kind, **data), e-mail through the outbox, and the in-app list."""
+import smtplib
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from app.auth.permissions import check
+from app.db import utcnow
+from app.extensions import db
+from app.jobs.services import enqueue
+from app.notifications.kinds import KINDS
+from app.notifications.models import MailStatus, Notification, NotificationPreference, OutboxMessage
+from app.urls import absolute_url
+
+
+def user_locale(user) -> str:
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def wants_email(user, kind: str) -> bool:
+    preference = db.session.get(NotificationPreference, (user.id, kind))
+    return preference.email if preference is not None else KINDS[kind].email_by_default
+
+
+def set_email_preferences(user, wanted: dict[str, bool]) -> None:
+    """Save which kinds of notification ``user`` also wants by e-mail."""
+    for kind, email in wanted.items():
+        if kind not in KINDS:
+            continue
+        preference = db.session.get(NotificationPreference, (user.id, kind))
+        if preference is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email=email))
+        else:
+            preference.email = email
+    db.session.flush()
+
+
+def text_of(notification: Notification) -> str:
+    return str(KINDS[notification.kind].text) % notification.data
+
+
+def link_of(notification: Notification, external: bool = False) -> str | None:
+    from flask import url_for
+
+    target = KINDS[notification.kind].link(notification.data)
+    if target is None:
+        return None
+    endpoint, values = target
+    return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)
+
+
+def notify(user, kind: str, *, send_email: bool = True, **data) -> Notification:
+    """Store an in-app notification and, unless the user said no, queue an e-mail in their language."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    notification = Notification(user_id=user.id, kind=kind, data=data)
+    db.session.add(notification)
+    db.session.flush()
+    if send_email and user.is_active and user.email and wants_email(user, kind):
+        with force_locale(user_locale(user)):
+            subject = text_of(notification)
+            body = render_template("notifications/email/notification.txt", user=user, text=subject,
+                                   link=link_of(notification, external=True),
+                                   preferences=absolute_url("notifications.preferences"))
+        queue_email(user.email, subject, body, user=user, locale=user_locale(user))
+    return notification
+
+
+def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: str = "en",
+                deliver_now: bool = True) -> OutboxMessage:
+    """Record an e-mail in the outbox and deliver it in the background.
+
+    ``deliver_now=False`` leaves the delivery to the caller, who sends many at once with deliver_many."""
+    message = OutboxMessage(to_address=to_address, subject=subject[:300], body=body, locale=locale,
+                            user_id=user.id if user is not None else None)
+    db.session.add(message)
+    if deliver_now:
+        db.session.flush()
+        enqueue(deliver, message.id)
+    return message
+
+
+def enqueue_deliveries(messages: list[OutboxMessage], chunk: int = 200) -> None:
+    """Deliver many queued messages through a few jobs (a retry resends only what is still undelivered)."""
+    db.session.flush()
+    ids = [m.id for m in messages]
+    for start in range(0, len(ids), chunk):
+        enqueue(deliver_many, ids[start:start + chunk])
+
+
+def _email_message(message: OutboxMessage) -> EmailMessage:
+    config = current_app.config
+    email = EmailMessage()
+    sender_name, sender_address = parseaddr(config["MAIL_FROM"])
+    email["From"] = formataddr((sender_name, sender_address))
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(utcnow())
+    email["Message-ID"] = make_msgid(domain=sender_address.partition("@")[2] or None)
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body or "")
+    email["Content-Language"] = message.locale.replace("_", "-")  # after set_content, which drops Content-*
+    return email
+
+
+def deliver(message_id: int) -> None:
+    """Background job: hand one outbox message to SMTP, or to the log when no server is configured."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is not None:
+        _deliver(message)
+
+
+def _deliver(message: OutboxMessage) -> None:
+    if message.status in (MailStatus.SENT, MailStatus.LOGGED):
+        return
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body)
+        message.status, message.sent_at = MailStatus.LOGGED, utcnow()
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    try:
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(_email_message(message))
+    except (OSError, smtplib.SMTPException) as error:
+        message.error = f"{type(error).__name__}: {error}"[:1000]
+        db.session.commit()  # keep the reason even though the job will retry
+        raise
+    # delivered: the body (which may hold a one-time link) is no longer needed here
+    message.status, message.sent_at, message.body, message.error = MailStatus.SENT, utcnow(), None, None
+
+
+def deliver_many(message_ids: list[int]) -> None:
+    """Background job: deliver several messages, recording each delivery as it happens."""
+    smtp = bool(current_app.config.get("MAIL_SERVER"))
+    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                                  .order_by(OutboxMessage.id)).all()
+    for message in messages:
+        _deliver(message)
+        if smtp:  # a retry after a failure must not send the earlier ones twice
+            db.session.commit()
+
+
+def mark_failed_mail(job) -> None:
+    """When a delivery job gave up, the outbox shows its undelivered messages as failed."""
+    if job.func.endswith(":deliver") and job.args:
+        ids = [job.args[0]]
+    elif job.func.endswith(":deliver_many") and job.args:
+        ids = job.args[0]
+    else:
+        return
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                      OutboxMessage.status == MailStatus.QUEUED)
+                       .values(status=MailStatus.FAILED))
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def notifications_of(user) -> sa.Select:
+    return sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+
+
+def open_notification(actor, notification: Notification) -> None:
+    check(notification.user_id == actor.id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    db.session.flush()
+
+
+def mark_all_read(actor) -> int:
+    result = db.session.execute(sa.update(Notification).where(Notification.user_id == actor.id,
+                                                              Notification.read_at.is_(None))
+                                .values(read_at=utcnow()))
+    return result.rowcount
+
+
+def outbox() -> sa.Select:
+    return sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())

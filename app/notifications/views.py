@@ -1,0 +1,59 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.admin.forms import ConfirmForm
+from app.extensions import db
+from app.forms import options
+from app.notifications import bp, services
+from app.notifications.forms import PreferencesForm
+from app.notifications.kinds import kinds_for
+from app.notifications.models import Notification
+
+
+@bp.route("/")
+@login_required
+def index():
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(services.notifications_of(current_user), page=page, per_page=20, error_out=False)
+    return render_template("notifications/index.html", pagination=pagination, text_of=services.text_of,
+                           read_all_form=ConfirmForm())
+
+
+@bp.route("/<int:notification_id>")
+@login_required
+def open(notification_id):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        abort(404)
+    services.open_notification(current_user, notification)
+    db.session.commit()
+    return redirect(services.link_of(notification) or url_for("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.mark_all_read(current_user)
+    db.session.commit()
+    flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    kinds = kinds_for(current_user)
+    form = PreferencesForm()
+    form.email_kinds.choices = options((kind.name, kind.label) for kind in kinds)
+    if request.method == "GET":
+        form.email_kinds.data = [kind.name for kind in kinds if services.wants_email(current_user, kind.name)]
+    if form.validate_on_submit():
+        chosen = set(form.email_kinds.data or [])
+        services.set_email_preferences(current_user, {kind.name: kind.name in chosen for kind in kinds})
+        db.session.commit()
+        flash(_("Your preferences have been saved."), "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", form=form, kinds=kinds)

@@ -1,0 +1,77 @@
+import io
+
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.extensions import db
+from app.imports.models import ImportBatch
+
+
+def upload(client, data: bytes, name="people.csv", **fields):
+    form = {"file": (io.BytesIO(data), name), "country_code": "CL", "cohort_id": "", "send_invitations": "y"}
+    form.update(fields)
+    return client.post("/admin/import", data=form, content_type="multipart/form-data")
+
+
+def test_preview_then_import(client, login_as, outbox):
+    login_as("coordinator", country="CL")
+    response = upload(client, "correo;nombre;cargo\nana@example.org;Ana;técnica\nbeto@example.org;Beto;jefe\n"
+                      .encode("cp1252"))
+    assert response.status_code == 302
+    preview = client.get(response.location).get_data(as_text=True)
+    assert "2 people are ready to import." in preview and "Import 2 people" in preview
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # nothing yet
+    batch = db.session.scalar(sa.select(ImportBatch))
+    response = client.post(f"/admin/import/{batch.id}/confirm", follow_redirects=True)
+    assert "2 people imported." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
+    assert client.post(f"/admin/import/{batch.id}/confirm").status_code == 302  # a second click imports nothing
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
+
+
+def test_problems_are_listed_and_no_import_button(client, login_as):
+    login_as("admin", country=None)
+    response = upload(client, b"email,full_name,position\nx@example.org,X,manager\nx@example.org,Y,boss\n")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "2 problems: nothing has been imported" in page
+    assert "The same e-mail address is on line 2" in page and "“boss” is not a position" in page
+    assert "/confirm" not in page
+
+
+def test_file_level_errors_are_shown_on_the_form(client, login_as):
+    login_as("coordinator", country="CL")
+    response = upload(client, b"nombre,cargo\nA,manager\n")
+    assert response.status_code == 400
+    assert "Columns missing on line 1: E-mail address" in response.get_data(as_text=True)
+    response = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", name="old.xls")
+    assert "save it as CSV or as an Excel workbook" in response.get_data(as_text=True)
+    assert upload(client, b"", name="").status_code == 400  # no file chosen
+
+
+def test_coordinator_cannot_import_abroad_or_see_another_countrys_batch(client, login_as, make_user):
+    login_as("coordinator", country="CL")
+    response = upload(client, b"email,full_name,position\nx@example.org,X,manager\n", country_code="AR")
+    assert response.status_code == 400
+    assert "You can only manage people of your own country" in response.get_data(as_text=True)
+    from app.imports.services import preview
+
+    argentine = make_user(roles=("coordinator",), country="AR")
+    batch = preview(argentine, filename="a.csv", data=b"email,full_name,position\ny@example.org,Y,manager\n",
+                    country_code="AR")
+    db.session.commit()
+    assert client.get(f"/admin/import/{batch.id}").status_code == 403
+    assert client.post(f"/admin/import/{batch.id}/confirm").status_code == 403
+
+
+def test_template_download(client, login_as):
+    login_as("coordinator", country="CL")
+    response = client.get("/admin/import/template.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.data.startswith(b"\xef\xbb\xbfemail;full_name;position")
+
+
+def test_upload_too_large(login_as, client, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login_as("coordinator", country="CL")
+    response = upload(client, b"email,full_name,position\n" + b"x@example.org,X,manager\n" * 200)
+    assert response.status_code == 413

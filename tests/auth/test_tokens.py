@@ -1,0 +1,133 @@
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.auth.models import AccountToken, User, load_user
+from app.db import utcnow
+from app.extensions import db
+from app.notifications.models import Notification
+from tests.fixtures.factories import PASSWORD
+
+
+def link_in(message, kind):
+    return re.search(rf"http://itinera\.test(/auth/{kind}/\S+)", message.body).group(1)
+
+
+def invite(client, **overrides):
+    data = {"full_name": "Rosa Quispe", "email": "rosa@example.org", "roles": ["trainee"], "country_code": "PE",
+            "position": "technician", "locale": "", "is_active": "y"}
+    data.update(overrides)
+    return client.post("/admin/users/new", data=data)
+
+
+def test_invitation_round_trip(client, login_as, outbox):
+    coordinator = login_as("coordinator", country="PE")
+    response = invite(client)
+    assert response.status_code == 302
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    assert rosa.password_hash is None and rosa.locale == "es"  # the country's language by default
+    [message] = outbox()
+    assert message.to_address == "rosa@example.org" and message.locale == "es"
+    link = link_in(message, "invitation")
+
+    client.post("/auth/logout")
+    page = client.get(link)
+    assert page.status_code == 200 and "rosa@example.org" in page.get_data(as_text=True)
+    assert client.post(link, data={"password": "short"}).status_code == 400
+    response = client.post(link, data={"password": "a-good-long-password"})
+    assert response.status_code == 302
+    assert "Rosa Quispe" in client.get("/").get_data(as_text=True)  # signed in straight away
+    db.session.refresh(rosa)
+    assert rosa.check_password("a-good-long-password")
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == coordinator.id))
+    assert note.kind == "invitation_accepted" and note.data["name"] == "Rosa Quispe"
+
+    client.post("/auth/logout")
+    reused = client.get(link)
+    assert reused.status_code == 410 and "already been used" in reused.get_data(as_text=True)
+
+
+def test_expired_and_unknown_invitation_links(client, login_as, outbox):
+    login_as("admin", country=None)
+    invite(client)
+    link = link_in(outbox()[0], "invitation")
+    token = db.session.scalar(sa.select(AccountToken))
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    expired = client.get(link)
+    assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
+    assert client.post(link, data={"password": "a-good-long-password"}).status_code == 410
+    assert client.get("/auth/invitation/not-a-real-token").status_code == 404
+
+
+def test_resending_replaces_the_link_and_withdrawing_removes_the_account(client, login_as, outbox):
+    login_as("admin", country=None)
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    first = link_in(outbox()[0], "invitation")
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    assert "rosa@example.org" in page
+    client.post(f"/admin/users/{rosa.uuid}/invitation/resend")
+    messages = outbox()
+    assert len(messages) == 2
+    assert client.get(first).status_code == 404  # the first link no longer works
+    assert client.get(link_in(messages[1], "invitation")).status_code == 200
+    client.post(f"/admin/users/{rosa.uuid}/invitation/withdraw")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "rosa@example.org")) is None
+    assert client.get(link_in(messages[1], "invitation")).status_code == 404
+
+
+def test_coordinator_cannot_touch_invitations_of_another_country(client, login_as, make_user):
+    login_as("coordinator", country="PE")
+    foreign = make_user(country="AR", password=None)
+    assert client.post(f"/admin/users/{foreign.uuid}/invitation/resend").status_code == 403
+    assert client.post(f"/admin/users/{foreign.uuid}/invitation/withdraw").status_code == 403
+    assert foreign.email not in client.get("/admin/invitations").get_data(as_text=True)
+
+
+def test_password_reset(client, make_user, outbox):
+    user = make_user(email="ana@example.org", locale="pt_BR")
+    old_session = user.get_id()
+    page = client.post("/auth/password/forgot", data={"email": "ANA@example.org"}).get_data(as_text=True)
+    unknown = client.post("/auth/password/forgot", data={"email": "nobody@example.org"}).get_data(as_text=True)
+    # the same answer whether or not the address exists
+    assert page.replace("ANA@example.org", "X") == unknown.replace("nobody@example.org", "X")
+    [message] = outbox()
+    assert message.to_address == "ana@example.org" and message.locale == "pt_BR"
+    link = link_in(message, "password/reset")
+    assert client.post(link, data={"password": "tiny"}).status_code == 400
+    response = client.post(link, data={"password": "brand-new-password"})
+    assert response.status_code == 302 and response.location == "/auth/login"
+    db.session.refresh(user)
+    assert user.check_password("brand-new-password") and not user.check_password(PASSWORD)
+    assert load_user(old_session) is None  # other sessions are signed out
+    assert client.get(link).status_code == 410  # single use
+
+
+def test_reset_link_expires_and_new_request_replaces_old(client, make_user, outbox, app):
+    make_user(email="ana@example.org")
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    first, second = (link_in(m, "password/reset") for m in outbox())
+    assert client.get(first).status_code == 404
+    token = db.session.scalars(sa.select(AccountToken).order_by(AccountToken.id.desc())).first()
+    token.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert client.get(second).status_code == 410
+    assert token.expires_at - token.created_at <= timedelta(minutes=app.config["PASSWORD_RESET_MINUTES"])
+
+
+def test_inactive_accounts_get_no_reset_link(client, make_user, outbox):
+    make_user(email="gone@example.org", is_active=False)
+    client.post("/auth/password/forgot", data={"email": "gone@example.org"})
+    assert outbox() == []
+
+
+def test_token_is_stored_only_as_a_hash(client, make_user, outbox):
+    make_user(email="ana@example.org")
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    raw = link_in(outbox()[0], "password/reset").rsplit("/", 1)[1]
+    stored = db.session.scalar(sa.select(AccountToken.token_hash))
+    assert raw not in stored and len(stored) == 64

@@ -1,0 +1,48 @@
+"""A coordinator previews a trainee list with problems, corrects it and imports it (360 px wide)."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_foundation import sign_in
+
+pytestmark = pytest.mark.browser
+
+WITH_PROBLEMS = "correo;nombre completo;cargo;región\nana@example.org;Ana Soto;técnica;Biobío\n" \
+                "ana@example.org;Ana Bis;jefe;\nluis@example.org;Luis Vera;chief;Atlantis\n"
+CORRECTED = "correo;nombre completo;cargo;región\nana@example.org;Ana Soto;técnica;Biobío\n" \
+            "luis@example.org;Luis Vera;directivo;CL-NB\n"
+
+
+def test_import_preview_then_import(page, live_server, make_user, make_cohort, check_page):
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    make_cohort(country="CL", name="Cohorte Biobío")
+    sign_in(page, live_server, "coord@example.org")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Import trainees from a file").click()
+    check_page(page)
+
+    page.get_by_label("File").set_input_files(files=[{"name": "lista.csv", "mimeType": "text/csv",
+                                                      "buffer": WITH_PROBLEMS.encode("cp1252")}])
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("alert")).to_contain_text("3 problems: nothing has been imported")
+    problems = page.get_by_role("table", name="Problems, by line of the file")
+    expect(problems).to_contain_text("The same e-mail address is on line 2")
+    expect(problems).to_contain_text("“chief” is not a position")
+    expect(problems).to_contain_text("No region called “Atlantis” in this country")
+    expect(page.get_by_role("button", name="Import 3 people")).to_have_count(0)
+    check_page(page)
+
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_label("File").set_input_files(files=[{"name": "lista.csv", "mimeType": "text/csv",
+                                                      "buffer": CORRECTED.encode("utf-8-sig")}])
+    page.get_by_label("Add everyone to a cohort").select_option(label="Cohorte Biobío")
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("status")).to_contain_text("2 people are ready to import.")
+    check_page(page)
+    page.get_by_role("button", name="Import 2 people").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 people imported.")
+    expect(page.locator("table")).to_contain_text("Luis Vera")
+    check_page(page)
+
+    page.get_by_role("link", name="Notifications").click()
+    expect(page.locator(".notifications")).to_contain_text("2 people imported from lista.csv")
+    check_page(page)

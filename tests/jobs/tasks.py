@@ -1,0 +1,23 @@
+"""Job functions for the tests (jobs must be importable module-level functions)."""
+from pathlib import Path
+
+from app.extensions import db
+from app.places.models import Institution, InstitutionLevel
+
+
+def add_institution(name: str) -> None:
+    db.session.add(Institution(name=name, country_code="CL", level=InstitutionLevel.NATIONAL))
+
+
+def flaky(counter_file: str, failures: int) -> None:
+    """Fails the first ``failures`` times it runs, then succeeds."""
+    path = Path(counter_file)
+    runs = int(path.read_text()) if path.exists() else 0
+    path.write_text(str(runs + 1))
+    if runs < failures:
+        raise RuntimeError(f"failure number {runs + 1}")
+    add_institution(f"made on run {runs + 1}")
+
+
+def always_fails() -> None:
+    raise RuntimeError("this task never works")

@@ -1,0 +1,118 @@
+import sqlalchemy as sa
+from redis import Redis
+from rq import Queue
+from rq.registry import FailedJobRegistry
+
+from app.extensions import db
+from app.jobs.models import Job, JobStatus
+from app.jobs.services import enqueue
+from app.notifications.models import Notification
+from app.places.models import Institution
+from tests.fixtures.services import run_worker
+from tests.jobs import tasks
+
+
+def names():
+    db.session.expire_all()
+    return set(db.session.scalars(sa.select(Institution.name)))
+
+
+def the_job(job_id) -> Job:
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+def test_runs_right_after_the_transaction_commits(app):
+    job = enqueue(tasks.add_institution, "after commit")
+    job_id = job.id
+    assert the_job(job_id).status is JobStatus.QUEUED  # nothing runs before the commit
+    db.session.commit()
+    assert "after commit" in names()
+    assert the_job(job_id).status is JobStatus.DONE and the_job(job_id).attempts == 1
+
+
+def test_a_rolled_back_transaction_runs_nothing(app):
+    enqueue(tasks.add_institution, "never")
+    db.session.rollback()
+    db.session.commit()
+    assert "never" not in names()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_arguments_must_travel_as_json(app):
+    import pytest
+
+    with pytest.raises(TypeError):
+        enqueue(tasks.add_institution, object())
+
+
+def test_in_process_failure_is_retried_then_succeeds(app, tmp_path):
+    job_id = enqueue(tasks.flaky, str(tmp_path / "runs"), 2).id
+    db.session.commit()
+    job = the_job(job_id)
+    assert (job.status, job.attempts, job.last_error) == (JobStatus.DONE, 3, None)
+    assert "made on run 3" in names()
+
+
+def test_in_process_failure_after_every_attempt_is_shown_to_admins(app, client, login_as, make_user):
+    admin = make_user(roles=("admin",), country=None)
+    job_id = enqueue(tasks.always_fails).id
+    db.session.commit()
+    job = the_job(job_id)
+    assert job.status is JobStatus.FAILED and job.attempts == app.config["JOB_MAX_ATTEMPTS"]
+    assert "this task never works" in job.last_error
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == admin.id))
+    assert note.kind == "job_failed" and note.data["job_id"] == job_id
+
+    login_as(admin)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "tests.jobs.tasks:always_fails" in page and "this task never works" in page
+    client.post(f"/admin/jobs/{job_id}/retry")  # runs again (and fails again) at once without Redis
+    assert the_job(job_id).status is JobStatus.FAILED
+
+
+def test_with_redis_the_job_waits_for_a_worker_and_is_retried(rq_app, tmp_path):
+    with rq_app.app_context():
+        job_id = enqueue(tasks.flaky, str(tmp_path / "runs"), 1).id
+        db.session.commit()
+        assert db.session.get(Job, job_id).status is JobStatus.QUEUED  # handed to Redis, not run here
+        assert Queue(rq_app.config["JOB_QUEUE"], connection=Redis.from_url(rq_app.config["REDIS_URL"])).count == 1
+    run_worker(rq_app)
+    with rq_app.app_context():
+        job = db.session.get(Job, job_id)
+        assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+        assert db.session.scalar(sa.select(Institution.name)) == "made on run 2"
+
+
+def test_with_redis_a_job_that_keeps_failing_ends_failed_and_visible(rq_app, make_user):
+    with rq_app.app_context():
+        admin_id = make_user(roles=("admin",), country=None).id
+        job_id = enqueue(tasks.always_fails).id
+        db.session.commit()
+    run_worker(rq_app)
+    with rq_app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status is JobStatus.FAILED and job.attempts == rq_app.config["JOB_MAX_ATTEMPTS"]
+        assert db.session.scalar(sa.select(Notification.kind).where(Notification.user_id == admin_id)) == "job_failed"
+        queue = Queue(rq_app.config["JOB_QUEUE"], connection=Redis.from_url(rq_app.config["REDIS_URL"]))
+        assert FailedJobRegistry(queue=queue).count == 1  # RQ keeps it too
+
+
+def test_worker_command_and_requeue_after_an_outage(make_app, redis_url, tmp_path):
+    down = make_app(REDIS_URL="redis://127.0.0.1:1/0", JOB_QUEUE="itinera-test-outage")
+    with down.app_context():
+        job_id = enqueue(tasks.add_institution, "after the outage").id
+        db.session.commit()  # Redis unreachable: the job is kept, not lost
+        assert db.session.get(Job, job_id).status is JobStatus.QUEUED
+    import uuid
+
+    queue_name = f"itinera-test-{uuid.uuid4().hex[:8]}"
+    up = make_app(REDIS_URL=redis_url, JOB_QUEUE=queue_name)
+    runner = up.test_cli_runner()
+    assert "1 jobs queued again." in runner.invoke(args=["jobs", "requeue"]).output
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    with up.app_context():
+        assert db.session.get(Job, job_id).status is JobStatus.DONE
+        assert db.session.scalar(sa.select(Institution.name)) == "after the outage"
+    Queue(queue_name, connection=Redis.from_url(redis_url)).delete(delete_jobs=True)

@@ -1,0 +1,97 @@
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+
+from app.extensions import db
+from app.notifications import services
+from app.notifications.models import MailStatus, Notification
+
+
+def test_notify_stores_it_and_emails_in_the_users_language(app, make_user, outbox):
+    user = make_user(locale="es", name="Lucía")
+    services.notify(user, "added_to_cohort", cohort="Cohorte piloto")
+    db.session.commit()
+    note = db.session.scalar(sa.select(Notification))
+    assert (note.user_id, note.kind, note.data, note.read_at) == (user.id, "added_to_cohort",
+                                                                  {"cohort": "Cohorte piloto"}, None)
+    [message] = outbox()
+    assert message.to_address == user.email and message.locale == "es"
+    assert message.status is MailStatus.LOGGED  # no mail server in tests: written to the log, kept
+    with force_locale("es"):
+        greeting = gettext("Hello %(name)s,", name="Lucía")
+    assert greeting != "Hello Lucía," and greeting in message.body
+    assert "Cohorte piloto" in message.subject and message.subject != "You have joined the cohort “Cohorte piloto”"
+    assert "/notifications/preferences" in message.body and message.body.count("http://itinera.test") >= 1
+
+
+def test_email_preferences_are_respected(app, make_user, outbox):
+    user = make_user(roles=("coordinator",), country="AR")
+    services.set_email_preferences(user, {"import_completed": False, "invitation_accepted": True})
+    services.notify(user, "import_completed", count=3, filename="a.csv", batch_id=1)
+    db.session.commit()
+    assert outbox() == []
+    assert services.unread_count(user) == 1
+
+
+def test_smtp_delivery(make_app, smtp_server, make_user):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False,
+                   MAIL_FROM="Itinera <no-reply@itinera.example>")
+    with app.app_context():
+        user = make_user(locale="pt_BR", email="joana@example.org")
+        services.notify(user, "added_to_cohort", cohort="Turma 1")
+        db.session.commit()
+        [envelope] = smtp_server.messages
+        assert envelope.rcpt_tos == ["joana@example.org"]
+        content = envelope.content.decode()
+        assert "Content-Language: pt-BR" in content and "Auto-Submitted: auto-generated" in content
+        assert "From: Itinera <no-reply@itinera.example>" in content
+        message = db.session.scalar(sa.select(services.OutboxMessage))
+        assert message.status is MailStatus.SENT and message.body is None  # delivered: text not kept
+
+
+def test_smtp_outage_is_retried_then_reported_to_admins_in_the_app(make_app, make_user):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with app.app_context():
+        admin_id = make_user(roles=("admin",), country=None).id
+        user = make_user()
+        services.notify(user, "added_to_cohort", cohort="X")
+        db.session.commit()
+        message = db.session.scalar(sa.select(services.OutboxMessage).where(
+            services.OutboxMessage.to_address == user.email))
+        assert message.status is MailStatus.FAILED and "ConnectionRefusedError" in message.error
+        admin_notes = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == admin_id)))
+        assert [n.kind for n in admin_notes] == ["job_failed"]
+        # the admins hear about it in the app only: no new e-mail that would fail the same way
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(services.OutboxMessage)) == 1
+
+
+def test_notification_pages(client, login_as, make_user, app):
+    user = login_as("coordinator", country="CL")
+    other = make_user()
+    services.notify(user, "invitation_accepted", name="Ana", user_uuid=str(other.uuid))
+    services.notify(user, "import_completed", count=12, filename="lista.csv", batch_id=7)
+    foreign = services.notify(other, "added_to_cohort", cohort="X")
+    db.session.commit()
+
+    home = client.get("/").get_data(as_text=True)
+    assert '<span class="badge">2<span class="visually-hidden"> unread</span></span>' in home
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Ana accepted your invitation and can now sign in" in page
+    assert "12 people imported from lista.csv" in page
+
+    note = db.session.scalar(sa.select(Notification).where(Notification.kind == "invitation_accepted"))
+    response = client.get(f"/notifications/{note.id}")
+    assert response.location == f"/admin/users/{other.uuid}"
+    assert services.unread_count(user) == 1
+    assert client.get(f"/notifications/{foreign.id}").status_code == 403
+    client.post("/notifications/read-all")
+    assert services.unread_count(user) == 0
+
+
+def test_preferences_page(client, login_as):
+    user = login_as("coordinator", country="CL")
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "When an import of trainees has finished" in page
+    assert "When a background task fails" not in page  # admins only
+    client.post("/notifications/preferences", data={"email_kinds": ["invitation_accepted"]})
+    assert services.wants_email(user, "invitation_accepted") is True
+    assert services.wants_email(user, "import_completed") is False

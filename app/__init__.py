@@ -3,6 +3,7 @@ import os
 
 from flask import Flask, g, request
 from flask_login import current_user
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LOCALES, config_from_environment
@@ -52,6 +53,20 @@ CSP = (
 )
 
 
+class ItineraSessionInterface(SecureCookieSessionInterface):
+    """The usual signed-cookie session, except on the xAPI endpoints: there a browser's session cookie
+    must not authenticate anything (clients use HTTP Basic), so no session is opened or saved."""
+
+    def open_session(self, app, request):
+        if _is_xapi(request.path):
+            return None  # Flask then uses a null session
+        return super().open_session(app, request)
+
+
+def _is_xapi(path: str) -> bool:
+    return path == "/xapi" or path.startswith("/xapi/")
+
+
 def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config = config or config_from_environment()
@@ -87,6 +102,7 @@ def create_app(config=None) -> Flask:
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.main.views import bp as main_bp
+    from app.xapi.views import bp as xapi_bp
     from app.notifications.views import bp as notifications_bp
     from app.places.views import bp as places_bp
     from app.notifications import receivers  # noqa: F401  (connects signal receivers)
@@ -96,6 +112,8 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(places_bp, url_prefix="/places")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(xapi_bp, url_prefix="/xapi")
+    app.session_interface = ItineraSessionInterface()
 
     from app.errors import register_error_handlers
 
@@ -124,6 +142,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        if _is_xapi(request.path):
+            response.headers["X-Experience-API-Version"] = "1.0.3"  # on every xAPI response, errors included
+            return response
         lang = g.get("lang")
         if lang:
             response.set_cookie("lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",

@@ -31,8 +31,10 @@ def fill_english_catalog() -> None:
 
 def register_cli(app) -> None:
     from app.jobs.cli import jobs_cli
+    from app.xapi.cli import lrs_cli
 
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(lrs_cli)
 
     @app.cli.group()
     def translate():

@@ -74,6 +74,9 @@ class Config:
     JOB_MAX_ATTEMPTS = 4
     JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
+    LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
+    XAPI_MAX_LIMIT = 500  # statements per page of GET /xapi/statements
+    XAPI_MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 
 class DevelopmentConfig(Config):

@@ -4,6 +4,7 @@ import shutil
 import uuid
 
 import pytest
+from hypothesis import settings
 import sqlalchemy as sa
 from jinja2 import BytecodeCache
 from flask.testing import FlaskClient
@@ -18,6 +19,11 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = ("country", "region")  # loaded once, never changed by tests
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser", "tests.fixtures.services"]
+
+
+settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_configure(config):

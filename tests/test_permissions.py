@@ -58,6 +58,13 @@ MATRIX = {
     "admin.import_template": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.import_preview": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.import_confirm": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.lrs_clients": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.lrs_client_new": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.lrs_client_edit": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.lrs_client_revoke": ("POST", row(LOGIN, 403, 403, 403, 403, 302)),
+    # the LRS takes no session: without xAPI credentials everyone gets 401 (tests/xapi cover the rest)
+    "xapi.statements": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "xapi.about": ("GET", row(200, 200, 200, 200, 200, 200)),
 }
 
 IGNORED = {"static"}
@@ -99,7 +106,16 @@ def objects(make_user, make_institution, make_cohort):
         db.session.commit()
         return made.id
 
+    def lrs_client():
+        from app.auth.services import SYSTEM
+        from app.xapi.clients import create_client
+
+        made, _secret = create_client(SYSTEM, "Client")
+        db.session.commit()
+        return made.id
+
     makers = {
+        "client_id": lrs_client,
         "code": lambda: "CL",
         "user_uuid": invited,
         "institution_id": lambda: make_institution(country="CL", region="CL-BI", level="regional").id,

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -90,3 +90,16 @@ class ImportForm(FlaskForm):
                             description=_l("Optional. Only cohorts of the chosen country."))
     send_invitations = BooleanField(_l("E-mail each person an invitation to choose a password"), default=True)
     submit = SubmitField(_l("Check the file"))
+
+
+class LrsClientForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the client a name")), Length(max=200)],
+                       description=_l("Who uses these credentials, e.g. “Simulation by the partner university”."))
+    scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),
+                                                      ("read", _l("Read statements only"))]),
+                       default="read_write", validators=[DataRequired(_l("Choose the access"))])
+    max_request_bytes = IntegerField(_l("Largest request (bytes)"), validators=[Optional()],
+                                     description=_l("Optional. Empty means the site's limit (10 MB)."))
+    rate_limit = StringField(_l("Rate limit"), validators=[Optional(), Length(max=100)],
+                             description=_l("Optional, e.g. “600 per minute”. Empty means no limit."))
+    submit = SubmitField(_l("Save"))

@@ -439,4 +439,4 @@ def _back(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-from app.admin import imports, system  # noqa: E402,F401  (more screens on the same blueprint)
+from app.admin import imports, lrs, system  # noqa: E402,F401  (more screens on the same blueprint)

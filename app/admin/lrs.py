@@ -1,0 +1,82 @@
+"""Administrators manage the credentials of outside xAPI clients."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import ConfirmForm, LrsClientForm
+from app.auth.models import Role
+from app.auth.permissions import role_required
+from app.errors import ValidationError
+from app.extensions import db
+from app.forms import apply_errors
+from app.urls import absolute_url
+from app.xapi import clients
+from app.xapi.models import LrsClient
+
+
+@bp.route("/lrs-clients")
+@role_required(Role.ADMIN)
+def lrs_clients():
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(clients.clients(), page=page, per_page=25, error_out=False)
+    return render_template("admin/lrs_clients.html", pagination=pagination,
+                           endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
+
+
+@bp.route("/lrs-clients/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def lrs_client_new():
+    form = LrsClientForm()
+    if form.validate_on_submit():
+        try:
+            client, secret = clients.create_client(current_user, form.name.data, form.scope.data,
+                                                   form.max_request_bytes.data, form.rate_limit.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            return render_template("admin/lrs_client_created.html", client=client, secret=secret,
+                                   endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
+    return render_template("admin/lrs_client_form.html", form=form, client=None), 400 if form.errors else 200
+
+
+def _client_or_404(client_id: int) -> LrsClient:
+    client = db.session.get(LrsClient, client_id)
+    if client is None:
+        abort(404)
+    return client
+
+
+@bp.route("/lrs-clients/<int:client_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def lrs_client_edit(client_id):
+    client = _client_or_404(client_id)
+    form = LrsClientForm(obj=client)
+    if request.method == "GET":
+        form.scope.data = client.scope.value
+    del form.name
+    if form.validate_on_submit():
+        try:
+            clients.update_client(current_user, client, scope=form.scope.data,
+                                  max_request_bytes=form.max_request_bytes.data, rate_limit=form.rate_limit.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The client “%(name)s” has been updated.", name=client.name), "success")
+            return redirect(url_for("admin.lrs_clients"))
+    return render_template("admin/lrs_client_form.html", form=form, client=client, revoke_form=ConfirmForm()), \
+        400 if form.errors else 200
+
+
+@bp.route("/lrs-clients/<int:client_id>/revoke", methods=["POST"])
+@role_required(Role.ADMIN)
+def lrs_client_revoke(client_id):
+    client = _client_or_404(client_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    clients.revoke_client(current_user, client)
+    db.session.commit()
+    flash(_("The credentials of “%(name)s” no longer work.", name=client.name), "success")
+    return redirect(url_for("admin.lrs_clients"))

@@ -1,0 +1,45 @@
+import json
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
+
+
+@lrs_cli.command("create-client")
+@click.argument("name")
+@click.option("--read-only", is_flag=True, help="The client may read statements but not write them.")
+@click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
+@click.option("--json", "as_json", is_flag=True, help='Print {"key": ..., "secret": ...} only.')
+def create_client(name, read_only, rate_limit, as_json):
+    """Create credentials for an xAPI client and print them (the secret is shown only now)."""
+    from app.auth.services import SYSTEM
+    from app.errors import ValidationError
+    from app.xapi.clients import create_client as create
+    from app.xapi.models import ClientScope
+
+    try:
+        client, secret = create(SYSTEM, name, ClientScope.READ if read_only else ClientScope.READ_WRITE,
+                                rate_limit=rate_limit)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(str(m) for m in error.errors.values())) from error
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps({"key": client.key, "secret": secret}))
+    else:
+        click.echo(f"LRS client {client.name!r} ({client.scope.value})")
+        click.echo(f"  key:    {client.key}")
+        click.echo(f"  secret: {secret}")
+        click.echo("Keep the secret now: it cannot be shown again.")
+
+
+@lrs_cli.command("rebuild-progress")
+def rebuild_progress():
+    """Recompute the progress projection from every stored statement."""
+    from app.xapi.services import rebuild_progress as rebuild
+
+    count = rebuild()
+    db.session.commit()
+    click.echo(f"Progress rebuilt: {count} user-activity rows.")

@@ -1,0 +1,100 @@
+"""LRS client credentials: random keys and secrets; the secret is stored as an HMAC-SHA-256, checked in
+constant time (a slow password hash on every xAPI request would cap throughput for no gain: the secret is
+random, not chosen by a person)."""
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.auth.permissions import check
+from app.db import utcnow
+from app.errors import ValidationError
+from app.extensions import db
+from app.xapi.models import ClientScope, LrsClient
+
+
+def _pepper() -> bytes:
+    secret = current_app.config.get("LRS_SECRET_KEY") or current_app.config["SECRET_KEY"]
+    return hashlib.sha256(b"itinera-lrs-client\x00" + secret.encode()).digest()
+
+
+def hash_secret(secret: str) -> str:
+    return hmac.new(_pepper(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _validate_limits(max_request_bytes, rate_limit) -> None:
+    from limits import parse_many
+
+    errors = {}
+    if max_request_bytes is not None and (not isinstance(max_request_bytes, int) or max_request_bytes < 1024):
+        errors["max_request_bytes"] = _l("Give a size of at least 1024 bytes, or leave it empty")
+    if rate_limit:
+        try:
+            parse_many(rate_limit)
+        except ValueError:
+            errors["rate_limit"] = _l("Write a limit such as “600 per minute”, or leave it empty")
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,
+                  rate_limit: str | None = None) -> tuple[LrsClient, str]:
+    """A new client; returns it with its secret, which is shown once and never stored."""
+    check(actor.is_admin)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _l("Give the client a name")})
+    _validate_limits(max_request_bytes, rate_limit or None)
+    secret = secrets.token_urlsafe(32)
+    client = LrsClient(name=name[:200], key=secrets.token_urlsafe(18), secret_hash=hash_secret(secret),
+                       scope=ClientScope(scope), max_request_bytes=max_request_bytes,
+                       rate_limit=rate_limit or None, created_by_id=getattr(actor, "id", None))
+    db.session.add(client)
+    db.session.flush()
+    return client, secret
+
+
+def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit) -> None:
+    check(actor.is_admin)
+    _validate_limits(max_request_bytes, rate_limit or None)
+    client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
+    client.rate_limit = rate_limit or None
+    db.session.flush()
+
+
+def revoke_client(actor, client: LrsClient) -> None:
+    check(actor.is_admin)
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+    db.session.flush()
+
+
+def authenticate(header: str | None) -> LrsClient | None:
+    """The active client named by an HTTP Basic Authorization header, if its secret is right."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        key, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    client = db.session.scalar(sa.select(LrsClient).where(LrsClient.key == key))
+    expected = client.secret_hash if client is not None else hash_secret("")
+    if not hmac.compare_digest(expected, hash_secret(secret)) or client is None or not client.is_active:
+        return None
+    return client
+
+
+def clients() -> sa.Select:
+    return sa.select(LrsClient).order_by(LrsClient.revoked_at.is_not(None), LrsClient.created_at.desc())
+
+
+def authority_of(client: LrsClient) -> dict:
+    from app.xapi.vocabulary import base
+
+    return {"objectType": "Agent", "name": client.name,
+            "account": {"homePage": base(), "name": f"lrs-client/{client.key}"}}

@@ -1,0 +1,119 @@
+import enum
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite only auto-increments INTEGER keys
+
+
+class Statement(db.Model):
+    """One stored xAPI statement: the full JSON, plus the columns the query filters need."""
+
+    __tablename__ = "xapi_statement"
+
+    seq: so.Mapped[int] = so.mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: so.Mapped[UUID] = so.mapped_column(sa.Uuid, unique=True)
+    stored: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), index=True)
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    verb_id: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    registration: so.Mapped[UUID | None] = so.mapped_column(sa.Uuid)
+    is_voided: so.Mapped[bool] = so.mapped_column(default=False)
+    is_voiding: so.Mapped[bool] = so.mapped_column(default=False)
+    ref_id: so.Mapped[UUID | None] = so.mapped_column(sa.Uuid, index=True)  # the target of a StatementRef object
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    client_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("lrs_client.id", ondelete="SET NULL"))
+    data: so.Mapped[dict] = so.mapped_column(sa.JSON)
+
+    __table_args__ = (
+        sa.Index("ix_xapi_statement_verb_seq", "verb_id", "seq"),
+        sa.Index("ix_xapi_statement_registration_seq", "registration", "seq"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Statement {self.id}>"
+
+
+class StatementAgent(db.Model):
+    """An Agent or identified Group a statement mentions; ``is_direct`` when it is the actor or object (or a
+    member of a Group that is), otherwise authority, instructor, team or inside a SubStatement."""
+
+    __tablename__ = "xapi_statement_agent"
+
+    agent_key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    statement_seq: so.Mapped[int] = so.mapped_column(
+        BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
+    is_direct: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+class StatementActivity(db.Model):
+    """An Activity a statement mentions; ``is_direct`` when it is the statement's object."""
+
+    __tablename__ = "xapi_statement_activity"
+
+    activity_key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    statement_seq: so.Mapped[int] = so.mapped_column(
+        BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
+    is_direct: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+class ClientScope(enum.StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+class LrsClient(db.Model):
+    """Credentials for an outside xAPI client (HTTP Basic): a public key and a secret kept only as a keyed hash."""
+
+    __tablename__ = "lrs_client"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    scope: so.Mapped[ClientScope] = so.mapped_column(
+        sa.Enum(ClientScope, native_enum=False, length=12, name="client_scope",
+                values_callable=lambda e: [m.value for m in e], create_constraint=True),
+        default=ClientScope.READ_WRITE)
+    max_request_bytes: so.Mapped[int | None] = so.mapped_column()  # None: the site's default
+    rate_limit: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # e.g. "600 per minute"; None: none
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope is ClientScope.READ_WRITE
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Progress(db.Model):
+    """What the statements say about one user and one activity (the progress projection of CONTRACTS.md)."""
+
+    __tablename__ = "xapi_progress"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    activity_iri: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    activity_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    is_completed: so.Mapped[bool] = so.mapped_column(default=False)
+    success: so.Mapped[bool | None] = so.mapped_column()
+    best_scaled: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    # what decides ``success``: the success of the best-scored statement, else whether any statement succeeded
+    best_scaled_success: so.Mapped[bool | None] = so.mapped_column()
+    any_success: so.Mapped[bool | None] = so.mapped_column()
+    completed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # first completion
+    first_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    completed_statement: so.Mapped[UUID | None] = so.mapped_column(sa.Uuid)
+    passed_statement: so.Mapped[UUID | None] = so.mapped_column(sa.Uuid)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "activity_key", name="uq_xapi_progress_user_activity"),
+                      sa.Index("ix_xapi_progress_activity", "activity_key"))

@@ -1,0 +1,234 @@
+"""GET /statements: the filters of xAPI 1.0.3 (Communication 2.1.3), paging with ``more``, and the three formats."""
+import copy
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.extensions import db
+from app.xapi.models import Statement, StatementActivity, StatementAgent
+from app.xapi.services import activity_key, agent_key
+from app.xapi.validation import (StatementError, is_iri, is_language_tag, is_uuid, parse_timestamp,
+                                 validate_actor)
+
+FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
+           "until", "limit", "ascending")
+FORMATS = ("exact", "ids", "canonical")
+
+
+@dataclass
+class Query:
+    agent: str | None = None  # an agent key
+    verb: str | None = None
+    activity: str | None = None  # an activity key
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: str | None = None
+    until: str | None = None
+    limit: int = 0
+    ascending: bool = False
+    format: str = "exact"
+    after_seq: int | None = None  # paging cursor
+
+
+def _boolean(value: str, name: str) -> bool:
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise StatementError(name, "must be true or false")
+
+
+def parse(args) -> Query:
+    """A Query from request parameters; raises StatementError for a bad one."""
+    query = Query()
+    if "agent" in args:
+        try:
+            agent = json.loads(args["agent"])
+        except ValueError as error:
+            raise StatementError("agent", "must be a JSON Agent or identified Group") from error
+        validate_actor(agent, "agent")
+        query.agent = agent_key(agent)
+        if query.agent is None:
+            raise StatementError("agent", "an anonymous Group cannot be used as a filter")
+    if "verb" in args:
+        if not is_iri(args["verb"]):
+            raise StatementError("verb", "must be an IRI")
+        query.verb = args["verb"]
+    if "activity" in args:
+        if not is_iri(args["activity"]):
+            raise StatementError("activity", "must be an IRI")
+        query.activity = activity_key(args["activity"])
+    if "registration" in args:
+        if not is_uuid(args["registration"]):
+            raise StatementError("registration", "must be a UUID")
+        query.registration = str(uuid.UUID(args["registration"]))
+    for name in ("since", "until"):
+        if name in args:
+            setattr(query, name, parse_timestamp(args[name], name).isoformat())
+    for name in ("related_activities", "related_agents", "ascending"):
+        if name in args:
+            setattr(query, name, _boolean(args[name], name))
+    if "limit" in args:
+        try:
+            query.limit = int(args["limit"])
+        except ValueError as error:
+            raise StatementError("limit", "must be a whole number") from error
+        if query.limit < 0:
+            raise StatementError("limit", "must not be negative")
+    if "format" in args:
+        if args["format"] not in FORMATS:
+            raise StatementError("format", "must be exact, ids or canonical")
+        query.format = args["format"]
+    return query
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-more")
+
+
+def more_token(query: Query) -> str:
+    return _serializer().dumps(asdict(query))
+
+
+def from_more_token(token: str) -> Query:
+    try:
+        return Query(**_serializer().loads(token))
+    except (BadSignature, TypeError) as error:
+        raise StatementError("more", "is not a link this LRS gave") from error
+
+
+def _matching(query: Query, table) -> list:
+    """Conditions of the filters that are not about time or order, on ``table`` (Statement or an alias)."""
+    conditions = []
+    if query.agent:
+        agents = sa.select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
+        if not query.related_agents:
+            agents = agents.where(StatementAgent.is_direct.is_(True))
+        conditions.append(table.seq.in_(agents))
+    if query.activity:
+        activities = sa.select(StatementActivity.statement_seq).where(StatementActivity.activity_key == query.activity)
+        if not query.related_activities:
+            activities = activities.where(StatementActivity.is_direct.is_(True))
+        conditions.append(table.seq.in_(activities))
+    if query.verb:
+        conditions.append(table.verb_id == query.verb)
+    if query.registration:
+        conditions.append(table.registration == uuid.UUID(query.registration))
+    return conditions
+
+
+def run(query: Query) -> tuple[list[Statement], bool]:
+    """The statements matching ``query`` (voided ones left out), and whether more follow.
+
+    A statement whose object is a StatementRef also matches when the statement it targets matches the
+    filters that are not about time (Communication 2.1.4), so voiding statements come back with their filter."""
+    limit = min(query.limit or current_app.config["XAPI_MAX_LIMIT"], current_app.config["XAPI_MAX_LIMIT"])
+    shared = [Statement.is_voided.is_(False)]
+    if query.since:
+        shared.append(Statement.stored > datetime.fromisoformat(query.since))
+    if query.until:
+        shared.append(Statement.stored <= datetime.fromisoformat(query.until))
+    if query.after_seq is not None:
+        shared.append(Statement.seq > query.after_seq if query.ascending else Statement.seq < query.after_seq)
+    order = Statement.seq if query.ascending else Statement.seq.desc()
+    conditions = _matching(query, Statement)
+    rows = list(db.session.scalars(sa.select(Statement).where(*shared, *conditions).order_by(order)
+                                   .limit(limit + 1)))
+    if conditions:
+        target = so.aliased(Statement)
+        targets = sa.select(target.id).where(*_matching(query, target))
+        referring = db.session.scalars(sa.select(Statement).where(
+            *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(targets)).order_by(order).limit(limit + 1))
+        seen = {row.seq for row in rows}
+        rows += [row for row in referring if row.seq not in seen]
+        rows.sort(key=lambda row: row.seq, reverse=not query.ascending)
+    return rows[:limit], len(rows) > limit
+
+
+# --- formats ------------------------------------------------------------------------------------------
+
+def _ids_actor(agent: dict) -> dict:
+    if not isinstance(agent, dict):
+        return agent
+    reduced = {key: agent[key] for key in ("objectType", "mbox", "mbox_sha1sum", "openid", "account")
+               if key in agent}
+    if agent.get("objectType") == "Group" and "member" in agent and agent_key(agent) is None:
+        reduced["member"] = [_ids_actor(m) for m in agent["member"]]
+    return reduced
+
+
+def _ids(part: dict) -> dict:
+    out = dict(part)
+    if "actor" in out:
+        out["actor"] = _ids_actor(out["actor"])
+    if "authority" in out:
+        out["authority"] = _ids_actor(out["authority"])
+    if "verb" in out:
+        out["verb"] = {"id": out["verb"]["id"]}
+    target = out.get("object")
+    if target:
+        kind = target.get("objectType", "Activity")
+        if kind == "Activity":
+            out["object"] = {"id": target["id"]}
+        elif kind in ("Agent", "Group"):
+            out["object"] = _ids_actor(target)
+        elif kind == "SubStatement":
+            out["object"] = _ids(target)
+    context = out.get("context")
+    if context:
+        context = dict(context)
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = _ids_actor(context[key])
+        if "contextActivities" in context:
+            context["contextActivities"] = {
+                key: [{"id": a["id"]} for a in (listed if isinstance(listed, list) else [listed])]
+                for key, listed in context["contextActivities"].items()}
+        out["context"] = context
+    return out
+
+
+def _pick_language(language_map: dict, wanted: list[str]) -> dict:
+    if not language_map:
+        return language_map
+    lowered = {tag.lower(): tag for tag in language_map}
+    for tag in wanted:
+        tag = tag.lower()
+        if tag in lowered:
+            return {lowered[tag]: language_map[lowered[tag]]}
+        for candidate, original in lowered.items():
+            if candidate.split("-")[0] == tag.split("-")[0]:
+                return {original: language_map[original]}
+    first = next(iter(language_map))
+    return {first: language_map[first]}
+
+
+def _canonical(value, wanted: list[str], key: str = ""):
+    if isinstance(value, dict):
+        if key in ("display", "name", "description") and all(isinstance(v, str) for v in value.values()) \
+                and all(is_language_tag(k) for k in value):
+            return _pick_language(value, wanted)
+        return {k: (v if k == "extensions" else _canonical(v, wanted, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item, wanted, key) for item in value]
+    return value
+
+
+def formatted(statement: dict, fmt: str, languages: list[str]) -> dict:
+    if fmt == "ids":
+        return _ids(statement)
+    if fmt == "canonical":
+        return _canonical(copy.deepcopy(statement), languages)
+    return statement
+
+
+def accepted_languages(header_values) -> list[str]:
+    return [value for value, _quality in header_values if value != "*"]
+

@@ -1,0 +1,420 @@
+"""The Learning Record Store: storing statements (with voiding and immutability), querying them, the progress
+projection, and record(), the one function every domain uses to say what a learner did."""
+import copy
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from tincan import Activity, Agent, AgentAccount, Context, LanguageMap, Result, Verb
+from tincan import Statement as TinCanStatement
+
+from app.auth.models import User
+from app.db import utcnow
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
+from app.xapi.validation import IFIS, StatementError, parse_timestamp, validate_statement
+
+MAX_BATCH = 1000
+
+
+class Conflict(Exception):
+    """A statement id is already used by a different statement (409)."""
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def agent_key(agent: dict) -> str | None:
+    """A fixed-length key for an Agent or identified Group: equal when the identifier is equal."""
+    for ifi in IFIS:
+        if ifi in agent:
+            value = agent[ifi]
+            if ifi == "account":
+                value = f"{value['homePage']}\x1f{value['name']}"
+            return _digest(f"{ifi}\x1f{value}")
+    return None
+
+
+def activity_key(activity_id: str) -> str:
+    return _digest(activity_id)
+
+
+# --- what a statement mentions ------------------------------------------------------------------------
+
+def _agents_in(statement: dict) -> dict[str, bool]:
+    """agent key -> whether it is direct (actor or object, or member of such a Group)."""
+    found: dict[str, bool] = {}
+
+    def add(agent, direct):
+        if not isinstance(agent, dict):
+            return
+        key = agent_key(agent)
+        if key:
+            found[key] = found.get(key, False) or direct
+        for member in agent.get("member", []) if agent.get("objectType") == "Group" else []:
+            add(member, direct)
+
+    def walk(part: dict, direct: bool):
+        add(part.get("actor"), direct)
+        target = part.get("object", {})
+        if target.get("objectType") in ("Agent", "Group"):
+            add(target, direct)
+        context = part.get("context", {})
+        add(context.get("instructor"), False)
+        add(context.get("team"), False)
+        if target.get("objectType") == "SubStatement":
+            walk(target, False)
+
+    walk(statement, True)
+    add(statement.get("authority"), False)
+    return found
+
+
+def _activities_in(statement: dict) -> dict[str, bool]:
+    found: dict[str, bool] = {}
+
+    def add(activity_id, direct):
+        key = activity_key(activity_id)
+        found[key] = found.get(key, False) or direct
+
+    def walk(part: dict, direct: bool):
+        target = part.get("object", {})
+        if target.get("objectType", "Activity") == "Activity":
+            add(target["id"], direct)
+        for listed in part.get("context", {}).get("contextActivities", {}).values():
+            for activity in listed if isinstance(listed, list) else [listed]:
+                add(activity["id"], False)
+        if target.get("objectType") == "SubStatement":
+            walk(target, False)
+
+    walk(statement, True)
+    return found
+
+
+# --- storing ------------------------------------------------------------------------------------------
+
+def _normalise_for_comparison(statement: dict) -> dict:
+    """Drop what the specification lets differ between two copies of one statement (Data 2.3.1)."""
+    data = copy.deepcopy(statement)
+    for key in ("id", "authority", "stored", "version", "attachments"):
+        data.pop(key, None)
+
+    def tidy(part: dict):
+        part.get("verb", {}).pop("display", None)
+        if "timestamp" in part:
+            part["timestamp"] = parse_timestamp(part["timestamp"]).isoformat()
+        target = part.get("object", {})
+        if target.get("objectType", "Activity") == "Activity":
+            target.pop("definition", None)
+            target.pop("objectType", None)
+        if target.get("objectType") == "SubStatement":
+            target.pop("attachments", None)
+            tidy(target)
+        for group in (part.get("actor"), target, part.get("context", {}).get("team")):
+            if isinstance(group, dict) and isinstance(group.get("member"), list):
+                group["member"] = sorted(group["member"], key=lambda m: json.dumps(m, sort_keys=True))
+        for listed in part.get("context", {}).get("contextActivities", {}).values():
+            for activity in listed if isinstance(listed, list) else [listed]:
+                activity.pop("definition", None)
+                activity.pop("objectType", None)
+
+    tidy(data)
+    return data
+
+
+def same_statement(a: dict, b: dict) -> bool:
+    if "timestamp" not in a or "timestamp" not in b:  # a timestamp the LRS filled in is not part of it
+        a, b = dict(a), dict(b)
+        a.pop("timestamp", None)
+        b.pop("timestamp", None)
+    return _normalise_for_comparison(a) == _normalise_for_comparison(b)
+
+
+def _user_for(actor: dict) -> User | None:
+    account = actor.get("account")
+    if account and account.get("homePage", "").rstrip("/") == v.base():
+        try:
+            return db.session.scalar(sa.select(User).where(User.uuid == uuid.UUID(account.get("name", ""))))
+        except ValueError:
+            return None
+    mbox = actor.get("mbox")
+    if mbox and mbox.lower().startswith("mailto:"):
+        return db.session.scalar(sa.select(User).where(User.email == mbox[7:].lower()))
+    return None
+
+
+def _context_activities_as_lists(part: dict) -> None:
+    """The LRS returns every context activity list as an array, even when one Activity was sent."""
+    activities = part.get("context", {}).get("contextActivities")
+    if activities:
+        part["context"] = dict(part["context"])
+        part["context"]["contextActivities"] = {
+            key: listed if isinstance(listed, list) else [listed] for key, listed in activities.items()}
+    target = part.get("object", {})
+    if target.get("objectType") == "SubStatement":
+        part["object"] = dict(target)
+        _context_activities_as_lists(part["object"])
+
+
+def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
+    """Validate a statement and fill what the LRS sets: id, timestamp, stored, authority, version."""
+    validate_statement(data)
+    now = now or utcnow()
+    statement = dict(data)
+    _context_activities_as_lists(statement)
+    statement["id"] = str(uuid.UUID(statement["id"])) if "id" in statement else str(uuid.uuid4())
+    statement["stored"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    statement.setdefault("timestamp", statement["stored"])
+    statement["authority"] = authority
+    statement.setdefault("version", "1.0.0")
+    return statement
+
+
+def store(statements: list[dict], authority: dict, client_id: int | None = None) -> list[Statement]:
+    """Store statements as one batch: all or none. Raises StatementError (400) or Conflict (409)."""
+    if len(statements) > MAX_BATCH:
+        raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
+    now = utcnow()
+    prepared = []
+    for index, data in enumerate(statements):
+        try:
+            prepared.append((data, prepare(data, authority, now)))
+        except StatementError as error:
+            if len(statements) > 1:
+                raise StatementError(error.path.replace("statement", f"statements[{index}]", 1),
+                                     error.message) from error
+            raise
+    ids = [uuid.UUID(p["id"]) for _, p in prepared]
+    if len(set(ids)) != len(ids):
+        raise StatementError("statements", "two statements in the batch have the same id")
+    existing = {s.id: s for s in db.session.scalars(sa.select(Statement).where(Statement.id.in_(ids)))}
+    stored = []
+    for original, statement in prepared:
+        old = existing.get(uuid.UUID(statement["id"]))
+        if old is not None:
+            if not same_statement(original, old.data):
+                raise Conflict(statement["id"])
+            stored.append(old)  # the same statement again: accepted, nothing changes
+            continue
+        stored.append(_insert(statement, client_id))
+    return stored
+
+
+def _insert(statement: dict, client_id: int | None) -> Statement:
+    target = statement["object"]
+    ref_id = uuid.UUID(target["id"]) if target.get("objectType") == "StatementRef" else None
+    is_voiding = statement["verb"]["id"] == v.VOIDED
+    registration = statement.get("context", {}).get("registration")
+    user = _user_for(statement["actor"])
+    row = Statement(id=uuid.UUID(statement["id"]), stored=parse_timestamp(statement["stored"]),
+                    timestamp=parse_timestamp(statement["timestamp"]), verb_id=statement["verb"]["id"],
+                    registration=uuid.UUID(registration) if registration else None, ref_id=ref_id,
+                    is_voiding=is_voiding, user_id=user.id if user else None, client_id=client_id, data=statement)
+    # a voiding statement that arrived before its target voids it now
+    row.is_voided = not is_voiding and db.session.scalar(
+        sa.select(sa.func.count()).select_from(Statement).where(Statement.is_voiding.is_(True),
+                                                                Statement.ref_id == row.id)) > 0
+    db.session.add(row)
+    db.session.flush()
+    db.session.add_all([StatementAgent(agent_key=k, statement_seq=row.seq, is_direct=d)
+                        for k, d in _agents_in(statement).items()])
+    db.session.add_all([StatementActivity(activity_key=k, statement_seq=row.seq, is_direct=d)
+                        for k, d in _activities_in(statement).items()])
+    if is_voiding:
+        _void(ref_id)
+    elif user is not None and not row.is_voided and target.get("objectType", "Activity") == "Activity":
+        apply_to_progress(user.id, target["id"], statement)
+    db.session.flush()
+    return row
+
+
+def _void(target_id: uuid.UUID) -> None:
+    target = db.session.scalar(sa.select(Statement).where(Statement.id == target_id))
+    if target is None or target.is_voiding or target.is_voided:
+        return  # absent (voided on arrival), a voiding statement (never voided), or voided already
+    target.is_voided = True
+    db.session.flush()
+    obj = target.data["object"]
+    if target.user_id is not None and obj.get("objectType", "Activity") == "Activity":
+        recompute_progress(target.user_id, obj["id"])
+
+
+# --- the progress projection --------------------------------------------------------------------------
+
+@dataclass
+class Facts:
+    """The projection's state for one user and activity, folded from statements in stored order."""
+
+    is_completed: bool = False
+    completed_at: datetime | None = None
+    completed_statement: str | None = None
+    passed_statement: str | None = None
+    best_scaled: float | None = None
+    best_success: bool | None = None
+    any_success: bool | None = None
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+
+    @property
+    def success(self) -> bool | None:
+        """The best score decides success; without scores, any success counts."""
+        if self.best_scaled is not None and self.best_success is not None:
+            return self.best_success
+        return self.any_success
+
+
+def fold(facts: Facts, statement: dict) -> Facts:
+    verb = statement["verb"]["id"]
+    result = statement.get("result", {})
+    moment = parse_timestamp(statement["timestamp"])
+    facts.first_seen_at = min(facts.first_seen_at or moment, moment)
+    facts.last_seen_at = max(facts.last_seen_at or moment, moment)
+    success = result.get("success", v.SUCCESS_VERBS.get(verb))
+    if verb in v.COMPLETION_VERBS or result.get("completion") is True:
+        if not facts.is_completed:
+            facts.is_completed, facts.completed_at = True, moment
+            facts.completed_statement = statement["id"]
+    if success is True and facts.passed_statement is None:
+        facts.passed_statement = statement["id"]
+    scaled = result.get("score", {}).get("scaled")
+    if scaled is not None and (facts.best_scaled is None or scaled > facts.best_scaled):
+        facts.best_scaled, facts.best_success = scaled, success
+    if success is not None:
+        facts.any_success = bool(facts.any_success) or success
+    return facts
+
+
+def _save(user_id: int, activity_iri: str, facts: Facts | None) -> None:
+    key = activity_key(activity_iri)
+    row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id, Progress.activity_key == key))
+    if facts is None or facts.first_seen_at is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        row = Progress(user_id=user_id, activity_iri=activity_iri, activity_key=key)
+        db.session.add(row)
+    row.is_completed, row.completed_at = facts.is_completed, facts.completed_at
+    row.success, row.best_scaled = facts.success, facts.best_scaled
+    row.best_scaled_success, row.any_success = facts.best_success, facts.any_success
+    row.first_seen_at, row.last_seen_at = facts.first_seen_at, facts.last_seen_at
+    row.completed_statement = uuid.UUID(facts.completed_statement) if facts.completed_statement else None
+    row.passed_statement = uuid.UUID(facts.passed_statement) if facts.passed_statement else None
+
+
+def _facts_of(row: Progress | None) -> Facts:
+    if row is None:
+        return Facts()
+    return Facts(is_completed=row.is_completed, completed_at=row.completed_at,
+                 completed_statement=str(row.completed_statement) if row.completed_statement else None,
+                 passed_statement=str(row.passed_statement) if row.passed_statement else None,
+                 best_scaled=row.best_scaled, best_success=row.best_scaled_success, any_success=row.any_success,
+                 first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at)
+
+
+def apply_to_progress(user_id: int, activity_iri: str, statement: dict) -> None:
+    """Fold one new statement into the projection (same transaction as the statement)."""
+    row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id,
+                                                      Progress.activity_key == activity_key(activity_iri)))
+    _save(user_id, activity_iri, fold(_facts_of(row), statement))
+
+
+def _statements_for(user_id: int, activity_iri: str) -> list[dict]:
+    return list(db.session.scalars(
+        sa.select(Statement.data).join(StatementActivity, StatementActivity.statement_seq == Statement.seq)
+        .where(Statement.user_id == user_id, StatementActivity.activity_key == activity_key(activity_iri),
+               StatementActivity.is_direct.is_(True), Statement.is_voided.is_(False),
+               Statement.is_voiding.is_(False))
+        .order_by(Statement.seq)))
+
+
+def recompute_progress(user_id: int, activity_iri: str) -> None:
+    """Fold again every statement still standing for this user and activity (after a voiding)."""
+    facts = Facts()
+    for statement in _statements_for(user_id, activity_iri):
+        fold(facts, statement)
+    _save(user_id, activity_iri, facts)
+    db.session.flush()
+
+
+def rebuild_progress() -> int:
+    """Throw the projection away and fold every statement again; returns the number of rows."""
+    db.session.execute(sa.delete(Progress))
+    state: dict[tuple[int, str], Facts] = {}
+    query = (sa.select(Statement.user_id, Statement.data)
+             .where(Statement.user_id.is_not(None), Statement.is_voided.is_(False),
+                    Statement.is_voiding.is_(False))
+             .order_by(Statement.seq).execution_options(yield_per=2000))
+    for user_id, statement in db.session.execute(query):
+        target = statement["object"]
+        if target.get("objectType", "Activity") == "Activity":
+            fold(state.setdefault((user_id, target["id"]), Facts()), statement)
+    for (user_id, activity_iri), facts in state.items():
+        _save(user_id, activity_iri, facts)
+    db.session.flush()
+    return len(state)
+
+
+def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
+    """The projection rows of ``user`` for these activities, by IRI."""
+    if not activity_iris:
+        return {}
+    keys = {activity_key(iri): iri for iri in activity_iris}
+    rows = db.session.scalars(sa.select(Progress).where(Progress.user_id == user.id,
+                                                        Progress.activity_key.in_(keys)))
+    return {keys[row.activity_key]: row for row in rows}
+
+
+# --- record(): the one way Itinera writes statements --------------------------------------------------
+
+def _tincan_statement(user: User, verb: str, activity_iri: str, result, context, registration) -> dict:
+    """Build the statement with tincan objects, then take its JSON form."""
+    actor = Agent(account=AgentAccount(home_page=v.base(), name=str(user.uuid)))
+    statement = TinCanStatement(
+        actor=actor,
+        verb=Verb(id=verb, display=LanguageMap(v.VERB_DISPLAY.get(verb, {"en-US": verb.rsplit("/", 1)[-1]}))),
+        object=Activity(id=activity_iri),
+        timestamp=utcnow(),
+    )
+    if result is not None:
+        statement.result = result if isinstance(result, Result) else Result(**_snake(result))
+    if context is not None or registration is not None:
+        statement.context = context if isinstance(context, Context) else Context(**_snake(context or {}))
+        if registration is not None:
+            statement.context.registration = str(registration)
+        if statement.context.platform is None:
+            statement.context.platform = v.PLATFORM
+    data = json.loads(statement.to_json("1.0.3"))
+    data.pop("version", None)
+    return data
+
+
+def _snake(values: dict) -> dict:
+    """tincan takes snake_case keyword arguments for the camelCase JSON properties."""
+    names = {"contextActivities": "context_activities"}
+    return {names.get(key, key): value for key, value in values.items()}
+
+
+def record(user: User, verb: str, activity_iri: str, *, result=None, context=None, registration=None,
+           definition: dict | None = None) -> Statement:
+    """Validate, store and project one statement about what ``user`` did; flushes, the caller commits.
+
+    ``passed`` and ``completed`` are recorded once per user and activity: asked again, record() returns the
+    statement that first said so. ``definition`` (name, type, ...) describes the activity."""
+    if verb in (v.COMPLETED, v.PASSED):
+        row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user.id,
+                                                          Progress.activity_key == activity_key(activity_iri)))
+        earlier = row and (row.completed_statement if verb == v.COMPLETED else row.passed_statement)
+        if earlier:
+            return db.session.scalar(sa.select(Statement).where(Statement.id == earlier))
+    data = _tincan_statement(user, verb, activity_iri, result, context, registration)
+    if definition:
+        data["object"]["definition"] = definition
+    [statement] = store([data], v.authority())
+    return statement
+

@@ -1,0 +1,111 @@
+"""The progress projection: updated with each statement, reverted by voiding, equal to a rebuild."""
+import uuid
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.auth.services import get_user_by_email
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.models import Progress, Statement
+from app.xapi.services import progress_of, rebuild_progress, record, store
+from tests.xapi.conftest import statement
+
+MODULE = "http://itinera.test/activities/courses/s3/modules/01-four-cs"
+
+
+def actor(user):
+    return {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
+
+
+def progress(user, iri=MODULE):
+    db.session.expire_all()
+    return progress_of(user, [iri]).get(iri)
+
+
+def test_a_statement_from_an_outside_client_moves_the_projection(xapi, make_user):
+    user = make_user()
+    assert progress(user) is None
+    response = xapi.post(statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE},
+                                   result={"score": {"scaled": 0.8}, "success": True}))
+    assert response.status_code == 200
+    row = progress(user)
+    assert (row.is_completed, row.success, row.best_scaled) == (True, True, 0.8)
+    assert row.completed_statement == uuid.UUID(response.get_json()[0])
+
+
+def test_voiding_reverts_the_projection(xapi, make_user):
+    user = make_user()
+    xapi.post(statement(actor=actor(user), verb={"id": v.EXPERIENCED}, object={"id": MODULE}))
+    done = xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE})).get_json()[0]
+    assert progress(user).is_completed
+    xapi.post(statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": done}))
+    row = progress(user)
+    assert row is not None and not row.is_completed and row.completed_at is None
+
+
+def test_the_best_score_decides_success(app, make_user):
+    user = make_user()
+    record(user, v.FAILED, MODULE, result={"score": {"scaled": 0.4}, "success": False})
+    assert progress(user).success is False
+    record(user, v.PASSED, MODULE, result={"score": {"scaled": 0.9}, "success": True})
+    record(user, v.FAILED, MODULE, result={"score": {"scaled": 0.5}, "success": False})
+    row = progress(user)
+    assert (row.success, row.best_scaled, row.is_completed) == (True, 0.9, True)
+
+
+def test_mail_address_actors_count_for_their_user(xapi, make_user):
+    user = make_user(email="ana@example.org")
+    xapi.post(statement(actor={"mbox": "mailto:Ana@Example.org"}, verb={"id": v.COMPLETED}, object={"id": MODULE}))
+    assert progress(user).is_completed
+
+
+# --- rebuild-progress gives what incremental updates gave ---------------------------------------------
+
+VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED]
+ACTIVITIES = [MODULE, MODULE + "-b", "http://example.org/x"]
+
+event = st.fixed_dictionaries({
+    "person": st.integers(0, 2),
+    "verb": st.sampled_from(VERBS),
+    "activity": st.sampled_from(ACTIVITIES),
+    "scaled": st.one_of(st.none(), st.floats(-1, 1, allow_nan=False).map(lambda f: round(f, 3))),
+    "success": st.one_of(st.none(), st.booleans()),
+    "completion": st.one_of(st.none(), st.booleans()),
+    "void": st.integers(0, 30),  # void an earlier statement now and then
+})
+
+
+def snapshot():
+    columns = ("user_id", "activity_iri", "is_completed", "success", "best_scaled", "completed_at",
+               "completed_statement", "passed_statement", "first_seen_at", "last_seen_at")
+    rows = db.session.execute(sa.select(*(getattr(Progress, c) for c in columns)))
+    return sorted(tuple(row) for row in rows)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(event, min_size=1, max_size=25))
+def test_rebuild_equals_incremental(app, make_user, events):
+    db.session.execute(sa.delete(Progress))
+    db.session.execute(sa.delete(Statement))
+    people = [get_user_by_email(f"p{i}@example.org") or make_user(email=f"p{i}@example.org") for i in range(3)]
+    stored_ids = []
+    for e in events:
+        if e["void"] == 0 and stored_ids:
+            data = statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": stored_ids[0]})
+        else:
+            result = {k: val for k, val in (("success", e["success"]), ("completion", e["completion"])) if val is not None}
+            if e["scaled"] is not None:
+                result["score"] = {"scaled": e["scaled"]}
+            data = statement(actor=actor(people[e["person"]]), verb={"id": e["verb"]}, object={"id": e["activity"]})
+            if result:
+                data["result"] = result
+        [row] = store([data], v.authority())
+        stored_ids.append(str(row.id))
+    db.session.flush()
+    incremental = snapshot()
+    rebuild_progress()
+    db.session.flush()
+    assert snapshot() == incremental
+    db.session.rollback()

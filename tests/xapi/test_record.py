@@ -1,0 +1,64 @@
+"""record(): the one way Itinera writes statements."""
+import uuid
+
+import pytest
+
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.services import progress_of, record
+from app.xapi.validation import StatementError
+
+MODULE = "http://itinera.test/activities/courses/s3/modules/01-four-cs"
+
+
+def test_record_builds_a_valid_statement_with_our_actor(app, make_user):
+    user = make_user(email="ana@example.org")
+    registration = uuid.uuid4()
+    row = record(user, v.EXPERIENCED, MODULE, registration=registration,
+                 context={"revision": "2", "contextActivities": {"parent": [{"id": v.course_iri("s3")}]}})
+    data = row.data
+    assert data["actor"]["account"] == {"homePage": "http://itinera.test", "name": str(user.uuid)}
+    assert "ana@example.org" not in str(data)  # no e-mail in statements
+    assert data["verb"] == {"id": v.EXPERIENCED, "display": v.VERB_DISPLAY[v.EXPERIENCED]}
+    assert data["object"]["id"] == MODULE
+    assert data["context"]["registration"] == str(registration) and data["context"]["revision"] == "2"
+    assert data["context"]["platform"] == "Itinera"
+    assert data["context"]["contextActivities"]["parent"] == [{"id": "http://itinera.test/activities/courses/s3",
+                                                               "objectType": "Activity"}]
+    assert data["authority"] == v.authority()
+    assert row.user_id == user.id and row.registration == registration
+
+
+def test_completed_and_passed_are_recorded_once(app, make_user):
+    user = make_user()
+    first = record(user, v.COMPLETED, MODULE)
+    again = record(user, v.COMPLETED, MODULE)
+    assert again.id == first.id
+    passed = record(user, v.PASSED, MODULE, result={"score": {"scaled": 0.7}, "success": True})
+    assert record(user, v.PASSED, MODULE, result={"score": {"scaled": 0.9}, "success": True}).id == passed.id
+    other = record(make_user(), v.COMPLETED, MODULE)
+    assert other.id != first.id
+
+
+def test_record_flushes_and_the_caller_commits(app, make_user):
+    user = make_user()
+    record(user, v.COMPLETED, MODULE)
+    db.session.rollback()
+    assert progress_of(user, [MODULE]) == {}
+
+
+def test_record_refuses_invalid_data(app, make_user):
+    with pytest.raises(StatementError):
+        record(make_user(), v.SCORED, MODULE, result={"score": {"scaled": 3}})
+    with pytest.raises(StatementError):
+        record(make_user(), "not an iri", MODULE)
+
+
+def test_activity_iris_follow_the_contract(app):
+    assert v.course_iri("s3") == "http://itinera.test/activities/courses/s3"
+    assert v.module_iri("s3", "01-four-cs") == MODULE
+    assert v.question_iri("s3", "01-four-cs", "q1") == MODULE + "/questions/q1"
+    assert v.itinerary_iri("technicians") == "http://itinera.test/activities/itineraries/technicians"
+    session = uuid.UUID("6690e6c9-3ef0-4ed3-8b37-7f3964730bee")
+    assert v.workshop_iri(session) == f"http://itinera.test/activities/workshops/{session}"
+    assert v.competence_iri("s3", "B1") == "http://itinera.test/competences/s3/B1"

@@ -1,0 +1,287 @@
+"""The statements resource over HTTP: storing, immutability, voiding, every filter, paging, formats, headers."""
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.xapi.conftest import VERSION, statement
+
+ANA = {"mbox": "mailto:ana@example.org"}
+BEA = {"mbox": "mailto:bea@example.org"}
+ONE, TWO = "http://example.org/activities/one", "http://example.org/activities/two"
+READ, DONE = "http://adlnet.gov/expapi/verbs/experienced", "http://adlnet.gov/expapi/verbs/completed"
+
+
+def ids_of(response):
+    return [s["id"] for s in response.get_json()["statements"]]
+
+
+def test_post_put_get_and_lrs_filled_properties(xapi):
+    response = xapi.post(statement())
+    assert response.status_code == 200
+    [new_id] = response.get_json()
+    stored = xapi.get(params={"statementId": new_id}).get_json()
+    assert stored["id"] == new_id and stored["version"] == "1.0.0"
+    assert stored["stored"].endswith("Z") and stored["timestamp"] == stored["stored"]
+    assert stored["authority"]["name"] == "Test client" and "account" in stored["authority"]
+
+    chosen = str(uuid.uuid4())
+    assert xapi.put(statement(timestamp="2026-01-02T03:04:05.678Z"), chosen).status_code == 204
+    got = xapi.get(params={"statementId": chosen}).get_json()
+    assert got["timestamp"] == "2026-01-02T03:04:05.678Z"
+
+
+def test_batch_is_all_or_nothing(xapi):
+    good, bad = statement(), statement(result={"score": {"scaled": 2}})
+    response = xapi.post([good, bad])
+    assert response.status_code == 400
+    assert response.get_json()["property"] == "statements[1].result.score.scaled"
+    assert ids_of(xapi.get()) == []
+    same = str(uuid.uuid4())
+    response = xapi.post([statement(id=same), statement(id=same)])
+    assert response.status_code == 400 and "same id" in response.get_json()["message"]
+
+
+def test_put_rules(xapi):
+    assert xapi.put(statement(), "not-a-uuid").status_code == 400
+    response = xapi.client.put("/xapi/statements", json=statement(), headers=xapi.headers())
+    assert response.status_code == 400 and response.get_json()["property"] == "statementId"
+    other = str(uuid.uuid4())
+    assert xapi.put(statement(id=str(uuid.uuid4())), other).status_code == 400
+    assert xapi.put([statement()], other).status_code == 400
+
+
+def test_immutability_same_is_accepted_different_is_409(xapi):
+    statement_id = str(uuid.uuid4())
+    original = statement(id=statement_id, timestamp="2026-03-01T10:00:00Z")
+    assert xapi.post(original).status_code == 200
+    # the same statement again, written differently where the specification allows it: accepted
+    again = dict(original, timestamp="2026-03-01T11:00:00+01:00",
+                 verb={"id": READ, "display": {"es": "consultó"}})
+    assert xapi.post(again).status_code == 200
+    assert xapi.put(again, statement_id).status_code == 204
+    changed = dict(original, object={"id": TWO})
+    response = xapi.post(changed)
+    assert response.status_code == 409 and response.get_json()["property"] == "statement.id"
+    assert xapi.get(params={"statementId": statement_id}).get_json()["object"]["id"] == ONE
+
+
+def test_voiding(xapi):
+    target = xapi.post(statement()).get_json()[0]
+    voiding = statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": target})
+    voiding_id = xapi.post(voiding).get_json()[0]
+    assert xapi.get(params={"statementId": target}).status_code == 404
+    assert xapi.get(params={"voidedStatementId": target}).get_json()["id"] == target
+    assert xapi.get(params={"voidedStatementId": voiding_id}).status_code == 404
+    assert target not in ids_of(xapi.get())
+    # a voiding statement cannot itself be voided
+    xapi.post(statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": voiding_id}))
+    assert xapi.get(params={"statementId": voiding_id}).status_code == 200
+
+
+def test_voiding_before_the_target_arrives(xapi):
+    target = str(uuid.uuid4())
+    xapi.post(statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": target}))
+    xapi.post(statement(id=target))
+    assert xapi.get(params={"statementId": target}).status_code == 404
+    assert xapi.get(params={"voidedStatementId": target}).status_code == 200
+
+
+def test_statement_refs_match_the_filters_of_their_target(xapi):
+    target = xapi.post(statement(verb={"id": DONE})).get_json()[0]
+    referring = xapi.post(statement(actor=BEA, verb={"id": "http://example.org/verbs/commented"},
+                                    object={"objectType": "StatementRef", "id": target})).get_json()[0]
+    found = ids_of(xapi.get(params={"verb": DONE}))
+    assert found == [referring, target]
+
+
+@pytest.fixture
+def corpus(xapi):
+    """Six statements with known differences, posted one by one (oldest first)."""
+    registration = str(uuid.uuid4())
+    made = {
+        "ana_reads_one": statement(actor=ANA, verb={"id": READ}, object={"id": ONE}),
+        "bea_reads_two": statement(actor=BEA, verb={"id": READ}, object={"id": TWO},
+                                   context={"registration": registration}),
+        "ana_completes_two": statement(actor=ANA, verb={"id": DONE}, object={"id": TWO},
+                                       context={"registration": registration,
+                                                "contextActivities": {"parent": {"id": ONE}}}),
+        "bea_taught_by_ana": statement(actor=BEA, verb={"id": READ}, object={"id": TWO},
+                                       context={"instructor": ANA}),
+        "group_with_ana": statement(actor={"objectType": "Group", "member": [ANA, BEA]}, verb={"id": DONE},
+                                    object={"id": "http://example.org/activities/three"}),
+        "bea_about_ana": statement(actor=BEA, verb={"id": "http://example.org/verbs/mentored"},
+                                   object={"objectType": "Agent", **ANA}),
+    }
+    ids = {}
+    for name, data in made.items():
+        ids[name] = xapi.post(data).get_json()[0]
+    return ids, registration
+
+
+def q(xapi, **params):
+    for key in ("agent",):
+        if key in params:
+            params[key] = json.dumps(params[key])
+    response = xapi.get(params=params)
+    assert response.status_code == 200, response.get_json()
+    return ids_of(response)
+
+
+def test_each_filter(xapi, corpus):
+    ids, registration = corpus
+    order = list(ids.values())[::-1]  # newest first by default
+
+    def names(found):
+        return [name for name, value in ids.items() if value in found]
+
+    assert q(xapi) == order
+    assert set(names(q(xapi, agent=ANA))) == {"ana_reads_one", "ana_completes_two", "group_with_ana",
+                                              "bea_about_ana"}
+    assert set(names(q(xapi, agent=ANA, related_agents="true"))) == {
+        "ana_reads_one", "ana_completes_two", "group_with_ana", "bea_about_ana", "bea_taught_by_ana"}
+    assert set(names(q(xapi, verb=DONE))) == {"ana_completes_two", "group_with_ana"}
+    assert set(names(q(xapi, activity=ONE))) == {"ana_reads_one"}
+    assert set(names(q(xapi, activity=ONE, related_activities="true"))) == {"ana_reads_one", "ana_completes_two"}
+    assert set(names(q(xapi, registration=registration))) == {"bea_reads_two", "ana_completes_two"}
+    assert q(xapi, ascending="true") == order[::-1]
+    assert q(xapi, limit=2) == order[:2]
+
+
+def test_filters_combine(xapi, corpus):
+    ids, registration = corpus
+    assert q(xapi, agent=BEA, activity=TWO) == [ids["bea_taught_by_ana"], ids["bea_reads_two"]]
+    assert q(xapi, agent=ANA, verb=DONE, activity=TWO) == [ids["ana_completes_two"]]
+    assert q(xapi, registration=registration, verb=READ) == [ids["bea_reads_two"]]
+    assert q(xapi, agent=ANA, related_agents="true", activity=TWO, verb=READ) == [ids["bea_taught_by_ana"]]
+
+
+def test_since_and_until_use_the_stored_time(xapi, app):
+    from app.extensions import db
+    from app.xapi.models import Statement
+
+    first = xapi.post(statement()).get_json()[0]
+    second = xapi.post(statement()).get_json()[0]
+    row = db.session.scalar(db.select(Statement).where(Statement.id == uuid.UUID(first)))
+    row.stored = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    cut = "2026-06-01T00:00:00Z"
+    assert q(xapi, since=cut) == [second]
+    assert q(xapi, until=cut) == [first]
+    assert q(xapi, since="2025-12-31T23:00:00-02:00") == [second]  # 01:00Z on Jan 1: after the first
+    assert xapi.get(params={"since": "not a date"}).status_code == 400
+
+
+def test_paging_with_more(xapi, app):
+    app.config["XAPI_MAX_LIMIT"] = 3
+    posted = xapi.post([statement() for _ in range(7)]).get_json()
+    seen, url, pages = [], None, 0
+    response = xapi.get(params={"limit": 0})
+    while True:
+        body = response.get_json()
+        seen += [s["id"] for s in body["statements"]]
+        pages += 1
+        if not body["more"]:
+            break
+        assert body["more"].startswith("/xapi/statements?more=")
+        url = body["more"]
+        response = xapi.client.get(url, headers=xapi.headers())
+    assert pages == 3 and sorted(seen) == sorted(posted) and len(seen) == 7
+    assert xapi.get(params={"more": "tampered"}).status_code == 400
+
+
+def test_formats(xapi):
+    data = statement(actor={"mbox": "mailto:ana@example.org", "name": "Ana"},
+                     verb={"id": READ, "display": {"en-US": "read", "es": "leyó"}},
+                     object={"id": ONE, "definition": {"name": {"en-US": "One", "es": "Uno"}}})
+    statement_id = xapi.post(data).get_json()[0]
+    exact = xapi.get(params={"statementId": statement_id}).get_json()
+    assert exact["verb"]["display"] == {"en-US": "read", "es": "leyó"}
+    ids = xapi.get(params={"statementId": statement_id, "format": "ids"}).get_json()
+    assert ids["actor"] == {"mbox": "mailto:ana@example.org"} and ids["verb"] == {"id": READ}
+    assert ids["object"] == {"id": ONE}
+    canonical = xapi.get(params={"statementId": statement_id, "format": "canonical"},
+                         headers={"Accept-Language": "es-CL,es;q=0.9"}).get_json()
+    assert canonical["verb"]["display"] == {"es": "leyó"}
+    assert canonical["object"]["definition"]["name"] == {"es": "Uno"}
+    assert xapi.get(params={"format": "pretty"}).status_code == 400
+
+
+def test_context_activities_come_back_as_arrays(xapi):
+    statement_id = xapi.post(statement(context={"contextActivities": {"parent": {"id": ONE}}})).get_json()[0]
+    stored = xapi.get(params={"statementId": statement_id}).get_json()
+    assert stored["context"]["contextActivities"]["parent"] == [{"id": ONE}]
+
+
+def test_single_statement_parameters_cannot_mix_with_filters(xapi):
+    statement_id = xapi.post(statement()).get_json()[0]
+    assert xapi.get(params={"statementId": statement_id, "verb": READ}).status_code == 400
+    assert xapi.get(params={"statementId": statement_id, "voidedStatementId": statement_id}).status_code == 400
+    assert xapi.get(params={"statementId": statement_id, "format": "ids"}).status_code == 200
+    assert xapi.get(params={"statementId": str(uuid.uuid4())}).status_code == 404
+    assert xapi.get(params={"colour": "blue"}).status_code == 400
+
+
+def test_headers_on_every_response(xapi, client):
+    response = xapi.get()
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    consistent = datetime.fromisoformat(response.headers["X-Experience-API-Consistent-Through"].replace("Z", "+00:00"))
+    assert abs(consistent - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    bad = xapi.get(params={"limit": "-1"})
+    assert bad.status_code == 400 and bad.headers["X-Experience-API-Version"] == "1.0.3"
+    assert "X-Experience-API-Consistent-Through" in bad.headers
+    missing = client.get("/xapi/nothing-here", headers=xapi.headers())
+    assert missing.status_code == 404 and missing.headers["X-Experience-API-Version"] == "1.0.3"
+    assert missing.is_json
+
+
+def test_version_header_is_required_and_checked(xapi, client):
+    headers = xapi.headers()
+    del headers["X-Experience-API-Version"]
+    response = client.get("/xapi/statements", headers=headers)
+    assert response.status_code == 400 and "X-Experience-API-Version" in response.get_json()["message"]
+    for version, status in (("1.0", 200), ("1.0.0", 200), ("1.0.9", 200), ("0.95", 400), ("1.1.0", 400),
+                            ("2.0.0", 400)):
+        assert client.get("/xapi/statements", headers={**headers, "X-Experience-API-Version": version}) \
+            .status_code == status, version
+    about = client.get("/xapi/about")
+    assert about.status_code == 200 and "1.0.3" in about.get_json()["version"]
+
+
+def test_authentication(xapi, client, make_lrs_client):
+    assert client.get("/xapi/statements", headers=VERSION).status_code == 401
+    wrong = xapi.headers()
+    wrong["Authorization"] = "Basic " + __import__("base64").b64encode(f"{xapi.key}:nope".encode()).decode()
+    response = client.get("/xapi/statements", headers=wrong)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
+    assert client.get("/xapi/statements", headers={**VERSION, "Authorization": "Basic !!!"}).status_code == 401
+
+    from app.xapi.models import ClientScope
+    from tests.xapi.conftest import XapiClient
+
+    reader, secret = make_lrs_client("Dashboard", ClientScope.READ)
+    read_only = XapiClient(client, reader.key, secret)
+    assert read_only.get().status_code == 200
+    response = read_only.post(statement())
+    assert response.status_code == 403 and response.is_json
+
+
+def test_session_cookies_do_not_authenticate(client, login_as):
+    login_as("admin", country=None)
+    response = client.get("/xapi/statements", headers=VERSION)
+    assert response.status_code == 401
+    assert "Set-Cookie" not in response.headers
+
+
+def test_bad_bodies_get_a_400_with_json(xapi, client):
+    response = client.post("/xapi/statements", data="{not json", content_type="application/json",
+                           headers=xapi.headers())
+    assert response.status_code == 400 and response.is_json
+    response = client.post("/xapi/statements", data="a=b", content_type="text/plain", headers=xapi.headers())
+    assert response.status_code == 400
+    assert xapi.post([]).status_code == 400
+    assert xapi.post("just a string").status_code == 400

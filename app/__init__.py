@@ -77,6 +77,9 @@ def create_app(config=None) -> Flask:
         )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+    from app.xapi.wsgi import AlternateRequestSyntax
+
+    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app)
     if app.config.get("PROXY_FIX"):
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -5,4 +5,5 @@ from app.imports.models import ImportBatch  # noqa: F401
 from app.jobs.models import Job  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference, OutboxMessage  # noqa: F401
 from app.places.models import Country, Institution, Region  # noqa: F401
-from app.xapi.models import LrsClient, Progress, Statement, StatementActivity, StatementAgent  # noqa: F401
+from app.xapi.models import (ActivityDefinition, Attachment, Document, ForwardQueue, LrsClient,  # noqa: F401
+                             Progress, Statement, StatementActivity, StatementAgent)

@@ -65,6 +65,11 @@ MATRIX = {
     # the LRS takes no session: without xAPI credentials everyone gets 401 (tests/xapi cover the rest)
     "xapi.statements": ("GET", row(401, 401, 401, 401, 401, 401)),
     "xapi.about": ("GET", row(200, 200, 200, 200, 200, 200)),
+    "xapi.state": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "xapi.activity_profile": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "xapi.agent_profile": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "xapi.activities": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "xapi.agents": ("GET", row(401, 401, 401, 401, 401, 401)),
 }
 
 IGNORED = {"static"}

@@ -80,6 +80,7 @@ def _dispatch(job_ids: list[int]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    session.info.pop("itinera_forward_job", None)
     job_ids = session.info.pop(_PENDING, None)
     if job_ids:
         _dispatch(job_ids)
@@ -88,6 +89,7 @@ def _after_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(_PENDING, None)
+    session.info.pop("itinera_forward_job", None)
 
 
 def run_job(job_id: int, raise_errors: bool = True) -> JobStatus | None:

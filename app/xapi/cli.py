@@ -43,3 +43,17 @@ def rebuild_progress():
     count = rebuild()
     db.session.commit()
     click.echo(f"Progress rebuilt: {count} user-activity rows.")
+
+
+@lrs_cli.command("forward")
+def forward():
+    """Send the statements still queued for the external LRS (XAPI_FORWARD_URL)."""
+    from app.xapi import forwarding
+
+    if not forwarding.enabled():
+        raise click.ClickException("XAPI_FORWARD_URL is not set.")
+    try:
+        sent = forwarding.send_pending()
+    except forwarding.ForwardError as error:
+        raise click.ClickException(f"{error} ({forwarding.pending_count()} statements still queued)") from error
+    click.echo(f"{sent} statements forwarded; {forwarding.pending_count()} still queued.")

@@ -117,3 +117,71 @@ class Progress(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("user_id", "activity_key", name="uq_xapi_progress_user_activity"),
                       sa.Index("ix_xapi_progress_activity", "activity_key"))
+
+
+class DocumentKind(enum.StrEnum):
+    STATE = "state"
+    ACTIVITY_PROFILE = "activity_profile"
+    AGENT_PROFILE = "agent_profile"
+
+
+class Document(db.Model):
+    """A document of the State, Activity Profile or Agent Profile resource."""
+
+    __tablename__ = "xapi_document"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[DocumentKind] = so.mapped_column(
+        sa.Enum(DocumentKind, native_enum=False, length=20, name="document_kind",
+                values_callable=lambda e: [m.value for m in e], create_constraint=True))
+    # the hash of (kind, activity, agent, registration): documents of one scope are listed together
+    scope_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    document_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # scope and document id
+    document_id: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    activity_id: so.Mapped[str | None] = so.mapped_column(sa.String(2048))
+    agent_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    registration: so.Mapped[UUID | None] = so.mapped_column(sa.Uuid)
+    content: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
+    etag: so.Mapped[str] = so.mapped_column(sa.String(40))  # SHA-1 hex of the content
+    updated: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.Index("ix_xapi_document_agent", "agent_key"),)
+
+
+class Attachment(db.Model):
+    """The content of a statement attachment, stored once per SHA-2 hash."""
+
+    __tablename__ = "xapi_attachment"
+
+    sha2: so.Mapped[str] = so.mapped_column(sa.String(128), primary_key=True)
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
+    content: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+
+class ActivityDefinition(db.Model):
+    """The LRS's canonical definition of an activity, merged from the statements that describe it."""
+
+    __tablename__ = "xapi_activity"
+
+    activity_key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    activity_id: so.Mapped[str] = so.mapped_column(sa.String(2048))
+    definition: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    updated: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ForwardQueue(db.Model):
+    """Statements waiting to be sent to the external LRS (XAPI_FORWARD_URL): written in the same transaction
+    as the statement, removed from the queue only once the remote LRS has accepted it."""
+
+    __tablename__ = "xapi_forward_queue"
+
+    id: so.Mapped[int] = so.mapped_column(BigId, primary_key=True, autoincrement=True)
+    statement_seq: so.Mapped[int] = so.mapped_column(
+        BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), unique=True)
+    queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    __table_args__ = (sa.Index("ix_xapi_forward_queue_pending", "sent_at", "id"),)

@@ -221,12 +221,58 @@ def _canonical(value, wanted: list[str], key: str = ""):
     return value
 
 
-def formatted(statement: dict, fmt: str, languages: list[str]) -> dict:
-    if fmt == "ids":
-        return _ids(statement)
-    if fmt == "canonical":
-        return _canonical(copy.deepcopy(statement), languages)
+def _with_canonical_definitions(statement: dict, definitions: dict[str, dict]) -> dict:
+    """The statement with each Activity's definition replaced by the LRS's canonical one, where known."""
+    statement = copy.deepcopy(statement)
+
+    def replace(activity: dict):
+        canonical = definitions.get(activity.get("id"))
+        if canonical:
+            activity["definition"] = copy.deepcopy(canonical)
+
+    def walk(part: dict):
+        target = part.get("object", {})
+        if target.get("objectType", "Activity") == "Activity":
+            replace(target)
+        for listed in part.get("context", {}).get("contextActivities", {}).values():
+            for activity in listed:
+                replace(activity)
+        if target.get("objectType") == "SubStatement":
+            walk(target)
+
+    walk(statement)
     return statement
+
+
+def _activity_ids(statement: dict) -> set[str]:
+    found = set()
+
+    def walk(part: dict):
+        target = part.get("object", {})
+        if target.get("objectType", "Activity") == "Activity":
+            found.add(target["id"])
+        for listed in part.get("context", {}).get("contextActivities", {}).values():
+            found.update(activity["id"] for activity in listed)
+        if target.get("objectType") == "SubStatement":
+            walk(target)
+
+    walk(statement)
+    return found
+
+
+def formatted_all(statements: list[dict], fmt: str, languages: list[str]) -> list[dict]:
+    """Statements in the requested format: exact (as stored), ids, or canonical (the LRS's definitions, in one
+    language chosen from Accept-Language)."""
+    if fmt == "ids":
+        return [_ids(statement) for statement in statements]
+    if fmt == "canonical":
+        from app.xapi.models import ActivityDefinition
+
+        wanted = {activity_key(i): i for s in statements for i in _activity_ids(s)}
+        definitions = {row.activity_id: row.definition for row in db.session.scalars(
+            sa.select(ActivityDefinition).where(ActivityDefinition.activity_key.in_(wanted)))} if wanted else {}
+        return [_canonical(_with_canonical_definitions(s, definitions), languages) for s in statements]
+    return statements
 
 
 def accepted_languages(header_values) -> list[str]:

@@ -175,8 +175,11 @@ def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
     return statement
 
 
-def store(statements: list[dict], authority: dict, client_id: int | None = None) -> list[Statement]:
-    """Store statements as one batch: all or none. Raises StatementError (400) or Conflict (409)."""
+def store(statements: list[dict], authority: dict, client_id: int | None = None,
+          attachment_parts: dict | None = None) -> list[Statement]:
+    """Store statements as one batch: all or none. Raises StatementError (400) or Conflict (409).
+
+    ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request."""
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
     now = utcnow()
@@ -192,6 +195,10 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None)
     ids = [uuid.UUID(p["id"]) for _, p in prepared]
     if len(set(ids)) != len(ids):
         raise StatementError("statements", "two statements in the batch have the same id")
+    from app.xapi import attachments
+
+    attachments.check([original for original, _ in prepared], attachment_parts or {})
+    attachments.save(attachment_parts or {})
     existing = {s.id: s for s in db.session.scalars(sa.select(Statement).where(Statement.id.in_(ids)))}
     stored = []
     for original, statement in prepared:
@@ -202,6 +209,9 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None)
             stored.append(old)  # the same statement again: accepted, nothing changes
             continue
         stored.append(_insert(statement, client_id))
+    from app.xapi import forwarding
+
+    forwarding.queue([row for row in stored if row.id not in existing])
     return stored
 
 
@@ -225,6 +235,9 @@ def _insert(statement: dict, client_id: int | None) -> Statement:
                         for k, d in _agents_in(statement).items()])
     db.session.add_all([StatementActivity(activity_key=k, statement_seq=row.seq, is_direct=d)
                         for k, d in _activities_in(statement).items()])
+    from app.xapi.documents import remember_definitions
+
+    remember_definitions(statement)
     if is_voiding:
         _void(ref_id)
     elif user is not None and not row.is_voided and target.get("objectType", "Activity") == "Activity":

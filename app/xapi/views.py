@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import csrf, db, limiter
-from app.xapi import bp, clients, queries
-from app.xapi.services import Conflict, store
-from app.xapi.validation import StatementError, is_uuid
+from app.xapi import attachments, bp, clients, documents, queries
+from app.xapi.models import DocumentKind
+from app.xapi.services import Conflict, agent_key, store
+from app.xapi.validation import StatementError, is_iri, is_uuid, parse_timestamp, validate_actor
 
 VERSION = "1.0.3"
 VERSION_HEADER = "X-Experience-API-Version"
@@ -52,10 +53,20 @@ def _http_error(error: HTTPException):
     return jsonify(error=error.code, message=error.description), error.code
 
 
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
+                                    "If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
+                                     "X-Experience-API-Consistent-Through",
+    "Access-Control-Max-Age": "86400",
+}
+
+
 @bp.before_request
 def _check_request():
-    if request.endpoint == "xapi.about":
-        return
+    if request.endpoint == "xapi.about" or request.method == "OPTIONS":
+        return  # the About resource is public, and a CORS preflight carries no credentials
     client = clients.authenticate(request.headers.get("Authorization"))
     if client is None:
         raise ApiError(401, "valid LRS client credentials are required (HTTP Basic)",
@@ -81,19 +92,32 @@ def _check_request():
 
 @bp.after_request
 def _headers(response):
+    if request.headers.get("Origin"):  # xAPI content in a browser, served from another site
+        response.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        response.headers.update(CORS_HEADERS)
+        response.vary.add("Origin")
     if request.endpoint == "xapi.statements":
         response.headers["X-Experience-API-Consistent-Through"] = _now_iso()
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _json_body():
-    if not (request.mimetype or "").startswith("application/json"):
-        raise ApiError(400, "the body must be JSON (Content-Type: application/json)")
+def _statements_body() -> tuple[object, dict]:
+    """The statements of a PUT or POST, and the attachment contents sent with them (by hash)."""
+    mimetype = (request.mimetype or "").lower()
+    parts = {}
+    if mimetype == "multipart/mixed":
+        raw, other_parts = attachments.split_multipart(request.get_data(), request.headers["Content-Type"])
+        parts = attachments.collect(other_parts)
+    elif mimetype == "application/json":
+        raw = request.get_data()
+    else:
+        raise ApiError(400, "statements are sent as application/json, or multipart/mixed with attachments",
+                       "Content-Type")
     try:
-        return json.loads(request.get_data(as_text=True) or "null")
-    except ValueError as error:
-        raise ApiError(400, f"the body is not valid JSON: {error}") from error
+        return json.loads(raw.decode("utf-8") or "null"), parts
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, f"the statements are not valid JSON: {error}") from error
 
 
 def _languages() -> list[str]:
@@ -109,7 +133,7 @@ def about():
 def statements():
     if request.method in ("GET", "HEAD"):
         return _get_statements()
-    body = _json_body()
+    body, parts = _statements_body()
     if request.method == "PUT":
         statement_id = request.args.get("statementId")
         if not statement_id:
@@ -121,19 +145,19 @@ def statements():
         if "id" in body and (not is_uuid(body["id"]) or uuid.UUID(body["id"]) != uuid.UUID(statement_id)):
             raise ApiError(400, "the statement's id does not match statementId", "statement.id")
         body = dict(body, id=statement_id)
-        _store([body])
+        _store([body], parts)
         return "", 204
     batch = body if isinstance(body, list) else [body]
     if not batch:
         raise ApiError(400, "no statements in the request", "statements")
-    stored = _store(batch)
+    stored = _store(batch, parts)
     return jsonify([str(s.id) for s in stored])
 
 
-def _store(batch: list, retry: bool = True) -> list:
+def _store(batch: list, parts: dict, retry: bool = True) -> list:
     client = g.lrs_client
     try:
-        stored = store(batch, clients.authority_of(client), client_id=client.id)
+        stored = store(batch, clients.authority_of(client), client_id=client.id, attachment_parts=parts)
         db.session.commit()
     except Conflict as conflict:
         db.session.rollback()
@@ -145,7 +169,7 @@ def _store(batch: list, retry: bool = True) -> list:
         db.session.rollback()
         if not retry:
             raise
-        return _store(batch, retry=False)
+        return _store(batch, parts, retry=False)
     return stored
 
 
@@ -164,7 +188,8 @@ def _get_statements():
         if not is_uuid(single):
             raise ApiError(400, "the statement id must be a UUID")
         fmt = queries.parse({"format": args["format"]} if "format" in args else {}).format
-        return _single(uuid.UUID(single), voided="voidedStatementId" in args, fmt=fmt)
+        return _single(uuid.UUID(single), voided="voidedStatementId" in args, fmt=fmt,
+                       with_attachments=_wants_attachments())
     if "more" in args:
         query = queries.from_more_token(args["more"])
     else:
@@ -173,23 +198,174 @@ def _get_statements():
             raise ApiError(400, f"unknown parameter {sorted(unknown)[0]}", sorted(unknown)[0])
         query = queries.parse(args)
     rows, has_more = queries.run(query)
-    result = {"statements": [queries.formatted(r.data, query.format, _languages()) for r in rows], "more": ""}
+    result = {"statements": queries.formatted_all([r.data for r in rows], query.format, _languages()), "more": ""}
     if has_more:
         query.after_seq = rows[-1].seq
         result["more"] = f"{request.script_root}/xapi/statements?more={queries.more_token(query)}"
-    response = jsonify(result)
+    response = _respond(result, [r.data for r in rows], _wants_attachments())
     newest = max((r.stored for r in rows), default=None)
     if newest is not None:
         response.last_modified = newest
     return response
 
 
-def _single(statement_id: uuid.UUID, voided: bool, fmt: str):
+def _wants_attachments() -> bool:
+    value = request.args.get("attachments", "false").lower()
+    if value not in ("true", "false"):
+        raise ApiError(400, "attachments must be true or false", "attachments")
+    return value == "true"
+
+
+def _respond(document, statements: list[dict], with_attachments: bool):
+    if not with_attachments:
+        return jsonify(document)
+    body, content_type = attachments.multipart_response(document, statements)
+    return current_app.response_class(body, headers={"Content-Type": content_type})
+
+
+def _single(statement_id: uuid.UUID, voided: bool, fmt: str, with_attachments: bool):
     from app.xapi.models import Statement
 
     row = db.session.scalar(db.select(Statement).where(Statement.id == statement_id))
     if row is None or row.is_voided != voided:
         raise ApiError(404, "no such statement" if not voided else "no such voided statement")
-    response = jsonify(queries.formatted(row.data, fmt, _languages()))
+    [document] = queries.formatted_all([row.data], fmt, _languages())
+    response = _respond(document, [row.data], with_attachments)
     response.last_modified = row.stored
     return response
+
+
+# --- document resources -------------------------------------------------------------------------------
+
+def _param_agent(required: bool = True):
+    raw = request.args.get("agent")
+    if raw is None:
+        if required:
+            raise ApiError(400, "the agent parameter is required", "agent")
+        return None
+    try:
+        agent = json.loads(raw)
+    except ValueError as error:
+        raise ApiError(400, "agent must be a JSON Agent", "agent") from error
+    validate_actor(agent, "agent")
+    if agent_key(agent) is None:
+        raise ApiError(400, "agent must be identified (mbox, mbox_sha1sum, openid or account)", "agent")
+    return agent
+
+
+def _param_activity() -> str:
+    activity_id = request.args.get("activityId")
+    if activity_id is None:
+        raise ApiError(400, "the activityId parameter is required", "activityId")
+    if not is_iri(activity_id):
+        raise ApiError(400, "activityId must be an IRI", "activityId")
+    return activity_id
+
+
+def _param_since():
+    since = request.args.get("since")
+    return parse_timestamp(since, "since") if since is not None else None
+
+
+def _only(*allowed: str) -> None:
+    extra = set(request.args) - set(allowed)
+    if extra:
+        name = sorted(extra)[0]
+        raise ApiError(400, f"{name} is not a parameter of this resource", name)
+
+
+def _document_response(document):
+    response = current_app.response_class(document.content, mimetype=None,
+                                          headers={"Content-Type": document.content_type})
+    response.headers["ETag"] = f'"{document.etag}"'
+    response.last_modified = document.updated
+    return response
+
+
+def _list_response(names, newest):
+    response = jsonify(names)
+    if newest is not None:
+        response.last_modified = newest
+    return response
+
+
+def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, agent=None, registration=None,
+                       concurrency: bool):
+    scope_key = documents.scope(kind, activity_id, agent, registration)
+    where = {"activity_id": activity_id, "agent": agent, "registration": registration}
+    document_id = request.args.get(id_param)
+    method = request.method
+    if method in ("PUT", "POST") and document_id is None:
+        raise ApiError(400, f"the {id_param} parameter is required", id_param)
+    if method in ("GET", "HEAD"):
+        if document_id is None:
+            return _list_response(*documents.ids(scope_key, _param_since()))
+        if "since" in request.args:
+            raise ApiError(400, f"since cannot be used with {id_param}", "since")
+        document = documents.get(scope_key, document_id)
+        if document is None:
+            raise ApiError(404, "no such document")
+        return _document_response(document)
+    if_match, if_none_match = request.headers.get("If-Match"), request.headers.get("If-None-Match")
+    try:
+        if method == "DELETE":
+            current = documents.get(scope_key, document_id) if document_id is not None else None
+            if document_id is not None:
+                documents.check_preconditions(current, if_match, None, need_one=False)
+            documents.delete(scope_key, document_id)
+        else:
+            current = documents.get(scope_key, document_id)
+            documents.check_preconditions(current, if_match, if_none_match,
+                                          need_one=concurrency and method == "PUT")
+            if concurrency and method == "PUT" and if_match is None and if_none_match is None:
+                raise documents.DocumentError(400, "PUT to a profile needs If-Match or If-None-Match")
+            body = request.get_data()
+            store = documents.put if method == "PUT" else documents.post
+            store(kind, scope_key, document_id, body, request.headers.get("Content-Type", ""), **where)
+    except documents.DocumentError as error:
+        db.session.rollback()
+        raise ApiError(error.status, error.message) from error
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def state():
+    _only("activityId", "agent", "registration", "stateId", "since")
+    registration = request.args.get("registration")
+    if registration is not None and not is_uuid(registration):
+        raise ApiError(400, "registration must be a UUID", "registration")
+    if request.method == "DELETE" and "since" in request.args:
+        raise ApiError(400, "since cannot be used with DELETE", "since")
+    return _document_resource(DocumentKind.STATE, "stateId", activity_id=_param_activity(), agent=_param_agent(),
+                              registration=str(uuid.UUID(registration)) if registration else None,
+                              concurrency=False)
+
+
+@bp.route("/activities/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def activity_profile():
+    _only("activityId", "profileId", "since")
+    if request.method == "DELETE" and "profileId" not in request.args:
+        raise ApiError(400, "the profileId parameter is required", "profileId")
+    return _document_resource(DocumentKind.ACTIVITY_PROFILE, "profileId", activity_id=_param_activity(),
+                              concurrency=True)
+
+
+@bp.route("/agents/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def agent_profile():
+    _only("agent", "profileId", "since")
+    if request.method == "DELETE" and "profileId" not in request.args:
+        raise ApiError(400, "the profileId parameter is required", "profileId")
+    return _document_resource(DocumentKind.AGENT_PROFILE, "profileId", agent=_param_agent(), concurrency=True)
+
+
+@bp.route("/activities", methods=["GET", "HEAD"])
+def activities():
+    _only("activityId")
+    return jsonify(documents.activity(_param_activity()))
+
+
+@bp.route("/agents", methods=["GET", "HEAD"])
+def agents():
+    _only("agent")
+    return jsonify(documents.person(_param_agent()))

@@ -1,0 +1,176 @@
+"""Statement attachments (Data 2.4.11, Communication 1.5): multipart/mixed requests and responses, and signed
+statements (Data 2.6), whose JWS signature is checked here."""
+import base64
+import hashlib
+import json
+import secrets
+
+import jwt
+import sqlalchemy as sa
+from cryptography import x509
+
+from app.extensions import db
+from app.xapi.models import Attachment
+from app.xapi.validation import StatementError
+
+SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
+SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
+
+
+class AttachmentError(StatementError):
+    def __init__(self, message: str, path: str = "attachments"):
+        super().__init__(path, message)
+
+
+def _boundary(content_type: str) -> str:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "boundary" and value.strip():
+            return value.strip().strip('"')
+    raise AttachmentError("a multipart/mixed request needs a boundary in its Content-Type", "Content-Type")
+
+
+def _headers(block: bytes) -> dict[str, str]:
+    headers = {}
+    for line in block.decode("utf-8", errors="replace").split("\r\n"):
+        if line.strip():
+            name, colon, value = line.partition(":")
+            if not colon:
+                raise AttachmentError("a part has a malformed header line", "multipart")
+            headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[dict, bytes]]]:
+    """The JSON first part and the other parts (headers, content) of a multipart/mixed body."""
+    delimiter = b"--" + _boundary(content_type).encode()
+    if delimiter not in body:
+        raise AttachmentError("the body does not contain the boundary given in Content-Type", "multipart")
+    chunks = body.split(delimiter)
+    parts = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        if not chunk.startswith(b"\r\n"):
+            raise AttachmentError("each boundary must be followed by a line break", "multipart")
+        head, separator, content = chunk[2:].partition(b"\r\n\r\n")
+        if not separator:
+            raise AttachmentError("a part has no blank line after its headers", "multipart")
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        parts.append((_headers(head), content))
+    if not parts:
+        raise AttachmentError("the multipart body has no parts", "multipart")
+    first_headers, first = parts[0]
+    if first_headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise AttachmentError("the first part must be the statements, as application/json", "multipart")
+    return first, parts[1:]
+
+
+def _digest(content: bytes, sha2: str) -> str | None:
+    algorithm = HASHES.get(len(sha2))
+    return algorithm(content).hexdigest() if algorithm else None
+
+
+def collect(parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
+    """The attachment parts by their hash, each checked against its X-Experience-API-Hash."""
+    found = {}
+    for headers, content in parts:
+        sha2 = headers.get("x-experience-api-hash")
+        if not sha2:
+            raise AttachmentError("every attachment part needs an X-Experience-API-Hash header", "multipart")
+        if headers.get("content-transfer-encoding", "").lower() != "binary":
+            raise AttachmentError("every attachment part needs Content-Transfer-Encoding: binary", "multipart")
+        if _digest(content, sha2) != sha2.lower():
+            raise AttachmentError("an attachment part does not match its X-Experience-API-Hash", "multipart")
+        found[sha2.lower()] = (headers.get("content-type", "application/octet-stream"), content)
+    return found
+
+
+def _attachments_of(statement: dict):
+    yield from statement.get("attachments", [])
+    target = statement.get("object", {})
+    if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+        yield from target.get("attachments", [])
+
+
+def check(statements: list, parts: dict[str, tuple[str, bytes]]) -> None:
+    """Every attachment without a fileUrl has its part; no part is left over; signatures are valid."""
+    wanted = set()
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, dict):
+            continue
+        for attachment in _attachments_of(statement):
+            if not isinstance(attachment, dict) or not isinstance(attachment.get("sha2"), str):
+                continue  # the validator reports it
+            sha2 = attachment["sha2"].lower()
+            if sha2 in parts:
+                wanted.add(sha2)
+            elif "fileUrl" not in attachment:
+                raise AttachmentError("an attachment has neither a fileUrl nor its data in the request",
+                                      f"statements[{index}].attachments")
+            if attachment.get("usageType") == SIGNATURE and sha2 in parts:
+                if attachment.get("contentType") != "application/octet-stream":
+                    raise AttachmentError("a signature attachment must be application/octet-stream",
+                                          f"statements[{index}].attachments")
+                verify_signature(statement, parts[sha2][1])
+    extra = set(parts) - wanted
+    if extra:
+        raise AttachmentError("the request holds parts that no attachment refers to", "multipart")
+
+
+def verify_signature(statement: dict, token: bytes) -> None:
+    """A signed statement (Data 2.6): the JWS uses RS256/384/512, its payload is this statement, and when it
+    carries an X.509 certificate (x5c) the signature verifies against it."""
+    from app.xapi.services import same_statement
+
+    try:
+        text = token.decode("ascii").strip()
+        header = jwt.get_unverified_header(text)
+        payload = json.loads(jwt.api_jws.PyJWS().decode_complete(text, options={"verify_signature": False})
+                             ["payload"])
+    except (UnicodeDecodeError, ValueError, jwt.exceptions.PyJWTError) as error:
+        raise AttachmentError("the signature is not a valid JWS", "signature") from error
+    if header.get("alg") not in SIGNATURE_ALGORITHMS:
+        raise AttachmentError("the signature must use RS256, RS384 or RS512", "signature")
+    unsigned = dict(statement)
+    unsigned["attachments"] = [a for a in statement.get("attachments", []) if a.get("usageType") != SIGNATURE]
+    if not isinstance(payload, dict) or not same_statement(payload, unsigned):
+        raise AttachmentError("the signed payload differs from the statement", "signature")
+    if header.get("x5c"):
+        try:
+            certificate = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+            jwt.api_jws.PyJWS().decode_complete(text, key=certificate.public_key(), algorithms=[header["alg"]])
+        except (ValueError, TypeError, IndexError, jwt.exceptions.PyJWTError) as error:
+            raise AttachmentError("the signature does not verify against its certificate", "signature") from error
+
+
+def save(parts: dict[str, tuple[str, bytes]]) -> None:
+    if not parts:
+        return
+    known = set(db.session.scalars(sa.select(Attachment.sha2).where(Attachment.sha2.in_(parts))))
+    db.session.add_all([Attachment(sha2=sha2, content_type=content_type, content=content)
+                        for sha2, (content_type, content) in parts.items() if sha2 not in known])
+
+
+def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, str]:
+    """A multipart/mixed body: the JSON document, then each attachment the statements carry."""
+    hashes = []
+    for statement in statements:
+        for attachment in _attachments_of(statement):
+            sha2 = attachment.get("sha2", "").lower()
+            if sha2 and sha2 not in hashes:
+                hashes.append(sha2)
+    stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(Attachment.sha2.in_(hashes)))}
+    boundary = secrets.token_hex(16)
+    chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
+              json.dumps(document).encode(), b"\r\n"]
+    for sha2 in hashes:
+        if sha2 in stored:
+            attachment = stored[sha2]
+            chunks += [f"--{boundary}\r\nContent-Type: {attachment.content_type}\r\n"
+                       f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}\r\n\r\n".encode(),
+                       attachment.content, b"\r\n"]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'

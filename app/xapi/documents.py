@@ -1,0 +1,174 @@
+"""The document resources of xAPI 1.0.3: State, Activity Profile and Agent Profile (Communication 2.2-2.7),
+with JSON merge on POST and ETag concurrency; and the Activities and Agents resources."""
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.db import utcnow
+from app.extensions import db
+from app.xapi.models import ActivityDefinition, Document, DocumentKind
+from app.xapi.services import activity_key, agent_key
+
+
+class DocumentError(Exception):
+    """An HTTP-level refusal: ``status`` (400, 404, 409, 412) with a message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def scope(kind: DocumentKind, activity_id: str | None, agent: dict | None, registration: str | None) -> str:
+    parts = [kind.value, activity_id or "", agent_key(agent) if agent else "", registration or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _document_key(scope_key: str, document_id: str) -> str:
+    return hashlib.sha256(f"{scope_key}\x1f{document_id}".encode()).hexdigest()
+
+
+def etag_of(content: bytes) -> str:
+    return hashlib.sha1(content).hexdigest()
+
+
+def get(scope_key: str, document_id: str) -> Document | None:
+    return db.session.scalar(sa.select(Document).where(Document.document_key == _document_key(scope_key,
+                                                                                              document_id)))
+
+
+def ids(scope_key: str, since: datetime | None = None) -> tuple[list[str], datetime | None]:
+    """The ids of the documents of a scope (updated after ``since``), and when the newest changed."""
+    query = sa.select(Document.document_id, Document.updated).where(Document.scope_key == scope_key)
+    if since is not None:
+        query = query.where(Document.updated > since)
+    rows = db.session.execute(query.order_by(Document.id)).all()
+    return [row[0] for row in rows], max((row[1] for row in rows), default=None)
+
+
+def _matches(header: str, etag: str) -> bool:
+    wanted = [part.strip() for part in header.split(",")]
+    return any(part == "*" or part.removeprefix("W/").strip('"') == etag for part in wanted)
+
+
+def check_preconditions(current: Document | None, if_match: str | None, if_none_match: str | None,
+                        need_one: bool) -> None:
+    """HTTP preconditions (RFC 7232); ``need_one``: overwriting an existing profile without either is a 409."""
+    if if_match is not None and (current is None or not _matches(if_match, current.etag)):
+        raise DocumentError(412, "If-Match does not match the current document")
+    if if_none_match is not None and current is not None and _matches(if_none_match, current.etag):
+        raise DocumentError(412, "If-None-Match: the document already exists")
+    if need_one and current is not None and if_match is None and if_none_match is None:
+        raise DocumentError(409, "this document exists: send If-Match with its ETag (or If-None-Match: *) to "
+                                 "replace it")
+
+
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def put(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str, *,
+        activity_id=None, agent=None, registration=None) -> Document:
+    current = get(scope_key, document_id)
+    if current is None:
+        current = Document(kind=kind, scope_key=scope_key, document_key=_document_key(scope_key, document_id),
+                           document_id=document_id, activity_id=activity_id,
+                           agent_key=agent_key(agent) if agent else None,
+                           registration=uuid.UUID(registration) if registration else None)
+        db.session.add(current)
+    current.content, current.content_type = content, content_type or "application/octet-stream"
+    current.etag, current.updated = etag_of(content), utcnow()
+    db.session.flush()
+    return current
+
+
+def _json_object(content: bytes, what: str) -> dict:
+    try:
+        value = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DocumentError(400, f"the {what} document is not JSON") from error
+    if not isinstance(value, dict):
+        raise DocumentError(400, f"the {what} document is not a JSON object")
+    return value
+
+
+def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str,
+         **where) -> Document:
+    """Store, or merge a JSON object into the stored JSON object (one level deep)."""
+    current = get(scope_key, document_id)
+    if current is None:
+        if _is_json(content_type):
+            _json_object(content, "posted")
+        return put(kind, scope_key, document_id, content, content_type, **where)
+    if not _is_json(content_type) or not _is_json(current.content_type):
+        raise DocumentError(400, "only JSON documents can be merged: both must be application/json")
+    merged = _json_object(current.content, "stored")
+    merged.update(_json_object(content, "posted"))
+    return put(kind, scope_key, document_id, json.dumps(merged).encode(), "application/json", **where)
+
+
+def delete(scope_key: str, document_id: str | None) -> None:
+    query = sa.delete(Document).where(Document.scope_key == scope_key)
+    if document_id is not None:
+        query = query.where(Document.document_key == _document_key(scope_key, document_id))
+    db.session.execute(query)
+
+
+# --- Activities and Agents resources ------------------------------------------------------------------
+
+LANGUAGE_MAPS = ("name", "description")
+
+
+def remember_definitions(statement: dict) -> None:
+    """Keep the canonical definition of every activity a statement describes (newer details win)."""
+
+    def remember(activity: dict):
+        definition = activity.get("definition")
+        if not definition:
+            return
+        key = activity_key(activity["id"])
+        row = db.session.get(ActivityDefinition, key)
+        if row is None:
+            db.session.add(ActivityDefinition(activity_key=key, activity_id=activity["id"], definition=definition))
+            return
+        merged = dict(row.definition)
+        for name, value in definition.items():
+            if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
+                merged[name] = {**merged[name], **value}
+            else:
+                merged[name] = value
+        if merged != row.definition:
+            row.definition = merged
+
+    def walk(part: dict):
+        target = part.get("object", {})
+        if target.get("objectType", "Activity") == "Activity":
+            remember(target)
+        for listed in part.get("context", {}).get("contextActivities", {}).values():
+            for activity in listed:
+                remember(activity)
+        if target.get("objectType") == "SubStatement":
+            walk(target)
+
+    walk(statement)
+
+
+def activity(activity_id: str) -> dict:
+    row = db.session.get(ActivityDefinition, activity_key(activity_id))
+    result = {"objectType": "Activity", "id": activity_id}
+    if row is not None and row.definition:
+        result["definition"] = row.definition
+    return result
+
+
+def person(agent: dict) -> dict:
+    """The Person object of an Agent: what this LRS knows of it (its identifiers and name)."""
+    result = {"objectType": "Person"}
+    if agent.get("name"):
+        result["name"] = [agent["name"]]
+    for ifi in ("mbox", "mbox_sha1sum", "openid", "account"):
+        if ifi in agent:
+            result[ifi] = [agent[ifi]]
+    return result

@@ -1,0 +1,44 @@
+"""The Alternate Request Syntax (Communication 1.3): headers, parameters and body as form fields of a POST."""
+import json
+import uuid
+from urllib.parse import urlencode
+
+from tests.xapi.conftest import statement
+
+
+def form_post(xapi, method, fields, with_auth_in_form=True, content_type="application/x-www-form-urlencoded"):
+    headers = {} if with_auth_in_form else xapi.headers()
+    if with_auth_in_form:
+        auth = xapi.headers()
+        fields = {"Authorization": auth["Authorization"], "X-Experience-API-Version": "1.0.3", **fields}
+    return xapi.client.post(f"/xapi/statements?method={method}", data=urlencode(fields),
+                            content_type=content_type, headers=headers)
+
+
+def test_put_get_through_forms(xapi):
+    statement_id = str(uuid.uuid4())
+    response = form_post(xapi, "PUT", {"statementId": statement_id, "content": json.dumps(statement())})
+    assert response.status_code == 204
+    found = form_post(xapi, "GET", {"statementId": statement_id})
+    assert found.status_code == 200 and found.get_json()["id"] == statement_id
+    listing = form_post(xapi, "GET", {"limit": "1"}, with_auth_in_form=False)
+    assert set(listing.get_json()) == {"statements", "more"}
+
+
+def test_refusals(xapi):
+    statement_id = str(uuid.uuid4())
+    body = urlencode({"statementId": statement_id, "content": json.dumps(statement())})
+    other_query = xapi.client.post(f"/xapi/statements?method=PUT&statementId={statement_id}", data=body,
+                                   content_type="application/x-www-form-urlencoded", headers=xapi.headers())
+    assert other_query.status_code == 400
+    not_post = xapi.client.put("/xapi/statements?method=PUT", data=body,
+                               content_type="application/x-www-form-urlencoded", headers=xapi.headers())
+    assert not_post.status_code == 400 and not_post.headers["X-Experience-API-Version"] == "1.0.3"
+    not_a_form = xapi.client.post("/xapi/statements?method=PUT", data=json.dumps({"statementId": statement_id}),
+                                  content_type="application/json", headers=xapi.headers())
+    assert not_a_form.status_code == 400
+    assert form_post(xapi, "PUT", {"statementId": statement_id}).status_code == 400  # no content
+    old_version = form_post(xapi, "PUT", {"statementId": statement_id, "content": json.dumps(statement()),
+                                          "X-Experience-API-Version": "0.8"})
+    assert old_version.status_code == 400
+    assert form_post(xapi, "TRACE", {}).status_code == 400

@@ -1,0 +1,134 @@
+"""Attachments in multipart/mixed requests and responses, and signed statements (Data 2.4.11, 2.6)."""
+import base64
+import datetime
+import hashlib
+import json
+
+import jwt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from tests.xapi.conftest import statement
+
+BOUNDARY = "itinera-test-boundary"
+CERTIFICATE_USAGE = "http://example.org/attachment-usage/certificate"
+SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+
+
+def attachment_for(content: bytes, usage=CERTIFICATE_USAGE, content_type="text/plain"):
+    return {"usageType": usage, "display": {"en-US": "A file"}, "contentType": content_type,
+            "length": len(content), "sha2": hashlib.sha256(content).hexdigest()}
+
+
+def multipart(statements, parts, first_type="application/json", boundary=BOUNDARY, encoding="binary"):
+    body = f"--{boundary}\r\nContent-Type: {first_type}\r\n\r\n".encode() + json.dumps(statements).encode() + b"\r\n"
+    for content, sha2, content_type in parts:
+        body += (f"--{boundary}\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: {encoding}\r\n"
+                 f"X-Experience-API-Hash: {sha2}\r\n\r\n").encode() + content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+def post_multipart(xapi, body, boundary=BOUNDARY):
+    return xapi.client.post("/xapi/statements", data=body, content_type=f"multipart/mixed; boundary={boundary}",
+                            headers=xapi.headers())
+
+
+def test_attachment_round_trip(xapi):
+    content = "Certificado de participación ✓".encode()
+    data = statement(attachments=[attachment_for(content)])
+    response = post_multipart(xapi, multipart([data], [(content, hashlib.sha256(content).hexdigest(), "text/plain")]))
+    assert response.status_code == 200, response.get_json()
+    statement_id = response.get_json()[0]
+
+    plain = xapi.get(params={"statementId": statement_id})
+    assert plain.is_json and plain.get_json()["attachments"][0]["sha2"] == hashlib.sha256(content).hexdigest()
+    multi = xapi.get(params={"statementId": statement_id, "attachments": "true"})
+    assert multi.headers["Content-Type"].startswith("multipart/mixed")
+    assert content in multi.data and multi.data.count(hashlib.sha256(content).hexdigest().encode()) == 2
+    listing = xapi.get(params={"attachments": "true"})
+    assert listing.headers["Content-Type"].startswith("multipart/mixed") and content in listing.data
+
+
+def test_file_url_attachments_go_as_plain_json(xapi):
+    data = statement(attachments=[dict(attachment_for(b"x"), fileUrl="https://example.org/file.txt")])
+    assert xapi.post(data).status_code == 200
+
+
+@pytest.mark.parametrize("problem", ["missing part", "extra part", "wrong hash", "no hash", "first not json",
+                                     "no boundary in body", "not binary", "json without data"])
+def test_attachment_problems_are_400(xapi, problem):
+    content = b"hello"
+    sha2 = hashlib.sha256(content).hexdigest()
+    data = statement(attachments=[attachment_for(content)])
+    parts = [(content, sha2, "text/plain")]
+    if problem == "missing part":
+        body = multipart([data], [])
+    elif problem == "extra part":
+        body = multipart([data], parts + [(b"more", hashlib.sha256(b"more").hexdigest(), "text/plain")])
+    elif problem == "wrong hash":
+        body = multipart([data], [(b"hellx", sha2, "text/plain")])
+    elif problem == "no hash":
+        body = multipart([data], parts).replace(f"X-Experience-API-Hash: {sha2}\r\n".encode(), b"")
+    elif problem == "first not json":
+        body = multipart([data], parts, first_type="text/plain")
+    elif problem == "no boundary in body":
+        body = multipart([data], parts, boundary="something-else")
+    elif problem == "not binary":
+        body = multipart([data], parts, encoding="base64")
+    else:
+        assert xapi.post(data).status_code == 400
+        return
+    response = post_multipart(xapi, body)
+    assert response.status_code == 400 and response.is_json
+
+
+@pytest.fixture(scope="module")
+def signing_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Itinera test signer")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+
+
+def signed(data, key, x5c, algorithm="RS256", payload=None):
+    token = jwt.encode(payload or data, key, algorithm=algorithm, headers={"x5c": [x5c]}).encode()
+    body_statement = dict(data, attachments=[attachment_for(token, SIGNATURE, "application/octet-stream")])
+    return body_statement, token
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "RS384", "RS512"])
+def test_signed_statements_are_accepted(xapi, signing_key, algorithm):
+    key, x5c = signing_key
+    data, token = signed(statement(), key, x5c, algorithm)
+    response = post_multipart(xapi, multipart([data], [(token, hashlib.sha256(token).hexdigest(),
+                                                        "application/octet-stream")]))
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("problem", ["algorithm", "payload", "signature", "content type", "not a jws"])
+def test_bad_signatures_are_refused(xapi, signing_key, problem):
+    key, x5c = signing_key
+    data = statement()
+    if problem == "algorithm":
+        token = jwt.encode(data, "a-shared-secret-of-enough-length-for-hs256", algorithm="HS256").encode()
+    elif problem == "payload":
+        token = jwt.encode(statement(verb={"id": "http://example.org/verbs/other"}), key, algorithm="RS256",
+                           headers={"x5c": [x5c]}).encode()
+    elif problem == "signature":
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        token = jwt.encode(data, other, algorithm="RS256", headers={"x5c": [x5c]}).encode()
+    else:
+        token = b"this is not a jws"
+    content_type = "text/plain" if problem == "content type" else "application/octet-stream"
+    if problem == "content type":
+        token = jwt.encode(data, key, algorithm="RS256", headers={"x5c": [x5c]}).encode()
+    body_statement = dict(data, attachments=[attachment_for(token, SIGNATURE, content_type)])
+    response = post_multipart(xapi, multipart([body_statement], [(token, hashlib.sha256(token).hexdigest(),
+                                                                  content_type)]))
+    assert response.status_code == 400 and response.get_json()["property"] in ("signature", "statements[0].attachments")

@@ -1,0 +1,125 @@
+"""State, Activity Profile and Agent Profile resources; Activities and Agents resources."""
+import hashlib
+import json
+
+import pytest
+
+ACTIVITY = "http://example.org/activities/simulation"
+AGENT = json.dumps({"mbox": "mailto:ana@example.org"})
+REGISTRATION = "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"
+
+
+def send(xapi, method, path, params, body=None, content_type="application/json", headers=None):
+    data = json.dumps(body) if isinstance(body, (dict, list)) else body
+    extra = dict(headers or {})
+    if data is not None:
+        extra["Content-Type"] = content_type
+    return xapi.client.open(path, method=method, query_string=params, data=data, headers=xapi.headers(extra))
+
+
+def test_state_round_trip_merge_list_and_delete(xapi):
+    where = {"activityId": ACTIVITY, "agent": AGENT, "registration": REGISTRATION}
+    assert send(xapi, "PUT", "/xapi/activities/state", {**where, "stateId": "progress"}, {"page": 3}).status_code == 204
+    got = send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "progress"})
+    assert got.get_json() == {"page": 3}
+    assert got.headers["ETag"] == '"%s"' % hashlib.sha1(got.data).hexdigest()
+    assert "Last-Modified" in got.headers
+    # POST merges JSON objects one level deep
+    send(xapi, "POST", "/xapi/activities/state", {**where, "stateId": "progress"}, {"answers": {"q1": "a"}})
+    send(xapi, "POST", "/xapi/activities/state", {**where, "stateId": "progress"}, {"answers": {"q2": "b"}})
+    assert send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "progress"}).get_json() == {
+        "page": 3, "answers": {"q2": "b"}}
+    send(xapi, "PUT", "/xapi/activities/state", {**where, "stateId": "notes"}, b"free text", "text/plain")
+    notes = send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "notes"})
+    assert notes.data == b"free text" and notes.headers["Content-Type"].startswith("text/plain")
+    # a non-JSON document cannot be merged
+    assert send(xapi, "POST", "/xapi/activities/state", {**where, "stateId": "notes"}, {"x": 1}).status_code == 400
+    assert sorted(send(xapi, "GET", "/xapi/activities/state", where).get_json()) == ["notes", "progress"]
+    # another registration is another scope
+    assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json() == []
+    assert send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2099-01-01T00:00:00Z"}).get_json() == []
+    assert send(xapi, "DELETE", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 204
+    assert send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 404
+    assert send(xapi, "DELETE", "/xapi/activities/state", where).status_code == 204
+    assert send(xapi, "GET", "/xapi/activities/state", where).get_json() == []
+
+
+@pytest.mark.parametrize("params, missing", [
+    ({"agent": AGENT, "stateId": "s"}, "activityId"),
+    ({"activityId": ACTIVITY, "stateId": "s"}, "agent"),
+    ({"activityId": "not an iri", "agent": AGENT, "stateId": "s"}, "activityId"),
+    ({"activityId": ACTIVITY, "agent": "{not json", "stateId": "s"}, "agent"),
+    ({"activityId": ACTIVITY, "agent": AGENT, "stateId": "s", "registration": "x"}, "registration"),
+    ({"activityId": ACTIVITY, "agent": AGENT, "stateId": "s", "colour": "blue"}, "colour"),
+])
+def test_state_parameters_are_checked(xapi, params, missing):
+    response = send(xapi, "PUT", "/xapi/activities/state", params, {"a": 1})
+    assert response.status_code == 400 and missing in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("path, where", [
+    ("/xapi/activities/profile", {"activityId": ACTIVITY}),
+    ("/xapi/agents/profile", {"agent": AGENT}),
+])
+def test_profiles_use_etags_for_concurrency(xapi, path, where):
+    params = {**where, "profileId": "settings"}
+    # a PUT must say what it expects: If-None-Match: * to create, If-Match to replace
+    assert send(xapi, "PUT", path, params, {"v": 0}).status_code == 400
+    assert send(xapi, "PUT", path, params, {"v": 1}, headers={"If-None-Match": "*"}).status_code == 204
+    assert send(xapi, "PUT", path, params, {"v": 2}, headers={"If-None-Match": "*"}).status_code == 412
+    conflict = send(xapi, "PUT", path, params, {"v": 2})
+    assert conflict.status_code == 409 and "If-Match" in conflict.get_json()["message"]
+    etag = send(xapi, "GET", path, params).headers["ETag"]
+    assert send(xapi, "PUT", path, params, {"v": 3}, headers={"If-Match": '"0000"'}).status_code == 412
+    assert send(xapi, "PUT", path, params, {"v": 3}, headers={"If-Match": etag}).status_code == 204
+    assert send(xapi, "GET", path, params).get_json() == {"v": 3}
+    assert send(xapi, "DELETE", path, params, headers={"If-Match": etag}).status_code == 412  # stale
+    assert send(xapi, "POST", path, params, {"w": 1}).status_code == 204  # POST merges without a header
+    assert send(xapi, "GET", path, params).get_json() == {"v": 3, "w": 1}
+    assert send(xapi, "GET", path, where).get_json() == ["settings"]
+    assert send(xapi, "DELETE", path, where).status_code == 400  # a profile is deleted by its id
+    assert send(xapi, "DELETE", path, params).status_code == 204
+    assert send(xapi, "GET", path, params).status_code == 404
+
+
+def test_head_answers_like_get_without_a_body(xapi):
+    params = {"activityId": ACTIVITY, "profileId": "p"}
+    send(xapi, "PUT", "/xapi/activities/profile", params, {"a": 1}, headers={"If-None-Match": "*"})
+    head = send(xapi, "HEAD", "/xapi/activities/profile", params)
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"]
+    assert send(xapi, "HEAD", "/xapi/statements", {}).status_code == 200
+
+
+def test_activities_resource_returns_the_canonical_definition(xapi):
+    from tests.xapi.conftest import statement
+
+    assert send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json() == {
+        "objectType": "Activity", "id": ACTIVITY}
+    xapi.post(statement(object={"id": ACTIVITY, "definition": {"name": {"en-US": "Simulation"}}}))
+    xapi.post(statement(object={"id": ACTIVITY, "definition": {"name": {"es": "Simulación"},
+                                                                "type": "http://adlnet.gov/expapi/activities/simulation"}}))
+    canonical = send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json()
+    assert canonical["definition"] == {"name": {"en-US": "Simulation", "es": "Simulación"},
+                                       "type": "http://adlnet.gov/expapi/activities/simulation"}
+    # format=canonical puts that definition into statements, in the reader's language
+    first = xapi.get(params={"activity": ACTIVITY, "ascending": "true", "format": "canonical"},
+                     headers={"Accept-Language": "es"}).get_json()["statements"][0]
+    assert first["object"]["definition"]["name"] == {"es": "Simulación"}
+    assert send(xapi, "GET", "/xapi/activities", {}).status_code == 400
+
+
+def test_agents_resource_returns_a_person(xapi):
+    person = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps({"mbox": "mailto:ana@example.org",
+                                                                     "name": "Ana"})}).get_json()
+    assert person == {"objectType": "Person", "name": ["Ana"], "mbox": ["mailto:ana@example.org"]}
+    assert send(xapi, "GET", "/xapi/agents", {"agent": json.dumps({"name": "no id"})}).status_code == 400
+
+
+def test_cors_preflight_and_headers(xapi, client):
+    preflight = client.options("/xapi/statements", headers={"Origin": "https://content.example.org",
+                                                             "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://content.example.org"
+    assert "X-Experience-API-Version" in preflight.headers["Access-Control-Allow-Headers"]
+    response = xapi.get(headers={"Origin": "https://content.example.org"})
+    assert "X-Experience-API-Consistent-Through" in response.headers["Access-Control-Expose-Headers"]

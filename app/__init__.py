@@ -49,7 +49,8 @@ def select_locale() -> str:
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'; "
+    "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"  # the video players modules may embed
 )
 
 
@@ -69,6 +70,9 @@ def _is_xapi(path: str) -> bool:
 
 def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from app.jsonutil import JSONProvider
+
+    app.json = JSONProvider(app)
     config = config or config_from_environment()
     app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
@@ -103,6 +107,8 @@ def create_app(config=None) -> Flask:
 
     from app import models  # noqa: F401  (every model, for Alembic and create_all)
     from app.admin.views import bp as admin_bp
+    from app.competences.views import bp as competences_bp
+    from app.courses.views import bp as courses_bp
     from app.auth.views import bp as auth_bp
     from app.main.views import bp as main_bp
     from app.xapi.views import bp as xapi_bp
@@ -116,6 +122,8 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(xapi_bp, url_prefix="/xapi")
+    app.register_blueprint(competences_bp, url_prefix="/competences")
+    app.register_blueprint(courses_bp, url_prefix="/courses")
     app.session_interface = ItineraSessionInterface()
 
     from app.errors import register_error_handlers

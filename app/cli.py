@@ -30,9 +30,13 @@ def fill_english_catalog() -> None:
 
 
 def register_cli(app) -> None:
+    from app.competences.cli import competences_cli
+    from app.courses.cli import courses_cli
     from app.jobs.cli import jobs_cli
     from app.xapi.cli import lrs_cli
 
+    app.cli.add_command(competences_cli)
+    app.cli.add_command(courses_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(lrs_cli)
 

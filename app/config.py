@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from app import jsonutil
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -34,7 +36,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'itinera.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": jsonutil.dumps,
+                                 "json_deserializer": jsonutil.loads}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     BASE_URL = os.environ.get("ITINERA_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     PROXY_FIX = int(os.environ.get("ITINERA_PROXY_FIX", "0") or 0)
@@ -67,6 +70,7 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Itinera <no-reply@itinera.test>")
 
     PAGE_SIZE = 25
+    COURSES_DIR = os.environ.get("ITINERA_COURSES_DIR") or str(ROOT / "courses")
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # uploads (trainee imports) up to 10 MB
     INVITATION_DAYS = 14
     PASSWORD_RESET_MINUTES = 60
@@ -98,7 +102,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}
     REDIS_URL = None
     BASE_URL = "http://itinera.test"
     WTF_CSRF_ENABLED = False

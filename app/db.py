@@ -55,3 +55,17 @@ def configure_sqlite(engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def among(column, values):
+    """``column IN values`` that PostgreSQL sees as one constant statement (``= ANY(array)``), whatever the
+    number of values: the server and psycopg can then reuse its parsed form."""
+    from sqlalchemy import any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from app.extensions import db
+
+    values = list(values)
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

@@ -1,4 +1,5 @@
 """Demo data: countries, institutions, people and cohorts. Loading twice changes nothing."""
+
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
@@ -74,9 +75,31 @@ def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
     return user
 
 
+def load_content() -> None:
+    """The frameworks of courses/_frameworks and the courses of courses/ (versions already loaded stay as they
+    are). The shipped content must be valid: a problem stops the demo with the file and line."""
+    from app.competences.files import read_yaml
+    from app.competences.services import import_framework
+    from app.courses.loader import load_tree
+    from app.courses.services import content_root, sync
+
+    root = content_root()
+    for path in sorted((root / "_frameworks").glob("*.yaml")):
+        source = f"courses/_frameworks/{path.name}"
+        import_framework(SYSTEM, read_yaml(path.read_text(encoding="utf-8"), source), source=source)
+    db.session.flush()
+    tree = load_tree(root)
+    if tree.problems:
+        raise RuntimeError("the course files have problems:\n" + "\n".join(map(str, tree.problems)))
+    refused = [r for r in sync(tree) if r.outcome == "refused"]
+    if refused:
+        raise RuntimeError("\n".join(f"{r.slug} version {r.version}: {r.message}" for r in refused))
+
+
 def load_demo(password: str) -> list[tuple[str, str, str | None]]:
     """Create whatever demo record is missing; returns (e-mail, roles, country) of the demo accounts."""
     load_countries()
+    load_content()
     institutions = {cc: [_institution(cc, *row) for row in rows] for cc, rows in INSTITUTIONS.items()}
     people = [
         _user(password, "admin@itinera.test", "Ada Administradora", {Role.ADMIN}, locale="en"),

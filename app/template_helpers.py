@@ -40,6 +40,18 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def _text_in(value, locale=None):
+    from app.competences.services import text_in
+
+    return text_in(value, locale)
+
+
+def _module_text(module):
+    from app.courses.services import text_of
+
+    return text_of(module)
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
@@ -52,6 +64,8 @@ def register(app) -> None:
         html_lang=html_lang,
         current_locale=lambda: str(get_locale()),
         page_url=page_url,
+        text_in=_text_in,
+        services_text=_module_text,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
@@ -74,10 +88,13 @@ def _nav_items() -> list[tuple[str, str, str]]:
     """(endpoint, label, url) of the main navigation for the signed-in user."""
     if not current_user.is_authenticated:
         return []
-    items = [("main.index", _l("Home"), url_for("main.index"))]
+    items = [("main.index", _l("Home"), url_for("main.index")),
+             ("courses.catalogue", _l("Courses"), url_for("courses.catalogue"))]
     if current_user.is_staff:
         items.append(("admin.users", _l("People"), url_for("admin.users")))
     if current_user.has_role("admin", "coordinator"):
         items.append(("admin.institutions", _l("Institutions"), url_for("admin.institutions")))
         items.append(("admin.cohorts", _l("Cohorts"), url_for("admin.cohorts")))
+    if current_user.is_staff:
+        items.append(("competences.index", _l("Competences"), url_for("competences.index")))
     return items

@@ -18,7 +18,8 @@ from app.places.services import load_countries
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = ("country", "region")  # loaded once, never changed by tests
 
-pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser", "tests.fixtures.services"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser", "tests.fixtures.services",
+                  "tests.fixtures.competences", "tests.fixtures.courses"]
 
 
 settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)

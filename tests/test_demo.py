@@ -31,6 +31,12 @@ def test_demo_loads_the_documented_accounts_and_is_idempotent(runner):
     for cc in COUNTRIES:
         assert db.session.scalar(sa.select(User.position).where(User.email == f"manager.{cc}@itinera.test")) == "manager"
 
+    from app.competences.services import get_framework
+    from app.courses.services import catalogue
+
+    assert len(get_framework("s3").current.competences) == 15
+    assert [v.course.slug for v in catalogue()] == ["s3-foundations"]
+
     again = runner.invoke(args=["demo", "--password", "demo-password-1"])
     assert again.exit_code == 0
     db.session.expire_all()

@@ -70,13 +70,26 @@ MATRIX = {
     "xapi.agent_profile": ("GET", row(401, 401, 401, 401, 401, 401)),
     "xapi.activities": ("GET", row(401, 401, 401, 401, 401, 401)),
     "xapi.agents": ("GET", row(401, 401, 401, 401, 401, 401)),
+    "competences.index": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
+    "competences.framework": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
+    "competences.export": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
+    "competences.edit_competence": ("GET", row(LOGIN, 403, 200, 403, 403, 200)),
+    "competences.edit_level": ("GET", row(LOGIN, 403, 200, 403, 403, 200)),
+    "competences.edit_area": ("GET", row(LOGIN, 403, 200, 403, 403, 200)),
+    "competences.competence": ("GET", row(200, 200, 200, 200, 200, 200)),  # public: the competence's IRI
+    "courses.catalogue": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.course": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.start": ("GET", row(LOGIN, 302, 302, 302, 302, 302)),
+    "courses.module": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.printable": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.asset": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
 }
 
 IGNORED = {"static"}
 
 
 @pytest.fixture
-def objects(make_user, make_institution, make_cohort):
+def objects(app, tmp_path, make_user, make_institution, make_cohort):
     """Makes, on demand, the object each URL argument names; all of them belong to Chile."""
     from app.imports.services import preview
     from app.jobs.models import Job
@@ -119,9 +132,36 @@ def objects(make_user, make_institution, make_cohort):
         db.session.commit()
         return made.id
 
+    def framework():
+        from app.auth.services import SYSTEM
+        from app.competences.files import read_yaml
+        from app.competences.services import import_framework
+        from tests.fixtures.competences import SAMPLE
+
+        import_framework(SYSTEM, read_yaml(SAMPLE, "demo.yaml"))
+        db.session.commit()
+        return "demo"
+
+    def course():
+        from app.courses.loader import load_tree
+        from app.courses.services import sync
+        from tests.fixtures.courses import build_tree
+
+        framework()
+        root = build_tree(tmp_path / "courses")
+        app.config["COURSES_DIR"] = str(root)
+        sync(load_tree(root))
+        db.session.commit()
+        return "pilot"
+
     makers = {
         "client_id": lrs_client,
-        "code": lambda: "CL",
+        "slug": lambda: course() if endpoint_name.startswith("courses.") else framework(),
+        "module": lambda: "intro",
+        "filename": lambda: "map.svg",
+        "fmt": lambda: "yaml",
+        "number": lambda: 1,
+        "code": lambda: "CL" if endpoint_name.startswith("places.") else ("A" if "area" in endpoint_name else "A1"),
         "user_uuid": invited,
         "institution_id": lambda: make_institution(country="CL", region="CL-BI", level="regional").id,
         "cohort_id": lambda: make_cohort(country="CL", members=[member()]).id,
@@ -131,12 +171,18 @@ def objects(make_user, make_institution, make_cohort):
         "job_id": job,
         "batch_id": batch,
     }
-    return lambda name: makers[name]()
+    def make(name, endpoint):
+        nonlocal endpoint_name
+        endpoint_name = endpoint
+        return makers[name]()
+
+    endpoint_name = ""
+    return make
 
 
 def url_args(app, endpoint, objects):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    return {name: objects(name) for name in rule.arguments}
+    return {name: objects(name, endpoint) for name in sorted(rule.arguments, key=lambda n: n != "slug")}
 
 
 def test_matrix_lists_every_endpoint(app):
@@ -157,6 +203,6 @@ def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, 
         from flask import url_for
 
         url = url_for(endpoint, **url_args(app, endpoint, objects))
-    response = client.open(url, method=method)
-    assert response.status_code == expected[role], f"{method} {url} as {role}"
+    with client.open(url, method=method) as response:
+        assert response.status_code == expected[role], f"{method} {url} as {role}"
     db.session.rollback()

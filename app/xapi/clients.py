@@ -6,6 +6,8 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import time
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -65,6 +67,7 @@ def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_li
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
     client.rate_limit = rate_limit or None
     db.session.flush()
+    forget(client)
 
 
 def revoke_client(actor, client: LrsClient) -> None:
@@ -72,9 +75,49 @@ def revoke_client(actor, client: LrsClient) -> None:
     if client.revoked_at is None:
         client.revoked_at = utcnow()
     db.session.flush()
+    forget(client)
 
 
-def authenticate(header: str | None) -> LrsClient | None:
+@dataclass(frozen=True)
+class Credentials:
+    """What a request needs of its client, kept a few seconds per process so that a busy client does not
+    cost a query per request. A revoked client is refused within CACHE_SECONDS in every process (at once in
+    the one that revoked it)."""
+
+    id: int
+    name: str
+    key: str
+    secret_hash: str
+    can_write: bool
+    max_request_bytes: int | None
+    rate_limit: str | None
+    is_active: bool
+
+
+CACHE_SECONDS = 10
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("itinera_lrs_credentials", {})
+
+
+def _credentials(key: str) -> Credentials | None:
+    cached = _cache().get(key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    client = db.session.scalar(sa.select(LrsClient).where(LrsClient.key == key))
+    credentials = None if client is None else Credentials(
+        client.id, client.name, client.key, client.secret_hash, client.can_write, client.max_request_bytes,
+        client.rate_limit, client.is_active)
+    _cache()[key] = (credentials, time.monotonic() + CACHE_SECONDS)
+    return credentials
+
+
+def forget(client: LrsClient) -> None:
+    _cache().pop(client.key, None)
+
+
+def authenticate(header: str | None) -> Credentials | None:
     """The active client named by an HTTP Basic Authorization header, if its secret is right."""
     if not header or not header.lower().startswith("basic "):
         return None
@@ -82,7 +125,7 @@ def authenticate(header: str | None) -> LrsClient | None:
         key, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    client = db.session.scalar(sa.select(LrsClient).where(LrsClient.key == key))
+    client = _credentials(key)
     expected = client.secret_hash if client is not None else hash_secret("")
     if not hmac.compare_digest(expected, hash_secret(secret)) or client is None or not client.is_active:
         return None
@@ -93,7 +136,7 @@ def clients() -> sa.Select:
     return sa.select(LrsClient).order_by(LrsClient.revoked_at.is_not(None), LrsClient.created_at.desc())
 
 
-def authority_of(client: LrsClient) -> dict:
+def authority_of(client) -> dict:
     from app.xapi.vocabulary import base
 
     return {"objectType": "Agent", "name": client.name,

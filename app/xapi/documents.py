@@ -3,11 +3,15 @@ with JSON merge on POST and ETag concurrency; and the Activities and Agents reso
 import hashlib
 import json
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app import jsonutil
+from app.db import among, utcnow
 from app.extensions import db
 from app.xapi.models import ActivityDefinition, Document, DocumentKind
 from app.xapi.services import activity_key, agent_key
@@ -121,38 +125,78 @@ def delete(scope_key: str, document_id: str | None) -> None:
 LANGUAGE_MAPS = ("name", "description")
 
 
-def remember_definitions(statement: dict) -> None:
-    """Keep the canonical definition of every activity a statement describes (newer details win)."""
+_MERGED_SIZE = 20_000
 
-    def remember(activity: dict):
-        definition = activity.get("definition")
-        if not definition:
-            return
-        key = activity_key(activity["id"])
-        row = db.session.get(ActivityDefinition, key)
-        if row is None:
-            db.session.add(ActivityDefinition(activity_key=key, activity_id=activity["id"], definition=definition))
-            return
-        merged = dict(row.definition)
-        for name, value in definition.items():
-            if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
-                merged[name] = {**merged[name], **value}
-            else:
-                merged[name] = value
-        if merged != row.definition:
-            row.definition = merged
+
+def _merged() -> OrderedDict:
+    """(activity, definition) pairs this app has merged already, most recent last."""
+    from flask import current_app
+
+    return current_app.extensions.setdefault("itinera_merged_definitions", OrderedDict())
+
+
+def _fingerprint(activity_id: str, definition: dict) -> tuple[str, str]:
+    return activity_id, jsonutil.dumps(definition)
+
+
+def remember_definitions(statements: list[dict]) -> None:
+    """Keep the canonical definition of every activity the statements describe (newer details win).
+
+    Content sends the same definition with every statement; those already merged by this process are skipped
+    without a query (a small per-process memory)."""
+    described: dict[str, list[dict]] = {}
+    merged = _merged()
 
     def walk(part: dict):
         target = part.get("object", {})
-        if target.get("objectType", "Activity") == "Activity":
-            remember(target)
+        activities = [target] if target.get("objectType", "Activity") == "Activity" else []
         for listed in part.get("context", {}).get("contextActivities", {}).values():
-            for activity in listed:
-                remember(activity)
+            activities += listed
+        for activity in activities:
+            if activity.get("definition") and _fingerprint(activity["id"], activity["definition"]) not in merged:
+                described.setdefault(activity["id"], []).append(activity["definition"])
         if target.get("objectType") == "SubStatement":
             walk(target)
 
-    walk(statement)
+    for statement in statements:
+        walk(statement)
+    if not described:
+        return
+    keys = {activity_key(activity_id): activity_id for activity_id in described}
+    rows = {row.activity_key: row for row in db.session.scalars(
+        sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, keys)))}
+    for key, activity_id in sorted(keys.items()):  # one order for every writer: no deadlock between them
+        row = rows.get(key)
+        merged = dict(row.definition) if row is not None else {}
+        for definition in described[activity_id]:
+            for name, value in definition.items():
+                if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
+                    merged[name] = {**merged[name], **value}
+                else:
+                    merged[name] = value
+        if row is None:
+            db.session.add(ActivityDefinition(activity_key=key, activity_id=activity_id, definition=merged))
+        elif merged != row.definition:
+            row.definition = merged
+        pending = db.session.info.setdefault("itinera_merged_definitions", [])
+        pending += [_fingerprint(activity_id, definition) for definition in described[activity_id]]
+
+
+def _remember_merged(session) -> None:
+    """After a commit, the definitions it merged are known merged (a rollback forgets them)."""
+    fingerprints = session.info.pop("itinera_merged_definitions", [])
+    if not fingerprints:
+        return
+    known = _merged()
+    for fingerprint in fingerprints:
+        known[fingerprint] = None
+        known.move_to_end(fingerprint)
+    while len(known) > _MERGED_SIZE:
+        known.popitem(last=False)
+
+
+event.listen(Session, "after_commit", _remember_merged)
+event.listen(Session, "after_rollback", lambda session: session.info.pop("itinera_merged_definitions", None))
 
 
 def activity(activity_id: str) -> dict:

@@ -24,12 +24,13 @@ def enabled() -> bool:
     return bool(current_app.config.get("XAPI_FORWARD_URL"))
 
 
-def queue(rows: list[Statement]) -> None:
+def queue(rows: list) -> None:
     """Queue newly stored statements (same transaction), and make sure a sending job follows the commit."""
     if not enabled() or not rows:
         return
-    db.session.add_all([ForwardQueue(statement_seq=row.seq) for row in rows])
-    db.session.flush()
+    now = utcnow()
+    db.session.execute(sa.insert(ForwardQueue).returning(ForwardQueue.id),
+                       [{"statement_seq": row.seq, "queued_at": now} for row in rows]).all()
     if not db.session.info.get("itinera_forward_job"):
         from app.jobs.services import enqueue
 

@@ -110,8 +110,9 @@ def _matching(query: Query, table) -> list:
     if query.agent:
         agents = sa.select(StatementAgent.statement_seq).where(StatementAgent.agent_key == query.agent)
         if not query.related_agents:
-            agents = agents.where(StatementAgent.is_direct.is_(True))
-        conditions.append(table.seq.in_(agents))
+            conditions.append(table.seq.in_(agents.where(StatementAgent.is_direct.is_(True))))
+        else:
+            conditions.append(sa.or_(table.seq.in_(agents), *_authority_matches(query.agent, table)))
     if query.activity:
         activities = sa.select(StatementActivity.statement_seq).where(StatementActivity.activity_key == query.activity)
         if not query.related_activities:
@@ -122,6 +123,22 @@ def _matching(query: Query, table) -> list:
     if query.registration:
         conditions.append(table.registration == uuid.UUID(query.registration))
     return conditions
+
+
+def _authority_matches(key: str, table) -> list:
+    """Statements whose authority is the agent: the LRS sets the authority from the client that sent them."""
+    from app.xapi import vocabulary as v
+    from app.xapi.clients import authority_of
+    from app.xapi.models import LrsClient
+
+    matches = []
+    if agent_key(v.authority()) == key:
+        matches.append(table.client_id.is_(None))
+    client_ids = [client.id for client in db.session.scalars(sa.select(LrsClient))
+                  if agent_key(authority_of(client)) == key]
+    if client_ids:
+        matches.append(table.client_id.in_(client_ids))
+    return matches
 
 
 def run(query: Query) -> tuple[list[Statement], bool]:

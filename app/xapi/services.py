@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from tincan import Activity, Agent, AgentAccount, Context, LanguageMap, Result, Verb
 from tincan import Statement as TinCanStatement
 
+from app import jsonutil
 from app.auth.models import User
-from app.db import utcnow
+from app.db import UTCDateTime, among, utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
@@ -23,6 +24,82 @@ MAX_BATCH = 1000
 
 class Conflict(Exception):
     """A statement id is already used by a different statement (409)."""
+
+
+def _postgres():
+    """The psycopg connection under the session, when the database is PostgreSQL."""
+    connection = db.session.connection()
+    return connection.connection.driver_connection if connection.dialect.name == "postgresql" else None
+
+
+COPY_FROM = 20  # rows: below this a plain INSERT is quicker than COPY's extra round trips
+
+
+def bulk_insert(model, rows: list[dict]) -> None:
+    """Insert many rows in the current transaction: COPY on PostgreSQL (no SQL to build or parse per batch),
+    one multi-row INSERT per page elsewhere (and for a few rows)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = _postgres() if len(rows) >= COPY_FROM else None
+    if raw is None:
+        # RETURNING makes SQLAlchemy send one multi-row INSERT per page instead of one statement per row
+        db.session.execute(sa.insert(model).returning(*(getattr(model, c) for c in columns[:1])), rows).all()
+        return
+    db.session.flush()
+    table = model.__table__
+    types = [_copy_type(table.c[c]) for c in columns]
+    json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    # binary COPY: the server parses no text for numbers, uuids and times
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row([jsonutil.dumps(row[c]) if c in json_columns else row[c] for c in columns])
+
+
+_COPY_TYPES = ((UTCDateTime, "timestamptz"), (sa.BigInteger, "int8"), (sa.Integer, "int4"), (sa.Uuid, "uuid"),
+               (sa.Boolean, "bool"), (sa.JSON, "json"), (sa.Float, "float8"), (sa.Text, "text"),
+               (sa.String, "varchar"))
+
+
+def _copy_type(column) -> str:
+    """The PostgreSQL type name binary COPY needs for a column."""
+    kind = column.type
+    if isinstance(kind, sa.types.NullType) and column.foreign_keys:
+        kind = next(iter(column.foreign_keys)).column.type
+    return next(name for cls, name in _COPY_TYPES if isinstance(kind, cls))
+
+
+def _new_seqs(values: list[dict]) -> list[int]:
+    """Insert statement rows and return their sequence numbers, in order."""
+    raw = _postgres() if len(values) >= COPY_FROM else None
+    if raw is None:
+        return list(db.session.scalars(sa.insert(Statement).returning(Statement.seq, sort_by_parameter_order=True),
+                                       values))
+    sequence = db.session.scalar(sa.text("SELECT pg_get_serial_sequence('xapi_statement', 'seq')"))
+    seqs = list(db.session.scalars(sa.text(f"SELECT nextval('{sequence}') FROM generate_series(1, :n)"),
+                                   {"n": len(values)}))
+    bulk_insert(Statement, [{"seq": seq, **value} for seq, value in zip(seqs, values)])
+    return seqs
+
+
+@dataclass
+class Stored:
+    """A statement just inserted: its columns, without loading it back from the database."""
+
+    seq: int
+    id: uuid.UUID
+    stored: datetime
+    timestamp: datetime
+    verb_id: str
+    registration: uuid.UUID | None
+    ref_id: uuid.UUID | None
+    is_voiding: bool
+    is_voided: bool
+    user_id: int | None
+    client_id: int | None
+    data: dict
 
 
 def _digest(text: str) -> str:
@@ -71,7 +148,7 @@ def _agents_in(statement: dict) -> dict[str, bool]:
             walk(target, False)
 
     walk(statement, True)
-    add(statement.get("authority"), False)
+    # the authority is left out: it follows from the client that sent the statement (see queries._authorities)
     return found
 
 
@@ -135,19 +212,6 @@ def same_statement(a: dict, b: dict) -> bool:
     return _normalise_for_comparison(a) == _normalise_for_comparison(b)
 
 
-def _user_for(actor: dict) -> User | None:
-    account = actor.get("account")
-    if account and account.get("homePage", "").rstrip("/") == v.base():
-        try:
-            return db.session.scalar(sa.select(User).where(User.uuid == uuid.UUID(account.get("name", ""))))
-        except ValueError:
-            return None
-    mbox = actor.get("mbox")
-    if mbox and mbox.lower().startswith("mailto:"):
-        return db.session.scalar(sa.select(User).where(User.email == mbox[7:].lower()))
-    return None
-
-
 def _context_activities_as_lists(part: dict) -> None:
     """The LRS returns every context activity list as an array, even when one Activity was sent."""
     activities = part.get("context", {}).get("contextActivities")
@@ -176,7 +240,7 @@ def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
 
 
 def store(statements: list[dict], authority: dict, client_id: int | None = None,
-          attachment_parts: dict | None = None) -> list[Statement]:
+          attachment_parts: dict | None = None) -> list[Statement | Stored]:
     """Store statements as one batch: all or none. Raises StatementError (400) or Conflict (409).
 
     ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request."""
@@ -199,51 +263,91 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
 
     attachments.check([original for original, _ in prepared], attachment_parts or {})
     attachments.save(attachment_parts or {})
-    existing = {s.id: s for s in db.session.scalars(sa.select(Statement).where(Statement.id.in_(ids)))}
-    stored = []
+    # one query: statements already stored under these ids, and voiding statements that target them
+    known = list(db.session.scalars(sa.select(Statement).where(
+        sa.or_(among(Statement.id, ids), sa.and_(Statement.is_voiding.is_(True), among(Statement.ref_id, ids))))))
+    id_set = set(ids)
+    existing = {s.id: s for s in known if s.id in id_set}
+    voided_early = {s.ref_id for s in known if s.is_voiding and s.ref_id in id_set}
+    fresh = []
     for original, statement in prepared:
         old = existing.get(uuid.UUID(statement["id"]))
-        if old is not None:
-            if not same_statement(original, old.data):
-                raise Conflict(statement["id"])
-            stored.append(old)  # the same statement again: accepted, nothing changes
-            continue
-        stored.append(_insert(statement, client_id))
+        if old is not None and not same_statement(original, old.data):
+            raise Conflict(statement["id"])
+        if old is None:
+            fresh.append(statement)
+    inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early)}
     from app.xapi import forwarding
 
-    forwarding.queue([row for row in stored if row.id not in existing])
-    return stored
+    forwarding.queue(list(inserted.values()))
+    # the same statement sent again is accepted and changes nothing
+    return [existing.get(i) or inserted[i] for i in ids]
 
 
-def _insert(statement: dict, client_id: int | None) -> Statement:
-    target = statement["object"]
-    ref_id = uuid.UUID(target["id"]) if target.get("objectType") == "StatementRef" else None
-    is_voiding = statement["verb"]["id"] == v.VOIDED
-    registration = statement.get("context", {}).get("registration")
-    user = _user_for(statement["actor"])
-    row = Statement(id=uuid.UUID(statement["id"]), stored=parse_timestamp(statement["stored"]),
-                    timestamp=parse_timestamp(statement["timestamp"]), verb_id=statement["verb"]["id"],
-                    registration=uuid.UUID(registration) if registration else None, ref_id=ref_id,
-                    is_voiding=is_voiding, user_id=user.id if user else None, client_id=client_id, data=statement)
-    # a voiding statement that arrived before its target voids it now
-    row.is_voided = not is_voiding and db.session.scalar(
-        sa.select(sa.func.count()).select_from(Statement).where(Statement.is_voiding.is_(True),
-                                                                Statement.ref_id == row.id)) > 0
-    db.session.add(row)
-    db.session.flush()
-    db.session.add_all([StatementAgent(agent_key=k, statement_seq=row.seq, is_direct=d)
-                        for k, d in _agents_in(statement).items()])
-    db.session.add_all([StatementActivity(activity_key=k, statement_seq=row.seq, is_direct=d)
-                        for k, d in _activities_in(statement).items()])
+def _users_for(actors: list[dict]) -> dict[int, int]:
+    """User ids of the statements' actors (by position), in two queries for the whole batch."""
+    by_uuid, by_email = {}, {}
+    home = v.base()
+    for index, actor in enumerate(actors):
+        account = actor.get("account")
+        if account and account.get("homePage", "").rstrip("/") == home:
+            try:
+                by_uuid.setdefault(uuid.UUID(account.get("name", "")), []).append(index)
+            except ValueError:
+                pass
+        elif isinstance(actor.get("mbox"), str) and actor["mbox"].lower().startswith("mailto:"):
+            by_email.setdefault(actor["mbox"][7:].lower(), []).append(index)
+    found = {}
+    if by_uuid:
+        for user_id, user_uuid in db.session.execute(sa.select(User.id, User.uuid).where(among(User.uuid, by_uuid))):
+            found.update({index: user_id for index in by_uuid[user_uuid]})
+    if by_email:
+        for user_id, email in db.session.execute(sa.select(User.id, User.email).where(among(User.email, by_email))):
+            found.update({index: user_id for index in by_email[email]})
+    return found
+
+
+def _insert_many(statements: list[dict], client_id: int | None, voided_now: set) -> list[Stored]:
+    """Insert new statements in a few round trips, with what they mention, definitions and progress."""
+    if not statements:
+        return []
+    ids = [uuid.UUID(s["id"]) for s in statements]
+    users = _users_for([s["actor"] for s in statements])
+    stored_at = parse_timestamp(statements[0]["stored"])  # one batch, one stored time
+    # (voided_now: targets of voiding statements that arrived before them, voided on arrival)
+    values = []
+    for index, statement in enumerate(statements):
+        target = statement["object"]
+        registration = statement.get("context", {}).get("registration")
+        is_voiding = statement["verb"]["id"] == v.VOIDED
+        values.append(dict(
+            id=ids[index], stored=stored_at,
+            timestamp=parse_timestamp(statement["timestamp"]), verb_id=statement["verb"]["id"],
+            registration=uuid.UUID(registration) if registration else None,
+            ref_id=uuid.UUID(target["id"]) if target.get("objectType") == "StatementRef" else None,
+            is_voiding=is_voiding, is_voided=not is_voiding and ids[index] in voided_now,
+            user_id=users.get(index), client_id=client_id, data=statement))
+    seqs = _new_seqs(values)
+    rows = [Stored(seq=seq, **value) for seq, value in zip(seqs, values)]
+    agents, activities = [], []
+    for row, statement in zip(rows, statements):
+        agents += [{"agent_key": k, "statement_seq": row.seq, "is_direct": d}
+                   for k, d in _agents_in(statement).items()]
+        activities += [{"activity_key": k, "statement_seq": row.seq, "is_direct": d}
+                       for k, d in _activities_in(statement).items()]
+    bulk_insert(StatementAgent, agents)
+    bulk_insert(StatementActivity, activities)
     from app.xapi.documents import remember_definitions
 
-    remember_definitions(statement)
-    if is_voiding:
-        _void(ref_id)
-    elif user is not None and not row.is_voided and target.get("objectType", "Activity") == "Activity":
-        apply_to_progress(user.id, target["id"], statement)
+    remember_definitions(statements)
+    _project([(row.user_id, statement) for row, statement in zip(rows, statements)
+              if row.user_id is not None and not row.is_voided and not row.is_voiding
+              and statement["object"].get("objectType", "Activity") == "Activity"])
+    for row in rows:
+        if row.is_voiding:
+            _void(row.ref_id)
     db.session.flush()
-    return row
+    return rows
 
 
 def _void(target_id: uuid.UUID) -> None:
@@ -302,9 +406,11 @@ def fold(facts: Facts, statement: dict) -> Facts:
     return facts
 
 
-def _save(user_id: int, activity_iri: str, facts: Facts | None) -> None:
+def _save(user_id: int, activity_iri: str, facts: Facts | None, row: Progress | None = None,
+          known: bool = False) -> None:
     key = activity_key(activity_iri)
-    row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id, Progress.activity_key == key))
+    if not known:
+        row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id, Progress.activity_key == key))
     if facts is None or facts.first_seen_at is None:
         if row is not None:
             db.session.delete(row)
@@ -330,11 +436,23 @@ def _facts_of(row: Progress | None) -> Facts:
                  first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at)
 
 
-def apply_to_progress(user_id: int, activity_iri: str, statement: dict) -> None:
-    """Fold one new statement into the projection (same transaction as the statement)."""
-    row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id,
-                                                      Progress.activity_key == activity_key(activity_iri)))
-    _save(user_id, activity_iri, fold(_facts_of(row), statement))
+def _project(items: list[tuple[int, dict]]) -> None:
+    """Fold new statements (user id, statement), in order, into the projection: one query to read it."""
+    if not items:
+        return
+    keys = {(user_id, activity_key(statement["object"]["id"])) for user_id, statement in items}
+    rows = {(row.user_id, row.activity_key): row for row in db.session.scalars(
+        sa.select(Progress).where(Progress.user_id.in_({u for u, _ in keys}),
+                                  Progress.activity_key.in_({k for _, k in keys})))}
+    facts: dict[tuple[int, str], tuple[str, Facts]] = {}
+    for user_id, statement in items:
+        iri = statement["object"]["id"]
+        key = (user_id, activity_key(iri))
+        if key not in facts:
+            facts[key] = (iri, _facts_of(rows.get(key)))
+        fold(facts[key][1], statement)
+    for (user_id, key), (iri, folded) in sorted(facts.items()):  # one order for every writer: no deadlock
+        _save(user_id, iri, folded, rows.get((user_id, key)), known=True)
 
 
 def _statements_for(user_id: int, activity_iri: str) -> list[dict]:
@@ -428,6 +546,6 @@ def record(user: User, verb: str, activity_iri: str, *, result=None, context=Non
     data = _tincan_statement(user, verb, activity_iri, result, context, registration)
     if definition:
         data["object"]["definition"] = definition
-    [statement] = store([data], v.authority())
-    return statement
+    [stored] = store([data], v.authority())
+    return db.session.scalar(sa.select(Statement).where(Statement.id == stored.id))
 

@@ -8,9 +8,10 @@ import uuid
 from datetime import datetime, timezone
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app import jsonutil
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
@@ -115,7 +116,7 @@ def _statements_body() -> tuple[object, dict]:
         raise ApiError(400, "statements are sent as application/json, or multipart/mixed with attachments",
                        "Content-Type")
     try:
-        return json.loads(raw.decode("utf-8") or "null"), parts
+        return jsonutil.loads(raw or b"null"), parts
     except (UnicodeDecodeError, ValueError) as error:
         raise ApiError(400, f"the statements are not valid JSON: {error}") from error
 
@@ -154,7 +155,12 @@ def statements():
     return jsonify([str(s.id) for s in stored])
 
 
-def _store(batch: list, parts: dict, retry: bool = True) -> list:
+RETRYABLE = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+def _store(batch: list, parts: dict, attempts: int = 3) -> list:
+    """Store and commit; when a concurrent request got in the way (the same new statement id, the same new
+    activity definition, a deadlock), roll back and try again: the second look sees what the other committed."""
     client = g.lrs_client
     try:
         stored = store(batch, clients.authority_of(client), client_id=client.id, attachment_parts=parts)
@@ -165,11 +171,12 @@ def _store(batch: list, parts: dict, retry: bool = True) -> list:
     except StatementError:
         db.session.rollback()
         raise
-    except IntegrityError:  # the same id arrived at the same moment from another request: compare with it
+    except (IntegrityError, OperationalError) as error:
         db.session.rollback()
-        if not retry:
+        transient = isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in RETRYABLE
+        if not transient or attempts <= 1:
             raise
-        return _store(batch, parts, retry=False)
+        return _store(batch, parts, attempts - 1)
     return stored
 
 

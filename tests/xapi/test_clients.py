@@ -34,7 +34,7 @@ def test_authenticate_refuses_bad_and_revoked_credentials(app, make_lrs_client):
     def header(key, value):
         return "Basic " + base64.b64encode(f"{key}:{value}".encode()).decode()
 
-    assert authenticate(header(lrs_client.key, secret)) is lrs_client
+    assert authenticate(header(lrs_client.key, secret)).id == lrs_client.id
     assert authenticate(header(lrs_client.key, secret + "x")) is None
     assert authenticate(header("unknown", secret)) is None
     assert authenticate("Bearer abc") is None and authenticate(None) is None

@@ -285,3 +285,19 @@ def test_bad_bodies_get_a_400_with_json(xapi, client):
     assert response.status_code == 400
     assert xapi.post([]).status_code == 400
     assert xapi.post("just a string").status_code == 400
+
+
+def test_related_agents_matches_the_authority(xapi, make_lrs_client):
+    from app.xapi.clients import authority_of
+    from app.xapi.models import LrsClient
+    from tests.xapi.conftest import XapiClient
+
+    mine = xapi.post(statement()).get_json()[0]
+    other_client, secret = make_lrs_client("Other")
+    XapiClient(xapi.client, other_client.key, secret).post(statement())
+    from app.extensions import db as database
+
+    me = database.session.scalar(database.select(LrsClient).where(LrsClient.key == xapi.key))
+    authority = {k: v for k, v in authority_of(me).items() if k in ("objectType", "account")}
+    assert q(xapi, agent=authority, related_agents="true") == [mine]
+    assert q(xapi, agent=authority) == []  # the authority is not the actor

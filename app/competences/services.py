@@ -1,0 +1,397 @@
+"""Frameworks, their versions and edits; the levels people hold (current_levels)."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import Role, User
+from app.auth.permissions import can_manage_user, check
+from app.competences.files import FrameworkData, FrameworkFileError, TRANSLATED_COMPETENCE_FIELDS
+from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
+                                    SelfAssessment, ValidatedLevel)
+from app.content_files import Problem
+from app.db import utcnow
+from app.errors import ValidationError
+from app.extensions import db
+
+
+def text_in(value: dict | None, locale: str | None = None) -> str:
+    """The text of a translated field in the reader's language, English when that one is missing."""
+    if not value:
+        return ""
+    locale = locale or str(get_locale() or "en")
+    return value.get(locale) or value.get("en") or next(iter(value.values()), "")
+
+
+def can_edit(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.TRAINER)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def frameworks() -> list[Framework]:
+    return list(db.session.scalars(sa.select(Framework).order_by(Framework.slug)))
+
+
+def get_framework(slug: str) -> Framework | None:
+    return db.session.scalar(sa.select(Framework).where(Framework.slug == slug))
+
+
+def get_version(framework: Framework, number: int | None = None) -> FrameworkVersion | None:
+    if number is None:
+        return framework.current
+    return next((v for v in framework.versions if v.number == number), None)
+
+
+def find_competence(framework_slug: str, code: str, number: int | None = None) -> Competence | None:
+    framework = get_framework(framework_slug)
+    version = get_version(framework, number) if framework else None
+    return next((c for c in version.competences if c.code == code), None) if version else None
+
+
+def competence_for_iri(framework_slug: str, code: str) -> Competence | None:
+    """The competence behind a public IRI: the current version, else the newest version that has it."""
+    framework = get_framework(framework_slug)
+    if framework is None:
+        return None
+    for version in sorted(framework.versions, key=lambda v: (not v.is_current, -v.number)):
+        for competence in version.competences:
+            if competence.code == code:
+                return competence
+    return None
+
+
+def data_of(version: FrameworkVersion) -> FrameworkData:
+    """The version as file data (what export writes)."""
+    competences = []
+    for c in version.competences:
+        item = {"code": c.code, "area": c.area.code, **{k: getattr(c, k) for k in TRANSLATED_COMPETENCE_FIELDS}}
+        if c.validity_months:
+            item["validity_months"] = c.validity_months
+        if c.targets:
+            item["targets"] = c.targets
+        if c.alignments:
+            item["alignments"] = c.alignments
+        competences.append(item)
+    return FrameworkData(
+        slug=version.framework.slug, version=version.number, title=version.title, description=version.description,
+        valid_from=version.valid_from, valid_until=version.valid_until,
+        levels=[{"number": l.number, "name": l.name, "descriptor": l.descriptor} for l in version.levels],
+        areas=[{"code": a.code, "title": a.title} for a in version.areas], competences=competences)
+
+
+# --- importing ----------------------------------------------------------------------------------------
+
+def _fill(version: FrameworkVersion, data: FrameworkData) -> None:
+    version.title, version.description = data.title, data.description
+    version.valid_from, version.valid_until = data.valid_from, data.valid_until
+    version.levels = [ProficiencyLevel(number=l["number"], name=l["name"], descriptor=l["descriptor"])
+                      for l in data.levels]
+    areas = {a["code"]: Area(code=a["code"], title=a["title"], position=index)
+             for index, a in enumerate(data.areas)}
+    version.areas = list(areas.values())
+    version.competences = [
+        Competence(code=c["code"], area=areas[c["area"]], position=index,
+                   validity_months=c.get("validity_months"), targets=c.get("targets", {}),
+                   alignments=c.get("alignments", []), **{k: c[k] for k in TRANSLATED_COMPETENCE_FIELDS})
+        for index, c in enumerate(data.competences)]
+
+
+def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[FrameworkVersion, str]:
+    """Load a framework file: a new framework, a new version of it, or nothing if that version is unchanged.
+
+    Returns the version and what happened: "created", "new version" or "unchanged". The same version number with
+    different content is refused, so that what was built on a version never changes under it."""
+    check(actor.is_admin)
+    framework = get_framework(data.slug)
+    if framework is None:
+        framework = Framework(slug=data.slug)
+        db.session.add(framework)
+        outcome = "created"
+    else:
+        outcome = "new version"
+        existing = get_version(framework, data.version)
+        if existing is not None:
+            if data_of(existing) == data:
+                return existing, "unchanged"
+            raise FrameworkFileError([Problem(source or data.slug, None,
+                                              f"version {data.version} of {data.slug} is already loaded with "
+                                              f"different content: give the changed file a new version number")])
+        if data.version < max(v.number for v in framework.versions):
+            raise FrameworkFileError([Problem(source or data.slug, None,
+                                              f"version {data.version} is older than the newest loaded version")])
+    for version in framework.versions:
+        version.is_current = False
+    db.session.flush()
+    version = FrameworkVersion(framework=framework, number=data.version, is_current=True, source=source,
+                               created_by_id=getattr(actor, "id", None))
+    db.session.add(version)
+    with db.session.no_autoflush:
+        _fill(version, data)
+    db.session.flush()
+    return version, outcome
+
+
+# --- versions and edits -------------------------------------------------------------------------------
+
+def record_use(version: FrameworkVersion, kind: str, reference: str) -> FrameworkUse:
+    """Another domain says it is built on this version (a plan, an itinerary, a course version)."""
+    use = db.session.scalar(sa.select(FrameworkUse).where(FrameworkUse.kind == kind,
+                                                          FrameworkUse.reference == reference))
+    if use is None:
+        use = FrameworkUse(version=version, kind=kind, reference=reference)
+        db.session.add(use)
+    else:
+        use.version = version
+    db.session.flush()
+    return use
+
+
+def uses_of(version: FrameworkVersion) -> list[FrameworkUse]:
+    return list(db.session.scalars(sa.select(FrameworkUse).where(FrameworkUse.version_id == version.id)
+                                   .order_by(FrameworkUse.kind, FrameworkUse.reference)))
+
+
+def move_use(actor, use: FrameworkUse, version: FrameworkVersion) -> None:
+    """Move a plan or itinerary to another version of the same framework."""
+    check(can_edit(actor) or actor.has_role(Role.COORDINATOR))
+    if version.framework_id != use.version.framework_id:
+        raise ValidationError({"version": _l("Choose a version of the same framework")})
+    use.version = version
+    db.session.flush()
+
+
+def editable_version(actor, framework: Framework) -> FrameworkVersion:
+    """The version an edit goes into: the current one, or a new copy of it when something is built on it."""
+    check(can_edit(actor))
+    current = framework.current
+    if not uses_of(current):
+        return current
+    data = data_of(current)
+    current.is_current = False
+    db.session.flush()
+    copy = FrameworkVersion(framework=framework, number=max(v.number for v in framework.versions) + 1,
+                            is_current=True, source=f"edited from version {current.number}",
+                            created_by_id=actor.id)
+    db.session.add(copy)
+    with db.session.no_autoflush:
+        _fill(copy, data)
+    db.session.flush()
+    return copy
+
+
+def _clean_texts(values: dict, name: str, errors: dict) -> dict:
+    cleaned = {}
+    for locale in ("en", "es", "pt_BR"):
+        text = " ".join((values.get(locale) or "").split()) if name == "title" else (values.get(locale) or "").strip()
+        if not text:
+            errors[f"{name}_{locale}"] = _l("Write this text in every language")
+        cleaned[locale] = text
+    return cleaned
+
+
+def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dict], *, validity_months=None,
+                    targets: dict | None = None) -> Competence:
+    """Change a competence's title and descriptors (all three languages), validity and target levels."""
+    check(can_edit(actor))
+    if code not in {c.code for c in framework.current.competences}:
+        raise ValidationError({"code": _l("No such competence")})
+    errors: dict = {}
+    cleaned = {name: _clean_texts(texts.get(name, {}), name, errors) for name in TRANSLATED_COMPETENCE_FIELDS}
+    numbers = {level.number for level in framework.current.levels}
+    if validity_months is not None and validity_months < 1:
+        errors["validity_months"] = _l("Give a number of months, or leave it empty")
+    for position, level in (targets or {}).items():
+        if level is not None and level not in numbers:
+            errors[f"target_{position}"] = _l("Choose a level of the scale")
+    if errors:
+        raise ValidationError(errors)
+    version = editable_version(actor, framework)
+    competence = next(c for c in version.competences if c.code == code)
+    for name, value in cleaned.items():
+        setattr(competence, name, value)
+    competence.validity_months = validity_months
+    competence.targets = {p: l for p, l in (targets or {}).items() if l is not None}
+    db.session.flush()
+    return competence
+
+
+def edit_level(actor, framework: Framework, number: int, name: dict, descriptor: dict) -> ProficiencyLevel:
+    check(can_edit(actor))
+    if number not in {l.number for l in framework.current.levels}:
+        raise ValidationError({"number": _l("No such level")})
+    errors: dict = {}
+    level_name, level_descriptor = _clean_texts(name, "name", errors), _clean_texts(descriptor, "descriptor", errors)
+    if errors:
+        raise ValidationError(errors)
+    level = next(l for l in editable_version(actor, framework).levels if l.number == number)
+    level.name, level.descriptor = level_name, level_descriptor
+    db.session.flush()
+    return level
+
+
+def edit_area(actor, framework: Framework, code: str, title: dict) -> Area:
+    check(can_edit(actor))
+    if code not in {a.code for a in framework.current.areas}:
+        raise ValidationError({"code": _l("No such area")})
+    errors: dict = {}
+    cleaned = _clean_texts(title, "title", errors)
+    if errors:
+        raise ValidationError(errors)
+    area = next(a for a in editable_version(actor, framework).areas if a.code == code)
+    area.title = cleaned
+    db.session.flush()
+    return area
+
+
+# --- levels people hold -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason to believe someone holds a level."""
+
+    kind: str  # "module" (completed successfully) or "validated" (by a coordinator)
+    framework: str
+    code: str
+    level: int
+    achieved_at: datetime
+    source: str  # e.g. the module's IRI, or who validated it
+    expires_at: datetime | None = None
+
+    def counts_at(self, at: datetime) -> bool:
+        return self.achieved_at <= at and (self.expires_at is None or at < self.expires_at)
+
+
+@dataclass
+class Level:
+    """What current_levels() says of one competence."""
+
+    framework: str
+    code: str
+    level: int | None  # the highest level evidence supports (None: only self-declared)
+    evidence: list[Evidence] = field(default_factory=list)  # the evidence that counts now, best first
+    self_declared: int | None = None  # the person's own latest estimate, shown beside
+
+    @property
+    def baseline(self) -> int | None:
+        """The level to plan from: evidence, else the self-declared level."""
+        return self.level if self.level is not None else self.self_declared
+
+    @property
+    def is_self_declared_only(self) -> bool:
+        return self.level is None and self.self_declared is not None
+
+
+# Other domains add evidence (courses: modules that grant a level, completed successfully):
+# each source is called with (user) and yields Evidence without expiry; validity is applied here.
+EVIDENCE_SOURCES: list[Callable[[User], Iterable[Evidence]]] = []
+
+
+def evidence_source(function):
+    """Register a function that yields a user's evidence (decorator)."""
+    EVIDENCE_SOURCES.append(function)
+    return function
+
+
+@evidence_source
+def _validated(user: User) -> Iterable[Evidence]:
+    rows = db.session.scalars(sa.select(ValidatedLevel).where(ValidatedLevel.user_id == user.id,
+                                                              ValidatedLevel.withdrawn_at.is_(None))
+                              .options(so.joinedload(ValidatedLevel.framework),
+                                       so.joinedload(ValidatedLevel.validated_by)))
+    for row in rows:
+        who = row.validated_by.full_name if row.validated_by else "—"
+        yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who)
+
+
+def _validity(frameworks_by_slug: dict[str, Framework]) -> dict[tuple[str, str], int | None]:
+    months = {}
+    for slug, framework in frameworks_by_slug.items():
+        for version in sorted(framework.versions, key=lambda v: v.number):  # the current one decides
+            for competence in version.competences:
+                months[(slug, competence.code)] = competence.validity_months
+    return months
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    from calendar import monthrange
+
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+def current_levels(user: User, at: datetime | None = None, framework: str | None = None) -> dict[str, Level]:
+    """{code: Level}: per competence, the highest level supported by evidence that has not expired at ``at``
+    (now by default), with that evidence; the latest self-assessment is shown beside as self-declared and is the
+    baseline where no evidence exists. Every report, plan and certificate uses this function."""
+    at = at or utcnow()
+    known = {f.slug: f for f in frameworks() if framework is None or f.slug == framework}
+    validity = _validity(known)
+    levels: dict[str, Level] = {}
+    for source in EVIDENCE_SOURCES:
+        for item in source(user):
+            if item.framework not in known:
+                continue
+            months = validity.get((item.framework, item.code))
+            if months:
+                item = Evidence(item.kind, item.framework, item.code, item.level, item.achieved_at, item.source,
+                                _add_months(item.achieved_at, months))
+            if not item.counts_at(at):
+                continue
+            entry = levels.setdefault(item.code, Level(item.framework, item.code, None))
+            entry.evidence.append(item)
+            entry.level = max(entry.level or 0, item.level)
+    for entry in levels.values():
+        entry.evidence.sort(key=lambda e: (-e.level, e.achieved_at))
+    for assessment in latest_self_assessments(user, at):
+        if assessment.framework.slug not in known:
+            continue
+        entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
+        entry.self_declared = assessment.level
+    return levels
+
+
+def latest_self_assessments(user: User, at: datetime | None = None) -> list[SelfAssessment]:
+    query = sa.select(SelfAssessment).where(SelfAssessment.user_id == user.id)
+    if at is not None:
+        query = query.where(SelfAssessment.assessed_at <= at)
+    latest: dict[tuple[int, str], SelfAssessment] = {}
+    for row in db.session.scalars(query.order_by(SelfAssessment.assessed_at, SelfAssessment.id)):
+        latest[(row.framework_id, row.code)] = row
+    return list(latest.values())
+
+
+def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> None:
+    """A person records their own levels ({code: level}); earlier answers stay as history."""
+    version = framework.current
+    numbers = {level.number for level in version.levels}
+    codes = {c.code for c in version.competences}
+    errors = {f"level_{code}": _l("Choose a level of the scale") for code, level in answers.items()
+              if code not in codes or level not in numbers}
+    if errors:
+        raise ValidationError(errors)
+    now = utcnow()
+    db.session.add_all([SelfAssessment(user_id=user.id, framework_id=framework.id, code=code, level=level,
+                                       assessed_at=now) for code, level in answers.items()])
+    db.session.flush()
+
+
+def validate_level(actor, user: User, framework: Framework, code: str, level: int, note: str = "") -> ValidatedLevel:
+    """A coordinator of the person's country (or an admin) confirms a level, e.g. after a workshop or an
+    assessment outside Itinera."""
+    check(actor.has_role(Role.ADMIN, Role.COORDINATOR) and can_manage_user(actor, user))
+    version = framework.current
+    if code not in {c.code for c in version.competences}:
+        raise ValidationError({"code": _l("Choose a competence of the framework")})
+    if level not in {l.number for l in version.levels}:
+        raise ValidationError({"level": _l("Choose a level of the scale")})
+    row = ValidatedLevel(user_id=user.id, framework_id=framework.id, code=code, level=level,
+                         validated_by_id=actor.id, note=(note or "").strip())
+    db.session.add(row)
+    db.session.flush()
+    return row

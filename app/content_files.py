@@ -1,0 +1,116 @@
+"""Reading the YAML files of ``courses/`` with the line of every value, so that problems name file and line."""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+LOCALES_REQUIRED = ("en", "es", "pt_BR")
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+@dataclass
+class Located:
+    """Parsed YAML and where each value sits: ``lines[path]`` is the 1-based line of the value at ``path``
+    (a tuple of keys and indexes)."""
+
+    data: object
+    lines: dict = field(default_factory=dict)
+    file: str = ""
+
+    def line(self, *path) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+    def problem(self, message: str, *path) -> Problem:
+        return Problem(self.file, self.line(*path), message)
+
+
+class YamlProblem(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _build(node, path, lines):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) \
+                else _scalar(key_node)
+            result[key] = _build(value_node, path + (key,), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (index,), lines) for index, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node):
+    return yaml.SafeLoader("").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+
+
+def load_text(text: str, file: str) -> Located:
+    """Parse YAML text; malformed YAML raises YamlProblem with its line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise YamlProblem(Problem(file, mark.line + 1 if mark else None,
+                                  f"malformed YAML: {getattr(error, 'problem', None) or error}")) from error
+    lines: dict = {}
+    data = _build(node, (), lines) if node is not None else None
+    return Located(data=data, lines=lines, file=file)
+
+
+def load_file(path: Path, root: Path | None = None) -> Located:
+    name = str(path.relative_to(root)) if root else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise YamlProblem(Problem(name, None, "the file is not UTF-8 text")) from error
+    return load_text(text, name)
+
+
+def front_matter(text: str, file: str) -> tuple[Located, str, int]:
+    """Split a Markdown file into its YAML front matter (between --- lines) and its body.
+
+    Returns the parsed front matter, the body, and the line on which the body starts."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise YamlProblem(Problem(file, 1, "the file must start with YAML front matter between --- lines"))
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            located = load_text("".join(lines[1:index]), file)
+            # lines inside the front matter are counted from the line after the opening ---
+            located.lines = {path: line + 1 for path, line in located.lines.items()}
+            return located, "".join(lines[index + 1:]), index + 2
+    raise YamlProblem(Problem(file, 1, "the front matter has no closing --- line"))
+
+
+def translated(located: Located, value, path: tuple, name: str, problems: list[Problem],
+               required=LOCALES_REQUIRED) -> dict:
+    """A {locale: text} mapping with every required locale present and not empty; texts in another supported
+    language than those required are kept (a title may be translated ahead of the course)."""
+    if not isinstance(value, dict):
+        problems.append(located.problem(f"{name} must give a text for each of {', '.join(required)}", *path))
+        return {}
+    for locale in required:
+        text = value.get(locale)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(located.problem(f"{name} is missing its {locale} text", *path))
+    for locale in value:
+        if locale not in LOCALES_REQUIRED:
+            problems.append(located.problem(f"{name} has an unknown language {locale!r}", *path, locale))
+    return {k: str(v).strip() for k, v in value.items() if isinstance(v, str)}

@@ -1,0 +1,315 @@
+"""Course content as files (CONTRACTS.md, "Content files"): read a ``courses/`` tree into frozen dataclasses,
+reporting every problem with file and line.
+
+    courses/<course>/course.yaml                         slug, version, title, summary, audience, hours, ...
+    courses/<course>/modules/<nn>-<module>/<locale>.md   YAML front matter + Markdown body
+    courses/<course>/assets/                             images and files the modules link to
+    courses/_frameworks/<framework>.yaml                 competence frameworks (app.competences.files)
+
+Folders whose name starts with "_" are not courses."""
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
+from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, translated
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
+COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
+AUDIENCES = ("technician", "manager")
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+HTML_SOURCE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    locale: str
+    title: str
+    objectives: tuple[str, ...]
+    body: str  # Markdown
+    file: str
+
+
+@dataclass(frozen=True)
+class ModuleContent:
+    slug: str
+    position: int
+    duration: int  # minutes
+    competences: tuple[tuple[str, int], ...]  # (code, level)
+    completion: str | None  # the rule, or None for optional reading
+    texts: dict  # locale -> ModuleText
+
+
+@dataclass(frozen=True)
+class CourseContent:
+    slug: str
+    version: int
+    framework: str | None
+    title: dict
+    summary: dict
+    audience: tuple[str, ...]
+    estimated_hours: float
+    locales: tuple[str, ...]
+    modules: tuple[ModuleContent, ...]
+    assets: tuple[str, ...]  # paths relative to the course folder
+    content_hash: str
+    path: str
+
+    def module(self, slug: str) -> ModuleContent | None:
+        return next((m for m in self.modules if m.slug == slug), None)
+
+    def competences(self) -> dict[str, int]:
+        """The highest level any module of the course gives, per competence."""
+        levels: dict[str, int] = {}
+        for module in self.modules:
+            for code, level in module.competences:
+                levels[code] = max(levels.get(code, 0), level)
+        return levels
+
+
+@dataclass
+class Tree:
+    courses: list[CourseContent] = field(default_factory=list)
+    frameworks: dict[str, FrameworkData] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def content_hash(folder: Path) -> str:
+    """SHA-256 over every file of a course (relative path and bytes), in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder).as_posix()).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_links(body: str, body_line: int, module_dir: Path, course_dir: Path, file: str,
+                 problems: list[Problem]) -> None:
+    for number, line in enumerate(body.splitlines(), start=body_line):
+        targets = [m.group(1) for m in LINK.finditer(line)] + [m.group(1) for m in HTML_SOURCE.finditer(line)]
+        for target in targets:
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "/")):
+                continue  # external, in-page, or site link
+            relative = target.split("#")[0].split("?")[0]
+            if not relative:
+                continue
+            # "assets/..." is the course's assets folder; anything else is relative to the module's folder
+            resolved = ((course_dir if relative.startswith("assets/") else module_dir) / relative).resolve()
+            try:
+                resolved.relative_to(course_dir.resolve())
+            except ValueError:
+                problems.append(Problem(file, number, f"the link {target!r} points outside the course"))
+                continue
+            if not resolved.is_file():
+                problems.append(Problem(file, number, f"broken link: {target!r} does not exist"))
+
+
+def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, ...], framework: FrameworkData | None,
+            completion: str | None, problems: list[Problem]) -> ModuleContent | None:
+    match = MODULE_DIR.match(module_dir.name)
+    position, slug = int(match.group(1)), match.group(2)
+    texts, shared = {}, {}
+    for locale in locales:
+        path = module_dir / f"{locale}.md"
+        file = str(path.relative_to(root))
+        if not path.is_file():
+            problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
+            continue
+        try:
+            meta, body, body_line = front_matter(path.read_text(encoding="utf-8"), file)
+        except YamlProblem as error:
+            problems.append(error.problem)
+            continue
+        except UnicodeDecodeError:
+            problems.append(Problem(file, None, "the file is not UTF-8 text"))
+            continue
+        data = meta.data if isinstance(meta.data, dict) else None
+        if data is None:
+            problems.append(meta.problem("the front matter must be a mapping (title, duration, objectives, ...)"))
+            continue
+        for key in data:
+            if key not in ("title", "duration", "objectives", "competences"):
+                problems.append(meta.problem(f"unknown key {key!r} in the front matter", key))
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            problems.append(meta.problem("the front matter needs a title", "title"))
+        duration = data.get("duration")
+        if not _int(duration) or duration < 1:
+            problems.append(meta.problem("duration is the time to work through the module, in whole minutes", "duration"))
+        objectives = data.get("objectives") or []
+        if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) and o.strip()
+                                                                          for o in objectives):
+            problems.append(meta.problem("objectives is a list of at least one learning objective", "objectives"))
+            objectives = []
+        competences = []
+        for index, item in enumerate(data.get("competences") or []):
+            path_ = ("competences", index)
+            if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not _int(item.get("level")):
+                problems.append(meta.problem("each competence is {code: B1, level: 2}", *path_))
+                continue
+            code, level = item["code"], item["level"]
+            if framework is not None:
+                codes = {c["code"] for c in framework.competences}
+                scale = {l["number"] for l in framework.levels}
+                if code not in codes:
+                    problems.append(meta.problem(f"unknown competence code {code!r} (framework {framework.slug})",
+                                                 *path_, "code"))
+                elif level not in scale:
+                    problems.append(meta.problem(f"level {level} of {code} is outside the scale 1-{max(scale)}",
+                                                 *path_, "level"))
+            competences.append((code, level))
+        if competences and framework is None:
+            problems.append(meta.problem("the module names competences but the course names no framework",
+                                         "competences"))
+        _check_links(body, body_line, module_dir, course_dir, file, problems)
+        if not body.strip():
+            problems.append(Problem(file, body_line, "the module has no text after its front matter"))
+        facts = {"duration": duration, "competences": tuple(competences)}
+        if shared and facts != shared:
+            problems.append(meta.problem("duration and competences must be the same in every language",
+                                         "duration"))
+        shared = shared or facts
+        texts[locale] = ModuleText(locale, (title or "").strip(), tuple(o.strip() for o in objectives), body, file)
+    if not texts:
+        return None
+    return ModuleContent(slug=slug, position=position, duration=shared.get("duration") or 0,
+                         competences=shared.get("competences") or (), completion=completion, texts=texts)
+
+
+def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkData],
+                problems: list[Problem]) -> CourseContent | None:
+    """Read one course folder; problems are appended, and None returned when it cannot be used."""
+    before = len(problems)
+    path = course_dir / "course.yaml"
+    if not path.is_file():
+        problems.append(Problem(str(course_dir.relative_to(root)), None, "the folder has no course.yaml"))
+        return None
+    try:
+        located: Located = load_file(path, root)
+    except YamlProblem as error:
+        problems.append(error.problem)
+        return None
+    data = located.data if isinstance(located.data, dict) else {}
+    if not isinstance(located.data, dict):
+        problems.append(located.problem("course.yaml must be a mapping (slug, version, title, ...)"))
+    allowed = {"slug", "version", "framework", "title", "summary", "audience", "estimated_hours", "locales",
+               "completion"}
+    for key in data:
+        if key not in allowed:
+            problems.append(located.problem(f"unknown key {key!r}", key))
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.append(located.problem("slug must be lower-case letters, digits and hyphens", "slug"))
+    elif slug != course_dir.name:
+        problems.append(located.problem(f"slug {slug!r} differs from the folder name {course_dir.name!r}", "slug"))
+    version = data.get("version")
+    if not _int(version) or version < 1:
+        problems.append(located.problem("version must be a whole number from 1", "version"))
+    locales = data.get("locales") or list(LOCALES_REQUIRED)
+    if not isinstance(locales, list) or "en" not in locales or not set(locales) <= set(LOCALES_REQUIRED):
+        problems.append(located.problem("locales lists en and any of es, pt_BR", "locales"))
+        locales = ["en"]
+    locales = tuple(l for l in LOCALES_REQUIRED if l in locales)
+    title = translated(located, data.get("title"), ("title",), "title", problems, required=locales)
+    summary = translated(located, data.get("summary"), ("summary",), "summary", problems, required=locales)
+    audience = data.get("audience") or []
+    if not isinstance(audience, list) or not audience or not set(audience) <= set(AUDIENCES):
+        problems.append(located.problem("audience lists technician and/or manager", "audience"))
+        audience = []
+    hours = data.get("estimated_hours")
+    if not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= 0:
+        problems.append(located.problem("estimated_hours is a positive number", "estimated_hours"))
+        hours = 0
+    framework_slug = data.get("framework")
+    framework = None
+    if framework_slug is not None:
+        framework = frameworks.get(framework_slug)
+        if framework is None:
+            problems.append(located.problem(f"unknown framework {framework_slug!r} (no courses/_frameworks/"
+                                            f"{framework_slug}.yaml)", "framework"))
+    completion = data.get("completion") or {}
+    if not isinstance(completion, dict):
+        problems.append(located.problem("completion maps module slugs to a rule (viewed, quiz, ...)",
+                                        "completion"))
+        completion = {}
+
+    modules, seen = [], {}
+    module_root = course_dir / "modules"
+    folders = sorted(p for p in module_root.iterdir() if p.is_dir()) if module_root.is_dir() else []
+    for folder in folders:
+        match = MODULE_DIR.match(folder.name)
+        if not match:
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    "module folders are named <nn>-<slug>, such as 01-four-cs"))
+            continue
+        module_slug = match.group(2)
+        if module_slug in seen:
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    f"duplicate module slug {module_slug!r} (also {seen[module_slug]})"))
+            continue
+        seen[module_slug] = folder.name
+        rule = completion.get(module_slug)
+        module = _module(course_dir, folder, root, locales, framework, rule, problems)
+        if module is not None:
+            modules.append(module)
+    for module_slug, rule in completion.items():
+        if rule not in COMPLETION_RULES:
+            problems.append(located.problem(f"unknown completion rule {rule!r}", "completion", module_slug))
+        if module_slug not in seen:
+            problems.append(located.problem(f"completion names an unknown module {module_slug!r}", "completion",
+                                            module_slug))
+    if not modules:
+        problems.append(Problem(str(course_dir.relative_to(root)), None, "the course has no modules"))
+    if len(problems) > before:
+        return None
+    assets = tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in (course_dir / "assets").rglob("*")
+                          if p.is_file())) if (course_dir / "assets").is_dir() else ()
+    return CourseContent(slug=slug, version=version, framework=framework_slug, title=title, summary=summary,
+                         audience=tuple(a for a in AUDIENCES if a in audience), estimated_hours=float(hours),
+                         locales=locales, modules=tuple(modules), assets=assets,
+                         content_hash=content_hash(course_dir), path=str(course_dir.relative_to(root)))
+
+
+def load_tree(root: Path, only: list[Path] | None = None, progress=None) -> Tree:
+    """Read every framework and course under ``root`` (or only the course folders given)."""
+    tree = Tree()
+    framework_dir = root / "_frameworks"
+    for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
+        try:
+            data = read_framework(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
+        except FrameworkFileError as error:
+            tree.problems += error.problems
+            continue
+        tree.frameworks[data.slug] = data
+    folders = only or sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    slugs: dict[str, str] = {}
+    for folder in folders:
+        course = load_course(folder, root, tree.frameworks, tree.problems)
+        if progress is not None:
+            progress(folder)
+        if course is None:
+            continue
+        if course.slug in slugs:
+            tree.problems.append(Problem(course.path, None, f"duplicate course slug {course.slug!r} "
+                                                            f"(also {slugs[course.slug]})"))
+            continue
+        slugs[course.slug] = course.path
+        tree.courses.append(course)
+    return tree
+
+
+def asset_path(root: Path, course_path: str, relative: str) -> Path | None:
+    """The file of a course asset, refusing anything outside the course's assets folder."""
+    base = (root / course_path / "assets").resolve()
+    target = (base / PurePosixPath(relative)).resolve()
+    try:
+        target.relative_to(base)
+    except ValueError:
+        return None
+    return target if target.is_file() else None

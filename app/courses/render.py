@@ -1,0 +1,84 @@
+"""Module text from Markdown to safe HTML: markdown-it renders, nh3 sanitises, and only video players from an
+allow-list may be embedded."""
+import re
+from functools import lru_cache
+from html import escape
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+# Video players a module may embed (iframe src), no tracking variants where they exist.
+VIDEO_HOSTS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
+
+TAGS = {"a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "iframe", "img", "li", "ol", "p", "pre", "q",
+        "section", "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+        "ul"}
+ATTRIBUTES = {
+    "a": {"href", "title", "id"}, "abbr": {"title"}, "img": {"src", "alt", "title", "width", "height", "loading"},
+    "iframe": {"src", "title", "width", "height", "allow", "allowfullscreen", "loading"},
+    "th": {"scope", "colspan", "rowspan", "style"}, "td": {"colspan", "rowspan", "style"},
+    "li": {"id"}, "section": {"class"}, "sup": {"class", "id"}, "ol": {"start", "class"}, "h2": {"id"},
+    "h3": {"id"}, "hr": {"class"}, "div": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
+}
+
+
+def video_allowed(src: str) -> bool:
+    parts = urlsplit(src)
+    prefix = VIDEO_HOSTS.get(parts.netloc)
+    return parts.scheme == "https" and prefix is not None and parts.path.startswith(prefix)
+
+
+def _filter(tag: str, attribute: str, value: str):
+    if tag == "iframe" and attribute == "src":
+        return value if video_allowed(value) else None
+    if attribute == "style":  # markdown-it's table alignment only
+        return value if re.fullmatch(r"text-align:(left|right|center)", value) else None
+    return value
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable("table").enable("strikethrough")
+    return md.use(footnote_plugin)
+
+
+MD = _markdown()
+EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>\s*</iframe>")
+
+
+def _rewrite_assets(html: str, asset_url) -> str:
+    """Links to the course's assets folder ("assets/..." or "../../assets/...") become the asset route."""
+
+    def replace(match):
+        attribute, path = match.group(1), match.group(3)
+        return f'{attribute}="{asset_url(path)}"'
+
+    return re.sub(r'\b(src|href)="((?:\.\./)*)assets/([^"]+)"', replace, html)
+
+
+@lru_cache(maxsize=512)
+def _render(markdown: str) -> str:
+    html = nh3.clean(MD.render(markdown), tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_filter,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return EMPTY_IFRAME.sub("", html)
+
+
+def _scrollable_tables(html: str, label: str) -> str:
+    """Wide tables scroll sideways inside a region that keyboard users can focus and screen readers name."""
+    opening = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}"><table>'
+    return html.replace("<table>", opening).replace("</table>", "</table></div>")
+
+
+def to_html(markdown: str, asset_url) -> str:
+    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset."""
+    from flask_babel import gettext
+
+    return _scrollable_tables(_rewrite_assets(_render(markdown), asset_url), gettext("Table (scrolls sideways)"))
+
+
+def plain_words(markdown: str) -> int:
+    """How many words a body has (for the reading time shown and the content checks)."""
+    text = re.sub(r"<[^>]+>|[#*_>`\[\]()|-]", " ", markdown)
+    return len(text.split())

@@ -1,0 +1,252 @@
+"""The catalogue, syncing course versions from files, and following a course (every event through record())."""
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+
+from app.auth.models import User
+from app.competences import services as competences
+from app.competences.services import Evidence, evidence_source
+from app.courses.loader import CourseContent, Tree
+from app.courses.models import Course, CourseVersion, Enrolment, Module
+from app.db import utcnow
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.services import progress_of, record
+
+
+def content_root() -> Path:
+    return Path(current_app.config["COURSES_DIR"])
+
+
+# --- syncing ------------------------------------------------------------------------------------------
+
+@dataclass
+class SyncResult:
+    slug: str
+    version: int
+    outcome: str  # "created", "new version", "unchanged" or "refused"
+    message: str = ""
+
+
+def sync_course(content: CourseContent) -> SyncResult:
+    """Record a course version from its files. A version already synced must keep its content hash: changed
+    content needs a new version number, so nothing changes under learners and issued certificates."""
+    course = db.session.scalar(sa.select(Course).where(Course.slug == content.slug))
+    if course is None:
+        course = Course(slug=content.slug)
+        db.session.add(course)
+        outcome = "created"
+    else:
+        outcome = "new version"
+        existing = next((v for v in course.versions if v.version == content.version), None)
+        if existing is not None:
+            if existing.content_hash == content.content_hash:
+                return SyncResult(content.slug, content.version, "unchanged")
+            return SyncResult(content.slug, content.version, "refused",
+                              f"version {content.version} is already synced with different content: raise the "
+                              f"version in course.yaml")
+        newest = max(v.version for v in course.versions)
+        if content.version < newest:
+            return SyncResult(content.slug, content.version, "refused",
+                              f"version {content.version} is older than the synced version {newest}")
+    framework_version = None
+    if content.framework:
+        framework = competences.get_framework(content.framework)
+        if framework is None:
+            return SyncResult(content.slug, content.version, "refused",
+                              f"framework {content.framework!r} is not loaded: run flask competences import")
+        framework_version = framework.current
+    for version in course.versions:
+        version.is_current = False
+    version = CourseVersion(
+        course=course, version=content.version, content_hash=content.content_hash, is_current=True,
+        title=content.title, summary=content.summary, audience=list(content.audience),
+        estimated_hours=content.estimated_hours, locales=list(content.locales), framework_slug=content.framework,
+        framework_version_id=framework_version.id if framework_version else None, path=content.path,
+        modules=[Module(slug=m.slug, position=m.position, duration=m.duration,
+                        competences=[list(c) for c in m.competences], completion=m.completion,
+                        texts={locale: {"title": t.title, "objectives": list(t.objectives), "body": t.body}
+                               for locale, t in m.texts.items()})
+                 for m in content.modules])
+    db.session.add(version)
+    db.session.flush()
+    if framework_version is not None:
+        competences.record_use(framework_version, "course", f"{content.slug}@{content.version}")
+    return SyncResult(content.slug, content.version, outcome)
+
+
+def sync(tree: Tree, progress=None) -> list[SyncResult]:
+    results = []
+    for content in tree.courses:
+        results.append(sync_course(content))
+        if progress is not None:
+            progress(content)
+    return results
+
+
+# --- the catalogue and the reader ---------------------------------------------------------------------
+
+def catalogue() -> list[CourseVersion]:
+    return list(db.session.scalars(sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))
+                                   .join(Course).order_by(Course.slug)))
+
+
+def get_course(slug: str) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+@dataclass
+class Shown:
+    """A module's text in the reader's language, or in English when that language is missing."""
+
+    title: str
+    objectives: list
+    body: str
+    locale: str
+    is_fallback: bool
+
+
+def text_of(module: Module, locale: str | None = None) -> Shown:
+    locale = locale or str(get_locale() or "en")
+    chosen = locale if locale in module.texts else "en"
+    text = module.texts[chosen]
+    return Shown(text["title"], text["objectives"], text["body"], chosen, chosen != locale)
+
+
+def course_iri(course: Course) -> str:
+    return v.course_iri(course.slug)
+
+
+def module_iri(course: Course, module: Module) -> str:
+    return v.module_iri(course.slug, module.slug)
+
+
+def enrolment_of(user: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
+                                                        Enrolment.course_id == course.id))
+
+
+def _definition(kind: str, title: dict) -> dict:
+    names = {locale.replace("_", "-"): text for locale, text in title.items() if text}
+    return {"type": kind, "name": names}
+
+
+def _context(version: CourseVersion, module: Module | None = None) -> dict:
+    context = {"revision": str(version.version), "platform": v.PLATFORM,
+               "language": str(get_locale() or "en").replace("_", "-")}
+    if module is not None:
+        context["contextActivities"] = {"parent": [{"id": course_iri(version.course), "objectType": "Activity"}]}
+    return context
+
+
+def start(user: User, version: CourseVersion) -> Enrolment:
+    """Self-enrolment on first visit: the registration of every statement; records ``launched`` once."""
+    enrolment = enrolment_of(user, version.course)
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user.id, course_id=version.course_id)
+        db.session.add(enrolment)
+        db.session.flush()
+        record(user, v.LAUNCHED, course_iri(version.course), registration=enrolment.registration,
+               context=_context(version), definition=_definition(v.COURSE, version.title))
+    return enrolment
+
+
+def required_modules(version: CourseVersion) -> list[Module]:
+    return [m for m in version.modules if m.completion]
+
+
+def open_module(user: User, version: CourseVersion, module: Module) -> None:
+    """The reader shows a module: ``experienced``; for a module completed by viewing, ``completed`` (once);
+    and when every module with a completion rule is done, the course is ``completed`` (once)."""
+    enrolment = start(user, version)
+    enrolment.last_module, enrolment.last_seen_at = module.slug, utcnow()
+    definition = _definition(v.MODULE, {locale: t["title"] for locale, t in module.texts.items()})
+    iri = module_iri(version.course, module)
+    record(user, v.EXPERIENCED, iri, registration=enrolment.registration, context=_context(version, module),
+           definition=definition)
+    if module.completion == "viewed":
+        record(user, v.COMPLETED, iri, registration=enrolment.registration, context=_context(version, module),
+               result={"completion": True}, definition=definition)
+    check_course_completion(user, version, enrolment)
+
+
+def check_course_completion(user: User, version: CourseVersion, enrolment: Enrolment) -> bool:
+    """A course is achieved when every module with a completion rule is completed successfully."""
+    required = required_modules(version)
+    if not required:
+        return False
+    states = progress_of(user, [module_iri(version.course, m) for m in required])
+    for module in required:
+        state = states.get(module_iri(version.course, module))
+        done = state is not None and state.is_completed and (module.completion == "viewed" or state.success)
+        if not done:
+            return False
+    record(user, v.COMPLETED, course_iri(version.course), registration=enrolment.registration,
+           context=_context(version), result={"completion": True},
+           definition=_definition(v.COURSE, version.title))
+    return True
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    status: str  # "not-started", "in-progress", "completed"
+
+
+def states(user: User, version: CourseVersion) -> list[ModuleState]:
+    """Each module's status from the progress projection."""
+    iris = {module_iri(version.course, m): m for m in version.modules}
+    found = progress_of(user, list(iris))
+    result = []
+    for iri, module in iris.items():
+        state = found.get(iri)
+        if state is None:
+            status = "not-started"
+        elif state.is_completed and (module.completion in (None, "viewed") or state.success):
+            status = "completed"
+        else:
+            status = "in-progress"
+        result.append(ModuleState(module, status))
+    return result
+
+
+def course_progress(user: User, version: CourseVersion) -> tuple[int, int]:
+    """(modules completed, modules with a completion rule): what the progress bar shows."""
+    required = {m.slug for m in required_modules(version)}
+    done = sum(1 for s in states(user, version) if s.module.slug in required and s.status == "completed")
+    return done, len(required)
+
+
+def course_competences(version: CourseVersion) -> dict[str, int]:
+    """The highest level any module of the course develops, per competence."""
+    levels: dict[str, int] = {}
+    for module in version.modules:
+        for code, level in module.competences:
+            levels[code] = max(levels.get(code, 0), level)
+    return levels
+
+
+# --- evidence for current_levels ----------------------------------------------------------------------
+
+@evidence_source
+def _module_evidence(user: User):
+    """Modules that grant a level and were completed successfully: a quiz passed, an assignment approved, a
+    workshop attended; never a module only viewed."""
+    modules = db.session.scalars(sa.select(Module).join(CourseVersion)
+                                 .where(Module.completion.in_(("quiz", "assignment", "workshop")))).all()
+    by_iri = {}
+    for module in modules:
+        if module.competences:
+            by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
+    if not by_iri:
+        return
+    for iri, state in progress_of(user, list(by_iri)).items():
+        for module in by_iri[iri]:
+            succeeded = state.success or (module.completion == "workshop" and state.is_completed)
+            if succeeded and state.completed_at is not None:
+                framework = module.course_version.framework_slug
+                for code, level in module.competences:
+                    yield Evidence("module", framework, code, level, state.completed_at, iri)

@@ -1,0 +1,32 @@
+"""A trainer edits a competence descriptor in Portuguese, with the interface in Portuguese (360 px wide)."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_foundation import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_edit_a_descriptor_in_portuguese(page, live_server, make_user, sample_framework, check_page):
+    make_user(roles=("trainer",), country="BR", email="formadora@example.org", locale="pt_BR")
+    page.goto(f"{live_server}/auth/login?lang=pt_BR")
+    page.get_by_label("E-mail").fill("formadora@example.org")
+    page.get_by_label("Senha").fill("correct-horse-battery")
+    page.get_by_role("button", name="Entrar").click()
+    page.goto(f"{live_server}/competences/demo/")
+    check_page(page)
+    page.get_by_role("link", name="A1", exact=False).first.wait_for()
+    page.locator("#competence-A1").get_by_role("link", name="A1", exact=False).last.click()
+    check_page(page)
+    portuguese = page.locator('fieldset[lang="pt-BR"]')
+    field = portuguese.get_by_label("Conhecimentos", exact=False)
+    field.fill("Conhece os indicadores de especialização e os gargalos da difusão")
+    page.locator('fieldset[lang="pt-BR"]').get_by_label("Habilidades", exact=False).fill("")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    check_page(page)
+    page.locator('fieldset[lang="pt-BR"]').get_by_label("Habilidades", exact=False).fill("Constrói perfis regionais")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("#competence-A1")).to_contain_text("Conhece os indicadores de especialização")
+    check_page(page)

@@ -1,0 +1,36 @@
+"""A trainee reads the first course on a 360 px phone screen, each page within the budget of CONTRACTS.md."""
+import pytest
+from playwright.sync_api import expect
+
+from app.demo import load_content
+from app.extensions import db
+from tests.browser.test_foundation import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def first_course(app):
+    load_content()  # the shipped framework and courses, as the demo loads them
+    db.session.commit()
+
+
+def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user, first_course, check_page):
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.get_by_role("link", name="Cursos").first.click()
+    check_page(page)
+    page.get_by_role("link", name="Fundamentos de la especialización inteligente").click()
+    check_page(page)
+    page.get_by_role("link", name="Comenzar el curso").click()
+    expect(page.locator("article.module")).to_have_attribute("lang", "es")
+    weights = [check_page(page)["weight"]]
+    for _ in range(3):
+        page.get_by_role("link", name="Siguiente", exact=False).click()
+        weights.append(check_page(page)["weight"])
+    page.get_by_role("link", name="Volver al curso").click()
+    expect(page.locator("progress")).to_have_attribute("value", "4")
+    check_page(page)
+    assert max(weights) <= 100 * 1024
+    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs/print")
+    check_page(page)

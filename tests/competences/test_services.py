@@ -1,0 +1,130 @@
+"""Versions, and current_levels(): the highest level supported by evidence that has not expired."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from werkzeug.exceptions import Forbidden
+
+from app.competences import services
+from app.competences.models import SelfAssessment, ValidatedLevel
+from app.competences.services import EVIDENCE_SOURCES, Evidence, current_levels
+from app.errors import ValidationError
+from app.extensions import db
+from tests.fixtures.competences import texts
+
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+
+
+def test_editing_an_unused_version_changes_it_in_place(sample_framework, make_user):
+    trainer = make_user(roles=("trainer",))
+    services.edit_competence(trainer, sample_framework, "A1", {k: texts(k) for k in ("title", "knowledge", "skills",
+                                                                                      "attitudes")})
+    assert [v.number for v in sample_framework.versions] == [1]
+    assert sample_framework.current.competences[0].knowledge == texts("knowledge")
+
+
+def test_editing_a_used_version_makes_a_new_one_and_the_user_keeps_its_own(sample_framework, make_user):
+    admin = make_user(roles=("admin",), country=None)
+    first = sample_framework.current
+    use = services.record_use(first, "plan", "plan-cl-2026")
+    level = services.edit_level(admin, sample_framework, 2, texts("Practitioner"), texts("Applies alone"))
+    assert level.version.number == 2 and level.version.is_current and not first.is_current
+    assert use.version is first  # the plan keeps the version it was built on
+    assert first.levels[1].descriptor["en"] == "Applies"
+    services.edit_area(admin, sample_framework, "A", texts("Evidence and direction"))
+    assert [v.number for v in sample_framework.versions] == [1, 2]  # version 2 is not used: edited in place
+    services.move_use(admin, use, sample_framework.current)
+    assert use.version.number == 2
+
+
+def test_edits_check_their_input_and_the_role(sample_framework, make_user):
+    trainer = make_user(roles=("trainer",))
+    with pytest.raises(ValidationError) as error:
+        services.edit_competence(trainer, sample_framework, "A1", {"title": {"en": "Only English"}})
+    assert "title_es" in error.value.errors and "knowledge_pt_BR" in error.value.errors
+    with pytest.raises(ValidationError):
+        services.edit_competence(trainer, sample_framework, "A1",
+                                 {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")},
+                                 targets={"manager": 9})
+    with pytest.raises(Forbidden):
+        services.edit_area(make_user(roles=("coordinator",)), sample_framework, "A", texts("x"))
+
+
+def validated(user, framework, code, level, when, by):
+    row = ValidatedLevel(user_id=user.id, framework_id=framework.id, code=code, level=level, validated_at=when,
+                         validated_by_id=by.id)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_highest_unexpired_evidence_wins(sample_framework, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person = make_user(country="CL")
+    validated(person, sample_framework, "A1", 1, T0, coordinator)
+    validated(person, sample_framework, "A1", 3, T0 + timedelta(days=10), coordinator)
+    levels = current_levels(person, at=T0 + timedelta(days=30))
+    assert levels["A1"].level == 3
+    assert [e.level for e in levels["A1"].evidence] == [3, 1]
+    assert levels["A1"].evidence[0].source == coordinator.full_name
+
+
+def test_expiry_boundaries(sample_framework, make_user):
+    """A1 is valid for 24 months: on the day it expires it no longer counts, the second before it does."""
+    person = make_user(country="CL")
+    validated(person, sample_framework, "A1", 2, T0, make_user(roles=("coordinator",), country="CL"))
+    expiry = datetime(2028, 1, 15, 12, 0, tzinfo=timezone.utc)
+    assert current_levels(person, at=expiry - timedelta(seconds=1))["A1"].level == 2
+    assert "A1" not in current_levels(person, at=expiry)
+    assert "A1" not in current_levels(person, at=T0 - timedelta(seconds=1))  # not yet achieved
+    assert current_levels(person, at=T0)["A1"].evidence[0].expires_at == expiry
+
+
+def test_competences_without_validity_never_expire(sample_framework, make_user):
+    person = make_user(country="CL")
+    validated(person, sample_framework, "B1", 2, T0, make_user(roles=("coordinator",), country="CL"))
+    assert current_levels(person, at=T0 + timedelta(days=3650))["B1"].level == 2
+
+
+def test_self_declared_levels_are_shown_apart_and_are_the_baseline_without_evidence(sample_framework, make_user):
+    person = make_user(country="CL")
+    services.self_assess(person, sample_framework, {"A1": 2, "B1": 1})
+    db.session.commit()
+    levels = current_levels(person)
+    assert (levels["B1"].level, levels["B1"].self_declared, levels["B1"].baseline) == (None, 1, 1)
+    assert levels["B1"].is_self_declared_only
+    validated(person, sample_framework, "A1", 1, datetime.now(timezone.utc) - timedelta(days=1),
+              make_user(roles=("coordinator",), country="CL"))
+    levels = current_levels(person)
+    # evidence decides even when the person thinks higher of themselves; the self-declared level is kept beside
+    assert (levels["A1"].level, levels["A1"].self_declared, levels["A1"].baseline) == (1, 2, 1)
+    with pytest.raises(ValidationError):
+        services.self_assess(person, sample_framework, {"A1": 7})
+
+
+def test_other_domains_add_evidence(sample_framework, make_user):
+    """Courses register a source of evidence (modules completed successfully); the rule applies to it too."""
+    person = make_user(country="CL")
+
+    def modules(user):
+        if user.id == person.id:
+            yield Evidence("module", "demo", "A1", 3, T0, "http://itinera.test/activities/courses/x/modules/y")
+
+    EVIDENCE_SOURCES.append(modules)
+    try:
+        levels = current_levels(person, at=T0 + timedelta(days=1))
+        assert levels["A1"].level == 3 and levels["A1"].evidence[0].kind == "module"
+        assert levels["A1"].evidence[0].expires_at == datetime(2028, 1, 15, 12, 0, tzinfo=timezone.utc)
+    finally:
+        EVIDENCE_SOURCES.remove(modules)
+
+
+def test_validating_a_level(sample_framework, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person = make_user(country="CL")
+    services.validate_level(coordinator, person, sample_framework, "B1", 2, note="Workshop in Concepción")
+    assert current_levels(person)["B1"].level == 2
+    with pytest.raises(Forbidden):
+        services.validate_level(make_user(roles=("coordinator",), country="AR"), person, sample_framework, "B1", 2)
+    with pytest.raises(ValidationError):
+        services.validate_level(coordinator, person, sample_framework, "B1", 5)
+    assert db.session.query(SelfAssessment).count() == 0

@@ -1,0 +1,124 @@
+"""The reader: catalogue, course page, modules (sanitised, with fallback), statements, progress and resume."""
+import base64
+import re
+
+import sqlalchemy as sa
+
+from app.courses.models import Enrolment
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.models import Statement
+from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
+
+
+def verbs(user) -> list[tuple[str, str]]:
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Statement).where(Statement.user_id == user.id).order_by(Statement.seq))
+    return [(s.verb_id.rsplit("/", 1)[1], s.data["object"]["id"].replace("http://itinera.test/activities/", ""))
+            for s in rows]
+
+
+def test_catalogue_and_course_page(client, login_as, synced_course):
+    login_as("trainee", locale="en")
+    assert "Pilot course" in client.get("/courses/").get_data(as_text=True)
+    html = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "Introduction" in html and "Practice" in html and "About 2 hours" in html
+    assert "Not started" in html and "Start the course" in html
+    assert "A1 Diagnosis" in html and "up to level Foundation" in html
+
+
+def test_reading_records_statements_and_progress(client, login_as, synced_course):
+    user = login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/modules/intro")
+    assert page.status_code == 200 and "1 of 2 completed" in page.get_data(as_text=True)
+    enrolment = db.session.scalar(sa.select(Enrolment))
+    assert verbs(user) == [("launched", "courses/pilot"), ("experienced", "courses/pilot/modules/intro"),
+                           ("completed", "courses/pilot/modules/intro")]
+    statement = db.session.scalar(sa.select(Statement).where(Statement.verb_id == v.EXPERIENCED))
+    assert statement.registration == enrolment.registration
+    assert statement.data["context"]["revision"] == "1"
+    assert statement.data["context"]["contextActivities"]["parent"][0]["id"] == "http://itinera.test/activities/courses/pilot"
+    client.get("/courses/pilot/modules/intro")  # read again: experienced again, completed only once
+    client.get("/courses/pilot/modules/practice")
+    found = verbs(user)
+    assert found.count(("completed", "courses/pilot/modules/intro")) == 1
+    assert found[-1] == ("completed", "courses/pilot")  # every module done: the course is completed
+    html = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "2 of 2 modules completed" in html and html.count(">Completed<") == 2
+
+
+def test_resume_where_you_left_off(client, login_as, synced_course):
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    html = client.get("/courses/pilot/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice">Continue where you left off' in html
+
+
+def test_fallback_to_english_says_so(client, login_as, app, tmp_path, sample_framework):
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+    from tests.fixtures.courses import COURSE_YAML
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]")
+                      .replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
+    app.config["COURSES_DIR"] = str(root)
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="pt_BR")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert '<article class="module" lang="en">' in html and "Introduction" in html
+    assert "is shown in English" in html or "em inglês" in html
+    spanish = client.get("/courses/pilot/modules/intro?lang=es").get_data(as_text=True)
+    assert "Introducción" in spanish and 'lang="es"' in spanish and "shown in English" not in spanish
+
+
+def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framework):
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    body = ("Safe *text*.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+            '<a href="javascript:alert(1)">bad link</a>\n\n'
+            '<iframe src="https://www.youtube-nocookie.com/embed/abc123" title="Video"></iframe>\n\n'
+            '<iframe src="https://evil.example/embed/x" title="Other"></iframe>\n\n'
+            "![A map](assets/map.svg)\n\n| Region | Priority |\n|---|---|\n| Biobío | Forestry |\n")
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    app.config["COURSES_DIR"] = str(root)
+    tree = load_tree(root)
+    assert tree.problems == []
+    sync(tree)
+    db.session.commit()
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    prose = html[html.index('<div class="prose">'):html.index("</article>")]
+    assert "<em>text</em>" in prose
+    assert "<script" not in prose and "onerror" not in prose and "javascript:" not in prose
+    assert 'src="https://www.youtube-nocookie.com/embed/abc123"' in prose
+    assert "evil.example" not in prose
+    assert 'src="/courses/pilot/assets/map.svg"' in prose
+    # a wide table scrolls inside a named region that keyboard users can reach
+    assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+"><table>', prose)
+    with client.get("/courses/pilot/assets/map.svg") as asset:
+        assert asset.status_code == 200 and asset.mimetype == "image/svg+xml"
+    assert client.get("/courses/pilot/assets/../course.yaml").status_code == 404
+
+
+def test_printable_and_offline_copies(client, login_as, synced_course):
+    login_as("trainee", locale="es")
+    printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
+    assert "Introducción" in printable and "site-header" not in printable
+    download = client.get("/courses/pilot/modules/intro/print?download=1")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-es.html"'
+    text = download.get_data(as_text=True)
+    stylesheet = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]+)">', text)
+    assert b"font-family: Georgia" in base64.b64decode(stylesheet.group(1))  # its own stylesheet
+    assert 'src="data:image/svg+xml;base64,' in text  # the image travels inside the file
+    assert 'href="http://localhost/courses/pilot/assets/map.svg"' in text  # links still work when online
+    assert "/static/" not in text
+
+
+def test_unknown_course_or_module_is_404(client, login_as, synced_course):
+    login_as("trainee")
+    assert client.get("/courses/nope/").status_code == 404
+    assert client.get("/courses/pilot/modules/nope").status_code == 404

@@ -78,19 +78,16 @@ def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
 def load_content() -> None:
     """The frameworks of courses/_frameworks and the courses of courses/ (versions already loaded stay as they
     are). The shipped content must be valid: a problem stops the demo with the file and line."""
-    from app.competences.files import read_yaml
     from app.competences.services import import_framework
     from app.courses.loader import load_tree
     from app.courses.services import content_root, sync
 
-    root = content_root()
-    for path in sorted((root / "_frameworks").glob("*.yaml")):
-        source = f"courses/_frameworks/{path.name}"
-        import_framework(SYSTEM, read_yaml(path.read_text(encoding="utf-8"), source), source=source)
-    db.session.flush()
-    tree = load_tree(root)
+    tree = load_tree(content_root())
     if tree.problems:
         raise RuntimeError("the course files have problems:\n" + "\n".join(map(str, tree.problems)))
+    for slug, data in sorted(tree.frameworks.items()):
+        import_framework(SYSTEM, data, source=f"courses/_frameworks/{slug}.yaml")
+    db.session.flush()
     refused = [r for r in sync(tree) if r.outcome == "refused"]
     if refused:
         raise RuntimeError("\n".join(f"{r.slug} version {r.version}: {r.message}" for r in refused))

@@ -115,6 +115,24 @@ def edit_competence(slug, code):
                            competence=competence), 400 if form.errors else 200
 
 
+def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str):
+    """The form of a level or an area: only translated texts. ``save(texts)`` calls the service."""
+    if request.method == "GET":
+        _fill_texts(form, item, groups)
+    if form.validate_on_submit():
+        before = framework.current.number
+        try:
+            save(_texts_from(form, groups))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            _saved(framework, before)
+            return redirect(url_for("competences.framework", slug=framework.slug) + anchor)
+    return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
+                           groups=groups), 400 if form.errors else 200
+
+
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_level(slug, number):
@@ -122,23 +140,10 @@ def edit_level(slug, number):
     level = next((l for l in framework.current.levels if l.number == number), None)
     if level is None:
         abort(404)
-    form = LevelForm()
-    if request.method == "GET":
-        _fill_texts(form, level, ("name", "descriptor"))
-    if form.validate_on_submit():
-        before = framework.current.number
-        texts = _texts_from(form, ("name", "descriptor"))
-        try:
-            services.edit_level(current_user, framework, number, texts["name"], texts["descriptor"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            _saved(framework, before)
-            return redirect(url_for("competences.framework", slug=slug) + "#levels")
-    return render_template("competences/edit_simple.html", form=form, framework=framework,
-                           heading=_("Change level %(number)s", number=number),
-                           groups=("name", "descriptor")), 400 if form.errors else 200
+    return _edit_texts(framework, level, LevelForm(), ("name", "descriptor"),
+                       lambda texts: services.edit_level(current_user, framework, number, texts["name"],
+                                                         texts["descriptor"]),
+                       "#levels", _("Change level %(number)s", number=number))
 
 
 @bp.route("/<slug>/areas/<code>/edit", methods=["GET", "POST"])
@@ -148,22 +153,9 @@ def edit_area(slug, code):
     area = next((a for a in framework.current.areas if a.code == code), None)
     if area is None:
         abort(404)
-    form = AreaForm()
-    if request.method == "GET":
-        _fill_texts(form, area, ("title",))
-    if form.validate_on_submit():
-        before = framework.current.number
-        try:
-            services.edit_area(current_user, framework, code, _texts_from(form, ("title",))["title"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            _saved(framework, before)
-            return redirect(url_for("competences.framework", slug=slug) + f"#area-{code}")
-    return render_template("competences/edit_simple.html", form=form, framework=framework,
-                           heading=_("Change area %(code)s", code=code), groups=("title",)), \
-        400 if form.errors else 200
+    return _edit_texts(framework, area, AreaForm(), ("title",),
+                       lambda texts: services.edit_area(current_user, framework, code, texts["title"]),
+                       f"#area-{code}", _("Change area %(code)s", code=code))
 
 
 @bp.route("/<slug>/<code>")

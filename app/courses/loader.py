@@ -23,6 +23,15 @@ LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_SOURCE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")
 
 
+def highest_levels(modules) -> dict[str, int]:
+    """Per competence code, the highest level any of ``modules`` gives (CONTRACTS.md: what a course develops)."""
+    levels: dict[str, int] = {}
+    for module in modules:
+        for code, level in module.competences:
+            levels[code] = max(levels.get(code, 0), level)
+    return levels
+
+
 @dataclass(frozen=True)
 class ModuleText:
     locale: str
@@ -62,11 +71,7 @@ class CourseContent:
 
     def competences(self) -> dict[str, int]:
         """The highest level any module of the course gives, per competence."""
-        levels: dict[str, int] = {}
-        for module in self.modules:
-            for code, level in module.competences:
-                levels[code] = max(levels.get(code, 0), level)
-        return levels
+        return highest_levels(self.modules)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.competences.models import FrameworkVersion
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -43,6 +44,7 @@ class CourseVersion(db.Model):
     synced_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     course: so.Mapped[Course] = so.relationship(back_populates="versions")
+    framework_version: so.Mapped[FrameworkVersion | None] = so.relationship()  # the one it was synced against
     modules: so.Mapped[list["Module"]] = so.relationship(
         back_populates="course_version", order_by="Module.position", cascade="all, delete-orphan")
 

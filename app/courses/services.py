@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from app.auth.models import User
 from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source
-from app.courses.loader import CourseContent, Tree
+from app.courses.loader import CourseContent, Tree, highest_levels
 from app.courses.models import Course, CourseVersion, Enrolment, Module
 from app.db import utcnow
 from app.extensions import db
@@ -213,20 +213,43 @@ def states(user: User, version: CourseVersion) -> list[ModuleState]:
     return result
 
 
-def course_progress(user: User, version: CourseVersion) -> tuple[int, int]:
-    """(modules completed, modules with a completion rule): what the progress bar shows."""
+def course_progress(user: User, version: CourseVersion,
+                    module_states: list[ModuleState] | None = None) -> tuple[int, int]:
+    """(modules completed, modules with a completion rule): what the progress bar shows. Pass the
+    ``states()`` already read, if any, to spare the query."""
     required = {m.slug for m in required_modules(version)}
-    done = sum(1 for s in states(user, version) if s.module.slug in required and s.status == "completed")
+    module_states = states(user, version) if module_states is None else module_states
+    done = sum(1 for s in module_states if s.module.slug in required and s.status == "completed")
     return done, len(required)
 
 
-def course_competences(version: CourseVersion) -> dict[str, int]:
-    """The highest level any module of the course develops, per competence."""
-    levels: dict[str, int] = {}
-    for module in version.modules:
-        for code, level in module.competences:
-            levels[code] = max(levels.get(code, 0), level)
-    return levels
+def competences_developed(version: CourseVersion) -> list[tuple[str, str, str]]:
+    """(code, title, level name) of each competence the course develops, up to the highest level its modules
+    give, in the reader's language and from the framework version the course was synced against."""
+    framework_version = version.framework_version
+    if framework_version is None and version.framework_slug:
+        framework = competences.get_framework(version.framework_slug)
+        framework_version = framework.current if framework else None
+    titles = {c.code: competences.text_in(c.title) for c in framework_version.competences} \
+        if framework_version else {}
+    names = {l.number: competences.text_in(l.name) for l in framework_version.levels} if framework_version else {}
+    return [(code, titles.get(code, code), names.get(level, str(level)))
+            for code, level in highest_levels(version.modules).items()]
+
+
+def resume_point(enrolment: Enrolment | None, module_states: list[ModuleState]) -> Module | None:
+    """Where a trainee picks up: the module last read, or the next one not completed if that one is done."""
+    if enrolment is None or not enrolment.last_module:
+        return None
+    last = next((s for s in module_states if s.module.slug == enrolment.last_module), None)
+    if last is None:
+        return None
+    if last.status == "completed":
+        following = next((s.module for s in module_states
+                          if s.status != "completed" and s.module.position > last.module.position), None)
+        if following is not None:
+            return following
+    return last.module
 
 
 # --- evidence for current_levels ----------------------------------------------------------------------

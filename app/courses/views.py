@@ -6,7 +6,6 @@ from flask import abort, current_app, make_response, redirect, render_template, 
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
-from app.competences import services as competences
 from app.courses import bp, render, services
 from app.courses.loader import asset_path
 from app.extensions import db
@@ -29,16 +28,6 @@ def _module_or_404(version, slug: str):
     return module
 
 
-def _competence_titles(version) -> dict:
-    """code -> (title, level name) of the competences a course develops, in the reader's language."""
-    framework = competences.get_framework(version.framework_slug) if version.framework_slug else None
-    current = framework.current if framework else None
-    titles = {c.code: competences.text_in(c.title) for c in current.competences} if current else {}
-    names = {l.number: competences.text_in(l.name) for l in current.levels} if current else {}
-    return {code: (titles.get(code, code), names.get(level, str(level)))
-            for code, level in services.course_competences(version).items()}
-
-
 @bp.route("/")
 @login_required
 def catalogue():
@@ -53,18 +42,12 @@ def course(slug):
     course, version = _course_or_404(slug)
     enrolment = services.enrolment_of(current_user, course)
     states = services.states(current_user, version)
-    done, total = services.course_progress(current_user, version)
-    resume = None
-    if enrolment and enrolment.last_module:
-        resume = next((m for m in version.modules if m.slug == enrolment.last_module), None)
-        following = [s.module for s in states if s.status != "completed" and s.module.position > resume.position] \
-            if resume else []
-        if resume and states[version.modules.index(resume)].status == "completed" and following:
-            resume = following[0]
+    done, total = services.course_progress(current_user, version, states)
+    resume = services.resume_point(enrolment, states)
     objectives = [o for m in version.modules for o in services.text_of(m).objectives]
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
                            total=total, resume=resume, started=enrolment is not None, objectives=objectives,
-                           competences=_competence_titles(version))
+                           competences=services.competences_developed(version))
 
 
 def _asset_url(course):

@@ -1,7 +1,7 @@
 """Itinera: a learning management system for competence-based capacity building."""
 import os
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import current_user
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -81,6 +81,9 @@ def create_app(config=None) -> Flask:
         )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("MAIL_SERVER") and not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
+        app.logger.warning("MAIL_SERVER is not set: e-mails (invitations, password resets, notifications) are "
+                           "written to the log and the admins' outbox page, not sent.")
     from app.xapi.wsgi import AlternateRequestSyntax
 
     app.wsgi_app = AlternateRequestSyntax(app.wsgi_app)
@@ -166,7 +169,7 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if not app.config.get("DEVELOPMENT") and not app.config.get("TESTING"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        if session.get("_user_id"):  # signed in (without reloading a user the view's commit expired)
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")

@@ -75,10 +75,19 @@ def register_cli(app) -> None:
         from app.demo import load_demo
         from app.extensions import db
 
-        accounts = load_demo(password)
+        try:
+            accounts = load_demo(password)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--password'") from error
         db.session.commit()
-        click.echo(f"Demo data loaded. Every account's password: {password}")
+        created = [a for a in accounts if a[3]]
+        click.echo("Demo data loaded.")
+        if created:
+            click.echo(f"Accounts created now (marked *) have the password: {password}")
+        if len(created) < len(accounts):
+            click.echo("Accounts that already existed keep the password they had: this command never changes "
+                       "a password.")
         width = max(len(a[0]) for a in accounts)
-        for email, roles, country in accounts:
-            click.echo(f"  {email:<{width}}  {roles:<22} {country or ''}")
+        for email, roles, country, is_new in accounts:
+            click.echo(f"{'*' if is_new else ' '} {email:<{width}}  {roles:<22} {country or ''}")
         current_app.logger.info("demo data loaded")

@@ -68,6 +68,7 @@ class Config:
     MAIL_USE_TLS = _env_flag("MAIL_USE_TLS", True)
     MAIL_USE_SSL = _env_flag("MAIL_USE_SSL", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Itinera <no-reply@itinera.test>")
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
 
     PAGE_SIZE = 25
     COURSES_DIR = os.environ.get("ITINERA_COURSES_DIR") or str(ROOT / "courses")
@@ -77,6 +78,8 @@ class Config:
     JOB_QUEUE = os.environ.get("ITINERA_JOB_QUEUE", "itinera")
     JOB_MAX_ATTEMPTS = 4
     JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts
+    JOB_RETRIES_PER_DISPATCH = 2  # without Redis: due retries run after a request's own jobs, at most this many
+    JOB_STALLED_MINUTES = 30  # a job running longer than this was cut off; admins see it as stalled
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
     XAPI_MAX_LIMIT = 500  # statements per page of GET /xapi/statements
@@ -86,6 +89,8 @@ class Config:
     XAPI_FORWARD_PASSWORD = os.environ.get("XAPI_FORWARD_PASSWORD") or None
     XAPI_FORWARD_TIMEOUT = float(os.environ.get("XAPI_FORWARD_TIMEOUT", "10"))
     XAPI_FORWARD_BATCH = 200
+    # during an outage of the external LRS, a write starts a new send job at most this often
+    XAPI_FORWARD_RETRY_SECONDS = int(os.environ.get("XAPI_FORWARD_RETRY_SECONDS", "60"))
 
 
 class DevelopmentConfig(Config):

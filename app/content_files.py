@@ -43,13 +43,23 @@ class YamlProblem(Exception):
         self.problem = problem
 
 
+class _BadNode(Exception):
+    """A value YAML parses but cannot turn into data (a date such as 2026-13-01, a list used as a key)."""
+
+    def __init__(self, node, message: str):
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+        self.message = message
+
+
 def _build(node, path, lines):
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) \
-                else _scalar(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _BadNode(key_node, "a key must be a single word or value, not a list or a mapping")
+            key = _scalar(key_node)
             result[key] = _build(value_node, path + (key,), lines)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -58,11 +68,18 @@ def _build(node, path, lines):
 
 
 def _scalar(node):
-    return yaml.SafeLoader("").construct_object(node) if node.tag != "tag:yaml.org,2002:str" else node.value
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise _BadNode(node, f"{node.value!r} is not a valid date (write it as YYYY-MM-DD)") from error
+        raise _BadNode(node, f"the value {node.value!r} cannot be read") from error
 
 
 def load_text(text: str, file: str) -> Located:
-    """Parse YAML text; malformed YAML raises YamlProblem with its line."""
+    """Parse YAML text; malformed YAML, or a value YAML cannot construct, raises YamlProblem with its line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -70,14 +87,17 @@ def load_text(text: str, file: str) -> Located:
         raise YamlProblem(Problem(file, mark.line + 1 if mark else None,
                                   f"malformed YAML: {getattr(error, 'problem', None) or error}")) from error
     lines: dict = {}
-    data = _build(node, (), lines) if node is not None else None
+    try:
+        data = _build(node, (), lines) if node is not None else None
+    except _BadNode as error:
+        raise YamlProblem(Problem(file, error.line, error.message)) from error
     return Located(data=data, lines=lines, file=file)
 
 
 def load_file(path: Path, root: Path | None = None) -> Located:
     name = str(path.relative_to(root)) if root else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as error:
         raise YamlProblem(Problem(name, None, "the file is not UTF-8 text")) from error
     return load_text(text, name)
@@ -92,7 +112,11 @@ def front_matter(text: str, file: str) -> tuple[Located, str, int]:
         raise YamlProblem(Problem(file, 1, "the file must start with YAML front matter between --- lines"))
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            located = load_text("".join(lines[1:index]), file)
+            try:
+                located = load_text("".join(lines[1:index]), file)
+            except YamlProblem as error:  # its line counts from the line after the opening ---
+                line = error.problem.line
+                raise YamlProblem(Problem(file, line + 1 if line else None, error.problem.message)) from error
             # lines inside the front matter are counted from the line after the opening ---
             located.lines = {path: line + 1 for path, line in located.lines.items()}
             return located, "".join(lines[index + 1:]), index + 2

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
-from app.auth.services import SYSTEM, create_user, get_user_by_email
+from app.auth.services import SYSTEM, create_user, get_user_by_email, password_problem
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
 from app.extensions import db
@@ -69,10 +69,16 @@ def _institution(country: str, name: str, level: str, region: str | None) -> Ins
 
 
 def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
+    """The demo account, created with ``password`` if missing. An existing account keeps its password: loading
+    again changes nothing, and never undoes a password someone chose."""
     user = get_user_by_email(email)
     if user is None:
         user = create_user(SYSTEM, email=email, full_name=full_name, roles=roles, password=password, **fields)
+        _created.add(user.email)
     return user
+
+
+_created: set[str] = set()
 
 
 def load_content() -> None:
@@ -93,8 +99,14 @@ def load_content() -> None:
         raise RuntimeError("\n".join(f"{r.slug} version {r.version}: {r.message}" for r in refused))
 
 
-def load_demo(password: str) -> list[tuple[str, str, str | None]]:
-    """Create whatever demo record is missing; returns (e-mail, roles, country) of the demo accounts."""
+def load_demo(password: str) -> list[tuple[str, str, str | None, bool]]:
+    """Create whatever demo record is missing; returns (e-mail, roles, country, created now) of the demo accounts.
+
+    Raises ValueError, before changing anything, when the password is not acceptable."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(str(problem))
+    _created.clear()
     load_countries()
     load_content()
     institutions = {cc: [_institution(cc, *row) for row in rows] for cc, rows in INSTITUTIONS.items()}
@@ -131,5 +143,6 @@ def load_demo(password: str) -> list[tuple[str, str, str | None]]:
             db.session.flush()
             add_members(SYSTEM, cohort, trainees)
     db.session.flush()
-    return [(u.email, ", ".join(sorted(r.value for r in u.roles)), u.country_code) for u in people]
+    return [(u.email, ", ".join(sorted(r.value for r in u.roles)), u.country_code, u.email in _created)
+            for u in people]
 

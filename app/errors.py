@@ -1,7 +1,11 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from flask import jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+
+from app.args import MAX_ID
 
 
 class ValidationError(Exception):
@@ -37,21 +41,63 @@ EXPLANATIONS = {
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith(("/xapi", "/api")) or (
+    return request.path.startswith(("/xapi", "/api")) or request.is_json or (
         best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
+    if code >= 500:
+        _discard_failed_transaction()
     if wants_json():
         return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code
     title = TITLES.get(code, error.name)
     explanation = EXPLANATIONS.get(code, "")
-    return render_template("errors/error.html", code=code, title=title, explanation=explanation), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, explanation=explanation), code
+    except Exception:  # noqa: BLE001  (the page itself failed, e.g. the database is down: answer in plain HTML)
+        if code < 500:
+            raise
+        current_app.logger.exception("the error page could not be rendered")
+        return PLAIN_PAGE.format(lang=escape(str(get_locale() or "en")).replace("_", "-"), title=escape(str(title)),
+                                 explanation=escape(str(explanation))), code
+
+
+PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title}</title>'
+              "<h1>{title}</h1><p>{explanation}</p></html>")
+
+
+def _discard_failed_transaction() -> None:
+    """After a database error the session is unusable until rolled back, and the error page (its navigation,
+    the unread count) queries it again; nothing of the failed request is kept anyway."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection itself may be gone)
+        current_app.logger.warning("could not roll back the session after an error", exc_info=True)
+
+
+def reject_unreadable_input():
+    """A NUL character fits in no database text (PostgreSQL refuses it) and in no honest form: answer 400 before
+    any view sees it. Ids in the path beyond what an INTEGER column holds cannot name anything: 404.
+    The xAPI blueprint has its own rules and is left alone."""
+    if request.path == "/xapi" or request.path.startswith("/xapi/"):
+        return
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404)
+        if isinstance(value, str) and "\x00" in value:
+            abort(400)
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
 
 
 def register_error_handlers(app) -> None:
     # Unhandled exceptions reach the 500 handler after Flask has logged them;
     # under TESTING they propagate so that tests see the real traceback.
     app.register_error_handler(HTTPException, handle_http_error)
+    app.before_request(reject_unreadable_input)

@@ -1,16 +1,105 @@
 """Fast JSON (orjson) where statements flow in volume, with the standard library as the fallback for what
-orjson refuses (integers beyond 64 bits), so behaviour never depends on which one parsed the data."""
+orjson refuses, so behaviour never depends on which one parsed the data.
+
+``parse`` is for what arrives from outside: it refuses, as ValueError (JSONError) naming where, what would
+break later on (NaN, Infinity, numbers beyond a double, nesting deeper than MAX_DEPTH). ``loads`` is for data
+already checked (the database's JSON columns)."""
 import json
+import math
 
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
+MAX_DEPTH = 100  # objects and arrays inside one another; statements need a handful
+_LARGEST = 1.7976931348623157e308
+
+
+class JSONError(ValueError):
+    """Text that is not JSON we accept; ``path`` (e.g. ``[0].result.score.raw``) says where, when known."""
+
+    def __init__(self, message: str, path: str | None = None):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.message, self.path = message, path
+
+    def at(self, name: str) -> str:
+        """The property, for an error message: ``name`` (what was parsed) followed by the path inside it."""
+        if not self.path:
+            return name
+        return f"{name}{self.path}" if self.path.startswith("[") else f"{name}.{self.path}"
+
+
+def _int(text: str):
+    """Integers beyond a double's range become infinity, which parse() refuses (and Python's own limit of 4,300
+    digits never speaks in its own words)."""
+    if len(text) <= 300:
+        return int(text)
+    if len(text.lstrip("-")) > 4300:
+        return math.inf
+    number = int(text)
+    return number if abs(number) <= _LARGEST else math.inf
+
+
+def _sound(value) -> bool:
+    """Whether every number is finite and nothing is nested deeper than MAX_DEPTH (one pass, no recursion)."""
+    isfinite = math.isfinite
+    stack = [(value, 0)] if type(value) in (dict, list) else []
+    if type(value) is float and not isfinite(value):
+        return False
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return False
+        for item in node.values() if type(node) is dict else node:
+            kind = type(item)
+            if kind is dict or kind is list:
+                stack.append((item, depth + 1))
+            elif kind is float and not isfinite(item):
+                return False
+    return True
+
+
+def _problem(value, parts: tuple = (), depth: int = 0) -> tuple[str, str] | None:
+    """Where the first problem _sound() found is, and what it is (only called after _sound said no)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _path(parts), "must be a finite number (not NaN, Infinity or beyond about 1.8e308)"
+    if isinstance(value, (dict, list)):
+        if depth >= MAX_DEPTH:  # named by where the deep nesting starts, not by a hundred steps into it
+            return _path(parts[:4]), f"nests objects and arrays more than {MAX_DEPTH} deep"
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            found = _problem(item, (*parts, [key] if isinstance(value, list) else key), depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _path(parts: tuple) -> str:
+    return "".join(f"[{part[0]}]" if isinstance(part, list) else f".{part}" for part in parts).lstrip(".")
+
+
+def parse(data):
+    """JSON from outside (bytes or str); raises JSONError (a ValueError) for what is not JSON we accept."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(data, parse_int=_int)  # what orjson refuses: NaN, 1e400, very deep nesting...
+        except RecursionError:
+            raise JSONError(f"nests objects and arrays more than {MAX_DEPTH} deep") from None
+        except ValueError as error:  # not JSON at all, or not UTF-8
+            raise JSONError(f"is not valid JSON ({error})") from error
+    if not _sound(value):
+        path, message = _problem(value)
+        raise JSONError(message, path)
+    return value
+
 
 def loads(data):
+    """JSON this application wrote or checked already (its database columns)."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)  # raises ValueError for what is not JSON at all
+        return json.loads(data)
 
 
 def dumps(value) -> str:
@@ -30,4 +119,4 @@ class JSONProvider(DefaultJSONProvider):
             return super().dumps(obj, **kwargs)
 
     def loads(self, s, **kwargs):
-        return loads(s)
+        return parse(s)

@@ -1,5 +1,5 @@
 """Globals and filters for every template."""
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -79,9 +79,20 @@ def register(app) -> None:
     def navigation():
         if not current_user or not current_user.is_authenticated:  # also e-mails rendered outside a request
             return {"nav_items": [], "unread_notifications": 0}
-        from app.notifications.services import unread_count
+        return {"nav_items": _nav_items(), "unread_notifications": _unread_count()}
 
-        return {"nav_items": _nav_items(), "unread_notifications": unread_count(current_user)}
+
+def _unread_count() -> int:
+    """The badge of the navigation; a page must not fail for it (an error page after a database error, say)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.notifications.services import unread_count
+
+    try:
+        return unread_count(current_user)
+    except SQLAlchemyError:
+        current_app.logger.warning("unread count unavailable", exc_info=True)
+        return 0
 
 
 def _nav_items() -> list[tuple[str, str, str]]:

@@ -35,9 +35,27 @@ def test_demo_loads_the_documented_accounts_and_is_idempotent(runner):
     from app.courses.services import catalogue
 
     assert len(get_framework("s3").current.competences) == 15
-    assert [v.course.slug for v in catalogue()] == ["s3-foundations"]
+    trainee = db.session.scalar(sa.select(User).where(User.email == "manager.cl@itinera.test"))
+    assert [v.course.slug for v in catalogue(trainee)] == ["s3-foundations"]
 
     again = runner.invoke(args=["demo", "--password", "demo-password-1"])
     assert again.exit_code == 0
     db.session.expire_all()
     assert snapshot() == first
+
+
+def test_a_short_password_is_refused_up_front(runner):
+    result = runner.invoke(args=["demo", "--password", "x"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--password'" in result.output and "at least 10 characters" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_loading_again_with_another_password_says_existing_accounts_keep_theirs(runner):
+    assert runner.invoke(args=["demo", "--password", "demo-password-1"]).exit_code == 0
+    again = runner.invoke(args=["demo", "--password", "another-password"])
+    assert again.exit_code == 0, again.output
+    assert "keep the password they had" in again.output and "another-password" not in again.output
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@itinera.test"))
+    assert admin.check_password("demo-password-1")  # what the command printed is true

@@ -58,10 +58,12 @@ MATRIX = {
     "admin.import_template": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.import_preview": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.import_confirm": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.import_problems": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.lrs_clients": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
     "admin.lrs_client_new": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
     "admin.lrs_client_edit": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
     "admin.lrs_client_revoke": ("POST", row(LOGIN, 403, 403, 403, 403, 302)),
+    "admin.lrs_forward_retry": ("POST", row(LOGIN, 403, 403, 403, 403, 302)),
     # the LRS takes no session: without xAPI credentials everyone gets 401 (tests/xapi cover the rest)
     "xapi.statements": ("GET", row(401, 401, 401, 401, 401, 401)),
     "xapi.about": ("GET", row(200, 200, 200, 200, 200, 200)),
@@ -77,12 +79,15 @@ MATRIX = {
     "competences.edit_level": ("GET", row(LOGIN, 403, 200, 403, 403, 200)),
     "competences.edit_area": ("GET", row(LOGIN, 403, 200, 403, 403, 200)),
     "competences.competence": ("GET", row(200, 200, 200, 200, 200, 200)),  # public: the competence's IRI
+    # an empty form is sent back with its errors; coordinators (of any country) read but do not move
+    "competences.move_use": ("POST", row(LOGIN, 403, 400, 403, 403, 400)),
     "courses.catalogue": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.course": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.start": ("GET", row(LOGIN, 302, 302, 302, 302, 302)),
     "courses.module": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.printable": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.asset": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.publication": ("POST", row(LOGIN, 403, 302, 403, 403, 302)),
 }
 
 IGNORED = {"static"}
@@ -154,6 +159,12 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
         db.session.commit()
         return "pilot"
 
+    def use():
+        from app.competences.services import get_use
+
+        course()  # synced on the demo framework: the use "course pilot@1"
+        return get_use("course", "pilot@1").id
+
     makers = {
         "client_id": lrs_client,
         "slug": lambda: course() if endpoint_name.startswith("courses.") else framework(),
@@ -170,6 +181,7 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
         "message_id": message,
         "job_id": job,
         "batch_id": batch,
+        "use_id": use,
     }
     def make(name, endpoint):
         nonlocal endpoint_name

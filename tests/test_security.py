@@ -84,3 +84,23 @@ def test_every_response_has_the_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_form_errors_quoting_what_was_typed_are_escaped(app):
+    """A lazy translation counts as safe HTML in Jinja; the form macros must still escape what it quotes."""
+    from flask_babel import lazy_gettext as _l
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    class Form(FlaskForm):
+        name = StringField("Name")
+
+    with app.test_request_context():
+        form = Form(meta={"csrf": False})
+        form.name.errors = [_l("Unknown institution %(name)s", name="<img src=x onerror=alert(1)>")]
+        form.form_errors.append(_l("Problem with %(value)s", value="<b>bold</b>"))
+        html = app.jinja_env.from_string(
+            '{% import "macros/forms.html" as f %}{{ f.error_summary(form) }}{{ f.field(form.name) }}'
+        ).render(form=form)
+    assert "<img" not in html and "<b>" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 2 and "&lt;b&gt;bold&lt;/b&gt;" in html

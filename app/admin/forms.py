@@ -3,11 +3,23 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.args import MAX_ID, parse_id
 from app.forms import options
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
+
+
+class IdChoice:
+    """A select of database ids: empty, or an id (a list that changed meanwhile or a forged request sends others)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and parse_id(field.data) is None:
+            raise StopValidation(self.message)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -38,6 +50,7 @@ class UserForm(CountryDependentForm):
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
     country_code = SelectField(_l("Country"), validate_choice=False)
     institution_id = SelectField(_l("Institution"), validate_choice=False,
+                                 validators=[IdChoice(_l("Choose an institution of the person's country"))],
                                  description=_l("Optional. Institutions of the chosen country."))
     region_code = SelectField(_l("Region"), validate_choice=False,
                               description=_l("Optional. Where the person works."))
@@ -87,6 +100,7 @@ class ImportForm(FlaskForm):
                                     "are optional."))
     country_code = SelectField(_l("Country"), validate_choice=False)
     cohort_id = SelectField(_l("Add everyone to a cohort"), validate_choice=False,
+                            validators=[IdChoice(_l("Choose a cohort of the same country"))],
                             description=_l("Optional. Only cohorts of the chosen country."))
     send_invitations = BooleanField(_l("E-mail each person an invitation to choose a password"), default=True)
     submit = SubmitField(_l("Check the file"))
@@ -98,8 +112,10 @@ class LrsClientForm(FlaskForm):
     scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),
                                                       ("read", _l("Read statements only"))]),
                        default="read_write", validators=[DataRequired(_l("Choose the access"))])
-    max_request_bytes = IntegerField(_l("Largest request (bytes)"), validators=[Optional()],
+    max_request_bytes = IntegerField(_l("Largest request (bytes)"), validators=[
+                                         Optional(), NumberRange(max=MAX_ID, message=_l("Give a smaller size"))],
                                      description=_l("Optional. Empty means the site's limit (10 MB)."))
     rate_limit = StringField(_l("Rate limit"), validators=[Optional(), Length(max=100)],
-                             description=_l("Optional, e.g. “600 per minute”. Empty means no limit."))
+                             description=_l("Optional, e.g. “600 per minute”. Empty means no limit. Without "
+                                         "Redis (REDIS_URL) each worker process counts on its own."))
     submit = SubmitField(_l("Save"))

@@ -1,10 +1,15 @@
 """Bulk import of trainees: upload, preview with every problem by line, then import all rows or none."""
+import csv
+import io
+
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, ImportForm
+from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import managed_country, role_required
 from app.cohorts import services as cohorts
@@ -17,6 +22,7 @@ from app.places import services as places
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PREVIEW_ROWS = 50
+PREVIEW_PROBLEMS = 200  # the page lists these; the CSV download has them all
 
 TEMPLATE_CSV = (
     "email;full_name;position;institution;region;language\r\n"
@@ -38,7 +44,7 @@ def import_upload():
         try:
             batch = imports.preview(current_user, filename=upload.filename, data=upload.read(),
                                     country_code=form.country_code.data,
-                                    cohort_id=int(form.cohort_id.data) if form.cohort_id.data else None,
+                                    cohort_id=parse_id(form.cohort_id.data),
                                     send_invitations=form.send_invitations.data)
         except ValidationError as error:
             apply_errors(form, error)
@@ -62,12 +68,33 @@ def import_preview(batch_id):
     batch = imports.get_batch(current_user, batch_id)
     if batch is None:
         abort(404)
-    problems = [dict(p, message=imports.message(p)) for p in batch.problems]
+    problems = [dict(p, message=imports.message(p)) for p in batch.problems[:PREVIEW_PROBLEMS]]
+    rows = batch.rows[:PREVIEW_ROWS]
     lines_with_problems = {p["line"] for p in batch.problems}
     return render_template("admin/import_preview.html", batch=batch, problems=problems,
-                           rows=batch.rows[:PREVIEW_ROWS], more=max(len(batch.rows) - PREVIEW_ROWS, 0),
+                           problem_count=len(batch.problems), rows=rows,
+                           more=max(len(batch.rows) - PREVIEW_ROWS, 0),
                            lines_with_problems=lines_with_problems, confirm_form=ConfirmForm(),
-                           can_import=batch.status is BatchStatus.PREVIEW and not problems)
+                           can_import=batch.status is BatchStatus.PREVIEW and not batch.problems)
+
+
+@bp.route("/import/<int:batch_id>/problems.csv")
+@role_required(*MANAGERS)
+def import_problems(batch_id):
+    """Every problem of a batch, for a file too long to correct from the first ones on the page."""
+    batch = imports.get_batch(current_user, batch_id)
+    if batch is None:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Line"), _("Column"), _("Problem")])
+    for problem in batch.problems:
+        writer.writerow([problem["line"], imports.column_name(problem["field"]), imports.message(problem)])
+    stem = batch.filename.rsplit(".", 1)[0]
+    stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_"))[:60] or "import"
+    return out.getvalue().encode("utf-8-sig"), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{stem}-problems.csv"'}
 
 
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
@@ -85,7 +112,8 @@ def import_confirm(batch_id):
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(url_for("admin.import_preview", batch_id=batch.id))
     db.session.commit()
-    flash(_("%(count)s people imported.", count=count), "success")
+    flash(ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count)),
+          "success")
     return redirect(url_for("admin.users", country=batch.country_code, status="all"))
 
 

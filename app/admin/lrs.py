@@ -1,27 +1,38 @@
 """Administrators manage the credentials of outside xAPI clients."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, LrsClientForm
+from app.args import page_arg
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_errors
 from app.urls import absolute_url
-from app.xapi import clients
+from app.xapi import clients, forwarding
 from app.xapi.models import LrsClient
 
 
 @bp.route("/lrs-clients")
 @role_required(Role.ADMIN)
 def lrs_clients():
-    page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(clients.clients(), page=page, per_page=25, error_out=False)
+    pagination = db.paginate(clients.clients(), page=page_arg(), per_page=25, error_out=False)
     return render_template("admin/lrs_clients.html", pagination=pagination,
-                           endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
+                           endpoint=absolute_url("xapi.about").rsplit("/", 1)[0], forwarding=forwarding.status())
+
+
+@bp.route("/lrs-clients/forwarding/retry", methods=["POST"])
+@role_required(Role.ADMIN)
+def lrs_forward_retry():
+    """Send again the statements the external LRS refused (once the problem on its side is fixed)."""
+    count = forwarding.retry_failed(current_user)
+    db.session.commit()
+    flash(ngettext("%(num)s statement will be sent again.", "%(num)s statements will be sent again.", count),
+          "success")
+    return redirect(url_for("admin.lrs_clients"))
 
 
 @bp.route("/lrs-clients/new", methods=["GET", "POST"])

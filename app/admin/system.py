@@ -1,10 +1,11 @@
 """Administrators' view of the machinery: background jobs that need attention, and outgoing e-mail."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm
+from app.args import page_arg
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.extensions import db
@@ -15,8 +16,7 @@ from app.notifications.models import OutboxMessage
 
 
 def _page(query, per_page=25):
-    page = max(request.args.get("page", 1, type=int), 1)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return db.paginate(query, page=page_arg(), per_page=per_page, error_out=False)
 
 
 @bp.route("/jobs", endpoint="jobs")

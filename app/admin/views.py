@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
+from app.args import page_arg, parse_id
 from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, InstitutionForm, UserForm
 from app.auth import services as accounts
 from app.auth import tokens
@@ -27,8 +28,7 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def _paginate(query):
-    page = request.args.get("page", 1, type=int)
-    return db.paginate(query, page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return db.paginate(query, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def _country_choices(blank: str | None = None):
@@ -83,7 +83,7 @@ def _prepare_user_form(form: UserForm, user: User | None = None) -> None:
 def _user_fields(form: UserForm) -> dict:
     fields = dict(
         email=form.email.data, full_name=form.full_name.data, country_code=form.country_code.data or None,
-        institution_id=int(form.institution_id.data) if (form.institution_id.data or "").isdigit() else None,
+        institution_id=parse_id(form.institution_id.data),
         region_code=form.region_code.data or None, position=form.position.data or None,
         locale=form.locale.data or None, is_active=form.is_active.data,
     )

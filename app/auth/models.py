@@ -1,4 +1,5 @@
 import enum
+import re
 from uuid import UUID, uuid4
 from datetime import datetime
 
@@ -32,6 +33,15 @@ def _enum(cls, name):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+# Something@something.something without spaces or control characters: the one check of an address's form, used by
+# the account form and the trainee import alike (delivery is the real test).
+EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+
+
+def is_email_address(value: str) -> bool:
+    return len(value) <= 254 and EMAIL.fullmatch(value) is not None
 
 
 class User(UserMixin, db.Model):

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import signals
-from app.auth.models import Position, Role, User, UserRole, normalise_email
+from app.auth.models import Position, Role, User, UserRole, is_email_address, normalise_email
 from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
                                   managed_country, sees_everyone)
 from app.config import LOCALES
@@ -100,7 +100,7 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
     clean = dict(data)
     if "email" in data:
         clean["email"] = normalise_email(data["email"])
-        if not clean["email"] or "@" not in clean["email"]:
+        if not is_email_address(clean["email"]):
             errors["email"] = _l("Enter an e-mail address in the right format, like name@example.org")
         else:
             existing = get_user_by_email(clean["email"])
@@ -130,8 +130,12 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
         errors["country_code"] = _l("Coordinators and trainees need a country")
 
     position = clean.get("position", user.position if user else None) or None
-    clean["position"] = Position(position) if position else None
-    if Role.TRAINEE in roles and clean["position"] is None:
+    try:
+        clean["position"] = Position(position) if position else None
+    except ValueError:
+        clean["position"] = None
+        errors["position"] = _l("Choose manager or technician")
+    if Role.TRAINEE in roles and clean["position"] is None and "position" not in errors:
         errors["position"] = _l("Choose the trainee's position: manager or technician")
 
     institution_id = clean.get("institution_id", user.institution_id if user else None) or None

@@ -10,12 +10,13 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import signals
-from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole
+from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
 from app.auth.services import create_user, get_user_by_email, password_problem
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
+from app.jobs.services import enqueue
 from app.notifications.services import enqueue_deliveries, queue_email
 from app.urls import absolute_url
 
@@ -119,8 +120,14 @@ def send_invitations(actor, users: list[User]) -> None:
     enqueue_deliveries(messages)
 
 
+INACTIVE_INVITATION = _l("The account is inactive, so no invitation can be sent: make it active first.")
+
+
 def invite(actor, **fields) -> User:
-    """Create an account without a password and e-mail an invitation to it."""
+    """Create an account without a password and e-mail an invitation to it (an inactive account's link would be
+    dead, so an inactive account needs a password instead)."""
+    if not fields.get("is_active", True):
+        raise ValidationError({"is_active": INACTIVE_INVITATION})
     fields.setdefault("locale", None)
     fields["locale"] = fields["locale"] or default_locale_for(fields.get("country_code"))
     user = create_user(actor, password=None, **fields)
@@ -162,6 +169,8 @@ def resend_invitation(actor, user: User) -> None:
     check(can_manage_user(actor, user))
     if not is_pending(user):
         raise ValidationError({"invitation": _l("This person has already chosen a password")})
+    if not user.is_active:
+        raise ValidationError({"invitation": INACTIVE_INVITATION})
     send_invitation(actor, user)
 
 
@@ -200,8 +209,16 @@ def accept_invitation(raw: str, password: str) -> User:
 # --- password reset -----------------------------------------------------------------------------------
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if an active account has this address; say nothing either way."""
-    user = get_user_by_email(email or "")
+    """E-mail a reset link if an active account has this address; say nothing either way.
+
+    The request does the same work for every address, known or not (it only queues a job), so its timing tells
+    nothing; the job looks the address up."""
+    enqueue(send_password_reset, normalise_email(email or ""))
+
+
+def send_password_reset(email: str) -> None:
+    """Background job: the reset link, for an active account with this address only."""
+    user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
     raw = issue_token(user, TokenPurpose.PASSWORD_RESET)

@@ -111,7 +111,8 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
             added.append(user)
     db.session.flush()
     for user in added:
-        if user.password_hash is not None:  # people still invited hear about it when they arrive
+        # people still invited hear about it when they arrive (app/notifications/receivers.py)
+        if user.password_hash is not None:
             notify(user, "added_to_cohort", cohort=cohort.name)
     return len(added)
 

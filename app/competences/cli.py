@@ -10,11 +10,19 @@ competences_cli = AppGroup("competences", help="Competence frameworks.")
 
 def _read(path: Path):
     from app.competences import files
+    from app.content_files import Problem
 
-    text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    try:
+        # as with newline="": line breaks inside a CSV text stay as they are (the csv module reads the row ends)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise files.FrameworkFileError([Problem(str(path), line, "the file is not UTF-8 text: save it as UTF-8 "
+                                                                 "and import it again")]) from error
     if path.suffix.lower() == ".csv":
         return files.read_csv(text, str(path))
-    return files.read_yaml(text, str(path))
+    return files.read_yaml(text.replace("\r\n", "\n"), str(path))
 
 
 @competences_cli.command("import")
@@ -26,7 +34,8 @@ def import_command(path):
     from app.competences.services import import_framework
 
     try:
-        version, outcome = import_framework(SYSTEM, _read(path), source=str(path))
+        data = _read(path)
+        version, outcome = import_framework(SYSTEM, data, source=str(path))
     except FrameworkFileError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -50,3 +59,31 @@ def export_command(slug, fmt, number):
         raise click.ClickException(f"no framework {slug!r}" + (f" version {number}" if number else ""))
     data = services.data_of(version)
     click.echo(files.write_yaml(data) if fmt == "yaml" else files.write_csv(data), nl=False)
+
+
+@competences_cli.command("move")
+@click.argument("kind")
+@click.argument("reference")
+@click.argument("number", metavar="VERSION", type=click.IntRange(min=1))
+def move_command(kind, reference, number):
+    """Move what is built on a framework (KIND course, REFERENCE <course-slug>@<course-version>) to VERSION of
+    the same framework."""
+    from app.auth.services import SYSTEM
+    from app.competences import services
+    from app.errors import ValidationError
+
+    use = services.get_use(kind, reference)
+    if use is None:
+        raise click.ClickException(f"nothing of kind {kind!r} named {reference!r} is built on a framework")
+    framework = use.version.framework
+    version = services.get_version(framework, number)
+    if version is None:
+        raise click.ClickException(f"{framework.slug} has no version {number}")
+    before = use.version.number
+    try:
+        services.move_use(SYSTEM, use, version)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(str(message) for message in error.errors.values())) from error
+    db.session.commit()
+    click.echo(f"{kind} {reference}: moved from {framework.slug} version {before} to version {number}")

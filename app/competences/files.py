@@ -12,8 +12,82 @@ from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, l
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
-POSITIONS = ("manager", "technician")
+POSITIONS = ("technician", "manager")  # the order targets are written in
 TRANSLATED_COMPETENCE_FIELDS = ("title", "knowledge", "skills", "attitudes")
+MAX_VALIDITY_MONTHS = 600  # 50 years: beyond that, leave it empty (the level does not expire)
+
+# Sources the framework was written from: {title, authors?, year?, publisher?, doi?, url?}
+SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url")
+DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+
+
+# --- alignments: a controlled vocabulary ----------------------------------------------------------------
+
+def _numbered(*counts: int) -> tuple[str, ...]:
+    """Codes area.competence, with the number of competences of each area: (3, 2) -> 1.1 1.2 1.3 2.1 2.2."""
+    return tuple(f"{area}.{number}" for area, count in enumerate(counts, start=1) for number in range(1, count + 1))
+
+
+ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
+ALIGNMENT_CODES = {
+    "DigComp": _numbered(3, 6, 4, 4, 4),  # DigComp 2.2: 5 areas, 21 competences
+    "EntreComp": _numbered(5, 5, 5),  # 3 areas, 15 competences
+    "GreenComp": _numbered(3, 3, 3, 3),  # 4 areas, 12 competences
+    # OECD-OPSI core skills for public sector innovation (2017)
+    "OECD-OPSI": ("iteration", "data-literacy", "user-centricity", "curiosity", "storytelling", "insurgency"),
+}
+ALIGNMENT_FRAMEWORKS = ("ESCO", *ALIGNMENT_CODES)  # ESCO skills are named by their URI
+ALIGNMENT_KEYS = ("framework", "code", "uri", "name")
+
+
+def alignment_problems(alignment: dict) -> list[tuple[str, str]]:
+    """What is wrong with one alignment, as (key, reason) pairs; the file reader and the edit form each word the
+    reasons for their readers. Reasons: unknown-framework, not-text, esco-uri, esco-code, needs-code, unknown-code,
+    not-http."""
+    framework = alignment.get("framework")
+    if framework not in ALIGNMENT_FRAMEWORKS:
+        return [("framework", "unknown-framework")]
+    found = [(key, "not-text") for key in ("code", "uri", "name")
+             if alignment.get(key) is not None and not isinstance(alignment[key], str)]
+    if found:
+        return found
+    code, uri = alignment.get("code") or "", alignment.get("uri") or ""
+    if framework == "ESCO":
+        if not ESCO_SKILL.match(uri):
+            found.append(("uri", "esco-uri"))
+        if code:
+            found.append(("code", "esco-code"))
+        return found
+    if not code:
+        found.append(("code", "needs-code"))
+    elif code not in ALIGNMENT_CODES[framework]:
+        found.append(("code", "unknown-code"))
+    if uri and not re.match(r"^https?://\S+$", uri):
+        found.append(("uri", "not-http"))
+    return found
+
+
+def _alignment_message(reason: str, key: str, alignment: dict) -> str:
+    framework, value = alignment.get("framework"), alignment.get(key)
+    if reason == "unknown-framework":
+        return (f"unknown framework {framework!r} in an alignment: use one of {', '.join(ALIGNMENT_FRAMEWORKS)}"
+                if framework is not None else "an alignment names its framework: one of "
+                                              f"{', '.join(ALIGNMENT_FRAMEWORKS)}")
+    if reason == "not-text":
+        return (f"the alignment {key} {value!r} is read as a number, not text: put it in quotes, as in "
+                f"{key}: \"1.10\" (YAML reads 1.10 as the number 1.1)" if isinstance(value, (int, float))
+                else f"the alignment {key} must be text")
+    if reason == "esco-uri":
+        return ("an ESCO alignment needs the skill's uri: http://data.europa.eu/esco/skill/ followed by its "
+                "36-character identifier" + (f" ({value!r} is not one)" if value else ""))
+    if reason == "esco-code":
+        return "an ESCO alignment names its skill by uri, not by code"
+    codes = ALIGNMENT_CODES.get(framework, ())
+    if reason == "needs-code":
+        return f"a {framework} alignment needs a code, such as {codes[0]!r}"
+    if reason == "unknown-code":
+        return f"{value!r} is not a {framework} code (the codes are {', '.join(codes)})"
+    return "an alignment uri is an http(s) address"
 
 
 class FrameworkFileError(Exception):
@@ -37,6 +111,7 @@ class FrameworkData:
     levels: list[dict] = field(default_factory=list)  # {number, name, descriptor}
     areas: list[dict] = field(default_factory=list)  # {code, title}
     competences: list[dict] = field(default_factory=list)  # {code, area, title, knowledge, skills, attitudes, ...}
+    sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?}
 
     def as_dict(self) -> dict:
         data = {"slug": self.slug, "version": self.version, "title": self.title}
@@ -49,11 +124,83 @@ class FrameworkData:
         data["levels"] = self.levels
         data["areas"] = self.areas
         data["competences"] = self.competences
+        if self.sources:
+            data["sources"] = self.sources
         return data
 
 
 def _ordered_text(value: dict) -> dict:
     return {locale: value[locale] for locale in LOCALES_REQUIRED if locale in value}
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _list(located: Located, data: dict, key: str, what: str, problems: list[Problem], *path) -> list:
+    """data[key] as a list ([] when absent); anything else is a problem."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(located.problem(f"{key} is a list of {what}, each on a line starting with -", *path, key))
+        return []
+    return value
+
+
+def _scale(numbers: set[int]) -> str:
+    ordered = sorted(numbers)
+    if ordered == list(range(1, len(ordered) + 1)):
+        return f"outside the scale (1-{len(ordered)})"
+    return f"not a level of the scale ({', '.join(map(str, ordered))})"
+
+
+def _check_sources(located: Located, data: dict, problems: list[Problem]) -> list[dict]:
+    sources = []
+    for index, item in enumerate(_list(located, data, "sources", "sources", problems)):
+        path = ("sources", index)
+        if not isinstance(item, dict):
+            problems.append(located.problem("a source is a mapping with at least a title", *path))
+            continue
+        for key in item:
+            if key not in SOURCE_KEYS:
+                problems.append(located.problem(f"unknown key {key!r} in a source (use {', '.join(SOURCE_KEYS)})",
+                                                *path, key))
+        for key in ("title", "authors", "publisher", "doi", "url"):
+            if key in item and (not isinstance(item[key], str) or not item[key].strip()):
+                problems.append(located.problem(f"a source's {key} is text", *path, key))
+        if "title" not in item:
+            problems.append(located.problem("a source needs its title", *path))
+        year = item.get("year")
+        if year is not None and (not _whole(year) or not 1500 <= year <= 2100):
+            problems.append(located.problem("a source's year is a year such as 2016", *path, "year"))
+        if isinstance(item.get("doi"), str) and not DOI.match(item["doi"]):
+            problems.append(located.problem(f"{item['doi']!r} is not a DOI (10.xxxx/...; without https://doi.org/)",
+                                            *path, "doi"))
+        if isinstance(item.get("url"), str) and not re.match(r"^https?://\S+$", item["url"]):
+            problems.append(located.problem("a source's url is an http(s) address", *path, "url"))
+        sources.append({key: item[key].strip() if isinstance(item[key], str) else item[key]
+                        for key in SOURCE_KEYS if item.get(key) is not None})
+    return sources
+
+
+def _check_alignments(located: Located, item: dict, path: tuple, problems: list[Problem]) -> list[dict]:
+    checked = []
+    for number, alignment in enumerate(_list(located, item, "alignments", "alignments", problems, *path)):
+        apath = path + ("alignments", number)
+        if not isinstance(alignment, dict):
+            problems.append(located.problem("an alignment is a mapping: framework, code or uri, name", *apath))
+            continue
+        extra = [key for key in alignment if key not in ALIGNMENT_KEYS]
+        if extra:
+            problems.append(located.problem(f"unknown key {extra[0]!r} in an alignment", *apath, extra[0]))
+        found = alignment_problems(alignment)
+        for key, reason in found:
+            problems.append(located.problem(_alignment_message(reason, key, alignment), *apath, key))
+        if not found:
+            checked.append({k: alignment[k].strip() for k in ALIGNMENT_KEYS
+                            if isinstance(alignment.get(k), str) and alignment[k].strip()})
+    return checked
 
 
 def check(located: Located) -> FrameworkData:
@@ -64,33 +211,37 @@ def check(located: Located) -> FrameworkData:
         raise FrameworkFileError([located.problem("a framework file is a mapping (slug, version, title, ...)")])
     for key in data:
         if key not in {"slug", "version", "title", "description", "valid_from", "valid_until", "levels", "areas",
-                       "competences"}:
+                       "competences", "sources"}:
             problems.append(located.problem(f"unknown key {key!r}", key))
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
         problems.append(located.problem("slug must be lower-case letters, digits and hyphens", "slug"))
     version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not _whole(version) or version < 1:
         problems.append(located.problem("version must be a whole number from 1", "version"))
     title = _ordered_text(translated(located, data.get("title"), ("title",), "title", problems))
     description = _ordered_text(translated(located, data["description"], ("description",), "description",
                                            problems)) if "description" in data else {}
+    dates = {}
     for key in ("valid_from", "valid_until"):
-        if key in data and data[key] is not None and not isinstance(data[key], date):
+        if data.get(key) is None:
+            continue
+        if type(data[key]) is not date:  # a datetime is not a date here
             problems.append(located.problem(f"{key} must be a date such as 2026-01-31", key))
-    if isinstance(data.get("valid_from"), date) and isinstance(data.get("valid_until"), date) \
-            and data["valid_until"] < data["valid_from"]:
+        else:
+            dates[key] = data[key]
+    if len(dates) == 2 and dates["valid_until"] < dates["valid_from"]:
         problems.append(located.problem("valid_until is before valid_from", "valid_until"))
 
     levels = []
     numbers = set()
-    for index, level in enumerate(data.get("levels") or []):
+    for index, level in enumerate(_list(located, data, "levels", "levels", problems)):
         path = ("levels", index)
         if not isinstance(level, dict):
             problems.append(located.problem("each level needs number, name and descriptor", *path))
             continue
         number = level.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        if not _whole(number) or number < 1:
             problems.append(located.problem("a level number is a whole number from 1", *path, "number"))
         elif number in numbers:
             problems.append(located.problem(f"level {number} is defined twice", *path, "number"))
@@ -108,7 +259,7 @@ def check(located: Located) -> FrameworkData:
         problems.append(located.problem("levels must be numbered 1, 2, 3... without gaps", "levels"))
 
     areas, area_codes = [], set()
-    for index, area in enumerate(data.get("areas") or []):
+    for index, area in enumerate(_list(located, data, "areas", "areas", problems)):
         path = ("areas", index)
         code = area.get("code") if isinstance(area, dict) else None
         if not isinstance(code, str) or not CODE.match(code):
@@ -123,7 +274,7 @@ def check(located: Located) -> FrameworkData:
         problems.append(located.problem("a framework needs at least one area", "areas"))
 
     competences, codes = [], set()
-    for index, item in enumerate(data.get("competences") or []):
+    for index, item in enumerate(_list(located, data, "competences", "competences", problems)):
         path = ("competences", index)
         if not isinstance(item, dict):
             problems.append(located.problem("each competence is a mapping", *path))
@@ -139,18 +290,21 @@ def check(located: Located) -> FrameworkData:
         if code in codes:
             problems.append(located.problem(f"competence {code} is defined twice", *path, "code"))
         codes.add(code)
-        if item.get("area") not in area_codes:
-            problems.append(located.problem(f"competence {code} names an unknown area {item.get('area')!r}",
-                                            *path, "area"))
-        competence = {"code": code, "area": item.get("area")}
+        area = item.get("area")
+        if not isinstance(area, str):
+            problems.append(located.problem(f"competence {code} needs the code of its area, such as A", *path,
+                                            "area"))
+        elif area not in area_codes:
+            problems.append(located.problem(f"competence {code} names an unknown area {area!r}", *path, "area"))
+        competence = {"code": code, "area": area}
         for key in TRANSLATED_COMPETENCE_FIELDS:
             competence[key] = _ordered_text(translated(located, item.get(key), path + (key,),
                                                        f"competence {code} {key}", problems))
         if item.get("validity_months") is not None:
             months = item["validity_months"]
-            if not isinstance(months, int) or isinstance(months, bool) or months < 1:
-                problems.append(located.problem("validity_months is a whole number of months", *path,
-                                                "validity_months"))
+            if not _whole(months) or not 1 <= months <= MAX_VALIDITY_MONTHS:
+                problems.append(located.problem(f"validity_months is a whole number of months from 1 to "
+                                                f"{MAX_VALIDITY_MONTHS}", *path, "validity_months"))
             competence["validity_months"] = months
         targets = item.get("targets") or {}
         if not isinstance(targets, dict):
@@ -160,39 +314,26 @@ def check(located: Located) -> FrameworkData:
             if position not in POSITIONS:
                 problems.append(located.problem(f"unknown position {position!r} in targets", *path, "targets",
                                                 position))
+            elif not _whole(level):
+                problems.append(located.problem(f"the target level of competence {code} for {position} is a level "
+                                                f"number", *path, "targets", position))
             elif level not in numbers:
-                problems.append(located.problem(f"target level {level} of competence {code} is outside the scale "
-                                                f"(1-{len(numbers)})", *path, "targets", position))
+                problems.append(located.problem(f"target level {level} of competence {code} is {_scale(numbers)}",
+                                                *path, "targets", position))
         if targets:
             competence["targets"] = {p: targets[p] for p in POSITIONS if p in targets}
-        alignments = item.get("alignments") or []
-        if not isinstance(alignments, list):
-            problems.append(located.problem("alignments is a list", *path, "alignments"))
-            alignments = []
-        checked = []
-        for number, alignment in enumerate(alignments):
-            apath = path + ("alignments", number)
-            if not isinstance(alignment, dict) or not isinstance(alignment.get("framework"), str):
-                problems.append(located.problem("an alignment names its framework (ESCO, DigComp, ...)", *apath))
-                continue
-            extra = set(alignment) - {"framework", "code", "uri", "name"}
-            if extra:
-                problems.append(located.problem(f"unknown key {sorted(extra)[0]!r} in an alignment", *apath))
-            if not alignment.get("code") and not alignment.get("uri"):
-                problems.append(located.problem("an alignment needs a code or a uri", *apath))
-            if alignment.get("uri") and not str(alignment["uri"]).startswith(("http://", "https://")):
-                problems.append(located.problem("an alignment uri is an http(s) address", *apath, "uri"))
-            checked.append({k: str(alignment[k]) for k in ("framework", "code", "uri", "name") if alignment.get(k)})
+        checked = _check_alignments(located, item, path, problems)
         if checked:
             competence["alignments"] = checked
         competences.append(competence)
     if not competences:
         problems.append(located.problem("a framework needs at least one competence", "competences"))
+    sources = _check_sources(located, data, problems)
     if problems:
         raise FrameworkFileError(problems)
     return FrameworkData(slug=slug, version=version, title=title, description=description,
                          valid_from=data.get("valid_from"), valid_until=data.get("valid_until"), levels=levels,
-                         areas=areas, competences=competences)
+                         areas=areas, competences=competences, sources=sources)
 
 
 def read_yaml(text: str, file: str) -> FrameworkData:
@@ -203,7 +344,22 @@ def read_yaml(text: str, file: str) -> FrameworkData:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style everywhere, long lines kept whole, so that files diff well and read like the originals."""
+    """The layout of the shipped files: block style, lists indented under their key, long lines kept whole,
+    double quotes where a text needs quoting ("1.1"), and several lines of text as a literal block."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def choose_scalar_style(self):
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+
+def _represent_str(dumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def write_yaml(data: FrameworkData) -> str:
@@ -214,6 +370,9 @@ def write_yaml(data: FrameworkData) -> str:
 # --- CSV: one row per text or value ---------------------------------------------------------------------
 
 CSV_COLUMNS = ["record", "code", "area", "field", "en", "es", "pt_BR", "value"]
+ALIGNMENT_FIELD = re.compile(r"^alignment:([0-9]{1,3}):(.*)$")
+TARGET_FIELD = re.compile(r"^target:(.*)$")
+WHOLE = re.compile(r"^-?[0-9]{1,9}$")
 
 
 def write_csv(data: FrameworkData) -> str:
@@ -251,67 +410,108 @@ def write_csv(data: FrameworkData) -> str:
         for number, alignment in enumerate(competence.get("alignments", []), start=1):
             for key, value in alignment.items():
                 plain("competence", competence["code"], competence["area"], f"alignment:{number}:{key}", value)
+    # a source is numbered in the code column; one row per key
+    for number, source in enumerate(data.sources, start=1):
+        for key, value in source.items():
+            plain("source", number, "", key, value)
     return out.getvalue()
+
+
+def _whole_or_text(value: str):
+    return int(value) if WHOLE.match(value) else value
 
 
 def read_csv(text: str, file: str) -> FrameworkData:
     """Rebuild the framework from its CSV form (the same checks as the YAML form, with CSV line numbers)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames != CSV_COLUMNS:
-        raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}")])
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), restval="")
+    problems: list[Problem] = []
+    try:
+        if reader.fieldnames != CSV_COLUMNS:
+            raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}")])
+        rows, previous = [], reader.line_num
+        for row in reader:  # a row's line is where it starts (a text may run over several lines)
+            rows.append((previous + 1, row))
+            previous = reader.line_num
+    except csv.Error as error:
+        raise FrameworkFileError([Problem(file, reader.line_num or 1, f"malformed CSV: {error}")]) from error
     data: dict = {"levels": [], "areas": [], "competences": []}
     lines: dict = {}
-    items: dict[tuple[str, str], dict] = {}
+    items: dict[tuple[str, str], tuple[dict, tuple]] = {}
+    lists = {"level": "levels", "area": "areas", "competence": "competences", "source": "sources"}
 
-    def entry(record, code, area, line):
+    def entry(record, code, area, line) -> tuple[dict, tuple]:
         key = (record, code)
         if key not in items:
             if record == "level":
-                item = {"number": int(code) if code.isdigit() else code}
-                data["levels"].append(item)
-                lines[("levels", len(data["levels"]) - 1)] = line
-            elif record == "area":
-                item = {"code": code}
-                data["areas"].append(item)
-                lines[("areas", len(data["areas"]) - 1)] = line
+                item = {"number": _whole_or_text(code)}
+            elif record in ("area", "source"):
+                item = {} if record == "source" else {"code": code}
             else:
                 item = {"code": code, "area": area}
-                data["competences"].append(item)
-                lines[("competences", len(data["competences"]) - 1)] = line
-            items[key] = item
+            found = data.setdefault(lists[record], [])
+            found.append(item)
+            path = (lists[record], len(found) - 1)
+            lines[path] = line
+            items[key] = item, path
         return items[key]
 
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
+        if None in row:
+            problems.append(Problem(file, line, f"this line has more than the {len(CSV_COLUMNS)} columns"))
+            continue
         record, name = row["record"], row["field"]
-        texts = {locale: row[locale] for locale in ("en", "es", "pt_BR") if row[locale]}
+        # line breaks inside a text are \n, as in the YAML form, whatever the spreadsheet wrote
+        texts = {locale: row[locale].replace("\r\n", "\n") for locale in ("en", "es", "pt_BR") if row[locale]}
         value = row["value"]
         if record == "framework":
-            target, path = data, (name,)
-        elif record in ("level", "area", "competence"):
-            target = entry(record, row["code"], row["area"], line)
-            path = None
+            target, path = data, ()
+        elif record in lists:
+            target, path = entry(record, row["code"], row["area"], line)
         else:
-            raise FrameworkFileError([Problem(file, line, f"unknown record {record!r}")])
-        if name.startswith("target:"):
-            target.setdefault("targets", {})[name[7:]] = int(value) if value.lstrip("-").isdigit() else value
+            problems.append(Problem(file, line, f"unknown record {record!r} (framework, level, area, competence "
+                                                f"or source)"))
+            continue
+        alignment, position = ALIGNMENT_FIELD.match(name), TARGET_FIELD.match(name)
+        if record == "source":
+            target[name] = _whole_or_text(value) if name == "year" else value
+            lines[path + (name,)] = line
         elif name.startswith("alignment:"):
-            _, number, key = name.split(":", 2)
+            if record != "competence" or alignment is None or alignment.group(2) not in ALIGNMENT_KEYS:
+                problems.append(Problem(file, line, f"unknown field {name!r}: an alignment's field is "
+                                                    f"alignment:NUMBER:KEY, KEY one of {', '.join(ALIGNMENT_KEYS)}"))
+                continue
+            number, key = int(alignment.group(1)), alignment.group(2)
             alignments = target.setdefault("alignments", [])
-            while len(alignments) < int(number):
+            if not 1 <= number <= len(alignments) + 1:
+                problems.append(Problem(file, line, f"alignment {number} of competence {row['code']} comes before "
+                                                    f"alignment {len(alignments) + 1}: number alignments 1, 2, 3... "
+                                                    f"in order"))
+                continue
+            if number == len(alignments) + 1:
                 alignments.append({})
-            alignments[int(number) - 1][key] = value
-        elif name in ("version", "validity_months"):
-            target[name] = int(value) if value.isdigit() else value
-        elif name in ("valid_from", "valid_until"):
-            try:
-                target[name] = date.fromisoformat(value)
-            except ValueError:
-                target[name] = value
-        elif name == "slug":
-            target[name] = value
+                lines[path + ("alignments", number - 1)] = line
+            alignments[number - 1][key] = value
+            lines[path + ("alignments", number - 1, key)] = line
+        elif position is not None:
+            target.setdefault("targets", {})[position.group(1)] = _whole_or_text(value)
+            lines[path + ("targets", position.group(1))] = line
         else:
-            target[name] = texts
-        if path:
-            lines[path] = line
-    return check(Located(data=data, lines=lines, file=file))
+            if name in ("version", "validity_months"):
+                target[name] = _whole_or_text(value)
+            elif name in ("valid_from", "valid_until"):
+                try:
+                    target[name] = date.fromisoformat(value)
+                except ValueError:
+                    target[name] = value
+            elif name == "slug":
+                target[name] = value
+            else:
+                target[name] = texts
+            lines[path + (name,)] = line
+    try:
+        framework = check(Located(data=data, lines=lines, file=file))
+    except FrameworkFileError as error:
+        raise FrameworkFileError(sorted(problems + error.problems, key=lambda p: p.line or 0)) from error
+    if problems:
+        raise FrameworkFileError(problems)
+    return framework

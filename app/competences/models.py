@@ -35,6 +35,8 @@ class FrameworkVersion(db.Model):
     valid_from: so.Mapped[date | None] = so.mapped_column(sa.Date)
     valid_until: so.Mapped[date | None] = so.mapped_column(sa.Date)
     source: so.Mapped[str] = so.mapped_column(sa.String(300), default="")  # e.g. "courses/_frameworks/s3.yaml"
+    edited_from: so.Mapped[int | None] = so.mapped_column()  # the number of the version an edit copied
+    sources: so.Mapped[list] = so.mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))  # what it was written from: [{title, ...}]
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, check
-from app.competences.files import FrameworkData, FrameworkFileError, TRANSLATED_COMPETENCE_FIELDS
+from app.competences.files import (ALIGNMENT_CODES, ALIGNMENT_KEYS, MAX_VALIDITY_MONTHS,
+                                   TRANSLATED_COMPETENCE_FIELDS, FrameworkData, FrameworkFileError,
+                                   alignment_problems)
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
                                     SelfAssessment, ValidatedLevel)
 from app.content_files import Problem
@@ -29,6 +31,74 @@ def text_in(value: dict | None, locale: str | None = None) -> str:
 
 def can_edit(user: User) -> bool:
     return user.has_role(Role.ADMIN, Role.TRAINER)
+
+
+# What is built on a framework version (FrameworkUse.kind), as the pages name it.
+USE_KINDS = {"course": _l("Course"), "plan": _l("Plan"), "itinerary": _l("Itinerary")}
+
+# The names of the codes of the controlled vocabulary (files.ALIGNMENT_CODES), shown in the reader's language;
+# the name written in the file is shown for anything else (ESCO skills).
+ALIGNMENT_NAMES = {
+    ("DigComp", "1.1"): _l("Browsing, searching and filtering data, information and digital content"),
+    ("DigComp", "1.2"): _l("Evaluating data, information and digital content"),
+    ("DigComp", "1.3"): _l("Managing data, information and digital content"),
+    ("DigComp", "2.1"): _l("Interacting through digital technologies"),
+    ("DigComp", "2.2"): _l("Sharing through digital technologies"),
+    ("DigComp", "2.3"): _l("Engaging in citizenship through digital technologies"),
+    ("DigComp", "2.4"): _l("Collaborating through digital technologies"),
+    ("DigComp", "2.5"): _l("Netiquette"),
+    ("DigComp", "2.6"): _l("Managing digital identity"),
+    ("DigComp", "3.1"): _l("Developing digital content"),
+    ("DigComp", "3.2"): _l("Integrating and re-elaborating digital content"),
+    ("DigComp", "3.3"): _l("Copyright and licences"),
+    ("DigComp", "3.4"): _l("Programming"),
+    ("DigComp", "4.1"): _l("Protecting devices"),
+    ("DigComp", "4.2"): _l("Protecting personal data and privacy"),
+    ("DigComp", "4.3"): _l("Protecting health and well-being"),
+    ("DigComp", "4.4"): _l("Protecting the environment"),
+    ("DigComp", "5.1"): _l("Solving technical problems"),
+    ("DigComp", "5.2"): _l("Identifying needs and technological responses"),
+    ("DigComp", "5.3"): _l("Creatively using digital technologies"),
+    ("DigComp", "5.4"): _l("Identifying digital competence gaps"),
+    ("EntreComp", "1.1"): _l("Spotting opportunities"),
+    ("EntreComp", "1.2"): _l("Creativity"),
+    ("EntreComp", "1.3"): _l("Vision"),
+    ("EntreComp", "1.4"): _l("Valuing ideas"),
+    ("EntreComp", "1.5"): _l("Ethical and sustainable thinking"),
+    ("EntreComp", "2.1"): _l("Self-awareness and self-efficacy"),
+    ("EntreComp", "2.2"): _l("Motivation and perseverance"),
+    ("EntreComp", "2.3"): _l("Mobilising resources"),
+    ("EntreComp", "2.4"): _l("Financial and economic literacy"),
+    ("EntreComp", "2.5"): _l("Mobilising others"),
+    ("EntreComp", "3.1"): _l("Taking the initiative"),
+    ("EntreComp", "3.2"): _l("Planning and management"),
+    ("EntreComp", "3.3"): _l("Coping with uncertainty, ambiguity and risk"),
+    ("EntreComp", "3.4"): _l("Working with others"),
+    ("EntreComp", "3.5"): _l("Learning through experience"),
+    ("GreenComp", "1.1"): _l("Valuing sustainability"),
+    ("GreenComp", "1.2"): _l("Supporting fairness"),
+    ("GreenComp", "1.3"): _l("Promoting nature"),
+    ("GreenComp", "2.1"): _l("Systems thinking"),
+    ("GreenComp", "2.2"): _l("Critical thinking"),
+    ("GreenComp", "2.3"): _l("Problem framing"),
+    ("GreenComp", "3.1"): _l("Futures literacy"),
+    ("GreenComp", "3.2"): _l("Adaptability"),
+    ("GreenComp", "3.3"): _l("Exploratory thinking"),
+    ("GreenComp", "4.1"): _l("Political agency"),
+    ("GreenComp", "4.2"): _l("Collective action"),
+    ("GreenComp", "4.3"): _l("Individual initiative"),
+    ("OECD-OPSI", "iteration"): _l("Iteration"),
+    ("OECD-OPSI", "data-literacy"): _l("Data literacy"),
+    ("OECD-OPSI", "user-centricity"): _l("User centricity"),
+    ("OECD-OPSI", "curiosity"): _l("Curiosity"),
+    ("OECD-OPSI", "storytelling"): _l("Storytelling"),
+    ("OECD-OPSI", "insurgency"): _l("Insurgency"),
+}
+
+
+def alignment_name(alignment: dict) -> str:
+    """The name of what an alignment points at, in the reader's language where the vocabulary knows it."""
+    return str(ALIGNMENT_NAMES.get((alignment.get("framework"), alignment.get("code")), alignment.get("name", "")))
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -51,6 +121,11 @@ def find_competence(framework_slug: str, code: str, number: int | None = None) -
     framework = get_framework(framework_slug)
     version = get_version(framework, number) if framework else None
     return next((c for c in version.competences if c.code == code), None) if version else None
+
+
+def versions_with(framework: Framework, code: str) -> list[FrameworkVersion]:
+    """The versions of a framework that have a competence, newest first."""
+    return [v for v in reversed(framework.versions) if any(c.code == code for c in v.competences)]
 
 
 def competence_for_iri(framework_slug: str, code: str) -> Competence | None:
@@ -81,7 +156,8 @@ def data_of(version: FrameworkVersion) -> FrameworkData:
         slug=version.framework.slug, version=version.number, title=version.title, description=version.description,
         valid_from=version.valid_from, valid_until=version.valid_until,
         levels=[{"number": l.number, "name": l.name, "descriptor": l.descriptor} for l in version.levels],
-        areas=[{"code": a.code, "title": a.title} for a in version.areas], competences=competences)
+        areas=[{"code": a.code, "title": a.title} for a in version.areas], competences=competences,
+        sources=list(version.sources or []))
 
 
 # --- importing ----------------------------------------------------------------------------------------
@@ -89,6 +165,7 @@ def data_of(version: FrameworkVersion) -> FrameworkData:
 def _fill(version: FrameworkVersion, data: FrameworkData) -> None:
     version.title, version.description = data.title, data.description
     version.valid_from, version.valid_until = data.valid_from, data.valid_until
+    version.sources = data.sources
     version.levels = [ProficiencyLevel(number=l["number"], name=l["name"], descriptor=l["descriptor"])
                       for l in data.levels]
     areas = {a["code"]: Area(code=a["code"], title=a["title"], position=index)
@@ -156,11 +233,50 @@ def uses_of(version: FrameworkVersion) -> list[FrameworkUse]:
                                    .order_by(FrameworkUse.kind, FrameworkUse.reference)))
 
 
+@dataclass(frozen=True)
+class UseMover:
+    move: Callable[[FrameworkUse, FrameworkVersion], None]
+    allowed: Callable[[User, FrameworkUse], bool]
+
+
+# The domain that records uses of a kind registers how to move its object to another framework version
+# (courses: "course"). Plans and itineraries will register theirs with their own object check (who may move
+# this plan), which belongs to their domain; the default lets admins and trainers move.
+USE_MOVERS: dict[str, UseMover] = {}
+
+
+def use_mover(kind: str, allowed: Callable[[User, FrameworkUse], bool] | None = None):
+    """Register ``function(use, new_version)``, which repoints the domain object behind uses of ``kind`` and
+    raises ValidationError to refuse the move (decorator). ``allowed(actor, use)`` says who may move it."""
+    def register(function):
+        USE_MOVERS[kind] = UseMover(function, allowed or (lambda actor, use: can_edit(actor)))
+        return function
+    return register
+
+
+def get_use(kind: str, reference: str) -> FrameworkUse | None:
+    return db.session.scalar(sa.select(FrameworkUse).where(FrameworkUse.kind == kind,
+                                                           FrameworkUse.reference == reference))
+
+
+def can_move(actor, use: FrameworkUse) -> bool:
+    mover = USE_MOVERS.get(use.kind)
+    return mover is not None and bool(mover.allowed(actor, use))
+
+
 def move_use(actor, use: FrameworkUse, version: FrameworkVersion) -> None:
-    """Move a plan or itinerary to another version of the same framework."""
-    check(can_edit(actor) or actor.has_role(Role.COORDINATOR))
+    """Move what is built on a framework version (a course version, a plan, an itinerary) to another version of
+    the same framework: the domain's registered mover repoints its object, in the same transaction."""
+    mover = USE_MOVERS.get(use.kind)
+    if mover is None:
+        raise ValidationError({"version": _l("%(kind)s: moving to another version is not possible yet",
+                                             kind=USE_KINDS.get(use.kind, use.kind))})
+    check(mover.allowed(actor, use))
     if version.framework_id != use.version.framework_id:
         raise ValidationError({"version": _l("Choose a version of the same framework")})
+    if version.id == use.version_id:
+        raise ValidationError({"version": _l("It is already built on version %(number)s", number=version.number)})
+    mover.move(use, version)
     use.version = version
     db.session.flush()
 
@@ -175,8 +291,7 @@ def editable_version(actor, framework: Framework) -> FrameworkVersion:
     current.is_current = False
     db.session.flush()
     copy = FrameworkVersion(framework=framework, number=max(v.number for v in framework.versions) + 1,
-                            is_current=True, source=f"edited from version {current.number}",
-                            created_by_id=actor.id)
+                            is_current=True, source="", edited_from=current.number, created_by_id=actor.id)
     db.session.add(copy)
     with db.session.no_autoflush:
         _fill(copy, data)
@@ -185,29 +300,71 @@ def editable_version(actor, framework: Framework) -> FrameworkVersion:
 
 
 def _clean_texts(values: dict, name: str, errors: dict) -> dict:
+    """Texts of every language, trimmed; line breaks as files keep them (browsers send \\r\\n)."""
     cleaned = {}
     for locale in ("en", "es", "pt_BR"):
-        text = " ".join((values.get(locale) or "").split()) if name == "title" else (values.get(locale) or "").strip()
+        text = (values.get(locale) or "").replace("\r\n", "\n").replace("\r", "\n")
+        text = " ".join(text.split()) if name == "title" else text.strip()
         if not text:
             errors[f"{name}_{locale}"] = _l("Write this text in every language")
         cleaned[locale] = text
     return cleaned
 
 
+def _alignment_error(reason: str, alignment: dict):
+    framework = alignment.get("framework", "")
+    codes = ALIGNMENT_CODES.get(framework, ())
+    if reason == "unknown-framework":
+        return _l("Choose the framework")
+    if reason == "not-text":
+        return _l("Write this as text")
+    if reason == "esco-uri":
+        return _l("Give the ESCO skill's address: http://data.europa.eu/esco/skill/ followed by its identifier")
+    if reason == "esco-code":
+        return _l("An ESCO skill is given by its address: leave the code empty")
+    if reason == "needs-code":
+        return _l("Give the %(framework)s code, such as %(example)s", framework=framework, example=codes[0])
+    if reason == "unknown-code":
+        return _l("This is not a %(framework)s code: use one of %(codes)s", framework=framework,
+                  codes=", ".join(codes))
+    return _l("Give an address starting with http:// or https://")
+
+
+def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
+    """The alignments of the edit form's rows (numbered from 1; blank rows are skipped); a problem goes to
+    ``alignment_N_key``."""
+    cleaned = []
+    for number, row in enumerate(rows, start=1):
+        row = {key: " ".join(str(row.get(key) or "").split()) for key in ALIGNMENT_KEYS}
+        if not any(row.values()):
+            continue
+        alignment = {key: value for key, value in row.items() if value}
+        found = alignment_problems(alignment)
+        for key, reason in found:
+            errors.setdefault(f"alignment_{number}_{key}", _alignment_error(reason, alignment))
+        if not found:
+            cleaned.append(alignment)
+    return cleaned
+
+
 def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dict], *, validity_months=None,
-                    targets: dict | None = None) -> Competence:
-    """Change a competence's title and descriptors (all three languages), validity and target levels."""
+                    targets: dict | None = None, alignments: list[dict] | None = None) -> Competence:
+    """Change a competence's title and descriptors (all three languages), validity, target levels and, when
+    given, its alignments (rows of framework, code, uri, name; blank rows are dropped)."""
     check(can_edit(actor))
     if code not in {c.code for c in framework.current.competences}:
         raise ValidationError({"code": _l("No such competence")})
     errors: dict = {}
     cleaned = {name: _clean_texts(texts.get(name, {}), name, errors) for name in TRANSLATED_COMPETENCE_FIELDS}
     numbers = {level.number for level in framework.current.levels}
-    if validity_months is not None and validity_months < 1:
-        errors["validity_months"] = _l("Give a number of months, or leave it empty")
+    if validity_months is not None and (not isinstance(validity_months, int)
+                                        or not 1 <= validity_months <= MAX_VALIDITY_MONTHS):
+        errors["validity_months"] = _l("Give a number of months from 1 to %(most)s, or leave it empty",
+                                       most=MAX_VALIDITY_MONTHS)
     for position, level in (targets or {}).items():
         if level is not None and level not in numbers:
             errors[f"target_{position}"] = _l("Choose a level of the scale")
+    new_alignments = _clean_alignments(alignments, errors) if alignments is not None else None
     if errors:
         raise ValidationError(errors)
     version = editable_version(actor, framework)
@@ -216,6 +373,8 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
         setattr(competence, name, value)
     competence.validity_months = validity_months
     competence.targets = {p: l for p, l in (targets or {}).items() if l is not None}
+    if new_alignments is not None:
+        competence.alignments = new_alignments
     db.session.flush()
     return competence
 
@@ -308,36 +467,43 @@ def _validated(user: User) -> Iterable[Evidence]:
         yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who)
 
 
-def _validity(frameworks_by_slug: dict[str, Framework]) -> dict[tuple[str, str], int | None]:
+def _validity(framework: Framework) -> dict[str, int | None]:
     months = {}
-    for slug, framework in frameworks_by_slug.items():
-        for version in sorted(framework.versions, key=lambda v: v.number):  # the current one decides
-            for competence in version.competences:
-                months[(slug, competence.code)] = competence.validity_months
+    for version in sorted(framework.versions, key=lambda v: v.number):  # the current one decides
+        for competence in version.competences:
+            months[competence.code] = competence.validity_months
     return months
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
+def _add_months(moment: datetime, months: int) -> datetime | None:
+    """The moment ``months`` later (the last day of a shorter month); None beyond the calendar (never)."""
     from calendar import monthrange
 
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    if not 1 <= year <= 9999:
+        return None
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
-def current_levels(user: User, at: datetime | None = None, framework: str | None = None) -> dict[str, Level]:
-    """{code: Level}: per competence, the highest level supported by evidence that has not expired at ``at``
-    (now by default), with that evidence; the latest self-assessment is shown beside as self-declared and is the
-    baseline where no evidence exists. Every report, plan and certificate uses this function."""
+def current_levels(user: User, at: datetime | None = None, framework: str = "s3") -> dict[str, Level]:
+    """{code: Level} of one framework (by slug): per competence, the highest level supported by evidence that
+    has not expired at ``at`` (now by default), with that evidence; the latest self-assessment is shown beside as
+    self-declared and is the baseline where no evidence exists. Evidence and self-assessments of other frameworks
+    never count, even where codes coincide. Every report, plan and certificate uses this function."""
+    if not framework:
+        raise ValueError("current_levels() needs the slug of a framework: codes mean nothing across frameworks")
     at = at or utcnow()
-    known = {f.slug: f for f in frameworks() if framework is None or f.slug == framework}
-    validity = _validity(known)
+    known = get_framework(framework)
     levels: dict[str, Level] = {}
+    if known is None:
+        return levels
+    validity = _validity(known)
     for source in EVIDENCE_SOURCES:
         for item in source(user):
-            if item.framework not in known:
+            if item.framework != framework:
                 continue
-            months = validity.get((item.framework, item.code))
+            months = validity.get(item.code)
             if months:
                 item = Evidence(item.kind, item.framework, item.code, item.level, item.achieved_at, item.source,
                                 _add_months(item.achieved_at, months))
@@ -349,7 +515,7 @@ def current_levels(user: User, at: datetime | None = None, framework: str | None
     for entry in levels.values():
         entry.evidence.sort(key=lambda e: (-e.level, e.achieved_at))
     for assessment in latest_self_assessments(user, at):
-        if assessment.framework.slug not in known:
+        if assessment.framework_id != known.id:
             continue
         entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
         entry.self_declared = assessment.level

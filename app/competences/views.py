@@ -1,11 +1,16 @@
+import re
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.competences import bp, files, services
-from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm
+from app.competences.forms import LOCALES, AreaForm, LevelForm, MoveForm, competence_form
+from app.competences.models import FrameworkUse
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_errors, options
@@ -23,8 +28,8 @@ def _framework_or_404(slug: str):
 
 
 def _version_or_404(framework):
-    number = request.args.get("version", type=int)
-    version = services.get_version(framework, number)
+    number = request.args.get("version")
+    version = services.get_version(framework, parse_id(number)) if number is None or parse_id(number) else None
     if version is None:
         abort(404)
     return version
@@ -36,14 +41,64 @@ def index():
     return render_template("competences/index.html", frameworks=services.frameworks())
 
 
+def _move_form(framework, use, formdata=None):
+    """The form that moves a use to another version of the framework (None when there is no other version)."""
+    others = [v for v in framework.versions if v.id != use.version_id]
+    if not others:
+        return None
+    form = MoveForm(prefix=f"use-{use.id}", formdata=formdata)
+    form.version.label.text = _("Move %(reference)s to", reference=use.reference)
+    form.version.choices = options([(v.number, _("Version %(number)s", number=v.number)) for v in reversed(others)])
+    return form
+
+
+def _framework_page(framework, version, moving=None):
+    """The framework page; ``moving`` is a move form sent with errors, shown in place of its blank one."""
+    uses = services.uses_of(version)
+    forms = {use.id: _move_form(framework, use) for use in uses if services.can_move(current_user, use)}
+    if moving is not None:
+        forms[moving[0]] = moving[1]
+    return render_template("competences/framework.html", framework=framework, version=version, uses=uses,
+                           move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
+                           failed=moving[1] if moving else None,
+                           can_edit=services.can_edit(current_user) and version.is_current)
+
+
 @bp.route("/<slug>/")
 @role_required(*STAFF)
 def framework(slug):
     framework = _framework_or_404(slug)
-    version = _version_or_404(framework)
-    return render_template("competences/framework.html", framework=framework, version=version,
-                           uses=services.uses_of(version), can_edit=services.can_edit(current_user)
-                           and version.is_current)
+    return _framework_page(framework, _version_or_404(framework))
+
+
+@bp.route("/<slug>/uses/<int:use_id>/move", methods=["POST"])
+@role_required(*EDITORS)
+def move_use(slug, use_id):
+    framework = _framework_or_404(slug)
+    use = db.session.get(FrameworkUse, use_id)
+    if use is None or use.version.framework_id != framework.id:
+        abort(404)
+    if not services.can_move(current_user, use):
+        abort(403)
+    form = _move_form(framework, use, formdata=request.form)
+    if form is None:
+        form = MoveForm(prefix=f"use-{use.id}", formdata=None)
+        form.version.choices = []
+        form.form_errors.append(_("There is no other version to move to."))
+    elif form.validate_on_submit():
+        target = services.get_version(framework, form.version.data)
+        try:
+            services.move_use(current_user, use, target)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(kind)s %(reference)s is now built on version %(number)s.",
+                    kind=services.USE_KINDS.get(use.kind, use.kind), reference=use.reference,
+                    number=target.number), "success")
+            return redirect(url_for("competences.framework", slug=slug, version=target.number) + "#uses")
+    return _framework_page(framework, use.version, moving=(use.id, form)), 400
 
 
 @bp.route("/<slug>/export/<fmt>")
@@ -80,6 +135,39 @@ def _saved(framework, before: int):
         flash(_("Saved."), "success")
 
 
+def _commit_edit(save, form) -> bool:
+    """Run an edit service and commit. Two editors saving a used version at once both make "version N+1": the
+    second is told to check and save again (the form keeps their values) instead of an error page."""
+    try:
+        save()
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return False
+    except IntegrityError:
+        db.session.rollback()
+        form.form_errors.append(_("Someone else saved a change to this framework at the same moment. Check the "
+                                  "framework as it is now and save again."))
+        form.conflict = True
+        return False
+    return True
+
+
+def _status(form) -> int:
+    return 409 if getattr(form, "conflict", False) else 400 if form.errors else 200
+
+
+ALIGNMENT_ROW = re.compile(r"^alignment_([0-9]{1,2})_")
+BLANK_ALIGNMENT_ROWS = 3
+
+
+def _alignment_rows(competence) -> int:
+    """The competence's alignments and a few blank rows; as many as were sent back when saving."""
+    sent = [int(m.group(1)) for m in map(ALIGNMENT_ROW.match, request.form) if m]
+    return max(len(competence.alignments or []) + BLANK_ALIGNMENT_ROWS, *sent, 0)
+
+
 @bp.route("/<slug>/competences/<code>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_competence(slug, code):
@@ -87,7 +175,7 @@ def edit_competence(slug, code):
     competence = next((c for c in framework.current.competences if c.code == code), None)
     if competence is None:
         abort(404)
-    form = CompetenceForm()
+    form = competence_form(_alignment_rows(competence))
     levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
                                                for l in framework.current.levels])
     form.target_technician.choices = levels
@@ -95,24 +183,23 @@ def edit_competence(slug, code):
     if request.method == "GET":
         _fill_texts(form, competence, files.TRANSLATED_COMPETENCE_FIELDS)
         form.validity_months.data = competence.validity_months
-        form.target_technician.data = str(competence.targets.get("technician", ""))
-        form.target_manager.data = str(competence.targets.get("manager", ""))
+        form.target_technician.data = competence.targets.get("technician")
+        form.target_manager.data = competence.targets.get("manager")
+        for number, alignment in enumerate(competence.alignments or [], start=1):
+            for key in files.ALIGNMENT_KEYS:
+                form[f"alignment_{number}_{key}"].data = alignment.get(key, "")
     if form.validate_on_submit():
         before = framework.current.number
-        targets = {p: int(getattr(form, f"target_{p}").data) if getattr(form, f"target_{p}").data else None
-                   for p in ("technician", "manager")}
-        try:
-            services.edit_competence(current_user, framework, code,
-                                     _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS),
-                                     validity_months=form.validity_months.data, targets=targets)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
+        alignments = [{key: form[f"alignment_{n}_{key}"].data for key in files.ALIGNMENT_KEYS}
+                      for n in range(1, form.alignment_rows + 1)]
+        if _commit_edit(lambda: services.edit_competence(
+                current_user, framework, code, _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS),
+                validity_months=form.validity_months.data, targets=targets, alignments=alignments), form):
             _saved(framework, before)
             return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
     return render_template("competences/edit_competence.html", form=form, framework=framework,
-                           competence=competence), 400 if form.errors else 200
+                           competence=competence), _status(form)
 
 
 def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str):
@@ -121,16 +208,11 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
         _fill_texts(form, item, groups)
     if form.validate_on_submit():
         before = framework.current.number
-        try:
-            save(_texts_from(form, groups))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            db.session.commit()
+        if _commit_edit(lambda: save(_texts_from(form, groups)), form):
             _saved(framework, before)
             return redirect(url_for("competences.framework", slug=framework.slug) + anchor)
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
-                           groups=groups), 400 if form.errors else 200
+                           groups=groups), _status(form)
 
 
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])
@@ -160,11 +242,19 @@ def edit_area(slug, code):
 
 @bp.route("/<slug>/<code>")
 def competence(slug, code):
-    """The public page of a competence; its address is the competence's IRI, the same in every version."""
-    found = services.competence_for_iri(slug, code)
+    """The public page of a competence; its address is the competence's IRI, the same in every version.
+    ``?version=N`` shows it as version N of the framework has it (what a course or certificate was built on)."""
+    number = request.args.get("version")
+    if number is None:
+        found = services.competence_for_iri(slug, code)
+    elif re.fullmatch(r"[0-9]{1,9}", number):
+        found = services.find_competence(slug, code, int(number))
+    else:
+        found = None
     if found is None:
         abort(404)
     version = found.version
+    versions = services.versions_with(version.framework, code)
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json", "application/ld+json"])
     if request.args.get("format") == "json" or wanted in ("application/json", "application/ld+json"):
         return jsonify({
@@ -174,5 +264,10 @@ def competence(slug, code):
             "knowledge": found.knowledge, "skills": found.skills, "attitudesAndValues": found.attitudes,
             "levels": [{"number": l.number, "name": l.name, "descriptor": l.descriptor} for l in version.levels],
             "alignments": found.alignments, "validityMonths": found.validity_months,
+            "sources": version.sources or [],
+            "versions": [{"number": v.number, "isCurrent": v.is_current,
+                          "url": absolute_url("competences.competence", slug=slug, code=code, version=v.number)}
+                         for v in versions],
         })
-    return render_template("competences/competence.html", competence=found, version=version)
+    return render_template("competences/competence.html", competence=found, version=version, versions=versions,
+                           alignment_name=services.alignment_name)

@@ -9,30 +9,38 @@ from app.extensions import db
 courses_cli = AppGroup("courses", help="Course content in courses/.")
 
 
-def _folders(root: Path, path: Path | None) -> list[Path] | None:
-    if path is None or path.resolve() == root.resolve():
-        return None
-    return [path]
+def _where(path: str | None) -> tuple[Path, list[Path] | None]:
+    """The tree to read and, for one course folder (any folder holding a course.yaml), that folder alone;
+    PATH may be relative and need not be inside COURSES_DIR (assets are copied in when syncing)."""
+    from app.courses.services import content_root
+
+    if path is None:
+        return content_root(), None
+    folder = Path(path).resolve()
+    if (folder / "course.yaml").is_file():
+        return folder.parent, [folder]
+    return folder, None
 
 
 def _load(path):
     from app.courses.loader import load_tree
     from app.courses.services import content_root
 
-    root = content_root()
-    folders = _folders(root, Path(path) if path else None)
+    root, folders = _where(path)
+    # a course folder kept outside a tree uses the frameworks of the site's courses folder
+    frameworks = root if (root / "_frameworks").is_dir() else content_root()
     total = len(folders) if folders else len([p for p in root.iterdir() if p.is_dir()
                                                  and not p.name.startswith(("_", "."))])
     with click.progressbar(length=total, label="Reading courses", file=sys.stderr,
                            show_pos=True) as bar:
-        tree = load_tree(root, folders, progress=lambda _folder: bar.update(1))
+        tree = load_tree(root, folders, progress=lambda _folder: bar.update(1), frameworks_from=frameworks)
     return tree
 
 
 @courses_cli.command("validate")
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 def validate(path):
-    """Check the course files (every course, or the one at PATH); every problem with file and line."""
+    """Check the course files (every course, or the course or tree at PATH); every problem with file and line."""
     tree = _load(path)
     for problem in tree.problems:
         click.echo(str(problem))

@@ -11,16 +11,19 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, translated
+from app.courses.render import MD, VIDEO_HOSTS, video_allowed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
 COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
-LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-HTML_SOURCE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")
+HTML_SOURCE = re.compile(r"""\b(src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it
+ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")  # as the reader rewrites them (render._rewrite_assets)
 
 
 def highest_levels(modules) -> dict[str, int]:
@@ -65,6 +68,7 @@ class CourseContent:
     assets: tuple[str, ...]  # paths relative to the course folder
     content_hash: str
     path: str
+    directory: Path = field(compare=False)  # where the files were read, for their assets
 
     def module(self, slug: str) -> ModuleContent | None:
         return next((m for m in self.modules if m.slug == slug), None)
@@ -81,10 +85,16 @@ class Tree:
     problems: list[Problem] = field(default_factory=list)
 
 
+def is_content(path: Path, folder: Path) -> bool:
+    """A file that belongs to the course: not hidden (.DS_Store, .git) nor an editor's backup (name~)."""
+    parts = path.relative_to(folder).parts
+    return path.is_file() and not any(part.startswith(".") for part in parts) and not path.name.endswith("~")
+
+
 def content_hash(folder: Path) -> str:
     """SHA-256 over every file of a course (relative path and bytes), in a fixed order."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if is_content(p, folder)):
         digest.update(str(path.relative_to(folder).as_posix()).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -94,25 +104,64 @@ def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_links(body: str, body_line: int, module_dir: Path, course_dir: Path, file: str,
-                 problems: list[Problem]) -> None:
-    for number, line in enumerate(body.splitlines(), start=body_line):
-        targets = [m.group(1) for m in LINK.finditer(line)] + [m.group(1) for m in HTML_SOURCE.finditer(line)]
-        for target in targets:
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "/")):
-                continue  # external, in-page, or site link
-            relative = target.split("#")[0].split("?")[0]
-            if not relative:
-                continue
-            # "assets/..." is the course's assets folder; anything else is relative to the module's folder
-            resolved = ((course_dir if relative.startswith("assets/") else module_dir) / relative).resolve()
-            try:
-                resolved.relative_to(course_dir.resolve())
-            except ValueError:
-                problems.append(Problem(file, number, f"the link {target!r} points outside the course"))
-                continue
-            if not resolved.is_file():
-                problems.append(Problem(file, number, f"broken link: {target!r} does not exist"))
+def _targets(body: str, body_line: int):
+    """(line, target, kind) for every link ("link"), image ("image") and embedded player ("frame") of a Markdown
+    body, as the reader's renderer parses it: inline and reference links, images, and src/href attributes of raw
+    HTML; code is skipped."""
+    for token in MD.parse(body):
+        line = body_line + (token.map[0] if token.map else 0)
+        if token.type == "html_block":
+            yield from _html_targets(token.content, line)
+        for child in token.children or ():
+            if child.type == "link_open":
+                yield line, str(child.attrGet("href") or ""), "link"
+            elif child.type == "image":
+                yield line, str(child.attrGet("src") or ""), "image"
+            elif child.type == "html_inline":
+                yield from _html_targets(child.content, line)
+
+
+def _html_targets(html: str, line: int):
+    for match in HTML_SOURCE.finditer(html):
+        value = next(group for group in match.groups()[1:] if group is not None)
+        if match.group(1).lower() == "href":
+            yield line, value, "link"
+        else:
+            yield line, value, "frame" if re.match(r"\s*<iframe", html, re.I) else "image"
+
+
+def _check_links(body: str, body_line: int, course_dir: Path, file: str, problems: list[Problem]) -> None:
+    """Links and images must work in the reader: external links are fine, images come from the course's own
+    assets (the site loads nothing from other hosts), and a relative address can only name an asset."""
+    for line, target, kind in _targets(body, body_line):
+        if kind == "frame":
+            if not video_allowed(target):
+                problems.append(Problem(file, line, f"{target!r} cannot be embedded: only video players from "
+                                                    f"{', '.join(sorted(VIDEO_HOSTS))} can"))
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+            if kind == "image":
+                problems.append(Problem(file, line, f"the image {target!r} is not in the course: put it in the "
+                                                    f"course's assets/ folder (the site loads nothing from elsewhere)"))
+            continue
+        if target.startswith(("#", "/")):
+            continue  # in-page or site link
+        relative = unquote(target.split("#")[0].split("?")[0])
+        if not relative:
+            continue
+        match = ASSET_LINK.match(relative)
+        if match is None:
+            problems.append(Problem(file, line, f"the link {target!r} does not work in the reader: link to files in "
+                                                f"the course's assets/ folder (assets/...)"))
+            continue
+        resolved = (course_dir / "assets" / match.group(1)).resolve()
+        try:
+            resolved.relative_to((course_dir / "assets").resolve())
+        except ValueError:
+            problems.append(Problem(file, line, f"the link {target!r} points outside the course's assets"))
+            continue
+        if not resolved.is_file():
+            problems.append(Problem(file, line, f"broken link: {target!r} does not exist"))
 
 
 def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, ...], framework: FrameworkData | None,
@@ -127,7 +176,7 @@ def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, 
             problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
             continue
         try:
-            meta, body, body_line = front_matter(path.read_text(encoding="utf-8"), file)
+            meta, body, body_line = front_matter(path.read_text(encoding="utf-8-sig"), file)
         except YamlProblem as error:
             problems.append(error.problem)
             continue
@@ -172,7 +221,7 @@ def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, 
         if competences and framework is None:
             problems.append(meta.problem("the module names competences but the course names no framework",
                                          "competences"))
-        _check_links(body, body_line, module_dir, course_dir, file, problems)
+        _check_links(body, body_line, course_dir, file, problems)
         if not body.strip():
             problems.append(Problem(file, body_line, "the module has no text after its front matter"))
         facts = {"duration": duration, "competences": tuple(competences)}
@@ -180,7 +229,7 @@ def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, 
             problems.append(meta.problem("duration and competences must be the same in every language",
                                          "duration"))
         shared = shared or facts
-        texts[locale] = ModuleText(locale, (title or "").strip(), tuple(o.strip() for o in objectives), body, file)
+        texts[locale] = ModuleText(locale, title.strip() if isinstance(title, str) else "", tuple(o.strip() for o in objectives), body, file)
     if not texts:
         return None
     return ModuleContent(slug=slug, position=position, duration=shared.get("duration") or 0,
@@ -274,22 +323,35 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     if len(problems) > before:
         return None
     assets = tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in (course_dir / "assets").rglob("*")
-                          if p.is_file())) if (course_dir / "assets").is_dir() else ()
+                          if is_content(p, course_dir))) if (course_dir / "assets").is_dir() else ()
+    for asset in assets:
+        if (course_dir / asset).stat().st_size > MAX_ASSET_BYTES:
+            problems.append(Problem(f"{course_dir.relative_to(root)}/{asset}", None,
+                                    f"the file is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB: link to it "
+                                    f"where it is published instead"))
+    if len(problems) > before:
+        return None
     return CourseContent(slug=slug, version=version, framework=framework_slug, title=title, summary=summary,
                          audience=tuple(a for a in AUDIENCES if a in audience), estimated_hours=float(hours),
                          locales=locales, modules=tuple(modules), assets=assets,
-                         content_hash=content_hash(course_dir), path=str(course_dir.relative_to(root)))
+                         content_hash=content_hash(course_dir), path=str(course_dir.relative_to(root)),
+                         directory=course_dir.resolve())
 
 
-def load_tree(root: Path, only: list[Path] | None = None, progress=None) -> Tree:
-    """Read every framework and course under ``root`` (or only the course folders given)."""
+def load_tree(root: Path, only: list[Path] | None = None, progress=None, frameworks_from: Path | None = None) -> Tree:
+    """Read every framework and course under ``root`` (or only the course folders given; frameworks from
+    ``frameworks_from`` when the courses are kept apart from them)."""
     tree = Tree()
-    framework_dir = root / "_frameworks"
+    framework_dir = (frameworks_from or root) / "_frameworks"
     for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
+        name = str(path.relative_to(framework_dir.parent))
         try:
-            data = read_framework(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
+            data = read_framework(path.read_text(encoding="utf-8-sig"), name)
         except FrameworkFileError as error:
             tree.problems += error.problems
+            continue
+        except UnicodeDecodeError:
+            tree.problems.append(Problem(name, None, "the file is not UTF-8 text"))
             continue
         tree.frameworks[data.slug] = data
     folders = only or sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))

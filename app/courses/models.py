@@ -14,6 +14,7 @@ class Course(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    is_published: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())  # in the catalogue
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     versions: so.Mapped[list["CourseVersion"]] = so.relationship(
@@ -40,15 +41,40 @@ class CourseVersion(db.Model):
     framework_slug: so.Mapped[str | None] = so.mapped_column(sa.String(60))
     framework_version_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("framework_version.id", ondelete="SET NULL"))
-    path: so.Mapped[str] = so.mapped_column(sa.String(300))  # the folder under courses/, for its assets
+    path: so.Mapped[str] = so.mapped_column(sa.String(300))  # the folder it was synced from, under courses/
     synced_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     course: so.Mapped[Course] = so.relationship(back_populates="versions")
     framework_version: so.Mapped[FrameworkVersion | None] = so.relationship()  # the one it was synced against
     modules: so.Mapped[list["Module"]] = so.relationship(
         back_populates="course_version", order_by="Module.position", cascade="all, delete-orphan")
+    assets: so.Mapped[list["CourseAsset"]] = so.relationship(
+        back_populates="course_version", order_by="CourseAsset.path", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("course_id", "version", name="uq_course_version_number"),)
+
+
+class AssetBlob(db.Model):
+    """The bytes of an asset file, stored once however many course versions carry it."""
+
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+
+class CourseAsset(db.Model):
+    """A file of a course version's assets/ folder, kept with the version: what learners saw under a version,
+    and what a certificate was earned on, never changes when the files on disk do."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course_version.id", ondelete="CASCADE"))
+    path: so.Mapped[str] = so.mapped_column(sa.String(300))  # inside assets/, e.g. "figures/map.svg"
+    sha256: so.Mapped[str] = so.mapped_column(sa.ForeignKey("asset_blob.sha256"))
+    size: so.Mapped[int] = so.mapped_column()
+    media_type: so.Mapped[str] = so.mapped_column(sa.String(100))
+
+    course_version: so.Mapped[CourseVersion] = so.relationship(back_populates="assets")
+
+    __table_args__ = (sa.UniqueConstraint("course_version_id", "path", name="uq_course_asset_path"),)
 
 
 class Module(db.Model):

@@ -31,9 +31,17 @@ def video_allowed(src: str) -> bool:
     return parts.scheme == "https" and prefix is not None and parts.path.startswith(prefix)
 
 
+# what an embedded player may ask the browser for: never the camera, microphone, location or payments
+PLAYER_FEATURES = ("accelerometer", "autoplay", "clipboard-write", "encrypted-media", "fullscreen", "gyroscope",
+                   "picture-in-picture", "web-share")
+
+
 def _filter(tag: str, attribute: str, value: str):
     if tag == "iframe" and attribute == "src":
         return value if video_allowed(value) else None
+    if tag == "iframe" and attribute == "allow":
+        features = [f.strip() for f in value.split(";") if f.strip().split(" ")[0] in PLAYER_FEATURES]
+        return "; ".join(features) or None
     if attribute == "style":  # markdown-it's table alignment only
         return value if re.fullmatch(r"text-align:(left|right|center)", value) else None
     return value
@@ -80,5 +88,6 @@ def to_html(markdown: str, asset_url) -> str:
 
 def plain_words(markdown: str) -> int:
     """How many words a body has (for the reading time shown and the content checks)."""
-    text = re.sub(r"<[^>]+>|[#*_>`\[\]()|-]", " ", markdown)
+    text = re.sub(r"\]\([^)]*\)", "]", markdown)  # a link's address is not read
+    text = re.sub(r"<[^>]+>|[#*_>`\[\]()|-]", " ", text)
     return len(text.split())

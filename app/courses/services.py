@@ -1,4 +1,6 @@
 """The catalogue, syncing course versions from files, and following a course (every event through record())."""
+import hashlib
+import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -6,14 +8,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale
 
-from app.auth.models import User
+from app.auth.models import Role, User
+from app.auth.permissions import deny
 from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source
 from app.courses.loader import CourseContent, Tree, highest_levels
-from app.courses.models import Course, CourseVersion, Enrolment, Module
+from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
 from app.db import utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
+from app.xapi.models import Statement
 from app.xapi.services import progress_of, record
 
 
@@ -44,6 +48,8 @@ def sync_course(content: CourseContent) -> SyncResult:
         existing = next((v for v in course.versions if v.version == content.version), None)
         if existing is not None:
             if existing.content_hash == content.content_hash:
+                if content.assets and not existing.assets:  # synced before assets were kept with versions
+                    _keep_assets(existing, content)
                 return SyncResult(content.slug, content.version, "unchanged")
             return SyncResult(content.slug, content.version, "refused",
                               f"version {content.version} is already synced with different content: raise the "
@@ -59,6 +65,12 @@ def sync_course(content: CourseContent) -> SyncResult:
             return SyncResult(content.slug, content.version, "refused",
                               f"framework {content.framework!r} is not loaded: run flask competences import")
         framework_version = framework.current
+        unknown = unknown_competences(content.modules, framework_version)
+        if unknown:
+            return SyncResult(content.slug, content.version, "refused",
+                              f"the modules give {_listed(unknown)} (competence and level), which version "
+                              f"{framework_version.number} of framework {content.framework!r} in the database "
+                              f"lacks: run flask competences import first")
     for version in course.versions:
         version.is_current = False
     version = CourseVersion(
@@ -72,10 +84,39 @@ def sync_course(content: CourseContent) -> SyncResult:
                                for locale, t in m.texts.items()})
                  for m in content.modules])
     db.session.add(version)
+    _keep_assets(version, content)
     db.session.flush()
     if framework_version is not None:
         competences.record_use(framework_version, "course", f"{content.slug}@{content.version}")
     return SyncResult(content.slug, content.version, outcome)
+
+
+def unknown_competences(modules, framework_version) -> list[tuple[str, int]]:
+    """The (code, level) pairs ``modules`` give that ``framework_version`` lacks: a course can only be built on,
+    or moved to, a version holding every competence and level its modules name."""
+    codes = {c.code for c in framework_version.competences}
+    scale = {level.number for level in framework_version.levels}
+    return sorted({(code, level) for module in modules for code, level in module.competences
+                   if code not in codes or level not in scale})
+
+
+def _listed(pairs: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{code} {level}" for code, level in pairs)
+
+
+def _keep_assets(version: CourseVersion, content: CourseContent) -> None:
+    """Copy the course's asset files into the database with the version, each file's bytes stored once."""
+    files = {path: (content.directory / path).read_bytes() for path in content.assets}
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    known = set(db.session.scalars(sa.select(AssetBlob.sha256).where(AssetBlob.sha256.in_(set(digests.values())))))
+    for path, data in files.items():
+        digest = digests[path]
+        if digest not in known:
+            db.session.add(AssetBlob(sha256=digest, data=data))
+            known.add(digest)
+        name = path.removeprefix("assets/")
+        version.assets.append(CourseAsset(path=name, sha256=digest, size=len(data),
+                                          media_type=mimetypes.guess_type(name)[0] or "application/octet-stream"))
 
 
 def sync(tree: Tree, progress=None) -> list[SyncResult]:
@@ -89,9 +130,31 @@ def sync(tree: Tree, progress=None) -> list[SyncResult]:
 
 # --- the catalogue and the reader ---------------------------------------------------------------------
 
-def catalogue() -> list[CourseVersion]:
-    return list(db.session.scalars(sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))
-                                   .join(Course).order_by(Course.slug)))
+def can_publish(user: User) -> bool:
+    """Administrators and trainers put courses in the catalogue, and may open those withdrawn from it."""
+    return user.has_role(Role.ADMIN, Role.TRAINER)
+
+
+def can_read(user: User, course: Course) -> bool:
+    return course.is_published or can_publish(user)
+
+
+def catalogue(user: User) -> list[CourseVersion]:
+    query = sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).join(Course).order_by(Course.slug)
+    if not can_publish(user):
+        query = query.where(Course.is_published.is_(True))
+    return list(db.session.scalars(query))
+
+
+def set_published(actor: User, course: Course, published: bool) -> None:
+    if not can_publish(actor):
+        deny()
+    course.is_published = published
+    db.session.flush()
+
+
+def asset_data(asset: CourseAsset) -> bytes:
+    return db.session.scalar(sa.select(AssetBlob.data).where(AssetBlob.sha256 == asset.sha256))
 
 
 def get_course(slug: str) -> Course | None:
@@ -135,8 +198,10 @@ def _definition(kind: str, title: dict) -> dict:
 
 
 def _context(version: CourseVersion, module: Module | None = None) -> dict:
-    context = {"revision": str(version.version), "platform": v.PLATFORM,
-               "language": str(get_locale() or "en").replace("_", "-")}
+    """The course version as the revision; the language the learner reads the module in (English when their
+    language is missing), or the interface's."""
+    language = text_of(module).locale if module is not None else str(get_locale() or "en")
+    context = {"revision": str(version.version), "platform": v.PLATFORM, "language": language.replace("_", "-")}
     if module is not None:
         context["contextActivities"] = {"parent": [{"id": course_iri(version.course), "objectType": "Activity"}]}
     return context
@@ -164,13 +229,15 @@ def open_module(user: User, version: CourseVersion, module: Module) -> None:
     enrolment = start(user, version)
     enrolment.last_module, enrolment.last_seen_at = module.slug, utcnow()
     definition = _definition(v.MODULE, {locale: t["title"] for locale, t in module.texts.items()})
-    iri = module_iri(version.course, module)
-    record(user, v.EXPERIENCED, iri, registration=enrolment.registration, context=_context(version, module),
-           definition=definition)
-    if module.completion == "viewed":
-        record(user, v.COMPLETED, iri, registration=enrolment.registration, context=_context(version, module),
+    iri, course = module_iri(version.course, module), course_iri(version.course)
+    context = _context(version, module)
+    record(user, v.EXPERIENCED, iri, registration=enrolment.registration, context=context, definition=definition)
+    known = progress_of(user, [iri, course])
+    if module.completion == "viewed" and not (iri in known and known[iri].is_completed):
+        record(user, v.COMPLETED, iri, registration=enrolment.registration, context=context,
                result={"completion": True}, definition=definition)
-    check_course_completion(user, version, enrolment)
+    if not (course in known and known[course].is_completed):
+        check_course_completion(user, version, enrolment)
 
 
 def check_course_completion(user: User, version: CourseVersion, enrolment: Enrolment) -> bool:
@@ -266,10 +333,43 @@ def _module_evidence(user: User):
             by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
     if not by_iri:
         return
-    for iri, state in progress_of(user, list(by_iri)).items():
+    states = progress_of(user, list(by_iri))
+    passed = [state.passed_statement for state in states.values() if state.passed_statement]
+    # a level is achieved when the module was passed (the first success), not when it was first completed
+    passed_at = {row.id: row.timestamp for row in db.session.execute(
+        sa.select(Statement.id, Statement.timestamp).where(Statement.id.in_(passed)))} if passed else {}
+    for iri, state in states.items():
         for module in by_iri[iri]:
-            succeeded = state.success or (module.completion == "workshop" and state.is_completed)
-            if succeeded and state.completed_at is not None:
+            if module.completion == "workshop":
+                achieved = state.completed_at if state.is_completed else None  # attended
+            else:
+                achieved = (passed_at.get(state.passed_statement) or state.completed_at or state.last_seen_at) \
+                    if state.success else None
+            if achieved is not None:
                 framework = module.course_version.framework_slug
                 for code, level in module.competences:
-                    yield Evidence("module", framework, code, level, state.completed_at, iri)
+                    yield Evidence("module", framework, code, level, achieved, iri)
+
+
+# --- moving a course version to another framework version (competences.move_use) ----------------------
+
+@competences.use_mover("course")
+def _move_course(use, framework_version) -> None:
+    """Point the course version behind a use ("<course-slug>@<course-version>") at another version of its
+    framework (admins and trainers may); refused when a module names a competence or a level that version lacks."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.errors import ValidationError
+
+    slug, _sep, number = use.reference.rpartition("@")
+    course = get_course(slug)
+    version = next((v for v in course.versions if str(v.version) == number), None) if course else None
+    if version is None:
+        raise ValidationError({"version": _l("The course version %(reference)s no longer exists",
+                                             reference=use.reference)})
+    unknown = unknown_competences(version.modules, framework_version)
+    if unknown:
+        raise ValidationError({"version": _l("Version %(number)s of the framework lacks %(items)s (competence and "
+                                             "level), which the course's modules give",
+                                             number=framework_version.number, items=_listed(unknown))})
+    version.framework_version = framework_version

@@ -1,24 +1,35 @@
 import base64
-import mimetypes
+import io
 import re
 
-from flask import abort, current_app, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user, login_required
 
+from app.auth.permissions import role_required
+from app.auth.models import Role
 from app.courses import bp, render, services
-from app.courses.loader import asset_path
 from app.extensions import db
 
-
 OFFLINE_IMAGE_BYTES = 512 * 1024  # larger images stay links in the offline copy
+ASSET_MAX_AGE = 365 * 24 * 3600  # an asset of a version never changes
 
 
 def _course_or_404(slug: str):
     course = services.get_course(slug)
-    if course is None or course.current is None:
+    if course is None or course.current is None or not services.can_read(current_user, course):
         abort(404)
     return course, course.current
+
+
+def _version_or_404(slug: str, number: int | None):
+    course, current = _course_or_404(slug)
+    if number is None:
+        return course, current
+    version = next((v for v in course.versions if v.version == number), None)
+    if version is None:
+        abort(404)
+    return course, version
 
 
 def _module_or_404(version, slug: str):
@@ -31,7 +42,7 @@ def _module_or_404(version, slug: str):
 @bp.route("/")
 @login_required
 def catalogue():
-    versions = services.catalogue()
+    versions = services.catalogue(current_user)
     progress = {v.id: services.course_progress(current_user, v) for v in versions}
     return render_template("courses/catalogue.html", versions=versions, progress=progress)
 
@@ -47,11 +58,13 @@ def course(slug):
     objectives = [o for m in version.modules for o in services.text_of(m).objectives]
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
                            total=total, resume=resume, started=enrolment is not None, objectives=objectives,
-                           competences=services.competences_developed(version))
+                           competences=services.competences_developed(version),
+                           earlier=[v for v in reversed(course.versions) if v is not version],
+                           can_publish=services.can_publish(current_user))
 
 
-def _asset_url(course):
-    return lambda path: url_for("courses.asset", slug=course.slug, filename=path)
+def _asset_url(version):
+    return lambda path: url_for("courses.asset", slug=version.course.slug, number=version.version, filename=path)
 
 
 @bp.route("/<slug>/modules/<module>")
@@ -60,67 +73,81 @@ def module(slug, module):
     course, version = _course_or_404(slug)
     item = _module_or_404(version, module)
     services.open_module(current_user, version, item)
-    db.session.commit()
     shown = services.text_of(item)
     index = version.modules.index(item)
     done, total = services.course_progress(current_user, version)
-    return render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
-                           html=render.to_html(shown.body, _asset_url(course)),
+    page = render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
+                           html=render.to_html(shown.body, _asset_url(version)),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
                            done=done, total=total, number=index + 1)
+    db.session.commit()  # after rendering, so the page reads no object again
+    return page
 
 
-def _offline(html: str, course, version) -> str:
+def _offline(html: str, version) -> str:
     """For the offline copy: small asset images become data: URLs, so the file needs nothing else; larger
     images and links to assets point at the site with absolute addresses, so they still work when online."""
-    root = services.content_root()
-    prefix = url_for("courses.asset", slug=course.slug, filename="")
-    absolute = url_for("courses.asset", slug=course.slug, filename="", _external=True)
+    prefix = _asset_url(version)("")
+    absolute = url_for("courses.asset", slug=version.course.slug, number=version.version, filename="",
+                       _external=True)
+    assets = {asset.path: asset for asset in version.assets}
 
     def replace(match):
-        attribute, address = match.group(1), match.group(2)
-        path = asset_path(root, version.path, address[len(prefix):])
-        if attribute == "src" and path is not None and path.stat().st_size <= OFFLINE_IMAGE_BYTES:
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return f'src="data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"'
-        return f'{attribute}="{absolute}{address[len(prefix):]}"'
+        attribute, name = match.group(1), match.group(2)
+        asset = assets.get(name)
+        if attribute == "src" and asset is not None and asset.size <= OFFLINE_IMAGE_BYTES:
+            data = services.asset_data(asset)
+            return f'src="data:{asset.media_type};base64,{base64.b64encode(data).decode()}"'
+        return f'{attribute}="{absolute}{name}"'
 
-    return re.sub(r'(src|href)="(' + re.escape(prefix) + r'[^"]+)"', replace, html)
+    return re.sub(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"', replace, html)
 
 
-@bp.route("/<slug>/modules/<module>/print")
+@bp.route("/<slug>/modules/<module>/print", defaults={"number": None})
+@bp.route("/<slug>/v<int:number>/modules/<module>/print")
 @login_required
-def printable(slug, module):
-    course, version = _course_or_404(slug)
+def printable(slug, module, number):
+    """A module on its own page, for paper or (``?download=1``) as one file to read offline; with a version
+    number, the text of that version as it was, which records nothing."""
+    course, version = _version_or_404(slug, number)
     item = _module_or_404(version, module)
     shown = services.text_of(item)
-    html = render.to_html(shown.body, _asset_url(course))
+    html = render.to_html(shown.body, _asset_url(version))
+    note = (_("This module is not available in your language yet, so it is shown in English."),
+            str(get_locale())) if shown.is_fallback else None  # in the reader's language, before force_locale
     download = request.args.get("download") == "1"
     styles = None
     if download:
-        html = _offline(html, course, version)
+        html = _offline(html, version)
         with open(current_app.static_folder + "/css/print.css", "rb") as handle:
             styles = "data:text/css;base64," + base64.b64encode(handle.read()).decode()
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back
         page = render_template("courses/printable.html", course=course, version=version, module=item,
-                               shown=shown, html=html, styles=styles)
+                               shown=shown, html=html, styles=styles, note=note)
     response = make_response(page)
     if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}-{item.slug}-{shown.locale}.html"'
+        name = f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else "")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
         # the offline copy carries its stylesheet and images as data: addresses and runs no script
         response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src data:"
     return response
 
 
-@bp.route("/<slug>/assets/<path:filename>")
+@bp.route("/<slug>/v<int:number>/assets/<path:filename>")
 @login_required
-def asset(slug, filename):
-    _course, version = _course_or_404(slug)
-    path = asset_path(services.content_root(), version.path, filename)
-    if path is None:
+def asset(slug, number, filename):
+    """A file of a version's assets, as it was synced: the same address always gives the same bytes."""
+    _course, version = _version_or_404(slug, number)
+    found = next((a for a in version.assets if a.path == filename), None)
+    if found is None:
         abort(404)
-    return send_file(path, max_age=3600)
+    response = send_file(io.BytesIO(services.asset_data(found)), mimetype=found.media_type, etag=found.sha256,
+                         max_age=ASSET_MAX_AGE, conditional=True, last_modified=version.synced_at)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response
 
 
 @bp.route("/<slug>/start")
@@ -128,3 +155,16 @@ def asset(slug, filename):
 def start(slug):
     _course, version = _course_or_404(slug)
     return redirect(url_for("courses.module", slug=slug, module=version.modules[0].slug))
+
+
+@bp.route("/<slug>/publication", methods=["POST"])
+@role_required(Role.ADMIN, Role.TRAINER)
+def publication(slug):
+    """Put a course in the catalogue, or withdraw it (its learners keep their records; the pages close)."""
+    course, _version = _course_or_404(slug)
+    published = request.form.get("published") == "1"
+    services.set_published(current_user, course, published)
+    db.session.commit()
+    flash(_("The course is in the catalogue.") if published else
+          _("The course is withdrawn from the catalogue: only administrators and trainers can open it."), "success")
+    return redirect(url_for("courses.course", slug=slug))

@@ -1,7 +1,9 @@
-"""Reading trainee lists as people save them: CSV in UTF-8 (with or without BOM) or Windows-1252, separated by
-commas or semicolons, or the first sheet of an XLSX workbook. Headers may be in English, Spanish or Portuguese."""
+"""Reading trainee lists as people save them: CSV in UTF-8 (with or without BOM), UTF-16 with a BOM or
+Windows-1252, separated by commas or semicolons (or as Excel's "sep=" first line says), or the first sheet of an
+XLSX workbook. Headers may be in English, Spanish or Portuguese."""
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -42,10 +44,29 @@ def fold(text) -> str:
     return " ".join(text.lower().replace("_", " ").split())
 
 
+# NUL and the other control characters (tab and line breaks aside) are never text a person typed: they come from
+# a damaged file or one saved in another encoding, and no database column takes NUL. Each becomes U+FFFD, which
+# the checks report as an unreadable character.
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], "\ufffd")
+UNREADABLE = "\ufffd"
+
+
+def _readable(cell: str) -> str:
+    return cell.translate(_CONTROL)
+
+
 _HEADER_LOOKUP = {fold(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 ("Unicode text" in Excel), with its BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise FileProblem("encoding") from error
+    sample = data[:400]
+    if sample.count(0) > len(sample) // 4:  # UTF-16 or UTF-32 without a BOM, or not text at all
+        raise FileProblem("encoding")
     has_bom = data.startswith(b"\xef\xbb\xbf")
     try:
         return data[3:].decode("utf-8") if has_bom else data.decode("utf-8")
@@ -65,14 +86,23 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+
+
 def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    table, line = [], 1
+    line = 1
+    first, _newline, rest = text.partition("\n")
+    declared = SEP_LINE.fullmatch(first.rstrip("\r"))
+    if declared:  # Excel's "sep=;" line names the separator; it is not the header
+        text, line = rest, 2
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=declared.group(1) if declared else _delimiter(text))
+    table = []
     try:
+        offset = line - 1
         for row in reader:
             table.append((line, row))
-            line = reader.line_num + 1
+            line = offset + reader.line_num + 1
     except csv.Error as error:
         raise FileProblem("csv", line=line) from error
     return table
@@ -109,7 +139,7 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     else:
         table = _table_from_csv(data)
 
-    table = [(line, [cell.strip() for cell in row]) for line, row in table]
+    table = [(line, [_readable(cell).strip() for cell in row]) for line, row in table]
     table = [(line, row) for line, row in table if any(row)]
     if not table:
         raise FileProblem("empty")

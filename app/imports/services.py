@@ -1,10 +1,8 @@
 """Checking a trainee list against the database, previewing it, and importing all of it or nothing."""
-import re
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.auth.models import Position, Role, User, UserRole
+from app.auth.models import Position, Role, User, UserRole, is_email_address
 from app.auth.permissions import can_manage_country, check, managed_country
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
@@ -13,11 +11,9 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
-from app.imports.parsing import FileProblem, fold, read_table
+from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "gerente", "jefe", "jefa", "gestor", "gestora",
@@ -39,6 +35,7 @@ MESSAGES = {
     "region": _l("No region called “%(value)s” in this country"),
     "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
     "too_long": _l("%(column)s is longer than %(limit)s characters"),
+    "unreadable": _l("%(column)s holds an unreadable character: check the file's encoding, or retype the cell"),
     # problems with the whole file
     "empty": _l("The file is empty"),
     "encoding": _l("The file's characters could not be read: save it as CSV UTF-8 and upload it again"),
@@ -50,6 +47,10 @@ MESSAGES = {
 }
 COLUMN_NAMES = {"email": _l("E-mail address"), "full_name": _l("Full name"), "position": _l("Position"),
                 "institution": _l("Institution"), "region": _l("Region"), "language": _l("Language")}
+
+
+def column_name(field: str) -> str:
+    return str(COLUMN_NAMES.get(field, ""))
 
 
 def message(problem: dict) -> str:
@@ -86,6 +87,9 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
     for row in rows:
         line = row["line"]
         clean = {"line": line}
+        unreadable = {column for column in COLUMN_NAMES if UNREADABLE in (row.get(column) or "")}
+        for column in sorted(unreadable):
+            problem(line, column, "unreadable", column=column)
         for column, limit in (("email", 254), ("full_name", 200)):
             value = " ".join((row.get(column) or "").split())
             if not value:
@@ -95,7 +99,9 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             clean[column] = value
         email = clean["email"].lower()
         clean["email"] = email
-        if email and not EMAIL.match(email):
+        if "email" in unreadable:
+            pass
+        elif email and not is_email_address(email):
             problem(line, "email", "email", value=row.get("email"))
         elif email in first_line_of:
             problem(line, "email", "duplicate", other=first_line_of[email])
@@ -105,6 +111,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         position = row.get("position") or ""
         if not position:
             problem(line, "position", "required", column="position")
+        elif "position" in unreadable:
+            pass
         elif fold(position) not in POSITIONS:
             problem(line, "position", "position", value=position)
         else:
@@ -113,12 +121,12 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
                                                                                         "region_code")):
             value = row.get(column) or ""
-            if value and fold(value) not in lookup:
+            if value and column not in unreadable and fold(value) not in lookup:
                 problem(line, column, column, value=value)
             clean[target] = lookup.get(fold(value)) if value else None
 
         language = row.get("language") or ""
-        if language and fold(language) not in LANGUAGES:
+        if language and "language" not in unreadable and fold(language) not in LANGUAGES:
             problem(line, "language", "language", value=language)
         clean["locale"] = LANGUAGES.get(fold(language)) if language else None
         clean_rows.append(clean)
@@ -155,11 +163,17 @@ def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohor
         raise ValidationError({"file": message({"code": "empty"})})
     _rows, problems = check_rows(country_code, parsed.rows)
     batch = ImportBatch(created_by_id=actor.id, country_code=country_code, cohort_id=cohort_id,
-                        send_invitations=send_invitations, filename=(filename or "upload")[:255],
+                        send_invitations=send_invitations, filename=_safe_filename(filename),
                         rows=parsed.rows, problems=problems)
     db.session.add(batch)
     db.session.flush()
     return batch
+
+
+def _safe_filename(filename: str | None) -> str:
+    """The uploaded file's name as shown on the preview: no control characters (NUL fits in no column)."""
+    name = "".join(c for c in (filename or "") if c.isprintable()).strip()
+    return (name or "upload")[:255]
 
 
 def get_batch(actor: User, batch_id: int) -> ImportBatch | None:
@@ -175,11 +189,18 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     from app.notifications.services import notify
 
     check(can_manage_country(actor, batch.country_code))
-    if batch.status is not BatchStatus.PREVIEW:
+    # Claim the batch in the database, not on the object read earlier: of two confirmations sent at once (a
+    # double click), the second waits for the first's row lock and then finds nothing left to claim.
+    claimed = db.session.execute(
+        sa.update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == BatchStatus.PREVIEW)
+        .values(status=BatchStatus.IMPORTED)).rowcount
+    if not claimed:
+        db.session.refresh(batch)
         raise ValidationError({"batch": _l("This file has already been imported")})
     rows, problems = check_rows(batch.country_code, batch.rows)
     if problems:
-        batch.problems = problems  # something changed since the preview (e.g. an address was taken)
+        # something changed since the preview (e.g. an address was taken): release the claim, keep the problems
+        batch.status, batch.problems = BatchStatus.PREVIEW, problems
         db.session.flush()
         raise ValidationError({"batch": _l("Some rows have problems: nothing has been imported")})
     fallback_locale = default_locale_for(batch.country_code)

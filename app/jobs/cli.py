@@ -24,7 +24,8 @@ def worker(burst):
 
 @jobs_cli.command("requeue")
 def requeue():
-    """Send jobs that never reached the queue (Redis was down) to it again."""
+    """Send jobs that never reached the queue (Redis was down) to it again; without Redis, also run the failed
+    jobs whose retry is due (a cron entry every few minutes keeps retries going on a quiet site)."""
     from app.jobs.services import requeue_stale
 
     count = requeue_stale()

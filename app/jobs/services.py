@@ -3,11 +3,15 @@
 A job is a module-level function called with JSON-serialisable arguments. enqueue() records a Job row in the
 caller's transaction; when that transaction commits, the job goes to RQ (REDIS_URL set) or runs in this
 process. Each attempt is recorded; after the last failed attempt the job is FAILED, admins are notified, and
-they can retry it from /admin/jobs."""
+they can retry it from /admin/jobs. In-process, a failed attempt is not repeated at once: the job waits, RETRYING,
+for its interval and runs again at a later dispatch or with `flask jobs requeue`. A job left RUNNING for longer
+than JOB_STALLED_MINUTES (its process was killed) is listed as stalled for admins to retry."""
 import importlib
 import json
 import traceback
 import uuid
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,6 +24,7 @@ from app.extensions import db
 from app.jobs.models import Job, JobStatus
 
 _PENDING = "itinera_pending_jobs"
+_DISPATCHING: ContextVar[bool] = ContextVar("itinera_dispatching_jobs", default=False)
 
 
 def _path(func) -> str:
@@ -47,6 +52,25 @@ def enqueue(func, *args) -> Job:
     return job
 
 
+def is_busy(func, started_after: datetime) -> bool:
+    """A job of ``func`` created after ``started_after`` is queued, running or waiting for its retry."""
+    return db.session.scalar(sa.select(Job.id).where(
+        Job.func == _path(func), Job.created_at > started_after,
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING])).limit(1)) is not None
+
+
+def last_finished_at(func) -> datetime | None:
+    return db.session.scalar(sa.select(sa.func.max(Job.finished_at)).where(Job.func == _path(func)))
+
+
+def failed_since(func, moment: datetime | None) -> bool:
+    """A job of ``func`` failed for good (admins were told) after ``moment`` (ever, when None)."""
+    query = sa.select(Job.id).where(Job.func == _path(func), Job.status == JobStatus.FAILED)
+    if moment is not None:
+        query = query.where(Job.finished_at > moment)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _queue():
     from redis import Redis
     from rq import Queue
@@ -71,11 +95,28 @@ def _dispatch(job_ids: list[int]) -> None:
             app.logger.exception("could not hand jobs %s to Redis", job_ids)
         return
     # In-process: a new app context has its own database session, so the job runs in its own transaction.
-    for job_id in job_ids:
-        with app.app_context():
-            for _attempt in range(app.config["JOB_MAX_ATTEMPTS"]):
-                if run_job(job_id, raise_errors=False) is not JobStatus.RETRYING:
-                    break
+    # A failed job waits, RETRYING, for its interval (JOB_RETRY_INTERVALS) and is tried again at a later dispatch
+    # or by `flask jobs requeue`, so a request never waits through a chain of retries.
+    outermost = not _DISPATCHING.get()
+    token = _DISPATCHING.set(True)
+    try:
+        for job_id in job_ids:
+            _run_in_process(app, job_id)
+        if outermost:  # not again for the jobs these jobs enqueue
+            with app.app_context():
+                due = retries_due(limit=app.config["JOB_RETRIES_PER_DISPATCH"], exclude=job_ids)
+            for job_id in due:
+                _run_in_process(app, job_id)
+    finally:
+        _DISPATCHING.reset(token)
+
+
+def _run_in_process(app, job_id: int) -> None:
+    """One attempt, and more at once only while the configured interval is zero (as in the tests)."""
+    with app.app_context():
+        while run_job(job_id, raise_errors=False) is JobStatus.RETRYING:
+            if _retry_interval(db.session.get(Job, job_id).attempts) > timedelta(0):
+                break
 
 
 @event.listens_for(Session, "after_commit")
@@ -128,9 +169,37 @@ def _attempt(job_id: int, raise_errors: bool) -> JobStatus | None:
     return job.status
 
 
+def _retry_interval(attempts: int) -> timedelta:
+    intervals = current_app.config["JOB_RETRY_INTERVALS"] or [0]
+    return timedelta(seconds=intervals[min(max(attempts - 1, 0), len(intervals) - 1)])
+
+
+def retries_due(limit: int | None = None, exclude=()) -> list[int]:
+    """In-process jobs (no Redis) waiting to be tried again whose interval since the last attempt has passed.
+
+    Under RQ, RQ itself schedules the retries, so there is nothing to do here."""
+    if current_app.config.get("REDIS_URL"):
+        return []
+    now = utcnow()
+    waiting = db.session.execute(sa.select(Job.id, Job.attempts, Job.finished_at)
+                                 .where(Job.status == JobStatus.RETRYING, Job.id.not_in(list(exclude)))
+                                 .order_by(Job.finished_at, Job.id))
+    due = [job_id for job_id, attempts, finished_at in waiting
+           if finished_at is None or finished_at + _retry_interval(attempts) <= now]
+    return due[:limit] if limit is not None else due
+
+
+def stalled_since() -> datetime:
+    """A job RUNNING since before this was killed mid-run (a worker or server restart) and will not finish."""
+    return utcnow() - timedelta(minutes=current_app.config["JOB_STALLED_MINUTES"])
+
+
 def jobs_needing_attention() -> sa.Select:
-    return (sa.select(Job).where(Job.status.in_([JobStatus.FAILED, JobStatus.RETRYING, JobStatus.QUEUED]))
-            .order_by(Job.created_at.desc()))
+    """Failed, waiting (queued or retrying) and stalled jobs, newest first."""
+    return (sa.select(Job).where(sa.or_(
+        Job.status.in_([JobStatus.FAILED, JobStatus.RETRYING, JobStatus.QUEUED]),
+        sa.and_(Job.status == JobStatus.RUNNING, Job.started_at < stalled_since())))
+        .order_by(Job.created_at.desc()))
 
 
 def retry(actor, job: Job) -> None:
@@ -144,7 +213,8 @@ def retry(actor, job: Job) -> None:
 
 
 def requeue_stale() -> int:
-    """Send every job still QUEUED to the queue again (after Redis was unreachable)."""
-    ids = list(db.session.scalars(sa.select(Job.id).where(Job.status == JobStatus.QUEUED)))
+    """Send every job still QUEUED to the queue again (after Redis was unreachable), and, without Redis, run the
+    retries that are due."""
+    ids = list(db.session.scalars(sa.select(Job.id).where(Job.status == JobStatus.QUEUED))) + retries_due()
     db.session.info.setdefault(_PENDING, []).extend(ids)
     return len(ids)

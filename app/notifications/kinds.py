@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role
@@ -11,7 +12,7 @@ from app.auth.models import Role
 class Kind:
     name: str
     label: object  # shown on the preferences page
-    text: object  # one line for the in-app list and the e-mail subject; %(...)s from the data
+    text: object  # one line for the in-app list and the e-mail subject; %(...)s from the data, or data -> str
     roles: frozenset  # who can receive it (for the preferences page)
     link: Callable[[dict], tuple[str, dict] | None] = lambda data: None  # (endpoint, values)
     email_by_default: bool = True
@@ -25,7 +26,10 @@ KINDS = {kind.name: kind for kind in (
          frozenset({Role.ADMIN, Role.COORDINATOR}),
          link=lambda data: ("admin.user_detail", {"user_uuid": data["user_uuid"]})),
     Kind("import_completed", _l("When an import of trainees has finished"),
-         _l("%(count)s people imported from %(filename)s"), frozenset({Role.ADMIN, Role.COORDINATOR}),
+         lambda data: ngettext("%(count)s person imported from %(filename)s",
+                               "%(count)s people imported from %(filename)s", data["count"],
+                               count=format_decimal(data["count"]), filename=data["filename"]),
+         frozenset({Role.ADMIN, Role.COORDINATOR}),
          link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
     Kind("job_failed", _l("When a background task fails after every attempt"),
          _l("A background task failed after every attempt: %(func)s"), frozenset({Role.ADMIN}),

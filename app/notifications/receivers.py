@@ -22,3 +22,13 @@ def tell_admins_about_failed_job(job, **_):
 def tell_the_inviter(user, invited_by=None, **_):
     if invited_by is not None and invited_by.is_active:
         notify(invited_by, "invitation_accepted", name=user.full_name, user_uuid=str(user.uuid))
+
+
+@signals.invitation_accepted.connect
+def tell_the_newcomer_about_their_cohorts(user, **_):
+    """Cohorts someone joined while still invited (add_members does not notify them then): they hear about it in
+    the app as they arrive (they are on the site, so no e-mail)."""
+    from app.cohorts.services import cohorts_of
+
+    for cohort in cohorts_of(user):
+        notify(user, "added_to_cohort", send_email=False, cohort=cohort.name)

@@ -39,7 +39,8 @@ def set_email_preferences(user, wanted: dict[str, bool]) -> None:
 
 
 def text_of(notification: Notification) -> str:
-    return str(KINDS[notification.kind].text) % notification.data
+    text = KINDS[notification.kind].text
+    return text(notification.data) if callable(text) else str(text) % notification.data
 
 
 def link_of(notification: Notification, external: bool = False) -> str | None:
@@ -123,7 +124,8 @@ def _deliver(message: OutboxMessage) -> None:
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     try:
-        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        # a short timeout: without Redis the delivery runs in the web request that queued it
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
             if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):

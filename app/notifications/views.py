@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.admin.forms import ConfirmForm
+from app.args import page_arg
 from app.extensions import db
 from app.forms import options
 from app.notifications import bp, services
@@ -14,8 +15,7 @@ from app.notifications.models import Notification
 @bp.route("/")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(services.notifications_of(current_user), page=page, per_page=20, error_out=False)
+    pagination = db.paginate(services.notifications_of(current_user), page=page_arg(), per_page=20, error_out=False)
     return render_template("notifications/index.html", pagination=pagination, text_of=services.text_of,
                            read_all_form=ConfirmForm())
 

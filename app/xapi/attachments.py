@@ -9,6 +9,7 @@ import jwt
 import sqlalchemy as sa
 from cryptography import x509
 
+from app import jsonutil
 from app.extensions import db
 from app.xapi.models import Attachment
 from app.xapi.validation import StatementError
@@ -128,8 +129,8 @@ def verify_signature(statement: dict, token: bytes) -> None:
     try:
         text = token.decode("ascii").strip()
         header = jwt.get_unverified_header(text)
-        payload = json.loads(jwt.api_jws.PyJWS().decode_complete(text, options={"verify_signature": False})
-                             ["payload"])
+        payload = jsonutil.parse(jwt.api_jws.PyJWS().decode_complete(text, options={"verify_signature": False})
+                                 ["payload"])
     except (UnicodeDecodeError, ValueError, jwt.exceptions.PyJWTError) as error:
         raise AttachmentError("the signature is not a valid JWS", "signature") from error
     if header.get("alg") not in SIGNATURE_ALGORITHMS:

@@ -46,14 +46,23 @@ def rebuild_progress():
 
 
 @lrs_cli.command("forward")
-def forward():
+@click.option("--retry-refused", is_flag=True, help="Also send again the statements the external LRS refused.")
+def forward(retry_refused):
     """Send the statements still queued for the external LRS (XAPI_FORWARD_URL)."""
+    from app.auth.services import SYSTEM
     from app.xapi import forwarding
 
     if not forwarding.enabled():
         raise click.ClickException("XAPI_FORWARD_URL is not set.")
+    if retry_refused:
+        forwarding.retry_failed(SYSTEM, start_job=False)
+        db.session.commit()
     try:
-        sent = forwarding.send_pending()
+        sent = forwarding.send_pending(always_raise=True)
     except forwarding.ForwardError as error:
         raise click.ClickException(f"{error} ({forwarding.pending_count()} statements still queued)") from error
     click.echo(f"{sent} statements forwarded; {forwarding.pending_count()} still queued.")
+    refused = forwarding.failed_count()
+    if refused:
+        click.echo(f"{refused} statements were refused by the external LRS and wait for an admin "
+                   "(`flask --app wsgi lrs forward --retry-refused` sends them again).")

@@ -6,11 +6,14 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
@@ -33,8 +36,12 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
     from limits import parse_many
 
     errors = {}
+    largest = current_app.config.get("MAX_CONTENT_LENGTH")
     if max_request_bytes is not None and (not isinstance(max_request_bytes, int) or max_request_bytes < 1024):
         errors["max_request_bytes"] = _l("Give a size of at least 1024 bytes, or leave it empty")
+    elif max_request_bytes is not None and largest and max_request_bytes > largest:
+        errors["max_request_bytes"] = _l("Give at most %(size)s bytes, the largest request this site accepts, or "
+                                         "leave it empty", size=format_number(largest))
     if rate_limit:
         try:
             parse_many(rate_limit)
@@ -82,7 +89,8 @@ def revoke_client(actor, client: LrsClient) -> None:
 class Credentials:
     """What a request needs of its client, kept a few seconds per process so that a busy client does not
     cost a query per request. A revoked client is refused within CACHE_SECONDS in every process (at once in
-    the one that revoked it)."""
+    the one that revoked it). Unknown keys are not kept: a new client works at once, and made-up keys cannot
+    fill the memory (which holds at most CACHE_SIZE clients, the least recently used leaving first)."""
 
     id: int
     name: str
@@ -95,26 +103,37 @@ class Credentials:
 
 
 CACHE_SECONDS = 10
+CACHE_SIZE = 1000
+_CACHE_LOCK = threading.Lock()
 
 
-def _cache() -> dict:
-    return current_app.extensions.setdefault("itinera_lrs_credentials", {})
+def _cache() -> OrderedDict:
+    return current_app.extensions.setdefault("itinera_lrs_credentials", OrderedDict())
 
 
 def _credentials(key: str) -> Credentials | None:
-    cached = _cache().get(key)
-    if cached is not None and cached[1] > time.monotonic():
-        return cached[0]
+    cache = _cache()
+    with _CACHE_LOCK:
+        cached = cache.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            cache.move_to_end(key)
+            return cached[0]
     client = db.session.scalar(sa.select(LrsClient).where(LrsClient.key == key))
-    credentials = None if client is None else Credentials(
-        client.id, client.name, client.key, client.secret_hash, client.can_write, client.max_request_bytes,
-        client.rate_limit, client.is_active)
-    _cache()[key] = (credentials, time.monotonic() + CACHE_SECONDS)
+    if client is None:
+        return None
+    credentials = Credentials(client.id, client.name, client.key, client.secret_hash, client.can_write,
+                              client.max_request_bytes, client.rate_limit, client.is_active)
+    with _CACHE_LOCK:
+        cache[key] = (credentials, time.monotonic() + CACHE_SECONDS)
+        cache.move_to_end(key)
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
     return credentials
 
 
 def forget(client: LrsClient) -> None:
-    _cache().pop(client.key, None)
+    with _CACHE_LOCK:
+        _cache().pop(client.key, None)
 
 
 def authenticate(header: str | None) -> Credentials | None:

@@ -18,11 +18,12 @@ from app.xapi.services import activity_key, agent_key
 
 
 class DocumentError(Exception):
-    """An HTTP-level refusal: ``status`` (400, 404, 409, 412) with a message."""
+    """An HTTP-level refusal: ``status`` (400, 404, 409, 412) with a message, and the property (parameter or
+    header) it is about, if any."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, prop: str | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.prop = status, message, prop
 
 
 def scope(kind: DocumentKind, activity_id: str | None, agent: dict | None, registration: str | None) -> str:
@@ -61,9 +62,9 @@ def check_preconditions(current: Document | None, if_match: str | None, if_none_
                         need_one: bool) -> None:
     """HTTP preconditions (RFC 7232); ``need_one``: overwriting an existing profile without either is a 409."""
     if if_match is not None and (current is None or not _matches(if_match, current.etag)):
-        raise DocumentError(412, "If-Match does not match the current document")
+        raise DocumentError(412, "If-Match does not match the current document", "If-Match")
     if if_none_match is not None and current is not None and _matches(if_none_match, current.etag):
-        raise DocumentError(412, "If-None-Match: the document already exists")
+        raise DocumentError(412, "If-None-Match: the document already exists", "If-None-Match")
     if need_one and current is not None and if_match is None and if_none_match is None:
         raise DocumentError(409, "this document exists: send If-Match with its ETag (or If-None-Match: *) to "
                                  "replace it")
@@ -90,11 +91,12 @@ def put(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, co
 
 def _json_object(content: bytes, what: str) -> dict:
     try:
-        value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise DocumentError(400, f"the {what} document is not JSON") from error
+        value = jsonutil.parse(content)
+    except jsonutil.JSONError as error:
+        raise DocumentError(400, f"the {what} document is not JSON we accept: {error.at('document')} "
+                                 f"{error.message}", error.at("document")) from error
     if not isinstance(value, dict):
-        raise DocumentError(400, f"the {what} document is not a JSON object")
+        raise DocumentError(400, f"the {what} document is not a JSON object", "document")
     return value
 
 
@@ -107,7 +109,7 @@ def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, c
             _json_object(content, "posted")
         return put(kind, scope_key, document_id, content, content_type, **where)
     if not _is_json(content_type) or not _is_json(current.content_type):
-        raise DocumentError(400, "only JSON documents can be merged: both must be application/json")
+        raise DocumentError(400, "only JSON documents can be merged: both must be application/json", "Content-Type")
     merged = _json_object(current.content, "stored")
     merged.update(_json_object(content, "posted"))
     return put(kind, scope_key, document_id, json.dumps(merged).encode(), "application/json", **where)

@@ -1,27 +1,66 @@
 """Forwarding statements to an external LRS (XAPI_FORWARD_URL) from a durable queue.
 
 Each stored statement is queued in its own transaction; a background job sends the queue in order, in batches,
-with a timeout on every request, and marks rows sent only when the remote LRS has said 200. A remote outage
-therefore delays statements but loses none; the job's retries (and `flask --app wsgi lrs forward`) resume where
-it stopped. Statement ids make a resend harmless: an LRS stores a statement once."""
+with a timeout on every request, and marks rows sent only when the remote LRS has accepted them (200 or 204).
+A remote outage therefore delays statements but loses none; the job's retries (and `flask --app wsgi lrs
+forward`) resume where it stopped. Statement ids make a resend harmless: an LRS stores a statement once, and a
+409 for a statement we sent means the remote has that id already.
+
+A batch the remote refuses as such (400, 409, 413, 422) is split in halves until the statements it refuses are
+alone; those are marked failed (kept, with the remote's answer, for admins to see and retry) and the others go on.
+
+One send job at a time: a write does not enqueue another while one is queued, running or waiting to retry. An
+outage is reported to admins once (the first job that fails after a delivery); while it lasts, later jobs leave
+the queue as it is without failing again, and a write starts one at most every XAPI_FORWARD_RETRY_SECONDS."""
 import json
+from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
 from flask import current_app
 
+from app.auth.permissions import check
 from app.db import utcnow
 from app.extensions import db
+from app.jobs import services as jobs
 from app.xapi import attachments
 from app.xapi.models import ForwardQueue, Statement
 
+REFUSED = {400, 409, 413, 422}  # the remote refuses what was sent, not the request: find the statement(s)
+DELIVERED = {200, 204}
+STALE_JOB = timedelta(hours=1)  # a send job "busy" for longer than this has died: another may start
+
 
 class ForwardError(RuntimeError):
-    """The remote LRS did not accept a batch (the job will try again)."""
+    """The remote LRS could not be reached or did not accept a batch (the job will try again)."""
+
+
+class _Unavailable(Exception):
+    """The remote answered something that is not about the statements (5xx, 401, 404, ...) or not at all."""
 
 
 def enabled() -> bool:
     return bool(current_app.config.get("XAPI_FORWARD_URL"))
+
+
+def _pending():
+    return sa.and_(ForwardQueue.sent_at.is_(None), ForwardQueue.failed_at.is_(None))
+
+
+def _should_start_job() -> bool:
+    """No send job is queued, running or retrying (a recent one), and no outage asks to wait."""
+    if jobs.is_busy(send_pending, started_after=utcnow() - STALE_JOB):
+        return False
+    if not _outage_reported():
+        return True
+    wait = timedelta(seconds=current_app.config["XAPI_FORWARD_RETRY_SECONDS"])
+    latest = jobs.last_finished_at(send_pending)
+    return latest is None or latest <= utcnow() - wait
+
+
+def _outage_reported() -> bool:
+    """A send job failed (and admins were told) since the remote last accepted a statement."""
+    return jobs.failed_since(send_pending, db.session.scalar(sa.select(sa.func.max(ForwardQueue.sent_at))))
 
 
 def queue(rows: list) -> None:
@@ -31,10 +70,8 @@ def queue(rows: list) -> None:
     now = utcnow()
     db.session.execute(sa.insert(ForwardQueue).returning(ForwardQueue.id),
                        [{"statement_seq": row.seq, "queued_at": now} for row in rows]).all()
-    if not db.session.info.get("itinera_forward_job"):
-        from app.jobs.services import enqueue
-
-        enqueue(send_pending)
+    if not db.session.info.get("itinera_forward_job") and _should_start_job():
+        jobs.enqueue(send_pending)
         db.session.info["itinera_forward_job"] = True
 
 
@@ -53,40 +90,108 @@ def _post(client: httpx.Client, statements: list[dict]) -> httpx.Response:
                        headers={**headers, "Content-Type": "application/json"})
 
 
-def send_pending() -> int:
-    """Background job: send every queued statement, oldest first; returns how many were sent."""
+def _answer(response: httpx.Response) -> str:
+    return f"HTTP {response.status_code}: {response.text[:300]}"
+
+
+def _deliver(client: httpx.Client, rows: list, now) -> int:
+    """Send (entry, statement) rows; mark what the remote took as sent and what it refuses alone as failed.
+    Returns how many were sent; raises _Unavailable when the remote is not taking anything."""
+    try:
+        response = _post(client, [data for _, data in rows])
+    except httpx.HTTPError as error:
+        raise _Unavailable(f"{type(error).__name__}: {error}") from error
+    status = response.status_code
+    if status in DELIVERED or (status == 409 and len(rows) == 1):  # 409: the remote has this id already
+        note = _answer(response)[:1000] if status == 409 else None
+        for entry, _ in rows:
+            entry.sent_at, entry.last_error = now, note
+        return len(rows)
+    if status not in REFUSED:
+        raise _Unavailable(_answer(response))
+    if len(rows) == 1:
+        [(entry, _)] = rows
+        entry.failed_at, entry.last_error = now, _answer(response)[:1000]
+        current_app.logger.warning("the external LRS refused statement %s: %s", rows[0][1].get("id"),
+                                   entry.last_error)
+        return 0
+    half = len(rows) // 2
+    return _deliver(client, rows[:half], now) + _deliver(client, rows[half:], now)
+
+
+def send_pending(always_raise: bool = False) -> int:
+    """Background job: send every queued statement, oldest first; returns how many were sent.
+
+    When the remote is unavailable it raises ForwardError (the job retries, then fails and admins are told),
+    unless that outage was reported already: then it leaves the queue for a later job (``always_raise`` for
+    the command line, which always says)."""
     config = current_app.config
     batch_size, sent = config["XAPI_FORWARD_BATCH"], 0
     with httpx.Client(timeout=httpx.Timeout(config["XAPI_FORWARD_TIMEOUT"])) as client:
         while True:
             query = (sa.select(ForwardQueue, Statement.data)
                      .join(Statement, Statement.seq == ForwardQueue.statement_seq)
-                     .where(ForwardQueue.sent_at.is_(None)).order_by(ForwardQueue.id).limit(batch_size))
+                     .where(_pending()).order_by(ForwardQueue.id).limit(batch_size))
             if db.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=ForwardQueue)
             rows = db.session.execute(query).all()
             if not rows:
                 return sent
-            entries = [entry for entry, _ in rows]
-            try:
-                response = _post(client, [data for _, data in rows])
-                problem = None if response.status_code == 200 else f"HTTP {response.status_code}: " \
-                                                                   f"{response.text[:300]}"
-            except httpx.HTTPError as error:
-                problem = f"{type(error).__name__}: {error}"
             now = utcnow()
-            for entry in entries:
+            for entry, _ in rows:
                 entry.attempts += 1
-                if problem is None:
-                    entry.sent_at, entry.last_error = now, None
-                else:
-                    entry.last_error = problem[:1000]
+            try:
+                sent += _deliver(client, [(entry, data) for entry, data in rows], now)
+            except _Unavailable as unavailable:
+                problem = str(unavailable)
+                for entry, _ in rows:
+                    if entry.sent_at is None and entry.failed_at is None:
+                        entry.last_error = problem[:1000]
+                db.session.commit()
+                waiting = pending_count()
+                if not always_raise and _outage_reported():
+                    current_app.logger.warning("the external LRS is still unavailable (%s); %s statements wait",
+                                               problem, waiting)
+                    return sent
+                raise ForwardError(f"the external LRS is unavailable ({problem}); {waiting} statements wait "
+                                   "in the queue") from None
             db.session.commit()
-            if problem is not None:
-                raise ForwardError(f"the external LRS refused {len(entries)} statements: {problem}")
-            sent += len(entries)
 
 
 def pending_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue).where(_pending()))
+
+
+def failed_count() -> int:
+    """Statements the external LRS refused (each on its own): they wait for an admin."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)
-                             .where(ForwardQueue.sent_at.is_(None)))
+                             .where(ForwardQueue.failed_at.is_not(None), ForwardQueue.sent_at.is_(None)))
+
+
+def failed() -> sa.Select:
+    """The refused statements, newest first: (queue entry, statement id)."""
+    return (sa.select(ForwardQueue, Statement.id).join(Statement, Statement.seq == ForwardQueue.statement_seq)
+            .where(ForwardQueue.failed_at.is_not(None), ForwardQueue.sent_at.is_(None))
+            .order_by(ForwardQueue.failed_at.desc(), ForwardQueue.id.desc()))
+
+
+def retry_failed(actor, start_job: bool = True) -> int:
+    """An admin sends the refused statements again (after the remote's problem was fixed); returns how many."""
+    check(actor.is_admin)
+    entries = list(db.session.scalars(sa.select(ForwardQueue).where(ForwardQueue.failed_at.is_not(None),
+                                                                    ForwardQueue.sent_at.is_(None))))
+    for entry in entries:
+        entry.failed_at = None
+    db.session.flush()
+    if start_job and entries and enabled() and not db.session.info.get("itinera_forward_job"):
+        jobs.enqueue(send_pending)
+        db.session.info["itinera_forward_job"] = True
+    return len(entries)
+
+
+def status(limit: int = 50) -> dict:
+    """What an admin page shows of forwarding: whether it is on, how many statements wait, the refused ones."""
+    if not enabled():
+        return {"enabled": False, "pending": 0, "refused_count": 0, "refused": []}
+    return {"enabled": True, "pending": pending_count(), "refused_count": failed_count(),
+            "refused": db.session.execute(failed().limit(limit)).all()}

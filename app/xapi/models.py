@@ -180,7 +180,7 @@ class ActivityDefinition(db.Model):
 
 class ForwardQueue(db.Model):
     """Statements waiting to be sent to the external LRS (XAPI_FORWARD_URL): written in the same transaction
-    as the statement, removed from the queue only once the remote LRS has accepted it."""
+    as the statement, marked sent only once the remote LRS has accepted it (or failed when it refused it)."""
 
     __tablename__ = "xapi_forward_queue"
 
@@ -189,6 +189,8 @@ class ForwardQueue(db.Model):
         BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), unique=True)
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # when the remote refused this statement on its own (400, 413, 422): not sent again until an admin says so
+    failed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
 

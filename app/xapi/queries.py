@@ -1,6 +1,5 @@
 """GET /statements: the filters of xAPI 1.0.3 (Communication 2.1.3), paging with ``more``, and the three formats."""
 import copy
-import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app import jsonutil
 from app.extensions import db
 from app.xapi.models import Statement, StatementActivity, StatementAgent
 from app.xapi.services import activity_key, agent_key
@@ -50,9 +50,9 @@ def parse(args) -> Query:
     query = Query()
     if "agent" in args:
         try:
-            agent = json.loads(args["agent"])
+            agent = jsonutil.parse(args["agent"])
         except ValueError as error:
-            raise StatementError("agent", "must be a JSON Agent or identified Group") from error
+            raise StatementError("agent", f"must be a JSON Agent or identified Group ({error})") from error
         validate_actor(agent, "agent")
         query.agent = agent_key(agent)
         if query.agent is None:

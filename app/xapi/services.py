@@ -26,6 +26,10 @@ class Conflict(Exception):
     """A statement id is already used by a different statement (409)."""
 
 
+class VoidingRefused(Exception):
+    """A client tried to void a statement it did not send (403)."""
+
+
 def _postgres():
     """The psycopg connection under the session, when the database is PostgreSQL."""
     connection = db.session.connection()
@@ -175,8 +179,28 @@ def _activities_in(statement: dict) -> dict[str, bool]:
 
 # --- storing ------------------------------------------------------------------------------------------
 
+def _normalise_agent(agent) -> None:
+    """Case that carries no meaning (Data 2.3.1): the domain of an mbox, the hex of an mbox_sha1sum."""
+    if not isinstance(agent, dict):
+        return
+    mbox = agent.get("mbox")
+    if isinstance(mbox, str) and "@" in mbox:
+        local, _, domain = mbox.rpartition("@")
+        agent["mbox"] = f"{local}@{domain.lower()}"
+    if isinstance(agent.get("mbox_sha1sum"), str):
+        agent["mbox_sha1sum"] = agent["mbox_sha1sum"].lower()
+    agent.setdefault("objectType", "Agent")
+    for member in agent.get("member", []) if isinstance(agent.get("member"), list) else []:
+        _normalise_agent(member)
+    if isinstance(agent.get("member"), list):
+        agent["member"] = sorted(agent["member"], key=lambda m: json.dumps(m, sort_keys=True))
+
+
 def _normalise_for_comparison(statement: dict) -> dict:
-    """Drop what the specification lets differ between two copies of one statement (Data 2.3.1)."""
+    """Drop or even out what the specification lets differ between two copies of one statement (Data 2.3.1):
+    what the LRS fills in, activity definitions, verb displays, the serialisation of times, the order of a
+    Group's members, case where it has no meaning (UUIDs, e-mail domains), and a single context activity
+    versus a list of one (the LRS stores lists)."""
     data = copy.deepcopy(statement)
     for key in ("id", "authority", "stored", "version", "attachments"):
         data.pop(key, None)
@@ -189,14 +213,23 @@ def _normalise_for_comparison(statement: dict) -> dict:
         if target.get("objectType", "Activity") == "Activity":
             target.pop("definition", None)
             target.pop("objectType", None)
+        if target.get("objectType") == "StatementRef" and isinstance(target.get("id"), str):
+            target["id"] = target["id"].lower()
         if target.get("objectType") == "SubStatement":
             target.pop("attachments", None)
             tidy(target)
-        for group in (part.get("actor"), target, part.get("context", {}).get("team")):
-            if isinstance(group, dict) and isinstance(group.get("member"), list):
-                group["member"] = sorted(group["member"], key=lambda m: json.dumps(m, sort_keys=True))
-        for listed in part.get("context", {}).get("contextActivities", {}).values():
-            for activity in listed if isinstance(listed, list) else [listed]:
+        context = part.get("context", {})
+        for agent in (part.get("actor"), target if target.get("objectType") in ("Agent", "Group") else None,
+                      context.get("instructor"), context.get("team")):
+            _normalise_agent(agent)
+        if isinstance(context.get("registration"), str):
+            context["registration"] = context["registration"].lower()
+        if isinstance(context.get("statement"), dict) and isinstance(context["statement"].get("id"), str):
+            context["statement"]["id"] = context["statement"]["id"].lower()
+        activities = context.get("contextActivities", {})
+        for key, listed in activities.items():
+            activities[key] = listed = listed if isinstance(listed, list) else [listed]
+            for activity in listed:
                 activity.pop("definition", None)
                 activity.pop("objectType", None)
 
@@ -263,12 +296,18 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
 
     attachments.check([original for original, _ in prepared], attachment_parts or {})
     attachments.save(attachment_parts or {})
-    # one query: statements already stored under these ids, and voiding statements that target them
+    targets = {uuid.UUID(p["object"]["id"]) for _, p in prepared if p["verb"]["id"] == v.VOIDED}
+    # one query: statements already stored under these ids, voiding statements that target them, and the
+    # statements this batch would void
     known = list(db.session.scalars(sa.select(Statement).where(
-        sa.or_(among(Statement.id, ids), sa.and_(Statement.is_voiding.is_(True), among(Statement.ref_id, ids))))))
+        sa.or_(among(Statement.id, ids + list(targets)),
+               sa.and_(Statement.is_voiding.is_(True), among(Statement.ref_id, ids))))))
     id_set = set(ids)
     existing = {s.id: s for s in known if s.id in id_set}
-    voided_early = {s.ref_id for s in known if s.is_voiding and s.ref_id in id_set}
+    if client_id is not None:
+        _check_voiding(client_id, [s for s in known if s.id in targets])
+    # a statement voided before it arrived, by the client that sends it now (nobody voids another's statement)
+    voided_early = {s.ref_id for s in known if s.is_voiding and s.ref_id in id_set and s.client_id == client_id}
     fresh = []
     for original, statement in prepared:
         old = existing.get(uuid.UUID(statement["id"]))
@@ -282,6 +321,17 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     forwarding.queue(list(inserted.values()))
     # the same statement sent again is accepted and changes nothing
     return [existing.get(i) or inserted[i] for i in ids]
+
+
+def _check_voiding(client_id: int, targets: list[Statement]) -> None:
+    """Over HTTP a client voids only statements it sent itself; what Itinera recorded is voided by Itinera."""
+    for target in targets:
+        if target.client_id is None:
+            raise VoidingRefused(f"statement {target.id} was recorded by Itinera itself and cannot be voided "
+                                 "through the xAPI")
+        if target.client_id != client_id:
+            raise VoidingRefused(f"statement {target.id} was sent by another client: only the client that sent a "
+                                 "statement may void it")
 
 
 def _users_for(actors: list[dict]) -> dict[int, int]:
@@ -386,6 +436,9 @@ class Facts:
 
 
 def fold(facts: Facts, statement: dict) -> Facts:
+    """Add one statement to the facts. ``completed_statement`` and ``passed_statement`` name the statements with
+    which completion and success first became true (success as the best score decides it, not any statement
+    that says success)."""
     verb = statement["verb"]["id"]
     result = statement.get("result", {})
     moment = parse_timestamp(statement["timestamp"])
@@ -396,13 +449,13 @@ def fold(facts: Facts, statement: dict) -> Facts:
         if not facts.is_completed:
             facts.is_completed, facts.completed_at = True, moment
             facts.completed_statement = statement["id"]
-    if success is True and facts.passed_statement is None:
-        facts.passed_statement = statement["id"]
     scaled = result.get("score", {}).get("scaled")
     if scaled is not None and (facts.best_scaled is None or scaled > facts.best_scaled):
         facts.best_scaled, facts.best_success = scaled, success
     if success is not None:
         facts.any_success = bool(facts.any_success) or success
+    if facts.success is True and facts.passed_statement is None:
+        facts.passed_statement = statement["id"]
     return facts
 
 
@@ -535,12 +588,17 @@ def record(user: User, verb: str, activity_iri: str, *, result=None, context=Non
            definition: dict | None = None) -> Statement:
     """Validate, store and project one statement about what ``user`` did; flushes, the caller commits.
 
-    ``passed`` and ``completed`` are recorded once per user and activity: asked again, record() returns the
-    statement that first said so. ``definition`` (name, type, ...) describes the activity."""
+    ``passed`` and ``completed`` are recorded once per user and activity: while the projection already says
+    success (for ``passed``) or completed (for ``completed``), record() stores nothing and returns the statement
+    with which that first became true. A retake after a failure is stored (it can make success true).
+    ``definition`` (name, type, ...) describes the activity."""
     if verb in (v.COMPLETED, v.PASSED):
         row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user.id,
                                                           Progress.activity_key == activity_key(activity_iri)))
-        earlier = row and (row.completed_statement if verb == v.COMPLETED else row.passed_statement)
+        if verb == v.COMPLETED:
+            earlier = row.completed_statement if row is not None and row.is_completed else None
+        else:
+            earlier = row.passed_statement if row is not None and row.success is True else None
         if earlier:
             return db.session.scalar(sa.select(Statement).where(Statement.id == earlier))
     data = _tincan_statement(user, verb, activity_iri, result, context, registration)

@@ -2,6 +2,7 @@
 
 validate_statement(data) raises StatementError naming the offending property (a dotted path such as
 ``statement.result.score.scaled``). Nothing here touches the database."""
+import math
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -19,8 +20,8 @@ VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$")
-TIMESTAMP_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+TIMESTAMP_RE = re.compile(  # ISO 8601: a "T" between date and time (RFC 3339's space is not ISO 8601)
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
     r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$")
 
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
@@ -68,9 +69,16 @@ def _bool(value, path: str) -> bool:
     return value
 
 
+MAX_INT_BITS = 14284  # about 4,300 decimal digits, the most Python turns into text
+
+
 def _number(value, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(path, "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        fail(path, "must be a finite number (not NaN or Infinity)")
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        fail(path, "is too large a number")
     return value
 
 
@@ -105,9 +113,12 @@ def _uuid(value, path: str) -> str:
     return value
 
 
+LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646 subtags: "en_US" is not one
+
+
 @lru_cache(maxsize=2048)
 def is_language_tag(tag: str) -> bool:
-    return bool(tag) and langcodes.tag_is_valid(tag)
+    return bool(LANGUAGE_TAG_RE.match(tag)) and langcodes.tag_is_valid(tag)
 
 
 def _language_map(value, path: str) -> dict:

@@ -2,20 +2,19 @@
 
 Clients authenticate with HTTP Basic (LRS client key and secret); session cookies are ignored here and CSRF
 does not apply. Every response carries X-Experience-API-Version; errors are JSON naming the problem."""
-import json
 import re
 import uuid
 from datetime import datetime, timezone
 
 from flask import current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import jsonutil
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
-from app.xapi.services import Conflict, agent_key, store
+from app.xapi.services import Conflict, VoidingRefused, agent_key, store
 from app.xapi.validation import StatementError, is_iri, is_uuid, parse_timestamp, validate_actor
 
 VERSION = "1.0.3"
@@ -51,7 +50,22 @@ def _statement_error(error: StatementError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
+    if isinstance(error, RequestEntityTooLarge):
+        return _too_large()
     return jsonify(error=error.code, message=error.description), error.code
+
+
+def _too_large():
+    limit = g.get("max_request_bytes") or current_app.config["XAPI_MAX_REQUEST_BYTES"]
+    return jsonify(error=413, message=f"the request is larger than this client's limit of {limit} bytes"), 413
+
+
+def _body() -> bytes:
+    """The request body, held to the client's limit also when it came without a Content-Length (chunked)."""
+    data = request.get_data()
+    if len(data) > g.max_request_bytes:
+        raise RequestEntityTooLarge()
+    return data
 
 
 CORS_HEADERS = {
@@ -74,13 +88,15 @@ def _check_request():
                        headers={"WWW-Authenticate": 'Basic realm="Itinera LRS"'})
     version = request.headers.get(VERSION_HEADER)
     if version is None:
-        raise ApiError(400, f"the {VERSION_HEADER} header is required")
+        raise ApiError(400, f"the {VERSION_HEADER} header is required", VERSION_HEADER)
     if not ACCEPTED_VERSION.match(version.strip()):
-        raise ApiError(400, f"{VERSION_HEADER} {version!r} is not supported: use 1.0.x")
+        raise ApiError(400, f"{VERSION_HEADER} {version!r} is not supported: use 1.0.x", VERSION_HEADER)
     g.lrs_client = client
     limit = client.max_request_bytes or current_app.config["XAPI_MAX_REQUEST_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"the request is larger than this client's limit of {limit} bytes")
+    g.max_request_bytes = limit
+    request.max_content_length = limit + 1  # a body without Content-Length (chunked) is read one byte too far
     if client.rate_limit and current_app.config.get("RATELIMIT_ENABLED"):
         from limits import parse_many
 
@@ -108,17 +124,21 @@ def _statements_body() -> tuple[object, dict]:
     mimetype = (request.mimetype or "").lower()
     parts = {}
     if mimetype == "multipart/mixed":
-        raw, other_parts = attachments.split_multipart(request.get_data(), request.headers["Content-Type"])
+        raw, other_parts = attachments.split_multipart(_body(), request.headers["Content-Type"])
         parts = attachments.collect(other_parts)
     elif mimetype == "application/json":
-        raw = request.get_data()
+        raw = _body()
     else:
         raise ApiError(400, "statements are sent as application/json, or multipart/mixed with attachments",
                        "Content-Type")
     try:
-        return jsonutil.loads(raw or b"null"), parts
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ApiError(400, f"the statements are not valid JSON: {error}") from error
+        return jsonutil.parse(raw or b"null"), parts
+    except jsonutil.JSONError as error:
+        if error.path:  # named as the validator names properties: statement.x, or statements[i].x in a batch
+            name = "statements" if error.path.startswith("[") else "statement"
+        else:
+            name = "statement" if request.method == "PUT" else "statements"
+        raise ApiError(400, f"{error.at(name)} {error.message}", error.at(name)) from error
 
 
 def _languages() -> list[str]:
@@ -168,6 +188,9 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     except Conflict as conflict:
         db.session.rollback()
         raise ApiError(409, f"statement {conflict} already exists and differs from this one", "statement.id")
+    except VoidingRefused as refused:
+        db.session.rollback()
+        raise ApiError(403, str(refused), "statement.object.id")
     except StatementError:
         db.session.rollback()
         raise
@@ -187,13 +210,14 @@ def _get_statements():
     args = request.args
     single = args.get("statementId") or args.get("voidedStatementId")
     if "statementId" in args and "voidedStatementId" in args:
-        raise ApiError(400, "use statementId or voidedStatementId, not both")
+        raise ApiError(400, "use statementId or voidedStatementId, not both", "voidedStatementId")
     if "statementId" in args or "voidedStatementId" in args:
+        name = "statementId" if "statementId" in args else "voidedStatementId"
         extra = set(args) - SINGLE_ALLOWED
         if extra:
-            raise ApiError(400, f"{', '.join(sorted(extra))} cannot be used with a statement id")
+            raise ApiError(400, f"{', '.join(sorted(extra))} cannot be used with {name}", sorted(extra)[0])
         if not is_uuid(single):
-            raise ApiError(400, "the statement id must be a UUID")
+            raise ApiError(400, f"{name} must be a UUID", name)
         fmt = queries.parse({"format": args["format"]} if "format" in args else {}).format
         return _single(uuid.UUID(single), voided="voidedStatementId" in args, fmt=fmt,
                        with_attachments=_wants_attachments())
@@ -251,9 +275,9 @@ def _param_agent(required: bool = True):
             raise ApiError(400, "the agent parameter is required", "agent")
         return None
     try:
-        agent = json.loads(raw)
+        agent = jsonutil.parse(raw)
     except ValueError as error:
-        raise ApiError(400, "agent must be a JSON Agent", "agent") from error
+        raise ApiError(400, f"agent must be a JSON Agent ({error})", "agent") from error
     validate_actor(agent, "agent")
     if agent_key(agent) is None:
         raise ApiError(400, "agent must be identified (mbox, mbox_sha1sum, openid or account)", "agent")
@@ -325,13 +349,13 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
             documents.check_preconditions(current, if_match, if_none_match,
                                           need_one=concurrency and method == "PUT")
             if concurrency and method == "PUT" and if_match is None and if_none_match is None:
-                raise documents.DocumentError(400, "PUT to a profile needs If-Match or If-None-Match")
-            body = request.get_data()
+                raise documents.DocumentError(400, "PUT to a profile needs If-Match or If-None-Match", "If-Match")
+            body = _body()
             store = documents.put if method == "PUT" else documents.post
             store(kind, scope_key, document_id, body, request.headers.get("Content-Type", ""), **where)
     except documents.DocumentError as error:
         db.session.rollback()
-        raise ApiError(error.status, error.message) from error
+        raise ApiError(error.status, error.message, error.prop) from error
     db.session.commit()
     return "", 204
 

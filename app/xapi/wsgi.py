@@ -2,7 +2,10 @@
 
 A client that cannot send headers or other methods POSTs to ``/xapi/...?method=PUT`` a form whose fields are the
 headers (Authorization, X-Experience-API-Version, Content-Type, Content-Length, If-Match, If-None-Match), the
-body (``content``) and the query parameters; the request is rewritten into the ordinary one before Flask sees it."""
+body (``content``) and the query parameters; the request is rewritten into the ordinary one before Flask sees it.
+
+The form is read before the client is known, so it is held to the site's XAPI_MAX_REQUEST_BYTES (413 without
+reading a larger one); the client's own limit applies to the rewritten request as to any other."""
 import io
 import json
 from urllib.parse import parse_qsl, urlencode
@@ -16,11 +19,22 @@ HEADER_FIELDS = {
     "if-none-match": "HTTP_IF_NONE_MATCH",
 }
 METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class Refusal(ValueError):
+    def __init__(self, message: str, prop: str | None = None, status: str = "400 Bad Request"):
+        super().__init__(message)
+        self.prop, self.status = prop, status
 
 
 class AlternateRequestSyntax:
-    def __init__(self, app, prefix: str = "/xapi"):
+    def __init__(self, app, prefix: str = "/xapi", max_bytes: int | None = None):
         self.app, self.prefix = app, prefix
+        if max_bytes is None:  # wrapping Flask's own wsgi_app: its configuration says
+            config = getattr(getattr(app, "__self__", None), "config", {})
+            max_bytes = config.get("XAPI_MAX_REQUEST_BYTES") or DEFAULT_MAX_BYTES
+        self.max_bytes = max_bytes
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -29,27 +43,48 @@ class AlternateRequestSyntax:
             if any(name == "method" for name, _ in query):
                 try:
                     environ = self._rewrite(environ, query)
-                except ValueError as error:
-                    return self._refuse(start_response, str(error))
+                except Refusal as refusal:
+                    return self._refuse(start_response, refusal)
         return self.app(environ, start_response)
+
+    def _body(self, environ) -> bytes:
+        """The form, read only when it is within the limit (a chunked one as far as the limit)."""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        try:
+            length = 0 if chunked else int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise Refusal("Content-Length is not a number", "Content-Length") from None
+        too_large = Refusal(f"the request is larger than this LRS's limit of {self.max_bytes} bytes",
+                            status="413 Content Too Large")
+        if length > self.max_bytes:
+            raise too_large
+        if length:
+            return environ["wsgi.input"].read(length)
+        if environ.get("wsgi.input_terminated"):  # a chunked body the server decodes: read one byte too many
+            raw = environ["wsgi.input"].read(self.max_bytes + 1)
+            if len(raw) > self.max_bytes:
+                raise too_large
+            return raw
+        return b""
 
     def _rewrite(self, environ, query) -> dict:
         if environ.get("REQUEST_METHOD") != "POST":
-            raise ValueError("the alternate request syntax is only for POST requests")
+            raise Refusal("the alternate request syntax is only for POST requests", "method")
         if len(query) != 1:
-            raise ValueError("with the alternate request syntax, only 'method' may be in the query string")
+            name = next((name for name, _ in query if name != "method"), "method")
+            raise Refusal("with the alternate request syntax, only 'method' may be in the query string", name)
         method = query[0][1].upper()
         if method not in METHODS:
-            raise ValueError(f"method {query[0][1]!r} is not an xAPI method")
+            raise Refusal(f"method {query[0][1]!r} is not an xAPI method", "method")
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
-            raise ValueError("the alternate request syntax sends a form (application/x-www-form-urlencoded)")
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+            raise Refusal("the alternate request syntax sends a form (application/x-www-form-urlencoded)",
+                          "Content-Type")
+        raw = self._body(environ)
         try:
             form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
         except (UnicodeDecodeError, ValueError) as error:
-            raise ValueError("the form is not valid application/x-www-form-urlencoded UTF-8") from error
+            raise Refusal("the form is not valid application/x-www-form-urlencoded UTF-8", "content") from error
         rewritten = dict(environ)
         rewritten["REQUEST_METHOD"] = method
         rewritten.pop("CONTENT_TYPE", None)
@@ -71,8 +106,11 @@ class AlternateRequestSyntax:
         return rewritten
 
     @staticmethod
-    def _refuse(start_response, message: str):
-        body = json.dumps({"error": 400, "message": message}).encode()
-        start_response("400 Bad Request", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                                           ("X-Experience-API-Version", "1.0.3")])
+    def _refuse(start_response, refusal: Refusal):
+        document = {"error": int(refusal.status[:3]), "message": str(refusal)}
+        if refusal.prop:
+            document["property"] = refusal.prop
+        body = json.dumps(document).encode()
+        start_response(refusal.status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                        ("X-Experience-API-Version", "1.0.3")])
         return [body]

@@ -75,3 +75,33 @@ def test_upload_too_large(login_as, client, app):
     login_as("coordinator", country="CL")
     response = upload(client, b"email,full_name,position\n" + b"x@example.org,X,manager\n" * 200)
     assert response.status_code == 413
+
+
+def test_a_file_full_of_bad_rows_gives_a_short_page_and_a_csv_of_every_problem(client, login_as):
+    login_as("coordinator", country="CL")
+    lines = "".join(f"not-an-address-{n};Person {n};boss\n" for n in range(5000))
+    response = upload(client, ("email;full_name;position\n" + lines).encode())
+    page = client.get(response.location)
+    html = page.get_data(as_text=True)
+    assert "10,000 problems: nothing has been imported" in html
+    assert "The first 200 problems are listed here." in html
+    assert len(page.data) < 150_000, f"{len(page.data):,} bytes"
+    batch = db.session.scalar(sa.select(ImportBatch))
+    download = client.get(f"/admin/import/{batch.id}/problems.csv")
+    assert download.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="people-problems.csv"' in download.headers["Content-Disposition"]
+    text = download.data.decode("utf-8-sig").splitlines()
+    assert text[0] == "Line;Column;Problem" and len(text) == 10_001
+    assert text[1] == "2;E-mail address;“not-an-address-0” is not an e-mail address"
+
+
+def test_a_double_click_on_import_imports_once_and_says_so(client, login_as):
+    login_as("coordinator", country="CL")
+    upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    first = client.post(f"/admin/import/{batch.id}/confirm", follow_redirects=True)
+    assert "1 person imported." in first.get_data(as_text=True)
+    second = client.post(f"/admin/import/{batch.id}/confirm")
+    assert second.status_code == 302 and second.location == f"/admin/import/{batch.id}"
+    assert "This file has already been imported" in client.get(second.location).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2

@@ -72,6 +72,7 @@ def test_trainers_and_trainees_cannot_create_accounts(make_user):
     ({"country_code": "XX"}, "country_code"),
     ({"full_name": "   "}, "full_name"),
     ({"email": "not-an-address"}, "email"),
+    ({"position": "boss"}, "position"),
     ({"password": "short"}, "password"),
     ({"roles": set()}, "roles"),
     ({"locale": "fr"}, "locale"),
@@ -157,3 +158,24 @@ def test_changing_the_password_ends_other_sessions(make_user):
     assert load_user(old_session) is None
     assert load_user(user.get_id()) is user
     assert services.authenticate(user.email, "another-long-password") is user
+
+
+@pytest.mark.parametrize("address", ["@", "a@", "@b.org", "a@b", "a b@example.org", "ana@exa mple.org",
+                                     "a@@example.org", "ana@example.org\x07", "ana\t@example.org",
+                                     "ana@example.org\nbcc@example.org", "a@b.\x7f"])
+def test_account_and_import_share_one_e_mail_check(make_user, address):
+    """The account form once took anything with an "@"; now it checks as the import does."""
+    from app.imports.services import check_rows
+
+    admin = make_user(roles=("admin",), country=None)
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, email=address)
+    assert "email" in error.value.errors
+    _rows, problems = check_rows("CL", [{"line": 2, "email": address, "full_name": "A", "position": "manager"}])
+    assert [p["field"] for p in problems] == ["email"]
+
+
+@pytest.mark.parametrize("address", ["ana@example.org", "Ana.Pérez+itinera@sub.example.gob.cl", "o'neil@example.ie"])
+def test_ordinary_addresses_are_accepted(make_user, address):
+    admin = make_user(roles=("admin",), country=None)
+    assert new_trainee(admin, email=address).email == address.lower()

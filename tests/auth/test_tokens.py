@@ -131,3 +131,60 @@ def test_token_is_stored_only_as_a_hash(client, make_user, outbox):
     raw = link_in(outbox()[0], "password/reset").rsplit("/", 1)[1]
     stored = db.session.scalar(sa.select(AccountToken.token_hash))
     assert raw not in stored and len(stored) == 64
+
+
+def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(app, make_user, outbox):
+    """Timing must not tell whether an account exists: the request only queues a job, whatever the address."""
+    from app.auth.tokens import request_password_reset
+    from app.jobs.models import Job
+
+    make_user(email="ana@example.org")
+
+    def work(email):
+        statements = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement.split()[0])
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            request_password_reset(email)
+            db.session.flush()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        made = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                     for model in (Job, AccountToken))
+        db.session.rollback()
+        return statements, made
+
+    known, unknown = work("ana@example.org"), work("nobody@example.org")
+    assert known == unknown
+    assert known[1] == (1, 0)  # one job, no token yet: the job looks the address up
+
+
+def test_the_reset_job_sends_only_to_active_accounts(client, make_user, outbox):
+    from app.jobs.models import Job, JobStatus
+
+    make_user(email="ana@example.org")
+    for email in ("ana@example.org", "nobody@example.org"):
+        client.post("/auth/password/forgot", data={"email": email})
+    assert [m.to_address for m in outbox()] == ["ana@example.org"]
+    reset_jobs = db.session.scalars(sa.select(Job).where(Job.func.endswith(":send_password_reset"))).all()
+    assert [job.status for job in reset_jobs] == [JobStatus.DONE, JobStatus.DONE]
+
+
+def test_an_inactive_account_is_not_sent_a_dead_invitation_link(client, login_as, make_user, outbox):
+    login_as("admin", country=None)
+    response = invite(client, is_active="")  # unticked: inactive
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The account is inactive, so no invitation can be sent: make it active first." in html
+    assert outbox() == [] and db.session.scalar(sa.select(User).where(User.email == "rosa@example.org")) is None
+    assert invite(client, is_active="", password="a-long-password").status_code == 302  # with a password: fine
+
+    dormant = make_user(email="dormant@example.org", password=None, is_active=False)
+    detail = client.get(f"/admin/users/{dormant.uuid}").get_data(as_text=True)
+    assert "no invitation can be sent" in detail and "/invitation/resend" not in detail
+    resent = client.post(f"/admin/users/{dormant.uuid}/invitation/resend", follow_redirects=True)
+    assert "no invitation can be sent" in resent.get_data(as_text=True)
+    assert outbox() == []

@@ -30,3 +30,23 @@ def test_edit_a_descriptor_in_portuguese(page, live_server, make_user, sample_fr
     expect(page.get_by_role("status")).to_be_visible()
     expect(page.locator("#competence-A1")).to_contain_text("Conhece os indicadores de especialização")
     check_page(page)
+
+
+def test_move_a_course_to_a_newer_version(page, live_server, make_user, synced_course, sample_framework,
+                                          check_page):
+    """Without JavaScript: the framework page's form moves what was built on version 1 to version 2."""
+    from app.competences import services
+    from app.extensions import db
+    from tests.fixtures.competences import texts
+
+    editor = make_user(roles=("trainer",), country="ES", email="mover@example.org", locale="en")
+    services.edit_area(editor, sample_framework, "A", texts("Evidence and direction"))  # used: makes version 2
+    db.session.commit()
+    sign_in(page, live_server, "mover@example.org")
+    page.goto(f"{live_server}/competences/demo/?version=1")
+    check_page(page)
+    page.get_by_label("Move pilot@1 to").select_option("2")
+    page.get_by_role("button", name="Move").click()
+    expect(page.get_by_role("status")).to_contain_text("pilot@1 is now built on version 2")
+    expect(page.locator("#uses + ul")).to_contain_text("pilot@1")
+    check_page(page)

@@ -110,3 +110,270 @@ def test_changed_content_under_the_same_version_is_refused(app):
                             .replace("version: 1", "version: 2"), "demo.yaml")
     version, outcome = services.import_framework(SYSTEM, newer)
     assert (version.number, outcome, version.is_current) == (2, "new version", True)
+
+
+# --- bad input is a problem with its line, never a traceback -------------------------------------------
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+@pytest.mark.parametrize("old, new, fragment, message", [
+    ("levels:\n  - number: 1\n", "levels: 5\nold_levels:\n  - number: 1\n", "levels: 5", "levels is a list"),
+    ("targets: {technician: 3, manager: 2}", "targets: {technician: [3], manager: 2}", "technician: [3]",
+     "the target level of competence A1 for technician is a level number"),
+    ("    area: A\n", "    area: [A]\n", "area: [A]", "competence A1 needs the code of its area"),
+    ("slug: demo\n", "slug: demo\n[x]: 3\n", "[x]: 3", "a key must be a single word or value"),
+    ("slug: demo\n", "slug: demo\nvalid_from: 2026-13-01\n", "valid_from", "'2026-13-01' is not a valid date"),
+    ("validity_months: 24", "validity_months: 200000", "validity_months", "from 1 to 600"),
+    ("validity_months: 24", "validity_months: 0", "validity_months", "from 1 to 600"),
+])
+def test_bad_values_are_problems_with_their_line(old, new, fragment, message):
+    text = SAMPLE.replace(old, new, 1)
+    found = problems_of(text)
+    assert any(p.startswith(f"broken.yaml:{line_of(text, fragment)}: ") and message in p for p in found), found
+
+
+def test_a_gap_in_the_scale_is_named_as_such():
+    text = SAMPLE.replace("  - number: 3\n", "  - number: 5\n").replace("technician: 3", "technician: 4")
+    found = problems_of(text)
+    assert f"broken.yaml:{line_of(text, 'technician: 4')}: target level 4 of competence A1 is not a level of the " \
+           f"scale (1, 2, 5)" in found
+    assert not any("outside the scale" in p for p in found)
+
+
+def test_a_broken_framework_file_is_a_problem_of_the_course_tree(tmp_path):
+    """courses validate reads frameworks through read_yaml: a date YAML cannot build is a problem, not a crash."""
+    from app.courses.loader import load_tree
+    from tests.fixtures.courses import build_tree
+
+    root = build_tree(tmp_path / "courses", framework=SAMPLE.replace("slug: demo\n", "slug: demo\nvalid_from: "
+                                                                                       "2026-13-01\n"))
+    problems = [str(p) for p in load_tree(root).problems]
+    assert any(p.startswith("_frameworks/demo.yaml:2: '2026-13-01' is not a valid date") for p in problems), problems
+
+
+@pytest.mark.parametrize("field, message", [
+    ("alignment:x:code", "unknown field 'alignment:x:code'"),
+    ("alignment:1", "unknown field 'alignment:1'"),
+    ("alignment:1:colour", "unknown field 'alignment:1:colour'"),
+])
+def test_malformed_csv_alignment_fields(field, message):
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if ",alignment:1:code," in line)
+    lines[index] = lines[index].replace("alignment:1:code", field)
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems if message in str(p)] == [
+        f"demo.csv:{index + 1}: {message}: an alignment's field is alignment:NUMBER:KEY, KEY one of framework, code, "
+        f"uri, name"]
+
+
+def test_an_alignment_number_out_of_order_is_one_message():
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if ",alignment:1:name," in line) + 1
+    lines.insert(index, "competence,A1,A,alignment:4:code,,,,1.3")
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems] == [
+        f"demo.csv:{index + 1}: alignment 4 of competence A1 comes before alignment 2: number alignments 1, 2, 3... "
+        f"in order"]
+
+
+def test_a_csv_line_with_too_many_columns():
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    lines[3] += ",extra"
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert "demo.csv:4: this line has more than the 8 columns" in [str(p) for p in error.value.problems]
+
+
+# --- alignments: a controlled vocabulary ----------------------------------------------------------------
+
+ALIGNMENT = '''      - framework: DigComp
+        code: "1.2"
+        name: Evaluating data
+'''
+ESCO_URI = "http://data.europa.eu/esco/skill/0a0b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d"
+
+
+def with_alignment(block: str) -> str:
+    assert ALIGNMENT in SAMPLE
+    return SAMPLE.replace(ALIGNMENT, block)
+
+
+@pytest.mark.parametrize("block", [
+    '      - framework: DigComp\n        code: "5.4"\n',
+    '      - framework: EntreComp\n        code: "3.5"\n',
+    '      - framework: GreenComp\n        code: "4.3"\n',
+    '      - framework: OECD-OPSI\n        code: insurgency\n        name: Insurgency\n',
+    f'      - framework: ESCO\n        uri: {ESCO_URI}\n        name: Some skill\n',
+])
+def test_alignments_of_the_vocabulary_are_accepted(block):
+    files.read_yaml(with_alignment(block), "demo.yaml")
+
+
+@pytest.mark.parametrize("block, message", [
+    ('      - framework: DigiComp\n        code: "1.2"\n', "unknown framework 'DigiComp' in an alignment: use one of "
+                                                          "ESCO, DigComp, EntreComp, GreenComp, OECD-OPSI"),
+    ('      - framework: DigComp\n        code: "1.7"\n', "'1.7' is not a DigComp code (the codes are 1.1, 1.2, 1.3, "
+                                                          "2.1,"),
+    ('      - framework: DigComp\n        code: "2.7"\n', "'2.7' is not a DigComp code"),
+    ('      - framework: EntreComp\n        code: "3.6"\n', "'3.6' is not a EntreComp code"),
+    ('      - framework: GreenComp\n        code: "4.4"\n', "'4.4' is not a GreenComp code"),
+    ('      - framework: OECD-OPSI\n        code: creativity\n', "'creativity' is not a OECD-OPSI code"),
+    ("      - framework: EntreComp\n        code: 1.10\n", "the alignment code 1.1 is read as a number, not text: put "
+                                                          "it in quotes"),
+    ("      - framework: DigComp\n", "a DigComp alignment needs a code, such as '1.1'"),
+    ("      - framework: ESCO\n        uri: http://data.europa.eu/esco/skill/abc\n", "an ESCO alignment needs the "
+                                                                                       "skill's uri"),
+    (f'      - framework: ESCO\n        uri: {ESCO_URI}\n        code: "1.1"\n', "by uri, not by code"),
+    ('      - framework: DigComp\n        code: "1.2"\n        uri: ftp://x\n', "an alignment uri is an http(s) "
+                                                                                  "address"),
+    ('      - framework: DigComp\n        code: "1.2"\n        level: 3\n', "unknown key 'level' in an alignment"),
+])
+def test_alignment_problems_have_their_line(block, message):
+    text = with_alignment(block)
+    start = line_of(text, "alignments:")
+    found = problems_of(text)
+    assert len(found) == 1 and message in found[0], found
+    assert start < int(found[0].split(":")[1]) <= start + 3
+
+
+def test_the_shipped_framework_uses_only_the_vocabulary():
+    from pathlib import Path
+
+    data = files.read_yaml(Path(__file__).parents[2].joinpath("courses", "_frameworks", "s3.yaml").read_text(encoding="utf-8"), "s3.yaml")
+    used = {(a["framework"], a["code"]) for c in data.competences for a in c.get("alignments", [])}
+    assert ("OECD-OPSI", "data-literacy") in used and all(code in files.ALIGNMENT_CODES[f] for f, code in used)
+
+
+# --- sources ------------------------------------------------------------------------------------------
+
+SOURCES = '''sources:
+  - authors: Foray, Goddard
+    year: 2012
+    title: Guide to Research and Innovation Strategies for Smart Specialisations (RIS 3)
+    doi: 10.2776/65746
+  - title: A page
+    url: https://example.org/page
+'''
+
+
+def test_sources_are_read_and_round_trip():
+    data = files.read_yaml(SAMPLE + SOURCES, "demo.yaml")
+    assert data.sources[0] == {"authors": "Foray, Goddard", "year": 2012, "title": "Guide to Research and Innovation "
+                               "Strategies for Smart Specialisations (RIS 3)", "doi": "10.2776/65746"}
+    assert files.read_yaml(files.write_yaml(data), "x") == data
+    as_csv = files.write_csv(data)
+    assert "source,1,,doi,,,,10.2776/65746" in as_csv.splitlines()
+    assert files.read_csv(as_csv, "demo.csv") == data and files.write_csv(files.read_csv(as_csv, "x")) == as_csv
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("doi: 10.2776/65746", "doi: https://doi.org/10.2776/65746", "is not a DOI"),
+    ("year: 2012", "year: twenty", "a source's year is a year"),
+    ("  - title: A page\n", "  - name: A page\n", "unknown key 'name' in a source"),
+    ("url: https://example.org/page", "url: example.org", "a source's url is an http(s) address"),
+])
+def test_source_problems(old, new, message):
+    text = SAMPLE + SOURCES.replace(old, new)
+    found = problems_of(text)
+    assert any(message in p and p.startswith(f"broken.yaml:{line_of(text, new.strip().splitlines()[0])}:")
+               for p in found), found
+
+
+# --- the shipped file is what the writer writes --------------------------------------------------------
+
+def test_the_shipped_framework_is_in_the_writers_layout():
+    from pathlib import Path
+
+    text = Path(__file__).parents[2].joinpath("courses", "_frameworks", "s3.yaml").read_text(encoding="utf-8")
+    data = files.read_yaml(text, "s3.yaml")
+    assert files.write_yaml(data) == text
+    assert files.read_csv(files.write_csv(data), "s3.csv") == data
+    assert len(data.sources) >= 10 and all(s.get("title") for s in data.sources)
+
+
+def test_multi_line_texts_round_trip_in_both_forms():
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    data.competences[0]["knowledge"]["en"] = "First paragraph.\n\nSecond: with a colon\n- and a dash"
+    assert files.read_yaml(files.write_yaml(data), "x") == data
+    assert "knowledge:\n      en: |-\n        First paragraph." in files.write_yaml(data)
+    assert files.read_csv(files.write_csv(data), "x") == data
+
+
+# --- whatever a value is, the reader answers with problems, never a traceback ----------------------------
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, path + (index,))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replaced(v, rest, new) if k == head else v) for k, v in value.items()}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def _junk():
+    from datetime import date, datetime
+
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False),
+                        st.text(max_size=8), st.dates(min_value=date(1, 1, 1)),
+                        st.datetimes(min_value=datetime(1, 1, 1)))
+    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(st.text(max_size=5) | st.integers(), inner,
+                                                                         max_size=3)), max_leaves=6)
+
+
+def test_any_value_anywhere_gives_problems_or_data():
+    import yaml
+    from hypothesis import given, strategies as st
+
+    parsed = yaml.safe_load(SAMPLE + SOURCES)
+    paths = list(_paths(parsed))
+
+    @given(st.sampled_from(paths), _junk())
+    def check(path, new):
+        text = yaml.safe_dump(_replaced(parsed, path, new), allow_unicode=True)
+        try:
+            data = files.read_yaml(text, "fuzz.yaml")
+        except files.FrameworkFileError as error:
+            assert error.problems and all(p.file == "fuzz.yaml" for p in error.problems)
+        else:
+            files.read_csv(files.write_csv(data), "fuzz.csv")
+
+    check()
+
+
+def test_any_cell_of_the_csv_gives_problems_or_data():
+    import csv
+    import io
+
+    from hypothesis import given, strategies as st
+
+    rows = list(csv.reader(io.StringIO(files.write_csv(files.read_yaml(SAMPLE + SOURCES, "demo.yaml")))))
+
+    @given(st.integers(0, len(rows) - 1), st.integers(0, 7), st.text(max_size=12))
+    def check(row, column, value):
+        changed = [list(r) for r in rows]
+        changed[row][column] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(changed)
+        try:
+            files.read_csv(out.getvalue(), "fuzz.csv")
+        except files.FrameworkFileError as error:
+            assert error.problems
+
+    check()

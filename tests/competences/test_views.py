@@ -1,4 +1,7 @@
 import re
+from html import unescape
+
+import pytest
 
 from app.extensions import db
 from tests.fixtures.competences import texts
@@ -61,6 +64,8 @@ def test_the_iri_stays_when_a_new_version_is_made(client, login_as, sample_frame
     assert sample_framework.current.number == 2
     html = client.get("/competences/demo/A1").get_data(as_text=True)
     assert "title (en)" in html and "Version 2 of the framework" in html
+    for bad in ("99999999999999999999", "abc", "0"):
+        assert client.get(f"/competences/demo/?version={bad}").status_code == 404
     old = client.get("/competences/demo/?version=1").get_data(as_text=True)
     assert "Diagnosis" in old and "You are looking at version 1" in old
 
@@ -73,3 +78,144 @@ def test_exports_download(client, login_as, sample_framework):
     yaml_text = client.get("/competences/demo/export/yaml").get_data(as_text=True)
     assert re.search(r"^slug: demo$", yaml_text, re.M)
     assert client.get("/competences/demo/export/pdf").status_code == 404
+
+
+def test_a_target_that_is_not_a_level_is_a_form_error(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    for value in ("abc", "9"):
+        response = client.post("/competences/demo/competences/B1/edit", data=form(target_manager=value))
+        assert response.status_code == 400
+        assert 'href="#target_manager"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert sample_framework.current.competences[1].targets == {}
+
+
+def test_validity_is_bounded(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    for months in ("200000", "0", "-3"):
+        response = client.post("/competences/demo/competences/A1/edit", data=form(validity_months=months))
+        assert response.status_code == 400 and 'href="#validity_months"' in response.get_data(as_text=True)
+    assert client.post("/competences/demo/competences/A1/edit", data=form(validity_months="600")).status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.competences[0].validity_months == 600
+
+
+def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    html = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    assert 'name="alignment_1_code" type="text" value="1.2"' in html and 'name="alignment_4_code"' in html
+    assert 'name="alignment_5_code"' not in html  # one alignment and three blank rows
+    esco = "http://data.europa.eu/esco/skill/0a0b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d"
+    response = client.post("/competences/demo/competences/A1/edit", data=form(
+        alignment_1_framework="", alignment_1_code="", alignment_1_name="",  # emptied: removed
+        alignment_2_framework="OECD-OPSI", alignment_2_code="data-literacy",
+        alignment_3_framework="ESCO", alignment_3_uri=esco, alignment_3_name="analyse data"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.competences[0].alignments == [
+        {"framework": "OECD-OPSI", "code": "data-literacy"},
+        {"framework": "ESCO", "uri": esco, "name": "analyse data"}]
+
+
+@pytest.mark.parametrize("row, field, message", [
+    ({"alignment_2_framework": "DigComp", "alignment_2_code": "7.1"}, "alignment_2_code",
+     "This is not a DigComp code: use one of 1.1, 1.2"),
+    ({"alignment_2_framework": "ESCO", "alignment_2_uri": "https://esco.ec.europa.eu/x"}, "alignment_2_uri",
+     "Give the ESCO skill's address"),
+    ({"alignment_2_code": "1.1"}, "alignment_2_framework", "Choose the framework"),
+    ({"alignment_2_framework": "GreenComp"}, "alignment_2_code", "Give the GreenComp code, such as 1.1"),
+    ({"alignment_2_framework": "Nope", "alignment_2_code": "1.1"}, "alignment_2_framework", "Not a valid choice"),
+])
+def test_alignment_problems_are_form_errors(client, login_as, sample_framework, row, field, message):
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/A1/edit", data=form(**row))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'href="#{field}"' in html
+    assert message in unescape(html)
+    db.session.expire_all()
+    assert len(sample_framework.current.competences[0].alignments) == 1
+
+
+def test_two_editors_saving_at_once(client, login_as, sample_framework, monkeypatch):
+    """The version is used, so both edits make version 2; the second is told to check and save again."""
+    import sqlalchemy as sa
+
+    from app.competences import services
+    from app.competences.models import FrameworkVersion
+
+    services.record_use(sample_framework.current, "itinerary", "technicians")
+    db.session.commit()
+    framework_id = sample_framework.id
+    original = services.editable_version
+
+    def someone_else_saves_first(actor, framework):
+        # the other editor's version 2 lands between our reading the framework and our saving
+        db.session.execute(sa.insert(FrameworkVersion).values(framework_id=framework_id, number=2, is_current=False,
+                                                              title={}, description={}, source="", sources=[]))
+        return original(actor, framework)
+
+    monkeypatch.setattr(services, "editable_version", someone_else_saves_first)
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/A1/edit", data=form(knowledge_en="Mine"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else saved a change to this framework at the same moment" in html and 'value="Mine"' not in html
+    assert re.search(r"<textarea[^>]*id=\"knowledge_en\"[^>]*>\s*Mine</textarea>", html)  # what they typed is kept
+    response = client.post("/competences/demo/levels/2/edit", data={
+        **{f"name_{l}": t for l, t in texts("Practitioner").items()},
+        **{f"descriptor_{l}": t for l, t in texts("Applies").items()}})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert [v.number for v in sample_framework.versions] == [1]
+
+
+def test_the_public_page_shows_the_version_asked_for(client, login_as, sample_framework):
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    login_as("admin", country=None)
+    client.post("/competences/demo/competences/A1/edit", data=form())
+    client.get("/auth/logout")
+    old = client.get("/competences/demo/A1?version=1&lang=en").get_data(as_text=True)
+    assert "A1 Diagnosis" in old and "You are looking at version 1 of the framework" in old
+    current = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
+    assert "title (en)" in current and '<a href="/competences/demo/A1?version=1">Version 1</a>' in current
+    data = client.get("/competences/demo/A1?version=1&format=json").get_json()
+    assert data["frameworkVersion"] == 1 and data["title"]["en"] == "Diagnosis"
+    assert data["id"] == "http://itinera.test/competences/demo/A1"
+    assert [v["number"] for v in data["versions"]] == [2, 1]
+    for bad in ("3", "abc", "-1"):
+        assert client.get(f"/competences/demo/A1?version={bad}").status_code == 404
+
+
+def test_kinds_and_version_origins_are_translated(client, login_as, sample_framework):
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    login_as("admin", country=None)
+    client.post("/competences/demo/competences/A1/edit", data=form())
+    db.session.expire_all()
+    second = sample_framework.current
+    assert (second.source, second.edited_from) == ("", 1)  # stored as data, worded when shown
+    html = client.get("/competences/demo/?version=1&lang=en").get_data(as_text=True)
+    assert "Course pilot@1" in html and "course pilot@1" not in html
+    assert "edited from version 1" in html
+
+
+def test_sources_are_shown(client, login_as, app):
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.competences.test_files import SOURCES
+    from tests.fixtures.competences import SAMPLE
+
+    import_framework(SYSTEM, files.read_yaml(SAMPLE + SOURCES, "demo.yaml"))
+    db.session.commit()
+    html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
+    assert "<cite>Guide to Research and Innovation Strategies for Smart Specialisations (RIS 3)</cite>" in html
+    assert '<a href="https://doi.org/10.2776/65746" rel="external">doi:10.2776/65746</a>' in html
+    assert client.get("/competences/demo/A1?format=json").get_json()["sources"][1]["url"] == "https://example.org/page"
+    login_as("coordinator", country="CL")
+    assert "Foray, Goddard (2012)." in client.get("/competences/demo/").get_data(as_text=True)

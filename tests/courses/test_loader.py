@@ -61,6 +61,45 @@ def test_broken_asset_link(tmp_path):
     assert not any("map.svg" in p for p in found)
 
 
+@pytest.mark.parametrize("body, expected", [
+    ("![local](local.svg)", "the link 'local.svg' does not work in the reader"),
+    ("[next](../02-practice/en.md)", "the link '../02-practice/en.md' does not work in the reader"),
+    ("See [the figure][fig].\n\n[fig]: assets/missing-ref.png", "broken link: 'assets/missing-ref.png' does not exist"),
+    ('<img src=assets/gone.png alt="x">', "broken link: 'assets/gone.png' does not exist"),
+    ("![tracker](https://tracker.example/p.gif)", "the image 'https://tracker.example/p.gif' is not in the course"),
+    ('<iframe src="https://evil.example/embed/x" title="x"></iframe>', "'https://evil.example/embed/x' cannot be embedded"),
+    ("[notes](../../assets/../course.yaml)", "points outside the course's assets"),
+])
+def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body="Intro.\n\n" + body)
+                                                      for l in ("en", "es", "pt_BR")}})
+    found = problems(root)
+    assert any(p.startswith("pilot/modules/01-intro/en.md:1") and expected in p for p in found), found
+
+
+def test_links_that_work_in_the_reader(tmp_path):
+    body = ("Intro.\n\n[spaced](assets/x%20y.pdf), [site](https://example.org), [top](#top), [mail](mailto:a@b.org)"
+            "\n\n```\n![in code](nowhere.png)\n```\n\n"
+            '<iframe src="https://player.vimeo.com/video/1" title="Video"></iframe>\n')
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / "x y.pdf").write_bytes(b"%PDF-1.4")
+    assert problems(root) == []
+
+
+def test_hidden_files_and_a_byte_order_mark_are_harmless(course_tree):
+    before = load_tree(course_tree).courses[0].content_hash
+    (course_tree / "pilot" / ".DS_Store").write_bytes(b"\0")
+    (course_tree / "pilot" / "assets" / "map.svg~").write_text("backup", encoding="utf-8")
+    path = course_tree / "pilot" / "modules" / "01-intro" / "en.md"
+    path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    tree = load_tree(course_tree)
+    assert tree.problems == [] and tree.courses[0].assets == ("assets/map.svg",)
+    assert tree.courses[0].content_hash != before  # the text changed (its BOM), the hidden files did not count
+    path.write_text(path.read_text(encoding="utf-8").lstrip("\ufeff"), encoding="utf-8")
+    assert load_tree(course_tree).courses[0].content_hash == before
+
+
 def test_duplicate_module_slug(tmp_path):
     texts = {l: module_text("T") for l in ("en", "es", "pt_BR")}
     root = build_tree(tmp_path, modules={"01-intro": texts, "02-intro": texts})
@@ -77,7 +116,11 @@ def test_duplicate_course_slug(course_tree):
 
 
 @pytest.mark.parametrize("front, expected", [
-    ("---\ntitle: [unclosed\n---\nBody\n", "pilot/modules/01-intro/en.md:2: malformed YAML"),
+    ("---\ntitle: [unclosed\n---\nBody\n", "pilot/modules/01-intro/en.md:3: malformed YAML"),  # where it ends
+    ("---\ntitle: T\nobjectives: [x]\nduration: 25: 3\n---\nBody\n", "pilot/modules/01-intro/en.md:4: malformed YAML"),
+    ("---\ntitle: T\nduration: 5\nobjectives: [x]\n\tcompetences: []\n---\nBody\n",
+     "pilot/modules/01-intro/en.md:5: malformed YAML"),
+    ("---\ntitle: 2024\nduration: 5\nobjectives: [x]\n---\nBody\n", "pilot/modules/01-intro/en.md:2: the front matter needs a title"),
     ("No front matter here\n", "pilot/modules/01-intro/en.md:1: the file must start with YAML front matter"),
     ("---\ntitle: T\nduration: soon\nobjectives: [x]\n---\nBody\n",
      "pilot/modules/01-intro/en.md:3: duration is the time to work through the module, in whole minutes"),
@@ -116,3 +159,15 @@ def test_the_real_courses_folder_is_valid(app):
     tree = load_tree(Path(app.config["COURSES_DIR"]))
     assert tree.problems == []
     assert "s3" in tree.frameworks and "s3-foundations" in [c.slug for c in tree.courses]
+
+
+def test_an_asset_too_large_to_keep_with_every_version(course_tree, monkeypatch):
+    from app.courses import loader
+
+    monkeypatch.setattr(loader, "MAX_ASSET_BYTES", 10)
+    assert any(p.startswith("pilot/assets/map.svg: the file is larger than") for p in problems(course_tree))
+
+
+def test_a_framework_file_that_is_not_utf8(course_tree):
+    (course_tree / "_frameworks" / "latin.yaml").write_bytes("slug: l\ntitle: {en: Diseño}\n".encode("latin-1"))
+    assert "_frameworks/latin.yaml: the file is not UTF-8 text" in problems(course_tree)

@@ -69,12 +69,19 @@ def test_fallback_to_english_says_so(client, login_as, app, tmp_path, sample_fra
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
     assert '<article class="module" lang="en">' in html and "Introduction" in html
     assert "is shown in English" in html or "em inglês" in html
+    printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
+    assert '<html lang="en">' in printable and '<div class="banner" role="note" lang="pt-BR">' in printable
+    experienced = db.session.scalar(sa.select(Statement).where(Statement.verb_id == v.EXPERIENCED))
+    assert experienced.data["context"]["language"] == "en"  # what the reader actually read
     spanish = client.get("/courses/pilot/modules/intro?lang=es").get_data(as_text=True)
     assert "Introducción" in spanish and 'lang="es"' in spanish and "shown in English" not in spanish
+    assert 'role="note"' not in client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
 
 
 def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framework):
+    """`courses validate` refuses most of this; the sanitiser is the second line, for whatever gets through."""
     from app.courses.loader import load_tree
+    from app.courses.models import Module
     from app.courses.services import sync
 
     body = ("Safe *text*.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
@@ -83,11 +90,13 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
             '<iframe src="https://evil.example/embed/x" title="Other"></iframe>\n\n'
             "![A map](assets/map.svg)\n\n| Region | Priority |\n|---|---|\n| Biobío | Forestry |\n")
     root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
-                      modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+                      modules={"01-intro": {l: module_text("T") for l in ("en", "es", "pt_BR")}})
     app.config["COURSES_DIR"] = str(root)
     tree = load_tree(root)
     assert tree.problems == []
     sync(tree)
+    module = db.session.scalar(sa.select(Module).where(Module.slug == "intro"))
+    module.texts = {locale: {**text, "body": body} for locale, text in module.texts.items()}
     db.session.commit()
     login_as("trainee", locale="en")
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
@@ -96,12 +105,12 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     assert "<script" not in prose and "onerror" not in prose and "javascript:" not in prose
     assert 'src="https://www.youtube-nocookie.com/embed/abc123"' in prose
     assert "evil.example" not in prose
-    assert 'src="/courses/pilot/assets/map.svg"' in prose
+    assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
     # a wide table scrolls inside a named region that keyboard users can reach
     assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+"><table>', prose)
-    with client.get("/courses/pilot/assets/map.svg") as asset:
+    with client.get("/courses/pilot/v1/assets/map.svg") as asset:
         assert asset.status_code == 200 and asset.mimetype == "image/svg+xml"
-    assert client.get("/courses/pilot/assets/../course.yaml").status_code == 404
+    assert client.get("/courses/pilot/v1/assets/../course.yaml").status_code == 404
 
 
 def test_printable_and_offline_copies(client, login_as, synced_course):
@@ -114,7 +123,7 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     stylesheet = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]+)">', text)
     assert b"font-family: Georgia" in base64.b64decode(stylesheet.group(1))  # its own stylesheet
     assert 'src="data:image/svg+xml;base64,' in text  # the image travels inside the file
-    assert 'href="http://localhost/courses/pilot/assets/map.svg"' in text  # links still work when online
+    assert 'href="http://localhost/courses/pilot/v1/assets/map.svg"' in text  # links still work when online
     assert "/static/" not in text
 
 
@@ -122,3 +131,73 @@ def test_unknown_course_or_module_is_404(client, login_as, synced_course):
     login_as("trainee")
     assert client.get("/courses/nope/").status_code == 404
     assert client.get("/courses/pilot/modules/nope").status_code == 404
+
+
+def test_a_repeat_visit_to_a_module_stays_cheap(client, login_as, synced_course, app):
+    """Reading is the hot path on a small server: count the SQL statements of a repeat visit."""
+    from sqlalchemy import event
+
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    queries = []
+    engine = db.engine
+    listener = lambda *args: queries.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/courses/pilot/modules/intro").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(queries) <= 20, "\n".join(queries)
+
+
+def test_earlier_versions_stay_readable_and_record_nothing(client, login_as, runner, app, course_tree,
+                                                          sample_framework):
+    app.config["COURSES_DIR"] = str(course_tree)
+    runner.invoke(args=["courses", "sync"])
+    for locale in ("en", "es", "pt_BR"):
+        path = course_tree / "pilot" / "modules" / "01-intro" / f"{locale}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Some text", "Revised text"), encoding="utf-8")
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace("version: 1", "version: 2"),
+                           encoding="utf-8")
+    assert "pilot version 2: new version" in runner.invoke(args=["courses", "sync"]).output
+    user = login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "Earlier versions" in html and 'href="/courses/pilot/v1/modules/intro/print"' in html
+    old = client.get("/courses/pilot/v1/modules/intro/print").get_data(as_text=True)
+    assert "Some text" in old and "Revised text" not in old and "version 1" in old
+    assert 'src="/courses/pilot/v1/assets/map.svg"' in old
+    assert "Revised text" in client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert verbs(user).count(("experienced", "courses/pilot/modules/intro")) == 1  # the old copy recorded nothing
+    with client.get("/courses/pilot/v1/modules/intro/print?download=1") as download:
+        assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-en-v1.html"'
+    assert client.get("/courses/pilot/v7/modules/intro/print").status_code == 404
+
+
+def test_withdrawing_a_course_from_the_catalogue(client, login_as, synced_course, make_user):
+    trainer = make_user(("trainer",))
+    login_as(trainer, locale="en")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "Withdraw from the catalogue" in page
+    assert client.post("/courses/pilot/publication", data={"published": "0"}).status_code == 302
+    assert "Withdrawn" in client.get("/courses/").get_data(as_text=True)  # staff still see it, marked
+    assert client.get("/courses/pilot/modules/intro").status_code == 200
+    login_as("trainee", locale="en")
+    assert "Pilot course" not in client.get("/courses/").get_data(as_text=True)
+    for address in ("/courses/pilot/", "/courses/pilot/modules/intro", "/courses/pilot/modules/intro/print",
+                    "/courses/pilot/v1/assets/map.svg", "/courses/pilot/start"):
+        assert client.get(address).status_code == 404, address
+    assert client.post("/courses/pilot/publication", data={"published": "1"}).status_code == 403
+    login_as(trainer)
+    client.post("/courses/pilot/publication", data={"published": "1"})
+    login_as("trainee", locale="en")
+    assert "Pilot course" in client.get("/courses/").get_data(as_text=True)
+
+
+def test_an_embedded_player_gets_no_powerful_features():
+    from app.courses.render import to_html
+
+    html = to_html('<iframe src="https://player.vimeo.com/video/1" title="Talk" '
+                   'allow="camera; microphone; fullscreen; geolocation; picture-in-picture"></iframe>', lambda p: p)
+    assert 'allow="fullscreen; picture-in-picture"' in html
+    assert "camera" not in html and "microphone" not in html and "geolocation" not in html

@@ -1,4 +1,6 @@
 """Syncing course versions: a content hash per version; changed content needs a new version number."""
+import re
+
 import sqlalchemy as sa
 
 from app.competences.models import FrameworkUse
@@ -52,3 +54,119 @@ def test_validate_command_lists_problems(runner, app, course_tree):
 def test_sync_needs_the_framework_loaded(app, course_tree):
     results = sync(load_tree(course_tree))
     assert results[0].outcome == "refused" and "competences import" in results[0].message
+
+
+def _bump(course_tree, number: int) -> None:
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    course_yaml.write_text(re.sub(r"^version: \d+$", f"version: {number}", text, flags=re.M), encoding="utf-8")
+
+
+def test_assets_are_kept_with_each_version(client, login_as, runner, app, course_tree, sample_framework):
+    """An old version keeps the pictures it was synced with, and a refused change never reaches learners."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    runner.invoke(args=["courses", "sync"])
+    svg = course_tree / "pilot" / "assets" / "map.svg"
+    first = svg.read_bytes()
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><title>New map</title></svg>', encoding="utf-8")
+    refused = runner.invoke(args=["courses", "sync"])
+    assert refused.exit_code == 1 and "already synced with different content" in refused.output
+    login_as("trainee", locale="en")
+    with client.get("/courses/pilot/v1/assets/map.svg") as response:
+        assert response.status_code == 200 and response.data == first  # the files on disk changed, not v1
+        assert "immutable" in response.headers["Cache-Control"] and "private" in response.headers["Cache-Control"]
+        etag = response.headers["ETag"]
+    with client.get("/courses/pilot/v1/assets/map.svg", headers={"If-None-Match": etag}) as response:
+        assert response.status_code == 304
+    _bump(course_tree, 2)
+    assert "pilot version 2: new version" in runner.invoke(args=["courses", "sync"]).output
+    with client.get("/courses/pilot/v1/assets/map.svg") as old, client.get("/courses/pilot/v2/assets/map.svg") as new:
+        assert old.data == first and b"New map" in new.data
+    svg.unlink()  # the files may go: the versions keep what they were synced with
+    with client.get("/courses/pilot/v2/assets/map.svg") as new:
+        assert b"New map" in new.data
+    page = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert 'src="/courses/pilot/v2/assets/map.svg"' in page
+    assert client.get("/courses/pilot/v3/assets/map.svg").status_code == 404
+    assert client.get("/courses/pilot/v1/assets/nothing.svg").status_code == 404
+
+
+def test_identical_assets_are_stored_once(app, course_tree, sample_framework):
+    from app.courses.models import AssetBlob, CourseAsset
+
+    sync(load_tree(course_tree))
+    _bump(course_tree, 2)
+    (course_tree / "pilot" / "modules" / "01-intro" / "en.md").write_text(
+        (course_tree / "pilot" / "modules" / "01-intro" / "en.md").read_text(encoding="utf-8") + "More.\n",
+        encoding="utf-8")
+    sync(load_tree(course_tree))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseAsset)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AssetBlob)) == 1
+
+
+def test_an_unchanged_sync_fills_in_assets_missing_from_an_older_database(app, course_tree, sample_framework):
+    """Versions synced before assets were kept with them get them from the files, which the hash proves equal."""
+    from app.courses.models import CourseAsset
+
+    sync(load_tree(course_tree))
+    db.session.execute(sa.delete(CourseAsset))
+    db.session.commit()
+    [result] = sync(load_tree(course_tree))
+    db.session.commit()
+    assert result.outcome == "unchanged"
+    version = db.session.scalar(sa.select(CourseVersion))
+    assert [(a.path, a.media_type) for a in version.assets] == [("map.svg", "image/svg+xml")]
+
+
+def test_commands_take_a_relative_path_or_a_tree_elsewhere(runner, app, course_tree, sample_framework, tmp_path,
+                                                           monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    app.config["COURSES_DIR"] = str(elsewhere)  # the site's folder does not hold the course
+    monkeypatch.chdir(course_tree.parent)
+    result = runner.invoke(args=["courses", "validate", "courses/pilot"])
+    assert result.exit_code == 0 and "1 course(s) and 1 framework(s) are valid." in result.output, result.output
+    result = runner.invoke(args=["courses", "validate", "courses"])
+    assert result.exit_code == 0, result.output
+    broken = course_tree / "pilot" / "modules" / "01-intro" / "es.md"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("title: ", "title: [", 1), encoding="utf-8")
+    result = runner.invoke(args=["courses", "validate", "courses/pilot"])
+    assert result.exit_code == 1 and "pilot/modules/01-intro/es.md:3: malformed YAML" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    broken.unlink()
+    (course_tree / "pilot" / "course.yaml").write_text(
+        (course_tree / "pilot" / "course.yaml").read_text(encoding="utf-8").replace("[en, es, pt_BR]", "[en, pt_BR]"),
+        encoding="utf-8")
+    result = runner.invoke(args=["courses", "sync", "courses/pilot"])
+    assert result.exit_code == 0 and "pilot version 1: created" in result.output, result.output
+    assert db.session.scalar(sa.select(CourseVersion)).assets[0].path == "map.svg"
+
+
+def test_a_course_folder_alone_reads_the_sites_frameworks(runner, app, course_tree, sample_framework, tmp_path):
+    import shutil
+
+    lone = tmp_path / "drafts" / "pilot"
+    shutil.copytree(course_tree / "pilot", lone)
+    app.config["COURSES_DIR"] = str(course_tree)
+    result = runner.invoke(args=["courses", "validate", str(lone)])
+    assert result.exit_code == 0, result.output
+
+
+def test_sync_refuses_competences_the_imported_framework_lacks(app, course_tree):
+    """The files may hold a newer framework than the database: the course must not point at codes it lacks."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    older = SAMPLE[:SAMPLE.index("  - code: B1")]  # the database has A1 only; the files have A1 and B1
+    import_framework(SYSTEM, files.read_yaml(older, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    for path in (course_tree / "pilot" / "modules" / "02-practice").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("code: A1", "code: B1"), encoding="utf-8")
+    tree = load_tree(course_tree)
+    assert tree.problems == []
+    [result] = sync(tree)
+    assert result.outcome == "refused"
+    assert "the modules give B1 1 (competence and level)" in result.message and "competences import" in result.message

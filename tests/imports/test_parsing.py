@@ -76,3 +76,32 @@ def test_too_many_rows():
     with pytest.raises(FileProblem) as error:
         read_table("big.csv", data.encode())
     assert error.value.code == "too_many"
+
+
+def test_excel_sep_line_names_the_separator_and_is_not_the_header():
+    data = "sep=;\r\nemail;full_name;position\r\na@example.org;Silva, Ana;manager\r\n".encode("utf-8-sig")
+    [row] = read_table("excel.csv", data).rows
+    assert (row["line"], row["full_name"], row["position"]) == (3, "Silva, Ana", "manager")
+    [row] = read_table("excel.csv", b"SEP=,\nemail,full_name,position\na@example.org,Ana,manager\n").rows
+    assert row["line"] == 3 and row["email"] == "a@example.org"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_a_bom_is_understood(encoding):
+    text = "correo\tnombre\tcargo\r\nnunez@example.org\tÑúñez Peña\ttécnico\r\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    [row] = read_table("unicode.txt", data).rows
+    assert (row["line"], row["full_name"]) == (2, "Ñúñez Peña")
+
+
+def test_utf16_without_a_bom_gives_the_encoding_message():
+    with pytest.raises(FileProblem) as problem:
+        read_table("a.csv", (HEADER + "a@example.org,Ana,manager\n").encode("utf-16-le"))
+    assert problem.value.code == "encoding"
+
+
+def test_control_characters_in_cells_become_visible_replacement_characters():
+    [row] = read_table("a.csv", b"email,full_name,position\na@example.org,An\x00a,man\x07ager\n").rows
+    assert row["full_name"] == "An\ufffda" and row["position"] == "man\ufffdager"

@@ -105,3 +105,91 @@ def test_five_thousand_rows(app, make_user, outbox):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.country_code == "CO")) == 5001
     assert len([m for m in outbox() if "/auth/invitation/" in m.body]) == 5000
     print(f"5,000 rows previewed, imported and invited in {elapsed:.1f} s")
+
+
+def test_a_nul_in_a_cell_is_an_unreadable_character_problem(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    data = csv("a\x00@example.org;Ana;manager;;;", "b@example.org;Be\x00to;man\x00ager;;;")
+    batch = services.preview(coordinator, filename="bad\x00name.csv", data=data, country_code="CL")
+    db.session.commit()  # PostgreSQL stores the batch: no NUL left in it
+    assert codes(batch.problems) == [(2, "unreadable"), (3, "unreadable"), (3, "unreadable")]
+    assert [p["field"] for p in batch.problems] == ["email", "full_name", "position"]
+    assert services.message(batch.problems[0]).startswith("E-mail address holds an unreadable character")
+    assert batch.filename == "badname.csv"
+
+
+def test_a_confirmation_racing_another_imports_nothing_twice(app, make_user):
+    """Two confirmations read the batch before either commits: the database claim lets only one through."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("a@example.org;A;manager;;;"),
+                             country_code="CL")
+    db.session.commit()
+    assert batch.status is BatchStatus.PREVIEW  # what the second request read
+    db.session.execute(sa.text("UPDATE import_batch SET status = 'imported' WHERE id = :id"), {"id": batch.id})
+    with pytest.raises(ValidationError) as refused:  # what the first request did meanwhile
+        services.run_import(coordinator, batch)
+    assert "already been imported" in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.country_code == "CL")) == 1
+
+
+def test_a_failed_second_check_releases_the_claim(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("a@example.org;A;manager;;;"),
+                             country_code="CL")
+    db.session.commit()
+    make_user(email="a@example.org", country="AR")  # the address is taken meanwhile
+    with pytest.raises(ValidationError):
+        services.run_import(coordinator, batch)
+    db.session.commit()
+    db.session.expire_all()
+    assert batch.status is BatchStatus.PREVIEW and codes(batch.problems) == [(2, "taken")]
+
+
+def test_the_completed_import_notification_is_pluralised_and_localised(app, make_user):
+    from app.notifications.services import text_of
+
+    coordinator = make_user(roles=("coordinator",), country="CL", locale="es")
+    many = services.preview(coordinator, filename="big.csv", country_code="CL",
+                            data=csv(*(f"p{n}@example.org;P{n};manager;;;" for n in range(1200))))
+    one = services.preview(coordinator, filename="one.csv", country_code="CL", data=csv("o@example.org;O;manager;;;"))
+    services.run_import(coordinator, many)
+    services.run_import(coordinator, one)
+    db.session.commit()
+    notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "import_completed")
+                               .order_by(Notification.id)).all()
+    assert [text_of(n) for n in notes] == ["1,200 people imported from big.csv", "1 person imported from one.csv"]
+
+
+def test_two_confirmations_at_the_same_time_import_once(app, make_user):
+    """A double click: two requests read the batch, then both confirm; one imports, the other is told."""
+    import threading
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch_id = services.preview(coordinator, filename="a.csv", country_code="CL",
+                                data=csv(*(f"p{n}@example.org;P{n};manager;;;" for n in range(50)))).id
+    db.session.commit()
+    both_read, outcomes = threading.Barrier(2), []
+
+    def confirm():
+        with app.app_context():
+            actor = db.session.get(User, coordinator.id)
+            batch = services.get_batch(actor, batch_id)
+            assert batch.status is BatchStatus.PREVIEW
+            both_read.wait()
+            try:
+                outcomes.append(services.run_import(actor, batch))
+                db.session.commit()
+            except ValidationError as error:
+                db.session.commit()
+                outcomes.append(str(error))
+            except Exception as error:  # noqa: BLE001  (reported below)
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes, key=str) == [50, "batch: This file has already been imported"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.country_code == "CL")) == 51

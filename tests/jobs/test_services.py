@@ -116,3 +116,81 @@ def test_worker_command_and_requeue_after_an_outage(make_app, redis_url, tmp_pat
         assert db.session.get(Job, job_id).status is JobStatus.DONE
         assert db.session.scalar(sa.select(Institution.name)) == "after the outage"
     Queue(queue_name, connection=Redis.from_url(redis_url)).delete(delete_jobs=True)
+
+
+def test_in_process_a_failed_job_waits_for_its_interval(app, tmp_path):
+    """Without Redis a failed attempt is not repeated inside the request: it waits for JOB_RETRY_INTERVALS."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    app.config["JOB_RETRY_INTERVALS"] = [60, 600]
+    job_id = enqueue(tasks.flaky, str(tmp_path / "runs"), 2).id
+    db.session.commit()
+    job = the_job(job_id)
+    assert (job.status, job.attempts) == (JobStatus.RETRYING, 1)
+
+    enqueue(tasks.add_institution, "later request")  # another dispatch: the retry is not due yet
+    db.session.commit()
+    assert the_job(job_id).attempts == 1
+
+    def interval_passes(seconds):
+        job = the_job(job_id)
+        job.finished_at = utcnow() - timedelta(seconds=seconds)
+        db.session.commit()
+
+    interval_passes(61)
+    assert "1 jobs queued again." in app.test_cli_runner().invoke(args=["jobs", "requeue"]).output
+    assert (the_job(job_id).status, the_job(job_id).attempts) == (JobStatus.RETRYING, 2)
+    interval_passes(61)  # the second interval is 600 s
+    enqueue(tasks.add_institution, "another request")
+    db.session.commit()
+    assert the_job(job_id).attempts == 2
+    interval_passes(601)
+    enqueue(tasks.add_institution, "a third request")  # the next dispatch also runs the retries that are due
+    db.session.commit()
+    job = the_job(job_id)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 3)
+    assert "made on run 3" in names()
+
+
+def test_a_job_killed_mid_run_is_shown_as_stalled_and_can_be_retried(app, client, login_as):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    stalled = Job(func="tests.jobs.tasks:add_institution", args=["after the crash"], status=JobStatus.RUNNING,
+                  started_at=utcnow() - timedelta(hours=2), attempts=1)
+    running = Job(func="tests.jobs.tasks:add_institution", args=["still running"], status=JobStatus.RUNNING,
+                  started_at=utcnow() - timedelta(minutes=1), attempts=1)
+    db.session.add_all([stalled, running])
+    db.session.commit()
+    stalled_id = stalled.id
+    login_as("admin", country=None)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert page.count("tests.jobs.tasks:add_institution") == 2  # the stalled one (cell and button label) only
+    assert "Stalled" in page and f"/admin/jobs/{stalled_id}/retry" in page
+    assert f"/admin/jobs/{running.id}/retry" not in page
+    client.post(f"/admin/jobs/{stalled_id}/retry")
+    assert the_job(stalled_id).status is JobStatus.DONE and "after the crash" in names()
+
+
+def test_smtp_connections_time_out_quickly(make_app, monkeypatch, make_user):
+    """Without Redis the delivery runs in the request that queued it: it must not hang for long."""
+    import smtplib
+
+    from app.notifications import services as notifications
+
+    seen = {}
+
+    class Refusing:
+        def __init__(self, host, port, timeout):
+            seen["timeout"] = timeout
+            raise ConnectionRefusedError("no server")
+
+    monkeypatch.setattr(smtplib, "SMTP", Refusing)
+    app = make_app(MAIL_SERVER="mail.invalid", MAIL_USE_TLS=False, JOB_MAX_ATTEMPTS=1)
+    with app.app_context():
+        notifications.queue_email("someone@example.org", "Subject", "Body")
+        db.session.commit()
+    assert seen["timeout"] <= 10

@@ -1,4 +1,5 @@
 """The Alternate Request Syntax (Communication 1.3): headers, parameters and body as form fields of a POST."""
+import io
 import json
 import uuid
 from urllib.parse import urlencode
@@ -42,3 +43,38 @@ def test_refusals(xapi):
                                           "X-Experience-API-Version": "0.8"})
     assert old_version.status_code == 400
     assert form_post(xapi, "TRACE", {}).status_code == 400
+
+
+class Unread(io.BytesIO):
+    """A request body that must not be read."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read before its size was checked")
+
+    readline = readinto = read
+
+
+def test_a_form_beyond_the_sites_limit_is_refused_before_it_is_read(make_app, make_lrs_client):
+    from tests.xapi.conftest import XapiClient
+
+    app = make_app(XAPI_MAX_REQUEST_BYTES=2048)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        too_large = xapi.client.post("/xapi/statements?method=PUT", input_stream=Unread(b"x" * 2049),
+                                     content_type="application/x-www-form-urlencoded")
+        assert too_large.status_code == 413 and too_large.is_json
+        assert too_large.headers["X-Experience-API-Version"] == "1.0.3"
+        padding = urlencode({"pad": "x" * 4000}).encode()
+        chunked = xapi.client.post("/xapi/statements?method=GET", input_stream=io.BytesIO(padding),
+                                   content_type="application/x-www-form-urlencoded",
+                                   headers={"Transfer-Encoding": "chunked"},  # no length: read to the limit
+                                   environ_overrides={"wsgi.input_terminated": True})
+        assert chunked.status_code == 413
+        assert form_post(xapi, "GET", {"limit": "1"}).status_code == 200  # within the limit, as before
+
+
+def test_refusals_name_the_property(xapi):
+    assert form_post(xapi, "TRACE", {}).get_json()["property"] == "method"
+    wrong_type = form_post(xapi, "GET", {}, content_type="text/plain")
+    assert wrong_type.get_json()["property"] == "Content-Type"

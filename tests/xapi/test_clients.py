@@ -77,3 +77,51 @@ def test_admin_manages_clients_in_the_browser_forms(client, login_as):
     db.session.refresh(stored)
     assert not stored.is_active
     assert "Revoked" in client.get("/admin/lrs-clients").get_data(as_text=True)
+
+
+def _basic(key, secret):
+    import base64
+
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+def test_an_unknown_key_is_not_remembered(app, make_lrs_client):
+    from app.xapi import clients
+
+    assert authenticate(_basic("made-up-key", "secret")) is None
+    assert "made-up-key" not in clients._cache()
+    lrs_client, secret = make_lrs_client()
+    old_key = lrs_client.key
+    assert authenticate(_basic(old_key, secret)) is not None
+    lrs_client.key = "made-up-key"  # a key tried before it existed works at once
+    db.session.commit()
+    assert authenticate(_basic("made-up-key", secret)).id == lrs_client.id
+
+
+def test_the_credentials_memory_is_bounded(app, make_lrs_client, monkeypatch):
+    from app.xapi import clients
+
+    monkeypatch.setattr(clients, "CACHE_SIZE", 2)
+    made = [make_lrs_client(f"Client {n}") for n in range(3)]
+    for lrs_client, secret in made:
+        assert authenticate(_basic(lrs_client.key, secret)) is not None
+    assert list(clients._cache()) == [made[1][0].key, made[2][0].key]
+
+
+def test_a_client_limit_above_the_sites_is_refused(app, client, login_as):
+    import pytest
+
+    from app.auth.services import SYSTEM
+    from app.errors import ValidationError
+    from app.xapi.clients import create_client
+
+    largest = app.config["MAX_CONTENT_LENGTH"]
+    with pytest.raises(ValidationError) as error:
+        create_client(SYSTEM, "Big", max_request_bytes=largest + 1)
+    assert "max_request_bytes" in error.value.errors
+    create_client(SYSTEM, "Just right", max_request_bytes=largest)
+
+    login_as("admin", country=None)
+    response = client.post("/admin/lrs-clients/new", data={"name": "Huge", "scope": "read_write",
+                                                           "max_request_bytes": str(largest + 1), "rate_limit": ""})
+    assert response.status_code == 400 and "the largest request this site accepts" in response.get_data(as_text=True)

@@ -123,3 +123,43 @@ def test_cors_preflight_and_headers(xapi, client):
     assert "X-Experience-API-Version" in preflight.headers["Access-Control-Allow-Headers"]
     response = xapi.get(headers={"Origin": "https://content.example.org"})
     assert "X-Experience-API-Consistent-Through" in response.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("body", [
+    '{"score": NaN}', '{"score": Infinity}', '{"score": 1e400}', '{"n": ' + "9" * 5000 + "}",
+    '{"deep": ' + "[" * 100000 + "]" * 100000 + "}", '{"deep": ' + "[" * 150 + "]" * 150 + "}",
+], ids=["NaN", "Infinity", "1e400", "5000-digits", "100000-deep", "150-deep"])
+@pytest.mark.parametrize("exists", [False, True], ids=["new", "merge"])
+def test_posted_json_documents_must_be_json_we_can_keep(xapi, body, exists):
+    where = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "progress"}
+    if exists:
+        assert send(xapi, "PUT", "/xapi/activities/state", where, {"page": 3}).status_code == 204
+    response = send(xapi, "POST", "/xapi/activities/state", where, body)
+    assert response.status_code == 400 and response.is_json
+    assert response.get_json()["property"].startswith("document")
+    profile = send(xapi, "POST", "/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "p"}, body)
+    assert profile.status_code == 400
+
+
+@pytest.mark.parametrize("agent", [
+    '{"mbox":"mailto:a@example.org","name":' + "9" * 5000 + "}",
+    "[" * 100000 + "]" * 100000,
+    '{"mbox":"mailto:a@example.org","name":Infinity}',
+], ids=["5000-digits", "100000-deep", "Infinity"])
+@pytest.mark.parametrize("path, params", [
+    ("/xapi/activities/state", {"activityId": ACTIVITY, "stateId": "s"}),
+    ("/xapi/agents/profile", {"profileId": "p"}),
+    ("/xapi/agents", {}),
+], ids=["state", "agent-profile", "agents"])
+def test_a_bad_agent_parameter_is_a_400(xapi, agent, path, params):
+    response = send(xapi, "GET", path, {**params, "agent": agent})
+    assert response.status_code == 400 and response.get_json()["property"] == "agent"
+
+
+def test_document_refusals_name_the_header(xapi):
+    where = {"activityId": ACTIVITY, "profileId": "p"}
+    response = send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 1})
+    assert response.status_code == 400 and response.get_json()["property"] == "If-Match"
+    send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 1}, headers={"If-None-Match": "*"})
+    response = send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 2}, headers={"If-Match": '"nope"'})
+    assert response.status_code == 412 and response.get_json()["property"] == "If-Match"

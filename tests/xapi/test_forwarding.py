@@ -1,6 +1,7 @@
 """Forwarding to an external LRS: a remote that fails, then recovers, receives every statement exactly once."""
 import json
 import threading
+import uuid
 from collections import Counter
 
 import pytest
@@ -15,11 +16,16 @@ from tests.xapi.conftest import XapiClient, statement
 
 
 class RemoteLrs:
-    """A minimal remote LRS that records what it stores and can be switched off (503) or made slow."""
+    """A minimal remote LRS that records what it stores and can be switched off (503), refuse statements whose
+    response is "poison" (400, the whole batch, as an LRS does), answer 409 when a batch holds an id it has
+    (some LRSs do, even for the same statement), or answer 204."""
 
     def __init__(self):
         self.received = Counter()  # statement id -> times stored
         self.down = False
+        self.conflicts = False
+        self.refuse_poison = True
+        self.status = 200
         self.requests = 0
         self.auth = []
 
@@ -30,8 +36,14 @@ class RemoteLrs:
         if self.down:
             return Response("down for maintenance", status=503)(environ, start_response)
         batch = json.loads(request.get_data())
+        if self.refuse_poison and any(item.get("result", {}).get("response") == "poison" for item in batch):
+            return Response('{"error": "result.response is poison"}', status=400)(environ, start_response)
+        if self.conflicts and any(item["id"] in self.received for item in batch):
+            return Response('{"error": "conflict"}', status=409)(environ, start_response)
         for item in batch:
             self.received[item["id"]] += 1
+        if self.status == 204:
+            return Response(status=204)(environ, start_response)
         return Response(json.dumps([s["id"] for s in batch]), mimetype="application/json")(environ, start_response)
 
 
@@ -46,19 +58,23 @@ def remote():
     server.shutdown()
 
 
+def count(model, *where):
+    if model is Job:  # the send jobs (notifying admins starts e-mail jobs of its own)
+        where = (Job.func == "app.xapi.forwarding:send_pending", *where)
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
 def test_outage_then_recovery_delivers_every_statement_exactly_once(make_app, make_lrs_client, remote):
     app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_USERNAME="itinera", XAPI_FORWARD_PASSWORD="s3cret",
-                   XAPI_FORWARD_BATCH=3)
+                   XAPI_FORWARD_BATCH=3, XAPI_FORWARD_RETRY_SECONDS=0)
     with app.app_context():
         lrs_client, secret = make_lrs_client()
         xapi = XapiClient(app.test_client(), lrs_client.key, secret)
         remote.down = True
         sent_while_down = xapi.post([statement() for _ in range(4)]).get_json() + xapi.post(statement()).get_json()
-        db.session.expire_all()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)
-                                 .where(ForwardQueue.sent_at.is_(None))) == 5  # kept, not lost
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)
-                                 .where(Job.status == JobStatus.FAILED)) == 2  # visible to admins
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 5  # kept, not lost
+        assert count(Job, Job.status == JobStatus.FAILED) == 1  # visible to admins, once for this outage
         assert remote.received == Counter()
 
         remote.down = False
@@ -108,3 +124,139 @@ def test_a_remote_that_hangs_times_out(make_app, make_lrs_client):
 def test_without_a_forward_url_nothing_is_queued(xapi):
     xapi.post(statement())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)) == 0
+
+
+def test_an_outage_is_reported_to_admins_once(make_app, make_lrs_client, make_user, remote):
+    from app.notifications.models import Notification
+
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        make_user(roles=("admin",), country=None)
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        remote.down = True
+        for _ in range(6):
+            assert xapi.post(statement()).status_code == 200
+        assert count(Job) == 1 and count(Job, Job.status == JobStatus.FAILED) == 1
+        assert count(Notification, Notification.kind == "job_failed") == 1
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 6
+
+
+def test_later_jobs_of_a_reported_outage_do_not_fail_again(make_app, make_lrs_client, make_user, remote):
+    from app.notifications.models import Notification
+
+    app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_RETRY_SECONDS=0)
+    with app.app_context():
+        make_user(roles=("admin",), country=None)
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        remote.down = True
+        for _ in range(4):
+            xapi.post(statement())
+        assert count(Job, Job.status == JobStatus.FAILED) == 1 and count(Job, Job.status == JobStatus.DONE) == 3
+        assert count(Notification, Notification.kind == "job_failed") == 1
+        remote.down = False
+        xapi.post(statement())
+        assert len(remote.received) == 5 and set(remote.received.values()) == {1}
+        remote.down = True  # a new outage after a delivery is a new report
+        xapi.post(statement())
+        assert count(Notification, Notification.kind == "job_failed") == 2
+
+
+def test_a_write_does_not_start_a_second_job_while_one_is_waiting(make_app, make_lrs_client, remote):
+    from app.xapi.forwarding import send_pending
+
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        waiting = Job(func=f"{send_pending.__module__}:{send_pending.__qualname__}", status=JobStatus.RETRYING)
+        db.session.add(waiting)
+        db.session.commit()
+        xapi.post(statement())
+        xapi.post(statement())
+        assert count(Job) == 1 and remote.requests == 0  # the waiting job will send them
+
+
+def test_a_remote_answering_409_to_a_resend_counts_as_delivered(make_app, make_lrs_client, remote):
+    app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_BATCH=10)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        known = [str(uuid.uuid4()), str(uuid.uuid4())]
+        remote.received.update(known)  # the remote stored these, but its answer never reached us
+        remote.conflicts = True
+        ids = xapi.post([statement(id=known[0]), statement(), statement(id=known[1]), statement(), statement()]) \
+            .get_json()
+        assert set(remote.received) == set(ids) and set(remote.received.values()) == {1}
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
+        assert count(ForwardQueue, ForwardQueue.failed_at.is_not(None)) == 0
+        assert count(Job, Job.status != JobStatus.DONE) == 0
+
+
+def test_a_refused_statement_is_set_aside_and_the_others_arrive_once(make_app, make_lrs_client, make_user, remote):
+    from flask import render_template_string
+
+    from app.xapi import forwarding
+
+    app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_BATCH=10)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        batch = [statement() for _ in range(3)] + [statement(result={"response": "poison"})] + \
+            [statement() for _ in range(4)]
+        ids = xapi.post(batch).get_json()
+        poison = ids[3]
+        assert set(remote.received) == set(ids) - {poison} and set(remote.received.values()) == {1}
+        assert count(Job, Job.status != JobStatus.DONE) == 0  # nothing to retry: the rest went through
+        entry = db.session.scalar(sa.select(ForwardQueue).where(ForwardQueue.failed_at.is_not(None)))
+        assert entry is not None and entry.sent_at is None and "HTTP 400" in entry.last_error
+        assert forwarding.pending_count() == 0 and forwarding.failed_count() == 1
+        later = xapi.post(statement()).get_json()[0]  # the queue goes on
+        assert remote.received[later] == 1 and poison not in remote.received
+
+        with app.test_request_context():
+            page = render_template_string('{% from "xapi/_forwarding.html" import forwarding_status %}'
+                                          "{{ forwarding_status(status) }}", status=forwarding.status())
+        assert poison in page and "refused 1 statement" in page and "HTTP 400" in page
+
+        runner = app.test_cli_runner()
+        assert "1 statements were refused" in runner.invoke(args=["lrs", "forward"]).output
+        remote.refuse_poison = False  # the remote's problem is fixed: an admin sends it again
+        result = runner.invoke(args=["lrs", "forward", "--retry-refused"])
+        assert result.exit_code == 0 and "1 statements forwarded; 0 still queued." in result.output
+        assert remote.received[poison] == 1 and forwarding.failed_count() == 0
+
+
+def test_a_204_answer_is_a_delivery(make_app, make_lrs_client, remote):
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        remote.status = 204
+        ids = xapi.post([statement(), statement()]).get_json()
+        assert sorted(remote.received) == sorted(ids) and remote.requests == 1
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
+        assert count(Job, Job.status != JobStatus.DONE) == 0
+
+
+def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_client, make_user, remote):
+    from app.xapi import forwarding
+
+    app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_BATCH=10)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        poison = xapi.post(statement(result={"response": "poison"})).get_json()[0]
+        admin = make_user(roles=("admin",), country=None)
+        browser = app.test_client()
+        with browser.session_transaction() as session:
+            session["_user_id"] = admin.get_id()
+        page = browser.get("/admin/lrs-clients?lang=en").get_data(as_text=True)
+        assert "Forwarding to the external LRS" in page and poison in page
+        assert "Send the refused statements again" in page
+        remote.refuse_poison = False
+        response = browser.post("/admin/lrs-clients/forwarding/retry")
+        assert response.status_code == 302
+        assert remote.received[poison] == 1 and forwarding.failed_count() == 0
+        assert "Send the refused statements again" not in browser.get("/admin/lrs-clients").get_data(as_text=True)

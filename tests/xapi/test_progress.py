@@ -73,7 +73,9 @@ event = st.fixed_dictionaries({
     "scaled": st.one_of(st.none(), st.floats(-1, 1, allow_nan=False).map(lambda f: round(f, 3))),
     "success": st.one_of(st.none(), st.booleans()),
     "completion": st.one_of(st.none(), st.booleans()),
-    "void": st.integers(0, 30),  # void an earlier statement now and then
+    "void": st.integers(0, 30),  # void an earlier statement now and then...
+    "target": st.integers(0, 1000),  # ...any of them (by position, modulo how many there are)
+    "through_record": st.booleans(),  # record() (recorded once) or store() (as an outside client would)
 })
 
 
@@ -92,12 +94,17 @@ def test_rebuild_equals_incremental(app, make_user, events):
     people = [get_user_by_email(f"p{i}@example.org") or make_user(email=f"p{i}@example.org") for i in range(3)]
     stored_ids = []
     for e in events:
+        result = {k: val for k, val in (("success", e["success"]), ("completion", e["completion"])) if val is not None}
+        if e["scaled"] is not None:
+            result["score"] = {"scaled": e["scaled"]}
         if e["void"] == 0 and stored_ids:
-            data = statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": stored_ids[0]})
+            target = stored_ids[e["target"] % len(stored_ids)]
+            data = statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": target})
+        elif e["through_record"]:
+            row = record(people[e["person"]], e["verb"], e["activity"], result=result or None)
+            stored_ids.append(str(row.id))
+            continue
         else:
-            result = {k: val for k, val in (("success", e["success"]), ("completion", e["completion"])) if val is not None}
-            if e["scaled"] is not None:
-                result["score"] = {"scaled": e["scaled"]}
             data = statement(actor=actor(people[e["person"]]), verb={"id": e["verb"]}, object={"id": e["activity"]})
             if result:
                 data["result"] = result

@@ -62,3 +62,50 @@ def test_activity_iris_follow_the_contract(app):
     session = uuid.UUID("6690e6c9-3ef0-4ed3-8b37-7f3964730bee")
     assert v.workshop_iri(session) == f"http://itinera.test/activities/workshops/{session}"
     assert v.competence_iri("s3", "B1") == "http://itinera.test/competences/s3/B1"
+
+
+# --- recorded once: while the projection says so, not after a later failure ---------------------------
+
+def test_a_retake_after_a_failure_is_stored_and_makes_success_true(app, make_user):
+    user = make_user()
+    first = record(user, v.PASSED, MODULE, result={"success": True})  # no score
+    record(user, v.FAILED, MODULE, result={"success": False, "score": {"scaled": 0.3}})
+    assert progress_of(user, [MODULE])[MODULE].success is False  # the best score decides
+    retake = record(user, v.PASSED, MODULE, result={"success": True, "score": {"scaled": 0.9}})
+    assert retake.id != first.id and retake.data["result"]["score"] == {"scaled": 0.9}
+    row = progress_of(user, [MODULE])[MODULE]
+    assert (row.success, row.best_scaled) == (True, 0.9)
+    assert row.passed_statement == first.id  # success first became true with it
+    # success is true again: passed is not recorded, record() answers with the statement that first said so
+    assert record(user, v.PASSED, MODULE, result={"success": True, "score": {"scaled": 1.0}}).id == first.id
+
+
+def test_passed_statement_waits_until_success_is_true(app, make_user):
+    user = make_user()
+    record(user, v.FAILED, MODULE, result={"success": False, "score": {"scaled": 0.9}})
+    unscored = record(user, v.PASSED, MODULE, result={"success": True})
+    row = progress_of(user, [MODULE])[MODULE]
+    assert row.success is False and row.passed_statement is None  # a lower (absent) score does not pass
+    better = record(user, v.PASSED, MODULE, result={"success": True, "score": {"scaled": 0.95}})
+    row = progress_of(user, [MODULE])[MODULE]
+    assert row.success is True and row.passed_statement == better.id != unscored.id
+
+
+def test_success_already_true_from_another_verb_is_not_recorded_again(app, make_user):
+    user = make_user()
+    done = record(user, v.COMPLETED, MODULE, result={"completion": True, "success": True})
+    # success is true already (with the completed statement): passed is not recorded a second time
+    assert record(user, v.PASSED, MODULE, result={"success": True, "score": {"scaled": 1.0}}).id == done.id
+    assert progress_of(user, [MODULE])[MODULE].passed_statement == done.id
+
+
+def test_completed_is_recorded_again_once_voiding_undid_it(app, make_user):
+    from app.xapi.services import store
+
+    user = make_user()
+    first = record(user, v.COMPLETED, MODULE)
+    store([{"actor": {"mbox": "mailto:x@example.org"}, "verb": {"id": v.VOIDED},
+            "object": {"objectType": "StatementRef", "id": str(first.id)}}], v.authority())
+    assert MODULE not in progress_of(user, [MODULE])  # nothing left standing
+    again = record(user, v.COMPLETED, MODULE)
+    assert again.id != first.id and progress_of(user, [MODULE])[MODULE].is_completed

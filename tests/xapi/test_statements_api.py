@@ -301,3 +301,161 @@ def test_related_agents_matches_the_authority(xapi, make_lrs_client):
     authority = {k: v for k, v in authority_of(me).items() if k in ("objectType", "account")}
     assert q(xapi, agent=authority, related_agents="true") == [mine]
     assert q(xapi, agent=authority) == []  # the authority is not the actor
+
+
+# --- the same statement again (Data 2.3.1): normalised on both sides ---------------------------------
+
+SUB_WITH_PARENT = {"objectType": "SubStatement", "actor": BEA, "verb": {"id": READ},
+                   "object": {"id": TWO}, "context": {"contextActivities": {"parent": {"id": ONE}}}}
+
+
+@pytest.mark.parametrize("overrides", [
+    {"context": {"contextActivities": {"parent": {"id": ONE}, "grouping": [{"id": TWO}]}}},
+    {"object": SUB_WITH_PARENT},
+    {"context": {"registration": "6690E6C9-3EF0-4ED3-8B37-7F3964730BEE"}},
+], ids=["single-context-activity", "substatement-single-parent", "uppercase-registration"])
+def test_the_same_statement_sent_twice_is_accepted_twice(xapi, overrides):
+    statement_id = str(uuid.uuid4())
+    original = statement(id=statement_id, **overrides)
+    assert xapi.post(original).status_code == 200
+    assert xapi.post(original).status_code == 200
+    assert xapi.put(original, statement_id).status_code == 204
+    assert len(ids_of(xapi.get())) == 1
+
+
+def test_case_without_meaning_does_not_make_another_statement(xapi):
+    statement_id = str(uuid.uuid4())
+    target = str(uuid.uuid4())
+    original = statement(id=statement_id, actor={"mbox": "mailto:Ana@Example.ORG"},
+                         object={"objectType": "StatementRef", "id": target.upper()})
+    assert xapi.post(original).status_code == 200
+    again = dict(original, id=statement_id.upper(), actor={"mbox": "mailto:Ana@example.org", "objectType": "Agent"},
+                 object={"objectType": "StatementRef", "id": target})
+    assert xapi.post(again).status_code == 200
+    other_person = dict(original, actor={"mbox": "mailto:ana@example.org"})  # the local part is not case-free
+    assert xapi.post(other_person).status_code == 409
+
+
+# --- voiding: only the client that sent a statement -------------------------------------------------
+
+def test_a_client_voids_only_its_own_statements(xapi, make_lrs_client, make_user):
+    from app.xapi import vocabulary as v
+    from app.xapi.services import record
+    from tests.xapi.conftest import XapiClient
+
+    other_client, secret = make_lrs_client("Another tool")
+    other = XapiClient(xapi.client, other_client.key, secret)
+    theirs = other.post(statement()).get_json()[0]
+    mine = xapi.post(statement()).get_json()[0]
+    user = make_user()
+    ours = str(record(user, v.COMPLETED, "http://itinera.test/activities/courses/s3").id)
+    from app.extensions import db as database
+
+    database.session.commit()
+
+    def void(client, target):
+        return client.post(statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": target}))
+
+    refused = void(xapi, theirs)
+    assert refused.status_code == 403 and refused.get_json()["property"] == "statement.object.id"
+    refused = void(xapi, ours)
+    assert refused.status_code == 403 and "Itinera" in refused.get_json()["message"]
+    assert xapi.post([statement(), statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef",
+                                                                             "id": theirs})]).status_code == 403
+    assert xapi.get(params={"statementId": theirs}).status_code == 200
+    assert xapi.get(params={"statementId": ours}).status_code == 200
+    assert void(xapi, mine).status_code == 200
+    assert xapi.get(params={"voidedStatementId": mine}).status_code == 200
+    assert void(other, theirs).status_code == 200
+
+
+def test_voiding_ahead_does_not_void_another_clients_statement(xapi, make_lrs_client):
+    from tests.xapi.conftest import XapiClient
+
+    other_client, secret = make_lrs_client("Another tool")
+    other = XapiClient(xapi.client, other_client.key, secret)
+    future = str(uuid.uuid4())
+    xapi.post(statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": future}))
+    assert other.post(statement(id=future)).status_code == 200
+    assert xapi.get(params={"statementId": future}).status_code == 200  # not voided on arrival
+
+
+# --- numbers and nesting JSON allows but an LRS cannot keep ---------------------------------------
+
+GOOD = ('{"actor":{"mbox":"mailto:a@example.org"},"verb":{"id":"http://example.org/v"},'
+        '"object":{"id":"http://example.org/a"}%s}')
+
+
+@pytest.mark.parametrize("extra, prop", [
+    (',"result":{"score":{"raw":NaN}}', "statement.result.score.raw"),
+    (',"result":{"score":{"raw":Infinity}}', "statement.result.score.raw"),
+    (',"result":{"score":{"raw":-Infinity}}', "statement.result.score.raw"),
+    (',"result":{"score":{"scaled":1e400}}', "statement.result.score.scaled"),
+    (',"result":{"extensions":{"http://example.org/e":[1, 2e999]}}',
+     "statement.result.extensions.http://example.org/e[1]"),
+    (',"result":{"score":{"raw":' + "9" * 5000 + '}}', "statement.result.score.raw"),
+    (',"result":{"extensions":{"http://example.org/e":' + "[" * 200 + "]" * 200 + "}}",
+     "statement.result.extensions.http://example.org/e"),
+    (',"result":{"extensions":{"http://example.org/e":' + "[" * 100000 + "]" * 100000 + "}}", "statements"),
+], ids=["NaN", "Infinity", "-Infinity", "1e400", "inf-in-extension", "5000-digits", "200-deep", "100000-deep"])
+def test_numbers_and_nesting_beyond_what_is_kept_are_a_400_naming_the_property(xapi, extra, prop):
+    response = xapi.client.post("/xapi/statements", data=GOOD % extra, content_type="application/json",
+                                headers=xapi.headers())
+    assert response.status_code == 400 and response.is_json
+    body = response.get_json()
+    assert body["property"].startswith(prop) and body["property"] in body["message"]
+    assert "4300" not in body["message"] and "sys.set_int_max_str_digits" not in body["message"]
+    batch = xapi.client.post("/xapi/statements", data=f"[{GOOD % ''}, {GOOD % extra}]",
+                             content_type="application/json", headers=xapi.headers())
+    assert batch.status_code == 400 and batch.get_json()["property"].startswith("statements")
+    assert ids_of(xapi.get()) == []
+
+
+@pytest.mark.parametrize("agent", [
+    '{"mbox":"mailto:a@example.org","name":' + "9" * 5000 + "}",
+    "[" * 100000 + "]" * 100000,
+    '{"mbox":"mailto:a@example.org","name":NaN}',
+], ids=["5000-digits", "100000-deep", "NaN"])
+def test_a_bad_agent_parameter_is_a_400(xapi, agent):
+    response = xapi.get(params={"agent": agent})
+    assert response.status_code == 400 and response.get_json()["property"] == "agent"
+
+
+def test_a_body_sent_in_chunks_is_held_to_the_clients_limit(client, make_lrs_client):
+    import io
+
+    from tests.xapi.conftest import XapiClient
+
+    lrs_client, secret = make_lrs_client("Small", max_request_bytes=1024)
+    xapi = XapiClient(client, lrs_client.key, secret)
+    body = json.dumps([statement(result={"response": "x" * 4000})]).encode()
+
+    def chunked(data):  # no length: the server decodes a chunked body and says so (as gunicorn does)
+        response = client.post("/xapi/statements", input_stream=io.BytesIO(data), content_type="application/json",
+                               headers=xapi.headers({"Transfer-Encoding": "chunked"}),
+                               environ_overrides={"wsgi.input_terminated": True})
+        assert response.request.content_length is None
+        return response
+
+    response = chunked(body)
+    assert response.status_code == 413 and response.is_json and "1024" in response.get_json()["message"]
+    assert ids_of(xapi.get()) == []
+    assert chunked(json.dumps(statement()).encode()).status_code == 200
+
+
+def test_every_400_names_the_property(xapi, client):
+    headers = xapi.headers()
+    del headers["X-Experience-API-Version"]
+    assert client.get("/xapi/statements", headers=headers).get_json()["property"] == "X-Experience-API-Version"
+    old = client.get("/xapi/statements", headers={**headers, "X-Experience-API-Version": "0.9"})
+    assert old.get_json()["property"] == "X-Experience-API-Version"
+    assert xapi.get(params={"statementId": "nope"}).get_json()["property"] == "statementId"
+    assert xapi.get(params={"voidedStatementId": "nope"}).get_json()["property"] == "voidedStatementId"
+    statement_id = str(uuid.uuid4())
+    both = xapi.get(params={"statementId": statement_id, "voidedStatementId": statement_id})
+    assert both.get_json()["property"] == "voidedStatementId"
+    assert xapi.get(params={"statementId": statement_id, "limit": "1"}).get_json()["property"] == "limit"
+    not_json = client.post("/xapi/statements", data="{not json", content_type="application/json",
+                           headers=xapi.headers())
+    assert not_json.get_json()["property"] == "statements"

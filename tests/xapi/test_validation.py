@@ -142,6 +142,13 @@ def test_valid_statements_are_accepted(changes):
                        "length": 1, "sha2": "a" * 64}]}, "statement.attachments[0].contentType"),
     ({"attachments": [{"usageType": "http://example.org/cert", "display": {"en": "C"},
                        "contentType": "application/pdf", "sha2": "a" * 64}]}, "statement.attachments[0].length"),
+    ({"verb__display": {"en_US": "x"}}, "statement.verb.display.en_US"),
+    ({"context": {"language": "pt_BR"}}, "statement.context.language"),
+    ({"timestamp": "2026-11-27 10:15:00Z"}, "statement.timestamp"),
+    ({"result": {"score": {"raw": float("nan")}}}, "statement.result.score.raw"),
+    ({"result": {"score": {"min": float("-inf")}}}, "statement.result.score.min"),
+    ({"result": {"score": {"scaled": float("inf")}}}, "statement.result.score.scaled"),
+    ({"result": {"score": {"raw": 10 ** 5000}}}, "statement.result.score.raw"),
 ])
 def test_invalid_statements_name_the_property(changes, path):
     with pytest.raises(StatementError) as error:
@@ -188,3 +195,9 @@ def test_any_json_is_either_valid_or_a_statement_error(place, value):
         validate_statement(build(**{place: value}))
     except StatementError:
         pass
+
+
+def test_a_huge_integer_is_refused_in_our_words():
+    with pytest.raises(StatementError) as error:
+        validate_statement(build(result={"score": {"raw": 10 ** 5000, "max": 10 ** 5001}}))
+    assert "4300" not in str(error.value) and "too large" in error.value.message

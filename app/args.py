@@ -1,0 +1,27 @@
+"""Numbers read from requests, bounded so that no database is asked for a value its columns cannot hold."""
+import re
+
+from flask import request
+
+MAX_ID = 2**31 - 1  # every primary key is an INTEGER column
+MAX_PAGE = 100_000  # far past any real list; keeps OFFSET small
+
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def parse_id(value) -> int | None:
+    """The id written in ``value`` (a form or query value), or None when it is not one."""
+    text = str(value).strip() if value is not None else ""
+    if not _DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number asked for in the query string: 1 when missing or unreadable, at most MAX_PAGE."""
+    try:
+        page = int(request.args.get(name, "1"))
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)

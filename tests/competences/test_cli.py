@@ -1,0 +1,72 @@
+"""flask competences import / export: problems as file:line lines, never a traceback; exact round trips."""
+import pytest
+import sqlalchemy as sa
+
+from app.competences import services
+from app.competences.models import Framework
+from app.extensions import db
+from tests.fixtures.competences import SAMPLE, texts
+
+
+def imported_nothing() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Framework)) == 0
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("levels:\n  - number: 1\n", "levels: 5\nold_levels:\n  - number: 1\n", ":7: levels is a list of levels"),
+    ("targets: {technician: 3, manager: 2}", "targets: {technician: [3], manager: 2}", "is a level number"),
+    ("    area: A\n", "    area: [A]\n", "needs the code of its area"),
+    ("slug: demo\n", "slug: demo\n[x]: 3\n", ":2: a key must be a single word or value"),
+    ("slug: demo\n", "slug: demo\nvalid_from: 2026-13-01\n", ":2: '2026-13-01' is not a valid date"),
+    ("validity_months: 24", "validity_months: 200000", "from 1 to 600"),
+])
+def test_bad_yaml_is_reported_with_file_and_line(runner, tmp_path, old, new, expected):
+    path = tmp_path / "broken.yaml"
+    path.write_text(SAMPLE.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}" in result.output and expected in result.output and "Traceback" not in result.output
+    assert "nothing was imported" in result.output and imported_nothing()
+
+
+@pytest.mark.parametrize("field", ["alignment:x:code", "alignment:1"])
+def test_bad_csv_fields_are_reported_with_their_line(runner, tmp_path, field):
+    from app.competences import files
+
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if ",alignment:1:code," in line)
+    lines[index] = lines[index].replace("alignment:1:code", field)
+    path = tmp_path / "demo.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 1 and f"{path}:{index + 1}: unknown field {field!r}" in result.output
+    assert imported_nothing()
+
+
+def test_a_latin_1_file_is_not_utf_8_text(runner, tmp_path):
+    path = tmp_path / "latin.yaml"
+    path.write_bytes(SAMPLE.encode("latin-1", errors="replace"))
+    result = runner.invoke(args=["competences", "import", str(path)])
+    line = SAMPLE.splitlines().index("  es: Marco de demostración") + 1  # the first letter outside ASCII
+    assert result.exit_code == 1 and f"{path}:{line}: the file is not UTF-8 text" in result.output
+    assert "Traceback" not in result.output and imported_nothing()
+
+
+def test_a_multi_line_descriptor_edited_in_the_browser_survives_the_csv_round_trip(client, login_as, runner,
+                                                                                    tmp_path, sample_framework):
+    """Browsers send line breaks as \\r\\n: they are kept as \\n, and CSV export -> import -> export is exact."""
+    from tests.competences.test_views import form
+
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/B1/edit",
+                           data=form(knowledge_en="Knows the EDP.\r\n\r\nAnd the quadruple helix.",
+                                     target_technician="", target_manager=""))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.competences[1].knowledge["en"] == "Knows the EDP.\n\nAnd the quadruple helix."
+    exported = runner.invoke(args=["competences", "export", "demo", "--format", "csv"]).output
+    path = tmp_path / "demo.csv"
+    path.write_bytes(("\ufeff" + exported).replace("\n", "\r\n").encode("utf-8"))  # as a spreadsheet saves it
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0 and "unchanged" in result.output, result.output
+    assert runner.invoke(args=["competences", "export", "demo", "--format", "csv"]).output == exported

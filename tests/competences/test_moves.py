@@ -1,0 +1,129 @@
+"""Moving what is built on a framework version to another version: the domain's mover repoints its object."""
+import pytest
+from flask_babel import force_locale
+from werkzeug.exceptions import Forbidden
+
+from app.auth.services import SYSTEM
+from app.competences import files, services
+from app.competences.services import USE_MOVERS, use_mover
+from app.courses.services import competences_developed
+from app.errors import ValidationError
+from app.extensions import db
+from tests.fixtures.competences import SAMPLE, texts
+
+FIELDS = ("title", "knowledge", "skills", "attitudes")
+
+
+def a1_retitled(framework, editor):
+    """Version 2 of the demo framework: the course is built on version 1, so an edit makes a new version."""
+    services.edit_competence(editor, framework, "A1", {**{k: texts(k) for k in FIELDS},
+                                                       "title": texts("Regional diagnosis")})
+    db.session.commit()
+    return framework.current
+
+
+def test_a_course_moved_to_version_2_shows_its_titles(synced_course, sample_framework, make_user):
+    trainer = make_user(roles=("trainer",), country="ES")
+    course_version = synced_course.current
+    second = a1_retitled(sample_framework, trainer)
+    assert second.number == 2
+    with force_locale("en"):
+        assert competences_developed(course_version)[0][:2] == ("A1", "Diagnosis")  # it keeps version 1
+    use = services.get_use("course", "pilot@1")
+    services.move_use(trainer, use, second)
+    db.session.commit()
+    db.session.expire_all()
+    assert course_version.framework_version_id == second.id and use.version.number == 2
+    with force_locale("en"):
+        assert competences_developed(course_version)[0][:2] == ("A1", "Regional diagnosis (en)")
+    assert services.uses_of(second) == [use]
+
+
+def test_a_move_to_a_version_without_a_module_s_competence_is_refused(synced_course, sample_framework, make_user):
+    without_a1 = SAMPLE.replace("version: 1", "version: 2")
+    start = without_a1.index("  - code: A1\n")
+    without_a1 = without_a1[:start] + without_a1[without_a1.index("  - code: B1\n"):]
+    second, _ = services.import_framework(SYSTEM, files.read_yaml(without_a1, "demo.yaml"))
+    db.session.commit()
+    use = services.get_use("course", "pilot@1")
+    with pytest.raises(ValidationError) as error:
+        services.move_use(make_user(roles=("admin",), country=None), use, second)
+    assert "lacks A1 1 (competence and level)" in str(error.value.errors["version"])
+    db.session.rollback()
+    assert use.version.number == 1 and synced_course.current.framework_version.number == 1
+
+
+def test_who_may_move_a_course(synced_course, sample_framework, make_user):
+    second = a1_retitled(sample_framework, make_user(roles=("trainer",), country="ES"))
+    use = services.get_use("course", "pilot@1")
+    for role in ("coordinator", "trainee"):
+        with pytest.raises(Forbidden):
+            services.move_use(make_user(roles=(role,), country="CL"), use, second)
+    with pytest.raises(ValidationError):  # already there
+        services.move_use(SYSTEM, use, sample_framework.versions[0])
+
+
+def test_a_domain_registers_its_mover(sample_framework, make_user):
+    moved = []
+    use_mover("plan", allowed=lambda actor, use: actor.has_role("coordinator"))(
+        lambda use, version: moved.append((use.reference, version.number)))
+    try:
+        use = services.record_use(sample_framework.current, "plan", "plan-cl-2026")
+        second = a1_retitled(sample_framework, make_user(roles=("admin",), country=None))
+        with pytest.raises(Forbidden):  # the plan's own check decides, not the framework editors' role
+            services.move_use(make_user(roles=("trainer",), country="ES"), use, second)
+        services.move_use(make_user(roles=("coordinator",), country="CL"), use, second)
+        assert moved == [("plan-cl-2026", 2)] and use.version is second
+    finally:
+        USE_MOVERS.pop("plan")
+
+
+# --- the page -------------------------------------------------------------------------------------------
+
+def test_the_framework_page_moves_a_course(client, login_as, synced_course, sample_framework, make_user):
+    a1_retitled(sample_framework, make_user(roles=("trainer",), country="ES"))
+    use = services.get_use("course", "pilot@1")
+    login_as("trainer", country="ES")
+    html = client.get("/competences/demo/?version=1").get_data(as_text=True)
+    assert f'action="/competences/demo/uses/{use.id}/move"' in html
+    assert f'<label class="label" for="use-{use.id}-version">Move pilot@1 to</label>' in html
+    assert f'name="use-{use.id}-csrf_token"' in html or "csrf_token" in html
+    response = client.post(f"/competences/demo/uses/{use.id}/move", data={f"use-{use.id}-version": "2"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/competences/demo/?version=2#uses")
+    db.session.expire_all()
+    assert services.get_use("course", "pilot@1").version.number == 2
+    assert "Course pilot@1" in client.get("/competences/demo/?version=2").get_data(as_text=True)
+
+
+def test_a_refused_move_is_an_error_summary(client, login_as, synced_course, sample_framework):
+    without_a1 = SAMPLE.replace("version: 1", "version: 2")
+    without_a1 = without_a1[:without_a1.index("  - code: A1\n")] + without_a1[without_a1.index("  - code: B1\n"):]
+    services.import_framework(SYSTEM, files.read_yaml(without_a1, "demo.yaml"))
+    db.session.commit()
+    use = services.get_use("course", "pilot@1")
+    login_as("admin", country=None)
+    response = client.post(f"/competences/demo/uses/{use.id}/move?lang=en", data={f"use-{use.id}-version": "2"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'class="error-summary"' in html and "lacks A1 1 (competence and level), which the course&#39;s modules give" in html
+    assert f'href="#use-{use.id}-version"' in html
+    bad = client.post(f"/competences/demo/uses/{use.id}/move", data={f"use-{use.id}-version": "abc"})
+    assert bad.status_code == 400
+    db.session.expire_all()
+    assert services.get_use("course", "pilot@1").version.number == 1
+
+
+# --- the command ----------------------------------------------------------------------------------------
+
+def test_the_move_command(runner, synced_course, sample_framework, make_user):
+    a1_retitled(sample_framework, make_user(roles=("trainer",), country="ES"))
+    result = runner.invoke(args=["competences", "move", "course", "pilot@1", "2"])
+    assert result.exit_code == 0, result.output
+    assert "course pilot@1: moved from demo version 1 to version 2" in result.output
+    db.session.expire_all()
+    assert synced_course.current.framework_version.number == 2
+    for args, message in ((["course", "pilot@9", "2"], "nothing of kind 'course' named 'pilot@9'"),
+                          (["course", "pilot@1", "7"], "demo has no version 7"),
+                          (["course", "pilot@1", "2"], "already built on version 2")):
+        result = runner.invoke(args=["competences", "move", *args])
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output

@@ -1,0 +1,36 @@
+"""The first course is the exemplar every later course follows: its modules keep the shape the curriculum asks
+for, in every language (objectives, 800-1,500 words, a case from a real region, a sources section)."""
+from pathlib import Path
+
+import pytest
+
+from app.courses.loader import load_tree
+from app.courses.render import plain_words
+
+CASE = {"en": "## Case", "es": "## Caso", "pt_BR": "## Caso"}
+SOURCES = {"en": "## Sources", "es": "## Fuentes", "pt_BR": "## Fontes"}
+
+
+def modules(app):
+    [course] = [c for c in load_tree(Path(app.config["COURSES_DIR"])).courses if c.slug == "s3-foundations"]
+    return [(module.slug, text) for module in course.modules for text in module.texts.values()]
+
+
+def test_every_module_of_the_first_course_keeps_the_exemplar_shape(app):
+    found = modules(app)
+    assert len(found) == 4 * 3
+    for slug, text in found:
+        where = f"{slug} ({text.locale})"
+        assert 800 <= plain_words(text.body) <= 1500, f"{where}: {plain_words(text.body)} words"
+        assert len(text.objectives) >= 3, where
+        headings = [line for line in text.body.splitlines() if line.startswith("## ")]
+        assert any(h.startswith(CASE[text.locale]) for h in headings), f"{where}: no case"
+        assert headings[-1].startswith(SOURCES[text.locale]), f"{where}: the sources come last"
+        sources = text.body[text.body.index(SOURCES[text.locale]):]
+        assert sources.count("\n- ") + sources.count("\n* ") >= 2, f"{where}: cite the documents"
+        assert "invented" not in text.body.lower() and "inventada" not in text.body.lower(), where
+
+
+@pytest.mark.parametrize("markdown, words", [("One two three.", 3), ("# Title\n\n- a *b* [c](https://x.org)", 4)])
+def test_plain_words_counts_what_a_reader_reads(markdown, words):
+    assert plain_words(markdown) == words

@@ -1,0 +1,70 @@
+"""Modules as evidence for current_levels(): a module that grants a level counts once it is completed
+successfully (a quiz passed, a workshop attended), dated when that happened; a module only viewed never counts."""
+from datetime import timedelta
+
+import pytest
+
+from app.competences.services import current_levels
+from app.courses.loader import load_tree
+from app.courses.services import get_course, module_iri, sync
+from app.db import utcnow
+from app.extensions import db
+from app.xapi import vocabulary as v
+from app.xapi.services import record
+from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
+
+
+@pytest.fixture
+def graded_course(app, tmp_path, sample_framework):
+    """intro is read (viewed, grants A1 level 1); practice is a quiz granting A1 level 2 and B1 level 1."""
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    graded = {locale: module_text("Q", competences="  - {code: A1, level: 2}\n  - {code: B1, level: 1}\n")
+              for locale in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("practice: viewed", "practice: quiz"),
+                      modules={"01-intro": texts, "02-practice": graded})
+    tree = load_tree(root)
+    assert tree.problems == []
+    sync(tree)
+    db.session.commit()
+    course = get_course("pilot")
+    return {m.slug: module_iri(course, m) for m in course.current.modules}
+
+
+def test_a_module_only_viewed_grants_nothing(make_user, graded_course):
+    trainee = make_user(("trainee",))
+    record(trainee, v.COMPLETED, graded_course["intro"], result={"completion": True})
+    record(trainee, v.COMPLETED, graded_course["practice"], result={"completion": True})  # not passed
+    db.session.commit()
+    assert {code: level.level for code, level in current_levels(trainee, framework="demo").items()} == {}
+
+
+def test_a_passed_quiz_grants_its_levels_from_when_it_was_passed(make_user, graded_course):
+    trainee = make_user(("trainee",))
+    failed = record(trainee, v.FAILED, graded_course["practice"],
+                    result={"success": False, "completion": True, "score": {"scaled": 0.4}})
+    db.session.commit()
+    assert current_levels(trainee, framework="demo") == {}
+    passed = record(trainee, v.PASSED, graded_course["practice"],
+                    result={"success": True, "completion": True, "score": {"scaled": 0.9}})
+    db.session.commit()
+    levels = current_levels(trainee, framework="demo")
+    assert (levels["A1"].level, levels["B1"].level) == (2, 1)
+    [evidence] = levels["A1"].evidence
+    assert evidence.kind == "module" and evidence.source == graded_course["practice"]
+    assert evidence.achieved_at == passed.timestamp and evidence.achieved_at >= failed.timestamp
+    # A1 is valid for 24 months in the sample framework, counted from the pass; B1 does not expire
+    later = current_levels(trainee, at=passed.timestamp + timedelta(days=31 * 25), framework="demo")
+    assert later["B1"].level == 1 and (later.get("A1") is None or later["A1"].level is None)
+
+
+def test_a_validated_level_and_module_evidence_the_highest_wins(make_user, graded_course, sample_framework):
+    from app.competences.services import validate_level
+
+    coordinator = make_user(("coordinator",), country="CL")
+    trainee = make_user(("trainee",), country="CL")
+    validate_level(coordinator, trainee, sample_framework, "B1", 3)
+    record(trainee, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    db.session.commit()
+    levels = current_levels(trainee, at=utcnow(), framework="demo")
+    assert levels["A1"].level == 2 and [e.kind for e in levels["A1"].evidence] == ["module"]
+    assert levels["B1"].level == 3 and [e.kind for e in levels["B1"].evidence] == ["validated", "module"]

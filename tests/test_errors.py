@@ -1,0 +1,176 @@
+"""Bad input and failures answer a translated page (or JSON), never a bare 500 or a traceback."""
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+
+from app.auth.models import User
+from app.extensions import db
+
+HUGE = "99999999999999999999"
+
+
+def spanish(message: str) -> str:
+    with force_locale("es"):
+        translated = gettext(message)
+    assert translated != message
+    return translated
+
+
+@pytest.mark.parametrize("when", ["flush", "commit"])
+def test_a_database_error_answers_the_translated_500_page(make_app, make_user, when):
+    """The failed transaction is rolled back before the error page, whose navigation queries the database."""
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    admin = make_user(roles=("admin",), country=None, locale="es")
+
+    @app.route("/clash")
+    def clash():
+        db.session.add(User(email=admin.email, full_name="Same address"))
+        db.session.flush() if when == "flush" else db.session.commit()
+        return "unreachable"
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = admin.get_id(), True
+    response = client.get("/clash")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert '<html lang="es">' in html and spanish("Sorry, something went wrong on our side") in html
+    assert "IntegrityError" not in html and "Traceback" not in html
+    assert 'href="/notifications/"' in html and 'href="/admin/users"' in html  # the app's page, navigation too
+    assert client.get("/").status_code == 200  # and the next request is served normally
+
+
+def test_the_500_page_survives_a_database_that_is_gone(make_app, make_user, monkeypatch):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("the database went away")
+
+    def broken(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("app.notifications.services.unread_count", broken)
+    user = make_user(roles=("trainee",))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = user.get_id(), True
+    response = client.get("/boom?lang=es")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert spanish("Sorry, something went wrong on our side") in html
+    assert 'href="/notifications/"' in html  # the navigation's unread count failed, the page did not
+
+
+NUL_REQUESTS = [
+    ("anonymous", "POST", "/auth/login", {"email": "ana\x00@example.org", "password": "whatever-it-is"}),
+    ("anonymous", "POST", "/auth/password/forgot", {"email": "ana@example.org\x00"}),
+    ("anonymous", "GET", "/auth/login?next=/%00", None),
+    ("admin", "GET", "/admin/users?q=%00", None),
+    ("admin", "GET", "/admin/institutions?q=a%00b", None),
+    ("admin", "GET", "/admin/cohorts?country=%00", None),
+    ("trainee", "POST", "/auth/account/language", {"locale": "es\x00"}),
+    ("trainee", "POST", "/auth/account/password", {"current_password": "x\x00", "new_password": "a-long-password"}),
+    ("admin", "POST", "/admin/users/new", {"full_name": "Ana\x00", "email": "ana@example.org", "roles": ["admin"],
+                                           "country_code": "", "position": "", "locale": "", "is_active": "y"}),
+    ("admin", "POST", "/admin/institutions/new", {"name": "Agencia\x00", "country_code": "CL", "level": "national"}),
+    ("admin", "POST", "/admin/cohorts/new", {"name": "C\x00", "country_code": "CL"}),
+    ("trainee", "POST", "/notifications/preferences", {"email_kinds": ["added_to_cohort\x00"]}),
+]
+
+
+@pytest.mark.parametrize("role,method,url,data", NUL_REQUESTS, ids=[r[2] for r in NUL_REQUESTS])
+def test_a_nul_character_answers_400_everywhere(client, login_as, role, method, url, data):
+    if role != "anonymous":
+        login_as(role, country=None if role == "admin" else "CL")
+    response = client.open(url, method=method, data=data, headers={"Accept-Language": "es"})
+    assert response.status_code == 400
+    assert spanish("The request could not be understood") in response.get_data(as_text=True)
+    as_json = client.open(url, method=method, data=data, headers={"Accept": "application/json"})
+    assert as_json.status_code == 400 and as_json.get_json()["error"] == "Bad Request"
+
+
+def test_the_xapi_blueprint_keeps_its_own_rules_for_nul(client):
+    response = client.get("/xapi/statements?verb=%00")
+    assert response.status_code == 401  # its own answer: credentials first
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+@pytest.mark.parametrize("url,role", [
+    (f"/admin/users?page={HUGE}", "admin"),
+    (f"/admin/institutions?page={HUGE}", "admin"),
+    (f"/admin/cohorts?page={HUGE}", "admin"),
+    (f"/admin/invitations?page={HUGE}", "admin"),
+    (f"/admin/jobs?page={HUGE}", "admin"),
+    (f"/admin/outbox?page={HUGE}", "admin"),
+    (f"/admin/lrs-clients?page={HUGE}", "admin"),
+    (f"/notifications/?page={HUGE}", "trainee"),
+    ("/notifications/?page=-5", "trainee"),
+    ("/admin/users?page=abc", "admin"),
+])
+def test_huge_or_odd_page_numbers_show_a_page(client, login_as, url, role):
+    login_as(role, country=None if role == "admin" else "CL")
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"/admin/institutions/{HUGE}/edit", f"/admin/cohorts/{HUGE}",
+                                 f"/admin/import/{HUGE}", f"/notifications/{HUGE}", f"/admin/outbox/{HUGE}",
+                                 "/admin/cohorts/2147483648"])
+def test_ids_beyond_any_column_are_not_found(client, login_as, url):
+    login_as("admin", country=None)
+    assert client.get(url).status_code == 404
+
+
+def user_form(**overrides):
+    data = {"full_name": "Marta Gómez", "email": "marta@example.org", "password": "a-long-password",
+            "roles": ["trainee"], "country_code": "CL", "institution_id": "", "position": "technician",
+            "locale": "es", "is_active": "y"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("position", "boss", "Choose manager or technician"),
+    ("institution_id", HUGE, "Choose an institution of the person's country"),
+    ("institution_id", "¹", "Choose an institution of the person's country"),
+    ("institution_id", "abc", "Choose an institution of the person's country"),
+])
+def test_account_form_answers_bad_choices_with_a_form_error(client, login_as, make_user, field, value, message):
+    login_as("admin", country=None)
+    created = client.post("/admin/users/new", data=user_form(**{field: value}))
+    assert created.status_code == 400 and message in unescape(created.get_data(as_text=True))
+    person = make_user(roles=("trainee",), country="CL")
+    edited = client.post(f"/admin/users/{person.uuid}/edit", data=user_form(email=person.email, **{field: value}))
+    assert edited.status_code == 400 and message in unescape(edited.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("cohort_id", ["abc", HUGE, "-1"])
+def test_import_with_an_unreadable_cohort_is_a_form_error(client, login_as, cohort_id):
+    import io
+
+    login_as("coordinator", country="CL")
+    response = client.post("/admin/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"email,full_name,position\nx@example.org,X,manager\n"), "people.csv"),
+        "country_code": "CL", "cohort_id": cohort_id})
+    assert response.status_code == 400
+    assert "Choose a cohort of the same country" in response.get_data(as_text=True)
+
+
+def test_lrs_client_form_refuses_a_size_no_column_holds(client, login_as):
+    login_as("admin", country=None)
+    response = client.post("/admin/lrs-clients/new", data={"name": "Big", "scope": "read", "max_request_bytes": HUGE})
+    assert response.status_code == 400 and "Give a smaller size" in response.get_data(as_text=True)
+
+
+def test_without_a_mail_server_production_warns_at_start_up(make_app, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        make_app(TESTING=False, MAIL_SERVER=None)
+    assert any("MAIL_SERVER is not set" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        make_app(MAIL_SERVER=None)  # tests (and development) are quiet about it
+    assert not any("MAIL_SERVER" in record.getMessage() for record in caplog.records)

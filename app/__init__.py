@@ -86,7 +86,7 @@ def create_app(config=None) -> Flask:
                            "written to the log and the admins' outbox page, not sent.")
     from app.xapi.wsgi import AlternateRequestSyntax
 
-    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app)
+    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, max_bytes=app.config["XAPI_MAX_REQUEST_BYTES"])
     if app.config.get("PROXY_FIX"):
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -72,6 +72,7 @@ class Config:
 
     PAGE_SIZE = 25
     COURSES_DIR = os.environ.get("ITINERA_COURSES_DIR") or str(ROOT / "courses")
+    COMPETENCE_FRAMEWORK = os.environ.get("ITINERA_COMPETENCE_FRAMEWORK") or "s3"  # current_levels() by default
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # uploads (trainee imports) up to 10 MB
     INVITATION_DAYS = 14
     PASSWORD_RESET_MINUTES = 60
@@ -79,6 +80,7 @@ class Config:
     JOB_MAX_ATTEMPTS = 4
     JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts
     JOB_RETRIES_PER_DISPATCH = 2  # without Redis: due retries run after a request's own jobs, at most this many
+    JOB_RETRY_CHECK_SECONDS = 15  # without Redis: how often a commit with no job of its own looks for due retries
     JOB_STALLED_MINUTES = 30  # a job running longer than this was cut off; admins see it as stalled
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
@@ -117,6 +119,7 @@ class TestConfig(Config):
     MAIL_SERVER = None
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheaper, so the suite stays quick
     JOB_RETRY_INTERVALS = [0]
+    JOB_RETRY_CHECK_SECONDS = 3600  # retries run when a test asks for them, not when a slow test happens to pass 15 s
 
 
 def config_from_environment() -> type[Config]:

@@ -94,13 +94,22 @@ def load_text(text: str, file: str) -> Located:
     return Located(data=data, lines=lines, file=file)
 
 
+def read_text(path: Path, name: str, keep_line_breaks: bool = False) -> str:
+    """A content file's text: UTF-8, a byte-order mark (as some editors write) allowed; line breaks become \n
+    unless ``keep_line_breaks`` (a CSV's reader finds its row ends itself). Anything else is a YamlProblem that
+    names the line of the first byte that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise YamlProblem(Problem(name, line, "the file is not UTF-8 text: save it as UTF-8")) from error
+    return text if keep_line_breaks else text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_file(path: Path, root: Path | None = None) -> Located:
     name = str(path.relative_to(root)) if root else str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is fine
-    except UnicodeDecodeError as error:
-        raise YamlProblem(Problem(name, None, "the file is not UTF-8 text")) from error
-    return load_text(text, name)
+    return load_text(read_text(path, name), name)
 
 
 def front_matter(text: str, file: str) -> tuple[Located, str, int]:

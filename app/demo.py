@@ -6,6 +6,7 @@ from app.auth.models import Role, User
 from app.auth.services import SYSTEM, create_user, get_user_by_email, password_problem
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
+from app.db import utcnow
 from app.extensions import db
 from app.places.models import Institution, InstitutionLevel
 from app.places.services import load_countries
@@ -74,11 +75,7 @@ def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
     user = get_user_by_email(email)
     if user is None:
         user = create_user(SYSTEM, email=email, full_name=full_name, roles=roles, password=password, **fields)
-        _created.add(user.email)
     return user
-
-
-_created: set[str] = set()
 
 
 def load_content() -> None:
@@ -106,7 +103,7 @@ def load_demo(password: str) -> list[tuple[str, str, str | None, bool]]:
     problem = password_problem(password)
     if problem:
         raise ValueError(str(problem))
-    _created.clear()
+    started = utcnow()  # accounts created from now on are new; the others keep their password
     load_countries()
     load_content()
     institutions = {cc: [_institution(cc, *row) for row in rows] for cc, rows in INSTITUTIONS.items()}
@@ -143,6 +140,6 @@ def load_demo(password: str) -> list[tuple[str, str, str | None, bool]]:
             db.session.flush()
             add_members(SYSTEM, cohort, trainees)
     db.session.flush()
-    return [(u.email, ", ".join(sorted(r.value for r in u.roles)), u.country_code, u.email in _created)
+    return [(u.email, ", ".join(sorted(r.value for r in u.roles)), u.country_code, u.created_at >= started)
             for u in people]
 

@@ -1,14 +1,28 @@
 """Helpers shared by every domain's forms."""
+from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 
 from app.errors import ValidationError
 
 
+def leaf_fields(form):
+    """Every field a person fills in, in order: the rows of a list of subforms (FieldList of FormField) give
+    their own fields, named as the browser sends them (alignments-1-code), so errors link to them."""
+    for field in form:
+        if isinstance(field, (FieldList, FormField)):
+            yield from leaf_fields(field)
+        else:
+            yield field
+
+
 def apply_errors(form, error: ValidationError) -> None:
-    """Put a service's validation messages on the matching form fields (or on the form)."""
+    """Put a service's validation messages on the matching form fields (by their full name, rows of a list
+    included), or on the form."""
+    fields = {field.name: field for field in leaf_fields(form)}
+    fields.update((field.short_name, field) for field in form)  # a prefixed form's fields by their own name too
     for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
+        field = fields.get(name)
+        if field is not None:
             field.errors = list(field.errors) + [message]
         else:
             form.form_errors.append(message)

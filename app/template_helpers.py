@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.db import utcnow
+from app.forms import leaf_fields
 
 # Each language is offered in its own name, so anyone can find theirs.
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português (Brasil)", "en": "English"}
@@ -66,6 +67,7 @@ def register(app) -> None:
         page_url=page_url,
         text_in=_text_in,
         services_text=_module_text,
+        leaf_fields=leaf_fields,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",

@@ -1,7 +1,4 @@
 """Bulk import of trainees: upload, preview with every problem by line, then import all rows or none."""
-import csv
-import io
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -85,16 +82,9 @@ def import_problems(batch_id):
     batch = imports.get_batch(current_user, batch_id)
     if batch is None:
         abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Line"), _("Column"), _("Problem")])
-    for problem in batch.problems:
-        writer.writerow([problem["line"], imports.column_name(problem["field"]), imports.message(problem)])
-    stem = batch.filename.rsplit(".", 1)[0]
-    stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_"))[:60] or "import"
-    return out.getvalue().encode("utf-8-sig"), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{stem}-problems.csv"'}
+    data, name = imports.problems_csv(batch)
+    return data, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="{name}"'}
 
 
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
@@ -108,9 +98,12 @@ def import_confirm(batch_id):
     try:
         count = imports.run_import(current_user, batch)
     except ValidationError as error:
-        db.session.commit()  # keep the problems found on this second check
+        if isinstance(error, imports.RowsChanged):
+            db.session.commit()  # keep the problems found on this second check
+        else:
+            db.session.rollback()  # nothing of a refused import is kept, not even the claim on the batch
         flash(" ".join(str(m) for m in error.errors.values()), "error")
-        return redirect(url_for("admin.import_preview", batch_id=batch.id))
+        return redirect(url_for("admin.import_preview", batch_id=batch_id))
     db.session.commit()
     flash(ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count)),
           "success")

@@ -8,6 +8,7 @@ from app.admin.forms import ConfirmForm
 from app.args import page_arg
 from app.auth.models import Role
 from app.auth.permissions import role_required
+from app.errors import ValidationError
 from app.extensions import db
 from app.jobs import services as jobs
 from app.jobs.models import Job
@@ -34,7 +35,11 @@ def job_retry(job_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    jobs.retry(current_user, job)
+    try:
+        jobs.retry(current_user, job)
+    except ValidationError as error:
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(url_for("admin.jobs"))
     db.session.commit()
     flash(_("The task has been queued again."), "success")
     return redirect(url_for("admin.jobs"))

@@ -10,19 +10,14 @@ competences_cli = AppGroup("competences", help="Competence frameworks.")
 
 def _read(path: Path):
     from app.competences import files
-    from app.content_files import Problem
+    from app.content_files import YamlProblem, read_text
 
-    raw = path.read_bytes()
+    csv = path.suffix.lower() == ".csv"
     try:
-        # as with newline="": line breaks inside a CSV text stay as they are (the csv module reads the row ends)
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise files.FrameworkFileError([Problem(str(path), line, "the file is not UTF-8 text: save it as UTF-8 "
-                                                                 "and import it again")]) from error
-    if path.suffix.lower() == ".csv":
-        return files.read_csv(text, str(path))
-    return files.read_yaml(text.replace("\r\n", "\n"), str(path))
+        text = read_text(path, str(path), keep_line_breaks=csv)  # line breaks inside a CSV text stay as they are
+    except YamlProblem as error:
+        raise files.FrameworkFileError([error.problem]) from error
+    return files.read_csv(text, str(path)) if csv else files.read_yaml(text, str(path))
 
 
 @competences_cli.command("import")

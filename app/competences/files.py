@@ -8,6 +8,7 @@ from datetime import date
 
 import yaml
 
+from app.competences.vocabulary import ALIGNMENT_KEYS, alignment_message, alignment_problems
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -19,75 +20,6 @@ MAX_VALIDITY_MONTHS = 600  # 50 years: beyond that, leave it empty (the level do
 # Sources the framework was written from: {title, authors?, year?, publisher?, doi?, url?}
 SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url")
 DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
-
-
-# --- alignments: a controlled vocabulary ----------------------------------------------------------------
-
-def _numbered(*counts: int) -> tuple[str, ...]:
-    """Codes area.competence, with the number of competences of each area: (3, 2) -> 1.1 1.2 1.3 2.1 2.2."""
-    return tuple(f"{area}.{number}" for area, count in enumerate(counts, start=1) for number in range(1, count + 1))
-
-
-ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
-ALIGNMENT_CODES = {
-    "DigComp": _numbered(3, 6, 4, 4, 4),  # DigComp 2.2: 5 areas, 21 competences
-    "EntreComp": _numbered(5, 5, 5),  # 3 areas, 15 competences
-    "GreenComp": _numbered(3, 3, 3, 3),  # 4 areas, 12 competences
-    # OECD-OPSI core skills for public sector innovation (2017)
-    "OECD-OPSI": ("iteration", "data-literacy", "user-centricity", "curiosity", "storytelling", "insurgency"),
-}
-ALIGNMENT_FRAMEWORKS = ("ESCO", *ALIGNMENT_CODES)  # ESCO skills are named by their URI
-ALIGNMENT_KEYS = ("framework", "code", "uri", "name")
-
-
-def alignment_problems(alignment: dict) -> list[tuple[str, str]]:
-    """What is wrong with one alignment, as (key, reason) pairs; the file reader and the edit form each word the
-    reasons for their readers. Reasons: unknown-framework, not-text, esco-uri, esco-code, needs-code, unknown-code,
-    not-http."""
-    framework = alignment.get("framework")
-    if framework not in ALIGNMENT_FRAMEWORKS:
-        return [("framework", "unknown-framework")]
-    found = [(key, "not-text") for key in ("code", "uri", "name")
-             if alignment.get(key) is not None and not isinstance(alignment[key], str)]
-    if found:
-        return found
-    code, uri = alignment.get("code") or "", alignment.get("uri") or ""
-    if framework == "ESCO":
-        if not ESCO_SKILL.match(uri):
-            found.append(("uri", "esco-uri"))
-        if code:
-            found.append(("code", "esco-code"))
-        return found
-    if not code:
-        found.append(("code", "needs-code"))
-    elif code not in ALIGNMENT_CODES[framework]:
-        found.append(("code", "unknown-code"))
-    if uri and not re.match(r"^https?://\S+$", uri):
-        found.append(("uri", "not-http"))
-    return found
-
-
-def _alignment_message(reason: str, key: str, alignment: dict) -> str:
-    framework, value = alignment.get("framework"), alignment.get(key)
-    if reason == "unknown-framework":
-        return (f"unknown framework {framework!r} in an alignment: use one of {', '.join(ALIGNMENT_FRAMEWORKS)}"
-                if framework is not None else "an alignment names its framework: one of "
-                                              f"{', '.join(ALIGNMENT_FRAMEWORKS)}")
-    if reason == "not-text":
-        return (f"the alignment {key} {value!r} is read as a number, not text: put it in quotes, as in "
-                f"{key}: \"1.10\" (YAML reads 1.10 as the number 1.1)" if isinstance(value, (int, float))
-                else f"the alignment {key} must be text")
-    if reason == "esco-uri":
-        return ("an ESCO alignment needs the skill's uri: http://data.europa.eu/esco/skill/ followed by its "
-                "36-character identifier" + (f" ({value!r} is not one)" if value else ""))
-    if reason == "esco-code":
-        return "an ESCO alignment names its skill by uri, not by code"
-    codes = ALIGNMENT_CODES.get(framework, ())
-    if reason == "needs-code":
-        return f"a {framework} alignment needs a code, such as {codes[0]!r}"
-    if reason == "unknown-code":
-        return f"{value!r} is not a {framework} code (the codes are {', '.join(codes)})"
-    return "an alignment uri is an http(s) address"
 
 
 class FrameworkFileError(Exception):
@@ -196,7 +128,7 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
             problems.append(located.problem(f"unknown key {extra[0]!r} in an alignment", *apath, extra[0]))
         found = alignment_problems(alignment)
         for key, reason in found:
-            problems.append(located.problem(_alignment_message(reason, key, alignment), *apath, key))
+            problems.append(located.problem(alignment_message(reason, key, alignment), *apath, key))
         if not found:
             checked.append({k: alignment[k].strip() for k in ALIGNMENT_KEYS
                             if isinstance(alignment.get(k), str) and alignment[k].strip()})

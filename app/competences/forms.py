@@ -1,9 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.i18n import translations
+from wtforms import (FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.competences.files import ALIGNMENT_FRAMEWORKS, MAX_VALIDITY_MONTHS
+from app.competences.files import MAX_VALIDITY_MONTHS
+from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
 from app.forms import options
 from app.template_helpers import LANGUAGE_NAMES
 
@@ -28,33 +31,34 @@ def _level_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-def _alignment_fields(rows: int):
-    """Rows of an alignment (framework, code, uri, name): alignment_1_framework, alignment_1_code, ..."""
-    frameworks = options([("", _l("None"))] + [(name, name) for name in ALIGNMENT_FRAMEWORKS])
-    fields = {}
-    for number in range(1, rows + 1):
-        fields[f"alignment_{number}_framework"] = SelectField(_l("Framework"), choices=frameworks, default="")
-        fields[f"alignment_{number}_code"] = StringField(_l("Code"), validators=[Length(max=40)])
-        fields[f"alignment_{number}_uri"] = StringField(_l("Address (URI)"), validators=[Length(max=300)])
-        fields[f"alignment_{number}_name"] = StringField(_l("Name"), validators=[Length(max=300)])
-    return fields
+class AlignmentForm(Form):
+    """One alignment row of the competence form; a plain WTForms form: the competence form carries the CSRF
+    token."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations  # WTForms' own messages in the reader's language, as in a FlaskForm
+
+    framework = SelectField(_l("Framework"), default="",
+                            choices=options([("", _l("None"))] + [(name, name) for name in ALIGNMENT_FRAMEWORKS]))
+    code = StringField(_l("Code"), validators=[Length(max=40)])
+    uri = StringField(_l("Address (URI)"), validators=[Length(max=300)])
+    name = StringField(_l("Name"), validators=[Length(max=300)])
 
 
-def competence_form(alignment_rows: int):
-    """The competence edit form with this many alignment rows (the ones a competence has and a few blank)."""
-    form_class = type("CompetenceForm", (FlaskForm,), {
-        **_text_fields(("title", "knowledge", "skills", "attitudes"), {"knowledge", "skills", "attitudes"}),
-        "validity_months": IntegerField(
-            _l("Valid for (months)"), validators=[Optional(), NumberRange(min=1, max=MAX_VALIDITY_MONTHS)],
-            description=_l("Optional, from 1 to %(most)s. After this many months an achieved level no longer "
-                           "counts. Empty means it does not expire.", most=MAX_VALIDITY_MONTHS)),
-        "target_technician": SelectField(_l("Target level for technicians"), coerce=_level_or_none),
-        "target_manager": SelectField(_l("Target level for managers"), coerce=_level_or_none),
-        **_alignment_fields(alignment_rows),
-        "submit": SubmitField(_l("Save")),
-    })
-    form_class.alignment_rows = alignment_rows
-    return form_class()
+# The alignment rows come from what is sent back; the view adds the competence's alignments and a few blank rows
+# to a new form (alignments-0-framework, alignments-0-code, ...).
+CompetenceForm = type("CompetenceForm", (FlaskForm,), {
+    **_text_fields(("title", "knowledge", "skills", "attitudes"), {"knowledge", "skills", "attitudes"}),
+    "validity_months": IntegerField(
+        _l("Valid for (months)"), validators=[Optional(), NumberRange(min=1, max=MAX_VALIDITY_MONTHS)],
+        description=_l("Optional, from 1 to %(most)s. After this many months an achieved level no longer "
+                       "counts. Empty means it does not expire.", most=MAX_VALIDITY_MONTHS)),
+    "target_technician": SelectField(_l("Target level for technicians"), coerce=_level_or_none),
+    "target_manager": SelectField(_l("Target level for managers"), coerce=_level_or_none),
+    "alignments": FieldList(FormField(AlignmentForm)),
+    "submit": SubmitField(_l("Save")),
+})
 
 
 class MoveForm(FlaskForm):

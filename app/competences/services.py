@@ -5,16 +5,17 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, check
-from app.competences.files import (ALIGNMENT_CODES, ALIGNMENT_KEYS, MAX_VALIDITY_MONTHS,
-                                   TRANSLATED_COMPETENCE_FIELDS, FrameworkData, FrameworkFileError,
-                                   alignment_problems)
+from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
+                                   FrameworkFileError)
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
                                     SelfAssessment, ValidatedLevel)
+from app.competences.vocabulary import ALIGNMENT_KEYS, ALIGNMENT_NAMES, alignment_error, alignment_problems
 from app.content_files import Problem
 from app.db import utcnow
 from app.errors import ValidationError
@@ -35,65 +36,6 @@ def can_edit(user: User) -> bool:
 
 # What is built on a framework version (FrameworkUse.kind), as the pages name it.
 USE_KINDS = {"course": _l("Course"), "plan": _l("Plan"), "itinerary": _l("Itinerary")}
-
-# The names of the codes of the controlled vocabulary (files.ALIGNMENT_CODES), shown in the reader's language;
-# the name written in the file is shown for anything else (ESCO skills).
-ALIGNMENT_NAMES = {
-    ("DigComp", "1.1"): _l("Browsing, searching and filtering data, information and digital content"),
-    ("DigComp", "1.2"): _l("Evaluating data, information and digital content"),
-    ("DigComp", "1.3"): _l("Managing data, information and digital content"),
-    ("DigComp", "2.1"): _l("Interacting through digital technologies"),
-    ("DigComp", "2.2"): _l("Sharing through digital technologies"),
-    ("DigComp", "2.3"): _l("Engaging in citizenship through digital technologies"),
-    ("DigComp", "2.4"): _l("Collaborating through digital technologies"),
-    ("DigComp", "2.5"): _l("Netiquette"),
-    ("DigComp", "2.6"): _l("Managing digital identity"),
-    ("DigComp", "3.1"): _l("Developing digital content"),
-    ("DigComp", "3.2"): _l("Integrating and re-elaborating digital content"),
-    ("DigComp", "3.3"): _l("Copyright and licences"),
-    ("DigComp", "3.4"): _l("Programming"),
-    ("DigComp", "4.1"): _l("Protecting devices"),
-    ("DigComp", "4.2"): _l("Protecting personal data and privacy"),
-    ("DigComp", "4.3"): _l("Protecting health and well-being"),
-    ("DigComp", "4.4"): _l("Protecting the environment"),
-    ("DigComp", "5.1"): _l("Solving technical problems"),
-    ("DigComp", "5.2"): _l("Identifying needs and technological responses"),
-    ("DigComp", "5.3"): _l("Creatively using digital technologies"),
-    ("DigComp", "5.4"): _l("Identifying digital competence gaps"),
-    ("EntreComp", "1.1"): _l("Spotting opportunities"),
-    ("EntreComp", "1.2"): _l("Creativity"),
-    ("EntreComp", "1.3"): _l("Vision"),
-    ("EntreComp", "1.4"): _l("Valuing ideas"),
-    ("EntreComp", "1.5"): _l("Ethical and sustainable thinking"),
-    ("EntreComp", "2.1"): _l("Self-awareness and self-efficacy"),
-    ("EntreComp", "2.2"): _l("Motivation and perseverance"),
-    ("EntreComp", "2.3"): _l("Mobilising resources"),
-    ("EntreComp", "2.4"): _l("Financial and economic literacy"),
-    ("EntreComp", "2.5"): _l("Mobilising others"),
-    ("EntreComp", "3.1"): _l("Taking the initiative"),
-    ("EntreComp", "3.2"): _l("Planning and management"),
-    ("EntreComp", "3.3"): _l("Coping with uncertainty, ambiguity and risk"),
-    ("EntreComp", "3.4"): _l("Working with others"),
-    ("EntreComp", "3.5"): _l("Learning through experience"),
-    ("GreenComp", "1.1"): _l("Valuing sustainability"),
-    ("GreenComp", "1.2"): _l("Supporting fairness"),
-    ("GreenComp", "1.3"): _l("Promoting nature"),
-    ("GreenComp", "2.1"): _l("Systems thinking"),
-    ("GreenComp", "2.2"): _l("Critical thinking"),
-    ("GreenComp", "2.3"): _l("Problem framing"),
-    ("GreenComp", "3.1"): _l("Futures literacy"),
-    ("GreenComp", "3.2"): _l("Adaptability"),
-    ("GreenComp", "3.3"): _l("Exploratory thinking"),
-    ("GreenComp", "4.1"): _l("Political agency"),
-    ("GreenComp", "4.2"): _l("Collective action"),
-    ("GreenComp", "4.3"): _l("Individual initiative"),
-    ("OECD-OPSI", "iteration"): _l("Iteration"),
-    ("OECD-OPSI", "data-literacy"): _l("Data literacy"),
-    ("OECD-OPSI", "user-centricity"): _l("User centricity"),
-    ("OECD-OPSI", "curiosity"): _l("Curiosity"),
-    ("OECD-OPSI", "storytelling"): _l("Storytelling"),
-    ("OECD-OPSI", "insurgency"): _l("Insurgency"),
-}
 
 
 def alignment_name(alignment: dict) -> str:
@@ -123,21 +65,25 @@ def find_competence(framework_slug: str, code: str, number: int | None = None) -
     return next((c for c in version.competences if c.code == code), None) if version else None
 
 
+def _in_every_version(framework: Framework, code: str) -> list[Competence]:
+    """The competence with this code in each version of the framework that has it, newest version first (one
+    query, each with its version)."""
+    return list(db.session.scalars(
+        sa.select(Competence).join(Competence.version)
+        .where(FrameworkVersion.framework_id == framework.id, Competence.code == code)
+        .options(so.contains_eager(Competence.version)).order_by(FrameworkVersion.number.desc())))
+
+
 def versions_with(framework: Framework, code: str) -> list[FrameworkVersion]:
     """The versions of a framework that have a competence, newest first."""
-    return [v for v in reversed(framework.versions) if any(c.code == code for c in v.competences)]
+    return [competence.version for competence in _in_every_version(framework, code)]
 
 
 def competence_for_iri(framework_slug: str, code: str) -> Competence | None:
     """The competence behind a public IRI: the current version, else the newest version that has it."""
     framework = get_framework(framework_slug)
-    if framework is None:
-        return None
-    for version in sorted(framework.versions, key=lambda v: (not v.is_current, -v.number)):
-        for competence in version.competences:
-            if competence.code == code:
-                return competence
-    return None
+    found = _in_every_version(framework, code) if framework is not None else []
+    return next((c for c in found if c.version.is_current), found[0] if found else None)
 
 
 def data_of(version: FrameworkVersion) -> FrameworkData:
@@ -311,37 +257,18 @@ def _clean_texts(values: dict, name: str, errors: dict) -> dict:
     return cleaned
 
 
-def _alignment_error(reason: str, alignment: dict):
-    framework = alignment.get("framework", "")
-    codes = ALIGNMENT_CODES.get(framework, ())
-    if reason == "unknown-framework":
-        return _l("Choose the framework")
-    if reason == "not-text":
-        return _l("Write this as text")
-    if reason == "esco-uri":
-        return _l("Give the ESCO skill's address: http://data.europa.eu/esco/skill/ followed by its identifier")
-    if reason == "esco-code":
-        return _l("An ESCO skill is given by its address: leave the code empty")
-    if reason == "needs-code":
-        return _l("Give the %(framework)s code, such as %(example)s", framework=framework, example=codes[0])
-    if reason == "unknown-code":
-        return _l("This is not a %(framework)s code: use one of %(codes)s", framework=framework,
-                  codes=", ".join(codes))
-    return _l("Give an address starting with http:// or https://")
-
-
 def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
-    """The alignments of the edit form's rows (numbered from 1; blank rows are skipped); a problem goes to
-    ``alignment_N_key``."""
+    """The alignments of the edit form's rows (blank rows are skipped); a problem goes to the row's field as the
+    form names it, ``alignments-N-key`` (N from 0)."""
     cleaned = []
-    for number, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows):
         row = {key: " ".join(str(row.get(key) or "").split()) for key in ALIGNMENT_KEYS}
         if not any(row.values()):
             continue
         alignment = {key: value for key, value in row.items() if value}
         found = alignment_problems(alignment)
         for key, reason in found:
-            errors.setdefault(f"alignment_{number}_{key}", _alignment_error(reason, alignment))
+            errors.setdefault(f"alignments-{index}-{key}", alignment_error(reason, key, alignment))
         if not found:
             cleaned.append(alignment)
     return cleaned
@@ -486,11 +413,14 @@ def _add_months(moment: datetime, months: int) -> datetime | None:
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
-def current_levels(user: User, at: datetime | None = None, framework: str = "s3") -> dict[str, Level]:
-    """{code: Level} of one framework (by slug): per competence, the highest level supported by evidence that
-    has not expired at ``at`` (now by default), with that evidence; the latest self-assessment is shown beside as
-    self-declared and is the baseline where no evidence exists. Evidence and self-assessments of other frameworks
-    never count, even where codes coincide. Every report, plan and certificate uses this function."""
+def current_levels(user: User, at: datetime | None = None, framework: str | None = None) -> dict[str, Level]:
+    """{code: Level} of one framework (by slug; None: the configured COMPETENCE_FRAMEWORK): per competence, the
+    highest level supported by evidence that has not expired at ``at`` (now by default), with that evidence; the
+    latest self-assessment is shown beside as self-declared and is the baseline where no evidence exists.
+    Evidence and self-assessments of other frameworks never count, even where codes coincide. Every report, plan
+    and certificate uses this function."""
+    if framework is None:
+        framework = current_app.config["COMPETENCE_FRAMEWORK"]
     if not framework:
         raise ValueError("current_levels() needs the slug of a framework: codes mean nothing across frameworks")
     at = at or utcnow()

@@ -1,5 +1,3 @@
-import re
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,11 +7,11 @@ from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.competences import bp, files, services
-from app.competences.forms import LOCALES, AreaForm, LevelForm, MoveForm, competence_form
+from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
 from app.competences.models import FrameworkUse
 from app.errors import ValidationError
 from app.extensions import db
-from app.forms import apply_errors, options
+from app.forms import apply_errors, leaf_fields, options
 from app.urls import absolute_url
 
 STAFF = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
@@ -27,9 +25,20 @@ def _framework_or_404(slug: str):
     return framework
 
 
+def _version_arg() -> int | None:
+    """The version number asked for with ``?version=N``: None (the current version) when there is none, 404 when
+    it is not a number."""
+    text = request.args.get("version")
+    if text is None:
+        return None
+    number = parse_id(text)
+    if number is None:
+        abort(404)
+    return number
+
+
 def _version_or_404(framework):
-    number = request.args.get("version")
-    version = services.get_version(framework, parse_id(number)) if number is None or parse_id(number) else None
+    version = services.get_version(framework, _version_arg())
     if version is None:
         abort(404)
     return version
@@ -155,17 +164,11 @@ def _commit_edit(save, form) -> bool:
 
 
 def _status(form) -> int:
-    return 409 if getattr(form, "conflict", False) else 400 if form.errors else 200
+    failed = form.form_errors or any(field.errors for field in leaf_fields(form))
+    return 409 if getattr(form, "conflict", False) else 400 if failed else 200
 
 
-ALIGNMENT_ROW = re.compile(r"^alignment_([0-9]{1,2})_")
-BLANK_ALIGNMENT_ROWS = 3
-
-
-def _alignment_rows(competence) -> int:
-    """The competence's alignments and a few blank rows; as many as were sent back when saving."""
-    sent = [int(m.group(1)) for m in map(ALIGNMENT_ROW.match, request.form) if m]
-    return max(len(competence.alignments or []) + BLANK_ALIGNMENT_ROWS, *sent, 0)
+BLANK_ALIGNMENT_ROWS = 3  # rows to add alignments in, without JavaScript
 
 
 @bp.route("/<slug>/competences/<code>/edit", methods=["GET", "POST"])
@@ -175,7 +178,7 @@ def edit_competence(slug, code):
     competence = next((c for c in framework.current.competences if c.code == code), None)
     if competence is None:
         abort(404)
-    form = competence_form(_alignment_rows(competence))
+    form = CompetenceForm()  # the alignment rows sent back, when saving
     levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
                                                for l in framework.current.levels])
     form.target_technician.choices = levels
@@ -185,17 +188,15 @@ def edit_competence(slug, code):
         form.validity_months.data = competence.validity_months
         form.target_technician.data = competence.targets.get("technician")
         form.target_manager.data = competence.targets.get("manager")
-        for number, alignment in enumerate(competence.alignments or [], start=1):
-            for key in files.ALIGNMENT_KEYS:
-                form[f"alignment_{number}_{key}"].data = alignment.get(key, "")
+        for alignment in [*(competence.alignments or []), *[{}] * BLANK_ALIGNMENT_ROWS]:
+            form.alignments.append_entry(alignment)
     if form.validate_on_submit():
         before = framework.current.number
         targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
-        alignments = [{key: form[f"alignment_{n}_{key}"].data for key in files.ALIGNMENT_KEYS}
-                      for n in range(1, form.alignment_rows + 1)]
         if _commit_edit(lambda: services.edit_competence(
                 current_user, framework, code, _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS),
-                validity_months=form.validity_months.data, targets=targets, alignments=alignments), form):
+                validity_months=form.validity_months.data, targets=targets, alignments=form.alignments.data),
+                form):
             _saved(framework, before)
             return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
     return render_template("competences/edit_competence.html", form=form, framework=framework,
@@ -244,13 +245,9 @@ def edit_area(slug, code):
 def competence(slug, code):
     """The public page of a competence; its address is the competence's IRI, the same in every version.
     ``?version=N`` shows it as version N of the framework has it (what a course or certificate was built on)."""
-    number = request.args.get("version")
-    if number is None:
-        found = services.competence_for_iri(slug, code)
-    elif re.fullmatch(r"[0-9]{1,9}", number):
-        found = services.find_competence(slug, code, int(number))
-    else:
-        found = None
+    number = _version_arg()
+    found = (services.competence_for_iri(slug, code) if number is None
+             else services.find_competence(slug, code, number))
     if found is None:
         abort(404)
     version = found.version

@@ -10,20 +10,21 @@ Folders whose name starts with "_" are not courses."""
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote
 
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
-from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, translated
-from app.courses.render import MD, VIDEO_HOSTS, video_allowed
+from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
+                               translated)
+from app.courses.render import MD, VIDEO_HOSTS, asset_name, video_allowed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
 COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
+HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
 HTML_SOURCE = re.compile(r"""\b(src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it
-ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")  # as the reader rewrites them (render._rewrite_assets)
 
 
 def highest_levels(modules) -> dict[str, int]:
@@ -122,12 +123,13 @@ def _targets(body: str, body_line: int):
 
 
 def _html_targets(html: str, line: int):
-    for match in HTML_SOURCE.finditer(html):
-        value = next(group for group in match.groups()[1:] if group is not None)
-        if match.group(1).lower() == "href":
-            yield line, value, "link"
-        else:
-            yield line, value, "frame" if re.match(r"\s*<iframe", html, re.I) else "image"
+    for tag in HTML_TAG.finditer(html):
+        for match in HTML_SOURCE.finditer(tag.group(2)):
+            value = next(group for group in match.groups()[1:] if group is not None)
+            if match.group(1).lower() == "href":
+                yield line, value, "link"
+            else:
+                yield line, value, "frame" if tag.group(1).lower() == "iframe" else "image"
 
 
 def _check_links(body: str, body_line: int, course_dir: Path, file: str, problems: list[Problem]) -> None:
@@ -146,15 +148,14 @@ def _check_links(body: str, body_line: int, course_dir: Path, file: str, problem
             continue
         if target.startswith(("#", "/")):
             continue  # in-page or site link
-        relative = unquote(target.split("#")[0].split("?")[0])
-        if not relative:
+        if not unquote(target.split("#")[0].split("?")[0]):
             continue
-        match = ASSET_LINK.match(relative)
-        if match is None:
+        name = asset_name(target)
+        if name is None:
             problems.append(Problem(file, line, f"the link {target!r} does not work in the reader: link to files in "
                                                 f"the course's assets/ folder (assets/...)"))
             continue
-        resolved = (course_dir / "assets" / match.group(1)).resolve()
+        resolved = (course_dir / "assets" / name).resolve()
         try:
             resolved.relative_to((course_dir / "assets").resolve())
         except ValueError:
@@ -176,12 +177,9 @@ def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, 
             problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
             continue
         try:
-            meta, body, body_line = front_matter(path.read_text(encoding="utf-8-sig"), file)
+            meta, body, body_line = front_matter(read_text(path, file), file)
         except YamlProblem as error:
             problems.append(error.problem)
-            continue
-        except UnicodeDecodeError:
-            problems.append(Problem(file, None, "the file is not UTF-8 text"))
             continue
         data = meta.data if isinstance(meta.data, dict) else None
         if data is None:
@@ -346,12 +344,12 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
     for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
         name = str(path.relative_to(framework_dir.parent))
         try:
-            data = read_framework(path.read_text(encoding="utf-8-sig"), name)
+            data = read_framework(read_text(path, name), name)
         except FrameworkFileError as error:
             tree.problems += error.problems
             continue
-        except UnicodeDecodeError:
-            tree.problems.append(Problem(name, None, "the file is not UTF-8 text"))
+        except YamlProblem as error:
+            tree.problems.append(error.problem)
             continue
         tree.frameworks[data.slug] = data
     folders = only or sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
@@ -369,14 +367,3 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
         slugs[course.slug] = course.path
         tree.courses.append(course)
     return tree
-
-
-def asset_path(root: Path, course_path: str, relative: str) -> Path | None:
-    """The file of a course asset, refusing anything outside the course's assets folder."""
-    base = (root / course_path / "assets").resolve()
-    target = (base / PurePosixPath(relative)).resolve()
-    try:
-        target.relative_to(base)
-    except ValueError:
-        return None
-    return target if target.is_file() else None

@@ -2,8 +2,8 @@
 allow-list may be embedded."""
 import re
 from functools import lru_cache
-from html import escape
-from urllib.parse import urlsplit
+from html import escape, unescape
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -56,14 +56,24 @@ MD = _markdown()
 EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>\s*</iframe>")
 
 
+ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")
+
+
+def asset_name(target: str) -> str | None:
+    """The file inside the course's assets/ folder that a link names ("assets/..." or "../../assets/..."), as
+    stored: markdown-it percent-encodes addresses and the HTML escapes them, the file name is neither."""
+    match = ASSET_LINK.match(unquote(unescape(target)).split("#")[0].split("?")[0])
+    return match.group(1) if match else None
+
+
 def _rewrite_assets(html: str, asset_url) -> str:
-    """Links to the course's assets folder ("assets/..." or "../../assets/...") become the asset route."""
+    """Links to the course's assets folder become the asset route."""
 
     def replace(match):
-        attribute, path = match.group(1), match.group(3)
-        return f'{attribute}="{asset_url(path)}"'
+        name = asset_name(match.group(2))
+        return f'{match.group(1)}="{escape(asset_url(name))}"' if name else match.group(0)
 
-    return re.sub(r'\b(src|href)="((?:\.\./)*)assets/([^"]+)"', replace, html)
+    return re.sub(r'\b(src|href)="([^"]+)"', replace, html)
 
 
 @lru_cache(maxsize=512)

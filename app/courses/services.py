@@ -6,19 +6,19 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext as _l
 
 from app.auth.models import Role, User
-from app.auth.permissions import deny
+from app.auth.permissions import check
 from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source
 from app.courses.loader import CourseContent, Tree, highest_levels
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
 from app.db import utcnow
+from app.errors import ValidationError
 from app.extensions import db
 from app.xapi import vocabulary as v
-from app.xapi.models import Statement
-from app.xapi.services import progress_of, record
+from app.xapi.services import progress_of, record, timestamps_of
 
 
 def content_root() -> Path:
@@ -87,8 +87,19 @@ def sync_course(content: CourseContent) -> SyncResult:
     _keep_assets(version, content)
     db.session.flush()
     if framework_version is not None:
-        competences.record_use(framework_version, "course", f"{content.slug}@{content.version}")
+        competences.record_use(framework_version, "course", use_reference(content.slug, content.version))
     return SyncResult(content.slug, content.version, outcome)
+
+
+def use_reference(slug: str, number: int) -> str:
+    """How a course version names itself among a framework version's uses: "<course-slug>@<version>"."""
+    return f"{slug}@{number}"
+
+
+def version_of_use(reference: str) -> CourseVersion | None:
+    slug, _sep, number = reference.rpartition("@")
+    course = get_course(slug)
+    return next((v for v in course.versions if str(v.version) == number), None) if course else None
 
 
 def unknown_competences(modules, framework_version) -> list[tuple[str, int]]:
@@ -147,14 +158,23 @@ def catalogue(user: User) -> list[CourseVersion]:
 
 
 def set_published(actor: User, course: Course, published: bool) -> None:
-    if not can_publish(actor):
-        deny()
+    check(can_publish(actor))
     course.is_published = published
     db.session.flush()
 
 
-def asset_data(asset: CourseAsset) -> bytes:
-    return db.session.scalar(sa.select(AssetBlob.data).where(AssetBlob.sha256 == asset.sha256))
+def get_asset(version: CourseVersion, path: str) -> CourseAsset | None:
+    return db.session.scalar(sa.select(CourseAsset).where(CourseAsset.course_version_id == version.id,
+                                                          CourseAsset.path == path))
+
+
+def asset_data(assets: list[CourseAsset]) -> dict[str, bytes]:
+    """{sha256: bytes} of these assets, in one query."""
+    digests = {asset.sha256 for asset in assets}
+    if not digests:
+        return {}
+    return {row.sha256: row.data for row in db.session.execute(
+        sa.select(AssetBlob.sha256, AssetBlob.data).where(AssetBlob.sha256.in_(digests)))}
 
 
 def get_course(slug: str) -> Course | None:
@@ -209,6 +229,7 @@ def _context(version: CourseVersion, module: Module | None = None) -> dict:
 
 def start(user: User, version: CourseVersion) -> Enrolment:
     """Self-enrolment on first visit: the registration of every statement; records ``launched`` once."""
+    check(can_read(user, version.course))
     enrolment = enrolment_of(user, version.course)
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, course_id=version.course_id)
@@ -246,15 +267,20 @@ def check_course_completion(user: User, version: CourseVersion, enrolment: Enrol
     if not required:
         return False
     states = progress_of(user, [module_iri(version.course, m) for m in required])
-    for module in required:
-        state = states.get(module_iri(version.course, module))
-        done = state is not None and state.is_completed and (module.completion == "viewed" or state.success)
-        if not done:
-            return False
+    if not all(module_done(module, states.get(module_iri(version.course, module))) for module in required):
+        return False
     record(user, v.COMPLETED, course_iri(version.course), registration=enrolment.registration,
            context=_context(version), result={"completion": True},
            definition=_definition(v.COURSE, version.title))
     return True
+
+
+def module_done(module: Module, state) -> bool:
+    """Completed as the module's rule asks: read (viewed, or no rule), attended (workshop), or completed
+    successfully (a quiz passed, an assignment approved). ``state`` is its progress row, if any."""
+    if state is None or not state.is_completed:
+        return False
+    return module.completion in (None, "viewed", "workshop") or bool(state.success)
 
 
 @dataclass
@@ -272,7 +298,7 @@ def states(user: User, version: CourseVersion) -> list[ModuleState]:
         state = found.get(iri)
         if state is None:
             status = "not-started"
-        elif state.is_completed and (module.completion in (None, "viewed") or state.success):
+        elif module_done(module, state):
             status = "completed"
         else:
             status = "in-progress"
@@ -334,36 +360,23 @@ def _module_evidence(user: User):
     if not by_iri:
         return
     states = progress_of(user, list(by_iri))
-    passed = [state.passed_statement for state in states.values() if state.passed_statement]
     # a level is achieved when the module was passed (the first success), not when it was first completed
-    passed_at = {row.id: row.timestamp for row in db.session.execute(
-        sa.select(Statement.id, Statement.timestamp).where(Statement.id.in_(passed)))} if passed else {}
+    passed_at = timestamps_of(state.passed_statement for state in states.values())
     for iri, state in states.items():
         for module in by_iri[iri]:
-            if module.completion == "workshop":
-                achieved = state.completed_at if state.is_completed else None  # attended
-            else:
-                achieved = (passed_at.get(state.passed_statement) or state.completed_at or state.last_seen_at) \
-                    if state.success else None
-            if achieved is not None:
-                framework = module.course_version.framework_slug
-                for code, level in module.competences:
-                    yield Evidence("module", framework, code, level, achieved, iri)
-
-
-# --- moving a course version to another framework version (competences.move_use) ----------------------
+            if not module_done(module, state):
+                continue
+            achieved = state.completed_at if module.completion == "workshop" else (
+                passed_at.get(state.passed_statement) or state.completed_at)
+            framework = module.course_version.framework_slug
+            for code, level in module.competences:
+                yield Evidence("module", framework, code, level, achieved, iri)
 
 @competences.use_mover("course")
 def _move_course(use, framework_version) -> None:
-    """Point the course version behind a use ("<course-slug>@<course-version>") at another version of its
-    framework (admins and trainers may); refused when a module names a competence or a level that version lacks."""
-    from flask_babel import lazy_gettext as _l
-
-    from app.errors import ValidationError
-
-    slug, _sep, number = use.reference.rpartition("@")
-    course = get_course(slug)
-    version = next((v for v in course.versions if str(v.version) == number), None) if course else None
+    """Point the course version behind a use at another version of its framework (admins and trainers may);
+    refused when a module names a competence or a level that version lacks."""
+    version = version_of_use(use.reference)
     if version is None:
         raise ValidationError({"version": _l("The course version %(reference)s no longer exists",
                                              reference=use.reference)})

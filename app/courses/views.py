@@ -1,6 +1,7 @@
 import base64
 import io
 import re
+from urllib.parse import unquote
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, get_locale, gettext as _
@@ -91,17 +92,20 @@ def _offline(html: str, version) -> str:
     prefix = _asset_url(version)("")
     absolute = url_for("courses.asset", slug=version.course.slug, number=version.version, filename="",
                        _external=True)
+    pattern = re.compile(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"')
     assets = {asset.path: asset for asset in version.assets}
+    inline = {unquote(name) for attribute, name in pattern.findall(html) if attribute == "src"}
+    data = services.asset_data([assets[name] for name in inline
+                                if name in assets and assets[name].size <= OFFLINE_IMAGE_BYTES])
 
     def replace(match):
         attribute, name = match.group(1), match.group(2)
-        asset = assets.get(name)
-        if attribute == "src" and asset is not None and asset.size <= OFFLINE_IMAGE_BYTES:
-            data = services.asset_data(asset)
-            return f'src="data:{asset.media_type};base64,{base64.b64encode(data).decode()}"'
+        asset = assets.get(unquote(name))
+        if attribute == "src" and asset is not None and asset.sha256 in data:
+            return f'src="data:{asset.media_type};base64,{base64.b64encode(data[asset.sha256]).decode()}"'
         return f'{attribute}="{absolute}{name}"'
 
-    return re.sub(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"', replace, html)
+    return pattern.sub(replace, html)
 
 
 @bp.route("/<slug>/modules/<module>/print", defaults={"number": None})
@@ -139,10 +143,11 @@ def printable(slug, module, number):
 def asset(slug, number, filename):
     """A file of a version's assets, as it was synced: the same address always gives the same bytes."""
     _course, version = _version_or_404(slug, number)
-    found = next((a for a in version.assets if a.path == filename), None)
+    found = services.get_asset(version, filename)
     if found is None:
         abort(404)
-    response = send_file(io.BytesIO(services.asset_data(found)), mimetype=found.media_type, etag=found.sha256,
+    response = send_file(io.BytesIO(services.asset_data([found])[found.sha256]), mimetype=found.media_type,
+                         etag=found.sha256,
                          max_age=ASSET_MAX_AGE, conditional=True, last_modified=version.synced_at)
     response.cache_control.public = False
     response.cache_control.private = True

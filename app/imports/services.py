@@ -1,6 +1,9 @@
 """Checking a trainee list against the database, previewing it, and importing all of it or nothing."""
+import csv
+import io
+
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.auth.models import Position, Role, User, UserRole, is_email_address
 from app.auth.permissions import can_manage_country, check, managed_country
@@ -170,6 +173,19 @@ def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohor
     return batch
 
 
+def problems_csv(batch: ImportBatch) -> tuple[bytes, str]:
+    """Every problem of a batch as a CSV file (UTF-8 with a BOM and semicolons, as spreadsheets here open it),
+    and a name for it made of the uploaded file's name."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Line"), _("Column"), _("Problem")])
+    for problem in batch.problems:
+        writer.writerow([problem["line"], column_name(problem["field"]), message(problem)])
+    stem = batch.filename.rsplit(".", 1)[0]
+    stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_"))[:60] or "import"
+    return out.getvalue().encode("utf-8-sig"), f"{stem}-problems.csv"
+
+
 def _safe_filename(filename: str | None) -> str:
     """The uploaded file's name as shown on the preview: no control characters (NUL fits in no column)."""
     name = "".join(c for c in (filename or "") if c.isprintable()).strip()
@@ -181,6 +197,11 @@ def get_batch(actor: User, batch_id: int) -> ImportBatch | None:
     if batch is not None:
         check(can_manage_country(actor, batch.country_code))
     return batch
+
+
+class RowsChanged(ValidationError):
+    """The second check at confirmation found problems: they are kept on the batch (commit them) and nothing is
+    imported. Any other ValidationError of run_import leaves nothing to keep (roll back)."""
 
 
 def run_import(actor: User, batch: ImportBatch) -> int:
@@ -202,7 +223,7 @@ def run_import(actor: User, batch: ImportBatch) -> int:
         # something changed since the preview (e.g. an address was taken): release the claim, keep the problems
         batch.status, batch.problems = BatchStatus.PREVIEW, problems
         db.session.flush()
-        raise ValidationError({"batch": _l("Some rows have problems: nothing has been imported")})
+        raise RowsChanged({"batch": _l("Some rows have problems: nothing has been imported")})
     fallback_locale = default_locale_for(batch.country_code)
     users = []
     for row in rows:

@@ -33,5 +33,8 @@ class Job(db.Model):
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
+    # "is a job of this function waiting or running?", asked when statements are forwarded
+    __table_args__ = (sa.Index("ix_job_func_status", "func", "status"),)
+
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.func} {self.status}>"

@@ -8,18 +8,21 @@ for its interval and runs again at a later dispatch or with `flask jobs requeue`
 than JOB_STALLED_MINUTES (its process was killed) is listed as stalled for admins to retry."""
 import importlib
 import json
+import time
 import traceback
 import uuid
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import signals
 from app.db import utcnow
+from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 
@@ -119,12 +122,26 @@ def _run_in_process(app, job_id: int) -> None:
                 break
 
 
+def _retry_check_due() -> bool:
+    """Without Redis nothing wakes up for a retry, so commits look for due retries, once every
+    JOB_RETRY_CHECK_SECONDS in each process (a quiet site still needs cron: `flask jobs requeue`)."""
+    if not has_app_context() or current_app.config.get("REDIS_URL") or _DISPATCHING.get():
+        return False
+    now, state = time.monotonic(), current_app.extensions.setdefault("itinera_retry_check", {})
+    due = state.get("next") is not None and now >= state["next"]
+    if due or state.get("next") is None:
+        state["next"] = now + current_app.config["JOB_RETRY_CHECK_SECONDS"]
+    return due
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     session.info.pop("itinera_forward_job", None)
     job_ids = session.info.pop(_PENDING, None)
     if job_ids:
         _dispatch(job_ids)
+    elif _retry_check_due():
+        _dispatch([])
 
 
 @event.listens_for(Session, "after_rollback")
@@ -207,6 +224,9 @@ def retry(actor, job: Job) -> None:
     from app.auth.permissions import check
 
     check(actor.is_admin)
+    stalled = job.status is JobStatus.RUNNING and job.started_at is not None and job.started_at < stalled_since()
+    if job.status not in (JobStatus.FAILED, JobStatus.RETRYING, JobStatus.QUEUED) and not stalled:
+        raise ValidationError({"job": _l("This task is running or has finished: there is nothing to retry.")})
     job.status, job.attempts, job.last_error = JobStatus.QUEUED, 0, None
     db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(job.id)

@@ -28,7 +28,6 @@ from app.xapi.models import ForwardQueue, Statement
 
 REFUSED = {400, 409, 413, 422}  # the remote refuses what was sent, not the request: find the statement(s)
 DELIVERED = {200, 204}
-STALE_JOB = timedelta(hours=1)  # a send job "busy" for longer than this has died: another may start
 
 
 class ForwardError(RuntimeError):
@@ -47,9 +46,13 @@ def _pending():
     return sa.and_(ForwardQueue.sent_at.is_(None), ForwardQueue.failed_at.is_(None))
 
 
+def _refused():
+    return sa.and_(ForwardQueue.failed_at.is_not(None), ForwardQueue.sent_at.is_(None))
+
+
 def _should_start_job() -> bool:
     """No send job is queued, running or retrying (a recent one), and no outage asks to wait."""
-    if jobs.is_busy(send_pending, started_after=utcnow() - STALE_JOB):
+    if jobs.is_busy(send_pending, started_after=jobs.stalled_since()):
         return False
     if not _outage_reported():
         return True
@@ -70,9 +73,19 @@ def queue(rows: list) -> None:
     now = utcnow()
     db.session.execute(sa.insert(ForwardQueue).returning(ForwardQueue.id),
                        [{"statement_seq": row.seq, "queued_at": now} for row in rows]).all()
-    if not db.session.info.get("itinera_forward_job") and _should_start_job():
+    _ensure_send_job()
+
+
+def _ensure_send_job(force: bool = False) -> None:
+    """At most one send job per transaction, and the question asked once per transaction (a request records
+    several statements); ``force`` when an admin asks for a send."""
+    decided = db.session.info.get("itinera_forward_job")
+    if decided or (decided is False and not force):
+        return
+    start = force or _should_start_job()
+    if start:
         jobs.enqueue(send_pending)
-        db.session.info["itinera_forward_job"] = True
+    db.session.info["itinera_forward_job"] = start
 
 
 def _post(client: httpx.Client, statements: list[dict]) -> httpx.Response:
@@ -164,28 +177,24 @@ def pending_count() -> int:
 
 def failed_count() -> int:
     """Statements the external LRS refused (each on its own): they wait for an admin."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)
-                             .where(ForwardQueue.failed_at.is_not(None), ForwardQueue.sent_at.is_(None)))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue).where(_refused()))
 
 
 def failed() -> sa.Select:
     """The refused statements, newest first: (queue entry, statement id)."""
     return (sa.select(ForwardQueue, Statement.id).join(Statement, Statement.seq == ForwardQueue.statement_seq)
-            .where(ForwardQueue.failed_at.is_not(None), ForwardQueue.sent_at.is_(None))
-            .order_by(ForwardQueue.failed_at.desc(), ForwardQueue.id.desc()))
+            .where(_refused()).order_by(ForwardQueue.failed_at.desc(), ForwardQueue.id.desc()))
 
 
 def retry_failed(actor, start_job: bool = True) -> int:
     """An admin sends the refused statements again (after the remote's problem was fixed); returns how many."""
     check(actor.is_admin)
-    entries = list(db.session.scalars(sa.select(ForwardQueue).where(ForwardQueue.failed_at.is_not(None),
-                                                                    ForwardQueue.sent_at.is_(None))))
+    entries = list(db.session.scalars(sa.select(ForwardQueue).where(_refused())))
     for entry in entries:
         entry.failed_at = None
     db.session.flush()
-    if start_job and entries and enabled() and not db.session.info.get("itinera_forward_job"):
-        jobs.enqueue(send_pending)
-        db.session.info["itinera_forward_job"] = True
+    if start_job and entries and enabled():
+        _ensure_send_job(force=True)
     return len(entries)
 
 

@@ -554,6 +554,15 @@ def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
     return {keys[row.activity_key]: row for row in rows}
 
 
+def timestamps_of(statement_ids) -> dict:
+    """{statement id: timestamp} of these statements (e.g. the ones the projection says first passed)."""
+    ids = [i for i in statement_ids if i]
+    if not ids:
+        return {}
+    return {row.id: row.timestamp for row in db.session.execute(
+        sa.select(Statement.id, Statement.timestamp).where(Statement.id.in_(ids)))}
+
+
 # --- record(): the one way Itinera writes statements --------------------------------------------------
 
 def _tincan_statement(user: User, verb: str, activity_iri: str, result, context, registration) -> dict:

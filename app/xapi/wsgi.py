@@ -19,7 +19,6 @@ HEADER_FIELDS = {
     "if-none-match": "HTTP_IF_NONE_MATCH",
 }
 METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Refusal(ValueError):
@@ -29,12 +28,8 @@ class Refusal(ValueError):
 
 
 class AlternateRequestSyntax:
-    def __init__(self, app, prefix: str = "/xapi", max_bytes: int | None = None):
-        self.app, self.prefix = app, prefix
-        if max_bytes is None:  # wrapping Flask's own wsgi_app: its configuration says
-            config = getattr(getattr(app, "__self__", None), "config", {})
-            max_bytes = config.get("XAPI_MAX_REQUEST_BYTES") or DEFAULT_MAX_BYTES
-        self.max_bytes = max_bytes
+    def __init__(self, app, max_bytes: int, prefix: str = "/xapi"):
+        self.app, self.prefix, self.max_bytes = app, prefix, max_bytes
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")

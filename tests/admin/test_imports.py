@@ -105,3 +105,20 @@ def test_a_double_click_on_import_imports_once_and_says_so(client, login_as):
     assert second.status_code == 302 and second.location == f"/admin/import/{batch.id}"
     assert "This file has already been imported" in client.get(second.location).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+
+
+def test_an_import_refused_half_way_keeps_nothing(client, login_as, make_cohort):
+    """The cohort moved to another country between preview and confirmation: adding the people to it is refused,
+    and neither the accounts nor the claim on the batch may stay behind."""
+    login_as("admin", country=None)
+    cohort = make_cohort(country="CL")
+    upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n", cohort_id=str(cohort.id))
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert batch.cohort_id == cohort.id
+    cohort.country_code = "AR"
+    db.session.commit()
+    response = client.post(f"/admin/import/{batch.id}/confirm")
+    assert response.status_code == 302 and response.location == f"/admin/import/{batch.id}"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is None
+    assert db.session.get(ImportBatch, batch.id).status.value == "preview"

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from app.auth.services import SYSTEM
 from app.competences import files, services
 from app.competences.models import Framework
+from app.competences.vocabulary import ALIGNMENT_CODES
 from app.extensions import db
 from tests.fixtures.competences import SAMPLE
 
@@ -231,6 +232,9 @@ def test_alignments_of_the_vocabulary_are_accepted(block):
     ('      - framework: DigComp\n        code: "1.2"\n        uri: ftp://x\n', "an alignment uri is an http(s) "
                                                                                   "address"),
     ('      - framework: DigComp\n        code: "1.2"\n        level: 3\n', "unknown key 'level' in an alignment"),
+    ("      - framework: [DigComp]\n", "unknown framework ['DigComp'] in an alignment: use one of ESCO"),
+    ("      - code: \"1.2\"\n", "an alignment names its framework: one of ESCO, DigComp"),
+    ("      - framework: DigComp\n        code: [\"1.2\"]\n", "the alignment code must be text"),
 ])
 def test_alignment_problems_have_their_line(block, message):
     text = with_alignment(block)
@@ -245,7 +249,7 @@ def test_the_shipped_framework_uses_only_the_vocabulary():
 
     data = files.read_yaml(Path(__file__).parents[2].joinpath("courses", "_frameworks", "s3.yaml").read_text(encoding="utf-8"), "s3.yaml")
     used = {(a["framework"], a["code"]) for c in data.competences for a in c.get("alignments", [])}
-    assert ("OECD-OPSI", "data-literacy") in used and all(code in files.ALIGNMENT_CODES[f] for f, code in used)
+    assert ("OECD-OPSI", "data-literacy") in used and all(code in ALIGNMENT_CODES[f] for f, code in used)
 
 
 # --- sources ------------------------------------------------------------------------------------------

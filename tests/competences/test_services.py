@@ -146,13 +146,23 @@ def test_evidence_of_another_framework_never_counts(sample_framework, make_user)
     validated(person, s3, "A1", 1, recently, coordinator)
     services.self_assess(person, sample_framework, {"B1": 2})
     db.session.commit()
-    assert current_levels(person)["A1"].level == 1  # the default framework is s3
+    assert current_levels(person)["A1"].level == 1  # the default framework is the configured one, s3
     assert current_levels(person)["A1"].framework == "s3" and "B1" not in current_levels(person)
     demo = current_levels(person, framework="demo")
     assert (demo["A1"].level, demo["B1"].self_declared) == (3, 2)
     assert current_levels(person, framework="nope") == {}
     with pytest.raises(ValueError):
-        current_levels(person, framework=None)
+        current_levels(person, framework="")
+
+
+def test_the_default_framework_is_configured(app, sample_framework, make_user):
+    person = make_user(country="CL")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    validated(person, sample_framework, "A1", 3, datetime.now(timezone.utc) - timedelta(days=1), coordinator)
+    db.session.commit()
+    assert app.config["COMPETENCE_FRAMEWORK"] == "s3" and current_levels(person) == {}
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    assert current_levels(person)["A1"].level == 3 and current_levels(person, framework=None)["A1"].framework == "demo"
 
 
 def test_a_validity_beyond_the_calendar_never_expires(sample_framework, make_user):
@@ -174,7 +184,7 @@ def test_edit_competence_bounds_validity_and_checks_alignments(sample_framework,
     with pytest.raises(ValidationError) as error:
         services.edit_competence(trainer, sample_framework, "A1", base, alignments=[
             {"framework": "DigComp", "code": "1.2"}, {"framework": "EntreComp", "code": "1.10"}, {}])
-    assert list(error.value.errors) == ["alignment_2_code"]
+    assert list(error.value.errors) == ["alignments-1-code"]
     competence = services.edit_competence(trainer, sample_framework, "A1", base, validity_months=600, alignments=[
         {"framework": "GreenComp", "code": " 2.1 ", "name": "Systems  thinking"}, {"framework": ""}])
     assert competence.alignments == [{"framework": "GreenComp", "code": "2.1", "name": "Systems thinking"}]
@@ -191,7 +201,7 @@ def test_texts_keep_line_breaks_as_files_do(sample_framework, make_user):
 def test_every_code_of_the_vocabulary_has_a_name_to_translate(app):
     from flask_babel import force_locale
 
-    from app.competences.files import ALIGNMENT_CODES
+    from app.competences.vocabulary import ALIGNMENT_CODES
 
     assert set(services.ALIGNMENT_NAMES) == {(f, c) for f, codes in ALIGNMENT_CODES.items() for c in codes}
     assert [len(ALIGNMENT_CODES[f]) for f in ("DigComp", "EntreComp", "GreenComp", "OECD-OPSI")] == [21, 15, 12, 6]

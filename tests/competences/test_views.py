@@ -103,13 +103,13 @@ def test_validity_is_bounded(client, login_as, sample_framework):
 def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     html = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
-    assert 'name="alignment_1_code" type="text" value="1.2"' in html and 'name="alignment_4_code"' in html
-    assert 'name="alignment_5_code"' not in html  # one alignment and three blank rows
+    assert 'name="alignments-0-code" type="text" value="1.2"' in html and 'name="alignments-3-code"' in html
+    assert 'name="alignments-4-code"' not in html  # one alignment and three blank rows
     esco = "http://data.europa.eu/esco/skill/0a0b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d"
     response = client.post("/competences/demo/competences/A1/edit", data=form(
-        alignment_1_framework="", alignment_1_code="", alignment_1_name="",  # emptied: removed
-        alignment_2_framework="OECD-OPSI", alignment_2_code="data-literacy",
-        alignment_3_framework="ESCO", alignment_3_uri=esco, alignment_3_name="analyse data"))
+        **{"alignments-0-framework": "", "alignments-0-code": "", "alignments-0-name": "",  # emptied: removed
+           "alignments-1-framework": "OECD-OPSI", "alignments-1-code": "data-literacy",
+           "alignments-2-framework": "ESCO", "alignments-2-uri": esco, "alignments-2-name": "analyse data"}))
     assert response.status_code == 302
     db.session.expire_all()
     assert sample_framework.current.competences[0].alignments == [
@@ -118,22 +118,83 @@ def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
 
 
 @pytest.mark.parametrize("row, field, message", [
-    ({"alignment_2_framework": "DigComp", "alignment_2_code": "7.1"}, "alignment_2_code",
+    ({"alignments-1-framework": "DigComp", "alignments-1-code": "7.1"}, "alignments-1-code",
      "This is not a DigComp code: use one of 1.1, 1.2"),
-    ({"alignment_2_framework": "ESCO", "alignment_2_uri": "https://esco.ec.europa.eu/x"}, "alignment_2_uri",
+    ({"alignments-1-framework": "ESCO", "alignments-1-uri": "https://esco.ec.europa.eu/x"}, "alignments-1-uri",
      "Give the ESCO skill's address"),
-    ({"alignment_2_code": "1.1"}, "alignment_2_framework", "Choose the framework"),
-    ({"alignment_2_framework": "GreenComp"}, "alignment_2_code", "Give the GreenComp code, such as 1.1"),
-    ({"alignment_2_framework": "Nope", "alignment_2_code": "1.1"}, "alignment_2_framework", "Not a valid choice"),
+    ({"alignments-1-code": "1.1"}, "alignments-1-framework", "Choose the framework"),
+    ({"alignments-1-framework": "GreenComp"}, "alignments-1-code", "Give the GreenComp code, such as 1.1"),
+    ({"alignments-1-framework": "Nope", "alignments-1-code": "1.1"}, "alignments-1-framework", "Not a valid choice"),
 ])
 def test_alignment_problems_are_form_errors(client, login_as, sample_framework, row, field, message):
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/A1/edit", data=form(**row))
+    kept = {"alignments-0-framework": "DigComp", "alignments-0-code": "1.2"}  # the row above, as a browser sends it
+    response = client.post("/competences/demo/competences/A1/edit", data=form(**kept, **row))
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and f'href="#{field}"' in html
     assert message in unescape(html)
     db.session.expire_all()
     assert len(sample_framework.current.competences[0].alignments) == 1
+
+
+def test_rows_are_kept_as_sent_and_wtforms_messages_are_translated(client, login_as, sample_framework):
+    login_as("trainer", country="ES", locale="es")
+    sent = {"alignments-0-framework": "DigComp", "alignments-0-code": "1.2", "alignments-1-framework": "Nope",
+            "alignments-2-code": "", "alignments-3-code": "x" * 41, "alignments-4-framework": "GreenComp",
+            "alignments-4-code": "2.1"}  # a fifth row, as a page with more rows would send
+    response = client.post("/competences/demo/competences/A1/edit?lang=es", data=form(**sent))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert '<a href="#alignments-1-framework">Opción inválida.</a>' in html
+    assert '<a href="#alignments-3-code">El campo no puede tener más de 40 caracteres.</a>' in html
+    assert 'name="alignments-4-code" type="text" value="2.1"' in html and 'name="alignments-5-code"' not in html
+
+
+def test_the_rows_have_no_csrf_token_of_their_own(app, client, login_as, sample_framework):
+    app.config["WTF_CSRF_ENABLED"] = True
+    login_as("trainer", country="ES")
+    html = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    assert 'id="csrf_token"' in html and 'name="alignments-3-framework"' in html
+    assert "csrf_token" not in html.replace('"csrf_token"', "")  # the rows (alignments-0-...) have none
+
+
+def test_the_public_page_reads_the_versions_in_one_query(client, sample_framework):
+    """However many versions the framework has, the page asks the same number of questions."""
+    from sqlalchemy import event
+
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    def statements(url):
+        db.session.expire_all()
+        queries = []
+        listener = lambda *args: queries.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return queries
+
+    current, first = statements("/competences/demo/A1"), statements("/competences/demo/A1?version=1")
+    for number in range(2, 7):
+        import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", f"version: {number}"), "demo.yaml"))
+    db.session.commit()
+    assert len(statements("/competences/demo/A1")) == len(current)
+    assert len(statements("/competences/demo/A1?version=3")) == len(first)
+    assert [v["number"] for v in client.get("/competences/demo/A1?format=json").get_json()["versions"]] == \
+        [6, 5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize("query, status", [("", 200), ("?version=1", 200), ("?version=2", 404),
+                                           ("?version=", 404), ("?version=abc", 404), ("?version=0", 404),
+                                           ("?version=-1", 404), ("?version=99999999999", 404)])
+def test_the_version_asked_for_is_a_number_or_404(client, login_as, sample_framework, query, status):
+    login_as("trainer", country="ES")
+    for page in ("/competences/demo/", "/competences/demo/export/yaml", "/competences/demo/A1"):
+        assert client.get(page + query).status_code == status, page + query
 
 
 def test_two_editors_saving_at_once(client, login_as, sample_framework, monkeypatch):

@@ -201,3 +201,29 @@ def test_an_embedded_player_gets_no_powerful_features():
                    'allow="camera; microphone; fullscreen; geolocation; picture-in-picture"></iframe>', lambda p: p)
     assert 'allow="fullscreen; picture-in-picture"' in html
     assert "camera" not in html and "microphone" not in html and "geolocation" not in html
+
+
+def test_asset_names_with_spaces_and_accents_work_everywhere(client, login_as, app, tmp_path, sample_framework):
+    """markdown-it percent-encodes link addresses; the checked, served and offline names must agree."""
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    body = "![Mapa](assets/mapa%20região.svg) and [the same](<assets/mapa região.svg>)\n\n" \
+           '<figure><iframe src="https://player.vimeo.com/video/1" title="V"></iframe><img src="assets/mapa região.svg" alt="m"></figure>\n'
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / "mapa região.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><title>Região</title></svg>', encoding="utf-8")
+    tree = load_tree(root)
+    assert tree.problems == []
+    sync(tree)
+    db.session.commit()
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    addresses = set(re.findall(r'(?:src|href)="(/courses/pilot/v1/assets/[^"]+)"', html))
+    assert addresses == {"/courses/pilot/v1/assets/mapa%20regi%C3%A3o.svg"}
+    for address in addresses:
+        with client.get(address) as response:
+            assert response.status_code == 200 and "Região".encode() in response.data
+    with client.get("/courses/pilot/modules/intro/print?download=1") as download:
+        assert download.get_data(as_text=True).count('src="data:image/svg+xml;base64,') == 2

@@ -173,6 +173,11 @@ def test_a_job_killed_mid_run_is_shown_as_stalled_and_can_be_retried(app, client
     assert f"/admin/jobs/{running.id}/retry" not in page
     client.post(f"/admin/jobs/{stalled_id}/retry")
     assert the_job(stalled_id).status is JobStatus.DONE and "after the crash" in names()
+    running_id = running.id
+    for job_id in (running_id, stalled_id):  # still running, or done: a second run would do the work twice
+        refused = client.post(f"/admin/jobs/{job_id}/retry", follow_redirects=True)
+        assert "nothing to retry" in refused.get_data(as_text=True)
+    assert the_job(running_id).status is JobStatus.RUNNING and "still running" not in names()
 
 
 def test_smtp_connections_time_out_quickly(make_app, monkeypatch, make_user):
@@ -194,3 +199,27 @@ def test_smtp_connections_time_out_quickly(make_app, monkeypatch, make_user):
         notifications.queue_email("someone@example.org", "Subject", "Body")
         db.session.commit()
     assert seen["timeout"] <= 10
+
+
+def test_in_process_a_due_retry_runs_with_a_later_commit_that_brings_no_job(app, tmp_path):
+    """Without Redis nothing wakes up for a retry: ordinary commits look for due retries now and then."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    app.config.update(JOB_RETRY_INTERVALS=[60], JOB_RETRY_CHECK_SECONDS=0)
+    job_id = enqueue(tasks.flaky, str(tmp_path / "runs"), 1).id
+    db.session.commit()
+    assert the_job(job_id).status is JobStatus.RETRYING
+    job = the_job(job_id)
+    job.finished_at = utcnow() - timedelta(seconds=61)  # its interval has passed
+    db.session.commit()  # a commit with no job of its own (the first one only starts the clock)
+    db.session.add(tasks_institution("unrelated write"))
+    db.session.commit()
+    assert (the_job(job_id).status, the_job(job_id).attempts) == (JobStatus.DONE, 2)
+
+
+def tasks_institution(name):
+    from app.places.models import InstitutionLevel
+
+    return Institution(name=name, country_code="CL", level=InstitutionLevel.NATIONAL)

@@ -163,6 +163,16 @@ def _commit_edit(save, form) -> bool:
     return True
 
 
+def _part_or_404(slug: str, collection: str, **key):
+    """The framework and one of its current version's competences, levels or areas (by code or number)."""
+    framework = _framework_or_404(slug)
+    [(attribute, value)] = key.items()
+    part = next((p for p in getattr(framework.current, collection) if getattr(p, attribute) == value), None)
+    if part is None:
+        abort(404)
+    return framework, part
+
+
 def _status(form) -> int:
     failed = form.form_errors or any(field.errors for field in leaf_fields(form))
     return 409 if getattr(form, "conflict", False) else 400 if failed else 200
@@ -174,10 +184,7 @@ BLANK_ALIGNMENT_ROWS = 3  # rows to add alignments in, without JavaScript
 @bp.route("/<slug>/competences/<code>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_competence(slug, code):
-    framework = _framework_or_404(slug)
-    competence = next((c for c in framework.current.competences if c.code == code), None)
-    if competence is None:
-        abort(404)
+    framework, competence = _part_or_404(slug, "competences", code=code)
     form = CompetenceForm()  # the alignment rows sent back, when saving
     levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
                                                for l in framework.current.levels])
@@ -219,10 +226,7 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_level(slug, number):
-    framework = _framework_or_404(slug)
-    level = next((l for l in framework.current.levels if l.number == number), None)
-    if level is None:
-        abort(404)
+    framework, level = _part_or_404(slug, "levels", number=number)
     return _edit_texts(framework, level, LevelForm(), ("name", "descriptor"),
                        lambda texts: services.edit_level(current_user, framework, number, texts["name"],
                                                          texts["descriptor"]),
@@ -232,10 +236,7 @@ def edit_level(slug, number):
 @bp.route("/<slug>/areas/<code>/edit", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def edit_area(slug, code):
-    framework = _framework_or_404(slug)
-    area = next((a for a in framework.current.areas if a.code == code), None)
-    if area is None:
-        abort(404)
+    framework, area = _part_or_404(slug, "areas", code=code)
     return _edit_texts(framework, area, AreaForm(), ("title",),
                        lambda texts: services.edit_area(current_user, framework, code, texts["title"]),
                        f"#area-{code}", _("Change area %(code)s", code=code))

@@ -55,11 +55,14 @@ class _BadNode(Exception):
 def _build(node, path, lines):
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        result = {}
+        result, key_lines = {}, {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _BadNode(key_node, "a key must be a single word or value, not a list or a mapping")
             key = _scalar(key_node)
+            if key in key_lines:  # YAML would keep the last one and drop the first without a word
+                raise _BadNode(key_node, f"{key!r} is given twice (first on line {key_lines[key]}): keep one")
+            key_lines[key] = key_node.start_mark.line + 1
             result[key] = _build(value_node, path + (key,), lines)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -84,8 +87,10 @@ def load_text(text: str, file: str) -> Located:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise YamlProblem(Problem(file, mark.line + 1 if mark else None,
-                                  f"malformed YAML: {getattr(error, 'problem', None) or error}")) from error
+        problem = getattr(error, "problem", None) or str(error)
+        if "'\\t'" in problem:  # PyYAML's own words for a tab are cryptic to an author
+            problem = "a tab character where YAML needs spaces: indent with spaces, never tabs"
+        raise YamlProblem(Problem(file, mark.line + 1 if mark else None, f"malformed YAML: {problem}")) from error
     lines: dict = {}
     try:
         data = _build(node, (), lines) if node is not None else None

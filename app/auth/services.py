@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import signals
-from app.auth.models import Position, Role, User, UserRole, is_email_address, normalise_email
+from app.auth.models import AccountToken, Position, Role, User, UserRole, is_email_address, normalise_email
 from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
                                   managed_country, sees_everyone)
 from app.config import LOCALES
@@ -198,6 +198,11 @@ def update_user(actor: User, user: User, **changes) -> User:
     """Change an account's details, roles or active flag."""
     check(can_manage_user(actor, user))
     clean = _validate(actor, user, changes)
+    if "email" in changes and clean["email"] != user.email:
+        # invitation and reset links went to the old address, which may not be the person's (a typo): they stop
+        db.session.execute(sa.update(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow()))
     for field in ("email", "full_name", "country_code", "institution_id", "region_code", "position", "locale",
                   "is_active"):
         if field in changes:

@@ -228,5 +228,11 @@ def send_password_reset(email: str) -> None:
 
 
 def reset_password(raw: str, password: str) -> User:
-    """Choose a new password from a reset link."""
-    return _set_password_with(raw, TokenPurpose.PASSWORD_RESET, password).user
+    """Choose a new password from a reset link. Someone still invited (the invitation was lost) has thereby
+    accepted it: the inviter and the cohorts they joined meanwhile hear of it as on accepting."""
+    invited = is_pending(open_token(raw, TokenPurpose.PASSWORD_RESET).user)
+    user = _set_password_with(raw, TokenPurpose.PASSWORD_RESET, password).user
+    if invited:
+        invitation = latest_invitation(user)
+        signals.invitation_accepted.send(user, invited_by=invitation.created_by if invitation else None)
+    return user

@@ -16,6 +16,12 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 POSITIONS = ("technician", "manager")  # the order targets are written in
 TRANSLATED_COMPETENCE_FIELDS = ("title", "knowledge", "skills", "attitudes")
 MAX_VALIDITY_MONTHS = 600  # 50 years: beyond that, leave it empty (the level does not expire)
+MAX_VERSION = 1_000_000  # far beyond any real framework, well inside the database's integers
+TITLE_MAX_LENGTH = 200  # titles and names: a heading, a line of a certificate (the edit forms say the same)
+TEXT_MAX_LENGTH = 4000  # descriptors and descriptions
+TITLES = ("title", "name")
+LEVEL_KEYS = ("number", "name", "descriptor")
+AREA_KEYS = ("code", "title")
 
 # Sources the framework was written from: {title, authors?, year?, publisher?, doi?, url?}
 SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url")
@@ -65,8 +71,37 @@ def _ordered_text(value: dict) -> dict:
     return {locale: value[locale] for locale in LOCALES_REQUIRED if locale in value}
 
 
+def _texts(located: Located, value, path: tuple, name: str, problems: list[Problem]) -> dict:
+    """A translated text, checked (every language, not too long), in the order en, es, pt_BR; a line break is
+    \n however the file wrote it ("\r\n" in a quoted YAML text), as the CSV form and the edit forms keep it."""
+    texts = translated(located, value, path, name, problems)
+    limit = TITLE_MAX_LENGTH if path[-1] in TITLES else TEXT_MAX_LENGTH
+    for locale, text in texts.items():
+        texts[locale] = text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if len(text) > limit:
+            problems.append(located.problem(f"{name} is longer than {limit} characters ({locale})", *path, locale))
+    return _ordered_text(texts)
+
+
+def _unknown_keys(located: Located, item: dict, known: tuple, what: str, path: tuple, problems: list[Problem]):
+    for key in item:
+        if key not in known:
+            problems.append(located.problem(f"unknown key {key!r} in {what} (use {', '.join(known)})", *path, key))
+
+
+def _code_problem(code, what: str) -> str:
+    if isinstance(code, (int, float)) and not isinstance(code, bool):
+        return f"the code {code} is read as a number: put it in quotes, as in code: \"{code}\""
+    return what
+
+
 def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _unquote(value) -> str:
+    """What to add to "... is a whole number" when the file wrote the number in quotes (YAML reads text)."""
+    return f": write {value.strip()} without quotes" if isinstance(value, str) and value.strip().isdigit() else ""
 
 
 def _list(located: Located, data: dict, key: str, what: str, problems: list[Problem], *path) -> list:
@@ -149,11 +184,12 @@ def check(located: Located) -> FrameworkData:
     if not isinstance(slug, str) or not SLUG.match(slug):
         problems.append(located.problem("slug must be lower-case letters, digits and hyphens", "slug"))
     version = data.get("version")
-    if not _whole(version) or version < 1:
-        problems.append(located.problem("version must be a whole number from 1", "version"))
-    title = _ordered_text(translated(located, data.get("title"), ("title",), "title", problems))
-    description = _ordered_text(translated(located, data["description"], ("description",), "description",
-                                           problems)) if "description" in data else {}
+    if not _whole(version) or not 1 <= version <= MAX_VERSION:
+        problems.append(located.problem(f"version must be a whole number from 1 to {MAX_VERSION}"
+                                        f"{_unquote(version)}", "version"))
+    title = _texts(located, data.get("title"), ("title",), "title", problems)
+    description = _texts(located, data["description"], ("description",), "description",
+                         problems) if "description" in data else {}
     dates = {}
     for key in ("valid_from", "valid_until"):
         if data.get(key) is None:
@@ -172,19 +208,20 @@ def check(located: Located) -> FrameworkData:
         if not isinstance(level, dict):
             problems.append(located.problem("each level needs number, name and descriptor", *path))
             continue
+        _unknown_keys(located, level, LEVEL_KEYS, "a level", path, problems)
         number = level.get("number")
         if not _whole(number) or number < 1:
-            problems.append(located.problem("a level number is a whole number from 1", *path, "number"))
+            problems.append(located.problem(f"a level number is a whole number from 1{_unquote(number)}", *path,
+                                            "number"))
         elif number in numbers:
             problems.append(located.problem(f"level {number} is defined twice", *path, "number"))
         else:
             numbers.add(number)
         levels.append({"number": number,
-                       "name": _ordered_text(translated(located, level.get("name"), path + ("name",),
-                                                        f"level {number} name", problems)),
-                       "descriptor": _ordered_text(translated(located, level.get("descriptor"),
-                                                              path + ("descriptor",), f"level {number} descriptor",
-                                                              problems))})
+                       "name": _texts(located, level.get("name"), path + ("name",), f"level {number} name",
+                                      problems),
+                       "descriptor": _texts(located, level.get("descriptor"), path + ("descriptor",),
+                                            f"level {number} descriptor", problems)})
     if not levels:
         problems.append(located.problem("a framework needs its proficiency levels", "levels"))
     elif numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
@@ -195,13 +232,14 @@ def check(located: Located) -> FrameworkData:
         path = ("areas", index)
         code = area.get("code") if isinstance(area, dict) else None
         if not isinstance(code, str) or not CODE.match(code):
-            problems.append(located.problem("an area needs a code of letters and digits", *path))
+            problems.append(located.problem(_code_problem(code, "an area needs a code of letters and digits"), *path))
             continue
         if code in area_codes:
             problems.append(located.problem(f"area {code} is defined twice", *path, "code"))
         area_codes.add(code)
-        areas.append({"code": code, "title": _ordered_text(translated(located, area.get("title"), path + ("title",),
-                                                                      f"area {code} title", problems))})
+        _unknown_keys(located, area, AREA_KEYS, "an area", path, problems)
+        areas.append({"code": code, "title": _texts(located, area.get("title"), path + ("title",),
+                                                    f"area {code} title", problems)})
     if not areas:
         problems.append(located.problem("a framework needs at least one area", "areas"))
 
@@ -217,7 +255,8 @@ def check(located: Located) -> FrameworkData:
                 problems.append(located.problem(f"unknown key {key!r}", *path, key))
         code = item.get("code")
         if not isinstance(code, str) or not CODE.match(code):
-            problems.append(located.problem("a competence needs a code of letters and digits, such as B1", *path))
+            problems.append(located.problem(_code_problem(code, "a competence needs a code of letters and digits, "
+                                                                "such as B1"), *path))
             continue
         if code in codes:
             problems.append(located.problem(f"competence {code} is defined twice", *path, "code"))
@@ -230,13 +269,13 @@ def check(located: Located) -> FrameworkData:
             problems.append(located.problem(f"competence {code} names an unknown area {area!r}", *path, "area"))
         competence = {"code": code, "area": area}
         for key in TRANSLATED_COMPETENCE_FIELDS:
-            competence[key] = _ordered_text(translated(located, item.get(key), path + (key,),
-                                                       f"competence {code} {key}", problems))
+            competence[key] = _texts(located, item.get(key), path + (key,), f"competence {code} {key}", problems)
         if item.get("validity_months") is not None:
             months = item["validity_months"]
             if not _whole(months) or not 1 <= months <= MAX_VALIDITY_MONTHS:
                 problems.append(located.problem(f"validity_months is a whole number of months from 1 to "
-                                                f"{MAX_VALIDITY_MONTHS}", *path, "validity_months"))
+                                                f"{MAX_VALIDITY_MONTHS}{_unquote(months)}", *path,
+                                                "validity_months"))
             competence["validity_months"] = months
         targets = item.get("targets") or {}
         if not isinstance(targets, dict):
@@ -248,7 +287,7 @@ def check(located: Located) -> FrameworkData:
                                                 position))
             elif not _whole(level):
                 problems.append(located.problem(f"the target level of competence {code} for {position} is a level "
-                                                f"number", *path, "targets", position))
+                                                f"number{_unquote(level)}", *path, "targets", position))
             elif level not in numbers:
                 problems.append(located.problem(f"target level {level} of competence {code} is {_scale(numbers)}",
                                                 *path, "targets", position))
@@ -305,11 +344,32 @@ CSV_COLUMNS = ["record", "code", "area", "field", "en", "es", "pt_BR", "value"]
 ALIGNMENT_FIELD = re.compile(r"^alignment:([0-9]{1,3}):(.*)$")
 TARGET_FIELD = re.compile(r"^target:(.*)$")
 WHOLE = re.compile(r"^-?[0-9]{1,9}$")
+# A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula. The export writes
+# such a cell with an apostrophe in front, as spreadsheets themselves mark text, and the import takes one away
+# again: from a cell that is apostrophes followed by one of those characters, and from no other cell.
+FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def _safe_cell(value) -> str:
+    value = str(value)
+    return "'" + value if FORMULA.match(value) else value
+
+
+def _read_cell(value):
+    return value[1:] if isinstance(value, str) and value.startswith("'") and FORMULA.match(value) else value
+
+
+class _SafeWriter:
+    def __init__(self, out):
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row):
+        self._writer.writerow([_safe_cell(cell) for cell in row])
 
 
 def write_csv(data: FrameworkData) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
 
     def text(record, code, area, name, value):
@@ -362,7 +422,7 @@ def read_csv(text: str, file: str) -> FrameworkData:
             raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}")])
         rows, previous = [], reader.line_num
         for row in reader:  # a row's line is where it starts (a text may run over several lines)
-            rows.append((previous + 1, row))
+            rows.append((previous + 1, {key: _read_cell(value) for key, value in row.items()}))
             previous = reader.line_num
     except csv.Error as error:
         raise FrameworkFileError([Problem(file, reader.line_num or 1, f"malformed CSV: {error}")]) from error
@@ -373,6 +433,11 @@ def read_csv(text: str, file: str) -> FrameworkData:
 
     def entry(record, code, area, line) -> tuple[dict, tuple]:
         key = (record, code)
+        if key in items and record == "competence" and items[key][0]["area"] != area:
+            first = lines[items[key][1]]
+            problems.append(Problem(file, line, f"competence {code} is in area {items[key][0]['area']!r} on line "
+                                                f"{first} but in area {area!r} here: give every row of a competence "
+                                                f"the same area"))
         if key not in items:
             if record == "level":
                 item = {"number": _whole_or_text(code)}
@@ -404,6 +469,12 @@ def read_csv(text: str, file: str) -> FrameworkData:
                                                 f"or source)"))
             continue
         alignment, position = ALIGNMENT_FIELD.match(name), TARGET_FIELD.match(name)
+        field_path = path + (("alignments", int(alignment.group(1)) - 1, alignment.group(2)) if alignment
+                             else ("targets", position.group(1)) if position else (name,))
+        if field_path in lines:  # a second row for the same value would silently win
+            what = "framework" if record == "framework" else f"{record} {row['code']}"
+            problems.append(Problem(file, line, f"{what} {name} is given twice (first on line {lines[field_path]})"))
+            continue
         if record == "source":
             target[name] = _whole_or_text(value) if name == "year" else value
             lines[path + (name,)] = line

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
-from wtforms import (FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField,
+from wtforms import (FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.competences.files import MAX_VALIDITY_MONTHS
+from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
 from app.forms import options
 from app.template_helpers import LANGUAGE_NAMES
@@ -16,13 +16,14 @@ FIELD_LABELS = {"title": _l("Title"), "knowledge": _l("Knowledge"), "skills": _l
 
 
 def _text_fields(names: tuple[str, ...], long: set[str]):
-    """One field per text and language: name_es, name_pt_BR, name_en."""
+    """One field per text and language: name_es, name_pt_BR, name_en; as long as a file may have them."""
     fields = {}
     for name in names:
         for locale in LOCALES:
             field_class = TextAreaField if name in long else StringField
+            most = TITLE_MAX_LENGTH if name in TITLES else TEXT_MAX_LENGTH
             fields[f"{name}_{locale}"] = field_class(
-                FIELD_LABELS[name], validators=[Length(max=4000)],
+                FIELD_LABELS[name], validators=[Length(max=most)],
                 render_kw={"lang": locale.replace("_", "-")}, description=LANGUAGE_NAMES[locale])
     return fields
 
@@ -57,6 +58,7 @@ CompetenceForm = type("CompetenceForm", (FlaskForm,), {
     "target_technician": SelectField(_l("Target level for technicians"), coerce=_level_or_none),
     "target_manager": SelectField(_l("Target level for managers"), coerce=_level_or_none),
     "alignments": FieldList(FormField(AlignmentForm)),
+    "revision": HiddenField(),  # what was shown when the form was opened (services.revision_of)
     "submit": SubmitField(_l("Save")),
 })
 
@@ -67,10 +69,12 @@ class MoveForm(FlaskForm):
 
 LevelForm = type("LevelForm", (FlaskForm,), {
     **_text_fields(("name", "descriptor"), {"descriptor"}),
+    "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })
 
 AreaForm = type("AreaForm", (FlaskForm,), {
     **_text_fields(("title",), set()),
+    "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })

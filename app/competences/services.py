@@ -1,4 +1,6 @@
 """Frameworks, their versions and edits; the levels people hold (current_levels)."""
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
@@ -245,6 +247,36 @@ def editable_version(actor, framework: Framework) -> FrameworkVersion:
     return copy
 
 
+class EditConflict(ValidationError):
+    """The part changed after the editor opened the form (``revision`` is what it is now)."""
+
+    def __init__(self, revision: str):
+        super().__init__({"revision": _l("Someone else changed this after you opened the page, and your changes "
+                                         "were not saved. Your text is kept below: check the framework as it is "
+                                         "now, then save again to replace their change with yours.")})
+        self.revision = revision
+
+
+EDITED_FIELDS = {Competence: (*TRANSLATED_COMPETENCE_FIELDS, "validity_months", "targets", "alignments"),
+                 ProficiencyLevel: ("name", "descriptor"), Area: ("title",)}
+
+
+def revision_of(part: Competence | ProficiencyLevel | Area) -> str:
+    """A short fingerprint of what an edit form shows of a competence, a level or an area: the form carries it,
+    and a save whose form was opened on other content is refused (EditConflict) instead of overwriting it."""
+    content = {name: getattr(part, name) for name in EDITED_FIELDS[type(part)]}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _check_revision(part, revision: str | None) -> None:
+    if revision is not None and revision != revision_of(part):
+        raise EditConflict(revision_of(part))
+
+
+def _unchanged(part, values: dict) -> bool:
+    return all(getattr(part, name) == value for name, value in values.items())
+
+
 def _clean_texts(values: dict, name: str, errors: dict) -> dict:
     """Texts of every language, trimmed; line breaks as files keep them (browsers send \\r\\n)."""
     cleaned = {}
@@ -275,11 +307,14 @@ def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
 
 
 def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dict], *, validity_months=None,
-                    targets: dict | None = None, alignments: list[dict] | None = None) -> Competence:
+                    targets: dict | None = None, alignments: list[dict] | None = None,
+                    revision: str | None = None) -> Competence:
     """Change a competence's title and descriptors (all three languages), validity, target levels and, when
-    given, its alignments (rows of framework, code, uri, name; blank rows are dropped)."""
+    given, its alignments (rows of framework, code, uri, name; blank rows are dropped). ``revision``: what
+    revision_of() said when the form was opened. Saving nothing new changes nothing (and makes no version)."""
     check(can_edit(actor))
-    if code not in {c.code for c in framework.current.competences}:
+    current = next((c for c in framework.current.competences if c.code == code), None)
+    if current is None:
         raise ValidationError({"code": _l("No such competence")})
     errors: dict = {}
     cleaned = {name: _clean_texts(texts.get(name, {}), name, errors) for name in TRANSLATED_COMPETENCE_FIELDS}
@@ -294,40 +329,53 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
     new_alignments = _clean_alignments(alignments, errors) if alignments is not None else None
     if errors:
         raise ValidationError(errors)
-    version = editable_version(actor, framework)
-    competence = next(c for c in version.competences if c.code == code)
-    for name, value in cleaned.items():
-        setattr(competence, name, value)
-    competence.validity_months = validity_months
-    competence.targets = {p: l for p, l in (targets or {}).items() if l is not None}
+    values = {**cleaned, "validity_months": validity_months,
+              "targets": {p: l for p, l in (targets or {}).items() if l is not None}}
     if new_alignments is not None:
-        competence.alignments = new_alignments
+        values["alignments"] = new_alignments
+    if _unchanged(current, values):
+        return current
+    _check_revision(current, revision)
+    competence = next(c for c in editable_version(actor, framework).competences if c.code == code)
+    for name, value in values.items():
+        setattr(competence, name, value)
     db.session.flush()
     return competence
 
 
-def edit_level(actor, framework: Framework, number: int, name: dict, descriptor: dict) -> ProficiencyLevel:
+def edit_level(actor, framework: Framework, number: int, name: dict, descriptor: dict,
+               revision: str | None = None) -> ProficiencyLevel:
+    """Change a level's name and descriptor (all three languages); ``revision`` as for edit_competence."""
     check(can_edit(actor))
-    if number not in {l.number for l in framework.current.levels}:
+    current = next((l for l in framework.current.levels if l.number == number), None)
+    if current is None:
         raise ValidationError({"number": _l("No such level")})
     errors: dict = {}
     level_name, level_descriptor = _clean_texts(name, "name", errors), _clean_texts(descriptor, "descriptor", errors)
     if errors:
         raise ValidationError(errors)
+    if _unchanged(current, {"name": level_name, "descriptor": level_descriptor}):
+        return current
+    _check_revision(current, revision)
     level = next(l for l in editable_version(actor, framework).levels if l.number == number)
     level.name, level.descriptor = level_name, level_descriptor
     db.session.flush()
     return level
 
 
-def edit_area(actor, framework: Framework, code: str, title: dict) -> Area:
+def edit_area(actor, framework: Framework, code: str, title: dict, revision: str | None = None) -> Area:
+    """Change an area's title (all three languages); ``revision`` as for edit_competence."""
     check(can_edit(actor))
-    if code not in {a.code for a in framework.current.areas}:
+    current = next((a for a in framework.current.areas if a.code == code), None)
+    if current is None:
         raise ValidationError({"code": _l("No such area")})
     errors: dict = {}
     cleaned = _clean_texts(title, "title", errors)
     if errors:
         raise ValidationError(errors)
+    if _unchanged(current, {"title": cleaned}):
+        return current
+    _check_revision(current, revision)
     area = next(a for a in editable_version(actor, framework).areas if a.code == code)
     area.title = cleaned
     db.session.flush()

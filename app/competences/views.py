@@ -9,7 +9,7 @@ from app.auth.permissions import role_required
 from app.competences import bp, files, services
 from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
 from app.competences.models import FrameworkUse
-from app.errors import ValidationError
+from app.errors import TITLES, ValidationError
 from app.extensions import db
 from app.forms import apply_errors, leaf_fields, options
 from app.urls import absolute_url
@@ -136,20 +136,29 @@ def _fill_texts(form, item, names) -> None:
             getattr(form, f"{name}_{locale}").data = (getattr(item, name) or {}).get(locale, "")
 
 
-def _saved(framework, before: int):
+def _saved(framework, before: int, changed: bool):
     if framework.current.number != before:
         flash(_("Saved as version %(number)s: what was built on version %(old)s keeps it.",
                 number=framework.current.number, old=before), "success")
-    else:
+    elif changed:
         flash(_("Saved."), "success")
+    else:
+        flash(_("Nothing was changed."), "success")
 
 
 def _commit_edit(save, form) -> bool:
-    """Run an edit service and commit. Two editors saving a used version at once both make "version N+1": the
-    second is told to check and save again (the form keeps their values) instead of an error page."""
+    """Run an edit service and commit. A form opened before someone else saved a change to the same part is
+    refused, and so is the second of two editors saving a used version at once (both make "version N+1"): the
+    editor is told to check and save again (the form keeps their values) instead of an error page."""
     try:
         save()
         db.session.commit()
+    except services.EditConflict as error:
+        db.session.rollback()
+        form.form_errors.extend(error.errors.values())
+        form.revision.data = error.revision  # saving again, having been told, replaces the other change
+        form.conflict = True
+        return False
     except ValidationError as error:
         db.session.rollback()
         apply_errors(form, error)
@@ -191,6 +200,7 @@ def edit_competence(slug, code):
     form.target_technician.choices = levels
     form.target_manager.choices = levels
     if request.method == "GET":
+        form.revision.data = services.revision_of(competence)
         _fill_texts(form, competence, files.TRANSLATED_COMPETENCE_FIELDS)
         form.validity_months.data = competence.validity_months
         form.target_technician.data = competence.targets.get("technician")
@@ -198,26 +208,35 @@ def edit_competence(slug, code):
         for alignment in [*(competence.alignments or []), *[{}] * BLANK_ALIGNMENT_ROWS]:
             form.alignments.append_entry(alignment)
     if form.validate_on_submit():
-        before = framework.current.number
+        before, shown = framework.current.number, services.revision_of(competence)
         targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
         if _commit_edit(lambda: services.edit_competence(
                 current_user, framework, code, _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS),
-                validity_months=form.validity_months.data, targets=targets, alignments=form.alignments.data),
-                form):
-            _saved(framework, before)
+                validity_months=form.validity_months.data, targets=targets, alignments=form.alignments.data,
+                revision=form.revision.data or None), form):
+            _saved(framework, before, _changed(framework, "competences", shown, code=code))
             return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
     return render_template("competences/edit_competence.html", form=form, framework=framework,
                            competence=competence), _status(form)
 
 
-def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str):
-    """The form of a level or an area: only translated texts. ``save(texts)`` calls the service."""
+def _changed(framework, collection: str, shown: str, **key) -> bool:
+    """Whether the part (by code or number) of the current version differs from what revision ``shown`` was."""
+    [(attribute, value)] = key.items()
+    part = next(p for p in getattr(framework.current, collection) if getattr(p, attribute) == value)
+    return services.revision_of(part) != shown
+
+
+def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str, changed):
+    """The form of a level or an area: only translated texts. ``save(texts, revision)`` calls the service;
+    ``changed(shown)`` says whether the saved part differs from revision ``shown``."""
     if request.method == "GET":
+        form.revision.data = services.revision_of(item)
         _fill_texts(form, item, groups)
     if form.validate_on_submit():
-        before = framework.current.number
-        if _commit_edit(lambda: save(_texts_from(form, groups)), form):
-            _saved(framework, before)
+        before, shown = framework.current.number, services.revision_of(item)
+        if _commit_edit(lambda: save(_texts_from(form, groups), form.revision.data or None), form):
+            _saved(framework, before, changed(shown))
             return redirect(url_for("competences.framework", slug=framework.slug) + anchor)
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
                            groups=groups), _status(form)
@@ -228,9 +247,10 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
 def edit_level(slug, number):
     framework, level = _part_or_404(slug, "levels", number=number)
     return _edit_texts(framework, level, LevelForm(), ("name", "descriptor"),
-                       lambda texts: services.edit_level(current_user, framework, number, texts["name"],
-                                                         texts["descriptor"]),
-                       "#levels", _("Change level %(number)s", number=number))
+                       lambda texts, revision: services.edit_level(current_user, framework, number, texts["name"],
+                                                                   texts["descriptor"], revision=revision),
+                       "#levels", _("Change level %(number)s", number=number),
+                       lambda shown: _changed(framework, "levels", shown, number=number))
 
 
 @bp.route("/<slug>/areas/<code>/edit", methods=["GET", "POST"])
@@ -238,23 +258,31 @@ def edit_level(slug, number):
 def edit_area(slug, code):
     framework, area = _part_or_404(slug, "areas", code=code)
     return _edit_texts(framework, area, AreaForm(), ("title",),
-                       lambda texts: services.edit_area(current_user, framework, code, texts["title"]),
-                       f"#area-{code}", _("Change area %(code)s", code=code))
+                       lambda texts, revision: services.edit_area(current_user, framework, code, texts["title"],
+                                                                  revision=revision),
+                       f"#area-{code}", _("Change area %(code)s", code=code),
+                       lambda shown: _changed(framework, "areas", shown, code=code))
 
 
 @bp.route("/<slug>/<code>")
 def competence(slug, code):
     """The public page of a competence; its address is the competence's IRI, the same in every version.
     ``?version=N`` shows it as version N of the framework has it (what a course or certificate was built on)."""
-    number = _version_arg()
-    found = (services.competence_for_iri(slug, code) if number is None
-             else services.find_competence(slug, code, number))
+    wanted = request.accept_mimetypes.best_match(["text/html", "application/json", "application/ld+json"])
+    as_json = request.args.get("format") == "json" or wanted in ("application/json", "application/ld+json")
+    text = request.args.get("version")
+    number = None if text is None else parse_id(text)
+    found = None
+    if text is None or number is not None:
+        found = (services.competence_for_iri(slug, code) if number is None
+                 else services.find_competence(slug, code, number))
     if found is None:
+        if as_json:  # a client that asked for JSON is answered in JSON, whatever its Accept header says
+            return jsonify(error="Not Found", message=str(TITLES[404])), 404
         abort(404)
     version = found.version
     versions = services.versions_with(version.framework, code)
-    wanted = request.accept_mimetypes.best_match(["text/html", "application/json", "application/ld+json"])
-    if request.args.get("format") == "json" or wanted in ("application/json", "application/ld+json"):
+    if as_json:
         return jsonify({
             "id": absolute_url("competences.competence", slug=slug, code=code),
             "type": "Competence", "framework": slug, "frameworkVersion": version.number, "code": found.code,

@@ -16,14 +16,16 @@ from urllib.parse import unquote
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
-from app.courses.render import MD, VIDEO_HOSTS, asset_name, video_allowed
+from app.courses.render import ATTRIBUTES, MD, VIDEO_HOSTS, asset_name, module_link, video_allowed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
 COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
-HTML_SOURCE = re.compile(r"""\b(src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+HTML_SOURCE = re.compile(r"""\b(src|href|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
 MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it
 
 
@@ -92,12 +94,20 @@ def is_content(path: Path, folder: Path) -> bool:
     return path.is_file() and not any(part.startswith(".") for part in parts) and not path.name.endswith("~")
 
 
+TEXT_SUFFIXES = (".md", ".yaml", ".yml")  # read as text, line breaks normalised (content_files.read_text)
+
+
 def content_hash(folder: Path) -> str:
-    """SHA-256 over every file of a course (relative path and bytes), in a fixed order."""
+    """SHA-256 over every file of a course (relative path and bytes), in a fixed order. The line breaks of
+    course.yaml and the module texts count as \n, as the loader reads them: a checkout with Windows line endings
+    holds the same course. Assets count byte for byte (they are served as they are)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if is_content(p, folder)):
         digest.update(str(path.relative_to(folder).as_posix()).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        data = path.read_bytes()
+        if path.suffix.lower() in TEXT_SUFFIXES and path.relative_to(folder).parts[0] != "assets":
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        digest.update(data + b"\0")
     return digest.hexdigest()
 
 
@@ -105,75 +115,184 @@ def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+UNREAD_LINK = re.compile(r"\]\(((?:[^()]|\([^()]*\))*)\)")  # left in the text: CommonMark did not take [text](address) as a link
+LINK_SCHEMES = ("http", "https", "mailto")  # the sanitiser removes any other address (javascript:, ftp:, ...)
+
+
 def _targets(body: str, body_line: int):
     """(line, target, kind) for every link ("link"), image ("image") and embedded player ("frame") of a Markdown
     body, as the reader's renderer parses it: inline and reference links, images, and src/href attributes of raw
-    HTML; code is skipped."""
+    HTML; code is skipped. Also what would not show as written: "unread" (link syntax CommonMark does not take
+    as a link), "h1" (a top-level heading), "untitled" (a player without a title), "no-alt" (an image without
+    alternative text), "id" (an id the page holds, for in-page links)."""
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
+        if token.type == "heading_open":
+            if token.tag == "h1":
+                yield line, "", "h1"
+            if token.attrGet("id"):
+                yield line, str(token.attrGet("id")), "id"
         if token.type == "html_block":
             yield from _html_targets(token.content, line)
+        if token.type == "footnote_open":  # the ids the footnotes plugin gives: fn1, fnref1, ...
+            yield line, f"fn{token.meta['id'] + 1}", "id"
+        offset = 0
         for child in token.children or ():
-            if child.type == "link_open":
-                yield line, str(child.attrGet("href") or ""), "link"
+            if child.type == "footnote_ref":
+                sub = child.meta.get("subId", 0)
+                yield line, f"fnref{child.meta['id'] + 1}" + (f":{sub}" if sub else ""), "id"
+            elif child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "text":
+                for match in UNREAD_LINK.finditer(child.content):
+                    yield line + offset, match.group(1), "unread"
+            elif child.type == "link_open":
+                yield line + offset, str(child.attrGet("href") or ""), "link"
             elif child.type == "image":
-                yield line, str(child.attrGet("src") or ""), "image"
+                yield line + offset, str(child.attrGet("src") or ""), "image"
             elif child.type == "html_inline":
-                yield from _html_targets(child.content, line)
+                yield from _html_targets(child.content, line + offset)
 
 
 def _html_targets(html: str, line: int):
     for tag in HTML_TAG.finditer(html):
-        for match in HTML_SOURCE.finditer(tag.group(2)):
+        name, attributes = tag.group(1).lower(), tag.group(2)
+        present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
+        if name in ("script", "style"):
+            yield line, name, "dropped-tag"
+        for attribute in sorted(a for a in present if a.startswith("on")):
+            yield line, attribute, "dropped-attribute"
+        if name == "iframe" and "title" not in present:
+            yield line, "", "untitled"
+        if name == "img" and "alt" not in present:
+            yield line, "", "no-alt"
+        for match in HTML_SOURCE.finditer(attributes):
             value = next(group for group in match.groups()[1:] if group is not None)
             if match.group(1).lower() == "href":
                 yield line, value, "link"
+            elif match.group(1).lower() == "id":
+                if "id" in ATTRIBUTES.get(name, ()):  # the sanitiser keeps it there only
+                    yield line, value, "id"
             else:
-                yield line, value, "frame" if tag.group(1).lower() == "iframe" else "image"
+                yield line, value, "frame" if name == "iframe" else "image"
 
 
-def _check_links(body: str, body_line: int, course_dir: Path, file: str, problems: list[Problem]) -> None:
+def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, problems: list[Problem]) -> None:
     """Links and images must work in the reader: external links are fine, images come from the course's own
-    assets (the site loads nothing from other hosts), and a relative address can only name an asset."""
-    for line, target, kind in _targets(body, body_line):
+    assets (the site loads nothing from other hosts), and a relative address can only name an asset (exactly
+    as the course keeps it) or another module; an in-page link names a heading or a footnote."""
+    targets = list(_targets(body, body_line))
+    ids = {target for _line, target, kind in targets if kind == "id"}
+    for line, target, kind in targets:
+        if kind == "unread":
+            hint = "write the address without spaces (%20 for a space) or between < and >" if re.search(
+                r"\s", target) else f"links go to {', '.join(LINK_SCHEMES)} addresses, assets/ or another module"
+            problems.append(Problem(file, line, f"]({target}) is not read as a link: {hint}"))
+            continue
+        if kind == "dropped-tag":
+            problems.append(Problem(file, line, f"the reader removes <{target}> and what it holds"))
+            continue
+        if kind == "dropped-attribute":
+            problems.append(Problem(file, line, f"the reader removes the {target} attribute (no script runs in "
+                                                f"a module)"))
+            continue
+        if kind == "h1":
+            problems.append(Problem(file, line, "start headings at ## (the module's title is its only # heading)"))
+            continue
+        if kind == "untitled":
+            problems.append(Problem(file, line, 'give the embedded player a title="..." that says what it shows'))
+            continue
+        if kind == "no-alt":
+            problems.append(Problem(file, line, 'give the image an alt="..." text (alt="" if it is decoration)'))
+            continue
+        if kind == "id":
+            continue
         if kind == "frame":
             if not video_allowed(target):
                 problems.append(Problem(file, line, f"{target!r} cannot be embedded: only video players from "
                                                     f"{', '.join(sorted(VIDEO_HOSTS))} can"))
             continue
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
-            if kind == "image":
+        scheme = re.match(r"^([a-z][a-z0-9+.-]*):", target, re.I)
+        if scheme:
+            if kind == "link" and scheme.group(1).lower() not in LINK_SCHEMES:
+                problems.append(Problem(file, line, f"the reader removes the link {target!r}: links go to "
+                                                    f"{', '.join(LINK_SCHEMES)} addresses"))
+            elif kind == "image":
                 problems.append(Problem(file, line, f"the image {target!r} is not in the course: put it in the "
                                                     f"course's assets/ folder (the site loads nothing from elsewhere)"))
             continue
-        if target.startswith(("#", "/")):
-            continue  # in-page or site link
+        if target.startswith("#"):
+            fragment = unquote(target[1:])  # "#top" is the top of any page (HTML)
+            if fragment and fragment.lower() != "top" and fragment not in ids:
+                problems.append(Problem(file, line, f"broken link: {unquote(target)!r} names no heading of the module"))
+            continue
+        if target.startswith("/"):
+            continue  # a page of the site
         if not unquote(target.split("#")[0].split("?")[0]):
+            continue
+        module = module_link(target) if kind == "link" else None
+        if module is not None:
+            if module[0] not in course.modules:
+                problems.append(Problem(file, line, f"broken link: {unquote(target)!r}: the course has no module "
+                                                    f"folder {module[0]}"))
             continue
         name = asset_name(target)
         if name is None:
             problems.append(Problem(file, line, f"the link {target!r} does not work in the reader: link to files in "
-                                                f"the course's assets/ folder (assets/...)"))
+                                                f"the course's assets/ folder (assets/...) or to another module "
+                                                f"(../02-module/en.md)"))
             continue
-        resolved = (course_dir / "assets" / name).resolve()
-        try:
-            resolved.relative_to((course_dir / "assets").resolve())
-        except ValueError:
+        if name == ".." or name.startswith(("../", "/")):
             problems.append(Problem(file, line, f"the link {target!r} points outside the course's assets"))
             continue
-        if not resolved.is_file():
-            problems.append(Problem(file, line, f"broken link: {target!r} does not exist"))
+        if name not in course.assets:
+            same = next((kept for kept in sorted(course.assets) if kept.lower() == name.lower()), None)
+            if same:
+                hint = f" (names are case-sensitive: 'assets/{same}'?)"
+            elif (course.directory / "assets" / name).is_file():
+                hint = " (hidden files and backups~ are not kept with the course)"
+            else:
+                hint = ""
+            problems.append(Problem(file, line, f"broken link: {unquote(target)!r} does not exist{hint}"))
 
 
-def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, ...], framework: FrameworkData | None,
-            completion: str | None, problems: list[Problem]) -> ModuleContent | None:
+@dataclass
+class _CourseFiles:
+    """What a course's links may name: its module folders and the files it keeps in assets/."""
+
+    directory: Path
+    modules: set
+    assets: set
+
+
+def _language_files(module_dir: Path, root: Path, locales: tuple[str, ...], problems: list[Problem]) -> set[str]:
+    """The names of the module's files, as the folder lists them (a Mac finds ES.md when asked for es.md, the
+    server does not); a Markdown file named for no language is reported. A text in a language the course does
+    not promise yet is left alone (a translation under way)."""
+    names = {path.name for path in module_dir.iterdir() if path.is_file()}
+    for name in sorted(names):
+        stem, suffix = name[:-3], name[-3:]
+        if suffix.lower() != ".md" or not LANGUAGE_TAG.match(stem) or (suffix == ".md" and stem in LOCALES_REQUIRED):
+            continue  # a text in one of our languages, or not a text named for a language (notes, README.md)
+        file = str((module_dir / name).relative_to(root))
+        meant = next((l for l in LOCALES_REQUIRED if l.lower() == stem.lower().replace("-", "_")), None)
+        if meant is not None:
+            problems.append(Problem(file, None, f"name the file {meant}.md (file names are case-sensitive)"))
+        else:
+            problems.append(Problem(file, None, f"{stem} is not a language of the course ({', '.join(locales)})"))
+    return names
+
+
+def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple[str, ...],
+            framework: FrameworkData | None, completion: str | None, problems: list[Problem]) -> ModuleContent | None:
     match = MODULE_DIR.match(module_dir.name)
     position, slug = int(match.group(1)), match.group(2)
     texts, shared = {}, {}
+    present = _language_files(module_dir, root, locales, problems)
     for locale in locales:
         path = module_dir / f"{locale}.md"
         file = str(path.relative_to(root))
-        if not path.is_file():
+        if path.name not in present:
             problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
             continue
         try:
@@ -219,7 +338,7 @@ def _module(course_dir: Path, module_dir: Path, root: Path, locales: tuple[str, 
         if competences and framework is None:
             problems.append(meta.problem("the module names competences but the course names no framework",
                                          "competences"))
-        _check_links(body, body_line, course_dir, file, problems)
+        _check_links(body, body_line, course, file, problems)
         if not body.strip():
             problems.append(Problem(file, body_line, "the module has no text after its front matter"))
         facts = {"duration": duration, "competences": tuple(competences)}
@@ -291,9 +410,13 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
                                         "completion"))
         completion = {}
 
-    modules, seen = [], {}
+    modules, seen, numbers = [], {}, {}
     module_root = course_dir / "modules"
     folders = sorted(p for p in module_root.iterdir() if p.is_dir()) if module_root.is_dir() else []
+    assets = tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in (course_dir / "assets").rglob("*")
+                          if is_content(p, course_dir))) if (course_dir / "assets").is_dir() else ()
+    files = _CourseFiles(directory=course_dir, modules={f.name for f in folders if MODULE_DIR.match(f.name)},
+                         assets={asset.removeprefix("assets/") for asset in assets})
     for folder in folders:
         match = MODULE_DIR.match(folder.name)
         if not match:
@@ -306,8 +429,13 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
                                     f"duplicate module slug {module_slug!r} (also {seen[module_slug]})"))
             continue
         seen[module_slug] = folder.name
+        if match.group(1) in numbers:  # the number is the module's place: previous / next would be a guess
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    f"module number {match.group(1)} is also used by {numbers[match.group(1)]}: "
+                                    f"give each module its own number"))
+        numbers.setdefault(match.group(1), folder.name)
         rule = completion.get(module_slug)
-        module = _module(course_dir, folder, root, locales, framework, rule, problems)
+        module = _module(files, folder, root, locales, framework, rule, problems)
         if module is not None:
             modules.append(module)
     for module_slug, rule in completion.items():
@@ -320,8 +448,6 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         problems.append(Problem(str(course_dir.relative_to(root)), None, "the course has no modules"))
     if len(problems) > before:
         return None
-    assets = tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in (course_dir / "assets").rglob("*")
-                          if is_content(p, course_dir))) if (course_dir / "assets").is_dir() else ()
     for asset in assets:
         if (course_dir / asset).stat().st_size > MAX_ASSET_BYTES:
             problems.append(Problem(f"{course_dir.relative_to(root)}/{asset}", None,

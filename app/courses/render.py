@@ -1,5 +1,6 @@
 """Module text from Markdown to safe HTML: markdown-it renders, nh3 sanitises, and only video players from an
 allow-list may be embedded."""
+import posixpath
 import re
 from functools import lru_cache
 from html import escape, unescape
@@ -7,7 +8,10 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from app.content_files import LOCALES_REQUIRED
 
 # Video players a module may embed (iframe src), no tracking variants where they exist.
 VIDEO_HOSTS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
@@ -21,7 +25,7 @@ ATTRIBUTES = {
     "iframe": {"src", "title", "width", "height", "allow", "allowfullscreen", "loading"},
     "th": {"scope", "colspan", "rowspan", "style"}, "td": {"colspan", "rowspan", "style"},
     "li": {"id"}, "section": {"class"}, "sup": {"class", "id"}, "ol": {"start", "class"}, "h2": {"id"},
-    "h3": {"id"}, "hr": {"class"}, "div": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
+    "h3": {"id"}, "h4": {"id"}, "hr": {"class"}, "div": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
 }
 
 
@@ -48,8 +52,10 @@ def _filter(tag: str, attribute: str, value: str):
 
 
 def _markdown() -> MarkdownIt:
+    """CommonMark with tables, footnotes, and an id on each heading (## to ####) so that a section can be linked
+    to: [the sources](#sources)."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable("table").enable("strikethrough")
-    return md.use(footnote_plugin)
+    return md.use(footnote_plugin).use(anchors_plugin, min_level=2, max_level=4)
 
 
 MD = _markdown()
@@ -57,21 +63,40 @@ EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>\s*</iframe>")
 
 
 ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")
+# another module of the course, as the files link to each other: ../02-regional-profile/es.md (or its folder)
+MODULE_LINK = re.compile(r"^\.\./(\d{2}-([a-z0-9][a-z0-9-]*))(?:/(?:(?:%s)\.md)?)?$" % "|".join(LOCALES_REQUIRED))
+
+
+def _address(target: str) -> str:
+    """A link as written: markdown-it percent-encodes addresses and the HTML escapes them."""
+    return unquote(unescape(target))
 
 
 def asset_name(target: str) -> str | None:
     """The file inside the course's assets/ folder that a link names ("assets/..." or "../../assets/..."), as
-    stored: markdown-it percent-encodes addresses and the HTML escapes them, the file name is neither."""
-    match = ASSET_LINK.match(unquote(unescape(target)).split("#")[0].split("?")[0])
-    return match.group(1) if match else None
+    stored: "./" and "x/../" steps resolved; a name that climbs out of assets/ starts with "../"."""
+    match = ASSET_LINK.match(_address(target).split("#")[0].split("?")[0])
+    return posixpath.normpath(match.group(1)) if match else None
 
 
-def _rewrite_assets(html: str, asset_url) -> str:
-    """Links to the course's assets folder become the asset route."""
+def module_link(target: str) -> tuple[str, str, str] | None:
+    """(folder, module slug, "#fragment" or "") of a link to another module of the course."""
+    address, _sep, fragment = unescape(target).partition("#")
+    match = MODULE_LINK.match(unquote(address))
+    return (match.group(1), match.group(2), f"#{fragment}" if fragment else "") if match else None
+
+
+def _rewrite_links(html: str, asset_url, module_url=None) -> str:
+    """Links to the course's assets folder become the asset route; links to another module, its page."""
 
     def replace(match):
         name = asset_name(match.group(2))
-        return f'{match.group(1)}="{escape(asset_url(name))}"' if name else match.group(0)
+        if name:
+            return f'{match.group(1)}="{escape(asset_url(name))}"'
+        module = module_link(match.group(2)) if module_url is not None and match.group(1) == "href" else None
+        if module:
+            return f'href="{escape(module_url(module[1]) + module[2])}"'
+        return match.group(0)
 
     return re.sub(r'\b(src|href)="([^"]+)"', replace, html)
 
@@ -89,11 +114,13 @@ def _scrollable_tables(html: str, label: str) -> str:
     return html.replace("<table>", opening).replace("</table>", "</table></div>")
 
 
-def to_html(markdown: str, asset_url) -> str:
-    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset."""
+def to_html(markdown: str, asset_url, module_url=None) -> str:
+    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset and
+    ``module_url(slug)`` that of another module."""
     from flask_babel import gettext
 
-    return _scrollable_tables(_rewrite_assets(_render(markdown), asset_url), gettext("Table (scrolls sideways)"))
+    return _scrollable_tables(_rewrite_links(_render(markdown), asset_url, module_url),
+                              gettext("Table (scrolls sideways)"))
 
 
 def plain_words(markdown: str) -> int:

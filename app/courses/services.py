@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale, lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
 from app.auth.permissions import check
@@ -233,8 +234,15 @@ def start(user: User, version: CourseVersion) -> Enrolment:
     enrolment = enrolment_of(user, version.course)
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, course_id=version.course_id)
-        db.session.add(enrolment)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # two first visits at once (a double tap): one enrols
+                db.session.add(enrolment)
+        except IntegrityError:
+            found = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
+                                                                 Enrolment.course_id == version.course_id))
+            if found is None:
+                raise
+            return found
         record(user, v.LAUNCHED, course_iri(version.course), registration=enrolment.registration,
                context=_context(version), definition=_definition(v.COURSE, version.title))
     return enrolment

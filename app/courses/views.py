@@ -14,6 +14,10 @@ from app.extensions import db
 
 OFFLINE_IMAGE_BYTES = 512 * 1024  # larger images stay links in the offline copy
 ASSET_MAX_AGE = 365 * 24 * 3600  # an asset of a version never changes
+# an asset opened on its own that a browser would run script in: a sandbox takes its origin away (shown as an
+# image in a module, an SVG is not affected)
+ACTIVE_MEDIA_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml")
+ASSET_SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
 
 
 def _course_or_404(slug: str):
@@ -61,11 +65,20 @@ def course(slug):
                            total=total, resume=resume, started=enrolment is not None, objectives=objectives,
                            competences=services.competences_developed(version),
                            earlier=[v for v in reversed(course.versions) if v is not version],
-                           can_publish=services.can_publish(current_user))
+                           can_publish=services.can_publish(current_user),
+                           in_english=str(get_locale() or "en") not in version.locales)
 
 
 def _asset_url(version):
     return lambda path: url_for("courses.asset", slug=version.course.slug, number=version.version, filename=path)
+
+
+def _module_url(version, number: int | None = None):
+    """Where a link to another module goes: its page in the reader, or, from a copy of an earlier version, that
+    version's copy of the module."""
+    if number is None:
+        return lambda module: url_for("courses.module", slug=version.course.slug, module=module)
+    return lambda module: url_for("courses.printable", slug=version.course.slug, number=number, module=module)
 
 
 @bp.route("/<slug>/modules/<module>")
@@ -78,7 +91,7 @@ def module(slug, module):
     index = version.modules.index(item)
     done, total = services.course_progress(current_user, version)
     page = render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
-                           html=render.to_html(shown.body, _asset_url(version)),
+                           html=render.to_html(shown.body, _asset_url(version), _module_url(version)),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
                            done=done, total=total, number=index + 1)
@@ -86,9 +99,13 @@ def module(slug, module):
     return page
 
 
+SITE_ADDRESS = re.compile(r'\b(src|href)="(/(?!/)[^"]*)"')
+
+
 def _offline(html: str, version) -> str:
     """For the offline copy: small asset images become data: URLs, so the file needs nothing else; larger
-    images and links to assets point at the site with absolute addresses, so they still work when online."""
+    images, links to assets and every other address of the site (another module, a page) name the site in
+    full, so they still work when online (the file is opened from a disk, where /courses/... means nothing)."""
     prefix = _asset_url(version)("")
     absolute = url_for("courses.asset", slug=version.course.slug, number=version.version, filename="",
                        _external=True)
@@ -105,7 +122,8 @@ def _offline(html: str, version) -> str:
             return f'src="data:{asset.media_type};base64,{base64.b64encode(data[asset.sha256]).decode()}"'
         return f'{attribute}="{absolute}{name}"'
 
-    return pattern.sub(replace, html)
+    site = request.host_url.rstrip("/")
+    return SITE_ADDRESS.sub(lambda match: f'{match.group(1)}="{site}{match.group(2)}"', pattern.sub(replace, html))
 
 
 @bp.route("/<slug>/modules/<module>/print", defaults={"number": None})
@@ -117,7 +135,7 @@ def printable(slug, module, number):
     course, version = _version_or_404(slug, number)
     item = _module_or_404(version, module)
     shown = services.text_of(item)
-    html = render.to_html(shown.body, _asset_url(version))
+    html = render.to_html(shown.body, _asset_url(version), _module_url(version, number))
     note = (_("This module is not available in your language yet, so it is shown in English."),
             str(get_locale())) if shown.is_fallback else None  # in the reader's language, before force_locale
     download = request.args.get("download") == "1"
@@ -149,6 +167,8 @@ def asset(slug, number, filename):
     response = send_file(io.BytesIO(services.asset_data([found])[found.sha256]), mimetype=found.media_type,
                          etag=found.sha256,
                          max_age=ASSET_MAX_AGE, conditional=True, last_modified=version.synced_at)
+    if found.media_type in ACTIVE_MEDIA_TYPES:
+        response.headers["Content-Security-Policy"] = ASSET_SANDBOX
     response.cache_control.public = False
     response.cache_control.private = True
     response.cache_control.immutable = True

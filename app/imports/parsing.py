@@ -1,6 +1,8 @@
 """Reading trainee lists as people save them: CSV in UTF-8 (with or without BOM), UTF-16 with a BOM or
-Windows-1252, separated by commas or semicolons (or as Excel's "sep=" first line says), or the first sheet of an
-XLSX workbook. Headers may be in English, Spanish or Portuguese."""
+Windows-1252 (line by line, so a list pasted together from both reads right), separated by commas or semicolons (or
+as Excel's "sep=" first line says), or the first sheet of an XLSX workbook that holds the list. Headers may be in
+English, Spanish or Portuguese, below a title, over two rows (merged cells), with the name in one column or split
+into first names and surnames."""
 import csv
 import io
 import re
@@ -13,8 +15,13 @@ MAX_ROWS = 10_000
 HEADERS = {
     "email": ["email", "e-mail", "e mail", "mail", "correo", "correo electronico", "email address",
               "e-mail address", "endereco de e-mail", "endereco de email"],
-    "full_name": ["full name", "name", "nombre", "nombre completo", "nombre y apellido", "nombres y apellidos",
-                  "nome", "nome completo"],
+    "full_name": ["full name", "nombre completo", "nombre y apellido", "nombres y apellidos", "apellidos y nombres",
+                  "apellido y nombre", "nome completo"],
+    # a name split over columns: the full name is the first names, then the surnames, in the order of the columns
+    "given_name": ["name", "first name", "first names", "given name", "given names", "nombre", "nombres",
+                   "primer nombre", "nome", "primeiro nome", "prenome"],
+    "family_name": ["surname", "surnames", "last name", "family name", "apellido", "apellidos", "apellido paterno",
+                    "apellido materno", "primer apellido", "segundo apellido", "sobrenome", "ultimo sobrenome"],
     "position": ["position", "role", "cargo", "puesto", "posicion", "funcao", "posicao", "perfil"],
     "institution": ["institution", "organisation", "organization", "institucion", "organismo", "entidad",
                     "instituicao", "orgao", "entidade"],
@@ -22,6 +29,10 @@ HEADERS = {
     "language": ["language", "locale", "idioma", "lengua", "lingua"],
 }
 REQUIRED = ("email", "full_name", "position")
+NAME_PARTS = ("given_name", "family_name")  # joined, in this order, when there is no full name column
+HEADER_SEARCH = 10  # the header is among the first non-blank rows (a title or a blank row may come first)
+MAX_COLUMNS = 200  # columns of a sheet read: a stray cell far to the right must not make every row that wide
+MAX_BLANK_RUN = 5_000  # this many blank rows in a row end a sheet's list
 
 
 class FileProblem(Exception):
@@ -73,15 +84,27 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as error:
         if has_bom:
             raise FileProblem("encoding") from error
+    # Windows-1252, line by line: a list pasted together from a UTF-8 file and an older Excel's keeps its UTF-8
+    # lines right instead of turning their accents into "Ã©"
+    parts = _LINE_BREAK.split(data)
     try:
-        return data.decode("cp1252")
+        for index in range(0, len(parts), 2):  # the odd parts are the line breaks themselves
+            try:
+                parts[index] = parts[index].decode("utf-8")
+            except UnicodeDecodeError:
+                parts[index] = parts[index].decode("cp1252")
     except UnicodeDecodeError as error:
         raise FileProblem("encoding") from error
+    return "".join(part if isinstance(part, str) else part.decode("ascii") for part in parts)
+
+
+_LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")
 
 
 def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in (";", ",", "\t")}
+    """The separator used most on one of the first lines (the header's, even below a title line)."""
+    lines = [line for line in text.splitlines()[:1000] if line.strip()][:HEADER_SEARCH]
+    counts = {sep: max((line.count(sep) for line in lines), default=0) for sep in (";", ",", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
@@ -96,7 +119,10 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     declared = SEP_LINE.fullmatch(first.rstrip("\r"))
     if declared:  # Excel's "sep=;" line names the separator; it is not the header
         text, line = rest, 2
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=declared.group(1) if declared else _delimiter(text))
+    delimiter = declared.group(1) if declared else _delimiter(text)
+    # A row of its own after the file: if it does not come back as one, a quoted cell was never closed and ran to
+    # the end of the file, taking every row after it with it.
+    reader = csv.reader(io.StringIO(f"{text}\r\n{_END}\r\n", newline=""), delimiter=delimiter)
     table = []
     try:
         offset = line - 1
@@ -105,10 +131,16 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
             line = offset + reader.line_num + 1
     except csv.Error as error:
         raise FileProblem("csv", line=line) from error
-    return table
+    if table and table[-1][1] == [_END]:
+        return table[:-1]
+    raise FileProblem("csv", line=table[-1][0] if table else 1)
 
 
-def _table_from_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+_END = "\ufdd0end of file\ufdd0"  # a noncharacter: no file holds it
+
+
+def _xlsx_sheets(data: bytes):
+    """The rows of each sheet of a workbook in turn, as (line, cells), blank rows left out."""
     from openpyxl import load_workbook
 
     try:
@@ -116,15 +148,68 @@ def _table_from_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
     except Exception as error:  # openpyxl raises many kinds of errors for damaged files
         raise FileProblem("xlsx") from error
     try:
-        sheet = workbook.worksheets[0]
-        table = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            table.append((number, ["" if v is None else str(v) for v in values]))
-            if number > MAX_ROWS + 100:
-                break
-        return table
+        for sheet in workbook.worksheets:
+            table, blank_run = [], 0
+            wide = (sheet.max_column or 0) > MAX_COLUMNS
+            for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None),
+                                            start=1):
+                if all(v is None for v in values):
+                    # blank rows do not count towards the limit, so nobody after them is lost; only a long empty
+                    # stretch (a stray cell a million rows down) ends the list
+                    blank_run += 1
+                    if blank_run > MAX_BLANK_RUN:
+                        break
+                    continue
+                blank_run = 0
+                if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
+                    raise FileProblem("too_many_more", limit=MAX_ROWS)
+                table.append((number, ["" if v is None else str(v) for v in values]))
+            yield table
     finally:
         workbook.close()
+
+
+def _columns(header: list[str]) -> dict[int, str]:
+    """The canonical field of each recognised column (surnames may take several columns)."""
+    columns: dict[int, str] = {}
+    for index, title in enumerate(header):
+        canonical = _HEADER_LOOKUP.get(fold(title))
+        if canonical and (canonical == "family_name" or canonical not in columns.values()):
+            columns[index] = canonical
+    return columns
+
+
+def _missing(columns: dict[int, str]) -> list[str]:
+    found = set(columns.values())
+    if "given_name" in found:
+        found.add("full_name")
+    return [name for name in REQUIRED if name not in found]
+
+
+def _is_subheader(cells: list[str]) -> bool:
+    """Every cell is empty or a column name: the second row of a header written over two rows."""
+    return any(cells) and all(not cell or fold(cell) in _HEADER_LOOKUP for cell in cells)
+
+
+def _find_header(table):
+    """(index of the first row under the header, its columns) or, when no row names every required column,
+    (None, the missing columns and line of the row that comes closest)."""
+    closest = None
+    for index, (line, cells) in enumerate(table[:HEADER_SEARCH]):
+        candidates = [(index + 1, line, cells)]
+        if index + 1 < len(table) and _is_subheader(table[index + 1][1]):  # cells merged over two rows
+            lower_line, lower = table[index + 1]
+            merged = [lower[i] if i < len(lower) and lower[i] else cell
+                      for i, cell in enumerate(cells + [""] * (len(lower) - len(cells)))]
+            candidates.insert(0, (index + 2, lower_line, merged))
+        for body_start, header_line, header in candidates:
+            columns = _columns(header)
+            missing = _missing(columns)
+            if not missing:
+                return body_start, columns
+            if closest is None or len(missing) < len(closest[0]):
+                closest = (missing, header_line)
+    return None, closest
 
 
 def read_table(filename: str, data: bytes) -> ParsedFile:
@@ -132,36 +217,51 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     name = (filename or "").lower()
     if not data:
         raise FileProblem("empty")
+    if name.endswith((".ods", ".numbers")):  # zipped like .xlsx, but not a workbook openpyxl reads
+        raise FileProblem("format")
     if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        table = _table_from_xlsx(data)
-    elif name.endswith((".xls", ".ods", ".numbers")) or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        tables = _xlsx_sheets(data)
+    elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem("format")
     else:
-        table = _table_from_csv(data)
+        tables = iter([_table_from_csv(data)])
 
-    table = [(line, [_readable(cell).strip() for cell in row]) for line, row in table]
-    table = [(line, row) for line, row in table if any(row)]
-    if not table:
-        raise FileProblem("empty")
-    header_line, header = table[0]
-    columns: dict[int, str] = {}
-    unknown = []
-    for index, title in enumerate(header):
-        canonical = _HEADER_LOOKUP.get(fold(title))
-        if canonical and canonical not in columns.values():
-            columns[index] = canonical
-        elif title:
-            unknown.append(title)
-    missing = [name for name in REQUIRED if name not in columns.values()]
-    if missing:
-        raise FileProblem("columns", missing=missing, line=header_line)
-    body = table[1:]
+    reported = None  # why the first sheet with anything on it has no header: the problem told if no sheet has one
+    try:
+        for table in tables:
+            table = [(line, [_readable(cell).strip() for cell in row]) for line, row in table]
+            table = [(line, row) for line, row in table if any(row)]
+            if not table:
+                continue
+            body_start, columns = _find_header(table)
+            if body_start is not None:
+                break
+            reported = reported or columns
+        else:
+            if reported is None:
+                raise FileProblem("empty")
+            missing, line = reported
+            raise FileProblem("columns", missing=missing, line=line)
+    finally:
+        getattr(tables, "close", lambda: None)()  # the workbook, when the list was found before its last sheet
+
+    body = table[body_start:]
+    if not body:
+        raise FileProblem("no_rows")
     if len(body) > MAX_ROWS:
         raise FileProblem("too_many", limit=MAX_ROWS, count=len(body))
     rows = []
     for line, values in body:
         row = {"line": line}
+        names: dict[str, list[str]] = {part: [] for part in NAME_PARTS}
         for index, canonical in columns.items():
-            row[canonical] = values[index] if index < len(values) else ""
+            value = values[index] if index < len(values) else ""
+            if canonical in names:
+                names[canonical].append(value)
+            else:
+                row[canonical] = value
+        if "full_name" not in row:
+            row["full_name"] = " ".join(v for v in names["given_name"] + names["family_name"] if v)
         rows.append(row)
-    return ParsedFile(rows=rows, columns=list(columns.values()))
+    fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
+    return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)))

@@ -3,7 +3,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
 from app.auth.models import Position, Role, User, UserRole, is_email_address
 from app.auth.permissions import can_manage_country, check, managed_country
@@ -19,10 +19,11 @@ from app.places.models import Country, Institution, Region
 from app.places.names import region_name
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
-    "manager", "directivo", "directiva", "directivo/a", "gerente", "jefe", "jefa", "gestor", "gestora",
-    "gestor(a)", "dirigente")}
+    "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
+    "diretora", "gerente", "jefe", "jefa", "gestor", "gestora", "gestor(a)", "dirigente")}
 POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
-    "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "analista")})
+    "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "profissional",
+    "analista")})
 LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano")}
 LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues", "portuguese", "portugues (brasil)")})
 LANGUAGES.update({fold(v): "en" for v in ("en", "english", "ingles")})
@@ -41,12 +42,14 @@ MESSAGES = {
     "unreadable": _l("%(column)s holds an unreadable character: check the file's encoding, or retype the cell"),
     # problems with the whole file
     "empty": _l("The file is empty"),
+    "no_rows": _l("The file names the columns but has no rows of people under them"),
     "encoding": _l("The file's characters could not be read: save it as CSV UTF-8 and upload it again"),
     "format": _l("This kind of file cannot be read: save it as CSV or as an Excel workbook (.xlsx)"),
     "xlsx": _l("The file could not be opened as an Excel workbook (.xlsx)"),
     "csv": _l("The file is not valid CSV near line %(line)s"),
-    "columns": _l("Columns missing on line %(line)s: %(missing)s. The first row must name the columns."),
+    "columns": _l("Columns missing on line %(line)s: %(missing)s. A row above the people must name the columns."),
     "too_many": _l("The file has %(count)s rows; the limit is %(limit)s: split it into smaller files"),
+    "too_many_more": _l("The file has more than %(limit)s rows: split it into smaller files"),
 }
 COLUMN_NAMES = {"email": _l("E-mail address"), "full_name": _l("Full name"), "position": _l("Position"),
                 "institution": _l("Institution"), "region": _l("Region"), "language": _l("Language")}
@@ -62,6 +65,9 @@ def message(problem: dict) -> str:
         params["column"] = str(COLUMN_NAMES.get(params["column"], params["column"]))
     if "missing" in params:
         params["missing"] = ", ".join(str(COLUMN_NAMES.get(m, m)) for m in params["missing"])
+    for name in ("count", "limit"):  # amounts, written as the reader's language writes numbers
+        if isinstance(params.get(name), int):
+            params[name] = format_decimal(params[name])
     return str(MESSAGES[problem["code"]]) % params
 
 

@@ -17,7 +17,10 @@ from app.urls import absolute_url
 
 
 def user_locale(user) -> str:
-    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language of the person's e-mails: their choice, else their country's (as for invitations)."""
+    from app.auth.tokens import default_locale_for  # auth.tokens sends its e-mails through this module
+
+    return user.locale or default_locale_for(getattr(user, "country_code", None))
 
 
 def wants_email(user, kind: str) -> bool:
@@ -120,7 +123,7 @@ def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body)
-        message.status, message.sent_at = MailStatus.LOGGED, utcnow()
+        message.status, message.sent_at, message.error = MailStatus.LOGGED, utcnow(), None
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     try:

@@ -81,8 +81,10 @@ def collect(parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
         sha2 = headers.get("x-experience-api-hash")
         if not sha2:
             raise AttachmentError("every attachment part needs an X-Experience-API-Hash header", "multipart")
-        if headers.get("content-transfer-encoding", "").lower() != "binary":
-            raise AttachmentError("every attachment part needs Content-Transfer-Encoding: binary", "multipart")
+        # binary when a part does not say (Communication 1.5.2.s3.b6); any other encoding is refused
+        if headers.get("content-transfer-encoding", "binary").lower() != "binary":
+            raise AttachmentError("attachment parts must be sent with Content-Transfer-Encoding: binary",
+                                  "multipart")
         if _digest(content, sha2) != sha2.lower():
             raise AttachmentError("an attachment part does not match its X-Experience-API-Hash", "multipart")
         found[sha2.lower()] = (headers.get("content-type", "application/octet-stream"), content)
@@ -153,6 +155,13 @@ def save(parts: dict[str, tuple[str, bytes]]) -> None:
     known = set(db.session.scalars(sa.select(Attachment.sha2).where(Attachment.sha2.in_(parts))))
     db.session.add_all([Attachment(sha2=sha2, content_type=content_type, content=content)
                         for sha2, (content_type, content) in parts.items() if sha2 not in known])
+
+
+def stored_for(statements: list[dict]) -> bool:
+    """Whether this LRS holds the data of any attachment of these statements (what it received with them)."""
+    hashes = {a["sha2"].lower() for s in statements for a in _attachments_of(s) if isinstance(a.get("sha2"), str)}
+    return bool(hashes) and db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attachment).where(Attachment.sha2.in_(hashes))) > 0
 
 
 def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, str]:

@@ -66,8 +66,8 @@ def check_preconditions(current: Document | None, if_match: str | None, if_none_
     if if_none_match is not None and current is not None and _matches(if_none_match, current.etag):
         raise DocumentError(412, "If-None-Match: the document already exists", "If-None-Match")
     if need_one and current is not None and if_match is None and if_none_match is None:
-        raise DocumentError(409, "this document exists: send If-Match with its ETag (or If-None-Match: *) to "
-                                 "replace it")
+        raise DocumentError(409, "this document already exists: check its current state (GET it), then send "
+                                 "If-Match with its current ETag to replace it", "If-Match")
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -95,8 +95,7 @@ def _post(client: httpx.Client, statements: list[dict]) -> httpx.Response:
     auth = (config["XAPI_FORWARD_USERNAME"], config["XAPI_FORWARD_PASSWORD"] or "") \
         if config.get("XAPI_FORWARD_USERNAME") else None
     outgoing = [{k: v for k, v in s.items() if k not in ("stored", "authority")} for s in statements]
-    needs_parts = any("fileUrl" not in a for s in statements for a in s.get("attachments", []))
-    if needs_parts:
+    if attachments.stored_for(statements):  # the data received goes along, also beside a fileUrl
         body, content_type = attachments.multipart_response(outgoing, statements)
         return client.post(url, content=body, headers={**headers, "Content-Type": content_type}, auth=auth)
     return client.post(url, content=json.dumps(outgoing), auth=auth,

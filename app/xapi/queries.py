@@ -141,11 +141,31 @@ def _authority_matches(key: str, table) -> list:
     return matches
 
 
+def _referring_through_chains(query: Query, shared: list, order, limit: int) -> list[Statement]:
+    """Statements that target a statement that targets another (and so on) down to one matching the filters.
+
+    Rare, so found from the few statements whose target is itself a StatementRef statement (a hash join of
+    the statements with a ref_id on themselves), then followed down the chain; UNION ends a cycle."""
+    referred = so.aliased(Statement)
+    refs_to_refs = sa.select(referred.id).where(referred.ref_id.is_not(None))
+    chain = sa.select(Statement.seq.label("seq"), Statement.ref_id.label("ref_id")).where(
+        *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(refs_to_refs)).cte("ref_chain", recursive=True)
+    link = so.aliased(Statement)
+    chain = chain.union(sa.select(chain.c.seq, link.ref_id).join(link, link.id == chain.c.ref_id)
+                        .where(link.ref_id.is_not(None)))
+    target = so.aliased(Statement)
+    matched = sa.select(chain.c.seq).join(target, target.id == chain.c.ref_id).where(*_matching(query, target))
+    return list(db.session.scalars(sa.select(Statement).where(Statement.seq.in_(matched)).order_by(order)
+                                   .limit(limit + 1)))
+
+
 def run(query: Query) -> tuple[list[Statement], bool]:
     """The statements matching ``query`` (voided ones left out), and whether more follow.
 
     A statement whose object is a StatementRef also matches when the statement it targets matches the
-    filters that are not about time (Communication 2.1.4), so voiding statements come back with their filter."""
+    filters that are not about time, and so on down a chain of references (Communication 2.1.3.s3), so voiding
+    statements come back with their filter. Only the statement returned is held to the time and paging
+    conditions and must not be voided; the statements along the chain may be anything."""
     limit = min(query.limit or current_app.config["XAPI_MAX_LIMIT"], current_app.config["XAPI_MAX_LIMIT"])
     shared = [Statement.is_voided.is_(False)]
     if query.since:
@@ -161,10 +181,10 @@ def run(query: Query) -> tuple[list[Statement], bool]:
     if conditions:
         target = so.aliased(Statement)
         targets = sa.select(target.id).where(*_matching(query, target))
-        referring = db.session.scalars(sa.select(Statement).where(
-            *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(targets)).order_by(order).limit(limit + 1))
-        seen = {row.seq for row in rows}
-        rows += [row for row in referring if row.seq not in seen]
+        referring = list(db.session.scalars(sa.select(Statement).where(
+            *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(targets)).order_by(order).limit(limit + 1)))
+        referring += _referring_through_chains(query, shared, order, limit)
+        rows = list({row.seq: row for row in rows + referring}.values())
         rows.sort(key=lambda row: row.seq, reverse=not query.ascending)
     return rows[:limit], len(rows) > limit
 
@@ -212,22 +232,39 @@ def _ids(part: dict) -> dict:
     return out
 
 
-def _pick_language(language_map: dict, wanted: list[str]) -> dict:
+def _quality(tag: str, ranges: list[tuple[str, float]]) -> float:
+    """The quality Accept-Language gives a language tag: that of the longest range matching it, a range
+    matching a tag equal to it or a prefix of it followed by "-"; "*" matches what no other range matches
+    (RFC 2616 14.4)."""
+    tag = tag.lower()
+    best, quality = -1, 0.0
+    for name, value in ranges:
+        name = name.lower()
+        if name == "*":
+            length = 0
+        elif tag == name or tag.startswith(name + "-"):
+            length = len(name)
+        else:
+            continue
+        if length > best:
+            best, quality = length, value
+    return quality
+
+
+def _pick_language(language_map: dict, ranges: list[tuple[str, float]]) -> dict:
+    """The one entry of a language map the client accepts best (ties: the first in the map). When it accepts
+    none, an entry in the primary language of a range it asked for, or else the first entry."""
     if not language_map:
         return language_map
-    lowered = {tag.lower(): tag for tag in language_map}
-    for tag in wanted:
-        tag = tag.lower()
-        if tag in lowered:
-            return {lowered[tag]: language_map[lowered[tag]]}
-        for candidate, original in lowered.items():
-            if candidate.split("-")[0] == tag.split("-")[0]:
-                return {original: language_map[original]}
-    first = next(iter(language_map))
-    return {first: language_map[first]}
+    tags = list(language_map)
+    chosen = max(tags, key=lambda tag: _quality(tag, ranges))  # max keeps the first of equals
+    if _quality(chosen, ranges) <= 0:
+        asked = [name.lower().split("-")[0] for name, value in ranges if value > 0]
+        chosen = next((tag for primary in asked for tag in tags if tag.lower().split("-")[0] == primary), tags[0])
+    return {chosen: language_map[chosen]}
 
 
-def _canonical(value, wanted: list[str], key: str = ""):
+def _canonical(value, wanted: list[tuple[str, float]], key: str = ""):
     if isinstance(value, dict):
         if key in ("display", "name", "description") and all(isinstance(v, str) for v in value.values()) \
                 and all(is_language_tag(k) for k in value):
@@ -277,7 +314,7 @@ def _activity_ids(statement: dict) -> set[str]:
     return found
 
 
-def formatted_all(statements: list[dict], fmt: str, languages: list[str]) -> list[dict]:
+def formatted_all(statements: list[dict], fmt: str, languages: list[tuple[str, float]]) -> list[dict]:
     """Statements in the requested format: exact (as stored), ids, or canonical (the LRS's definitions, in one
     language chosen from Accept-Language)."""
     if fmt == "ids":
@@ -292,6 +329,7 @@ def formatted_all(statements: list[dict], fmt: str, languages: list[str]) -> lis
     return statements
 
 
-def accepted_languages(header_values) -> list[str]:
-    return [value for value, _quality in header_values if value != "*"]
+def accepted_languages(header_values) -> list[tuple[str, float]]:
+    """The language ranges of Accept-Language with their qualities (those of q=0 included: they exclude)."""
+    return [(value, quality) for value, quality in header_values]
 

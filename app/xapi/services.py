@@ -3,11 +3,15 @@ projection, and record(), the one function every domain uses to say what a learn
 import copy
 import hashlib
 import json
+import re
+import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from tincan import Activity, Agent, AgentAccount, Context, LanguageMap, Result, Verb
 from tincan import Statement as TinCanStatement
 
@@ -17,7 +21,7 @@ from app.db import UTCDateTime, among, utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
-from app.xapi.validation import IFIS, StatementError, parse_timestamp, validate_statement
+from app.xapi.validation import IFIS, StatementError, format_timestamp, parse_timestamp, validate_statement
 
 MAX_BATCH = 1000
 
@@ -86,6 +90,59 @@ def _new_seqs(values: list[dict]) -> list[int]:
                                    {"n": len(values)}))
     bulk_insert(Statement, [{"seq": seq, **value} for seq, value in zip(seqs, values)])
     return seqs
+
+
+# --- the stored time, and how far statements are known to be committed ------------------------------------
+
+STORED_LOCK = 0x78617069  # "xapi": a transaction that stores statements holds this advisory lock (shared)
+_writing: dict[int, datetime] = {}  # elsewhere than PostgreSQL: this process's transactions storing statements
+_writing_lock = threading.Lock()
+
+
+def stored_now() -> datetime:
+    """The stored time of statements this transaction stores now, to the millisecond. The transaction counts
+    as one that writes statements until it ends, so that consistent_through() stays before that time.
+
+    On PostgreSQL the time is the database's, read after taking the lock: a reader that did not see the lock
+    started before it."""
+    if db.session.connection().dialect.name == "postgresql":
+        moment = db.session.scalar(sa.text("SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock_shared("
+                                           ":key)) AS locked"), {"key": STORED_LOCK})
+        moment = moment.astimezone(timezone.utc)
+    else:
+        with _writing_lock:
+            moment = utcnow()
+            _writing.setdefault(id(db.session()), moment)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _written(session, transaction) -> None:
+    """The transaction ended (committed or not): its statements no longer wait."""
+    if transaction.parent is None and _writing:
+        with _writing_lock:
+            _writing.pop(id(session), None)
+
+
+def consistent_through() -> datetime:
+    """X-Experience-API-Consistent-Through: a moment before the stored time of every statement whose
+    transaction has not committed, so that every statement stored at or before it can be read (call it
+    before reading the statements). Communication 2.1.3.s2.b5."""
+    if db.session.connection().dialect.name == "postgresql":
+        now, oldest = db.session.execute(sa.text(
+            "SELECT statement_timestamp(), min(activity.xact_start) FROM pg_locks AS lock "
+            "JOIN pg_stat_activity AS activity ON activity.pid = lock.pid "
+            "WHERE lock.locktype = 'advisory' AND lock.granted AND lock.classid = 0 AND lock.objid = :key "
+            "AND lock.objsubid = 1 AND lock.pid <> pg_backend_pid()"), {"key": STORED_LOCK}).one()
+    else:
+        with _writing_lock:
+            now = utcnow()
+            others = [moment for key, moment in _writing.items() if key != id(db.session())]
+        oldest = min(others, default=None)
+    moment = min(now, oldest) if oldest is not None else now
+    moment = moment.astimezone(timezone.utc)
+    # strictly before: a statement not yet committed may have been stored in this very millisecond
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) - timedelta(milliseconds=1)
 
 
 @dataclass
@@ -209,6 +266,8 @@ def _normalise_for_comparison(statement: dict) -> dict:
         part.get("verb", {}).pop("display", None)
         if "timestamp" in part:
             part["timestamp"] = parse_timestamp(part["timestamp"]).isoformat()
+        if isinstance(part.get("result", {}).get("duration"), str):
+            part["result"]["duration"] = _to_hundredths(part["result"]["duration"])
         target = part.get("object", {})
         if target.get("objectType", "Activity") == "Activity":
             target.pop("definition", None)
@@ -237,6 +296,11 @@ def _normalise_for_comparison(statement: dict) -> dict:
     return data
 
 
+def _to_hundredths(duration: str) -> str:
+    """A duration compared as a string, but without what is beyond 0.01 s (Data 4.6.s1.b5, 2.3.1.b8)."""
+    return re.sub(r"(\d+[.,]\d{2})\d+S$", r"\1S", duration)
+
+
 def same_statement(a: dict, b: dict) -> bool:
     if "timestamp" not in a or "timestamp" not in b:  # a timestamp the LRS filled in is not part of it
         a, b = dict(a), dict(b)
@@ -258,14 +322,24 @@ def _context_activities_as_lists(part: dict) -> None:
         _context_activities_as_lists(part["object"])
 
 
+def _timestamps_in_utc(part: dict) -> None:
+    """Timestamps are kept and returned in UTC (Data 4.5.s1.b6), the same instant as sent (Data 2.3.1.b4)."""
+    if "timestamp" in part:
+        part["timestamp"] = format_timestamp(parse_timestamp(part["timestamp"]))
+    target = part.get("object", {})
+    if target.get("objectType") == "SubStatement" and "timestamp" in target:
+        part["object"] = dict(target, timestamp=format_timestamp(parse_timestamp(target["timestamp"])))
+
+
 def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
     """Validate a statement and fill what the LRS sets: id, timestamp, stored, authority, version."""
     validate_statement(data)
     now = now or utcnow()
     statement = dict(data)
     _context_activities_as_lists(statement)
+    _timestamps_in_utc(statement)
     statement["id"] = str(uuid.UUID(statement["id"])) if "id" in statement else str(uuid.uuid4())
-    statement["stored"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    statement["stored"] = format_timestamp(now.replace(microsecond=now.microsecond // 1000 * 1000))
     statement.setdefault("timestamp", statement["stored"])
     statement["authority"] = authority
     statement.setdefault("version", "1.0.0")
@@ -279,7 +353,7 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request."""
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
-    now = utcnow()
+    now = stored_now()
     prepared = []
     for index, data in enumerate(statements):
         try:

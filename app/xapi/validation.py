@@ -20,6 +20,7 @@ VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$")
+DURATION_PART_RE = re.compile(r"(\d+(?:[.,]\d+)?)[YMWDHS]")
 TIMESTAMP_RE = re.compile(  # ISO 8601: a "T" between date and time (RFC 3339's space is not ISO 8601)
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
     r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$")
@@ -167,6 +168,13 @@ def parse_timestamp(value: str, path: str = "timestamp") -> datetime:
         fail(path, "has an impossible time-zone offset")
 
     return (moment - sign * timedelta(hours=hours, minutes=minutes)).replace(tzinfo=timezone.utc)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """A moment as the LRS returns timestamps: in UTC, to the millisecond, or the microsecond when it has one."""
+    moment = moment.astimezone(timezone.utc)
+    spec = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 # --- actors ---------------------------------------------------------------------------------------------
@@ -383,8 +391,12 @@ def _result(value, path: str) -> None:
     if "response" in result:
         _string(result["response"], f"{path}.response")
     if "duration" in result:
-        if not isinstance(result["duration"], str) or not DURATION_RE.match(result["duration"]):
+        duration = result["duration"]
+        if not isinstance(duration, str) or not DURATION_RE.match(duration):
             fail(f"{path}.duration", "must be an ISO 8601 duration, such as PT1H30M")
+        if any(re.search(r"[.,]", number) for number in DURATION_PART_RE.findall(duration)[:-1]):
+            fail(f"{path}.duration", "may have a decimal fraction only in its last (smallest) part, such as "
+                                     "PT1H30.5M")
     if "extensions" in result:
         _extensions(result["extensions"], f"{path}.extensions")
 

@@ -4,18 +4,19 @@ Clients authenticate with HTTP Basic (LRS client key and secret); session cookie
 does not apply. Every response carries X-Experience-API-Version; errors are JSON naming the problem."""
 import re
 import uuid
-from datetime import datetime, timezone
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import jsonutil
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
-from app.xapi.services import Conflict, VoidingRefused, agent_key, store
-from app.xapi.validation import StatementError, is_iri, is_uuid, parse_timestamp, validate_actor
+from app.xapi.services import Conflict, VoidingRefused, agent_key, consistent_through, store
+from app.xapi.validation import (StatementError, format_timestamp, is_iri, is_uuid, parse_timestamp, validate_actor,
+                                 validate_agent)
+from app.xapi.wsgi import CORS_HEADERS
 
 VERSION = "1.0.3"
 VERSION_HEADER = "X-Experience-API-Version"
@@ -31,8 +32,12 @@ class ApiError(Exception):
         self.status, self.message, self.prop, self.headers = status, message, prop, headers or {}
 
 
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _consistent_through() -> str:
+    try:
+        return format_timestamp(consistent_through())
+    except SQLAlchemyError:  # the database is not answering: a moment no statement being written can precede
+        db.session.rollback()
+        return "1970-01-01T00:00:00.000Z"
 
 
 @bp.errorhandler(ApiError)
@@ -68,16 +73,6 @@ def _body() -> bytes:
     return data
 
 
-CORS_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
-                                    "If-None-Match",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
-                                     "X-Experience-API-Consistent-Through",
-    "Access-Control-Max-Age": "86400",
-}
-
-
 @bp.before_request
 def _check_request():
     if request.endpoint == "xapi.about" or request.method == "OPTIONS":
@@ -107,14 +102,18 @@ def _check_request():
         raise ApiError(403, "this client may only read")
 
 
-@bp.after_request
+@bp.after_app_request
 def _headers(response):
+    """On every /xapi response, also the errors of paths and methods no route here takes (404, 405)."""
+    if request.path != "/xapi" and not request.path.startswith("/xapi/"):
+        return response
     if request.headers.get("Origin"):  # xAPI content in a browser, served from another site
         response.headers["Access-Control-Allow-Origin"] = request.headers["Origin"]
         response.headers.update(CORS_HEADERS)
         response.vary.add("Origin")
-    if request.endpoint == "xapi.statements":
-        response.headers["X-Experience-API-Consistent-Through"] = _now_iso()
+    if request.path == "/xapi/statements":
+        through = g.get("consistent_through") or _consistent_through()
+        response.headers["X-Experience-API-Consistent-Through"] = through
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -141,12 +140,13 @@ def _statements_body() -> tuple[object, dict]:
         raise ApiError(400, f"{error.at(name)} {error.message}", error.at(name)) from error
 
 
-def _languages() -> list[str]:
+def _languages() -> list[tuple[str, float]]:
     return queries.accepted_languages(request.accept_languages)
 
 
 @bp.route("/about")
 def about():
+    _only()
     return jsonify(version=[VERSION], extensions={})
 
 
@@ -154,6 +154,7 @@ def about():
 def statements():
     if request.method in ("GET", "HEAD"):
         return _get_statements()
+    _only(*(("statementId",) if request.method == "PUT" else ()))
     body, parts = _statements_body()
     if request.method == "PUT":
         statement_id = request.args.get("statementId")
@@ -207,6 +208,7 @@ SINGLE_ALLOWED = {"statementId", "voidedStatementId", "format", "attachments"}
 
 
 def _get_statements():
+    g.consistent_through = _consistent_through()  # before reading: what it promises must be in the answer
     args = request.args
     single = args.get("statementId") or args.get("voidedStatementId")
     if "statementId" in args and "voidedStatementId" in args:
@@ -302,7 +304,7 @@ def _only(*allowed: str) -> None:
     extra = set(request.args) - set(allowed)
     if extra:
         name = sorted(extra)[0]
-        raise ApiError(400, f"{name} is not a parameter of this resource", name)
+        raise ApiError(400, f"{name} is not a parameter of a {request.method} to this resource", name)
 
 
 def _document_response(document):
@@ -328,6 +330,8 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
     method = request.method
     if method in ("PUT", "POST") and document_id is None:
         raise ApiError(400, f"the {id_param} parameter is required", id_param)
+    if method not in ("GET", "HEAD") and "since" in request.args:
+        raise ApiError(400, f"since is only for listing documents (GET without {id_param})", "since")
     if method in ("GET", "HEAD"):
         if document_id is None:
             return _list_response(*documents.ids(scope_key, _param_since()))
@@ -366,8 +370,6 @@ def state():
     registration = request.args.get("registration")
     if registration is not None and not is_uuid(registration):
         raise ApiError(400, "registration must be a UUID", "registration")
-    if request.method == "DELETE" and "since" in request.args:
-        raise ApiError(400, "since cannot be used with DELETE", "since")
     return _document_resource(DocumentKind.STATE, "stateId", activity_id=_param_activity(), agent=_param_agent(),
                               registration=str(uuid.UUID(registration)) if registration else None,
                               concurrency=False)
@@ -399,4 +401,6 @@ def activities():
 @bp.route("/agents", methods=["GET", "HEAD"])
 def agents():
     _only("agent")
-    return jsonify(documents.person(_param_agent()))
+    agent = _param_agent()
+    validate_agent(agent, "agent")  # "not a Person Object, nor is it a Group" (Communication 2.4)
+    return jsonify(documents.person(agent))

@@ -8,6 +8,7 @@ The form is read before the client is known, so it is held to the site's XAPI_MA
 reading a larger one); the client's own limit applies to the rewritten request as to any other."""
 import io
 import json
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode
 
 HEADER_FIELDS = {
@@ -19,6 +20,16 @@ HEADER_FIELDS = {
     "if-none-match": "HTTP_IF_NONE_MATCH",
 }
 METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+
+# CORS, for xAPI content served from other sites (the browser sends credentials in Authorization, not cookies)
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
+                                    "If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
+                                     "X-Experience-API-Consistent-Through",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 class Refusal(ValueError):
@@ -39,7 +50,7 @@ class AlternateRequestSyntax:
                 try:
                     environ = self._rewrite(environ, query)
                 except Refusal as refusal:
-                    return self._refuse(start_response, refusal)
+                    return self._refuse(environ, start_response, refusal)
         return self.app(environ, start_response)
 
     def _body(self, environ) -> bytes:
@@ -77,7 +88,8 @@ class AlternateRequestSyntax:
                           "Content-Type")
         raw = self._body(environ)
         try:
-            form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
+            form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw),
+                             errors="strict")  # %-escapes that are not UTF-8: refused, not replaced
         except (UnicodeDecodeError, ValueError) as error:
             raise Refusal("the form is not valid application/x-www-form-urlencoded UTF-8", "content") from error
         rewritten = dict(environ)
@@ -100,12 +112,19 @@ class AlternateRequestSyntax:
         rewritten["QUERY_STRING"] = urlencode(parameters)
         return rewritten
 
-    @staticmethod
-    def _refuse(start_response, refusal: Refusal):
+    def _refuse(self, environ, start_response, refusal: Refusal):
+        """The refusal as the LRS answers every request: JSON, with the xAPI and (for a browser) CORS headers."""
         document = {"error": int(refusal.status[:3]), "message": str(refusal)}
         if refusal.prop:
             document["property"] = refusal.prop
         body = json.dumps(document).encode()
-        start_response(refusal.status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                                        ("X-Experience-API-Version", "1.0.3")])
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   ("X-Experience-API-Version", "1.0.3"), ("Cache-Control", "no-store")]
+        if environ.get("PATH_INFO") == f"{self.prefix}/statements":
+            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            headers.append(("X-Experience-API-Consistent-Through", now))
+        if environ.get("HTTP_ORIGIN"):
+            headers += [("Access-Control-Allow-Origin", environ["HTTP_ORIGIN"]), *CORS_HEADERS.items(),
+                        ("Vary", "Origin")]
+        start_response(refusal.status, headers)
         return [body]

@@ -122,3 +122,34 @@ def test_an_import_refused_half_way_keeps_nothing(client, login_as, make_cohort)
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is None
     assert db.session.get(ImportBatch, batch.id).status.value == "preview"
+
+
+def test_a_header_alone_or_a_workbook_far_too_long_is_explained(client, login_as):
+    from openpyxl import Workbook
+
+    login_as("coordinator", country="CL")
+    response = upload(client, b"email;nombre;cargo\r\n")
+    assert response.status_code == 400
+    assert "The file names the columns but has no rows of people under them" in response.get_data(as_text=True)
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["email", "full name", "position"])
+    for n in range(10_020):
+        sheet.append([f"p{n}@example.org", "P", "manager"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(client, buffer.getvalue(), name="lista.xlsx")
+    assert response.status_code == 400
+    assert "The file has more than 10,000 rows: split it into smaller files" in response.get_data(as_text=True)
+
+
+def test_surnames_in_their_own_columns_reach_the_accounts(client, login_as):
+    login_as("coordinator", country="CL")
+    response = upload(client, "Correo;Nombres;Apellido paterno;Apellido materno;Cargo\r\n"
+                              "ana@example.org;Ana María;Pérez;Soto;técnica\r\n".encode("cp1252"))
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert "Ana María Pérez Soto" in client.get(response.location).get_data(as_text=True)
+    client.post(f"/admin/import/{batch.id}/confirm")
+    assert db.session.scalar(sa.select(User.full_name).where(User.email == "ana@example.org")) == \
+        "Ana María Pérez Soto"

@@ -188,3 +188,45 @@ def test_an_inactive_account_is_not_sent_a_dead_invitation_link(client, login_as
     resent = client.post(f"/admin/users/{dormant.uuid}/invitation/resend", follow_redirects=True)
     assert "no invitation can be sent" in resent.get_data(as_text=True)
     assert outbox() == []
+
+
+def test_changing_the_address_stops_the_links_sent_to_the_old_one(client, login_as, make_user, outbox):
+    """A typo in an invitation's address, corrected: whoever holds the old address must not get the account."""
+    login_as("admin", country=None)
+    invite(client, email="rosa@gmial.com")
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@gmial.com"))
+    old_link = link_in(outbox()[0], "invitation")
+    fields = {"full_name": "Rosa Quispe", "email": "rosa@gmail.com", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "es", "is_active": "y"}
+    response = client.post(f"/admin/users/{rosa.uuid}/edit", data=fields, follow_redirects=True)
+    assert "A new invitation has been sent to rosa@gmail.com." in response.get_data(as_text=True)
+    assert client.get(old_link).status_code == 404
+    assert client.post(old_link, data={"password": "a-stranger-password"}).status_code == 404
+    newest = outbox()[-1]
+    assert newest.to_address == "rosa@gmail.com"
+    assert client.get(link_in(newest, "invitation")).status_code == 200
+
+    ana = make_user(email="ana@example.org")
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    reset_link = link_in(outbox()[-1], "password/reset")
+    fields.update(full_name=ana.full_name, email="ana.new@example.org", country_code="CL")
+    assert client.post(f"/admin/users/{ana.uuid}/edit", data=fields).status_code == 302
+    assert client.get(reset_link).status_code == 404
+    assert outbox()[-1].to_address == "ana@example.org"  # someone with a password is not invited again
+
+
+def test_an_invited_person_who_uses_forgot_password_is_welcomed_as_on_accepting(client, login_as, make_cohort,
+                                                                                  outbox):
+    """The invitation e-mail was lost, so the person chose a password through "forgot password": the inviter
+    hears of it, and the person finds the cohorts they were added to while invited."""
+    coordinator = login_as("coordinator", country="PE")
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    cohort = make_cohort(country="PE", name="Piloto")
+    client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": [str(rosa.uuid)]})
+    client.post("/auth/logout")
+    client.post("/auth/password/forgot", data={"email": "rosa@example.org"})
+    link = link_in(outbox()[-1], "password/reset")
+    assert client.post(link, data={"password": "a-good-long-password"}).status_code == 302
+    kinds = {(n.user_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
+    assert (coordinator.id, "invitation_accepted") in kinds and (rosa.id, "added_to_cohort") in kinds

@@ -19,6 +19,8 @@ def imported_nothing() -> bool:
     ("slug: demo\n", "slug: demo\n[x]: 3\n", ":2: a key must be a single word or value"),
     ("slug: demo\n", "slug: demo\nvalid_from: 2026-13-01\n", ":2: '2026-13-01' is not a valid date"),
     ("validity_months: 24", "validity_months: 200000", "from 1 to 600"),
+    ("version: 1\n", "version: 99999999999999999999\n", ":2: version must be a whole number from 1 to"),
+    ("    area: B\n", "    area: B\n    area: A\n", "'area' is given twice"),
 ])
 def test_bad_yaml_is_reported_with_file_and_line(runner, tmp_path, old, new, expected):
     path = tmp_path / "broken.yaml"

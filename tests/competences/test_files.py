@@ -381,3 +381,96 @@ def test_any_cell_of_the_csv_gives_problems_or_data():
             assert error.problems
 
     check()
+
+
+# --- review: realistic hand edits ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, fragment, message", [
+    # a key written twice: YAML would keep the last one silently
+    ("    area: B\n", "    area: B\n    area: C\n", "area: C", "'area' is given twice (first on line"),
+    ("pt_BR: Conduz oficinas}", "pt_BR: Conduz oficinas, en: Runs them}", "Conduz oficinas", "'en' is given twice"),
+    # a typo in a level's or an area's key would be dropped without a word
+    ("  - number: 3\n", "  - number: 3\n    descripton: Adapts\n", "descripton", "unknown key 'descripton' in a level"),
+    ("  - code: B\n", "  - code: B\n    description: {en: x, es: x, pt_BR: x}\n", "description: {en: x",
+     "unknown key 'description' in an area"),
+    # numbers beyond what the database keeps
+    ("version: 1\n", "version: 99999999999999999999\n", "version:", "version must be a whole number from 1 to"),
+    ("version: 1\n", "version: 3000000000\n", "version:", "version must be a whole number from 1 to"),
+    # a number written in quotes is text to YAML: say so
+    ("  - number: 2\n", '  - number: "2"\n', 'number: "2"', "a level number is a whole number from 1: write 2 "
+                                                              "without quotes"),
+    ("targets: {technician: 3,", "targets: {technician: '3',", "technician: '3'", "for technician is a level "
+                                                                                 "number: write 3 without quotes"),
+    ("validity_months: 24", 'validity_months: "24"', "validity_months", "from 1 to 600: write 24 without quotes"),
+    # a code YAML reads as a number
+    ("  - code: B1\n", "  - code: 11\n", "code: 11", "the code 11 is read as a number: put it in quotes"),
+    # texts no page or form can hold
+    ("title: {en: Discovery, es: Descubrimiento, pt_BR: Descoberta}\n    knowledge",
+     "title: {en: " + "Long " * 50 + ", es: Descubrimiento, pt_BR: Descoberta}\n    knowledge", "Long Long",
+     "competence B1 title is longer than 200 characters (en)"),
+    ("{en: Runs workshops,", "{en: " + "x" * 4001 + ",", "xxxx", "competence B1 skills is longer than 4000 characters"),
+])
+def test_hand_edits_that_would_be_lost_or_crash_are_problems(old, new, fragment, message):
+    text = SAMPLE.replace(old, new, 1)
+    assert text != SAMPLE
+    found = problems_of(text)
+    assert any(p.startswith(f"broken.yaml:{line_of(text, fragment)}: ") and message in p for p in found), found
+
+
+def test_a_line_break_written_as_an_escape_is_kept_as_files_keep_it():
+    """"\\r\\n" inside a quoted YAML text is the same line break as \\n: the CSV form (and the browser) keep \\n,
+    so both forms read the same framework."""
+    text = SAMPLE.replace("{en: Inclusive,", '{en: "Inclusive.\\r\\nAnd fair.\\rAlways.",')
+    data = files.read_yaml(text, "demo.yaml")
+    assert data.competences[1]["attitudes"]["en"] == "Inclusive.\nAnd fair.\nAlways."
+    assert files.read_csv(files.write_csv(data), "demo.csv") == data
+
+
+def test_export_to_csv_is_safe_to_open_in_a_spreadsheet_and_round_trips():
+    """A cell starting with = + - @ (or a tab) would run as a formula in Excel: the export prefixes it with an
+    apostrophe, which the import removes again."""
+    import csv
+    import io
+
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    tricky = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1)", "'=already quoted",
+              "''@two quotes", "'plain quote", 'Say "hi", then, go']
+    for index, value in enumerate(tricky):
+        data.competences[0]["knowledge"] = {**data.competences[0]["knowledge"], "en": value}
+        data.competences[1]["skills"] = {**data.competences[1]["skills"], "es": value}
+        data.sources = [{"title": value}]
+        as_csv = files.write_csv(data)
+        cells = [cell for row in csv.reader(io.StringIO(as_csv)) for cell in row]
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells), value
+        back = files.read_csv(as_csv, "demo.csv")
+        assert back == data, value
+        assert files.write_csv(back) == as_csv
+
+
+def test_a_value_given_twice_in_the_csv_is_a_problem():
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    first = next(i for i, line in enumerate(lines, 1) if line.startswith("competence,B1,B,title,"))
+    version = next(i for i, line in enumerate(lines, 1) if line.startswith("framework,,,version,"))
+    target = next(i for i, line in enumerate(lines, 1) if line.startswith("competence,A1,A,target:manager,"))
+    code = next(i for i, line in enumerate(lines, 1) if line.startswith("competence,A1,A,alignment:1:code,"))
+    lines += ["competence,B1,B,title,Other,Otro,Outro,", "framework,,,version,,,,5",
+              "competence,A1,A,target:manager,,,,3", "competence,A1,A,alignment:1:code,,,,1.3"]
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems] == [
+        f"demo.csv:{len(lines) - 3}: competence B1 title is given twice (first on line {first})",
+        f"demo.csv:{len(lines) - 2}: framework version is given twice (first on line {version})",
+        f"demo.csv:{len(lines) - 1}: competence A1 target:manager is given twice (first on line {target})",
+        f"demo.csv:{len(lines)}: competence A1 alignment:1:code is given twice (first on line {code})"]
+
+
+def test_a_competence_whose_rows_disagree_on_its_area_is_a_problem():
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    first = next(i for i, line in enumerate(lines, 1) if line.startswith("competence,B1,B,title,"))
+    index = next(i for i, line in enumerate(lines) if line.startswith("competence,B1,B,skills,"))
+    lines[index] = lines[index].replace("competence,B1,B,skills", "competence,B1,A,skills")
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems] == [
+        f"demo.csv:{index + 1}: competence B1 is in area 'B' on line {first} but in area 'A' here: give every row "
+        f"of a competence the same area"]

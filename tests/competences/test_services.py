@@ -210,3 +210,42 @@ def test_every_code_of_the_vocabulary_has_a_name_to_translate(app):
             "Evaluating data, information and digital content"
         assert services.alignment_name({"framework": "ESCO", "uri": "http://x", "name": "analyse data"}) == \
             "analyse data"
+
+
+@pytest.mark.parametrize("months, achieved, expires", [
+    (1, datetime(2027, 1, 31, 10, 0, tzinfo=timezone.utc), datetime(2027, 2, 28, 10, 0, tzinfo=timezone.utc)),
+    (1, datetime(2028, 1, 31, 10, 0, tzinfo=timezone.utc), datetime(2028, 2, 29, 10, 0, tzinfo=timezone.utc)),
+    (12, datetime(2028, 2, 29, 0, 0, tzinfo=timezone.utc), datetime(2029, 2, 28, 0, 0, tzinfo=timezone.utc)),
+    (48, datetime(2028, 2, 29, 0, 0, tzinfo=timezone.utc), datetime(2032, 2, 29, 0, 0, tzinfo=timezone.utc)),
+    (1, datetime(2026, 12, 15, 9, 30, tzinfo=timezone.utc), datetime(2027, 1, 15, 9, 30, tzinfo=timezone.utc)),
+])
+def test_expiry_across_month_ends_and_leap_years(sample_framework, make_user, months, achieved, expires):
+    """A month later is the same day of the month, or the last day of a shorter month; at that moment the
+    evidence no longer counts, and a self-declared level above it stays apart."""
+    sample_framework.current.competences[0].validity_months = months
+    person = make_user(country="CL")
+    validated(person, sample_framework, "A1", 2, achieved, make_user(roles=("coordinator",), country="CL"))
+    db.session.add(SelfAssessment(user_id=person.id, framework_id=sample_framework.id, code="A1", level=3,
+                                  assessed_at=achieved))
+    db.session.commit()
+    before = current_levels(person, framework="demo", at=expires - timedelta(microseconds=1))["A1"]
+    assert (before.level, before.self_declared, before.baseline) == (2, 3, 2)
+    assert before.evidence[0].expires_at == expires
+    after = current_levels(person, framework="demo", at=expires)["A1"]
+    assert (after.level, after.evidence, after.self_declared, after.baseline) == (None, [], 3, 3)
+
+
+def test_an_edit_made_on_a_form_opened_before_another_edit_is_refused(sample_framework, make_user):
+    trainer = make_user(roles=("trainer",))
+    base = {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}
+    opened = services.revision_of(sample_framework.current.competences[0])
+    services.edit_competence(trainer, sample_framework, "A1", base, revision=opened)  # the first editor
+    changed = {**base, "skills": {**texts("skills"), "en": "Mine"}}
+    with pytest.raises(services.EditConflict) as error:
+        services.edit_competence(trainer, sample_framework, "A1", changed, revision=opened)
+    assert error.value.revision == services.revision_of(sample_framework.current.competences[0])
+    assert sample_framework.current.competences[0].skills["en"] == "skills (en)"
+    # the same values as now overwrite nothing: no conflict, and nothing to save
+    services.edit_competence(trainer, sample_framework, "A1", base, revision=opened)
+    services.edit_competence(trainer, sample_framework, "A1", changed, revision=error.value.revision)
+    assert sample_framework.current.competences[0].skills["en"] == "Mine"

@@ -280,3 +280,117 @@ def test_sources_are_shown(client, login_as, app):
     assert client.get("/competences/demo/A1?format=json").get_json()["sources"][1]["url"] == "https://example.org/page"
     login_as("coordinator", country="CL")
     assert "Foray, Goddard (2012)." in client.get("/competences/demo/").get_data(as_text=True)
+
+
+def _opened(client, url) -> dict:
+    """What the edit page's form holds when it is opened, as the browser would send it back."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.textarea, self.select = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("type") != "submit":
+                self.data[attrs["name"]] = attrs.get("value") or ""
+            elif tag == "textarea":
+                self.textarea = attrs["name"]
+                self.data[self.textarea] = ""
+            elif tag == "select":
+                self.select = attrs["name"]
+                self.data[self.select] = ""
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.data[self.select] = attrs.get("value", "")
+
+        def handle_endtag(self, tag):
+            self.textarea = None if tag == "textarea" else self.textarea
+            self.select = None if tag == "select" else self.select
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    fields = Fields()
+    fields.feed(client.get(url).get_data(as_text=True))
+    return {name: value.removeprefix("\n") for name, value in fields.data.items()}
+
+
+@pytest.mark.parametrize("url, mine, theirs", [
+    ("/competences/demo/competences/A1/edit", {"title_en": "Mine"}, {"skills_en": "Theirs"}),
+    ("/competences/demo/levels/2/edit", {"name_en": "Mine"}, {"descriptor_en": "Theirs"}),
+    ("/competences/demo/areas/B/edit", {"title_en": "Mine"}, {"title_es": "Theirs"}),
+])
+@pytest.mark.parametrize("used", [False, True])
+def test_a_second_editor_does_not_silently_overwrite_the_first(client, login_as, sample_framework, make_user, url,
+                                                               mine, theirs, used):
+    """Two editors open the same form; the first saves. The second is told, keeps what they typed, and only a
+    deliberate second save replaces the first editor's change."""
+    from app.competences.services import record_use
+
+    if used:
+        record_use(sample_framework.current, "itinerary", "technicians")
+        db.session.commit()
+    first, second = make_user(roles=("trainer",)), make_user(roles=("admin",))
+    login_as(first)
+    first_form = _opened(client, url)
+    login_as(second)
+    second_form = _opened(client, url)
+    login_as(first)
+    assert client.post(url, data={**first_form, **theirs}).status_code == 302
+    login_as(second)
+    response = client.post(url, data={**second_form, **mine})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "Someone else changed this after you opened the page" in html
+    assert "Mine" in html  # what they typed is kept
+    saved = client.get("/competences/demo/export/yaml").get_data(as_text=True)  # every language
+    assert ": Theirs" in saved and ": Mine" not in saved
+    # having been told, the second editor saves again on purpose
+    again = _opened_from(html)
+    assert client.post(url, data={**second_form, **mine, "revision": again}).status_code == 302
+    assert ": Mine" in client.get("/competences/demo/export/yaml").get_data(as_text=True)
+
+
+def _opened_from(html: str) -> str:
+    return re.search(r'name="revision" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def test_saving_without_a_change_makes_no_new_version(client, login_as, sample_framework):
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "itinerary", "technicians")
+    db.session.commit()
+    login_as("trainer", country="ES")
+    for url in ("/competences/demo/competences/A1/edit", "/competences/demo/levels/1/edit",
+                "/competences/demo/areas/A/edit"):
+        response = client.post(url, data=_opened(client, url + "?lang=en"), follow_redirects=True)
+        assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [v.number for v in sample_framework.versions] == [1]
+
+
+def test_titles_are_bounded_as_in_files(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/A1/edit", data=form(title_es="x" * 201))
+    assert response.status_code == 400 and 'href="#title_es"' in response.get_data(as_text=True)
+    assert client.post("/competences/demo/competences/A1/edit", data=form(title_es="x" * 200)).status_code == 302
+
+
+@pytest.mark.parametrize("query", ["/competences/demo/Z9?format=json", "/competences/nope/A1?format=json",
+                                   "/competences/demo/A1?version=7&format=json"])
+def test_a_competence_asked_for_as_json_that_does_not_exist_is_a_json_404(client, sample_framework, query):
+    response = client.get(query)
+    assert response.status_code == 404 and response.get_json()["error"] == "Not Found"
+
+
+def test_paragraphs_and_line_breaks_of_a_descriptor_are_shown(client, login_as, sample_framework):
+    """A descriptor written in paragraphs (in the form or the file) keeps them on the pages, escaped."""
+    login_as("trainer", country="ES")
+    assert client.post("/competences/demo/competences/B1/edit", data=form(
+        knowledge_en="Knows the EDP.\r\n\r\nAnd the <quadruple> helix:\r\n- government\r\n- firms",
+        target_technician="", target_manager="")).status_code == 302
+    expected = "<p>Knows the EDP.</p><p>And the &lt;quadruple&gt; helix:<br>- government<br>- firms</p>"
+    for page in ("/competences/demo/B1?lang=en", "/competences/demo/?lang=en"):
+        assert expected in client.get(page).get_data(as_text=True), page

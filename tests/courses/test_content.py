@@ -34,3 +34,17 @@ def test_every_module_of_the_first_course_keeps_the_exemplar_shape(app):
 @pytest.mark.parametrize("markdown, words", [("One two three.", 3), ("# Title\n\n- a *b* [c](https://x.org)", 4)])
 def test_plain_words_counts_what_a_reader_reads(markdown, words):
     assert plain_words(markdown) == words
+
+
+# the EU's own term in each language (Regulation (EU) 2021/1060 and its translations), as module 3 and the
+# competence framework use it
+ENABLING_CONDITIONS = {"en": "enabling condition", "es": "condiciones favorecedoras",
+                       "pt_BR": "condições habilitadoras"}
+
+
+def test_the_course_names_the_enabling_conditions_as_its_module_does(app):
+    [course] = [c for c in load_tree(Path(app.config["COURSES_DIR"])).courses if c.slug == "s3-foundations"]
+    module = course.module("enabling-conditions")
+    for locale, term in ENABLING_CONDITIONS.items():
+        assert term in course.summary[locale], locale
+        assert term in module.texts[locale].body, locale

@@ -63,7 +63,9 @@ def test_broken_asset_link(tmp_path):
 
 @pytest.mark.parametrize("body, expected", [
     ("![local](local.svg)", "the link 'local.svg' does not work in the reader"),
-    ("[next](../02-practice/en.md)", "the link '../02-practice/en.md' does not work in the reader"),
+    ("[next](../02-practice/en.md)",
+     "broken link: '../02-practice/en.md': the course has no module folder 02-practice"),
+    ("[notes](../01-intro/notes.txt)", "the link '../01-intro/notes.txt' does not work in the reader"),
     ("See [the figure][fig].\n\n[fig]: assets/missing-ref.png", "broken link: 'assets/missing-ref.png' does not exist"),
     ('<img src=assets/gone.png alt="x">', "broken link: 'assets/gone.png' does not exist"),
     ("![tracker](https://tracker.example/p.gif)", "the image 'https://tracker.example/p.gif' is not in the course"),
@@ -119,7 +121,7 @@ def test_duplicate_course_slug(course_tree):
     ("---\ntitle: [unclosed\n---\nBody\n", "pilot/modules/01-intro/en.md:3: malformed YAML"),  # where it ends
     ("---\ntitle: T\nobjectives: [x]\nduration: 25: 3\n---\nBody\n", "pilot/modules/01-intro/en.md:4: malformed YAML"),
     ("---\ntitle: T\nduration: 5\nobjectives: [x]\n\tcompetences: []\n---\nBody\n",
-     "pilot/modules/01-intro/en.md:5: malformed YAML"),
+     "pilot/modules/01-intro/en.md:5: malformed YAML: a tab character where YAML needs spaces"),
     ("---\ntitle: 2024\nduration: 5\nobjectives: [x]\n---\nBody\n", "pilot/modules/01-intro/en.md:2: the front matter needs a title"),
     ("No front matter here\n", "pilot/modules/01-intro/en.md:1: the file must start with YAML front matter"),
     ("---\ntitle: T\nduration: soon\nobjectives: [x]\n---\nBody\n",
@@ -171,3 +173,124 @@ def test_an_asset_too_large_to_keep_with_every_version(course_tree, monkeypatch)
 def test_a_framework_file_that_is_not_utf8(course_tree):
     (course_tree / "_frameworks" / "latin.yaml").write_bytes("slug: l\ntitle: {en: Diseño}\n".encode("latin-1"))
     assert any(p.startswith("_frameworks/latin.yaml:2: the file is not UTF-8 text") for p in problems(course_tree))
+
+
+def test_two_modules_with_the_same_number(tmp_path):
+    """The number sets a module's place (previous / next): two modules cannot share it."""
+    texts = {l: module_text("T") for l in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path, modules={"01-intro": texts, "01-practice": texts})
+    assert "pilot/modules/01-practice: module number 01 is also used by 01-intro: give each module its own " \
+           "number" in problems(root)
+
+
+@pytest.mark.parametrize("body, line", [
+    ("Intro.\n\n![The map](assets/a map.svg)", 11),
+    ("Intro.\n\nSee the\n[notes](assets/my notes.pdf \"Notes\") here.", 12),
+])
+def test_a_link_whose_address_has_a_space_is_not_a_link(tmp_path, body, line):
+    """CommonMark reads [text](an address with spaces) as plain text: the reader would show the brackets."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / "a map.svg").write_text("<svg/>", encoding="utf-8")
+    (root / "pilot" / "assets" / "my notes.pdf").write_bytes(b"%PDF-1.4")
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert len(found) == 1 and found[0].startswith(f"pilot/modules/01-intro/en.md:{line}: ") \
+        and "is not read as a link" in found[0] and "%20" in found[0], found
+
+
+def test_links_name_assets_exactly_as_the_course_keeps_them(tmp_path):
+    """Names are case-sensitive on the server (a link that works on a Mac may not), and hidden files and editor
+    backups are not kept with a version: links to them would break in the reader."""
+    body = "Intro.\n\n![a](assets/Map.svg)\n\n![b](assets/.draft.svg)\n\n[c](assets/map.svg~)\n\n![d](assets/./map.svg)"
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / ".draft.svg").write_text("<svg/>", encoding="utf-8")
+    (root / "pilot" / "assets" / "map.svg~").write_text("<svg/>", encoding="utf-8")
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert "pilot/modules/01-intro/en.md:11: broken link: 'assets/Map.svg' does not exist (names are " \
+           "case-sensitive: 'assets/map.svg'?)" in found
+    assert any(p.startswith("pilot/modules/01-intro/en.md:13: ") and "'assets/.draft.svg'" in p for p in found)
+    assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "'assets/map.svg~'" in p for p in found)
+    assert len(found) == 3, found  # assets/./map.svg is map.svg
+
+
+def test_a_link_to_another_module(tmp_path):
+    body = "Intro.\n\nSee [the practice](../02-practice/en.md), [its part](../02-practice/es.md#part) and " \
+           "[the folder](../02-practice/)."
+    texts = {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path, modules={"01-intro": texts,
+                                         "02-practice": {l: module_text("P") for l in ("en", "es", "pt_BR")}})
+    assert problems(root) == []
+    broken = body.replace("02-practice/)", "03-missing/en.md)")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=broken) for l in ("en", "es", "pt_BR")},
+                                         "02-practice": {l: module_text("P") for l in ("en", "es", "pt_BR")}})
+    assert "pilot/modules/01-intro/en.md:11: broken link: '../03-missing/en.md': the course has no module " \
+           "folder 03-missing" in problems(root)
+
+
+def test_headings_start_at_level_two(tmp_path):
+    """The module's title is the page's only top-level heading; a # heading in the body would lose its heading."""
+    body = "Intro.\n\n# A second title\n\nText."
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    assert any(p.startswith("pilot/modules/01-intro/en.md:11: ") and "## " in p for p in problems(root))
+
+
+def test_in_page_links_name_a_heading_or_a_footnote(tmp_path):
+    body = ("Intro[^1], see [the sources](#sources-and-notes) and [nowhere](#nowhere).\n\n"
+            "## Sources and notes\n\n[^1]: A note.")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:9: broken link: '#nowhere' names no heading of the module"]
+
+
+def test_embedded_players_need_a_title_and_images_a_text(tmp_path):
+    body = ('Intro.\n\n<iframe src="https://player.vimeo.com/video/1"></iframe>\n\n'
+            '<img src="assets/map.svg">\n\n<img src="assets/map.svg" alt="">\n\n![](assets/map.svg)')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert any(p.startswith("pilot/modules/01-intro/en.md:11: ") and "title" in p for p in found), found
+    assert any(p.startswith("pilot/modules/01-intro/en.md:13: ") and "alt" in p for p in found), found
+    assert len(found) == 2, found  # alt="" marks a decorative image on purpose
+
+
+def test_language_files_are_named_exactly(tmp_path):
+    """es.md, not ES.md or es-ES.md: a Mac finds ES.md when asked for es.md, the server does not."""
+    texts = {"en": module_text("T"), "ES": module_text("T"), "pt_BR": module_text("T"), "fr": module_text("T"),
+             "README": "Notes for the authors."}
+    root = build_tree(tmp_path, modules={"01-intro": texts})
+    found = problems(root)
+    assert "pilot/modules/01-intro/ES.md: name the file es.md (file names are case-sensitive)" in found
+    assert "pilot/modules/01-intro/fr.md: fr is not a language of the course (en, es, pt_BR)" in found
+    assert any(p.startswith("pilot/modules/01-intro/es.md: module intro has no es text") for p in found)
+
+
+def test_a_key_given_twice_is_reported(tmp_path):
+    """YAML keeps the last of two equal keys: the first would be lost without a word."""
+    front = "---\ntitle: T\nduration: 5\nobjectives: [x]\ntitle: U\n---\nBody\n"
+    root = build_tree(tmp_path, modules={"01-intro": {"en": front, "es": module_text("T"), "pt_BR": module_text("T")}})
+    assert any(p.startswith("pilot/modules/01-intro/en.md:5: ") and "'title'" in p and "twice" in p
+               for p in problems(root)), problems(root)
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML + "completion:\n  intro: viewed\n")
+    assert any(p.startswith("pilot/course.yaml:12: ") and "twice" in p for p in problems(root)), problems(root)
+
+
+def test_line_endings_do_not_change_the_content_hash(course_tree):
+    """A checkout with Windows line endings holds the same course: syncing it must not look like a change."""
+    before = load_tree(course_tree).courses[0].content_hash
+    for path in (course_tree / "pilot").rglob("*"):
+        if path.suffix in (".md", ".yaml"):
+            path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    tree = load_tree(course_tree)
+    assert tree.problems == [] and tree.courses[0].content_hash == before
+
+
+def test_what_the_reader_would_drop_is_reported(tmp_path):
+    """The sanitiser is the second line: the author learns what it would remove instead of finding it missing."""
+    body = ("Intro.\n\n<script>alert(1)</script>\n\n<img src=\"assets/map.svg\" alt=\"m\" onerror=\"alert(1)\">\n\n"
+            "[a](javascript:alert(1)) and <a href=\"vbscript:x\">b</a> and [c](ftp://example.org/f)")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert any(p.startswith("pilot/modules/01-intro/en.md:11: ") and "<script>" in p for p in found), found
+    assert any(p.startswith("pilot/modules/01-intro/en.md:13: ") and "onerror" in p for p in found), found
+    assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "](javascript:alert(1))" in p for p in found)
+    assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "'vbscript:x'" in p for p in found), found
+    assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "'ftp://example.org/f'" in p for p in found)
+    assert len(found) == 5, found

@@ -3,12 +3,13 @@ import base64
 import re
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from app.courses.models import Enrolment
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Statement
-from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
+from tests.fixtures.courses import COURSE_YAML, build_tree, module_text, sync_tree
 
 
 def verbs(user) -> list[tuple[str, str]]:
@@ -205,19 +206,13 @@ def test_an_embedded_player_gets_no_powerful_features():
 
 def test_asset_names_with_spaces_and_accents_work_everywhere(client, login_as, app, tmp_path, sample_framework):
     """markdown-it percent-encodes link addresses; the checked, served and offline names must agree."""
-    from app.courses.loader import load_tree
-    from app.courses.services import sync
-
     body = "![Mapa](assets/mapa%20região.svg) and [the same](<assets/mapa região.svg>)\n\n" \
            '<figure><iframe src="https://player.vimeo.com/video/1" title="V"></iframe><img src="assets/mapa região.svg" alt="m"></figure>\n'
     root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
                       modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
     (root / "pilot" / "assets" / "mapa região.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg"><title>Região</title></svg>', encoding="utf-8")
-    tree = load_tree(root)
-    assert tree.problems == []
-    sync(tree)
-    db.session.commit()
+    sync_tree(root)
     login_as("trainee", locale="en")
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
     addresses = set(re.findall(r'(?:src|href)="(/courses/pilot/v1/assets/[^"]+)"', html))
@@ -227,3 +222,113 @@ def test_asset_names_with_spaces_and_accents_work_everywhere(client, login_as, a
             assert response.status_code == 200 and "Região".encode() in response.data
     with client.get("/courses/pilot/modules/intro/print?download=1") as download:
         assert download.get_data(as_text=True).count('src="data:image/svg+xml;base64,') == 2
+
+
+def test_links_between_modules_and_to_sections_work_in_every_copy(client, login_as, app, tmp_path, sample_framework):
+    """Modules link to each other as files do (../02-practice/en.md, which also works where the files are read);
+    the reader sends the link to the module's page, and a heading can be linked to."""
+    body = ("See [the practice](../02-practice/en.md#try-it), [the sources](#sources) and "
+            "[the catalogue](/courses/).\n\n## Sources\n\nA list.")
+    root = build_tree(tmp_path / "c", modules={
+        "01-intro": {l: module_text("Intro", body=body) for l in ("en", "es", "pt_BR")},
+        "02-practice": {l: module_text("Practice", body="## Try it\n\nNow.") for l in ("en", "es", "pt_BR")}})
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice#try-it"' in html and '<h2 id="sources">Sources</h2>' in html
+    assert 'href="#sources"' in html
+    assert '<h2 id="try-it">' in client.get("/courses/pilot/modules/practice").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice#try-it"' in \
+        client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
+    # the offline copy is opened from a file: every address of the site must name the site
+    offline = client.get("/courses/pilot/modules/intro/print?download=1").get_data(as_text=True)
+    assert 'href="http://localhost/courses/pilot/modules/practice#try-it"' in offline
+    assert 'href="http://localhost/courses/"' in offline and 'href="#sources"' in offline
+    assert not re.search(r'(?:href|src)="/', offline)
+    # an earlier version's copy links to that version's copies
+    old = client.get("/courses/pilot/v1/modules/intro/print").get_data(as_text=True)
+    assert 'href="/courses/pilot/v1/modules/practice/print#try-it"' in old
+
+
+def _css_rules(css: str) -> dict:
+    """{selector: {property: value}} of a plain stylesheet (no nesting), media queries left out."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)
+    rules: dict = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        for declaration in body.split(";"):
+            name, _sep, value = declaration.partition(":")
+            if value:
+                for selector in selectors.split(","):
+                    rules.setdefault(selector.strip(), {})[name.strip().lower()] = value.strip()
+    return rules
+
+
+def test_the_printable_copy_wraps_what_a_phone_cannot_show(client, login_as, synced_course):
+    """At 360 px, a code block or a long word must wrap in the printable and offline copies (they have no
+    scrolling region of their own: anything wider than the screen widens the whole page)."""
+    login_as("trainee", locale="en")
+    download = client.get("/courses/pilot/modules/intro/print?download=1").get_data(as_text=True)
+    stylesheet = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]+)">', download)
+    rules = _css_rules(base64.b64decode(stylesheet.group(1)).decode())
+    assert rules["pre"]["white-space"] == "pre-wrap"
+    assert rules["body"]["overflow-wrap"] in ("anywhere", "break-word")
+    assert rules["code"]["overflow-wrap"] == "anywhere"
+
+
+def test_two_first_visits_at_once_enrol_once(client, login_as, synced_course, monkeypatch):
+    """A double tap on "Start the course" sends two requests: the second must find the enrolment the first made
+    instead of failing on the unique constraint, and ``launched`` stays recorded once."""
+    from app.courses import services
+
+    user = login_as("trainee", locale="en")
+    assert client.get("/courses/pilot/modules/intro").status_code == 200
+    real, calls = services.enrolment_of, []
+
+    def racing(user_, course):  # the first look misses the enrolment the other request is committing
+        calls.append(1)
+        return None if len(calls) == 1 else real(user_, course)
+
+    monkeypatch.setattr(services, "enrolment_of", racing)
+    assert client.get("/courses/pilot/modules/practice").status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 1
+    assert verbs(user).count(("launched", "courses/pilot")) == 1
+    assert ("experienced", "courses/pilot/modules/practice") in verbs(user)
+
+
+def test_assets_that_could_run_scripts_are_sandboxed(client, login_as, app, tmp_path, sample_framework):
+    """An asset opened on its own is a page of the site: an HTML or SVG file may not run script there (the
+    site's script-src 'self' would let it load another asset as a script)."""
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    root = build_tree(tmp_path / "c")
+    assets = root / "pilot" / "assets"
+    (assets / "page.html").write_text('<script src="tool.js"></script>', encoding="utf-8")
+    (assets / "tool.js").write_text("alert(document.cookie)", encoding="utf-8")
+    (assets / "paper.pdf").write_bytes(b"%PDF-1.4")
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="en")
+    for name in ("page.html", "map.svg"):
+        with client.get(f"/courses/pilot/v1/assets/{name}") as response:
+            assert response.status_code == 200
+            assert "sandbox" in response.headers["Content-Security-Policy"].split("; "), name
+    with client.get("/courses/pilot/v1/assets/paper.pdf") as response:  # browsers' PDF viewers refuse a sandbox
+        assert "sandbox" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, app, tmp_path, sample_framework):
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]")
+                      .replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="pt_BR")
+    with app.test_request_context(), force_locale("pt_BR"):
+        note = gettext("This course is not available in your language yet, so its modules are shown in English.")
+    assert note in client.get("/courses/pilot/").get_data(as_text=True)
+    assert 'role="note"' not in client.get("/courses/pilot/?lang=es").get_data(as_text=True)

@@ -56,6 +56,7 @@ def test_xlsx_first_sheet():
     ("a.csv", b"\n\n", "empty"),
     ("a.csv", b"name,position\nA,manager\n", "columns"),
     ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "format"),
+    ("lista.ods", b"PK\x03\x04\x14\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "format"),
     ("a.xlsx", b"PK\x03\x04 not really a zip", "xlsx"),
     ("a.csv", b"\xef\xbb\xbfemail\xff\xfe", "encoding"),
 ])
@@ -105,3 +106,114 @@ def test_utf16_without_a_bom_gives_the_encoding_message():
 def test_control_characters_in_cells_become_visible_replacement_characters():
     [row] = read_table("a.csv", b"email,full_name,position\na@example.org,An\x00a,man\x07ager\n").rows
     assert row["full_name"] == "An\ufffda" and row["position"] == "man\ufffdager"
+
+
+def workbook_bytes(*sheets) -> bytes:
+    """An .xlsx whose sheets hold these rows; a sheet is (title, rows) and may merge cells: (title, rows, "A1:C1")."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, *merged in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cells in merged:
+            sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("header, cells, full_name", [
+    ("correo;nombres;apellido paterno;apellido materno;cargo", "a@example.org;Ana María;Pérez;Soto;técnica",
+     "Ana María Pérez Soto"),
+    ("Email,First name,Last name,Position", "a@example.org,Ana,Smith,manager", "Ana Smith"),
+    ("e-mail;nome;sobrenome;função", "a@example.org;João;Araújo;gestor", "João Araújo"),
+    ("apellidos;nombre;correo;cargo", "Pérez Soto;Ana;a@example.org;técnica", "Ana Pérez Soto"),
+    ("nombre completo;apellido;correo;cargo", "Ana Pérez;Pérez;a@example.org;técnica", "Ana Pérez"),
+])
+def test_first_names_and_surnames_in_separate_columns_make_the_full_name(header, cells, full_name):
+    """Lists from Latin American offices often split the name: the surnames must not be dropped."""
+    [row] = read_table("lista.csv", f"{header}\n{cells}\n".encode()).rows
+    assert row["full_name"] == full_name
+
+
+def test_surnames_without_a_first_name_column_are_not_a_full_name():
+    with pytest.raises(FileProblem) as error:
+        read_table("a.csv", b"email,apellido,cargo\na@example.org,Perez,manager\n")
+    assert error.value.params["missing"] == ["full_name"]
+
+
+def test_a_title_above_the_header_row_is_skipped():
+    data = workbook_bytes(("Hoja1", [["Lista de participantes – Región del Biobío"], [],
+                                     ["Correo", "Nombre", "Cargo"], ["a@example.org", "Ana", "técnica"]], "A1:C1"))
+    assert read_table("lista.xlsx", data).rows == [
+        {"line": 4, "email": "a@example.org", "full_name": "Ana", "position": "técnica"}]
+    csv_data = "Participantes 2026;;\n;;\ncorreo;nombre;cargo\na@example.org;Ana;técnica\n".encode()
+    assert read_table("lista.csv", csv_data).rows[0]["line"] == 4
+
+
+def test_a_two_row_header_with_merged_cells_is_read_as_one():
+    """Correo and Cargo merged over two rows, Nombre merged over Nombres and Apellidos."""
+    data = workbook_bytes(("Hoja1", [["Correo", "Nombre", None, "Cargo"], [None, "Nombres", "Apellidos", None],
+                                     ["a@example.org", "Ana", "Pérez Soto", "técnica"]], "A1:A2", "B1:C1", "D1:D2"))
+    assert read_table("lista.xlsx", data).rows == [
+        {"line": 3, "email": "a@example.org", "full_name": "Ana Pérez Soto", "position": "técnica"}]
+
+
+def test_missing_columns_are_named_for_the_row_that_looks_most_like_a_header():
+    with pytest.raises(FileProblem) as error:
+        read_table("a.csv", "Lista de participantes\ncorreo;nombre\na@example.org;Ana\n".encode())
+    assert error.value.params == {"missing": ["position"], "line": 2}
+
+
+def test_the_sheet_with_the_list_is_found_after_an_instructions_sheet():
+    data = workbook_bytes(("Instrucciones", [["Complete la hoja Participantes"], ["Una fila por persona"]]),
+                          ("Participantes", [["email", "full name", "position"], ["a@example.org", "Ana", "manager"]]))
+    assert read_table("lista.xlsx", data).rows == [
+        {"line": 2, "email": "a@example.org", "full_name": "Ana", "position": "manager"}]
+
+
+def test_xlsx_rows_far_down_the_sheet_are_not_dropped():
+    """Blank rows between people do not count towards the limit, and nobody after them is lost."""
+    rows = [["email", "full name", "position"]]
+    for n in range(9_950):
+        rows.append([f"p{n}@example.org", f"P {n}", "manager"])
+        if n % 50 == 49:
+            rows.append([None, None, None])
+    parsed = read_table("lista.xlsx", workbook_bytes(("Hoja1", rows)))
+    assert len(parsed.rows) == 9_950 and parsed.rows[-1]["email"] == "p9949@example.org"
+
+
+def test_too_many_xlsx_rows():
+    rows = [["email", "full name", "position"]] + [[f"p{n}@example.org", "P", "manager"] for n in range(10_001)]
+    with pytest.raises(FileProblem) as error:
+        read_table("big.xlsx", workbook_bytes(("Hoja1", rows)))
+    assert error.value.code in ("too_many", "too_many_more")
+
+
+def test_a_header_without_rows_is_named_as_such():
+    for name, data in (("a.csv", HEADER.encode()), ("a.xlsx", workbook_bytes(("S", [["email", "name", "cargo"]])))):
+        with pytest.raises(FileProblem) as error:
+            read_table(name, data)
+        assert error.value.code == "no_rows"
+
+
+def test_a_file_with_utf8_and_windows_1252_lines_reads_both():
+    """Two lists pasted together: one saved as UTF-8, the other by an older Excel as Windows-1252."""
+    data = (HEADER + "joao@example.org,João Araújo,técnico\n").encode("utf-8") \
+        + "nunez@example.org,Ñúñez Peña,técnico\r\n".encode("cp1252")
+    rows = read_table("a.csv", data).rows
+    assert [r["full_name"] for r in rows] == ["João Araújo", "Ñúñez Peña"]
+
+
+def test_a_quote_never_closed_is_reported_not_allowed_to_swallow_the_rest_of_the_file():
+    """An opening quote without its closing one makes the rest of the file one cell: in a column Itinera does not
+    read, the people below it would vanish from the import without a word."""
+    data = b'email,full_name,position,notes\na@example.org,Ana,manager,"call after 5\nb@example.org,Bea,manager,\n' \
+        b'c@example.org,Carla,manager,\n'
+    with pytest.raises(FileProblem) as error:
+        read_table("a.csv", data)
+    assert (error.value.code, error.value.params) == ("csv", {"line": 2})
+    # a quote inside a cell, as people type it, is still just a character
+    [row] = read_table("a.csv", b'email,full_name,position\na@example.org,Ana "la profe" Soto,manager').rows
+    assert row["full_name"] == 'Ana "la profe" Soto'

@@ -193,3 +193,14 @@ def test_two_confirmations_at_the_same_time_import_once(app, make_user):
     assert sorted(outcomes, key=str) == [50, "batch: This file has already been imported"]
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.country_code == "CL")) == 51
+
+
+def test_director_and_diretor_are_managers(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="BR")
+    batch = services.preview(coordinator, filename="lista.csv", country_code="BR", data=csv(
+        "a@example.org;Ana;Diretora;;;", "b@example.org;Bia;Profissional;;;", "c@example.org;Caio;Director;;;"))
+    assert batch.problems == []
+    services.run_import(coordinator, batch)
+    positions = dict(db.session.execute(sa.select(User.email, User.position).where(User.email.like("%@example.org")
+                                                                                     & (User.id != coordinator.id))).all())
+    assert positions == {"a@example.org": "manager", "b@example.org": "technician", "c@example.org": "manager"}

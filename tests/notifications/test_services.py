@@ -95,3 +95,31 @@ def test_preferences_page(client, login_as):
     client.post("/notifications/preferences", data={"email_kinds": ["invitation_accepted"]})
     assert services.wants_email(user, "invitation_accepted") is True
     assert services.wants_email(user, "import_completed") is False
+
+
+def test_without_a_chosen_language_the_email_speaks_the_language_of_the_persons_country(app, make_user, outbox):
+    """An account made with an initial password has no language until its first sign-in; its invitation or reset
+    e-mails use the country's language, and so must its notifications."""
+    services.notify(make_user(country="BR", locale=None), "added_to_cohort", cohort="Turma 1")
+    services.notify(make_user(country="CL", locale=None), "added_to_cohort", cohort="Piloto")
+    services.notify(make_user(roles=("admin",), country=None, locale=None), "job_failed", job_id=1, func="x:y")
+    db.session.commit()
+    assert [m.locale for m in outbox()] == ["pt_BR", "es", "en"]
+    assert outbox()[0].subject == "Você entrou na turma “Turma 1”"
+
+
+def test_a_message_delivered_on_a_later_attempt_no_longer_shows_the_old_error(make_app, make_user, client,
+                                                                            login_as):
+    from app.jobs.models import Job
+    from app.jobs.services import retry
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with app.app_context():
+        admin = make_user(roles=("admin",), country=None)
+        services.notify(make_user(), "added_to_cohort", cohort="X")
+        db.session.commit()
+        app.config["MAIL_SERVER"] = None  # the outage is over (here: mail goes to the log)
+        retry(admin, db.session.scalar(sa.select(Job).where(Job.func.endswith(":deliver"))))
+        db.session.commit()
+        message = db.session.scalar(sa.select(services.OutboxMessage))
+        assert message.status is MailStatus.LOGGED and message.error is None

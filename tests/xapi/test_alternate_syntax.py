@@ -78,3 +78,16 @@ def test_refusals_name_the_property(xapi):
     assert form_post(xapi, "TRACE", {}).get_json()["property"] == "method"
     wrong_type = form_post(xapi, "GET", {}, content_type="text/plain")
     assert wrong_type.get_json()["property"] == "Content-Type"
+
+
+def test_content_that_is_not_utf8_is_refused_not_altered(xapi):
+    """Communication 1.3.s3.b5 and 1.4: the content is a UTF-8 string; bytes that are not UTF-8 are a 400, not
+    silently replaced by U+FFFD in a stored statement."""
+    auth = xapi.headers()
+    good = urlencode({"Authorization": auth["Authorization"], "X-Experience-API-Version": "1.0.3",
+                      "statementId": str(uuid.uuid4())})
+    content = json.dumps(statement(result={"response": "caf\u00e9"})).replace("\\u00e9", "%E9")
+    response = xapi.client.post("/xapi/statements?method=PUT", data=f"{good}&content={content}",
+                                content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.get_json()["property"] == "content"
+    assert xapi.get().get_json()["statements"] == []

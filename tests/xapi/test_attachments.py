@@ -85,6 +85,18 @@ def test_attachment_problems_are_400(xapi, problem):
     assert response.status_code == 400 and response.is_json
 
 
+def test_a_part_without_content_transfer_encoding_is_taken_as_binary(xapi):
+    """Communication 1.5.2.s3.b6: the LRS SHOULD assume binary (a part that says otherwise is still refused)."""
+    content = b"hello"
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(content)])], [(content, sha2, "text/plain")])
+    body = body.replace(b"Content-Transfer-Encoding: binary\r\n", b"")
+    response = post_multipart(xapi, body)
+    assert response.status_code == 200, response.get_json()
+    multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
+    assert content in multi.data
+
+
 @pytest.fixture(scope="module")
 def signing_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -163,3 +163,35 @@ def test_document_refusals_name_the_header(xapi):
     send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 1}, headers={"If-None-Match": "*"})
     response = send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 2}, headers={"If-Match": '"nope"'})
     assert response.status_code == 412 and response.get_json()["property"] == "If-Match"
+
+
+def test_the_agents_resource_takes_an_agent_not_a_group(xapi):
+    """Communication 2.4: the agent parameter "is not a Person Object, nor is it a Group"."""
+    group = {"objectType": "Group", "mbox": "mailto:team@example.org"}
+    response = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps(group)})
+    assert response.status_code == 400 and response.get_json()["property"] == "agent.objectType"
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+@pytest.mark.parametrize("path, where", [
+    ("/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT, "stateId": "s"}),
+    ("/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "p"}),
+    ("/xapi/agents/profile", {"agent": AGENT, "profileId": "p"}),
+], ids=["state", "activity-profile", "agent-profile"])
+def test_since_is_only_for_listing_documents(xapi, method, path, where):
+    """Communication 3.2.s3.b7: since is a parameter of the multiple-document GET, nothing else."""
+    params = {**where, "since": "2026-01-01T00:00:00Z"}
+    response = send(xapi, method, path, params, {"a": 1} if method != "DELETE" else None,
+                    headers={"If-None-Match": "*"} if method == "PUT" else None)
+    assert response.status_code == 400 and response.get_json()["property"] == "since"
+    assert send(xapi, "GET", path, where).status_code == 404
+
+
+def test_a_409_tells_the_client_how_to_resolve_it(xapi):
+    """Communication 3.1.s4.b14: check the current state, then send If-Match with the current ETag."""
+    where = {"activityId": ACTIVITY, "profileId": "p"}
+    send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 1}, headers={"If-None-Match": "*"})
+    response = send(xapi, "PUT", "/xapi/activities/profile", where, {"a": 2})
+    assert response.status_code == 409
+    message = response.get_json()["message"]
+    assert "If-Match" in message and "ETag" in message and "GET" in message and "If-None-Match" not in message

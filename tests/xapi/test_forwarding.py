@@ -28,6 +28,7 @@ class RemoteLrs:
         self.status = 200
         self.requests = 0
         self.auth = []
+        self.bodies = []  # (Content-Type, body) of each request
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -35,7 +36,12 @@ class RemoteLrs:
         self.auth.append(request.authorization.username if request.authorization else None)
         if self.down:
             return Response("down for maintenance", status=503)(environ, start_response)
-        batch = json.loads(request.get_data())
+        self.bodies.append((request.content_type, request.get_data()))
+        body = request.get_data()
+        if request.mimetype == "multipart/mixed":  # the statements are the first part
+            boundary = request.mimetype_params["boundary"].encode()
+            body = body.split(b"--" + boundary)[1].split(b"\r\n\r\n", 1)[1]
+        batch = json.loads(body)
         if self.refuse_poison and any(item.get("result", {}).get("response") == "poison" for item in batch):
             return Response('{"error": "result.response is poison"}', status=400)(environ, start_response)
         if self.conflicts and any(item["id"] in self.received for item in batch):
@@ -260,3 +266,29 @@ def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_cl
         assert response.status_code == 302
         assert remote.received[poison] == 1 and forwarding.failed_count() == 0
         assert "Send the refused statements again" not in browser.get("/admin/lrs-clients").get_data(as_text=True)
+
+
+def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make_lrs_client, remote):
+    """Communication 1.5.2.s3.b3: an LRS MUST NOT push statements without the attachment data it received."""
+    import hashlib
+
+    from tests.xapi.test_attachments import multipart, post_multipart
+
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        content = b"certificate of attendance"
+        sha2 = hashlib.sha256(content).hexdigest()
+        attachment = {"usageType": "http://example.org/usage/certificate", "display": {"en": "Certificate"},
+                      "contentType": "text/plain", "length": len(content), "sha2": sha2,
+                      "fileUrl": "https://example.org/certificate.txt"}
+        response = post_multipart(xapi, multipart([statement(attachments=[attachment])],
+                                                  [(content, sha2, "text/plain")]))
+        assert response.status_code == 200
+        [statement_id] = response.get_json()
+        assert remote.received[statement_id] == 1
+        content_type, body = remote.bodies[-1]
+        assert content_type.startswith("multipart/mixed") and content in body
+        assert xapi.post(statement(attachments=[dict(attachment, sha2="b" * 64)])).status_code == 200
+        assert remote.bodies[-1][0] == "application/json"  # nothing received to send: plain JSON

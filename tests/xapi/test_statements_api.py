@@ -459,3 +459,171 @@ def test_every_400_names_the_property(xapi, client):
     not_json = client.post("/xapi/statements", data="{not json", content_type="application/json",
                            headers=xapi.headers())
     assert not_json.get_json()["property"] == "statements"
+
+
+# --- found in a review against the text of xAPI 1.0.3 (what the conformance suite does not check) ----
+
+def test_statement_refs_match_the_filters_of_their_target_recursively(xapi):
+    """Communication 2.1.3.s3: "This rule applies recursively": a targets b, b targets c, c matches."""
+    special = "http://example.org/verbs/special"
+    c = xapi.post(statement(verb={"id": special})).get_json()[0]
+    b = xapi.post(statement(verb={"id": "http://example.org/verbs/b"},
+                            object={"objectType": "StatementRef", "id": c})).get_json()[0]
+    a = xapi.post(statement(verb={"id": "http://example.org/verbs/a"},
+                            object={"objectType": "StatementRef", "id": b})).get_json()[0]
+    xapi.post(statement(verb={"id": "http://example.org/verbs/unrelated"}))
+    assert q(xapi, verb=special) == [a, b, c]
+    assert q(xapi, verb=special, ascending="true") == [c, b, a]
+    assert q(xapi, verb=special, limit=2) == [a, b]
+    # a voided link in the chain does not break it; the voided statement itself is never returned
+    voiding = xapi.post(statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                                  object={"objectType": "StatementRef", "id": b})).get_json()[0]
+    assert q(xapi, verb=special) == [voiding, a, c]
+
+
+def test_statement_refs_in_a_cycle_end(xapi):
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    xapi.post(statement(id=first, object={"objectType": "StatementRef", "id": second}))
+    xapi.post(statement(id=second, object={"objectType": "StatementRef", "id": first}))
+    assert q(xapi, verb=READ) == [second, first]
+    assert q(xapi, verb=DONE) == []
+
+
+@pytest.mark.parametrize("method, params", [
+    ("POST", {"statementId": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
+    ("POST", {"colour": "blue"}),
+    ("PUT", {"statementId": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee", "colour": "blue"}),
+    ("PUT", {"statementId": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee", "format": "ids"}),
+], ids=["post-statementId", "post-unknown", "put-unknown", "put-get-parameter"])
+def test_parameters_a_statement_write_does_not_take_are_a_400(xapi, method, params):
+    """Communication 3.2.s3.b7: reject any parameter not recognised in its context."""
+    response = xapi.client.open("/xapi/statements", method=method, query_string=params, json=statement(),
+                                headers=xapi.headers())
+    assert response.status_code == 400 and response.get_json()["property"] in params
+    assert ids_of(xapi.get()) == []
+
+
+def test_the_about_resource_refuses_unknown_parameters(client):
+    assert client.get("/xapi/about").status_code == 200
+    response = client.get("/xapi/about", query_string={"colour": "blue"})
+    assert response.status_code == 400 and response.get_json()["property"] == "colour"
+
+
+def test_timestamps_come_back_in_utc_keeping_their_precision(xapi):
+    """Data 4.5.s1.b6: the LRS SHOULD* return timestamps in UTC (the same instant, at least milliseconds)."""
+    sub = {"objectType": "SubStatement", "actor": BEA, "verb": {"id": READ}, "object": {"id": TWO},
+           "timestamp": "2026-03-01T08:30:00.5-03:00"}
+    statement_id = xapi.post(statement(timestamp="2026-03-01T11:00:00.123456+01:00", object=sub)).get_json()[0]
+    stored = xapi.get(params={"statementId": statement_id}).get_json()
+    assert stored["timestamp"] == "2026-03-01T10:00:00.123456Z"
+    assert stored["object"]["timestamp"] == "2026-03-01T11:30:00.500Z"
+    no_zone = xapi.post(statement(timestamp="2026-03-01T11:00:00")).get_json()[0]
+    assert xapi.get(params={"statementId": no_zone}).get_json()["timestamp"] == "2026-03-01T11:00:00.000Z"
+
+
+def test_durations_beyond_hundredths_do_not_make_another_statement(xapi):
+    """Data 4.6.s1.b5: precision beyond 0.01 s is not part of a duration when statements are compared."""
+    statement_id = str(uuid.uuid4())
+    assert xapi.post(statement(id=statement_id, result={"duration": "PT1M2.3456S"})).status_code == 200
+    assert xapi.post(statement(id=statement_id, result={"duration": "PT1M2.34S"})).status_code == 200
+    assert xapi.post(statement(id=statement_id, result={"duration": "PT1M2.35S"})).status_code == 409
+    assert xapi.post(statement(id=statement_id, result={"duration": "PT62.34S"})).status_code == 409  # a string
+
+
+US_ES_BR = {"en-US": "read", "es": "leyó", "pt-BR": "leu"}
+US_GB = {"en-US": "read (US)", "en-GB": "read (GB)", "es": "leyó"}
+
+
+@pytest.mark.parametrize("display, accept, expected", [
+    (US_ES_BR, "en-GB, es;q=0.5", "es"),  # the range en-GB does not match en-US (RFC 2616 14.4)
+    (US_ES_BR, "en, es;q=0.5", "en-US"),  # a range matches the tags it is a prefix of
+    (US_ES_BR, "es;q=0.5, en-US;q=0", "es"),  # q=0: not acceptable
+    (US_ES_BR, "pt", "pt-BR"),
+    (US_ES_BR, "PT-br", "pt-BR"),  # case does not matter
+    (US_ES_BR, "fr, *;q=0.5", "en-US"),  # * matches every tag; ties go to the first in the map
+    (US_GB, "en;q=0.9, en-US;q=0.1, es;q=0.5", "en-GB"),  # the longest matching range gives the quality
+    (US_GB, "en-US;q=0.1, en;q=0.9", "en-GB"),
+    (US_GB, "en", "en-US"),
+    (US_ES_BR, "fr", "en-US"),  # nothing acceptable: still exactly one language, the first
+    (US_ES_BR, "es-MX, fr", "es"),  # ...or one of the language asked for, in another variant
+    (US_ES_BR, "", "en-US"),
+])
+def test_canonical_format_picks_one_language_as_rfc_2616_says(xapi, display, accept, expected):
+    """Communication 2.1.3.s4.b5: apply Accept-Language as RFC 2616 describes, to each language map."""
+    body = json.dumps(statement(verb={"id": READ, "display": display}))  # keeps the map's order
+    statement_id = xapi.client.post("/xapi/statements", data=body, content_type="application/json",
+                                    headers=xapi.headers()).get_json()[0]
+    canonical = xapi.get(params={"statementId": statement_id, "format": "canonical"},
+                         headers={"Accept-Language": accept} if accept else None).get_json()
+    assert canonical["verb"]["display"] == {expected: display[expected]}
+
+
+@pytest.mark.parametrize("request_args", [
+    ("DELETE", "/xapi/statements", {}),
+    ("GET", "/xapi/nothing-here", {}),
+    ("POST", "/xapi/statements?method=PUT&statementId=6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+     {"content_type": "application/x-www-form-urlencoded", "data": "content=%7B%7D"}),
+], ids=["405", "404", "alternate-syntax-refusal"])
+def test_browser_content_can_read_every_xapi_error(xapi, request_args):
+    """CORS headers on every /xapi response, errors outside the routes included: otherwise content served from
+    another site sees a network error instead of the LRS's answer."""
+    method, path, extra = request_args
+    response = xapi.client.open(path, method=method, headers=xapi.headers({"Origin": "https://content.example.org"}),
+                                **extra)
+    assert 400 <= response.status_code < 500 and response.is_json
+    assert response.headers["Access-Control-Allow-Origin"] == "https://content.example.org"
+    assert "X-Experience-API-Version" in response.headers["Access-Control-Expose-Headers"]
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    if path.startswith("/xapi/statements"):
+        assert "X-Experience-API-Consistent-Through" in response.headers
+
+
+def test_no_cors_headers_without_an_origin_or_outside_xapi(xapi, client):
+    assert "Access-Control-Allow-Origin" not in xapi.get().headers
+    assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": "https://content.example.org"}) \
+        .headers
+
+
+def test_consistent_through_stays_before_statements_not_yet_committed(app, xapi):
+    """Communication 2.1.3.s2.b5: every statement stored before X-Experience-API-Consistent-Through is
+    available. A statement whose stored time is set but whose transaction has not committed (a large batch,
+    a course action that records as it goes) must not be claimed; a client that then asks for
+    since=<that time> must still get it."""
+    import threading
+
+    from app.extensions import db as database
+    from app.xapi import vocabulary as v
+    from app.xapi.services import store
+
+    stored, release, done = threading.Event(), threading.Event(), threading.Event()
+    found = {}
+
+    def slow_writer():
+        with app.app_context():
+            [row] = store([statement(result={"response": "slow"})], v.authority())
+            found["id"], found["stored"] = str(row.id), row.data["stored"]
+            stored.set()
+            release.wait(10)
+            database.session.commit()
+            database.session.remove()
+        done.set()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert stored.wait(10)
+        response = xapi.get()
+        through = response.headers["X-Experience-API-Consistent-Through"]
+        assert found["id"] not in ids_of(response)
+        assert parse(through) < parse(found["stored"])
+    finally:
+        release.set()
+        writer.join(10)
+    assert done.is_set()
+    assert found["id"] in q(xapi, since=through)
+    later = xapi.get().headers["X-Experience-API-Consistent-Through"]
+    assert parse(later) >= parse(found["stored"])
+
+
+def parse(moment):
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))

@@ -201,3 +201,18 @@ def test_a_huge_integer_is_refused_in_our_words():
     with pytest.raises(StatementError) as error:
         validate_statement(build(result={"score": {"raw": 10 ** 5000, "max": 10 ** 5001}}))
     assert "4300" not in str(error.value) and "too large" in error.value.message
+
+
+@pytest.mark.parametrize("duration, valid", [
+    ("PT1H30.5M", True), ("P1.5Y", True), ("PT0,5H", True), ("P2DT0.25H", True), ("PT4H35M59.14S", True),
+    ("P1.5Y2M", False), ("PT1.5H30M", False), ("P1DT1.5H2S", False), ("P0.5DT1H", False),
+])
+def test_only_the_smallest_part_of_a_duration_has_a_fraction(duration, valid):
+    """ISO 8601:2004 4.4.3.2: a decimal fraction only on the lowest-order component given."""
+    statement = build(result={"duration": duration})
+    if valid:
+        validate_statement(statement)
+    else:
+        with pytest.raises(StatementError) as error:
+            validate_statement(statement)
+        assert error.value.path == "statement.result.duration"

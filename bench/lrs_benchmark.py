@@ -100,7 +100,8 @@ def post_batches(url: str, headers: dict, batches: list[list[dict]], clients: in
             for body in share:
                 response = client.post(url, content=body, headers=headers)
                 if response.status_code != 200:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+                    raise RuntimeError(f"{response.status_code}: {response.text[:300]} (server log: "
+                                       f"{Path(tempfile.gettempdir()) / 'itinera-bench-gunicorn.log'})")
 
     started = time.perf_counter()
     threads = [threading.Thread(target=work, args=(bodies[k::clients],)) for k in range(clients)]
@@ -124,7 +125,8 @@ def post_singles(url: str, headers: dict, statements: list[dict], clients: int) 
                 response = client.post(url, content=body, headers=headers)
                 elapsed = time.perf_counter() - started
                 if response.status_code != 200:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+                    raise RuntimeError(f"{response.status_code}: {response.text[:300]} (server log: "
+                                       f"{Path(tempfile.gettempdir()) / 'itinera-bench-gunicorn.log'})")
                 with lock:
                     latencies.append(elapsed * 1000)
 
@@ -189,6 +191,8 @@ class Itinera:
         self.url = server.set(database=self.name).render_as_string(hide_password=False)
         self.dsn = self.url.replace("postgresql+psycopg://", "postgresql://", 1)
         self.port = free_port()
+        self.log_path = Path(tempfile.gettempdir()) / "itinera-bench-gunicorn.log"
+        self.log = self.log_path.open("w")  # the server's errors, should a request fail
         self.env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY="bench-secret-key", ITINERA_ENV="production",
                         ITINERA_BASE_URL=f"http://127.0.0.1:{self.port}")
         flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
@@ -200,7 +204,7 @@ class Itinera:
                         "Content-Type": "application/json"}
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         self.endpoint = f"http://127.0.0.1:{self.port}/xapi/statements"
         wait_for(f"http://127.0.0.1:{self.port}/healthz")
 
@@ -261,6 +265,8 @@ class Ralph:
         self.data = self.home / "data"
         self.data.mkdir()
         self.port = free_port()
+        self.log_path = Path(tempfile.gettempdir()) / "itinera-bench-gunicorn.log"
+        self.log = self.log_path.open("w")  # the server's errors, should a request fail
         self.env = dict(os.environ, XDG_CONFIG_HOME=str(self.home), RALPH_RUNSERVER_BACKEND="fs",
                         RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH=str(self.data),
                         RALPH_BACKENDS__DATA__FS__DEFAULT_DIRECTORY_PATH=str(self.data))

@@ -148,18 +148,13 @@ def user_edit(user_uuid):
     del form.password
     _prepare_user_form(form, user)
     if form.is_submitted() and not form.is_refresh and form.validate():
-        old_email = user.email
         try:
-            accounts.update_user(current_user, user, **_user_fields(form))
+            reinvited = tokens.update_account(current_user, user, **_user_fields(form))
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            # the links sent to the old address no longer work: someone still invited gets one at the new address
-            reinvite = user.email != old_email and tokens.is_pending(user) and user.is_active
-            if reinvite:
-                tokens.send_invitation(current_user, user)
             db.session.commit()
-            if reinvite:
+            if reinvited:
                 flash(_("The account of %(name)s has been updated. A new invitation has been sent to %(email)s.",
                         name=user.full_name, email=user.email), "success")
             else:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app import signals
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
-from app.auth.services import create_user, get_user_by_email, password_problem
+from app.auth.services import create_user, get_user_by_email, password_problem, update_user
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
@@ -98,6 +98,17 @@ def send_invitation(actor, user: User) -> None:
     _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT,
           link=absolute_url("auth.accept_invitation", token=raw), inviter=getattr(actor, "full_name", None),
           days=current_app.config["INVITATION_DAYS"])
+
+
+def update_account(actor, user: User, **changes) -> bool:
+    """Change an account as ``update_user`` does. The links sent to an old e-mail address stop working there;
+    someone still invited gets a new invitation at the new address. Returns whether one was sent."""
+    old_email = user.email
+    update_user(actor, user, **changes)
+    if user.email != old_email and is_pending(user) and user.is_active:
+        send_invitation(actor, user)
+        return True
+    return False
 
 
 def send_invitations(actor, users: list[User]) -> None:

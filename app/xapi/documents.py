@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import jsonutil
@@ -165,23 +166,37 @@ def remember_definitions(statements: list[dict]) -> None:
     if not described:
         return
     keys = {activity_key(activity_id): activity_id for activity_id in described}
+    _add_missing_definitions(keys)
+    # each row locked until commit, in one order for every writer: another writer merging into the same
+    # definition waits for this one instead of overwriting it, and no two wait for each other
     rows = {row.activity_key: row for row in db.session.scalars(
-        sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, keys)))}
-    for key, activity_id in sorted(keys.items()):  # one order for every writer: no deadlock between them
-        row = rows.get(key)
-        merged = dict(row.definition) if row is not None else {}
+        sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, keys))
+        .order_by(ActivityDefinition.activity_key).with_for_update()
+        .execution_options(populate_existing=True))}
+    for key, activity_id in sorted(keys.items()):
+        row = rows[key]
+        merged = dict(row.definition)
         for definition in described[activity_id]:
             for name, value in definition.items():
                 if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
                     merged[name] = {**merged[name], **value}
                 else:
                     merged[name] = value
-        if row is None:
-            db.session.add(ActivityDefinition(activity_key=key, activity_id=activity_id, definition=merged))
-        elif merged != row.definition:
+        if merged != row.definition:
             row.definition = merged
         pending = db.session.info.setdefault("itinera_merged_definitions", [])
         pending += [_fingerprint(activity_id, definition) for definition in described[activity_id]]
+
+
+def _add_missing_definitions(keys: dict[str, str]) -> None:
+    """Add an empty definition row for each activity not known yet, in one statement. A writer that adds the
+    same one at the same moment is no error: ON CONFLICT DO NOTHING waits for it, then keeps its row."""
+    now = utcnow()
+    rows = [{"activity_key": key, "activity_id": keys[key], "definition": {}, "updated": now} for key in sorted(keys)]
+    dialect = postgresql if db.session.connection().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(rows), 1000):  # well within the bound parameters one statement may carry
+        db.session.execute(dialect.insert(ActivityDefinition).values(rows[start:start + 1000])
+                           .on_conflict_do_nothing())
 
 
 def _remember_merged(session) -> None:

@@ -141,19 +141,24 @@ def _authority_matches(key: str, table) -> list:
     return matches
 
 
+# aliases of the statement table, made once: SQLAlchemy memoises the columns of an alias, and making new ones
+# for every query cost more Python time than the queries take on the server
+_TARGET = so.aliased(Statement, name="target")
+_REFERRED = so.aliased(Statement, name="referred")
+_LINK = so.aliased(Statement, name="link")
+
+
 def _referring_through_chains(query: Query, shared: list, order, limit: int) -> list[Statement]:
     """Statements that target a statement that targets another (and so on) down to one matching the filters.
 
     Rare, so found from the few statements whose target is itself a StatementRef statement (a hash join of
     the statements with a ref_id on themselves), then followed down the chain; UNION ends a cycle."""
-    referred = so.aliased(Statement)
+    referred, link, target = _REFERRED, _LINK, _TARGET
     refs_to_refs = sa.select(referred.id).where(referred.ref_id.is_not(None))
     chain = sa.select(Statement.seq.label("seq"), Statement.ref_id.label("ref_id")).where(
         *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(refs_to_refs)).cte("ref_chain", recursive=True)
-    link = so.aliased(Statement)
     chain = chain.union(sa.select(chain.c.seq, link.ref_id).join(link, link.id == chain.c.ref_id)
                         .where(link.ref_id.is_not(None)))
-    target = so.aliased(Statement)
     matched = sa.select(chain.c.seq).join(target, target.id == chain.c.ref_id).where(*_matching(query, target))
     return list(db.session.scalars(sa.select(Statement).where(Statement.seq.in_(matched)).order_by(order)
                                    .limit(limit + 1)))
@@ -179,8 +184,7 @@ def run(query: Query) -> tuple[list[Statement], bool]:
     rows = list(db.session.scalars(sa.select(Statement).where(*shared, *conditions).order_by(order)
                                    .limit(limit + 1)))
     if conditions:
-        target = so.aliased(Statement)
-        targets = sa.select(target.id).where(*_matching(query, target))
+        targets = sa.select(_TARGET.id).where(*_matching(query, _TARGET))
         referring = list(db.session.scalars(sa.select(Statement).where(
             *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(targets)).order_by(order).limit(limit + 1)))
         referring += _referring_through_chains(query, shared, order, limit)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.conftest import PG_URL
 from tests.xapi.conftest import VERSION, statement
 
 ANA = {"mbox": "mailto:ana@example.org"}
@@ -627,3 +628,42 @@ def test_consistent_through_stays_before_statements_not_yet_committed(app, xapi)
 
 def parse(moment):
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: two cannot describe an activity at once")
+def test_two_writers_describing_the_same_new_activity_both_succeed(app):
+    """Two batches from two clients name an activity the LRS does not know yet, at the same moment: neither
+    may fail (a 500, or retries running out under load), and the definition keeps what both said."""
+    import threading
+
+    from app.extensions import db as database
+    from app.xapi import vocabulary as v
+    from app.xapi.models import ActivityDefinition
+    from app.xapi.services import activity_key, store
+
+    iri = "http://example.org/activities/new-together"
+    first_stored, errors = threading.Event(), []
+
+    def writer(definition, hold):
+        try:
+            with app.app_context():
+                store([statement(object={"id": iri, "definition": definition})], v.authority())
+                first_stored.set()
+                if hold:
+                    threading.Event().wait(0.5)  # the other writer arrives while this one has not committed
+                database.session.commit()
+                database.session.remove()
+        except Exception as error:  # noqa: BLE001 - the test reports whatever the second writer met
+            errors.append(error)
+            first_stored.set()
+
+    first = threading.Thread(target=writer, args=({"name": {"en": "Together"}}, True))
+    first.start()
+    assert first_stored.wait(10)
+    second = threading.Thread(target=writer, args=({"description": {"en": "Both described it"}}, False))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    row = database.session.get(ActivityDefinition, activity_key(iri))
+    assert row.definition == {"name": {"en": "Together"}, "description": {"en": "Both described it"}}

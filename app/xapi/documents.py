@@ -148,7 +148,7 @@ def remember_definitions(statements: list[dict]) -> None:
     Content sends the same definition with every statement; those already merged by this process are skipped
     without a query (a small per-process memory)."""
     described: dict[str, list[dict]] = {}
-    merged = _merged()
+    known = _merged()
 
     def walk(part: dict):
         target = part.get("object", {})
@@ -156,7 +156,7 @@ def remember_definitions(statements: list[dict]) -> None:
         for listed in part.get("context", {}).get("contextActivities", {}).values():
             activities += listed
         for activity in activities:
-            if activity.get("definition") and _fingerprint(activity["id"], activity["definition"]) not in merged:
+            if activity.get("definition") and _fingerprint(activity["id"], activity["definition"]) not in known:
                 described.setdefault(activity["id"], []).append(activity["definition"])
         if target.get("objectType") == "SubStatement":
             walk(target)
@@ -166,26 +166,36 @@ def remember_definitions(statements: list[dict]) -> None:
     if not described:
         return
     keys = {activity_key(activity_id): activity_id for activity_id in described}
-    _add_missing_definitions(keys)
-    # each row locked until commit, in one order for every writer: another writer merging into the same
-    # definition waits for this one instead of overwriting it, and no two wait for each other
     rows = {row.activity_key: row for row in db.session.scalars(
-        sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, keys))
-        .order_by(ActivityDefinition.activity_key).with_for_update()
-        .execution_options(populate_existing=True))}
-    for key, activity_id in sorted(keys.items()):
-        row = rows[key]
-        merged = dict(row.definition)
-        for definition in described[activity_id]:
-            for name, value in definition.items():
-                if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
-                    merged[name] = {**merged[name], **value}
-                else:
-                    merged[name] = value
-        if merged != row.definition:
-            row.definition = merged
-        pending = db.session.info.setdefault("itinera_merged_definitions", [])
-        pending += [_fingerprint(activity_id, definition) for definition in described[activity_id]]
+        sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, keys)))}
+    changing = {key: activity_id for key, activity_id in keys.items()
+                if key not in rows or _merge(rows[key].definition, described[activity_id]) != rows[key].definition}
+    if changing:
+        _add_missing_definitions({key: activity_id for key, activity_id in changing.items() if key not in rows})
+        # the rows to change, locked until commit in one order for every writer: another writer merging into
+        # the same definition waits for this one instead of overwriting it, and no two wait for each other
+        locked = db.session.scalars(
+            sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, changing))
+            .order_by(ActivityDefinition.activity_key).with_for_update().execution_options(populate_existing=True))
+        for row in locked:
+            merged = _merge(row.definition, described[changing[row.activity_key]])
+            if merged != row.definition:
+                row.definition = merged
+    pending = db.session.info.setdefault("itinera_merged_definitions", [])
+    pending += [_fingerprint(activity_id, definition)
+                for activity_id, definitions in described.items() for definition in definitions]
+
+
+def _merge(definition: dict, described: list[dict]) -> dict:
+    """A stored definition with what statements describe added (newer details win; language maps merge)."""
+    merged = dict(definition)
+    for new in described:
+        for name, value in new.items():
+            if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
+                merged[name] = {**merged[name], **value}
+            else:
+                merged[name] = value
+    return merged
 
 
 def _add_missing_definitions(keys: dict[str, str]) -> None:

@@ -59,12 +59,17 @@ def import_template():
         "Content-Disposition": 'attachment; filename="itinera-trainees.csv"'}
 
 
-@bp.route("/import/<int:batch_id>")
-@role_required(*MANAGERS)
-def import_preview(batch_id):
+def _batch_or_404(batch_id: int):
     batch = imports.get_batch(current_user, batch_id)
     if batch is None:
         abort(404)
+    return batch
+
+
+@bp.route("/import/<int:batch_id>")
+@role_required(*MANAGERS)
+def import_preview(batch_id):
+    batch = _batch_or_404(batch_id)
     problems = [dict(p, message=imports.message(p)) for p in batch.problems[:PREVIEW_PROBLEMS]]
     rows = batch.rows[:PREVIEW_ROWS]
     lines_with_problems = {p["line"] for p in batch.problems}
@@ -79,9 +84,7 @@ def import_preview(batch_id):
 @role_required(*MANAGERS)
 def import_problems(batch_id):
     """Every problem of a batch, for a file too long to correct from the first ones on the page."""
-    batch = imports.get_batch(current_user, batch_id)
-    if batch is None:
-        abort(404)
+    batch = _batch_or_404(batch_id)
     data, name = imports.problems_csv(batch)
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": f'attachment; filename="{name}"'}
@@ -90,9 +93,7 @@ def import_problems(batch_id):
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
 @role_required(*MANAGERS)
 def import_confirm(batch_id):
-    batch = imports.get_batch(current_user, batch_id)
-    if batch is None:
-        abort(404)
+    batch = _batch_or_404(batch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -122,17 +122,19 @@ def _scale(numbers: set[int]) -> str:
     return f"not a level of the scale ({', '.join(map(str, ordered))})"
 
 
+def _mappings(located: Located, data: dict, key: str, refusal: str, problems: list[Problem]):
+    """(path, item) for each mapping in the list data[key]; an item that is not a mapping is a problem."""
+    for index, item in enumerate(_list(located, data, key, key, problems)):
+        if isinstance(item, dict):
+            yield (key, index), item
+        else:
+            problems.append(located.problem(refusal, key, index))
+
+
 def _check_sources(located: Located, data: dict, problems: list[Problem]) -> list[dict]:
     sources = []
-    for index, item in enumerate(_list(located, data, "sources", "sources", problems)):
-        path = ("sources", index)
-        if not isinstance(item, dict):
-            problems.append(located.problem("a source is a mapping with at least a title", *path))
-            continue
-        for key in item:
-            if key not in SOURCE_KEYS:
-                problems.append(located.problem(f"unknown key {key!r} in a source (use {', '.join(SOURCE_KEYS)})",
-                                                *path, key))
+    for path, item in _mappings(located, data, "sources", "a source is a mapping with at least a title", problems):
+        _unknown_keys(located, item, SOURCE_KEYS, "a source", path, problems)
         for key in ("title", "authors", "publisher", "doi", "url"):
             if key in item and (not isinstance(item[key], str) or not item[key].strip()):
                 problems.append(located.problem(f"a source's {key} is text", *path, key))
@@ -203,11 +205,7 @@ def check(located: Located) -> FrameworkData:
 
     levels = []
     numbers = set()
-    for index, level in enumerate(_list(located, data, "levels", "levels", problems)):
-        path = ("levels", index)
-        if not isinstance(level, dict):
-            problems.append(located.problem("each level needs number, name and descriptor", *path))
-            continue
+    for path, level in _mappings(located, data, "levels", "each level needs number, name and descriptor", problems):
         _unknown_keys(located, level, LEVEL_KEYS, "a level", path, problems)
         number = level.get("number")
         if not _whole(number) or number < 1:
@@ -244,11 +242,7 @@ def check(located: Located) -> FrameworkData:
         problems.append(located.problem("a framework needs at least one area", "areas"))
 
     competences, codes = [], set()
-    for index, item in enumerate(_list(located, data, "competences", "competences", problems)):
-        path = ("competences", index)
-        if not isinstance(item, dict):
-            problems.append(located.problem("each competence is a mapping", *path))
-            continue
+    for path, item in _mappings(located, data, "competences", "each competence is a mapping", problems):
         for key in item:
             if key not in {"code", "area", "validity_months", "targets", "alignments",
                            *TRANSLATED_COMPETENCE_FIELDS}:

@@ -8,12 +8,12 @@ DEMO_PASSWORD ?= itinera-demo
 DEV := ITINERA_ENV=development
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: run test install install-test translations db demo clean
+.PHONY: run test install install-test browser translations db demo clean
 
 run: install translations db demo
 	$(DEV) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install-test translations
+test: install-test browser translations
 	$(BIN)/pytest
 
 $(BIN)/python:
@@ -31,6 +31,19 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here). Install it when it is
+# missing and we may (root, or sudo without a password); otherwise say so: those tests are then skipped.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo -n"; \
+	  echo "== installing Debian's Chromium for the browser tests"; \
+	  ( export DEBIAN_FRONTEND=noninteractive; \
+	    $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } ) || \
+	  echo "!! could not install Chromium (apt-get install chromium as root): the browser tests will be skipped"; \
+	fi
 
 translations: install
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3

@@ -129,6 +129,10 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.session_interface = ItineraSessionInterface()
 
+    from app import static_files
+
+    static_files.register(app)
+
     from app.errors import register_error_handlers
 
     register_error_handlers(app)

@@ -85,9 +85,9 @@ def _new_seqs(values: list[dict]) -> list[int]:
     if raw is None:
         return list(db.session.scalars(sa.insert(Statement).returning(Statement.seq, sort_by_parameter_order=True),
                                        values))
-    sequence = db.session.scalar(sa.text("SELECT pg_get_serial_sequence('xapi_statement', 'seq')"))
-    seqs = list(db.session.scalars(sa.text(f"SELECT nextval('{sequence}') FROM generate_series(1, :n)"),
-                                   {"n": len(values)}))
+    seqs = list(db.session.scalars(sa.text(
+        "SELECT nextval(pg_get_serial_sequence('xapi_statement', 'seq')) FROM generate_series(1, :n)"),
+        {"n": len(values)}))
     bulk_insert(Statement, [{"seq": seq, **value} for seq, value in zip(seqs, values)])
     return seqs
 

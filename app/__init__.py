@@ -106,6 +106,9 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # an unreachable Redis must not hold a sign-in for minutes: give up soon and use the memory fallback
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (every model, for Alembic and create_all)

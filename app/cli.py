@@ -30,6 +30,7 @@ def fill_english_catalog() -> None:
 
 
 def register_cli(app) -> None:
+    from app.auth.cli import users_cli
     from app.competences.cli import competences_cli
     from app.courses.cli import courses_cli
     from app.jobs.cli import jobs_cli
@@ -39,6 +40,7 @@ def register_cli(app) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(lrs_cli)
+    app.cli.add_command(users_cli)
 
     @app.cli.group()
     def translate():

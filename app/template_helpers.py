@@ -1,8 +1,11 @@
 """Globals and filters for every template."""
+from urllib.parse import quote, urlencode
+
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from app.db import utcnow
 from app.forms import leaf_fields
@@ -26,8 +29,14 @@ def switch_language_url(locale: str) -> str:
     """The current page in another language (the ?lang= parameter of the locale contract)."""
     args = request.args.to_dict(flat=False)
     args["lang"] = [locale]
-    if request.endpoint and request.method == "GET" and request.url_rule is not None:
+    rule = request.url_rule
+    if request.endpoint and rule is not None and "GET" in (rule.methods or ()):
+        # also a form sent back with errors: its empty form, in the other language
         return url_for(request.endpoint, **(request.view_args or {}), **args)
+    if isinstance(request.routing_exception, NotFound) and request.method == "GET" \
+            and not request.path.startswith("//"):
+        # an address that names nothing: the same "page not found", in the other language
+        return request.script_root + quote(request.path) + "?" + urlencode(args, doseq=True)
     return url_for("main.index", lang=locale)
 
 

@@ -101,3 +101,30 @@ def test_dates_and_numbers_follow_the_locale(client, login_as, make_user, app):
         assert render_template_string("{{ 12345.5|number }}") == "12.345,5"
     with app.test_request_context(), force_locale("en"):
         assert render_template_string("{{ 12345.5|number }}") == "12,345.5"
+
+
+def test_switcher_on_a_form_sent_back_keeps_the_form(client):
+    html = client.post("/auth/login?next=/auth/account", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert 'href="/auth/login?next=/auth/account&amp;lang=es"' in html
+
+
+def test_switcher_on_a_missing_page_keeps_the_address(client):
+    html = client.get("/no/such/página?x=1").get_data(as_text=True)
+    assert 'href="/no/such/p%C3%A1gina?x=1&amp;lang=es"' in html
+    spanish = client.get("/no/such/p%C3%A1gina?x=1&lang=es")
+    assert spanish.status_code == 404 and '<html lang="es">' in spanish.get_data(as_text=True)
+    assert spanish.headers["Set-Cookie"].startswith("lang=es")
+
+
+def test_switcher_never_links_to_another_site(app):
+    from app.template_helpers import switch_language_url
+
+    with app.test_request_context("/x", environ_overrides={"PATH_INFO": "//evil.example/x"}):
+        app.preprocess_request()
+        url = switch_language_url("es")
+        assert url.startswith("/") and not url.startswith("//") and url.endswith("?lang=es")
+
+
+def test_405_page_switcher_leads_home(client):
+    html = client.get("/auth/logout").get_data(as_text=True)
+    assert 'href="/?lang=es"' in html

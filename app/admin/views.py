@@ -440,7 +440,9 @@ def invitation_withdraw(user_uuid):
 
 def _back(default: str) -> str:
     target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    local = (target.startswith("/") and not target.startswith("//") and "\\" not in target
+             and not any(ord(c) < 32 or ord(c) == 127 for c in target))
+    return target if local else default
 
 
 from app.admin import imports, lrs, system  # noqa: E402,F401  (more screens on the same blueprint)

@@ -128,6 +128,15 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
         errors["country_code"] = _l("You can only manage people of your own country")
     if country is None and roles & {Role.COORDINATOR, Role.TRAINEE}:
         errors["country_code"] = _l("Coordinators and trainees need a country")
+    if user is not None and country != user.country_code and "country_code" not in errors:
+        from app.cohorts.services import cohorts_of
+
+        # a cohort holds people of its country only (its coordinator would otherwise see, and lose, a foreigner)
+        left_behind = cohorts_of(user)
+        if left_behind:
+            errors["country_code"] = _l("This person is a member of cohorts of their current country (%(names)s): "
+                                        "remove them from those cohorts first",
+                                        names=", ".join(c.name for c in left_behind))
 
     position = clean.get("position", user.position if user else None) or None
     try:
@@ -198,6 +207,7 @@ def update_user(actor: User, user: User, **changes) -> User:
     """Change an account's details, roles or active flag."""
     check(can_manage_user(actor, user))
     clean = _validate(actor, user, changes)
+    was_active = user.is_active
     if "email" in changes and clean["email"] != user.email:
         # invitation and reset links went to the old address, which may not be the person's (a typo): they stop
         db.session.execute(sa.update(AccountToken).where(
@@ -211,6 +221,8 @@ def update_user(actor: User, user: User, **changes) -> User:
         user.roles = clean["roles"]
     if changes.get("password"):
         user.set_password(changes["password"])
+    elif was_active and not user.is_active:
+        user.session_version = (user.session_version or 0) + 1  # every session ends, and stays ended if reactivated
     db.session.flush()
     return user
 

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,7 +15,8 @@ from app.forms import apply_errors
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path of this site, or None: browsers read '/\\host' and '/<tab>/host' as another site's address."""
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -48,6 +49,7 @@ def login():
                 services.set_preferred_locale(user, str(get_locale()))
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
     return render_template("auth/login.html", form=form), status
@@ -74,6 +76,7 @@ def account_language():
     if form.validate_on_submit():
         services.set_preferred_locale(current_user, form.locale.data)
         db.session.commit()
+        g.lang = form.locale.data  # this answer, and the lang cookie for when the person signs out
         flash(_("Your language has been saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", language_form=form, password_form=PasswordForm()), 400

@@ -1,0 +1,97 @@
+"""Sessions of deactivated people, safe redirects, a person's country and their cohorts, sign-in while Redis is
+down, and the language cookie after signing in."""
+import pytest
+
+from app.auth import services
+from app.errors import ValidationError
+from app.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+
+def signed_in_client(app, user):
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = user.get_id(), True
+    return other
+
+
+def edit_form(user, **overrides):
+    data = {"full_name": user.full_name, "email": user.email, "roles": [r.value for r in user.roles],
+            "country_code": user.country_code or "", "institution_id": "", "region_code": "",
+            "position": user.position.value if user.position else "", "locale": "", "is_active": "y"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_deactivated_person_is_signed_out_and_stays_out_when_reactivated(app, client, login_as, make_user):
+    trainee = make_user(country="CL", email="t@example.org")
+    phone = signed_in_client(app, trainee)
+    assert phone.get("/auth/account").status_code == 200
+    login_as("coordinator", country="CL")
+    assert client.post(f"/admin/users/{trainee.uuid}/edit", data=edit_form(trainee, is_active=None)).status_code == 302
+    response = phone.get("/auth/account")
+    assert response.status_code == 302 and response.location.startswith("/auth/login")
+    assert client.post(f"/admin/users/{trainee.uuid}/edit", data=edit_form(trainee)).status_code == 302
+    assert phone.get("/auth/account").status_code == 302  # the old session does not come back
+    phone.post("/auth/login", data={"email": "t@example.org", "password": PASSWORD})
+    assert phone.get("/auth/account").status_code == 200  # signing in again works
+
+
+@pytest.mark.parametrize("evil", ["/\\evil.example/", "/\t/evil.example/", "/\\/evil.example"])
+def test_next_refuses_paths_browsers_read_as_another_site(client, make_user, evil):
+    make_user(email="ana@example.org")
+    response = client.post("/auth/login", query_string={"next": evil},
+                           data={"email": "ana@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/"
+
+
+def test_a_member_of_cohorts_keeps_their_country_until_removed(client, login_as, make_user, make_cohort):
+    admin = login_as("admin", country=None)
+    trainee = make_user(country="CL")
+    cohort = make_cohort(country="CL", name="Piloto Biobío", members=[trainee])
+    response = client.post(f"/admin/users/{trainee.uuid}/edit", data=edit_form(trainee, country_code="AR"))
+    assert response.status_code == 400
+    assert "remove them from those cohorts first" in response.get_data(as_text=True)
+    assert "Piloto Biobío" in response.get_data(as_text=True)
+    db.session.refresh(trainee)
+    assert trainee.country_code == "CL"
+    client.post(f"/admin/cohorts/{cohort.id}/members/{trainee.uuid}/remove")
+    assert client.post(f"/admin/users/{trainee.uuid}/edit",
+                       data=edit_form(trainee, country_code="AR")).status_code == 302
+    db.session.refresh(trainee)
+    assert trainee.country_code == "AR"
+    other = make_user(country="CL")
+    make_cohort(country="CL", members=[other])
+    with pytest.raises(ValidationError) as error:
+        services.update_user(admin, other, country_code="MX")
+    assert "country_code" in error.value.errors
+    services.update_user(admin, other, full_name="Still Chilean")  # other changes are not held up
+
+
+def test_sign_in_still_works_and_is_still_limited_while_redis_is_down(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                   LOGIN_RATE_LIMIT="2 per minute")
+    make_user(email="ana@example.org")
+    client = app.test_client()
+    good = client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD})
+    assert good.status_code == 302
+    client.post("/auth/logout")
+    wrong = {"email": "ana@example.org", "password": "wrong-one-x"}
+    assert [client.post("/auth/login", data=wrong).status_code for _ in range(3)] == [400, 400, 429]
+
+
+def test_the_language_stays_after_signing_out(client, make_user):
+    make_user(email="ana@example.org", locale="es")
+    client.set_cookie("lang", "en")
+    client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD})
+    client.post("/auth/account/language", data={"locale": "pt_BR"})
+    response = client.post("/auth/logout", follow_redirects=True)
+    assert '<html lang="pt-BR">' in response.get_data(as_text=True)
+
+
+def test_signing_in_sets_the_language_cookie_to_the_saved_preference(client, make_user):
+    make_user(email="ana@example.org", locale="es")
+    client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD},
+                headers={"Accept-Language": "en"})
+    response = client.post("/auth/logout", follow_redirects=True, headers={"Accept-Language": "en"})
+    assert '<html lang="es">' in response.get_data(as_text=True)

@@ -46,6 +46,15 @@ def select_locale() -> str:
     return "en"
 
 
+def select_timezone() -> str | None:
+    """A signed-in person's time zone (their choice, else their country's main zone); UTC for everyone else."""
+    if request and current_user and current_user.is_authenticated:
+        from app.places.timezones import zone_of
+
+        return zone_of(current_user)
+    return None
+
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -103,7 +112,7 @@ def create_app(config=None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):

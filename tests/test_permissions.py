@@ -22,6 +22,7 @@ MATRIX = {
     "auth.logout": ("POST", row(302, 302, 302, 302, 302, 302)),
     "auth.account": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "auth.account_language": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
+    "auth.account_timezone": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "auth.account_password": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "places.regions": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "places.institutions": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.forms import options
 from app.template_helpers import LANGUAGE_NAMES
@@ -18,6 +18,17 @@ class LanguageForm(FlaskForm):
     locale = RadioField(_l("Language"), choices=options(LANGUAGE_NAMES.items()),
                         validators=[DataRequired(_l("Choose a language"))])
     submit = SubmitField(_l("Save language"))
+
+
+class TimezoneForm(FlaskForm):
+    # choices: the zones of the person's country (app.places.timezones), set by the view
+    timezone = SelectField(_l("Time zone"), description=_l("Dates and times are shown in this time zone."),
+                           validate_choice=False)
+    submit = SubmitField(_l("Save time zone"))
+
+    def validate_timezone(self, field):
+        if not field.raw_data:  # (the empty choice, "automatic", is sent as "")
+            raise ValidationError(_l("Choose a time zone from the list"))
 
 
 class PasswordForm(FlaskForm):

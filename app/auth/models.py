@@ -51,6 +51,7 @@ class User(UserMixin, db.Model):
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))  # IANA name; None: the country's main zone
     country_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
     institution_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("institution.id"), index=True)
     region_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("region.code"))

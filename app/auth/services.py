@@ -248,6 +248,16 @@ def set_preferred_locale(user: User, locale: str) -> None:
     db.session.flush()
 
 
+def set_timezone(user: User, zone: str | None) -> None:
+    """A person's time zone; None or "" goes back to the main zone of their country."""
+    from app.places.timezones import is_zone
+
+    if zone and not is_zone(zone):
+        raise ValidationError({"timezone": _l("Choose a time zone from the list")})
+    user.timezone = zone or None
+    db.session.flush()
+
+
 class _System:
     """The actor behind demo data and CLI commands: allowed everything."""
 

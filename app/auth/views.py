@@ -7,11 +7,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
 from app.auth import tokens
-from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm
+from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
 from app.auth.models import TokenPurpose
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.forms import apply_errors
+from app.places import services as place_services
+from app.places import timezones
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -62,11 +64,32 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+def _timezone_form(form: TimezoneForm | None = None) -> TimezoneForm:
+    """The time zone form, with the zones of the person's country (of every country for people without one)."""
+    form = form or TimezoneForm(timezone=current_user.timezone or "")
+    locale = str(get_locale())
+    countries = ([current_user.country_code] if current_user.country_code
+                 else [country.code for country in place_services.countries()])
+    automatic = timezones.label(timezones.default_zone(current_user.country_code), locale)
+    zones = timezones.choices(countries, locale)
+    if current_user.timezone and current_user.timezone not in dict(zones):  # chosen elsewhere: still shown
+        zones.insert(0, (current_user.timezone, timezones.label(current_user.timezone, locale)))
+    form.timezone.choices = [("", _("Automatic: %(zone)s", zone=automatic))] + zones
+    return form
+
+
+def _account_page(status: int = 200, **forms):
+    forms.setdefault("language_form", LanguageForm(locale=current_user.locale or str(get_locale())))
+    forms.setdefault("password_form", PasswordForm())
+    forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
+    zone_label = timezones.label(timezones.zone_of(current_user), str(get_locale()))
+    return render_template("auth/account.html", zone_label=zone_label, **forms), status
+
+
 @bp.route("/account")
 @login_required
 def account():
-    language_form = LanguageForm(locale=current_user.locale or str(get_locale()))
-    return render_template("auth/account.html", language_form=language_form, password_form=PasswordForm())
+    return _account_page()
 
 
 @bp.route("/account/language", methods=["POST"])
@@ -79,7 +102,23 @@ def account_language():
         g.lang = form.locale.data  # this answer, and the lang cookie for when the person signs out
         flash(_("Your language has been saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", language_form=form, password_form=PasswordForm()), 400
+    return _account_page(400, language_form=form)
+
+
+@bp.route("/account/timezone", methods=["POST"])
+@login_required
+def account_timezone():
+    form = _timezone_form(TimezoneForm())
+    if form.validate_on_submit():
+        try:
+            services.set_timezone(current_user, form.timezone.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your time zone has been saved."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(400, timezone_form=form)
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -96,8 +135,7 @@ def account_password():
             login_user(current_user._get_current_object())  # the session id carries the new version
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
-    language_form = LanguageForm(locale=current_user.locale or str(get_locale()))
-    return render_template("auth/account.html", language_form=language_form, password_form=form), 400
+    return _account_page(400, password_form=form)
 
 
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):

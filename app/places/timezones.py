@@ -1,0 +1,67 @@
+"""Time zones: people read times in their own zone, by default the main zone of their country.
+
+Which zones a country has comes from the IANA time zone database as pytz lists it (``country_timezones``,
+the main zone first); their names, in the reader's language, from Babel's CLDR data."""
+from datetime import datetime, timezone
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import pytz
+from babel.dates import get_timezone, get_timezone_gmt, get_timezone_location
+from flask_babel import lazy_gettext as _l
+
+UTC = "UTC"
+# where the database's first zone of a country is not where most of its people live
+MAIN_ZONES = {"BR": "America/Sao_Paulo"}
+
+
+def zones_of(country_code: str | None) -> list[str]:
+    """The zones of a country, its main zone first."""
+    zones = list(pytz.country_timezones.get((country_code or "").upper(), []))
+    main = MAIN_ZONES.get((country_code or "").upper())
+    if main in zones:
+        zones.remove(main)
+        zones.insert(0, main)
+    return zones
+
+
+def default_zone(country_code: str | None) -> str:
+    zones = zones_of(country_code)
+    return zones[0] if zones else UTC
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_zone(name: str | None) -> bool:
+    return bool(name) and (name == UTC or name in _known())
+
+
+def zone_of(user) -> str:
+    """The zone a signed-in person reads times in: their choice, else their country's main zone, else UTC."""
+    chosen = getattr(user, "timezone", None)
+    if is_zone(chosen):
+        return chosen
+    return default_zone(getattr(user, "country_code", None))
+
+
+def label(zone: str, locale: str, at: datetime | None = None) -> str:
+    """A zone as people know it, in their language, with its offset now: "hora de Argentina (Córdoba), -0300"."""
+    if zone == UTC:
+        return str(_l("Coordinated Universal Time (UTC)"))
+    at = (at or datetime.now(timezone.utc)).astimezone(get_timezone(zone))
+    return f"{get_timezone_location(zone, locale=locale)}, {get_timezone_gmt(at, locale=locale)}"
+
+
+def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
+    """(zone, label) of the zones of these countries, in the order given, then UTC."""
+    seen, result = set(), []
+    for code in country_codes:
+        for zone in zones_of(code):
+            if zone not in seen:
+                seen.add(zone)
+                result.append((zone, label(zone, locale)))
+    result.append((UTC, label(UTC, locale)))
+    return result

@@ -5,6 +5,8 @@ from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from werkzeug.exceptions import NotFound
 
 from app.db import utcnow
@@ -44,6 +46,12 @@ def html_lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
 
+@pass_context
+def form_sent_back(context) -> bool:
+    """Whether a form of this page came back with errors (its title then starts with "Error:")."""
+    return any(isinstance(value, FlaskForm) and bool(value.errors) for value in context.get_all().values())
+
+
 def page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
@@ -77,6 +85,7 @@ def register(app) -> None:
         text_in=_text_in,
         services_text=_module_text,
         leaf_fields=leaf_fields,
+        form_sent_back=form_sent_back,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",

@@ -95,3 +95,17 @@ def test_login_attempts_are_rate_limited(make_app, make_user):
     with app.test_request_context(), force_locale("es"):
         expected = gettext("Too many attempts")
     assert expected != "Too many attempts" and expected in blocked.get_data(as_text=True)
+
+
+def test_a_form_sent_back_with_errors_says_so_first_in_the_title(client, login_as, make_user):
+    import re
+
+    def title(response):
+        return re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S).group(1).strip()
+
+    assert title(client.get("/auth/login")) == "Sign in – Itinera"
+    assert title(client.post("/auth/login", data={"email": "", "password": ""})) == "Error: Sign in – Itinera"
+    login_as(make_user(locale="en"))
+    assert not title(client.get("/auth/account")).startswith("Error")
+    sent_back = client.post("/auth/account/timezone", data={"timezone": "Mars/Olympus_Mons"})
+    assert sent_back.status_code == 400 and title(sent_back).startswith("Error: ")

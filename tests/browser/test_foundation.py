@@ -31,6 +31,7 @@ def test_sign_in_and_out(page, live_server, make_user, check_page):
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()  # the error summary takes the focus, as the pattern says
     expect(summary).to_contain_text("The e-mail address or password is not right")
+    expect(page).to_have_title("Error: Sign in – Itinera")  # heard first when the page loads
     check_page(page)
 
     sign_in(page, live_server, "ana@example.org")
@@ -51,6 +52,7 @@ def test_language_switcher_translates_and_remembers(page, live_server, make_user
     check_page(page)
     page.get_by_role("link", name="Sua conta").click()  # the choice holds on the next page
     expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    expect(page.locator('label[lang="es"]')).to_have_text("Español")  # each language named in itself
     check_page(page)
     db.session.refresh(user)
     assert user.locale == "pt_BR"
@@ -117,3 +119,30 @@ def test_forms_work_without_javascript(browser, live_server, make_user, make_ins
     expect(page.get_by_label("Institution").locator("option", has_text="Jalisco")).to_have_count(1)
     expect(page.locator(".error-summary")).to_have_count(0)  # refreshing is not submitting
     context.close()
+
+
+def test_spanish_admin_pages_on_a_phone(page, live_server, make_user, check_page):
+    """Longer Spanish words, a long unbroken secret and targets close together, 360 px wide."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", name="Ada Admin", locale="es")
+    long = make_user(email="maria.fernanda.gonzalez.rodriguez@secretariadeplanificacionregional.example.org",
+                     name="María Fernanda González Rodríguez", country="CL")
+    page.goto(f"{live_server}/auth/login?lang=es")
+    check_page(page)  # the link under the wider "Iniciar sesión" button keeps its distance from it
+    page.get_by_label("Correo electrónico").fill("admin@example.org")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Personas").click()
+    check_page(page)  # the page heading's button wraps above the links that follow it
+    page.goto(f"{live_server}/admin/users/{long.uuid}")
+    check_page(page)  # an e-mail address wider than the screen wraps inside the summary list
+
+    page.goto(f"{live_server}/admin/lrs-clients/new")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.locator(".error-summary")).to_contain_text("Asigne un nombre al cliente")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    check_page(page)
+    page.get_by_label("Nombre", exact=True).fill("Simulación de la universidad asociada")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Copie el secreto ahora")
+    expect(page).not_to_have_title(re.compile("Error"))
+    check_page(page)

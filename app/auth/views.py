@@ -70,10 +70,10 @@ def _timezone_form(form: TimezoneForm | None = None) -> TimezoneForm:
     locale = str(get_locale())
     countries = ([current_user.country_code] if current_user.country_code
                  else [country.code for country in place_services.countries()])
-    automatic = timezones.label(timezones.default_zone(current_user.country_code), locale)
+    automatic = timezones.label(timezones.default_zone(current_user.country_code), locale, with_country=True)
     zones = timezones.choices(countries, locale)
     if current_user.timezone and current_user.timezone not in dict(zones):  # chosen elsewhere: still shown
-        zones.insert(0, (current_user.timezone, timezones.label(current_user.timezone, locale)))
+        zones.insert(0, (current_user.timezone, timezones.label(current_user.timezone, locale, with_country=True)))
     form.timezone.choices = [("", _("Automatic: %(zone)s", zone=automatic))] + zones
     return form
 
@@ -82,7 +82,7 @@ def _account_page(status: int = 200, **forms):
     forms.setdefault("language_form", LanguageForm(locale=current_user.locale or str(get_locale())))
     forms.setdefault("password_form", PasswordForm())
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
-    zone_label = timezones.label(timezones.zone_of(current_user), str(get_locale()))
+    zone_label = timezones.label(timezones.zone_of(current_user), str(get_locale()), with_country=True)
     return render_template("auth/account.html", zone_label=zone_label, **forms), status
 
 

@@ -10,6 +10,8 @@ import pytz
 from babel.dates import get_timezone, get_timezone_gmt, get_timezone_location
 from flask_babel import lazy_gettext as _l
 
+from app.places.names import country_name
+
 UTC = "UTC"
 # where the database's first zone of a country is not where most of its people live
 MAIN_ZONES = {"BR": "America/Sao_Paulo"}
@@ -47,12 +49,22 @@ def zone_of(user) -> str:
     return default_zone(getattr(user, "country_code", None))
 
 
-def label(zone: str, locale: str, at: datetime | None = None) -> str:
-    """A zone as people know it, in their language, with its offset now: "hora de Argentina (Córdoba), -0300"."""
+@lru_cache(maxsize=1)
+def _countries_of_zones() -> dict[str, str]:
+    return {zone: code for code, zones in pytz.country_timezones.items() for zone in zones}
+
+
+def label(zone: str, locale: str, with_country: bool = False, at: datetime | None = None) -> str:
+    """A zone by its city, in the reader's language, with its offset now: "Córdoba, GMT-03:00"; with its
+    country for lists of several countries: "Argentina – Córdoba, GMT-03:00"."""
     if zone == UTC:
         return str(_l("Coordinated Universal Time (UTC)"))
     at = (at or datetime.now(timezone.utc)).astimezone(get_timezone(zone))
-    return f"{get_timezone_location(zone, locale=locale)}, {get_timezone_gmt(at, locale=locale)}"
+    place = get_timezone_location(zone, locale=locale, return_city=True)
+    country = _countries_of_zones().get(zone)
+    if with_country and country:
+        place = f"{country_name(country, locale)} – {place}"
+    return f"{place}, {get_timezone_gmt(at, locale=locale)}"
 
 
 def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
@@ -62,6 +74,6 @@ def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
         for zone in zones_of(code):
             if zone not in seen:
                 seen.add(zone)
-                result.append((zone, label(zone, locale)))
+                result.append((zone, label(zone, locale, with_country=len(country_codes) > 1)))
     result.append((UTC, label(UTC, locale)))
     return result

@@ -54,7 +54,7 @@ def test_a_person_chooses_their_zone_among_their_country_s(client, login_as, mak
     user = login_as(make_user(country="AR", locale="en"))
     page = client.get("/auth/account").get_data(as_text=True)
     assert 'value="America/Argentina/Cordoba"' in page and "Europe/Madrid" not in page
-    assert "Automatic: Argentina (Buenos Aires) Time" in page
+    assert "Automatic: Argentina – Buenos Aires, GMT-03:00" in page and ">Córdoba, GMT-03:00<" in page
     response = client.post("/auth/account/timezone", data={"timezone": "America/Argentina/Cordoba"})
     assert response.status_code == 302
     assert zone_saved(user) == "America/Argentina/Cordoba"
@@ -77,3 +77,4 @@ def test_people_without_a_country_choose_among_every_country_s_zones(client, log
     page = client.get("/auth/account").get_data(as_text=True)
     for zone in ("America/Sao_Paulo", "America/Lima", "Europe/Madrid", "UTC"):
         assert f'value="{zone}"' in page
+    assert ">Spain – Canaries, GMT+00:00<" in page  # with its country, in a list of many countries

@@ -77,4 +77,4 @@ def test_people_without_a_country_choose_among_every_country_s_zones(client, log
     page = client.get("/auth/account").get_data(as_text=True)
     for zone in ("America/Sao_Paulo", "America/Lima", "Europe/Madrid", "UTC"):
         assert f'value="{zone}"' in page
-    assert ">Spain – Canaries, GMT+00:00<" in page  # with its country, in a list of many countries
+    assert re.search(r">Spain – Canaries, GMT\+0[01]:00<", page)  # with its country, in a list of many countries

@@ -192,14 +192,18 @@ def reset_password(token):
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
-            tokens.reset_password(token, form.password.data)
+            user = tokens.reset_password(token, form.password.data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
             db.session.commit()
-            logout_user()
-            flash(_("Your password has been changed. Sign in with the new one."), "success")
-            return redirect(url_for("auth.login"))
+            # the link proved the address: signed in at once, also when sign-in attempts for this address are
+            # held back (someone else may have spent them guessing)
+            login_user(user)
+            g.lang = user.locale or g.get("lang")
+            flash(_("Your password has been changed and you are signed in. Other devices have been signed out."),
+                  "success")
+            return redirect(url_for("main.index"))
     return render_template("auth/choose_password.html", form=form, user=reset.user,
                            heading=_("Choose a new password"),
                            intro=_("For the account %(email)s. Other devices where you are signed in will be "

@@ -99,7 +99,8 @@ def test_password_reset(client, make_user, outbox):
     link = link_in(message, "password/reset")
     assert client.post(link, data={"password": "tiny"}).status_code == 400
     response = client.post(link, data={"password": "brand-new-password"})
-    assert response.status_code == 302 and response.location == "/auth/login"
+    assert response.status_code == 302 and response.location == "/"
+    assert client.get("/auth/account").status_code == 200  # signed in with the new password's session
     db.session.refresh(user)
     assert user.check_password("brand-new-password") and not user.check_password(PASSWORD)
     assert load_user(old_session) is None  # other sessions are signed out

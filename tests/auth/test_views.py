@@ -98,8 +98,6 @@ def test_login_attempts_are_rate_limited(make_app, make_user):
 
 
 def test_a_form_sent_back_with_errors_says_so_first_in_the_title(client, login_as, make_user):
-    import re
-
     def title(response):
         return re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S).group(1).strip()
 
@@ -109,3 +107,26 @@ def test_a_form_sent_back_with_errors_says_so_first_in_the_title(client, login_a
     assert not title(client.get("/auth/account")).startswith("Error")
     sent_back = client.post("/auth/account/timezone", data={"timezone": "Mars/Olympus_Mons"})
     assert sent_back.status_code == 400 and title(sent_back).startswith("Error: ")
+
+
+def test_a_reset_link_lets_in_a_person_whose_sign_in_someone_else_exhausted(make_app, make_user):
+    """Failed attempts for an address are limited per address too: a stranger can spend them. The person then
+    gets in through a password reset link, which proves the address."""
+    import sqlalchemy as sa
+
+    from app.notifications.models import OutboxMessage
+
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", RATELIMIT_STORAGE_URI="memory://")
+    stranger, owner = app.test_client(), app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    for _ in range(3):
+        assert sign_in(stranger, "ana@example.org", "guess").status_code == 400
+    assert sign_in(owner, "ana@example.org", PASSWORD).status_code == 429  # held back, even with the password
+    owner.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    with app.app_context():
+        body = db.session.scalars(sa.select(OutboxMessage.body)).one()
+    link = re.search(r"http://itinera\.test(/auth/password/reset/\S+)", body).group(1)
+    response = owner.post(link, data={"password": "a-brand-new-password"})
+    assert response.status_code == 302 and response.location == "/"
+    assert owner.get("/auth/account").status_code == 200

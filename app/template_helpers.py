@@ -46,6 +46,13 @@ def html_lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
 
+def time_zone_of(user) -> str:
+    """The time zone a person reads times in, by its city and country, in the reader's language."""
+    from app.places import timezones
+
+    return timezones.label(timezones.zone_of(user), str(get_locale()), with_country=True)
+
+
 @pass_context
 def form_sent_back(context) -> bool:
     """Whether a form of this page came back with errors (its title then starts with "Error:")."""
@@ -86,6 +93,7 @@ def register(app) -> None:
         services_text=_module_text,
         leaf_fields=leaf_fields,
         form_sent_back=form_sent_back,
+        time_zone_of=time_zone_of,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",

@@ -82,8 +82,7 @@ def _account_page(status: int = 200, **forms):
     forms.setdefault("language_form", LanguageForm(locale=current_user.locale or str(get_locale())))
     forms.setdefault("password_form", PasswordForm())
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
-    zone_label = timezones.label(timezones.zone_of(current_user), str(get_locale()), with_country=True)
-    return render_template("auth/account.html", zone_label=zone_label, **forms), status
+    return render_template("auth/account.html", **forms), status
 
 
 @bp.route("/account")

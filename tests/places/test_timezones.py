@@ -78,3 +78,12 @@ def test_people_without_a_country_choose_among_every_country_s_zones(client, log
     for zone in ("America/Sao_Paulo", "America/Lima", "Europe/Madrid", "UTC"):
         assert f'value="{zone}"' in page
     assert re.search(r">Spain – Canaries, GMT\+0[01]:00<", page)  # with its country, in a list of many countries
+
+
+def test_coordinators_see_the_time_zone_of_their_people(client, login_as, make_user):
+    person = make_user(country="MX")
+    person.timezone = "America/Tijuana"
+    db.session.commit()
+    login_as("coordinator", country="MX", locale="es")
+    page = client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)
+    assert "Zona horaria" in page and "México – Tijuana, GMT-0" in page

@@ -26,3 +26,17 @@ def test_healthz_reports_a_database_outage(make_app, tmp_path):
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "error" and body["database"] == "unavailable" and body["reason"]
+
+
+def test_the_dashboard_takes_a_trainee_back_to_their_course(client, login_as, synced_course):
+    import re
+
+    login_as("trainee", locale="en")
+    before = client.get("/").get_data(as_text=True)
+    assert "You have not started a course yet." in before and 'href="/courses/"' in before
+    client.get("/courses/pilot/modules/intro")  # read (and, being reading-only, completed) the first module
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/courses/pilot/"' in html and "1 of 2 modules completed" in html
+    assert re.search(r'<progress class="progress" max="2" value="1"', html)
+    assert re.search(r'href="/courses/pilot/modules/practice">Continue: Practice<', html)  # the next one
+    assert "You have not started a course yet." not in html

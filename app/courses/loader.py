@@ -353,10 +353,28 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                          competences=shared.get("competences") or (), completion=completion, texts=texts)
 
 
+def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
+    """Symbolic links that lead out of the course folder (or a course folder that leads out of the tree): sync
+    would copy what they point at, a key or the database, into the catalogue for every signed-in person."""
+    inside = course_dir.resolve()
+    if course_dir.is_symlink() and not inside.is_relative_to(root.resolve()):
+        return [Problem(str(course_dir.relative_to(root)), None,
+                        "the course folder is a link to a folder outside the tree: move the course into it")]
+    return [Problem(str(path.relative_to(root)), None,
+                    "a link to a file or folder outside the course folder: copy it into the course instead")
+            for path in sorted(course_dir.rglob("*"))  # rglob lists a link to a folder, and does not enter it
+            if path.is_symlink() and not any(part.startswith(".") for part in path.relative_to(course_dir).parts)
+            and not path.resolve().is_relative_to(inside)]
+
+
 def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkData],
                 problems: list[Problem]) -> CourseContent | None:
     """Read one course folder; problems are appended, and None returned when it cannot be used."""
     before = len(problems)
+    leaving = links_leaving(course_dir, root)
+    if leaving:
+        problems.extend(leaving)
+        return None
     path = course_dir / "course.yaml"
     if not path.is_file():
         problems.append(Problem(str(course_dir.relative_to(root)), None, "the folder has no course.yaml"))

@@ -18,6 +18,14 @@ ASSET_MAX_AGE = 365 * 24 * 3600  # an asset of a version never changes
 # image in a module, an SVG is not affected)
 ACTIVE_MEDIA_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml")
 ASSET_SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+# a script asset would be a script of the site (script-src 'self'): it is served as text, which no browser runs
+SCRIPT_MEDIA_TYPES = ("text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript",
+                      "application/ecmascript")
+
+
+def _is_active(media_type: str) -> bool:
+    """HTML, SVG and any XML document (browsers run XHTML script in every ...+xml type: RDF, XSLT, MathML)."""
+    return media_type in ACTIVE_MEDIA_TYPES or media_type.endswith("+xml")
 
 
 def _course_or_404(slug: str):
@@ -164,10 +172,11 @@ def asset(slug, number, filename):
     found = services.get_asset(version, filename)
     if found is None:
         abort(404)
-    response = send_file(io.BytesIO(services.asset_data([found])[found.sha256]), mimetype=found.media_type,
+    media_type = "text/plain" if found.media_type in SCRIPT_MEDIA_TYPES else found.media_type
+    response = send_file(io.BytesIO(services.asset_data([found])[found.sha256]), mimetype=media_type,
                          etag=found.sha256,
                          max_age=ASSET_MAX_AGE, conditional=True, last_modified=version.synced_at)
-    if found.media_type in ACTIVE_MEDIA_TYPES:
+    if _is_active(found.media_type):
         response.headers["Content-Security-Policy"] = ASSET_SANDBOX
     response.cache_control.public = False
     response.cache_control.private = True

@@ -139,10 +139,64 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
 _END = "\ufdd0end of file\ufdd0"  # a noncharacter: no file holds it
 
 
+# A workbook is a zip of XML: a few kilobytes can unpack to gigabytes, and openpyxl reads a row whole, however
+# wide. So the parts are measured (as the zip declares them; zipfile never unpacks more) and every cell counted
+# before openpyxl reads anything. A list of 10,000 people takes a few megabytes and a few hundred thousand cells.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_CELLS = 1_000_000
+MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
+
+
+def _check_workbook(data: bytes) -> None:
+    """Refuse a workbook too large once unpacked, or holding too many cells, and any XML with a DOCTYPE (no
+    workbook has one; entity definitions are how XML files are made to expand)."""
+    import zipfile
+    import zlib
+    from xml.parsers import expat
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise FileProblem("xlsx") from error
+    if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise FileProblem("too_big", limit=MAX_CELLS)
+    cells = row_cells = 0
+
+    def start(name, _attributes):
+        nonlocal cells, row_cells
+        local = name.rpartition(":")[2]
+        if local == "row":
+            row_cells = 0
+        elif local == "c":
+            cells, row_cells = cells + 1, row_cells + 1
+            if cells > MAX_CELLS or row_cells > MAX_ROW_CELLS:
+                raise FileProblem("too_big", limit=MAX_CELLS)
+
+    def doctype(*_args):
+        raise FileProblem("xlsx")
+
+    for part in parts:
+        if not part.filename.lower().endswith((".xml", ".rels")):
+            continue
+        parser = expat.ParserCreate()
+        parser.StartElementHandler, parser.StartDoctypeDeclHandler = start, doctype
+        row_cells = 0
+        try:
+            with archive.open(part) as stream:
+                while chunk := stream.read(1024 * 1024):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+        except (expat.ExpatError, zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError,
+                EOFError, RuntimeError) as error:  # damaged, encrypted or compressed in a way zipfile does not read
+            raise FileProblem("xlsx") from error
+
+
 def _xlsx_sheets(data: bytes):
     """The rows of each sheet of a workbook in turn, as (line, cells), blank rows left out."""
     from openpyxl import load_workbook
 
+    _check_workbook(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds of errors for damaged files

@@ -50,6 +50,8 @@ MESSAGES = {
     "columns": _l("Columns missing on line %(line)s: %(missing)s. A row above the people must name the columns."),
     "too_many": _l("The file has %(count)s rows; the limit is %(limit)s: split it into smaller files"),
     "too_many_more": _l("The file has more than %(limit)s rows: split it into smaller files"),
+    "too_big": _l("The workbook holds more than %(limit)s cells, or unpacks to more than 64 MB: keep only the "
+                  "list of people in it, or save it as CSV"),
 }
 COLUMN_NAMES = {"email": _l("E-mail address"), "full_name": _l("Full name"), "position": _l("Position"),
                 "institution": _l("Institution"), "region": _l("Region"), "language": _l("Language")}

@@ -318,6 +318,33 @@ def test_assets_that_could_run_scripts_are_sandboxed(client, login_as, app, tmp_
         assert "sandbox" not in response.headers["Content-Security-Policy"]
 
 
+def test_every_xml_asset_is_sandboxed_and_no_asset_is_served_as_a_script(client, login_as, app, tmp_path,
+                                                                          sample_framework):
+    """Browsers run XHTML <script> in any document served as ...+xml (RDF, XSLT, MathML, Atom, XUL), and an
+    asset served as JavaScript is a script the site's script-src 'self' allows wherever it is loaded from."""
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    root = build_tree(tmp_path / "c")
+    assets = root / "pilot" / "assets"
+    page = '<x xmlns:h="http://www.w3.org/1999/xhtml"><h:script src="tool.js"/></x>'
+    for name in ("data.rdf", "style.xsl", "formula.mml", "feed.atom", "window.xul", "plain.xml"):
+        (assets / name).write_text(page, encoding="utf-8")
+    (assets / "tool.js").write_text("fetch('/admin/')", encoding="utf-8")
+    (assets / "tool.mjs").write_text("fetch('/admin/')", encoding="utf-8")
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="en")
+    for name in ("data.rdf", "style.xsl", "formula.mml", "feed.atom", "window.xul", "plain.xml"):
+        with client.get(f"/courses/pilot/v1/assets/{name}") as response:
+            assert response.status_code == 200
+            assert "sandbox" in response.headers["Content-Security-Policy"].split("; "), name
+    for name in ("tool.js", "tool.mjs"):
+        with client.get(f"/courses/pilot/v1/assets/{name}") as response:
+            assert response.status_code == 200 and response.data == b"fetch('/admin/')"
+            assert response.mimetype == "text/plain" and response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, app, tmp_path, sample_framework):
     from app.courses.loader import load_tree
     from app.courses.services import sync

@@ -170,3 +170,42 @@ def test_sync_refuses_competences_the_imported_framework_lacks(app, course_tree)
     [result] = sync(tree)
     assert result.outcome == "refused"
     assert "the modules give B1 1 (competence and level)" in result.message and "competences import" in result.message
+
+
+def test_a_link_out_of_the_course_folder_is_refused_and_never_served(client, login_as, runner, app, course_tree,
+                                                                      sample_framework, tmp_path):
+    """An asset that is a symbolic link to a file elsewhere (a key, the database) would be copied into the
+    catalogue and served to every signed-in person."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    secret = tmp_path / "secret.env"
+    secret.write_text("SECRET_KEY=do-not-publish", encoding="utf-8")
+    (course_tree / "pilot" / "assets" / "notes.txt").symlink_to(secret)
+    for command in ("validate", "sync"):
+        result = runner.invoke(args=["courses", command])
+        assert result.exit_code == 1
+        assert "pilot/assets/notes.txt: a link to a file or folder outside the course folder" in result.output
+    assert db.session.scalar(sa.select(CourseVersion)) is None
+    login_as("trainee", locale="en")
+    assert client.get("/courses/pilot/v1/assets/notes.txt").status_code == 404
+
+
+def test_links_leading_out_by_a_folder_are_refused_and_links_inside_the_course_are_kept(course_tree, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "id_rsa").write_text("private", encoding="utf-8")
+    (course_tree / "pilot" / "assets" / "keys").symlink_to(elsewhere, target_is_directory=True)
+    (course_tree / "pilot" / "assets" / "same-map.svg").symlink_to(course_tree / "pilot" / "assets" / "map.svg")
+    tree = load_tree(course_tree)
+    assert [str(p) for p in tree.problems] == [
+        "pilot/assets/keys: a link to a file or folder outside the course folder: copy it into the course instead"]
+    (course_tree / "pilot" / "assets" / "keys").unlink()
+    tree = load_tree(course_tree)
+    assert tree.problems == [] and tree.courses[0].assets == ("assets/map.svg", "assets/same-map.svg")
+
+
+def test_a_course_folder_linked_from_outside_the_tree_is_refused(course_tree, tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "course.yaml").write_text("slug: linked\n", encoding="utf-8")
+    (course_tree / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    problems = [str(p) for p in load_tree(course_tree).problems]
+    assert "linked: the course folder is a link to a folder outside the tree: move the course into it" in problems

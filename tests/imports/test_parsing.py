@@ -217,3 +217,88 @@ def test_a_quote_never_closed_is_reported_not_allowed_to_swallow_the_rest_of_the
     # a quote inside a cell, as people type it, is still just a character
     [row] = read_table("a.csv", b'email,full_name,position\na@example.org,Ana "la profe" Soto,manager').rows
     assert row["full_name"] == 'Ana "la profe" Soto'
+
+
+def raw_workbook(sheet_xml: bytes) -> bytes:
+    """A minimal .xlsx written by hand, with this worksheet XML: how a hostile file is made, not by openpyxl."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/package/2006/relationships"
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="'
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{relationships}">'
+                                        f'<Relationship Id="rId1" Type="{office}/officeDocument" '
+                                        f'Target="xl/workbook.xml"/></Relationships>')
+        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{office}">'
+                                            f'<sheets><sheet name="List" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{relationships}">'
+                                                       f'<Relationship Id="rId1" Type="{office}/worksheet" '
+                                                       f'Target="worksheets/sheet1.xml"/></Relationships>')
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return buffer.getvalue()
+
+
+def sheet_xml(*rows: bytes, doctype: bytes = b"") -> bytes:
+    def text(value):
+        return b'<c t="inlineStr"><is><t>' + value + b"</t></is></c>"
+
+    header = b"<row>" + text(b"email") + text(b"full name") + text(b"position") + b"</row>"
+    return (b'<?xml version="1.0"?>' + doctype + b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + header + b"".join(rows) + b"</sheetData></worksheet>")
+
+
+PERSON = b'<row><c t="inlineStr"><is><t>a@example.org</t></is></c><c t="inlineStr"><is><t>Ana</t></is></c>' \
+         b'<c t="inlineStr"><is><t>manager</t></is></c></row>'
+
+
+def test_a_hand_made_workbook_is_read():
+    [row] = read_table("list.xlsx", raw_workbook(sheet_xml(PERSON))).rows
+    assert (row["email"], row["full_name"], row["position"]) == ("a@example.org", "Ana", "manager")
+
+
+def test_a_row_wider_than_excel_allows_is_refused_before_openpyxl_reads_it():
+    """A few kilobytes of zip unpack to a row of millions of cells, which openpyxl would hold whole in memory."""
+    wide = b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"
+    data = raw_workbook(sheet_xml(PERSON, wide))
+    assert len(data) < 10_000
+    with pytest.raises(FileProblem) as error:
+        read_table("bomb.xlsx", data)
+    assert error.value.code == "too_big"
+
+
+def test_a_workbook_with_too_many_cells_is_refused(monkeypatch):
+    from app.imports import parsing
+
+    monkeypatch.setattr(parsing, "MAX_CELLS", 50)
+    with pytest.raises(FileProblem) as error:
+        read_table("many.xlsx", raw_workbook(sheet_xml(*[PERSON] * 20)))
+    assert error.value.code == "too_big"
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_by_its_declared_size(monkeypatch):
+    from app.imports import parsing
+
+    monkeypatch.setattr(parsing, "MAX_UNPACKED_BYTES", 20_000)
+    padding = b"<!--" + b" " * 30_000 + b"-->"  # compresses to almost nothing
+    with pytest.raises(FileProblem) as error:
+        read_table("padded.xlsx", raw_workbook(sheet_xml(PERSON, padding)))
+    assert error.value.code == "too_big"
+
+
+def test_xml_entities_in_a_workbook_are_refused():
+    """No workbook has a DOCTYPE; its entities are how XML is made to expand (or to read other files)."""
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY e "a@example.org">]>'
+    row = b'<row><c t="inlineStr"><is><t>&e;</t></is></c><c t="inlineStr"><is><t>Ana</t></is></c>' \
+          b'<c t="inlineStr"><is><t>manager</t></is></c></row>'
+    with pytest.raises(FileProblem) as error:
+        read_table("entities.xlsx", raw_workbook(sheet_xml(row, doctype=doctype)))
+    assert error.value.code == "xlsx"

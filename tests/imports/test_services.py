@@ -204,3 +204,13 @@ def test_director_and_diretor_are_managers(app, make_user):
     positions = dict(db.session.execute(sa.select(User.email, User.position).where(User.email.like("%@example.org")
                                                                                      & (User.id != coordinator.id))).all())
     assert positions == {"a@example.org": "manager", "b@example.org": "technician", "c@example.org": "manager"}
+
+
+def test_a_workbook_bomb_is_a_message_on_the_file_field(app, make_user):
+    from tests.imports.test_parsing import PERSON, raw_workbook, sheet_xml
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    data = raw_workbook(sheet_xml(PERSON, b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"))
+    with pytest.raises(ValidationError) as error:
+        services.preview(coordinator, filename="bomb.xlsx", data=data, country_code="CL")
+    assert "1,000,000 cells" in str(error.value.errors["file"])

@@ -125,3 +125,17 @@ def test_a_client_limit_above_the_sites_is_refused(app, client, login_as):
     response = client.post("/admin/lrs-clients/new", data={"name": "Huge", "scope": "read_write",
                                                            "max_request_bytes": str(largest + 1), "rate_limit": ""})
     assert response.status_code == 400 and "the largest request this site accepts" in response.get_data(as_text=True)
+
+
+def test_client_status_agrees_with_client_in_spanish(client, login_as, make_lrs_client):
+    """"Active" and "Revoked" carry a context: a client (el cliente) is activo, an account (la cuenta) activa."""
+    from app.db import utcnow
+
+    make_lrs_client("Moodle regional")
+    revoked, _secret = make_lrs_client("Old content")
+    revoked.revoked_at = utcnow()
+    db.session.commit()
+    login_as("admin", country=None, locale="es")
+    html = client.get("/admin/lrs-clients").get_data(as_text=True)
+    assert ">Activo<" in html and ">Revocado<" in html
+    assert ">Activa<" in client.get("/admin/users").get_data(as_text=True)  # the accounts, in the same language

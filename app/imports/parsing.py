@@ -127,7 +127,9 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         offset = line - 1
         for row in reader:
-            table.append((line, row))
+            # as in a workbook, only the first MAX_COLUMNS cells count: a line of a million commas is let go at
+            # once instead of staying in memory with every row kept
+            table.append((line, row[:MAX_COLUMNS]))
             line = offset + reader.line_num + 1
     except csv.Error as error:
         raise FileProblem("csv", line=line) from error

@@ -302,3 +302,17 @@ def test_xml_entities_in_a_workbook_are_refused():
     with pytest.raises(FileProblem) as error:
         read_table("entities.xlsx", raw_workbook(sheet_xml(row, doctype=doctype)))
     assert error.value.code == "xlsx"
+
+
+def test_a_csv_is_read_to_as_many_columns_as_a_workbook():
+    from app.imports.parsing import MAX_COLUMNS
+
+    padding = "," * MAX_COLUMNS
+    gap = "," * (MAX_COLUMNS - 3)  # the last column read is the MAX_COLUMNS-th
+    within = read_table("a.csv", f"email,full name{gap},position\na@example.org,Ana{gap},technician\n".encode()).rows
+    assert within[0]["position"] == "technician"
+    with pytest.raises(FileProblem) as problem:  # a column named past the limit is not read
+        read_table("a.csv", f"email,full name{padding},position\na@example.org,Ana{padding},technician\n".encode())
+    assert problem.value.code == "columns" and problem.value.params["missing"] == ["position"]
+    wide = f"email,full name,position\na@example.org,Ana,technician{',x' * 100_000}\n".encode()
+    assert read_table("a.csv", wide).rows[0]["email"] == "a@example.org"  # stray cells far right: ignored

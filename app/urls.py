@@ -4,6 +4,17 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site, else None: the only safe place to send someone back to.
+    Browsers read '/\\host' and '/<tab>/host' as another site's address, so those are refused too."""
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
 def absolute_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")

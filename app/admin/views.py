@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.forms import apply_errors, options
 from app.places import services as places
+from app.urls import local_path
 from app.places.models import Institution
 from app.template_helpers import ROLE_LABELS
 
@@ -439,10 +440,7 @@ def invitation_withdraw(user_uuid):
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    local = (target.startswith("/") and not target.startswith("//") and "\\" not in target
-             and not any(ord(c) < 32 or ord(c) == 127 for c in target))
-    return target if local else default
+    return local_path(request.form.get("next")) or default
 
 
 from app.admin import imports, lrs, system  # noqa: E402,F401  (more screens on the same blueprint)

@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,16 +12,7 @@ from app.extensions import db, limiter
 from app.forms import apply_errors
 from app.places import services as place_services
 from app.places import timezones
-
-
-def _safe_next(target: str | None) -> str | None:
-    """A path of this site, or None: browsers read '/\\host' and '/<tab>/host' as another site's address."""
-    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+from app.urls import local_path
 
 
 def _login_email() -> str:
@@ -52,7 +41,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(local_path(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
     return render_template("auth/login.html", form=form), status
 

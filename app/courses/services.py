@@ -353,6 +353,26 @@ def resume_point(enrolment: Enrolment | None, module_states: list[ModuleState]) 
     return last.module
 
 
+def courses_started(user: User) -> list[dict]:
+    """The courses a person has started and may still open, the one read last first: the current version,
+    modules done of those required, whether it is finished, and the module to go on with (None when finished)."""
+    enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
+        Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc()))
+    result = []
+    for enrolment in enrolments:
+        course, version = enrolment.course, enrolment.course.current
+        if version is None or not can_read(user, course):
+            continue  # withdrawn from the catalogue: its page is closed to trainees
+        module_states = states(user, version)
+        done, total = course_progress(user, version, module_states)
+        finished = done >= total if total else all(s.status == "completed" for s in module_states)
+        resume = resume_point(enrolment, module_states) or next(
+            (s.module for s in module_states if s.status != "completed"), None)
+        result.append({"version": version, "done": done, "total": total, "finished": finished,
+                       "resume": None if finished else resume})
+    return result
+
+
 # --- evidence for current_levels ----------------------------------------------------------------------
 
 @evidence_source

@@ -42,3 +42,27 @@ def test_upgrade_then_check_finds_no_drift(make_app, empty_database):
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
     assert {"user", "user_role", "country", "region", "institution", "cohort", "cohort_member"} <= tables
+
+
+def test_statements_written_as_json_strings_are_repaired(make_app, empty_database):
+    """Before 3c1f0e7a9b52 a large batch on PostgreSQL stored each statement as a JSON string of itself."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "96723cd6cb95"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    with app.app_context():
+        for n, written in enumerate(("string", "object")):
+            text = '{"actor": {"mbox": "mailto:a%d@example.org"}}' % n
+            value = "to_json(CAST(:text AS text))" if written == "string" and postgres else ":text"
+            db.session.execute(sa.text(
+                "INSERT INTO xapi_statement (id, stored, timestamp, verb_id, is_voided, is_voiding, data) "
+                f"VALUES (:id, :now, :now, 'http://example.org/v', false, false, {value})"),
+                {"id": uuid.uuid4().hex if not postgres else str(uuid.uuid4()), "now": "2026-12-01 10:00:00",
+                 "text": text})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from app.xapi.models import Statement
+
+        found = [row.data for row in db.session.scalars(sa.select(Statement).order_by(Statement.seq))]
+    assert found == [{"actor": {"mbox": "mailto:a0@example.org"}}, {"actor": {"mbox": "mailto:a1@example.org"}}]

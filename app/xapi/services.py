@@ -56,8 +56,10 @@ def bulk_insert(model, rows: list[dict]) -> None:
         return
     db.session.flush()
     table = model.__table__
-    types = [_copy_type(table.c[c]) for c in columns]
     json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    # a JSON column is sent as the text orjson wrote: json's binary form is its text, and psycopg's json type
+    # would encode that text once more, as a JSON string
+    types = ["text" if c in json_columns else _copy_type(table.c[c]) for c in columns]
     names = ", ".join(f'"{c}"' for c in columns)
     # binary COPY: the server parses no text for numbers, uuids and times
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
@@ -67,7 +69,7 @@ def bulk_insert(model, rows: list[dict]) -> None:
 
 
 _COPY_TYPES = ((UTCDateTime, "timestamptz"), (sa.BigInteger, "int8"), (sa.Integer, "int4"), (sa.Uuid, "uuid"),
-               (sa.Boolean, "bool"), (sa.JSON, "json"), (sa.Float, "float8"), (sa.Text, "text"),
+               (sa.Boolean, "bool"), (sa.Float, "float8"), (sa.Text, "text"),
                (sa.String, "varchar"))
 
 
@@ -630,13 +632,22 @@ def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
     return {keys[row.activity_key]: row for row in rows}
 
 
-def timestamps_of(statement_ids) -> dict:
-    """{statement id: timestamp} of these statements (e.g. the ones the projection says first passed)."""
-    ids = [i for i in statement_ids if i]
+@dataclass(frozen=True)
+class Moment:
+    """When a statement says something happened, and the revision of the activity it names (context.revision)."""
+
+    timestamp: datetime
+    revision: str | None
+
+
+def moments_of(statement_ids) -> dict:
+    """{statement id: Moment} of these statements (e.g. the ones the projection says first passed)."""
+    ids = list({i for i in statement_ids if i})
     if not ids:
         return {}
-    return {row.id: row.timestamp for row in db.session.execute(
-        sa.select(Statement.id, Statement.timestamp).where(Statement.id.in_(ids)))}
+    return {row.id: Moment(row.timestamp, (row.data.get("context") or {}).get("revision"))
+            for row in db.session.execute(sa.select(Statement.id, Statement.timestamp, Statement.data)
+                                          .where(among(Statement.id, ids)))}
 
 
 # --- record(): the one way Itinera writes statements --------------------------------------------------

@@ -44,6 +44,34 @@ def test_batch_is_all_or_nothing(xapi):
     assert response.status_code == 400 and "same id" in response.get_json()["message"]
 
 
+def test_a_large_batch_reads_back_as_it_was_sent(xapi, app):
+    """A batch large enough to be written with COPY on PostgreSQL: each statement reads back as an object, in
+    every format, and can be sent again, voided and projected like any other."""
+    from app.xapi.services import COPY_FROM
+
+    batch = [statement(id=str(uuid.uuid4()), actor={"mbox": f"mailto:learner{n}@example.org"},
+                       object={"id": f"{ONE}/{n}"}) for n in range(COPY_FROM + 5)]
+    response = xapi.post(batch)
+    assert response.status_code == 200 and response.get_json() == [s["id"] for s in batch]
+    for sent in (batch[0], batch[-1]):
+        stored = xapi.get(params={"statementId": sent["id"]}).get_json()
+        assert isinstance(stored, dict) and stored["actor"] == sent["actor"]
+    for fmt in ("ids", "canonical", "exact"):
+        listed = xapi.get(params={"format": fmt, "limit": 100}).get_json()["statements"]
+        assert {s["id"] for s in listed} == {s["id"] for s in batch}
+        assert all(isinstance(s["actor"], dict) for s in listed)
+    assert xapi.post(batch).status_code == 200  # the same batch again changes nothing
+    assert xapi.put(batch[3], batch[3]["id"]).status_code == 204
+    voiding = statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": batch[1]["id"]})
+    assert xapi.post(voiding).status_code == 200
+    assert xapi.get(params={"voidedStatementId": batch[1]["id"]}).get_json()["id"] == batch[1]["id"]
+    with app.app_context():
+        from app.xapi.services import rebuild_progress
+
+        rebuild_progress()  # reads every statement's JSON
+
+
 def test_put_rules(xapi):
     assert xapi.put(statement(), "not-a-uuid").status_code == 400
     response = xapi.client.put("/xapi/statements", json=statement(), headers=xapi.headers())
@@ -175,6 +203,9 @@ def test_since_and_until_use_the_stored_time(xapi, app):
     assert q(xapi, until=cut) == [first]
     assert q(xapi, since="2025-12-31T23:00:00-02:00") == [second]  # 01:00Z on Jan 1: after the first
     assert xapi.get(params={"since": "not a date"}).status_code == 400
+    for name, moment in (("since", "0001-01-01T00:00:00+14:00"), ("until", "9999-12-31T23:59:59-01:00")):
+        response = xapi.get(params={name: moment})
+        assert response.status_code == 400 and response.get_json()["property"] == name
 
 
 def test_paging_with_more(xapi, app):

@@ -19,7 +19,7 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.xapi import vocabulary as v
-from app.xapi.services import progress_of, record, timestamps_of
+from app.xapi.services import moments_of, progress_of, record
 
 
 def content_root() -> Path:
@@ -34,6 +34,13 @@ class SyncResult:
     version: int
     outcome: str  # "created", "new version", "unchanged" or "refused"
     message: str = ""
+    where: str = ""  # for a refusal: the file and line to change, e.g. s3-foundations/course.yaml:2
+
+
+def _refused(content: CourseContent, message: str, key: str = "version") -> SyncResult:
+    line = content.lines.get(key)
+    where = f"{content.path}/course.yaml" + (f":{line}" if line else "")
+    return SyncResult(content.slug, content.version, "refused", message, where)
 
 
 def sync_course(content: CourseContent) -> SyncResult:
@@ -52,26 +59,23 @@ def sync_course(content: CourseContent) -> SyncResult:
                 if content.assets and not existing.assets:  # synced before assets were kept with versions
                     _keep_assets(existing, content)
                 return SyncResult(content.slug, content.version, "unchanged")
-            return SyncResult(content.slug, content.version, "refused",
-                              f"version {content.version} is already synced with different content: raise the "
-                              f"version in course.yaml")
+            return _refused(content, f"version {content.version} is already synced with different content: raise "
+                                     f"the version in course.yaml")
         newest = max(v.version for v in course.versions)
         if content.version < newest:
-            return SyncResult(content.slug, content.version, "refused",
-                              f"version {content.version} is older than the synced version {newest}")
+            return _refused(content, f"version {content.version} is older than the synced version {newest}")
     framework_version = None
     if content.framework:
         framework = competences.get_framework(content.framework)
         if framework is None:
-            return SyncResult(content.slug, content.version, "refused",
-                              f"framework {content.framework!r} is not loaded: run flask competences import")
+            return _refused(content, f"framework {content.framework!r} is not loaded: run flask competences import",
+                            "framework")
         framework_version = framework.current
         unknown = unknown_competences(content.modules, framework_version)
         if unknown:
-            return SyncResult(content.slug, content.version, "refused",
-                              f"the modules give {_listed(unknown)} (competence and level), which version "
-                              f"{framework_version.number} of framework {content.framework!r} in the database "
-                              f"lacks: run flask competences import first")
+            return _refused(content, f"the modules give {_listed(unknown)} (competence and level), which version "
+                                     f"{framework_version.number} of framework {content.framework!r} in the "
+                                     f"database lacks: run flask competences import first", "framework")
     for version in course.versions:
         version.is_current = False
     version = CourseVersion(
@@ -345,12 +349,17 @@ def resume_point(enrolment: Enrolment | None, module_states: list[ModuleState]) 
     last = next((s for s in module_states if s.module.slug == enrolment.last_module), None)
     if last is None:
         return None
-    if last.status == "completed":
-        following = next((s.module for s in module_states
-                          if s.status != "completed" and s.module.position > last.module.position), None)
+    if last.status == "completed":  # the next module not completed, or else an earlier one left behind
+        left = [s.module for s in module_states if s.status != "completed"]
+        following = next((m for m in left if m.position > last.module.position), None) or next(iter(left), None)
         if following is not None:
             return following
     return last.module
+
+
+def course_finished(module_states: list[ModuleState], done: int, total: int) -> bool:
+    """Every module the course requires is completed (every module, when it requires none)."""
+    return done >= total if total else all(s.status == "completed" for s in module_states)
 
 
 def courses_started(user: User) -> list[dict]:
@@ -365,7 +374,7 @@ def courses_started(user: User) -> list[dict]:
             continue  # withdrawn from the catalogue: its page is closed to trainees
         module_states = states(user, version)
         done, total = course_progress(user, version, module_states)
-        finished = done >= total if total else all(s.status == "completed" for s in module_states)
+        finished = course_finished(module_states, done, total)
         resume = resume_point(enrolment, module_states) or next(
             (s.module for s in module_states if s.status != "completed"), None)
         result.append({"version": version, "done": done, "total": total, "finished": finished,
@@ -378,7 +387,8 @@ def courses_started(user: User) -> list[dict]:
 @evidence_source
 def _module_evidence(user: User):
     """Modules that grant a level and were completed successfully: a quiz passed, an assignment approved, a
-    workshop attended; never a module only viewed."""
+    workshop attended; never a module only viewed. What a module grants is what the version the learner did
+    says (the statement's context.revision), not what a later version of the course says."""
     modules = db.session.scalars(sa.select(Module).join(CourseVersion)
                                  .where(Module.completion.in_(("quiz", "assignment", "workshop")))).all()
     by_iri = {}
@@ -389,16 +399,36 @@ def _module_evidence(user: User):
         return
     states = progress_of(user, list(by_iri))
     # a level is achieved when the module was passed (the first success), not when it was first completed
-    passed_at = timestamps_of(state.passed_statement for state in states.values())
+    moments = moments_of(statement for state in states.values()
+                         for statement in (state.passed_statement, state.completed_statement))
     for iri, state in states.items():
-        for module in by_iri[iri]:
-            if not module_done(module, state):
-                continue
-            achieved = state.completed_at if module.completion == "workshop" else (
-                passed_at.get(state.passed_statement) or state.completed_at)
-            framework = module.course_version.framework_slug
-            for code, level in module.competences:
-                yield Evidence("module", framework, code, level, achieved, iri)
+        decisive = moments.get(state.passed_statement) or moments.get(state.completed_statement)
+        module = _module_done_in(by_iri[iri], decisive)
+        if module is None or not module_done(module, state):
+            continue
+        passed = moments.get(state.passed_statement)
+        achieved = state.completed_at if module.completion == "workshop" or passed is None else passed.timestamp
+        framework = module.course_version.framework_slug
+        for code, level in module.competences:
+            yield Evidence("module", framework, code, level, achieved, iri)
+
+
+def _module_done_in(modules: list[Module], moment) -> Module | None:
+    """Which version of a module the learner did: the one their statement names as its revision; without one
+    (content that does not say), the version that was current then, or else the oldest. None when the statement
+    names a version that grants no level."""
+    if moment is None:
+        return None
+    by_number = {module.course_version.version: module for module in modules}
+    revision = moment.revision.strip() if moment.revision else ""
+    numbers = {version.version for version in modules[0].course_version.course.versions}
+    if revision.isdigit() and int(revision) in numbers:
+        # a version whose module grants nothing (or is read only) has no entry here: it gave no level
+        return by_number.get(int(revision))
+    ordered = sorted(modules, key=lambda module: module.course_version.version)
+    then = [module for module in ordered if module.course_version.synced_at <= moment.timestamp]
+    return (then or ordered)[-1 if then else 0]
+
 
 @competences.use_mover("course")
 def _move_course(use, framework_version) -> None:

@@ -68,3 +68,49 @@ def test_a_validated_level_and_module_evidence_the_highest_wins(make_user, grade
     levels = current_levels(trainee, at=utcnow(), framework="demo")
     assert levels["A1"].level == 2 and [e.kind for e in levels["A1"].evidence] == ["module"]
     assert levels["B1"].level == 3 and [e.kind for e in levels["B1"].evidence] == ["validated", "module"]
+
+
+def _sync_second_version(tmp_path):
+    """pilot v2, whose quiz grants more than v1's: A1 level 3 and B1 level 2."""
+    graded = {locale: module_text("Q2", competences="  - {code: A1, level: 3}\n  - {code: B1, level: 2}\n")
+              for locale in ("en", "es", "pt_BR")}
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    course_yaml = COURSE_YAML.replace("practice: viewed", "practice: quiz").replace("version: 1", "version: 2")
+    tree = load_tree(build_tree(tmp_path / "c2", course_yaml=course_yaml,
+                                modules={"01-intro": texts, "02-practice": graded}))
+    assert tree.problems == []
+    sync(tree)
+    db.session.commit()
+
+
+def _levels(user) -> dict:
+    return {code: level.level for code, level in current_levels(user, framework="demo").items()}
+
+
+def test_a_new_version_of_the_course_does_not_raise_what_an_older_one_granted(make_user, graded_course, tmp_path):
+    passed_v1, passed_v2 = make_user(("trainee",)), make_user(("trainee",))
+    record(passed_v1, v.PASSED, graded_course["practice"], result={"success": True, "completion": True},
+           context={"revision": "1"})
+    db.session.commit()
+    assert _levels(passed_v1) == {"A1": 2, "B1": 1}
+    _sync_second_version(tmp_path)
+    assert _levels(passed_v1) == {"A1": 2, "B1": 1}  # what v1 said, although v2 grants more
+    record(passed_v2, v.PASSED, graded_course["practice"], result={"success": True, "completion": True},
+           context={"revision": "2"})
+    db.session.commit()
+    assert _levels(passed_v2) == {"A1": 3, "B1": 2}
+
+
+def test_without_a_revision_the_version_current_when_it_was_passed_counts(make_user, graded_course, tmp_path):
+    before, after = make_user(("trainee",)), make_user(("trainee",))
+    record(before, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    db.session.commit()
+    _sync_second_version(tmp_path)
+    record(after, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    # a revision the course never had says nothing about which version it was: the time decides
+    unknown = make_user(("trainee",))
+    record(unknown, v.PASSED, graded_course["practice"], result={"success": True, "completion": True},
+           context={"revision": "9"})
+    db.session.commit()
+    assert _levels(before) == {"A1": 2, "B1": 1}
+    assert _levels(after) == _levels(unknown) == {"A1": 3, "B1": 2}

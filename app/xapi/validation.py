@@ -14,7 +14,8 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-EMAIL_RE = re.compile(r"^mailto:[^@\s:/]+@[^@\s]+\.[^@\s]+$")
+# an address, not a mailto: URI with headers (?subject=...), and no control characters
+EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+$")
 MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(\s*;.*)?$")
 VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -142,7 +143,15 @@ COMMON_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6
 
 
 def parse_timestamp(value: str, path: str = "timestamp") -> datetime:
-    """An ISO 8601 date and time; without a zone it is taken as UTC. "-00:00" is refused (RFC 3339 unknown)."""
+    """An ISO 8601 date and time; without a zone it is taken as UTC. "-00:00" is refused (RFC 3339 unknown),
+    and so is a moment that falls outside the years 1 to 9999 once taken to UTC."""
+    try:
+        return _parse_timestamp(value, path)
+    except OverflowError:
+        fail(path, "is outside the years 1 to 9999 once taken to UTC")
+
+
+def _parse_timestamp(value: str, path: str) -> datetime:
     if isinstance(value, str) and COMMON_TIMESTAMP_RE.match(value):  # the usual form: the C parser is exact
         try:
             return datetime.fromisoformat(value).astimezone(timezone.utc)
@@ -234,6 +243,8 @@ def validate_group(value, path: str) -> None:
     if "member" in group:
         if not isinstance(group["member"], list):
             fail(f"{path}.member", "must be an array of Agents")
+        if not identified and not group["member"]:
+            fail(f"{path}.member", "an anonymous Group must list its members")
         for index, member in enumerate(group["member"]):
             member_path = f"{path}.member[{index}]"
             if isinstance(member, dict) and member.get("objectType") == "Group":
@@ -455,7 +466,7 @@ def _attachments(value, path: str) -> None:
         if isinstance(attachment["length"], bool) or not isinstance(attachment["length"], int) \
                 or attachment["length"] < 0:
             fail(f"{item}.length", "must be a whole number of octets")
-        if not isinstance(attachment["sha2"], str) or not re.fullmatch(r"[0-9a-fA-F]{56,128}", attachment["sha2"]):
+        if not isinstance(attachment["sha2"], str) or not re.fullmatch(r"[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}", attachment["sha2"]):
             fail(f"{item}.sha2", "must be the hex SHA-2 hash of the attachment")
         if "fileUrl" in attachment:
             _iri(attachment["fileUrl"], f"{item}.fileUrl")

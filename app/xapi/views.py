@@ -87,6 +87,10 @@ def _check_request():
     if not ACCEPTED_VERSION.match(version.strip()):
         raise ApiError(400, f"{VERSION_HEADER} {version!r} is not supported: use 1.0.x", VERSION_HEADER)
     g.lrs_client = client
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:  # no database keeps a NUL character in its text
+            raise ApiError(400, f"the {name.replace(chr(0), '')} parameter contains a NUL character",
+                           name.replace("\x00", ""))
     limit = client.max_request_bytes or current_app.config["XAPI_MAX_REQUEST_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"the request is larger than this client's limit of {limit} bytes")

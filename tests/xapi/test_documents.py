@@ -195,3 +195,17 @@ def test_a_409_tells_the_client_how_to_resolve_it(xapi):
     assert response.status_code == 409
     message = response.get_json()["message"]
     assert "If-Match" in message and "ETag" in message and "GET" in message and "If-None-Match" not in message
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT, "stateId": "a\x00b"}),
+    ("/xapi/agents/profile", {"agent": AGENT, "profileId": "a\x00b"}),
+    ("/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "a\x00b"}),
+])
+def test_a_nul_character_in_a_parameter_is_refused(xapi, path, params):
+    """No database keeps a NUL in text (PostgreSQL refuses it): a 400 naming the parameter, not a 500."""
+    [name] = [key for key, value in params.items() if "\x00" in value]
+    for method in ("PUT", "GET"):
+        response = send(xapi, method, path, params, {"a": 1} if method == "PUT" else None,
+                        headers={"If-None-Match": "*"})
+        assert response.status_code == 400 and response.get_json()["property"] == name

@@ -84,6 +84,9 @@ def test_valid_statements_are_accepted(changes):
     ({"actor": {"mbox": "mailto:a@example.org", "openid": "http://o.example.org/a"}}, "statement.actor"),
     ({"actor": {"mbox": "a@example.org"}}, "statement.actor.mbox"),
     ({"actor": {"mbox_sha1sum": "abc"}}, "statement.actor.mbox_sha1sum"),
+    ({"actor": {"mbox": "mailto:a@example.org?subject=hello"}}, "statement.actor.mbox"),  # an address only
+    ({"actor": {"mbox": "mailto:a\x00b@example.org"}}, "statement.actor.mbox"),
+    ({"actor": {"objectType": "Group", "member": []}}, "statement.actor.member"),
     ({"actor": {"openid": "ab=c://should.fail.com"}}, "statement.actor.openid"),
     ({"actor": {"account": {"homePage": "https://x.org"}}}, "statement.actor.account.name"),
     ({"actor": {"account": {"homePage": "not a url", "name": "a"}}}, "statement.actor.account.homePage"),
@@ -140,11 +143,17 @@ def test_valid_statements_are_accepted(changes):
     ({"authority": {"objectType": "Group", "member": [{"mbox": "mailto:a@example.org"}]}}, "statement.authority"),
     ({"attachments": [{"usageType": "http://example.org/cert", "display": {"en": "C"}, "contentType": "pdf",
                        "length": 1, "sha2": "a" * 64}]}, "statement.attachments[0].contentType"),
+    ({"attachments": [{"usageType": "http://example.org/cert", "display": {"en": "C"}, "contentType": "text/plain",
+                       "length": 1, "sha2": "a" * 57}]}, "statement.attachments[0].sha2"),  # no SHA-2 is 57 long
     ({"attachments": [{"usageType": "http://example.org/cert", "display": {"en": "C"},
                        "contentType": "application/pdf", "sha2": "a" * 64}]}, "statement.attachments[0].length"),
     ({"verb__display": {"en_US": "x"}}, "statement.verb.display.en_US"),
     ({"context": {"language": "pt_BR"}}, "statement.context.language"),
     ({"timestamp": "2026-11-27 10:15:00Z"}, "statement.timestamp"),
+    # real dates that leave the years 1 to 9999 once taken to UTC
+    ({"timestamp": "9999-12-31T23:59:59-01:00"}, "statement.timestamp"),
+    ({"timestamp": "0001-01-01T00:00:00+14:00"}, "statement.timestamp"),
+    ({"timestamp": "0001-01-01T00:00+14:00"}, "statement.timestamp"),
     ({"result": {"score": {"raw": float("nan")}}}, "statement.result.score.raw"),
     ({"result": {"score": {"min": float("-inf")}}}, "statement.result.score.min"),
     ({"result": {"score": {"scaled": float("inf")}}}, "statement.result.score.scaled"),

@@ -13,11 +13,12 @@ One send job at a time: a write does not enqueue another while one is queued, ru
 outage is reported to admins once (the first job that fails after a delivery); while it lasts, later jobs leave
 the queue as it is without failing again, and a write starts one at most every XAPI_FORWARD_RETRY_SECONDS."""
 import json
+import time
 from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 
 from app.auth.permissions import check
 from app.db import utcnow
@@ -131,6 +132,11 @@ def _deliver(client: httpx.Client, rows: list, now) -> int:
     return _deliver(client, rows[:half], now) + _deliver(client, rows[half:], now)
 
 
+def in_request() -> bool:
+    """Whether a job runs inside a web request: without Redis, jobs run after the request's commit."""
+    return not current_app.config.get("REDIS_URL") and has_request_context()
+
+
 def send_pending(always_raise: bool = False) -> int:
     """Background job: send every queued statement, oldest first; returns how many were sent.
 
@@ -139,8 +145,17 @@ def send_pending(always_raise: bool = False) -> int:
     the command line, which always says)."""
     config = current_app.config
     batch_size, sent = config["XAPI_FORWARD_BATCH"], 0
-    with httpx.Client(timeout=httpx.Timeout(config["XAPI_FORWARD_TIMEOUT"])) as client:
+    timeout = config["XAPI_FORWARD_TIMEOUT"]
+    # in a request (no Redis, not the command line): a time budget, so that a slow remote never holds up the
+    # client that wrote, nor a worker past its own timeout
+    budget = config["XAPI_FORWARD_IN_REQUEST_SECONDS"] if in_request() and not always_raise else None
+    if budget is not None:
+        timeout = min(timeout, budget)
+    deadline = None if budget is None else time.monotonic() + budget
+    with httpx.Client(timeout=httpx.Timeout(timeout)) as client:
         while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                return sent  # the next write, or `flask lrs forward`, sends the rest
             query = (sa.select(ForwardQueue, Statement.data)
                      .join(Statement, Statement.seq == ForwardQueue.statement_seq)
                      .where(_pending()).order_by(ForwardQueue.id).limit(batch_size))

@@ -292,3 +292,35 @@ def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make
         assert content_type.startswith("multipart/mixed") and content in body
         assert xapi.post(statement(attachments=[dict(attachment, sha2="b" * 64)])).status_code == 200
         assert remote.bodies[-1][0] == "application/json"  # nothing received to send: plain JSON
+
+
+def test_without_redis_a_slow_remote_holds_up_a_request_only_so_long(make_app, make_lrs_client, remote):
+    """The send job runs inside the request that wrote: it waits for the remote no longer than its budget, and
+    stops sending after it; what is left goes with the next write or `flask lrs forward`."""
+    import time
+
+    delays = iter([0.0, 0.0, 5.0])  # the third request to the remote hangs past the budget
+
+    class Slow(RemoteLrs):
+        def __call__(self, environ, start_response):
+            time.sleep(next(delays, 0.0))
+            return super().__call__(environ, start_response)
+
+    slow = Slow()
+    server = make_server("127.0.0.1", 0, slow, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app = make_app(XAPI_FORWARD_URL=f"http://127.0.0.1:{server.server_port}/xapi/", XAPI_FORWARD_BATCH=2,
+                   XAPI_FORWARD_IN_REQUEST_SECONDS=0.5, JOB_MAX_ATTEMPTS=1)
+    try:
+        with app.app_context():
+            lrs_client, secret = make_lrs_client()
+            xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+            started = time.monotonic()
+            ids = xapi.post([statement() for _ in range(6)]).get_json()
+            assert time.monotonic() - started < 2.5  # not the remote's 5 s
+            assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 2  # two batches went, one waits
+            result = app.test_cli_runner().invoke(args=["lrs", "forward"])
+            assert "2 statements forwarded; 0 still queued." in result.output, result.output
+            assert set(slow.received) == set(ids)  # (the batch that timed out may arrive twice: same ids)
+    finally:
+        server.shutdown()

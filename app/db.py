@@ -69,3 +69,23 @@ def among(column, values):
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def commit_once_more_on_conflict(work):
+    """Run ``work()`` (a service call that flushes) and commit. When another transaction committed the same
+    unique value first (a double submit: the same e-mail address twice at once), roll back and run it once
+    more: the second run sees the other's row, and the service refuses it as it refuses any duplicate, with its
+    own words (a ValidationError), instead of an error page."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+    result = work()
+    db.session.commit()
+    return result

@@ -10,6 +10,7 @@ from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import managed_country, role_required
 from app.cohorts import services as cohorts
+from app.db import commit_once_more_on_conflict
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_errors, options
@@ -97,7 +98,8 @@ def import_confirm(batch_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        count = imports.run_import(current_user, batch)
+        # another import that adds the same people at the same moment: the second look finds them (RowsChanged)
+        count = commit_once_more_on_conflict(lambda: imports.run_import(current_user, batch))
     except ValidationError as error:
         if isinstance(error, imports.RowsChanged):
             db.session.commit()  # keep the problems found on this second check
@@ -105,7 +107,6 @@ def import_confirm(batch_id):
             db.session.rollback()  # nothing of a refused import is kept, not even the claim on the batch
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(url_for("admin.import_preview", batch_id=batch_id))
-    db.session.commit()
     flash(ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count)),
           "success")
     return redirect(url_for("admin.users", country=batch.country_code, status="all"))

@@ -16,7 +16,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import can_manage_country, can_manage_user, managed_country, role_required
 from app.cohorts import services as cohorts
 from app.errors import ValidationError
-from app.db import utcnow
+from app.db import commit_once_more_on_conflict, utcnow
 from app.extensions import db
 from app.forms import apply_errors, options
 from app.places import services as places
@@ -104,15 +104,17 @@ def user_new():
         form.roles.data = [Role.TRAINEE.value]
     _prepare_user_form(form)
     if form.is_submitted() and not form.is_refresh and form.validate():
-        try:
+        def create():
             if form.password.data:
-                user = accounts.create_user(current_user, password=form.password.data, **_user_fields(form))
-            else:
-                user = tokens.invite(current_user, **_user_fields(form))
+                return accounts.create_user(current_user, password=form.password.data, **_user_fields(form))
+            return tokens.invite(current_user, **_user_fields(form))
+
+        try:
+            user = commit_once_more_on_conflict(create)
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             if form.password.data:
                 flash(_("Account created for %(name)s.", name=user.full_name), "success")
             else:

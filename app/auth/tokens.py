@@ -201,8 +201,15 @@ def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> Accoun
     if problem:
         raise ValidationError({"password": problem})
     now = utcnow()
-    token.user.set_password(password)  # also signs out every other session
+    # claim the link in one conditional UPDATE: of two requests sending it at once, the second waits for the
+    # first and then finds it used (a read, then a write, would let both through)
+    claimed = db.session.execute(sa.update(AccountToken).where(
+        AccountToken.id == token.id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise TokenProblem("used")
     token.used_at = now
+    token.user.set_password(password)  # also signs out every other session
     db.session.execute(sa.update(AccountToken).where(
         AccountToken.user_id == token.user_id, AccountToken.id != token.id, AccountToken.used_at.is_(None),
         AccountToken.revoked_at.is_(None)).values(revoked_at=now))

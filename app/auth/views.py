@@ -142,6 +142,9 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             user = tokens.accept_invitation(token, form.password.data)
+        except tokens.TokenProblem as problem:  # used by a request that got there first (a double submit)
+            db.session.rollback()
+            return _link_problem(problem, TokenPurpose.INVITATION)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -181,6 +184,9 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             user = tokens.reset_password(token, form.password.data)
+        except tokens.TokenProblem as problem:
+            db.session.rollback()
+            return _link_problem(problem, TokenPurpose.PASSWORD_RESET)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -1,10 +1,12 @@
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
 from app.extensions import db
 from app.imports.models import ImportBatch
+from tests.conftest import PG_URL
 
 
 def upload(client, data: bytes, name="people.csv", **fields):
@@ -153,3 +155,33 @@ def test_surnames_in_their_own_columns_reach_the_accounts(client, login_as):
     client.post(f"/admin/import/{batch.id}/confirm")
     assert db.session.scalar(sa.select(User.full_name).where(User.email == "ana@example.org")) == \
         "Ana María Pérez Soto"
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other import waits for this one")
+def test_two_imports_of_the_same_people_at_once(client, login_as, monkeypatch):
+    """Another import (or a person added by hand) commits an address of this file after this import checked
+    it: the import shows that row's problem on the preview, and imports nobody, instead of an error page."""
+    from app.imports import services
+
+    login_as("coordinator", country="CL")
+    response = upload(client, b"email,full_name,position\nana@example.org,Ana,technician\nbeto@example.org,Beto,"
+                              b"manager\n")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    checked = services.check_rows
+    other = db.engine.connect()
+
+    def the_other_import_commits_first(country_code, rows):
+        found = checked(country_code, rows)
+        if not other.closed:
+            other.execute(sa.insert(User).values(email="beto@example.org", full_name="Beto", country_code="CL",
+                                                 is_active=True, session_version=1))
+            other.commit()
+            other.close()
+        return found
+
+    monkeypatch.setattr(services, "check_rows", the_other_import_commits_first)
+    response = client.post(f"/admin/import/{batch.id}/confirm", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "nothing has been imported" in page and "beto@example.org" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.email.in_(["ana@example.org", "beto@example.org"]))) == 1  # only the other's Beto

@@ -89,3 +89,28 @@ def test_people_list_filters_and_pages(client, login_as, make_user, app):
     html = client.get("/admin/users?country=MX&page=2").get_data(as_text=True)
     assert len(re.findall(r"Mexican \d", html)) == 2
     assert "1 result" in client.get("/admin/users?q=argent").get_data(as_text=True)
+
+
+def test_the_same_person_added_twice_at_once_is_a_form_error(client, login_as, monkeypatch):
+    """A double click: the other request commits the address after this one checked it. This one is not an
+    error page but the form, saying the address is taken."""
+    from app.auth import services
+
+    login_as("admin", country=None)
+    checked = services._validate
+    other = db.engine.connect()
+
+    def the_other_request_commits_first(actor, user, data):
+        clean = checked(actor, user, data)
+        if not other.closed:
+            other.execute(sa.insert(User).values(email="marta@example.org", full_name="Marta Gómez",
+                                                 country_code="CL", is_active=True, session_version=1))
+            other.commit()
+            other.close()
+        return clean
+
+    monkeypatch.setattr(services, "_validate", the_other_request_commits_first)
+    response = client.post("/admin/users/new", data=form())
+    assert response.status_code == 400
+    assert '<a href="#email">An account with this e-mail address already exists</a>' in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == "marta@example.org")) == 1

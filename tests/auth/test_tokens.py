@@ -231,3 +231,26 @@ def test_an_invited_person_who_uses_forgot_password_is_welcomed_as_on_accepting(
     assert client.post(link, data={"password": "a-good-long-password"}).status_code == 302
     kinds = {(n.user_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
     assert (coordinator.id, "invitation_accepted") in kinds and (rosa.id, "added_to_cohort") in kinds
+
+
+def test_a_link_used_by_a_request_that_got_there_first_is_refused(client, make_user, outbox, monkeypatch):
+    """Two submits of the same link at once: the one that claims it second finds it used (410), keeps nobody
+    signed in and changes no password. The other request's claim is played here between this one opening the
+    link and claiming it."""
+    from app.auth import tokens
+
+    user = make_user(email="ana@example.org")
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    link = link_in(outbox()[0], "password/reset")
+    checked = tokens.password_problem
+
+    def the_other_request_first(password):
+        db.session.execute(sa.update(AccountToken).values(used_at=utcnow()))
+        return checked(password)
+
+    monkeypatch.setattr(tokens, "password_problem", the_other_request_first)
+    response = client.post(link, data={"password": "brand-new-password"})
+    assert response.status_code == 410
+    assert client.get("/auth/account").status_code == 302  # not signed in
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)

@@ -81,22 +81,38 @@ def _scalar(node):
         raise _BadNode(node, f"the value {node.value!r} cannot be read") from error
 
 
-def load_text(text: str, file: str) -> Located:
-    """Parse YAML text; malformed YAML, or a value YAML cannot construct, raises YamlProblem with its line."""
+_UNCLOSED = {"while scanning a quoted scalar": "the quoted text that starts on this line has no closing quote",
+             "while parsing a flow sequence": "the [ list that starts on this line is not closed with ]",
+             "while parsing a flow mapping": "the { mapping that starts on this line is not closed with }"}
+
+
+def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
+    """What PyYAML found, on the line an author has to mend: where an unclosed quote or bracket opens (PyYAML
+    notices it lines later), else where it stopped."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if "'\\t'" in problem:  # PyYAML's own words for a tab are cryptic to an author
+        problem = "a tab character where YAML needs spaces: indent with spaces, never tabs"
+    opened, unclosed = getattr(error, "context_mark", None), _UNCLOSED.get(getattr(error, "context", None) or "")
+    if unclosed and opened is not None and mark is not None and opened.line < mark.line:
+        return Problem(file, opened.line + 1 + offset, f"malformed YAML: {unclosed} (YAML stopped on line "
+                                                       f"{mark.line + 1 + offset}: {problem})")
+    return Problem(file, mark.line + 1 + offset if mark else None, f"malformed YAML: {problem}")
+
+
+def load_text(text: str, file: str, offset: int = 0) -> Located:
+    """Parse YAML text; malformed YAML, or a value YAML cannot construct, raises YamlProblem with its line.
+    ``offset``: how many lines of the file come before the text (the opening --- of front matter)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error)
-        if "'\\t'" in problem:  # PyYAML's own words for a tab are cryptic to an author
-            problem = "a tab character where YAML needs spaces: indent with spaces, never tabs"
-        raise YamlProblem(Problem(file, mark.line + 1 if mark else None, f"malformed YAML: {problem}")) from error
+        raise YamlProblem(_malformed(error, file, offset)) from error
     lines: dict = {}
     try:
         data = _build(node, (), lines) if node is not None else None
     except _BadNode as error:
-        raise YamlProblem(Problem(file, error.line, error.message)) from error
-    return Located(data=data, lines=lines, file=file)
+        raise YamlProblem(Problem(file, error.line + offset, error.message)) from error
+    return Located(data=data, lines={path: line + offset for path, line in lines.items()}, file=file)
 
 
 def read_text(path: Path, name: str, keep_line_breaks: bool = False) -> str:
@@ -126,13 +142,7 @@ def front_matter(text: str, file: str) -> tuple[Located, str, int]:
         raise YamlProblem(Problem(file, 1, "the file must start with YAML front matter between --- lines"))
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            try:
-                located = load_text("".join(lines[1:index]), file)
-            except YamlProblem as error:  # its line counts from the line after the opening ---
-                line = error.problem.line
-                raise YamlProblem(Problem(file, line + 1 if line else None, error.problem.message)) from error
-            # lines inside the front matter are counted from the line after the opening ---
-            located.lines = {path: line + 1 for path, line in located.lines.items()}
+            located = load_text("".join(lines[1:index]), file, offset=1)  # after the opening ---
             return located, "".join(lines[index + 1:]), index + 2
     raise YamlProblem(Problem(file, 1, "the front matter has no closing --- line"))
 

@@ -93,7 +93,7 @@ def load_content() -> None:
     db.session.flush()
     refused = [r for r in sync(tree) if r.outcome == "refused"]
     if refused:
-        raise RuntimeError("\n".join(f"{r.slug} version {r.version}: {r.message}" for r in refused))
+        raise RuntimeError("\n".join(f"{r.where}: {r.slug} version {r.version}: {r.message}" for r in refused))
 
 
 def load_demo(password: str) -> list[tuple[str, str, str | None, bool]]:

@@ -50,6 +50,7 @@ class FrameworkData:
     areas: list[dict] = field(default_factory=list)  # {code, title}
     competences: list[dict] = field(default_factory=list)  # {code, area, title, knowledge, skills, attitudes, ...}
     sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?}
+    version_line: int | None = field(default=None, compare=False)  # where the file gives its version
 
     def as_dict(self) -> dict:
         data = {"slug": self.slug, "version": self.version, "title": self.title}
@@ -298,7 +299,8 @@ def check(located: Located) -> FrameworkData:
         raise FrameworkFileError(problems)
     return FrameworkData(slug=slug, version=version, title=title, description=description,
                          valid_from=data.get("valid_from"), valid_until=data.get("valid_until"), levels=levels,
-                         areas=areas, competences=competences, sources=sources)
+                         areas=areas, competences=competences, sources=sources,
+                         version_line=located.line("version"))
 
 
 def read_yaml(text: str, file: str) -> FrameworkData:

@@ -68,7 +68,7 @@ def sync(path):
     if refused:
         db.session.rollback()
         for result in refused:
-            click.echo(f"{result.slug} version {result.version}: {result.message}")
+            click.echo(f"{result.where}: {result.slug} version {result.version}: {result.message}")
         raise click.ClickException("nothing was synced")
     db.session.commit()
     for result in results:

@@ -9,6 +9,7 @@ reporting every problem with file and line.
 Folders whose name starts with "_" are not courses."""
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -72,6 +73,7 @@ class CourseContent:
     content_hash: str
     path: str
     directory: Path = field(compare=False)  # where the files were read, for their assets
+    lines: dict = field(default_factory=dict, compare=False)  # course.yaml's line of "version" and "framework"
 
     def module(self, slug: str) -> ModuleContent | None:
         return next((m for m in self.modules if m.slug == slug), None)
@@ -86,6 +88,7 @@ class Tree:
     courses: list[CourseContent] = field(default_factory=list)
     frameworks: dict[str, FrameworkData] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # frameworks whose file has problems (named by file)
 
 
 def is_content(path: Path, folder: Path) -> bool:
@@ -284,10 +287,11 @@ def _language_files(module_dir: Path, root: Path, locales: tuple[str, ...], prob
 
 
 def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple[str, ...],
-            framework: FrameworkData | None, completion: str | None, problems: list[Problem]) -> ModuleContent | None:
+            framework: FrameworkData | None, completion: str | None, problems: list[Problem],
+            framework_named: bool = False) -> ModuleContent | None:
     match = MODULE_DIR.match(module_dir.name)
     position, slug = int(match.group(1)), match.group(2)
-    texts, shared = {}, {}
+    texts, said = {}, {}
     present = _language_files(module_dir, root, locales, problems)
     for locale in locales:
         path = module_dir / f"{locale}.md"
@@ -335,22 +339,34 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                     problems.append(meta.problem(f"level {level} of {code} is outside the scale 1-{max(scale)}",
                                                  *path_, "level"))
             competences.append((code, level))
-        if competences and framework is None:
+        if competences and framework is None and not framework_named:
             problems.append(meta.problem("the module names competences but the course names no framework",
                                          "competences"))
         _check_links(body, body_line, course, file, problems)
         if not body.strip():
             problems.append(Problem(file, body_line, "the module has no text after its front matter"))
-        facts = {"duration": duration, "competences": tuple(competences)}
-        if shared and facts != shared:
-            problems.append(meta.problem("duration and competences must be the same in every language",
-                                         "duration"))
-        shared = shared or facts
+        said[locale] = ((duration, tuple(competences)), meta)
         texts[locale] = ModuleText(locale, title.strip() if isinstance(title, str) else "", tuple(o.strip() for o in objectives), body, file)
     if not texts:
         return None
-    return ModuleContent(slug=slug, position=position, duration=shared.get("duration") or 0,
-                         competences=shared.get("competences") or (), completion=completion, texts=texts)
+    duration, competences = _agreed(said, problems)
+    return ModuleContent(slug=slug, position=position, duration=duration or 0, competences=competences,
+                         completion=completion, texts=texts)
+
+
+def _agreed(said: dict, problems: list[Problem]) -> tuple:
+    """The duration and competences every language of a module must share: what most of its files say (the
+    English one on a tie); each file that says otherwise is the one reported."""
+    counts = Counter(facts for facts, _ in said.values())
+    english = said.get("en", (None, None))[0]
+    agreed = max(counts, key=lambda facts: (counts[facts], facts == english))
+    for locale, (facts, meta) in said.items():
+        if facts != agreed:
+            others = ", ".join(f"{other}.md" for other, (theirs, _) in said.items() if theirs == agreed)
+            key = "duration" if facts[0] != agreed[0] else "competences"
+            problems.append(meta.problem(f"duration and competences must be the same in every language: "
+                                         f"this file differs from {others} in its {key}", key))
+    return agreed
 
 
 def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
@@ -367,9 +383,58 @@ def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
             and not path.resolve().is_relative_to(inside)]
 
 
+def _assets(course_dir: Path) -> tuple[str, ...]:
+    folder = course_dir / "assets"
+    return tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in folder.rglob("*")
+                        if is_content(p, course_dir))) if folder.is_dir() else ()
+
+
+def _modules(course_dir: Path, root: Path, assets: tuple[str, ...], locales: tuple[str, ...],
+             framework: FrameworkData | None, completion: dict, problems: list[Problem],
+             framework_named: bool) -> tuple[list[ModuleContent], dict[str, str]]:
+    """Every module folder of a course: the modules read, and the folder of each module slug."""
+    modules, seen, numbers = [], {}, {}
+    module_root = course_dir / "modules"
+    folders = sorted(p for p in module_root.iterdir() if p.is_dir()) if module_root.is_dir() else []
+    files = _CourseFiles(directory=course_dir, modules={f.name for f in folders if MODULE_DIR.match(f.name)},
+                         assets={asset.removeprefix("assets/") for asset in assets})
+    for folder in folders:
+        match = MODULE_DIR.match(folder.name)
+        if not match:
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    "module folders are named <nn>-<slug>, such as 01-four-cs"))
+            continue
+        module_slug = match.group(2)
+        if module_slug in seen:
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    f"duplicate module slug {module_slug!r} (also {seen[module_slug]})"))
+            continue
+        seen[module_slug] = folder.name
+        if match.group(1) in numbers:  # the number is the module's place: previous / next would be a guess
+            problems.append(Problem(str(folder.relative_to(root)), None,
+                                    f"module number {match.group(1)} is also used by {numbers[match.group(1)]}: "
+                                    f"give each module its own number"))
+        numbers.setdefault(match.group(1), folder.name)
+        module = _module(files, folder, root, locales, framework, completion.get(module_slug), problems,
+                         framework_named=framework_named)
+        if module is not None:
+            modules.append(module)
+    return modules, seen
+
+
+def _modules_of_an_unreadable_course(course_dir: Path, root: Path, problems: list[Problem]) -> None:
+    """The modules' own problems when course.yaml cannot be read, so that one round of mending fixes all: in
+    the languages the module files are written in, their competences unchecked (the framework is unknown)."""
+    written = {path.stem for path in (course_dir / "modules").glob("*/*.md")}
+    locales = tuple(locale for locale in LOCALES_REQUIRED if locale in written) or ("en",)
+    _modules(course_dir, root, _assets(course_dir), locales, None, {}, problems, framework_named=True)
+
+
 def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkData],
-                problems: list[Problem]) -> CourseContent | None:
-    """Read one course folder; problems are appended, and None returned when it cannot be used."""
+                problems: list[Problem], unreadable: set[str] = frozenset()) -> CourseContent | None:
+    """Read one course folder; problems are appended, and None returned when it cannot be used. The
+    competences of a course whose framework file has problems (``unreadable``) are not checked: the file's own
+    problems say what to mend first."""
     before = len(problems)
     leaving = links_leaving(course_dir, root)
     if leaving:
@@ -383,6 +448,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         located: Located = load_file(path, root)
     except YamlProblem as error:
         problems.append(error.problem)
+        _modules_of_an_unreadable_course(course_dir, root, problems)
         return None
     data = located.data if isinstance(located.data, dict) else {}
     if not isinstance(located.data, dict):
@@ -419,7 +485,11 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     framework = None
     if framework_slug is not None:
         framework = frameworks.get(framework_slug)
-        if framework is None:
+        if framework is None and framework_slug in unreadable:
+            problems.append(located.problem(f"framework {framework_slug!r} cannot be read until the problems of "
+                                            f"_frameworks/{framework_slug}.yaml are mended: the modules' "
+                                            "competences are not checked", "framework"))
+        elif framework is None:
             problems.append(located.problem(f"unknown framework {framework_slug!r} (no courses/_frameworks/"
                                             f"{framework_slug}.yaml)", "framework"))
     completion = data.get("completion") or {}
@@ -428,34 +498,9 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
                                         "completion"))
         completion = {}
 
-    modules, seen, numbers = [], {}, {}
-    module_root = course_dir / "modules"
-    folders = sorted(p for p in module_root.iterdir() if p.is_dir()) if module_root.is_dir() else []
-    assets = tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in (course_dir / "assets").rglob("*")
-                          if is_content(p, course_dir))) if (course_dir / "assets").is_dir() else ()
-    files = _CourseFiles(directory=course_dir, modules={f.name for f in folders if MODULE_DIR.match(f.name)},
-                         assets={asset.removeprefix("assets/") for asset in assets})
-    for folder in folders:
-        match = MODULE_DIR.match(folder.name)
-        if not match:
-            problems.append(Problem(str(folder.relative_to(root)), None,
-                                    "module folders are named <nn>-<slug>, such as 01-four-cs"))
-            continue
-        module_slug = match.group(2)
-        if module_slug in seen:
-            problems.append(Problem(str(folder.relative_to(root)), None,
-                                    f"duplicate module slug {module_slug!r} (also {seen[module_slug]})"))
-            continue
-        seen[module_slug] = folder.name
-        if match.group(1) in numbers:  # the number is the module's place: previous / next would be a guess
-            problems.append(Problem(str(folder.relative_to(root)), None,
-                                    f"module number {match.group(1)} is also used by {numbers[match.group(1)]}: "
-                                    f"give each module its own number"))
-        numbers.setdefault(match.group(1), folder.name)
-        rule = completion.get(module_slug)
-        module = _module(files, folder, root, locales, framework, rule, problems)
-        if module is not None:
-            modules.append(module)
+    assets = _assets(course_dir)
+    modules, seen = _modules(course_dir, root, assets, locales, framework, completion, problems,
+                             framework_named=framework_slug is not None)
     for module_slug, rule in completion.items():
         if rule not in COMPLETION_RULES:
             problems.append(located.problem(f"unknown completion rule {rule!r}", "completion", module_slug))
@@ -477,7 +522,8 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
                          audience=tuple(a for a in AUDIENCES if a in audience), estimated_hours=float(hours),
                          locales=locales, modules=tuple(modules), assets=assets,
                          content_hash=content_hash(course_dir), path=str(course_dir.relative_to(root)),
-                         directory=course_dir.resolve())
+                         directory=course_dir.resolve(),
+                         lines={key: located.line(key) for key in ("version", "framework")})
 
 
 def load_tree(root: Path, only: list[Path] | None = None, progress=None, frameworks_from: Path | None = None) -> Tree:
@@ -491,15 +537,17 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
             data = read_framework(read_text(path, name), name)
         except FrameworkFileError as error:
             tree.problems += error.problems
+            tree.unreadable.add(path.stem)
             continue
         except YamlProblem as error:
             tree.problems.append(error.problem)
+            tree.unreadable.add(path.stem)
             continue
         tree.frameworks[data.slug] = data
     folders = only or sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
     slugs: dict[str, str] = {}
     for folder in folders:
-        course = load_course(folder, root, tree.frameworks, tree.problems)
+        course = load_course(folder, root, tree.frameworks, tree.problems, tree.unreadable)
         if progress is not None:
             progress(folder)
         if course is None:

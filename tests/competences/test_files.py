@@ -106,11 +106,18 @@ def test_changed_content_under_the_same_version_is_refused(app):
     changed = files.read_yaml(SAMPLE.replace("Knows indicators", "Knows more indicators"), "demo.yaml")
     with pytest.raises(files.FrameworkFileError) as error:
         services.import_framework(SYSTEM, changed)
-    assert "new version number" in str(error.value)
+    [problem] = error.value.problems
+    assert "new version number" in problem.message and problem.line == line_of(SAMPLE, "version: 1")
     newer = files.read_yaml(SAMPLE.replace("Knows indicators", "Knows more indicators")
                             .replace("version: 1", "version: 2"), "demo.yaml")
     version, outcome = services.import_framework(SYSTEM, newer)
     assert (version.number, outcome, version.is_current) == (2, "new version", True)
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", "version: 5"), "demo.yaml"))
+    with pytest.raises(files.FrameworkFileError) as error:  # a version older than the newest loaded
+        services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", "\nversion: 4"), "old.yaml"),
+                                  source="old.yaml")
+    assert [str(p) for p in error.value.problems] == [
+        f"old.yaml:{line_of(SAMPLE, 'version: 1') + 1}: version 4 is older than the newest loaded version"]
 
 
 # --- bad input is a problem with its line, never a traceback -------------------------------------------

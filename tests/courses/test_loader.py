@@ -118,7 +118,11 @@ def test_duplicate_course_slug(course_tree):
 
 
 @pytest.mark.parametrize("front, expected", [
-    ("---\ntitle: [unclosed\n---\nBody\n", "pilot/modules/01-intro/en.md:3: malformed YAML"),  # where it ends
+    # an unclosed bracket or quote is reported where it opens, not where YAML notices it
+    ("---\ntitle: [unclosed\n---\nBody\n", "pilot/modules/01-intro/en.md:2: malformed YAML: the [ list that starts "
+                                             "on this line is not closed with ] (YAML stopped on line 3"),
+    ("---\ntitle: \"Unclosed\nduration: 5\nobjectives: [x]\n---\nBody\n",
+     "pilot/modules/01-intro/en.md:2: malformed YAML: the quoted text that starts on this line has no closing quote"),
     ("---\ntitle: T\nobjectives: [x]\nduration: 25: 3\n---\nBody\n", "pilot/modules/01-intro/en.md:4: malformed YAML"),
     ("---\ntitle: T\nduration: 5\nobjectives: [x]\n\tcompetences: []\n---\nBody\n",
      "pilot/modules/01-intro/en.md:5: malformed YAML: a tab character where YAML needs spaces"),
@@ -140,6 +144,41 @@ def test_course_yaml_problems(tmp_path):
     found = problems(root)
     assert "pilot/course.yaml:2: version must be a whole number from 1" in found
     assert "pilot/course.yaml:3: unknown framework 'nope' (no courses/_frameworks/nope.yaml)" in found
+
+
+def test_a_framework_file_with_problems_is_the_one_thing_reported(tmp_path):
+    """The courses that use a framework whose file cannot be read are not blamed for it: one line says their
+    competences wait for the framework file, whose own problems come first."""
+    from tests.fixtures.competences import SAMPLE
+
+    root = build_tree(tmp_path, framework=SAMPLE.replace("levels:", "levels: [", 1))
+    found = problems(root)
+    assert found[0].startswith("_frameworks/demo.yaml:")
+    assert found[1:] == ["pilot/course.yaml:3: framework 'demo' cannot be read until the problems of "
+                         "_frameworks/demo.yaml are mended: the modules' competences are not checked"]
+
+
+def test_a_course_yaml_that_cannot_be_read_does_not_hide_the_modules_problems(tmp_path):
+    broken = COURSE_YAML.replace("estimated_hours: 2", "estimated_hours: [2")
+    root = build_tree(tmp_path, course_yaml=broken, modules={
+        "01-intro": {locale: module_text("T") for locale in ("en", "es", "pt_BR")},
+        "02-practice": {"en": "---\ntitle: T\nduration: 5\n", "es": module_text("T"), "pt_BR": module_text("T")}})
+    found = problems(root)
+    assert found[0].startswith("pilot/course.yaml:7: malformed YAML: the [ list that starts on this line")
+    assert found[1:] == ["pilot/modules/02-practice/en.md:1: the front matter has no closing --- line"]
+
+
+def test_the_language_that_disagrees_is_the_one_reported(tmp_path):
+    changed = module_text("T", competences="  - {code: A1, level: 2}\n")
+    practice = {locale: module_text("P") for locale in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path, modules={"01-intro": {"en": changed, "es": module_text("T"),
+                                                      "pt_BR": module_text("T")}, "02-practice": practice})
+    assert problems(root) == ["pilot/modules/01-intro/en.md:7: duration and competences must be the same in every "
+                              "language: this file differs from es.md, pt_BR.md in its competences"]
+    root = build_tree(tmp_path, modules={"01-intro": {"en": module_text("T"), "es": module_text("T", duration=12),
+                                                      "pt_BR": module_text("T")}, "02-practice": practice})
+    assert problems(root) == ["pilot/modules/01-intro/es.md:3: duration and competences must be the same in every "
+                              "language: this file differs from en.md, pt_BR.md in its duration"]
 
 
 def test_unknown_completion_rule_and_module(tmp_path):

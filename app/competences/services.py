@@ -143,11 +143,11 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
         if existing is not None:
             if data_of(existing) == data:
                 return existing, "unchanged"
-            raise FrameworkFileError([Problem(source or data.slug, None,
+            raise FrameworkFileError([Problem(source or data.slug, data.version_line,
                                               f"version {data.version} of {data.slug} is already loaded with "
                                               f"different content: give the changed file a new version number")])
         if data.version < max(v.number for v in framework.versions):
-            raise FrameworkFileError([Problem(source or data.slug, None,
+            raise FrameworkFileError([Problem(source or data.slug, data.version_line,
                                               f"version {data.version} is older than the newest loaded version")])
     for version in framework.versions:
         version.is_current = False
@@ -317,16 +317,7 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
     if current is None:
         raise ValidationError({"code": _l("No such competence")})
     errors: dict = {}
-    cleaned = {name: _clean_texts(texts.get(name, {}), name, errors) for name in TRANSLATED_COMPETENCE_FIELDS}
-    numbers = {level.number for level in framework.current.levels}
-    if validity_months is not None and (not isinstance(validity_months, int)
-                                        or not 1 <= validity_months <= MAX_VALIDITY_MONTHS):
-        errors["validity_months"] = _l("Give a number of months from 1 to %(most)s, or leave it empty",
-                                       most=MAX_VALIDITY_MONTHS)
-    for position, level in (targets or {}).items():
-        if level is not None and level not in numbers:
-            errors[f"target_{position}"] = _l("Choose a level of the scale")
-    new_alignments = _clean_alignments(alignments, errors) if alignments is not None else None
+    cleaned, new_alignments = _competence_values(framework, texts, validity_months, targets, alignments, errors)
     if errors:
         raise ValidationError(errors)
     values = {**cleaned, "validity_months": validity_months,
@@ -341,6 +332,38 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
         setattr(competence, name, value)
     db.session.flush()
     return competence
+
+
+def _competence_values(framework: Framework, texts: dict[str, dict], validity_months, targets: dict | None,
+                       alignments: list[dict] | None, errors: dict) -> tuple[dict, list[dict] | None]:
+    """The competence's texts and alignments as they would be saved; every problem goes into ``errors``."""
+    cleaned = {name: _clean_texts(texts.get(name, {}), name, errors) for name in TRANSLATED_COMPETENCE_FIELDS}
+    numbers = {level.number for level in framework.current.levels}
+    if validity_months is not None and (not isinstance(validity_months, int)
+                                        or not 1 <= validity_months <= MAX_VALIDITY_MONTHS):
+        errors["validity_months"] = _l("Give a number of months from 1 to %(most)s, or leave it empty",
+                                       most=MAX_VALIDITY_MONTHS)
+    for position, level in (targets or {}).items():
+        if level is not None and level not in numbers:
+            errors[f"target_{position}"] = _l("Choose a level of the scale")
+    return cleaned, _clean_alignments(alignments, errors) if alignments is not None else None
+
+
+def competence_problems(framework: Framework, texts: dict[str, dict], *, validity_months=None,
+                        targets: dict | None = None, alignments: list[dict] | None = None) -> dict:
+    """What edit_competence would refuse in these values, by field, without saving anything: a form that
+    failed its own checks shows these too, so that one round of corrections is enough."""
+    errors: dict = {}
+    _competence_values(framework, texts, validity_months, targets, alignments, errors)
+    return errors
+
+
+def text_problems(texts: dict[str, dict]) -> dict:
+    """What a level or area edit would refuse in these texts ({group: {locale: text}}), by field."""
+    errors: dict = {}
+    for name, values in texts.items():
+        _clean_texts(values, name, errors)
+    return errors
 
 
 def edit_level(actor, framework: Framework, number: int, name: dict, descriptor: dict,

@@ -43,6 +43,25 @@ def test_missing_translation_is_an_error_at_the_field(client, login_as, sample_f
     assert '<a href="#skills_es">Write this text in every language</a>' in html
 
 
+def test_every_mistake_shows_in_one_round(client, login_as, sample_framework):
+    """The form's own checks (a number, a choice) and the service's (every language, alignments) at once."""
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/B1/edit", data=form(
+        title_pt_BR="", knowledge_es="  ", validity_months="0", target_technician="9",
+        **{"alignments-0-framework": "ESCO", "alignments-0-uri": "https://esco.ec.europa.eu/x"}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("title_pt_BR", "knowledge_es", "validity_months", "target_technician", "alignments-0-uri"):
+        assert html.count(f'href="#{field}"') == 1, field
+    response = client.post("/competences/demo/levels/2/edit", data={
+        "name_en": "x" * 5000, "name_es": "", "name_pt_BR": "Praticante",
+        "descriptor_en": "Applies", "descriptor_es": "Aplica", "descriptor_pt_BR": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("name_en", "name_es", "descriptor_pt_BR"):
+        assert html.count(f'href="#{field}"') == 1, field
+
+
 def test_public_competence_page_and_json(client, sample_framework):
     html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
     assert "A1 Diagnosis" in html and "Knows indicators" in html and "24 months" in html

@@ -59,7 +59,9 @@ def _markdown() -> MarkdownIt:
 
 
 MD = _markdown()
-EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>\s*</iframe>")
+# a player whose address is not allowed lost its src: it goes, with what it holds (raw text to a browser inside
+# an iframe, which must never come out of it as markup)
+EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>(.*?)</iframe>", re.S)
 
 
 ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")

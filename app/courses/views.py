@@ -68,9 +68,11 @@ def course(slug):
     states = services.states(current_user, version)
     done, total = services.course_progress(current_user, version, states)
     resume = services.resume_point(enrolment, states)
-    objectives = [o for m in version.modules for o in services.text_of(m).objectives]
+    objectives = [(o, text.locale) for text in map(services.text_of, version.modules) for o in text.objectives]
+    finished = enrolment is not None and services.course_finished(states, done, total)
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
                            total=total, resume=resume, started=enrolment is not None, objectives=objectives,
+                           finished=finished,
                            competences=services.competences_developed(version),
                            earlier=[v for v in reversed(course.versions) if v is not version],
                            can_publish=services.can_publish(current_user),

@@ -23,7 +23,7 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     page.get_by_role("link", name="Fundamentos de la especialización inteligente").click()
     check_page(page)
     page.get_by_role("link", name="Comenzar el curso").click()
-    expect(page.locator("article.module")).to_have_attribute("lang", "es")
+    expect(page.locator("article.module .prose")).to_have_attribute("lang", "es")
     weights = [check_page(page)["weight"]]
     for _ in range(3):
         page.get_by_role("link", name="Siguiente", exact=False).click()

@@ -46,6 +46,9 @@ def test_reading_records_statements_and_progress(client, login_as, synced_course
     assert found[-1] == ("completed", "courses/pilot")  # every module done: the course is completed
     html = client.get("/courses/pilot/").get_data(as_text=True)
     assert "2 of 2 modules completed" in html and html.count(">Completed<") == 2
+    assert "You have completed this course." in html and "Read the course again" in html
+    assert "Continue where you left off" not in html
+    assert '<span class="hint">Finished</span>' in client.get("/courses/pilot/modules/practice").get_data(as_text=True)
 
 
 def test_resume_where_you_left_off(client, login_as, synced_course):
@@ -53,6 +56,15 @@ def test_resume_where_you_left_off(client, login_as, synced_course):
     client.get("/courses/pilot/modules/intro")
     html = client.get("/courses/pilot/").get_data(as_text=True)
     assert 'href="/courses/pilot/modules/practice">Continue where you left off' in html
+
+
+def test_a_module_left_behind_is_where_you_go_on(client, login_as, synced_course):
+    login_as("trainee", locale="en")
+    last = client.get("/courses/pilot/modules/practice").get_data(as_text=True)  # the last module, read first
+    assert '<span class="hint">Last module</span>' in last and ">Finished<" not in last
+    html = client.get("/courses/pilot/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/intro">Continue where you left off' in html
+    assert "You have completed this course." not in html
 
 
 def test_fallback_to_english_says_so(client, login_as, app, tmp_path, sample_framework):
@@ -68,7 +80,10 @@ def test_fallback_to_english_says_so(client, login_as, app, tmp_path, sample_fra
     db.session.commit()
     login_as("trainee", locale="pt_BR")
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
-    assert '<article class="module" lang="en">' in html and "Introduction" in html
+    assert '<h1 lang="en">Introduction</h1>' in html and '<div class="prose" lang="en">' in html
+    # the interface around the English text stays in the reader's language, and says so
+    assert '<article class="module">' in html and "Neste módulo, você vai aprender a" in html
+    assert '<html lang="pt-BR"' in html
     assert "is shown in English" in html or "em inglês" in html
     printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
     assert '<html lang="en">' in printable and '<div class="banner" role="note" lang="pt-BR">' in printable
@@ -89,6 +104,8 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
             '<a href="javascript:alert(1)">bad link</a>\n\n'
             '<iframe src="https://www.youtube-nocookie.com/embed/abc123" title="Video"></iframe>\n\n'
             '<iframe src="https://evil.example/embed/x" title="Other"></iframe>\n\n'
+            '<iframe src="https://evil.example/embed/y" title="Held">Watch <b>it</b><script>alert(2)</script>'
+            '</iframe>\n\n'
             "![A map](assets/map.svg)\n\n| Region | Priority |\n|---|---|\n| Biobío | Forestry |\n")
     root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
                       modules={"01-intro": {l: module_text("T") for l in ("en", "es", "pt_BR")}})
@@ -101,11 +118,13 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     db.session.commit()
     login_as("trainee", locale="en")
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
-    prose = html[html.index('<div class="prose">'):html.index("</article>")]
+    prose = html[html.index('<div class="prose" lang="en">'):html.index("</article>")]
     assert "<em>text</em>" in prose
     assert "<script" not in prose and "onerror" not in prose and "javascript:" not in prose
     assert 'src="https://www.youtube-nocookie.com/embed/abc123"' in prose
-    assert "evil.example" not in prose
+    assert "evil.example" not in prose and "<iframe>" not in prose and "<iframe " not in prose.replace(
+        '<iframe src="https://www.youtube-nocookie.com/embed/abc123"', "")
+    assert "Watch" not in prose  # what a refused player held never comes out of it as markup
     assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
     # a wide table scrolls inside a named region that keyboard users can reach
     assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+"><table>', prose)

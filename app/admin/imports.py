@@ -78,6 +78,7 @@ def import_preview(batch_id):
                            problem_count=len(batch.problems), rows=rows,
                            more=max(len(batch.rows) - PREVIEW_ROWS, 0),
                            lines_with_problems=lines_with_problems, confirm_form=ConfirmForm(),
+                           notes=[imports.note_message(note) for note in batch.notes or []],
                            can_import=batch.status is BatchStatus.PREVIEW and not batch.problems)
 
 

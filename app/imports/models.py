@@ -27,6 +27,8 @@ class ImportBatch(db.Model):
     filename: so.Mapped[str] = so.mapped_column(sa.String(255))
     rows: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # as read: [{"line": n, "email": ...}]
     problems: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # [{"line", "field", "code", "params"}]
+    # what the file held and the import leaves out on purpose (hidden sheets, filtered rows): [{"code", "params"}]
+    notes: so.Mapped[list] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     status: so.Mapped[BatchStatus] = so.mapped_column(
         sa.Enum(BatchStatus, native_enum=False, length=10, name="batch_status",
                 values_callable=lambda e: [m.value for m in e], create_constraint=True),

@@ -47,6 +47,14 @@ class FileProblem(Exception):
 class ParsedFile:
     rows: list[dict] = field(default_factory=list)  # {"line": n, field: value, ...}
     columns: list[str] = field(default_factory=list)
+    # what was left out of a workbook on purpose, to say so on the preview: {"code": ..., "params": {...}}
+    notes: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _WorkbookFacts:
+    hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # worksheet part -> hidden row numbers
+    unsaved: dict[str, str] = field(default_factory=dict)  # worksheet part -> first cell whose formula has no value
 
 
 def fold(text) -> str:
@@ -149,9 +157,11 @@ MAX_CELLS = 1_000_000
 MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
 
 
-def _check_workbook(data: bytes) -> None:
+def _check_workbook(data: bytes) -> _WorkbookFacts:
     """Refuse a workbook too large once unpacked, or holding too many cells, and any XML with a DOCTYPE (no
-    workbook has one; entity definitions are how XML files are made to expand)."""
+    workbook has one; entity definitions are how XML files are made to expand). On the way, note the rows that
+    are hidden (filtered out) and the formulas whose result was never saved (a file written by a program: the
+    cell reads as empty)."""
     import zipfile
     import zlib
     from xml.parsers import expat
@@ -163,17 +173,39 @@ def _check_workbook(data: bytes) -> None:
         raise FileProblem("xlsx") from error
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise FileProblem("too_big", limit=MAX_CELLS)
-    cells = row_cells = 0
+    cells = row_cells = row_number = 0
+    facts, cell = _WorkbookFacts(), {}
+    part_name = ""
 
-    def start(name, _attributes):
-        nonlocal cells, row_cells
+    def start(name, attributes):
+        nonlocal cells, row_cells, row_number
         local = name.rpartition(":")[2]
         if local == "row":
             row_cells = 0
+            row_number = int(attributes["r"]) if attributes.get("r", "").isdigit() else row_number + 1
+            if attributes.get("hidden") in ("1", "true"):
+                facts.hidden_rows.setdefault(part_name, set()).add(row_number)
         elif local == "c":
             cells, row_cells = cells + 1, row_cells + 1
             if cells > MAX_CELLS or row_cells > MAX_ROW_CELLS:
                 raise FileProblem("too_big", limit=MAX_CELLS)
+            cell.clear()
+            cell["ref"] = attributes.get("r", "")
+        elif local == "f":
+            cell["f"] = True
+        elif local == "v":
+            cell["in_v"] = True
+
+    def text(data):
+        if cell.get("in_v") and data.strip():
+            cell["v"] = True
+
+    def end(name):
+        local = name.rpartition(":")[2]
+        if local == "v":
+            cell["in_v"] = False
+        elif local == "c" and cell.get("f") and not cell.get("v"):  # <v/> or no <v>: never calculated
+            facts.unsaved.setdefault(part_name, cell.get("ref", ""))
 
     def doctype(*_args):
         raise FileProblem("xlsx")
@@ -182,8 +214,10 @@ def _check_workbook(data: bytes) -> None:
         if not part.filename.lower().endswith((".xml", ".rels")):
             continue
         parser = expat.ParserCreate()
-        parser.StartElementHandler, parser.StartDoctypeDeclHandler = start, doctype
-        row_cells = 0
+        parser.StartElementHandler, parser.EndElementHandler, parser.StartDoctypeDeclHandler = start, end, doctype
+        parser.CharacterDataHandler = text
+        row_cells = row_number = 0
+        part_name = part.filename
         try:
             with archive.open(part) as stream:
                 while chunk := stream.read(1024 * 1024):
@@ -192,19 +226,28 @@ def _check_workbook(data: bytes) -> None:
         except (expat.ExpatError, zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError,
                 EOFError, RuntimeError) as error:  # damaged, encrypted or compressed in a way zipfile does not read
             raise FileProblem("xlsx") from error
+    return facts
 
 
-def _xlsx_sheets(data: bytes):
-    """The rows of each sheet of a workbook in turn, as (line, cells), blank rows left out."""
+def _xlsx_sheets(data: bytes, notes: list[dict]):
+    """The rows of each visible sheet of a workbook in turn, as (table of (line, cells), rows hidden), blank and
+    hidden rows left out; hidden sheets are noted in ``notes`` and not read."""
     from openpyxl import load_workbook
 
-    _check_workbook(data)
+    facts = _check_workbook(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds of errors for damaged files
         raise FileProblem("xlsx") from error
     try:
         for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":  # an old list kept out of sight is not the one to import
+                notes.append({"code": "hidden_sheet", "params": {"sheet": sheet.title}})
+                continue
+            part = getattr(sheet, "_worksheet_path", "")
+            if part in facts.unsaved:
+                raise FileProblem("formulas", sheet=sheet.title, cell=facts.unsaved[part])
+            hidden, left_out = facts.hidden_rows.get(part, set()), 0
             table, blank_run = [], 0
             wide = (sheet.max_column or 0) > MAX_COLUMNS
             for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None),
@@ -217,10 +260,13 @@ def _xlsx_sheets(data: bytes):
                         break
                     continue
                 blank_run = 0
+                if number in hidden:  # filtered out (or hidden by hand): not meant to be in the list
+                    left_out += 1
+                    continue
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
                 table.append((number, ["" if v is None else str(v) for v in values]))
-            yield table
+            yield table, {"code": "hidden_rows", "params": {"count": left_out, "sheet": sheet.title}}
     finally:
         workbook.close()
 
@@ -275,16 +321,17 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
         raise FileProblem("empty")
     if name.endswith((".ods", ".numbers")):  # zipped like .xlsx, but not a workbook openpyxl reads
         raise FileProblem("format")
+    notes: list[dict] = []
     if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        tables = _xlsx_sheets(data)
+        tables = _xlsx_sheets(data, notes)
     elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem("format")
     else:
-        tables = iter([_table_from_csv(data)])
+        tables = iter([(_table_from_csv(data), None)])
 
     reported = None  # why the first sheet with anything on it has no header: the problem told if no sheet has one
     try:
-        for table in tables:
+        for table, left_out in tables:
             table = [(line, [_readable(cell).strip() for cell in row]) for line, row in table]
             table = [(line, row) for line, row in table if any(row)]
             if not table:
@@ -320,4 +367,6 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
             row["full_name"] = " ".join(v for v in names["given_name"] + names["family_name"] if v)
         rows.append(row)
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
-    return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)))
+    if left_out and left_out["params"]["count"]:
+        notes.append(left_out)
+    return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

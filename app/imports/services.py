@@ -1,9 +1,10 @@
 """Checking a trainee list against the database, previewing it, and importing all of it or nothing."""
 import csv
 import io
+import re
 
 import sqlalchemy as sa
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
 
 from app.auth.models import Position, Role, User, UserRole, is_email_address
 from app.auth.permissions import can_manage_country, check, managed_country
@@ -40,6 +41,7 @@ MESSAGES = {
     "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
     "too_long": _l("%(column)s is longer than %(limit)s characters"),
     "unreadable": _l("%(column)s holds an unreadable character: check the file's encoding, or retype the cell"),
+    "no_letters": _l("“%(value)s” is not a name: write the person's full name"),
     # problems with the whole file
     "empty": _l("The file is empty"),
     "no_rows": _l("The file names the columns but has no rows of people under them"),
@@ -52,6 +54,9 @@ MESSAGES = {
     "too_many_more": _l("The file has more than %(limit)s rows: split it into smaller files"),
     "too_big": _l("The workbook holds more than %(limit)s cells, or unpacks to more than 64 MB: keep only the "
                   "list of people in it, or save it as CSV"),
+    "formulas": _l("Cell %(cell)s of the sheet “%(sheet)s” holds a formula whose result was never saved (as in "
+                   "files that programs write): open the file in a spreadsheet program, save it, and upload it "
+                   "again"),
 }
 COLUMN_NAMES = {"email": _l("E-mail address"), "full_name": _l("Full name"), "position": _l("Position"),
                 "institution": _l("Institution"), "region": _l("Region"), "language": _l("Language")}
@@ -71,6 +76,40 @@ def message(problem: dict) -> str:
         if isinstance(params.get(name), int):
             params[name] = format_decimal(params[name])
     return str(MESSAGES[problem["code"]]) % params
+
+
+def note_message(note: dict) -> str:
+    """What the preview says about a part of the file left out on purpose."""
+    params = note["params"]
+    if note["code"] == "hidden_sheet":
+        return _("The hidden sheet “%(sheet)s” was not read.", sheet=params["sheet"])
+    return ngettext("%(count)s row hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) was left out.",
+                    "%(count)s rows hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) were left "
+                    "out.", params["count"], count=format_decimal(params["count"]), sheet=params["sheet"])
+
+
+# how a region's name may be written in full: "Región del Biobío", "Estado de São Paulo", "Departamento de Lima"
+REGION_PREFIX = re.compile(r"^(?:region|regiao|provincia|province|estado|state|departamento|department|"
+                           r"distrito|district|municipio|comunidad|ciudad|city)\s+(?:(?:de|del|de la|do|da|of|"
+                           r"the)\s+)?")
+
+
+def _region_key(value: str, lookup: dict[str, str]) -> str:
+    """The lookup key of a region as written, its type ("Región del ...") dropped when the name alone is known."""
+    key = fold(value)
+    if key in lookup:
+        return key
+    shorter = REGION_PREFIX.sub("", key)
+    return shorter if shorter in lookup else key
+
+
+def _language(value: str) -> str | None:
+    """The interface language a cell names: es, pt_BR or en, in words or as a language tag (es-CL, pt-PT)."""
+    key = fold(value)
+    if key in LANGUAGES:
+        return LANGUAGES[key]
+    primary = re.split(r"[\s-]", key, maxsplit=1)[0]
+    return {"es": "es", "pt": "pt_BR", "en": "en"}.get(primary) if primary != key else None
 
 
 def _region_lookup(country_code: str) -> dict[str, str]:
@@ -107,6 +146,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 problem(line, column, "required", column=column)
             elif len(value) > limit:
                 problem(line, column, "too_long", column=column, limit=limit)
+            elif column == "full_name" and column not in unreadable and not any(c.isalpha() for c in value):
+                problem(line, column, "no_letters", value=value)  # a number, a date or TRUE in the name column
             clean[column] = value
         email = clean["email"].lower()
         clean["email"] = email
@@ -132,14 +173,15 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
                                                                                         "region_code")):
             value = row.get(column) or ""
-            if value and column not in unreadable and fold(value) not in lookup:
+            key = fold(value) if column == "institution" else _region_key(value, lookup)
+            if value and column not in unreadable and key not in lookup:
                 problem(line, column, column, value=value)
-            clean[target] = lookup.get(fold(value)) if value else None
+            clean[target] = lookup.get(key) if value else None
 
         language = row.get("language") or ""
-        if language and "language" not in unreadable and fold(language) not in LANGUAGES:
+        if language and "language" not in unreadable and _language(language) is None:
             problem(line, "language", "language", value=language)
-        clean["locale"] = LANGUAGES.get(fold(language)) if language else None
+        clean["locale"] = _language(language) if language else None
         clean_rows.append(clean)
 
     emails = list(first_line_of)
@@ -175,7 +217,7 @@ def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohor
     _rows, problems = check_rows(country_code, parsed.rows)
     batch = ImportBatch(created_by_id=actor.id, country_code=country_code, cohort_id=cohort_id,
                         send_invitations=send_invitations, filename=_safe_filename(filename),
-                        rows=parsed.rows, problems=problems)
+                        rows=parsed.rows, problems=problems, notes=parsed.notes)
     db.session.add(batch)
     db.session.flush()
     return batch

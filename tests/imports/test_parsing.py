@@ -316,3 +316,39 @@ def test_a_csv_is_read_to_as_many_columns_as_a_workbook():
     assert problem.value.code == "columns" and problem.value.params["missing"] == ["position"]
     wide = f"email,full name,position\na@example.org,Ana,technician{',x' * 100_000}\n".encode()
     assert read_table("a.csv", wide).rows[0]["email"] == "a@example.org"  # stray cells far right: ignored
+
+
+def test_hidden_sheets_and_rows_are_left_out_and_said_so():
+    """A workbook whose old list is a hidden sheet, and whose list is filtered down to one country: what is out
+    of sight is not imported, and the preview says what was left out."""
+    workbook = Workbook()
+    old = workbook.active
+    old.title = "Old"
+    old.append(["email", "full_name", "position"])
+    old.append(["old@example.org", "Old", "manager"])
+    old.sheet_state = "hidden"
+    listed = workbook.create_sheet("Chile")
+    for row in (["email", "full_name", "position"], ["ana@example.org", "Ana", "manager"],
+                ["pedro@example.org", "Pedro (Peru)", "manager"], ["bea@example.org", "Bea", "technician"],
+                ["lucia@example.org", "Lucía (Peru)", "manager"]):
+        listed.append(row)
+    listed.row_dimensions[3].hidden = listed.row_dimensions[5].hidden = True  # filtered out
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parsed = read_table("people.xlsx", buffer.getvalue())
+    assert [(row["line"], row["email"]) for row in parsed.rows] == [(2, "ana@example.org"), (4, "bea@example.org")]
+    assert parsed.notes == [{"code": "hidden_sheet", "params": {"sheet": "Old"}},
+                            {"code": "hidden_rows", "params": {"count": 2, "sheet": "Chile"}}]
+
+
+def test_a_formula_whose_result_was_never_saved_is_refused_with_its_cell():
+    """openpyxl (and other programs) write formulas without their result: the cell would read as empty."""
+    data = workbook_bytes(("Personas", [["email", "full_name", "position"],
+                                        ["ana@example.org", '="Ana"&" Pérez"', "manager"]]))
+    with pytest.raises(FileProblem) as problem:
+        read_table("people.xlsx", data)
+    assert (problem.value.code, problem.value.params) == ("formulas", {"sheet": "Personas", "cell": "B2"})
+    saved = raw_workbook(sheet_xml(b'<row><c t="inlineStr"><is><t>ana@example.org</t></is></c>'
+                                   b'<c t="str"><f>"Ana"</f><v>Ana</v></c>'
+                                   b'<c t="inlineStr"><is><t>manager</t></is></c></row>'))
+    assert [row["full_name"] for row in read_table("saved.xlsx", saved).rows] == ["Ana"]  # with its result: read

@@ -1,7 +1,9 @@
+import io
 import time
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from app.auth.models import Role, User
 from app.cohorts.models import CohortMember
@@ -10,6 +12,7 @@ from app.extensions import db
 from app.imports import services
 from app.imports.models import BatchStatus
 from app.notifications.models import Notification
+from tests.imports.test_parsing import workbook_bytes
 
 
 def codes(problems):
@@ -214,3 +217,37 @@ def test_a_workbook_bomb_is_a_message_on_the_file_field(app, make_user):
     with pytest.raises(ValidationError) as error:
         services.preview(coordinator, filename="bomb.xlsx", data=data, country_code="CL")
     assert "1,000,000 cells" in str(error.value.errors["file"])
+
+
+def test_names_regions_and_languages_as_people_write_them(app, make_user):
+    """A name column holding a number or a date is a problem; a region written with its type ("Región del
+    Biobío") and a language tag with a country (es-CL) are understood."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", country_code="CL", data=csv(
+        "a@example.org;Ana;manager;;Región del Biobío;es-CL",
+        "b@example.org;12345;manager;;;",
+        "c@example.org;2020-01-01 00:00:00;manager;;Region of Atlantis;en-GB",
+        "d@example.org;Dora;manager;;región de valparaíso;pt-PT"))
+    assert codes(batch.problems) == [(3, "no_letters"), (4, "no_letters"), (4, "region")]
+    assert services.message(batch.problems[0]) == "“12345” is not a name: write the person's full name"
+    rows, _problems = services.check_rows("CL", [batch.rows[0], batch.rows[3]])
+    assert [(row["region_code"], row["locale"]) for row in rows] == [("CL-BI", "es"), ("CL-VS", "pt_BR")]
+
+
+def test_the_preview_says_what_a_workbook_left_out(app, client, login_as):
+    data = workbook_bytes(("Old", [["email", "full_name", "position"], ["old@example.org", "Old", "manager"]]),
+                          ("Chile", [["email", "full_name", "position"], ["ana@example.org", "Ana", "manager"],
+                                     ["pe@example.org", "Pedro", "manager"]]))
+    workbook = load_workbook(io.BytesIO(data))
+    workbook["Old"].sheet_state = "hidden"
+    workbook["Chile"].row_dimensions[3].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    login_as("coordinator", country="CL")
+    response = client.post("/admin/import", data={"file": (io.BytesIO(buffer.getvalue()), "people.xlsx"),
+                                                  "country_code": "CL", "cohort_id": "", "send_invitations": "y"},
+                           content_type="multipart/form-data")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "1 person is ready to import." in page
+    assert "The hidden sheet “Old” was not read." in page
+    assert "1 row hidden in the sheet “Chile” (filtered out, or hidden by hand) was left out." in page

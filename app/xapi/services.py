@@ -524,7 +524,8 @@ def fold(facts: Facts, statement: dict) -> Facts:
     facts.last_seen_at = max(facts.last_seen_at or moment, moment)
     success = result.get("success", v.SUCCESS_VERBS.get(verb))
     if verb in v.COMPLETION_VERBS or result.get("completion") is True:
-        if not facts.is_completed:
+        # the first completion in time, whatever the order statements arrive in (offline content sends late)
+        if not facts.is_completed or moment < facts.completed_at:
             facts.is_completed, facts.completed_at = True, moment
             facts.completed_statement = statement["id"]
     scaled = result.get("score", {}).get("scaled")

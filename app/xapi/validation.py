@@ -17,7 +17,7 @@ SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # an address, not a mailto: URI with headers (?subject=...), and no control characters
 EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+$")
 MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(\s*;.*)?$")
-VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
+VERSION_RE = re.compile(r"^1\.0\.\d+$")  # Data 2.4.10.s3.b2: a version that does not start with "1.0." is refused
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$")
@@ -25,6 +25,8 @@ DURATION_PART_RE = re.compile(r"(\d+(?:[.,]\d+)?)[YMWDHS]")
 TIMESTAMP_RE = re.compile(  # ISO 8601: a "T" between date and time (RFC 3339's space is not ISO 8601)
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
     r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$")
+BASIC_TIMESTAMP_RE = re.compile(  # ISO 8601's basic format, without separators: 20261127T101500Z
+    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|z|[+\-]\d{2}(?:\d{2})?)?$")
 
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                      "likert", "numeric", "other"}
@@ -157,7 +159,7 @@ def _parse_timestamp(value: str, path: str) -> datetime:
             return datetime.fromisoformat(value).astimezone(timezone.utc)
         except ValueError:
             fail(path, "is not a real date and time")
-    match = TIMESTAMP_RE.match(value) if isinstance(value, str) else None
+    match = (TIMESTAMP_RE.match(value) or BASIC_TIMESTAMP_RE.match(value)) if isinstance(value, str) else None
     if match is None:
         fail(path, "must be an ISO 8601 date and time, such as 2026-11-27T10:15:00.000Z")
     year, month, day, hour, minute, second, fraction, zone = match.groups()

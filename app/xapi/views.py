@@ -2,7 +2,9 @@
 
 Clients authenticate with HTTP Basic (LRS client key and secret); session cookies are ignored here and CSRF
 does not apply. Every response carries X-Experience-API-Version; errors are JSON naming the problem."""
+import math
 import re
+import time
 import uuid
 
 from flask import current_app, g, jsonify, request
@@ -101,7 +103,10 @@ def _check_request():
 
         for item in parse_many(client.rate_limit):
             if not limiter.limiter.hit(item, "lrs-client", client.key):
-                raise ApiError(429, f"this client's rate limit ({client.rate_limit}) is exceeded")
+                reset = limiter.limiter.get_window_stats(item, "lrs-client", client.key).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                raise ApiError(429, f"this client's rate limit ({client.rate_limit}) is exceeded: try again in "
+                                    f"{wait} s", headers={"Retry-After": str(wait)})
     if request.method not in ("GET", "HEAD") and not client.can_write:
         raise ApiError(403, "this client may only read")
 

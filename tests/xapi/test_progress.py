@@ -61,6 +61,19 @@ def test_mail_address_actors_count_for_their_user(xapi, make_user):
     assert progress(user).is_completed
 
 
+def test_the_first_completion_is_the_earliest_whatever_the_order_of_arrival(xapi, make_user):
+    """Content used offline sends its statements late: a completion timestamped earlier that arrives later is
+    the first completion."""
+    user = make_user()
+    later = xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE},
+                                timestamp="2026-01-02T10:00:00Z")).get_json()[0]
+    assert progress(user).completed_statement == uuid.UUID(later)
+    earlier = xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE},
+                                  timestamp="2026-01-01T10:00:00Z")).get_json()[0]
+    row = progress(user)
+    assert row.completed_statement == uuid.UUID(earlier) and row.completed_at.isoformat().startswith("2026-01-01")
+
+
 # --- rebuild-progress gives what incremental updates gave ---------------------------------------------
 
 VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED]
@@ -76,6 +89,8 @@ event = st.fixed_dictionaries({
     "void": st.integers(0, 30),  # void an earlier statement now and then...
     "target": st.integers(0, 1000),  # ...any of them (by position, modulo how many there are)
     "through_record": st.booleans(),  # record() (recorded once) or store() (as an outside client would)
+    "minutes": st.integers(-90, 90),  # an outside client's timestamp, around a fixed moment (they arrive unordered)
+    "with_previous": st.booleans(),  # sent in one batch with the outside statements before it
 })
 
 
@@ -88,28 +103,47 @@ def snapshot():
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(event, min_size=1, max_size=25))
-def test_rebuild_equals_incremental(app, make_user, events):
+def test_rebuild_equals_incremental(app, make_user, monkeypatch, events):
+    """Random sequences of statements (record(), single statements and batches from outside, with timestamps
+    out of order, voidings) project to what a rebuild from scratch gives."""
+    from app.xapi import services
+
+    monkeypatch.setattr(services, "COPY_FROM", 2)  # batches take PostgreSQL's COPY path however small they are
     db.session.execute(sa.delete(Progress))
     db.session.execute(sa.delete(Statement))
     people = [get_user_by_email(f"p{i}@example.org") or make_user(email=f"p{i}@example.org") for i in range(3)]
-    stored_ids = []
+    stored_ids, batch = [], []
+
+    def send():
+        stored_ids.extend(str(row.id) for row in store(batch, v.authority()))
+        batch.clear()
+
     for e in events:
         result = {k: val for k, val in (("success", e["success"]), ("completion", e["completion"])) if val is not None}
         if e["scaled"] is not None:
             result["score"] = {"scaled": e["scaled"]}
-        if e["void"] == 0 and stored_ids:
+        if e["void"] == 0 and (stored_ids or batch):
+            if batch:
+                send()
             target = stored_ids[e["target"] % len(stored_ids)]
-            data = statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": target})
+            batch.append(statement(verb={"id": v.VOIDED}, object={"objectType": "StatementRef", "id": target}))
+            send()
         elif e["through_record"]:
+            if batch:
+                send()
             row = record(people[e["person"]], e["verb"], e["activity"], result=result or None)
             stored_ids.append(str(row.id))
-            continue
         else:
-            data = statement(actor=actor(people[e["person"]]), verb={"id": e["verb"]}, object={"id": e["activity"]})
+            if batch and not e["with_previous"]:
+                send()
+            minute = 120 + e["minutes"]
+            data = statement(actor=actor(people[e["person"]]), verb={"id": e["verb"]}, object={"id": e["activity"]},
+                             timestamp=f"2026-11-27T{minute // 60:02d}:{minute % 60:02d}:00Z")
             if result:
                 data["result"] = result
-        [row] = store([data], v.authority())
-        stored_ids.append(str(row.id))
+            batch.append(data)
+    if batch:
+        send()
     db.session.flush()
     incremental = snapshot()
     rebuild_progress()

@@ -59,7 +59,9 @@ SUB = {"objectType": "SubStatement", "actor": {"mbox": "mailto:c@example.org"},
                  "statement": {"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}}},
     {"timestamp": "2026-11-27T10:15:00.123+03:00"},
     {"timestamp": "2026-11-27T10:15:00Z"},
-    {"version": "1.0"},
+    {"timestamp": "20261127T101500Z"},  # ISO 8601's basic format
+    {"timestamp": "20261127T101500.123+0300"},
+    {"version": "1.0.0"},
     {"version": "1.0.9"},
     {"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
      "object": {"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}},
@@ -138,6 +140,7 @@ def test_valid_statements_are_accepted(changes):
     ({"timestamp": "2026-11-27T10:15:00-0000"}, "statement.timestamp"),
     ({"timestamp": "2026-11-27T10:15:00-00"}, "statement.timestamp"),
     ({"version": "1.1.0"}, "statement.version"),
+    ({"version": "1.0"}, "statement.version"),  # Data 2.4.10.s3.b2: it must start with "1.0."
     ({"version": "0.9.9"}, "statement.version"),
     ({"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}}, "statement.object"),
     ({"authority": {"objectType": "Group", "member": [{"mbox": "mailto:a@example.org"}]}}, "statement.authority"),

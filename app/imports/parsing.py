@@ -110,9 +110,17 @@ _LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")
 
 
 def _delimiter(text: str) -> str:
-    """The separator used most on one of the first lines (the header's, even below a title line)."""
+    """The separator with which one of the first lines reads as the header; else the one used most on one of
+    them (a stray line of ";;" in a comma-separated list does not decide)."""
     lines = [line for line in text.splitlines()[:1000] if line.strip()][:HEADER_SEARCH]
     counts = {sep: max((line.count(sep) for line in lines), default=0) for sep in (";", ",", "\t")}
+    for sep in sorted((sep for sep in counts if counts[sep]), key=counts.get, reverse=True):
+        try:
+            rows = list(csv.reader(lines, delimiter=sep))
+        except csv.Error:
+            continue
+        if _find_header([(n, [cell.strip() for cell in row]) for n, row in enumerate(rows, 1)])[0] is not None:
+            return sep
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 

@@ -352,3 +352,11 @@ def test_a_formula_whose_result_was_never_saved_is_refused_with_its_cell():
                                    b'<c t="str"><f>"Ana"</f><v>Ana</v></c>'
                                    b'<c t="inlineStr"><is><t>manager</t></is></c></row>'))
     assert [row["full_name"] for row in read_table("saved.xlsx", saved).rows] == ["Ana"]  # with its result: read
+
+
+def test_a_stray_line_of_semicolons_does_not_decide_the_separator():
+    """The header is found (the stray line is then a row whose problems are named), not "columns missing"."""
+    data = b"email,full_name,position\n;;\nana@example.org,Ana,manager\n"
+    rows = read_table("people.csv", data).rows
+    assert [(row["line"], row["email"], row["full_name"]) for row in rows] == [(2, ";;", ""),
+                                                                               (3, "ana@example.org", "Ana")]

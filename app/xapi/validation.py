@@ -17,7 +17,9 @@ SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # an address, not a mailto: URI with headers (?subject=...), and no control characters
 EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+$")
 MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(\s*;.*)?$")
-VERSION_RE = re.compile(r"^1\.0\.\d+$")  # Data 2.4.10.s3.b2: a version that does not start with "1.0." is refused
+# "1.0" or "1.0.x": Data 2.4.10.s3.b2 reads as if "1.0" were refused, but s2.b1 formats the version as the version
+# header, where "1.0" means 1.0.0 (Communication 3.3), and the conformance requirements (XAPI-00101) accept it
+VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$")

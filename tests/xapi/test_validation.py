@@ -61,6 +61,7 @@ SUB = {"objectType": "SubStatement", "actor": {"mbox": "mailto:c@example.org"},
     {"timestamp": "2026-11-27T10:15:00Z"},
     {"timestamp": "20261127T101500Z"},  # ISO 8601's basic format
     {"timestamp": "20261127T101500.123+0300"},
+    {"version": "1.0"},  # as the version header writes 1.0.0 (XAPI-00101)
     {"version": "1.0.0"},
     {"version": "1.0.9"},
     {"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
@@ -140,7 +141,8 @@ def test_valid_statements_are_accepted(changes):
     ({"timestamp": "2026-11-27T10:15:00-0000"}, "statement.timestamp"),
     ({"timestamp": "2026-11-27T10:15:00-00"}, "statement.timestamp"),
     ({"version": "1.1.0"}, "statement.version"),
-    ({"version": "1.0"}, "statement.version"),  # Data 2.4.10.s3.b2: it must start with "1.0."
+    ({"version": "1.0.x"}, "statement.version"),
+    ({"version": "1.01"}, "statement.version"),
     ({"version": "0.9.9"}, "statement.version"),
     ({"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}}, "statement.object"),
     ({"authority": {"objectType": "Group", "member": [{"mbox": "mailto:a@example.org"}]}}, "statement.authority"),

@@ -100,6 +100,8 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
     wrong = [u for u in users if u.country_code != cohort.country_code]
     if wrong:
         raise ValidationError({"members": _l("Only people of the cohort's country can join it")})
+    if any(not u.is_active for u in users):  # the form offers none: only a forged request sends one
+        raise ValidationError({"members": _l("A deactivated account cannot join a cohort: reactivate it first")})
     from app.notifications.services import notify
 
     present = {m.user_id for m in cohort.memberships}

@@ -19,6 +19,11 @@ def test_create_cohort_and_add_members(client, login_as, make_user):
     response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": [str(foreign.uuid)]},
                            follow_redirects=True)
     assert "Only people of the cohort" in response.get_data(as_text=True)
+    gone = make_user(country="MX", name="Ida", is_active=False)
+    assert "Ida" not in client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)  # not offered...
+    response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": [str(gone.uuid)]},
+                           follow_redirects=True)  # ...nor taken from a forged request
+    assert "A deactivated account cannot join a cohort" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 2
 
 

@@ -94,8 +94,8 @@ class Config:
     XAPI_FORWARD_PASSWORD = os.environ.get("XAPI_FORWARD_PASSWORD") or None
     XAPI_FORWARD_TIMEOUT = float(os.environ.get("XAPI_FORWARD_TIMEOUT", "10"))
     XAPI_FORWARD_BATCH = 200
-    # without Redis the send job runs inside the request that stored the statements: it stops after this long
-    # (and waits no longer than this for the remote); the rest goes with the next write or `flask lrs forward`
+    # without Redis the send job runs inside the request that stored the statements: after this long it starts no
+    # further request to the remote; the rest goes with the next write or `flask lrs forward`
     XAPI_FORWARD_IN_REQUEST_SECONDS = float(os.environ.get("XAPI_FORWARD_IN_REQUEST_SECONDS", "2"))
     # during an outage of the external LRS, a write starts a new send job at most this often
     XAPI_FORWARD_RETRY_SECONDS = int(os.environ.get("XAPI_FORWARD_RETRY_SECONDS", "60"))

@@ -59,9 +59,16 @@ def _markdown() -> MarkdownIt:
 
 
 MD = _markdown()
-# a player whose address is not allowed lost its src: it goes, with what it holds (raw text to a browser inside
-# an iframe, which must never come out of it as markup)
-EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\bsrc=)[^>]*>(.*?)</iframe>", re.S)
+# Every player, from its opening tag to the first </iframe> after it, as the HTML parser reads it: what an iframe
+# holds is raw text up to that point, so scanning from left to right never starts a match inside it. nh3 writes
+# attributes as name="value" with quotes inside values escaped, so ' src="' is the attribute and nothing else.
+IFRAME = re.compile(r"<iframe([^>]*)>.*?</iframe>", re.S)
+
+
+def _players(html: str) -> str:
+    """Allowed players keep their attributes and lose what they hold (a browser never shows it); a player whose
+    address was not allowed lost its src in the sanitiser, and goes."""
+    return IFRAME.sub(lambda m: f"<iframe{m.group(1)}></iframe>" if ' src="' in m.group(1) else "", html)
 
 
 ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")
@@ -107,7 +114,7 @@ def _rewrite_links(html: str, asset_url, module_url=None) -> str:
 def _render(markdown: str) -> str:
     html = nh3.clean(MD.render(markdown), tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_filter,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-    return EMPTY_IFRAME.sub("", html)
+    return _players(html)
 
 
 def _scrollable_tables(html: str, label: str) -> str:

@@ -414,20 +414,18 @@ def _module_evidence(user: User):
 
 
 def _module_done_in(modules: list[Module], moment) -> Module | None:
-    """Which version of a module the learner did: the one their statement names as its revision; without one
-    (content that does not say), the version that was current then, or else the oldest. None when the statement
-    names a version that grants no level."""
+    """Which version of a module the learner did, among those that grant levels: the version Itinera recorded as
+    the statement's revision; else (outside content, whose revision is its own) the version that was current
+    then. None when that version's module grants nothing."""
     if moment is None:
         return None
     by_number = {module.course_version.version: module for module in modules}
-    revision = moment.revision.strip() if moment.revision else ""
-    numbers = {version.version for version in modules[0].course_version.course.versions}
-    if revision.isdigit() and int(revision) in numbers:
-        # a version whose module grants nothing (or is read only) has no entry here: it gave no level
+    versions = sorted(modules[0].course_version.course.versions, key=lambda version: version.synced_at)
+    revision = moment.revision.strip() if moment.by_itinera and moment.revision else ""
+    if revision.isdigit() and int(revision) in {version.version for version in versions}:
         return by_number.get(int(revision))
-    ordered = sorted(modules, key=lambda module: module.course_version.version)
-    then = [module for module in ordered if module.course_version.synced_at <= moment.timestamp]
-    return (then or ordered)[-1 if then else 0]
+    then = [version for version in versions if version.synced_at <= moment.timestamp] or versions[:1]
+    return by_number.get(then[-1].version)
 
 
 @competences.use_mover("course")

@@ -54,7 +54,8 @@ class ParsedFile:
 @dataclass
 class _WorkbookFacts:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # worksheet part -> hidden row numbers
-    unsaved: dict[str, str] = field(default_factory=dict)  # worksheet part -> first cell whose formula has no value
+    # worksheet part -> {(row, column): "B2"}: formulas whose result was never saved (both numbers from 1)
+    unsaved: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 def fold(text) -> str:
@@ -198,22 +199,24 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             if cells > MAX_CELLS or row_cells > MAX_ROW_CELLS:
                 raise FileProblem("too_big", limit=MAX_CELLS)
             cell.clear()
-            cell["ref"] = attributes.get("r", "")
+            cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), at=(row_number, row_cells))
         elif local == "f":
             cell["f"] = True
         elif local == "v":
             cell["in_v"] = True
 
     def text(data):
-        if cell.get("in_v") and data.strip():
+        if cell.get("in_v") and data:
             cell["v"] = True
 
     def end(name):
         local = name.rpartition(":")[2]
         if local == "v":
             cell["in_v"] = False
-        elif local == "c" and cell.get("f") and not cell.get("v"):  # <v/> or no <v>: never calculated
-            facts.unsaved.setdefault(part_name, cell.get("ref", ""))
+            cell["v"] = cell.get("v") or cell.get("type") == "str"  # an empty text result (="") is a result
+        elif local == "c" and cell.get("f") and not cell.get("v"):  # <v/> without a type, or no <v>: never calculated
+            at = _coordinates(cell["ref"]) or cell["at"]
+            facts.unsaved.setdefault(part_name, {})[at] = cell["ref"] or f"row {at[0]}, column {at[1]}"
 
     def doctype(*_args):
         raise FileProblem("xlsx")
@@ -237,6 +240,16 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
     return facts
 
 
+def _coordinates(ref: str) -> tuple[int, int] | None:
+    """(row, column) of a cell reference such as B2, both from 1."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    try:
+        return coordinate_to_tuple(ref) if ref else None
+    except ValueError:
+        return None
+
+
 def _xlsx_sheets(data: bytes, notes: list[dict]):
     """The rows of each visible sheet of a workbook in turn, as (table of (line, cells), rows hidden), blank and
     hidden rows left out; hidden sheets are noted in ``notes`` and not read."""
@@ -253,8 +266,6 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                 notes.append({"code": "hidden_sheet", "params": {"sheet": sheet.title}})
                 continue
             part = getattr(sheet, "_worksheet_path", "")
-            if part in facts.unsaved:
-                raise FileProblem("formulas", sheet=sheet.title, cell=facts.unsaved[part])
             hidden, left_out = facts.hidden_rows.get(part, set()), 0
             table, blank_run = [], 0
             wide = (sheet.max_column or 0) > MAX_COLUMNS
@@ -274,7 +285,8 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
                 table.append((number, ["" if v is None else str(v) for v in values]))
-            yield table, {"code": "hidden_rows", "params": {"count": left_out, "sheet": sheet.title}}
+            yield table, {"code": "hidden_rows", "params": {"count": left_out, "sheet": sheet.title},
+                          "unsaved": facts.unsaved.get(part, {})}
     finally:
         workbook.close()
 
@@ -335,7 +347,7 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem("format")
     else:
-        tables = iter([(_table_from_csv(data), None)])
+        tables = iter([(_table_from_csv(data), {"params": {"count": 0}, "unsaved": {}})])
 
     reported = None  # why the first sheet with anything on it has no header: the problem told if no sheet has one
     try:
@@ -359,6 +371,11 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     body = table[body_start:]
     if not body:
         raise FileProblem("no_rows")
+    for line, _values in body:  # a formula never calculated reads as empty: refused where the import reads it
+        for index in columns:
+            ref = left_out["unsaved"].get((line, index + 1))
+            if ref:
+                raise FileProblem("formulas", sheet=left_out["params"]["sheet"], cell=ref)
     if len(body) > MAX_ROWS:
         raise FileProblem("too_many", limit=MAX_ROWS, count=len(body))
     rows = []
@@ -375,6 +392,6 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
             row["full_name"] = " ".join(v for v in names["given_name"] + names["family_name"] if v)
         rows.append(row)
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
-    if left_out and left_out["params"]["count"]:
-        notes.append(left_out)
+    if left_out["params"]["count"]:
+        notes.append({"code": left_out["code"], "params": left_out["params"]})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

@@ -25,9 +25,11 @@ POSITIONS = {fold(v): Position.MANAGER for v in (
 POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
     "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "profissional",
     "analista")})
-LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano")}
-LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues", "portuguese", "portugues (brasil)")})
-LANGUAGES.update({fold(v): "en" for v in ("en", "english", "ingles")})
+LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano", "en espanol", "em espanhol",
+                                      "espanhol")}
+LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues", "portuguese", "portugues (brasil)",
+                                             "en portugues", "em portugues", "portugues do brasil")})
+LANGUAGES.update({fold(v): "en" for v in ("en", "english", "ingles", "en ingles", "em ingles", "in english")})
 
 # problem code -> message; params fill the %(...)s
 MESSAGES = {
@@ -88,10 +90,11 @@ def note_message(note: dict) -> str:
                     "out.", params["count"], count=format_decimal(params["count"]), sheet=params["sheet"])
 
 
-# how a region's name may be written in full: "Región del Biobío", "Estado de São Paulo", "Departamento de Lima"
-REGION_PREFIX = re.compile(r"^(?:region|regiao|provincia|province|estado|state|departamento|department|"
-                           r"distrito|district|municipio|comunidad|ciudad|city)\s+(?:(?:de|del|de la|do|da|of|"
-                           r"the)\s+)?")
+# how a region's name may be written in full: "Región del Biobío", "Estado de São Paulo", "Departamento de Lima".
+# Only the types that name the first-level division itself: "Provincia de Lima" and "Ciudad de Buenos Aires" are
+# other divisions than Lima and Buenos Aires, and stay unknown unless written as ISO 3166-2 names them.
+REGION_PREFIX = re.compile(r"^(?:region|regiao|estado|state|departamento|department)\s+(?:(?:de|del|de la|do|"
+                           r"da|of|the)\s+)?")
 
 
 def _region_key(value: str, lookup: dict[str, str]) -> str:
@@ -103,13 +106,26 @@ def _region_key(value: str, lookup: dict[str, str]) -> str:
     return shorter if shorter in lookup else key
 
 
+# how people write the capitals that ISO 3166-2 names otherwise
+REGION_ALIASES = {
+    "AR-C": ("CABA", "Capital Federal", "Ciudad de Buenos Aires"),
+    "MX-CMX": ("CDMX", "Distrito Federal", "Ciudad de Mexico"),
+    "PE-LMA": ("Lima Metropolitana", "Provincia de Lima", "Ciudad de Lima"),
+    "CO-DC": ("Bogotá", "Bogotá D.C.", "Bogotá, D.C.", "Distrito Capital"),
+    "CL-RM": ("Región Metropolitana", "Metropolitana", "RM", "Santiago"),
+}
+
+LANGUAGE_TAG = re.compile(r"([a-z]{2})[ -](?:[a-z]{2}|\d{3}|[a-z]{4})")
+
+
 def _language(value: str) -> str | None:
     """The interface language a cell names: es, pt_BR or en, in words or as a language tag (es-CL, pt-PT)."""
     key = fold(value)
     if key in LANGUAGES:
         return LANGUAGES[key]
-    primary = re.split(r"[\s-]", key, maxsplit=1)[0]
-    return {"es": "es", "pt": "pt_BR", "en": "en"}.get(primary) if primary != key else None
+    # a tag with a region or script (es-CL, es_CL, pt-PT, es-419, en-Latn), not a phrase ("en español")
+    tag = LANGUAGE_TAG.fullmatch(key)
+    return {"es": "es", "pt": "pt_BR", "en": "en"}.get(tag.group(1)) if tag else None
 
 
 def _region_lookup(country_code: str) -> dict[str, str]:
@@ -119,6 +135,8 @@ def _region_lookup(country_code: str) -> dict[str, str]:
         lookup[fold(region.code.split("-", 1)[1])] = region.code
         for locale in LOCALES:
             lookup.setdefault(fold(region_name(region.code, locale)), region.code)
+        for alias in REGION_ALIASES.get(region.code, ()):
+            lookup.setdefault(fold(alias), region.code)
     return lookup
 
 

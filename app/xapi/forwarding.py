@@ -107,9 +107,12 @@ def _answer(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {response.text[:300]}"
 
 
-def _deliver(client: httpx.Client, rows: list, now) -> int:
+def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = None) -> int:
     """Send (entry, statement) rows; mark what the remote took as sent and what it refuses alone as failed.
-    Returns how many were sent; raises _Unavailable when the remote is not taking anything."""
+    Returns how many were sent; raises _Unavailable when the remote is not taking anything. After ``deadline``
+    (time.monotonic()) no further request starts: the rows not sent stay queued."""
+    if deadline is not None and time.monotonic() >= deadline:
+        return 0
     try:
         response = _post(client, [data for _, data in rows])
     except httpx.HTTPError as error:
@@ -129,7 +132,7 @@ def _deliver(client: httpx.Client, rows: list, now) -> int:
                                    entry.last_error)
         return 0
     half = len(rows) // 2
-    return _deliver(client, rows[:half], now) + _deliver(client, rows[half:], now)
+    return _deliver(client, rows[:half], now, deadline) + _deliver(client, rows[half:], now, deadline)
 
 
 def in_request() -> bool:
@@ -145,14 +148,12 @@ def send_pending(always_raise: bool = False) -> int:
     the command line, which always says)."""
     config = current_app.config
     batch_size, sent = config["XAPI_FORWARD_BATCH"], 0
-    timeout = config["XAPI_FORWARD_TIMEOUT"]
-    # in a request (no Redis, not the command line): a time budget, so that a slow remote never holds up the
-    # client that wrote, nor a worker past its own timeout
+    # in a request (no Redis, not the command line): no request to the remote starts once the budget is spent,
+    # so a slow remote holds up the client that wrote for one request at most (each bounded by the timeout), and
+    # never a worker past its own timeout; what is left goes with the next write or `flask lrs forward`
     budget = config["XAPI_FORWARD_IN_REQUEST_SECONDS"] if in_request() and not always_raise else None
-    if budget is not None:
-        timeout = min(timeout, budget)
     deadline = None if budget is None else time.monotonic() + budget
-    with httpx.Client(timeout=httpx.Timeout(timeout)) as client:
+    with httpx.Client(timeout=httpx.Timeout(config["XAPI_FORWARD_TIMEOUT"])) as client:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 return sent  # the next write, or `flask lrs forward`, sends the rest
@@ -168,7 +169,7 @@ def send_pending(always_raise: bool = False) -> int:
             for entry, _ in rows:
                 entry.attempts += 1
             try:
-                sent += _deliver(client, [(entry, data) for entry, data in rows], now)
+                sent += _deliver(client, [(entry, data) for entry, data in rows], now, deadline)
             except _Unavailable as unavailable:
                 problem = str(unavailable)
                 for entry, _ in rows:

@@ -635,10 +635,12 @@ def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
 
 @dataclass(frozen=True)
 class Moment:
-    """When a statement says something happened, and the revision of the activity it names (context.revision)."""
+    """When a statement says something happened, the revision of the activity it names (context.revision), and
+    whether Itinera recorded it (rather than outside content, whose revision is its own)."""
 
     timestamp: datetime
     revision: str | None
+    by_itinera: bool
 
 
 def moments_of(statement_ids) -> dict:
@@ -646,9 +648,9 @@ def moments_of(statement_ids) -> dict:
     ids = list({i for i in statement_ids if i})
     if not ids:
         return {}
-    return {row.id: Moment(row.timestamp, (row.data.get("context") or {}).get("revision"))
-            for row in db.session.execute(sa.select(Statement.id, Statement.timestamp, Statement.data)
-                                          .where(among(Statement.id, ids)))}
+    query = sa.select(Statement.id, Statement.timestamp, Statement.data, Statement.client_id)
+    return {row.id: Moment(row.timestamp, (row.data.get("context") or {}).get("revision"), row.client_id is None)
+            for row in db.session.execute(query.where(among(Statement.id, ids)))}
 
 
 # --- record(): the one way Itinera writes statements --------------------------------------------------

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.services import record
 from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
+from tests.xapi.conftest import XapiClient, make_lrs_client, statement  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -114,3 +115,31 @@ def test_without_a_revision_the_version_current_when_it_was_passed_counts(make_u
     db.session.commit()
     assert _levels(before) == {"A1": 2, "B1": 1}
     assert _levels(after) == _levels(unknown) == {"A1": 3, "B1": 2}
+
+
+def test_a_version_whose_module_grants_nothing_gives_nothing(make_user, graded_course, tmp_path):
+    """v2 makes the quiz a reading: a pass without a revision, once v2 is current, grants nothing."""
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    tree = load_tree(build_tree(tmp_path / "c2", course_yaml=COURSE_YAML.replace("version: 1", "version: 2"),
+                                modules={"01-intro": texts, "02-practice": texts}))
+    sync(tree)
+    db.session.commit()
+    trainee = make_user(("trainee",))
+    record(trainee, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    db.session.commit()
+    assert _levels(trainee) == {}
+
+
+def test_outside_content_has_revisions_of_its_own(make_user, graded_course, tmp_path, client, make_lrs_client):
+    """A package reporting "revision": "1" speaks of its own revision, not of version 1 of the course: the
+    version current when it was passed decides."""
+    _sync_second_version(tmp_path)
+    trainee = make_user(("trainee",))
+    lrs_client, secret = make_lrs_client()
+    xapi = XapiClient(client, lrs_client.key, secret)
+    response = xapi.post(statement(
+        actor={"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}},
+        verb={"id": v.PASSED}, object={"id": graded_course["practice"]}, context={"revision": "1"},
+        result={"success": True, "completion": True}))
+    assert response.status_code == 200
+    assert _levels(trainee) == {"A1": 3, "B1": 2}  # what v2, current then, grants

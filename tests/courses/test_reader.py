@@ -106,6 +106,8 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
             '<iframe src="https://evil.example/embed/x" title="Other"></iframe>\n\n'
             '<iframe src="https://evil.example/embed/y" title="Held">Watch <b>it</b><script>alert(2)</script>'
             '</iframe>\n\n'
+            '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two"><iframe x>inside</iframe>\n\n'
+            'After the players.\n\n<iframe title="a src=x" src="https://evil.example/z"></iframe>\n\n'
             "![A map](assets/map.svg)\n\n| Region | Priority |\n|---|---|\n| Biobío | Forestry |\n")
     root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
                       modules={"01-intro": {l: module_text("T") for l in ("en", "es", "pt_BR")}})
@@ -122,9 +124,12 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     assert "<em>text</em>" in prose
     assert "<script" not in prose and "onerror" not in prose and "javascript:" not in prose
     assert 'src="https://www.youtube-nocookie.com/embed/abc123"' in prose
-    assert "evil.example" not in prose and "<iframe>" not in prose and "<iframe " not in prose.replace(
-        '<iframe src="https://www.youtube-nocookie.com/embed/abc123"', "")
+    assert "evil.example" not in prose and "<iframe>" not in prose
+    assert prose.count("<iframe ") == 2  # the two allowed players, nothing else
     assert "Watch" not in prose  # what a refused player held never comes out of it as markup
+    # a player holding what looks like another player stays closed, and the text after it is shown
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two"></iframe>' in prose
+    assert "<p>After the players.</p>" in prose and "inside" not in prose and 'title="a src=x"' not in prose
     assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
     # a wide table scrolls inside a named region that keyboard users can reach
     assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+"><table>', prose)

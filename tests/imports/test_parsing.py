@@ -352,6 +352,17 @@ def test_a_formula_whose_result_was_never_saved_is_refused_with_its_cell():
                                    b'<c t="str"><f>"Ana"</f><v>Ana</v></c>'
                                    b'<c t="inlineStr"><is><t>manager</t></is></c></row>'))
     assert [row["full_name"] for row in read_table("saved.xlsx", saved).rows] == ["Ana"]  # with its result: read
+    # Excel's way of saving an empty text result (="" or IF(...,"",...)) is a result, and a formula never
+    # calculated in a column the import does not read (D: notes) stands in nobody's way
+    empty_text = raw_workbook(sheet_xml(b'<row><c t="inlineStr"><is><t>ana@example.org</t></is></c>'
+                                        b'<c t="inlineStr"><is><t>Ana</t></is></c>'
+                                        b'<c t="inlineStr"><is><t>manager</t></is></c>'
+                                        b'<c r="D2"><f>1+1</f><v/></c></row>',
+                                        b'<row><c t="inlineStr"><is><t>bea@example.org</t></is></c>'
+                                        b'<c t="str"><f>IF(1=1,"Bea","")</f><v>Bea</v></c>'
+                                        b'<c t="str"><f>IF(1=1,"","x")</f><v></v></c></row>'))
+    assert [(row["full_name"], row["position"]) for row in read_table("e.xlsx", empty_text).rows] == [
+        ("Ana", "manager"), ("Bea", "")]
 
 
 def test_a_stray_line_of_semicolons_does_not_decide_the_separator():

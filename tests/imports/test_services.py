@@ -251,3 +251,18 @@ def test_the_preview_says_what_a_workbook_left_out(app, client, login_as):
     assert "1 person is ready to import." in page
     assert "The hidden sheet “Old” was not read." in page
     assert "1 row hidden in the sheet “Chile” (filtered out, or hidden by hand) was left out." in page
+
+
+def test_a_region_type_is_dropped_only_where_it_names_the_same_region(app, make_user):
+    """"Provincia de Lima" and "Ciudad de Buenos Aires" are not Lima (the region) and Buenos Aires (the
+    province): they name the capitals, which ISO 3166-2 lists apart."""
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region,
+             "language": language} for n, (region, language) in enumerate(
+                [("Ciudad de Buenos Aires", "en español"), ("CABA", "em português"), ("Buenos Aires", "es")], 2)]
+    clean, problems = services.check_rows("AR", rows)
+    assert problems == []
+    assert [(row["region_code"], row["locale"]) for row in clean] == [("AR-C", "es"), ("AR-C", "pt_BR"),
+                                                                      ("AR-B", "es")]
+    rows = [dict(rows[0], region="Provincia de Lima"), dict(rows[1], region="Departamento de Lima")]
+    clean, problems = services.check_rows("PE", rows)
+    assert problems == [] and [row["region_code"] for row in clean] == ["PE-LMA", "PE-LIM"]

@@ -91,3 +91,14 @@ def test_content_that_is_not_utf8_is_refused_not_altered(xapi):
                                 content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and response.get_json()["property"] == "content"
     assert xapi.get().get_json()["statements"] == []
+
+
+def test_a_nul_in_a_content_type_sent_as_a_form_field_is_refused(xapi):
+    """The form sets the document's Content-Type, which is kept with it: a NUL is a 400, not a database error."""
+    auth = xapi.headers()
+    fields = {"Authorization": auth["Authorization"], "X-Experience-API-Version": "1.0.3",
+              "activityId": "http://example.org/a", "agent": json.dumps({"mbox": "mailto:ana@example.org"}),
+              "stateId": "s", "Content-Type": "text/plain;x=\x00", "content": "hello"}
+    response = xapi.client.post("/xapi/activities/state?method=PUT", data=urlencode(fields),
+                                content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.get_json()["property"] == "Content-Type"

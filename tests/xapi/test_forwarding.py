@@ -294,33 +294,66 @@ def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make
         assert remote.bodies[-1][0] == "application/json"  # nothing received to send: plain JSON
 
 
-def test_without_redis_a_slow_remote_holds_up_a_request_only_so_long(make_app, make_lrs_client, remote):
-    """The send job runs inside the request that wrote: it waits for the remote no longer than its budget, and
-    stops sending after it; what is left goes with the next write or `flask lrs forward`."""
+class SlowRemote(RemoteLrs):
+    """A remote that takes ``delay`` seconds to answer each request."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    def __call__(self, environ, start_response):
+        import time
+
+        time.sleep(self.delay)
+        return super().__call__(environ, start_response)
+
+
+@pytest.fixture
+def slow_remote():
+    lrs = SlowRemote(0.4)
+    server = make_server("127.0.0.1", 0, lrs, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    lrs.url = f"http://127.0.0.1:{server.server_port}/xapi/"
+    yield lrs
+    server.shutdown()
+
+
+def test_without_redis_a_slow_remote_holds_up_a_request_only_so_long(make_app, make_lrs_client, slow_remote):
+    """The send job runs inside the request that wrote: once its budget is spent it starts no request to the
+    remote, and what is left goes with the next write or `flask lrs forward`. A remote slower than the budget is
+    still served, one batch at a time, and nothing is sent twice."""
     import time
 
-    delays = iter([0.0, 0.0, 5.0])  # the third request to the remote hangs past the budget
+    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=2, XAPI_FORWARD_IN_REQUEST_SECONDS=0.5)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        started = time.monotonic()
+        ids = xapi.post([statement() for _ in range(6)]).get_json()
+        assert time.monotonic() - started < 2  # two batches of 0.4 s, then the budget is spent
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 2
+        ids += xapi.post(statement()).get_json()  # the next write sends what was left, and its own
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
+        assert count(Job, Job.status == JobStatus.FAILED) == 0  # slow is not down
+        assert set(slow_remote.received) == set(ids) and set(slow_remote.received.values()) == {1}
 
-    class Slow(RemoteLrs):
-        def __call__(self, environ, start_response):
-            time.sleep(next(delays, 0.0))
-            return super().__call__(environ, start_response)
 
-    slow = Slow()
-    server = make_server("127.0.0.1", 0, slow, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app = make_app(XAPI_FORWARD_URL=f"http://127.0.0.1:{server.server_port}/xapi/", XAPI_FORWARD_BATCH=2,
-                   XAPI_FORWARD_IN_REQUEST_SECONDS=0.5, JOB_MAX_ATTEMPTS=1)
-    try:
-        with app.app_context():
-            lrs_client, secret = make_lrs_client()
-            xapi = XapiClient(app.test_client(), lrs_client.key, secret)
-            started = time.monotonic()
-            ids = xapi.post([statement() for _ in range(6)]).get_json()
-            assert time.monotonic() - started < 2.5  # not the remote's 5 s
-            assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 2  # two batches went, one waits
-            result = app.test_cli_runner().invoke(args=["lrs", "forward"])
-            assert "2 statements forwarded; 0 still queued." in result.output, result.output
-            assert set(slow.received) == set(ids)  # (the batch that timed out may arrive twice: same ids)
-    finally:
-        server.shutdown()
+def test_without_redis_splitting_a_refused_batch_stops_with_the_budget(make_app, make_lrs_client, slow_remote):
+    """A batch the remote refuses is split to find the statement it refuses; in a request that search stops
+    when the budget is spent, and goes on later."""
+    import time
+
+    slow_remote.delay = 0.3
+    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=16, XAPI_FORWARD_IN_REQUEST_SECONDS=0.5)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        batch = [statement() for _ in range(15)] + [statement(result={"response": "poison"})]
+        started = time.monotonic()
+        assert xapi.post(batch).status_code == 200
+        # the batch (refused), then its first half (taken), and the budget is spent: not the 31 requests of a search
+        assert time.monotonic() - started < 1.5 and slow_remote.requests == 2
+        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None), ForwardQueue.failed_at.is_(None)) == 8
+        result = app.test_cli_runner().invoke(args=["lrs", "forward"])  # the command line has no budget
+        assert "7 statements forwarded; 0 still queued." in result.output, result.output
+        assert "1 statements were refused" in result.output and len(slow_remote.received) == 15

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from app.auth.models import is_email_address
+from app.auth.services import normalise_email
 from app.forms import options
 from app.template_helpers import LANGUAGE_NAMES
 
@@ -46,7 +48,13 @@ class ChoosePasswordForm(FlaskForm):
     submit = SubmitField(_l("Save password"))
 
 
+def _an_email_address(_form, field) -> None:
+    """A mistyped address would be told "we sent a link if it is yours" and wait for nothing."""
+    if field.data and not is_email_address(normalise_email(field.data)):
+        raise ValidationError(_l("Enter an e-mail address in the right format, like name@example.org"))
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address")),
-                                                        Length(max=254)])
+                                                        Length(max=254), _an_email_address])
     submit = SubmitField(_l("Send me a link"))

@@ -117,10 +117,31 @@ def _render(markdown: str) -> str:
     return _players(html)
 
 
-def _scrollable_tables(html: str, label: str) -> str:
-    """Wide tables scroll sideways inside a region that keyboard users can focus and screen readers name."""
-    opening = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}"><table>'
-    return html.replace("<table>", opening).replace("</table>", "</table></div>")
+TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+
+
+def _labelled_cells(table: str) -> str:
+    """Each body cell names its column (data-label), so that below 600 px the rows stack as cards."""
+    head, _sep, body = table.partition("</thead>")
+    if not _sep:
+        return table
+    labels = [escape(unescape(re.sub(r"<[^>]+>", "", cell)).strip()) for cell in HEADER_CELL.findall(head)]
+
+    def row(match):
+        cells = iter(labels)
+        return "<tr>" + re.sub(r"<td\b", lambda _m: f'<td data-label="{next(cells, "")}"', match.group(1)) + "</tr>"
+
+    return head + _sep + BODY_ROW.sub(row, body)
+
+
+def _tables(html: str, label: str) -> str:
+    """Wide tables scroll sideways inside a region that keyboard users can focus and screen readers name; on a
+    phone their rows stack, each cell with its column's name."""
+    opening = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+    return TABLE.sub(lambda m: f'{opening}<table class="table--stacking">{_labelled_cells(m.group(1))}</table></div>',
+                     html)
 
 
 def to_html(markdown: str, asset_url, module_url=None) -> str:
@@ -128,8 +149,7 @@ def to_html(markdown: str, asset_url, module_url=None) -> str:
     ``module_url(slug)`` that of another module."""
     from flask_babel import gettext
 
-    return _scrollable_tables(_rewrite_links(_render(markdown), asset_url, module_url),
-                              gettext("Table (scrolls sideways)"))
+    return _tables(_rewrite_links(_render(markdown), asset_url, module_url), gettext("Table"))
 
 
 def plain_words(markdown: str) -> int:

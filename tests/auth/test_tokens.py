@@ -254,3 +254,10 @@ def test_a_link_used_by_a_request_that_got_there_first_is_refused(client, make_u
     assert client.get("/auth/account").status_code == 302  # not signed in
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
+
+
+def test_a_mistyped_address_is_a_form_error_not_a_promise(client, outbox):
+    response = client.post("/auth/password/forgot", data={"email": "not an email"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#email">Enter an e-mail address in the right format, like name@example.org</a>' in html

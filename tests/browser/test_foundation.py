@@ -121,6 +121,28 @@ def test_forms_work_without_javascript(browser, live_server, make_user, make_ins
     context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False])
+def test_enter_saves_a_form_with_a_country_button(browser, live_server, make_user, javascript):
+    """The country form's first visible button shows the lists; Enter in a field saves all the same."""
+    from app.places.models import Institution
+
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/institutions/new")
+    page.get_by_label("Country", exact=True).select_option("CL")
+    page.get_by_label("Name").fill("Gobierno Regional de Ñuble")
+    page.get_by_label("Name").press("Enter")
+    expect(page.locator(".banner--success")).to_have_count(1)
+    assert db.session.scalar(sa.select(Institution.name)) == "Gobierno Regional de Ñuble"
+    page.goto(f"{live_server}/admin/users/new")
+    page.get_by_label("Full name").fill("Ana Díaz")
+    page.get_by_label("Full name").press("Enter")  # not everything is filled in: the errors, not a silent redisplay
+    expect(page.locator(".error-summary")).to_have_count(1)
+    context.close()
+
+
 def test_spanish_admin_pages_on_a_phone(page, live_server, make_user, check_page):
     """Longer Spanish words, a long unbroken secret and targets close together, 360 px wide."""
     make_user(roles=("admin",), country=None, email="admin@example.org", name="Ada Admin", locale="es")

@@ -413,3 +413,16 @@ def test_paragraphs_and_line_breaks_of_a_descriptor_are_shown(client, login_as, 
     expected = "<p>Knows the EDP.</p><p>And the &lt;quadruple&gt; helix:<br>- government<br>- firms</p>"
     for page in ("/competences/demo/B1?lang=en", "/competences/demo/?lang=en"):
         assert expected in client.get(page).get_data(as_text=True), page
+
+
+def test_the_competence_page_leads_back(client, login_as, sample_framework):
+    def breadcrumbs():
+        html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
+        found = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S)
+        return re.findall(r'href="([^"]+)"', found.group(0)) if found else None
+
+    assert breadcrumbs() is None  # the public page, for anyone
+    login_as("trainee", locale="en")
+    assert breadcrumbs() == ["/courses/"]  # not the framework pages, which trainees do not open
+    login_as("trainer", country="ES", locale="en")
+    assert breadcrumbs() == ["/competences/", "/competences/demo/"]

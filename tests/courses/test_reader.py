@@ -131,8 +131,11 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     assert '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two"></iframe>' in prose
     assert "<p>After the players.</p>" in prose and "inside" not in prose and 'title="a src=x"' not in prose
     assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
-    # a wide table scrolls inside a named region that keyboard users can reach
-    assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+"><table>', prose)
+    # a wide table scrolls inside a named region that keyboard users can reach; on a phone its rows stack, each
+    # cell named by its column
+    assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="[^"]+">'
+                     r'<table class="table--stacking">', prose)
+    assert '<td data-label="Region">Biobío</td>' in prose and '<td data-label="Priority">Forestry</td>' in prose
     with client.get("/courses/pilot/v1/assets/map.svg") as asset:
         assert asset.status_code == 200 and asset.mimetype == "image/svg+xml"
     assert client.get("/courses/pilot/v1/assets/../course.yaml").status_code == 404
@@ -142,6 +145,7 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     login_as("trainee", locale="es")
     printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
     assert "Introducción" in printable and "site-header" not in printable
+    assert '<p class="back"><a href="/courses/pilot/modules/intro">Volver al módulo</a></p>' in printable
     download = client.get("/courses/pilot/modules/intro/print?download=1")
     assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-es.html"'
     text = download.get_data(as_text=True)
@@ -149,7 +153,7 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     assert b"font-family: Georgia" in base64.b64decode(stylesheet.group(1))  # its own stylesheet
     assert 'src="data:image/svg+xml;base64,' in text  # the image travels inside the file
     assert 'href="http://localhost/courses/pilot/v1/assets/map.svg"' in text  # links still work when online
-    assert "/static/" not in text
+    assert "/static/" not in text and 'class="back"' not in text  # the file stands on its own
 
 
 def test_unknown_course_or_module_is_404(client, login_as, synced_course):

@@ -123,3 +123,13 @@ def test_a_message_delivered_on_a_later_attempt_no_longer_shows_the_old_error(ma
         db.session.commit()
         message = db.session.scalar(sa.select(services.OutboxMessage))
         assert message.status is MailStatus.LOGGED and message.error is None
+
+
+def test_a_message_written_to_the_log_says_so(client, login_as, make_user, outbox):
+    user = make_user(locale="en")
+    services.notify(user, "added_to_cohort", cohort="Cohorte piloto")
+    db.session.commit()
+    [message] = outbox()
+    login_as("admin", country=None, locale="en")
+    html = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert "Written to the log" in html and "Handed over" not in html

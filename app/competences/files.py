@@ -10,6 +10,7 @@ import yaml
 
 from app.competences.vocabulary import ALIGNMENT_KEYS, alignment_message, alignment_problems
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
+from app.xapi.validation import is_language_tag
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -24,7 +25,7 @@ LEVEL_KEYS = ("number", "name", "descriptor")
 AREA_KEYS = ("code", "title")
 
 # Sources the framework was written from: {title, authors?, year?, publisher?, doi?, url?}
-SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url")
+SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url", "language")  # language: of the work cited
 DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
 
 
@@ -49,7 +50,7 @@ class FrameworkData:
     levels: list[dict] = field(default_factory=list)  # {number, name, descriptor}
     areas: list[dict] = field(default_factory=list)  # {code, title}
     competences: list[dict] = field(default_factory=list)  # {code, area, title, knowledge, skills, attitudes, ...}
-    sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?}
+    sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?, language?}
     version_line: int | None = field(default=None, compare=False)  # where the file gives its version
 
     def as_dict(self) -> dict:
@@ -136,7 +137,7 @@ def _check_sources(located: Located, data: dict, problems: list[Problem]) -> lis
     sources = []
     for path, item in _mappings(located, data, "sources", "a source is a mapping with at least a title", problems):
         _unknown_keys(located, item, SOURCE_KEYS, "a source", path, problems)
-        for key in ("title", "authors", "publisher", "doi", "url"):
+        for key in ("title", "authors", "publisher", "doi", "url", "language"):
             if key in item and (not isinstance(item[key], str) or not item[key].strip()):
                 problems.append(located.problem(f"a source's {key} is text", *path, key))
         if "title" not in item:
@@ -149,6 +150,9 @@ def _check_sources(located: Located, data: dict, problems: list[Problem]) -> lis
                                             *path, "doi"))
         if isinstance(item.get("url"), str) and not re.match(r"^https?://\S+$", item["url"]):
             problems.append(located.problem("a source's url is an http(s) address", *path, "url"))
+        if isinstance(item.get("language"), str) and not is_language_tag(item["language"].strip()):
+            problems.append(located.problem(f"a source's language is a language tag such as en or es "
+                                            f"({item['language']!r} is not)", *path, "language"))
         sources.append({key: item[key].strip() if isinstance(item[key], str) else item[key]
                         for key in SOURCE_KEYS if item.get(key) is not None})
     return sources

@@ -268,6 +268,7 @@ SOURCES = '''sources:
     doi: 10.2776/65746
   - title: A page
     url: https://example.org/page
+    language: pt-BR
 '''
 
 
@@ -275,6 +276,7 @@ def test_sources_are_read_and_round_trip():
     data = files.read_yaml(SAMPLE + SOURCES, "demo.yaml")
     assert data.sources[0] == {"authors": "Foray, Goddard", "year": 2012, "title": "Guide to Research and Innovation "
                                "Strategies for Smart Specialisations (RIS 3)", "doi": "10.2776/65746"}
+    assert data.sources[1]["language"] == "pt-BR"  # the language of the work, for its lang attribute
     assert files.read_yaml(files.write_yaml(data), "x") == data
     as_csv = files.write_csv(data)
     assert "source,1,,doi,,,,10.2776/65746" in as_csv.splitlines()
@@ -286,6 +288,7 @@ def test_sources_are_read_and_round_trip():
     ("year: 2012", "year: twenty", "a source's year is a year"),
     ("  - title: A page\n", "  - name: A page\n", "unknown key 'name' in a source"),
     ("url: https://example.org/page", "url: example.org", "a source's url is an http(s) address"),
+    ("language: pt-BR", "language: Portuguese", "a source's language is a language tag"),
 ])
 def test_source_problems(old, new, message):
     text = SAMPLE + SOURCES.replace(old, new)

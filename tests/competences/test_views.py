@@ -296,6 +296,7 @@ def test_sources_are_shown(client, login_as, app):
     html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
     assert "<cite>Guide to Research and Innovation Strategies for Smart Specialisations (RIS 3)</cite>" in html
     assert '<a href="https://doi.org/10.2776/65746" rel="external">doi:10.2776/65746</a>' in html
+    assert '<li lang="pt-BR"><cite>A page</cite>' in html  # a work in another language than the page says so
     assert client.get("/competences/demo/A1?format=json").get_json()["sources"][1]["url"] == "https://example.org/page"
     login_as("coordinator", country="CL")
     assert "Foray, Goddard (2012)." in client.get("/competences/demo/").get_data(as_text=True)

@@ -16,16 +16,18 @@ from app.content_files import LOCALES_REQUIRED
 # Video players a module may embed (iframe src), no tracking variants where they exist.
 VIDEO_HOSTS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
 
-TAGS = {"a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
-        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "iframe", "img", "li", "ol", "p", "pre", "q",
-        "section", "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
-        "ul"}
+TAGS = {"a", "abbr", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "li", "ol", "p", "pre", "q",
+        "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+        "tr", "ul"}
 ATTRIBUTES = {
     "a": {"href", "title", "id"}, "abbr": {"title"}, "img": {"src", "alt", "title", "width", "height", "loading"},
     "iframe": {"src", "title", "width", "height", "allow", "allowfullscreen", "loading"},
     "th": {"scope", "colspan", "rowspan", "style"}, "td": {"colspan", "rowspan", "style"},
     "li": {"id"}, "section": {"class"}, "sup": {"class", "id"}, "ol": {"start", "class"}, "h2": {"id"},
-    "h3": {"id"}, "h4": {"id"}, "hr": {"class"}, "div": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
+    "h3": {"id"}, "h4": {"id"}, "hr": {"class"}, "div": {"class"}, "q": {"cite", "lang"}, "blockquote": {"cite"},
+    # a title or a phrase in another language than the module's: <cite lang="en">...</cite> (WCAG 3.1.2)
+    "cite": {"lang"}, "span": {"lang"}, "i": {"lang"}, "em": {"lang"},
 }
 
 

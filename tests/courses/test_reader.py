@@ -100,7 +100,7 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     from app.courses.models import Module
     from app.courses.services import sync
 
-    body = ("Safe *text*.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+    body = ("Safe *text*, with <cite lang=\"en\">A Title</cite> in its language.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n"
             '<a href="javascript:alert(1)">bad link</a>\n\n'
             '<iframe src="https://www.youtube-nocookie.com/embed/abc123" title="Video"></iframe>\n\n'
             '<iframe src="https://evil.example/embed/x" title="Other"></iframe>\n\n'
@@ -121,7 +121,7 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     login_as("trainee", locale="en")
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
     prose = html[html.index('<div class="prose" lang="en">'):html.index("</article>")]
-    assert "<em>text</em>" in prose
+    assert "<em>text</em>" in prose and '<cite lang="en">A Title</cite>' in prose
     assert "<script" not in prose and "onerror" not in prose and "javascript:" not in prose
     assert 'src="https://www.youtube-nocookie.com/embed/abc123"' in prose
     assert "evil.example" not in prose and "<iframe>" not in prose

@@ -164,6 +164,7 @@ _END = "\ufdd0end of file\ufdd0"  # a noncharacter: no file holds it
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_CELLS = 1_000_000
 MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
+MAX_UNSAVED = 10_000  # formulas without a result remembered (a program's file has a few columns of them)
 
 
 def _check_workbook(data: bytes) -> _WorkbookFacts:
@@ -214,9 +215,10 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         if local == "v":
             cell["in_v"] = False
             cell["v"] = cell.get("v") or cell.get("type") == "str"  # an empty text result (="") is a result
-        elif local == "c" and cell.get("f") and not cell.get("v"):  # <v/> without a type, or no <v>: never calculated
-            at = _coordinates(cell["ref"]) or cell["at"]
-            facts.unsaved.setdefault(part_name, {})[at] = cell["ref"] or f"row {at[0]}, column {at[1]}"
+        elif local == "c" and cell.get("f") and not cell.get("v"):  # <v/> without a type, or no <v>: not calculated
+            if sum(map(len, facts.unsaved.values())) < MAX_UNSAVED:  # beyond, such cells just read as empty
+                at = _coordinates(cell["ref"]) or cell["at"]
+                facts.unsaved.setdefault(part_name, {})[at] = cell["ref"] or f"row {at[0]}, column {at[1]}"
 
     def doctype(*_args):
         raise FileProblem("xlsx")

@@ -76,6 +76,7 @@ def commit_once_more_on_conflict(work):
     unique value first (a double submit: the same e-mail address twice at once), roll back and run it once
     more: the second run sees the other's row, and the service refuses it as it refuses any duplicate, with its
     own words (a ValidationError), instead of an error page."""
+    from flask import current_app
     from sqlalchemy.exc import IntegrityError
 
     from app.extensions import db
@@ -84,8 +85,9 @@ def commit_once_more_on_conflict(work):
         result = work()
         db.session.commit()
         return result
-    except IntegrityError:
+    except IntegrityError as error:
         db.session.rollback()
+        current_app.logger.info("a concurrent change got there first, trying once more: %s", error.orig)
     result = work()
     db.session.commit()
     return result

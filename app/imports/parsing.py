@@ -52,6 +52,17 @@ class ParsedFile:
 
 
 @dataclass
+class _Sheet:
+    """One table of the file as read: its rows as (line, cells), and for a sheet of a workbook its name, the rows
+    hidden and left out, and the formulas without a result by (row, column)."""
+
+    table: list
+    title: str = ""
+    hidden: int = 0
+    unsaved: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+@dataclass
 class _WorkbookFacts:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # worksheet part -> hidden row numbers
     # worksheet part -> {(row, column): "B2"}: formulas whose result was never saved (both numbers from 1)
@@ -253,8 +264,8 @@ def _coordinates(ref: str) -> tuple[int, int] | None:
 
 
 def _xlsx_sheets(data: bytes, notes: list[dict]):
-    """The rows of each visible sheet of a workbook in turn, as (table of (line, cells), rows hidden), blank and
-    hidden rows left out; hidden sheets are noted in ``notes`` and not read."""
+    """Each visible sheet of a workbook in turn (a _Sheet), blank and hidden rows left out; hidden sheets are
+    noted in ``notes`` and not read."""
     from openpyxl import load_workbook
 
     facts = _check_workbook(data)
@@ -287,8 +298,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
                 table.append((number, ["" if v is None else str(v) for v in values]))
-            yield table, {"code": "hidden_rows", "params": {"count": left_out, "sheet": sheet.title},
-                          "unsaved": facts.unsaved.get(part, {})}
+            yield _Sheet(table, sheet.title, left_out, facts.unsaved.get(part, {}))
     finally:
         workbook.close()
 
@@ -349,12 +359,12 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem("format")
     else:
-        tables = iter([(_table_from_csv(data), {"params": {"count": 0}, "unsaved": {}})])
+        tables = iter([_Sheet(_table_from_csv(data))])
 
     reported = None  # why the first sheet with anything on it has no header: the problem told if no sheet has one
     try:
-        for table, left_out in tables:
-            table = [(line, [_readable(cell).strip() for cell in row]) for line, row in table]
+        for sheet in tables:
+            table = [(line, [_readable(cell).strip() for cell in row]) for line, row in sheet.table]
             table = [(line, row) for line, row in table if any(row)]
             if not table:
                 continue
@@ -375,9 +385,9 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
         raise FileProblem("no_rows")
     for line, _values in body:  # a formula never calculated reads as empty: refused where the import reads it
         for index in columns:
-            ref = left_out["unsaved"].get((line, index + 1))
+            ref = sheet.unsaved.get((line, index + 1))
             if ref:
-                raise FileProblem("formulas", sheet=left_out["params"]["sheet"], cell=ref)
+                raise FileProblem("formulas", sheet=sheet.title, cell=ref)
     if len(body) > MAX_ROWS:
         raise FileProblem("too_many", limit=MAX_ROWS, count=len(body))
     rows = []
@@ -394,6 +404,6 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
             row["full_name"] = " ".join(v for v in names["given_name"] + names["family_name"] if v)
         rows.append(row)
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
-    if left_out["params"]["count"]:
-        notes.append({"code": left_out["code"], "params": left_out["params"]})
+    if sheet.hidden:
+        notes.append({"code": "hidden_rows", "params": {"count": sheet.hidden, "sheet": sheet.title}})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

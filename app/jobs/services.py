@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -120,6 +120,11 @@ def _run_in_process(app, job_id: int) -> None:
         while run_job(job_id, raise_errors=False) is JobStatus.RETRYING:
             if _retry_interval(db.session.get(Job, job_id).attempts) > timedelta(0):
                 break
+
+
+def in_request() -> bool:
+    """Whether a job runs inside the web request that queued it: without Redis, jobs run after its commit."""
+    return not current_app.config.get("REDIS_URL") and has_request_context()
 
 
 def _retry_check_due() -> bool:

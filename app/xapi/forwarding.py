@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import httpx
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 
 from app.auth.permissions import check
 from app.db import utcnow
@@ -135,11 +135,6 @@ def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = Non
     return _deliver(client, rows[:half], now, deadline) + _deliver(client, rows[half:], now, deadline)
 
 
-def in_request() -> bool:
-    """Whether a job runs inside a web request: without Redis, jobs run after the request's commit."""
-    return not current_app.config.get("REDIS_URL") and has_request_context()
-
-
 def send_pending(always_raise: bool = False) -> int:
     """Background job: send every queued statement, oldest first; returns how many were sent.
 
@@ -151,7 +146,7 @@ def send_pending(always_raise: bool = False) -> int:
     # in a request (no Redis, not the command line): no request to the remote starts once the budget is spent,
     # so a slow remote holds up the client that wrote for one request at most (each bounded by the timeout), and
     # never a worker past its own timeout; what is left goes with the next write or `flask lrs forward`
-    budget = config["XAPI_FORWARD_IN_REQUEST_SECONDS"] if in_request() and not always_raise else None
+    budget = config["XAPI_FORWARD_IN_REQUEST_SECONDS"] if jobs.in_request() and not always_raise else None
     deadline = None if budget is None else time.monotonic() + budget
     with httpx.Client(timeout=httpx.Timeout(config["XAPI_FORWARD_TIMEOUT"])) as client:
         while True:

@@ -493,7 +493,7 @@ def _void(target_id: uuid.UUID) -> None:
 
 @dataclass
 class Facts:
-    """The projection's state for one user and activity, folded from statements in stored order."""
+    """The projection's state for one user and activity, folded from statements in the order they happened."""
 
     is_completed: bool = False
     completed_at: datetime | None = None
@@ -514,9 +514,9 @@ class Facts:
 
 
 def fold(facts: Facts, statement: dict) -> Facts:
-    """Add one statement to the facts. ``completed_statement`` and ``passed_statement`` name the statements with
-    which completion and success first became true (success as the best score decides it, not any statement
-    that says success)."""
+    """Add one statement to the facts, statements coming in the order they happened (timestamp, then arrival).
+    ``completed_statement`` and ``passed_statement`` name the statements with which completion and success first
+    became true (success as the best score decides it, not any statement that says success)."""
     verb = statement["verb"]["id"]
     result = statement.get("result", {})
     moment = parse_timestamp(statement["timestamp"])
@@ -524,8 +524,7 @@ def fold(facts: Facts, statement: dict) -> Facts:
     facts.last_seen_at = max(facts.last_seen_at or moment, moment)
     success = result.get("success", v.SUCCESS_VERBS.get(verb))
     if verb in v.COMPLETION_VERBS or result.get("completion") is True:
-        # the first completion in time, whatever the order statements arrive in (offline content sends late)
-        if not facts.is_completed or moment < facts.completed_at:
+        if not facts.is_completed:
             facts.is_completed, facts.completed_at = True, moment
             facts.completed_statement = statement["id"]
     scaled = result.get("score", {}).get("scaled")
@@ -569,7 +568,9 @@ def _facts_of(row: Progress | None) -> Facts:
 
 
 def _project(items: list[tuple[int, dict]]) -> None:
-    """Fold new statements (user id, statement), in order, into the projection: one query to read it."""
+    """Fold new statements (user id, statement) into the projection, one query to read it. The projection is
+    what the statements say in the order they happened: a statement that happened before one already folded
+    (content used offline sends late) makes that user and activity fold again from every standing statement."""
     if not items:
         return
     keys = {(user_id, activity_key(statement["object"]["id"])) for user_id, statement in items}
@@ -577,31 +578,42 @@ def _project(items: list[tuple[int, dict]]) -> None:
         sa.select(Progress).where(Progress.user_id.in_({u for u, _ in keys}),
                                   Progress.activity_key.in_({k for _, k in keys})))}
     facts: dict[tuple[int, str], tuple[str, Facts]] = {}
+    late: set[tuple[int, str]] = set()
     for user_id, statement in items:
         iri = statement["object"]["id"]
         key = (user_id, activity_key(iri))
         if key not in facts:
             facts[key] = (iri, _facts_of(rows.get(key)))
+        last = facts[key][1].last_seen_at
+        if last is not None and parse_timestamp(statement["timestamp"]) < last:
+            late.add(key)
         fold(facts[key][1], statement)
     for (user_id, key), (iri, folded) in sorted(facts.items()):  # one order for every writer: no deadlock
+        if (user_id, key) in late:
+            folded = _fold_all(user_id, iri)
         _save(user_id, iri, folded, rows.get((user_id, key)), known=True)
 
 
 def _statements_for(user_id: int, activity_iri: str) -> list[dict]:
+    """The standing statements of this user about this activity, in the order they happened."""
     return list(db.session.scalars(
         sa.select(Statement.data).join(StatementActivity, StatementActivity.statement_seq == Statement.seq)
         .where(Statement.user_id == user_id, StatementActivity.activity_key == activity_key(activity_iri),
                StatementActivity.is_direct.is_(True), Statement.is_voided.is_(False),
                Statement.is_voiding.is_(False))
-        .order_by(Statement.seq)))
+        .order_by(Statement.timestamp, Statement.seq)))
+
+
+def _fold_all(user_id: int, activity_iri: str) -> Facts:
+    facts = Facts()
+    for statement in _statements_for(user_id, activity_iri):
+        fold(facts, statement)
+    return facts
 
 
 def recompute_progress(user_id: int, activity_iri: str) -> None:
     """Fold again every statement still standing for this user and activity (after a voiding)."""
-    facts = Facts()
-    for statement in _statements_for(user_id, activity_iri):
-        fold(facts, statement)
-    _save(user_id, activity_iri, facts)
+    _save(user_id, activity_iri, _fold_all(user_id, activity_iri))
     db.session.flush()
 
 
@@ -612,7 +624,7 @@ def rebuild_progress() -> int:
     query = (sa.select(Statement.user_id, Statement.data)
              .where(Statement.user_id.is_not(None), Statement.is_voided.is_(False),
                     Statement.is_voiding.is_(False))
-             .order_by(Statement.seq).execution_options(yield_per=2000))
+             .order_by(Statement.timestamp, Statement.seq).execution_options(yield_per=2000))
     for user_id, statement in db.session.execute(query):
         target = statement["object"]
         if target.get("objectType", "Activity") == "Activity":

@@ -143,3 +143,25 @@ def test_outside_content_has_revisions_of_its_own(make_user, graded_course, tmp_
         result={"success": True, "completion": True}))
     assert response.status_code == 200
     assert _levels(trainee) == {"A1": 3, "B1": 2}  # what v2, current then, grants
+
+
+def test_a_pass_sent_late_by_offline_content_dates_the_level_when_it_happened(make_user, graded_course, client,
+                                                                              make_lrs_client):
+    """Content used offline sends its statements when the connection comes back: a pass that happened before
+    one already stored is the pass that dates the level."""
+    trainee = make_user(("trainee",))
+    lrs_client, secret = make_lrs_client()
+    xapi = XapiClient(client, lrs_client.key, secret)
+    actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
+
+    def passed(timestamp, scaled):
+        response = xapi.post(statement(actor=actor, verb={"id": v.PASSED}, object={"id": graded_course["practice"]},
+                                       timestamp=timestamp, result={"success": True, "score": {"scaled": scaled}}))
+        assert response.status_code == 200
+
+    passed("2026-03-10T09:00:00Z", 0.95)
+    assert current_levels(trainee, framework="demo")["A1"].evidence[0].achieved_at.isoformat()[:10] == "2026-03-10"
+    passed("2026-03-02T18:30:00-03:00", 0.8)  # done offline a week earlier, arriving now
+    db.session.expire_all()
+    [evidence] = current_levels(trainee, framework="demo")["A1"].evidence
+    assert evidence.achieved_at.isoformat() == "2026-03-02T21:30:00+00:00"

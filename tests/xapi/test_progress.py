@@ -74,6 +74,31 @@ def test_the_first_completion_is_the_earliest_whatever_the_order_of_arrival(xapi
     assert row.completed_statement == uuid.UUID(earlier) and row.completed_at.isoformat().startswith("2026-01-01")
 
 
+def test_success_that_happened_earlier_but_arrives_later_is_when_it_was_passed(xapi, make_user):
+    """The projection folds statements in the order they happened: a failure sent late, timestamped before the
+    pass, changes nothing; a pass sent late, timestamped before the first pass, is the pass."""
+    user = make_user()
+
+    def send(verb, minute, **result):
+        response = xapi.post(statement(actor=actor(user), verb={"id": verb}, object={"id": MODULE},
+                                       timestamp=f"2026-02-01T10:{minute:02d}:00Z", result=result))
+        return uuid.UUID(response.get_json()[0])
+
+    first = send(v.PASSED, 30, success=True, score={"scaled": 0.7})
+    send(v.FAILED, 20, success=False, score={"scaled": 0.4})
+    assert progress(user).passed_statement == first
+    earlier = send(v.PASSED, 10, success=True, score={"scaled": 0.6})
+    row = progress(user)
+    assert (row.success, row.best_scaled, row.passed_statement) == (True, 0.7, earlier)
+    assert row.first_seen_at.isoformat().startswith("2026-02-01T10:10")
+    # the same again, in one batch whose statements are out of order among themselves
+    other = make_user()
+    batch = [statement(actor=actor(other), verb={"id": v.PASSED}, object={"id": MODULE},
+                       timestamp=f"2026-02-01T10:{minute}:00Z", result={"success": True}) for minute in (50, 40)]
+    ids = xapi.post(batch).get_json()
+    assert progress(other).passed_statement == uuid.UUID(ids[1])
+
+
 # --- rebuild-progress gives what incremental updates gave ---------------------------------------------
 
 VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED]

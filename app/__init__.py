@@ -61,6 +61,7 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; "
     "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"  # the video players modules may embed
 )
+XAPI_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"  # the LRS answers data, never pages
 
 
 class ItineraSessionInterface(SecureCookieSessionInterface):
@@ -174,6 +175,11 @@ def _register_request_hooks(app: Flask) -> None:
     def security_headers(response):
         if _is_xapi(request.path):
             response.headers["X-Experience-API-Version"] = "1.0.3"  # on every xAPI response, errors included
+            # what clients store (a state document of type text/html, say) is data, never a page of this site:
+            # a browser brought to it (by a form posting the alternate request syntax) runs nothing
+            response.headers.setdefault("Content-Security-Policy", XAPI_CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("X-Frame-Options", "DENY")
             return response
         lang = g.get("lang")
         if lang:

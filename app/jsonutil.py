@@ -6,6 +6,7 @@ break later on (NaN, Infinity, numbers beyond a double, nesting deeper than MAX_
 already checked (the database's JSON columns)."""
 import json
 import math
+import re
 
 import orjson
 from flask.json.provider import DefaultJSONProvider
@@ -77,10 +78,22 @@ def _path(parts: tuple) -> str:
     return "".join(f"[{part[0]}]" if isinstance(part, list) else f".{part}" for part in parts).lstrip(".")
 
 
+# orjson reads an integer beyond 64 bits as a float, losing digits: text with a run of 20 digits or more (maybe
+# such an integer, maybe only a string) is read by the standard library, which keeps every digit
+_LONG_DIGITS = re.compile(rb"[0-9]{20}")
+_LONG_DIGITS_TEXT = re.compile(r"[0-9]{20}")
+
+
+def _orjson(data):
+    if (_LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS).search(data):
+        raise orjson.JSONDecodeError("", "", 0)
+    return orjson.loads(data)
+
+
 def parse(data):
     """JSON from outside (bytes or str); raises JSONError (a ValueError) for what is not JSON we accept."""
     try:
-        value = orjson.loads(data)
+        value = _orjson(data)
     except orjson.JSONDecodeError:
         try:
             value = json.loads(data, parse_int=_int)  # what orjson refuses: NaN, 1e400, very deep nesting...
@@ -97,7 +110,7 @@ def parse(data):
 def loads(data):
     """JSON this application wrote or checked already (its database columns)."""
     try:
-        return orjson.loads(data)
+        return _orjson(data)
     except orjson.JSONDecodeError:
         return json.loads(data)
 

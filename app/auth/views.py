@@ -16,7 +16,12 @@ from app.urls import local_path
 
 
 def _login_email() -> str:
-    return (request.form.get("email") or "").strip().lower() or "-"
+    """The address a sign-in (or reset) is for, however the form came: Flask-WTF also reads a JSON body."""
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        data = request.get_json(silent=True)
+        email = data.get("email") if isinstance(data, dict) else None
+    return (email if isinstance(email, str) else "").strip().lower() or "-"
 
 
 def _failed(response) -> bool:

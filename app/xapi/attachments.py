@@ -12,7 +12,7 @@ from cryptography import x509
 from app import jsonutil
 from app.extensions import db
 from app.xapi.models import Attachment
-from app.xapi.validation import StatementError
+from app.xapi.validation import StatementError, is_media_type
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
@@ -87,7 +87,8 @@ def collect(parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
                                   "multipart")
         if _digest(content, sha2) != sha2.lower():
             raise AttachmentError("an attachment part does not match its X-Experience-API-Hash", "multipart")
-        found[sha2.lower()] = (headers.get("content-type", "application/octet-stream"), content)
+        content_type = headers.get("content-type", "")
+        found[sha2.lower()] = (content_type if is_media_type(content_type) else "application/octet-stream", content)
     return found
 
 
@@ -166,12 +167,13 @@ def stored_for(statements: list[dict]) -> bool:
 
 def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, str]:
     """A multipart/mixed body: the JSON document, then each attachment the statements carry."""
-    hashes = []
+    types = {}  # each part labelled with the contentType of the attachment that names it (Communication 1.5.2)
     for statement in statements:
         for attachment in _attachments_of(statement):
             sha2 = attachment.get("sha2", "").lower()
-            if sha2 and sha2 not in hashes:
-                hashes.append(sha2)
+            if sha2:
+                types.setdefault(sha2, attachment["contentType"])
+    hashes = list(types)
     stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(Attachment.sha2.in_(hashes)))}
     boundary = secrets.token_hex(16)
     chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
@@ -179,7 +181,7 @@ def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, s
     for sha2 in hashes:
         if sha2 in stored:
             attachment = stored[sha2]
-            chunks += [f"--{boundary}\r\nContent-Type: {attachment.content_type}\r\n"
+            chunks += [f"--{boundary}\r\nContent-Type: {types[sha2]}\r\n"
                        f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}\r\n\r\n".encode(),
                        attachment.content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())

@@ -2,6 +2,7 @@
 with JSON merge on POST and ETag concurrency; and the Activities and Agents resources."""
 import hashlib
 import json
+import time
 import uuid
 from collections import OrderedDict
 from datetime import datetime
@@ -129,26 +130,27 @@ LANGUAGE_MAPS = ("name", "description")
 
 
 _MERGED_SIZE = 20_000
+# seconds a worker trusts its memory that a row is as it left it, before it reads the row's time again (another
+# worker may have merged a different definition meanwhile)
+DEFINITION_RECHECK_SECONDS = 10
 
 
 def _merged() -> OrderedDict:
-    """(activity, definition) pairs this app has merged already, most recent last."""
+    """{activity id: [the definition this process merged last, the row's ``updated`` after it, when that was
+    last seen (time.monotonic())]}, most recent last. Merging that definition again changes nothing while
+    nobody has changed the row since."""
     from flask import current_app
 
     return current_app.extensions.setdefault("itinera_merged_definitions", OrderedDict())
 
 
-def _fingerprint(activity_id: str, definition: dict) -> tuple[str, str]:
-    return activity_id, jsonutil.dumps(definition)
-
-
 def remember_definitions(statements: list[dict]) -> None:
     """Keep the canonical definition of every activity the statements describe (newer details win).
 
-    Content sends the same definition with every statement; those already merged by this process are skipped
-    without a query (a small per-process memory)."""
+    Content sends the same definition with every statement: the one this process merged last is skipped without
+    a query for DEFINITION_RECHECK_SECONDS, then after a query of the row's time (no definitions read) while
+    nobody has changed the row since."""
     described: dict[str, list[dict]] = {}
-    known = _merged()
 
     def walk(part: dict):
         target = part.get("object", {})
@@ -156,13 +158,31 @@ def remember_definitions(statements: list[dict]) -> None:
         for listed in part.get("context", {}).get("contextActivities", {}).values():
             activities += listed
         for activity in activities:
-            if activity.get("definition") and _fingerprint(activity["id"], activity["definition"]) not in known:
+            if activity.get("definition"):
                 described.setdefault(activity["id"], []).append(activity["definition"])
         if target.get("objectType") == "SubStatement":
             walk(target)
 
     for statement in statements:
         walk(statement)
+    if not described:
+        return
+    known = _merged()
+    last = {activity_id: jsonutil.dumps(definitions[-1]) for activity_id, definitions in described.items()}
+    now = time.monotonic()
+    repeated = {}
+    for activity_id, definitions in list(described.items()):
+        if activity_id in known and all(jsonutil.dumps(d) == known[activity_id][0] for d in definitions):
+            if now - known[activity_id][2] < DEFINITION_RECHECK_SECONDS:
+                del described[activity_id]
+            else:
+                repeated[activity_key(activity_id)] = activity_id
+    if repeated:
+        for key, updated in db.session.execute(sa.select(ActivityDefinition.activity_key, ActivityDefinition.updated)
+                                               .where(among(ActivityDefinition.activity_key, repeated))):
+            if updated == known[repeated[key]][1]:
+                known[repeated[key]][2] = now  # as this process left it: trusted again for a while
+                del described[repeated[key]]
     if not described:
         return
     keys = {activity_key(activity_id): activity_id for activity_id in described}
@@ -177,13 +197,14 @@ def remember_definitions(statements: list[dict]) -> None:
         locked = db.session.scalars(
             sa.select(ActivityDefinition).where(among(ActivityDefinition.activity_key, changing))
             .order_by(ActivityDefinition.activity_key).with_for_update().execution_options(populate_existing=True))
+        now = utcnow()
         for row in locked:
             merged = _merge(row.definition, described[changing[row.activity_key]])
             if merged != row.definition:
-                row.definition = merged
+                row.definition, row.updated = merged, now
+            rows[row.activity_key] = row
     pending = db.session.info.setdefault("itinera_merged_definitions", [])
-    pending += [_fingerprint(activity_id, definition)
-                for activity_id, definitions in described.items() for definition in definitions]
+    pending += [(activity_id, last[activity_id], rows[key].updated) for key, activity_id in keys.items()]
 
 
 def _merge(definition: dict, described: list[dict]) -> dict:
@@ -210,14 +231,15 @@ def _add_missing_definitions(keys: dict[str, str]) -> None:
 
 
 def _remember_merged(session) -> None:
-    """After a commit, the definitions it merged are known merged (a rollback forgets them)."""
-    fingerprints = session.info.pop("itinera_merged_definitions", [])
-    if not fingerprints:
+    """After a commit, what it merged is known merged (a rollback forgets it)."""
+    merged = session.info.pop("itinera_merged_definitions", [])
+    if not merged:
         return
     known = _merged()
-    for fingerprint in fingerprints:
-        known[fingerprint] = None
-        known.move_to_end(fingerprint)
+    now = time.monotonic()
+    for activity_id, definition, updated in merged:
+        known[activity_id] = [definition, updated, now]
+        known.move_to_end(activity_id)
     while len(known) > _MERGED_SIZE:
         known.popitem(last=False)
 

@@ -34,6 +34,7 @@ class Query:
     limit: int = 0
     ascending: bool = False
     format: str = "exact"
+    attachments: bool = False  # multipart, with the attachments' data (kept by the more links)
     after_seq: int | None = None  # paging cursor
 
 

@@ -357,7 +357,7 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request."""
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
-    now = stored_now()
+    now = utcnow()  # for now: the stored time is taken when the rows are numbered, so that the two agree
     prepared = []
     for index, data in enumerate(statements):
         try:
@@ -393,7 +393,8 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
             raise Conflict(statement["id"])
         if old is None:
             fresh.append(statement)
-    inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early)}
+    untimed = {p["id"] for original, p in prepared if "timestamp" not in original}
+    inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early, untimed)}
     from app.xapi import forwarding
 
     forwarding.queue(list(inserted.values()))
@@ -435,13 +436,22 @@ def _users_for(actors: list[dict]) -> dict[int, int]:
     return found
 
 
-def _insert_many(statements: list[dict], client_id: int | None, voided_now: set) -> list[Stored]:
-    """Insert new statements in a few round trips, with what they mention, definitions and progress."""
+def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
+                 untimed: set) -> list[Stored]:
+    """Insert new statements in a few round trips, with what they mention, definitions and progress.
+
+    The stored time (and the timestamp of the ``untimed``, which sent none) is taken right before the rows are
+    numbered: the order of stored times is the order of the rows, which queries and more links follow."""
     if not statements:
         return []
     ids = [uuid.UUID(s["id"]) for s in statements]
     users = _users_for([s["actor"] for s in statements])
-    stored_at = parse_timestamp(statements[0]["stored"])  # one batch, one stored time
+    stored_at = stored_now()  # one batch, one stored time
+    stored_text = format_timestamp(stored_at)
+    for statement in statements:
+        statement["stored"] = stored_text
+        if statement["id"] in untimed:
+            statement["timestamp"] = stored_text
     # (voided_now: targets of voiding statements that arrived before them, voided on arrival)
     values = []
     for index, statement in enumerate(statements):

@@ -16,7 +16,11 @@ SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # an address, not a mailto: URI with headers (?subject=...), and no control characters
 EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+$")
-MIME_RE = re.compile(r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(\s*;.*)?$")
+MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+([ \t]*;[^\x00-\x1f\x7f]*)?")
+MAX_MEDIA_TYPE = 255  # characters of a media type with its parameters (RFC 6838 allows 127 for each name)
+# the longest IRI (and document id) this LRS stores, in UTF-8 bytes: a verb IRI is indexed, and PostgreSQL
+# indexes at most about 2,700 bytes a row
+MAX_IRI_BYTES = 2048
 # "1.0" or "1.0.x": Data 2.4.10.s3.b2 reads as if "1.0" were refused, but s2.b1 formats the version as the version
 # header, where "1.0" means 1.0.0 (Communication 3.3), and the conformance requirements (XAPI-00101) accept it
 VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
@@ -99,7 +103,18 @@ def is_iri(value) -> bool:
 def _iri(value, path: str) -> str:
     if not is_iri(value):
         fail(path, "must be an absolute IRI, such as http://example.org/verbs/read")
+    if too_long(value):
+        fail(path, f"is longer than {MAX_IRI_BYTES} bytes, the longest IRI this LRS stores")
     return value
+
+
+def too_long(value: str) -> bool:
+    """Whether an IRI or a document id is longer than this LRS stores."""
+    return len(value) > MAX_IRI_BYTES // 4 and len(value.encode("utf-8", "surrogatepass")) > MAX_IRI_BYTES
+
+
+def is_media_type(value) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_MEDIA_TYPE and bool(MIME_RE.fullmatch(value))
 
 
 def _irl(value, path: str) -> str:
@@ -465,8 +480,9 @@ def _attachments(value, path: str) -> None:
         _language_map(attachment["display"], f"{item}.display")
         if "description" in attachment:
             _language_map(attachment["description"], f"{item}.description")
-        if not isinstance(attachment["contentType"], str) or not MIME_RE.match(attachment["contentType"]):
-            fail(f"{item}.contentType", "must be an Internet media type, such as application/pdf")
+        if not is_media_type(attachment["contentType"]):
+            fail(f"{item}.contentType", "must be an Internet media type, such as application/pdf (at most "
+                                        f"{MAX_MEDIA_TYPE} characters)")
         if isinstance(attachment["length"], bool) or not isinstance(attachment["length"], int) \
                 or attachment["length"] < 0:
             fail(f"{item}.length", "must be a whole number of octets")

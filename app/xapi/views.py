@@ -16,8 +16,8 @@ from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
 from app.xapi.services import Conflict, VoidingRefused, agent_key, consistent_through, store
-from app.xapi.validation import (StatementError, format_timestamp, is_iri, is_uuid, parse_timestamp, validate_actor,
-                                 validate_agent)
+from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, format_timestamp, is_iri,
+                                 is_media_type, is_uuid, parse_timestamp, too_long, validate_actor, validate_agent)
 from app.xapi.wsgi import CORS_HEADERS
 
 VERSION = "1.0.3"
@@ -236,17 +236,19 @@ def _get_statements():
                        with_attachments=_wants_attachments())
     if "more" in args:
         query = queries.from_more_token(args["more"])
+        query.attachments = query.attachments or _wants_attachments()
     else:
         unknown = set(args) - set(queries.FILTERS) - {"format", "attachments"}
         if unknown:
             raise ApiError(400, f"unknown parameter {sorted(unknown)[0]}", sorted(unknown)[0])
         query = queries.parse(args)
+        query.attachments = _wants_attachments()
     rows, has_more = queries.run(query)
     result = {"statements": queries.formatted_all([r.data for r in rows], query.format, _languages()), "more": ""}
     if has_more:
         query.after_seq = rows[-1].seq
         result["more"] = f"{request.script_root}/xapi/statements?more={queries.more_token(query)}"
-    response = _respond(result, [r.data for r in rows], _wants_attachments())
+    response = _respond(result, [r.data for r in rows], query.attachments)
     newest = max((r.stored for r in rows), default=None)
     if newest is not None:
         response.last_modified = newest
@@ -303,6 +305,9 @@ def _param_activity() -> str:
         raise ApiError(400, "the activityId parameter is required", "activityId")
     if not is_iri(activity_id):
         raise ApiError(400, "activityId must be an IRI", "activityId")
+    if too_long(activity_id):
+        raise ApiError(400, f"activityId is longer than {MAX_IRI_BYTES} bytes, the longest IRI this LRS stores",
+                       "activityId")
     return activity_id
 
 
@@ -322,12 +327,14 @@ def _document_response(document):
     response = current_app.response_class(document.content, mimetype=None,
                                           headers={"Content-Type": document.content_type})
     response.headers["ETag"] = f'"{document.etag}"'
+    response.headers["Content-Disposition"] = "attachment"  # a browser saves what a client stored, never shows it
     response.last_modified = document.updated
     return response
 
 
 def _list_response(names, newest):
     response = jsonify(names)
+    response.add_etag()  # a GET answers with an ETag (Communication 3.1), lists of ids included
     if newest is not None:
         response.last_modified = newest
     return response
@@ -341,6 +348,8 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
     method = request.method
     if method in ("PUT", "POST") and document_id is None:
         raise ApiError(400, f"the {id_param} parameter is required", id_param)
+    if document_id is not None and too_long(document_id):
+        raise ApiError(400, f"{id_param} is longer than {MAX_IRI_BYTES} bytes, the longest this LRS stores", id_param)
     if method not in ("GET", "HEAD") and "since" in request.args:
         raise ApiError(400, f"since is only for listing documents (GET without {id_param})", "since")
     if method in ("GET", "HEAD"):
@@ -365,9 +374,14 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
                                           need_one=concurrency and method == "PUT")
             if concurrency and method == "PUT" and if_match is None and if_none_match is None:
                 raise documents.DocumentError(400, "PUT to a profile needs If-Match or If-None-Match", "If-Match")
+            content_type = request.headers.get("Content-Type", "")
+            if content_type and not is_media_type(content_type):
+                raise documents.DocumentError(400, "Content-Type must be an Internet media type, such as "
+                                              f"application/json (at most {MAX_MEDIA_TYPE} characters)",
+                                              "Content-Type")
             body = _body()
             store = documents.put if method == "PUT" else documents.post
-            store(kind, scope_key, document_id, body, request.headers.get("Content-Type", ""), **where)
+            store(kind, scope_key, document_id, body, content_type, **where)
     except documents.DocumentError as error:
         db.session.rollback()
         raise ApiError(error.status, error.message, error.prop) from error
@@ -406,7 +420,9 @@ def agent_profile():
 @bp.route("/activities", methods=["GET", "HEAD"])
 def activities():
     _only("activityId")
-    return jsonify(documents.activity(_param_activity()))
+    response = jsonify(documents.activity(_param_activity()))
+    response.add_etag()
+    return response
 
 
 @bp.route("/agents", methods=["GET", "HEAD"])
@@ -414,4 +430,6 @@ def agents():
     _only("agent")
     agent = _param_agent()
     validate_agent(agent, "agent")  # "not a Person Object, nor is it a Group" (Communication 2.4)
-    return jsonify(documents.person(agent))
+    response = jsonify(documents.person(agent))
+    response.add_etag()
+    return response

@@ -130,3 +130,16 @@ def test_a_reset_link_lets_in_a_person_whose_sign_in_someone_else_exhausted(make
     response = owner.post(link, data={"password": "a-brand-new-password"})
     assert response.status_code == 302 and response.location == "/"
     assert owner.get("/auth/account").status_code == 200
+
+
+def test_the_limit_per_address_holds_for_a_sign_in_sent_as_json(make_app, make_user):
+    """Flask-WTF also reads a JSON body: guesses sent that way count against the same address."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", LOGIN_RATE_LIMIT="1000 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    stranger = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    for _ in range(3):
+        assert sign_in(stranger, "ana@example.org", "guess").status_code == 400
+    as_json = stranger.post("/auth/login", json={"email": "Ana@Example.org", "password": PASSWORD})
+    assert as_json.status_code == 429  # the same address, however the form came

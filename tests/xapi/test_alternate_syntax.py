@@ -76,8 +76,31 @@ def test_a_form_beyond_the_sites_limit_is_refused_before_it_is_read(make_app, ma
 
 def test_refusals_name_the_property(xapi):
     assert form_post(xapi, "TRACE", {}).get_json()["property"] == "method"
-    wrong_type = form_post(xapi, "GET", {}, content_type="text/plain")
-    assert wrong_type.get_json()["property"] == "Content-Type"
+    wrong_type = form_post(xapi, "GET", {}, content_type="application/json")
+    assert wrong_type.status_code == 400 and wrong_type.get_json()["property"] == "Content-Type"
+
+
+def test_a_form_labelled_text_plain_or_not_labelled_is_still_a_form(xapi):
+    """The Content-Type of the form is only a SHOULD (Communication 1.3.s3.b9) and the LRS MUST support the
+    syntax (1.3.s3.b15): IE's XDomainRequest, which the syntax exists for, labels every body text/plain."""
+    statement_id = str(uuid.uuid4())
+    stored = form_post(xapi, "PUT", {"statementId": statement_id, "content": json.dumps(statement())},
+                       content_type="text/plain")
+    assert stored.status_code == 204
+    found = form_post(xapi, "GET", {"statementId": statement_id}, content_type=None)
+    assert found.status_code == 200 and found.get_json()["id"] == statement_id
+
+
+def test_head_through_a_form_answers_without_a_body_and_says_so(xapi):
+    """The answer to a HEAD sent as a POST travels as the answer to a POST: Content-Length must say 0, or the
+    client waits for the body a GET would have had."""
+    statement_id = str(uuid.uuid4())
+    form_post(xapi, "PUT", {"statementId": statement_id, "content": json.dumps(statement())})
+    head = form_post(xapi, "HEAD", {"statementId": statement_id})
+    assert head.status_code == 200 and head.data == b"" and head.headers["Content-Length"] == "0"
+    assert head.headers["X-Experience-API-Version"] == "1.0.3" and "Last-Modified" in head.headers
+    missing = form_post(xapi, "HEAD", {"statementId": str(uuid.uuid4())})
+    assert missing.status_code == 404 and missing.data == b"" and missing.headers["Content-Length"] == "0"
 
 
 def test_content_that_is_not_utf8_is_refused_not_altered(xapi):

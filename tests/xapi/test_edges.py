@@ -1,0 +1,191 @@
+"""What ADL's conformance suite does not check and a review found: sizes this LRS stores, the order of stored
+times, attachments across more links and in responses, integers beyond 64 bits, definitions sent again, and
+documents a browser must never run."""
+import hashlib
+import json
+import time
+import uuid
+
+import pytest
+
+from app.db import utcnow
+from tests.xapi.conftest import statement
+from tests.xapi.test_attachments import attachment_for, multipart, post_multipart
+from tests.xapi.test_documents import ACTIVITY, AGENT, send
+
+LONG = "http://example.org/" + "é" * 1100  # 2,219 bytes in UTF-8: longer than the 2,048 this LRS stores
+
+
+# --- sizes: a clear 400 naming the property, never a database error -------------------------------------
+
+@pytest.mark.parametrize("where, overrides", [
+    ("statement.verb.id", {"verb": {"id": LONG}}),
+    ("statement.object.id", {"object": {"id": LONG, "definition": {"name": {"en": "x"}}}}),
+    ("statement.context.contextActivities.parent[0].id", {"context": {"contextActivities": {"parent": [{"id": LONG}]}}}),
+])
+def test_an_iri_longer_than_this_lrs_stores_is_a_400_naming_it(xapi, where, overrides):
+    response = xapi.post(statement(**overrides))
+    assert response.status_code == 400
+    assert response.get_json()["property"] == where and "2048 bytes" in response.get_json()["message"]
+    just_fits = "http://example.org/" + "a" * (2048 - len("http://example.org/"))
+    assert xapi.post(statement(verb={"id": just_fits}, object={"id": just_fits})).status_code == 200
+
+
+def test_a_statement_of_an_itinera_user_with_a_long_activity_iri_is_stored(xapi, make_user):
+    """The progress projection keeps the activity's IRI: the longest accepted fits."""
+    user = make_user(email="rosa@example.org")
+    iri = "http://example.org/" + "ñ" * 1000  # 2,019 bytes, 1,019 characters
+    response = xapi.post(statement(actor={"mbox": "mailto:rosa@example.org"}, object={"id": iri},
+                                   verb={"id": "http://adlnet.gov/expapi/verbs/completed"}))
+    assert response.status_code == 200
+    from app.xapi.services import progress_of
+    assert progress_of(user, [iri])[iri].is_completed
+
+
+@pytest.mark.parametrize("params, prop", [
+    ({"activityId": LONG, "agent": AGENT, "stateId": "s"}, "activityId"),
+    ({"activityId": ACTIVITY, "agent": AGENT, "stateId": "s" * 2049}, "stateId"),
+])
+def test_document_ids_longer_than_this_lrs_stores_are_a_400(xapi, params, prop):
+    response = send(xapi, "PUT", "/xapi/activities/state", params, {"a": 1})
+    assert response.status_code == 400 and response.get_json()["property"] == prop
+
+
+def test_a_document_content_type_must_be_a_media_type_of_a_sensible_length(xapi):
+    params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "s"}
+    long_type = "text/plain; x=" + "y" * 250
+    response = send(xapi, "PUT", "/xapi/activities/state", params, "hello", content_type=long_type)
+    assert response.status_code == 400 and response.get_json()["property"] == "Content-Type"
+    assert send(xapi, "PUT", "/xapi/activities/state", params, "hello",
+                content_type="text/plain; charset=utf-8").status_code == 204
+
+
+def test_an_attachment_content_type_with_a_line_break_is_refused(xapi):
+    content = b"x"
+    data = statement(attachments=[attachment_for(content, content_type="text/plain\n")])
+    response = post_multipart(xapi, multipart([data], [(content, hashlib.sha256(content).hexdigest(), "text/plain")]))
+    assert response.status_code == 400
+    assert response.get_json()["property"] == "statement.attachments[0].contentType"
+
+
+# --- attachments in responses ------------------------------------------------------------------------------
+
+def test_each_part_of_a_response_carries_its_attachments_content_type(xapi):
+    """Communication 1.5.2: the part's Content-Type and the attachment's contentType match, in statement
+    results too, whatever the sender labelled the part."""
+    content = b"%PDF-1.4 not really"
+    sha2 = hashlib.sha256(content).hexdigest()
+    data = statement(attachments=[attachment_for(content, content_type="application/pdf")])
+    assert post_multipart(xapi, multipart([data], [(content, sha2, "image/png")])).status_code == 200
+    body = xapi.get(params={"attachments": "true"}).data
+    part = body[body.index(f"X-Experience-API-Hash: {sha2}".encode()) - 200:body.index(content)]
+    assert b"Content-Type: application/pdf\r\n" in part and b"image/png" not in part
+
+
+def test_more_links_keep_the_attachments(xapi):
+    contents = [b"first file", b"second file"]
+    for content in contents:
+        data = statement(object={"id": ACTIVITY}, attachments=[attachment_for(content)])
+        post_multipart(xapi, multipart([data], [(content, hashlib.sha256(content).hexdigest(), "text/plain")]))
+    first = xapi.get(params={"activity": ACTIVITY, "attachments": "true", "limit": "1"})
+    assert first.headers["Content-Type"].startswith("multipart/mixed")
+    more = json.loads(first.data.split(b"\r\n\r\n", 1)[1].split(b"\r\n--", 1)[0])["more"]
+    second = xapi.client.get(more, headers=xapi.headers())
+    assert second.headers["Content-Type"].startswith("multipart/mixed") and contents[0] in second.data
+
+
+# --- the order of stored times -----------------------------------------------------------------------------
+
+def test_the_stored_time_is_taken_once_a_batch_is_checked(xapi, monkeypatch):
+    """Paging follows the order rows are stored in: the stored time is taken when the rows are numbered, not
+    before a long batch is validated, or a statement stored meanwhile would come first with a later time."""
+    from app.xapi import services
+
+    checked = []
+    original = services.validate_statement
+
+    def validate(data, *args):
+        result = original(data, *args)
+        time.sleep(0.003)  # a long batch: its validation takes time
+        checked.append(utcnow())
+        return result
+
+    monkeypatch.setattr(services, "validate_statement", validate)
+    ids = xapi.post([statement(), statement(timestamp="2026-01-01T00:00:00Z")]).get_json()
+    first = xapi.get(params={"statementId": ids[0]}).get_json()
+    stored = services.parse_timestamp(first["stored"])
+    assert stored >= max(checked).replace(microsecond=max(checked).microsecond // 1000 * 1000)
+    assert first["timestamp"] == first["stored"]  # sent without a timestamp: the stored time
+    assert xapi.get(params={"statementId": ids[1]}).get_json()["timestamp"].startswith("2026-01-01T00:00:00")
+
+
+# --- numbers -----------------------------------------------------------------------------------------------
+
+def test_integers_beyond_64_bits_are_kept_digit_for_digit(xapi):
+    big = 12345678901234567890123
+    statement_id = str(uuid.uuid4())
+    extensions = {"http://example.org/ext/count": big}
+    data = statement(id=statement_id, result={"extensions": extensions})
+    assert xapi.post(data).status_code == 200
+    text = xapi.get(params={"statementId": statement_id}).data.decode()
+    assert "12345678901234567890123" in text and "e+22" not in text
+    again = statement(id=statement_id, result={"extensions": {"http://example.org/ext/count": big + 1}})
+    assert xapi.post(again).status_code == 409  # a different number, a different statement
+    params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "n"}
+    send(xapi, "POST", "/xapi/activities/state", params, '{"big": 98765432109876543210987}')
+    send(xapi, "POST", "/xapi/activities/state", params, {"other": 1})
+    assert b"98765432109876543210987" in send(xapi, "GET", "/xapi/activities/state", params).data
+
+
+# --- definitions sent again ---------------------------------------------------------------------------------
+
+def test_a_definition_sent_again_after_another_updates_the_stored_one(xapi):
+    """Data 2.4.4.1.s4.b3: the LRS updates the stored definition when it receives a different one; sending
+    back an earlier definition is such a change."""
+    one = {"name": {"en-US": "One"}}
+    two = {"name": {"en-US": "Two"}}
+
+    def name():
+        return send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json()["definition"]["name"]
+
+    for definition, expected in ((one, "One"), (two, "Two"), (one, "One"), (one, "One")):
+        assert xapi.post(statement(object={"id": ACTIVITY, "definition": definition})).status_code == 200
+        assert name() == {"en-US": expected}
+
+
+def test_a_definition_changed_by_another_process_is_merged_again(xapi, app, monkeypatch):
+    """What this process merged last is skipped, once its memory is older than the recheck time, only while
+    nobody has changed the row since."""
+    from app.extensions import db
+    from app.xapi import documents
+    from app.xapi.models import ActivityDefinition
+    from app.xapi.services import activity_key
+
+    monkeypatch.setattr(documents, "DEFINITION_RECHECK_SECONDS", 0)  # the recheck time has passed
+    one = {"name": {"en-US": "One"}}
+    xapi.post(statement(object={"id": ACTIVITY, "definition": one}))
+    row = db.session.get(ActivityDefinition, activity_key(ACTIVITY))
+    row.definition, row.updated = {"name": {"en-US": "Changed elsewhere"}}, utcnow()  # another worker's merge
+    db.session.commit()
+    xapi.post(statement(object={"id": ACTIVITY, "definition": one}))
+    assert send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json()["definition"] == one
+
+
+# --- documents are data, never pages -------------------------------------------------------------------------
+
+def test_a_stored_html_document_never_runs_as_a_page_of_the_site(xapi):
+    """A client may store text/html; brought to it by a form posting the alternate request syntax, a browser
+    must not run it as Itinera's page (it would act as whoever is signed in)."""
+    params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "page"}
+    html = "<script>fetch('/admin/users')</script>"
+    assert send(xapi, "PUT", "/xapi/activities/state", params, html, content_type="text/html").status_code == 204
+    auth = xapi.headers()
+    form = {"Authorization": auth["Authorization"], "X-Experience-API-Version": "1.0.3", **params}
+    response = xapi.client.post("/xapi/activities/state?method=GET", data=form)
+    assert response.status_code == 200 and response.data == html.encode()
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == "attachment"
+    listing = send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT})
+    assert listing.headers["ETag"] and "sandbox" in listing.headers["Content-Security-Policy"]

@@ -1,6 +1,7 @@
 """Helpers shared by every domain's forms."""
-from wtforms.fields import FieldList, FormField
+from wtforms.fields import FieldList, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional, StopValidation
 
 from app.errors import ValidationError
 
@@ -31,3 +32,24 @@ def apply_errors(form, error: ValidationError) -> None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select, radio or checkbox field."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class WholeNumberField(IntegerField):
+    """An optional whole number from ``minimum`` to ``maximum`` that says what is wrong in ``message``, once:
+    not WTForms' generic words, nor two messages for text that is not a number."""
+
+    def __init__(self, label, *, message, minimum=None, maximum=None, **kwargs):
+        self.message = message
+        super().__init__(label, validators=[Optional(), self._readable,
+                                            NumberRange(min=minimum, max=maximum, message=message)], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.message) from None
+
+    @staticmethod
+    def _readable(_form, field):
+        if field.process_errors:  # said already, when the text was read
+            raise StopValidation()

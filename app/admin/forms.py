@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField,
+from wtforms import (BooleanField, EmailField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.args import MAX_ID, parse_id
-from app.forms import options
+from app.forms import WholeNumberField, options
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
 
 
@@ -93,7 +93,7 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CountryDependentForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a CSV or Excel file"))],
                      description=_l("CSV (comma or semicolon) or Excel .xlsx. The first row names the columns: "
                                     "e-mail, full name and position are required; institution, region and language "
@@ -112,9 +112,10 @@ class LrsClientForm(FlaskForm):
     scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),
                                                       ("read", _l("Read statements only"))]),
                        default="read_write", validators=[DataRequired(_l("Choose the access"))])
-    max_request_bytes = IntegerField(_l("Largest request (bytes)"), validators=[
-                                         Optional(), NumberRange(max=MAX_ID, message=_l("Give a smaller size"))],
-                                     description=_l("Optional. Empty means the site's limit (10 MB)."))
+    max_request_bytes = WholeNumberField(_l("Largest request (bytes)"), minimum=1, maximum=MAX_ID,
+                                         message=_l("Give the largest request as a whole number of bytes, "
+                                                    "such as 1000000, or leave it empty"),
+                                         description=_l("Optional. Empty means the site's limit (10 MB)."))
     rate_limit = StringField(_l("Rate limit"), validators=[Optional(), Length(max=100)],
                              description=_l("Optional, e.g. “600 per minute”. Empty means no limit. Without "
                                          "Redis (REDIS_URL) each worker process counts on its own."))

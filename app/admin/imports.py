@@ -1,6 +1,6 @@
 """Bulk import of trainees: upload, preview with every problem by line, then import all rows or none."""
-from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_decimal, ngettext
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,22 +22,29 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PREVIEW_ROWS = 50
 PREVIEW_PROBLEMS = 200  # the page lists these; the CSV download has them all
 
-TEMPLATE_CSV = (
-    "email;full_name;position;institution;region;language\r\n"
-    "ana.perez@example.org;Ana Pérez;technician;;;es\r\n"
-)
+# the template in the reader's language: column names and a position the import reads in every language
+TEMPLATE_CSV = {
+    "en": "email;full name;position;institution;region;language\r\nana.perez@example.org;Ana Pérez;technician;;;\r\n",
+    "es": "correo;nombre completo;cargo;institución;región;idioma\r\nana.perez@example.org;Ana Pérez;técnico;;;\r\n",
+    "pt_BR": "e-mail;nome completo;cargo;instituição;região;idioma\r\nana.souza@example.org;Ana Souza;técnico;;;\r\n",
+}
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def import_upload():
     form = ImportForm()
-    form.country_code.choices = options((c.code, c.name) for c in places.countries_for(current_user))
-    country = form.country_code.data or managed_country(current_user) or "AR"
-    form.country_code.data = country
+    countries = [(c.code, c.name) for c in places.countries_for(current_user)]
+    form.country_code.choices = options(countries)
+    if not form.is_submitted():  # a corrected file keeps what the first upload chose (the preview's link says)
+        form.country_code.data = request.args.get("country") or managed_country(current_user)
+        form.cohort_id.data = request.args.get("cohort") or ""
+        form.send_invitations.data = request.args.get("invitations", "1") != "0"
+        if form.country_code.data not in {code for code, _name in countries}:
+            form.country_code.data = managed_country(current_user) or countries[0][0]
     form.cohort_id.choices = options([("", _("No cohort"))] + [
-        (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, country))])
-    if form.validate_on_submit():
+        (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, form.country_code.data))])
+    if form.is_submitted() and not form.is_refresh and form.validate():
         upload = form.file.data
         try:
             batch = imports.preview(current_user, filename=upload.filename, data=upload.read(),
@@ -55,7 +62,7 @@ def import_upload():
 @bp.route("/import/template.csv")
 @role_required(*MANAGERS)
 def import_template():
-    return TEMPLATE_CSV.encode("utf-8-sig"), 200, {
+    return TEMPLATE_CSV.get(str(get_locale()), TEMPLATE_CSV["en"]).encode("utf-8-sig"), 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="itinera-trainees.csv"'}
 

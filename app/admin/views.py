@@ -13,8 +13,10 @@ from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, Institution
 from app.auth import services as accounts
 from app.auth import tokens
 from app.auth.models import Role, User
-from app.auth.permissions import can_manage_country, can_manage_user, managed_country, role_required
+from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country, role_required
 from app.cohorts import services as cohorts
+from app.confirm import ask, confirmed
+from app.courses.services import courses_started
 from app.errors import ValidationError
 from app.db import commit_once_more_on_conflict, utcnow
 from app.extensions import db
@@ -130,7 +132,7 @@ def user_detail(user_uuid):
     user = _user_or_404(user_uuid)
     pending = tokens.is_pending(user)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
-                           user_cohorts=cohorts.cohorts_of(user), pending=pending,
+                           user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
                            invitation=tokens.latest_invitation(user) if pending else None, action_form=ConfirmForm())
 
 
@@ -348,6 +350,13 @@ def cohort_delete(cohort_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name, country = cohort.name, cohort.country_code
+    if not confirmed():
+        check(can_manage_country(current_user, country))
+        return ask(_("Delete the cohort “%(name)s”?", name=name),
+                   [_("The people stay; only the group is removed, with its list of members. This cannot be undone.")],
+                   _("Delete cohort"), url_for("admin.cohort_detail", cohort_id=cohort.id),
+                   crumbs=[(_("Cohorts"), url_for("admin.cohorts")),
+                           (name, url_for("admin.cohort_detail", cohort_id=cohort.id))])
     cohorts.delete_cohort(current_user, cohort)
     db.session.commit()
     flash(_("Cohort “%(name)s” deleted.", name=name), "success")
@@ -432,6 +441,15 @@ def invitation_withdraw(user_uuid):
         abort(400)
     name = user.full_name
     try:
+        if not confirmed():
+            tokens.check_withdrawable(current_user, user)
+            return ask(_("Withdraw the invitation to %(name)s?", name=name),
+                       [_("The link sent to %(email)s stops working, and the account, never used, is removed with "
+                          "what was entered for it. This cannot be undone; you can invite the person again later.",
+                          email=user.email)],
+                       _("Withdraw the invitation"), url_for("admin.user_detail", user_uuid=user.uuid),
+                       crumbs=[(_("People"), url_for("admin.users")),
+                               (name, url_for("admin.user_detail", user_uuid=user.uuid))])
         tokens.withdraw_invitation(current_user, user)
     except ValidationError as error:
         flash(" ".join(str(m) for m in error.errors.values()), "error")

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.db import UTCDateTime, utcnow
 from app.extensions import db, login_manager
 from app.places.models import Country, Institution, Region
+from app.text import search_key
 
 
 class Role(enum.StrEnum):
@@ -49,6 +50,8 @@ class User(UserMixin, db.Model):
     uuid: so.Mapped[UUID] = so.mapped_column(sa.Uuid, unique=True, default=uuid4)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # the name without accents or case, for searching and ordering ("lopez" finds López); set with full_name
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(200), index=True, default="", server_default="")
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))  # IANA name; None: the country's main zone
@@ -71,6 +74,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+    @so.validates("full_name")
+    def _key_the_name(self, _attribute, value):
+        self.name_key = search_key(value)
+        return value
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.places.models import Country, Institution, Region
+from app.text import contains
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -74,15 +75,15 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
         else:
             query = query.where(User.country_code == country)
     if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like), User.email.like(like)))
+        query = query.where(sa.or_(contains(User.name_key, filters.q),
+                                   User.email.contains(filters.q.strip().lower(), autoescape=True)))
     if filters.country:
         query = query.where(User.country_code == filters.country)
     if filters.role:
         query = query.where(User.role_rows.any(UserRole.role == filters.role))
     if filters.is_active is not None:
         query = query.where(User.is_active == filters.is_active)
-    return query.order_by(sa.func.lower(User.full_name), User.id)
+    return query.order_by(User.name_key, User.id)
 
 
 def grantable_roles(actor: User) -> list[Role]:

@@ -185,11 +185,17 @@ def resend_invitation(actor, user: User) -> None:
     send_invitation(actor, user)
 
 
-def withdraw_invitation(actor, user: User) -> None:
-    """Cancel a pending invitation: the account, never used, is removed."""
+def check_withdrawable(actor, user: User) -> None:
+    """Whether ``actor`` may withdraw the invitation of ``user``: raises 403, or ValidationError when there is
+    no pending invitation any more."""
     check(can_manage_user(actor, user))
     if not is_pending(user) or user.last_login_at is not None:
         raise ValidationError({"invitation": _l("This person has already chosen a password")})
+
+
+def withdraw_invitation(actor, user: User) -> None:
+    """Cancel a pending invitation: the account, never used, is removed."""
+    check_withdrawable(actor, user)
     db.session.delete(user)
     db.session.flush()
 

@@ -7,11 +7,13 @@ from app.auth.models import User
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.places.models import Country
+from app.text import search_key
 
 
 class Cohort(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")  # searched, ordered by
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -22,6 +24,11 @@ class Cohort(db.Model):
     )
 
     __table_args__ = (sa.UniqueConstraint("country_code", "name", name="uq_cohort_country_name"),)
+
+    @so.validates("name")
+    def _key_the_name(self, _attribute, value):
+        self.name_key = search_key(value)
+        return value
 
 
 class CohortMember(db.Model):

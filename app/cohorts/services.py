@@ -8,6 +8,7 @@ from app.cohorts.models import Cohort, CohortMember
 from app.errors import ValidationError
 from app.extensions import db
 from app.places.models import Country
+from app.text import contains
 
 
 def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
@@ -17,8 +18,8 @@ def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -
     if country_code:
         query = query.where(Cohort.country_code == country_code)
     if q:
-        query = query.where(sa.func.lower(Cohort.name).like(f"%{q.strip().lower()}%"))
-    return query.order_by(Cohort.country_code, sa.func.lower(Cohort.name))
+        query = query.where(contains(Cohort.name_key, q))
+    return query.order_by(Cohort.country_code, Cohort.name_key, Cohort.id)
 
 
 def get_cohort(actor: User, cohort_id: int) -> Cohort | None:
@@ -76,7 +77,7 @@ def delete_cohort(actor: User, cohort: Cohort) -> None:
 def members(cohort: Cohort) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id).order_by(sa.func.lower(User.full_name))
+        .where(CohortMember.cohort_id == cohort.id).order_by(User.name_key, User.id)
     ))
 
 
@@ -89,9 +90,8 @@ def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:
         ~sa.exists().where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == User.id),
     )
     if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like), User.email.like(like)))
-    return query.order_by(sa.func.lower(User.full_name))
+        query = query.where(sa.or_(contains(User.name_key, q), User.email.contains(q.strip().lower(), autoescape=True)))
+    return query.order_by(User.name_key, User.id)
 
 
 def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:

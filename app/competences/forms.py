@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
-from wtforms import (FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, SubmitField,
+from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length
 
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
-from app.forms import options
+from app.forms import WholeNumberField, options
 from app.template_helpers import LANGUAGE_NAMES
 
 LOCALES = ("es", "pt_BR", "en")
@@ -51,8 +51,9 @@ class AlignmentForm(Form):
 # to a new form (alignments-0-framework, alignments-0-code, ...).
 CompetenceForm = type("CompetenceForm", (FlaskForm,), {
     **_text_fields(("title", "knowledge", "skills", "attitudes"), {"knowledge", "skills", "attitudes"}),
-    "validity_months": IntegerField(
-        _l("Valid for (months)"), validators=[Optional(), NumberRange(min=1, max=MAX_VALIDITY_MONTHS)],
+    "validity_months": WholeNumberField(
+        _l("Valid for (months)"), minimum=1, maximum=MAX_VALIDITY_MONTHS,
+        message=_l("Give a number of months from 1 to %(most)s, or leave it empty", most=MAX_VALIDITY_MONTHS),
         description=_l("Optional, from 1 to %(most)s. After this many months an achieved level no longer "
                        "counts. Empty means it does not expire.", most=MAX_VALIDITY_MONTHS)),
     "target_technician": SelectField(_l("Target level for technicians"), coerce=_level_or_none),

@@ -168,6 +168,11 @@ def set_published(actor: User, course: Course, published: bool) -> None:
     db.session.flush()
 
 
+def learner_count(course: Course) -> int:
+    """How many people have started the course."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id))
+
+
 def get_asset(version: CourseVersion, path: str) -> CourseAsset | None:
     return db.session.scalar(sa.select(CourseAsset).where(CourseAsset.course_version_id == version.id,
                                                           CourseAsset.path == path))
@@ -363,22 +368,25 @@ def course_finished(module_states: list[ModuleState], done: int, total: int) -> 
 
 
 def courses_started(user: User) -> list[dict]:
-    """The courses a person has started and may still open, the one read last first: the current version,
-    modules done of those required, whether it is finished, and the module to go on with (None when finished)."""
+    """The courses a person has started, the one read last first: the current version, modules done of those
+    required, whether it is finished, the module to go on with (None when finished), and whether the course was
+    withdrawn from the catalogue (its pages closed to the person, who keeps what they achieved)."""
     enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
         Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc()))
     result = []
     for enrolment in enrolments:
         course, version = enrolment.course, enrolment.course.current
-        if version is None or not can_read(user, course):
-            continue  # withdrawn from the catalogue: its page is closed to trainees
+        if version is None:
+            continue
+        withdrawn = not can_read(user, course)
         module_states = states(user, version)
         done, total = course_progress(user, version, module_states)
         finished = course_finished(module_states, done, total)
         resume = resume_point(enrolment, module_states) or next(
             (s.module for s in module_states if s.status != "completed"), None)
         result.append({"version": version, "done": done, "total": total, "finished": finished,
-                       "resume": None if finished else resume})
+                       "resume": None if finished or withdrawn else resume, "withdrawn": withdrawn,
+                       "last_seen_at": enrolment.last_seen_at or enrolment.started_at})
     return result
 
 

@@ -4,10 +4,12 @@ import re
 from urllib.parse import unquote
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, format_decimal, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 
-from app.auth.permissions import role_required
+from app.auth.permissions import check, role_required
+from app.competences.services import text_in
+from app.confirm import ask, confirmed
 from app.auth.models import Role
 from app.courses import bp, render, services
 from app.extensions import db
@@ -197,8 +199,22 @@ def start(slug):
 @role_required(Role.ADMIN, Role.TRAINER)
 def publication(slug):
     """Put a course in the catalogue, or withdraw it (its learners keep their records; the pages close)."""
-    course, _version = _course_or_404(slug)
+    course, version = _course_or_404(slug)
     published = request.form.get("published") == "1"
+    if not published and course.is_published and not confirmed():
+        check(services.can_publish(current_user))
+        learners = services.learner_count(course)
+        title = text_in(version.title) if version else course.slug
+        return ask(_("Withdraw “%(title)s” from the catalogue?", title=title),
+                   [ngettext("%(count)s person has started this course. They keep what they achieved, but can no "
+                             "longer open its pages until it is put back in the catalogue.",
+                             "%(count)s people have started this course. They keep what they achieved, but can no "
+                             "longer open its pages until it is put back in the catalogue.",
+                             learners, count=format_decimal(learners)),
+                    _("Only administrators and trainers can open a course that is not in the catalogue.")],
+                   _("Withdraw from the catalogue"), url_for("courses.course", slug=slug),
+                   crumbs=[(_("Courses"), url_for("courses.catalogue")), (title, url_for("courses.course", slug=slug))],
+                   published="0")
     services.set_published(current_user, course, published)
     db.session.commit()
     flash(_("The course is in the catalogue.") if published else

@@ -25,7 +25,8 @@ HEADERS = {
     "position": ["position", "role", "cargo", "puesto", "posicion", "funcao", "posicao", "perfil"],
     "institution": ["institution", "organisation", "organization", "institucion", "organismo", "entidad",
                     "instituicao", "orgao", "entidade"],
-    "region": ["region", "state", "province", "region/estado", "departamento", "provincia", "estado", "regiao"],
+    "region": ["region", "state", "province", "region/estado", "departamento", "provincia", "estado", "regiao",
+               "uf", "unidade federativa", "estado/uf", "uf/estado"],
     "language": ["language", "locale", "idioma", "lengua", "lingua"],
 }
 REQUIRED = ("email", "full_name", "position")
@@ -326,8 +327,8 @@ def _is_subheader(cells: list[str]) -> bool:
 
 
 def _find_header(table):
-    """(index of the first row under the header, its columns) or, when no row names every required column,
-    (None, the missing columns and line of the row that comes closest)."""
+    """(index of the first row under the header, its columns, its titles) or, when no row names every required
+    column, (None, the missing columns and line of the row that comes closest, None)."""
     closest = None
     for index, (line, cells) in enumerate(table[:HEADER_SEARCH]):
         candidates = [(index + 1, line, cells)]
@@ -340,10 +341,10 @@ def _find_header(table):
             columns = _columns(header)
             missing = _missing(columns)
             if not missing:
-                return body_start, columns
+                return body_start, columns, header
             if closest is None or len(missing) < len(closest[0]):
                 closest = (missing, header_line)
-    return None, closest
+    return None, closest, None
 
 
 def read_table(filename: str, data: bytes) -> ParsedFile:
@@ -368,7 +369,7 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
             table = [(line, row) for line, row in table if any(row)]
             if not table:
                 continue
-            body_start, columns = _find_header(table)
+            body_start, columns, header = _find_header(table)
             if body_start is not None:
                 break
             reported = reported or columns
@@ -406,4 +407,7 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
     if sheet.hidden:
         notes.append({"code": "hidden_rows", "params": {"count": sheet.hidden, "sheet": sheet.title}})
+    unread = [title for index, title in enumerate(header) if title and index not in columns]
+    if unread:  # a column the import does not know (a phone number, or a name for regions it lacks) is said so
+        notes.append({"code": "unread_columns", "params": {"columns": unread}})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

@@ -4,7 +4,8 @@ import io
 import re
 
 import sqlalchemy as sa
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
+from babel.lists import format_list
+from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from app.auth.models import Position, Role, User, UserRole, is_email_address
 from app.auth.permissions import can_manage_country, check, managed_country
@@ -85,6 +86,11 @@ def note_message(note: dict) -> str:
     params = note["params"]
     if note["code"] == "hidden_sheet":
         return _("The hidden sheet “%(sheet)s” was not read.", sheet=params["sheet"])
+    if note["code"] == "unread_columns":
+        columns = params["columns"]
+        return ngettext("The column %(columns)s was not read: the import does not know what it holds.",
+                        "The columns %(columns)s were not read: the import does not know what they hold.",
+                        len(columns), columns=format_list([f"“{title}”" for title in columns], locale=get_locale()))
     return ngettext("%(count)s row hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) was left out.",
                     "%(count)s rows hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) were left "
                     "out.", params["count"], count=format_decimal(params["count"]), sheet=params["sheet"])

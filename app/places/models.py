@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.places.names import country_name, region_name
+from app.text import search_key
 
 
 class CountryGroup(enum.StrEnum):
@@ -55,6 +56,7 @@ class Region(db.Model):
 class Institution(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_key: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")  # searched, ordered by
     country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("country.code"), index=True)
     region_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("region.code"))
     level: so.Mapped[InstitutionLevel] = so.mapped_column(
@@ -70,3 +72,8 @@ class Institution(db.Model):
 
     def __repr__(self) -> str:
         return f"<Institution {self.id} {self.name!r}>"
+
+    @so.validates("name")
+    def _key_the_name(self, _attribute, value):
+        self.name_key = search_key(value)
+        return value

@@ -8,6 +8,7 @@ from app.auth.permissions import can_manage_country, can_see_country, check, man
 from app.errors import ValidationError
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
+from app.text import contains, sort_key
 
 PROGRAMME_COUNTRIES = ("AR", "BR", "CL", "CO", "MX", "PE")
 EU_MEMBER_STATES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
@@ -32,7 +33,7 @@ def load_countries() -> int:
 
 
 def sorted_by_name(items):
-    return sorted(items, key=lambda item: item.name.casefold())
+    return sorted(items, key=lambda item: sort_key(item.name))
 
 
 def countries(group: CountryGroup | None = None) -> list[Country]:
@@ -41,7 +42,7 @@ def countries(group: CountryGroup | None = None) -> list[Country]:
         query = query.where(Country.group == group)
     rows = list(db.session.scalars(query))
     # programme countries first, then the European peers, each alphabetically in the reader's language
-    return sorted(rows, key=lambda c: (c.group != CountryGroup.LATAM, c.name.casefold()))
+    return sorted(rows, key=lambda c: (c.group != CountryGroup.LATAM, sort_key(c.name)))
 
 
 def countries_for(actor: User) -> list[Country]:
@@ -63,8 +64,8 @@ def visible_institutions(actor: User, country_code: str | None = None, q: str = 
     if country_code:
         query = query.where(Institution.country_code == country_code)
     if q:
-        query = query.where(sa.func.lower(Institution.name).like(f"%{q.strip().lower()}%"))
-    return query.order_by(Institution.country_code, sa.func.lower(Institution.name))
+        query = query.where(contains(Institution.name_key, q))
+    return query.order_by(Institution.country_code, Institution.name_key, Institution.id)
 
 
 def get_institution(actor: User, institution_id: int) -> Institution | None:

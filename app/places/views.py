@@ -1,4 +1,4 @@
-"""Small JSON lookups the forms use to narrow region and institution lists (progressive enhancement)."""
+"""Small JSON lookups the forms use to narrow region, institution and cohort lists (progressive enhancement)."""
 from flask import abort, jsonify
 from flask_login import current_user
 
@@ -32,3 +32,14 @@ def institutions(code):
     check(can_see_country(current_user, country.code))
     rows = db.session.scalars(services.visible_institutions(current_user, country.code))
     return jsonify([{"id": i.id, "name": i.name} for i in rows])
+
+
+@bp.route("/countries/<code>/cohorts.json")
+@role_required(*STAFF)
+def cohorts(code):
+    from app.cohorts.services import visible_cohorts
+
+    country = _country(code)
+    check(can_see_country(current_user, country.code))
+    rows = db.session.scalars(visible_cohorts(current_user, country.code))
+    return jsonify([{"id": c.id, "name": c.name} for c in rows])

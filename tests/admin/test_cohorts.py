@@ -35,7 +35,12 @@ def test_remove_member_and_delete(client, login_as, make_user, make_cohort):
     client.post(f"/admin/cohorts/{cohort.id}/members/{member.uuid}/remove")
     db.session.expire_all()
     assert cohort.memberships == []
-    client.post(f"/admin/cohorts/{cohort.id}/delete")
+    asked = client.post(f"/admin/cohorts/{cohort.id}/delete")  # asked first: nothing is deleted yet
+    assert asked.status_code == 200 and "Delete the cohort" in asked.get_data(as_text=True)
+    assert 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Cohort, cohort_id) is not None
+    client.post(f"/admin/cohorts/{cohort.id}/delete", data={"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(Cohort, cohort_id) is None
     assert member.id is not None

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -69,7 +70,19 @@ def test_template_download(client, login_as):
     login_as("coordinator", country="CL")
     response = client.get("/admin/import/template.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
-    assert response.data.startswith(b"\xef\xbb\xbfemail;full_name;position")
+    assert response.data.startswith("\ufeffemail;full name;position".encode())
+
+
+@pytest.mark.parametrize("locale, header", [("es", "correo;nombre completo;cargo"),
+                                            ("pt_BR", "e-mail;nome completo;cargo")])
+def test_the_template_speaks_the_readers_language_and_imports_as_it_is(client, login_as, locale, header):
+    login_as("coordinator", country="CL", locale=locale)
+    template = client.get("/admin/import/template.csv").data
+    assert template.decode("utf-8-sig").startswith(header)
+    response = upload(client, template, name="plantilla.csv")
+    assert response.status_code == 302
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert batch.problems == [] and batch.notes == [] and batch.rows[0]["position"] == "técnico"
 
 
 def test_upload_too_large(login_as, client, app):
@@ -185,3 +198,44 @@ def test_two_imports_of_the_same_people_at_once(client, login_as, monkeypatch):
     assert response.status_code == 200 and "nothing has been imported" in page and "beto@example.org" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
         User.email.in_(["ana@example.org", "beto@example.org"]))) == 1  # only the other's Beto
+
+
+def test_columns_the_import_does_not_know_are_named_on_the_preview(client, login_as):
+    """A column left unread is said so (data would otherwise be lost without a word); UF, Brazil's usual name for
+    the state column, is the region."""
+    login_as("coordinator", country="BR", locale="pt_BR")
+    response = upload(client, "E-mail;Nome completo;Cargo;UF;Telefone;Observação\n"
+                      "ana@example.org;Ana Souza;técnico;SP;11 5555-0000;\n".encode(), country_code="BR")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "As colunas “Telefone” e “Observação” não foram lidas" in page
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert batch.rows[0]["region"] == "SP" and "UF" not in page.split("não foram lidas")[0][-200:]
+
+
+def test_a_corrected_file_keeps_the_country_cohort_and_invitations_of_the_first(client, login_as, make_cohort):
+    login_as("admin", country=None)
+    cohort = make_cohort(country="BR")
+    response = upload(client, b"email,full_name,position\nnot-an-address,X,manager\n", country_code="BR",
+                      cohort_id=str(cohort.id), send_invitations="")
+    page = client.get(response.location).get_data(as_text=True)
+    link = re.search(r'href="(/admin/import\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    form = client.get(link).get_data(as_text=True)
+    assert re.search(r'<option selected value="BR"', form)
+    assert re.search(rf'<option selected value="{cohort.id}"', form)
+    assert 'name="send_invitations"' in form and not re.search(r'name="send_invitations"[^>]*checked', form)
+
+
+def test_the_cohort_list_follows_the_country_chosen(client, login_as, make_cohort):
+    """Without JavaScript a button shows the cohorts of the country chosen; with it, the list is fetched."""
+    login_as("admin", country=None)
+    brazilian, chilean = make_cohort(country="BR", name="Turma Brasil"), make_cohort(country="CL", name="Cohorte CL")
+    page = client.get("/admin/import?country=CL").get_data(as_text=True)
+    assert "Cohorte CL" in page and "Turma Brasil" not in page
+    refreshed = client.post("/admin/import", data={"country_code": "BR", "refresh": "1"},
+                            content_type="multipart/form-data")
+    assert refreshed.status_code == 200
+    text = refreshed.get_data(as_text=True)
+    assert "Turma Brasil" in text and "Cohorte CL" not in text and "Choose a CSV" not in text
+    listed = client.get("/places/countries/BR/cohorts.json").get_json()
+    assert listed == [{"id": brazilian.id, "name": "Turma Brasil"}] and chilean.id not in [c["id"] for c in listed]

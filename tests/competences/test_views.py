@@ -119,6 +119,19 @@ def test_validity_is_bounded(client, login_as, sample_framework):
     assert sample_framework.current.competences[0].validity_months == 600
 
 
+@pytest.mark.parametrize("months", ["700", "abc", "0", "1.5"])
+def test_a_wrong_validity_says_what_to_give_once(client, login_as, sample_framework, months):
+    """One message that names what to give, whatever was typed: not WTForms' "Not a valid integer value" beside
+    "Number must be between 1 and 600"."""
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/A1/edit", data=form(validity_months=months))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert html.count('<a href="#validity_months">') == 1
+    assert '<a href="#validity_months">Give a number of months from 1 to 600, or leave it empty</a>' in html
+    assert "Not a valid integer" not in html and "Number must be" not in html
+
+
 def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     html = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)

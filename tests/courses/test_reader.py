@@ -208,7 +208,10 @@ def test_withdrawing_a_course_from_the_catalogue(client, login_as, synced_course
     login_as(trainer, locale="en")
     page = client.get("/courses/pilot/").get_data(as_text=True)
     assert "Withdraw from the catalogue" in page
-    assert client.post("/courses/pilot/publication", data={"published": "0"}).status_code == 302
+    asked = client.post("/courses/pilot/publication", data={"published": "0"})  # asked first, with who is affected
+    assert asked.status_code == 200 and "0 people have started this course" in asked.get_data(as_text=True)
+    assert "Withdrawn" not in client.get("/courses/").get_data(as_text=True)
+    assert client.post("/courses/pilot/publication", data={"published": "0", "confirmed": "1"}).status_code == 302
     assert "Withdrawn" in client.get("/courses/").get_data(as_text=True)  # staff still see it, marked
     assert client.get("/courses/pilot/modules/intro").status_code == 200
     login_as("trainee", locale="en")
@@ -387,3 +390,30 @@ def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, 
         note = gettext("This course is not available in your language yet, so its modules are shown in English.")
     assert note in client.get("/courses/pilot/").get_data(as_text=True)
     assert 'role="note"' not in client.get("/courses/pilot/?lang=es").get_data(as_text=True)
+
+
+def test_a_started_course_that_is_withdrawn_stays_on_the_dashboard_without_a_link(client, login_as, synced_course,
+                                                                               make_user):
+    trainee = make_user(("trainee",), locale="en")
+    login_as(trainee)
+    assert client.get("/courses/pilot/modules/intro").status_code == 200  # started
+    login_as(make_user(("trainer",)))
+    client.post("/courses/pilot/publication", data={"published": "0", "confirmed": "1"})
+    login_as(trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert "Pilot course" in page and "Withdrawn from the catalogue" in page
+    assert "You keep what you achieved" in page and "You have not started a course yet" not in page
+    assert 'href="/courses/pilot/' not in page
+
+
+def test_a_coordinator_sees_the_courses_a_trainee_of_their_country_has_started(client, login_as, synced_course,
+                                                                               make_user):
+    trainee = make_user(("trainee",), country="CL", locale="en", name="Rosa Quispe")
+    login_as(trainee)
+    client.get("/courses/pilot/modules/intro")
+    login_as("coordinator", country="CL", locale="en")
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    section = page[page.index("<h2>Courses</h2>"):]
+    assert "Pilot course" in section and "1 of 2 modules completed" in section
+    other = make_user(("trainee",), country="CL", locale="en")
+    assert "No course started yet." in client.get(f"/admin/users/{other.uuid}").get_data(as_text=True)

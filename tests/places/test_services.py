@@ -30,3 +30,15 @@ def test_countries_list_programme_first_then_alphabetical(app):
         names = [c.name for c in services.countries()]
     assert names[:6] == ["Argentina", "Brasil", "Chile", "Colombia", "México", "Perú"]
     assert names[6] == "Alemania"
+
+
+def test_accented_names_sort_beside_their_base_letter(app):
+    """Córdoba before Cundinamarca, Áustria among the A, Ñuble among the N (not after z)."""
+    with app.test_request_context(), force_locale("es"):
+        colombia = [r.name for r in services.regions_of("CO")]
+        chile = [r.name for r in services.regions_of("CL")]
+    assert colombia.index("Córdoba") < colombia.index("Cundinamarca")
+    assert chile.index("Ñuble") < chile.index("Tarapacá") and chile[-1] != "Ñuble"
+    with app.test_request_context(), force_locale("pt_BR"):
+        europe = [c.name for c in services.countries(CountryGroup.EU)]
+    assert europe.index("Áustria") < europe.index("Bélgica") < europe.index("Bulgária")

@@ -59,10 +59,11 @@ def form_sent_back(context) -> bool:
     return any(isinstance(value, FlaskForm) and bool(value.errors) for value in context.get_all().values())
 
 
-def page_url(page: int) -> str:
+def page_url(page: int, name: str = "page", fragment: str | None = None) -> str:
+    """This page with another page number (in ``name``: a page with two lists pages each on its own)."""
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args[name] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=fragment)
 
 
 def _text_in(value, locale=None):

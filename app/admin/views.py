@@ -30,8 +30,8 @@ STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
-def _paginate(query):
-    return db.paginate(query, page=page_arg(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+def _paginate(query, name: str = "page"):
+    return db.paginate(query, page=page_arg(name), per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def _country_choices(blank: str | None = None):
@@ -314,9 +314,9 @@ def cohort_detail(cohort_id):
     candidates = None
     add_form = AddMembersForm()
     if can_edit:
-        candidates = _paginate(cohorts.candidates(current_user, cohort, q))
+        candidates = _paginate(cohorts.candidates(current_user, cohort, q), name="candidates_page")
         add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
-    return render_template("admin/cohort_detail.html", cohort=cohort, members=cohorts.members(cohort),
+    return render_template("admin/cohort_detail.html", cohort=cohort, members=_paginate(cohorts.members(cohort)),
                            can_edit=can_edit, candidates=candidates, add_form=add_form, q=q,
                            remove_form=ConfirmForm())
 

@@ -1,5 +1,6 @@
 """Cohorts and their members."""
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
@@ -74,11 +75,12 @@ def delete_cohort(actor: User, cohort: Cohort) -> None:
     db.session.flush()
 
 
-def members(cohort: Cohort) -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id).order_by(User.name_key, User.id)
-    ))
+def members(cohort: Cohort) -> sa.Select:
+    """The members, by name, with their institutions (what the cohort page shows of them)."""
+    return (sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id)
+            .options(so.joinedload(User.institution), so.lazyload(User.role_rows))
+            .order_by(User.name_key, User.id))
 
 
 def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:
@@ -102,7 +104,7 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
         raise ValidationError({"members": _l("Only people of the cohort's country can join it")})
     if any(not u.is_active for u in users):  # the form offers none: only a forged request sends one
         raise ValidationError({"members": _l("A deactivated account cannot join a cohort: reactivate it first")})
-    from app.notifications.services import notify
+    from app.notifications.services import notify_many
 
     present = {m.user_id for m in cohort.memberships}
     added = []
@@ -112,10 +114,8 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
             present.add(user.id)
             added.append(user)
     db.session.flush()
-    for user in added:
-        # people still invited hear about it when they arrive (app/notifications/receivers.py)
-        if user.password_hash is not None:
-            notify(user, "added_to_cohort", cohort=cohort.name)
+    # people still invited hear about it when they arrive (app/notifications/receivers.py)
+    notify_many([user for user in added if user.password_hash is not None], "added_to_cohort", cohort=cohort.name)
     return len(added)
 
 

@@ -4,7 +4,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from app.auth.permissions import check
@@ -58,19 +58,37 @@ def link_of(notification: Notification, external: bool = False) -> str | None:
 
 def notify(user, kind: str, *, send_email: bool = True, **data) -> Notification:
     """Store an in-app notification and, unless the user said no, queue an e-mail in their language."""
+    return notify_many([user], kind, send_email=send_email, **data)[0]
+
+
+def notify_many(users: list, kind: str, *, send_email: bool = True, **data) -> list[Notification]:
+    """notify() for many people at once (everyone added to a cohort): a few queries and a few delivery jobs
+    whatever their number, instead of a handful of each per person."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    notification = Notification(user_id=user.id, kind=kind, data=data)
-    db.session.add(notification)
+    if not users:
+        return []
+    notifications = [Notification(user_id=user.id, kind=kind, data=data) for user in users]
+    db.session.add_all(notifications)
     db.session.flush()
-    if send_email and user.is_active and user.email and wants_email(user, kind):
-        with force_locale(user_locale(user)):
+    chosen = dict(db.session.execute(sa.select(NotificationPreference.user_id, NotificationPreference.email).where(
+        NotificationPreference.kind == kind, NotificationPreference.user_id.in_([user.id for user in users]))).all())
+    template = current_app.jinja_env.get_template("notifications/email/notification.txt")
+    preferences = absolute_url("notifications.preferences")
+    messages = []
+    for user, notification in zip(users, notifications):
+        if not (send_email and user.is_active and user.email and chosen.get(user.id, KINDS[kind].email_by_default)):
+            continue
+        locale = user_locale(user)
+        with force_locale(locale):
             subject = text_of(notification)
-            body = render_template("notifications/email/notification.txt", user=user, text=subject,
-                                   link=link_of(notification, external=True),
-                                   preferences=absolute_url("notifications.preferences"))
-        queue_email(user.email, subject, body, user=user, locale=user_locale(user))
-    return notification
+            body = template.render(user=user, text=subject, link=link_of(notification, external=True),
+                                   preferences=preferences)
+        messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
+                                    deliver_now=len(users) == 1))  # one: a job of its own, as any e-mail
+    if len(users) > 1 and messages:
+        enqueue_deliveries(messages)
+    return notifications
 
 
 def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: str = "en",

@@ -59,3 +59,54 @@ def test_coordinator_cannot_create_a_cohort_abroad(client, login_as):
     response = client.post("/admin/cohorts/new", data={"name": "X", "country_code": "BR"})
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0
+
+
+def _statements_during(request):
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = request()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return response, statements
+
+
+def test_a_large_cohort_pages_its_members_in_a_few_queries(client, login_as, make_user, make_cohort,
+                                                           make_institution, app):
+    """The members are paged (a whole import may join one cohort) and their institutions come with them."""
+    app.config["PAGE_SIZE"] = 5
+    login_as("coordinator", country="CL", locale="en")
+    institutions = [make_institution(country="CL", name=f"Institución {i}") for i in range(4)]
+    people = [make_user(country="CL", name=f"Persona {i:02d}", institution=institutions[i % 4]) for i in range(12)]
+    cohort = make_cohort(country="CL", members=people)
+    response, statements = _statements_during(lambda: client.get(f"/admin/cohorts/{cohort.id}"))
+    html = response.get_data(as_text=True)
+    assert "Persona 00" in html and "Persona 04" in html and "Persona 05" not in html
+    assert "(12)" in html and "Page 1 of 3" in html
+    assert 'href="/admin/cohorts/%d?page=2#members"' % cohort.id in html
+    assert not [s for s in statements if "FROM institution" in s and "WHERE institution.id" in s]  # no N+1
+    third = client.get(f"/admin/cohorts/{cohort.id}?page=3").get_data(as_text=True)
+    assert "Persona 10" in third and "Persona 11" in third and "Persona 00" not in third
+
+
+def test_adding_many_people_queues_their_emails_in_a_few_jobs(client, login_as, make_user, make_cohort):
+    from app.jobs.models import Job
+    from app.notifications.models import Notification, OutboxMessage
+
+    login_as("coordinator", country="CL", locale="en")
+    people = [make_user(country="CL", name=f"Persona {i}", locale="es" if i % 2 else "pt_BR") for i in range(20)]
+    cohort = make_cohort(country="CL")
+    jobs_before = db.session.scalar(sa.select(sa.func.count()).select_from(Job))
+    url, chosen = f"/admin/cohorts/{cohort.id}/members", {"members": [str(p.uuid) for p in people]}
+    response, statements = _statements_during(lambda: client.post(url, data=chosen))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 20
+    subjects = set(db.session.scalars(sa.select(OutboxMessage.subject)))
+    assert len(db.session.scalars(sa.select(OutboxMessage.id)).all()) == 20 and len(subjects) == 2  # two languages
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) - jobs_before == 1
+    # at most the two rows each person gets (a notification, an e-mail), not a handful of queries per person
+    assert len(statements) <= 2 * len(people) + 25, len(statements)

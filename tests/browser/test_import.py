@@ -14,7 +14,7 @@ CORRECTED = "correo;nombre completo;cargo;región\nana@example.org;Ana Soto;téc
 
 def test_import_preview_then_import(page, live_server, make_user, make_cohort, check_page):
     make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
-    make_cohort(country="CL", name="Cohorte Biobío")
+    cohort = make_cohort(country="CL", name="Cohorte Biobío")
     sign_in(page, live_server, "coord@example.org")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     page.get_by_role("link", name="Import trainees from a file").click()
@@ -46,3 +46,14 @@ def test_import_preview_then_import(page, live_server, make_user, make_cohort, c
     page.get_by_role("link", name="Notifications").click()
     expect(page.locator(".notifications")).to_contain_text("2 people imported from lista.csv")
     check_page(page)
+
+    # the cohort now lists them; deleting it asks first, on a page of its own
+    page.goto(f"{live_server}/admin/cohorts/{cohort.id}")
+    expect(page.get_by_role("table", name="Members")).to_contain_text("Luis Vera")
+    check_page(page)
+    page.get_by_role("link", name="Change cohort").click()
+    page.get_by_role("button", name="Delete cohort").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete the cohort “Cohorte Biobío”?")
+    check_page(page)
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cohorte Biobío")

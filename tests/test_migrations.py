@@ -1,4 +1,6 @@
 """Migrations: one head, and after `db upgrade` the models and the schema agree (`db check`), on each database."""
+import hashlib
+import json
 import os
 import uuid
 
@@ -66,3 +68,38 @@ def test_statements_written_as_json_strings_are_repaired(make_app, empty_databas
 
         found = [row.data for row in db.session.scalars(sa.select(Statement).order_by(Statement.seq))]
     assert found == [{"actor": {"mbox": "mailto:a0@example.org"}}, {"actor": {"mbox": "mailto:a1@example.org"}}]
+
+
+def test_names_get_their_search_keys_and_agents_their_keys_whatever_the_case(make_app, empty_database):
+    """ec0ccd9c35c2 fills the search key of the names already stored; 5b8e2f1d4c7a keys again the agents of
+    statements whose e-mail domain has capitals, so the agent filter finds them by any spelling."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "78967e73d05a"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    with app.app_context():
+        db.session.execute(sa.text('INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\')'))
+        db.session.execute(sa.text(
+            "INSERT INTO cohort (name, description, country_code, created_at) "
+            "VALUES ('Cohorte Ñandú', '', 'CL', :now)"), {"now": "2026-12-01 10:00:00"})
+        statement = {"actor": {"mbox": "mailto:Ana@Example.ORG"}, "verb": {"id": "http://example.org/v"},
+                     "object": {"id": "http://example.org/a"}, "id": str(uuid.uuid4())}
+        db.session.execute(sa.text(
+            "INSERT INTO xapi_statement (id, stored, timestamp, verb_id, is_voided, is_voiding, data) "
+            "VALUES (:id, :now, :now, 'http://example.org/v', false, false, :data)"),
+            {"id": statement["id"] if postgres else uuid.UUID(statement["id"]).hex, "now": "2026-12-01 10:00:00",
+             "data": json.dumps(statement)})
+        seq = db.session.scalar(sa.text("SELECT max(seq) FROM xapi_statement"))
+        old_key = hashlib.sha256("mbox\x1fmailto:Ana@Example.ORG".encode()).hexdigest()  # as written
+        db.session.execute(sa.text("INSERT INTO xapi_statement_agent (agent_key, statement_seq, is_direct) "
+                                   "VALUES (:key, :seq, true)"), {"key": old_key, "seq": seq})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from app.xapi.queries import Query, run
+        from app.xapi.services import agent_key
+
+        assert db.session.scalar(sa.text("SELECT name_key FROM cohort")) == "cohorte nandu"
+        for spelling in ("mailto:Ana@example.org", "mailto:Ana@EXAMPLE.ORG", "mailto:Ana@Example.ORG"):
+            rows, _more = run(Query(agent=agent_key({"mbox": spelling})))
+            assert [str(row.id) for row in rows] == [statement["id"]], spelling

@@ -28,9 +28,29 @@ class DocumentError(Exception):
         self.status, self.message, self.prop = status, message, prop
 
 
-def scope(kind: DocumentKind, activity_id: str | None, agent: dict | None, registration: str | None) -> str:
-    parts = [kind.value, activity_id or "", agent_key(agent) if agent else "", registration or ""]
+def scope(kind: DocumentKind, activity_id: str | None, agent: dict | None, registration: str | None,
+          as_written: bool = False) -> str:
+    parts = [kind.value, activity_id or "", agent_key(agent, as_written) if agent else "", registration or ""]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def adopt_documents_stored_as_written(kind: DocumentKind, activity_id: str | None, agent: dict | None,
+                                      registration: str | None) -> bool:
+    """Documents stored before 2026-12-05 under an agent whose e-mail domain (or SHA-1 hex) had capitals were
+    keyed by the identifier as written: when the same spelling comes again, they move to the key every
+    spelling shares (one stored since under that key wins). Returns whether any moved."""
+    if not agent or agent_key(agent) == agent_key(agent, as_written=True):
+        return False
+    old, new = scope(kind, activity_id, agent, registration, as_written=True), scope(kind, activity_id, agent,
+                                                                                       registration)
+    moved = False
+    for document in db.session.scalars(sa.select(Document).where(Document.scope_key == old)):
+        if get(new, document.document_id) is None:
+            document.scope_key, document.document_key = new, _document_key(new, document.document_id)
+            document.agent_key = agent_key(agent)
+            moved = True
+    db.session.flush()
+    return moved
 
 
 def _document_key(scope_key: str, document_id: str) -> str:

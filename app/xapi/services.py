@@ -171,15 +171,29 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def agent_key(agent: dict) -> str | None:
-    """A fixed-length key for an Agent or identified Group: equal when the identifier is equal."""
+def agent_key(agent: dict, as_written: bool = False) -> str | None:
+    """A fixed-length key for an Agent or identified Group: equal when the identifier is equal, the case of an
+    e-mail domain and of a SHA-1 hex aside (Data 2.3.1). ``as_written``: the key as it was made before
+    2026-12-05, from the identifier as written (documents stored then are found by it)."""
     for ifi in IFIS:
         if ifi in agent:
             value = agent[ifi]
             if ifi == "account":
                 value = f"{value['homePage']}\x1f{value['name']}"
+            elif not as_written and ifi == "mbox":
+                value = normal_mbox(value)
+            elif not as_written and ifi == "mbox_sha1sum" and isinstance(value, str):
+                value = value.lower()
             return _digest(f"{ifi}\x1f{value}")
     return None
+
+
+def normal_mbox(mbox):
+    """An mbox with its domain in lower case: the domain of an e-mail address has no case."""
+    if isinstance(mbox, str) and "@" in mbox:
+        local, _, domain = mbox.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    return mbox
 
 
 def activity_key(activity_id: str) -> str:
@@ -244,10 +258,8 @@ def _normalise_agent(agent) -> None:
     """Case that carries no meaning (Data 2.3.1): the domain of an mbox, the hex of an mbox_sha1sum."""
     if not isinstance(agent, dict):
         return
-    mbox = agent.get("mbox")
-    if isinstance(mbox, str) and "@" in mbox:
-        local, _, domain = mbox.rpartition("@")
-        agent["mbox"] = f"{local}@{domain.lower()}"
+    if "mbox" in agent:
+        agent["mbox"] = normal_mbox(agent["mbox"])
     if isinstance(agent.get("mbox_sha1sum"), str):
         agent["mbox_sha1sum"] = agent["mbox_sha1sum"].lower()
     agent.setdefault("objectType", "Agent")

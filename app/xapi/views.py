@@ -343,6 +343,8 @@ def _list_response(names, newest):
 def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, agent=None, registration=None,
                        concurrency: bool):
     scope_key = documents.scope(kind, activity_id, agent, registration)
+    if documents.adopt_documents_stored_as_written(kind, activity_id, agent, registration):
+        db.session.commit()
     where = {"activity_id": activity_id, "agent": agent, "registration": registration}
     document_id = request.args.get(id_param)
     method = request.method

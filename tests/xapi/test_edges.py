@@ -189,3 +189,40 @@ def test_a_stored_html_document_never_runs_as_a_page_of_the_site(xapi):
     assert response.headers["Content-Disposition"] == "attachment"
     listing = send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT})
     assert listing.headers["ETag"] and "sandbox" in listing.headers["Content-Security-Policy"]
+
+
+# --- the case of an e-mail domain carries no meaning (Data 2.3.1) ---------------------------------------------
+
+def test_an_agent_is_found_whatever_the_case_of_its_email_domain(xapi):
+    sent = xapi.post(statement(actor={"mbox": "mailto:CaseX@Example.COM"})).get_json()[0]
+    sha1 = "A9993E364706816ABA3E25717850C26C9CD0D89D"
+    by_hash = xapi.post(statement(actor={"mbox_sha1sum": sha1})).get_json()[0]
+    for agent, wanted in (({"mbox": "mailto:CaseX@example.com"}, sent), ({"mbox": "mailto:CaseX@EXAMPLE.com"}, sent),
+                          ({"mbox_sha1sum": sha1.lower()}, by_hash)):
+        found = xapi.get(params={"agent": json.dumps(agent)}).get_json()["statements"]
+        assert [s["id"] for s in found] == [wanted], agent
+    assert xapi.get(params={"agent": json.dumps({"mbox": "mailto:casex@example.com"})}).get_json()["statements"] \
+        == []  # the part before the @ keeps its case
+    params = {"activityId": ACTIVITY, "agent": json.dumps({"mbox": "mailto:CaseX@Example.COM"}), "stateId": "s"}
+    send(xapi, "PUT", "/xapi/activities/state", params, {"a": 1})
+    params["agent"] = json.dumps({"mbox": "mailto:CaseX@example.com"})
+    assert send(xapi, "GET", "/xapi/activities/state", params).get_json() == {"a": 1}
+
+
+def test_documents_stored_under_the_spelling_as_written_are_found_again(xapi):
+    """Before 2026-12-05 a document was keyed by the agent as written; that spelling finds it, and from then on
+    every spelling does."""
+    from app.extensions import db
+    from app.xapi import documents
+    from app.xapi.models import DocumentKind
+
+    written = {"mbox": "mailto:Rosa@Example.ORG"}
+    old_scope = documents.scope(DocumentKind.AGENT_PROFILE, None, written, None, as_written=True)
+    documents.put(DocumentKind.AGENT_PROFILE, old_scope, "prefs", b'{"lang": "es"}', "application/json",
+                  agent=written)
+    db.session.commit()
+    get = {"agent": json.dumps({"mbox": "mailto:Rosa@example.org"}), "profileId": "prefs"}
+    assert send(xapi, "GET", "/xapi/agents/profile", get).status_code == 404  # not yet: only as written
+    asked = {"agent": json.dumps(written), "profileId": "prefs"}
+    assert send(xapi, "GET", "/xapi/agents/profile", asked).get_json() == {"lang": "es"}
+    assert send(xapi, "GET", "/xapi/agents/profile", get).get_json() == {"lang": "es"}  # every spelling now

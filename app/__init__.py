@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LOCALES, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.xapi.wsgi import SECURITY_HEADERS as XAPI_SECURITY_HEADERS
 
 
 def parse_locale(value: str | None, loose: bool = False) -> str | None:
@@ -61,7 +62,6 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; "
     "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"  # the video players modules may embed
 )
-XAPI_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"  # the LRS answers data, never pages
 
 
 class ItineraSessionInterface(SecureCookieSessionInterface):
@@ -175,11 +175,8 @@ def _register_request_hooks(app: Flask) -> None:
     def security_headers(response):
         if _is_xapi(request.path):
             response.headers["X-Experience-API-Version"] = "1.0.3"  # on every xAPI response, errors included
-            # what clients store (a state document of type text/html, say) is data, never a page of this site:
-            # a browser brought to it (by a form posting the alternate request syntax) runs nothing
-            response.headers.setdefault("Content-Security-Policy", XAPI_CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("X-Frame-Options", "DENY")
+            for name, value in XAPI_SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
             return response
         lang = g.get("lang")
         if lang:

@@ -10,4 +10,5 @@ def confirmed() -> bool:
 def ask(heading: str, paragraphs: list[str], button: str, cancel: str, crumbs=(), **fields):
     """The confirmation page: what will happen, a button that does it, and a way back."""
     return render_template("confirm.html", heading=heading, paragraphs=paragraphs, button=button, cancel=cancel,
-                           crumbs=list(crumbs), fields=fields, action=request.full_path.rstrip("?"))
+                           crumbs=list(crumbs), fields=fields,
+                           action=request.script_root + request.full_path.rstrip("?"))

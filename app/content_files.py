@@ -52,7 +52,9 @@ class _BadNode(Exception):
         self.message = message
 
 
-def _build(node, path, lines):
+def _build(node, path, lines, offset=0):
+    """The value of a YAML node, with the line of each path in ``lines`` (of the text; ``offset``: lines of the
+    file before it, for the lines messages name)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result, key_lines = {}, {}
@@ -62,11 +64,11 @@ def _build(node, path, lines):
             key = _scalar(key_node)
             if key in key_lines:  # YAML would keep the last one and drop the first without a word
                 raise _BadNode(key_node, f"{key!r} is given twice (first on line {key_lines[key]}): keep one")
-            key_lines[key] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, path + (key,), lines)
+            key_lines[key] = key_node.start_mark.line + 1 + offset
+            result[key] = _build(value_node, path + (key,), lines, offset)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (index,), lines) for index, item in enumerate(node.value)]
+        return [_build(item, path + (index,), lines, offset) for index, item in enumerate(node.value)]
     return _scalar(node)
 
 
@@ -109,7 +111,7 @@ def load_text(text: str, file: str, offset: int = 0) -> Located:
         raise YamlProblem(_malformed(error, file, offset)) from error
     lines: dict = {}
     try:
-        data = _build(node, (), lines) if node is not None else None
+        data = _build(node, (), lines, offset) if node is not None else None
     except _BadNode as error:
         raise YamlProblem(Problem(file, error.line + offset, error.message)) from error
     return Located(data=data, lines={path: line + offset for path, line in lines.items()}, file=file)

@@ -78,10 +78,11 @@ def _path(parts: tuple) -> str:
     return "".join(f"[{part[0]}]" if isinstance(part, list) else f".{part}" for part in parts).lstrip(".")
 
 
-# orjson reads an integer beyond 64 bits as a float, losing digits: text with a run of 20 digits or more (maybe
-# such an integer, maybe only a string) is read by the standard library, which keeps every digit
-_LONG_DIGITS = re.compile(rb"[0-9]{20}")
-_LONG_DIGITS_TEXT = re.compile(r"[0-9]{20}")
+# orjson reads an integer beyond 64 bits (below -2**63, above 2**64 - 1) as a float, losing digits: text with a
+# run of 20 digits, or of 19 after a minus sign (maybe such an integer, maybe only a string), is read by the
+# standard library, which keeps every digit
+_LONG_DIGITS = re.compile(rb"-[0-9]{19}|[0-9]{20}")
+_LONG_DIGITS_TEXT = re.compile(r"-[0-9]{19}|[0-9]{20}")
 
 
 def _orjson(data):

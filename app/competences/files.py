@@ -327,7 +327,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper, value: str):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+    # a literal block would give back U+0085 (NEL), U+2028 and U+2029 as plain line breaks: those are escaped
+    if any(c in value for c in "\x85\u2028\u2029"):
+        style = '"'
+    else:
+        style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)
@@ -419,7 +424,10 @@ def read_csv(text: str, file: str) -> FrameworkData:
     problems: list[Problem] = []
     try:
         if reader.fieldnames != CSV_COLUMNS:
-            raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}")])
+            header = text.lstrip("\ufeff").partition("\n")[0]
+            hint = (" (this file separates them with semicolons, as a spreadsheet set to Spanish or Portuguese "
+                    "saves CSV: save it with commas)" if header.count(";") >= len(CSV_COLUMNS) - 1 else "")
+            raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}{hint}")])
         rows, previous = [], reader.line_num
         for row in reader:  # a row's line is where it starts (a text may run over several lines)
             rows.append((previous + 1, {key: _read_cell(value) for key, value in row.items()}))

@@ -229,7 +229,7 @@ def edit_competence(slug, code):
             validity_months=None if form.validity_months.errors else form.validity_months.data,
             alignments=form.alignments.data))
     return render_template("competences/edit_competence.html", form=form, framework=framework,
-                           competence=competence), _status(form)
+                           competence=competence, used=bool(services.uses_of(framework.current))), _status(form)
 
 
 def _changed(framework, collection: str, shown: str, **key) -> bool:

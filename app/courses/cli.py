@@ -72,4 +72,5 @@ def sync(path):
         raise click.ClickException("nothing was synced")
     db.session.commit()
     for result in results:
-        click.echo(f"{result.slug} version {result.version}: {result.outcome}")
+        click.echo(f"{result.slug} version {result.version}: {result.outcome}"
+                   + (f" (note: {result.message})" if result.message else ""))

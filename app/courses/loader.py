@@ -28,6 +28,9 @@ HTML_SOURCE = re.compile(r"""\b(src|href|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>
 HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
 MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it
+# a module's text in one language: about 150,000 words, a hundred times the longest module of the curriculum (a
+# longer page would take seconds to render and to reach a phone)
+MAX_TEXT_BYTES = 1024 * 1024
 
 
 def highest_levels(modules) -> dict[str, int]:
@@ -102,14 +105,16 @@ TEXT_SUFFIXES = (".md", ".yaml", ".yml")  # read as text, line breaks normalised
 
 def content_hash(folder: Path) -> str:
     """SHA-256 over every file of a course (relative path and bytes), in a fixed order. The line breaks of
-    course.yaml and the module texts count as \n, as the loader reads them: a checkout with Windows line endings
-    holds the same course. Assets count byte for byte (they are served as they are)."""
+    course.yaml and the module texts count as \n and a byte order mark not at all, as the loader reads them: a
+    checkout with Windows line endings holds the same course. Assets count byte for byte (they are served as they
+    are)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if is_content(p, folder)):
         digest.update(str(path.relative_to(folder).as_posix()).encode() + b"\0")
         data = path.read_bytes()
         if path.suffix.lower() in TEXT_SUFFIXES and path.relative_to(folder).parts[0] != "assets":
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            # nor does the byte order mark a Windows editor adds (the loader reads the text without it)
+            data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         digest.update(data + b"\0")
     return digest.hexdigest()
 
@@ -299,6 +304,10 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
         if path.name not in present:
             problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
             continue
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            problems.append(Problem(file, None, f"the text is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB: split "
+                                                "the module into shorter ones"))
+            continue
         try:
             meta, body, body_line = front_matter(read_text(path, file), file)
         except YamlProblem as error:
@@ -323,9 +332,18 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
             problems.append(meta.problem("objectives is a list of at least one learning objective", "objectives"))
             objectives = []
         competences = []
-        for index, item in enumerate(data.get("competences") or []):
+        listed = data.get("competences") or []
+        if not isinstance(listed, list):
+            problems.append(meta.problem("competences is a list, one competence a line: - {code: B1, level: 2}",
+                                         "competences"))
+            listed = []
+        for index, item in enumerate(listed):
             path_ = ("competences", index)
-            if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not _int(item.get("level")):
+            level = item.get("level") if isinstance(item, dict) else None
+            if isinstance(level, str) and level.strip().isdigit():
+                problems.append(meta.problem(f"the level is a number: write {level.strip()} without quotes", *path_))
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not _int(level):
                 problems.append(meta.problem("each competence is {code: B1, level: 2}", *path_))
                 continue
             code, level = item["code"], item["level"]
@@ -509,9 +527,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
                                             module_slug))
     if not modules:
         problems.append(Problem(str(course_dir.relative_to(root)), None, "the course has no modules"))
-    if len(problems) > before:
-        return None
-    for asset in assets:
+    for asset in assets:  # told in the same round as the other problems
         if (course_dir / asset).stat().st_size > MAX_ASSET_BYTES:
             problems.append(Problem(f"{course_dir.relative_to(root)}/{asset}", None,
                                     f"the file is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB: link to it "

@@ -43,7 +43,7 @@ def _refused(content: CourseContent, message: str, key: str = "version") -> Sync
     return SyncResult(content.slug, content.version, "refused", message, where)
 
 
-def sync_course(content: CourseContent) -> SyncResult:
+def sync_course(content: CourseContent, file_framework_version: int | None = None) -> SyncResult:
     """Record a course version from its files. A version already synced must keep its content hash: changed
     content needs a new version number, so nothing changes under learners and issued certificates."""
     course = db.session.scalar(sa.select(Course).where(Course.slug == content.slug))
@@ -73,9 +73,15 @@ def sync_course(content: CourseContent) -> SyncResult:
         framework_version = framework.current
         unknown = unknown_competences(content.modules, framework_version)
         if unknown:
+            # importing the file again helps only when the file is newer than the database's version
+            newer = file_framework_version is not None and framework_version.number > file_framework_version
+            advice = (f"importing the framework file does not help, since it is at version {file_framework_version}, "
+                      f"older: edit the framework in Itinera (or the file, raising its version) to give them back, "
+                      f"or change the modules" if newer else "run flask competences import first")
             return _refused(content, f"the modules give {_listed(unknown)} (competence and level), which version "
                                      f"{framework_version.number} of framework {content.framework!r} in the "
-                                     f"database lacks: run flask competences import first", "framework")
+                                     f"database lacks: {advice}", "framework")
+    note = _modules_left_behind(course, content)
     for version in course.versions:
         version.is_current = False
     version = CourseVersion(
@@ -93,7 +99,27 @@ def sync_course(content: CourseContent) -> SyncResult:
     db.session.flush()
     if framework_version is not None:
         competences.record_use(framework_version, "course", use_reference(content.slug, content.version))
-    return SyncResult(content.slug, content.version, outcome)
+    return SyncResult(content.slug, content.version, outcome, note)
+
+
+def _modules_left_behind(course: Course, content: CourseContent) -> str:
+    """What a new version drops that learners have worked on: a module is the same activity only under the same
+    folder name, so a renamed one starts again from nothing (said, not refused: it may be meant)."""
+    previous = course.current
+    if previous is None:
+        return ""
+    gone = sorted({m.slug for m in previous.modules} - {m.slug for m in content.modules})
+    if not gone:
+        return ""
+    from app.xapi.models import Progress
+    from app.xapi.services import activity_key
+
+    keys = [activity_key(v.module_iri(course.slug, slug)) for slug in gone]
+    people = db.session.scalar(sa.select(sa.func.count(sa.distinct(Progress.user_id)))
+                               .where(Progress.activity_key.in_(keys)))
+    return (f"modules of version {previous.version} not in this one: {', '.join(gone)}; "
+            f"{people} people have progress on them, which no longer counts for the course (a module keeps its "
+            f"progress only under the same folder name)")
 
 
 def use_reference(slug: str, number: int) -> str:
@@ -138,7 +164,8 @@ def _keep_assets(version: CourseVersion, content: CourseContent) -> None:
 def sync(tree: Tree, progress=None) -> list[SyncResult]:
     results = []
     for content in tree.courses:
-        results.append(sync_course(content))
+        framework = tree.frameworks.get(content.framework) if content.framework else None
+        results.append(sync_course(content, framework.version if framework else None))
         if progress is not None:
             progress(content)
     return results

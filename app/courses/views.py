@@ -71,9 +71,11 @@ def course(slug):
     done, total = services.course_progress(current_user, version, states)
     resume = services.resume_point(enrolment, states)
     objectives = [(o, text.locale) for text in map(services.text_of, version.modules) for o in text.objectives]
-    finished = enrolment is not None and services.course_finished(states, done, total)
+    # started here, or through outside content that reports to the LRS (which makes no enrolment)
+    started = enrolment is not None or any(state.status != "not-started" for state in states)
+    finished = started and services.course_finished(states, done, total)
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
-                           total=total, resume=resume, started=enrolment is not None, objectives=objectives,
+                           total=total, resume=resume, started=started, objectives=objectives,
                            finished=finished,
                            competences=services.competences_developed(version),
                            earlier=[v for v in reversed(course.versions) if v is not version],

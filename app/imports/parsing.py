@@ -34,6 +34,7 @@ NAME_PARTS = ("given_name", "family_name")  # joined, in this order, when there 
 HEADER_SEARCH = 10  # the header is among the first non-blank rows (a title or a blank row may come first)
 MAX_COLUMNS = 200  # columns of a sheet read: a stray cell far to the right must not make every row that wide
 MAX_BLANK_RUN = 5_000  # this many blank rows in a row end a sheet's list
+NOTE_COLUMNS, NOTE_TITLE = 10, 60  # columns named in a note on the preview, and characters of each title
 
 
 class FileProblem(Exception):
@@ -407,7 +408,15 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
     if sheet.hidden:
         notes.append({"code": "hidden_rows", "params": {"count": sheet.hidden, "sheet": sheet.title}})
-    unread = [title for index, title in enumerate(header) if title and index not in columns]
-    if unread:  # a column the import does not know (a phone number, or a name for regions it lacks) is said so
-        notes.append({"code": "unread_columns", "params": {"columns": unread}})
+    # a column the import does not know (a phone number, or a name for regions it lacks), or a second copy of
+    # one it read, is said so: named shortly, a few of them
+    unknown = [title for index, title in enumerate(header)
+               if title and index not in columns and _HEADER_LOOKUP.get(fold(title)) is None]
+    repeated = [title for index, title in enumerate(header)
+                if title and index not in columns and _HEADER_LOOKUP.get(fold(title)) is not None]
+    for code, titles in (("unread_columns", unknown), ("repeated_columns", repeated)):
+        if titles:
+            shown = [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…"
+                     for title in titles[:NOTE_COLUMNS]]
+            notes.append({"code": code, "params": {"columns": shown, "more": len(titles) - len(shown)}})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

@@ -86,11 +86,19 @@ def note_message(note: dict) -> str:
     params = note["params"]
     if note["code"] == "hidden_sheet":
         return _("The hidden sheet “%(sheet)s” was not read.", sheet=params["sheet"])
-    if note["code"] == "unread_columns":
-        columns = params["columns"]
+    if note["code"] in ("unread_columns", "repeated_columns"):
+        names = [f"“{title}”" for title in params["columns"]]
+        more = params.get("more", 0)
+        if more:
+            names.append(ngettext("%(count)s more", "%(count)s more", more, count=format_decimal(more)))
+        count, columns = len(params["columns"]) + more, format_list(names, locale=get_locale())
+        if note["code"] == "repeated_columns":
+            return ngettext("The column %(columns)s repeats one read before it: only the first was read.",
+                            "The columns %(columns)s repeat ones read before them: only the first of each was read.",
+                            count, columns=columns)
         return ngettext("The column %(columns)s was not read: the import does not know what it holds.",
                         "The columns %(columns)s were not read: the import does not know what they hold.",
-                        len(columns), columns=format_list([f"“{title}”" for title in columns], locale=get_locale()))
+                        count, columns=columns)
     return ngettext("%(count)s row hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) was left out.",
                     "%(count)s rows hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) were left "
                     "out.", params["count"], count=format_decimal(params["count"]), sheet=params["sheet"])

@@ -172,7 +172,7 @@ def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, s
         for attachment in _attachments_of(statement):
             sha2 = attachment.get("sha2", "").lower()
             if sha2:
-                types.setdefault(sha2, attachment["contentType"])
+                types.setdefault(sha2, attachment.get("contentType"))
     hashes = list(types)
     stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(Attachment.sha2.in_(hashes)))}
     boundary = secrets.token_hex(16)
@@ -181,7 +181,9 @@ def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, s
     for sha2 in hashes:
         if sha2 in stored:
             attachment = stored[sha2]
-            chunks += [f"--{boundary}\r\nContent-Type: {types[sha2]}\r\n"
+            # a type stored before media types were checked strictly (a line break in it) is not sent as a header
+            label = types[sha2] if is_media_type(types[sha2]) else attachment.content_type
+            chunks += [f"--{boundary}\r\nContent-Type: {label}\r\n"
                        f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}\r\n\r\n".encode(),
                        attachment.content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())

@@ -20,6 +20,13 @@ HEADER_FIELDS = {
     "if-none-match": "HTTP_IF_NONE_MATCH",
 }
 METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+# on every answer of the LRS: what clients store (a state document of type text/html, say) is data, never a page
+# of this site, even when a browser is brought to it by a form posting the alternate request syntax
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
 
 # CORS, for xAPI content served from other sites (the browser sends credentials in Authorization, not cookies)
 CORS_HEADERS = {
@@ -139,7 +146,7 @@ class AlternateRequestSyntax:
             document["property"] = refusal.prop
         body = json.dumps(document).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                   ("X-Experience-API-Version", "1.0.3"), ("Cache-Control", "no-store")]
+                   ("X-Experience-API-Version", "1.0.3"), ("Cache-Control", "no-store"), *SECURITY_HEADERS.items()]
         if environ.get("PATH_INFO") == f"{self.prefix}/statements":
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             headers.append(("X-Experience-API-Consistent-Through", now))

@@ -110,3 +110,19 @@ def test_adding_many_people_queues_their_emails_in_a_few_jobs(client, login_as, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) - jobs_before == 1
     # at most the two rows each person gets (a notification, an e-mail), not a handful of queries per person
     assert len(statements) <= 2 * len(people) + 25, len(statements)
+
+
+def test_a_page_past_the_last_leads_back_to_the_first(client, login_as, make_user, make_cohort):
+    login_as("coordinator", country="CL", locale="en")
+    cohort = make_cohort(country="CL", members=[make_user(country="CL", name="Persona")])
+    html = client.get(f"/admin/cohorts/{cohort.id}?page=9").get_data(as_text=True)
+    assert "This cohort has no members yet." not in html and "See the first page" in html
+    assert f'href="/admin/cohorts/{cohort.id}?page=1#members"' in html
+
+
+def test_the_page_that_asks_first_posts_back_under_the_sites_prefix(client, login_as, make_cohort):
+    """Behind a proxy that mounts Itinera under a path (SCRIPT_NAME), the confirming form keeps that path."""
+    login_as("admin", country=None, locale="en")
+    cohort = make_cohort(country="CL")
+    asked = client.post(f"/admin/cohorts/{cohort.id}/delete", environ_overrides={"SCRIPT_NAME": "/lms"})
+    assert f'action="/lms/admin/cohorts/{cohort.id}/delete"' in asked.get_data(as_text=True)

@@ -239,3 +239,14 @@ def test_the_cohort_list_follows_the_country_chosen(client, login_as, make_cohor
     assert "Turma Brasil" in text and "Cohorte CL" not in text and "Choose a CSV" not in text
     listed = client.get("/places/countries/BR/cohorts.json").get_json()
     assert listed == [{"id": brazilian.id, "name": "Turma Brasil"}] and chilean.id not in [c["id"] for c in listed]
+
+
+def test_a_repeated_column_is_said_so_and_long_or_many_titles_are_cut(client, login_as):
+    login_as("coordinator", country="CL", locale="en")
+    extra = ";".join(f"Column {i} " + "x" * 100 for i in range(14))
+    response = upload(client, f"email;full name;position;Email;region;Region;{extra}\n"
+                      "ana@example.org;Ana;manager;other@example.org;;;\n".encode())
+    page = client.get(response.location).get_data(as_text=True)
+    assert "The columns “Email” and “Region” repeat ones read before them: only the first of each was read." in page
+    assert "were not read" in page and "4 more" in page and "x" * 100 not in page
+    assert len(page) < 20_000

@@ -317,6 +317,22 @@ def test_multi_line_texts_round_trip_in_both_forms():
     assert files.read_csv(files.write_csv(data), "x") == data
 
 
+def test_line_breaks_yaml_reads_as_newlines_round_trip_exactly():
+    """Pasted text may carry U+0085 (NEL), U+2028 or U+2029, which a literal block would give back as \n."""
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    data.competences[0]["knowledge"]["en"] = "One\x85two\u2028three\u2029four\nfive"
+    assert files.read_yaml(files.write_yaml(data), "x") == data
+
+
+def test_a_csv_saved_with_semicolons_says_so():
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    text = files.write_csv(data)
+    semicolons = "\n".join(line.replace(",", ";") for line in text.splitlines()[:1]) + "\n"
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv(semicolons, "demo.csv")
+    assert "separates them with semicolons" in str(error.value.problems[0])
+
+
 # --- whatever a value is, the reader answers with problems, never a traceback ----------------------------
 
 def _paths(value, path=()):

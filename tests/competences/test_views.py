@@ -440,3 +440,31 @@ def test_the_competence_page_leads_back(client, login_as, sample_framework):
     assert breadcrumbs() == ["/courses/"]  # not the framework pages, which trainees do not open
     login_as("trainer", country="ES", locale="en")
     assert breadcrumbs() == ["/competences/", "/competences/demo/"]
+
+
+def test_a_competence_left_out_of_the_current_version_says_so(client, login_as, sample_framework):
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    without_b1 = SAMPLE[:SAMPLE.index("  - code: B1")].replace("version: 1", "version: 2")
+    import_framework(SYSTEM, files.read_yaml(without_b1, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    page = client.get("/competences/demo/B1?lang=en").get_data(as_text=True)
+    assert "This competence is not in the current version of the framework (version 2)." in page
+    assert "See the competence as it is now" not in page and "/competences/demo/\"" not in page
+    login_as("trainer", country="ES", locale="en")
+    assert 'href="/competences/demo/">See the framework as it is now' in unescape(
+        client.get("/competences/demo/B1").get_data(as_text=True))
+
+
+def test_the_edit_page_says_whether_saving_makes_a_new_version(client, login_as, sample_framework):
+    from app.competences.services import record_use
+
+    login_as("trainer", country="ES", locale="en")
+    assert "saving changes it in place" in client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    page = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    assert "Courses are built on version 1 of this framework: saving a change creates version 2" in page

@@ -97,9 +97,8 @@ def test_hidden_files_and_a_byte_order_mark_are_harmless(course_tree):
     path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")
     tree = load_tree(course_tree)
     assert tree.problems == [] and tree.courses[0].assets == ("assets/map.svg",)
-    assert tree.courses[0].content_hash != before  # the text changed (its BOM), the hidden files did not count
-    path.write_text(path.read_text(encoding="utf-8").lstrip("\ufeff"), encoding="utf-8")
-    assert load_tree(course_tree).courses[0].content_hash == before
+    # the text is the same (the reader drops its BOM, and so does the hash), the hidden files did not count
+    assert tree.courses[0].content_hash == before
 
 
 def test_duplicate_module_slug(tmp_path):
@@ -309,6 +308,49 @@ def test_a_key_given_twice_is_reported(tmp_path):
                for p in problems(root)), problems(root)
     root = build_tree(tmp_path, course_yaml=COURSE_YAML + "completion:\n  intro: viewed\n")
     assert any(p.startswith("pilot/course.yaml:12: ") and "twice" in p for p in problems(root)), problems(root)
+
+
+def test_a_key_given_twice_names_the_line_of_the_first(tmp_path):
+    front = "---\ntitle: T\ntitle: U\nduration: 5\nobjectives: [x]\n---\nBody\n"
+    root = build_tree(tmp_path, modules={"01-intro": {"en": front, "es": module_text("T"), "pt_BR": module_text("T")}})
+    assert "pilot/modules/01-intro/en.md:3: 'title' is given twice (first on line 2): keep one" in problems(root)
+
+
+@pytest.mark.parametrize("competences, expected", [
+    ("competences: B2\n", "en.md:5: competences is a list, one competence a line: - {code: B1, level: 2}"),
+    ("competences:\n  code: A1\n  level: 1\n", "en.md:6: competences is a list"),
+    ("competences:\n  - {code: A1, level: \"1\"}\n", "en.md:6: the level is a number: write 1 without quotes"),
+])
+def test_competences_that_are_not_a_list_of_codes_and_levels_say_what_to_write(tmp_path, competences, expected):
+    front = f"---\ntitle: T\nduration: 10\nobjectives: [x]\n{competences}---\nBody\n"
+    root = build_tree(tmp_path, modules={"01-intro": {"en": front, "es": module_text("T"), "pt_BR": module_text("T")}})
+    found = [p for p in problems(root) if "en.md" in p and "must be the same in every language" not in p]
+    assert any(expected in p for p in found) and len(found) == 1, found
+
+
+def test_a_large_asset_is_reported_with_the_other_problems(course_tree, monkeypatch):
+    from app.courses import loader
+
+    monkeypatch.setattr(loader, "MAX_ASSET_BYTES", 10)
+    (course_tree / "pilot" / "modules" / "01-intro" / "es.md").write_text("no front matter\n", encoding="utf-8")
+    found = problems(course_tree)
+    assert any("map.svg: the file is larger than" in p for p in found) and any("es.md:1" in p for p in found)
+
+
+def test_a_module_text_too_long_for_a_page_is_refused(course_tree, monkeypatch):
+    from app.courses import loader
+
+    monkeypatch.setattr(loader, "MAX_TEXT_BYTES", 100)
+    assert any(p.startswith("pilot/modules/01-intro/en.md: the text is larger than") for p in problems(course_tree))
+
+
+def test_a_byte_order_mark_does_not_change_the_content_hash(course_tree):
+    """Saving a module in a Windows editor adds a BOM: the course is the same, and syncing it is no change."""
+    before = load_tree(course_tree).courses[0].content_hash
+    path = course_tree / "pilot" / "modules" / "01-intro" / "es.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    tree = load_tree(course_tree)
+    assert tree.problems == [] and tree.courses[0].content_hash == before
 
 
 def test_line_endings_do_not_change_the_content_hash(course_tree):

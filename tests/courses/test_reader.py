@@ -417,3 +417,21 @@ def test_a_coordinator_sees_the_courses_a_trainee_of_their_country_has_started(c
     assert "Pilot course" in section and "1 of 2 modules completed" in section
     other = make_user(("trainee",), country="CL", locale="en")
     assert "No course started yet." in client.get(f"/admin/users/{other.uuid}").get_data(as_text=True)
+
+
+def test_modules_completed_through_outside_content_count_on_the_course_page(client, login_as, synced_course,
+                                                                            make_user):
+    """Content elsewhere reports to the LRS without the trainee opening the course here: the page says so."""
+    from app.xapi import vocabulary as v
+    from app.xapi.services import store
+
+    trainee = make_user(("trainee",), locale="en")
+    actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
+    for module in ("intro", "practice"):
+        store([{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri("pilot", module)}}],
+              {"mbox": "mailto:partner@example.org", "objectType": "Agent"})
+    db.session.commit()
+    login_as(trainee)
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "You have completed this course." in page and "Start the course" not in page
+    assert "Read the course again" in page

@@ -210,3 +210,45 @@ def test_a_course_folder_linked_from_outside_the_tree_is_refused(course_tree, tm
     (course_tree / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
     problems = [str(p) for p in load_tree(course_tree).problems]
     assert "linked: the course folder is a link to a folder outside the tree: move the course into it" in problems
+
+
+def test_when_the_databases_framework_is_newer_than_the_file_the_advice_is_not_to_import_it(app, course_tree):
+    """Someone removed B1 in a newer version (made in Itinera): importing the older file would change nothing."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    newer = SAMPLE[:SAMPLE.index("  - code: B1")].replace("version: 1", "version: 7")
+    import_framework(SYSTEM, files.read_yaml(newer, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    for path in (course_tree / "pilot" / "modules" / "02-practice").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("code: A1", "code: B1"), encoding="utf-8")
+    [result] = sync(load_tree(course_tree))
+    assert result.outcome == "refused"
+    assert "version 7 of framework 'demo' in the database lacks" in result.message
+    assert "importing the framework file does not help, since it is at version 1" in result.message
+    assert "run flask competences import first" not in result.message
+
+
+def test_a_new_version_that_drops_a_module_people_worked_on_says_so(runner, app, course_tree, sample_framework,
+                                                                    make_user):
+    """A module is the same activity only under the same folder name: renaming one starts it again from nothing,
+    which sync says (it may be meant) instead of doing silently."""
+    from app.xapi import vocabulary as v
+    from app.xapi.services import record
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    assert runner.invoke(args=["courses", "sync"]).exit_code == 0
+    record(make_user(), v.COMPLETED, v.module_iri("pilot", "intro"))
+    db.session.commit()
+    modules = course_tree / "pilot" / "modules"
+    (modules / "01-intro").rename(modules / "01-introduction")
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace("  intro: viewed", "  introduction: viewed"),
+                           encoding="utf-8")
+    _bump(course_tree, 2)
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "pilot version 2: new version (note: modules of version 1 not in this one: intro; 1 people have " \
+           "progress on them" in result.output

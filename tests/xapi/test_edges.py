@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from app.db import utcnow
 from tests.xapi.conftest import statement
@@ -226,3 +227,39 @@ def test_documents_stored_under_the_spelling_as_written_are_found_again(xapi):
     asked = {"agent": json.dumps(written), "profileId": "prefs"}
     assert send(xapi, "GET", "/xapi/agents/profile", asked).get_json() == {"lang": "es"}
     assert send(xapi, "GET", "/xapi/agents/profile", get).get_json() == {"lang": "es"}  # every spelling now
+
+
+def test_negative_integers_beyond_64_bits_are_kept_too(xapi):
+    statement_id = str(uuid.uuid4())
+    small = -9999999999999999999  # 19 digits, below -2**63
+    assert xapi.post(statement(id=statement_id, result={"extensions": {"http://example.org/n": small}})).status_code \
+        == 200
+    assert b"-9999999999999999999" in xapi.get(params={"statementId": statement_id}).data
+    again = statement(id=statement_id, result={"extensions": {"http://example.org/n": small + 1}})
+    assert xapi.post(again).status_code == 409
+
+
+def test_a_content_type_stored_before_the_strict_check_never_breaks_a_multipart_answer(xapi):
+    """A statement stored when a line break could sit in contentType: the part gets the type it arrived with."""
+    from app.extensions import db
+    from app.xapi.models import Statement
+
+    content = b"certificate"
+    sha2 = hashlib.sha256(content).hexdigest()
+    data = statement(attachments=[attachment_for(content)])
+    [statement_id] = post_multipart(xapi, multipart([data], [(content, sha2, "text/plain")])).get_json()
+    row = db.session.scalar(sa.select(Statement).where(Statement.id == uuid.UUID(statement_id)))
+    row.data = {**row.data, "attachments": [{**row.data["attachments"][0], "contentType": "text/plain\r\n\r\n;x"}]}
+    db.session.commit()
+    body = xapi.get(params={"statementId": statement_id, "attachments": "true"}).data
+    assert b"\r\n\r\n;x" not in body
+    assert f"Content-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}".encode() \
+        in body
+
+
+def test_a_refusal_of_the_alternate_syntax_carries_the_lrs_security_headers(xapi):
+    response = xapi.client.post("/xapi/activities/state?method=BAD", data="a=1",
+                                content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -16,6 +16,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country, role_required
 from app.cohorts import services as cohorts
 from app.confirm import ask, confirmed
+from app.competences.services import profile
 from app.courses.services import courses_started
 from app.errors import ValidationError
 from app.db import commit_once_more_on_conflict, utcnow
@@ -133,6 +134,7 @@ def user_detail(user_uuid):
     pending = tokens.is_pending(user)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
                            user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
+                           competence_profile=profile(current_user, user),
                            invitation=tokens.latest_invitation(user) if pending else None, action_form=ConfirmForm())
 
 

@@ -85,6 +85,15 @@ def account():
     return _account_page()
 
 
+@bp.route("/account/competences")
+@login_required
+def account_competences():
+    from app.competences.services import profile
+
+    version, rows = profile(current_user, current_user)
+    return render_template("auth/competences.html", version=version, rows=rows)
+
+
 @bp.route("/account/language", methods=["POST"])
 @login_required
 def account_language():

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
-from app.auth.permissions import can_manage_user, check
+from app.auth.permissions import can_manage_user, can_view_user, check
 from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
                                    FrameworkFileError)
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
@@ -521,6 +521,34 @@ def current_levels(user: User, at: datetime | None = None, framework: str | None
         entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
         entry.self_declared = assessment.level
     return levels
+
+
+@dataclass
+class ProfileRow:
+    """One competence of a person's profile: the competence as the current version has it, and what
+    current_levels() says of it (None: nothing yet)."""
+
+    competence: Competence
+    level: Level | None
+    level_name: str = ""  # of the level evidence supports, in the reader's language
+    self_declared_name: str = ""
+
+
+def profile(viewer: User, user: User, framework: str | None = None) -> tuple[FrameworkVersion | None, list]:
+    """The current version of the framework and, for each of its competences, the person's level with its
+    evidence and their self-declared level: what the person and those who may see them read."""
+    check(can_view_user(viewer, user))
+    known = get_framework(framework or current_app.config["COMPETENCE_FRAMEWORK"])
+    if known is None:
+        return None, []
+    levels = current_levels(user, framework=known.slug)
+    names = {level.number: text_in(level.name) for level in known.current.levels}
+    rows = []
+    for competence in known.current.competences:
+        found = levels.get(competence.code)
+        rows.append(ProfileRow(competence, found, names.get(found.level, "") if found and found.level else "",
+                               names.get(found.self_declared, "") if found and found.self_declared else ""))
+    return known.current, rows
 
 
 def latest_self_assessments(user: User, at: datetime | None = None) -> list[SelfAssessment]:

@@ -34,3 +34,8 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     assert max(weights) <= 100 * 1024
     page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs/print")
     check_page(page)
+
+    # the competences of the shipped framework, none achieved by reading alone
+    page.goto(f"{live_server}/auth/account/competences")
+    expect(page.get_by_role("table", name="Sus competencias")).to_contain_text("Todavía sin evidencia")
+    check_page(page)

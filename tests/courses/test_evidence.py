@@ -165,3 +165,33 @@ def test_a_pass_sent_late_by_offline_content_dates_the_level_when_it_happened(ma
     db.session.expire_all()
     [evidence] = current_levels(trainee, framework="demo")["A1"].evidence
     assert evidence.achieved_at.isoformat() == "2026-03-02T21:30:00+00:00"
+
+
+def test_a_person_reads_their_competences_and_their_coordinator_reads_them_too(client, login_as, make_user,
+                                                                             graded_course, sample_framework):
+    trainee = make_user(("trainee",), country="CL", locale="en", name="Rosa Quispe")
+    record(trainee, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    db.session.commit()
+    login_as(trainee)
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert "Your competences" in page and page.count("A course module completed successfully") == 2
+    assert "2. Practitioner" in page and "1. Foundation" in page and "No evidence yet" not in page
+    assert "Counts until" in page  # A1 expires 24 months after the pass; B1 does not
+    login_as("coordinator", country="CL", locale="en")
+    detail = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "Competences of Rosa Quispe" in detail and "A course module completed successfully" in detail
+    login_as("coordinator", country="AR", locale="en")
+    assert client.get(f"/admin/users/{trainee.uuid}").status_code in (403, 404)
+
+
+def test_without_evidence_the_own_estimate_is_shown_apart(client, login_as, make_user, sample_framework):
+    from app.competences.services import self_assess
+
+    trainee = make_user(("trainee",), country="CL", locale="en")
+    self_assess(trainee, sample_framework, {"A1": 3})
+    db.session.commit()
+    login_as(trainee)
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert page.count("No evidence yet") == 2 and "3. Advanced" in page

@@ -112,7 +112,8 @@ ALIGNMENT_MESSAGES = {
     "not-text": ("the alignment {key} must be text", _l("Write this as text")),
     "esco-uri": ("an ESCO alignment needs the skill's uri: http://data.europa.eu/esco/skill/ followed by its "
                  "36-character identifier{not_one}",
-                 _l("Give the ESCO skill's address: http://data.europa.eu/esco/skill/ followed by its identifier")),
+                 _l("Give the ESCO skill's address: http://data.europa.eu/esco/skill/ followed by its 36-character "
+                   "identifier, as ESCO's page of the skill shows it")),
     "esco-code": ("an ESCO alignment names its skill by uri, not by code",
                   _l("An ESCO skill is given by its address: leave the code empty")),
     "needs-code": ("a {framework} alignment needs a code, such as {example!r}",

@@ -397,24 +397,36 @@ def course_finished(module_states: list[ModuleState], done: int, total: int) -> 
 def courses_started(user: User) -> list[dict]:
     """The courses a person has started, the one read last first: the current version, modules done of those
     required, whether it is finished, the module to go on with (None when finished), and whether the course was
-    withdrawn from the catalogue (its pages closed to the person, who keeps what they achieved)."""
-    enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
-        Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc()))
+    withdrawn from the catalogue (its pages closed to the person, who keeps what they achieved). Started here,
+    or through outside content that reports progress on its modules to the LRS (which makes no enrolment)."""
+    enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
+        Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc())))
     result = []
     for enrolment in enrolments:
         course, version = enrolment.course, enrolment.course.current
-        if version is None:
-            continue
-        withdrawn = not can_read(user, course)
-        module_states = states(user, version)
-        done, total = course_progress(user, version, module_states)
-        finished = course_finished(module_states, done, total)
-        resume = resume_point(enrolment, module_states) or next(
-            (s.module for s in module_states if s.status != "completed"), None)
-        result.append({"version": version, "done": done, "total": total, "finished": finished,
-                       "resume": None if finished or withdrawn else resume, "withdrawn": withdrawn,
-                       "last_seen_at": enrolment.last_seen_at or enrolment.started_at})
+        if version is not None:
+            result.append(_course_item(user, version, enrolment, enrolment.last_seen_at or enrolment.started_at))
+    enrolled = {enrolment.course_id for enrolment in enrolments}
+    others = {module_iri(version.course, module): version for version in catalogue(user)
+              if version.course_id not in enrolled for module in version.modules}
+    seen: dict = {}
+    for iri, row in progress_of(user, list(others)).items():
+        version = others[iri]
+        seen[version] = max(seen.get(version, row.last_seen_at), row.last_seen_at)
+    for version, last_seen_at in sorted(seen.items(), key=lambda item: item[1], reverse=True):
+        result.append(_course_item(user, version, None, last_seen_at))
     return result
+
+
+def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None, last_seen_at) -> dict:
+    withdrawn = not can_read(user, version.course)
+    module_states = states(user, version)
+    done, total = course_progress(user, version, module_states)
+    finished = course_finished(module_states, done, total)
+    resume = resume_point(enrolment, module_states) or next(
+        (s.module for s in module_states if s.status != "completed"), None)
+    return {"version": version, "done": done, "total": total, "finished": finished,
+            "resume": None if finished or withdrawn else resume, "withdrawn": withdrawn, "last_seen_at": last_seen_at}
 
 
 # --- evidence for current_levels ----------------------------------------------------------------------

@@ -435,3 +435,20 @@ def test_modules_completed_through_outside_content_count_on_the_course_page(clie
     page = client.get("/courses/pilot/").get_data(as_text=True)
     assert "You have completed this course." in page and "Start the course" not in page
     assert "Read the course again" in page
+
+
+def test_a_course_followed_through_outside_content_is_on_the_dashboard_and_the_persons_page(
+        client, login_as, synced_course, make_user):
+    from app.xapi.services import store
+
+    trainee = make_user(("trainee",), country="CL", locale="en")
+    actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
+    store([{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri("pilot", "intro")}}],
+          {"mbox": "mailto:partner@example.org", "objectType": "Agent"})
+    db.session.commit()
+    login_as(trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert "Pilot course" in page and "1 of 2 modules completed" in page
+    login_as("coordinator", country="CL", locale="en")
+    detail = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "1 of 2 modules completed" in detail[detail.index("<h2>Courses</h2>"):]

@@ -176,6 +176,14 @@ def record_use(version: FrameworkVersion, kind: str, reference: str) -> Framewor
     return use
 
 
+def use_counts(framework: Framework) -> dict[int, int]:
+    """{version id: how many things are built on it} for every version of a framework, in one query: the
+    versions list shows which older ones something still stands on."""
+    return dict(db.session.execute(
+        sa.select(FrameworkUse.version_id, sa.func.count()).join(FrameworkVersion)
+        .where(FrameworkVersion.framework_id == framework.id).group_by(FrameworkUse.version_id)).all())
+
+
 def uses_of(version: FrameworkVersion) -> list[FrameworkUse]:
     return list(db.session.scalars(sa.select(FrameworkUse).where(FrameworkUse.version_id == version.id)
                                    .order_by(FrameworkUse.kind, FrameworkUse.reference)))

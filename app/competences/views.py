@@ -68,6 +68,7 @@ def _framework_page(framework, version, moving=None):
     if moving is not None:
         forms[moving[0]] = moving[1]
     return render_template("competences/framework.html", framework=framework, version=version, uses=uses,
+                           use_counts=services.use_counts(framework),
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
                            failed=moving[1] if moving else None,
                            can_edit=services.can_edit(current_user) and version.is_current)

@@ -468,3 +468,16 @@ def test_the_edit_page_says_whether_saving_makes_a_new_version(client, login_as,
     db.session.commit()
     page = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
     assert "Courses are built on version 1 of this framework: saving a change creates version 2" in page
+
+
+def test_the_versions_list_shows_which_versions_something_stands_on(client, login_as, sample_framework):
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    login_as("trainer", country="ES", locale="en")
+    client.post("/competences/demo/competences/A1/edit", data=form())  # a new version: the course keeps version 1
+    page = unescape(client.get("/competences/demo/").get_data(as_text=True))
+    versions = page[page.index('id="versions"'):]
+    assert '<a href="/competences/demo/?version=1#uses">1 use</a>' in versions
+    assert versions.count(" use</a>") == 1  # version 2 has nothing on it yet

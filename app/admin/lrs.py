@@ -8,6 +8,7 @@ from app.admin.forms import ConfirmForm, LrsClientForm
 from app.args import page_arg
 from app.auth.models import Role
 from app.auth.permissions import role_required
+from app.confirm import ask, confirmed
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_errors
@@ -87,6 +88,13 @@ def lrs_client_revoke(client_id):
     client = _client_or_404(client_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return ask(_("Revoke the credentials of “%(name)s”?", name=client.name),
+                   [_("Whatever uses them (content, a partner's platform) can no longer send or read statements. "
+                      "This cannot be undone: new credentials would have to be given to it.")],
+                   _("Revoke"), url_for("admin.lrs_client_edit", client_id=client.id),
+                   crumbs=[(_("xAPI clients"), url_for("admin.lrs_clients")),
+                           (client.name, url_for("admin.lrs_client_edit", client_id=client.id))])
     clients.revoke_client(current_user, client)
     db.session.commit()
     flash(_("The credentials of “%(name)s” no longer work.", name=client.name), "success")

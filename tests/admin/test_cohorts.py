@@ -87,7 +87,7 @@ def test_a_large_cohort_pages_its_members_in_a_few_queries(client, login_as, mak
     html = response.get_data(as_text=True)
     assert "Persona 00" in html and "Persona 04" in html and "Persona 05" not in html
     assert "(12)" in html and "Page 1 of 3" in html
-    assert 'href="/admin/cohorts/%d?page=2#members"' % cohort.id in html
+    assert 'href="/admin/cohorts/%d?page=2#cohort-members"' % cohort.id in html
     assert not [s for s in statements if "FROM institution" in s and "WHERE institution.id" in s]  # no N+1
     third = client.get(f"/admin/cohorts/{cohort.id}?page=3").get_data(as_text=True)
     assert "Persona 10" in third and "Persona 11" in third and "Persona 00" not in third
@@ -117,7 +117,7 @@ def test_a_page_past_the_last_leads_back_to_the_first(client, login_as, make_use
     cohort = make_cohort(country="CL", members=[make_user(country="CL", name="Persona")])
     html = client.get(f"/admin/cohorts/{cohort.id}?page=9").get_data(as_text=True)
     assert "This cohort has no members yet." not in html and "See the first page" in html
-    assert f'href="/admin/cohorts/{cohort.id}?page=1#members"' in html
+    assert f'href="/admin/cohorts/{cohort.id}?page=1#cohort-members"' in html
 
 
 def test_the_page_that_asks_first_posts_back_under_the_sites_prefix(client, login_as, make_cohort):

@@ -76,7 +76,11 @@ def test_admin_manages_clients_in_the_browser_forms(client, login_as):
     client.post(f"/admin/lrs-clients/{stored.id}/edit", data={"scope": "read_write", "rate_limit": ""})
     db.session.refresh(stored)
     assert stored.can_write and stored.rate_limit is None
-    client.post(f"/admin/lrs-clients/{stored.id}/revoke")
+    asked = client.post(f"/admin/lrs-clients/{stored.id}/revoke")  # asked first: they still work
+    assert asked.status_code == 200 and "can no longer send or read statements" in asked.get_data(as_text=True)
+    db.session.refresh(stored)
+    assert stored.is_active
+    client.post(f"/admin/lrs-clients/{stored.id}/revoke", data={"confirmed": "1"})
     db.session.refresh(stored)
     assert not stored.is_active
     assert "Revoked" in client.get("/admin/lrs-clients").get_data(as_text=True)

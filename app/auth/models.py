@@ -38,7 +38,9 @@ def normalise_email(email: str) -> str:
 
 # Something@something.something without spaces or control characters: the one check of an address's form, used by
 # the account form and the trainee import alike (delivery is the real test).
-EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+# no space, control character, nor what separates or quotes addresses in a mail header (a comma typed for a dot,
+# "ana,perez@ex.test", would send the account's links to perez@ex.test)
+EMAIL = re.compile(r'[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+@[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+\.[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+')
 
 
 def is_email_address(value: str) -> bool:

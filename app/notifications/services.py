@@ -151,7 +151,8 @@ def _deliver(message: OutboxMessage) -> None:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(_email_message(message))
+            # to the stored address alone, never to what the To header might be read as
+            smtp.send_message(_email_message(message), to_addrs=[message.to_address])
     except (OSError, smtplib.SMTPException) as error:
         message.error = f"{type(error).__name__}: {error}"[:1000]
         db.session.commit()  # keep the reason even though the job will retry
@@ -161,14 +162,28 @@ def _deliver(message: OutboxMessage) -> None:
 
 
 def deliver_many(message_ids: list[int]) -> None:
-    """Background job: deliver several messages, recording each delivery as it happens."""
+    """Background job: deliver several messages, recording each delivery as it happens. One that fails (a
+    recipient the server refuses) does not hold back the others: they are sent, and the job then fails, so that
+    its retries send only what is still undelivered."""
     smtp = bool(current_app.config.get("MAIL_SERVER"))
     messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
                                   .order_by(OutboxMessage.id)).all()
+    failed = []
     for message in messages:
-        _deliver(message)
+        try:
+            _deliver(message)
+        except (OSError, smtplib.SMTPException) as error:  # its reason is kept on the message
+            failed.append(error)
+            continue
         if smtp:  # a retry after a failure must not send the earlier ones twice
             db.session.commit()
+    if failed:
+        raise DeliveryFailed(f"{len(failed)} of {len(messages)} messages were not delivered; the first: "
+                             f"{type(failed[0]).__name__}: {failed[0]}") from failed[0]
+
+
+class DeliveryFailed(Exception):
+    """Some messages of a delivery job were not delivered (each keeps its reason)."""
 
 
 def mark_failed_mail(job) -> None:

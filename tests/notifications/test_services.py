@@ -133,3 +133,59 @@ def test_a_message_written_to_the_log_says_so(client, login_as, make_user, outbo
     login_as("admin", country=None, locale="en")
     html = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
     assert "Written to the log" in html and "Handed over" not in html
+
+
+def test_a_refused_recipient_does_not_hold_back_the_others(make_app):
+    """One address the server refuses (550): the others of the same delivery job are sent, and only it is left
+    for the job's retries."""
+    import socket
+
+    import pytest
+    from aiosmtpd.controller import Controller
+
+    class Picky:
+        def __init__(self):
+            self.delivered = []
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("refused"):
+                return "550 no such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            self.delivered += envelope.rcpt_tos
+            return "250 OK"
+
+    handler = Picky()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+        with app.app_context():
+            messages = [services.queue_email(address, "Hola", "Texto", deliver_now=False)
+                        for address in ("refused@example.org", "zoe@example.org", "bea@example.org")]
+            db.session.commit()
+            ids = [m.id for m in messages]
+            with pytest.raises(services.DeliveryFailed, match="1 of 3 messages were not delivered"):
+                services.deliver_many(ids)
+            db.session.commit()
+            statuses = {m.to_address: (m.status, m.error) for m in
+                        db.session.scalars(sa.select(services.OutboxMessage).order_by(services.OutboxMessage.id))}
+        assert handler.delivered == ["zoe@example.org", "bea@example.org"]
+        assert statuses["zoe@example.org"][0] is MailStatus.SENT and statuses["bea@example.org"][0] is MailStatus.SENT
+        assert statuses["refused@example.org"][0] is MailStatus.QUEUED and "550" in statuses["refused@example.org"][1]
+    finally:
+        controller.stop()
+
+
+def test_an_address_with_a_comma_is_not_an_address():
+    """"ana,perez@ex.test" would send the account's links to perez@ex.test."""
+    from app.auth.models import is_email_address
+
+    for bad in ("ana,perez@ex.test", "ana;perez@ex.test", "<ana@ex.test>", "ana perez@ex.test", '"ana"@ex.test'):
+        assert not is_email_address(bad), bad
+    assert is_email_address("ana.perez@ex.test") and is_email_address("josé.ramírez@ex.test")

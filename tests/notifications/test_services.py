@@ -189,3 +189,13 @@ def test_an_address_with_a_comma_is_not_an_address():
     for bad in ("ana,perez@ex.test", "ana;perez@ex.test", "<ana@ex.test>", "ana perez@ex.test", '"ana"@ex.test'):
         assert not is_email_address(bad), bad
     assert is_email_address("ana.perez@ex.test") and is_email_address("josé.ramírez@ex.test")
+
+
+def test_the_unread_count_is_read_out_in_the_right_number(client, login_as, make_user):
+    user = login_as(make_user(locale="pt_BR"))
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Turma 1")
+    db.session.commit()
+    assert '<span class="visually-hidden"> não lida</span>' in client.get("/").get_data(as_text=True)
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Turma 2")
+    db.session.commit()
+    assert '<span class="visually-hidden"> não lidas</span>' in client.get("/").get_data(as_text=True)

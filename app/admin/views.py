@@ -134,7 +134,8 @@ def user_detail(user_uuid):
     pending = tokens.is_pending(user)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
                            user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
-                           competence_profile=profile(current_user, user),
+                           competence_profile=(profile(current_user, user) if user.has_role(Role.TRAINEE)
+                                               else (None, [])),
                            invitation=tokens.latest_invitation(user) if pending else None, action_form=ConfirmForm())
 
 

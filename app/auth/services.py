@@ -75,8 +75,7 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
         else:
             query = query.where(User.country_code == country)
     if filters.q:
-        query = query.where(sa.or_(contains(User.name_key, filters.q),
-                                   User.email.contains(filters.q.strip().lower(), autoescape=True)))
+        query = query.where(person_matches(filters.q))
     if filters.country:
         query = query.where(User.country_code == filters.country)
     if filters.role:
@@ -84,6 +83,11 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
     if filters.is_active is not None:
         query = query.where(User.is_active == filters.is_active)
     return query.order_by(User.name_key, User.id)
+
+
+def person_matches(words: str):
+    """A condition: the person's name (accents and case aside) or e-mail address contains what was typed."""
+    return sa.or_(contains(User.name_key, words), User.email.contains(words.strip().lower(), autoescape=True))
 
 
 def grantable_roles(actor: User) -> list[Role]:

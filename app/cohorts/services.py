@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
+from app.auth.services import person_matches
 from app.cohorts.models import Cohort, CohortMember
 from app.errors import ValidationError
 from app.extensions import db
@@ -92,7 +93,7 @@ def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:
         ~sa.exists().where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == User.id),
     )
     if q:
-        query = query.where(sa.or_(contains(User.name_key, q), User.email.contains(q.strip().lower(), autoescape=True)))
+        query = query.where(person_matches(q))
     return query.order_by(User.name_key, User.id)
 
 

@@ -1,4 +1,5 @@
 """Itinera: a learning management system for competence-based capacity building."""
+import logging
 import os
 
 from flask import Flask, g, request, session
@@ -91,6 +92,8 @@ def create_app(config=None) -> Flask:
         )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+    if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the
+        app.logger.setLevel(logging.INFO)  # log without a mail server are there (Python's default is WARNING)
     if not app.config.get("MAIL_SERVER") and not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
         app.logger.warning("MAIL_SERVER is not set: e-mails (invitations, password resets, notifications) are "
                            "written to the log and the admins' outbox page, not sent.")

@@ -84,6 +84,9 @@ class Config:
     JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts
     JOB_RETRIES_PER_DISPATCH = 2  # without Redis: due retries run after a request's own jobs, at most this many
     JOB_RETRY_CHECK_SECONDS = 15  # without Redis: how often a commit with no job of its own looks for due retries
+    # seconds an attempt may run under RQ before it is stopped and counted as failed (RQ's default is 180 s,
+    # short for a delivery of 200 e-mails to a slow server); keep it well below JOB_STALLED_MINUTES
+    JOB_TIMEOUT = int(os.environ.get("ITINERA_JOB_TIMEOUT", "900"))
     JOB_STALLED_MINUTES = 30  # a job running longer than this was cut off; admins see it as stalled
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC

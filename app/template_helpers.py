@@ -24,7 +24,7 @@ ROLE_LABELS = {
 POSITION_LABELS = {"manager": _l("Manager"), "technician": _l("Technician")}
 LEVEL_LABELS = {"national": _l("National"), "regional": _l("Regional"), "local": _l("Local")}
 MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("Written to the log"),
-                      "failed": _l("Failed")}
+                      "failed": _l("Failed"), "cancelled": _l("Not sent")}
 
 
 def switch_language_url(locale: str) -> str:

@@ -103,3 +103,32 @@ def test_names_get_their_search_keys_and_agents_their_keys_whatever_the_case(mak
         for spelling in ("mailto:Ana@example.org", "mailto:Ana@EXAMPLE.ORG", "mailto:Ana@Example.ORG"):
             rows, _more = run(Query(agent=agent_key({"mbox": spelling})))
             assert [str(row.id) for row in rows] == [statement["id"]], spelling
+
+
+def test_mail_already_in_the_outbox_is_kept_and_can_then_be_cancelled(make_app, empty_database):
+    """a41c7d2e9f03 widens the outbox's status check for "cancelled" and keeps the rows already there; a step
+    down turns the cancelled ones into failed ones, which the older check accepts."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "5b8e2f1d4c7a"]).exit_code == 0
+    insert = sa.text("INSERT INTO outbox_message (to_address, subject, body, locale, status, created_at) "
+                     "VALUES (:to, 'Hola', 'Texto', 'es', :status, '2026-12-01 10:00:00')")
+    with app.app_context():
+        db.session.execute(insert, {"to": "a@example.org", "status": "queued"})
+        db.session.commit()
+        with pytest.raises(sa.exc.IntegrityError):  # the older check has no "cancelled"
+            db.session.execute(insert, {"to": "b@example.org", "status": "cancelled"})
+        db.session.rollback()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(insert, {"to": "b@example.org", "status": "cancelled"})
+        db.session.commit()
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(insert, {"to": "c@example.org", "status": "lost"})
+        db.session.rollback()
+        assert db.session.execute(sa.text("SELECT to_address, status FROM outbox_message ORDER BY id")).all() == [
+            ("a@example.org", "queued"), ("b@example.org", "cancelled")]
+    assert runner.invoke(args=["db", "downgrade", "5b8e2f1d4c7a"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalars(sa.text("SELECT status FROM outbox_message ORDER BY id")).all() == [
+            "queued", "failed"]

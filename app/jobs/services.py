@@ -93,6 +93,7 @@ def _dispatch(job_ids: list[int]) -> None:
             for job_id in job_ids:
                 queue.enqueue(run_job, job_id, job_id=f"itinera-job-{job_id}-{uuid.uuid4().hex[:8]}",
                               retry=Retry(max=app.config["JOB_MAX_ATTEMPTS"] - 1, interval=intervals),
+                              job_timeout=app.config["JOB_TIMEOUT"],
                               result_ttl=3600, failure_ttl=30 * 24 * 3600)
         except Exception:  # Redis unreachable: the rows stay QUEUED; `flask jobs requeue` sends them again
             app.logger.exception("could not hand jobs %s to Redis", job_ids)

@@ -32,6 +32,7 @@ class MailStatus(enum.StrEnum):
     SENT = "sent"  # handed to the SMTP server
     LOGGED = "logged"  # no mail server configured: written to the log and kept here
     FAILED = "failed"
+    CANCELLED = "cancelled"  # not sent: the account was deactivated before the message went out
 
 
 class OutboxMessage(db.Model):

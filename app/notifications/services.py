@@ -132,54 +132,120 @@ def deliver(message_id: int) -> None:
     """Background job: hand one outbox message to SMTP, or to the log when no server is configured."""
     message = db.session.get(OutboxMessage, message_id)
     if message is not None:
-        _deliver(message)
+        with _Mailer([message]) as mailer:
+            mailer.deliver(message)
 
 
-def _deliver(message: OutboxMessage) -> None:
-    if message.status in (MailStatus.SENT, MailStatus.LOGGED):
-        return
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body)
-        message.status, message.sent_at, message.error = MailStatus.LOGGED, utcnow(), None
-        return
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    try:
+def deliver_many(message_ids: list[int]) -> None:
+    """Background job: deliver several messages over one connection, recording each delivery as it happens.
+
+    One that fails (a recipient the server refuses) does not hold back the others: they are sent, and the job
+    then fails, so that its retries send only what is still undelivered. When the server cannot be reached the
+    job stops at once rather than waiting out the timeout for every message."""
+    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                                  .order_by(OutboxMessage.id)).all()
+    failed = []
+    with _Mailer(messages) as mailer:
+        for message in messages:
+            try:
+                mailer.deliver(message)
+            except _Unreachable as error:  # the rest would fail the same way: leave them to the retries
+                failed.append(error.__cause__)
+                break
+            except (OSError, smtplib.SMTPException) as error:  # its reason is kept on the message
+                failed.append(error)
+                continue
+            if mailer.config.get("MAIL_SERVER"):  # a retry after a failure must not send the earlier ones twice
+                db.session.commit()
+    if failed:
+        undelivered = sum(m.status in (MailStatus.QUEUED, MailStatus.FAILED) for m in messages)
+        raise DeliveryFailed(f"{undelivered} of {len(messages)} messages were not delivered; the first error: "
+                             f"{type(failed[0]).__name__}: {failed[0]}") from failed[0]
+
+
+class _Unreachable(Exception):
+    """The mail server could not be reached or dropped the connection and refused a new one."""
+
+
+class _Mailer:
+    """Delivers outbox messages: to the log without a mail server, else over one SMTP connection, opened at the
+    first message and opened again once if the server drops it."""
+
+    def __init__(self, messages: list[OutboxMessage]):
+        from app.auth.models import User
+
+        self.config = current_app.config
+        self.smtp = None
+        people = {m.user_id for m in messages if m.user_id is not None}
+        # deactivated after their message was queued: it must not reach them (its links would not work)
+        self.deactivated = set(db.session.scalars(sa.select(User.id).where(
+            User.id.in_(people), User.is_active.is_(False)))) if people else set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._close()
+
+    def _close(self):
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+    def _connect(self):
+        config = self.config
+        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
         # a short timeout: without Redis the delivery runs in the web request that queued it
-        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+        try:
             if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            # to the stored address alone, never to what the To header might be read as
-            smtp.send_message(_email_message(message), to_addrs=[message.to_address])
-    except (OSError, smtplib.SMTPException) as error:
-        message.error = f"{type(error).__name__}: {error}"[:1000]
-        db.session.commit()  # keep the reason even though the job will retry
-        raise
-    # delivered: the body (which may hold a one-time link) is no longer needed here
-    message.status, message.sent_at, message.body, message.error = MailStatus.SENT, utcnow(), None, None
+        except BaseException:
+            smtp.close()
+            raise
+        self.smtp = smtp
 
-
-def deliver_many(message_ids: list[int]) -> None:
-    """Background job: deliver several messages, recording each delivery as it happens. One that fails (a
-    recipient the server refuses) does not hold back the others: they are sent, and the job then fails, so that
-    its retries send only what is still undelivered."""
-    smtp = bool(current_app.config.get("MAIL_SERVER"))
-    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
-                                  .order_by(OutboxMessage.id)).all()
-    failed = []
-    for message in messages:
+    def deliver(self, message: OutboxMessage) -> None:
+        if message.status not in (MailStatus.QUEUED, MailStatus.FAILED):
+            return
+        if message.user_id in self.deactivated:
+            message.status, message.body, message.error = MailStatus.CANCELLED, None, None
+            return
+        if not self.config.get("MAIL_SERVER"):
+            current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body)
+            message.status, message.sent_at, message.error = MailStatus.LOGGED, utcnow(), None
+            return
         try:
-            _deliver(message)
-        except (OSError, smtplib.SMTPException) as error:  # its reason is kept on the message
-            failed.append(error)
-            continue
-        if smtp:  # a retry after a failure must not send the earlier ones twice
-            db.session.commit()
-    if failed:
-        raise DeliveryFailed(f"{len(failed)} of {len(messages)} messages were not delivered; the first: "
-                             f"{type(failed[0]).__name__}: {failed[0]}") from failed[0]
+            self._send(message)
+        except (OSError, smtplib.SMTPException, _Unreachable) as error:
+            reason = error.__cause__ if isinstance(error, _Unreachable) else error
+            message.error = f"{type(reason).__name__}: {reason}"[:1000]
+            db.session.commit()  # keep the reason even though the job will retry
+            raise
+        # delivered: the body (which may hold a one-time link) is no longer needed here
+        message.status, message.sent_at, message.body, message.error = MailStatus.SENT, utcnow(), None, None
+
+    def _send(self, message: OutboxMessage) -> None:
+        email = _email_message(message)
+        for attempt in (1, 2):
+            if self.smtp is None:
+                try:
+                    self._connect()
+                except (OSError, smtplib.SMTPException) as error:
+                    raise _Unreachable(f"{type(error).__name__}: {error}") from error
+            try:
+                # to the stored address alone, never to what the To header might be read as
+                self.smtp.send_message(email, to_addrs=[message.to_address])
+                return
+            except smtplib.SMTPServerDisconnected:
+                self._close()  # a server that closes long sessions: open a new one, once
+                if attempt == 2:
+                    raise
 
 
 class DeliveryFailed(Exception):

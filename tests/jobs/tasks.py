@@ -1,4 +1,5 @@
 """Job functions for the tests (jobs must be importable module-level functions)."""
+import time
 from pathlib import Path
 
 from app.extensions import db
@@ -21,3 +22,7 @@ def flaky(counter_file: str, failures: int) -> None:
 
 def always_fails() -> None:
     raise RuntimeError("this task never works")
+
+
+def slow(seconds: float) -> None:
+    time.sleep(seconds)

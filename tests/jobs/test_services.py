@@ -84,6 +84,19 @@ def test_with_redis_the_job_waits_for_a_worker_and_is_retried(rq_app, tmp_path):
         assert db.session.scalar(sa.select(Institution.name)) == "made on run 2"
 
 
+def test_with_redis_an_attempt_that_runs_too_long_is_stopped_and_counted(rq_app):
+    rq_app.config.update(JOB_TIMEOUT=1, JOB_MAX_ATTEMPTS=2)
+    with rq_app.app_context():
+        job_id = enqueue(tasks.slow, 5).id
+        db.session.commit()
+        [queued] = Queue(rq_app.config["JOB_QUEUE"], connection=Redis.from_url(rq_app.config["REDIS_URL"])).jobs
+        assert queued.timeout == 1
+    run_worker(rq_app)
+    with rq_app.app_context():
+        job = db.session.get(Job, job_id)
+        assert (job.status, job.attempts) == (JobStatus.FAILED, 2) and "JobTimeoutException" in job.last_error
+
+
 def test_with_redis_a_job_that_keeps_failing_ends_failed_and_visible(rq_app, make_user):
     with rq_app.app_context():
         admin_id = make_user(roles=("admin",), country=None).id

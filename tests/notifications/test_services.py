@@ -199,3 +199,88 @@ def test_the_unread_count_is_read_out_in_the_right_number(client, login_as, make
     services.notify(user, "added_to_cohort", send_email=False, cohort="Turma 2")
     db.session.commit()
     assert '<span class="visually-hidden"> não lidas</span>' in client.get("/").get_data(as_text=True)
+
+
+def test_many_messages_go_over_one_connection(make_app, smtp_server):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with app.app_context():
+        messages = [services.queue_email(f"p{n}@example.org", "Hola", "Texto", deliver_now=False) for n in range(5)]
+        services.enqueue_deliveries(messages)
+        db.session.commit()
+        assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"p{n}@example.org" for n in range(5)]
+        assert len(set(smtp_server.peers)) == 1
+        assert {m.status for m in db.session.scalars(sa.select(services.OutboxMessage))} == {MailStatus.SENT}
+
+
+def test_a_server_that_drops_the_connection_gets_a_new_one(make_app, smtp_server):
+    """421 closes the session (a server limiting messages per connection): the rest go over a new one."""
+    import pytest
+
+    smtp_server.reply = lambda envelope: "421 too many messages" if envelope.rcpt_tos == ["b@example.org"] else None
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with app.app_context():
+        messages = [services.queue_email(f"{name}@example.org", "Hola", "Texto", deliver_now=False)
+                    for name in "abc"]
+        db.session.commit()
+        ids = [m.id for m in messages]
+        with pytest.raises(services.DeliveryFailed, match="1 of 3 messages were not delivered"):
+            services.deliver_many(ids)
+        db.session.commit()
+        status = {m.to_address: (m.status, m.error) for m in db.session.scalars(sa.select(services.OutboxMessage))}
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["a@example.org"], ["c@example.org"]]
+    assert len(set(smtp_server.peers)) == 2
+    assert status["b@example.org"][0] is MailStatus.QUEUED and "421" in status["b@example.org"][1]
+
+
+def test_an_unreachable_server_is_tried_once_per_job_not_once_per_message(make_app, monkeypatch):
+    import smtplib
+
+    import pytest
+
+    attempts = []
+
+    class Counting(smtplib.SMTP):
+        def __init__(self, *args, **kwargs):
+            attempts.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(services.smtplib, "SMTP", Counting)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with app.app_context():
+        messages = [services.queue_email(f"p{n}@example.org", "Hola", "Texto", deliver_now=False) for n in range(4)]
+        db.session.commit()
+        ids = [m.id for m in messages]
+        with pytest.raises(services.DeliveryFailed, match="4 of 4 messages were not delivered"):
+            services.deliver_many(ids)
+        db.session.rollback()
+        messages = db.session.scalars(sa.select(services.OutboxMessage).order_by(services.OutboxMessage.id)).all()
+    assert len(attempts) == 1
+    assert {m.status for m in messages} == {MailStatus.QUEUED}
+    assert "ConnectionRefusedError" in messages[0].error
+
+
+def test_mail_queued_for_someone_deactivated_since_is_not_sent(app, make_user, client, login_as):
+    from app.jobs.services import enqueue
+
+    user = make_user(email="ida@example.org")
+    message = services.queue_email(user.email, "Hola", "https://itinera.test/one-time-link", user=user,
+                                   deliver_now=False)
+    db.session.flush()
+    enqueue(services.deliver, message.id)
+    user.is_active = False  # deactivated in the same moment, before the job ran
+    db.session.commit()
+    db.session.refresh(message)
+    assert message.status is MailStatus.CANCELLED and message.body is None and message.sent_at is None
+
+    login_as("admin", country=None, locale="en")
+    html = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert "Not sent" in html and "deactivated before it went out" in html
+    assert "a mail server has accepted it" not in html
+
+
+def test_mail_written_to_the_log_can_be_read_there(app, make_user, caplog):
+    """Without a mail server the e-mail is in the log at the app's default level (INFO), not silently dropped
+    by a logger left at WARNING."""
+    services.queue_email("ana@example.org", "Invitación", "Abra este enlace", locale="es")
+    db.session.commit()
+    assert "e-mail to ana@example.org: Invitación" in caplog.text and "Abra este enlace" in caplog.text

@@ -284,3 +284,16 @@ def test_mail_written_to_the_log_can_be_read_there(app, make_user, caplog):
     services.queue_email("ana@example.org", "Invitación", "Abra este enlace", locale="es")
     db.session.commit()
     assert "e-mail to ana@example.org: Invitación" in caplog.text and "Abra este enlace" in caplog.text
+
+
+def test_a_coordinator_added_to_a_cohort_can_turn_off_those_emails(client, login_as, make_cohort, outbox):
+    """Anyone of the country can be a member of its cohorts, so anyone can choose not to get these e-mails."""
+    from app.cohorts.services import add_members
+
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "When I am added to a cohort" in page
+    client.post("/notifications/preferences", data={"email_kinds": ["invitation_accepted", "import_completed"]})
+    add_members(coordinator, make_cohort(country="CL", name="Piloto"), [coordinator])
+    db.session.commit()
+    assert outbox() == [] and services.unread_count(coordinator) == 1

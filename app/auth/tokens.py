@@ -18,6 +18,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue
 from app.notifications.services import enqueue_deliveries, queue_email
+from app.places.timezones import moment_for
 from app.urls import absolute_url
 
 COUNTRY_LOCALES = {"BR": "pt_BR", "PT": "pt_BR", "AR": "es", "CL": "es", "CO": "es", "MX": "es", "PE": "es",
@@ -46,13 +47,17 @@ def _new_token(user: User, purpose: TokenPurpose, actor, now) -> tuple[str, Acco
 
 def issue_token(user: User, purpose: TokenPurpose, actor=None) -> str:
     """A fresh token for ``user``; earlier open tokens of the same purpose stop working. Returns the raw token."""
+    return _issue(user, purpose, actor)[0]
+
+
+def _issue(user: User, purpose: TokenPurpose, actor=None) -> tuple[str, AccountToken]:
     now = utcnow()
     db.session.execute(sa.update(AccountToken).where(
         AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None),
         AccountToken.revoked_at.is_(None)).values(revoked_at=now))
     raw, token = _new_token(user, purpose, actor, now)
     db.session.add(token)
-    return raw
+    return raw, token
 
 
 class TokenProblem(Exception):
@@ -82,6 +87,8 @@ def _locale_of(user: User) -> str:
 
 def _send(user: User, template: str, subject, **context) -> None:
     locale = _locale_of(user)
+    if "expires_at" in context:  # read in an e-mail, perhaps late: the moment itself, in the person's zone
+        context["until"] = moment_for(user, context.pop("expires_at"), locale)
     with force_locale(locale):
         body = render_template(template, user=user, **context)
         queue_email(user.email, str(subject), body, user=user, locale=locale)
@@ -94,10 +101,10 @@ INVITATION_SUBJECT = _l("You are invited to Itinera")
 
 def send_invitation(actor, user: User) -> None:
     """E-mail ``user`` a link to choose a password (replacing any earlier link)."""
-    raw = issue_token(user, TokenPurpose.INVITATION, actor)
+    raw, token = _issue(user, TokenPurpose.INVITATION, actor)
     _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT,
           link=absolute_url("auth.accept_invitation", token=raw), inviter=getattr(actor, "full_name", None),
-          days=current_app.config["INVITATION_DAYS"])
+          days=current_app.config["INVITATION_DAYS"], expires_at=token.expires_at)
 
 
 def update_account(actor, user: User, **changes) -> bool:
@@ -123,6 +130,7 @@ def send_invitations(actor, users: list[User]) -> None:
             for user in (u for u in users if _locale_of(u) == locale):
                 raw, token = _new_token(user, TokenPurpose.INVITATION, actor, now)
                 body = template.render(user=user, inviter=inviter, days=days,
+                                       until=moment_for(user, token.expires_at, locale),
                                        link=absolute_url("auth.accept_invitation", token=raw))
                 tokens.append(token)
                 messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
@@ -245,10 +253,11 @@ def send_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    raw, token = _issue(user, TokenPurpose.PASSWORD_RESET)
     _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"),
           link=absolute_url("auth.reset_password", token=raw),
-          minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+          minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+          expires_at=token.expires_at)
 
 
 def reset_password(raw: str, password: str) -> User:

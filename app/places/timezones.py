@@ -7,7 +7,8 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 import pytz
-from babel.dates import get_timezone, get_timezone_gmt, get_timezone_location
+from babel import Locale
+from babel.dates import format_datetime, get_timezone, get_timezone_gmt, get_timezone_location
 from flask_babel import lazy_gettext as _l
 
 from app.places.names import country_name
@@ -77,3 +78,14 @@ def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
                 result.append((zone, label(zone, locale, with_country=len(country_codes) > 1)))
     result.append((UTC, label(UTC, locale)))
     return result
+
+
+def moment_for(user, moment: datetime, locale: str) -> str:
+    """A moment as someone reads it in an e-mail, where no page shows their zone: in their zone, with its name,
+    "5 de diciembre de 2026, 14:30 (Santiago, GMT-03:00)"."""
+    zone = zone_of(user)
+    cldr = Locale.parse(locale)
+    pattern = (str(cldr.datetime_formats["long"]).replace("{1}", cldr.date_formats["long"].pattern)
+               .replace("{0}", cldr.time_formats["short"].pattern))
+    when = format_datetime(moment, pattern, tzinfo=get_timezone(zone), locale=cldr)
+    return f"{when} UTC" if zone == UTC else f"{when} ({label(zone, locale, at=moment)})"

@@ -265,3 +265,41 @@ def test_a_mistyped_address_is_a_form_error_not_a_promise(client, outbox):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert '<a href="#email">Enter an e-mail address in the right format, like name@example.org</a>' in html
+
+
+def test_the_emails_say_until_when_the_link_works_in_the_persons_zone(app, make_user, outbox):
+    """A message delivered late (after a retry) must not promise more time than is left: it gives the moment
+    itself, in the reader's zone and language."""
+    from babel.dates import format_datetime, get_timezone
+
+    from app.auth.models import TokenPurpose
+    from app.auth.tokens import send_invitation, send_password_reset
+
+    app.config.update(INVITATION_DAYS=1, PASSWORD_RESET_MINUTES=45)
+    admin = make_user(roles=("admin",), country=None)
+    invited = make_user(email="rosa@example.org", country="PE", locale="es", password=None)
+    send_invitation(admin, invited)
+    tijuana = make_user(email="leo@example.org", country="MX", locale="en")
+    tijuana.timezone = "America/Tijuana"
+    send_password_reset("leo@example.org")
+    db.session.commit()
+    invitation, reset = outbox()
+    tokens = {t.purpose: t for t in db.session.scalars(sa.select(AccountToken))}
+
+    lima = format_datetime(tokens[TokenPurpose.INVITATION].expires_at, "d 'de' MMMM 'de' y, H:mm",
+                           tzinfo=get_timezone("America/Lima"), locale="es")
+    assert f"hasta el {lima} (Lima, GMT-05:00) (1 día después de enviado)" in invitation.body.replace("\n", " ")
+    west = tokens[TokenPurpose.PASSWORD_RESET].expires_at.astimezone(get_timezone("America/Tijuana"))
+    assert f"until {format_datetime(west, 'MMMM d, y', locale='en')}" in reset.body
+    assert "(Tijuana, GMT-08:00) (45 minutes after you asked for it)" in reset.body.replace("\n", " ")
+    assert tijuana.id and reset.to_address == "leo@example.org"
+
+
+def test_the_invitation_keeps_its_paragraphs_apart(app, make_user, outbox):
+    from app.auth.tokens import send_invitation
+
+    send_invitation(make_user(roles=("admin",), country=None, name="Marta Ruiz"),
+                    make_user(email="rosa@example.org", country="PE", locale="en", password=None))
+    db.session.commit()
+    [message] = outbox()
+    assert "regional innovation policy.\n\nTo start, choose your password here:\n" in message.body

@@ -35,13 +35,13 @@ MATRIX = {
     "admin.institutions": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "admin.institution_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.institution_edit": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
-    "admin.institution_delete": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.institution_delete": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.cohorts": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "admin.cohort_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.cohort_detail": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
     "admin.cohort_edit": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.cohort_delete": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),  # 200: the page that asks first
-    "admin.cohort_add_members": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
+    "admin.cohort_add_members": ("POST", row(LOGIN, 403, 403, 400, 403, 400)),  # nobody ticked: said on the page
     "admin.cohort_remove_member": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     "auth.accept_invitation": ("GET", row(404, 404, 404, 404, 404, 404)),  # an unknown token
     "auth.forgot_password": ("GET", row(200, 200, 200, 200, 200, 200)),

@@ -256,11 +256,18 @@ def institution_delete(institution_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         name, country = institution.name, institution.country_code
+        edit = url_for("admin.institution_edit", institution_id=institution.id)
         try:
+            places.check_deletable(current_user, institution)  # refused at once, not after asking
+            if not confirmed():
+                return ask(_("Delete the institution “%(name)s”?", name=name), [_("This cannot be undone.")],
+                           _("Delete institution"), edit,
+                           crumbs=[(_("Institutions"), url_for("admin.institutions", country=country)),
+                                   (name, edit)])
             places.delete_institution(current_user, institution)
         except ValidationError as error:
             flash(" ".join(str(m) for m in error.errors.values()), "error")
-            return redirect(url_for("admin.institution_edit", institution_id=institution_id))
+            return redirect(edit)
         db.session.commit()
         flash(_("Institution “%(name)s” deleted.", name=name), "success")
         return redirect(url_for("admin.institutions", country=country))
@@ -311,17 +318,21 @@ def cohort_new():
 @bp.route("/cohorts/<int:cohort_id>")
 @role_required(*STAFF)
 def cohort_detail(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    return _cohort_page(_cohort_or_404(cohort_id), AddMembersForm())
+
+
+def _cohort_page(cohort, add_form: AddMembersForm):
+    """The cohort with its members and, for those who manage it, the people who can be added (the search and
+    page of them in the query string, which the add form posts back to)."""
     can_edit = can_manage_country(current_user, cohort.country_code)
     q = request.args.get("q", "").strip()
     candidates = None
-    add_form = AddMembersForm()
     if can_edit:
         candidates = _paginate(cohorts.candidates(current_user, cohort, q), name="candidates_page")
         add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
     return render_template("admin/cohort_detail.html", cohort=cohort, members=_paginate(cohorts.members(cohort)),
                            can_edit=can_edit, candidates=candidates, add_form=add_form, q=q,
-                           remove_form=ConfirmForm())
+                           remove_form=ConfirmForm()), 400 if add_form.errors else 200
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -366,12 +377,14 @@ def cohort_delete(cohort_id):
     return redirect(url_for("admin.cohorts", country=country))
 
 
-@bp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
+@bp.route("/cohorts/<int:cohort_id>/members", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def cohort_add_members(cohort_id):
     cohort = _cohort_or_404(cohort_id)
     if not can_manage_country(current_user, cohort.country_code):
         abort(403)
+    if request.method == "GET":  # a link on the page shown after a mistake (another page, another language)
+        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id, **request.args.to_dict(flat=False)))
     form = AddMembersForm()
     if not form.validate_on_submit():
         abort(400)
@@ -382,14 +395,14 @@ def cohort_add_members(cohort_id):
         except ValueError:
             abort(400)
     if not wanted:
-        flash(_("Select at least one person to add."), "error")
-        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+        form.members.errors = [_("Select at least one person to add.")]
+        return _cohort_page(cohort, form)
     people = list(db.session.scalars(sa.select(User).where(User.uuid.in_(wanted))))
     try:
         added = cohorts.add_members(current_user, cohort, people)
     except ValidationError as error:
-        flash(" ".join(str(m) for m in error.errors.values()), "error")
-        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+        apply_errors(form, error)
+        return _cohort_page(cohort, form)
     db.session.commit()
     flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added), "success")
     return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))

@@ -142,10 +142,15 @@ def member_counts(institution_ids: list[int]) -> dict[int, int]:
     ).all())
 
 
-def delete_institution(actor: User, institution: Institution) -> None:
-    """Remove an institution nobody belongs to."""
+def check_deletable(actor: User, institution: Institution) -> None:
+    """Whether ``actor`` may delete the institution: 403, or a ValidationError while people belong to it."""
     check(can_manage_country(actor, institution.country_code))
     if member_count(institution):
         raise ValidationError({"institution": _l("People belong to this institution: move them first")})
+
+
+def delete_institution(actor: User, institution: Institution) -> None:
+    """Remove an institution nobody belongs to."""
+    check_deletable(actor, institution)
     db.session.delete(institution)
     db.session.flush()

@@ -126,3 +126,31 @@ def test_the_page_that_asks_first_posts_back_under_the_sites_prefix(client, logi
     cohort = make_cohort(country="CL")
     asked = client.post(f"/admin/cohorts/{cohort.id}/delete", environ_overrides={"SCRIPT_NAME": "/lms"})
     assert f'action="/lms/admin/cohorts/{cohort.id}/delete"' in asked.get_data(as_text=True)
+
+
+def test_adding_nobody_says_so_on_the_page_and_keeps_the_search(client, login_as, make_user, make_cohort):
+    login_as("coordinator", country="CL", locale="en")
+    make_user(country="CL", name="Ana Soto")
+    make_user(country="CL", name="Beto Díaz")
+    cohort = make_cohort(country="CL")
+    page = client.get(f"/admin/cohorts/{cohort.id}?q=ana").get_data(as_text=True)
+    action = f"/admin/cohorts/{cohort.id}/members?q=ana"
+    assert f'action="{action}"' in page
+    response = client.post(action, data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#members">Select at least one person to add.</a>' in html  # the error summary
+    assert 'id="members-error"' in html and "Ana Soto" in html and "Beto Díaz" not in html  # same search
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 0
+    # the page's links (another language, another page) lead back to the cohort, not to a POST-only address
+    assert client.get(f"/admin/cohorts/{cohort.id}/members?q=ana&lang=es").location == \
+        f"/admin/cohorts/{cohort.id}?q=ana&lang=es"
+
+
+def test_someone_of_another_country_is_refused_on_the_page(client, login_as, make_user, make_cohort):
+    login_as("coordinator", country="CL", locale="en")
+    cohort = make_cohort(country="CL")
+    stranger = make_user(country="PE", name="Rosa Quispe")
+    response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": [str(stranger.uuid)]})
+    assert response.status_code == 400
+    assert "Only people of the cohort&#39;s country can join it" in response.get_data(as_text=True)

@@ -52,7 +52,11 @@ def test_delete_only_when_nobody_belongs(client, login_as, make_institution, mak
     response = client.post(f"/admin/institutions/{used.id}/delete", follow_redirects=True)
     assert "move them first" in response.get_data(as_text=True)
     assert db.session.get(Institution, used.id) is not None
-    client.post(f"/admin/institutions/{empty_id}/delete")
+    asked = client.post(f"/admin/institutions/{empty_id}/delete")  # first it asks, and nothing happens yet
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Institution, empty_id) is not None
+    client.post(f"/admin/institutions/{empty_id}/delete", data={"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(Institution, empty_id) is None
 

@@ -17,7 +17,7 @@ from tincan import Statement as TinCanStatement
 
 from app import jsonutil
 from app.auth.models import User
-from app.db import UTCDateTime, among, utcnow
+from app.db import UTCDateTime, among, lock_for_write, utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
@@ -595,6 +595,9 @@ def _project(items: list[tuple[int, dict]]) -> None:
     (content used offline sends late) makes that user and activity fold again from every standing statement."""
     if not items:
         return
+    # what is read here is written back from it: a concurrent request folding statements of the same person
+    # waits until this one has committed, then reads what it wrote (else the later write drops a pass)
+    lock_for_write("xapi-progress", *{user_id for user_id, _ in items})
     keys = {(user_id, activity_key(statement["object"]["id"])) for user_id, statement in items}
     rows = {(row.user_id, row.activity_key): row for row in db.session.scalars(
         sa.select(Progress).where(Progress.user_id.in_({u for u, _ in keys}),
@@ -635,6 +638,7 @@ def _fold_all(user_id: int, activity_iri: str) -> Facts:
 
 def recompute_progress(user_id: int, activity_iri: str) -> None:
     """Fold again every statement still standing for this user and activity (after a voiding)."""
+    lock_for_write("xapi-progress", user_id)
     _save(user_id, activity_iri, _fold_all(user_id, activity_iri))
     db.session.flush()
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import jsonutil
+from app.db import lock_for_write
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
@@ -364,6 +365,12 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
             raise ApiError(404, "no such document")
         return _document_response(document)
     if_match, if_none_match = request.headers.get("If-Match"), request.headers.get("If-None-Match")
+    if method != "DELETE":  # the body is read first: a slow upload must not hold the lock below
+        content_type = request.headers.get("Content-Type", "")
+        body = _body()
+    # from reading the document to writing it, no other request changes it: concurrent POSTs all merge, and of
+    # concurrent writers with the same If-Match one wins and the others get 412
+    lock_for_write("xapi-document", f"{scope_key}\x1f{document_id or ''}")
     try:
         if method == "DELETE":
             current = documents.get(scope_key, document_id) if document_id is not None else None
@@ -376,12 +383,10 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
                                           need_one=concurrency and method == "PUT")
             if concurrency and method == "PUT" and if_match is None and if_none_match is None:
                 raise documents.DocumentError(400, "PUT to a profile needs If-Match or If-None-Match", "If-Match")
-            content_type = request.headers.get("Content-Type", "")
             if content_type and not is_media_type(content_type):
                 raise documents.DocumentError(400, "Content-Type must be an Internet media type, such as "
                                               f"application/json (at most {MAX_MEDIA_TYPE} characters)",
                                               "Content-Type")
-            body = _body()
             store = documents.put if method == "PUT" else documents.post
             store(kind, scope_key, document_id, body, content_type, **where)
     except documents.DocumentError as error:

@@ -209,3 +209,55 @@ def test_a_nul_character_in_a_parameter_is_refused(xapi, path, params):
         response = send(xapi, method, path, params, {"a": 1} if method == "PUT" else None,
                         headers={"If-None-Match": "*"})
         assert response.status_code == 400 and response.get_json()["property"] == name
+
+
+def _at_once(app, xapi, requests):
+    """Send ``requests`` ((method, path, params, body, headers) each) from as many threads, released together;
+    returns their status codes."""
+    import threading
+
+    gate, codes = threading.Barrier(len(requests)), [None] * len(requests)
+
+    def run(n, method, path, params, body, headers):
+        client = app.test_client()
+        extra = {"Content-Type": "application/json", **(headers or {})}
+        gate.wait(10)
+        codes[n] = client.open(path, method=method, query_string=params, data=json.dumps(body),
+                               headers=xapi.headers(extra)).status_code
+
+    threads = [threading.Thread(target=run, args=(n, *request)) for n, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return codes
+
+
+def test_concurrent_posts_to_one_document_all_merge(app, xapi):
+    """Each POST is told 204: each one's keys must then be in the document, not only the last writer's."""
+    where = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "answers"}
+    codes = _at_once(app, xapi, [("POST", "/xapi/activities/state", where, {f"q{n}": n}, None) for n in range(10)])
+    assert codes == [204] * 10
+    assert send(xapi, "GET", "/xapi/activities/state", where).get_json() == {f"q{n}": n for n in range(10)}
+    profile = {"agent": AGENT, "profileId": "settings"}
+    codes = _at_once(app, xapi, [("POST", "/xapi/agents/profile", profile, {f"k{n}": n}, None) for n in range(6)])
+    assert codes == [204] * 6
+    assert send(xapi, "GET", "/xapi/agents/profile", profile).get_json() == {f"k{n}": n for n in range(6)}
+
+
+def test_of_concurrent_writers_with_the_same_etag_one_wins(app, xapi):
+    where = {"activityId": ACTIVITY, "profileId": "shared"}
+    assert send(xapi, "PUT", "/xapi/activities/profile", where, {"v": 0},
+                headers={"If-None-Match": "*"}).status_code == 204
+    etag = send(xapi, "GET", "/xapi/activities/profile", where).headers["ETag"]
+    codes = _at_once(app, xapi, [("PUT", "/xapi/activities/profile", where, {"v": n}, {"If-Match": etag})
+                                 for n in range(1, 7)])
+    assert sorted(codes) == [204] + [412] * 5
+    winner = codes.index(204) + 1
+    assert send(xapi, "GET", "/xapi/activities/profile", where).get_json() == {"v": winner}
+    # creating a document that must not exist yet: one creates it, the others are told it exists
+    new = {"activityId": ACTIVITY, "profileId": "created-once"}
+    codes = _at_once(app, xapi, [("PUT", "/xapi/activities/profile", new, {"by": n}, {"If-None-Match": "*"})
+                                 for n in range(6)])
+    assert sorted(codes) == [204] + [412] * 5
+    assert send(xapi, "GET", "/xapi/activities/profile", new).get_json() == {"by": codes.index(204)}

@@ -175,3 +175,37 @@ def test_rebuild_equals_incremental(app, make_user, monkeypatch, events):
     db.session.flush()
     assert snapshot() == incremental
     db.session.rollback()
+
+
+def test_a_pass_arriving_with_a_failure_is_not_lost(app, make_lrs_client, make_user):
+    """A failed and a passed attempt of the same person and module stored at the same moment (two tabs, or
+    content retrying): the projection must end with the pass, whichever commits last."""
+    import threading
+
+    from tests.xapi.conftest import XapiClient
+
+    lrs_client, secret = make_lrs_client()
+    for round_ in range(4):
+        user = make_user()
+        module = f"{MODULE}-{round_}"
+        db.session.commit()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        assert xapi.post(statement(actor=actor(user), object={"id": module})).status_code == 200
+        gate, codes = threading.Barrier(2), []
+
+        def send(verb, scaled, success):
+            client = XapiClient(app.test_client(), lrs_client.key, secret)
+            body = statement(actor=actor(user), verb={"id": verb}, object={"id": module},
+                             result={"score": {"scaled": scaled}, "success": success})
+            gate.wait(10)
+            codes.append(client.post(body).status_code)
+
+        threads = [threading.Thread(target=send, args=args) for args in ((v.FAILED, 0.3, False),
+                                                                          (v.PASSED, 0.9, True))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert codes == [200, 200]
+        row = progress(user, module)
+        assert (row.success, row.best_scaled) == (True, 0.9), round_

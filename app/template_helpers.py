@@ -124,17 +124,21 @@ def _unread_count() -> int:
         return 0
 
 
-def _nav_items() -> list[tuple[str, str, str]]:
-    """(endpoint, label, url) of the main navigation for the signed-in user."""
+def _nav_items() -> list[tuple[str, str, str | None]]:
+    """(label, url, aria-current) of the main navigation for the signed-in user: "page" on the section's own
+    page, "true" anywhere else in its section (a course, a person, an import of people), else None."""
     if not current_user.is_authenticated:
         return []
-    items = [("main.index", _l("Home"), url_for("main.index")),
-             ("courses.catalogue", _l("Courses"), url_for("courses.catalogue"))]
+    sections = [("main.index", _l("Home"), ("main.index",)),
+                ("courses.catalogue", _l("Courses"), ("courses.",))]
     if current_user.is_staff:
-        items.append(("admin.users", _l("People"), url_for("admin.users")))
+        sections.append(("admin.users", _l("People"), ("admin.user", "admin.import", "admin.invitation")))
     if current_user.has_role("admin", "coordinator"):
-        items.append(("admin.institutions", _l("Institutions"), url_for("admin.institutions")))
-        items.append(("admin.cohorts", _l("Cohorts"), url_for("admin.cohorts")))
+        sections.append(("admin.institutions", _l("Institutions"), ("admin.institution",)))
+        sections.append(("admin.cohorts", _l("Cohorts"), ("admin.cohort",)))
     if current_user.is_staff:
-        items.append(("competences.index", _l("Competences"), url_for("competences.index")))
-    return items
+        sections.append(("competences.index", _l("Competences"), ("competences.",)))
+    here = request.endpoint or ""
+    return [(label, url_for(endpoint),
+             "page" if here == endpoint else ("true" if here.startswith(prefixes) else None))
+            for endpoint, label, prefixes in sections]

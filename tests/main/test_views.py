@@ -40,3 +40,24 @@ def test_the_dashboard_takes_a_trainee_back_to_their_course(client, login_as, sy
     assert re.search(r'<progress class="progress" max="2" value="1"', html)
     assert re.search(r'href="/courses/pilot/modules/practice">Continue: Practice<', html)  # the next one
     assert "You have not started a course yet." not in html
+
+
+def test_the_navigation_marks_the_section_of_the_page(client, login_as, make_user):
+    """The section's own page is the current page; a page inside it (a person, an import) marks the section."""
+    import re
+
+    login_as("coordinator", country="CL", locale="en")
+    person = make_user(country="CL")
+
+    def current(url):
+        html = client.get(url).get_data(as_text=True)
+        nav = html[html.index('aria-label="Main"'):html.index("</nav>", html.index('aria-label="Main"'))]
+        return re.findall(r'aria-current="(\w+)">([^<]+)<', nav)
+
+    assert current("/admin/users") == [("page", "People")]
+    assert current(f"/admin/users/{person.uuid}") == [("true", "People")]
+    assert current("/admin/import") == [("true", "People")]
+    assert current("/admin/invitations") == [("true", "People")]
+    assert current("/courses/") == [("page", "Courses")]
+    assert current("/competences/") == [("page", "Competences")]
+    assert current("/notifications/") == []

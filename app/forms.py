@@ -1,4 +1,6 @@
 """Helpers shared by every domain's forms."""
+from collections import Counter
+
 from wtforms.fields import FieldList, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
@@ -14,6 +16,24 @@ def leaf_fields(form):
             yield from leaf_fields(field)
         else:
             yield field
+
+
+def summary_errors(form) -> list[tuple[str | None, str]]:
+    """(id of the field or None, text) of every error of the form, in the order of its fields. A message that
+    several fields share names its field ("Skills (Español): Write this text in every language"), so that no two
+    links of the error summary read the same."""
+    items = [(None, str(message)) for message in form.form_errors]
+    pairs = [(field, str(message)) for field in leaf_fields(form) for message in field.errors]
+    shared = Counter(message for _field, message in pairs)
+    labels = Counter((str(field.label.text), message) for field, message in pairs)
+    for field, message in pairs:
+        if shared[message] > 1:
+            name = str(field.label.text)
+            if labels[(name, message)] > 1 and field.description:  # the same text in several languages
+                name = f"{name} ({field.description})"
+            message = f"{name}: {message}"
+        items.append((field.id, message))
+    return items
 
 
 def apply_errors(form, error: ValidationError) -> None:

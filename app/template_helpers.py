@@ -10,7 +10,7 @@ from jinja2 import pass_context
 from werkzeug.exceptions import NotFound
 
 from app.db import utcnow
-from app.forms import leaf_fields
+from app.forms import leaf_fields, summary_errors
 
 # Each language is offered in its own name, so anyone can find theirs.
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português (Brasil)", "en": "English"}
@@ -93,6 +93,7 @@ def register(app) -> None:
         text_in=_text_in,
         services_text=_module_text,
         leaf_fields=leaf_fields,
+        summary_errors=summary_errors,
         form_sent_back=form_sent_back,
         time_zone_of=time_zone_of,
     )

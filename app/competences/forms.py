@@ -16,10 +16,11 @@ FIELD_LABELS = {"title": _l("Title"), "knowledge": _l("Knowledge"), "skills": _l
 
 
 def _text_fields(names: tuple[str, ...], long: set[str]):
-    """One field per text and language: name_es, name_pt_BR, name_en; as long as a file may have them."""
+    """One field per text and language (name_es, descriptor_es, name_pt_BR, ...), as long as a file may have
+    them."""
     fields = {}
-    for name in names:
-        for locale in LOCALES:
+    for locale in LOCALES:  # in the order of the page: a group of fields per language
+        for name in names:
             field_class = TextAreaField if name in long else StringField
             most = TITLE_MAX_LENGTH if name in TITLES else TEXT_MAX_LENGTH
             fields[f"{name}_{locale}"] = field_class(

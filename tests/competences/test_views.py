@@ -481,3 +481,20 @@ def test_the_versions_list_shows_which_versions_something_stands_on(client, logi
     versions = page[page.index('id="versions"'):]
     assert '<a href="/competences/demo/?version=1#uses">1 use</a>' in versions
     assert versions.count(" use</a>") == 1  # version 2 has nothing on it yet
+
+
+def test_the_error_summary_names_each_field_when_messages_repeat_in_the_order_of_the_page(
+        client, login_as, sample_framework):
+    """Three empty texts give the same message: each link says which text in which language, and the links come
+    in the order of the page (a group of fields per language: Español, then Português, then English)."""
+    login_as("admin", country=None, locale="en")
+    response = client.post("/competences/demo/competences/A1/edit",
+                           data=form(skills_en="", skills_es="", knowledge_pt_BR=""))
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    links = re.findall(r'<a href="#(\w+)">([^<]+)</a>', summary)
+    assert [(anchor, unescape(text)) for anchor, text in links] == [
+        ("skills_es", "Skills (Español): Write this text in every language"),
+        ("knowledge_pt_BR", "Knowledge: Write this text in every language"),
+        ("skills_en", "Skills (English): Write this text in every language"),
+    ]

@@ -297,3 +297,13 @@ def test_a_coordinator_added_to_a_cohort_can_turn_off_those_emails(client, login
     add_members(coordinator, make_cohort(country="CL", name="Piloto"), [coordinator])
     db.session.commit()
     assert outbox() == [] and services.unread_count(coordinator) == 1
+
+
+def test_the_outbox_marks_each_subject_with_its_language(client, login_as, make_user, outbox):
+    """A screen reader reads a Spanish subject as Spanish on an admin's English page."""
+    services.notify(make_user(locale="es"), "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    [message] = outbox()
+    login_as("admin", country=None, locale="en")
+    assert f'lang="es">{message.subject}</a>' in client.get("/admin/outbox").get_data(as_text=True)
+    assert f'<h1 lang="es">{message.subject}</h1>' in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)

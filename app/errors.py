@@ -16,6 +16,15 @@ class ValidationError(Exception):
         self.errors = errors
 
 
+def problems(check, *args, **kwargs) -> dict:
+    """What ``check(*args, **kwargs)`` (a service's validation, which saves nothing) refuses, by field."""
+    try:
+        check(*args, **kwargs)
+    except ValidationError as error:
+        return dict(error.errors)
+    return {}
+
+
 TITLES = {
     400: _l("The request could not be understood"),
     403: _l("You do not have access to this page"),

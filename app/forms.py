@@ -49,6 +49,13 @@ def apply_errors(form, error: ValidationError) -> None:
             form.form_errors.append(message)
 
 
+def more_errors(form, errors: dict) -> None:
+    """Add a service's findings to a form that failed its own checks, on the fields that have no error yet: one
+    round of corrections is then enough."""
+    in_error = {field.name for field in leaf_fields(form) if field.errors}
+    apply_errors(form, ValidationError({name: message for name, message in errors.items() if name not in in_error}))
+
+
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select, radio or checkbox field."""
     return [SelectChoice(str(value), label) for value, label in pairs]

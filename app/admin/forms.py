@@ -38,15 +38,16 @@ class CountryDependentForm(FlaskForm):
     def is_refresh(self) -> bool:
         return bool(self.refresh.data)
 
+    @property
+    def is_saving(self) -> bool:
+        """Sent to be saved (not to refresh the lists)."""
+        return self.is_submitted() and not self.is_refresh
+
 
 class UserForm(CountryDependentForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name")), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address")),
                                                         Length(max=254)])
-    password = PasswordField(_l("Initial password (optional)"), validators=[Optional(), Length(max=200)],
-                             description=_l("Leave it empty to e-mail the person an invitation to choose their own "
-                                            "password (recommended). Otherwise at least 10 characters, given to "
-                                            "them in a safe way."))
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
     country_code = SelectField(_l("Country"), validate_choice=False)
     institution_id = SelectField(_l("Institution"), validate_choice=False,
@@ -59,6 +60,10 @@ class UserForm(CountryDependentForm):
                            description=_l("Required for trainees."))
     locale = SelectField(_l("Preferred language"), validate_choice=False,
                          choices=options([("", _l("Not chosen yet"))] + list(LANGUAGE_NAMES.items())))
+    password = PasswordField(_l("Initial password (optional)"), validators=[Optional(), Length(max=200)],
+                             description=_l("Leave it empty to e-mail the person an invitation to choose their own "
+                                            "password (recommended). Otherwise at least 10 characters, given to "
+                                            "them in a safe way."))
     is_active = BooleanField(_l("The account is active"), default=True,
                              description=_l("People with an inactive account cannot sign in."))
     submit = SubmitField(_l("Save"))

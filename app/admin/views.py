@@ -21,7 +21,7 @@ from app.courses.services import courses_started
 from app.errors import ValidationError
 from app.db import commit_once_more_on_conflict, utcnow
 from app.extensions import db
-from app.forms import apply_errors, options
+from app.forms import apply_errors, more_errors, options
 from app.places import services as places
 from app.urls import local_path
 from app.places.models import Institution
@@ -106,7 +106,9 @@ def user_new():
         form.country_code.data = _default_country()
         form.roles.data = [Role.TRAINEE.value]
     _prepare_user_form(form)
-    if form.is_submitted() and not form.is_refresh and form.validate():
+    if form.is_refresh:
+        _ask_password_again(form)
+    elif form.is_saving and form.validate():
         def create():
             if form.password.data:
                 return accounts.create_user(current_user, password=form.password.data, **_user_fields(form))
@@ -124,7 +126,19 @@ def user_new():
                 flash(_("Account created for %(name)s. An invitation has been sent to %(email)s.",
                         name=user.full_name, email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
-    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+    elif form.is_saving:  # the form's own checks failed: show the service's findings with them
+        more_errors(form, tokens.account_problems(current_user, None, password=form.password.data or None,
+                                                  **_user_fields(form)))
+    return render_template("admin/user_form.html", form=form, user=None), \
+        400 if form.errors and not form.is_refresh else 200
+
+
+def _ask_password_again(form: UserForm) -> None:
+    """The lists were refreshed for another country: a typed password is not sent back to the browser, so
+    the page says so rather than let Save invite the person instead."""
+    if form.password.data:
+        form.password.errors = [_("The password is not kept when the lists are refreshed: type it again, or "
+                                  "leave it empty to e-mail the person an invitation.")]
 
 
 @bp.route("/users/<user_uuid>")
@@ -155,19 +169,22 @@ def user_edit(user_uuid):
         form.country_code.data = user.country_code or ""
     del form.password
     _prepare_user_form(form, user)
-    if form.is_submitted() and not form.is_refresh and form.validate():
+    if form.is_saving and form.validate():
         try:
-            reinvited = tokens.update_account(current_user, user, **_user_fields(form))
+            reinvited = commit_once_more_on_conflict(
+                lambda: tokens.update_account(current_user, user, **_user_fields(form)))
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             if reinvited:
                 flash(_("The account of %(name)s has been updated. A new invitation has been sent to %(email)s.",
                         name=user.full_name, email=user.email), "success")
             else:
                 flash(_("The account of %(name)s has been updated.", name=user.full_name), "success")
             return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
+    elif form.is_saving:
+        more_errors(form, tokens.account_problems(current_user, user, **_user_fields(form)))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 
@@ -212,15 +229,18 @@ def _institution_fields(form: InstitutionForm) -> dict:
 def institution_new():
     form = InstitutionForm()
     _prepare_institution_form(form)
-    if form.is_submitted() and not form.is_refresh and form.validate():
+    if form.is_saving and form.validate():
         try:
-            institution = places.create_institution(current_user, **_institution_fields(form))
+            institution = commit_once_more_on_conflict(
+                lambda: places.create_institution(current_user, **_institution_fields(form)))
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Institution “%(name)s” added.", name=institution.name), "success")
             return redirect(url_for("admin.institutions", country=institution.country_code))
+    elif form.is_saving:
+        more_errors(form, places.institution_problems(current_user, None, **_institution_fields(form)))
     return render_template("admin/institution_form.html", form=form, institution=None), 400 if form.errors else 200
 
 
@@ -235,15 +255,18 @@ def institution_edit(institution_id):
         form.region_code.data = institution.region_code or ""
         form.level.data = institution.level.value
     _prepare_institution_form(form, institution)
-    if form.is_submitted() and not form.is_refresh and form.validate():
+    if form.is_saving and form.validate():
         try:
-            places.update_institution(current_user, institution, **_institution_fields(form))
+            commit_once_more_on_conflict(
+                lambda: places.update_institution(current_user, institution, **_institution_fields(form)))
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Institution “%(name)s” updated.", name=institution.name), "success")
             return redirect(url_for("admin.institutions", country=institution.country_code))
+    elif form.is_saving:
+        more_errors(form, places.institution_problems(current_user, institution, **_institution_fields(form)))
     return render_template("admin/institution_form.html", form=form, institution=institution,
                            delete_form=ConfirmForm(), members=places.member_count(institution)), \
         400 if form.errors else 200
@@ -304,14 +327,18 @@ def cohort_new():
         form.country_code.data = _default_country()
     if form.validate_on_submit():
         try:
-            cohort = cohorts.create_cohort(current_user, name=form.name.data, country_code=form.country_code.data,
-                                           description=form.description.data)
+            cohort = commit_once_more_on_conflict(lambda: cohorts.create_cohort(
+                current_user, name=form.name.data, country_code=form.country_code.data,
+                description=form.description.data))
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Cohort “%(name)s” created. Now add its members.", name=cohort.name), "success")
             return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    elif form.is_submitted():
+        more_errors(form, cohorts.cohort_problems(current_user, None, name=form.name.data,
+                                                  country_code=form.country_code.data))
     return render_template("admin/cohort_form.html", form=form, cohort=None), 400 if form.errors else 200
 
 
@@ -345,14 +372,18 @@ def cohort_edit(cohort_id):
     form.country_code.choices = _country_choices()
     if form.validate_on_submit():
         try:
-            cohorts.update_cohort(current_user, cohort, name=form.name.data, country_code=form.country_code.data,
-                                  description=form.description.data)
+            commit_once_more_on_conflict(lambda: cohorts.update_cohort(
+                current_user, cohort, name=form.name.data, country_code=form.country_code.data,
+                description=form.description.data))
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Cohort “%(name)s” updated.", name=cohort.name), "success")
             return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    elif form.is_submitted():
+        more_errors(form, cohorts.cohort_problems(current_user, cohort, name=form.name.data,
+                                                  country_code=form.country_code.data))
     return render_template("admin/cohort_form.html", form=form, cohort=cohort, delete_form=ConfirmForm()), \
         400 if form.errors else 200
 
@@ -399,12 +430,17 @@ def cohort_add_members(cohort_id):
         return _cohort_page(cohort, form)
     people = list(db.session.scalars(sa.select(User).where(User.uuid.in_(wanted))))
     try:
-        added = cohorts.add_members(current_user, cohort, people)
+        # a double click: the second request finds the members the first added, and adds nobody twice
+        added = commit_once_more_on_conflict(lambda: cohorts.add_members(current_user, cohort, people))
     except ValidationError as error:
+        db.session.rollback()
         apply_errors(form, error)
         return _cohort_page(cohort, form)
-    db.session.commit()
-    flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added), "success")
+    if added:
+        flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added),
+              "success")
+    else:
+        flash(_("They were already members of the cohort."), "success")
     return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
 
 

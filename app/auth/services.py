@@ -12,7 +12,7 @@ from app.auth.permissions import (can_manage_country, can_manage_user, can_view_
                                   managed_country, sees_everyone)
 from app.config import LOCALES
 from app.db import utcnow
-from app.errors import ValidationError
+from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
 from app.text import contains
@@ -178,6 +178,12 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def account_problems(actor: User, user: User | None, **fields) -> dict:
+    """What create_user (``user`` None) or update_user would refuse in these fields, by field, without saving
+    anything: a form that failed its own checks shows these too."""
+    return problems(_validate, actor, user, fields)
 
 
 def password_problem(password: str) -> str | None:

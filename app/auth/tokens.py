@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import signals
+from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
@@ -142,11 +143,20 @@ def send_invitations(actor, users: list[User]) -> None:
 INACTIVE_INVITATION = _l("The account is inactive, so no invitation can be sent: make it active first.")
 
 
+def account_problems(actor, user: User | None, **fields) -> dict:
+    """What invite, create_user (``user`` None) or update_account would refuse in these fields, by field,
+    without saving anything."""
+    found = accounts.account_problems(actor, user, **fields)
+    if user is None and not fields.get("password") and not fields.get("is_active", True):
+        found.setdefault("is_active", INACTIVE_INVITATION)
+    return found
+
+
 def invite(actor, **fields) -> User:
     """Create an account without a password and e-mail an invitation to it (an inactive account's link would be
     dead, so an inactive account needs a password instead)."""
-    if not fields.get("is_active", True):
-        raise ValidationError({"is_active": INACTIVE_INVITATION})
+    if not fields.get("is_active", True):  # said with the account's other problems: one round of corrections
+        raise ValidationError(account_problems(actor, None, **fields))
     fields.setdefault("locale", None)
     fields["locale"] = fields["locale"] or default_locale_for(fields.get("country_code"))
     user = create_user(actor, password=None, **fields)

@@ -7,7 +7,7 @@ from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
 from app.auth.services import person_matches
 from app.cohorts.models import Cohort, CohortMember
-from app.errors import ValidationError
+from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
 from app.text import contains
@@ -50,6 +50,11 @@ def _validate(actor: User, cohort: Cohort | None, name: str, country_code: str) 
     if errors:
         raise ValidationError(errors)
     return name, country_code
+
+
+def cohort_problems(actor: User, cohort: Cohort | None, *, name: str, country_code: str) -> dict:
+    """What create_cohort (``cohort`` None) or update_cohort would refuse, by field, without saving anything."""
+    return problems(_validate, actor, cohort, name, country_code)
 
 
 def create_cohort(actor: User, *, name: str, country_code: str, description: str = "") -> Cohort:

@@ -11,7 +11,7 @@ from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm, 
 from app.competences.models import FrameworkUse
 from app.errors import TITLES, ValidationError
 from app.extensions import db
-from app.forms import apply_errors, leaf_fields, options
+from app.forms import apply_errors, leaf_fields, more_errors, options
 from app.urls import absolute_url
 
 STAFF = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
@@ -173,12 +173,6 @@ def _commit_edit(save, form) -> bool:
     return True
 
 
-def _more_errors(form, errors: dict) -> None:
-    """Add a service's findings to a form that failed its own checks, on the fields that have no error yet."""
-    in_error = {field.name for field in leaf_fields(form) if field.errors}
-    apply_errors(form, ValidationError({name: message for name, message in errors.items() if name not in in_error}))
-
-
 def _part_or_404(slug: str, collection: str, **key):
     """The framework and one of its current version's competences, levels or areas (by code or number)."""
     framework = _framework_or_404(slug)
@@ -225,7 +219,7 @@ def edit_competence(slug, code):
             return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
     elif form.is_submitted():  # the form's own checks failed: show the service's findings with them
         fine = {p: form[f"target_{p}"].data for p in ("technician", "manager") if not form[f"target_{p}"].errors}
-        _more_errors(form, services.competence_problems(
+        more_errors(form, services.competence_problems(
             framework, _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS), targets=fine,
             validity_months=None if form.validity_months.errors else form.validity_months.data,
             alignments=form.alignments.data))
@@ -252,7 +246,7 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
             _saved(framework, before, changed(shown))
             return redirect(url_for("competences.framework", slug=framework.slug) + anchor)
     elif form.is_submitted():
-        _more_errors(form, services.text_problems(_texts_from(form, groups)))
+        more_errors(form, services.text_problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
                            groups=groups), _status(form)
 

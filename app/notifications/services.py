@@ -28,16 +28,21 @@ def wants_email(user, kind: str) -> bool:
     return preference.email if preference is not None else KINDS[kind].email_by_default
 
 
+def _saved_preferences(user) -> dict[str, NotificationPreference]:
+    return {preference.kind: preference for preference in db.session.scalars(
+        sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+
+
 def set_email_preferences(user, wanted: dict[str, bool]) -> None:
     """Save which kinds of notification ``user`` also wants by e-mail."""
+    saved = _saved_preferences(user)
     for kind, email in wanted.items():
         if kind not in KINDS:
             continue
-        preference = db.session.get(NotificationPreference, (user.id, kind))
-        if preference is None:
-            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email=email))
+        if kind in saved:
+            saved[kind].email = email
         else:
-            preference.email = email
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email=email))
     db.session.flush()
 
 

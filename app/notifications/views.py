@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from app.admin.forms import ConfirmForm
 from app.args import page_arg
+from app.db import commit_once_more_on_conflict
 from app.extensions import db
 from app.forms import options
 from app.notifications import bp, services
@@ -52,8 +53,9 @@ def preferences():
         form.email_kinds.data = [kind.name for kind in kinds if services.wants_email(current_user, kind.name)]
     if form.validate_on_submit():
         chosen = set(form.email_kinds.data or [])
-        services.set_email_preferences(current_user, {kind.name: kind.name in chosen for kind in kinds})
-        db.session.commit()
+        # a double click before anything was saved: the second request changes the rows the first added
+        commit_once_more_on_conflict(lambda: services.set_email_preferences(
+            current_user, {kind.name: kind.name in chosen for kind in kinds}))
         flash(_("Your preferences have been saved."), "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", form=form, kinds=kinds)

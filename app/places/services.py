@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
-from app.errors import ValidationError
+from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
 from app.text import contains, sort_key
@@ -101,9 +101,19 @@ def _validate_institution(actor: User, institution: Institution | None, name: st
             errors["name"] = _l("This country already has an institution with this name")
     if level == InstitutionLevel.REGIONAL and not region_code and "region_code" not in errors:
         errors["region_code"] = _l("Choose the region of a regional institution")
+    if (institution is not None and country_code != institution.country_code and "country_code" not in errors
+            and member_count(institution)):
+        errors["country_code"] = _l("People belong to this institution, so its country cannot change")
     if errors:
         raise ValidationError(errors)
     return dict(name=name, country_code=country_code, region_code=region_code, level=level)
+
+
+def institution_problems(actor: User, institution: Institution | None, *, name: str, country_code: str,
+                          level: str, region_code: str | None = None) -> dict:
+    """What create_institution (``institution`` None) or update_institution would refuse, by field, without
+    saving anything: a form that failed its own checks shows these too."""
+    return problems(_validate_institution, actor, institution, name, country_code, region_code, level)
 
 
 def create_institution(actor: User, *, name: str, country_code: str, level: str,
@@ -120,8 +130,6 @@ def update_institution(actor: User, institution: Institution, *, name: str, coun
                        region_code: str | None = None) -> Institution:
     check(can_manage_country(actor, institution.country_code))
     clean = _validate_institution(actor, institution, name, country_code, region_code, level)
-    if clean["country_code"] != institution.country_code and member_count(institution):
-        raise ValidationError({"country_code": _l("People belong to this institution, so its country cannot change")})
     for key, value in clean.items():
         setattr(institution, key, value)
     db.session.flush()

@@ -1,3 +1,5 @@
+from html import unescape
+
 import sqlalchemy as sa
 
 from app.cohorts.models import Cohort, CohortMember
@@ -154,3 +156,50 @@ def test_someone_of_another_country_is_refused_on_the_page(client, login_as, mak
     response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": [str(stranger.uuid)]})
     assert response.status_code == 400
     assert "Only people of the cohort&#39;s country can join it" in response.get_data(as_text=True)
+
+
+def test_a_cohort_created_twice_at_once_is_created_once(login_as, post_at_once):
+    """A double click (or four) on Save: one request creates the cohort, the others are told the name is used."""
+    from app.cohorts import services
+
+    coordinator = login_as("coordinator", country="MX")
+    responses = post_at_once(coordinator, "/admin/cohorts/new", {"name": "Cohorte 2027", "country_code": "MX"},
+                             times=3, meet=(services, "_validate"))
+    assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400, 400], responses
+    for response in responses:
+        if response.status_code == 400:
+            assert ('<a href="#name">This country already has a cohort with this name</a>'
+                    in response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 1
+
+
+def test_members_added_twice_at_once_are_added_once(login_as, post_at_once, make_user, make_cohort):
+    from app.cohorts import services
+
+    coordinator = login_as("coordinator", country="MX")
+    one, two = make_user(country="MX", name="Uno"), make_user(country="MX", name="Dos")
+    cohort = make_cohort(country="MX")
+    responses = post_at_once(coordinator, f"/admin/cohorts/{cohort.id}/members",
+                             {"members": [str(one.uuid), str(two.uuid)]}, meet=(services, "CohortMember"),
+                             follow_redirects=True)
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 2
+    said = [r.get_data(as_text=True) for r in responses]
+    assert sum("2 people added to the cohort." in page for page in said) == 1
+    assert sum("They were already members of the cohort." in page for page in said) == 1
+
+
+def test_one_submit_shows_every_problem_of_a_cohort(client, login_as, make_cohort, make_user):
+    login_as("admin", country=None)
+    make_cohort(country="MX", name="Cohorte 2027")
+    response = client.post("/admin/cohorts/new", data={"name": "cohorte 2027", "country_code": "MX",
+                                                       "description": "x" * 2001})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#description">' in page
+    assert '<a href="#name">This country already has a cohort with this name</a>' in page
+    cohort = make_cohort(country="CO", members=[make_user(country="CO")])
+    response = client.post(f"/admin/cohorts/{cohort.id}/edit", data={"name": "", "country_code": "PE"})
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#name">Enter the cohort\'s name</a>' in page
+    assert '<a href="#country_code">This cohort has members, so its country cannot change</a>' in page

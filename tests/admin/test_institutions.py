@@ -1,3 +1,5 @@
+from html import unescape
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -67,3 +69,34 @@ def test_regions_json_for_the_form_script(client, login_as):
     assert {"code": "CL-BI", "name": "Biobío"} in regions
     assert len(regions) == 16
     assert client.get("/places/countries/ZZ/regions.json").status_code == 404
+
+
+def test_an_institution_added_twice_at_once_is_added_once(login_as, post_at_once):
+    from app.places import services
+
+    coordinator = login_as("coordinator", country="CL")
+    responses = post_at_once(coordinator, "/admin/institutions/new",
+                             {"name": "Ministerio de Salud", "country_code": "CL", "level": "national"},
+                             times=4, meet=(services, "_validate_institution"))
+    assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400, 400, 400], responses
+    for response in responses:
+        if response.status_code == 400:
+            assert "This country already has an institution with this name" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 1
+
+
+def test_one_submit_shows_every_problem_of_an_institution(client, login_as, make_institution, make_user):
+    login_as("admin", country=None)
+    response = client.post("/admin/institutions/new", data={
+        "name": "", "country_code": "CL", "region_code": "", "level": "regional"})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#name">Enter the institution\'s name</a>' in page
+    assert '<a href="#region_code">Choose the region of a regional institution</a>' in page
+    used = make_institution(country="CL")
+    make_user(country="CL", institution=used)
+    response = client.post(f"/admin/institutions/{used.id}/edit", data={
+        "name": "", "country_code": "AR", "level": "national"})
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#name">Enter the institution\'s name</a>' in page
+    assert '<a href="#country_code">People belong to this institution, so its country cannot change</a>' in page

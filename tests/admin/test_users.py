@@ -1,4 +1,5 @@
 import re
+from html import unescape
 
 import sqlalchemy as sa
 
@@ -130,3 +131,65 @@ def test_names_are_found_whatever_their_accents_and_case(client, login_as, make_
     make_user(country="CO", name="Oscar Ruiz")
     html = client.get("/admin/users").get_data(as_text=True)
     assert html.index("María José") < html.index("Ñusta Quispe") < html.index("Oscar Ruiz")
+
+
+def summary(html):
+    """The error summary's links: (field, message), in order."""
+    if 'class="error-summary"' not in html:
+        return []
+    box = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    return [(field, unescape(message)) for field, message in re.findall(r'<a href="#([\w-]+)">([^<]*)</a>', box)]
+
+
+def test_one_submit_shows_every_problem(client, login_as):
+    """The form's own checks (an empty name) and the account's (the address, the trainee's position) at once."""
+    login_as("admin", country=None)
+    response = client.post("/admin/users/new", data=form(full_name="", email="ana.perez@", position="",
+                                                         password=""))
+    assert response.status_code == 400
+    assert summary(response.get_data(as_text=True)) == [
+        ("full_name", "Enter the full name"),
+        ("email", "Enter an e-mail address in the right format, like name@example.org"),
+        ("position", "Choose the trainee's position: manager or technician"),
+    ]
+    response = client.post("/admin/users/new", data=form(email="ana.perez@", password="short", is_active=None))
+    assert summary(response.get_data(as_text=True)) == [
+        ("email", "Enter an e-mail address in the right format, like name@example.org"),
+        ("password", "The password must be at least 10 characters long"),
+    ]
+    response = client.post("/admin/users/new", data=form(email="ana.perez@", password="", is_active=None))
+    assert summary(response.get_data(as_text=True)) == [  # no invitation for an inactive account, said with the rest
+        ("email", "Enter an e-mail address in the right format, like name@example.org"),
+        ("is_active", "The account is inactive, so no invitation can be sent: make it active first."),
+    ]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_one_submit_shows_every_problem_of_a_changed_account(client, login_as, make_user):
+    login_as("coordinator", country="CL")
+    trainee = make_user(country="CL", email="t@example.org")
+    response = client.post(f"/admin/users/{trainee.uuid}/edit",
+                           data=form(full_name=" ", email="t@example", position="", password=None))
+    assert response.status_code == 400
+    assert [field for field, _ in summary(response.get_data(as_text=True))] == ["full_name", "email", "position"]
+    db.session.refresh(trainee)
+    assert trainee.email == "t@example.org"
+
+
+def test_a_refresh_asks_for_the_typed_password_again(client, login_as, outbox):
+    """Without JavaScript the country's lists come with a refresh, which cannot keep a typed password (it is
+    never sent back to the browser): the page says so, instead of Save then inviting the person instead."""
+    login_as("admin", country=None)
+    response = client.post("/admin/users/new", data=form(country_code="MX", refresh="y", password="my-secret-pw"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert summary(html) == [("password", "The password is not kept when the lists are refreshed: type it again, "
+                                          "or leave it empty to e-mail the person an invitation.")]
+    assert "my-secret-pw" not in html
+    assert html.index('id="refresh"') < html.index('id="password"')  # the country is chosen before it
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    quiet = client.post("/admin/users/new", data=form(country_code="MX", refresh="y", password=""))
+    assert quiet.status_code == 200 and summary(quiet.get_data(as_text=True)) == []
+    assert client.post("/admin/users/new", data=form(country_code="MX", password="my-secret-pw")).status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "marta@example.org"))
+    assert user.check_password("my-secret-pw") and outbox() == []

@@ -307,3 +307,13 @@ def test_the_outbox_marks_each_subject_with_its_language(client, login_as, make_
     login_as("admin", country=None, locale="en")
     assert f'lang="es">{message.subject}</a>' in client.get("/admin/outbox").get_data(as_text=True)
     assert f'<h1 lang="es">{message.subject}</h1>' in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+
+
+def test_preferences_saved_twice_at_once_are_saved(login_as, post_at_once):
+    """A double click on Save before any preference was stored: both requests add the rows; neither fails."""
+    user = login_as("coordinator", country="CL")
+    responses = post_at_once(user, "/notifications/preferences", {"email_kinds": ["invitation_accepted"]},
+                             meet=(services, "_saved_preferences"))
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
+    assert services.wants_email(user, "invitation_accepted") is True
+    assert services.wants_email(user, "import_completed") is False

@@ -72,6 +72,13 @@ def _text_in(value, locale=None):
     return text_in(value, locale)
 
 
+def _lang_of(value, locale=None):
+    """The ``lang`` attribute for a translated field shown with text_in: its language, English when it falls back."""
+    from app.competences.services import locale_in
+
+    return locale_in(value, locale).replace("_", "-")
+
+
 def _module_text(module):
     from app.courses.services import text_of
 
@@ -91,6 +98,7 @@ def register(app) -> None:
         current_locale=lambda: str(get_locale()),
         page_url=page_url,
         text_in=_text_in,
+        lang_of=_lang_of,
         services_text=_module_text,
         leaf_fields=leaf_fields,
         summary_errors=summary_errors,

@@ -26,10 +26,16 @@ from app.extensions import db
 
 def text_in(value: dict | None, locale: str | None = None) -> str:
     """The text of a translated field in the reader's language, English when that one is missing."""
-    if not value:
-        return ""
+    return (value or {}).get(locale_in(value, locale)) or ""
+
+
+def locale_in(value: dict | None, locale: str | None = None) -> str:
+    """The language ``text_in`` shows a translated field in, for its ``lang`` attribute: the reader's, or the
+    one it falls back to."""
     locale = locale or str(get_locale() or "en")
-    return value.get(locale) or value.get("en") or next(iter(value.values()), "")
+    if not value or value.get(locale):
+        return locale
+    return "en" if value.get("en") else next(iter(value), locale)
 
 
 def can_edit(user: User) -> bool:

@@ -91,6 +91,14 @@ class Module(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("course_version_id", "slug", name="uq_module_slug"),)
 
+    @property
+    def rule(self) -> str | None:
+        """The completion rule in force. A module without one is optional, unless its course version gives no
+        module a rule: such a course is read, each module completed by reading it (``viewed``)."""
+        if self.completion or any(m.completion for m in self.course_version.modules):
+            return self.completion
+        return "viewed"
+
 
 class Enrolment(db.Model):
     """A person taking a course: its registration UUID goes into every statement of this course."""

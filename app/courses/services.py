@@ -285,12 +285,14 @@ def start(user: User, version: CourseVersion) -> Enrolment:
 
 
 def required_modules(version: CourseVersion) -> list[Module]:
-    return [m for m in version.modules if m.completion]
+    """The modules the course asks for: those with a completion rule (``Module.rule``: every module of a course
+    that names no rule)."""
+    return [m for m in version.modules if m.rule]
 
 
 def open_module(user: User, version: CourseVersion, module: Module) -> None:
-    """The reader shows a module: ``experienced``; for a module completed by viewing, ``completed`` (once);
-    and when every module with a completion rule is done, the course is ``completed`` (once)."""
+    """The reader shows a module: ``experienced``; for a module completed by viewing (or in a course that names
+    no rule), ``completed`` (once); and when every module with a rule is done, the course is ``completed`` (once)."""
     enrolment = start(user, version)
     enrolment.last_module, enrolment.last_seen_at = module.slug, utcnow()
     definition = _definition(v.MODULE, {locale: t["title"] for locale, t in module.texts.items()})
@@ -298,7 +300,7 @@ def open_module(user: User, version: CourseVersion, module: Module) -> None:
     context = _context(version, module)
     record(user, v.EXPERIENCED, iri, registration=enrolment.registration, context=context, definition=definition)
     known = progress_of(user, [iri, course])
-    if module.completion == "viewed" and not (iri in known and known[iri].is_completed):
+    if module.rule == "viewed" and not (iri in known and known[iri].is_completed):
         record(user, v.COMPLETED, iri, registration=enrolment.registration, context=context,
                result={"completion": True}, definition=definition)
     if not (course in known and known[course].is_completed):
@@ -324,7 +326,7 @@ def module_done(module: Module, state) -> bool:
     successfully (a quiz passed, an assignment approved). ``state`` is its progress row, if any."""
     if state is None or not state.is_completed:
         return False
-    return module.completion in (None, "viewed", "workshop") or bool(state.success)
+    return module.rule in (None, "viewed", "workshop") or bool(state.success)
 
 
 @dataclass
@@ -374,19 +376,18 @@ def competences_developed(version: CourseVersion) -> list[tuple[str, str, str]]:
             for code, level in highest_levels(version.modules).items()]
 
 
-def resume_point(enrolment: Enrolment | None, module_states: list[ModuleState]) -> Module | None:
-    """Where a trainee picks up: the module last read, or the next one not completed if that one is done."""
-    if enrolment is None or not enrolment.last_module:
-        return None
-    last = next((s for s in module_states if s.module.slug == enrolment.last_module), None)
-    if last is None:
-        return None
-    if last.status == "completed":  # the next module not completed, or else an earlier one left behind
-        left = [s.module for s in module_states if s.status != "completed"]
-        following = next((m for m in left if m.position > last.module.position), None) or next(iter(left), None)
-        if following is not None:
-            return following
-    return last.module
+def continue_at(enrolment: Enrolment | None, module_states: list[ModuleState]) -> Module | None:
+    """Where a trainee goes on with a course, wherever it is offered (course page, dashboard, /start): the module
+    last read here while it is not completed; else the next one not completed, or an earlier one left behind.
+    Without a last module (progress made through outside content only, or a module gone in a newer version), the
+    first module not completed. None when every module is completed."""
+    left = [s.module for s in module_states if s.status != "completed"]
+    slug = enrolment.last_module if enrolment is not None else None
+    last = next((s for s in module_states if slug and s.module.slug == slug), None)
+    if last is not None and last.status != "completed":
+        return last.module
+    following = next((m for m in left if m.position > last.module.position), None) if last is not None else None
+    return following or next(iter(left), None)
 
 
 def course_finished(module_states: list[ModuleState], done: int, total: int) -> bool:
@@ -407,7 +408,8 @@ def courses_started(user: User) -> list[dict]:
         if version is not None:
             result.append(_course_item(user, version, enrolment, enrolment.last_seen_at or enrolment.started_at))
     enrolled = {enrolment.course_id for enrolment in enrolments}
-    others = {module_iri(version.course, module): version for version in catalogue(user)
+    current = sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))  # withdrawn ones too
+    others = {module_iri(version.course, module): version for version in db.session.scalars(current)
               if version.course_id not in enrolled for module in version.modules}
     seen: dict = {}
     for iri, row in progress_of(user, list(others)).items():
@@ -423,10 +425,9 @@ def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None
     module_states = states(user, version)
     done, total = course_progress(user, version, module_states)
     finished = course_finished(module_states, done, total)
-    resume = resume_point(enrolment, module_states) or next(
-        (s.module for s in module_states if s.status != "completed"), None)
     return {"version": version, "done": done, "total": total, "finished": finished,
-            "resume": None if finished or withdrawn else resume, "withdrawn": withdrawn, "last_seen_at": last_seen_at}
+            "resume": None if finished or withdrawn else continue_at(enrolment, module_states),
+            "withdrawn": withdrawn, "last_seen_at": last_seen_at}
 
 
 # --- evidence for current_levels ----------------------------------------------------------------------

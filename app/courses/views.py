@@ -8,7 +8,7 @@ from flask_babel import force_locale, format_decimal, get_locale, gettext as _, 
 from flask_login import current_user, login_required
 
 from app.auth.permissions import check, role_required
-from app.competences.services import text_in
+from app.competences.services import locale_in, text_in
 from app.confirm import ask, confirmed
 from app.auth.models import Role
 from app.courses import bp, render, services
@@ -69,11 +69,11 @@ def course(slug):
     enrolment = services.enrolment_of(current_user, course)
     states = services.states(current_user, version)
     done, total = services.course_progress(current_user, version, states)
-    resume = services.resume_point(enrolment, states)
     objectives = [(o, text.locale) for text in map(services.text_of, version.modules) for o in text.objectives]
     # started here, or through outside content that reports to the LRS (which makes no enrolment)
     started = enrolment is not None or any(state.status != "not-started" for state in states)
     finished = started and services.course_finished(states, done, total)
+    resume = services.continue_at(enrolment, states) if started and not finished else None
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
                            total=total, resume=resume, started=started, objectives=objectives,
                            finished=finished,
@@ -193,8 +193,12 @@ def asset(slug, number, filename):
 @bp.route("/<slug>/start")
 @login_required
 def start(slug):
-    _course, version = _course_or_404(slug)
-    return redirect(url_for("courses.module", slug=slug, module=version.modules[0].slug))
+    """Where the trainee goes on with the course (as on its page and the dashboard); the first module when there
+    is nothing left to do."""
+    course, version = _course_or_404(slug)
+    enrolment, states = services.enrolment_of(current_user, course), services.states(current_user, version)
+    module = services.continue_at(enrolment, states)
+    return redirect(url_for("courses.module", slug=slug, module=(module or version.modules[0]).slug))
 
 
 @bp.route("/<slug>/publication", methods=["POST"])
@@ -215,7 +219,8 @@ def publication(slug):
                              learners, count=format_decimal(learners)),
                     _("Only administrators and trainers can open a course that is not in the catalogue.")],
                    _("Withdraw from the catalogue"), url_for("courses.course", slug=slug),
-                   crumbs=[(_("Courses"), url_for("courses.catalogue")), (title, url_for("courses.course", slug=slug))],
+                   crumbs=[(_("Courses"), url_for("courses.catalogue")),
+                           (title, url_for("courses.course", slug=slug), locale_in(version.title).replace("_", "-"))],
                    published="0")
     services.set_published(current_user, course, published)
     db.session.commit()

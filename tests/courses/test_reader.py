@@ -452,3 +452,154 @@ def test_a_course_followed_through_outside_content_is_on_the_dashboard_and_the_p
     login_as("coordinator", country="CL", locale="en")
     detail = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     assert "1 of 2 modules completed" in detail[detail.index("<h2>Courses</h2>"):]
+
+
+def outside(user, module: str, course: str = "pilot") -> None:
+    """Content elsewhere reports a module completed to the LRS: no enrolment, no last module here."""
+    from app.xapi.services import store
+
+    actor = {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
+    store([{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri(course, module)}}],
+          {"mbox": "mailto:partner@example.org", "objectType": "Agent"})
+    db.session.commit()
+
+
+def in_three(title: str) -> dict:
+    return {locale: module_text(title) for locale in ("en", "es", "pt_BR")}
+
+
+def test_after_outside_content_the_course_page_and_the_dashboard_go_on_at_the_same_module(client, login_as,
+                                                                                       synced_course, make_user):
+    trainee = make_user(("trainee",), locale="en")
+    outside(trainee, "intro")
+    login_as(trainee)
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice">Continue where you left off' in page
+    assert "Go to the first module" not in page and "Start the course" not in page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice">Continue: <span lang="en">Practice</span>' in dashboard
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/practice"
+
+
+def test_when_the_last_module_is_gone_in_a_new_version_both_go_on_at_the_same_module(client, login_as, app,
+                                                                                   course_tree, sample_framework):
+    app.config["COURSES_DIR"] = str(course_tree)
+    sync_tree(course_tree)
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    client.get("/courses/pilot/modules/practice")  # the last module read, renamed in version 2
+    build_tree(course_tree, course_yaml=COURSE_YAML.replace("version: 1", "version: 2")
+               .replace("practice: viewed", "exercise: viewed"),
+               modules={"01-intro": in_three("Introduction"), "02-exercise": in_three("Exercise")})
+    sync_tree(course_tree)
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "1 of 2 modules completed" in page and "Go to the first module" not in page
+    assert 'href="/courses/pilot/modules/exercise">Continue where you left off' in page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/exercise">Continue: <span lang="en">Exercise</span>' in dashboard
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/exercise"
+
+
+def test_start_goes_to_the_first_module_before_anything_and_after_everything(client, login_as, synced_course):
+    login_as("trainee", locale="en")
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/intro"
+    client.get("/courses/pilot/modules/practice")
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/intro"  # left behind
+    client.get("/courses/pilot/modules/intro")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/intro">Read the course again' in page
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/intro"
+
+
+def test_progress_through_outside_content_on_a_withdrawn_course_stays_listed(client, login_as, synced_course,
+                                                                            make_user):
+    trainee = make_user(("trainee",), country="CL", locale="en")
+    login_as(make_user(("trainer",)))
+    client.post("/courses/pilot/publication", data={"published": "0", "confirmed": "1"})
+    outside(trainee, "intro")  # a course she never opened here
+    login_as(trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert "Pilot course" in page and "Withdrawn from the catalogue" in page and "1 of 2 modules completed" in page
+    assert "You have not started a course yet" not in page and 'href="/courses/pilot/' not in page
+    login_as("coordinator", country="CL", locale="en")
+    detail = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    section = detail[detail.index("<h2>Courses</h2>"):]
+    assert "Pilot course" in section and "Withdrawn from the catalogue" in section
+    assert "1 of 2 modules completed" in section
+    other = make_user(("trainee",), country="CL", locale="en")  # no progress: nothing listed
+    assert "No course started yet." in client.get(f"/admin/users/{other.uuid}").get_data(as_text=True)
+
+
+def test_a_course_that_names_no_completion_rule_is_completed_by_reading_it(client, login_as, app, tmp_path,
+                                                                          sample_framework):
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("completion:\n  intro: viewed\n"
+                                                                      "  practice: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    user = login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "optional" not in page and "0 of 2 modules completed" in page
+    client.get("/courses/pilot/modules/intro")
+    assert ("completed", "courses/pilot/modules/intro") in verbs(user)
+    assert "1 of 2 modules completed" in client.get("/courses/pilot/").get_data(as_text=True)
+    client.get("/courses/pilot/modules/practice")
+    assert verbs(user)[-1] == ("completed", "courses/pilot")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "You have completed this course." in page and "2 of 2 modules completed" in page
+
+
+def test_a_module_without_a_rule_beside_others_with_one_is_optional(client, login_as, app, tmp_path,
+                                                                   sample_framework):
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    user = login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert page.count("· optional") == 1 and "0 of 1 modules completed" in page
+    client.get("/courses/pilot/modules/practice")  # read, but optional: not completed, and blocks nothing
+    assert ("completed", "courses/pilot/modules/practice") not in verbs(user)
+    client.get("/courses/pilot/modules/intro")
+    assert verbs(user)[-1] == ("completed", "courses/pilot")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "You have completed this course." in page and "1 of 1 modules completed" in page
+
+
+def test_english_text_on_other_language_pages_is_marked_as_english(client, login_as, runner, app, tmp_path,
+                                                                   sample_framework, make_user):
+    english = COURSE_YAML.replace("[en, es, pt_BR]", "[en]").replace(", es: Curso piloto, pt_BR: Curso piloto", "") \
+        .replace(", es: Un curso corto, pt_BR: Um curso curto", "")
+    root = build_tree(tmp_path / "c", course_yaml=english, modules={
+        "01-intro": {"en": module_text("Introduction")}, "02-practice": {"en": module_text("Practice")}})
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    build_tree(root, course_yaml=english.replace("version: 1", "version: 2"), modules={
+        "01-intro": {"en": module_text("Introduction", body="Revised.")}, "02-practice": {"en": module_text("Practice")}})
+    sync_tree(root)
+    trainee = make_user(("trainee",), country="CL", locale="es")
+    login_as(trainee)
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert 'href="/courses/pilot/" lang="en">Pilot course</a>' in catalogue
+    assert '<p lang="en">A short course</p>' in catalogue
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert '<h1 lang="en">Pilot course</h1>' in page and '<p class="lead" lang="en">A short course</p>' in page
+    assert '<span aria-current="page" lang="en">Pilot course</span>' in page  # the breadcrumb
+    assert 'href="/courses/pilot/v1/modules/intro/print" lang="en">Introduction</a>' in page  # earlier versions
+    module = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert 'href="/courses/pilot/" lang="en">Pilot course</a>' in module
+    assert '<span aria-current="page" lang="en">Introduction</span>' in module
+    dashboard = client.get("/").get_data(as_text=True)
+    assert '<a href="/courses/pilot/" lang="en">Pilot course</a>' in dashboard
+    assert 'Continuar: <span lang="en">Practice</span>' in dashboard
+    login_as("coordinator", country="CL", locale="pt_BR")
+    detail = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert 'href="/courses/pilot/" lang="en">Pilot course</a>' in detail
+    login_as("trainer", locale="es")
+    asked = client.post("/courses/pilot/publication", data={"published": "0"}).get_data(as_text=True)
+    assert 'href="/courses/pilot/" lang="en">Pilot course</a>' in asked
+
+
+def test_translated_course_text_carries_the_readers_language(client, login_as, synced_course):
+    login_as("trainee", locale="es")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert '<h1 lang="es">Curso piloto</h1>' in page and '<p class="lead" lang="es">Un curso corto</p>' in page
+    assert '<p lang="es">Un curso corto</p>' in client.get("/courses/").get_data(as_text=True)

@@ -132,3 +132,28 @@ def test_mail_already_in_the_outbox_is_kept_and_can_then_be_cancelled(make_app, 
     with app.app_context():
         assert db.session.scalars(sa.text("SELECT status FROM outbox_message ORDER BY id")).all() == [
             "queued", "failed"]
+
+
+def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_account_has_them(make_app,
+                                                                                              empty_database):
+    """ed1e29379888 takes the format characters (zero-width space, BOM, soft hyphen) out of the addresses stored,
+    so their owners can sign in by typing them; one that would become another account's address stays as it was."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "a41c7d2e9f03"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    stored = ["manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test\u00ad",
+              "jose\u0301@itinera.test", "\u200bluz@itinera.test", "luz@itinera.test\u200b"]
+    with app.app_context():
+        for email in stored:
+            user_uuid = uuid.uuid4()
+            db.session.execute(sa.text(
+                'INSERT INTO "user" (uuid, email, full_name, is_active, created_at, session_version) '
+                "VALUES (:uuid, :email, 'Persona', true, '2026-12-01 10:00:00', 1)"),
+                {"uuid": str(user_uuid) if postgres else user_uuid.hex, "email": email})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        found = db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
+    assert found == ["manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test",
+                     "jos\u00e9@itinera.test", "luz@itinera.test", "luz@itinera.test\u200b"]

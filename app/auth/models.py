@@ -1,5 +1,6 @@
 import enum
 import re
+import unicodedata
 from uuid import UUID, uuid4
 from datetime import datetime
 
@@ -33,18 +34,38 @@ def _enum(cls, name):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """An address as it is stored, compared and looked up: without the invisible characters a paste or a file may
+    bring (Unicode's format characters: zero-width space, byte order mark, soft hyphen, direction marks...), the
+    spaces around it (no-break ones too), composed (NFC) and in lower case."""
+    visible = "".join(c for c in email if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFC", visible.strip().lower())
 
 
-# Something@something.something without spaces or control characters: the one check of an address's form, used by
-# the account form and the trainee import alike (delivery is the real test).
-# no space, control character, nor what separates or quotes addresses in a mail header (a comma typed for a dot,
-# "ana,perez@ex.test", would send the account's links to perez@ex.test)
-EMAIL = re.compile(r'[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+@[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+\.[^@\s\x00-\x1f\x7f,;<>()\[\]\\"]+')
+# Something@domain.tld: the one check of an address's form, used by the account form and the trainee import alike
+# (delivery is the real test), after normalise_email. No space, control or other invisible character, nor what
+# separates or quotes addresses in a mail header (a comma typed for a dot, "ana,perez@ex.test", would send the
+# account's links to perez@ex.test); dots only between characters of the local part; a domain of labels of
+# letters, digits and inner hyphens (any script: ñandú.org), the last one not a number.
+_ATOM = r'[^@\s\x00-\x1f\x7f,;<>()\[\]\\".]+'
+EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?P<domain>{_ATOM}(?:\.{_ATOM})+)")
+# invisible though not format characters (combining grapheme joiner, Hangul fillers, variation selectors)
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+                        "\U000e0100-\U000e01ef]")
+
+
+def _is_label(label: str) -> bool:
+    return len(label) <= 63 and not label.startswith("-") and not label.endswith("-") and all(
+        c == "-" or c.isalnum() or unicodedata.category(c).startswith("M") for c in label)
 
 
 def is_email_address(value: str) -> bool:
-    return len(value) <= 254 and EMAIL.fullmatch(value) is not None
+    match = EMAIL.fullmatch(value) if len(value) <= 254 else None
+    if match is None or len(match["local"]) > 64:
+        return False
+    if _INVISIBLE.search(value) or any(unicodedata.category(c).startswith("C") for c in value):
+        return False
+    labels = match["domain"].split(".")
+    return all(map(_is_label, labels)) and not labels[-1].isdigit()
 
 
 class User(UserMixin, db.Model):

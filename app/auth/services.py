@@ -87,7 +87,7 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
 
 def person_matches(words: str):
     """A condition: the person's name (accents and case aside) or e-mail address contains what was typed."""
-    return sa.or_(contains(User.name_key, words), User.email.contains(words.strip().lower(), autoescape=True))
+    return sa.or_(contains(User.name_key, words), User.email.contains(normalise_email(words), autoescape=True))
 
 
 def grantable_roles(actor: User) -> list[Role]:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth import tokens
 from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
-from app.auth.models import TokenPurpose
+from app.auth.models import TokenPurpose, normalise_email
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.forms import apply_errors
@@ -21,7 +21,8 @@ def _login_email() -> str:
     if email is None and request.is_json:
         data = request.get_json(silent=True)
         email = data.get("email") if isinstance(data, dict) else None
-    return (email if isinstance(email, str) else "").strip().lower() or "-"
+    # as the account is looked up: "ana@ex.test" with an invisible character is the same account's limit
+    return normalise_email(email if isinstance(email, str) else "") or "-"
 
 
 def _failed(response) -> bool:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from babel.lists import format_list
 from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
-from app.auth.models import Position, Role, User, UserRole, is_email_address
+from app.auth.models import Position, Role, User, UserRole, is_email_address, normalise_email
 from app.auth.permissions import can_manage_country, check, managed_country
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
@@ -174,6 +174,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             problem(line, column, "unreadable", column=column)
         for column, limit in (("email", 254), ("full_name", 200)):
             value = " ".join((row.get(column) or "").split())
+            if column == "email":  # as the account form takes it: a BOM or soft hyphen from the file left out
+                value = normalise_email(value)
             if not value:
                 problem(line, column, "required", column=column)
             elif len(value) > limit:
@@ -181,8 +183,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             elif column == "full_name" and column not in unreadable and not any(c.isalpha() for c in value):
                 problem(line, column, "no_letters", value=value)  # a number, a date or TRUE in the name column
             clean[column] = value
-        email = clean["email"].lower()
-        clean["email"] = email
+        email = clean["email"]
         if "email" in unreadable:
             pass
         elif email and not is_email_address(email):

@@ -16,7 +16,7 @@ from tincan import Activity, Agent, AgentAccount, Context, LanguageMap, Result, 
 from tincan import Statement as TinCanStatement
 
 from app import jsonutil
-from app.auth.models import User
+from app.auth.models import User, normalise_email
 from app.db import UTCDateTime, among, lock_for_write, utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
@@ -437,7 +437,7 @@ def _users_for(actors: list[dict]) -> dict[int, int]:
             except ValueError:
                 pass
         elif isinstance(actor.get("mbox"), str) and actor["mbox"].lower().startswith("mailto:"):
-            by_email.setdefault(actor["mbox"][7:].lower(), []).append(index)
+            by_email.setdefault(normalise_email(actor["mbox"][7:]), []).append(index)
     found = {}
     if by_uuid:
         for user_id, user_uuid in db.session.execute(sa.select(User.id, User.uuid).where(among(User.uuid, by_uuid))):

@@ -162,7 +162,10 @@ def test_changing_the_password_ends_other_sessions(make_user):
 
 @pytest.mark.parametrize("address", ["@", "a@", "@b.org", "a@b", "a b@example.org", "ana@exa mple.org",
                                      "a@@example.org", "ana@example.org\x07", "ana\t@example.org",
-                                     "ana@example.org\nbcc@example.org", "a@b.\x7f"])
+                                     "ana@example.org\nbcc@example.org", "a@b.\x7f", "ana@gmail..com",
+                                     "ana@x.test.", ".ana@x.test", "ana.@x.test", "ana..b@x.test", "ana@-x.test",
+                                     "ana@x-.test", "ana@x.test-", "ana@ex_ample.test", "ana@x.123",
+                                     "an\u3164a@x.test", "a\u200b\u200b"])
 def test_account_and_import_share_one_e_mail_check(make_user, address):
     """The account form once took anything with an "@"; now it checks as the import does."""
     from app.imports.services import check_rows
@@ -175,7 +178,40 @@ def test_account_and_import_share_one_e_mail_check(make_user, address):
     assert [p["field"] for p in problems] == ["email"]
 
 
-@pytest.mark.parametrize("address", ["ana@example.org", "Ana.Pérez+itinera@sub.example.gob.cl", "o'neil@example.ie"])
+@pytest.mark.parametrize("address", ["ana@example.org", "Ana.Pérez+itinera@sub.example.gob.cl", "o'neil@example.ie",
+                                     "josé.ramírez@ex.test", "ana@ñandú.org", "ana@xn--and-6ma2c.org",
+                                     "ana@my-ministry.gov.test"])
 def test_ordinary_addresses_are_accepted(make_user, address):
     admin = make_user(roles=("admin",), country=None)
     assert new_trainee(admin, email=address).email == address.lower()
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u00ad", "\u200e", "\u200d", "\u2060", "\u00a0"])
+def test_invisible_characters_pasted_with_an_address_are_left_out(make_user, invisible):
+    """Text pasted from a document or a file may bring a zero-width space, a BOM, a soft hyphen or a direction mark:
+    the address is still the one typed, for a new account, for the check of one taken and for signing in."""
+    admin = make_user(roles=("admin",), country=None)
+    taken = make_user(email="manager.ar@itinera.test", country="AR")
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, email=f"manager.ar@itinera.test{invisible}")
+    assert error.value.errors["email"] == "An account with this e-mail address already exists"
+    rosa = new_trainee(admin, email=f"{invisible}rosa@itinera.test{invisible}")
+    assert rosa.email == "rosa@itinera.test"
+    assert services.authenticate(f"{invisible}manager.ar@itinera.test", PASSWORD) is taken
+    assert services.get_user_by_email("rosa@itinera.test") is rosa
+
+
+def test_format_characters_inside_an_address_are_left_out_spaces_are_not(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    assert new_trainee(admin, email="ana\u200b.perez@ex\u00ad.test").email == "ana.perez@ex.test"
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, email="ana\u00a0perez@ex.test")
+    assert error.value.errors["email"] == "Enter an e-mail address in the right format, like name@example.org"
+
+
+def test_an_address_is_stored_composed_whatever_the_keyboard_sent(make_user):
+    """"é" as one character or as "e" and a combining accent is one address."""
+    admin = make_user(roles=("admin",), country=None)
+    jose = new_trainee(admin, email="Jose\u0301@ex.test")
+    assert jose.email == "jos\u00e9@ex.test"
+    assert services.get_user_by_email("JOS\u00c9@ex.test") is jose

@@ -48,6 +48,25 @@ def test_invitation_round_trip(client, login_as, outbox):
     assert reused.status_code == 410 and "already been used" in reused.get_data(as_text=True)
 
 
+def test_an_address_pasted_with_invisible_characters_is_the_one_typed(client, login_as, make_user, outbox):
+    """"manager.ar@itinera.test" and a zero-width space, pasted from a document: no second account for an existing
+    address, and a new person signs in by typing the address plainly."""
+    make_user(email="manager.ar@itinera.test", country="PE")
+    login_as("coordinator", country="PE")
+    taken = invite(client, email="manager.ar@itinera.test\u200b")
+    assert taken.status_code == 400
+    assert '<a href="#email">An account with this e-mail address already exists</a>' in taken.get_data(as_text=True)
+    assert invite(client, email="\ufeffrosa@example.org\u00ad").status_code == 302
+    [message] = outbox()
+    assert message.to_address == "rosa@example.org"
+    client.post("/auth/logout")
+    assert client.post(link_in(message, "invitation"), data={"password": "a-good-long-password"}).status_code == 302
+    client.post("/auth/logout")
+    signed_in = client.post("/auth/login", data={"email": "rosa@example.org", "password": "a-good-long-password"})
+    assert signed_in.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
+
+
 def test_expired_and_unknown_invitation_links(client, login_as, outbox):
     login_as("admin", country=None)
     invite(client)

@@ -143,3 +143,15 @@ def test_the_limit_per_address_holds_for_a_sign_in_sent_as_json(make_app, make_u
         assert sign_in(stranger, "ana@example.org", "guess").status_code == 400
     as_json = stranger.post("/auth/login", json={"email": "Ana@Example.org", "password": PASSWORD})
     assert as_json.status_code == 429  # the same address, however the form came
+
+
+def test_invisible_characters_do_not_make_another_address_to_guess_for(make_app, make_user):
+    """"ana@example.org" with a zero-width space signs in to Ana's account, so it counts against her address."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", LOGIN_RATE_LIMIT="1000 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    stranger = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    for spelling in ("ana@example.org", "ana@example.org\u200b", "\ufeffana@example.org"):
+        assert sign_in(stranger, spelling, "guess").status_code == 400
+    assert sign_in(stranger, "ana\u00ad@example.org", PASSWORD).status_code == 429

@@ -77,6 +77,34 @@ def test_valid_file_imports_everyone_with_invitations_and_cohort(app, make_user,
         services.run_import(coordinator, batch)  # a batch is imported once
 
 
+def test_invisible_characters_in_an_address_cell_are_left_out(app, make_user, outbox):
+    """Files joined together bring a BOM to the start of a line, text pasted from Word a soft hyphen: the address is
+    still the one written, taken by an account or repeated in the file."""
+    from app.auth.services import get_user_by_email
+
+    make_user(email="manager.ar@itinera.test", country="AR")
+    coordinator = make_user(roles=("coordinator",), country="AR")
+    data = csv("\ufeffmanager.ar@itinera.test;A;manager;;;",
+               "rosa@itinera.test\u00ad;Rosa;manager;;;",
+               "ROSA@itinera.test;Rosa Dos;manager;;;",
+               "\u200bluz@itinera.test\u00a0;Luz;manager;;;",
+               "\u00ad;Nadie;manager;;;")
+    batch = services.preview(coordinator, filename="lista.csv", data=data, country_code="AR")
+    assert codes(batch.problems) == [(2, "taken"), (4, "duplicate"), (6, "required")]
+    _rows, problems = services.check_rows("AR", [{"line": 2, "email": "\ufeffmanager.ar@itinera.test",
+                                                 "full_name": "A", "position": "manager"}])
+    assert codes(problems) == [(2, "taken")]
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "rosa@itinera.test\u00ad;Rosa;manager;;;", "\u200bluz@itinera.test\u00a0;Luz;manager;;;"),
+        country_code="AR")
+    assert batch.problems == [] and services.run_import(coordinator, batch) == 2
+    db.session.commit()
+    assert get_user_by_email("rosa@itinera.test").full_name == "Rosa"
+    assert get_user_by_email("luz@itinera.test").full_name == "Luz"
+    invitations = [m for m in outbox() if "/auth/invitation/" in m.body]
+    assert {m.to_address for m in invitations} == {"rosa@itinera.test", "luz@itinera.test"}
+
+
 def test_confirming_checks_again(app, make_user):
     coordinator = make_user(roles=("coordinator",), country="MX")
     batch = services.preview(coordinator, filename="a.csv", data=csv("late@example.org;L;manager;;;"),

@@ -59,6 +59,10 @@ def test_mail_address_actors_count_for_their_user(xapi, make_user):
     user = make_user(email="ana@example.org")
     xapi.post(statement(actor={"mbox": "mailto:Ana@Example.org"}, verb={"id": v.COMPLETED}, object={"id": MODULE}))
     assert progress(user).is_completed
+    jose = make_user(email="jos\u00e9@example.org")  # found as an address typed is: composed, no invisible character
+    xapi.post(statement(actor={"mbox": "mailto:Jose\u0301@example.org\u200b"}, verb={"id": v.COMPLETED},
+                        object={"id": MODULE}))
+    assert progress(jose).is_completed
 
 
 def test_the_first_completion_is_the_earliest_whatever_the_order_of_arrival(xapi, make_user):

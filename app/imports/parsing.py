@@ -79,8 +79,9 @@ def fold(text) -> str:
 
 # NUL and the other control characters (tab and line breaks aside) are never text a person typed: they come from
 # a damaged file or one saved in another encoding, and no database column takes NUL. Each becomes U+FFFD, which
-# the checks report as an unreadable character.
-_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], "\ufffd")
+# the checks report as an unreadable character. A byte order mark inside the file (files joined together, each
+# with its own) is left out.
+_CONTROL = {**dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], "\ufffd"), 0xFEFF: None}
 UNREADABLE = "\ufffd"
 
 
@@ -100,14 +101,14 @@ def _decode(data: bytes) -> str:
     sample = data[:400]
     if sample.count(0) > len(sample) // 4:  # UTF-16 or UTF-32 without a BOM, or not text at all
         raise FileProblem("encoding")
-    has_bom = data.startswith(b"\xef\xbb\xbf")
+    if data.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8"
+        data = data[3:]
     try:
-        return data[3:].decode("utf-8") if has_bom else data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if has_bom:
-            raise FileProblem("encoding") from error
-    # Windows-1252, line by line: a list pasted together from a UTF-8 file and an older Excel's keeps its UTF-8
-    # lines right instead of turning their accents into "Ã©"
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Windows-1252, line by line: a list pasted together from a UTF-8 file (with a BOM or not) and an older Excel's
+    # keeps its UTF-8 lines right instead of turning their accents into "Ã©"
     parts = _LINE_BREAK.split(data)
     try:
         for index in range(0, len(parts), 2):  # the odd parts are the line breaks themselves

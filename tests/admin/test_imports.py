@@ -32,6 +32,16 @@ def test_preview_then_import(client, login_as, outbox):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
 
 
+def test_a_csv_utf_8_with_a_windows_1252_line_is_previewed(client, login_as):
+    """Excel's "CSV UTF-8" (a BOM first) with a line pasted from an older file: not "save it as CSV UTF-8"."""
+    login_as("coordinator", country="CL")
+    data = b"\xef\xbb\xbf" + "correo;nombre;cargo\nana@example.org;Ana Núñez;técnica\n".encode() \
+        + "jose@example.org;José Peña;jefe\n".encode("cp1252")
+    response = upload(client, data)
+    assert response.status_code == 302
+    assert "José Peña" in client.get(response.location).get_data(as_text=True)
+
+
 def test_problems_are_listed_and_no_import_button(client, login_as):
     login_as("admin", country=None)
     response = upload(client, b"email,full_name,position\nx@example.org,X,manager\nx@example.org,Y,boss\n")

@@ -58,7 +58,8 @@ def test_xlsx_first_sheet():
     ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "format"),
     ("lista.ods", b"PK\x03\x04\x14\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "format"),
     ("a.xlsx", b"PK\x03\x04 not really a zip", "xlsx"),
-    ("a.csv", b"\xef\xbb\xbfemail\xff\xfe", "encoding"),
+    ("a.csv", b"\xef\xbb\xbfemail\x81\x8d", "encoding"),  # neither UTF-8 nor Windows-1252
+    ("a.csv", b"email\x81\x8d", "encoding"),
 ])
 def test_files_that_cannot_be_read(name, data, code):
     with pytest.raises(FileProblem) as error:
@@ -204,6 +205,24 @@ def test_a_file_with_utf8_and_windows_1252_lines_reads_both():
         + "nunez@example.org,Ñúñez Peña,técnico\r\n".encode("cp1252")
     rows = read_table("a.csv", data).rows
     assert [r["full_name"] for r in rows] == ["João Araújo", "Ñúñez Peña"]
+
+
+def test_a_windows_1252_line_in_a_csv_utf_8_with_its_bom_is_read_as_without_it():
+    """Excel's "CSV UTF-8" starts with a BOM; a line pasted in from an older file is Windows-1252. The file reads as
+    the same list without the BOM does."""
+    text = (HEADER + "joao@example.org,João Araújo,técnico\n").encode("utf-8") \
+        + "jose@example.org,José Peña,técnico\r\n".encode("cp1252")
+    with_bom = read_table("a.csv", b"\xef\xbb\xbf" + text)
+    assert with_bom.rows == read_table("a.csv", text).rows
+    assert [r["full_name"] for r in with_bom.rows] == ["João Araújo", "José Peña"]
+    assert with_bom.notes == []
+
+
+def test_the_bom_of_a_file_joined_to_another_is_not_in_its_first_cell():
+    first = (HEADER + "joao@example.org,João Araújo,técnico\n").encode("utf-8")
+    second = b"\xef\xbb\xbf" + "ana@example.org,Ana,técnico\n".encode("utf-8")
+    rows = read_table("a.csv", b"\xef\xbb\xbf" + first + second).rows
+    assert [r["email"] for r in rows] == ["joao@example.org", "ana@example.org"]
 
 
 def test_a_quote_never_closed_is_reported_not_allowed_to_swallow_the_rest_of_the_file():

@@ -121,7 +121,10 @@ def read_text(path: Path, name: str, keep_line_breaks: bool = False) -> str:
     """A content file's text: UTF-8, a byte-order mark (as some editors write) allowed; line breaks become \n
     unless ``keep_line_breaks`` (a CSV's reader finds its row ends itself). Anything else is a YamlProblem that
     names the line of the first byte that is not UTF-8."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # a folder named like a file, a file without read permission
+        raise YamlProblem(Problem(name, None, f"the file cannot be read: {error.strerror or error}")) from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

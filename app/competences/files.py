@@ -52,6 +52,7 @@ class FrameworkData:
     competences: list[dict] = field(default_factory=list)  # {code, area, title, knowledge, skills, attitudes, ...}
     sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?, language?}
     version_line: int | None = field(default=None, compare=False)  # where the file gives its version
+    slug_line: int | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         data = {"slug": self.slug, "version": self.version, "title": self.title}
@@ -304,7 +305,7 @@ def check(located: Located) -> FrameworkData:
     return FrameworkData(slug=slug, version=version, title=title, description=description,
                          valid_from=data.get("valid_from"), valid_until=data.get("valid_until"), levels=levels,
                          areas=areas, competences=competences, sources=sources,
-                         version_line=located.line("version"))
+                         version_line=located.line("version"), slug_line=located.line("slug"))
 
 
 def read_yaml(text: str, file: str) -> FrameworkData:

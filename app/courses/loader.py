@@ -31,6 +31,10 @@ MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with ev
 # a module's text in one language: about 150,000 words, a hundred times the longest module of the curriculum (a
 # longer page would take seconds to render and to reach a phone)
 MAX_TEXT_BYTES = 1024 * 1024
+MAX_VERSION = 2**31 - 1  # the database's INTEGER (32 bits on PostgreSQL)
+MAX_HOURS = 1000  # a course longer than that is several courses (an itinerary)
+MAX_MINUTES = 60 * MAX_HOURS  # a module takes at most as long as a course
+MAX_ASSET_PATH = 300  # CourseAsset.path, inside assets/
 
 
 def highest_levels(modules) -> dict[str, int]:
@@ -121,6 +125,20 @@ def content_hash(folder: Path) -> str:
 
 def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _strings(value) -> bool:
+    """A list of texts (a list or mapping inside it would make set() fail)."""
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _unquote(value) -> str:
+    """What to add when the file wrote a whole number in quotes (YAML reads text)."""
+    return f": write {value.strip()} without quotes" if isinstance(value, str) and value.strip().isdigit() else ""
 
 
 UNREAD_LINK = re.compile(r"\]\(((?:[^()]|\([^()]*\))*)\)")  # left in the text: CommonMark did not take [text](address) as a link
@@ -325,7 +343,12 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
             problems.append(meta.problem("the front matter needs a title", "title"))
         duration = data.get("duration")
         if not _int(duration) or duration < 1:
-            problems.append(meta.problem("duration is the time to work through the module, in whole minutes", "duration"))
+            problems.append(meta.problem(f"duration is the time to work through the module, in whole minutes"
+                                         f"{_unquote(duration)}", "duration"))
+            duration = None  # said to every language below: a list or a mapping could not be compared there
+        elif duration > MAX_MINUTES:
+            problems.append(meta.problem(f"duration is at most {MAX_MINUTES} minutes ({MAX_HOURS} hours): split a "
+                                         f"longer module", "duration"))
         objectives = data.get("objectives") or []
         if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) and o.strip()
                                                                           for o in objectives):
@@ -483,25 +506,36 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         problems.append(located.problem(f"slug {slug!r} differs from the folder name {course_dir.name!r}", "slug"))
     version = data.get("version")
     if not _int(version) or version < 1:
-        problems.append(located.problem("version must be a whole number from 1", "version"))
+        problems.append(located.problem(f"version must be a whole number from 1{_unquote(version)}", "version"))
+    elif version > MAX_VERSION:
+        problems.append(located.problem(f"version is at most {MAX_VERSION}: raise it by one for each change",
+                                        "version"))
     locales = data.get("locales") or list(LOCALES_REQUIRED)
-    if not isinstance(locales, list) or "en" not in locales or not set(locales) <= set(LOCALES_REQUIRED):
+    if not _strings(locales) or "en" not in locales or not set(locales) <= set(LOCALES_REQUIRED):
         problems.append(located.problem("locales lists en and any of es, pt_BR", "locales"))
         locales = ["en"]
     locales = tuple(l for l in LOCALES_REQUIRED if l in locales)
     title = translated(located, data.get("title"), ("title",), "title", problems, required=locales)
     summary = translated(located, data.get("summary"), ("summary",), "summary", problems, required=locales)
     audience = data.get("audience") or []
-    if not isinstance(audience, list) or not audience or not set(audience) <= set(AUDIENCES):
+    if not _strings(audience) or not audience or not set(audience) <= set(AUDIENCES):
         problems.append(located.problem("audience lists technician and/or manager", "audience"))
         audience = []
     hours = data.get("estimated_hours")
-    if not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= 0:
-        problems.append(located.problem("estimated_hours is a positive number", "estimated_hours"))
+    if not _number(hours) or not hours > 0:  # .nan is no number of hours either
+        problems.append(located.problem(f"estimated_hours is a positive number{_unquote(hours)}",
+                                        "estimated_hours"))
+        hours = 0
+    elif not hours <= MAX_HOURS:  # .inf too
+        problems.append(located.problem(f"estimated_hours is at most {MAX_HOURS}: split a longer course into "
+                                        f"several", "estimated_hours"))
         hours = 0
     framework_slug = data.get("framework")
     framework = None
-    if framework_slug is not None:
+    if framework_slug is not None and not (isinstance(framework_slug, str) and framework_slug.strip()):
+        problems.append(located.problem("framework is the slug of a framework file, such as s3 for "
+                                        "_frameworks/s3.yaml", "framework"))
+    elif framework_slug is not None:
         framework = frameworks.get(framework_slug)
         if framework is None and framework_slug in unreadable:
             problems.append(located.problem(f"framework {framework_slug!r} cannot be read until the problems of "
@@ -528,6 +562,10 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     if not modules:
         problems.append(Problem(str(course_dir.relative_to(root)), None, "the course has no modules"))
     for asset in assets:  # told in the same round as the other problems
+        if len(asset.removeprefix("assets/")) > MAX_ASSET_PATH:
+            problems.append(Problem(f"{course_dir.relative_to(root)}/{asset}", None,
+                                    f"the path inside assets/ is longer than {MAX_ASSET_PATH} characters: "
+                                    f"shorten its folder and file names"))
         if (course_dir / asset).stat().st_size > MAX_ASSET_BYTES:
             problems.append(Problem(f"{course_dir.relative_to(root)}/{asset}", None,
                                     f"the file is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB: link to it "
@@ -549,6 +587,11 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
     framework_dir = (frameworks_from or root) / "_frameworks"
     for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
         name = str(path.relative_to(framework_dir.parent))
+        if not path.is_file():
+            tree.problems.append(Problem(name, None, "a folder, not a framework file: frameworks are files "
+                                                     "_frameworks/<slug>.yaml"))
+            tree.unreadable.add(path.stem)
+            continue
         try:
             data = read_framework(read_text(path, name), name)
         except FrameworkFileError as error:
@@ -557,6 +600,11 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
             continue
         except YamlProblem as error:
             tree.problems.append(error.problem)
+            tree.unreadable.add(path.stem)
+            continue
+        if data.slug != path.stem:  # courses name a framework by its file
+            tree.problems.append(Problem(name, data.slug_line, f"slug {data.slug!r} differs from the file name "
+                                                               f"{path.name!r}: rename one or the other"))
             tree.unreadable.add(path.stem)
             continue
         tree.frameworks[data.slug] = data

@@ -1,3 +1,4 @@
+import math
 import uuid
 from datetime import datetime
 
@@ -52,6 +53,12 @@ class CourseVersion(db.Model):
         back_populates="course_version", order_by="CourseAsset.path", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("course_id", "version", name="uq_course_version_number"),)
+
+    @property
+    def hours(self) -> float | None:
+        """The estimated hours, or None where a version synced before they were checked holds no finite number."""
+        hours = self.estimated_hours
+        return hours if hours is not None and math.isfinite(hours) and hours >= 0 else None
 
 
 class AssetBlob(db.Model):

@@ -375,3 +375,134 @@ def test_what_the_reader_would_drop_is_reported(tmp_path):
     assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "'vbscript:x'" in p for p in found), found
     assert any(p.startswith("pilot/modules/01-intro/en.md:15: ") and "'ftp://example.org/f'" in p for p in found)
     assert len(found) == 5, found
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    # YAML reads .inf, and any number beyond about 1.8e308, as infinity: the catalogue could not round it
+    ("estimated_hours: 2", "estimated_hours: .inf", "7: estimated_hours is at most 1000: split a longer course"),
+    ("estimated_hours: 2", "estimated_hours: 1.0e+309", "7: estimated_hours is at most 1000"),
+    ("estimated_hours: 2", "estimated_hours: 1001", "7: estimated_hours is at most 1000"),
+    ("estimated_hours: 2", "estimated_hours: .nan", "7: estimated_hours is a positive number"),
+    ("estimated_hours: 2", "estimated_hours: true", "7: estimated_hours is a positive number"),
+    ("estimated_hours: 2", "estimated_hours: [2]", "7: estimated_hours is a positive number"),
+    ("estimated_hours: 2", 'estimated_hours: "2"', "7: estimated_hours is a positive number: write 2 without quotes"),
+    # kept in an INTEGER column: 32 bits on PostgreSQL
+    ("version: 1", "version: 99999999999999999999999", "2: version is at most 2147483647"),
+    ("version: 1", "version: 2147483648", "2: version is at most 2147483647"),
+    ("version: 1", "version: true", "2: version must be a whole number from 1"),
+    ("version: 1", "version: {major: 1}", "2: version must be a whole number from 1"),
+    ("version: 1", 'version: "1"', "2: version must be a whole number from 1: write 1 without quotes"),
+    ("framework: demo", "framework: [demo]", "3: framework is the slug of a framework file, such as s3"),
+    ("framework: demo", "framework: {a: 1}", "3: framework is the slug of a framework file"),
+    ("framework: demo", "framework: 3", "3: framework is the slug of a framework file"),
+    ("framework: demo", "framework: Demo", "3: unknown framework 'Demo' (no courses/_frameworks/Demo.yaml)"),
+    ("framework: demo", "framework: ''", "3: framework is the slug of a framework file"),
+    ("[technician, manager]", "[[technician]]", "6: audience lists technician and/or manager"),
+    ("[technician, manager]", "{technician: 1}", "6: audience lists technician and/or manager"),
+    ("[technician, manager]", "technician", "6: audience lists technician and/or manager"),
+    ("[en, es, pt_BR]", "[en, [es]]", "8: locales lists en and any of es, pt_BR"),
+    ("[en, es, pt_BR]", "[en, {es: 1}]", "8: locales lists en and any of es, pt_BR"),
+    ("[en, es, pt_BR]", "en", "8: locales lists en and any of es, pt_BR"),
+    ("title: {en: Pilot course,", "title: {en: [Pilot course],", "4: title is missing its en text"),
+    ("title: {en: Pilot course, es: Curso piloto, pt_BR: Curso piloto}", "title: [Pilot course]",
+     "4: title must give a text for each of en, es, pt_BR"),
+    ("  practice: viewed\n", "  practice: [viewed]\n", "11: unknown completion rule ['viewed']"),
+    ("completion:\n  intro: viewed\n  practice: viewed\n", "completion: [intro, practice]\n",
+     "9: completion maps module slugs to a rule"),
+])
+def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_path, old, new, expected):
+    """A list where a word is expected, a mapping where a list is, a number too large for the database or the
+    page: each is told with file and line, never a traceback, and nothing is loaded."""
+    assert old in COURSE_YAML
+    tree = load_tree(build_tree(tmp_path, course_yaml=COURSE_YAML.replace(old, new)))
+    found = [str(p) for p in tree.problems]
+    assert f"pilot/course.yaml:{expected}" in "\n".join(found) and tree.courses == [], found
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("duration: 10", "duration: 99999999999999999999", "3: duration is at most 60000 minutes (1000 hours)"),
+    ("duration: 10", "duration: 60001", "3: duration is at most 60000 minutes"),
+    ("duration: 10", "duration: [10]", "3: duration is the time to work through the module, in whole minutes"),
+    ("duration: 10", "duration: {minutes: 10}", "3: duration is the time to work through the module"),
+    ("duration: 10", "duration: true", "3: duration is the time to work through the module"),
+    ("duration: 10", "duration: .inf", "3: duration is the time to work through the module"),
+    ("duration: 10", 'duration: "10"', "3: duration is the time to work through the module, in whole minutes: "
+                                      "write 10 without quotes"),
+    ("title: T", "title: [T]", "2: the front matter needs a title"),
+    ("objectives:\n  - Explain the idea\n", "objectives: {a: b}\n", "4: objectives is a list"),
+    ("objectives:\n  - Explain the idea\n", "objectives: [[a]]\n", "4: objectives is a list"),
+    ("  - {code: A1, level: 1}\n", "  - [A1, 1]\n", "7: each competence is {code: B1, level: 2}"),
+    ("  - {code: A1, level: 1}\n", "  - {code: [A1], level: 1}\n", "7: each competence is {code: B1, level: 2}"),
+    ("  - {code: A1, level: 1}\n", "  - {code: A1, level: true}\n", "7: each competence is {code: B1, level: 2}"),
+    ("  - {code: A1, level: 1}\n", "  - {code: A1, level: 99999999999999999999}\n",
+     "7: level 99999999999999999999 of A1 is outside the scale 1-3"),
+])
+def test_a_front_matter_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_path, old, new, expected):
+    """The same mistake in every language (a translation copies it): one problem per file, no traceback."""
+    text = module_text("T")
+    assert old in text
+    texts = {locale: text.replace(old, new) for locale in ("en", "es", "pt_BR")}
+    tree = load_tree(build_tree(tmp_path, modules={"01-intro": texts, "02-practice": {
+        locale: module_text("P") for locale in ("en", "es", "pt_BR")}}))
+    found = [str(p) for p in tree.problems]
+    for locale in ("en", "es", "pt_BR"):
+        assert f"pilot/modules/01-intro/{locale}.md:{expected}" in "\n".join(found) and tree.courses == [], found
+
+
+def test_a_duration_of_the_wrong_kind_in_one_language(tmp_path):
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    texts["es"] = texts["es"].replace("duration: 10", "duration: [10]")
+    found = problems(build_tree(tmp_path, modules={"01-intro": texts}))
+    assert "pilot/modules/01-intro/es.md:3: duration is the time to work through the module, in whole minutes" \
+        in found
+
+
+def test_the_largest_numbers_allowed_are_loaded(tmp_path):
+    course_yaml = COURSE_YAML.replace("version: 1", "version: 2147483647").replace("estimated_hours: 2",
+                                                                                   "estimated_hours: 1000")
+    texts = {locale: module_text("T", duration=60000) for locale in ("en", "es", "pt_BR")}
+    tree = load_tree(build_tree(tmp_path, course_yaml=course_yaml.replace("  practice: viewed\n", ""),
+                                modules={"01-intro": texts}))
+    assert tree.problems == []
+    [course] = tree.courses
+    assert (course.version, course.estimated_hours, course.modules[0].duration) == (2147483647, 1000.0, 60000)
+
+
+def test_a_framework_whose_slug_is_not_its_file_name(course_tree):
+    """Courses name a framework by its file: the file is the one told, with the line of its slug."""
+    path = course_tree / "_frameworks" / "demo.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("slug: demo", "slug: other", 1), encoding="utf-8")
+    tree = load_tree(course_tree)
+    assert [str(p) for p in tree.problems] == [
+        "_frameworks/demo.yaml:1: slug 'other' differs from the file name 'demo.yaml': rename one or the other",
+        "pilot/course.yaml:3: framework 'demo' cannot be read until the problems of _frameworks/demo.yaml are "
+        "mended: the modules' competences are not checked"]
+    assert tree.frameworks == {}
+
+
+def test_a_folder_named_like_a_framework_file(course_tree):
+    (course_tree / "_frameworks" / "sub.yaml").mkdir()
+    assert problems(course_tree) == ["_frameworks/sub.yaml: a folder, not a framework file: frameworks are files "
+                                     "_frameworks/<slug>.yaml"]
+
+
+def test_a_file_that_cannot_be_read(course_tree, monkeypatch):
+    from pathlib import Path
+
+    read_bytes = Path.read_bytes
+
+    def refuse(path):
+        if path.name == "es.md" and path.parent.name == "01-intro":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert "pilot/modules/01-intro/es.md: the file cannot be read: Permission denied" in problems(course_tree)
+
+
+def test_an_asset_path_too_long_for_the_catalogue(course_tree):
+    folder = course_tree / "pilot" / "assets" / ("a" * 200)
+    folder.mkdir()
+    (folder / ("b" * 120 + ".svg")).write_text("<svg/>", encoding="utf-8")
+    assert any(p.startswith(f"pilot/assets/{'a' * 200}/") and "longer than 300 characters" in p
+               for p in problems(course_tree))

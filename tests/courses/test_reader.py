@@ -603,3 +603,15 @@ def test_translated_course_text_carries_the_readers_language(client, login_as, s
     page = client.get("/courses/pilot/").get_data(as_text=True)
     assert '<h1 lang="es">Curso piloto</h1>' in page and '<p class="lead" lang="es">Un curso corto</p>' in page
     assert '<p lang="es">Un curso corto</p>' in client.get("/courses/").get_data(as_text=True)
+
+
+def test_hours_that_are_no_number_do_not_break_the_pages(client, login_as, synced_course):
+    """A version synced before the loader refused .inf keeps it: the pages leave the hours out."""
+    synced_course.current.estimated_hours = float("inf")
+    db.session.commit()
+    login_as("trainee", locale="en")
+    catalogue = client.get("/courses/")
+    assert catalogue.status_code == 200 and "Pilot course" in catalogue.get_data(as_text=True)
+    assert "hour" not in catalogue.get_data(as_text=True) and "2 modules" in catalogue.get_data(as_text=True)
+    page = client.get("/courses/pilot/")
+    assert page.status_code == 200 and "About" not in page.get_data(as_text=True)

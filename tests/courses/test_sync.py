@@ -252,3 +252,32 @@ def test_a_new_version_that_drops_a_module_people_worked_on_says_so(runner, app,
     assert result.exit_code == 0, result.output
     assert "pilot version 2: new version (note: modules of version 1 not in this one: intro; 1 people have " \
            "progress on them" in result.output
+
+
+def test_the_largest_numbers_the_loader_allows_are_synced(runner, app, course_tree, sample_framework):
+    """What validate passes fits the database (INTEGER is 32 bits on PostgreSQL)."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace("version: 1", "version: 2147483647")
+                           .replace("estimated_hours: 2", "estimated_hours: 1000"), encoding="utf-8")
+    for path in (course_tree / "pilot" / "modules" / "01-intro").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("duration: 10", "duration: 60000"), encoding="utf-8")
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    version = db.session.scalar(sa.select(CourseVersion))
+    assert (version.version, version.estimated_hours, version.modules[0].duration) == (2147483647, 1000, 60000)
+
+
+def test_sync_refuses_numbers_the_database_cannot_keep(runner, app, course_tree, sample_framework):
+    app.config["COURSES_DIR"] = str(course_tree)
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    course_yaml.write_text(text.replace("version: 1", "version: 99999999999999999999")
+                           .replace("estimated_hours: 2", "estimated_hours: .nan"), encoding="utf-8")
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pilot/course.yaml:2: version is at most 2147483647" in result.output
+    assert "pilot/course.yaml:7: estimated_hours is a positive number" in result.output
+    assert "nothing was synced" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseVersion)) == 0

@@ -310,7 +310,7 @@ class SlowRemote(RemoteLrs):
 
 @pytest.fixture
 def slow_remote():
-    lrs = SlowRemote(0.4)
+    lrs = SlowRemote(0.3)
     server = make_server("127.0.0.1", 0, lrs, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     lrs.url = f"http://127.0.0.1:{server.server_port}/xapi/"
@@ -324,13 +324,15 @@ def test_without_redis_a_slow_remote_holds_up_a_request_only_so_long(make_app, m
     still served, one batch at a time, and nothing is sent twice."""
     import time
 
-    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=2, XAPI_FORWARD_IN_REQUEST_SECONDS=0.5)
+    # two requests of 0.3 s spend the budget of 0.6 s whatever the time to set up the first (up to 0.3 s): so
+    # exactly two batches go, on a busy machine too
+    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=2, XAPI_FORWARD_IN_REQUEST_SECONDS=0.6)
     with app.app_context():
         lrs_client, secret = make_lrs_client()
         xapi = XapiClient(app.test_client(), lrs_client.key, secret)
         started = time.monotonic()
         ids = xapi.post([statement() for _ in range(6)]).get_json()
-        assert time.monotonic() - started < 2  # two batches of 0.4 s, then the budget is spent
+        assert time.monotonic() - started < 2  # two batches of 0.3 s, then the budget is spent
         assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 2
         ids += xapi.post(statement()).get_json()  # the next write sends what was left, and its own
         assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
@@ -343,8 +345,7 @@ def test_without_redis_splitting_a_refused_batch_stops_with_the_budget(make_app,
     when the budget is spent, and goes on later."""
     import time
 
-    slow_remote.delay = 0.3
-    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=16, XAPI_FORWARD_IN_REQUEST_SECONDS=0.5)
+    app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=16, XAPI_FORWARD_IN_REQUEST_SECONDS=0.6)
     with app.app_context():
         lrs_client, secret = make_lrs_client()
         xapi = XapiClient(app.test_client(), lrs_client.key, secret)

@@ -132,13 +132,18 @@ def test_a_reset_link_lets_in_a_person_whose_sign_in_someone_else_exhausted(make
     assert owner.get("/auth/account").status_code == 200
 
 
-def test_the_limit_per_address_holds_for_a_sign_in_sent_as_json(make_app, make_user):
-    """Flask-WTF also reads a JSON body: guesses sent that way count against the same address."""
+def _three_guesses_per_address(make_app, make_user):
+    """A client of an app that allows three sign-in attempts per address an hour, where ana@example.org exists."""
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", LOGIN_RATE_LIMIT="1000 per minute",
                    RATELIMIT_STORAGE_URI="memory://")
-    stranger = app.test_client()
     with app.app_context():
         make_user(email="ana@example.org")
+    return app.test_client()
+
+
+def test_the_limit_per_address_holds_for_a_sign_in_sent_as_json(make_app, make_user):
+    """Flask-WTF also reads a JSON body: guesses sent that way count against the same address."""
+    stranger = _three_guesses_per_address(make_app, make_user)
     for _ in range(3):
         assert sign_in(stranger, "ana@example.org", "guess").status_code == 400
     as_json = stranger.post("/auth/login", json={"email": "Ana@Example.org", "password": PASSWORD})
@@ -147,11 +152,7 @@ def test_the_limit_per_address_holds_for_a_sign_in_sent_as_json(make_app, make_u
 
 def test_invisible_characters_do_not_make_another_address_to_guess_for(make_app, make_user):
     """"ana@example.org" with a zero-width space signs in to Ana's account, so it counts against her address."""
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", LOGIN_RATE_LIMIT="1000 per minute",
-                   RATELIMIT_STORAGE_URI="memory://")
-    stranger = app.test_client()
-    with app.app_context():
-        make_user(email="ana@example.org")
+    stranger = _three_guesses_per_address(make_app, make_user)
     for spelling in ("ana@example.org", "ana@example.org\u200b", "\ufeffana@example.org"):
         assert sign_in(stranger, spelling, "guess").status_code == 400
     assert sign_in(stranger, "ana\u00ad@example.org", PASSWORD).status_code == 429

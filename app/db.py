@@ -94,6 +94,27 @@ def commit_once_more_on_conflict(work):
 
 
 LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267}  # "doc", "prg": the first key of each kind
+_HELD = "itinera_locks_held"
+
+
+def lock_keys(space: str, names) -> list[int]:
+    """The PostgreSQL advisory lock keys (second halves) of ``names`` that this transaction does not hold yet, in
+    the one order everyone takes them: a whole number that fits is its own key, anything else a hash."""
+    import hashlib
+
+    from app.extensions import db
+
+    held = db.session.info.get(_HELD, set())
+    keys = {name if isinstance(name, int) and -2**31 <= name < 2**31 else
+            int.from_bytes(hashlib.sha256(str(name).encode()).digest()[:4], "big", signed=True) for name in names}
+    return sorted(key for key in keys if (space, key) not in held)
+
+
+def locks_taken(space: str, keys) -> None:
+    """Note that this transaction holds these advisory locks (until it ends)."""
+    from app.extensions import db
+
+    db.session.info.setdefault(_HELD, set()).update((space, key) for key in keys)
 
 
 def lock_for_write(space: str, *names) -> None:
@@ -102,23 +123,38 @@ def lock_for_write(space: str, *names) -> None:
     fold statements into a person's progress) take turns instead of the later one overwriting the other's change.
 
     PostgreSQL: transaction-scoped advisory locks on (space, the number or a hash of the name), taken in one
-    order by everyone, in one round trip. SQLite has one writer at a time: the transaction starts as a writer
-    (BEGIN IMMEDIATE) unless it has written already, which holds that lock anyway."""
-    import hashlib
-
+    order by everyone, in one round trip (none for locks this transaction holds already). SQLite has one writer
+    at a time: the transaction starts as a writer (BEGIN IMMEDIATE) unless it has written already, which holds
+    that lock anyway."""
     import sqlalchemy as sa
 
     from app.extensions import db
 
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        keys = sorted({name if isinstance(name, int) and -2**31 <= name < 2**31 else
-                       int.from_bytes(hashlib.sha256(str(name).encode()).digest()[:4], "big", signed=True)
-                       for name in names})
-        connection.execute(sa.text("SELECT count(pg_advisory_xact_lock(:space, key)) "
-                                   "FROM unnest(CAST(:keys AS integer[])) AS key"),
-                           {"space": LOCK_SPACES[space], "keys": keys})
+        keys = lock_keys(space, names)
+        if keys:
+            connection.execute(sa.text("SELECT count(pg_advisory_xact_lock(:space, key)) "
+                                       "FROM unnest(CAST(:keys AS integer[])) AS key"),
+                               {"space": LOCK_SPACES[space], "keys": keys})
+            locks_taken(space, keys)
     elif connection.dialect.name == "sqlite":
         raw = connection.connection.driver_connection
         if not raw.in_transaction:
             raw.execute("BEGIN IMMEDIATE")
+
+
+def _forget_locks(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
+
+
+def listen_for_lock_release() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_transaction_end", _forget_locks):
+        event.listen(Session, "after_transaction_end", _forget_locks)
+
+
+listen_for_lock_release()

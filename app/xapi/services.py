@@ -17,7 +17,7 @@ from tincan import Statement as TinCanStatement
 
 from app import jsonutil
 from app.auth.models import User, normalise_email
-from app.db import UTCDateTime, among, lock_for_write, utcnow
+from app.db import LOCK_SPACES, UTCDateTime, among, lock_for_write, lock_keys, locks_taken, utcnow
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
@@ -101,15 +101,21 @@ _writing: dict[int, datetime] = {}  # elsewhere than PostgreSQL: this process's 
 _writing_lock = threading.Lock()
 
 
-def stored_now() -> datetime:
+def stored_now(people=()) -> datetime:
     """The stored time of statements this transaction stores now, to the millisecond. The transaction counts
     as one that writes statements until it ends, so that consistent_through() stays before that time.
 
     On PostgreSQL the time is the database's, read after taking the lock: a reader that did not see the lock
-    started before it."""
+    started before it. In the same round trip it takes the progress locks of ``people`` (user ids), which
+    _project would otherwise take with a query of its own."""
     if db.session.connection().dialect.name == "postgresql":
+        keys = lock_keys("xapi-progress", people)
+        mine = ", (SELECT count(pg_advisory_xact_lock(:space, k)) FROM unnest(CAST(:keys AS integer[])) AS k) " \
+               "AS mine" if keys else ""
         moment = db.session.scalar(sa.text("SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock_shared("
-                                           ":key)) AS locked"), {"key": STORED_LOCK})
+                                           f":key)) AS locked{mine}"),
+                                   {"key": STORED_LOCK, "space": LOCK_SPACES["xapi-progress"], "keys": keys})
+        locks_taken("xapi-progress", keys)
         moment = moment.astimezone(timezone.utc)
     else:
         with _writing_lock:
@@ -458,7 +464,7 @@ def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
         return []
     ids = [uuid.UUID(s["id"]) for s in statements]
     users = _users_for([s["actor"] for s in statements])
-    stored_at = stored_now()  # one batch, one stored time
+    stored_at = stored_now(set(users.values()))  # one batch, one stored time (and the progress locks)
     stored_text = format_timestamp(stored_at)
     for statement in statements:
         statement["stored"] = stored_text

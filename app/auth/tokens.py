@@ -86,12 +86,12 @@ def _locale_of(user: User) -> str:
     return user.locale or default_locale_for(user.country_code)
 
 
-def _send(user: User, template: str, subject, **context) -> None:
+def _send(user: User, template: str, subject, token: AccountToken, **context) -> None:
+    """E-mail ``user`` the link of ``token``. The e-mail gives until when it works as the moment itself, in the
+    person's zone: a message read late must not promise more time than is left."""
     locale = _locale_of(user)
-    if "expires_at" in context:  # read in an e-mail, perhaps late: the moment itself, in the person's zone
-        context["until"] = moment_for(user, context.pop("expires_at"), locale)
     with force_locale(locale):
-        body = render_template(template, user=user, **context)
+        body = render_template(template, user=user, until=moment_for(user, token.expires_at, locale), **context)
         queue_email(user.email, str(subject), body, user=user, locale=locale)
 
 
@@ -103,9 +103,9 @@ INVITATION_SUBJECT = _l("You are invited to Itinera")
 def send_invitation(actor, user: User) -> None:
     """E-mail ``user`` a link to choose a password (replacing any earlier link)."""
     raw, token = _issue(user, TokenPurpose.INVITATION, actor)
-    _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT,
+    _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT, token,
           link=absolute_url("auth.accept_invitation", token=raw), inviter=getattr(actor, "full_name", None),
-          days=current_app.config["INVITATION_DAYS"], expires_at=token.expires_at)
+          days=current_app.config["INVITATION_DAYS"])
 
 
 def update_account(actor, user: User, **changes) -> bool:
@@ -264,10 +264,9 @@ def send_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     raw, token = _issue(user, TokenPurpose.PASSWORD_RESET)
-    _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"),
+    _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"), token,
           link=absolute_url("auth.reset_password", token=raw),
-          minutes=current_app.config["PASSWORD_RESET_MINUTES"],
-          expires_at=token.expires_at)
+          minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
 
 def reset_password(raw: str, password: str) -> User:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import get_locale, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -408,7 +409,8 @@ def courses_started(user: User) -> list[dict]:
         if version is not None:
             result.append(_course_item(user, version, enrolment, enrolment.last_seen_at or enrolment.started_at))
     enrolled = {enrolment.course_id for enrolment in enrolments}
-    current = sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))  # withdrawn ones too
+    current = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))  # withdrawn ones too
+               .options(so.joinedload(CourseVersion.course), so.selectinload(CourseVersion.modules)))
     others = {module_iri(version.course, module): version for version in db.session.scalars(current)
               if version.course_id not in enrolled for module in version.modules}
     seen: dict = {}

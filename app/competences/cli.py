@@ -10,14 +10,19 @@ competences_cli = AppGroup("competences", help="Competence frameworks.")
 
 def _read(path: Path):
     from app.competences import files
-    from app.content_files import YamlProblem, read_text
+    from app.content_files import Problem, YamlProblem, read_text
 
     csv = path.suffix.lower() == ".csv"
     try:
         text = read_text(path, str(path), keep_line_breaks=csv)  # line breaks inside a CSV text stay as they are
     except YamlProblem as error:
         raise files.FrameworkFileError([error.problem]) from error
-    return files.read_csv(text, str(path)) if csv else files.read_yaml(text, str(path))
+    data = files.read_csv(text, str(path)) if csv else files.read_yaml(text, str(path))
+    if path.parent.name == "_frameworks" and not csv and data.slug != path.stem:
+        # courses name a framework by its file there, as `courses validate` and `courses sync` read it
+        raise files.FrameworkFileError([Problem(str(path), data.slug_line, f"slug {data.slug!r} differs from the "
+                                                f"file name {path.name!r}: rename one or the other")])
+    return data
 
 
 @competences_cli.command("import")

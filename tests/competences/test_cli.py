@@ -72,3 +72,21 @@ def test_a_multi_line_descriptor_edited_in_the_browser_survives_the_csv_round_tr
     result = runner.invoke(args=["competences", "import", str(path)])
     assert result.exit_code == 0 and "unchanged" in result.output, result.output
     assert runner.invoke(args=["competences", "export", "demo", "--format", "csv"]).output == exported
+
+
+def test_a_framework_file_among_the_courses_is_named_after_its_slug(runner, tmp_path):
+    """Courses find a framework by its file name in courses/_frameworks, so importing one kept there under another
+    name would load what no course can find; elsewhere (an export in a download folder) any name will do."""
+    folder = tmp_path / "_frameworks"
+    folder.mkdir()
+    misnamed = folder / "other.yaml"
+    misnamed.write_text(SAMPLE, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(misnamed)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{misnamed}:1: slug 'demo' differs from the file name 'other.yaml'" in result.output
+    assert imported_nothing()
+
+    (folder / "demo.yaml").write_text(SAMPLE, encoding="utf-8")
+    (tmp_path / "demo (1).yaml").write_text(SAMPLE, encoding="utf-8")
+    assert runner.invoke(args=["competences", "import", str(folder / "demo.yaml")]).exit_code == 0
+    assert runner.invoke(args=["competences", "import", str(tmp_path / "demo (1).yaml")]).exit_code == 0

@@ -157,3 +157,40 @@ def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_a
         found = db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
     assert found == ["manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test",
                      "jos\u00e9@itinera.test", "luz@itinera.test", "luz@itinera.test\u200b"]
+
+
+def test_names_apart_only_in_case_or_accents_are_told_apart_before_they_become_one_name(make_app, empty_database):
+    """c3d4e5f6a7b8 makes an institution's (or cohort's) name unique per country whatever its case or accents:
+    the oldest of the names that were apart only so keeps its name, each later one gets a number."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "ed1e29379888"]).exit_code == 0
+    names = ["Gobierno Regional de Ñuble", "GOBIERNO REGIONAL DE ÑUBLE", "Gobierno Regional de Nuble",
+             "Gobierno Regional de Nuble (2)"]
+    with app.app_context():
+        db.session.execute(sa.text(
+            'INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\'), (\'PE\', \'latam\')'))
+        for country, name in [("CL", name) for name in names] + [("PE", names[0])]:
+            key = name.casefold().replace("ñ", "n")
+            db.session.execute(sa.text(
+                "INSERT INTO institution (name, name_key, country_code, level, created_at) "
+                "VALUES (:name, :key, :country, 'regional', '2026-12-01 10:00:00')"),
+                {"name": name, "key": key, "country": country})
+            db.session.execute(sa.text(
+                "INSERT INTO cohort (name, name_key, description, country_code, created_at) "
+                "VALUES (:name, :key, '', :country, '2026-12-01 10:00:00')"), {"name": name, "key": key,
+                                                                               "country": country})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        for table in ("institution", "cohort"):
+            found = db.session.execute(sa.text(f"SELECT country_code, name FROM {table} ORDER BY id")).all()
+            assert [tuple(row) for row in found] == [
+                ("CL", "Gobierno Regional de Ñuble"), ("CL", "GOBIERNO REGIONAL DE ÑUBLE (3)"),
+                ("CL", "Gobierno Regional de Nuble (4)"), ("CL", "Gobierno Regional de Nuble (2)"),
+                ("PE", "Gobierno Regional de Ñuble")], table
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.text(
+                "INSERT INTO cohort (name, name_key, description, country_code, created_at) "
+                "VALUES ('gobierno regional de ñuble', 'gobierno regional de nuble', '', 'CL', '2026-12-01')"))
+        db.session.rollback()

@@ -23,7 +23,7 @@ class Cohort(db.Model):
         back_populates="cohort", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.UniqueConstraint("country_code", "name", name="uq_cohort_country_name"),)
+    __table_args__ = (sa.UniqueConstraint("country_code", "name_key", name="uq_cohort_country_name_key"),)
 
     @so.validates("name")
     def _key_the_name(self, _attribute, value):

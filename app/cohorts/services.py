@@ -10,7 +10,7 @@ from app.cohorts.models import Cohort, CohortMember
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
-from app.text import contains
+from app.text import contains, search_key
 
 
 def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
@@ -44,9 +44,9 @@ def _validate(actor: User, cohort: Cohort | None, name: str, country_code: str) 
         errors["country_code"] = _l("This cohort has members, so its country cannot change")
     if name and "country_code" not in errors:
         clash = db.session.scalar(sa.select(Cohort).where(
-            Cohort.country_code == country_code, sa.func.lower(Cohort.name) == name.lower()))
-        if clash is not None and clash is not cohort:
-            errors["name"] = _l("This country already has a cohort with this name")
+            Cohort.country_code == country_code, Cohort.name_key == search_key(name)))
+        if clash is not None and clash is not cohort:  # names apart only in case or accents are one name
+            errors["name"] = _l("This country already has a cohort called “%(name)s”", name=clash.name)
     if errors:
         raise ValidationError(errors)
     return name, country_code

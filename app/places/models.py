@@ -68,7 +68,7 @@ class Institution(db.Model):
     country: so.Mapped[Country] = so.relationship()
     region: so.Mapped[Region | None] = so.relationship()
 
-    __table_args__ = (sa.UniqueConstraint("country_code", "name", name="uq_institution_country_name"),)
+    __table_args__ = (sa.UniqueConstraint("country_code", "name_key", name="uq_institution_country_name_key"),)
 
     def __repr__(self) -> str:
         return f"<Institution {self.id} {self.name!r}>"

@@ -8,7 +8,7 @@ from app.auth.permissions import can_manage_country, can_see_country, check, man
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
-from app.text import contains, sort_key
+from app.text import contains, search_key, sort_key
 
 PROGRAMME_COUNTRIES = ("AR", "BR", "CL", "CO", "MX", "PE")
 EU_MEMBER_STATES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
@@ -96,9 +96,9 @@ def _validate_institution(actor: User, institution: Institution | None, name: st
         errors["level"] = _l("Choose national, regional or local")
     if name and "country_code" not in errors:
         clash = db.session.scalar(sa.select(Institution).where(
-            Institution.country_code == country_code, sa.func.lower(Institution.name) == name.lower()))
-        if clash is not None and clash is not institution:
-            errors["name"] = _l("This country already has an institution with this name")
+            Institution.country_code == country_code, Institution.name_key == search_key(name)))
+        if clash is not None and clash is not institution:  # names apart only in case or accents are one name
+            errors["name"] = _l("This country already has an institution called “%(name)s”", name=clash.name)
     if level == InstitutionLevel.REGIONAL and not region_code and "region_code" not in errors:
         errors["region_code"] = _l("Choose the region of a regional institution")
     if (institution is not None and country_code != institution.country_code and "country_code" not in errors

@@ -168,9 +168,22 @@ def test_a_cohort_created_twice_at_once_is_created_once(login_as, post_at_once):
     assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400, 400], responses
     for response in responses:
         if response.status_code == 400:
-            assert ('<a href="#name">This country already has a cohort with this name</a>'
+            assert ('<a href="#name">This country already has a cohort called “Cohorte 2027”</a>'
                     in response.get_data(as_text=True))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 1
+
+
+def test_a_cohort_keeps_its_own_name_whatever_its_case_and_another_may_not_take_it(client, login_as, make_cohort):
+    login_as("coordinator", country="PE", locale="en")
+    ours = make_cohort(country="PE", name="Cohorte Ñaña")
+    other = make_cohort(country="PE", name="Cohorte Lima")
+    response = client.post(f"/admin/cohorts/{ours.id}/edit", data={"name": "COHORTE ÑAÑA", "country_code": "PE"})
+    assert response.status_code == 302
+    response = client.post(f"/admin/cohorts/{other.id}/edit", data={"name": "cohorte nana", "country_code": "PE"})
+    assert response.status_code == 400
+    assert "This country already has a cohort called “COHORTE ÑAÑA”" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (ours.name, other.name) == ("COHORTE ÑAÑA", "Cohorte Lima")
 
 
 def test_members_added_twice_at_once_are_added_once(login_as, post_at_once, make_user, make_cohort):
@@ -197,7 +210,7 @@ def test_one_submit_shows_every_problem_of_a_cohort(client, login_as, make_cohor
     assert response.status_code == 400
     page = unescape(response.get_data(as_text=True))
     assert '<a href="#description">' in page
-    assert '<a href="#name">This country already has a cohort with this name</a>' in page
+    assert '<a href="#name">This country already has a cohort called “Cohorte 2027”</a>' in page
     cohort = make_cohort(country="CO", members=[make_user(country="CO")])
     response = client.post(f"/admin/cohorts/{cohort.id}/edit", data={"name": "", "country_code": "PE"})
     page = unescape(response.get_data(as_text=True))

@@ -1,5 +1,6 @@
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -33,7 +34,21 @@ def test_duplicate_names_are_refused_whatever_the_case(client, login_as, make_in
     response = client.post("/admin/institutions/new", data={
         "name": "gobernación de antioquia", "country_code": "CO", "level": "national"})
     assert response.status_code == 400
-    assert "already has an institution with this name" in response.get_data(as_text=True)
+    assert "already has an institution called “Gobernación de Antioquia”" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["GOBIERNO REGIONAL DE ÑUBLE", "Gobierno Regional de Nuble",
+                                   "gobierno  regional de ñuble"])
+def test_names_apart_only_in_case_or_accents_are_one_name(client, login_as, make_institution, typed):
+    """On SQLite too, where lower() leaves Ñ as it is; the message names the institution already there."""
+    login_as("admin", country=None)
+    make_institution(country="CL", name="Gobierno Regional de Ñuble")
+    response = client.post("/admin/institutions/new", data={"name": typed, "country_code": "CL", "level": "national"})
+    assert response.status_code == 400
+    assert "already has an institution called “Gobierno Regional de Ñuble”" in response.get_data(as_text=True)
+    response = client.post("/admin/institutions/new", data={"name": typed, "country_code": "PE", "level": "national"})
+    assert response.status_code == 302  # another country's name is its own
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 2
 
 
 def test_coordinator_cannot_move_an_institution_abroad(client, login_as, make_institution):
@@ -81,7 +96,7 @@ def test_an_institution_added_twice_at_once_is_added_once(login_as, post_at_once
     assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400, 400, 400], responses
     for response in responses:
         if response.status_code == 400:
-            assert "This country already has an institution with this name" in response.get_data(as_text=True)
+            assert "This country already has an institution called “Ministerio de Salud”" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 1
 
 

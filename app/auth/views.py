@@ -1,6 +1,6 @@
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
@@ -93,6 +93,28 @@ def account_competences():
 
     version, rows = profile(current_user, current_user)
     return render_template("auth/competences.html", version=version, rows=rows)
+
+
+@bp.route("/account/competences/estimate", methods=["GET", "POST"])
+@login_required
+def account_self_assessment():
+    """A person estimates their own level of each competence: the baseline of their plan until evidence comes."""
+    from app.competences import services as competences
+    from app.competences.forms import self_assessment_form
+
+    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+    if framework is None:
+        return render_template("auth/self_assessment.html", version=None, form=None)
+    version = framework.current
+    level_names = {level.number: competences.text_in(level.name) for level in version.levels}
+    form = self_assessment_form(version, competences.latest_self_declared(current_user, framework), level_names)
+    if form.validate_on_submit():
+        changed = competences.self_assess(current_user, framework, form.answers())
+        db.session.commit()
+        flash(ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", changed)
+              if changed else _("Nothing changed: your estimates are as they were."), "success")
+        return redirect(url_for("auth.account_competences"))
+    return render_template("auth/self_assessment.html", version=version, form=form), 400 if form.errors else 200
 
 
 @bp.route("/account/language", methods=["POST"])

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
 from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
@@ -80,3 +80,39 @@ AreaForm = type("AreaForm", (FlaskForm,), {
     "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })
+
+
+class SelfAssessmentForm(FlaskForm):
+    """One question per competence (``level_<code>`` radio fields, added by self_assessment_form)."""
+
+    submit = SubmitField(_l("Save my estimates"))
+
+    def answers(self) -> dict[str, int]:
+        return {field.name.removeprefix("level_"): int(field.data) for field in self
+                if field.name.startswith("level_") and field.data}
+
+
+def _on_the_scale(_form, field) -> None:
+    if field.data not in {choice.value for choice in field.choices}:
+        raise ValidationError(_l("Choose a level of the scale"))
+
+
+def self_assessment_form(version, latest: dict[str, int], level_names: dict[int, str]) -> SelfAssessmentForm:
+    """The form for the competences of ``version``, each answered with a level of its scale (or left for later),
+    showing the person's latest estimates."""
+    from wtforms import RadioField
+    from wtforms.validators import Optional
+
+    from app.competences.services import text_in
+
+    choices = options((number, f"{number}. {name}") for number, name in level_names.items())
+
+    class Form(SelfAssessmentForm):
+        pass
+
+    for competence in version.competences:
+        setattr(Form, f"level_{competence.code}", RadioField(
+            f"{competence.code} {text_in(competence.title)}", choices=choices, validate_choice=False,
+            validators=[Optional(), _on_the_scale],
+            default=str(latest[competence.code]) if competence.code in latest else None))
+    return Form()

@@ -575,8 +575,9 @@ def latest_self_assessments(user: User, at: datetime | None = None) -> list[Self
     return list(latest.values())
 
 
-def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> None:
-    """A person records their own levels ({code: level}); earlier answers stay as history."""
+def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> int:
+    """A person records their own levels ({code: level}) of the framework's current version; earlier answers
+    stay as history. An answer equal to the person's latest one adds nothing. Returns how many changed."""
     version = framework.current
     numbers = {level.number for level in version.levels}
     codes = {c.code for c in version.competences}
@@ -584,10 +585,18 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> No
               if code not in codes or level not in numbers}
     if errors:
         raise ValidationError(errors)
+    latest = latest_self_declared(user, framework)
     now = utcnow()
-    db.session.add_all([SelfAssessment(user_id=user.id, framework_id=framework.id, code=code, level=level,
-                                       assessed_at=now) for code, level in answers.items()])
+    changed = [SelfAssessment(user_id=user.id, framework_id=framework.id, code=code, level=level, assessed_at=now)
+               for code, level in answers.items() if latest.get(code) != level]
+    db.session.add_all(changed)
     db.session.flush()
+    return len(changed)
+
+
+def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:
+    """{code: level} of the person's latest estimates in one framework."""
+    return {row.code: row.level for row in latest_self_assessments(user) if row.framework_id == framework.id}
 
 
 def validate_level(actor, user: User, framework: Framework, code: str, level: int, note: str = "") -> ValidatedLevel:

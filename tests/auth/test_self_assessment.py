@@ -1,0 +1,61 @@
+"""A person estimates their own levels: kept as history, shown apart as self-declared, never evidence."""
+import sqlalchemy as sa
+
+from app.competences.models import SelfAssessment
+from app.competences.services import current_levels
+from app.extensions import db
+
+
+def estimates(user) -> list[tuple[str, int]]:
+    return [tuple(row) for row in db.session.execute(
+        sa.select(SelfAssessment.code, SelfAssessment.level).where(SelfAssessment.user_id == user.id)
+        .order_by(SelfAssessment.id))]
+
+
+def test_a_trainee_estimates_their_levels_and_reads_them_as_self_declared(client, login_as, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert 'href="/auth/account/competences/estimate"' in page
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert "What the levels mean" in form and 'name="level_A1"' in form and 'name="level_B1"' in form
+    assert "3. Advanced" in form and " checked" not in form
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "2"})  # B1 left for later
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/account/competences")
+    assert estimates(trainee) == [("A1", 2)]
+    levels = current_levels(trainee, framework="demo")
+    assert levels["A1"].self_declared == 2 and levels["A1"].level is None and not levels["A1"].evidence
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert "1 estimate has been saved." in page and "2. Practitioner" in page
+
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert 'id="level_A1-2" value="2" checked' in form  # the latest estimate, to change or keep
+    client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "1"})
+    assert estimates(trainee) == [("A1", 2), ("B1", 1)]  # the unchanged answer adds nothing
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "1"},
+                           follow_redirects=True)
+    assert "Nothing changed: your estimates are as they were." in response.get_data(as_text=True)
+    client.post("/auth/account/competences/estimate", data={"level_A1": "3", "level_B1": "1"})
+    assert estimates(trainee) == [("A1", 2), ("B1", 1), ("A1", 3)]  # the earlier one stays as history
+    assert current_levels(trainee, framework="demo")["A1"].self_declared == 3
+
+
+def test_a_level_outside_the_scale_is_refused_and_nothing_is_saved(client, login_as, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "9"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<a href="#level_B1">Choose a level of the scale</a>' in page and "Error:" in page
+    assert estimates(trainee) == []
+
+
+def test_the_page_says_so_when_no_framework_is_loaded(client, login_as):
+    login_as("trainee", locale="en")
+    response = client.get("/auth/account/competences/estimate")
+    assert response.status_code == 200 and "No competence framework is loaded yet." in response.get_data(as_text=True)
+
+
+def test_signing_in_comes_first(client):
+    response = client.get("/auth/account/competences/estimate")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

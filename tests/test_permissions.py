@@ -37,6 +37,9 @@ MATRIX = {
     "admin.institution_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.institution_edit": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.institution_delete": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),
+    # the objects' country has no competence framework loaded (COMPETENCE_FRAMEWORK is s3): nothing to validate
+    "admin.user_validate_level": ("POST", row(LOGIN, 403, 403, 404, 403, 404)),
+    "admin.validation_withdraw": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),  # 200: the page that asks first
     "admin.cohorts": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "admin.cohort_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.cohort_detail": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
@@ -163,6 +166,14 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
         db.session.commit()
         return "pilot"
 
+    def validation():
+        from app.competences.services import get_framework, validate_level
+
+        framework()
+        made = validate_level(make_user(roles=("admin",), country=None), member(), get_framework("demo"), "A1", 2)
+        db.session.commit()
+        return made.id
+
     def use():
         from app.competences.services import get_use
 
@@ -186,6 +197,7 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
         "job_id": job,
         "batch_id": batch,
         "use_id": use,
+        "validation_id": validation,
     }
     def make(name, endpoint):
         nonlocal endpoint_name

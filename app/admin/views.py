@@ -16,6 +16,9 @@ from app.auth.models import Role, User
 from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country, role_required
 from app.cohorts import services as cohorts
 from app.confirm import ask, confirmed
+from app.competences import services as competences
+from app.competences.forms import validate_level_form
+from app.competences.models import ValidatedLevel
 from app.competences.services import profile
 from app.courses.services import courses_started
 from app.errors import ValidationError
@@ -144,13 +147,78 @@ def _ask_password_again(form: UserForm) -> None:
 @bp.route("/users/<user_uuid>")
 @role_required(*STAFF)
 def user_detail(user_uuid):
-    user = _user_or_404(user_uuid)
+    return _user_page(_user_or_404(user_uuid))
+
+
+def _user_page(user: User, level_form=None, status: int = 200):
+    """A person's page; ``level_form``: the level validation sent back with its errors."""
     pending = tokens.is_pending(user)
+    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+    version, rows = profile(current_user, user) if user.has_role(Role.TRAINEE) else (None, [])
+    can_validate = framework is not None and version is not None and competences.can_validate_levels(current_user,
+                                                                                                   user)
+    if can_validate and level_form is None:
+        level_form = validate_level_form(version)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
                            user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
-                           competence_profile=(profile(current_user, user) if user.has_role(Role.TRAINEE)
-                                               else (None, [])),
-                           invitation=tokens.latest_invitation(user) if pending else None, action_form=ConfirmForm())
+                           competence_profile=(version, rows), level_form=level_form if can_validate else None,
+                           validations=competences.validations_of(current_user, user, framework)
+                           if can_validate else [],
+                           invitation=tokens.latest_invitation(user) if pending else None,
+                           action_form=ConfirmForm()), status
+
+
+@bp.route("/users/<user_uuid>/levels", methods=["POST"])
+@role_required(*MANAGERS)
+def user_validate_level(user_uuid):
+    """A coordinator of the person's country (or an admin) confirms a level of a competence."""
+    user = _user_or_404(user_uuid)
+    if not competences.can_validate_levels(current_user, user):
+        abort(403)
+    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+    if framework is None:
+        abort(404)
+    form = validate_level_form(framework.current)
+    if form.validate_on_submit():
+        try:
+            validation = competences.validate_level(current_user, user, framework, form.code.data,
+                                                    form.level_number(), form.note.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Level %(level)s of %(code)s validated for %(name)s.", level=validation.level,
+                    code=validation.code, name=user.full_name), "success")
+            return redirect(url_for("admin.user_detail", user_uuid=user.uuid, _anchor="competences"))
+    return _user_page(user, level_form=form, status=400)
+
+
+@bp.route("/validated-levels/<int:validation_id>/withdraw", methods=["POST"])
+@role_required(*MANAGERS)
+def validation_withdraw(validation_id):
+    """A level validated by mistake stops counting (asked first)."""
+    validation = db.session.get(ValidatedLevel, validation_id)
+    if validation is None:
+        abort(404)
+    user = db.session.get(User, validation.user_id)
+    if not competences.can_validate_levels(current_user, user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for("admin.user_detail", user_uuid=user.uuid, _anchor="competences")
+    if not confirmed():
+        return ask(_("Withdraw the validation of level %(level)s of %(code)s?", level=validation.level,
+                     code=validation.code),
+                   [_("%(name)s keeps the levels that other evidence supports. The validation stays on record as "
+                      "withdrawn.", name=user.full_name)],
+                   _("Withdraw validation"), back,
+                   crumbs=[(_("People"), url_for("admin.users")), (user.full_name, back)])
+    competences.withdraw_validation(current_user, validation)
+    db.session.commit()
+    flash(_("The validation of level %(level)s of %(code)s has been withdrawn.", level=validation.level,
+            code=validation.code), "success")
+    return redirect(back)
 
 
 @bp.route("/users/<user_uuid>/edit", methods=["GET", "POST"])

@@ -116,3 +116,29 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
             validators=[Optional(), _on_the_scale],
             default=str(latest[competence.code]) if competence.code in latest else None))
     return Form()
+
+
+class ValidateLevelForm(FlaskForm):
+    """A coordinator confirms a level of a trainee (choices: the framework's competences and levels, by the view)."""
+
+    code = SelectField(_l("Competence"), validate_choice=False)
+    level = SelectField(_l("Level"), validate_choice=False)
+    note = TextAreaField(_l("What the level rests on (optional)"),
+                         description=_l("For example: a workshop, an assessment or a piece of work outside Itinera."))
+    submit = SubmitField(_l("Validate level"))
+
+    def level_number(self) -> int:
+        """The level chosen, or 0 (no level) for anything else."""
+        data = self.level.data or ""
+        return int(data) if data.isascii() and data.isdigit() and len(data) < 6 else 0
+
+
+def validate_level_form(version) -> ValidateLevelForm:
+    from app.competences.services import text_in
+
+    form = ValidateLevelForm()
+    form.code.choices = options([("", _l("Choose a competence"))] + [
+        (competence.code, f"{competence.code} {text_in(competence.title)}") for competence in version.competences])
+    form.level.choices = options([("", _l("Choose a level"))] + [
+        (level.number, f"{level.number}. {text_in(level.name)}") for level in version.levels])
+    return form

@@ -599,17 +599,58 @@ def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:
     return {row.code: row.level for row in latest_self_assessments(user) if row.framework_id == framework.id}
 
 
+def can_validate_levels(actor, user: User) -> bool:
+    """A coordinator of the person's country, or an admin, confirms levels of trainees."""
+    return (actor.has_role(Role.ADMIN, Role.COORDINATOR) and user.has_role(Role.TRAINEE)
+            and can_manage_user(actor, user))
+
+
+NOTE_MAX_LENGTH = 2000
+
+
 def validate_level(actor, user: User, framework: Framework, code: str, level: int, note: str = "") -> ValidatedLevel:
     """A coordinator of the person's country (or an admin) confirms a level, e.g. after a workshop or an
-    assessment outside Itinera."""
-    check(actor.has_role(Role.ADMIN, Role.COORDINATOR) and can_manage_user(actor, user))
+    assessment outside Itinera. It counts as evidence (current_levels) until withdrawn; the person is told."""
+    from app.notifications.services import notify
+
+    check(can_validate_levels(actor, user))
     version = framework.current
-    if code not in {c.code for c in version.competences}:
-        raise ValidationError({"code": _l("Choose a competence of the framework")})
-    if level not in {l.number for l in version.levels}:
-        raise ValidationError({"level": _l("Choose a level of the scale")})
+    errors = {}
+    competence = next((c for c in version.competences if c.code == code), None)
+    if competence is None:
+        errors["code"] = _l("Choose a competence of the framework")
+    level_row = next((row for row in version.levels if row.number == level), None)
+    if level_row is None:
+        errors["level"] = _l("Choose a level of the scale")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _l("Keep the note under %(num)s characters", num=NOTE_MAX_LENGTH)
+    if errors:
+        raise ValidationError(errors)
     row = ValidatedLevel(user_id=user.id, framework_id=framework.id, code=code, level=level,
-                         validated_by_id=actor.id, note=(note or "").strip())
+                         validated_by_id=actor.id, note=note)
     db.session.add(row)
     db.session.flush()
+    notify(user, "level_validated", code=code, competence=competence.title, level=level, level_name=level_row.name,
+           validator=actor.full_name)
     return row
+
+
+def validations_of(viewer, user: User, framework: Framework) -> list[ValidatedLevel]:
+    """The levels validated for the person in one framework and not withdrawn, newest first."""
+    check(can_view_user(viewer, user))
+    return list(db.session.scalars(
+        sa.select(ValidatedLevel).where(ValidatedLevel.user_id == user.id, ValidatedLevel.framework_id == framework.id,
+                                        ValidatedLevel.withdrawn_at.is_(None))
+        .options(so.joinedload(ValidatedLevel.validated_by))
+        .order_by(ValidatedLevel.validated_at.desc(), ValidatedLevel.id.desc())))
+
+
+def withdraw_validation(actor, validation: ValidatedLevel) -> None:
+    """A validation made by mistake stops counting; it stays on record, withdrawn."""
+    check(can_validate_levels(actor, db.session.get(User, validation.user_id)))
+    if validation.withdrawn_at is None:
+        validation.withdrawn_at = utcnow()
+    db.session.flush()
+
+

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role
@@ -18,6 +18,14 @@ class Kind:
     email_by_default: bool = True
 
 
+def _level_validated(data) -> str:
+    from app.competences.services import text_in
+
+    return gettext("%(validator)s validated your level in %(code)s %(competence)s: %(number)s. %(level)s",
+                   validator=data["validator"], code=data["code"], competence=text_in(data["competence"]),
+                   number=format_decimal(data["level"]), level=text_in(data["level_name"]))
+
+
 KINDS = {kind.name: kind for kind in (
     Kind("added_to_cohort", _l("When I am added to a cohort"),
          _l("You have joined the cohort “%(cohort)s”"), frozenset(Role)),  # anyone of a country can be a member
@@ -31,6 +39,9 @@ KINDS = {kind.name: kind for kind in (
                                count=format_decimal(data["count"]), filename=data["filename"]),
          frozenset({Role.ADMIN, Role.COORDINATOR}),
          link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
+    Kind("level_validated", _l("When my coordinator validates a level of one of my competences"),
+         _level_validated, frozenset({Role.TRAINEE}),
+         link=lambda data: ("auth.account_competences", {})),
     Kind("job_failed", _l("When a background task fails after every attempt"),
          _l("A background task failed after every attempt: %(func)s"), frozenset({Role.ADMIN}),
          link=lambda data: ("admin.jobs", {})),

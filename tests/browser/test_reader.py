@@ -39,3 +39,14 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     page.goto(f"{live_server}/auth/account/competences")
     expect(page.get_by_role("table", name="Sus competencias")).to_contain_text("Todavía sin evidencia")
     check_page(page)
+
+    # the trainee estimates two levels on the phone; the table shows them apart, as self-declared
+    page.get_by_role("link", name="Estime sus niveles").click()
+    check_page(page)
+    page.get_by_role("group", name="A1 ", exact=False).get_by_label("2.", exact=False).check()
+    page.get_by_role("group", name="B1 ", exact=False).get_by_label("1.", exact=False).check()
+    page.get_by_role("button", name="Guardar mis estimaciones").click()
+    expect(page.get_by_role("status")).to_contain_text("Se han guardado 2 estimaciones.")
+    table = page.get_by_role("table", name="Sus competencias")
+    expect(table.get_by_role("row", name="A1 ", exact=False)).to_contain_text("2. ")
+    check_page(page)

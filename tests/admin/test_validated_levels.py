@@ -1,0 +1,102 @@
+"""Coordinators (and admins) validate a trainee's level of a competence on the person's page, and withdraw it."""
+from html import unescape
+
+import sqlalchemy as sa
+
+from app.competences.models import ValidatedLevel
+from app.competences.services import current_levels
+from app.extensions import db
+from app.notifications.models import Notification
+
+
+def test_a_coordinator_validates_a_level_and_the_trainee_is_told(client, login_as, make_user, sample_framework,
+                                                                   outbox):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", locale="es", name="Rosa Quispe")
+    coordinator = login_as("coordinator", country="CL", locale="en", name="Carla Coord")
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "Validate a level" in page and "No level validated yet." in page
+    assert '<option value="B1">B1 ' in page and '<option value="3">3. Advanced</option>' in page
+    response = client.post(f"/admin/users/{trainee.uuid}/levels",
+                           data={"code": "B1", "level": "3", "note": "Workshop in Concepción, May 2027"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/users/{trainee.uuid}"
+                                                                                 "#competences")
+    [row] = db.session.scalars(sa.select(ValidatedLevel)).all()
+    assert (row.user_id, row.code, row.level, row.validated_by_id, row.note) == (
+        trainee.id, "B1", 3, coordinator.id, "Workshop in Concepción, May 2027")
+    level = current_levels(trainee, framework="demo")["B1"]
+    assert level.level == 3 and level.evidence[0].kind == "validated"
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "Level 3 of B1 validated for Rosa Quispe." in page
+    assert "Level 3 of B1, validated by Carla Coord on" in page and "Workshop in Concepción, May 2027" in page
+
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == trainee.id))
+    assert note.kind == "level_validated"
+    [message] = outbox()
+    assert message.locale == "es" and "Carla Coord" in message.subject and "B1" in message.subject
+    # in Spanish, the competence and the level too
+    assert "B1 Descubrimiento" in message.subject and "3. Avanzado" in message.subject
+    assert "validated your level" not in message.subject
+    assert "/auth/account/competences" in message.body
+    login_as(trainee)
+    page = client.get("/auth/account/competences?lang=en").get_data(as_text=True)
+    assert "Validated by Carla Coord" in page and "3. Advanced" in page
+
+
+def test_a_form_with_problems_says_what_to_fix_and_saves_nothing(client, login_as, make_user, sample_framework,
+                                                                  outbox):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL")
+    login_as("admin", country=None, locale="en")
+    response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "", "level": "x9", "note": "n" * 2001})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#code">Choose a competence of the framework</a>' in page
+    assert '<a href="#level">Choose a level of the scale</a>' in page
+    assert '<a href="#note">Keep the note under 2000 characters</a>' in page
+    assert page.count('name="note"') == 1 and "n" * 2001 in page  # what was typed comes back
+    response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "Z9", "level": "2"})
+    assert response.status_code == 400 and "Choose a competence of the framework" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0 and outbox() == []
+
+
+def test_only_a_coordinator_of_the_persons_country_or_an_admin_validates_and_only_trainees(
+        client, login_as, make_user, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL")
+    data = {"code": "A1", "level": "2"}
+    login_as("trainer", country="CL")
+    assert "Validate a level" not in client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert client.post(f"/admin/users/{trainee.uuid}/levels", data=data).status_code == 403
+    login_as("coordinator", country="AR")
+    assert client.post(f"/admin/users/{trainee.uuid}/levels", data=data).status_code == 403
+    colleague = make_user(("coordinator",), country="CL")
+    login_as("coordinator", country="CL")
+    assert client.post(f"/admin/users/{colleague.uuid}/levels", data=data).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0
+
+
+def test_a_validation_made_by_mistake_is_withdrawn_after_asking(client, login_as, make_user, sample_framework):
+    from app.competences.services import validate_level
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", name="Rosa Quispe")
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    validation = validate_level(coordinator, trainee, sample_framework, "A1", 2)
+    db.session.commit()
+    url = f"/admin/validated-levels/{validation.id}/withdraw"
+    login_as("coordinator", country="AR")
+    assert client.post(url).status_code == 403
+    login_as(coordinator)
+    asked = client.post(url)
+    assert asked.status_code == 200
+    assert "Withdraw the validation of level 2 of A1?" in unescape(asked.get_data(as_text=True))
+    assert current_levels(trainee, framework="demo")["A1"].level == 2
+    response = client.post(url, data={"confirmed": "1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ValidatedLevel, validation.id).withdrawn_at is not None  # kept on record
+    assert "A1" not in current_levels(trainee, framework="demo")
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "The validation of level 2 of A1 has been withdrawn." in page and "No level validated yet." in page
+    assert client.post("/admin/validated-levels/999999/withdraw").status_code == 404

@@ -91,20 +91,49 @@ def _orjson(data):
     return orjson.loads(data)
 
 
+def _surrogate(value, parts: tuple = ()) -> str | None:
+    """Where a string or key holds a lone surrogate (U+D800-U+DFFF), which no UTF-8 text can hold (called on
+    what passed _sound: the depth is bounded)."""
+    if isinstance(value, str):
+        return _path(parts) if _SURROGATE.search(value) else None
+    if isinstance(value, (dict, list)):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return _path(parts)
+            found = _surrogate(item, (*parts, [key] if isinstance(value, list) else key))
+            if found is not None:
+                return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse(data):
-    """JSON from outside (bytes or str); raises JSONError (a ValueError) for what is not JSON we accept."""
+    """JSON from outside (bytes or str); raises JSONError (a ValueError) for what is not JSON we accept.
+
+    Text is UTF-8 (xAPI Communication 1.4): other encodings, and lone surrogates (raw or as \\ud800 escapes),
+    which UTF-8 cannot hold and which would fail later when hashed or stored, are refused. orjson refuses
+    them itself; the standard library, its fallback, would take them."""
+    fallback = False
     try:
         value = _orjson(data)
     except orjson.JSONDecodeError:
+        fallback = True
         try:
-            value = json.loads(data, parse_int=_int)  # what orjson refuses: NaN, 1e400, very deep nesting...
+            text = data.decode("utf-8-sig") if isinstance(data, (bytes, bytearray)) else data
+            value = json.loads(text, parse_int=_int)  # what orjson refuses: NaN, 1e400, very deep nesting...
         except RecursionError:
             raise JSONError(f"nests objects and arrays more than {MAX_DEPTH} deep") from None
-        except ValueError as error:  # not JSON at all, or not UTF-8
+        except UnicodeDecodeError as error:
+            raise JSONError(f"is not UTF-8 text ({error})") from error
+        except ValueError as error:  # not JSON at all
             raise JSONError(f"is not valid JSON ({error})") from error
     if not _sound(value):
         path, message = _problem(value)
         raise JSONError(message, path)
+    if fallback and (path := _surrogate(value)) is not None:
+        raise JSONError("holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text", path or None)
     return value
 
 

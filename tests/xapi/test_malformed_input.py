@@ -1,0 +1,73 @@
+"""Malformed input that ADL's conformance suite does not send: each is a 4xx whose JSON names the problem, never
+a 500, on SQLite and PostgreSQL alike."""
+import json
+
+import pytest
+
+from tests.xapi.conftest import statement
+
+BASE = '{"actor":%s,"verb":{"id":"http://example.org/verbs/%s"},"object":{"id":"http://example.org/act/%s"}%s}'
+AGENT = '{"mbox":"mailto:ana@example.org"}'
+
+
+def post_text(xapi, text: str | bytes):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return xapi.client.post("/xapi/statements", data=data, content_type="application/json", headers=xapi.headers())
+
+
+# --- text that is not UTF-8 (Communication 1.4.s1.b1) -----------------------------------------------------
+
+@pytest.mark.parametrize("text, prop", [
+    (BASE % (AGENT, "read", "\\ud800", ""), "statement.object.id"),
+    (BASE % (AGENT, "read\\udfff", "one", ""), "statement.verb.id"),
+    (BASE % ('{"account":{"homePage":"http://example.org","name":"\\udc00"}}', "read", "one", ""),
+     "statement.actor.account.name"),
+    (BASE % (AGENT, "read", "one", ',"result":{"response":"a\\ud83d"}'), "statement.result.response"),
+    (BASE % (AGENT, "read", "one", ',"result":{"extensions":{"http://example.org/e":{"\\ud800":1}}}'),
+     "statement.result.extensions.http://example.org/e"),
+])
+def test_a_lone_surrogate_is_a_400_naming_where(xapi, text, prop):
+    """UTF-8 cannot hold U+D800-U+DFFF alone: hashing or storing such a string failed with a 500."""
+    response = post_text(xapi, text)
+    assert response.status_code == 400, response.data
+    assert response.get_json()["property"] == prop and "surrogate" in response.get_json()["message"]
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(xapi):
+    response = post_text(xapi, BASE % (AGENT, "read", "\\ud83d\\ude00", ""))
+    assert response.status_code == 200
+    stored = xapi.get(params={"statementId": response.get_json()[0]}).get_json()
+    assert stored["object"]["id"] == "http://example.org/act/\U0001F600"
+
+
+@pytest.mark.parametrize("body", [
+    (BASE % (AGENT, "read", "one", ',"result":{"response":"\xed\xa0\x80"}')).encode("latin-1"),  # raw surrogate
+    (BASE % (AGENT, "read", "one", "")).encode("utf-16"),
+])
+def test_a_body_that_is_not_utf8_is_a_400(xapi, body):
+    response = post_text(xapi, body)
+    assert response.status_code == 400 and "UTF-8" in response.get_json()["message"]
+
+
+def test_a_utf8_byte_order_mark_is_still_accepted(xapi):
+    assert post_text(xapi, "\ufeff" + BASE % (AGENT, "read", "one", "")).status_code == 200
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/xapi/statements", {}),
+    ("/xapi/agents", {}),
+    ("/xapi/agents/profile", {}),
+    ("/xapi/activities/state", {"activityId": "http://example.org/act/one"}),
+])
+def test_an_agent_parameter_with_a_lone_surrogate_is_a_400(xapi, path, params):
+    for agent in ('{"mbox":"mailto:\\ud800@example.org"}', '{"account":{"homePage":"http://example.org",'
+                                                             '"name":"\\ud800"}}'):
+        response = xapi.get(path, params={**params, "agent": agent})
+        assert response.status_code == 400 and response.get_json()["property"] == "agent"
+
+
+def test_a_posted_json_document_with_a_lone_surrogate_is_a_400(xapi):
+    params = {"activityId": "http://example.org/act/one", "agent": AGENT, "stateId": "s"}
+    response = xapi.client.post("/xapi/activities/state", query_string=params, data=b'{"a": "\\ud800"}',
+                                content_type="application/json", headers=xapi.headers())
+    assert response.status_code == 400 and response.get_json()["property"] == "document.a"

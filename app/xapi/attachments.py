@@ -12,7 +12,7 @@ from cryptography import x509
 from app import jsonutil
 from app.extensions import db
 from app.xapi.models import Attachment
-from app.xapi.validation import StatementError, is_media_type
+from app.xapi.validation import StatementError, is_media_type, validate_statement
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
@@ -138,13 +138,23 @@ def verify_signature(statement: dict, token: bytes) -> None:
         raise AttachmentError("the signature is not a valid JWS", "signature") from error
     if header.get("alg") not in SIGNATURE_ALGORITHMS:
         raise AttachmentError("the signature must use RS256, RS384 or RS512", "signature")
+    if not isinstance(payload, dict):
+        raise AttachmentError("the signed payload differs from the statement", "signature")
+    try:  # compared below as statements: what is no statement differs, and must not break the comparison
+        validate_statement(payload, "signature.payload")
+    except StatementError as error:
+        raise AttachmentError(f"the signed payload is not a valid statement ({error.path} {error.message})",
+                              "signature") from error
     unsigned = dict(statement)
     unsigned["attachments"] = [a for a in statement.get("attachments", []) if a.get("usageType") != SIGNATURE]
-    if not isinstance(payload, dict) or not same_statement(payload, unsigned):
+    if not same_statement(payload, unsigned):
         raise AttachmentError("the signed payload differs from the statement", "signature")
-    if header.get("x5c"):
+    chain = header.get("x5c")
+    if chain:
         try:
-            certificate = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+            if not isinstance(chain, list) or not isinstance(chain[0], str):  # RFC 7515 4.1.6: base64 strings
+                raise ValueError("x5c is not an array of certificates")
+            certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
             jwt.api_jws.PyJWS().decode_complete(text, key=certificate.public_key(), algorithms=[header["alg"]])
         except (ValueError, TypeError, IndexError, jwt.exceptions.PyJWTError) as error:
             raise AttachmentError("the signature does not verify against its certificate", "signature") from error

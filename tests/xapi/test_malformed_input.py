@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.xapi.conftest import statement
+from tests.xapi.test_attachments import signing_key  # noqa: F401  (a fixture)
 
 BASE = '{"actor":%s,"verb":{"id":"http://example.org/verbs/%s"},"object":{"id":"http://example.org/act/%s"}%s}'
 AGENT = '{"mbox":"mailto:ana@example.org"}'
@@ -71,3 +72,36 @@ def test_a_posted_json_document_with_a_lone_surrogate_is_a_400(xapi):
     response = xapi.client.post("/xapi/activities/state", query_string=params, data=b'{"a": "\\ud800"}',
                                 content_type="application/json", headers=xapi.headers())
     assert response.status_code == 400 and response.get_json()["property"] == "document.a"
+
+
+# --- signed statements whose JWS is well formed but holds no statement, or an odd x5c ---------------------
+
+def _signed_post(xapi, key, payload: dict | list, headers=None):
+    import hashlib
+
+    import jwt
+
+    from tests.xapi.test_attachments import SIGNATURE, attachment_for, multipart, post_multipart
+
+    token = jwt.api_jws.PyJWS().encode(json.dumps(payload).encode(), key, algorithm="RS256",
+                                       headers=headers).encode()
+    data = dict(statement(), attachments=[attachment_for(token, SIGNATURE, "application/octet-stream")])
+    return post_multipart(xapi, multipart([data], [(token, hashlib.sha256(token).hexdigest(),
+                                                    "application/octet-stream")]))
+
+
+@pytest.mark.parametrize("change", [{"object": 5}, {"context": 5}, {"verb": "read"},
+                                    {"context": {"contextActivities": {"parent": [5]}}}, {"result": []}])
+def test_a_signed_payload_that_is_no_statement_is_a_400(xapi, signing_key, change):
+    """Comparing it with the statement assumed its shape (AttributeError: 500)."""
+    key, _ = signing_key
+    response = _signed_post(xapi, key, dict(statement(), **change))
+    assert response.status_code == 400, response.data
+    assert response.get_json()["property"] == "signature" and "signed payload" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("x5c", [{"0": "a"}, "MIIB", [{}], [5]])
+def test_an_x5c_that_is_not_an_array_of_certificates_is_a_400(xapi, signing_key, x5c):
+    key, _ = signing_key
+    response = _signed_post(xapi, key, statement(), headers={"x5c": x5c})
+    assert response.status_code == 400 and response.get_json()["property"] == "signature"

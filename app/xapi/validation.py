@@ -23,16 +23,17 @@ MAX_MEDIA_TYPE = 255  # characters of a media type with its parameters (RFC 6838
 MAX_IRI_BYTES = 2048
 # "1.0" or "1.0.x": Data 2.4.10.s3.b2 reads as if "1.0" were refused, but s2.b1 formats the version as the version
 # header, where "1.0" means 1.0.0 (Communication 3.3), and the conformance requirements (XAPI-00101) accept it
-VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
+VERSION_RE = re.compile(r"^1\.0(\.\d+)?$", re.ASCII)
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
-    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$")
-DURATION_PART_RE = re.compile(r"(\d+(?:[.,]\d+)?)[YMWDHS]")
+    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$",
+    re.ASCII)  # ASCII digits only: \d alone takes any script's (PT１H, a version 1.0.３)
+DURATION_PART_RE = re.compile(r"(\d+(?:[.,]\d+)?)[YMWDHS]", re.ASCII)
 TIMESTAMP_RE = re.compile(  # ISO 8601: a "T" between date and time (RFC 3339's space is not ISO 8601)
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$")
+    r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$", re.ASCII)
 BASIC_TIMESTAMP_RE = re.compile(  # ISO 8601's basic format, without separators: 20261127T101500Z
-    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|z|[+\-]\d{2}(?:\d{2})?)?$")
+    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|z|[+\-]\d{2}(?:\d{2})?)?$", re.ASCII)
 
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                      "likert", "numeric", "other"}
@@ -158,7 +159,7 @@ def _extensions(value, path: str) -> None:
             fail(f"{path}.{key}", "extension keys must be IRIs")
 
 
-COMMON_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+]\d{2}:\d{2})$")
+COMMON_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+]\d{2}:\d{2})$", re.ASCII)
 
 
 def parse_timestamp(value: str, path: str = "timestamp") -> datetime:

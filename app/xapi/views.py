@@ -23,7 +23,7 @@ from app.xapi.wsgi import CORS_HEADERS
 
 VERSION = "1.0.3"
 VERSION_HEADER = "X-Experience-API-Version"
-ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
+ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$", re.ASCII)  # \d alone takes any script's digits
 
 csrf.exempt(bp)
 limiter.exempt(bp)

@@ -105,3 +105,23 @@ def test_an_x5c_that_is_not_an_array_of_certificates_is_a_400(xapi, signing_key,
     key, _ = signing_key
     response = _signed_post(xapi, key, statement(), headers={"x5c": x5c})
     assert response.status_code == 400 and response.get_json()["property"] == "signature"
+
+
+# --- digits are ASCII digits ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides, prop", [
+    ({"result": {"duration": "PT１H"}}, "statement.result.duration"),
+    ({"timestamp": "２０２６-01-01T00:00:00Z"}, "statement.timestamp"),
+    ({"timestamp": "2026-01-01T10:00:00.٣+0100"}, "statement.timestamp"),
+    ({"version": "1.0.３"}, "statement.version"),
+])
+def test_digits_of_other_scripts_are_not_iso_8601(xapi, overrides, prop):
+    """Python's \\d takes any script's digits (and int() reads them): such a statement was stored, and then
+    refused by any other LRS it was forwarded to."""
+    response = xapi.post(statement(**overrides))
+    assert response.status_code == 400 and response.get_json()["property"] == prop
+
+
+def test_a_version_header_with_digits_of_another_script_is_a_400(xapi):
+    response = xapi.get(headers={"X-Experience-API-Version": "1.0.３"})
+    assert response.status_code == 400 and response.get_json()["property"] == "X-Experience-API-Version"

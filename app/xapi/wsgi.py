@@ -128,7 +128,10 @@ class AlternateRequestSyntax:
             if key == "content":
                 content = value.encode("utf-8")
             elif key in HEADER_FIELDS:
-                rewritten[HEADER_FIELDS[key]] = value
+                # as a server presents a header (PEP 3333): its bytes, here the field's UTF-8, one per code point;
+                # a character beyond Latin-1 would otherwise be stored (a document's Content-Type) and break
+                # every response that sends it back as a header
+                rewritten[HEADER_FIELDS[key]] = value.encode("utf-8").decode("latin-1")
             else:
                 parameters.append((name, value))
         body = content or b""

@@ -125,3 +125,23 @@ def test_digits_of_other_scripts_are_not_iso_8601(xapi, overrides, prop):
 def test_a_version_header_with_digits_of_another_script_is_a_400(xapi):
     response = xapi.get(headers={"X-Experience-API-Version": "1.0.３"})
     assert response.status_code == 400 and response.get_json()["property"] == "X-Experience-API-Version"
+
+
+# --- the alternate request syntax ---------------------------------------------------------------------------
+
+def test_a_header_field_of_the_alternate_syntax_beyond_latin_1_reaches_the_app_as_a_server_gives_it(xapi):
+    """A form field is UTF-8 text, a header is bytes: the Content-Type ☃ was kept as one character, which no
+    response header can carry (a real server fails every GET of the document: http.server and gunicorn encode
+    headers as Latin-1). It now arrives as the UTF-8 bytes a client sending it as a header would send."""
+    from urllib.parse import urlencode
+
+    params = {"activityId": "http://example.org/act/one", "agent": AGENT, "stateId": "snow"}
+    form = {"Authorization": xapi.headers()["Authorization"], "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "text/plain; note=☃", "content": "hello", **params}
+    response = xapi.client.post("/xapi/activities/state?method=PUT", data=urlencode(form),
+                                content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 204
+    got = xapi.get("/xapi/activities/state", params=params)
+    assert got.status_code == 200 and got.data == b"hello"
+    got.headers["Content-Type"].encode("latin-1")  # what a server must be able to send
+    assert got.headers["Content-Type"].encode("latin-1").decode("utf-8") == "text/plain; note=☃"

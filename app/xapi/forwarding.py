@@ -104,7 +104,8 @@ def _post(client: httpx.Client, statements: list[dict]) -> httpx.Response:
 
 
 def _answer(response: httpx.Response) -> str:
-    return f"HTTP {response.status_code}: {response.text[:300]}"
+    """The remote's answer as kept in last_error: without NUL characters, which PostgreSQL keeps in no text."""
+    return f"HTTP {response.status_code}: {response.text[:300]}".replace("\x00", "\ufffd")
 
 
 def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = None) -> int:
@@ -116,7 +117,7 @@ def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = Non
     try:
         response = _post(client, [data for _, data in rows])
     except httpx.HTTPError as error:
-        raise _Unavailable(f"{type(error).__name__}: {error}") from error
+        raise _Unavailable(f"{type(error).__name__}: {error}".replace("\x00", "\ufffd")) from error
     status = response.status_code
     if status in DELIVERED or (status == 409 and len(rows) == 1):  # 409: the remote has this id already
         note = _answer(response)[:1000] if status == 409 else None

@@ -358,3 +358,33 @@ def test_without_redis_splitting_a_refused_batch_stops_with_the_budget(make_app,
         result = app.test_cli_runner().invoke(args=["lrs", "forward"])  # the command line has no budget
         assert "7 statements forwarded; 0 still queued." in result.output, result.output
         assert "1 statements were refused" in result.output and len(slow_remote.received) == 15
+
+
+@pytest.mark.parametrize("status", [400, 503])
+def test_a_remote_answer_with_a_nul_character_is_kept_without_it(make_app, make_lrs_client, status):
+    """PostgreSQL keeps no NUL in text: a refusal (or an outage page) whose body held one failed the commit that
+    records it, so the job failed on every retry and the queue never moved past that statement."""
+    def remote_app(environ, start_response):
+        return Response(b'{"error": "bad\x00byte"}', status=status, mimetype="application/json")(environ,
+                                                                                                 start_response)
+
+    server = make_server("127.0.0.1", 0, remote_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app = make_app(XAPI_FORWARD_URL=f"http://127.0.0.1:{server.server_port}/xapi/")
+        with app.app_context():
+            from app.xapi import forwarding
+
+            lrs_client, secret = make_lrs_client()
+            xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+            assert xapi.post(statement()).status_code == 200
+            if status == 503:
+                with pytest.raises(forwarding.ForwardError):
+                    forwarding.send_pending(always_raise=True)
+            db.session.expire_all()
+            entry = db.session.scalar(sa.select(ForwardQueue))
+            assert entry.sent_at is None and f"HTTP {status}" in entry.last_error
+            assert "\x00" not in entry.last_error and "bad\ufffdbyte" in entry.last_error
+            assert (entry.failed_at is not None) == (status == 400)
+    finally:
+        server.shutdown()

@@ -282,6 +282,16 @@ def revision_of(part: Competence | ProficiencyLevel | Area) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def _one_editor_at_a_time(framework: Framework) -> None:
+    """Hold the framework's row for writing until the transaction ends (a second editor saving at the same moment
+    waits here), then read the framework again: the revision is checked against what the other editor saved,
+    never against what this request read before they committed. An update of nothing, not SELECT ... FOR
+    UPDATE, so that SQLite, which has no row locks, takes its write lock here too."""
+    db.session.execute(sa.update(Framework).where(Framework.id == framework.id).values(slug=Framework.slug)
+                       .execution_options(synchronize_session=False))
+    db.session.expire_all()
+
+
 def _check_revision(part, revision: str | None) -> None:
     if revision is not None and revision != revision_of(part):
         raise EditConflict(revision_of(part))
@@ -327,6 +337,7 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
     given, its alignments (rows of framework, code, uri, name; blank rows are dropped). ``revision``: what
     revision_of() said when the form was opened. Saving nothing new changes nothing (and makes no version)."""
     check(can_edit(actor))
+    _one_editor_at_a_time(framework)
     current = next((c for c in framework.current.competences if c.code == code), None)
     if current is None:
         raise ValidationError({"code": _l("No such competence")})
@@ -384,6 +395,7 @@ def edit_level(actor, framework: Framework, number: int, name: dict, descriptor:
                revision: str | None = None) -> ProficiencyLevel:
     """Change a level's name and descriptor (all three languages); ``revision`` as for edit_competence."""
     check(can_edit(actor))
+    _one_editor_at_a_time(framework)
     current = next((l for l in framework.current.levels if l.number == number), None)
     if current is None:
         raise ValidationError({"number": _l("No such level")})
@@ -403,6 +415,7 @@ def edit_level(actor, framework: Framework, number: int, name: dict, descriptor:
 def edit_area(actor, framework: Framework, code: str, title: dict, revision: str | None = None) -> Area:
     """Change an area's title (all three languages); ``revision`` as for edit_competence."""
     check(can_edit(actor))
+    _one_editor_at_a_time(framework)
     current = next((a for a in framework.current.areas if a.code == code), None)
     if current is None:
         raise ValidationError({"code": _l("No such area")})

@@ -498,3 +498,26 @@ def test_the_error_summary_names_each_field_when_messages_repeat_in_the_order_of
         ("knowledge_pt_BR", "Knowledge: Write this text in every language"),
         ("skills_en", "Skills (English): Write this text in every language"),
     ]
+
+
+@pytest.mark.parametrize("url, field", [("/competences/demo/competences/A1/edit", "knowledge_en"),
+                                        ("/competences/demo/levels/2/edit", "descriptor_en"),
+                                        ("/competences/demo/areas/A/edit", "title_en")])
+def test_two_editors_saving_the_same_part_at_the_same_moment_lose_nothing(app, make_user, post_at_once,
+                                                                         sample_framework, url, field):
+    """Both opened the form on the same text and save at once: one is saved, the other is told (409), never
+    silently overwritten, whichever request reads first."""
+    from app.competences import services
+
+    editor = make_user(roles=("trainer",))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = editor.get_id(), True
+    opened = _opened(client, url)
+    responses = post_at_once(editor, url, [{**opened, field: "Mine"}, {**opened, field: "Theirs"}],
+                             meet=(services, "revision_of"))
+    codes = [getattr(r, "status_code", r) for r in responses]
+    assert sorted(codes) == [302, 409], codes
+    winner = "Mine" if codes[0] == 302 else "Theirs"
+    saved = client.get("/competences/demo/export/yaml").get_data(as_text=True)
+    assert f"en: {winner}" in saved and f"en: {'Theirs' if winner == 'Mine' else 'Mine'}" not in saved

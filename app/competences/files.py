@@ -95,7 +95,21 @@ def _unknown_keys(located: Located, item: dict, known: tuple, what: str, path: t
 def _code_problem(code, what: str) -> str:
     if isinstance(code, (int, float)) and not isinstance(code, bool):
         return f"the code {code} is read as a number: put it in quotes, as in code: \"{code}\""
+    if isinstance(code, str) and code != code.strip() and CODE.match(code.strip()):
+        return f"the code {code!r} has spaces around it: write {code.strip()}"
     return what
+
+
+def _twice(located: Located, what: str, code: str, path: tuple, seen: dict) -> Problem | None:
+    """A code given before, or one that differs from an earlier code only in capital letters (A1 and a1 would be
+    two addresses a reader cannot tell apart); ``seen`` maps the lower-case codes to the first code's path."""
+    first = seen.setdefault(code.casefold(), (code, path))
+    if first[1] == path:
+        return None
+    if first[0] == code:
+        return located.problem(f"{what} {code} is defined twice", *path, "code")
+    return located.problem(f"{what} {code} is defined twice: it differs from {first[0]} (line "
+                           f"{located.line(*first[1])}) only in capital letters", *path, "code")
 
 
 def _whole(value) -> bool:
@@ -231,15 +245,16 @@ def check(located: Located) -> FrameworkData:
     elif numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
         problems.append(located.problem("levels must be numbered 1, 2, 3... without gaps", "levels"))
 
-    areas, area_codes = [], set()
+    areas, area_codes, seen = [], set(), {}
     for index, area in enumerate(_list(located, data, "areas", "areas", problems)):
         path = ("areas", index)
         code = area.get("code") if isinstance(area, dict) else None
         if not isinstance(code, str) or not CODE.match(code):
             problems.append(located.problem(_code_problem(code, "an area needs a code of letters and digits"), *path))
             continue
-        if code in area_codes:
-            problems.append(located.problem(f"area {code} is defined twice", *path, "code"))
+        twice = _twice(located, "area", code, path, seen)
+        if twice:
+            problems.append(twice)
         area_codes.add(code)
         _unknown_keys(located, area, AREA_KEYS, "an area", path, problems)
         areas.append({"code": code, "title": _texts(located, area.get("title"), path + ("title",),
@@ -247,7 +262,7 @@ def check(located: Located) -> FrameworkData:
     if not areas:
         problems.append(located.problem("a framework needs at least one area", "areas"))
 
-    competences, codes = [], set()
+    competences, seen = [], {}
     for path, item in _mappings(located, data, "competences", "each competence is a mapping", problems):
         for key in item:
             if key not in {"code", "area", "validity_months", "targets", "alignments",
@@ -258,9 +273,9 @@ def check(located: Located) -> FrameworkData:
             problems.append(located.problem(_code_problem(code, "a competence needs a code of letters and digits, "
                                                                 "such as B1"), *path))
             continue
-        if code in codes:
-            problems.append(located.problem(f"competence {code} is defined twice", *path, "code"))
-        codes.add(code)
+        twice = _twice(located, "competence", code, path, seen)
+        if twice:
+            problems.append(twice)
         area = item.get("area")
         if not isinstance(area, str):
             problems.append(located.problem(f"competence {code} needs the code of its area, such as A", *path,

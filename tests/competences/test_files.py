@@ -35,6 +35,31 @@ def test_duplicate_code():
     assert problem == f"broken.yaml:{line}: competence A1 is defined twice"
 
 
+def test_codes_that_differ_only_in_case_are_defined_twice():
+    """A1 and a1 would be two competences with addresses that differ only in a capital: a typing slip, not a
+    second competence. The same for areas."""
+    text = SAMPLE.replace("  - code: B1\n", "  - code: a1\n")
+    lines = text.splitlines()
+    first = lines.index("  - code: A1") + 1
+    line = lines.index("  - code: a1") + 1
+    assert problems_of(text) == [f"broken.yaml:{line}: competence a1 is defined twice: it differs from A1 "
+                                 f"(line {first}) only in capital letters"]
+    text = SAMPLE.replace("  - code: B\n", "  - code: a\n").replace("    area: B\n", "    area: a\n")
+    lines = text.splitlines()
+    assert problems_of(text) == [f"broken.yaml:{lines.index('  - code: a') + 1}: area a is defined twice: it "
+                                 f"differs from A (line {lines.index('  - code: A') + 1}) only in capital letters"]
+
+
+def test_a_code_with_spaces_around_it_says_so():
+    text = SAMPLE.replace("  - code: B1\n", '  - code: " B1"\n')
+    line = text.splitlines().index('  - code: " B1"') + 1
+    assert problems_of(text) == [f"broken.yaml:{line}: the code ' B1' has spaces around it: write B1"]
+    csv_text = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).replace("area,A,,title", "area,A ,,title")
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv(csv_text, "demo.csv")
+    assert "demo.csv:" in str(error.value) and "the code 'A ' has spaces around it: write A" in str(error.value)
+
+
 def test_level_outside_the_scale():
     text = SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets: {technician: 4, manager: 2}")
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "technician: 4" in l)

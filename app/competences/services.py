@@ -149,6 +149,13 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
         if existing is not None:
             if data_of(existing) == data:
                 return existing, "unchanged"
+            if existing.edited_from is not None:  # the author cannot know the number is taken
+                newest = max(v.number for v in framework.versions)
+                raise FrameworkFileError([Problem(
+                    source or data.slug, data.version_line,
+                    f"version {data.version} of {data.slug} was made in Itinera by an edit of version "
+                    f"{existing.edited_from}, with other content: number this file {newest + 1}, or start from "
+                    f"what Itinera has (flask --app wsgi competences export {data.slug})")])
             raise FrameworkFileError([Problem(source or data.slug, data.version_line,
                                               f"version {data.version} of {data.slug} is already loaded with "
                                               f"different content: give the changed file a new version number")])

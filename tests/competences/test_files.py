@@ -126,6 +126,25 @@ def test_csv_problems_have_csv_lines():
     assert any(str(p).startswith(f"demo.csv:{index + 1}:") for p in error.value.problems)
 
 
+def test_a_file_numbered_as_a_version_made_in_the_browser_says_where_that_version_came_from(app, make_user):
+    """Version 2 was made by an edit in Itinera (version 1 was in use); the author, unaware, raises their file to
+    version 2: the refusal says so, and what number to give instead."""
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"))
+    framework = services.get_framework("demo")
+    services.record_use(framework.current, "course", "pilot@1")
+    services.edit_level(make_user(roles=("trainer",)), framework, 1, {"en": "Beginner", "es": "Inicial",
+                        "pt_BR": "Inicial"}, framework.current.levels[0].descriptor)
+    assert framework.current.number == 2 and framework.current.edited_from == 1
+    changed = files.read_yaml(SAMPLE.replace("version: 1", "version: 2").replace("Knows indicators", "Knows more"),
+                              "demo.yaml")
+    with pytest.raises(files.FrameworkFileError) as error:
+        services.import_framework(SYSTEM, changed, source="demo.yaml")
+    [problem] = error.value.problems
+    assert problem.line == line_of(SAMPLE, "version: 1") and "version 2 of demo was made in Itinera by an edit of " \
+        "version 1" in problem.message and "number this file 3" in problem.message
+    assert "flask --app wsgi competences export demo" in problem.message
+
+
 def test_changed_content_under_the_same_version_is_refused(app):
     services.import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"))
     changed = files.read_yaml(SAMPLE.replace("Knows indicators", "Knows more indicators"), "demo.yaml")

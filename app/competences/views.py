@@ -248,7 +248,7 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
     elif form.is_submitted():
         more_errors(form, services.text_problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
-                           groups=groups), _status(form)
+                           groups=groups, used=bool(services.uses_of(framework.current))), _status(form)
 
 
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])

@@ -521,3 +521,18 @@ def test_two_editors_saving_the_same_part_at_the_same_moment_lose_nothing(app, m
     winner = "Mine" if codes[0] == 302 else "Theirs"
     saved = client.get("/competences/demo/export/yaml").get_data(as_text=True)
     assert f"en: {winner}" in saved and f"en: {'Theirs' if winner == 'Mine' else 'Mine'}" not in saved
+
+
+def test_level_and_area_pages_say_whether_saving_makes_a_new_version(client, login_as, sample_framework):
+    """As the competence page does: an editor knows before saving that a used version is copied, not changed."""
+    from app.competences.services import record_use
+
+    login_as("trainer", country="ES")
+    for url in ("/competences/demo/levels/1/edit", "/competences/demo/areas/A/edit",
+                "/competences/demo/competences/A1/edit"):
+        assert "saving changes it in place" in client.get(url + "?lang=en").get_data(as_text=True)
+    record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    for url in ("/competences/demo/levels/1/edit", "/competences/demo/areas/A/edit",
+                "/competences/demo/competences/A1/edit"):
+        assert "saving a change creates version 2" in client.get(url + "?lang=en").get_data(as_text=True)

@@ -102,11 +102,61 @@ def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
     return Problem(file, mark.line + 1 + offset if mark else None, f"malformed YAML: {problem}")
 
 
+MAX_DEPTH = 40  # lists and mappings inside each other: a few levels in any file we read
+MAX_VALUES = 100_000  # values once aliases (*name) are expanded: the largest framework holds a few thousand
+
+
+def _check_shape(text: str, file: str, offset: int) -> None:
+    """Refuse, before building anything, YAML nested deeper than any content file needs (PyYAML would fail with
+    a RecursionError) or whose aliases expand into more values than any content file holds (a few lines of
+    "billion laughs" would take minutes and the memory of the server): a problem on the line where it happens."""
+    opened = [[0, None]]  # per open list or mapping: values in it so far (aliases expanded), its anchor
+    sizes: dict = {}  # anchor -> how many values it stands for
+    total = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 + offset
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(opened) > MAX_DEPTH:
+                raise YamlProblem(Problem(file, line, f"lists and mappings are nested more than {MAX_DEPTH} levels "
+                                                      f"deep here: a content file needs only a few"))
+            opened.append([1, event.anchor])
+            added = 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            size, anchor = opened.pop()
+            opened[-1][0] += size
+            if anchor is not None:
+                sizes[anchor] = size
+            continue
+        elif isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for _size, anchor in opened):
+                raise YamlProblem(Problem(file, line, f"the alias *{event.anchor} is inside the value it names, "
+                                                      f"which would never end: write the values out instead"))
+            added = sizes.get(event.anchor, 1)
+            opened[-1][0] += added
+        elif isinstance(event, yaml.ScalarEvent):
+            added = 1
+            opened[-1][0] += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        else:
+            continue
+        total += added
+        if total > MAX_VALUES:
+            raise YamlProblem(Problem(file, line, f"the aliases (*name) expand to more than {MAX_VALUES:,} values "
+                                                  f"by this line: write the values out instead"))
+
+
 def load_text(text: str, file: str, offset: int = 0) -> Located:
     """Parse YAML text; malformed YAML, or a value YAML cannot construct, raises YamlProblem with its line.
     ``offset``: how many lines of the file come before the text (the opening --- of front matter)."""
     try:
+        _check_shape(text, file, offset)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as error:  # PyYAML names a position in the text, not a line
+        line = text[:error.position].count("\n") + 1 + offset
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        raise YamlProblem(Problem(file, line, f"malformed YAML: the invisible control character {character} is "
+                                              f"not allowed (pasted from another program?): delete it")) from error
     except yaml.YAMLError as error:
         raise YamlProblem(_malformed(error, file, offset)) from error
     lines: dict = {}

@@ -506,3 +506,35 @@ def test_an_asset_path_too_long_for_the_catalogue(course_tree):
     (folder / ("b" * 120 + ".svg")).write_text("<svg/>", encoding="utf-8")
     assert any(p.startswith(f"pilot/assets/{'a' * 200}/") and "longer than 300 characters" in p
                for p in problems(course_tree))
+
+
+@pytest.mark.parametrize("yaml_text, expected", [
+    ("completion: " + "[" * 3000 + "]" * 3000 + "\n",
+     "pilot/course.yaml:12: lists and mappings are nested more than 40 levels deep here: a content file needs only "
+     "a few"),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+     "pilot/course.yaml:16: the aliases (*name) expand to more than 100,000 values by this line: write the values "
+     "out instead"),
+    ("loop: &loop [*loop]\n",
+     "pilot/course.yaml:12: the alias *loop is inside the value it names, which would never end: write the values "
+     "out instead"),
+    ("note: 'a\x07b'\n",
+     "pilot/course.yaml:12: malformed YAML: the invisible control character U+0007 is not allowed (pasted from "
+     "another program?): delete it"),
+])
+def test_yaml_that_would_exhaust_the_loader_is_a_problem_with_its_line(course_tree, yaml_text, expected):
+    """Deep nesting raised a RecursionError, a "billion laughs" of aliases took minutes and gigabytes, and a
+    control character was reported without a line."""
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8") + yaml_text, encoding="utf-8")
+    assert expected in problems(course_tree)
+
+
+def test_a_control_character_in_front_matter_names_the_line_of_the_file(tmp_path):
+    root = build_tree(tmp_path, modules={"01-intro": {locale: module_text("Intro\x00duction")
+                                                      for locale in ("en", "es", "pt_BR")}},
+                      course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
+    assert ("pilot/modules/01-intro/en.md:2: malformed YAML: the invisible control character U+0000 is not allowed "
+            "(pasted from another program?): delete it") in problems(root)

@@ -8,6 +8,7 @@ reporting every problem with file and line.
 
 Folders whose name starts with "_" are not courses."""
 import hashlib
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -417,11 +418,48 @@ def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
     if course_dir.is_symlink() and not inside.is_relative_to(root.resolve()):
         return [Problem(str(course_dir.relative_to(root)), None,
                         "the course folder is a link to a folder outside the tree: move the course into it")]
-    return [Problem(str(path.relative_to(root)), None,
-                    "a link to a file or folder outside the course folder: copy it into the course instead")
-            for path in sorted(course_dir.rglob("*"))  # rglob lists a link to a folder, and does not enter it
-            if path.is_symlink() and not any(part.startswith(".") for part in path.relative_to(course_dir).parts)
-            and not path.resolve().is_relative_to(inside)]
+    problems = []
+    for path in sorted(course_dir.rglob("*")):  # rglob lists a link to a folder, and does not enter it
+        if not path.is_symlink() or any(part.startswith(".") for part in path.relative_to(course_dir).parts):
+            continue
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # links that lead to each other in a circle (RuntimeError before 3.13)
+            problems.append(Problem(str(path.relative_to(root)), None,
+                                    "a link that leads back to itself through other links: remove it"))
+            continue
+        if not target.is_relative_to(inside):
+            problems.append(Problem(str(path.relative_to(root)), None, "a link to a file or folder outside the "
+                                                                       "course folder: copy it into the course instead"))
+    return problems
+
+
+def names_not_utf8(course_dir: Path, root: Path) -> list[Problem]:
+    """Files and folders whose name is not UTF-8 (written on an old system, or unpacked from an archive that
+    kept its bytes): no address or message could name them. Shown with the bytes that are not UTF-8 escaped."""
+    paths = [course_dir, *(path for path in sorted(course_dir.rglob("*"))
+                           if not any(part.startswith(".") for part in path.relative_to(course_dir).parts))]
+    problems, named = [], []
+    for path in paths:
+        if not _utf8(path.name) and not any(path.is_relative_to(folder) for folder in named):  # once per folder
+            named.append(path)
+            problems.append(Problem(_shown(path.relative_to(root)), None, "the name is not UTF-8 text: rename it "
+                                                                          "(letters with accents are fine once "
+                                                                          "saved as UTF-8)"))
+    return problems
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # the bytes of a name that is not UTF-8, as Python keeps them (surrogates)
+        return False
+    return True
+
+
+def _shown(path: Path) -> str:
+    """A path as a message can print it: bytes that are not UTF-8 written as \\xe9."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _assets(course_dir: Path) -> tuple[str, ...]:
@@ -477,6 +515,10 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     competences of a course whose framework file has problems (``unreadable``) are not checked: the file's own
     problems say what to mend first."""
     before = len(problems)
+    badly_named = names_not_utf8(course_dir, root)
+    if badly_named:
+        problems.extend(badly_named)
+        return None
     leaving = links_leaving(course_dir, root)
     if leaving:
         problems.extend(leaving)
@@ -587,6 +629,10 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
     framework_dir = (frameworks_from or root) / "_frameworks"
     for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
         name = str(path.relative_to(framework_dir.parent))
+        if not _utf8(name):
+            tree.problems.append(Problem(_shown(path.relative_to(framework_dir.parent)), None,
+                                         "the name is not UTF-8 text: rename it"))
+            continue
         if not path.is_file():
             tree.problems.append(Problem(name, None, "a folder, not a framework file: frameworks are files "
                                                      "_frameworks/<slug>.yaml"))

@@ -508,6 +508,34 @@ def test_an_asset_path_too_long_for_the_catalogue(course_tree):
                for p in problems(course_tree))
 
 
+def test_links_that_lead_to_each_other_in_a_circle_are_reported(course_tree):
+    assets = course_tree / "pilot" / "assets"
+    (assets / "one.png").symlink_to(assets / "two.png")
+    (assets / "two.png").symlink_to(assets / "one.png")
+    assert problems(course_tree) == [
+        f"pilot/assets/{name}: a link that leads back to itself through other links: remove it"
+        for name in ("one.png", "two.png")]
+
+
+def test_names_that_are_not_utf8_are_reported_not_a_traceback(course_tree, runner, app):
+    import os
+
+    (course_tree / "pilot" / "assets" / os.fsdecode(b"caf\xe9.png")).write_bytes(b"\x89PNG")
+    folder = course_tree / "pilot" / "assets" / os.fsdecode(b"fotos-\xe1")
+    folder.mkdir()
+    (folder / os.fsdecode(b"\xf1.png")).write_bytes(b"\x89PNG")  # named once, with its folder
+    (course_tree / "_frameworks" / os.fsdecode(b"m\xe9todo.yaml")).write_text("slug: x\n", encoding="utf-8")
+    expected = ["_frameworks/m\\xe9todo.yaml: the name is not UTF-8 text: rename it",
+                "pilot/assets/caf\\xe9.png: the name is not UTF-8 text: rename it (letters with accents are fine "
+                "once saved as UTF-8)",
+                "pilot/assets/fotos-\\xe1: the name is not UTF-8 text: rename it (letters with accents are fine "
+                "once saved as UTF-8)"]
+    assert problems(course_tree) == expected
+    app.config["COURSES_DIR"] = str(course_tree)
+    result = runner.invoke(args=["courses", "validate"])
+    assert result.exit_code == 1 and all(line in result.output.splitlines() for line in expected)
+
+
 @pytest.mark.parametrize("yaml_text, expected", [
     ("completion: " + "[" * 3000 + "]" * 3000 + "\n",
      "pilot/course.yaml:12: lists and mappings are nested more than 40 levels deep here: a content file needs only "

@@ -100,7 +100,8 @@ def _module_url(version, number: int | None = None):
 def module(slug, module):
     course, version = _course_or_404(slug)
     item = _module_or_404(version, module)
-    services.open_module(current_user, version, item)
+    if request.method == "GET":  # a HEAD request (a link checker, a download manager) reads nothing: no record
+        services.open_module(current_user, version, item)
     shown = services.text_of(item)
     index = version.modules.index(item)
     done, total = services.course_progress(current_user, version)

@@ -615,3 +615,12 @@ def test_hours_that_are_no_number_do_not_break_the_pages(client, login_as, synce
     assert "hour" not in catalogue.get_data(as_text=True) and "2 modules" in catalogue.get_data(as_text=True)
     page = client.get("/courses/pilot/")
     assert page.status_code == 200 and "About" not in page.get_data(as_text=True)
+
+
+def test_a_head_request_records_nothing(client, login_as, synced_course):
+    """HEAD is safe: a link checker or a download manager asking about a module has not read it."""
+    user = login_as("trainee", locale="en")
+    assert client.head("/courses/pilot/modules/intro").status_code == 200
+    assert verbs(user) == [] and db.session.scalar(sa.select(Enrolment)) is None
+    client.get("/courses/pilot/modules/intro")
+    assert [verb for verb, _object in verbs(user)] == ["launched", "experienced", "completed"]

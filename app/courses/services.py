@@ -245,6 +245,12 @@ def module_iri(course: Course, module: Module) -> str:
     return v.module_iri(course.slug, module.slug)
 
 
+def has_started(user: User, course: Course) -> bool:
+    """Started here (an enrolment), or through outside content that reports its modules to the LRS."""
+    return enrolment_of(user, course) is not None or (
+        course.current is not None and any(state.status != "not-started" for state in states(user, course.current)))
+
+
 def enrolment_of(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
                                                         Enrolment.course_id == course.id))

@@ -32,7 +32,11 @@ def _is_active(media_type: str) -> bool:
 
 def _course_or_404(slug: str):
     course = services.get_course(slug)
-    if course is None or course.current is None or not services.can_read(current_user, course):
+    if course is None or course.current is None:
+        abort(404)
+    if not services.can_read(current_user, course):
+        if services.has_started(current_user, course):  # a bookmark or an old link of theirs: say what happened
+            abort(make_response(render_template("courses/withdrawn.html", version=course.current), 404))
         abort(404)
     return course, course.current
 

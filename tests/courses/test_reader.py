@@ -624,3 +624,23 @@ def test_a_head_request_records_nothing(client, login_as, synced_course):
     assert verbs(user) == [] and db.session.scalar(sa.select(Enrolment)) is None
     client.get("/courses/pilot/modules/intro")
     assert [verb for verb, _object in verbs(user)] == ["launched", "experienced", "completed"]
+
+
+def test_a_withdrawn_course_tells_those_who_started_it_what_happened(client, login_as, synced_course, make_user):
+    """A bookmark or a 'continue' link of someone who started the course: not a bare 'Page not found'. Anyone
+    else learns nothing of a course they cannot see."""
+    trainee = make_user(("trainee",), locale="es")
+    login_as(trainee)
+    client.get("/courses/pilot/modules/intro")  # started
+    login_as(make_user(("trainer",)))
+    client.post("/courses/pilot/publication", data={"published": "0", "confirmed": "1"})
+    login_as(trainee)
+    for address in ("/courses/pilot/modules/practice", "/courses/pilot/", "/courses/pilot/start"):
+        page = client.get(address)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 404 and '<span lang="es">Curso piloto</span>' in html, address
+        assert "Retirado del catálogo" in html and "Conserva lo que logró en él." in html
+    assert len(verbs(trainee)) == 3  # nothing more recorded
+    login_as("trainee", locale="es")  # never started it
+    html = client.get("/courses/pilot/modules/practice").get_data(as_text=True)
+    assert "Curso piloto" not in html and "Retirado" not in html

@@ -112,10 +112,15 @@ def _rewrite_links(html: str, asset_url, module_url=None) -> str:
     return re.sub(r'\b(src|href)="([^"]+)"', replace, html)
 
 
+# a table column's alignment (|--:|): the site's Content-Security-Policy blocks style attributes, a class is not
+ALIGNMENT = re.compile(r' style="text-align:(left|right|center)"')
+
+
 @lru_cache(maxsize=512)
 def _render(markdown: str) -> str:
     html = nh3.clean(MD.render(markdown), tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_filter,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    html = ALIGNMENT.sub(lambda m: "" if m.group(1) == "left" else f' class="align-{m.group(1)}"', html)
     return _players(html)
 
 

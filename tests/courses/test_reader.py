@@ -1,6 +1,7 @@
 """The reader: catalogue, course page, modules (sanitised, with fallback), statements, progress and resume."""
 import base64
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
@@ -644,3 +645,19 @@ def test_a_withdrawn_course_tells_those_who_started_it_what_happened(client, log
     login_as("trainee", locale="es")  # never started it
     html = client.get("/courses/pilot/modules/practice").get_data(as_text=True)
     assert "Curso piloto" not in html and "Retirado" not in html
+
+
+def test_table_column_alignment_survives_the_sites_content_security_policy(app):
+    """markdown-it aligns a column (|--:|) with style attributes, which the site's CSP (style-src 'self', no
+    'unsafe-inline') blocks: the alignment is a class, styled in both stylesheets."""
+    from app.courses.render import to_html
+
+    html = to_html("| Region | Budget | Note |\n|:--|--:|:-:|\n| Biobío | 1200 | a |\n", lambda path: path)
+    assert "style=" not in html
+    assert '<th class="align-right">Budget</th>' in html and '<td data-label="Budget" class="align-right">' in html
+    assert '<th class="align-center">Note</th>' in html and "<th>Region</th>" in html
+    static = Path(app.static_folder) / "css"
+    site = _css_rules((static / "itinera.css").read_text(encoding="utf-8"))
+    printed = _css_rules((static / "print.css").read_text(encoding="utf-8"))
+    assert site[".prose .align-right"]["text-align"] == printed[".align-right"]["text-align"] == "right"
+    assert site[".prose .align-center"]["text-align"] == printed[".align-center"]["text-align"] == "center"

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
-from app.courses.render import ATTRIBUTES, MD, VIDEO_HOSTS, asset_name, module_link, video_allowed
+from app.courses.render import ATTRIBUTES, MD, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
@@ -252,6 +252,10 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             fragment = unquote(target[1:])  # "#top" is the top of any page (HTML)
             if fragment and fragment.lower() != "top" and fragment not in ids:
                 problems.append(Problem(file, line, f"broken link: {unquote(target)!r} names no heading of the module"))
+            continue
+        if other_host(target):
+            problems.append(Problem(file, line, f"the reader removes the address {target!r}: write it in full, "
+                                                f"with https://"))
             continue
         if target.startswith("/"):
             continue  # a page of the site

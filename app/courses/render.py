@@ -42,7 +42,18 @@ PLAYER_FEATURES = ("accelerometer", "autoplay", "clipboard-write", "encrypted-me
                    "picture-in-picture", "web-share")
 
 
+def other_host(address: str) -> bool:
+    r"""An address without a scheme that a browser reads as another host: //host/x, /\host/x, \\host\x (as
+    browsers do, tabs and line breaks inside are dropped and control characters and spaces around trimmed). In
+    a copy opened from a disk it names a network share, file://host/x, which Windows opens with the reader's
+    credentials."""
+    address = re.sub(r"[\t\n\r]", "", address).strip("".join(map(chr, range(0x21))))
+    return bool(re.match(r"[/\\]{2}", address))
+
+
 def _filter(tag: str, attribute: str, value: str):
+    if attribute in ("href", "src", "cite") and other_host(unescape(value)):
+        return None
     if tag == "iframe" and attribute == "src":
         return value if video_allowed(value) else None
     if tag == "iframe" and attribute == "allow":

@@ -566,3 +566,14 @@ def test_a_control_character_in_front_matter_names_the_line_of_the_file(tmp_path
                       course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
     assert ("pilot/modules/01-intro/en.md:2: malformed YAML: the invisible control character U+0000 is not allowed "
             "(pasted from another program?): delete it") in problems(root)
+
+
+@pytest.mark.parametrize("body", ["![map](//cdn.example/map.png)", '<img src="/\\cdn.example/map.png" alt="map">',
+                                  "[the report](//gov.example/report.pdf)", '<a href="\\\\share\\report">report</a>'])
+def test_an_address_that_names_another_host_without_a_scheme_is_reported(tmp_path, body):
+    """//host/x was taken for a page of the site; the reader removes it (see test_reader)."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body="Intro.\n\n" + body)
+                                                      for l in ("en", "es", "pt_BR")}})
+    found = problems(root)
+    assert any(p.startswith("pilot/modules/01-intro/en.md:11: the reader removes the address")
+               and "write it in full, with https://" in p for p in found), found

@@ -661,3 +661,17 @@ def test_table_column_alignment_survives_the_sites_content_security_policy(app):
     printed = _css_rules((static / "print.css").read_text(encoding="utf-8"))
     assert site[".prose .align-right"]["text-align"] == printed[".align-right"]["text-align"] == "right"
     assert site[".prose .align-center"]["text-align"] == printed[".align-center"]["text-align"] == "center"
+
+
+def test_addresses_that_name_another_host_without_a_scheme_are_removed():
+    """//host/x and its spellings load from another host in the reader, and from a network share (file://host/x,
+    which Windows opens with the reader's credentials) in the offline copy opened from a disk."""
+    from app.courses.render import to_html
+
+    for address in ("//evil.example/p.png", "/\\evil.example/p.png", "\\\\evil.example\\p.png", " /\t/evil.example/p",
+                    "&#47;&#47;evil.example/p.png"):
+        html = to_html(f'<img src="{address}" alt="x"> <a href="{address}">x</a> <q cite="{address}">q</q>',
+                       lambda path: path)
+        assert "evil.example" not in html, (address, html)
+    kept = to_html('<a href="/courses/">the courses</a> <a href="https://gov.example/a">a</a>', lambda path: path)
+    assert 'href="/courses/"' in kept and 'href="https://gov.example/a"' in kept

@@ -84,6 +84,26 @@ def _players(html: str) -> str:
     return IFRAME.sub(lambda m: f"<iframe{m.group(1)}></iframe>" if ' src="' in m.group(1) else "", html)
 
 
+ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
+
+
+def lazy_players(html: str) -> str:
+    """A player loads only when the reader scrolls near it: each one weighs hundreds of kilobytes of script,
+    which a phone on a slow link should not fetch for a video further down that it may never play."""
+    return IFRAME.sub(lambda m: m.group(0) if ' loading="' in m.group(1)
+                      else f'<iframe{m.group(1)} loading="lazy"></iframe>', html)
+
+
+def players_as_links(html: str) -> str:
+    """For a copy read offline: a player cannot play there (nor from a file, where the video hosts refuse to
+    be embedded), so each becomes a link to the video, named by its title."""
+    def link(match):
+        attributes = dict(ATTRIBUTE.findall(match.group(1)))
+        return f'<a href="{attributes["src"]}">{attributes.get("title") or attributes["src"]}</a>'
+
+    return IFRAME.sub(link, html)
+
+
 ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")
 # another module of the course, as the files link to each other: ../02-regional-profile/es.md (or its folder)
 MODULE_LINK = re.compile(r"^\.\./(\d{2}-([a-z0-9][a-z0-9-]*))(?:/(?:(?:%s)\.md)?)?$" % "|".join(LOCALES_REQUIRED))

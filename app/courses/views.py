@@ -110,7 +110,8 @@ def module(slug, module):
     index = version.modules.index(item)
     done, total = services.course_progress(current_user, version)
     page = render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
-                           html=render.to_html(shown.body, _asset_url(version), _module_url(version)),
+                           html=render.lazy_players(render.to_html(shown.body, _asset_url(version),
+                                                                   _module_url(version))),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
                            done=done, total=total, number=index + 1)
@@ -160,7 +161,7 @@ def printable(slug, module, number):
     download = request.args.get("download") == "1"
     styles = None
     if download:
-        html = _offline(html, version)
+        html = _offline(render.players_as_links(html), version)
         with open(current_app.static_folder + "/css/print.css", "rb") as handle:
             styles = "data:text/css;base64," + base64.b64encode(handle.read()).decode()
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back

@@ -129,7 +129,7 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     assert prose.count("<iframe ") == 2  # the two allowed players, nothing else
     assert "Watch" not in prose  # what a refused player held never comes out of it as markup
     # a player holding what looks like another player stays closed, and the text after it is shown
-    assert '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two"></iframe>' in prose
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two" loading="lazy"></iframe>' in prose
     assert "<p>After the players.</p>" in prose and "inside" not in prose and 'title="a src=x"' not in prose
     assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
     # a wide table scrolls inside a named region that keyboard users can reach; on a phone its rows stack, each
@@ -675,3 +675,20 @@ def test_addresses_that_name_another_host_without_a_scheme_are_removed():
         assert "evil.example" not in html, (address, html)
     kept = to_html('<a href="/courses/">the courses</a> <a href="https://gov.example/a">a</a>', lambda path: path)
     assert 'href="/courses/"' in kept and 'href="https://gov.example/a"' in kept
+
+
+def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, login_as, app, tmp_path,
+                                                                       sample_framework):
+    body = ('Watch this.\n\n<iframe src="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0" '
+            'title="Interview &quot;RIS3&quot;" allow="fullscreen"></iframe>\n\nThen read.')
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("Intro", body=body) for l in ("en", "es", "pt_BR")}})
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    assert re.search(r'<iframe [^>]*loading="lazy"></iframe>', page)  # no player's script before it is near
+    assert 'loading="lazy"' not in client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
+    offline = client.get("/courses/pilot/modules/intro/print?download=1").get_data(as_text=True)
+    assert "<iframe" not in offline  # it could not play from a file, nor offline
+    assert ('<a href="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0">Interview &quot;RIS3&quot;</a>'
+            in offline)

@@ -167,11 +167,17 @@ def load_text(text: str, file: str, offset: int = 0) -> Located:
     return Located(data=data, lines={path: line + offset for path, line in lines.items()}, file=file)
 
 
+MAX_FILE_BYTES = 4 * 1024 * 1024  # the texts read whole: course.yaml, front matter and body, frameworks, designs
+
+
 def read_text(path: Path, name: str, keep_line_breaks: bool = False) -> str:
     """A content file's text: UTF-8, a byte-order mark (as some editors write) allowed; line breaks become \n
     unless ``keep_line_breaks`` (a CSV's reader finds its row ends itself). Anything else is a YamlProblem that
     names the line of the first byte that is not UTF-8."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # read whole and parsed: a 50 MB course.yaml took 22 s
+            raise YamlProblem(Problem(name, None, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, "
+                                                  f"far more than a course, module or framework needs"))
         raw = path.read_bytes()
     except OSError as error:  # a folder named like a file, a file without read permission
         raise YamlProblem(Problem(name, None, f"the file cannot be read: {error.strerror or error}")) from error

@@ -8,7 +8,7 @@ from datetime import date
 
 import yaml
 
-from app.competences.vocabulary import ALIGNMENT_KEYS, alignment_message, alignment_problems
+from app.competences.vocabulary import ALIGNMENT_KEYS, MAX_ALIGNMENTS, alignment_message, alignment_problems
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
 from app.xapi.validation import is_language_tag
 
@@ -177,6 +177,9 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
     checked = []
     for number, alignment in enumerate(_list(located, item, "alignments", "alignments", problems, *path)):
         apath = path + ("alignments", number)
+        if number == MAX_ALIGNMENTS:
+            problems.append(located.problem(f"a competence takes at most {MAX_ALIGNMENTS} alignments", *apath))
+            break
         if not isinstance(alignment, dict):
             problems.append(located.problem("an alignment is a mapping: framework, code or uri, name", *apath))
             continue

@@ -2,7 +2,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
@@ -17,7 +17,8 @@ from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FI
                                    FrameworkFileError)
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
                                     SelfAssessment, ValidatedLevel)
-from app.competences.vocabulary import ALIGNMENT_KEYS, ALIGNMENT_NAMES, alignment_error, alignment_problems
+from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
+                                        alignment_problems)
 from app.content_files import Problem
 from app.db import utcnow
 from app.errors import ValidationError
@@ -323,11 +324,16 @@ def _clean_texts(values: dict, name: str, errors: dict) -> dict:
 def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
     """The alignments of the edit form's rows (blank rows are skipped); a problem goes to the row's field as the
     form names it, ``alignments-N-key`` (N from 0)."""
-    cleaned = []
+    cleaned, given = [], 0
     for index, row in enumerate(rows):
         row = {key: " ".join(str(row.get(key) or "").split()) for key in ALIGNMENT_KEYS}
         if not any(row.values()):
             continue
+        given += 1
+        if given > MAX_ALIGNMENTS:
+            errors.setdefault(f"alignments-{index}-framework",
+                              _l("A competence takes at most %(num)s alignments", num=MAX_ALIGNMENTS))
+            break
         alignment = {key: value for key, value in row.items() if value}
         found = alignment_problems(alignment)
         for key, reason in found:
@@ -518,7 +524,15 @@ def _add_months(moment: datetime, months: int) -> datetime | None:
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
-def current_levels(user: User, at: datetime | None = None, framework: str | None = None) -> dict[str, Level]:
+def moment_of(at: datetime | date) -> datetime:
+    """``at`` as current_levels() reads it: a date means the whole of that day (its last moment, UTC), and a
+    datetime without a time zone is UTC, as every time Itinera stores."""
+    if not isinstance(at, datetime):
+        return datetime.combine(at, time.max, tzinfo=timezone.utc)
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+
+
+def current_levels(user: User, at: datetime | date | None = None, framework: str | None = None) -> dict[str, Level]:
     """{code: Level} of one framework (by slug; None: the configured COMPETENCE_FRAMEWORK): per competence, the
     highest level supported by evidence that has not expired at ``at`` (now by default), with that evidence; the
     latest self-assessment is shown beside as self-declared and is the baseline where no evidence exists.
@@ -528,7 +542,7 @@ def current_levels(user: User, at: datetime | None = None, framework: str | None
         framework = current_app.config["COMPETENCE_FRAMEWORK"]
     if not framework:
         raise ValueError("current_levels() needs the slug of a framework: codes mean nothing across frameworks")
-    at = at or utcnow()
+    at = moment_of(at) if at is not None else utcnow()
     known = get_framework(framework)
     levels: dict[str, Level] = {}
     if known is None:

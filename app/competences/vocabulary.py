@@ -72,6 +72,7 @@ for _framework, _code in ALIGNMENT_NAMES:
     ALIGNMENT_CODES[_framework] = (*ALIGNMENT_CODES.get(_framework, ()), _code)
 ALIGNMENT_FRAMEWORKS = ("ESCO", *ALIGNMENT_CODES)  # ESCO skills are named by their URI
 ALIGNMENT_KEYS = ("framework", "code", "uri", "name")
+MAX_ALIGNMENTS = 30  # per competence: a handful in practice; a page of thousands of rows is a mistake
 ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
 
 

@@ -158,8 +158,19 @@ def _keep_assets(version: CourseVersion, content: CourseContent) -> None:
             db.session.add(AssetBlob(sha256=digest, data=data))
             known.add(digest)
         name = path.removeprefix("assets/")
-        version.assets.append(CourseAsset(path=name, sha256=digest, size=len(data),
-                                          media_type=mimetypes.guess_type(name)[0] or "application/octet-stream"))
+        version.assets.append(CourseAsset(path=name, sha256=digest, size=len(data), media_type=media_type_of(name)))
+
+
+COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
+
+
+def media_type_of(name: str) -> str:
+    """The type an asset is served as: a compressed file (map.svgz, data.csv.gz) as the compressed bytes it holds,
+    not as what it unpacks to, which a browser would fail to show."""
+    media_type, encoding = mimetypes.guess_type(name)
+    if encoding is not None:
+        return COMPRESSED.get(encoding, "application/octet-stream")
+    return media_type or "application/octet-stream"
 
 
 def sync(tree: Tree, progress=None) -> list[SyncResult]:

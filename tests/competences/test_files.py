@@ -295,6 +295,17 @@ def test_alignment_problems_have_their_line(block, message):
     assert start < int(found[0].split(":")[1]) <= start + 3
 
 
+def test_a_competence_takes_a_bounded_number_of_alignments():
+    from app.competences.vocabulary import MAX_ALIGNMENTS
+
+    files.read_yaml(with_alignment('      - framework: DigComp\n        code: "5.4"\n' * (MAX_ALIGNMENTS - 1)),
+                    "demo.yaml")
+    text = with_alignment('      - framework: DigComp\n        code: "5.4"\n' * (MAX_ALIGNMENTS + 5))
+    found = problems_of(text)
+    assert len(found) == 1 and f"a competence takes at most {MAX_ALIGNMENTS} alignments" in found[0], found
+    assert int(found[0].split(":")[1]) == line_of(text, "alignments:") + 1 + 2 * MAX_ALIGNMENTS
+
+
 def test_the_shipped_framework_uses_only_the_vocabulary():
     from pathlib import Path
 

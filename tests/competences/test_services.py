@@ -249,3 +249,17 @@ def test_an_edit_made_on_a_form_opened_before_another_edit_is_refused(sample_fra
     services.edit_competence(trainer, sample_framework, "A1", base, revision=opened)
     services.edit_competence(trainer, sample_framework, "A1", changed, revision=error.value.revision)
     assert sample_framework.current.competences[0].skills["en"] == "Mine"
+
+
+def test_a_date_means_the_whole_day_and_a_time_without_zone_is_utc(sample_framework, make_user):
+    from datetime import date
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person = make_user(country="CL")
+    validation = services.validate_level(coordinator, person, sample_framework, "B1", 2)
+    validation.validated_at = datetime(2027, 3, 1, 23, 30, tzinfo=timezone.utc)
+    db.session.commit()
+    assert current_levels(person, framework="demo", at=date(2027, 3, 1))["B1"].level == 2  # late that day
+    assert "B1" not in current_levels(person, framework="demo", at=date(2027, 2, 28))
+    assert current_levels(person, framework="demo", at=datetime(2027, 3, 1, 23, 30))["B1"].level == 2
+    assert "B1" not in current_levels(person, framework="demo", at=datetime(2027, 3, 1, 23, 29))

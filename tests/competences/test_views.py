@@ -169,6 +169,22 @@ def test_alignment_problems_are_form_errors(client, login_as, sample_framework, 
     assert len(sample_framework.current.competences[0].alignments) == 1
 
 
+def test_a_page_of_thousands_of_alignment_rows_is_refused_and_saves_nothing(client, login_as, sample_framework):
+    from app.competences.vocabulary import MAX_ALIGNMENTS
+
+    login_as("trainer", country="ES")
+    rows = {}
+    for index in range(MAX_ALIGNMENTS + 1):
+        rows[f"alignments-{index}-framework"], rows[f"alignments-{index}-code"] = "DigComp", "1.2"
+    response = client.post("/competences/demo/competences/A1/edit", data=form(**rows))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert (f'<a href="#alignments-{MAX_ALIGNMENTS}-framework">A competence takes at most {MAX_ALIGNMENTS} '
+            f'alignments</a>') in html
+    db.session.expire_all()
+    assert len(sample_framework.current.competences[0].alignments) == 1
+
+
 def test_rows_are_kept_as_sent_and_wtforms_messages_are_translated(client, login_as, sample_framework):
     login_as("trainer", country="ES", locale="es")
     sent = {"alignments-0-framework": "DigComp", "alignments-0-code": "1.2", "alignments-1-framework": "Nope",

@@ -344,6 +344,16 @@ def test_a_module_text_too_long_for_a_page_is_refused(course_tree, monkeypatch):
     assert any(p.startswith("pilot/modules/01-intro/en.md: the text is larger than") for p in problems(course_tree))
 
 
+def test_a_course_file_far_larger_than_any_course_needs_is_refused_before_it_is_read(course_tree, monkeypatch):
+    from app import content_files
+
+    monkeypatch.setattr(content_files, "MAX_FILE_BYTES", 200)
+    path = course_tree / "pilot" / "course.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# padding\n" * 40, encoding="utf-8")
+    assert "pilot/course.yaml: the file is larger than 0 MB, far more than a course, module or framework needs" \
+        in problems(course_tree)
+
+
 def test_a_byte_order_mark_does_not_change_the_content_hash(course_tree):
     """Saving a module in a Windows editor adds a BOM: the course is the same, and syncing it is no change."""
     before = load_tree(course_tree).courses[0].content_hash

@@ -377,6 +377,28 @@ def test_every_xml_asset_is_sandboxed_and_no_asset_is_served_as_a_script(client,
             assert response.mimetype == "text/plain" and response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_compressed_asset_is_served_as_the_compressed_file_it_is(client, login_as, app, tmp_path, sample_framework):
+    """map.svgz holds gzip bytes: served as an SVG image, a browser would show a broken one."""
+    import gzip
+
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    root = build_tree(tmp_path / "c")
+    assets = root / "pilot" / "assets"
+    (assets / "map.svgz").write_bytes(gzip.compress(b"<svg xmlns='http://www.w3.org/2000/svg'/>"))
+    (assets / "data.csv.gz").write_bytes(gzip.compress(b"a,b\n1,2\n"))
+    (assets / "notes.tar.xz").write_bytes(b"\xfd7zXZ\x00")
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="en")
+    for name, media_type in (("map.svgz", "application/gzip"), ("data.csv.gz", "application/gzip"),
+                             ("notes.tar.xz", "application/x-xz"), ("map.svg", "image/svg+xml")):
+        with client.get(f"/courses/pilot/v1/assets/{name}") as response:
+            assert response.status_code == 200 and response.mimetype == media_type, name
+            assert "Content-Encoding" not in response.headers
+
+
 def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, app, tmp_path, sample_framework):
     from app.courses.loader import load_tree
     from app.courses.services import sync

@@ -75,15 +75,18 @@ def ids(scope_key: str, since: datetime | None = None) -> tuple[list[str], datet
     return [row[0] for row in rows], max((row[1] for row in rows), default=None)
 
 
-def _matches(header: str, etag: str) -> bool:
+def _matches(header: str, etag: str, strong: bool = False) -> bool:
+    """Whether the ETags of an If-Match (``strong``: RFC 7232 3.1, a weak W/"..." tag never matches) or an
+    If-None-Match header (weak comparison, 3.2) name ``etag``; "*" names any document."""
     wanted = [part.strip() for part in header.split(",")]
-    return any(part == "*" or part.removeprefix("W/").strip('"') == etag for part in wanted)
+    return any(part == "*" or (not (strong and part.startswith("W/")) and part.removeprefix("W/").strip('"') == etag)
+               for part in wanted)
 
 
 def check_preconditions(current: Document | None, if_match: str | None, if_none_match: str | None,
                         need_one: bool) -> None:
     """HTTP preconditions (RFC 7232); ``need_one``: overwriting an existing profile without either is a 409."""
-    if if_match is not None and (current is None or not _matches(if_match, current.etag)):
+    if if_match is not None and (current is None or not _matches(if_match, current.etag, strong=True)):
         raise DocumentError(412, "If-Match does not match the current document", "If-Match")
     if if_none_match is not None and current is not None and _matches(if_none_match, current.etag):
         raise DocumentError(412, "If-None-Match: the document already exists", "If-None-Match")

@@ -82,6 +82,17 @@ def test_profiles_use_etags_for_concurrency(xapi, path, where):
     assert send(xapi, "GET", path, params).status_code == 404
 
 
+def test_if_match_compares_strongly_and_if_none_match_weakly(xapi):
+    """RFC 7232: a weak tag (W/"...") never satisfies If-Match (3.1); If-None-Match compares weakly (3.2)."""
+    path, params = "/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "weak"}
+    assert send(xapi, "PUT", path, params, {"v": 1}, headers={"If-None-Match": "*"}).status_code == 204
+    etag = send(xapi, "GET", path, params).headers["ETag"]
+    assert send(xapi, "PUT", path, params, {"v": 2}, headers={"If-Match": f"W/{etag}"}).status_code == 412
+    assert send(xapi, "PUT", path, params, {"v": 2}, headers={"If-None-Match": f"W/{etag}"}).status_code == 412
+    assert send(xapi, "PUT", path, params, {"v": 2}, headers={"If-Match": f'"x", {etag}'}).status_code == 204
+    assert send(xapi, "GET", path, params).get_json() == {"v": 2}
+
+
 def test_head_answers_like_get_without_a_body(xapi):
     params = {"activityId": ACTIVITY, "profileId": "p"}
     send(xapi, "PUT", "/xapi/activities/profile", params, {"a": 1}, headers={"If-None-Match": "*"})

@@ -111,8 +111,11 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
         pass
 
     for competence in version.competences:
+        # the buttons after a group's first take its id and "-2", "-3"...; codes hold hyphens too (A1 and A1-2),
+        # so a code's hyphens are doubled in the id: no group's id is then another's button, hint or error
         setattr(Form, f"level_{competence.code}", RadioField(
-            f"{competence.code} {text_in(competence.title)}", choices=choices, validate_choice=False,
+            f"{competence.code} {text_in(competence.title)}", id="level_" + competence.code.replace("-", "--"),
+            choices=choices, validate_choice=False,
             validators=[Optional(), _on_the_scale],
             default=str(latest[competence.code]) if competence.code in latest else None))
     return Form()

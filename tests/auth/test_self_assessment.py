@@ -59,3 +59,49 @@ def test_the_page_says_so_when_no_framework_is_loaded(client, login_as):
 def test_signing_in_comes_first(client):
     response = client.get("/auth/account/competences/estimate")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_competence_codes_with_hyphens_give_each_radio_button_an_id_of_its_own(client, login_as, sample_framework):
+    """Codes may hold hyphens: A1-2's group must not share an id with A1's second button (its label would then
+    check A1's level 2, and the error summary would lead to A1)."""
+    import re
+    from collections import Counter
+
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    texts = "{en: x, es: x, pt_BR: x}"
+    extra = "".join(f"""\
+  - code: {code}
+    area: A
+    title: {{en: {code} title, es: {code} título, pt_BR: {code} título}}
+    knowledge: {texts}
+    skills: {texts}
+    attitudes: {texts}
+""" for code in ("A1-2", "A1-error", "A1_2"))
+    import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", "version: 2") + extra, "demo.yaml"),
+                     source="demo.yaml")
+    db.session.commit()
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    inputs = {}  # each group's first button
+    for name, button_id in re.findall(r'name="(level_[^"]+)" id="([^"]+)"', page):
+        inputs.setdefault(name, button_id)
+    assert set(inputs) == {"level_A1", "level_A1-2", "level_A1-error", "level_A1_2", "level_B1"}
+    for name, first_id in inputs.items():
+        assert re.search(rf'<label class="choice__label" for="{re.escape(first_id)}">1\. Foundation</label>', page)
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "9", "level_A1-2": "9"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    assert re.findall(r'<a href="#([^"]+)">', summary) == [inputs["level_A1"], inputs["level_A1-2"]]
+    ids = re.findall(r'\sid="([^"]+)"', page)  # A1's error message is no button of A1-error
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert client.post("/auth/account/competences/estimate",
+                       data={"level_A1-2": "3", "level_A1_2": "1", "level_A1-error": "2"}).status_code == 302
+    assert sorted(estimates(trainee)) == [("A1-2", 3), ("A1-error", 2), ("A1_2", 1)]

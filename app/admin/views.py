@@ -157,13 +157,13 @@ def _user_page(user: User, level_form=None, status: int = 200):
     version, rows = profile(current_user, user) if user.has_role(Role.TRAINEE) else (None, [])
     can_validate = framework is not None and version is not None and competences.can_validate_levels(current_user,
                                                                                                    user)
-    if can_validate and level_form is None:
+    if can_validate and level_form is None and user.is_active:  # a deactivated account: withdrawals only
         level_form = validate_level_form(version)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
                            user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
                            competence_profile=(version, rows), level_form=level_form if can_validate else None,
                            validations=competences.validations_of(current_user, user, framework)
-                           if can_validate else [],
+                           if can_validate else None,
                            invitation=tokens.latest_invitation(user) if pending else None,
                            action_form=ConfirmForm()), status
 

@@ -634,8 +634,10 @@ def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:
 
 
 def can_validate_levels(actor, user: User) -> bool:
-    """A coordinator of the person's country, or an admin, confirms levels of trainees."""
-    return (actor.has_role(Role.ADMIN, Role.COORDINATOR) and user.has_role(Role.TRAINEE)
+    """A coordinator of the person's country, or an admin, confirms (and withdraws) levels of trainees; nobody
+    their own (an admin may follow the training too). A deactivated account keeps its validations, to withdraw
+    one made by mistake, but gets no new one (validate_level)."""
+    return (actor.id != user.id and actor.has_role(Role.ADMIN, Role.COORDINATOR) and user.has_role(Role.TRAINEE)
             and can_manage_user(actor, user))
 
 
@@ -648,6 +650,8 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     from app.notifications.services import notify
 
     check(can_validate_levels(actor, user))
+    if not user.is_active:  # the page offers no form: only a page opened before the deactivation sends one
+        raise ValidationError({"": _l("The levels of a deactivated account cannot be validated: reactivate it first")})
     version = framework.current
     errors = {}
     competence = next((c for c in version.competences if c.code == code), None)

@@ -100,3 +100,35 @@ def test_a_validation_made_by_mistake_is_withdrawn_after_asking(client, login_as
     page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     assert "The validation of level 2 of A1 has been withdrawn." in page and "No level validated yet." in page
     assert client.post("/admin/validated-levels/999999/withdraw").status_code == 404
+
+
+def test_nobody_validates_a_level_of_their_own(client, login_as, make_user, sample_framework):
+    """An administrator (or a coordinator) who also follows the training is a trainee like any other."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    admin = login_as(make_user(("admin", "trainee"), country="CL", name="Ada Admin"))
+    assert "Validate a level" not in client.get(f"/admin/users/{admin.uuid}").get_data(as_text=True)
+    assert client.post(f"/admin/users/{admin.uuid}/levels", data={"code": "A1", "level": "3"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0
+
+
+def test_a_deactivated_account_gets_no_new_validation_but_a_mistake_is_still_withdrawn(
+        client, login_as, make_user, sample_framework, outbox):
+    from app.competences.services import validate_level
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", name="Rosa Quispe")
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    validation = validate_level(coordinator, trainee, sample_framework, "A1", 2)
+    trainee.is_active = False
+    db.session.commit()
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    assert "Level 2 of A1, validated by" in page and "Validate a level" not in page
+    response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "B1", "level": "3"})
+    assert response.status_code == 400
+    assert ("The levels of a deactivated account cannot be validated: reactivate it first"
+            in unescape(response.get_data(as_text=True)))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 1
+    assert client.post(f"/admin/validated-levels/{validation.id}/withdraw", data={"confirmed": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ValidatedLevel, validation.id).withdrawn_at is not None
+

@@ -93,7 +93,8 @@ def commit_once_more_on_conflict(work):
     return result
 
 
-LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267}  # "doc", "prg": the first key of each kind
+# "doc", "prg", "val": the first key of each kind
+LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C}
 _HELD = "itinera_locks_held"
 
 

@@ -20,7 +20,7 @@ from app.competences.models import (Area, Competence, Framework, FrameworkUse, F
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
                                         alignment_problems)
 from app.content_files import Problem
-from app.db import utcnow
+from app.db import lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -663,6 +663,11 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _l("Keep the note under %(num)s characters", num=NOTE_MAX_LENGTH)
+    if not errors:
+        lock_for_write("level-validation", user.id)  # two submits at once (a double click): one after the other
+        if _still_validated(user, framework, code, level):
+            errors["level"] = _l("Level %(level)s of %(code)s is already validated for %(name)s", level=level,
+                                 code=code, name=user.full_name)
     if errors:
         raise ValidationError(errors)
     row = ValidatedLevel(user_id=user.id, framework_id=framework.id, code=code, level=level,
@@ -672,6 +677,20 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     notify(user, "level_validated", code=code, competence=competence.title, level=level, level_name=level_row.name,
            validator=actor.full_name)
     return row
+
+
+def _still_validated(user: User, framework: Framework, code: str, level: int) -> bool:
+    """Whether a validation of this very level, not withdrawn, still counts (a competence may count for some
+    months only: after them the level is validated again)."""
+    months = _validity(framework).get(code)
+    now = utcnow()
+    for validated_at in db.session.scalars(sa.select(ValidatedLevel.validated_at).where(
+            ValidatedLevel.user_id == user.id, ValidatedLevel.framework_id == framework.id,
+            ValidatedLevel.code == code, ValidatedLevel.level == level, ValidatedLevel.withdrawn_at.is_(None))):
+        expires_at = _add_months(validated_at, months) if months else None
+        if expires_at is None or now < expires_at:
+            return True
+    return False
 
 
 def validations_of(viewer, user: User, framework: Framework) -> list[ValidatedLevel]:

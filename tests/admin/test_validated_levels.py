@@ -132,3 +132,45 @@ def test_a_deactivated_account_gets_no_new_validation_but_a_mistake_is_still_wit
     db.session.expire_all()
     assert db.session.get(ValidatedLevel, validation.id).withdrawn_at is not None
 
+
+def test_a_level_validated_twice_at_once_is_validated_once(app, login_as, make_user, sample_framework, post_at_once,
+                                                          outbox):
+    """A double click on a slow phone: one validation, one e-mail; the other request is told it is there."""
+    from app.competences import services
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", name="Rosa Quispe", locale="en")
+    coordinator = make_user(("coordinator",), country="CL", locale="en")
+    responses = post_at_once(coordinator, f"/admin/users/{trainee.uuid}/levels",
+                             {"code": "B1", "level": "3", "note": "Workshop"}, meet=(services, "get_framework"))
+    assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400], responses
+    [refused] = [r for r in responses if r.status_code == 400]
+    assert "Level 3 of B1 is already validated for Rosa Quispe" in unescape(refused.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 1
+    assert len(outbox()) == 1
+
+
+def test_a_level_is_validated_again_once_the_earlier_validation_no_longer_counts(
+        client, login_as, make_user, sample_framework):
+    from datetime import timedelta
+
+    from app.competences.services import validate_level
+    from app.db import utcnow
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", name="Rosa Quispe")
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    old = validate_level(coordinator, trainee, sample_framework, "A1", 2)  # A1 counts for 24 months
+    old.validated_at = utcnow() - timedelta(days=800)
+    withdrawn = validate_level(coordinator, trainee, sample_framework, "B1", 2)
+    withdrawn.withdrawn_at = utcnow()
+    db.session.commit()
+    for code in ("A1", "B1"):
+        response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": code, "level": "2"})
+        assert response.status_code == 302, code
+    response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "A1", "level": "3"})
+    assert response.status_code == 302  # another level of the same competence
+    response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "A1", "level": "2"})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert '<a href="#level">Level 2 of A1 is already validated for Rosa Quispe</a>' in page

@@ -109,11 +109,16 @@ def account_self_assessment():
     level_names = {level.number: competences.text_in(level.name) for level in version.levels}
     form = self_assessment_form(version, competences.latest_self_declared(current_user, framework), level_names)
     if form.validate_on_submit():
-        changed = competences.self_assess(current_user, framework, form.answers())
-        db.session.commit()
-        flash(ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", changed)
-              if changed else _("Nothing changed: your estimates are as they were."), "success")
-        return redirect(url_for("auth.account_competences"))
+        try:
+            changed = competences.self_assess(current_user, framework, form.answers())
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", changed)
+                  if changed else _("Nothing changed: your estimates are as they were."), "success")
+            return redirect(url_for("auth.account_competences"))
     return render_template("auth/self_assessment.html", version=version, form=form), 400 if form.errors else 200
 
 

@@ -99,7 +99,7 @@ def _on_the_scale(_form, field) -> None:
 
 def self_assessment_form(version, latest: dict[str, int], level_names: dict[int, str]) -> SelfAssessmentForm:
     """The form for the competences of ``version``, each answered with a level of its scale (or left for later),
-    showing the person's latest estimates."""
+    showing the person's latest estimates (those still on the scale: a new version may have fewer levels)."""
     from wtforms import RadioField
     from wtforms.validators import Optional
 
@@ -117,7 +117,7 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
             f"{competence.code} {text_in(competence.title)}", id="level_" + competence.code.replace("-", "--"),
             choices=choices, validate_choice=False,
             validators=[Optional(), _on_the_scale],
-            default=str(latest[competence.code]) if competence.code in latest else None))
+            default=str(latest[competence.code]) if latest.get(competence.code) in level_names else None))
     return Form()
 
 

@@ -105,3 +105,26 @@ def test_competence_codes_with_hyphens_give_each_radio_button_an_id_of_its_own(c
     assert client.post("/auth/account/competences/estimate",
                        data={"level_A1-2": "3", "level_A1_2": "1", "level_A1-error": "2"}).status_code == 302
     assert sorted(estimates(trainee)) == [("A1-2", 3), ("A1-error", 2), ("A1_2", 1)]
+
+
+def test_an_estimate_outside_a_new_versions_scale_is_no_error_of_the_next_answers(client, login_as,
+                                                                                  sample_framework):
+    """Version 2 of the framework has no level 3: the person's estimate of 3 is no longer a choice, and saving
+    other answers leaves it alone (it was sent back as the unanswered question's answer, a 500)."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    assert client.post("/auth/account/competences/estimate", data={"level_A1": "3"}).status_code == 302
+    shorter = SAMPLE.replace("version: 1", "version: 2").replace("technician: 3", "technician: 2")
+    shorter = shorter[:shorter.index("  - number: 3")] + shorter[shorter.index("areas:"):]
+    import_framework(SYSTEM, files.read_yaml(shorter, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert "3. Advanced" not in form and " checked" not in form
+    response = client.post("/auth/account/competences/estimate", data={"level_B1": "1"})
+    assert response.status_code == 302
+    assert estimates(trainee) == [("A1", 3), ("B1", 1)]

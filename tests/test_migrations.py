@@ -194,3 +194,41 @@ def test_names_apart_only_in_case_or_accents_are_told_apart_before_they_become_o
                 "INSERT INTO cohort (name, name_key, description, country_code, created_at) "
                 "VALUES ('gobierno regional de ñuble', 'gobierno regional de nuble', '', 'CL', '2026-12-01')"))
         db.session.rollback()
+
+
+def test_names_whose_search_key_is_cut_short_are_told_apart_too(make_app, empty_database):
+    """A search key keeps 200 characters, and some characters give more than one (Ⅻ: "xii"): a number put at
+    the end of such a name fell beyond the key, every number gave the same key, and c3d4e5f6a7b8 never ended."""
+    import signal
+
+    def too_long(_signum, _frame):
+        raise TimeoutError("the migration does not end")
+
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "ed1e29379888"]).exit_code == 0
+    names = ["Ⅻ" * 70, "ⅻ" * 70]
+    with app.app_context():
+        db.session.execute(sa.text('INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\')'))
+        for name in names:
+            key = ("xii" * 70)[:200]
+            db.session.execute(sa.text(
+                "INSERT INTO institution (name, name_key, country_code, level, created_at) "
+                "VALUES (:name, :key, 'CL', 'national', '2026-12-01 10:00:00')"), {"name": name, "key": key})
+            db.session.execute(sa.text(
+                "INSERT INTO cohort (name, name_key, description, country_code, created_at) "
+                "VALUES (:name, :key, '', 'CL', '2026-12-01 10:00:00')"), {"name": name, "key": key})
+        db.session.commit()
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:
+        result = runner.invoke(args=["db", "upgrade"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for table in ("institution", "cohort"):
+            found = db.session.execute(sa.text(f"SELECT name, name_key FROM {table} ORDER BY id")).all()
+            assert [row.name for row in found] == ["Ⅻ" * 70, "ⅻ" * 65 + " (2)"], table
+            assert found[1].name_key == "xii" * 65 + " (2)"

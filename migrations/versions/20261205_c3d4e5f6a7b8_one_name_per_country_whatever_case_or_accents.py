@@ -30,10 +30,14 @@ log = logging.getLogger("alembic.runtime.migration")
 TABLES = ("cohort", "institution")
 
 
+def _plain(text):
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def _key(text):
     """The search key as app.text.search_key made it on the day of this migration."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()[:200]
+    return _plain(text)[:200]
 
 
 def _tell_apart(connection, table_name):
@@ -50,7 +54,10 @@ def _tell_apart(connection, table_name):
         number = 2
         while True:
             suffix = f" ({number})"
-            renamed = name[:200 - len(suffix)] + suffix
+            base = name[:200 - len(suffix)]
+            while base and len(_plain(base + suffix)) > 200:  # a character may give more than one to the key (Ⅻ)
+                base = base[:-1]
+            renamed = base + suffix
             if (country, _key(renamed)) not in taken:
                 break
             number += 1

@@ -193,3 +193,14 @@ def test_a_refresh_asks_for_the_typed_password_again(client, login_as, outbox):
     assert client.post("/admin/users/new", data=form(country_code="MX", password="my-secret-pw")).status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "marta@example.org"))
     assert user.check_password("my-secret-pw") and outbox() == []
+
+
+def test_an_empty_list_says_so_once_in_its_own_words(client, login_as):
+    """Not "No results" above "Nothing needs attention.": a page with no search found nothing to count."""
+    login_as("admin", country=None, locale="es")
+    expected = {"/admin/jobs": "No hay nada que requiera atención.", "/admin/lrs-clients": "Todavía no hay credenciales.",
+                "/admin/invitations": "Todas las personas ya eligieron su contraseña.",
+                "/admin/cohorts": "Ninguna cohorte coincide con estos filtros."}
+    for path, sentence in expected.items():
+        page = unescape(client.get(path).get_data(as_text=True))
+        assert sentence in page and "Ningún resultado" not in page and "result-count" not in page, path

@@ -48,3 +48,17 @@ def test_the_course_names_the_enabling_conditions_as_its_module_does(app):
     for locale, term in ENABLING_CONDITIONS.items():
         assert term in course.summary[locale], locale
         assert term in module.texts[locale].body, locale
+
+
+def test_english_terms_in_spanish_and_portuguese_modules_are_marked_as_english(app):
+    """WCAG 3.1.2 (language of parts): a screen reader reads "Competitive advantage" with English sounds only
+    when the page says it is English; an italic term in parentheses after its translation is such a term."""
+    import re
+
+    for slug, text in modules(app):
+        if text.locale == "en":
+            continue
+        unmarked = re.findall(r"\(\*([A-Za-z ,]+)\*\)", text.body)
+        assert not unmarked, f"{slug} ({text.locale}): mark {unmarked} with <em lang=\"en\">"
+        if slug == "four-cs":
+            assert '(<em lang="en">Competitive advantage</em>)' in text.body

@@ -31,8 +31,11 @@ def lrs_forward_retry():
     """Send again the statements the external LRS refused (once the problem on its side is fixed)."""
     count = forwarding.retry_failed(current_user)
     db.session.commit()
-    flash(ngettext("%(num)s statement will be sent again.", "%(num)s statements will be sent again.", count),
-          "success")
+    if count:
+        flash(ngettext("%(num)s statement will be sent again.", "%(num)s statements will be sent again.", count),
+              "success")
+    else:  # an old tab, or a second click: the first one already queued them
+        flash(_("No statement was waiting to be sent again."), "success")
     return redirect(url_for("admin.lrs_clients"))
 
 

@@ -265,7 +265,11 @@ def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_cl
         response = browser.post("/admin/lrs-clients/forwarding/retry")
         assert response.status_code == 302
         assert remote.received[poison] == 1 and forwarding.failed_count() == 0
-        assert "Send the refused statements again" not in browser.get("/admin/lrs-clients").get_data(as_text=True)
+        page = browser.get("/admin/lrs-clients").get_data(as_text=True)
+        assert "1 statement will be sent again." in page and "Send the refused statements again" not in page
+        # a second click, or an old tab: nothing was waiting, and the page says so rather than "0 statements"
+        again = browser.post("/admin/lrs-clients/forwarding/retry", follow_redirects=True).get_data(as_text=True)
+        assert "No statement was waiting to be sent again." in again and "will be sent again" not in again
 
 
 def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make_lrs_client, remote):

@@ -704,10 +704,20 @@ def validations_of(viewer, user: User, framework: Framework) -> list[ValidatedLe
 
 
 def withdraw_validation(actor, validation: ValidatedLevel) -> None:
-    """A validation made by mistake stops counting; it stays on record, withdrawn."""
-    check(can_validate_levels(actor, db.session.get(User, validation.user_id)))
-    if validation.withdrawn_at is None:
-        validation.withdrawn_at = utcnow()
+    """A validation made by mistake stops counting; it stays on record, withdrawn, and the person is told."""
+    from app.notifications.services import notify
+
+    user = db.session.get(User, validation.user_id)
+    check(can_validate_levels(actor, user))
+    if validation.withdrawn_at is not None:
+        return
+    validation.withdrawn_at = utcnow()
+    framework = validation.framework
+    competence = next((c for c in framework.current.competences if c.code == validation.code), None)
+    level = next((row for row in framework.current.levels if row.number == validation.level), None)
     db.session.flush()
+    notify(user, "level_validated", withdrawn=True, code=validation.code,
+           competence=competence.title if competence else {"en": ""}, level=validation.level,
+           level_name=level.name if level else {"en": ""}, validator=actor.full_name)
 
 

@@ -21,9 +21,12 @@ class Kind:
 def _level_validated(data) -> str:
     from app.competences.services import text_in
 
-    return gettext("%(validator)s validated your level in %(code)s %(competence)s: %(number)s. %(level)s",
-                   validator=data["validator"], code=data["code"], competence=text_in(data["competence"]),
-                   number=format_decimal(data["level"]), level=text_in(data["level_name"]))
+    values = dict(validator=data["validator"], code=data["code"], competence=text_in(data["competence"]),
+                  number=format_decimal(data["level"]), level=text_in(data["level_name"]))
+    if data.get("withdrawn"):
+        return gettext("%(validator)s withdrew the validation of your level in %(code)s %(competence)s: "
+                       "%(number)s. %(level)s", **values)
+    return gettext("%(validator)s validated your level in %(code)s %(competence)s: %(number)s. %(level)s", **values)
 
 
 KINDS = {kind.name: kind for kind in (
@@ -39,7 +42,7 @@ KINDS = {kind.name: kind for kind in (
                                count=format_decimal(data["count"]), filename=data["filename"]),
          frozenset({Role.ADMIN, Role.COORDINATOR}),
          link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
-    Kind("level_validated", _l("When my coordinator validates a level of one of my competences"),
+    Kind("level_validated", _l("When my coordinator validates a level of one of my competences, or withdraws a validation"),
          _level_validated, frozenset({Role.TRAINEE}),
          link=lambda data: ("auth.account_competences", {})),
     Kind("job_failed", _l("When a background task fails after every attempt"),

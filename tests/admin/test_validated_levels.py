@@ -7,6 +7,7 @@ from app.competences.models import ValidatedLevel
 from app.competences.services import current_levels
 from app.extensions import db
 from app.notifications.models import Notification
+from app.notifications.services import text_of
 
 
 def test_a_coordinator_validates_a_level_and_the_trainee_is_told(client, login_as, make_user, sample_framework,
@@ -98,6 +99,12 @@ def test_a_validation_made_by_mistake_is_withdrawn_after_asking(client, login_as
     db.session.expire_all()
     assert db.session.get(ValidatedLevel, validation.id).withdrawn_at is not None  # kept on record
     assert "A1" not in current_levels(trainee, framework="demo")
+    told = db.session.scalars(sa.select(Notification).where(Notification.user_id == trainee.id)
+                              .order_by(Notification.id)).all()
+    assert [note.data.get("withdrawn", False) for note in told] == [False, True]  # validated, then withdrawn
+    assert text_of(told[1]).endswith(" withdrew the validation of your level in A1 Diagnosis: 2. Practitioner")
+    assert client.post(url, data={"confirmed": "1"}).status_code == 302  # again (an old tab): nothing more
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2
     page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     assert "The validation of level 2 of A1 has been withdrawn." in page and "No level validated yet." in page
     assert client.post("/admin/validated-levels/999999/withdraw").status_code == 404

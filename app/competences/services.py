@@ -628,6 +628,11 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> in
     return len(changed)
 
 
+def has_self_assessed(user: User) -> bool:
+    """Whether the person has estimated any level yet (the dashboard invites them to until they have)."""
+    return db.session.scalar(sa.select(sa.exists().where(SelfAssessment.user_id == user.id)))
+
+
 def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:
     """{code: level} of the person's latest estimates in one framework."""
     return {row.code: row.level for row in latest_self_assessments(user) if row.framework_id == framework.id}

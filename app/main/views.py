@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 from flask_login import current_user
 
+from app.auth.models import Role
 from app.auth.services import UserFilter, visible_users
 from app.cohorts.services import cohorts_of, visible_cohorts
 from app.courses.services import courses_started
@@ -30,8 +31,13 @@ def index():
         from app.jobs.services import jobs_needing_attention
 
         attention["jobs"] = _count(jobs_needing_attention())
+    estimated = None
+    if current_user.has_role(Role.TRAINEE):
+        from app.competences.services import has_self_assessed
+
+        estimated = has_self_assessed(current_user)
     return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user),
-                           attention=attention, my_courses=courses_started(current_user))
+                           attention=attention, my_courses=courses_started(current_user), estimated=estimated)
 
 
 @bp.route("/healthz")

@@ -61,3 +61,17 @@ def test_the_navigation_marks_the_section_of_the_page(client, login_as, make_use
     assert current("/courses/") == [("page", "Courses")]
     assert current("/competences/") == [("page", "Competences")]
     assert current("/notifications/") == []
+
+
+def test_the_dashboard_invites_a_trainee_to_estimate_their_levels_until_they_have(client, login_as, sample_framework):
+    from app.competences.services import self_assess
+    from app.extensions import db
+
+    trainee = login_as("trainee", country="CL", locale="en")
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/auth/account/competences/estimate">Estimate your levels</a>' in page
+    self_assess(trainee, sample_framework, {"A1": 1})
+    db.session.commit()
+    assert "Estimate your levels" not in client.get("/").get_data(as_text=True)
+    login_as("coordinator", country="CL", locale="en")
+    assert "Estimate your levels" not in client.get("/").get_data(as_text=True)

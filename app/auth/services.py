@@ -221,9 +221,7 @@ def update_user(actor: User, user: User, **changes) -> User:
     was_active = user.is_active
     if "email" in changes and clean["email"] != user.email:
         # invitation and reset links went to the old address, which may not be the person's (a typo): they stop
-        db.session.execute(sa.update(AccountToken).where(
-            AccountToken.user_id == user.id, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow()))
+        revoke_links(user)
     for field in ("email", "full_name", "country_code", "institution_id", "region_code", "position", "locale",
                   "is_active"):
         if field in changes:
@@ -232,6 +230,7 @@ def update_user(actor: User, user: User, **changes) -> User:
         user.roles = clean["roles"]
     if changes.get("password"):
         user.set_password(changes["password"])
+        revoke_links(user)
     elif was_active and not user.is_active:
         user.session_version = (user.session_version or 0) + 1  # every session ends, and stays ended if reactivated
     db.session.flush()
@@ -249,7 +248,18 @@ def change_own_password(user: User, current: str, new: str) -> None:
     if errors:
         raise ValidationError(errors)
     user.set_password(new)
+    revoke_links(user)  # a reset link asked for earlier (by them, or by someone reading their mail) stops too
     db.session.flush()
+
+
+def revoke_links(user: User, keep: AccountToken | None = None) -> None:
+    """The open invitation and reset links of ``user`` (but ``keep``) stop working: after the password or the
+    e-mail address changes, a link sent earlier must not set the password again."""
+    query = sa.update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None),
+                                          AccountToken.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(AccountToken.id != keep.id)
+    db.session.execute(query.values(revoked_at=utcnow()))
 
 
 def set_preferred_locale(user: User, locale: str) -> None:

@@ -234,9 +234,7 @@ def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> Accoun
         raise TokenProblem("used")
     token.used_at = now
     token.user.set_password(password)  # also signs out every other session
-    db.session.execute(sa.update(AccountToken).where(
-        AccountToken.user_id == token.user_id, AccountToken.id != token.id, AccountToken.used_at.is_(None),
-        AccountToken.revoked_at.is_(None)).values(revoked_at=now))
+    accounts.revoke_links(token.user, keep=token)
     db.session.flush()
     return token
 

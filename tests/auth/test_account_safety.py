@@ -95,3 +95,37 @@ def test_signing_in_sets_the_language_cookie_to_the_saved_preference(client, mak
                 headers={"Accept-Language": "en"})
     response = client.post("/auth/logout", follow_redirects=True, headers={"Accept-Language": "en"})
     assert '<html lang="es">' in response.get_data(as_text=True)
+
+
+def test_changing_ones_password_ends_the_reset_and_invitation_links_sent_earlier(client, make_user):
+    """Someone who asked for a reset link and then remembered their password (or someone reading their mail)
+    must not be able to set the password again with that link after the person chose a new one."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    user = make_user(email="ana@example.org")
+    reset = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    invitation = issue_token(user, TokenPurpose.INVITATION)
+    db.session.commit()
+    client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD})
+    response = client.post("/auth/account/password",
+                           data={"current_password": PASSWORD, "new_password": "a-brand-new-password"})
+    assert response.status_code == 302
+    client.post("/auth/logout")
+    assert client.get(f"/auth/password/reset/{reset}").status_code == 404
+    assert client.post(f"/auth/password/reset/{reset}", data={"password": "the-attackers-password"}).status_code == 404
+    assert client.get(f"/auth/invitation/{invitation}").status_code == 404
+    db.session.refresh(user)
+    assert user.check_password("a-brand-new-password")
+
+
+def test_a_password_set_by_an_administrator_ends_earlier_links(app, make_user):
+    from app.auth.tokens import TokenPurpose, issue_token, open_token, TokenProblem
+
+    admin = make_user(roles=("admin",), country=None)
+    user = make_user(email="ana@example.org")
+    reset = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    services.update_user(admin, user, password="chosen-by-the-admin")
+    db.session.commit()
+    with pytest.raises(TokenProblem):
+        open_token(reset, TokenPurpose.PASSWORD_RESET)

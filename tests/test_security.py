@@ -104,3 +104,29 @@ def test_form_errors_quoting_what_was_typed_are_escaped(app):
         ).render(form=form)
     assert "<img" not in html and "<b>" not in html
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 2 and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def _csrf_token(client, path):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_signing_in_starts_a_new_session(make_app, make_user):
+    """Session fixation: nothing of the session before signing in carries over, above all its CSRF token (one
+    planted in the victim's browser, or read by someone at the same computer, would forge the person's forms)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    before = _csrf_token(client, "/auth/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    response = client.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
+                                               "csrf_token": before})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session and session["_user_id"]
+    assert client.post("/auth/account/language", data={"locale": "es", "csrf_token": before}).status_code == 400
+    fresh = _csrf_token(client, "/auth/account")
+    assert fresh != before
+    assert client.post("/auth/account/language", data={"locale": "es", "csrf_token": fresh}).status_code == 302

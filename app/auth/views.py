@@ -1,4 +1,4 @@
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -25,6 +25,13 @@ def _login_email() -> str:
     return normalise_email(email if isinstance(email, str) else "") or "-"
 
 
+def _sign_in(user, remember: bool = False) -> None:
+    """Start a new session for ``user``: nothing of the session before carries over, its CSRF token included (a
+    token planted or read before signing in would otherwise stay valid for the signed-in person)."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
 def _failed(response) -> bool:
     return response.status_code != 302
 
@@ -45,7 +52,7 @@ def login():
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
@@ -162,7 +169,7 @@ def account_password():
             apply_errors(form, error)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session id carries the new version
+            _sign_in(current_user._get_current_object())  # the session id carries the new version
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(400, password_form=form)
@@ -191,7 +198,7 @@ def accept_invitation(token):
             apply_errors(form, error)
         else:
             db.session.commit()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome to Itinera. Your password is saved; use it with your e-mail address to sign in."),
                   "success")
             return redirect(url_for("main.index"))
@@ -235,7 +242,7 @@ def reset_password(token):
             db.session.commit()
             # the link proved the address: signed in at once, also when sign-in attempts for this address are
             # held back (someone else may have spent them guessing)
-            login_user(user)
+            _sign_in(user)
             g.lang = user.locale or g.get("lang")
             flash(_("Your password has been changed and you are signed in. Other devices have been signed out."),
                   "success")

@@ -158,7 +158,14 @@ def account_timezone():
     return _account_page(400, timezone_form=form)
 
 
+def _account_key() -> str:
+    return str(current_user.uuid) if current_user.is_authenticated else "-"
+
+
+# the current password is guessed here as on the sign-in page (by whoever finds a session open): the same limits
 @bp.route("/account/password", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key, deduct_when=_failed)
 @login_required
 def account_password():
     form = PasswordForm()

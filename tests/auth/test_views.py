@@ -156,3 +156,22 @@ def test_invisible_characters_do_not_make_another_address_to_guess_for(make_app,
     for spelling in ("ana@example.org", "ana@example.org\u200b", "\ufeffana@example.org"):
         assert sign_in(stranger, spelling, "guess").status_code == 400
     assert sign_in(stranger, "ana\u00ad@example.org", PASSWORD).status_code == 429
+
+
+def test_guessing_the_current_password_on_the_account_page_is_limited(make_app, make_user):
+    """Whoever finds a session open must not try passwords there without end: the account page counts wrong
+    current passwords against the same limits as the sign-in page."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="3 per hour", LOGIN_RATE_LIMIT="1000 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org").status_code == 302
+    for guess in ("guess-number-1", "guess-number-2", "guess-number-3"):
+        response = client.post("/auth/account/password",
+                               data={"current_password": guess, "new_password": "a-brand-new-password"})
+        assert response.status_code == 400
+    held_back = client.post("/auth/account/password",
+                            data={"current_password": PASSWORD, "new_password": "a-brand-new-password"})
+    assert held_back.status_code == 429
+    assert client.get("/auth/account").status_code == 200  # still signed in; only the guessing stops

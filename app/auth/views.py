@@ -1,4 +1,7 @@
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from functools import wraps
+
+from flask import (current_app, flash, g, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
@@ -182,12 +185,26 @@ def account_password():
     return _account_page(400, password_form=form)
 
 
+def _not_stored(view):
+    """A page whose address holds a token and whose body the person's e-mail address: kept in no cache (a shared
+    proxy's, or the browser's on a shared computer), whoever is signed in."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapped
+
+
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     status = 404 if problem.reason == "unknown" else 410
     return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value), status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@_not_stored
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 def accept_invitation(token):
     try:
@@ -230,6 +247,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_not_stored
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 def reset_password(token):
     try:

@@ -322,3 +322,27 @@ def test_the_invitation_keeps_its_paragraphs_apart(app, make_user, outbox):
     db.session.commit()
     [message] = outbox()
     assert "regional innovation policy.\n\nTo start, choose your password here:\n" in message.body
+
+
+def test_the_pages_of_a_link_are_kept_in_no_cache(client, make_user):
+    """Their address holds the token and their body the person's address: no shared proxy or browser cache keeps
+    them (a page for someone signed out gets no Cache-Control otherwise)."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    user = make_user(email="ana@example.org", password=None)
+    reset, invitation = (issue_token(user, TokenPurpose.PASSWORD_RESET), issue_token(user, TokenPurpose.INVITATION))
+    db.session.commit()
+    for path in (f"/auth/password/reset/{reset}", f"/auth/invitation/{invitation}", "/auth/invitation/unknown"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert response.headers["Referrer-Policy"] == "same-origin"  # the token goes to no other site either
+    response = client.post(f"/auth/password/reset/{reset}", data={"password": "short"})
+    assert response.status_code == 400 and response.headers["Cache-Control"] == "no-store"
+
+
+def test_link_pages_keep_their_rate_limit(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [client.post("/auth/password/reset/unknown", data={"password": "a-brand-new-password"}).status_code
+             for _ in range(3)]
+    assert codes == [404, 404, 429]

@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue
-from app.notifications.services import enqueue_deliveries, queue_email
+from app.notifications.services import enqueue_deliveries, queue_email, user_locale
 from app.places.timezones import moment_for
 from app.urls import absolute_url
 
@@ -83,7 +83,7 @@ def open_token(raw: str, purpose: TokenPurpose) -> AccountToken:
 
 
 def _locale_of(user: User) -> str:
-    return user.locale or default_locale_for(user.country_code)
+    return user_locale(user)
 
 
 def _send(user: User, template: str, subject, token: AccountToken, **context) -> None:

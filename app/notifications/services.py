@@ -17,10 +17,13 @@ from app.urls import absolute_url
 
 
 def user_locale(user) -> str:
-    """The language of the person's e-mails: their choice, else their country's (as for invitations)."""
+    """The language of the person's e-mails: their choice, else their country's (as for invitations). A saved
+    value written otherwise ('pt-BR', 'es_CL') is read as the pages read it; one no catalog speaks ('fr', from
+    older data) counts as no choice, rather than an English e-mail labelled French or an error."""
+    from app import parse_locale
     from app.auth.tokens import default_locale_for  # auth.tokens sends its e-mails through this module
 
-    return user.locale or default_locale_for(getattr(user, "country_code", None))
+    return parse_locale(user.locale, loose=True) or default_locale_for(getattr(user, "country_code", None))
 
 
 def wants_email(user, kind: str) -> bool:

@@ -108,6 +108,24 @@ def test_without_a_chosen_language_the_email_speaks_the_language_of_the_persons_
     assert outbox()[0].subject == "Você entrou na turma “Turma 1”"
 
 
+def test_a_saved_language_written_otherwise_or_unsupported_still_gives_a_readable_email(app, make_user, outbox):
+    """Older data may hold 'pt-BR' (which made Babel raise, so the action that notified failed), 'es_CL', or a
+    language no catalog speaks ('fr': an English e-mail labelled French): each is read as the pages read it, and an
+    unsupported one as no choice (the country's language)."""
+    from app.auth.tokens import send_invitation
+
+    people = [make_user(country="CL", locale=locale) for locale in ("pt-BR", "es_CL", "PT_BR", "fr", "xx-!")]
+    for person in people:
+        services.notify(person, "added_to_cohort", cohort="C")
+    send_invitation(make_user(roles=("admin",), country=None), make_user(country="BR", locale="pt-BR",
+                                                                          password=None))
+    db.session.commit()
+    messages = outbox()
+    assert [m.locale for m in messages] == ["pt_BR", "es", "pt_BR", "es", "es", "pt_BR"]
+    assert messages[0].subject == "Você entrou na turma “C”"
+    assert messages[3].subject == "Ahora forma parte de la cohorte “C”"
+
+
 def test_a_message_delivered_on_a_later_attempt_no_longer_shows_the_old_error(make_app, make_user, client,
                                                                             login_as):
     from app.jobs.models import Job

@@ -108,14 +108,16 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     # Windows-1252, line by line: a list pasted together from a UTF-8 file (with a BOM or not) and an older Excel's
-    # keeps its UTF-8 lines right instead of turning their accents into "Ã©"
+    # keeps its UTF-8 lines right instead of turning their accents into "Ã©". Lines ended by CR alone come from
+    # Excel for Mac ("CSV (Macintosh)"), which writes Mac Roman: read as Windows-1252, "é" would become "Ž".
+    legacy = "mac_roman" if b"\r" in data and b"\n" not in data else "cp1252"
     parts = _LINE_BREAK.split(data)
     try:
         for index in range(0, len(parts), 2):  # the odd parts are the line breaks themselves
             try:
                 parts[index] = parts[index].decode("utf-8")
             except UnicodeDecodeError:
-                parts[index] = parts[index].decode("cp1252")
+                parts[index] = parts[index].decode(legacy)
     except UnicodeDecodeError as error:
         raise FileProblem("encoding") from error
     return "".join(part if isinstance(part, str) else part.decode("ascii") for part in parts)

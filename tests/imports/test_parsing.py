@@ -22,6 +22,19 @@ def test_windows_1252_is_understood():
     assert row["full_name"] == "Ñúñez Peña" and row["email"] == "nunez@example.org"
 
 
+def test_a_csv_saved_by_excel_for_mac_is_read_as_mac_roman():
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone and writes Mac Roman, where "é" is the byte
+    Windows-1252 reads as "Ž"; its "CSV UTF-8" (also CR alone) stays UTF-8."""
+    text = "correo;nombre completo;cargo\ranne@example.org;Anne-Hélène Muñoz;técnico\r"
+    [row] = read_table("lista.csv", text.encode("mac_roman")).rows
+    assert (row["line"], row["full_name"], row["position"]) == (2, "Anne-Hélène Muñoz", "técnico")
+    [row] = read_table("lista.csv", b"\xef\xbb\xbf" + text.encode()).rows
+    assert row["full_name"] == "Anne-Hélène Muñoz"
+    # Windows files end lines with CR LF: still Windows-1252
+    [row] = read_table("lista.csv", text.replace("\r", "\r\n").encode("cp1252")).rows
+    assert row["full_name"] == "Anne-Hélène Muñoz"
+
+
 def test_semicolons_and_quoted_separators():
     data = 'e-mail;nome completo;função;instituição\n"a@example.org";"Silva; Ana";gestor;"Prefeitura, SC"\n'
     [row] = read_table("x.csv", data.encode()).rows

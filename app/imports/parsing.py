@@ -69,6 +69,8 @@ class _WorkbookFacts:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # worksheet part -> hidden row numbers
     # worksheet part -> {(row, column): "B2"}: formulas whose result was never saved (both numbers from 1)
     unsaved: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    # worksheet part -> [(first row, last row, column)]: cells merged down several rows (all numbers from 1)
+    merged: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
 
 
 def fold(text) -> str:
@@ -181,6 +183,7 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_CELLS = 1_000_000
 MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
 MAX_UNSAVED = 10_000  # formulas without a result remembered (a program's file has a few columns of them)
+MAX_MERGED = 10_000  # cells merged down several rows remembered (an institution over its people, per group)
 
 
 def _check_workbook(data: bytes) -> _WorkbookFacts:
@@ -221,6 +224,10 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             cell["f"] = True
         elif local == "v":
             cell["in_v"] = True
+        elif local == "mergeCell":
+            bounds = _bounds(attributes.get("ref", ""))
+            if bounds and bounds[1] < bounds[3] and sum(map(len, facts.merged.values())) < MAX_MERGED:
+                facts.merged.setdefault(part_name, []).append((bounds[1], bounds[3], bounds[0]))
 
     def text(data):
         if cell.get("in_v") and data:
@@ -258,6 +265,17 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
     return facts
 
 
+def _bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(first column, first row, last column, last row) of a range such as C2:C5, all from 1."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        bounds = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
+    return bounds if None not in bounds else None
+
+
 def _coordinates(ref: str) -> tuple[int, int] | None:
     """(row, column) of a cell reference such as B2, both from 1."""
     from openpyxl.utils.cell import coordinate_to_tuple
@@ -287,8 +305,24 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             hidden, left_out = facts.hidden_rows.get(part, set()), 0
             table, blank_run = [], 0
             wide = (sheet.max_column or 0) > MAX_COLUMNS
+            # a cell merged down several rows (an institution written once beside its people) holds its value in
+            # its first row only: the rows below it read it too, as the sheet shows it
+            merges = sorted(facts.merged.get(part, []))
+            waiting, active = 0, []  # merges not started yet (from merges[waiting]), and those under way
             for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None),
                                             start=1):
+                if merges:
+                    values = list(values)
+                    while waiting < len(merges) and merges[waiting][0] <= number:
+                        first, last, column = merges[waiting]
+                        waiting += 1
+                        if first == number and column <= len(values):
+                            active.append((last, column, values[column - 1]))
+                    active = [merge for merge in active if merge[0] >= number]
+                    if any(v is not None for v in values):  # a blank row stays blank
+                        for _last, column, value in active:
+                            if column <= len(values) and values[column - 1] is None:
+                                values[column - 1] = value
                 if all(v is None for v in values):
                     # blank rows do not count towards the limit, so nobody after them is lost; only a long empty
                     # stretch (a stray cell a million rows down) ends the list

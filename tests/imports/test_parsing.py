@@ -174,6 +174,21 @@ def test_a_two_row_header_with_merged_cells_is_read_as_one():
         {"line": 3, "email": "a@example.org", "full_name": "Ana Pérez Soto", "position": "técnica"}]
 
 
+def test_a_cell_merged_down_several_rows_is_read_on_each_of_them():
+    """An institution (or position) written once beside its people, in a cell merged down their rows: the sheet
+    shows it on each row, and the import read it on the first only (the others had no institution, silently)."""
+    data = workbook_bytes(("Hoja1", [["email", "full name", "position", "institution"],
+                                     ["a@example.org", "Ana", "técnica", "Ministerio de Salud"],
+                                     ["b@example.org", "Bea", None, None],
+                                     [None, None, None, None],
+                                     ["c@example.org", "Cata", "directiva", None],
+                                     ["d@example.org", "Dora", "técnica", "Municipalidad"]], "C2:C3", "D2:D5"))
+    rows = read_table("lista.xlsx", data).rows
+    assert [(r["line"], r["position"], r["institution"]) for r in rows] == [
+        (2, "técnica", "Ministerio de Salud"), (3, "técnica", "Ministerio de Salud"),
+        (5, "directiva", "Ministerio de Salud"), (6, "técnica", "Municipalidad")]
+
+
 def test_missing_columns_are_named_for_the_row_that_looks_most_like_a_header():
     with pytest.raises(FileProblem) as error:
         read_table("a.csv", "Lista de participantes\ncorreo;nombre\na@example.org;Ana\n".encode())

@@ -202,7 +202,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         raise FileProblem("xlsx") from error
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise FileProblem("too_big", limit=MAX_CELLS)
-    cells = row_cells = row_number = 0
+    cells = row_cells = row_number = last_filled = 0
     facts, cell = _WorkbookFacts(), {}
     part_name = ""
 
@@ -215,15 +215,17 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             if attributes.get("hidden") in ("1", "true"):
                 facts.hidden_rows.setdefault(part_name, set()).add(row_number)
         elif local == "c":
-            cells, row_cells = cells + 1, row_cells + 1
-            if cells > MAX_CELLS or row_cells > MAX_ROW_CELLS:
+            row_cells += 1
+            if row_cells > MAX_ROW_CELLS:
                 raise FileProblem("too_big", limit=MAX_CELLS)
             cell.clear()
             cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), at=(row_number, row_cells))
         elif local == "f":
-            cell["f"] = True
+            cell["f"] = cell["filled"] = True
         elif local == "v":
-            cell["in_v"] = True
+            cell["in_v"] = cell["filled"] = True
+        elif local == "is":
+            cell["filled"] = True
         elif local == "mergeCell":
             bounds = _bounds(attributes.get("ref", ""))
             if bounds and bounds[1] < bounds[3] and sum(map(len, facts.merged.values())) < MAX_MERGED:
@@ -234,7 +236,17 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             cell["v"] = True
 
     def end(name):
+        nonlocal cells, last_filled
         local = name.rpartition(":")[2]
+        if local == "c":
+            # A cell with only a format (a column coloured down to Excel's last row) counts only where the sheet
+            # is read: up to MAX_BLANK_RUN blank rows past the last cell that holds something, where reading stops.
+            if cell.get("filled"):
+                last_filled = row_number
+            if cell.get("filled") or row_number - last_filled <= MAX_BLANK_RUN:
+                cells += 1
+                if cells > MAX_CELLS:
+                    raise FileProblem("too_big", limit=MAX_CELLS)
         if local == "v":
             cell["in_v"] = False
             cell["v"] = cell.get("v") or cell.get("type") == "str"  # an empty text result (="") is a result
@@ -252,7 +264,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         parser = expat.ParserCreate()
         parser.StartElementHandler, parser.EndElementHandler, parser.StartDoctypeDeclHandler = start, end, doctype
         parser.CharacterDataHandler = text
-        row_cells = row_number = 0
+        row_cells = row_number = last_filled = 0
         part_name = part.filename
         try:
             with archive.open(part) as stream:

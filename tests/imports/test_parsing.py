@@ -331,6 +331,27 @@ def test_a_workbook_with_too_many_cells_is_refused(monkeypatch):
     assert error.value.code == "too_big"
 
 
+def test_cells_with_only_a_format_below_the_list_do_not_count_towards_the_limit(monkeypatch):
+    """A column coloured down to Excel's last row (its "used range") holds a million cells with a format and no
+    value: the list above them was refused as too big. They are not read (a long blank stretch ends the list), so
+    they do not count; formatted cells among the people, where the sheet is read, still do."""
+    from app.imports import parsing
+
+    monkeypatch.setattr(parsing, "MAX_CELLS", 200)
+    monkeypatch.setattr(parsing, "MAX_BLANK_RUN", 10)
+    formatted = b"".join(b'<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="1"/></row>' % (n, n, n)
+                         for n in range(3, 2_000))
+    [row] = read_table("coloured.xlsx", raw_workbook(sheet_xml(PERSON, formatted))).rows
+    assert row == {"line": 2, "email": "a@example.org", "full_name": "Ana", "position": "manager"}
+    # a person every few formatted rows: every row is read, so every cell counts
+    person = b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>a@example.org</t></is></c></row>'
+    spread = b"".join(person % (n, n) if n % 8 == 0 else b'<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="1"/></row>'
+                      % (n, n, n) for n in range(3, 2_000))
+    with pytest.raises(FileProblem) as error:
+        read_table("spread.xlsx", raw_workbook(sheet_xml(PERSON, spread)))
+    assert error.value.code == "too_big"
+
+
 def test_a_workbook_that_unpacks_too_large_is_refused_by_its_declared_size(monkeypatch):
     from app.imports import parsing
 

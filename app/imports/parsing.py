@@ -183,6 +183,11 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_CELLS = 1_000_000
 MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
 MAX_UNSAVED = 10_000  # formulas without a result remembered (a program's file has a few columns of them)
+# Everything else in the XML (a cell's value and formula, shared strings, styles, and their attributes) comes to a
+# few items per cell: a file of a handful of cells and millions of other elements (or one element with millions of
+# attributes) kept openpyxl busy for minutes, and one long tag makes expat scan it again with every chunk.
+MAX_OTHER_ITEMS, OTHER_ITEMS_PER_CELL = 300_000, 6
+MAX_TAG_BYTES = 1024 * 1024
 MAX_MERGED = 10_000  # cells merged down several rows remembered (an institution over its people, per group)
 
 
@@ -202,13 +207,17 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         raise FileProblem("xlsx") from error
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise FileProblem("too_big", limit=MAX_CELLS)
-    cells = row_cells = row_number = last_filled = 0
+    cells = row_cells = row_number = last_filled = others = 0
     facts, cell = _WorkbookFacts(), {}
     part_name = ""
 
     def start(name, attributes):
-        nonlocal cells, row_cells, row_number
+        nonlocal cells, row_cells, row_number, others
         local = name.rpartition(":")[2]
+        # a row or a cell is counted above; only the attributes beyond any Excel writes count here
+        others += max(len(attributes) - 16, 0) if local in ("row", "c") else 1 + len(attributes)
+        if others > MAX_OTHER_ITEMS + OTHER_ITEMS_PER_CELL * MAX_CELLS:
+            raise FileProblem("too_big", limit=MAX_CELLS)
         if local == "row":
             row_cells = 0
             row_number = int(attributes["r"]) if attributes.get("r", "").isdigit() else row_number + 1
@@ -268,12 +277,18 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         part_name = part.filename
         try:
             with archive.open(part) as stream:
-                while chunk := stream.read(1024 * 1024):
+                read = 0
+                while chunk := stream.read(64 * 1024):
                     parser.Parse(chunk, False)
+                    read += len(chunk)
+                    if read - parser.CurrentByteIndex > MAX_TAG_BYTES:  # stuck in one tag (or comment)
+                        raise FileProblem("too_big", limit=MAX_CELLS)
                 parser.Parse(b"", True)
         except (expat.ExpatError, zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError,
                 EOFError, RuntimeError) as error:  # damaged, encrypted or compressed in a way zipfile does not read
             raise FileProblem("xlsx") from error
+    if others > MAX_OTHER_ITEMS + OTHER_ITEMS_PER_CELL * cells:
+        raise FileProblem("too_big", limit=MAX_CELLS)
     return facts
 
 

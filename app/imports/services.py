@@ -129,6 +129,17 @@ REGION_ALIASES = {
     "CL-RM": ("Región Metropolitana", "Metropolitana", "RM", "Santiago"),
 }
 
+# what Excel, LibreOffice and Google Sheets show (and save) for a formula that failed, in English as in Spanish
+# ("#¡VALOR!", "#¿NOMBRE?") and Portuguese: "#N/A" has letters, but is nobody's name
+SPREADSHEET_ERRORS = {"#N/A", "#N/D", "#N/D!", "#NAME?", "#NOMBRE?", "#NOME?", "#REF!", "#VALUE!", "#VALOR!",
+                      "#DIV/0!", "#NUM!", "#NÚM!", "#NULL!", "#NULO!", "#SPILL!", "#DESBORDAMIENTO!", "#CALC!",
+                      "#GETTING_DATA", "#ERROR!", "ERROR:502", "ERR:502", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                      "#BUSY!", "#UNKNOWN!", "#NAME"}
+
+
+def _is_spreadsheet_error(value: str) -> bool:
+    return value.upper().replace("¡", "").replace("¿", "") in SPREADSHEET_ERRORS
+
 LANGUAGE_TAG = re.compile(r"([a-z]{2})[ -](?:[a-z]{2}|\d{3}|[a-z]{4})")
 
 
@@ -180,8 +191,10 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 problem(line, column, "required", column=column)
             elif len(value) > limit:
                 problem(line, column, "too_long", column=column, limit=limit)
-            elif column == "full_name" and column not in unreadable and not any(c.isalpha() for c in value):
-                problem(line, column, "no_letters", value=value)  # a number, a date or TRUE in the name column
+            elif column == "full_name" and column not in unreadable and (
+                    not any(c.isalpha() for c in value) or _is_spreadsheet_error(value)):
+                # a number, a date, or what a spreadsheet shows for a formula that failed (a lookup with no match)
+                problem(line, column, "no_letters", value=value)
             clean[column] = value
         email = clean["email"]
         if "email" in unreadable:

@@ -49,6 +49,25 @@ def test_every_bad_row_is_reported_with_its_line(app, make_user, make_institutio
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2  # nothing imported
 
 
+def test_a_failed_formula_in_the_name_column_is_no_name(app, make_user):
+    """A name looked up by formula (VLOOKUP) shows #N/A where the lookup found nothing; Excel saves that, and the
+    import took it for a name since it has letters: people called "#N/A" or "#¡VALOR!"."""
+    import io
+
+    from openpyxl import Workbook
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    workbook = Workbook()
+    workbook.active.append(["email", "full name", "position"])
+    for n, name in enumerate(["#N/A", "#REF!", "#VALOR!", "#¿NOMBRE?", "Ana Pérez"], start=1):
+        workbook.active.append([f"p{n}@example.org", name, "técnico"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batch = services.preview(coordinator, filename="lista.xlsx", data=buffer.getvalue(), country_code="CL")
+    assert codes(batch.problems) == [(2, "no_letters"), (3, "no_letters"), (4, "no_letters"), (5, "no_letters")]
+    assert services.message(batch.problems[0]) == "“#N/A” is not a name: write the person's full name"
+
+
 def test_valid_file_imports_everyone_with_invitations_and_cohort(app, make_user, make_institution, make_cohort,
                                                                  outbox):
     institution = make_institution(country="BR", name="Secretaria de Ciência de Pernambuco", region="BR-PE",

@@ -62,11 +62,14 @@ class _Sheet:
     title: str = ""
     hidden: int = 0
     unsaved: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_columns: int = 0  # columns hidden in the sheet that held something, left out
 
 
 @dataclass
 class _WorkbookFacts:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)  # worksheet part -> hidden row numbers
+    # worksheet part -> [(first column, last column)] hidden (numbers from 1)
+    hidden_columns: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     # worksheet part -> {(row, column): "B2"}: formulas whose result was never saved (both numbers from 1)
     unsaved: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     # worksheet part -> [(first row, last row, column)]: cells merged down several rows (all numbers from 1)
@@ -235,6 +238,10 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             cell["in_v"] = cell["filled"] = True
         elif local == "is":
             cell["filled"] = True
+        elif local == "col" and attributes.get("hidden") in ("1", "true"):
+            first, last = attributes.get("min", ""), attributes.get("max", "")
+            if first.isdigit() and last.isdigit() and len(facts.hidden_columns.get(part_name, [])) < MAX_MERGED:
+                facts.hidden_columns.setdefault(part_name, []).append((int(first), int(last)))
         elif local == "mergeCell":
             bounds = _bounds(attributes.get("ref", ""))
             if bounds and bounds[1] < bounds[3] and sum(map(len, facts.merged.values())) < MAX_MERGED:
@@ -336,6 +343,10 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             # its first row only: the rows below it read it too, as the sheet shows it
             merges = sorted(facts.merged.get(part, []))
             waiting, active = 0, []  # merges not started yet (from merges[waiting]), and those under way
+            # a column hidden by hand (old addresses kept beside the new ones) is no more meant to be read than a
+            # hidden row: its cells read as blank, and the preview says how many such columns held something
+            out_of_sight = facts.hidden_columns.get(part, [])
+            hidden_filled: set[int] = set()
             for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None),
                                             start=1):
                 if merges:
@@ -350,6 +361,13 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                         for _last, column, value in active:
                             if column <= len(values) and values[column - 1] is None:
                                 values[column - 1] = value
+                if out_of_sight:
+                    values = list(values)
+                    for first, last in out_of_sight:
+                        for column in range(first, min(last, len(values)) + 1):
+                            if values[column - 1] is not None:
+                                hidden_filled.add(column)
+                                values[column - 1] = None
                 if all(v is None for v in values):
                     # blank rows do not count towards the limit, so nobody after them is lost; only a long empty
                     # stretch (a stray cell a million rows down) ends the list
@@ -364,7 +382,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
                 table.append((number, ["" if v is None else str(v) for v in values]))
-            yield _Sheet(table, sheet.title, left_out, facts.unsaved.get(part, {}))
+            yield _Sheet(table, sheet.title, left_out, facts.unsaved.get(part, {}), len(hidden_filled))
     finally:
         workbook.close()
 
@@ -472,6 +490,8 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     fields = ("full_name" if field in NAME_PARTS else field for field in columns.values())
     if sheet.hidden:
         notes.append({"code": "hidden_rows", "params": {"count": sheet.hidden, "sheet": sheet.title}})
+    if sheet.hidden_columns:
+        notes.append({"code": "hidden_columns", "params": {"count": sheet.hidden_columns, "sheet": sheet.title}})
     # a column the import does not know (a phone number, or a name for regions it lacks), or a second copy of
     # one it read, is said so: named shortly, a few of them
     unknown = [title for index, title in enumerate(header)

@@ -99,6 +99,10 @@ def note_message(note: dict) -> str:
         return ngettext("The column %(columns)s was not read: the import does not know what it holds.",
                         "The columns %(columns)s were not read: the import does not know what they hold.",
                         count, columns=columns)
+    if note["code"] == "hidden_columns":
+        return ngettext("%(count)s column hidden in the sheet “%(sheet)s” was left out.",
+                        "%(count)s columns hidden in the sheet “%(sheet)s” were left out.", params["count"],
+                        count=format_decimal(params["count"]), sheet=params["sheet"])
     return ngettext("%(count)s row hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) was left out.",
                     "%(count)s rows hidden in the sheet “%(sheet)s” (filtered out, or hidden by hand) were left "
                     "out.", params["count"], count=format_decimal(params["count"]), sheet=params["sheet"])

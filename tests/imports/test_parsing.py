@@ -431,6 +431,26 @@ def test_hidden_sheets_and_rows_are_left_out_and_said_so():
                             {"code": "hidden_rows", "params": {"count": 2, "sheet": "Chile"}}]
 
 
+def test_hidden_columns_are_left_out_and_said_so():
+    """Old addresses kept in a hidden column before the new ones, under the same header: the hidden column is out
+    of sight, so the visible one is read, and the preview says a column was left out."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Chile"
+    for row in (["email", "email", "full_name", "position", "phone"],
+                ["ana@old.example.org", "ana@example.org", "Ana", "manager", "555"],
+                [None, "bea@example.org", "Bea", "technician", None]):
+        sheet.append(row)
+    sheet.column_dimensions["A"].hidden = True
+    sheet.column_dimensions["E"].hidden = True  # held something too
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parsed = read_table("people.xlsx", buffer.getvalue())
+    assert [(row["line"], row["email"]) for row in parsed.rows] == [(2, "ana@example.org"), (3, "bea@example.org")]
+    assert {"code": "hidden_columns", "params": {"count": 2, "sheet": "Chile"}} in parsed.notes
+    assert not any(note["code"] == "repeated_columns" for note in parsed.notes)
+
+
 def test_a_formula_whose_result_was_never_saved_is_refused_with_its_cell():
     """openpyxl (and other programs) write formulas without their result: the cell would read as empty."""
     data = workbook_bytes(("Personas", [["email", "full_name", "position"],

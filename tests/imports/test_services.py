@@ -288,6 +288,9 @@ def test_the_preview_says_what_a_workbook_left_out(app, client, login_as):
     workbook = load_workbook(io.BytesIO(data))
     workbook["Old"].sheet_state = "hidden"
     workbook["Chile"].row_dimensions[3].hidden = True
+    workbook["Chile"].insert_cols(1)
+    workbook["Chile"]["A1"], workbook["Chile"]["A2"] = "email", "ana@old.example.org"  # the old address, hidden
+    workbook["Chile"].column_dimensions["A"].hidden = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     login_as("coordinator", country="CL")
@@ -298,6 +301,7 @@ def test_the_preview_says_what_a_workbook_left_out(app, client, login_as):
     assert "1 person is ready to import." in page
     assert "The hidden sheet “Old” was not read." in page
     assert "1 row hidden in the sheet “Chile” (filtered out, or hidden by hand) was left out." in page
+    assert "1 column hidden in the sheet “Chile” was left out." in page and "ana@old.example.org" not in page
 
 
 def test_a_region_type_is_dropped_only_where_it_names_the_same_region(app, make_user):

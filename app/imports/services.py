@@ -191,6 +191,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             value = " ".join((row.get(column) or "").split())
             if column == "email":  # as the account form takes it: a BOM or soft hyphen from the file left out
                 value = normalise_email(value)
+                if value.startswith("mailto:"):  # a link's address copied instead of its text
+                    value = value.removeprefix("mailto:")
             if not value:
                 problem(line, column, "required", column=column)
             elif len(value) > limit:

@@ -96,6 +96,20 @@ def test_valid_file_imports_everyone_with_invitations_and_cohort(app, make_user,
         services.run_import(coordinator, batch)  # a batch is imported once
 
 
+def test_an_address_copied_as_a_mailto_link_is_the_address(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="AR")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "mailto:rosa@itinera.test;Rosa;manager;;;", "MAILTO:Luz@Itinera.test;Luz;manager;;;",
+        "mailto:;Nadie;manager;;;"), country_code="AR")
+    assert codes(batch.problems) == [(4, "required")]  # "mailto:" with no address after it: none given
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "mailto:rosa@itinera.test;Rosa;manager;;;", "MAILTO:Luz@Itinera.test;Luz;manager;;;"), country_code="AR")
+    assert batch.problems == [] and services.run_import(coordinator, batch) == 2
+    db.session.commit()
+    assert db.session.scalars(sa.select(User.email).where(User.country_code == "AR", User.full_name.in_(
+        ["Rosa", "Luz"])).order_by(User.email)).all() == ["luz@itinera.test", "rosa@itinera.test"]
+
+
 def test_invisible_characters_in_an_address_cell_are_left_out(app, make_user, outbox):
     """Files joined together bring a BOM to the start of a line, text pasted from Word a soft hyphen: the address is
     still the one written, taken by an account or repeated in the file."""

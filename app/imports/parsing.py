@@ -170,6 +170,8 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
             table.append((line, row[:MAX_COLUMNS]))
             line = offset + reader.line_num + 1
     except csv.Error as error:
+        if "field larger than field limit" in str(error):  # most often a quotation mark never closed
+            raise FileProblem("long_cell", line=line, limit=csv.field_size_limit()) from error
         raise FileProblem("csv", line=line) from error
     if table and table[-1][1] == [_END]:
         return table[:-1]

@@ -52,6 +52,8 @@ MESSAGES = {
     "format": _l("This kind of file cannot be read: save it as CSV or as an Excel workbook (.xlsx)"),
     "xlsx": _l("The file could not be opened as an Excel workbook (.xlsx)"),
     "csv": _l("The file is not valid CSV near line %(line)s"),
+    "long_cell": _l("A cell starting on line %(line)s runs longer than %(limit)s characters: most often a "
+                    "quotation mark opened in it is never closed"),
     "columns": _l("Columns missing on line %(line)s: %(missing)s. A row above the people must name the columns."),
     "too_many": _l("The file has %(count)s rows; the limit is %(limit)s: split it into smaller files"),
     "too_many_more": _l("The file has more than %(limit)s rows: split it into smaller files"),

@@ -266,6 +266,24 @@ def test_a_quote_never_closed_is_reported_not_allowed_to_swallow_the_rest_of_the
     assert row["full_name"] == 'Ana "la profe" Soto'
 
 
+def test_a_quote_left_open_in_a_large_file_names_the_line_where_the_runaway_cell_starts(app):
+    """Left open above thousands of rows, a quote makes one cell longer than the csv module takes: the message
+    says so and where, not that the file is not CSV."""
+    from flask_babel import force_locale
+
+    from app.imports.services import message
+
+    rows = "".join(f"p{n}@example.org,Persona {n},manager,\n" for n in range(6000))
+    data = f'email,full_name,position,notes\na@example.org,Ana,manager,"call after 5\n{rows}'.encode()
+    with pytest.raises(FileProblem) as error:
+        read_table("a.csv", data)
+    assert (error.value.code, error.value.params) == ("long_cell", {"line": 2, "limit": 131072})
+    with force_locale("en"):
+        said = message({"code": "long_cell", "params": error.value.params})
+    assert said == ("A cell starting on line 2 runs longer than 131,072 characters: most often a quotation mark "
+                    "opened in it is never closed")
+
+
 def raw_workbook(sheet_xml: bytes) -> bytes:
     """A minimal .xlsx written by hand, with this worksheet XML: how a hostile file is made, not by openpyxl."""
     import zipfile

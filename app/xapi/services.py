@@ -541,13 +541,26 @@ class Facts:
         return self.any_success
 
 
+def happened_at(statement: dict) -> datetime:
+    """When a statement says it happened, but never after the LRS stored it: a timestamp in the future (a
+    device's clock set wrong; Data 2.4.7 keeps future times for SubStatements) would date a completion, and the
+    level it grants, after today."""
+    moment = parse_timestamp(statement["timestamp"])
+    stored = statement.get("stored")
+    return min(moment, parse_timestamp(stored)) if stored else moment
+
+
+# happened_at() as SQL, for the order in which statements are folded
+HAPPENED = sa.case((Statement.timestamp > Statement.stored, Statement.stored), else_=Statement.timestamp)
+
+
 def fold(facts: Facts, statement: dict) -> Facts:
-    """Add one statement to the facts, statements coming in the order they happened (timestamp, then arrival).
-    ``completed_statement`` and ``passed_statement`` name the statements with which completion and success first
-    became true (success as the best score decides it, not any statement that says success)."""
+    """Add one statement to the facts, statements coming in the order they happened (happened_at(), then
+    arrival). ``completed_statement`` and ``passed_statement`` name the statements with which completion and
+    success first became true (success as the best score decides it, not any statement that says success)."""
     verb = statement["verb"]["id"]
     result = statement.get("result", {})
-    moment = parse_timestamp(statement["timestamp"])
+    moment = happened_at(statement)
     facts.first_seen_at = min(facts.first_seen_at or moment, moment)
     facts.last_seen_at = max(facts.last_seen_at or moment, moment)
     success = result.get("success", v.SUCCESS_VERBS.get(verb))
@@ -616,7 +629,7 @@ def _project(items: list[tuple[int, dict]]) -> None:
         if key not in facts:
             facts[key] = (iri, _facts_of(rows.get(key)))
         last = facts[key][1].last_seen_at
-        if last is not None and parse_timestamp(statement["timestamp"]) < last:
+        if last is not None and happened_at(statement) < last:
             late.add(key)
         fold(facts[key][1], statement)
     for (user_id, key), (iri, folded) in sorted(facts.items()):  # one order for every writer: no deadlock
@@ -632,7 +645,7 @@ def _statements_for(user_id: int, activity_iri: str) -> list[dict]:
         .where(Statement.user_id == user_id, StatementActivity.activity_key == activity_key(activity_iri),
                StatementActivity.is_direct.is_(True), Statement.is_voided.is_(False),
                Statement.is_voiding.is_(False))
-        .order_by(Statement.timestamp, Statement.seq)))
+        .order_by(HAPPENED, Statement.seq)))
 
 
 def _fold_all(user_id: int, activity_iri: str) -> Facts:
@@ -656,7 +669,7 @@ def rebuild_progress() -> int:
     query = (sa.select(Statement.user_id, Statement.data)
              .where(Statement.user_id.is_not(None), Statement.is_voided.is_(False),
                     Statement.is_voiding.is_(False))
-             .order_by(Statement.timestamp, Statement.seq).execution_options(yield_per=2000))
+             .order_by(HAPPENED, Statement.seq).execution_options(yield_per=2000))
     for user_id, statement in db.session.execute(query):
         target = statement["object"]
         if target.get("objectType", "Activity") == "Activity":
@@ -679,8 +692,8 @@ def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
 
 @dataclass(frozen=True)
 class Moment:
-    """When a statement says something happened, the revision of the activity it names (context.revision), and
-    whether Itinera recorded it (rather than outside content, whose revision is its own)."""
+    """When a statement says something happened (happened_at()), the revision of the activity it names
+    (context.revision), and whether Itinera recorded it (rather than outside content, whose revision is its own)."""
 
     timestamp: datetime
     revision: str | None
@@ -692,21 +705,23 @@ def moments_of(statement_ids) -> dict:
     ids = list({i for i in statement_ids if i})
     if not ids:
         return {}
-    query = sa.select(Statement.id, Statement.timestamp, Statement.data, Statement.client_id)
-    return {row.id: Moment(row.timestamp, (row.data.get("context") or {}).get("revision"), row.client_id is None)
+    query = sa.select(Statement.id, Statement.timestamp, Statement.stored, Statement.data, Statement.client_id)
+    return {row.id: Moment(min(row.timestamp, row.stored), (row.data.get("context") or {}).get("revision"),
+                           row.client_id is None)
             for row in db.session.execute(query.where(among(Statement.id, ids)))}
 
 
 # --- record(): the one way Itinera writes statements --------------------------------------------------
 
 def _tincan_statement(user: User, verb: str, activity_iri: str, result, context, registration) -> dict:
-    """Build the statement with tincan objects, then take its JSON form."""
+    """Build the statement with tincan objects, then take its JSON form. It carries no timestamp: what Itinera
+    records happens as it is stored, so the LRS sets the timestamp to the stored time (a time read here, on
+    another clock or a millisecond later, could fall after it)."""
     actor = Agent(account=AgentAccount(home_page=v.base(), name=str(user.uuid)))
     statement = TinCanStatement(
         actor=actor,
         verb=Verb(id=verb, display=LanguageMap(v.VERB_DISPLAY.get(verb, {"en-US": verb.rsplit("/", 1)[-1]}))),
         object=Activity(id=activity_iri),
-        timestamp=utcnow(),
     )
     if result is not None:
         statement.result = result if isinstance(result, Result) else Result(**_snake(result))

@@ -167,6 +167,26 @@ def test_a_pass_sent_late_by_offline_content_dates_the_level_when_it_happened(ma
     assert evidence.achieved_at.isoformat() == "2026-03-02T21:30:00+00:00"
 
 
+
+def test_a_pass_timestamped_in_the_future_grants_its_levels_now(make_user, graded_course, client, make_lrs_client):
+    """Content on a device whose clock is ahead: the course page shows the quiz passed, so the levels count
+    from when the pass was stored, not from the year the device believes it is."""
+    from app.courses.services import states
+
+    trainee = make_user(("trainee",))
+    lrs_client, secret = make_lrs_client()
+    xapi = XapiClient(client, lrs_client.key, secret)
+    response = xapi.post(statement(
+        actor={"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}, verb={"id": v.PASSED},
+        object={"id": graded_course["practice"]}, timestamp="2099-06-01T00:00:00Z", result={"success": True}))
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert [s.status for s in states(trainee, get_course("pilot").current)] == ["not-started", "completed"]
+    levels = current_levels(trainee, framework="demo")
+    assert (levels["A1"].level, levels["B1"].level) == (2, 1)
+    assert levels["A1"].evidence[0].achieved_at <= utcnow()
+
+
 def test_a_person_reads_their_competences_and_their_coordinator_reads_them_too(client, login_as, make_user,
                                                                              graded_course, sample_framework):
     trainee = make_user(("trainee",), country="CL", locale="en", name="Rosa Quispe")

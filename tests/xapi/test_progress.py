@@ -103,6 +103,26 @@ def test_success_that_happened_earlier_but_arrives_later_is_when_it_was_passed(x
     assert progress(other).passed_statement == uuid.UUID(ids[1])
 
 
+
+def test_a_timestamp_in_the_future_counts_as_the_stored_time(xapi, make_user):
+    """A device whose clock is years ahead: the completion happened when it was stored, not in 2099; a
+    completion sent afterwards with a true timestamp is not taken for the first."""
+    user = make_user()
+    future = xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE},
+                                 timestamp="2099-01-01T00:00:00Z")).get_json()[0]
+    stored = db.session.scalar(sa.select(Statement).where(Statement.id == uuid.UUID(future))).stored
+    row = progress(user)
+    assert (row.completed_at, row.first_seen_at, row.last_seen_at) == (stored, stored, stored)
+    xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE}))
+    row = progress(user)
+    assert (row.completed_statement, row.completed_at) == (uuid.UUID(future), stored)
+    assert row.last_seen_at < stored.replace(year=2099)
+    incremental = snapshot()
+    rebuild_progress()
+    assert snapshot() == incremental
+    # the statement itself keeps the timestamp it was sent with
+    assert xapi.get(params={"statementId": future}).get_json()["timestamp"] == "2099-01-01T00:00:00.000Z"
+
 # --- rebuild-progress gives what incremental updates gave ---------------------------------------------
 
 VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED]

@@ -27,6 +27,8 @@ def test_record_builds_a_valid_statement_with_our_actor(app, make_user):
                                                                "objectType": "Activity"}]
     assert data["authority"] == v.authority()
     assert row.user_id == user.id and row.registration == registration
+    # what Itinera records happens as it is stored: never timestamped after the stored time
+    assert data["timestamp"] == data["stored"] and row.timestamp == row.stored
 
 
 def test_completed_and_passed_are_recorded_once(app, make_user):

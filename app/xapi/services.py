@@ -554,6 +554,17 @@ def happened_at(statement: dict) -> datetime:
 HAPPENED = sa.case((Statement.timestamp > Statement.stored, Statement.stored), else_=Statement.timestamp)
 
 
+def scaled_of(score: dict) -> float | None:
+    """The scaled score, or, for content that sends only raw, min and max (min 0 when not given), where raw
+    lies between them: a pass scored 8 of 10 is as good as one scored 0.8, and better than a later 0.3."""
+    if score.get("scaled") is not None:
+        return score["scaled"]
+    raw, low, high = score.get("raw"), score.get("min", 0), score.get("max")
+    if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in (raw, low, high)):
+        return None
+    return (raw - low) / (high - low) if low <= raw <= high and low < high else None
+
+
 def fold(facts: Facts, statement: dict) -> Facts:
     """Add one statement to the facts, statements coming in the order they happened (happened_at(), then
     arrival). ``completed_statement`` and ``passed_statement`` name the statements with which completion and
@@ -568,7 +579,7 @@ def fold(facts: Facts, statement: dict) -> Facts:
         if not facts.is_completed:
             facts.is_completed, facts.completed_at = True, moment
             facts.completed_statement = statement["id"]
-    scaled = result.get("score", {}).get("scaled")
+    scaled = scaled_of(result.get("score", {}))
     if scaled is not None and (facts.best_scaled is None or scaled > facts.best_scaled):
         facts.best_scaled, facts.best_success = scaled, success
     if success is not None:

@@ -104,6 +104,20 @@ def test_success_that_happened_earlier_but_arrives_later_is_when_it_was_passed(x
 
 
 
+def test_a_score_sent_as_raw_min_and_max_is_compared_as_its_scaled_score(xapi, make_user):
+    """Content that reports raw, min and max but no scaled score: a pass scored 8 of 10 is the best score, so a
+    later failure scored 0.3 does not take the success away."""
+    user = make_user()
+    passed = xapi.post(statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE},
+                                 result={"score": {"raw": 8, "min": 0, "max": 10}, "success": True})).get_json()[0]
+    xapi.post(statement(actor=actor(user), verb={"id": v.FAILED}, object={"id": MODULE},
+                        result={"score": {"scaled": 0.3}, "success": False}))
+    xapi.post(statement(actor=actor(user), verb={"id": v.FAILED}, object={"id": MODULE},
+                        result={"score": {"raw": 15, "max": 20}, "success": False}))  # min 0 when not given
+    row = progress(user)
+    assert (row.success, row.best_scaled, row.passed_statement) == (True, 0.8, uuid.UUID(passed))
+
+
 def test_a_timestamp_in_the_future_counts_as_the_stored_time(xapi, make_user):
     """A device whose clock is years ahead: the completion happened when it was stored, not in 2099; a
     completion sent afterwards with a true timestamp is not taken for the first."""

@@ -568,7 +568,8 @@ def scaled_of(score: dict) -> float | None:
 def fold(facts: Facts, statement: dict) -> Facts:
     """Add one statement to the facts, statements coming in the order they happened (happened_at(), then
     arrival). ``completed_statement`` and ``passed_statement`` name the statements with which completion and
-    success first became true (success as the best score decides it, not any statement that says success)."""
+    success first became true (success as the best score decides it, not any statement that says success; of
+    equal best scores, one that succeeded)."""
     verb = statement["verb"]["id"]
     result = statement.get("result", {})
     moment = happened_at(statement)
@@ -580,7 +581,8 @@ def fold(facts: Facts, statement: dict) -> Facts:
             facts.is_completed, facts.completed_at = True, moment
             facts.completed_statement = statement["id"]
     scaled = scaled_of(result.get("score", {}))
-    if scaled is not None and (facts.best_scaled is None or scaled > facts.best_scaled):
+    if scaled is not None and (facts.best_scaled is None or scaled > facts.best_scaled or (
+            scaled == facts.best_scaled and success is True and facts.best_success is not True)):
         facts.best_scaled, facts.best_success = scaled, success
     if success is not None:
         facts.any_success = bool(facts.any_success) or success

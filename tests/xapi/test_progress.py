@@ -118,6 +118,17 @@ def test_a_score_sent_as_raw_min_and_max_is_compared_as_its_scaled_score(xapi, m
     assert (row.success, row.best_scaled, row.passed_statement) == (True, 0.8, uuid.UUID(passed))
 
 
+def test_a_pass_with_the_same_score_as_an_earlier_failure_is_a_success(app, make_user):
+    """Two attempts with the same best score, one failed and one passed (the pass mark exactly, judged by two
+    versions of the content): the person passed with that score."""
+    user = make_user()
+    record(user, v.FAILED, MODULE, result={"score": {"scaled": 0.8}, "success": False})
+    passed = record(user, v.PASSED, MODULE, result={"score": {"scaled": 0.8}, "success": True})
+    record(user, v.FAILED, MODULE, result={"score": {"scaled": 0.8}, "success": False})
+    row = progress(user)
+    assert (row.success, row.best_scaled, row.passed_statement) == (True, 0.8, passed.id)
+
+
 def test_a_timestamp_in_the_future_counts_as_the_stored_time(xapi, make_user):
     """A device whose clock is years ahead: the completion happened when it was stored, not in 2099; a
     completion sent afterwards with a true timestamp is not taken for the first."""

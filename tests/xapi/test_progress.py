@@ -150,7 +150,7 @@ def test_a_timestamp_in_the_future_counts_as_the_stored_time(xapi, make_user):
 
 # --- rebuild-progress gives what incremental updates gave ---------------------------------------------
 
-VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED]
+VERBS = [v.EXPERIENCED, v.COMPLETED, v.PASSED, v.FAILED, v.ANSWERED, v.ATTEMPTED, v.SCORED, v.TERMINATED]
 ACTIVITIES = [MODULE, MODULE + "-b", "http://example.org/x"]
 
 event = st.fixed_dictionaries({
@@ -165,7 +165,15 @@ event = st.fixed_dictionaries({
     "through_record": st.booleans(),  # record() (recorded once) or store() (as an outside client would)
     "minutes": st.integers(-90, 90),  # an outside client's timestamp, around a fixed moment (they arrive unordered)
     "with_previous": st.booleans(),  # sent in one batch with the outside statements before it
+    # how an outside client says it: the score as raw/min/max instead of scaled, the person by e-mail address
+    # instead of account, and when: around the fixed moment, years ahead (a clock set wrong), years back, or no
+    # timestamp at all (the stored time)
+    "as_raw": st.booleans(),
+    "by_mail": st.booleans(),
+    "when": st.sampled_from(["around", "around", "future", "past", "untimed"]),
 })
+
+WHEN = {"around": "2026-11-27", "future": "2099-03-01", "past": "1999-12-31"}
 
 
 def snapshot():
@@ -179,7 +187,8 @@ def snapshot():
 @given(events=st.lists(event, min_size=1, max_size=25))
 def test_rebuild_equals_incremental(app, make_user, monkeypatch, events):
     """Random sequences of statements (record(), single statements and batches from outside, with timestamps
-    out of order, voidings) project to what a rebuild from scratch gives."""
+    out of order, in the future, far back or none, scores as raw/min/max, actors by account or e-mail, voidings)
+    project to what a rebuild from scratch gives."""
     from app.xapi import services
 
     monkeypatch.setattr(services, "COPY_FROM", 2)  # batches take PostgreSQL's COPY path however small they are
@@ -211,8 +220,12 @@ def test_rebuild_equals_incremental(app, make_user, monkeypatch, events):
             if batch and not e["with_previous"]:
                 send()
             minute = 120 + e["minutes"]
-            data = statement(actor=actor(people[e["person"]]), verb={"id": e["verb"]}, object={"id": e["activity"]},
-                             timestamp=f"2026-11-27T{minute // 60:02d}:{minute % 60:02d}:00Z")
+            who = {"mbox": f"mailto:p{e['person']}@example.org"} if e["by_mail"] else actor(people[e["person"]])
+            data = statement(actor=who, verb={"id": e["verb"]}, object={"id": e["activity"]})
+            if e["when"] != "untimed":
+                data["timestamp"] = f"{WHEN[e['when']]}T{minute // 60:02d}:{minute % 60:02d}:00Z"
+            if e["as_raw"] and "score" in result:
+                result["score"] = {"raw": round(result["score"]["scaled"] * 100), "min": -100, "max": 100}
             if result:
                 data["result"] = result
             batch.append(data)

@@ -195,7 +195,9 @@ def can_read(user: User, course: Course) -> bool:
 
 
 def catalogue(user: User) -> list[CourseVersion]:
-    query = sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).join(Course).order_by(Course.slug)
+    """The current versions the user may open, with their course and modules (read with them, not per course)."""
+    query = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).join(Course).order_by(Course.slug)
+             .options(so.contains_eager(CourseVersion.course), so.selectinload(CourseVersion.modules)))
     if not can_publish(user):
         query = query.where(Course.is_published.is_(True))
     return list(db.session.scalars(query))
@@ -355,18 +357,27 @@ class ModuleState:
 
 def states(user: User, version: CourseVersion) -> list[ModuleState]:
     """Each module's status from the progress projection."""
-    iris = {module_iri(version.course, m): m for m in version.modules}
-    found = progress_of(user, list(iris))
-    result = []
-    for iri, module in iris.items():
-        state = found.get(iri)
-        if state is None:
-            status = "not-started"
-        elif module_done(module, state):
-            status = "completed"
-        else:
-            status = "in-progress"
-        result.append(ModuleState(module, status))
+    return states_of(user, [version])[version.id]
+
+
+def states_of(user: User, versions: list[CourseVersion], found: dict | None = None) -> dict[int, list[ModuleState]]:
+    """states() of several course versions, by version id, in one query however many they are (none when
+    ``found``, the person's progress rows by IRI, is given)."""
+    iris = {version.id: {module_iri(version.course, m): m for m in version.modules} for version in versions}
+    if found is None:
+        found = progress_of(user, [iri for modules in iris.values() for iri in modules])
+    result = {}
+    for version_id, modules in iris.items():
+        result[version_id] = []
+        for iri, module in modules.items():
+            state = found.get(iri)
+            if state is None:
+                status = "not-started"
+            elif module_done(module, state):
+                status = "completed"
+            else:
+                status = "in-progress"
+            result[version_id].append(ModuleState(module, status))
     return result
 
 
@@ -420,28 +431,37 @@ def courses_started(user: User) -> list[dict]:
     or through outside content that reports progress on its modules to the LRS (which makes no enrolment)."""
     enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
         Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc())))
+    # every current version (withdrawn ones too) with its course and modules, and the person's progress on all
+    # of them: a few queries however many courses there are
+    current = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).order_by(CourseVersion.id)
+               .options(so.joinedload(CourseVersion.course), so.selectinload(CourseVersion.modules)))
+    versions: dict[int, CourseVersion] = {}
+    for version in db.session.scalars(current):
+        versions.setdefault(version.course_id, version)
+    by_iri = {module_iri(version.course, module): version for version in versions.values()
+              for module in version.modules}
+    found = progress_of(user, list(by_iri))
+    all_states = states_of(user, list(versions.values()), found)
     result = []
     for enrolment in enrolments:
-        course, version = enrolment.course, enrolment.course.current
+        version = versions.get(enrolment.course_id)
         if version is not None:
-            result.append(_course_item(user, version, enrolment, enrolment.last_seen_at or enrolment.started_at))
+            result.append(_course_item(user, version, enrolment, enrolment.last_seen_at or enrolment.started_at,
+                                       all_states[version.id]))
     enrolled = {enrolment.course_id for enrolment in enrolments}
-    current = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True))  # withdrawn ones too
-               .options(so.joinedload(CourseVersion.course), so.selectinload(CourseVersion.modules)))
-    others = {module_iri(version.course, module): version for version in db.session.scalars(current)
-              if version.course_id not in enrolled for module in version.modules}
     seen: dict = {}
-    for iri, row in progress_of(user, list(others)).items():
-        version = others[iri]
-        seen[version] = max(seen.get(version, row.last_seen_at), row.last_seen_at)
+    for iri, row in found.items():
+        version = by_iri[iri]
+        if version.course_id not in enrolled:
+            seen[version] = max(seen.get(version, row.last_seen_at), row.last_seen_at)
     for version, last_seen_at in sorted(seen.items(), key=lambda item: item[1], reverse=True):
-        result.append(_course_item(user, version, None, last_seen_at))
+        result.append(_course_item(user, version, None, last_seen_at, all_states[version.id]))
     return result
 
 
-def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None, last_seen_at) -> dict:
+def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None, last_seen_at,
+                 module_states: list[ModuleState]) -> dict:
     withdrawn = not can_read(user, version.course)
-    module_states = states(user, version)
     done, total = course_progress(user, version, module_states)
     finished = course_finished(module_states, done, total)
     return {"version": version, "done": done, "total": total, "finished": finished,

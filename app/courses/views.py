@@ -62,7 +62,8 @@ def _module_or_404(version, slug: str):
 @login_required
 def catalogue():
     versions = services.catalogue(current_user)
-    progress = {v.id: services.course_progress(current_user, v) for v in versions}
+    states = services.states_of(current_user, versions)
+    progress = {v.id: services.course_progress(current_user, v, states[v.id]) for v in versions}
     return render_template("courses/catalogue.html", versions=versions, progress=progress)
 
 

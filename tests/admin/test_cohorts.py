@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import Cohort, CohortMember
 from app.extensions import db
+from tests.queries import statements_during
 
 
 def test_create_cohort_and_add_members(client, login_as, make_user):
@@ -63,20 +64,6 @@ def test_coordinator_cannot_create_a_cohort_abroad(client, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0
 
 
-def _statements_during(request):
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = request()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return response, statements
-
-
 def test_a_large_cohort_pages_its_members_in_a_few_queries(client, login_as, make_user, make_cohort,
                                                            make_institution, app):
     """The members are paged (a whole import may join one cohort) and their institutions come with them."""
@@ -85,7 +72,7 @@ def test_a_large_cohort_pages_its_members_in_a_few_queries(client, login_as, mak
     institutions = [make_institution(country="CL", name=f"Institución {i}") for i in range(4)]
     people = [make_user(country="CL", name=f"Persona {i:02d}", institution=institutions[i % 4]) for i in range(12)]
     cohort = make_cohort(country="CL", members=people)
-    response, statements = _statements_during(lambda: client.get(f"/admin/cohorts/{cohort.id}"))
+    response, statements = statements_during(lambda: client.get(f"/admin/cohorts/{cohort.id}"))
     html = response.get_data(as_text=True)
     assert "Persona 00" in html and "Persona 04" in html and "Persona 05" not in html
     assert "(12)" in html and "Page 1 of 3" in html
@@ -104,7 +91,7 @@ def test_adding_many_people_queues_their_emails_in_a_few_jobs(client, login_as, 
     cohort = make_cohort(country="CL")
     jobs_before = db.session.scalar(sa.select(sa.func.count()).select_from(Job))
     url, chosen = f"/admin/cohorts/{cohort.id}/members", {"members": [str(p.uuid) for p in people]}
-    response, statements = _statements_during(lambda: client.post(url, data=chosen))
+    response, statements = statements_during(lambda: client.post(url, data=chosen))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 20
     subjects = set(db.session.scalars(sa.select(OutboxMessage.subject)))

@@ -714,3 +714,43 @@ def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, l
     assert "<iframe" not in offline  # it could not play from a file, nor offline
     assert ('<a href="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0">Interview &quot;RIS3&quot;</a>'
             in offline)
+
+
+def _copies_of_the_pilot(root: Path, slugs) -> None:
+    """More courses in the tree: the pilot course under other slugs."""
+    import shutil
+
+    for slug in slugs:
+        shutil.copytree(root / "pilot", root / slug)
+        yaml = (root / slug / "course.yaml").read_text(encoding="utf-8")
+        (root / slug / "course.yaml").write_text(yaml.replace("slug: pilot", f"slug: {slug}"), encoding="utf-8")
+
+
+def test_pages_listing_courses_ask_as_much_for_many_courses_as_for_two(client, login_as, make_user, app, course_tree,
+                                                                        sample_framework):
+    """The catalogue, the dashboard and a person's page read every course's modules and progress together,
+    not once per course (a site has a few courses, and each one added must not cost every page a few queries)."""
+    from tests.queries import statements_during
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    trainee, admin = make_user(locale="en"), make_user(roles=("admin",), country=None, locale="en")
+
+    def measure(slugs):
+        sync_tree(course_tree)
+        login_as(trainee)
+        for slug in slugs:
+            assert client.get(f"/courses/{slug}/modules/intro").status_code == 200
+        counts = {}
+        for url, who in (("/", trainee), ("/courses/", trainee), (f"/admin/users/{trainee.uuid}", admin)):
+            login_as(who)
+            response, statements = statements_during(lambda: client.get(url))
+            assert response.status_code == 200
+            assert response.get_data(as_text=True).count('href="/courses/pilot') >= len(slugs), url
+            counts[url] = len(statements)
+        return counts
+
+    _copies_of_the_pilot(course_tree, ["pilot2"])
+    few = measure(["pilot", "pilot2"])
+    more = [f"pilot{n}" for n in range(3, 9)]
+    _copies_of_the_pilot(course_tree, more)
+    assert measure(more) == few

@@ -115,7 +115,7 @@ def account_self_assessment():
     framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
     if framework is None:
         return render_template("auth/self_assessment.html", version=None, form=None)
-    version = framework.current
+    version = competences.load_areas(framework.current)
     level_names = {level.number: competences.text_in(level.name) for level in version.levels}
     form = self_assessment_form(version, competences.latest_self_declared(current_user, framework), level_names)
     if form.validate_on_submit():

@@ -68,6 +68,15 @@ def get_version(framework: Framework, number: int | None = None) -> FrameworkVer
     return next((v for v in framework.versions if v.number == number), None)
 
 
+def load_areas(version: FrameworkVersion) -> FrameworkVersion:
+    """``version`` with its areas and each area's competences read in two queries, not one per area (for the
+    pages that list the competences area by area)."""
+    areas = db.session.scalars(sa.select(Area).where(Area.version_id == version.id).order_by(Area.position)
+                               .options(so.selectinload(Area.competences))).all()
+    so.attributes.set_committed_value(version, "areas", list(areas))
+    return version
+
+
 def find_competence(framework_slug: str, code: str, number: int | None = None) -> Competence | None:
     framework = get_framework(framework_slug)
     version = get_version(framework, number) if framework else None

@@ -67,7 +67,8 @@ def _framework_page(framework, version, moving=None):
     forms = {use.id: _move_form(framework, use) for use in uses if services.can_move(current_user, use)}
     if moving is not None:
         forms[moving[0]] = moving[1]
-    return render_template("competences/framework.html", framework=framework, version=version, uses=uses,
+    return render_template("competences/framework.html", framework=framework, version=services.load_areas(version),
+                           uses=uses,
                            use_counts=services.use_counts(framework),
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
                            failed=moving[1] if moving else None,

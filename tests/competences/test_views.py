@@ -552,3 +552,45 @@ def test_level_and_area_pages_say_whether_saving_makes_a_new_version(client, log
     for url in ("/competences/demo/levels/1/edit", "/competences/demo/areas/A/edit",
                 "/competences/demo/competences/A1/edit"):
         assert "saving a change creates version 2" in client.get(url + "?lang=en").get_data(as_text=True)
+
+
+def _with_more_areas(count: int) -> str:
+    """The sample framework as version 2, with ``count`` more areas of one competence each."""
+    from tests.fixtures.competences import SAMPLE
+
+    text = SAMPLE.replace("version: 1", "version: 2")
+    areas = "".join(f"  - code: X{n}\n    title: {{en: Area {n}, es: Área {n}, pt_BR: Área {n}}}\n"
+                    for n in range(count))
+    competences = "".join(
+        f"  - code: X{n}-1\n    area: X{n}\n    title: {{en: Skill {n}, es: Destreza {n}, pt_BR: Destreza {n}}}\n"
+        f"    knowledge: {{en: K, es: K, pt_BR: K}}\n    skills: {{en: S, es: S, pt_BR: S}}\n"
+        f"    attitudes: {{en: A, es: A, pt_BR: A}}\n" for n in range(count))
+    return text.replace("competences:\n", areas + "competences:\n", 1) + competences
+
+
+def test_pages_listing_competences_by_area_ask_as_much_for_many_areas_as_for_two(client, login_as, app,
+                                                                                  sample_framework):
+    """The framework page and the self-assessment page read every area's competences at once, not per area."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.queries import statements_during
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    admin = login_as("admin", country=None, locale="en")
+    admin.roles = {"admin", "trainee"}
+    db.session.commit()
+
+    def counts(shown):
+        found = {}
+        for url in ("/competences/demo/", "/auth/account/competences/estimate"):
+            response, statements = statements_during(lambda: client.get(url))
+            assert response.status_code == 200
+            assert all(code in response.get_data(as_text=True) for code in shown), url
+            found[url] = len(statements)
+        return found
+
+    two = counts(["A1", "B1"])
+    import_framework(SYSTEM, files.read_yaml(_with_more_areas(12), "demo.yaml"))
+    db.session.commit()
+    assert counts(["A1", "B1", "X0-1", "X11-1"]) == two

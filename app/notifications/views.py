@@ -50,7 +50,8 @@ def preferences():
     form = PreferencesForm()
     form.email_kinds.choices = options((kind.name, kind.label) for kind in kinds)
     if request.method == "GET":
-        form.email_kinds.data = [kind.name for kind in kinds if services.wants_email(current_user, kind.name)]
+        emailed = services.kinds_emailed(current_user, kinds)
+        form.email_kinds.data = [kind.name for kind in kinds if kind.name in emailed]
     if form.validate_on_submit():
         chosen = set(form.email_kinds.data or [])
         # a double click before anything was saved: the second request changes the rows the first added

@@ -97,6 +97,27 @@ def test_preferences_page(client, login_as):
     assert services.wants_email(user, "import_completed") is False
 
 
+def test_the_preferences_page_reads_the_saved_choices_in_one_query(client, login_as, make_user):
+    """However many kinds a person may choose from (a trainee two, an administrator every one), and whether
+    they saved a choice or not, the page asks the same questions: one for the saved choices, not one per kind."""
+    from tests.queries import statements_during
+
+    def count(user, saved=()):
+        login_as(user)
+        if saved:
+            client.post("/notifications/preferences", data={"email_kinds": list(saved)})
+        response, statements = statements_during(lambda: client.get("/notifications/preferences"))
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert all(f'value="{kind}" checked' in page for kind in saved)
+        return len(statements)
+
+    trainee = make_user(roles=("trainee",), locale="en")
+    everything = make_user(roles=("admin", "coordinator", "trainer", "trainee"), locale="en")
+    assert count(everything) == count(trainee)
+    assert count(everything, saved=["job_failed", "import_completed"]) == count(trainee)
+
+
 def test_without_a_chosen_language_the_email_speaks_the_language_of_the_persons_country(app, make_user, outbox):
     """An account made with an initial password has no language until its first sign-in; its invitation or reset
     e-mails use the country's language, and so must its notifications."""

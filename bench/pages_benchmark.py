@@ -44,8 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from app.config import TestConfig, normalise_database_url  # noqa: E402
+from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
+from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
 
 COUNTRIES = ["AR", "BR", "CL", "CO", "MX", "PE"]
 EXTRA_COURSES = [("s3-advanced", 6), ("s3-monitoring", 8), ("s3-governance", 10)]
@@ -310,47 +311,38 @@ def main() -> None:
     logging.disable(logging.WARNING)  # the in-process e-mail "delivery" of the demo logs each message
 
     folder = Path(tempfile.mkdtemp(prefix="itinera-pages-"))
-    admin_engine, name = None, None
-    if args.database_url:
-        server = sa.make_url(normalise_database_url(args.database_url))
-        name = f"itinera_bench_{uuid.uuid4().hex[:8]}"
-        admin_engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{folder}/bench.db"
-    courses = course_folder(folder / "courses")
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "COURSES_DIR": str(courses)})
-    app = create_app(config)
     try:
-        started = time.perf_counter()
-        with app.app_context():
-            backend = db.engine.dialect.name
-            print(f"Pages benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, {backend}, "
-                  f"scale {args.scale}", flush=True)
-            db.create_all()
-            with app.test_request_context():
-                build(args.scale, random.Random(20261205))
-            db.session.remove()
-        built = time.perf_counter()
-        results = measure(app, args.repeat)
-        print(f"built in {built - started:.0f} s, pages measured in {time.perf_counter() - built:.0f} s "
-              f"({args.repeat} timed requests each)\n")
-        print("| page | role | status | queries | median ms |")
-        print("|---|---|---|---|---|")
-        for url, role, status, count, ms in results:
-            print(f"| {url} | {role} | {status} | {count} | {ms:.1f} |")
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        with scratch_database(args.database_url, str(folder)) as url:
+            run(url, folder, args.scale, args.repeat)
     finally:
-        if admin_engine is not None:
-            with admin_engine.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
 
+
+def run(database_url: str, folder: Path, scale: float, repeat: int) -> None:
+    courses = course_folder(folder / "courses")
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url,
+                                                  "COURSES_DIR": str(courses)})
+    app = create_app(config)
+    started = time.perf_counter()
+    with app.app_context():
+        backend = db.engine.dialect.name
+        print(f"Pages benchmark, {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, {backend}, "
+              f"scale {scale}", flush=True)
+        db.create_all()
+        with app.test_request_context():
+            build(scale, random.Random(20261205))
+        db.session.remove()
+    built = time.perf_counter()
+    results = measure(app, repeat)
+    print(f"built in {built - started:.0f} s, pages measured in {time.perf_counter() - built:.0f} s "
+          f"({repeat} timed requests each)\n")
+    print("| page | role | status | queries | median ms |")
+    print("|---|---|---|---|---|")
+    for url, role, status, count, ms in results:
+        print(f"| {url} | {role} | {status} | {count} | {ms:.1f} |")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 if __name__ == "__main__":
     main()

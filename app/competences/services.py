@@ -658,6 +658,12 @@ def can_validate_levels(actor, user: User) -> bool:
 NOTE_MAX_LENGTH = 2000
 
 
+def _named(version: FrameworkVersion, code: str, number: int) -> tuple[Competence | None, ProficiencyLevel | None]:
+    """The competence ``code`` and the level ``number`` of a version (None for one it does not have)."""
+    return (next((c for c in version.competences if c.code == code), None),
+            next((level for level in version.levels if level.number == number), None))
+
+
 def validate_level(actor, user: User, framework: Framework, code: str, level: int, note: str = "") -> ValidatedLevel:
     """A coordinator of the person's country (or an admin) confirms a level, e.g. after a workshop or an
     assessment outside Itinera. It counts as evidence (current_levels) until withdrawn; the person is told."""
@@ -668,10 +674,9 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
         raise ValidationError({"": _l("The levels of a deactivated account cannot be validated: reactivate it first")})
     version = framework.current
     errors = {}
-    competence = next((c for c in version.competences if c.code == code), None)
+    competence, level_row = _named(version, code, level)
     if competence is None:
         errors["code"] = _l("Choose a competence of the framework")
-    level_row = next((row for row in version.levels if row.number == level), None)
     if level_row is None:
         errors["level"] = _l("Choose a level of the scale")
     note = (note or "").strip()
@@ -726,9 +731,7 @@ def withdraw_validation(actor, validation: ValidatedLevel) -> None:
     if validation.withdrawn_at is not None:
         return
     validation.withdrawn_at = utcnow()
-    framework = validation.framework
-    competence = next((c for c in framework.current.competences if c.code == validation.code), None)
-    level = next((row for row in framework.current.levels if row.number == validation.level), None)
+    competence, level = _named(validation.framework.current, validation.code, validation.level)
     db.session.flush()
     notify(user, "level_validated", withdrawn=True, code=validation.code,
            competence=competence.title if competence else {"en": ""}, level=validation.level,

@@ -163,6 +163,16 @@ def create_app(config=None) -> Flask:
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
+    def note_sign_in_use():
+        """First thing, while nothing else is written: the person's sign-in is in use (it ends when unused)."""
+        if request.endpoint == "static" or _is_xapi(request.path):
+            return
+        if current_user.is_authenticated:
+            from app.auth.sign_ins import note_use
+
+            note_use(current_user._get_current_object())
+
+    @app.before_request
     def remember_requested_locale():
         lang = parse_locale(request.args.get("lang"))
         if lang is None:

@@ -1,5 +1,6 @@
 """Configuration from environment variables (see the README's table)."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from app import jsonutil
@@ -53,6 +54,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    # a sign-in ends after 12 hours unused; "keep me signed in" keeps one for 30 days (app/auth/sign_ins.py)
+    SIGN_IN_IDLE = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -155,9 +155,11 @@ def login_as(client, make_user):
     """login_as(user) or login_as("coordinator", country="AR"): puts that user in the client's session."""
 
     def login(who, **kwargs):
+        from tests.fixtures.factories import session_id
+
         user = make_user(roles=(who,), **kwargs) if isinstance(who, str) else who
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = session_id(user)
             session["_fresh"] = True
         return user
 

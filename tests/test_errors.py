@@ -7,6 +7,7 @@ from flask_babel import force_locale, gettext
 
 from app.auth.models import User
 from app.extensions import db
+from tests.fixtures.factories import session_id
 
 HUGE = "99999999999999999999"
 
@@ -32,7 +33,7 @@ def test_a_database_error_answers_the_translated_500_page(make_app, make_user, w
 
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = admin.get_id(), True
+        session["_user_id"], session["_fresh"] = session_id(admin), True
     response = client.get("/clash")
     html = response.get_data(as_text=True)
     assert response.status_code == 500
@@ -56,7 +57,7 @@ def test_the_500_page_survives_a_database_that_is_gone(make_app, make_user, monk
     user = make_user(roles=("trainee",))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = user.get_id(), True
+        session["_user_id"], session["_fresh"] = session_id(user), True
     response = client.get("/boom?lang=es")
     assert response.status_code == 500
     html = response.get_data(as_text=True)

@@ -26,6 +26,9 @@ MATRIX = {
     "auth.account_language": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "auth.account_timezone": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "auth.account_password": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
+    # the sign-in of a trainee of CL: nobody else may end it (not even an admin, who deactivates instead)
+    "auth.account_sign_in_end": ("POST", row(LOGIN, 404, 404, 404, 404, 404)),
+    "auth.account_sign_ins_end_others": ("POST", row(LOGIN, 302, 302, 302, 302, 302)),
     "places.regions": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "places.institutions": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
     "places.cohorts": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
@@ -113,6 +116,13 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
     def invited():
         return str(make_user(roles=("trainee",), country="CL", password=None).uuid)
 
+    def sign_in_of(user):
+        from app.auth import sign_ins
+
+        made = sign_ins.start(user)
+        db.session.commit()
+        return made.id
+
     def job():
         job = Job(func="tests.jobs.tasks:add_institution", args=["x"])
         db.session.add(job)
@@ -198,6 +208,7 @@ def objects(app, tmp_path, make_user, make_institution, make_cohort):
         "batch_id": batch,
         "use_id": use,
         "validation_id": validation,
+        "sign_in_id": lambda: sign_in_of(member()),
     }
     def make(name, endpoint):
         nonlocal endpoint_name

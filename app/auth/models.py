@@ -85,7 +85,7 @@ class User(UserMixin, db.Model):
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    # bumped when the password changes, so that other sessions sign out
+    # bumped when the password changes or the account is deactivated: every sign-in before it ends
     session_version: so.Mapped[int] = so.mapped_column(default=1)
 
     country: so.Mapped[Country | None] = so.relationship()
@@ -133,8 +133,34 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    # the sign-in (one browser) this object was loaded for, or started by; set by load_user and start_sign_in
+    sign_in = None
+    sign_in_key = None
+
     def get_id(self) -> str:
-        return f"{self.uuid}:{self.session_version}"
+        """What the session cookie (and the remember-me cookie) hold: the person and the key of one sign-in."""
+        return f"{self.uuid}:{self.sign_in_key or ''}"
+
+
+class SignIn(db.Model):
+    """One browser where a person signed in. Its cookies name it by a random key of which only a SHA-256 hash is
+    kept; signing out ends it, so that a copy of those cookies (taken from a shared computer, say) stops working
+    too. A change of password, or deactivation, ends every sign-in of the person (``version``)."""
+
+    __tablename__ = "sign_in"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    version: so.Mapped[int]  # the person's session_version when they signed in
+    remember: so.Mapped[bool] = so.mapped_column(default=False)
+    browser: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    system: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship()
 
 
 class UserRole(db.Model):
@@ -172,12 +198,12 @@ class AccountToken(db.Model):
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    raw_uuid, _, version = session_id.partition(":")
+    """The person a session (or remember-me) cookie names, if that sign-in is still open."""
+    from app.auth import sign_ins
+
+    raw_uuid, _, key = session_id.partition(":")
     try:
         user_uuid = UUID(raw_uuid)
     except ValueError:
         return None
-    user = db.session.scalar(sa.select(User).where(User.uuid == user_uuid))
-    if user is None or str(user.session_version) != version:
-        return None
-    return user
+    return sign_ins.load(user_uuid, key)

@@ -1,12 +1,13 @@
 from functools import wraps
 
-from flask import (current_app, flash, g, make_response, redirect, render_template, request, session,
+from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
-from app.auth import bp, services
+from app.auth import bp, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
 from app.auth.models import TokenPurpose, normalise_email
@@ -30,8 +31,10 @@ def _login_email() -> str:
 
 def _sign_in(user, remember: bool = False) -> None:
     """Start a new session for ``user``: nothing of the session before carries over, its CSRF token included (a
-    token planted or read before signing in would otherwise stay valid for the signed-in person)."""
+    token planted or read before signing in would otherwise stay valid for the signed-in person). The sign-in is
+    recorded (flushed: the view commits)."""
     session.clear()
+    sign_ins.start(user, remember=remember, user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember)
 
 
@@ -54,8 +57,8 @@ def login():
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
-            db.session.commit()
             _sign_in(user, remember=form.remember.data)
+            db.session.commit()
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
@@ -64,6 +67,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        sign_ins.end(current_user)  # a copy of this browser's cookies stops working too
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("main.index"))
@@ -87,7 +93,8 @@ def _account_page(status: int = 200, **forms):
     forms.setdefault("language_form", LanguageForm(locale=current_user.locale or str(get_locale())))
     forms.setdefault("password_form", PasswordForm())
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
-    return render_template("auth/account.html", **forms), status
+    return render_template("auth/account.html", sign_ins=sign_ins.open_sign_ins(current_user),
+                           end_form=FlaskForm(), **forms), status
 
 
 @bp.route("/account")
@@ -161,6 +168,39 @@ def account_timezone():
     return _account_page(400, timezone_form=form)
 
 
+@bp.route("/account/sign-ins/<int:sign_in_id>/end", methods=["POST"])
+@login_required
+def account_sign_in_end(sign_in_id):
+    """Sign out one browser of one's own (a phone lost, a shared computer left signed in)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ended = sign_ins.end_one(current_user, sign_in_id)
+    if ended is None:
+        abort(404)
+    this_one = current_user.sign_in is not None and ended.id == current_user.sign_in.id
+    db.session.commit()
+    if this_one:
+        logout_user()
+        flash(_("You have signed out."), "success")
+        return redirect(url_for("main.index"))
+    flash(_("That device has been signed out."), "success")
+    return redirect(url_for("auth.account", _anchor="sign-ins"))
+
+
+@bp.route("/account/sign-ins/end-others", methods=["POST"])
+@login_required
+def account_sign_ins_end_others():
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ended = sign_ins.end_others(current_user)
+    db.session.commit()
+    flash(ngettext("%(num)s other device has been signed out.", "%(num)s other devices have been signed out.",
+                   ended) if ended else _("You were signed in on no other device."), "success")
+    return redirect(url_for("auth.account", _anchor="sign-ins"))
+
+
 def _account_key() -> str:
     return str(current_user.uuid) if current_user.is_authenticated else "-"
 
@@ -178,8 +218,8 @@ def account_password():
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            _sign_in(current_user._get_current_object())  # a new sign-in: the others ended with the old password
             db.session.commit()
-            _sign_in(current_user._get_current_object())  # the session id carries the new version
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(400, password_form=form)
@@ -221,8 +261,8 @@ def accept_invitation(token):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             _sign_in(user)
+            db.session.commit()
             flash(_("Welcome to Itinera. Your password is saved; use it with your e-mail address to sign in."),
                   "success")
             return redirect(url_for("main.index"))
@@ -264,10 +304,10 @@ def reset_password(token):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             # the link proved the address: signed in at once, also when sign-in attempts for this address are
             # held back (someone else may have spent them guessing)
             _sign_in(user)
+            db.session.commit()
             g.lang = user.locale or g.get("lang")
             flash(_("Your password has been changed and you are signed in. Other devices have been signed out."),
                   "success")

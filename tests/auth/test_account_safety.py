@@ -5,13 +5,13 @@ import pytest
 from app.auth import services
 from app.errors import ValidationError
 from app.extensions import db
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.factories import PASSWORD, session_id
 
 
 def signed_in_client(app, user):
     other = app.test_client()
     with other.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = user.get_id(), True
+        session["_user_id"], session["_fresh"] = session_id(user), True
     return other
 
 

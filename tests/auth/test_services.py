@@ -6,7 +6,7 @@ from app.auth import services
 from app.auth.models import Role, User, load_user
 from app.errors import ValidationError
 from app.extensions import db
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.factories import PASSWORD, session_id
 
 
 def new_trainee(actor, **overrides):
@@ -151,12 +151,13 @@ def test_user_filters(make_user):
 
 def test_changing_the_password_ends_other_sessions(make_user):
     user = make_user()
-    old_session = user.get_id()
+    old_session = session_id(user)
     with pytest.raises(ValidationError):
         services.change_own_password(user, "wrong", "another-long-password")
+    assert load_user(old_session) is user
     services.change_own_password(user, PASSWORD, "another-long-password")
     assert load_user(old_session) is None
-    assert load_user(user.get_id()) is user
+    assert load_user(session_id(user)) is user
     assert services.authenticate(user.email, "another-long-password") is user
 
 

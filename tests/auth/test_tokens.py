@@ -7,7 +7,7 @@ from app.auth.models import AccountToken, User, load_user
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.factories import PASSWORD, session_id
 
 
 def link_in(message, kind):
@@ -112,7 +112,7 @@ def test_coordinator_cannot_touch_invitations_of_another_country(client, login_a
 
 def test_password_reset(client, make_user, outbox):
     user = make_user(email="ana@example.org", locale="pt_BR")
-    old_session = user.get_id()
+    old_session = session_id(user)
     page = client.post("/auth/password/forgot", data={"email": "ANA@example.org"}).get_data(as_text=True)
     unknown = client.post("/auth/password/forgot", data={"email": "nobody@example.org"}).get_data(as_text=True)
     # the same answer whether or not the address exists

@@ -39,7 +39,9 @@ def test_sign_in_and_out(page, live_server, make_user, check_page):
     check_page(page)
     page.get_by_role("link", name="Your account").click()
     check_page(page)
-    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Where you are signed in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out this device")).to_be_visible()  # this browser, named
+    page.get_by_role("button", name="Sign out", exact=True).click()  # the one in the header
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")
 
 
@@ -57,7 +59,7 @@ def test_language_switcher_translates_and_remembers(page, live_server, make_user
     db.session.refresh(user)
     assert user.locale == "pt_BR"
     page.get_by_role("link", name="Español").click()
-    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    expect(page.get_by_role("button", name="Cerrar sesión", exact=True)).to_be_visible()
     check_page(page)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from app.extensions import db
 from tests.fixtures.competences import texts
+from tests.fixtures.factories import session_id
 
 
 def form(**overrides):
@@ -528,7 +529,7 @@ def test_two_editors_saving_the_same_part_at_the_same_moment_lose_nothing(app, m
     editor = make_user(roles=("trainer",))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = editor.get_id(), True
+        session["_user_id"], session["_fresh"] = session_id(editor), True
     opened = _opened(client, url)
     responses = post_at_once(editor, url, [{**opened, field: "Mine"}, {**opened, field: "Theirs"}],
                              meet=(services, "revision_of"))

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.xapi.models import ForwardQueue
 from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.factories import session_id
 
 
 class RemoteLrs:
@@ -257,7 +258,7 @@ def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_cl
         admin = make_user(roles=("admin",), country=None)
         browser = app.test_client()
         with browser.session_transaction() as session:
-            session["_user_id"] = admin.get_id()
+            session["_user_id"] = session_id(admin)
         page = browser.get("/admin/lrs-clients?lang=en").get_data(as_text=True)
         assert "Forwarding to the external LRS" in page and poison in page
         assert "Send the refused statements again" in page

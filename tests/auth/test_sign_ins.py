@@ -1,0 +1,189 @@
+"""Sign-ins kept on the server: signing out ends a session for good, and people see and end their own."""
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.auth.models import SignIn
+from app.db import utcnow
+from app.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/131.0.0.0 Mobile Safari/537.36")
+WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def sign_in(client, email, remember=False, user_agent=WINDOWS_FIREFOX):
+    data = {"email": email, "password": PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/auth/login?lang=en", data=data, headers={"User-Agent": user_agent})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def signed_in(client) -> bool:
+    return client.get("/auth/account?lang=en").status_code == 200
+
+
+def copy_cookie(source, target, name):
+    cookie = source.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    target.set_cookie(name, cookie.value)
+
+
+def account_text(client) -> str:
+    html = client.get("/auth/account?lang=en").get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.index('id="sign-ins"'):]))
+
+
+def test_a_copy_of_the_session_cookie_stops_working_when_its_owner_signs_out(app, make_user):
+    make_user(email="ana@example.org")
+    browser, copy = app.test_client(), app.test_client()
+    sign_in(browser, "ana@example.org")
+    copy_cookie(browser, copy, "session")
+    assert signed_in(copy)  # the copy works while the sign-in is open, as any cookie would
+    browser.post("/auth/logout")
+    assert not signed_in(browser)
+    assert not signed_in(copy)
+
+
+def test_keep_me_signed_in_lasts_without_the_session_and_ends_with_the_sign_out(app, make_user):
+    make_user(email="ana@example.org")
+    browser = app.test_client()
+    sign_in(browser, "ana@example.org", remember=True)
+    restarted = app.test_client()  # the browser closed and opened again: only the remember-me cookie is left
+    copy_cookie(browser, restarted, "remember_token")
+    assert signed_in(restarted)
+    stolen = app.test_client()
+    copy_cookie(browser, stolen, "remember_token")
+    restarted.post("/auth/logout")
+    assert not signed_in(stolen)
+    assert not signed_in(browser)  # the same sign-in, ended from another window
+
+
+def test_a_session_from_before_sign_ins_were_kept_is_signed_out(app, client, make_user):
+    user = make_user()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = f"{user.uuid}:{user.session_version}", True
+    assert not signed_in(client)
+
+
+def test_people_see_where_they_are_signed_in_and_sign_out_one_device(app, make_user):
+    make_user(email="ana@example.org")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, "ana@example.org")
+    sign_in(phone, "ana@example.org", remember=True, user_agent=ANDROID_CHROME)
+    text = account_text(laptop)
+    assert "Chrome Mobile on Android" in text and "Kept signed in." in text
+    assert "Firefox on Windows This device" in text
+    assert "Sign out of every other device" in text
+    phone_id = db.session.scalar(sa.select(SignIn.id).where(SignIn.browser == "Chrome Mobile"))
+    response = laptop.post(f"/auth/account/sign-ins/{phone_id}/end?lang=en", follow_redirects=True)
+    assert "That device has been signed out." in response.get_data(as_text=True)
+    assert not signed_in(phone) and signed_in(laptop)
+    assert "Chrome Mobile" not in account_text(laptop)
+    assert laptop.post(f"/auth/account/sign-ins/{phone_id}/end").status_code == 404  # already ended
+
+
+def test_signing_out_this_device_from_the_list_signs_out(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org")
+    [here] = db.session.scalars(sa.select(SignIn.id)).all()
+    response = client.post(f"/auth/account/sign-ins/{here}/end?lang=en", follow_redirects=True)
+    assert "You have signed out." in response.get_data(as_text=True)
+    assert not signed_in(client)
+
+
+def test_sign_out_of_every_other_device(app, make_user):
+    make_user(email="ana@example.org")
+    here, *others = [app.test_client() for _ in range(3)]
+    for browser in (here, *others):
+        sign_in(browser, "ana@example.org")
+    response = here.post("/auth/account/sign-ins/end-others?lang=en", follow_redirects=True)
+    assert "2 other devices have been signed out." in response.get_data(as_text=True)
+    assert signed_in(here) and not any(signed_in(other) for other in others)
+    assert "Sign out of every other device" not in account_text(here)
+    response = here.post("/auth/account/sign-ins/end-others?lang=en", follow_redirects=True)
+    assert "You were signed in on no other device." in response.get_data(as_text=True)
+
+
+def test_nobody_ends_another_persons_sign_in(app, make_user):
+    make_user(email="ana@example.org")
+    make_user(email="admin@example.org", roles=("admin",), country=None)
+    ana, admin = app.test_client(), app.test_client()
+    sign_in(ana, "ana@example.org")
+    sign_in(admin, "admin@example.org")
+    anas = db.session.scalar(sa.select(SignIn.id).join(SignIn.user).where(SignIn.user.has(email="ana@example.org")))
+    assert admin.post(f"/auth/account/sign-ins/{anas}/end").status_code == 404
+    assert admin.post("/auth/account/sign-ins/end-others").status_code == 302
+    assert signed_in(ana)
+
+
+def _age(days=0, hours=0):
+    db.session.execute(sa.update(SignIn).values(last_seen_at=utcnow() - timedelta(days=days, hours=hours)))
+    db.session.commit()
+
+
+def test_a_sign_in_unused_for_12_hours_ends(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org")
+    _age(hours=11)
+    assert signed_in(client)  # and that use counts: the 12 hours start again
+    _age(hours=13)
+    assert not signed_in(client)
+
+
+def test_keep_me_signed_in_lasts_30_days_unused(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org", remember=True)
+    _age(days=29)
+    assert signed_in(client)
+    _age(days=31)
+    assert not signed_in(client)
+
+
+def test_use_is_noted_every_few_minutes_not_on_every_request(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org")
+    _age(hours=0)
+    noted = db.session.scalar(sa.select(SignIn.last_seen_at))
+    client.get("/")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(SignIn.last_seen_at)) == noted  # within 5 minutes: not written again
+    _age(hours=1)
+    client.get("/")
+    db.session.expire_all()
+    assert utcnow() - db.session.scalar(sa.select(SignIn.last_seen_at)) < timedelta(minutes=1)
+
+
+def test_changing_the_password_ends_the_other_sign_ins_and_keeps_this_one(app, make_user):
+    make_user(email="ana@example.org")
+    here, other = app.test_client(), app.test_client()
+    sign_in(here, "ana@example.org")
+    sign_in(other, "ana@example.org", user_agent=ANDROID_CHROME)
+    response = here.post("/auth/account/password", data={"current_password": PASSWORD,
+                                                         "new_password": "another-long-password"})
+    assert response.status_code == 302
+    assert signed_in(here) and not signed_in(other)
+    assert "Android" not in account_text(here)
+
+
+def test_finished_sign_ins_are_forgotten_at_the_next_sign_in(app, make_user):
+    make_user(email="ana@example.org")
+    for _ in range(3):
+        browser = app.test_client()
+        sign_in(browser, "ana@example.org")
+        browser.post("/auth/logout")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignIn)) == 1  # the last one, ended
+    sign_in(app.test_client(), "ana@example.org")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignIn).where(SignIn.ended_at.is_(None))) == 1
+
+
+def test_the_cookies_hold_a_key_the_database_does_not(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org", remember=True)
+    key = client.get_cookie("remember_token").value.split("|")[0].split(":")[1]
+    stored = db.session.scalar(sa.select(SignIn.key_hash))
+    assert len(key) >= 40 and key not in stored and len(stored) == 64

@@ -1,5 +1,5 @@
 """Globals and filters for every template."""
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from app.db import utcnow
 from app.forms import leaf_fields, summary_errors
+from app.urls import query_string, url_with_query
 
 # Each language is offered in its own name, so anyone can find theirs.
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português (Brasil)", "en": "English"}
@@ -29,16 +30,16 @@ MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("
 
 def switch_language_url(locale: str) -> str:
     """The current page in another language (the ?lang= parameter of the locale contract)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [locale]
+    args = request.args.copy()
+    args.setlist("lang", [locale])
     rule = request.url_rule
     if request.endpoint and rule is not None and "GET" in (rule.methods or ()):
         # also a form sent back with errors: its empty form, in the other language
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return url_with_query(request.endpoint, request.view_args or {}, args)
     if isinstance(request.routing_exception, NotFound) and request.method == "GET" \
             and not request.path.startswith("//"):
         # an address that names nothing: the same "page not found", in the other language
-        return request.script_root + quote(request.path) + "?" + urlencode(args, doseq=True)
+        return request.script_root + quote(request.path) + "?" + query_string(args)
     return url_for("main.index", lang=locale)
 
 
@@ -61,9 +62,9 @@ def form_sent_back(context) -> bool:
 
 def page_url(page: int, name: str = "page", fragment: str | None = None) -> str:
     """This page with another page number (in ``name``: a page with two lists pages each on its own)."""
-    args = request.args.to_dict(flat=False)
-    args[name] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=fragment)
+    args = request.args.copy()
+    args.setlist(name, [str(page)])
+    return url_with_query(request.endpoint, request.view_args or {}, args, anchor=fragment)
 
 
 def _text_in(value, locale=None):

@@ -1,7 +1,8 @@
 """Absolute URLs built from ITINERA_BASE_URL, usable outside a request (e-mails, jobs, xAPI identifiers)."""
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
+from werkzeug.datastructures import MultiDict
 
 
 def local_path(target: str | None) -> str | None:
@@ -19,3 +20,18 @@ def absolute_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def url_with_query(endpoint: str, values: dict, query: MultiDict, anchor: str | None = None) -> str:
+    """The address of ``endpoint`` (with the path ``values``) followed by ``query`` as its query string. The query
+    never reaches url_for's own arguments: a parameter named _anchor, _external, endpoint or like a part of the
+    path (which a visitor may add to any address) stays a parameter instead of breaking the page."""
+    url = url_for(endpoint, **values)
+    if query:
+        url += ("&" if "?" in url else "?") + query_string(query)
+    return url + (f"#{quote(anchor)}" if anchor else "")
+
+
+def query_string(query: MultiDict) -> str:
+    """``query`` encoded as url_for encodes the parameters it adds."""
+    return urlencode(list(query.items(multi=True)), safe="!$'()*,/:;?@")

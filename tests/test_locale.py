@@ -128,3 +128,21 @@ def test_switcher_never_links_to_another_site(app):
 def test_405_page_switcher_leads_home(client):
     html = client.get("/auth/logout").get_data(as_text=True)
     assert 'href="/?lang=es"' in html
+
+
+@pytest.mark.parametrize("query", ["_anchor=x", "_external=1&_scheme=javascript", "_method=POST", "endpoint=x",
+                                   "page=2&_anchor=top"])
+def test_switcher_and_page_links_take_any_parameter(client, login_as, make_cohort, query):
+    """Every page links to itself in the other languages (and lists to their other pages) with its parameters:
+    a parameter named like one of url_for's own, or like a part of the path, stays a parameter, never a 500."""
+    login_as("admin", country=None)
+    cohort = make_cohort(country="CL")
+    for path in ("/auth/account", "/admin/users", f"/admin/cohorts/{cohort.id}", "/no/such/page"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code in (200, 404), (path, response.status_code)
+        assert "lang=es" in response.get_data(as_text=True)
+    html = client.get(f"/admin/cohorts/{cohort.id}?cohort_id=1&_anchor=x").get_data(as_text=True)
+    assert f'href="/admin/cohorts/{cohort.id}?cohort_id=1&amp;_anchor=x&amp;lang=es"' in html
+    response = client.get(f"/admin/cohorts/{cohort.id}/members?cohort_id=1&_anchor=x")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/cohorts/{cohort.id}?cohort_id=1&_anchor=x"

@@ -26,7 +26,7 @@ from app.db import commit_once_more_on_conflict, utcnow
 from app.extensions import db
 from app.forms import apply_errors, more_errors, options
 from app.places import services as places
-from app.urls import local_path
+from app.urls import local_path, url_with_query
 from app.places.models import Institution
 from app.template_helpers import ROLE_LABELS
 
@@ -483,7 +483,7 @@ def cohort_add_members(cohort_id):
     if not can_manage_country(current_user, cohort.country_code):
         abort(403)
     if request.method == "GET":  # a link on the page shown after a mistake (another page, another language)
-        return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id, **request.args.to_dict(flat=False)))
+        return redirect(url_with_query("admin.cohort_detail", {"cohort_id": cohort.id}, request.args))
     form = AddMembersForm()
     if not form.validate_on_submit():
         abort(400)

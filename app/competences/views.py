@@ -274,6 +274,15 @@ def edit_area(slug, code):
                        lambda shown: _changed(framework, "areas", shown, code=code))
 
 
+@bp.after_request
+def varies_with_accept(response):
+    """A competence's address answers HTML or JSON as the Accept header asks (its "not found" too): a cache must
+    keep the two apart, or serve a browser the JSON a client was given."""
+    if request.endpoint == "competences.competence":
+        response.vary.add("Accept")
+    return response
+
+
 @bp.route("/<slug>/<code>")
 def competence(slug, code):
     """The public page of a competence; its address is the competence's IRI, the same in every version.

@@ -73,6 +73,13 @@ def test_public_competence_page_and_json(client, sample_framework):
     assert client.get("/competences/demo/Z9").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/competences/demo/A1", "/competences/demo/Z9"])
+def test_a_competence_address_tells_caches_it_varies_with_accept(client, sample_framework, path):
+    """HTML for a browser, JSON for a client, at one address: a shared cache keeps them apart."""
+    for accept in ("text/html", "application/json"):
+        assert "Accept" in client.get(path, headers={"Accept": accept}).vary
+
+
 def test_the_iri_stays_when_a_new_version_is_made(client, login_as, sample_framework):
     from app.competences.services import record_use
 

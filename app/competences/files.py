@@ -12,8 +12,9 @@ from app.competences.vocabulary import ALIGNMENT_KEYS, MAX_ALIGNMENTS, alignment
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
 from app.xapi.validation import is_language_tag
 
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+# \Z, not $: "$" also matches before a final line break, which would let "demo\n" through as a slug or a code
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}\Z")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}\Z")
 POSITIONS = ("technician", "manager")  # the order targets are written in
 TRANSLATED_COMPETENCE_FIELDS = ("title", "knowledge", "skills", "attitudes")
 MAX_VALIDITY_MONTHS = 600  # 50 years: beyond that, leave it empty (the level does not expire)
@@ -26,7 +27,7 @@ AREA_KEYS = ("code", "title")
 
 # Sources the framework was written from: {title, authors?, year?, publisher?, doi?, url?}
 SOURCE_KEYS = ("authors", "year", "title", "publisher", "doi", "url", "language")  # language: of the work cited
-DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+DOI = re.compile(r"^10\.[0-9]{4,9}/\S+\Z")
 
 
 class FrameworkFileError(Exception):
@@ -163,7 +164,7 @@ def _check_sources(located: Located, data: dict, problems: list[Problem]) -> lis
         if isinstance(item.get("doi"), str) and not DOI.match(item["doi"]):
             problems.append(located.problem(f"{item['doi']!r} is not a DOI (10.xxxx/...; without https://doi.org/)",
                                             *path, "doi"))
-        if isinstance(item.get("url"), str) and not re.match(r"^https?://\S+$", item["url"]):
+        if isinstance(item.get("url"), str) and not re.match(r"^https?://\S+\Z", item["url"]):
             problems.append(located.problem("a source's url is an http(s) address", *path, "url"))
         if isinstance(item.get("language"), str) and not is_language_tag(item["language"].strip()):
             problems.append(located.problem(f"a source's language is a language tag such as en or es "

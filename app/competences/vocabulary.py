@@ -73,7 +73,7 @@ for _framework, _code in ALIGNMENT_NAMES:
 ALIGNMENT_FRAMEWORKS = ("ESCO", *ALIGNMENT_CODES)  # ESCO skills are named by their URI
 ALIGNMENT_KEYS = ("framework", "code", "uri", "name")
 MAX_ALIGNMENTS = 30  # per competence: a handful in practice; a page of thousands of rows is a mistake
-ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
+ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}\Z")
 
 
 def alignment_problems(alignment: dict) -> list[tuple[str, str]]:
@@ -97,7 +97,7 @@ def alignment_problems(alignment: dict) -> list[tuple[str, str]]:
         found.append(("code", "needs-code"))
     elif code not in ALIGNMENT_CODES[framework]:
         found.append(("code", "unknown-code"))
-    if uri and not re.match(r"^https?://\S+$", uri):
+    if uri and not re.match(r"^https?://\S+\Z", uri):
         found.append(("uri", "not-http"))
     return found
 

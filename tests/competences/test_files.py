@@ -555,3 +555,22 @@ def test_a_competence_whose_rows_disagree_on_its_area_is_a_problem():
     assert [str(p) for p in error.value.problems] == [
         f"demo.csv:{index + 1}: competence B1 is in area 'B' on line {first} but in area 'A' here: give every row "
         f"of a competence the same area"]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("slug: demo\n", 'slug: "demo\\n"\n', "slug must be lower-case letters"),
+    ("  - code: A1\n", '  - code: "A1\\n"\n', "has spaces around it: write A1"),
+])
+def test_a_slug_or_code_with_a_final_line_break_is_refused(old, new, message):
+    """A regular expression's $ also matches before a final line break: "demo\n" is no slug (it would end up in
+    addresses, IRIs and a download's Content-Disposition header)."""
+    assert any(message in p for p in problems_of(SAMPLE.replace(old, new, 1)))
+
+
+def test_an_address_with_a_final_line_break_is_refused():
+    from app.competences.vocabulary import alignment_problems
+
+    assert alignment_problems({"framework": "ESCO",
+                               "uri": "http://data.europa.eu/esco/skill/" + "a" * 36 + "\n"}) == [("uri", "esco-uri")]
+    assert alignment_problems({"framework": "DigComp", "code": "1.2", "uri": "https://example.org/\n"}) == \
+        [("uri", "not-http")]

@@ -1,7 +1,9 @@
 """Numbers read from requests, bounded so that no database is asked for a value its columns cannot hold."""
 import re
 
-from flask import request
+from flask import current_app, request
+
+from app.extensions import db
 
 MAX_ID = 2**31 - 1  # every primary key is an INTEGER column
 MAX_PAGE = 100_000  # far past any real list; keeps OFFSET small
@@ -25,3 +27,14 @@ def page_arg(name: str = "page") -> int:
     except ValueError:
         return 1
     return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(query, name: str = "page", per_page: int | None = None):
+    """The page of ``query`` asked for in the query string. A page past the end (a bookmark, or a Previous link
+    kept after the list shrank) is the last page, so a list never says it is empty beside its count."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = page_arg(name)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if page > 1 and not pagination.items and pagination.total:
+        pagination = db.paginate(query, page=pagination.pages, per_page=per_page, error_out=False)
+    return pagination

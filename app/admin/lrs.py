@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, LrsClientForm
-from app.args import page_arg
+from app.args import paginate
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.confirm import ask, confirmed
@@ -20,7 +20,7 @@ from app.xapi.models import LrsClient
 @bp.route("/lrs-clients")
 @role_required(Role.ADMIN)
 def lrs_clients():
-    pagination = db.paginate(clients.clients(), page=page_arg(), per_page=25, error_out=False)
+    pagination = paginate(clients.clients(), per_page=25)
     return render_template("admin/lrs_clients.html", pagination=pagination,
                            endpoint=absolute_url("xapi.about").rsplit("/", 1)[0], forwarding=forwarding.status())
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm
-from app.args import page_arg
+from app.args import paginate
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.errors import ValidationError
@@ -17,7 +17,7 @@ from app.notifications.models import OutboxMessage
 
 
 def _page(query, per_page=25):
-    return db.paginate(query, page=page_arg(), per_page=per_page, error_out=False)
+    return paginate(query, per_page=per_page)
 
 
 @bp.route("/jobs", endpoint="jobs")

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
-from app.args import page_arg, parse_id
+from app.args import page_arg, paginate, parse_id
 from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, InstitutionForm, UserForm
 from app.auth import services as accounts
 from app.auth import tokens
@@ -35,7 +35,7 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 def _paginate(query, name: str = "page"):
-    return db.paginate(query, page=page_arg(name), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return paginate(query, name)
 
 
 def _country_choices(blank: str | None = None):
@@ -425,7 +425,10 @@ def _cohort_page(cohort, add_form: AddMembersForm):
     if can_edit:
         candidates = _paginate(cohorts.candidates(current_user, cohort, q), name="candidates_page")
         add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
-    return render_template("admin/cohort_detail.html", cohort=cohort, members=_paginate(cohorts.members(cohort)),
+    # members past the last page say so and link to the first (the page's title and count stay its own)
+    members = db.paginate(cohorts.members(cohort), page=page_arg(), per_page=current_app.config["PAGE_SIZE"],
+                          error_out=False)
+    return render_template("admin/cohort_detail.html", cohort=cohort, members=members,
                            can_edit=can_edit, candidates=candidates, add_form=add_form, q=q,
                            remove_form=ConfirmForm()), 400 if add_form.errors else 200
 

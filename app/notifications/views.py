@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.admin.forms import ConfirmForm
-from app.args import page_arg
+from app.args import paginate
 from app.db import commit_once_more_on_conflict
 from app.extensions import db
 from app.forms import options
@@ -16,7 +16,7 @@ from app.notifications.models import Notification
 @bp.route("/")
 @login_required
 def index():
-    pagination = db.paginate(services.notifications_of(current_user), page=page_arg(), per_page=20, error_out=False)
+    pagination = paginate(services.notifications_of(current_user), per_page=20)
     return render_template("notifications/index.html", pagination=pagination, text_of=services.text_of,
                            read_all_form=ConfirmForm())
 

@@ -204,3 +204,43 @@ def test_an_empty_list_says_so_once_in_its_own_words(client, login_as):
     for path, sentence in expected.items():
         page = unescape(client.get(path).get_data(as_text=True))
         assert sentence in page and "Ningún resultado" not in page and "result-count" not in page, path
+
+
+def test_each_page_of_a_list_has_a_title_of_its_own(client, login_as, make_user, app):
+    """Screen reader users hear the title first, and browser history lists pages by it: page 2 says so."""
+    app.config["PAGE_SIZE"] = 3
+    login_as("admin", country=None, locale="en")
+    for i in range(5):
+        make_user(country="MX", name=f"Mexican {i}")
+    assert "<title>People – Page 1 of 2 – Itinera</title>" in client.get("/admin/users").get_data(as_text=True)
+    assert "<title>People – Page 2 of 2 – Itinera</title>" in client.get("/admin/users?page=2").get_data(as_text=True)
+    single = client.get("/admin/users?country=AR").get_data(as_text=True)
+    assert "<title>People – Itinera</title>" in single  # one page: nothing to tell apart
+
+
+def test_a_page_past_the_end_of_a_list_shows_its_last_page(client, login_as, make_user, app):
+    """A bookmark or a Previous link kept after the list shrank: the last page, not "No people match" beside
+    "6 results", nor "Page 9 of 2" with a Previous link to the empty page 8."""
+    app.config["PAGE_SIZE"] = 3
+    login_as("admin", country=None, locale="en", name="Zed Admin")
+    for i in range(5):
+        make_user(country="MX", name=f"Mexican {i}")
+    html = client.get("/admin/users?page=9").get_data(as_text=True)
+    assert "No people match these filters." not in html
+    assert "Page 2 of 2" in html and "Zed Admin" in html
+    assert 'href="/admin/users?page=1" rel="prev"' in html
+
+
+def test_a_page_past_the_end_of_every_other_list_shows_its_last_page(client, login_as, make_user,
+                                                                      make_institution, make_cohort):
+    from app.notifications.services import notify
+
+    admin = login_as("admin", country=None, locale="en")
+    make_institution(name="Only institution")
+    make_cohort(name="Only cohort")
+    notify(admin, "added_to_cohort", send_email=False, cohort="Only cohort")
+    db.session.commit()
+    for path, text in [("/admin/institutions?page=4", "Only institution"), ("/admin/cohorts?page=4", "Only cohort"),
+                       ("/notifications/?page=4", "Mark all as read")]:
+        html = client.get(path).get_data(as_text=True)
+        assert text in html, path

@@ -203,3 +203,10 @@ def test_one_submit_shows_every_problem_of_a_cohort(client, login_as, make_cohor
     page = unescape(response.get_data(as_text=True))
     assert '<a href="#name">Enter the cohort\'s name</a>' in page
     assert '<a href="#country_code">This cohort has members, so its country cannot change</a>' in page
+
+
+def test_the_change_page_of_a_cohort_names_it(client, login_as, make_cohort):
+    login_as("admin", country=None, locale="en")
+    cohort = make_cohort(name="Cohorte piloto 2026")
+    html = client.get(f"/admin/cohorts/{cohort.id}/edit").get_data(as_text=True)
+    assert "<title>Change cohort – Cohorte piloto 2026 – Itinera</title>" in html

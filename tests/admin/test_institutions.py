@@ -115,3 +115,10 @@ def test_one_submit_shows_every_problem_of_an_institution(client, login_as, make
     page = unescape(response.get_data(as_text=True))
     assert '<a href="#name">Enter the institution\'s name</a>' in page
     assert '<a href="#country_code">People belong to this institution, so its country cannot change</a>' in page
+
+
+def test_the_change_page_of_an_institution_names_it(client, login_as, make_institution):
+    login_as("admin", country=None, locale="en")
+    institution = make_institution(name="Gobierno Regional del Biobío")
+    html = client.get(f"/admin/institutions/{institution.id}/edit").get_data(as_text=True)
+    assert "<title>Change institution – Gobierno Regional del Biobío – Itinera</title>" in html

@@ -754,3 +754,11 @@ def test_pages_listing_courses_ask_as_much_for_many_courses_as_for_two(client, l
     more = [f"pilot{n}" for n in range(3, 9)]
     _copies_of_the_pilot(course_tree, more)
     assert measure(more) == few
+
+
+def test_a_module_page_title_names_its_course(client, login_as, synced_course):
+    """"Introduction" alone could be any course's: the title, heard first and shown in tabs, says which."""
+    login_as("trainee", locale="es")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert title.endswith("– Curso piloto – Itinera"), title

@@ -244,3 +244,10 @@ def test_a_page_past_the_end_of_every_other_list_shows_its_last_page(client, log
                        ("/notifications/?page=4", "Mark all as read")]:
         html = client.get(path).get_data(as_text=True)
         assert text in html, path
+
+
+def test_a_persons_preferred_language_is_named_in_that_language(client, login_as, make_user):
+    login_as("admin", country=None, locale="es")
+    person = make_user(locale="pt_BR")
+    html = client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)
+    assert '<span lang="pt-BR">Português (Brasil)</span>' in html

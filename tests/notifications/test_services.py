@@ -356,3 +356,13 @@ def test_preferences_saved_twice_at_once_are_saved(login_as, post_at_once):
     assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
     assert services.wants_email(user, "invitation_accepted") is True
     assert services.wants_email(user, "import_completed") is False
+
+
+def test_a_message_names_its_language_in_that_language(client, login_as, make_user, outbox):
+    """"Português (Brasil)" on an English page is Portuguese: marked, as the language switcher marks it."""
+    services.notify(make_user(locale="pt_BR"), "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    [message] = outbox()
+    login_as("admin", country=None, locale="en")
+    assert '<span lang="pt-BR">Português (Brasil)</span>' in client.get(f"/admin/outbox/{message.id}").get_data(
+        as_text=True)

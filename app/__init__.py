@@ -41,7 +41,9 @@ def select_locale() -> str:
     cookie = parse_locale(request.cookies.get("lang"))
     if cookie:
         return cookie
-    for value, _quality in request.accept_languages:
+    for value, quality in request.accept_languages:
+        if quality <= 0:  # "q=0" means "not this language", never a choice
+            continue
         found = parse_locale(value, loose=True)
         if found:
             return found

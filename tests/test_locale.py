@@ -32,6 +32,9 @@ def test_parse_locale_loosely_for_accept_language(value, expected):
     ("fr-FR,fr;q=0.9,es;q=0.5", "es"),
     ("de-DE", "en"),
     ("", "en"),
+    ("fr, es;q=0", "en"),  # q=0 refuses a language
+    ("es;q=0, pt-PT;q=0.5", "pt_BR"),
+    ("es-419;q=0.0, en-GB;q=0.2", "en"),
 ])
 def test_accept_language(client, header, expected):
     assert lang_of(client.get("/auth/login", headers={"Accept-Language": header})) == expected.replace("_", "-")

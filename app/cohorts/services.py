@@ -133,7 +133,8 @@ def remove_member(actor: User, cohort: Cohort, user: User) -> None:
 
 def cohorts_of(user: User) -> list[Cohort]:
     return list(db.session.scalars(
-        sa.select(Cohort).join(CohortMember).where(CohortMember.user_id == user.id).order_by(Cohort.name)
+        sa.select(Cohort).join(CohortMember).where(CohortMember.user_id == user.id)
+        .order_by(Cohort.name_key, Cohort.id)  # accents and case aside, as every list of names
     ))
 
 

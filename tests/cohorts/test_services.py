@@ -1,3 +1,5 @@
+import re
+
 import sqlalchemy as sa
 
 from app.auth.services import SYSTEM
@@ -29,3 +31,14 @@ def test_people_added_while_invited_hear_about_their_cohorts_when_they_arrive(ap
     db.session.commit()
     assert sorted(kinds_of(invited)) == [("added_to_cohort", "Pilot"), ("added_to_cohort", "Second wave")]
     assert len(outbox()) == sent_before  # they are on the site: in the app only
+
+
+def test_a_persons_cohorts_are_in_the_order_a_reader_expects(client, login_as, make_user, make_cohort):
+    """Accents and case do not push a name to the end: Ñuble beside the other N, "ética" among the E."""
+    person = login_as("trainee", country="CL")
+    for name in ("Zona austral", "Ñuble piloto", "ética pública", "Norte grande", "Ética digital", "Maule"):
+        make_cohort(country="CL", name=name, members=[person])
+    html = client.get("/").get_data(as_text=True)
+    shown = [name for name in re.findall(r"<li>([^<]+)</li>", html)
+             if name in {"Zona austral", "Ñuble piloto", "ética pública", "Norte grande", "Ética digital", "Maule"}]
+    assert shown == ["Ética digital", "ética pública", "Maule", "Norte grande", "Ñuble piloto", "Zona austral"]

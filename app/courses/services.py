@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.auth.permissions import check
 from app.competences import services as competences
-from app.competences.services import Evidence, evidence_source
+from app.competences.services import Evidence, evidence_source, text_in
 from app.courses.loader import CourseContent, Tree, highest_levels
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
+from app.text import sort_key
 from app.xapi import vocabulary as v
 from app.xapi.services import moments_of, progress_of, record
 
@@ -195,12 +196,15 @@ def can_read(user: User, course: Course) -> bool:
 
 
 def catalogue(user: User) -> list[CourseVersion]:
-    """The current versions the user may open, with their course and modules (read with them, not per course)."""
+    """The current versions the user may open, with their course and modules (read with them, not per course),
+    in the alphabetical order of their titles in the reader's language."""
     query = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).join(Course).order_by(Course.slug)
              .options(so.contains_eager(CourseVersion.course), so.selectinload(CourseVersion.modules)))
     if not can_publish(user):
         query = query.where(Course.is_published.is_(True))
-    return list(db.session.scalars(query))
+    # by title in the reader's language (the slug is read by nobody), accents and case aside
+    return sorted(db.session.scalars(query),
+                  key=lambda version: (sort_key(text_in(version.title)), version.course.slug))
 
 
 def set_published(actor: User, course: Course, published: bool) -> None:

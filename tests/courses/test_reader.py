@@ -762,3 +762,27 @@ def test_a_module_page_title_names_its_course(client, login_as, synced_course):
     html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert title.endswith("– Curso piloto – Itinera"), title
+
+
+def test_the_catalogue_is_in_the_alphabetical_order_of_the_readers_titles(client, login_as, app, course_tree,
+                                                                          sample_framework):
+    """Not by slug, which nobody reads: by title in the reader's language, an accented first letter beside
+    its base letter (Ámbito before Curso)."""
+    import shutil
+
+    shutil.copytree(course_tree / "pilot", course_tree / "zeta")
+    (course_tree / "zeta" / "course.yaml").write_text(
+        COURSE_YAML.replace("slug: pilot", "slug: zeta").replace(
+            "title: {en: Pilot course, es: Curso piloto, pt_BR: Curso piloto}",
+            "title: {en: Acting locally, es: Ámbito local, pt_BR: Zona de ação}"), encoding="utf-8")
+    app.config["COURSES_DIR"] = str(course_tree)
+    sync_tree(course_tree)
+    login_as("trainee")
+
+    def titles(lang):
+        html = client.get(f"/courses/?lang={lang}").get_data(as_text=True)
+        return re.findall(r'<h2><a href="/courses/[^"]+/"[^>]*>([^<]+)</a>', html)
+
+    assert titles("en") == ["Acting locally", "Pilot course"]
+    assert titles("es") == ["Ámbito local", "Curso piloto"]
+    assert titles("pt_BR") == ["Curso piloto", "Zona de ação"]

@@ -81,6 +81,24 @@ def _is_xapi(path: str) -> bool:
     return path == "/xapi" or path.startswith("/xapi/")
 
 
+DATABASE_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")  # what Itinera installs and runs on
+
+
+def _check_database_url(uri: str) -> None:
+    """A mistyped DATABASE_URL stops the start with a message that names it, rather than with a traceback of
+    SQLAlchemy or of a driver import (and never repeats the URL: it may hold a password)."""
+    import sqlalchemy as sa
+
+    example = "write postgresql://user:password@host/database (or sqlite:////path/to/itinera.db)"
+    try:
+        drivername = sa.make_url(uri).drivername
+    except (sa.exc.ArgumentError, ValueError):
+        raise RuntimeError(f"DATABASE_URL is not a database URL: {example}.") from None
+    if drivername not in DATABASE_DRIVERS:
+        raise RuntimeError(f"DATABASE_URL asks for {drivername}, which Itinera does not run on: it runs on "
+                           f"PostgreSQL through psycopg 3 or on SQLite; {example}.")
+
+
 def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     from app.jsonutil import JSONProvider
@@ -92,6 +110,7 @@ def create_app(config=None) -> Flask:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment (or ITINERA_ENV=development for local work)."
         )
+    _check_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the

@@ -47,6 +47,19 @@ def test_secret_key_is_required_outside_development():
         create_app(config)
 
 
+@pytest.mark.parametrize("url, said", [
+    ("itinera.db", "is not a database URL"),  # a file name, not a URL
+    ("postgresql//postgres@db/itinera", "is not a database URL"),
+    ("mysql://itinera:secret-pass@db/itinera", "mysql"),  # no driver installed: it would fail on an import
+    ("postgresql+psycopg2://itinera:secret-pass@db/itinera", "psycopg2"),
+])
+def test_a_wrong_database_url_stops_the_start_naming_the_variable(url, said):
+    config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": url})
+    with pytest.raises(RuntimeError, match="DATABASE_URL") as raised:
+        create_app(config)
+    assert said in str(raised.value) and "secret-pass" not in str(raised.value)
+
+
 def test_content_security_policy_allows_no_inline_script(client):
     policy = client.get("/auth/login").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy

@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= itinera-demo
-DEV := ITINERA_ENV=development
+# links in e-mails and xAPI identifiers name the address served, unless ITINERA_BASE_URL is set
+ITINERA_BASE_URL ?= http://$(HOST):$(PORT)
+DEV := ITINERA_ENV=development ITINERA_BASE_URL=$(ITINERA_BASE_URL)
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 .PHONY: run test install install-test browser translations db demo clean

@@ -124,17 +124,24 @@ def account_self_assessment():
         return render_template("auth/self_assessment.html", version=None, form=None)
     version = competences.load_areas(framework.current)
     level_names = {level.number: competences.text_in(level.name) for level in version.levels}
-    form = self_assessment_form(version, competences.latest_self_declared(current_user, framework), level_names)
+    latest = competences.latest_self_declared(current_user, framework)
+    form = self_assessment_form(version, latest, level_names)
     if form.validate_on_submit():
+        answers = form.answers()
         try:
-            changed = competences.self_assess(current_user, framework, form.answers())
+            changed = competences.self_assess(current_user, framework, answers)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", changed)
-                  if changed else _("Nothing changed: your estimates are as they were."), "success")
+            withdrawn = sum(1 for code, level in answers.items() if level is None and code in latest)
+            saved = changed - withdrawn
+            said = [ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", saved)
+                    if saved else "",
+                    ngettext("%(num)s estimate has been withdrawn.", "%(num)s estimates have been withdrawn.",
+                             withdrawn) if withdrawn else ""]
+            flash(" ".join(filter(None, said)) or _("Nothing changed: your estimates are as they were."), "success")
             return redirect(url_for("auth.account_competences"))
     return render_template("auth/self_assessment.html", version=version, form=form), 400 if form.errors else 200
 

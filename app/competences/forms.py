@@ -87,9 +87,11 @@ class SelfAssessmentForm(FlaskForm):
 
     submit = SubmitField(_l("Save my estimates"))
 
-    def answers(self) -> dict[str, int]:
-        return {field.name.removeprefix("level_"): int(field.data) for field in self
-                if field.name.startswith("level_") and field.data}
+    def answers(self) -> dict[str, int | None]:
+        """{code: level} of the questions answered; None for "Not sure" (withdraws an estimate). A question the
+        request does not answer at all is left as it is."""
+        return {field.name.removeprefix("level_"): int(field.data) if field.data else None for field in self
+                if field.name.startswith("level_") and field.raw_data}
 
 
 def _on_the_scale(_form, field) -> None:
@@ -98,14 +100,16 @@ def _on_the_scale(_form, field) -> None:
 
 
 def self_assessment_form(version, latest: dict[str, int], level_names: dict[int, str]) -> SelfAssessmentForm:
-    """The form for the competences of ``version``, each answered with a level of its scale (or left for later),
+    """The form for the competences of ``version``, each answered with a level of its scale or "Not sure",
     showing the person's latest estimates (those still on the scale: a new version may have fewer levels)."""
     from wtforms import RadioField
     from wtforms.validators import Optional
 
     from app.competences.services import text_in
 
-    choices = options((number, f"{number}. {name}") for number, name in level_names.items())
+    # "Not sure" (the empty value) withdraws an earlier estimate; it is never checked for the person
+    choices = options([*((number, f"{number}. {name}") for number, name in level_names.items()),
+                       ("", _l("Not sure"))])
 
     class Form(SelfAssessmentForm):
         pass

@@ -132,13 +132,14 @@ class ValidatedLevel(db.Model):
 
 
 class SelfAssessment(db.Model):
-    """A person's own estimate of their level; the latest one counts."""
+    """A person's own estimate of their level; the latest one counts. A row without a level withdraws the
+    estimates before it (the person answered "Not sure"): they stay as history."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     framework_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("framework.id", ondelete="CASCADE"))
     code: so.Mapped[str] = so.mapped_column(sa.String(20))
-    level: so.Mapped[int] = so.mapped_column()
+    level: so.Mapped[int | None] = so.mapped_column()
     assessed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     framework: so.Mapped[Framework] = so.relationship()

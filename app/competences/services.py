@@ -573,7 +573,7 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
     for entry in levels.values():
         entry.evidence.sort(key=lambda e: (-e.level, e.achieved_at))
     for assessment in latest_self_assessments(user, at):
-        if assessment.framework_id != known.id:
+        if assessment.framework_id != known.id or assessment.level is None:  # None: withdrawn ("Not sure")
             continue
         entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
         entry.self_declared = assessment.level
@@ -609,6 +609,8 @@ def profile(viewer: User, user: User, framework: str | None = None) -> tuple[Fra
 
 
 def latest_self_assessments(user: User, at: datetime | None = None) -> list[SelfAssessment]:
+    """The person's latest answer per framework and competence at ``at`` (now by default), withdrawals (rows
+    without a level) included."""
     query = sa.select(SelfAssessment).where(SelfAssessment.user_id == user.id)
     if at is not None:
         query = query.where(SelfAssessment.assessed_at <= at)
@@ -618,14 +620,16 @@ def latest_self_assessments(user: User, at: datetime | None = None) -> list[Self
     return list(latest.values())
 
 
-def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> int:
+def self_assess(user: User, framework: Framework, answers: dict[str, int | None]) -> int:
     """A person records their own levels ({code: level}) of the framework's current version; earlier answers
-    stay as history. An answer equal to the person's latest one adds nothing. Returns how many changed."""
+    stay as history. An answer equal to the person's latest one adds nothing. ``None`` ("Not sure") withdraws
+    the latest estimate: it stops being self-declared and the baseline, and stays in the history; where there is
+    no estimate it adds nothing. Returns how many changed (withdrawals included)."""
     version = framework.current
     numbers = {level.number for level in version.levels}
     codes = {c.code for c in version.competences}
     errors = {f"level_{code}": _l("Choose a level of the scale") for code, level in answers.items()
-              if code not in codes or level not in numbers}
+              if code not in codes or (level is not None and level not in numbers)}
     if errors:
         raise ValidationError(errors)
     latest = latest_self_declared(user, framework)
@@ -638,13 +642,15 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int]) -> in
 
 
 def has_self_assessed(user: User) -> bool:
-    """Whether the person has estimated any level yet (the dashboard invites them to until they have)."""
-    return db.session.scalar(sa.select(sa.exists().where(SelfAssessment.user_id == user.id)))
+    """Whether an estimate of the person stands (the dashboard invites them to estimate until one does, and again
+    once they have withdrawn every estimate)."""
+    return any(row.level is not None for row in latest_self_assessments(user))
 
 
 def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:
-    """{code: level} of the person's latest estimates in one framework."""
-    return {row.code: row.level for row in latest_self_assessments(user) if row.framework_id == framework.id}
+    """{code: level} of the person's latest estimates in one framework (withdrawn ones left out)."""
+    return {row.code: row.level for row in latest_self_assessments(user)
+            if row.framework_id == framework.id and row.level is not None}
 
 
 def can_validate_levels(actor, user: User) -> bool:

@@ -129,3 +129,63 @@ def test_an_estimate_outside_a_new_versions_scale_is_no_error_of_the_next_answer
     response = client.post("/auth/account/competences/estimate", data={"level_B1": "1"})
     assert response.status_code == 302
     assert estimates(trainee) == [("A1", 3), ("B1", 1)]
+
+
+def test_not_sure_withdraws_an_estimate_which_stays_in_the_history(client, login_as, sample_framework):
+    """The page said "leave a competence unanswered if you are not sure", but a saved estimate could not be taken
+    back. "Not sure" withdraws it: no longer self-declared nor the baseline (on the person's pages as in
+    current_levels), kept in the history, still counted at a moment before the withdrawal."""
+    import re
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert re.search(r'name="level_A1" id="level_A1-4" value=""><label class="choice__label" for="level_A1-4">Not sure',
+                     form.replace("\n", "").replace("  ", ""))
+    assert client.post("/auth/account/competences/estimate", data={"level_A1": "", "level_B1": ""},
+                       follow_redirects=True).get_data(as_text=True).count("Nothing changed") == 1
+    assert estimates(trainee) == []  # nothing to withdraw: nothing recorded
+    client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "1"}, follow_redirects=True)
+    earlier = db.session.scalars(sa.select(SelfAssessment)).all()
+    for row in earlier:  # estimated yesterday
+        row.assessed_at -= timedelta(days=1)
+    db.session.commit()
+
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "", "level_B1": "1"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "1 estimate has been withdrawn." in page and "saved" not in page
+    assert estimates(trainee) == [("A1", 2), ("B1", 1), ("A1", None)]  # the estimate stays as history
+    levels = current_levels(trainee, framework="demo")
+    assert "A1" not in levels and levels["B1"].self_declared == 1
+    assert current_levels(trainee, utcnow() - timedelta(hours=1), framework="demo")["A1"].self_declared == 2
+    row = re.search(r'<th scope="row" data-label="Competence"><a href="/competences/demo/A1">.*?</tr>', page, re.S)
+    assert row.group(0).count("—") == 2  # no evidence, nothing self-declared
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert not re.search(r'name="level_A1"[^>]*checked', form)
+    assert "Nothing changed" in client.post("/auth/account/competences/estimate", data={"level_A1": ""},
+                                            follow_redirects=True).get_data(as_text=True)
+    assert len(estimates(trainee)) == 3
+
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": "3", "level_B1": ""},
+                           follow_redirects=True)
+    assert "1 estimate has been saved. 1 estimate has been withdrawn." in response.get_data(as_text=True)
+    assert current_levels(trainee, framework="demo")["A1"].self_declared == 3
+
+    login_as("coordinator", country="CL", locale="en")
+    person = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    row = re.search(r'<a href="/competences/demo/B1">.*?</tr>', person, re.S)
+    assert row.group(0).count("—") == 2
+
+
+def test_the_dashboard_invites_again_once_every_estimate_is_withdrawn(client, login_as, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    login_as("trainee", country="CL", locale="en")
+    client.post("/auth/account/competences/estimate", data={"level_A1": "2"})
+    assert "Estimate your levels</a>" not in client.get("/").get_data(as_text=True)
+    client.post("/auth/account/competences/estimate", data={"level_A1": ""})
+    assert 'href="/auth/account/competences/estimate">Estimate your levels</a>' in client.get("/").get_data(as_text=True)
+

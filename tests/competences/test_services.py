@@ -102,6 +102,21 @@ def test_self_declared_levels_are_shown_apart_and_are_the_baseline_without_evide
         services.self_assess(person, sample_framework, {"A1": 7})
 
 
+def test_a_withdrawn_estimate_leaves_the_evidence_alone_and_the_baseline_to_it(sample_framework, make_user):
+    person = make_user(country="CL")
+    assert services.self_assess(person, sample_framework, {"A1": 2, "B1": None}) == 1  # B1: nothing to withdraw
+    validated(person, sample_framework, "A1", 1, datetime.now(timezone.utc) - timedelta(days=1),
+              make_user(roles=("coordinator",), country="CL"))
+    assert services.self_assess(person, sample_framework, {"A1": None}) == 1
+    db.session.commit()
+    levels = current_levels(person, framework="demo")
+    assert (levels["A1"].level, levels["A1"].self_declared, levels["A1"].baseline) == (1, None, 1)
+    assert not services.has_self_assessed(person) and services.latest_self_declared(person, sample_framework) == {}
+    assert services.self_assess(person, sample_framework, {"A1": None}) == 0
+    with pytest.raises(ValidationError):
+        services.self_assess(person, sample_framework, {"Z9": None})
+
+
 def test_other_domains_add_evidence(sample_framework, make_user):
     """Courses register a source of evidence (modules completed successfully); the rule applies to it too."""
     person = make_user(country="CL")

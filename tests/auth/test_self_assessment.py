@@ -189,3 +189,17 @@ def test_the_dashboard_invites_again_once_every_estimate_is_withdrawn(client, lo
     client.post("/auth/account/competences/estimate", data={"level_A1": ""})
     assert 'href="/auth/account/competences/estimate">Estimate your levels</a>' in client.get("/").get_data(as_text=True)
 
+
+def test_what_a_competence_asks_for_is_linked_inside_its_own_question(client, login_as, sample_framework):
+    """On a phone the link sat after the fieldset, so it read as part of the next question."""
+    import re
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    fieldsets = re.findall(r"<fieldset.*?</fieldset>", page, re.S)
+    assert len(fieldsets) == 2
+    for code, fieldset in zip(("A1", "B1"), fieldsets):
+        assert f'name="level_{code}"' in fieldset
+        assert f'<a href="/competences/demo/{code}">What {code} asks for</a>' in fieldset
+    assert page.count("asks for</a>") == 2

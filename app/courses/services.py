@@ -475,13 +475,23 @@ def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None
 
 # --- evidence for current_levels ----------------------------------------------------------------------
 
+# the completion rules whose success is evidence of the levels a module grants; reading alone never is
+EVIDENCE_RULES = ("quiz", "assignment", "workshop")
+
+
+def grants_evidence(version: CourseVersion) -> bool:
+    """Whether completing the course can raise a competence level: a module of it grants a level and is completed
+    by a quiz, an assignment or a workshop (a course only read develops competences but proves none)."""
+    return any(module.competences and module.rule in EVIDENCE_RULES for module in version.modules)
+
+
 @evidence_source
 def _module_evidence(user: User):
     """Modules that grant a level and were completed successfully: a quiz passed, an assignment approved, a
     workshop attended; never a module only viewed. What a module grants is what the version the learner did
     says (the statement's context.revision), not what a later version of the course says."""
     modules = db.session.scalars(sa.select(Module).join(CourseVersion)
-                                 .where(Module.completion.in_(("quiz", "assignment", "workshop")))).all()
+                                 .where(Module.completion.in_(EVIDENCE_RULES))).all()
     by_iri = {}
     for module in modules:
         if module.competences:

@@ -83,6 +83,7 @@ def course(slug):
                            total=total, resume=resume, started=started, objectives=objectives,
                            finished=finished,
                            competences=services.competences_developed(version),
+                           grants_evidence=services.grants_evidence(version),
                            earlier=[v for v in reversed(course.versions) if v is not version],
                            can_publish=services.can_publish(current_user),
                            in_english=str(get_locale() or "en") not in version.locales)

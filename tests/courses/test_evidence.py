@@ -215,3 +215,18 @@ def test_without_evidence_the_own_estimate_is_shown_apart(client, login_as, make
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     page = client.get("/auth/account/competences").get_data(as_text=True)
     assert page.count("No evidence yet") == 2 and "3. Advanced" in page
+
+
+def test_a_finished_graded_course_says_its_levels_now_count(client, login_as, graded_course):
+    """After the last module the trainee reads what happens next: their competences, more courses."""
+    trainee = login_as("trainee", locale="en")
+    record(trainee, v.COMPLETED, graded_course["intro"], result={"completion": True})
+    record(trainee, v.PASSED, graded_course["practice"],
+           result={"success": True, "completion": True, "score": {"scaled": 0.9}})
+    db.session.commit()
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "You have completed this course." in page and "<h2>What happens next</h2>" in page
+    assert "The levels of the modules you completed successfully now count in your competences." in page
+    assert "Reading a course does not raise" not in page
+    assert '<a href="/auth/account/competences">Your competences</a>' in page
+    assert '<a href="/courses/">See the courses</a>' in page

@@ -52,6 +52,23 @@ def test_reading_records_statements_and_progress(client, login_as, synced_course
     assert '<span class="hint">Finished</span>' in client.get("/courses/pilot/modules/practice").get_data(as_text=True)
 
 
+def test_a_course_only_read_says_it_proves_no_level_and_what_to_do_next(client, login_as, synced_course):
+    """The course page lists the competences a course develops; a trainee who read it all found "No evidence yet"
+    on their competences page and no word why, nor a next step after the course."""
+    login_as("trainee", locale="en")
+    reason = "Reading a course does not raise your competence levels by itself"
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert reason in page and "What happens next" not in page
+    client.get("/courses/pilot/modules/intro")
+    client.get("/courses/pilot/modules/practice")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "<h2>What happens next</h2>" in page and page.count(reason) == 1
+    assert page.index("What happens next") < page.index(reason) < page.index("Read the course again")
+    assert '<a href="/auth/account/competences">Your competences</a>' in page
+    assert '<a href="/courses/">See the courses</a>' in page
+    assert "now count in your competences" not in page
+
+
 def test_resume_where_you_left_off(client, login_as, synced_course):
     login_as("trainee", locale="en")
     client.get("/courses/pilot/modules/intro")

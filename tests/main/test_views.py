@@ -40,6 +40,7 @@ def test_the_dashboard_takes_a_trainee_back_to_their_course(client, login_as, sy
     assert re.search(r'<progress class="progress" max="2" value="1"', html)
     assert 'href="/courses/pilot/modules/practice">Continue: <span lang="en">Practice</span><' in html  # the next one
     assert "You have not started a course yet." not in html
+    assert '<a href="/courses/">See the courses</a>' in html  # more courses, once one is under way or done
 
 
 def test_the_navigation_marks_the_section_of_the_page(client, login_as, make_user):

@@ -64,7 +64,11 @@ def catalogue():
     versions = services.catalogue(current_user)
     states = services.states_of(current_user, versions)
     progress = {v.id: services.course_progress(current_user, v, states[v.id]) for v in versions}
-    return render_template("courses/catalogue.html", versions=versions, progress=progress)
+    # the tag each course shows, as on the dashboard and the course page: completed, in progress or none
+    status = {v.id: "completed" if services.course_finished(states[v.id], *progress[v.id])
+              else "in-progress" if any(s.status != "not-started" for s in states[v.id]) else None
+              for v in versions}
+    return render_template("courses/catalogue.html", versions=versions, progress=progress, status=status)
 
 
 @bp.route("/<slug>/")

@@ -69,6 +69,23 @@ def test_a_course_only_read_says_it_proves_no_level_and_what_to_do_next(client, 
     assert "now count in your competences" not in page
 
 
+def test_the_catalogue_tags_each_course_the_trainee_started_or_completed(client, login_as, synced_course):
+    import re
+
+    login_as("trainee", locale="en")
+
+    def tags():
+        page = client.get("/courses/").get_data(as_text=True)
+        heading = re.search(r'<h2><a href="/courses/pilot/".*?</h2>', page, re.S).group(0)
+        return re.findall(r'<strong class="tag[^"]*">([^<]+)</strong>', heading)
+
+    assert tags() == []
+    client.get("/courses/pilot/modules/intro")
+    assert tags() == ["In progress"]
+    client.get("/courses/pilot/modules/practice")
+    assert tags() == ["Completed"]
+
+
 def test_resume_where_you_left_off(client, login_as, synced_course):
     login_as("trainee", locale="en")
     client.get("/courses/pilot/modules/intro")

@@ -314,5 +314,8 @@ def competence(slug, code):
                           "url": absolute_url("competences.competence", slug=slug, code=code, version=v.number)}
                          for v in versions],
         })
+    from app.courses.services import courses_developing
+
+    developing = courses_developing(current_user, slug, found.code) if version.is_current else []
     return render_template("competences/competence.html", competence=found, version=version, versions=versions,
-                           alignment_name=services.alignment_name)
+                           alignment_name=services.alignment_name, developing=developing)

@@ -207,6 +207,33 @@ def catalogue(user: User) -> list[CourseVersion]:
                   key=lambda version: (sort_key(text_in(version.title)), version.course.slug))
 
 
+@dataclass(frozen=True)
+class Developing:
+    """A course that develops a competence: up to which level, and whether completing it proves that level."""
+
+    version: CourseVersion
+    level: int
+    proves: bool
+
+
+def courses_developing(user: User | None, framework_slug: str, code: str) -> list[Developing]:
+    """The courses (current versions, those of the catalogue for ``user``; published ones for visitors) with a
+    module that grants a level of the competence ``code`` of the framework, by title in the reader's language:
+    where a person goes to raise that level."""
+    query = (sa.select(CourseVersion).join(Course)
+             .where(CourseVersion.is_current.is_(True), CourseVersion.framework_slug == framework_slug)
+             .options(so.contains_eager(CourseVersion.course), so.selectinload(CourseVersion.modules)))
+    if user is None or not user.is_authenticated or not can_publish(user):
+        query = query.where(Course.is_published.is_(True))
+    found = []
+    for version in db.session.scalars(query):
+        granting = [module for module in version.modules if any(c == code for c, _level in module.competences)]
+        if granting:
+            found.append(Developing(version, highest_levels(granting)[code],
+                                    any(module.rule in EVIDENCE_RULES for module in granting)))
+    return sorted(found, key=lambda d: (sort_key(text_in(d.version.title)), d.version.course.slug))
+
+
 def set_published(actor: User, course: Course, published: bool) -> None:
     check(can_publish(actor))
     course.is_published = published

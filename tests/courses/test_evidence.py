@@ -230,3 +230,37 @@ def test_a_finished_graded_course_says_its_levels_now_count(client, login_as, gr
     assert "Reading a course does not raise" not in page
     assert '<a href="/auth/account/competences">Your competences</a>' in page
     assert '<a href="/courses/">See the courses</a>' in page
+
+
+def _courses_section(client, path):
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    start = html.index('id="courses"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("<h2", start + 1)]))
+
+
+def test_a_competence_page_names_the_courses_that_develop_it_and_whether_they_prove_it(
+        client, login_as, graded_course):
+    login_as("trainee")
+    a1 = _courses_section(client, "/competences/demo/A1?lang=en")
+    assert "Pilot course : up to level 2, Practitioner." in a1  # the highest level of its modules
+    assert "Completing it successfully counts as evidence of that level." in a1
+    b1 = _courses_section(client, "/competences/demo/B1?lang=es")
+    assert "Curso piloto : hasta el nivel 1, Fundamentos." in b1
+    assert "No course" not in _courses_section(client, "/competences/demo/B1?lang=en")
+
+
+def test_a_withdrawn_course_is_named_only_to_those_who_publish(app, client, login_as, make_user, graded_course):
+    course = get_course("pilot")
+    course.is_published = False
+    db.session.commit()
+    assert "No course in the catalogue" in _courses_section(client, "/competences/demo/A1?lang=en")  # a visitor
+    login_as("trainee")
+    assert "No course in the catalogue" in _courses_section(client, "/competences/demo/A1?lang=en")
+    trainer = app.test_client()
+    from tests.fixtures.factories import session_id
+
+    with trainer.session_transaction() as session:
+        session["_user_id"] = session_id(make_user(roles=("trainer",)))
+    assert "Pilot course" in _courses_section(trainer, "/competences/demo/A1?lang=en")

@@ -93,8 +93,9 @@ def commit_once_more_on_conflict(work):
     return result
 
 
-# "doc", "prg", "val": the first key of each kind
-LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C}
+# "doc", "prg", "val", "onc", "sas": the first key of each kind
+LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C,
+               "form-once": 0x6F6E63, "self-assessment": 0x736173}
 _HELD = "itinera_locks_held"
 
 

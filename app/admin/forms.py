@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.args import MAX_ID, parse_id
 from app.forms import WholeNumberField, options
+from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
 
 
@@ -111,7 +112,7 @@ class ImportForm(CountryDependentForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class LrsClientForm(FlaskForm):
+class LrsClientForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the client a name")), Length(max=200)],
                        description=_l("Who uses these credentials, e.g. “Simulation by the partner university”."))
     scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),

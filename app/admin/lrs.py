@@ -45,13 +45,19 @@ def lrs_client_new():
     form = LrsClientForm()
     if form.validate_on_submit():
         try:
-            client, secret = clients.create_client(current_user, form.name.data, form.scope.data,
-                                                   form.max_request_bytes.data, form.rate_limit.data)
+            client, secret, again = clients.create_client_once(
+                current_user, form.once.data, form.name.data, form.scope.data, form.max_request_bytes.data,
+                form.rate_limit.data)
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error)
         else:
             db.session.commit()
-            return render_template("admin/lrs_client_created.html", client=client, secret=secret,
+            if secret is None:  # the form was sent again long after: the secret is not shown twice
+                flash(_("These credentials were created when the form was first sent, and their secret was shown "
+                        "then. If it was not copied, revoke them and create new ones."), "success")
+                return redirect(url_for("admin.lrs_client_edit", client_id=client.id))
+            return render_template("admin/lrs_client_created.html", client=client, secret=secret, again=again,
                                    endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
     return render_template("admin/lrs_client_form.html", form=form, client=None), 400 if form.errors else 200
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -66,6 +67,38 @@ def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE,
     db.session.add(client)
     db.session.flush()
     return client, secret
+
+
+SECRET_REISSUED_FOR = timedelta(minutes=10)
+
+
+def create_client_once(actor, once: str | None, name: str, scope: ClientScope = ClientScope.READ_WRITE,
+                       max_request_bytes=None, rate_limit: str | None = None) -> tuple[LrsClient, str | None, bool]:
+    """create_client for a form carrying the one-time token ``once``; returns (client, secret, sent again).
+    The same form sent again (a double click) makes no second client: the browser shows only the last answer,
+    so the client the first submission made gets a new secret, shown on that answer, as long as it is a few
+    minutes old and still active (nothing can be using the secret no one saw yet); later, the secret is not
+    shown again (None)."""
+    from app.once import earlier, remember
+
+    check(actor.is_admin)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _l("Give the client a name")})
+    _validate_limits(max_request_bytes, rate_limit or None)
+    before = earlier(actor, once)
+    made = db.session.get(LrsClient, int(before.result)) if before is not None else None
+    if made is not None:
+        if made.is_active and made.created_at > utcnow() - SECRET_REISSUED_FOR:
+            secret = secrets.token_urlsafe(32)
+            made.secret_hash = hash_secret(secret)
+            db.session.flush()
+            forget(made)
+            return made, secret, True
+        return made, None, True
+    client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit)
+    remember(actor, once, client.id)
+    return client, secret, False
 
 
 def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit) -> None:

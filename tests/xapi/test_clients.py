@@ -1,4 +1,5 @@
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -146,3 +147,45 @@ def test_client_status_agrees_with_client_in_spanish(client, login_as, make_lrs_
     html = client.get("/admin/lrs-clients").get_data(as_text=True)
     assert ">Activo<" in html and ">Revocado<" in html
     assert ">Activa<" in client.get("/admin/users").get_data(as_text=True)  # the accounts, in the same language
+
+
+def test_a_client_created_twice_at_once_is_created_once(login_as, post_at_once):
+    """A double click on Save: one client, and the page the browser shows (the last answer) gives a secret that
+    works."""
+    from app.xapi import clients
+
+    admin = login_as("admin", country=None)
+    form = {"name": "Simulation", "scope": "read_write", "max_request_bytes": "", "rate_limit": "",
+            "once": "one-form-shown"}
+    responses = post_at_once(admin, "/admin/lrs-clients/new", form, meet=(clients, "_validate_limits"))
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
+    made = db.session.scalar(sa.select(LrsClient))
+    pages = [r.get_data(as_text=True) for r in responses]
+    assert sum("The form was sent twice" in page for page in pages) == 1
+    last = next(n for n, page in enumerate(pages) if "The form was sent twice" in page)
+    assert made.key in pages[last]
+    secrets = [re.search(r"<dd[^>]*>\s*([A-Za-z0-9_-]{40,})\s*</dd>", page).group(1) for page in pages]
+    assert clients.authenticate(_basic(made.key, secrets[last])) is not None
+    assert clients.authenticate(_basic(made.key, secrets[1 - last])) is None
+
+
+def test_a_client_form_sent_again_later_shows_no_secret_twice(client, login_as):
+    from datetime import timedelta
+
+    login_as("admin", country=None)
+    form = {"name": "Dashboards", "scope": "read", "once": "sent-yesterday"}
+    assert "Copy the secret now" in client.post("/admin/lrs-clients/new", data=form).get_data(as_text=True)
+    made = db.session.scalar(sa.select(LrsClient))
+    made.created_at -= timedelta(hours=1)
+    fingerprint = made.secret_hash
+    db.session.commit()
+    again = client.post("/admin/lrs-clients/new", data=form)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/admin/lrs-clients/{made.id}/edit")
+    assert "revoke them and create new ones" in client.get(again.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
+    assert db.session.scalar(sa.select(LrsClient.secret_hash)) == fingerprint
+    other = client.post("/admin/lrs-clients/new", data=dict(form, once="another-form"))
+    assert "Copy the secret now" in other.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 2

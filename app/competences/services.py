@@ -632,6 +632,7 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int | None]
               if code not in codes or (level is not None and level not in numbers)}
     if errors:
         raise ValidationError(errors)
+    lock_for_write("self-assessment", user.id)  # a double click: the second submit finds what the first saved
     latest = latest_self_declared(user, framework)
     now = utcnow()
     changed = [SelfAssessment(user_id=user.id, framework_id=framework.id, code=code, level=level, assessed_at=now)

@@ -203,3 +203,18 @@ def test_what_a_competence_asks_for_is_linked_inside_its_own_question(client, lo
         assert f'name="level_{code}"' in fieldset
         assert f'<a href="/competences/demo/{code}">What {code} asks for</a>' in fieldset
     assert page.count("asks for</a>") == 2
+
+
+def test_estimates_sent_twice_at_once_are_saved_once(app, login_as, sample_framework, post_at_once):
+    """A double click on Save: the estimates are recorded once, and the second request says nothing changed."""
+    from app.competences import services
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    responses = post_at_once(trainee, "/auth/account/competences/estimate", {"level_A1": "2", "level_B1": "1"},
+                             meet=(services, "get_framework"), follow_redirects=True)
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
+    assert estimates(trainee) == [("A1", 2), ("B1", 1)]
+    said = [r.get_data(as_text=True) for r in responses]
+    assert sum("2 estimates have been saved." in page for page in said) == 1
+    assert sum("Nothing changed: your estimates are as they were." in page for page in said) == 1

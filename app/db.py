@@ -93,6 +93,38 @@ def commit_once_more_on_conflict(work):
     return result
 
 
+def revision_of(shown: dict) -> str:
+    """A short fingerprint of what an edit form shows of a record: the form carries it (a hidden field), so
+    that a save whose form was opened on other values is refused instead of silently overwriting them."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def check_revision(record, revision: str | None, shown) -> None:
+    """Refuse (EditConflict) an edit of ``record`` whose form was opened on values other than those it has now
+    (``shown(record)``, compared by revision_of); ``revision`` None (no form): no check. The record's row is held
+    for writing first (an update of nothing: SQLite, which has no row locks, takes its write lock too) and read
+    again, so two editors saving at the same moment take turns, and the second is compared with what the first
+    saved."""
+    import sqlalchemy as sa
+
+    from app.errors import EditConflict
+    from app.extensions import db
+
+    if revision is None:
+        return
+    mapper = sa.inspect(record).mapper
+    [key] = mapper.primary_key
+    db.session.execute(sa.update(mapper.class_).where(key == mapper.primary_key_from_instance(record)[0])
+                       .values({key.key: key}).execution_options(synchronize_session=False))
+    db.session.expire(record)
+    current = revision_of(shown(record))
+    if revision != current:
+        raise EditConflict(current)
+
+
 # "doc", "prg", "val", "onc", "sas": the first key of each kind
 LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C,
                "form-once": 0x6F6E63, "self-assessment": 0x736173}

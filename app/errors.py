@@ -16,6 +16,18 @@ class ValidationError(Exception):
         self.errors = errors
 
 
+class EditConflict(ValidationError):
+    """Someone else saved a change to the record after this form was opened (``revision`` is what it is now):
+    nothing was saved. Sending the form again, with that revision, replaces their change."""
+
+    def __init__(self, revision: str):
+        super().__init__({"edited_meanwhile": _l(
+            "Someone else saved a change to this after you opened the page, so yours was not saved. Your values "
+            "are kept below: check the record as it is now (in another tab), then save again to replace their "
+            "change with yours.")})
+        self.revision = revision
+
+
 def problems(check, *args, **kwargs) -> dict:
     """What ``check(*args, **kwargs)`` (a service's validation, which saves nothing) refuses, by field."""
     try:

@@ -5,7 +5,7 @@ from wtforms.fields import FieldList, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
 
-from app.errors import ValidationError
+from app.errors import EditConflict, ValidationError
 
 
 def leaf_fields(form):
@@ -38,7 +38,10 @@ def summary_errors(form) -> list[tuple[str | None, str]]:
 
 def apply_errors(form, error: ValidationError) -> None:
     """Put a service's validation messages on the matching form fields (by their full name, rows of a list
-    included), or on the form."""
+    included), or on the form. After an EditConflict the form's ``revision`` becomes the record's: saving
+    again, having been told, replaces the other change."""
+    if isinstance(error, EditConflict) and "revision" in form:
+        form.revision.data = error.revision
     fields = {field.name: field for field in leaf_fields(form)}
     fields.update((field.short_name, field) for field in form)  # a prefixed form's fields by their own name too
     for name, message in error.errors.items():

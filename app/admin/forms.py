@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, EmailField, PasswordField, RadioField, SelectField,
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -67,6 +67,7 @@ class UserForm(CountryDependentForm):
                                             "them in a safe way."))
     is_active = BooleanField(_l("The account is active"), default=True,
                              description=_l("People with an inactive account cannot sign in."))
+    revision = HiddenField()  # what an edit form showed when it was opened
     submit = SubmitField(_l("Save"))
 
 
@@ -77,6 +78,7 @@ class InstitutionForm(CountryDependentForm):
                               description=_l("Required for regional institutions."))
     level = SelectField(_l("Level of government"), validate_choice=False,
                         choices=options(LEVEL_LABELS.items()))
+    revision = HiddenField()
     submit = SubmitField(_l("Save"))
 
 
@@ -85,6 +87,7 @@ class CohortForm(FlaskForm):
     country_code = SelectField(_l("Country"), validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)],
                                 description=_l("Optional. Who is in it and why."))
+    revision = HiddenField()
     submit = SubmitField(_l("Save"))
 
 

@@ -235,12 +235,14 @@ def user_edit(user_uuid):
         form.position.data = user.position.value if user.position else ""
         form.locale.data = user.locale or ""
         form.country_code.data = user.country_code or ""
+        form.revision.data = accounts.edit_revision(user)
     del form.password
     _prepare_user_form(form, user)
     if form.is_saving and form.validate():
         try:
             reinvited = commit_once_more_on_conflict(
-                lambda: tokens.update_account(current_user, user, **_user_fields(form)))
+                lambda: tokens.update_account(current_user, user, revision=form.revision.data or None,
+                                              **_user_fields(form)))
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -322,11 +324,13 @@ def institution_edit(institution_id):
     if request.method == "GET":
         form.region_code.data = institution.region_code or ""
         form.level.data = institution.level.value
+        form.revision.data = places.edit_revision(institution)
     _prepare_institution_form(form, institution)
     if form.is_saving and form.validate():
         try:
             commit_once_more_on_conflict(
-                lambda: places.update_institution(current_user, institution, **_institution_fields(form)))
+                lambda: places.update_institution(current_user, institution, revision=form.revision.data or None,
+                                                  **_institution_fields(form)))
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -441,11 +445,13 @@ def cohort_edit(cohort_id):
         abort(403)
     form = CohortForm(obj=cohort)
     form.country_code.choices = _country_choices()
+    if request.method == "GET":
+        form.revision.data = cohorts.edit_revision(cohort)
     if form.validate_on_submit():
         try:
             commit_once_more_on_conflict(lambda: cohorts.update_cohort(
                 current_user, cohort, name=form.name.data, country_code=form.country_code.data,
-                description=form.description.data))
+                description=form.description.data, revision=form.revision.data or None))
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)

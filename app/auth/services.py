@@ -11,7 +11,7 @@ from app.auth.models import AccountToken, Position, Role, User, UserRole, is_ema
 from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
                                   managed_country, sees_everyone)
 from app.config import LOCALES
-from app.db import utcnow
+from app.db import check_revision, revision_of, utcnow
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
@@ -214,9 +214,27 @@ def create_user(actor: User, *, email: str, full_name: str, roles, password: str
     return user
 
 
-def update_user(actor: User, user: User, **changes) -> User:
-    """Change an account's details, roles or active flag."""
+def edit_revision(user: User) -> str:
+    """What the account form shows of a person, as a revision (see app.db.check_revision)."""
+    return revision_of(_shown(user))
+
+
+def _shown(user: User) -> dict:
+    return dict(email=user.email, full_name=user.full_name, country_code=user.country_code,
+                institution_id=user.institution_id, region_code=user.region_code, position=user.position,
+                locale=user.locale, is_active=user.is_active, roles=sorted(user.roles))
+
+
+def check_unchanged(user: User, revision: str | None) -> None:
+    """Refuse (EditConflict) a save whose form was opened before someone else changed the account: ``revision``
+    is what edit_revision said then (None: no check)."""
+    check_revision(user, revision, _shown)
+
+
+def update_user(actor: User, user: User, *, revision: str | None = None, **changes) -> User:
+    """Change an account's details, roles or active flag; ``revision`` as for check_unchanged."""
     check(can_manage_user(actor, user))
+    check_unchanged(user, revision)
     clean = _validate(actor, user, changes)
     was_active = user.is_active
     if "email" in changes and clean["email"] != user.email:

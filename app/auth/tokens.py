@@ -108,11 +108,13 @@ def send_invitation(actor, user: User) -> None:
           days=current_app.config["INVITATION_DAYS"])
 
 
-def update_account(actor, user: User, **changes) -> bool:
-    """Change an account as ``update_user`` does. The links sent to an old e-mail address stop working there;
-    someone still invited gets a new invitation at the new address. Returns whether one was sent."""
+def update_account(actor, user: User, *, revision: str | None = None, **changes) -> bool:
+    """Change an account as ``update_user`` does (``revision`` too). The links sent to an old e-mail address
+    stop working there; someone still invited gets a new invitation at the new address. Returns whether one was
+    sent."""
+    accounts.check_unchanged(user, revision)
     old_email = user.email
-    update_user(actor, user, **changes)
+    update_user(actor, user, revision=revision, **changes)
     if user.email != old_email and is_pending(user) and user.is_active:
         send_invitation(actor, user)
         return True

@@ -7,6 +7,7 @@ from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
 from app.auth.services import person_matches
 from app.cohorts.models import Cohort, CohortMember
+from app.db import check_revision, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
@@ -67,8 +68,21 @@ def create_cohort(actor: User, *, name: str, country_code: str, description: str
     return cohort
 
 
-def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, description: str = "") -> Cohort:
+def _shown(cohort: Cohort) -> dict:
+    return dict(name=cohort.name, country_code=cohort.country_code, description=cohort.description)
+
+
+def edit_revision(cohort: Cohort) -> str:
+    """What the cohort form shows, as a revision (see app.db.check_revision)."""
+    return revision_of(_shown(cohort))
+
+
+def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, description: str = "",
+                  revision: str | None = None) -> Cohort:
+    """Change a cohort; ``revision``: what edit_revision said when the form was opened (if someone has changed
+    it since, nothing is saved: EditConflict)."""
     check(can_manage_country(actor, cohort.country_code))
+    check_revision(cohort, revision, _shown)
     cohort.name, cohort.country_code = _validate(actor, cohort, name, country_code)
     cohort.description = (description or "").strip()
     db.session.flush()

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
+from app.db import check_revision, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
@@ -126,9 +127,22 @@ def create_institution(actor: User, *, name: str, country_code: str, level: str,
     return institution
 
 
+def _shown(institution: Institution) -> dict:
+    return dict(name=institution.name, country_code=institution.country_code, level=institution.level,
+                region_code=institution.region_code)
+
+
+def edit_revision(institution: Institution) -> str:
+    """What the institution form shows, as a revision (see app.db.check_revision)."""
+    return revision_of(_shown(institution))
+
+
 def update_institution(actor: User, institution: Institution, *, name: str, country_code: str, level: str,
-                       region_code: str | None = None) -> Institution:
+                       region_code: str | None = None, revision: str | None = None) -> Institution:
+    """Change an institution; ``revision``: what edit_revision said when the form was opened (if someone has
+    changed it since, nothing is saved: EditConflict)."""
     check(can_manage_country(actor, institution.country_code))
+    check_revision(institution, revision, _shown)
     clean = _validate_institution(actor, institution, name, country_code, region_code, level)
     for key, value in clean.items():
         setattr(institution, key, value)

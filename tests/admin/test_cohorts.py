@@ -210,3 +210,45 @@ def test_the_change_page_of_a_cohort_names_it(client, login_as, make_cohort):
     cohort = make_cohort(name="Cohorte piloto 2026")
     html = client.get(f"/admin/cohorts/{cohort.id}/edit").get_data(as_text=True)
     assert "<title>Change cohort – Cohorte piloto 2026 – Itinera</title>" in html
+
+
+def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, login_as, make_cohort):
+    import re
+    from html import unescape
+
+    login_as("coordinator", country="CL", locale="en")
+    cohort = make_cohort(country="CL", name="Cohorte 2027")
+    url = f"/admin/cohorts/{cohort.id}/edit"
+    opened = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"',
+                       client.get(url).get_data(as_text=True)).group(1)
+    sent = {"name": "Cohorte 2027", "country_code": "CL", "description": "", "revision": opened}
+    assert client.post(url, data=dict(sent, description="Técnicos de salud")).status_code == 302
+    late = client.post(url, data=dict(sent, name="Cohorte 2027 (Biobío)"))
+    page = unescape(late.get_data(as_text=True))
+    assert late.status_code == 400 and "Someone else saved a change to this after you opened the page" in page
+    db.session.refresh(cohort)
+    assert (cohort.name, cohort.description) == ("Cohorte 2027", "Técnicos de salud")
+    again = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(url, data=dict(sent, name="Cohorte 2027 (Biobío)", revision=again)).status_code == 302
+    db.session.refresh(cohort)
+    assert cohort.name == "Cohorte 2027 (Biobío)"
+
+
+def test_two_editors_saving_at_once_take_turns(login_as, post_at_once, make_cohort, client):
+    """Both forms opened on the same cohort and saved at the same moment: one is saved, the other is told."""
+    import re
+
+    from app.cohorts import services
+
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    cohort = make_cohort(country="CL", name="Cohorte 2027")
+    opened = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"',
+                       client.get(f"/admin/cohorts/{cohort.id}/edit").get_data(as_text=True)).group(1)
+    sent = [{"name": "Cohorte 2027", "country_code": "CL", "description": text, "revision": opened}
+            for text in ("Primera", "Segunda")]
+    responses = post_at_once(coordinator, f"/admin/cohorts/{cohort.id}/edit", sent,
+                             meet=(services, "get_cohort"))
+    assert sorted((getattr(r, "status_code", r) for r in responses), key=str) == [302, 400], responses
+    [saved] = [n for n, r in enumerate(responses) if r.status_code == 302]
+    db.session.refresh(cohort)
+    assert cohort.description == ("Primera", "Segunda")[saved]

@@ -122,3 +122,21 @@ def test_the_change_page_of_an_institution_names_it(client, login_as, make_insti
     institution = make_institution(name="Gobierno Regional del Biobío")
     html = client.get(f"/admin/institutions/{institution.id}/edit").get_data(as_text=True)
     assert "<title>Change institution – Gobierno Regional del Biobío – Itinera</title>" in html
+
+
+def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, login_as, make_institution):
+    import re
+
+    login_as("coordinator", country="CL", locale="en")
+    institution = make_institution(country="CL", name="Ministerio de Salud")
+    url = f"/admin/institutions/{institution.id}/edit"
+    opened = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"',
+                       client.get(url).get_data(as_text=True)).group(1)
+    sent = {"name": "Ministerio de Salud", "country_code": "CL", "level": "national", "revision": opened}
+    assert client.post(url, data=dict(sent, level="regional", region_code="CL-BI")).status_code == 302
+    late = client.post(url, data=dict(sent, name="Minsal"))
+    assert late.status_code == 400
+    assert "Someone else saved a change to this after you opened the page" in unescape(late.get_data(as_text=True))
+    db.session.refresh(institution)
+    assert (institution.name, institution.level.value, institution.region_code) == ("Ministerio de Salud",
+                                                                                    "regional", "CL-BI")

@@ -251,3 +251,31 @@ def test_a_persons_preferred_language_is_named_in_that_language(client, login_as
     person = make_user(locale="pt_BR")
     html = client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)
     assert '<span lang="pt-BR">Português (Brasil)</span>' in html
+
+
+def _revision(page: str) -> str:
+    return re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"', page).group(1)
+
+
+def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, login_as, make_user):
+    """Two coordinators open the same person's form; the second to save is told, keeps their values, and
+    replaces the other change only by saving again."""
+    login_as("coordinator", country="CL", locale="en")
+    trainee = make_user(country="CL", email="t@example.org", name="Teresa Soto")
+    url = f"/admin/users/{trainee.uuid}/edit"
+    opened = _revision(client.get(url).get_data(as_text=True))
+    other = form(email="teresa.soto@example.org", full_name="Teresa Soto", password=None, revision=opened)
+    assert client.post(url, data=other).status_code == 302  # the other coordinator's tab
+    late = client.post(url, data=form(email="t@example.org", full_name="Teresa Soto Paz", position="manager",
+                                      password=None, revision=opened))
+    page = unescape(late.get_data(as_text=True))
+    assert late.status_code == 400 and "Someone else saved a change to this after you opened the page" in page
+    assert 'value="Teresa Soto Paz"' in page  # what they typed is kept
+    db.session.expire_all()
+    assert (trainee.email, trainee.full_name) == ("teresa.soto@example.org", "Teresa Soto")
+    again = client.post(url, data=form(email="t@example.org", full_name="Teresa Soto Paz", position="manager",
+                                       password=None, revision=_revision(page)))
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert (trainee.email, trainee.full_name, trainee.position.value) == ("t@example.org", "Teresa Soto Paz",
+                                                                          "manager")

@@ -102,24 +102,31 @@ def revision_of(shown: dict) -> str:
     return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def check_revision(record, revision: str | None, shown) -> None:
-    """Refuse (EditConflict) an edit of ``record`` whose form was opened on values other than those it has now
-    (``shown(record)``, compared by revision_of); ``revision`` None (no form): no check. The record's row is held
-    for writing first (an update of nothing: SQLite, which has no row locks, takes its write lock too) and read
-    again, so two editors saving at the same moment take turns, and the second is compared with what the first
-    saved."""
+def hold_row(record) -> None:
+    """Hold ``record``'s row for writing until the transaction ends (another request changing it, or adding a
+    row that refers to it, waits until then), and read it again. An update of nothing, not SELECT ... FOR UPDATE,
+    so that SQLite, which has no row locks, takes its write lock here too."""
     import sqlalchemy as sa
 
-    from app.errors import EditConflict
     from app.extensions import db
 
-    if revision is None:
-        return
     mapper = sa.inspect(record).mapper
     [key] = mapper.primary_key
     db.session.execute(sa.update(mapper.class_).where(key == mapper.primary_key_from_instance(record)[0])
                        .values({key.key: key}).execution_options(synchronize_session=False))
     db.session.expire(record)
+
+
+def check_revision(record, revision: str | None, shown) -> None:
+    """Refuse (EditConflict) an edit of ``record`` whose form was opened on values other than those it has now
+    (``shown(record)``, compared by revision_of); ``revision`` None (no form): no check. The record's row is held
+    first (hold_row), so two editors saving at the same moment take turns, and the second is compared with what
+    the first saved."""
+    from app.errors import EditConflict
+
+    if revision is None:
+        return
+    hold_row(record)
     current = revision_of(shown(record))
     if revision != current:
         raise EditConflict(current)

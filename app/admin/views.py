@@ -359,11 +359,12 @@ def institution_delete(institution_id):
                            _("Delete institution"), edit,
                            crumbs=[(_("Institutions"), url_for("admin.institutions", country=country)),
                                    (name, edit)])
-            places.delete_institution(current_user, institution)
+            # someone added to it by a request that committed first: the second look counts them
+            commit_once_more_on_conflict(lambda: places.delete_institution(current_user, institution))
         except ValidationError as error:
+            db.session.rollback()
             flash(" ".join(str(m) for m in error.errors.values()), "error")
             return redirect(edit)
-        db.session.commit()
         flash(_("Institution “%(name)s” deleted.", name=name), "success")
         return redirect(url_for("admin.institutions", country=country))
     abort(400)

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
-from app.db import check_revision, revision_of
+from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
@@ -172,7 +172,9 @@ def check_deletable(actor: User, institution: Institution) -> None:
 
 
 def delete_institution(actor: User, institution: Institution) -> None:
-    """Remove an institution nobody belongs to."""
+    """Remove an institution nobody belongs to. Its row is held first: someone being added to it meanwhile
+    either waits and is refused the institution, or is counted here."""
+    hold_row(institution)
     check_deletable(actor, institution)
     db.session.delete(institution)
     db.session.flush()

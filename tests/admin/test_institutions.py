@@ -140,3 +140,22 @@ def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, log
     db.session.refresh(institution)
     assert (institution.name, institution.level.value, institution.region_code) == ("Ministerio de Salud",
                                                                                     "regional", "CL-BI")
+
+
+def test_someone_added_while_the_institution_is_deleted_keeps_it(client, login_as, make_institution, make_user,
+                                                                 monkeypatch):
+    """The person joined after the institution was counted empty (another coordinator's save, committed first):
+    the deletion is refused with its message, not an error page, and nobody loses their institution."""
+    from app.places import services
+
+    login_as("coordinator", country="CL", locale="en")
+    institution = make_institution(country="CL")
+    person = make_user(country="CL", institution=institution)
+    counts, real = [0, 0], services.member_count  # what the view, then the service, counted
+    monkeypatch.setattr(services, "member_count", lambda i: counts.pop() if counts else real(i))
+    response = client.post(f"/admin/institutions/{institution.id}/delete", data={"confirmed": "1"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "People belong to this institution: move them first" in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Institution, institution.id) is not None and person.institution_id == institution.id

@@ -14,7 +14,7 @@ from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue
@@ -207,14 +207,24 @@ def resend_invitation(actor, user: User) -> None:
 
 def check_withdrawable(actor, user: User) -> None:
     """Whether ``actor`` may withdraw the invitation of ``user``: raises 403, or ValidationError when there is
-    no pending invitation any more."""
+    no pending invitation any more, or when records about the person exist, which removing the account would
+    delete (validated levels) or leave without their person (xAPI statements)."""
+    from app.competences.services import has_validations
+    from app.xapi.services import has_statements
+
     check(can_manage_user(actor, user))
     if not is_pending(user) or user.last_login_at is not None:
         raise ValidationError({"invitation": _l("This person has already chosen a password")})
+    if has_validations(user) or has_statements(user):
+        raise ValidationError({"invitation": _l(
+            "Records about this person are kept (validated levels or learning statements), so the account cannot "
+            "be removed: make it inactive instead.")})
 
 
 def withdraw_invitation(actor, user: User) -> None:
-    """Cancel a pending invitation: the account, never used, is removed."""
+    """Cancel a pending invitation: the account, never used, is removed. Its row is held first, so that a record
+    about the person written meanwhile is either counted here or waits, then finds no account."""
+    hold_row(user)
     check_withdrawable(actor, user)
     db.session.delete(user)
     db.session.flush()

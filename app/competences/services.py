@@ -719,6 +719,11 @@ def _still_validated(user: User, framework: Framework, code: str, level: int) ->
     return False
 
 
+def has_validations(user: User) -> bool:
+    """Whether any level of the person was ever validated (withdrawn ones too: they stay on record)."""
+    return db.session.scalar(sa.select(sa.exists().where(ValidatedLevel.user_id == user.id)))
+
+
 def validations_of(viewer, user: User, framework: Framework) -> list[ValidatedLevel]:
     """The levels validated for the person in one framework and not withdrawn, newest first."""
     check(can_view_user(viewer, user))

@@ -693,6 +693,11 @@ def rebuild_progress() -> int:
     return len(state)
 
 
+def has_statements(user: User) -> bool:
+    """Whether the LRS holds statements about the person (sent by a client before they ever signed in, say)."""
+    return db.session.scalar(sa.select(sa.exists().where(Statement.user_id == user.id)))
+
+
 def progress_of(user: User, activity_iris: list[str]) -> dict[str, Progress]:
     """The projection rows of ``user`` for these activities, by IRI."""
     if not activity_iris:

@@ -346,3 +346,22 @@ def test_link_pages_keep_their_rate_limit(make_app, make_user):
     codes = [client.post("/auth/password/reset/unknown", data={"password": "a-brand-new-password"}).status_code
              for _ in range(3)]
     assert codes == [404, 404, 429]
+
+
+def test_an_invitation_is_not_withdrawn_from_someone_with_records(client, login_as, make_user):
+    """A partner's platform sent statements about the person before they accepted: removing the account would
+    leave them without their person (and delete their progress), so the page says to deactivate it instead."""
+    from app.xapi.services import store
+    from app.xapi.models import Statement
+
+    login_as("admin", country=None, locale="en")
+    rosa = make_user(country="CL", email="rosa@example.org", password=None)
+    store([{"actor": {"mbox": "mailto:rosa@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/attended"},
+            "object": {"id": "http://example.org/workshops/one"}}], {"mbox": "mailto:lrs@example.org"})
+    db.session.commit()
+    response = client.post(f"/admin/users/{rosa.uuid}/invitation/withdraw", data={"confirmed": "1"},
+                           follow_redirects=True)
+    assert "so the account cannot be removed: make it inactive instead" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, rosa.id) is not None
+    assert db.session.scalar(sa.select(Statement.user_id)) == rosa.id

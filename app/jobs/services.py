@@ -168,8 +168,18 @@ def _attempt(job_id: int, raise_errors: bool) -> JobStatus | None:
     job = db.session.get(Job, job_id)
     if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
         return None
-    job.status, job.started_at, job.attempts = JobStatus.RUNNING, utcnow(), job.attempts + 1
+    now = utcnow()
+    # claimed by one conditional UPDATE: of two runners picking the job at once (two processes finding a due
+    # retry, a requeue beside them), the second waits for the first and then finds it running, and leaves it
+    claimed = db.session.execute(sa.update(Job).where(Job.id == job_id, sa.or_(
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RETRYING]),
+        sa.and_(Job.status == JobStatus.RUNNING, Job.started_at < stalled_since())))
+        .values(status=JobStatus.RUNNING, started_at=now, attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    if claimed != 1:
+        return None
+    job = db.session.get(Job, job_id)
     try:
         _resolve(job.func)(*job.args)
         db.session.flush()

@@ -26,3 +26,9 @@ def always_fails() -> None:
 
 def slow(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def note_run(path: str) -> None:
+    """Adds a line to the file each time it runs."""
+    with open(path, "a") as file:
+        file.write("run\n")

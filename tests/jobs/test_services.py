@@ -236,3 +236,39 @@ def tasks_institution(name):
     from app.places.models import InstitutionLevel
 
     return Institution(name=name, country_code="CL", level=InstitutionLevel.NATIONAL)
+
+
+def test_a_job_started_twice_at_once_runs_once(app, tmp_path):
+    """Two processes pick the same job together (two web processes finding a due retry, or `flask jobs requeue`
+    beside them): one runs it, the other finds it taken, and the work (an e-mail, say) is done once."""
+    import threading
+
+    from app.jobs import services
+
+    runs = tmp_path / "runs"
+    job = Job(func="tests.jobs.tasks:note_run", args=[str(runs)], status=JobStatus.RETRYING, attempts=1)
+    db.session.add(job)
+    db.session.commit()
+    job_id, together, real, met = job.id, threading.Barrier(2), services.utcnow, threading.local()
+
+    def meeting():  # each has read the job before either records it as running
+        if not getattr(met, "done", False):
+            met.done = True
+            together.wait(10)
+        return real()
+
+    def run():
+        with app.app_context():
+            services.run_job(job_id)
+
+    services.utcnow = meeting
+    try:
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        services.utcnow = real
+    assert runs.read_text() == "run\n"
+    assert (the_job(job_id).status, the_job(job_id).attempts) == (JobStatus.DONE, 2)

@@ -769,8 +769,11 @@ def record(user: User, verb: str, activity_iri: str, *, result=None, context=Non
     with which that first became true. A retake after a failure is stored (it can make success true).
     ``definition`` (name, type, ...) describes the activity."""
     if verb in (v.COMPLETED, v.PASSED):
-        row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user.id,
-                                                          Progress.activity_key == activity_key(activity_iri)))
+        key = activity_key(activity_iri)
+        # the lock the projection takes anyway, taken before the look: of two requests completing the same
+        # activity at once (a double tap), the second waits for the first and then finds it completed
+        lock_for_write("xapi-progress", user.id)
+        row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user.id, Progress.activity_key == key))
         if verb == v.COMPLETED:
             earlier = row.completed_statement if row is not None and row.is_completed else None
         else:

@@ -111,3 +111,42 @@ def test_completed_is_recorded_again_once_voiding_undid_it(app, make_user):
     assert MODULE not in progress_of(user, [MODULE])  # nothing left standing
     again = record(user, v.COMPLETED, MODULE)
     assert again.id != first.id and progress_of(user, [MODULE])[MODULE].is_completed
+
+
+def test_completed_recorded_twice_at_once_is_recorded_once(app, make_user):
+    """Two requests complete the same module together (a double tap on its first view): one statement."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.xapi import services
+    from app.xapi.models import Statement
+
+    user_id = make_user().id
+    db.session.commit()
+    together, real, met = threading.Barrier(2), services.activity_key, threading.local()
+
+    def meeting(iri):  # each has started to record before either has stored
+        if not getattr(met, "done", False):
+            met.done = True
+            together.wait(10)
+        return real(iri)
+
+    def complete():
+        with app.app_context():
+            record(db.session.get(User, user_id), v.COMPLETED, MODULE)
+            db.session.commit()
+
+    services.activity_key = meeting
+    try:
+        threads = [threading.Thread(target=complete) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        services.activity_key = real
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)
+                             .where(Statement.verb_id == v.COMPLETED)) == 1

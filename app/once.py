@@ -1,9 +1,11 @@
-"""Forms sent twice (a double click, a tap again on a slow phone, Back then Send): a form that makes something
-with no natural unique key carries a one-time token (``OnceForm``); the first submission records what it made
-under that token, in its own transaction, and the next one finds it there instead of making it again.
+"""Forms sent twice (a double click, a tap again on a slow phone, Back then Send): a form that makes or sends
+something with no natural unique key carries a one-time token (``OnceForm``, or ``once_token()`` in a template
+for a button of a list); the first submission records what it made under that token, in its own transaction,
+and the next one finds it there instead of making it again.
 
 The record lives in the database, not in the session: the two requests of a double click leave the browser
 with the same cookie, so neither could see the other's session."""
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -30,7 +32,8 @@ class OnceForm(FlaskForm):
 
 
 class FormSubmission(db.Model):
-    """A form token already used by ``user`` and what its submission made (``result``, e.g. an id)."""
+    """A form token already used by ``user`` (a digest of it and of the action it was used for) and what its
+    submission made (``result``, e.g. an id)."""
 
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     token: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
@@ -38,20 +41,29 @@ class FormSubmission(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
-def earlier(actor, token: str | None) -> FormSubmission | None:
-    """The submission that used ``token`` before, if any. Two requests with the same token take turns here (the
-    second waits until the first has committed or rolled back, then finds what it recorded): call this once the
-    request has checked what it was sent, just before it writes, and ``remember`` in the same transaction."""
+def _key(actor, token: str | None, action: str) -> str | None:
     if not token or len(token) > 64 or getattr(actor, "id", None) is None:
         return None
-    lock_for_write("form-once", f"{actor.id}\x1f{token}")
-    return db.session.get(FormSubmission, (actor.id, token))
+    return hashlib.sha256(f"{action}\x1f{token}".encode()).hexdigest()
 
 
-def remember(actor, token: str | None, result) -> None:
+def earlier(actor, token: str | None, action: str = "") -> FormSubmission | None:
+    """The submission that used ``token`` for ``action`` (what the form does, e.g. "resend/42": one page's
+    buttons may share a token) before, if any. Two requests with the same token take turns here (the second
+    waits until the first has committed or rolled back, then finds what it recorded): call this once the
+    request has checked what it was sent, just before it writes, and ``remember`` in the same transaction."""
+    key = _key(actor, token, action)
+    if key is None:
+        return None
+    lock_for_write("form-once", f"{actor.id}\x1f{key}")
+    return db.session.get(FormSubmission, (actor.id, key))
+
+
+def remember(actor, token: str | None, result, action: str = "") -> None:
     """Record that ``token`` made ``result`` (flushed with the caller's change); forget tokens past KEPT_FOR."""
-    if not token or len(token) > 64 or getattr(actor, "id", None) is None:
+    key = _key(actor, token, action)
+    if key is None:
         return
     db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEPT_FOR))
-    db.session.add(FormSubmission(user_id=actor.id, token=token, result=str(result)))
+    db.session.add(FormSubmission(user_id=actor.id, token=key, result=str(result)))
     db.session.flush()

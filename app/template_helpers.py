@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from app.db import utcnow
 from app.forms import leaf_fields, summary_errors
+from app.once import new_token
 from app.urls import query_string, url_with_query
 
 # Each language is offered in its own name, so anyone can find theirs.
@@ -105,6 +106,7 @@ def register(app) -> None:
         summary_errors=summary_errors,
         form_sent_back=form_sent_back,
         time_zone_of=time_zone_of,
+        once_token=new_token,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",

@@ -553,13 +553,17 @@ def invitation_resend(user_uuid):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        tokens.resend_invitation(current_user, user)
+        sent = tokens.resend_invitation(current_user, user, once=request.form.get("once"))
     except ValidationError as error:
         flash(" ".join(str(m) for m in error.errors.values()), "error")
     else:
         db.session.commit()
-        flash(_("A new invitation has been sent to %(email)s. Earlier links no longer work.", email=user.email),
-              "success")
+        if sent:
+            flash(_("A new invitation has been sent to %(email)s. Earlier links no longer work.", email=user.email),
+                  "success")
+        else:  # the same button sent twice: its link must keep working
+            flash(_("The invitation was sent to %(email)s at the first click; it has not been sent again.",
+                    email=user.email), "success")
     return redirect(_back(url_for("admin.invitations")))
 
 

@@ -196,13 +196,22 @@ def latest_invitations(users: list[User]) -> dict[int, AccountToken]:
     return {token.user_id: token for token in rows}
 
 
-def resend_invitation(actor, user: User) -> None:
+def resend_invitation(actor, user: User, once: str | None = None) -> bool:
+    """Send a new invitation (the earlier link stops working). ``once``: the button's one-time token; the same
+    button sent again (a double click) sends nothing more, since a second e-mail would kill the first one's link.
+    Returns whether an invitation was sent."""
+    from app.once import earlier, remember
+
     check(can_manage_user(actor, user))
     if not is_pending(user):
         raise ValidationError({"invitation": _l("This person has already chosen a password")})
     if not user.is_active:
         raise ValidationError({"invitation": INACTIVE_INVITATION})
+    if earlier(actor, once, f"resend-invitation/{user.id}") is not None:
+        return False
     send_invitation(actor, user)
+    remember(actor, once, user.id, f"resend-invitation/{user.id}")
+    return True
 
 
 def check_withdrawable(actor, user: User) -> None:

@@ -86,7 +86,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)
-    before = earlier(actor, once)
+    before = earlier(actor, once, "lrs-client")
     made = db.session.get(LrsClient, int(before.result)) if before is not None else None
     if made is not None:
         if made.is_active and made.created_at > utcnow() - SECRET_REISSUED_FOR:
@@ -97,7 +97,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
             return made, secret, True
         return made, None, True
     client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit)
-    remember(actor, once, client.id)
+    remember(actor, once, client.id, "lrs-client")
     return client, secret, False
 
 

@@ -365,3 +365,25 @@ def test_an_invitation_is_not_withdrawn_from_someone_with_records(client, login_
     db.session.expire_all()
     assert db.session.get(User, rosa.id) is not None
     assert db.session.scalar(sa.select(Statement.user_id)) == rosa.id
+
+
+def test_the_resend_button_clicked_twice_sends_one_invitation(client, login_as, outbox):
+    """A second e-mail would make the first one's link stop working: the same button sent again sends nothing."""
+    login_as("admin", country=None, locale="en")
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    page = client.get(f"/admin/users/{rosa.uuid}").get_data(as_text=True)
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    url = f"/admin/users/{rosa.uuid}/invitation/resend"
+    assert "A new invitation has been sent" in client.post(url, data={"once": once}, follow_redirects=True) \
+        .get_data(as_text=True)
+    again = client.post(url, data={"once": once}, follow_redirects=True).get_data(as_text=True)
+    assert "it has not been sent again" in again
+    messages = outbox()
+    assert len(messages) == 2  # the invitation, then one more
+    assert client.get(link_in(messages[1], "invitation")).status_code == 200  # still works
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    other = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    assert other != once
+    client.post(url, data={"once": other})  # a later click, on another page: sent
+    assert len(outbox()) == 3

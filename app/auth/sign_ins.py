@@ -118,13 +118,14 @@ def open_sign_ins(user: User) -> list[SignIn]:
 
 
 def end_one(user: User, sign_in_id: int) -> SignIn | None:
-    """``user`` signs out one of their own browsers; None when it is another person's, or already ended.
-    Flushes."""
+    """``user`` signs out one of their own browsers (one ended already stays so: a double click); None when it is
+    another person's, or forgotten. Flushes."""
     sign_in = db.session.get(SignIn, sign_in_id)
-    if sign_in is None or sign_in.user_id != user.id or not _is_current(sign_in, user, utcnow()):
+    if sign_in is None or sign_in.user_id != user.id:
         return None
-    sign_in.ended_at = utcnow()
-    db.session.flush()
+    if _is_current(sign_in, user, utcnow()):
+        sign_in.ended_at = utcnow()
+        db.session.flush()
     return sign_in
 
 

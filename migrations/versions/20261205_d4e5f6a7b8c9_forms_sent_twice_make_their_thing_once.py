@@ -1,7 +1,7 @@
 """forms sent twice make their thing once: the one-time tokens already used
 
 Revision ID: d4e5f6a7b8c9
-Revises: c3d4e5f6a7b8
+Revises: 7b2c9d4e1f60
 Create Date: 2026-12-05 17:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e5f6a7b8c9'
-down_revision = 'c3d4e5f6a7b8'
+down_revision = '7b2c9d4e1f60'
 branch_labels = None
 depends_on = None
 

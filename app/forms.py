@@ -1,11 +1,25 @@
 """Helpers shared by every domain's forms."""
 from collections import Counter
 
+from flask_wtf import FlaskForm
 from wtforms.fields import FieldList, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
 
 from app.errors import EditConflict, ValidationError
+
+
+class Form(FlaskForm):
+    """The base of every form. Its hidden fields (the CSRF token, one-time and revision tokens) and its buttons
+    render without an id: a page with several forms (the account page, a person's page) would otherwise repeat
+    id="csrf_token" and id="submit", and nothing links to them (labels and error summaries link to the fields
+    people fill in)."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.type in ("CSRFTokenField", "HiddenField", "SubmitField"):
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
 
 
 def leaf_fields(form):

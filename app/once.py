@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from app.db import UTCDateTime, lock_for_write, utcnow
 from app.extensions import db
+from app.forms import Form
 
 KEPT_FOR = timedelta(days=2)  # a form left open longer than this and sent again makes its thing again
 
@@ -24,7 +24,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class OnceForm(FlaskForm):
+class OnceForm(Form):
     """A form whose submission must make its thing once: ``once`` is a hidden token, new for every form shown
     (and kept when the form comes back with errors, since nothing was made)."""
 

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
@@ -7,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.args import MAX_ID, parse_id
-from app.forms import WholeNumberField, options
+from app.forms import Form, WholeNumberField, options
 from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
 
@@ -28,7 +27,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CountryDependentForm(FlaskForm):
+class CountryDependentForm(Form):
     """A form whose region or institution list follows the chosen country.
 
     Without JavaScript the "refresh" button re-displays the form for the chosen country."""
@@ -82,7 +81,7 @@ class InstitutionForm(CountryDependentForm):
     submit = SubmitField(_l("Save"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the cohort's name")), Length(max=200)])
     country_code = SelectField(_l("Country"), validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)],
@@ -91,12 +90,12 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class AddMembersForm(FlaskForm):
+class AddMembersForm(Form):
     members = MultiCheckboxField(_l("People to add"), validate_choice=False)
     submit = SubmitField(_l("Add to the cohort"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: only the CSRF token, for buttons that POST."""
 
     submit = SubmitField(_l("Confirm"))

@@ -1,28 +1,27 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.auth.models import is_email_address
 from app.auth.services import normalise_email
-from app.forms import options
+from app.forms import Form, options
 from app.template_helpers import LANGUAGE_NAMES
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address"))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = RadioField(_l("Language"), choices=options(LANGUAGE_NAMES.items()),
                         validators=[DataRequired(_l("Choose a language"))])
     submit = SubmitField(_l("Save language"))
 
 
-class TimezoneForm(FlaskForm):
+class TimezoneForm(Form):
     # choices: the zones of the person's country (app.places.timezones), set by the view
     timezone = SelectField(_l("Time zone"), description=_l("Dates and times are shown in this time zone."),
                            validate_choice=False)
@@ -33,7 +32,7 @@ class TimezoneForm(FlaskForm):
             raise ValidationError(_l("Choose a time zone from the list"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password"))])
     new_password = PasswordField(_l("New password"), description=_l("At least 10 characters."),
@@ -41,7 +40,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ChoosePasswordForm(FlaskForm):
+class ChoosePasswordForm(Form):
     password = PasswordField(_l("Password"), description=_l("At least 10 characters. A few unrelated words make a "
                                                             "strong password that is easy to remember."),
                              validators=[DataRequired(_l("Choose a password")), Length(max=200)])
@@ -54,7 +53,7 @@ def _an_email_address(_form, field) -> None:
         raise ValidationError(_l("Enter an e-mail address in the right format, like name@example.org"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address")),
                                                         Length(max=254), _an_email_address])
     submit = SubmitField(_l("Send me a link"))

@@ -5,7 +5,6 @@ from flask import (abort, current_app, flash, g, make_response, redirect, render
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
@@ -13,7 +12,7 @@ from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm,
 from app.auth.models import TokenPurpose, normalise_email
 from app.errors import ValidationError
 from app.extensions import db, limiter
-from app.forms import apply_errors
+from app.forms import Form, apply_errors
 from app.places import services as place_services
 from app.places import timezones
 from app.urls import local_path
@@ -94,7 +93,7 @@ def _account_page(status: int = 200, **forms):
     forms.setdefault("password_form", PasswordForm())
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
     return render_template("auth/account.html", sign_ins=sign_ins.open_sign_ins(current_user),
-                           end_form=FlaskForm(), **forms), status
+                           end_form=Form(), **forms), status
 
 
 @bp.route("/account")
@@ -179,7 +178,7 @@ def account_timezone():
 @login_required
 def account_sign_in_end(sign_in_id):
     """Sign out one browser of one's own (a phone lost, a shared computer left signed in)."""
-    form = FlaskForm()
+    form = Form()
     if not form.validate_on_submit():
         abort(400)
     ended = sign_ins.end_one(current_user, sign_in_id)
@@ -198,7 +197,7 @@ def account_sign_in_end(sign_in_id):
 @bp.route("/account/sign-ins/end-others", methods=["POST"])
 @login_required
 def account_sign_ins_end_others():
-    form = FlaskForm()
+    form = Form()
     if not form.validate_on_submit():
         abort(400)
     ended = sign_ins.end_others(current_user)

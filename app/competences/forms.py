@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations
 from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
@@ -7,7 +6,7 @@ from wtforms.validators import Length, ValidationError
 
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
-from app.forms import WholeNumberField, options
+from app.forms import Form, WholeNumberField, options
 from app.template_helpers import LANGUAGE_NAMES
 
 LOCALES = ("es", "pt_BR", "en")
@@ -50,7 +49,7 @@ class AlignmentForm(Form):
 
 # The alignment rows come from what is sent back; the view adds the competence's alignments and a few blank rows
 # to a new form (alignments-0-framework, alignments-0-code, ...).
-CompetenceForm = type("CompetenceForm", (FlaskForm,), {
+CompetenceForm = type("CompetenceForm", (Form,), {
     **_text_fields(("title", "knowledge", "skills", "attitudes"), {"knowledge", "skills", "attitudes"}),
     "validity_months": WholeNumberField(
         _l("Valid for (months)"), minimum=1, maximum=MAX_VALIDITY_MONTHS,
@@ -65,24 +64,24 @@ CompetenceForm = type("CompetenceForm", (FlaskForm,), {
 })
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     version = SelectField(_l("Move to version"), coerce=int)
     submit = SubmitField(_l("Move"))
 
-LevelForm = type("LevelForm", (FlaskForm,), {
+LevelForm = type("LevelForm", (Form,), {
     **_text_fields(("name", "descriptor"), {"descriptor"}),
     "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })
 
-AreaForm = type("AreaForm", (FlaskForm,), {
+AreaForm = type("AreaForm", (Form,), {
     **_text_fields(("title",), set()),
     "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })
 
 
-class SelfAssessmentForm(FlaskForm):
+class SelfAssessmentForm(Form):
     """One question per competence (``level_<code>`` radio fields, added by self_assessment_form)."""
 
     submit = SubmitField(_l("Save my estimates"))
@@ -125,7 +124,7 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
     return Form()
 
 
-class ValidateLevelForm(FlaskForm):
+class ValidateLevelForm(Form):
     """A coordinator confirms a level of a trainee (choices: the framework's competences and levels, by the view)."""
 
     code = SelectField(_l("Competence"), validate_choice=False)

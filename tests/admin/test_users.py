@@ -186,7 +186,7 @@ def test_a_refresh_asks_for_the_typed_password_again(client, login_as, outbox):
     assert summary(html) == [("password", "The password is not kept when the lists are refreshed: type it again, "
                                           "or leave it empty to e-mail the person an invitation.")]
     assert "my-secret-pw" not in html
-    assert html.index('id="refresh"') < html.index('id="password"')  # the country is chosen before it
+    assert html.index('name="refresh"') < html.index('id="password"')  # the country is chosen before it
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
     quiet = client.post("/admin/users/new", data=form(country_code="MX", refresh="y", password=""))
     assert quiet.status_code == 200 and summary(quiet.get_data(as_text=True)) == []

@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.models import AccountToken, User, load_user
@@ -387,3 +388,86 @@ def test_the_resend_button_clicked_twice_sends_one_invitation(client, login_as, 
     assert other != once
     client.post(url, data={"once": other})  # a later click, on another page: sent
     assert len(outbox()) == 3
+
+
+def test_a_link_of_a_deactivated_account_stops_working(client, login_as, outbox):
+    """Deactivating someone still invited leaves their link unusable: nobody gets into an inactive account."""
+    login_as("admin", country=None)
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    link = link_in(outbox()[0], "invitation")
+    fields = {"full_name": "Rosa Quispe", "email": "rosa@example.org", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "es", "is_active": ""}
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data=fields).status_code == 302
+    client.post("/auth/logout")
+    assert client.get(link).status_code == 404
+    assert client.post(link, data={"password": "a-good-long-password"}).status_code == 404
+    db.session.refresh(rosa)
+    assert rosa.password_hash is None
+
+
+def test_a_new_address_for_a_deactivated_invitee_sends_no_dead_link(client, login_as, outbox):
+    login_as("admin", country=None)
+    invite(client, email="rosa@gmial.com")
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@gmial.com"))
+    fields = {"full_name": "Rosa Quispe", "email": "rosa@gmail.com", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "es", "is_active": ""}
+    response = client.post(f"/admin/users/{rosa.uuid}/edit", data=fields, follow_redirects=True)
+    assert response.status_code == 200
+    assert "A new invitation has been sent" not in response.get_data(as_text=True)
+    assert [m.to_address for m in outbox()] == ["rosa@gmial.com"]
+
+
+def test_using_one_link_ends_every_other_link_of_the_person(client, make_user, outbox):
+    """README: choosing a new password by a link ends every link sent earlier. An invited person who also asked
+    for a reset link and then accepts the invitation: the reset link no longer sets the password."""
+    from app.auth.tokens import TokenPurpose, send_invitation
+
+    admin = make_user(roles=("admin",), country=None)
+    rosa = make_user(email="rosa@example.org", country="PE", password=None)
+    send_invitation(admin, rosa)
+    db.session.commit()
+    client.post("/auth/password/forgot", data={"email": "rosa@example.org"})
+    invitation, reset = outbox()
+    assert client.post(link_in(invitation, "invitation"), data={"password": "a-good-long-password"}).status_code == 302
+    client.post("/auth/logout")
+    reset_link = link_in(reset, "password/reset")
+    assert client.get(reset_link).status_code == 404
+    assert client.post(reset_link, data={"password": "a-stranger-password"}).status_code == 404
+    db.session.refresh(rosa)
+    assert rosa.check_password("a-good-long-password")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken).where(
+        AccountToken.purpose == TokenPurpose.PASSWORD_RESET, AccountToken.revoked_at.is_not(None))) == 1
+
+
+def test_pending_invitations_list_only_active_accounts_and_a_coordinator_sees_only_trainees(client, login_as,
+                                                                                          make_user):
+    make_user(email="waiting@example.org", country="PE", password=None)
+    make_user(email="dormant@example.org", country="PE", password=None, is_active=False)
+    make_user(email="colleague@example.org", country="PE", password=None, roles=("coordinator",))
+    make_user(email="abroad@example.org", country="AR", password=None)
+    login_as("coordinator", country="PE")
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    assert "waiting@example.org" in page
+    for hidden in ("dormant@example.org", "colleague@example.org", "abroad@example.org"):
+        assert hidden not in page, hidden
+    client.post("/auth/logout")
+    login_as("admin", country=None)
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    for shown in ("waiting@example.org", "colleague@example.org", "abroad@example.org"):
+        assert shown in page, shown
+    assert "dormant@example.org" not in page
+
+
+def test_an_account_that_has_signed_in_has_no_invitation_to_withdraw(make_user):
+    from app.auth.tokens import withdraw_invitation
+    from app.errors import ValidationError
+
+    admin = make_user(roles=("admin",), country=None)
+    user = make_user(email="used@example.org", password=None)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        withdraw_invitation(admin, user)
+    assert "invitation" in refused.value.errors
+    assert db.session.get(User, user.id) is not None

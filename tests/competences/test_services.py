@@ -278,3 +278,30 @@ def test_a_date_means_the_whole_day_and_a_time_without_zone_is_utc(sample_framew
     assert "B1" not in current_levels(person, framework="demo", at=date(2027, 2, 28))
     assert current_levels(person, framework="demo", at=datetime(2027, 3, 1, 23, 30))["B1"].level == 2
     assert "B1" not in current_levels(person, framework="demo", at=datetime(2027, 3, 1, 23, 29))
+
+
+def test_a_self_assessment_made_after_the_moment_asked_about_is_not_read(sample_framework, make_user):
+    """current_levels(at=...) tells the levels as they stood then: a later estimate was not yet made."""
+    person = make_user(country="CL")
+    for level, when in ((1, T0), (3, T0 + timedelta(days=10))):
+        db.session.add(SelfAssessment(user_id=person.id, framework_id=sample_framework.id, code="B1", level=level,
+                                      assessed_at=when))
+    db.session.commit()
+    assert "B1" not in current_levels(person, framework="demo", at=T0 - timedelta(seconds=1))
+    assert current_levels(person, framework="demo", at=T0 + timedelta(days=1))["B1"].self_declared == 1
+    assert current_levels(person, framework="demo", at=T0 + timedelta(days=20))["B1"].self_declared == 3
+
+
+def test_the_current_version_decides_how_long_evidence_counts(sample_framework, make_user):
+    """A1 counted 24 months in version 1; version 2 shortens it to 6: evidence from before expires by the new
+    rule, not the one of the version it was achieved under."""
+    admin = make_user(roles=("admin",), country=None)
+    services.record_use(sample_framework.current, "plan", "plan-cl-2026")  # version 1 is used: edits make a new one
+    services.edit_competence(admin, sample_framework, "A1",
+                             {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=6)
+    assert [(v.number, v.competences[0].validity_months) for v in sample_framework.versions] == [(1, 24), (2, 6)]
+    person = make_user(country="CL")
+    validated(person, sample_framework, "A1", 2, T0, make_user(roles=("coordinator",), country="CL"))
+    six_months = datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
+    assert current_levels(person, framework="demo", at=T0)["A1"].evidence[0].expires_at == six_months
+    assert "A1" not in current_levels(person, framework="demo", at=six_months)

@@ -50,6 +50,8 @@ SUB = {"objectType": "SubStatement", "actor": {"mbox": "mailto:c@example.org"},
         "choices": [{"id": "a", "description": {"es": "Sí"}}, {"id": "b"}]}}},
     {"result": {"score": {"scaled": -1, "raw": 0, "min": 0, "max": 10}, "success": False, "completion": True,
                 "response": "x", "duration": "PT4H35M59.14S", "extensions": {"http://example.org/x": None}}},
+    {"result": {"score": {"scaled": 1, "raw": 10, "min": 0, "max": 10}}},  # the bounds themselves are allowed
+    {"result": {"score": {"raw": -5, "min": -5}}},
     {"result__duration": "P3Y1M29DT4H35M59.14S"},
     {"result__duration": "P4W"},
     {"context": {"registration": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee", "revision": "2", "platform": "Itinera",
@@ -61,6 +63,8 @@ SUB = {"objectType": "SubStatement", "actor": {"mbox": "mailto:c@example.org"},
     {"timestamp": "2026-11-27T10:15:00Z"},
     {"timestamp": "20261127T101500Z"},  # ISO 8601's basic format
     {"timestamp": "20261127T101500.123+0300"},
+    {"timestamp": "2026-11-27T10:15+23:59"},  # the widest offset ISO 8601 can write
+    {"timestamp": "2026-11-27T10:15:00-2359"},
     {"version": "1.0"},  # as the version header writes 1.0.0 (XAPI-00101)
     {"version": "1.0.0"},
     {"version": "1.0.9"},
@@ -155,6 +159,14 @@ def test_valid_statements_are_accepted(changes):
     ({"verb__display": {"en_US": "x"}}, "statement.verb.display.en_US"),
     ({"context": {"language": "pt_BR"}}, "statement.context.language"),
     ({"timestamp": "2026-11-27 10:15:00Z"}, "statement.timestamp"),
+    ({"timestamp": "2026-11-27T10:15+24:00"}, "statement.timestamp"),  # no offset of 24 hours or 60 minutes
+    ({"timestamp": "2026-11-27T10:15:00-2400"}, "statement.timestamp"),
+    ({"timestamp": "2026-11-27T10:15-01:60"}, "statement.timestamp"),
+    ({"result": {"score": {"raw": 10.5, "min": 0, "max": 10}}}, "statement.result.score.raw"),
+    ({"result": {"score": {"raw": -1, "min": 0}}}, "statement.result.score.raw"),
+    ({"attachments": [{"usageType": "http://example.org/cert", "display": {"en": "C"},
+                       "contentType": "application/pdf", "length": -1, "sha2": "a" * 64}]},
+     "statement.attachments[0].length"),
     # real dates that leave the years 1 to 9999 once taken to UTC
     ({"timestamp": "9999-12-31T23:59:59-01:00"}, "statement.timestamp"),
     ({"timestamp": "0001-01-01T00:00:00+14:00"}, "statement.timestamp"),
@@ -230,3 +242,18 @@ def test_only_the_smallest_part_of_a_duration_has_a_fraction(duration, valid):
         with pytest.raises(StatementError) as error:
             validate_statement(statement)
         assert error.value.path == "statement.result.duration"
+
+
+def test_an_iri_of_2048_bytes_is_kept_and_one_byte_more_is_refused():
+    """README: IRIs are kept up to 2,048 bytes (UTF-8), counted in bytes, not characters."""
+    prefix = "http://example.org/"
+    exact = prefix + "a" * (2048 - len(prefix))
+    validate_statement(build(object={"id": exact}))
+    with pytest.raises(StatementError) as error:
+        validate_statement(build(object={"id": exact + "a"}))
+    assert error.value.path == "statement.object.id" and "2048 bytes" in error.value.message
+    accented = prefix + "é" * ((2048 - len(prefix)) // 2)  # 2 bytes each: 1,033 characters, 2,047 bytes
+    validate_statement(build(verb={"id": accented}))
+    with pytest.raises(StatementError) as error:
+        validate_statement(build(verb={"id": accented + "é"}))
+    assert error.value.path == "statement.verb.id"

@@ -698,3 +698,13 @@ def test_two_writers_describing_the_same_new_activity_both_succeed(app):
     assert errors == []
     row = database.session.get(ActivityDefinition, activity_key(iri))
     assert row.definition == {"name": {"en": "Together"}, "description": {"en": "Both described it"}}
+
+
+@pytest.mark.parametrize("timestamp", ["2026-03-01T11:00:00+01:60", "2026-03-01T11:00:00.5+00:99",
+                                       "2026-03-01T11:00-01:60"])
+def test_an_offset_with_sixty_minutes_or_more_is_refused_however_it_is_written(xapi, timestamp):
+    """"+01:60" is no time-zone offset (ISO 8601 minutes run 00 to 59): refused, never read as +02:00."""
+    response = xapi.post(statement(timestamp=timestamp))
+    assert response.status_code == 400
+    assert response.get_json()["property"] == "statement.timestamp"
+    assert ids_of(xapi.get()) == []

@@ -112,8 +112,9 @@ def test_duplicate_course_slug(course_tree):
     import shutil
 
     shutil.copytree(course_tree / "pilot", copy)
-    found = problems(course_tree)
-    assert any("slug 'pilot' differs from the folder name 'pilot-copy'" in p for p in found)
+    tree = load_tree(course_tree)
+    assert any("slug 'pilot' differs from the folder name 'pilot-copy'" in str(p) for p in tree.problems)
+    assert [(c.slug, c.path) for c in tree.courses] == [("pilot", "pilot")]  # the copy is not a second pilot
 
 
 @pytest.mark.parametrize("front, expected", [
@@ -399,6 +400,9 @@ def test_what_the_reader_would_drop_is_reported(tmp_path):
     # kept in an INTEGER column: 32 bits on PostgreSQL
     ("version: 1", "version: 99999999999999999999999", "2: version is at most 2147483647"),
     ("version: 1", "version: 2147483648", "2: version is at most 2147483647"),
+    ("version: 1", "version: 0", "2: version must be a whole number from 1"),
+    ("estimated_hours: 2", "estimated_hours: 1000.5", "7: estimated_hours is at most 1000"),
+    ("estimated_hours: 2", "estimated_hours: 0", "7: estimated_hours is a positive number"),
     ("version: 1", "version: true", "2: version must be a whole number from 1"),
     ("version: 1", "version: {major: 1}", "2: version must be a whole number from 1"),
     ("version: 1", 'version: "1"', "2: version must be a whole number from 1: write 1 without quotes"),
@@ -432,6 +436,7 @@ def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_pa
 @pytest.mark.parametrize("old, new, expected", [
     ("duration: 10", "duration: 99999999999999999999", "3: duration is at most 60000 minutes (1000 hours)"),
     ("duration: 10", "duration: 60001", "3: duration is at most 60000 minutes"),
+    ("duration: 10", "duration: 0", "3: duration is the time to work through the module, in whole minutes"),
     ("duration: 10", "duration: [10]", "3: duration is the time to work through the module, in whole minutes"),
     ("duration: 10", "duration: {minutes: 10}", "3: duration is the time to work through the module"),
     ("duration: 10", "duration: true", "3: duration is the time to work through the module"),
@@ -587,3 +592,61 @@ def test_an_address_that_names_another_host_without_a_scheme_is_reported(tmp_pat
     found = problems(root)
     assert any(p.startswith("pilot/modules/01-intro/en.md:11: the reader removes the address")
                and "write it in full, with https://" in p for p in found), found
+
+
+def test_a_course_develops_the_highest_level_any_module_gives(tmp_path):
+    """CONTRACTS.md: a course develops the highest level any of its modules gives, per competence, whichever
+    module comes first."""
+    first = {l: module_text("T", competences="  - {code: A1, level: 3}\n  - {code: B1, level: 1}\n")
+             for l in ("en", "es", "pt_BR")}
+    second = {l: module_text("P", competences="  - {code: A1, level: 1}\n  - {code: B1, level: 2}\n")
+              for l in ("en", "es", "pt_BR")}
+    tree = load_tree(build_tree(tmp_path, modules={"01-intro": first, "02-practice": second}))
+    assert tree.problems == []
+    assert tree.courses[0].competences() == {"A1": 3, "B1": 2}
+
+
+def test_on_a_tie_between_two_languages_english_decides(tmp_path):
+    """A course in en and es whose two texts give different durations: the Spanish file is the one told."""
+    course_yaml = COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]").replace("  practice: viewed\n", "")
+    root = build_tree(tmp_path, course_yaml=course_yaml,
+                      modules={"01-intro": {"en": module_text("T"), "es": module_text("T", duration=12)}})
+    assert problems(root) == ["pilot/modules/01-intro/es.md:3: duration and competences must be the same in every "
+                              "language: this file differs from en.md in its duration"]
+
+
+def test_competences_need_a_framework_named_by_the_course(tmp_path):
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace("framework: demo\n", ""))
+    found = problems(root)
+    assert "pilot/modules/01-intro/en.md:7: the module names competences but the course names no framework" in found
+    assert load_tree(root).courses == []
+
+
+def test_the_audience_is_kept_in_one_order(tmp_path):
+    course_yaml = COURSE_YAML.replace("[technician, manager]", "[manager, technician]")
+    [course] = load_tree(build_tree(tmp_path, course_yaml=course_yaml)).courses
+    assert course.audience == ("technician", "manager")
+
+
+def test_the_largest_asset_path_and_sizes_allowed_are_loaded(course_tree, monkeypatch):
+    """At the limits exactly, nothing is refused: a path of 300 characters inside assets/, an asset and a module
+    text of the largest size allowed."""
+    from app.courses import loader
+
+    folder = course_tree / "pilot" / "assets" / ("a" * 200)
+    folder.mkdir()
+    (folder / ("b" * (300 - 201 - 4) + ".svg")).write_text("<svg/>", encoding="utf-8")
+    text = course_tree / "pilot" / "modules" / "01-intro" / "en.md"
+    monkeypatch.setattr(loader, "MAX_ASSET_BYTES", (course_tree / "pilot" / "assets" / "map.svg").stat().st_size)
+    monkeypatch.setattr(loader, "MAX_TEXT_BYTES", max(p.stat().st_size for p in course_tree.rglob("*.md")))
+    text = max(course_tree.rglob("*.md"), key=lambda p: p.stat().st_size)
+    tree = load_tree(course_tree)
+    assert tree.problems == [] and len(max(tree.courses[0].assets, key=len)) == len("assets/") + 300
+    (folder / ("b" * (300 - 201 - 4) + "c.svg")).write_text("<svg/>", encoding="utf-8")
+    text.write_text(text.read_text(encoding="utf-8") + "x", encoding="utf-8")
+    asset = course_tree / "pilot" / "assets" / "map.svg"
+    asset.write_bytes(asset.read_bytes() + b" ")  # each one byte over
+    found = problems(course_tree)
+    assert any("longer than 300 characters" in p for p in found)
+    assert any(p.startswith(f"{text.relative_to(course_tree)}: the text is larger than") for p in found)
+    assert any(p.startswith("pilot/assets/map.svg: the file is larger than") for p in found)

@@ -1,11 +1,14 @@
 import re
 
+import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
 
 from app.auth.services import SYSTEM
 from app.auth.tokens import accept_invitation, issue_token
 from app.auth.models import TokenPurpose
-from app.cohorts.services import add_members
+from app.cohorts.models import Cohort
+from app.cohorts.services import add_members, create_cohort, delete_cohort, remove_member, update_cohort
 from app.extensions import db
 from app.notifications.models import Notification
 
@@ -42,3 +45,34 @@ def test_a_persons_cohorts_are_in_the_order_a_reader_expects(client, login_as, m
     shown = [name for name in re.findall(r"<li>([^<]+)</li>", html)
              if name in {"Zona austral", "Ñuble piloto", "ética pública", "Norte grande", "Ética digital", "Maule"}]
     assert shown == ["Ética digital", "ética pública", "Maule", "Norte grande", "Ñuble piloto", "Zona austral"]
+
+
+def test_a_coordinator_lists_only_the_cohorts_of_their_country(client, login_as, make_cohort):
+    make_cohort(country="CL", name="Piloto Biobío")
+    make_cohort(country="AR", name="Piloto Córdoba")
+    login_as("coordinator", country="CL", locale="en")
+    html = client.get("/admin/cohorts").get_data(as_text=True)
+    assert "Piloto Biobío" in html and "Piloto Córdoba" not in html
+    assert "Piloto Córdoba" not in client.get("/admin/cohorts?country=AR").get_data(as_text=True)
+
+
+def test_the_services_refuse_a_coordinator_of_another_country(make_user, make_cohort):
+    """Defence in depth: the services check the country themselves, whatever view or command calls them."""
+    member = make_user(country="AR")
+    cohort = make_cohort(country="AR", name="Piloto Córdoba", members=[member])
+    stranger = make_user(roles=("coordinator",), country="CL")
+    with pytest.raises(Forbidden):
+        remove_member(stranger, cohort, member)
+    with pytest.raises(Forbidden):
+        delete_cohort(stranger, cohort)
+    db.session.rollback()
+    kept = db.session.get(Cohort, cohort.id)
+    assert kept is not None and [m.user_id for m in kept.memberships] == [member.id]
+
+
+def test_a_cohort_name_is_kept_with_single_spaces(make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    cohort = create_cohort(coordinator, name="  Piloto \t  Biobío  ", country_code="CL")
+    assert cohort.name == "Piloto Biobío"
+    update_cohort(coordinator, cohort, name="Piloto\n Ñuble", country_code="CL")
+    assert cohort.name == "Piloto Ñuble"

@@ -2,9 +2,11 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
 
 from app.extensions import db
 from app.places.models import Institution
+from app.places.services import delete_institution, update_institution
 
 
 def test_create_institution_with_region(client, login_as):
@@ -159,3 +161,38 @@ def test_someone_added_while_the_institution_is_deleted_keeps_it(client, login_a
     assert "People belong to this institution: move them first" in unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.get(Institution, institution.id) is not None and person.institution_id == institution.id
+
+
+def test_an_institution_keeps_its_own_name_when_edited_and_may_change_its_case(client, login_as, make_institution):
+    login_as("admin", country=None)
+    institution = make_institution(country="CL", name="Gobierno Regional de Nuble")
+    for name in ("Gobierno Regional de Nuble", "Gobierno Regional de Ñuble"):
+        response = client.post(f"/admin/institutions/{institution.id}/edit", data={
+            "name": name, "country_code": "CL", "level": "national"})
+        assert response.status_code == 302, name
+        db.session.refresh(institution)
+        assert institution.name == name
+
+
+def test_a_coordinator_sees_and_picks_only_their_country(client, login_as, make_institution):
+    make_institution(country="CL", name="Subsecretaría de Desarrollo Regional")
+    make_institution(country="AR", name="Secretaría de Innovación de Córdoba")
+    login_as("coordinator", country="CL", locale="en")
+    listed = unescape(client.get("/admin/institutions").get_data(as_text=True))
+    assert "Subsecretaría de Desarrollo Regional" in listed and "Secretaría de Innovación de Córdoba" not in listed
+    assert "Secretaría de Innovación de Córdoba" not in unescape(
+        client.get("/admin/institutions?country=AR").get_data(as_text=True))
+    form = client.get("/admin/institutions/new").get_data(as_text=True)
+    assert 'value="CL"' in form and 'value="AR"' not in form and 'value="PT"' not in form
+
+
+def test_the_services_refuse_a_coordinator_of_another_country(make_user, make_institution):
+    institution = make_institution(country="AR", name="Secretaría de Innovación de Córdoba")
+    stranger = make_user(roles=("coordinator",), country="CL")
+    with pytest.raises(Forbidden):
+        update_institution(stranger, institution, name="Mine now", country_code="AR", level="national")
+    with pytest.raises(Forbidden):
+        delete_institution(stranger, institution)
+    db.session.rollback()
+    kept = db.session.get(Institution, institution.id)
+    assert kept is not None and kept.name == "Secretaría de Innovación de Córdoba"

@@ -85,6 +85,7 @@ def test_notification_pages(client, login_as, make_user, app):
     assert client.get(f"/notifications/{foreign.id}").status_code == 403
     client.post("/notifications/read-all")
     assert services.unread_count(user) == 0
+    assert services.unread_count(other) == 1  # only the reader's own notifications are marked
 
 
 def test_preferences_page(client, login_as):
@@ -95,6 +96,8 @@ def test_preferences_page(client, login_as):
     client.post("/notifications/preferences", data={"email_kinds": ["invitation_accepted"]})
     assert services.wants_email(user, "invitation_accepted") is True
     assert services.wants_email(user, "import_completed") is False
+    page = client.get("/notifications/preferences").get_data(as_text=True)  # the saved choices, read back
+    assert 'value="invitation_accepted" checked' in page and 'value="import_completed" checked' not in page
 
 
 def test_the_preferences_page_reads_the_saved_choices_in_one_query(client, login_as, make_user):
@@ -366,3 +369,86 @@ def test_a_message_names_its_language_in_that_language(client, login_as, make_us
     login_as("admin", country=None, locale="en")
     assert '<span lang="pt-BR">Português (Brasil)</span>' in client.get(f"/admin/outbox/{message.id}").get_data(
         as_text=True)
+
+
+def test_a_deactivated_account_gets_notifications_in_the_app_but_no_email(app, make_user, outbox):
+    gone = make_user(is_active=False)
+    services.notify(gone, "added_to_cohort", cohort="Piloto")
+    services.notify_many([gone, make_user(email="here@example.org")], "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    assert services.unread_count(gone) == 2
+    assert [m.to_address for m in outbox()] == ["here@example.org"]
+
+
+def test_two_people_notified_at_once_both_get_their_email(app, make_user, outbox):
+    """notify_many leaves the delivery of a batch to its own jobs: with two people, as with two hundred."""
+    services.notify_many([make_user(email="ana@example.org"), make_user(email="bea@example.org")],
+                         "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    assert [(m.to_address, m.status) for m in outbox()] == [("ana@example.org", MailStatus.LOGGED),
+                                                            ("bea@example.org", MailStatus.LOGGED)]
+
+
+def test_emails_sent_together_go_in_jobs_of_200(app, outbox):
+    """README: e-mails sent together (invitations of an import, a cohort's new members) go in jobs of 200."""
+    from app.jobs.models import Job
+
+    messages = [services.queue_email(f"p{n}@example.org", "Hola", "Texto", deliver_now=False) for n in range(401)]
+    services.enqueue_deliveries(messages)
+    db.session.commit()
+    jobs = db.session.scalars(sa.select(Job).where(Job.func.endswith(":deliver_many")).order_by(Job.id)).all()
+    assert [len(job.args[0]) for job in jobs] == [200, 200, 1]
+    assert sorted(i for job in jobs for i in job.args[0]) == [m.id for m in messages]
+    assert {m.status for m in outbox()} == {MailStatus.LOGGED}
+
+
+def test_the_retries_of_a_delivery_job_send_only_what_is_left(make_app, smtp_server):
+    """README: a recipient the server refuses does not hold back the others, and the job's retries send only what
+    is left. Run by the job machinery, which rolls back a failed attempt: what was delivered stays delivered and
+    is not sent twice; after the last attempt the refused message is marked failed, the delivered ones are not."""
+    from app.jobs.models import Job, JobStatus
+
+    smtp_server.reply = lambda envelope: "550 no such mailbox" if envelope.rcpt_tos == ["gone@example.org"] else None
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with app.app_context():
+        messages = [services.queue_email(address, "Hola", "Texto", deliver_now=False)
+                    for address in ("zoe@example.org", "gone@example.org", "bea@example.org")]
+        services.enqueue_deliveries(messages)
+        db.session.commit()  # the job runs now, and (no interval in the tests) retries at once
+        job = db.session.scalar(sa.select(Job).where(Job.func.endswith(":deliver_many")))
+        assert (job.status, job.attempts) == (JobStatus.FAILED, app.config["JOB_MAX_ATTEMPTS"])
+        status = {m.to_address: m.status for m in db.session.scalars(sa.select(services.OutboxMessage))}
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["bea@example.org", "zoe@example.org"]
+    assert status == {"zoe@example.org": MailStatus.SENT, "bea@example.org": MailStatus.SENT,
+                      "gone@example.org": MailStatus.FAILED}
+
+
+def test_a_server_that_drops_every_connection_delivers_nothing(make_app, smtp_server, monkeypatch):
+    """A new connection is opened once after a drop; when that one drops too, the message is not delivered."""
+    import smtplib
+
+    import pytest
+
+    def drop(*_args, **_kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", drop)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with app.app_context():
+        message = services.queue_email("ana@example.org", "Hola", "Texto", deliver_now=False)
+        db.session.commit()
+        with pytest.raises(services.DeliveryFailed, match="1 of 1 messages were not delivered"):
+            services.deliver_many([message.id])
+        db.session.commit()
+        message = db.session.get(services.OutboxMessage, message.id)
+        assert message.status is MailStatus.QUEUED and message.sent_at is None
+        assert "SMTPServerDisconnected" in message.error and message.body == "Texto"
+
+
+def test_a_preference_for_a_kind_that_does_not_exist_is_not_saved(app, make_user):
+    from app.notifications.models import NotificationPreference
+
+    user = make_user()
+    services.set_email_preferences(user, {"no_such_kind": True, "added_to_cohort": False})
+    assert [(p.kind, p.email) for p in db.session.scalars(sa.select(NotificationPreference))] == [
+        ("added_to_cohort", False)]

@@ -68,7 +68,9 @@ def test_in_process_failure_after_every_attempt_is_shown_to_admins(app, client, 
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "tests.jobs.tasks:always_fails" in page and "this task never works" in page
     client.post(f"/admin/jobs/{job_id}/retry")  # runs again (and fails again) at once without Redis
-    assert the_job(job_id).status is JobStatus.FAILED
+    job = the_job(job_id)
+    # with a fresh set of attempts: every one of them was tried again, not just one past the limit
+    assert job.status is JobStatus.FAILED and job.attempts == app.config["JOB_MAX_ATTEMPTS"]
 
 
 def test_with_redis_the_job_waits_for_a_worker_and_is_retried(rq_app, tmp_path):
@@ -272,3 +274,63 @@ def test_a_job_started_twice_at_once_runs_once(app, tmp_path):
         services.utcnow = real
     assert runs.read_text() == "run\n"
     assert (the_job(job_id).status, the_job(job_id).attempts) == (JobStatus.DONE, 2)
+
+
+def test_a_job_already_done_is_not_run_again(app):
+    """A queue may hand the same job over twice (a worker restarted before acknowledging it): the work is done
+    once."""
+    from app.jobs.services import run_job
+
+    job_id = enqueue(tasks.add_institution, "once").id
+    db.session.commit()
+    assert run_job(job_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 1
+    assert the_job(job_id).attempts == 1
+
+
+def test_only_an_admin_may_retry_a_job(app, make_user):
+    import pytest
+    from werkzeug.exceptions import Forbidden
+
+    from app.jobs.services import retry
+
+    job_id = enqueue(tasks.always_fails).id
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        retry(make_user(roles=("coordinator",), country="CL"), the_job(job_id))
+    assert the_job(job_id).status is JobStatus.FAILED
+
+
+def test_a_dispatch_runs_at_most_the_configured_number_of_due_retries(app):
+    """Without Redis the retries that are due run after a request's own jobs, a few at a time
+    (JOB_RETRIES_PER_DISPATCH), so that no request is held up by a backlog."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    app.config["JOB_RETRY_INTERVALS"] = [60]
+    waiting = [Job(func="tests.jobs.tasks:add_institution", args=[f"retry {n}"], status=JobStatus.RETRYING,
+                   attempts=1, finished_at=utcnow() - timedelta(minutes=10 - n)) for n in range(4)]
+    db.session.add_all(waiting)
+    db.session.commit()
+    enqueue(tasks.add_institution, "the request's own")
+    db.session.commit()
+    assert names() == {"the request's own", "retry 0", "retry 1"}  # the two waiting longest
+    assert app.config["JOB_RETRIES_PER_DISPATCH"] == 2
+
+
+def test_a_job_is_busy_only_when_queued_running_or_retrying_since_the_moment_given(app):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.jobs.services import is_busy
+
+    long_ago = utcnow() - timedelta(hours=2)
+    db.session.add(Job(func="tests.jobs.tasks:add_institution", args=["stuck"], status=JobStatus.RUNNING,
+                       created_at=long_ago, started_at=long_ago, attempts=1))
+    db.session.add(Job(func="tests.jobs.tasks:always_fails", args=[], status=JobStatus.DONE, attempts=1))
+    db.session.commit()
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    assert not is_busy(tasks.add_institution, started_after=an_hour_ago)  # stalled before then
+    assert is_busy(tasks.add_institution, started_after=long_ago - timedelta(seconds=1))
+    assert not is_busy(tasks.always_fails, started_after=long_ago)  # done

@@ -53,11 +53,16 @@ def test_coordinator_creates_trainees_of_their_own_country_only(make_user):
     assert "country_code" in error.value.errors
 
 
-def test_coordinator_cannot_grant_staff_roles(make_user):
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.TRAINER, Role.COORDINATOR])
+def test_coordinator_cannot_grant_staff_roles(make_user, role):
     coordinator = make_user(roles=("coordinator",), country="CL")
     with pytest.raises(ValidationError) as error:
-        new_trainee(coordinator, roles={Role.ADMIN})
+        new_trainee(coordinator, roles={role})
     assert "roles" in error.value.errors
+    trainee = new_trainee(coordinator)
+    with pytest.raises(ValidationError) as error:
+        services.update_user(coordinator, trainee, roles={Role.TRAINEE, role})
+    assert "roles" in error.value.errors and trainee.roles == {Role.TRAINEE}
 
 
 def test_trainers_and_trainees_cannot_create_accounts(make_user):
@@ -74,6 +79,11 @@ def test_trainers_and_trainees_cannot_create_accounts(make_user):
     ({"email": "not-an-address"}, "email"),
     ({"position": "boss"}, "position"),
     ({"password": "short"}, "password"),
+    ({"password": "123456789"}, "password"),  # 9 characters: one short of the minimum
+    ({"password": " a-long-password"}, "password"),
+    ({"password": "a-long-password "}, "password"),
+    ({"region_code": "AR-X"}, "region_code"),  # a region of another country (Córdoba, AR)
+    ({"region_code": "CL-XX"}, "region_code"),
     ({"roles": set()}, "roles"),
     ({"locale": "fr"}, "locale"),
 ])
@@ -216,3 +226,9 @@ def test_an_address_is_stored_composed_whatever_the_keyboard_sent(make_user):
     jose = new_trainee(admin, email="Jose\u0301@ex.test")
     assert jose.email == "jos\u00e9@ex.test"
     assert services.get_user_by_email("JOS\u00c9@ex.test") is jose
+
+
+def test_a_password_of_exactly_the_minimum_length_is_accepted(make_user):
+    admin = make_user(roles=("admin",), country=None)
+    user = new_trainee(admin, password="1234567890", region_code="CL-BI")
+    assert user.check_password("1234567890") and user.region_code == "CL-BI"

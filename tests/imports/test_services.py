@@ -331,3 +331,52 @@ def test_a_region_type_is_dropped_only_where_it_names_the_same_region(app, make_
     rows = [dict(rows[0], region="Provincia de Lima"), dict(rows[1], region="Departamento de Lima")]
     clean, problems = services.check_rows("PE", rows)
     assert problems == [] and [row["region_code"] for row in clean] == ["PE-LMA", "PE-LIM"]
+
+
+def test_a_name_of_200_characters_is_kept_and_one_more_is_too_long(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", country_code="CL", data=csv(
+        f"ok@example.org;{'N' * 200};manager;;;", f"long@example.org;{'N' * 201};manager;;;"))
+    assert [(p["line"], p["field"], p["code"]) for p in batch.problems] == [(3, "full_name", "too_long")]
+
+
+def test_every_address_is_checked_against_the_accounts_however_long_the_list(app, make_user):
+    """The addresses are looked up 500 at a time: the last of a chunk is looked up too."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    make_user(email="person499@example.org", country="CL")
+    make_user(email="person500@example.org", country="CL")
+    lines = [f"person{n}@example.org;Persona {n};manager;;;" for n in range(501)]
+    batch = services.preview(coordinator, filename="a.csv", data=csv(*lines), country_code="CL")
+    assert codes(batch.problems) == [(501, "taken"), (502, "taken")]
+
+
+def test_the_cohort_must_be_of_the_country_imported_into(app, make_user, make_cohort):
+    coordinator = make_user(roles=("admin",), country=None)
+    abroad = make_cohort(country="AR")
+    with pytest.raises(ValidationError) as error:
+        services.preview(coordinator, filename="a.csv", data=csv("x@example.org;X;manager;;;"), country_code="CL",
+                         cohort_id=abroad.id)
+    assert "cohort_id" in error.value.errors
+
+
+def test_only_a_manager_of_the_batchs_country_may_confirm_it(app, make_user):
+    from werkzeug.exceptions import Forbidden
+
+    batch = services.preview(make_user(roles=("coordinator",), country="CL"), filename="a.csv",
+                             data=csv("x@example.org;X;manager;;;"), country_code="CL")
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        services.run_import(make_user(roles=("coordinator",), country="AR"), batch)
+    db.session.rollback()
+    assert db.session.get(type(batch), batch.id).status is BatchStatus.PREVIEW
+    assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")) is None
+
+
+def test_an_import_without_invitations_sends_none(app, make_user, outbox):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("x@example.org;X;manager;;;"),
+                             country_code="CL", send_invitations=False)
+    assert services.run_import(coordinator, batch) == 1
+    db.session.commit()
+    assert not any("/auth/invitation/" in m.body for m in outbox() if m.body)
+    assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")).password_hash is None

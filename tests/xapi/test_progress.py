@@ -271,3 +271,37 @@ def test_a_pass_arriving_with_a_failure_is_not_lost(app, make_lrs_client, make_u
         assert codes == [200, 200]
         row = progress(user, module)
         assert (row.success, row.best_scaled) == (True, 0.9), round_
+
+
+def test_a_raw_score_without_min_counts_from_zero(xapi, make_user):
+    """Content that sends raw and max only: 8 of 10 is 0.8, better than a later 0.3."""
+    user = make_user()
+    xapi.post(statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE},
+                        result={"score": {"raw": 8, "max": 10}, "success": True}))
+    xapi.post(statement(actor=actor(user), verb={"id": v.FAILED}, object={"id": MODULE},
+                        result={"score": {"scaled": 0.3}, "success": False}))
+    row = progress(user)
+    assert (row.best_scaled, row.success) == (0.8, True)
+
+
+def test_without_scores_a_later_failure_does_not_undo_a_success(xapi, make_user):
+    user = make_user()
+    for verb in (v.PASSED, v.FAILED):
+        xapi.post(statement(actor=actor(user), verb={"id": verb}, object={"id": MODULE}))
+    assert progress(user).success is True
+
+
+def test_a_result_that_says_completion_completes_whatever_the_verb(xapi, make_user):
+    user = make_user()
+    xapi.post(statement(actor=actor(user), verb={"id": v.EXPERIENCED}, object={"id": MODULE},
+                        result={"completion": True}))
+    assert progress(user).is_completed
+
+
+def test_the_first_activity_is_the_earliest_whatever_the_order_of_arrival(xapi, make_user):
+    user = make_user()
+    for timestamp in ("2026-03-02T10:00:00Z", "2026-03-01T10:00:00Z", "2026-03-03T10:00:00Z"):
+        xapi.post(statement(actor=actor(user), verb={"id": v.EXPERIENCED}, object={"id": MODULE},
+                            timestamp=timestamp))
+    row = progress(user)
+    assert (row.first_seen_at.day, row.last_seen_at.day) == (1, 3)

@@ -1,6 +1,7 @@
 """Itinera: a learning management system for competence-based capacity building."""
 import logging
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request, session
 from flask_login import current_user
@@ -77,6 +78,11 @@ class ItineraSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def _is_xapi(path: str) -> bool:
     return path == "/xapi" or path.startswith("/xapi/")
 
@@ -115,9 +121,14 @@ def create_app(config=None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the
         app.logger.setLevel(logging.INFO)  # log without a mail server are there (Python's default is WARNING)
-    if not app.config.get("MAIL_SERVER") and not (app.config.get("DEVELOPMENT") or app.config.get("TESTING")):
+    production = not (app.config.get("DEVELOPMENT") or app.config.get("TESTING"))
+    if production and not app.config.get("MAIL_SERVER"):
         app.logger.warning("MAIL_SERVER is not set: e-mails (invitations, password resets, notifications) are "
                            "written to the log and the admins' outbox page, not sent.")
+    if production and _is_loopback(app.config["BASE_URL"]):
+        app.logger.warning("ITINERA_BASE_URL is %s: links in e-mails, and the activity and competence IRIs of "
+                               "xAPI statements (kept for good), will name this machine. Set it to the public "
+                               "address.", app.config["BASE_URL"])
     from app.xapi.wsgi import AlternateRequestSyntax
 
     app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, max_bytes=app.config["XAPI_MAX_REQUEST_BYTES"])

@@ -179,3 +179,20 @@ def test_without_a_mail_server_production_warns_at_start_up(make_app, caplog):
     with caplog.at_level(logging.WARNING):
         make_app(MAIL_SERVER=None)  # tests (and development) are quiet about it
     assert not any("MAIL_SERVER" in record.getMessage() for record in caplog.records)
+
+
+def test_production_warns_at_start_up_when_its_address_is_this_machine(make_app, caplog):
+    """Links in e-mails and the IRIs of statements (kept for good) are built from ITINERA_BASE_URL: its default,
+    127.0.0.1, is only right on a developer's machine."""
+    import logging
+
+    for base, warned in [("http://127.0.0.1:5000", True), ("http://localhost:8000", True),
+                         ("https://itinera.example.org", False)]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            make_app(TESTING=False, BASE_URL=base)
+        assert any("ITINERA_BASE_URL is" in r.getMessage() for r in caplog.records) is warned, base
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        make_app(BASE_URL="http://127.0.0.1:5000")  # tests (and development) are quiet about it
+    assert not any("ITINERA_BASE_URL" in record.getMessage() for record in caplog.records)

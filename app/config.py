@@ -1,4 +1,5 @@
 """Configuration from environment variables (see the README's table)."""
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,22 @@ def _env_flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_number(name: str, default, kind=int):
+    """A number from the environment (``default`` when unset or empty); anything else stops the start with a
+    message naming the variable, instead of Python's ValueError."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        what = "a whole number" if kind is int else "a number"
+        raise RuntimeError(f"{name} must be {what} of 0 or more, not {value!r}.")
+    return number
 
 
 def normalise_database_url(url: str) -> str:
@@ -41,7 +58,7 @@ class Config:
                                  "json_deserializer": jsonutil.loads}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     BASE_URL = os.environ.get("ITINERA_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    PROXY_FIX = int(os.environ.get("ITINERA_PROXY_FIX", "0") or 0)
+    PROXY_FIX = _env_number("ITINERA_PROXY_FIX", 0)
 
     LANGUAGES = LOCALES
     BABEL_DEFAULT_LOCALE = "en"
@@ -69,7 +86,7 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_PORT = _env_number("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _env_flag("MAIL_USE_TLS", True)
@@ -90,7 +107,7 @@ class Config:
     JOB_RETRY_CHECK_SECONDS = 15  # without Redis: how often a commit with no job of its own looks for due retries
     # seconds an attempt may run under RQ before it is stopped and counted as failed (RQ's default is 180 s,
     # short for a delivery of 200 e-mails to a slow server); keep it well below JOB_STALLED_MINUTES
-    JOB_TIMEOUT = int(os.environ.get("ITINERA_JOB_TIMEOUT", "900"))
+    JOB_TIMEOUT = _env_number("ITINERA_JOB_TIMEOUT", 900)
     JOB_STALLED_MINUTES = 30  # a job running longer than this was cut off; admins see it as stalled
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
@@ -99,13 +116,13 @@ class Config:
     XAPI_FORWARD_URL = os.environ.get("XAPI_FORWARD_URL") or None  # e.g. https://lrs.example.org/xapi/
     XAPI_FORWARD_USERNAME = os.environ.get("XAPI_FORWARD_USERNAME") or None
     XAPI_FORWARD_PASSWORD = os.environ.get("XAPI_FORWARD_PASSWORD") or None
-    XAPI_FORWARD_TIMEOUT = float(os.environ.get("XAPI_FORWARD_TIMEOUT", "10"))
+    XAPI_FORWARD_TIMEOUT = _env_number("XAPI_FORWARD_TIMEOUT", 10.0, float)
     XAPI_FORWARD_BATCH = 200
     # without Redis the send job runs inside the request that stored the statements: after this long it starts no
     # further request to the remote; the rest goes with the next write or `flask lrs forward`
-    XAPI_FORWARD_IN_REQUEST_SECONDS = float(os.environ.get("XAPI_FORWARD_IN_REQUEST_SECONDS", "2"))
+    XAPI_FORWARD_IN_REQUEST_SECONDS = _env_number("XAPI_FORWARD_IN_REQUEST_SECONDS", 2.0, float)
     # during an outage of the external LRS, a write starts a new send job at most this often
-    XAPI_FORWARD_RETRY_SECONDS = int(os.environ.get("XAPI_FORWARD_RETRY_SECONDS", "60"))
+    XAPI_FORWARD_RETRY_SECONDS = _env_number("XAPI_FORWARD_RETRY_SECONDS", 60)
 
 
 class DevelopmentConfig(Config):

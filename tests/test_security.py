@@ -1,3 +1,4 @@
+import os
 import re
 from pathlib import Path
 
@@ -143,3 +144,18 @@ def test_signing_in_starts_a_new_session(make_app, make_user):
     fresh = _csrf_token(client, "/auth/account")
     assert fresh != before
     assert client.post("/auth/account/language", data={"locale": "es", "csrf_token": fresh}).status_code == 302
+
+
+@pytest.mark.parametrize("name, value", [("ITINERA_PROXY_FIX", "one"), ("MAIL_PORT", "587/tcp"),
+                                         ("XAPI_FORWARD_TIMEOUT", "nan"), ("ITINERA_JOB_TIMEOUT", "-5")])
+def test_a_number_setting_that_is_no_number_names_its_variable(name, value):
+    """Settings are read when the app starts: a typo stops it with the variable named, not a ValueError."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, name: value, "ITINERA_ENV": "development"}
+    done = subprocess.run([sys.executable, "-c", "import app.config"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError") and name in last and repr(value) in last, last

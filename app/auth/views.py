@@ -30,11 +30,17 @@ def _login_email() -> str:
 
 def _sign_in(user, remember: bool = False) -> None:
     """Start a new session for ``user``: nothing of the session before carries over, its CSRF token included (a
-    token planted or read before signing in would otherwise stay valid for the signed-in person). The sign-in is
-    recorded (flushed: the view commits)."""
+    token planted or read before signing in would otherwise stay valid for the signed-in person). The sign-in this
+    browser had ends, and without "keep me signed in" its remember-me cookie goes: it would otherwise sign the
+    browser in again, maybe as someone else, once this session is over. The sign-in is recorded (flushed: the
+    view commits)."""
+    if current_user.is_authenticated:
+        sign_ins.end(current_user)
     session.clear()
     sign_ins.start(user, remember=remember, user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember)
+    if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"
 
 
 def _failed(response) -> bool:
@@ -224,7 +230,9 @@ def account_password():
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            _sign_in(current_user._get_current_object())  # a new sign-in: the others ended with the old password
+            # a new sign-in (the others ended with the old password), kept as long as this one was
+            remember = current_user.sign_in is not None and current_user.sign_in.remember
+            _sign_in(current_user._get_current_object(), remember=remember)
             db.session.commit()
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))

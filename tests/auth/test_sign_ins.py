@@ -189,3 +189,37 @@ def test_the_cookies_hold_a_key_the_database_does_not(app, client, make_user):
     key = client.get_cookie("remember_token").value.split("|")[0].split(":")[1]
     stored = db.session.scalar(sa.select(SignIn.key_hash))
     assert len(key) >= 40 and key not in stored and len(stored) == 64
+
+
+def test_keep_me_signed_in_is_kept_through_a_password_change(app, make_user):
+    make_user(email="ana@example.org")
+    browser = app.test_client()
+    sign_in(browser, "ana@example.org", remember=True)
+    response = browser.post("/auth/account/password", data={"current_password": PASSWORD,
+                                                            "new_password": "another-long-password"})
+    assert response.status_code == 302
+    restarted = app.test_client()  # the browser closed and opened again
+    copy_cookie(browser, restarted, "remember_token")
+    assert signed_in(restarted)
+
+
+def test_a_reset_link_used_where_someone_else_is_signed_in_leaves_no_way_back_to_them(app, make_user):
+    from app.auth.models import TokenPurpose
+    from app.auth.tokens import issue_token
+
+    make_user(email="ana@example.org")
+    bob = make_user(email="bob@example.org")
+    browser = app.test_client()
+    sign_in(browser, "ana@example.org", remember=True)
+    reset = issue_token(bob, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    response = browser.post(f"/auth/password/reset/{reset}", data={"password": "bobs-new-long-password"})
+    assert response.status_code == 302
+    assert "bob@example.org" in browser.get("/auth/account?lang=en").get_data(as_text=True)
+    _age(hours=13)  # Bob's sign-in ends unused; Ana's "keep me signed in" must not bring her back here
+    assert not signed_in(browser)
+    anas_cookie = browser.get_cookie("remember_token")
+    if anas_cookie is not None:
+        restarted = app.test_client()
+        restarted.set_cookie("remember_token", anas_cookie.value)
+        assert not signed_in(restarted)

@@ -196,8 +196,10 @@ def create_app(config=None) -> Flask:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def note_sign_in_use():
-        """First thing, while nothing else is written: the person's sign-in is in use (it ends when unused)."""
-        if request.endpoint == "static" or _is_xapi(request.path):
+        """First thing, while nothing else is written: the person's sign-in is in use (it ends when unused). Not
+        for static files, xAPI (no session there) nor the health check (which must answer 503, not fail here,
+        when the database is down)."""
+        if request.endpoint in ("static", "main.healthz") or _is_xapi(request.path):
             return
         if current_user.is_authenticated:
             from app.auth.sign_ins import note_use

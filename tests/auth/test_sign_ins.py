@@ -223,3 +223,13 @@ def test_a_reset_link_used_where_someone_else_is_signed_in_leaves_no_way_back_to
         restarted = app.test_client()
         restarted.set_cookie("remember_token", anas_cookie.value)
         assert not signed_in(restarted)
+
+
+def test_the_health_check_neither_reads_nor_notes_a_sign_in(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org")  # a browser that opens /healthz sends its cookies
+    _age(hours=1)
+    noted = db.session.scalar(sa.select(SignIn.last_seen_at))
+    assert client.get("/healthz").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(SignIn.last_seen_at)) == noted

@@ -134,14 +134,12 @@ def account_self_assessment():
     if form.validate_on_submit():
         answers = form.answers()
         try:
-            changed = competences.self_assess(current_user, framework, answers)
+            saved, withdrawn = competences.record_self_assessment(current_user, framework, answers)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
             db.session.commit()
-            withdrawn = sum(1 for code, level in answers.items() if level is None and code in latest)
-            saved = changed - withdrawn
             said = [ngettext("%(num)s estimate has been saved.", "%(num)s estimates have been saved.", saved)
                     if saved else "",
                     ngettext("%(num)s estimate has been withdrawn.", "%(num)s estimates have been withdrawn.",

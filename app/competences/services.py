@@ -625,6 +625,13 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int | None]
     stay as history. An answer equal to the person's latest one adds nothing. ``None`` ("Not sure") withdraws
     the latest estimate: it stops being self-declared and the baseline, and stays in the history; where there is
     no estimate it adds nothing. Returns how many changed (withdrawals included)."""
+    saved, withdrawn = record_self_assessment(user, framework, answers)
+    return saved + withdrawn
+
+
+def record_self_assessment(user: User, framework: Framework, answers: dict[str, int | None]) -> tuple[int, int]:
+    """self_assess, telling apart (how many estimates were saved, how many withdrawn): counted from what the
+    person's latest answers are once their earlier submission (a double click) has been recorded."""
     version = framework.current
     numbers = {level.number for level in version.levels}
     codes = {c.code for c in version.competences}
@@ -639,7 +646,8 @@ def self_assess(user: User, framework: Framework, answers: dict[str, int | None]
                for code, level in answers.items() if latest.get(code) != level]
     db.session.add_all(changed)
     db.session.flush()
-    return len(changed)
+    withdrawn = sum(1 for row in changed if row.level is None)
+    return len(changed) - withdrawn, withdrawn
 
 
 def has_self_assessed(user: User) -> bool:

@@ -218,3 +218,23 @@ def test_estimates_sent_twice_at_once_are_saved_once(app, login_as, sample_frame
     said = [r.get_data(as_text=True) for r in responses]
     assert sum("2 estimates have been saved." in page for page in said) == 1
     assert sum("Nothing changed: your estimates are as they were." in page for page in said) == 1
+
+
+def test_a_withdrawal_sent_twice_at_once_is_reported_once(app, login_as, sample_framework, post_at_once):
+    """A double click on Save with "Not sure": one request withdraws the estimate, the other says nothing changed
+    (not "-1 estimates have been saved": it read the estimate before the first one withdrew it)."""
+    from app.competences import services
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    framework = services.get_framework("demo")
+    services.self_assess(trainee, framework, {"A1": 2})
+    db.session.commit()
+    responses = post_at_once(trainee, "/auth/account/competences/estimate", {"level_A1": ""},
+                             meet=(services, "latest_self_declared"), follow_redirects=True)
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
+    assert estimates(trainee) == [("A1", 2), ("A1", None)]
+    said = [r.get_data(as_text=True) for r in responses]
+    assert not any("-1 estimate" in page for page in said)
+    assert sum("1 estimate has been withdrawn." in page for page in said) == 1
+    assert sum("Nothing changed: your estimates are as they were." in page for page in said) == 1

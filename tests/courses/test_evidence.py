@@ -264,3 +264,19 @@ def test_a_withdrawn_course_is_named_only_to_those_who_publish(app, client, logi
     with trainer.session_transaction() as session:
         session["_user_id"] = session_id(make_user(roles=("trainer",)))
     assert "Pilot course" in _courses_section(trainer, "/competences/demo/A1?lang=en")
+
+
+def test_a_withdrawn_course_is_marked_so_on_a_competence_page_and_titles_say_their_language(
+        app, client, login_as, make_user, graded_course):
+    from tests.fixtures.factories import session_id
+
+    trainer = app.test_client()
+    with trainer.session_transaction() as session:
+        session["_user_id"] = session_id(make_user(roles=("trainer",)))
+    assert "Withdrawn" not in _courses_section(trainer, "/competences/demo/A1?lang=en")
+    html = trainer.get("/competences/demo/A1?lang=en").get_data(as_text=True)
+    assert '<a href="/courses/pilot/" lang="en">Pilot course</a>' in html
+    course = get_course("pilot")
+    course.is_published = False  # trainees no longer see it: those who still do are told
+    db.session.commit()
+    assert "Pilot course Withdrawn : up to level 2" in _courses_section(trainer, "/competences/demo/A1?lang=en")

@@ -8,6 +8,7 @@ browser session (``SIGN_IN_IDLE``); "keep me signed in" lasts the 30 days of its
 (``REMEMBER_COOKIE_DURATION``).
 """
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -21,6 +22,7 @@ from app.extensions import db
 
 NOTE_USE_EVERY = timedelta(minutes=5)  # how stale "last used" may be: one write per person every 5 minutes at most
 MAX_USER_AGENT = 1000  # characters of a User-Agent header read to name the browser
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _hash(key: str) -> str:
@@ -44,7 +46,8 @@ def _describe(user_agent: str) -> tuple[str | None, str | None]:
         return None, None
     from ua_parser import parse_os, parse_user_agent  # its regular expressions load on first use, at a sign-in
 
-    user_agent = user_agent[:MAX_USER_AGENT]
+    # control characters named nothing (and PostgreSQL keeps no NUL): a family read from them would not be saved
+    user_agent = _CONTROL.sub("", user_agent[:MAX_USER_AGENT])
     browser, system = parse_user_agent(user_agent), parse_os(user_agent)
     return (browser.family[:80] if browser and browser.family != "Other" else None,
             system.family[:80] if system and system.family != "Other" else None)

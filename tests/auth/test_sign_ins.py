@@ -233,3 +233,11 @@ def test_the_health_check_neither_reads_nor_notes_a_sign_in(app, client, make_us
     assert client.get("/healthz").status_code == 200
     db.session.expire_all()
     assert db.session.scalar(sa.select(SignIn.last_seen_at)) == noted
+
+
+def test_a_user_agent_with_control_characters_signs_in_and_names_no_such_browser(app, client, make_user):
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org", user_agent="MyApp\x00X/1.2 CFNetwork/1 Darwin/20")  # PostgreSQL: no NUL
+    browser, system = db.session.execute(sa.select(SignIn.browser, SignIn.system)).one()
+    assert browser == "MyAppX" and system == "iOS"
+    assert "MyAppX on iOS" in account_text(client)

@@ -103,9 +103,11 @@ def revision_of(shown: dict) -> str:
 
 
 def hold_row(record) -> None:
-    """Hold ``record``'s row for writing until the transaction ends (another request changing it, or adding a
-    row that refers to it, waits until then), and read it again. An update of nothing, not SELECT ... FOR UPDATE,
-    so that SQLite, which has no row locks, takes its write lock here too."""
+    """Hold ``record``'s row for writing until the transaction ends (another request changing it waits until
+    then), and read it again. An update of nothing, not SELECT ... FOR UPDATE, so that SQLite, which has no row
+    locks, takes its write lock here too (and every other writer waits). On PostgreSQL a row added meanwhile that
+    refers to this one does not wait (its foreign key check only shares the key): a delete then fails on that key,
+    which its caller handles (commit_once_more_on_conflict)."""
     import sqlalchemy as sa
 
     from app.extensions import db

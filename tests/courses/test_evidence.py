@@ -280,3 +280,23 @@ def test_a_withdrawn_course_is_marked_so_on_a_competence_page_and_titles_say_the
     course.is_published = False  # trainees no longer see it: those who still do are told
     db.session.commit()
     assert "Pilot course Withdrawn : up to level 2" in _courses_section(trainer, "/competences/demo/A1?lang=en")
+
+
+def test_a_workshop_attended_completes_its_module_and_grants_its_levels_from_the_attendance(
+        client, login_as, app, tmp_path, sample_framework):
+    """A workshop is done by attending it: completion without success or score."""
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    workshop = {locale: module_text("W", competences="  - {code: B1, level: 1}\n") for locale in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path / "w", course_yaml=COURSE_YAML.replace("practice: viewed", "practice: workshop"),
+                      modules={"01-intro": texts, "02-practice": workshop})
+    sync(load_tree(root))
+    db.session.commit()
+    app.config["COURSES_DIR"] = str(root)
+    trainee = login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    attended = record(trainee, v.COMPLETED, v.module_iri("pilot", "practice"), result={"completion": True})
+    db.session.commit()
+    levels = current_levels(trainee, framework="demo")
+    assert levels["B1"].level == 1 and levels["B1"].evidence[0].achieved_at == attended.timestamp
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "2 of 2 modules completed" in page and "You have completed this course." in page

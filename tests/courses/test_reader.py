@@ -828,3 +828,44 @@ def test_a_competence_page_says_a_course_that_is_read_proves_no_level(client, sy
     assert "It is read: it develops the competence without proving a level." in html
     html = client.get("/competences/demo/B1?lang=en").get_data(as_text=True)  # no module of it grants B1
     assert "No course in the catalogue develops this competence yet." in html
+
+
+def test_an_optional_module_completed_elsewhere_does_not_count_towards_the_course(client, login_as, app, tmp_path,
+                                                                                 sample_framework):
+    from app.xapi.services import record
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    user = login_as("trainee", locale="en")
+    record(user, v.COMPLETED, v.module_iri("pilot", "practice"), result={"completion": True})
+    db.session.commit()
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "0 of 1 modules completed" in page and "You have completed this course." not in page
+
+
+def test_a_quiz_answered_correctly_but_not_completed_is_in_progress(client, login_as, app, tmp_path,
+                                                                  sample_framework):
+    from app.xapi.services import record
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("practice: viewed", "practice: quiz"))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    user = login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    record(user, "http://adlnet.gov/expapi/verbs/answered", v.module_iri("pilot", "practice"),
+           result={"success": True, "completion": False})
+    db.session.commit()
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "1 of 2 modules completed" in page and "You have completed this course." not in page
+
+
+def test_a_course_started_here_is_listed_once_though_its_modules_have_progress(client, login_as, synced_course):
+    from app.courses.services import courses_started
+
+    user = login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")
+    [item] = courses_started(user)
+    assert (item["version"].course.slug, item["done"], item["total"]) == ("pilot", 1, 2)
+    assert item["resume"].slug == "practice" and not item["finished"]
+    assert client.get("/").get_data(as_text=True).count("1 of 2 modules completed") == 1

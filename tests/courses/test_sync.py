@@ -281,3 +281,16 @@ def test_sync_refuses_numbers_the_database_cannot_keep(runner, app, course_tree,
     assert "pilot/course.yaml:7: estimated_hours is a positive number" in result.output
     assert "nothing was synced" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseVersion)) == 0
+
+
+def test_a_version_older_than_the_synced_one_is_refused(runner, app, course_tree, sample_framework):
+    """Going back a number (2 synced, then 1 with other content) would put older content before learners."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    _bump(course_tree, 2)
+    assert "pilot version 2: created" in runner.invoke(args=["courses", "sync"]).output
+    _bump(course_tree, 1)
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 1
+    assert "pilot version 1: version 1 is older than the synced version 2" in result.output
+    db.session.expire_all()
+    assert [(v.version, v.is_current) for v in db.session.scalars(sa.select(CourseVersion))] == [(2, True)]

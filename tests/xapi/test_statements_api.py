@@ -708,3 +708,55 @@ def test_an_offset_with_sixty_minutes_or_more_is_refused_however_it_is_written(x
     assert response.status_code == 400
     assert response.get_json()["property"] == "statement.timestamp"
     assert ids_of(xapi.get()) == []
+
+
+# --- the edges of since, until, limit and paging ------------------------------------------------------
+
+def test_since_leaves_out_and_until_keeps_a_statement_stored_at_that_very_moment(xapi, app):
+    """since is "stored after", until "stored at or before" (Communication 2.1.3)."""
+    from app.extensions import db
+    from app.xapi.models import Statement
+
+    at_cut, after = xapi.post(statement()).get_json()[0], xapi.post(statement()).get_json()[0]
+    cut = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    for statement_id, moment in ((at_cut, cut), (after, cut + timedelta(microseconds=1000))):
+        db.session.scalar(db.select(Statement).where(Statement.id == uuid.UUID(statement_id))).stored = moment
+    db.session.commit()
+    assert q(xapi, since="2026-06-01T00:00:00Z") == [after]
+    assert q(xapi, until="2026-06-01T00:00:00Z") == [at_cut]
+
+
+def test_paging_in_ascending_order_gives_each_statement_once_oldest_first(xapi, app):
+    app.config["XAPI_MAX_LIMIT"] = 3
+    posted = [xapi.post(statement()).get_json()[0] for _ in range(7)]
+    seen, response = [], xapi.get(params={"ascending": "true"})
+    while True:
+        body = response.get_json()
+        seen += [s["id"] for s in body["statements"]]
+        if not body["more"]:
+            break
+        response = xapi.client.get(body["more"], headers=xapi.headers())
+    assert seen == posted
+
+
+def test_more_is_empty_when_the_page_holds_the_last_statement_and_a_limit_is_capped(xapi, app):
+    app.config["XAPI_MAX_LIMIT"] = 3
+    xapi.post([statement() for _ in range(3)])
+    body = xapi.get(params={"limit": 3}).get_json()
+    assert len(body["statements"]) == 3 and body["more"] == ""
+    xapi.post(statement())
+    body = xapi.get(params={"limit": 10}).get_json()  # more than the LRS gives at once: its limit
+    assert len(body["statements"]) == 3 and body["more"].startswith("/xapi/statements?more=")
+
+
+def test_related_agents_matches_itineras_own_authority(xapi, make_user):
+    """What Itinera records itself has Itinera as its authority (no client)."""
+    from app.extensions import db
+    from app.xapi import vocabulary as v
+    from app.xapi.services import record
+
+    recorded = record(make_user(), v.EXPERIENCED, "http://example.org/activities/read")
+    db.session.commit()
+    sent = xapi.post(statement()).get_json()[0]
+    found = q(xapi, agent=v.authority(), related_agents="true")
+    assert str(recorded.id) in found and sent not in found

@@ -241,3 +241,12 @@ def test_a_user_agent_with_control_characters_signs_in_and_names_no_such_browser
     browser, system = db.session.execute(sa.select(SignIn.browser, SignIn.system)).one()
     assert browser == "MyAppX" and system == "iOS"
     assert "MyAppX on iOS" in account_text(client)
+
+
+def test_signing_out_in_one_browser_leaves_the_others_signed_in(app, make_user):
+    make_user(email="ana@example.org")
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, "ana@example.org", user_agent=ANDROID_CHROME)
+    sign_in(laptop, "ana@example.org")
+    assert phone.post("/auth/logout").status_code == 302
+    assert not signed_in(phone) and signed_in(laptop)

@@ -219,18 +219,27 @@ class Developing:
 def courses_developing(user: User | None, framework_slug: str, code: str) -> list[Developing]:
     """The courses (current versions, those of the catalogue for ``user``; published ones for visitors) with a
     module that grants a level of the competence ``code`` of the framework, by title in the reader's language:
-    where a person goes to raise that level."""
+    where a person goes to raise that level. Reads the modules' levels and rules only, not their texts."""
     query = (sa.select(CourseVersion).join(Course)
              .where(CourseVersion.is_current.is_(True), CourseVersion.framework_slug == framework_slug)
-             .options(so.contains_eager(CourseVersion.course), so.selectinload(CourseVersion.modules)))
+             .options(so.contains_eager(CourseVersion.course)))
     if user is None or not user.is_authenticated or not can_publish(user):
         query = query.where(Course.is_published.is_(True))
-    found = []
-    for version in db.session.scalars(query):
-        granting = [module for module in version.modules if any(c == code for c, _level in module.competences)]
-        if granting:
-            found.append(Developing(version, highest_levels(granting)[code],
-                                    any(module.rule in EVIDENCE_RULES for module in granting)))
+    versions = {version.id: version for version in db.session.scalars(query)}
+    if not versions:
+        return []
+    granting: dict[int, list[tuple[int, str | None]]] = {}
+    for version_id, levels, rule in db.session.execute(
+            sa.select(Module.course_version_id, Module.competences, Module.completion)
+            .where(Module.course_version_id.in_(list(versions)))):
+        for given, level in levels or []:
+            if given == code:
+                granting.setdefault(version_id, []).append((level, rule))
+    # a module proves its level when its rule is a quiz, an assignment or a workshop (Module.rule: a module
+    # without a rule is read, or optional)
+    found = [Developing(versions[version_id], max(level for level, _rule in modules),
+                        any(rule in EVIDENCE_RULES for _level, rule in modules))
+             for version_id, modules in granting.items()]
     return sorted(found, key=lambda d: (sort_key(text_in(d.version.title)), d.version.course.slug))
 
 

@@ -146,9 +146,10 @@ def send_pending(always_raise: bool = False) -> int:
     batch_size, sent = config["XAPI_FORWARD_BATCH"], 0
     # in a request (no Redis, not the command line): no request to the remote starts once the budget is spent,
     # so a slow remote holds up the client that wrote for one request at most (each bounded by the timeout), and
-    # never a worker past its own timeout; what is left goes with the next write or `flask lrs forward`
+    # never a worker past its own timeout; what is left goes with the next write or `flask lrs forward`. The
+    # budget counts from the first request, so each write moves the queue on however long setting up took.
     budget = config["XAPI_FORWARD_IN_REQUEST_SECONDS"] if jobs.in_request() and not always_raise else None
-    deadline = None if budget is None else time.monotonic() + budget
+    deadline = None
     with httpx.Client(timeout=httpx.Timeout(config["XAPI_FORWARD_TIMEOUT"])) as client:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
@@ -162,6 +163,8 @@ def send_pending(always_raise: bool = False) -> int:
             if not rows:
                 return sent
             now = utcnow()
+            if budget is not None and deadline is None:
+                deadline = time.monotonic() + budget
             for entry, _ in rows:
                 entry.attempts += 1
             try:

@@ -278,11 +278,15 @@ def request_password_reset(email: str) -> None:
 
 
 def send_password_reset(email: str) -> None:
-    """Background job: the reset link, for an active account with this address only."""
+    """Background job: the reset link, for an active account with this address only.
+
+    A link sent earlier keeps working until it expires or one of them is used: someone who asked twice (the
+    first e-mail was slow to come) can follow whichever arrives; using one ends the others."""
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    raw, token = _issue(user, TokenPurpose.PASSWORD_RESET)
+    raw, token = _new_token(user, TokenPurpose.PASSWORD_RESET, None, utcnow())
+    db.session.add(token)
     _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"), token,
           link=absolute_url("auth.reset_password", token=raw),
           minutes=current_app.config["PASSWORD_RESET_MINUTES"])

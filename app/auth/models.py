@@ -157,7 +157,7 @@ class SignIn(db.Model):
     browser: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     system: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
     ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     user: so.Mapped[User] = so.relationship()

@@ -183,6 +183,22 @@ def test_finished_sign_ins_are_forgotten_at_the_next_sign_in(app, make_user):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SignIn).where(SignIn.ended_at.is_(None))) == 1
 
 
+def test_sign_ins_of_people_who_never_came_back_are_forgotten_at_anyones_sign_in(app, make_user):
+    """Only the people who sign in again prune their own: the sign-ins of the others go once no sign-in can be
+    open any more (30 days unused), and not before."""
+    make_user(email="gone@example.org")
+    make_user(email="ana@example.org")
+    sign_in(app.test_client(), "gone@example.org", remember=True)
+    _age(days=29)
+    sign_in(app.test_client(), "ana@example.org")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignIn)) == 2  # it could still be used
+    _age(days=31)
+    sign_in(app.test_client(), "ana@example.org")
+    db.session.expire_all()
+    kept = db.session.scalars(sa.select(SignIn)).all()
+    assert [s.user.email for s in kept] == ["ana@example.org"]
+
+
 def test_the_cookies_hold_a_key_the_database_does_not(app, client, make_user):
     make_user(email="ana@example.org")
     sign_in(client, "ana@example.org", remember=True)

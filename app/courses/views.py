@@ -1,7 +1,7 @@
 import base64
 import io
 import re
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_decimal, get_locale, gettext as _, ngettext
@@ -133,8 +133,10 @@ def _offline(html: str, version) -> str:
     images, links to assets and every other address of the site (another module, a page) name the site in
     full, so they still work when online (the file is opened from a disk, where /courses/... means nothing)."""
     prefix = _asset_url(version)("")
-    absolute = url_for("courses.asset", slug=version.course.slug, number=version.version, filename="",
-                       _external=True)
+    # the site's public address (ITINERA_BASE_URL), not the Host this request came with: behind a proxy that
+    # may be an inner name, and a file kept for months must point where readers can reach
+    site = "{0.scheme}://{0.netloc}".format(urlsplit(current_app.config["BASE_URL"]))
+    absolute = site + prefix
     pattern = re.compile(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"')
     assets = {asset.path: asset for asset in version.assets}
     inline = {unquote(name) for attribute, name in pattern.findall(html) if attribute == "src"}
@@ -148,7 +150,6 @@ def _offline(html: str, version) -> str:
             return f'src="data:{asset.media_type};base64,{base64.b64encode(data[asset.sha256]).decode()}"'
         return f'{attribute}="{absolute}{name}"'
 
-    site = request.host_url.rstrip("/")
     return SITE_ADDRESS.sub(lambda match: f'{match.group(1)}="{site}{match.group(2)}"', pattern.sub(replace, html))
 
 

@@ -357,8 +357,9 @@ def test_without_redis_splitting_a_refused_batch_stops_with_the_budget(make_app,
         batch = [statement() for _ in range(15)] + [statement(result={"response": "poison"})]
         started = time.monotonic()
         assert xapi.post(batch).status_code == 200
-        # the batch (refused), then its first half (taken), and the budget is spent: not the 31 requests of a search
-        assert time.monotonic() - started < 1.5 and slow_remote.requests == 2
+        # the batch (refused), then its first half (taken), and the budget is spent: not the 31 requests (9 s) of a
+        # search (the time has room for a busy machine; the count is what the budget decides)
+        assert time.monotonic() - started < 3 and slow_remote.requests == 2
         assert count(ForwardQueue, ForwardQueue.sent_at.is_(None), ForwardQueue.failed_at.is_(None)) == 8
         result = app.test_cli_runner().invoke(args=["lrs", "forward"])  # the command line has no budget
         assert "7 statements forwarded; 0 still queued." in result.output, result.output

@@ -294,6 +294,8 @@ class _CourseFiles:
     directory: Path
     modules: set
     assets: set
+    # where course.yaml promises the languages (file, line), for a module missing one: a missing file has no line
+    locales_at: tuple[str, int | None] | None = None
 
 
 def _language_files(module_dir: Path, root: Path, locales: tuple[str, ...], problems: list[Problem]) -> set[str]:
@@ -325,7 +327,10 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
         path = module_dir / f"{locale}.md"
         file = str(path.relative_to(root))
         if path.name not in present:
-            problems.append(Problem(file, None, f"module {slug} has no {locale} text (the course promises {locale})"))
+            where, line = course.locales_at or (file, None)
+            problems.append(Problem(where, line, f"module {slug} has no {locale} text: write "
+                                                 f"{path.relative_to(course.directory).as_posix()} "
+                                                 f"(the course promises {locale})"))
             continue
         if path.stat().st_size > MAX_TEXT_BYTES:
             problems.append(Problem(file, None, f"the text is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MB: split "
@@ -472,15 +477,22 @@ def _assets(course_dir: Path) -> tuple[str, ...]:
                         if is_content(p, course_dir))) if folder.is_dir() else ()
 
 
+def _first_line(folder: Path, root: Path, locales: tuple[str, ...]) -> tuple[str, int | None]:
+    """Where a problem of a module folder's name is told: the first line of its first text, or the folder."""
+    text = next((folder / f"{l}.md" for l in locales if (folder / f"{l}.md").is_file()), None)
+    return (str(text.relative_to(root)), 1) if text else (str(folder.relative_to(root)), None)
+
+
 def _modules(course_dir: Path, root: Path, assets: tuple[str, ...], locales: tuple[str, ...],
              framework: FrameworkData | None, completion: dict, problems: list[Problem],
-             framework_named: bool) -> tuple[list[ModuleContent], dict[str, str]]:
+             framework_named: bool, locales_at: tuple[str, int | None] | None = None,
+             ) -> tuple[list[ModuleContent], dict[str, str]]:
     """Every module folder of a course: the modules read, and the folder of each module slug."""
     modules, seen, numbers = [], {}, {}
     module_root = course_dir / "modules"
     folders = sorted(p for p in module_root.iterdir() if p.is_dir()) if module_root.is_dir() else []
     files = _CourseFiles(directory=course_dir, modules={f.name for f in folders if MODULE_DIR.match(f.name)},
-                         assets={asset.removeprefix("assets/") for asset in assets})
+                         assets={asset.removeprefix("assets/") for asset in assets}, locales_at=locales_at)
     for folder in folders:
         match = MODULE_DIR.match(folder.name)
         if not match:
@@ -489,12 +501,13 @@ def _modules(course_dir: Path, root: Path, assets: tuple[str, ...], locales: tup
             continue
         module_slug = match.group(2)
         if module_slug in seen:
-            problems.append(Problem(str(folder.relative_to(root)), None,
-                                    f"duplicate module slug {module_slug!r} (also {seen[module_slug]})"))
+            problems.append(Problem(*_first_line(folder, root, locales),
+                                    f"duplicate module slug {module_slug!r} (also {seen[module_slug]}): rename the "
+                                    f"folder"))
             continue
         seen[module_slug] = folder.name
         if match.group(1) in numbers:  # the number is the module's place: previous / next would be a guess
-            problems.append(Problem(str(folder.relative_to(root)), None,
+            problems.append(Problem(*_first_line(folder, root, locales),
                                     f"module number {match.group(1)} is also used by {numbers[match.group(1)]}: "
                                     f"give each module its own number"))
         numbers.setdefault(match.group(1), folder.name)
@@ -598,7 +611,8 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
 
     assets = _assets(course_dir)
     modules, seen = _modules(course_dir, root, assets, locales, framework, completion, problems,
-                             framework_named=framework_slug is not None)
+                             framework_named=framework_slug is not None,
+                             locales_at=(str(path.relative_to(root)), located.line("locales")))
     for module_slug, rule in completion.items():
         if rule not in COMPLETION_RULES:
             problems.append(located.problem(f"unknown completion rule {rule!r}", "completion", module_slug))

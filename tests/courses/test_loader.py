@@ -42,9 +42,15 @@ def test_level_outside_the_scale(tmp_path):
 
 
 def test_missing_locale(tmp_path):
+    """A file that is missing has no line: the problem is told where the course promises the language."""
     root = build_tree(tmp_path, modules={"01-intro": {"en": module_text("T"), "es": module_text("T")}})
-    assert "pilot/modules/01-intro/pt_BR.md: module intro has no pt_BR text (the course promises pt_BR)" \
-        in problems(root)
+    assert ("pilot/course.yaml:8: module intro has no pt_BR text: write modules/01-intro/pt_BR.md "
+            "(the course promises pt_BR)") in problems(root)
+    # a course that names no languages promises all three, from its first line
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace("locales: [en, es, pt_BR]\n", ""),
+                      modules={"01-intro": {"en": module_text("T"), "es": module_text("T")}})
+    assert ("pilot/course.yaml:1: module intro has no pt_BR text: write modules/01-intro/pt_BR.md "
+            "(the course promises pt_BR)") in problems(root)
 
 
 def test_a_course_may_promise_fewer_languages(tmp_path):
@@ -104,7 +110,8 @@ def test_hidden_files_and_a_byte_order_mark_are_harmless(course_tree):
 def test_duplicate_module_slug(tmp_path):
     texts = {l: module_text("T") for l in ("en", "es", "pt_BR")}
     root = build_tree(tmp_path, modules={"01-intro": texts, "02-intro": texts})
-    assert any("duplicate module slug 'intro'" in p for p in problems(root))
+    assert ("pilot/modules/02-intro/en.md:1: duplicate module slug 'intro' (also 01-intro): rename the folder"
+            in problems(root))
 
 
 def test_duplicate_course_slug(course_tree):
@@ -218,8 +225,8 @@ def test_two_modules_with_the_same_number(tmp_path):
     """The number sets a module's place (previous / next): two modules cannot share it."""
     texts = {l: module_text("T") for l in ("en", "es", "pt_BR")}
     root = build_tree(tmp_path, modules={"01-intro": texts, "01-practice": texts})
-    assert "pilot/modules/01-practice: module number 01 is also used by 01-intro: give each module its own " \
-           "number" in problems(root)
+    assert "pilot/modules/01-practice/en.md:1: module number 01 is also used by 01-intro: give each module its " \
+           "own number" in problems(root)
 
 
 @pytest.mark.parametrize("body, line", [
@@ -298,7 +305,8 @@ def test_language_files_are_named_exactly(tmp_path):
     found = problems(root)
     assert "pilot/modules/01-intro/ES.md: name the file es.md (file names are case-sensitive)" in found
     assert "pilot/modules/01-intro/fr.md: fr is not a language of the course (en, es, pt_BR)" in found
-    assert any(p.startswith("pilot/modules/01-intro/es.md: module intro has no es text") for p in found)
+    assert "pilot/course.yaml:8: module intro has no es text: write modules/01-intro/es.md (the course promises es)" \
+        in found
 
 
 def test_a_key_given_twice_is_reported(tmp_path):

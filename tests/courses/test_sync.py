@@ -49,7 +49,7 @@ def test_validate_command_lists_problems(runner, app, course_tree):
     assert "1 course(s) and 1 framework(s) are valid." in runner.invoke(args=["courses", "validate"]).output
     (course_tree / "pilot" / "modules" / "01-intro" / "es.md").unlink()
     result = runner.invoke(args=["courses", "validate", str(course_tree / "pilot")])
-    assert result.exit_code == 1 and "pilot/modules/01-intro/es.md: module intro has no es text" in result.output
+    assert result.exit_code == 1 and "pilot/course.yaml:8: module intro has no es text" in result.output
 
 
 def test_sync_needs_the_framework_loaded(app, course_tree):

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
-from app.courses.render import ATTRIBUTES, MD, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed
+from app.courses.render import ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
@@ -187,6 +187,8 @@ def _html_targets(html: str, line: int):
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
         if name in ("script", "style"):
             yield line, name, "dropped-tag"
+        elif name not in TAGS:  # the sanitiser drops the element and keeps its text (an inline <svg>, a <form>)
+            yield line, name, "stripped-tag"
         for attribute in sorted(a for a in present if a.startswith("on")):
             yield line, attribute, "dropped-attribute"
         if name == "iframe" and "title" not in present:
@@ -218,6 +220,9 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             continue
         if kind == "dropped-tag":
             problems.append(Problem(file, line, f"the reader removes <{target}> and what it holds"))
+            continue
+        if kind == "stripped-tag":
+            problems.append(Problem(file, line, f"the reader removes <{target}> and shows only the text inside it"))
             continue
         if kind == "dropped-attribute":
             problems.append(Problem(file, line, f"the reader removes the {target} attribute (no script runs in "

@@ -396,6 +396,21 @@ def test_what_the_reader_would_drop_is_reported(tmp_path):
     assert len(found) == 5, found
 
 
+def test_elements_the_reader_strips_are_reported(tmp_path):
+    """An inline SVG drawing, a form or an embedded object is not shown by the reader (only the text inside
+    them is): the author is told so, at its line, instead of finding a blank in the module."""
+    body = ('Intro.\n\n<svg width="40"><circle r="4"/><text>Map</text></svg>\n\n'
+            '<form action="https://example.org"><input name="q"></form>\n\n<object data="assets/map.svg"></object>\n\n'
+            'Kept: <abbr title="Smart specialisation">S3</abbr>, <cite lang="en">A Title</cite>, <sup>1</sup>.')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert "pilot/modules/01-intro/en.md:11: the reader removes <svg> and shows only the text inside it" in found
+    assert "pilot/modules/01-intro/en.md:11: the reader removes <circle> and shows only the text inside it" in found
+    assert "pilot/modules/01-intro/en.md:13: the reader removes <form> and shows only the text inside it" in found
+    assert "pilot/modules/01-intro/en.md:15: the reader removes <object> and shows only the text inside it" in found
+    assert not any(":17: " in p for p in found), found
+
+
 @pytest.mark.parametrize("old, new, expected", [
     # YAML reads .inf, and any number beyond about 1.8e308, as infinity: the catalogue could not round it
     ("estimated_hours: 2", "estimated_hours: .inf", "7: estimated_hours is at most 1000: split a longer course"),

@@ -735,6 +735,29 @@ def test_addresses_that_name_another_host_without_a_scheme_are_removed():
     assert 'href="/courses/"' in kept and 'href="https://gov.example/a"' in kept
 
 
+def test_data_addresses_inline_svg_and_lookalike_players_are_removed(app):
+    """The other half of what a hostile module could hold: data: addresses (an HTML page or an SVG with script
+    in them), inline SVG and MathML, event handlers and entity-encoded javascript: links, and players from hosts
+    that only look like the allowed ones."""
+    from app.courses.render import to_html
+
+    with app.test_request_context():
+        html = to_html(
+            '![i](data:image/png;base64,AAAA) <img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="p">\n\n'
+            '<a href="data:text/html,<script>alert(1)</script>">d</a> <a href="&#106;avascript:alert(1)">j</a>\n\n'
+            '<svg onload="alert(1)"><a href="javascript:alert(2)"><text>drawn</text></a></svg>\n\n'
+            '<math><mtext><mglyph><style><img src=x onerror=alert(3)></style></mglyph></mtext></math>\n\n'
+            '<p onmouseover="alert(4)">hover</p> <details ontoggle="alert(5)" open><summary>s</summary></details>\n\n'
+            '<iframe src="https://www.youtube-nocookie.com.evil.example/embed/x" title="a"></iframe>'
+            '<iframe src="https://www.youtube-nocookie.com@evil.example/embed/x" title="b"></iframe>'
+            '<iframe src="http://www.youtube-nocookie.com/embed/x" title="c"></iframe>'
+            '<iframe src="https://www.youtube.com/embed/x" title="d"></iframe>', lambda path: path)
+    assert "data:" not in html and "javascript" not in html.lower() and "alert" not in html, html
+    assert "<svg" not in html and "<math" not in html and "<style" not in html and " on" not in html, html
+    assert "<iframe" not in html and "evil.example" not in html, html
+    assert "<p>hover</p>" in html and '<img alt="i">' in html  # the text and the images' alt stay
+
+
 def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, login_as, app, tmp_path,
                                                                        sample_framework):
     body = ('Watch this.\n\n<iframe src="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0" '

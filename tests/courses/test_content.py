@@ -1,5 +1,6 @@
 """The first course is the exemplar every later course follows: its modules keep the shape the curriculum asks
 for, in every language (objectives, 800-1,500 words, a case from a real region, a sources section)."""
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,30 @@ def test_english_terms_in_spanish_and_portuguese_modules_are_marked_as_english(a
         assert not unmarked, f"{slug} ({text.locale}): mark {unmarked} with <em lang=\"en\">"
         if slug == "four-cs":
             assert '(<em lang="en">Competitive advantage</em>)' in text.body
+
+
+# The content hash of each version of the first course shipped: changing its files without raising `version` in
+# course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
+SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
+           8: "6704586af194132a1e024e68520102fe55b0d686061bf38e2a5e1dee082aaa97"}
+
+
+def test_the_first_course_changes_only_under_a_new_version(app):
+    [course] = [c for c in load_tree(Path(app.config["COURSES_DIR"])).courses if c.slug == "s3-foundations"]
+    assert SHIPPED.get(course.version, course.content_hash) == course.content_hash, (
+        f"s3-foundations changed under version {course.version}: raise version in course.yaml")
+    assert course.version in SHIPPED, f"record version {course.version}'s hash {course.content_hash} in SHIPPED"
+
+
+CITATION = re.compile(r"\([^()]*(?:\b(?:19|20)\d\d\b|n\.d\.|s\. ?f\.|s\.d\.)[^()]*\)")
+FIGURE = re.compile(r"\d+ ?%|\b(?:percent|por ciento|por cento)\b", re.I)
+
+
+def test_every_figure_in_the_first_course_carries_its_source(app):
+    """A share or a percentage is a fact a trainee may repeat to a minister: its paragraph names where it comes
+    from (tables summarise what the text above them cites)."""
+    for slug, text in modules(app):
+        body = text.body[:text.body.index(SOURCES[text.locale])]
+        for paragraph in re.split(r"\n\s*\n", body):
+            if FIGURE.search(paragraph) and not paragraph.lstrip().startswith("|"):
+                assert CITATION.search(paragraph), f"{slug} ({text.locale}): {paragraph[:120]}"

@@ -74,13 +74,16 @@ def register_cli(app) -> None:
     @click.option("--password", required=True, help="Password for every demo account.")
     def demo(password):
         """Load the demo data (idempotent) and print the demo accounts."""
-        from app.demo import load_demo
+        from app.demo import ContentProblem, load_demo
         from app.extensions import db
 
         try:
             accounts = load_demo(password)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="'--password'") from error
+        except ContentProblem as problem:
+            db.session.rollback()
+            raise click.ClickException(f"{problem}\nNothing was loaded.") from problem
         db.session.commit()
         created = [a for a in accounts if a[3]]
         click.echo("Demo data loaded.")

@@ -78,6 +78,10 @@ def _user(password: str, email: str, full_name: str, roles, **fields) -> User:
     return user
 
 
+class ContentProblem(Exception):
+    """The shipped course files cannot be loaded as they are: the message says where and why."""
+
+
 def load_content() -> None:
     """The frameworks of courses/_frameworks and the courses of courses/ (versions already loaded stay as they
     are). The shipped content must be valid: a problem stops the demo with the file and line."""
@@ -87,13 +91,13 @@ def load_content() -> None:
 
     tree = load_tree(content_root())
     if tree.problems:
-        raise RuntimeError("the course files have problems:\n" + "\n".join(map(str, tree.problems)))
+        raise ContentProblem("the course files have problems:\n" + "\n".join(map(str, tree.problems)))
     for slug, data in sorted(tree.frameworks.items()):
         import_framework(SYSTEM, data, source=f"courses/_frameworks/{slug}.yaml")
     db.session.flush()
     refused = [r for r in sync(tree) if r.outcome == "refused"]
     if refused:
-        raise RuntimeError("\n".join(f"{r.where}: {r.slug} version {r.version}: {r.message}" for r in refused))
+        raise ContentProblem("\n".join(f"{r.where}: {r.slug} version {r.version}: {r.message}" for r in refused))
 
 
 def load_demo(password: str) -> list[tuple[str, str, str | None, bool]]:

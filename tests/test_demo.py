@@ -59,3 +59,23 @@ def test_loading_again_with_another_password_says_existing_accounts_keep_theirs(
     assert "keep the password they had" in again.output and "another-password" not in again.output
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@itinera.test"))
     assert admin.check_password("demo-password-1")  # what the command printed is true
+
+
+def test_course_files_changed_under_a_loaded_version_stop_the_demo_with_a_message(app, runner, tmp_path):
+    """Course text edited without raising its version (content must never change under issued certificates):
+    the demo says where, without a traceback, and loads nothing of this run."""
+    import shutil
+
+    courses = tmp_path / "courses"
+    shutil.copytree(app.config["COURSES_DIR"], courses)
+    app.config["COURSES_DIR"] = str(courses)
+    assert runner.invoke(args=["demo", "--password", "demo-password-1"]).exit_code == 0
+    module = sorted((courses / "s3-foundations" / "modules").iterdir())[0] / "en.md"
+    module.write_text(module.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    db.session.execute(sa.delete(User).where(User.email == "trainer@itinera.test"))
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--password", "demo-password-1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert "s3-foundations/course.yaml" in result.output and "Nothing was loaded." in result.output
+    assert db.session.scalar(sa.select(User).where(User.email == "trainer@itinera.test")) is None

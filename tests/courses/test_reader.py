@@ -191,6 +191,22 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     assert "/static/" not in text and 'class="back"' not in text  # the file stands on its own
 
 
+def test_the_printable_copy_names_its_icon(client, login_as, synced_course):
+    """A page that names no icon makes the browser ask for /favicon.ico, which is not found: a request wasted on
+    a slow link and a 404 each time. The printable page names the site's icon; the offline file an empty one, so
+    it asks nothing of anyone."""
+    login_as("trainee", locale="es")
+    printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', printable)
+    assert icon, "the printable page names no icon"
+    response = client.get(icon.group(1))
+    response.close()  # (a file response holds its file open until closed)
+    assert response.status_code == 200
+    assert client.get("/favicon.ico").status_code == 404  # which is why the page must name one
+    text = client.get("/courses/pilot/modules/intro/print?download=1").get_data(as_text=True)
+    assert '<link rel="icon" href="data:,">' in text
+
+
 def test_unknown_course_or_module_is_404(client, login_as, synced_course):
     login_as("trainee")
     assert client.get("/courses/nope/").status_code == 404

@@ -31,7 +31,8 @@ def _level_validated(data) -> str:
 
 KINDS = {kind.name: kind for kind in (
     Kind("added_to_cohort", _l("When I am added to a cohort"),
-         _l("You have joined the cohort “%(cohort)s”"), frozenset(Role)),  # anyone of a country can be a member
+         _l("You have joined the cohort “%(cohort)s”"), frozenset(Role),  # anyone of a country can be a member
+         link=lambda data: ("main.index", {})),  # the home page lists one's cohorts
     Kind("invitation_accepted", _l("When someone I invited accepts the invitation"),
          _l("%(name)s accepted your invitation and can now sign in"),
          frozenset({Role.ADMIN, Role.COORDINATOR}),

@@ -88,6 +88,19 @@ def test_notification_pages(client, login_as, make_user, app):
     assert services.unread_count(other) == 1  # only the reader's own notifications are marked
 
 
+def test_a_notification_of_joining_a_cohort_leads_to_the_home_page_that_lists_it(client, login_as, make_cohort):
+    """Opening it marks it read and goes somewhere: not back to the list it was opened from, a loop that looks
+    like a broken link on a phone."""
+    user = login_as("trainee", locale="es")
+    make_cohort(name="Cohorte piloto", members=[user])
+    note = services.notify(user, "added_to_cohort", send_email=False, cohort="Cohorte piloto")
+    db.session.commit()
+    response = client.get(f"/notifications/{note.id}")
+    assert response.location == "/"
+    assert services.unread_count(user) == 0
+    assert "Cohorte piloto" in client.get(response.location).get_data(as_text=True)
+
+
 def test_preferences_page(client, login_as):
     user = login_as("coordinator", country="CL")
     page = client.get("/notifications/preferences").get_data(as_text=True)

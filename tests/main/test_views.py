@@ -64,6 +64,25 @@ def test_the_navigation_marks_the_section_of_the_page(client, login_as, make_use
     assert current("/notifications/") == []
 
 
+def test_the_account_menu_marks_the_page_too(client, login_as):
+    """Notifications and the account are reached from the account menu: on their pages it says where one is, as
+    the main navigation does for its sections, and nowhere else."""
+    import re
+
+    login_as("trainee", country="CL", locale="es")
+
+    def current(url):
+        html = client.get(url).get_data(as_text=True)
+        menu = html[html.index('class="account-menu"'):html.index("</form>", html.index('class="account-menu"'))]
+        return re.findall(r'aria-current="(\w+)">([^<]+)<', menu)
+
+    assert current("/notifications/") == [("page", "Notificaciones")]
+    assert current("/notifications/preferences") == [("true", "Notificaciones")]
+    assert current("/auth/account") == [("page", "Su cuenta")]
+    assert current("/auth/account/competences") == [("true", "Su cuenta")]
+    assert current("/") == [] and current("/courses/") == []
+
+
 def test_the_dashboard_invites_a_trainee_to_estimate_their_levels_until_they_have(client, login_as, sample_framework):
     from app.competences.services import self_assess
     from app.extensions import db

@@ -101,6 +101,16 @@ def test_a_notification_of_joining_a_cohort_leads_to_the_home_page_that_lists_it
     assert "Cohorte piloto" in client.get(response.location).get_data(as_text=True)
 
 
+def test_mark_all_as_read_is_offered_only_while_something_is_unread(client, login_as):
+    user = login_as("trainee", locale="en")
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Pilot")
+    db.session.commit()
+    assert "Mark all as read" in client.get("/notifications/").get_data(as_text=True)
+    client.post("/notifications/read-all")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "You have joined the cohort “Pilot”" in page and "Mark all as read" not in page
+
+
 def test_preferences_page(client, login_as):
     user = login_as("coordinator", country="CL")
     page = client.get("/notifications/preferences").get_data(as_text=True)

@@ -94,6 +94,16 @@ def lazy_players(html: str) -> str:
                       else f'<iframe{m.group(1)} loading="lazy"></iframe>', html)
 
 
+IMAGE = re.compile(r"<img([^>]*)>")
+
+
+def lazy_images(html: str) -> str:
+    """An image loads only when the reader scrolls near it, as players do: a photograph far down a module should
+    not be fetched on a slow link before the reader gets there (the printable page keeps every image eager)."""
+    return IMAGE.sub(lambda m: m.group(0) if ' loading="' in m.group(1) else f'<img{m.group(1)} loading="lazy">',
+                     html)
+
+
 def players_as_links(html: str) -> str:
     """For a copy read offline: a player cannot play there (nor from a file, where the video hosts refuse to
     be embedded), so each becomes a link to the video, named by its title."""

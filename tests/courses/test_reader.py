@@ -791,6 +791,21 @@ def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, l
             in offline)
 
 
+def test_images_load_when_needed_on_the_page_and_all_at_once_on_paper(client, login_as, synced_course):
+    """On a slow link an image far down a module waits until the reader comes near it; the printable copy and
+    the offline file hold every image ready."""
+    login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(image.endswith(' loading="lazy">') for image in images), images
+    assert 'alt="The map"' in images[0] and 'src="/courses/pilot/v1/assets/map.svg"' in images[0]
+    for copy in ("/courses/pilot/modules/intro/print", "/courses/pilot/modules/intro/print?download=1"):
+        assert 'loading="lazy"' not in client.get(copy).get_data(as_text=True), copy
+    from app.courses.render import lazy_images
+
+    assert lazy_images('<img src="a.png" alt="" loading="eager">') == '<img src="a.png" alt="" loading="eager">'
+
+
 def _copies_of_the_pilot(root: Path, slugs) -> None:
     """More courses in the tree: the pilot course under other slugs."""
     import shutil

@@ -1,5 +1,5 @@
 """Globals and filters for every template."""
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
-from werkzeug.exceptions import NotFound
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import RoutingException
 
 from app.db import utcnow
 from app.forms import leaf_fields, summary_errors
@@ -41,7 +43,28 @@ def switch_language_url(locale: str) -> str:
             and not request.path.startswith("//"):
         # an address that names nothing: the same "page not found", in the other language
         return request.script_root + quote(request.path) + "?" + query_string(args)
-    return url_for("main.index", lang=locale)
+    return _form_page(locale) or url_for("main.index", lang=locale)
+
+
+def _form_page(locale: str) -> str | None:
+    """A form sent back by an address that only takes POST (a new password, a level validated): the page the
+    form was on, from the Referer, in the other language; None unless that is a page of this site one can GET."""
+    if request.method != "POST" or not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    root = request.script_root
+    if parts.netloc != request.host or not parts.path.startswith(root + "/"):
+        return None
+    path = unquote(parts.path[len(root):])
+    if path.startswith("//"):
+        return None
+    try:
+        current_app.url_map.bind(request.host, script_name=root or "/").match(path, method="GET")
+    except (HTTPException, RoutingException):  # not found, POST only, or a redirect to elsewhere
+        return None
+    args = MultiDict(parse_qsl(parts.query, keep_blank_values=True))
+    args.setlist("lang", [locale])
+    return root + quote(path) + "?" + query_string(args)
 
 
 def html_lang() -> str:

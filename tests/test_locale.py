@@ -128,6 +128,27 @@ def test_switcher_never_links_to_another_site(app):
         assert url.startswith("/") and not url.startswith("//") and url.endswith("?lang=es")
 
 
+def test_switcher_on_a_form_sent_back_by_a_post_only_address_leads_to_the_form_page(client, login_as):
+    """A new password refused is shown at /auth/account/password, which takes POST only: the other languages lead
+    to the account page the form was on, not home, where the reader would lose their place."""
+    login_as("trainee", locale="en")
+    data = {"current_password": "", "new_password": ""}
+
+    def switcher(referrer):
+        headers = {"Referer": referrer} if referrer else {}
+        response = client.post("/auth/account/password", data=data, headers=headers)
+        assert response.status_code == 400
+        return re.search(r'<a href="([^"]+)" lang="es"', response.get_data(as_text=True)).group(1)
+
+    assert switcher("http://localhost/auth/account") == "/auth/account?lang=es"
+    assert switcher("http://localhost/auth/account?x=1&lang=pt_BR") == "/auth/account?x=1&amp;lang=es"
+    assert switcher("https://evil.example/auth/account") == "/?lang=es"  # another site: home, as before
+    assert switcher("http://localhost//evil.example/x") == "/?lang=es"
+    assert switcher("http://localhost/auth/logout") == "/?lang=es"  # POST only itself
+    assert switcher("http://localhost/no/such/page") == "/?lang=es"
+    assert switcher(None) == "/?lang=es"
+
+
 def test_405_page_switcher_leads_home(client):
     html = client.get("/auth/logout").get_data(as_text=True)
     assert 'href="/?lang=es"' in html

@@ -97,6 +97,24 @@ def test_login_attempts_are_rate_limited(make_app, make_user):
     assert expected != "Too many attempts" and expected in blocked.get_data(as_text=True)
 
 
+def test_with_redis_the_sign_in_limit_holds_across_workers(make_app, make_user, redis_url):
+    """With REDIS_URL the failed sign-ins are counted in Redis, so a worker started later (each gunicorn worker
+    has its own memory) still refuses an address that spent its attempts on another."""
+    import uuid
+
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    email = f"{uuid.uuid4().hex[:10]}@example.org"  # the per-address count, too, is kept apart from other runs
+    settings = dict(REDIS_URL=redis_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
+    first = make_app(**settings)
+    with first.app_context():
+        make_user(email=email)
+    for _ in range(2):
+        assert sign_in(first.test_client(), email, "wrong-password",
+                       environ_base={"REMOTE_ADDR": address}).status_code == 400
+    second = make_app(**settings)
+    assert sign_in(second.test_client(), email, PASSWORD, environ_base={"REMOTE_ADDR": address}).status_code == 429
+
+
 def test_a_form_sent_back_with_errors_says_so_first_in_the_title(client, login_as, make_user):
     def title(response):
         return re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S).group(1).strip()

@@ -105,13 +105,38 @@ def _check_request():
         from limits import parse_many
 
         for item in parse_many(client.rate_limit):
-            if not limiter.limiter.hit(item, "lrs-client", client.key):
-                reset = limiter.limiter.get_window_stats(item, "lrs-client", client.key).reset_time
+            allowed, counter = _count_request(item, client.key)
+            if not allowed:
+                reset = counter.get_window_stats(item, "lrs-client", client.key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
                 raise ApiError(429, f"this client's rate limit ({client.rate_limit}) is exceeded: try again in "
                                     f"{wait} s", headers={"Retry-After": str(wait)})
     if request.method not in ("GET", "HEAD") and not client.can_write:
         raise ApiError(403, "this client may only read")
+
+
+# Redis (REDIS_URL) not answering: clients' requests are counted in this worker's memory meanwhile, as the sign-in
+# limits are (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), rather than failing every request of a rate-limited client;
+# the shared storage is asked again after SHARED_RETRY_SECONDS
+SHARED_RETRY_SECONDS = 30
+
+
+def _count_request(item, key: str):
+    """Count one request of an LRS client against ``item``: whether it is allowed, and the limiter that counted."""
+    shared = limiter.limiter
+    state = current_app.extensions.setdefault("itinera_lrs_client_limits", {"down_until": 0.0, "memory": None})
+    if time.monotonic() >= state["down_until"]:
+        try:
+            return shared.hit(item, "lrs-client", key), shared
+        except Exception:  # noqa: BLE001  (whatever the storage raises: redis' ConnectionError, TimeoutError...)
+            current_app.logger.warning("rate limit storage unreachable: counting LRS clients in memory for %s s",
+                                       SHARED_RETRY_SECONDS, exc_info=True)
+            state["down_until"] = time.monotonic() + SHARED_RETRY_SECONDS
+    if state["memory"] is None:
+        from limits.storage import MemoryStorage
+
+        state["memory"] = type(shared)(MemoryStorage())  # the same strategy (fixed or moving window)
+    return state["memory"].hit(item, "lrs-client", key), state["memory"]
 
 
 @bp.after_app_request

@@ -62,6 +62,19 @@ def test_per_client_rate_limit(make_app, make_lrs_client):
         assert 1 <= int(refused.headers["Retry-After"]) <= 60  # when the window lets it in again
 
 
+def test_a_client_rate_limit_still_holds_while_redis_is_down(make_app, make_lrs_client):
+    """Redis (REDIS_URL) not answering: a rate-limited client is counted in the worker's memory meanwhile, as
+    sign-ins are, instead of every one of its requests failing."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    with app.app_context():
+        lrs_client, secret = make_lrs_client("Chatty while Redis is down", rate_limit="3 per minute")
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        assert [xapi.get().status_code for _ in range(3)] == [200, 200, 200]
+        refused = xapi.get()
+        assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert xapi.post(statement()).status_code == 429
+
+
 def test_admin_manages_clients_in_the_browser_forms(client, login_as):
     login_as("admin", country=None)
     response = client.post("/admin/lrs-clients/new", data={"name": "Dashboards", "scope": "read",

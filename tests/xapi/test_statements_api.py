@@ -309,6 +309,20 @@ def test_session_cookies_do_not_authenticate(client, login_as):
     assert "Set-Cookie" not in response.headers
 
 
+def test_writes_need_no_csrf_token_where_forms_need_one(make_app, make_lrs_client):
+    """The suite turns CSRF off; the site has it on. xAPI clients send no CSRF token (HTTP Basic is their proof),
+    so the blueprint is exempt: a PUT and a POST are stored with CSRF protection on."""
+    from tests.xapi.conftest import XapiClient
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        writer, secret = make_lrs_client("Content")
+        xapi = XapiClient(app.test_client(), writer.key, secret)
+        assert xapi.post(statement()).status_code == 200
+        assert xapi.put(statement(), str(uuid.uuid4())).status_code == 204
+        assert app.test_client().post("/auth/login", data={"email": "a@example.org", "password": "x"}).status_code == 400
+
+
 def test_bad_bodies_get_a_400_with_json(xapi, client):
     response = client.post("/xapi/statements", data="{not json", content_type="application/json",
                            headers=xapi.headers())

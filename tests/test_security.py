@@ -93,6 +93,35 @@ def test_error_pages_are_translated_and_hide_tracebacks(make_app):
     assert client.get("/nothing-here", headers={"Accept": "application/json"}).get_json()["error"] == "Not Found"
 
 
+@pytest.mark.parametrize("locale", ["es", "pt_BR"])
+def test_the_403_404_and_500_pages_speak_the_readers_language(make_app, make_user, locale):
+    from flask_babel import force_locale
+
+    from app.errors import TITLES
+    from tests.fixtures.factories import session_id
+
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    with app.app_context():
+        trainee_session = session_id(make_user(locale=locale))
+    signed_in, visitor = app.test_client(), app.test_client()
+    with signed_in.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = trainee_session, True
+    language = {"Accept-Language": locale.replace("_", "-")}
+    pages = {403: signed_in.get("/admin/users"), 404: visitor.get("/nothing-here", headers=language),
+             500: visitor.get("/boom", headers=language)}
+    for code, response in pages.items():
+        with app.test_request_context(), force_locale(locale):
+            title = str(TITLES[code])
+        with app.test_request_context(), force_locale("en"):
+            assert title != str(TITLES[code])  # translated, not the English words
+        assert response.status_code == code and f"<h1>{title}</h1>" in response.get_data(as_text=True), code
+
+
 def test_every_response_has_the_security_headers(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -104,8 +104,10 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
     errors: dict[str, str] = {}
     clean = dict(data)
     if "email" in data:
-        clean["email"] = normalise_email(data["email"])
-        if not is_email_address(clean["email"]):
+        clean["email"] = normalise_email(data["email"] or "")  # a form that sent no address at all: None
+        if not clean["email"]:
+            errors["email"] = _l("Enter an e-mail address")
+        elif not is_email_address(clean["email"]):
             errors["email"] = _l("Enter an e-mail address in the right format, like name@example.org")
         else:
             existing = get_user_by_email(clean["email"])

@@ -279,3 +279,19 @@ def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, log
     db.session.expire_all()
     assert (trainee.email, trainee.full_name, trainee.position.value) == ("t@example.org", "Teresa Soto Paz",
                                                                           "manager")
+
+
+def test_a_form_sent_without_its_email_field_says_to_enter_one(client, login_as, make_user):
+    """A request without the field at all (a forged or truncated form) reaches the service's checks as None."""
+    from app.auth import tokens
+    from app.auth.services import SYSTEM
+
+    login_as("admin", country=None)
+    created = client.post("/admin/users/new", data=form(email=None))
+    assert created.status_code == 400
+    assert '<a href="#email">Enter an e-mail address</a>' in created.get_data(as_text=True)
+    person = make_user(roles=("trainee",), country="CL")
+    edited = client.post(f"/admin/users/{person.uuid}/edit", data=form(email=None, password=None))
+    assert edited.status_code == 400 and '<a href="#email">Enter an e-mail address</a>' in edited.get_data(as_text=True)
+    assert tokens.account_problems(SYSTEM, None, email=None, full_name="Ana", roles={Role.ADMIN})["email"] == \
+        "Enter an e-mail address"

@@ -119,7 +119,7 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
         setattr(Form, f"level_{competence.code}", RadioField(
             f"{competence.code} {text_in(competence.title)}", id="level_" + competence.code.replace("-", "--"),
             choices=choices, validate_choice=False,
-            validators=[Optional(), _on_the_scale],
+            validators=[Optional(strip_whitespace=False), _on_the_scale],  # only "" is "Not sure"
             default=str(latest[competence.code]) if latest.get(competence.code) in level_names else None))
     return Form()
 

@@ -1,4 +1,5 @@
 """A person estimates their own levels: kept as history, shown apart as self-declared, never evidence."""
+import pytest
 import sqlalchemy as sa
 
 from app.competences.models import SelfAssessment
@@ -49,6 +50,18 @@ def test_a_level_outside_the_scale_is_refused_and_nothing_is_saved(client, login
     assert '<a href="#level_B1">Choose a level of the scale</a>' in page
     assert "<title>Error: Estimate your levels – Itinera</title>" in page
     assert estimates(trainee) == []
+
+
+@pytest.mark.parametrize("answer", ["   ", "\t", " 2 "])
+def test_a_blank_answer_is_refused_not_taken_for_not_sure(client, login_as, sample_framework, answer):
+    """Only the empty value is "Not sure" (it withdraws an estimate): spaces are no level of the scale."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    client.post("/auth/account/competences/estimate", data={"level_A1": "2"})
+    response = client.post("/auth/account/competences/estimate", data={"level_A1": answer, "level_B1": "1"})
+    assert response.status_code == 400
+    assert '<a href="#level_A1">Choose a level of the scale</a>' in response.get_data(as_text=True)
+    assert estimates(trainee) == [("A1", 2)]  # the earlier estimate stays, and nothing of this answer is saved
 
 
 def test_the_page_says_so_when_no_framework_is_loaded(client, login_as):

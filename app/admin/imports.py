@@ -1,8 +1,9 @@
 """Bulk import of trainees: upload, preview with every problem by line, then import all rows or none."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, ImportForm
@@ -11,7 +12,7 @@ from app.auth.models import Role
 from app.auth.permissions import managed_country, role_required
 from app.cohorts import services as cohorts
 from app.db import commit_once_more_on_conflict
-from app.errors import ValidationError
+from app.errors import ValidationError, handle_http_error
 from app.extensions import db
 from app.forms import apply_errors, options
 from app.imports import services as imports
@@ -30,13 +31,10 @@ TEMPLATE_CSV = {
 }
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(*MANAGERS)
-def import_upload():
-    form = ImportForm()
+def _import_form(form: ImportForm, submitted: bool) -> ImportForm:
     countries = [(c.code, c.name) for c in places.countries_for(current_user)]
     form.country_code.choices = options(countries)
-    if not form.is_submitted():  # a corrected file keeps what the first upload chose (the preview's link says)
+    if not submitted:  # a corrected file keeps what the first upload chose (the preview's link says)
         form.country_code.data = request.args.get("country") or managed_country(current_user)
         form.cohort_id.data = request.args.get("cohort") or ""
         form.send_invitations.data = request.args.get("invitations", "1") != "0"
@@ -44,6 +42,28 @@ def import_upload():
             form.country_code.data = managed_country(current_user) or countries[0][0]
     form.cohort_id.choices = options([("", _("No cohort"))] + [
         (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, form.country_code.data))])
+    return form
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A file over the site's limit (MAX_CONTENT_LENGTH) is said at the file field of the upload form, like any
+    other file it cannot take. The request was not read: its other choices start again from the page's link."""
+    if request.endpoint != "admin.import_upload" or not current_user.is_authenticated or not any(
+            role in current_user.roles for role in MANAGERS):
+        return handle_http_error(error)
+    form = _import_form(ImportForm(formdata=None), submitted=False)
+    form.file.errors = [_("The file is larger than %(size)s MB: keep only the list of people in it, or split the "
+                          "list into several files", size=format_decimal(
+                              current_app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024, format="#,##0.#"))]
+    return render_template("admin/import_upload.html", form=form), 413
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def import_upload():
+    form = ImportForm()
+    _import_form(form, form.is_submitted())
     if form.is_submitted() and not form.is_refresh and form.validate():
         upload = form.file.data
         try:

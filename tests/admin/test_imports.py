@@ -1,5 +1,6 @@
 import io
 import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -100,6 +101,65 @@ def test_upload_too_large(login_as, client, app):
     login_as("coordinator", country="CL")
     response = upload(client, b"email,full_name,position\n" + b"x@example.org,X,manager\n" * 200)
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("csrf", [False, True])  # with CSRF, the form is read (and refused) before the view
+def test_a_file_over_the_size_limit_is_a_message_on_the_file_field(make_app, make_user, csrf):
+    from tests.fixtures.factories import session_id
+
+    app = make_app(WTF_CSRF_ENABLED=csrf)
+    client = app.test_client()
+    with app.app_context():
+        coordinator = make_user(roles=("coordinator",), country="CL")
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = session_id(coordinator), True
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    # the body as bytes: a file object the test client would spool it to stays open when nobody reads it
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(b"a" * (20 * 1024 * 1024)), "people.csv"),
+                                       "country_code": "CL"})
+    response = client.post("/admin/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 413
+    assert '<a href="#file">The file is larger than 10 MB: keep only the list of people in it, or split the list ' \
+           'into several files</a>' in html
+    assert 'name="country_code"' in html and 'type="file"' in html  # the form again, to choose another file
+    elsewhere = client.post("/admin/users/new", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert elsewhere.status_code == 413 and "The upload is too large" in elsewhere.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (b"", "people.csv", "The file is empty"),
+    (b"", "people.xlsx", "The file is empty"),
+    (bytes(range(256)) * 64, "people.csv", "The file's characters could not be read"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(5000), "people.csv", "The file's characters could not be read"),
+    (b"PK\x03\x04" + b"\x00garbage" * 100, "people.xlsx", "The file could not be opened as an Excel workbook"),
+    (b"email,full_name,position\na@example.org,A,manager\n", "people.xlsx",
+     "The file could not be opened as an Excel workbook"),
+    (b"email,full_name,position\n", "", "Choose a CSV or Excel file"),
+])
+def test_a_file_that_is_no_list_is_a_message_on_the_file_field(client, login_as, data, name, message):
+    login_as("coordinator", country="CL")
+    response = upload(client, data, name)
+    assert response.status_code == 400
+    assert re.search(r'<a href="#file">' + re.escape(message), unescape(response.get_data(as_text=True)))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_workbook_bomb_uploaded_is_a_message_on_the_file_field(client, login_as):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", " " * (80 * 1024 * 1024))  # a few kilobytes packed
+    login_as("coordinator", country="CL")
+    response = upload(client, packed.getvalue(), "people.xlsx")
+    assert response.status_code == 400
+    assert '<a href="#file">The workbook holds more than 1,000,000 cells, or unpacks to more than 64 MB' in \
+        unescape(response.get_data(as_text=True))
 
 
 def test_a_file_full_of_bad_rows_gives_a_short_page_and_a_csv_of_every_problem(client, login_as):

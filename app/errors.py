@@ -61,8 +61,9 @@ EXPLANATIONS = {
 
 
 def wants_json() -> bool:
+    """The error goes as JSON: to the APIs, to a JSON document's address (regions.json), to who asks for it."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith(("/xapi", "/api")) or request.is_json or (
+    return request.path.startswith(("/xapi", "/api")) or request.path.endswith(".json") or request.is_json or (
         best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
 

@@ -196,3 +196,12 @@ def test_production_warns_at_start_up_when_its_address_is_this_machine(make_app,
     with caplog.at_level(logging.WARNING):
         make_app(BASE_URL="http://127.0.0.1:5000")  # tests (and development) are quiet about it
     assert not any("ITINERA_BASE_URL" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("url,status", [("/places/countries/ZZ/regions.json", 404),
+                                        ("/places/countries/%00/institutions.json", 400),
+                                        ("/places/countries/AR/cohorts.json", 403)])
+def test_the_errors_of_a_json_address_are_json_whatever_the_client_accepts(client, login_as, url, status):
+    login_as("coordinator", country="CL")
+    response = client.get(url, headers={"Accept": "*/*"})
+    assert response.status_code == status and response.is_json and response.get_json()["error"]

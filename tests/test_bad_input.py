@@ -29,6 +29,8 @@ VALUES = [LONG, "Ana\x00b", "-1", "1e309", HUGE, "", "   ", "2026-02-30", "ø" *
 ALL_AT_ONCE = [LONG, HUGE, "-1", "   ", "\x00", "0", "NaN", "../../etc/passwd", "<script>"]
 # query strings as bytes on the wire: invalid UTF-8 and a lone surrogate encoded anyway (CESU), beside the rest
 RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AE", "%00"]
+# a part of the path, as it comes on the wire (already percent-encoded)
+PATH_VALUES = [LONG, HUGE, "-1", quote("ø" * 300), "%FF", "%ED%A0%80", "%00", "..%2F..%2Fetc", "%20", "ZZ"]
 QUERY_VALUES = VALUES + ["//evil.example", "https://evil.example/", "99999999999999999999", "abc", "unknown"]
 # every argument some view reads (grep request.args), and the usual suspects
 QUERY_NAMES = ["page", "per_page", "sort", "next", "q", "country", "role", "status", "cohort", "invitations",
@@ -225,6 +227,10 @@ def own_objects(make_user, objects):
     return make
 
 
+def rule_method(rule) -> str:
+    return "GET" if "GET" in rule.methods else "POST"
+
+
 def html_endpoints():
     return sorted(e for e in MATRIX if not e.startswith("xapi.") and (e in OWN_OBJECTS or acting_role(e)))
 
@@ -256,6 +262,16 @@ def test_hostile_input_never_answers_500(app, client, login_as, make_user, objec
     sent = Findings(client, endpoint)
     page = sent.send("GET", url, what="as it is") if "GET" in rule.methods else None
     html = page.get_data(as_text=True) if page is not None and page.mimetype == "text/html" else ""
+
+    for name in rule.arguments:  # each part of the path in turn (int parts refuse all but digits: 404)
+        for value in PATH_VALUES:
+            placeholder = 918273645 if isinstance(args[name], int) else "PLACEHOLDER"
+            with app.test_request_context():
+                hostile = url_for(endpoint, **{**args, name: placeholder}).replace(str(placeholder), value)
+            answer = sent.send(rule_method(rule), hostile, what=f"path {name}={value[:40]}")
+            if answer is not None and rule.rule.endswith(".json") and 400 <= answer.status_code < 500:
+                if not isinstance(answer.get_json(silent=True), dict):
+                    sent.seen.append(f"GET {hostile[:100]}: {answer.status_code} {answer.mimetype}, not JSON")
 
     if "GET" in rule.methods:
         names = list(dict.fromkeys(QUERY_NAMES + list(fields_for(url, html, "get"))))

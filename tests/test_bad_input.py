@@ -173,14 +173,14 @@ class Findings:
     def __init__(self, client, endpoint):
         self.client, self.endpoint, self.seen, self.count = client, endpoint, [], 0
 
-    def send(self, method, url, *, what, data=None, **kwargs):
+    def send(self, method, url, *, what, data=None, client=None, **kwargs):
         """The request; a 5xx or an exception (TESTING lets them through) is noted, not raised."""
         self.count += 1
         if data is not None and any(k in FILES for k in data):
             data = {k: ((io.BytesIO(FILES[k]), "people.csv") if k in FILES and v is None else v)
                     for k, v in data.items()}
         try:
-            response = self.client.open(url, method=method, data=data, **kwargs)
+            response = (client or self.client).open(url, method=method, data=data, **kwargs)
         except Exception as error:  # noqa: BLE001
             frame = traceback.extract_tb(error.__traceback__)[-1]
             self.seen.append(f"{method} {url[:100]} {what}: {type(error).__name__}: {str(error)[:200]} "
@@ -189,6 +189,9 @@ class Findings:
             return None
         if response.status_code >= 500:
             self.seen.append(f"{method} {url[:100]} {what}: {response.status_code}")
+        where = urlsplit(response.headers.get("Location", ""))
+        if where.netloc not in ("", "localhost") or where.path.startswith(("//", "/\\")):  # next=//evil.example
+            self.seen.append(f"{method} {url[:100]} {what}: sent away to {response.location}")
         return response
 
     def check(self):
@@ -311,6 +314,10 @@ def test_hostile_input_never_answers_500(app, client, login_as, make_user, objec
             valid = sent.send("POST", url, what="valid", data=posts.pop(0)[1])
             assert valid is None or valid.status_code < 400 or endpoint in REFUSED_AS_IT_IS, \
                 f"the valid form answers {valid.status_code}: the hostile values would test its checks only"
+        for away in ("//evil.example", "https://evil.example/", "/\\evil.example"):  # "back to where it came from"
+            posts.insert(0, (f"next={away}", {**fields, "next": away}))
+            sent.send("POST", f"{url}?{urlencode({'next': away})}", what=f"?next={away}", data=fields,
+                      client=app.test_client() if role == "anonymous" else None)  # (signed in, no more sign-in)
         for what, data in posts:
             sent.send("POST", url, what=what, data=data)
         body = "&".join(f"{quote(name)}=%FF%ED%A0%80" for name in fields if name not in FILES)

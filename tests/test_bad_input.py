@@ -23,7 +23,7 @@ from tests.test_permissions import MATRIX, objects, url_args  # noqa: F401  (obj
 
 HUGE = "9" * 40
 LONG = "x" * 10_000
-# what every field gets in turn; the NUL is refused before any view (app.errors.reject_unreadable_input)
+# what every field gets in turn (a NUL is refused before any view: app.errors.reject_unreadable_input)
 VALUES = [LONG, "Ana\x00b", "-1", "1e309", HUGE, "", "   ", "2026-02-30", "ø" * 300]
 # and, all fields at once, these too
 ALL_AT_ONCE = [LONG, HUGE, "-1", "   ", "\x00", "0", "NaN", "../../etc/passwd", "<script>"]
@@ -329,7 +329,8 @@ def test_hostile_input_never_answers_500(app, client, login_as, make_user, objec
 # --- the LRS --------------------------------------------------------------------------------------------------
 
 AGENT = '{"mbox": "mailto:ana@example.org"}'
-STATEMENT = ('{"actor": {"mbox": "mailto:ana@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, '
+STATEMENT = ('{"actor": {"mbox": "mailto:ana@example.org"}, '
+             '"verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"}, '
              '"object": {"id": "http://example.org/activities/one"}}').encode()
 # per resource: a valid query (the LRS refuses parameters it does not take, so each gets its own), the parameters
 # it reads, and a valid body for writes

@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LOCALES, config_from_environment
+from app.errors import sign_in_first
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.xapi.wsgi import SECURITY_HEADERS as XAPI_SECURITY_HEADERS
 
@@ -146,6 +147,7 @@ def create_app(config=None) -> Flask:
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.unauthorized_handler(sign_in_first)
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -39,6 +39,7 @@ def problems(check, *args, **kwargs) -> dict:
 
 TITLES = {
     400: _l("The request could not be understood"),
+    401: _l("Sign in to continue"),
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
@@ -66,6 +67,19 @@ def wants_json() -> bool:
     return request.path.startswith(("/xapi", "/api")) or request.path.endswith(".json") or request.is_json or (
         best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
+
+
+def sign_in_first():
+    """Flask-Login's answer to someone not signed in: the sign-in page, then back here. A client that wants JSON
+    (a .json address, a script asking for JSON) gets a 401 in JSON instead of a redirect to a page it cannot read."""
+    from flask import redirect
+    from flask_login.utils import login_url
+
+    from app.extensions import login_manager
+
+    if wants_json():
+        abort(401)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def handle_http_error(error: HTTPException):

@@ -205,3 +205,13 @@ def test_the_errors_of_a_json_address_are_json_whatever_the_client_accepts(clien
     login_as("coordinator", country="CL")
     response = client.get(url, headers={"Accept": "*/*"})
     assert response.status_code == status and response.is_json and response.get_json()["error"]
+
+
+def test_a_json_address_asked_without_signing_in_answers_401_in_json(client):
+    """The script that refills a form's lists, once the session has ended: a 401 it can read, not a redirect
+    to the sign-in page's HTML. Pages still lead to the sign-in page and back."""
+    response = client.get("/places/countries/PE/regions.json", headers={"Accept": "*/*"})
+    assert response.status_code == 401 and response.is_json and response.get_json()["error"]
+    page = client.get("/courses/?page=2")
+    assert page.status_code == 302
+    assert page.location == "/auth/login?next=%2Fcourses%2F%3Fpage%3D2"

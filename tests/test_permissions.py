@@ -29,9 +29,9 @@ MATRIX = {
     # the sign-in of a trainee of CL: nobody else may end it (not even an admin, who deactivates instead)
     "auth.account_sign_in_end": ("POST", row(LOGIN, 404, 404, 404, 404, 404)),
     "auth.account_sign_ins_end_others": ("POST", row(LOGIN, 302, 302, 302, 302, 302)),
-    "places.regions": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
-    "places.institutions": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
-    "places.cohorts": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),
+    "places.regions": ("GET", row(401, 403, 200, 200, 200, 200)),  # JSON: a 401, not the sign-in page
+    "places.institutions": ("GET", row(401, 403, 200, 200, 403, 200)),
+    "places.cohorts": ("GET", row(401, 403, 200, 200, 403, 200)),
     "admin.users": ("GET", row(LOGIN, 403, 200, 200, 200, 200)),
     "admin.user_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.user_detail": ("GET", row(LOGIN, 403, 200, 200, 403, 200)),

@@ -16,7 +16,7 @@ run: install translations db demo
 	$(DEV) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install-test browser translations
-	$(BIN)/pytest
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,8 @@ install-test: $(VENV)/.installed-test
 
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers here). Install it when it is
 # missing and we may (root, or sudo without a password); otherwise say so: those tests are then skipped.
-CHROMIUM ?= /usr/bin/chromium
+# `make test CHROMIUM=...` (or CHROMIUM_PATH in the environment, which the tests read) names another browser.
+CHROMIUM ?= $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo -n"; \

@@ -29,3 +29,23 @@ def test_make_run_serves_on_the_port_chosen_and_links_to_it():
 def test_make_run_keeps_a_base_url_given_in_the_environment():
     commands = _dry_run("PORT=5073", env={"ITINERA_BASE_URL": "https://itinera.example.org"})
     assert "ITINERA_BASE_URL=https://itinera.example.org" in commands and "127.0.0.1:5073/" not in commands
+
+
+def _dry_run_test(*args: str, env: dict | None = None) -> str:
+    environment = {"PATH": "/usr/bin:/bin", **(env or {})}
+    result = subprocess.run(["make", "-n", "-B", "test", *args], cwd=ROOT, env=environment, capture_output=True,
+                            text=True, check=True)
+    return result.stdout
+
+
+def test_make_test_runs_the_browser_tests_on_the_chromium_it_checked():
+    """`make test CHROMIUM=...` checks (and would install) that browser: the tests must drive the same one, not
+    skip themselves for want of /usr/bin/chromium."""
+    commands = _dry_run_test("CHROMIUM=/opt/chromium/chrome")
+    pytest_lines = [line for line in commands.splitlines() if line.rstrip().endswith("/pytest")]
+    assert pytest_lines and "CHROMIUM_PATH=/opt/chromium/chrome" in pytest_lines[0]
+    # one given to the tests directly is the one make checks too
+    commands = _dry_run_test(env={"CHROMIUM_PATH": "/opt/other/chromium"})
+    assert "[ ! -x /opt/other/chromium ]" in commands
+    pytest_lines = [line for line in commands.splitlines() if line.rstrip().endswith("/pytest")]
+    assert pytest_lines and "CHROMIUM_PATH=/opt/other/chromium" in pytest_lines[0]

@@ -25,6 +25,7 @@ MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
 COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # the reader drops a comment whole, tags and text alike
 HTML_SOURCE = re.compile(r"""\b(src|href|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
@@ -182,7 +183,7 @@ def _targets(body: str, body_line: int):
 
 
 def _html_targets(html: str, line: int):
-    for tag in HTML_TAG.finditer(html):
+    for tag in HTML_TAG.finditer(HTML_COMMENT.sub("", html)):
         name, attributes = tag.group(1).lower(), tag.group(2)
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
         if name in ("script", "style"):

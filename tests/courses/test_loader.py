@@ -1,6 +1,7 @@
 """The loader: valid trees, and every kind of problem reported with file and line."""
 import pytest
 
+from app.courses import render
 from app.courses.loader import load_tree
 from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
 
@@ -409,6 +410,20 @@ def test_elements_the_reader_strips_are_reported(tmp_path):
     assert "pilot/modules/01-intro/en.md:13: the reader removes <form> and shows only the text inside it" in found
     assert "pilot/modules/01-intro/en.md:15: the reader removes <object> and shows only the text inside it" in found
     assert not any(":17: " in p for p in found), found
+
+
+def test_html_in_a_comment_is_not_reported(app, tmp_path):
+    """A comment is dropped whole by the reader, what it holds included: a drawing or a form an author has
+    commented out for later is no problem (it showed nothing, and the course was refused for it)."""
+    body = ('Intro.\n\n<!-- a drawing for later: <svg width="40"><circle r="4"/></svg> -->\n\n'
+            'Text <!-- <form action="x"><script>x</script> <a href="../99-nowhere/en.md">y</a> --> here.\n\n'
+            '<!-- one\n<object data="assets/map.svg"></object>\n-->\n\n<svg></svg> after them.')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:19: the reader removes <svg> and shows only the text inside it"]
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert "svg" not in html.split("after")[0] and "form" not in html and "object" not in html
 
 
 @pytest.mark.parametrize("old, new, expected", [

@@ -58,14 +58,16 @@ def start(user: User, *, remember: bool = False, user_agent: str = "") -> SignIn
     that have ended are forgotten now, and so is anyone's that went unused for longer than any sign-in lasts (of
     people who never came back). Flushes."""
     now = utcnow()
+    config = current_app.config
+    longest = max(config["REMEMBER_COOKIE_DURATION"], config["SIGN_IN_IDLE"])
+    # everyone's first, then one's own: two sign-ins at once then take the rows they share in the same order
+    # (the other way round, each could hold a row the other waits for: a deadlock on PostgreSQL)
+    db.session.execute(sa.delete(SignIn).where(SignIn.last_seen_at < now - longest)
+                       .execution_options(synchronize_session=False))
     finished = [s for s in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user.id))
                 if not _is_current(s, user, now)]
     if finished:
         db.session.execute(sa.delete(SignIn).where(SignIn.id.in_([s.id for s in finished])))
-    config = current_app.config
-    longest = max(config["REMEMBER_COOKIE_DURATION"], config["SIGN_IN_IDLE"])
-    db.session.execute(sa.delete(SignIn).where(SignIn.last_seen_at < now - longest)
-                       .execution_options(synchronize_session=False))
     key = secrets.token_urlsafe(32)
     browser, system = _describe(user_agent)
     sign_in = SignIn(user_id=user.id, key_hash=_hash(key), version=user.session_version, remember=remember,

@@ -266,3 +266,58 @@ def test_signing_out_in_one_browser_leaves_the_others_signed_in(app, make_user):
     sign_in(laptop, "ana@example.org")
     assert phone.post("/auth/logout").status_code == 302
     assert not signed_in(phone) and signed_in(laptop)
+
+
+def test_two_sign_ins_at_once_prune_without_a_deadlock(app, make_user):
+    """Each sign-in deletes the long-unused sign-ins of everyone: two at once must take those rows in the same
+    order. Ana, back after 31 days, deleted her own old sign-in first, then waited on someone else's that Bea's
+    sign-in held, while Bea's waited on Ana's: on PostgreSQL one of them failed with a deadlock (a 500)."""
+    import threading
+    import time
+
+    from app.auth import sign_ins
+
+    gone, ana, bea = (make_user(email=f"{name}@example.org") for name in ("gone", "ana", "bea"))
+    for person in (gone, ana):  # someone else's first, in the table and by when last used
+        with app.test_request_context():
+            sign_ins.start(person, remember=True)
+        db.session.commit()
+    for person, days in ((gone, 40), (ana, 31)):
+        db.session.execute(sa.update(SignIn).where(SignIn.user_id == person.id)
+                           .values(last_seen_at=utcnow() - timedelta(days=days)))
+    db.session.commit()
+    ids = {"ana": ana.id, "bea": bea.id}
+    bea_prunes, errors = threading.Event(), []
+
+    def meet(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("DELETE FROM sign_in WHERE sign_in.last_seen_at <"):
+            return
+        if threading.current_thread().name == "bea":
+            bea_prunes.set()
+        elif bea_prunes.wait(10):
+            time.sleep(0.5)  # Bea's delete holds what it reached first, and waits for the rest
+
+    def start(name):
+        with app.app_context():
+            try:
+                sign_ins.start(db.session.get(type(ana), ids[name]))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (what the test reports)
+                errors.append(error)
+                db.session.rollback()
+
+    sa.event.listen(db.engine, "before_cursor_execute", meet)
+    try:
+        ana_thread = threading.Thread(target=start, args=("ana",), name="ana")
+        ana_thread.start()
+        time.sleep(0.3)  # Ana has deleted her own old sign-in when Bea signs in
+        bea_thread = threading.Thread(target=start, args=("bea",), name="bea")
+        bea_thread.start()
+        for thread in (ana_thread, bea_thread):
+            thread.join(30)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", meet)
+    assert errors == []
+    db.session.expire_all()
+    assert sorted(s.user.email for s in db.session.scalars(sa.select(SignIn))) == [
+        "ana@example.org", "bea@example.org"]

@@ -245,6 +245,9 @@ def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> Accoun
     problem = password_problem(password)
     if problem:
         raise ValidationError({"password": problem})
+    # the person's row first: two of their links used at once (a reset asked twice, or an invitation too) each
+    # claimed its own and then waited to end the other's, a deadlock on PostgreSQL; now the second waits here
+    hold_row(token.user)
     now = utcnow()
     # claim the link in one conditional UPDATE: of two requests sending it at once, the second waits for the
     # first and then finds it used (a read, then a write, would let both through)

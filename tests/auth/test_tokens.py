@@ -485,3 +485,54 @@ def test_an_account_that_has_signed_in_has_no_invitation_to_withdraw(make_user):
         withdraw_invitation(admin, user)
     assert "invitation" in refused.value.errors
     assert db.session.get(User, user.id) is not None
+
+
+def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user, outbox):
+    """Asked twice, both links used at the same moment (two tabs): each claimed its own link, then waited to end
+    the other's while the other request did the same, and on PostgreSQL one of them failed with a deadlock (a
+    500). Now the second waits for the first and finds its link ended."""
+    import threading
+
+    from app.auth import tokens
+
+    user = make_user(email="ana@example.org")
+    tokens.send_password_reset("ana@example.org")
+    tokens.send_password_reset("ana@example.org")
+    db.session.commit()
+    links = [link_in(m, "password/reset").rsplit("/", 1)[1] for m in outbox()]
+    claimed = {name: threading.Event() for name in ("0", "1")}
+    outcomes = {}
+
+    def meet(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE account_token SET used_at"):
+            name = threading.current_thread().name
+            claimed[name].set()
+            if conn.dialect.name == "postgresql":  # (SQLite has no row locks: one writer at a time)
+                claimed["1" if name == "0" else "0"].wait(3)  # both hold their own link when they go on
+
+    def use(index):
+        with app.app_context():
+            try:
+                tokens.reset_password(links[index], f"new-password-number-{index}")
+                db.session.commit()
+                outcomes[index] = "changed"
+            except tokens.TokenProblem as problem:
+                outcomes[index] = problem.reason
+                db.session.rollback()
+            except Exception as error:  # noqa: BLE001  (what the test reports)
+                outcomes[index] = error
+                db.session.rollback()
+
+    sa.event.listen(db.engine, "after_cursor_execute", meet)
+    try:
+        threads = [threading.Thread(target=use, args=(n,), name=str(n)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", meet)
+    assert sorted(map(str, outcomes.values())) == ["changed", "used"], outcomes
+    winner = next(index for index, outcome in outcomes.items() if outcome == "changed")
+    db.session.refresh(user)
+    assert user.check_password(f"new-password-number-{winner}")

@@ -62,9 +62,12 @@ EXPLANATIONS = {
 
 
 def wants_json() -> bool:
-    """The error goes as JSON: to the APIs, to a JSON document's address (regions.json), to who asks for it."""
+    """The error goes as JSON: to the APIs, to a JSON document's address (regions.json), to who asks for it.
+    A route's own address decides, not the path: a course file that happens to end in .json is a link a person
+    follows (signed out, they go to the sign-in page)."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.path.startswith(("/xapi", "/api")) or request.path.endswith(".json") or request.is_json or (
+    address = request.url_rule.rule if request.url_rule is not None else request.path
+    return request.path.startswith(("/xapi", "/api")) or address.endswith(".json") or request.is_json or (
         best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
 

@@ -215,3 +215,15 @@ def test_a_json_address_asked_without_signing_in_answers_401_in_json(client):
     page = client.get("/courses/?page=2")
     assert page.status_code == 302
     assert page.location == "/auth/login?next=%2Fcourses%2F%3Fpage%3D2"
+
+
+def test_a_course_file_ending_in_json_is_a_link_a_person_follows(client, login_as):
+    """Only the JSON addresses of the site answer in JSON: a module's link to a data file (data.json) opened after
+    the session ended leads to the sign-in page and back, not to a 401 in JSON with no way on."""
+    response = client.get("/courses/pilot/v1/assets/data.json", headers={"Accept": "text/html,*/*"})
+    assert response.status_code == 302
+    assert response.location == "/auth/login?next=%2Fcourses%2Fpilot%2Fv1%2Fassets%2Fdata.json"
+    login_as("trainee", country="CL", locale="en")
+    missing = client.get("/courses/pilot/v1/assets/data.json", headers={"Accept": "text/html,*/*"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert client.get("/nothing/here.json").is_json  # no route: the address is all there is to go by

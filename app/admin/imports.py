@@ -49,13 +49,16 @@ def _import_form(form: ImportForm, submitted: bool) -> ImportForm:
 def too_large(error):
     """A file over the site's limit (MAX_CONTENT_LENGTH) is said at the file field of the upload form, like any
     other file it cannot take. The request was not read: its other choices start again from the page's link."""
-    if request.endpoint != "admin.import_upload" or not current_user.is_authenticated or not any(
-            role in current_user.roles for role in MANAGERS):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    # only a body over that limit is a file too large: a 413 for one oversized text field (Werkzeug's limit of
+    # form memory) is not, nor one for someone who may not import
+    if request.endpoint != "admin.import_upload" or not current_user.is_authenticated \
+            or not current_user.has_role(*MANAGERS) or not limit or (request.content_length or 0) <= limit:
         return handle_http_error(error)
     form = _import_form(ImportForm(formdata=None), submitted=False)
     form.file.errors = [_("The file is larger than %(size)s MB: keep only the list of people in it, or split the "
                           "list into several files", size=format_decimal(
-                              current_app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024, format="#,##0.#"))]
+                              limit / 1024 / 1024, format="#,##0.#"))]
     return render_template("admin/import_upload.html", form=form), 413
 
 

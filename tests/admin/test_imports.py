@@ -129,6 +129,17 @@ def test_a_file_over_the_size_limit_is_a_message_on_the_file_field(make_app, mak
     assert elsewhere.status_code == 413 and "The upload is too large" in elsewhere.get_data(as_text=True)
 
 
+def test_a_text_field_over_the_form_memory_limit_is_not_called_a_large_file(login_as, client, app):
+    """Werkzeug refuses a text field over its form-memory limit with a 413 too, for a body well within the
+    upload limit: that is not the file being too large."""
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1024
+    login_as("coordinator", country="CL")
+    response = client.post("/admin/import", data={"country_code": "CL", "cohort_id": "x" * 5000,
+                                                  "file": (io.BytesIO(b"email,full_name,position\n"), "a.csv")})
+    assert response.status_code == 413
+    assert "The file is larger than" not in unescape(response.get_data(as_text=True))
+
+
 @pytest.mark.parametrize("data, name, message", [
     (b"", "people.csv", "The file is empty"),
     (b"", "people.xlsx", "The file is empty"),

@@ -107,16 +107,23 @@ def hold_row(record) -> None:
     then), and read it again. An update of nothing, not SELECT ... FOR UPDATE, so that SQLite, which has no row
     locks, takes its write lock here too (and every other writer waits). On PostgreSQL a row added meanwhile that
     refers to this one does not wait (its foreign key check only shares the key): a delete then fails on that key,
-    which its caller handles (commit_once_more_on_conflict)."""
+    which its caller handles (commit_once_more_on_conflict).
+
+    A record another request deleted meanwhile (it committed first, or while this one waited) is not found: 404,
+    the answer its page now gives, instead of an error on its first attribute read."""
     import sqlalchemy as sa
+    from flask import abort
 
     from app.extensions import db
 
     mapper = sa.inspect(record).mapper
     [key] = mapper.primary_key
-    db.session.execute(sa.update(mapper.class_).where(key == mapper.primary_key_from_instance(record)[0])
-                       .values({key.key: key}).execution_options(synchronize_session=False))
+    held = db.session.execute(sa.update(mapper.class_).where(key == mapper.primary_key_from_instance(record)[0])
+                              .values({key.key: key}).execution_options(synchronize_session=False)).rowcount
     db.session.expire(record)
+    if held == 0:
+        db.session.expunge(record)
+        abort(404)
 
 
 def check_revision(record, revision: str | None, shown) -> None:

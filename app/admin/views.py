@@ -328,20 +328,25 @@ def institution_edit(institution_id):
     _prepare_institution_form(form, institution)
     if form.is_saving and form.validate():
         try:
-            commit_once_more_on_conflict(
-                lambda: places.update_institution(current_user, institution, revision=form.revision.data or None,
-                                                  **_institution_fields(form)))
+            name, country = commit_once_more_on_conflict(lambda: _save_institution(institution, form))
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            flash(_("Institution “%(name)s” updated.", name=institution.name), "success")
-            return redirect(url_for("admin.institutions", country=institution.country_code))
+            flash(_("Institution “%(name)s” updated.", name=name), "success")
+            return redirect(url_for("admin.institutions", country=country))
     elif form.is_saving:
         more_errors(form, places.institution_problems(current_user, institution, **_institution_fields(form)))
     return render_template("admin/institution_form.html", form=form, institution=institution,
                            delete_form=ConfirmForm(), members=places.member_count(institution)), \
         400 if form.errors else 200
+
+
+def _save_institution(institution, form) -> tuple[str, str]:
+    """Save the form; what was saved is read before the commit (a colleague may delete it right after)."""
+    saved = places.update_institution(current_user, institution, revision=form.revision.data or None,
+                                      **_institution_fields(form))
+    return saved.name, saved.country_code
 
 
 @bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])
@@ -450,15 +455,16 @@ def cohort_edit(cohort_id):
         form.revision.data = cohorts.edit_revision(cohort)
     if form.validate_on_submit():
         try:
-            commit_once_more_on_conflict(lambda: cohorts.update_cohort(
+            # its name as saved, read before the commit: a colleague may delete the cohort right after it
+            name = commit_once_more_on_conflict(lambda: cohorts.update_cohort(
                 current_user, cohort, name=form.name.data, country_code=form.country_code.data,
-                description=form.description.data, revision=form.revision.data or None))
+                description=form.description.data, revision=form.revision.data or None).name)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            flash(_("Cohort “%(name)s” updated.", name=cohort.name), "success")
-            return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+            flash(_("Cohort “%(name)s” updated.", name=name), "success")
+            return redirect(url_for("admin.cohort_detail", cohort_id=cohort_id))
     elif form.is_submitted():
         more_errors(form, cohorts.cohort_problems(current_user, cohort, name=form.name.data,
                                                   country_code=form.country_code.data))
@@ -519,7 +525,7 @@ def cohort_add_members(cohort_id):
               "success")
     else:
         flash(_("They were already members of the cohort."), "success")
-    return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    return redirect(url_for("admin.cohort_detail", cohort_id=cohort_id))  # (the cohort may be deleted by now)
 
 
 @bp.route("/cohorts/<int:cohort_id>/members/<user_uuid>/remove", methods=["POST"])
@@ -529,10 +535,11 @@ def cohort_remove_member(cohort_id, user_uuid):
     user = _user_or_404(user_uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    name = user.full_name
     cohorts.remove_member(current_user, cohort, user)
     db.session.commit()
-    flash(_("%(name)s removed from the cohort.", name=user.full_name), "success")
-    return redirect(url_for("admin.cohort_detail", cohort_id=cohort.id))
+    flash(_("%(name)s removed from the cohort.", name=name), "success")
+    return redirect(url_for("admin.cohort_detail", cohort_id=cohort_id))  # (the cohort may be deleted by now)
 
 
 # --- invitations --------------------------------------------------------------------------------------

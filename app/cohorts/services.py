@@ -7,7 +7,7 @@ from app.auth.models import User
 from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
 from app.auth.services import person_matches
 from app.cohorts.models import Cohort, CohortMember
-from app.db import check_revision, revision_of
+from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
@@ -90,7 +90,10 @@ def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, 
 
 
 def delete_cohort(actor: User, cohort: Cohort) -> None:
+    """Remove a cohort with its list of members. Its row is held first (as by add_members and remove_member):
+    people added meanwhile are removed with it, and a cohort already deleted by another request is not found."""
     check(can_manage_country(actor, cohort.country_code))
+    hold_row(cohort)
     db.session.delete(cohort)
     db.session.flush()
 
@@ -117,8 +120,10 @@ def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:
 
 
 def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
-    """Add people of the cohort's country; returns how many were new."""
+    """Add people of the cohort's country; returns how many were new. The cohort's row is held first: two
+    changes of its members at once (or a deletion) take turns, and the second sees the first's members."""
     check(can_manage_country(actor, cohort.country_code))
+    hold_row(cohort)
     wrong = [u for u in users if u.country_code != cohort.country_code]
     if wrong:
         raise ValidationError({"members": _l("Only people of the cohort's country can join it")})
@@ -140,7 +145,10 @@ def add_members(actor: User, cohort: Cohort, users: list[User]) -> int:
 
 
 def remove_member(actor: User, cohort: Cohort, user: User) -> None:
+    """Take someone out of a cohort (nothing to do if they are no longer in it: a double click). The cohort's
+    row is held first, as by add_members."""
     check(can_manage_country(actor, cohort.country_code))
+    hold_row(cohort)
     cohort.memberships = [m for m in cohort.memberships if m.user_id != user.id]
     db.session.flush()
 

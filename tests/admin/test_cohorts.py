@@ -1,9 +1,12 @@
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from app.cohorts.models import Cohort, CohortMember
 from app.extensions import db
+from tests.conftest import PG_URL
+from tests.fixtures.concurrency import deleted_first
 from tests.queries import statements_during
 
 
@@ -180,7 +183,7 @@ def test_members_added_twice_at_once_are_added_once(login_as, post_at_once, make
     one, two = make_user(country="MX", name="Uno"), make_user(country="MX", name="Dos")
     cohort = make_cohort(country="MX")
     responses = post_at_once(coordinator, f"/admin/cohorts/{cohort.id}/members",
-                             {"members": [str(one.uuid), str(two.uuid)]}, meet=(services, "CohortMember"),
+                             {"members": [str(one.uuid), str(two.uuid)]}, meet=(services, "check"),
                              follow_redirects=True)
     assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 2
@@ -252,3 +255,65 @@ def test_two_editors_saving_at_once_take_turns(login_as, post_at_once, make_coho
     [saved] = [n for n, r in enumerate(responses) if r.status_code == 302]
     db.session.refresh(cohort)
     assert cohort.description == ("Primera", "Segunda")[saved]
+
+
+ONE_WRITER = "SQLite lets one writer in at a time: the other request waits for this one"
+
+
+def _codes(responses):
+    return sorted((getattr(r, "status_code", r) for r in responses), key=str)
+
+
+def _members(cohort_id):
+    db.session.expire_all()
+    return set(db.session.scalars(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+
+
+def _reads_members(statement):
+    return statement.lstrip().startswith("SELECT") and "FROM cohort_member" in statement
+
+
+@pytest.mark.skipif(not PG_URL, reason=ONE_WRITER)
+def test_a_member_removed_twice_at_once_is_removed_once(login_as, make_user, make_cohort, send_at_once):
+    """A double click on Remove: both requests read the member, the second then deleted a row already gone (an
+    error, in tests a 500). Now the second waits at the cohort and finds nobody to remove."""
+    coordinator = login_as("coordinator", country="CL")
+    one, two = make_user(country="CL"), make_user(country="CL")
+    cohort = make_cohort(country="CL", members=[one, two])
+    url = f"/admin/cohorts/{cohort.id}/members/{one.uuid}/remove"
+    responses = send_at_once([(coordinator, "POST", url, {})] * 2, meet=_reads_members)
+    assert _codes(responses) == [302, 302], responses
+    assert _members(cohort.id) == {two.id}
+
+
+@pytest.mark.skipif(not PG_URL, reason=ONE_WRITER)
+def test_members_changed_while_the_cohort_is_deleted(login_as, make_user, make_cohort, send_at_once):
+    """Adding someone, or removing someone, as a colleague deletes the cohort: the change either comes first (and
+    goes with the cohort) or finds the cohort gone (404, as its page now says), never an error page."""
+    coordinator = login_as("coordinator", country="CL")
+    one, two = make_user(country="CL"), make_user(country="CL")
+    for change, data in (("members", {"members": [str(two.uuid)]}), (f"members/{one.uuid}/remove", {})):
+        cohort_id = make_cohort(country="CL", members=[one]).id
+        responses = send_at_once([(coordinator, "POST", f"/admin/cohorts/{cohort_id}/{change}", data),
+                                  (coordinator, "POST", f"/admin/cohorts/{cohort_id}/delete", {"confirmed": "1"})],
+                                 meet=_reads_members)
+        assert responses[1].status_code == 302, responses
+        assert getattr(responses[0], "status_code", None) in (302, 404), responses
+        assert _members(cohort_id) == set()
+        assert db.session.scalar(sa.select(sa.func.count()).where(Cohort.id == cohort_id)) == 0
+
+
+@pytest.mark.skipif(not PG_URL, reason=ONE_WRITER)
+def test_a_cohort_saved_as_it_is_deleted_is_not_found(app, login_as, make_cohort, send_at_once):
+    """The edit form saved just as a colleague deletes the cohort: its save waited for the deletion, then read a
+    cohort that was no longer there (an error page). Now: 404, the cohort is gone."""
+    from app.cohorts.services import edit_revision
+
+    coordinator = login_as("coordinator", country="CL")
+    cohort = make_cohort(country="CL")
+    sent = {"name": "Cohorte nueva", "country_code": "CL", "revision": edit_revision(cohort)}
+    with deleted_first(app, "cohort", "/edit"):
+        responses = send_at_once([(coordinator, "POST", f"/admin/cohorts/{cohort.id}/delete", {"confirmed": "1"}),
+                                  (coordinator, "POST", f"/admin/cohorts/{cohort.id}/edit", sent)])
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0

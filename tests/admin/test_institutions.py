@@ -7,6 +7,8 @@ from werkzeug.exceptions import Forbidden
 from app.extensions import db
 from app.places.models import Institution
 from app.places.services import delete_institution, update_institution
+from tests.conftest import PG_URL
+from tests.fixtures.concurrency import deleted_first
 
 
 def test_create_institution_with_region(client, login_as):
@@ -196,3 +198,21 @@ def test_the_services_refuse_a_coordinator_of_another_country(make_user, make_in
     db.session.rollback()
     kept = db.session.get(Institution, institution.id)
     assert kept is not None and kept.name == "Secretaría de Innovación de Córdoba"
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other request waits for this one")
+def test_an_institution_saved_as_it_is_deleted_is_not_found(app, login_as, make_institution, send_at_once):
+    """The edit form saved just as a colleague deletes the institution: its save waited for the deletion, then
+    read an institution that was no longer there (an error page). Now: 404, the institution is gone."""
+    from app.places.services import edit_revision
+
+    coordinator = login_as("coordinator", country="CL")
+    institution = make_institution(country="CL", name="Ministerio")
+    sent = {"name": "Ministerio de Salud", "country_code": "CL", "level": "national",
+            "revision": edit_revision(institution)}
+    with deleted_first(app, "institution", "/edit"):
+        responses = send_at_once([
+            (coordinator, "POST", f"/admin/institutions/{institution.id}/delete", {"confirmed": "1"}),
+            (coordinator, "POST", f"/admin/institutions/{institution.id}/edit", sent)])
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 0

@@ -20,7 +20,7 @@ from app.competences.models import (Area, Competence, Framework, FrameworkUse, F
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
                                         alignment_problems)
 from app.content_files import Problem
-from app.db import lock_for_write, utcnow
+from app.db import hold_row, lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -748,6 +748,7 @@ def withdraw_validation(actor, validation: ValidatedLevel) -> None:
 
     user = db.session.get(User, validation.user_id)
     check(can_validate_levels(actor, user))
+    hold_row(validation)  # sent twice at once (a double click): the second finds it withdrawn, and tells nobody
     if validation.withdrawn_at is not None:
         return
     validation.withdrawn_at = utcnow()

@@ -1,6 +1,7 @@
 """Coordinators (and admins) validate a trainee's level of a competence on the person's page, and withdraw it."""
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from app.competences.models import ValidatedLevel
@@ -8,6 +9,7 @@ from app.competences.services import current_levels
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.services import text_of
+from tests.conftest import PG_URL
 
 
 def test_a_coordinator_validates_a_level_and_the_trainee_is_told(client, login_as, make_user, sample_framework,
@@ -182,3 +184,23 @@ def test_a_level_is_validated_again_once_the_earlier_validation_no_longer_counts
     assert response.status_code == 400
     page = unescape(response.get_data(as_text=True))
     assert '<a href="#level">Level 2 of A1 is already validated for Rosa Quispe</a>' in page
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other request waits for this one")
+def test_a_withdrawal_sent_twice_at_once_tells_the_person_once(app, login_as, make_user, sample_framework,
+                                                               send_at_once):
+    """A double click on Withdraw: both requests found the validation still standing and each told the person it
+    was withdrawn. Now the second waits for the first and finds it withdrawn."""
+    from app.competences.services import validate_level
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL")
+    coordinator = login_as("coordinator", country="CL")
+    validation = validate_level(coordinator, trainee, sample_framework, "A1", 2)
+    db.session.commit()
+    url = f"/admin/validated-levels/{validation.id}/withdraw"
+    responses = send_at_once([(coordinator, "POST", url, {"confirmed": "1"})] * 2,
+                             meet=lambda statement: "FROM validated_level" in statement)
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
+    told = db.session.scalars(sa.select(Notification).where(Notification.user_id == trainee.id)).all()
+    assert sorted(note.data.get("withdrawn", False) for note in told) == [False, True]

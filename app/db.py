@@ -141,15 +141,16 @@ def check_revision(record, revision: str | None, shown) -> None:
         raise EditConflict(current)
 
 
-# "doc", "prg", "val", "onc", "sas": the first key of each kind
+# "doc", "prg", "val", "onc", "sas", "vod": the first key of each kind
 LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C,
-               "form-once": 0x6F6E63, "self-assessment": 0x736173}
+               "form-once": 0x6F6E63, "self-assessment": 0x736173, "xapi-voiding": 0x766F64}
 _HELD = "itinera_locks_held"
 
 
-def lock_keys(space: str, names) -> list[int]:
+def lock_keys(space: str, names, shared: bool = False) -> list[int]:
     """The PostgreSQL advisory lock keys (second halves) of ``names`` that this transaction does not hold yet, in
-    the one order everyone takes them: a whole number that fits is its own key, anything else a hash."""
+    the one order everyone takes them: a whole number that fits is its own key, anything else a hash. (A
+    shared lock is held already where the lock itself is.)"""
     import hashlib
 
     from app.extensions import db
@@ -157,37 +158,40 @@ def lock_keys(space: str, names) -> list[int]:
     held = db.session.info.get(_HELD, set())
     keys = {name if isinstance(name, int) and -2**31 <= name < 2**31 else
             int.from_bytes(hashlib.sha256(str(name).encode()).digest()[:4], "big", signed=True) for name in names}
-    return sorted(key for key in keys if (space, key) not in held)
+    return sorted(key for key in keys if (space, key) not in held and not (shared and (space, key, True) in held))
 
 
-def locks_taken(space: str, keys) -> None:
+def locks_taken(space: str, keys, shared: bool = False) -> None:
     """Note that this transaction holds these advisory locks (until it ends)."""
     from app.extensions import db
 
-    db.session.info.setdefault(_HELD, set()).update((space, key) for key in keys)
+    db.session.info.setdefault(_HELD, set()).update((space, key, True) if shared else (space, key) for key in keys)
 
 
-def lock_for_write(space: str, *names) -> None:
+def lock_for_write(space: str, *names, shared: bool = False) -> None:
     """Hold a lock on each of ``names`` (strings, or whole numbers such as row ids) until this transaction
     ends, so that two requests that read something and then write it from what they read (merge a document,
     fold statements into a person's progress) take turns instead of the later one overwriting the other's change.
 
     PostgreSQL: transaction-scoped advisory locks on (space, the number or a hash of the name), taken in one
-    order by everyone, in one round trip (none for locks this transaction holds already). SQLite has one writer
-    at a time: the transaction starts as a writer (BEGIN IMMEDIATE) unless it has written already, which holds
-    that lock anyway."""
+    order by everyone, in one round trip (none for locks this transaction holds already). ``shared``: many
+    transactions hold a shared lock at once, and one that wants it whole waits for them all (they, for it); a
+    transaction that will want it whole takes it whole from the start (two that held it shared and then both
+    asked for it whole would wait for each other). SQLite has one writer at a time: the transaction starts as a
+    writer (BEGIN IMMEDIATE) unless it has written already, which holds that lock anyway."""
     import sqlalchemy as sa
 
     from app.extensions import db
 
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        keys = lock_keys(space, names)
+        keys = lock_keys(space, names, shared)
         if keys:
-            connection.execute(sa.text("SELECT count(pg_advisory_xact_lock(:space, key)) "
+            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            connection.execute(sa.text(f"SELECT count({function}(:space, key)) "
                                        "FROM unnest(CAST(:keys AS integer[])) AS key"),
                                {"space": LOCK_SPACES[space], "keys": keys})
-            locks_taken(space, keys)
+            locks_taken(space, keys, shared)
     elif connection.dialect.name == "sqlite":
         raw = connection.connection.driver_connection
         if not raw.in_transaction:

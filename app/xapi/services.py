@@ -393,6 +393,11 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     attachments.check([original for original, _ in prepared], attachment_parts or {})
     attachments.save(attachment_parts or {})
     targets = {uuid.UUID(p["object"]["id"]) for _, p in prepared if p["verb"]["id"] == v.VOIDED}
+    if client_id is not None:
+        # a client's statement and its voiding, sent at the same moment, each looked for the other before either
+        # had committed: the statement stood, though voided. A batch that voids takes its client's turn whole;
+        # the client's other batches share it and go on together (only its own voiding counts early)
+        lock_for_write("xapi-voiding", client_id, shared=not targets)
     # one query: statements already stored under these ids, voiding statements that target them, and the
     # statements this batch would void
     known = list(db.session.scalars(sa.select(Statement).where(

@@ -774,3 +774,21 @@ def test_related_agents_matches_itineras_own_authority(xapi, make_user):
     sent = xapi.post(statement()).get_json()[0]
     found = q(xapi, agent=v.authority(), related_agents="true")
     assert str(recorded.id) in found and sent not in found
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other batch waits for this one")
+def test_a_statement_and_its_voiding_sent_at_once_leave_it_voided(xapi, send_at_once):
+    """A client voids a statement as it sends it (two requests at the same moment, from two of its processes):
+    each looked for the other before either had committed, so the statement was stored standing though its
+    voiding was stored too. Sent one after the other, in either order, it ends voided; so it must here."""
+    target = str(uuid.uuid4())
+    voiding = statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                        object={"objectType": "StatementRef", "id": target})
+    headers = xapi.headers({"Content-Type": "application/json"})
+    responses = send_at_once([(None, "POST", "/xapi/statements", json.dumps(voiding), headers),
+                              (None, "PUT", f"/xapi/statements?statementId={target}",
+                               json.dumps(statement(id=target)), headers)],
+                             meet=lambda sql: sql.lstrip().startswith("SELECT") and "FROM statement " in sql)
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 204], responses
+    assert xapi.get(params={"statementId": target}).status_code == 404
+    assert xapi.get(params={"voidedStatementId": target}).json["id"] == target

@@ -11,7 +11,7 @@ from app.auth.models import AccountToken, Position, Role, User, UserRole, is_ema
 from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
                                   managed_country, sees_everyone)
 from app.config import LOCALES
-from app.db import check_revision, revision_of, utcnow
+from app.db import check_revision, hold_row, revision_of, utcnow
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
@@ -258,9 +258,15 @@ def update_user(actor: User, user: User, *, revision: str | None = None, **chang
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
-    """The signed-in user changes their password; other sessions end."""
+    """The signed-in user changes their password; other sessions end. Two changes sent at once (two tabs) take
+    turns: the second is checked against the password the first saved, as it would be sent later (else both
+    were told their password was saved, and one of them was wrong); the same change sent twice (a double click)
+    finds its password saved, and changes nothing more."""
+    hold_row(user)
     errors = {}
     if not user.check_password(current):
+        if user.check_password(new):
+            return
         errors["current_password"] = _l("The current password is not right")
     problem = password_problem(new)
     if problem:

@@ -1,8 +1,10 @@
 import re
 
+import pytest
 from flask_babel import force_locale, gettext
 
 from app.extensions import db
+from tests.conftest import PG_URL
 from tests.fixtures.factories import PASSWORD
 
 
@@ -193,3 +195,30 @@ def test_guessing_the_current_password_on_the_account_page_is_limited(make_app, 
                             data={"current_password": PASSWORD, "new_password": "a-brand-new-password"})
     assert held_back.status_code == 429
     assert client.get("/auth/account").status_code == 200  # still signed in; only the guessing stops
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other change waits for this one")
+def test_two_password_changes_at_once_take_turns(app, make_user, send_at_once):
+    """Two tabs change the password at the same moment: both were told it was saved, though only the last one
+    counted. Now the second is checked against the first's new password (as if sent later), and refused; the
+    same change sent twice (a double click) is saved once and told so both times."""
+    from app.auth.models import User
+
+    def reads_the_password(statement):
+        return statement.lstrip().startswith("SELECT") and "password_hash" in statement
+
+    user = make_user()
+    sent = [{"current_password": PASSWORD, "new_password": f"a-new-password-number-{n}"} for n in range(2)]
+    responses = send_at_once([(user, "POST", "/auth/account/password", data) for data in sent],
+                             meet=reads_the_password)
+    assert sorted(getattr(r, "status_code", r) for r in responses) == [302, 400], responses
+    [refused] = [r for r in responses if r.status_code == 400]
+    assert "The current password is not right" in refused.get_data(as_text=True)
+    saved = responses.index(next(r for r in responses if r.status_code == 302))
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password(sent[saved]["new_password"])
+    again = {"current_password": sent[saved]["new_password"], "new_password": "yet-another-password-1"}
+    responses = send_at_once([(user, "POST", "/auth/account/password", again)] * 2, meet=reads_the_password)
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password("yet-another-password-1")

@@ -1,11 +1,13 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from flask import abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login.utils import login_url
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from app.args import MAX_ID
+from app.extensions import login_manager
 
 
 class ValidationError(Exception):
@@ -75,11 +77,6 @@ def wants_json() -> bool:
 def sign_in_first():
     """Flask-Login's answer to someone not signed in: the sign-in page, then back here. A client that wants JSON
     (a .json address, a script asking for JSON) gets a 401 in JSON instead of a redirect to a page it cannot read."""
-    from flask import redirect
-    from flask_login.utils import login_url
-
-    from app.extensions import login_manager
-
     if wants_json():
         abort(401)
     return redirect(login_url(login_manager.login_view, next_url=request.url))

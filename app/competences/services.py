@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
@@ -696,7 +696,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
         errors["level"] = _l("Choose a level of the scale")
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = _l("Keep the note under %(num)s characters", num=NOTE_MAX_LENGTH)
+        errors["note"] = _l("Keep the note under %(num)s characters", num=format_decimal(NOTE_MAX_LENGTH))
     if not errors:
         lock_for_write("level-validation", user.id)  # two submits at once (a double click): one after the other
         if _still_validated(user, framework, code, level):

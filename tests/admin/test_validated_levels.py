@@ -57,7 +57,7 @@ def test_a_form_with_problems_says_what_to_fix_and_saves_nothing(client, login_a
     assert f"<title>Error: {trainee.full_name} – Itinera</title>" in page  # said once, not "Error: Error:"
     assert '<a href="#code">Choose a competence of the framework</a>' in page
     assert '<a href="#level">Choose a level of the scale</a>' in page
-    assert '<a href="#note">Keep the note under 2000 characters</a>' in page
+    assert '<a href="#note">Keep the note under 2,000 characters</a>' in page
     assert page.count('name="note"') == 1 and "n" * 2001 in page  # what was typed comes back
     response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "Z9", "level": "2"})
     assert response.status_code == 400 and "Choose a competence of the framework" in response.get_data(as_text=True)

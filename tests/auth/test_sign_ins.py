@@ -79,6 +79,8 @@ def test_people_see_where_they_are_signed_in_and_sign_out_one_device(app, make_u
     assert "Chrome Mobile on Android" in text and "Kept signed in." in text
     assert "Firefox on Windows This device" in text
     assert "Sign out of every other device" in text
+    html = laptop.get("/auth/account?lang=en").get_data(as_text=True)  # each button names its device
+    assert '<span class="visually-hidden">Sign out of Chrome Mobile on Android</span>' in html
     phone_id = db.session.scalar(sa.select(SignIn.id).where(SignIn.browser == "Chrome Mobile"))
     response = laptop.post(f"/auth/account/sign-ins/{phone_id}/end?lang=en", follow_redirects=True)
     assert "That device has been signed out." in response.get_data(as_text=True)

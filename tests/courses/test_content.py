@@ -68,7 +68,8 @@ def test_english_terms_in_spanish_and_portuguese_modules_are_marked_as_english(a
 # The content hash of each version of the first course shipped: changing its files without raising `version` in
 # course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
 SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
-           8: "6704586af194132a1e024e68520102fe55b0d686061bf38e2a5e1dee082aaa97"}
+           8: "6704586af194132a1e024e68520102fe55b0d686061bf38e2a5e1dee082aaa97",
+           9: "9d0dfe00c98d9d908bd6f57c1196283a2f80c423cedfe3a43b0f1dd4c9787880"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):
@@ -90,3 +91,37 @@ def test_every_figure_in_the_first_course_carries_its_source(app):
         for paragraph in re.split(r"\n\s*\n", body):
             if FIGURE.search(paragraph) and not paragraph.lstrip().startswith("|"):
                 assert CITATION.search(paragraph), f"{slug} ({text.locale}): {paragraph[:120]}"
+
+
+# An objective says what a trainee will be able to do, in a verb someone can check: "understand", "know" or
+# "draw lessons" cannot be observed (Bloom's action verbs; the framework's skills are written the same way).
+VAGUE = {"en": ("understand", "know", "learn", "draw lessons", "be aware", "appreciate"),
+         "es": ("comprender", "entender", "conocer", "aprender", "extraer lecciones", "sacar lecciones"),
+         "pt_BR": ("compreender", "entender", "conhecer", "aprender", "tirar lições", "extrair lições")}
+
+
+def test_every_objective_of_the_first_course_starts_with_an_observable_verb(app):
+    for slug, text in modules(app):
+        for objective in text.objectives:
+            assert not objective.lower().startswith(VAGUE[text.locale]), f"{slug} ({text.locale}): {objective}"
+
+
+WORK = re.compile(r"doi:\S+?(?=[,;]?\s|\.?$)|\bJRC\d{6}\b|\bEUR \d{5}\b|ISBN [\d-]+")
+
+
+def test_a_work_is_cited_under_one_name_throughout_the_first_course(app):
+    """The same document (by its doi, ISBN, JRC or EUR number) is cited by the same author and year in every
+    module of a language, so a trainee who meets "(JRC, 2016)" in one module finds it under JRC in the next."""
+    for locale in ("en", "es", "pt_BR"):
+        names = {}
+        for slug, text in modules(app):
+            if text.locale != locale:
+                continue
+            sources = text.body[text.body.index(SOURCES[locale]):]
+            for entry in re.findall(r"^[-*] (.+)$", sources, re.M):
+                author = re.split(r"[,(]", entry, maxsplit=1)[0].strip()
+                year = re.search(r"\((\d{4}|n\.d\.|s\. ?f\.|s\.d\.)\)", entry)
+                for work in WORK.findall(entry):
+                    names.setdefault(work, set()).add((author, year and year.group(1), slug))
+        for work, cited in names.items():
+            assert len({(a, y) for a, y, _ in cited}) == 1, f"{locale}: {work} cited as {sorted(cited)}"

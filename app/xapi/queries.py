@@ -77,12 +77,13 @@ def parse(args) -> Query:
         if name in args:
             setattr(query, name, _boolean(args[name], name))
     if "limit" in args:
-        try:
-            query.limit = int(args["limit"])
-        except ValueError as error:
-            raise StatementError("limit", "must be a whole number") from error
-        if query.limit < 0:
+        value = args["limit"]
+        if value.startswith("-") and value[1:].isascii() and value[1:].isdigit():
             raise StatementError("limit", "must not be negative")
+        # int() would also read other scripts' digits, a sign, spaces and underscores
+        if not (value.isascii() and value.isdigit()):
+            raise StatementError("limit", "must be a whole number, in the digits 0-9")
+        query.limit = int(value) if len(value) <= 18 else 0  # beyond what the LRS gives at once: its maximum
     if "format" in args:
         if args["format"] not in FORMATS:
             raise StatementError("format", "must be exact, ids or canonical")

@@ -740,6 +740,17 @@ def test_since_leaves_out_and_until_keeps_a_statement_stored_at_that_very_moment
     assert q(xapi, until="2026-06-01T00:00:00Z") == [at_cut]
 
 
+@pytest.mark.parametrize("limit", ["\u0663", "+2", " 2", "2 ", "1_0", "2.0", "\uff12"])
+def test_limit_is_written_in_ascii_digits(xapi, limit):
+    """limit is a Nonnegative Integer (Communication 2.1.3.s1.table1.row11) in JSON's digits: another script's
+    digits, a sign, spaces or Python's underscores are a 400 (Communication 3.2.s3), not read as a number."""
+    xapi.post([statement() for _ in range(3)])
+    response = xapi.get(params={"limit": limit})
+    assert response.status_code == 400 and response.get_json()["property"] == "limit"
+    assert len(xapi.get(params={"limit": "02"}).get_json()["statements"]) == 2
+    assert len(xapi.get(params={"limit": "9" * 5000}).get_json()["statements"]) == 3  # more than int() reads
+
+
 def test_paging_in_ascending_order_gives_each_statement_once_oldest_first(xapi, app):
     app.config["XAPI_MAX_LIMIT"] = 3
     posted = [xapi.post(statement()).get_json()[0] for _ in range(7)]

@@ -242,6 +242,17 @@ def _quality(tag: str, ranges: list[tuple[str, float]]) -> float:
     """The quality Accept-Language gives a language tag: that of the longest range matching it, a range
     matching a tag equal to it or a prefix of it followed by "-"; "*" matches what no other range matches
     (RFC 2616 14.4)."""
+    return _match(tag, ranges)[1]
+
+
+def _refused(tag: str, ranges: list[tuple[str, float]]) -> bool:
+    """Whether a range that matches the tag gives it q=0: "not acceptable", rather than merely not asked for."""
+    length, quality = _match(tag, ranges)
+    return length >= 0 and quality <= 0
+
+
+def _match(tag: str, ranges: list[tuple[str, float]]) -> tuple[int, float]:
+    """The length of the longest range matching the tag (-1: none) and the quality it gives."""
     tag = tag.lower()
     best, quality = -1, 0.0
     for name, value in ranges:
@@ -254,19 +265,22 @@ def _quality(tag: str, ranges: list[tuple[str, float]]) -> float:
             continue
         if length > best:
             best, quality = length, value
-    return quality
+    return best, quality
 
 
 def _pick_language(language_map: dict, ranges: list[tuple[str, float]]) -> dict:
     """The one entry of a language map the client accepts best (ties: the first in the map). When it accepts
-    none, an entry in the primary language of a range it asked for, or else the first entry."""
+    none, an entry in the primary language of a range it asked for, or else the first entry it did not refuse
+    with q=0 (or, when it refused them all, the first)."""
     if not language_map:
         return language_map
     tags = list(language_map)
     chosen = max(tags, key=lambda tag: _quality(tag, ranges))  # max keeps the first of equals
     if _quality(chosen, ranges) <= 0:
         asked = [name.lower().split("-")[0] for name, value in ranges if value > 0]
-        chosen = next((tag for primary in asked for tag in tags if tag.lower().split("-")[0] == primary), tags[0])
+        allowed = [tag for tag in tags if not _refused(tag, ranges)] or tags
+        chosen = next((tag for primary in asked for tag in allowed if tag.lower().split("-")[0] == primary),
+                      allowed[0])
     return {chosen: language_map[chosen]}
 
 

@@ -593,6 +593,9 @@ US_GB = {"en-US": "read (US)", "en-GB": "read (GB)", "es": "leyó"}
     (US_ES_BR, "fr", "en-US"),  # nothing acceptable: still exactly one language, the first
     (US_ES_BR, "es-MX, fr", "es"),  # ...or one of the language asked for, in another variant
     (US_ES_BR, "", "en-US"),
+    (US_ES_BR, "en-US;q=0", "es"),  # nothing acceptable, and the first refused outright: not that one
+    (US_ES_BR, "en;q=0, es;q=0, fr", "pt-BR"),
+    (US_ES_BR, "*;q=0", "en-US"),  # everything refused: still exactly one language
 ])
 def test_canonical_format_picks_one_language_as_rfc_2616_says(xapi, display, accept, expected):
     """Communication 2.1.3.s4.b5: apply Accept-Language as RFC 2616 describes, to each language map."""

@@ -180,17 +180,20 @@ def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, s
     types = {}  # each part labelled with the contentType of the attachment that names it (Communication 1.5.2)
     for statement in statements:
         for attachment in _attachments_of(statement):
-            sha2 = attachment.get("sha2", "").lower()
+            # and with the hash as the statement writes it: a receiver may compare the two as text (1.5.2.s1.b4),
+            # so a hash written in capitals and the same in small letters each get their part
+            sha2 = attachment.get("sha2", "")
             if sha2:
                 types.setdefault(sha2, attachment.get("contentType"))
     hashes = list(types)
-    stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(Attachment.sha2.in_(hashes)))}
+    stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(
+        Attachment.sha2.in_({sha2.lower() for sha2 in hashes})))}
     boundary = secrets.token_hex(16)
     chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
               json.dumps(document).encode(), b"\r\n"]
     for sha2 in hashes:
-        if sha2 in stored:
-            attachment = stored[sha2]
+        if sha2.lower() in stored:
+            attachment = stored[sha2.lower()]
             # a type stored before media types were checked strictly (a line break in it) is not sent as a header
             label = types[sha2] if is_media_type(types[sha2]) else attachment.content_type
             chunks += [f"--{boundary}\r\nContent-Type: {label}\r\n"

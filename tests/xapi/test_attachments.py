@@ -144,3 +144,20 @@ def test_bad_signatures_are_refused(xapi, signing_key, problem):
     response = post_multipart(xapi, multipart([body_statement], [(token, hashlib.sha256(token).hexdigest(),
                                                                   content_type)]))
     assert response.status_code == 400 and response.get_json()["property"] in ("signature", "statements[0].attachments")
+
+
+def test_each_part_is_labelled_with_the_hash_as_its_statement_writes_it(xapi):
+    """Communication 1.5.2.s1.b4: a receiver matches a part to its attachment by comparing the X-Experience-API-Hash
+    with the attachment's sha2. Itself it takes either case, but another LRS (which this one forwards to) or a
+    client may compare the text: the part carries the hash as the statement has it."""
+    content = b"hash in capitals"
+    upper = dict(attachment_for(content), sha2=hashlib.sha256(content).hexdigest().upper())
+    lower = attachment_for(content)
+    for data in (upper, lower):
+        response = post_multipart(xapi, multipart([statement(attachments=[data])], [(content, data["sha2"],
+                                                                                     "text/plain")]))
+        assert response.status_code == 200, response.get_json()
+    body = xapi.get(params={"attachments": "true"}).data
+    for data in (upper, lower):
+        part = body.split(f"X-Experience-API-Hash: {data['sha2']}\r\n".encode())
+        assert len(part) == 2 and part[1].startswith(b"\r\n" + content + b"\r\n")

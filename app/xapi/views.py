@@ -22,6 +22,8 @@ from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, 
 from app.xapi.wsgi import CORS_HEADERS
 
 VERSION = "1.0.3"
+# what the About resource lists: every 1.0.x is accepted (Communication 3.3.s3.b5), and 2.8.s5.b1.b1 asks for 1.0.0
+ABOUT_VERSIONS = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"]
 VERSION_HEADER = "X-Experience-API-Version"
 ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$", re.ASCII)  # \d alone takes any script's digits
 
@@ -184,7 +186,7 @@ def _languages() -> list[tuple[str, float]]:
 @bp.route("/about")
 def about():
     _only()
-    return jsonify(version=[VERSION], extensions={})
+    return jsonify(version=ABOUT_VERSIONS, extensions={})
 
 
 @bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])

@@ -284,6 +284,13 @@ def test_version_header_is_required_and_checked(xapi, client):
     assert about.status_code == 200 and "1.0.3" in about.get_json()["version"]
 
 
+def test_the_about_resource_names_every_version_the_lrs_accepts(client):
+    """Communication 2.8.s5.b1.b1: for 1.0.0 of the specification "1.0.0 MUST be included"; the LRS takes every 1.0.x
+    (3.3.s3.b5), and a client written for an earlier patch looks for its own in this list."""
+    versions = client.get("/xapi/about").get_json()["version"]
+    assert versions[0] == "1.0.3" and {"1.0.0", "1.0.1", "1.0.2"} <= set(versions)
+
+
 def test_authentication(xapi, client, make_lrs_client):
     assert client.get("/xapi/statements", headers=VERSION).status_code == 401
     wrong = xapi.headers()

@@ -53,6 +53,7 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
     for chunk in chunks[1:]:
         if chunk.startswith(b"--"):
             break  # the closing delimiter
+        chunk = chunk.lstrip(b" \t")  # transport padding, which receivers MUST take (RFC 2046 5.1.1)
         if not chunk.startswith(b"\r\n"):
             raise AttachmentError("each boundary must be followed by a line break", "multipart")
         head, separator, content = chunk[2:].partition(b"\r\n\r\n")

@@ -161,3 +161,17 @@ def test_each_part_is_labelled_with_the_hash_as_its_statement_writes_it(xapi):
     for data in (upper, lower):
         part = body.split(f"X-Experience-API-Hash: {data['sha2']}\r\n".encode())
         assert len(part) == 2 and part[1].startswith(b"\r\n" + content + b"\r\n")
+
+
+def test_transport_padding_after_a_boundary_is_accepted(xapi):
+    """Communication 1.5.2.s2.b2 takes multipart/mixed as RFC 2046 defines it, whose receivers MUST handle spaces
+    and tabs between a boundary and its line break (5.1.1, transport-padding)."""
+    content = b"padded"
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(content)])], [(content, sha2, "text/plain")])
+    padded = body.replace(f"--{BOUNDARY}\r\n".encode(), f"--{BOUNDARY} \t \r\n".encode())
+    assert padded.count(b" \t \r\n") == 2
+    response = post_multipart(xapi, padded)
+    assert response.status_code == 200, response.get_json()
+    multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
+    assert f"X-Experience-API-Hash: {sha2}\r\n\r\n".encode() + content + b"\r\n" in multi.data

@@ -66,13 +66,25 @@ def get(scope_key: str, document_id: str) -> Document | None:
                                                                                               document_id)))
 
 
-def ids(scope_key: str, since: datetime | None = None) -> tuple[list[str], datetime | None]:
-    """The ids of the documents of a scope (updated after ``since``), and when the newest changed."""
-    query = sa.select(Document.document_id, Document.updated).where(Document.scope_key == scope_key)
+def covered(kind: DocumentKind, scope_key: str, activity_id: str | None = None, agent: dict | None = None,
+            registration: str | None = None):
+    """The documents a list or a delete without a document id covers: those of the scope, except that State
+    without a registration covers the activity and agent under every registration, and none (Communication
+    2.3: "all state data for this context (Activity + Agent [+ registration if specified])")."""
+    if kind is DocumentKind.STATE and registration is None:
+        return sa.and_(Document.kind == kind, Document.agent_key == agent_key(agent),
+                       Document.activity_id == activity_id)
+    return Document.scope_key == scope_key
+
+
+def ids(where, since: datetime | None = None) -> tuple[list[str], datetime | None]:
+    """The ids of the documents ``where`` (see ``covered``) updated after ``since``, each once (one state id may
+    be stored under several registrations), and when the newest changed."""
+    query = sa.select(Document.document_id, Document.updated).where(where)
     if since is not None:
         query = query.where(Document.updated > since)
     rows = db.session.execute(query.order_by(Document.id)).all()
-    return [row[0] for row in rows], max((row[1] for row in rows), default=None)
+    return list(dict.fromkeys(row[0] for row in rows)), max((row[1] for row in rows), default=None)
 
 
 def _matches(header: str, etag: str, strong: bool = False) -> bool:
@@ -140,11 +152,13 @@ def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, c
     return put(kind, scope_key, document_id, json.dumps(merged).encode(), "application/json", **where)
 
 
-def delete(scope_key: str, document_id: str | None) -> None:
-    query = sa.delete(Document).where(Document.scope_key == scope_key)
-    if document_id is not None:
-        query = query.where(Document.document_key == _document_key(scope_key, document_id))
-    db.session.execute(query)
+def delete(scope_key: str, document_id: str) -> None:
+    db.session.execute(sa.delete(Document).where(Document.document_key == _document_key(scope_key, document_id)))
+
+
+def delete_all(where) -> None:
+    """Delete the documents ``where`` (see ``covered``)."""
+    db.session.execute(sa.delete(Document).where(where))
 
 
 # --- Activities and Agents resources ------------------------------------------------------------------

@@ -384,7 +384,7 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
         raise ApiError(400, f"since is only for listing documents (GET without {id_param})", "since")
     if method in ("GET", "HEAD"):
         if document_id is None:
-            return _list_response(*documents.ids(scope_key, _param_since()))
+            return _list_response(*documents.ids(documents.covered(kind, scope_key, **where), _param_since()))
         if "since" in request.args:
             raise ApiError(400, f"since cannot be used with {id_param}", "since")
         document = documents.get(scope_key, document_id)
@@ -403,7 +403,9 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
             current = documents.get(scope_key, document_id) if document_id is not None else None
             if document_id is not None:
                 documents.check_preconditions(current, if_match, None, need_one=False)
-            documents.delete(scope_key, document_id)
+                documents.delete(scope_key, document_id)
+            else:
+                documents.delete_all(documents.covered(kind, scope_key, **where))
         else:
             current = documents.get(scope_key, document_id)
             documents.check_preconditions(current, if_match, if_none_match,

@@ -35,13 +35,45 @@ def test_state_round_trip_merge_list_and_delete(xapi):
     # a non-JSON document cannot be merged
     assert send(xapi, "POST", "/xapi/activities/state", {**where, "stateId": "notes"}, {"x": 1}).status_code == 400
     assert sorted(send(xapi, "GET", "/xapi/activities/state", where).get_json()) == ["notes", "progress"]
-    # another registration is another scope
-    assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json() == []
+    # another registration is another scope for one document, but a list without registration covers them all
+    assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT,
+                                                        "stateId": "notes"}).status_code == 404
+    assert sorted(send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json()) \
+        == ["notes", "progress"]
     assert send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2099-01-01T00:00:00Z"}).get_json() == []
     assert send(xapi, "DELETE", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 204
     assert send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 404
     assert send(xapi, "DELETE", "/xapi/activities/state", where).status_code == 204
     assert send(xapi, "GET", "/xapi/activities/state", where).get_json() == []
+
+
+def test_state_without_registration_lists_and_deletes_every_registration(xapi):
+    """Communication 2.3: a list or delete of State covers "Activity + Agent [+ registration if specified]"."""
+    context = {"activityId": ACTIVITY, "agent": AGENT}
+    other = "8f3e2a61-4c0b-4d7e-9a55-1b2c3d4e5f60"
+    for registration in (None, REGISTRATION, other):
+        where = {**context, **({"registration": registration} if registration else {})}
+        assert send(xapi, "PUT", "/xapi/activities/state", {**where, "stateId": "bookmark"}, {"r": registration}
+                    ).status_code == 204
+    send(xapi, "PUT", "/xapi/activities/state", {**context, "registration": other, "stateId": "answers"}, {})
+    send(xapi, "PUT", "/xapi/activities/state", {"activityId": ACTIVITY + "/other", "agent": AGENT,
+                                                  "stateId": "elsewhere"}, {})
+    assert send(xapi, "GET", "/xapi/activities/state", context).get_json() == ["bookmark", "answers"]
+    assert send(xapi, "GET", "/xapi/activities/state", {**context, "registration": other}).get_json() == [
+        "bookmark", "answers"]
+    assert send(xapi, "GET", "/xapi/activities/state", {**context, "registration": REGISTRATION}).get_json() == [
+        "bookmark"]
+    # one document without registration is the one stored without
+    assert send(xapi, "GET", "/xapi/activities/state", {**context, "stateId": "bookmark"}).get_json() == {"r": None}
+    # a delete with a registration stays in it; without, it empties every registration of the activity and agent
+    assert send(xapi, "DELETE", "/xapi/activities/state", {**context, "registration": other}).status_code == 204
+    assert send(xapi, "GET", "/xapi/activities/state", context).get_json() == ["bookmark"]
+    assert send(xapi, "GET", "/xapi/activities/state", {**context, "registration": REGISTRATION}).get_json() == [
+        "bookmark"]
+    assert send(xapi, "DELETE", "/xapi/activities/state", context).status_code == 204
+    assert send(xapi, "GET", "/xapi/activities/state", context).get_json() == []
+    assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY + "/other", "agent": AGENT}
+                ).get_json() == ["elsewhere"]
 
 
 @pytest.mark.parametrize("params, missing", [

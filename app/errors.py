@@ -87,6 +87,8 @@ def handle_http_error(error: HTTPException):
     if code >= 500:
         _discard_failed_transaction()
     if wants_json():
+        if request.path == "/xapi" or request.path.startswith("/xapi/"):  # as the LRS's own refusals say it
+            return jsonify(error=code, message=error.description or error.name), code
         return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code
     title = TITLES.get(code, error.name)
     explanation = EXPLANATIONS.get(code, "")

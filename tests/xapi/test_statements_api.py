@@ -268,7 +268,9 @@ def test_headers_on_every_response(xapi, client):
     assert "X-Experience-API-Consistent-Through" in bad.headers
     missing = client.get("/xapi/nothing-here", headers=xapi.headers())
     assert missing.status_code == 404 and missing.headers["X-Experience-API-Version"] == "1.0.3"
-    assert missing.is_json
+    assert missing.get_json()["error"] == 404 and missing.get_json()["message"]  # as every refusal of the LRS
+    wrong_method = client.patch("/xapi/statements", headers=xapi.headers())
+    assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == 405
 
 
 def test_version_header_is_required_and_checked(xapi, client):

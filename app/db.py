@@ -128,14 +128,15 @@ def hold_row(record) -> None:
 
 def check_revision(record, revision: str | None, shown) -> None:
     """Refuse (EditConflict) an edit of ``record`` whose form was opened on values other than those it has now
-    (``shown(record)``, compared by revision_of); ``revision`` None (no form): no check. The record's row is held
-    first (hold_row), so two editors saving at the same moment take turns, and the second is compared with what
-    the first saved."""
+    (``shown(record)``, compared by revision_of); ``revision`` None (no form, or a request without it): no
+    comparison. The record's row is held first (hold_row) either way, so two editors saving at the same moment
+    take turns, the second is compared with what the first saved, and an edit of a record deleted meanwhile is
+    told 404 instead of failing on a row that is gone."""
     from app.errors import EditConflict
 
+    hold_row(record)
     if revision is None:
         return
-    hold_row(record)
     current = revision_of(shown(record))
     if revision != current:
         raise EditConflict(current)

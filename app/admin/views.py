@@ -240,22 +240,27 @@ def user_edit(user_uuid):
     _prepare_user_form(form, user)
     if form.is_saving and form.validate():
         try:
-            reinvited = commit_once_more_on_conflict(
-                lambda: tokens.update_account(current_user, user, revision=form.revision.data or None,
-                                              **_user_fields(form)))
+            reinvited, name, email, uuid = commit_once_more_on_conflict(lambda: _save_user(user, form))
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
             if reinvited:
                 flash(_("The account of %(name)s has been updated. A new invitation has been sent to %(email)s.",
-                        name=user.full_name, email=user.email), "success")
+                        name=name, email=email), "success")
             else:
-                flash(_("The account of %(name)s has been updated.", name=user.full_name), "success")
-            return redirect(url_for("admin.user_detail", user_uuid=user.uuid))
+                flash(_("The account of %(name)s has been updated.", name=name), "success")
+            return redirect(url_for("admin.user_detail", user_uuid=uuid))
     elif form.is_saving:
         more_errors(form, tokens.account_problems(current_user, user, **_user_fields(form)))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+def _save_user(user, form) -> tuple:
+    """Save the form; what was saved is read before the commit (a colleague may withdraw an invitation, which
+    removes the account, right after)."""
+    reinvited = tokens.update_account(current_user, user, revision=form.revision.data or None, **_user_fields(form))
+    return reinvited, user.full_name, user.email, user.uuid
 
 
 # --- institutions -------------------------------------------------------------------------------------

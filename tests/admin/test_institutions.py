@@ -201,15 +201,19 @@ def test_the_services_refuse_a_coordinator_of_another_country(make_user, make_in
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other request waits for this one")
-def test_an_institution_saved_as_it_is_deleted_is_not_found(app, login_as, make_institution, send_at_once):
+@pytest.mark.parametrize("with_revision", [True, False])
+def test_an_institution_saved_as_it_is_deleted_is_not_found(app, login_as, make_institution, send_at_once,
+                                                            with_revision):
     """The edit form saved just as a colleague deletes the institution: its save waited for the deletion, then
-    read an institution that was no longer there (an error page). Now: 404, the institution is gone."""
+    read an institution that was no longer there (an error page). Now: 404, the institution is gone; also for a
+    save that sends no revision."""
     from app.places.services import edit_revision
 
     coordinator = login_as("coordinator", country="CL")
     institution = make_institution(country="CL", name="Ministerio")
-    sent = {"name": "Ministerio de Salud", "country_code": "CL", "level": "national",
-            "revision": edit_revision(institution)}
+    sent = {"name": "Ministerio de Salud", "country_code": "CL", "level": "national"}
+    if with_revision:
+        sent["revision"] = edit_revision(institution)
     with deleted_first(app, "institution", "/edit"):
         responses = send_at_once([
             (coordinator, "POST", f"/admin/institutions/{institution.id}/delete", {"confirmed": "1"}),

@@ -1,10 +1,13 @@
 import re
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.extensions import db
+from tests.conftest import PG_URL
+from tests.fixtures.concurrency import deleted_first
 
 
 def form(**overrides):
@@ -295,3 +298,24 @@ def test_a_form_sent_without_its_email_field_says_to_enter_one(client, login_as,
     assert edited.status_code == 400 and '<a href="#email">Enter an e-mail address</a>' in edited.get_data(as_text=True)
     assert tokens.account_problems(SYSTEM, None, email=None, full_name="Ana", roles={Role.ADMIN})["email"] == \
         "Enter an e-mail address"
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: the other request waits for this one")
+@pytest.mark.parametrize("with_revision", [True, False])
+def test_an_account_saved_as_its_invitation_is_withdrawn_is_not_found(app, login_as, make_user, send_at_once,
+                                                                      with_revision):
+    """The account form of someone still invited, saved just as a colleague withdraws the invitation (which
+    removes the account): 404, the account is gone, never an error page; with or without a revision."""
+    from app.auth.services import edit_revision
+
+    coordinator = login_as("coordinator", country="CL")
+    invited = make_user(country="CL", email="invited@example.org", password=None)
+    sent = form(email="invited@example.org", full_name="Invitada", password=None)
+    if with_revision:
+        sent["revision"] = edit_revision(invited)
+    with deleted_first(app, "\"user\"", "/edit"):
+        responses = send_at_once([
+            (coordinator, "POST", f"/admin/users/{invited.uuid}/invitation/withdraw", {"confirmed": "1"}),
+            (coordinator, "POST", f"/admin/users/{invited.uuid}/edit", sent)])
+    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "invited@example.org")) == 0

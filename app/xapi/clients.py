@@ -53,20 +53,29 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
 
 
 def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,
-                  rate_limit: str | None = None) -> tuple[LrsClient, str]:
+                  rate_limit: str | None = None, *, _secret_from=None) -> tuple[LrsClient, str]:
     """A new client; returns it with its secret, which is shown once and never stored."""
     check(actor.is_admin)
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)
-    secret = secrets.token_urlsafe(32)
-    client = LrsClient(name=name[:200], key=secrets.token_urlsafe(18), secret_hash=hash_secret(secret),
+    key = secrets.token_urlsafe(18)
+    secret = _secret_from(key) if _secret_from is not None else secrets.token_urlsafe(32)
+    client = LrsClient(name=name[:200], key=key, secret_hash=hash_secret(secret),
                        scope=ClientScope(scope), max_request_bytes=max_request_bytes,
                        rate_limit=rate_limit or None, created_by_id=getattr(actor, "id", None))
     db.session.add(client)
     db.session.flush()
     return client, secret
+
+
+def _form_secret(actor, once: str, key: str) -> str:
+    """The secret of the client with ``key`` made by the form carrying the one-time token ``once``: keyed by
+    the site's secret (as the stored fingerprint), from the token only the admin's browser holds and the
+    client's random key, so that the same form sent again shows the same secret without its being stored."""
+    mac = hmac.new(_pepper(), f"lrs-client-secret\x1f{actor.id}\x1f{once}\x1f{key}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 SECRET_REISSUED_FOR = timedelta(minutes=10)
@@ -75,10 +84,11 @@ SECRET_REISSUED_FOR = timedelta(minutes=10)
 def create_client_once(actor, once: str | None, name: str, scope: ClientScope = ClientScope.READ_WRITE,
                        max_request_bytes=None, rate_limit: str | None = None) -> tuple[LrsClient, str | None, bool]:
     """create_client for a form carrying the one-time token ``once``; returns (client, secret, sent again).
-    The same form sent again (a double click) makes no second client: the browser shows only the last answer,
-    so the client the first submission made gets a new secret, shown on that answer, as long as it is a few
-    minutes old and still active (nothing can be using the secret no one saw yet); later, the secret is not
-    shown again (None)."""
+    The same form sent again (a double click, or Back then Save) makes no second client and leaves its secret
+    as it is (the first answer may have been read, and the secret copied into a partner's platform). The browser
+    shows only the last answer, so that answer shows the same secret again (it is derived from the token: see
+    _form_secret), as long as the client is a few minutes old and still active; later, or when it was not made
+    from the token, the secret is not shown again (None)."""
     from app.once import earlier, remember
 
     check(actor.is_admin)
@@ -89,14 +99,13 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     before = earlier(actor, once, "lrs-client")
     made = db.session.get(LrsClient, int(before.result)) if before is not None else None
     if made is not None:
-        if made.is_active and made.created_at > utcnow() - SECRET_REISSUED_FOR:
-            secret = secrets.token_urlsafe(32)
-            made.secret_hash = hash_secret(secret)
-            db.session.flush()
-            forget(made)
+        secret = _form_secret(actor, once, made.key)
+        if made.is_active and made.created_at > utcnow() - SECRET_REISSUED_FOR \
+                and hmac.compare_digest(made.secret_hash, hash_secret(secret)):
             return made, secret, True
         return made, None, True
-    client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit)
+    client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit,
+                                   _secret_from=(lambda key: _form_secret(actor, once, key)) if once else None)
     remember(actor, once, client.id, "lrs-client")
     return client, secret, False
 

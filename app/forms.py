@@ -21,6 +21,13 @@ class Form(FlaskForm):
                 render_kw = {"id": False, **render_kw}
             return super().render_field(field, render_kw)
 
+    def hidden_tag(self, *fields):
+        """The hidden fields and, on a page a POST-only address sent back with errors, the page the form was on
+        (the language switcher leads there however many times the form is refused)."""
+        from app.template_helpers import form_page_field
+
+        return super().hidden_tag(*fields) + form_page_field()
+
 
 def leaf_fields(form):
     """Every field a person fills in, in order: the rows of a list of subforms (FieldList of FormField) give

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import RoutingException
@@ -46,14 +47,41 @@ def switch_language_url(locale: str) -> str:
     return _form_page(locale) or url_for("main.index", lang=locale)
 
 
+FORM_PAGE = "_form_page"  # the page a form sent back by a POST-only address was on, carried by its forms
+
+
 def _form_page(locale: str) -> str | None:
     """A form sent back by an address that only takes POST (a new password, a level validated): the page the
-    form was on, from the Referer, in the other language; None unless that is a page of this site one can GET."""
-    if request.method != "POST" or not request.referrer:
+    form was on, in the other language; None unless that is a page of this site one can GET."""
+    page = form_page()
+    if page is None:
         return None
-    parts = urlsplit(request.referrer)
+    path, _, query = page.partition("?")
+    args = MultiDict(parse_qsl(query, keep_blank_values=True))
+    args.setlist("lang", [locale])
+    return path + "?" + query_string(args)
+
+
+def form_page() -> str | None:
+    """The page (path and query) a form sent back by a POST-only address was on: the Referer, or, for a form
+    sent again from the page that refused it (whose address takes POST only), the FORM_PAGE value that page's
+    forms carried (see form_page_field); None unless it is a page of this site one can GET."""
+    if request.method != "POST" or request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        return None
+    try:
+        carried = request.form.get(FORM_PAGE)
+    except HTTPException:  # a body refused (too large, cut off): its error page has no form to go back to
+        carried = None
+    return _gettable(request.referrer) or _gettable(carried, path_only=True)
+
+
+def _gettable(url: str | None, path_only: bool = False) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
     root = request.script_root
-    if parts.netloc != request.host or not parts.path.startswith(root + "/"):
+    if path_only and (parts.scheme or parts.netloc) or not path_only and parts.netloc != request.host \
+            or not parts.path.startswith(root + "/"):
         return None
     path = unquote(parts.path[len(root):])
     if path.startswith("//"):
@@ -63,8 +91,16 @@ def _form_page(locale: str) -> str | None:
     except (HTTPException, RoutingException):  # not found, POST only, or a redirect to elsewhere
         return None
     args = MultiDict(parse_qsl(parts.query, keep_blank_values=True))
-    args.setlist("lang", [locale])
-    return root + quote(path) + "?" + query_string(args)
+    args.poplist("lang")
+    return root + quote(path) + ("?" + query_string(args) if args else "")
+
+
+def form_page_field() -> Markup:
+    """On a page a POST-only address sent back, the hidden FORM_PAGE input its forms carry (see form_page)."""
+    page = form_page()
+    if page is None:
+        return Markup("")
+    return Markup('<input type="hidden" name="%s" value="%s">') % (FORM_PAGE, page)
 
 
 def html_lang() -> str:

@@ -149,6 +149,43 @@ def test_switcher_on_a_form_sent_back_by_a_post_only_address_leads_to_the_form_p
     assert switcher(None) == "/?lang=es"
 
 
+def test_switcher_on_a_form_refused_twice_still_leads_to_the_form_page(client, login_as):
+    """Refused once, the password form is shown at /auth/account/password (POST only); sent again from there and
+    refused again, its Referer is that POST-only address: the switcher still leads to the account page the form
+    was first on (the refused page's forms carry it), not home. A value sent that is not a page of this site one
+    can GET is not followed."""
+    login_as("trainee", locale="en")
+
+    def refused(referrer, **sent):
+        response = client.post("/auth/account/password", headers={"Referer": referrer},
+                               data={"current_password": "", "new_password": "", **sent})
+        assert response.status_code == 400
+        return response.get_data(as_text=True)
+
+    def switcher(page):
+        return re.search(r'<a href="([^"]+)" lang="es"', page).group(1)
+
+    def hidden(page):
+        form = re.search(r'<form method="post" action="/auth/account/password".*?</form>', page, re.S).group(0)
+        return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+    first = refused("http://localhost/auth/account?x=1")
+    assert switcher(first) == "/auth/account?x=1&amp;lang=es"
+    second = refused("http://localhost/auth/account/password", **unescaped(hidden(first)))
+    assert switcher(second) == "/auth/account?x=1&amp;lang=es"
+    third = refused("http://localhost/auth/account/password", **unescaped(hidden(second)))
+    assert switcher(third) == "/auth/account?x=1&amp;lang=es"
+    for forged in ("https://evil.example/auth/account", "//evil.example/x", "/auth/logout", "/no/such/page",
+                   "javascript:alert(1)"):
+        assert switcher(refused("http://localhost/auth/account/password", _form_page=forged)) == "/?lang=es"
+
+
+def unescaped(values: dict) -> dict:
+    from html import unescape
+
+    return {name: unescape(value) for name, value in values.items()}
+
+
 def test_405_page_switcher_leads_home(client):
     html = client.get("/auth/logout").get_data(as_text=True)
     assert 'href="/?lang=es"' in html

@@ -1,7 +1,9 @@
 """Helpers shared by every domain's forms."""
 from collections import Counter
 
+from flask import abort
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.fields import FieldList, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
@@ -21,12 +23,45 @@ class Form(FlaskForm):
                 render_kw = {"id": False, **render_kw}
             return super().render_field(field, render_kw)
 
+        def wrap_formdata(self, form, formdata):
+            from flask import request
+            from flask_wtf.form import _Auto, _is_submitted
+
+            if formdata is _Auto and _is_submitted() and request.is_json and not request.files and not request.form:
+                return json_formdata(request.get_json())  # what Flask-WTF reads too, but any JSON at all
+            return super().wrap_formdata(form, formdata)
+
     def hidden_tag(self, *fields):
         """The hidden fields and, on a page a POST-only address sent back with errors, the page the form was on
         (the language switcher leads there however many times the form is refused)."""
         from app.template_helpers import form_page_field
 
         return super().hidden_tag(*fields) + form_page_field()
+
+
+def _json_values(value) -> list[str]:
+    if isinstance(value, bool):
+        return ["y"] if value else []  # a box ticked, or not
+    if isinstance(value, (int, float)):
+        return [str(value)]
+    if isinstance(value, str):  # a lone surrogate cannot be stored: replaced, as in a form body that is not UTF-8
+        return [value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")]
+    if isinstance(value, list):
+        return [text for item in value if not isinstance(item, (list, dict)) for text in _json_values(item)]
+    return []  # null, an object: nothing a field reads
+
+
+def json_formdata(data) -> ImmutableMultiDict:
+    """A JSON body (which Flask-WTF reads as a form's data) as a browser would send the form: an object's strings,
+    numbers and lists of them as the fields' values; anything else sends nothing, which the form's own checks
+    then refuse, with its messages (a body that is no object, values of other shapes, used to be an error page).
+    A NUL is refused (400) as in a form body (app.errors.reject_unreadable_input)."""
+    if not isinstance(data, dict):
+        return ImmutableMultiDict()
+    pairs = [(str(key), text) for key, value in data.items() for text in _json_values(value)]
+    if any("\x00" in key or "\x00" in text for key, text in pairs):
+        abort(400)
+    return ImmutableMultiDict(pairs)
 
 
 def leaf_fields(form):

@@ -326,6 +326,41 @@ def test_hostile_input_never_answers_500(app, client, login_as, make_user, objec
     sent.check()
 
 
+# JSON bodies, which Flask-WTF reads as a form's data: no object, objects with values of every shape
+JSON_BODIES = ["5", '"abc"', "[1, 2]", '[["name", 5]]', "null", "true", '"\\ud800"',
+               json.dumps({name: 5 for name in ("name", "email", "roles", "scope", "locale", "email_kinds",
+                                                 "full_name", "country_code", "code", "level", "timezone")}),
+               json.dumps({"name": ["a", ["b"]], "email": {"a": 1}, "roles": [["trainee"]], "full_name": None,
+                           "email_kinds": [{"x": 1}], "max_request_bytes": 1e300, "is_active": True}),
+               '{"name": "\\ud800x", "full_name": "\\udfff", "country_code": "CL", "email": "a\\u0000@b.cl"}']
+
+
+def html_post_endpoints():
+    from app import create_app
+    from tests.conftest import make_config
+
+    posted = {r.endpoint for r in create_app(make_config("sqlite://")).url_map.iter_rules() if "POST" in r.methods}
+    return [e for e in html_endpoints() if e in posted]
+
+
+@pytest.mark.parametrize("endpoint", html_post_endpoints())
+def test_a_json_body_of_any_shape_never_answers_500(app, client, login_as, make_user, objects, own_objects,
+                                                    endpoint, monkeypatch):
+    """A form sent as JSON (Flask-WTF reads it as the form's data): a body that is no object, or whose values are
+    numbers, lists, objects, null, lone surrogates or NUL, is refused or read as a browser's form, never a 500."""
+    role = OWN_OBJECTS.get(endpoint) or acting_role(endpoint)
+    actor = login(login_as, role)
+    if endpoint in NEED_FRAMEWORK:
+        monkeypatch.setitem(app.config, "COMPETENCE_FRAMEWORK", objects("slug", "competences.index"))
+    args = own_objects(endpoint, actor) if endpoint in OWN_OBJECTS else url_args(app, endpoint, objects)
+    with app.test_request_context():
+        url = url_for(endpoint, **args)
+    sent = Findings(client, endpoint)
+    for body in JSON_BODIES:
+        sent.send("POST", url, what=f"JSON {body[:40]}", data=body, content_type="application/json")
+    sent.check()
+
+
 # --- the LRS --------------------------------------------------------------------------------------------------
 
 AGENT = '{"mbox": "mailto:ana@example.org"}'

@@ -3,8 +3,8 @@ from collections import Counter
 
 from flask import abort
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import ImmutableMultiDict
-from wtforms.fields import FieldList, FormField, IntegerField
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+from wtforms.fields import FieldList, FileField, FormField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
 
@@ -27,7 +27,12 @@ class Form(FlaskForm):
             from flask import request
             from flask_wtf.form import _Auto, _is_submitted
 
-            if formdata is _Auto and _is_submitted() and request.is_json and not request.files and not request.form:
+            if formdata is _Auto and _is_submitted() and request.files:
+                # a file only where the form takes one: one sent for a text field would reach its validators
+                takes = {field.name for field in leaf_fields(form) if isinstance(field, FileField)}
+                files = [(name, file) for name, file in request.files.items(multi=True) if name in takes]
+                return CombinedMultiDict((ImmutableMultiDict(files), request.form)) if files else request.form
+            if formdata is _Auto and _is_submitted() and request.is_json and not request.form:
                 return json_formdata(request.get_json())  # what Flask-WTF reads too, but any JSON at all
             return super().wrap_formdata(form, formdata)
 

@@ -308,6 +308,7 @@ def test_hostile_input_never_answers_500(app, client, login_as, make_user, objec
         posts += [(f"every field={value!r:.40}", {**{k: value for k in fields if k not in FILES},
                                                  **{k: None for k in fields if k in FILES}})
                   for value in ALL_AT_ONCE]
+        posts.append(("every field a file", {k: (io.BytesIO(b"x"), "x.txt") for k in fields}))  # (multipart)
         if endpoint in DESTRUCTIVE:  # the valid form goes last, or the rest would meet a 404
             posts.append(posts.pop(0))
         else:  # it must pass, or the hostile values would never go past the form's own checks

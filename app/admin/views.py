@@ -183,14 +183,15 @@ def user_validate_level(user_uuid):
         try:
             validation = competences.validate_level(current_user, user, framework, form.code.data,
                                                     form.level_number(), form.note.data)
+            # what the page says, read before the commit: the account may be removed right after it
+            said, uuid = dict(level=validation.level, code=validation.code, name=user.full_name), user.uuid
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(_("Level %(level)s of %(code)s validated for %(name)s.", level=validation.level,
-                    code=validation.code, name=user.full_name), "success")
-            return redirect(url_for("admin.user_detail", user_uuid=user.uuid, _anchor="competences"))
+            flash(_("Level %(level)s of %(code)s validated for %(name)s.", **said), "success")
+            return redirect(url_for("admin.user_detail", user_uuid=uuid, _anchor="competences"))
     return _user_page(user, level_form=form, status=400)
 
 

@@ -698,6 +698,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _l("Keep the note under %(num)s characters", num=format_decimal(NOTE_MAX_LENGTH))
     if not errors:
+        hold_row(user)  # an account removed meanwhile (an invitation withdrawn) is not found; one being removed waits
         lock_for_write("level-validation", user.id)  # two submits at once (a double click): one after the other
         if _still_validated(user, framework, code, level):
             errors["level"] = _l("Level %(level)s of %(code)s is already validated for %(name)s", level=level,

@@ -204,3 +204,21 @@ def test_a_withdrawal_sent_twice_at_once_tells_the_person_once(app, login_as, ma
     assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
     told = db.session.scalars(sa.select(Notification).where(Notification.user_id == trainee.id)).all()
     assert sorted(note.data.get("withdrawn", False) for note in told) == [False, True]
+
+
+@pytest.mark.parametrize("after_commit", [False, True], ids=["before-saving", "after-saving"])
+def test_a_level_validated_as_the_invitation_is_withdrawn(app, client, login_as, make_user, sample_framework,
+                                                          after_commit):
+    """A level validated for someone still invited just as a colleague withdraws the invitation (which removes
+    the account): the person is not found (404), or the validation was saved first and its page says so; never
+    an error page (the validation referred to an account gone, or its page read one)."""
+    from tests.fixtures.concurrency import deleted_meanwhile
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    invited = make_user(("trainee",), country="CL", password=None)
+    login_as("coordinator", country="CL")
+    with deleted_meanwhile(app, "user", invited.id, "/levels", after_commit=after_commit,
+                           before="SELECT framework.") as deleted:  # (once the person is read)
+        response = client.post(f"/admin/users/{invited.uuid}/levels", data={"code": "A1", "level": "2"})
+    assert deleted and response.status_code == (302 if after_commit else 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0

@@ -29,7 +29,8 @@ class Form(FlaskForm):
 
             if formdata is _Auto and _is_submitted() and request.files:
                 # a file only where the form takes one: one sent for a text field would reach its validators
-                takes = {field.name for field in leaf_fields(form) if isinstance(field, FileField)}
+                # (the form's own fields: its lists are not filled yet, and none of them holds a file field)
+                takes = {field.name for field in form if isinstance(field, FileField)}
                 files = [(name, file) for name, file in request.files.items(multi=True) if name in takes]
                 return CombinedMultiDict((ImmutableMultiDict(files), request.form)) if files else request.form
             if formdata is _Auto and _is_submitted() and request.is_json and not request.form:

@@ -567,16 +567,17 @@ def invitation_resend(user_uuid):
         abort(400)
     try:
         sent = tokens.resend_invitation(current_user, user, once=request.form.get("once"))
+        email = user.email  # read before the commit: the account may be removed right after it
     except ValidationError as error:
         flash(" ".join(str(m) for m in error.errors.values()), "error")
     else:
         db.session.commit()
         if sent:
-            flash(_("A new invitation has been sent to %(email)s. Earlier links no longer work.", email=user.email),
+            flash(_("A new invitation has been sent to %(email)s. Earlier links no longer work.", email=email),
                   "success")
         else:  # the same button sent twice: its link must keep working
             flash(_("The invitation was sent to %(email)s at the first click; it has not been sent again.",
-                    email=user.email), "success")
+                    email=email), "success")
     return redirect(_back(url_for("admin.invitations")))
 
 

@@ -203,6 +203,7 @@ def resend_invitation(actor, user: User, once: str | None = None) -> bool:
     from app.once import earlier, remember
 
     check(can_manage_user(actor, user))
+    hold_row(user)  # an invitation withdrawn meanwhile (the account removed) is not found; one under way waits
     if not is_pending(user):
         raise ValidationError({"invitation": _l("This person has already chosen a password")})
     if not user.is_active:

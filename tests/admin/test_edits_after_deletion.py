@@ -56,3 +56,15 @@ def test_an_edit_saved_just_before_a_deletion_says_it_was_saved(app, client, log
         response = client.post(url, data={**data, "revision": revision})
     assert deleted and response.status_code == 302
     assert client.get(response.location).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("after_commit", [False, True], ids=["before-sending", "after-sending"])
+def test_an_invitation_sent_again_as_it_is_withdrawn(app, client, login_as, make_user, outbox, after_commit):
+    """Send again, just as a colleague withdraws the invitation (which removes the account): the person is not
+    found (404), or the invitation went first and the page says so; never an error page."""
+    login_as("coordinator", country="CL")
+    invited = make_user(country="CL", email="invited@example.org", password=None)
+    with deleted_meanwhile(app, "user", invited.id, "/invitation/resend", after_commit=after_commit,
+                           before=("UPDATE ", "INSERT ", "DELETE ")) as deleted:  # before its first write
+        response = client.post(f"/admin/users/{invited.uuid}/invitation/resend", data={})  # (no one-time token)
+    assert deleted and response.status_code == (302 if after_commit else 404)

@@ -195,11 +195,16 @@ def can_read(user: User, course: Course) -> bool:
     return course.is_published or can_publish(user)
 
 
+# a course's modules without their texts (every module's body in every language: about 40 KB of JSON each, which
+# the catalogue and the dashboard would read on every request only to count modules and check their rules)
+_MODULES_WITHOUT_TEXTS = so.selectinload(CourseVersion.modules).defer(Module.texts)
+
+
 def catalogue(user: User) -> list[CourseVersion]:
-    """The current versions the user may open, with their course and modules (read with them, not per course),
-    in the alphabetical order of their titles in the reader's language."""
+    """The current versions the user may open, with their course and modules (read with them, not per course,
+    and without the modules' texts), in the alphabetical order of their titles in the reader's language."""
     query = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).join(Course).order_by(Course.slug)
-             .options(so.contains_eager(CourseVersion.course), so.selectinload(CourseVersion.modules)))
+             .options(so.contains_eager(CourseVersion.course), _MODULES_WITHOUT_TEXTS))
     if not can_publish(user):
         query = query.where(Course.is_published.is_(True))
     # by title in the reader's language (the slug is read by nobody), accents and case aside
@@ -468,13 +473,14 @@ def courses_started(user: User) -> list[dict]:
     """The courses a person has started, the one read last first: the current version, modules done of those
     required, whether it is finished, the module to go on with (None when finished), and whether the course was
     withdrawn from the catalogue (its pages closed to the person, who keeps what they achieved). Started here,
-    or through outside content that reports progress on its modules to the LRS (which makes no enrolment)."""
+    or through outside content that reports progress on its modules to the LRS (which makes no enrolment).
+    The modules are read without their texts: ``load_texts`` the ones shown."""
     enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
         Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc())))
     # every current version (withdrawn ones too) with its course and modules, and the person's progress on all
     # of them: a few queries however many courses there are
     current = (sa.select(CourseVersion).where(CourseVersion.is_current.is_(True)).order_by(CourseVersion.id)
-               .options(so.joinedload(CourseVersion.course), so.selectinload(CourseVersion.modules)))
+               .options(so.joinedload(CourseVersion.course), _MODULES_WITHOUT_TEXTS))
     versions: dict[int, CourseVersion] = {}
     for version in db.session.scalars(current):
         versions.setdefault(version.course_id, version)
@@ -497,6 +503,14 @@ def courses_started(user: User) -> list[dict]:
     for version, last_seen_at in sorted(seen.items(), key=lambda item: item[1], reverse=True):
         result.append(_course_item(user, version, None, last_seen_at, all_states[version.id]))
     return result
+
+
+def load_texts(modules) -> None:
+    """Read the texts of these modules, read without them (``catalogue``, ``courses_started``), in one query
+    rather than one each when they are shown (None in the list is skipped)."""
+    ids = [m.id for m in modules if m is not None and "texts" in sa.inspect(m).unloaded]
+    if ids:
+        db.session.scalars(sa.select(Module).where(Module.id.in_(ids)).options(so.undefer(Module.texts))).all()
 
 
 def _course_item(user: User, version: CourseVersion, enrolment: Enrolment | None, last_seen_at,

@@ -5,7 +5,7 @@ from flask_login import current_user
 from app.auth.models import Role
 from app.auth.services import UserFilter, visible_users
 from app.cohorts.services import cohorts_of, visible_cohorts
-from app.courses.services import courses_started
+from app.courses.services import courses_started, load_texts
 from app.extensions import csrf, db, limiter
 from app.main import bp
 from app.places.services import visible_institutions
@@ -36,8 +36,10 @@ def index():
         from app.competences.services import has_self_assessed
 
         estimated = has_self_assessed(current_user)
+    my_courses = courses_started(current_user)
+    load_texts([item["resume"] for item in my_courses])  # the title of the module each course goes on with
     return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user),
-                           attention=attention, my_courses=courses_started(current_user), estimated=estimated)
+                           attention=attention, my_courses=my_courses, estimated=estimated)
 
 
 @bp.route("/healthz")

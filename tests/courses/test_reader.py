@@ -846,6 +846,36 @@ def test_pages_listing_courses_ask_as_much_for_many_courses_as_for_two(client, l
     assert measure(more) == few
 
 
+def test_pages_listing_courses_read_only_the_texts_they_show(client, login_as, make_user, app, course_tree,
+                                                            sample_framework):
+    """A module's texts (its body in every language) are most of what a course weighs: the catalogue, which
+    shows none, and a person's page do not read them, and the dashboard reads only those of the modules it
+    offers to go on with, in one query (reading every course's bodies cost each of these pages some 15 ms)."""
+    from tests.queries import statements_during
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    _copies_of_the_pilot(course_tree, ["pilot2", "pilot3"])
+    sync_tree(course_tree)
+    trainee, admin = make_user(locale="en"), make_user(roles=("admin",), country=None, locale="en")
+    login_as(trainee)
+    for slug in ("pilot", "pilot2"):
+        assert client.get(f"/courses/{slug}/modules/intro").status_code == 200
+
+    def reading_texts(url, who):
+        login_as(who)
+        response, statements = statements_during(lambda: client.get(url))
+        assert response.status_code == 200
+        return response.get_data(as_text=True), [s for s in statements if "module.texts" in s]
+
+    html, read = reading_texts("/courses/", trainee)
+    assert html.count("2 modules") == 3 and not read
+    html, read = reading_texts(f"/admin/users/{trainee.uuid}", admin)
+    assert 'href="/courses/pilot2/' in html and not read
+    html, read = reading_texts("/", trainee)
+    assert html.count('modules/practice">Continue: <span lang="en">Practice</span>') == 2, html
+    assert len(read) == 1 and "WHERE module.id IN" in read[0], read
+
+
 def test_a_module_page_title_names_its_course(client, login_as, synced_course):
     """"Introduction" alone could be any course's: the title, heard first and shown in tabs, says which."""
     login_as("trainee", locale="es")

@@ -80,13 +80,24 @@ def _path(parts: tuple) -> str:
 
 # orjson reads an integer beyond 64 bits (below -2**63, above 2**64 - 1) as a float, losing digits: text with a
 # run of 20 digits, or of 19 after a minus sign (maybe such an integer, maybe only a string), is read by the
-# standard library, which keeps every digit
-_LONG_DIGITS = re.compile(rb"-[0-9]{19}|[0-9]{20}")
-_LONG_DIGITS_TEXT = re.compile(r"-[0-9]{19}|[0-9]{20}")
+# standard library, which keeps every digit. The runs are looked for in a copy where every ASCII digit is "0",
+# the minus sign stays and every other byte is a space: two substring searches, some 15 times faster than the
+# regular expression -[0-9]{19}|[0-9]{20} (which cost a course's page several milliseconds on its modules' texts)
+_DIGITS_ONLY = bytes(ord("0") if ord("0") <= b <= ord("9") else b if b == ord("-") else ord(" ") for b in range(256))
+_TWENTY_DIGITS, _MINUS_NINETEEN = b"0" * 20, b"-" + b"0" * 19
+
+
+def _has_long_digits(data) -> bool:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")  # digits are ASCII: other characters become other bytes
+    elif not isinstance(data, (bytes, bytearray)):
+        data = bytes(data)
+    shape = data.translate(_DIGITS_ONLY)
+    return _TWENTY_DIGITS in shape or _MINUS_NINETEEN in shape
 
 
 def _orjson(data):
-    if (_LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS).search(data):
+    if _has_long_digits(data):
         raise orjson.JSONDecodeError("", "", 0)
     return orjson.loads(data)
 

@@ -1,0 +1,83 @@
+"""Every list and overview page asks the database as often for a dozen rows as for two: no page asks once more
+for each person, institution, cohort, invitation, notification, e-mail, job, client or statement it shows."""
+import base64
+
+from app.auth.models import Role
+from app.extensions import db
+from tests.queries import statements_during
+
+STAFF_PAGES = ["/", "/notifications/", "/admin/users", "/admin/users?status=all&q=persona", "/admin/users/{person}",
+               "/admin/cohorts", "/admin/cohorts/{cohort}", "/admin/institutions",
+               "/places/countries/CL/institutions.json", "/places/countries/CL/cohorts.json"]
+MANAGER_PAGES = ["/admin/invitations", "/admin/import/{batch}", "/admin/import", "/admin/users/new",
+                 "/admin/users/{person}/edit"]
+ADMIN_PAGES = ["/admin/jobs", "/admin/outbox", "/admin/lrs-clients"]
+TRAINEE_PAGES = ["/", "/notifications/", "/auth/account"]
+
+
+def test_list_pages_ask_as_much_for_a_dozen_rows_as_for_two(client, login_as, make_user, make_cohort,
+                                                             make_institution):
+    from app.auth import tokens
+    from app.auth.services import SYSTEM
+    from app.cohorts.models import CohortMember
+    from app.imports import services as imports
+    from app.jobs.models import Job, JobStatus
+    from app.notifications.models import Notification, OutboxMessage
+    from app.xapi import services as xapi
+    from app.xapi.clients import create_client
+
+    admin = make_user(roles=("admin",), country=None, locale="en")
+    coordinator = make_user(roles=("coordinator",), country="CL", locale="en")
+    trainer = make_user(roles=("trainer",), country="CL", locale="en")
+    trainee = make_user(country="CL", name="Persona 0", institution=make_institution(country="CL"))
+    cohort = make_cohort(country="CL", members=[trainee])
+    reader, secret = create_client(SYSTEM, "Reader")
+    db.session.commit()
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{reader.key}:{secret}".encode()).decode(),
+               "X-Experience-API-Version": "1.0.3"}
+
+    def add(first, last):
+        """Rows first..last-1 of every kind: people (each in an institution, the big cohort and a cohort with
+        the trainee), invitations, notifications, e-mails, failed jobs, xAPI clients, statements, a file."""
+        for i in range(first, last):
+            institution = make_institution(country="CL", name=f"Institución {i}", region="CL-BI" if i % 2 else None)
+            person = make_user(country="CL", name=f"Persona {i}", institution=institution)
+            db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id))
+            make_cohort(country="CL", members=[trainee, person])
+            tokens.invite(admin, email=f"invited{i}@example.org", full_name=f"Invitada {i}", roles={Role.TRAINEE},
+                          country_code="CL", institution_id=institution.id, position="technician")
+            for user in (admin, coordinator, trainer, trainee):
+                db.session.add(Notification(user_id=user.id, kind="added_to_cohort", data={"cohort": f"C{i}"}))
+            db.session.add(OutboxMessage(to_address=f"x{i}@example.org", subject="s", body="b", user_id=person.id))
+            db.session.add(Job(func="app.x:y", args=[], status=JobStatus.FAILED, last_error="boom"))
+            create_client(SYSTEM, f"Client {i}")
+            xapi.record(trainee, "http://adlnet.gov/expapi/verbs/experienced", f"http://example.org/activities/{i}")
+        rows = "".join(f"imported{i}@example.org;Importada {i};technician\r\n" for i in range(last))
+        batch = imports.preview(coordinator, filename="people.csv", country_code="CL",
+                                data=f"email;full name;position\r\n{rows}".encode())
+        db.session.commit()
+        return {"person": trainee.uuid, "cohort": cohort.id, "batch": batch.id, "activities": range(1, last)}
+
+    def counts(values):
+        found = {}
+        for role, user, pages in (("admin", admin, STAFF_PAGES + MANAGER_PAGES + ADMIN_PAGES),
+                                  ("coordinator", coordinator, STAFF_PAGES + MANAGER_PAGES),
+                                  ("trainer", trainer, STAFF_PAGES), ("trainee", trainee, TRAINEE_PAGES)):
+            login_as(user)
+            for page in pages:
+                url = page.format(**values)
+                client.get(url)  # the first request of a sign-in notes it
+                response, statements = statements_during(lambda: client.get(url))
+                assert response.status_code == 200, (role, url)
+                found[role, page] = len(statements)
+        for url in ("/xapi/statements", "/xapi/statements?limit=100"):
+            client.get(url, headers=headers)  # the first request of a client reads its credentials
+            response, statements = statements_during(lambda: client.get(url, headers=headers))
+            assert len(response.get_json()["statements"]) == len(values["activities"])
+            found["xAPI client", url] = len(statements)
+        return found
+
+    two = counts(add(1, 3))
+    dozen = counts(add(3, 13))
+    grown = {page: (two[page], dozen[page]) for page in two if two[page] != dozen[page]}
+    assert not grown, grown

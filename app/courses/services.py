@@ -540,8 +540,12 @@ def _module_evidence(user: User):
     """Modules that grant a level and were completed successfully: a quiz passed, an assignment approved, a
     workshop attended; never a module only viewed. What a module grants is what the version the learner did
     says (the statement's context.revision), not what a later version of the course says."""
-    modules = db.session.scalars(sa.select(Module).join(CourseVersion)
-                                 .where(Module.completion.in_(EVIDENCE_RULES))).all()
+    # with their course versions, courses and the courses' versions (which version a learner did), read together
+    # rather than a course at a time, and without their texts
+    modules = db.session.scalars(
+        sa.select(Module).join(Module.course_version).where(Module.completion.in_(EVIDENCE_RULES))
+        .options(so.defer(Module.texts), so.contains_eager(Module.course_version).joinedload(CourseVersion.course)
+                 .selectinload(Course.versions))).all()
     by_iri = {}
     for module in modules:
         if module.competences:

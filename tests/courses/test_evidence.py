@@ -300,3 +300,44 @@ def test_a_workshop_attended_completes_its_module_and_grants_its_levels_from_the
     assert levels["B1"].level == 1 and levels["B1"].evidence[0].achieved_at == attended.timestamp
     page = client.get("/courses/pilot/").get_data(as_text=True)
     assert "2 of 2 modules completed" in page and "You have completed this course." in page
+
+
+def test_reading_module_evidence_asks_as_much_for_many_graded_courses_as_for_two(app, client, login_as, make_user,
+                                                                                  tmp_path, sample_framework):
+    """current_levels() reads the modules that grant levels with their course versions and courses together,
+    not a course (and its versions) at a time: every page with a competence profile calls it."""
+    import shutil
+
+    from tests.queries import statements_during
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
+    graded = {locale: module_text("Q", competences="  - {code: A1, level: 2}\n") for locale in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("practice: viewed", "practice: quiz"),
+                      modules={"01-intro": texts, "02-practice": graded})
+    trainee = make_user(("trainee",), locale="en")
+    admin = make_user(("admin",), country=None, locale="en")
+
+    def count(slugs):
+        for slug in slugs:
+            if slug != "pilot":
+                shutil.copytree(root / "pilot", root / slug)
+                yaml = (root / slug / "course.yaml").read_text(encoding="utf-8")
+                (root / slug / "course.yaml").write_text(yaml.replace("slug: pilot", f"slug: {slug}"), encoding="utf-8")
+        sync(load_tree(root))
+        for slug in slugs:
+            course = get_course(slug)
+            record(trainee, v.PASSED, module_iri(course, course.current.modules[1]),
+                   result={"success": True, "completion": True})
+        db.session.commit()
+        found = {}
+        for who, url in ((trainee, "/auth/account/competences"), (admin, f"/admin/users/{trainee.uuid}")):
+            login_as(who)
+            response, statements = statements_during(lambda: client.get(url))
+            assert response.status_code == 200
+            found[url] = len(statements)
+        assert current_levels(trainee, framework="demo")["A1"].level == 2
+        return found
+
+    two = count(["pilot", "pilot2"])
+    assert count(["pilot3", "pilot4", "pilot5", "pilot6"]) == two

@@ -515,10 +515,13 @@ def _validated(user: User) -> Iterable[Evidence]:
 
 
 def _validity(framework: Framework) -> dict[str, int | None]:
+    """{code: months an achieved level stays valid} over every version of the framework, the current one deciding
+    (one query, however many versions the framework has had)."""
     months = {}
-    for version in sorted(framework.versions, key=lambda v: v.number):  # the current one decides
-        for competence in version.competences:
-            months[competence.code] = competence.validity_months
+    for code, validity in db.session.execute(
+            sa.select(Competence.code, Competence.validity_months).join(Competence.version)
+            .where(FrameworkVersion.framework_id == framework.id).order_by(FrameworkVersion.number)):
+        months[code] = validity
     return months
 
 

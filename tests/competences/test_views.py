@@ -606,3 +606,36 @@ def test_pages_listing_competences_by_area_ask_as_much_for_many_areas_as_for_two
     import_framework(SYSTEM, files.read_yaml(_with_more_areas(12), "demo.yaml"))
     db.session.commit()
     assert counts(["A1", "B1", "X0-1", "X11-1"]) == two
+
+
+def test_pages_with_a_competence_profile_ask_as_much_for_many_framework_versions_as_for_one(client, login_as, app,
+                                                                                            make_user,
+                                                                                            sample_framework):
+    """How long each level stays valid is read from every version of the framework (the current one decides) in
+    one query, not one per version: a framework gains a version with each import or edit."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+    from tests.queries import statements_during
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(locale="en")
+    admin = make_user(roles=("admin",), country=None, locale="en")
+
+    def counts():
+        found = {}
+        for who, url in ((trainee, "/auth/account/competences"), (admin, f"/admin/users/{trainee.uuid}")):
+            login_as(who)
+            response, statements = statements_during(lambda: client.get(url))
+            assert response.status_code == 200
+            found[url] = len(statements)
+        return found
+
+    one = counts()
+    for number in (2, 3, 4):
+        import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", f"version: {number}")
+                                                 .replace("Skill", f"Skill v{number}"), "demo.yaml"))
+        db.session.commit()
+    assert len(sample_framework.versions) == 4
+    assert counts() == one

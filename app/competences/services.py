@@ -55,7 +55,18 @@ def alignment_name(alignment: dict) -> str:
 # --- reading ------------------------------------------------------------------------------------------
 
 def frameworks() -> list[Framework]:
-    return list(db.session.scalars(sa.select(Framework).order_by(Framework.slug)))
+    """Every framework with its versions (read together, not a framework at a time)."""
+    return list(db.session.scalars(sa.select(Framework).order_by(Framework.slug)
+                                   .options(so.selectinload(Framework.versions))))
+
+
+def competence_counts(versions: list[FrameworkVersion]) -> dict[int, int]:
+    """{version id: how many competences it has} of these versions, in one query (not their competences read)."""
+    if not versions:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Competence.version_id, sa.func.count()).where(Competence.version_id.in_([v.id for v in versions]))
+        .group_by(Competence.version_id)).all())
 
 
 def get_framework(slug: str) -> Framework | None:

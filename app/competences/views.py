@@ -47,7 +47,9 @@ def _version_or_404(framework):
 @bp.route("/")
 @role_required(*STAFF)
 def index():
-    return render_template("competences/index.html", frameworks=services.frameworks())
+    frameworks = services.frameworks()
+    counts = services.competence_counts([f.current for f in frameworks if f.current is not None])
+    return render_template("competences/index.html", frameworks=frameworks, counts=counts)
 
 
 def _move_form(framework, use, formdata=None):

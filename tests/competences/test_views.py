@@ -639,3 +639,26 @@ def test_pages_with_a_competence_profile_ask_as_much_for_many_framework_versions
         db.session.commit()
     assert len(sample_framework.versions) == 4
     assert counts() == one
+
+
+def test_the_list_of_frameworks_asks_as_much_for_many_frameworks_as_for_one(client, login_as, sample_framework):
+    """Each framework's versions and the number of competences of its current version are read for all frameworks
+    at once (counted, not read whole), not per framework."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+    from tests.queries import statements_during
+
+    login_as("admin", country=None, locale="en")
+
+    def count(frameworks):
+        response, statements = statements_during(lambda: client.get("/competences/"))
+        assert response.get_data(as_text=True).count("2 competences · version 1") == frameworks
+        return len(statements)
+
+    one = count(1)
+    for n in range(4):
+        import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", f"slug: other{n}"), f"other{n}.yaml"))
+    db.session.commit()
+    assert count(5) == one

@@ -505,6 +505,20 @@ def courses_started(user: User) -> list[dict]:
     return result
 
 
+def load_modules(versions: list[CourseVersion]) -> None:
+    """Read the modules of these course versions (a course's earlier versions, listed with their modules) in one
+    query, not one per version."""
+    pending = [v for v in versions if "modules" in sa.inspect(v).unloaded]
+    if not pending:
+        return
+    found: dict[int, list[Module]] = {v.id: [] for v in pending}
+    for module in db.session.scalars(sa.select(Module).where(Module.course_version_id.in_(list(found)))
+                                     .order_by(Module.position)):
+        found[module.course_version_id].append(module)
+    for version in pending:
+        so.attributes.set_committed_value(version, "modules", found[version.id])
+
+
 def load_texts(modules) -> None:
     """Read the texts of these modules, read without them (``catalogue``, ``courses_started``), in one query
     rather than one each when they are shown (None in the list is skipped)."""

@@ -83,12 +83,14 @@ def course(slug):
     started = enrolment is not None or any(state.status != "not-started" for state in states)
     finished = started and services.course_finished(states, done, total)
     resume = services.continue_at(enrolment, states) if started and not finished else None
+    earlier = [v for v in reversed(course.versions) if v is not version]
+    services.load_modules(earlier)  # each listed with its modules
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
                            total=total, resume=resume, started=started, objectives=objectives,
                            finished=finished,
                            competences=services.competences_developed(version),
                            grants_evidence=services.grants_evidence(version),
-                           earlier=[v for v in reversed(course.versions) if v is not version],
+                           earlier=earlier,
                            can_publish=services.can_publish(current_user),
                            in_english=str(get_locale() or "en") not in version.locales)
 

@@ -876,6 +876,30 @@ def test_pages_listing_courses_read_only_the_texts_they_show(client, login_as, m
     assert len(read) == 1 and "WHERE module.id IN" in read[0], read
 
 
+def test_a_course_page_lists_its_earlier_versions_modules_in_one_query(client, login_as, app, course_tree,
+                                                                       sample_framework):
+    """Each earlier version is listed with its modules: read for all of them at once, not a version at a time."""
+    from tests.queries import statements_during
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    login_as("trainee", locale="en")
+
+    def count(up_to):
+        for number in range(2, up_to + 1):
+            build_tree(course_tree, course_yaml=COURSE_YAML.replace("version: 1", f"version: {number}")
+                       .replace("A short course", f"A short course ({number})"))
+            sync_tree(course_tree)
+        response, statements = statements_during(lambda: client.get("/courses/pilot/"))
+        html = response.get_data(as_text=True)
+        for number in range(1, up_to):
+            assert f'href="/courses/pilot/v{number}/modules/practice/print"' in html, number
+        return len(statements)
+
+    sync_tree(course_tree)
+    two = count(2)
+    assert count(5) == two
+
+
 def test_a_module_page_title_names_its_course(client, login_as, synced_course):
     """"Introduction" alone could be any course's: the title, heard first and shown in tabs, says which."""
     login_as("trainee", locale="es")

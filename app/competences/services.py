@@ -526,13 +526,22 @@ def _validated(user: User) -> Iterable[Evidence]:
 
 
 def _validity(framework: Framework) -> dict[str, int | None]:
-    """{code: months an achieved level stays valid} over every version of the framework, the current one deciding
-    (one query, however many versions the framework has had)."""
+    """{code: months an achieved level stays valid} over every version of the framework, the current one deciding:
+    the current version's competences (which a profile shows next), and one query for all the earlier ones,
+    however many versions the framework has had."""
+    current = framework.current
+    earlier: dict[int, list] = {v.id: [] for v in framework.versions if v is not current}
+    if earlier:
+        for version_id, code, validity in db.session.execute(
+                sa.select(Competence.version_id, Competence.code, Competence.validity_months)
+                .where(Competence.version_id.in_(list(earlier)))):
+            earlier[version_id].append((code, validity))
     months = {}
-    for code, validity in db.session.execute(
-            sa.select(Competence.code, Competence.validity_months).join(Competence.version)
-            .where(FrameworkVersion.framework_id == framework.id).order_by(FrameworkVersion.number)):
-        months[code] = validity
+    for version in sorted(framework.versions, key=lambda v: v.number):
+        rows = [(c.code, c.validity_months) for c in version.competences] if version is current \
+            else earlier[version.id]
+        for code, validity in rows:
+            months[code] = validity
     return months
 
 

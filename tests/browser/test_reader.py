@@ -34,6 +34,9 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     assert max(weights) <= 100 * 1024
     page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs/print")
     check_page(page)
+    page.keyboard.press("Tab")  # the printable copy's first link shows its focus as the site's links do
+    focused = page.locator("a:focus")
+    expect(focused).to_have_css("background-color", "rgb(255, 200, 69)")
 
     # the competences of the shipped framework, none achieved by reading alone
     page.goto(f"{live_server}/auth/account/competences")

@@ -43,3 +43,78 @@ def test_an_error_summary_link_shows_the_fields_label_and_hint_with_the_field(pa
         label_top = page.evaluate(f"document.querySelector('label[for={field_id}]').getBoundingClientRect().top")
         assert label_top >= 0, f"the label of {field_id} is above the screen ({label_top}px)"
     check_page(page)
+
+
+LINES_OF = """el => new Set([...(() => { const r = document.createRange(); r.selectNodeContents(el); return r; })()
+    .getClientRects()].filter(rect => rect.width > 0).map(rect => Math.round(rect.bottom))).size"""
+
+
+@pytest.fixture
+def shipped_course(app):
+    from app.demo import load_content
+    from app.extensions import db
+
+    load_content()  # the shipped framework and course, four modules
+    db.session.commit()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_modules_status_tag_stays_on_one_line(page, live_server, make_user, shipped_course, width):
+    """"Não iniciado" and "Sin comenzar" broke inside their tag, at 360 px and on a desktop alike."""
+    make_user(email="leitora@example.org", country="BR", locale="pt_BR")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "leitora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/")
+    tags = page.locator(".task-list__item > .tag")
+    expect(tags).to_have_count(4)
+    for tag in tags.all():
+        expect(tag).to_have_text("Não iniciado")
+        assert tag.evaluate(LINES_OF) == 1, f"the tag breaks over lines at {width}px"
+        box = tag.bounding_box()
+        assert box["x"] + box["width"] <= width
+
+
+def test_progress_bars_leave_room_around_them(page, live_server, make_user, shipped_course):
+    """The bar touched the button under it (course page, dashboard) and, on a module, the label above it sat
+    against the breadcrumbs."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs")
+    gap = page.evaluate("""() => document.querySelector('main .progress-label').getBoundingClientRect().top
+        - document.querySelector('.breadcrumbs').getBoundingClientRect().bottom""")
+    assert gap >= 16, f"the module's progress is {gap}px under the breadcrumbs"
+    for path in ("/courses/s3-foundations/", "/"):
+        page.goto(live_server + path)
+        button = page.locator("main .button").first
+        expect(button).to_be_visible()
+        bar = page.locator("main progress").first.bounding_box()
+        assert button.bounding_box()["y"] - (bar["y"] + bar["height"]) >= 12, f"{path}: the button touches the bar"
+
+
+def test_previous_and_next_modules_read_from_the_left_on_a_phone(page, live_server, make_user, shipped_course):
+    """At 360 px the pager's links took half the width each, on two rows, the next one ragged right."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/modules/regional-profile")
+    pager = page.locator("nav.pager").bounding_box()
+    for link in (page.locator(".pager__previous"), page.locator(".pager__next")):
+        box = link.bounding_box()
+        assert box["x"] == pager["x"] and box["width"] > 0.9 * pager["width"]
+        assert link.evaluate("el => getComputedStyle(el).textAlign") in ("left", "start")
+
+
+def test_usual_addresses_stay_whole_in_a_wide_list_of_people(page, live_server, make_user, make_institution):
+    """On a desktop the address column was squeezed to break "camila.rojas@itinera.test" inside its words."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="es", name="Ada Administradora")
+    for n, (name, email) in enumerate((("Camila Rojas", "camila.rojas@itinera.test"),
+                                       ("Josefa Contreras", "technician.cl@itinera.test"),
+                                       ("Ignacio Vera", "manager.cl@itinera.test"))):
+        institution = make_institution(name=f"Agencia Nacional de Desarrollo Productivo de la Región {n}")
+        make_user(name=name, email=email, institution=institution)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users")
+    cells = page.locator("td.break")
+    expect(cells).to_have_count(4)
+    for cell in cells.all():
+        assert cell.evaluate(LINES_OF) == 1, f"{cell.text_content()} breaks over lines"

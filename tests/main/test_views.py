@@ -95,3 +95,19 @@ def test_the_dashboard_invites_a_trainee_to_estimate_their_levels_until_they_hav
     assert "Estimate your levels" not in client.get("/").get_data(as_text=True)
     login_as("coordinator", country="CL", locale="en")
     assert "Estimate your levels" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_trainees_competence_links_stand_under_their_own_heading(client, login_as, sample_framework):
+    """They trailed the itinerary hint of *Your learning* as loose paragraphs; the page's outline should name them."""
+    import re
+
+    login_as("trainee", country="CL", locale="en")
+    page = client.get("/").get_data(as_text=True)
+    headings = [(m.start(), m.group(1)) for m in re.finditer(r"<h2>([^<]+)</h2>", page)]
+
+    def section_of(text):
+        return [title for start, title in headings if start < page.index(text)][-1]
+
+    assert section_of('href="/auth/account/competences">Your competences</a>') == "Competences"
+    assert section_of('href="/auth/account/competences/estimate">Estimate your levels</a>') == "Competences"
+    assert section_of("You have not started a course yet.") == "Your learning"

@@ -118,3 +118,18 @@ def test_usual_addresses_stay_whole_in_a_wide_list_of_people(page, live_server, 
     expect(cells).to_have_count(4)
     for cell in cells.all():
         assert cell.evaluate(LINES_OF) == 1, f"{cell.text_content()} breaks over lines"
+
+
+def test_a_link_beside_a_heading_keeps_its_distance_from_what_follows(page, live_server, make_user, app):
+    """At 360 px *E-mail preferences* wraps under the heading and sat against the *Mark all as read* button."""
+    from app.extensions import db
+    from app.notifications.services import notify
+
+    reader = make_user(email="lectora@example.org", locale="es")
+    notify(reader, "added_to_cohort", cohort="Cohorte piloto")
+    db.session.commit()
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/notifications/")
+    link = page.locator(".page-heading > a").bounding_box()
+    button = page.get_by_role("button", name="Marcar todas como leídas").bounding_box()
+    assert button["y"] - (link["y"] + link["height"]) >= 12

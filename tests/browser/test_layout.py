@@ -133,3 +133,17 @@ def test_a_link_beside_a_heading_keeps_its_distance_from_what_follows(page, live
     link = page.locator(".page-heading > a").bounding_box()
     button = page.get_by_role("button", name="Marcar todas como leídas").bounding_box()
     assert button["y"] - (link["y"] + link["height"]) >= 12
+
+
+def test_filters_line_up_in_one_column_on_a_phone(page, live_server, make_user):
+    """At 360 px the search box and the lists (country, role, status) had different widths, side by side or not."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="es")
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users")
+    filters = page.locator("form.filters")
+    inner = filters.evaluate("el => el.clientWidth - parseFloat(getComputedStyle(el).paddingLeft)"
+                             " - parseFloat(getComputedStyle(el).paddingRight)")
+    fields = filters.locator(".input, .select")
+    expect(fields).to_have_count(4)
+    for field in fields.all():
+        assert abs(field.bounding_box()["width"] - inner) < 1

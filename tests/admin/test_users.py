@@ -319,3 +319,15 @@ def test_an_account_saved_as_its_invitation_is_withdrawn_is_not_found(app, login
             (coordinator, "POST", f"/admin/users/{invited.uuid}/edit", sent)])
     assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
     assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "invited@example.org")) == 0
+
+
+def test_a_persons_page_gives_times_to_the_minute_as_other_pages_do(client, login_as, make_user):
+    from datetime import datetime, timezone
+
+    login_as("admin", country=None, locale="es")
+    person = make_user()
+    person.last_login_at = datetime(2026, 12, 5, 20, 40, 4, tzinfo=timezone.utc)
+    db.session.commit()
+    text = unescape(re.sub(r"<[^>]+>", " ", client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)))
+    assert re.search(r"\b5/12/26,? \d{1,2}:40\b", text), text  # the short form, without seconds
+    assert not re.search(r"\d:40:04", text)

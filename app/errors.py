@@ -86,14 +86,16 @@ def handle_http_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         _discard_failed_transaction()
+    # what the error says in its headers besides its body: a 405's Allow (RFC 9110 15.5.6: MUST)
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]
     if wants_json():
         if request.path == "/xapi" or request.path.startswith("/xapi/"):  # as the LRS's own refusals say it
-            return jsonify(error=code, message=error.description or error.name), code
-        return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code
+            return jsonify(error=code, message=error.description or error.name), code, headers
+        return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code, headers
     title = TITLES.get(code, error.name)
     explanation = EXPLANATIONS.get(code, "")
     try:
-        return render_template("errors/error.html", code=code, title=title, explanation=explanation), code
+        return render_template("errors/error.html", code=code, title=title, explanation=explanation), code, headers
     except Exception:  # noqa: BLE001  (the page itself failed, e.g. the database is down: answer in plain HTML)
         if code < 500:
             raise

@@ -227,3 +227,13 @@ def test_a_course_file_ending_in_json_is_a_link_a_person_follows(client, login_a
     missing = client.get("/courses/pilot/v1/assets/data.json", headers={"Accept": "text/html,*/*"})
     assert missing.status_code == 404 and missing.mimetype == "text/html"
     assert client.get("/nothing/here.json").is_json  # no route: the address is all there is to go by
+
+
+def test_a_405_names_the_methods_the_address_takes(client):
+    """RFC 9110 15.5.6: a 405 MUST carry an Allow header (what the address takes); the page and the JSON answer
+    replaced the one Werkzeug's error gives, without it."""
+    page = client.get("/auth/logout")
+    assert page.status_code == 405 and page.mimetype == "text/html"
+    assert "POST" in page.headers["Allow"] and "GET" not in page.headers["Allow"]
+    as_json = client.get("/auth/logout", headers={"Accept": "application/json"})
+    assert as_json.status_code == 405 and as_json.is_json and "POST" in as_json.headers["Allow"]

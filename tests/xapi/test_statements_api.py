@@ -273,6 +273,14 @@ def test_headers_on_every_response(xapi, client):
     assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == 405
 
 
+def test_a_405_of_the_lrs_names_the_methods_the_resource_takes(xapi, client):
+    """RFC 9110 15.5.6: a 405 MUST carry an Allow header; the LRS's JSON answer replaced Werkzeug's, without it."""
+    response = client.delete("/xapi/statements", headers=xapi.headers())
+    assert response.status_code == 405 and response.get_json()["error"] == 405
+    allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+    assert {"GET", "HEAD", "PUT", "POST"} <= allowed and "DELETE" not in allowed
+
+
 def test_version_header_is_required_and_checked(xapi, client):
     headers = xapi.headers()
     del headers["X-Experience-API-Version"]

@@ -70,10 +70,11 @@ def covered(kind: DocumentKind, scope_key: str, activity_id: str | None = None, 
             registration: str | None = None):
     """The documents a list or a delete without a document id covers: those of the scope, except that State
     without a registration covers the activity and agent under every registration, and none (Communication
-    2.3: "all state data for this context (Activity + Agent [+ registration if specified])")."""
+    2.3: "all state data for this context (Activity + Agent [+ registration if specified])"), those kept under
+    the agent as written (adopt_documents_stored_as_written moves only the scope asked for) included."""
     if kind is DocumentKind.STATE and registration is None:
-        return sa.and_(Document.kind == kind, Document.agent_key == agent_key(agent),
-                       Document.activity_id == activity_id)
+        keys = {agent_key(agent), agent_key(agent, as_written=True)}
+        return sa.and_(Document.kind == kind, among(Document.agent_key, keys), Document.activity_id == activity_id)
     return Document.scope_key == scope_key
 
 

@@ -229,6 +229,31 @@ def test_documents_stored_under_the_spelling_as_written_are_found_again(xapi):
     assert send(xapi, "GET", "/xapi/agents/profile", get).get_json() == {"lang": "es"}  # every spelling now
 
 
+def test_state_stored_as_written_under_a_registration_is_covered_by_a_list_or_delete_without_one(xapi):
+    """A list or delete of State without registration covers every registration (Communication 2.3), those
+    documents kept under the agent as written before 2026-12-05 too: the spelling that finds one of them finds
+    it in the list, and a delete with that spelling removes it (it came back, adopted, at the next GET with its
+    registration)."""
+    from app.extensions import db
+    from app.xapi import documents
+    from app.xapi.models import DocumentKind
+    from app.xapi.services import agent_key
+
+    written, registration = {"mbox": "mailto:Rosa@Example.ORG"}, str(uuid.uuid4())
+    for where, state_id in ((None, "notes"), (registration, "bookmark")):
+        old_scope = documents.scope(DocumentKind.STATE, ACTIVITY, written, where, as_written=True)
+        stored = documents.put(DocumentKind.STATE, old_scope, state_id, b'{"a": 1}', "application/json",
+                               activity_id=ACTIVITY, agent=written, registration=where)
+        stored.agent_key = agent_key(written, as_written=True)  # as the documents of then were keyed
+    db.session.commit()
+    context = {"activityId": ACTIVITY, "agent": json.dumps(written)}
+    assert sorted(send(xapi, "GET", "/xapi/activities/state", context).get_json()) == ["bookmark", "notes"]
+    assert send(xapi, "DELETE", "/xapi/activities/state", context).status_code == 204
+    one = {**context, "registration": registration, "stateId": "bookmark"}
+    assert send(xapi, "GET", "/xapi/activities/state", one).status_code == 404
+    assert send(xapi, "GET", "/xapi/activities/state", context).get_json() == []
+
+
 def test_negative_integers_beyond_64_bits_are_kept_too(xapi):
     statement_id = str(uuid.uuid4())
     small = -9999999999999999999  # 19 digits, below -2**63

@@ -83,7 +83,8 @@ def parse(args) -> Query:
         # int() would also read other scripts' digits, a sign, spaces and underscores
         if not (value.isascii() and value.isdigit()):
             raise StatementError("limit", "must be a whole number, in the digits 0-9")
-        query.limit = int(value) if len(value) <= 18 else 0  # beyond what the LRS gives at once: its maximum
+        digits = value.lstrip("0") or "0"  # zeros before it do not make a number larger
+        query.limit = int(digits) if len(digits) <= 18 else 0  # beyond what the LRS gives at once: its maximum
     if "format" in args:
         if args["format"] not in FORMATS:
             raise StatementError("format", "must be exact, ids or canonical")

@@ -771,6 +771,12 @@ def test_limit_is_written_in_ascii_digits(xapi, limit):
     assert len(xapi.get(params={"limit": "9" * 5000}).get_json()["statements"]) == 3  # more than int() reads
 
 
+def test_a_limit_written_with_leading_zeros_is_the_number_they_lead(xapi):
+    """A limit of 2 written with many zeros before it is still 2, not the LRS's maximum (the length decided)."""
+    xapi.post([statement() for _ in range(3)])
+    assert len(xapi.get(params={"limit": "0" * 30 + "2"}).get_json()["statements"]) == 2
+
+
 def test_paging_in_ascending_order_gives_each_statement_once_oldest_first(xapi, app):
     app.config["XAPI_MAX_LIMIT"] = 3
     posted = [xapi.post(statement()).get_json()[0] for _ in range(7)]

@@ -61,9 +61,12 @@ def etag_of(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()
 
 
-def get(scope_key: str, document_id: str) -> Document | None:
-    return db.session.scalar(sa.select(Document).where(Document.document_key == _document_key(scope_key,
-                                                                                              document_id)))
+def get(scope_key: str, document_id: str, for_update: bool = False) -> Document | None:
+    """The document, if stored; ``for_update``: its row held until the transaction ends (a writer's read): a
+    delete of many documents (State without registration) then waits for the write rather than removing the
+    row under it."""
+    query = sa.select(Document).where(Document.document_key == _document_key(scope_key, document_id))
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
 def covered(kind: DocumentKind, scope_key: str, activity_id: str | None = None, agent: dict | None = None,

@@ -407,7 +407,7 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
             else:
                 documents.delete_all(documents.covered(kind, scope_key, **where))
         else:
-            current = documents.get(scope_key, document_id)
+            current = documents.get(scope_key, document_id, for_update=True)
             documents.check_preconditions(current, if_match, if_none_match,
                                           need_one=concurrency and method == "PUT")
             if concurrency and method == "PUT" and if_match is None and if_none_match is None:

@@ -694,6 +694,7 @@ def can_validate_levels(actor, user: User) -> bool:
 
 
 NOTE_MAX_LENGTH = 2000
+DEACTIVATED = _l("The levels of a deactivated account cannot be validated: reactivate it first")
 
 
 def _named(version: FrameworkVersion, code: str, number: int) -> tuple[Competence | None, ProficiencyLevel | None]:
@@ -709,7 +710,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
 
     check(can_validate_levels(actor, user))
     if not user.is_active:  # the page offers no form: only a page opened before the deactivation sends one
-        raise ValidationError({"": _l("The levels of a deactivated account cannot be validated: reactivate it first")})
+        raise ValidationError({"": DEACTIVATED})
     version = framework.current
     errors = {}
     competence, level_row = _named(version, code, level)
@@ -722,6 +723,8 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
         errors["note"] = _l("Keep the note under %(num)s characters", num=format_decimal(NOTE_MAX_LENGTH))
     if not errors:
         hold_row(user)  # an account removed meanwhile (an invitation withdrawn) is not found; one being removed waits
+        if not user.is_active:  # read again: deactivated since it was read above
+            raise ValidationError({"": DEACTIVATED})
         lock_for_write("level-validation", user.id)  # two submits at once (a double click): one after the other
         if _still_validated(user, framework, code, level):
             errors["level"] = _l("Level %(level)s of %(code)s is already validated for %(name)s", level=level,

@@ -143,6 +143,37 @@ def test_a_deactivated_account_gets_no_new_validation_but_a_mistake_is_still_wit
     assert db.session.get(ValidatedLevel, validation.id).withdrawn_at is not None
 
 
+def test_a_level_validated_as_an_admin_deactivates_the_account(app, client, login_as, make_user, sample_framework,
+                                                               outbox):
+    """The page was read while the account was active; a colleague deactivates it (committed) just before the
+    validation is saved: the validation reads the account again once it holds it, and is refused as for any
+    deactivated account (it used to be saved, and the person told)."""
+    from flask import has_request_context, request
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL")
+    login_as("coordinator", country="CL", locale="en")
+    done = []
+
+    def deactivate_first(conn, cursor, statement, parameters, context, executemany):
+        if not done and has_request_context() and request.path.endswith("/levels") \
+                and statement.startswith(("UPDATE ", "INSERT ")):  # before the request's first write
+            done.append(True)
+            with db.engine.begin() as other:
+                other.execute(sa.text('UPDATE "user" SET is_active = :no WHERE id = :id'),
+                              {"no": False, "id": trainee.id})
+
+    sa.event.listen(db.engine, "before_cursor_execute", deactivate_first)
+    try:
+        response = client.post(f"/admin/users/{trainee.uuid}/levels", data={"code": "A1", "level": "2"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", deactivate_first)
+    assert done and response.status_code == 400
+    assert ("The levels of a deactivated account cannot be validated: reactivate it first"
+            in unescape(response.get_data(as_text=True)))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0
+
+
 def test_a_level_validated_twice_at_once_is_validated_once(app, login_as, make_user, sample_framework, post_at_once,
                                                           outbox):
     """A double click on a slow phone: one validation, one e-mail; the other request is told it is there."""

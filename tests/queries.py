@@ -18,3 +18,15 @@ def statements_during(request):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     return response, statements
+
+
+def profile_page_counts(client, login_as, trainee, admin) -> dict:
+    """{address: statements sent} for the two pages that show ``trainee``'s competence profile: their own, and
+    their page for ``admin``."""
+    found = {}
+    for who, url in ((trainee, "/auth/account/competences"), (admin, f"/admin/users/{trainee.uuid}")):
+        login_as(who)
+        response, statements = statements_during(lambda: client.get(url))
+        assert response.status_code == 200
+        found[url] = len(statements)
+    return found

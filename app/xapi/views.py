@@ -399,13 +399,11 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
     # concurrent writers with the same If-Match one wins and the others get 412
     lock_for_write("xapi-document", f"{scope_key}\x1f{document_id or ''}")
     try:
-        if method == "DELETE":
-            current = documents.get(scope_key, document_id) if document_id is not None else None
-            if document_id is not None:
-                documents.check_preconditions(current, if_match, None, need_one=False)
-                documents.delete(scope_key, document_id)
-            else:
-                documents.delete_all(documents.covered(kind, scope_key, **where))
+        if method == "DELETE" and document_id is None:
+            documents.delete_all(documents.covered(kind, scope_key, **where))
+        elif method == "DELETE":
+            documents.check_preconditions(documents.get(scope_key, document_id), if_match, None, need_one=False)
+            documents.delete(scope_key, document_id)
         else:
             current = documents.get(scope_key, document_id, for_update=True)
             documents.check_preconditions(current, if_match, if_none_match,

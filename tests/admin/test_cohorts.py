@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.cohorts.models import Cohort, CohortMember
 from app.extensions import db
 from tests.conftest import PG_URL
-from tests.fixtures.concurrency import deleted_first
+from tests.fixtures.concurrency import saved_as_deleted
 from tests.queries import statements_during
 
 
@@ -316,8 +316,7 @@ def test_a_cohort_saved_as_it_is_deleted_is_not_found(app, login_as, make_cohort
     sent = {"name": "Cohorte nueva", "country_code": "CL"}
     if with_revision:
         sent["revision"] = edit_revision(cohort)
-    with deleted_first(app, "cohort", "/edit"):
-        responses = send_at_once([(coordinator, "POST", f"/admin/cohorts/{cohort.id}/delete", {"confirmed": "1"}),
-                                  (coordinator, "POST", f"/admin/cohorts/{cohort.id}/edit", sent)])
-    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    statuses = saved_as_deleted(app, send_at_once, coordinator, "cohort", f"/admin/cohorts/{cohort.id}/delete",
+                                f"/admin/cohorts/{cohort.id}/edit", sent)
+    assert statuses == [302, 404], statuses
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.places.models import Institution
 from app.places.services import delete_institution, update_institution
 from tests.conftest import PG_URL
-from tests.fixtures.concurrency import deleted_first
+from tests.fixtures.concurrency import saved_as_deleted
 
 
 def test_create_institution_with_region(client, login_as):
@@ -214,9 +214,8 @@ def test_an_institution_saved_as_it_is_deleted_is_not_found(app, login_as, make_
     sent = {"name": "Ministerio de Salud", "country_code": "CL", "level": "national"}
     if with_revision:
         sent["revision"] = edit_revision(institution)
-    with deleted_first(app, "institution", "/edit"):
-        responses = send_at_once([
-            (coordinator, "POST", f"/admin/institutions/{institution.id}/delete", {"confirmed": "1"}),
-            (coordinator, "POST", f"/admin/institutions/{institution.id}/edit", sent)])
-    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    statuses = saved_as_deleted(app, send_at_once, coordinator, "institution",
+                                f"/admin/institutions/{institution.id}/delete",
+                                f"/admin/institutions/{institution.id}/edit", sent)
+    assert statuses == [302, 404], statuses
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 0

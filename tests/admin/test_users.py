@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import PG_URL
-from tests.fixtures.concurrency import deleted_first
+from tests.fixtures.concurrency import saved_as_deleted
 
 
 def form(**overrides):
@@ -313,11 +313,10 @@ def test_an_account_saved_as_its_invitation_is_withdrawn_is_not_found(app, login
     sent = form(email="invited@example.org", full_name="Invitada", password=None)
     if with_revision:
         sent["revision"] = edit_revision(invited)
-    with deleted_first(app, "\"user\"", "/edit"):
-        responses = send_at_once([
-            (coordinator, "POST", f"/admin/users/{invited.uuid}/invitation/withdraw", {"confirmed": "1"}),
-            (coordinator, "POST", f"/admin/users/{invited.uuid}/edit", sent)])
-    assert [getattr(r, "status_code", r) for r in responses] == [302, 404], responses
+    statuses = saved_as_deleted(app, send_at_once, coordinator, "\"user\"",
+                                f"/admin/users/{invited.uuid}/invitation/withdraw",
+                                f"/admin/users/{invited.uuid}/edit", sent)
+    assert statuses == [302, 404], statuses
     assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "invited@example.org")) == 0
 
 

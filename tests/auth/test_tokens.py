@@ -494,6 +494,7 @@ def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user
     import threading
 
     from app.auth import tokens
+    from tests.fixtures.concurrency import run_threads
 
     user = make_user(email="ana@example.org")
     tokens.send_password_reset("ana@example.org")
@@ -523,15 +524,8 @@ def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user
                 outcomes[index] = error
                 db.session.rollback()
 
-    sa.event.listen(db.engine, "after_cursor_execute", meet)
-    try:
-        threads = [threading.Thread(target=use, args=(n,), name=str(n)) for n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", meet)
+    run_threads([threading.Thread(target=use, args=(n,), name=str(n)) for n in range(2)],
+                listen=("after_cursor_execute", meet))
     assert sorted(map(str, outcomes.values())) == ["changed", "used"], outcomes
     winner = next(index for index, outcome in outcomes.items() if outcome == "changed")
     db.session.refresh(user)

@@ -617,20 +617,11 @@ def test_pages_with_a_competence_profile_ask_as_much_for_many_framework_versions
     from app.competences import files
     from app.competences.services import import_framework
     from tests.fixtures.competences import SAMPLE
-    from tests.queries import statements_during
+    from tests.queries import profile_page_counts
 
     app.config["COMPETENCE_FRAMEWORK"] = "demo"
     trainee = make_user(locale="en")
     admin = make_user(roles=("admin",), country=None, locale="en")
-
-    def counts():
-        found = {}
-        for who, url in ((trainee, "/auth/account/competences"), (admin, f"/admin/users/{trainee.uuid}")):
-            login_as(who)
-            response, statements = statements_during(lambda: client.get(url))
-            assert response.status_code == 200
-            found[url] = len(statements)
-        return found
 
     def add_versions(numbers):
         for number in numbers:
@@ -639,10 +630,10 @@ def test_pages_with_a_competence_profile_ask_as_much_for_many_framework_versions
             db.session.commit()
 
     add_versions([2])
-    two = counts()
+    two = profile_page_counts(client, login_as, trainee, admin)
     add_versions([3, 4, 5])
     assert len(sample_framework.versions) == 5
-    assert counts() == two
+    assert profile_page_counts(client, login_as, trainee, admin) == two
 
 
 def test_the_list_of_frameworks_asks_as_much_for_many_frameworks_as_for_one(client, login_as, sample_framework):

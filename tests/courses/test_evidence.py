@@ -308,7 +308,7 @@ def test_reading_module_evidence_asks_as_much_for_many_graded_courses_as_for_two
     not a course (and its versions) at a time: every page with a competence profile calls it."""
     import shutil
 
-    from tests.queries import statements_during
+    from tests.queries import profile_page_counts
 
     app.config["COMPETENCE_FRAMEWORK"] = "demo"
     texts = {locale: module_text("T") for locale in ("en", "es", "pt_BR")}
@@ -330,12 +330,7 @@ def test_reading_module_evidence_asks_as_much_for_many_graded_courses_as_for_two
             record(trainee, v.PASSED, module_iri(course, course.current.modules[1]),
                    result={"success": True, "completion": True})
         db.session.commit()
-        found = {}
-        for who, url in ((trainee, "/auth/account/competences"), (admin, f"/admin/users/{trainee.uuid}")):
-            login_as(who)
-            response, statements = statements_during(lambda: client.get(url))
-            assert response.status_code == 200
-            found[url] = len(statements)
+        found = profile_page_counts(client, login_as, trainee, admin)
         assert current_levels(trainee, framework="demo")["A1"].level == 2
         return found
 

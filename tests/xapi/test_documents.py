@@ -317,9 +317,7 @@ def test_a_post_whose_document_is_deleted_meanwhile_by_a_delete_of_every_registr
     page). Both are told 204, and the state is empty."""
     import threading
 
-    import sqlalchemy as sa
-
-    from app.extensions import db
+    from tests.fixtures.concurrency import run_threads
 
     where = {"activityId": ACTIVITY, "agent": AGENT, "registration": REGISTRATION, "stateId": "answers"}
     assert send(xapi, "PUT", "/xapi/activities/state", where, {"q0": 0}).status_code == 204
@@ -342,16 +340,9 @@ def test_a_post_whose_document_is_deleted_meanwhile_by_a_delete_of_every_registr
         except Exception as error:  # noqa: BLE001  (an error page, in production)
             outcomes[name] = error
 
-    sa.event.listen(db.engine, "before_cursor_execute", pause_before_writing)
-    try:
-        threads = [threading.Thread(target=run, name="post", args=("post", "POST", where, {"q1": 1})),
-                   threading.Thread(target=run, name="delete", args=(
-                       "delete", "DELETE", {"activityId": ACTIVITY, "agent": AGENT}, None))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", pause_before_writing)
+    run_threads([threading.Thread(target=run, name="post", args=("post", "POST", where, {"q1": 1})),
+                 threading.Thread(target=run, name="delete", args=(
+                     "delete", "DELETE", {"activityId": ACTIVITY, "agent": AGENT}, None))],
+                listen=("before_cursor_execute", pause_before_writing))
     assert outcomes == {"post": 204, "delete": 204}
     assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json() == []

@@ -1,5 +1,5 @@
 """Every GET page of ``app.url_map``, as each role sees it (demo data, real ids), at 360 px in Spanish and
-Brazilian Portuguese: check_page (axe, weight, overflow), axe's WCAG 2.2 A/AA rules at any impact, the page's
+Brazilian Portuguese: check_page (axe, weight, overflow; overflow at wider screens too), axe's WCAG 2.2 A/AA rules at any impact, the page's
 language, a skip link first, one h1 and headings in order, tables with a caption and headers, a visible focus on
 every control, nothing that needs JavaScript; then each form sent back empty, without JavaScript: an error summary
 linking to its fields, aria-invalid and aria-describedby on them, a title starting with "Error:"."""
@@ -50,6 +50,8 @@ ROLES = [
     ("admin", "admin@itinera.test", "es"),
 ]
 ERROR_TITLE = re.compile(r"^(Error|Erro): \S")
+# past the phone: a small tablet, a large one held upright, a laptop's window split in two, a laptop
+WIDER = (480, 640, 768, 1024)
 
 # What axe does not see, on the page as loaded. Returns a list of problems (empty when all is well).
 PAGE_SCRIPT = """(locale) => {
@@ -258,6 +260,11 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
 
     def check(tab, where, locale, script_skips=(), axe_key=None):
         found.problems.extend(f"{where}: {p}" for p in layout_problems(tab))
+        if tab is not bare:  # nor does the page overflow on wider screens, where tables stop stacking
+            for width in WIDER:
+                tab.set_viewport_size({"width": width, "height": NARROW["height"]})
+                found.problems.extend(f"{where}: {p}" for p in layout_problems(tab) if "overflows" in p)
+            tab.set_viewport_size(NARROW)
         tab.keyboard.press("Tab")  # the keyboard in use, as :focus-visible takes it
         found.problems.extend(f"{where}: {p}" for p in tab.evaluate(PAGE_SCRIPT, locale)
                               if not any(skip in p for skip in script_skips))

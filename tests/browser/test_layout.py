@@ -147,3 +147,48 @@ def test_filters_line_up_in_one_column_on_a_phone(page, live_server, make_user):
     expect(fields).to_have_count(4)
     for field in fields.all():
         assert abs(field.bounding_box()["width"] - inner) < 1
+
+
+@pytest.mark.parametrize("width", [360, 1024])
+def test_on_a_phone_the_breadcrumbs_stop_at_the_parent(page, live_server, make_user, shipped_course, width):
+    """At 360 px the trail ended with the module's title, three lines long, just above the same title as h1."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs")
+    current = page.locator(".breadcrumbs [aria-current=page]")
+    expect(current).to_have_text(page.locator("h1").inner_text())
+    parent = page.locator(".breadcrumbs li").nth(-2)
+    separator = parent.evaluate("el => getComputedStyle(el, '::after').content")
+    if width == 360:
+        expect(current).to_be_hidden()
+        assert separator in ("none", "normal"), "a separator leads to nothing"
+    else:
+        expect(current).to_be_visible()
+        assert separator == '"›"'
+
+
+def test_a_button_beside_the_heading_stands_clear_of_the_header(page, live_server, make_user):
+    """At 360 px *Add a person* sat against the header's lower edge, the heading beside it 20 px further down."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users")
+    header = page.locator(".site-header").bounding_box()
+    button = page.locator(".page-heading > a").bounding_box()
+    heading = page.locator(".page-heading > h1").bounding_box()
+    assert button["y"] < heading["y"] + heading["height"], "not beside the heading: the case is not tested"
+    assert button["y"] - (header["y"] + header["height"]) >= 16
+
+
+@pytest.mark.parametrize("width", [640, 768, 1024])
+def test_the_list_of_people_fits_a_tablet(page, live_server, make_user, make_institution, width):
+    """Between 601 and 768 px the six columns of the list of people were wider than the screen."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="pt_BR", name="Ada Administradora")
+    make_user(name="Ana Beatriz Souza", email="ana.beatriz.souza@florianopolis.sc.gov.br", country="BR",
+              institution=make_institution(name="Prefeitura Municipal de Florianópolis", country="BR"))
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    stacked = page.locator("table.table thead").evaluate("el => el.getBoundingClientRect().height <= 1")
+    assert stacked == (width <= 768)  # a table again where its columns fit

@@ -454,11 +454,15 @@ def continue_at(enrolment: Enrolment | None, module_states: list[ModuleState]) -
     """Where a trainee goes on with a course, wherever it is offered (course page, dashboard, /start): the module
     last read here while it is not completed; else the next one not completed, or an earlier one left behind.
     Without a last module (progress made through outside content only, or a module gone in a newer version), the
-    first module not completed. None when every module is completed."""
-    left = [s.module for s in module_states if s.status != "completed"]
+    first module not completed. An optional module once opened has nothing left to do (it is never completed).
+    None when every module is completed."""
+    def pending(state: ModuleState) -> bool:
+        return state.status == "not-started" or (state.status != "completed" and state.module.rule is not None)
+
+    left = [s.module for s in module_states if pending(s)]
     slug = enrolment.last_module if enrolment is not None else None
     last = next((s for s in module_states if slug and s.module.slug == slug), None)
-    if last is not None and last.status != "completed":
+    if last is not None and pending(last):
         return last.module
     following = next((m for m in left if m.position > last.module.position), None) if last is not None else None
     return following or next(iter(left), None)

@@ -575,6 +575,23 @@ def test_when_the_last_module_is_gone_in_a_new_version_both_go_on_at_the_same_mo
     assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/exercise"
 
 
+def test_an_optional_module_once_read_is_not_where_the_trainee_goes_on(client, login_as, app, tmp_path,
+                                                                      sample_framework):
+    """An optional module has nothing left to do once read (it is never completed): going on from it went back
+    to it, on the course page, the dashboard and /start, instead of the module still to do."""
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  intro: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")  # optional, read first
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert "0 of 1 modules completed" in page
+    assert 'href="/courses/pilot/modules/practice">Continue where you left off' in page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'href="/courses/pilot/modules/practice">Continue: <span lang="en">Practice</span>' in dashboard
+    assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/practice"
+
+
 def test_start_goes_to_the_first_module_before_anything_and_after_everything(client, login_as, synced_course):
     login_as("trainee", locale="en")
     assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/intro"

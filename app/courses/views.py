@@ -175,7 +175,7 @@ def printable(slug, module, number):
             styles = "data:text/css;base64," + base64.b64encode(handle.read()).decode()
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back
         page = render_template("courses/printable.html", course=course, version=version, module=item,
-                               shown=shown, html=html, styles=styles, note=note)
+                               shown=shown, html=html, styles=styles, note=note, earlier=number is not None)
     response = make_response(page)
     if download:
         name = f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else "")

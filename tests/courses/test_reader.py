@@ -254,6 +254,25 @@ def test_earlier_versions_stay_readable_and_record_nothing(client, login_as, run
     assert client.get("/courses/pilot/v7/modules/intro/print").status_code == 404
 
 
+def test_an_earlier_version_of_a_module_leads_back_to_the_course(client, login_as, app, course_tree,
+                                                                 sample_framework):
+    """The copy of a module of an earlier version is reached from the course page's list of versions; its
+    back link went to the module of that name in the current version: not found once the module was renamed."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    sync_tree(course_tree)
+    build_tree(course_tree, course_yaml=COURSE_YAML.replace("version: 1", "version: 2")
+               .replace("intro: viewed", "start: viewed"),
+               modules={"01-start": in_three("Start"), "02-practice": in_three("Practice")})
+    sync_tree(course_tree)
+    login_as("trainee", locale="en")
+    old = client.get("/courses/pilot/v1/modules/intro/print").get_data(as_text=True)
+    back = re.search(r'<p class="back"><a href="([^"]+)">([^<]+)</a>', old)
+    assert back.groups() == ("/courses/pilot/", "Back to the course")
+    assert client.get(back.group(1)).status_code == 200
+    current = client.get("/courses/pilot/modules/start/print").get_data(as_text=True)
+    assert '<p class="back"><a href="/courses/pilot/modules/start">Back to the module</a>' in current
+
+
 def test_withdrawing_a_course_from_the_catalogue(client, login_as, synced_course, make_user):
     trainer = make_user(("trainer",))
     login_as(trainer, locale="en")

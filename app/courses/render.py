@@ -143,8 +143,9 @@ def _rewrite_links(html: str, asset_url, module_url=None) -> str:
 
     def replace(match):
         name = asset_name(match.group(2))
-        if name:
-            return f'{match.group(1)}="{escape(asset_url(name))}"'
+        if name:  # a fragment goes with it: assets/guide.pdf#page=12 opens that page
+            fragment = match.group(2).partition("#")[2]  # as the sanitiser wrote it, escaped
+            return f'{match.group(1)}="{escape(asset_url(name))}{"#" + fragment if fragment else ""}"'
         module = module_link(match.group(2)) if module_url is not None and match.group(1) == "href" else None
         if module:
             return f'href="{escape(module_url(module[1]) + module[2])}"'

@@ -320,9 +320,13 @@ def _definition(kind: str, title: dict) -> dict:
 
 
 def _context(version: CourseVersion, module: Module | None = None) -> dict:
-    """The course version as the revision; the language the learner reads the module in (English when their
-    language is missing), or the interface's."""
-    language = text_of(module).locale if module is not None else str(get_locale() or "en")
+    """The course version as the revision; the language the learner reads the module in, or the course (English
+    when their language is missing)."""
+    if module is not None:
+        language = text_of(module).locale
+    else:
+        language = str(get_locale() or "en")
+        language = language if language in version.locales else "en"
     context = {"revision": str(version.version), "platform": v.PLATFORM, "language": language.replace("_", "-")}
     if module is not None:
         context["contextActivities"] = {"parent": [{"id": course_iri(version.course), "objectType": "Activity"}]}

@@ -129,6 +129,23 @@ def test_fallback_to_english_says_so(client, login_as, app, tmp_path, sample_fra
     assert 'role="note"' not in client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
 
 
+def test_every_statement_of_a_course_read_in_english_says_english(client, login_as, app, tmp_path,
+                                                                  sample_framework):
+    """A course not written in the reader's language is read in English: launching and completing it said the
+    interface's language, which the learner never read it in."""
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]")
+                      .replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    user = login_as("trainee", locale="pt_BR")
+    client.get("/courses/pilot/modules/intro")
+    assert verbs(user) == [("launched", "courses/pilot"), ("experienced", "courses/pilot/modules/intro"),
+                           ("completed", "courses/pilot/modules/intro"), ("completed", "courses/pilot")]
+    statements = db.session.scalars(sa.select(Statement).where(Statement.user_id == user.id))
+    assert {s.data["context"]["language"] for s in statements} == {"en"}
+
+
 def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framework):
     """`courses validate` refuses most of this; the sanitiser is the second line, for whatever gets through."""
     from app.courses.loader import load_tree

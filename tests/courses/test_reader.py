@@ -372,7 +372,8 @@ def test_links_between_modules_and_to_sections_work_in_every_copy(client, login_
 
 def test_a_link_to_a_page_of_an_asset_keeps_the_page(client, login_as, app, tmp_path, sample_framework):
     """[page 12](assets/guide.pdf#page=12): the reader sent the reader to the file's first page."""
-    body = "Read [page 12 of the guide](assets/guide.pdf#page=12) or <a href=\"assets/guide.pdf#page=3\">page 3</a>."
+    body = ("Read [page 12 of the guide](assets/guide.pdf#page=12) or <a href=\"assets/guide.pdf#page=3\">page 3</a>."
+            "\n\n![The map](assets/map.svg#legend)")
     root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
                       modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
     (root / "pilot" / "assets" / "guide.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
@@ -383,6 +384,8 @@ def test_a_link_to_a_page_of_an_asset_keeps_the_page(client, login_as, app, tmp_
     assert 'href="/courses/pilot/v1/assets/guide.pdf#page=3"' in html
     offline = client.get("/courses/pilot/modules/intro/print?download=1").get_data(as_text=True)
     assert 'href="http://itinera.test/courses/pilot/v1/assets/guide.pdf#page=12"' in offline
+    assert 'src="/courses/pilot/v1/assets/map.svg#legend"' in html
+    assert 'src="data:image/svg+xml;base64,' in offline  # the image still travels inside the file
 
 
 def _css_rules(css: str) -> dict:

@@ -78,10 +78,17 @@ MD = _markdown()
 IFRAME = re.compile(r"<iframe([^>]*)>.*?</iframe>", re.S)
 
 
+# The site sends no Referer to other sites (Referrer-Policy: same-origin), but a player must learn which site embeds
+# it (YouTube refuses to play without: "Error 153"; Vimeo checks the sites a video may be embedded on): a player
+# is sent the site's origin, never the module's address.
+PLAYER_REFERRER = ' referrerpolicy="strict-origin-when-cross-origin"'
+
+
 def _players(html: str) -> str:
     """Allowed players keep their attributes and lose what they hold (a browser never shows it); a player whose
     address was not allowed lost its src in the sanitiser, and goes."""
-    return IFRAME.sub(lambda m: f"<iframe{m.group(1)}></iframe>" if ' src="' in m.group(1) else "", html)
+    return IFRAME.sub(lambda m: f"<iframe{m.group(1)}{PLAYER_REFERRER}></iframe>" if ' src="' in m.group(1) else "",
+                      html)
 
 
 ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')

@@ -180,7 +180,8 @@ def test_module_html_is_sanitised(client, login_as, app, tmp_path, sample_framew
     assert prose.count("<iframe ") == 2  # the two allowed players, nothing else
     assert "Watch" not in prose  # what a refused player held never comes out of it as markup
     # a player holding what looks like another player stays closed, and the text after it is shown
-    assert '<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two" loading="lazy"></iframe>' in prose
+    assert ('<iframe src="https://www.youtube-nocookie.com/embed/two" title="Two" '
+            'referrerpolicy="strict-origin-when-cross-origin" loading="lazy"></iframe>') in prose
     assert "<p>After the players.</p>" in prose and "inside" not in prose and 'title="a src=x"' not in prose
     assert 'src="/courses/pilot/v1/assets/map.svg"' in prose
     # a wide table scrolls inside a named region that keyboard users can reach; on a phone its rows stack, each
@@ -860,6 +861,25 @@ def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, l
     assert "<iframe" not in offline  # it could not play from a file, nor offline
     assert ('<a href="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0">Interview &quot;RIS3&quot;</a>'
             in offline)
+
+
+def test_players_are_told_which_site_embeds_them(client, login_as, app, tmp_path, sample_framework):
+    """The site sends no Referer to other sites (Referrer-Policy: same-origin), and YouTube refuses to play in a
+    player that does not say where it is embedded ("Error 153"): each player asks for the site's origin to be
+    sent to it, whatever the file wrote, and only the origin (never the module's address)."""
+    body = ('<iframe src="https://www.youtube-nocookie.com/embed/abc" title="Talk" referrerpolicy="no-referrer">'
+            '</iframe>\n\n<iframe src="https://player.vimeo.com/video/1" title="Other"></iframe>')
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("Intro", body=body) for l in ("en", "es", "pt_BR")}})
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    for address in ("/courses/pilot/modules/intro", "/courses/pilot/modules/intro/print"):
+        with client.get(address) as response:
+            assert response.headers["Referrer-Policy"] == "same-origin"
+            players = re.findall(r"<iframe [^>]*>", response.get_data(as_text=True))
+            assert len(players) == 2
+            assert all(p.count("referrerpolicy=") == 1 and 'referrerpolicy="strict-origin-when-cross-origin"' in p
+                       for p in players), players
 
 
 def test_images_load_when_needed_on_the_page_and_all_at_once_on_paper(client, login_as, synced_course):

@@ -72,9 +72,25 @@ def _build(node, path, lines, offset=0):
     return _scalar(node)
 
 
+def _text(node, value: str) -> str:
+    """A text as written, escapes read: a pair of \\u escapes (as JSON writes a character beyond U+FFFF) is that
+    character; an escape for a character the YAML file could not hold (a control character, or half a pair,
+    which no page can send) is a problem on its line."""
+    try:
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        pass  # half a pair: found below
+    found = yaml.reader.Reader.NON_PRINTABLE.search(value)
+    if found:
+        raise _BadNode(node, f"the escape in this quoted text stands for U+{ord(found.group()):04X}, an invisible "
+                             f"character that is not allowed (a control character, or half of a \\u pair): "
+                             f"delete it")
+    return value
+
+
 def _scalar(node):
     if node.tag == "tag:yaml.org,2002:str":
-        return node.value
+        return _text(node, node.value)
     try:
         return yaml.SafeLoader("").construct_object(node)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:

@@ -613,6 +613,29 @@ def test_yaml_that_would_exhaust_the_loader_is_a_problem_with_its_line(course_tr
     assert expected in problems(course_tree)
 
 
+@pytest.mark.parametrize("escaped, code", [("\\ud800", "D800"), ("\\ude00", "DE00"), ("\\0", "0000"),
+                                            ("\\x07", "0007"), ("\\e", "001B"), ("\\x9b", "009B")])
+def test_an_escape_for_a_character_that_is_not_text_is_a_problem_with_its_line(course_tree, escaped, code):
+    """Written as an escape in a quoted text, a control character or half of a \\u pair got through: half a
+    pair cannot be sent in a page, and the catalogue failed for every reader (an error page)."""
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace(
+        "title: {en: Pilot course,", f'title: {{en: "Pilot {escaped} course",'), encoding="utf-8")
+    assert problems(course_tree) == [
+        f"pilot/course.yaml:4: the escape in this quoted text stands for U+{code}, an invisible character that is "
+        f"not allowed (a control character, or half of a \\u pair): delete it"]
+
+
+def test_a_character_written_as_a_pair_of_escapes_is_that_character(course_tree):
+    """JSON, which YAML reads, writes a character beyond U+FFFF as two \\u escapes (json.dumps does)."""
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace(
+        "title: {en: Pilot course,", 'title: {en: "Pilot \\ud83c\\udf0e course",'), encoding="utf-8")
+    tree = load_tree(course_tree)
+    assert tree.problems == []
+    assert tree.courses[0].title["en"] == "Pilot \U0001f30e course"
+
+
 def test_a_control_character_in_front_matter_names_the_line_of_the_file(tmp_path):
     root = build_tree(tmp_path, modules={"01-intro": {locale: module_text("Intro\x00duction")
                                                       for locale in ("en", "es", "pt_BR")}},

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from yaml.reader import Reader
+
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
@@ -37,6 +39,7 @@ MAX_VERSION = 2**31 - 1  # the database's INTEGER (32 bits on PostgreSQL)
 MAX_HOURS = 1000  # a course longer than that is several courses (an itinerary)
 MAX_MINUTES = 60 * MAX_HOURS  # a module takes at most as long as a course
 MAX_ASSET_PATH = 300  # CourseAsset.path, inside assets/
+NON_PRINTABLE = Reader.NON_PRINTABLE  # what YAML refuses in a file: control characters but tab and line breaks
 
 
 def highest_levels(modules) -> dict[str, int]:
@@ -400,6 +403,12 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
             problems.append(meta.problem("the module names competences but the course names no framework",
                                          "competences"))
         _check_links(body, body_line, course, file, problems)
+        for number, text in enumerate(body.split("\n")):  # as in the front matter (YAML refuses them there)
+            control = NON_PRINTABLE.search(text)
+            if control:
+                problems.append(Problem(file, body_line + number, f"the invisible control character "
+                                                                  f"U+{ord(control.group()):04X} is not allowed "
+                                                                  f"(pasted from another program?): delete it"))
         if not body.strip():
             problems.append(Problem(file, body_line, "the module has no text after its front matter"))
         said[locale] = ((duration, tuple(competences)), meta)

@@ -626,6 +626,21 @@ def test_an_escape_for_a_character_that_is_not_text_is_a_problem_with_its_line(c
         f"not allowed (a control character, or half of a \\u pair): delete it"]
 
 
+def test_a_control_character_in_a_module_text_names_its_line(tmp_path):
+    """The front matter's control characters were reported, the text's went to the readers' pages (a vertical tab
+    pasted from a word processor, a NUL)."""
+    body = "First line.\n\nA line\x0bbroken by a word processor.\n\nA \x00 and a \x1b.\n"
+    root = build_tree(tmp_path, modules={"01-intro": {locale: module_text("Intro", body=body)
+                                                      for locale in ("en", "es", "pt_BR")}},
+                      course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == [
+        "pilot/modules/01-intro/en.md:11: the invisible control character U+000B is not allowed (pasted from "
+        "another program?): delete it",
+        "pilot/modules/01-intro/en.md:13: the invisible control character U+0000 is not allowed (pasted from "
+        "another program?): delete it"]
+
+
 def test_a_character_written_as_a_pair_of_escapes_is_that_character(course_tree):
     """JSON, which YAML reads, writes a character beyond U+FFFF as two \\u escapes (json.dumps does)."""
     course_yaml = course_tree / "pilot" / "course.yaml"

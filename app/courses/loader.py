@@ -10,6 +10,7 @@ Folders whose name starts with "_" are not courses."""
 import hashlib
 import os
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,7 +288,9 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             continue
         if name not in course.assets:
             same = next((kept for kept in sorted(course.assets) if kept.lower() == name.lower()), None)
-            if same:
+            if any(unicodedata.normalize("NFC", kept) == unicodedata.normalize("NFC", name) for kept in course.assets):
+                hint = " (the file's name spells its accents apart, as a Mac may save it: type the file's name again)"
+            elif same:
                 hint = f" (names are case-sensitive: 'assets/{same}'?)"
             elif (course.directory / "assets" / name).is_file():
                 hint = " (hidden files and backups~ are not kept with the course)"

@@ -259,6 +259,17 @@ def test_links_name_assets_exactly_as_the_course_keeps_them(tmp_path):
     assert len(found) == 3, found  # assets/./map.svg is map.svg
 
 
+def test_a_link_to_an_asset_whose_name_spells_its_accents_apart_says_so(tmp_path):
+    """A file named on a Mac or unpacked from its archive may spell "ó" as "o" and an accent (NFD): the link typed
+    as "ó" was told the file does not exist, beside the file listed under the same name."""
+    body = "Intro.\n\n![Mapa](assets/regi\u00f3n.svg)"
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / "regio\u0301n.svg").write_text("<svg/>", encoding="utf-8")
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:11: broken link: 'assets/regi\u00f3n.svg' does not exist (the "
+                     "file's name spells its accents apart, as a Mac may save it: type the file's name again)"]
+
+
 def test_a_link_to_another_module(tmp_path):
     body = "Intro.\n\nSee [the practice](../02-practice/en.md), [its part](../02-practice/es.md#part) and " \
            "[the folder](../02-practice/)."

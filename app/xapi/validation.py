@@ -11,11 +11,12 @@ import langcodes
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+# \Z, not $: "$" also matches before a final line break, and "<uuid>\n" is no UUID (uuid.UUID() refuses it)
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}\Z")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # an address, not a mailto: URI with headers (?subject=...), and no control characters
-EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+$")
+EMAIL_RE = re.compile(r"^mailto:[^@\s:/?\x00-\x1f\x7f]+@[^@\s?\x00-\x1f\x7f]+\.[^@\s?\x00-\x1f\x7f]+\Z")
 MIME_RE = re.compile(r"[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+([ \t]*;[^\x00-\x1f\x7f]*)?")
 MAX_MEDIA_TYPE = 255  # characters of a media type with its parameters (RFC 6838 allows 127 for each name)
 # the longest IRI (and document id) this LRS stores, in UTF-8 bytes: a verb IRI is indexed, and PostgreSQL
@@ -23,17 +24,17 @@ MAX_MEDIA_TYPE = 255  # characters of a media type with its parameters (RFC 6838
 MAX_IRI_BYTES = 2048
 # "1.0" or "1.0.x": Data 2.4.10.s3.b2 reads as if "1.0" were refused, but s2.b1 formats the version as the version
 # header, where "1.0" means 1.0.0 (Communication 3.3), and the conformance requirements (XAPI-00101) accept it
-VERSION_RE = re.compile(r"^1\.0(\.\d+)?$", re.ASCII)
+VERSION_RE = re.compile(r"^1\.0(\.\d+)?\Z", re.ASCII)
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
-    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$|^P{_NUM}W$",
+    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?\Z|^P{_NUM}W\Z",
     re.ASCII)  # ASCII digits only: \d alone takes any script's (PT１H, a version 1.0.３)
 DURATION_PART_RE = re.compile(r"(\d+(?:[.,]\d+)?)[YMWDHS]", re.ASCII)
 TIMESTAMP_RE = re.compile(  # ISO 8601: a "T" between date and time (RFC 3339's space is not ISO 8601)
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?$", re.ASCII)
+    r"(Z|z|[+\-]\d{2}(?::?\d{2})?)?\Z", re.ASCII)
 BASIC_TIMESTAMP_RE = re.compile(  # ISO 8601's basic format, without separators: 20261127T101500Z
-    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|z|[+\-]\d{2}(?:\d{2})?)?$", re.ASCII)
+    r"^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|z|[+\-]\d{2}(?:\d{2})?)?\Z", re.ASCII)
 
 INTERACTION_TYPES = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                      "likert", "numeric", "other"}
@@ -135,7 +136,7 @@ def _uuid(value, path: str) -> str:
     return value
 
 
-LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646 subtags: "en_US" is not one
+LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*\Z")  # RFC 5646 subtags: "en_US" is not one
 
 
 @lru_cache(maxsize=2048)
@@ -160,7 +161,7 @@ def _extensions(value, path: str) -> None:
 
 
 # the usual form, for the fast path (offset minutes 00-59: Python would read "+01:60" as +02:00)
-COMMON_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+]\d{2}:[0-5]\d)$", re.ASCII)
+COMMON_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+]\d{2}:[0-5]\d)\Z", re.ASCII)
 
 
 def parse_timestamp(value: str, path: str = "timestamp") -> datetime:

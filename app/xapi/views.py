@@ -25,7 +25,7 @@ VERSION = "1.0.3"
 # what the About resource lists: every 1.0.x is accepted (Communication 3.3.s3.b5), and 2.8.s5.b1.b1 asks for 1.0.0
 ABOUT_VERSIONS = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"]
 VERSION_HEADER = "X-Experience-API-Version"
-ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?$", re.ASCII)  # \d alone takes any script's digits
+ACCEPTED_VERSION = re.compile(r"^1\.0(\.\d+)?\Z", re.ASCII)  # \d alone takes any script's digits
 
 csrf.exempt(bp)
 limiter.exempt(bp)

@@ -145,3 +145,46 @@ def test_a_header_field_of_the_alternate_syntax_beyond_latin_1_reaches_the_app_a
     assert got.status_code == 200 and got.data == b"hello"
     got.headers["Content-Type"].encode("latin-1")  # what a server must be able to send
     assert got.headers["Content-Type"].encode("latin-1").decode("utf-8") == "text/plain; note=☃"
+
+
+# --- a line break after a value ------------------------------------------------------------------------------
+
+ID = "e05aa883-acaf-40ad-bf54-02c8ce485fb0"
+
+
+@pytest.mark.parametrize("overrides, prop", [
+    ({"id": ID + "\n"}, "statement.id"),
+    ({"object": {"objectType": "StatementRef", "id": ID + "\n"}}, "statement.object.id"),
+    ({"verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}, "object": {"objectType": "StatementRef",
+                                                                          "id": ID + "\n"}}, "statement.object.id"),
+    ({"context": {"registration": ID + "\n"}}, "statement.context.registration"),
+    ({"context": {"statement": {"objectType": "StatementRef", "id": ID + "\n"}}}, "statement.context.statement.id"),
+    ({"actor": {"mbox_sha1sum": "a" * 40 + "\n"}}, "statement.actor.mbox_sha1sum"),
+    ({"actor": {"mbox": "mailto:ana@example.org\n"}}, "statement.actor.mbox"),
+    ({"version": "1.0.3\n"}, "statement.version"),
+    ({"result": {"duration": "PT1H\n"}}, "statement.result.duration"),
+])
+def test_a_value_followed_by_a_line_break_is_a_400(xapi, overrides, prop):
+    """A regular expression's $ also matches before a final line break: "<uuid>\\n" passed as a UUID and then
+    broke uuid.UUID() (a 500), and an mbox, SHA-1, version or duration with a line break was stored."""
+    response = xapi.post(statement(**overrides))
+    assert response.status_code == 400, response.data
+    assert response.get_json()["property"] == prop
+
+
+@pytest.mark.parametrize("path, params, prop", [
+    ("/xapi/statements", {"statementId": ID + "\n"}, "statementId"),
+    ("/xapi/statements", {"voidedStatementId": ID + "\n"}, "voidedStatementId"),
+    ("/xapi/statements", {"registration": ID + "\n"}, "registration"),
+    ("/xapi/activities/state", {"activityId": "http://example.org/act/one", "agent": AGENT,
+                                "registration": ID + "\n"}, "registration"),
+])
+def test_a_uuid_parameter_followed_by_a_line_break_is_a_400(xapi, path, params, prop):
+    response = xapi.get(path, params=params)
+    assert response.status_code == 400, response.data
+    assert response.get_json()["property"] == prop
+
+
+def test_a_put_whose_statement_id_ends_in_a_line_break_is_a_400(xapi):
+    response = xapi.put(statement(), ID + "\n")
+    assert response.status_code == 400 and response.get_json()["property"] == "statementId"

@@ -681,7 +681,13 @@ def recompute_progress(user_id: int, activity_iri: str) -> None:
 
 
 def rebuild_progress() -> int:
-    """Throw the projection away and fold every statement again; returns the number of rows."""
+    """Throw the projection away and fold every statement again; returns the number of rows.
+
+    Statements stored meanwhile wait until the rebuild has committed (on PostgreSQL: the lock every writer holds
+    shared from its stored time to its commit, taken whole), then fold into what it wrote: a writer that had
+    read a row the rebuild replaced failed (a 500), and one that added a row the rebuild adds too failed it."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORED_LOCK})
     db.session.execute(sa.delete(Progress))
     state: dict[tuple[int, str], Facts] = {}
     query = (sa.select(Statement.user_id, Statement.data)

@@ -230,3 +230,15 @@ def test_a_client_form_sent_again_later_shows_no_secret_twice(client, login_as):
     other = client.post("/admin/lrs-clients/new", data=dict(form, once="another-form"))
     assert "Copy the secret now" in other.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 2
+
+
+def test_a_key_with_a_nul_character_is_refused_as_unknown(client, make_lrs_client):
+    """Looking such a key up failed on PostgreSQL, which keeps no NUL in text: a 500 instead of a 401."""
+    import base64
+
+    lrs_client, secret = make_lrs_client()
+    for key in ("\x00", lrs_client.key + "\x00"):
+        token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        response = client.get("/xapi/statements", headers={"Authorization": f"Basic {token}",
+                                                           "X-Experience-API-Version": "1.0.3"})
+        assert response.status_code == 401 and response.is_json

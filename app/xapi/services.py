@@ -3,11 +3,13 @@ projection, and record(), the one function every domain uses to say what a learn
 import copy
 import hashlib
 import json
+import math
 import re
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -567,7 +569,12 @@ def scaled_of(score: dict) -> float | None:
     raw, low, high = score.get("raw"), score.get("min", 0), score.get("max")
     if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in (raw, low, high)):
         return None
-    return (raw - low) / (high - low) if low <= raw <= high and low < high else None
+    if not low <= raw <= high or not low < high:
+        return None
+    scaled = (raw - low) / (high - low)
+    if not math.isfinite(scaled):  # near a double's limits the differences overflow (inf / inf is NaN): exactly
+        scaled = float((Fraction(raw) - Fraction(low)) / (Fraction(high) - Fraction(low)))
+    return scaled
 
 
 def fold(facts: Facts, statement: dict) -> Facts:

@@ -345,3 +345,21 @@ def test_a_statement_stored_during_a_rebuild_folds_into_what_the_rebuild_wrote(a
     incremental = snapshot()
     rebuild_progress()
     assert snapshot() == incremental
+
+
+def test_a_raw_score_near_the_largest_numbers_still_counts_as_its_scaled_score(xapi, make_user):
+    """raw, min and max close to a double's limits: raw - min and max - min overflowed to infinity, and the
+    scaled score became NaN, which no later score beats: a pass scored 0.9 after it was not a success."""
+    user = make_user()
+    huge = {"raw": 1e308, "min": -1e308, "max": 1.5e308}  # 0.8 of the way from min to max
+    response = xapi.post([
+        statement(actor=actor(user), verb={"id": v.FAILED}, object={"id": MODULE},
+                  result={"score": huge, "success": False}),
+        statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE},
+                  result={"score": {"scaled": 0.9}, "success": True})])
+    assert response.status_code == 200
+    row = progress(user)
+    assert (row.best_scaled, row.success) == (0.9, True)
+    xapi.post(statement(actor=actor(user), verb={"id": v.EXPERIENCED}, object={"id": MODULE + "-b"},
+                        result={"score": huge}))
+    assert progress(user, MODULE + "-b").best_scaled == pytest.approx(0.8)

@@ -33,6 +33,9 @@ def hash_secret(secret: str) -> str:
     return hmac.new(_pepper(), secret.encode(), hashlib.sha256).hexdigest()
 
 
+MAX_RATE_WINDOW = 366 * 24 * 3600  # seconds
+
+
 def _validate_limits(max_request_bytes, rate_limit) -> None:
     from limits import parse_many
 
@@ -45,9 +48,15 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
                                          "leave it empty", size=format_number(largest))
     if rate_limit:
         try:
-            parse_many(rate_limit)
+            items = parse_many(rate_limit)
         except ValueError:
             errors["rate_limit"] = _l("Write a limit such as “600 per minute”, or leave it empty")
+        else:
+            # "0 per minute" refuses every request; a window beyond a year is more than the shared storage (Redis)
+            # takes: its error counted every client in each worker's memory for a while
+            if any(item.amount < 1 or item.get_expiry() > MAX_RATE_WINDOW for item in items):
+                errors["rate_limit"] = _l("Allow at least 1 request, in a period of at most a year, or leave it "
+                                          "empty")
     if errors:
         raise ValidationError(errors)
 

@@ -242,3 +242,17 @@ def test_a_key_with_a_nul_character_is_refused_as_unknown(client, make_lrs_clien
         response = client.get("/xapi/statements", headers={"Authorization": f"Basic {token}",
                                                            "X-Experience-API-Version": "1.0.3"})
         assert response.status_code == 401 and response.is_json
+
+
+def test_a_rate_limit_of_no_requests_or_beyond_a_year_is_refused(client, login_as):
+    """"0 per minute" answered every request with a 429; "10 per 1000000000000 years" is a window Redis refuses,
+    and its error sent the counting of every client to each worker's memory for a while."""
+    login_as("admin", country=None)
+    for limit in ("0 per minute", "10 per 1000000000000 years", "600 per minute; 0 per day"):
+        response = client.post("/admin/lrs-clients/new", data={"name": "Partner", "scope": "read_write",
+                                                               "max_request_bytes": "", "rate_limit": limit})
+        assert response.status_code == 400 and "at most a year" in response.get_data(as_text=True), limit
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
+    response = client.post("/admin/lrs-clients/new", data={"name": "Partner", "scope": "read_write",
+                                                           "max_request_bytes": "", "rate_limit": "1 per year"})
+    assert response.status_code == 200 and db.session.scalar(sa.select(LrsClient)).rate_limit == "1 per year"

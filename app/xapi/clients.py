@@ -34,6 +34,7 @@ def hash_secret(secret: str) -> str:
 
 
 MAX_RATE_WINDOW = 366 * 24 * 3600  # seconds
+MAX_RATE_LIMIT_LENGTH = 100  # characters: LrsClient.rate_limit
 
 
 def _validate_limits(max_request_bytes, rate_limit) -> None:
@@ -46,7 +47,9 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
     elif max_request_bytes is not None and largest and max_request_bytes > largest:
         errors["max_request_bytes"] = _l("Give at most %(size)s bytes, the largest request this site accepts, or "
                                          "leave it empty", size=format_number(largest))
-    if rate_limit:
+    if rate_limit and len(rate_limit) > MAX_RATE_LIMIT_LENGTH:  # what the column keeps (the form says so too)
+        errors["rate_limit"] = _l("Write the limit in at most 100 characters, or leave it empty")
+    elif rate_limit:
         try:
             items = parse_many(rate_limit)
         except ValueError:

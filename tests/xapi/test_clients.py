@@ -256,3 +256,11 @@ def test_a_rate_limit_of_no_requests_or_beyond_a_year_is_refused(client, login_a
     response = client.post("/admin/lrs-clients/new", data={"name": "Partner", "scope": "read_write",
                                                            "max_request_bytes": "", "rate_limit": "1 per year"})
     assert response.status_code == 200 and db.session.scalar(sa.select(LrsClient)).rate_limit == "1 per year"
+
+
+def test_a_rate_limit_longer_than_is_kept_is_refused_on_the_command_line(runner):
+    """The form holds it to 100 characters; the command line stored it, and PostgreSQL refused the row (a
+    traceback instead of a message)."""
+    result = runner.invoke(args=["lrs", "create-client", "Partner", "--rate-limit", "; ".join(["600 per minute"] * 10)])
+    assert result.exit_code == 1 and "at most 100 characters" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0

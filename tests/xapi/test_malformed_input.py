@@ -163,6 +163,7 @@ ID = "e05aa883-acaf-40ad-bf54-02c8ce485fb0"
     ({"actor": {"mbox": "mailto:ana@example.org\n"}}, "statement.actor.mbox"),
     ({"version": "1.0.3\n"}, "statement.version"),
     ({"result": {"duration": "PT1H\n"}}, "statement.result.duration"),
+    ({"timestamp": "20261127T101500Z\n"}, "statement.timestamp"),
 ])
 def test_a_value_followed_by_a_line_break_is_a_400(xapi, overrides, prop):
     """A regular expression's $ also matches before a final line break: "<uuid>\\n" passed as a UUID and then

@@ -74,6 +74,8 @@ class _WorkbookFacts:
     unsaved: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     # worksheet part -> [(first row, last row, column)]: cells merged down several rows (all numbers from 1)
     merged: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+    # worksheet part -> the last column (from 1) of a cell that holds something: how wide its rows are read
+    widths: dict[str, int] = field(default_factory=dict)
 
 
 def fold(text) -> str:
@@ -261,6 +263,9 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             # is read: up to MAX_BLANK_RUN blank rows past the last cell that holds something, where reading stops.
             if cell.get("filled"):
                 last_filled = row_number
+                column = _column(cell["ref"]) or cell["at"][1]
+                if column > facts.widths.get(part_name, 0):
+                    facts.widths[part_name] = column
             if cell.get("filled") or row_number - last_filled <= MAX_BLANK_RUN:
                 cells += 1
                 if cells > MAX_CELLS:
@@ -312,6 +317,20 @@ def _bounds(ref: str) -> tuple[int, int, int, int] | None:
     return bounds if None not in bounds else None
 
 
+_COLUMN_LETTERS = re.compile(r"[A-Za-z]{1,3}")
+
+
+def _column(ref: str) -> int | None:
+    """The column (from 1) of a cell reference such as B2."""
+    letters = _COLUMN_LETTERS.match(ref)
+    if letters is None:
+        return None
+    number = 0
+    for letter in letters.group().upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 def _coordinates(ref: str) -> tuple[int, int] | None:
     """(row, column) of a cell reference such as B2, both from 1."""
     from openpyxl.utils.cell import coordinate_to_tuple
@@ -340,7 +359,11 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             part = getattr(sheet, "_worksheet_path", "")
             hidden, left_out = facts.hidden_rows.get(part, set()), 0
             table, blank_run = [], 0
-            wide = (sheet.max_column or 0) > MAX_COLUMNS
+            # the rows are read as wide as the cells that hold something, up to MAX_COLUMNS, and as far down as
+            # they go: not as the sheet's <dimension> says, which a program may have written wrong (a list cut
+            # short after its first rows) or left out (every row then as wide as its last cell, far right maybe)
+            sheet.reset_dimensions()
+            width = min(facts.widths.get(part, MAX_COLUMNS), MAX_COLUMNS)
             # a cell merged down several rows (an institution written once beside its people) holds its value in
             # its first row only: the rows below it read it too, as the sheet shows it
             merges = sorted(facts.merged.get(part, []))
@@ -349,7 +372,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             # hidden row: its cells read as blank, and the preview says how many such columns held something
             out_of_sight = facts.hidden_columns.get(part, [])
             hidden_filled: set[int] = set()
-            for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None),
+            for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width),
                                             start=1):
                 if merges:
                     values = list(values)

@@ -499,3 +499,39 @@ def test_a_stray_line_of_semicolons_does_not_decide_the_separator():
     rows = read_table("people.csv", data).rows
     assert [(row["line"], row["email"], row["full_name"]) for row in rows] == [(2, ";;", ""),
                                                                                (3, "ana@example.org", "Ana")]
+
+
+def _with_dimension(data: bytes, ref: bytes) -> bytes:
+    """The workbook with its first sheet's <dimension> rewritten, as programs that write it wrong leave it."""
+    import re
+    import zipfile
+
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', part)
+            archive.writestr(item, part)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("ref", [b"A1", b"A1:C2"])
+def test_a_workbook_whose_dimension_was_written_wrong_is_read_whole(ref):
+    """Programs that write workbooks may leave a stale <dimension> (A1, or the size of an earlier list): the rows
+    and columns past it were dropped without a word, and the people on them were never imported."""
+    rows = [["email", "full name", "position"], ["ana@example.org", "Ana", "manager"],
+            ["beto@example.org", "Beto", "technician"]]
+    parsed = read_table("list.xlsx", _with_dimension(workbook_bytes(("Hoja1", rows)), ref))
+    assert [(row["email"], row["full_name"], row["position"]) for row in parsed.rows] == [
+        ("ana@example.org", "Ana", "manager"), ("beto@example.org", "Beto", "technician")]
+
+
+def test_a_workbook_without_a_dimension_reads_no_cell_past_the_columns_read():
+    """Without a <dimension>, each row was read as wide as its last cell: a stray value in Excel's last column
+    made a row of people (16,384 cells each) and a few kilobytes of file took gigabytes to read. As in a CSV, only
+    the first MAX_COLUMNS columns count."""
+    stray = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (n, n) for n in range(3, 13))
+    data = raw_workbook(sheet_xml(PERSON, stray))
+    assert b"<dimension" not in data
+    assert [row["email"] for row in read_table("list.xlsx", data).rows] == ["a@example.org"]

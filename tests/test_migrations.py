@@ -159,6 +159,31 @@ def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_a
                      "jos\u00e9@itinera.test", "luz@itinera.test", "luz@itinera.test\u200b"]
 
 
+def test_addresses_stored_in_full_width_characters_are_stored_plainly_unless_another_account_has_them(
+        make_app, empty_database):
+    """f2a9c4d1b6e3 stores an address typed in full-width (or other compatibility) characters as its plain one,
+    so its owner can sign in by typing it; one that would become another account's address stays as it was."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "e7a1c2d3b4f5"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    stored = ["ana@example.org", "ａｎａ@example.org", "luz@ｅｘａｍｐｌｅ。org", "ﬁona@example.org",
+              "straße@example.de"]
+    with app.app_context():
+        for email in stored:
+            user_uuid = uuid.uuid4()
+            db.session.execute(sa.text(
+                'INSERT INTO "user" (uuid, email, full_name, is_active, created_at, session_version) '
+                "VALUES (:uuid, :email, 'Persona', true, '2026-12-01 10:00:00', 1)"),
+                {"uuid": str(user_uuid) if postgres else user_uuid.hex, "email": email})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        found = db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
+    assert found == ["ana@example.org", "ａｎａ@example.org", "luz@example.org", "fiona@example.org",
+                     "straße@example.de"]
+
+
 def test_names_apart_only_in_case_or_accents_are_told_apart_before_they_become_one_name(make_app, empty_database):
     """c3d4e5f6a7b8 makes an institution's (or cohort's) name unique per country whatever its case or accents:
     the oldest of the names that were apart only so keeps its name, each later one gets a number."""

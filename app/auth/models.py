@@ -36,9 +36,15 @@ def _enum(cls, name):
 def normalise_email(email: str) -> str:
     """An address as it is stored, compared and looked up: without the invisible characters a paste or a file may
     bring (Unicode's format characters: zero-width space, byte order mark, soft hyphen, direction marks...), the
-    spaces around it (no-break ones too), composed (NFC) and in lower case."""
+    spaces around it (no-break ones too), with compatibility characters as their plain ones (NFKC: the full-width
+    letters, digits, @ and dots of an East Asian keyboard, ligatures such as ﬁ), and in lower case. As IDNA reads
+    a domain, ＡＮＡ＠ｅｘａｍｐｌｅ。ｏｒｇ is ana@example.org; ß stays ß (straße and strasse are two addresses)."""
     visible = "".join(c for c in email if unicodedata.category(c) != "Cf")
-    return unicodedata.normalize("NFC", visible.strip().lower())
+    plain = unicodedata.normalize("NFKC", visible).translate(_IDEOGRAPHIC_STOP)
+    return unicodedata.normalize("NFKC", plain.strip().lower())
+
+
+_IDEOGRAPHIC_STOP = {0x3002: "."}  # the dot of a Chinese or Japanese keyboard, a label separator in IDNA
 
 
 # Something@domain.tld: the one check of an address's form, used by the account form and the trainee import alike

@@ -228,6 +228,29 @@ def test_an_address_is_stored_composed_whatever_the_keyboard_sent(make_user):
     assert services.get_user_by_email("JOS\u00c9@ex.test") is jose
 
 
+@pytest.mark.parametrize("typed", ["ＡＮＡ@example.org", "ana@ｅｘａｍｐｌｅ.org", "ＡＮＡ＠ＥＸＡＭＰＬＥ．ＯＲＧ",
+                                   "ana@example。org"])
+def test_an_address_typed_in_full_width_characters_is_the_plain_one(make_user, typed):
+    """An East Asian keyboard in full-width mode types ＡＮＡ＠ｅｘａｍｐｌｅ．ｏｒｇ, which IDNA and people read as
+    ana@example.org: it was a second account for the same mailbox, and its owner could not sign in with it."""
+    admin = make_user(roles=("admin",), country=None)
+    ana = make_user(email="ana@example.org")
+    with pytest.raises(ValidationError) as error:
+        new_trainee(admin, email=typed)
+    assert error.value.errors["email"] == "An account with this e-mail address already exists"
+    assert services.authenticate(typed, PASSWORD) is ana
+    assert new_trainee(admin, email="ﬁona@ｅｘａｍｐｌｅ.org").email == "fiona@example.org"
+
+
+def test_sharp_s_and_ss_are_two_addresses(make_user):
+    """ß is a letter of its own in addresses and in domain names (IDNA 2008): straße@ and strasse@ are two
+    mailboxes, and the capital ẞ is ß."""
+    admin = make_user(roles=("admin",), country=None)
+    strasse = new_trainee(admin, email="STRASSE@example.de")
+    strasze = new_trainee(admin, email="STRAẞE@example.de")
+    assert (strasse.email, strasze.email) == ("strasse@example.de", "straße@example.de")
+
+
 def test_a_password_of_exactly_the_minimum_length_is_accepted(make_user):
     admin = make_user(roles=("admin",), country=None)
     user = new_trainee(admin, password="1234567890", region_code="CL-BI")

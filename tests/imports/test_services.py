@@ -380,3 +380,15 @@ def test_an_import_without_invitations_sends_none(app, make_user, outbox):
     db.session.commit()
     assert not any("/auth/invitation/" in m.body for m in outbox() if m.body)
     assert db.session.scalar(sa.select(User).where(User.email == "x@example.org")).password_hash is None
+
+
+def test_an_address_cell_in_full_width_characters_is_the_plain_address(app, make_user):
+    """A list typed on a full-width keyboard: ＲＯＳＡ＠ｉｔｉｎｅｒａ．ｔｅｓｔ is rosa@itinera.test, taken by an account
+    or repeated in the file, not one more person."""
+    make_user(email="manager.ar@itinera.test", country="AR")
+    coordinator = make_user(roles=("coordinator",), country="AR")
+    data = csv("ｍａｎａｇｅｒ.ａｒ@itinera.test;A;manager;;;",
+               "rosa@itinera.test;Rosa;manager;;;",
+               "ＲＯＳＡ＠ｉｔｉｎｅｒａ．ｔｅｓｔ;Rosa Dos;manager;;;")
+    batch = services.preview(coordinator, filename="lista.csv", data=data, country_code="AR")
+    assert codes(batch.problems) == [(2, "taken"), (4, "duplicate")]

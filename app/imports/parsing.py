@@ -14,7 +14,8 @@ MAX_ROWS = 10_000
 # canonical field -> header spellings (compared without accents, case or punctuation)
 HEADERS = {
     "email": ["email", "e-mail", "e mail", "mail", "correo", "correo electronico", "email address",
-              "e-mail address", "endereco de e-mail", "endereco de email"],
+              "e-mail address", "endereco de e-mail", "endereco de email",
+              "direccion de correo electronico", "direccion de correo"],  # a Spanish Google Form's export
     "full_name": ["full name", "nombre completo", "nombre y apellido", "nombres y apellidos", "apellidos y nombres",
                   "apellido y nombre", "nome completo"],
     # a name split over columns: the full name is the first names, then the surnames, in the order of the columns
@@ -96,7 +97,14 @@ def _readable(cell: str) -> str:
     return cell.translate(_CONTROL)
 
 
-_HEADER_LOOKUP = {fold(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
+def _header_key(title) -> str:
+    """How a column's title is looked up: folded, and punctuation aside ("E-mail:", "Cargo *", "(Nombre completo)"
+    as a form's export or a template marking the required columns writes them)."""
+    return " ".join(_PUNCTUATION.sub(" ", fold(title)).split())
+
+
+_PUNCTUATION = re.compile(r"[^a-z0-9]+")
+_HEADER_LOOKUP = {_header_key(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
 
 
 def _decode(data: bytes) -> str:
@@ -416,7 +424,7 @@ def _columns(header: list[str]) -> dict[int, str]:
     """The canonical field of each recognised column (surnames may take several columns)."""
     columns: dict[int, str] = {}
     for index, title in enumerate(header):
-        canonical = _HEADER_LOOKUP.get(fold(title))
+        canonical = _HEADER_LOOKUP.get(_header_key(title))
         if canonical and (canonical == "family_name" or canonical not in columns.values()):
             columns[index] = canonical
     return columns
@@ -431,7 +439,7 @@ def _missing(columns: dict[int, str]) -> list[str]:
 
 def _is_subheader(cells: list[str]) -> bool:
     """Every cell is empty or a column name: the second row of a header written over two rows."""
-    return any(cells) and all(not cell or fold(cell) in _HEADER_LOOKUP for cell in cells)
+    return any(cells) and all(not cell or _header_key(cell) in _HEADER_LOOKUP for cell in cells)
 
 
 def _find_header(table):
@@ -520,9 +528,9 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     # a column the import does not know (a phone number, or a name for regions it lacks), or a second copy of
     # one it read, is said so: named shortly, a few of them
     unknown = [title for index, title in enumerate(header)
-               if title and index not in columns and _HEADER_LOOKUP.get(fold(title)) is None]
+               if title and index not in columns and _HEADER_LOOKUP.get(_header_key(title)) is None]
     repeated = [title for index, title in enumerate(header)
-                if title and index not in columns and _HEADER_LOOKUP.get(fold(title)) is not None]
+                if title and index not in columns and _HEADER_LOOKUP.get(_header_key(title)) is not None]
     for code, titles in (("unread_columns", unknown), ("repeated_columns", repeated)):
         if titles:
             shown = [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…"

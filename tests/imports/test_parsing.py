@@ -535,3 +535,14 @@ def test_a_workbook_without_a_dimension_reads_no_cell_past_the_columns_read():
     data = raw_workbook(sheet_xml(PERSON, stray))
     assert b"<dimension" not in data
     assert [row["email"] for row in read_table("list.xlsx", data).rows] == ["a@example.org"]
+
+
+@pytest.mark.parametrize("header", [
+    "E-mail:;Nombre completo *;Cargo*",  # a template marking the required columns
+    "(Correo);[Nombre completo];Cargo.",
+    "Marca temporal;Dirección de correo electrónico;Nombre completo;Cargo",  # a Spanish Google Form's answers
+])
+def test_column_titles_are_read_whatever_their_punctuation(header):
+    data = f"{header}\n" + ("2026-12-01 10:00;" if header.startswith("Marca") else "") + "ana@example.org;Ana;jefa\n"
+    [row] = read_table("respuestas.csv", data.encode()).rows
+    assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")

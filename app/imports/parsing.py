@@ -222,19 +222,19 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         raise FileProblem("xlsx") from error
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise FileProblem("too_big", limit=MAX_CELLS)
-    cells = row_cells = row_number = last_filled = others = 0
+    cells = row_cells = row_number = last_filled = others = column = 0
     facts, cell = _WorkbookFacts(), {}
     part_name = ""
 
     def start(name, attributes):
-        nonlocal cells, row_cells, row_number, others
+        nonlocal cells, row_cells, row_number, others, column
         local = name.rpartition(":")[2]
         # a row or a cell is counted above; only the attributes beyond any Excel writes count here
         others += max(len(attributes) - 16, 0) if local in ("row", "c") else 1 + len(attributes)
         if others > MAX_OTHER_ITEMS + OTHER_ITEMS_PER_CELL * MAX_CELLS:
             raise FileProblem("too_big", limit=MAX_CELLS)
         if local == "row":
-            row_cells = 0
+            row_cells = column = 0
             row_number = int(attributes["r"]) if attributes.get("r", "").isdigit() else row_number + 1
             if attributes.get("hidden") in ("1", "true"):
                 facts.hidden_rows.setdefault(part_name, set()).add(row_number)
@@ -243,7 +243,10 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             if row_cells > MAX_ROW_CELLS:
                 raise FileProblem("too_big", limit=MAX_CELLS)
             cell.clear()
-            cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), at=(row_number, row_cells))
+            # the column as openpyxl reads it: the reference's, else the one after the cell before
+            column = _column(attributes.get("r", "")) or column + 1
+            cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), at=(row_number, row_cells),
+                        column=column)
         elif local == "f":
             cell["f"] = cell["filled"] = True
         elif local == "v":
@@ -271,9 +274,8 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             # is read: up to MAX_BLANK_RUN blank rows past the last cell that holds something, where reading stops.
             if cell.get("filled"):
                 last_filled = row_number
-                column = _column(cell["ref"]) or cell["at"][1]
-                if column > facts.widths.get(part_name, 0):
-                    facts.widths[part_name] = column
+                if cell.get("column", 0) > facts.widths.get(part_name, 0):
+                    facts.widths[part_name] = cell["column"]
             if cell.get("filled") or row_number - last_filled <= MAX_BLANK_RUN:
                 cells += 1
                 if cells > MAX_CELLS:
@@ -295,7 +297,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         parser = expat.ParserCreate()
         parser.StartElementHandler, parser.EndElementHandler, parser.StartDoctypeDeclHandler = start, end, doctype
         parser.CharacterDataHandler = text
-        row_cells = row_number = last_filled = 0
+        row_cells = row_number = last_filled = column = 0
         part_name = part.filename
         try:
             with archive.open(part) as stream:

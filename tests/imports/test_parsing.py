@@ -546,3 +546,17 @@ def test_column_titles_are_read_whatever_their_punctuation(header):
     data = f"{header}\n" + ("2026-12-01 10:00;" if header.startswith("Marca") else "") + "ana@example.org;Ana;jefa\n"
     [row] = read_table("respuestas.csv", data.encode()).rows
     assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")
+
+
+def test_cells_without_a_reference_after_one_with_it_are_read_in_their_columns():
+    """A cell without its reference (r="C2") is the one after the cell before, as openpyxl reads it: the width of
+    the rows read counts it there."""
+    row = (b'<row><c r="B2" t="inlineStr"><is><t>a@example.org</t></is></c><c t="inlineStr"><is><t>Ana</t></is></c>'
+           b'<c t="inlineStr"><is><t>manager</t></is></c></row>')
+    header = (b'<row><c r="B1" t="inlineStr"><is><t>email</t></is></c><c t="inlineStr"><is><t>full name</t></is>'
+              b'</c><c t="inlineStr"><is><t>position</t></is></c></row>')
+    xml = sheet_xml(row).replace(
+        b"<sheetData><row>" + sheet_xml().split(b"<sheetData><row>")[1].split(b"</row>")[0] + b"</row>",
+        b"<sheetData>" + header)
+    [parsed] = read_table("list.xlsx", raw_workbook(xml)).rows
+    assert (parsed["email"], parsed["full_name"], parsed["position"]) == ("a@example.org", "Ana", "manager")

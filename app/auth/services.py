@@ -240,8 +240,12 @@ def update_user(actor: User, user: User, *, revision: str | None = None, **chang
     clean = _validate(actor, user, changes)
     was_active = user.is_active
     if "email" in changes and clean["email"] != user.email:
-        # invitation and reset links went to the old address, which may not be the person's (a typo): they stop
+        from app.notifications.services import cancel_undelivered
+
+        # invitation and reset links went to the old address, which may not be the person's (a typo): they stop,
+        # and what has not gone out to it yet (a mail server down, its delivery waiting for a retry) stays unsent
         revoke_links(user)
+        cancel_undelivered(user, to_address=user.email)
     for field in ("email", "full_name", "country_code", "institution_id", "region_code", "position", "locale",
                   "is_active"):
         if field in changes:

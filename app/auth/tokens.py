@@ -234,8 +234,11 @@ def check_withdrawable(actor, user: User) -> None:
 def withdraw_invitation(actor, user: User) -> None:
     """Cancel a pending invitation: the account, never used, is removed. Its row is held first, so that a record
     about the person written meanwhile is either counted here or waits, then finds no account."""
+    from app.notifications.services import cancel_undelivered
+
     hold_row(user)
     check_withdrawable(actor, user)
+    cancel_undelivered(user)  # the invitation not sent yet (a mail server down) would bring a dead link
     db.session.delete(user)
     db.session.flush()
 

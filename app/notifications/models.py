@@ -32,7 +32,8 @@ class MailStatus(enum.StrEnum):
     SENT = "sent"  # handed to the SMTP server
     LOGGED = "logged"  # no mail server configured: written to the log and kept here
     FAILED = "failed"
-    CANCELLED = "cancelled"  # not sent: the account was deactivated before the message went out
+    # not sent: the account was deactivated or removed, or its address changed, before the message went out
+    CANCELLED = "cancelled"
 
 
 class OutboxMessage(db.Model):

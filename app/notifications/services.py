@@ -263,6 +263,17 @@ class _Mailer:
                     raise
 
 
+def cancel_undelivered(user, to_address: str | None = None) -> None:
+    """The messages to ``user`` (to ``to_address`` only, when given) that no mail server has accepted yet are not
+    sent: the address was found to be wrong and changed, or the account was removed. Flushes."""
+    query = sa.update(OutboxMessage).where(OutboxMessage.user_id == user.id,
+                                           OutboxMessage.status.in_([MailStatus.QUEUED, MailStatus.FAILED]))
+    if to_address is not None:
+        query = query.where(OutboxMessage.to_address == to_address)
+    db.session.execute(query.values(status=MailStatus.CANCELLED, body=None, error=None)
+                       .execution_options(synchronize_session="fetch"))
+
+
 class DeliveryFailed(Exception):
     """Some messages of a delivery job were not delivered (each keeps its reason)."""
 

@@ -475,3 +475,33 @@ def test_a_preference_for_a_kind_that_does_not_exist_is_not_saved(app, make_user
     services.set_email_preferences(user, {"no_such_kind": True, "added_to_cohort": False})
     assert [(p.kind, p.email) for p in db.session.scalars(sa.select(NotificationPreference))] == [
         ("added_to_cohort", False)]
+
+
+def test_mail_not_yet_gone_to_an_address_changed_since_or_an_invitation_withdrawn_is_not_sent(make_app, make_user):
+    """A mail server down: the invitation to a mistyped address waits for its retry. Once the address is
+    corrected, it must not go out to the wrong one (a stranger would read the person's name and their inviter's),
+    nor, once an invitation is withdrawn, bring its removed account a dead link; an admin's retry of the
+    delivery after the outage sends neither."""
+    from app.auth import tokens
+    from app.jobs.models import Job
+    from app.jobs.services import retry
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False, JOB_MAX_ATTEMPTS=1)
+    with app.app_context():
+        admin = make_user(roles=("admin",), country=None)
+        fields = dict(full_name="Ana Pérez", roles={"trainee"}, country_code="CL", position="manager")
+        ana = tokens.invite(admin, email="ana@gmial.example", **fields)
+        luz = tokens.invite(admin, email="luz@example.org", **fields)
+        db.session.commit()
+        tokens.update_account(admin, ana, email="ana@gmail.example")
+        db.session.commit()
+        tokens.withdraw_invitation(admin, luz)
+        db.session.commit()
+        app.config["MAIL_SERVER"] = None  # the outage is over (here: mail goes to the log)
+        for job in db.session.scalars(sa.select(Job).where(Job.func.endswith(":deliver"))).all():
+            retry(admin, job)
+        db.session.commit()
+        db.session.expire_all()
+        sent = {(m.to_address, m.status) for m in db.session.scalars(sa.select(services.OutboxMessage))}
+    assert sent == {("ana@gmial.example", MailStatus.CANCELLED), ("luz@example.org", MailStatus.CANCELLED),
+                    ("ana@gmail.example", MailStatus.LOGGED)}

@@ -257,6 +257,7 @@ def update_user(actor: User, user: User, *, revision: str | None = None, **chang
         revoke_links(user)
     elif was_active and not user.is_active:
         user.session_version = (user.session_version or 0) + 1  # every session ends, and stays ended if reactivated
+        revoke_links(user)  # so do the invitation and reset links: reactivated, the person is sent new ones
     db.session.flush()
     return user
 

@@ -420,6 +420,26 @@ def test_a_link_of_a_deactivated_account_stops_working(client, login_as, outbox)
     assert rosa.password_hash is None
 
 
+def test_links_of_a_deactivated_account_stay_dead_when_it_is_reactivated(client, login_as, outbox):
+    """As its sessions do: an invitation or reset link sent before the account was deactivated (to someone who
+    has left, say) does not come back to life with the account; it is sent a new one."""
+    login_as("admin", country=None)
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    invitation = link_in(outbox()[0], "invitation")
+    fields = {"full_name": "Rosa Quispe", "email": "rosa@example.org", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "es", "is_active": ""}
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data=fields).status_code == 302
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data={**fields, "is_active": "y"}).status_code == 302
+    page = client.get(f"/admin/users/{rosa.uuid}").get_data(as_text=True)
+    assert "The last invitation has expired or been replaced. Send a new one." in page
+    client.post("/auth/logout")
+    assert client.get(invitation).status_code == 404
+    assert client.post(invitation, data={"password": "a-good-long-password"}).status_code == 404
+    db.session.refresh(rosa)
+    assert rosa.password_hash is None
+
+
 def test_a_new_address_for_a_deactivated_invitee_sends_no_dead_link(client, login_as, outbox):
     login_as("admin", country=None)
     invite(client, email="rosa@gmial.com")

@@ -71,6 +71,13 @@ class FrameworkData:
         return data
 
 
+def kept_text(text: str | None, name: str) -> str:
+    """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, and a
+    title on one line with single spaces. Its length is counted so, as a file's text is."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return " ".join(text.split()) if name == "title" else text.strip()
+
+
 def _ordered_text(value: dict) -> dict:
     return {locale: value[locale] for locale in LOCALES_REQUIRED if locale in value}
 

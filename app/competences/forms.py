@@ -1,10 +1,12 @@
+from functools import partial
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations
 from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import Length, ValidationError
 
-from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES
+from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES, kept_text
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
 from app.forms import Form, WholeNumberField, options
 from app.template_helpers import LANGUAGE_NAMES
@@ -22,8 +24,8 @@ def _text_fields(names: tuple[str, ...], long: set[str]):
         for name in names:
             field_class = TextAreaField if name in long else StringField
             most = TITLE_MAX_LENGTH if name in TITLES else TEXT_MAX_LENGTH
-            fields[f"{name}_{locale}"] = field_class(
-                FIELD_LABELS[name], validators=[Length(max=most)],
+            fields[f"{name}_{locale}"] = field_class(  # the length of the text as kept (as files count it)
+                FIELD_LABELS[name], validators=[Length(max=most)], filters=[partial(kept_text, name=name)],
                 render_kw={"lang": locale.replace("_", "-")}, description=LANGUAGE_NAMES[locale])
     return fields
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, can_view_user, check
 from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
-                                   FrameworkFileError)
+                                   FrameworkFileError, kept_text)
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
                                     SelfAssessment, ValidatedLevel)
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
@@ -333,8 +333,7 @@ def _clean_texts(values: dict, name: str, errors: dict) -> dict:
     """Texts of every language, trimmed; line breaks as files keep them (browsers send \\r\\n)."""
     cleaned = {}
     for locale in ("en", "es", "pt_BR"):
-        text = (values.get(locale) or "").replace("\r\n", "\n").replace("\r", "\n")
-        text = " ".join(text.split()) if name == "title" else text.strip()
+        text = kept_text(values.get(locale), name)
         if not text:
             errors[f"{name}_{locale}"] = _l("Write this text in every language")
         cleaned[locale] = text

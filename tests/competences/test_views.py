@@ -657,3 +657,22 @@ def test_the_list_of_frameworks_asks_as_much_for_many_frameworks_as_for_one(clie
         import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", f"slug: other{n}"), f"other{n}.yaml"))
     db.session.commit()
     assert count(5) == one
+
+
+def test_a_descriptor_as_long_as_files_allow_saves_from_the_form_with_its_line_breaks(client, login_as,
+                                                                                     sample_framework):
+    """Browsers send each line break as \\r\\n, which is kept as \\n: the limit counts the text as it is kept (and as
+    files count it), so a descriptor of 4,000 characters in paragraphs, imported or typed, saves."""
+    login_as("trainer", country="ES")
+    paragraphs = "\n".join(["x" * 99] * 40) + "."
+    assert len(paragraphs) == 4000
+    response = client.post("/competences/demo/competences/B1/edit", data=form(
+        knowledge_en=paragraphs.replace("\n", "\r\n"), title_es=" " + "y" * 200 + " ", target_technician="",
+        target_manager=""))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    saved = next(c for c in sample_framework.current.competences if c.code == "B1")
+    assert saved.knowledge["en"] == paragraphs and saved.title["es"] == "y" * 200
+    response = client.post("/competences/demo/competences/B1/edit", data=form(
+        knowledge_en=(paragraphs + "x").replace("\n", "\r\n"), target_technician="", target_manager=""))
+    assert response.status_code == 400 and 'href="#knowledge_en"' in response.get_data(as_text=True)

@@ -376,6 +376,14 @@ CSV_COLUMNS = ["record", "code", "area", "field", "en", "es", "pt_BR", "value"]
 ALIGNMENT_FIELD = re.compile(r"^alignment:([0-9]{1,3}):(.*)$")
 TARGET_FIELD = re.compile(r"^target:(.*)$")
 WHOLE = re.compile(r"^-?[0-9]{1,9}$")
+# The fields of each record; what the file's structure holds (a framework's levels, a competence's code) is no
+# field of a row: read as one, it would replace that part of the framework
+CSV_FIELDS = {"framework": ("slug", "version", "title", "description", "valid_from", "valid_until"),
+              "level": ("name", "descriptor"), "area": ("title",),
+              "competence": (*TRANSLATED_COMPETENCE_FIELDS, "validity_months", "target:POSITION",
+                             "alignment:NUMBER:KEY")}
+CSV_PARTS = {"framework": ("levels", "areas", "competences", "sources"), "level": ("number",), "area": ("code",),
+             "competence": ("code", "area", "alignments", "targets")}
 # A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula. The export writes
 # such a cell with an apostrophe in front, as spreadsheets themselves mark text, and the import takes one away
 # again: from a cell that is apostrophes followed by one of those characters, and from no other cell.
@@ -502,6 +510,10 @@ def read_csv(text: str, file: str) -> FrameworkData:
         else:
             problems.append(Problem(file, line, f"unknown record {record!r} (framework, level, area, competence "
                                                 f"or source)"))
+            continue
+        if name in CSV_PARTS.get(record, ()):
+            problems.append(Problem(file, line, f"unknown field {name!r} ({'an' if record == 'area' else 'a'} "
+                                                f"{record} row gives its {', '.join(CSV_FIELDS[record])})"))
             continue
         alignment, position = ALIGNMENT_FIELD.match(name), TARGET_FIELD.match(name)
         field_path = path + (("alignments", int(alignment.group(1)) - 1, alignment.group(2)) if alignment

@@ -574,3 +574,26 @@ def test_an_address_with_a_final_line_break_is_refused():
                                "uri": "http://data.europa.eu/esco/skill/" + "a" * 36 + "\n"}) == [("uri", "esco-uri")]
     assert alignment_problems({"framework": "DigComp", "code": "1.2", "uri": "https://example.org/\n"}) == \
         [("uri", "not-http")]
+
+
+@pytest.mark.parametrize("row, at_end", [
+    ("framework,,,levels,x,y,z,", False), ("framework,,,areas,,,,A", False), ("framework,,,competences,,,,", False),
+    ("framework,,,sources,,,,", False), ("level,1,,number,,,,2", False), ("area,A,,code,,,,Z", False),
+    ("competence,A1,A,code,,,,Z1", False), ("competence,A1,A,area,,,,B", False),
+    ("competence,A1,A,alignments,,,,", False), ("competence,A1,A,targets,,,,3", False),
+    ("competence,A1,A,alignments,x,y,z,", True), ("competence,A1,A,targets,x,y,z,", True),
+])
+def test_a_csv_field_that_names_a_part_of_the_framework_is_an_unknown_field(row, at_end):
+    """A CSV row sets one value of its record: a field named like a list or a key the file's structure holds
+    (a framework's levels, a competence's code or alignments) is an unknown field, not a crash nor a value that
+    silently replaces that part."""
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = len(lines) if at_end else 2
+    lines.insert(index, row)
+    field = row.split(",")[3]
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    [problem] = [str(p) for p in error.value.problems]
+    record = row.split(",")[0]
+    assert problem.startswith(f"demo.csv:{index + 1}: unknown field {field!r} "
+                              f"({'an' if record == 'area' else 'a'} {record} row gives its ")

@@ -71,6 +71,27 @@ class FrameworkData:
         return data
 
 
+# What a YAML file may hold typed out (PyYAML's printable characters): a text read from a file holds nothing else,
+# even where the file wrote it as an escape in quotes ("\x1b", "\uD800") or the CSV form holds it typed out
+NOT_TEXT = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _not_text(located: Located, value, path: tuple, what: str, problems: list[Problem]) -> None:
+    """A problem when the text ``value`` holds a character that is no text: a control character, or half of a
+    character (a lone surrogate, which no page, download or database could hold as UTF-8)."""
+    found = NOT_TEXT.search(value) if isinstance(value, str) else None
+    if found is None:
+        return
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        why = "half of a character (a lone surrogate): write the whole character"
+    elif code in (0xFFFE, 0xFFFF):
+        why = "which is no character of any text: delete it"
+    else:
+        why = "an invisible control character (pasted from another program?): delete it"
+    problems.append(located.problem(f"{what} holds the character U+{code:04X}, {why}", *path))
+
+
 def kept_text(text: str | None, name: str) -> str:
     """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, and a
     title on one line with single spaces. Its length is counted so, as a file's text is."""
@@ -89,6 +110,7 @@ def _texts(located: Located, value, path: tuple, name: str, problems: list[Probl
     limit = TITLE_MAX_LENGTH if path[-1] in TITLES else TEXT_MAX_LENGTH
     for locale, text in texts.items():
         texts[locale] = text = text.replace("\r\n", "\n").replace("\r", "\n")
+        _not_text(located, text, path + (locale,), name, problems)
         if len(text) > limit:
             problems.append(located.problem(f"{name} is longer than {limit} characters ({locale})", *path, locale))
     return _ordered_text(texts)
@@ -163,6 +185,7 @@ def _check_sources(located: Located, data: dict, problems: list[Problem]) -> lis
         for key in ("title", "authors", "publisher", "doi", "url", "language"):
             if key in item and (not isinstance(item[key], str) or not item[key].strip()):
                 problems.append(located.problem(f"a source's {key} is text", *path, key))
+            _not_text(located, item.get(key), path + (key,), f"a source's {key}", problems)
         if "title" not in item:
             problems.append(located.problem("a source needs its title", *path))
         year = item.get("year")
@@ -197,7 +220,10 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
         found = alignment_problems(alignment)
         for key, reason in found:
             problems.append(located.problem(alignment_message(reason, key, alignment), *apath, key))
-        if not found:
+        unreadable = len(problems)
+        for key in ALIGNMENT_KEYS:
+            _not_text(located, alignment.get(key), apath + (key,), f"an alignment's {key}", problems)
+        if not found and len(problems) == unreadable:
             checked.append({k: alignment[k].strip() for k in ALIGNMENT_KEYS
                             if isinstance(alignment.get(k), str) and alignment[k].strip()})
     return checked

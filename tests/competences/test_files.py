@@ -597,3 +597,40 @@ def test_a_csv_field_that_names_a_part_of_the_framework_is_an_unknown_field(row,
     record = row.split(",")[0]
     assert problem.startswith(f"demo.csv:{index + 1}: unknown field {field!r} "
                               f"({'an' if record == 'area' else 'a'} {record} row gives its ")
+
+
+@pytest.mark.parametrize("escape, character", [("\\uD800", "U+D800"), ("\\x1b", "U+001B"), ("\\0", "U+0000"),
+                                               ("\\uFFFF", "U+FFFF"), ("\\x9b", "U+009B")])
+def test_a_character_that_is_not_text_written_as_an_escape_is_a_problem(runner, client, tmp_path, escape,
+                                                                        character):
+    """YAML refuses a control character typed into the file, but reads one written as an escape in quotes; half
+    of a character (a lone surrogate, \\uD800) is no text at all: no page, download or CSV could show it. Both
+    are problems with their line, and nothing is imported."""
+    text = SAMPLE.replace("{en: Inclusive,", f'{{en: "Inclu{escape}sive",')
+    path = tmp_path / "demo.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}:{line_of(text, 'Inclu')}: competence B1 attitudes holds the character {character}" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Framework)) == 0
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("competence,B1,B,attitudes,"))
+    lines[index] = lines[index].replace("Inclusive", "Inclu\x0bsive")
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems] == [
+        f"demo.csv:{index + 1}: competence B1 attitudes holds the character U+000B, an invisible control character "
+        f"(pasted from another program?): delete it"]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("        name: Evaluating data\n", '        name: "Evaluating\\x07 data"\n',
+     "an alignment's name holds the character U+0007"),
+    ("  - title: A page\n", '  - title: "A page\\uDC00"\n', "a source's title holds the character U+DC00, half of a "
+                                                             "character"),
+])
+def test_sources_and_alignments_hold_only_text(old, new, message):
+    text = (SAMPLE + SOURCES).replace(old, new, 1)
+    assert text != SAMPLE + SOURCES
+    [problem] = problems_of(text)
+    assert problem.startswith(f"broken.yaml:{line_of(text, new.strip()[:12])}: {message}")

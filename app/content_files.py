@@ -25,6 +25,11 @@ class Located:
     data: object
     lines: dict = field(default_factory=dict)
     file: str = ""
+    written: dict = field(default_factory=dict)  # path -> a value YAML did not read as text, as the file writes it
+
+    def as_written(self, value, *path) -> str:
+        """``value`` (at ``path``) as the file writes it: 1.10, not the number 1.1 YAML reads."""
+        return self.written.get(path, str(value))
 
     def line(self, *path) -> int | None:
         while path:
@@ -52,10 +57,12 @@ class _BadNode(Exception):
         self.message = message
 
 
-def _build(node, path, lines, offset=0):
+def _build(node, path, lines, offset=0, written=None):
     """The value of a YAML node, with the line of each path in ``lines`` (of the text; ``offset``: lines of the
-    file before it, for the lines messages name)."""
+    file before it, for the lines messages name) and, in ``written``, the text of each value not read as text."""
     lines[path] = node.start_mark.line + 1
+    if written is not None and isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:str":
+        written[path] = node.value
     if isinstance(node, yaml.MappingNode):
         result, key_lines = {}, {}
         for key_node, value_node in node.value:
@@ -65,10 +72,10 @@ def _build(node, path, lines, offset=0):
             if key in key_lines:  # YAML would keep the last one and drop the first without a word
                 raise _BadNode(key_node, f"{key!r} is given twice (first on line {key_lines[key]}): keep one")
             key_lines[key] = key_node.start_mark.line + 1 + offset
-            result[key] = _build(value_node, path + (key,), lines, offset)
+            result[key] = _build(value_node, path + (key,), lines, offset, written)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (index,), lines, offset) for index, item in enumerate(node.value)]
+        return [_build(item, path + (index,), lines, offset, written) for index, item in enumerate(node.value)]
     return _scalar(node)
 
 
@@ -176,11 +183,12 @@ def load_text(text: str, file: str, offset: int = 0) -> Located:
     except yaml.YAMLError as error:
         raise YamlProblem(_malformed(error, file, offset)) from error
     lines: dict = {}
+    written: dict = {}
     try:
-        data = _build(node, (), lines, offset) if node is not None else None
+        data = _build(node, (), lines, offset, written) if node is not None else None
     except _BadNode as error:
         raise YamlProblem(Problem(file, error.line + offset, error.message)) from error
-    return Located(data=data, lines={path: line + offset for path, line in lines.items()}, file=file)
+    return Located(data=data, lines={path: line + offset for path, line in lines.items()}, file=file, written=written)
 
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # the texts read whole: course.yaml, front matter and body, frameworks, designs

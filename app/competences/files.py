@@ -122,9 +122,10 @@ def _unknown_keys(located: Located, item: dict, known: tuple, what: str, path: t
             problems.append(located.problem(f"unknown key {key!r} in {what} (use {', '.join(known)})", *path, key))
 
 
-def _code_problem(code, what: str) -> str:
+def _code_problem(code, what: str, written: str = "") -> str:
     if isinstance(code, (int, float)) and not isinstance(code, bool):
-        return f"the code {code} is read as a number: put it in quotes, as in code: \"{code}\""
+        written = written or str(code)  # as the file writes it: YAML reads 1.10 as 1.1 and 01 as 1
+        return f"the code {written} is read as a number: put it in quotes, as in code: \"{written}\""
     if isinstance(code, str) and code != code.strip() and CODE.match(code.strip()):
         return f"the code {code!r} has spaces around it: write {code.strip()}"
     return what
@@ -287,7 +288,8 @@ def check(located: Located) -> FrameworkData:
         path = ("areas", index)
         code = area.get("code") if isinstance(area, dict) else None
         if not isinstance(code, str) or not CODE.match(code):
-            problems.append(located.problem(_code_problem(code, "an area needs a code of letters and digits"), *path))
+            problems.append(located.problem(_code_problem(code, "an area needs a code of letters and digits",
+                                                          located.as_written(code, *path, "code")), *path))
             continue
         twice = _twice(located, "area", code, path, seen)
         if twice:
@@ -308,7 +310,8 @@ def check(located: Located) -> FrameworkData:
         code = item.get("code")
         if not isinstance(code, str) or not CODE.match(code):
             problems.append(located.problem(_code_problem(code, "a competence needs a code of letters and digits, "
-                                                                "such as B1"), *path))
+                                                                "such as B1", located.as_written(code, *path, "code")),
+                                            *path))
             continue
         twice = _twice(located, "competence", code, path, seen)
         if twice:

@@ -634,3 +634,12 @@ def test_sources_and_alignments_hold_only_text(old, new, message):
     assert text != SAMPLE + SOURCES
     [problem] = problems_of(text)
     assert problem.startswith(f"broken.yaml:{line_of(text, new.strip()[:12])}: {message}")
+
+
+@pytest.mark.parametrize("written", ["1.10", "01", "0x1A", "1_0"])
+def test_a_code_read_as_a_number_is_quoted_as_the_file_writes_it(written):
+    """YAML reads 1.10 as 1.1 and 01 as 1: the advice quotes what the file says, or following it would give the
+    competence another code than the one meant (and than the modules name)."""
+    text = SAMPLE.replace("  - code: B1\n", f"  - code: {written}\n")
+    assert problems_of(text) == [f"broken.yaml:{line_of(text, f'code: {written}')}: the code {written} is read as a "
+                                 f'number: put it in quotes, as in code: "{written}"']

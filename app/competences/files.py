@@ -8,7 +8,8 @@ from datetime import date
 
 import yaml
 
-from app.competences.vocabulary import ALIGNMENT_KEYS, MAX_ALIGNMENTS, alignment_message, alignment_problems
+from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_MAX_LENGTHS, MAX_ALIGNMENTS, alignment_message,
+                                        alignment_problems)
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
 from app.xapi.validation import is_language_tag
 
@@ -224,6 +225,11 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
         unreadable = len(problems)
         for key in ALIGNMENT_KEYS:
             _not_text(located, alignment.get(key), apath + (key,), f"an alignment's {key}", problems)
+            most = ALIGNMENT_MAX_LENGTHS.get(key)
+            if most and key not in dict(found) and isinstance(alignment.get(key), str) and \
+                    len(alignment[key].strip()) > most:
+                problems.append(located.problem(f"an alignment's {key} is longer than {most} characters", *apath,
+                                                key))
         if not found and len(problems) == unreadable:
             checked.append({k: alignment[k].strip() for k in ALIGNMENT_KEYS
                             if isinstance(alignment.get(k), str) and alignment[k].strip()})

@@ -7,7 +7,7 @@ from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, Strin
 from wtforms.validators import Length, ValidationError
 
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES, kept_text
-from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS
+from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS, ALIGNMENT_MAX_LENGTHS
 from app.forms import Form, WholeNumberField, options
 from app.template_helpers import LANGUAGE_NAMES
 
@@ -44,9 +44,9 @@ class AlignmentForm(Form):
 
     framework = SelectField(_l("Framework"), default="",
                             choices=options([("", _l("None"))] + [(name, name) for name in ALIGNMENT_FRAMEWORKS]))
-    code = StringField(_l("Code"), validators=[Length(max=40)])
-    uri = StringField(_l("Address (URI)"), validators=[Length(max=300)])
-    name = StringField(_l("Name"), validators=[Length(max=300)])
+    code = StringField(_l("Code"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["code"])])
+    uri = StringField(_l("Address (URI)"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["uri"])])
+    name = StringField(_l("Name"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["name"])])
 
 
 # The alignment rows come from what is sent back; the view adds the competence's alignments and a few blank rows

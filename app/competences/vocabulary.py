@@ -73,6 +73,7 @@ for _framework, _code in ALIGNMENT_NAMES:
 ALIGNMENT_FRAMEWORKS = ("ESCO", *ALIGNMENT_CODES)  # ESCO skills are named by their URI
 ALIGNMENT_KEYS = ("framework", "code", "uri", "name")
 MAX_ALIGNMENTS = 30  # per competence: a handful in practice; a page of thousands of rows is a mistake
+ALIGNMENT_MAX_LENGTHS = {"code": 40, "uri": 300, "name": 300}  # in files and in the edit form alike
 ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}\Z")
 
 

@@ -643,3 +643,18 @@ def test_a_code_read_as_a_number_is_quoted_as_the_file_writes_it(written):
     text = SAMPLE.replace("  - code: B1\n", f"  - code: {written}\n")
     assert problems_of(text) == [f"broken.yaml:{line_of(text, f'code: {written}')}: the code {written} is read as a "
                                  f'number: put it in quotes, as in code: "{written}"']
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("        name: Evaluating data\n", "        name: " + "Evaluating " * 28 + "\n",
+     "an alignment's name is longer than 300 characters"),
+    ("        name: Evaluating data\n", "        name: Evaluating data\n        uri: https://example.org/" + "a" * 281 + "\n",
+     "an alignment's uri is longer than 300 characters"),
+])
+def test_an_alignment_is_bounded_as_the_edit_form_bounds_it(old, new, message):
+    """The edit form takes an alignment's name and address up to 300 characters: a file's longer one would be
+    imported, then refused by every save of the competence's form (which shows the alignment as a row)."""
+    text = SAMPLE.replace(old, new, 1)
+    assert problems_of(text) == [f"broken.yaml:{line_of(text, new.strip().splitlines()[-1][:20])}: {message}"]
+    shorter = SAMPLE.replace(old, new.replace("a" * 281, "a" * 280).replace("Evaluating " * 28, "Evaluating " * 27), 1)
+    assert files.read_yaml(shorter, "demo.yaml")

@@ -94,9 +94,10 @@ def _not_text(located: Located, value, path: tuple, what: str, problems: list[Pr
 
 
 def kept_text(text: str | None, name: str) -> str:
-    """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, and a
-    title on one line with single spaces. Its length is counted so, as a file's text is."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, a
+    title on one line with single spaces, and no control character (pasted with it: a file holds none). Its length
+    is counted so, as a file's text is."""
+    text = NOT_TEXT.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
     return " ".join(text.split()) if name == "title" else text.strip()
 
 

@@ -345,7 +345,7 @@ def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
     form names it, ``alignments-N-key`` (N from 0)."""
     cleaned, given = [], 0
     for index, row in enumerate(rows):
-        row = {key: " ".join(str(row.get(key) or "").split()) for key in ALIGNMENT_KEYS}
+        row = {key: kept_text(str(row.get(key) or ""), "title") for key in ALIGNMENT_KEYS}  # one line, as a title
         if not any(row.values()):
             continue
         given += 1

@@ -90,3 +90,28 @@ def test_a_framework_file_among_the_courses_is_named_after_its_slug(runner, tmp_
     (tmp_path / "demo (1).yaml").write_text(SAMPLE, encoding="utf-8")
     assert runner.invoke(args=["competences", "import", str(folder / "demo.yaml")]).exit_code == 0
     assert runner.invoke(args=["competences", "import", str(tmp_path / "demo (1).yaml")]).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "csv"])
+def test_a_control_character_pasted_into_a_form_is_not_kept_and_the_export_imports_again(client, login_as, runner,
+                                                                                        tmp_path, sample_framework,
+                                                                                        fmt):
+    """A text pasted from another program may bring an invisible control character: files hold none, so the form
+    drops it too, and what an editor saved exports to a file that imports again, unchanged."""
+    from tests.competences.test_views import form
+
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/B1/edit", data=form(
+        knowledge_en="Knows\x1b the\x7f EDP\x9b.", title_es="Descu\x0cbrimiento", target_technician="",
+        target_manager="", **{"alignments-0-framework": "DigComp", "alignments-0-code": "1.2",
+                              "alignments-0-name": "Evaluating\x07 data"}))
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = sample_framework.current.competences[1]
+    assert (saved.knowledge["en"], saved.title["es"]) == ("Knows the EDP.", "Descubrimiento")
+    assert saved.alignments == [{"framework": "DigComp", "code": "1.2", "name": "Evaluating data"}]
+    exported = runner.invoke(args=["competences", "export", "demo", "--format", fmt]).output
+    path = tmp_path / f"demo.{fmt}"
+    path.write_text(exported, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0 and "unchanged" in result.output, result.output

@@ -95,10 +95,10 @@ def _not_text(located: Located, value, path: tuple, what: str, problems: list[Pr
 
 def kept_text(text: str | None, name: str) -> str:
     """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, a
-    title on one line with single spaces, and no control character (pasted with it: a file holds none). Its length
-    is counted so, as a file's text is."""
+    title or a name on one line with single spaces, and no control character (pasted with it: a file holds none).
+    Its length is counted so, as a file's text is."""
     text = NOT_TEXT.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return " ".join(text.split()) if name == "title" else text.strip()
+    return " ".join(text.split()) if name in TITLES else text.strip()
 
 
 def _ordered_text(value: dict) -> dict:
@@ -107,11 +107,13 @@ def _ordered_text(value: dict) -> dict:
 
 def _texts(located: Located, value, path: tuple, name: str, problems: list[Problem]) -> dict:
     """A translated text, checked (every language, not too long), in the order en, es, pt_BR; a line break is
-    \n however the file wrote it ("\r\n" in a quoted YAML text), as the CSV form and the edit forms keep it."""
+    \n however the file wrote it ("\r\n" in a quoted YAML text), as the CSV form and the edit forms keep it, and a
+    title or a name is one line with single spaces, as the edit forms keep it."""
     texts = translated(located, value, path, name, problems)
     limit = TITLE_MAX_LENGTH if path[-1] in TITLES else TEXT_MAX_LENGTH
     for locale, text in texts.items():
-        texts[locale] = text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        texts[locale] = text = " ".join(text.split()) if path[-1] in TITLES else text
         _not_text(located, text, path + (locale,), name, problems)
         if len(text) > limit:
             problems.append(located.problem(f"{name} is longer than {limit} characters ({locale})", *path, locale))

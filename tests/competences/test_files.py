@@ -648,7 +648,8 @@ def test_a_code_read_as_a_number_is_quoted_as_the_file_writes_it(written):
 @pytest.mark.parametrize("old, new, message", [
     ("        name: Evaluating data\n", "        name: " + "Evaluating " * 28 + "\n",
      "an alignment's name is longer than 300 characters"),
-    ("        name: Evaluating data\n", "        name: Evaluating data\n        uri: https://example.org/" + "a" * 281 + "\n",
+    ("        name: Evaluating data\n",
+     "        name: Evaluating data\n        uri: https://example.org/" + "a" * 281 + "\n",
      "an alignment's uri is longer than 300 characters"),
 ])
 def test_an_alignment_is_bounded_as_the_edit_form_bounds_it(old, new, message):

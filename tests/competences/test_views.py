@@ -676,3 +676,30 @@ def test_a_descriptor_as_long_as_files_allow_saves_from_the_form_with_its_line_b
     response = client.post("/competences/demo/competences/B1/edit", data=form(
         knowledge_en=(paragraphs + "x").replace("\n", "\r\n"), target_technician="", target_manager=""))
     assert response.status_code == 400 and 'href="#knowledge_en"' in response.get_data(as_text=True)
+
+
+def test_a_title_from_a_file_is_kept_on_one_line_as_the_form_keeps_it(client, login_as, app):
+    """The edit form keeps a title or a level name on one line with single spaces (a browser's text field drops
+    line breaks): a file's is read the same way, so saving an edit page opened and left alone changes nothing and
+    makes no version, rather than respacing the title behind the editor's back."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import get_framework, import_framework, record_use
+    from tests.fixtures.competences import SAMPLE
+
+    text = (SAMPLE.replace("{en: Diagnosis,", "{en: Diagnosis  of   regions,")
+            .replace("name: {en: Foundation,", 'name: {en: "Foun-\\n  dation",')
+            .replace("title: {en: Evidence,", "title: {en: Evidence and  direction,"))
+    data = files.read_yaml(text, "demo.yaml")
+    assert data.competences[0]["title"]["en"] == "Diagnosis of regions"
+    assert (data.levels[0]["name"]["en"], data.areas[0]["title"]["en"]) == ("Foun- dation", "Evidence and direction")
+    version, _ = import_framework(SYSTEM, data, source="demo.yaml")
+    record_use(version, "itinerary", "technicians")
+    db.session.commit()
+    login_as("trainer", country="ES")
+    for url in ("/competences/demo/competences/A1/edit", "/competences/demo/levels/1/edit",
+                "/competences/demo/areas/A/edit"):
+        response = client.post(url, data=_opened(client, url + "?lang=en"), follow_redirects=True)
+        assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True), url
+    db.session.expire_all()
+    assert [v.number for v in get_framework("demo").versions] == [1]

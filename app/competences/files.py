@@ -420,6 +420,8 @@ CSV_FIELDS = {"framework": ("slug", "version", "title", "description", "valid_fr
               "level": ("name", "descriptor"), "area": ("title",),
               "competence": (*TRANSLATED_COMPETENCE_FIELDS, "validity_months", "target:POSITION",
                              "alignment:NUMBER:KEY")}
+CSV_TEXTS = ("title", "description", "name", "descriptor", *TRANSLATED_COMPETENCE_FIELDS)  # en, es, pt_BR columns
+CSV_VALUES = ("slug", "version", "valid_from", "valid_until", "validity_months")  # the value column
 CSV_PARTS = {"framework": ("levels", "areas", "competences", "sources"), "level": ("number",), "area": ("code",),
              "competence": ("code", "area", "alignments", "targets")}
 # A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula. The export writes
@@ -556,10 +558,17 @@ def read_csv(text: str, file: str) -> FrameworkData:
         alignment, position = ALIGNMENT_FIELD.match(name), TARGET_FIELD.match(name)
         field_path = path + (("alignments", int(alignment.group(1)) - 1, alignment.group(2)) if alignment
                              else ("targets", position.group(1)) if position else (name,))
+        what = "framework" if record == "framework" else f"{record} {row['code']}"
         if field_path in lines:  # a second row for the same value would silently win
-            what = "framework" if record == "framework" else f"{record} {row['code']}"
             problems.append(Problem(file, line, f"{what} {name} is given twice (first on line {lines[field_path]})"))
             continue
+        # a cell of the other kind would be left out without a word
+        if texts and (record == "source" or name.startswith(("alignment:", "target:")) or name in CSV_VALUES):
+            problems.append(Problem(file, line, f"{what} {name} is given in the value column: leave en, es and "
+                                                f"pt_BR empty"))
+        elif value and record != "source" and name in CSV_TEXTS:
+            problems.append(Problem(file, line, f"{what} {name} is a text in the en, es and pt_BR columns: leave "
+                                                f"the value column empty"))
         if record == "source":
             target[name] = _whole_or_text(value) if name == "year" else value
             lines[path + (name,)] = line

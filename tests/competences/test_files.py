@@ -659,3 +659,25 @@ def test_an_alignment_is_bounded_as_the_edit_form_bounds_it(old, new, message):
     assert problems_of(text) == [f"broken.yaml:{line_of(text, new.strip().splitlines()[-1][:20])}: {message}"]
     shorter = SAMPLE.replace(old, new.replace("a" * 281, "a" * 280).replace("Evaluating " * 28, "Evaluating " * 27), 1)
     assert files.read_yaml(shorter, "demo.yaml")
+
+
+@pytest.mark.parametrize("start, replaced, by, message", [
+    ("competence,A1,A,alignment:1:name,", ",,,,Evaluating data", ",Evaluating data,,,",
+     "competence A1 alignment:1:name is given in the value column: leave en, es and pt_BR empty"),
+    ("competence,A1,A,validity_months,", ",,,,24", ",,,12,24",
+     "competence A1 validity_months is given in the value column: leave en, es and pt_BR empty"),
+    ("competence,B1,B,title,", "Descoberta,", "Descoberta,Discovery of the EDP",
+     "competence B1 title is a text in the en, es and pt_BR columns: leave the value column empty"),
+    ("level,2,,descriptor,", "Aplica,", "Aplica,2",
+     "level 2 descriptor is a text in the en, es and pt_BR columns: leave the value column empty"),
+])
+def test_a_csv_cell_the_import_would_leave_out_is_a_problem(start, replaced, by, message):
+    """A value typed in a language column of a row that takes one value (or the other way round) would be left
+    out without a word: the import says so, with the line, and imports nothing."""
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(start))
+    assert lines[index].endswith(replaced)
+    lines[index] = lines[index][:-len(replaced)] + by
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert f"demo.csv:{index + 1}: {message}" in [str(p) for p in error.value.problems]

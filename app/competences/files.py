@@ -341,8 +341,10 @@ def check(located: Located) -> FrameworkData:
                                                 f"{MAX_VALIDITY_MONTHS}{_unquote(months)}", *path,
                                                 "validity_months"))
             competence["validity_months"] = months
-        targets = item.get("targets") or {}
-        if not isinstance(targets, dict):
+        targets = item.get("targets")
+        if targets is None:
+            targets = {}
+        elif not isinstance(targets, dict):  # [], '' or 0 too: not read as no targets
             problems.append(located.problem("targets maps positions to levels", *path, "targets"))
             targets = {}
         for position, level in targets.items():

@@ -681,3 +681,13 @@ def test_a_csv_cell_the_import_would_leave_out_is_a_problem(start, replaced, by,
     with pytest.raises(files.FrameworkFileError) as error:
         files.read_csv("\n".join(lines) + "\n", "demo.csv")
     assert f"demo.csv:{index + 1}: {message}" in [str(p) for p in error.value.problems]
+
+
+@pytest.mark.parametrize("written", ["[]", "''", "0", "false"])
+def test_targets_of_the_wrong_kind_are_a_problem_even_when_empty(written):
+    """targets maps positions to levels: an empty list, an empty text, 0 or false is a slip (a list where a
+    mapping is expected), said as such rather than read as no targets."""
+    text = SAMPLE.replace("targets: {technician: 3, manager: 2}", f"targets: {written}")
+    assert problems_of(text) == [f"broken.yaml:{line_of(text, 'targets:')}: targets maps positions to levels"]
+    assert files.read_yaml(SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets: {}"), "demo.yaml")
+    assert files.read_yaml(SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets:"), "demo.yaml")

@@ -186,7 +186,9 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
     for version in framework.versions:
         version.is_current = False
     db.session.flush()
-    version = FrameworkVersion(framework=framework, number=data.version, is_current=True, source=source,
+    most = FrameworkVersion.source.type.length  # a longer path keeps its end, where the file's name is
+    version = FrameworkVersion(framework=framework, number=data.version, is_current=True,
+                               source=source if len(source) <= most else "…" + source[1 - most:],
                                created_by_id=getattr(actor, "id", None))
     db.session.add(version)
     with db.session.no_autoflush:

@@ -115,3 +115,17 @@ def test_a_control_character_pasted_into_a_form_is_not_kept_and_the_export_impor
     path.write_text(exported, encoding="utf-8")
     result = runner.invoke(args=["competences", "import", str(path)])
     assert result.exit_code == 0 and "unchanged" in result.output, result.output
+
+
+def test_a_file_deep_in_folders_imports_and_keeps_the_end_of_its_path(runner, tmp_path):
+    """A version keeps the path of the file it came from in 300 characters (PostgreSQL refused a longer one, and
+    the import failed with a traceback): a longer path keeps its end, where the file's name is."""
+    folder = tmp_path.joinpath(*["folder-with-a-long-name-" + "x" * 40] * 6)
+    folder.mkdir(parents=True)
+    path = folder / "demo.yaml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    assert len(str(path)) > 300
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    source = services.get_framework("demo").current.source
+    assert len(source) == 300 and source.startswith("…") and str(path).endswith(source[1:])

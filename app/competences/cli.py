@@ -56,7 +56,7 @@ def export_command(slug, fmt, number):
     framework = services.get_framework(slug)
     version = services.get_version(framework, number) if framework else None
     if version is None:
-        raise click.ClickException(f"no framework {slug!r}" + (f" version {number}" if number else ""))
+        raise click.ClickException(f"no framework {slug!r}" + (f" version {number}" if number is not None else ""))
     data = services.data_of(version)
     click.echo(files.write_yaml(data) if fmt == "yaml" else files.write_csv(data), nl=False)
 

@@ -129,3 +129,9 @@ def test_a_file_deep_in_folders_imports_and_keeps_the_end_of_its_path(runner, tm
     assert result.exit_code == 0, result.output
     source = services.get_framework("demo").current.source
     assert len(source) == 300 and source.startswith("…") and str(path).endswith(source[1:])
+
+
+def test_exporting_a_version_that_does_not_exist_names_it(runner, sample_framework):
+    for number in ("0", "7"):
+        result = runner.invoke(args=["competences", "export", "demo", "--version", number])
+        assert result.exit_code == 1 and f"no framework 'demo' version {number}" in result.output, result.output

@@ -99,11 +99,16 @@ def _scalar(node):
     if node.tag == "tag:yaml.org,2002:str":
         return _text(node, node.value)
     try:
-        return yaml.SafeLoader("").construct_object(node)
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+        value = yaml.SafeLoader("").construct_object(node)
+    # a tag the word cannot be read as (!!timestamp demo, !!bool 3, !!int with nothing) fails inside PyYAML in its
+    # own ways
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError) as error:
         if node.tag == "tag:yaml.org,2002:timestamp":
             raise _BadNode(node, f"{node.value!r} is not a valid date (write it as YYYY-MM-DD)") from error
         raise _BadNode(node, f"the value {node.value!r} cannot be read") from error
+    if isinstance(value, (dict, list, set, tuple)):  # a word tagged as a collection (!!map x): nothing, or no key
+        raise _BadNode(node, f"the value {node.value!r} cannot be read")
+    return value
 
 
 _UNCLOSED = {"while scanning a quoted scalar": "the quoted text that starts on this line has no closing quote",

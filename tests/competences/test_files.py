@@ -691,3 +691,20 @@ def test_targets_of_the_wrong_kind_are_a_problem_even_when_empty(written):
     assert problems_of(text) == [f"broken.yaml:{line_of(text, 'targets:')}: targets maps positions to levels"]
     assert files.read_yaml(SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets: {}"), "demo.yaml")
     assert files.read_yaml(SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets:"), "demo.yaml")
+
+
+@pytest.mark.parametrize("old, new, fragment, message", [
+    ("slug: demo\n", "slug: !!timestamp demo\n", "slug:", "'demo' is not a valid date (write it as YYYY-MM-DD)"),
+    ("  - number: 3\n", "  - number: !!bool 3\n", "number: !!bool", "the value '3' cannot be read"),
+    ("validity_months: 24", "validity_months: !!int ", "validity_months", "the value '' cannot be read"),
+    ("    area: B\n", "    area: B\n    !!map x: 1\n", "!!map x", "the value 'x' cannot be read"),
+    ("    area: B\n", "    area: B\n    !!seq y: 1\n", "!!seq y", "the value 'y' cannot be read"),
+    ("    area: B\n", "    area: B\n    !!set z: 1\n", "!!set z", "the value 'z' cannot be read"),
+])
+def test_a_yaml_type_that_cannot_hold_the_value_written_is_a_problem(old, new, fragment, message):
+    """A tag naming a type the value cannot be (a date that is a word, a yes/no that is a number, a mapping
+    written as a word, as a key) is a problem on its line, like any value YAML cannot read: not a traceback."""
+    text = SAMPLE.replace(old, new, 1)
+    assert text != SAMPLE
+    found = problems_of(text)
+    assert found == [f"broken.yaml:{line_of(text, fragment)}: {message}"]

@@ -73,7 +73,8 @@ class FrameworkData:
 
 
 # What a YAML file may hold typed out (PyYAML's printable characters): a text read from a file holds nothing else,
-# even where the file wrote it as an escape in quotes ("\x1b", "\uD800") or the CSV form holds it typed out
+# whether a CSV cell holds it typed out or a YAML file writes it as an escape in quotes ("\x1b", "\uD800": which
+# app.content_files refuses first, for every file it reads)
 NOT_TEXT = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 

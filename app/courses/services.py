@@ -16,9 +16,10 @@ from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source, text_in
 from app.courses.loader import CourseContent, Tree, highest_levels
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
-from app.db import utcnow
+from app.db import lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
+from app.signals import module_completed
 from app.text import sort_key
 from app.xapi import vocabulary as v
 from app.xapi.services import moments_of, progress_of, record
@@ -319,12 +320,12 @@ def _definition(kind: str, title: dict) -> dict:
     return {"type": kind, "name": names}
 
 
-def _context(version: CourseVersion, module: Module | None = None) -> dict:
+def _context(version: CourseVersion, module: Module | None = None, language: str | None = None) -> dict:
     """The course version as the revision; the language the learner reads the module in, or the course (English
-    when their language is missing)."""
+    when their language is missing), or ``language`` (one of the course's)."""
     if module is not None:
         language = text_of(module).locale
-    else:
+    elif language is None:
         language = str(get_locale() or "en")
         language = language if language in version.locales else "en"
     context = {"revision": str(version.version), "platform": v.PLATFORM, "language": language.replace("_", "-")}
@@ -336,21 +337,32 @@ def _context(version: CourseVersion, module: Module | None = None) -> dict:
 def start(user: User, version: CourseVersion) -> Enrolment:
     """Self-enrolment on first visit: the registration of every statement; records ``launched`` once."""
     check(can_read(user, version.course))
-    enrolment = enrolment_of(user, version.course)
-    if enrolment is None:
-        enrolment = Enrolment(user_id=user.id, course_id=version.course_id)
-        try:
-            with db.session.begin_nested():  # two first visits at once (a double tap): one enrols
-                db.session.add(enrolment)
-        except IntegrityError:
-            found = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
-                                                                 Enrolment.course_id == version.course_id))
-            if found is None:
-                raise
-            return found
+    enrolment, created = _enrol(user, version.course)
+    if created:
         record(user, v.LAUNCHED, course_iri(version.course), registration=enrolment.registration,
                context=_context(version), definition=_definition(v.COURSE, version.title))
     return enrolment
+
+
+def _enrol(user: User, course: Course) -> tuple[Enrolment, bool]:
+    """The person's enrolment on the course, made now when there is none: (enrolment, whether made now)."""
+    enrolment = enrolment_of(user, course)
+    if enrolment is not None:
+        return enrolment, False
+    # the person's progress lock first, as the LRS takes it before it enrols someone whose outside content completes
+    # the course (_course_completed_by): taken after the new row, each would wait for the other
+    lock_for_write("xapi-progress", user.id)
+    enrolment = Enrolment(user_id=user.id, course_id=course.id)
+    try:
+        with db.session.begin_nested():  # two first visits at once (a double tap): one enrols
+            db.session.add(enrolment)
+    except IntegrityError:
+        found = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
+                                                             Enrolment.course_id == course.id))
+        if found is None:
+            raise
+        return found, False
+    return enrolment, True
 
 
 def required_modules(version: CourseVersion) -> list[Module]:
@@ -361,7 +373,8 @@ def required_modules(version: CourseVersion) -> list[Module]:
 
 def open_module(user: User, version: CourseVersion, module: Module) -> None:
     """The reader shows a module: ``experienced``; for a module completed by viewing (or in a course that names
-    no rule), ``completed`` (once); and when every module with a rule is done, the course is ``completed`` (once)."""
+    no rule), ``completed`` (once); and when every module with a rule is done, the course is ``completed`` (once:
+    the projection has it recorded as the last module's statement is stored, see _course_completed_by)."""
     enrolment = start(user, version)
     enrolment.last_module, enrolment.last_seen_at = module.slug, utcnow()
     definition = _definition(v.MODULE, {locale: t["title"] for locale, t in module.texts.items()})
@@ -372,22 +385,54 @@ def open_module(user: User, version: CourseVersion, module: Module) -> None:
     if module.rule == "viewed" and not (iri in known and known[iri].is_completed):
         record(user, v.COMPLETED, iri, registration=enrolment.registration, context=context,
                result={"completion": True}, definition=definition)
-    if not (course in known and known[course].is_completed):
+    elif not (course in known and known[course].is_completed):
+        # modules done before the course's statement was recorded as they were (progress from outside content
+        # before 2026-12-06): recorded at this visit
         check_course_completion(user, version, enrolment)
 
 
-def check_course_completion(user: User, version: CourseVersion, enrolment: Enrolment) -> bool:
-    """A course is achieved when every module with a completion rule is completed successfully."""
+def check_course_completion(user: User, version: CourseVersion, enrolment: Enrolment | None = None,
+                            language: str | None = None) -> bool:
+    """A course is achieved when every module with a completion rule is completed successfully: record its
+    ``completed`` (once), with the registration of the person's enrolment (made now, without ``launched``, when
+    their progress came only from outside content) and ``language`` (one of the course's; by default the
+    reader's). True when recorded now."""
     required = required_modules(version)
     if not required:
         return False
-    states = progress_of(user, [module_iri(version.course, m) for m in required])
+    course = course_iri(version.course)
+    states = progress_of(user, [course] + [module_iri(version.course, m) for m in required])
+    if course in states and states[course].is_completed:
+        return False
     if not all(module_done(module, states.get(module_iri(version.course, module))) for module in required):
         return False
-    record(user, v.COMPLETED, course_iri(version.course), registration=enrolment.registration,
-           context=_context(version), result={"completion": True},
+    enrolment = enrolment or _enrol(user, version.course)[0]
+    record(user, v.COMPLETED, course, registration=enrolment.registration,
+           context=_context(version, language=language), result={"completion": True},
            definition=_definition(v.COURSE, version.title))
     return True
+
+
+@module_completed.connect
+def _course_completed_by(user_id: int, course: str, module: str, statement: dict | None = None, **_) -> None:
+    """The projection shows a module done, whatever sent its statement (the reader, or outside content through
+    the LRS): when that completes the course, the course's ``completed`` is recorded now, in the same transaction.
+    It goes through record() and the projection too, but a course is no module: nothing more follows from it."""
+    found = get_course(course)
+    version = found.current if found is not None else None
+    if version is None or not any(m.slug == module and m.rule for m in version.modules):
+        return
+    user = db.session.get(User, user_id)
+    check_course_completion(user, version, language=_language_for(user, version, statement))
+
+
+def _language_for(user: User, version: CourseVersion, statement: dict | None) -> str:
+    """The course language the completing statement names (content reports the language it was followed in), else
+    the person's own if the course has it, else English."""
+    said = ((statement or {}).get("context") or {}).get("language")
+    offered = {locale.lower(): locale for locale in version.locales}  # "pt-br" is pt_BR: tags have no case
+    candidates = [said.replace("-", "_"), said.split("-")[0]] if isinstance(said, str) else []
+    return next((offered[c.lower()] for c in candidates + [user.locale or ""] if c.lower() in offered), "en")
 
 
 def module_done(module: Module, state) -> bool:
@@ -481,7 +526,8 @@ def courses_started(user: User) -> list[dict]:
     """The courses a person has started, the one read last first: the current version, modules done of those
     required, whether it is finished, the module to go on with (None when finished), and whether the course was
     withdrawn from the catalogue (its pages closed to the person, who keeps what they achieved). Started here,
-    or through outside content that reports progress on its modules to the LRS (which makes no enrolment).
+    or through outside content that reports progress on its modules to the LRS (which makes no enrolment until it
+    completes the course).
     The modules are read without their texts: ``load_texts`` the ones shown."""
     enrolments = list(db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id).order_by(
         Enrolment.last_seen_at.desc().nulls_last(), Enrolment.started_at.desc())))

@@ -79,7 +79,7 @@ def course(slug):
     states = services.states(current_user, version)
     done, total = services.course_progress(current_user, version, states)
     objectives = [(o, text.locale) for text in map(services.text_of, version.modules) for o in text.objectives]
-    # started here, or through outside content that reports to the LRS (which makes no enrolment)
+    # started here, or through outside content that reports to the LRS (no enrolment until it completes the course)
     started = enrolment is not None or any(state.status != "not-started" for state in states)
     finished = started and services.course_finished(states, done, total)
     resume = services.continue_at(enrolment, states) if started and not finished else None

@@ -21,6 +21,7 @@ from app import jsonutil
 from app.auth.models import User, normalise_email
 from app.db import LOCK_SPACES, UTCDateTime, among, lock_for_write, lock_keys, locks_taken, utcnow
 from app.extensions import db
+from app.signals import module_completed
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
 from app.xapi.validation import IFIS, StatementError, format_timestamp, parse_timestamp, validate_statement
@@ -419,10 +420,12 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
         if old is None:
             fresh.append(statement)
     untimed = {p["id"] for original, p in prepared if "timestamp" not in original}
-    inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early, untimed)}
+    done: list[Done] = []
+    inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early, untimed, done)}
     from app.xapi import forwarding
 
     forwarding.queue(list(inserted.values()))
+    _announce(done)  # after the queue: what receivers record is forwarded after what caused it
     # the same statement sent again is accepted and changes nothing
     return [existing.get(i) or inserted[i] for i in ids]
 
@@ -462,8 +465,9 @@ def _users_for(actors: list[dict]) -> dict[int, int]:
 
 
 def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
-                 untimed: set) -> list[Stored]:
-    """Insert new statements in a few round trips, with what they mention, definitions and progress.
+                 untimed: set, done: list) -> list[Stored]:
+    """Insert new statements in a few round trips, with what they mention, definitions and progress; the
+    modules of ours that the projection now first shows done are added to ``done``.
 
     The stored time (and the timestamp of the ``untimed``, which sent none) is taken right before the rows are
     numbered: the order of stored times is the order of the rows, which queries and more links follow."""
@@ -503,25 +507,26 @@ def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
     from app.xapi.documents import remember_definitions
 
     remember_definitions(statements)
-    _project([(row.user_id, statement) for row, statement in zip(rows, statements)
-              if row.user_id is not None and not row.is_voided and not row.is_voiding
-              and statement["object"].get("objectType", "Activity") == "Activity"])
+    done += _project([(row.user_id, statement) for row, statement in zip(rows, statements)
+                      if row.user_id is not None and not row.is_voided and not row.is_voiding
+                      and statement["object"].get("objectType", "Activity") == "Activity"])
     for row in rows:
         if row.is_voiding:
-            _void(row.ref_id)
+            done += _void(row.ref_id)
     db.session.flush()
     return rows
 
 
-def _void(target_id: uuid.UUID) -> None:
+def _void(target_id: uuid.UUID) -> list["Done"]:
     target = db.session.scalar(sa.select(Statement).where(Statement.id == target_id))
     if target is None or target.is_voiding or target.is_voided:
-        return  # absent (voided on arrival), a voiding statement (never voided), or voided already
+        return []  # absent (voided on arrival), a voiding statement (never voided), or voided already
     target.is_voided = True
     db.session.flush()
     obj = target.data["object"]
     if target.user_id is not None and obj.get("objectType", "Activity") == "Activity":
-        recompute_progress(target.user_id, obj["id"])
+        return recompute_progress(target.user_id, obj["id"])
+    return []
 
 
 # --- the progress projection --------------------------------------------------------------------------
@@ -633,12 +638,40 @@ def _facts_of(row: Progress | None) -> Facts:
                  first_seen_at=row.first_seen_at, last_seen_at=row.last_seen_at)
 
 
-def _project(items: list[tuple[int, dict]]) -> None:
+@dataclass
+class Done:
+    """A module of ours that the projection now first shows done (see _newly_done)."""
+
+    user_id: int
+    course: str
+    module: str
+    statement: dict | None
+
+
+def _newly_done(user_id: int, iri: str, row: Progress | None, facts: Facts, statement: dict | None) -> list[Done]:
+    """[Done] when ``facts`` complete the activity, or make it a success once completed, where ``row`` (the
+    projection before) did not, and the activity is one of our modules; else []. What is checked first costs
+    nothing, and no query is made: statements about other sites' activities stay as cheap as they were."""
+    if not facts.is_completed or (row is not None and row.is_completed
+                                  and (row.success is True or facts.success is not True)):
+        return []
+    found = v.module_of(iri)
+    return [Done(user_id, *found, statement)] if found else []
+
+
+def _announce(done: list[Done]) -> None:
+    """Tell the receivers of module_completed (the course domain completes a course its last module completes)."""
+    for item in done:
+        module_completed.send(item.user_id, course=item.course, module=item.module, statement=item.statement)
+
+
+def _project(items: list[tuple[int, dict]]) -> list[Done]:
     """Fold new statements (user id, statement) into the projection, one query to read it. The projection is
     what the statements say in the order they happened: a statement that happened before one already folded
-    (content used offline sends late) makes that user and activity fold again from every standing statement."""
+    (content used offline sends late) makes that user and activity fold again from every standing statement.
+    Returns the modules of ours it now first shows done."""
     if not items:
-        return
+        return []
     # what is read here is written back from it: a concurrent request folding statements of the same person
     # waits until this one has committed, then reads what it wrote (else the later write drops a pass)
     lock_for_write("xapi-progress", *{user_id for user_id, _ in items})
@@ -648,6 +681,7 @@ def _project(items: list[tuple[int, dict]]) -> None:
                                   Progress.activity_key.in_({k for _, k in keys})))}
     facts: dict[tuple[int, str], tuple[str, Facts]] = {}
     late: set[tuple[int, str]] = set()
+    latest: dict[tuple[int, str], dict] = {}
     for user_id, statement in items:
         iri = statement["object"]["id"]
         key = (user_id, activity_key(iri))
@@ -657,10 +691,15 @@ def _project(items: list[tuple[int, dict]]) -> None:
         if last is not None and happened_at(statement) < last:
             late.add(key)
         fold(facts[key][1], statement)
+        latest[key] = statement
+    done = []
     for (user_id, key), (iri, folded) in sorted(facts.items()):  # one order for every writer: no deadlock
         if (user_id, key) in late:
             folded = _fold_all(user_id, iri)
-        _save(user_id, iri, folded, rows.get((user_id, key)), known=True)
+        row = rows.get((user_id, key))
+        done += _newly_done(user_id, iri, row, folded, latest[(user_id, key)])
+        _save(user_id, iri, folded, row, known=True)
+    return done
 
 
 def _statements_for(user_id: int, activity_iri: str) -> list[dict]:
@@ -680,11 +719,17 @@ def _fold_all(user_id: int, activity_iri: str) -> Facts:
     return facts
 
 
-def recompute_progress(user_id: int, activity_iri: str) -> None:
-    """Fold again every statement still standing for this user and activity (after a voiding)."""
+def recompute_progress(user_id: int, activity_iri: str) -> list[Done]:
+    """Fold again every statement still standing for this user and activity (after a voiding); returns the
+    module of ours it now first shows done, if so (a voided better failure leaves a pass standing)."""
     lock_for_write("xapi-progress", user_id)
-    _save(user_id, activity_iri, _fold_all(user_id, activity_iri))
+    row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id,
+                                                      Progress.activity_key == activity_key(activity_iri)))
+    facts = _fold_all(user_id, activity_iri)
+    done = _newly_done(user_id, activity_iri, row, facts, None)
+    _save(user_id, activity_iri, facts, row, known=True)
     db.session.flush()
+    return done
 
 
 def rebuild_progress() -> int:

@@ -71,6 +71,18 @@ def module_iri(course: str, module: str) -> str:
     return f"{course_iri(course)}/modules/{module}"
 
 
+def module_of(iri: str) -> tuple[str, str] | None:
+    """(course slug, module slug) when ``iri`` is named like one of our modules' IRIs, else None: a string check,
+    no query (most statements the LRS stores are about other sites' activities)."""
+    prefix = f"{base()}/activities/courses/"
+    if not iri.startswith(prefix):
+        return None
+    course, marker, module = iri[len(prefix):].partition("/modules/")
+    if not marker or not course or not module or "/" in course or "/" in module:
+        return None
+    return course, module
+
+
 def question_iri(course: str, module: str, question: str) -> str:
     return f"{module_iri(course, module)}/questions/{question}"
 

@@ -192,3 +192,18 @@ def test_the_list_of_people_fits_a_tablet(page, live_server, make_user, make_ins
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     stacked = page.locator("table.table thead").evaluate("el => el.getBoundingClientRect().height <= 1")
     assert stacked == (width <= 768)  # a table again where its columns fit
+
+
+def test_a_versions_tag_stands_apart_from_its_name(page, live_server, make_user, sample_framework):
+    """"Version 1" and its tag "Current" touched ("Version 1Current"): the template lost the space between them."""
+    make_user(roles=("trainer",), country="CL", email="trainer@example.org", locale="en")
+    page.goto(f"{live_server}/competences/demo/A1")  # the public page, signed out
+    for path in (None, "/competences/demo/"):  # then the framework's page, for its editors
+        if path:
+            sign_in(page, live_server, "trainer@example.org")
+            page.goto(live_server + path)
+        tag = page.locator("li > .tag", has_text="Current")
+        expect(tag).to_have_count(1)
+        gap = tag.evaluate("el => el.getBoundingClientRect().left"
+                           " - el.previousElementSibling.getBoundingClientRect().right")
+        assert gap >= 3, f"{page.url}: the tag is {gap}px from the version's name"

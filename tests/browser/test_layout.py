@@ -207,3 +207,12 @@ def test_a_versions_tag_stands_apart_from_its_name(page, live_server, make_user,
         gap = tag.evaluate("el => el.getBoundingClientRect().left"
                            " - el.previousElementSibling.getBoundingClientRect().right")
         assert gap >= 3, f"{page.url}: the tag is {gap}px from the version's name"
+
+
+def test_a_public_competence_stands_clear_of_the_header(page, live_server, sample_framework):
+    """Signed out, the competence page has no breadcrumbs: its first line (the framework's name) sat against the
+    header's lower edge."""
+    page.goto(f"{live_server}/competences/demo/A1")
+    gap = page.evaluate("""() => document.querySelector('main > *').getBoundingClientRect().top
+        - document.querySelector('.site-header').getBoundingClientRect().bottom""")
+    assert gap >= 16, f"the page starts {gap}px under the header"

@@ -216,3 +216,20 @@ def test_a_public_competence_stands_clear_of_the_header(page, live_server, sampl
     gap = page.evaluate("""() => document.querySelector('main > *').getBoundingClientRect().top
         - document.querySelector('.site-header').getBoundingClientRect().bottom""")
     assert gap >= 16, f"the page starts {gap}px under the header"
+
+
+def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_server, make_user):
+    """At 360 px each row of the preview is a block: on a line with a problem the text touched the tint's edges."""
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/import")
+    page.get_by_label("File").set_input_files(files=[{
+        "name": "lista.csv", "mimeType": "text/csv",
+        "buffer": "correo;nombre completo;cargo\nana@example.org;Ana Soto;chief\n".encode()}])
+    page.get_by_role("button", name="Check the file").click()
+    row = page.locator("tr.row--problem")
+    expect(row).to_have_count(1)
+    band = row.bounding_box()
+    for cell in row.locator("td, th").all():
+        box = cell.bounding_box()
+        assert box["x"] - band["x"] >= 8 and band["x"] + band["width"] - (box["x"] + box["width"]) >= 8

@@ -233,3 +233,14 @@ def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_s
     for cell in row.locator("td, th").all():
         box = cell.bounding_box()
         assert box["x"] - band["x"] >= 8 and band["x"] + band["width"] - (box["x"] + box["width"]) >= 8
+
+
+def test_the_time_now_line_keeps_its_distance_from_the_button(page, live_server, make_user):
+    """On the account page *Save time zone* sat 8 px under "Time now: …", where every other button of a form
+    stands a field's distance below it."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/auth/account")
+    hint = page.locator("form[action$='/timezone'] > .hint").bounding_box()
+    button = page.get_by_role("button", name="Guardar zona horaria").bounding_box()
+    assert button["y"] - (hint["y"] + hint["height"]) >= 16

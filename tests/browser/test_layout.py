@@ -244,3 +244,20 @@ def test_the_time_now_line_keeps_its_distance_from_the_button(page, live_server,
     hint = page.locator("form[action$='/timezone'] > .hint").bounding_box()
     button = page.get_by_role("button", name="Guardar zona horaria").bounding_box()
     assert button["y"] - (hint["y"] + hint["height"]) >= 16
+
+
+def test_a_button_that_looks_like_a_link_is_focused_like_one(page, live_server, make_user):
+    """*Sign out* (a button styled as a link) took a boxed outline and a ring when focused, unlike the links beside
+    it: one focus style."""
+    make_user(email="lectora@example.org", locale="en")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/auth/account")
+    looks = {}
+    for name in ("Your account", "Sign out"):
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent.trim()") == name:
+                break
+        looks[name] = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [s.outlineStyle, s.boxShadow, s.backgroundColor, s.color]; }""")
+    assert looks["Sign out"] == looks["Your account"]

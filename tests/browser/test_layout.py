@@ -261,3 +261,13 @@ def test_a_button_that_looks_like_a_link_is_focused_like_one(page, live_server, 
         looks[name] = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
             return [s.outlineStyle, s.boxShadow, s.backgroundColor, s.color]; }""")
     assert looks["Sign out"] == looks["Your account"]
+
+
+def test_an_address_in_a_sentence_breaks_only_when_it_cannot_fit(page, live_server, make_user):
+    """The LRS address broke as "http://12" / "7.0.0.1:…/xapi" at 360 px though it fits a line of its own."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="es")
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/lrs-clients")
+    address = page.locator("main p > code").first
+    expect(address).to_contain_text("/xapi")
+    assert address.evaluate(LINES_OF) == 1

@@ -271,3 +271,18 @@ def test_an_address_in_a_sentence_breaks_only_when_it_cannot_fit(page, live_serv
     address = page.locator("main p > code").first
     expect(address).to_contain_text("/xapi")
     assert address.evaluate(LINES_OF) == 1
+
+
+def test_each_alignment_of_a_competence_reads_as_a_group(page, live_server, make_user, sample_framework):
+    """The rows of *Alignments with other frameworks* were a column of look-alike labels ("Alignment 2",
+    "Framework", "Code"…): nothing showed where a row began, unlike the language groups above them."""
+    make_user(roles=("trainer",), country="CL", email="trainer@example.org", locale="en")
+    sign_in(page, live_server, "trainer@example.org")
+    page.goto(f"{live_server}/competences/demo/competences/A1/edit")
+    outer = page.locator("legend", has_text="Alignments with other frameworks").bounding_box()
+    rows = page.locator("fieldset fieldset:has(> legend:text-matches('^Alignment \\\\d'))")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        label = row.locator("label").first.bounding_box()
+        assert label["x"] - outer["x"] >= 16, "a row's fields are not set in from the list's legend"
+        assert row.evaluate("el => parseFloat(getComputedStyle(el).borderLeftWidth)") > 0

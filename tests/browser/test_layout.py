@@ -218,9 +218,11 @@ def test_a_public_competence_stands_clear_of_the_header(page, live_server, sampl
     assert gap >= 16, f"the page starts {gap}px under the header"
 
 
-def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_server, make_user):
+@pytest.mark.parametrize("width", [360, 640])
+def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_server, make_user, width):
     """At 360 px each row of the preview is a block: on a line with a problem the text touched the tint's edges."""
     make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    page.set_viewport_size({"width": width, "height": 800})
     sign_in(page, live_server, "coord@example.org")
     page.goto(f"{live_server}/admin/import")
     page.get_by_label("File").set_input_files(files=[{
@@ -286,3 +288,21 @@ def test_each_alignment_of_a_competence_reads_as_a_group(page, live_server, make
         label = row.locator("label").first.bounding_box()
         assert label["x"] - outer["x"] >= 16, "a row's fields are not set in from the list's legend"
         assert row.evaluate("el => parseFloat(getComputedStyle(el).borderLeftWidth)") > 0
+
+
+@pytest.mark.parametrize("width", [640, 768])
+def test_the_rows_of_an_import_preview_fit_a_tablet(page, live_server, make_user, width):
+    """The preview's six columns (those of the list of people) stayed a table from 601 px up: a long surname and
+    address made it 800 px wide, wider than the screen."""
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/import")
+    page.get_by_label("File").set_input_files(files=[{
+        "name": "lista.csv", "mimeType": "text/csv",
+        "buffer": ("correo;nombre completo;cargo;institución\n"
+                   f"maximiliano.wolfeschlegelsteinhausenbergerdorff@goredelbiobio.gob.cl;{LONG_NAME};directivo;"
+                   "Agencia Nacional de Desarrollo Productivo\n").encode()}])
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("table", name="Rows")).to_contain_text("Contreras")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -306,3 +306,22 @@ def test_the_rows_of_an_import_preview_fit_a_tablet(page, live_server, make_user
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("table", name="Rows")).to_contain_text("Contreras")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_notifications_link_underlines_its_word_not_the_space_before_the_count(page, live_server, make_user,
+                                                                                   app):
+    """The header's link read "Notifications_ (1)": its underline ran on under the space before the unread count."""
+    from app.extensions import db
+    from app.notifications.services import notify
+
+    reader = make_user(email="lectora@example.org", locale="es")
+    notify(reader, "added_to_cohort", cohort="Cohorte piloto")
+    db.session.commit()
+    sign_in(page, live_server, "lectora@example.org")
+    link = page.locator(".account-menu a", has=page.locator(".badge"))
+    expect(link).to_have_count(1)
+    overrun = link.evaluate("""a => { const text = a.firstChild, whole = document.createRange(), word = document.createRange();
+        whole.selectNodeContents(text); word.setStart(text, 0); word.setEnd(text, text.textContent.trimEnd().length);
+        return whole.getBoundingClientRect().right - word.getBoundingClientRect().right; }""")
+    assert overrun < 0.5, f"the underline runs {overrun}px past the word"
+    expect(link).to_have_accessible_name("Notificaciones 1 sin leer")

@@ -306,6 +306,10 @@ def test_the_rows_of_an_import_preview_fit_a_tablet(page, live_server, make_user
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("table", name="Rows")).to_contain_text("Contreras")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # stacked, the line number reads from the left as every other cell does, not alone at the right edge
+    row = page.get_by_role("table", name="Rows").locator("tbody tr").first
+    aligned = row.locator("td, th").evaluate_all("cells => cells.map(cell => getComputedStyle(cell).textAlign)")
+    assert set(aligned) <= {"left", "start"}, aligned
 
 
 def test_the_notifications_link_underlines_its_word_not_the_space_before_the_count(page, live_server, make_user,

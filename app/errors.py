@@ -2,11 +2,13 @@
 from flask import abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_login.utils import login_url
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from app.args import MAX_ID
+from app.auth.models import Role
 from app.extensions import login_manager
 
 
@@ -61,6 +63,16 @@ EXPLANATIONS = {
     500: _l("Your work has not been lost. Try again in a few minutes; if it keeps happening, tell the programme team."),
     503: _l("Try again in a few minutes."),
 }
+# a coordinator is the one others ask for access: they ask the programme's administrators
+FORBIDDEN_TO_COORDINATORS = _l("Your account does not have permission to see this. If you think it should, contact "
+                               "the programme's administrators.")
+
+
+def _explanation(code: int):
+    if code == 403 and getattr(current_user, "is_authenticated", False) and current_user.has_role(
+            Role.COORDINATOR, Role.ADMIN):
+        return FORBIDDEN_TO_COORDINATORS
+    return EXPLANATIONS.get(code, "")
 
 
 def wants_json() -> bool:
@@ -93,7 +105,7 @@ def handle_http_error(error: HTTPException):
             return jsonify(error=code, message=error.description or error.name), code, headers
         return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code, headers
     title = TITLES.get(code, error.name)
-    explanation = EXPLANATIONS.get(code, "")
+    explanation = _explanation(code)
     try:
         return render_template("errors/error.html", code=code, title=title, explanation=explanation), code, headers
     except Exception:  # noqa: BLE001  (the page itself failed, e.g. the database is down: answer in plain HTML)

@@ -237,3 +237,16 @@ def test_a_405_names_the_methods_the_address_takes(client):
     assert "POST" in page.headers["Allow"] and "GET" not in page.headers["Allow"]
     as_json = client.get("/auth/logout", headers={"Accept": "application/json"})
     assert as_json.status_code == 405 and as_json.is_json and "POST" in as_json.headers["Allow"]
+
+
+@pytest.mark.parametrize("role, told", [("trainee", "contact your country coordinator"),
+                                        ("trainer", "contact your country coordinator"),
+                                        ("coordinator", "contact the programme's administrators")])
+def test_a_refusal_names_whom_to_ask(client, login_as, role, told):
+    """A coordinator was told to ask their country coordinator: themselves."""
+    login_as(role, country="CL")
+    response = client.get("/admin/jobs")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert told in page.replace("&#39;", "'")
+    assert ("country coordinator" in page) == (role != "coordinator")

@@ -329,3 +329,28 @@ def test_the_notifications_link_underlines_its_word_not_the_space_before_the_cou
         return whole.getBoundingClientRect().right - word.getBoundingClientRect().right; }""")
     assert overrun < 0.5, f"the underline runs {overrun}px past the word"
     expect(link).to_have_accessible_name("Notificaciones 1 sin leer")
+
+
+def test_the_printable_modules_table_keeps_its_words_whole_on_a_phone(page, live_server, make_user, shipped_course):
+    """At 360 px the offline copy's table broke "competitiva" and "Conectividad" inside the word: its cells
+    could break anywhere, so the table never grew into its scrolling region."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs/print")
+    broken = page.evaluate("""() => [...document.querySelectorAll('td, th')].flatMap((cell) => {
+        const words = [];
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const text = walker.currentNode.textContent;
+          for (const m of text.matchAll(/\\S+/g)) {
+            const r = document.createRange();
+            r.setStart(walker.currentNode, m.index);
+            r.setEnd(walker.currentNode, m.index + m[0].length);
+            const lines = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+            if (lines.size > 1) words.push(m[0]);
+          }
+        }
+        return words;
+      })""")
+    assert not broken, f"words broken inside: {broken}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the table scrolls in its region

@@ -522,9 +522,9 @@ def test_the_error_summary_names_each_field_when_messages_repeat_in_the_order_of
     summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
     links = re.findall(r'<a href="#(\w+)">([^<]+)</a>', summary)
     assert [(anchor, unescape(text)) for anchor, text in links] == [
-        ("skills_es", "Skills (Español): Write this text in every language"),
-        ("knowledge_pt_BR", "Knowledge: Write this text in every language"),
-        ("skills_en", "Skills (English): Write this text in every language"),
+        ("skills_es", "Skills – Español: Write this text in every language"),
+        ("knowledge_pt_BR", "Knowledge – Português (Brasil): Write this text in every language"),
+        ("skills_en", "Skills – English: Write this text in every language"),
     ]
 
 

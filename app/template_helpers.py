@@ -1,8 +1,9 @@
 """Globals and filters for every template."""
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from babel import dates as babel_dates
 from flask import current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -31,6 +32,17 @@ LEVEL_LABELS = {"national": _l("National"), "regional": _l("Regional"), "local":
 MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("Written to the log"),
                       "failed": _l("Failed"), "cancelled": _l("Not sent")}
 
+
+
+def when(value) -> str:
+    """A moment as people read it in the reader's language and time zone: the date with the month in words and
+    the time to the minute ("5 dic 2026, 23:08", "Dec 5, 2026, 11:08 PM"). The short style (5/12/26) reads as
+    another day across the programme's languages (the 12th of May in English), and the medium one adds seconds."""
+    moment = to_user_timezone(value)
+    locale = get_locale()
+    return (babel_dates.get_datetime_format("medium", locale=locale)
+            .replace("{1}", babel_dates.format_date(moment, "medium", locale=locale))
+            .replace("{0}", babel_dates.format_time(moment, "short", locale=locale)))
 
 def switch_language_url(locale: str) -> str:
     """The current page in another language (the ?lang= parameter of the locale contract)."""
@@ -169,7 +181,7 @@ def register(app) -> None:
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        datetime=lambda value, fmt=None: (format_datetime(value, fmt) if fmt else when(value)) if value else "",
         number=lambda value: format_decimal(value),
     )
     app.jinja_env.trim_blocks = True

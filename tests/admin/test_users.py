@@ -320,13 +320,17 @@ def test_an_account_saved_as_its_invitation_is_withdrawn_is_not_found(app, login
     assert db.session.scalar(sa.select(sa.func.count()).where(User.email == "invited@example.org")) == 0
 
 
-def test_a_persons_page_gives_times_to_the_minute_as_other_pages_do(client, login_as, make_user):
+@pytest.mark.parametrize("locale, written", [("es", r"\b5 dic 2026, \d{1,2}:40\b"),
+                                             ("pt_BR", r"\b5 de dez\. de 2026 \d{1,2}:40\b"),
+                                             ("en", r"\bDec 5, 2026, \d{1,2}:40\sPM\b")])
+def test_a_persons_page_gives_times_to_the_minute_as_other_pages_do(client, login_as, make_user, locale, written):
     from datetime import datetime, timezone
 
-    login_as("admin", country=None, locale="es")
+    login_as("admin", country=None, locale=locale)
     person = make_user()
     person.last_login_at = datetime(2026, 12, 5, 20, 40, 4, tzinfo=timezone.utc)
     db.session.commit()
     text = unescape(re.sub(r"<[^>]+>", " ", client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)))
-    assert re.search(r"\b5/12/26,? \d{1,2}:40\b", text), text  # the short form, without seconds
-    assert not re.search(r"\d:40:04", text)
+    # the month in words (5/12/26 is the 12th of May in English), to the minute (no seconds)
+    assert re.search(written, text), text
+    assert not re.search(r"\d:40:04", text) and not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", text)  # no 5/12/26

@@ -12,6 +12,9 @@ user_signed_in = _signals.signal("user-signed-in")
 job_failed = _signals.signal("job-failed")
 """A background job failed its last attempt. Sender: the Job."""
 
+cohort_deleting = _signals.signal("cohort-deleting")
+"""A cohort is being deleted (its row held, not yet gone). Sender: the cohort."""
+
 invitation_accepted = _signals.signal("invitation-accepted")
 """Someone set their password from an invitation. Sender: the user; kwargs: ``invited_by`` (may be None)."""
 

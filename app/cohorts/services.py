@@ -11,6 +11,7 @@ from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
+from app.signals import cohort_deleting
 from app.text import contains, search_key
 
 
@@ -94,6 +95,7 @@ def delete_cohort(actor: User, cohort: Cohort) -> None:
     people added meanwhile are removed with it, and a cohort already deleted by another request is not found."""
     check(can_manage_country(actor, cohort.country_code))
     hold_row(cohort)
+    cohort_deleting.send(cohort)
     db.session.delete(cohort)
     db.session.flush()
 

@@ -19,6 +19,7 @@ from app.imports.models import BatchStatus, ImportBatch
 from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
+from app.signals import cohort_deleting
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
@@ -81,6 +82,28 @@ def message(problem: dict) -> str:
         if isinstance(params.get(name), int):
             params[name] = format_decimal(params[name])
     return str(MESSAGES[problem["code"]]) % params
+
+
+COHORT_DELETED = "cohort_deleted"  # a batch's note: the cohort chosen for its people was deleted since
+
+
+@cohort_deleting.connect
+def _cohort_deleting(cohort, **_kwargs) -> None:
+    """The imports still waiting to put their people into this cohort keep its name and are refused until the
+    file is uploaded again: else their people would go into no cohort without a word."""
+    for batch in db.session.scalars(sa.select(ImportBatch).where(ImportBatch.cohort_id == cohort.id,
+                                                                 ImportBatch.status == BatchStatus.PREVIEW)):
+        batch.notes = [*(batch.notes or []), {"code": COHORT_DELETED, "params": {"cohort": cohort.name}}]
+
+
+def deleted_cohort(batch: ImportBatch) -> str | None:
+    """The name of the cohort chosen for the batch's people, if it was deleted after the file was checked."""
+    return next((note["params"]["cohort"] for note in batch.notes or [] if note["code"] == COHORT_DELETED), None)
+
+
+def cohort_deleted_message(name: str) -> str:
+    return _("The cohort “%(cohort)s” chosen for these people was deleted after the file was checked: upload the "
+             "file again, to choose another cohort or none.", cohort=name)
 
 
 def note_message(note: dict) -> str:
@@ -322,6 +345,9 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     if not claimed:
         db.session.refresh(batch)
         raise ValidationError({"batch": _l("This file has already been imported")})
+    gone = deleted_cohort(batch)
+    if gone is not None:  # (rolled back: the claim with it)
+        raise ValidationError({"batch": cohort_deleted_message(gone)})
     rows, problems = check_rows(batch.country_code, batch.rows)
     if problems:
         # something changed since the preview (e.g. an address was taken): release the claim, keep the problems

@@ -221,6 +221,32 @@ def test_an_import_refused_half_way_keeps_nothing(client, login_as, make_cohort)
     assert db.session.get(ImportBatch, batch.id).status.value == "preview"
 
 
+def test_a_cohort_deleted_after_the_preview_stops_the_import_until_the_file_is_uploaded_again(
+        client, login_as, make_cohort):
+    """Someone deleted the cohort chosen while the list waited for confirmation: its people went into no cohort
+    and the coordinator was told "1 person imported." as if all were well."""
+    login_as("coordinator", country="CL")
+    cohort = make_cohort(country="CL", name="Cohorte Biobío 2026")
+    upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n", cohort_id=str(cohort.id))
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert client.post(f"/admin/cohorts/{cohort.id}/delete", data={"confirmed": "1"}).status_code == 302
+    page = unescape(client.get(f"/admin/import/{batch.id}").get_data(as_text=True))
+    said = ("The cohort “Cohorte Biobío 2026” chosen for these people was deleted after the file was checked: "
+            "upload the file again, to choose another cohort or none.")
+    assert said in page and "Import 1 person" not in page and "ready to import" not in page
+    response = client.post(f"/admin/import/{batch.id}/confirm", follow_redirects=True)
+    assert said in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is None
+    assert db.session.get(ImportBatch, batch.id).status.value == "preview"
+    # uploaded again, into no cohort: imported
+    response = upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n")
+    again = db.session.scalar(sa.select(ImportBatch).where(ImportBatch.id != batch.id))
+    assert "Import 1 person" in client.get(response.location).get_data(as_text=True)
+    client.post(f"/admin/import/{again.id}/confirm")
+    assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is not None
+
+
 def test_a_header_alone_or_a_workbook_far_too_long_is_explained(client, login_as):
     from openpyxl import Workbook
 

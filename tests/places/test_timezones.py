@@ -35,7 +35,7 @@ def test_times_are_shown_in_the_reader_s_zone(client, login_as, make_user, count
     db.session.commit()
     login_as(user)
     html = client.get("/notifications/").get_data(as_text=True)
-    assert re.search(rf"15/1/26,? {shown}\b", html), html[html.find("Piloto") - 200:html.find("Piloto") + 200]
+    assert re.search(rf"15 ene 2026,? {shown}\b", html), html[html.find("Piloto") - 200:html.find("Piloto") + 200]
 
 
 def test_signed_out_pages_use_utc(client, app):

@@ -88,7 +88,7 @@ def _timezone_form(form: TimezoneForm | None = None) -> TimezoneForm:
                  else [country.code for country in place_services.countries()])
     automatic = timezones.label(timezones.default_zone(current_user.country_code), locale, with_country=True)
     zones = timezones.choices(countries, locale)
-    if current_user.timezone and current_user.timezone not in dict(zones):  # chosen elsewhere: still shown
+    if timezones.is_zone(current_user.timezone) and current_user.timezone not in dict(zones):  # chosen elsewhere
         zones.insert(0, (current_user.timezone, timezones.label(current_user.timezone, locale, with_country=True)))
     form.timezone.choices = [("", _("Automatic: %(zone)s", zone=automatic))] + zones
     return form

@@ -35,7 +35,9 @@ def default_zone(country_code: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def _known() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # the system's zone folder also holds files that name no place ("Factory", "localtime"), which the date
+    # formatting (Babel, through pytz) cannot load: only zones both know are zones
+    return frozenset(available_timezones()) & pytz.all_timezones_set
 
 
 def is_zone(name: str | None) -> bool:

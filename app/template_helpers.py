@@ -90,7 +90,10 @@ def form_page() -> str | None:
 def _gettable(url: str | None, path_only: bool = False) -> str | None:
     if not url:
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": not even a URL (a Referer is whatever the client sends)
+        return None
     root = request.script_root
     if path_only and (parts.scheme or parts.netloc) or not path_only and parts.netloc != request.host \
             or not parts.path.startswith(root + "/"):

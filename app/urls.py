@@ -10,7 +10,10 @@ def local_path(target: str | None) -> str | None:
     Browsers read '/\\host' and '/<tab>/host' as another site's address, so those are refused too."""
     if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "//[::1": not even a URL
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target

@@ -147,6 +147,8 @@ def test_switcher_on_a_form_sent_back_by_a_post_only_address_leads_to_the_form_p
     assert switcher("http://localhost/auth/logout") == "/?lang=es"  # POST only itself
     assert switcher("http://localhost/no/such/page") == "/?lang=es"
     assert switcher(None) == "/?lang=es"
+    for unreadable in ("http://[::1/auth/account", "http://localhost]/auth/account"):  # no URL: Python refuses it
+        assert switcher(unreadable) == "/?lang=es"
 
 
 def test_switcher_on_a_form_refused_twice_still_leads_to_the_form_page(client, login_as):
@@ -176,7 +178,7 @@ def test_switcher_on_a_form_refused_twice_still_leads_to_the_form_page(client, l
     third = refused("http://localhost/auth/account/password", **unescaped(hidden(second)))
     assert switcher(third) == "/auth/account?x=1&amp;lang=es"
     for forged in ("https://evil.example/auth/account", "//evil.example/x", "/auth/logout", "/no/such/page",
-                   "javascript:alert(1)"):
+                   "javascript:alert(1)", "//[::1/auth/account"):
         assert switcher(refused("http://localhost/auth/account/password", _form_page=forged)) == "/?lang=es"
 
 

@@ -55,7 +55,8 @@ def test_next_parameter_only_allows_local_paths(client, make_user):
     make_user(email="ana@example.org")
     assert sign_in(client, "ana@example.org", query_string={"next": "/auth/account"}).location == "/auth/account"
     client.post("/auth/logout")
-    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)",
+                 "//[::1/auth/account", "https://[evil.example/"):  # not even URLs to Python: no 500 either
         assert sign_in(client, "ana@example.org", query_string={"next": evil}).location == "/"
         client.post("/auth/logout")
 

@@ -1,5 +1,5 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from flask import abort, current_app, jsonify, redirect, render_template, request
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -91,7 +91,17 @@ def sign_in_first():
     (a .json address, a script asking for JSON) gets a 401 in JSON instead of a redirect to a page it cannot read."""
     if wants_json():
         abort(401)
-    return redirect(login_url(login_manager.login_view, next_url=request.url))
+    target = request.url
+    rule = request.url_rule
+    if request.method not in ("GET", "HEAD") and (rule is None or "GET" not in (rule.methods or ())):
+        # a form sent from a page left open past its sign-in: back to that page, not to an address that takes
+        # POST only (a 405 page once signed in); home when it is not known
+        from app.template_helpers import form_page
+
+        target = form_page()
+        if target is None:
+            return redirect(url_for(login_manager.login_view))
+    return redirect(login_url(login_manager.login_view, next_url=target))
 
 
 def handle_http_error(error: HTTPException):

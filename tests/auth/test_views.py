@@ -223,3 +223,20 @@ def test_two_password_changes_at_once_take_turns(app, make_user, send_at_once):
     assert [getattr(r, "status_code", r) for r in responses] == [302, 302], responses
     db.session.expire_all()
     assert db.session.get(User, user.id).check_password("yet-another-password-1")
+
+
+def test_a_form_sent_once_the_sign_in_has_ended_leads_back_to_its_page(client, make_user):
+    """A page left open past the end of its sign-in: its form, sent, asks to sign in first, and then the person
+    goes back to the page the form was on, not to the form's address, which takes POST only (a 405 page)."""
+    make_user(email="ana@example.org")
+    sent = client.post("/auth/account/language", data={"locale": "es"},
+                       headers={"Referer": "http://localhost/auth/account?x=1"})
+    assert sent.status_code == 302 and sent.location.startswith("/auth/login")
+    signed_in = client.post(sent.location, data={"email": "ana@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.location == "/auth/account?x=1"
+    client.post("/auth/logout")
+    sent = client.post("/auth/account/password", data={})  # no Referer: the sign-in leads home
+    assert client.post(sent.location, data={"email": "ana@example.org", "password": PASSWORD}).location == "/"
+    client.post("/auth/logout")
+    sent = client.post("/auth/account/competences/estimate", data={})  # an address that takes GET too: itself
+    assert sent.location == "/auth/login?next=%2Fauth%2Faccount%2Fcompetences%2Festimate"

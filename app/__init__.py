@@ -106,6 +106,30 @@ def _check_database_url(uri: str) -> None:
                            f"PostgreSQL through psycopg 3 or on SQLite; {example}.")
 
 
+def _check_redis_url(url: str | None) -> None:
+    """A mistyped REDIS_URL (``localhost:6379``, a port that is no number) stops the start with a message naming
+    it, rather than a traceback of the rate limiter or jobs that never reach a queue (the URL is not repeated:
+    it may hold a password)."""
+    if not url:
+        return
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)
+    except ValueError as error:
+        raise RuntimeError(f"REDIS_URL is not a Redis URL ({error}): write redis://host:6379/0 "
+                           "(rediss:// with TLS, unix:///path/to/redis.sock for a socket).") from None
+
+
+def _check_base_url(url: str) -> None:
+    """ITINERA_BASE_URL names the site in e-mails and in xAPI IRIs kept for good: without http(s):// and a host
+    (``itinera.example.org``) those IRIs would be no IRIs, so the start stops instead."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"ITINERA_BASE_URL must be the site's public address, such as "
+                           f"https://itinera.example.org (or https://example.org/itinera), not {url!r}.")
+
+
 def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     from app.jsonutil import JSONProvider
@@ -118,6 +142,8 @@ def create_app(config=None) -> Flask:
             "SECRET_KEY is not set. Set it in the environment (or ITINERA_ENV=development for local work)."
         )
     _check_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _check_redis_url(app.config.get("REDIS_URL"))
+    _check_base_url(app.config["BASE_URL"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the
@@ -152,8 +178,11 @@ def create_app(config=None) -> Flask:
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url and redis_url.startswith("unix://"):
+        redis_url = "redis+" + redis_url  # the rate limiter's name for a Redis socket
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+unix://")):
         # an unreachable Redis must not hold a sign-in for minutes: give up soon and use the memory fallback
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})
     limiter.init_app(app)

@@ -188,3 +188,23 @@ def test_a_number_setting_that_is_no_number_names_its_variable(name, value):
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("RuntimeError") and name in last and repr(value) in last, last
+
+
+@pytest.mark.parametrize("name, value", [
+    ("REDIS_URL", "localhost:6379"), ("REDIS_URL", "redis://:secret-pass@localhost:port/0"),
+    ("BASE_URL", "itinera.example.org"), ("BASE_URL", "ftp://itinera.example.org"),
+])
+def test_a_wrong_redis_or_base_url_stops_the_start_naming_the_variable(name, value):
+    """Not a traceback of the rate limiter, jobs that never reach a queue, or xAPI IRIs without a scheme."""
+    config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                        name: value})
+    with pytest.raises(RuntimeError, match="ITINERA_BASE_URL" if name == "BASE_URL" else "REDIS_URL") as raised:
+        create_app(config)
+    assert "secret-pass" not in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/15", "unix:///run/redis/redis.sock"])
+def test_a_redis_url_redis_accepts_starts_the_app(url):
+    config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                        "REDIS_URL": url, "BASE_URL": "https://example.org/itinera"})
+    assert create_app(config).config["REDIS_URL"] == url

@@ -334,3 +334,20 @@ def test_a_job_is_busy_only_when_queued_running_or_retrying_since_the_moment_giv
     assert not is_busy(tasks.add_institution, started_after=an_hour_ago)  # stalled before then
     assert is_busy(tasks.add_institution, started_after=long_ago - timedelta(seconds=1))
     assert not is_busy(tasks.always_fails, started_after=long_ago)  # done
+
+
+def test_jobs_commands_say_when_redis_cannot_be_reached(make_app):
+    """The worker and requeue with Redis down: a message and a non-zero exit, not a traceback, and requeue does
+    not report jobs as queued again while they stay where they were."""
+    down = make_app(REDIS_URL="redis://127.0.0.1:1/0", JOB_QUEUE="itinera-test-outage")
+    with down.app_context():
+        job_id = enqueue(tasks.add_institution, "kept").id
+        db.session.commit()
+    runner = down.test_cli_runner()
+    for args in (["jobs", "worker", "--burst"], ["jobs", "requeue"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Redis (REDIS_URL) cannot be reached" in result.output and "queued again" not in result.output
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    with down.app_context():
+        assert db.session.get(Job, job_id).status is JobStatus.QUEUED

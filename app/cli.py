@@ -29,6 +29,33 @@ def fill_english_catalog() -> None:
         write_po(handle, catalog, width=100, sort_by_file=False)
 
 
+def _database_errors_as_messages(command: click.Command) -> None:
+    """Every command, when the database cannot be reached (a server down, a wrong host or port in
+    DATABASE_URL, a SQLite folder that does not exist): a message and exit 1 instead of a traceback. An error
+    of a statement (its SQL) is a bug or a schema to upgrade and keeps its traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _database_errors_as_messages(sub)
+        return
+    if getattr(command, "_itinera_database_errors", False):  # Flask-Migrate's group is shared by every app
+        return
+    invoke = command.invoke
+
+    def guarded(ctx):
+        import sqlalchemy as sa
+
+        try:
+            return invoke(ctx)
+        except sa.exc.OperationalError as error:
+            if error.statement is not None:
+                raise
+            reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else ""
+            raise click.ClickException(f"The database (DATABASE_URL) cannot be reached: {reason}") from None
+
+    command.invoke = guarded
+    command._itinera_database_errors = True
+
+
 def register_cli(app) -> None:
     from app.auth.cli import users_cli
     from app.competences.cli import competences_cli
@@ -96,3 +123,5 @@ def register_cli(app) -> None:
         for email, roles, country, is_new in accounts:
             click.echo(f"{'*' if is_new else ' '} {email:<{width}}  {roles:<22} {country or ''}")
         current_app.logger.info("demo data loaded")
+
+    _database_errors_as_messages(app.cli)

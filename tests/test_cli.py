@@ -1,0 +1,20 @@
+import pytest
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["db", "check"], ["demo", "--password", "itinera-demo"],
+                                  ["lrs", "rebuild-progress"], ["jobs", "requeue"], ["courses", "sync"]])
+def test_a_database_that_cannot_be_reached_is_a_message_not_a_traceback(make_app, tmp_path, args):
+    """A wrong host, port, database or SQLite folder in DATABASE_URL: every command says so and exits 1."""
+    app = make_app(f"sqlite:///{tmp_path / 'no-such-folder' / 'itinera.db'}")
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert "The database (DATABASE_URL) cannot be reached: unable to open database file" in result.output
+    assert isinstance(result.exception, SystemExit)  # click's own exit, no traceback
+
+
+def test_an_error_of_a_statement_keeps_its_traceback(make_app, tmp_path):
+    """Only connecting is turned into a message: a database without the tables is another problem."""
+    app = make_app(f"sqlite:///{tmp_path / 'empty.db'}")
+    result = app.test_cli_runner().invoke(args=["jobs", "requeue"])
+    assert result.exit_code == 1 and "cannot be reached" not in result.output
+    assert not isinstance(result.exception, SystemExit)

@@ -161,7 +161,9 @@ def create_app(config=None) -> Flask:
     app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, max_bytes=app.config["XAPI_MAX_REQUEST_BYTES"])
     if app.config.get("PROXY_FIX"):
         hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # X-Forwarded-Prefix too: a site served under a path (ITINERA_BASE_URL=https://example.org/itinera) links
+        # under it when the proxy strips the path before passing the request on
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -208,3 +208,19 @@ def test_a_redis_url_redis_accepts_starts_the_app(url):
     config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                                         "REDIS_URL": url, "BASE_URL": "https://example.org/itinera"})
     assert create_app(config).config["REDIS_URL"] == url
+
+
+def test_behind_a_proxy_under_a_path_the_links_keep_the_prefix(make_app):
+    """ITINERA_BASE_URL=https://example.org/itinera behind nginx, which strips /itinera and says so in
+    X-Forwarded-Prefix: the pages link under /itinera, not to the site's root."""
+    app = make_app(PROXY_FIX=1, BASE_URL="https://example.org/itinera")
+    headers = {"X-Forwarded-Prefix": "/itinera", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "example.org"}
+    response = app.test_client().get("/auth/login", headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="/itinera/static/' in html or 'href="/itinera/' in html
+    assert re.search(r'(href|action|src)="/(?!itinera/)', html) is None, "a link without the prefix"
+    redirect = app.test_client().get("/", headers=headers)
+    assert redirect.status_code in (200, 302)
+    if redirect.status_code == 302:
+        assert redirect.headers["Location"].startswith(("/itinera/", "https://example.org/itinera/"))

@@ -13,10 +13,16 @@ LOCALES = ("es", "pt_BR", "en")
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A yes or no (``default`` when unset or empty); anything else stops the start with a message naming the
+    variable: MAIL_USE_TLS=flase read as "no" would send the SMTP password in the clear."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise RuntimeError(f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}.")
 
 
 def _env_number(name: str, default, kind=int):
@@ -86,11 +92,11 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-    MAIL_PORT = _env_number("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_USE_TLS = _env_flag("MAIL_USE_TLS", True)
     MAIL_USE_SSL = _env_flag("MAIL_USE_SSL", False)
+    MAIL_PORT = _env_number("MAIL_PORT", 465 if MAIL_USE_SSL else 587)  # TLS from the first byte is port 465
     MAIL_FROM = os.environ.get("MAIL_FROM", "Itinera <no-reply@itinera.test>")
     MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
 

@@ -224,3 +224,32 @@ def test_behind_a_proxy_under_a_path_the_links_keep_the_prefix(make_app):
     assert redirect.status_code in (200, 302)
     if redirect.status_code == 302:
         assert redirect.headers["Location"].startswith(("/itinera/", "https://example.org/itinera/"))
+
+
+@pytest.mark.parametrize("name, value", [("MAIL_USE_TLS", "flase"), ("MAIL_USE_SSL", "si")])
+def test_a_yes_or_no_setting_that_is_neither_names_its_variable(name, value):
+    """MAIL_USE_TLS=flase read as "no" would send the SMTP password without TLS: the start stops instead."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, name: value, "ITINERA_ENV": "development"}
+    done = subprocess.run([sys.executable, "-c", "import app.config"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError") and name in last and repr(value) in last, last
+
+
+@pytest.mark.parametrize("settings, port", [({"MAIL_USE_SSL": "true"}, "465"), ({"MAIL_USE_SSL": "no"}, "587"),
+                                            ({"MAIL_USE_SSL": "1", "MAIL_PORT": "2465"}, "2465"),
+                                            ({"MAIL_USE_TLS": "off"}, "587")])
+def test_the_mail_port_follows_the_kind_of_tls(settings, port):
+    """SMTP over TLS from the first byte (MAIL_USE_SSL) is port 465: 587 would never answer it."""
+    import subprocess
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAIL_")}, **settings,
+           "ITINERA_ENV": "development"}
+    done = subprocess.run([sys.executable, "-c", "from app.config import Config; print(Config.MAIL_PORT)"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == port, done.stderr

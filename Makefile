@@ -48,8 +48,11 @@ browser:
 	  echo "!! could not install Chromium (apt-get install chromium as root): the browser tests will be skipped"; \
 	fi
 
+# the last lines of Babel's report; an error in a catalog (which Babel writes above them) stops the make
 translations: install
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3
+	@$(BIN)/pybabel compile --statistics -d translations > $(VENV)/pybabel.log 2>&1; status=$$?; \
+	  if [ $$status -ne 0 ]; then grep -v '^compiling\|translated in' $(VENV)/pybabel.log; exit $$status; fi; \
+	  tail -n 3 $(VENV)/pybabel.log
 
 db: install
 	$(DEV) $(BIN)/flask --app wsgi db upgrade

@@ -13,7 +13,10 @@ POT = ROOT / "messages.pot"
 
 
 def pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    """Babel's command; its errors (a translation whose placeholders do not match, say), which Babel only logs,
+    end the command with exit 1 so that a deployment stops there."""
+    if CommandLineInterface().run(["pybabel", "-q", *args]):
+        raise click.ClickException(f"pybabel {args[0]} found errors (above): fix the catalogs and run it again.")
 
 
 def fill_english_catalog() -> None:

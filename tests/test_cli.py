@@ -18,3 +18,14 @@ def test_an_error_of_a_statement_keeps_its_traceback(make_app, tmp_path):
     result = app.test_cli_runner().invoke(args=["jobs", "requeue"])
     assert result.exit_code == 1 and "cannot be reached" not in result.output
     assert not isinstance(result.exception, SystemExit)
+
+
+def test_flask_translate_compile_fails_on_a_catalog_with_errors(runner, tmp_path, monkeypatch):
+    import app.cli
+
+    from tests.test_make import _broken_translations
+
+    _broken_translations(tmp_path)
+    monkeypatch.setattr(app.cli, "TRANSLATIONS", tmp_path / "translations")
+    result = runner.invoke(args=["translate", "compile"])
+    assert result.exit_code == 1 and "pybabel compile found errors" in result.output

@@ -49,3 +49,40 @@ def test_make_test_runs_the_browser_tests_on_the_chromium_it_checked():
     assert "[ ! -x /opt/other/chromium ]" in commands
     pytest_lines = [line for line in commands.splitlines() if line.rstrip().endswith("/pytest")]
     assert pytest_lines and "CHROMIUM_PATH=/opt/other/chromium" in pytest_lines[0]
+
+
+BROKEN_CATALOG = '''msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+#, python-format
+msgid "Hello %(name)s"
+msgstr "Hola %(nombre)s"
+'''
+
+
+def _broken_translations(root: Path) -> None:
+    folder = root / "translations" / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(BROKEN_CATALOG, encoding="utf-8")
+
+
+def test_make_stops_on_a_catalog_with_errors(tmp_path):
+    """`make run` compiles the catalogs first: one whose placeholders do not match stops it, with the error shown,
+    rather than scrolling away under `tail` while the server starts."""
+    import os
+    import sys
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    (venv / "bin" / "pybabel").symlink_to(Path(sys.executable).parent / "pybabel")
+    (tmp_path / "pyproject.toml").write_text("")
+    os.utime(tmp_path / "pyproject.toml", (0, 0))
+    (venv / ".installed").touch()
+    _broken_translations(tmp_path)
+    result = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "translations", f"VENV={venv}"], cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "nombre" in result.stdout + result.stderr
+

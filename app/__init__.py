@@ -130,6 +130,18 @@ def _check_base_url(url: str) -> None:
                            f"https://itinera.example.org (or https://example.org/itinera), not {url!r}.")
 
 
+def _check_rate_limit(value: str) -> None:
+    """The rate limiter ignores a limit it cannot read (``ten per minute``): sign-ins would go unlimited, so the
+    start stops instead."""
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise RuntimeError(f"ITINERA_LOGIN_RATE_LIMIT must be limits such as '10 per minute;50 per hour', "
+                           f"not {value!r}.") from None
+
+
 def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     from app.jsonutil import JSONProvider
@@ -144,6 +156,7 @@ def create_app(config=None) -> Flask:
     _check_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _check_redis_url(app.config.get("REDIS_URL"))
     _check_base_url(app.config["BASE_URL"])
+    _check_rate_limit(app.config["LOGIN_RATE_LIMIT"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the

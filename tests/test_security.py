@@ -253,3 +253,12 @@ def test_the_mail_port_follows_the_kind_of_tls(settings, port):
     done = subprocess.run([sys.executable, "-c", "from app.config import Config; print(Config.MAIL_PORT)"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == port, done.stderr
+
+
+@pytest.mark.parametrize("value", ["ten per minute", "10 a minute", ""])
+def test_a_login_rate_limit_the_limiter_cannot_read_stops_the_start(value):
+    """Flask-Limiter skips a limit it cannot parse: sign-ins would be unlimited, silently."""
+    config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                        "LOGIN_RATE_LIMIT": value})
+    with pytest.raises(RuntimeError, match="ITINERA_LOGIN_RATE_LIMIT"):
+        create_app(config)

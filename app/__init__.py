@@ -130,6 +130,13 @@ def _check_base_url(url: str) -> None:
                            f"https://itinera.example.org (or https://example.org/itinera), not {url!r}.")
 
 
+def _check_forward_url(url: str | None) -> None:
+    """XAPI_FORWARD_URL without http(s):// and a host would look like an outage of the external LRS for ever."""
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+        raise RuntimeError("XAPI_FORWARD_URL must be the external LRS's xAPI address, such as "
+                           "https://lrs.example.org/xapi/ (http:// or https:// and a host).")
+
+
 def _check_rate_limit(value: str) -> None:
     """The rate limiter ignores a limit it cannot read (``ten per minute``): sign-ins would go unlimited, so the
     start stops instead."""
@@ -157,6 +164,7 @@ def create_app(config=None) -> Flask:
     _check_redis_url(app.config.get("REDIS_URL"))
     _check_base_url(app.config["BASE_URL"])
     _check_rate_limit(app.config["LOGIN_RATE_LIMIT"])
+    _check_forward_url(app.config.get("XAPI_FORWARD_URL"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if not app.logger.level:  # unless a logging configuration chose one: INFO, so that e-mails written to the

@@ -193,12 +193,13 @@ def test_a_number_setting_that_is_no_number_names_its_variable(name, value):
 @pytest.mark.parametrize("name, value", [
     ("REDIS_URL", "localhost:6379"), ("REDIS_URL", "redis://:secret-pass@localhost:port/0"),
     ("BASE_URL", "itinera.example.org"), ("BASE_URL", "ftp://itinera.example.org"),
+    ("XAPI_FORWARD_URL", "lrs.example.org/xapi/"), ("XAPI_FORWARD_URL", "https:///xapi/"),
 ])
-def test_a_wrong_redis_or_base_url_stops_the_start_naming_the_variable(name, value):
+def test_a_wrong_redis_base_or_forward_url_stops_the_start_naming_the_variable(name, value):
     """Not a traceback of the rate limiter, jobs that never reach a queue, or xAPI IRIs without a scheme."""
     config = type("Config", (Config,), {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                                         name: value})
-    with pytest.raises(RuntimeError, match="ITINERA_BASE_URL" if name == "BASE_URL" else "REDIS_URL") as raised:
+    with pytest.raises(RuntimeError, match="ITINERA_BASE_URL" if name == "BASE_URL" else name) as raised:
         create_app(config)
     assert "secret-pass" not in str(raised.value)
 

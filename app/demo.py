@@ -89,6 +89,9 @@ def load_content() -> None:
     from app.courses.loader import load_tree
     from app.courses.services import content_root, sync
 
+    if not content_root().is_dir():
+        raise ContentProblem(f"the course files are not there: {content_root()} is not a folder "
+                             "(ITINERA_COURSES_DIR names another one, or the source folder is incomplete)")
     tree = load_tree(content_root())
     if tree.problems:
         raise ContentProblem("the course files have problems:\n" + "\n".join(map(str, tree.problems)))

@@ -29,3 +29,13 @@ def test_flask_translate_compile_fails_on_a_catalog_with_errors(runner, tmp_path
     monkeypatch.setattr(app.cli, "TRANSLATIONS", tmp_path / "translations")
     result = runner.invoke(args=["translate", "compile"])
     assert result.exit_code == 1 and "pybabel compile found errors" in result.output
+
+
+@pytest.mark.parametrize("args, said", [(["courses", "validate"], "is not a folder: set ITINERA_COURSES_DIR"),
+                                        (["courses", "sync"], "is not a folder: set ITINERA_COURSES_DIR"),
+                                        (["demo", "--password", "itinera-demo"], "the course files are not there")])
+def test_a_courses_dir_that_does_not_exist_is_a_message(make_app, tmp_path, args, said):
+    app = make_app(COURSES_DIR=str(tmp_path / "no-courses"))
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert isinstance(result.exception, SystemExit)

@@ -15,6 +15,9 @@ def _where(path: str | None) -> tuple[Path, list[Path] | None]:
     from app.courses.services import content_root
 
     if path is None:
+        if not content_root().is_dir():
+            raise click.ClickException(f"{content_root()} is not a folder: set ITINERA_COURSES_DIR to the course "
+                                       "files, or give their folder as PATH.")
         return content_root(), None
     folder = Path(path).resolve()
     if (folder / "course.yaml").is_file():

@@ -49,11 +49,14 @@ def _database_errors_as_messages(command: click.Command) -> None:
 
         try:
             return invoke(ctx)
-        except sa.exc.OperationalError as error:
-            if error.statement is not None:
-                raise
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else ""
-            raise click.ClickException(f"The database (DATABASE_URL) cannot be reached: {reason}") from None
+            if isinstance(error, sa.exc.OperationalError) and error.statement is None:
+                raise click.ClickException(f"The database (DATABASE_URL) cannot be reached: {reason}") from None
+            if "no such table" in reason or type(error.orig).__name__ == "UndefinedTable":
+                raise click.ClickException(f"The database is not set up ({reason}): run `flask --app wsgi db "
+                                           "upgrade` first.") from None
+            raise
 
     command.invoke = guarded
     command._itinera_database_errors = True

@@ -12,12 +12,15 @@ def test_a_database_that_cannot_be_reached_is_a_message_not_a_traceback(make_app
     assert isinstance(result.exception, SystemExit)  # click's own exit, no traceback
 
 
-def test_an_error_of_a_statement_keeps_its_traceback(make_app, tmp_path):
-    """Only connecting is turned into a message: a database without the tables is another problem."""
+@pytest.mark.parametrize("args", [["demo", "--password", "itinera-demo"], ["jobs", "requeue"],
+                                  ["lrs", "rebuild-progress"]])
+def test_a_database_without_tables_says_to_upgrade_it(make_app, tmp_path, args):
+    """`demo` before `db upgrade` (a new DATABASE_URL): the command says what to run, not a traceback."""
     app = make_app(f"sqlite:///{tmp_path / 'empty.db'}")
-    result = app.test_cli_runner().invoke(args=["jobs", "requeue"])
-    assert result.exit_code == 1 and "cannot be reached" not in result.output
-    assert not isinstance(result.exception, SystemExit)
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert "The database is not set up (no such table" in result.output and "db upgrade` first" in result.output
+    assert isinstance(result.exception, SystemExit)
 
 
 def test_flask_translate_compile_fails_on_a_catalog_with_errors(runner, tmp_path, monkeypatch):

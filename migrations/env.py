@@ -41,9 +41,28 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copying it, dropping the old one and renaming the copy: with
+            # foreign keys enforced (app.db.configure_sqlite) the drop fails while rows point at the table (people
+            # in an institution), halfway through. SQLite ignores this setting inside a transaction, so it is set
+            # before; every reference is checked once the migrations are done.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"rows point at rows that do not exist (table, row, target): "
+                                           f"{[tuple(row[:3]) for row in broken[:10]]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -257,3 +257,41 @@ def test_names_whose_search_key_is_cut_short_are_told_apart_too(make_app, empty_
             found = db.session.execute(sa.text(f"SELECT name, name_key FROM {table} ORDER BY id")).all()
             assert [row.name for row in found] == ["Ⅻ" * 70, "ⅻ" * 65 + " (2)"], table
             assert found[1].name_key == "xii" * 65 + " (2)"
+
+
+def test_a_database_with_people_in_institutions_and_cohorts_upgrades_and_downgrades(make_app, empty_database):
+    """On SQLite, c3d4e5f6a7b8 rebuilds the institution and cohort tables (batch mode): with foreign keys on,
+    dropping the old table that people and members point at failed, leaving the database half-changed."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "ed1e29379888"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(sa.text('INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\')'))
+        db.session.execute(sa.text(
+            "INSERT INTO institution (id, name, name_key, country_code, level, created_at) "
+            "VALUES (1, 'Gobierno Regional de Ñuble', 'gobierno regional de nuble', 'CL', 'regional', "
+            "'2026-12-01 10:00:00')"))
+        db.session.execute(sa.text(
+            "INSERT INTO cohort (id, name, name_key, description, country_code, created_at) "
+            "VALUES (1, 'Cohorte piloto', 'cohorte piloto', '', 'CL', '2026-12-01 10:00:00')"))
+        db.session.execute(sa.text(
+            'INSERT INTO "user" (id, uuid, email, full_name, country_code, institution_id, is_active, created_at, '
+            "session_version, name_key) VALUES (1, :uuid, 'ana@example.org', 'Ana', 'CL', 1, :yes, "
+            "'2026-12-01 10:00:00', 1, 'ana')"), {"uuid": uuid.uuid4().hex, "yes": True})
+        db.session.execute(sa.text("INSERT INTO cohort_member (cohort_id, user_id, added_at) "
+                                   "VALUES (1, 1, '2026-12-01 10:00:00')"))
+        db.session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
+    result = runner.invoke(args=["db", "downgrade", "ed1e29379888"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output  # no table of a half-done rebuild left behind
+    with app.app_context():
+        assert db.session.execute(sa.text(
+            'SELECT u.email, i.name FROM "user" u JOIN institution i ON i.id = u.institution_id')).all() == [
+            ("ana@example.org", "Gobierno Regional de Ñuble")]
+        assert db.session.execute(sa.text("SELECT cohort_id, user_id FROM cohort_member")).all() == [(1, 1)]

@@ -121,18 +121,23 @@ def _check_redis_url(url: str | None) -> None:
                            "(rediss:// with TLS, unix:///path/to/redis.sock for a socket).") from None
 
 
+def _is_web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _check_base_url(url: str) -> None:
     """ITINERA_BASE_URL names the site in e-mails and in xAPI IRIs kept for good: without http(s):// and a host
     (``itinera.example.org``) those IRIs would be no IRIs, so the start stops instead."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    if not _is_web_address(url) or parts.query or parts.fragment:
         raise RuntimeError(f"ITINERA_BASE_URL must be the site's public address, such as "
                            f"https://itinera.example.org (or https://example.org/itinera), not {url!r}.")
 
 
 def _check_forward_url(url: str | None) -> None:
     """XAPI_FORWARD_URL without http(s):// and a host would look like an outage of the external LRS for ever."""
-    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+    if url and not _is_web_address(url):
         raise RuntimeError("XAPI_FORWARD_URL must be the external LRS's xAPI address, such as "
                            "https://lrs.example.org/xapi/ (http:// or https:// and a host).")
 

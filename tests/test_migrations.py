@@ -134,16 +134,12 @@ def test_mail_already_in_the_outbox_is_kept_and_can_then_be_cancelled(make_app, 
             "queued", "failed"]
 
 
-def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_account_has_them(make_app,
-                                                                                              empty_database):
-    """ed1e29379888 takes the format characters (zero-width space, BOM, soft hyphen) out of the addresses stored,
-    so their owners can sign in by typing them; one that would become another account's address stays as it was."""
-    app = make_app(empty_database)
+def addresses_after_upgrade(make_app, database: str, revision: str, stored: list[str]) -> list[str]:
+    """The addresses of accounts stored as ``stored`` at ``revision``, once the database is upgraded to the head."""
+    app = make_app(database)
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "a41c7d2e9f03"]).exit_code == 0
-    postgres = empty_database.startswith("postgresql")
-    stored = ["manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test\u00ad",
-              "jose\u0301@itinera.test", "\u200bluz@itinera.test", "luz@itinera.test\u200b"]
+    assert runner.invoke(args=["db", "upgrade", revision]).exit_code == 0
+    postgres = database.startswith("postgresql")
     with app.app_context():
         for email in stored:
             user_uuid = uuid.uuid4()
@@ -154,7 +150,16 @@ def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_a
         db.session.commit()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
-        found = db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
+        return db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
+
+
+def test_addresses_stored_with_invisible_characters_are_cleaned_unless_another_account_has_them(make_app,
+                                                                                              empty_database):
+    """ed1e29379888 takes the format characters (zero-width space, BOM, soft hyphen) out of the addresses stored,
+    so their owners can sign in by typing them; one that would become another account's address stays as it was."""
+    found = addresses_after_upgrade(make_app, empty_database, "a41c7d2e9f03", [
+        "manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test\u00ad",
+        "jose\u0301@itinera.test", "\u200bluz@itinera.test", "luz@itinera.test\u200b"])
     assert found == ["manager.ar@itinera.test", "\ufeffmanager.ar@itinera.test", "rosa@itinera.test",
                      "jos\u00e9@itinera.test", "luz@itinera.test", "luz@itinera.test\u200b"]
 
@@ -163,23 +168,8 @@ def test_addresses_stored_in_full_width_characters_are_stored_plainly_unless_ano
         make_app, empty_database):
     """f2a9c4d1b6e3 stores an address typed in full-width (or other compatibility) characters as its plain one,
     so its owner can sign in by typing it; one that would become another account's address stays as it was."""
-    app = make_app(empty_database)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "e7a1c2d3b4f5"]).exit_code == 0
-    postgres = empty_database.startswith("postgresql")
-    stored = ["ana@example.org", "ａｎａ@example.org", "luz@ｅｘａｍｐｌｅ。org", "ﬁona@example.org",
-              "straße@example.de"]
-    with app.app_context():
-        for email in stored:
-            user_uuid = uuid.uuid4()
-            db.session.execute(sa.text(
-                'INSERT INTO "user" (uuid, email, full_name, is_active, created_at, session_version) '
-                "VALUES (:uuid, :email, 'Persona', true, '2026-12-01 10:00:00', 1)"),
-                {"uuid": str(user_uuid) if postgres else user_uuid.hex, "email": email})
-        db.session.commit()
-    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-    with app.app_context():
-        found = db.session.scalars(sa.text('SELECT email FROM "user" ORDER BY id')).all()
+    found = addresses_after_upgrade(make_app, empty_database, "e7a1c2d3b4f5", [
+        "ana@example.org", "ａｎａ@example.org", "luz@ｅｘａｍｐｌｅ。org", "ﬁona@example.org", "straße@example.de"])
     assert found == ["ana@example.org", "ａｎａ@example.org", "luz@example.org", "fiona@example.org",
                      "straße@example.de"]
 

@@ -141,13 +141,16 @@ def _offline(html: str, version) -> str:
     absolute = site + prefix
     pattern = re.compile(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"')
     assets = {asset.path: asset for asset in version.assets}
-    inline = {unquote(name.partition("#")[0]) for attribute, name in pattern.findall(html) if attribute == "src"}
+    def file_of(name: str) -> str:  # map.svg#legend is the file map.svg
+        return unquote(name.partition("#")[0])
+
+    inline = {file_of(name) for attribute, name in pattern.findall(html) if attribute == "src"}
     data = services.asset_data([assets[name] for name in inline
                                 if name in assets and assets[name].size <= OFFLINE_IMAGE_BYTES])
 
     def replace(match):
         attribute, name = match.group(1), match.group(2)
-        asset = assets.get(unquote(name.partition("#")[0]))  # map.svg#legend is the file map.svg
+        asset = assets.get(file_of(name))
         if attribute == "src" and asset is not None and asset.sha256 in data:
             return f'src="data:{asset.media_type};base64,{base64.b64encode(data[asset.sha256]).decode()}"'
         return f'{attribute}="{absolute}{name}"'

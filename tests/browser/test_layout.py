@@ -58,13 +58,22 @@ def shipped_course(app):
     db.session.commit()
 
 
+def open_as_reader(page, live_server, make_user, path, width=None, email="lectora@example.org", country="CL",
+                   locale="es"):
+    """A trainee of ``country`` reading in ``locale`` signs in (at ``width`` px, else the phone's) and opens
+    ``path``."""
+    make_user(email=email, country=country, locale=locale)
+    if width is not None:
+        page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, email)
+    page.goto(live_server + path)
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_a_modules_status_tag_stays_on_one_line(page, live_server, make_user, shipped_course, width):
     """"Não iniciado" and "Sin comenzar" broke inside their tag, at 360 px and on a desktop alike."""
-    make_user(email="leitora@example.org", country="BR", locale="pt_BR")
-    page.set_viewport_size({"width": width, "height": 800})
-    sign_in(page, live_server, "leitora@example.org")
-    page.goto(f"{live_server}/courses/s3-foundations/")
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/", width, email="leitora@example.org",
+                   country="BR", locale="pt_BR")
     tags = page.locator(".task-list__item > .tag")
     expect(tags).to_have_count(4)
     for tag in tags.all():
@@ -77,9 +86,7 @@ def test_a_modules_status_tag_stays_on_one_line(page, live_server, make_user, sh
 def test_progress_bars_leave_room_around_them(page, live_server, make_user, shipped_course):
     """The bar touched the button under it (course page, dashboard) and, on a module, the label above it sat
     against the breadcrumbs."""
-    make_user(email="lectora@example.org", country="CL", locale="es")
-    sign_in(page, live_server, "lectora@example.org")
-    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs")
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs")
     gap = page.evaluate("""() => document.querySelector('main .progress-label').getBoundingClientRect().top
         - document.querySelector('.breadcrumbs').getBoundingClientRect().bottom""")
     assert gap >= 16, f"the module's progress is {gap}px under the breadcrumbs"
@@ -93,9 +100,7 @@ def test_progress_bars_leave_room_around_them(page, live_server, make_user, ship
 
 def test_previous_and_next_modules_read_from_the_left_on_a_phone(page, live_server, make_user, shipped_course):
     """At 360 px the pager's links took half the width each, on two rows, the next one ragged right."""
-    make_user(email="lectora@example.org", country="CL", locale="es")
-    sign_in(page, live_server, "lectora@example.org")
-    page.goto(f"{live_server}/courses/s3-foundations/modules/regional-profile")
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/regional-profile")
     pager = page.locator("nav.pager").bounding_box()
     for link in (page.locator(".pager__previous"), page.locator(".pager__next")):
         box = link.bounding_box()
@@ -152,10 +157,7 @@ def test_filters_line_up_in_one_column_on_a_phone(page, live_server, make_user):
 @pytest.mark.parametrize("width", [360, 1024])
 def test_on_a_phone_the_breadcrumbs_stop_at_the_parent(page, live_server, make_user, shipped_course, width):
     """At 360 px the trail ended with the module's title, three lines long, just above the same title as h1."""
-    make_user(email="lectora@example.org", country="CL", locale="es")
-    page.set_viewport_size({"width": width, "height": 800})
-    sign_in(page, live_server, "lectora@example.org")
-    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs")
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs", width)
     current = page.locator(".breadcrumbs [aria-current=page]")
     expect(current).to_have_text(page.locator("h1").inner_text())
     parent = page.locator(".breadcrumbs li").nth(-2)
@@ -240,9 +242,7 @@ def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_s
 def test_the_time_now_line_keeps_its_distance_from_the_button(page, live_server, make_user):
     """On the account page *Save time zone* sat 8 px under "Time now: …", where every other button of a form
     stands a field's distance below it."""
-    make_user(email="lectora@example.org", country="CL", locale="es")
-    sign_in(page, live_server, "lectora@example.org")
-    page.goto(f"{live_server}/auth/account")
+    open_as_reader(page, live_server, make_user, "/auth/account")
     hint = page.locator("form[action$='/timezone'] > .hint").bounding_box()
     button = page.get_by_role("button", name="Guardar zona horaria").bounding_box()
     assert button["y"] - (hint["y"] + hint["height"]) >= 16
@@ -334,9 +334,9 @@ def test_the_notifications_link_underlines_its_word_not_the_space_before_the_cou
 def test_the_printable_modules_table_keeps_its_words_whole_on_a_phone(page, live_server, make_user, shipped_course):
     """At 360 px the offline copy's table broke "competitiva" and "Conectividad" inside the word: its cells
     could break anywhere, so the table never grew into its scrolling region."""
-    make_user(email="lectora@example.org", country="CL", locale="es")
-    sign_in(page, live_server, "lectora@example.org")
-    page.goto(f"{live_server}/courses/s3-foundations/modules/four-cs/print")
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs/print")
+    # measured once the page is laid out for good: its images in and its fonts ready
+    page.wait_for_function("[...document.images].every((img) => img.complete) && document.fonts.status === 'loaded'")
     broken = page.evaluate("""() => [...document.querySelectorAll('td, th')].flatMap((cell) => {
         const words = [];
         const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);

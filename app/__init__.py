@@ -278,6 +278,12 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.commit()
 
     @app.after_request
+    def jobs_after_response(response):
+        from app.jobs.services import run_after_response
+
+        return run_after_response(response)
+
+    @app.after_request
     def security_headers(response):
         if _is_xapi(request.path):
             response.headers["X-Experience-API-Version"] = "1.0.3"  # on every xAPI response, errors included

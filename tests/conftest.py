@@ -34,9 +34,13 @@ def pytest_configure(config):
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context, hence its own ``g`` and database session, as in production.
 
-    (Flask reuses an app context that is already pushed, and the ``app`` fixture keeps one pushed.)"""
+    (Flask reuses an app context that is already pushed, and the ``app`` fixture keeps one pushed.)
+
+    The body is read and the response closed at once (``buffered``), as a server does once it has sent it: what
+    runs when the response closes (jobs run after the answer) has run when the test reads it."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -280,8 +280,8 @@ def request_password_reset(email: str) -> None:
     """E-mail a reset link if an active account has this address; say nothing either way.
 
     The request does the same work for every address, known or not (it only queues a job), so its timing tells
-    nothing; the job looks the address up."""
-    enqueue(send_password_reset, normalise_email(email or ""))
+    nothing; the job looks the address up, after the answer has been sent when it runs in the web process."""
+    enqueue(send_password_reset, normalise_email(email or ""), after_response=True)
 
 
 def send_password_reset(email: str) -> None:

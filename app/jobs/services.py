@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from app.extensions import db
 from app.jobs.models import Job, JobStatus
 
 _PENDING = "itinera_pending_jobs"
+_AFTER_RESPONSE = "itinera_jobs_after_response"
 _DISPATCHING: ContextVar[bool] = ContextVar("itinera_dispatching_jobs", default=False)
 
 
@@ -45,13 +46,15 @@ def _resolve(path: str):
     return target
 
 
-def enqueue(func, *args) -> Job:
-    """Run ``func(*args)`` in the background once the current transaction commits."""
+def enqueue(func, *args, after_response: bool = False) -> Job:
+    """Run ``func(*args)`` in the background once the current transaction commits. ``after_response``: a job
+    whose running time must not show in the answer (whether an address has an account): without Redis it runs
+    once the response has been sent, when the server closes it, instead of before the answer."""
     json.dumps(args)  # fail now, in the caller, if an argument cannot travel
     job = Job(func=_path(func), args=list(args), max_attempts=current_app.config["JOB_MAX_ATTEMPTS"])
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append(job.id)
+    db.session.info.setdefault(_AFTER_RESPONSE if after_response else _PENDING, []).append(job.id)
     return job
 
 
@@ -123,6 +126,21 @@ def _run_in_process(app, job_id: int) -> None:
                 break
 
 
+def run_after_response(response):
+    """After a request: the jobs its commits queued with ``after_response`` run when the server closes the
+    response, once the answer has been sent (left QUEUED if it never is: `flask jobs requeue` sends them)."""
+    job_ids = g.pop(_AFTER_RESPONSE, None)
+    if job_ids:
+        app = current_app._get_current_object()
+
+        def run():
+            with app.app_context():
+                _dispatch(job_ids)
+
+        response.call_on_close(run)
+    return response
+
+
 def in_request() -> bool:
     """Whether a job runs inside the web request that queued it: without Redis, jobs run after its commit."""
     return not current_app.config.get("REDIS_URL") and has_request_context()
@@ -143,6 +161,11 @@ def _retry_check_due() -> bool:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     session.info.pop("itinera_forward_job", None)
+    later = session.info.pop(_AFTER_RESPONSE, None)
+    if later and in_request():
+        g.setdefault(_AFTER_RESPONSE, []).extend(later)  # see run_after_response
+    elif later:
+        _dispatch(later)
     job_ids = session.info.pop(_PENDING, None)
     if job_ids:
         _dispatch(job_ids)
@@ -153,6 +176,7 @@ def _after_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(_PENDING, None)
+    session.info.pop(_AFTER_RESPONSE, None)
     session.info.pop("itinera_forward_job", None)
 
 

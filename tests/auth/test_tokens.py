@@ -201,6 +201,34 @@ def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(app, m
     assert known[1] == (1, 0)  # one job, no token yet: the job looks the address up
 
 
+def test_without_redis_the_reset_answer_is_sent_before_the_address_is_looked_up(client, make_user, outbox):
+    """Timing must not tell whether an account exists also when jobs run in the web process (no REDIS_URL): the
+    job that looks the address up and sends the link runs once the answer has gone (as the server closes it), so
+    the request does the same work, statement for statement, for an address with an account and one without."""
+    make_user(email="ana@example.org")
+
+    def answer(email):
+        statements = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:  # buffered=False: the answer as the server sends it, before it closes the response
+            response = client.post("/auth/password/forgot", data={"email": email}, buffered=False)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return response, statements
+
+    (known, known_work), (unknown, unknown_work) = answer("ana@example.org"), answer("nobody@example.org")
+    assert known.status_code == unknown.status_code == 200
+    assert known_work == unknown_work
+    assert outbox() == []
+    known.close()
+    unknown.close()
+    assert [m.to_address for m in outbox()] == ["ana@example.org"]
+
+
 def test_the_reset_job_sends_only_to_active_accounts(client, make_user, outbox):
     from app.jobs.models import Job, JobStatus
 

@@ -703,3 +703,19 @@ def test_a_title_from_a_file_is_kept_on_one_line_as_the_form_keeps_it(client, lo
         assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True), url
     db.session.expire_all()
     assert [v.number for v in get_framework("demo").versions] == [1]
+
+
+def test_a_version_loaded_from_a_file_names_the_file_in_words_not_the_server_path(client, login_as, app):
+    """The list of versions said where the file lay on the server (`/srv/itinera/courses/_frameworks/demo.yaml`),
+    in no language: readers (coordinators among them) get a phrase naming the file alone."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"), source="/srv/itinera/courses/_frameworks/demo.yaml")
+    db.session.commit()
+    login_as("coordinator", country="CL")
+    html = client.get("/competences/demo/?lang=en").get_data(as_text=True)
+    assert "/srv/itinera" not in html and "_frameworks/" not in html
+    assert "imported from <code>demo.yaml</code>" in html

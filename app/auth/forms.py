@@ -16,7 +16,7 @@ class LoginForm(Form):
 
 
 class LanguageForm(Form):
-    locale = RadioField(_l("Language"), choices=options(LANGUAGE_NAMES.items()),
+    locale = RadioField(_l("Language of Itinera's pages and e-mails"), choices=options(LANGUAGE_NAMES.items()),
                         validators=[DataRequired(_l("Choose a language"))])
     submit = SubmitField(_l("Save language"))
 

@@ -86,6 +86,16 @@ def test_account_page_changes_language_and_password(client, login_as):
     assert client.get("/auth/account").status_code == 200  # this session survives the change
 
 
+def test_the_language_choice_does_not_repeat_its_heading(client, login_as):
+    """The account page read "Language" as the section's heading and again as the question under it ("Idioma /
+    Idioma"): the question says what the choice sets."""
+    login_as("trainee", country="CL")
+    page = client.get("/auth/account?lang=en").get_data(as_text=True)
+    heading = re.search(r'<h2 id="language">(.*?)</h2>', page).group(1)
+    legend = re.search(r'<h2 id="language">.*?<legend class="label">(.*?)</legend>', page, re.S).group(1)
+    assert heading == "Language" and legend != heading
+
+
 def test_login_attempts_are_rate_limited(make_app, make_user):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()

@@ -96,6 +96,20 @@ def test_the_language_choice_does_not_repeat_its_heading(client, login_as):
     assert heading == "Language" and legend != heading
 
 
+def test_signing_out_a_device_is_its_own_message(app):
+    """"Sign out" beside each device of *Where you are signed in* ends that sign-in, not the reader's session: in
+    Spanish and Portuguese it needs other words than the header's "Cerrar sesión" / "Sair", so it is a message of
+    its own (context "sign-in")."""
+    from babel.messages.extract import extract_from_file
+    from app.cli import ROOT
+
+    template = ROOT / "app/auth/templates/auth/account.html"
+    found = {(context, message) for _line, message, _comments, context in extract_from_file(
+        "jinja2", str(template), keywords={"_": None, "pgettext": ((1, "c"), 2)}, options={"trimmed": "true"})}
+    assert ("sign-in", "Sign out") in found
+    assert (None, "Sign out") not in found  # the header's "Sign out" lives in base.html
+
+
 def test_login_attempts_are_rate_limited(make_app, make_user):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()

@@ -23,7 +23,7 @@ def _page(query, per_page=25):
 @bp.route("/jobs", endpoint="jobs")
 @role_required(Role.ADMIN)
 def jobs_list():
-    return render_template("admin/jobs.html", pagination=_page(jobs.jobs_needing_attention()),
+    return render_template("admin/jobs.html", pagination=_page(jobs.jobs_needing_attention()), describe=jobs.describe,
                            retry_form=ConfirmForm())
 
 

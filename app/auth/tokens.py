@@ -17,7 +17,7 @@ from app.auth.services import create_user, get_user_by_email, password_problem, 
 from app.db import hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.jobs.services import enqueue
+from app.jobs.services import enqueue, task
 from app.notifications.services import enqueue_deliveries, queue_email, user_locale
 from app.places.timezones import moment_for
 from app.urls import absolute_url
@@ -284,6 +284,7 @@ def request_password_reset(email: str) -> None:
     enqueue(send_password_reset, normalise_email(email or ""), after_response=True)
 
 
+@task(_l("Send a password-reset link"))
 def send_password_reset(email: str) -> None:
     """Background job: the reset link, for an active account with this address only.
 

@@ -46,6 +46,23 @@ def _resolve(path: str):
     return target
 
 
+def task(label):
+    """Name a job's function for administrators (the background tasks page, the failed-task notification)."""
+    def name(func):
+        func.task_label = label
+        return func
+    return name
+
+
+def describe(path: str) -> str:
+    """What a job does, in the reader's language: its function's ``task`` label, else the function's path."""
+    try:
+        label = getattr(_resolve(path), "task_label", None)
+    except (ImportError, AttributeError, ValueError):
+        label = None
+    return str(label) if label is not None else path
+
+
 def enqueue(func, *args, after_response: bool = False) -> Job:
     """Run ``func(*args)`` in the background once the current transaction commits. ``after_response``: a job
     whose running time must not show in the answer (whether an address has an account): without Redis it runs

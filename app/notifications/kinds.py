@@ -8,6 +8,12 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import Role
 
 
+def _job_failed(data) -> str:
+    from app.jobs.services import describe
+
+    return gettext("A background task failed after every attempt: %(func)s", func=describe(data["func"]))
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -47,7 +53,7 @@ KINDS = {kind.name: kind for kind in (
          _level_validated, frozenset({Role.TRAINEE}),
          link=lambda data: ("auth.account_competences", {})),
     Kind("job_failed", _l("When a background task fails after every attempt"),
-         _l("A background task failed after every attempt: %(func)s"), frozenset({Role.ADMIN}),
+         _job_failed, frozenset({Role.ADMIN}),
          link=lambda data: ("admin.jobs", {})),
 )}
 

@@ -6,11 +6,12 @@ from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
 from app.db import utcnow
 from app.extensions import db
-from app.jobs.services import enqueue
+from app.jobs.services import enqueue, task
 from app.notifications.kinds import KINDS
 from app.notifications.models import MailStatus, Notification, NotificationPreference, OutboxMessage
 from app.urls import absolute_url
@@ -143,6 +144,7 @@ def _email_message(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+@task(_l("Send an e-mail"))
 def deliver(message_id: int) -> None:
     """Background job: hand one outbox message to SMTP, or to the log when no server is configured."""
     message = db.session.get(OutboxMessage, message_id)
@@ -151,6 +153,7 @@ def deliver(message_id: int) -> None:
             mailer.deliver(message)
 
 
+@task(_l("Send e-mails"))
 def deliver_many(message_ids: list[int]) -> None:
     """Background job: deliver several messages over one connection, recording each delivery as it happens.
 

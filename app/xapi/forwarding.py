@@ -19,6 +19,7 @@ from datetime import timedelta
 import httpx
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
 from app.db import utcnow
@@ -136,6 +137,7 @@ def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = Non
     return _deliver(client, rows[:half], now, deadline) + _deliver(client, rows[half:], now, deadline)
 
 
+@jobs.task(_l("Send statements to the external LRS"))
 def send_pending(always_raise: bool = False) -> int:
     """Background job: send every queued statement, oldest first; returns how many were sent.
 

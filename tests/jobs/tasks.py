@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 from app.extensions import db
+from app.jobs.services import task
 from app.places.models import Institution, InstitutionLevel
 
 
@@ -20,6 +21,7 @@ def flaky(counter_file: str, failures: int) -> None:
     add_institution(f"made on run {runs + 1}")
 
 
+@task("Count the stars")
 def always_fails() -> None:
     raise RuntimeError("this task never works")
 

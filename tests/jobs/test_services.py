@@ -7,6 +7,7 @@ from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.jobs.services import enqueue
 from app.notifications.models import Notification
+from app.notifications.services import text_of
 from app.places.models import Institution
 from tests.fixtures.services import run_worker
 from tests.jobs import tasks
@@ -67,6 +68,8 @@ def test_in_process_failure_after_every_attempt_is_shown_to_admins(app, client, 
     login_as(admin)
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "tests.jobs.tasks:always_fails" in page and "this task never works" in page
+    assert "Count the stars" in page  # what the task does, beside its function
+    assert text_of(note) == "A background task failed after every attempt: Count the stars"
     client.post(f"/admin/jobs/{job_id}/retry")  # runs again (and fails again) at once without Redis
     job = the_job(job_id)
     # with a fresh set of attempts: every one of them was tried again, not just one past the limit
@@ -351,3 +354,17 @@ def test_jobs_commands_say_when_redis_cannot_be_reached(make_app):
         assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     with down.app_context():
         assert db.session.get(Job, job_id).status is JobStatus.QUEUED
+
+
+def test_the_tasks_itinera_queues_are_named_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    from app.jobs.services import describe
+
+    paths = ["app.notifications.services:deliver", "app.notifications.services:deliver_many",
+             "app.auth.tokens:send_password_reset", "app.xapi.forwarding:send_pending"]
+    with force_locale("es"):
+        assert [describe(path) for path in paths] == [
+            "Enviar un correo electrónico", "Enviar correos electrónicos",
+            "Enviar un enlace para restablecer la contraseña", "Enviar declaraciones al LRS externo"]
+    assert describe("app.nowhere:gone") == "app.nowhere:gone"  # a job of code since removed: its path

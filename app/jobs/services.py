@@ -8,6 +8,7 @@ for its interval and runs again at a later dispatch or with `flask jobs requeue`
 than JOB_STALLED_MINUTES (its process was killed) is listed as stalled for admins to retry."""
 import importlib
 import json
+import re
 import time
 import traceback
 import uuid
@@ -292,6 +293,18 @@ def retry(actor, job: Job) -> None:
 def requeue_stale() -> int:
     """Send every job still QUEUED to the queue again (after Redis was unreachable), and, without Redis, run the
     retries that are due."""
-    ids = list(db.session.scalars(sa.select(Job.id).where(Job.status == JobStatus.QUEUED))) + retries_due()
+    ids = list(db.session.scalars(sa.select(Job.id).where(Job.status == JobStatus.QUEUED)))
+    if current_app.config.get("REDIS_URL"):
+        waiting = _in_redis(_queue())
+        ids = [job_id for job_id in ids if job_id not in waiting]
+    ids += retries_due()
     db.session.info.setdefault(_PENDING, []).extend(ids)
     return len(ids)
+
+
+def _in_redis(queue) -> set[int]:
+    """The jobs that reached Redis and wait there: in the queue, scheduled for a retry, or being run."""
+    rq_ids = (queue.get_job_ids() + queue.scheduled_job_registry.get_job_ids()
+              + queue.started_job_registry.get_job_ids())
+    found = (re.fullmatch(r"itinera-job-(\d+)-[0-9a-f]+", rq_id) for rq_id in rq_ids)
+    return {int(match.group(1)) for match in found if match}

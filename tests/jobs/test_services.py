@@ -136,6 +136,29 @@ def test_worker_command_and_requeue_after_an_outage(make_app, redis_url, tmp_pat
     Queue(queue_name, connection=Redis.from_url(redis_url)).delete(delete_jobs=True)
 
 
+def test_requeue_leaves_jobs_that_are_already_waiting_in_redis(rq_app):
+    """With Redis up, `jobs requeue` sends only the jobs that never reached it: one that waits for a worker is not
+    queued a second time (it would run once anyway, but the count told the admin of jobs that were not lost)."""
+    from app.jobs.services import _queue
+
+    with rq_app.app_context():
+        enqueue(tasks.add_institution, "waiting for a worker")
+        db.session.commit()
+        lost = Job(func="tests.jobs.tasks:add_institution", args=["never reached Redis"])
+        db.session.add(lost)
+        db.session.commit()
+        lost_id = lost.id
+    runner = rq_app.test_cli_runner()
+    assert "1 jobs queued again." in runner.invoke(args=["jobs", "requeue"]).output
+    assert "0 jobs queued again." in runner.invoke(args=["jobs", "requeue"]).output  # now it waits there too
+    with rq_app.app_context():
+        assert _queue().count == 2
+    run_worker(rq_app)
+    with rq_app.app_context():
+        assert the_job(lost_id).status is JobStatus.DONE
+        assert names() == {"waiting for a worker", "never reached Redis"}
+
+
 def test_in_process_a_failed_job_waits_for_its_interval(app, tmp_path):
     """Without Redis a failed attempt is not repeated inside the request: it waits for JOB_RETRY_INTERVALS."""
     from datetime import timedelta

@@ -28,7 +28,7 @@ class Fingerprints:
             return None
         try:
             stat = os.stat(path)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the name (an address no page links)
             return None
         signature = (stat.st_mtime_ns, stat.st_size)
         known = self._known.get(filename)

@@ -37,3 +37,12 @@ def test_the_fingerprint_follows_the_content(tmp_path):
     assert fingerprint("site.css") not in (None, first)
     assert fingerprint("missing.css") is None
     assert fingerprint("../site.css") is None  # nothing outside the folder
+
+
+def test_a_static_address_with_a_nul_is_refused_with_the_error_page(client):
+    """The error page links the same address in the other languages, which fingerprints the file named: a NUL
+    in that name made os.stat raise (ValueError, not OSError) and the 400 a 500."""
+    response = client.get("/static/css/%00")
+    assert response.status_code == 400
+    assert "text/html" in response.content_type
+    assert Fingerprints(client.application.static_folder)("css/itinera.css\x00") is None

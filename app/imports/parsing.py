@@ -382,6 +382,8 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             # hidden row: its cells read as blank, and the preview says how many such columns held something
             out_of_sight = facts.hidden_columns.get(part, [])
             hidden_filled: set[int] = set()
+            unsaved = facts.unsaved.get(part, {})
+            formula_rows = {row for row, _column in unsaved}  # blank to read, but not blank: refused below
             for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width),
                                             start=1):
                 if merges:
@@ -403,7 +405,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                             if values[column - 1] is not None:
                                 hidden_filled.add(column)
                                 values[column - 1] = None
-                if all(v is None for v in values):
+                if all(v is None for v in values) and number not in formula_rows:
                     # blank rows do not count towards the limit, so nobody after them is lost; only a long empty
                     # stretch (a stray cell a million rows down) ends the list
                     blank_run += 1
@@ -417,7 +419,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
                 table.append((number, ["" if v is None else str(v) for v in values]))
-            yield _Sheet(table, sheet.title, left_out, facts.unsaved.get(part, {}), len(hidden_filled))
+            yield _Sheet(table, sheet.title, left_out, unsaved, len(hidden_filled))
     finally:
         workbook.close()
 
@@ -484,7 +486,9 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     try:
         for sheet in tables:
             table = [(line, [_readable(cell).strip() for cell in row]) for line, row in sheet.table]
-            table = [(line, row) for line, row in table if any(row)]
+            # a row of formulas never calculated reads as blank: kept until the check of formulas below
+            formula_rows = {row for row, _column in sheet.unsaved}
+            table = [(line, row) for line, row in table if any(row) or line in formula_rows]
             if not table:
                 continue
             body_start, columns, header = _find_header(table)
@@ -500,13 +504,14 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
         getattr(tables, "close", lambda: None)()  # the workbook, when the list was found before its last sheet
 
     body = table[body_start:]
-    if not body:
-        raise FileProblem("no_rows")
     for line, _values in body:  # a formula never calculated reads as empty: refused where the import reads it
         for index in columns:
             ref = sheet.unsaved.get((line, index + 1))
             if ref:
                 raise FileProblem("formulas", sheet=sheet.title, cell=ref)
+    body = [(line, values) for line, values in body if any(values)]
+    if not body:
+        raise FileProblem("no_rows")
     if len(body) > MAX_ROWS:
         raise FileProblem("too_many", limit=MAX_ROWS, count=len(body))
     rows = []

@@ -493,6 +493,26 @@ def test_a_formula_whose_result_was_never_saved_is_refused_with_its_cell():
         ("Ana", "manager"), ("Bea", "")]
 
 
+def test_a_row_of_formulas_none_of_them_calculated_is_refused_not_left_out():
+    """A row whose every cell is a formula never calculated reads as blank: it was left out, and the person with
+    it, while a row with one such cell among others is refused."""
+    data = workbook_bytes(("Personas", [["email", "full_name", "position"],
+                                        ["ana@example.org", "Ana", "manager"],
+                                        ['="bea"&"@example.org"', '="Bea"', '="technician"'],
+                                        ["carla@example.org", "Carla", "manager"]]))
+    with pytest.raises(FileProblem) as problem:
+        read_table("people.xlsx", data)
+    assert (problem.value.code, problem.value.params) == ("formulas", {"sheet": "Personas", "cell": "A3"})
+    only_formulas = workbook_bytes(("Personas", [["email", "full_name", "position"], ["=A1", "=B1", "=C1"]]))
+    with pytest.raises(FileProblem) as problem:
+        read_table("people.xlsx", only_formulas)
+    assert (problem.value.code, problem.value.params) == ("formulas", {"sheet": "Personas", "cell": "A2"})
+    # a formula never calculated in a column the import does not read still stands in nobody's way
+    aside = workbook_bytes(("Personas", [["email", "full_name", "position", "notes"],
+                                         ["ana@example.org", "Ana", "manager"], [None, None, None, "=1+1"]]))
+    assert [row["line"] for row in read_table("people.xlsx", aside).rows] == [2]
+
+
 def test_a_stray_line_of_semicolons_does_not_decide_the_separator():
     """The header is found (the stray line is then a row whose problems are named), not "columns missing"."""
     data = b"email,full_name,position\n;;\nana@example.org,Ana,manager\n"

@@ -31,6 +31,21 @@ class Located:
         """``value`` (at ``path``) as the file writes it: 1.10, not the number 1.1 YAML reads."""
         return self.written.get(path, str(value))
 
+    def other_base(self, value, *path) -> str | None:
+        """What to say when the number ``value`` (at ``path``) is written in a base YAML 1.1 reads but nobody
+        writing hours, minutes, levels or versions means: 1:30 is 90 (base 60), 010 is 8, 0x10 is 16, 0b11 is 3."""
+        text = self.written.get(path, "").strip().lstrip("+-").replace("_", "")
+        if ":" in text:
+            base = 60
+        elif text[:2].lower() in ("0x", "0b"):
+            base = 16 if text[1] in "xX" else 2
+        elif isinstance(value, int) and text.startswith("0") and text.isdigit() and int(text) != abs(value):
+            base = 8
+        else:
+            return None
+        return (f"{self.written[path].strip()} is read as the number {value:g} (in base {base}): write it in plain "
+                f"digits{', such as 1.5 for 1:30' if base == 60 else ''}")
+
     def line(self, *path) -> int | None:
         while path:
             if path in self.lines:

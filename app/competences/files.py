@@ -257,6 +257,8 @@ def check(located: Located) -> FrameworkData:
     if not _whole(version) or not 1 <= version <= MAX_VERSION:
         problems.append(located.problem(f"version must be a whole number from 1 to {MAX_VERSION}"
                                         f"{_unquote(version)}", "version"))
+    elif in_base := located.other_base(version, "version"):
+        problems.append(located.problem(in_base, "version"))
     title = _texts(located, data.get("title"), ("title",), "title", problems)
     description = _texts(located, data["description"], ("description",), "description",
                          problems) if "description" in data else {}
@@ -279,6 +281,8 @@ def check(located: Located) -> FrameworkData:
         if not _whole(number) or number < 1:
             problems.append(located.problem(f"a level number is a whole number from 1{_unquote(number)}", *path,
                                             "number"))
+        elif in_base := located.other_base(number, *path, "number"):
+            problems.append(located.problem(in_base, *path, "number"))
         elif number in numbers:
             problems.append(located.problem(f"level {number} is defined twice", *path, "number"))
         else:

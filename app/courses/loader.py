@@ -371,6 +371,9 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
         elif duration > MAX_MINUTES:
             problems.append(meta.problem(f"duration is at most {MAX_MINUTES} minutes ({MAX_HOURS} hours): split a "
                                          f"longer module", "duration"))
+        elif in_base := meta.other_base(duration, "duration"):
+            problems.append(meta.problem(in_base, "duration"))
+            duration = None
         objectives = data.get("objectives") or []
         if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) and o.strip()
                                                                           for o in objectives):
@@ -392,6 +395,9 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                 problems.append(meta.problem("each competence is {code: B1, level: 2}", *path_))
                 continue
             code, level = item["code"], item["level"]
+            if in_base := meta.other_base(level, *path_, "level"):
+                problems.append(meta.problem(in_base, *path_, "level"))
+                continue
             if framework is not None:
                 codes = {c["code"] for c in framework.competences}
                 scale = {l["number"] for l in framework.levels}
@@ -587,6 +593,8 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     elif version > MAX_VERSION:
         problems.append(located.problem(f"version is at most {MAX_VERSION}: raise it by one for each change",
                                         "version"))
+    elif in_base := located.other_base(version, "version"):
+        problems.append(located.problem(in_base, "version"))
     locales = data.get("locales") or list(LOCALES_REQUIRED)
     if not _strings(locales) or "en" not in locales or not set(locales) <= set(LOCALES_REQUIRED):
         problems.append(located.problem("locales lists en and any of es, pt_BR", "locales"))
@@ -606,6 +614,9 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     elif not hours <= MAX_HOURS:  # .inf too
         problems.append(located.problem(f"estimated_hours is at most {MAX_HOURS}: split a longer course into "
                                         f"several", "estimated_hours"))
+        hours = 0
+    elif in_base := located.other_base(hours, "estimated_hours"):
+        problems.append(located.problem(in_base, "estimated_hours"))
         hours = 0
     framework_slug = data.get("framework")
     framework = None

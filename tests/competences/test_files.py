@@ -352,6 +352,19 @@ def test_source_problems(old, new, message):
                for p in found), found
 
 
+@pytest.mark.parametrize("old, new, message", [
+    ("version: 1", "version: 0x1A", "0x1A is read as the number 26 (in base 16): write it in plain digits"),
+    ("version: 1", "version: 1:05", "1:05 is read as the number 65 (in base 60)"),
+    ("  - number: 3\n", "  - number: 0b11\n", "0b11 is read as the number 3 (in base 2)"),
+])
+def test_a_number_yaml_reads_in_another_base_is_a_problem(old, new, message):
+    """YAML 1.1 reads 1:05 in base 60 and 0x1A in hexadecimal: a version or level nobody meant."""
+    text = SAMPLE.replace(old, new, 1)
+    assert text != SAMPLE
+    assert any(p.startswith(f"broken.yaml:{line_of(text, new.strip())}: {message}") for p in problems_of(text)), \
+        problems_of(text)
+
+
 # --- the shipped file is what the writer writes --------------------------------------------------------
 
 def test_the_shipped_framework_is_in_the_writers_layout():

@@ -446,6 +446,12 @@ def test_html_in_a_comment_is_not_reported(app, tmp_path):
     ("estimated_hours: 2", "estimated_hours: true", "7: estimated_hours is a positive number"),
     ("estimated_hours: 2", "estimated_hours: [2]", "7: estimated_hours is a positive number"),
     ("estimated_hours: 2", 'estimated_hours: "2"', "7: estimated_hours is a positive number: write 2 without quotes"),
+    # YAML 1.1 reads 1:30 in base 60 (90), 010 in octal (8), 0x10 in hexadecimal: never what the author meant
+    ("estimated_hours: 2", "estimated_hours: 1:30", "7: 1:30 is read as the number 90 (in base 60): write it in "
+                                                    "plain digits, such as 1.5"),
+    ("version: 1", "version: 010", "2: 010 is read as the number 8 (in base 8): write it in plain digits"),
+    ("version: 1", "version: 0x10", "2: 0x10 is read as the number 16 (in base 16): write it in plain digits"),
+    ("version: 1", "version: 0b11", "2: 0b11 is read as the number 3 (in base 2): write it in plain digits"),
     # kept in an INTEGER column: 32 bits on PostgreSQL
     ("version: 1", "version: 99999999999999999999999", "2: version is at most 2147483647"),
     ("version: 1", "version: 2147483648", "2: version is at most 2147483647"),
@@ -485,6 +491,8 @@ def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_pa
 @pytest.mark.parametrize("old, new, expected", [
     ("duration: 10", "duration: 99999999999999999999", "3: duration is at most 60000 minutes (1000 hours)"),
     ("duration: 10", "duration: 60001", "3: duration is at most 60000 minutes"),
+    ("duration: 10", "duration: 1:30", "3: 1:30 is read as the number 90 (in base 60): write it in plain digits"),
+    ("duration: 10", "duration: 012", "3: 012 is read as the number 10 (in base 8): write it in plain digits"),
     ("duration: 10", "duration: 0", "3: duration is the time to work through the module, in whole minutes"),
     ("duration: 10", "duration: [10]", "3: duration is the time to work through the module, in whole minutes"),
     ("duration: 10", "duration: {minutes: 10}", "3: duration is the time to work through the module"),
@@ -500,6 +508,7 @@ def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_pa
     ("  - {code: A1, level: 1}\n", "  - {code: A1, level: true}\n", "7: each competence is {code: B1, level: 2}"),
     ("  - {code: A1, level: 1}\n", "  - {code: A1, level: 99999999999999999999}\n",
      "7: level 99999999999999999999 of A1 is outside the scale 1-3"),
+    ("  - {code: A1, level: 1}\n", "  - {code: A1, level: 0b10}\n", "7: 0b10 is read as the number 2 (in base 2)"),
 ])
 def test_a_front_matter_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_path, old, new, expected):
     """The same mistake in every language (a translation copies it): one problem per file, no traceback."""

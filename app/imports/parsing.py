@@ -197,6 +197,8 @@ _END = "\ufdd0end of file\ufdd0"  # a noncharacter: no file holds it
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_CELLS = 1_000_000
 MAX_ROW_CELLS = 16_384  # Excel's own limit of columns
+MAX_SHEET_ROWS = 1_048_576  # and of rows
+_ROW_NUMBER = re.compile(r"[0-9]{1,7}")
 MAX_UNSAVED = 10_000  # formulas without a result remembered (a program's file has a few columns of them)
 # Everything else in the XML (a cell's value and formula, shared strings, styles, and their attributes) comes to a
 # few items per cell: a file of a handful of cells and millions of other elements (or one element with millions of
@@ -235,9 +237,19 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             raise FileProblem("too_big", limit=MAX_CELLS)
         if local == "row":
             row_cells = column = 0
-            row_number = int(attributes["r"]) if attributes.get("r", "").isdigit() else row_number + 1
+            # rows come in order, each within the sheet (Excel writes nothing else): openpyxl drops one out of
+            # place without a word, the person on it with it
+            written = attributes.get("r")
+            if written is None:
+                row_number += 1
+            elif not _ROW_NUMBER.fullmatch(written) or not row_number < int(written) <= MAX_SHEET_ROWS:
+                raise FileProblem("xlsx")
+            else:
+                row_number = int(written)
             if attributes.get("hidden") in ("1", "true"):
                 facts.hidden_rows.setdefault(part_name, set()).add(row_number)
+        elif local == "sheetData":  # a book linked to holds one for each of its sheets, each from row 1
+            row_number = 0
         elif local == "c":
             row_cells += 1
             if row_cells > MAX_ROW_CELLS:
@@ -245,6 +257,8 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             cell.clear()
             # the column as openpyxl reads it: the reference's, else the one after the cell before
             column = _column(attributes.get("r", "")) or column + 1
+            if column > MAX_ROW_CELLS:  # beyond Excel's last column, XFD: openpyxl drops the rest of the row
+                raise FileProblem("xlsx")
             cell.update(ref=attributes.get("r", ""), type=attributes.get("t", ""), at=(row_number, row_cells),
                         column=column)
         elif local == "f":
@@ -384,8 +398,7 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             hidden_filled: set[int] = set()
             unsaved = facts.unsaved.get(part, {})
             formula_rows = {row for row, _column in unsaved}  # blank to read, but not blank: refused below
-            for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width),
-                                            start=1):
+            for number, values in enumerate(_rows(sheet, width), start=1):
                 if merges:
                     values = list(values)
                     while waiting < len(merges) and merges[waiting][0] <= number:
@@ -422,6 +435,20 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             yield _Sheet(table, sheet.title, left_out, unsaved, len(hidden_filled))
     finally:
         workbook.close()
+
+
+def _rows(sheet, width: int):
+    """The sheet's rows as openpyxl reads them; a value that does not fit its cell's type (a shared string the
+    workbook lacks, text in a number cell, a date that is none) is a damaged workbook, not a 500."""
+    rows = sheet.iter_rows(values_only=True, max_col=width)
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # openpyxl raises many kinds of errors for damaged files
+            raise FileProblem("xlsx") from error
+        yield values
 
 
 def _columns(header: list[str]) -> dict[int, str]:

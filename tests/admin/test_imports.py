@@ -9,6 +9,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.imports.models import ImportBatch
 from tests.conftest import PG_URL
+from tests.imports.test_parsing import raw_workbook, sheet_xml
 
 
 def upload(client, data: bytes, name="people.csv", **fields):
@@ -149,6 +150,9 @@ def test_a_text_field_over_the_form_memory_limit_is_not_called_a_large_file(logi
     (b"email,full_name,position\na@example.org,A,manager\n", "people.xlsx",
      "The file could not be opened as an Excel workbook"),
     (b"email,full_name,position\n", "", "Choose a CSV or Excel file"),
+    # a workbook that opens, with a cell naming a shared string it lacks: openpyxl raised while reading the rows
+    (raw_workbook(sheet_xml(b'<row><c t="s"><v>7</v></c></row>')), "people.xlsx",
+     "The file could not be opened as an Excel workbook"),
 ])
 def test_a_file_that_is_no_list_is_a_message_on_the_file_field(client, login_as, data, name, message):
     login_as("coordinator", country="CL")

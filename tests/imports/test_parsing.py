@@ -330,6 +330,48 @@ def test_a_hand_made_workbook_is_read():
     assert (row["email"], row["full_name"], row["position"]) == ("a@example.org", "Ana", "manager")
 
 
+@pytest.mark.parametrize("cell", [
+    b'<c t="s"><v>999</v></c>',  # a shared string the workbook does not have
+    b'<c t="s"><v>abc</v></c>', b'<c><v>abc</v></c>', b'<c><v>NaN</v></c>', b"<c><v>" + b"9" * 5000 + b"</v></c>",
+    b'<c t="d"><v>garbage</v></c>', b'<c t="d"><v>0000-01-01</v></c>', b'<c t="b"><v>x</v></c>',
+    b'<c r="ZZZZ3"><v>1</v></c>',
+])
+def test_a_cell_openpyxl_cannot_read_is_a_damaged_workbook(cell):
+    """A value that does not fit its cell's type (a damaged or hand-made file) made openpyxl raise while the
+    rows were read, after the workbook had opened: the upload answered 500."""
+    row = b"<row>" + cell + b'<c t="inlineStr"><is><t>B</t></is></c></row>'
+    with pytest.raises(FileProblem) as problem:
+        read_table("damaged.xlsx", raw_workbook(sheet_xml(PERSON, row)))
+    assert problem.value.code == "xlsx"
+
+
+@pytest.mark.parametrize("row", [b'<row r="x">', b'<row r="0">', b'<row r="-5">', b'<row r="1">', b'<row r="1048577">',
+                                 b'<row><c r="XFE3"><v>1</v></c>'])
+def test_a_row_out_of_place_is_a_damaged_workbook_not_a_person_left_out(row):
+    """A row numbered out of order or beyond the sheet (Excel writes neither) was dropped by openpyxl without a
+    word, with the person on it, or made it raise."""
+    person = row + (b'<c t="inlineStr"><is><t>b@example.org</t></is></c><c t="inlineStr"><is><t>Bea</t></is></c>'
+                    b'<c t="inlineStr"><is><t>manager</t></is></c></row>')
+    with pytest.raises(FileProblem) as problem:
+        read_table("damaged.xlsx", raw_workbook(sheet_xml(PERSON, person)))
+    assert problem.value.code == "xlsx"
+
+
+def test_the_rows_of_each_sheet_of_another_book_linked_to_start_again():
+    """A workbook that links to cells of another one keeps a copy of them, one <sheetData> a sheet, each with
+    rows from 1: not rows out of order."""
+    import zipfile
+
+    data = io.BytesIO(raw_workbook(sheet_xml(PERSON)))
+    with zipfile.ZipFile(data, "a") as archive:
+        row = b'<row r="1"><cell r="A1"><v>1</v></cell></row>'
+        archive.writestr("xl/externalLinks/externalLink1.xml", b'<?xml version="1.0"?><externalLink xmlns="http://'
+                         b'schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook><sheetDataSet>'
+                         b'<sheetData sheetId="0">' + row + b'</sheetData><sheetData sheetId="1">' + row +
+                         b"</sheetData></sheetDataSet></externalBook></externalLink>")
+    assert [row["email"] for row in read_table("linked.xlsx", data.getvalue()).rows] == ["a@example.org"]
+
+
 def test_a_row_wider_than_excel_allows_is_refused_before_openpyxl_reads_it():
     """A few kilobytes of zip unpack to a row of millions of cells, which openpyxl would hold whole in memory."""
     wide = b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"

@@ -167,7 +167,9 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     declared = SEP_LINE.fullmatch(first.rstrip("\r"))
     if declared:  # Excel's "sep=;" line names the separator; it is not the header
         text, line = rest, 2
-    delimiter = declared.group(1) if declared else _delimiter(text)
+    # a letter, a digit or the quotation mark cannot separate names and addresses: the separator is then found
+    usable = declared and not declared.group(1).isalnum() and declared.group(1) != '"'
+    delimiter = declared.group(1) if usable else _delimiter(text)
     # A row of its own after the file: if it does not come back as one, a quoted cell was never closed and ran to
     # the end of the file, taking every row after it with it.
     reader = csv.reader(io.StringIO(f"{text}\r\n{_END}\r\n", newline=""), delimiter=delimiter)
@@ -188,7 +190,7 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     raise FileProblem("csv", line=table[-1][0] if table else 1)
 
 
-_END = "\ufdd0end of file\ufdd0"  # a noncharacter: no file holds it
+_END = "\ufdd0\ufdd1\ufdd0"  # noncharacters, which no file holds: no separator splits it
 
 
 # A workbook is a zip of XML: a few kilobytes can unpack to gigabytes, and openpyxl reads a row whole, however

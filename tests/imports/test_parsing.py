@@ -101,6 +101,24 @@ def test_excel_sep_line_names_the_separator_and_is_not_the_header():
     assert row["line"] == 3 and row["email"] == "a@example.org"
 
 
+@pytest.mark.parametrize("declared", ["e", "1", '"'])
+def test_a_sep_line_naming_what_cannot_separate_is_skipped_and_the_separator_found(declared):
+    """A letter, a digit or the quotation mark cannot separate columns of names and e-mail addresses: such a
+    'sep=' line was taken at its word (and the file refused, naming a line past its end); it is now skipped and the
+    separator found as in a file without one."""
+    data = f"sep={declared}\nemail;full_name;position\na@example.org;Ana Silva;manager\n".encode()
+    [row] = read_table("excel.csv", data).rows
+    assert (row["line"], row["full_name"], row["position"]) == (3, "Ana Silva", "manager")
+
+
+def test_a_space_separated_file_declared_so_reads():
+    [row] = read_table("a.csv", b"sep= \nemail full_name position\na@example.org Ana manager\n").rows
+    assert (row["line"], row["full_name"]) == (3, "Ana")
+    with pytest.raises(FileProblem) as problem:  # declared so but not: its header is refused, on its own line
+        read_table("a.csv", b"sep= \nemail;full_name;position\na@example.org;Ana;manager\n")
+    assert problem.value.code == "columns" and problem.value.params["line"] == 2
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
 def test_utf16_with_a_bom_is_understood(encoding):
     text = "correo\tnombre\tcargo\r\nnunez@example.org\tÑúñez Peña\ttécnico\r\n"

@@ -89,6 +89,8 @@ PAGE_SCRIPT = """(locale) => {
     return [s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && s.outlineColor !== 'rgba(0, 0, 0, 0)' ? s.outlineStyle + s.outlineColor : '',
             s.boxShadow, s.backgroundColor, s.color, s.textDecorationLine].join('|'); };
   document.activeElement?.blur();  // (after the Tab that put the browser in keyboard mode)
+  // a disclosure's controls too (the header's menu on a phone): opened, and left open for axe
+  for (const details of document.querySelectorAll('details:not([open])')) details.open = true;
   for (const el of document.querySelectorAll(focusable)) {
     if (!visible(el) && !el.matches('.skip-link')) continue;
     const before = look(el);

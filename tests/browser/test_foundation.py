@@ -19,6 +19,13 @@ def sign_in(page, base, email, password=PASSWORD):
     page.get_by_role("button", name="Sign in").click()
 
 
+def open_menu(page):
+    """Opens the header's menu, where a phone keeps the sections and the account's links."""
+    summary = page.locator("details.site-menu:not([open]) > summary")
+    if summary.is_visible():
+        summary.click()
+
+
 def test_sign_in_and_out(page, live_server, make_user, check_page):
     make_user(email="ana@example.org", name="Ana Trainee", locale="en")
     page.goto(live_server)
@@ -37,10 +44,12 @@ def test_sign_in_and_out(page, live_server, make_user, check_page):
     sign_in(page, live_server, "ana@example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ana Trainee")
     check_page(page)
+    open_menu(page)
     page.get_by_role("link", name="Your account").click()
     check_page(page)
     expect(page.get_by_role("heading", name="Where you are signed in")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out this device")).to_be_visible()  # this browser, named
+    open_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()  # the one in the header
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")
 
@@ -50,6 +59,7 @@ def test_language_switcher_translates_and_remembers(page, live_server, make_user
     sign_in(page, live_server, "joao@example.org")
     page.get_by_role("link", name="Português (Brasil)").click()
     expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    open_menu(page)
     expect(page.get_by_role("link", name="Sua conta")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Sua conta").click()  # the choice holds on the next page
@@ -59,6 +69,7 @@ def test_language_switcher_translates_and_remembers(page, live_server, make_user
     db.session.refresh(user)
     assert user.locale == "pt_BR"
     page.get_by_role("link", name="Español").click()
+    open_menu(page)
     expect(page.get_by_role("button", name="Cerrar sesión", exact=True)).to_be_visible()
     check_page(page)
 
@@ -68,6 +79,7 @@ def test_admin_manages_people(page, live_server, make_user, make_institution, ch
     make_institution(country="CL", name="Gobierno Regional del Biobío", level="regional", region="CL-BI")
     make_institution(country="AR", name="Municipalidad de Rosario", level="local", region="AR-S")
     sign_in(page, live_server, "admin@example.org")
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     check_page(page)
     page.get_by_role("link", name="Add a person").click()
@@ -155,6 +167,7 @@ def test_spanish_admin_pages_on_a_phone(page, live_server, make_user, check_page
     page.get_by_label("Correo electrónico").fill("admin@example.org")
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
+    open_menu(page)
     page.get_by_role("navigation", name="Principal").get_by_role("link", name="Personas").click()
     check_page(page)  # the page heading's button wraps above the links that follow it
     page.goto(f"{live_server}/admin/users/{long.uuid}")

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_foundation import sign_in
+from tests.browser.test_foundation import open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,6 +16,7 @@ def test_import_preview_then_import(page, live_server, make_user, make_cohort, c
     make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
     cohort = make_cohort(country="CL", name="Cohorte Biobío")
     sign_in(page, live_server, "coord@example.org")
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
     page.get_by_role("link", name="Import trainees from a file").click()
     check_page(page)
@@ -43,6 +44,7 @@ def test_import_preview_then_import(page, live_server, make_user, make_cohort, c
     expect(page.locator("table")).to_contain_text("Luis Vera")
     check_page(page)
 
+    open_menu(page)
     page.get_by_role("link", name="Notifications").click()
     expect(page.locator(".notifications")).to_contain_text("2 people imported from lista.csv")
     check_page(page)

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_foundation import sign_in
+from tests.browser.test_foundation import open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -254,6 +254,7 @@ def test_a_button_that_looks_like_a_link_is_focused_like_one(page, live_server, 
     make_user(email="lectora@example.org", locale="en")
     sign_in(page, live_server, "lectora@example.org")
     page.goto(f"{live_server}/auth/account")
+    open_menu(page)
     looks = {}
     for name in ("Your account", "Sign out"):
         for _ in range(30):
@@ -322,6 +323,7 @@ def test_the_notifications_link_underlines_its_word_not_the_space_before_the_cou
     notify(reader, "added_to_cohort", cohort="Cohorte piloto")
     db.session.commit()
     sign_in(page, live_server, "lectora@example.org")
+    open_menu(page)
     link = page.locator(".account-menu a", has=page.locator(".badge"))
     expect(link).to_have_count(1)
     overrun = link.evaluate("""a => { const text = a.firstChild, whole = document.createRange(), word = document.createRange();

@@ -1,0 +1,94 @@
+"""The site header on a phone: the page's content starts near the top, the menu opens without JavaScript, the
+languages stay in sight."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_foundation import sign_in
+
+pytestmark = pytest.mark.browser
+
+# Two rows: the brand beside the menu's 44 px target, then the languages (24 px targets), with the bar's padding
+# and its 6 px border: about 100 px, a sixth of a 640 px screen. It took 274 px at 360 and 302 px at 320.
+HEADER_BOUND = 104
+
+
+@pytest.fixture
+def coordinator(app, make_user):
+    """The account with the most links in the header (six sections, notifications, account, sign out), in
+    Spanish, whose words are the longest, with a notification unread."""
+    from app.extensions import db
+    from app.notifications.services import notify
+
+    person = make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="es")
+    notify(person, "added_to_cohort", cohort="Cohorte piloto")
+    db.session.commit()
+    return person
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_the_header_leaves_the_screen_to_the_page_on_a_phone(page, live_server, coordinator, check_page, width):
+    """The brand, the languages, six sections and the account's links took 274 px of a phone 360 px wide (302 px
+    at 320): half the screen before any content."""
+    page.set_viewport_size({"width": width, "height": 640})
+    sign_in(page, live_server, "coord@example.org")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Le damos la bienvenida")
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= HEADER_BOUND, f"the header takes {header['height']}px at {width}px"
+    for name in ("Español", "Português (Brasil)", "English"):  # the languages stay in sight, every one
+        language = page.get_by_role("navigation", name="Idioma").get_by_text(name)
+        expect(language).to_be_visible()
+        if name != "Español":  # (the language in use is no link)
+            assert language.bounding_box()["height"] >= 24
+    expect(page.get_by_role("navigation", name="Principal")).to_be_hidden()
+    expect(page.locator(".site-header summary .badge")).to_have_text("1 sin leer")  # the unread count in sight
+    check_page(page)
+
+
+def test_the_menu_opens_without_javascript(browser, live_server, coordinator, axe_source):
+    """The menu is a disclosure that works without scripts: a slow link may never run them."""
+    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "coord@example.org")
+        menu = page.locator(".site-header summary")
+        expect(menu).to_have_accessible_name(re.compile(r"^\w+ 1 sin leer$"))  # "Menú", and the count unread
+        menu.click()
+        for name in ("Inicio", "Cursos", "Personas", "Instituciones", "Cohortes", "Competencias", "Su cuenta"):
+            link = page.locator(".site-header").get_by_role("link", name=name, exact=True)
+            expect(link).to_be_visible()
+            box = link.bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 0.8 * 360, f"{name}: a small target {box}"
+        expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.locator(".site-header").get_by_role("link", name="Cursos", exact=True).click()
+        expect(page).to_have_url(f"{live_server}/courses/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Cursos")
+    finally:
+        context.close()
+
+
+def test_the_menus_button_shows_its_focus(page, live_server, coordinator):
+    sign_in(page, live_server, "coord@example.org")
+    menu = page.locator(".site-header summary")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if menu.evaluate("el => el === document.activeElement"):
+            break
+    expect(menu).to_be_focused()
+    expect(menu).to_have_css("background-color", "rgb(255, 200, 69)")  # the site's one focus style
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="Principal")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_a_wide_screen_shows_the_navigation_without_a_menu(page, live_server, coordinator, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "coord@example.org")
+    expect(page.locator(".site-header summary")).to_be_hidden()
+    navigation = page.get_by_role("navigation", name="Principal")
+    expect(navigation).to_be_visible()
+    navigation.get_by_role("link", name="Personas").click()
+    expect(page).to_have_url(f"{live_server}/admin/users")
+    expect(page.get_by_role("link", name="Notificaciones 1 sin leer")).to_be_visible()

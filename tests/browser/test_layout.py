@@ -356,3 +356,21 @@ def test_the_printable_modules_table_keeps_its_words_whole_on_a_phone(page, live
       })""")
     assert not broken, f"words broken inside: {broken}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the table scrolls in its region
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_the_dashboards_continue_button_is_short_and_names_the_module(page, live_server, make_user, shipped_course,
+                                                                      width):
+    """"Continue: Knowing your region - building an asset and bottleneck profile" was a button three
+    lines tall on a phone: the module's title now reads as text above a one-line button, which still names it."""
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs", width, locale="en")
+    title = page.locator(".pager__next [lang]").inner_text()
+    page.goto(live_server + "/")
+    card = page.locator(".course-card")
+    button = card.locator("a.button")
+    expect(button).to_have_count(1)  # one action
+    expect(button).to_have_accessible_name(f"Continue: {title}")  # heard out of context, it still says where
+    assert button.evaluate(LINES_OF) == 1, "the button's label breaks over lines"
+    assert button.bounding_box()["height"] <= 48
+    expect(card.get_by_text(title, exact=True)).to_be_visible()
+    expect(card).to_contain_text(f"Up next: {title}")

@@ -374,3 +374,15 @@ def test_the_dashboards_continue_button_is_short_and_names_the_module(page, live
     assert button.bounding_box()["height"] <= 48
     expect(card.get_by_text(title, exact=True)).to_be_visible()
     expect(card).to_contain_text(f"Up next: {title}")
+
+
+def test_the_printable_copys_title_is_set_as_the_modules_on_a_phone(page, live_server, make_user, shipped_course):
+    """At 320 px the offline copy's title was set at 32 px, six lines before the first word of the module, where the
+    module's own page sets it at 24 px on a phone."""
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs", 320)
+    size = lambda: page.locator("h1").evaluate("el => getComputedStyle(el).fontSize")  # noqa: E731
+    on_the_site = size()
+    page.goto(live_server + "/courses/s3-foundations/modules/four-cs/print")
+    assert size() == on_the_site
+    page.set_viewport_size({"width": 1024, "height": 800})  # on a wider screen (and on paper) as large as it was
+    assert size() == "32px"

@@ -386,3 +386,17 @@ def test_the_printable_copys_title_is_set_as_the_modules_on_a_phone(page, live_s
     assert size() == on_the_site
     page.set_viewport_size({"width": 1024, "height": 800})  # on a wider screen (and on paper) as large as it was
     assert size() == "32px"
+
+
+def test_the_end_of_a_long_module_leads_back_to_the_course(page, live_server, make_user, shipped_course):
+    """A module is 5,000 to 11,000 px long at 360 px; at its end, but on the last module, there was only the
+    next module: the course's page (its modules, where one stands) was the breadcrumbs', all the way up."""
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/four-cs")
+    article = page.locator("article.module").bounding_box()
+    back = page.locator("main a[href='/courses/s3-foundations/']").last
+    expect(back).to_have_text("Volver al curso")
+    assert back.bounding_box()["y"] > article["y"] + article["height"]  # below the module, not the breadcrumbs
+    back.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fundamentos de la especialización inteligente")
+    page.goto(live_server + "/courses/s3-foundations/modules/latin-american-instruments")  # the last: said once
+    expect(page.get_by_role("link", name="Volver al curso")).to_have_count(1)

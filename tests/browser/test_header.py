@@ -1,7 +1,5 @@
 """The site header on a phone: the page's content starts near the top, the menu opens without JavaScript, the
 languages stay in sight."""
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -53,7 +51,7 @@ def test_the_menu_opens_without_javascript(browser, live_server, coordinator, ax
     try:
         sign_in(page, live_server, "coord@example.org")
         menu = page.locator(".site-header summary")
-        expect(menu).to_have_accessible_name(re.compile(r"^\w+ 1 sin leer$"))  # "Menú", and the count unread
+        expect(menu).to_have_accessible_name("Menú 1 sin leer")  # and the count unread
         menu.click()
         for name in ("Inicio", "Cursos", "Personas", "Instituciones", "Cohortes", "Competencias", "Su cuenta"):
             link = page.locator(".site-header").get_by_role("link", name=name, exact=True)

@@ -23,8 +23,7 @@ class LanguageForm(Form):
 
 class TimezoneForm(Form):
     # choices: the zones of the person's country (app.places.timezones), set by the view
-    timezone = SelectField(_l("Time zone"), description=_l("Dates and times are shown in this time zone."),
-                           validate_choice=False)
+    timezone = SelectField(_l("Time zone of the dates and times you see"), validate_choice=False)
     submit = SubmitField(_l("Save time zone"))
 
     def validate_timezone(self, field):

@@ -86,14 +86,15 @@ def test_account_page_changes_language_and_password(client, login_as):
     assert client.get("/auth/account").status_code == 200  # this session survives the change
 
 
-def test_the_language_choice_does_not_repeat_its_heading(client, login_as):
+@pytest.mark.parametrize("section, heading", [("language", "Language"), ("time-zone", "Time zone")])
+def test_the_account_choices_do_not_repeat_their_heading(client, login_as, section, heading):
     """The account page read "Language" as the section's heading and again as the question under it ("Idioma /
-    Idioma"): the question says what the choice sets."""
+    Idioma"), and "Time zone" so too: the question says what the choice sets."""
     login_as("trainee", country="CL")
     page = client.get("/auth/account?lang=en").get_data(as_text=True)
-    heading = re.search(r'<h2 id="language">(.*?)</h2>', page).group(1)
-    legend = re.search(r'<h2 id="language">.*?<legend class="label">(.*?)</legend>', page, re.S).group(1)
-    assert heading == "Language" and legend != heading
+    assert re.search(rf'<h2 id="{section}">(.*?)</h2>', page).group(1) == heading
+    question = re.search(rf'<h2 id="{section}">.*?<(legend|label)[^>]*>\s*(.*?)\s*</\1>', page, re.S).group(2)
+    assert question != heading
 
 
 def test_signing_out_a_device_is_its_own_message(app):

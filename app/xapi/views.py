@@ -402,7 +402,8 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
         if method == "DELETE" and document_id is None:
             documents.delete_all(documents.covered(kind, scope_key, **where))
         elif method == "DELETE":
-            documents.check_preconditions(documents.get(scope_key, document_id), if_match, None, need_one=False)
+            documents.check_preconditions(documents.get(scope_key, document_id), if_match, if_none_match,
+                                          need_one=False)
             documents.delete(scope_key, document_id)
         else:
             current = documents.get(scope_key, document_id, for_update=True)

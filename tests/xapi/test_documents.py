@@ -128,6 +128,19 @@ def test_if_match_compares_strongly_and_if_none_match_weakly(xapi):
     assert send(xapi, "GET", path, params).get_json() == {"v": 2}
 
 
+def test_a_delete_honours_if_none_match(xapi):
+    """Communication 3.1: a DELETE, as a PUT or a POST, handles If-None-Match: * (RFC 7232 3.2): with a document
+    there, it is refused (412) and the document kept; it was deleted, the header not read."""
+    path, params = "/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "kept"}
+    assert send(xapi, "PUT", path, params, {"v": 1}, headers={"If-None-Match": "*"}).status_code == 204
+    etag = send(xapi, "GET", path, params).headers["ETag"]
+    for header in ("*", etag):
+        assert send(xapi, "DELETE", path, params, headers={"If-None-Match": header}).status_code == 412
+    assert send(xapi, "GET", path, params).get_json() == {"v": 1}
+    assert send(xapi, "DELETE", path, params, headers={"If-None-Match": '"other"'}).status_code == 204
+    assert send(xapi, "GET", path, params).status_code == 404
+
+
 def test_head_answers_like_get_without_a_body(xapi):
     params = {"activityId": ACTIVITY, "profileId": "p"}
     send(xapi, "PUT", "/xapi/activities/profile", params, {"a": 1}, headers={"If-None-Match": "*"})

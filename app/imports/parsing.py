@@ -228,11 +228,13 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         raise FileProblem("too_big", limit=MAX_CELLS)
     cells = row_cells = row_number = last_filled = others = column = 0
     facts, cell = _WorkbookFacts(), {}
-    part_name = ""
+    part_name, in_sheet_data = "", False
 
     def start(name, attributes):
-        nonlocal cells, row_cells, row_number, others, column
+        nonlocal cells, row_cells, row_number, others, column, in_sheet_data
         local = name.rpartition(":")[2]
+        if local in ("row", "c") and not in_sheet_data:  # not a sheet's: calcChain.xml lists each formula as a <c>
+            local = f"{local} elsewhere"
         # a row or a cell is counted above; only the attributes beyond any Excel writes count here
         others += max(len(attributes) - 16, 0) if local in ("row", "c") else 1 + len(attributes)
         if others > MAX_OTHER_ITEMS + OTHER_ITEMS_PER_CELL * MAX_CELLS:
@@ -251,7 +253,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             if attributes.get("hidden") in ("1", "true"):
                 facts.hidden_rows.setdefault(part_name, set()).add(row_number)
         elif local == "sheetData":  # a book linked to holds one for each of its sheets, each from row 1
-            row_number = 0
+            row_number, in_sheet_data = 0, True
         elif local == "c":
             row_cells += 1
             if row_cells > MAX_ROW_CELLS:
@@ -283,8 +285,12 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
             cell["v"] = True
 
     def end(name):
-        nonlocal cells, last_filled
+        nonlocal cells, last_filled, in_sheet_data
         local = name.rpartition(":")[2]
+        if local == "sheetData":
+            in_sheet_data = False
+        elif local == "c" and not in_sheet_data:
+            return
         if local == "c":
             # A cell with only a format (a column coloured down to Excel's last row) counts only where the sheet
             # is read: up to MAX_BLANK_RUN blank rows past the last cell that holds something, where reading stops.
@@ -314,7 +320,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
         parser.StartElementHandler, parser.EndElementHandler, parser.StartDoctypeDeclHandler = start, end, doctype
         parser.CharacterDataHandler = text
         row_cells = row_number = last_filled = column = 0
-        part_name = part.filename
+        part_name, in_sheet_data = part.filename, False
         try:
             with archive.open(part) as stream:
                 read = 0

@@ -640,3 +640,20 @@ def test_cells_without_a_reference_after_one_with_it_are_read_in_their_columns()
         b"<sheetData>" + header)
     [parsed] = read_table("list.xlsx", raw_workbook(xml)).rows
     assert (parsed["email"], parsed["full_name"], parsed["position"]) == ("a@example.org", "Ana", "manager")
+
+
+def test_a_workbook_with_many_formulas_is_not_refused_for_its_calculation_chain():
+    """Excel lists every formula cell of the book in xl/calcChain.xml, one <c r="B2" i="1"/> each, outside any row:
+    those entries are not cells of a row, so a list with a formula column of 20,000 cells is not 'too big'."""
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw_workbook(sheet_xml(PERSON)))) as source, \
+            zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in source.infolist():
+            archive.writestr(part, source.read(part))
+        archive.writestr("xl/calcChain.xml", b'<?xml version="1.0"?><calcChain xmlns="http://schemas.openxmlformats'
+                                             b'.org/spreadsheetml/2006/main">'
+                         + b"".join(b'<c r="D%d" i="1"/>' % row for row in range(2, 20_002)) + b"</calcChain>")
+    [row] = read_table("list.xlsx", data.getvalue()).rows
+    assert row["email"] == "a@example.org"

@@ -345,6 +345,8 @@ def check(located: Located) -> FrameworkData:
                 problems.append(located.problem(f"validity_months is a whole number of months from 1 to "
                                                 f"{MAX_VALIDITY_MONTHS}{_unquote(months)}", *path,
                                                 "validity_months"))
+            elif in_base := located.other_base(months, *path, "validity_months"):
+                problems.append(located.problem(in_base, *path, "validity_months"))
             competence["validity_months"] = months
         targets = item.get("targets")
         if targets is None:
@@ -359,6 +361,8 @@ def check(located: Located) -> FrameworkData:
             elif not _whole(level):
                 problems.append(located.problem(f"the target level of competence {code} for {position} is a level "
                                                 f"number{_unquote(level)}", *path, "targets", position))
+            elif in_base := located.other_base(level, *path, "targets", position):
+                problems.append(located.problem(in_base, *path, "targets", position))
             elif level not in numbers:
                 problems.append(located.problem(f"target level {level} of competence {code} is {_scale(numbers)}",
                                                 *path, "targets", position))

@@ -356,6 +356,10 @@ def test_source_problems(old, new, message):
     ("version: 1", "version: 0x1A", "0x1A is read as the number 26 (in base 16): write it in plain digits"),
     ("version: 1", "version: 1:05", "1:05 is read as the number 65 (in base 60)"),
     ("  - number: 3\n", "  - number: 0b11\n", "0b11 is read as the number 3 (in base 2)"),
+    ("validity_months: 24", "validity_months: 024", "024 is read as the number 20 (in base 8)"),
+    ("validity_months: 24", "validity_months: 2:00", "2:00 is read as the number 120 (in base 60)"),
+    ("targets: {technician: 3, manager: 2}", "targets: {technician: 0b11, manager: 2}",
+     "0b11 is read as the number 3 (in base 2)"),
 ])
 def test_a_number_yaml_reads_in_another_base_is_a_problem(old, new, message):
     """YAML 1.1 reads 1:05 in base 60 and 0x1A in hexadecimal: a version or level nobody meant."""

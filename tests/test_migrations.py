@@ -285,3 +285,35 @@ def test_a_database_with_people_in_institutions_and_cohorts_upgrades_and_downgra
             'SELECT u.email, i.name FROM "user" u JOIN institution i ON i.id = u.institution_id')).all() == [
             ("ana@example.org", "Gobierno Regional de Ñuble")]
         assert db.session.execute(sa.text("SELECT cohort_id, user_id FROM cohort_member")).all() == [(1, 1)]
+
+
+def test_images_synced_before_their_size_was_kept_are_measured(make_app, empty_database):
+    """a7c3e5f1d2b9 keeps each course image's width and height: the images already synced are measured from
+    their stored bytes (other files, and images that give no size, get none)."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "f2a9c4d1b6e3"]).exit_code == 0
+    files = {"map.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="480" height="320"></svg>',
+                         "image/svg+xml"),
+             "plain.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"></svg>', "image/svg+xml"),
+             "notes.txt": (b"width 10", "text/plain")}
+    with app.app_context():
+        db.session.execute(sa.text("INSERT INTO course (id, slug, created_at, is_published) "
+                                   "VALUES (1, 'pilot', '2026-12-01 10:00:00', :yes)"), {"yes": True})
+        db.session.execute(sa.text(
+            "INSERT INTO course_version (id, course_id, version, content_hash, is_current, title, summary, audience, "
+            "estimated_hours, locales, path, synced_at) VALUES (1, 1, 1, 'x', :yes, '{}', '{}', '[]', 1, '[]', "
+            "'pilot', '2026-12-01 10:00:00')"), {"yes": True})
+        for number, (name, (data, media_type)) in enumerate(files.items(), start=1):
+            db.session.execute(sa.text("INSERT INTO asset_blob (sha256, data) VALUES (:sha, :data)"),
+                               {"sha": f"{number:064d}", "data": data})
+            db.session.execute(sa.text(
+                "INSERT INTO course_asset (course_version_id, path, sha256, size, media_type) "
+                "VALUES (1, :path, :sha, :size, :type)"),
+                {"path": name, "sha": f"{number:064d}", "size": len(data), "type": media_type})
+        db.session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT path, width, height FROM course_asset ORDER BY path")).all() == [
+            ("map.svg", 480, 320), ("notes.txt", None, None), ("plain.svg", None, None)]

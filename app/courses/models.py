@@ -78,6 +78,10 @@ class CourseAsset(db.Model):
     sha256: so.Mapped[str] = so.mapped_column(sa.ForeignKey("asset_blob.sha256"))
     size: so.Mapped[int] = so.mapped_column()
     media_type: so.Mapped[str] = so.mapped_column(sa.String(100))
+    # an image's size in CSS pixels, as its file says (None for other files, or when it does not say): written on
+    # the page's <img>, so the text does not jump as the image arrives on a slow link
+    width: so.Mapped[int | None] = so.mapped_column()
+    height: so.Mapped[int | None] = so.mapped_column()
 
     course_version: so.Mapped[CourseVersion] = so.relationship(back_populates="assets")
 

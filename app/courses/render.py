@@ -200,12 +200,29 @@ def _tables(html: str, label: str) -> str:
                      html)
 
 
-def to_html(markdown: str, asset_url, module_url=None) -> str:
-    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset and
-    ``module_url(slug)`` that of another module."""
+def to_html(markdown: str, asset_url, module_url=None, sizes=None) -> str:
+    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset, ``module_url(slug)``
+    that of another module, and ``sizes`` the {path: (width, height)} of the course's images."""
     from flask_babel import gettext
 
-    return _tables(_rewrite_links(_render(markdown), asset_url, module_url), gettext("Table"))
+    html = _sized_images(_render(markdown), sizes or {})
+    return _tables(_rewrite_links(html, asset_url, module_url), gettext("Table"))
+
+
+def _sized_images(html: str, sizes: dict) -> str:
+    """An image of the course's assets gets the width and height its file gives (unless the text gives a size):
+    the browser keeps its place while it loads, so the text does not jump under a reader on a slow link; the
+    stylesheet still fits it to the column (max-width, height: auto)."""
+    def sized(match):
+        attributes = match.group(1)
+        source = re.search(r' src="([^"]*)"', attributes)
+        name = asset_name(source.group(1)) if source else None
+        if name not in sizes or ' width="' in attributes or ' height="' in attributes:
+            return match.group(0)
+        width, height = sizes[name]
+        return f'<img{attributes} width="{width}" height="{height}">'
+
+    return IMAGE.sub(sized, html) if sizes else html
 
 
 def plain_words(markdown: str) -> int:

@@ -1,9 +1,11 @@
 """The catalogue, syncing course versions from files, and following a course (every event through record())."""
 import hashlib
+import io
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
+import imagesize
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
@@ -160,7 +162,10 @@ def _keep_assets(version: CourseVersion, content: CourseContent) -> None:
             db.session.add(AssetBlob(sha256=digest, data=data))
             known.add(digest)
         name = path.removeprefix("assets/")
-        version.assets.append(CourseAsset(path=name, sha256=digest, size=len(data), media_type=media_type_of(name)))
+        media_type = media_type_of(name)
+        width, height = image_size(data, media_type) or (None, None)
+        version.assets.append(CourseAsset(path=name, sha256=digest, size=len(data), media_type=media_type,
+                                          width=width, height=height))
 
 
 COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz"}
@@ -173,6 +178,27 @@ def media_type_of(name: str) -> str:
     if encoding is not None:
         return COMPRESSED.get(encoding, "application/octet-stream")
     return media_type or "application/octet-stream"
+
+
+def image_size(data: bytes, media_type: str) -> tuple[int, int] | None:
+    """(width, height) of an image file as it says them (an SVG's width and height attributes, a PNG's, JPEG's,
+    GIF's or WebP's header), rounded to whole pixels; None for another file, or an image that does not say."""
+    if not media_type.startswith("image/"):
+        return None
+    try:
+        width, height = imagesize.get(io.BytesIO(data))
+    except Exception:  # a damaged image: the reader's browser copes, the page just does not reserve its place
+        return None
+    if not (0 < width < 100_000 and 0 < height < 100_000):
+        return None
+    return max(1, round(width)), max(1, round(height))
+
+
+def image_sizes(version: CourseVersion) -> dict[str, tuple[int, int]]:
+    """{path: (width, height)} of the version's images that say their size, in one query."""
+    return {row.path: (row.width, row.height) for row in db.session.execute(
+        sa.select(CourseAsset.path, CourseAsset.width, CourseAsset.height).where(
+            CourseAsset.course_version_id == version.id, CourseAsset.width.is_not(None)))}
 
 
 def sync(tree: Tree, progress=None) -> list[SyncResult]:

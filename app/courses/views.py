@@ -119,7 +119,8 @@ def module(slug, module):
     done, total = services.course_progress(current_user, version)
     page = render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
                            html=render.lazy_images(render.lazy_players(render.to_html(
-                               shown.body, _asset_url(version), _module_url(version)))),
+                               shown.body, _asset_url(version), _module_url(version),
+                               services.image_sizes(version)))),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
                            done=done, total=total, number=index + 1)
@@ -167,7 +168,8 @@ def printable(slug, module, number):
     course, version = _version_or_404(slug, number)
     item = _module_or_404(version, module)
     shown = services.text_of(item)
-    html = render.to_html(shown.body, _asset_url(version), _module_url(version, number))
+    html = render.to_html(shown.body, _asset_url(version), _module_url(version, number),
+                          services.image_sizes(version))
     note = (_("This module is not available in your language yet, so it is shown in English."),
             str(get_locale())) if shown.is_fallback else None  # in the reader's language, before force_locale
     download = request.args.get("download") == "1"

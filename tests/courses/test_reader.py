@@ -901,6 +901,48 @@ def test_images_load_when_needed_on_the_page_and_all_at_once_on_paper(client, lo
     assert lazy_images('<img src="a.png" alt="" loading="eager">') == '<img src="a.png" alt="" loading="eager">'
 
 
+def _png(width: int, height: int) -> bytes:
+    """A PNG's signature and header chunk: all a browser (or a reader of sizes) needs to learn its size."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + b"IHDR" + header
+            + struct.pack(">I", zlib.crc32(b"IHDR" + header)))
+
+
+def test_images_keep_their_place_while_they_load(client, login_as, app, course_tree, sample_framework):
+    """An image that says its size (an SVG's width and height, a PNG's header) gets them on the page and in both
+    copies, so the text does not jump as it arrives; the text's own size wins, and an image that gives none, or
+    a file that is no image it can read, gets none."""
+    from tests.fixtures.courses import module_text, sync_tree
+
+    assets = course_tree / "pilot" / "assets"
+    (assets / "map.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="480" height="320.4">'
+                                    "<title>Map</title></svg>", encoding="utf-8")
+    (assets / "photo.png").write_bytes(_png(1200, 800))
+    (assets / "broken.png").write_bytes(b"\x89PNG not really")
+    (assets / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"></svg>',
+                                        encoding="utf-8")
+    body = ("![The map](assets/map.svg)\n\n![A photo](../../assets/photo.png)\n\n"
+            '<img src="assets/photo.png" alt="Small" width="300">\n\n![Broken](assets/broken.png)\n\n'
+            "![Drawing](assets/drawing.svg)")
+    for locale in ("en", "es", "pt_BR"):
+        (course_tree / "pilot" / "modules" / "01-intro" / f"{locale}.md").write_text(
+            module_text("Introduction", body=body), encoding="utf-8")
+    app.config["COURSES_DIR"] = str(course_tree)
+    sync_tree(course_tree)
+    login_as("trainee", locale="en")
+    for address in ("/courses/pilot/modules/intro", "/courses/pilot/modules/intro/print",
+                    "/courses/pilot/modules/intro/print?download=1"):
+        images = {re.search(r'alt="([^"]*)"', image).group(1): image
+                  for image in re.findall(r"<img [^>]*>", client.get(address).get_data(as_text=True))}
+        assert ' width="480" height="320"' in images["The map"], address
+        assert ' width="1200" height="800"' in images["A photo"], address
+        assert ' width="300"' in images["Small"] and "height=" not in images["Small"], address
+        assert "width=" not in images["Broken"] and "width=" not in images["Drawing"], address
+
+
 def _copies_of_the_pilot(root: Path, slugs) -> None:
     """More courses in the tree: the pilot course under other slugs."""
     import shutil

@@ -53,7 +53,8 @@ class AlternateRequestSyntax:
         path = environ.get("PATH_INFO", "")
         if path == self.prefix or path.startswith(self.prefix + "/"):
             query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-            if any(name == "method" for name, _ in query):
+            # a CORS preflight (OPTIONS) for such a post is not the post: the app answers it as any preflight
+            if environ.get("REQUEST_METHOD") != "OPTIONS" and any(name == "method" for name, _ in query):
                 try:
                     environ = self._rewrite(environ, query)
                 except Refusal as refusal:

@@ -166,6 +166,12 @@ def test_older_content_uses_the_alternate_request_syntax(content, make_user):
     assert alternate("PUT", "/xapi/activities/state", state, {"slide": 7})["status"] == 204
     read = alternate("GET", "/xapi/activities/state", state)
     assert json.loads(read["text"]) == {"slide": 7} and read["headers"]["ETag"]
+    # content that also sends the version as a header: the browser asks first (OPTIONS to the same ?method= URL)
+    preflighted = content("POST", "/xapi/statements?method=GET", xapi_headers=False,
+                          body=urlencode({"Authorization": content.auth, "statementId": statement_id}),
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   "X-Experience-API-Version": "1.0.3"})
+    assert preflighted["status"] == 200 and json.loads(preflighted["text"])["id"] == statement_id
     db.session.expire_all()
     assert progress_of(trainee, [MODULE])[MODULE].success is True
 

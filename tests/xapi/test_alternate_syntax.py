@@ -125,3 +125,15 @@ def test_a_nul_in_a_content_type_sent_as_a_form_field_is_refused(xapi):
     response = xapi.client.post("/xapi/activities/state?method=PUT", data=urlencode(fields),
                                 content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and response.get_json()["property"] == "Content-Type"
+
+
+def test_a_preflight_before_a_form_post_is_answered(xapi, client):
+    """Content that adds a header of its own to an alternate-syntax post (the version, say) makes the browser ask
+    first with OPTIONS and the same ?method= URL: a refusal there fails the post as a network error."""
+    preflight = client.options("/xapi/statements?method=PUT", headers={
+        "Origin": "https://content.example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-experience-api-version"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://content.example.org"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "X-Experience-API-Version" in preflight.headers["Access-Control-Allow-Headers"]

@@ -34,7 +34,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
                                     "If-None-Match",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
-                                     "X-Experience-API-Consistent-Through",
+                                     "X-Experience-API-Consistent-Through, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
 

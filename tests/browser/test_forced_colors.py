@@ -1,0 +1,34 @@
+"""Forced colours (Windows' contrast themes, 1.4.11 and 2.4.7): the browser drops backgrounds and shadows and
+paints borders and outlines in the theme's colours, so what we show by a background or a shadow must also be
+shown by something the theme keeps."""
+import pytest
+
+from tests.browser.test_foundation import sign_in
+from tests.browser.test_header import coordinator  # noqa: F401  (a fixture: six sections, an unread notification)
+
+pytestmark = pytest.mark.browser
+
+FOCUS_RING = """() => { const el = document.activeElement, s = getComputedStyle(el);
+  return {name: (el.innerText || el.name || el.tagName).trim().split('\\n')[0],
+          ring: el === document.body || (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)}; }"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_focus_stays_visible_in_forced_colours(page, live_server, coordinator, width):  # noqa: F811
+    """Links, the menu's button and the sign-out button showed their focus by a yellow background and a dark bar
+    drawn as a shadow, with the outline turned off: a contrast theme removes both, and the focus vanished."""
+    page.set_viewport_size({"width": width, "height": 740})
+    sign_in(page, live_server, "coord@example.org")
+    page.emulate_media(forced_colors="active")
+    page.goto(f"{live_server}/auth/account")
+    menu = page.locator("details.site-menu")
+    if menu.locator("summary").is_visible():
+        menu.evaluate("details => { details.open = true; }")
+    unseen = []
+    for _ in range(20):  # the skip link, the header's links and buttons, the page's first controls
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_RING)
+        if not focus["ring"]:
+            unseen.append(focus["name"])
+    assert not unseen, f"no focus ring in forced colours on: {unseen}"
+

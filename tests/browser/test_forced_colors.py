@@ -32,3 +32,17 @@ def test_the_focus_stays_visible_in_forced_colours(page, live_server, coordinato
             unseen.append(focus["name"])
     assert not unseen, f"no focus ring in forced colours on: {unseen}"
 
+
+def test_the_current_section_is_marked_in_forced_colours_on_a_phone(page, live_server, coordinator):  # noqa: F811
+    """In the phone's menu the section one is in was marked only by a bar drawn as an inset shadow, which a
+    contrast theme removes: every section looked the same."""
+    sign_in(page, live_server, "coord@example.org")
+    page.emulate_media(forced_colors="active")
+    page.locator("details.site-menu > summary").click()
+    kept = """a => { const s = getComputedStyle(a);
+      return [s.borderLeftWidth, s.borderLeftStyle, s.fontWeight, s.textDecorationLine, s.outlineStyle].join(' '); }"""
+    links = page.get_by_role("navigation", name="Principal").get_by_role("link")
+    current = [link.evaluate(kept) for link in links.all() if link.get_attribute("aria-current")]
+    others = {link.evaluate(kept) for link in links.all() if not link.get_attribute("aria-current")}
+    assert len(current) == 1 and others
+    assert current[0] not in others, "the current section looks like the others in forced colours"

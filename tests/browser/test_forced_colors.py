@@ -5,6 +5,7 @@ import pytest
 
 from tests.browser.test_foundation import sign_in
 from tests.browser.test_header import coordinator  # noqa: F401  (a fixture: six sections, an unread notification)
+from tests.browser.test_layout import shipped_course  # noqa: F401  (a fixture: the shipped course)
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +47,23 @@ def test_the_current_section_is_marked_in_forced_colours_on_a_phone(page, live_s
     others = {link.evaluate(kept) for link in links.all() if not link.get_attribute("aria-current")}
     assert len(current) == 1 and others
     assert current[0] not in others, "the current section looks like the others in forced colours"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_tags_and_the_unread_count_keep_their_box_in_forced_colours(page, live_server, shipped_course,  # noqa: F811
+                                                                   coordinator, width):  # noqa: F811
+    """A status tag ("Not started") and the unread count were boxes drawn only by their background, which a
+    contrast theme drops: they became loose words run into the text beside them."""
+    page.set_viewport_size({"width": width, "height": 740})
+    sign_in(page, live_server, "coord@example.org")
+    page.emulate_media(forced_colors="active")
+    page.goto(f"{live_server}/courses/s3-foundations/")
+    boxed = """el => { const s = getComputedStyle(el);
+      return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1)
+          || (s.borderTopStyle !== 'none' && parseFloat(s.borderTopWidth) >= 1); }"""
+    tags = page.locator(".task-list__item > .tag")
+    assert tags.count() == 4
+    badges = page.locator(".site-header .badge:visible")
+    assert badges.count() >= 1
+    for element in tags.all() + badges.all():
+        assert element.evaluate(boxed), f"{element.inner_text()!r} has no box in forced colours"

@@ -156,6 +156,12 @@ REGION_ALIASES = {
     "PE-LMA": ("Lima Metropolitana", "Provincia de Lima", "Ciudad de Lima"),
     "CO-DC": ("Bogotá", "Bogotá D.C.", "Bogotá, D.C.", "Distrito Capital"),
     "CL-RM": ("Región Metropolitana", "Metropolitana", "RM", "Santiago"),
+    # Chile's own names of the regions ISO 3166-2 spells otherwise, or with the full honorific
+    "CL-LI": ("O'Higgins", "Libertador Bernardo O'Higgins"),
+    "CL-AI": ("Aysén", "Aysén del General Carlos Ibáñez del Campo"),
+    "CL-AR": ("Araucanía",),
+    "CL-BI": ("Bío Bío", "Bío-Bío"),
+    "CL-MA": ("Magallanes y la Antártica Chilena", "Magallanes y de la Antártica Chilena"),
 }
 
 # what Excel, LibreOffice and Google Sheets show (and save) for a formula that failed, in English as in Spanish
@@ -188,7 +194,10 @@ def _region_lookup(country_code: str) -> dict[str, str]:
         lookup[fold(region.code)] = region.code
         lookup[fold(region.code.split("-", 1)[1])] = region.code
         for locale in LOCALES:
-            lookup.setdefault(fold(region_name(region.code, locale)), region.code)
+            name = fold(region_name(region.code, locale))
+            lookup.setdefault(name, region.code)
+            # "Región Metropolitana de Santiago" is written "Metropolitana de Santiago" too
+            lookup.setdefault(REGION_PREFIX.sub("", name), region.code)
         for alias in REGION_ALIASES.get(region.code, ()):
             lookup.setdefault(fold(alias), region.code)
     return lookup

@@ -392,3 +392,19 @@ def test_an_address_cell_in_full_width_characters_is_the_plain_address(app, make
                "ＲＯＳＡ＠ｉｔｉｎｅｒａ．ｔｅｓｔ;Rosa Dos;manager;;;")
     batch = services.preview(coordinator, filename="lista.csv", data=data, country_code="AR")
     assert codes(batch.problems) == [(2, "taken"), (4, "duplicate")]
+
+
+def test_chilean_regions_are_found_by_the_names_chileans_write(app, make_user):
+    """A Chilean ministry's list names its regions as Chile does ("Metropolitana de Santiago", "O'Higgins",
+    "Aysén", "Araucanía", "Bío Bío", "Magallanes y la Antártica Chilena"): each was refused as no region."""
+    written = {"Metropolitana de Santiago": "CL-RM", "O'Higgins": "CL-LI", "Libertador Bernardo O'Higgins": "CL-LI",
+               "Región del Libertador General Bernardo O'Higgins": "CL-LI", "Aysén": "CL-AI", "Aysen": "CL-AI",
+               "Región de Aysén del General Carlos Ibáñez del Campo": "CL-AI", "Araucanía": "CL-AR",
+               "Region de la Araucania": "CL-AR", "Bío Bío": "CL-BI", "Bio-Bio": "CL-BI", "Magallanes": "CL-MA",
+               "Magallanes y la Antártica Chilena": "CL-MA", "Región de Magallanes y de la Antártica Chilena":
+               "CL-MA"}
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(written, start=2)]
+    clean, problems = services.check_rows("CL", rows)
+    assert [services.message(p) for p in problems] == []
+    assert [row["region_code"] for row in clean] == list(written.values())

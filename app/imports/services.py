@@ -1,5 +1,6 @@
 """Checking a trainee list against the database, previewing it, and importing all of it or nothing."""
 import csv
+import difflib
 import io
 import re
 
@@ -40,7 +41,10 @@ MESSAGES = {
     "duplicate": _l("The same e-mail address is on line %(other)s"),
     "taken": _l("An account with this e-mail address already exists"),
     "position": _l("“%(value)s” is not a position: write manager or technician"),
-    "institution": _l("No institution called “%(value)s” in this country"),
+    "institution": _l("No institution called “%(value)s” in this country: write the name as the list of "
+                      "institutions has it, or add the institution there first"),
+    "institution_near": _l("No institution called “%(value)s” in this country: did you mean “%(suggestion)s”? "
+                           "Write its name as Itinera has it"),
     "region": _l("No region called “%(value)s” in this country"),
     "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
     "too_long": _l("%(column)s is longer than %(limit)s characters"),
@@ -206,8 +210,10 @@ def _region_lookup(country_code: str) -> dict[str, str]:
 def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Clean each row and list every problem (line, field, code, params). Queries in bulk: 5,000 rows are quick."""
     problems: list[dict] = []
-    institutions = {fold(i.name): i.id for i in db.session.scalars(
+    named = {fold(i.name): i for i in db.session.scalars(
         sa.select(Institution).where(Institution.country_code == country_code))}
+    institutions = {key: institution.id for key, institution in named.items()}
+    nearest: dict[str, list[str]] = {}
     regions = _region_lookup(country_code)
     first_line_of: dict[str, int] = {}
     clean_rows = []
@@ -261,7 +267,13 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             value = row.get(column) or ""
             key = fold(value) if column == "institution" else _region_key(value, lookup)
             if value and column not in unreadable and key not in lookup:
-                problem(line, column, column, value=value)
+                if column == "institution" and key not in nearest:  # once per name: a list repeats its names
+                    nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8)
+                near = nearest.get(key) if column == "institution" else None
+                if near:  # the same institution spelled a little otherwise: the name to write instead
+                    problem(line, column, "institution_near", value=value, suggestion=named[near[0]].name)
+                else:
+                    problem(line, column, column, value=value)
             clean[target] = lookup.get(key) if value else None
 
         language = row.get("language") or ""

@@ -408,3 +408,20 @@ def test_chilean_regions_are_found_by_the_names_chileans_write(app, make_user):
     clean, problems = services.check_rows("CL", rows)
     assert [services.message(p) for p in problems] == []
     assert [row["region_code"] for row in clean] == list(written.values())
+
+
+def test_an_institution_spelled_slightly_otherwise_is_reported_with_the_name_to_write(app, make_user,
+                                                                                     make_institution):
+    """"No institution called “Gobierno Regional del Bio Bio”" left the coordinator guessing how Itinera spells
+    it: the problem names the closest institution of the country, and otherwise says where the names are."""
+    make_institution(country="CL", name="Gobierno Regional del Biobío")
+    make_institution(country="AR", name="Gobierno Regional del Bio Bio (AR)")  # never suggested to Chile
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", country_code="CL", data=csv(
+        "a@example.org;Ana;manager;Gobierno Regional del Bio Bio;;",
+        "b@example.org;Bea;manager;Ministry of Magic;;"))
+    assert [services.message(p) for p in batch.problems] == [
+        "No institution called “Gobierno Regional del Bio Bio” in this country: did you mean “Gobierno Regional "
+        "del Biobío”? Write its name as Itinera has it",
+        "No institution called “Ministry of Magic” in this country: write the name as the list of institutions "
+        "has it, or add the institution there first"]

@@ -39,7 +39,8 @@ MESSAGES = {
     "required": _l("%(column)s is empty"),
     "email": _l("“%(value)s” is not an e-mail address"),
     "duplicate": _l("The same e-mail address is on line %(other)s"),
-    "taken": _l("An account with this e-mail address already exists"),
+    "taken": _l("An account with this e-mail address already exists: take this line out of the file (people who "
+                "already have an account join a cohort from the cohort's page)"),
     "position": _l("“%(value)s” is not a position: write manager or technician"),
     "institution": _l("No institution called “%(value)s” in this country: write the name as the list of "
                       "institutions has it, or add the institution there first"),

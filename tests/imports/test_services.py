@@ -425,3 +425,15 @@ def test_an_institution_spelled_slightly_otherwise_is_reported_with_the_name_to_
         "del Biobío”? Write its name as Itinera has it",
         "No institution called “Ministry of Magic” in this country: write the name as the list of institutions "
         "has it, or add the institution there first"]
+
+
+def test_an_address_that_has_an_account_says_what_to_do_with_its_line(app, make_user):
+    """The problem list said only that the account exists: the coordinator was left to guess whether to change
+    the address, or take the person out of the file (and how such a person joins the cohort)."""
+    make_user(email="ya.esta@example.org", country="CL")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", country_code="CL",
+                             data=csv("YA.ESTA@example.org;Ya Está;manager;;;"))
+    assert [services.message(p) for p in batch.problems] == [
+        "An account with this e-mail address already exists: take this line out of the file (people who already "
+        "have an account join a cohort from the cohort's page)"]

@@ -553,8 +553,9 @@ def cohort_remove_member(cohort_id, user_uuid):
 @bp.route("/invitations")
 @role_required(*MANAGERS)
 def invitations():
-    pagination = _paginate(tokens.pending_invitations(current_user))
-    return render_template("admin/invitations.html", pagination=pagination,
+    q = request.args.get("q", "").strip()
+    pagination = _paginate(tokens.pending_invitations(current_user, q))
+    return render_template("admin/invitations.html", pagination=pagination, q=q,
                            sent=tokens.latest_invitations(pagination.items), action_form=ConfirmForm(),
                            now=utcnow())
 

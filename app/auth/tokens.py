@@ -176,9 +176,11 @@ def latest_invitation(user: User) -> AccountToken | None:
         .order_by(AccountToken.id.desc()).limit(1))
 
 
-def pending_invitations(actor) -> sa.Select:
-    """People ``actor`` manages who have not chosen a password yet."""
+def pending_invitations(actor, q: str = "") -> sa.Select:
+    """People ``actor`` manages who have not chosen a password yet; ``q``: words of a name or address."""
     query = sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
+    if q:
+        query = query.where(accounts.person_matches(q))
     if not sees_everyone(actor):
         query = query.where(User.country_code == managed_country(actor))
     if not actor.is_admin:

@@ -334,3 +334,17 @@ def test_a_persons_page_gives_times_to_the_minute_as_other_pages_do(client, logi
     # the month in words (5/12/26 is the 12th of May in English), to the minute (no seconds)
     assert re.search(written, text), text
     assert not re.search(r"\d:40:04", text) and not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", text)  # no 5/12/26
+
+
+def test_pending_invitations_can_be_searched_by_name_or_address(client, login_as, make_user):
+    """After an import of hundreds of people, the coordinator looking for one person to send the invitation again
+    had only pages of names in the order they were added: the list is searched like the list of people."""
+    login_as("coordinator", country="CL")
+    jose = make_user(country="CL", name="José Núñez", email="jnunez@gore.cl", password=None)
+    ana = make_user(country="CL", name="Ana Pérez", email="aperez@gore.cl", password=None)
+    abroad = make_user(country="AR", name="José Núñez Otero", email="jno@example.org", password=None)
+    page = client.get("/admin/invitations?q=nunez").get_data(as_text=True)
+    assert jose.email in page and ana.email not in page and abroad.email not in page
+    assert 'name="q" value="nunez"' in page
+    page = client.get("/admin/invitations?q=APEREZ@gore").get_data(as_text=True)
+    assert ana.email in page and jose.email not in page

@@ -442,9 +442,13 @@ def _cohort_page(cohort, add_form: AddMembersForm):
         candidates = _paginate(cohorts.candidates(current_user, cohort, q), name="candidates_page")
         add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
     # members past the last page say so and link to the first (the page's title and count stay its own)
-    members = db.paginate(cohorts.members(cohort), page=page_arg(), per_page=current_app.config["PAGE_SIZE"],
-                          error_out=False)
-    return render_template("admin/cohort_detail.html", cohort=cohort, members=members,
+    member_q = request.args.get("member_q", "").strip()
+    members = db.paginate(cohorts.members(cohort, member_q), page=page_arg(),
+                          per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # the heading counts the cohort's members, whatever the search
+    member_count = cohorts.sizes([cohort.id]).get(cohort.id, 0) if member_q else members.total
+    return render_template("admin/cohort_detail.html", cohort=cohort, members=members, member_q=member_q,
+                           member_count=member_count,
                            can_edit=can_edit, candidates=candidates, add_form=add_form, q=q,
                            remove_form=ConfirmForm()), 400 if add_form.errors else 200
 

@@ -100,12 +100,15 @@ def delete_cohort(actor: User, cohort: Cohort) -> None:
     db.session.flush()
 
 
-def members(cohort: Cohort) -> sa.Select:
-    """The members, by name, with their institutions (what the cohort page shows of them)."""
-    return (sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort.id)
-            .options(so.joinedload(User.institution), so.lazyload(User.role_rows))
-            .order_by(User.name_key, User.id))
+def members(cohort: Cohort, q: str = "") -> sa.Select:
+    """The members, by name, with their institutions (what the cohort page shows of them); ``q``: words of a
+    name or address."""
+    query = (sa.select(User).join(CohortMember, CohortMember.user_id == User.id)
+             .where(CohortMember.cohort_id == cohort.id)
+             .options(so.joinedload(User.institution), so.lazyload(User.role_rows)))
+    if q:
+        query = query.where(person_matches(q))
+    return query.order_by(User.name_key, User.id)
 
 
 def candidates(actor: User, cohort: Cohort, q: str = "") -> sa.Select:

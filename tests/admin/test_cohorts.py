@@ -320,3 +320,20 @@ def test_a_cohort_saved_as_it_is_deleted_is_not_found(app, login_as, make_cohort
                                 f"/admin/cohorts/{cohort.id}/edit", sent)
     assert statuses == [302, 404], statuses
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0
+
+
+def test_a_cohort_s_members_can_be_searched_and_the_count_stays_the_cohort_s(client, login_as, make_user,
+                                                                            make_cohort):
+    """A cohort of 200 imported trainees listed its members a page at a time by name only: finding one member
+    (to open their page, or remove them) meant paging. The members are searched by name or address, and the
+    heading still says how many members the cohort has."""
+    login_as("coordinator", country="CL")
+    people = [make_user(country="CL", name=f"Persona {n}", email=f"p{n}@gore.cl") for n in range(3)]
+    nunez = make_user(country="CL", name="José Núñez", email="jnunez@gore.cl")
+    cohort = make_cohort(country="CL", members=[*people, nunez])
+    page = client.get(f"/admin/cohorts/{cohort.id}?member_q=nunez").get_data(as_text=True)
+    members = page.split('id="cohort-members"')[1].split('id="add"')[0]
+    assert "José Núñez" in members and "Persona 1" not in members
+    assert "(4)" in members and 'name="member_q" value="nunez"' in members
+    page = client.get(f"/admin/cohorts/{cohort.id}?member_q=nadie").get_data(as_text=True)
+    assert "No member of this cohort matches “nadie”." in page

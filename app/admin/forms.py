@@ -103,9 +103,9 @@ class ConfirmForm(Form):
 
 class ImportForm(CountryDependentForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a CSV or Excel file"))],
-                     description=_l("CSV (comma or semicolon) or Excel .xlsx. The first row names the columns: "
-                                    "e-mail, full name and position are required; institution, region and language "
-                                    "are optional."))
+                     description=_l("CSV (comma or semicolon) or Excel .xlsx. One row names the columns (rows of "
+                                    "titles above it are passed over): e-mail, full name and position are required; "
+                                    "institution, region and language are optional."))
     country_code = SelectField(_l("Country"), validate_choice=False)
     cohort_id = SelectField(_l("Add everyone to a cohort"), validate_choice=False,
                             validators=[IdChoice(_l("Choose a cohort of the same country"))],

@@ -144,6 +144,8 @@ def import_confirm(batch_id):
         return redirect(url_for("admin.import_preview", batch_id=batch_id))
     flash(ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count)),
           "success")
+    if batch.cohort_id is not None:  # the people just imported are found there, with the cohort's own search
+        return redirect(url_for("admin.cohort_detail", cohort_id=batch.cohort_id))
     return redirect(url_for("admin.users", country=batch.country_code, status="all"))
 
 

@@ -208,6 +208,22 @@ def test_a_double_click_on_import_imports_once_and_says_so(client, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
 
 
+def test_after_an_import_into_a_cohort_the_coordinator_lands_on_the_cohort(client, login_as, make_cohort):
+    """People imported into a cohort are found on its page (with its search); without a cohort, the country's
+    people. After an import of 200 into a cohort the coordinator was sent to the whole country's list."""
+    login_as("coordinator", country="CL")
+    cohort = make_cohort(country="CL", name="Cohorte 2027")
+    upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n", cohort_id=str(cohort.id))
+    batch = db.session.scalar(sa.select(ImportBatch))
+    response = client.post(f"/admin/import/{batch.id}/confirm")
+    assert response.status_code == 302 and response.location == f"/admin/cohorts/{cohort.id}"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "1 person imported." in page and ">Ana</a>" in page  # among the members
+    upload(client, b"email,full_name,position\nbeto@example.org,Beto,manager\n")
+    alone = db.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert client.post(f"/admin/import/{alone.id}/confirm").location.startswith("/admin/users?country=CL")
+
+
 def test_an_import_refused_half_way_keeps_nothing(client, login_as, make_cohort):
     """The cohort moved to another country between preview and confirmation: adding the people to it is refused,
     and neither the accounts nor the claim on the batch may stay behind."""

@@ -593,6 +593,7 @@ def invitation_withdraw(user_uuid):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = user.full_name
+    back = local_path(request.form.get("next"))  # the list of pending invitations it was withdrawn from
     try:
         if not confirmed():
             tokens.check_withdrawable(current_user, user)
@@ -600,16 +601,17 @@ def invitation_withdraw(user_uuid):
                        [_("The link sent to %(email)s stops working, and the account, never used, is removed with "
                           "what was entered for it. This cannot be undone; you can invite the person again later.",
                           email=user.email)],
-                       _("Withdraw the invitation"), url_for("admin.user_detail", user_uuid=user.uuid),
+                       _("Withdraw the invitation"), back or url_for("admin.user_detail", user_uuid=user.uuid),
                        crumbs=[(_("People"), url_for("admin.users")),
-                               (name, url_for("admin.user_detail", user_uuid=user.uuid))])
+                               (name, url_for("admin.user_detail", user_uuid=user.uuid))],
+                       **({"next": back} if back else {}))
         tokens.withdraw_invitation(current_user, user)
     except ValidationError as error:
         flash(" ".join(str(m) for m in error.errors.values()), "error")
-        return redirect(url_for("admin.user_detail", user_uuid=user_uuid))
+        return redirect(back or url_for("admin.user_detail", user_uuid=user_uuid))
     db.session.commit()
     flash(_("The invitation to %(name)s has been withdrawn and the unused account removed.", name=name), "success")
-    return redirect(url_for("admin.invitations"))
+    return redirect(back or url_for("admin.invitations"))
 
 
 def _back(default: str) -> str:

@@ -103,6 +103,31 @@ def test_resending_replaces_the_link_and_withdrawing_removes_the_account(client,
     assert client.get(link_in(messages[1], "invitation")).status_code == 404
 
 
+def test_an_invitation_is_withdrawn_from_the_list_of_pending_ones_and_the_list_comes_back(client, login_as):
+    """The pending list (searched, after an import of 200) offered only "Send again": withdrawing meant opening
+    the person, withdrawing there, and searching again. The list's button asks first, and both the answer and
+    "Cancel" come back to the list as it was."""
+    login_as("coordinator", country="PE")
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    listing = "/admin/invitations?q=rosa"
+    page = client.get(listing).get_data(as_text=True)
+    action = f"/admin/users/{rosa.uuid}/invitation/withdraw"
+    assert f'action="{action}"' in page and 'name="next" value="/admin/invitations?q=rosa"' in page
+    asked = client.post(action, data={"next": listing}).get_data(as_text=True)
+    assert 'href="/admin/invitations?q=rosa"' in asked  # Cancel
+    assert 'name="next" value="/admin/invitations?q=rosa"' in asked  # carried to the confirmation
+    done = client.post(action, data={"next": listing, "confirmed": "1"})
+    assert done.status_code == 302 and done.location == listing
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "rosa@example.org")) is None
+    invite(client, email="luz@example.org")
+    luz = db.session.scalar(sa.select(User).where(User.email == "luz@example.org"))
+    elsewhere = client.post(f"/admin/users/{luz.uuid}/invitation/withdraw",
+                            data={"next": "https://evil.example/", "confirmed": "1"})
+    assert elsewhere.location == "/admin/invitations"  # only an address of this site
+
+
 def test_coordinator_cannot_touch_invitations_of_another_country(client, login_as, make_user):
     login_as("coordinator", country="PE")
     foreign = make_user(country="AR", password=None)

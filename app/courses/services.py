@@ -194,11 +194,22 @@ def image_size(data: bytes, media_type: str) -> tuple[int, int] | None:
     return max(1, round(width)), max(1, round(height))
 
 
+_SIZES: dict[str, dict[str, tuple[int, int]]] = {}
+
+
 def image_sizes(version: CourseVersion) -> dict[str, tuple[int, int]]:
-    """{path: (width, height)} of the version's images that say their size, in one query."""
-    return {row.path: (row.width, row.height) for row in db.session.execute(
-        sa.select(CourseAsset.path, CourseAsset.width, CourseAsset.height).where(
-            CourseAsset.course_version_id == version.id, CourseAsset.width.is_not(None)))}
+    """{path: (width, height)} of the version's images that say their size: one query the first time, then
+    remembered by the version's content hash, which covers every byte of its assets (they cannot change under it),
+    so that a module page asks no more of the database for its images."""
+    found = _SIZES.get(version.content_hash)
+    if found is None:
+        found = {row.path: (row.width, row.height) for row in db.session.execute(
+            sa.select(CourseAsset.path, CourseAsset.width, CourseAsset.height).where(
+                CourseAsset.course_version_id == version.id, CourseAsset.width.is_not(None)))}
+        if len(_SIZES) >= 256:
+            _SIZES.clear()
+        _SIZES[version.content_hash] = found
+    return found
 
 
 def sync(tree: Tree, progress=None) -> list[SyncResult]:

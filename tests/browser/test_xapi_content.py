@@ -5,7 +5,6 @@ sends a request and returns what a script there can read: the status, the body, 
 for, which it sees only when the LRS exposes them."""
 import base64
 import json
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, urlencode
@@ -18,6 +17,7 @@ from app.xapi.clients import create_client
 from app.xapi.models import ClientScope
 from app.xapi import vocabulary as v
 from app.xapi.services import progress_of
+from tests.fixtures.browser import serving
 
 pytestmark = pytest.mark.browser
 
@@ -49,15 +49,8 @@ class _Content(BaseHTTPRequestHandler):
 @pytest.fixture
 def content_origin():
     """The content's own site: another origin than the LRS's (another host name and port)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Content)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Content)) as port:
+        yield f"http://localhost:{port}"
 
 
 @pytest.fixture

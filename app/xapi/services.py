@@ -84,15 +84,12 @@ def _copy_type(column) -> str:
     return next(name for cls, name in _COPY_TYPES if isinstance(kind, cls))
 
 
-def _new_seqs(values: list[dict]) -> list[int]:
-    """Insert statement rows and return their sequence numbers, in order."""
-    raw = _postgres() if len(values) >= COPY_FROM else None
+def _new_seqs(values: list[dict], seqs: list[int] | None) -> list[int]:
+    """Insert statement rows and return their sequence numbers, in order (``seqs``: taken already)."""
+    raw = _postgres() if seqs is not None else None
     if raw is None:
         return list(db.session.scalars(sa.insert(Statement).returning(Statement.seq, sort_by_parameter_order=True),
                                        values))
-    seqs = list(db.session.scalars(sa.text(
-        "SELECT nextval(pg_get_serial_sequence('xapi_statement', 'seq')) FROM generate_series(1, :n)"),
-        {"n": len(values)}))
     bulk_insert(Statement, [{"seq": seq, **value} for seq, value in zip(seqs, values)])
     return seqs
 
@@ -104,27 +101,35 @@ _writing: dict[int, datetime] = {}  # elsewhere than PostgreSQL: this process's 
 _writing_lock = threading.Lock()
 
 
-def stored_now(people=()) -> datetime:
+def stored_now(people=(), rows: int = 0) -> tuple[datetime, list[int] | None]:
     """The stored time of statements this transaction stores now, to the millisecond. The transaction counts
     as one that writes statements until it ends, so that consistent_through() stays before that time.
 
     On PostgreSQL the time is the database's, read after taking the lock: a reader that did not see the lock
     started before it. In the same round trip it takes the progress locks of ``people`` (user ids), which
-    _project would otherwise take with a query of its own."""
+    _project would otherwise take with a query of its own, reads what consistent_through() would answer now,
+    kept for the response (see consistent_through_at_store), and, for a batch of ``rows`` that COPY writes,
+    numbers the rows (the sequence numbers come second: None when not taken here)."""
+    seqs = None
     if db.session.connection().dialect.name == "postgresql":
         keys = lock_keys("xapi-progress", people)
         mine = ", (SELECT count(pg_advisory_xact_lock(:space, k)) FROM unnest(CAST(:keys AS integer[])) AS k) " \
                "AS mine" if keys else ""
-        moment = db.session.scalar(sa.text("SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock_shared("
-                                           f":key)) AS locked{mine}"),
-                                   {"key": STORED_LOCK, "space": LOCK_SPACES["xapi-progress"], "keys": keys})
+        numbered = ", ARRAY(SELECT nextval(pg_get_serial_sequence('xapi_statement', 'seq')) " \
+                   "FROM generate_series(1, :rows))" if rows >= COPY_FROM else ", NULL"
+        moment, oldest, seqs = db.session.execute(sa.text(
+            f"SELECT clock_timestamp(), ({_OLDEST_OTHER_WRITER}){numbered} "
+            f"FROM (SELECT pg_advisory_xact_lock_shared(:key)) AS locked{mine}"),
+            {"key": STORED_LOCK, "space": LOCK_SPACES["xapi-progress"], "keys": keys, "rows": rows}).one()
         locks_taken("xapi-progress", keys)
-        moment = moment.astimezone(timezone.utc)
     else:
         with _writing_lock:
             moment = utcnow()
             _writing.setdefault(id(db.session()), moment)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+            oldest = _oldest_other_writer()
+    db.session.info[_THROUGH] = _before(moment, oldest)
+    moment = moment.astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000), seqs
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -135,27 +140,47 @@ def _written(session, transaction) -> None:
             _writing.pop(id(session), None)
 
 
+# the start of the oldest other transaction holding the lock (what pg_stat_activity.xact_start shows, read
+# through the backend functions: pg_stat_activity gathers every column of every backend, 3x slower)
+_OLDEST_OTHER_WRITER = (
+    "SELECT min(pg_stat_get_backend_xact_start(backend)) FROM pg_stat_get_backend_idset() AS backend "
+    "WHERE pg_stat_get_backend_pid(backend) IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    f"AND classid = 0 AND objid = {STORED_LOCK} AND objsubid = 1 AND pid <> pg_backend_pid())")
+_THROUGH = "xapi_consistent_through"
+
+
+def _oldest_other_writer() -> datetime | None:
+    """Elsewhere than PostgreSQL (under _writing_lock): when the oldest other transaction storing statements
+    took its stored time."""
+    return min((moment for key, moment in _writing.items() if key != id(db.session())), default=None)
+
+
+def _before(now: datetime, oldest: datetime | None) -> datetime:
+    moment = min(now, oldest) if oldest is not None else now
+    moment = moment.astimezone(timezone.utc)
+    # strictly before: a statement not yet committed may have been stored in this very millisecond
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) - timedelta(milliseconds=1)
+
+
 def consistent_through() -> datetime:
     """X-Experience-API-Consistent-Through: a moment before the stored time of every statement whose
     transaction has not committed, so that every statement stored at or before it can be read (call it
     before reading the statements). Communication 2.1.3.s2.b5."""
     if db.session.connection().dialect.name == "postgresql":
-        # the start of the oldest other transaction holding the lock (what pg_stat_activity.xact_start shows,
-        # read through the backend functions: pg_stat_activity gathers every column of every backend, 3x slower)
-        now, oldest = db.session.execute(sa.text(
-            "SELECT statement_timestamp(), min(pg_stat_get_backend_xact_start(backend)) "
-            "FROM pg_stat_get_backend_idset() AS backend WHERE pg_stat_get_backend_pid(backend) IN ("
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = :key "
-            "AND objsubid = 1 AND pid <> pg_backend_pid())"), {"key": STORED_LOCK}).one()
+        now, oldest = db.session.execute(sa.text(f"SELECT statement_timestamp(), ({_OLDEST_OTHER_WRITER})")).one()
     else:
         with _writing_lock:
-            now = utcnow()
-            others = [moment for key, moment in _writing.items() if key != id(db.session())]
-        oldest = min(others, default=None)
-    moment = min(now, oldest) if oldest is not None else now
-    moment = moment.astimezone(timezone.utc)
-    # strictly before: a statement not yet committed may have been stored in this very millisecond
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) - timedelta(milliseconds=1)
+            now, oldest = utcnow(), _oldest_other_writer()
+    return _before(now, oldest)
+
+
+def consistent_through_at_store() -> datetime | None:
+    """What consistent_through() answered when this session last took a stored time (None if it took none).
+
+    It holds once the session commits: a transaction that takes the lock later takes a later stored time,
+    and the statements of this one are readable from its commit. The response to a POST or PUT uses it
+    rather than asking the database once more after the commit."""
+    return db.session.info.pop(_THROUGH, None)
 
 
 @dataclass
@@ -379,6 +404,7 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
     now = utcnow()  # for now: the stored time is taken when the rows are numbered, so that the two agree
+    db.session.info.pop(_THROUGH, None)  # taken again if this batch takes a stored time
     prepared = []
     for index, data in enumerate(statements):
         try:
@@ -402,10 +428,11 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
         # the client's other batches share it and go on together (only its own voiding counts early)
         lock_for_write("xapi-voiding", client_id, shared=not targets)
     # one query: statements already stored under these ids, voiding statements that target them, and the
-    # statements this batch would void
-    known = list(db.session.scalars(sa.select(Statement).where(
-        sa.or_(among(Statement.id, ids + list(targets)),
-               sa.and_(Statement.is_voiding.is_(True), among(Statement.ref_id, ids))))))
+    # statements this batch would void. Two index lookups joined by UNION: written as one OR, PostgreSQL scans
+    # the whole table until it has statistics for it (a new or fast-growing table) and plans the OR slowly
+    matching = sa.union(sa.select(Statement.seq).where(among(Statement.id, ids + list(targets))),
+                        sa.select(Statement.seq).where(Statement.is_voiding.is_(True), among(Statement.ref_id, ids)))
+    known = list(db.session.scalars(sa.select(Statement).where(Statement.seq.in_(matching))))
     id_set = set(ids)
     existing = {s.id: s for s in known if s.id in id_set}
     if client_id is not None:
@@ -475,7 +502,8 @@ def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
         return []
     ids = [uuid.UUID(s["id"]) for s in statements]
     users = _users_for([s["actor"] for s in statements])
-    stored_at = stored_now(set(users.values()))  # one batch, one stored time (and the progress locks)
+    # one batch, one stored time (and the progress locks, and on PostgreSQL the rows' numbers)
+    stored_at, seqs = stored_now(set(users.values()), len(statements))
     stored_text = format_timestamp(stored_at)
     for statement in statements:
         statement["stored"] = stored_text
@@ -494,7 +522,7 @@ def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
             ref_id=uuid.UUID(target["id"]) if target.get("objectType") == "StatementRef" else None,
             is_voiding=is_voiding, is_voided=not is_voiding and ids[index] in voided_now,
             user_id=users.get(index), client_id=client_id, data=statement))
-    seqs = _new_seqs(values)
+    seqs = _new_seqs(values, seqs)
     rows = [Stored(seq=seq, **value) for seq, value in zip(seqs, values)]
     agents, activities = [], []
     for row, statement in zip(rows, statements):

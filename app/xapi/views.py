@@ -16,7 +16,8 @@ from app.db import lock_for_write
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
-from app.xapi.services import Conflict, VoidingRefused, agent_key, consistent_through, store
+from app.xapi.services import (Conflict, VoidingRefused, agent_key, consistent_through,
+                                 consistent_through_at_store, store)
 from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, format_timestamp, is_iri,
                                  is_media_type, is_uuid, parse_timestamp, too_long, validate_actor, validate_agent)
 from app.xapi.wsgi import CORS_HEADERS
@@ -224,7 +225,10 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     client = g.lrs_client
     try:
         stored = store(batch, clients.authority_of(client), client_id=client.id, attachment_parts=parts)
+        through = consistent_through_at_store()
         db.session.commit()
+        if through is not None:  # read with the stored time: no query after the commit
+            g.consistent_through = format_timestamp(through)
     except Conflict as conflict:
         db.session.rollback()
         raise ApiError(409, f"statement {conflict} already exists and differs from this one", "statement.id")

@@ -101,15 +101,15 @@ _writing: dict[int, datetime] = {}  # elsewhere than PostgreSQL: this process's 
 _writing_lock = threading.Lock()
 
 
-def stored_now(people=(), rows: int = 0) -> tuple[datetime, list[int] | None]:
+def stored_now(people=(), rows: int = 0, through: bool = True) -> tuple[datetime, list[int] | None]:
     """The stored time of statements this transaction stores now, to the millisecond. The transaction counts
     as one that writes statements until it ends, so that consistent_through() stays before that time.
 
     On PostgreSQL the time is the database's, read after taking the lock: a reader that did not see the lock
     started before it. In the same round trip it takes the progress locks of ``people`` (user ids), which
-    _project would otherwise take with a query of its own, reads what consistent_through() would answer now,
-    kept for the response (see consistent_through_at_store), and, for a batch of ``rows`` that COPY writes,
-    numbers the rows (the sequence numbers come second: None when not taken here)."""
+    _project would otherwise take with a query of its own, reads what consistent_through() would answer now
+    (with ``through``), kept for the response (see consistent_through_at_store), and, for a batch of ``rows``
+    that COPY writes, numbers the rows (the sequence numbers come second: None when not taken here)."""
     seqs = None
     if db.session.connection().dialect.name == "postgresql":
         keys = lock_keys("xapi-progress", people)
@@ -117,8 +117,9 @@ def stored_now(people=(), rows: int = 0) -> tuple[datetime, list[int] | None]:
                "AS mine" if keys else ""
         numbered = ", ARRAY(SELECT nextval(pg_get_serial_sequence('xapi_statement', 'seq')) " \
                    "FROM generate_series(1, :rows))" if rows >= COPY_FROM else ", NULL"
+        others = f"({_OLDEST_OTHER_WRITER})" if through else "NULL"
         moment, oldest, seqs = db.session.execute(sa.text(
-            f"SELECT clock_timestamp(), ({_OLDEST_OTHER_WRITER}){numbered} "
+            f"SELECT clock_timestamp(), {others}{numbered} "
             f"FROM (SELECT pg_advisory_xact_lock_shared(:key)) AS locked{mine}"),
             {"key": STORED_LOCK, "space": LOCK_SPACES["xapi-progress"], "keys": keys, "rows": rows}).one()
         locks_taken("xapi-progress", keys)
@@ -127,7 +128,8 @@ def stored_now(people=(), rows: int = 0) -> tuple[datetime, list[int] | None]:
             moment = utcnow()
             _writing.setdefault(id(db.session()), moment)
             oldest = _oldest_other_writer()
-    db.session.info[_THROUGH] = _before(moment, oldest)
+    if through:
+        db.session.info[_THROUGH] = _before(moment, oldest)
     moment = moment.astimezone(timezone.utc)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000), seqs
 
@@ -503,7 +505,8 @@ def _insert_many(statements: list[dict], client_id: int | None, voided_now: set,
     ids = [uuid.UUID(s["id"]) for s in statements]
     users = _users_for([s["actor"] for s in statements])
     # one batch, one stored time (and the progress locks, and on PostgreSQL the rows' numbers)
-    stored_at, seqs = stored_now(set(users.values()), len(statements))
+    # (a client of the API is answered with a Consistent-Through: read then; Itinera's own recording needs none)
+    stored_at, seqs = stored_now(set(users.values()), len(statements), through=client_id is not None)
     stored_text = format_timestamp(stored_at)
     for statement in statements:
         statement["stored"] = stored_text

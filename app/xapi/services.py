@@ -85,9 +85,8 @@ def _copy_type(column) -> str:
 
 
 def _new_seqs(values: list[dict], seqs: list[int] | None) -> list[int]:
-    """Insert statement rows and return their sequence numbers, in order (``seqs``: taken already)."""
-    raw = _postgres() if seqs is not None else None
-    if raw is None:
+    """Insert statement rows and return their sequence numbers, in order (``seqs``: taken already, for COPY)."""
+    if seqs is None:
         return list(db.session.scalars(sa.insert(Statement).returning(Statement.seq, sort_by_parameter_order=True),
                                        values))
     bulk_insert(Statement, [{"seq": seq, **value} for seq, value in zip(seqs, values)])

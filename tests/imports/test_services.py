@@ -410,6 +410,29 @@ def test_chilean_regions_are_found_by_the_names_chileans_write(app, make_user):
     assert [row["region_code"] for row in clean] == list(written.values())
 
 
+def test_the_short_names_officials_write_for_regions_are_found_in_every_country(app, make_user):
+    """ISO 3166-2 names some regions in full ("Coahuila de Zaragoza", "Veracruz de Ignacio de la Llave", "El
+    Callao", "San Andrés, Providencia y Santa Catalina"): the short names every official writes were refused as no
+    region of the country."""
+    written = {
+        "MX": {"Coahuila": "MX-COA", "Michoacán": "MX-MIC", "Michoacan": "MX-MIC", "Veracruz": "MX-VER",
+               "Estado de México": "MX-MEX", "Edomex": "MX-MEX", "CDMX": "MX-CMX", "Querétaro de Arteaga": "MX-QUE"},
+        "CO": {"San Andrés": "CO-SAP", "San Andrés y Providencia": "CO-SAP", "Bogotá D.C.": "CO-DC",
+               "Valle": "CO-VAC", "Norte de Santander": "CO-NSA"},
+        "PE": {"Callao": "PE-CAL", "Cuzco": "PE-CUS", "Áncash": "PE-ANC", "Lima Metropolitana": "PE-LMA",
+               "Lima": "PE-LIM"},
+        "AR": {"Tierra del Fuego, Antártida e Islas del Atlántico Sur": "AR-V", "CABA": "AR-C",
+               "Provincia de Buenos Aires": "AR-B", "Buenos Aires": "AR-B"},
+        "BR": {"DF": "BR-DF", "Brasília": "BR-DF", "SP": "BR-SP", "Estado do Rio de Janeiro": "BR-RJ"},
+    }
+    for country, names in written.items():
+        rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": name}
+                for n, name in enumerate(names, start=2)]
+        clean, problems = services.check_rows(country, rows)
+        assert [services.message(p) for p in problems] == [], country
+        assert [row["region_code"] for row in clean] == list(names.values()), country
+
+
 def test_an_institution_spelled_slightly_otherwise_is_reported_with_the_name_to_write(app, make_user,
                                                                                      make_institution):
     """"No institution called “Gobierno Regional del Bio Bio”" left the coordinator guessing how Itinera spells

@@ -98,6 +98,27 @@ def test_progress_bars_leave_room_around_them(page, live_server, make_user, ship
         assert button.bounding_box()["y"] - (bar["y"] + bar["height"]) >= 12, f"{path}: the button touches the bar"
 
 
+EDGE_CONTRAST = """el => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const s = getComputedStyle(el), page = getComputedStyle(document.body).backgroundColor;
+  if (s.borderTopStyle === 'none' || parseFloat(s.borderTopWidth) < 1) return 1;
+  const [a, b] = [lum(s.borderTopColor), lum(page)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_a_progress_bars_track_stands_out_from_the_page(page, live_server, make_user, shipped_course):
+    """The browser's own track is a pale grey on white (1.2:1): with no module completed the bar was invisible,
+    and with some it was a coloured stub of no visible length (WCAG 1.4.11 asks 3:1 of a graphic's parts)."""
+    open_as_reader(page, live_server, make_user, "/courses/s3-foundations/")
+    for path in ("/courses/s3-foundations/", "/courses/s3-foundations/modules/four-cs", "/"):
+        page.goto(live_server + path)
+        bar = page.locator("main progress").first
+        expect(bar).to_be_visible()
+        assert bar.evaluate(EDGE_CONTRAST) >= 3, f"{path}: the bar's track has no edge of 3:1 against the page"
+
 def test_previous_and_next_modules_read_from_the_left_on_a_phone(page, live_server, make_user, shipped_course):
     """At 360 px the pager's links took half the width each, on two rows, the next one ragged right."""
     open_as_reader(page, live_server, make_user, "/courses/s3-foundations/modules/regional-profile")

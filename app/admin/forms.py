@@ -127,4 +127,11 @@ class LrsClientForm(OnceForm):
     rate_limit = StringField(_l("Rate limit"), validators=[Optional(), Length(max=100)],
                              description=_l("Optional, e.g. “600 per minute”. Empty means no limit. Without "
                                          "Redis (REDIS_URL) each worker process counts on its own."))
+    activity_prefixes = TextAreaField(
+        _l("Activities it may write about"), validators=[Optional(), Length(max=60_000)],
+        description=_l("Optional. One address per line: the client may then write statements and documents only "
+                       "about activities whose IRI starts with one of them, such as "
+                       "https://partner.example/simulation/. Empty means any activity, the modules of Itinera's "
+                       "courses included, so that its statements count as progress in them."),
+        render_kw={"rows": 3, "spellcheck": "false", "autocapitalize": "off", "autocomplete": "off"})
     submit = SubmitField(_l("Save"))

@@ -47,7 +47,7 @@ def lrs_client_new():
         try:
             client, secret, again = clients.create_client_once(
                 current_user, form.once.data, form.name.data, form.scope.data, form.max_request_bytes.data,
-                form.rate_limit.data)
+                form.rate_limit.data, form.activity_prefixes.data)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -80,7 +80,8 @@ def lrs_client_edit(client_id):
     if form.validate_on_submit():
         try:
             clients.update_client(current_user, client, scope=form.scope.data,
-                                  max_request_bytes=form.max_request_bytes.data, rate_limit=form.rate_limit.data)
+                                  max_request_bytes=form.max_request_bytes.data, rate_limit=form.rate_limit.data,
+                                  activity_prefixes=form.activity_prefixes.data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -12,8 +12,11 @@ lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
 @click.argument("name")
 @click.option("--read-only", is_flag=True, help="The client may read statements but not write them.")
 @click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
+@click.option("--activity", "activities", multiple=True, metavar="IRI",
+              help="The client writes only about activities whose IRI starts with this (repeat for more; "
+                   "default: any activity).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"key": ..., "secret": ...} only.')
-def create_client(name, read_only, rate_limit, as_json):
+def create_client(name, read_only, rate_limit, activities, as_json):
     """Create credentials for an xAPI client and print them (the secret is shown only now)."""
     from app.auth.services import SYSTEM
     from app.errors import ValidationError
@@ -22,7 +25,7 @@ def create_client(name, read_only, rate_limit, as_json):
 
     try:
         client, secret = create(SYSTEM, name, ClientScope.READ if read_only else ClientScope.READ_WRITE,
-                                rate_limit=rate_limit)
+                                rate_limit=rate_limit, activity_prefixes=activities)
     except ValidationError as error:
         raise click.ClickException("; ".join(str(m) for m in error.errors.values())) from error
     db.session.commit()

@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.xapi.models import ClientScope, LrsClient
+from app.xapi.validation import MAX_IRI_BYTES, is_iri, too_long
 
 
 def _pepper() -> bytes:
@@ -64,19 +66,49 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
         raise ValidationError(errors)
 
 
+MAX_PREFIXES = 50
+
+
+def _activity_prefixes(value: str | Iterable[str] | None) -> str | None:
+    """The starts of activity IRIs a client may write about, as kept: one per line, blank lines, spaces around
+    and repeats left out; None for none (any activity). Raises ValidationError on one that is not an IRI."""
+    lines = value.splitlines() if isinstance(value, str) else list(value or ())
+    kept: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        prefix = line.strip()
+        if not prefix or prefix in kept:
+            continue
+        if not is_iri(prefix):
+            raise ValidationError({"activity_prefixes": _l(
+                "Line %(line)s: “%(value)s” is not the start of an IRI: write a full address, such as "
+                "https://partner.example/simulation/", line=format_number(number), value=prefix[:100])})
+        if too_long(prefix):
+            raise ValidationError({"activity_prefixes": _l(
+                "Line %(line)s is longer than an IRI this LRS stores (%(size)s bytes)", line=format_number(number),
+                size=format_number(MAX_IRI_BYTES))})
+        kept.append(prefix)
+    if len(kept) > MAX_PREFIXES:
+        raise ValidationError({"activity_prefixes": _l("Give at most %(count)s addresses, or leave it empty",
+                                                       count=format_number(MAX_PREFIXES))})
+    return "\n".join(kept) or None
+
+
 def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,
-                  rate_limit: str | None = None, *, _secret_from=None) -> tuple[LrsClient, str]:
+                  rate_limit: str | None = None, *, activity_prefixes: str | Iterable[str] | None = None,
+                  _secret_from=None) -> tuple[LrsClient, str]:
     """A new client; returns it with its secret, which is shown once and never stored."""
     check(actor.is_admin)
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)
+    prefixes = _activity_prefixes(activity_prefixes)
     key = secrets.token_urlsafe(18)
     secret = _secret_from(key) if _secret_from is not None else secrets.token_urlsafe(32)
     client = LrsClient(name=name[:200], key=key, secret_hash=hash_secret(secret),
                        scope=ClientScope(scope), max_request_bytes=max_request_bytes,
-                       rate_limit=rate_limit or None, created_by_id=getattr(actor, "id", None))
+                       rate_limit=rate_limit or None, activity_prefixes=prefixes,
+                       created_by_id=getattr(actor, "id", None))
     db.session.add(client)
     db.session.flush()
     return client, secret
@@ -94,7 +126,8 @@ SECRET_REISSUED_FOR = timedelta(minutes=10)
 
 
 def create_client_once(actor, once: str | None, name: str, scope: ClientScope = ClientScope.READ_WRITE,
-                       max_request_bytes=None, rate_limit: str | None = None) -> tuple[LrsClient, str | None, bool]:
+                       max_request_bytes=None, rate_limit: str | None = None,
+                       activity_prefixes: str | None = None) -> tuple[LrsClient, str | None, bool]:
     """create_client for a form carrying the one-time token ``once``; returns (client, secret, sent again).
     The same form sent again (a double click, or Back then Save) makes no second client and leaves its secret
     as it is (the first answer may have been read, and the secret copied into a partner's platform). The browser
@@ -108,6 +141,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)
+    _activity_prefixes(activity_prefixes)
     before = earlier(actor, once, "lrs-client")
     made = db.session.get(LrsClient, int(before.result)) if before is not None else None
     if made is not None:
@@ -117,16 +151,18 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
             return made, secret, True
         return made, None, True
     client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit,
-                                   _secret_from=(lambda key: _form_secret(actor, once, key)) if once else None)
+                                   activity_prefixes=activity_prefixes, _secret_from=(lambda key: _form_secret(actor, once, key)) if once else None)
     remember(actor, once, client.id, "lrs-client")
     return client, secret, False
 
 
-def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit) -> None:
+def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit,
+                  activity_prefixes: str | Iterable[str] | None = None) -> None:
     check(actor.is_admin)
     _validate_limits(max_request_bytes, rate_limit or None)
+    prefixes = _activity_prefixes(activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
-    client.rate_limit = rate_limit or None
+    client.rate_limit, client.activity_prefixes = rate_limit or None, prefixes
     db.session.flush()
     forget(client)
 
@@ -154,6 +190,7 @@ class Credentials:
     max_request_bytes: int | None
     rate_limit: str | None
     is_active: bool
+    reach: tuple[str, ...]  # LrsClient.reach
 
 
 CACHE_SECONDS = 10
@@ -176,7 +213,7 @@ def _credentials(key: str) -> Credentials | None:
     if client is None:
         return None
     credentials = Credentials(client.id, client.name, client.key, client.secret_hash, client.can_write,
-                              client.max_request_bytes, client.rate_limit, client.is_active)
+                              client.max_request_bytes, client.rate_limit, client.is_active, client.reach)
     with _CACHE_LOCK:
         cache[key] = (credentials, time.monotonic() + CACHE_SECONDS)
         cache.move_to_end(key)

@@ -89,6 +89,8 @@ class LrsClient(db.Model):
         default=ClientScope.READ_WRITE)
     max_request_bytes: so.Mapped[int | None] = so.mapped_column()  # None: the site's default
     rate_limit: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # e.g. "600 per minute"; None: none
+    # the IRIs the activities it writes about start with, one per line; None: any activity, ours included
+    activity_prefixes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -100,6 +102,11 @@ class LrsClient(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def reach(self) -> tuple[str, ...]:
+        """The starts of the activity IRIs it may write statements and documents about; empty: any."""
+        return tuple((self.activity_prefixes or "").splitlines())
 
 
 class Progress(db.Model):

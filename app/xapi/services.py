@@ -37,6 +37,32 @@ class VoidingRefused(Exception):
     """A client tried to void a statement it did not send (403)."""
 
 
+class OutOfReach(Exception):
+    """A client held to some activities wrote about another (403)."""
+
+    def __init__(self, path: str, iri: str, reach: tuple[str, ...]):
+        super().__init__(f"this client writes only about activities whose IRI starts with "
+                         f"{' or '.join(reach)}: {iri} does not")
+        self.path = path
+
+
+def check_reach(activity_iri: str, reach: tuple[str, ...], path: str = "activityId") -> None:
+    """Raises OutOfReach unless the activity starts with one of ``reach`` (empty: any activity)."""
+    if reach and not activity_iri.startswith(reach):
+        raise OutOfReach(path, activity_iri, reach)
+
+
+def _check_reach(prepared: list[dict], reach: tuple[str, ...]) -> None:
+    """Every activity the statements are about (a sub-statement's too) starts with one of ``reach``."""
+    for index, statement in enumerate(prepared):
+        path = f"statements[{index}]" if len(prepared) > 1 else "statement"
+        target = statement["object"]
+        if target.get("objectType") == "SubStatement":
+            path, target = f"{path}.object", target["object"]
+        if target.get("objectType", "Activity") == "Activity":
+            check_reach(target["id"], reach, f"{path}.object.id")
+
+
 def _postgres():
     """The psycopg connection under the session, when the database is PostgreSQL."""
     connection = db.session.connection()
@@ -398,10 +424,11 @@ def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
 
 
 def store(statements: list[dict], authority: dict, client_id: int | None = None,
-          attachment_parts: dict | None = None) -> list[Statement | Stored]:
-    """Store statements as one batch: all or none. Raises StatementError (400) or Conflict (409).
+          attachment_parts: dict | None = None, reach: tuple[str, ...] = ()) -> list[Statement | Stored]:
+    """Store statements as one batch: all or none. Raises StatementError (400), OutOfReach (403) or Conflict (409).
 
-    ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request."""
+    ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request; ``reach``, the
+    starts of the activity IRIs the client may write about (empty: any)."""
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
     now = utcnow()  # for now: the stored time is taken when the rows are numbered, so that the two agree
@@ -415,6 +442,8 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
                 raise StatementError(error.path.replace("statement", f"statements[{index}]", 1),
                                      error.message) from error
             raise
+    if reach:
+        _check_reach([p for _, p in prepared], reach)
     ids = [uuid.UUID(p["id"]) for _, p in prepared]
     if len(set(ids)) != len(ids):
         raise StatementError("statements", "two statements in the batch have the same id")

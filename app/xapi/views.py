@@ -16,7 +16,7 @@ from app.db import lock_for_write
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
-from app.xapi.services import (Conflict, VoidingRefused, agent_key, consistent_through,
+from app.xapi.services import (Conflict, OutOfReach, VoidingRefused, agent_key, check_reach, consistent_through,
                                  consistent_through_at_store, store)
 from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, format_timestamp, is_iri,
                                  is_media_type, is_uuid, parse_timestamp, too_long, validate_actor, validate_agent)
@@ -224,7 +224,8 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     activity definition, a deadlock), roll back and try again: the second look sees what the other committed."""
     client = g.lrs_client
     try:
-        stored = store(batch, clients.authority_of(client), client_id=client.id, attachment_parts=parts)
+        stored = store(batch, clients.authority_of(client), client_id=client.id, attachment_parts=parts,
+                       reach=client.reach)
         through = consistent_through_at_store()
         db.session.commit()
         if through is not None:  # read with the stored time: no query after the commit
@@ -235,6 +236,9 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     except VoidingRefused as refused:
         db.session.rollback()
         raise ApiError(403, str(refused), "statement.object.id")
+    except OutOfReach as refused:
+        db.session.rollback()
+        raise ApiError(403, str(refused), refused.path)
     except StatementError:
         db.session.rollback()
         raise
@@ -340,6 +344,11 @@ def _param_activity() -> str:
     if too_long(activity_id):
         raise ApiError(400, f"activityId is longer than {MAX_IRI_BYTES} bytes, the longest IRI this LRS stores",
                        "activityId")
+    if request.method not in ("GET", "HEAD"):
+        try:
+            check_reach(activity_id, g.lrs_client.reach)
+        except OutOfReach as refused:
+            raise ApiError(403, str(refused), refused.path) from refused
     return activity_id
 
 

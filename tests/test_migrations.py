@@ -317,3 +317,25 @@ def test_images_synced_before_their_size_was_kept_are_measured(make_app, empty_d
     with app.app_context():
         assert db.session.execute(sa.text("SELECT path, width, height FROM course_asset ORDER BY path")).all() == [
             ("map.svg", 480, 320), ("notes.txt", None, None), ("plain.svg", None, None)]
+
+
+def test_clients_that_read_only_their_own_are_revoked_on_the_way_down(make_app, empty_database):
+    """c9e2a7b5d3f1 lets the scope check take "write_own"; a step down cannot keep such a client as it was, and
+    would only give it more reading than it had: it becomes a revoked reader."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    insert = sa.text("INSERT INTO lrs_client (name, key, secret_hash, scope, created_at) "
+                     "VALUES (:name, :name, 'x', :scope, '2026-12-01 10:00:00')")
+    with app.app_context():
+        for name, scope in (("content", "write_own"), ("writer", "read_write")):
+            db.session.execute(insert, {"name": name, "scope": scope})
+        db.session.commit()
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(insert, {"name": "other", "scope": "everything"})
+        db.session.rollback()
+    assert runner.invoke(args=["db", "downgrade", "b3d8e1f4a6c2"]).exit_code == 0
+    with app.app_context():
+        rows = db.session.execute(sa.text("SELECT name, scope, revoked_at IS NOT NULL FROM lrs_client ORDER BY id"))
+        assert [tuple(row) for row in rows] == [("content", "read", True), ("writer", "read_write", False)]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -118,6 +118,8 @@ class LrsClientForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the client a name")), Length(max=200)],
                        description=_l("Who uses these credentials, e.g. “Simulation by the partner university”."))
     scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),
+                                                      ("write_own", _l("Write statements, and read back only its "
+                                                                       "own")),
                                                       ("read", _l("Read statements only"))]),
                        default="read_write", validators=[DataRequired(_l("Choose the access"))])
     max_request_bytes = WholeNumberField(_l("Largest request (bytes)"), minimum=1, maximum=MAX_ID,

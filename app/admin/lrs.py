@@ -1,6 +1,6 @@
 """Administrators manage the credentials of outside xAPI clients."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -14,14 +14,18 @@ from app.extensions import db
 from app.forms import apply_errors
 from app.urls import absolute_url
 from app.xapi import clients, forwarding
-from app.xapi.models import LrsClient
+from app.xapi.models import ClientScope, LrsClient
+
+# what each access is called where the clients are listed
+ACCESS = {ClientScope.READ_WRITE: _l("Read and write"), ClientScope.WRITE_OWN: _l("Write, read its own"),
+          ClientScope.READ: _l("Read only")}
 
 
 @bp.route("/lrs-clients")
 @role_required(Role.ADMIN)
 def lrs_clients():
     pagination = paginate(clients.clients(), per_page=25)
-    return render_template("admin/lrs_clients.html", pagination=pagination,
+    return render_template("admin/lrs_clients.html", pagination=pagination, access=ACCESS,
                            endpoint=absolute_url("xapi.about").rsplit("/", 1)[0], forwarding=forwarding.status())
 
 
@@ -58,6 +62,7 @@ def lrs_client_new():
                         "then. If it was not copied, revoke them and create new ones."), "success")
                 return redirect(url_for("admin.lrs_client_edit", client_id=client.id))
             return render_template("admin/lrs_client_created.html", client=client, secret=secret, again=again,
+                                   access=ACCESS,
                                    endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
     return render_template("admin/lrs_client_form.html", form=form, client=None), 400 if form.errors else 200
 

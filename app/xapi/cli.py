@@ -11,21 +11,25 @@ lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
 @lrs_cli.command("create-client")
 @click.argument("name")
 @click.option("--read-only", is_flag=True, help="The client may read statements but not write them.")
+@click.option("--read-own", is_flag=True, help="The client writes statements and reads back only its own (for "
+                                               "content whose key its users can see).")
 @click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
 @click.option("--activity", "activities", multiple=True, metavar="IRI",
               help="The client writes only about activities whose IRI starts with this (repeat for more; "
                    "default: any activity).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"key": ..., "secret": ...} only.')
-def create_client(name, read_only, rate_limit, activities, as_json):
+def create_client(name, read_only, read_own, rate_limit, activities, as_json):
     """Create credentials for an xAPI client and print them (the secret is shown only now)."""
     from app.auth.services import SYSTEM
     from app.errors import ValidationError
     from app.xapi.clients import create_client as create
     from app.xapi.models import ClientScope
 
+    if read_only and read_own:
+        raise click.UsageError("use --read-own or --read-only, not both")
+    scope = ClientScope.READ if read_only else ClientScope.WRITE_OWN if read_own else ClientScope.READ_WRITE
     try:
-        client, secret = create(SYSTEM, name, ClientScope.READ if read_only else ClientScope.READ_WRITE,
-                                rate_limit=rate_limit, activity_prefixes=activities)
+        client, secret = create(SYSTEM, name, scope, rate_limit=rate_limit, activity_prefixes=activities)
     except ValidationError as error:
         raise click.ClickException("; ".join(str(m) for m in error.errors.values())) from error
     db.session.commit()

@@ -187,6 +187,7 @@ class Credentials:
     key: str
     secret_hash: str
     can_write: bool
+    reads_own: bool  # it reads back only the statements it wrote
     max_request_bytes: int | None
     rate_limit: str | None
     is_active: bool
@@ -213,7 +214,7 @@ def _credentials(key: str) -> Credentials | None:
     if client is None:
         return None
     credentials = Credentials(client.id, client.name, client.key, client.secret_hash, client.can_write,
-                              client.max_request_bytes, client.rate_limit, client.is_active, client.reach)
+                              client.reads_own, client.max_request_bytes, client.rate_limit, client.is_active, client.reach)
     with _CACHE_LOCK:
         cache[key] = (credentials, time.monotonic() + CACHE_SECONDS)
         cache.move_to_end(key)

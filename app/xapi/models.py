@@ -72,6 +72,7 @@ class StatementActivity(db.Model):
 class ClientScope(enum.StrEnum):
     READ = "read"
     READ_WRITE = "read_write"
+    WRITE_OWN = "write_own"  # writes, and reads back only the statements it wrote (xAPI's statements/read/mine)
 
 
 class LrsClient(db.Model):
@@ -97,7 +98,11 @@ class LrsClient(db.Model):
 
     @property
     def can_write(self) -> bool:
-        return self.scope is ClientScope.READ_WRITE
+        return self.scope in (ClientScope.READ_WRITE, ClientScope.WRITE_OWN)
+
+    @property
+    def reads_own(self) -> bool:
+        return self.scope is ClientScope.WRITE_OWN
 
     @property
     def is_active(self) -> bool:

@@ -36,6 +36,7 @@ class Query:
     format: str = "exact"
     attachments: bool = False  # multipart, with the attachments' data (kept by the more links)
     after_seq: int | None = None  # paging cursor
+    client_id: int | None = None  # only the statements this client sent (set from the client, never from a link)
 
 
 def _boolean(value: str, name: str) -> bool:
@@ -176,6 +177,8 @@ def run(query: Query) -> tuple[list[Statement], bool]:
     conditions and must not be voided; the statements along the chain may be anything."""
     limit = min(query.limit or current_app.config["XAPI_MAX_LIMIT"], current_app.config["XAPI_MAX_LIMIT"])
     shared = [Statement.is_voided.is_(False)]
+    if query.client_id is not None:
+        shared.append(Statement.client_id == query.client_id)
     if query.since:
         shared.append(Statement.stored > datetime.fromisoformat(query.since))
     if query.until:

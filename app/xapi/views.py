@@ -279,6 +279,7 @@ def _get_statements():
             raise ApiError(400, f"unknown parameter {sorted(unknown)[0]}", sorted(unknown)[0])
         query = queries.parse(args)
         query.attachments = _wants_attachments()
+    query.client_id = g.lrs_client.id if g.lrs_client.reads_own else None
     rows, has_more = queries.run(query)
     result = {"statements": queries.formatted_all([r.data for r in rows], query.format, _languages()), "more": ""}
     if has_more:
@@ -309,6 +310,8 @@ def _single(statement_id: uuid.UUID, voided: bool, fmt: str, with_attachments: b
     from app.xapi.models import Statement
 
     row = db.session.scalar(db.select(Statement).where(Statement.id == statement_id))
+    if row is not None and g.lrs_client.reads_own and row.client_id != g.lrs_client.id:
+        row = None  # another's statement is none of its business
     if row is None or row.is_voided != voided:
         raise ApiError(404, "no such statement" if not voided else "no such voided statement")
     [document] = queries.formatted_all([row.data], fmt, _languages())

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from app import signals
 from app.auth.models import Role, User, UserRole
+from app.auth.permissions import can_view_user
 from app.extensions import db
 from app.notifications.services import mark_failed_mail, notify
 
@@ -20,7 +21,9 @@ def tell_admins_about_failed_job(job, **_):
 
 @signals.invitation_accepted.connect
 def tell_the_inviter(user, invited_by=None, **_):
-    if invited_by is not None and invited_by.is_active:
+    """Only while the inviter may still see the person: one moved to another country's coordination, or left
+    with the trainee role alone, is not told their name."""
+    if invited_by is not None and invited_by.is_active and can_view_user(invited_by, user):
         notify(invited_by, "invitation_accepted", name=user.full_name, user_uuid=str(user.uuid))
 
 

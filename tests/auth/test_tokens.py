@@ -324,6 +324,28 @@ def test_an_invited_person_who_uses_forgot_password_is_welcomed_as_on_accepting(
     assert (coordinator.id, "invitation_accepted") in kinds and (rosa.id, "added_to_cohort") in kinds
 
 
+def test_an_inviter_who_may_no_longer_see_the_person_is_not_told_who_accepted(client, login_as, make_user, outbox):
+    """The notification names the person and links to their page: a coordinator who has since moved to another
+    country, or become a trainee, must not learn the name of someone they may no longer see."""
+    from app.auth.services import SYSTEM, update_user
+
+    coordinator = login_as("coordinator", country="PE")
+    invite(client)
+    invite(client, full_name="Ana Torres", email="ana@example.org")
+    links = {message.to_address: link_in(message, "invitation") for message in outbox()}
+    client.post("/auth/logout")
+    update_user(SYSTEM, coordinator, country_code="AR")  # now coordinates Argentina
+    db.session.commit()
+    assert client.post(links["rosa@example.org"], data={"password": "a-good-long-password"}).status_code == 302
+    client.post("/auth/logout")
+    update_user(SYSTEM, coordinator, roles={"trainee"}, position="technician")  # now only learns
+    db.session.commit()
+    assert client.post(links["ana@example.org"], data={"password": "a-good-long-password"}).status_code == 302
+    told = db.session.scalars(sa.select(Notification).where(Notification.user_id == coordinator.id)).all()
+    assert told == []
+    assert not [m for m in outbox() if m.to_address == coordinator.email]
+
+
 def test_a_link_used_by_a_request_that_got_there_first_is_refused(client, make_user, outbox, monkeypatch):
     """Two submits of the same link at once: the one that claims it second finds it used (410), keeps nobody
     signed in and changes no password. The other request's claim is played here between this one opening the

@@ -79,6 +79,19 @@ class ItineraSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def _reads_no_sign_in() -> bool:
+    """Static files, xAPI (no session there) and the health check (which must answer 503, not fail reading one,
+    when the database is down) are served without reading the person's sign-in."""
+    return request.endpoint in ("static", "main.healthz") or _is_xapi(request.path)
+
+
+def _load_user_before_csrf_check() -> None:
+    """The person is read before the CSRF check: a sign-in that the remember-me cookie restores then starts its
+    new session (app.auth.models) first, so a token of the session it replaces (maybe planted) does not pass."""
+    if not _reads_no_sign_in():
+        current_user._get_current_object()
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
@@ -205,6 +218,7 @@ def create_app(config=None) -> Flask:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(_load_user_before_csrf_check)
     csrf.init_app(app)
     redis_url = app.config.get("REDIS_URL")
     if redis_url and redis_url.startswith("unix://"):
@@ -255,10 +269,8 @@ def create_app(config=None) -> Flask:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def note_sign_in_use():
-        """First thing, while nothing else is written: the person's sign-in is in use (it ends when unused). Not
-        for static files, xAPI (no session there) nor the health check (which must answer 503, not fail here,
-        when the database is down)."""
-        if request.endpoint in ("static", "main.healthz") or _is_xapi(request.path):
+        """First thing, while nothing else is written: the person's sign-in is in use (it ends when unused)."""
+        if _reads_no_sign_in():
             return
         if current_user.is_authenticated:
             from app.auth.sign_ins import note_use

@@ -3,9 +3,12 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
+from app.auth.models import User
 from app.config import Config, config_from_environment
+from app.extensions import db
 
 
 def test_forms_need_a_csrf_token(make_app, make_user):
@@ -167,12 +170,43 @@ def test_signing_in_starts_a_new_session(make_app, make_user):
     response = client.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
                                                "csrf_token": before})
     assert response.status_code == 302
+    _assert_a_new_session(client, before)
+
+
+def _assert_a_new_session(client, before):
+    """Signed in, nothing planted kept, and only a CSRF token of the new session (not ``before``) works."""
     with client.session_transaction() as session:
         assert "planted" not in session and session["_user_id"]
     assert client.post("/auth/account/language", data={"locale": "es", "csrf_token": before}).status_code == 400
     fresh = _csrf_token(client, "/auth/account")
     assert fresh != before
     assert client.post("/auth/account/language", data={"locale": "es", "csrf_token": fresh}).status_code == 302
+
+
+def test_a_sign_in_restored_by_keep_me_signed_in_starts_a_new_session_too(make_app, make_user):
+    """The remember-me cookie signs the person in again once their session is gone: a session planted in their
+    browser meanwhile (someone else's, whose CSRF token they know) must lend the restored sign-in nothing."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user(email="ana@example.org")
+    browser = app.test_client()
+    response = browser.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
+                                                 "remember": "y", "csrf_token": _csrf_token(browser, "/auth/login")})
+    assert response.status_code == 302
+    victim = app.test_client()  # the browser reopened, holding a session cookie someone else planted
+    known = _csrf_token(victim, "/auth/login")
+    with victim.session_transaction() as session:
+        session["planted"] = "by someone else"
+    victim.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert victim.get("/auth/account").status_code == 200  # signed in again by the remember-me cookie
+    _assert_a_new_session(victim, known)
+
+    forged = app.test_client()  # the same, but its first request is a form of someone else's site, with their token
+    known = _csrf_token(forged, "/auth/login")
+    forged.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert forged.post("/auth/account/language", data={"locale": "pt_BR", "csrf_token": known}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.locale).where(User.email == "ana@example.org")) == "es"
 
 
 @pytest.mark.parametrize("name, value", [("ITINERA_PROXY_FIX", "one"), ("MAIL_PORT", "587/tcp"),

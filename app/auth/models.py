@@ -6,8 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
-from flask_login import UserMixin
+from flask import current_app, session
+from flask_login import UserMixin, user_loaded_from_cookie
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db import UTCDateTime, utcnow
@@ -213,3 +213,12 @@ def load_user(session_id: str) -> User | None:
     except ValueError:
         return None
     return sign_ins.load(user_uuid, key)
+
+
+@user_loaded_from_cookie.connect
+def start_a_new_session(_app, **_):
+    """Signed in again by the remember-me cookie: as at every sign-in, nothing of the session the browser held
+    carries over, above all its CSRF token (one planted there by someone else would forge the person's forms)."""
+    restored = {key: session[key] for key in ("_user_id", "_fresh") if key in session}
+    session.clear()
+    session.update(restored)

@@ -142,9 +142,9 @@ def check_revision(record, revision: str | None, shown) -> None:
         raise EditConflict(current)
 
 
-# "doc", "prg", "val", "onc", "sas", "vod": the first key of each kind
+# "doc", "prg", "val", "onc", "sas", "vod", "adm": the first key of each kind
 LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C,
-               "form-once": 0x6F6E63, "self-assessment": 0x736173, "xapi-voiding": 0x766F64}
+               "form-once": 0x6F6E63, "self-assessment": 0x736173, "xapi-voiding": 0x766F64, "last-admin": 0x61646D}
 _HELD = "itinera_locks_held"
 
 

@@ -11,7 +11,7 @@ from app.auth.models import AccountToken, Position, Role, User, UserRole, is_ema
 from app.auth.permissions import (can_manage_country, can_manage_user, can_view_user, check,
                                   managed_country, sees_everyone)
 from app.config import LOCALES
-from app.db import check_revision, hold_row, revision_of, utcnow
+from app.db import check_revision, hold_row, lock_for_write, revision_of, utcnow
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
@@ -238,6 +238,9 @@ def update_user(actor: User, user: User, *, revision: str | None = None, **chang
     check(can_manage_user(actor, user))
     check_unchanged(user, revision)
     clean = _validate(actor, user, changes)
+    if user.is_admin and user.is_active and not (Role.ADMIN in clean.get("roles", user.roles)
+                                                 and clean.get("is_active", True)):
+        _keep_another_admin(user, "is_active" if not clean.get("is_active", True) else "roles")
     was_active = user.is_active
     if "email" in changes and clean["email"] != user.email:
         from app.notifications.services import cancel_undelivered
@@ -260,6 +263,18 @@ def update_user(actor: User, user: User, *, revision: str | None = None, **chang
         revoke_links(user)  # so do the invitation and reset links: reactivated, the person is sent new ones
     db.session.flush()
     return user
+
+
+def _keep_another_admin(user: User, field: str) -> None:
+    """Refuse to take the last active administrator out. Nobody takes themselves out (_validate), so only two
+    admins taking each other out at the same moment could: they take turns here, and the second finds the
+    first's change."""
+    lock_for_write("last-admin", 0)
+    others = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.id != user.id, User.is_active.is_(True), User.role_rows.any(UserRole.role == Role.ADMIN)))
+    if not others:
+        raise ValidationError({field: _l("Itinera would be left without an active administrator: make someone "
+                                         "else an administrator first")})
 
 
 def change_own_password(user: User, current: str, new: str) -> None:

@@ -348,3 +348,26 @@ def test_pending_invitations_can_be_searched_by_name_or_address(client, login_as
     assert 'name="q" value="nunez"' in page
     page = client.get("/admin/invitations?q=APEREZ@gore").get_data(as_text=True)
     assert ana.email in page and jose.email not in page
+
+
+def test_two_admins_taking_each_other_out_at_once_leave_one_of_them(app, make_user, send_at_once):
+    """Nobody takes themselves out, so one admin always remains, unless two take each other out at the same
+    moment: the second is refused, as it would leave Itinera without an active administrator."""
+    ana = make_user(roles=("admin",), country=None, email="ana@example.org")
+    bea = make_user(roles=("admin",), country=None, email="bea@example.org")
+
+    def out(admin, **changes):
+        return form(**{"full_name": admin.full_name, "email": admin.email, "roles": ["admin"], "country_code": "",
+                       "position": "", "password": None, **changes})
+
+    def signed_in(sql):  # each request has read its admin's sign-in before either writes
+        return sql.startswith("SELECT") and 'WHERE "user".uuid = ' in sql
+
+    responses = send_at_once([(ana, "POST", f"/admin/users/{bea.uuid}/edit", out(bea, is_active=None)),
+                              (bea, "POST", f"/admin/users/{ana.uuid}/edit", out(ana, roles=["trainer"]))],
+                             meet=signed_in)
+    assert sorted(getattr(r, "status_code", r) for r in responses) == [302, 400]
+    refused = next(r for r in responses if r.status_code == 400).get_data(as_text=True)
+    assert "Itinera would be left without an active administrator" in refused
+    db.session.expire_all()
+    assert sum(u.is_admin and u.is_active for u in db.session.scalars(sa.select(User))) == 1

@@ -108,16 +108,28 @@ def send_invitation(actor, user: User) -> None:
           days=current_app.config["INVITATION_DAYS"])
 
 
+ADDRESS_CHANGED_SUBJECT = _l("Your e-mail address in Itinera was changed")
+
+
 def update_account(actor, user: User, *, revision: str | None = None, **changes) -> bool:
     """Change an account as ``update_user`` does (``revision`` too). The links sent to an old e-mail address
-    stop working there; someone still invited gets a new invitation at the new address. Returns whether one was
-    sent."""
+    stop working there; someone still invited gets a new invitation at the new address, and someone who has
+    signed up hears at the old one that the account moved (whoever reads the new one can choose its password).
+    Returns whether an invitation was sent."""
     accounts.check_unchanged(user, revision)
     old_email = user.email
     update_user(actor, user, revision=revision, **changes)
-    if user.email != old_email and is_pending(user) and user.is_active:
+    if user.email == old_email or not user.is_active:
+        return False
+    if is_pending(user):  # the old address was maybe a typo, and a stranger's: it hears nothing
         send_invitation(actor, user)
         return True
+    locale = _locale_of(user)
+    with force_locale(locale):
+        body = render_template("auth/email/address_changed.txt", user=user, new=user.email,
+                               by=getattr(actor, "full_name", None) or "Itinera",
+                               when=moment_for(user, utcnow(), locale))
+        queue_email(old_email, str(ADDRESS_CHANGED_SUBJECT), body, user=user, locale=locale)
     return False
 
 

@@ -307,6 +307,31 @@ def test_changing_the_address_stops_the_links_sent_to_the_old_one(client, login_
     assert outbox()[-1].to_address == "ana@example.org"  # someone with a password is not invited again
 
 
+
+def test_the_old_address_hears_that_the_account_moved_to_another(client, login_as, make_user, outbox):
+    """A coordinator (or someone who took over their account) changed a trainee's address to their own, asked for
+    a password reset there, and signed in as the trainee: the trainee heard of nothing. The old address now gets
+    a word, in the person's language, naming the new address and who changed it; a mistyped address of someone
+    still invited (maybe a stranger's) gets nothing."""
+    coordinator = login_as("coordinator", country="PE")
+    ana = make_user(email="ana@example.org", country="PE", locale="es", name="Ana Quispe")
+    fields = {"full_name": "Ana Quispe", "email": "ana.nueva@example.org", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "es", "is_active": "y"}
+    assert client.post(f"/admin/users/{ana.uuid}/edit", data=fields).status_code == 302
+    [notice] = [m for m in outbox() if m.to_address == "ana@example.org"]
+    assert notice.locale == "es" and "Itinera" in notice.subject
+    assert "ana.nueva@example.org" in notice.body and coordinator.full_name in notice.body
+    assert "Hola, Ana Quispe" in notice.body and "cambió la dirección" in notice.body
+    fields["full_name"] = "Ana María Quispe"  # another change, the address unchanged: no word
+    assert client.post(f"/admin/users/{ana.uuid}/edit", data=fields).status_code == 302
+    assert len(outbox()) == 1
+
+    invite(client, email="rosa@gmial.com")
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@gmial.com"))
+    fields.update(full_name="Rosa Quispe", email="rosa@gmail.com")
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data=fields).status_code == 302
+    assert [m.to_address for m in outbox()][1:] == ["rosa@gmial.com", "rosa@gmail.com"]  # the invitations only
+
 def test_an_invited_person_who_uses_forgot_password_is_welcomed_as_on_accepting(client, login_as, make_cohort,
                                                                                   outbox):
     """The invitation e-mail was lost, so the person chose a password through "forgot password": the inviter

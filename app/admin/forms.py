@@ -121,7 +121,7 @@ class LrsClientForm(OnceForm):
                                                       ("write_own", _l("Write statements, and read back only its "
                                                                        "own")),
                                                       ("read", _l("Read statements only"))]),
-                       default="read_write", validators=[DataRequired(_l("Choose the access"))])
+                       default="write_own", validators=[DataRequired(_l("Choose the access"))])
     max_request_bytes = WholeNumberField(_l("Largest request (bytes)"), minimum=1, maximum=MAX_ID,
                                          message=_l("Give the largest request as a whole number of bytes, "
                                                     "such as 1000000, or leave it empty"),

@@ -1,6 +1,7 @@
 """Clients that read back only what they wrote: the key of content in a browser is readable by anyone who opens it,
 and with it, every person's statements were."""
 import json
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -78,6 +79,9 @@ def test_admins_choose_that_access_in_the_form(client, login_as):
     login_as("admin", country=None)
     page = client.get("/admin/lrs-clients/new").get_data(as_text=True)
     assert "Write statements, and read back only its own" in page
+    # the least a new client needs, unless the admin chooses more: content cannot read other people's statements
+    [checked] = re.findall(r'<input[^>]*\bchecked\b[^>]*>', page)
+    assert 'value="write_own"' in checked
     response = client.post("/admin/lrs-clients/new", data={"name": "Simulation", "scope": "write_own"})
     assert response.status_code == 200
     stored = db.session.scalar(sa.select(LrsClient))

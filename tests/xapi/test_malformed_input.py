@@ -1,6 +1,7 @@
 """Malformed input that ADL's conformance suite does not send: each is a 4xx whose JSON names the problem, never
 a 500, on SQLite and PostgreSQL alike."""
 import json
+import time
 
 import pytest
 
@@ -189,3 +190,15 @@ def test_a_uuid_parameter_followed_by_a_line_break_is_a_400(xapi, path, params, 
 def test_a_put_whose_statement_id_ends_in_a_line_break_is_a_400(xapi):
     response = xapi.put(statement(), ID + "\n")
     assert response.status_code == 400 and response.get_json()["property"] == "statementId"
+
+
+# --- values whose checks took time growing with the square of their length -------------------------------
+
+def test_an_mbox_of_many_dots_is_refused_at_once(xapi):
+    """The mbox check tried every dot of the domain as the one before the top-level domain, reading the rest again
+    each time: 60,000 dots (a body of 60 kB) held a worker for half a minute, a few megabytes for hours."""
+    started = time.perf_counter()
+    response = xapi.post(statement(actor={"mbox": "mailto:ana@" + "." * 60_000 + "@"}))
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 400 and response.get_json()["property"] == "statement.actor.mbox"
+    assert xapi.post(statement(actor={"mbox": "mailto:ana@example.org"})).status_code == 200

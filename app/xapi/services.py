@@ -374,8 +374,9 @@ def _normalise_for_comparison(statement: dict) -> dict:
 
 
 def _to_hundredths(duration: str) -> str:
-    """A duration compared as a string, but without what is beyond 0.01 s (Data 4.6.s1.b5, 2.3.1.b8)."""
-    return re.sub(r"(\d+[.,]\d{2})\d+S$", r"\1S", duration)
+    """A duration compared as a string, but without what is beyond 0.01 s (Data 4.6.s1.b5, 2.3.1.b8). Sought
+    from the decimal sign: sought from each digit, the digits of a long duration were read again from every one."""
+    return re.sub(r"([.,]\d{2})\d+S$", r"\1S", duration)
 
 
 def same_statement(a: dict, b: dict) -> bool:

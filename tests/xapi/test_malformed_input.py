@@ -202,3 +202,16 @@ def test_an_mbox_of_many_dots_is_refused_at_once(xapi):
     assert time.perf_counter() - started < 2
     assert response.status_code == 400 and response.get_json()["property"] == "statement.actor.mbox"
     assert xapi.post(statement(actor={"mbox": "mailto:ana@example.org"})).status_code == 200
+
+
+def test_a_statement_with_a_long_duration_sent_again_is_compared_at_once(xapi):
+    """A statement sent again is compared with the stored one, durations to the hundredth of a second: the
+    comparison read the duration's digits again from each of them, and 40,000 (a 40 kB statement) took half a
+    minute, a few megabytes hours."""
+    sent = statement(id=ID, result={"duration": "P" + "1" * 40_000 + "Y"})
+    assert xapi.post(sent).status_code == 200
+    started = time.perf_counter()
+    assert xapi.post(sent).status_code == 200  # the same statement: nothing to store
+    assert time.perf_counter() - started < 2
+    response = xapi.post(dict(sent, result={"duration": "P" + "1" * 39_999 + "2Y"}))
+    assert response.status_code == 409

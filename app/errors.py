@@ -1,5 +1,6 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -91,7 +92,10 @@ def sign_in_first():
     (a .json address, a script asking for JSON) gets a 401 in JSON instead of a redirect to a page it cannot read."""
     if wants_json():
         abort(401)
-    target = request.url
+    try:
+        target = request.url
+    except UnicodeError:  # a Host header that is no IDNA name ("xn--zz"): no address to come back to
+        abort(400)
     rule = request.url_rule
     if request.method not in ("GET", "HEAD") and (rule is None or "GET" not in (rule.methods or ())):
         # a form sent from a page left open past its sign-in: back to that page, not to an address that takes
@@ -116,14 +120,20 @@ def handle_http_error(error: HTTPException):
         return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code, headers
     title = TITLES.get(code, error.name)
     explanation = _explanation(code)
+    if request_ctx.url_adapter is None:  # a Host header no address can be built with (BadHost): a page without links
+        return _plain_page(title, explanation), code, headers
     try:
         return render_template("errors/error.html", code=code, title=title, explanation=explanation), code, headers
     except Exception:  # noqa: BLE001  (the page itself failed, e.g. the database is down: answer in plain HTML)
         if code < 500:
             raise
         current_app.logger.exception("the error page could not be rendered")
-        return PLAIN_PAGE.format(lang=escape(str(get_locale() or "en")).replace("_", "-"), title=escape(str(title)),
-                                 explanation=escape(str(explanation))), code
+        return _plain_page(title, explanation), code
+
+
+def _plain_page(title, explanation) -> str:
+    return PLAIN_PAGE.format(lang=escape(str(get_locale() or "en")).replace("_", "-"), title=escape(str(title)),
+                             explanation=escape(str(explanation)))
 
 
 PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title}</title>'

@@ -250,3 +250,19 @@ def test_a_refusal_names_whom_to_ask(client, login_as, role, told):
     page = response.get_data(as_text=True)
     assert told in page.replace("&#39;", "'")
     assert ("country coordinator" in page) == (role != "coordinator")
+
+
+@pytest.mark.parametrize("host", ["a" * 64, "itinera..example.org", "xn--zz"])
+def test_a_host_header_that_is_no_host_name_answers_400(app, host):
+    """A label longer than 63 characters or empty leaves no address to build (the error page's links failed: a
+    500 on every page), and punycode that decodes to nothing no address to come back to after signing in."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    for path in ("/auth/login", "/auth/account"):  # (the test client reads the address itself: a server does not)
+        body, status, _headers = run_wsgi_app(app.wsgi_app, EnvironBuilder(
+            path=path, headers={"Host": host, "Accept-Language": "es"}).get_environ(), buffered=True)
+        if path == "/auth/login" and host.startswith("xn--"):
+            assert status.startswith("200")  # the sign-in page needs no address but its own path
+            continue
+        assert status.startswith("400"), (path, status)
+        assert spanish("The request could not be understood") in unescape(b"".join(body).decode())

@@ -242,37 +242,32 @@ def _ids(part: dict) -> dict:
     return out
 
 
-def _quality(tag: str, ranges: list[tuple[str, float]]) -> float:
+def _quality(tag: str, ranges: dict[str, float]) -> float:
     """The quality Accept-Language gives a language tag: that of the longest range matching it, a range
     matching a tag equal to it or a prefix of it followed by "-"; "*" matches what no other range matches
     (RFC 2616 14.4)."""
     return _match(tag, ranges)[1]
 
 
-def _refused(tag: str, ranges: list[tuple[str, float]]) -> bool:
+def _refused(tag: str, ranges: dict[str, float]) -> bool:
     """Whether a range that matches the tag gives it q=0: "not acceptable", rather than merely not asked for."""
     length, quality = _match(tag, ranges)
     return length >= 0 and quality <= 0
 
 
-def _match(tag: str, ranges: list[tuple[str, float]]) -> tuple[int, float]:
-    """The length of the longest range matching the tag (-1: none) and the quality it gives."""
-    tag = tag.lower()
-    best, quality = -1, 0.0
-    for name, value in ranges:
-        name = name.lower()
-        if name == "*":
-            length = 0
-        elif tag == name or tag.startswith(name + "-"):
-            length = len(name)
-        else:
-            continue
-        if length > best:
-            best, quality = length, value
-    return best, quality
+def _match(tag: str, ranges: dict[str, float]) -> tuple[int, float]:
+    """The length of the longest range matching the tag (-1: none) and the quality it gives. The tag and its
+    prefixes are looked up, longest first: trying every range for every tag took seconds for a map of many
+    languages read with a long Accept-Language."""
+    name = tag.lower()
+    while name not in ranges:
+        if "-" not in name:
+            return (0, ranges["*"]) if "*" in ranges else (-1, 0.0)
+        name = name.rpartition("-")[0]
+    return len(name), ranges[name]
 
 
-def _pick_language(language_map: dict, ranges: list[tuple[str, float]]) -> dict:
+def _pick_language(language_map: dict, ranges: dict[str, float]) -> dict:
     """The one entry of a language map the client accepts best (ties: the first in the map). When it accepts
     none, an entry in the primary language of a range it asked for, or else the first entry it did not refuse
     with q=0 (or, when it refused them all, the first)."""
@@ -281,14 +276,16 @@ def _pick_language(language_map: dict, ranges: list[tuple[str, float]]) -> dict:
     tags = list(language_map)
     chosen = max(tags, key=lambda tag: _quality(tag, ranges))  # max keeps the first of equals
     if _quality(chosen, ranges) <= 0:
-        asked = [name.lower().split("-")[0] for name, value in ranges if value > 0]
+        asked = [name.split("-")[0] for name, value in ranges.items() if value > 0]
         allowed = [tag for tag in tags if not _refused(tag, ranges)] or tags
-        chosen = next((tag for primary in asked for tag in allowed if tag.lower().split("-")[0] == primary),
-                      allowed[0])
+        first_of = {}  # primary language -> the first tag allowed in it
+        for tag in allowed:
+            first_of.setdefault(tag.lower().split("-")[0], tag)
+        chosen = next((first_of[primary] for primary in asked if primary in first_of), allowed[0])
     return {chosen: language_map[chosen]}
 
 
-def _canonical(value, wanted: list[tuple[str, float]], key: str = ""):
+def _canonical(value, wanted: dict[str, float], key: str = ""):
     if isinstance(value, dict):
         if key in ("display", "name", "description") and all(isinstance(v, str) for v in value.values()) \
                 and all(is_language_tag(k) for k in value):
@@ -338,7 +335,7 @@ def _activity_ids(statement: dict) -> set[str]:
     return found
 
 
-def formatted_all(statements: list[dict], fmt: str, languages: list[tuple[str, float]]) -> list[dict]:
+def formatted_all(statements: list[dict], fmt: str, languages: dict[str, float]) -> list[dict]:
     """Statements in the requested format: exact (as stored), ids, or canonical (the LRS's definitions, in one
     language chosen from Accept-Language)."""
     if fmt == "ids":
@@ -353,7 +350,11 @@ def formatted_all(statements: list[dict], fmt: str, languages: list[tuple[str, f
     return statements
 
 
-def accepted_languages(header_values) -> list[tuple[str, float]]:
-    """The language ranges of Accept-Language with their qualities (those of q=0 included: they exclude)."""
-    return [(value, quality) for value, quality in header_values]
+def accepted_languages(header_values) -> dict[str, float]:
+    """The language ranges of Accept-Language, in lower case, with their qualities (those of q=0 included: they
+    exclude); a range given twice keeps its first."""
+    ranges: dict[str, float] = {}
+    for value, quality in header_values:
+        ranges.setdefault(value.lower(), quality)
+    return ranges
 

@@ -180,7 +180,7 @@ def _statements_body() -> tuple[object, dict]:
         raise ApiError(400, f"{error.at(name)} {error.message}", error.at(name)) from error
 
 
-def _languages() -> list[tuple[str, float]]:
+def _languages() -> dict[str, float]:
     return queries.accepted_languages(request.accept_languages)
 
 

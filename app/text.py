@@ -1,5 +1,10 @@
 """Comparing and ordering what people write, whatever its accents and case."""
+import re
 import unicodedata
+
+# invisible though not format characters (combining grapheme joiner, Hangul fillers, variation selectors)
+INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+                       "\U000e0100-\U000e01ef]")
 
 
 def plain(text: str) -> str:
@@ -25,3 +30,11 @@ def search_key(text: str | None) -> str:
 def contains(column, words: str):
     """A condition: ``column`` (a search key) contains what someone typed, accents and case aside."""
     return column.contains(search_key(words.strip()), autoescape=True)
+
+
+def one_line(text: str | None) -> str:
+    """A name as typed, on one line with single spaces; "" when no letter or digit of it shows: spaces or
+    punctuation alone, or characters that show nothing without being spaces (a zero-width space pasted alone, a
+    word joiner, a Hangul filler), which lists would show as a blank name."""
+    line = " ".join((text or "").split())
+    return line if any(c.isalnum() for c in INVISIBLE.sub("", line)) else ""

@@ -480,3 +480,23 @@ def test_every_endpoint_is_fuzzed():
     pages = {e for e in MATRIX if not e.startswith("xapi.")}
     assert pages - set(html_endpoints()) == set(), "endpoints no role may use: give them objects in OWN_OBJECTS"
     assert {e for e in MATRIX if e.startswith("xapi.")} == XAPI.keys(), "LRS resources missing from XAPI"
+
+
+@pytest.mark.parametrize("endpoint, field, message", [
+    ("admin.user_new", "full_name", "Enter the full name"),
+    ("admin.institution_new", "name", "Enter the institution's name"),
+    ("admin.cohort_new", "name", "Enter the cohort's name"),
+    ("admin.lrs_client_new", "name", "Give the client a name"),
+])
+@pytest.mark.parametrize("name", ["\u200b", "\u2060\ufeff \u00ad", "\x01", "- .", "\u3164"])
+def test_a_name_with_no_letter_is_refused_as_a_blank_one(app, client, login_as, endpoint, field, message, name):
+    """Spaces are no name, and neither are the characters that show nothing without being spaces (a zero-width
+    space pasted alone, a word joiner, a control character) nor punctuation alone: such an account, institution,
+    cohort or client was saved with a name no list shows."""
+    from html import unescape
+
+    login_as("admin", country=None)
+    with app.test_request_context():
+        url = url_for(endpoint)
+    response = client.post(url, data={**VALID[endpoint], field: name})
+    assert response.status_code == 400 and message in unescape(response.get_data(as_text=True))

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.db import UTCDateTime, utcnow
 from app.extensions import db, login_manager
 from app.places.models import Country, Institution, Region
-from app.text import search_key
+from app.text import INVISIBLE, search_key
 
 
 class Role(enum.StrEnum):
@@ -54,9 +54,6 @@ _IDEOGRAPHIC_STOP = {0x3002: "."}  # the dot of a Chinese or Japanese keyboard, 
 # letters, digits and inner hyphens (any script: ñandú.org), the last one not a number.
 _ATOM = r'[^@\s\x00-\x1f\x7f,;<>()\[\]\\".]+'
 EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?P<domain>{_ATOM}(?:\.{_ATOM})+)")
-# invisible though not format characters (combining grapheme joiner, Hangul fillers, variation selectors)
-_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
-                        "\U000e0100-\U000e01ef]")
 
 
 def _is_label(label: str) -> bool:
@@ -68,7 +65,7 @@ def is_email_address(value: str) -> bool:
     match = EMAIL.fullmatch(value) if len(value) <= 254 else None
     if match is None or len(match["local"]) > 64:
         return False
-    if _INVISIBLE.search(value) or any(unicodedata.category(c).startswith("C") for c in value):
+    if INVISIBLE.search(value) or any(unicodedata.category(c).startswith("C") for c in value):
         return False
     labels = match["domain"].split(".")
     return all(map(_is_label, labels)) and not labels[-1].isdigit()

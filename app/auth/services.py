@@ -15,7 +15,7 @@ from app.db import check_revision, hold_row, lock_for_write, revision_of, utcnow
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
-from app.text import contains
+from app.text import contains, one_line
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -114,7 +114,7 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
             if existing is not None and existing is not user:
                 errors["email"] = _l("An account with this e-mail address already exists")
     if "full_name" in data:
-        clean["full_name"] = " ".join((data["full_name"] or "").split())
+        clean["full_name"] = one_line(data["full_name"])
         if not clean["full_name"]:
             errors["full_name"] = _l("Enter the full name")
     if "locale" in data and data["locale"] not in (None, "", *LOCALES):

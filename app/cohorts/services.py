@@ -12,7 +12,7 @@ from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
 from app.signals import cohort_deleting
-from app.text import contains, search_key
+from app.text import contains, one_line, search_key
 
 
 def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
@@ -35,7 +35,7 @@ def get_cohort(actor: User, cohort_id: int) -> Cohort | None:
 
 def _validate(actor: User, cohort: Cohort | None, name: str, country_code: str) -> tuple[str, str]:
     errors = {}
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         errors["name"] = _l("Enter the cohort's name")
     if db.session.get(Country, country_code or "") is None:

@@ -9,7 +9,7 @@ from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
-from app.text import contains, search_key, sort_key
+from app.text import contains, one_line, search_key, sort_key
 
 PROGRAMME_COUNTRIES = ("AR", "BR", "CL", "CO", "MX", "PE")
 EU_MEMBER_STATES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
@@ -79,7 +79,7 @@ def get_institution(actor: User, institution_id: int) -> Institution | None:
 def _validate_institution(actor: User, institution: Institution | None, name: str, country_code: str,
                           region_code: str | None, level: str) -> dict:
     errors = {}
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         errors["name"] = _l("Enter the institution's name")
     if db.session.get(Country, country_code or "") is None:

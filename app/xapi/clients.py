@@ -22,6 +22,7 @@ from app.auth.permissions import check
 from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import db
+from app.text import one_line
 from app.xapi.models import ClientScope, LrsClient
 from app.xapi.validation import MAX_IRI_BYTES, is_iri, too_long
 
@@ -98,7 +99,7 @@ def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE,
                   _secret_from=None) -> tuple[LrsClient, str]:
     """A new client; returns it with its secret, which is shown once and never stored."""
     check(actor.is_admin)
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)
@@ -137,7 +138,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     from app.once import earlier, remember
 
     check(actor.is_admin)
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         raise ValidationError({"name": _l("Give the client a name")})
     _validate_limits(max_request_bytes, rate_limit or None)

@@ -34,6 +34,10 @@ LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues"
                                              "en portugues", "em portugues", "portugues do brasil")})
 LANGUAGES.update({fold(v): "en" for v in ("en", "english", "ingles", "en ingles", "em ingles", "in english")})
 
+# names compared in search of an institution spelled a little otherwise (difflib: up to some 70 µs each): a few
+# seconds; the names of a long list not reached then are reported without a suggestion
+MAX_NEAR_COMPARISONS = 30_000
+
 # problem code -> message; params fill the %(...)s
 MESSAGES = {
     "required": _l("%(column)s is empty"),
@@ -282,7 +286,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             key = fold(value) if column == "institution" else _region_key(value, lookup)
             if value and column not in unreadable and key not in lookup:
                 if column == "institution" and key not in nearest:  # once per name: a list repeats its names
-                    nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8)
+                    affordable = (len(nearest) + 1) * len(named) <= MAX_NEAR_COMPARISONS
+                    nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8) if affordable else []
                 near = nearest.get(key) if column == "institution" else None
                 if near:  # the same institution spelled a little otherwise: the name to write instead
                     problem(line, column, "institution_near", value=value, suggestion=named[near[0]].name)

@@ -20,7 +20,7 @@ from app.xapi.services import activity_key, agent_key
 
 
 class DocumentError(Exception):
-    """An HTTP-level refusal: ``status`` (400, 404, 409, 412) with a message, and the property (parameter or
+    """An HTTP-level refusal: ``status`` (400, 404, 409, 412, 413) with a message, and the property (parameter or
     header) it is about, if any."""
 
     def __init__(self, status: int, message: str, prop: str | None = None):
@@ -144,6 +144,8 @@ def _json_object(content: bytes, what: str) -> dict:
 def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str,
          **where) -> Document:
     """Store, or merge a JSON object into the stored JSON object (one level deep)."""
+    from flask import current_app
+
     current = get(scope_key, document_id)
     if current is None:
         if _is_json(content_type):
@@ -153,7 +155,13 @@ def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, c
         raise DocumentError(400, "only JSON documents can be merged: both must be application/json", "Content-Type")
     merged = _json_object(current.content, "stored")
     merged.update(_json_object(content, "posted"))
-    return put(kind, scope_key, document_id, json.dumps(merged).encode(), "application/json", **where)
+    content = json.dumps(merged).encode()
+    limit = current_app.config["XAPI_MAX_REQUEST_BYTES"]
+    if len(content) > limit:  # merges would make it grow without end, and each reads it whole
+        raise DocumentError(413, f"merged with the stored document, this one would take {len(content)} bytes, more "
+                                 f"than the {limit} a request may send: replace it (PUT) or delete it instead",
+                            "document")
+    return put(kind, scope_key, document_id, content, "application/json", **where)
 
 
 def delete(scope_key: str, document_id: str) -> None:

@@ -50,6 +50,22 @@ def test_state_round_trip_merge_list_and_delete(xapi):
     assert send(xapi, "GET", "/xapi/activities/state", where).get_json() == []
 
 
+@pytest.mark.parametrize("path, where", [
+    ("/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT, "stateId": "answers"}),
+    ("/xapi/agents/profile", {"agent": AGENT, "profileId": "answers"}),
+])
+def test_a_document_grows_by_merges_only_as_large_as_a_request(app, xapi, monkeypatch, path, where):
+    """Each POST merged into the stored document, which grew without end, a request at a time (and each merge
+    reads it whole): a merge that would make it larger than a request may be is a 413, the document unchanged."""
+    monkeypatch.setitem(app.config, "XAPI_MAX_REQUEST_BYTES", 4096)
+    first = {f"q{n}": "a" * 50 for n in range(40)}
+    assert send(xapi, "POST", path, where, first).status_code == 204
+    refused = send(xapi, "POST", path, where, {f"r{n}": "b" * 50 for n in range(40)})
+    assert refused.status_code == 413 and refused.get_json()["property"] == "document"
+    assert send(xapi, "GET", path, where).get_json() == first
+    assert send(xapi, "POST", path, where, {"q0": "changed"}).status_code == 204  # what stays within it merges
+
+
 def test_state_without_registration_lists_and_deletes_every_registration(xapi):
     """Communication 2.3: a list or delete of State covers "Activity + Agent [+ registration if specified]"."""
     context = {"activityId": ACTIVITY, "agent": AGENT}

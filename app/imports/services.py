@@ -21,6 +21,7 @@ from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
 from app.signals import cohort_deleting
+from app.text import INVISIBLE
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
@@ -256,7 +257,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             elif len(value) > limit:
                 problem(line, column, "too_long", column=column, limit=limit)
             elif column == "full_name" and column not in unreadable and (
-                    not any(c.isalpha() for c in value) or _is_spreadsheet_error(value)):
+                    not any(c.isalpha() for c in INVISIBLE.sub("", value)) or _is_spreadsheet_error(value)):
                 # a number, a date, or what a spreadsheet shows for a formula that failed (a lookup with no match)
                 problem(line, column, "no_letters", value=value)
             clean[column] = value

@@ -433,6 +433,15 @@ def test_the_short_names_officials_write_for_regions_are_found_in_every_country(
         assert [row["region_code"] for row in clean] == list(names.values()), country
 
 
+
+def test_a_name_of_characters_that_show_nothing_is_no_name(app, make_user):
+    """A Hangul filler (U+3164) counts as a letter, so a name of fillers alone passed the import, where the
+    person form refuses it: lists showed a blank name."""
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": name, "position": "manager"}
+            for n, name in enumerate(["\u3164", "\u3164\u115f", "\u200b", "Ana\u3164", "Ana Pérez"], start=2)]
+    _, problems = services.check_rows("CL", rows)
+    assert [(p["line"], p["code"]) for p in problems] == [(2, "no_letters"), (3, "no_letters"), (4, "no_letters")]
+
 def test_an_institution_spelled_slightly_otherwise_is_reported_with_the_name_to_write(app, make_user,
                                                                                      make_institution):
     """"No institution called “Gobierno Regional del Bio Bio”" left the coordinator guessing how Itinera spells

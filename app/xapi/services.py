@@ -53,14 +53,23 @@ def check_reach(activity_iri: str, reach: tuple[str, ...], path: str = "activity
 
 
 def _check_reach(prepared: list[dict], reach: tuple[str, ...]) -> None:
-    """Every activity the statements are about (a sub-statement's too) starts with one of ``reach``."""
+    """Every activity the statements are about (a sub-statement's too) starts with one of ``reach``, and so does
+    every context activity they describe: its definition is merged into the LRS's (documents.remember_definitions)
+    as the object's is. A context activity named without a definition (the module content is part of) is left."""
     for index, statement in enumerate(prepared):
-        path = f"statements[{index}]" if len(prepared) > 1 else "statement"
-        target = statement["object"]
-        if target.get("objectType") == "SubStatement":
-            path, target = f"{path}.object", target["object"]
-        if target.get("objectType", "Activity") == "Activity":
-            check_reach(target["id"], reach, f"{path}.object.id")
+        _check_part_reach(statement, f"statements[{index}]" if len(prepared) > 1 else "statement", reach)
+
+
+def _check_part_reach(part: dict, path: str, reach: tuple[str, ...]) -> None:
+    target = part["object"]
+    if target.get("objectType", "Activity") == "Activity":
+        check_reach(target["id"], reach, f"{path}.object.id")
+    for kind, listed in part.get("context", {}).get("contextActivities", {}).items():
+        for number, activity in enumerate(listed):  # lists: prepare() made them so
+            if activity.get("definition"):
+                check_reach(activity["id"], reach, f"{path}.context.contextActivities.{kind}[{number}].definition")
+    if target.get("objectType") == "SubStatement":
+        _check_part_reach(target, f"{path}.object", reach)
 
 
 def _postgres():

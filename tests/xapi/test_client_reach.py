@@ -143,3 +143,29 @@ def test_the_command_line_gives_a_client_its_activities(runner, client):
     assert xapi.post(statement(object={"id": "https://partner.example/quiz/1"})).status_code == 200
     bad = runner.invoke(args=["lrs", "create-client", "Other", "--activity", "simulation"])
     assert bad.exit_code != 0 and "is not the start of an IRI" in bad.output
+
+
+def test_a_client_describes_only_the_activities_it_is_given(client, make_lrs_client, xapi):
+    """A definition in a context activity is merged into the LRS's definition of that activity like one sent
+    with the object: a partner's simulation renamed a module of ours for every reader of the LRS (the Activities
+    resource, format=canonical). Naming such an activity without describing it (the module the simulation is
+    part of) still goes."""
+    assert xapi.post(statement(object={"id": MODULE, "definition": {"name": {"en": "The four Cs"}}})).status_code == 200
+    xapi_partner = partner(client, make_lrs_client)
+    renamed = {"id": MODULE, "definition": {"name": {"en": "Renamed"}}}
+    response = xapi_partner.post(statement(object={"id": SIMULATION + "a"},
+                                           context={"contextActivities": {"parent": renamed}}))
+    assert response.status_code == 403
+    assert response.get_json()["property"] == "statement.context.contextActivities.parent[0].definition"
+    inner = {"objectType": "SubStatement", "actor": {"mbox": "mailto:ana@example.org"},
+             "verb": {"id": v.COMPLETED}, "object": {"id": SIMULATION + "a"},
+             "context": {"contextActivities": {"grouping": [{"id": SIMULATION + "b"}, renamed]}}}
+    response = xapi_partner.post([statement(object={"id": SIMULATION + "a"}),
+                                  statement(verb={"id": "http://example.org/verbs/planned"}, object=inner)])
+    assert response.status_code == 403
+    assert response.get_json()["property"] == "statements[1].object.context.contextActivities.grouping[1].definition"
+    assert stored_count() == 1
+    definition = xapi_partner.get("/xapi/activities", params={"activityId": MODULE}).get_json()["definition"]
+    assert definition == {"name": {"en": "The four Cs"}}
+    part_of = statement(object={"id": SIMULATION + "a"}, context={"contextActivities": {"parent": [{"id": MODULE}]}})
+    assert xapi_partner.post(part_of).status_code == 200

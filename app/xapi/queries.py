@@ -129,6 +129,12 @@ def _matching(query: Query, table) -> list:
     return conditions
 
 
+def _own(query: Query, table) -> list:
+    """For a client that reads back only its own statements, the condition that ``table`` is one of them: another's
+    statement matches no filter and leads nowhere, so that a reference to it tells nothing of it."""
+    return [table.client_id == query.client_id] if query.client_id is not None else []
+
+
 def _authority_matches(key: str, table) -> list:
     """Statements whose authority is the agent: the LRS sets the authority from the client that sent them."""
     from app.xapi import vocabulary as v
@@ -158,12 +164,13 @@ def _referring_through_chains(query: Query, shared: list, order, limit: int) -> 
     Rare, so found from the few statements whose target is itself a StatementRef statement (a hash join of
     the statements with a ref_id on themselves), then followed down the chain; UNION ends a cycle."""
     referred, link, target = _REFERRED, _LINK, _TARGET
-    refs_to_refs = sa.select(referred.id).where(referred.ref_id.is_not(None))
+    refs_to_refs = sa.select(referred.id).where(referred.ref_id.is_not(None), *_own(query, referred))
     chain = sa.select(Statement.seq.label("seq"), Statement.ref_id.label("ref_id")).where(
         *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(refs_to_refs)).cte("ref_chain", recursive=True)
     chain = chain.union(sa.select(chain.c.seq, link.ref_id).join(link, link.id == chain.c.ref_id)
-                        .where(link.ref_id.is_not(None)))
-    matched = sa.select(chain.c.seq).join(target, target.id == chain.c.ref_id).where(*_matching(query, target))
+                        .where(link.ref_id.is_not(None), *_own(query, link)))
+    matched = sa.select(chain.c.seq).join(target, target.id == chain.c.ref_id).where(*_matching(query, target),
+                                                                                     *_own(query, target))
     return list(db.session.scalars(sa.select(Statement).where(Statement.seq.in_(matched)).order_by(order)
                                    .limit(limit + 1)))
 
@@ -190,7 +197,7 @@ def run(query: Query) -> tuple[list[Statement], bool]:
     rows = list(db.session.scalars(sa.select(Statement).where(*shared, *conditions).order_by(order)
                                    .limit(limit + 1)))
     if conditions:
-        targets = sa.select(_TARGET.id).where(*_matching(query, _TARGET))
+        targets = sa.select(_TARGET.id).where(*_matching(query, _TARGET), *_own(query, _TARGET))
         referring = list(db.session.scalars(sa.select(Statement).where(
             *shared, Statement.ref_id.is_not(None), Statement.ref_id.in_(targets)).order_by(order).limit(limit + 1)))
         referring += _referring_through_chains(query, shared, order, limit)

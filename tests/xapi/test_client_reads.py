@@ -99,3 +99,30 @@ def test_the_command_line_makes_such_a_client(runner, client):
     assert xapi.put(statement(), str(uuid.uuid4())).status_code == 204
     both = runner.invoke(args=["lrs", "create-client", "Other", "--read-own", "--read-only"])
     assert both.exit_code != 0 and "--read-only" in both.output
+
+
+def test_what_it_reads_never_depends_on_anothers_statements(client, make_lrs_client):
+    """A filter also returns the statements that refer to a matching one. A statement of its own that refers to
+    another's (whose id it has learned) came back or not as that other statement matched the filter or not: its
+    actor, verb and activity could be found out, a filter at a time. Another's statement matches nothing."""
+    simulation = content(client, make_lrs_client)
+    other = content(client, make_lrs_client, "Other content")
+    [theirs] = other.post(statement(actor=ANA, verb={"id": v.PASSED}, object={"id": MODULE})).get_json()
+    [chained] = other.post(statement(verb={"id": "http://example.org/verbs/commented"},
+                                     object={"objectType": "StatementRef", "id": theirs})).get_json()
+    eve = {"mbox": "mailto:eve@example.org"}
+    refers = [simulation.post(statement(actor=eve, verb={"id": "http://example.org/verbs/commented"},
+                                        object={"objectType": "StatementRef", "id": target})).get_json()[0]
+              for target in (theirs, chained)]
+    for name, value in (("agent", json.dumps(ANA)), ("verb", v.PASSED), ("activity", MODULE)):
+        assert ids(simulation.get(params={name: value})) == [], name
+    # its own statements are matched as before, through its own references too
+    [mine] = simulation.post(statement(actor=ANA, verb={"id": v.PASSED}, object={"id": MODULE})).get_json()
+    [mine_refers] = simulation.post(statement(verb={"id": "http://example.org/verbs/commented"},
+                                              object={"objectType": "StatementRef", "id": mine})).get_json()
+    [mine_chained] = simulation.post(statement(verb={"id": "http://example.org/verbs/commented"},
+                                               object={"objectType": "StatementRef", "id": mine_refers})).get_json()
+    assert ids(simulation.get(params={"verb": v.PASSED})) == [mine_chained, mine_refers, mine]
+    reader, secret = make_lrs_client("Dashboards", ClientScope.READ)
+    everything = ids(XapiClient(client, reader.key, secret).get(params={"verb": v.PASSED}))
+    assert set(refers) < set(everything)  # a reader of everything is answered as before

@@ -339,3 +339,23 @@ def test_clients_that_read_only_their_own_are_revoked_on_the_way_down(make_app, 
         rows = db.session.execute(sa.text("SELECT name, scope, revoked_at IS NOT NULL FROM lrs_client ORDER BY id"))
         assert [tuple(row) for row in rows] == [("content", "read", True), ("writer", "read_write", False)]
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_clients_held_to_some_activities_are_revoked_on_the_way_down(make_app, empty_database):
+    """b3d8e1f4a6c2 holds a client to the activities it is given; a step down drops that list, and the client
+    would write about any activity again (a module of ours passed for anyone, with a key content shows its
+    users): it is revoked, as a client that read back only its own is on the step above."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "b3d8e1f4a6c2"]).exit_code == 0
+    insert = sa.text("INSERT INTO lrs_client (name, key, secret_hash, scope, activity_prefixes, created_at) "
+                     "VALUES (:name, :name, 'x', 'read_write', :prefixes, '2026-12-01 10:00:00')")
+    with app.app_context():
+        for name, prefixes in (("simulation", "https://partner.example/simulation/"), ("writer", None)):
+            db.session.execute(insert, {"name": name, "prefixes": prefixes})
+        db.session.commit()
+    assert runner.invoke(args=["db", "downgrade", "a7c3e5f1d2b9"]).exit_code == 0
+    with app.app_context():
+        rows = db.session.execute(sa.text("SELECT name, revoked_at IS NOT NULL FROM lrs_client ORDER BY id"))
+        assert [tuple(row) for row in rows] == [("simulation", True), ("writer", False)]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -25,5 +25,9 @@ def upgrade():
 
 
 def downgrade():
+    # without the list, such a client would write about any activity (a module of Itinera's passed for anyone):
+    # it is revoked
+    op.execute("UPDATE lrs_client SET revoked_at = COALESCE(revoked_at, created_at) "
+               "WHERE activity_prefixes IS NOT NULL")
     with op.batch_alter_table('lrs_client', schema=None) as batch_op:
         batch_op.drop_column('activity_prefixes')

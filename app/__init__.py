@@ -283,6 +283,8 @@ def _register_request_hooks(app: Flask) -> None:
         if lang is None:
             return
         g.lang = lang
+        if _reads_no_sign_in():  # no person there (xAPI opens no session a remember-me cookie could restore)
+            return
         if current_user.is_authenticated and current_user.locale != lang:
             from app.auth.services import set_preferred_locale
 

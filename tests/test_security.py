@@ -285,3 +285,22 @@ def test_a_login_rate_limit_the_limiter_cannot_read_stops_the_start(value):
                                         "LOGIN_RATE_LIMIT": value})
     with pytest.raises(RuntimeError, match="ITINERA_LOGIN_RATE_LIMIT"):
         create_app(config)
+
+
+def test_the_lrs_never_reads_a_sign_in_even_one_kept_by_keep_me_signed_in(make_app, make_user):
+    """/xapi opens no session, so the remember-me cookie cannot restore a sign-in there: a ?lang= on an LRS
+    address, which the language hook took as a person's choice of language, sent a browser holding that cookie
+    (its session over) a 500."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user(email="ana@example.org", locale="es")
+    browser = app.test_client()
+    response = browser.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
+                                                 "remember": "y", "csrf_token": _csrf_token(browser, "/auth/login")})
+    assert response.status_code == 302
+    reopened = app.test_client()
+    reopened.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert reopened.get("/xapi/about?lang=pt_BR").status_code == 400  # a parameter it does not know
+    assert reopened.get("/xapi/statements?lang=pt_BR").status_code == 401
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.locale).where(User.email == "ana@example.org")) == "es"

@@ -141,11 +141,10 @@ def _json_object(content: bytes, what: str) -> dict:
     return value
 
 
-def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str,
-         **where) -> Document:
-    """Store, or merge a JSON object into the stored JSON object (one level deep)."""
-    from flask import current_app
-
+def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str, *,
+         max_bytes: int, **where) -> Document:
+    """Store, or merge a JSON object into the stored JSON object (one level deep), as long as the merged one
+    takes at most ``max_bytes`` (the largest request of the client that sends it: what it could PUT)."""
     current = get(scope_key, document_id)
     if current is None:
         if _is_json(content_type):
@@ -156,11 +155,10 @@ def post(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, c
     merged = _json_object(current.content, "stored")
     merged.update(_json_object(content, "posted"))
     content = json.dumps(merged).encode()
-    limit = current_app.config["XAPI_MAX_REQUEST_BYTES"]
-    if len(content) > limit:  # merges would make it grow without end, and each reads it whole
+    if len(content) > max_bytes:  # merges would make it grow without end, and each reads it whole
         raise DocumentError(413, f"merged with the stored document, this one would take {len(content)} bytes, more "
-                                 f"than the {limit} a request may send: replace it (PUT) or delete it instead",
-                            "document")
+                                 f"than the {max_bytes} a request of this client may send: replace it (PUT) or "
+                                 "delete it instead", "document")
     return put(kind, scope_key, document_id, content, "application/json", **where)
 
 

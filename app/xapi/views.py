@@ -431,8 +431,11 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
                 raise documents.DocumentError(400, "Content-Type must be an Internet media type, such as "
                                               f"application/json (at most {MAX_MEDIA_TYPE} characters)",
                                               "Content-Type")
-            store = documents.put if method == "PUT" else documents.post
-            store(kind, scope_key, document_id, body, content_type, **where)
+            if method == "PUT":
+                documents.put(kind, scope_key, document_id, body, content_type, **where)
+            else:
+                documents.post(kind, scope_key, document_id, body, content_type, max_bytes=g.max_request_bytes,
+                               **where)
     except documents.DocumentError as error:
         db.session.rollback()
         raise ApiError(error.status, error.message, error.prop) from error

@@ -66,6 +66,27 @@ def test_a_document_grows_by_merges_only_as_large_as_a_request(app, xapi, monkey
     assert send(xapi, "POST", path, where, {"q0": "changed"}).status_code == 204  # what stays within it merges
 
 
+
+def test_a_document_grows_by_merges_as_large_as_its_clients_requests(app, client, make_lrs_client, monkeypatch):
+    """The merge was held to the site's request size, not to the client's own: a client allowed larger requests
+    PUT a document it could then never POST into, and one allowed smaller ones grew documents past them."""
+    from tests.xapi.conftest import XapiClient
+
+    monkeypatch.setitem(app.config, "XAPI_MAX_REQUEST_BYTES", 2048)
+    big, secret = make_lrs_client("Big", max_request_bytes=8192)
+    big = XapiClient(client, big.key, secret)
+    where = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "answers"}
+    assert send(big, "PUT", "/xapi/activities/state", where, {"a": "x" * 3000}).status_code == 204
+    assert send(big, "POST", "/xapi/activities/state", where, {"b": 1}).status_code == 204
+
+    monkeypatch.setitem(app.config, "XAPI_MAX_REQUEST_BYTES", 8192)
+    small, secret = make_lrs_client("Small", max_request_bytes=1024)
+    small = XapiClient(client, small.key, secret)
+    where["stateId"] = "small"
+    assert send(small, "POST", "/xapi/activities/state", where, {"a": "x" * 900}).status_code == 204
+    refused = send(small, "POST", "/xapi/activities/state", where, {"b": "y" * 900})
+    assert refused.status_code == 413 and "1024" in refused.get_json()["message"]
+
 def test_state_without_registration_lists_and_deletes_every_registration(xapi):
     """Communication 2.3: a list or delete of State covers "Activity + Agent [+ registration if specified]"."""
     context = {"activityId": ACTIVITY, "agent": AGENT}

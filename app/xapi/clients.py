@@ -94,16 +94,22 @@ def _activity_prefixes(value: str | Iterable[str] | None) -> str | None:
     return "\n".join(kept) or None
 
 
+def _checked(name: str | None, max_request_bytes, rate_limit, activity_prefixes) -> tuple[str, str | None]:
+    """The name on one line and the activity prefixes as kept, once everything a client is given is valid; raises
+    ValidationError otherwise."""
+    name = one_line(name)
+    if not name:
+        raise ValidationError({"name": _l("Give the client a name")})
+    _validate_limits(max_request_bytes, rate_limit or None)
+    return name, _activity_prefixes(activity_prefixes)
+
+
 def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,
                   rate_limit: str | None = None, *, activity_prefixes: str | Iterable[str] | None = None,
                   _secret_from=None) -> tuple[LrsClient, str]:
     """A new client; returns it with its secret, which is shown once and never stored."""
     check(actor.is_admin)
-    name = one_line(name)
-    if not name:
-        raise ValidationError({"name": _l("Give the client a name")})
-    _validate_limits(max_request_bytes, rate_limit or None)
-    prefixes = _activity_prefixes(activity_prefixes)
+    name, prefixes = _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     key = secrets.token_urlsafe(18)
     secret = _secret_from(key) if _secret_from is not None else secrets.token_urlsafe(32)
     client = LrsClient(name=name[:200], key=key, secret_hash=hash_secret(secret),
@@ -138,11 +144,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     from app.once import earlier, remember
 
     check(actor.is_admin)
-    name = one_line(name)
-    if not name:
-        raise ValidationError({"name": _l("Give the client a name")})
-    _validate_limits(max_request_bytes, rate_limit or None)
-    _activity_prefixes(activity_prefixes)
+    _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     before = earlier(actor, once, "lrs-client")
     made = db.session.get(LrsClient, int(before.result)) if before is not None else None
     if made is not None:
@@ -151,8 +153,9 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
                 and hmac.compare_digest(made.secret_hash, hash_secret(secret)):
             return made, secret, True
         return made, None, True
+    derived = (lambda key: _form_secret(actor, once, key)) if once else None
     client, secret = create_client(actor, name, scope, max_request_bytes, rate_limit,
-                                   activity_prefixes=activity_prefixes, _secret_from=(lambda key: _form_secret(actor, once, key)) if once else None)
+                                   activity_prefixes=activity_prefixes, _secret_from=derived)
     remember(actor, once, client.id, "lrs-client")
     return client, secret, False
 
@@ -160,8 +163,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
 def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit,
                   activity_prefixes: str | Iterable[str] | None = None) -> None:
     check(actor.is_admin)
-    _validate_limits(max_request_bytes, rate_limit or None)
-    prefixes = _activity_prefixes(activity_prefixes)
+    _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
     client.rate_limit, client.activity_prefixes = rate_limit or None, prefixes
     db.session.flush()
@@ -215,7 +217,8 @@ def _credentials(key: str) -> Credentials | None:
     if client is None:
         return None
     credentials = Credentials(client.id, client.name, client.key, client.secret_hash, client.can_write,
-                              client.reads_own, client.max_request_bytes, client.rate_limit, client.is_active, client.reach)
+                              client.reads_own, client.max_request_bytes, client.rate_limit, client.is_active,
+                              client.reach)
     with _CACHE_LOCK:
         cache[key] = (credentials, time.monotonic() + CACHE_SECONDS)
         cache.move_to_end(key)

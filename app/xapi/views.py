@@ -54,6 +54,11 @@ def _api_error(error: ApiError):
     return jsonify(body), error.status, error.headers
 
 
+@bp.errorhandler(OutOfReach)
+def _out_of_reach(error: OutOfReach):
+    return jsonify(error=403, message=str(error), property=error.path), 403
+
+
 @bp.errorhandler(StatementError)
 def _statement_error(error: StatementError):
     return jsonify(error=400, message=f"{error.path} {error.message}", property=error.path), 400
@@ -236,9 +241,9 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     except VoidingRefused as refused:
         db.session.rollback()
         raise ApiError(403, str(refused), "statement.object.id")
-    except OutOfReach as refused:
+    except OutOfReach:
         db.session.rollback()
-        raise ApiError(403, str(refused), refused.path)
+        raise
     except StatementError:
         db.session.rollback()
         raise
@@ -348,10 +353,7 @@ def _param_activity() -> str:
         raise ApiError(400, f"activityId is longer than {MAX_IRI_BYTES} bytes, the longest IRI this LRS stores",
                        "activityId")
     if request.method not in ("GET", "HEAD"):
-        try:
-            check_reach(activity_id, g.lrs_client.reach)
-        except OutOfReach as refused:
-            raise ApiError(403, str(refused), refused.path) from refused
+        check_reach(activity_id, g.lrs_client.reach)
     return activity_id
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import static_files
 from app.config import LOCALES, config_from_environment
 from app.errors import sign_in_first
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -77,6 +78,11 @@ class ItineraSessionInterface(SecureCookieSessionInterface):
         if _is_xapi(request.path):
             return None  # Flask then uses a null session
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if static_files.same_for_everyone(response):  # (Flask-Login reads the session after every request)
+            response.vary.discard("Cookie")
 
 
 def _reads_no_sign_in() -> bool:
@@ -250,7 +256,6 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.session_interface = ItineraSessionInterface()
 
-    from app import static_files
 
     static_files.register(app)
 
@@ -314,6 +319,8 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if not app.config.get("DEVELOPMENT") and not app.config.get("TESTING"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if static_files.same_for_everyone(response):
+            return response
         if session.get("_user_id"):  # signed in (without reloading a user the view's commit expired)
             response.headers.setdefault("Cache-Control", "private, no-store")
         response.vary.add("Cookie")

@@ -3,7 +3,10 @@
 A page links ``/static/css/itinera.css?v=<fingerprint>``; a request for the current fingerprint is answered with
 ``Cache-Control: public, max-age=<a year>, immutable``, so a browser on a slow connection fetches each file once
 per release instead of asking again on every page. A new release changes the content, hence the URL. Requests
-without the fingerprint, or with an old one, keep the default: revalidate each time."""
+without the fingerprint, or with an old one, keep the default: revalidate each time.
+
+A file is the same for everyone in every language, so its answer names no ``Vary``: varied on the cookie, it was
+asked for again after each sign-in and change of language, the page waiting for its stylesheet meanwhile."""
 import hashlib
 import os
 import threading
@@ -42,6 +45,11 @@ class Fingerprints:
         with self._lock:
             self._known[filename] = (signature, value)
         return value
+
+
+def same_for_everyone(response) -> bool:
+    """Whether the response is a static file's (not an error page, which is in the reader's language)."""
+    return request.endpoint == "static" and response.status_code in (200, 304)
 
 
 def register(app: Flask) -> None:

@@ -18,6 +18,9 @@ def test_pages_link_fingerprinted_assets_that_browsers_keep(client, login_as):
         assert response.cache_control.max_age == 365 * 24 * 3600
         assert response.cache_control.immutable and response.cache_control.public
         assert not response.cache_control.no_cache and not response.cache_control.no_store
+        # the same bytes for everyone in every language: a browser that varied them on the cookie asked again
+        # after each sign-in and change of language, and held the page's rendering until the answer came
+        assert "Vary" not in response.headers, response.headers["Vary"]
 
 
 def test_an_old_or_missing_fingerprint_is_revalidated(client):

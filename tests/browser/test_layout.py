@@ -421,3 +421,29 @@ def test_the_end_of_a_long_module_leads_back_to_the_course(page, live_server, ma
     expect(page.get_by_role("heading", level=1)).to_have_text("Fundamentos de la especialización inteligente")
     page.goto(live_server + "/courses/s3-foundations/modules/latin-american-instruments")  # the last: said once
     expect(page.get_by_role("link", name="Volver al curso")).to_have_count(1)
+
+
+def test_signing_in_or_changing_language_fetches_no_file_again(app, page, live_server, make_user):
+    """The stylesheet and the script are fetched once per release: a new session or language cookie made the
+    browser ask for them again, the page waiting for the stylesheet on a slow connection. (Not the icon: Chromium
+    fetches it apart from the page, when it likes.)"""
+    from flask import request
+
+    asked = []
+
+    @app.after_request
+    def count(response):
+        if request.endpoint == "static" and not request.path.endswith(".svg"):
+            asked.append(request.path)
+        return response
+
+    make_user(email="ana@example.org", locale="en")
+    page.goto(f"{live_server}/auth/login")
+    page.wait_for_load_state("load")
+    assert sorted(asked) == ["/static/css/itinera.css", "/static/js/itinera.js"]
+    sign_in(page, live_server, "ana@example.org")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Le damos la bienvenida")
+    page.wait_for_load_state("load")
+    assert len(asked) == 2, asked

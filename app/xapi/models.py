@@ -40,6 +40,9 @@ class Statement(db.Model):
                  sqlite_where=sa.text("ref_id IS NOT NULL")),
         sa.Index("ix_xapi_statement_user_id", "user_id", postgresql_where=sa.text("user_id IS NOT NULL"),
                  sqlite_where=sa.text("user_id IS NOT NULL")),
+        # a client that reads back only its own statements: its newest first, not a scan of everyone's
+        sa.Index("ix_xapi_statement_client_seq", "client_id", "seq", postgresql_where=sa.text("client_id IS NOT NULL"),
+                 sqlite_where=sa.text("client_id IS NOT NULL")),
     )
 
     def __repr__(self) -> str:

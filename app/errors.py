@@ -1,7 +1,8 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login.utils import login_url
@@ -97,6 +98,8 @@ def sign_in_first():
     except UnicodeError:  # a Host header that is no IDNA name ("xn--zz"): no address to come back to
         abort(400)
     rule = request.url_rule
+    if request.method not in ("GET", "HEAD"):  # a form from a page left open: said, or thought saved
+        flash(_("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again."), "error")
     if request.method not in ("GET", "HEAD") and (rule is None or "GET" not in (rule.methods or ())):
         # a form sent from a page left open past its sign-in: back to that page, not to an address that takes
         # POST only (a 405 page once signed in); home when it is not known

@@ -265,3 +265,17 @@ def test_a_form_sent_once_the_sign_in_has_ended_leads_back_to_its_page(client, m
     client.post("/auth/logout")
     sent = client.post("/auth/account/competences/estimate", data={})  # an address that takes GET too: itself
     assert sent.location == "/auth/login?next=%2Fauth%2Faccount%2Fcompetences%2Festimate"
+
+
+@pytest.mark.parametrize("path", ["/auth/account/language", "/auth/account/competences/estimate"])
+def test_a_form_sent_once_the_sign_in_has_ended_is_said_not_saved(client, make_user, path):
+    """Signed out meanwhile (in another tab, from another device): the sign-in page says what the form sent was not
+    saved, in the person's language, rather than leaving them to think it was."""
+    make_user(email="ana@example.org")
+    sent = client.post(path, data={"locale": "es"}, headers={"Referer": "http://localhost/auth/account",
+                                                              "Accept-Language": "pt-BR"})
+    page = client.get(sent.location, headers={"Accept-Language": "pt-BR"})
+    with force_locale("pt_BR"):
+        said = gettext("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again.")
+    assert said in main_text(page)
+    assert "not saved" not in main_text(client.get("/auth/login"))  # said once, and not to a plain visit

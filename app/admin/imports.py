@@ -59,7 +59,7 @@ def too_large(error):
     form.file.errors = [_("The file is larger than %(size)s MB: keep only the list of people in it, or split the "
                           "list into several files", size=format_decimal(
                               limit / 1024 / 1024, format="#,##0.#"))]
-    return render_template("admin/import_upload.html", form=form), 413
+    return _upload_page(form, 413)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -79,7 +79,13 @@ def import_upload():
         else:
             db.session.commit()
             return redirect(url_for("admin.import_preview", batch_id=batch.id))
-    return render_template("admin/import_upload.html", form=form), 400 if form.errors else 200
+    return _upload_page(form, 400 if form.errors else 200)
+
+
+def _upload_page(form: ImportForm, status: int):
+    """The upload form; the region column's hint names a region of the country chosen as its example."""
+    regions = places.regions_of(form.country_code.data) if form.country_code.data else []
+    return render_template("admin/import_upload.html", form=form, region=regions[0] if regions else None), status
 
 
 @bp.route("/import/template.csv")

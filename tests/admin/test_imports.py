@@ -378,3 +378,11 @@ def test_a_repeated_column_is_said_so_and_long_or_many_titles_are_cut(client, lo
     assert "The columns “Email” and “Region” repeat ones read before them: only the first of each was read." in page
     assert "were not read" in page and "4 more" in page and "x" * 100 not in page
     assert len(page) < 20_000
+
+
+@pytest.mark.parametrize("country", ["BR", "PE"])
+def test_the_region_hint_gives_a_region_of_the_coordinators_country(client, login_as, country):
+    """A Brazilian coordinator was shown "such as CL-BI", a code of Chile, as what the region column may hold."""
+    login_as("coordinator", country=country)
+    hint = re.search(r"Optional: a region[^<]*", unescape(client.get("/admin/import").get_data(as_text=True)))[0]
+    assert "CL-" not in hint and re.search(rf"such as \w[^,]* or {country}-\w+\.", hint), hint

@@ -719,3 +719,20 @@ def test_a_version_loaded_from_a_file_names_the_file_in_words_not_the_server_pat
     html = client.get("/competences/demo/?lang=en").get_data(as_text=True)
     assert "/srv/itinera" not in html and "_frameworks/" not in html
     assert "imported from <code>demo.yaml</code>" in html
+
+
+def test_a_source_without_authors_starts_with_its_title(client, login_as):
+    """A regulation has no authors: its title takes their place, "Title (2021). Publisher.", as reference styles
+    have it; the page began the reference with "(2021).", as if a name had gone missing."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    import_framework(SYSTEM, files.read_yaml(SAMPLE + "sources:\n  - year: 2021\n    title: Regulation (EU) 2021/1060\n"
+                                             "    publisher: Official Journal of the European Union\n", "demo.yaml"))
+    db.session.commit()
+    login_as("trainee", country="CL")
+    html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
+    assert "<cite>Regulation (EU) 2021/1060</cite> (2021). Official Journal of the European Union." in html
+    assert "(2021). <cite>" not in html

@@ -44,6 +44,20 @@ def when(value) -> str:
             .replace("{1}", babel_dates.format_date(moment, "medium", locale=locale))
             .replace("{0}", babel_dates.format_time(moment, "short", locale=locale)))
 
+
+# a whole number of each CLDR plural category but "other" (2 is "other" in our three languages)
+PLURAL_STAND_INS = {"one": 1, "many": 1_000_000}
+
+
+def plural_count(value) -> int:
+    """The count a message's plural form is chosen by, for a number that may have a fraction (1.25 hours): a whole
+    number of the same plural category in the reader's language. Gettext's formulas take whole numbers, and rounding
+    chose "0.75 hour" and "1,25 hora" where English and Spanish say hours (Portuguese does say "1,25 hora")."""
+    if value == int(value):
+        return int(value)
+    return PLURAL_STAND_INS.get(get_locale().plural_form(value), 2)
+
+
 def switch_language_url(locale: str) -> str:
     """The current page in another language (the ?lang= parameter of the locale contract)."""
     args = request.args.copy()
@@ -186,6 +200,7 @@ def register(app) -> None:
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt=None: (format_datetime(value, fmt) if fmt else when(value)) if value else "",
         number=lambda value: format_decimal(value),
+        plural_count=plural_count,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -3,6 +3,7 @@ import base64
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
@@ -1117,3 +1118,19 @@ def test_a_course_started_here_is_listed_once_though_its_modules_have_progress(c
     assert (item["version"].course.slug, item["done"], item["total"]) == ("pilot", 1, 2)
     assert item["resume"].slug == "practice" and not item["finished"]
     assert client.get("/").get_data(as_text=True).count("1 of 2 modules completed") == 1
+
+
+@pytest.mark.parametrize("hours, locale, catalogue, course", [
+    (0.75, "en", "0.75 hours", "About 0.75 hours"),
+    (1.25, "es", "1,25 horas", "Aproximadamente 1,25 horas"),
+    (1.25, "pt_BR", "1,25 hora", "Cerca de 1,25 hora"),  # Portuguese counts 0 to 1.x as one (CLDR)
+    (1, "es", "1 hora", "Aproximadamente 1 hora"),
+])
+def test_hours_with_a_fraction_take_their_languages_plural(client, login_as, synced_course, hours, locale, catalogue,
+                                                           course):
+    """The form was chosen from the hours rounded: a course of 0.75 or 1.25 hours read "0.75 hour", "1,25 hora"."""
+    synced_course.current.estimated_hours = hours
+    db.session.commit()
+    login_as("trainee", locale=locale)
+    assert catalogue in client.get("/courses/").get_data(as_text=True)
+    assert course in client.get("/courses/pilot/").get_data(as_text=True)

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
-from app.auth.models import TokenPurpose, normalise_email
+from app.auth.models import Role, TokenPurpose, normalise_email
+from app.auth.permissions import can_manage_user
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.forms import Form, apply_errors
@@ -98,8 +99,11 @@ def _account_page(status: int = 200, **forms):
     forms.setdefault("language_form", LanguageForm(locale=current_user.locale or str(get_locale())))
     forms.setdefault("password_form", PasswordForm())
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
+    # who corrects the details shown: an administrator themselves; a trainee's coordinator; the administrators else
+    corrected_by = "self" if can_manage_user(current_user, current_user) else \
+        "coordinator" if current_user.roles <= {Role.TRAINEE} else "administrators"
     return render_template("auth/account.html", sign_ins=sign_ins.open_sign_ins(current_user),
-                           end_form=Form(), **forms), status
+                           end_form=Form(), corrected_by=corrected_by, **forms), status
 
 
 @bp.route("/account")

@@ -1,4 +1,5 @@
 import re
+from html import unescape
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -279,3 +280,24 @@ def test_a_form_sent_once_the_sign_in_has_ended_is_said_not_saved(client, make_u
         said = gettext("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again.")
     assert said in main_text(page)
     assert "not saved" not in main_text(client.get("/auth/login"))  # said once, and not to a plain visit
+
+
+@pytest.mark.parametrize("role, said", [
+    ("trainee", "To correct these details, ask your country coordinator."),
+    ("coordinator", "To correct these details, ask the programme's administrators."),
+    ("trainer", "To correct these details, ask the programme's administrators."),
+])
+def test_the_account_page_says_who_corrects_its_details(client, login_as, role, said):
+    """A coordinator (and a trainer) read "ask your country coordinator": themselves, or nobody. Only the programme's
+    administrators change a coordinator's or a trainer's account."""
+    login_as(role, country="BR")
+    page = unescape(main_text(client.get("/auth/account")))
+    assert said in page
+    assert role == "trainee" or "ask your country coordinator" not in page
+
+
+def test_an_administrator_corrects_their_own_details(client, login_as):
+    admin = login_as("admin", country=None)
+    page = main_text(client.get("/auth/account"))
+    assert f'href="/admin/users/{admin.uuid}/edit"' in page and "ask your country coordinator" not in page
+    assert client.get(f"/admin/users/{admin.uuid}/edit").status_code == 200

@@ -682,3 +682,21 @@ def test_under_a_real_server_the_reset_email_is_sent_once_the_answer_has_gone(ap
         threading.Event().wait(0.1)
     assert [m.to_address for m in outbox()] == ["ana@example.org"]
     assert looked_up == [True]
+
+
+@pytest.mark.parametrize("roles, asked", [(("coordinator",), "ask the programme's administrators"),
+                                          (("trainer",), "ask the programme's administrators"),
+                                          (("trainee",), "ask your country coordinator")])
+def test_an_invitation_says_whom_to_ask_for_a_new_link(app, make_user, outbox, roles, asked):
+    """A country's coordinator, invited by an administrator, read "ask your country coordinator": themselves."""
+    from app.auth.tokens import send_invitation, send_invitations
+
+    admin = make_user(roles=("admin",), country=None)
+    send_invitation(admin, make_user(email="rosa@example.org", country="PE", locale="en", roles=roles, password=None))
+    send_invitations(admin, [make_user(email="ana@example.org", country="PE", locale="en", roles=roles,
+                                       password=None)])
+    db.session.commit()
+    messages = outbox()
+    assert len(messages) == 2
+    for message in messages:
+        assert f"If it has expired, {asked} to send a new one." in message.body

@@ -2,6 +2,8 @@
 import re
 import unicodedata
 
+import sqlalchemy as sa
+
 # invisible though not format characters (combining grapheme joiner, Hangul fillers, variation selectors)
 INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
                        "\U000e0100-\U000e01ef]")
@@ -28,8 +30,9 @@ def search_key(text: str | None) -> str:
 
 
 def contains(column, words: str):
-    """A condition: ``column`` (a search key) contains what someone typed, accents and case aside."""
-    return column.contains(search_key(words.strip()), autoescape=True)
+    """A condition: ``column`` (a search key) contains each word someone typed, in any order, accents and case
+    aside ("joão silva" finds "João da Silva")."""
+    return sa.and_(sa.true(), *(column.contains(word, autoescape=True) for word in search_key(words).split()))
 
 
 def one_line(text: str | None) -> str:

@@ -371,3 +371,20 @@ def test_two_admins_taking_each_other_out_at_once_leave_one_of_them(app, make_us
     assert "Itinera would be left without an active administrator" in refused
     db.session.expire_all()
     assert sum(u.is_admin and u.is_active for u in db.session.scalars(sa.select(User))) == 1
+
+
+@pytest.mark.parametrize("typed", ["joao silva", "Silva João", "  JOÃO   da  "])
+def test_a_name_is_found_by_its_words_in_any_order(client, login_as, make_user, make_institution, make_cohort,
+                                                   typed):
+    """"João Silva" found nobody called "João da Silva": what was typed had to appear as it was, in one piece, and
+    names of people, institutions and cohorts carry particles ("da", "de la") and are said in either order."""
+    login_as("coordinator", country="BR")
+    joao = make_user(country="BR", name="João da Silva", email="jds@example.org")
+    other = make_user(country="BR", name="João Pereira", email="jp@example.org")
+    page = client.get("/admin/users", query_string={"q": typed}).get_data(as_text=True)
+    assert joao.email in page and other.email not in page
+    make_institution(country="BR", name="Prefeitura de Florianópolis")
+    make_cohort(country="BR", name="Turma piloto de Santa Catarina")
+    assert "Prefeitura de Florianópolis" in client.get("/admin/institutions?q=prefeitura florianopolis").get_data(
+        as_text=True)
+    assert "Turma piloto de Santa Catarina" in client.get("/admin/cohorts?q=turma catarina").get_data(as_text=True)

@@ -62,11 +62,12 @@ def _issue(user: User, purpose: TokenPurpose, actor=None) -> tuple[str, AccountT
 
 
 class TokenProblem(Exception):
-    """Why a link cannot be used: 'unknown', 'expired' or 'used'."""
+    """Why a link cannot be used: 'unknown', 'expired' or 'used'; ``user``, whom an expired or used link was for."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, user: User | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.user = user
 
 
 def open_token(raw: str, purpose: TokenPurpose) -> AccountToken:
@@ -76,9 +77,9 @@ def open_token(raw: str, purpose: TokenPurpose) -> AccountToken:
     if token is None or token.revoked_at is not None or not token.user.is_active:
         raise TokenProblem("unknown")
     if token.used_at is not None:
-        raise TokenProblem("used")
+        raise TokenProblem("used", token.user)
     if token.expires_at <= utcnow():
-        raise TokenProblem("expired")
+        raise TokenProblem("expired", token.user)
     return token
 
 

@@ -256,7 +256,10 @@ def _not_stored(view):
 
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     status = 404 if problem.reason == "unknown" else 410
-    return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value), status
+    # a coordinator or a trainer is invited again by the programme's administrators, a trainee by their coordinator
+    staff = problem.user is not None and problem.user.is_staff
+    return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value,
+                           staff=staff), status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

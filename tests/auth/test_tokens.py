@@ -700,3 +700,17 @@ def test_an_invitation_says_whom_to_ask_for_a_new_link(app, make_user, outbox, r
     assert len(messages) == 2
     for message in messages:
         assert f"If it has expired, {asked} to send a new one." in message.body
+
+
+@pytest.mark.parametrize("roles, asked", [(("coordinator",), "ask the programme's administrators"),
+                                          (("trainee",), "ask your country coordinator")])
+def test_an_expired_invitation_says_whom_to_ask_for_a_new_one(client, make_user, roles, asked):
+    """Its page, as the e-mail: a coordinator's country coordinator is themselves."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    link = issue_token(make_user(country="PE", roles=roles, password=None), TokenPurpose.INVITATION)
+    db.session.scalar(sa.select(AccountToken)).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    page = client.get(f"/auth/invitation/{link}")
+    assert page.status_code == 410
+    assert f"Otherwise {asked} to send you a new invitation." in page.get_data(as_text=True).replace("&#39;", "'")

@@ -10,7 +10,6 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from app.args import MAX_ID
-from app.auth.models import Role
 from app.extensions import login_manager
 
 
@@ -65,15 +64,15 @@ EXPLANATIONS = {
     500: _l("Your work has not been lost. Try again in a few minutes; if it keeps happening, tell the programme team."),
     503: _l("Try again in a few minutes."),
 }
-# a coordinator is the one others ask for access: they ask the programme's administrators
-FORBIDDEN_TO_COORDINATORS = _l("Your account does not have permission to see this. If you think it should, contact "
+# a coordinator is the one others ask for access, and a trainer (who may have no country) has no coordinator: they
+# ask the programme's administrators, as their account page and invitation do
+FORBIDDEN_TO_STAFF = _l("Your account does not have permission to see this. If you think it should, contact "
                                "the programme's administrators.")
 
 
 def _explanation(code: int):
-    if code == 403 and getattr(current_user, "is_authenticated", False) and current_user.has_role(
-            Role.COORDINATOR, Role.ADMIN):
-        return FORBIDDEN_TO_COORDINATORS
+    if code == 403 and getattr(current_user, "is_authenticated", False) and current_user.is_staff:
+        return FORBIDDEN_TO_STAFF
     return EXPLANATIONS.get(code, "")
 
 

@@ -1,4 +1,6 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
@@ -7,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login.utils import login_url
 from markupsafe import escape
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.args import MAX_ID
 from app.extensions import login_manager
+from app.urls import local_path
 
 
 class ValidationError(Exception):
@@ -133,6 +137,32 @@ def handle_http_error(error: HTTPException):
         return _plain_page(title, explanation), code
 
 
+EXPIRED_FORM = _l("This page had expired")
+EXPIRED_FORM_EXPLANATION = _l("Nothing was saved. A page left open while you sign in or out (in another tab, say) "
+                              "can no longer send its forms: open it again, then send the form again.")
+
+
+def handle_csrf_error(error: CSRFError):
+    """A form whose security token no longer matches the session: most often a page left open while its person
+    signed in or out in another tab (signing in starts a new session). Said so, with the way back to the form,
+    rather than "the request could not be understood"."""
+    if wants_json():
+        return handle_http_error(error)
+    again = local_path(request.referrer and _path_of(request.referrer))
+    if again is None and request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        again = request.full_path.rstrip("?")
+    return render_template("errors/error.html", code=400, title=EXPIRED_FORM, explanation=EXPIRED_FORM_EXPLANATION,
+                           again=again), 400
+
+
+def _path_of(url: str) -> str | None:
+    """The path and query of ``url`` when it is an address of this site (a same-origin Referer), else None."""
+    parts = urlsplit(url)
+    if (parts.scheme, parts.netloc) != (request.scheme, request.host):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _plain_page(title, explanation) -> str:
     return PLAIN_PAGE.format(lang=escape(str(get_locale() or "en")).replace("_", "-"), title=escape(str(title)),
                              explanation=escape(str(explanation)))
@@ -174,4 +204,5 @@ def register_error_handlers(app) -> None:
     # Unhandled exceptions reach the 500 handler after Flask has logged them;
     # under TESTING they propagate so that tests see the real traceback.
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.before_request(reject_unreadable_input)

@@ -1,3 +1,4 @@
+from html import unescape
 import os
 import re
 from pathlib import Path
@@ -155,6 +156,37 @@ def test_form_errors_quoting_what_was_typed_are_escaped(app):
 def _csrf_token(client, path):
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                      client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_a_form_left_open_across_a_sign_in_says_so_and_leads_back_to_it(make_app, make_user):
+    """Two tabs: signing in on one starts a new session, so the other's forms carry a token of the old one. Sending
+    one said only "the request could not be understood"; it says the page had expired, nothing was saved, and
+    links back to the form (the page it came from, or the form's own address)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org", locale="en")
+    stale = _csrf_token(client, "/auth/login")  # the second tab's sign-in form
+    client.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
+                                     "csrf_token": _csrf_token(client, "/auth/login")})
+    response = client.post("/auth/login?next=/courses/", data={"email": "ana@example.org",
+                                                               "password": "correct-horse-battery", "csrf_token": stale})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert "This page had expired" in page and "Nothing was saved" in page
+    assert '<a href="/auth/login?next=/courses/">Open the page again</a>' in page
+    response = client.post("/auth/account/language", data={"locale": "es", "csrf_token": stale},
+                           headers={"Referer": "http://localhost/auth/account?tab=1"})
+    assert response.status_code == 400
+    assert '<a href="/auth/account?tab=1">' in unescape(response.get_data(as_text=True))
+    for referer in ("https://elsewhere.example/form", "http://localhost.evil.example/x", "//localhost/x"):  # never another site
+        response = client.post("/auth/account/language", data={"locale": "es", "csrf_token": stale},
+                               headers={"Referer": referer})
+        assert ">Open the page again</a>" not in response.get_data(as_text=True)  # (the address takes POST only)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.locale).where(User.email == "ana@example.org")) == "en"  # unchanged
+    as_json = client.post("/auth/account/language", data={"csrf_token": stale}, headers={"Accept": "application/json"})
+    assert as_json.status_code == 400 and as_json.is_json
 
 
 def test_signing_in_starts_a_new_session(make_app, make_user):

@@ -524,7 +524,8 @@ def course_progress(user: User, version: CourseVersion,
 
 def competences_developed(version: CourseVersion) -> list[tuple[str, str, str]]:
     """(code, title, level name) of each competence the course develops, up to the highest level its modules
-    give, in the reader's language and from the framework version the course was synced against."""
+    give, in the reader's language and from the framework version the course was synced against; in the
+    framework's order, as every other list of competences (codes the framework lacks come last)."""
     framework_version = version.framework_version
     if framework_version is None and version.framework_slug:
         framework = competences.get_framework(version.framework_slug)
@@ -532,8 +533,10 @@ def competences_developed(version: CourseVersion) -> list[tuple[str, str, str]]:
     titles = {c.code: competences.text_in(c.title) for c in framework_version.competences} \
         if framework_version else {}
     names = {l.number: competences.text_in(l.name) for l in framework_version.levels} if framework_version else {}
-    return [(code, titles.get(code, code), names.get(level, str(level)))
-            for code, level in highest_levels(version.modules).items()]
+    order = {code: index for index, code in enumerate(titles)}  # (the version's competences, in their order)
+    developed = sorted(highest_levels(version.modules).items(), key=lambda item: (order.get(item[0], len(order)),
+                                                                                  item[0]))
+    return [(code, titles.get(code, code), names.get(level, str(level))) for code, level in developed]
 
 
 def continue_at(enrolment: Enrolment | None, module_states: list[ModuleState]) -> Module | None:

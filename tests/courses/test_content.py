@@ -127,3 +127,21 @@ def test_a_work_is_cited_under_one_name_throughout_the_first_course(app):
                     names.setdefault(work, set()).add((author, year and year.group(1), slug))
         for work, cited in names.items():
             assert len({(a, y) for a, y, _ in cited}) == 1, f"{locale}: {work} cited as {sorted(cited)}"
+
+
+def test_the_first_courses_competences_are_listed_in_the_frameworks_order(client, login_as):
+    """The course page listed them as its modules first name them (B2, A1, A2, C2...), while every other list of
+    competences (the framework, a person's levels) follows the framework."""
+    from app.competences.services import get_framework
+    from app.demo import load_content
+    from app.extensions import db
+
+    load_content()
+    db.session.commit()
+    login_as("trainee", locale="en")
+    page = client.get("/courses/s3-foundations/").get_data(as_text=True)
+    section = page.split("Competences developed", 1)[1].split("</ul>", 1)[0]
+    listed = re.findall(r'/competences/s3/([A-Z]\d)"', section)
+    framework = [competence.code for competence in get_framework("s3").current.competences]
+    assert len(listed) >= 3
+    assert listed == [code for code in framework if code in listed]

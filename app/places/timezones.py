@@ -12,6 +12,7 @@ from babel.dates import format_datetime, get_timezone, get_timezone_gmt, get_tim
 from flask_babel import lazy_gettext as _l
 
 from app.places.names import country_name
+from app.text import search_key
 
 UTC = "UTC"
 # where the database's first zone of a country is not where most of its people live
@@ -71,13 +72,18 @@ def label(zone: str, locale: str, with_country: bool = False, at: datetime | Non
 
 
 def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
-    """(zone, label) of the zones of these countries, in the order given, then UTC."""
+    """(zone, label) of the zones of these countries, in the order given, then UTC. Within a country its main zone
+    comes first, then the others by their names in the reader's language, accents and case aside (the database
+    lists them from east to west: a Brazilian looked for Manaus among sixteen in no order they could see)."""
     seen, result = set(), []
     for code in country_codes:
-        for zone in zones_of(code):
-            if zone not in seen:
-                seen.add(zone)
-                result.append((zone, label(zone, locale, with_country=len(country_codes) > 1)))
+        main, *others = [(zone, label(zone, locale, with_country=len(country_codes) > 1))
+                         for zone in zones_of(code) if zone not in seen] or [None]
+        if main is None:
+            continue
+        for zone, text in [main, *sorted(others, key=lambda choice: search_key(choice[1]))]:
+            seen.add(zone)
+            result.append((zone, text))
     result.append((UTC, label(UTC, locale)))
     return result
 

@@ -8,6 +8,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.notifications import services as notifications
 from app.places import timezones
+from app.text import search_key
 
 
 def test_a_country_s_main_zone_comes_first():
@@ -100,3 +101,15 @@ def test_coordinators_see_the_time_zone_of_their_people(client, login_as, make_u
     login_as("coordinator", country="MX", locale="es")
     page = client.get(f"/admin/users/{person.uuid}").get_data(as_text=True)
     assert "Zona horaria" in page and "México – Tijuana, GMT-0" in page
+
+
+@pytest.mark.parametrize("country, locale, main", [("BR", "pt_BR", "America/Sao_Paulo"),
+                                                   ("MX", "es", "America/Mexico_City")])
+def test_a_country_s_zones_are_listed_main_first_then_by_name(country, locale, main):
+    """The database lists them from east to west (Noronha, Belém, Fortaleza...): among sixteen in Brazil a person
+    looked for their city in an order they could not see."""
+    listed = timezones.choices([country], locale)
+    assert listed[0][0] == main and listed[-1][0] == "UTC"
+    names = [text.rsplit(",", 1)[0] for _zone, text in listed[1:-1]]
+    assert len(names) >= 5
+    assert names == sorted(names, key=search_key)

@@ -1,4 +1,5 @@
 """Frameworks, their versions and edits; the levels people hold (current_levels)."""
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -479,6 +480,7 @@ class Evidence:
     achieved_at: datetime
     source: str  # e.g. the module's IRI, or who validated it
     expires_at: datetime | None = None
+    note: str = ""  # what a validated level rests on, as its validator wrote it
 
     def counts_at(self, at: datetime) -> bool:
         return self.achieved_at <= at and (self.expires_at is None or at < self.expires_at)
@@ -523,7 +525,7 @@ def _validated(user: User) -> Iterable[Evidence]:
                                        so.joinedload(ValidatedLevel.validated_by)))
     for row in rows:
         who = row.validated_by.full_name if row.validated_by else "—"
-        yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who)
+        yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who, note=row.note or "")
 
 
 def _validity(framework: Framework) -> dict[str, int | None]:
@@ -587,8 +589,7 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
                 continue
             months = validity.get(item.code)
             if months:
-                item = Evidence(item.kind, item.framework, item.code, item.level, item.achieved_at, item.source,
-                                _add_months(item.achieved_at, months))
+                item = dataclasses.replace(item, expires_at=_add_months(item.achieved_at, months))
             if not item.counts_at(at):
                 continue
             entry = levels.setdefault(item.code, Level(item.framework, item.code, None))

@@ -44,6 +44,7 @@ def test_a_coordinator_validates_a_level_and_the_trainee_is_told(client, login_a
     login_as(trainee)
     page = client.get("/auth/account/competences?lang=en").get_data(as_text=True)
     assert "Validated by Carla Coord" in page and "3. Advanced" in page
+    assert "Workshop in Concepción, May 2027" in page  # what it rests on: the trainee read only who and when
 
 
 def test_a_form_with_problems_says_what_to_fix_and_saves_nothing(client, login_as, make_user, sample_framework,

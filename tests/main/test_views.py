@@ -3,6 +3,20 @@ def test_landing_page_for_visitors(client):
     assert 'href="/auth/login"' in html
 
 
+def test_the_landing_page_and_dashboard_promise_only_what_itinera_does(client, login_as):
+    """They promised live workshops, verifiable certificates and itineraries a coordinator assigns, which are not
+    built yet: a trainee waited for steps that "will appear here"."""
+    import re
+
+    promises = " ".join(re.findall(r"<li>(.*?)</li>", client.get("/?lang=en").get_data(as_text=True).split(
+        "<main", 1)[1]))
+    assert "courses" in promises and "competences" in promises
+    for feature in ("workshop", "certificate", "itinerar"):
+        assert feature not in promises.lower()
+    login_as("trainee", locale="en")
+    assert "will appear here" not in client.get("/").get_data(as_text=True)
+
+
 def test_dashboard_counts_what_the_coordinator_sees(client, login_as, make_user, make_institution, make_cohort):
     make_user(country="CL")
     make_user(country="AR")

@@ -254,6 +254,7 @@ def test_a_rows_problem_tint_leaves_room_around_its_text_on_a_phone(page, live_s
     page.get_by_role("button", name="Check the file").click()
     row = page.locator("tr.row--problem")
     expect(row).to_have_count(1)
+    page.wait_for_load_state("load")  # the click returns once the preview is on its way, maybe before its stylesheet
     band = row.bounding_box()
     for cell in row.locator("td, th").all():
         box = cell.bounding_box()
@@ -327,6 +328,7 @@ def test_the_rows_of_an_import_preview_fit_a_tablet(page, live_server, make_user
                    "Agencia Nacional de Desarrollo Productivo\n").encode()}])
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("table", name="Rows")).to_contain_text("Contreras")
+    page.wait_for_load_state("load")  # measured as laid out by the stylesheet, not while it is on its way
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     # stacked, the line number reads from the left as every other cell does, not alone at the right edge
     row = page.get_by_role("table", name="Rows").locator("tbody tr").first

@@ -177,11 +177,13 @@ def _written(session, transaction) -> None:
 
 
 # the start of the oldest other transaction holding the lock (what pg_stat_activity.xact_start shows, read
-# through the backend functions: pg_stat_activity gathers every column of every backend, 3x slower)
+# through the backend functions: pg_stat_activity gathers every column of every backend, 3x slower) in this
+# database: pg_locks lists the whole server's, and an advisory lock is the same number in each database
 _OLDEST_OTHER_WRITER = (
     "SELECT min(pg_stat_get_backend_xact_start(backend)) FROM pg_stat_get_backend_idset() AS backend "
     "WHERE pg_stat_get_backend_pid(backend) IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    f"AND classid = 0 AND objid = {STORED_LOCK} AND objsubid = 1 AND pid <> pg_backend_pid())")
+    f"AND classid = 0 AND objid = {STORED_LOCK} AND objsubid = 1 AND pid <> pg_backend_pid() "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))")
 _THROUGH = "xapi_consistent_through"
 
 

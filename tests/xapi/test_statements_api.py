@@ -779,6 +779,29 @@ def test_a_post_answers_consistent_through_before_other_writers_not_yet_committe
         writer.join(10)
 
 
+@pytest.mark.skipif(not PG_URL, reason="one database of its own: no other database's writers to tell apart")
+def test_a_writer_in_another_database_of_the_server_does_not_hold_back_consistent_through(xapi):
+    """Another database on the same server (another site, another test run) storing statements holds the same
+    advisory lock, but in its own database: its open transaction holds back none of this LRS's statements. It
+    held the header back to its start, for as long as it lasted."""
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+    from app.xapi.services import STORED_LOCK
+
+    elsewhere = sa.create_engine(normalise_database_url(PG_URL))  # the server's database, not the test's
+    try:
+        with elsewhere.begin() as other:
+            other.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": STORED_LOCK})
+            started = other.scalar(sa.text("SELECT now()"))  # the start of its transaction
+            other.execute(sa.text("SELECT pg_sleep(0.01)"))  # 10 ms on: the header, to the millisecond, is later
+            response = xapi.get()
+            assert response.status_code == 200
+            assert parse(response.headers["X-Experience-API-Consistent-Through"]) > started
+    finally:
+        elsewhere.dispose()
+
+
 @pytest.mark.skipif(not PG_URL, reason="SQLite lets one writer in at a time: two cannot describe an activity at once")
 def test_two_writers_describing_the_same_new_activity_both_succeed(app):
     """Two batches from two clients name an activity the LRS does not know yet, at the same moment: neither

@@ -20,7 +20,10 @@ def sign_in(page, base, email, password=PASSWORD):
 
 
 def open_menu(page):
-    """Opens the header's menu, where a phone keeps the sections and the account's links."""
+    """Opens the header's menu, where a phone keeps the sections and the account's links. (Asked once the page
+    has loaded: a click returns as soon as the next page arrives, maybe before its header is read or styled, and
+    a menu not there yet is not visible.)"""
+    page.wait_for_load_state("load")
     summary = page.locator("details.site-menu:not([open]) > summary")
     if summary.is_visible():
         summary.click()

@@ -4,6 +4,12 @@ import sqlalchemy as sa
 from app.extensions import db
 
 
+# PostgreSQL: how many sessions of this test's database wait for a lock (pg_locks lists the whole server's: those
+# of another test run, on another database, would say a request here waits when it does not yet)
+LOCKS_AWAITED = sa.text("SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+                        "WHERE NOT granted AND datname = current_database()")
+
+
 def statements_during(request):
     """(what ``request()`` returned, the SQL statements it sent). The test client gives each request a session
     of its own, as in production: nothing the test loaded hides a query."""

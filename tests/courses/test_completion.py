@@ -15,6 +15,7 @@ from tests.conftest import PG_URL
 from tests.fixtures.concurrency import signed_in_client
 from tests.fixtures.courses import COURSE_YAML, build_tree, sync_tree
 from tests.fixtures.factories import session_id
+from tests.queries import LOCKS_AWAITED
 from tests.xapi.conftest import XapiClient
 
 COURSE = "http://itinera.test/activities/courses/pilot"
@@ -198,7 +199,7 @@ def test_outside_content_and_a_first_visit_at_once_enrol_and_complete_once(app, 
     db.session.commit()
     assert lrs.post(done(trainee, "intro")).status_code == 200
     reader_inserted, lrs_looked, answers = threading.Event(), threading.Event(), {}
-    waiting = sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    waiting = LOCKS_AWAITED
 
     def hold(conn, cursor, statement, parameters, context, executemany):
         who = threading.current_thread().name

@@ -13,6 +13,7 @@ from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement
 from app.xapi.services import progress_of, rebuild_progress, record, store
 from tests.conftest import PG_URL
+from tests.queries import LOCKS_AWAITED
 from tests.xapi.conftest import XapiClient, statement
 
 MODULE = "http://itinera.test/activities/courses/s3/modules/01-four-cs"
@@ -332,7 +333,7 @@ def test_a_statement_stored_during_a_rebuild_folds_into_what_the_rebuild_wrote(a
 
     sender = threading.Thread(target=send_pass)
     sender.start()
-    waiting = sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    waiting = LOCKS_AWAITED
     for _ in range(200):  # until the statement's request waits for a lock the rebuild holds
         if db.session.scalar(waiting) or not sender.is_alive():
             break

@@ -1,6 +1,6 @@
 """Modules as evidence for current_levels(): a module that grants a level counts once it is completed
 successfully (a quiz passed, a workshop attended), dated when that happened; a module only viewed never counts."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -159,11 +159,13 @@ def test_a_pass_sent_late_by_offline_content_dates_the_level_when_it_happened(ma
                                        timestamp=timestamp, result={"success": True, "score": {"scaled": scaled}}))
         assert response.status_code == 200
 
+    # the levels as they stood the day after: read now, A1's passes (24 months) would have expired from March 2028
+    after = datetime(2026, 3, 11, tzinfo=timezone.utc)
     passed("2026-03-10T09:00:00Z", 0.95)
-    assert current_levels(trainee, framework="demo")["A1"].evidence[0].achieved_at.isoformat()[:10] == "2026-03-10"
+    assert current_levels(trainee, after, "demo")["A1"].evidence[0].achieved_at.isoformat()[:10] == "2026-03-10"
     passed("2026-03-02T18:30:00-03:00", 0.8)  # done offline a week earlier, arriving now
     db.session.expire_all()
-    [evidence] = current_levels(trainee, framework="demo")["A1"].evidence
+    [evidence] = current_levels(trainee, after, "demo")["A1"].evidence
     assert evidence.achieved_at.isoformat() == "2026-03-02T21:30:00+00:00"
 
 

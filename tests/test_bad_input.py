@@ -33,8 +33,8 @@ RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AE", "%00"]
 PATH_VALUES = [LONG, HUGE, "-1", quote("ø" * 300), "%FF", "%ED%A0%80", "%00", "..%2F..%2Fetc", "%20", "ZZ"]
 QUERY_VALUES = VALUES + ["//evil.example", "https://evil.example/", "99999999999999999999", "abc", "unknown"]
 # every argument some view reads (grep request.args), and the usual suspects
-QUERY_NAMES = ["page", "per_page", "sort", "next", "q", "country", "role", "status", "cohort", "invitations",
-               "lang", "download", "version", "format", "v", "since", "until", "limit", "members_page"]
+QUERY_NAMES = ["page", "per_page", "sort", "next", "q", "country", "role", "status", "cohort", "institution",
+               "invitations", "lang", "download", "version", "format", "v", "since", "until", "limit", "members_page"]
 
 ORDER = ("admin", "coordinator", "trainer", "trainee", "anonymous")
 

@@ -7,6 +7,7 @@ from app.extensions import db
 from tests.queries import statements_during
 
 STAFF_PAGES = ["/", "/notifications/", "/admin/users", "/admin/users?status=all&q=persona", "/admin/users/{person}",
+               "/admin/users?institution={institution}&status=all", "/admin/users?country=CL",
                "/admin/cohorts", "/admin/cohorts/{cohort}", "/admin/institutions",
                "/places/countries/CL/institutions.json", "/places/countries/CL/cohorts.json"]
 MANAGER_PAGES = ["/admin/invitations", "/admin/import/{batch}", "/admin/import", "/admin/users/new",
@@ -56,7 +57,8 @@ def test_list_pages_ask_as_much_for_a_dozen_rows_as_for_two(client, login_as, ma
         batch = imports.preview(coordinator, filename="people.csv", country_code="CL",
                                 data=f"email;full name;position\r\n{rows}".encode())
         db.session.commit()
-        return {"person": trainee.uuid, "cohort": cohort.id, "batch": batch.id, "activities": range(1, last)}
+        return {"person": trainee.uuid, "institution": trainee.institution_id, "cohort": cohort.id, "batch": batch.id,
+                "activities": range(1, last)}
 
     def counts(values):
         found = {}

@@ -65,15 +65,29 @@ def _user_or_404(user_uuid: str) -> User:
 def users():
     role = request.args.get("role") or None
     status = request.args.get("status", "active")
+    country = request.args.get("country") or None
+    wanted = request.args.get("institution", "").strip()
+    # one of another country is not found either: its name and its people stay unknown
+    institution = places.find_institution(current_user, parse_id(wanted)) if wanted else None
+    institution_error = _("This institution was not found. Choose an institution from the list.") \
+        if wanted and institution is None else None
+    if institution is not None and country not in (None, institution.country_code):
+        institution = None  # another country was chosen: the list offers its institutions instead
     filters = accounts.UserFilter(
         q=request.args.get("q", "").strip(),
-        country=request.args.get("country") or None,
+        country=country or (institution.country_code if institution else None),
         role=Role(role) if role in set(Role) else None,
         is_active={"active": True, "inactive": False}.get(status),
+        institution_id=institution.id if institution else None,
     )
     query = accounts.visible_users(current_user, filters).options(so.joinedload(User.institution))
+    if institution_error:
+        query = query.where(sa.false())  # nobody, rather than everyone, for an institution that was not found
+    offered = filters.country or managed_country(current_user)
+    institutions = db.session.scalars(places.visible_institutions(current_user, offered)).all() if offered else []
     return render_template("admin/users.html", pagination=_paginate(query), filters=filters, status=status,
                            countries=places.countries_for(current_user), roles=list(Role),
+                           institutions=institutions, institution_error=institution_error,
                            can_create=current_user.has_role(*MANAGERS))
 
 

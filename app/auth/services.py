@@ -62,6 +62,7 @@ class UserFilter:
     country: str | None = None
     role: Role | None = None
     is_active: bool | None = None
+    institution_id: int | None = None
 
 
 def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
@@ -82,6 +83,10 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
         query = query.where(User.role_rows.any(UserRole.role == filters.role))
     if filters.is_active is not None:
         query = query.where(User.is_active == filters.is_active)
+    if filters.institution_id is not None:
+        query = query.where(User.institution_id == filters.institution_id)
+        if not sees_everyone(actor):  # nobody of another country's institution, whatever their own country
+            query = query.where(User.institution.has(Institution.country_code == managed_country(actor)))
     return query.order_by(User.name_key, User.id)
 
 

@@ -76,6 +76,13 @@ def get_institution(actor: User, institution_id: int) -> Institution | None:
     return institution
 
 
+def find_institution(actor: User, institution_id: int | None) -> Institution | None:
+    """The institution ``actor`` may see with this id; None for any other (one of another country included)."""
+    if institution_id is None:
+        return None
+    return db.session.scalar(visible_institutions(actor).where(Institution.id == institution_id))
+
+
 def _validate_institution(actor: User, institution: Institution | None, name: str, country_code: str,
                           region_code: str | None, level: str) -> dict:
     errors = {}

@@ -219,3 +219,19 @@ def test_an_institution_saved_as_it_is_deleted_is_not_found(app, login_as, make_
                                 f"/admin/institutions/{institution.id}/edit", sent)
     assert statuses == [302, 404], statuses
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 0
+
+
+def test_the_people_of_an_institution_are_a_link_away(client, login_as, make_institution, make_user):
+    """Deleting an institution people belong to is refused: the list and its page lead to those people."""
+    login_as("coordinator", country="CL")
+    used, empty = make_institution(country="CL", name="Usada"), make_institution(country="CL", name="Vacía")
+    make_user(country="CL", institution=used)
+    make_user(country="CL", institution=used, is_active=False)
+    people = f"/admin/users?institution={used.id}&amp;status=all"
+    html = client.get("/admin/institutions").get_data(as_text=True)
+    assert f'<a href="{people}">2<span class="visually-hidden">: Usada</span></a>' in html
+    assert f"/admin/users?institution={empty.id}" not in html
+    refused = client.post(f"/admin/institutions/{used.id}/delete", follow_redirects=True).get_data(as_text=True)
+    assert "move them first" in refused and f'<a href="{people}">See the people of this institution</a>' in refused
+    listed = client.get(people.replace("&amp;", "&")).get_data(as_text=True)
+    assert "2 results" in listed

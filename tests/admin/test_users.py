@@ -388,3 +388,56 @@ def test_a_name_is_found_by_its_words_in_any_order(client, login_as, make_user, 
     assert "Prefeitura de Florianópolis" in client.get("/admin/institutions?q=prefeitura florianopolis").get_data(
         as_text=True)
     assert "Turma piloto de Santa Catarina" in client.get("/admin/cohorts?q=turma catarina").get_data(as_text=True)
+
+
+def test_people_list_filters_by_institution_with_the_other_filters_and_pages(client, login_as, make_user,
+                                                                            make_institution, app):
+    app.config["PAGE_SIZE"] = 2
+    login_as("admin", country=None)
+    ministry, other = make_institution(country="CL", name="Ministerio A"), make_institution(country="CL", name="B")
+    for i in range(3):
+        make_user(country="CL", name=f"Ministry {i}", institution=ministry)
+    make_user(country="CL", name="Ministry gone", institution=ministry, is_active=False)
+    make_user(country="CL", name="Elsewhere", institution=other)
+    make_user(roles=("trainer",), country="CL", name="Ministry trainer", institution=ministry)
+    html = client.get(f"/admin/users?institution={ministry.id}").get_data(as_text=True)
+    assert "4 results" in html and "Elsewhere" not in html and "Ministry gone" not in html
+    assert f'<option value="{ministry.id}" selected>Ministerio A</option>' in html
+    assert '<option value="CL" selected>' in html  # the institution's country is the one shown
+    assert f'href="/admin/users?institution={ministry.id}&amp;page=2" rel="next"' in html
+    second = client.get(f"/admin/users?institution={ministry.id}&page=2").get_data(as_text=True)
+    assert len(re.findall(r"Ministry [0-9a-z]+", second)) == 2 and "Elsewhere" not in second
+    assert "5 results" in client.get(f"/admin/users?institution={ministry.id}&status=all").get_data(as_text=True)
+    gone = client.get(f"/admin/users?institution={ministry.id}&status=inactive").get_data(as_text=True)
+    assert "1 result" in gone and "Ministry gone" in gone
+    trainers = client.get(f"/admin/users?institution={ministry.id}&role=trainer").get_data(as_text=True)
+    assert "1 result" in trainers and "Ministry trainer" in trainers
+    assert "1 result" in client.get(f"/admin/users?institution={ministry.id}&q=ministry+2").get_data(as_text=True)
+    # another country chosen: its own institutions are offered, and the one of Chile no longer narrows the list
+    html = client.get(f"/admin/users?institution={ministry.id}&country=AR").get_data(as_text=True)
+    assert "Ministerio A" not in html and "No people match these filters." in html
+
+
+def test_a_coordinator_filters_only_by_institutions_of_their_country(client, login_as, make_user, make_institution):
+    login_as("coordinator", country="CL")
+    own = make_institution(country="CL", name="Municipalidad de Chillán")
+    foreign = make_institution(country="AR", name="Secretaría Secreta")
+    make_user(country="CL", name="Chilena", institution=own)
+    make_user(country="AR", name="Argentino", institution=foreign)
+    html = client.get(f"/admin/users?institution={own.id}").get_data(as_text=True)
+    assert "1 result" in html and "Chilena" in html
+    assert "Secretaría Secreta" not in html  # other countries' institutions are not offered
+    for value in (foreign.id, 999_999, "abc", "-1", "9" * 40):
+        response = client.get(f"/admin/users?institution={value}")
+        html = unescape(response.get_data(as_text=True))
+        assert response.status_code == 200, value
+        assert "Secretaría Secreta" not in html and "Argentino" not in html and "Chilena" not in html, value
+        assert "This institution was not found. Choose an institution from the list." in html, value
+        assert 'href="#institution"' in html and "<title>Error: People – Itinera</title>" in html, value
+
+
+def test_an_admin_is_told_of_an_unknown_institution(client, login_as, make_user):
+    login_as("admin", country=None)
+    make_user(country="CL", name="Chilena")
+    html = unescape(client.get("/admin/users?institution=999999").get_data(as_text=True))
+    assert "This institution was not found." in html and "Chilena" not in html

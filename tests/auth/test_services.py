@@ -159,6 +159,23 @@ def test_user_filters(make_user):
     assert names(q="lu", is_active=False) == {"Lucas Silva"}
 
 
+def test_user_filter_by_institution_keeps_to_what_the_actor_sees(make_user, make_institution):
+    chilean, argentine = make_institution(country="CL"), make_institution(country="AR")
+    make_user(name="Chilena", country="CL", institution=chilean)
+    make_user(name="Argentina", country="AR", institution=argentine)
+    make_user(name="Sin institución", country="AR")
+    admin = make_user(roles=("admin",), country=None)
+    coordinator = make_user(roles=("coordinator",), country="CL")
+
+    def names(actor, institution):
+        filters = services.UserFilter(institution_id=institution.id)
+        return {u.full_name for u in db.session.scalars(services.visible_users(actor, filters))}
+
+    assert names(admin, argentine) == {"Argentina"}
+    assert names(coordinator, chilean) == {"Chilena"}
+    assert names(coordinator, argentine) == set()
+
+
 def test_changing_the_password_ends_other_sessions(make_user):
     user = make_user()
     old_session = session_id(user)

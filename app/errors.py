@@ -157,7 +157,10 @@ def handle_csrf_error(error: CSRFError):
 
 def _path_of(url: str) -> str | None:
     """The path and query of ``url`` when it is an address of this site (a same-origin Referer), else None."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": not even a URL
+        return None
     if (parts.scheme, parts.netloc) != (request.scheme, request.host):
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -179,7 +179,8 @@ def test_a_form_left_open_across_a_sign_in_says_so_and_leads_back_to_it(make_app
                            headers={"Referer": "http://localhost/auth/account?tab=1"})
     assert response.status_code == 400
     assert '<a href="/auth/account?tab=1">' in unescape(response.get_data(as_text=True))
-    for referer in ("https://elsewhere.example/form", "http://localhost.evil.example/x", "//localhost/x"):  # never another site
+    for referer in ("https://elsewhere.example/form", "http://localhost.evil.example/x", "//localhost/x",
+                    "http://[::1"):  # never another site
         response = client.post("/auth/account/language", data={"locale": "es", "csrf_token": stale},
                                headers={"Referer": referer})
         assert ">Open the page again</a>" not in response.get_data(as_text=True)  # (the address takes POST only)

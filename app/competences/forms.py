@@ -132,7 +132,8 @@ class ValidateLevelForm(Form):
     code = SelectField(_l("Competence"), validate_choice=False)
     level = SelectField(_l("Level"), validate_choice=False)
     note = TextAreaField(_l("What the level rests on (optional)"),
-                         description=_l("For example: a workshop, an assessment or a piece of work outside Itinera."))
+                         description=_l("For example: a workshop, an assessment or a piece of work outside Itinera. "
+                                        "The person sees this note with the level."))
     submit = SubmitField(_l("Validate level"))
 
     def level_number(self) -> int:

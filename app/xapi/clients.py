@@ -111,7 +111,7 @@ def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE,
     check(actor.is_admin)
     name, prefixes = _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     key = _not_an_option(secrets.token_urlsafe(18))
-    secret = _not_an_option(_secret_from(key) if _secret_from is not None else secrets.token_urlsafe(32))
+    secret = _secret_from(key) if _secret_from is not None else _not_an_option(secrets.token_urlsafe(32))
     client = LrsClient(name=name[:200], key=key, secret_hash=hash_secret(secret),
                        scope=ClientScope(scope), max_request_bytes=max_request_bytes,
                        rate_limit=rate_limit or None, activity_prefixes=prefixes,
@@ -132,7 +132,7 @@ def _form_secret(actor, once: str, key: str) -> str:
     the site's secret (as the stored fingerprint), from the token only the admin's browser holds and the
     client's random key, so that the same form sent again shows the same secret without its being stored."""
     mac = hmac.new(_pepper(), f"lrs-client-secret\x1f{actor.id}\x1f{once}\x1f{key}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+    return _not_an_option(base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode())
 
 
 SECRET_REISSUED_FOR = timedelta(minutes=10)

@@ -1,7 +1,7 @@
 """the statements of a client, newest first, by an index
 
 A client that reads back only its own statements (``write_own``) asks for them without a filter: without an
-index on the client, PostgreSQL scanned every statement for its few (110 ms among a million, see
+index on the client, PostgreSQL scanned every statement for its few (some 200 ms among a million, see
 BENCHMARKS.md). Partial: the LMS's own statements, which have no client, are not in it.
 
 Revision ID: d4f6a8c0e2b1

@@ -19,6 +19,7 @@ def test_a_coordinator_validates_a_level_and_the_trainee_is_told(client, login_a
     coordinator = login_as("coordinator", country="CL", locale="en", name="Carla Coord")
     page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     assert "Validate a level" in page and "No level validated yet." in page
+    assert "The person sees this note with the level." in page  # the coordinator knows who reads it
     assert '<option value="B1">B1 ' in page and '<option value="3">3. Advanced</option>' in page
     response = client.post(f"/admin/users/{trainee.uuid}/levels",
                            data={"code": "B1", "level": "3", "note": "Workshop in Concepción, May 2027"})

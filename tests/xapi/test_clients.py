@@ -226,6 +226,35 @@ def test_a_client_form_sent_again_soon_keeps_the_secret(client, login_as):
     assert other != first  # another form, another client: another secret
 
 
+def test_a_form_secret_that_would_start_with_a_dash_is_shown_again_the_same(client, login_as, monkeypatch):
+    """The secret the form derives is kept from starting with "-" both when it is made and when the form is sent
+    again: only the first did so, and a form sent twice then found its secret unlike the one stored (one in 64)."""
+    import hmac
+    from types import SimpleNamespace
+
+    from app.xapi import clients
+
+    class Dashed:  # a MAC whose first six bits are 62: "-" in URL-safe base64
+        def __init__(self, *args):
+            self.mac = hmac.new(*args)
+
+        def digest(self):
+            return bytes([0xF8]) + self.mac.digest()[1:]
+
+        def hexdigest(self):
+            return self.digest().hex()
+
+    monkeypatch.setattr(clients, "hmac", SimpleNamespace(new=Dashed, compare_digest=hmac.compare_digest))
+    login_as("admin", country=None)
+    form = {"name": "Dashboards", "scope": "read", "once": "sent-twice"}
+    first = _shown_secret(client.post("/admin/lrs-clients/new", data=form).get_data(as_text=True))
+    assert first and not first.startswith("-")
+    again = client.post("/admin/lrs-clients/new", data=form).get_data(as_text=True)
+    assert "The form was sent twice" in again and _shown_secret(again) == first
+    made = db.session.scalar(sa.select(LrsClient))
+    assert clients.authenticate(_basic(made.key, first)) is not None
+
+
 def test_a_client_form_sent_again_later_shows_no_secret_twice(client, login_as):
     from datetime import timedelta
 

@@ -1,6 +1,4 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
@@ -14,7 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.args import MAX_ID
 from app.extensions import login_manager
-from app.urls import local_path
 
 
 class ValidationError(Exception):
@@ -71,7 +68,7 @@ EXPLANATIONS = {
 # a coordinator is the one others ask for access, and a trainer (who may have no country) has no coordinator: they
 # ask the programme's administrators, as their account page and invitation do
 FORBIDDEN_TO_STAFF = _l("Your account does not have permission to see this. If you think it should, contact "
-                               "the programme's administrators.")
+                        "the programme's administrators.")
 
 
 def _explanation(code: int):
@@ -103,14 +100,14 @@ def sign_in_first():
     rule = request.url_rule
     if request.method not in ("GET", "HEAD"):  # a form from a page left open: said, or thought saved
         flash(_("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again."), "error")
-    if request.method not in ("GET", "HEAD") and (rule is None or "GET" not in (rule.methods or ())):
-        # a form sent from a page left open past its sign-in: back to that page, not to an address that takes
-        # POST only (a 405 page once signed in); home when it is not known
-        from app.template_helpers import form_page
+        if rule is None or "GET" not in (rule.methods or ()):
+            # back to the page the form was on, not to an address that takes POST only (a 405 page once signed
+            # in); home when it is not known
+            from app.template_helpers import form_page
 
-        target = form_page()
-        if target is None:
-            return redirect(url_for(login_manager.login_view))
+            target = form_page()
+            if target is None:
+                return redirect(url_for(login_manager.login_view))
     return redirect(login_url(login_manager.login_view, next_url=target))
 
 
@@ -148,22 +145,13 @@ def handle_csrf_error(error: CSRFError):
     rather than "the request could not be understood"."""
     if wants_json():
         return handle_http_error(error)
-    again = local_path(request.referrer and _path_of(request.referrer))
-    if again is None and request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
-        again = request.full_path.rstrip("?")
+    from app.template_helpers import form_page
+
+    rule = request.url_rule
+    again = request.script_root + request.full_path.rstrip("?") if rule is not None and "GET" in (
+        rule.methods or ()) else form_page()  # a POST-only address: the page its form was on (the Referer)
     return render_template("errors/error.html", code=400, title=EXPIRED_FORM, explanation=EXPIRED_FORM_EXPLANATION,
                            again=again), 400
-
-
-def _path_of(url: str) -> str | None:
-    """The path and query of ``url`` when it is an address of this site (a same-origin Referer), else None."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "http://[::1": not even a URL
-        return None
-    if (parts.scheme, parts.netloc) != (request.scheme, request.host):
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _plain_page(title, explanation) -> str:

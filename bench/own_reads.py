@@ -31,7 +31,8 @@ from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
 
 def a_statement(number: int) -> dict:
     return {"id": str(uuid.uuid4()),
-            "actor": {"objectType": "Agent", "name": f"Learner {number}", "mbox": f"mailto:learner{number}@example.org"},
+            "actor": {"objectType": "Agent", "name": f"Learner {number}",
+                      "mbox": f"mailto:learner{number}@example.org"},
             "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
             "object": {"id": f"https://content.example.org/lessons/{number % 40}",
                        "definition": {"name": {"en-US": f"Lesson {number % 40}"}}},

@@ -169,8 +169,8 @@ def test_a_form_left_open_across_a_sign_in_says_so_and_leads_back_to_it(make_app
     stale = _csrf_token(client, "/auth/login")  # the second tab's sign-in form
     client.post("/auth/login", data={"email": "ana@example.org", "password": "correct-horse-battery",
                                      "csrf_token": _csrf_token(client, "/auth/login")})
-    response = client.post("/auth/login?next=/courses/", data={"email": "ana@example.org",
-                                                               "password": "correct-horse-battery", "csrf_token": stale})
+    response = client.post("/auth/login?next=/courses/", data={
+        "email": "ana@example.org", "password": "correct-horse-battery", "csrf_token": stale})
     assert response.status_code == 400
     page = unescape(response.get_data(as_text=True))
     assert "This page had expired" in page and "Nothing was saved" in page

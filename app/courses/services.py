@@ -533,9 +533,8 @@ def competences_developed(version: CourseVersion) -> list[tuple[str, str, str]]:
     titles = {c.code: competences.text_in(c.title) for c in framework_version.competences} \
         if framework_version else {}
     names = {l.number: competences.text_in(l.name) for l in framework_version.levels} if framework_version else {}
-    order = {code: index for index, code in enumerate(titles)}  # (the version's competences, in their order)
-    developed = sorted(highest_levels(version.modules).items(), key=lambda item: (order.get(item[0], len(order)),
-                                                                                  item[0]))
+    rank = {code: index for index, code in enumerate(titles)}  # (the version's competences come in its order)
+    developed = sorted(highest_levels(version.modules).items(), key=lambda item: (rank.get(item[0], len(rank)), item))
     return [(code, titles.get(code, code), names.get(level, str(level))) for code, level in developed]
 
 

@@ -77,11 +77,9 @@ def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
     lists them from east to west: a Brazilian looked for Manaus among sixteen in no order they could see)."""
     seen, result = set(), []
     for code in country_codes:
-        main, *others = [(zone, label(zone, locale, with_country=len(country_codes) > 1))
-                         for zone in zones_of(code) if zone not in seen] or [None]
-        if main is None:
-            continue
-        for zone, text in [main, *sorted(others, key=lambda choice: search_key(choice[1]))]:
+        zones = [(zone, label(zone, locale, with_country=len(country_codes) > 1))
+                 for zone in zones_of(code) if zone not in seen]
+        for zone, text in zones[:1] + sorted(zones[1:], key=lambda choice: search_key(choice[1])):
             seen.add(zone)
             result.append((zone, text))
     result.append((UTC, label(UTC, locale)))

@@ -99,6 +99,9 @@ class Config:
     MAIL_PORT = _env_number("MAIL_PORT", 465 if MAIL_USE_SSL else 587)  # TLS from the first byte is port 465
     MAIL_FROM = os.environ.get("MAIL_FROM", "Itinera <no-reply@itinera.test>")
     MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
+    # without a mail server, keep invitation and reset links in the log and the outbox (development only: there
+    # anyone reading them could take over the account)
+    MAIL_LOG_LINKS = False
 
     PAGE_SIZE = 25
     COURSES_DIR = os.environ.get("ITINERA_COURSES_DIR") or str(ROOT / "courses")
@@ -135,6 +138,7 @@ class DevelopmentConfig(Config):
     ENV = "development"
     DEVELOPMENT = True
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-secret-key"
+    MAIL_LOG_LINKS = True  # without a mail server, the invitation and reset links are read in the log
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -143,6 +147,7 @@ class TestConfig(Config):
     ENV = "testing"
     DEVELOPMENT = False
     TESTING = True
+    MAIL_LOG_LINKS = True  # as in development: tests follow the links of the e-mails kept in the outbox
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": jsonutil.dumps, "json_deserializer": jsonutil.loads}

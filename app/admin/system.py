@@ -57,4 +57,5 @@ def outbox_message(message_id):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    return render_template("admin/outbox_message.html", message=message)
+    return render_template("admin/outbox_message.html", message=message,
+                           body=notifications.hide_links(message.body, message.locale))

@@ -1,11 +1,12 @@
 """notify(user, kind, **data), e-mail through the outbox, and the in-app list."""
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
@@ -119,6 +120,18 @@ def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: 
         db.session.flush()
         enqueue(deliver, message.id)
     return message
+
+
+# an invitation or password-reset link (app.auth.tokens): whoever reads it can choose the account's password
+ONE_TIME_LINK = re.compile(r"https?://\S+?/auth/(?:invitation|password/reset)/[\w-]+")
+
+
+def hide_links(body: str | None, locale: str = "en") -> str | None:
+    """``body`` with its one-time links replaced by a note, for what others than the recipient may read."""
+    if not body:
+        return body
+    with force_locale(locale):
+        return ONE_TIME_LINK.sub(gettext("[one-time link hidden]"), body)
 
 
 def enqueue_deliveries(messages: list[OutboxMessage], chunk: int = 200) -> None:
@@ -235,6 +248,8 @@ class _Mailer:
             message.status, message.body, message.error = MailStatus.CANCELLED, None, None
             return
         if not self.config.get("MAIL_SERVER"):
+            if not self.config.get("MAIL_LOG_LINKS"):  # outside development, no one-time link outlives its e-mail
+                message.body = hide_links(message.body, message.locale)
             current_app.logger.info("e-mail to %s: %s\n%s", message.to_address, message.subject, message.body)
             message.status, message.sent_at, message.error = MailStatus.LOGGED, utcnow(), None
             return

@@ -505,3 +505,33 @@ def test_mail_not_yet_gone_to_an_address_changed_since_or_an_invitation_withdraw
         sent = {(m.to_address, m.status) for m in db.session.scalars(sa.select(services.OutboxMessage))}
     assert sent == {("ana@gmial.example", MailStatus.CANCELLED), ("luz@example.org", MailStatus.CANCELLED),
                     ("ana@gmail.example", MailStatus.LOGGED)}
+
+
+def test_one_time_links_are_hidden_on_the_outbox_page(client, login_as, make_user, outbox):
+    """An administrator reading another's reset e-mail in the outbox must not be able to use its link."""
+    from app.auth.tokens import send_password_reset
+
+    other = make_user(roles=("admin",), country=None, locale="en", email="bea@example.org")
+    login_as("admin", country=None, locale="en")
+    send_password_reset(other.email)
+    db.session.commit()
+    [message] = outbox()
+    assert "/auth/password/reset/" in message.body  # tests, like development, keep it (see the next test)
+    html = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert "/auth/password/reset/" not in html and "[one-time link hidden]" in html
+
+
+def test_without_a_mail_server_outside_development_the_links_are_kept_nowhere(make_app, make_user, caplog):
+    app = make_app(MAIL_LOG_LINKS=False)
+    with app.app_context(), app.test_request_context():
+        from app.auth.tokens import send_invitation
+
+        user = make_user(locale="en", email="rosa@example.org")
+        user.password_hash = None
+        send_invitation(None, user)
+        db.session.commit()
+        message = db.session.scalar(sa.select(services.OutboxMessage))
+        assert message.status is MailStatus.LOGGED
+        assert "/auth/invitation/" not in message.body and "[one-time link hidden]" in message.body
+        assert "choose your password" in message.body
+        assert "e-mail to rosa@example.org" in caplog.text and "/auth/invitation/" not in caplog.text

@@ -4,6 +4,7 @@ from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_login.utils import login_url
 from markupsafe import escape
@@ -123,6 +124,8 @@ def handle_http_error(error: HTTPException):
         return jsonify(error=error.name, message=str(TITLES.get(code, error.name))), code, headers
     title = TITLES.get(code, error.name)
     explanation = _explanation(code)
+    if code == 429:
+        explanation = _too_many_attempts()
     if request_ctx.url_adapter is None:  # a Host header no address can be built with (BadHost): a page without links
         return _plain_page(title, explanation), code, headers
     try:
@@ -132,6 +135,33 @@ def handle_http_error(error: HTTPException):
             raise
         current_app.logger.exception("the error page could not be rendered")
         return _plain_page(title, explanation), code
+
+
+# the pages where someone locked out of their account can be told how to get in all the same
+SIGN_IN_PAGES = ("auth.login", "auth.forgot_password")
+
+
+def _too_many_attempts() -> str:
+    """What a person held back by a rate limit can do: use a reset link already sent, and when to try again."""
+    import time
+
+    from app.extensions import limiter
+
+    said = []
+    if request.endpoint in SIGN_IN_PAGES:
+        said.append(_("A password-reset link already sent to your inbox still works: open it to choose a new "
+                      "password and sign in."))
+    try:
+        held = limiter.current_limit
+        minutes = max(1, round((held.reset_at - time.time()) / 60)) if held is not None else None
+    except Exception:  # noqa: BLE001  (the limiter's storage is unreachable: no time to give)
+        minutes = None
+    if minutes is None:
+        said.append(str(EXPLANATIONS[429]))
+    else:
+        said.append(ngettext("You can try again in %(num)s minute.", "You can try again in %(num)s minutes.",
+                             minutes))
+    return " ".join(said)
 
 
 EXPIRED_FORM = _l("This page had expired")

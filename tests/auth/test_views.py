@@ -126,6 +126,24 @@ def test_login_attempts_are_rate_limited(make_app, make_user):
     assert expected != "Too many attempts" and expected in blocked.get_data(as_text=True)
 
 
+def test_the_too_many_attempts_page_says_a_reset_link_still_works_and_when_to_try_again(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per hour", RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org")
+    for _ in range(2):
+        assert sign_in(client, "ana@example.org", "wrong-password").status_code == 400
+    page = sign_in(client, "ana@example.org", "wrong-password").get_data(as_text=True)
+    assert "A password-reset link already sent to your inbox still works" in page
+    minutes = int(re.search(r"You can try again in (\d+) minutes", page).group(1))
+    assert 58 <= minutes <= 60
+    for _ in range(2):
+        client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    refused = client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    assert refused.status_code == 429
+    assert "A password-reset link already sent to your inbox still works" in refused.get_data(as_text=True)
+
+
 def test_with_redis_the_sign_in_limit_holds_across_workers(make_app, make_user, redis_url):
     """With REDIS_URL the failed sign-ins are counted in Redis, so a worker started later (each gunicorn worker
     has its own memory) still refuses an address that spent its attempts on another."""

@@ -79,7 +79,7 @@ def start(user: User, *, remember: bool = False, user_agent: str = "") -> SignIn
 
 
 def load(user_uuid: UUID, key: str) -> User | None:
-    """The person whose open sign-in has ``key``, or None."""
+    """The person whose open sign-in has ``key``, or None (also when their account is inactive)."""
     if not key or len(key) > 100:
         return None
     found = db.session.execute(
@@ -89,7 +89,7 @@ def load(user_uuid: UUID, key: str) -> User | None:
     if found is None:
         return None
     user, sign_in = found
-    if not _is_current(sign_in, user, utcnow()):
+    if not user.is_active or not _is_current(sign_in, user, utcnow()):
         return None
     user.sign_in, user.sign_in_key = sign_in, key
     return user

@@ -70,6 +70,32 @@ def test_a_session_from_before_sign_ins_were_kept_is_signed_out(app, client, mak
     assert not signed_in(client)
 
 
+def test_a_deactivated_person_is_signed_out_even_when_their_sign_in_is_still_current(app, make_user):
+    """The session version is bumped on deactivation; an account made inactive some other way (a script, the
+    database) must not stay signed in either."""
+    user = make_user(email="ana@example.org")
+    browser = app.test_client()
+    sign_in(browser, "ana@example.org", remember=True)
+    assert signed_in(browser)
+    db.session.execute(sa.update(type(user)).where(type(user).id == user.id).values(is_active=False))
+    db.session.commit()
+    assert not signed_in(browser)
+
+
+def test_the_sign_in_of_an_inactive_account_loads_no_one(app, make_user):
+    """The user loader itself refuses an inactive account, rather than leaving it to the session version and to
+    Flask-Login's is_authenticated (a page that reads current_user without login_required would see the person)."""
+    from app.auth import sign_ins
+
+    user = make_user()
+    sign_ins.start(user)
+    key = user.sign_in_key
+    assert sign_ins.load(user.uuid, key) is user
+    user.is_active = False  # no session-version bump: only the flag says it
+    db.session.flush()
+    assert sign_ins.load(user.uuid, key) is None
+
+
 def test_people_see_where_they_are_signed_in_and_sign_out_one_device(app, make_user):
     make_user(email="ana@example.org")
     laptop, phone = app.test_client(), app.test_client()

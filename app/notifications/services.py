@@ -142,12 +142,25 @@ def enqueue_deliveries(messages: list[OutboxMessage], chunk: int = 200) -> None:
         enqueue(deliver_many, ids[start:start + chunk])
 
 
+def smtp_address(address: str) -> str:
+    """``address`` as any mail server reads it: an internationalised domain (bücher.example) in IDNA
+    (xn--bcher-kva.example), so that a server without SMTPUTF8 does not refuse it. One IDNA cannot write is left
+    as it is (the server's refusal is then kept on the message)."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
 def _email_message(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
     email = EmailMessage()
     sender_name, sender_address = parseaddr(config["MAIL_FROM"])
     email["From"] = formataddr((sender_name, sender_address))
-    email["To"] = message.to_address
+    email["To"] = smtp_address(message.to_address)
     email["Subject"] = message.subject
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = make_msgid(domain=sender_address.partition("@")[2] or None)
@@ -273,7 +286,7 @@ class _Mailer:
                     raise _Unreachable(f"{type(error).__name__}: {error}") from error
             try:
                 # to the stored address alone, never to what the To header might be read as
-                self.smtp.send_message(email, to_addrs=[message.to_address])
+                self.smtp.send_message(email, to_addrs=[smtp_address(message.to_address)])
                 return
             except smtplib.SMTPServerDisconnected:
                 self._close()  # a server that closes long sessions: open a new one, once

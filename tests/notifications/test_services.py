@@ -535,3 +535,18 @@ def test_without_a_mail_server_outside_development_the_links_are_kept_nowhere(ma
         assert "/auth/invitation/" not in message.body and "[one-time link hidden]" in message.body
         assert "choose your password" in message.body
         assert "e-mail to rosa@example.org" in caplog.text and "/auth/invitation/" not in caplog.text
+
+
+def test_an_address_at_an_internationalised_domain_is_delivered(make_app, smtp_server, make_user):
+    """The server need not speak SMTPUTF8: the domain goes as IDNA (punycode), which every server reads."""
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with app.app_context():
+        user = make_user(locale="en", email="ana@bücher.example")
+        services.notify(user, "added_to_cohort", cohort="Turma 1")
+        db.session.commit()
+        message = db.session.scalar(sa.select(services.OutboxMessage))
+        assert message.status is MailStatus.SENT, message.error
+        assert message.to_address == "ana@bücher.example"  # kept as the person wrote it
+        [envelope] = smtp_server.messages
+        assert envelope.rcpt_tos == ["ana@xn--bcher-kva.example"]
+        assert "To: ana@xn--bcher-kva.example" in envelope.content.decode()

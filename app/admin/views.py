@@ -77,8 +77,9 @@ def users():
         q=request.args.get("q", "").strip(),
         country=country or (institution.country_code if institution else None),
         role=Role(role) if role in set(Role) else None,
-        is_active={"active": True, "inactive": False}.get(status),
+        is_active={"active": True, "inactive": False, "invited": True}.get(status),
         institution_id=institution.id if institution else None,
+        has_password=False if status == "invited" else None,
     )
     query = accounts.visible_users(current_user, filters).options(so.joinedload(User.institution))
     if institution_error:

@@ -63,6 +63,7 @@ class UserFilter:
     role: Role | None = None
     is_active: bool | None = None
     institution_id: int | None = None
+    has_password: bool | None = None  # False: invited, no password chosen yet
 
 
 def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
@@ -83,6 +84,8 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
         query = query.where(User.role_rows.any(UserRole.role == filters.role))
     if filters.is_active is not None:
         query = query.where(User.is_active == filters.is_active)
+    if filters.has_password is not None:
+        query = query.where(User.password_hash.is_not(None) if filters.has_password else User.password_hash.is_(None))
     if filters.institution_id is not None:
         query = query.where(User.institution_id == filters.institution_id)
         if not sees_everyone(actor):  # nobody of another country's institution, whatever their own country

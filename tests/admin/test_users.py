@@ -441,3 +441,22 @@ def test_an_admin_is_told_of_an_unknown_institution(client, login_as, make_user)
     make_user(country="CL", name="Chilena")
     html = unescape(client.get("/admin/users?institution=999999").get_data(as_text=True))
     assert "This institution was not found." in html and "Chilena" not in html
+
+
+def test_the_people_list_tells_people_without_a_password_from_active_people_and_filters_them(client, login_as, make_user):
+    login_as("admin", country=None, locale="en")
+    make_user(name="Ana Activa", country="AR")
+    make_user(name="Ines Invitada", country="AR", password=None)
+    make_user(name="Dora Desactivada", country="AR", is_active=False)
+
+    def status_of(html, name):
+        row = re.search(rf"{name}</a></th>(.*?)</tr>", html, re.S).group(1)
+        return re.sub(r"<[^>]+>", "", row.rsplit("<td", 1)[1].split(">", 1)[1]).strip()
+
+    everyone = client.get("/admin/users?country=AR&status=all").get_data(as_text=True)
+    assert status_of(everyone, "Ana Activa") == "Active"
+    assert status_of(everyone, "Ines Invitada") == "No password yet"
+    assert status_of(everyone, "Dora Desactivada") == "Inactive"
+    invited = client.get("/admin/users?country=AR&status=invited").get_data(as_text=True)
+    assert '<option value="invited" selected>No password yet</option>' in invited
+    assert "Ines Invitada" in invited and "Ana Activa" not in invited and "Dora Desactivada" not in invited

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.admin import bp
 from app.args import page_arg, paginate, parse_id
@@ -454,8 +455,13 @@ def _cohort_page(cohort, add_form: AddMembersForm):
     q = request.args.get("q", "").strip()
     candidates = None
     if can_edit:
-        candidates = _paginate(cohorts.candidates(current_user, cohort, q), name="candidates_page")
-        add_form.members.choices = options((u.uuid, u.full_name) for u in candidates.items)
+        candidates = _paginate(cohorts.candidates(current_user, cohort, q).options(so.joinedload(User.institution)),
+                               name="candidates_page")
+        # two people of the same name told apart: their institution and address (those who add them manage the
+        # country, so they see its people's addresses)
+        add_form.members.choices = options((u.uuid, Markup('{} <span class="hint">{} · {}</span>').format(
+            u.full_name, u.institution.name if u.institution else _("No institution"), u.email))
+            for u in candidates.items)
     # members past the last page say so and link to the first (the page's title and count stay its own)
     member_q = request.args.get("member_q", "").strip()
     members = db.paginate(cohorts.members(cohort, member_q), page=page_arg(),

@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -337,3 +338,17 @@ def test_a_cohort_s_members_can_be_searched_and_the_count_stays_the_cohort_s(cli
     assert "(4)" in members and 'name="member_q" value="nunez"' in members
     page = client.get(f"/admin/cohorts/{cohort.id}?member_q=nadie").get_data(as_text=True)
     assert "No member of this cohort matches “nadie”." in page
+
+
+def test_two_people_of_the_same_name_can_be_told_apart_among_the_people_to_add(client, login_as, make_user,
+                                                                               make_cohort, make_institution):
+    login_as("coordinator", country="MX", locale="en")
+    ministry = make_institution(country="MX", name="Ministerio de Economía")
+    one = make_user(country="MX", name="Juan Pérez", email="juan.perez@economia.mx", institution=ministry)
+    two = make_user(country="MX", name="Juan Pérez", email="jperez@example.mx")
+    cohort = make_cohort(country="MX")
+    html = unescape(client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True))
+    labels = {value: " ".join(re.sub(r"<[^>]+>", " ", label).split()) for value, label in re.findall(
+        r'value="([^"]+)">\s*<label class="choice__label"[^>]*>(.*?)</label>', html, re.S)}
+    assert labels[str(one.uuid)] == "Juan Pérez Ministerio de Economía · juan.perez@economia.mx"
+    assert labels[str(two.uuid)] == "Juan Pérez No institution · jperez@example.mx"

@@ -460,3 +460,21 @@ def test_the_people_list_tells_people_without_a_password_from_active_people_and_
     invited = client.get("/admin/users?country=AR&status=invited").get_data(as_text=True)
     assert '<option value="invited" selected>No password yet</option>' in invited
     assert "Ines Invitada" in invited and "Ana Activa" not in invited and "Dora Desactivada" not in invited
+
+
+def test_an_invitation_ended_by_a_deactivation_is_not_called_expired(client, login_as, outbox):
+    from tests.auth.test_tokens import invite
+
+    login_as("admin", country=None, locale="en")
+    invite(client)
+    rosa = db.session.scalar(sa.select(User).where(User.email == "rosa@example.org"))
+    fields = {"full_name": "Rosa Quispe", "email": "rosa@example.org", "roles": ["trainee"], "country_code": "PE",
+              "position": "technician", "locale": "en", "is_active": ""}
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data=fields).status_code == 302
+    page = client.get(f"/admin/users/{rosa.uuid}").get_data(as_text=True)
+    assert "The account is inactive, so no invitation can be sent: make it active first." in page
+    assert "Send a new one" not in page  # no advice the next sentence takes back
+    assert client.post(f"/admin/users/{rosa.uuid}/edit", data={**fields, "is_active": "y"}).status_code == 302
+    listed = client.get("/admin/invitations").get_data(as_text=True)
+    row = re.search(r"Rosa Quispe</a></th>(.*?)</tr>", listed, re.S).group(1)
+    assert ">Cancelled<" in row and "Expired" not in row

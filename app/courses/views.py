@@ -236,7 +236,9 @@ def publication(slug):
                              "longer open its pages until it is put back in the catalogue.",
                              "%(count)s people have started this course. They keep what they achieved, but can no "
                              "longer open its pages until it is put back in the catalogue.",
-                             learners, count=format_decimal(learners)),
+                             learners, count=format_decimal(learners)) if learners else
+                    # its own message: some languages read 0 as singular ("0 pessoa começou")
+                    _("0 people have started this course, so no one loses access to it."),
                     _("Only administrators and trainers can open a course that is not in the catalogue.")],
                    _("Withdraw from the catalogue"), url_for("courses.course", slug=slug),
                    crumbs=[(_("Courses"), url_for("courses.catalogue")),

@@ -315,6 +315,15 @@ def test_withdrawing_a_course_from_the_catalogue(client, login_as, synced_course
     assert "Pilot course" in client.get("/courses/").get_data(as_text=True)
 
 
+def test_withdrawing_a_course_nobody_started_says_so_in_a_message_of_its_own(client, login_as, synced_course):
+    """Not the singular of "%(count)s person has started…" with 0 (Portuguese reads 0 as singular: "0 pessoa
+    começou este curso. Ela mantém o que conquistou…"), nor who keeps what they achieved when nobody did."""
+    login_as("trainer", locale="en")
+    asked = client.post("/courses/pilot/publication", data={"published": "0"}).get_data(as_text=True)
+    assert "0 people have started this course, so no one loses access to it." in asked
+    assert "They keep what they achieved" not in asked
+
+
 def test_an_embedded_player_gets_no_powerful_features():
     from app.courses.render import to_html
 

@@ -443,7 +443,8 @@ def test_an_admin_is_told_of_an_unknown_institution(client, login_as, make_user)
     assert "This institution was not found." in html and "Chilena" not in html
 
 
-def test_the_people_list_tells_people_without_a_password_from_active_people_and_filters_them(client, login_as, make_user):
+def test_the_people_list_tells_people_without_a_password_from_the_active_and_filters_them(client, login_as,
+                                                                                       make_user):
     login_as("admin", country=None, locale="en")
     make_user(name="Ana Activa", country="AR")
     make_user(name="Ines Invitada", country="AR", password=None)

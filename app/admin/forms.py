@@ -133,7 +133,8 @@ class LrsClientForm(OnceForm):
         _l("Activities it may write about"), validators=[Optional(), Length(max=60_000)],
         description=_l("Optional. One address per line: the client may then write statements and documents only "
                        "about activities whose IRI starts with one of them, such as "
-                       "https://partner.example/simulation/. Empty means any activity, the modules of Itinera's "
-                       "courses included, so that its statements count as progress in them."),
+                       "https://partner.example/simulation/. Empty means any activity outside Itinera's own: for "
+                       "content that is a module of Itinera's courses, give that module's address, so that its "
+                       "statements count as progress in it."),
         render_kw={"rows": 3, "spellcheck": "false", "autocapitalize": "off", "autocomplete": "off"})
     submit = SubmitField(_l("Save"))

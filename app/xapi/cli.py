@@ -16,7 +16,7 @@ lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
 @click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
 @click.option("--activity", "activities", multiple=True, metavar="IRI",
               help="The client writes only about activities whose IRI starts with this (repeat for more; "
-                   "default: any activity).")
+                   "default: any activity but Itinera's own, which only a start within them reaches).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"key": ..., "secret": ...} only.')
 def create_client(name, read_only, read_own, rate_limit, activities, as_json):
     """Create credentials for an xAPI client and print them (the secret is shown only now)."""

@@ -72,7 +72,7 @@ MAX_PREFIXES = 50
 
 def _activity_prefixes(value: str | Iterable[str] | None) -> str | None:
     """The starts of activity IRIs a client may write about, as kept: one per line, blank lines, spaces around
-    and repeats left out; None for none (any activity). Raises ValidationError on one that is not an IRI."""
+    and repeats left out; None for none (any activity but ours). Raises ValidationError on one that is not an IRI."""
     lines = value.splitlines() if isinstance(value, str) else list(value or ())
     kept: list[str] = []
     for number, line in enumerate(lines, start=1):

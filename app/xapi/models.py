@@ -93,7 +93,8 @@ class LrsClient(db.Model):
         default=ClientScope.READ_WRITE)
     max_request_bytes: so.Mapped[int | None] = so.mapped_column()  # None: the site's default
     rate_limit: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # e.g. "600 per minute"; None: none
-    # the IRIs the activities it writes about start with, one per line; None: any activity, ours included
+    # the IRIs the activities it writes about start with, one per line; None: any activity but ours (those under
+    # BASE/activities/ are reached only by a line naming them)
     activity_prefixes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
@@ -113,7 +114,7 @@ class LrsClient(db.Model):
 
     @property
     def reach(self) -> tuple[str, ...]:
-        """The starts of the activity IRIs it may write statements and documents about; empty: any."""
+        """The starts of the activity IRIs it may write statements and documents about; empty: any but ours."""
         return tuple((self.activity_prefixes or "").splitlines())
 
 

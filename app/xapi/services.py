@@ -38,17 +38,41 @@ class VoidingRefused(Exception):
 
 
 class OutOfReach(Exception):
-    """A client held to some activities wrote about another (403)."""
+    """A client held to some activities wrote about another, or one of ours its list does not name (403)."""
 
     def __init__(self, path: str, iri: str, reach: tuple[str, ...]):
-        super().__init__(f"this client writes only about activities whose IRI starts with "
-                         f"{' or '.join(reach)}: {iri} does not")
+        own = own_activities()
+        ours = f"this LRS's own activities ({own}/...) only where its list of activities names them"
+        if not reach:
+            message = f"this client reaches any activity but {ours}: {iri} is one of them"
+        elif in_reach(iri, (own,)):
+            message = f"this client reaches only activities whose IRI starts with {' or '.join(reach)}, and {ours}: " \
+                      f"{iri} is not named"
+        else:
+            message = f"this client reaches only activities whose IRI starts with {' or '.join(reach)}: {iri} does not"
+        super().__init__(message)
         self.path = path
 
 
+def own_activities() -> str:
+    """Where the IRIs of Itinera's own activities (its courses, modules, itineraries, workshops) start."""
+    return f"{v.base()}/activities"
+
+
+def in_reach(activity_iri: str, reach: tuple[str, ...]) -> bool:
+    """Whether the IRI starts with one of ``reach``."""
+    return activity_iri.startswith(reach)
+
+
 def check_reach(activity_iri: str, reach: tuple[str, ...], path: str = "activityId") -> None:
-    """Raises OutOfReach unless the activity starts with one of ``reach`` (empty: any activity)."""
-    if reach and not activity_iri.startswith(reach):
+    """Raises OutOfReach unless the activity starts with one of ``reach`` (empty: any activity but ours). Our own
+    activities (own_activities()), whose statements move people's progress and count as evidence of competences,
+    are reached only by a start within them: a client's list must name them."""
+    own = own_activities()
+    if in_reach(activity_iri, (own,)):
+        if not in_reach(activity_iri, tuple(prefix for prefix in reach if in_reach(prefix, (own,)))):
+            raise OutOfReach(path, activity_iri, reach)
+    elif reach and not in_reach(activity_iri, reach):
         raise OutOfReach(path, activity_iri, reach)
 
 
@@ -436,11 +460,11 @@ def prepare(data: dict, authority: dict, now: datetime | None = None) -> dict:
 
 
 def store(statements: list[dict], authority: dict, client_id: int | None = None,
-          attachment_parts: dict | None = None, reach: tuple[str, ...] = ()) -> list[Statement | Stored]:
+          attachment_parts: dict | None = None, reach: tuple[str, ...] | None = None) -> list[Statement | Stored]:
     """Store statements as one batch: all or none. Raises StatementError (400), OutOfReach (403) or Conflict (409).
 
     ``attachment_parts`` are the attachments' contents by hash, from a multipart/mixed request; ``reach``, the
-    starts of the activity IRIs the client may write about (empty: any)."""
+    starts of the activity IRIs the client may write about (empty: any but ours; None, Itinera itself: any)."""
     if len(statements) > MAX_BATCH:
         raise StatementError("statements", f"a batch holds at most {MAX_BATCH} statements")
     now = utcnow()  # for now: the stored time is taken when the rows are numbered, so that the two agree
@@ -454,7 +478,7 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
                 raise StatementError(error.path.replace("statement", f"statements[{index}]", 1),
                                      error.message) from error
             raise
-    if reach:
+    if reach is not None:
         _check_reach([p for _, p in prepared], reach)
     ids = [uuid.UUID(p["id"]) for _, p in prepared]
     if len(set(ids)) != len(ids):

@@ -56,7 +56,7 @@ def content_origin():
 @pytest.fixture
 def content(page, live_server, content_origin):
     """call(method, path, headers=..., body=..., auth=True): the page's request to the LRS, as the page sees it."""
-    lrs_client, secret = create_client(SYSTEM, "Authoring tool", ClientScope.READ_WRITE)
+    lrs_client, secret = create_client(SYSTEM, "Authoring tool", ClientScope.READ_WRITE, activity_prefixes=[MODULE])
     db.session.commit()
     auth = "Basic " + base64.b64encode(f"{lrs_client.key}:{secret}".encode()).decode()
     page.goto(content_origin + "/course/index.html")

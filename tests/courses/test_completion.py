@@ -23,8 +23,10 @@ COURSE = "http://itinera.test/activities/courses/pilot"
 
 @pytest.fixture
 def lrs(app, client):
-    """An outside xAPI client (partner content) posting to /xapi/statements."""
-    lrs_client, secret = create_client(SYSTEM, "Partner content", ClientScope.READ_WRITE)
+    """An outside xAPI client (partner content) posting to /xapi/statements, given our activities (only a list
+    naming them reaches them) and its own site's."""
+    lrs_client, secret = create_client(SYSTEM, "Partner content", ClientScope.READ_WRITE,
+                                       activity_prefixes=["http://itinera.test/activities/", "http://example.org/"])
     db.session.commit()
     return XapiClient(client, lrs_client.key, secret)
 

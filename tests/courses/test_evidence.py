@@ -135,7 +135,7 @@ def test_outside_content_has_revisions_of_its_own(make_user, graded_course, tmp_
     version current when it was passed decides."""
     _sync_second_version(tmp_path)
     trainee = make_user(("trainee",))
-    lrs_client, secret = make_lrs_client()
+    lrs_client, secret = make_lrs_client(activity_prefixes=[graded_course["practice"]])
     xapi = XapiClient(client, lrs_client.key, secret)
     response = xapi.post(statement(
         actor={"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}},
@@ -150,7 +150,7 @@ def test_a_pass_sent_late_by_offline_content_dates_the_level_when_it_happened(ma
     """Content used offline sends its statements when the connection comes back: a pass that happened before
     one already stored is the pass that dates the level."""
     trainee = make_user(("trainee",))
-    lrs_client, secret = make_lrs_client()
+    lrs_client, secret = make_lrs_client(activity_prefixes=[graded_course["practice"]])
     xapi = XapiClient(client, lrs_client.key, secret)
     actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
 
@@ -176,7 +176,7 @@ def test_a_pass_timestamped_in_the_future_grants_its_levels_now(make_user, grade
     from app.courses.services import states
 
     trainee = make_user(("trainee",))
-    lrs_client, secret = make_lrs_client()
+    lrs_client, secret = make_lrs_client(activity_prefixes=[graded_course["practice"]])
     xapi = XapiClient(client, lrs_client.key, secret)
     response = xapi.post(statement(
         actor={"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}, verb={"id": v.PASSED},

@@ -92,10 +92,39 @@ def test_such_a_client_keeps_documents_only_for_its_activities(client, make_lrs_
                 headers={"If-None-Match": "*"}).status_code == 204
 
 
-def test_a_client_given_no_activities_writes_about_any(xapi, make_user):
+def test_a_client_given_no_activities_writes_about_any_but_ours(xapi, make_user):
+    """The form's default client (no list) was given to content, whose key anyone who opens it reads: with it,
+    anyone marked any module of any course passed for anyone, which counts as evidence of a competence."""
     user = make_user()
-    assert xapi.post(statement(actor=actor(user), verb={"id": v.COMPLETED}, object={"id": MODULE})).status_code == 200
-    assert progress(user).is_completed
+    passed = statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE}, result={"success": True})
+    response = xapi.post(passed)
+    assert response.status_code == 403 and response.get_json()["property"] == "statement.object.id"
+    assert MODULE in response.get_json()["message"]
+    itinerary = "http://itinera.test/activities/itineraries/leaders"
+    assert xapi.post(statement(actor=actor(user), object={"id": itinerary})).status_code == 403
+    assert progress(user) is None and stored_count() == 0
+    agent = json.dumps(actor(user))
+    assert send(xapi, "PUT", "/xapi/activities/state", {"activityId": MODULE, "agent": agent, "stateId": "s"},
+                {"page": 2}).status_code == 403
+    assert xapi.post(statement(actor=actor(user), object={"id": "https://partner.example/any"})).status_code == 200
+    assert xapi.post(statement(object={"id": "http://itinera.test/elsewhere"})).status_code == 200
+    part_of = statement(object={"id": SIMULATION + "a"}, context={"contextActivities": {"parent": [{"id": MODULE}]}})
+    assert xapi.post(part_of).status_code == 200  # naming the module it is part of, without describing it
+
+
+def test_our_activities_are_reached_only_when_the_list_names_them(client, make_lrs_client, make_user):
+    user = make_user()
+    passed = statement(actor=actor(user), verb={"id": v.PASSED}, object={"id": MODULE}, result={"success": True})
+    for broad in ("http://itinera.test/", "http://itinera.test", "http://"):
+        assert partner(client, make_lrs_client, [broad]).post(passed).status_code == 403, broad
+    assert progress(user) is None
+    content = partner(client, make_lrs_client, [SIMULATION, MODULE])
+    assert content.post(passed).status_code == 200
+    assert progress(user).success is True
+    other = "http://itinera.test/activities/courses/s3/modules/02-other"
+    assert content.post(statement(actor=actor(user), object={"id": other})).status_code == 403
+    course = partner(client, make_lrs_client, ["http://itinera.test/activities/courses/s3/"])
+    assert course.post(statement(actor=actor(user), object={"id": other})).status_code == 200
 
 
 def test_admins_give_a_client_its_activities_in_the_form(client, login_as):
@@ -126,11 +155,12 @@ def test_admins_give_a_client_its_activities_in_the_form(client, login_as):
 def test_a_change_of_activities_holds_at_once(client, login_as, make_lrs_client):
     lrs_client, secret = make_lrs_client("Simulation")
     xapi = XapiClient(client, lrs_client.key, secret)
-    assert xapi.post(statement(object={"id": MODULE})).status_code == 200  # its credentials are remembered now
+    quiz = "https://partner.example/quiz/1"
+    assert xapi.post(statement(object={"id": quiz})).status_code == 200  # its credentials are remembered now
     login_as("admin", country=None)
     client.post(f"/admin/lrs-clients/{lrs_client.id}/edit", data={"scope": "read_write",
                                                                   "activity_prefixes": SIMULATION})
-    assert xapi.post(statement(object={"id": MODULE})).status_code == 403
+    assert xapi.post(statement(object={"id": quiz})).status_code == 403
 
 
 def test_the_command_line_gives_a_client_its_activities(runner, client):
@@ -145,12 +175,14 @@ def test_the_command_line_gives_a_client_its_activities(runner, client):
     assert bad.exit_code != 0 and "is not the start of an IRI" in bad.output
 
 
-def test_a_client_describes_only_the_activities_it_is_given(client, make_lrs_client, xapi):
+def test_a_client_describes_only_the_activities_it_is_given(client, make_lrs_client):
     """A definition in a context activity is merged into the LRS's definition of that activity like one sent
     with the object: a partner's simulation renamed a module of ours for every reader of the LRS (the Activities
     resource, format=canonical). Naming such an activity without describing it (the module the simulation is
     part of) still goes."""
-    assert xapi.post(statement(object={"id": MODULE, "definition": {"name": {"en": "The four Cs"}}})).status_code == 200
+    module_content = partner(client, make_lrs_client, [MODULE])
+    assert module_content.post(statement(object={"id": MODULE, "definition": {"name": {"en": "The four Cs"}}})
+                               ).status_code == 200
     xapi_partner = partner(client, make_lrs_client)
     renamed = {"id": MODULE, "definition": {"name": {"en": "Renamed"}}}
     response = xapi_partner.post(statement(object={"id": SIMULATION + "a"},

@@ -16,8 +16,8 @@ from tests.xapi.test_progress import MODULE
 ANA = {"mbox": "mailto:ana@example.org"}
 
 
-def content(client, make_lrs_client, name="Simulation"):
-    lrs_client, secret = make_lrs_client(name, ClientScope.WRITE_OWN)
+def content(client, make_lrs_client, name="Simulation", activities=None):
+    lrs_client, secret = make_lrs_client(name, ClientScope.WRITE_OWN, activity_prefixes=activities)
     return XapiClient(client, lrs_client.key, secret)
 
 
@@ -107,8 +107,8 @@ def test_what_it_reads_never_depends_on_anothers_statements(client, make_lrs_cli
     """A filter also returns the statements that refer to a matching one. A statement of its own that refers to
     another's (whose id it has learned) came back or not as that other statement matched the filter or not: its
     actor, verb and activity could be found out, a filter at a time. Another's statement matches nothing."""
-    simulation = content(client, make_lrs_client)
-    other = content(client, make_lrs_client, "Other content")
+    simulation = content(client, make_lrs_client, activities=[MODULE])
+    other = content(client, make_lrs_client, "Other content", activities=[MODULE])
     [theirs] = other.post(statement(actor=ANA, verb={"id": v.PASSED}, object={"id": MODULE})).get_json()
     [chained] = other.post(statement(verb={"id": "http://example.org/verbs/commented"},
                                      object={"objectType": "StatementRef", "id": theirs})).get_json()

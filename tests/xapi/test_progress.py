@@ -16,11 +16,19 @@ from tests.conftest import PG_URL
 from tests.queries import LOCKS_AWAITED
 from tests.xapi.conftest import XapiClient, statement
 
-MODULE = "http://itinera.test/activities/courses/s3/modules/01-four-cs"
+COURSE = "http://itinera.test/activities/courses/s3/"
+MODULE = COURSE + "modules/01-four-cs"
 
 
 def actor(user):
     return {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
+
+
+@pytest.fixture
+def xapi(client, make_lrs_client):
+    """Content that is a module of ours, given its course's activities (only a list naming them reaches them)."""
+    lrs_client, secret = make_lrs_client(activity_prefixes=[COURSE])
+    return XapiClient(client, lrs_client.key, secret)
 
 
 def progress(user, iri=MODULE):
@@ -248,9 +256,7 @@ def test_a_pass_arriving_with_a_failure_is_not_lost(app, make_lrs_client, make_u
     content retrying): the projection must end with the pass, whichever commits last."""
     import threading
 
-    from tests.xapi.conftest import XapiClient
-
-    lrs_client, secret = make_lrs_client()
+    lrs_client, secret = make_lrs_client(activity_prefixes=[COURSE])
     for round_ in range(4):
         user = make_user()
         module = f"{MODULE}-{round_}"

@@ -60,8 +60,11 @@ def own_activities() -> str:
 
 
 def in_reach(activity_iri: str, reach: tuple[str, ...]) -> bool:
-    """Whether the IRI starts with one of ``reach``."""
-    return activity_iri.startswith(reach)
+    """Whether the IRI starts with one of ``reach`` at a boundary: the whole IRI, or followed by "/", "?" or "#",
+    or a start that ends with "/" itself (https://partner.example does not reach https://partner.example.evil/)."""
+    return any(activity_iri.startswith(prefix) and (len(activity_iri) == len(prefix) or prefix.endswith("/")
+                                                    or activity_iri[len(prefix)] in "/?#")
+               for prefix in reach)
 
 
 def check_reach(activity_iri: str, reach: tuple[str, ...], path: str = "activityId") -> None:

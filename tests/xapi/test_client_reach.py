@@ -201,3 +201,18 @@ def test_a_client_describes_only_the_activities_it_is_given(client, make_lrs_cli
     assert definition == {"name": {"en": "The four Cs"}}
     part_of = statement(object={"id": SIMULATION + "a"}, context={"contextActivities": {"parent": [{"id": MODULE}]}})
     assert xapi_partner.post(part_of).status_code == 200
+
+
+def test_a_start_without_a_final_slash_reaches_only_its_own_site(client, make_lrs_client):
+    """A client limited to https://partner.example stored statements about https://partner.example.evil.test/x."""
+    xapi = partner(client, make_lrs_client, ["https://partner.example", "urn:partner:sim"])
+    for iri in ("https://partner.example.evil.test/x", "https://partner.example:8443/x", "urn:partner:simulation"):
+        response = xapi.post(statement(object={"id": iri}))
+        assert response.status_code == 403 and response.get_json()["property"] == "statement.object.id", iri
+    for iri in ("https://partner.example", "https://partner.example/x", "https://partner.example?level=1",
+                "https://partner.example#intro", "urn:partner:sim"):
+        assert xapi.post(statement(object={"id": iri})).status_code == 200, iri
+    agent = json.dumps({"mbox": "mailto:ana@example.org"})
+    assert send(xapi, "PUT", "/xapi/activities/state", {"activityId": "https://partner.example.evil.test/x",
+                                                        "agent": agent, "stateId": "s"}, {"a": 1}).status_code == 403
+    assert stored_count() == 5

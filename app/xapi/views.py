@@ -343,7 +343,9 @@ def _param_agent(required: bool = True):
     return agent
 
 
-def _param_activity() -> str:
+def _param_activity(held: bool = True) -> str:
+    """The activityId parameter; ``held``: within the client's reach, reads included (the documents of an activity,
+    which other clients keep there), else a 403 as for a write."""
     activity_id = request.args.get("activityId")
     if activity_id is None:
         raise ApiError(400, "the activityId parameter is required", "activityId")
@@ -352,7 +354,7 @@ def _param_activity() -> str:
     if too_long(activity_id):
         raise ApiError(400, f"activityId is longer than {MAX_IRI_BYTES} bytes, the longest IRI this LRS stores",
                        "activityId")
-    if request.method not in ("GET", "HEAD"):
+    if held:
         check_reach(activity_id, g.lrs_client.reach)
     return activity_id
 
@@ -476,7 +478,7 @@ def agent_profile():
 @bp.route("/activities", methods=["GET", "HEAD"])
 def activities():
     _only("activityId")
-    response = jsonify(documents.activity(_param_activity()))
+    response = jsonify(documents.activity(_param_activity(held=False)))  # a definition, shared by every client
     response.add_etag()
     return response
 

@@ -87,7 +87,7 @@ def test_such_a_client_keeps_documents_only_for_its_activities(client, make_lrs_
     assert refused.status_code == 403
     assert send(xapi, "PUT", "/xapi/activities/state", theirs, {"page": 2}).status_code == 204
     assert send(xapi, "GET", "/xapi/activities/state", theirs).get_json() == {"page": 2}
-    assert send(xapi, "GET", "/xapi/activities/state", ours).status_code == 404  # reading is not held
+    assert send(xapi, "GET", "/xapi/activities/state", ours).status_code == 403  # reading is held too
     assert send(xapi, "PUT", "/xapi/agents/profile", {"agent": agent, "profileId": "p"}, {"a": 1},
                 headers={"If-None-Match": "*"}).status_code == 204
 
@@ -216,3 +216,31 @@ def test_a_start_without_a_final_slash_reaches_only_its_own_site(client, make_lr
     assert send(xapi, "PUT", "/xapi/activities/state", {"activityId": "https://partner.example.evil.test/x",
                                                         "agent": agent, "stateId": "s"}, {"a": 1}).status_code == 403
     assert stored_count() == 5
+
+
+def test_a_client_reads_documents_only_of_its_activities(client, make_lrs_client):
+    """A client limited to https://two.example/ read another client's state at https://one.example/act: the README
+    said giving a client its activities kept its documents to them."""
+    one = partner(client, make_lrs_client, ["https://one.example/"])
+    two = partner(client, make_lrs_client, ["https://two.example/"])
+    agent = json.dumps({"mbox": "mailto:ana@example.org"})
+    state = {"activityId": "https://one.example/act", "agent": agent}
+    profile = {"activityId": "https://one.example/act"}
+    assert send(one, "PUT", "/xapi/activities/state", {**state, "stateId": "s"}, {"secret": 1}).status_code == 204
+    assert send(one, "PUT", "/xapi/activities/profile", {**profile, "profileId": "p"}, {"secret": 2},
+                headers={"If-None-Match": "*"}).status_code == 204
+    for method in ("GET", "HEAD"):
+        for path, params in (("/xapi/activities/state", {**state, "stateId": "s"}),
+                             ("/xapi/activities/state", state),  # the list of ids
+                             ("/xapi/activities/state", {**state, "since": "2020-01-01T00:00:00Z"}),
+                             ("/xapi/activities/profile", {**profile, "profileId": "p"}),
+                             ("/xapi/activities/profile", profile)):
+            refused = send(two, method, path, params)
+            assert refused.status_code == 403, (method, path, params)
+            if method == "GET":
+                assert refused.get_json()["property"] == "activityId"
+                assert "secret" not in refused.get_data(as_text=True)
+    assert send(one, "GET", "/xapi/activities/state", {**state, "stateId": "s"}).get_json() == {"secret": 1}
+    assert send(one, "GET", "/xapi/activities/profile", profile).get_json() == ["p"]
+    # the Activities resource (a definition, no client's document) is not held
+    assert send(two, "GET", "/xapi/activities", profile).status_code == 200

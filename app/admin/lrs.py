@@ -21,12 +21,17 @@ ACCESS = {ClientScope.READ_WRITE: _l("Read and write"), ClientScope.WRITE_OWN: _
           ClientScope.READ: _l("Read only")}
 
 
+def _endpoint() -> str:
+    """The LRS's address as content is given it: with its final slash, to which libraries append "statements"."""
+    return absolute_url("xapi.about").rsplit("/", 1)[0] + "/"
+
+
 @bp.route("/lrs-clients")
 @role_required(Role.ADMIN)
 def lrs_clients():
     pagination = paginate(clients.clients(), per_page=25)
     return render_template("admin/lrs_clients.html", pagination=pagination, access=ACCESS,
-                           endpoint=absolute_url("xapi.about").rsplit("/", 1)[0], forwarding=forwarding.status())
+                           endpoint=_endpoint(), forwarding=forwarding.status())
 
 
 @bp.route("/lrs-clients/forwarding/retry", methods=["POST"])
@@ -63,7 +68,7 @@ def lrs_client_new():
                 return redirect(url_for("admin.lrs_client_edit", client_id=client.id))
             return render_template("admin/lrs_client_created.html", client=client, secret=secret, again=again,
                                    access=ACCESS,
-                                   endpoint=absolute_url("xapi.about").rsplit("/", 1)[0])
+                                   endpoint=_endpoint())
     return render_template("admin/lrs_client_form.html", form=form, client=None), 400 if form.errors else 200
 
 

@@ -5,7 +5,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, Radio
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.args import MAX_ID, parse_id
+from app.args import parse_id
 from app.forms import Form, WholeNumberField, options
 from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
@@ -122,7 +122,8 @@ class LrsClientForm(OnceForm):
                                                                        "own")),
                                                       ("read", _l("Read statements only"))]),
                        default="write_own", validators=[DataRequired(_l("Choose the access"))])
-    max_request_bytes = WholeNumberField(_l("Largest request (bytes)"), minimum=1, maximum=MAX_ID,
+    # its range is the service's to say (at least 1024 bytes, at most the site's largest request)
+    max_request_bytes = WholeNumberField(_l("Largest request (bytes)"),
                                          message=_l("Give the largest request as a whole number of bytes, "
                                                     "such as 1000000, or leave it empty"),
                                          description=_l("Optional. Empty means the site's limit (10 MB)."))

@@ -11,7 +11,7 @@ from app.auth.permissions import role_required
 from app.confirm import ask, confirmed
 from app.errors import ValidationError
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, more_errors
 from app.urls import absolute_url
 from app.xapi import clients, forwarding
 from app.xapi.models import ClientScope, LrsClient
@@ -69,6 +69,9 @@ def lrs_client_new():
             return render_template("admin/lrs_client_created.html", client=client, secret=secret, again=again,
                                    access=ACCESS,
                                    endpoint=_endpoint())
+    elif form.is_submitted():
+        more_errors(form, clients.client_problems(form.name.data, form.max_request_bytes.data, form.rate_limit.data,
+                                                  form.activity_prefixes.data))
     return render_template("admin/lrs_client_form.html", form=form, client=None), 400 if form.errors else 200
 
 
@@ -98,6 +101,9 @@ def lrs_client_edit(client_id):
             db.session.commit()
             flash(_("The client “%(name)s” has been updated.", name=client.name), "success")
             return redirect(url_for("admin.lrs_clients"))
+    elif form.is_submitted():
+        more_errors(form, clients.client_problems(client.name, form.max_request_bytes.data, form.rate_limit.data,
+                                                  form.activity_prefixes.data))
     return render_template("admin/lrs_client_form.html", form=form, client=client, revoke_form=ConfirmForm()), \
         400 if form.errors else 200
 

@@ -20,7 +20,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
 from app.db import utcnow
-from app.errors import ValidationError
+from app.args import MAX_ID
+from app.errors import ValidationError, problems
 from app.extensions import db
 from app.text import one_line
 from app.xapi.models import ClientScope, LrsClient
@@ -40,14 +41,15 @@ MAX_RATE_WINDOW = 366 * 24 * 3600  # seconds
 MAX_RATE_LIMIT_LENGTH = 100  # characters: LrsClient.rate_limit
 
 
-def _validate_limits(max_request_bytes, rate_limit) -> None:
+def _validate_limits(max_request_bytes, rate_limit) -> dict:
+    """What is wrong with a request-size and rate limit, by field (empty when both are valid)."""
     from limits import parse_many
 
     errors = {}
-    largest = current_app.config.get("MAX_CONTENT_LENGTH")
+    largest = min(current_app.config.get("MAX_CONTENT_LENGTH") or MAX_ID, MAX_ID)  # MAX_ID: what the column keeps
     if max_request_bytes is not None and (not isinstance(max_request_bytes, int) or max_request_bytes < 1024):
         errors["max_request_bytes"] = _l("Give a size of at least 1024 bytes, or leave it empty")
-    elif max_request_bytes is not None and largest and max_request_bytes > largest:
+    elif max_request_bytes is not None and max_request_bytes > largest:
         errors["max_request_bytes"] = _l("Give at most %(size)s bytes, the largest request this site accepts, or "
                                          "leave it empty", size=format_number(largest))
     if rate_limit and len(rate_limit) > MAX_RATE_LIMIT_LENGTH:  # what the column keeps (the form says so too)
@@ -63,8 +65,7 @@ def _validate_limits(max_request_bytes, rate_limit) -> None:
             if any(item.amount < 1 or item.get_expiry() > MAX_RATE_WINDOW for item in items):
                 errors["rate_limit"] = _l("Allow at least 1 request, in a period of at most a year, or leave it "
                                           "empty")
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 MAX_PREFIXES = 50
@@ -96,12 +97,23 @@ def _activity_prefixes(value: str | Iterable[str] | None) -> str | None:
 
 def _checked(name: str | None, max_request_bytes, rate_limit, activity_prefixes) -> tuple[str, str | None]:
     """The name on one line and the activity prefixes as kept, once everything a client is given is valid; raises
-    ValidationError otherwise."""
+    ValidationError otherwise, naming every field in error at once."""
     name = one_line(name)
-    if not name:
-        raise ValidationError({"name": _l("Give the client a name")})
-    _validate_limits(max_request_bytes, rate_limit or None)
-    return name, _activity_prefixes(activity_prefixes)
+    errors = {} if name else {"name": _l("Give the client a name")}
+    errors.update(_validate_limits(max_request_bytes, rate_limit or None))
+    try:
+        prefixes = _activity_prefixes(activity_prefixes)
+    except ValidationError as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationError(errors)
+    return name, prefixes
+
+
+def client_problems(name: str | None, max_request_bytes, rate_limit, activity_prefixes) -> dict:
+    """What create_client or update_client would refuse, by field, saving nothing: a form that failed its own
+    checks shows these too."""
+    return problems(_checked, name, max_request_bytes, rate_limit, activity_prefixes)
 
 
 def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.xapi.models import LrsClient
+from tests.xapi.conftest import make_lrs_client  # noqa: F401 (a fixture)
 
 
 def test_the_endpoint_is_shown_with_its_final_slash(client, login_as):
@@ -18,3 +19,31 @@ def test_the_endpoint_is_shown_with_its_final_slash(client, login_as):
         assert re.search(r"http://itinera\.test/xapi/(?=<|\s)", page)
         assert not re.search(r"http://itinera\.test/xapi(?=<|\s)", page)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
+
+
+def test_the_client_form_reports_every_error_at_once(app, client, login_as, make_lrs_client):
+    """An invalid size hid the rate-limit and activity errors (each found after the one before was corrected),
+    and a number beyond the largest request got "Give … a whole number"."""
+    login_as("admin", country=None)
+    bad = {"scope": "read_write", "rate_limit": "lots", "activity_prefixes": "the simulation"}
+    largest = f"{app.config['MAX_CONTENT_LENGTH']:,}"
+    for size, says in (("lots", "as a whole number of bytes"), ("99999999999999999999", f"at most {largest} bytes"),
+                       (str(app.config["MAX_CONTENT_LENGTH"] + 1), f"at most {largest} bytes"),
+                       ("0", "at least 1024 bytes"), ("-5", "at least 1024 bytes")):
+        for name in ("", "Simulation"):
+            response = client.post("/admin/lrs-clients/new", data={**bad, "name": name, "max_request_bytes": size})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 400
+            assert says in page, (size, name)
+            assert "Write a limit such as “600 per minute”" in page, (size, name)
+            assert "“the simulation” is not the start of an IRI" in page, (size, name)
+            assert ("Give the client a name" in page) == (name == ""), (size, name)
+            if size != "lots":
+                assert "whole number" not in page, (size, name)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
+
+    made, _secret = make_lrs_client("Partner")
+    response = client.post(f"/admin/lrs-clients/{made.id}/edit", data={**bad, "max_request_bytes": "1e9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "as a whole number of bytes" in page
+    assert "Write a limit such as" in page and "is not the start of an IRI" in page

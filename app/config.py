@@ -122,6 +122,8 @@ class Config:
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
     XAPI_MAX_LIMIT = 500  # statements per page of GET /xapi/statements
     XAPI_MAX_REQUEST_BYTES = 10 * 1024 * 1024
+    # failed LRS authentications (a wrong key or secret) per client address; a client's successes never count
+    XAPI_AUTH_FAILURE_LIMIT = "30 per minute;300 per hour"
     XAPI_FORWARD_URL = os.environ.get("XAPI_FORWARD_URL") or None  # e.g. https://lrs.example.org/xapi/
     XAPI_FORWARD_USERNAME = os.environ.get("XAPI_FORWARD_USERNAME") or None
     XAPI_FORWARD_PASSWORD = os.environ.get("XAPI_FORWARD_PASSWORD") or None

@@ -8,6 +8,7 @@ import time
 import uuid
 
 from flask import current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -88,8 +89,13 @@ def _body() -> bytes:
 def _check_request():
     if request.endpoint == "xapi.about" or request.method == "OPTIONS":
         return  # the About resource is public, and a CORS preflight carries no credentials
+    limit_failures = current_app.config.get("RATELIMIT_ENABLED")
+    if limit_failures:
+        _refuse_after_failures()
     client = clients.authenticate(request.headers.get("Authorization"))
     if client is None:
+        if limit_failures:
+            _count_failure()
         raise ApiError(401, "valid LRS client credentials are required (HTTP Basic)",
                        headers={"WWW-Authenticate": 'Basic realm="Itinera LRS"'})
     version = request.headers.get(VERSION_HEADER)
@@ -131,11 +137,17 @@ SHARED_RETRY_SECONDS = 30
 
 def _count_request(item, key: str):
     """Count one request of an LRS client against ``item``: whether it is allowed, and the limiter that counted."""
+    return _counted(lambda counter: counter.hit(item, "lrs-client", key))
+
+
+def _counted(call):
+    """``call(counter)`` on the shared rate-limit storage, or on this worker's memory while that does not answer;
+    returns what it returned and the counter."""
     shared = limiter.limiter
     state = current_app.extensions.setdefault("itinera_lrs_client_limits", {"down_until": 0.0, "memory": None})
     if time.monotonic() >= state["down_until"]:
         try:
-            return shared.hit(item, "lrs-client", key), shared
+            return call(shared), shared
         except Exception:  # noqa: BLE001  (whatever the storage raises: redis' ConnectionError, TimeoutError...)
             current_app.logger.warning("rate limit storage unreachable: counting LRS clients in memory for %s s",
                                        SHARED_RETRY_SECONDS, exc_info=True)
@@ -144,7 +156,33 @@ def _count_request(item, key: str):
         from limits.storage import MemoryStorage
 
         state["memory"] = type(shared)(MemoryStorage())  # the same strategy (fixed or moving window)
-    return state["memory"].hit(item, "lrs-client", key), state["memory"]
+    return call(state["memory"]), state["memory"]
+
+
+def _failure_limits():
+    from limits import parse_many
+
+    return parse_many(current_app.config["XAPI_AUTH_FAILURE_LIMIT"])
+
+
+def _refuse_after_failures() -> None:
+    """A 429 for an address that sent too many wrong credentials lately, before its credentials are looked at
+    (whether a guess was right must not show); only failures count (_count_failure), so clients that
+    authenticate are never held back by their own requests."""
+    address = get_remote_address()
+    for item in _failure_limits():
+        allowed, counter = _counted(lambda c: c.test(item, "lrs-auth-failure", address))  # noqa: B023 (called now)
+        if not allowed:
+            reset = counter.get_window_stats(item, "lrs-auth-failure", address).reset_time
+            wait = max(1, math.ceil(reset - time.time()))
+            raise ApiError(429, f"too many failed authentications from this address: try again in {wait} s",
+                           headers={"Retry-After": str(wait)})
+
+
+def _count_failure() -> None:
+    address = get_remote_address()
+    for item in _failure_limits():
+        _counted(lambda c: c.hit(item, "lrs-auth-failure", address))  # noqa: B023 (called now)
 
 
 @bp.after_app_request

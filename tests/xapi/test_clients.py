@@ -308,3 +308,25 @@ def test_a_rate_limit_longer_than_is_kept_is_refused_on_the_command_line(runner)
     result = runner.invoke(args=["lrs", "create-client", "Partner", "--rate-limit", "; ".join(["600 per minute"] * 10)])
     assert result.exit_code == 1 and "at most 100 characters" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
+
+
+def test_failed_authentications_are_limited_per_address(make_app, make_lrs_client):
+    """200 guesses of a client's secret in a row all got a 401: nothing slowed them. Failures from an address are
+    now limited; a client's successful requests never count, however many."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", XAPI_AUTH_FAILURE_LIMIT="5 per minute")
+    with app.app_context():
+        lrs_client, secret = make_lrs_client("Busy")
+        good = XapiClient(app.test_client(), lrs_client.key, secret)
+        assert all(good.get().status_code == 200 for _ in range(20))
+        guess = XapiClient(app.test_client(), lrs_client.key, "guess")
+        assert [guess.get().status_code for _ in range(5)] == [401] * 5
+        refused = guess.get()
+        assert refused.status_code == 429 and refused.is_json and refused.get_json()["error"] == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        # the address is held back whatever it sends now (a right guess must not show), another is not
+        assert good.get().status_code == 429
+        elsewhere = app.test_client().get("/xapi/statements", headers=good.headers(),
+                                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+        assert elsewhere.status_code == 200
+        assert guess.client.options("/xapi/statements").status_code == 200  # a preflight carries no credentials
+        assert guess.client.get("/xapi/about").status_code == 200

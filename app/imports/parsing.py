@@ -5,6 +5,7 @@ English, Spanish or Portuguese, below a title, over two rows (merged cells), wit
 into first names and surnames."""
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -107,87 +108,122 @@ _PUNCTUATION = re.compile(r"[^a-z0-9]+")
 _HEADER_LOOKUP = {_header_key(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
 
 
-def _decode(data: bytes) -> str:
+def _lines(data: bytes):
+    """The file's lines, decoded, each with its line break: one at a time, so that reading can stop early."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 ("Unicode text" in Excel), with its BOM
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise FileProblem("encoding") from error
+        yield from (match.group() for match in _TEXT_LINE.finditer(text))
+        return
     sample = data[:400]
     if sample.count(0) > len(sample) // 4:  # UTF-16 or UTF-32 without a BOM, or not text at all
         raise FileProblem("encoding")
     if data.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8"
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        yield from (match.group() for match in _TEXT_LINE.finditer(text))
+        return
     # Windows-1252, line by line: a list pasted together from a UTF-8 file (with a BOM or not) and an older Excel's
     # keeps its UTF-8 lines right instead of turning their accents into "Ã©". Lines ended by CR alone come from
     # Excel for Mac ("CSV (Macintosh)"), which writes Mac Roman: read as Windows-1252, "é" would become "Ž".
     legacy = "mac_roman" if b"\r" in data and b"\n" not in data else "cp1252"
-    parts = _LINE_BREAK.split(data)
-    try:
-        for index in range(0, len(parts), 2):  # the odd parts are the line breaks themselves
+    for match in _LINE_BREAK.finditer(data):
+        line = match.group().rstrip(b"\r\n")
+        try:
             try:
-                parts[index] = parts[index].decode("utf-8")
+                text = line.decode("utf-8")
             except UnicodeDecodeError:
-                parts[index] = parts[index].decode(legacy)
-    except UnicodeDecodeError as error:
-        raise FileProblem("encoding") from error
-    return "".join(part if isinstance(part, str) else part.decode("ascii") for part in parts)
+                text = line.decode(legacy)
+        except UnicodeDecodeError as error:
+            raise FileProblem("encoding") from error
+        yield text + match.group()[len(line):].decode("ascii")
 
 
-_LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")
+_TEXT_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LINE_BREAK = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+SNIFFED_LINES = 1000  # the separator is found on the first lines
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(lines: list[str]) -> str:
     """The separator with which one of the first lines reads as the header; else the one used most on one of
     them (a stray line of ";;" in a comma-separated list does not decide)."""
-    lines = [line for line in text.splitlines()[:1000] if line.strip()][:HEADER_SEARCH]
+    lines = [line.rstrip("\r\n") for line in lines if line.strip()][:HEADER_SEARCH]
     counts = {sep: max((line.count(sep) for line in lines), default=0) for sep in (";", ",", "\t")}
     for sep in sorted((sep for sep in counts if counts[sep]), key=counts.get, reverse=True):
         try:
-            rows = list(csv.reader(lines, delimiter=sep))
+            rows = list(csv.reader((_narrow(line, sep) for line in lines), delimiter=sep))
         except csv.Error:
             continue
-        if _find_header([(n, [cell.strip() for cell in row]) for n, row in enumerate(rows, 1)])[0] is not None:
+        table = [(n, [cell.strip() for cell in row[:MAX_COLUMNS]]) for n, row in enumerate(rows, 1)]
+        if _find_header(table)[0] is not None:
             return sep
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
+
+
+def _narrow(line: str, delimiter: str) -> str:
+    """The line without its cells past the first MAX_COLUMNS, when it quotes nothing (a quoted cell may hold the
+    separator, or run over several lines): a line of millions of separators is not split into millions of cells."""
+    if line.count(delimiter) < MAX_COLUMNS or '"' in line:
+        return line
+    end = -1
+    for _cell in range(MAX_COLUMNS):  # the separator after the last cell read
+        end = line.find(delimiter, end + 1)
+    newline = "\r\n" if line.endswith("\r\n") else line[-1] if line.endswith(("\r", "\n")) else ""
+    return line[:end] + newline
 
 
 SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 
 
 def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    text = _decode(data)
+    """The rows that hold something, as (line, cells): read as a workbook's sheet is, each cut to MAX_COLUMNS cells,
+    ended by a run of MAX_BLANK_RUN blank rows, and the file refused once it holds more rows than the import takes,
+    without reading further."""
+    lines = _lines(data)
+    first = next(lines, "")
     line = 1
-    first, _newline, rest = text.partition("\n")
-    declared = SEP_LINE.fullmatch(first.rstrip("\r"))
+    declared = SEP_LINE.fullmatch(first.rstrip("\r\n"))
     if declared:  # Excel's "sep=;" line names the separator; it is not the header
-        text, line = rest, 2
+        first, line = next(lines, ""), 2
+    head = [first, *itertools.islice(lines, SNIFFED_LINES - 1)]
     # a letter, a digit or the quotation mark cannot separate names and addresses: the separator is then found
     usable = declared and not declared.group(1).isalnum() and declared.group(1) != '"'
-    delimiter = declared.group(1) if usable else _delimiter(text)
+    delimiter = declared.group(1) if usable else _delimiter(head)
     # A row of its own after the file: if it does not come back as one, a quoted cell was never closed and ran to
     # the end of the file, taking every row after it with it.
-    reader = csv.reader(io.StringIO(f"{text}\r\n{_END}\r\n", newline=""), delimiter=delimiter)
-    table = []
+    texts = itertools.chain(head, lines, ["\r\n", _END + "\r\n"])
+    reader = csv.reader((_narrow(text, delimiter) for text in texts), delimiter=delimiter)
+    table, last, last_line, blank_run = [], None, 1, 0
     try:
         offset = line - 1
         for row in reader:
-            # as in a workbook, only the first MAX_COLUMNS cells count: a line of a million commas is let go at
-            # once instead of staying in memory with every row kept
-            table.append((line, row[:MAX_COLUMNS]))
+            last, last_line = row, line
+            # as in a workbook, only the first MAX_COLUMNS cells count
+            row = row[:MAX_COLUMNS]
+            if any(_readable(cell).strip() for cell in row):
+                blank_run = 0
+                if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
+                    raise FileProblem("too_many_more", limit=MAX_ROWS)
+                table.append((line, row))
+            else:  # blank rows are not kept; only a long empty stretch ends the list
+                blank_run += 1
+                if blank_run > MAX_BLANK_RUN:
+                    return table
             line = offset + reader.line_num + 1
     except csv.Error as error:
         if "field larger than field limit" in str(error):  # most often a quotation mark never closed
             raise FileProblem("long_cell", line=line, limit=csv.field_size_limit()) from error
         raise FileProblem("csv", line=line) from error
-    if table and table[-1][1] == [_END]:
+    if last == [_END]:
         return table[:-1]
-    raise FileProblem("csv", line=table[-1][0] if table else 1)
+    raise FileProblem("csv", line=last_line)
 
 
 _END = "\ufdd0\ufdd1\ufdd0"  # noncharacters, which no file holds: no separator splits it

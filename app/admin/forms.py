@@ -106,7 +106,8 @@ class ImportForm(CountryDependentForm):
                      description=_l("CSV (comma or semicolon) or Excel .xlsx. One row names the columns (rows of "
                                     "titles above it are passed over): e-mail, full name and position are required; "
                                     "institution, region and language are optional."))
-    country_code = SelectField(_l("Country"), validate_choice=False)
+    country_code = SelectField(_l("Country"), validate_choice=False,
+                               validators=[DataRequired(_l("Choose a country from the list"))])
     cohort_id = SelectField(_l("Add everyone to a cohort"), validate_choice=False,
                             validators=[IdChoice(_l("Choose a cohort of the same country"))],
                             description=_l("Optional. Only cohorts of the chosen country."))

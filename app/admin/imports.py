@@ -33,13 +33,17 @@ TEMPLATE_CSV = {
 
 def _import_form(form: ImportForm, submitted: bool) -> ImportForm:
     countries = [(c.code, c.name) for c in places.countries_for(current_user)]
-    form.country_code.choices = options(countries)
+    # whoever may choose among countries (an admin) chooses one: a list imported into the first of them by default
+    # (Argentina) went there without a word when it named no institution or region
+    blank = [("", _("Choose a country"))] if len(countries) > 1 else []
+    form.country_code.choices = options(blank + countries)
     if not submitted:  # a corrected file keeps what the first upload chose (the preview's link says)
         form.country_code.data = request.args.get("country") or managed_country(current_user)
         form.cohort_id.data = request.args.get("cohort") or ""
         form.send_invitations.data = request.args.get("invitations", "1") != "0"
         if form.country_code.data not in {code for code, _name in countries}:
-            form.country_code.data = managed_country(current_user) or countries[0][0]
+            form.country_code.data = managed_country(current_user) or ("" if blank or not countries
+                                                                       else countries[0][0])
     form.cohort_id.choices = options([("", _("No cohort"))] + [
         (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, form.country_code.data))])
     return form

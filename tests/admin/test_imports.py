@@ -404,3 +404,27 @@ def test_megabytes_of_blank_lines_or_cells_are_refused_on_the_form(client, login
                                        "cohort_id": "", "send_invitations": "y"})
     response = client.post("/admin/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 400 and said in response.get_data(as_text=True)
+
+
+def test_an_admin_chooses_the_country_it_is_not_the_first_of_the_list(client, login_as):
+    """The country defaulted to the first of the list (Argentina): a list without institutions or regions went
+    there without a word. An admin now chooses it; the form says so when nobody did."""
+    login_as("admin", country=None)
+    page = unescape(client.get("/admin/import").get_data(as_text=True))
+    assert re.search(r'<option selected value="">Choose a country</option>', page)
+    assert not re.search(r'<option selected value="AR">', page)
+    response = upload(client, b"email,full_name,position\nx@example.org,X,manager\n", country_code="")
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert '<a href="#country_code">Choose a country from the list</a>' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+    # a corrected file keeps the country chosen the first time
+    page = unescape(client.get("/admin/import?country=CL").get_data(as_text=True))
+    assert re.search(r'<option selected value="CL">', page)
+    assert upload(client, b"email,full_name,position\nx@example.org,X,manager\n").status_code == 302
+
+
+def test_a_coordinator_imports_into_their_own_country_without_choosing_it(client, login_as):
+    login_as("coordinator", country="CL")
+    page = unescape(client.get("/admin/import").get_data(as_text=True))
+    assert re.search(r'<option selected value="CL">', page) and "Choose a country" not in page

@@ -58,3 +58,24 @@ def test_import_preview_then_import(page, live_server, make_user, make_cohort, c
     check_page(page)
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cohorte Biobío")
+
+
+def test_the_region_hint_follows_the_country_chosen(page, live_server, make_user, check_page):
+    """The example of a region under "What the file can contain" stayed Argentina's when JavaScript changed the
+    country (the cohort list followed; without JavaScript the refresh button showed the right one)."""
+    from app.places.services import regions_of
+
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    chile, brazil = regions_of("CL")[0], regions_of("BR")[0]
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/import")
+    hint = page.locator(".summary-list__row", has_text="Region")
+    expect(hint).to_contain_text("Optional: a region's name or ISO code.")
+    page.get_by_label("Country").select_option(label="Chile")
+    expect(hint).to_contain_text(f"such as {chile.name} or {chile.code}.")
+    page.get_by_label("Country").select_option(label="Brazil")
+    expect(hint).to_contain_text(f"such as {brazil.name} or {brazil.code}.")
+    page.get_by_label("Country").select_option(value="")
+    expect(hint).to_contain_text("Optional: a region's name or ISO code.")
+    expect(page.get_by_role("button", name="Show the lists for this country")).to_be_hidden()
+    check_page(page)

@@ -28,6 +28,30 @@
       });
   }
 
+  // A hint that names a region of the country chosen as its example ("such as Biobío or CL-BI") names one of the
+  // new country's; the server wrote both wordings, translated, with {name} and {code} to fill.
+  function describe(hint, source) {
+    var country = source.value;
+    var say = function (regions) {
+      if (source.value !== country) { return; }  // an answer for a country chosen before
+      var region = regions[0];
+      hint.textContent = !region ? hint.getAttribute("data-plain") : hint.getAttribute("data-example")
+        .replace("{name}", function () { return region.name; })
+        .replace("{code}", function () { return region.code; });
+    };
+    if (!country) { say([]); return; }
+    var url = hint.getAttribute("data-url").replace("/XX/", "/" + encodeURIComponent(country) + "/");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(say)
+      .catch(function () {  // fall back to the form's own refresh button
+        document.querySelectorAll(".js-hidden").forEach(function (el) { el.classList.remove("js-hidden"); });
+      });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-autofocus]");
     if (summary) { summary.focus(); }
@@ -36,6 +60,10 @@
     document.querySelectorAll("[data-depends-on]").forEach(function (target) {
       var source = document.getElementById(target.getAttribute("data-depends-on"));
       if (source) { source.addEventListener("change", function () { refill(target, source); }); }
+    });
+    document.querySelectorAll("[data-region-hint]").forEach(function (hint) {
+      var source = document.getElementById(hint.getAttribute("data-region-hint"));
+      if (source) { source.addEventListener("change", function () { describe(hint, source); }); }
     });
   });
 })();

@@ -11,6 +11,7 @@ from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import managed_country, role_required
 from app.cohorts import services as cohorts
+from app.confirm import ask, confirmed
 from app.db import commit_once_more_on_conflict
 from app.errors import ValidationError, handle_http_error
 from app.extensions import db
@@ -123,7 +124,8 @@ def import_preview(batch_id):
                                   if note["code"] != imports.COHORT_DELETED],
                            cohort_gone=imports.cohort_deleted_message(gone)
                            if gone is not None and batch.status is BatchStatus.PREVIEW else None,
-                           can_import=batch.status is BatchStatus.PREVIEW and not batch.problems and gone is None)
+                           can_import=batch.status is BatchStatus.PREVIEW and not batch.problems and gone is None,
+                           uninvited=len(imports.uninvited(current_user, batch)))
 
 
 @bp.route("/import/<int:batch_id>/problems.csv")
@@ -134,6 +136,36 @@ def import_problems(batch_id):
     data, name = imports.problems_csv(batch)
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@bp.route("/import/<int:batch_id>/invitations", methods=["POST"])
+@role_required(*MANAGERS)
+def import_invitations(batch_id):
+    """Invite at once the people of an import who have never been sent an invitation (imported without), after a
+    page that says how many."""
+    batch = _batch_or_404(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for("admin.import_preview", batch_id=batch.id)
+    sent = 0
+    if confirmed():
+        sent = imports.send_missing_invitations(current_user, batch)
+        db.session.commit()
+    elif count := len(imports.uninvited(current_user, batch)):
+        return ask(ngettext("Send an invitation to %(count)s person?", "Send invitations to %(count)s people?",
+                            count, count=format_decimal(count)),
+                   [_("Each of them gets an e-mail with a link to choose a password, which works for %(days)s days.",
+                      days=current_app.config["INVITATION_DAYS"])],
+                   ngettext("Send %(count)s invitation", "Send %(count)s invitations", count,
+                            count=format_decimal(count)),
+                   back, crumbs=[(_("People"), url_for("admin.users")),
+                                 (_("Import trainees"), url_for("admin.import_upload")), (batch.filename, back)])
+    if sent:
+        flash(ngettext("An invitation has been sent to %(count)s person.",
+                       "Invitations have been sent to %(count)s people.", sent, count=format_decimal(sent)), "success")
+    else:  # a second click, or Back and the button again: nobody is left
+        flash(_("Nobody imported from this file is left to invite."), "success")
+    return redirect(back)
 
 
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])

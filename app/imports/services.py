@@ -5,15 +5,16 @@ import io
 import re
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from babel.lists import format_list
 from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from app.auth.models import Position, Role, User, UserRole, is_email_address, normalise_email
-from app.auth.permissions import can_manage_country, check, managed_country
+from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
 from app.config import LOCALES
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
@@ -226,6 +227,13 @@ def _region_lookup(country_code: str) -> dict[str, str]:
     return lookup
 
 
+def _email(row: dict) -> str:
+    """The address of a row as the account takes it: as the account form does (a BOM or soft hyphen from the file
+    left out), and a link's address copied instead of its text without its "mailto:"."""
+    value = normalise_email(" ".join((row.get("email") or "").split()))
+    return value.removeprefix("mailto:")
+
+
 def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Clean each row and list every problem (line, field, code, params). Queries in bulk: 5,000 rows are quick."""
     problems: list[dict] = []
@@ -247,11 +255,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         for column in sorted(unreadable):
             problem(line, column, "unreadable", column=column)
         for column, limit in (("email", 254), ("full_name", 200)):
-            value = " ".join((row.get(column) or "").split())
-            if column == "email":  # as the account form takes it: a BOM or soft hyphen from the file left out
-                value = normalise_email(value)
-                if value.startswith("mailto:"):  # a link's address copied instead of its text
-                    value = value.removeprefix("mailto:")
+            value = _email(row) if column == "email" else " ".join((row.get(column) or "").split())
             if not value:
                 problem(line, column, "required", column=column)
             elif len(value) > limit:
@@ -414,3 +418,39 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     db.session.flush()
     notify(actor, "import_completed", count=len(users), filename=batch.filename, batch_id=batch.id)
     return len(users)
+
+
+def uninvited(actor: User, batch: ImportBatch) -> list[User]:
+    """The people an import created (imported without invitations, say) who have never been sent one and still
+    can be: active, without a password, and people ``actor`` manages."""
+    from app.auth.tokens import latest_invitations
+
+    check(can_manage_country(actor, batch.country_code))
+    if batch.status is not BatchStatus.IMPORTED:
+        return []
+    emails = list(dict.fromkeys(_email(row) for row in batch.rows))
+    people = []
+    for start in range(0, len(emails), 500):
+        found = list(db.session.scalars(
+            sa.select(User).where(User.email.in_(emails[start:start + 500]), User.country_code == batch.country_code,
+                                  User.password_hash.is_(None), User.is_active.is_(True))
+            .options(so.selectinload(User.role_rows))))
+        invited = latest_invitations(found)
+        people += [user for user in found if user.id not in invited and can_manage_user(actor, user)]
+    order = {email: index for index, email in enumerate(emails)}
+    return sorted(people, key=lambda user: order[user.email])
+
+
+def send_missing_invitations(actor: User, batch: ImportBatch) -> int:
+    """Send an invitation to each person of an import who has never been sent one (``uninvited``), as an import
+    with invitations does: e-mails delivered by background jobs. The batch's row is held first, so a second click
+    waits for the first and finds nobody left. Returns how many were sent."""
+    from app.auth.tokens import send_invitations
+
+    check(can_manage_country(actor, batch.country_code))
+    hold_row(batch)
+    people = uninvited(actor, batch)
+    if people:
+        send_invitations(actor, people)
+        db.session.flush()
+    return len(people)

@@ -428,3 +428,44 @@ def test_a_coordinator_imports_into_their_own_country_without_choosing_it(client
     login_as("coordinator", country="CL")
     page = unescape(client.get("/admin/import").get_data(as_text=True))
     assert re.search(r'<option selected value="CL">', page) and "Choose a country" not in page
+
+
+def test_the_invitations_an_import_did_not_send_are_sent_from_its_page_after_asking(client, login_as, outbox):
+    """Imported without invitations, 1,200 people meant 49 pages of Pending invitations with a button each."""
+    login_as("coordinator", country="CL")
+    lines = "".join(f"p{n}@example.org,Persona {n},manager\n" for n in range(30))
+    response = upload(client, ("email,full_name,position\n" + lines).encode(), send_invitations="")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Send 30 invitations" not in page  # not imported yet
+    client.post(f"/admin/import/{batch.id}/confirm")
+    assert not [m for m in outbox() if "/auth/invitation/" in (m.body or "")]
+    page = unescape(client.get(f"/admin/import/{batch.id}").get_data(as_text=True))
+    assert "30 people of this import have not been sent an invitation." in page
+    assert f'action="/admin/import/{batch.id}/invitations"' in page and "Send 30 invitations" in page
+
+    asked = unescape(client.post(f"/admin/import/{batch.id}/invitations").get_data(as_text=True))
+    assert "<h1>Send invitations to 30 people?</h1>" in asked
+    assert not [m for m in outbox() if "/auth/invitation/" in (m.body or "")]  # nothing sent before the answer
+    response = client.post(f"/admin/import/{batch.id}/invitations", data={"confirmed": "1"})
+    assert response.status_code == 302 and response.location.endswith(f"/admin/import/{batch.id}")
+    page = unescape(client.get(response.location).get_data(as_text=True))
+    assert "Invitations have been sent to 30 people." in page and "Send 30 invitations" not in page
+    invited = {m.to_address for m in outbox() if "/auth/invitation/" in (m.body or "")}
+    assert invited == {f"p{n}@example.org" for n in range(30)}
+    # the confirmation sent again (Back, then the button once more) sends nothing more
+    response = client.post(f"/admin/import/{batch.id}/invitations", data={"confirmed": "1"}, follow_redirects=True)
+    assert "Nobody imported from this file is left to invite." in unescape(response.get_data(as_text=True))
+    assert len([m for m in outbox() if "/auth/invitation/" in (m.body or "")]) == 30
+
+
+def test_another_countrys_coordinator_cannot_send_an_imports_invitations(client, login_as, make_user):
+    from app.imports.services import preview, run_import
+
+    argentine = make_user(roles=("coordinator",), country="AR")
+    batch = preview(argentine, filename="a.csv", data=b"email,full_name,position\ny@example.org,Y,manager\n",
+                    country_code="AR", send_invitations=False)
+    run_import(argentine, batch)
+    db.session.commit()
+    login_as("coordinator", country="CL")
+    assert client.post(f"/admin/import/{batch.id}/invitations", data={"confirmed": "1"}).status_code == 403

@@ -79,3 +79,27 @@ def test_the_region_hint_follows_the_country_chosen(page, live_server, make_user
     expect(hint).to_contain_text("Optional: a region's name or ISO code.")
     expect(page.get_by_role("button", name="Show the lists for this country")).to_be_hidden()
     check_page(page)
+
+
+def test_an_import_without_invitations_sends_them_later_from_its_page(page, live_server, make_user, check_page):
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/import")
+    page.get_by_label("File").set_input_files(files=[{"name": "lista.csv", "mimeType": "text/csv",
+                                                      "buffer": CORRECTED.encode()}])
+    page.get_by_label("E-mail each person an invitation to choose a password").uncheck()
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Import 2 people").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 people imported.")
+
+    open_menu(page)
+    page.get_by_role("link", name="Notifications").click()
+    page.get_by_role("link", name="2 people imported from lista.csv").click()
+    expect(page.get_by_text("2 people of this import have not been sent an invitation.")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Send 2 invitations").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Send invitations to 2 people?")
+    check_page(page)
+    page.get_by_role("button", name="Send 2 invitations").click()
+    expect(page.get_by_role("status").first).to_contain_text("Invitations have been sent to 2 people.")
+    expect(page.get_by_role("button", name="Send 2 invitations")).to_have_count(0)

@@ -501,3 +501,47 @@ def test_the_list_of_problems_runs_no_formula_in_a_spreadsheet(app, make_user, m
     body, _name = services.problems_csv(batch)
     rows = list(csv_module.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert [row[2] for row in rows[1:]] == [f"'{value}: write manager or technician" for value in values]
+
+
+def test_the_invitations_an_import_did_not_send_are_sent_at_once_later(app, make_user, outbox):
+    """1,200 people imported without invitations left 49 pages of Pending invitations, a button each: the
+    import's people not invited yet are invited together, those invited since and those signed up left alone."""
+    from app.auth import tokens
+    from app.jobs.models import Job
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    data = csv("ana@example.org;Ana;manager;;;", "beto@example.org;Beto;manager;;;",
+               "ＣＡＲＬＡ＠example.org;Carla;manager;;;", "dani@example.org;Dani;manager;;;")
+    batch = services.preview(coordinator, filename="a.csv", data=data, country_code="CL", send_invitations=False)
+    assert services.uninvited(coordinator, batch) == []  # not imported yet
+    services.run_import(coordinator, batch)
+    db.session.commit()
+    people = {u.email: u for u in db.session.scalars(sa.select(User).where(User.country_code == "CL"))}
+    tokens.resend_invitation(coordinator, people["beto@example.org"])  # invited by hand since
+    people["dani@example.org"].set_password("a long enough password")  # (an admin chose a password for Dani)
+    db.session.commit()
+    jobs = db.session.scalar(sa.select(sa.func.count()).select_from(Job))
+    sent_before = len(outbox())
+    assert [u.email for u in services.uninvited(coordinator, batch)] == ["ana@example.org", "carla@example.org"]
+
+    assert services.send_missing_invitations(coordinator, batch) == 2
+    db.session.commit()
+    invited = [m.to_address for m in outbox()[sent_before:] if "/auth/invitation/" in (m.body or "")]
+    assert sorted(invited) == ["ana@example.org", "carla@example.org"]
+    assert services.uninvited(coordinator, batch) == []
+    assert services.send_missing_invitations(coordinator, batch) == 0  # sent again (a double click): nothing more
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) > jobs  # delivered in the background
+
+
+def test_only_the_batchs_country_coordinator_sends_its_invitations(app, make_user):
+    from werkzeug.exceptions import Forbidden
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("ana@example.org;Ana;manager;;;"),
+                             country_code="CL", send_invitations=False)
+    services.run_import(coordinator, batch)
+    other = make_user(roles=("coordinator",), country="AR")
+    with pytest.raises(Forbidden):
+        services.send_missing_invitations(other, batch)
+    with pytest.raises(Forbidden):
+        services.uninvited(other, batch)

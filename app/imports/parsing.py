@@ -36,9 +36,9 @@ NAME_PARTS = ("given_name", "family_name")  # joined, in this order, when there 
 HEADER_SEARCH = 10  # the header is among the first non-blank rows (a title or a blank row may come first)
 MAX_COLUMNS = 200  # columns of a sheet read: a stray cell far to the right must not make every row that wide
 MAX_BLANK_RUN = 5_000  # this many blank rows in a row end a sheet's list
-# rows of a CSV read, blank ones included, before it is refused: a line of text after every few thousand blank
-# lines never makes a run that ends the list, and each line read takes a little time
-MAX_CSV_ROWS = 10 * MAX_ROWS
+# rows of a CSV or a sheet read, blank ones included, before the file is refused: a line of text after every few
+# thousand blank lines never makes a run that ends the list, and each row read takes a little time
+MAX_ROWS_READ = 10 * MAX_ROWS
 NOTE_COLUMNS, NOTE_TITLE = 10, 60  # columns named in a note on the preview, and characters of each title
 
 
@@ -207,7 +207,7 @@ def _table_from_csv(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         offset = line - 1
         for count, row in enumerate(reader, 1):
-            if count > MAX_CSV_ROWS:
+            if count > MAX_ROWS_READ:
                 raise FileProblem("too_many_more", limit=MAX_ROWS)
             last, last_line = row, line
             # as in a workbook, only the first MAX_COLUMNS cells count
@@ -448,6 +448,8 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
             unsaved = facts.unsaved.get(part, {})
             formula_rows = {row for row, _column in unsaved}  # blank to read, but not blank: refused below
             for number, values in enumerate(_rows(sheet, width), start=1):
+                if number > MAX_ROWS_READ:
+                    raise FileProblem("too_many_more", limit=MAX_ROWS)
                 if merges:
                     values = list(values)
                     while waiting < len(merges) and merges[waiting][0] <= number:

@@ -718,3 +718,18 @@ def test_blank_lines_kept_just_short_of_a_run_that_ends_the_list_do_not_keep_the
     # a list of the largest size with a blank line between its people reads
     people = "".join(f"p{n}@example.org,P,manager\n\n" for n in range(MAX_ROWS))
     assert len(read_table("a.csv", (HEADER + people).encode()).rows) == MAX_ROWS
+
+
+def test_a_workbook_with_a_cell_every_few_thousand_rows_down_to_excels_last_is_refused_at_once():
+    """A workbook of 3 KB, a cell every 4,999 rows down to row 1,048,576 (never a run of blank rows that ends the
+    list), kept the server reading empty rows for 9 seconds."""
+    from app.imports.parsing import MAX_BLANK_RUN, MAX_ROWS
+
+    def row(number):
+        return (f'<row r="{number}"><c r="A{number}" t="inlineStr"><is><t>x</t></is></c>'
+                f'<c r="GR{number}" t="inlineStr"><is><t>y</t></is></c></row>').encode()
+
+    data = raw_workbook(sheet_xml(*(row(number) for number in range(2, 1_048_577, MAX_BLANK_RUN - 1))))
+    with pytest.raises(FileProblem) as error:
+        read_table("a.xlsx", data)
+    assert (error.value.code, error.value.params) == ("too_many_more", {"limit": MAX_ROWS})

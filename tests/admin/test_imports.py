@@ -441,7 +441,7 @@ def test_the_invitations_an_import_did_not_send_are_sent_from_its_page_after_ask
     client.post(f"/admin/import/{batch.id}/confirm")
     assert not [m for m in outbox() if "/auth/invitation/" in (m.body or "")]
     page = unescape(client.get(f"/admin/import/{batch.id}").get_data(as_text=True))
-    assert "30 people of this import have not been sent an invitation." in page
+    assert "30 people of this import have not been sent an invitation." in page and "Not sent now" in page
     assert f'action="/admin/import/{batch.id}/invitations"' in page and "Send 30 invitations" in page
 
     asked = unescape(client.post(f"/admin/import/{batch.id}/invitations").get_data(as_text=True))
@@ -451,6 +451,7 @@ def test_the_invitations_an_import_did_not_send_are_sent_from_its_page_after_ask
     assert response.status_code == 302 and response.location.endswith(f"/admin/import/{batch.id}")
     page = unescape(client.get(response.location).get_data(as_text=True))
     assert "Invitations have been sent to 30 people." in page and "Send 30 invitations" not in page
+    assert "Sent after the import" in page and "Not sent now" not in page
     invited = {m.to_address for m in outbox() if "/auth/invitation/" in (m.body or "")}
     assert invited == {f"p{n}@example.org" for n in range(30)}
     # the confirmation sent again (Back, then the button once more) sends nothing more

@@ -534,7 +534,8 @@ def test_links_of_a_deactivated_account_stay_dead_when_it_is_reactivated(client,
     assert client.post(f"/admin/users/{rosa.uuid}/edit", data=fields).status_code == 302
     assert client.post(f"/admin/users/{rosa.uuid}/edit", data={**fields, "is_active": "y"}).status_code == 302
     page = client.get(f"/admin/users/{rosa.uuid}").get_data(as_text=True)
-    assert "The last invitation has expired or been replaced. Send a new one." in page
+    assert ("The last invitation was cancelled when the account was deactivated or its e-mail address changed. "
+            "Send a new one.") in page
     client.post("/auth/logout")
     assert client.get(invitation).status_code == 404
     assert client.post(invitation, data={"password": "a-good-long-password"}).status_code == 404

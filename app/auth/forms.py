@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.auth.models import is_email_address
 from app.auth.services import normalise_email
 from app.forms import Form, options
+from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES
 
 
@@ -31,7 +32,7 @@ class TimezoneForm(Form):
             raise ValidationError(_l("Choose a time zone from the list"))
 
 
-class PasswordForm(Form):
+class PasswordForm(OnceForm):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Enter your current password"))])
     new_password = PasswordField(_l("New password"), description=_l("At least 10 characters."),

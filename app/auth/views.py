@@ -1,4 +1,7 @@
 from functools import wraps
+from uuid import UUID
+
+import sqlalchemy as sa
 
 from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, session,
                    url_for)
@@ -6,13 +9,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app import once
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
-from app.auth.models import Role, TokenPurpose, normalise_email
+from app.auth.models import Role, TokenPurpose, User, normalise_email
 from app.auth.permissions import can_manage_user
 from app.errors import ValidationError
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.forms import Form, apply_errors
 from app.places import services as place_services
 from app.places import timezones
@@ -221,17 +225,25 @@ def _account_key() -> str:
 
 # the current password is guessed here as on the sign-in page (by whoever finds a session open): the same limits
 @bp.route("/account/password", methods=["POST"])
+@csrf.exempt  # checked below, once a repeat of the change already made (whose answer changed the cookies) is known
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key, deduct_when=_failed)
-@login_required
 def account_password():
+    repeated = _password_change_repeated()
+    if repeated is not None:
+        return repeated
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
     form = PasswordForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit():  # (a repeat of this form has been answered above, before any other check)
         try:
             services.change_own_password(current_user, form.current_password.data, form.new_password.data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            once.remember(current_user, form.once.data, "changed", "password")
             # a new sign-in (the others ended with the old password), kept as long as this one was
             remember = current_user.sign_in is not None and current_user.sign_in.remember
             _sign_in(current_user._get_current_object(), remember=remember)
@@ -239,6 +251,30 @@ def account_password():
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(400, password_form=form)
+
+
+def _password_change_repeated():
+    """The answer to the password form sent again (a double tap) after its first sending changed the password:
+    that first answer started a new sign-in, so the second one comes with the cookies of the sign-in that ended
+    (or with new cookies that its CSRF token no longer matches). The one-time token of the change made, with the
+    person the cookies name, is recognised: they are told the password is changed, never "nothing was saved"
+    (they would then try the old one). Nothing is changed here. None when this is no such repeat."""
+    token = request.form.get("once")
+    if current_user.is_authenticated:
+        user = current_user
+    else:
+        raw_uuid = str(session.get("_user_id") or "").partition(":")[0]
+        try:
+            user = db.session.scalar(sa.select(User).where(User.uuid == UUID(raw_uuid)))
+        except ValueError:
+            return None
+    if user is None or once.earlier(user, token, "password") is None:
+        return None
+    if current_user.is_authenticated:
+        flash(_("Your password has been changed. Other devices have been signed out."), "success")
+        return redirect(url_for("auth.account"))
+    flash(_("Your password has been changed. Sign in with your new password."), "success")
+    return redirect(url_for("auth.login"))
 
 
 def _not_stored(view):

@@ -319,3 +319,38 @@ def test_an_administrator_corrects_their_own_details(client, login_as):
     page = main_text(client.get("/auth/account"))
     assert f'href="/admin/users/{admin.uuid}/edit"' in page and "ask your country coordinator" not in page
     assert client.get(f"/admin/users/{admin.uuid}/edit").status_code == 200
+
+
+@pytest.mark.parametrize("cookies", ["old", "new"])
+def test_a_password_change_sent_twice_says_the_password_was_changed(make_app, make_user, cookies):
+    """A double tap on "Change password": the first request changes it and starts a new sign-in; the second,
+    sent with the cookies from before (the first answer not yet back) or after, was told its sign-in had ended or
+    its page had expired, "nothing was saved", and the person then tried their old password."""
+    from app.auth.models import User
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        user_id = make_user(email="ana@example.org").id
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD, "csrf_token": token})
+    html = client.get("/auth/account?lang=en").get_data(as_text=True)
+    form = dict(re.findall(r'name="(csrf_token|once)" type="hidden" value="([^"]*)"', html))
+    assert set(form) == {"csrf_token", "once"}
+    form |= {"current_password": PASSWORD, "new_password": "a-brand-new-password"}
+    before = client.get_cookie("session").value
+    assert client.post("/auth/account/password", data=form).status_code == 302
+    if cookies == "old":
+        client.set_cookie("session", before)
+    again = client.post("/auth/account/password?lang=en", data=form, follow_redirects=True)
+    text = main_text(again)
+    assert again.status_code == 200 and "Your password has been changed" in text, text
+    assert "not saved" not in text and "Nothing was saved" not in text
+    if cookies == "old":
+        assert "Sign in with your new password" in text
+    with app.app_context():
+        assert db.session.get(User, user_id).check_password("a-brand-new-password")
+    forged = dict(form, once="made-up-token")  # only the token of the change made is recognised
+    assert client.post("/auth/account/password", data=forged).status_code in (302, 400)
+    assert "Your password has been changed" not in client.get("/?lang=en").get_data(as_text=True)

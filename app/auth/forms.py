@@ -47,6 +47,10 @@ class ChoosePasswordForm(Form):
     submit = SubmitField(_l("Save password"))
 
 
+class ResetPasswordForm(OnceForm, ChoosePasswordForm):
+    """A reset link's form: sent again (a double tap) once it has set the password, it says so (see once)."""
+
+
 def _an_email_address(_form, field) -> None:
     """A mistyped address would be told "we sent a link if it is yours" and wait for nothing."""
     if field.data and not is_email_address(normalise_email(field.data)):

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app import once
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
-from app.auth.forms import ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm, TimezoneForm
+from app.auth.forms import (ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm,
+                            ResetPasswordForm, TimezoneForm)
 from app.auth.models import Role, TokenPurpose, User, normalise_email
 from app.auth.permissions import can_manage_user
 from app.errors import ValidationError
@@ -290,6 +291,17 @@ def _not_stored(view):
     return wrapped
 
 
+def _reset_repeated(user):
+    """The answer to a reset link's form sent again (a double tap) once its first sending set the password: the
+    one-time token of that form, recorded then, says it is the same person (whatever cookies the repeat carries),
+    who is told the password is set rather than to ask for a new link. Changes nothing. None when this is no such
+    repeat."""
+    if request.method != "POST" or user is None or once.earlier(user, request.form.get("once"),
+                                                                  "password-reset") is None:
+        return None
+    return render_template("auth/password_set.html")
+
+
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     status = 404 if problem.reason == "unknown" else 410
     # a coordinator or a trainer is invited again by the programme's administrators, a trainee by their coordinator
@@ -342,25 +354,29 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once a repeat of the form that used the link (with changed cookies) is known
 @_not_stored
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 def reset_password(token):
     try:
         reset = tokens.open_token(token, TokenPurpose.PASSWORD_RESET)
     except tokens.TokenProblem as problem:
-        return _link_problem(problem, TokenPurpose.PASSWORD_RESET)
-    form = ChoosePasswordForm()
+        return _reset_repeated(problem.user) or _link_problem(problem, TokenPurpose.PASSWORD_RESET)
+    if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             user = tokens.reset_password(token, form.password.data)
-        except tokens.TokenProblem as problem:
+        except tokens.TokenProblem as problem:  # used by a request that got there first (a double submit)
             db.session.rollback()
-            return _link_problem(problem, TokenPurpose.PASSWORD_RESET)
+            return _reset_repeated(reset.user) or _link_problem(problem, TokenPurpose.PASSWORD_RESET)
         except ValidationError as error:
             apply_errors(form, error)
         else:
             # the link proved the address: signed in at once, also when sign-in attempts for this address are
             # held back (someone else may have spent them guessing)
+            once.remember(user, form.once.data, "set", "password-reset")
             _sign_in(user)
             db.session.commit()
             g.lang = user.locale or g.get("lang")

@@ -354,3 +354,35 @@ def test_a_password_change_sent_twice_says_the_password_was_changed(make_app, ma
     forged = dict(form, once="made-up-token")  # only the token of the change made is recognised
     assert client.post("/auth/account/password", data=forged).status_code in (302, 400)
     assert "Your password has been changed" not in client.get("/?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("cookies", ["old", "new"])
+def test_a_reset_link_form_sent_twice_says_the_password_was_set(make_app, make_user, cookies):
+    """A double tap on a reset link's form: the first request set the password and signed the person in; the
+    second said "This link cannot be used: already used. Ask for a new link", inviting a needless reset. The same
+    form sent again now says the password is set, with the way to the dashboard."""
+    from app.auth.models import TokenPurpose, User
+    from app.auth.tokens import issue_token
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        user = make_user(email="ana@example.org")
+        user_id, link = user.id, f"/auth/password/reset/{issue_token(user, TokenPurpose.PASSWORD_RESET)}"
+        db.session.commit()
+    html = client.get(link + "?lang=en").get_data(as_text=True)
+    form = dict(re.findall(r'name="(csrf_token|once)" type="hidden" value="([^"]*)"', html))
+    assert set(form) == {"csrf_token", "once"}
+    form["password"] = "a-brand-new-password"
+    before = client.get_cookie("session").value
+    assert client.post(link, data=form).status_code == 302
+    if cookies == "old":
+        client.set_cookie("session", before)
+    again = client.post(link + "?lang=en", data=form)
+    text = main_text(again)
+    assert again.status_code == 200 and "Your password has been set" in text, text
+    assert "cannot be used" not in text and "new link" not in text and 'href="/"' in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user_id).check_password("a-brand-new-password")
+    other_form = dict(form, once="made-up-token")  # the link itself, used, is still refused
+    assert "cannot be used" in main_text(client.post(link + "?lang=en", data=other_form))

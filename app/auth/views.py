@@ -143,7 +143,13 @@ def account_self_assessment():
     if form.validate_on_submit():
         answers = form.answers()
         try:
-            saved, withdrawn = competences.record_self_assessment(current_user, framework, answers)
+            # the same form sent again (a double tap) is told what its first sending saved, not "nothing changed"
+            before = once.earlier(current_user, form.once.data, "self-assessment")
+            if before is not None:
+                saved, withdrawn = (int(n) for n in before.result.split(","))
+            else:
+                saved, withdrawn = competences.record_self_assessment(current_user, framework, answers)
+                once.remember(current_user, form.once.data, f"{saved},{withdrawn}", "self-assessment")
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)

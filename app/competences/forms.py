@@ -9,6 +9,7 @@ from wtforms.validators import Length, ValidationError
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES, kept_text
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS, ALIGNMENT_MAX_LENGTHS
 from app.forms import Form, WholeNumberField, options
+from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES
 
 LOCALES = ("es", "pt_BR", "en")
@@ -83,8 +84,9 @@ AreaForm = type("AreaForm", (Form,), {
 })
 
 
-class SelfAssessmentForm(Form):
-    """One question per competence (``level_<code>`` radio fields, added by self_assessment_form)."""
+class SelfAssessmentForm(OnceForm):
+    """One question per competence (``level_<code>`` radio fields, added by self_assessment_form); sent again (a
+    double tap), it gets the answer of its first sending (see once)."""
 
     submit = SubmitField(_l("Save my estimates"))
 

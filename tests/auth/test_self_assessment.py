@@ -251,3 +251,23 @@ def test_a_withdrawal_sent_twice_at_once_is_reported_once(app, login_as, sample_
     assert not any("-1 estimate" in page for page in said)
     assert sum("1 estimate has been withdrawn." in page for page in said) == 1
     assert sum("Nothing changed: your estimates are as they were." in page for page in said) == 1
+
+
+def test_estimates_sent_twice_say_both_times_that_they_are_saved(client, login_as, sample_framework):
+    """A double tap on "Save my estimates": the first saved them, and the second (the answer the phone shows) said
+    "Nothing changed: your estimates are as they were", as if the tap had not counted. The same form sent again
+    now gets the first one's answer, and records nothing more."""
+    import re
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', page).group(1)
+    sent = {"once": once, "level_A1": "2", "level_B1": "1"}
+    for _ in range(2):
+        response = client.post("/auth/account/competences/estimate", data=sent, follow_redirects=True)
+        text = response.get_data(as_text=True)
+        assert "2 estimates have been saved." in text and "Nothing changed" not in text
+    assert estimates(trainee) == [("A1", 2), ("B1", 1)]
+    again = client.get("/auth/account/competences/estimate").get_data(as_text=True)  # a new form: a new token
+    assert re.search(r'name="once" type="hidden" value="([^"]+)"', again).group(1) != once

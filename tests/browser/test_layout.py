@@ -449,3 +449,17 @@ def test_signing_in_or_changing_language_fetches_no_file_again(app, page, live_s
     expect(page.get_by_role("heading", level=1)).to_contain_text("Le damos la bienvenida")
     page.wait_for_load_state("load")
     assert len(asked) == 2, asked
+
+
+@pytest.mark.parametrize("path", ["/auth/account/competences/estimate", "/auth/account"])
+def test_buttons_wrap_at_a_larger_text_size_on_a_phone(page, live_server, make_user, sample_framework, app, path):
+    """At 150 % text, "Salvar minhas estimativas" (a submit input, which never wraps) was 433 px wide on a 360 px
+    phone, and the whole page scrolled sideways."""
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    open_as_reader(page, live_server, make_user, path + "?lang=pt_BR", width=360, locale="pt_BR")
+    page.evaluate("document.documentElement.style.fontSize = '150%'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for button in page.locator("main input[type=submit], main .button").all():
+        if button.is_visible():
+            box = button.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (button.evaluate("b => b.value"), box)

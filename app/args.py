@@ -1,4 +1,5 @@
-"""Numbers read from requests, bounded so that no database is asked for a value its columns cannot hold."""
+"""Numbers read from requests, bounded so that no database is asked for a value its columns cannot hold; whether
+a request is a browser fetching a page ahead."""
 import re
 
 from flask import current_app, request
@@ -38,3 +39,10 @@ def paginate(query, name: str = "page", per_page: int | None = None):
     if page > 1 and not pagination.items and pagination.total:
         pagination = db.paginate(query, page=pagination.pages, per_page=per_page, error_out=False)
     return pagination
+
+
+def is_prefetch() -> bool:
+    """The browser fetches the page ahead of a click that may never come (a prefetch, a prerender: Sec-Purpose,
+    or the older Purpose): the page is served, but nobody has opened it, so nothing is recorded as seen."""
+    said = f"{request.headers.get('Sec-Purpose', '')};{request.headers.get('Purpose', '')}"
+    return "prefetch" in {part.strip().lower() for part in re.split(r"[;,]", said)}

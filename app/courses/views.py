@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import force_locale, format_decimal, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
 
+from app.args import is_prefetch
 from app.auth.permissions import check, role_required
 from app.competences.services import locale_in, text_in
 from app.confirm import ask, confirmed
@@ -112,7 +113,8 @@ def _module_url(version, number: int | None = None):
 def module(slug, module):
     course, version = _course_or_404(slug)
     item = _module_or_404(version, module)
-    if request.method == "GET":  # a HEAD request (a link checker, a download manager) reads nothing: no record
+    # a HEAD request (a link checker, a download manager) reads nothing, nor does a page fetched ahead: no record
+    if request.method == "GET" and not is_prefetch():
         services.open_module(current_user, version, item)
     shown = services.text_of(item)
     index = version.modules.index(item)

@@ -331,9 +331,10 @@ def notifications_of(user) -> sa.Select:
     return sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
 
 
-def open_notification(actor, notification: Notification) -> None:
+def open_notification(actor, notification: Notification, mark_read: bool = True) -> None:
+    """``actor`` opens their own notification, which is read from now on (unless not ``mark_read``)."""
     check(notification.user_id == actor.id)
-    if notification.read_at is None:
+    if mark_read and notification.read_at is None:
         notification.read_at = utcnow()
     db.session.flush()
 

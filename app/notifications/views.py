@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.admin.forms import ConfirmForm
-from app.args import paginate
+from app.args import is_prefetch, paginate
 from app.db import commit_once_more_on_conflict
 from app.extensions import db
 from app.forms import options
@@ -27,7 +27,8 @@ def open(notification_id):
     notification = db.session.get(Notification, notification_id)
     if notification is None:
         abort(404)
-    services.open_notification(current_user, notification)
+    # fetched ahead by the browser (a prefetch), it has not been read yet
+    services.open_notification(current_user, notification, mark_read=not is_prefetch())
     db.session.commit()
     return redirect(services.link_of(notification) or url_for("notifications.index"))
 

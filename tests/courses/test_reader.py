@@ -1143,3 +1143,16 @@ def test_hours_with_a_fraction_take_their_languages_plural(client, login_as, syn
     login_as("trainee", locale=locale)
     assert catalogue in client.get("/courses/").get_data(as_text=True)
     assert course in client.get("/courses/pilot/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("header", [("Sec-Purpose", "prefetch"), ("Sec-Purpose", "prefetch;prerender"),
+                                    ("Purpose", "prefetch")])
+def test_a_prefetched_module_records_nothing(client, login_as, synced_course, header):
+    """A browser fetching a linked module ahead (a prefetch, a prerender) had the trainee "experience", even
+    complete it, though they never opened it: the page is served, uncached as ever, and nothing is recorded."""
+    user = login_as("trainee", locale="en")
+    response = client.get("/courses/pilot/modules/intro", headers=[header])
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    assert verbs(user) == [] and db.session.scalar(sa.select(Enrolment)) is None
+    client.get("/courses/pilot/modules/intro")
+    assert [verb for verb, _object in verbs(user)] == ["launched", "experienced", "completed"]

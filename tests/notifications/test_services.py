@@ -550,3 +550,16 @@ def test_an_address_at_an_internationalised_domain_is_delivered(make_app, smtp_s
         [envelope] = smtp_server.messages
         assert envelope.rcpt_tos == ["ana@xn--bcher-kva.example"]
         assert "To: ana@xn--bcher-kva.example" in envelope.content.decode()
+
+
+def test_a_prefetched_notification_is_not_marked_read(client, login_as, make_user):
+    """A browser fetching the notification's link ahead (Sec-Purpose: prefetch) marked it read unseen."""
+    user = login_as("trainee", locale="es")
+    note = services.notify(user, "added_to_cohort", send_email=False, cohort="Cohorte piloto")
+    foreign = services.notify(make_user(), "added_to_cohort", send_email=False, cohort="X")
+    db.session.commit()
+    assert client.get(f"/notifications/{foreign.id}", headers={"Sec-Purpose": "prefetch"}).status_code == 403
+    assert client.get(f"/notifications/{note.id}", headers={"Sec-Purpose": "prefetch"}).location == "/"
+    assert services.unread_count(user) == 1
+    client.get(f"/notifications/{note.id}")
+    assert services.unread_count(user) == 0

@@ -483,7 +483,7 @@ def module_done(module: Module, state) -> bool:
 @dataclass
 class ModuleState:
     module: Module
-    status: str  # "not-started", "in-progress", "completed"
+    status: str  # "not-started", "in-progress", "completed"; "read": an optional module opened (nothing more to do)
 
 
 def states(user: User, version: CourseVersion) -> list[ModuleState]:
@@ -506,6 +506,8 @@ def states_of(user: User, versions: list[CourseVersion], found: dict | None = No
                 status = "not-started"
             elif module_done(module, state):
                 status = "completed"
+            elif module.rule is None:  # optional: never completed, and nothing left to do once opened
+                status = "read"
             else:
                 status = "in-progress"
             result[version_id].append(ModuleState(module, status))

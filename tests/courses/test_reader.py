@@ -1156,3 +1156,18 @@ def test_a_prefetched_module_records_nothing(client, login_as, synced_course, he
     assert verbs(user) == [] and db.session.scalar(sa.select(Enrolment)) is None
     client.get("/courses/pilot/modules/intro")
     assert [verb for verb, _object in verbs(user)] == ["launched", "experienced", "completed"]
+
+
+def test_an_optional_module_once_opened_shows_as_read_not_in_progress(client, login_as, app, tmp_path,
+                                                                      sample_framework):
+    """An optional module (no completion rule) is never completed: once opened it showed "In progress" for
+    ever, as if something were left to do in it."""
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/practice")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    practice = re.search(r'<li class="task-list__item">\s*<span class="task-list__name"><a href="/courses/pilot/'
+                         r'modules/practice".*?</li>', page, re.S).group(0)
+    assert "In progress" not in practice and ">Read</strong>" in practice and "optional" in practice

@@ -180,9 +180,14 @@ def printable(slug, module, number):
         html = _offline(render.players_as_links(html), version)
         with open(current_app.static_folder + "/css/print.css", "rb") as handle:
             styles = "data:text/css;base64," + base64.b64encode(handle.read()).decode()
+    # the saved file has no headers: its own policy lets it run no script and load only its data: parts and the
+    # site's larger images (named in full, see _offline)
+    policy = "default-src 'none'; img-src data: {0.scheme}://{0.netloc}; style-src data:".format(
+        urlsplit(current_app.config["BASE_URL"])) if download else None
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back
         page = render_template("courses/printable.html", course=course, version=version, module=item,
-                               shown=shown, html=html, styles=styles, note=note, earlier=number is not None)
+                               shown=shown, html=html, styles=styles, note=note, earlier=number is not None,
+                               position=version.modules.index(item) + 1, policy=policy)
     response = make_response(page)
     if download:
         name = f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else "")

@@ -1171,3 +1171,21 @@ def test_an_optional_module_once_opened_shows_as_read_not_in_progress(client, lo
     practice = re.search(r'<li class="task-list__item">\s*<span class="task-list__name"><a href="/courses/pilot/'
                          r'modules/practice".*?</li>', page, re.S).group(0)
     assert "In progress" not in practice and ">Read</strong>" in practice and "optional" in practice
+
+
+def test_the_offline_copy_says_where_the_module_stands_and_that_reading_it_is_not_recorded(client, login_as,
+                                                                                          synced_course):
+    """The downloaded file said neither which module of the course it is nor that reading it offline counts for
+    nothing; and, saved without the server's headers, nothing stopped a script in it."""
+    from html import unescape
+
+    login_as("trainee", locale="en")
+    text = client.get("/courses/pilot/modules/practice/print?download=1").get_data(as_text=True)
+    main = re.sub(r"\s+", " ", text[text.index("<main"):])
+    assert "Module 2 of 2" in main
+    assert "Reading this copy offline does not count as progress" in main
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+    assert policy and "default-src 'none'" in unescape(policy.group(1)) and "script-src" not in policy.group(1)
+    assert text.index("Content-Security-Policy") < text.index("<link")  # before anything it governs
+    printable = client.get("/courses/pilot/modules/practice/print").get_data(as_text=True)
+    assert "Module 2 of 2" in printable and "offline" not in printable  # on paper, where it stands too

@@ -481,6 +481,7 @@ class Evidence:
     source: str  # e.g. the module's IRI, or who validated it
     expires_at: datetime | None = None
     note: str = ""  # what a validated level rests on, as its validator wrote it
+    version: int | None = None  # of the framework, the one it was earned under (current_levels sets it)
 
     def counts_at(self, at: datetime) -> bool:
         return self.achieved_at <= at and (self.expires_at is None or at < self.expires_at)
@@ -528,24 +529,47 @@ def _validated(user: User) -> Iterable[Evidence]:
         yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who, note=row.note or "")
 
 
-def _validity(framework: Framework) -> dict[str, int | None]:
-    """{code: months an achieved level stays valid} over every version of the framework, the current one deciding:
-    the current version's competences (which a profile shows next), and one query for all the earlier ones,
-    however many versions the framework has had."""
-    current = framework.current
-    earlier: dict[int, list] = {v.id: [] for v in framework.versions if v is not current}
-    if earlier:
-        for version_id, code, validity in db.session.execute(
-                sa.select(Competence.version_id, Competence.code, Competence.validity_months)
-                .where(Competence.version_id.in_(list(earlier)))):
-            earlier[version_id].append((code, validity))
-    months = {}
-    for version in sorted(framework.versions, key=lambda v: v.number):
-        rows = [(c.code, c.validity_months) for c in version.competences] if version is current \
-            else earlier[version.id]
-        for code, validity in rows:
-            months[code] = validity
-    return months
+@dataclass(frozen=True)
+class _Rules:
+    """What a framework version says of how long evidence counts: {code: months (None: always)}."""
+
+    number: int
+    created_at: datetime
+    is_current: bool
+    months: dict[str, int | None]
+
+
+def _rules(framework: Framework) -> list[_Rules]:
+    """The rules of every version of the framework, oldest first, in one query however many versions it has had."""
+    months: dict[int, dict] = {v.id: {} for v in framework.versions}
+    for version_id, code, validity in db.session.execute(
+            sa.select(Competence.version_id, Competence.code, Competence.validity_months)
+            .where(Competence.version_id.in_(list(months)))):
+        months[version_id][code] = validity
+    return [_Rules(v.number, moment_of(v.created_at), v.is_current, months[v.id])
+            for v in sorted(framework.versions, key=lambda v: v.number)]
+
+
+def _earned_under(rules: list[_Rules], code: str, achieved_at: datetime) -> _Rules | None:
+    """The version evidence of ``code`` achieved at ``achieved_at`` was earned under, whose validity it keeps: a
+    later version (an edit of the validity, a new file) never changes evidence already earned. Evidence records no
+    version, so it is the version current at that moment, which is the newest made by then (a version is current
+    from its making until the next one is made); one without the competence (a course still built on an earlier
+    version) gives way to the newest earlier one that has it. Evidence older than every version having the
+    competence (records from before the framework was loaded) was earned under none Itinera knows: the current
+    version decides, else the newest that has the competence. None: no version has it."""
+    having = [r for r in rules if code in r.months]
+    then = [r for r in having if r.created_at <= achieved_at]
+    if then:
+        return then[-1]
+    return next((r for r in having if r.is_current), having[-1] if having else None)
+
+
+def _validity(rules: list[_Rules], code: str, achieved_at: datetime) -> tuple[int | None, datetime | None]:
+    """(the number of the version evidence was earned under, the moment it stops counting (None: never))."""
+    rule = _earned_under(rules, code, achieved_at)
+    months = rule.months.get(code) if rule else None
+    return (rule.number if rule else None), (_add_months(achieved_at, months) if months else None)
 
 
 def _add_months(moment: datetime, months: int) -> datetime | None:
@@ -569,7 +593,8 @@ def moment_of(at: datetime | date) -> datetime:
 
 def current_levels(user: User, at: datetime | date | None = None, framework: str | None = None) -> dict[str, Level]:
     """{code: Level} of one framework (by slug; None: the configured COMPETENCE_FRAMEWORK): per competence, the
-    highest level supported by evidence that has not expired at ``at`` (now by default), with that evidence; the
+    highest level supported by evidence that has not expired at ``at`` (now by default), with that evidence, each
+    counting as long as the version it was earned under says (its ``version``: see _earned_under); the
     latest self-assessment is shown beside as self-declared and is the baseline where no evidence exists.
     Evidence and self-assessments of other frameworks never count, even where codes coincide. Every report, plan
     and certificate uses this function."""
@@ -582,14 +607,13 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
     levels: dict[str, Level] = {}
     if known is None:
         return levels
-    validity = _validity(known)
+    rules = _rules(known)
     for source in EVIDENCE_SOURCES:
         for item in source(user):
             if item.framework != framework:
                 continue
-            months = validity.get(item.code)
-            if months:
-                item = dataclasses.replace(item, expires_at=_add_months(item.achieved_at, months))
+            number, expires_at = _validity(rules, item.code, item.achieved_at)
+            item = dataclasses.replace(item, version=number, expires_at=expires_at or item.expires_at)
             if not item.counts_at(at):
                 continue
             entry = levels.setdefault(item.code, Level(item.framework, item.code, None))
@@ -745,12 +769,11 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
 def _still_validated(user: User, framework: Framework, code: str, level: int) -> bool:
     """Whether a validation of this very level, not withdrawn, still counts (a competence may count for some
     months only: after them the level is validated again)."""
-    months = _validity(framework).get(code)
-    now = utcnow()
+    rules, now = _rules(framework), utcnow()
     for validated_at in db.session.scalars(sa.select(ValidatedLevel.validated_at).where(
             ValidatedLevel.user_id == user.id, ValidatedLevel.framework_id == framework.id,
             ValidatedLevel.code == code, ValidatedLevel.level == level, ValidatedLevel.withdrawn_at.is_(None))):
-        expires_at = _add_months(validated_at, months) if months else None
+        expires_at = _validity(rules, code, validated_at)[1]
         if expires_at is None or now < expires_at:
             return True
     return False

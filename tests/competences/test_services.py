@@ -305,3 +305,29 @@ def test_the_current_version_decides_how_long_evidence_counts(sample_framework, 
     six_months = datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
     assert current_levels(person, framework="demo", at=T0)["A1"].evidence[0].expires_at == six_months
     assert "A1" not in current_levels(person, framework="demo", at=six_months)
+
+
+def test_evidence_keeps_the_validity_of_the_version_it_was_earned_under(sample_framework, make_user):
+    """A level validated under version 1 (A1: 24 months) still counts 24 months once version 2 shortens A1 to one
+    month; evidence earned under version 2 counts one month. Checking twice the same level follows the same rule."""
+    admin = make_user(roles=("admin",), country=None)
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person, later = make_user(country="CL"), make_user(country="CL")
+    services.record_use(sample_framework.current, "plan", "plan-cl-2026")
+    row = services.validate_level(coordinator, person, sample_framework, "A1", 2)
+    db.session.commit()
+    services.edit_competence(admin, sample_framework, "A1",
+                             {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=1)
+    db.session.commit()
+    assert sample_framework.current.number == 2
+    three_months = row.validated_at + timedelta(days=92)
+    evidence = current_levels(person, framework="demo", at=three_months)["A1"].evidence[0]
+    assert (evidence.version, evidence.expires_at) == (1, services._add_months(row.validated_at, 24))
+    with pytest.raises(ValidationError):  # still validated: not validated twice
+        services.validate_level(coordinator, person, sample_framework, "A1", 2)
+    db.session.rollback()
+    after = validated(later, sample_framework, "A1", 2, sample_framework.current.created_at + timedelta(days=1),
+                      coordinator)
+    evidence = current_levels(later, framework="demo", at=after.validated_at)["A1"].evidence[0]
+    assert (evidence.version, evidence.expires_at) == (2, services._add_months(after.validated_at, 1))
+    assert "A1" not in current_levels(later, framework="demo", at=after.validated_at + timedelta(days=32))

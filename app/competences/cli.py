@@ -31,10 +31,12 @@ def import_command(path):
     """Load a framework from YAML (courses/_frameworks/<slug>.yaml) or from its CSV export."""
     from app.auth.services import SYSTEM
     from app.competences.files import FrameworkFileError
-    from app.competences.services import import_framework
+    from app.competences.services import evidence_left_behind, get_framework, import_framework
 
     try:
         data = _read(path)
+        known = get_framework(data.slug)
+        previous = known.current if known else None
         version, outcome = import_framework(SYSTEM, data, source=str(path))
     except FrameworkFileError as error:
         for problem in error.problems:
@@ -43,6 +45,10 @@ def import_command(path):
     db.session.commit()
     click.echo(f"{version.framework.slug} version {version.number}: {outcome} "
                f"({len(version.competences)} competences, {len(version.levels)} levels)")
+    left = evidence_left_behind(previous, version) if previous is not None and outcome == "new version" else 0
+    if left:
+        click.echo(f"warning: {left} {'person holds' if left == 1 else 'people hold'} evidence of competences or "
+                   f"levels this version removes; their profiles show it as the version it was earned under has it")
 
 
 @competences_cli.command("export")

@@ -198,6 +198,21 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
     return version, outcome
 
 
+def evidence_left_behind(previous: FrameworkVersion, version: FrameworkVersion) -> int:
+    """How many people hold evidence that counts now of a competence or a level ``previous`` has and ``version``
+    lacks (a framework file that drops them): their profiles show it as the version it was earned under has it,
+    and whoever loads the new version is told. Reads everyone's levels when something is dropped, nothing
+    otherwise."""
+    dropped = {c.code for c in previous.competences} - {c.code for c in version.competences}
+    scale = {level.number for level in version.levels}
+    if not dropped and {level.number for level in previous.levels} <= scale:
+        return 0
+    slug = version.framework.slug
+    return sum(1 for user in db.session.scalars(sa.select(User).order_by(User.id))
+               if any(item.code in dropped or item.level not in scale
+                      for level in current_levels(user, framework=slug).values() for item in level.evidence))
+
+
 # --- versions and edits -------------------------------------------------------------------------------
 
 def record_use(version: FrameworkVersion, kind: str, reference: str) -> FrameworkUse:
@@ -631,30 +646,54 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
 
 @dataclass
 class ProfileRow:
-    """One competence of a person's profile: the competence as the current version has it, and what
-    current_levels() says of it (None: nothing yet)."""
+    """One competence of a person's profile: the competence as the current version has it (as the version the
+    evidence was earned under has it, for one a later version dropped), and what current_levels() says of it (None:
+    nothing yet)."""
 
     competence: Competence
     level: Level | None
-    level_name: str = ""  # of the level evidence supports, in the reader's language
+    level_name: str = ""  # of the level evidence supports, as the version it was earned under names it
     self_declared_name: str = ""
 
 
 def profile(viewer: User, user: User, framework: str | None = None) -> tuple[FrameworkVersion | None, list]:
     """The current version of the framework and, for each of its competences, the person's level with its
-    evidence and their self-declared level: what the person and those who may see them read."""
+    evidence and their self-declared level: what the person and those who may see them read. Evidence of a
+    competence the current version no longer has is listed after them, as the version it was earned under has it;
+    a level is named as that version names it (a later version may have fewer levels)."""
     check(can_view_user(viewer, user))
     known = get_framework(framework or current_app.config["COMPETENCE_FRAMEWORK"])
     if known is None:
         return None, []
     levels = current_levels(user, framework=known.slug)
-    names = {level.number: text_in(level.name) for level in known.current.levels}
-    rows = []
-    for competence in known.current.competences:
-        found = levels.get(competence.code)
-        rows.append(ProfileRow(competence, found, names.get(found.level, "") if found and found.level else "",
-                               names.get(found.self_declared, "") if found and found.self_declared else ""))
-    return known.current, rows
+    current, by_number = known.current, {v.number: v for v in known.versions}
+    names: dict[int, dict[int, str]] = {}
+
+    def name(version: FrameworkVersion, number: int | None) -> str:
+        if not number:
+            return ""
+        if version.id not in names:
+            names[version.id] = {level.number: text_in(level.name) for level in version.levels}
+        return names[version.id].get(number, "")
+
+    def row(competence: Competence, found: Level | None) -> ProfileRow:
+        if found is None:
+            return ProfileRow(competence, None)
+        earned = by_number.get(found.evidence[0].version, current) if found.evidence else current
+        return ProfileRow(competence, found, name(earned, found.level),
+                          name(current, found.self_declared) or name(earned, found.self_declared))
+
+    rows = [row(competence, levels.get(competence.code)) for competence in current.competences]
+    kept = {competence.code for competence in current.competences}
+    for code in sorted(set(levels) - kept):
+        found = levels[code]
+        if found.level is None:  # only an estimate of a competence no longer in the framework
+            continue
+        earned = by_number.get(found.evidence[0].version)
+        competence = next((c for c in earned.competences if c.code == code), None) if earned else None
+        if competence is not None:
+            rows.append(row(competence, found))
+    return current, rows
 
 
 def latest_self_assessments(user: User, at: datetime | None = None) -> list[SelfAssessment]:

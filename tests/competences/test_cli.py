@@ -135,3 +135,39 @@ def test_exporting_a_version_that_does_not_exist_names_it(runner, sample_framewo
     for number in ("0", "7"):
         result = runner.invoke(args=["competences", "export", "demo", "--version", number])
         assert result.exit_code == 1 and f"no framework 'demo' version {number}" in result.output, result.output
+
+
+def test_a_version_that_drops_a_competence_or_a_level_says_whose_evidence_it_leaves_behind(client, login_as, runner,
+                                                                                          tmp_path, make_user,
+                                                                                          sample_framework):
+    """Version 2 drops B1 and level 3: the import says how many people hold evidence of them, and their profile
+    still shows it, as version 1 has it (the competence, and the level's name)."""
+    from app.competences.models import ValidatedLevel
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    dropped_code, dropped_level, untouched = (make_user(("trainee",), country="CL") for _ in range(3))
+    for person, code, level in ((dropped_code, "B1", 1), (dropped_level, "A1", 3), (untouched, "A1", 1)):
+        services.validate_level(coordinator, person, sample_framework, code, level)
+    services.withdraw_validation(coordinator, services.validate_level(coordinator, untouched, sample_framework,
+                                                                      "B1", 2))  # withdrawn: counts for nothing
+    db.session.commit()
+    version_2 = SAMPLE.replace("version: 1", "version: 2")
+    version_2 = version_2[:version_2.index("  - number: 3")] + version_2[version_2.index("areas:"):]
+    version_2 = version_2[:version_2.index("  - code: B1")].replace("technician: 3", "technician: 2")
+    path = tmp_path / "demo.yaml"
+    path.write_text(version_2, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "demo version 2: new version (1 competences, 2 levels)" in result.output
+    assert "warning: 2 people hold evidence of competences or levels this version removes" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 4
+    login_as(dropped_code)
+    page = client.get("/auth/account/competences?lang=en").get_data(as_text=True)
+    assert "/competences/demo/B1?version=1" in page and "No longer in the framework (version 1 had it)" in page
+    assert "1. Foundation" in page
+    login_as(dropped_level)
+    page = client.get("/auth/account/competences?lang=en").get_data(as_text=True)
+    assert "3. Advanced" in page and "No longer in the framework" not in page
+    result = runner.invoke(args=["competences", "import", str(path)])  # unchanged: nothing to warn about
+    assert "unchanged" in result.output and "warning" not in result.output

@@ -181,7 +181,18 @@ def _user_page(user: User, level_form=None, status: int = 200):
                            validations=competences.validations_of(current_user, user, framework)
                            if can_validate else None,
                            invitation=tokens.latest_invitation(user) if pending else None,
+                           kept=_kept(user) if pending and can_manage_user(current_user, user) else None,
                            action_form=ConfirmForm()), status
+
+
+def _kept(user: User) -> str | None:
+    """Why the invitation of ``user`` cannot be withdrawn (records about the person keep the account), said on
+    the page instead of a button that would fail; None when it can be."""
+    try:
+        tokens.check_withdrawable(current_user, user)
+    except ValidationError as error:
+        return " ".join(str(message) for message in error.errors.values())
+    return None
 
 
 @bp.route("/users/<user_uuid>/levels", methods=["POST"])

@@ -819,8 +819,10 @@ def _still_validated(user: User, framework: Framework, code: str, level: int) ->
 
 
 def has_validations(user: User) -> bool:
-    """Whether any level of the person was ever validated (withdrawn ones too: they stay on record)."""
-    return db.session.scalar(sa.select(sa.exists().where(ValidatedLevel.user_id == user.id)))
+    """Whether a level validated for the person stands (an invitation is then not withdrawn, which would remove it
+    with the account). A withdrawn one does not count: it was a mistake, and goes with an account never used."""
+    return db.session.scalar(sa.select(sa.exists().where(ValidatedLevel.user_id == user.id,
+                                                         ValidatedLevel.withdrawn_at.is_(None))))
 
 
 def validations_of(viewer, user: User, framework: Framework) -> list[ValidatedLevel]:

@@ -255,3 +255,23 @@ def test_a_level_validated_as_the_invitation_is_withdrawn(app, client, login_as,
         response = client.post(f"/admin/users/{invited.uuid}/levels", data={"code": "A1", "level": "2"})
     assert deleted and response.status_code == (302 if after_commit else 404)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 0
+
+
+def test_an_invitation_is_offered_for_withdrawal_only_while_nothing_keeps_the_account(client, login_as, make_user,
+                                                                                     sample_framework):
+    """Someone invited, never signed in, with a level validated: the page says why the invitation cannot be
+    withdrawn instead of offering a button that fails; once the validation is withdrawn (a mistake), it can."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    invited = make_user(("trainee",), country="CL", password=None, name="Rosa Quispe")
+    login_as("coordinator", country="CL", locale="en")
+    assert client.post(f"/admin/users/{invited.uuid}/levels", data={"code": "B1", "level": "2"}).status_code == 302
+    page = client.get(f"/admin/users/{invited.uuid}").get_data(as_text=True)
+    assert f"/admin/users/{invited.uuid}/invitation/withdraw" not in page
+    assert "so the account cannot be removed: make it inactive instead" in page
+    [row] = db.session.scalars(sa.select(ValidatedLevel)).all()
+    client.post(f"/admin/validated-levels/{row.id}/withdraw", data={"confirmed": "1"})
+    page = client.get(f"/admin/users/{invited.uuid}").get_data(as_text=True)
+    assert f"/admin/users/{invited.uuid}/invitation/withdraw" in page and "cannot be removed" not in page
+    response = client.post(f"/admin/users/{invited.uuid}/invitation/withdraw", data={"confirmed": "1"},
+                           follow_redirects=True)
+    assert "The invitation to Rosa Quispe has been withdrawn" in response.get_data(as_text=True)

@@ -331,3 +331,25 @@ def test_evidence_keeps_the_validity_of_the_version_it_was_earned_under(sample_f
     evidence = current_levels(later, framework="demo", at=after.validated_at)["A1"].evidence[0]
     assert (evidence.version, evidence.expires_at) == (2, services._add_months(after.validated_at, 1))
     assert "A1" not in current_levels(later, framework="demo", at=after.validated_at + timedelta(days=32))
+
+
+def test_a_withdrawn_validation_does_not_keep_an_unused_account(sample_framework, make_user):
+    """A level validated for someone invited who never signed in, then withdrawn (a mistake), no longer stops the
+    invitation from being withdrawn; one that stands still does (the account is made inactive instead)."""
+    from app.auth.models import User
+    from app.auth.tokens import withdraw_invitation
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    invited = make_user(("trainee",), country="CL", password=None)
+    row = services.validate_level(coordinator, invited, sample_framework, "A1", 2)
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        withdraw_invitation(coordinator, invited)
+    db.session.rollback()
+    services.withdraw_validation(coordinator, row)
+    db.session.commit()
+    user_id, row_id = invited.id, row.id
+    withdraw_invitation(coordinator, invited)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user_id) is None and db.session.get(ValidatedLevel, row_id) is None

@@ -736,3 +736,21 @@ def test_a_source_without_authors_starts_with_its_title(client, login_as):
     html = client.get("/competences/demo/A1?lang=en").get_data(as_text=True)
     assert "<cite>Regulation (EU) 2021/1060</cite> (2021). Official Journal of the European Union." in html
     assert "(2021). <cite>" not in html
+
+
+def test_a_validation_note_keeps_its_line_breaks_where_it_is_shown(client, login_as, make_user, sample_framework):
+    """The note is stored with its lines; the person's profile and the coordinator's list show them as lines (the
+    text escaped as ever), not run together."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL")
+    login_as("coordinator", country="CL", locale="en")
+    note = "Workshop in Concepción\r\n- facilitated <two> sessions\r\n- wrote the report"
+    assert client.post(f"/admin/users/{trainee.uuid}/levels",
+                       data={"code": "B1", "level": "2", "note": note}).status_code == 302
+    shown = '<span class="kept-lines">Workshop in Concepción\r\n- facilitated &lt;two&gt; sessions\r\n- wrote the ' \
+            'report</span>'
+    assert shown in client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    login_as(trainee)
+    assert shown in client.get("/auth/account/competences").get_data(as_text=True)
+    css = client.get("/static/css/itinera.css").get_data(as_text=True)
+    assert re.search(r"\.kept-lines\s*\{\s*white-space:\s*pre-line;", css)

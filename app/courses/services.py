@@ -8,8 +8,9 @@ from pathlib import Path
 import imagesize
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from babel.lists import format_list
 from flask import current_app
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
@@ -702,7 +703,8 @@ def _move_course(use, framework_version) -> None:
                                              reference=use.reference)})
     unknown = unknown_competences(version.modules, framework_version)
     if unknown:
-        raise ValidationError({"version": _l("Version %(number)s of the framework lacks %(items)s (competence and "
-                                             "level), which the course's modules give",
-                                             number=framework_version.number, items=_listed(unknown))})
+        items = format_list([gettext("level %(level)s of %(code)s", level=level, code=code) for code, level in unknown],
+                            locale=get_locale())
+        raise ValidationError({"version": _l("Version %(number)s of the framework lacks %(items)s, which the "
+                                             "course's modules give", number=framework_version.number, items=items)})
     version.framework_version = framework_version

@@ -48,9 +48,23 @@ def test_a_move_to_a_version_without_a_module_s_competence_is_refused(synced_cou
     use = services.get_use("course", "pilot@1")
     with pytest.raises(ValidationError) as error:
         services.move_use(make_user(roles=("admin",), country=None), use, second)
-    assert "lacks A1 1 (competence and level)" in str(error.value.errors["version"])
+    assert "lacks level 1 of A1, which the course's modules give" in str(error.value.errors["version"])
     db.session.rollback()
     assert use.version.number == 1 and synced_course.current.framework_version.number == 1
+
+
+def test_a_refused_move_names_what_the_version_lacks_in_a_sentence(synced_course, sample_framework, make_user):
+    """Not "lacks A1 1 (competence and level)": each level is named as the pages name levels."""
+    two_levels = SAMPLE.replace("version: 1", "version: 2").replace("technician: 3", "technician: 2")
+    two_levels = two_levels[:two_levels.index("  - number: 3")] + two_levels[two_levels.index("areas:"):]
+    two_levels = two_levels[:two_levels.index("  - code: A1\n")] + two_levels[two_levels.index("  - code: B1\n"):]
+    second, _ = services.import_framework(SYSTEM, files.read_yaml(two_levels, "demo.yaml"))
+    db.session.commit()
+    use = services.get_use("course", "pilot@1")
+    with pytest.raises(ValidationError) as error:
+        services.move_use(make_user(roles=("admin",), country=None), use, second)
+    assert str(error.value.errors["version"]) == ("Version 2 of the framework lacks level 1 of A1, which the "
+                                                   "course's modules give")
 
 
 def test_who_may_move_a_course(synced_course, sample_framework, make_user):
@@ -105,7 +119,7 @@ def test_a_refused_move_is_an_error_summary(client, login_as, synced_course, sam
     response = client.post(f"/competences/demo/uses/{use.id}/move?lang=en", data={f"use-{use.id}-version": "2"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'class="error-summary"' in html and "lacks A1 1 (competence and level), which the course&#39;s modules give" in html
+    assert 'class="error-summary"' in html and "lacks level 1 of A1, which the course&#39;s modules give" in html
     assert f'href="#use-{use.id}-version"' in html
     bad = client.post(f"/competences/demo/uses/{use.id}/move", data={f"use-{use.id}-version": "abc"})
     assert bad.status_code == 400

@@ -845,7 +845,10 @@ def withdraw_validation(actor, validation: ValidatedLevel) -> None:
     if validation.withdrawn_at is not None:
         return
     validation.withdrawn_at = utcnow()
-    competence, level = _named(validation.framework.current, validation.code, validation.level)
+    framework = validation.framework
+    made_under = _earned_under(_rules(framework), validation.code, validation.validated_at)  # a later one may lack it
+    competence, level = _named(get_version(framework, made_under.number) if made_under else framework.current,
+                               validation.code, validation.level)
     db.session.flush()
     notify(user, "level_validated", withdrawn=True, code=validation.code,
            competence=competence.title if competence else {"en": ""}, level=validation.level,

@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app.competences import services
@@ -353,3 +354,26 @@ def test_a_withdrawn_validation_does_not_keep_an_unused_account(sample_framework
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(User, user_id) is None and db.session.get(ValidatedLevel, row_id) is None
+
+
+def test_withdrawing_a_validation_of_a_competence_a_later_version_dropped_names_it(sample_framework, make_user):
+    """Version 2 drops B1: the person is told which competence and level the withdrawn validation was of, as the
+    version it was made under names them (not "B1 : 2. ")."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.notifications.models import Notification
+    from app.notifications.services import text_of
+    from tests.fixtures.competences import SAMPLE
+
+    coordinator = make_user(roles=("coordinator",), country="CL", name="Carla Coord")
+    person = make_user(("trainee",), country="CL", locale="en")
+    row = services.validate_level(coordinator, person, sample_framework, "B1", 2)
+    db.session.commit()
+    without_b1 = SAMPLE.replace("version: 1", "version: 2")
+    services.import_framework(SYSTEM, files.read_yaml(without_b1[:without_b1.index("  - code: B1")], "demo.yaml"))
+    db.session.commit()
+    services.withdraw_validation(coordinator, row)
+    db.session.commit()
+    told = db.session.scalars(sa.select(Notification).where(Notification.user_id == person.id)
+                              .order_by(Notification.id)).all()[-1]
+    assert text_of(told) == "Carla Coord withdrew the validation of your level in B1 Discovery: 2. Practitioner"

@@ -289,11 +289,24 @@ def move_use(actor, use: FrameworkUse, version: FrameworkVersion) -> None:
     db.session.flush()
 
 
+def validated_under(version: FrameworkVersion) -> bool:
+    """Whether a level validated for someone, and standing, was made under this version (from its making to the
+    next version's): its validity and names are those the validation keeps (see _earned_under)."""
+    later = [v.created_at for v in version.framework.versions if v.number > version.number]
+    query = sa.select(ValidatedLevel.id).where(ValidatedLevel.framework_id == version.framework_id,
+                                               ValidatedLevel.withdrawn_at.is_(None),
+                                               ValidatedLevel.validated_at >= version.created_at)
+    if later:
+        query = query.where(ValidatedLevel.validated_at < min(later))
+    return db.session.scalar(sa.select(query.exists()))
+
+
 def editable_version(actor, framework: Framework) -> FrameworkVersion:
-    """The version an edit goes into: the current one, or a new copy of it when something is built on it."""
+    """The version an edit goes into: the current one, or a new copy of it when something is built on it or a
+    level was validated under it (the validation keeps the validity it was made with)."""
     check(can_edit(actor))
     current = framework.current
-    if not uses_of(current):
+    if not uses_of(current) and not validated_under(current):
         return current
     data = data_of(current)
     current.is_current = False

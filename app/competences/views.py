@@ -227,7 +227,8 @@ def edit_competence(slug, code):
             validity_months=None if form.validity_months.errors else form.validity_months.data,
             alignments=form.alignments.data))
     return render_template("competences/edit_competence.html", form=form, framework=framework,
-                           competence=competence, used=bool(services.uses_of(framework.current))), _status(form)
+                           competence=competence, used=bool(services.uses_of(framework.current)),
+                           validated=services.validated_under(framework.current)), _status(form)
 
 
 def _changed(framework, collection: str, shown: str, **key) -> bool:
@@ -251,7 +252,8 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
     elif form.is_submitted():
         more_errors(form, services.text_problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
-                           groups=groups, used=bool(services.uses_of(framework.current))), _status(form)
+                           groups=groups, used=bool(services.uses_of(framework.current)),
+                           validated=services.validated_under(framework.current)), _status(form)
 
 
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])

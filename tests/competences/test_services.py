@@ -377,3 +377,27 @@ def test_withdrawing_a_validation_of_a_competence_a_later_version_dropped_names_
     told = db.session.scalars(sa.select(Notification).where(Notification.user_id == person.id)
                               .order_by(Notification.id)).all()[-1]
     assert text_of(told) == "Carla Coord withdrew the validation of your level in B1 Discovery: 2. Practitioner"
+
+
+def test_a_version_levels_were_validated_under_is_kept_as_it_was(client, login_as, sample_framework, make_user):
+    """Nothing is built on version 1, but a level was validated under it: shortening A1's validity makes version 2,
+    and the validation keeps counting 24 months (changed in place, it would have counted one). The edit page says
+    so before saving."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person = make_user(("trainee",), country="CL")
+    row = services.validate_level(coordinator, person, sample_framework, "A1", 2)
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    page = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    assert "Levels were validated for people under version 1 of this framework: saving a change creates version 2" \
+        in page
+    services.edit_competence(make_user(roles=("admin",), country=None), sample_framework, "A1",
+                             {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=1)
+    db.session.commit()
+    assert [(v.number, v.competences[0].validity_months) for v in sample_framework.versions] == [(1, 24), (2, 1)]
+    evidence = current_levels(person, framework="demo", at=row.validated_at + timedelta(days=92))["A1"].evidence[0]
+    assert (evidence.version, evidence.expires_at) == (1, services._add_months(row.validated_at, 24))
+    services.edit_competence(  # nothing built on version 2, nothing validated under it: changed in place
+        make_user(roles=("admin",), country=None), sample_framework, "A1",
+        {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=2)
+    assert [v.number for v in sample_framework.versions] == [1, 2]

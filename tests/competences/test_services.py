@@ -294,8 +294,10 @@ def test_a_self_assessment_made_after_the_moment_asked_about_is_not_read(sample_
 
 
 def test_the_current_version_decides_how_long_evidence_counts(sample_framework, make_user):
-    """A1 counted 24 months in version 1; version 2 shortens it to 6: evidence from before expires by the new
-    rule, not the one of the version it was achieved under."""
+    """A1 counted 24 months in version 1; version 2 shortens it to 6. Evidence dated before every version (records
+    from before the framework was loaded: T0 is earlier than version 1) was earned under no version Itinera knows,
+    so the current one decides; evidence earned under a version keeps that version's rule (see
+    test_evidence_keeps_the_validity_of_the_version_it_was_earned_under)."""
     admin = make_user(roles=("admin",), country=None)
     services.record_use(sample_framework.current, "plan", "plan-cl-2026")  # version 1 is used: edits make a new one
     services.edit_competence(admin, sample_framework, "A1",

@@ -52,7 +52,8 @@ def test_the_dashboard_takes_a_trainee_back_to_their_course(client, login_as, sy
     html = client.get("/").get_data(as_text=True)
     assert 'href="/courses/pilot/"' in html and "1 of 2 modules completed" in html
     assert re.search(r'<progress class="progress" max="2" value="1"', html)
-    assert 'href="/courses/pilot/modules/practice" aria-label="Continue: Practice">Continue</a>' in html  # the next one
+    assert ('href="/courses/pilot/modules/practice"><span aria-hidden="true">Continue</span>'  # the next one
+            '<span class="visually-hidden">Continue: <span lang="en">Practice</span></span></a>') in html
     assert '<p>Up next: <span lang="en">Practice</span></p>' in html
     assert "You have not started a course yet." not in html
     assert '<a href="/courses/">See the courses</a>' in html  # more courses, once one is under way or done

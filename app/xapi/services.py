@@ -126,11 +126,18 @@ def bulk_insert(model, rows: list[dict]) -> None:
     # would encode that text once more, as a JSON string
     types = ["text" if c in json_columns else _copy_type(table.c[c]) for c in columns]
     names = ", ".join(f'"{c}"' for c in columns)
-    # binary COPY: the server parses no text for numbers, uuids and times
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row([jsonutil.dumps(row[c]) if c in json_columns else row[c] for c in columns])
+    sql = f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)'
+    dialect = db.session.connection().dialect
+    try:
+        # binary COPY: the server parses no text for numbers, uuids and times
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row([jsonutil.dumps(row[c]) if c in json_columns else row[c] for c in columns])
+    except dialect.loaded_dbapi.Error as error:
+        # as SQLAlchemy would wrap it (IntegrityError, OperationalError...): a statement id another request has
+        # just committed, or a deadlock, is then retried like one met by an INSERT
+        raise sa.exc.DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
 
 
 _COPY_TYPES = ((UTCDateTime, "timestamptz"), (sa.BigInteger, "int8"), (sa.Integer, "int4"), (sa.Uuid, "uuid"),

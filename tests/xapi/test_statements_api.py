@@ -936,3 +936,44 @@ def test_a_statement_and_its_voiding_sent_at_once_leave_it_voided(xapi, send_at_
     assert [getattr(r, "status_code", r) for r in responses] == [200, 204], responses
     assert xapi.get(params={"statementId": target}).status_code == 404
     assert xapi.get(params={"voidedStatementId": target}).json["id"] == target
+
+
+@pytest.mark.skipif(not PG_URL, reason="COPY (from 20 statements) is PostgreSQL's")
+def test_the_same_batch_of_twenty_sent_twice_at_once_is_accepted_twice(app, make_lrs_client, monkeypatch):
+    """A client resends a batch whose first POST has not been answered yet (a timeout, a retry): the second
+    waits on the unique index, and once the first commits COPY raises psycopg's UniqueViolation, which was no
+    SQLAlchemy IntegrityError, so the retry never saw it: a 500 instead of a 200."""
+    import threading
+
+    from app.xapi import views
+    from tests.xapi.conftest import XapiClient
+
+    lrs_client, secret = make_lrs_client()
+    key = lrs_client.key
+    batch = [statement(id=str(uuid.uuid4()), object={"id": f"http://example.org/twice/{i}"}) for i in range(20)]
+    first_stored, release = threading.Event(), threading.Event()
+    real = views.consistent_through_at_store
+
+    def held():  # the first request, once its rows are written, waits before it commits
+        if not first_stored.is_set():
+            first_stored.set()
+            release.wait(10)
+        return real()
+
+    monkeypatch.setattr(views, "consistent_through_at_store", held)
+    codes = []
+
+    def post():
+        with app.app_context():
+            codes.append(XapiClient(app.test_client(), key, secret).post(batch).status_code)
+
+    first = threading.Thread(target=post)
+    first.start()
+    assert first_stored.wait(10)
+    second = threading.Thread(target=post)
+    second.start()
+    threading.Event().wait(0.5)  # the second waits on the first's uncommitted ids
+    release.set()
+    first.join(20)
+    second.join(20)
+    assert codes == [200, 200]

@@ -57,6 +57,12 @@ def configure_sqlite(engine) -> None:
         cursor.close()
 
 
+def savepoint_ending(session) -> bool:
+    """In an after_commit or after_rollback listener: whether what ends is a savepoint (SQLAlchemy fires both for
+    one), inside a transaction that goes on and may yet roll back."""
+    return session.in_nested_transaction()
+
+
 def among(column, values):
     """``column IN values`` that PostgreSQL sees as one constant statement (``= ANY(array)``), whatever the
     number of values: the server and psycopg can then reuse its parsed form."""

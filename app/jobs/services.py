@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import signals
-from app.db import utcnow
+from app.db import savepoint_ending, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
@@ -178,6 +178,8 @@ def _retry_check_due() -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    if savepoint_ending(session):  # its rows are not committed yet: a job run now would not see them
+        return
     session.info.pop("itinera_forward_job", None)
     later = session.info.pop(_AFTER_RESPONSE, None)
     if later and in_request():
@@ -193,9 +195,11 @@ def _after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
+    session.info.pop("itinera_forward_job", None)  # asked again: a send job queued in a savepoint may be gone
+    if savepoint_ending(session):  # the jobs queued before it still commit (those queued in it are gone: no-ops)
+        return
     session.info.pop(_PENDING, None)
     session.info.pop(_AFTER_RESPONSE, None)
-    session.info.pop("itinera_forward_job", None)
 
 
 def run_job(job_id: int, raise_errors: bool = True) -> JobStatus | None:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import jsonutil
-from app.db import among, utcnow
+from app.db import among, savepoint_ending, utcnow
 from app.extensions import db
 from app.xapi.models import ActivityDefinition, Document, DocumentKind
 from app.xapi.services import activity_key, agent_key
@@ -279,6 +279,8 @@ def _add_missing_definitions(keys: dict[str, str]) -> None:
 
 def _remember_merged(session) -> None:
     """After a commit, what it merged is known merged (a rollback forgets it)."""
+    if savepoint_ending(session):  # not committed yet: the transaction may still roll back
+        return
     merged = session.info.pop("itinera_merged_definitions", [])
     if not merged:
         return

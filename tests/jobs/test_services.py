@@ -8,7 +8,7 @@ from app.jobs.models import Job, JobStatus
 from app.jobs.services import enqueue
 from app.notifications.models import Notification
 from app.notifications.services import text_of
-from app.places.models import Institution
+from app.places.models import Institution, InstitutionLevel
 from tests.fixtures.services import run_worker
 from tests.jobs import tasks
 
@@ -38,6 +38,28 @@ def test_a_rolled_back_transaction_runs_nothing(app):
     db.session.commit()
     assert "never" not in names()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_a_savepoint_released_before_the_commit_runs_nothing_yet(app):
+    """A service that opens a savepoint (course enrolment does) after a job was queued: releasing it fired the
+    job before its row was committed, so the job found nothing to run and stayed QUEUED for good."""
+    job_id = enqueue(tasks.add_institution, "after the real commit").id
+    with db.session.begin_nested():
+        db.session.add(Institution(name="in the savepoint", country_code="CL", level=InstitutionLevel.NATIONAL))
+    assert the_job(job_id).status is JobStatus.QUEUED
+    db.session.commit()
+    assert {"after the real commit", "in the savepoint"} <= names()
+    assert the_job(job_id).status is JobStatus.DONE
+
+
+def test_a_savepoint_rolled_back_keeps_the_jobs_queued_before_it(app):
+    job_id = enqueue(tasks.add_institution, "queued before").id
+    savepoint = db.session.begin_nested()
+    enqueue(tasks.add_institution, "rolled back")
+    savepoint.rollback()
+    db.session.commit()
+    assert "queued before" in names() and "rolled back" not in names()
+    assert the_job(job_id).status is JobStatus.DONE
 
 
 def test_arguments_must_travel_as_json(app):

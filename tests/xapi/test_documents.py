@@ -396,3 +396,21 @@ def test_a_post_whose_document_is_deleted_meanwhile_by_a_delete_of_every_registr
                 listen=("before_cursor_execute", pause_before_writing))
     assert outcomes == {"post": 204, "delete": 204}
     assert send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json() == []
+
+
+def test_a_definition_merged_in_a_savepoint_of_a_transaction_rolled_back_is_merged_again(xapi):
+    """Releasing a savepoint is no commit: what was merged in it was taken as merged for good, so the same
+    definition sent again after the transaction rolled back was skipped, and the activity kept none."""
+    from app.extensions import db
+    from app.xapi import vocabulary as v
+    from app.xapi.services import store
+    from tests.xapi.conftest import statement
+
+    described = statement(object={"id": ACTIVITY, "definition": {"name": {"en-US": "Simulation"}}})
+    store([statement()], v.authority())  # the transaction has begun (SQLite's driver begins it at a write)
+    with db.session.begin_nested():
+        store([dict(described)], v.authority())
+    db.session.rollback()
+    assert xapi.post(described).status_code == 200
+    got = send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json()
+    assert got["definition"] == {"name": {"en-US": "Simulation"}}

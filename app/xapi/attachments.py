@@ -45,7 +45,10 @@ def _headers(block: bytes) -> dict[str, str]:
 
 def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[dict, bytes]]]:
     """The JSON first part and the other parts (headers, content) of a multipart/mixed body."""
-    delimiter = b"--" + _boundary(content_type).encode()
+    # a delimiter is a line break, "--" and the boundary (RFC 2046 5.1.1); the first may open the body. The same
+    # characters elsewhere (mid-line in a part) are data
+    delimiter = b"\r\n--" + _boundary(content_type).encode()
+    body = b"\r\n" + body
     if delimiter not in body:
         raise AttachmentError("the body does not contain the boundary given in Content-Type", "multipart")
     chunks = body.split(delimiter)
@@ -59,8 +62,6 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
         head, separator, content = chunk[2:].partition(b"\r\n\r\n")
         if not separator:
             raise AttachmentError("a part has no blank line after its headers", "multipart")
-        if content.endswith(b"\r\n"):
-            content = content[:-2]
         parts.append((_headers(head), content))
     if not parts:
         raise AttachmentError("the multipart body has no parts", "multipart")

@@ -175,3 +175,16 @@ def test_transport_padding_after_a_boundary_is_accepted(xapi):
     assert response.status_code == 200, response.get_json()
     multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
     assert f"X-Experience-API-Hash: {sha2}\r\n\r\n".encode() + content + b"\r\n" in multi.data
+
+
+@pytest.mark.parametrize("data", [b"a note that mentions --abc in passing\r\n", b"x--abc--\r\nmore", b"ends in --abc"])
+def test_the_boundary_text_inside_a_part_and_not_after_a_line_break_is_data(xapi, data):
+    """RFC 2046 5.1.1: a delimiter is a line break, "--" and the boundary (only the first may open the body).
+    The same characters elsewhere in a part are data, which a short boundary (legal: 1 to 70 characters) may well
+    meet in a text or binary attachment: such valid requests were refused with a 400."""
+    sha2 = hashlib.sha256(data).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(data)])], [(data, sha2, "text/plain")], boundary="abc")
+    response = post_multipart(xapi, body, boundary="abc")
+    assert response.status_code == 200, response.get_json()
+    multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
+    assert f"X-Experience-API-Hash: {sha2}\r\n\r\n".encode() + data + b"\r\n" in multi.data

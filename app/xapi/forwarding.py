@@ -1,7 +1,8 @@
 """Forwarding statements to an external LRS (XAPI_FORWARD_URL) from a durable queue.
 
 Each stored statement is queued in its own transaction; a background job sends the queue in order, in batches,
-with a timeout on every request, and marks rows sent only when the remote LRS has accepted them (200 or 204).
+with a timeout on every request, and marks rows sent only when the remote LRS has accepted them (204, or 200 with
+the statements' ids: any web page answers 200).
 A remote outage therefore delays statements but loses none; the job's retries (and `flask --app wsgi lrs
 forward`) resume where it stopped. Statement ids make a resend harmless: an LRS stores a statement once, and a
 409 for a statement we sent means the remote has that id already.
@@ -109,6 +110,15 @@ def _answer(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {response.text[:300]}".replace("\x00", "\ufffd")
 
 
+def _ids_answered(response: httpx.Response, count: int) -> bool:
+    """The answer to a POST of ``count`` statements is a JSON array of as many ids, as an LRS answers."""
+    try:
+        ids = response.json()
+    except ValueError:
+        return False
+    return isinstance(ids, list) and len(ids) == count and all(isinstance(i, str) for i in ids)
+
+
 def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = None) -> int:
     """Send (entry, statement) rows; mark what the remote took as sent and what it refuses alone as failed.
     Returns how many were sent; raises _Unavailable when the remote is not taking anything. After ``deadline``
@@ -120,6 +130,10 @@ def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = Non
     except httpx.HTTPError as error:
         raise _Unavailable(f"{type(error).__name__}: {error}".replace("\x00", "\ufffd")) from error
     status = response.status_code
+    if status == 200 and not _ids_answered(response, len(rows)):
+        # any web page answers 200 (a portal, a sign-in page at a wrong address): an LRS answers with the ids
+        raise _Unavailable(f"HTTP 200 with not the ids of the statements sent: is XAPI_FORWARD_URL the address of "
+                           f"an xAPI LRS? {_answer(response)}")
     if status in DELIVERED or (status == 409 and len(rows) == 1):  # 409: the remote has this id already
         note = _answer(response)[:1000] if status == 409 else None
         for entry, _ in rows:
@@ -215,8 +229,11 @@ def retry_failed(actor, start_job: bool = True) -> int:
 
 
 def status(limit: int = 50) -> dict:
-    """What an admin page shows of forwarding: whether it is on, how many statements wait, the refused ones."""
+    """What an admin page shows of forwarding: whether it is on, how many statements wait and why the first of
+    them is still waiting (the last error sending it), the refused ones."""
     if not enabled():
-        return {"enabled": False, "pending": 0, "refused_count": 0, "refused": []}
+        return {"enabled": False, "pending": 0, "refused_count": 0, "refused": [], "waiting_error": None}
+    oldest = db.session.scalar(sa.select(ForwardQueue).where(_pending()).order_by(ForwardQueue.id).limit(1))
     return {"enabled": True, "pending": pending_count(), "refused_count": failed_count(),
-            "refused": db.session.execute(failed().limit(limit)).all()}
+            "refused": db.session.execute(failed().limit(limit)).all(),
+            "waiting_error": oldest.last_error if oldest is not None else None}

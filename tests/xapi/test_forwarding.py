@@ -30,6 +30,7 @@ class RemoteLrs:
         self.requests = 0
         self.auth = []
         self.bodies = []  # (Content-Type, body) of each request
+        self.page = None  # a web page answered with 200 instead (an address that is no LRS)
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -38,6 +39,8 @@ class RemoteLrs:
         if self.down:
             return Response("down for maintenance", status=503)(environ, start_response)
         self.bodies.append((request.content_type, request.get_data()))
+        if self.page is not None:
+            return Response(self.page, mimetype="text/html")(environ, start_response)
         body = request.get_data()
         if request.mimetype == "multipart/mixed":  # the statements are the first part
             boundary = request.mimetype_params["boundary"].encode()
@@ -268,6 +271,37 @@ def test_a_204_answer_is_a_delivery(make_app, make_lrs_client, remote):
         assert sorted(remote.received) == sorted(ids) and remote.requests == 1
         assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
         assert count(Job, Job.status != JobStatus.DONE) == 0
+
+
+@pytest.mark.parametrize("answer", ["<html><body>Welcome to our portal</body></html>", "[]", '{"ok": true}'])
+def test_a_200_without_the_statement_ids_is_no_delivery(make_app, make_lrs_client, make_user, remote, answer):
+    """XAPI_FORWARD_URL pointing at a web page that answers 200 to anything (a portal, a login page): every
+    statement was marked sent, none ever arrived, and nothing said so. An LRS answers a POST of statements with
+    their ids."""
+    from flask import render_template_string
+
+    from app.notifications.models import Notification
+    from app.xapi import forwarding
+
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        make_user(roles=("admin",), country=None)
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        remote.page = answer
+        assert xapi.post([statement(), statement()]).status_code == 200
+        assert remote.requests >= 1 and count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 2
+        assert count(Job, Job.status == JobStatus.FAILED) == 1
+        assert count(Notification, Notification.kind == "job_failed") == 1
+        entry = db.session.scalar(sa.select(ForwardQueue).order_by(ForwardQueue.id).limit(1))
+        assert "not the ids of the statements sent" in entry.last_error and answer[:20] in entry.last_error
+        with app.test_request_context():
+            page = render_template_string('{% from "xapi/_forwarding.html" import forwarding_status %}'
+                                          "{{ forwarding_status(status) }}", status=forwarding.status())
+        assert "2 statements wait to be sent." in page and "not the ids of the statements sent" in page
+        remote.page = None  # the address is corrected: they go
+        result = app.test_cli_runner().invoke(args=["lrs", "forward"])
+        assert result.exit_code == 0 and len(remote.received) == 2, result.output
 
 
 def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_client, make_user, remote):

@@ -229,11 +229,14 @@ def retry_failed(actor, start_job: bool = True) -> int:
 
 
 def status(limit: int = 50) -> dict:
-    """What an admin page shows of forwarding: whether it is on, how many statements wait and why the first of
-    them is still waiting (the last error sending it), the refused ones."""
+    """What an admin page shows of forwarding: whether it is on, how many statements wait, since when and why the
+    first of them is still waiting (the last error sending it), the last delivery, the refused ones."""
     if not enabled():
-        return {"enabled": False, "pending": 0, "refused_count": 0, "refused": [], "waiting_error": None}
+        return {"enabled": False, "pending": 0, "refused_count": 0, "refused": [], "waiting_error": None,
+                "oldest_waiting_at": None, "last_sent_at": None}
     oldest = db.session.scalar(sa.select(ForwardQueue).where(_pending()).order_by(ForwardQueue.id).limit(1))
     return {"enabled": True, "pending": pending_count(), "refused_count": failed_count(),
             "refused": db.session.execute(failed().limit(limit)).all(),
-            "waiting_error": oldest.last_error if oldest is not None else None}
+            "waiting_error": oldest.last_error if oldest is not None else None,
+            "oldest_waiting_at": oldest.queued_at if oldest is not None else None,
+            "last_sent_at": db.session.scalar(sa.select(sa.func.max(ForwardQueue.sent_at)))}

@@ -304,6 +304,41 @@ def test_a_200_without_the_statement_ids_is_no_delivery(make_app, make_lrs_clien
         assert result.exit_code == 0 and len(remote.received) == 2, result.output
 
 
+def test_the_forwarding_panel_says_how_long_statements_wait_and_what_went_wrong(make_app, make_lrs_client, remote):
+    """The panel showed only counts: nothing told an admin whether the queue had been stuck for a minute or a
+    week, when the remote last took anything, or why it does not now."""
+    from datetime import timedelta
+
+    from flask import render_template_string
+
+    from app.db import utcnow
+    from app.xapi import forwarding
+
+    app = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_RETRY_SECONDS=0)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+
+        def panel():
+            with app.test_request_context("/?lang=en"):
+                return render_template_string('{% from "xapi/_forwarding.html" import forwarding_status %}'
+                                              "{{ forwarding_status(status) }}", status=forwarding.status())
+
+        assert "Nothing has been delivered yet." in panel()
+        xapi.post(statement())
+        assert "Last delivery: " in panel() and "The oldest has waited" not in panel()
+        remote.down = True
+        xapi.post(statement())
+        xapi.post(statement())
+        db.session.execute(sa.update(ForwardQueue).where(ForwardQueue.sent_at.is_(None))
+                           .values(queued_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+        page = panel()
+        assert "2 statements wait to be sent." in page and "The oldest has waited 3 hours, since " in page
+        assert "The last attempt to send them failed:" in page and "HTTP 503: down for maintenance" in page
+        assert "Last delivery: " in page
+
+
 def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_client, make_user, remote):
     from app.xapi import forwarding
 

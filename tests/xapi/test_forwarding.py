@@ -188,27 +188,24 @@ def test_a_write_does_not_start_a_second_job_while_one_is_waiting(make_app, make
         assert count(Job) == 1 and remote.requests == 0  # the waiting job will send them
 
 
-def test_outside_content_completing_a_course_leaves_no_send_job_stranded(app, make_app, synced_course, make_user,
+def test_outside_content_completing_a_course_leaves_no_send_job_stranded(app, synced_course, make_user,
                                                                          make_lrs_client, remote):
     """The send job queued with a module's statement ran when the course enrolment released its savepoint,
     before its row was committed: it found nothing to run and stayed queued, and every later write for
     JOB_STALLED_MINUTES took it for a job under way and forwarded nothing."""
     from app.xapi import vocabulary as v
 
+    app.config.update(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_RETRY_SECONDS=0)
     trainee = make_user(("trainee",))
-    db.session.commit()
-    other = make_app(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_RETRY_SECONDS=0)
-    with other.app_context():
-        other.config["COURSES_DIR"] = app.config["COURSES_DIR"]
-        lrs_client, secret = make_lrs_client()
-        xapi = XapiClient(other.test_client(), lrs_client.key, secret)
-        actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
-        done = [{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri("pilot", module)}}
-                for module in ("intro", "practice")]
-        assert xapi.post(done).status_code == 200
-        assert xapi.post(statement()).status_code == 200  # a later write
-        assert count(Job, Job.status == JobStatus.QUEUED) == 0
-        assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
+    lrs_client, secret = make_lrs_client()
+    xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+    actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
+    done = [{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri("pilot", module)}}
+            for module in ("intro", "practice")]
+    assert xapi.post(done).status_code == 200
+    assert xapi.post(statement()).status_code == 200  # a later write
+    assert count(Job, Job.status == JobStatus.QUEUED) == 0
+    assert count(ForwardQueue, ForwardQueue.sent_at.is_(None)) == 0
 
 
 def test_a_remote_answering_409_to_a_resend_counts_as_delivered(make_app, make_lrs_client, remote):

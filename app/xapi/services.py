@@ -18,10 +18,10 @@ from tincan import Activity, Agent, AgentAccount, Context, LanguageMap, Result, 
 from tincan import Statement as TinCanStatement
 
 from app import jsonutil
-from app.auth.models import User, normalise_email
+from app.auth.models import AccountToken, User, normalise_email
 from app.db import LOCK_SPACES, UTCDateTime, among, lock_for_write, lock_keys, locks_taken, utcnow
 from app.extensions import db
-from app.signals import module_completed
+from app.signals import invitation_accepted, module_completed
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
 from app.xapi.validation import IFIS, StatementError, format_timestamp, parse_timestamp, validate_statement
@@ -837,14 +837,71 @@ def recompute_progress(user_id: int, activity_iri: str) -> list[Done]:
     return done
 
 
+def _proven(user_ids) -> set[int]:
+    """The accounts among ``user_ids`` whose person has shown the address is theirs: they used a link e-mailed to
+    it (an invitation, a password reset). An address an administrator typed (an import, a new account) proves
+    nothing: mistyped, it could be someone else's."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(sa.select(AccountToken.user_id).distinct().where(
+        among(AccountToken.user_id, user_ids), AccountToken.used_at.is_not(None))))
+
+
+def link_earlier_statements(user: User | None = None) -> set[tuple[int, str]]:
+    """Give the statements whose actor is the mailto: of an address, sent before any account had it, to the
+    account that now has it, once its person has proven the address (see _proven); with ``user``, to that person
+    only. Returns the (user id, activity) pairs whose progress these statements change (not recomputed here)."""
+    query = (sa.select(Statement.seq, Statement.data["actor"], Statement.data["object"], Statement.is_voided)
+             .where(Statement.user_id.is_(None), Statement.is_voiding.is_(False)))
+    if user is not None:  # through the index of the agents statements mention, not the whole table
+        keys = {agent_key({"mbox": f"mailto:{user.email}"}), agent_key({"mbox": f"mailto:{user.email}"}, True)}
+        query = query.where(Statement.seq.in_(sa.select(StatementAgent.statement_seq).where(
+            StatementAgent.agent_key.in_(keys), StatementAgent.is_direct.is_(True))))
+    seqs, actors, standing = [], [], []
+    for seq, actor, target, is_voided in db.session.execute(query.execution_options(yield_per=2000)):
+        if isinstance(actor, dict) and isinstance(actor.get("mbox"), str):
+            seqs.append(seq)
+            actors.append(actor)
+            standing.append(target["id"] if not is_voided and target.get("objectType", "Activity") == "Activity"
+                            else None)
+    found = _users_for(actors)
+    if user is not None:
+        found = {index: user_id for index, user_id in found.items() if user_id == user.id}
+    proven = _proven(set(found.values()))
+    by_user: dict[int, list[int]] = {}
+    changed = set()
+    for index, user_id in found.items():
+        if user_id in proven:
+            by_user.setdefault(user_id, []).append(seqs[index])
+            if standing[index] is not None:
+                changed.add((user_id, standing[index]))
+    for user_id, linked in by_user.items():
+        for start in range(0, len(linked), 1000):
+            db.session.execute(sa.update(Statement).where(Statement.seq.in_(linked[start:start + 1000]))
+                               .values(user_id=user_id).execution_options(synchronize_session=False))
+    db.session.flush()
+    return changed
+
+
+@invitation_accepted.connect
+def _link_on_acceptance(user, **_) -> None:
+    """Accepting an invitation proves the address: what content sent for it earlier now counts."""
+    done = []
+    for user_id, activity_iri in sorted(link_earlier_statements(user)):
+        done += recompute_progress(user_id, activity_iri)
+    _announce(done)
+
+
 def rebuild_progress() -> int:
-    """Throw the projection away and fold every statement again; returns the number of rows.
+    """Throw the projection away and fold every statement again; returns the number of rows. Statements sent by
+    e-mail address before the person's account existed are given to it first (see link_earlier_statements).
 
     Statements stored meanwhile wait until the rebuild has committed (on PostgreSQL: the lock every writer holds
     shared from its stored time to its commit, taken whole), then fold into what it wrote: a writer that had
     read a row the rebuild replaced failed (a 500), and one that added a row the rebuild adds too failed it."""
     if db.session.connection().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORED_LOCK})
+    link_earlier_statements()
     db.session.execute(sa.delete(Progress))
     state: dict[tuple[int, str], Facts] = {}
     query = (sa.select(Statement.user_id, Statement.data)

@@ -77,6 +77,45 @@ def test_mail_address_actors_count_for_their_user(xapi, make_user):
     assert progress(jose).is_completed
 
 
+def test_statements_sent_by_address_before_the_account_count_once_the_person_proves_the_address(xapi, make_user,
+                                                                                                   runner):
+    """README: statements whose actor is the mailto: of a person's address count towards their progress. The
+    person was matched only as a statement arrived: content used before the person was imported or invited
+    counted for nothing, even after `lrs rebuild-progress`. Linked later, the address must be proven theirs (a
+    link e-mailed to it used): an address an administrator mistyped must not hand them someone else's record."""
+    from app.auth.tokens import TokenPurpose, issue_token, reset_password
+
+    assert xapi.post(statement(actor={"mbox": "mailto:late@example.org"}, verb={"id": v.COMPLETED},
+                               object={"id": MODULE})).status_code == 200
+    person = make_user(email="late@example.org", password=None)
+    db.session.commit()
+    assert runner.invoke(args=["lrs", "rebuild-progress"]).exit_code == 0
+    assert progress(person) is None  # nothing proves the address is theirs yet
+    reset_password(issue_token(person, TokenPurpose.PASSWORD_RESET), "a-long-enough-password")
+    db.session.commit()
+    assert runner.invoke(args=["lrs", "rebuild-progress"]).exit_code == 0
+    assert progress(person).is_completed
+
+
+def test_accepting_an_invitation_counts_what_was_sent_by_address_before(xapi, make_user):
+    from app.auth.tokens import TokenPurpose, accept_invitation, issue_token
+
+    assert xapi.post(statement(actor={"mbox": "mailto:invited@example.org"}, verb={"id": v.PASSED},
+                               object={"id": MODULE}, result={"score": {"scaled": 0.9}})).status_code == 200
+    assert xapi.post(statement(actor={"mbox": "mailto:someone.else@example.org"}, verb={"id": v.COMPLETED},
+                               object={"id": MODULE})).status_code == 200
+    person = make_user(email="invited@example.org", password=None)
+    raw = issue_token(person, TokenPurpose.INVITATION)
+    db.session.commit()
+    assert progress(person) is None
+    accept_invitation(raw, "a-long-enough-password")
+    db.session.commit()
+    row = progress(person)
+    assert (row.is_completed, row.success, row.best_scaled) == (True, True, 0.9)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)
+                             .where(Statement.user_id.is_(None))) == 1  # someone else's stays unlinked
+
+
 def test_the_first_completion_is_the_earliest_whatever_the_order_of_arrival(xapi, make_user):
     """Content used offline sends its statements late: a completion timestamped earlier that arrives later is
     the first completion."""

@@ -66,6 +66,7 @@ VALID = {
                        "country_code": "CL", "position": "technician", "locale": "es", "is_active": "y"},
     "admin.institution_new": {"name": "Agencia", "country_code": "CL", "level": "national"},
     "admin.cohort_new": {"name": "Cohorte", "country_code": "CL"},
+    "admin.import_upload": {"country_code": "CL"},  # an administrator chooses the country (no default)
     "admin.lrs_client_new": {"name": "Client", "scope": "read"},
     "admin.user_validate_level": {"code": "A1", "level": "2", "note": "Seen at work"},
 }

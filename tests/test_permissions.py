@@ -69,6 +69,7 @@ MATRIX = {
     "admin.import_preview": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.import_confirm": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     "admin.import_problems": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
+    "admin.import_invitations": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     "admin.lrs_clients": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
     "admin.lrs_client_new": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),
     "admin.lrs_client_edit": ("GET", row(LOGIN, 403, 403, 403, 403, 200)),

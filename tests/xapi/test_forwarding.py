@@ -197,7 +197,7 @@ def test_outside_content_completing_a_course_leaves_no_send_job_stranded(app, sy
 
     app.config.update(XAPI_FORWARD_URL=remote.url, XAPI_FORWARD_RETRY_SECONDS=0)
     trainee = make_user(("trainee",))
-    lrs_client, secret = make_lrs_client()
+    lrs_client, secret = make_lrs_client(activity_prefixes=[v.course_iri("pilot") + "/", "http://example.org/"])
     xapi = XapiClient(app.test_client(), lrs_client.key, secret)
     actor = {"account": {"homePage": "http://itinera.test", "name": str(trainee.uuid)}}
     done = [{"actor": actor, "verb": {"id": v.COMPLETED}, "object": {"id": v.module_iri("pilot", module)}}

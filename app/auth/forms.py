@@ -51,6 +51,10 @@ class ResetPasswordForm(OnceForm, ChoosePasswordForm):
     """A reset link's form: sent again (a double tap) once it has set the password, it says so (see once)."""
 
 
+class InvitationForm(OnceForm, ChoosePasswordForm):
+    """An invitation link's form: sent again (a double tap) once it has set the password, it says so."""
+
+
 def _an_email_address(_form, field) -> None:
     """A mistyped address would be told "we sent a link if it is yours" and wait for nothing."""
     if field.data and not is_email_address(normalise_email(field.data)):

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app import once
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
-from app.auth.forms import (ChoosePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, PasswordForm,
+from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
                             ResetPasswordForm, TimezoneForm)
 from app.auth.models import Role, TokenPurpose, User, normalise_email
 from app.auth.permissions import can_manage_user
@@ -297,15 +297,14 @@ def _not_stored(view):
     return wrapped
 
 
-def _reset_repeated(user):
-    """The answer to a reset link's form sent again (a double tap) once its first sending set the password: the
-    one-time token of that form, recorded then, says it is the same person (whatever cookies the repeat carries),
-    who is told the password is set rather than to ask for a new link. Changes nothing. None when this is no such
-    repeat."""
-    if request.method != "POST" or user is None or once.earlier(user, request.form.get("once"),
-                                                                  "password-reset") is None:
+def _reset_repeated(user, action: str = "password-reset"):
+    """The answer to a reset (or invitation) link's form sent again (a double tap) once its first sending set the
+    password: the one-time token of that form, recorded then, says it is the same person (whatever cookies the
+    repeat carries), who is told the password is set rather than to ask for a new link. Changes nothing. None when
+    this is no such repeat."""
+    if request.method != "POST" or user is None or once.earlier(user, request.form.get("once"), action) is None:
         return None
-    return render_template("auth/password_set.html")
+    return render_template("auth/password_set.html", invitation=action == "invitation")
 
 
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
@@ -317,23 +316,28 @@ def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once a repeat of the form that used the link (with changed cookies) is known
 @_not_stored
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 def accept_invitation(token):
     try:
         invitation = tokens.open_token(token, TokenPurpose.INVITATION)
     except tokens.TokenProblem as problem:
-        return _link_problem(problem, TokenPurpose.INVITATION)
-    form = ChoosePasswordForm()
+        return _reset_repeated(problem.user, "invitation") or _link_problem(problem, TokenPurpose.INVITATION)
+    if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    form = InvitationForm()
     if form.validate_on_submit():
         try:
             user = tokens.accept_invitation(token, form.password.data)
         except tokens.TokenProblem as problem:  # used by a request that got there first (a double submit)
             db.session.rollback()
-            return _link_problem(problem, TokenPurpose.INVITATION)
+            return (_reset_repeated(invitation.user, "invitation")
+                    or _link_problem(problem, TokenPurpose.INVITATION))
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            once.remember(user, form.once.data, "set", "invitation")
             _sign_in(user)
             db.session.commit()
             flash(_("Welcome to Itinera. Your password is saved; use it with your e-mail address to sign in."),

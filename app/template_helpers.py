@@ -1,7 +1,9 @@
 """Globals and filters for every template."""
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from babel import Locale
 from babel import dates as babel_dates
+from babel.lists import format_list
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -32,6 +34,13 @@ LEVEL_LABELS = {"national": _l("National"), "regional": _l("Regional"), "local":
 MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("Written to the log"),
                       "failed": _l("Failed"), "cancelled": _l("Not sent")}
 
+
+def languages_of(locales) -> str:
+    """The supported languages among a course's ``locales``, named in the reader's language ("English and
+    Spanish", "inglês e espanhol")."""
+    reader = get_locale() or Locale("en")
+    names = [Locale.parse(code).get_language_name(reader) for code in locales if code in LANGUAGE_NAMES]
+    return format_list(names, locale=reader)
 
 
 def when(value) -> str:
@@ -195,6 +204,7 @@ def register(app) -> None:
         form_sent_back=form_sent_back,
         time_zone_of=time_zone_of,
         once_token=new_token,
+        languages_of=languages_of,
     )
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",

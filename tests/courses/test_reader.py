@@ -538,6 +538,32 @@ def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, 
     assert 'role="note"' not in client.get("/courses/pilot/?lang=es").get_data(as_text=True)
 
 
+def test_the_catalogue_and_course_page_say_in_which_languages_a_course_is(client, login_as, app, tmp_path,
+                                                                          sample_framework):
+    """A Portuguese reader of a course in English and Spanish only got English, told only once a module was open,
+    and never that the course was in Spanish: the card and the course page name its languages, in the reader's."""
+    from app.courses.loader import load_tree
+    from app.courses.services import sync
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]")
+                      .replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
+    sync(load_tree(root))
+    db.session.commit()
+    login_as("trainee", locale="pt_BR")
+    with app.test_request_context(), force_locale("pt_BR"):
+        available = gettext("Available in %(languages)s", languages="inglês e espanhol")
+        languages = gettext("Languages")
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert available in catalogue
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    assert re.search(rf"<dt[^>]*>\s*{languages}\s*</dt>\s*<dd[^>]*>\s*inglês e espanhol\s*</dd>", page), page
+    english = client.get("/courses/pilot/?lang=en").get_data(as_text=True)
+    assert re.search(r"<dt[^>]*>\s*Languages\s*</dt>\s*<dd[^>]*>\s*English and Spanish\s*</dd>", english)
+    for lang in ("en", "es"):  # in the reader's language: nothing to say on the card
+        assert "Available in" not in client.get(f"/courses/?lang={lang}").get_data(as_text=True)
+
+
 def test_a_started_course_that_is_withdrawn_stays_on_the_dashboard_without_a_link(client, login_as, synced_course,
                                                                                make_user):
     trainee = make_user(("trainee",), locale="en")

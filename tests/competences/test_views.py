@@ -465,7 +465,9 @@ def test_the_competence_page_leads_back(client, login_as, sample_framework):
 
     assert breadcrumbs() is None  # the public page, for anyone
     login_as("trainee", locale="en")
-    assert breadcrumbs() == ["/courses/"]  # not the framework pages, which trainees do not open
+    # their competences, where they come from (or the self-assessment, or a course, whose pages lead there too),
+    # not "Courses" whatever the way, nor the framework pages, which trainees do not open
+    assert breadcrumbs() == ["/auth/account", "/auth/account/competences"]
     login_as("trainer", country="ES", locale="en")
     assert breadcrumbs() == ["/competences/", "/competences/demo/"]
 

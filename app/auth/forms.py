@@ -9,7 +9,9 @@ from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES
 
 
-class LoginForm(Form):
+class LoginForm(OnceForm):
+    """Sent again (a double tap), it leaves one sign-in (see the view)."""
+
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address"))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
     remember = BooleanField(_l("Keep me signed in on this device"))

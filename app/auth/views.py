@@ -54,13 +54,22 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once a repeat of a sign-in made (whose answer changed the cookies) is answered
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_login_email,
                methods=["POST"], deduct_when=_failed)
 def login():
+    if request.method == "POST" and current_user.is_authenticated and \
+            once.earlier(current_user, request.form.get("once"), "sign-in") is not None:
+        # a double tap on "Sign in", the repeat sent with the cookies the first one set: where the first went
+        return redirect(local_path(request.args.get("next")) or url_for("main.index"))
+    if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    if request.method == "POST" and not request.form.get("once"):
+        form.once.data = ""  # none sent, none made up: a failed attempt's page stays the same whatever the address
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
@@ -68,7 +77,16 @@ def login():
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
+            # the same form sent again with the cookies from before (the first answer not yet back, or dropped by
+            # the browser): its sign-in replaces the first one's, so the person's list shows this browser once
+            earlier = once.earlier(user, form.once.data, "sign-in")
+            if earlier is not None:
+                sign_ins.end_one(user, int(earlier.result))
             _sign_in(user, remember=form.remember.data)
+            if earlier is None:
+                once.remember(user, form.once.data, user.sign_in.id, "sign-in")
+            else:
+                earlier.result = str(user.sign_in.id)
             db.session.commit()
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))

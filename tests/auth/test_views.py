@@ -322,6 +322,38 @@ def test_an_administrator_corrects_their_own_details(client, login_as):
 
 
 @pytest.mark.parametrize("cookies", ["old", "new"])
+def test_a_sign_in_sent_twice_leaves_one_sign_in(make_app, make_user, cookies):
+    """A double tap on "Sign in": each request started a sign-in, and "Where you're signed in" then listed a
+    second device, not "This device", beside the advice to sign out unknown devices and change the password. The
+    repeat of the same form goes where the first went and leaves one sign-in, this browser's."""
+    from app.auth import sign_ins
+    from app.auth.models import User
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        user_id = make_user(email="ana@example.org").id
+    html = client.get("/auth/login?next=/courses/").get_data(as_text=True)
+    form = dict(re.findall(r'name="(csrf_token|once)" type="hidden" value="([^"]*)"', html))
+    assert set(form) == {"csrf_token", "once"}
+    form |= {"email": "ana@example.org", "password": PASSWORD}
+    before = client.get_cookie("session").value
+    first = client.post("/auth/login?next=/courses/", data=form)
+    assert first.status_code == 302 and first.location == "/courses/"
+    if cookies == "old":
+        client.set_cookie("session", before)
+    again = client.post("/auth/login?next=/courses/", data=form)
+    assert again.status_code == 302 and again.location == "/courses/"
+    with app.app_context():
+        assert len(sign_ins.open_sign_ins(db.session.get(User, user_id))) == 1
+    account = client.get("/auth/account?lang=en")
+    assert account.status_code == 200 and "This device" in account.get_data(as_text=True)
+    wrong = dict(form, password="not-her-password")  # the token does not stand for the password
+    client.set_cookie("session", before)  # signed out
+    assert client.post("/auth/login", data=wrong).status_code == 400
+
+
+@pytest.mark.parametrize("cookies", ["old", "new"])
 def test_a_password_change_sent_twice_says_the_password_was_changed(make_app, make_user, cookies):
     """A double tap on "Change password": the first request changes it and starts a new sign-in; the second,
     sent with the cookies from before (the first answer not yet back) or after, was told its sign-in had ended or

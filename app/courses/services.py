@@ -84,9 +84,9 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
             advice = (f"importing the framework file does not help, since it is at version {file_framework_version}, "
                       f"older: edit the framework in Itinera (or the file, raising its version) to give them back, "
                       f"or change the modules" if newer else "run flask competences import first")
-            return _refused(content, f"the modules give {_listed(unknown)} (competence and level), which version "
-                                     f"{framework_version.number} of framework {content.framework!r} in the "
-                                     f"database lacks: {advice}", "framework")
+            return _refused(content, f"version {framework_version.number} of framework {content.framework!r} in "
+                                     f"the database lacks {_listed(unknown)}, which the modules give: {advice}",
+                            "framework")
     note = _modules_left_behind(course, content)
     for version in course.versions:
         version.is_current = False
@@ -149,7 +149,9 @@ def unknown_competences(modules, framework_version) -> list[tuple[str, int]]:
 
 
 def _listed(pairs: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{code} {level}" for code, level in pairs)
+    """"level 1 of B1, level 2 of B1 and level 1 of C3", as the pages name levels."""
+    items = [f"level {level} of {code}" for code, level in pairs]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _keep_assets(version: CourseVersion, content: CourseContent) -> None:

@@ -22,6 +22,10 @@ def _where(path: str | None) -> tuple[Path, list[Path] | None]:
     folder = Path(path).resolve()
     if (folder / "course.yaml").is_file():
         return folder.parent, [folder]
+    if not any(p.is_dir() and not p.name.startswith(("_", ".")) for p in folder.iterdir()):
+        # a module folder, _frameworks or an empty folder: "0 course(s) are valid" would tell the author all is well
+        raise click.ClickException(f"{path} holds no course: give a course folder (one with a course.yaml) or a "
+                                   "folder of course folders.")
     return folder, None
 
 

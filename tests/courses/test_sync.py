@@ -1,6 +1,7 @@
 """Syncing course versions: a content hash per version; changed content needs a new version number."""
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.competences.models import FrameworkUse
@@ -142,6 +143,22 @@ def test_commands_take_a_relative_path_or_a_tree_elsewhere(runner, app, course_t
     result = runner.invoke(args=["courses", "sync", "courses/pilot"])
     assert result.exit_code == 0 and "pilot version 1: created" in result.output, result.output
     assert db.session.scalar(sa.select(CourseVersion)).assets[0].path == "map.svg"
+
+
+@pytest.mark.parametrize("command", ["validate", "sync"])
+def test_a_path_without_any_course_is_an_error_not_a_success(runner, app, course_tree, sample_framework, tmp_path,
+                                                             command):
+    """A module folder, the frameworks folder or an empty folder given by mistake: "0 course(s) ... are valid" and
+    exit 0 told the author that the course they meant was fine, and `sync` printed nothing."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for path in (course_tree / "pilot" / "modules" / "01-intro", course_tree / "_frameworks", empty):
+        result = runner.invoke(args=["courses", command, str(path)])
+        assert result.exit_code == 1, result.output
+        assert f"{path} holds no course: give a course folder (one with a course.yaml) or a folder of course " \
+               f"folders." in result.output
+        assert isinstance(result.exception, SystemExit)
 
 
 def test_a_course_folder_alone_reads_the_sites_frameworks(runner, app, course_tree, sample_framework, tmp_path):

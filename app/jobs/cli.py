@@ -18,7 +18,8 @@ def _reachable_queue():
     try:
         queue.connection.ping()
     except RedisError as error:
-        raise click.ClickException(f"Redis (REDIS_URL) cannot be reached: {error}. Nothing was done; start "
+        reason = str(error).strip().rstrip(".")  # redis ends its own messages with a full stop
+        raise click.ClickException(f"Redis (REDIS_URL) cannot be reached: {reason}. Nothing was done; start "
                                    "Redis and run the command again.") from None
     return queue
 

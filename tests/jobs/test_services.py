@@ -396,6 +396,7 @@ def test_jobs_commands_say_when_redis_cannot_be_reached(make_app):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, (args, result.output)
         assert "Redis (REDIS_URL) cannot be reached" in result.output and "queued again" not in result.output
+        assert "Connection refused. Nothing was done" in result.output, result.output  # not "refused.. Nothing"
         assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     with down.app_context():
         assert db.session.get(Job, job_id).status is JobStatus.QUEUED

@@ -131,6 +131,20 @@ _UNCLOSED = {"while scanning a quoted scalar": "the quoted text that starts on t
              "while parsing a flow mapping": "the { mapping that starts on this line is not closed with }"}
 
 
+_PLAIN = {"mapping values are not allowed here": "a colon (:) where YAML does not expect one: put a text that holds "
+                                                 "\": \" in quotes, or check the indentation of this line",
+          "expected <block end>": "this line is not indented like the lines before it: line it up with the other "
+                                  "keys or list items at its level",
+          "expected the node content, but found '<stream end>'": "the text ends while a value is still open: close "
+                                                                 "the [, { or quote it starts with, or give the value"}
+
+
+def _plain(problem: str) -> str:
+    """PyYAML's words for the commonest slips, which an author cannot act on, said plainly (its own in brackets)."""
+    said = next((plain for start, plain in _PLAIN.items() if problem.startswith(start)), None)
+    return f"{said} (YAML: {problem})" if said else problem
+
+
 def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
     """What PyYAML found, on the line an author has to mend: where an unclosed quote or bracket opens (PyYAML
     notices it lines later), else where it stopped."""
@@ -142,7 +156,7 @@ def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
     if unclosed and opened is not None and mark is not None and opened.line < mark.line:
         return Problem(file, opened.line + 1 + offset, f"malformed YAML: {unclosed} (YAML stopped on line "
                                                        f"{mark.line + 1 + offset}: {problem})")
-    return Problem(file, mark.line + 1 + offset if mark else None, f"malformed YAML: {problem}")
+    return Problem(file, mark.line + 1 + offset if mark else None, f"malformed YAML: {_plain(problem)}")
 
 
 MAX_DEPTH = 40  # lists and mappings inside each other: a few levels in any file we read

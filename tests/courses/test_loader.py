@@ -146,6 +146,24 @@ def test_malformed_front_matter(tmp_path, front, expected):
     assert any(p.startswith(expected) for p in problems(root)), problems(root)
 
 
+@pytest.mark.parametrize("front, expected", [
+    ("---\ntitle: T\nduration: 25: 3\nobjectives: [x]\n---\nBody\n",
+     "pilot/modules/01-intro/en.md:3: malformed YAML: a colon (:) where YAML does not expect one: put a text that "
+     "holds \": \" in quotes, or check the indentation of this line"),
+    ("---\ntitle: T\nobjectives:\n  - x\n duration: 5\n---\nBody\n",
+     "pilot/modules/01-intro/en.md:5: malformed YAML: this line is not indented like the lines before it: line it "
+     "up with the other keys or list items at its level"),
+    ("---\nduration: 5\nobjectives: [x]\ntitle: [\n---\nBody\n",
+     "pilot/modules/01-intro/en.md:5: malformed YAML: the text ends while a value is still open: close the [, { or "
+     "quote it starts with, or give the value"),
+])
+def test_malformed_yaml_is_told_in_plain_words(tmp_path, front, expected):
+    """Not PyYAML's "mapping values are not allowed here" or "expected <block end>, but found '<block mapping
+    start>'", which an author cannot act on; PyYAML's words follow in brackets for whoever knows them."""
+    root = build_tree(tmp_path, modules={"01-intro": {"en": front, "es": module_text("T"), "pt_BR": module_text("T")}})
+    assert any(p.startswith(expected + " (YAML: ") for p in problems(root)), problems(root)
+
+
 def test_course_yaml_problems(tmp_path):
     broken = COURSE_YAML.replace("version: 1", "version: one").replace("framework: demo", "framework: nope")
     root = build_tree(tmp_path, course_yaml=broken)

@@ -1,4 +1,5 @@
 import json
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -45,9 +46,12 @@ def create_client(name, read_only, read_own, rate_limit, activities, as_json):
 @lrs_cli.command("rebuild-progress")
 def rebuild_progress():
     """Recompute the progress projection from every stored statement."""
-    from app.xapi.services import rebuild_progress as rebuild
+    from app.xapi.services import rebuild_progress as rebuild, statements_to_fold
 
-    count = rebuild()
+    total = statements_to_fold()
+    with click.progressbar(length=total, label=f"Folding {total} statements", file=sys.stderr,
+                           show_pos=True) as bar:
+        count = rebuild(progress=bar.update)
     db.session.commit()
     click.echo(f"Progress rebuilt: {count} user-activity rows.")
 

@@ -892,9 +892,19 @@ def _link_on_acceptance(user, **_) -> None:
     _announce(done)
 
 
-def rebuild_progress() -> int:
+def _folded_statements():
+    """The statements the projection folds: of a known person, neither voided nor voiding."""
+    return (Statement.user_id.is_not(None), Statement.is_voided.is_(False), Statement.is_voiding.is_(False))
+
+
+def statements_to_fold() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Statement).where(*_folded_statements()))
+
+
+def rebuild_progress(progress=None) -> int:
     """Throw the projection away and fold every statement again; returns the number of rows. Statements sent by
     e-mail address before the person's account existed are given to it first (see link_earlier_statements).
+    ``progress(n)`` is told each time n more statements have been folded.
 
     Statements stored meanwhile wait until the rebuild has committed (on PostgreSQL: the lock every writer holds
     shared from its stored time to its commit, taken whole), then fold into what it wrote: a writer that had
@@ -905,13 +915,18 @@ def rebuild_progress() -> int:
     db.session.execute(sa.delete(Progress))
     state: dict[tuple[int, str], Facts] = {}
     query = (sa.select(Statement.user_id, Statement.data)
-             .where(Statement.user_id.is_not(None), Statement.is_voided.is_(False),
-                    Statement.is_voiding.is_(False))
+             .where(*_folded_statements())
              .order_by(HAPPENED, Statement.seq).execution_options(yield_per=2000))
+    folded = 0
     for user_id, statement in db.session.execute(query):
         target = statement["object"]
         if target.get("objectType", "Activity") == "Activity":
             fold(state.setdefault((user_id, target["id"]), Facts()), statement)
+        folded += 1
+        if progress is not None and folded % 1000 == 0:
+            progress(1000)
+    if progress is not None and folded % 1000:
+        progress(folded % 1000)
     for (user_id, activity_iri), facts in state.items():
         _save(user_id, activity_iri, facts)
     db.session.flush()

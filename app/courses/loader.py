@@ -102,6 +102,7 @@ class Tree:
     frameworks: dict[str, FrameworkData] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # frameworks whose file has problems (named by file)
+    framework_files: dict[str, Path] = field(default_factory=dict)  # slug (the file's name) -> the file
 
 
 def is_content(path: Path, folder: Path) -> bool:
@@ -675,6 +676,7 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
     tree = Tree()
     framework_dir = (frameworks_from or root) / "_frameworks"
     for path in sorted(framework_dir.glob("*.yaml")) if framework_dir.is_dir() else []:
+        tree.framework_files[path.stem] = path
         name = str(path.relative_to(framework_dir.parent))
         if not _utf8(name):
             tree.problems.append(Problem(_shown(path.relative_to(framework_dir.parent)), None,

@@ -49,7 +49,8 @@ def _refused(content: CourseContent, message: str, key: str = "version") -> Sync
     return SyncResult(content.slug, content.version, "refused", message, where)
 
 
-def sync_course(content: CourseContent, file_framework_version: int | None = None) -> SyncResult:
+def sync_course(content: CourseContent, file_framework_version: int | None = None,
+                framework_file: Path | None = None) -> SyncResult:
     """Record a course version from its files. A version already synced must keep its content hash: changed
     content needs a new version number, so nothing changes under learners and issued certificates."""
     course = db.session.scalar(sa.select(Course).where(Course.slug == content.slug))
@@ -73,9 +74,11 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
     framework_version = None
     if content.framework:
         framework = competences.get_framework(content.framework)
+        file = framework_file or Path("_frameworks") / f"{content.framework}.yaml"
+        importing = f"flask --app wsgi competences import {file}"
         if framework is None:
-            return _refused(content, f"framework {content.framework!r} is not loaded: run flask competences import",
-                            "framework")
+            return _refused(content, f"framework {content.framework!r} is not loaded: import it first with "
+                                     f"{importing}", "framework")
         framework_version = framework.current
         unknown = unknown_competences(content.modules, framework_version)
         if unknown:
@@ -83,7 +86,7 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
             newer = file_framework_version is not None and framework_version.number > file_framework_version
             advice = (f"importing the framework file does not help, since it is at version {file_framework_version}, "
                       f"older: edit the framework in Itinera (or the file, raising its version) to give them back, "
-                      f"or change the modules" if newer else "run flask competences import first")
+                      f"or change the modules" if newer else f"import the framework file first with {importing}")
             return _refused(content, f"version {framework_version.number} of framework {content.framework!r} in "
                                      f"the database lacks {_listed(unknown)}, which the modules give: {advice}",
                             "framework")
@@ -219,7 +222,8 @@ def sync(tree: Tree, progress=None) -> list[SyncResult]:
     results = []
     for content in tree.courses:
         framework = tree.frameworks.get(content.framework) if content.framework else None
-        results.append(sync_course(content, framework.version if framework else None))
+        results.append(sync_course(content, framework.version if framework else None,
+                                   tree.framework_files.get(content.framework)))
         if progress is not None:
             progress(content)
     return results

@@ -24,6 +24,16 @@ def test_sync_creates_then_leaves_unchanged(runner, app, course_tree, sample_fra
     assert "pilot version 1: unchanged" in runner.invoke(args=["courses", "sync"]).output
 
 
+def test_a_framework_not_yet_imported_names_the_whole_command(runner, app, course_tree):
+    """A new site: "run flask competences import" gave neither --app nor the file, so the command as told failed
+    with a usage error."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 1, result.output
+    assert ("pilot/course.yaml:3: pilot version 1: framework 'demo' is not loaded: import it first with flask --app "
+            f"wsgi competences import {course_tree / '_frameworks' / 'demo.yaml'}") in result.output
+
+
 def test_changed_content_under_the_same_version_is_refused(runner, app, course_tree, sample_framework):
     app.config["COURSES_DIR"] = str(course_tree)
     runner.invoke(args=["courses", "sync"])

@@ -10,7 +10,7 @@ courses_cli = AppGroup("courses", help="Course content in courses/.")
 
 
 def _where(path: str | None) -> tuple[Path, list[Path] | None]:
-    """The tree to read and, for one course folder (any folder holding a course.yaml), that folder alone;
+    """The tree to read and, for one course folder (any folder holding a course.yaml or modules/), that folder alone;
     PATH may be relative and need not be inside COURSES_DIR (assets are copied in when syncing)."""
     from app.courses.services import content_root
 
@@ -20,7 +20,7 @@ def _where(path: str | None) -> tuple[Path, list[Path] | None]:
                                        "files, or give their folder as PATH.")
         return content_root(), None
     folder = Path(path).resolve()
-    if (folder / "course.yaml").is_file():
+    if (folder / "course.yaml").is_file() or (folder / "modules").is_dir():  # a course, its course.yaml perhaps lost
         return folder.parent, [folder]
     if not any(p.is_dir() and not p.name.startswith(("_", ".")) for p in folder.iterdir()):
         # a module folder, _frameworks or an empty folder: "0 course(s) are valid" would tell the author all is well

@@ -567,7 +567,10 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         return None
     path = course_dir / "course.yaml"
     if not path.is_file():
-        problems.append(Problem(str(course_dir.relative_to(root)), None, "the folder has no course.yaml"))
+        misnamed = next((p.name for p in course_dir.iterdir() if p.name.lower() in ("course.yml", "course.yaml")
+                         and p.name != "course.yaml"), None)  # course.yml, Course.yaml
+        problems.append(Problem(str(course_dir.relative_to(root)), None, "the folder has no course.yaml" + (
+            f" (it has a {misnamed}: rename it course.yaml)" if misnamed else "")))
         return None
     try:
         located: Located = load_file(path, root)

@@ -171,6 +171,19 @@ def test_a_path_without_any_course_is_an_error_not_a_success(runner, app, course
         assert isinstance(result.exception, SystemExit)
 
 
+def test_a_course_folder_without_its_course_yaml_is_one_problem_about_that_file(runner, app, course_tree,
+                                                                               sample_framework):
+    """course.yaml saved as course.yml: `validate courses/pilot` read the course's own folders as courses and said
+    "assets: the folder has no course.yaml" and "modules: the folder has no course.yaml"."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    (course_tree / "pilot" / "course.yaml").rename(course_tree / "pilot" / "course.yml")
+    for path in (course_tree / "pilot", course_tree):
+        result = runner.invoke(args=["courses", "validate", str(path)])
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines()[-2:] == ["pilot: the folder has no course.yaml (it has a course.yml: "
+                                                   "rename it course.yaml)", "Error: 1 problem(s) found"]
+
+
 def test_a_course_folder_alone_reads_the_sites_frameworks(runner, app, course_tree, sample_framework, tmp_path):
     import shutil
 

@@ -145,9 +145,9 @@ def _plain(problem: str) -> str:
     return f"{said} (YAML: {problem})" if said else problem
 
 
-def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
+def _malformed(error: yaml.YAMLError, file: str, offset: int, last: int) -> Problem:
     """What PyYAML found, on the line an author has to mend: where an unclosed quote or bracket opens (PyYAML
-    notices it lines later), else where it stopped."""
+    notices it lines later), else where it stopped (at the end of the text: its ``last`` line, not the one after)."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     if "'\\t'" in problem:  # PyYAML's own words for a tab are cryptic to an author
@@ -156,7 +156,7 @@ def _malformed(error: yaml.YAMLError, file: str, offset: int) -> Problem:
     if unclosed and opened is not None and mark is not None and opened.line < mark.line:
         return Problem(file, opened.line + 1 + offset, f"malformed YAML: {unclosed} (YAML stopped on line "
                                                        f"{mark.line + 1 + offset}: {problem})")
-    return Problem(file, mark.line + 1 + offset if mark else None, f"malformed YAML: {_plain(problem)}")
+    return Problem(file, min(mark.line + 1, last) + offset if mark else None, f"malformed YAML: {_plain(problem)}")
 
 
 MAX_DEPTH = 40  # lists and mappings inside each other: a few levels in any file we read
@@ -215,7 +215,7 @@ def load_text(text: str, file: str, offset: int = 0) -> Located:
         raise YamlProblem(Problem(file, line, f"malformed YAML: the invisible control character {character} is "
                                               f"not allowed (pasted from another program?): delete it")) from error
     except yaml.YAMLError as error:
-        raise YamlProblem(_malformed(error, file, offset)) from error
+        raise YamlProblem(_malformed(error, file, offset, max(len(text.splitlines()), 1))) from error
     lines: dict = {}
     written: dict = {}
     try:

@@ -154,14 +154,23 @@ def test_malformed_front_matter(tmp_path, front, expected):
      "pilot/modules/01-intro/en.md:5: malformed YAML: this line is not indented like the lines before it: line it "
      "up with the other keys or list items at its level"),
     ("---\nduration: 5\nobjectives: [x]\ntitle: [\n---\nBody\n",
-     "pilot/modules/01-intro/en.md:5: malformed YAML: the text ends while a value is still open: close the [, { or "
+     "pilot/modules/01-intro/en.md:4: malformed YAML: the text ends while a value is still open: close the [, { or "
      "quote it starts with, or give the value"),
 ])
 def test_malformed_yaml_is_told_in_plain_words(tmp_path, front, expected):
+    # a value left open at the end is reported on the last line of the text, not on the closing --- (nor, in
+    # course.yaml, on a line after the last)
     """Not PyYAML's "mapping values are not allowed here" or "expected <block end>, but found '<block mapping
     start>'", which an author cannot act on; PyYAML's words follow in brackets for whoever knows them."""
     root = build_tree(tmp_path, modules={"01-intro": {"en": front, "es": module_text("T"), "pt_BR": module_text("T")}})
     assert any(p.startswith(expected + " (YAML: ") for p in problems(root)), problems(root)
+
+
+def test_a_course_yaml_ending_inside_a_value_names_its_last_line(tmp_path):
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.rstrip("\n") + "\nlocales: [\n")
+    last = len((COURSE_YAML.rstrip("\n") + "\nlocales: [\n").splitlines())
+    assert any(p.startswith(f"pilot/course.yaml:{last}: malformed YAML: the text ends") for p in problems(root)), \
+        problems(root)
 
 
 def test_course_yaml_problems(tmp_path):

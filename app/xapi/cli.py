@@ -68,8 +68,11 @@ def forward(retry_refused):
     if retry_refused:
         forwarding.retry_failed(SYSTEM, start_job=False)
         db.session.commit()
+    total = forwarding.pending_count()
     try:
-        sent = forwarding.send_pending(always_raise=True)
+        with click.progressbar(length=total, label=f"Sending {total} statements to the external LRS",
+                               file=sys.stderr, show_pos=True) as bar:
+            sent = forwarding.send_pending(always_raise=True, progress=bar.update)
     except forwarding.ForwardError as error:
         raise click.ClickException(f"{error} ({forwarding.pending_count()} statements still queued)") from error
     click.echo(f"{sent} statements forwarded; {forwarding.pending_count()} still queued.")

@@ -152,8 +152,9 @@ def _deliver(client: httpx.Client, rows: list, now, deadline: float | None = Non
 
 
 @jobs.task(_l("Send statements to the external LRS"))
-def send_pending(always_raise: bool = False) -> int:
-    """Background job: send every queued statement, oldest first; returns how many were sent.
+def send_pending(always_raise: bool = False, progress=None) -> int:
+    """Background job: send every queued statement, oldest first; returns how many were sent (``progress(n)``
+    is told after each batch of n statements).
 
     When the remote is unavailable it raises ForwardError (the job retries, then fails and admins are told),
     unless that outage was reported already: then it leaves the queue for a later job (``always_raise`` for
@@ -199,6 +200,8 @@ def send_pending(always_raise: bool = False) -> int:
                 raise ForwardError(f"the external LRS is unavailable ({problem}); {waiting} statements wait "
                                    "in the queue") from None
             db.session.commit()
+            if progress is not None:
+                progress(len(rows))
 
 
 def pending_count() -> int:

@@ -113,6 +113,22 @@ def test_cli_sends_what_is_left(make_app, make_lrs_client, remote):
         assert sorted(remote.received) == sorted(ids)
 
 
+def test_cli_shows_how_far_it_is(make_app, make_lrs_client, remote):
+    """A queue of a day's statements (an outage) took minutes without a word: the command says how many it sends
+    and shows a bar as it goes, on the error stream, so that its output stays the summary."""
+    app = make_app(XAPI_FORWARD_URL=remote.url)
+    with app.app_context():
+        lrs_client, secret = make_lrs_client()
+        xapi = XapiClient(app.test_client(), lrs_client.key, secret)
+        remote.down = True
+        xapi.post([statement(), statement()])
+        remote.down = False
+        result = app.test_cli_runner().invoke(args=["lrs", "forward"])
+        assert result.exit_code == 0, result.output
+        assert "Sending 2 statements to the external LRS" in result.stderr
+        assert result.stdout == "2 statements forwarded; 0 still queued.\n"
+
+
 def test_a_remote_that_hangs_times_out(make_app, make_lrs_client):
     import socket
 

@@ -114,13 +114,27 @@ def is_content(path: Path, folder: Path) -> bool:
 TEXT_SUFFIXES = (".md", ".yaml", ".yml")  # read as text, line breaks normalised (content_files.read_text)
 
 
+def _files(directory: Path, ancestors: frozenset = frozenset()):
+    """Every file under ``directory`` as the loader reads it: through links to folders (rglob does not enter
+    them, so a module folder that is a link, pointed elsewhere, kept its hash), a link back to a folder it is in
+    entered once."""
+    real = directory.resolve()
+    if real in ancestors:
+        return
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            yield from _files(entry, ancestors | {real})
+        else:
+            yield entry
+
+
 def content_hash(folder: Path) -> str:
     """SHA-256 over every file of a course (relative path and bytes), in a fixed order. The line breaks of
     course.yaml and the module texts count as \n and a byte order mark not at all, as the loader reads them: a
     checkout with Windows line endings holds the same course. Assets count byte for byte (they are served as they
     are)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if is_content(p, folder)):
+    for path in sorted(p for p in _files(folder) if is_content(p, folder)):
         digest.update(str(path.relative_to(folder).as_posix()).encode() + b"\0")
         data = path.read_bytes()
         if path.suffix.lower() in TEXT_SUFFIXES and path.relative_to(folder).parts[0] != "assets":

@@ -194,6 +194,28 @@ def test_a_course_folder_alone_reads_the_sites_frameworks(runner, app, course_tr
     assert result.exit_code == 0, result.output
 
 
+def test_a_linked_module_folder_pointed_elsewhere_is_changed_content(runner, app, course_tree, sample_framework):
+    """modules/02-practice a link to a folder kept elsewhere in the course: pointing it at another folder changed
+    what learners would read, yet sync said "unchanged" and kept the old texts under the same version."""
+    import shutil
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    modules = course_tree / "pilot" / "modules"
+    kept = course_tree / "pilot" / ".drafts"
+    kept.mkdir()
+    shutil.move(modules / "02-practice", kept / "a")
+    shutil.copytree(kept / "a", kept / "b")
+    english = kept / "b" / "en.md"
+    english.write_text(english.read_text(encoding="utf-8").replace("title: ", "title: Changed ", 1), encoding="utf-8")
+    (modules / "02-practice").symlink_to(kept / "a")
+    assert "pilot version 1: created" in runner.invoke(args=["courses", "sync"]).output
+    (modules / "02-practice").unlink()
+    (modules / "02-practice").symlink_to(kept / "b")
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 1 and "version 1 is already synced with different content" in result.output, \
+        result.output
+
+
 def test_sync_refuses_competences_the_imported_framework_lacks(app, course_tree):
     """The files may hold a newer framework than the database: the course must not point at codes it lacks."""
     from app.auth.services import SYSTEM

@@ -512,7 +512,7 @@ def _shown(path: Path) -> str:
 
 def _assets(course_dir: Path) -> tuple[str, ...]:
     folder = course_dir / "assets"
-    return tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in folder.rglob("*")
+    return tuple(sorted(str(p.relative_to(course_dir).as_posix()) for p in _files(folder)
                         if is_content(p, course_dir))) if folder.is_dir() else ()
 
 

@@ -216,6 +216,20 @@ def test_a_linked_module_folder_pointed_elsewhere_is_changed_content(runner, app
         result.output
 
 
+def test_a_linked_folder_of_assets_is_kept_with_the_version(runner, app, course_tree, sample_framework):
+    """assets/maps a link to a folder elsewhere in the course: validate and sync said all was well, but its files
+    were never kept, so the pages that show them had broken images."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    shared = course_tree / "pilot" / ".shared"
+    shared.mkdir()
+    (shared / "region.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    (course_tree / "pilot" / "assets" / "maps").symlink_to(shared)
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 0, result.output
+    version = db.session.scalar(sa.select(CourseVersion))
+    assert sorted(a.path for a in version.assets) == ["map.svg", "maps/region.svg"]
+
+
 def test_sync_refuses_competences_the_imported_framework_lacks(app, course_tree):
     """The files may hold a newer framework than the database: the course must not point at codes it lacks."""
     from app.auth.services import SYSTEM

@@ -39,6 +39,7 @@ def hash_secret(secret: str) -> str:
 
 MAX_RATE_WINDOW = 366 * 24 * 3600  # seconds
 MAX_RATE_LIMIT_LENGTH = 100  # characters: LrsClient.rate_limit
+MAX_NAME_LENGTH = 200  # characters: LrsClient.name
 
 
 def _validate_limits(max_request_bytes, rate_limit) -> dict:
@@ -100,6 +101,8 @@ def _checked(name: str | None, max_request_bytes, rate_limit, activity_prefixes)
     ValidationError otherwise, naming every field in error at once."""
     name = one_line(name)
     errors = {} if name else {"name": _l("Give the client a name")}
+    if len(name) > MAX_NAME_LENGTH:  # what the column keeps (the form says so too)
+        errors["name"] = _l("Give a name of at most %(count)s characters", count=MAX_NAME_LENGTH)
     errors.update(_validate_limits(max_request_bytes, rate_limit or None))
     try:
         prefixes = _activity_prefixes(activity_prefixes)
@@ -124,7 +127,7 @@ def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE,
     name, prefixes = _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     key = _not_an_option(secrets.token_urlsafe(18))
     secret = _secret_from(key) if _secret_from is not None else _not_an_option(secrets.token_urlsafe(32))
-    client = LrsClient(name=name[:200], key=key, secret_hash=hash_secret(secret),
+    client = LrsClient(name=name, key=key, secret_hash=hash_secret(secret),
                        scope=ClientScope(scope), max_request_bytes=max_request_bytes,
                        rate_limit=rate_limit or None, activity_prefixes=prefixes,
                        created_by_id=getattr(actor, "id", None))

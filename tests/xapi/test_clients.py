@@ -310,6 +310,13 @@ def test_a_rate_limit_longer_than_is_kept_is_refused_on_the_command_line(runner)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
 
 
+def test_a_name_longer_than_is_kept_is_refused_on_the_command_line(runner):
+    """The form holds the name to 200 characters; the command line cut it to 200 without a word."""
+    result = runner.invoke(args=["lrs", "create-client", "Partner " + "x" * 200])
+    assert result.exit_code == 1 and "at most 200 characters" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
+
+
 def test_failed_authentications_are_limited_per_address(make_app, make_lrs_client):
     """200 guesses of a client's secret in a row all got a 401: nothing slowed them. Failures from an address are
     now limited; a client's successful requests never count, however many."""

@@ -522,7 +522,8 @@ def test_a_compressed_asset_is_served_as_the_compressed_file_it_is(client, login
             assert "Content-Encoding" not in response.headers
 
 
-def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, app, tmp_path, sample_framework):
+def sync_course_in_english_and_spanish(tmp_path):
+    """The pilot course with one module, in English and Spanish only (no Portuguese)."""
     from app.courses.loader import load_tree
     from app.courses.services import sync
 
@@ -531,6 +532,10 @@ def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, 
                       modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
     sync(load_tree(root))
     db.session.commit()
+
+
+def test_the_course_page_says_when_its_modules_are_in_english(client, login_as, app, tmp_path, sample_framework):
+    sync_course_in_english_and_spanish(tmp_path)
     login_as("trainee", locale="pt_BR")
     with app.test_request_context(), force_locale("pt_BR"):
         note = gettext("This course is not available in your language yet, so its modules are shown in English.")
@@ -542,14 +547,7 @@ def test_the_catalogue_and_course_page_say_in_which_languages_a_course_is(client
                                                                           sample_framework):
     """A Portuguese reader of a course in English and Spanish only got English, told only once a module was open,
     and never that the course was in Spanish: the card and the course page name its languages, in the reader's."""
-    from app.courses.loader import load_tree
-    from app.courses.services import sync
-
-    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]")
-                      .replace("  practice: viewed\n", ""),
-                      modules={"01-intro": {"en": module_text("Introduction"), "es": module_text("Introducción")}})
-    sync(load_tree(root))
-    db.session.commit()
+    sync_course_in_english_and_spanish(tmp_path)
     login_as("trainee", locale="pt_BR")
     with app.test_request_context(), force_locale("pt_BR"):
         available = gettext("Available in %(languages)s", languages="inglês e espanhol")

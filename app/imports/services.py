@@ -53,6 +53,7 @@ MESSAGES = {
     "institution_near": _l("No institution called “%(value)s” in this country: did you mean “%(suggestion)s”? "
                            "Write its name as Itinera has it"),
     "region": _l("No region called “%(value)s” in this country"),
+    "region_near": _l("No region called “%(value)s” in this country: did you mean “%(suggestion)s”?"),
     "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
     "too_long": _l("%(column)s is longer than %(limit)s characters"),
     "unreadable": _l("%(column)s holds an unreadable character: check the file's encoding, or retype the cell"),
@@ -212,6 +213,13 @@ def _language(value: str) -> str | None:
     return {"es": "es", "pt": "pt_BR", "en": "en"}.get(tag.group(1)) if tag else None
 
 
+def _near_region(key: str, lookup: dict[str, str]) -> str | None:
+    """The code of the region whose name (or code) ``key`` is a slip of the keyboard away from ("Antioqia"), if
+    any. A country has a few dozen regions: every name is compared."""
+    near = difflib.get_close_matches(key, [name for name in lookup if len(name) > 3], n=1, cutoff=0.8)
+    return lookup[near[0]] if near else None
+
+
 def _region_lookup(country_code: str) -> dict[str, str]:
     lookup = {}
     for region in db.session.scalars(sa.select(Region).where(Region.country_code == country_code)):
@@ -293,9 +301,11 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 if column == "institution" and key not in nearest:  # once per name: a list repeats its names
                     affordable = (len(nearest) + 1) * len(named) <= MAX_NEAR_COMPARISONS
                     nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8) if affordable else []
-                near = nearest.get(key) if column == "institution" else None
-                if near:  # the same institution spelled a little otherwise: the name to write instead
+                near = nearest.get(key) if column == "institution" else _near_region(key, lookup)
+                if near and column == "institution":  # the same one spelled a little otherwise: what to write
                     problem(line, column, "institution_near", value=value, suggestion=named[near[0]].name)
+                elif near:
+                    problem(line, column, "region_near", value=value, suggestion=region_name(near))
                 else:
                     problem(line, column, column, value=value)
             clean[target] = lookup.get(key) if value else None

@@ -410,6 +410,19 @@ def test_chilean_regions_are_found_by_the_names_chileans_write(app, make_user):
     assert [row["region_code"] for row in clean] == list(written.values())
 
 
+def test_a_region_mistyped_by_a_letter_gets_the_name_meant(app, make_user):
+    """"Antioqia" was refused as no region, with no hint, where a mistyped institution gets "did you mean"; a
+    name nothing like any region's still gets the plain message."""
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(("Antioqia", "Cundinamraca", "Atlántida"), start=2)]
+    clean, problems = services.check_rows("CO", rows)
+    assert [services.message(p) for p in problems] == [
+        "No region called “Antioqia” in this country: did you mean “Antioquia”?",
+        "No region called “Cundinamraca” in this country: did you mean “Cundinamarca”?",
+        "No region called “Atlántida” in this country"]
+    assert [row["region_code"] for row in clean] == [None, None, None]  # nothing is taken for granted
+
+
 def test_the_short_names_officials_write_for_regions_are_found_in_every_country(app, make_user):
     """ISO 3166-2 names some regions in full ("Coahuila de Zaragoza", "Veracruz de Ignacio de la Llave", "El
     Callao", "San Andrés, Providencia y Santa Catalina"): the short names every official writes were refused as no

@@ -125,7 +125,8 @@ def import_preview(batch_id):
                            cohort_gone=imports.cohort_deleted_message(gone)
                            if gone is not None and batch.status is BatchStatus.PREVIEW else None,
                            can_import=batch.status is BatchStatus.PREVIEW and not batch.problems and gone is None,
-                           uninvited=len(imports.uninvited(current_user, batch)))
+                           uninvited=len(imports.uninvited(current_user, batch)),
+                           read=imports.as_read(current_user, batch, rows))
 
 
 @bp.route("/import/<int:batch_id>/problems.csv")

@@ -324,6 +324,18 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
     return clean_rows, problems
 
 
+def as_read(actor: User, batch: ImportBatch, rows: list[dict]) -> list[dict]:
+    """How ``rows`` of ``batch`` are read: for each, the position (its value), the institution (its name as
+    Itinera has it) and the region (its name) they stand for, None where the row names none or one not found."""
+    check(can_manage_country(actor, batch.country_code))
+    clean, _problems = check_rows(batch.country_code, rows)
+    ids = {row["institution_id"] for row in clean if row.get("institution_id")}
+    names = dict(db.session.execute(sa.select(Institution.id, Institution.name).where(Institution.id.in_(ids)))
+                 .all()) if ids else {}
+    return [{"position": row.get("position"), "institution": names.get(row.get("institution_id")),
+             "region": region_name(row["region_code"]) if row.get("region_code") else None} for row in clean]
+
+
 def _check_country(actor: User, country_code: str) -> None:
     if db.session.get(Country, country_code or "") is None:
         raise ValidationError({"country_code": _l("Choose a country from the list")})

@@ -34,6 +34,24 @@ def test_preview_then_import(client, login_as, outbox):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
 
 
+def test_the_preview_shows_how_each_row_was_read(client, login_as, make_institution):
+    """The rows showed what the file says ("jefe", "Valle", "agencia regional"): whether they had become
+    manager, the region Valle del Cauca and the institution Itinera knows could only be seen in the database
+    afterwards. Each is now shown as read, with what the file wrote beside it when that differs."""
+    make_institution(country="CO", name="Agencia Regional de Innovación")
+    login_as("coordinator", country="CO")
+    response = upload(client, ("correo;nombre;cargo;institución;región\n"
+                               "ana@example.org;Ana;jefe;agencia regional de innovacion;Valle\n"
+                               "beto@example.org;Beto;Technician;;CO-ANT\n").encode(), country_code="CO")
+    page = unescape(client.get(response.location + "?lang=en").get_data(as_text=True))
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page.split("<h2>Rows</h2>")[1], re.S)][1:]
+    assert rows == [
+        "2 Ana ana@example.org Manager (“jefe”) Agencia Regional de Innovación (“agencia regional de innovacion”) "
+        "Valle del Cauca (“Valle”)",
+        "3 Beto beto@example.org Technician — Antioquia (“CO-ANT”)"]
+
+
 def test_a_csv_utf_8_with_a_windows_1252_line_is_previewed(client, login_as):
     """Excel's "CSV UTF-8" (a BOM first) with a line pasted from an older file: not "save it as CSV UTF-8"."""
     login_as("coordinator", country="CL")

@@ -1,5 +1,5 @@
 """Administrators' view of the machinery: background jobs that need attention, and outgoing e-mail."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,7 +48,8 @@ def job_retry(job_id):
 @bp.route("/outbox")
 @role_required(Role.ADMIN)
 def outbox():
-    return render_template("admin/outbox.html", pagination=_page(notifications.outbox()))
+    q = request.args.get("q", "").strip()
+    return render_template("admin/outbox.html", pagination=_page(notifications.outbox(q)), q=q)
 
 
 @bp.route("/outbox/<int:message_id>")

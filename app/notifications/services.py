@@ -346,5 +346,9 @@ def mark_all_read(actor) -> int:
     return result.rowcount
 
 
-def outbox() -> sa.Select:
-    return sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+def outbox(address: str = "") -> sa.Select:
+    """The e-mails sent, newest first; with ``address``, those to an address containing it (case aside)."""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if address.strip():
+        query = query.where(sa.func.lower(OutboxMessage.to_address).contains(address.strip().lower(), autoescape=True))
+    return query

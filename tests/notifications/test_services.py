@@ -1,3 +1,5 @@
+import re
+
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
@@ -372,6 +374,20 @@ def test_the_outbox_marks_each_subject_with_its_language(client, login_as, make_
     login_as("admin", country=None, locale="en")
     assert f'lang="es">{message.subject}</a>' in client.get("/admin/outbox").get_data(as_text=True)
     assert f'<h1 lang="es">{message.subject}</h1>' in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+
+
+def test_the_outbox_finds_the_messages_sent_to_an_address(client, login_as, make_user, outbox):
+    """After an import of 1,200 people the outbox ran to dozens of pages, and the one e-mail a person says they
+    never got could only be found by paging through them."""
+    for name in ("ana", "beto", "carla"):
+        services.notify(make_user(email=f"{name}@example.org"), "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    page = client.get("/admin/outbox?q=Beto@Example").get_data(as_text=True)
+    found = re.findall(r'<td data-label="To" class="break">([^<]*)</td>', page)
+    assert found == ["beto@example.org"] and 'value="Beto@Example"' in page
+    assert len(re.findall(r'data-label="To"', client.get("/admin/outbox").get_data(as_text=True))) == 3
+    assert "No e-mail to an address with “nobody”." in client.get("/admin/outbox?q=nobody").get_data(as_text=True)
 
 
 def test_preferences_saved_twice_at_once_are_saved(login_as, post_at_once):

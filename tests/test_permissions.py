@@ -40,6 +40,7 @@ MATRIX = {
     "admin.institution_new": ("GET", row(LOGIN, 403, 403, 200, 200, 200)),
     "admin.institution_edit": ("GET", row(LOGIN, 403, 403, 200, 403, 200)),
     "admin.institution_delete": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),
+    "admin.institution_move": ("POST", row(LOGIN, 403, 403, 302, 403, 302)),
     # the objects' country has no competence framework loaded (COMPETENCE_FRAMEWORK is s3): nothing to validate
     "admin.user_validate_level": ("POST", row(LOGIN, 403, 403, 404, 403, 404)),
     "admin.validation_withdraw": ("POST", row(LOGIN, 403, 403, 200, 403, 200)),  # 200: the page that asks first

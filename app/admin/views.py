@@ -4,7 +4,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -370,9 +370,11 @@ def institution_edit(institution_id):
             return redirect(url_for("admin.institutions", country=country))
     elif form.is_saving:
         more_errors(form, places.institution_problems(current_user, institution, **_institution_fields(form)))
+    members = places.member_count(institution)
+    others = list(db.session.scalars(places.visible_institutions(current_user, institution.country_code)
+                                     .where(Institution.id != institution.id))) if members else []
     return render_template("admin/institution_form.html", form=form, institution=institution,
-                           delete_form=ConfirmForm(), members=places.member_count(institution)), \
-        400 if form.errors else 200
+                           delete_form=ConfirmForm(), members=members, others=others), 400 if form.errors else 200
 
 
 def _save_institution(institution, form) -> tuple[str, str]:
@@ -380,6 +382,39 @@ def _save_institution(institution, form) -> tuple[str, str]:
     saved = places.update_institution(current_user, institution, revision=form.revision.data or None,
                                       **_institution_fields(form))
     return saved.name, saved.country_code
+
+
+@bp.route("/institutions/<int:institution_id>/move", methods=["POST"])
+@role_required(*MANAGERS)
+def institution_move(institution_id):
+    institution = _institution_or_404(institution_id)
+    if not can_manage_country(current_user, institution.country_code):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    edit = url_for("admin.institution_edit", institution_id=institution.id)
+    target = places.find_institution(current_user, parse_id(request.form.get("target_id")))
+    try:
+        if not confirmed():
+            if target is None or target.id == institution.id or target.country_code != institution.country_code:
+                raise ValidationError({"target_id": _("Choose another institution of the same country")})
+            count = places.member_count(institution)
+            return ask(ngettext("Move the %(count)s person of “%(name)s” to “%(target)s”?",
+                                "Move the %(count)s people of “%(name)s” to “%(target)s”?", count,
+                                count=format_decimal(count), name=institution.name, target=target.name),
+                       [_("Their records then name “%(target)s” as their institution.", target=target.name)],
+                       _("Move people"), edit, target_id=target.id,
+                       crumbs=[(_("Institutions"), url_for("admin.institutions", country=institution.country_code)),
+                               (institution.name, edit)])
+        count, name = places.move_members(current_user, institution, target), target.name
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(edit)
+    flash(ngettext("%(count)s person moved to “%(name)s”.", "%(count)s people moved to “%(name)s”.", count,
+                   count=format_decimal(count), name=name), "success")
+    return redirect(edit)
 
 
 @bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])

@@ -1,10 +1,12 @@
 """Countries, regions and institutions."""
 import pycountry
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
-from app.auth.permissions import can_manage_country, can_see_country, check, managed_country, sees_everyone
+from app.auth.permissions import (can_manage_country, can_manage_user, can_see_country, check, managed_country,
+                                  sees_everyone)
 from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
@@ -169,6 +171,27 @@ def member_counts(institution_ids: list[int]) -> dict[int, int]:
         sa.select(User.institution_id, sa.func.count()).where(User.institution_id.in_(institution_ids))
         .group_by(User.institution_id)
     ).all())
+
+
+def move_members(actor: User, institution: Institution, target: Institution | None) -> int:
+    """Move everyone who belongs to ``institution`` to ``target``, of the same country (the institution entered
+    twice, say, which can then be deleted); returns how many. Nobody is moved while one of them is someone
+    ``actor`` cannot change (a member of staff, for a coordinator). The row is held: someone added to it meanwhile
+    either waits and moves too, or is added after the move."""
+    check(can_manage_country(actor, institution.country_code))
+    if target is None or target.id == institution.id or target.country_code != institution.country_code:
+        raise ValidationError({"target_id": _l("Choose another institution of the same country")})
+    hold_row(institution)
+    members = list(db.session.scalars(sa.select(User).where(User.institution_id == institution.id)
+                                      .options(so.selectinload(User.role_rows))))
+    if any(not can_manage_user(actor, member) for member in members):
+        raise ValidationError({"target_id": _l("Some people of this institution are members of staff, whose "
+                                               "records you cannot change: ask the programme's administrators "
+                                               "to move them")})
+    for member in members:
+        member.institution_id = target.id
+    db.session.flush()
+    return len(members)
 
 
 def check_deletable(actor: User, institution: Institution) -> None:

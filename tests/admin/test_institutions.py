@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
+from app.auth.models import User
 from app.extensions import db
 from app.places.models import Institution
 from app.places.services import delete_institution, update_institution
@@ -235,3 +236,50 @@ def test_the_people_of_an_institution_are_a_link_away(client, login_as, make_ins
     assert "move them first" in refused and f'<a href="{people}">See the people of this institution</a>' in refused
     listed = client.get(people.replace("&amp;", "&")).get_data(as_text=True)
     assert "2 results" in listed
+
+
+def test_the_people_of_an_institution_move_together_to_another(client, login_as, make_institution, make_user):
+    """An institution entered twice ("Agencia X" and "Agencia X (ANII)") could only be deleted after opening each
+    of its 397 people one by one to change their institution. Its page now moves them all, after asking."""
+    login_as("coordinator", country="CL")
+    twice, kept = make_institution(country="CL", name="Agencia X"), make_institution(country="CL", name="Agencia X (ANII)")
+    people = [make_user(country="CL", institution=twice) for _ in range(3)]
+    abroad = make_institution(country="AR", name="Agencia Y")
+    page = client.get(f"/admin/institutions/{twice.id}/edit").get_data(as_text=True)
+    assert f'action="/admin/institutions/{twice.id}/move"' in page
+    assert f'<option value="{kept.id}">Agencia X (ANII)</option>' in page and "Agencia Y" not in page
+
+    asked = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id})
+    assert asked.status_code == 200 and "Move the 3 people of “Agencia X” to “Agencia X (ANII)”?" in unescape(
+        asked.get_data(as_text=True))
+    db.session.expire_all()
+    assert {person.institution_id for person in people} == {twice.id}  # nothing yet
+    response = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id, "confirmed": "1"},
+                           follow_redirects=True)
+    assert "3 people moved to “Agencia X (ANII)”." in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert {person.institution_id for person in people} == {kept.id}
+    assert 'action="/admin/institutions/{}/delete"'.format(twice.id) in response.get_data(as_text=True)  # now
+
+    for target in (abroad.id, twice.id, 999999, "x"):  # another country's, itself, none, not a number
+        make_user(country="CL", institution=twice)
+        refused = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": target, "confirmed": "1"},
+                              follow_redirects=True)
+        assert "Choose another institution of the same country" in unescape(refused.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.institution_id == abroad.id)) == 0
+
+
+def test_a_coordinator_moves_no_one_they_cannot_change(client, login_as, make_institution, make_user):
+    """A trainer or another coordinator of the country works at the institution: a coordinator cannot change
+    their record, so nobody is moved and the page says why."""
+    login_as("coordinator", country="CL")
+    twice, kept = make_institution(country="CL"), make_institution(country="CL")
+    trainee = make_user(country="CL", institution=twice)
+    make_user(roles=("trainer",), country="CL", institution=twice)
+    response = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id, "confirmed": "1"},
+                           follow_redirects=True)
+    assert "ask the programme's administrators" in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert trainee.institution_id == twice.id
+    login_as("coordinator", country="AR")
+    assert client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id}).status_code == 403

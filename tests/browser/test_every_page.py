@@ -44,6 +44,7 @@ def test_admin_pages_without_a_browser_test_of_their_own(app, page, live_server,
     app.config["COMPETENCE_FRAMEWORK"] = "demo"
     admin = make_user(roles=("admin",), country=None, email="admin@example.org", name="Ada Admin", locale=locale)
     institution = make_institution(name="Gobierno Regional del Biobío")
+    make_institution(name="Gobierno Regional del Bío Bío (duplicado)")  # its people could move there
     trainee = make_user(email="camila@example.org", name="Camila Rojas", institution=institution)
     cohort = make_cohort(name="Cohorte piloto", members=[trainee])
     invited = make_user(email="invited@example.org", name="Ignacio Vera", password=None)
@@ -58,7 +59,7 @@ def test_admin_pages_without_a_browser_test_of_their_own(app, page, live_server,
         "/admin/institutions", f"/admin/institutions/{institution.id}/edit",
         "/admin/invitations", f"/admin/users/{trainee.uuid}/edit",
         f"/admin/users?institution={institution.id}&status=all", "/admin/users?institution=999999",
-        "/admin/jobs", "/admin/outbox", "/admin/lrs-clients", f"/admin/lrs-clients/{client.id}/edit",
+        "/admin/jobs", "/admin/outbox", "/admin/outbox?q=nobody", "/admin/lrs-clients", f"/admin/lrs-clients/{client.id}/edit",
         "/competences/", "/competences/demo/A1", "/competences/demo/levels/1/edit",
         "/competences/demo/areas/A/edit", "/notifications/preferences",
     ]

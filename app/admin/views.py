@@ -396,8 +396,7 @@ def institution_move(institution_id):
     target = places.find_institution(current_user, parse_id(request.form.get("target_id")))
     try:
         if not confirmed():
-            if target is None or target.id == institution.id or target.country_code != institution.country_code:
-                raise ValidationError({"target_id": _("Choose another institution of the same country")})
+            places.check_move(current_user, institution, target)  # refused at once, not after asking
             count = places.member_count(institution)
             return ask(ngettext("Move the %(count)s person of “%(name)s” to “%(target)s”?",
                                 "Move the %(count)s people of “%(name)s” to “%(target)s”?", count,

@@ -7,48 +7,13 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-import sqlalchemy as sa
-from werkzeug.routing import BuildError
 
-from app.auth.models import Role, TokenPurpose, User
-from app.auth.services import SYSTEM, create_user
-from app.auth.tokens import issue_token, send_invitation
-from app.cohorts.models import Cohort
-from app.competences.services import get_framework
-from app.courses.models import Course
-from app.demo import load_demo
-from app.extensions import db
-from app.imports.services import preview
-from app.notifications.models import OutboxMessage
-from app.notifications.services import notify
-from app.places.models import Institution
-from app.xapi.clients import create_client
 from tests.fixtures.browser import NARROW, axe_problems, layout_problems, start_axe
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.pages import ROLES, demo_world, page_urls
 
 pytestmark = pytest.mark.browser
 
-# GET routes that answer something other than a page, or that no person opens: each with its reason
-NOT_PAGES = {
-    "static": "files", "main.healthz": "a probe for the load balancer",
-    "places.regions": "JSON for itinera.js", "places.institutions": "JSON for itinera.js",
-    "places.cohorts": "JSON for itinera.js", "competences.export": "a CSV or XLSX file",
-    "courses.asset": "a course's image or file", "admin.import_template": "a CSV file",
-    "admin.import_problems": "a CSV file",
-    **{endpoint: "the LRS's JSON API" for endpoint in ("xapi.about", "xapi.activities", "xapi.activity_profile",
-                                                       "xapi.agent_profile", "xapi.agents", "xapi.state",
-                                                       "xapi.statements")},
-}
-# who signs in, in which language: a trainee in each, the others in one each (trainees first: a page axe has
-# checked in a language is not checked by axe again for a later role; the page's own checks still run)
-ROLES = [
-    ("visitor", None, "es"),
-    ("trainee", "technician.cl@itinera.test", "es"),
-    ("trainee", "manager.br@itinera.test", "pt_BR"),
-    ("coordinator", "coord.cl@itinera.test", "es"),
-    ("trainer", "trainer@itinera.test", "pt_BR"),
-    ("admin", "admin@itinera.test", "es"),
-]
 ERROR_TITLE = re.compile(r"^(Error|Erro): \S")
 # past the phone: a small tablet, a large one held upright, a laptop's window split in two, a laptop
 WIDER = (480, 640, 768, 1024)
@@ -135,74 +100,6 @@ class Found:
     pages: dict = field(default_factory=dict)  # role -> {path: status}
     rules: dict = field(default_factory=dict)  # rule -> {status, ...}
     forms: dict = field(default_factory=dict)  # (role, path, index, locale) -> "errors shown" / "accepted empty"
-
-
-def demo_world(app):
-    """The demo data, and the records it lacks (an invitation, an e-mail, a job, an LRS client, an import, a
-    notification for everyone who signs in); returns, per account, the values of every URL argument."""
-    load_demo(PASSWORD)
-    db.session.commit()
-    user = lambda email: db.session.scalar(sa.select(User).where(User.email == email))  # noqa: E731
-    admin = user("admin@itinera.test")
-    invited = create_user(SYSTEM, email="ignacio.vera@itinera.test", full_name="Ignacio Vera", roles={Role.TRAINEE},
-                          password=None, country_code="CL", position="technician")
-    send_invitation(admin, invited)
-    client, _secret = create_client(admin, "Simulación")
-    batch = preview(user("coord.cl@itinera.test"), filename="lista.csv", country_code="CL",
-                    data="correo;nombre completo;cargo\nana@example.org;Ana Soto;técnica\n".encode())
-    framework = get_framework("s3").current
-    course = db.session.scalar(sa.select(Course))
-    version = course.versions[-1]
-    tokens = {"invitation": issue_token(invited, TokenPurpose.INVITATION, SYSTEM),
-              "reset": issue_token(user("camila.rojas@itinera.test"), TokenPurpose.PASSWORD_RESET)}
-    message = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()))
-    values = {}
-    for _role, email, _locale in ROLES:
-        me = user(email) if email else None
-        country = me.country_code if me and me.country_code in ("AR", "BR", "CL", "CO", "MX", "PE") else "CL"
-        notification = notify(me, "added_to_cohort", cohort="Cohorte piloto") if me else None
-        someone = db.session.scalar(sa.select(User).where(User.country_code == country,
-                                                          User.email.like("technician.%")))
-        values[email] = {
-            "cohort_id": db.session.scalar(sa.select(Cohort.id).where(Cohort.country_code == country)),
-            "institution_id": db.session.scalar(sa.select(Institution.id).where(Institution.country_code == country)),
-            "user_uuid": someone.uuid, "batch_id": batch.id, "client_id": client.id, "message_id": message.id,
-            "notification_id": notification.id if notification else 1,
-            "number": 1, ("courses", "number"): version.version, "module": version.modules[0].slug,
-            "token": tokens["invitation"],
-            ("competences", "slug"): framework.framework.slug,
-            ("courses", "slug"): course.slug,
-            ("competences.competence", "code"): framework.competences[0].code,
-            ("competences.edit_competence", "code"): framework.competences[0].code,
-            ("competences.edit_area", "code"): framework.areas[0].code,
-            ("auth.reset_password", "token"): tokens["reset"],
-        }
-    db.session.commit()
-    return values
-
-
-def page_urls(app, values) -> list[tuple[str, str]]:
-    """(URL, rule) for every GET rule of the app that is a page, with the values of ``values``; a rule whose
-    arguments have no value fails the test, so a new page cannot go unvisited."""
-    urls = []
-    with app.test_request_context():
-        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-            if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
-                continue
-            blueprint = rule.endpoint.split(".")[0]
-            args = {}
-            for name in rule.arguments:
-                for key in ((rule.endpoint, name), (blueprint, name), name):
-                    if key in values:
-                        args[name] = values[key]
-                        break
-                else:
-                    pytest.fail(f"no value for <{name}> of {rule.rule} ({rule.endpoint}): add one to demo_world")
-            try:
-                urls.append((rule.build(args, append_unknown=False)[1], rule.rule))
-            except BuildError as error:
-                pytest.fail(str(error))
-    return sorted(set(urls))
 
 
 def sign_in(page, base, email, locale):

@@ -38,6 +38,9 @@ def _import_form(form: ImportForm, submitted: bool) -> ImportForm:
     # (Argentina) went there without a word when it named no institution or region
     blank = [("", _("Choose a country"))] if len(countries) > 1 else []
     form.country_code.choices = options(blank + countries)
+    # one country, already chosen: the list is not marked required, as HTML allows that only for a list that starts
+    # with an empty placeholder (the check that a country was sent stays)
+    form.country_code.flags.required = bool(blank)
     if not submitted:  # a corrected file keeps what the first upload chose (the preview's link says)
         form.country_code.data = request.args.get("country") or managed_country(current_user)
         form.cohort_id.data = request.args.get("cohort") or ""

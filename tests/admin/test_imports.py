@@ -443,9 +443,16 @@ def test_an_admin_chooses_the_country_it_is_not_the_first_of_the_list(client, lo
 
 
 def test_a_coordinator_imports_into_their_own_country_without_choosing_it(client, login_as):
+    """Their country is the only choice, already made: the list is not marked required, which HTML allows only
+    for a list that starts with an empty placeholder (an admin's list does)."""
     login_as("coordinator", country="CL")
     page = unescape(client.get("/admin/import").get_data(as_text=True))
     assert re.search(r'<option selected value="CL">', page) and "Choose a country" not in page
+    assert re.search(r'<select [^>]*id="country_code"', page)
+    assert not re.search(r'<select [^>]*id="country_code"[^>]* required', page)
+    login_as("admin", country=None)
+    page = unescape(client.get("/admin/import").get_data(as_text=True))
+    assert re.search(r'<select [^>]*id="country_code"[^>]* required><option selected value="">', page)
 
 
 def test_the_invitations_an_import_did_not_send_are_sent_from_its_page_after_asking(client, login_as, outbox):

@@ -206,6 +206,8 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     printable = client.get("/courses/pilot/modules/intro/print").get_data(as_text=True)
     assert "Introducción" in printable and "site-header" not in printable
     assert '<p class="back"><a href="/courses/pilot/modules/intro">Volver al módulo</a></p>' in printable
+    # its title names the module, the course and the site, like every page's (and the copy a reader keeps)
+    assert re.search(r"<title>Introducción – [^<]+ – Itinera</title>", printable)
     download = client.get("/courses/pilot/modules/intro/print?download=1")
     assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-es.html"'
     text = download.get_data(as_text=True)
@@ -214,6 +216,7 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     assert 'src="data:image/svg+xml;base64,' in text  # the image travels inside the file
     assert 'href="http://itinera.test/courses/pilot/v1/assets/map.svg"' in text  # links still work when online
     assert "/static/" not in text and 'class="back"' not in text  # the file stands on its own
+    assert re.search(r"<title>Introducción – [^<]+ – Itinera</title>", text)
 
 
 def test_the_printable_copy_names_its_icon(client, login_as, synced_course):

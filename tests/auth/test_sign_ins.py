@@ -117,6 +117,27 @@ def test_people_see_where_they_are_signed_in_and_sign_out_one_device(app, make_u
     assert not signed_in(phone) and signed_in(laptop)
 
 
+def test_two_devices_of_the_same_kind_have_sign_out_buttons_told_apart(app, make_user):
+    """Two phones alike (or a phone and its private tab) were both "Chrome Mobile on Android": their two buttons
+    were both "Sign out of Chrome Mobile on Android", the same name for two different actions. Each now also says
+    when that device signed in; a device of its own kind keeps the short name."""
+    make_user(email="ana@example.org", locale="en")
+    laptop, phone, other_phone = app.test_client(), app.test_client(), app.test_client()
+    sign_in(laptop, "ana@example.org")
+    sign_in(phone, "ana@example.org", user_agent=ANDROID_CHROME)
+    sign_in(other_phone, "ana@example.org", user_agent=ANDROID_CHROME)
+    first = db.session.scalar(sa.select(SignIn).where(SignIn.browser == "Chrome Mobile").order_by(SignIn.id))
+    first.created_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    html = laptop.get("/auth/account?lang=en").get_data(as_text=True)
+    names = re.findall(r'<span class="visually-hidden">(Sign out of [^<]*)</span>', html)
+    assert len(names) == 2 and len(set(names)) == 2, names
+    assert all(name.startswith("Sign out of Chrome Mobile on Android, signed in ") for name in names), names
+    phone.post("/auth/logout")  # one phone left: its short name again
+    html = laptop.get("/auth/account?lang=en").get_data(as_text=True)
+    assert '<span class="visually-hidden">Sign out of Chrome Mobile on Android</span>' in html
+
+
 def test_signing_out_this_device_from_the_list_signs_out(app, client, make_user):
     make_user(email="ana@example.org")
     sign_in(client, "ana@example.org")

@@ -189,7 +189,7 @@ def _plain_page(title, explanation) -> str:
                              explanation=escape(str(explanation)))
 
 
-PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title}</title>'
+PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title} – Itinera</title>'
               "<h1>{title}</h1><p>{explanation}</p></html>")
 
 

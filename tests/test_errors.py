@@ -266,4 +266,7 @@ def test_a_host_header_that_is_no_host_name_answers_400(app, host):
             assert status.startswith("200")  # the sign-in page needs no address but its own path
             continue
         assert status.startswith("400"), (path, status)
-        assert spanish("The request could not be understood") in unescape(b"".join(body).decode())
+        page = unescape(b"".join(body).decode())
+        assert spanish("The request could not be understood") in page
+        # a page without links, whose title still names the site, as every page's does
+        assert f"<title>{spanish('The request could not be understood')} – Itinera</title>" in page

@@ -32,6 +32,8 @@ HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # the reader drops a comm
 HTML_SOURCE = re.compile(r"""\b(src|href|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
+HTML_LANG = re.compile(r"""(?<![-\w:])lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+BCP47 = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")  # what lang="" holds: en, es, pt-BR (never pt_BR)
 MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it
 # a module's text in one language: about 150,000 words, a hundred times the longest module of the curriculum (a
 # longer page would take seconds to render and to reach a phone)
@@ -171,7 +173,8 @@ def _targets(body: str, body_line: int):
     body, as the reader's renderer parses it: inline and reference links, images, and src/href attributes of raw
     HTML; code is skipped. Also what would not show as written: "unread" (link syntax CommonMark does not take
     as a link), "h1" (a top-level heading), "untitled" (a player without a title), "no-alt" (an image without
-    alternative text), "id" (an id the page holds, for in-page links)."""
+    alternative text), "bad-lang" (a lang="" that is no language tag), "id" (an id the page holds, for in-page
+    links)."""
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
         if token.type == "heading_open":
@@ -215,6 +218,11 @@ def _html_targets(html: str, line: int):
             yield line, "", "untitled"
         if name == "img" and "alt" not in present:
             yield line, "", "no-alt"
+        if "lang" in ATTRIBUTES.get(name, ()):  # (elsewhere the sanitiser drops it)
+            for match in HTML_LANG.finditer(attributes):
+                value = next(group for group in match.groups() if group is not None)
+                if not BCP47.fullmatch(value):
+                    yield line, value, "bad-lang"
         for match in HTML_SOURCE.finditer(attributes):
             value = next(group for group in match.groups()[1:] if group is not None)
             if match.group(1).lower() == "href":
@@ -256,6 +264,11 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             continue
         if kind == "no-alt":
             problems.append(Problem(file, line, 'give the image an alt="..." text (alt="" if it is decoration)'))
+            continue
+        if kind == "bad-lang":
+            hint = (f'"{target.replace("_", "-")}"' if BCP47.fullmatch(target.replace("_", "-"))
+                    else '"en", "es" or "pt-BR", for instance')
+            problems.append(Problem(file, line, f'lang="{target}" is not a language tag: write it as {hint}'))
             continue
         if kind == "id":
             continue

@@ -435,6 +435,18 @@ def test_what_the_reader_would_drop_is_reported(tmp_path):
     assert len(found) == 5, found
 
 
+def test_a_phrase_in_another_language_must_name_it_as_a_language_tag(tmp_path):
+    """lang="pt_BR" (the catalogs' spelling) or lang="English" reached the page as written: not a language tag,
+    so no screen reader switched its voice. The author is told at its line; pt-BR, en, es pass."""
+    body = ('Intro.\n\nA <cite lang="pt_BR">Título</cite>, <span lang="English">a phrase</span>.\n\n'
+            'Kept: <cite lang="pt-BR">Título</cite>, <q lang="en">a quote</q>, <em lang=\'es\'>una frase</em>.')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ['pilot/modules/01-intro/en.md:11: lang="pt_BR" is not a language tag: write it as "pt-BR"',
+                     'pilot/modules/01-intro/en.md:11: lang="English" is not a language tag: write it as "en", '
+                     '"es" or "pt-BR", for instance'], found
+
+
 def test_elements_the_reader_strips_are_reported(tmp_path):
     """An inline SVG drawing, a form or an embedded object is not shown by the reader (only the text inside
     them is): the author is told so, at its line, instead of finding a blank in the module."""

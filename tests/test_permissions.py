@@ -98,6 +98,7 @@ MATRIX = {
     "courses.start": ("GET", row(LOGIN, 302, 302, 302, 302, 302)),
     "courses.module": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.printable": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "courses.printable_course": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.asset": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "courses.publication": ("POST", row(LOGIN, 403, 200, 403, 403, 200)),  # 200: withdrawing asks first
 }

@@ -155,7 +155,7 @@ def _rewrite_links(html: str, asset_url, module_url=None) -> str:
             return f'{match.group(1)}="{escape(asset_url(name))}{"#" + fragment if fragment else ""}"'
         module = module_link(match.group(2)) if module_url is not None and match.group(1) == "href" else None
         if module:
-            return f'href="{escape(module_url(module[1]) + module[2])}"'
+            return f'href="{escape(module_url(module[1], module[2]))}"'
         return match.group(0)
 
     return re.sub(r'\b(src|href)="([^"]+)"', replace, html)
@@ -200,13 +200,40 @@ def _tables(html: str, label: str) -> str:
                      html)
 
 
-def to_html(markdown: str, asset_url, module_url=None, sizes=None) -> str:
-    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset, ``module_url(slug)``
-    that of another module, and ``sizes`` the {path: (width, height)} of the course's images."""
+def to_html(markdown: str, asset_url, module_url=None, sizes=None, anchors: str | None = None) -> str:
+    """Safe HTML for a module body; ``asset_url(path)`` gives the address of a course asset, ``module_url(slug,
+    "#fragment" or "")`` that of another module (or of a section of it), and ``sizes`` the {path: (width, height)}
+    of the course's images. With ``anchors``, the body shares a page with other modules: see ``_anchored``."""
     from flask_babel import gettext
 
     html = _sized_images(_render(markdown), sizes or {})
+    if anchors:
+        html = _anchored(html, anchors)
     return _tables(_rewrite_links(html, asset_url, module_url), gettext("Table"))
+
+
+TAG = re.compile(r"<[a-z][a-z0-9]*\s[^>]*>")
+OWN_ANCHOR = re.compile(r'(\s)(id|href)="(#?)([^"]*)"')
+
+
+def anchored(module: str, fragment: str = "") -> str:
+    """The id, on the page of the whole course, of a module's section (``module-<slug>``) or, with a "#fragment",
+    of a place inside it: ``module-<slug>.<id>`` (a slug has no dot, so two modules' ids never meet)."""
+    return f"module-{module}" + (f".{fragment.removeprefix('#')}" if fragment.removeprefix("#") else "")
+
+
+def _anchored(html: str, module: str) -> str:
+    """A module's body among the others on one page: each id it gives (its headings, its footnotes) and each link
+    to a place in itself names that place with the module's prefix, so that two modules' "Sources" headings or
+    their first footnotes stay apart, and each module's links reach its own. Only tags are read: an id written
+    as text (a code sample) stays as it was."""
+    def attribute(match):
+        space, name, hash_sign, value = match.groups()
+        if name == "id":
+            return f'{space}id="{anchored(module, "#" + hash_sign + value)}"'
+        return f'{space}href="#{anchored(module, "#" + value)}"' if hash_sign else match.group(0)
+
+    return TAG.sub(lambda match: OWN_ANCHOR.sub(attribute, match.group(0)), html)
 
 
 def _sized_images(html: str, sizes: dict) -> str:
@@ -230,3 +257,12 @@ def plain_words(markdown: str) -> int:
     text = re.sub(r"\]\([^)]*\)", "]", markdown)  # a link's address is not read
     text = re.sub(r"<[^>]+>|[#*_>`\[\]()|-]", " ", text)
     return len(text.split())
+
+
+HEADING = re.compile(r"<(/?)h([2-6])\b")
+
+
+def shift_headings(html: str) -> str:
+    """A module's body under the module's own heading, on the page of the whole course, where the course's title
+    is the h1 and each module's an h2: its sections (##, h2) become h3, and so on down (h6 stays h6)."""
+    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}", html)

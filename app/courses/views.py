@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_decimal, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.args import is_prefetch
 from app.auth.permissions import check, role_required
@@ -13,7 +14,9 @@ from app.competences.services import locale_in, text_in
 from app.confirm import ask, confirmed
 from app.auth.models import Role
 from app.courses import bp, render, services
+from app.db import utcnow
 from app.extensions import db
+from app.urls import absolute_url
 
 OFFLINE_IMAGE_BYTES = 512 * 1024  # larger images stay links in the offline copy
 ASSET_MAX_AGE = 365 * 24 * 3600  # an asset of a version never changes
@@ -104,8 +107,9 @@ def _module_url(version, number: int | None = None):
     """Where a link to another module goes: its page in the reader, or, from a copy of an earlier version, that
     version's copy of the module."""
     if number is None:
-        return lambda module: url_for("courses.module", slug=version.course.slug, module=module)
-    return lambda module: url_for("courses.printable", slug=version.course.slug, number=number, module=module)
+        return lambda module, fragment: url_for("courses.module", slug=version.course.slug, module=module) + fragment
+    return lambda module, fragment: url_for("courses.printable", slug=version.course.slug, number=number,
+                                            module=module) + fragment
 
 
 @bp.route("/<slug>/modules/<module>")
@@ -133,22 +137,21 @@ def module(slug, module):
 SITE_ADDRESS = re.compile(r'\b(src|href)="(/(?!/)[^"]*)"')
 
 
-def _offline(html: str, version) -> str:
-    """For the offline copy: small asset images become data: URLs, so the file needs nothing else; larger
-    images, links to assets and every other address of the site (another module, a page) name the site in
-    full, so they still work when online (the file is opened from a disk, where /courses/... means nothing)."""
+def _offline(parts: list[str], version) -> list[str]:
+    """For the offline copy (of one module, or of each module of the whole course): small asset images become
+    data: URLs, so the file needs nothing else; larger images, links to assets and every other address of the
+    site (another module, a page) name the site in full, so they still work when online (the file is opened from
+    a disk, where /courses/... means nothing). The images of every part are read in one query."""
     prefix = _asset_url(version)("")
-    # the site's public address (ITINERA_BASE_URL), not the Host this request came with: behind a proxy that
-    # may be an inner name, and a file kept for months must point where readers can reach
-    site = "{0.scheme}://{0.netloc}".format(urlsplit(current_app.config["BASE_URL"]))
+    site = _site()
     absolute = site + prefix
     pattern = re.compile(r'(src|href)="' + re.escape(prefix) + r'([^"]+)"')
     assets = {asset.path: asset for asset in version.assets}
     def file_of(name: str) -> str:  # map.svg#legend is the file map.svg
         return unquote(name.partition("#")[0])
 
-    inline = {file_of(name) for attribute, name in pattern.findall(html) if attribute == "src"}
-    data = services.asset_data([assets[name] for name in inline
+    inline = {file_of(name) for html in parts for attribute, name in pattern.findall(html) if attribute == "src"}
+    data = services.asset_data([assets[name] for name in sorted(inline)
                                 if name in assets and assets[name].size <= OFFLINE_IMAGE_BYTES])
 
     def replace(match):
@@ -158,7 +161,33 @@ def _offline(html: str, version) -> str:
             return f'src="data:{asset.media_type};base64,{base64.b64encode(data[asset.sha256]).decode()}"'
         return f'{attribute}="{absolute}{name}"'
 
-    return SITE_ADDRESS.sub(lambda match: f'{match.group(1)}="{site}{match.group(2)}"', pattern.sub(replace, html))
+    return [SITE_ADDRESS.sub(lambda match: f'{match.group(1)}="{site}{match.group(2)}"', pattern.sub(replace, html))
+            for html in parts]
+
+
+def _site() -> str:
+    """The site's public address (ITINERA_BASE_URL), not the Host this request came with: behind a proxy that
+    may be an inner name, and a file kept for months must point where readers can reach."""
+    return "{0.scheme}://{0.netloc}".format(urlsplit(current_app.config["BASE_URL"]))
+
+
+def _offline_styles() -> str:
+    """The copies' stylesheet as a data: address, so that the offline file carries it."""
+    with open(current_app.static_folder + "/css/print.css", "rb") as handle:
+        return "data:text/css;base64," + base64.b64encode(handle.read()).decode()
+
+
+def _offline_policy() -> str:
+    """The saved file has no headers: its own policy lets it run no script and load only its data: parts and the
+    site's larger images (named in full, see _offline)."""
+    return f"default-src 'none'; img-src data: {_site()}; style-src data:"
+
+
+def _as_download(response, name: str):
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
+    # the offline copy carries its stylesheet and images as data: addresses and runs no script
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src data:"
+    return response
 
 
 @bp.route("/<slug>/modules/<module>/print", defaults={"number": None})
@@ -177,23 +206,69 @@ def printable(slug, module, number):
     download = request.args.get("download") == "1"
     styles = None
     if download:
-        html = _offline(render.players_as_links(html), version)
-        with open(current_app.static_folder + "/css/print.css", "rb") as handle:
-            styles = "data:text/css;base64," + base64.b64encode(handle.read()).decode()
-    # the saved file has no headers: its own policy lets it run no script and load only its data: parts and the
-    # site's larger images (named in full, see _offline)
-    policy = "default-src 'none'; img-src data: {0.scheme}://{0.netloc}; style-src data:".format(
-        urlsplit(current_app.config["BASE_URL"])) if download else None
+        html = _offline([render.players_as_links(html)], version)[0]
+        styles = _offline_styles()
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back
         page = render_template("courses/printable.html", course=course, version=version, module=item,
                                shown=shown, html=html, styles=styles, note=note, earlier=number is not None,
-                               position=version.modules.index(item) + 1, policy=policy)
+                               position=version.modules.index(item) + 1,
+                               policy=_offline_policy() if download else None)
     response = make_response(page)
     if download:
-        name = f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else "")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
-        # the offline copy carries its stylesheet and images as data: addresses and runs no script
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src data:"
+        _as_download(response, f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else ""))
+    return response
+
+
+@bp.route("/<slug>/print", defaults={"number": None})
+@bp.route("/<slug>/v<int:number>/print")
+@login_required
+def printable_course(slug, number):
+    """The whole course on one page, every module in order, for paper or (``?download=1``) as one file that a
+    trainee downloads once and reads offline; with a version number, that version as it was. Like a module's
+    copy it records nothing: reading a copy is nothing Itinera can see."""
+    course, version = _version_or_404(slug, number)
+    reader = str(get_locale() or "en")
+    texts = [services.text_of(item, reader) for item in version.modules]
+    # in the reader's language when any module is written in it; else in English throughout, as a module's copy
+    locale = reader if any(not text.is_fallback for text in texts) else "en"
+    # in the reader's language, before force_locale
+    note = (_("This course is not available in your language yet, so its modules are shown in English."), reader)
+    module_note = (_("This module is not available in your language yet, so it is shown in English."), reader)
+    slugs = {item.slug for item in version.modules}
+    elsewhere = _module_url(version, number)
+
+    def module_url(module: str, fragment: str) -> str:  # another module of the copy is a part of the same page
+        return "#" + render.anchored(module, fragment) if module in slugs else elsewhere(module, fragment)
+
+    asset_url, sizes = _asset_url(version), services.image_sizes(version)
+    bodies = []
+    for item, text in zip(version.modules, texts):
+        with force_locale(text.locale):  # (a table's name, in the language of the text around it)
+            bodies.append(render.shift_headings(render.to_html(text.body, asset_url, module_url, sizes,
+                                                               anchors=item.slug)))
+    download = request.args.get("download") == "1"
+    if download:
+        bodies = _offline([render.players_as_links(body) for body in bodies], version)
+    # each module's section, in the language of its text: one shown in English is in English throughout (the
+    # template alone, without the site's context, which render_template would read again for every module)
+    section = current_app.jinja_env.get_template("courses/_printable_section.html")
+    sections = []
+    for position, (item, text, body) in enumerate(zip(version.modules, texts, bodies), 1):
+        with force_locale(text.locale):
+            sections.append(Markup(section.render(
+                module=item, shown=text, html=body, position=position, count=len(texts),
+                lang=text.locale if text.locale != locale else None,
+                note=module_note if text.locale != locale else None)))
+    with force_locale(locale):
+        page = render_template("courses/printable_course.html", course=course, version=version, texts=texts,
+                               sections=sections, locale=locale, note=note if locale != reader else None,
+                               made=utcnow(),
+                               address=absolute_url("courses.course", slug=course.slug),
+                               styles=_offline_styles() if download else None,
+                               policy=_offline_policy() if download else None)
+    response = make_response(page)
+    if download:
+        _as_download(response, f"{course.slug}-{locale}" + (f"-v{version.version}" if number else ""))
     return response
 
 

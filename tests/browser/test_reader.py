@@ -37,6 +37,14 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     page.keyboard.press("Tab")  # the printable copy's first link shows its focus as the site's links do
     focused = page.locator("a:focus")
     expect(focused).to_have_css("background-color", "rgb(255, 200, 69)")
+    # the whole course on one page: its contents lead to each module's part of it
+    page.goto(f"{live_server}/courses/s3-foundations/print")
+    check_page(page)
+    contents = page.locator("nav[aria-labelledby=contents] a")
+    expect(contents).to_have_count(4)
+    contents.nth(2).click()
+    expect(page).to_have_url(f"{live_server}/courses/s3-foundations/print#module-enabling-conditions")
+    expect(page.locator("#module-enabling-conditions h2")).to_be_in_viewport()
 
     # the competences of the shipped framework, none achieved by reading alone
     page.goto(f"{live_server}/auth/account/competences")

@@ -1,7 +1,9 @@
 """The catalogue, syncing course versions from files, and following a course (every event through record())."""
 import hashlib
 import io
+import math
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from app.auth.permissions import check
 from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source, text_in
 from app.courses.loader import CourseContent, Tree, highest_levels
+from app.courses.render import asset_name
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
 from app.db import lock_for_write, utcnow
 from app.errors import ValidationError
@@ -316,6 +319,30 @@ def asset_data(assets: list[CourseAsset]) -> dict[str, bytes]:
         return {}
     return {row.sha256: row.data for row in db.session.execute(
         sa.select(AssetBlob.sha256, AssetBlob.data).where(AssetBlob.sha256.in_(digests)))}
+
+
+# an image a module shows, as its text writes it: ![alt](address) or <img ... src="address">
+_IMAGE_SHOWN = re.compile(r'!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*\ssrc="([^"]+)"')
+# about how much a module's HTML weighs more than its Markdown: tags, ids, the tables' column names
+_HTML_OVER_MARKDOWN = 1.25
+
+
+def offline_size(version: CourseVersion, locale: str, image_limit: int) -> int:
+    """About how many bytes the whole course's offline copy weighs in ``locale`` (without its stylesheet): the
+    modules' texts as HTML, and each image up to ``image_limit`` bytes as base64 as often as it is shown (larger
+    ones stay links). Without making the file: one query, for the sizes of the version's images."""
+    bodies = [text_of(module, locale).body for module in version.modules]
+    shown: dict[str, int] = {}
+    for body in bodies:
+        for written in _IMAGE_SHOWN.findall(body):
+            name = asset_name("".join(written))
+            if name:
+                shown[name] = shown.get(name, 0) + 1
+    sizes = db.session.execute(sa.select(CourseAsset.path, CourseAsset.size).where(
+        CourseAsset.course_version_id == version.id, CourseAsset.size <= image_limit,
+        CourseAsset.path.in_(list(shown)))) if shown else []
+    images = sum(math.ceil(size / 3) * 4 * shown[path] for path, size in sizes)
+    return round(sum(len(body.encode()) for body in bodies) * _HTML_OVER_MARKDOWN) + images
 
 
 def get_course(slug: str) -> Course | None:

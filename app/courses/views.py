@@ -1,8 +1,11 @@
 import base64
 import io
+import math
+import os
 import re
 from urllib.parse import unquote, urlsplit
 
+from babel.units import format_unit
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_decimal, get_locale, gettext as _, ngettext
 from flask_login import current_user, login_required
@@ -94,9 +97,28 @@ def course(slug):
                            finished=finished,
                            competences=services.competences_developed(version),
                            grants_evidence=services.grants_evidence(version),
-                           earlier=earlier,
+                           earlier=earlier, offline_size=_weight(_offline_size(version)),
                            can_publish=services.can_publish(current_user),
                            in_english=str(get_locale() or "en") not in version.locales)
+
+
+OFFLINE_PAGE_BYTES = 2000  # the whole course's copy around its modules: title, contents, notes
+
+
+def _offline_size(version) -> int:
+    """About how many bytes the whole course's offline copy weighs for this reader (see services.offline_size)."""
+    styles = os.path.getsize(current_app.static_folder + "/css/print.css")
+    return (services.offline_size(version, str(get_locale() or "en"), OFFLINE_IMAGE_BYTES)
+            + math.ceil(styles / 3) * 4 + OFFLINE_PAGE_BYTES + 100 * len(version.modules))
+
+
+def _weight(size: int) -> str:
+    """A download's size as people read it in their language: "58 kB", "1,2 MB"."""
+    locale = get_locale()
+    if size < 999_500:
+        return format_unit(max(1, round(size / 1000)), "digital-kilobyte", length="short", locale=locale)
+    return format_unit(round(size / 1_000_000, 1), "digital-megabyte", length="short", locale=locale,
+                       format="#,##0.#")
 
 
 def _asset_url(version):

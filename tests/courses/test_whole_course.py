@@ -140,7 +140,7 @@ def test_the_course_page_links_to_both_copies(client, login_as, synced_course):
     login_as("trainee", locale="en")
     page = client.get("/courses/pilot/").get_data(as_text=True)
     assert '<a href="/courses/pilot/print">' in page
-    assert '<a href="/courses/pilot/print?download=1" download>' in page
+    assert '<a href="/courses/pilot/print?download=1" download>Download the whole course' in page
 
 
 def test_an_earlier_version_has_its_own_copy(client, login_as, app, course_tree, sample_framework):
@@ -209,3 +209,23 @@ def test_the_copy_asks_as_much_for_a_dozen_modules_as_for_two(client, login_as, 
 
     two, dozen = counts(2, 1), counts(12, 2)
     assert two == dozen
+
+
+def test_the_course_page_says_about_how_large_the_file_is(client, login_as, app, tmp_path, sample_framework):
+    """On a slow link a reader wants to know what a download costs before starting it: the link says about how
+    large the file is, near enough to what it weighs (an image inside it counts as often as it is shown)."""
+    body = ("A long text. " * 2000 + "\n\n![The map](assets/map.svg) and [the map again](assets/map.svg)\n\n"
+            '<img src="../../assets/photo.svg" alt="A photo">')
+    root = build_tree(tmp_path / "c", modules={"01-intro": in_three("Intro", body),
+                                               "02-practice": in_three("Practice", "![The photo](assets/photo.svg)")})
+    (root / "pilot" / "assets" / "photo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * 5000 + "</svg>", encoding="utf-8")
+    (root / "pilot" / "assets" / "poster.svg").write_text(  # in no module
+        '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * 50000 + "</svg>", encoding="utf-8")
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    hint = re.search(r'download>Download the whole course to read offline \(about ([\d.]+) kB\)</a>', page)
+    assert hint, page[page.index("Download the whole"):][:200]
+    weight = len(client.get("/courses/pilot/print?download=1").get_data()) / 1000
+    assert 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (hint.group(1), weight)

@@ -22,7 +22,7 @@ from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
 from app.signals import cohort_deleting
-from app.text import INVISIBLE, safe_cell
+from app.text import INVISIBLE, plain, safe_cell
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
@@ -235,6 +235,14 @@ def _region_lookup(country_code: str) -> dict[str, str]:
     return lookup
 
 
+def _institution_key(name: str) -> str:
+    """An institution's name as a row and the list of institutions are compared: case and accents aside, and
+    without the marks beyond ASCII a row may leave out (curly quotes, dashes, a soft hyphen, a zero-width space),
+    as fold does; but every letter kept, which fold drops outside A-Z (a name written in Greek or Cyrillic)."""
+    kept = "".join(c for c in plain(name) if c.isascii() or c.isalnum())
+    return " ".join(kept.replace("_", " ").split())
+
+
 def _email(row: dict) -> str:
     """The address of a row as the account takes it: as the account form does (a BOM or soft hyphen from the file
     left out), and a link's address copied instead of its text without its "mailto:"."""
@@ -245,7 +253,7 @@ def _email(row: dict) -> str:
 def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Clean each row and list every problem (line, field, code, params). Queries in bulk: 5,000 rows are quick."""
     problems: list[dict] = []
-    named = {fold(i.name): i for i in db.session.scalars(
+    named = {_institution_key(i.name): i for i in db.session.scalars(
         sa.select(Institution).where(Institution.country_code == country_code))}
     institutions = {key: institution.id for key, institution in named.items()}
     nearest: dict[str, list[str]] = {}
@@ -296,7 +304,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
                                                                                         "region_code")):
             value = row.get(column) or ""
-            key = fold(value) if column == "institution" else _region_key(value, lookup)
+            key = _institution_key(value) if column == "institution" else _region_key(value, lookup)
             if value and column not in unreadable and key not in lookup:
                 if column == "institution" and key not in nearest:  # once per name: a list repeats its names
                     affordable = (len(nearest) + 1) * len(named) <= MAX_NEAR_COMPARISONS

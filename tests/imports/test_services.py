@@ -558,3 +558,22 @@ def test_only_the_batchs_country_coordinator_sends_its_invitations(app, make_use
         services.send_missing_invitations(other, batch)
     with pytest.raises(Forbidden):
         services.uninvited(other, batch)
+
+
+def test_institutions_named_in_greek_or_cyrillic_are_told_apart(app, make_user, make_institution):
+    """Names were compared with their letters outside A–Z dropped: every institution of Greece or Bulgaria named
+    in its own alphabet was "", so a row naming one took whichever was read last, and a row naming one that does
+    not exist took it too, without a word."""
+    interior = make_institution(country="GR", name="Υπουργείο Εσωτερικών")
+    programme = make_institution(country="GR", name="Πρόγραμμα «Καινοτομία» – Αθήνα")
+    attica = make_institution(country="GR", name="Περιφέρεια Αττικής")
+    admin = make_user(roles=("admin",), country=None)
+    data = csv("a@example.org;Ana;manager;υπουργείο εσωτερικών;;",
+               "b@example.org;Beto;manager;Περιφέρεια Αττικής;;",
+               "c@example.org;Carla;manager;Δήμος Αθηναίων;;",  # no such institution
+               "d@example.org;Dora;manager;Περιφέρεια Αττι\u00adκής\u200b;;",  # copied with invisible characters
+               "e@example.org;Eva;manager;Πρόγραμμα Καινοτομία Αθήνα;;")  # without its quotes and dash
+    batch = services.preview(admin, filename="a.csv", data=data, country_code="GR")
+    assert codes(batch.problems) == [(4, "institution")]
+    rows, _problems = services.check_rows("GR", batch.rows)
+    assert [row["institution_id"] for row in rows] == [interior.id, attica.id, None, attica.id, programme.id]

@@ -88,7 +88,7 @@ def users():
     offered = filters.country or managed_country(current_user)
     institutions = db.session.scalars(places.visible_institutions(current_user, offered)).all() if offered else []
     return render_template("admin/users.html", pagination=_paginate(query), filters=filters, status=status,
-                           countries=places.countries_for(current_user), roles=list(Role),
+                           countries=places.visible_countries(current_user), roles=list(Role),
                            institutions=institutions, institution_error=institution_error,
                            can_create=current_user.has_role(*MANAGERS))
 
@@ -309,7 +309,7 @@ def institutions():
     pagination = _paginate(query)
     counts = places.member_counts([i.id for i in pagination.items])
     return render_template("admin/institutions.html", pagination=pagination, counts=counts, q=q, country=country,
-                           countries=places.countries_for(current_user),
+                           countries=places.visible_countries(current_user),
                            can_create=current_user.has_role(*MANAGERS))
 
 
@@ -459,7 +459,7 @@ def cohorts_list():
     pagination = _paginate(cohorts.visible_cohorts(current_user, country, q))
     sizes = cohorts.sizes([c.id for c in pagination.items])
     return render_template("admin/cohorts.html", pagination=pagination, sizes=sizes, q=q, country=country,
-                           countries=places.countries_for(current_user),
+                           countries=places.visible_countries(current_user),
                            can_create=current_user.has_role(*MANAGERS))
 
 

@@ -49,11 +49,19 @@ def countries(group: CountryGroup | None = None) -> list[Country]:
 
 
 def countries_for(actor: User) -> list[Country]:
-    """Countries ``actor`` may pick when creating records."""
-    if actor.is_admin or sees_everyone(actor):
+    """Countries ``actor`` may pick when creating records: every one for an admin, else the country they manage
+    (a coordinator who also trains sees every country, but manages only their own)."""
+    if actor.is_admin:
         return countries()
     country = managed_country(actor)
     return [c for c in countries() if c.code == country]
+
+
+def visible_countries(actor: User) -> list[Country]:
+    """Countries whose records ``actor`` sees: what the lists filter by."""
+    if sees_everyone(actor):
+        return countries()
+    return countries_for(actor)
 
 
 def regions_of(country_code: str) -> list[Region]:

@@ -352,3 +352,16 @@ def test_two_people_of_the_same_name_can_be_told_apart_among_the_people_to_add(c
         r'value="([^"]+)">\s*<label class="choice__label"[^>]*>(.*?)</label>', html, re.S)}
     assert labels[str(one.uuid)] == "Juan Pérez Ministerio de Economía · juan.perez@economia.mx"
     assert labels[str(two.uuid)] == "Juan Pérez No institution · jperez@example.mx"
+
+
+def test_a_coordinator_who_also_trains_is_offered_only_their_own_country(client, login_as, make_user):
+    """A trainer sees every country, so a coordinator who also trains was offered every country in the forms that
+    create cohorts, institutions, people and imports, and refused the moment another was saved. The lists that
+    filter what they see still name every country."""
+    login_as(make_user(roles=("coordinator", "trainer"), country="PE"))
+    pattern = re.compile(r'<select[^>]*name="country_code"[^>]*>(.*?)</select>', re.S)
+    for page in ("/admin/cohorts/new", "/admin/institutions/new", "/admin/users/new", "/admin/import"):
+        select = pattern.search(client.get(page).get_data(as_text=True)).group(1)
+        assert re.findall(r'<option[^>]*value="([^"]*)"', select) == ["PE"], page
+    listed = client.get("/admin/cohorts").get_data(as_text=True)
+    assert 'value="MX"' in listed  # a trainer's filter, as before

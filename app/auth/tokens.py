@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app import signals
 from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
-from app.auth.permissions import can_manage_user, check, managed_country, sees_everyone
+from app.auth.permissions import can_manage_user, check, managed_country
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
 from app.db import hold_row, utcnow
 from app.errors import ValidationError
@@ -194,10 +194,9 @@ def pending_invitations(actor, q: str = "") -> sa.Select:
     query = sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
     if q:
         query = query.where(accounts.person_matches(q))
-    if not sees_everyone(actor):
-        query = query.where(User.country_code == managed_country(actor))
-    if not actor.is_admin:
-        query = query.where(~User.role_rows.any(UserRole.role != Role.TRAINEE))
+    if not actor.is_admin:  # those one manages: a coordinator who also trains sees every country, manages one
+        query = query.where(User.country_code == managed_country(actor),
+                            ~User.role_rows.any(UserRole.role != Role.TRAINEE))
     return query.order_by(User.created_at.desc(), User.id.desc()).options(so.selectinload(User.role_rows))
 
 

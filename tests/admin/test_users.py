@@ -479,3 +479,13 @@ def test_an_invitation_ended_by_a_deactivation_is_not_called_expired(client, log
     listed = client.get("/admin/invitations").get_data(as_text=True)
     row = re.search(r"Rosa Quispe</a></th>(.*?)</tr>", listed, re.S).group(1)
     assert ">Cancelled<" in row and "Expired" not in row
+
+
+def test_a_coordinator_who_also_trains_is_listed_only_the_invitations_of_their_country(client, login_as, make_user):
+    """The pending invitations are those of the people one manages; a coordinator who also trains (trainers see
+    every country) was listed every country's, with buttons to send them again that only refused."""
+    login_as(make_user(roles=("coordinator", "trainer"), country="PE"))
+    own = make_user(country="PE", email="rosa@example.pe", password=None)
+    abroad = make_user(country="MX", email="diego@example.mx", password=None)
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    assert own.email in page and abroad.email not in page

@@ -589,6 +589,10 @@ def cohort_add_members(cohort_id):
         form.members.errors = [_("Select at least one person to add.")]
         return _cohort_page(cohort, form)
     people = list(db.session.scalars(sa.select(User).where(User.uuid.in_(wanted))))
+    if len(people) < len(set(wanted)):  # an invitation withdrawn meanwhile removed the unused account
+        form.members.errors = [_("Someone chosen no longer has an account (their invitation was withdrawn "
+                                 "meanwhile): nobody has been added. Choose the people again.")]
+        return _cohort_page(cohort, form)
     try:
         # a double click: the second request finds the members the first added, and adds nobody twice
         added = commit_once_more_on_conflict(lambda: cohorts.add_members(current_user, cohort, people))

@@ -365,3 +365,21 @@ def test_a_coordinator_who_also_trains_is_offered_only_their_own_country(client,
         assert re.findall(r'<option[^>]*value="([^"]*)"', select) == ["PE"], page
     listed = client.get("/admin/cohorts").get_data(as_text=True)
     assert 'value="MX"' in listed  # a trainer's filter, as before
+
+
+def test_someone_whose_account_was_removed_meanwhile_is_not_called_a_member(client, login_as, make_user,
+                                                                             make_cohort):
+    """A colleague withdrew the invitation of someone on the list (the unused account is removed) before the
+    coordinator pressed Add: nobody was added, and the page said they were already members of the cohort."""
+    login_as("coordinator", country="CL", locale="en")
+    cohort = make_cohort(country="CL")
+    ana = make_user(country="CL", name="Ana Soto")
+    invited = make_user(country="CL", name="Beto Díaz", password=None)
+    chosen = [str(ana.uuid), str(invited.uuid)]
+    db.session.delete(invited)  # (as withdrawing the invitation does)
+    db.session.commit()
+    response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"members": chosen})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and "already members" not in html
+    assert "no longer has an account" in html and "Ana Soto" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 0

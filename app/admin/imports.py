@@ -118,15 +118,14 @@ def import_preview(batch_id):
     problems = [dict(p, message=imports.message(p)) for p in batch.problems[:PREVIEW_PROBLEMS]]
     rows = batch.rows[:PREVIEW_ROWS]
     lines_with_problems = {p["line"] for p in batch.problems}
-    gone = imports.deleted_cohort(batch)
+    gone = imports.cohort_problem(batch)
     return render_template("admin/import_preview.html", batch=batch, problems=problems,
                            problem_count=len(batch.problems), rows=rows,
                            more=max(len(batch.rows) - PREVIEW_ROWS, 0),
                            lines_with_problems=lines_with_problems, confirm_form=ConfirmForm(),
                            notes=[imports.note_message(note) for note in batch.notes or []
                                   if note["code"] != imports.COHORT_DELETED],
-                           cohort_gone=imports.cohort_deleted_message(gone)
-                           if gone is not None and batch.status is BatchStatus.PREVIEW else None,
+                           cohort_gone=gone if batch.status is BatchStatus.PREVIEW else None,
                            can_import=batch.status is BatchStatus.PREVIEW and not batch.problems and gone is None,
                            uninvited=len(imports.uninvited(current_user, batch)),
                            read=imports.as_read(current_user, batch, rows))

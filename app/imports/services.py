@@ -118,6 +118,18 @@ def cohort_deleted_message(name: str) -> str:
              "file again, to choose another cohort or none.", cohort=name)
 
 
+def cohort_problem(batch: ImportBatch) -> str | None:
+    """Why the cohort chosen for the batch's people can no longer take them: deleted, or moved to another country
+    (by an admin, while it was empty) after the file was checked; None when it can, or none was chosen."""
+    gone = deleted_cohort(batch)
+    if gone is not None:
+        return cohort_deleted_message(gone)
+    if batch.cohort is not None and batch.cohort.country_code != batch.country_code:
+        return _("The cohort “%(cohort)s” chosen for these people now belongs to another country: upload the file "
+                 "again, to choose another cohort or none.", cohort=batch.cohort.name)
+    return None
+
+
 def note_message(note: dict) -> str:
     """What the preview says about a part of the file left out on purpose."""
     params = note["params"]
@@ -421,9 +433,9 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     if not claimed:
         db.session.refresh(batch)
         raise ValidationError({"batch": _l("This file has already been imported")})
-    gone = deleted_cohort(batch)
-    if gone is not None:  # (rolled back: the claim with it)
-        raise ValidationError({"batch": cohort_deleted_message(gone)})
+    refused = cohort_problem(batch)
+    if refused is not None:  # (rolled back: the claim with it)
+        raise ValidationError({"batch": refused})
     rows, problems = check_rows(batch.country_code, batch.rows)
     if problems:
         # something changed since the preview (e.g. an address was taken): release the claim, keep the problems

@@ -495,3 +495,25 @@ def test_another_countrys_coordinator_cannot_send_an_imports_invitations(client,
     db.session.commit()
     login_as("coordinator", country="CL")
     assert client.post(f"/admin/import/{batch.id}/invitations", data={"confirmed": "1"}).status_code == 403
+
+
+def test_a_cohort_moved_to_another_country_after_the_preview_stops_the_import_until_the_file_is_uploaded_again(
+        client, login_as, make_cohort):
+    """An admin moved the (still empty) cohort chosen to another country while the list waited: the coordinator's
+    confirmation ended on an error page (Forbidden), and the preview kept offering the import."""
+    login_as("coordinator", country="CL")
+    cohort = make_cohort(country="CL", name="Cohorte Biobío 2026")
+    upload(client, b"email,full_name,position\nana@example.org,Ana,manager\n", cohort_id=str(cohort.id))
+    batch = db.session.scalar(sa.select(ImportBatch))
+    cohort.country_code = "AR"
+    db.session.commit()
+    said = ("The cohort “Cohorte Biobío 2026” chosen for these people now belongs to another country: upload the "
+            "file again, to choose another cohort or none.")
+    page = unescape(client.get(f"/admin/import/{batch.id}").get_data(as_text=True))
+    assert said in page and "Import 1 person" not in page and "ready to import" not in page
+    response = client.post(f"/admin/import/{batch.id}/confirm")
+    assert response.status_code == 302 and response.location == f"/admin/import/{batch.id}"
+    assert said in unescape(client.get(response.location).get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is None
+    assert db.session.get(ImportBatch, batch.id).status.value == "preview"

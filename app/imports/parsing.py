@@ -263,7 +263,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError) as error:  # (a damaged index)
         raise FileProblem("xlsx") from error
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise FileProblem("too_big", limit=MAX_CELLS)

@@ -733,3 +733,16 @@ def test_a_workbook_with_a_cell_every_few_thousand_rows_down_to_excels_last_is_r
     with pytest.raises(FileProblem) as error:
         read_table("a.xlsx", data)
     assert (error.value.code, error.value.params) == ("too_many_more", {"limit": MAX_ROWS})
+
+
+def test_a_workbook_whose_index_names_a_zip_version_nobody_writes_is_a_damaged_workbook():
+    """A byte damaged in the zip's index (a file half copied from a USB stick) can name a version of the format
+    that zipfile does not read: it raised NotImplementedError while the workbook was opened, and the upload
+    answered 500."""
+    rows = [["email", "full name", "position"], ["a@example.org", "Ana", "manager"]]
+    data = bytearray(workbook_bytes(("Hoja1", rows)))
+    index = data.index(b"PK\x01\x02")  # the first entry of the central directory
+    data[index + 6] = 0xFF  # the version needed to extract it: 25.5
+    with pytest.raises(FileProblem) as problem:
+        read_table("damaged.xlsx", bytes(data))
+    assert problem.value.code == "xlsx"

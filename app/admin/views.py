@@ -313,11 +313,23 @@ def institutions():
                            can_create=current_user.has_role(*MANAGERS))
 
 
+def _new_record_countries() -> list:
+    """The countries offered for a new institution or cohort: whoever chooses among several (an admin) starts from
+    "Choose a country", as a browser would otherwise show the first (Argentina) as chosen."""
+    choices = _country_choices()
+    return _country_choices(_("Choose a country")) if len(choices) > 1 else choices
+
+
+def _asked_country(choices) -> str:
+    """The country of the list the form was opened from (its "country" in the query string), if one offered."""
+    wanted = request.args.get("country", "")
+    return wanted if wanted and wanted in {choice.value for choice in choices} else ""
+
+
 def _prepare_institution_form(form: InstitutionForm, institution: Institution | None = None) -> None:
-    form.country_code.choices = _country_choices()
-    country = form.country_code.data or (institution.country_code if institution else "") or _default_country()
-    if not country and form.country_code.choices:
-        country = form.country_code.choices[0].value
+    form.country_code.choices = _country_choices() if institution else _new_record_countries()
+    country = form.country_code.data or (institution.country_code if institution else "") or \
+        _asked_country(form.country_code.choices) or _default_country()
     form.country_code.data = country
     form.region_code.choices = options([("", _("No region"))] + [(r.code, r.name) for r in places.regions_of(country)])
 
@@ -467,9 +479,9 @@ def cohorts_list():
 @role_required(*MANAGERS)
 def cohort_new():
     form = CohortForm()
-    form.country_code.choices = _country_choices()
+    form.country_code.choices = _new_record_countries()
     if request.method == "GET":
-        form.country_code.data = _default_country()
+        form.country_code.data = _asked_country(form.country_code.choices) or _default_country()
     if form.validate_on_submit():
         try:
             cohort = commit_once_more_on_conflict(lambda: cohorts.create_cohort(

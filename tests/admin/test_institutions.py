@@ -283,3 +283,25 @@ def test_a_coordinator_moves_no_one_they_cannot_change(client, login_as, make_in
     assert trainee.institution_id == twice.id
     login_as("coordinator", country="AR")
     assert client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id}).status_code == 403
+
+
+def test_an_admin_chooses_the_country_of_a_new_institution_or_cohort(client, login_as):
+    """An admin's forms offered every country with none chosen, so the browser showed the first (Argentina) as
+    chosen: an institution or cohort saved without a look at the country went to Argentina without a word. The
+    list starts with "Choose a country", as the import's does; a coordinator's holds their own country."""
+    import re
+
+    pattern = re.compile(r'<select[^>]*name="country_code"[^>]*>(.*?)</select>', re.S)
+    login_as("admin", country=None, locale="en")
+    for page in ("/admin/institutions/new", "/admin/cohorts/new"):
+        select = pattern.search(client.get(page).get_data(as_text=True)).group(1)
+        first = re.search(r"<option([^>]*)>([^<]*)</option>", select)
+        assert 'value=""' in first.group(1) and first.group(2) == "Choose a country", page
+        assert re.findall(r'<option selected value="([^"]*)"', select) in ([], [""]), page
+    response = client.post("/admin/institutions/new", data={"name": "Agencia", "country_code": "", "level": "national"})
+    assert response.status_code == 400 and "Choose a country from the list" in response.get_data(as_text=True)
+    # the list of one country's institutions adds one there
+    page = client.get("/admin/institutions?country=PE").get_data(as_text=True)
+    assert 'href="/admin/institutions/new?country=PE"' in page
+    select = pattern.search(client.get("/admin/institutions/new?country=PE").get_data(as_text=True)).group(1)
+    assert re.search(r'<option selected value="PE"', select)

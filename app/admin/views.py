@@ -308,8 +308,10 @@ def institutions():
     query = places.visible_institutions(current_user, country, q).options(so.joinedload(Institution.region))
     pagination = _paginate(query)
     counts = places.member_counts([i.id for i in pagination.items])
+    # a coordinator who also trains sees every country's institutions, and may change only their own country's
+    editable = {i.id for i in pagination.items if can_manage_country(current_user, i.country_code)}
     return render_template("admin/institutions.html", pagination=pagination, counts=counts, q=q, country=country,
-                           countries=places.visible_countries(current_user),
+                           countries=places.visible_countries(current_user), editable=editable,
                            can_create=current_user.has_role(*MANAGERS))
 
 

@@ -305,3 +305,16 @@ def test_an_admin_chooses_the_country_of_a_new_institution_or_cohort(client, log
     assert 'href="/admin/institutions/new?country=PE"' in page
     select = pattern.search(client.get("/admin/institutions/new?country=PE").get_data(as_text=True)).group(1)
     assert re.search(r'<option selected value="PE"', select)
+
+
+def test_a_coordinator_who_also_trains_is_linked_only_to_the_institutions_they_may_change(client, login_as,
+                                                                                          make_user,
+                                                                                          make_institution):
+    """A trainer sees every country's institutions; a coordinator who also trains had each of them linked to its
+    form, which answered Forbidden for every country but their own."""
+    own, abroad = make_institution(country="PE", name="Gobierno Regional de Cusco"), make_institution(country="MX")
+    login_as(make_user(roles=("coordinator", "trainer"), country="PE"))
+    page = client.get("/admin/institutions").get_data(as_text=True)
+    assert f'href="/admin/institutions/{own.id}/edit"' in page and abroad.name in page
+    assert f'href="/admin/institutions/{abroad.id}/edit"' not in page
+    assert client.get(f"/admin/institutions/{abroad.id}/edit").status_code == 403

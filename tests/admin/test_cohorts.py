@@ -383,3 +383,15 @@ def test_someone_whose_account_was_removed_meanwhile_is_not_called_a_member(clie
     assert response.status_code == 400 and "already members" not in html
     assert "no longer has an account" in html and "Ana Soto" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CohortMember)) == 0
+
+
+def test_a_deactivated_member_is_marked_on_the_cohort_page(client, login_as, make_user, make_cohort):
+    """A member whose account was deactivated stays in the cohort and in its count, but the page showed them as
+    any other member: the coordinator could not tell who can no longer sign in."""
+    login_as("coordinator", country="CL", locale="en")
+    active, gone = make_user(country="CL", name="Ana Soto"), make_user(country="CL", name="Beto Díaz", is_active=False)
+    cohort = make_cohort(country="CL", members=[active, gone])
+    page = client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)
+    rows = {name: row for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+            for name in ("Ana Soto", "Beto Díaz") if name in row}
+    assert "Inactive" in rows["Beto Díaz"] and "Inactive" not in rows["Ana Soto"]

@@ -260,10 +260,23 @@ def _merge(definition: dict, described: list[dict]) -> dict:
     for new in described:
         for name, value in new.items():
             if name in LANGUAGE_MAPS and isinstance(merged.get(name), dict):
-                merged[name] = {**merged[name], **value}
+                merged[name] = _merge_language_map(merged[name], value)
             else:
                 merged[name] = value
     return merged
+
+
+def _merge_language_map(stored: dict, new: dict) -> dict:
+    """A language map with the entries of ``new`` added, each in place of a stored entry for the same language:
+    language tags have no case (RFC 5646 2.1.1), so a newer name under en-us replaces the one under en-US."""
+    newer = {tag.lower(): tag for tag in new}
+    merged = {}
+    for tag, text in stored.items():
+        if tag.lower() in newer:
+            tag = newer[tag.lower()]
+            text = new[tag]
+        merged[tag] = text
+    return {**merged, **new}
 
 
 def _add_missing_definitions(keys: dict[str, str]) -> None:

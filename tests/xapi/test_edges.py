@@ -154,6 +154,19 @@ def test_a_definition_sent_again_after_another_updates_the_stored_one(xapi):
         assert name() == {"en-US": expected}
 
 
+def test_a_name_sent_again_under_its_language_tag_in_other_case_replaces_the_stored_one(xapi):
+    """Language tags have no case (RFC 5646 2.1.1): en-us is the language of en-US, so the newer name replaces the
+    older in the canonical definition, which format=canonical then gives, rather than standing beside it."""
+    sent = [{"name": {"en-US": "Old", "es": "Viejo"}}, {"name": {"en-us": "New"}}]
+    for definition in sent:
+        assert xapi.post(statement(object={"id": ACTIVITY, "definition": definition})).status_code == 200
+    canonical = send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json()["definition"]
+    assert canonical["name"] == {"en-us": "New", "es": "Viejo"}
+    first = xapi.get(params={"activity": ACTIVITY, "ascending": "true", "format": "canonical"},
+                     headers={"Accept-Language": "en-US"}).get_json()["statements"][0]
+    assert first["object"]["definition"]["name"] == {"en-us": "New"}
+
+
 def test_a_definition_changed_by_another_process_is_merged_again(xapi, app, monkeypatch):
     """What this process merged last is skipped, once its memory is older than the recheck time, only while
     nobody has changed the row since."""

@@ -21,7 +21,7 @@ from app.xapi.services import (Conflict, OutOfReach, VoidingRefused, agent_key, 
                                  consistent_through_at_store, store)
 from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, format_timestamp, is_iri,
                                  is_media_type, is_uuid, parse_timestamp, too_long, validate_actor, validate_agent)
-from app.xapi.wsgi import CORS_HEADERS
+from app.xapi.wsgi import CORS_HEADERS, error_body, error_format
 
 VERSION = "1.0.3"
 # what the About resource lists: every 1.0.x is accepted (Communication 3.3.s3.b5), and 2.8.s5.b1.b1 asks for 1.0.0
@@ -198,7 +198,18 @@ def _headers(response):
         through = g.get("consistent_through") or _consistent_through()
         response.headers["X-Experience-API-Consistent-Through"] = through
     response.headers["Cache-Control"] = "no-store"
+    if response.status_code >= 400 and response.mimetype == "application/json":
+        _error_as_asked(response)
     return response
+
+
+def _error_as_asked(response) -> None:
+    """An error in plain text or HTML for a client that prefers it (Communication 3.2.s3.b3, b4); else JSON."""
+    mimetype = error_format(request.headers.get("Accept"))
+    document = response.get_json(silent=True) if mimetype != "application/json" else None
+    if isinstance(document, dict) and isinstance(document.get("error"), int):
+        response.set_data(error_body(document, mimetype))
+        response.content_type = f"{mimetype}; charset=utf-8"
 
 
 def _statements_body() -> tuple[object, dict]:

@@ -9,7 +9,11 @@ reading a larger one); the client's own limit applies to the rewritten request a
 import io
 import json
 from datetime import datetime, timezone
+from html import escape
 from urllib.parse import parse_qsl, urlencode
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
 
 HEADER_FIELDS = {
     "authorization": "HTTP_AUTHORIZATION",
@@ -37,6 +41,27 @@ CORS_HEADERS = {
                                      "X-Experience-API-Consistent-Through, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
+
+
+# what an error can be written as (Communication 3.2.s3.b3, b4: plain text, HTML and JSON, by content negotiation);
+# JSON unless the client prefers another (no Accept, */*, or only types none of these are: JSON)
+ERROR_FORMATS = ("application/json", "text/plain", "text/html")
+
+
+def error_format(accept: str | None) -> str:
+    """The media type an error is written in for a request with this Accept header."""
+    return parse_accept_header(accept, MIMEAccept).best_match(ERROR_FORMATS, default="application/json")
+
+
+def error_body(document: dict, mimetype: str) -> bytes:
+    """An error document ({"error": status, "message": ..., "property": ...}) as plain text or an HTML page."""
+    status = f"{document['error']} {HTTP_STATUS_CODES.get(document['error'], 'Error')}"
+    message, prop = str(document.get("message", "")), document.get("property")
+    if mimetype == "text/plain":
+        return f"{status}: {message}{f' ({prop})' if prop else ''}\n".encode()
+    named = f"<p>Property: <code>{escape(str(prop))}</code></p>" if prop else ""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
+            f"<body><h1>{status}</h1><p>{escape(message)}</p>{named}</body></html>\n").encode()
 
 
 class Refusal(ValueError):
@@ -148,8 +173,12 @@ class AlternateRequestSyntax:
         document = {"error": int(refusal.status[:3]), "message": str(refusal)}
         if refusal.prop:
             document["property"] = refusal.prop
-        body = json.dumps(document).encode()
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+        mimetype = error_format(environ.get("HTTP_ACCEPT"))
+        if mimetype == "application/json":
+            body, content_type = json.dumps(document).encode(), mimetype
+        else:
+            body, content_type = error_body(document, mimetype), f"{mimetype}; charset=utf-8"
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
                    ("X-Experience-API-Version", "1.0.3"), ("Cache-Control", "no-store"), *SECURITY_HEADERS.items()]
         if environ.get("PATH_INFO") == f"{self.prefix}/statements":
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -301,3 +301,38 @@ def test_a_refusal_of_the_alternate_syntax_carries_the_lrs_security_headers(xapi
     assert response.status_code == 400
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- errors in the format the client asks for (Communication 3.2.s3.b3, b4) ------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, text/plain, */*",
+                                    "application/xml"])
+def test_an_error_is_json_unless_the_client_prefers_text(xapi, accept):
+    response = xapi.get(params={"limit": "x"}, headers={"Accept": accept} if accept else None)
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert response.get_json()["property"] == "limit"
+
+
+def test_an_error_is_plain_text_or_html_when_the_client_prefers_it(xapi):
+    text = xapi.get(params={"<b>": "1"}, headers={"Accept": "text/plain"})
+    assert text.status_code == 400 and text.mimetype == "text/plain" and text.mimetype_params["charset"] == "utf-8"
+    assert text.get_data(as_text=True) == "400 Bad Request: unknown parameter <b> (<b>)\n"
+    page = xapi.get(params={"<b>": "1"}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "<title>400 Bad Request</title>" in page.get_data(as_text=True)
+    assert "unknown parameter &lt;b&gt;" in page.get_data(as_text=True) and "<b>" not in page.get_data(as_text=True)
+    assert "sandbox" in page.headers["Content-Security-Policy"]
+    # before the credentials are known, for paths and methods no route takes, and in the alternate syntax
+    refused = xapi.client.get("/xapi/statements", headers={"Accept": "text/plain"})
+    assert refused.status_code == 401 and refused.data.startswith(b"401 Unauthorized: valid LRS client credentials")
+    assert refused.headers["WWW-Authenticate"]
+    not_allowed = xapi.client.delete("/xapi/statements", headers=xapi.headers({"Accept": "text/plain"}))
+    assert not_allowed.status_code == 405 and not_allowed.mimetype == "text/plain" and not_allowed.headers["Allow"]
+    alternate = xapi.client.post("/xapi/activities/state?method=BAD", data="a=1", headers={"Accept": "text/plain"},
+                                 content_type="application/x-www-form-urlencoded")
+    assert alternate.status_code == 400 and alternate.mimetype == "text/plain"
+    assert alternate.data == b"400 Bad Request: method 'BAD' is not an xAPI method (method)\n"
+    assert "sandbox" in alternate.headers["Content-Security-Policy"]

@@ -485,6 +485,7 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
                                               f"application/json (at most {MAX_MEDIA_TYPE} characters)",
                                               "Content-Type")
             if method == "PUT":
+                documents.check_json(body, content_type)
                 documents.put(kind, scope_key, document_id, body, content_type, **where)
             else:
                 documents.post(kind, scope_key, document_id, body, content_type, max_bytes=g.max_request_bytes,

@@ -39,12 +39,14 @@ class Query:
     client_id: int | None = None  # only the statements this client sent (set from the client, never from a link)
 
 
-def _boolean(value: str, name: str) -> bool:
-    if value.lower() in ("true", "1"):
+def boolean(value: str, name: str) -> bool:
+    """A Boolean parameter: true or false as in JSON (Communication 2.1.3), validated as a boolean of a statement is
+    (Data 2.2.s4.b4): 1, True or TRUE is none."""
+    if value == "true":
         return True
-    if value.lower() in ("false", "0"):
+    if value == "false":
         return False
-    raise StatementError(name, "must be true or false")
+    raise StatementError(name, "must be true or false (as in JSON, in small letters)")
 
 
 def parse(args) -> Query:
@@ -76,7 +78,7 @@ def parse(args) -> Query:
             setattr(query, name, parse_timestamp(args[name], name).isoformat())
     for name in ("related_activities", "related_agents", "ascending"):
         if name in args:
-            setattr(query, name, _boolean(args[name], name))
+            setattr(query, name, boolean(args[name], name))
     if "limit" in args:
         value = args["limit"]
         if value.startswith("-") and value[1:].isascii() and value[1:].isdigit():

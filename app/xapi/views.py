@@ -347,10 +347,7 @@ def _get_statements():
 
 
 def _wants_attachments() -> bool:
-    value = request.args.get("attachments", "false").lower()
-    if value not in ("true", "false"):
-        raise ApiError(400, "attachments must be true or false", "attachments")
-    return value == "true"
+    return queries.boolean(request.args.get("attachments", "false"), "attachments")
 
 
 def _respond(document, statements: list[dict], with_attachments: bool):

@@ -325,6 +325,10 @@ def _get_statements():
         return _single(uuid.UUID(single), voided="voidedStatementId" in args, fmt=fmt,
                        with_attachments=_wants_attachments())
     if "more" in args:
+        extra = set(args) - {"more", "attachments"}
+        if extra:  # the link carries its whole query: a filter, limit or format added to it would be ignored
+            name = sorted(extra)[0]
+            raise ApiError(400, f"{name} cannot be used with more: the more link carries the whole query", name)
         query = queries.from_more_token(args["more"])
         query.attachments = query.attachments or _wants_attachments()
     else:

@@ -5,6 +5,7 @@ import string
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 import langcodes
 import pytest
@@ -228,6 +229,22 @@ def test_paging_with_more(xapi, app):
         response = xapi.client.get(url, headers=xapi.headers())
     assert pages == 3 and sorted(seen) == sorted(posted) and len(seen) == 7
     assert xapi.get(params={"more": "tampered"}).status_code == 400
+
+
+@pytest.mark.parametrize("extra", [{"colour": "blue"}, {"verb": READ}, {"limit": "1"}, {"format": "ids"}],
+                         ids=["unknown", "filter", "limit", "format"])
+def test_a_more_link_takes_no_other_parameter_but_attachments(xapi, app, extra):
+    """Communication 3.2.s3.b7: a parameter not recognised in its context is a 400. A more link carries its whole
+    query: a parameter added to it was ignored (a filter or a format silently, the page as if it were not there)."""
+    app.config["XAPI_MAX_LIMIT"] = 1
+    xapi.post([statement(), statement()])
+    more = xapi.get().get_json()["more"]
+    name = next(iter(extra))
+    response = xapi.client.get(f"{more}&{urlencode(extra)}", headers=xapi.headers())
+    assert response.status_code == 400 and response.get_json()["property"] == name
+    assert xapi.client.get(more, headers=xapi.headers()).status_code == 200
+    with_data = xapi.client.get(f"{more}&attachments=true", headers=xapi.headers())
+    assert with_data.status_code == 200 and with_data.mimetype == "multipart/mixed"
 
 
 def test_formats(xapi):

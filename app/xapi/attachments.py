@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import secrets
+from typing import NamedTuple
 
 import jwt
 import sqlalchemy as sa
@@ -76,7 +77,15 @@ def _digest(content: bytes, sha2: str) -> str | None:
     return algorithm(content).hexdigest() if algorithm else None
 
 
-def collect(parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
+class Part(NamedTuple):
+    """An attachment part: its media type, its data, and the Content-Length it declared (None: none)."""
+
+    content_type: str
+    content: bytes
+    declared_length: int | None = None
+
+
+def collect(parts: list[tuple[dict, bytes]]) -> dict[str, Part]:
     """The attachment parts by their hash, each checked against its X-Experience-API-Hash."""
     found = {}
     for headers, content in parts:
@@ -89,8 +98,13 @@ def collect(parts: list[tuple[dict, bytes]]) -> dict[str, tuple[str, bytes]]:
                                   "multipart")
         if _digest(content, sha2) != sha2.lower():
             raise AttachmentError("an attachment part does not match its X-Experience-API-Hash", "multipart")
+        declared = headers.get("content-length")
+        if declared is not None and declared.strip() != str(len(content)):
+            raise AttachmentError(f"an attachment part's Content-Length ({declared}) is not the length of its data "
+                                  f"({len(content)} octets)", "multipart")
         content_type = headers.get("content-type", "")
-        found[sha2.lower()] = (content_type if is_media_type(content_type) else "application/octet-stream", content)
+        found[sha2.lower()] = Part(content_type if is_media_type(content_type) else "application/octet-stream",
+                                   content, len(content) if declared is not None else None)
     return found
 
 
@@ -101,7 +115,7 @@ def _attachments_of(statement: dict):
         yield from target.get("attachments", [])
 
 
-def check(statements: list, parts: dict[str, tuple[str, bytes]]) -> None:
+def check(statements: list, parts: dict[str, Part]) -> None:
     """Every attachment without a fileUrl has its part; no part is left over; signatures are valid."""
     wanted = set()
     for index, statement in enumerate(statements):
@@ -113,6 +127,14 @@ def check(statements: list, parts: dict[str, tuple[str, bytes]]) -> None:
             sha2 = attachment["sha2"].lower()
             if sha2 in parts:
                 wanted.add(sha2)
+                # the part's Content-Length and the attachment's length MUST match when both are given
+                # (Communication 1.5.2.s2.b2.b7); a length alone is not held to the data: ADL's conformance suite
+                # sends one that is not (XAPI-00127) and expects the statement stored
+                length, declared = attachment.get("length"), parts[sha2].declared_length
+                if declared is not None and isinstance(length, int) and not isinstance(length, bool) \
+                        and length != declared:
+                    raise AttachmentError(f"an attachment's length ({length}) is not its part's Content-Length "
+                                          f"({declared})", f"statements[{index}].attachments")
             elif "fileUrl" not in attachment:
                 raise AttachmentError("an attachment has neither a fileUrl nor its data in the request",
                                       f"statements[{index}].attachments")
@@ -162,12 +184,12 @@ def verify_signature(statement: dict, token: bytes) -> None:
             raise AttachmentError("the signature does not verify against its certificate", "signature") from error
 
 
-def save(parts: dict[str, tuple[str, bytes]]) -> None:
+def save(parts: dict[str, Part]) -> None:
     if not parts:
         return
     known = set(db.session.scalars(sa.select(Attachment.sha2).where(Attachment.sha2.in_(parts))))
-    db.session.add_all([Attachment(sha2=sha2, content_type=content_type, content=content)
-                        for sha2, (content_type, content) in parts.items() if sha2 not in known])
+    db.session.add_all([Attachment(sha2=sha2, content_type=part.content_type, content=part.content)
+                        for sha2, part in parts.items() if sha2 not in known])
 
 
 def stored_for(statements: list[dict]) -> bool:

@@ -108,6 +108,9 @@ def _check_request():
         if "\x00" in name or "\x00" in value:  # no database keeps a NUL character in its text
             raise ApiError(400, f"the {name.replace(chr(0), '')} parameter contains a NUL character",
                            name.replace("\x00", ""))
+    for name in request.args:
+        if len(request.args.getlist(name)) > 1:  # only the first would be used, the others silently dropped
+            raise ApiError(400, f"the {name} parameter is given more than once", name)
     if "\x00" in request.headers.get("Content-Type", ""):  # kept with a document (the alternate syntax sets it)
         raise ApiError(400, "the Content-Type header contains a NUL character", "Content-Type")
     limit = client.max_request_bytes or current_app.config["XAPI_MAX_REQUEST_BYTES"]

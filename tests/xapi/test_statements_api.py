@@ -601,6 +601,20 @@ def test_a_boolean_parameter_is_true_or_false_as_in_json(xapi, name, value):
     assert xapi.get(params={**params, name: "false"}).status_code == 200
 
 
+@pytest.mark.parametrize("path, query", [
+    ("/xapi/statements", f"verb={READ}&verb={DONE}"),
+    ("/xapi/statements", "limit=1&limit=2"),
+    ("/xapi/activities/state", "activityId=http://example.org/a&activityId=http://example.org/b"
+                               "&agent=%7B%22mbox%22%3A%22mailto%3Aana%40example.org%22%7D&stateId=s"),
+], ids=["filter", "limit", "document"])
+def test_a_parameter_given_twice_is_a_400(xapi, path, query):
+    """Communication 3.2.s3.b7: a parameter is used once; the second was ignored, so a client asking for two verbs
+    got the statements of the first as if they were all there were."""
+    response = xapi.client.get(f"{path}?{query}", headers=xapi.headers())
+    assert response.status_code == 400 and "more than once" in response.get_json()["message"]
+    assert response.get_json()["property"] == query.split("=")[0]
+
+
 def test_the_about_resource_refuses_unknown_parameters(client):
     assert client.get("/xapi/about").status_code == 200
     response = client.get("/xapi/about", query_string={"colour": "blue"})

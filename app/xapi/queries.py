@@ -40,13 +40,13 @@ class Query:
 
 
 def boolean(value: str, name: str) -> bool:
-    """A Boolean parameter: true or false as in JSON (Communication 2.1.3), validated as a boolean of a statement is
-    (Data 2.2.s4.b4): 1, True or TRUE is none."""
-    if value == "true":
+    """A Boolean parameter: true or false (Communication 2.1.3); 1, 0 or yes is none. Its case is let go: clients
+    written in Python send a bool as True (TinCanPython's query_statements does), and nothing else could be meant."""
+    if value.lower() == "true":
         return True
-    if value == "false":
+    if value.lower() == "false":
         return False
-    raise StatementError(name, "must be true or false (as in JSON, in small letters)")
+    raise StatementError(name, "must be true or false")
 
 
 def parse(args) -> Query:

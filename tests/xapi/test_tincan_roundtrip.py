@@ -39,6 +39,9 @@ def test_remote_lrs_round_trip(app, live_server):
     found = lrs.query_statements({"activity": Activity(id=activity), "limit": 10})
     assert found.success
     assert {str(s.id) for s in found.content.statements} == {str(statement_id), str(second.id)}
+    oldest_first = lrs.query_statements({"activity": Activity(id=activity), "ascending": True})  # sent as "True"
+    assert oldest_first.success
+    assert [str(s.id) for s in oldest_first.content.statements] == [str(statement_id), str(second.id)]
     by_agent = lrs.query_statements({"agent": Agent(mbox="mailto:ana@example.org")})
     assert [str(s.id) for s in by_agent.content.statements] == [str(statement_id)]
 

@@ -269,6 +269,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
         sa.select(Institution).where(Institution.country_code == country_code))}
     institutions = {key: institution.id for key, institution in named.items()}
     nearest: dict[str, list[str]] = {}
+    near_regions: dict[str, str | None] = {}  # once per name too: 10,000 rows with one slip compared it each time
     regions = _region_lookup(country_code)
     first_line_of: dict[str, int] = {}
     clean_rows = []
@@ -321,7 +322,9 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 if column == "institution" and key not in nearest:  # once per name: a list repeats its names
                     affordable = (len(nearest) + 1) * len(named) <= MAX_NEAR_COMPARISONS
                     nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8) if affordable else []
-                near = nearest.get(key) if column == "institution" else _near_region(key, lookup)
+                if column == "region" and key not in near_regions:
+                    near_regions[key] = _near_region(key, lookup)
+                near = nearest.get(key) if column == "institution" else near_regions[key]
                 if near and column == "institution":  # the same one spelled a little otherwise: what to write
                     problem(line, column, "institution_near", value=value, suggestion=named[near[0]].name)
                 elif near:

@@ -278,7 +278,7 @@ def jobs_needing_attention() -> sa.Select:
     return (sa.select(Job).where(sa.or_(
         Job.status.in_([JobStatus.FAILED, JobStatus.RETRYING, JobStatus.QUEUED]),
         sa.and_(Job.status == JobStatus.RUNNING, Job.started_at < stalled_since())))
-        .order_by(Job.created_at.desc()))
+        .order_by(Job.created_at.desc(), Job.id.desc()))  # two jobs of one moment keep their order across pages
 
 
 def retry(actor, job: Job) -> None:

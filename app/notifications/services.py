@@ -339,11 +339,18 @@ def open_notification(actor, notification: Notification, mark_read: bool = True)
     db.session.flush()
 
 
-def mark_all_read(actor) -> int:
-    result = db.session.execute(sa.update(Notification).where(Notification.user_id == actor.id,
-                                                              Notification.read_at.is_(None))
-                                .values(read_at=utcnow()))
-    return result.rowcount
+def newest_notification_id(user) -> int | None:
+    """The id of the person's newest notification (None: they have none), what "Mark all as read" goes up to."""
+    return db.session.scalar(sa.select(sa.func.max(Notification.id)).where(Notification.user_id == user.id))
+
+
+def mark_all_read(actor, up_to: int | None = None) -> int:
+    """``actor``'s unread notifications are read; with ``up_to``, only those up to that id (the newest the page
+    showed): one that came while the list was open has not been seen, and stays unread."""
+    query = sa.update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+    if up_to is not None:
+        query = query.where(Notification.id <= up_to)
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
 
 
 def outbox(address: str = "") -> sa.Select:

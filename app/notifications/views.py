@@ -1,9 +1,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from app.admin.forms import ConfirmForm
-from app.args import is_prefetch, paginate
+from app.args import is_prefetch, paginate, parse_id
 from app.db import commit_once_more_on_conflict
 from app.extensions import db
 from app.forms import options
@@ -18,7 +18,7 @@ from app.notifications.models import Notification
 def index():
     pagination = paginate(services.notifications_of(current_user), per_page=20)
     return render_template("notifications/index.html", pagination=pagination, text_of=services.text_of,
-                           read_all_form=ConfirmForm())
+                           read_all_form=ConfirmForm(), newest=services.newest_notification_id(current_user))
 
 
 @bp.route("/<int:notification_id>")
@@ -38,9 +38,13 @@ def open(notification_id):
 def read_all():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.mark_all_read(current_user)
+    # up to the newest the page showed: one that came since has not been seen (a form without it marks all)
+    services.mark_all_read(current_user, up_to=parse_id(request.form.get("up_to")))
     db.session.commit()
-    flash(_("All notifications are marked as read."), "success")
+    later = services.unread_count(current_user)
+    flash(ngettext("The notifications shown are marked as read. %(num)s has arrived since and is still new.",
+                   "The notifications shown are marked as read. %(num)s have arrived since and are still new.",
+                   later) if later else _("All notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))
 
 

@@ -579,3 +579,34 @@ def test_a_prefetched_notification_is_not_marked_read(client, login_as, make_use
     assert services.unread_count(user) == 1
     client.get(f"/notifications/{note.id}")
     assert services.unread_count(user) == 0
+
+
+def test_mark_all_as_read_leaves_unread_what_came_after_the_page_was_shown(client, login_as):
+    """A notification that arrives while the list is open (a level validated a minute later) was marked read by
+    "Mark all as read" without ever being shown: the button marks what the page showed, up to its newest."""
+    user = login_as("trainee", locale="en")
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Pilot")
+    db.session.commit()
+    page = client.get("/notifications/").get_data(as_text=True)
+    form = page[page.index('action="/notifications/read-all"'):]
+    up_to = re.search(r'name="up_to" (?:type="hidden" )?value="(\d+)"', form).group(1)
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Second cohort")
+    db.session.commit()
+    assert client.post("/notifications/read-all", data={"up_to": up_to}).status_code == 302
+    assert services.unread_count(user) == 1
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "The notifications shown are marked as read. 1 has arrived since and is still new." in page
+    unread = page[page.index("notification--unread"):]
+    assert "Second cohort" in unread[:unread.index("</li>")]
+
+
+def test_mark_all_as_read_without_the_newest_shown_marks_everything(client, login_as):
+    """A form from before the page said how far it went (a page kept open across an update) still works."""
+    user = login_as("trainee", locale="en")
+    services.notify(user, "added_to_cohort", send_email=False, cohort="Pilot")
+    db.session.commit()
+    for up_to in ("", "abc", "99999999999999999999"):
+        services.notify(user, "added_to_cohort", send_email=False, cohort="Again")
+        db.session.commit()
+        assert client.post("/notifications/read-all", data={"up_to": up_to}).status_code == 302
+        assert services.unread_count(user) == 0

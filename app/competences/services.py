@@ -626,6 +626,13 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
     latest self-assessment is shown beside as self-declared and is the baseline where no evidence exists.
     Evidence and self-assessments of other frameworks never count, even where codes coincide. Every report, plan
     and certificate uses this function."""
+    return _levels(user, at, framework)[0]
+
+
+def _levels(user: User, at: datetime | date | None = None,
+            framework: str | None = None) -> tuple[dict[str, Level], dict[str, Evidence]]:
+    """current_levels(), and {code: the best evidence that counted once and has expired by ``at``}: the highest
+    level, the latest to expire of that level (what the person's profile says no longer counts)."""
     if framework is None:
         framework = current_app.config["COMPETENCE_FRAMEWORK"]
     if not framework:
@@ -633,8 +640,9 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
     at = moment_of(at) if at is not None else utcnow()
     known = get_framework(framework)
     levels: dict[str, Level] = {}
+    expired: dict[str, Evidence] = {}
     if known is None:
-        return levels
+        return levels, expired
     rules = _rules(known)
     for source in EVIDENCE_SOURCES:
         for item in source(user):
@@ -643,6 +651,10 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
             number, expires_at = _validity(rules, item.code, item.achieved_at)
             item = dataclasses.replace(item, version=number, expires_at=expires_at or item.expires_at)
             if not item.counts_at(at):
+                best = expired.get(item.code)
+                if item.achieved_at <= at and (best is None or (item.level, item.expires_at) >
+                                               (best.level, best.expires_at)):
+                    expired[item.code] = item
                 continue
             entry = levels.setdefault(item.code, Level(item.framework, item.code, None))
             entry.evidence.append(item)
@@ -654,7 +666,7 @@ def current_levels(user: User, at: datetime | date | None = None, framework: str
             continue
         entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
         entry.self_declared = assessment.level
-    return levels
+    return levels, expired
 
 
 @dataclass
@@ -667,6 +679,9 @@ class ProfileRow:
     level: Level | None
     level_name: str = ""  # of the level evidence supports, as the version it was earned under names it
     self_declared_name: str = ""
+    # evidence of a higher level than any that counts now, which counted once and has expired, and its level's name
+    expired: Evidence | None = None
+    expired_name: str = ""
 
 
 def profile(viewer: User, user: User, framework: str | None = None) -> tuple[FrameworkVersion | None, list]:
@@ -678,7 +693,7 @@ def profile(viewer: User, user: User, framework: str | None = None) -> tuple[Fra
     known = get_framework(framework or current_app.config["COMPETENCE_FRAMEWORK"])
     if known is None:
         return None, []
-    levels = current_levels(user, framework=known.slug)
+    levels, expired = _levels(user, framework=known.slug)
     current, by_number = known.current, {v.number: v for v in known.versions}
     names: dict[int, dict[int, str]] = {}
 
@@ -690,11 +705,16 @@ def profile(viewer: User, user: User, framework: str | None = None) -> tuple[Fra
         return names[version.id].get(number, "")
 
     def row(competence: Competence, found: Level | None) -> ProfileRow:
+        gone = expired.get(competence.code)
+        if gone is not None and found is not None and (found.level or 0) >= gone.level:
+            gone = None  # a level as high counts now (renewed): the expired one says nothing more
+        gone_name = name(by_number.get(gone.version, current), gone.level) if gone else ""
         if found is None:
-            return ProfileRow(competence, None)
+            return ProfileRow(competence, None, expired=gone, expired_name=gone_name)
         earned = by_number.get(found.evidence[0].version, current) if found.evidence else current
         return ProfileRow(competence, found, name(earned, found.level),
-                          name(current, found.self_declared) or name(earned, found.self_declared))
+                          name(current, found.self_declared) or name(earned, found.self_declared),
+                          expired=gone, expired_name=gone_name)
 
     rows = [row(competence, levels.get(competence.code)) for competence in current.competences]
     kept = {competence.code for competence in current.competences}

@@ -275,3 +275,49 @@ def test_an_invitation_is_offered_for_withdrawal_only_while_nothing_keeps_the_ac
     response = client.post(f"/admin/users/{invited.uuid}/invitation/withdraw", data={"confirmed": "1"},
                            follow_redirects=True)
     assert "The invitation to Rosa Quispe has been withdrawn" in response.get_data(as_text=True)
+
+
+def test_a_level_whose_evidence_has_expired_says_so_rather_than_no_evidence_yet(client, login_as, make_user,
+                                                                                sample_framework):
+    """A1 counts for 24 months: a trainee validated at level 3 three years ago read "No evidence yet" beside A1,
+    as if they had never had it, and so did their coordinator. The profile now says which level counted until
+    when; a level that counts now (a lower one, from a later validation) is shown with that note beside it."""
+    from datetime import datetime, timedelta, timezone
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", locale="en", name="Rosa Quispe")
+    coordinator = make_user(("coordinator",), country="CL", locale="en", name="Carla Coord")
+    long_ago = datetime.now(timezone.utc) - timedelta(days=3 * 365)
+    for code, level, when in (("A1", 3, long_ago), ("B1", 3, long_ago)):
+        db.session.add(ValidatedLevel(user_id=trainee.id, framework_id=sample_framework.id, code=code, level=level,
+                                      validated_at=when, validated_by_id=coordinator.id))
+    db.session.commit()
+    assert "A1" not in current_levels(trainee, framework="demo")  # it no longer counts: nothing else changes
+    assert current_levels(trainee, framework="demo")["B1"].level == 3  # B1 never expires
+
+    login_as(trainee)
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    row = page[page.index("A1 Diagnosis"):page.index("</tr>", page.index("A1 Diagnosis"))]
+    assert "No evidence yet" not in row
+    assert "Level 3. Advanced counted until" in row and "Validated by Carla Coord" in row
+    assert page.count("counted until") == 1  # B1 still counts
+
+    login_as(coordinator)
+    page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
+    row = page[page.index("A1 Diagnosis"):page.index("</tr>", page.index("A1 Diagnosis"))]
+    assert "No evidence yet" not in row and "Level 3. Advanced counted until" in row
+
+    db.session.add(ValidatedLevel(user_id=trainee.id, framework_id=sample_framework.id, code="A1", level=1,
+                                  validated_at=datetime.now(timezone.utc) - timedelta(days=1),
+                                  validated_by_id=coordinator.id))
+    db.session.commit()
+    login_as(trainee)
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    row = page[page.index("A1 Diagnosis"):page.index("</tr>", page.index("A1 Diagnosis"))]
+    assert "1. Foundation" in row and "Level 3. Advanced counted until" in row
+    db.session.add(ValidatedLevel(user_id=trainee.id, framework_id=sample_framework.id, code="A1", level=3,
+                                  validated_at=datetime.now(timezone.utc) - timedelta(days=1),
+                                  validated_by_id=coordinator.id))
+    db.session.commit()
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert "counted until" not in page  # renewed: the expired one says nothing more

@@ -65,8 +65,8 @@ def login():
         return redirect(local_path(request.args.get("next")) or url_for("main.index"))
     if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
-    if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+    if current_user.is_authenticated:  # signed in meanwhile (in another tab): on to the page this one asked for
+        return redirect(local_path(request.args.get("next")) or url_for("main.index"))
     form = LoginForm()
     if request.method == "POST" and not request.form.get("once"):
         form.once.data = ""  # none sent, none made up: a failed attempt's page stays the same whatever the address

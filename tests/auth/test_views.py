@@ -62,6 +62,17 @@ def test_next_parameter_only_allows_local_paths(client, make_user):
         client.post("/auth/logout")
 
 
+def test_the_sign_in_page_opened_once_signed_in_goes_on_to_the_page_asked_for(client, make_user):
+    """Sent to sign in from two tabs (a module and the account page), a person signs in in one; the other tab's
+    sign-in page, opened again, sent them home instead of to the module it was asked for."""
+    make_user(email="ana@example.org")
+    sign_in(client, "ana@example.org")
+    assert client.get("/auth/login", query_string={"next": "/auth/account?x=1"}).location == "/auth/account?x=1"
+    assert client.get("/auth/login").location == "/"
+    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        assert client.get("/auth/login", query_string={"next": evil}).location == "/"
+
+
 def test_first_sign_in_saves_the_language_in_use(client, make_user):
     user = make_user(email="ana@example.org", locale=None)
     sign_in(client, "ana@example.org", headers={"Accept-Language": "pt-BR,pt;q=0.9"})

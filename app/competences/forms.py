@@ -98,8 +98,8 @@ class SelfAssessmentForm(OnceForm):
 
 
 def _on_the_scale(_form, field) -> None:
-    if field.data not in {choice.value for choice in field.choices}:
-        raise ValidationError(_l("Choose a level of the scale"))
+    if field.data not in {choice.value for choice in field.choices}:  # named: the list atop the page has them all
+        raise ValidationError(_l("Choose a level of the scale for %(code)s", code=field.name.removeprefix("level_")))
 
 
 def self_assessment_form(version, latest: dict[str, int], level_names: dict[int, str]) -> SelfAssessmentForm:

@@ -756,8 +756,8 @@ def record_self_assessment(user: User, framework: Framework, answers: dict[str, 
     version = framework.current
     numbers = {level.number for level in version.levels}
     codes = {c.code for c in version.competences}
-    errors = {f"level_{code}": _l("Choose a level of the scale") for code, level in answers.items()
-              if code not in codes or (level is not None and level not in numbers)}
+    errors = {f"level_{code}": _l("Choose a level of the scale for %(code)s", code=code)
+              for code, level in answers.items() if code not in codes or (level is not None and level not in numbers)}
     if errors:
         raise ValidationError(errors)
     lock_for_write("self-assessment", user.id)  # a double click: the second submit finds what the first saved

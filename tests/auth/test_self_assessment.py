@@ -47,9 +47,21 @@ def test_a_level_outside_the_scale_is_refused_and_nothing_is_saved(client, login
     response = client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "9"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert '<a href="#level_B1">Choose a level of the scale</a>' in page
+    assert '<a href="#level_B1">Choose a level of the scale for B1</a>' in page
     assert "<title>Error: Estimate your levels – Itinera</title>" in page
     assert estimates(trainee) == []
+
+
+def test_each_question_refused_is_named_in_the_list_of_problems(client, login_as, sample_framework):
+    """Two answers off the scale (a page opened before a new version with fewer levels) were listed at the top as
+    the same "Choose a level of the scale" twice: the list now says which competence each one is."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    login_as("trainee", country="CL", locale="en")
+    page = client.post("/auth/account/competences/estimate", data={"level_A1": "4", "level_B1": "9"}).get_data(
+        as_text=True)
+    summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
+    assert '<a href="#level_A1">Choose a level of the scale for A1</a>' in summary
+    assert '<a href="#level_B1">Choose a level of the scale for B1</a>' in summary
 
 
 @pytest.mark.parametrize("answer", ["   ", "\t", " 2 "])
@@ -60,7 +72,7 @@ def test_a_blank_answer_is_refused_not_taken_for_not_sure(client, login_as, samp
     client.post("/auth/account/competences/estimate", data={"level_A1": "2"})
     response = client.post("/auth/account/competences/estimate", data={"level_A1": answer, "level_B1": "1"})
     assert response.status_code == 400
-    assert '<a href="#level_A1">Choose a level of the scale</a>' in response.get_data(as_text=True)
+    assert '<a href="#level_A1">Choose a level of the scale for A1</a>' in response.get_data(as_text=True)
     assert estimates(trainee) == [("A1", 2)]  # the earlier estimate stays, and nothing of this answer is saved
 
 

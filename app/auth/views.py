@@ -415,3 +415,17 @@ def reset_password(token):
                            heading=_("Choose a new password"),
                            intro=_("For the account %(email)s. Other devices where you are signed in will be "
                                    "signed out.", email=reset.user.email)), 400 if form.errors else 200
+
+
+def _to_section(anchor: str):
+    """The address of a form of the account page, opened (a form sent back with a problem shows at it: opened
+    again from the address bar, or by a phone reloading a tab it had put away) leads to the form's section of the
+    account page rather than to a "not allowed here" page. A redirect of the routing, made before any view: the
+    address stays one no page is at (a form sent back from it still goes back to the page it was on)."""
+    return lambda adapter, **_values: f"{adapter.build('auth.account')}#{anchor}"
+
+
+for _path, _endpoint, _anchor in (("/account/language", "account_language", "language"),
+                                  ("/account/timezone", "account_timezone", "time-zone"),
+                                  ("/account/password", "account_password", "password")):
+    bp.add_url_rule(_path, _endpoint, methods=["GET"], redirect_to=_to_section(_anchor))

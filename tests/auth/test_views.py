@@ -73,6 +73,22 @@ def test_the_sign_in_page_opened_once_signed_in_goes_on_to_the_page_asked_for(cl
         assert client.get("/auth/login", query_string={"next": evil}).location == "/"
 
 
+@pytest.mark.parametrize("path, section", [("/auth/account/password", "password"),
+                                           ("/auth/account/language", "language"),
+                                           ("/auth/account/timezone", "time-zone")])
+def test_the_address_of_an_account_form_opened_again_leads_to_its_section(client, make_user, path, section):
+    """A form of the account page sent back with a problem shows at the form's address: opened again from there
+    (the address bar, a phone reloading a tab it had put away) it was a "This action is not allowed here" page.
+    It now leads to the form's section of the account page, and changes nothing."""
+    make_user(email="ana@example.org", locale="en")
+    assert client.get(path, follow_redirects=True).request.path == "/auth/login"  # signed out: to sign in first
+    sign_in(client, "ana@example.org")
+    response = client.get(path)
+    assert response.status_code in (301, 302, 307, 308) and response.location.endswith(f"/auth/account#{section}")
+    assert client.head(path).status_code == response.status_code
+    assert "Your account" in client.get(path, follow_redirects=True).get_data(as_text=True)
+
+
 def test_first_sign_in_saves_the_language_in_use(client, make_user):
     user = make_user(email="ana@example.org", locale=None)
     sign_in(client, "ana@example.org", headers={"Accept-Language": "pt-BR,pt;q=0.9"})

@@ -127,3 +127,17 @@ def test_a_trainees_competence_links_stand_under_their_own_heading(client, login
     assert section_of('href="/auth/account/competences">Your competences</a>') == "Competences"
     assert section_of('href="/auth/account/competences/estimate">Estimate your levels</a>') == "Competences"
     assert section_of("You have not started a course yet.") == "Your learning"
+
+
+def test_the_progress_of_a_course_of_one_module_reads_in_the_singular(client, login_as, app, tmp_path,
+                                                                      sample_framework):
+    """A course with one module to complete read "0 of 1 modules completed" on the dashboard (and "0 de 1
+    módulos concluídos"): the count of modules now takes its plural from the number."""
+    from tests.fixtures.courses import COURSE_YAML, build_tree, sync_tree
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  intro: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    client.get("/courses/pilot/modules/intro")  # optional: only the practice is to complete
+    assert "0 of 1 module completed" in client.get("/").get_data(as_text=True)

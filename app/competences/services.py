@@ -771,10 +771,10 @@ def record_self_assessment(user: User, framework: Framework, answers: dict[str, 
     return len(changed) - withdrawn, withdrawn
 
 
-def has_self_assessed(user: User) -> bool:
-    """Whether an estimate of the person stands (the dashboard invites them to estimate until one does, and again
-    once they have withdrawn every estimate)."""
-    return any(row.level is not None for row in latest_self_assessments(user))
+def has_self_assessed(user: User, framework: Framework) -> bool:
+    """Whether an estimate of the person stands in ``framework`` (the dashboard invites them to estimate the
+    configured one until one does, and again once they have withdrawn every estimate)."""
+    return bool(latest_self_declared(user, framework))
 
 
 def latest_self_declared(user: User, framework: Framework) -> dict[str, int]:

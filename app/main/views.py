@@ -31,11 +31,13 @@ def index():
         from app.jobs.services import jobs_needing_attention
 
         attention["jobs"] = _count(jobs_needing_attention())
-    estimated = None
+    estimated = None  # None: nothing to invite to estimate (not a trainee, or no framework loaded)
     if current_user.has_role(Role.TRAINEE):
-        from app.competences.services import has_self_assessed
+        from app.competences.services import get_framework, has_self_assessed
 
-        estimated = has_self_assessed(current_user)
+        # of the framework the estimate page asks of, as the person's competences show it
+        framework = get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+        estimated = has_self_assessed(current_user, framework) if framework is not None else None
     my_courses = courses_started(current_user)
     load_texts([item["resume"] for item in my_courses])  # the title of the module each course goes on with
     return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user),

@@ -112,7 +112,7 @@ def test_a_withdrawn_estimate_leaves_the_evidence_alone_and_the_baseline_to_it(s
     db.session.commit()
     levels = current_levels(person, framework="demo")
     assert (levels["A1"].level, levels["A1"].self_declared, levels["A1"].baseline) == (1, None, 1)
-    assert not services.has_self_assessed(person) and services.latest_self_declared(person, sample_framework) == {}
+    assert not services.has_self_assessed(person, sample_framework) and services.latest_self_declared(person, sample_framework) == {}
     assert services.self_assess(person, sample_framework, {"A1": None}) == 0
     with pytest.raises(ValidationError):
         services.self_assess(person, sample_framework, {"Z9": None})

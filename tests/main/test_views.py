@@ -103,6 +103,7 @@ def test_the_dashboard_invites_a_trainee_to_estimate_their_levels_until_they_hav
     from app.competences.services import self_assess
     from app.extensions import db
 
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     trainee = login_as("trainee", country="CL", locale="en")
     page = client.get("/").get_data(as_text=True)
     assert 'href="/auth/account/competences/estimate">Estimate your levels</a>' in page
@@ -113,10 +114,39 @@ def test_the_dashboard_invites_a_trainee_to_estimate_their_levels_until_they_hav
     assert "Estimate your levels" not in client.get("/").get_data(as_text=True)
 
 
+def test_the_invitation_to_estimate_is_about_the_framework_the_estimate_page_asks_of(client, login_as,
+                                                                                      sample_framework):
+    """The dashboard counted an estimate of any framework, the estimate page asks of the configured one: a trainee
+    whose estimates were of another framework (the programme changed frameworks) was no longer invited, while
+    their competences showed no estimate; and with no framework loaded, the invitation led to a page that said
+    there was nothing to estimate."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework, self_assess
+    from app.extensions import db
+    from tests.fixtures.competences import SAMPLE
+
+    invitation = 'href="/auth/account/competences/estimate">Estimate your levels</a>'
+    trainee = login_as("trainee", country="CL", locale="en")
+    client.application.config["COMPETENCE_FRAMEWORK"] = "not-loaded"
+    assert invitation not in client.get("/").get_data(as_text=True)
+    assert "Your competences" in client.get("/").get_data(as_text=True)
+    self_assess(trainee, sample_framework, {"A1": 1})  # of "demo"
+    other, _ = import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", "slug: other"), "other.yaml"),
+                                source="other.yaml")
+    db.session.commit()
+    client.application.config["COMPETENCE_FRAMEWORK"] = "other"
+    assert invitation in client.get("/").get_data(as_text=True)
+    self_assess(trainee, other.framework, {"B1": 2})
+    db.session.commit()
+    assert invitation not in client.get("/").get_data(as_text=True)
+
+
 def test_a_trainees_competence_links_stand_under_their_own_heading(client, login_as, sample_framework):
     """They trailed the itinerary hint of *Your learning* as loose paragraphs; the page's outline should name them."""
     import re
 
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     login_as("trainee", country="CL", locale="en")
     page = client.get("/").get_data(as_text=True)
     headings = [(m.start(), m.group(1)) for m in re.finditer(r"<h2>([^<]+)</h2>", page)]

@@ -685,7 +685,7 @@ def test_an_optional_module_once_read_is_not_where_the_trainee_goes_on(client, l
     login_as("trainee", locale="en")
     client.get("/courses/pilot/modules/intro")  # optional, read first
     page = client.get("/courses/pilot/").get_data(as_text=True)
-    assert "0 of 1 modules completed" in page
+    assert "0 of 1 module completed" in page  # one module: the singular, on the course page as on the dashboard
     assert 'href="/courses/pilot/modules/practice">Continue where you left off' in page
     dashboard = client.get("/").get_data(as_text=True)
     assert 'href="/courses/pilot/modules/practice"' + CONTINUE_PRACTICE in dashboard
@@ -748,13 +748,13 @@ def test_a_module_without_a_rule_beside_others_with_one_is_optional(client, logi
     sync_tree(root)
     user = login_as("trainee", locale="en")
     page = client.get("/courses/pilot/").get_data(as_text=True)
-    assert page.count("· optional") == 1 and "0 of 1 modules completed" in page
+    assert page.count("· optional") == 1 and "0 of 1 module completed" in page
     client.get("/courses/pilot/modules/practice")  # read, but optional: not completed, and blocks nothing
     assert ("completed", "courses/pilot/modules/practice") not in verbs(user)
     client.get("/courses/pilot/modules/intro")
     assert verbs(user)[-1] == ("completed", "courses/pilot")
     page = client.get("/courses/pilot/").get_data(as_text=True)
-    assert "You have completed this course." in page and "1 of 1 modules completed" in page
+    assert "You have completed this course." in page and "1 of 1 module completed" in page
 
 
 def test_english_text_on_other_language_pages_is_marked_as_english(client, login_as, runner, app, tmp_path,
@@ -1135,7 +1135,7 @@ def test_an_optional_module_completed_elsewhere_does_not_count_towards_the_cours
     record(user, v.COMPLETED, v.module_iri("pilot", "practice"), result={"completion": True})
     db.session.commit()
     page = client.get("/courses/pilot/").get_data(as_text=True)
-    assert "0 of 1 modules completed" in page and "You have completed this course." not in page
+    assert "0 of 1 module completed" in page and "You have completed this course." not in page
 
 
 def test_a_quiz_answered_correctly_but_not_completed_is_in_progress(client, login_as, app, tmp_path,

@@ -49,8 +49,11 @@ ERROR_FORMATS = ("application/json", "text/plain", "text/html")
 
 
 def error_format(accept: str | None) -> str:
-    """The media type an error is written in for a request with this Accept header."""
-    return parse_accept_header(accept, MIMEAccept).best_match(ERROR_FORMATS, default="application/json")
+    """The media type an error is written in for a request with this Accept header. A type's parameters are not
+    looked at: application/json;charset=UTF-8 is JSON (werkzeug would match it with no type of ours)."""
+    asked = MIMEAccept([(value.partition(";")[0].strip(), quality)
+                        for value, quality in parse_accept_header(accept, MIMEAccept)])
+    return asked.best_match(ERROR_FORMATS, default="application/json")
 
 
 def error_body(document: dict, mimetype: str) -> bytes:

@@ -309,7 +309,10 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, text/plain, */*",
-                                    "application/xml"])
+                                    "application/xml",
+                                    # a charset does not make JSON another type (Spring's APPLICATION_JSON_UTF8)
+                                    "application/json;charset=UTF-8, text/plain, */*",
+                                    "text/html;q=0.9, application/json; charset=utf-8"])
 def test_an_error_is_json_unless_the_client_prefers_text(xapi, accept):
     response = xapi.get(params={"limit": "x"}, headers={"Accept": accept} if accept else None)
     assert response.status_code == 400 and response.mimetype == "application/json"

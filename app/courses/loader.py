@@ -204,6 +204,12 @@ def _targets(body: str, body_line: int):
                 yield from _html_targets(child.content, line + offset)
 
 
+def images_shown(body: str) -> list[str]:
+    """The address of every image a Markdown body shows, as often as it shows it, as the reader's renderer reads
+    it: written inline, by reference ([photo]: assets/photo.jpg) or in raw HTML, and not in code."""
+    return [target for _line, target, kind in _targets(body, 0) if kind == "image"]
+
+
 def _html_targets(html: str, line: int):
     for tag in HTML_TAG.finditer(HTML_COMMENT.sub("", html)):
         name, attributes = tag.group(1).lower(), tag.group(2)

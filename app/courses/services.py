@@ -3,7 +3,6 @@ import hashlib
 import io
 import math
 import mimetypes
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import check
 from app.competences import services as competences
 from app.competences.services import Evidence, evidence_source, text_in
-from app.courses.loader import CourseContent, Tree, highest_levels
+from app.courses.loader import CourseContent, Tree, highest_levels, images_shown
 from app.courses.render import asset_name
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
 from app.db import lock_for_write, utcnow
@@ -321,10 +320,26 @@ def asset_data(assets: list[CourseAsset]) -> dict[str, bytes]:
         sa.select(AssetBlob.sha256, AssetBlob.data).where(AssetBlob.sha256.in_(digests)))}
 
 
-# an image a module shows, as its text writes it: ![alt](address) or <img ... src="address">
-_IMAGE_SHOWN = re.compile(r'!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*\ssrc="([^"]+)"')
 # about how much a module's HTML weighs more than its Markdown: tags, ids, the tables' column names
 _HTML_OVER_MARKDOWN = 1.25
+
+
+# the course assets each module text shows, by the text's digest (the texts themselves are not kept: one may be
+# a megabyte); a text never changes once synced, and reading one takes milliseconds
+_SHOWN: dict[bytes, tuple[str, ...]] = {}
+_SHOWN_KEPT = 2048
+
+
+def _assets_shown(body: str) -> tuple[str, ...]:
+    """The course assets a module's text shows as images, as often as it shows them, however it writes them (see
+    loader.images_shown); each text is read once, as the course page asks for every module's on each visit."""
+    key = hashlib.blake2b(body.encode(), digest_size=16).digest()
+    shown = _SHOWN.get(key)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_KEPT:
+            _SHOWN.clear()
+        shown = _SHOWN[key] = tuple(name for name in map(asset_name, images_shown(body)) if name)
+    return shown
 
 
 def offline_size(version: CourseVersion, locale: str, image_limit: int) -> int:
@@ -334,10 +349,8 @@ def offline_size(version: CourseVersion, locale: str, image_limit: int) -> int:
     bodies = [text_of(module, locale).body for module in version.modules]
     shown: dict[str, int] = {}
     for body in bodies:
-        for written in _IMAGE_SHOWN.findall(body):
-            name = asset_name("".join(written))
-            if name:
-                shown[name] = shown.get(name, 0) + 1
+        for name in _assets_shown(body):
+            shown[name] = shown.get(name, 0) + 1
     sizes = db.session.execute(sa.select(CourseAsset.path, CourseAsset.size).where(
         CourseAsset.course_version_id == version.id, CourseAsset.size <= image_limit,
         CourseAsset.path.in_(list(shown)))) if shown else []

@@ -229,3 +229,23 @@ def test_the_course_page_says_about_how_large_the_file_is(client, login_as, app,
     assert hint, page[page.index("Download the whole"):][:200]
     weight = len(client.get("/courses/pilot/print?download=1").get_data()) / 1000
     assert 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (hint.group(1), weight)
+
+
+def test_the_size_counts_images_however_the_text_writes_them(client, login_as, app, tmp_path, sample_framework):
+    """An image named by reference (![A photo][photo] ... [photo]: assets/photo.svg) or between < and > because its
+    name has a space is inside the file as much as one written inline: the hint counts it too."""
+    body = ("A short text.\n\n![A photo][photo]\n\n![The same photo, again](<assets/big photo.svg>)\n\n"
+            "[photo]: assets/photo.svg\n")
+    root = build_tree(tmp_path / "c", modules={"01-intro": in_three("Intro", body),
+                                               "02-practice": in_three("Practice", "Some text.")})
+    for name in ("photo.svg", "big photo.svg"):
+        (root / "pilot" / "assets" / name).write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * 20000 + "</svg>", encoding="utf-8")
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    page = client.get("/courses/pilot/").get_data(as_text=True)
+    hint = re.search(r'download>Download the whole course to read offline \(about ([\d.]+) kB\)</a>', page)
+    with client.get("/courses/pilot/print?download=1") as download:
+        weight = len(download.get_data()) / 1000
+        assert download.get_data(as_text=True).count('src="data:image/svg+xml;base64,') == 2
+    assert hint and 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (hint and hint.group(1), weight)

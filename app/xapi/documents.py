@@ -130,22 +130,18 @@ def put(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, co
     return current
 
 
-def _not_a_constant(name: str):
-    raise ValueError(f"{name} is not a JSON value")
-
-
 def check_json(content: bytes, content_type: str | None) -> None:
     """A document labelled application/json is JSON (Communication 3.2.s3.b6: a Content-Type that does not match
-    the content is a 400), of any kind and nesting; NaN and Infinity are not JSON, and JSON text is UTF-8."""
+    the content is a 400), of any kind (an array, a string too), read by the rules a POST's document is merged by:
+    what is stored as JSON can be merged into later (no NaN, no 1e400, no lone surrogate, not nested deeper than
+    jsonutil.MAX_DEPTH); JSON text is UTF-8, a BOM ignored."""
     if not _is_json(content_type):
         return
     try:
-        json.loads(content.decode("utf-8-sig"), parse_constant=_not_a_constant)  # a BOM is ignored (RFC 8259 8.1)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        reason = "it is not UTF-8" if isinstance(error, UnicodeDecodeError) else (
-            "it is nested too deeply to read" if isinstance(error, RecursionError) else str(error))
-        raise DocumentError(400, f"the document is labelled application/json, but it is not JSON: {reason}",
-                            "document") from error
+        jsonutil.parse(content)
+    except jsonutil.JSONError as error:
+        raise DocumentError(400, f"the document is labelled application/json, but it is not JSON we accept: "
+                                 f"{error.at('document')} {error.message}", error.at("document")) from error
 
 
 def _json_object(content: bytes, what: str) -> dict:

@@ -244,14 +244,16 @@ def test_posted_json_documents_must_be_json_we_can_keep(xapi, body, exists):
 ], ids=["state", "activity-profile", "agent-profile"])
 def test_a_document_put_as_json_must_be_json(xapi, path, params):
     """Communication 3.2.s3.b6: a Content-Type that does not match the content is a 400. What is stored as
-    application/json is JSON, whatever its kind (an array, a string); anything may be stored under another type."""
+    application/json is JSON, whatever its kind (an array, a string), by the rules a POST merges by (what a PUT
+    stored as JSON can be merged into); anything may be stored under another type."""
     new = {"If-None-Match": "*"}
-    for body in ('{"page": 3', "page 3", '{"score": NaN}', b'{"name": "\xff"}'):
+    for body in ('{"page": 3', "page 3", '{"score": NaN}', b'{"name": "\xff"}', '{"score": 1e400}',
+                 '{"name": "\\ud800"}', '{"deep": ' + "[" * 150 + "]" * 150 + "}"):
         refused = send(xapi, "PUT", path, params, body, headers=new)
-        assert refused.status_code == 400 and refused.get_json()["property"] == "document"
+        assert refused.status_code == 400 and refused.get_json()["property"].startswith("document"), body
         assert send(xapi, "GET", path, params).status_code == 404
     assert send(xapi, "PUT", path, params, "page 3", "text/plain", headers=new).status_code == 204
-    for body in ('["a", 1]', '"page 3"', '{"deep": ' + "[" * 150 + "]" * 150 + "}", "\ufeff{}"):
+    for body in ('["a", 1]', '"page 3"', '{"deep": ' + "[" * 50 + "]" * 50 + "}", "\ufeff{}"):
         assert send(xapi, "PUT", path, params, body, "application/json; charset=utf-8",
                     headers={"If-Match": "*"}).status_code == 204
         assert send(xapi, "GET", path, params).data == body.encode()

@@ -167,6 +167,7 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
         outcome = "created"
     else:
         outcome = "new version"
+        _one_editor_at_a_time(framework)  # an editor's new version saved meanwhile is seen, and stops being current
         existing = get_version(framework, data.version)
         if existing is not None:
             if data_of(existing) == data:

@@ -171,3 +171,42 @@ def test_a_version_that_drops_a_competence_or_a_level_says_whose_evidence_it_lea
     assert "3. Advanced" in page and "No longer in the framework" not in page
     result = runner.invoke(args=["competences", "import", str(path)])  # unchanged: nothing to warn about
     assert "unchanged" in result.output and "warning" not in result.output
+
+
+def test_a_file_imported_while_an_editor_saves_leaves_one_current_version(app, make_user, tmp_path, sample_framework):
+    """The import has read the framework (version 1 current) when an editor's save of the used version lands as
+    version 2; the import then writes version 3: version 2 stops being current too, not two versions current."""
+    import threading
+
+    from tests.competences.test_views import form
+    from tests.fixtures.concurrency import run_threads, signed_in_client
+    from tests.fixtures.factories import session_id
+
+    services.record_use(sample_framework.current, "course", "pilot@1")
+    db.session.commit()
+    path = tmp_path / "demo.yaml"
+    path.write_text(SAMPLE.replace("version: 1", "version: 3"), encoding="utf-8")
+    client = signed_in_client(app, session_id(make_user(roles=("trainer",))))
+    saved, real, results = threading.Event(), services.import_framework, {}
+
+    def after_the_save(*args, **kwargs):
+        saved.wait(10)
+        return real(*args, **kwargs)
+
+    def edit():
+        results["edit"] = client.post("/competences/demo/competences/A1/edit",
+                                      data=form(knowledge_en="Mine")).status_code
+        saved.set()
+
+    def load():
+        results["import"] = app.test_cli_runner().invoke(args=["competences", "import", str(path)]).output
+
+    services.import_framework = after_the_save
+    try:
+        run_threads([threading.Thread(target=load), threading.Thread(target=edit)])
+    finally:
+        services.import_framework = real
+    db.session.expire_all()
+    versions = db.session.scalars(sa.select(services.FrameworkVersion).order_by(services.FrameworkVersion.number))
+    assert [(v.number, v.is_current) for v in versions] == [(1, False), (2, False), (3, True)], results
+    assert results["edit"] == 302 and "demo version 3: new version" in results["import"]

@@ -499,18 +499,23 @@ def _whole_or_text(value: str):
 
 def read_csv(text: str, file: str) -> FrameworkData:
     """Rebuild the framework from its CSV form (the same checks as the YAML form, with CSV line numbers)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), restval="")
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     problems: list[Problem] = []
     try:
-        if reader.fieldnames != CSV_COLUMNS:
+        if next(reader, None) != CSV_COLUMNS:
             header = text.lstrip("\ufeff").partition("\n")[0]
             hint = (" (this file separates them with semicolons, as a spreadsheet set to Spanish or Portuguese "
                     "saves CSV: save it with commas)" if header.count(";") >= len(CSV_COLUMNS) - 1 else "")
             raise FrameworkFileError([Problem(file, 1, f"the columns must be {', '.join(CSV_COLUMNS)}{hint}")])
         rows, previous = [], reader.line_num
-        for row in reader:  # a row's line is where it starts (a text may run over several lines)
-            rows.append((previous + 1, {key: _read_cell(value) for key, value in row.items()}))
-            previous = reader.line_num
+        for cells in reader:  # a row's line is where it starts (a text may run over several lines)
+            start, previous = previous + 1, reader.line_num
+            if not cells:  # a blank line
+                continue
+            row = dict(zip(CSV_COLUMNS, [_read_cell(cell) for cell in cells] + [""] * len(CSV_COLUMNS)))
+            if len(cells) > len(CSV_COLUMNS):
+                row[None] = cells[len(CSV_COLUMNS):]
+            rows.append((start, row))
     except csv.Error as error:
         raise FrameworkFileError([Problem(file, reader.line_num or 1, f"malformed CSV: {error}")]) from error
     data: dict = {"levels": [], "areas": [], "competences": []}

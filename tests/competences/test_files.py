@@ -240,6 +240,17 @@ def test_a_csv_line_with_too_many_columns():
     assert "demo.csv:4: this line has more than the 8 columns" in [str(p) for p in error.value.problems]
 
 
+
+def test_a_problem_after_blank_lines_is_reported_on_its_own_line():
+    """Blank lines are skipped; the lines after them keep their numbers, as an editor shows them."""
+    lines = files.write_csv(files.read_yaml(SAMPLE, "demo.yaml")).splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("competence,B1,B,title"))
+    lines[index] = lines[index].replace("competence,B1,B,title", "competence,B1,Z,title")
+    lines[index:index] = ["", ""]
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [p.line for p in error.value.problems if "unknown area 'Z'" in p.message] == [index + 3]
+
 # --- alignments: a controlled vocabulary ----------------------------------------------------------------
 
 ALIGNMENT = '''      - framework: DigComp

@@ -510,7 +510,7 @@ def read_csv(text: str, file: str) -> FrameworkData:
         rows, previous = [], reader.line_num
         for cells in reader:  # a row's line is where it starts (a text may run over several lines)
             start, previous = previous + 1, reader.line_num
-            if not cells:  # a blank line
+            if not any(cells):  # a blank line, or a row a spreadsheet emptied (commas only)
                 continue
             row = dict(zip(CSV_COLUMNS, [_read_cell(cell) for cell in cells] + [""] * len(CSV_COLUMNS)))
             if len(cells) > len(CSV_COLUMNS):

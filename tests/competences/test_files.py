@@ -251,6 +251,20 @@ def test_a_problem_after_blank_lines_is_reported_on_its_own_line():
         files.read_csv("\n".join(lines) + "\n", "demo.csv")
     assert [p.line for p in error.value.problems if "unknown area 'Z'" in p.message] == [index + 3]
 
+
+def test_a_row_of_empty_cells_a_spreadsheet_leaves_is_skipped_as_a_blank_line_is():
+    """A row whose contents were cleared in a spreadsheet is saved as commas only: it is read as the blank line
+    it is (not as a record named ''), and the rows after it keep their lines."""
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    lines = files.write_csv(data).splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("competence,B1,B,title"))
+    lines[index:index] = [",,,,,,,", ",,,,,,,,,,", ",,,"]
+    assert files.read_csv("\r\n".join(lines) + "\r\n", "demo.csv") == data
+    lines[index + 3] = lines[index + 3].replace("competence,B1,B,title", "competence,B1,Z,title")
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv("\n".join(lines) + "\n", "demo.csv")
+    assert [str(p) for p in error.value.problems][0] == f"demo.csv:{index + 4}: competence B1 names an unknown area 'Z'"
+
 # --- alignments: a controlled vocabulary ----------------------------------------------------------------
 
 ALIGNMENT = '''      - framework: DigComp

@@ -8,6 +8,11 @@ from app.extensions import db
 competences_cli = AppGroup("competences", help="Competence frameworks.")
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 level``, ``2 levels``: the command's output is in English."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _read(path: Path):
     from app.competences import files
     from app.content_files import Problem, YamlProblem, read_text
@@ -41,10 +46,10 @@ def import_command(path):
     except FrameworkFileError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        raise click.ClickException(f"{len(error.problems)} problem(s): nothing was imported") from error
+        raise click.ClickException(f"{_count(len(error.problems), 'problem')}: nothing was imported") from error
     db.session.commit()
     click.echo(f"{version.framework.slug} version {version.number}: {outcome} "
-               f"({len(version.competences)} competences, {len(version.levels)} levels)")
+               f"({_count(len(version.competences), 'competence')}, {_count(len(version.levels), 'level')})")
     left = evidence_left_behind(previous, version) if previous is not None and outcome == "new version" else 0
     if left:
         click.echo(f"warning: {left} {'person holds' if left == 1 else 'people hold'} evidence of competences or "

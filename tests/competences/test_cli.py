@@ -159,7 +159,7 @@ def test_a_version_that_drops_a_competence_or_a_level_says_whose_evidence_it_lea
     path.write_text(version_2, encoding="utf-8")
     result = runner.invoke(args=["competences", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "demo version 2: new version (1 competences, 2 levels)" in result.output
+    assert "demo version 2: new version (1 competence, 2 levels)" in result.output
     assert "warning: 2 people hold evidence of competences or levels this version removes" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ValidatedLevel)) == 4
     login_as(dropped_code)
@@ -210,3 +210,17 @@ def test_a_file_imported_while_an_editor_saves_leaves_one_current_version(app, m
     versions = db.session.scalars(sa.select(services.FrameworkVersion).order_by(services.FrameworkVersion.number))
     assert [(v.number, v.is_current) for v in versions] == [(1, False), (2, False), (3, True)], results
     assert results["edit"] == 302 and "demo version 3: new version" in results["import"]
+
+
+
+def test_the_import_counts_in_words_that_agree_with_the_numbers(runner, tmp_path):
+    one_level = SAMPLE[:SAMPLE.index("  - number: 2")] + SAMPLE[SAMPLE.index("areas:"):]
+    one_level = one_level.replace("technician: 3", "technician: 1").replace("manager: 2", "manager: 1")
+    path = tmp_path / "demo.yaml"
+    path.write_text(one_level, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert "demo version 1: created (2 competences, 1 level)" in result.output, result.output
+    path.write_text(SAMPLE.replace("version: 1", "version: 2").replace("    area: A\n", "    area: Z\n", 1),
+                    encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 1 and "Error: 1 problem: nothing was imported" in result.output, result.output

@@ -235,8 +235,8 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
                     len(alignment[key].strip()) > most:
                 problems.append(located.problem(f"an alignment's {key} is longer than {most} characters", *apath,
                                                 key))
-        if not found and len(problems) == unreadable:
-            checked.append({k: alignment[k].strip() for k in ALIGNMENT_KEYS
+        if not found and len(problems) == unreadable:  # on one line with single spaces, as the edit form keeps it
+            checked.append({k: " ".join(alignment[k].split()) for k in ALIGNMENT_KEYS
                             if isinstance(alignment.get(k), str) and alignment[k].strip()})
     return checked
 

@@ -707,6 +707,28 @@ def test_a_title_from_a_file_is_kept_on_one_line_as_the_form_keeps_it(client, lo
     assert [v.number for v in get_framework("demo").versions] == [1]
 
 
+def test_an_alignment_name_from_a_file_is_kept_on_one_line_as_the_form_keeps_it(client, login_as, app):
+    """The edit form keeps an alignment's name on one line with single spaces, as it keeps a title: a file's is
+    read the same way, so saving the competence's page opened and left alone makes no version."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework, record_use
+    from tests.fixtures.competences import SAMPLE
+
+    data = files.read_yaml(SAMPLE.replace("name: Evaluating data", 'name: "Evaluating  data\\n  and  information"'),
+                           "demo.yaml")
+    assert data.competences[0]["alignments"][0]["name"] == "Evaluating data and information"
+    version, _ = import_framework(SYSTEM, data, source="demo.yaml")
+    record_use(version, "itinerary", "technicians")
+    db.session.commit()
+    login_as("trainer", country="ES")
+    url = "/competences/demo/competences/A1/edit"
+    response = client.post(url, data=_opened(client, url + "?lang=en"), follow_redirects=True)
+    assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [v.number for v in version.framework.versions] == [1]
+
+
 def test_a_version_loaded_from_a_file_names_the_file_in_words_not_the_server_path(client, login_as, app):
     """The list of versions said where the file lay on the server (`/srv/itinera/courses/_frameworks/demo.yaml`),
     in no language: readers (coordinators among them) get a phrase naming the file alone."""

@@ -98,10 +98,11 @@ def move_use(slug, use_id):
         form = MoveForm(prefix=f"use-{use.id}", formdata=None)
         form.version.choices = []
         form.form_errors.append(_("There is no other version to move to."))
-    elif form.validate_on_submit():
+    elif _sent(form, use):
         target = services.get_version(framework, form.version.data)
         try:
-            services.move_use(current_user, use, target)
+            if target.id != use.version_id:  # else sent again (a double click): the first sending moved it
+                services.move_use(current_user, use, target)
         except ValidationError as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -112,6 +113,17 @@ def move_use(slug, use_id):
                     number=target.number), "success")
             return redirect(url_for("competences.framework", slug=slug, version=target.number) + "#uses")
     return _framework_page(framework, use.version, moving=(use.id, form)), 400
+
+
+def _sent(form, use) -> bool:
+    """Whether the move form was sent valid. The version the use is on now is no choice of the form, but a form
+    sent again (a double click, a second tab) names it once the first sending has moved the use there."""
+    shown = form.version.choices
+    form.version.choices = [*shown, *options([(use.version.number, "")])]
+    try:
+        return form.validate_on_submit()
+    finally:
+        form.version.choices = shown  # a form shown again with errors offers the other versions only
 
 
 @bp.route("/<slug>/export/<fmt>")

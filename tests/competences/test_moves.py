@@ -109,6 +109,22 @@ def test_the_framework_page_moves_a_course(client, login_as, synced_course, samp
     assert "Course pilot@1" in client.get("/competences/demo/?version=2").get_data(as_text=True)
 
 
+def test_a_move_sent_twice_is_done_once_and_both_say_so(client, login_as, synced_course, sample_framework, make_user):
+    """A double click on Move: the second finds the course already on the version chosen, and is told it is,
+    not "Not a valid choice" on an error page."""
+    a1_retitled(sample_framework, make_user(roles=("trainer",), country="ES"))
+    use = services.get_use("course", "pilot@1")
+    login_as("trainer", country="ES")
+    for _ in range(2):
+        response = client.post(f"/competences/demo/uses/{use.id}/move?lang=en",
+                               data={f"use-{use.id}-version": "2"}, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Course pilot@1 is now built on version 2." in html
+        assert 'class="error-summary"' not in html
+    db.session.expire_all()
+    assert services.get_use("course", "pilot@1").version.number == 2
+
+
 def test_a_refused_move_is_an_error_summary(client, login_as, synced_course, sample_framework):
     without_a1 = SAMPLE.replace("version: 1", "version: 2")
     without_a1 = without_a1[:without_a1.index("  - code: A1\n")] + without_a1[without_a1.index("  - code: B1\n"):]

@@ -661,13 +661,22 @@ def _levels(user: User, at: datetime | date | None = None,
             entry.evidence.append(item)
             entry.level = max(entry.level or 0, item.level)
     for entry in levels.values():
-        entry.evidence.sort(key=lambda e: (-e.level, e.achieved_at))
+        entry.evidence.sort(key=_best_first)
     for assessment in latest_self_assessments(user, at):
         if assessment.framework_id != known.id or assessment.level is None:  # None: withdrawn ("Not sure")
             continue
         entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
         entry.self_declared = assessment.level
     return levels, expired
+
+
+def _best_first(evidence: Evidence) -> tuple:
+    """The order of a competence's evidence: the highest level first; of one level, the evidence that counts
+    longest (never expiring, else expiring last), so that what a profile shows first says until when the level
+    counts; then the earliest."""
+    lasts = evidence.expires_at is None
+    until = 0 if lasts else -evidence.expires_at.timestamp()
+    return -evidence.level, not lasts, until, evidence.achieved_at
 
 
 @dataclass

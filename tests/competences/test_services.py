@@ -135,6 +135,31 @@ def test_other_domains_add_evidence(sample_framework, make_user):
         EVIDENCE_SOURCES.remove(modules)
 
 
+def test_of_evidence_of_one_level_the_one_that_counts_longest_comes_first(sample_framework, make_user):
+    """A module gave level 2 of A1 (24 months) and a coordinator validated it again a year later: the level counts
+    until the later one expires, and that is the evidence shown first ("counts until"), not the older one."""
+    person = make_user(country="CL")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+
+    def modules(user):
+        if user.id == person.id:
+            yield Evidence("module", "demo", "A1", 2, T0, "http://itinera.test/activities/courses/x/modules/y")
+            yield Evidence("module", "demo", "B1", 2, T0, "http://itinera.test/activities/courses/x/modules/z")
+
+    later = datetime(2027, 1, 15, 12, 0, tzinfo=timezone.utc)
+    validated(person, sample_framework, "A1", 2, later, coordinator)
+    validated(person, sample_framework, "B1", 2, later, coordinator)  # B1 never expires: the first one stays first
+    EVIDENCE_SOURCES.append(modules)
+    try:
+        levels = current_levels(person, framework="demo", at=later + timedelta(days=1))
+    finally:
+        EVIDENCE_SOURCES.remove(modules)
+    assert [(e.kind, e.expires_at) for e in levels["A1"].evidence] == [
+        ("validated", datetime(2029, 1, 15, 12, 0, tzinfo=timezone.utc)),
+        ("module", datetime(2028, 1, 15, 12, 0, tzinfo=timezone.utc))]
+    assert [(e.kind, e.achieved_at) for e in levels["B1"].evidence] == [("module", T0), ("validated", later)]
+
+
 def test_validating_a_level(sample_framework, make_user):
     coordinator = make_user(roles=("coordinator",), country="CL")
     person = make_user(country="CL")

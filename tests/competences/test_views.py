@@ -25,6 +25,18 @@ def test_framework_page_lists_levels_areas_and_competences(client, login_as, sam
     assert "/competences/demo/competences/A1/edit" not in html  # coordinators read, editors edit
 
 
+def test_the_framework_page_shows_how_long_each_competence_counts_and_its_alignments(client, login_as,
+                                                                                      sample_framework):
+    """What an editor sets on a competence's page (validity, alignments) is seen where frameworks are browsed, as
+    its texts and targets are: after "Saved." the page shows what was saved."""
+    login_as("trainer", country="ES")
+    html = client.get("/competences/demo/?lang=es").get_data(as_text=True)
+    a1 = html[html.index('id="competence-A1"'):html.index('id="competence-B1"')]
+    b1 = html[html.index('id="competence-B1"'):]
+    assert "Vigencia" in a1 and "24 meses" in a1 and "DigComp 1.2" in a1
+    assert "No vence" in b1 and "DigComp" not in b1[:b1.index("</section>")]
+
+
 def test_trainer_edits_a_descriptor_in_portuguese(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     page = client.get("/competences/demo/competences/A1/edit")

@@ -128,12 +128,16 @@ def _unknown_keys(located: Located, item: dict, known: tuple, what: str, path: t
             problems.append(located.problem(f"unknown key {key!r} in {what} (use {', '.join(known)})", *path, key))
 
 
-def _code_problem(code, what: str, written: str = "") -> str:
+def _code_problem(code, what: str, written: str = "", *, kind: str = "", example: str = "") -> str:
     if isinstance(code, (int, float)) and not isinstance(code, bool):
         written = written or str(code)  # as the file writes it: YAML reads 1.10 as 1.1 and 01 as 1
         return f"the code {written} is read as a number: put it in quotes, as in code: \"{written}\""
     if isinstance(code, str) and code != code.strip() and CODE.match(code.strip()):
         return f"the code {code!r} has spaces around it: write {code.strip()}"
+    if isinstance(code, str) and code.strip() and kind:  # Á1, or too long: which code, and what a code may hold
+        shown = code if len(code) <= 40 else code[:40] + "…"
+        return (f"the code {shown!r} is not a code: {kind}'s code is up to 20 letters A-Z, digits, hyphens and "
+                f"underscores, starting with a letter or a digit, such as {example}")
     return what
 
 
@@ -304,7 +308,8 @@ def check(located: Located) -> FrameworkData:
         code = area.get("code") if isinstance(area, dict) else None
         if not isinstance(code, str) or not CODE.match(code):
             problems.append(located.problem(_code_problem(code, "an area needs a code of letters and digits",
-                                                          located.as_written(code, *path, "code")), *path))
+                                                          located.as_written(code, *path, "code"), kind="an area",
+                                                          example="A"), *path))
             continue
         twice = _twice(located, "area", code, path, seen)
         if twice:
@@ -325,8 +330,8 @@ def check(located: Located) -> FrameworkData:
         code = item.get("code")
         if not isinstance(code, str) or not CODE.match(code):
             problems.append(located.problem(_code_problem(code, "a competence needs a code of letters and digits, "
-                                                                "such as B1", located.as_written(code, *path, "code")),
-                                            *path))
+                                                                "such as B1", located.as_written(code, *path, "code"),
+                                                          kind="a competence", example="B1"), *path))
             continue
         twice = _twice(located, "competence", code, path, seen)
         if twice:

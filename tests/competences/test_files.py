@@ -60,6 +60,17 @@ def test_a_code_with_spaces_around_it_says_so():
     assert "demo.csv:" in str(error.value) and "the code 'A ' has spaces around it: write A" in str(error.value)
 
 
+@pytest.mark.parametrize("code", ["Á1", "A1-regional-diagnosis", "A 1", "-A1"])
+def test_a_code_of_other_characters_or_too_long_says_which_and_what_a_code_may_hold(code):
+    """"needs a code of letters and digits" told the author of Á1 or of a 21-character code nothing they could
+    act on: the problem names the code and what a code is."""
+    text = SAMPLE.replace("  - code: B1\n", f'  - code: "{code}"\n')
+    line = text.splitlines().index(f'  - code: "{code}"') + 1
+    assert problems_of(text) == [f"broken.yaml:{line}: the code {code!r} is not a code: a competence's code is "
+                                 f"up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
+                                 f"digit, such as B1"]
+
+
 def test_level_outside_the_scale():
     text = SAMPLE.replace("targets: {technician: 3, manager: 2}", "targets: {technician: 4, manager: 2}")
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "technician: 4" in l)

@@ -224,7 +224,7 @@ def edit_competence(slug, code):
         for alignment in [*(competence.alignments or []), *[{}] * BLANK_ALIGNMENT_ROWS]:
             form.alignments.append_entry(alignment)
     if form.validate_on_submit():
-        before, shown = framework.current.number, services.revision_of(competence)
+        before, shown = framework.current.number, _opened_on(form, competence)
         targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
         if _commit_edit(lambda: services.edit_competence(
                 current_user, framework, code, _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS),
@@ -243,6 +243,12 @@ def edit_competence(slug, code):
                            validated=services.validated_under(framework.current)), _status(form)
 
 
+def _opened_on(form, part) -> str:
+    """The revision of the part the form was opened on: a form sent again (a double click) finds its change saved
+    by the first sending, and is told "Saved." as the first was, not "Nothing was changed."."""
+    return form.revision.data or services.revision_of(part)
+
+
 def _changed(framework, collection: str, shown: str, **key) -> bool:
     """Whether the part (by code or number) of the current version differs from what revision ``shown`` was."""
     [(attribute, value)] = key.items()
@@ -257,7 +263,7 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
         form.revision.data = services.revision_of(item)
         _fill_texts(form, item, groups)
     if form.validate_on_submit():
-        before, shown = framework.current.number, services.revision_of(item)
+        before, shown = framework.current.number, _opened_on(form, item)
         if _commit_edit(lambda: save(_texts_from(form, groups), form.revision.data or None), form):
             _saved(framework, before, changed(shown))
             return redirect(url_for("competences.framework", slug=framework.slug) + anchor)

@@ -444,6 +444,26 @@ def test_saving_without_a_change_makes_no_new_version(client, login_as, sample_f
     assert [v.number for v in sample_framework.versions] == [1]
 
 
+def test_a_change_sent_twice_says_saved_both_times(client, login_as, sample_framework):
+    """A double click on Save: the second sending finds the change the first saved. It was the editor's change,
+    made from the page they opened: they are told it is saved, not "Nothing was changed." (the page a browser
+    shows is the second one's)."""
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "itinerary", "technicians")
+    db.session.commit()
+    login_as("trainer", country="ES")
+    for url, field in (("/competences/demo/competences/A1/edit", "knowledge_en"),
+                       ("/competences/demo/levels/1/edit", "descriptor_en"),
+                       ("/competences/demo/areas/A/edit", "title_en")):
+        sent = {**_opened(client, url + "?lang=en"), field: "Changed once"}
+        first = client.post(url + "?lang=en", data=sent, follow_redirects=True).get_data(as_text=True)
+        second = client.post(url + "?lang=en", data=sent, follow_redirects=True).get_data(as_text=True)
+        assert "Saved" in first and "Nothing was changed." not in second and "Saved." in second, url
+    db.session.expire_all()
+    assert [v.number for v in sample_framework.versions] == [1, 2]
+
+
 def test_titles_are_bounded_as_in_files(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     response = client.post("/competences/demo/competences/A1/edit", data=form(title_es="x" * 201))
@@ -557,7 +577,7 @@ def test_two_editors_saving_the_same_part_at_the_same_moment_lose_nothing(app, m
         session["_user_id"], session["_fresh"] = session_id(editor), True
     opened = _opened(client, url)
     responses = post_at_once(editor, url, [{**opened, field: "Mine"}, {**opened, field: "Theirs"}],
-                             meet=(services, "revision_of"))
+                             meet=(services, "can_edit"))  # both have read the part and are about to write
     codes = [getattr(r, "status_code", r) for r in responses]
     assert sorted(codes) == [302, 409], codes
     winner = "Mine" if codes[0] == 302 else "Theirs"

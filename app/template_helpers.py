@@ -184,6 +184,15 @@ def _module_text(module):
     return text_of(module)
 
 
+def _evidence_names(rows) -> dict:
+    """The modules a profile's evidence comes from, by IRI, named in one query for the whole table."""
+    from app.courses.services import modules_named
+
+    shown = [row.level.evidence[0] for row in rows if row.level and row.level.evidence]
+    shown += [row.expired for row in rows if row.expired]
+    return modules_named(item.source for item in shown if item.kind == "module")
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
@@ -199,6 +208,7 @@ def register(app) -> None:
         text_in=_text_in,
         lang_of=_lang_of,
         services_text=_module_text,
+        evidence_names=_evidence_names,
         leaf_fields=leaf_fields,
         summary_errors=summary_errors,
         form_sent_back=form_sent_back,

@@ -724,6 +724,37 @@ def _module_evidence(user: User):
             yield Evidence("module", framework, code, level, achieved, iri)
 
 
+@dataclass(frozen=True)
+class ModuleName:
+    """How a person's profile names the module some evidence comes from."""
+
+    title: str
+    locale: str  # of the title (English when the module is missing in the reader's language)
+    course: str
+    course_locale: str
+
+
+def modules_named(iris) -> dict[str, ModuleName]:
+    """The modules of ours named by these IRIs (evidence's sources), as their newest version names them, in the
+    reader's language: one query, and only those modules' rows."""
+    pairs = {iri: pair for iri in set(iris) if (pair := v.module_of(iri)) is not None}
+    if not pairs:
+        return {}
+    rows = db.session.execute(
+        sa.select(Course.slug, CourseVersion.title, Module).join(Module.course_version).join(CourseVersion.course)
+        .where(Course.slug.in_({course for course, _ in pairs.values()}),
+               Module.slug.in_({module for _, module in pairs.values()}))
+        .order_by(CourseVersion.synced_at))
+    newest = {(slug, module.slug): (title, module) for slug, title, module in rows}  # the newest version last
+    named = {}
+    for iri, pair in pairs.items():
+        if pair in newest:
+            title, module = newest[pair]
+            shown = text_of(module)
+            named[iri] = ModuleName(shown.title, shown.locale, text_in(title), competences.locale_in(title))
+    return named
+
+
 def _module_done_in(modules: list[Module], moment) -> Module | None:
     """Which version of a module the learner did, among those that grant levels: the version Itinera recorded as
     the statement's revision; else (outside content, whose revision is its own) the version that was current

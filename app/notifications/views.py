@@ -27,8 +27,8 @@ def open(notification_id):
     notification = db.session.get(Notification, notification_id)
     if notification is None:
         abort(404)
-    # fetched ahead by the browser (a prefetch), it has not been read yet
-    services.open_notification(current_user, notification, mark_read=not is_prefetch())
+    # fetched ahead by the browser (a prefetch) or only looked at (a HEAD: a link checker), it has not been read
+    services.open_notification(current_user, notification, mark_read=request.method == "GET" and not is_prefetch())
     db.session.commit()
     return redirect(services.link_of(notification) or url_for("notifications.index"))
 

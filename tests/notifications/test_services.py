@@ -577,6 +577,8 @@ def test_a_prefetched_notification_is_not_marked_read(client, login_as, make_use
     assert client.get(f"/notifications/{foreign.id}", headers={"Sec-Purpose": "prefetch"}).status_code == 403
     assert client.get(f"/notifications/{note.id}", headers={"Sec-Purpose": "prefetch"}).location == "/"
     assert services.unread_count(user) == 1
+    assert client.head(f"/notifications/{note.id}").location == "/"  # a link checker reads nothing either
+    assert services.unread_count(user) == 1
     client.get(f"/notifications/{note.id}")
     assert services.unread_count(user) == 0
 

@@ -83,3 +83,31 @@ def test_list_pages_ask_as_much_for_a_dozen_rows_as_for_two(client, login_as, ma
     dozen = counts(add(3, 13))
     grown = {page: (two[page], dozen[page]) for page in two if two[page] != dozen[page]}
     assert not grown, grown
+
+
+def test_an_imported_batch_asks_as_much_for_a_thousand_people_as_for_two(client, login_as, make_user):
+    """The page of an import made without invitations counts the people still to invite in the database: it does
+    not read every account of the file (in groups of 500, three queries each) to count them in Python."""
+    from app.imports import services as imports
+
+    coordinator = make_user(roles=("coordinator",), country="CL", locale="en")
+    db.session.commit()
+
+    def imported(count, prefix):
+        rows = "".join(f"{prefix}{i}@example.org;Importada {i};technician\r\n" for i in range(count))
+        batch = imports.preview(coordinator, filename="people.csv", country_code="CL", send_invitations=False,
+                                data=f"email;full name;position\r\n{rows}".encode())
+        imports.run_import(coordinator, batch)
+        db.session.commit()
+        return batch.id
+
+    few, many = imported(2, "few"), imported(1001, "many")
+    login_as(coordinator)
+    found = {}
+    for batch_id, people in ((few, 2), (many, 1001)):
+        client.get(f"/admin/import/{batch_id}")
+        response, statements = statements_during(lambda: client.get(f"/admin/import/{batch_id}"))
+        assert response.status_code == 200
+        assert f"{people:,} people of this import have not been sent an invitation" in response.text
+        found[people] = len(statements)
+    assert found[1001] == found[2], found

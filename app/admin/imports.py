@@ -127,7 +127,7 @@ def import_preview(batch_id):
                                   if note["code"] != imports.COHORT_DELETED],
                            cohort_gone=gone if batch.status is BatchStatus.PREVIEW else None,
                            can_import=batch.status is BatchStatus.PREVIEW and not batch.problems and gone is None,
-                           uninvited=len(imports.uninvited(current_user, batch)),
+                           uninvited=imports.uninvited_count(current_user, batch),
                            read=imports.as_read(current_user, batch, rows))
 
 
@@ -154,7 +154,7 @@ def import_invitations(batch_id):
     if confirmed():
         sent = imports.send_missing_invitations(current_user, batch)
         db.session.commit()
-    elif count := len(imports.uninvited(current_user, batch)):
+    elif count := imports.uninvited_count(current_user, batch):
         return ask(ngettext("Send an invitation to %(count)s person?", "Send invitations to %(count)s people?",
                             count, count=format_decimal(count)),
                    [_("Each of them gets an e-mail with a link to choose a password, which works for %(days)s days.",

@@ -15,15 +15,18 @@ benchmark creates a database of its own and drops it afterwards, never using the
 - about 20 notifications per person, an invitation e-mail per trainee in the outbox, 2,000 jobs, 5 LRS clients,
   self-assessments and validated levels for half of the trainees, 1 to 4 enrolments each;
 - about 200,000 xAPI statements (a module experienced and completed, course by course) stored through the LRS's
-  own ``store()`` in batches of about 900.
+  own ``store()`` in batches of about 900;
+- 1,000 more notifications for the admin and for the trainee measured, and two import batches of 5,000 rows made
+  by the coordinator of Chile through the import service: one imported without invitations (5,000 people still
+  to invite), one left at its preview with a problem in every 25th row.
 
 The volume goes in with bulk inserts; --scale multiplies every count above (institutions, trainees, cohorts and
 their sizes, jobs, statements; notifications and enrolments follow the people). Then, for each role (the admin,
 the coordinator of Chile, a trainer, a trainee of Chile who has started courses) it requests every page that role
-reaches through Flask's test client, once to warm up and then --repeat times, counting the SQL statements of the
-last request (a ``before_cursor_execute`` listener), and prints a table: page, role, queries, median ms. Pages
-that write (a module page records that it was experienced) are requested like the others. At --scale 1.0 a run
-takes about 70 s on SQLite and 90 s on PostgreSQL on a 2-core machine, nearly all of it building the data."""
+reaches through Flask's test client (then an LRS client's reads of /xapi), once to warm up and then --repeat
+times, counting the SQL statements of the last request (a ``before_cursor_execute`` listener), and prints a table:
+page, role, queries, median ms. Pages that write (a module page records that it was experienced) are requested like
+the others. At --scale 1.0 a run takes some minutes, nearly all of it building the data (storing the statements)."""
 import argparse
 import logging
 import os
@@ -48,6 +51,7 @@ from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
 
+XAPI_KEY: list[str] = []  # the key and secret of an LRS client made by build()
 COUNTRIES = ["AR", "BR", "CL", "CO", "MX", "PE"]
 EXTRA_COURSES = [("s3-advanced", 6), ("s3-monitoring", 8), ("s3-governance", 10)]
 FIRST = ["Ana", "Luis", "María", "José", "Camila", "Diego", "Lucía", "Pedro", "Sofía", "Javier", "Valentina"]
@@ -93,6 +97,8 @@ def build(scale: float, rnd: random.Random) -> None:
     from app.text import search_key
     from app.xapi import vocabulary
     from app.xapi.models import LrsClient
+    from app.imports.services import preview, run_import
+    from app.xapi.clients import create_client
     from app.xapi.services import store
 
     started = time.perf_counter()
@@ -197,6 +203,28 @@ def build(scale: float, rnd: random.Random) -> None:
             store(batch, vocabulary.authority())
             db.session.commit()
             done, batch = done + len(batch), []
+    heavy = db.session.scalars(sa.select(User.id).where(User.email.in_(["admin@itinera.test",
+                                                                         trainee_of_chile()]))).all()
+    db.session.execute(sa.insert(Notification), [
+        dict(user_id=u, kind="added_to_cohort", data={"cohort": f"Cohorte {k}"},
+             created_at=now - timedelta(minutes=k), read_at=None if k % 3 else now)
+        for u in heavy for k in range(int(1000 * scale))])
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coord.cl@itinera.test"))
+    lines = [f"nuevo{k}@example.org;Nueva Persona {k};technician" if k % 25 else f"mal{k};;"
+             for k in range(int(5000 * scale))]
+    imported = preview(coordinator, filename="people.csv", country_code="CL", send_invitations=False,
+                       data=("email;full name;position\r\n" + "\r\n".join(
+                           f"importada{k}@example.org;Importada {k};technician"
+                           for k in range(int(5000 * scale))) + "\r\n").encode())
+    run_import(coordinator, imported)
+    db.session.commit()
+    preview(coordinator, filename="people.csv", country_code="CL",
+            data=("email;full name;position\r\n" + "\r\n".join(lines) + "\r\n").encode())
+    db.session.commit()
+    client, secret = create_client(SYSTEM, "Bench reader")
+    db.session.commit()
+    XAPI_KEY[:] = [client.key, secret]
+    step("1,000 more notifications for the admin and the trainee, 2 import batches of 5,000 rows (one imported)")
     if db.engine.dialect.name == "postgresql":  # as autovacuum would have done by then
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
@@ -212,6 +240,7 @@ def pages() -> tuple[dict[str, list[str]], dict[str, str]]:
     from app.courses.models import Course
     from app.notifications.models import OutboxMessage
     from app.places.models import Institution
+    from app.imports.models import ImportBatch
     from app.xapi.models import LrsClient
 
     scalar = db.session.scalar
@@ -226,16 +255,19 @@ def pages() -> tuple[dict[str, list[str]], dict[str, str]]:
         "institution": str(scalar(sa.select(Institution.id).where(Institution.country_code == "CL").limit(1))),
         "message": str(scalar(sa.select(OutboxMessage.id).limit(1))),
         "client": str(scalar(sa.select(LrsClient.id).limit(1))),
+        "batch": str(scalar(sa.select(ImportBatch.id).order_by(ImportBatch.id.desc()).limit(1))),
+        "imported": str(scalar(sa.select(ImportBatch.id).order_by(ImportBatch.id).limit(1))),
     }
     competence, area, level = framework.competences[0].code, framework.areas[0].code, framework.levels[0].number
 
-    everyone = ["/", "/notifications/", "/notifications/preferences", "/courses/"]
+    everyone = ["/", "/notifications/", "/notifications/?page=40", "/notifications/preferences", "/courses/"]
     for course in (small, large):
         first = course.current.modules[0].slug
         everyone += [f"/courses/{course.slug}/", f"/courses/{course.slug}/start",
                      f"/courses/{course.slug}/modules/{first}"]
     everyone += [f"/courses/{large.slug}/modules/{large.current.modules[-1].slug}/print",
-                 "/auth/account", "/auth/account/competences", "/auth/account/competences/estimate"]
+                 f"/courses/{large.slug}/print", "/auth/account", "/auth/account/competences",
+                 "/auth/account/competences/estimate"]
     staff = ["/competences/", "/competences/s3/", f"/competences/s3/{competence}", "/competences/s3/export/csv",
              "/admin/users", "/admin/users?q=gonzalez", "/admin/users?q=ana+silva",
              "/admin/users?country=CL&role=trainee", "/admin/users?status=inactive", "/admin/users?page=5",
@@ -246,11 +278,13 @@ def pages() -> tuple[dict[str, list[str]], dict[str, str]]:
              "/places/countries/CL/regions.json"]
     editors = [f"/competences/s3/competences/{competence}/edit", f"/competences/s3/areas/{area}/edit",
                f"/competences/s3/levels/{level}/edit"]
-    managers = ["/admin/invitations", "/admin/users/new", "/admin/users/{person}/edit", "/admin/import",
+    managers = ["/admin/invitations", "/admin/invitations?page=10", "/admin/import/{batch}", "/admin/import/{imported}",
+                "/admin/import/{batch}/problems.csv", "/admin/users/new", "/admin/users/{person}/edit", "/admin/import",
                 "/admin/import/template.csv", "/admin/cohorts/new", "/admin/cohorts/{cohort}/edit",
                 "/admin/institutions/new", "/admin/institutions/{institution}/edit"]
-    admins = ["/admin/jobs", "/admin/outbox", "/admin/outbox/{message}", "/admin/lrs-clients",
-              "/admin/lrs-clients/new", "/admin/lrs-clients/{client}/edit"]
+    admins = ["/admin/jobs", "/admin/jobs?page=50", "/admin/outbox", "/admin/outbox?page=100",
+              "/admin/outbox/{message}", "/admin/lrs-clients", "/admin/lrs-clients/new",
+              "/admin/lrs-clients/{client}/edit"]
     return {"admin": everyone + staff + editors + managers + admins,
             "coordinator": everyone + staff + managers,
             "trainer": everyone + staff + editors,
@@ -303,6 +337,51 @@ def measure(app, repeat: int) -> list[tuple[str, str, int, int, float]]:
                 response.close()
             label = re.sub(r"{(\w+)}", r"<\1>", page)
             results.append((label, role, response.status_code, len(queries), statistics.median(times[1:])))
+    results += measure_xapi(app, repeat)
+    return results
+
+
+def measure_xapi(app, repeat: int) -> list[tuple[str, str, int, int, float]]:
+    """The LRS's reads, as a partner platform's client makes them, with the same columns as measure()."""
+    import base64
+    import json
+
+    from app.auth.models import User
+    from app.xapi import vocabulary
+
+    with app.app_context():
+        person = db.session.scalar(sa.select(User.uuid).where(User.email == trainee_of_chile()))
+        db.session.remove()
+        agent = json.dumps({"account": {"homePage": vocabulary.base(), "name": str(person)}})
+        module = vocabulary.module_iri("s3-foundations", "four-cs")
+        course = vocabulary.course_iri("s3-foundations")
+    headers = {"Authorization": "Basic " + base64.b64encode(":".join(XAPI_KEY).encode()).decode(),
+               "X-Experience-API-Version": "1.0.3"}
+    queries, results = [], []
+    listener = lambda *args: queries.append(1)  # noqa: E731
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    client = app.test_client()
+    for label, query in [("/xapi/statements", {}), ("/xapi/statements?limit=100", {"limit": 100}),
+                         ("/xapi/statements?agent=<trainee>", {"agent": agent}),
+                         ("/xapi/statements?verb=completed", {"verb": vocabulary.COMPLETED}),
+                         ("/xapi/statements?activity=<module>", {"activity": module}),
+                         ("/xapi/statements?activity=<course>&related_activities=true",
+                          {"activity": course, "related_activities": "true"}),
+                         ("/xapi/statements?since=<a month ago>", {"since": "2026-11-06T00:00:00Z"}),
+                         ("/xapi/statements?ascending=true", {"ascending": "true"}),
+                         ("/xapi/activities?activityId=<module>", {"activityId": module}),
+                         ("/xapi/agents?agent=<trainee>", {"agent": agent})]:
+        times = []
+        for attempt in range(repeat + 1):
+            queries.clear()
+            started = time.perf_counter()
+            response = client.get(label.split("?")[0], query_string=query, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
+            response.close()
+        results.append((label, "xAPI client", response.status_code, len(queries), statistics.median(times[1:])))
+    sa.event.remove(engine, "before_cursor_execute", listener)
     return results
 
 

@@ -19,9 +19,10 @@ invitation_accepted = _signals.signal("invitation-accepted")
 """Someone set their password from an invitation. Sender: the user; kwargs: ``invited_by`` (may be None)."""
 
 module_completed = _signals.signal("module-completed")
-"""The progress projection first shows a module of a course (an activity named
+"""The progress projection first shows modules of a course (activities named
 ``BASE/activities/courses/<course>/modules/<module>``) completed, or completed and then passed, whoever sent the
-statement (Itinera or an outside client) or the voiding that made it so. Sent inside the transaction that stores
-them, after the statements are projected, with the person's progress lock held; a receiver may record through
-record(). Sender: the user id; kwargs: ``course`` and ``module`` (slugs), ``statement`` (the last statement of the
-batch about the module, as stored; None after a voiding)."""
+statements (Itinera or an outside client) or the voiding that made it so. Sent once per person and course for a
+batch, inside the transaction that stores it, after all its statements are projected, with the person's progress
+lock held; a receiver may record through record(). Sender: the user id; kwargs: ``course`` (slug) and ``modules``:
+[(module slug, the last statement of the batch about it, as stored; None after a voiding)], in the order the batch
+first shows them done."""

@@ -498,13 +498,18 @@ def check_course_completion(user: User, version: CourseVersion, enrolment: Enrol
 
 
 @module_completed.connect
-def _course_completed_by(user_id: int, course: str, module: str, statement: dict | None = None, **_) -> None:
-    """The projection shows a module done, whatever sent its statement (the reader, or outside content through
-    the LRS): when that completes the course, the course's ``completed`` is recorded now, in the same transaction.
-    It goes through record() and the projection too, but a course is no module: nothing more follows from it."""
+def _course_completed_by(user_id: int, course: str, modules: list[tuple[str, dict | None]], **_) -> None:
+    """The projection shows modules done, whatever sent their statements (the reader, or outside content through
+    the LRS): when that completes the course, the course's ``completed`` is recorded now, in the same transaction,
+    in the language of the first of them the course asks for (what its check would have seen first). It goes
+    through record() and the projection too, but a course is no module: nothing more follows from it."""
     found = get_course(course)
     version = found.current if found is not None else None
-    if version is None or not any(m.slug == module and m.rule for m in version.modules):
+    if version is None:
+        return
+    counted = {m.slug for m in version.modules if m.rule}
+    statement = next((statement for module, statement in modules if module in counted), False)
+    if statement is False:  # none of them is a module the course asks for (an optional one, or one it dropped)
         return
     user = db.session.get(User, user_id)
     check_course_completion(user, version, language=_language_for(user, version, statement))

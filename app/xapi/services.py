@@ -765,9 +765,14 @@ def _newly_done(user_id: int, iri: str, row: Progress | None, facts: Facts, stat
 
 
 def _announce(done: list[Done]) -> None:
-    """Tell the receivers of module_completed (the course domain completes a course its last module completes)."""
+    """Tell the receivers of module_completed (the course domain completes a course its last module completes),
+    once per person and course: the whole batch is projected by now, so what a course's check sees is the same
+    for each of its modules (a batch of 900 completions had the course looked up and checked 900 times)."""
+    by_course: dict[tuple[int, str], list[tuple[str, dict | None]]] = {}
     for item in done:
-        module_completed.send(item.user_id, course=item.course, module=item.module, statement=item.statement)
+        by_course.setdefault((item.user_id, item.course), []).append((item.module, item.statement))
+    for (user_id, course), modules in by_course.items():
+        module_completed.send(user_id, course=course, modules=modules)
 
 
 def _project(items: list[tuple[int, dict]]) -> list[Done]:

@@ -18,8 +18,10 @@ ERROR_TITLE = re.compile(r"^(Error|Erro): \S")
 # past the phone: a small tablet, a large one held upright, a laptop's window split in two, a laptop
 WIDER = (480, 640, 768, 1024)
 
-# What axe does not see, on the page as loaded. Returns a list of problems (empty when all is well).
-PAGE_SCRIPT = """(locale) => {
+# What axe does not see, on the page as loaded. ``served`` is the page's HTML as the server sent it (null when the
+# page was loaded without JavaScript: then it is the page as loaded). Returns a list of problems (empty when all is
+# well).
+PAGE_SCRIPT = """([locale, served]) => {
   const problems = [];
   const lang = document.documentElement.getAttribute('lang');
   if (lang !== locale.replace('_', '-')) problems.push(`html lang is ${lang}, not ${locale}`);
@@ -46,8 +48,10 @@ PAGE_SCRIPT = """(locale) => {
     if (!name) problems.push(`a table without a caption: ${table.outerHTML.slice(0, 60)}`);
     if (!table.querySelector('th')) problems.push(`a table without header cells: ${table.caption?.textContent}`);
   }
-  // works without JavaScript: nothing that only a script could make act
-  for (const el of document.querySelectorAll('[onclick], [onchange], [onsubmit], a[href^="javascript:"], a[href="#"], button[type=button], noscript'))
+  // works without JavaScript: nothing that only a script could make act, in the page as served (a control our
+  // script adds, such as a password's "Show" button, is not there without it: it leaves nothing dead behind)
+  const asServed = served === null ? document : new DOMParser().parseFromString(served, 'text/html');
+  for (const el of asServed.querySelectorAll('[onclick], [onchange], [onsubmit], a[href^="javascript:"], a[href="#"], button[type=button], noscript'))
     problems.push(`needs JavaScript: ${el.outerHTML.slice(0, 80)}`);
   // a visible focus on every control: its look changes when it takes the keyboard focus
   const look = (el) => { const s = getComputedStyle(el);
@@ -157,7 +161,7 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
 
     axed = set()  # (path, status, locale)
 
-    def check(tab, where, locale, script_skips=(), axe_key=None):
+    def check(tab, where, locale, script_skips=(), axe_key=None, served=None):
         found.problems.extend(f"{where}: {p}" for p in layout_problems(tab))
         if tab is not bare:  # nor does the page overflow on wider screens, where tables stop stacking
             for width in WIDER:
@@ -165,7 +169,7 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
                 found.problems.extend(f"{where}: {p}" for p in layout_problems(tab) if "overflows" in p)
             tab.set_viewport_size(NARROW)
         tab.keyboard.press("Tab")  # the keyboard in use, as :focus-visible takes it
-        found.problems.extend(f"{where}: {p}" for p in tab.evaluate(PAGE_SCRIPT, locale)
+        found.problems.extend(f"{where}: {p}" for p in tab.evaluate(PAGE_SCRIPT, [locale, served])
                               if not any(skip in p for skip in script_skips))
         # axe needs the page's timers, which do not run without JavaScript
         if tab is not bare and axe_key not in axed:
@@ -216,7 +220,7 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
             checked.add(shown)
             turn += 1
             check(tab, f"{role} {locale} {path} ({status})", locale,
-                  axe_key=(tab.url.removeprefix(base), status, locale))
+                  axe_key=(tab.url.removeprefix(base), status, locale), served=response.text())
             if status == 200 and tab.url == base + path:
                 forms += [(path, index) for index in form_pages(tab)
                           if not any(k[1:] == (path, index, locale) for k in found.forms)]

@@ -52,7 +52,41 @@
       });
   }
 
+  // A password field gets a button that shows what was typed, as the GOV.UK password input does: on a phone a
+  // typo is easy and unseen. The server wrote the button's words, translated, on the input. The field is masked
+  // again when its form is sent, and when the page comes back from the browser's history.
+  function passwordToggle(input) {
+    var wrapper = document.createElement("div");
+    wrapper.className = "password-input";
+    input.parentNode.insertBefore(wrapper, input);
+    wrapper.appendChild(input);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--secondary password-input__toggle";
+    button.setAttribute("aria-controls", input.id);
+    wrapper.appendChild(button);
+    var status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+    wrapper.parentNode.insertBefore(status, wrapper.nextSibling);
+    input.setAttribute("spellcheck", "false");  // shown as text, it is not sent to a spelling checker
+    input.setAttribute("autocapitalize", "none");
+    var show = function (visible, announce) {
+      input.type = visible ? "text" : "password";
+      button.textContent = input.getAttribute(visible ? "data-password-hide" : "data-password-show");
+      if (announce) {
+        status.textContent = input.getAttribute(visible ? "data-password-shown" : "data-password-hidden");
+      }
+    };
+    show(false, false);
+    button.addEventListener("click", function () { show(input.type === "password", true); });
+    if (input.form) { input.form.addEventListener("submit", function () { show(false, false); }); }
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { show(false, false); } });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-password-show]").forEach(passwordToggle);
+
     var summary = document.querySelector("[data-autofocus]");
     if (summary) { summary.focus(); }
 

@@ -12,8 +12,9 @@ lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
 @lrs_cli.command("create-client")
 @click.argument("name")
 @click.option("--read-only", is_flag=True, help="The client may read statements but not write them.")
-@click.option("--read-own", is_flag=True, help="The client writes statements and reads back only its own (for "
-                                               "content whose key its users can see).")
+@click.option("--read-own", is_flag=True, help="The client writes statements and reads back only its own, and "
+                                               "keeps only the documents it created (for content whose key its "
+                                               "users can see).")
 @click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
 @click.option("--activity", "activities", multiple=True, metavar="IRI",
               help="The client writes only about activities whose IRI starts with this (repeat for more; "

@@ -70,15 +70,18 @@ def get(scope_key: str, document_id: str, for_update: bool = False) -> Document 
 
 
 def covered(kind: DocumentKind, scope_key: str, activity_id: str | None = None, agent: dict | None = None,
-            registration: str | None = None):
+            registration: str | None = None, created_by: int | None = None):
     """The documents a list or a delete without a document id covers: those of the scope, except that State
     without a registration covers the activity and agent under every registration, and none (Communication
     2.3: "all state data for this context (Activity + Agent [+ registration if specified])"), those kept under
-    the agent as written (adopt_documents_stored_as_written moves only the scope asked for) included."""
+    the agent as written (adopt_documents_stored_as_written moves only the scope asked for) included.
+    ``created_by``: only those that client created (one that reads back only its own statements)."""
     if kind is DocumentKind.STATE and registration is None:
         keys = {agent_key(agent), agent_key(agent, as_written=True)}
-        return sa.and_(Document.kind == kind, among(Document.agent_key, keys), Document.activity_id == activity_id)
-    return Document.scope_key == scope_key
+        where = sa.and_(Document.kind == kind, among(Document.agent_key, keys), Document.activity_id == activity_id)
+    else:
+        where = Document.scope_key == scope_key
+    return where if created_by is None else sa.and_(where, Document.client_id == created_by)
 
 
 def ids(where, since: datetime | None = None) -> tuple[list[str], datetime | None]:
@@ -116,13 +119,14 @@ def _is_json(content_type: str | None) -> bool:
 
 
 def put(kind: DocumentKind, scope_key: str, document_id: str, content: bytes, content_type: str, *,
-        activity_id=None, agent=None, registration=None) -> Document:
+        activity_id=None, agent=None, registration=None, client_id: int | None = None) -> Document:
+    """Store the document; a new one is the creation of ``client_id`` (a later write by another leaves it so)."""
     current = get(scope_key, document_id)
     if current is None:
         current = Document(kind=kind, scope_key=scope_key, document_key=_document_key(scope_key, document_id),
                            document_id=document_id, activity_id=activity_id,
                            agent_key=agent_key(agent) if agent else None,
-                           registration=uuid.UUID(registration) if registration else None)
+                           registration=uuid.UUID(registration) if registration else None, client_id=client_id)
         db.session.add(current)
     current.content, current.content_type = content, content_type or "application/octet-stream"
     current.etag, current.updated = etag_of(content), utcnow()

@@ -169,6 +169,9 @@ class Document(db.Model):
     content_type: so.Mapped[str] = so.mapped_column(sa.String(255))
     etag: so.Mapped[str] = so.mapped_column(sa.String(40))  # SHA-1 hex of the content
     updated: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    # the client that created it (None: stored before 2026-12-07, or its client deleted): a client that reads back
+    # only its own statements reads and changes only the documents it created
+    client_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("lrs_client.id", ondelete="SET NULL"))
 
     __table_args__ = (sa.Index("ix_xapi_document_agent", "agent_key"),)
 

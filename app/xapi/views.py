@@ -455,14 +455,18 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
         raise ApiError(400, f"{id_param} is longer than {MAX_IRI_BYTES} bytes, the longest this LRS stores", id_param)
     if method not in ("GET", "HEAD") and "since" in request.args:
         raise ApiError(400, f"since is only for listing documents (GET without {id_param})", "since")
+    # a client that reads back only its own statements keeps only the documents it created (README, Clients)
+    own = g.lrs_client.id if g.lrs_client.reads_own else None
     if method in ("GET", "HEAD"):
         if document_id is None:
-            return _list_response(*documents.ids(documents.covered(kind, scope_key, **where), _param_since()))
+            return _list_response(*documents.ids(documents.covered(kind, scope_key, **where, created_by=own),
+                                                 _param_since()))
         if "since" in request.args:
             raise ApiError(400, f"since cannot be used with {id_param}", "since")
         document = documents.get(scope_key, document_id)
         if document is None:
             raise ApiError(404, "no such document")
+        _check_own(document, own, id_param)
         return _document_response(document)
     if_match, if_none_match = request.headers.get("If-Match"), request.headers.get("If-None-Match")
     if method != "DELETE":  # the body is read first: a slow upload must not hold the lock below
@@ -473,13 +477,15 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
     lock_for_write("xapi-document", f"{scope_key}\x1f{document_id or ''}")
     try:
         if method == "DELETE" and document_id is None:
-            documents.delete_all(documents.covered(kind, scope_key, **where))
+            documents.delete_all(documents.covered(kind, scope_key, **where, created_by=own))
         elif method == "DELETE":
-            documents.check_preconditions(documents.get(scope_key, document_id), if_match, if_none_match,
-                                          need_one=False)
+            current = documents.get(scope_key, document_id)
+            _check_own(current, own, id_param)
+            documents.check_preconditions(current, if_match, if_none_match, need_one=False)
             documents.delete(scope_key, document_id)
         else:
             current = documents.get(scope_key, document_id, for_update=True)
+            _check_own(current, own, id_param)
             documents.check_preconditions(current, if_match, if_none_match,
                                           need_one=concurrency and method == "PUT")
             if concurrency and method == "PUT" and if_match is None and if_none_match is None:
@@ -490,15 +496,26 @@ def _document_resource(kind: DocumentKind, id_param: str, *, activity_id=None, a
                                               "Content-Type")
             if method == "PUT":
                 documents.check_json(body, content_type)
-                documents.put(kind, scope_key, document_id, body, content_type, **where)
+                documents.put(kind, scope_key, document_id, body, content_type, **where, client_id=g.lrs_client.id)
             else:
                 documents.post(kind, scope_key, document_id, body, content_type, max_bytes=g.max_request_bytes,
-                               **where)
+                               **where, client_id=g.lrs_client.id)
     except documents.DocumentError as error:
         db.session.rollback()
         raise ApiError(error.status, error.message, error.prop) from error
+    except ApiError:
+        db.session.rollback()
+        raise
     db.session.commit()
     return "", 204
+
+
+def _check_own(document, own: int | None, id_param: str) -> None:
+    """A 403 for a client that reads back only its own statements (``own``: its id), unless it created the
+    document: another's, whoever's person or activity it is about, it neither reads nor changes."""
+    if document is not None and own is not None and document.client_id != own:
+        raise ApiError(403, "this document was created by another client: a client that reads back only its own "
+                            "statements reads and changes only the documents it created", id_param)
 
 
 @bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])

@@ -132,3 +132,19 @@ def test_a_reader_reads_every_document_and_writes_none(client, make_lrs_client, 
     refused(send(reader, "PUT", path, {**scope_params, id_param: "new"}, {"page": 1},
                  headers={"If-None-Match": "*"}))
     assert send(content, "GET", path, where).get_json() == {"page": 2}
+
+
+def test_content_using_the_alternate_syntax_is_held_alike(client, make_lrs_client):
+    """Content in an old browser sends its requests as form posts (?method=...): the same documents are refused."""
+    from urllib.parse import urlencode
+
+    lms, _ = lrs(client, make_lrs_client, "LMS", ClientScope.READ_WRITE)
+    content, _ = lrs(client, make_lrs_client, "Simulation", ClientScope.WRITE_OWN)
+    where = {"agent": AGENT, "profileId": "preferences"}
+    assert put(lms, "/xapi/agents/profile", where, {"language": "es"}, True).status_code == 204
+    for method in ("GET", "DELETE"):
+        fields = {**where, "Authorization": content.headers()["Authorization"], "X-Experience-API-Version": "1.0.3"}
+        response = client.post(f"/xapi/agents/profile?method={method}", data=urlencode(fields),
+                               content_type="application/x-www-form-urlencoded")
+        assert refused(response)["property"] == "profileId", method
+    assert send(lms, "GET", "/xapi/agents/profile", where).get_json() == {"language": "es"}

@@ -119,8 +119,8 @@ class LrsClientForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the client a name")), Length(max=200)],
                        description=_l("Who uses these credentials, e.g. “Simulation by the partner university”."))
     scope = RadioField(_l("Access"), choices=options([("read_write", _l("Read and write statements")),
-                                                      ("write_own", _l("Write statements, and read back only its "
-                                                                       "own")),
+                                                      ("write_own", _l("Write statements and documents, and read "
+                                                                       "back only its own")),
                                                       ("read", _l("Read statements only"))]),
                        default="write_own", validators=[DataRequired(_l("Choose the access"))])
     # its range is the service's to say (at least 1024 bytes, at most the site's largest request)

@@ -80,7 +80,7 @@ def test_it_reads_its_voided_statements_and_not_anothers(client, make_lrs_client
 def test_admins_choose_that_access_in_the_form(client, login_as):
     login_as("admin", country=None)
     page = client.get("/admin/lrs-clients/new").get_data(as_text=True)
-    assert "Write statements, and read back only its own" in page
+    assert "Write statements and documents, and read back only its own" in page
     # the least a new client needs, unless the admin chooses more: content cannot read other people's statements
     [checked] = re.findall(r'<input[^>]*\bchecked\b[^>]*>', page)
     assert 'value="write_own"' in checked

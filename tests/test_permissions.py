@@ -105,6 +105,13 @@ MATRIX = {
 
 IGNORED = {"static"}
 
+# endpoints that answer JSON-LD to a client asking for it (Accept: application/ld+json), whoever asks: the
+# machine-readable description of a competence and of its framework, which credentials and statements point at
+PUBLIC_AS_JSON_LD = {
+    "competences.competence": row(200, 200, 200, 200, 200, 200),
+    "competences.framework": row(200, 200, 200, 200, 200, 200),  # its page is for staff: see MATRIX
+}
+
 
 @pytest.fixture
 def objects(app, tmp_path, make_user, make_institution, make_cohort):
@@ -247,4 +254,21 @@ def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, 
         url = url_for(endpoint, **url_args(app, endpoint, objects))
     with client.open(url, method=method) as response:
         assert response.status_code == expected[role], f"{method} {url} as {role}"
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(PUBLIC_AS_JSON_LD))
+def test_json_ld_answers_each_role_as_expected(app, client, login_as, objects, endpoint, role):
+    if role == "coordinator_other":
+        login_as("coordinator", country="AR")
+    elif role != "anonymous":
+        login_as(role, country="CL")
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **url_args(app, endpoint, objects))
+    with client.get(url, headers={"Accept": "application/ld+json"}) as response:
+        assert response.status_code == PUBLIC_AS_JSON_LD[endpoint][role], f"GET {url} as {role}"
+        assert response.mimetype == "application/ld+json"
     db.session.rollback()

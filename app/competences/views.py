@@ -1,4 +1,4 @@
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.args import parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
-from app.competences import bp, files, services
+from app.competences import bp, files, linked_data, services
 from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
 from app.competences.models import FrameworkUse
 from app.errors import TITLES, ValidationError
@@ -77,9 +77,45 @@ def _framework_page(framework, version, moving=None):
                            can_edit=services.can_edit(current_user) and version.is_current)
 
 
+HTML, JSON_LD, JSON = "text/html", "application/ld+json", "application/json"
+FORMATS = {"jsonld": JSON_LD, "json": JSON}  # ?format=: what a link (from the page's head) asks for
+
+
+def _wanted() -> str:
+    """What the client asked for: ``?format=``, else the Accept header's best of HTML (also what a browser and a
+    client that says nothing get), JSON-LD (linked-data clients, credential verifiers) and JSON (an LRS looking an
+    activity id up sends ``Accept: application/json, */*``)."""
+    asked = FORMATS.get(request.args.get("format", ""))
+    return asked or request.accept_mimetypes.best_match([HTML, JSON_LD, JSON], default=HTML)
+
+
+def _not_found_as_json():
+    """A client that asked for JSON is answered in JSON, whatever its Accept header says."""
+    return jsonify(error="Not Found", message=str(TITLES[404])), 404
+
+
+def _json_ld(document: dict):
+    response = current_app.json.response(document)
+    response.mimetype = JSON_LD
+    return response
+
+
 @bp.route("/<slug>/")
-@role_required(*STAFF)
 def framework(slug):
+    """The framework page, for staff; asked for as JSON(-LD), the framework's description, for anyone: what it
+    says (the scale, the areas, the competences) every competence's public page says already."""
+    if _wanted() != HTML:
+        found, text = services.get_framework(slug), request.args.get("version")
+        number = None if text is None else parse_id(text)
+        version = services.get_version(found, number) if found and (text is None or number is not None) else None
+        if version is None:
+            return _not_found_as_json()
+        return _json_ld(linked_data.framework_document(version))
+    return _framework_for_staff(slug)
+
+
+@role_required(*STAFF)
+def _framework_for_staff(slug):
     framework = _framework_or_404(slug)
     return _framework_page(framework, _version_or_404(framework))
 
@@ -298,9 +334,9 @@ def edit_area(slug, code):
 
 @bp.after_request
 def varies_with_accept(response):
-    """A competence's address answers HTML or JSON as the Accept header asks (its "not found" too): a cache must
-    keep the two apart, or serve a browser the JSON a client was given."""
-    if request.endpoint == "competences.competence":
+    """A competence's address (and its framework's) answers HTML or JSON as the Accept header asks (its "not found"
+    too): a cache must keep them apart, or serve a browser the JSON a client was given."""
+    if request.endpoint in ("competences.competence", "competences.framework"):
         response.vary.add("Accept")
     return response
 
@@ -309,8 +345,7 @@ def varies_with_accept(response):
 def competence(slug, code):
     """The public page of a competence; its address is the competence's IRI, the same in every version.
     ``?version=N`` shows it as version N of the framework has it (what a course or certificate was built on)."""
-    wanted = request.accept_mimetypes.best_match(["text/html", "application/json", "application/ld+json"])
-    as_json = request.args.get("format") == "json" or wanted in ("application/json", "application/ld+json")
+    wanted = _wanted()
     text = request.args.get("version")
     number = None if text is None else parse_id(text)
     found = None
@@ -318,15 +353,18 @@ def competence(slug, code):
         found = (services.competence_for_iri(slug, code) if number is None
                  else services.find_competence(slug, code, number))
     if found is None:
-        if as_json:  # a client that asked for JSON is answered in JSON, whatever its Accept header says
-            return jsonify(error="Not Found", message=str(TITLES[404])), 404
+        if wanted != HTML:
+            return _not_found_as_json()
         abort(404)
+    if wanted == JSON_LD:
+        return _json_ld(linked_data.competence_document(found))
     version = found.version
     versions = services.versions_with(version.framework, code)
-    if as_json:
+    if wanted == JSON:  # an xAPI Activity Definition (what an LRS reads), with the competence's own fields beside it
         return jsonify({
             "id": absolute_url("competences.competence", slug=slug, code=code),
-            "type": "Competence", "framework": slug, "frameworkVersion": version.number, "code": found.code,
+            **linked_data.activity_definition(found),
+            "framework": slug, "frameworkVersion": version.number, "code": found.code,
             "area": {"code": found.area.code, "title": found.area.title}, "title": found.title,
             "knowledge": found.knowledge, "skills": found.skills, "attitudesAndValues": found.attitudes,
             "levels": [{"number": l.number, "name": l.name, "descriptor": l.descriptor} for l in version.levels],

@@ -4,6 +4,7 @@ an activity id up, the HTML page for browsers."""
 import re
 
 import pytest
+from pyld import jsonld
 
 from app.extensions import db
 
@@ -67,8 +68,6 @@ def test_the_json_ld_describes_the_competence_in_every_language(client, sample_f
 
 def test_the_json_ld_expands_offline_to_schema_org_and_skos(client, login_as, sample_framework):
     """A JSON-LD processor reads it without fetching anything: the context is in the document."""
-    jsonld = pytest.importorskip("pyld.jsonld")
-
     def no_network(url, options=None):
         raise AssertionError(f"the document needed {url}")
 

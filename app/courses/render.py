@@ -161,6 +161,11 @@ def _rewrite_links(html: str, asset_url, module_url=None) -> str:
     return re.sub(r'\b(src|href)="([^"]+)"', replace, html)
 
 
+TAG = re.compile(r"<[a-z][a-z0-9]*\s[^>]*>")
+# an id with nothing in it, as the anchors plugin gives a heading without a letter or digit (## …): HTML allows
+# none, no link can name it, and on the page of the whole course it would become its module's section's id
+EMPTY_ID = re.compile(r'\sid=""')
+
 # a table column's alignment (|--:|): the site's Content-Security-Policy blocks style attributes, a class is not
 ALIGNMENT = re.compile(r' style="text-align:(left|right|center)"')
 
@@ -170,6 +175,7 @@ def _render(markdown: str) -> str:
     html = nh3.clean(MD.render(markdown), tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_filter,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     html = ALIGNMENT.sub(lambda m: "" if m.group(1) == "left" else f' class="align-{m.group(1)}"', html)
+    html = TAG.sub(lambda m: EMPTY_ID.sub("", m.group(0)), html)  # only tags: a code sample keeps its text
     return _players(html)
 
 
@@ -212,7 +218,6 @@ def to_html(markdown: str, asset_url, module_url=None, sizes=None, anchors: str 
     return _tables(_rewrite_links(html, asset_url, module_url), gettext("Table"))
 
 
-TAG = re.compile(r"<[a-z][a-z0-9]*\s[^>]*>")
 OWN_ANCHOR = re.compile(r'(\s)(id|href)="(#?)([^"]*)"')
 
 

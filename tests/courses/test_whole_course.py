@@ -249,3 +249,20 @@ def test_the_size_counts_images_however_the_text_writes_them(client, login_as, a
         weight = len(download.get_data()) / 1000
         assert download.get_data(as_text=True).count('src="data:image/svg+xml;base64,') == 2
     assert hint and 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (hint and hint.group(1), weight)
+
+
+def test_a_heading_without_letters_takes_no_modules_place(client, login_as, app, tmp_path, sample_framework):
+    """A heading of punctuation alone (## …, ## ?) has no name to link by: it gets no id rather than an empty one
+    (which HTML does not allow), and on the whole course's page it does not take the id of its module's section,
+    to which the contents list leads."""
+    body = "## …\n\nA pause.\n\n## ?\n\nA question.\n\nBack to [the top](#)."
+    root = build_tree(tmp_path / "c", modules={"01-intro": in_three("Intro", body),
+                                               "02-practice": in_three("Practice", "Some text.")})
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    assert ' id=""' not in client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    for address in ("/courses/pilot/print", "/courses/pilot/print?download=1"):
+        html = client.get(address).get_data(as_text=True)
+        found = ids(html)
+        assert len(found) == len(set(found)), (address, found)
+        assert found.count("module-intro") == 1 and "<h3>…</h3>" in html, address

@@ -271,6 +271,8 @@ def printable_course(slug, number):
     download = request.args.get("download") == "1"
     if download:
         bodies = _offline([render.players_as_links(body) for body in bodies], version)
+    else:  # a player weighs hundreds of kilobytes of script: each loads when the reader nears it, as in the reader
+        bodies = [render.lazy_players(body) for body in bodies]
     # each module's section, in the language of its text: one shown in English is in English throughout (the
     # template alone, without the site's context, which render_template would read again for every module)
     section = current_app.jinja_env.get_template("courses/_printable_section.html")

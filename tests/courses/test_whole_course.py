@@ -266,3 +266,16 @@ def test_a_heading_without_letters_takes_no_modules_place(client, login_as, app,
         found = ids(html)
         assert len(found) == len(set(found)), (address, found)
         assert found.count("module-intro") == 1 and "<h3>…</h3>" in html, address
+
+
+def test_players_wait_until_the_reader_reaches_them(client, login_as, app, tmp_path, sample_framework):
+    """Each player weighs hundreds of kilobytes of script: a page of twelve modules with a video each must not
+    fetch twelve players on opening, on a phone and a slow link, as a module's page does not either."""
+    modules = {f"{i:02d}-m{i}": in_three(f"Module {i}", f'Watch.\n\n<iframe src="https://player.vimeo.com/video/{i}" '
+                                                         f'title="Talk {i}"></iframe>') for i in range(1, 13)}
+    root = build_tree(tmp_path / "c", course_yaml=NO_RULES, modules=modules)
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/print").get_data(as_text=True)
+    players = re.findall(r"<iframe[^>]*>", html)
+    assert len(players) == 12 and all('loading="lazy"' in player for player in players), players

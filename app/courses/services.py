@@ -741,14 +741,20 @@ class ModuleName:
 
 def modules_named(iris) -> dict[str, ModuleName]:
     """The modules of ours named by these IRIs (evidence's sources), as their newest version names them, in the
-    reader's language: one query, and only those modules' rows."""
+    reader's language: one query, and only those modules' rows of the newest version that has each (a row holds
+    the module's body in every language, and each version of a course has its own)."""
     pairs = {iri: pair for iri in set(iris) if (pair := v.module_of(iri)) is not None}
     if not pairs:
         return {}
+    later, later_module = so.aliased(CourseVersion), so.aliased(Module)
+    newest_synced = (sa.select(sa.func.max(later.synced_at)).select_from(later_module)
+                     .join(later, later_module.course_version_id == later.id)
+                     .where(later.course_id == CourseVersion.course_id, later_module.slug == Module.slug)
+                     .scalar_subquery())
     rows = db.session.execute(
         sa.select(Course.slug, CourseVersion.title, Module).join(Module.course_version).join(CourseVersion.course)
         .where(Course.slug.in_({course for course, _ in pairs.values()}),
-               Module.slug.in_({module for _, module in pairs.values()}))
+               Module.slug.in_({module for _, module in pairs.values()}), CourseVersion.synced_at == newest_synced)
         .order_by(CourseVersion.synced_at))
     newest = {(slug, module.slug): (title, module) for slug, title, module in rows}  # the newest version last
     named = {}

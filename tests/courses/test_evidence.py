@@ -3,6 +3,7 @@ successfully (a quiz passed, a workshop attended), dated when that happened; a m
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from app.competences.services import current_levels
 from app.courses.loader import load_tree
@@ -341,3 +342,33 @@ def test_reading_module_evidence_asks_as_much_for_many_graded_courses_as_for_two
 
     two = count(["pilot", "pilot2"])
     assert count(["pilot3", "pilot4", "pilot5", "pilot6"]) == two
+
+
+def test_evidence_is_named_from_the_newest_version_alone(app, tmp_path, sample_framework):
+    """A profile names a module as its course's newest version does; the texts of its earlier versions (every
+    module's body in every language, each version of a course its own copy) are not read for it."""
+    from app.courses.models import Module
+    from app.courses.services import modules_named
+
+    root = tmp_path / "c"
+    for number in (1, 2, 3):
+        texts = {locale: module_text(f"Q{number}") for locale in ("en", "es", "pt_BR")}
+        build_tree(root, course_yaml=COURSE_YAML.replace("version: 1", f"version: {number}"),
+                   modules={"01-intro": texts, "02-practice": texts})
+        sync(load_tree(root))
+        db.session.commit()
+    iri = v.module_iri("pilot", "practice")
+    db.session.expunge_all()
+    read = []
+
+    def loaded(module, _context):
+        read.append(module.course_version_id)
+
+    sa.event.listen(Module, "load", loaded)
+    try:
+        with app.test_request_context("/?lang=en"):
+            named = modules_named([iri, iri])
+    finally:
+        sa.event.remove(Module, "load", loaded)
+    assert named[iri].title == "Q3" and named[iri].course == "Pilot course"
+    assert len(read) == 1

@@ -263,6 +263,11 @@ def create_app(config=None) -> Flask:
 
     register_error_handlers(app)
     _register_request_hooks(app)
+    from flask import before_render_template
+
+    from app import kept
+
+    before_render_template.connect(kept.fill_in, app)  # a form kept for its person, filled in again (app.kept)
     _register_template_helpers(app)
 
     from app.cli import register_cli

@@ -100,16 +100,29 @@ def sign_in_first():
         abort(400)
     rule = request.url_rule
     if request.method not in ("GET", "HEAD"):  # a form from a page left open: said, or thought saved
-        flash(_("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again."), "error")
         if rule is None or "GET" not in (rule.methods or ()):
             # back to the page the form was on, not to an address that takes POST only (a 405 page once signed
             # in); home when it is not known
             from app.template_helpers import form_page
 
             target = form_page()
-            if target is None:
-                return redirect(url_for(login_manager.login_view))
+        return _sign_in_to_send_again(target)
     return redirect(login_url(login_manager.login_view, next_url=target))
+
+
+def _sign_in_to_send_again(page: str | None):
+    """To the sign-in page, then back to ``page`` (home when it is None), for a form sent once its person's sign-in
+    had ended: said not saved, and what they typed kept to be shown to them on ``page`` again (app.kept)."""
+    from app import kept
+
+    if kept.keep(kept.SIGNED_OUT, page):
+        flash(_("Your sign-in had ended, so what you sent was not saved. Sign in: we kept what you typed, for you "
+                "to check and send again."), "error")
+    else:
+        flash(_("Your sign-in had ended, so what you sent was not saved. Sign in, then send it again."), "error")
+    if page is None:
+        return redirect(url_for(login_manager.login_view))
+    return redirect(login_url(login_manager.login_view, next_url=page))
 
 
 def handle_http_error(error: HTTPException):
@@ -171,15 +184,24 @@ EXPIRED_FORM_EXPLANATION = _l("Nothing was saved. A page left open while you sig
 
 def handle_csrf_error(error: CSRFError):
     """A form whose security token no longer matches the session: most often a page left open while its person
-    signed in or out in another tab (signing in starts a new session). Said so, with the way back to the form,
-    rather than "the request could not be understood"."""
+    signed in or out in another tab (signing in starts a new session). A form that carries its person's token
+    (app.kept) goes back to its page, filled in with what they typed (after signing in again, if they are signed
+    out); any other is said so, with the way back to the form, rather than "the request could not be understood"."""
     if wants_json():
         return handle_http_error(error)
+    from app import kept
     from app.template_helpers import form_page
 
     rule = request.url_rule
     again = request.script_root + request.full_path.rstrip("?") if rule is not None and "GET" in (
         rule.methods or ()) else form_page()  # a POST-only address: the page its form was on (the Referer)
+    if again is not None and request.method == "POST":
+        # a form of a signed-in person (app.kept): shown to them again, filled in, with the problem atop it; signed
+        # out meanwhile, once they have signed in again
+        if current_user.is_authenticated and kept.keep(kept.EXPIRED, again):
+            return redirect(again, 303)
+        if not current_user.is_authenticated and request.form.get(kept.KEPT_FIELD):
+            return _sign_in_to_send_again(again)
     return render_template("errors/error.html", code=400, title=EXPIRED_FORM, explanation=EXPIRED_FORM_EXPLANATION,
                            again=again), 400
 

@@ -38,11 +38,14 @@ class Form(FlaskForm):
             return super().wrap_formdata(form, formdata)
 
     def hidden_tag(self, *fields):
-        """The hidden fields and, on a page a POST-only address sent back with errors, the page the form was on
-        (the language switcher leads there however many times the form is refused)."""
+        """The hidden fields; on a page a POST-only address sent back with errors, the page the form was on (the
+        language switcher leads there however many times the form is refused); for a signed-in person, the token
+        that lets what they type be kept should the form be sent once their sign-in or the page has expired
+        (app.kept)."""
+        from app.kept import token_field
         from app.template_helpers import form_page_field
 
-        return super().hidden_tag(*fields) + form_page_field()
+        return super().hidden_tag(*fields) + form_page_field() + token_field(self)
 
 
 def _json_values(value) -> list[str]:

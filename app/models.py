@@ -11,3 +11,4 @@ from app.places.models import Country, Institution, Region  # noqa: F401
 from app.xapi.models import (ActivityDefinition, Attachment, Document, ForwardQueue, LrsClient,  # noqa: F401
                              Progress, Statement, StatementActivity, StatementAgent)
 from app.once import FormSubmission  # noqa: F401
+from app.kept import KeptForm  # noqa: F401

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import once
+from app import kept, once
 from app.auth import bp, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
@@ -36,13 +36,17 @@ def _login_email() -> str:
 
 def _sign_in(user, remember: bool = False) -> None:
     """Start a new session for ``user``: nothing of the session before carries over, its CSRF token included (a
-    token planted or read before signing in would otherwise stay valid for the signed-in person). The sign-in this
+    token planted or read before signing in would otherwise stay valid for the signed-in person), but for the key to
+    the forms this browser kept for ``user`` (app.kept; anyone else's are forgotten). The sign-in this
     browser had ends, and without "keep me signed in" its remember-me cookie goes: it would otherwise sign the
     browser in again, maybe as someone else, once this session is over. The sign-in is recorded (flushed: the
     view commits)."""
     if current_user.is_authenticated:
         sign_ins.end(current_user)
+    kept_key = kept.carry_over(user)  # what this person typed before signing in, to show them again
     session.clear()
+    if kept_key is not None:
+        session[kept.SESSION_KEY] = kept_key
     sign_ins.start(user, remember=remember, user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember)
     if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:

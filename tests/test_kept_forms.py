@@ -1,0 +1,204 @@
+"""What a person typed survives the end of their session: a form sent once the sign-in had ended (or from a page
+whose CSRF token had expired) is shown to them again filled in, never sent for them and never to anyone else."""
+import re
+from datetime import timedelta
+from html import unescape
+
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.competences.models import SelfAssessment
+from app.extensions import db
+from app.kept import KeptForm
+from tests.fixtures.factories import PASSWORD
+
+KEPT = "We kept what you typed: check it and send it again."
+
+
+def _hidden(page: str, name: str) -> str:
+    return unescape(re.search(rf'name="{name}"(?: type="hidden")? value="([^"]+)"', page).group(1))
+
+
+def _form_tokens(client, path: str, *names: str) -> dict:
+    page = client.get(path).get_data(as_text=True)
+    return {name: _hidden(page, name) for name in names}
+
+
+def _end_sign_in(app, user) -> None:
+    """The sign-in ends (too long unused; the same as signing out in another tab, or elsewhere)."""
+    from app.auth.models import SignIn
+
+    with app.app_context():
+        for sign_in in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user.id)):
+            sign_in.last_seen_at = sign_in.last_seen_at - timedelta(days=60)
+        db.session.commit()
+
+
+def _sign_in(client, email: str, login_url: str):
+    return client.post(login_url, data={"email": email, "password": PASSWORD})
+
+
+def _text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def test_a_self_assessment_sent_once_signed_out_is_shown_again_after_signing_in(client, make_user,
+                                                                                 sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    _end_sign_in(client.application, trainee)
+    response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3", "level_B1": "2"})
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+    assert "we kept what you typed" in _text(client.get(response.location)).lower()
+    signed_in = _sign_in(client, "ana@example.org", response.location)
+    assert signed_in.location == "/auth/account/competences/estimate"
+    page = _text(client.get(signed_in.location))
+    assert KEPT in page
+    assert 'id="level_A1-3" value="3" checked' in page and 'id="level_B1-2" value="2" checked' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SelfAssessment)) == 0  # never sent for them
+    again = _text(client.get("/auth/account/competences/estimate"))  # shown once
+    assert KEPT not in again and " checked" not in again
+
+
+def test_the_account_page_keeps_the_language_chosen_and_never_a_password(client, make_user):
+    ana = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    page = client.get("/auth/account").get_data(as_text=True)
+    tokens = re.findall(r'name="kept_for" value="([^"]+)"', page)
+    assert len(tokens) == 3  # language, time zone, password; not the buttons that sign out a device
+    client.post("/auth/logout")  # in another tab
+    referer = {"Referer": "http://localhost/auth/account"}
+    client.post("/auth/account/password", headers=referer, data={
+        "kept_for": unescape(tokens[2]), "current_password": PASSWORD, "new_password": "a new secret phrase"})
+    sent = client.post("/auth/account/language", headers=referer, data={"kept_for": unescape(tokens[0]),
+                                                                       "locale": "es"})
+    with client.application.app_context():
+        kept = " ".join(db.session.scalars(sa.select(KeptForm.fields)))
+    assert "secret phrase" not in kept and PASSWORD not in kept and "es" in kept
+    signed_in = _sign_in(client, "ana@example.org", sent.location)
+    assert signed_in.location == "/auth/account"
+    page = _text(client.get("/auth/account"))
+    assert KEPT in page and re.search(r'value="es"[^>]* checked', page)
+    with client.application.app_context():
+        assert db.session.get(User, ana.id).locale == "en"
+
+
+def test_a_level_descriptor_typed_in_three_languages_is_kept(client, make_user, sample_framework):
+    trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
+    _sign_in(client, "tom@example.org", "/auth/login")
+    sent = _form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
+    _end_sign_in(client.application, trainer)
+    typed = {f"{name}_{locale}": f"{name} typed in {locale} " + "long " * 200
+             for name in ("name", "descriptor") for locale in ("es", "pt_BR", "en")}
+    typed["name_en"] = "Practitioner, renamed"
+    response = client.post("/competences/demo/levels/2/edit", data={**sent, **typed})
+    page = _text(client.get(_sign_in(client, "tom@example.org", response.location).location))
+    assert KEPT in page
+    assert "Practitioner, renamed" in page and ("descriptor typed in pt_BR " + "long " * 200).strip() in page
+
+
+def test_an_invitation_form_is_kept(client, make_user):
+    coordinator = make_user(email="cora@example.org", roles=("coordinator",), country="CL", locale="en")
+    _sign_in(client, "cora@example.org", "/auth/login")
+    sent = _form_tokens(client, "/admin/users/new", "kept_for")
+    _end_sign_in(client.application, coordinator)
+    response = client.post("/admin/users/new", data={
+        **sent, "email": "new.person@example.org", "full_name": "Nova Pessoa Comprida", "country_code": "CL",
+        "roles": "trainee", "password": "typed-password-123", "submit": "Save"})
+    assert response.location.startswith("/auth/login")
+    page = _text(client.get(_sign_in(client, "cora@example.org", response.location).location))
+    assert KEPT in page and 'value="new.person@example.org"' in page and "Nova Pessoa Comprida" in page
+    assert "typed-password-123" not in page
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "new.person@example.org")) is None
+
+
+def test_what_was_kept_is_never_shown_to_someone_else(client, make_user, sample_framework):
+    ana = make_user(email="ana@example.org", locale="en")
+    make_user(email="bea@example.org", locale="en")
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    _end_sign_in(client.application, ana)
+    response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
+    assert _sign_in(client, "bea@example.org", response.location).location == "/auth/account/competences/estimate"
+    page = _text(client.get("/auth/account/competences/estimate"))
+    assert KEPT not in page and " checked" not in page
+    client.post("/auth/logout")
+    _sign_in(client, "ana@example.org", "/auth/login")  # forgotten when someone else signed in here
+    assert KEPT not in _text(client.get("/auth/account/competences/estimate"))
+
+
+def test_a_form_sent_with_another_persons_token_or_none_is_not_kept(client, make_user, sample_framework):
+    """Another site making a signed-out browser send a form has no token of the person: nothing is kept (the
+    person would otherwise be shown, filled in, what they never typed)."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    ana = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    _end_sign_in(client.application, ana)
+    client.post("/auth/account/competences/estimate", data={"level_A1": "3"})
+    client.post("/auth/account/competences/estimate", data={"kept_for": sent["kept_for"] + "x", "level_A1": "3"})
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(KeptForm)) == 0
+
+
+def test_what_was_kept_is_forgotten_after_a_day(client, make_user, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    ana = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    _end_sign_in(client.application, ana)
+    response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
+    with client.application.app_context():
+        for kept in db.session.scalars(sa.select(KeptForm)):
+            kept.created_at -= timedelta(hours=25)
+        db.session.commit()
+    _sign_in(client, "ana@example.org", response.location)
+    page = _text(client.get("/auth/account/competences/estimate"))
+    assert KEPT not in page and " checked" not in page
+
+
+def test_an_expired_page_with_a_live_session_shows_the_form_again_filled_in(make_app, make_user):
+    """The CSRF token no longer matches (signed in again in another tab): the form comes back with what was typed
+    and the problem at the top, not an error page."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="ana@example.org", locale="en")
+
+    def sign_in():
+        token = _form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
+        client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD, "csrf_token": token})
+
+    sign_in()
+    stale = _form_tokens(client, "/auth/account", "csrf_token", "kept_for")
+    client.post("/auth/logout", data={"csrf_token": stale["csrf_token"]})  # in another tab, and in again
+    sign_in()
+    response = client.post("/auth/account/language", data={**stale, "locale": "es"},
+                           headers={"Referer": "http://localhost/auth/account"})
+    assert response.status_code == 303 and response.location == "/auth/account"
+    page = _text(client.get("/auth/account"))
+    assert "There is a problem" in page and "This page had expired, so this was not saved. " + KEPT in page
+    assert re.search(r'value="es"[^>]* checked', page)
+    crafted = client.post("/auth/account/language", data={"csrf_token": stale["csrf_token"], "locale": "es"},
+                          headers={"Referer": "http://localhost/auth/account"})
+    assert crafted.status_code == 400 and "This page had expired" in _text(crafted)  # no token: as before
+
+
+def test_what_is_kept_is_capped(client, make_user, sample_framework, monkeypatch):
+    """A form of more than MAX_CHARS keeps the fields that fit, in order; the rest is not kept."""
+    from app import kept
+
+    monkeypatch.setattr(kept, "MAX_CHARS", 300)
+    trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
+    _sign_in(client, "tom@example.org", "/auth/login")
+    sent = _form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
+    _end_sign_in(client.application, trainer)
+    client.post("/competences/demo/levels/2/edit", data={**sent, "name_es": "Practicante, cambiado",
+                                                         "descriptor_es": "x" * 400})
+    with client.application.app_context():
+        [fields] = db.session.scalars(sa.select(KeptForm.fields)).all()
+    assert "Practicante, cambiado" in fields and "x" * 400 not in fields

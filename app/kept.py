@@ -152,14 +152,15 @@ def keep(reason: str, page_url: str | None) -> bool:
 def carry_over(user) -> str | None:
     """Before a sign-in clears the session: this browser's key, to put back in the new session
     (``session[SESSION_KEY] = key``) once signed in as ``user``. What was kept here for anyone else is forgotten
-    now. Flushes."""
+    now, and anything kept anywhere for longer than KEEP_FOR (no one's text stays longer on a quiet site).
+    Flushes."""
     key = session.get(SESSION_KEY)
-    if not isinstance(key, str):
-        return None
-    db.session.execute(sa.delete(KeptForm).where(KeptForm.browser == _browser_hash(key),
-                                                 KeptForm.user_id != user.id))
+    forgotten = KeptForm.created_at < utcnow() - KEEP_FOR
+    if isinstance(key, str):
+        forgotten = sa.or_(forgotten, sa.and_(KeptForm.browser == _browser_hash(key), KeptForm.user_id != user.id))
+    db.session.execute(sa.delete(KeptForm).where(forgotten))
     db.session.flush()
-    return key
+    return key if isinstance(key, str) else None
 
 
 def fill_in(_sender, template, context, **_extra) -> None:

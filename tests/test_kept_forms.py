@@ -159,6 +159,8 @@ def test_what_was_kept_is_forgotten_after_a_day(client, make_user, sample_framew
     _sign_in(client, "ana@example.org", response.location)
     page = _text(client.get("/auth/account/competences/estimate"))
     assert KEPT not in page and " checked" not in page
+    with client.application.app_context():  # deleted, at the next sign-in (anyone's)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(KeptForm)) == 0
 
 
 def test_an_expired_page_with_a_live_session_shows_the_form_again_filled_in(make_app, make_user):

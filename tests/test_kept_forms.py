@@ -25,11 +25,13 @@ def _form_tokens(client, path: str, *names: str) -> dict:
 
 
 def _end_sign_in(app, user) -> None:
-    """The sign-in ends (too long unused; the same as signing out in another tab, or elsewhere)."""
+    """The sign-in of ``user`` (or of the user of that id) ends (too long unused; the same as signing out in
+    another tab, or elsewhere)."""
     from app.auth.models import SignIn
 
+    user_id = user if isinstance(user, int) else user.id
     with app.app_context():
-        for sign_in in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user.id)):
+        for sign_in in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user_id)):
             sign_in.last_seen_at = sign_in.last_seen_at - timedelta(days=60)
         db.session.commit()
 
@@ -204,3 +206,28 @@ def test_what_is_kept_is_capped(client, make_user, sample_framework, monkeypatch
     with client.application.app_context():
         [fields] = db.session.scalars(sa.select(KeptForm.fields)).all()
     assert "Practicante, cambiado" in fields and "x" * 400 not in fields
+
+
+def test_a_form_sent_signed_out_from_an_expired_page_is_kept_too(make_app, make_user, sample_framework):
+    """Both at once (the sign-in ended and the page's CSRF token no longer matches): sign in, then the form."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        trainer_id = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en").id
+
+    def sign_in(path="/auth/login"):
+        token = _form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
+        return client.post(path, data={"email": "tom@example.org", "password": PASSWORD, "csrf_token": token})
+
+    sign_in()
+    sent = _form_tokens(client, "/competences/demo/competences/A1/edit", "csrf_token", "kept_for", "revision")
+    _end_sign_in(app, trainer_id)
+    with client.session_transaction() as session:
+        session["csrf_token"] = "another session's"
+    response = client.post("/competences/demo/competences/A1/edit", data={
+        **sent, "title_en": "Diagnosis, retitled", "alignments-0-framework": "", "alignments-0-code": "",
+        "alignments-1-framework": "ESCO", "alignments-1-uri": "http://data.europa.eu/esco/skill/abc"})
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+    page = _text(client.get(sign_in(response.location).location))
+    assert KEPT in page and 'value="Diagnosis, retitled"' in page
+    assert 'value="http://data.europa.eu/esco/skill/abc"' in page and 'value="1.2"' not in page  # the row emptied

@@ -9,7 +9,8 @@ kept: a form another site makes a signed-out browser send has none, so no one is
 What is kept belongs to the browser that sent it (a random key in its session, carried over a sign-in) and to the
 person the token names; the page showing that form again (the same address, read with GET, by that person, in that
 browser) fills it in from the fields kept, once, and they are forgotten. Passwords, files, the CSRF token and
-fields beyond MAX_CHARS are not kept; anything kept is forgotten after KEEP_FOR.
+fields beyond MAX_CHARS are not kept; anything kept is forgotten after KEEP_FOR, and a person's oldest forms beyond
+MAX_PER_PERSON.
 """
 import hashlib
 import json
@@ -37,6 +38,7 @@ SESSION_KEY = "_kept"  # this browser's key to what was kept
 KEEP_FOR = timedelta(hours=24)  # what was kept and not shown again by then is forgotten
 TOKEN_MAX_AGE = timedelta(days=7)  # a form open longer than this is not kept (the token may have been seen)
 MAX_CHARS = 100_000  # of the names and values kept for one form: fields beyond are not kept
+MAX_PER_PERSON = 20  # forms kept for one person (in all their browsers): the oldest beyond go
 NOT_KEPT = ("csrf_token", KEPT_FIELD, "form_page")  # (form_page: app.template_helpers.FORM_PAGE)
 SECRET_FIELD_TYPES = ("PasswordField", "FileField", "MultipleFileField")
 
@@ -145,6 +147,11 @@ def keep(reason: str, page_url: str | None) -> bool:
                        KeptForm.form == str(form)[:200]))))
     db.session.add(KeptForm(browser=browser, user_id=user.id, page=page, form=str(form)[:200],
                             fields=json.dumps(fields), reason=reason))
+    db.session.flush()
+    oldest = db.session.scalars(sa.select(KeptForm.id).where(KeptForm.user_id == user.id)
+                                .order_by(KeptForm.id.desc()).offset(MAX_PER_PERSON)).all()
+    if oldest:
+        db.session.execute(sa.delete(KeptForm).where(KeptForm.id.in_(oldest)))
     db.session.commit()
     return True
 

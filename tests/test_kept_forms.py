@@ -231,3 +231,22 @@ def test_a_form_sent_signed_out_from_an_expired_page_is_kept_too(make_app, make_
     page = _text(client.get(sign_in(response.location).location))
     assert KEPT in page and 'value="Diagnosis, retitled"' in page
     assert 'value="http://data.europa.eu/esco/skill/abc"' in page and 'value="1.2"' not in page  # the row emptied
+
+
+def test_a_person_has_at_most_a_few_forms_kept(client, make_user, sample_framework, monkeypatch):
+    """Each browser (each new session) keeps its own: the oldest go, so nobody fills the table."""
+    from app import kept
+
+    monkeypatch.setattr(kept, "MAX_PER_PERSON", 2)
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    ana = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    _end_sign_in(client.application, ana)
+    for level in ("1", "2", "3"):
+        with client.session_transaction() as session:
+            session.pop("_kept", None)  # another browser
+        client.post("/auth/account/competences/estimate", data={**sent, "level_A1": level})
+    with client.application.app_context():
+        kept_fields = db.session.scalars(sa.select(KeptForm.fields).order_by(KeptForm.id)).all()
+    assert len(kept_fields) == 2 and '"2"' in kept_fields[0] and '"3"' in kept_fields[1]

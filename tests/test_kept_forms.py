@@ -250,3 +250,19 @@ def test_a_person_has_at_most_a_few_forms_kept(client, make_user, sample_framewo
     with client.application.app_context():
         kept_fields = db.session.scalars(sa.select(KeptForm.fields).order_by(KeptForm.id)).all()
     assert len(kept_fields) == 2 and '"2"' in kept_fields[0] and '"3"' in kept_fields[1]
+
+
+def test_a_level_validation_note_is_kept_on_the_persons_page(client, make_user, sample_framework):
+    """A form of a POST-only address: kept for the page it was on (the person's page)."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    coordinator = make_user(email="cora@example.org", roles=("coordinator",), country="CL", locale="en")
+    trainee = make_user(email="tina@example.org", country="CL")
+    _sign_in(client, "cora@example.org", "/auth/login")
+    person = f"/admin/users/{trainee.uuid}"
+    sent = _form_tokens(client, person, "kept_for")
+    _end_sign_in(client.application, coordinator)
+    response = client.post(f"{person}/levels", headers={"Referer": f"http://localhost{person}"},
+                           data={**sent, "code": "A1", "level": "2", "note": "Ran the regional workshop in May"})
+    assert _sign_in(client, "cora@example.org", response.location).location == person
+    page = _text(client.get(person))
+    assert KEPT in page and "Ran the regional workshop in May</textarea>" in page

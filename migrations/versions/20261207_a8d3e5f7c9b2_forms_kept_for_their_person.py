@@ -1,7 +1,7 @@
 """forms kept for their person: what was typed into a form sent once the sign-in or the page had expired
 
 Revision ID: a8d3e5f7c9b2
-Revises: d4f6a8c0e2b1
+Revises: e8b3f5a1c7d4
 Create Date: 2026-12-06 23:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a8d3e5f7c9b2'
-down_revision = 'd4f6a8c0e2b1'
+down_revision = 'e8b3f5a1c7d4'
 branch_labels = None
 depends_on = None
 

@@ -26,3 +26,10 @@ batch, inside the transaction that stores it, after all its statements are proje
 lock held; a receiver may record through record(). Sender: the user id; kwargs: ``course`` (slug) and ``modules``:
 [(module slug, the last statement of the batch about it, as stored; None after a voiding)], in the order the batch
 first shows them done."""
+
+module_undone = _signals.signal("module-undone")
+"""The progress projection no longer shows modules of a course done as it did (completed, or completed and passed):
+a statement that completed or passed one was voided, or a failure scored above the pass came. Sent as
+module_completed is (once per person and course for a batch, before module_completed, with the same kwargs: the
+statement is the batch's last about the module, None after a voiding); a receiver may record and void through
+record() and void()."""

@@ -24,10 +24,10 @@ from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, En
 from app.db import lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.signals import module_completed
+from app.signals import module_completed, module_undone
 from app.text import sort_key
 from app.xapi import vocabulary as v
-from app.xapi.services import moments_of, progress_of, record
+from app.xapi.services import moments_of, progress_of, record, recorded, void
 
 
 def content_root() -> Path:
@@ -481,14 +481,9 @@ def check_course_completion(user: User, version: CourseVersion, enrolment: Enrol
     ``completed`` (once), with the registration of the person's enrolment (made now, without ``launched``, when
     their progress came only from outside content) and ``language`` (one of the course's; by default the
     reader's). True when recorded now."""
-    required = required_modules(version)
-    if not required:
-        return False
     course = course_iri(version.course)
-    states = progress_of(user, [course] + [module_iri(version.course, m) for m in required])
-    if course in states and states[course].is_completed:
-        return False
-    if not all(module_done(module, states.get(module_iri(version.course, module))) for module in required):
+    states = progress_of(user, [course] + [module_iri(version.course, m) for m in required_modules(version)])
+    if (course in states and states[course].is_completed) or not achieved(user, version, states):
         return False
     enrolment = enrolment or _enrol(user, version.course)[0]
     record(user, v.COMPLETED, course, registration=enrolment.registration,
@@ -513,6 +508,39 @@ def _course_completed_by(user_id: int, course: str, modules: list[tuple[str, dic
         return
     user = db.session.get(User, user_id)
     check_course_completion(user, version, language=_language_for(user, version, statement))
+
+
+def achieved(user: User, version: CourseVersion, states: dict | None = None) -> bool:
+    """Whether the projection shows every module the course version asks for done (False when it asks for none);
+    ``states``: the person's progress rows by IRI, read already."""
+    required = required_modules(version)
+    if states is None:
+        states = progress_of(user, [module_iri(version.course, m) for m in required])
+    return bool(required) and all(module_done(m, states.get(module_iri(version.course, m))) for m in required)
+
+
+@module_undone.connect
+def _course_undone_by(user_id: int, course: str, modules: list[tuple[str, dict | None]], **_) -> None:
+    """The projection no longer shows modules done (a voiding, or a failure scored above a pass): the course's
+    ``completed`` that Itinera recorded is voided, by Itinera and in the same transaction, once the version it was
+    recorded under (its context.revision) is no longer achieved; one completed under an earlier version stands
+    while what that version asked for stands. The current version is then checked as a module visit would check
+    it, in the language of the voided statement: the course is completed again at once when that version is
+    achieved (it asks for less), else when its last module is done again. A ``completed`` that a client sent
+    about the course itself is that client's to void."""
+    found = get_course(course)
+    if found is None:
+        return
+    user = db.session.get(User, user_id)
+    voided = None
+    for statement in recorded(user, v.COMPLETED, course_iri(found)):
+        revision = str((statement.data.get("context") or {}).get("revision", ""))
+        version = next((version for version in found.versions if str(version.version) == revision), found.current)
+        if version is None or not achieved(user, version):
+            void(statement)
+            voided = statement
+    if voided is not None and found.current is not None:
+        check_course_completion(user, found.current, language=_language_for(user, found.current, voided.data))
 
 
 def _language_for(user: User, version: CourseVersion, statement: dict | None) -> str:

@@ -21,7 +21,7 @@ from app import jsonutil
 from app.auth.models import AccountToken, User, normalise_email
 from app.db import LOCK_SPACES, UTCDateTime, among, lock_for_write, lock_keys, locks_taken, utcnow
 from app.extensions import db
-from app.signals import invitation_accepted, module_completed
+from app.signals import invitation_accepted, module_completed, module_undone
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
 from app.xapi.validation import IFIS, StatementError, format_timestamp, parse_timestamp, validate_statement
@@ -745,18 +745,26 @@ def _facts_of(row: Progress | None) -> Facts:
 
 @dataclass
 class Done:
-    """A module of ours that the projection now first shows done (see _newly_done)."""
+    """A module of ours that the projection now first shows done, or (``undone``) no longer shows done as it did
+    (see _newly_done)."""
 
     user_id: int
     course: str
     module: str
     statement: dict | None
+    undone: bool = False
 
 
 def _newly_done(user_id: int, iri: str, row: Progress | None, facts: Facts, statement: dict | None) -> list[Done]:
     """[Done] when ``facts`` complete the activity, or make it a success once completed, where ``row`` (the
-    projection before) did not, and the activity is one of our modules; else []. What is checked first costs
-    nothing, and no query is made: statements about other sites' activities stay as cheap as they were."""
+    projection before) did not, and the activity is one of our modules; [Done(undone=True)] when ``row`` showed it
+    completed (and a success) and ``facts`` no longer do (a voiding, or a failure scored above the pass); else [].
+    What is checked first costs nothing, and no query is made: statements about other sites' activities stay as
+    cheap as they were."""
+    if row is not None and row.is_completed and (not facts.is_completed
+                                                 or (row.success is True and facts.success is not True)):
+        found = v.module_of(iri)
+        return [Done(user_id, *found, statement, undone=True)] if found else []
     if not facts.is_completed or (row is not None and row.is_completed
                                   and (row.success is True or facts.success is not True)):
         return []
@@ -765,14 +773,16 @@ def _newly_done(user_id: int, iri: str, row: Progress | None, facts: Facts, stat
 
 
 def _announce(done: list[Done]) -> None:
-    """Tell the receivers of module_completed (the course domain completes a course its last module completes),
-    once per person and course: the whole batch is projected by now, so what a course's check sees is the same
-    for each of its modules (a batch of 900 completions had the course looked up and checked 900 times)."""
-    by_course: dict[tuple[int, str], list[tuple[str, dict | None]]] = {}
+    """Tell the receivers of module_undone, then of module_completed (the course domain voids the course's
+    completion a module no longer supports, and completes a course its last module completes), once per person and
+    course: the whole batch is projected by now, so what a course's check sees is the same for each of its modules
+    (a batch of 900 completions had the course looked up and checked 900 times)."""
+    by_course: dict[bool, dict[tuple[int, str], list[tuple[str, dict | None]]]] = {True: {}, False: {}}
     for item in done:
-        by_course.setdefault((item.user_id, item.course), []).append((item.module, item.statement))
-    for (user_id, course), modules in by_course.items():
-        module_completed.send(user_id, course=course, modules=modules)
+        by_course[item.undone].setdefault((item.user_id, item.course), []).append((item.module, item.statement))
+    for undone, signal in ((True, module_undone), (False, module_completed)):
+        for (user_id, course), modules in by_course[undone].items():
+            signal.send(user_id, course=course, modules=modules)
 
 
 def _project(items: list[tuple[int, dict]]) -> list[Done]:
@@ -831,7 +841,8 @@ def _fold_all(user_id: int, activity_iri: str) -> Facts:
 
 def recompute_progress(user_id: int, activity_iri: str) -> list[Done]:
     """Fold again every statement still standing for this user and activity (after a voiding); returns the
-    module of ours it now first shows done, if so (a voided better failure leaves a pass standing)."""
+    module of ours it now first shows done, if so (a voided better failure leaves a pass standing), or no longer
+    shows done (a voided completion or pass)."""
     lock_for_write("xapi-progress", user_id)
     row = db.session.scalar(sa.select(Progress).where(Progress.user_id == user_id,
                                                       Progress.activity_key == activity_key(activity_iri)))
@@ -975,6 +986,29 @@ def moments_of(statement_ids) -> dict:
 
 
 # --- record(): the one way Itinera writes statements --------------------------------------------------
+
+def recorded(user: User, verb: str, activity_iri: str) -> list[Statement]:
+    """The standing statements Itinera recorded itself (not a client) with this verb about what ``user`` did to
+    the activity, in the order they were stored."""
+    return list(db.session.scalars(
+        sa.select(Statement).join(StatementActivity, StatementActivity.statement_seq == Statement.seq)
+        .where(Statement.user_id == user.id, StatementActivity.activity_key == activity_key(activity_iri),
+               StatementActivity.is_direct.is_(True), Statement.verb_id == verb, Statement.client_id.is_(None),
+               Statement.is_voided.is_(False))
+        .order_by(Statement.seq)))
+
+
+def void(statement: Statement) -> Statement:
+    """Void a statement Itinera recorded (what it derived from others, which no longer holds): by Itinera's own
+    authority, Itinera as the actor (the person voided nothing), stored like record()'s statements, so that the
+    projection, forwarding and the receivers follow. Flushes, the caller commits. Returns the voiding statement."""
+    if statement.client_id is not None:
+        raise ValueError(f"statement {statement.id} was sent by a client: only that client may void it")
+    data = {"actor": v.authority(), "verb": {"id": v.VOIDED, "display": v.VERB_DISPLAY[v.VOIDED]},
+            "object": {"objectType": "StatementRef", "id": str(statement.id)}}
+    [stored] = store([data], v.authority())
+    return db.session.scalar(sa.select(Statement).where(Statement.id == stored.id))
+
 
 def _tincan_statement(user: User, verb: str, activity_iri: str, result, context, registration) -> dict:
     """Build the statement with tincan objects, then take its JSON form. It carries no timestamp: what Itinera

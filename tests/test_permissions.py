@@ -23,6 +23,7 @@ MATRIX = {
     "auth.account": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "auth.account_competences": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
     "auth.account_self_assessment": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "auth.account_data": ("GET", row(LOGIN, 200, 200, 200, 200, 200)),  # one's own data, whoever one is
     "auth.account_language": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "auth.account_timezone": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),
     "auth.account_password": ("POST", row(LOGIN, 400, 400, 400, 400, 400)),

@@ -3,19 +3,20 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (Response, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   session, stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import kept, once
-from app.auth import bp, services, sign_ins
+from app.auth import bp, personal_data, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
                             ResetPasswordForm, TimezoneForm)
 from app.auth.models import Role, TokenPurpose, User, normalise_email
 from app.auth.permissions import can_manage_user
+from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import csrf, db, limiter
 from app.forms import Form, apply_errors
@@ -139,6 +140,24 @@ def account():
     return _account_page()
 
 
+def _account_key() -> str:
+    return str(current_user.uuid) if current_user.is_authenticated else "-"
+
+
+@bp.route("/account/data")
+@login_required
+@limiter.limit(lambda: current_app.config["DATA_EXPORT_RATE_LIMIT"], key_func=_account_key,
+               exempt_when=lambda: not current_user.is_authenticated)
+def account_data():
+    """The signed-in person's own data as one JSON file (no one else's: there is no argument to name someone)."""
+    filename = f"itinera-data-{utcnow():%Y-%m-%d}.json"
+    response = Response(stream_with_context(personal_data.export(current_user._get_current_object())),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/account/competences")
 @login_required
 def account_competences():
@@ -246,10 +265,6 @@ def account_sign_ins_end_others():
     flash(ngettext("%(num)s other device has been signed out.", "%(num)s other devices have been signed out.",
                    ended) if ended else _("You were signed in on no other device."), "success")
     return redirect(url_for("auth.account", _anchor="sign-ins"))
-
-
-def _account_key() -> str:
-    return str(current_user.uuid) if current_user.is_authenticated else "-"
 
 
 # the current password is guessed here as on the sign-in page (by whoever finds a session open): the same limits

@@ -1,0 +1,193 @@
+"""Everything Itinera holds about one person, as one JSON file they download from their account page (the right of
+access and to data portability: GDPR art. 15 and 20, LGPD art. 18). The structure is documented in DEVELOPERS.md
+("The personal data file"); FORMAT names its version, raised when a key changes meaning or goes away.
+
+Only what is about the person: someone else appears by name and role alone (who validated a level, who sent an
+invitation), a cohort by its name (not its members), and nothing secret is written (password hash, the hashes of
+sign-in keys and e-mailed links, LRS credentials). The file is written piece by piece as it is sent, each part read
+in one query, the statements through a cursor: tens of thousands of them cost neither memory nor queries."""
+from datetime import datetime, timezone
+from typing import Iterator
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from app import jsonutil
+from app.auth.models import AccountToken, SignIn, TokenPurpose, User
+from app.extensions import db
+
+FORMAT = "itinera-personal-data/1"
+STATEMENTS_PER_FETCH = 1000
+# notifications whose text names someone else (the person who accepted an invitation): kind and dates only
+NAMES_OTHERS = frozenset({"invitation_accepted"})
+
+
+def when(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC, to the second: 2026-12-06T23:21:31Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _someone(user: User | None) -> dict | None:
+    """Another person as the file names them: by name and role, never by address."""
+    return None if user is None else {"name": user.full_name, "roles": sorted(role.value for role in user.roles)}
+
+
+def _place(place, **more) -> dict | None:
+    return None if place is None else {"code": place.code, "name": place.name, **more}
+
+
+def agent(user: User) -> dict:
+    """The person as an xAPI Agent: how the statements Itinera records name them (CONTRACTS.md)."""
+    from app.xapi import vocabulary as v
+
+    return {"objectType": "Agent", "account": {"homePage": v.base(), "name": str(user.uuid)}}
+
+
+def _account(user: User) -> dict:
+    institution = user.institution
+    return {
+        "uuid": str(user.uuid), "full_name": user.full_name, "email": user.email,
+        "roles": sorted(role.value for role in user.roles),
+        "country": _place(user.country), "region": _place(user.region),
+        "institution": None if institution is None else {"name": institution.name},
+        "position": user.position.value if user.position else None,
+        "locale": user.locale, "timezone": user.timezone, "is_active": user.is_active,
+        "created_at": when(user.created_at), "last_login_at": when(user.last_login_at),
+    }
+
+
+def _sign_ins(user: User) -> list[dict]:
+    rows = db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user.id).order_by(SignIn.id))
+    return [{"browser": s.browser, "system": s.system, "kept_signed_in": s.remember, "created_at": when(s.created_at),
+             "last_used_at": when(s.last_seen_at), "ended_at": when(s.ended_at)} for s in rows]
+
+
+def _links(user: User) -> dict[TokenPurpose, list[dict]]:
+    rows = db.session.scalars(sa.select(AccountToken).where(AccountToken.user_id == user.id)
+                              .options(so.joinedload(AccountToken.created_by)).order_by(AccountToken.id))
+    found = {purpose: [] for purpose in TokenPurpose}
+    for link in rows:
+        found[link.purpose].append({
+            "created_at": when(link.created_at), "expires_at": when(link.expires_at), "used_at": when(link.used_at),
+            "withdrawn_at": when(link.revoked_at),
+            **({"invited_by": _someone(link.created_by)} if link.purpose is TokenPurpose.INVITATION else {})})
+    return found
+
+
+def _notification_preferences(user: User) -> dict:
+    from app.notifications.kinds import KINDS
+    from app.notifications.services import kinds_emailed
+
+    kinds = [kind for kind in KINDS.values() if kind.roles & user.roles]
+    emailed = kinds_emailed(user, kinds)
+    return {kind.name: {"email": kind.name in emailed} for kind in kinds}
+
+
+def _notifications(user: User) -> Iterator[dict]:
+    from app.notifications.models import Notification
+    from app.notifications.services import text_of
+
+    rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id)
+                              .order_by(Notification.id).execution_options(yield_per=STATEMENTS_PER_FETCH))
+    for row in rows:
+        yield {"kind": row.kind, "text": None if row.kind in NAMES_OTHERS else text_of(row),
+               "created_at": when(row.created_at), "read_at": when(row.read_at)}
+
+
+def _cohorts(user: User) -> list[dict]:
+    from app.cohorts.models import Cohort, CohortMember
+
+    rows = db.session.execute(sa.select(Cohort, CohortMember.added_at).join(CohortMember)
+                              .where(CohortMember.user_id == user.id).order_by(Cohort.name_key, Cohort.id))
+    return [{"name": cohort.name, "country": cohort.country_code, "added_at": when(added_at)}
+            for cohort, added_at in rows]
+
+
+def _competences(user: User) -> dict:
+    from app.competences.models import SelfAssessment, ValidatedLevel
+    from app.competences.services import current_levels
+
+    framework = current_app.config["COMPETENCE_FRAMEWORK"]
+    levels = current_levels(user, framework=framework) if framework else {}
+    validations = db.session.scalars(
+        sa.select(ValidatedLevel).where(ValidatedLevel.user_id == user.id).order_by(ValidatedLevel.id)
+        .options(so.joinedload(ValidatedLevel.framework), so.joinedload(ValidatedLevel.validated_by)))
+    assessments = db.session.scalars(
+        sa.select(SelfAssessment).where(SelfAssessment.user_id == user.id).order_by(SelfAssessment.id)
+        .options(so.joinedload(SelfAssessment.framework)))
+    return {
+        "framework": framework or None,
+        "levels": [{"code": code, "level": level.level, "self_declared": level.self_declared,
+                    "evidence": [{"kind": e.kind, "level": e.level, "achieved_at": when(e.achieved_at),
+                                  "expires_at": when(e.expires_at), "source": e.source, "note": e.note,
+                                  "framework_version": e.version} for e in level.evidence]}
+                   for code, level in sorted(levels.items())],
+        "validations": [{"framework": row.framework.slug, "code": row.code, "level": row.level,
+                         "validated_at": when(row.validated_at), "validated_by": _someone(row.validated_by),
+                         "note": row.note, "withdrawn_at": when(row.withdrawn_at)} for row in validations],
+        "self_assessments": [{"framework": row.framework.slug, "code": row.code, "level": row.level,
+                              "assessed_at": when(row.assessed_at)} for row in assessments],
+    }
+
+
+def _courses(user: User) -> dict:
+    from app.courses.models import Enrolment
+    from app.xapi.models import Progress
+
+    enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.user_id == user.id)
+                                    .options(so.joinedload(Enrolment.course)).order_by(Enrolment.id))
+    progress = db.session.scalars(sa.select(Progress).where(Progress.user_id == user.id).order_by(Progress.id))
+    return {
+        "enrolments": [{"course": e.course.slug, "registration": str(e.registration), "started_at": when(e.started_at),
+                        "last_module": e.last_module, "last_used_at": when(e.last_seen_at)} for e in enrolments],
+        "progress": [{"activity": p.activity_iri, "is_completed": p.is_completed, "success": p.success,
+                      "best_scaled_score": p.best_scaled, "completed_at": when(p.completed_at),
+                      "first_seen_at": when(p.first_seen_at), "last_seen_at": when(p.last_seen_at)}
+                     for p in progress],
+    }
+
+
+def _array(items) -> Iterator[str]:
+    yield "["
+    for index, item in enumerate(items):
+        yield ("," if index else "") + jsonutil.dumps(item)
+    yield "]"
+
+
+def export(user: User) -> Iterator[str]:
+    """The personal data file of ``user``, as pieces of JSON text to send one after the other (call inside a
+    request: notification texts are in its language). Reads only; records nothing."""
+    from app.xapi.models import Statement
+
+    links = _links(user)
+    head = {
+        "format": FORMAT, "exported_at": when(datetime.now(timezone.utc)), "site": current_app.config["BASE_URL"],
+        "account": _account(user), "xapi_agent": agent(user), "sign_ins": _sign_ins(user),
+        "invitations": links[TokenPurpose.INVITATION], "password_resets": links[TokenPurpose.PASSWORD_RESET],
+        "cohorts": _cohorts(user), "notification_preferences": _notification_preferences(user),
+        "competences": _competences(user), "courses": _courses(user),
+    }
+    yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
+    yield ',"notifications":'
+    yield from _array(_notifications(user))
+    # the statements whose actor is the person (their account, or their e-mail address once it was given to the
+    # account), exactly as stored, oldest first; the voided ones are named after them
+    voided = []
+
+    def statements():
+        rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided)
+                                  .where(Statement.user_id == user.id).order_by(Statement.seq)
+                                  .execution_options(yield_per=STATEMENTS_PER_FETCH))
+        for statement_id, data, is_voided in rows:
+            if is_voided:
+                voided.append(str(statement_id))
+            yield data
+
+    yield ',"xapi_statements":'
+    yield from _array(statements())
+    yield ',"voided_statement_ids":'
+    yield from _array(voided)
+    yield "}"

@@ -1,0 +1,208 @@
+"""A person downloads everything Itinera holds about them (GDPR art. 15 and 20, LGPD): one JSON file, their own."""
+import json
+import re
+import uuid
+
+import sqlalchemy as sa
+
+from app.auth import tokens
+from app.extensions import db
+from app.xapi import vocabulary as v
+from tests.queries import statements_during
+
+URL = "/auth/account/data"
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
+def _download(client):
+    response = client.get(URL)
+    assert response.status_code == 200, response.status_code
+    return response, json.loads(response.get_data(as_text=True))
+
+
+def _statement(user, n):
+    return {"actor": {"objectType": "Agent", "account": {"homePage": v.base(), "name": str(user.uuid)}},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+            "object": {"id": f"http://example.org/activities/{n}"},
+            "result": {"score": {"scaled": 0.5}}}
+
+
+def _store(statements):
+    from app.xapi.services import store
+
+    authority = {"objectType": "Agent", "account": {"homePage": v.base(), "name": "test"}}
+    for start in range(0, len(statements), 1000):
+        store(statements[start:start + 1000], authority)
+    db.session.commit()
+
+
+def test_the_file_holds_the_persons_data_and_nothing_of_anyone_else(app, client, login_as, make_user, make_cohort,
+                                                                    make_institution, sample_framework):
+    from app.competences.services import self_assess, validate_level
+    from app.notifications.services import notify, set_email_preferences
+
+    coordinator = make_user(roles=("coordinator",), country="CL", name="Carla Coordinadora",
+                            email="carla.coord@example.org")
+    trainee = make_user(country="CL", name="Tomás Aprendiz", email="tomas@example.org",
+                        institution=make_institution(country="CL", name="Ministerio de Pruebas"), locale="es")
+    trainee.timezone = "America/Santiago"
+    other = make_user(country="CL", name="Otra Persona", email="otra@example.org")
+    make_cohort(country="CL", name="Cohorte piloto", members=[trainee, other])
+    tokens.send_invitation(coordinator, trainee)
+    validate_level(coordinator, trainee, sample_framework, "A1", 2, note="Observed in the workshop")
+    self_assess(trainee, sample_framework, {"A1": 1})
+    notify(trainee, "added_to_cohort", cohort="Cohorte piloto")
+    notify(other, "added_to_cohort", cohort="Secret cohort of someone else")
+    set_email_preferences(trainee, {"added_to_cohort": False})
+    db.session.commit()
+    mine, theirs = _statement(trainee, 1), _statement(other, 2)
+    _store([mine, theirs])
+    from app.auth.services import SYSTEM
+    from app.xapi.clients import authority_of, create_client
+    from app.xapi.services import store
+
+    lrs_client, lrs_secret = create_client(SYSTEM, "Simulator")
+    store([_statement(trainee, 3)], authority_of(lrs_client), client_id=lrs_client.id)  # sent by an outside client
+    db.session.commit()
+    login_as(trainee)
+
+    response, data = _download(client)
+    assert response.mimetype == "application/json"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and re.search(r"itinera-data-\d{4}-\d\d-\d\d\.json", disposition)
+    assert "no-store" in response.headers["Cache-Control"]
+
+    assert data["format"] == "itinera-personal-data/1"
+    account = data["account"]
+    assert account["uuid"] == str(trainee.uuid) and account["email"] == "tomas@example.org"
+    assert account["full_name"] == "Tomás Aprendiz" and account["country"]["code"] == "CL"
+    assert account["institution"]["name"] == "Ministerio de Pruebas"
+    assert account["position"] == "technician" and account["roles"] == ["trainee"]
+    assert account["locale"] == "es" and account["timezone"] == "America/Santiago"
+    assert data["xapi_agent"] == {"objectType": "Agent", "account": {"homePage": v.base(), "name": str(trainee.uuid)}}
+    assert [c["name"] for c in data["cohorts"]] == ["Cohorte piloto"]
+    assert "members" not in data["cohorts"][0]
+    notes = {n["kind"]: n for n in data["notifications"]}
+    assert notes.keys() == {"level_validated", "added_to_cohort"}
+    assert "Cohorte piloto" in notes["added_to_cohort"]["text"]
+    assert data["notification_preferences"]["added_to_cohort"] == {"email": False}
+    assert len(data["sign_ins"]) == 1
+    [invitation] = data["invitations"]
+    assert invitation["invited_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
+    [validation] = data["competences"]["validations"]
+    assert validation["code"] == "A1" and validation["level"] == 2 and validation["framework"] == "demo"
+    assert validation["validated_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
+    assert validation["note"] == "Observed in the workshop"
+    assert [(s["code"], s["level"]) for s in data["competences"]["self_assessments"]] == [("A1", 1)]
+    # the statements as stored, exactly: the LRS's own copy
+    from app.xapi.models import Statement
+
+    stored = list(db.session.scalars(sa.select(Statement.data).where(Statement.user_id == trainee.id)
+                                     .order_by(Statement.seq)))
+    assert data["xapi_statements"] == stored and len(stored) == 2
+    assert data["xapi_statements"][0]["object"]["id"] == "http://example.org/activities/1"
+    # dates are ISO 8601 in UTC
+    for when in (account["created_at"], data["exported_at"], data["sign_ins"][0]["created_at"],
+                 validation["validated_at"], invitation["created_at"], notes["added_to_cohort"]["created_at"]):
+        assert ISO_UTC.fullmatch(when), when
+
+    text = response.get_data(as_text=True)
+    for someone_elses in ("otra@example.org", "Otra Persona", str(other.uuid), "carla.coord@example.org",
+                          "Secret cohort", "http://example.org/activities/2"):
+        assert someone_elses not in text
+    for secret in ("password_hash", "pbkdf2", "scrypt:", "key_hash", "token_hash", "secret_hash", trainee.password_hash,
+                   lrs_secret, lrs_client.secret_hash):
+        assert secret not in text
+
+
+def test_a_notification_that_names_someone_else_keeps_only_its_kind_and_dates(client, login_as, make_user):
+    from app.notifications.services import notify
+
+    coordinator = login_as("coordinator", country="CL")
+    notify(coordinator, "invitation_accepted", name="Invitada Reservada", user_uuid=str(uuid.uuid4()))
+    db.session.commit()
+    _, data = _download(client)
+    [notification] = data["notifications"]
+    assert notification["kind"] == "invitation_accepted" and notification["text"] is None
+    assert "Invitada Reservada" not in json.dumps(data)
+
+
+def test_staff_download_only_their_own_data(client, login_as, make_user):
+    trainee = make_user(country="CL", email="someone.else@example.org")
+    _store([_statement(trainee, 1)])
+    for role in ("coordinator", "admin", "trainer"):
+        me = login_as(role, country="CL" if role != "admin" else None)
+        for url in (URL, f"{URL}?user={trainee.uuid}", f"{URL}?user_id={trainee.id}", f"{URL}?uuid={trainee.uuid}"):
+            data = json.loads(client.get(url).get_data(as_text=True))
+            assert data["account"]["uuid"] == str(me.uuid), (role, url)
+            assert data["xapi_statements"] == [] and "someone.else" not in json.dumps(data)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_only_get(client, login_as):
+    login_as("trainee")
+    assert client.post(URL).status_code == 405
+
+
+def test_the_download_records_no_statement(client, login_as):
+    from app.xapi.models import Statement
+
+    login_as("trainee")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Statement))
+    _download(client)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == before
+
+
+def test_the_account_page_offers_the_download_and_says_what_it_holds(client, login_as):
+    login_as("trainee", locale="en")
+    html = client.get("/auth/account").get_data(as_text=True)
+    assert 'id="your-data"' in html and f'href="{URL}"' in html
+    assert "Download your data" in html
+
+
+def test_queries_stay_the_same_for_thousands_of_statements(client, login_as, make_user, make_cohort):
+    from app.notifications.services import notify
+
+    trainee = login_as("trainee", country="CL")
+    make_cohort(country="CL", members=[trainee])
+    notify(trainee, "added_to_cohort", cohort="C")
+    db.session.commit()
+    _store([_statement(trainee, n) for n in range(2)])
+    _, few = statements_during(lambda: client.get(URL).get_data())
+    _store([_statement(trainee, n) for n in range(2, 3000)])
+    body, many = statements_during(lambda: client.get(URL).get_data(as_text=True))  # read while counted
+    assert len(json.loads(body)["xapi_statements"]) == 3000
+    assert len(many) == len(few)
+
+
+def test_the_file_is_written_piece_by_piece(app, make_user):
+    """Tens of thousands of statements are never held in memory at once: the file is made as it is sent."""
+    from app.auth.personal_data import export
+
+    trainee = make_user()
+    _store([_statement(trainee, n) for n in range(3)])
+    with app.test_request_context():
+        pieces = export(trainee)
+        assert iter(pieces) is pieces  # a generator, not a finished text
+        data = json.loads("".join(pieces))
+    assert len(data["xapi_statements"]) == 3
+
+
+def test_downloads_are_rate_limited_per_account(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", DATA_EXPORT_RATE_LIMIT="2 per hour")
+    with app.app_context():
+        from tests.fixtures.factories import session_id
+
+        client = app.test_client()
+        user = make_user()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id(user)
+        assert [client.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+        other = app.test_client()
+        with other.session_transaction() as session:
+            session["_user_id"] = session_id(make_user())
+        assert other.get(URL).status_code == 200  # another person's downloads count apart

@@ -6,6 +6,7 @@ Only what is about the person: someone else appears by name and role alone (who 
 invitation), a cohort by its name (not its members), and nothing secret is written (password hash, the hashes of
 sign-in keys and e-mailed links, LRS credentials). The file is written piece by piece as it is sent, each part read
 in one query, the statements through a cursor: tens of thousands of them cost neither memory nor queries."""
+import base64
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -19,6 +20,7 @@ from app.extensions import db
 
 FORMAT = "itinera-personal-data/1"
 STATEMENTS_PER_FETCH = 1000
+DOCUMENTS_PER_FETCH = 20  # up to 10 MB each
 # notifications whose text names someone else (the person who accepted an invitation): kind and dates only
 NAMES_OTHERS = frozenset({"invitation_accepted"})
 
@@ -150,6 +152,29 @@ def _courses(user: User) -> dict:
     }
 
 
+def _documents(user: User) -> Iterator[dict]:
+    """The State and Agent Profile documents the LRS keeps under the person's Agent (their account, or their
+    e-mail address): JSON as JSON, other content in base64."""
+    from app.xapi.models import Document
+    from app.xapi.services import agent_key
+
+    mbox = {"mbox": f"mailto:{user.email}"}
+    keys = {agent_key(agent(user)), agent_key(mbox), agent_key(mbox, as_written=True)}
+    rows = db.session.scalars(sa.select(Document).where(Document.agent_key.in_(keys)).order_by(Document.id)
+                              .execution_options(yield_per=DOCUMENTS_PER_FETCH))
+    for row in rows:
+        item = {"kind": row.kind.value, "activity_id": row.activity_id, "document_id": row.document_id,
+                "registration": str(row.registration) if row.registration else None,
+                "content_type": row.content_type, "updated": when(row.updated)}
+        try:
+            if row.content_type.split(";")[0].strip().lower() != "application/json":
+                raise ValueError("not JSON")
+            item["content"] = jsonutil.loads(row.content)
+        except ValueError:
+            item["content_base64"] = base64.b64encode(row.content).decode()
+        yield item
+
+
 def _array(items) -> Iterator[str]:
     yield "["
     for index, item in enumerate(items):
@@ -173,6 +198,8 @@ def export(user: User) -> Iterator[str]:
     yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
     yield ',"notifications":'
     yield from _array(_notifications(user))
+    yield ',"xapi_documents":'
+    yield from _array(_documents(user))
     # the statements whose actor is the person (their account, or their e-mail address once it was given to the
     # account), exactly as stored, oldest first; the voided ones are named after them
     voided = []

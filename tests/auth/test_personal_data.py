@@ -206,3 +206,30 @@ def test_downloads_are_rate_limited_per_account(make_app, make_user):
         with other.session_transaction() as session:
             session["_user_id"] = session_id(make_user())
         assert other.get(URL).status_code == 200  # another person's downloads count apart
+
+
+def test_the_lrs_documents_kept_about_the_person_are_in_the_file(client, login_as, make_user):
+    """What content keeps about the person in the LRS (State and Agent Profile documents: a course's bookmark,
+    say) is theirs too: JSON as JSON, anything else in base64; another person's documents are not there."""
+    from app.xapi import documents
+    from app.xapi.models import DocumentKind
+
+    trainee = login_as("trainee", country="CL")
+    other = make_user(country="CL")
+    me, them = _statement(trainee, 0)["actor"], _statement(other, 0)["actor"]
+    state = documents.scope(DocumentKind.STATE, "http://example.org/activities/1", me, None)
+    documents.put(DocumentKind.STATE, state, "bookmark", b'{"page": 7}', "application/json",
+                  activity_id="http://example.org/activities/1", agent=me)
+    profile = documents.scope(DocumentKind.AGENT_PROFILE, None, me, None)
+    documents.put(DocumentKind.AGENT_PROFILE, profile, "avatar", b"\x89PNG", "image/png", agent=me)
+    theirs = documents.scope(DocumentKind.STATE, "http://example.org/activities/1", them, None)
+    documents.put(DocumentKind.STATE, theirs, "bookmark", b'{"page": "someone else"}', "application/json",
+                  activity_id="http://example.org/activities/1", agent=them)
+    db.session.commit()
+    _, data = _download(client)
+    found = {d["document_id"]: d for d in data["xapi_documents"]}
+    assert found.keys() == {"bookmark", "avatar"}
+    assert found["bookmark"]["kind"] == "state" and found["bookmark"]["content"] == {"page": 7}
+    assert found["bookmark"]["activity_id"] == "http://example.org/activities/1"
+    assert found["avatar"]["content_base64"] == "iVBORw==" and found["avatar"]["content_type"] == "image/png"
+    assert ISO_UTC.fullmatch(found["avatar"]["updated"])

@@ -359,3 +359,35 @@ def test_clients_held_to_some_activities_are_revoked_on_the_way_down(make_app, e
         rows = db.session.execute(sa.text("SELECT name, revoked_at IS NOT NULL FROM lrs_client ORDER BY id"))
         assert [tuple(row) for row in rows] == [("simulation", True), ("writer", False)]
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_the_people_of_imports_done_before_are_found_by_their_files_addresses(make_app, empty_database):
+    """e5b7c9d1f3a4 records the accounts an import creates; those of earlier imports are found as they were, by
+    the addresses of the file (as an import reads them) among the accounts of the batch's country."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "d4f6a8c0e2b1"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    with app.app_context():
+        db.session.execute(sa.text('INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\'), '
+                                   '(\'PE\', \'latam\')'))
+        for email, country in (("ana@example.org", "CL"), ("beto@example.org", "PE"), ("carla@example.org", "CL")):
+            user_uuid = uuid.uuid4()
+            db.session.execute(sa.text(
+                'INSERT INTO "user" (uuid, email, full_name, is_active, created_at, session_version, country_code) '
+                "VALUES (:uuid, :email, 'Persona', true, '2026-12-01 10:00:00', 1, :country)"),
+                {"uuid": str(user_uuid) if postgres else user_uuid.hex, "email": email, "country": country})
+        rows = [{"line": 2, "email": " ANA@example.org"}, {"line": 3, "email": "beto@example.org"}]
+        for status in ("imported", "preview"):
+            db.session.execute(sa.text(
+                "INSERT INTO import_batch (country_code, send_invitations, filename, rows, problems, notes, status, "
+                "created_at, imported_count) VALUES ('CL', false, 'a.csv', :rows, '[]', '[]', :status, "
+                "'2026-12-01 09:00:00', 0)"), {"rows": json.dumps(rows), "status": status})
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        found = db.session.execute(sa.text(
+            'SELECT b.status, u.email FROM imported_person p JOIN import_batch b ON b.id = p.batch_id '
+            'JOIN "user" u ON u.id = p.user_id')).all()
+        assert [tuple(row) for row in found] == [("imported", "ana@example.org")]
+    assert runner.invoke(args=["db", "downgrade", "d4f6a8c0e2b1"]).exit_code == 0

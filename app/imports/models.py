@@ -40,3 +40,13 @@ class ImportBatch(db.Model):
     created_by: so.Mapped[User | None] = so.relationship()
     cohort: so.Mapped["Cohort | None"] = so.relationship()
     country: so.Mapped[Country] = so.relationship()
+
+
+class ImportedPerson(db.Model):
+    """An account an import created: the import's people are found by it, not by the addresses of its file (gone
+    once its rows are purged; and an address of a removed account may be anyone's since)."""
+
+    batch_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("import_batch.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)

@@ -11,14 +11,14 @@ from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext a
 
 from app.auth.models import (AccountToken, Position, Role, TokenPurpose, User, UserRole, is_email_address,
                              normalise_email)
-from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country
+from app.auth.permissions import can_manage_country, check, managed_country
 from app.cohorts.models import Cohort
 from app.cohorts.services import add_members
 from app.config import LOCALES
-from app.db import among, hold_row, utcnow
+from app.db import hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.imports.models import BatchStatus, ImportBatch
+from app.imports.models import BatchStatus, ImportBatch, ImportedPerson
 from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
@@ -456,6 +456,7 @@ def run_import(actor: User, batch: ImportBatch) -> int:
         users.append(user)
     db.session.add_all(users)
     db.session.flush()
+    db.session.execute(sa.insert(ImportedPerson), [{"batch_id": batch.id, "user_id": user.id} for user in users])
     if batch.send_invitations:
         send_invitations(actor, users)
     if batch.cohort_id is not None and batch.cohort is not None:
@@ -466,45 +467,37 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     return len(users)
 
 
+def _uninvited(actor: User, batch: ImportBatch) -> sa.Select:
+    """The one rule of who is still to invite among the people an import created (``ImportedPerson``: an account
+    removed since is not among them, nor another account given its address later): never sent an invitation (one
+    expired or used counts as sent), active, without a password, still of the batch's country, and people
+    ``actor`` manages (can_manage_user: an admin anyone, a coordinator trainees only). Both ``uninvited`` and
+    ``uninvited_count`` ask it, so the number a page shows is the number of people the button invites."""
+    query = (sa.select(User).join(ImportedPerson, ImportedPerson.user_id == User.id)
+             .where(ImportedPerson.batch_id == batch.id, User.country_code == batch.country_code,
+                    User.password_hash.is_(None), User.is_active.is_(True),
+                    ~sa.exists().where(AccountToken.user_id == User.id,
+                                       AccountToken.purpose == TokenPurpose.INVITATION)))
+    if not actor.is_admin:
+        query = query.where(~sa.exists().where(UserRole.user_id == User.id, UserRole.role != Role.TRAINEE))
+    return query
+
+
 def uninvited(actor: User, batch: ImportBatch) -> list[User]:
     """The people an import created (imported without invitations, say) who have never been sent one and still
-    can be: active, without a password, and people ``actor`` manages."""
-    from app.auth.tokens import latest_invitations
-
+    can be (``_uninvited``), in the order the import created them."""
     check(can_manage_country(actor, batch.country_code))
     if batch.status is not BatchStatus.IMPORTED:
         return []
-    emails = list(dict.fromkeys(_email(row) for row in batch.rows))
-    people = []
-    for start in range(0, len(emails), 500):
-        found = list(db.session.scalars(
-            sa.select(User).where(User.email.in_(emails[start:start + 500]), User.country_code == batch.country_code,
-                                  User.password_hash.is_(None), User.is_active.is_(True))
-            .options(so.selectinload(User.role_rows))))
-        invited = latest_invitations(found)
-        people += [user for user in found if user.id not in invited and can_manage_user(actor, user)]
-    order = {email: index for index, email in enumerate(emails)}
-    return sorted(people, key=lambda user: order[user.email])
+    return list(db.session.scalars(_uninvited(actor, batch).order_by(User.id).options(so.selectinload(User.role_rows))))
 
 
 def uninvited_count(actor: User, batch: ImportBatch) -> int:
-    """How many people ``uninvited`` gives, counted by the database in one query (a file has at most MAX_ROWS
-    addresses, within what a query can name on SQLite; on PostgreSQL they go as one array, which binds some ten
-    times faster than 5,000 parameters)."""
+    """How many people ``uninvited`` gives, counted by the database in one query."""
     check(can_manage_country(actor, batch.country_code))
     if batch.status is not BatchStatus.IMPORTED:
         return 0
-    emails = list(dict.fromkeys(_email(row) for row in batch.rows))
-    if not emails:
-        return 0
-    query = (sa.select(sa.func.count()).select_from(User)
-             .where(among(User.email, emails), User.country_code == batch.country_code, User.password_hash.is_(None),
-                    User.is_active.is_(True),
-                    ~sa.exists().where(AccountToken.user_id == User.id,
-                                       AccountToken.purpose == TokenPurpose.INVITATION)))
-    if not actor.is_admin:  # a coordinator manages trainees only (can_manage_user)
-        query = query.where(~sa.exists().where(UserRole.user_id == User.id, UserRole.role != Role.TRAINEE))
-    return db.session.scalar(query)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_uninvited(actor, batch).subquery()))
 
 
 def send_missing_invitations(actor: User, batch: ImportBatch) -> int:

@@ -577,3 +577,40 @@ def test_institutions_named_in_greek_or_cyrillic_are_told_apart(app, make_user, 
     assert codes(batch.problems) == [(4, "institution")]
     rows, _problems = services.check_rows("GR", batch.rows)
     assert [row["institution_id"] for row in rows] == [interior.id, attica.id, None, attica.id, programme.id]
+
+
+def test_the_people_still_to_invite_are_listed_and_counted_by_the_same_rule(app, make_user):
+    """The page counts the people of an import still to invite, and the button invites a list of them: both come
+    from one query, so the number shown is the number invited, whatever became of the people since."""
+    from datetime import timedelta
+
+    from app.auth import tokens
+    from app.auth.models import AccountToken
+    from app.db import utcnow
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    admin = make_user(roles=("admin",), country=None)
+    names = ("ana", "beto", "carla", "dani", "eva", "fede", "gabi")
+    data = csv(*(f"{name}@example.org;{name.title()};manager;;;" for name in names))
+    batch = services.preview(coordinator, filename="a.csv", data=data, country_code="CL", send_invitations=False)
+    services.run_import(coordinator, batch)
+    db.session.commit()
+    people = {u.email.split("@")[0]: u for u in db.session.scalars(sa.select(User).where(User.country_code == "CL"))}
+    people["beto"].is_active = False  # deactivated
+    people["carla"].country_code = "AR"  # moved to another country
+    people["dani"].set_password("a long enough password")  # signed up
+    people["dani"].last_login_at = utcnow()
+    tokens.resend_invitation(coordinator, people["eva"])  # invited since, and the link has expired
+    db.session.flush()
+    db.session.scalars(sa.select(AccountToken).where(AccountToken.user_id == people["eva"].id)).one().expires_at = \
+        utcnow() - timedelta(days=1)
+    tokens.withdraw_invitation(coordinator, people["fede"])  # the account removed...
+    db.session.commit()
+    make_user(email="fede@example.org", password=None, country="CL")  # ...and the address taken by someone else
+    people["gabi"].roles = {Role.TRAINEE, Role.COORDINATOR}  # no longer a trainee only: only an admin invites her
+    db.session.commit()
+
+    for actor, expected in ((coordinator, ["ana"]), (admin, ["ana", "gabi"])):
+        listed = [u.email.split("@")[0] for u in services.uninvited(actor, batch)]
+        assert listed == expected
+        assert services.uninvited_count(actor, batch) == len(listed)

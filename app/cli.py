@@ -66,11 +66,13 @@ def register_cli(app) -> None:
     from app.auth.cli import users_cli
     from app.competences.cli import competences_cli
     from app.courses.cli import courses_cli
+    from app.imports.cli import imports_cli
     from app.jobs.cli import jobs_cli
     from app.xapi.cli import lrs_cli
 
     app.cli.add_command(competences_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(imports_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(lrs_cli)
     app.cli.add_command(users_cli)

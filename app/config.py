@@ -109,6 +109,9 @@ class Config:
     COMPETENCE_FRAMEWORK = os.environ.get("ITINERA_COMPETENCE_FRAMEWORK") or "s3"  # current_levels() by default
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # uploads (trainee imports) up to 10 MB
     INVITATION_DAYS = 14
+    # days an uploaded trainee list keeps its rows: a preview never imported then says it was removed, an import
+    # keeps its record (who imported how many people, when) but no longer the file's rows
+    IMPORT_PREVIEW_DAYS = _env_number("ITINERA_IMPORT_PREVIEW_DAYS", 7)
     PASSWORD_RESET_MINUTES = 60
     JOB_QUEUE = os.environ.get("ITINERA_JOB_QUEUE", "itinera")
     JOB_MAX_ATTEMPTS = 4

@@ -111,10 +111,17 @@ def _batch_or_404(batch_id: int):
     return batch
 
 
+def _purged_page(batch):
+    """A preview whose rows were purged (IMPORT_PREVIEW_DAYS): what became of it, and the way to import the file."""
+    return render_template("admin/import_purged.html", batch=batch, message=imports.purged_message()), 410
+
+
 @bp.route("/import/<int:batch_id>")
 @role_required(*MANAGERS)
 def import_preview(batch_id):
     batch = _batch_or_404(batch_id)
+    if batch.purged_at is not None and batch.status is BatchStatus.PREVIEW:
+        return _purged_page(batch)
     problems = [dict(p, message=imports.message(p)) for p in batch.problems[:PREVIEW_PROBLEMS]]
     rows = batch.rows[:PREVIEW_ROWS]
     lines_with_problems = {p["line"] for p in batch.problems}
@@ -136,6 +143,8 @@ def import_preview(batch_id):
 def import_problems(batch_id):
     """Every problem of a batch, for a file too long to correct from the first ones on the page."""
     batch = _batch_or_404(batch_id)
+    if batch.purged_at is not None and batch.status is BatchStatus.PREVIEW:
+        return _purged_page(batch)
     data, name = imports.problems_csv(batch)
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": f'attachment; filename="{name}"'}
@@ -177,6 +186,8 @@ def import_confirm(batch_id):
     batch = _batch_or_404(batch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if batch.purged_at is not None and batch.status is BatchStatus.PREVIEW:  # its page says so
+        return redirect(url_for("admin.import_preview", batch_id=batch_id))
     try:
         # another import that adds the same people at the same moment: the second look finds them (RowsChanged)
         count = commit_once_more_on_conflict(lambda: imports.run_import(current_user, batch))

@@ -17,7 +17,8 @@ class BatchStatus(enum.StrEnum):
 
 
 class ImportBatch(db.Model):
-    """An uploaded file, parsed and checked, waiting for confirmation (or already imported)."""
+    """An uploaded file, parsed and checked, waiting for confirmation (or already imported); its rows are dropped
+    some days later (``purged_at``)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -36,6 +37,9 @@ class ImportBatch(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     imported_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     imported_count: so.Mapped[int] = so.mapped_column(default=0)
+    # when the file's rows and problems were dropped, IMPORT_PREVIEW_DAYS after the upload (never imported) or the
+    # import: the record of the upload, and of the import if any, stays (purge_expired)
+    purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     created_by: so.Mapped[User | None] = so.relationship()
     cohort: so.Mapped["Cohort | None"] = so.relationship()

@@ -3,10 +3,12 @@ import csv
 import difflib
 import io
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel.lists import format_list
+from flask import current_app
 from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from app.auth.models import (AccountToken, Position, Role, TokenPurpose, User, UserRole, is_email_address,
@@ -383,6 +385,7 @@ def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohor
     if not parsed.rows:
         raise ValidationError({"file": message({"code": "empty"})})
     _rows, problems = check_rows(country_code, parsed.rows)
+    purge_expired()  # as sign-ins and form tokens are: the next upload sweeps (and `flask imports purge`, by cron)
     batch = ImportBatch(created_by_id=actor.id, country_code=country_code, cohort_id=cohort_id,
                         send_invitations=send_invitations, filename=_safe_filename(filename),
                         rows=parsed.rows, problems=problems, notes=parsed.notes)
@@ -418,6 +421,32 @@ def get_batch(actor: User, batch_id: int) -> ImportBatch | None:
     return batch
 
 
+def purged_message() -> str:
+    return _("This file was uploaded more than %(days)s days ago and never imported: its rows have been deleted, "
+             "with the names and addresses they held. Upload the file again to import it.",
+             days=format_decimal(current_app.config["IMPORT_PREVIEW_DAYS"]))
+
+
+def purge_expired() -> tuple[int, int]:
+    """Drop the rows and problems (names and addresses of people, maybe never imported) of the files uploaded
+    more than IMPORT_PREVIEW_DAYS ago and never imported, and of those imported that long ago. Each batch keeps
+    its record: who uploaded which file for which country, when, and for an import how many people it created
+    and who they are (``ImportedPerson``). A preview whose rows are gone can no longer be imported; its page says
+    why. Returns how many previews and how many imports were purged; flushes."""
+    now = utcnow()
+    cutoff = now - timedelta(days=current_app.config["IMPORT_PREVIEW_DAYS"])
+    counts = []
+    for status, moment in ((BatchStatus.PREVIEW, ImportBatch.created_at),
+                           (BatchStatus.IMPORTED, ImportBatch.imported_at)):
+        # status in the WHERE clause: a confirmation under way (holding the row) leaves its preview alone, as
+        # the confirmation's claim leaves a preview purged meanwhile
+        counts.append(db.session.execute(
+            sa.update(ImportBatch).where(ImportBatch.status == status, ImportBatch.purged_at.is_(None),
+                                         moment < cutoff)
+            .values(rows=[], problems=[], purged_at=now).execution_options(synchronize_session="fetch")).rowcount)
+    return counts[0], counts[1]
+
+
 class RowsChanged(ValidationError):
     """The second check at confirmation found problems: they are kept on the batch (commit them) and nothing is
     imported. Any other ValidationError of run_import leaves nothing to keep (roll back)."""
@@ -432,10 +461,13 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     # Claim the batch in the database, not on the object read earlier: of two confirmations sent at once (a
     # double click), the second waits for the first's row lock and then finds nothing left to claim.
     claimed = db.session.execute(
-        sa.update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == BatchStatus.PREVIEW)
+        sa.update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == BatchStatus.PREVIEW,
+                                     ImportBatch.purged_at.is_(None))
         .values(status=BatchStatus.IMPORTED)).rowcount
     if not claimed:
         db.session.refresh(batch)
+        if batch.status is BatchStatus.PREVIEW:  # its rows purged since the page was shown
+            raise ValidationError({"batch": purged_message()})
         raise ValidationError({"batch": _l("This file has already been imported")})
     refused = cohort_problem(batch)
     if refused is not None:  # (rolled back: the claim with it)

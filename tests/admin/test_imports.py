@@ -10,6 +10,7 @@ from app.extensions import db
 from app.imports.models import ImportBatch
 from tests.conftest import PG_URL
 from tests.imports.test_parsing import raw_workbook, sheet_xml
+from tests.test_markup import markup_problems
 
 
 def upload(client, data: bytes, name="people.csv", **fields):
@@ -517,3 +518,50 @@ def test_a_cohort_moved_to_another_country_after_the_preview_stops_the_import_un
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "ana@example.org")) is None
     assert db.session.get(ImportBatch, batch.id).status.value == "preview"
+
+
+def test_a_preview_purged_after_a_week_says_so_and_imports_nothing(client, login_as):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.imports.services import purge_expired
+
+    coordinator = login_as("coordinator", country="CL")
+    response = upload(client, b"correo;nombre;cargo\nana@example.org;Ana;jefe\n")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    batch.created_at = utcnow() - timedelta(days=8)
+    purge_expired()
+    db.session.commit()
+    response = client.get(f"/admin/import/{batch.id}?lang=en")
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 410
+    assert not markup_problems(response.get_data(as_text=True), "en")
+    assert "This file was uploaded more than 7 days ago and never imported" in page
+    assert "ana@example.org" not in page
+    response = client.post(f"/admin/import/{batch.id}/confirm?lang=en", follow_redirects=True)
+    assert "never imported" in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # the coordinator alone
+    assert coordinator.id == batch.created_by_id
+
+
+def test_an_import_whose_rows_were_purged_keeps_its_record(client, login_as):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.imports.services import purge_expired
+
+    login_as("coordinator", country="CL")
+    upload(client, b"correo;nombre;cargo\nana@example.org;Ana;jefe\nbeto@example.org;Beto;jefe\n",
+           send_invitations="")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    client.post(f"/admin/import/{batch.id}/confirm")
+    batch.imported_at = utcnow() - timedelta(days=8)
+    purge_expired()
+    db.session.commit()
+    response = client.get(f"/admin/import/{batch.id}?lang=en")
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert not markup_problems(response.get_data(as_text=True), "en")
+    assert "2 people." in page and "The rows of this file are no longer kept" in page
+    assert "ana@example.org" not in page
+    assert "2 people of this import have not been sent an invitation." in page

@@ -614,3 +614,77 @@ def test_the_people_still_to_invite_are_listed_and_counted_by_the_same_rule(app,
         listed = [u.email.split("@")[0] for u in services.uninvited(actor, batch)]
         assert listed == expected
         assert services.uninvited_count(actor, batch) == len(listed)
+
+
+def _aged(batch, days):
+    """The batch as if uploaded (and, if imported, imported) ``days`` ago."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    batch.created_at = utcnow() - timedelta(days=days)
+    if batch.imported_at is not None:
+        batch.imported_at = batch.created_at
+    db.session.commit()
+
+
+def test_previews_never_imported_lose_their_rows_after_a_week_and_imports_keep_their_record(app, make_user):
+    """The rows of an uploaded file (names and addresses of people maybe never imported) were kept for ever. Past
+    IMPORT_PREVIEW_DAYS they are dropped: an import keeps who imported how many people, from which file, when."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    data = csv("ana@example.org;Ana;manager;;;", "beto@example.org;Beto;manager;;;")
+    old_preview, new_preview, old_import = (
+        services.preview(coordinator, filename=name, data=data, country_code="CL", send_invitations=False)
+        for name in ("old.csv", "new.csv", "imported.csv"))
+    services.run_import(coordinator, old_import)
+    db.session.commit()
+    _aged(old_preview, 8)
+    _aged(old_import, 8)
+    _aged(new_preview, 6)
+
+    assert services.purge_expired() == (1, 1)
+    db.session.commit()
+    assert old_preview.rows == [] and old_preview.problems == [] and old_preview.purged_at is not None
+    assert new_preview.rows != [] and new_preview.purged_at is None
+    assert old_import.rows == [] and old_import.purged_at is not None
+    assert (old_import.filename, old_import.imported_count, old_import.created_by_id, old_import.imported_at) \
+        == ("imported.csv", 2, coordinator.id, old_import.created_at)
+    # the import's people are still known: those never invited can still be invited from its page
+    assert [u.email for u in services.uninvited(coordinator, old_import)] == ["ana@example.org", "beto@example.org"]
+    with pytest.raises(ValidationError):  # a purged preview imports nothing
+        services.run_import(coordinator, old_preview)
+    db.session.rollback()
+    assert services.purge_expired() == (0, 0)  # done once
+
+
+def test_how_long_previews_are_kept_is_configured(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("ana@example.org;Ana;manager;;;"),
+                             country_code="CL")
+    _aged(batch, 3)
+    assert services.purge_expired() == (0, 0)
+    app.config["IMPORT_PREVIEW_DAYS"] = 2
+    assert services.purge_expired() == (1, 0)
+
+
+def test_an_upload_purges_the_previews_left_too_long(app, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    other = make_user(roles=("coordinator",), country="AR")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("ana@example.org;Ana;manager;;;"),
+                             country_code="CL")
+    _aged(batch, 8)
+    services.preview(other, filename="b.csv", data=csv("beto@example.org;Beto;manager;;;"), country_code="AR")
+    db.session.commit()
+    assert batch.rows == [] and batch.purged_at is not None
+
+
+def test_the_purge_command_reports_what_it_purged(app, runner, make_user):
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="a.csv", data=csv("ana@example.org;Ana;manager;;;"),
+                             country_code="CL")
+    _aged(batch, 8)
+    result = runner.invoke(args=["imports", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 preview never imported and 0 imports emptied" in result.output
+    db.session.expire_all()
+    assert db.session.get(type(batch), batch.id).rows == []

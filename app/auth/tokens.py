@@ -19,7 +19,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue, task
 from app.notifications.services import enqueue_deliveries, queue_email, user_locale
-from app.places.timezones import moment_for
+from app.places.timezones import moment_for, zone_of
 from app.urls import absolute_url
 
 COUNTRY_LOCALES = {"BR": "pt_BR", "PT": "pt_BR", "AR": "es", "CL": "es", "CO": "es", "MX": "es", "PE": "es",
@@ -141,12 +141,15 @@ def send_invitations(actor, users: list[User]) -> None:
     inviter = getattr(actor, "full_name", None)
     tokens, messages = [], []
     for locale in sorted({_locale_of(user) for user in users}):
+        untils: dict[tuple, str] = {}  # every link ends at the same moment: written once per zone, not per person
         with force_locale(locale):
             subject = str(INVITATION_SUBJECT)
             for user in (u for u in users if _locale_of(u) == locale):
                 raw, token = _new_token(user, TokenPurpose.INVITATION, actor, now)
-                body = template.render(user=user, inviter=inviter, days=days,
-                                       until=moment_for(user, token.expires_at, locale),
+                key = (zone_of(user), token.expires_at)
+                if key not in untils:
+                    untils[key] = moment_for(user, token.expires_at, locale)
+                body = template.render(user=user, inviter=inviter, days=days, until=untils[key],
                                        link=absolute_url("auth.accept_invitation", token=raw))
                 tokens.append(token)
                 messages.append(queue_email(user.email, subject, body, user=user, locale=locale,

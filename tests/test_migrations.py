@@ -366,7 +366,7 @@ def test_the_people_of_imports_done_before_are_found_by_their_files_addresses(ma
     the addresses of the file (as an import reads them) among the accounts of the batch's country."""
     app = make_app(empty_database)
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "d4f6a8c0e2b1"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade", "a8d3e5f7c9b2"]).exit_code == 0
     postgres = empty_database.startswith("postgresql")
     with app.app_context():
         db.session.execute(sa.text('INSERT INTO country (code, "group") VALUES (\'CL\', \'latam\'), '
@@ -390,4 +390,4 @@ def test_the_people_of_imports_done_before_are_found_by_their_files_addresses(ma
             'SELECT b.status, u.email FROM imported_person p JOIN import_batch b ON b.id = p.batch_id '
             'JOIN "user" u ON u.id = p.user_id')).all()
         assert [tuple(row) for row in found] == [("imported", "ana@example.org")]
-    assert runner.invoke(args=["db", "downgrade", "d4f6a8c0e2b1"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "a8d3e5f7c9b2"]).exit_code == 0

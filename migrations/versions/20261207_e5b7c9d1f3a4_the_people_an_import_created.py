@@ -7,7 +7,7 @@ creates are recorded instead. Those of the imports done before are found as befo
 the accounts of the batch's country.
 
 Revision ID: e5b7c9d1f3a4
-Revises: d4f6a8c0e2b1
+Revises: a8d3e5f7c9b2
 Create Date: 2026-12-06 23:10:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5b7c9d1f3a4'
-down_revision = 'd4f6a8c0e2b1'
+down_revision = 'a8d3e5f7c9b2'
 branch_labels = None
 depends_on = None
 

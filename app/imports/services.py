@@ -422,9 +422,12 @@ def get_batch(actor: User, batch_id: int) -> ImportBatch | None:
 
 
 def purged_message() -> str:
-    return _("This file was uploaded more than %(days)s days ago and never imported: its rows have been deleted, "
-             "with the names and addresses they held. Upload the file again to import it.",
-             days=format_decimal(current_app.config["IMPORT_PREVIEW_DAYS"]))
+    days = current_app.config["IMPORT_PREVIEW_DAYS"]
+    return ngettext("This file was uploaded more than %(days)s day ago and never imported: its rows have been "
+                    "deleted, with the names and addresses they held. Upload the file again to import it.",
+                    "This file was uploaded more than %(days)s days ago and never imported: its rows have been "
+                    "deleted, with the names and addresses they held. Upload the file again to import it.",
+                    days, days=format_decimal(days))
 
 
 def purge_expired() -> tuple[int, int]:

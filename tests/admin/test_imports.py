@@ -565,3 +565,24 @@ def test_an_import_whose_rows_were_purged_keeps_its_record(client, login_as):
     assert "2 people." in page and "The rows of this file are no longer kept" in page
     assert "ana@example.org" not in page
     assert "2 people of this import have not been sent an invitation." in page
+
+
+def test_a_site_keeping_lists_one_day_says_day_not_days(app, client, login_as):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.imports.services import purge_expired
+
+    app.config["IMPORT_PREVIEW_DAYS"] = 1
+    login_as("coordinator", country="CL")
+    upload(client, b"correo;nombre;cargo\nana@example.org;Ana;jefe\n")
+    upload(client, b"correo;nombre;cargo\nbeto@example.org;Beto;jefe\n", send_invitations="")
+    kept, imported = db.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id)).all()
+    client.post(f"/admin/import/{imported.id}/confirm")
+    kept.created_at = imported.imported_at = utcnow() - timedelta(days=2)
+    purge_expired()
+    db.session.commit()
+    page = unescape(client.get(f"/admin/import/{kept.id}?lang=en").get_data(as_text=True))
+    assert "uploaded more than 1 day ago and never imported" in page
+    page = unescape(client.get(f"/admin/import/{imported.id}?lang=en").get_data(as_text=True))
+    assert "they are deleted 1 day after the import." in page

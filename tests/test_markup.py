@@ -75,6 +75,8 @@ def markup_problems(html: str, locale: str) -> list[str]:
     markup = Markup()
     markup.feed(html)
     problems = [f"id {name} {count} times" for name, count in Counter(markup.ids).items() if count > 1]
+    problems += [f"id={name!r}: an id needs a character and no spaces" for name in markup.ids
+                 if not name or re.search(r"[ \t\n\f\r]", name)]
     if not markup.langs or markup.langs[0] != ("html", locale.replace("_", "-")):
         problems.append(f"the page's language is {markup.langs[:1]}, not {locale}")
     problems += [f'{tag} lang="{lang}"' for tag, lang in markup.langs if not LANGUAGE_TAG.fullmatch(lang)]
@@ -87,6 +89,15 @@ def markup_problems(html: str, locale: str) -> list[str]:
     problems += [f"a required select starts with the choice {first!r}, not an empty placeholder"
                  for required, first in markup.selects if required and first != ""]
     return problems
+
+
+def test_the_checks_find_what_they_look_for():
+    page = ('<html lang="es"><head><title>Cursos – Itinera</title></head><body><h1>Cursos</h1><h2 id="">A</h2>'
+            '<h2 id="a b">B</h2><label for="nada">C</label></body></html>')
+    assert markup_problems(page, "es") == ["id='': an id needs a character and no spaces",
+                                           "id='a b': an id needs a character and no spaces",
+                                           'label for="nada": no such id']
+    assert markup_problems(page, "en")[2] == "the page's language is [('html', 'es')], not en"
 
 
 def test_every_page_as_each_role_sees_it_has_sound_markup(app):

@@ -13,7 +13,7 @@ from app.xapi.clients import create_client
 from app.xapi.models import ClientScope, Statement
 from tests.conftest import PG_URL
 from tests.fixtures.concurrency import signed_in_client
-from tests.fixtures.courses import COURSE_YAML, build_tree, sync_tree
+from tests.fixtures.courses import COURSE_YAML, actor, build_tree, done, sync_tree
 from tests.fixtures.factories import session_id
 from tests.queries import LOCKS_AWAITED
 from tests.xapi.conftest import XapiClient
@@ -29,14 +29,6 @@ def lrs(app, client):
                                        activity_prefixes=["http://itinera.test/activities/", "http://example.org/"])
     db.session.commit()
     return XapiClient(client, lrs_client.key, secret)
-
-
-def actor(user) -> dict:
-    return {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
-
-
-def done(user, module: str, verb: str = v.COMPLETED, **extra) -> dict:
-    return {"actor": actor(user), "verb": {"id": verb}, "object": {"id": v.module_iri("pilot", module)}, **extra}
 
 
 def course_completions(user) -> list[Statement]:

@@ -15,7 +15,7 @@ from app.xapi import vocabulary as v
 from app.xapi.clients import create_client
 from app.xapi.models import ClientScope, Progress, Statement
 from app.xapi.services import progress_of, rebuild_progress, record, store
-from tests.fixtures.courses import COURSE_YAML, build_tree, module_text, sync_tree
+from tests.fixtures.courses import COURSE_YAML, actor, build_tree, done, module_text, sync_tree
 from tests.xapi.conftest import XapiClient
 
 COURSE = "http://itinera.test/activities/courses/pilot"
@@ -29,14 +29,6 @@ def lrs(app, client, make_user):
                                        activity_prefixes=["http://itinera.test/activities/"])
     db.session.commit()
     return XapiClient(client, lrs_client.key, secret)
-
-
-def actor(user) -> dict:
-    return {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
-
-
-def done(user, module: str, verb: str = v.COMPLETED, **extra) -> dict:
-    return {"actor": actor(user), "verb": {"id": verb}, "object": {"id": v.module_iri("pilot", module)}, **extra}
 
 
 def voiding(target: str) -> dict:

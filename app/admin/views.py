@@ -44,6 +44,16 @@ def _country_choices(blank: str | None = None):
     return options(([("", blank)] if blank is not None else []) + choices)
 
 
+def _country_filter(countries) -> tuple[str | None, str | None]:
+    """The country a list is filtered by (its code in either case) and, for one the list does not offer (no such
+    code, or a country the person does not see), the message that says so: the list is then empty, as its form
+    cannot show that country chosen."""
+    wanted = request.args.get("country", "").strip().upper()
+    if not wanted or wanted in {c.code for c in countries}:
+        return wanted or None, None
+    return wanted, _("This country was not found. Choose a country from the list.")
+
+
 def _default_country() -> str:
     return managed_country(current_user) or ""
 
@@ -66,7 +76,8 @@ def _user_or_404(user_uuid: str) -> User:
 def users():
     role = request.args.get("role") or None
     status = request.args.get("status", "active")
-    country = request.args.get("country") or None
+    countries = places.visible_countries(current_user)
+    country, country_error = _country_filter(countries)
     wanted = request.args.get("institution", "").strip()
     # one of another country is not found either: its name and its people stay unknown
     institution = places.find_institution(current_user, parse_id(wanted)) if wanted else None
@@ -83,12 +94,12 @@ def users():
         has_password=False if status == "invited" else None,
     )
     query = accounts.visible_users(current_user, filters).options(so.joinedload(User.institution))
-    if institution_error:
-        query = query.where(sa.false())  # nobody, rather than everyone, for an institution that was not found
-    offered = filters.country or managed_country(current_user)
+    if institution_error or country_error:
+        query = query.where(sa.false())  # nobody, rather than everyone, for a filter that was not found
+    offered = (filters.country if not country_error else None) or managed_country(current_user)
     institutions = db.session.scalars(places.visible_institutions(current_user, offered)).all() if offered else []
     return render_template("admin/users.html", pagination=_paginate(query), filters=filters, status=status,
-                           countries=places.visible_countries(current_user), roles=list(Role),
+                           countries=countries, roles=list(Role), country_error=country_error,
                            institutions=institutions, institution_error=institution_error,
                            can_create=current_user.has_role(*MANAGERS))
 
@@ -303,15 +314,18 @@ def _institution_or_404(institution_id: int) -> Institution:
 @bp.route("/institutions")
 @role_required(*STAFF)
 def institutions():
-    country = request.args.get("country") or None
+    countries = places.visible_countries(current_user)
+    country, country_error = _country_filter(countries)
     q = request.args.get("q", "").strip()
     query = places.visible_institutions(current_user, country, q).options(so.joinedload(Institution.region))
+    if country_error:
+        query = query.where(sa.false())
     pagination = _paginate(query)
     counts = places.member_counts([i.id for i in pagination.items])
     # a coordinator who also trains sees every country's institutions, and may change only their own country's
     editable = {i.id for i in pagination.items if can_manage_country(current_user, i.country_code)}
     return render_template("admin/institutions.html", pagination=pagination, counts=counts, q=q, country=country,
-                           countries=places.visible_countries(current_user), editable=editable,
+                           countries=countries, country_error=country_error, editable=editable,
                            can_create=current_user.has_role(*MANAGERS))
 
 
@@ -468,12 +482,14 @@ def _cohort_or_404(cohort_id: int):
 @bp.route("/cohorts", endpoint="cohorts")
 @role_required(*STAFF)
 def cohorts_list():
-    country = request.args.get("country") or None
+    countries = places.visible_countries(current_user)
+    country, country_error = _country_filter(countries)
     q = request.args.get("q", "").strip()
-    pagination = _paginate(cohorts.visible_cohorts(current_user, country, q))
+    query = cohorts.visible_cohorts(current_user, country, q)
+    pagination = _paginate(query.where(sa.false()) if country_error else query)
     sizes = cohorts.sizes([c.id for c in pagination.items])
     return render_template("admin/cohorts.html", pagination=pagination, sizes=sizes, q=q, country=country,
-                           countries=places.visible_countries(current_user),
+                           countries=countries, country_error=country_error,
                            can_create=current_user.has_role(*MANAGERS))
 
 

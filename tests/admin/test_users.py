@@ -489,3 +489,33 @@ def test_a_coordinator_who_also_trains_is_listed_only_the_invitations_of_their_c
     abroad = make_user(country="MX", email="diego@example.mx", password=None)
     page = client.get("/admin/invitations").get_data(as_text=True)
     assert own.email in page and abroad.email not in page
+
+
+@pytest.mark.parametrize("path, name", [("/admin/users", "Chilena"), ("/admin/institutions", "Ministerio de Chile"),
+                                        ("/admin/cohorts", "Cohorte de Chile")])
+@pytest.mark.parametrize("role, value", [("admin", "ZZ"), ("admin", "XX9"), ("coordinator", "AR")])
+def test_a_list_says_when_its_country_filter_names_no_country_offered(client, login_as, make_user, make_institution,
+                                                                     make_cohort, path, name, role, value):
+    """A country typed in the address that the list does not offer (no such code, or one the coordinator does not
+    manage) listed nobody under a form that showed "All countries" chosen: now the page says so at the field."""
+    login_as(role, country=None if role == "admin" else "CL")
+    ministry = make_institution(country="CL", name="Ministerio de Chile")
+    make_user(country="CL", name="Chilena", institution=ministry)
+    make_cohort(country="CL", name="Cohorte de Chile")
+    response = client.get(f"{path}?country={value}")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and name not in html
+    assert "This country was not found. Choose a country from the list." in html
+    assert 'href="#country"' in html and 'id="country"' in html and 'aria-invalid="true"' in html
+    assert "<title>Error: " in html
+
+
+@pytest.mark.parametrize("path, name", [("/admin/users", "Chilena"), ("/admin/institutions", "Ministerio de Chile"),
+                                        ("/admin/cohorts", "Cohorte de Chile")])
+def test_a_country_filter_in_lower_case_is_read(client, login_as, make_user, make_institution, make_cohort, path, name):
+    login_as("admin", country=None)
+    ministry = make_institution(country="CL", name="Ministerio de Chile")
+    make_user(country="CL", name="Chilena", institution=ministry)
+    make_cohort(country="CL", name="Cohorte de Chile")
+    html = unescape(client.get(f"{path}?country=cl").get_data(as_text=True))
+    assert name in html and "This country was not found" not in html

@@ -24,6 +24,7 @@ from app.content_files import Problem
 from app.db import hold_row, lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
+from app.text import one_line
 
 
 def text_in(value: dict | None, locale: str | None = None) -> str:
@@ -362,11 +363,12 @@ def _unchanged(part, values: dict) -> bool:
 
 
 def _clean_texts(values: dict, name: str, errors: dict) -> dict:
-    """Texts of every language, trimmed; line breaks as files keep them (browsers send \\r\\n)."""
+    """Texts of every language, trimmed; line breaks as files keep them (browsers send \\r\\n). A text no letter
+    or digit of which shows (a zero-width space pasted alone, punctuation alone) is as missing as an empty one."""
     cleaned = {}
     for locale in ("en", "es", "pt_BR"):
         text = kept_text(values.get(locale), name)
-        if not text:
+        if not one_line(text):
             errors[f"{name}_{locale}"] = _l("Write this text in every language")
         cleaned[locale] = text
     return cleaned

@@ -56,6 +56,26 @@ def test_missing_translation_is_an_error_at_the_field(client, login_as, sample_f
     assert '<a href="#skills_es">Write this text in every language</a>' in html
 
 
+@pytest.mark.parametrize("url, field, data", [
+    ("/competences/demo/competences/A1/edit", "title_es", form),
+    ("/competences/demo/competences/A1/edit", "skills_en", form),
+    ("/competences/demo/levels/2/edit", "name_en", None),
+    ("/competences/demo/areas/A/edit", "title_pt_BR", None),
+])
+@pytest.mark.parametrize("blank", ["\u200b", "\u2060\ufeff \u00ad", "\u3164", "- ."])
+def test_a_text_with_no_letter_is_refused_as_a_missing_one(client, login_as, sample_framework, url, field, data,
+                                                           blank):
+    """A zero-width space pasted alone, a Hangul filler or punctuation alone showed as a blank title, name or
+    descriptor wherever the framework is read (and in its exports): refused as an empty text is, as names are."""
+    from tests.test_bad_input import fields_for
+
+    login_as("admin", country=None)
+    sent = data() if data else fields_for(url, client.get(url).get_data(as_text=True), "post")
+    response = client.post(url, data={**sent, field: blank})
+    assert response.status_code == 400
+    assert f'<a href="#{field}">Write this text in every language</a>' in response.get_data(as_text=True)
+
+
 def test_every_mistake_shows_in_one_round(client, login_as, sample_framework):
     """The form's own checks (a number, a choice) and the service's (every language, alignments) at once."""
     login_as("trainer", country="ES")

@@ -33,6 +33,7 @@ from app.template_helpers import ROLE_LABELS
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+STATUSES = ("active", "invited", "inactive", "all")  # the people list's status filter
 
 
 def _paginate(query, name: str = "page"):
@@ -76,6 +77,8 @@ def _user_or_404(user_uuid: str) -> User:
 def users():
     role = request.args.get("role") or None
     status = request.args.get("status", "active")
+    if status not in STATUSES:  # what the form shows chosen for a value it does not offer
+        status = "active"
     countries = places.visible_countries(current_user)
     country, country_error = _country_filter(countries)
     wanted = request.args.get("institution", "").strip()

@@ -519,3 +519,18 @@ def test_a_country_filter_in_lower_case_is_read(client, login_as, make_user, mak
     make_cohort(country="CL", name="Cohorte de Chile")
     html = unescape(client.get(f"{path}?country=cl").get_data(as_text=True))
     assert name in html and "This country was not found" not in html
+
+
+@pytest.mark.parametrize("value", ["bogus", "", "ALL", "%FF"])
+def test_an_unknown_status_filter_lists_what_the_form_shows_chosen(client, login_as, make_user, value):
+    """The status list shows "Active" chosen for a value it does not offer (a browser selects the first option):
+    the list was of everyone, the inactive included. It now lists what the form shows."""
+    login_as("admin", country=None)
+    make_user(country="CL", name="Activa")
+    make_user(country="CL", name="Inactiva", is_active=False)
+    make_user(country="CL", name="Invitada", password=None)
+    html = unescape(client.get(f"/admin/users?status={value}").get_data(as_text=True))
+    listed = re.findall(r'">(\w+)</a></th>', html)
+    assert "Activa" in listed and "Inactiva" not in listed
+    assert listed == re.findall(r'">(\w+)</a></th>', client.get("/admin/users?status=active").get_data(as_text=True))
+    assert '<option value="active" selected>' in html

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import yaml
 
+from app.text import one_line
+
 LOCALES_REQUIRED = ("en", "es", "pt_BR")
 
 
@@ -277,6 +279,9 @@ def translated(located: Located, value, path: tuple, name: str, problems: list[P
         text = value.get(locale)
         if not isinstance(text, str) or not text.strip():
             problems.append(located.problem(f"{name} is missing its {locale} text", *path))
+        elif not one_line(text):  # (what the edit forms refuse as empty: a zero-width space, punctuation alone)
+            problems.append(located.problem(f"{name} has no letter or digit that shows in its {locale} text",
+                                            *path, locale))
     for locale in value:
         if locale not in LOCALES_REQUIRED:
             problems.append(located.problem(f"{name} has an unknown language {locale!r}", *path, locale))

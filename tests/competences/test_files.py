@@ -84,6 +84,15 @@ def test_missing_locale():
     assert problems_of(text) == [f"broken.yaml:{line}: competence B1 skills is missing its pt_BR text"]
 
 
+@pytest.mark.parametrize("written", ['"\\u200b"', '"…"', '"\\u3164"'])
+def test_a_text_no_letter_of_which_shows_is_refused_as_the_edit_forms_refuse_it(written):
+    """A zero-width space, punctuation alone or a Hangul filler would be shown as a blank skills text."""
+    text = SAMPLE.replace("pt_BR: Conduz oficinas}", f"pt_BR: {written}}}")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "Runs workshops" in l)
+    assert problems_of(text) == [f"broken.yaml:{line}: competence B1 skills has no letter or digit that shows in its "
+                                 f"pt_BR text"]
+
+
 def test_several_problems_are_all_listed():
     text = SAMPLE.replace("    area: B\n", "    area: Z\n").replace("  - number: 3\n", "  - number: 2\n")
     assert len(problems_of(text)) >= 2

@@ -250,7 +250,8 @@ def _nav_items() -> list[tuple[str, str, str | None]]:
     page, "true" anywhere else in its section (a course, a person, an import of people), else None."""
     if not current_user.is_authenticated:
         return []
-    sections = [("main.index", _l("Home"), ("main.index",)),
+    # the system pages (background tasks, outgoing e-mail, xAPI clients) are reached from the dashboard's list
+    sections = [("main.index", _l("Home"), ("main.index", "admin.job", "admin.outbox", "admin.lrs_client")),
                 ("courses.catalogue", _l("Courses"), ("courses.",))]
     if current_user.is_staff:
         sections.append(("admin.users", _l("People"), ("admin.user", "admin.import", "admin.invitation")))

@@ -80,6 +80,20 @@ def test_the_navigation_marks_the_section_of_the_page(client, login_as, make_use
     assert current("/notifications/") == []
 
 
+def test_the_system_pages_lead_back_home(client, login_as):
+    """Background tasks, outgoing e-mail and xAPI clients are reached from the dashboard's System list, not from the
+    main navigation: there the navigation marked no section and no breadcrumb led anywhere, a dead end on a phone."""
+    import re
+
+    login_as("admin", country=None, locale="en")
+    for url in ("/admin/jobs", "/admin/outbox", "/admin/lrs-clients"):
+        html = client.get(url).get_data(as_text=True)
+        nav = html[html.index('aria-label="Main"'):html.index("</nav>", html.index('aria-label="Main"'))]
+        assert re.findall(r'aria-current="(\w+)">([^<]+)<', nav) == [("true", "Home")], url
+        trail = html[html.index('class="breadcrumbs"'):html.index("</nav>", html.index('class="breadcrumbs"'))]
+        assert '<li><a href="/">Home</a></li>' in trail, url
+
+
 def test_the_account_menu_marks_the_page_too(client, login_as):
     """Notifications and the account are reached from the account menu: on their pages it says where one is, as
     the main navigation does for its sections, and nowhere else."""

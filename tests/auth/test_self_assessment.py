@@ -283,3 +283,13 @@ def test_estimates_sent_twice_say_both_times_that_they_are_saved(client, login_a
     assert estimates(trainee) == [("A1", 2), ("B1", 1)]
     again = client.get("/auth/account/competences/estimate").get_data(as_text=True)  # a new form: a new token
     assert re.search(r'name="once" type="hidden" value="([^"]+)"', again).group(1) != once
+
+
+def test_ones_own_competences_are_not_titled_twice(client, login_as, sample_framework):
+    """At 360 px "Your competences" read as the page's heading and again, in bold, as the table's caption just under
+    the introduction: the caption stays for screen readers, out of sight, where it only repeats the h1."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert "<h1>Your competences</h1>" in page
+    assert '<caption class="visually-hidden">Your competences</caption>' in page

@@ -164,7 +164,8 @@ def account_competences():
     from app.competences.services import profile
 
     version, rows = profile(current_user, current_user)
-    return render_template("auth/competences.html", version=version, rows=rows)
+    blank = not any((row.level and (row.level.level or row.level.self_declared)) or row.expired for row in rows)
+    return render_template("auth/competences.html", version=version, rows=rows, blank=blank)
 
 
 @bp.route("/account/competences/estimate", methods=["GET", "POST"])

@@ -293,3 +293,21 @@ def test_ones_own_competences_are_not_titled_twice(client, login_as, sample_fram
     page = client.get("/auth/account/competences").get_data(as_text=True)
     assert "<h1>Your competences</h1>" in page
     assert '<caption class="visually-hidden">Your competences</caption>' in page
+
+
+def test_a_new_trainee_is_asked_for_an_estimate_before_a_list_of_blanks(client, login_as, sample_framework):
+    """With nothing recorded, the page was every competence with "No evidence yet", "—", "—" (15 screens of them
+    on a phone with the shipped framework) and only then, at the very bottom, the one thing to do."""
+    from app.competences.services import self_assess
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    link = 'href="/auth/account/competences/estimate"'
+    assert page.count(link) == 1 and page.index(link) < page.index("<table")
+    assert "Nothing is recorded yet" in page
+    self_assess(trainee, sample_framework, {"A1": 1})
+    db.session.commit()
+    page = client.get("/auth/account/competences").get_data(as_text=True)
+    assert page.count(link) == 1 and page.index(link) > page.index("</table>")  # to change it, after reading them
+    assert "Nothing is recorded yet" not in page

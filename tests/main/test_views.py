@@ -94,6 +94,23 @@ def test_the_system_pages_lead_back_home(client, login_as):
         assert '<li><a href="/">Home</a></li>' in trail, url
 
 
+def test_a_trainers_navigation_has_the_lists_their_dashboard_shows(client, login_as):
+    """A trainer reads everyone's institutions and cohorts (README, "What each role can do"), and the dashboard
+    counts them, but the navigation left both out: on their pages no section was marked."""
+    import re
+
+    login_as("trainer", country="ES", locale="en")
+    html = client.get("/").get_data(as_text=True)
+    for url in ("/admin/institutions", "/admin/cohorts"):
+        assert f'href="{url}"' in html  # the dashboard's cards
+    nav = lambda page: page[page.index('aria-label="Main"'):page.index("</nav>", page.index('aria-label="Main"'))]
+    assert re.findall(r'<a href="([^"]+)"', nav(html)) == ["/", "/courses/", "/admin/users", "/admin/institutions",
+                                                         "/admin/cohorts", "/competences/"]
+    for url, label in (("/admin/institutions", "Institutions"), ("/admin/cohorts", "Cohorts")):
+        assert re.findall(r'aria-current="(\w+)">([^<]+)<', nav(client.get(url).get_data(as_text=True))) \
+            == [("page", label)]
+
+
 def test_the_account_menu_marks_the_page_too(client, login_as):
     """Notifications and the account are reached from the account menu: on their pages it says where one is, as
     the main navigation does for its sections, and nowhere else."""

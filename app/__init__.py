@@ -31,7 +31,8 @@ def parse_locale(value: str | None, loose: bool = False) -> str | None:
 
 
 def select_locale() -> str:
-    """?lang= -> the user's saved preference -> the lang cookie -> Accept-Language -> en."""
+    """?lang= -> the user's saved preference -> the lang cookie -> the language of the person an e-mailed link is
+    for -> Accept-Language -> en."""
     if not request:
         return "en"
     chosen = g.get("lang")
@@ -44,6 +45,9 @@ def select_locale() -> str:
     cookie = parse_locale(request.cookies.get("lang"))
     if cookie:
         return cookie
+    linked = parse_locale(g.get("linked_locale"))  # a page for one person, reached by a link e-mailed to them
+    if linked:
+        return linked
     for value, quality in request.accept_languages:
         if quality <= 0:  # "q=0" means "not this language", never a choice
             continue

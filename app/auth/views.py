@@ -353,6 +353,15 @@ def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
                            staff=staff), status
 
 
+def _in_their_language(user: User) -> None:
+    """A link e-mailed to a person opens in the language of the e-mail, their account's, rather than the browser's
+    Accept-Language; a language chosen in this browser (?lang=, the cookie) still wins (see select_locale)."""
+    from flask_babel import refresh
+
+    g.linked_locale = user.locale
+    refresh()
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @csrf.exempt  # checked below, once a repeat of the form that used the link (with changed cookies) is known
 @_not_stored
@@ -362,6 +371,7 @@ def accept_invitation(token):
         invitation = tokens.open_token(token, TokenPurpose.INVITATION)
     except tokens.TokenProblem as problem:
         return _reset_repeated(problem.user, "invitation") or _link_problem(problem, TokenPurpose.INVITATION)
+    _in_their_language(invitation.user)
     if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = InvitationForm()
@@ -410,6 +420,7 @@ def reset_password(token):
         reset = tokens.open_token(token, TokenPurpose.PASSWORD_RESET)
     except tokens.TokenProblem as problem:
         return _reset_repeated(problem.user) or _link_problem(problem, TokenPurpose.PASSWORD_RESET)
+    _in_their_language(reset.user)
     if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     form = ResetPasswordForm()

@@ -717,3 +717,30 @@ def test_an_expired_invitation_says_whom_to_ask_for_a_new_one(client, make_user,
     page = client.get(f"/auth/invitation/{link}")
     assert page.status_code == 410
     assert f"Otherwise {asked} to send you a new invitation." in page.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_a_link_sent_to_a_person_opens_in_their_language(client, login_as, outbox, make_user):
+    """The invitation came in Spanish, the account's language, but its page answered the browser's
+    Accept-Language: an official on an English-language office computer chose a password in English. A language
+    the browser chose here (?lang=, the cookie) still wins."""
+    login_as("coordinator", country="PE")
+    invite(client)
+    [message] = outbox()
+    link = link_in(message, "invitation")
+    client.post("/auth/logout")
+    client.delete_cookie("lang")
+    page = client.get(link, headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="es">' in page and "Elija su contraseña" in page
+    sent_back = client.post(link, data={"password": "short"}, headers={"Accept-Language": "en"})
+    assert '<html lang="es">' in sent_back.get_data(as_text=True)
+    chosen = client.get(link + "?lang=pt_BR", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="pt-BR">' in chosen  # and now remembered, over the account's language
+    assert '<html lang="pt-BR">' in client.get(link, headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    make_user(email="luz@example.org", country="PE", locale="es")
+    client.delete_cookie("lang")
+    client.post("/auth/password/forgot", data={"email": "luz@example.org"}, headers={"Accept-Language": "en"})
+    reset = link_in([m for m in outbox() if m.to_address == "luz@example.org"][-1], "password/reset")
+    client.delete_cookie("lang")
+    page = client.get(reset, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="es">' in page

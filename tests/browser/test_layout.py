@@ -470,3 +470,26 @@ def test_buttons_wrap_at_a_larger_text_size_on_a_phone(page, live_server, make_u
         if button.is_visible():
             box = button.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (button.evaluate("b => b.value"), box)
+
+
+@pytest.mark.parametrize("locale", ["es", "pt_BR"])
+def test_a_status_tag_in_a_wide_table_stays_on_one_line(page, live_server, make_user, app, locale):
+    """On a desktop the outgoing e-mail's "Escrito en el registro" broke inside its tag, a two-line grey block
+    beside one-line rows, as the module status tags did before."""
+    from app.extensions import db
+    from app.notifications.models import MailStatus, OutboxMessage
+
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale=locale)
+    db.session.add_all([OutboxMessage(to_address=f"persona{n}@example.org", locale="es", status=MailStatus.LOGGED,
+                                      subject="Ahora forma parte de la cohorte “Cohorte piloto 2026”", body="…")
+                        for n in range(3)])
+    db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/outbox")
+    tags = page.locator("main td .tag")
+    expect(tags).to_have_count(3)
+    for tag in tags.all():
+        assert tag.evaluate(LINES_OF) == 1, f"{tag.text_content()} breaks over lines"
+    table, main = page.locator("main table").bounding_box(), page.locator("main").bounding_box()
+    assert table["x"] + table["width"] <= main["x"] + main["width"]

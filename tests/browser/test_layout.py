@@ -493,3 +493,22 @@ def test_a_status_tag_in_a_wide_table_stays_on_one_line(page, live_server, make_
         assert tag.evaluate(LINES_OF) == 1, f"{tag.text_content()} breaks over lines"
     table, main = page.locator("main table").bounding_box(), page.locator("main").bounding_box()
     assert table["x"] + table["width"] <= main["x"] + main["width"]
+
+
+@pytest.mark.parametrize("locale", ["es", "pt_BR"])
+def test_a_small_laptop_shows_the_whole_list_of_people(page, live_server, make_user, make_institution, locale):
+    """Room for a 40-character address at 960 px pushed the demo's list of people (long institutions, "Participante
+    (técnico(a))") 30-50 px past the edge of a small laptop's screen."""
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale=locale, name="Ada Administradora")
+    institution = make_institution(name="Secretaria de Ciência e Tecnologia de Pernambuco (demo)")
+    for name, email, position in (("Ana Beatriz Souza", "ana.souza@itinera.test", "manager"),
+                                  ("Fernanda Lima", "technician.br@itinera.test", "technician"),
+                                  ("Ximena Hernández", "ximena.hernandez@itinera.test", "technician")):
+        make_user(name=name, email=email, institution=institution, position=position)
+    make_user(roles=("coordinator",), name="Catalina Restrepo", email="coord.co@itinera.test", country="CO")
+    make_user(name="Rosa María Estrada", email="rosa.estrada@example.org", password=None)  # "Ainda sem senha"
+    sign_in(page, live_server, "admin@example.org")
+    for width in (960, 1024, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_server}/admin/users")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, f"the list overflows at {width}px"

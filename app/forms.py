@@ -37,6 +37,19 @@ class Form(FlaskForm):
                 return json_formdata(request.get_json())  # what Flask-WTF reads too, but any JSON at all
             return super().wrap_formdata(form, formdata)
 
+    def choices_from(self, build) -> None:
+        """Set, with ``build()``, the choices of fields that depend on the form's own data (the institutions and
+        regions of the country chosen), now and again whenever that data changes after the view: a form kept for
+        its person (app.kept) is filled in just before its page renders, and its lists follow what it holds."""
+        self._build_choices = build
+        build()
+
+    def rebuild_choices(self) -> None:
+        """The choices of ``choices_from`` built again from the form's data as it is now."""
+        build = getattr(self, "_build_choices", None)
+        if build is not None:
+            build()
+
     def hidden_tag(self, *fields):
         """The hidden fields; on a page a POST-only address sent back with errors, the page the form was on (the
         language switcher leads there however many times the form is refused); for a signed-in person, the token

@@ -172,9 +172,10 @@ def carry_over(user) -> str | None:
 
 def fill_in(_sender, template, context, **_extra) -> None:
     """On a page read with GET by a signed-in person whose browser kept a form for this page: the form of the
-    page with the same class and prefix is filled in with what was kept, with a message, and what was kept is
-    forgotten (committed after the page). A browser with nothing kept for its person any more forgets its key
-    (and pages ask nothing more). Connected to ``before_render_template``."""
+    page with the same class and prefix is filled in with what was kept (and its lists that follow its fields
+    built again: app.forms.Form.choices_from), with a message, and what was kept is forgotten (committed after
+    the page). A browser with nothing kept for its person any more forgets its key (and pages ask nothing more).
+    Connected to ``before_render_template``."""
     if not request or request.method != "GET" or not isinstance(session.get(SESSION_KEY), str) or \
             not current_user.is_authenticated:
         return
@@ -190,6 +191,8 @@ def fill_in(_sender, template, context, **_extra) -> None:
     for kept in found:
         form = forms[kept.form]
         form.process(MultiDict([tuple(pair) for pair in json.loads(kept.fields)]))
+        if hasattr(form, "rebuild_choices"):
+            form.rebuild_choices()  # the lists that follow its fields (app.forms.Form.choices_from)
         form.form_errors.append(MESSAGES.get(kept.reason, MESSAGES[EXPIRED]))
         db.session.delete(kept)
     if found:

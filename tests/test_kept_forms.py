@@ -266,3 +266,55 @@ def test_a_level_validation_note_is_kept_on_the_persons_page(client, make_user, 
     assert _sign_in(client, "cora@example.org", response.location).location == person
     page = _text(client.get(person))
     assert KEPT in page and "Ran the regional workshop in May</textarea>" in page
+
+
+def _kept_again(client, path: str, email: str, data: dict) -> str:
+    """``data`` sent on the form of ``path`` once the sign-in of ``email`` had ended; the page after signing in."""
+    sent = _form_tokens(client, path, "kept_for")
+    with client.application.app_context():
+        _end_sign_in(client.application, db.session.scalar(sa.select(User.id).where(User.email == email)))
+    response = client.post(path, data={**sent, **data})
+    assert response.location.startswith("/auth/login")
+    page = _text(client.get(_sign_in(client, email, response.location).location))
+    assert KEPT in page
+    return page
+
+
+def _chosen(page: str, name: str, value) -> bool:
+    return re.search(rf'<select[^>]* name="{name}"[^>]*>.*?<option[^>]* selected value="{value}"', page, re.S) \
+        is not None or re.search(rf'<select[^>]* name="{name}"[^>]*>.*?<option value="{value}" selected', page,
+                                 re.S) is not None
+
+
+def test_an_invitation_kept_offers_again_the_institution_and_region_of_the_country_chosen(client, make_user,
+                                                                                          make_institution):
+    """The lists of institutions and regions are those of the country kept, not of the country the page starts
+    from: the institution and region chosen are chosen again."""
+    make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
+    hospital = make_institution(country="AR", name="Hospital de Córdoba")
+    _sign_in(client, "ada@example.org", "/auth/login")
+    page = _kept_again(client, "/admin/users/new", "ada@example.org", {
+        "email": "new.person@example.org", "full_name": "Nova Pessoa", "country_code": "AR",
+        "institution_id": str(hospital.id), "region_code": "AR-X", "roles": "trainee", "submit": "Save"})
+    assert _chosen(page, "country_code", "AR")
+    assert _chosen(page, "institution_id", hospital.id) and _chosen(page, "region_code", "AR-X")
+
+
+def test_a_new_institution_kept_offers_again_the_regions_of_the_country_chosen(client, make_user):
+    make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
+    _sign_in(client, "ada@example.org", "/auth/login")
+    page = _kept_again(client, "/admin/institutions/new", "ada@example.org", {
+        "name": "Ministerio de Córdoba", "country_code": "AR", "level": "regional", "region_code": "AR-X"})
+    assert _chosen(page, "country_code", "AR") and _chosen(page, "region_code", "AR-X")
+
+
+def test_an_import_kept_offers_again_the_cohorts_of_the_country_chosen(client, make_user, make_cohort):
+    """Opened from a country's list (its "country" in the query string), sent for another."""
+    make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
+    cohort = make_cohort(country="BR", name="Turma de Recife")
+    _sign_in(client, "ada@example.org", "/auth/login")
+    make_cohort(country="CL", name="Cohorte de Santiago")
+    page = _kept_again(client, "/admin/import?country=CL", "ada@example.org", {"country_code": "BR",
+                                                                                "cohort_id": str(cohort.id)})
+    assert _chosen(page, "country_code", "BR") and _chosen(page, "cohort_id", cohort.id)
+

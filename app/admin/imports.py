@@ -48,9 +48,14 @@ def _import_form(form: ImportForm, submitted: bool) -> ImportForm:
         if form.country_code.data not in {code for code, _name in countries}:
             form.country_code.data = managed_country(current_user) or ("" if blank or not countries
                                                                        else countries[0][0])
+    form.choices_from(lambda: _cohort_choices(form))
+    return form
+
+
+def _cohort_choices(form: ImportForm) -> None:
+    """The cohorts of the country the form holds."""
     form.cohort_id.choices = options([("", _("No cohort"))] + [
         (c.id, c.name) for c in db.session.scalars(cohorts.visible_cohorts(current_user, form.country_code.data))])
-    return form
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -110,6 +110,11 @@ def users():
 def _prepare_user_form(form: UserForm, user: User | None = None) -> None:
     form.country_code.choices = _country_choices(_("No country") if current_user.is_admin else None)
     form.roles.choices = options((r.value, ROLE_LABELS[r]) for r in accounts.grantable_roles(current_user))
+    form.choices_from(lambda: _user_form_places(form, user))
+
+
+def _user_form_places(form: UserForm, user: User | None) -> None:
+    """The institutions and regions of the country the form holds (else of the person's)."""
     country = form.country_code.data if form.country_code.data is not None else (user.country_code if user else "")
     institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
     form.institution_id.choices = options([("", _("No institution"))] + [(i.id, i.name) for i in institutions])
@@ -347,6 +352,12 @@ def _asked_country(choices) -> str:
 
 def _prepare_institution_form(form: InstitutionForm, institution: Institution | None = None) -> None:
     form.country_code.choices = _country_choices() if institution else _new_record_countries()
+    form.choices_from(lambda: _institution_form_regions(form, institution))
+
+
+def _institution_form_regions(form: InstitutionForm, institution: Institution | None) -> None:
+    """The regions of the country the form holds (else of the institution, of the list it was opened from, of
+    the coordinator)."""
     country = form.country_code.data or (institution.country_code if institution else "") or \
         _asked_country(form.country_code.choices) or _default_country()
     form.country_code.data = country

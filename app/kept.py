@@ -170,6 +170,17 @@ def carry_over(user) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def _forms_in(context: dict):
+    """The forms of a page's context: its values, and those of its dicts, lists and tuples (a form per row, each
+    with its own prefix)."""
+    for value in context.values():
+        if isinstance(value, FlaskForm):
+            yield value
+        elif isinstance(value, (dict, list, tuple)):
+            yield from (item for item in (value.values() if isinstance(value, dict) else value)
+                        if isinstance(item, FlaskForm))
+
+
 def fill_in(_sender, template, context, **_extra) -> None:
     """On a page read with GET by a signed-in person whose browser kept a form for this page: the form of the
     page with the same class and prefix is filled in with what was kept (and its lists that follow its fields
@@ -179,7 +190,7 @@ def fill_in(_sender, template, context, **_extra) -> None:
     if not request or request.method != "GET" or not isinstance(session.get(SESSION_KEY), str) or \
             not current_user.is_authenticated:
         return
-    forms = {form_name(value): value for value in context.values() if isinstance(value, FlaskForm)}
+    forms = {form_name(form): form for form in _forms_in(context)}
     if not forms:
         return
     waiting = db.session.scalars(sa.select(KeptForm).where(

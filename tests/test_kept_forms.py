@@ -318,3 +318,21 @@ def test_an_import_kept_offers_again_the_cohorts_of_the_country_chosen(client, m
                                                                                 "cohort_id": str(cohort.id)})
     assert _chosen(page, "country_code", "BR") and _chosen(page, "cohort_id", cohort.id)
 
+
+def test_a_move_form_kept_among_the_move_forms_of_a_framework_page(client, make_user, synced_course,
+                                                                   sample_framework):
+    """The framework page has a move form per use (each its prefix), in a dict: the one sent is filled in."""
+    from tests.competences.test_moves import a1_retitled
+
+    trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
+    a1_retitled(sample_framework, trainer)  # version 2, to move to (not chosen until someone chooses it)
+    _sign_in(client, "tom@example.org", "/auth/login")
+    page = client.get("/competences/demo/?version=1").get_data(as_text=True)
+    use = re.search(r'name="(use-\d+-)version"', page).group(1)
+    sent = {"kept_for": _hidden(page, "kept_for")}
+    _end_sign_in(client.application, trainer)
+    response = client.post(f"/competences/demo/uses/{use[4:-1]}/move", data={**sent, f"{use}version": "2"},
+                           headers={"Referer": "http://localhost/competences/demo/?version=1"})
+    assert response.location.startswith("/auth/login")
+    page = _text(client.get(_sign_in(client, "tom@example.org", response.location).location))
+    assert KEPT in page and _chosen(page, f"{use}version", 2)

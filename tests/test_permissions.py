@@ -241,10 +241,9 @@ def test_matrix_lists_every_endpoint(app):
     assert MATRIX.keys() - endpoints == set(), "the matrix lists endpoints that no longer exist"
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, endpoint, role):
-    method, expected = MATRIX[endpoint]
+def signed_in_as(role: str, login_as, app, endpoint: str, objects) -> str:
+    """Sign in as ``role`` (a Chilean one; the other country's coordinator is Argentina's) and give the address of
+    ``endpoint`` for the test objects."""
     if role == "coordinator_other":
         login_as("coordinator", country="AR")
     elif role != "anonymous":
@@ -252,7 +251,14 @@ def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, 
     with app.test_request_context():
         from flask import url_for
 
-        url = url_for(endpoint, **url_args(app, endpoint, objects))
+        return url_for(endpoint, **url_args(app, endpoint, objects))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, endpoint, role):
+    method, expected = MATRIX[endpoint]
+    url = signed_in_as(role, login_as, app, endpoint, objects)
     with client.open(url, method=method) as response:
         assert response.status_code == expected[role], f"{method} {url} as {role}"
     db.session.rollback()
@@ -261,14 +267,7 @@ def test_endpoint_answers_each_role_as_expected(app, client, login_as, objects, 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(PUBLIC_AS_JSON_LD))
 def test_json_ld_answers_each_role_as_expected(app, client, login_as, objects, endpoint, role):
-    if role == "coordinator_other":
-        login_as("coordinator", country="AR")
-    elif role != "anonymous":
-        login_as(role, country="CL")
-    with app.test_request_context():
-        from flask import url_for
-
-        url = url_for(endpoint, **url_args(app, endpoint, objects))
+    url = signed_in_as(role, login_as, app, endpoint, objects)
     with client.get(url, headers={"Accept": "application/ld+json"}) as response:
         assert response.status_code == PUBLIC_AS_JSON_LD[endpoint][role], f"GET {url} as {role}"
         assert response.mimetype == "application/ld+json"

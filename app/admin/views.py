@@ -625,6 +625,8 @@ def cohort_add_members(cohort_id):
         abort(400)
     wanted = []
     for value in form.members.data or []:
+        if not value.strip():  # an empty choice (sent by a tool, not a browser): nobody
+            continue
         try:
             wanted.append(uuid.UUID(value))
         except ValueError:

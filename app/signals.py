@@ -33,3 +33,9 @@ a statement that completed or passed one was voided, or a failure scored above t
 module_completed is (once per person and course for a batch, before module_completed, with the same kwargs: the
 statement is the batch's last about the module, None after a voiding); a receiver may record and void through
 record() and void()."""
+
+progress_rebuilt = _signals.signal("progress-rebuilt")
+"""``lrs rebuild-progress`` has folded every statement again: what the new projection shows done may support courses
+the old one did not, or no longer support a course's ``completed``. Sent for a batch of people at a time, inside the
+rebuild's transaction; a receiver may record and void through record() and void(), and returns (statements
+recorded, statements voided). Sender: None; kwargs: ``people``: {user id: [course slugs their progress names]}."""

@@ -4,6 +4,7 @@ import io
 import math
 import mimetypes
 from dataclasses import dataclass
+from typing import Literal
 from pathlib import Path
 
 import imagesize
@@ -21,12 +22,13 @@ from app.competences.services import Evidence, evidence_source, text_in
 from app.courses.loader import CourseContent, Tree, highest_levels, images_shown
 from app.courses.render import asset_name
 from app.courses.models import AssetBlob, Course, CourseAsset, CourseVersion, Enrolment, Module
-from app.db import lock_for_write, utcnow
+from app.db import among, lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.signals import module_completed, module_undone
+from app.signals import module_completed, module_undone, progress_rebuilt
 from app.text import sort_key
 from app.xapi import vocabulary as v
+from app.xapi.models import Statement
 from app.xapi.services import moments_of, progress_of, record, recorded, void
 
 
@@ -532,15 +534,64 @@ def _course_undone_by(user_id: int, course: str, modules: list[tuple[str, dict |
     if found is None:
         return
     user = db.session.get(User, user_id)
-    voided = None
-    for statement in recorded(user, v.COMPLETED, course_iri(found)):
+    voided = _void_unsupported(user, found)
+    if voided and found.current is not None:
+        check_course_completion(user, found.current, language=_language_for(user, found.current, voided[-1].data))
+
+
+def _void_unsupported(user: User, course: Course) -> list[Statement]:
+    """Void the course's ``completed`` statements Itinera recorded whose version (their context.revision, else
+    the current one) is no longer achieved; returns them."""
+    voided = []
+    for statement in recorded(user, v.COMPLETED, course_iri(course)):
         revision = str((statement.data.get("context") or {}).get("revision", ""))
-        version = next((version for version in found.versions if str(version.version) == revision), found.current)
+        version = next((version for version in course.versions if str(version.version) == revision), course.current)
         if version is None or not achieved(user, version):
             void(statement)
-            voided = statement
-    if voided is not None and found.current is not None:
-        check_course_completion(user, found.current, language=_language_for(user, found.current, voided.data))
+            voided.append(statement)
+    return voided
+
+
+@progress_rebuilt.connect
+def _courses_reconciled(_sender, people: dict[int, list[str]], **_) -> tuple[int, int]:
+    """The rebuilt projection decides, as the receivers above decide statement by statement, which courses stand
+    completed: for each person and course their progress names, the ``completed`` statements Itinera recorded
+    that nothing supports any more are voided (_course_undone_by), and the course is completed when its current
+    version is achieved and it was not (_course_completed_by), in the language of the statement with which its
+    last module was done. Returns (completions recorded, statements voided)."""
+    users = {user.id: user for user in db.session.scalars(sa.select(User).where(among(User.id, list(people))))}
+    courses: dict[str, Course | None] = {}
+    recorded_now = voided_now = 0
+    for user_id, slugs in sorted(people.items()):
+        for slug in slugs:
+            if slug not in courses:
+                courses[slug] = get_course(slug)
+            found, user = courses[slug], users[user_id]
+            if found is None:
+                continue
+            voided = _void_unsupported(user, found)
+            voided_now += len(voided)
+            version = found.current
+            if version is None:
+                continue
+            statement = voided[-1].data if voided else _last_completing(user, version)
+            if statement is not False:
+                language = _language_for(user, version, statement)
+                recorded_now += check_course_completion(user, version, language=language)
+    return recorded_now, voided_now
+
+
+def _last_completing(user: User, version: CourseVersion) -> dict | None | Literal[False]:
+    """The statement with which the last of the course's required modules was done (its pass, else its
+    completion), when the course is achieved and not completed; else False (nothing to record)."""
+    course = course_iri(version.course)
+    iris = [module_iri(version.course, m) for m in required_modules(version)]
+    states = progress_of(user, [course] + iris)
+    if (course in states and states[course].is_completed) or not achieved(user, version, states):
+        return False
+    last = max((states[iri] for iri in iris), key=lambda row: (row.completed_at, row.last_seen_at))
+    statement_id = last.passed_statement or last.completed_statement
+    return db.session.scalar(sa.select(Statement.data).where(Statement.id == statement_id)) if statement_id else None
 
 
 def _language_for(user: User, version: CourseVersion, statement: dict | None) -> str:

@@ -46,15 +46,16 @@ def create_client(name, read_only, read_own, rate_limit, activities, as_json):
 
 @lrs_cli.command("rebuild-progress")
 def rebuild_progress():
-    """Recompute the progress projection from every stored statement."""
+    """Recompute the progress projection from every stored statement, and the course completions it supports."""
     from app.xapi.services import rebuild_progress as rebuild, statements_to_fold
 
     total = statements_to_fold()
     with click.progressbar(length=total, label=f"Folding {total} statements", file=sys.stderr,
                            show_pos=True) as bar:
-        count = rebuild(progress=bar.update)
+        rebuilt = rebuild(progress=bar.update)
     db.session.commit()
-    click.echo(f"Progress rebuilt: {count} user-activity rows.")
+    click.echo(f"Progress rebuilt: {rebuilt.rows} user-activity rows; {rebuilt.recorded} course "
+               f"completion{'' if rebuilt.recorded == 1 else 's'} recorded, {rebuilt.voided} voided.")
 
 
 @lrs_cli.command("forward")

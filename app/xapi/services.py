@@ -21,7 +21,7 @@ from app import jsonutil
 from app.auth.models import AccountToken, User, normalise_email
 from app.db import LOCK_SPACES, UTCDateTime, among, lock_for_write, lock_keys, locks_taken, utcnow
 from app.extensions import db
-from app.signals import invitation_accepted, module_completed, module_undone
+from app.signals import invitation_accepted, module_completed, module_undone, progress_rebuilt
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement, StatementActivity, StatementAgent
 from app.xapi.validation import IFIS, StatementError, format_timestamp, parse_timestamp, validate_statement
@@ -917,10 +917,25 @@ def statements_to_fold() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Statement).where(*_folded_statements()))
 
 
-def rebuild_progress(progress=None) -> int:
-    """Throw the projection away and fold every statement again; returns the number of rows. Statements sent by
-    e-mail address before the person's account existed are given to it first (see link_earlier_statements).
-    ``progress(n)`` is told each time n more statements have been folded.
+RECONCILE_BATCH = 500  # people per progress_rebuilt signal: what a receiver holds at once
+
+
+@dataclass
+class Rebuilt:
+    """What rebuild_progress() did: projection rows written, and statements the receivers of progress_rebuilt
+    recorded and voided (courses completed, or no longer supported)."""
+
+    rows: int
+    recorded: int = 0
+    voided: int = 0
+
+
+def rebuild_progress(progress=None) -> Rebuilt:
+    """Throw the projection away and fold every statement again. Statements sent by e-mail address before the
+    person's account existed are given to it first (see link_earlier_statements). ``progress(n)`` is told each
+    time n more statements have been folded. Then the receivers of progress_rebuilt reconcile what follows from
+    the projection (the course domain: a course's ``completed``), for every person whose progress names one of our
+    courses, once per person and course, RECONCILE_BATCH people at a time.
 
     Statements stored meanwhile wait until the rebuild has committed (on PostgreSQL: the lock every writer holds
     shared from its stored time to its commit, taken whole), then fold into what it wrote: a writer that had
@@ -943,10 +958,23 @@ def rebuild_progress(progress=None) -> int:
             progress(1000)
     if progress is not None and folded % 1000:
         progress(folded % 1000)
+    courses = f"{v.base()}/activities/courses/"
+    people: dict[int, set[str]] = {}
     for (user_id, activity_iri), facts in state.items():
         _save(user_id, activity_iri, facts)
+        if activity_iri.startswith(courses):
+            people.setdefault(user_id, set()).add(activity_iri[len(courses):].split("/")[0])
     db.session.flush()
-    return len(state)
+    rebuilt = Rebuilt(len(state))
+    del state
+    ids = sorted(people)
+    for start in range(0, len(ids), RECONCILE_BATCH):
+        batch = {user_id: sorted(people.pop(user_id)) for user_id in ids[start:start + RECONCILE_BATCH]}
+        for _receiver, (recorded_now, voided_now) in progress_rebuilt.send(None, people=batch):
+            rebuilt.recorded += recorded_now
+            rebuilt.voided += voided_now
+        db.session.flush()
+    return rebuilt
 
 
 def has_statements(user: User) -> bool:

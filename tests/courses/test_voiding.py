@@ -277,7 +277,7 @@ def test_the_course_is_completed_exactly_while_its_modules_are(app, tmp_path_fac
     """Random statements about the modules of a course (a quiz and a read module), by Itinera and by content,
     batches, late timestamps and voidings: after each request the person's course is completed by exactly one
     standing statement of Itinera's exactly when every module it asks for is done, and the projection is what a
-    rebuild gives."""
+    rebuild gives, the rebuild recording and voiding nothing."""
     if get_course("pilot") is None:
         root = build_tree(tmp_path_factory.mktemp("c"), course_yaml=QUIZ_YAML)
         app.config["COURSES_DIR"] = str(root)
@@ -331,8 +331,11 @@ def test_the_course_is_completed_exactly_while_its_modules_are(app, tmp_path_fac
     if batch:
         send()
     db.session.flush()
-    incremental = snapshot()
-    rebuild_progress()
+    incremental, count = snapshot(), db.session.scalar(sa.select(sa.func.count()).select_from(Statement))
+    rebuilt = rebuild_progress()
     db.session.flush()
+    assert (rebuilt.recorded, rebuilt.voided) == (0, 0)  # the incremental path left nothing to reconcile
     assert snapshot() == incremental
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == count
+    check()
     db.session.rollback()

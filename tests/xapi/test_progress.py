@@ -420,4 +420,4 @@ def test_the_rebuild_command_shows_how_far_it_is(xapi, make_user, runner):
     result = runner.invoke(args=["lrs", "rebuild-progress"])
     assert result.exit_code == 0, result.output
     assert "Folding 2 statements" in result.stderr and "Folding" not in result.stdout
-    assert result.stdout == "Progress rebuilt: 1 user-activity rows.\n"
+    assert result.stdout == "Progress rebuilt: 1 user-activity rows; 0 course completions recorded, 0 voided.\n"

@@ -4,7 +4,6 @@ import io
 import math
 import mimetypes
 from dataclasses import dataclass
-from typing import Literal
 from pathlib import Path
 
 import imagesize
@@ -29,7 +28,7 @@ from app.signals import module_completed, module_undone, progress_rebuilt
 from app.text import sort_key
 from app.xapi import vocabulary as v
 from app.xapi.models import Statement
-from app.xapi.services import moments_of, progress_of, record, recorded, void
+from app.xapi.services import moments_of, progress_of, progress_of_people, record, recorded, void
 
 
 def content_root() -> Path:
@@ -539,14 +538,15 @@ def _course_undone_by(user_id: int, course: str, modules: list[tuple[str, dict |
         check_course_completion(user, found.current, language=_language_for(user, found.current, voided[-1].data))
 
 
-def _void_unsupported(user: User, course: Course) -> list[Statement]:
+def _void_unsupported(user: User, course: Course, states: dict | None = None) -> list[Statement]:
     """Void the course's ``completed`` statements Itinera recorded whose version (their context.revision, else
-    the current one) is no longer achieved; returns them."""
+    the current one) is no longer achieved; returns them. ``states``: the person's progress rows by IRI, read
+    already (every module the course's versions ask for)."""
     voided = []
     for statement in recorded(user, v.COMPLETED, course_iri(course)):
         revision = str((statement.data.get("context") or {}).get("revision", ""))
         version = next((version for version in course.versions if str(version.version) == revision), course.current)
-        if version is None or not achieved(user, version):
+        if version is None or not achieved(user, version, states):
             void(statement)
             voided.append(statement)
     return voided
@@ -558,38 +558,37 @@ def _courses_reconciled(_sender, people: dict[int, list[str]], **_) -> tuple[int
     completed: for each person and course their progress names, the ``completed`` statements Itinera recorded
     that nothing supports any more are voided (_course_undone_by), and the course is completed when its current
     version is achieved and it was not (_course_completed_by), in the language of the statement with which its
-    last module was done. Returns (completions recorded, statements voided)."""
+    last module was done. The batch's progress is read in one query: a person and course with nothing to do cost
+    none (a course not completed) or one (a completed one's statements). Returns (completions recorded,
+    statements voided)."""
     users = {user.id: user for user in db.session.scalars(sa.select(User).where(among(User.id, list(people))))}
-    courses: dict[str, Course | None] = {}
+    courses = {slug: get_course(slug) for slug in sorted({slug for slugs in people.values() for slug in slugs})}
+    courses = {slug: course for slug, course in courses.items() if course is not None}
+    iris = {course_iri(course) for course in courses.values()} | {
+        module_iri(course, m) for course in courses.values() for version in course.versions
+        for m in required_modules(version)}
+    progress = progress_of_people(list(people), sorted(iris))
     recorded_now = voided_now = 0
     for user_id, slugs in sorted(people.items()):
-        for slug in slugs:
-            if slug not in courses:
-                courses[slug] = get_course(slug)
-            found, user = courses[slug], users[user_id]
-            if found is None:
-                continue
-            voided = _void_unsupported(user, found)
+        user, states = users[user_id], progress.get(user_id, {})
+        for course in (courses[slug] for slug in slugs if slug in courses):
+            row = states.get(course_iri(course))
+            completed = row is not None and row.is_completed  # what Itinera recorded and stands is folded
+            voided = _void_unsupported(user, course, states) if completed else []
             voided_now += len(voided)
-            version = found.current
-            if version is None:
+            version = course.current
+            if version is None or (completed and not voided) or not achieved(user, version, states):
                 continue
-            statement = voided[-1].data if voided else _last_completing(user, version)
-            if statement is not False:
-                language = _language_for(user, version, statement)
-                recorded_now += check_course_completion(user, version, language=language)
+            statement = voided[-1].data if voided else _last_completing(version, states)
+            recorded_now += check_course_completion(user, version, language=_language_for(user, version, statement))
     return recorded_now, voided_now
 
 
-def _last_completing(user: User, version: CourseVersion) -> dict | None | Literal[False]:
-    """The statement with which the last of the course's required modules was done (its pass, else its
-    completion), when the course is achieved and not completed; else False (nothing to record)."""
-    course = course_iri(version.course)
-    iris = [module_iri(version.course, m) for m in required_modules(version)]
-    states = progress_of(user, [course] + iris)
-    if (course in states and states[course].is_completed) or not achieved(user, version, states):
-        return False
-    last = max((states[iri] for iri in iris), key=lambda row: (row.completed_at, row.last_seen_at))
+def _last_completing(version: CourseVersion, states: dict) -> dict | None:
+    """The statement with which the last of the version's required modules was done (its pass, else its
+    completion), all of them done in ``states``."""
+    rows = [states[module_iri(version.course, m)] for m in required_modules(version)]
+    last = max(rows, key=lambda row: (row.completed_at, row.last_seen_at))
     statement_id = last.passed_statement or last.completed_statement
     return db.session.scalar(sa.select(Statement.data).where(Statement.id == statement_id)) if statement_id else None
 

@@ -961,7 +961,7 @@ def rebuild_progress(progress=None) -> Rebuilt:
     courses = f"{v.base()}/activities/courses/"
     people: dict[int, set[str]] = {}
     for (user_id, activity_iri), facts in state.items():
-        _save(user_id, activity_iri, facts)
+        _save(user_id, activity_iri, facts, known=True)  # none left: no look, no flush before it
         if activity_iri.startswith(courses):
             people.setdefault(user_id, set()).add(activity_iri[len(courses):].split("/")[0])
     db.session.flush()

@@ -944,29 +944,41 @@ def rebuild_progress(progress=None) -> Rebuilt:
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORED_LOCK})
     link_earlier_statements()
     db.session.execute(sa.delete(Progress))
-    state: dict[tuple[int, str], Facts] = {}
+    # one person at a time (their statements in the order they happened): what is held is one person's facts
     query = (sa.select(Statement.user_id, Statement.data)
              .where(*_folded_statements())
-             .order_by(HAPPENED, Statement.seq).execution_options(yield_per=2000))
-    folded = 0
-    for user_id, statement in db.session.execute(query):
-        target = statement["object"]
-        if target.get("objectType", "Activity") == "Activity":
-            fold(state.setdefault((user_id, target["id"]), Facts()), statement)
-        folded += 1
-        if progress is not None and folded % 1000 == 0:
-            progress(1000)
-    if progress is not None and folded % 1000:
-        progress(folded % 1000)
+             .order_by(Statement.user_id, HAPPENED, Statement.seq).execution_options(yield_per=2000))
     courses = f"{v.base()}/activities/courses/"
     people: dict[int, set[str]] = {}
-    for (user_id, activity_iri), facts in state.items():
-        _save(user_id, activity_iri, facts, known=True)  # none left: no look, no flush before it
-        if activity_iri.startswith(courses):
-            people.setdefault(user_id, set()).add(activity_iri[len(courses):].split("/")[0])
+    rebuilt = Rebuilt(0)
+    state: dict[str, Facts] = {}
+    person = None
+
+    def write() -> None:
+        for activity_iri, facts in state.items():
+            _save(person, activity_iri, facts, known=True)  # none left: no look, no flush before it
+            if activity_iri.startswith(courses):
+                people.setdefault(person, set()).add(activity_iri[len(courses):].split("/")[0])
+        rebuilt.rows += len(state)
+        state.clear()
+
+    folded = 0
+    for user_id, statement in db.session.execute(query):
+        if user_id != person:
+            write()
+            person = user_id
+        target = statement["object"]
+        if target.get("objectType", "Activity") == "Activity":
+            fold(state.setdefault(target["id"], Facts()), statement)
+        folded += 1
+        if folded % 1000 == 0:
+            db.session.flush()  # the rows written so far leave memory
+            if progress is not None:
+                progress(1000)
+    write()
+    if progress is not None and folded % 1000:
+        progress(folded % 1000)
     db.session.flush()
-    rebuilt = Rebuilt(len(state))
-    del state
     ids = sorted(people)
     for start in range(0, len(ids), RECONCILE_BATCH):
         batch = {user_id: sorted(people.pop(user_id)) for user_id in ids[start:start + RECONCILE_BATCH]}

@@ -447,3 +447,34 @@ def test_the_rebuild_writes_rows_without_looking_for_each(app, make_user):
 
     few = rebuild_counting(3)
     assert rebuild_counting(30) <= few + 27
+
+
+def test_the_rebuild_holds_one_persons_facts_at_a_time(app, make_user, monkeypatch):
+    """The rebuild held the facts of every person and activity until the end (a site of 100,000 people, millions
+    of rows, in memory at once): it now folds one person at a time, and writes each as it goes."""
+    import weakref
+
+    from app.xapi import services
+
+    people = [make_user() for _ in range(6)]
+    db.session.execute(sa.delete(Statement))
+    store([statement(actor=actor(person), verb={"id": v.COMPLETED}, object={"id": f"http://example.org/a{n}"})
+           for person in people for n in range(3)], v.authority())
+    db.session.flush()
+    live, most = weakref.WeakSet(), [0]
+
+    class Counted(services.Facts):
+        __hash__ = object.__hash__
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            live.add(self)
+
+    def folding(facts, data, fold=services.fold):
+        most[0] = max(most[0], len(live))
+        return fold(facts, data)
+
+    monkeypatch.setattr(services, "Facts", Counted)
+    monkeypatch.setattr(services, "fold", folding)
+    assert rebuild_progress().rows == 18
+    assert 0 < most[0] <= 3

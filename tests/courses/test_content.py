@@ -65,13 +65,26 @@ def test_english_terms_in_spanish_and_portuguese_modules_are_marked_as_english(a
             assert '(<em lang="en">Competitive advantage</em>)' in text.body
 
 
+
+def test_spanish_and_portuguese_modules_quote_with_curly_quotes(app):
+    """Spanish and Brazilian Portuguese quote with “ ”; the reader renders a straight " as it is typed (markdown-it's
+    smart quotes are off), so a straight quote in the prose or the objectives would reach the page."""
+    for slug, text in modules(app):
+        if text.locale == "en":
+            continue
+        for where, prose in [("body", text.body), ("objectives", "\n".join(text.objectives))]:
+            straight = re.sub(r"<[^>]+>", "", prose).count('"')
+            assert not straight, f"{slug} ({text.locale}) {where}: {straight} straight quotes, write “ ”"
+            assert prose.count("“") == prose.count("”"), f"{slug} ({text.locale}) {where}: an unclosed “"
+
 # The content hash of each version of the first course shipped: changing its files without raising `version` in
 # course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
 SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
            8: "6704586af194132a1e024e68520102fe55b0d686061bf38e2a5e1dee082aaa97",
            9: "9d0dfe00c98d9d908bd6f57c1196283a2f80c423cedfe3a43b0f1dd4c9787880",
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
-           11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0"}
+           11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
+           12: "f3b2656d8886e84c9c99a705ae13a318566926870aa639328922e4a222d15427"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

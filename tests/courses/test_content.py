@@ -66,6 +66,19 @@ def test_english_terms_in_spanish_and_portuguese_modules_are_marked_as_english(a
 
 
 
+def test_spanish_titles_in_english_and_portuguese_modules_are_marked_as_spanish(app):
+    """WCAG 3.1.2 again: the title of a Mexican programme or a Chilean web page in an English or Portuguese module
+    is Spanish (<em lang="es">, <cite lang="es">), not an italic the screen reader says in the module's language."""
+    spanish = re.compile(r"(?<![\w-])(y|del|la|las|los)(?![\w-])")  # words Portuguese and English lack
+    for slug, text in modules(app):
+        if text.locale == "es":
+            continue
+        unmarked = [i for i in re.findall(r"(?<!\*)\*([^*\n]+)\*(?!\*)", text.body) if spanish.search(i)]
+        assert not unmarked, f"{slug} ({text.locale}): mark {unmarked} with lang=\"es\""
+        if slug == "latin-american-instruments":
+            assert '<em lang="es">Agendas Estatales y Regionales de Innovación</em>' in text.body, text.locale
+
+
 def test_spanish_and_portuguese_modules_quote_with_curly_quotes(app):
     """Spanish and Brazilian Portuguese quote with “ ”; the reader renders a straight " as it is typed (markdown-it's
     smart quotes are off), so a straight quote in the prose or the objectives would reach the page."""
@@ -84,7 +97,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            9: "9d0dfe00c98d9d908bd6f57c1196283a2f80c423cedfe3a43b0f1dd4c9787880",
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
-           12: "f3b2656d8886e84c9c99a705ae13a318566926870aa639328922e4a222d15427"}
+           12: "ce226621b4b0a7545c755ecdb63641997e5dfdd8fd1bdfcaa2333a8b0e6f8ec5"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

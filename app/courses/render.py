@@ -34,7 +34,10 @@ ATTRIBUTES = {
 def video_allowed(src: str) -> bool:
     parts = urlsplit(src)
     prefix = VIDEO_HOSTS.get(parts.netloc)
-    return parts.scheme == "https" and prefix is not None and parts.path.startswith(prefix)
+    # a browser reads "\\" as "/" and ".." (or %2e%2e) as a step up: /embed/../x is the host's page /x, no player
+    steps = unquote(parts.path).replace("\\", "/").split("/")
+    return parts.scheme == "https" and prefix is not None and parts.path.startswith(prefix) and \
+        not any(step in (".", "..") for step in steps)
 
 
 # what an embedded player may ask the browser for: never the camera, microphone, location or payments

@@ -896,6 +896,23 @@ def test_data_addresses_inline_svg_and_lookalike_players_are_removed(app):
     assert "<p>hover</p>" in html and '<img alt="i">' in html  # the text and the images' alt stay
 
 
+def test_a_player_address_that_climbs_out_of_the_players_folder_is_removed(app):
+    """A browser reads /embed/../x as /x: any page of the video host (its sign-in, its comments), not a player."""
+    from app.courses.render import to_html, video_allowed
+
+    climbing = ["https://www.youtube-nocookie.com/embed/../account", "https://www.youtube-nocookie.com/embed/%2e%2e/x",
+                "https://player.vimeo.com/video/1/../../user/settings", "https://player.vimeo.com/video/%2E./x",
+                "https://www.youtube-nocookie.com/embed/./../x", "https://player.vimeo.com/video/..%2Fx",
+                "https://www.youtube-nocookie.com/embed/..\\x"]
+    with app.test_request_context():
+        for address in climbing:
+            assert not video_allowed(address), address
+            assert "<iframe" not in to_html(f'<iframe src="{address}" title="t"></iframe>', lambda path: path), address
+        kept = to_html('<iframe src="https://www.youtube-nocookie.com/embed/a1b2..c3" title="t"></iframe>',
+                       lambda path: path)
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/a1b2..c3"' in kept  # dots inside a name are fine
+
+
 def test_players_load_when_needed_and_become_links_in_the_offline_copy(client, login_as, app, tmp_path,
                                                                        sample_framework):
     body = ('Watch this.\n\n<iframe src="https://www.youtube-nocookie.com/embed/abc?start=5&amp;rel=0" '

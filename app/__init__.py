@@ -74,6 +74,10 @@ CSP = (
 )
 
 
+# what no page asks of the browser, nor lets a player it embeds ask (app.courses.render.PLAYER_FEATURES)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
 class ItineraSessionInterface(SecureCookieSessionInterface):
     """The usual signed-cookie session, except on the xAPI endpoints: there a browser's session cookie
     must not authenticate anything (clients use HTTP Basic), so no session is opened or saved."""
@@ -326,6 +330,8 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if not app.config.get("DEVELOPMENT") and not app.config.get("TESTING"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if static_files.same_for_everyone(response):

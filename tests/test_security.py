@@ -133,6 +133,18 @@ def test_every_response_has_the_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_pages_keep_other_sites_windows_apart_and_ask_for_no_device(client, login_as):
+    """A page that opened Itinera (a link with a target, window.open) gets no handle on it, nor Itinera on the
+    page it opened; no page of the site, nor a player embedded in it, may ask for the camera, microphone,
+    location or payments."""
+    login_as("trainee")
+    for url in ("/", "/auth/login", "/auth/account", "/no-such-page"):
+        response = client.get(url)
+        assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin", url
+        policy = {item.strip() for item in response.headers["Permissions-Policy"].split(",")}
+        assert {"camera=()", "microphone=()", "geolocation=()", "payment=()"} <= policy, url
+
+
 def test_form_errors_quoting_what_was_typed_are_escaped(app):
     """A lazy translation counts as safe HTML in Jinja; the form macros must still escape what it quotes."""
     from flask_babel import lazy_gettext as _l

@@ -296,7 +296,9 @@ def change_own_password(user: User, current: str, new: str) -> None:
         if user.check_password(new):
             return
         errors["current_password"] = _l("The current password is not right")
-    problem = password_problem(new)
+    elif user.check_password(new):  # "changed" (other devices signed out) when nothing was would mislead
+        errors["new_password"] = _l("Choose a new password that is different from your current one")
+    problem = errors.get("new_password") or password_problem(new)
     if problem:
         errors["new_password"] = problem
     if errors:

@@ -188,6 +188,17 @@ def test_changing_the_password_ends_other_sessions(make_user):
     assert services.authenticate(user.email, "another-long-password") is user
 
 
+
+def test_a_new_password_must_differ_from_the_current_one(make_user):
+    """Told "your password has been changed" (and every other device signed out) when nothing changed would
+    mislead a person who meant to replace a password they fear is known."""
+    user = make_user()
+    old_session = session_id(user)
+    with pytest.raises(ValidationError) as raised:
+        services.change_own_password(user, PASSWORD, PASSWORD)
+    assert "new_password" in raised.value.errors
+    assert load_user(old_session) is user  # nothing ended
+
 @pytest.mark.parametrize("address", ["@", "a@", "@b.org", "a@b", "a b@example.org", "ana@exa mple.org",
                                      "a@@example.org", "ana@example.org\x07", "ana\t@example.org",
                                      "ana@example.org\nbcc@example.org", "a@b.\x7f", "ana@gmail..com",

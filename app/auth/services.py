@@ -182,7 +182,7 @@ def _validate(actor: User, user: User | None, data: dict) -> dict:
         if actor.is_admin and "roles" in data and Role.ADMIN not in roles:
             errors["roles"] = _l("You cannot remove your own administrator role")
     if "password" in data and data["password"] is not None:
-        message = password_problem(data["password"])
+        message = password_problem(data["password"], clean.get("email") or (user.email if user else None))
         if message:
             errors["password"] = message
     if errors:
@@ -196,11 +196,14 @@ def account_problems(actor: User, user: User | None, **fields) -> dict:
     return problems(_validate, actor, user, fields)
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Why ``password`` will not do, or None; ``email`` is the account's address, the first guess of anyone."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _l("The password must be at least %(n)d characters long", n=MIN_PASSWORD_LENGTH)
     if password.strip() != password or not password.strip():
         return _l("The password cannot start or end with spaces")
+    if email and password.casefold() == email.casefold():
+        return _l("The password cannot be your e-mail address")
     return None
 
 
@@ -298,7 +301,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
         errors["current_password"] = _l("The current password is not right")
     elif user.check_password(new):  # "changed" (other devices signed out) when nothing was would mislead
         errors["new_password"] = _l("Choose a new password that is different from your current one")
-    problem = errors.get("new_password") or password_problem(new)
+    problem = errors.get("new_password") or password_problem(new, user.email)
     if problem:
         errors["new_password"] = problem
     if errors:

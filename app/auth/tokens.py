@@ -263,7 +263,7 @@ def withdraw_invitation(actor, user: User) -> None:
 def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> AccountToken:
     """Use a link to set a password: the link stops working, and so does every other open link of the user."""
     token = open_token(raw, purpose)
-    problem = password_problem(password)
+    problem = password_problem(password, token.user.email)
     if problem:
         raise ValidationError({"password": problem})
     # the person's row first: two of their links used at once (a reset asked twice, or an invitation too) each

@@ -199,6 +199,14 @@ def test_a_new_password_must_differ_from_the_current_one(make_user):
     assert "new_password" in raised.value.errors
     assert load_user(old_session) is user  # nothing ended
 
+
+def test_a_new_password_cannot_be_ones_e_mail_address(make_user):
+    user = make_user(email="ana.perez@example.org")
+    with pytest.raises(ValidationError) as raised:
+        services.change_own_password(user, PASSWORD, "ANA.PEREZ@example.org")
+    assert "e-mail address" in str(raised.value.errors["new_password"])
+    assert user.check_password(PASSWORD)
+
 @pytest.mark.parametrize("address", ["@", "a@", "@b.org", "a@b", "a b@example.org", "ana@exa mple.org",
                                      "a@@example.org", "ana@example.org\x07", "ana\t@example.org",
                                      "ana@example.org\nbcc@example.org", "a@b.\x7f", "ana@gmail..com",

@@ -156,6 +156,18 @@ def test_password_reset(client, make_user, outbox):
     assert client.get(link).status_code == 410  # single use
 
 
+
+def test_a_reset_link_refuses_the_persons_own_e_mail_address_as_password(client, make_user, outbox):
+    """The address is the first thing anyone who tries the account knows (NIST SP 800-63B: context-specific words)."""
+    user = make_user(email="ana.perez@example.org")
+    client.post("/auth/password/forgot", data={"email": user.email})
+    link = link_in(outbox()[0], "password/reset")
+    response = client.post(link, data={"password": "Ana.Perez@example.org"})
+    assert response.status_code == 400
+    assert "your e-mail address" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
 def test_reset_links_asked_twice_both_work_until_one_is_used(client, make_user, outbox):
     """The first e-mail was slow, so the person asked again: whichever arrives first works; using it ends the
     other."""
@@ -382,9 +394,9 @@ def test_a_link_used_by_a_request_that_got_there_first_is_refused(client, make_u
     link = link_in(outbox()[0], "password/reset")
     checked = tokens.password_problem
 
-    def the_other_request_first(password):
+    def the_other_request_first(password, *more):
         db.session.execute(sa.update(AccountToken).values(used_at=utcnow()))
-        return checked(password)
+        return checked(password, *more)
 
     monkeypatch.setattr(tokens, "password_problem", the_other_request_first)
     response = client.post(link, data={"password": "brand-new-password"})

@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.errors import ValidationError
 from app.extensions import csrf, db, limiter
 from app.forms import Form, apply_errors
+from app.notifications.services import user_locale
 from app.places import services as place_services
 from app.places import timezones
 from app.urls import local_path
@@ -348,6 +349,7 @@ def _reset_repeated(user, action: str = "password-reset"):
     this is no such repeat."""
     if request.method != "POST" or user is None or once.earlier(user, request.form.get("once"), action) is None:
         return None
+    _in_their_language(user)
     return render_template("auth/password_set.html", invitation=action == "invitation")
 
 
@@ -355,16 +357,19 @@ def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     status = 404 if problem.reason == "unknown" else 410
     # a coordinator or a trainer is invited again by the programme's administrators, a trainee by their coordinator
     staff = problem.user is not None and problem.user.is_staff
+    if problem.user is not None:  # expired or used: still the person's link, as its e-mail
+        _in_their_language(problem.user)
     return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value,
                            staff=staff), status
 
 
 def _in_their_language(user: User) -> None:
-    """A link e-mailed to a person opens in the language of the e-mail, their account's, rather than the browser's
-    Accept-Language; a language chosen in this browser (?lang=, the cookie) still wins (see select_locale)."""
+    """A link e-mailed to a person opens in the language of the e-mail (their account's, else their country's)
+    rather than the browser's Accept-Language, also once it has expired or been used; a language chosen in this
+    browser (?lang=, the cookie) still wins (see select_locale)."""
     from flask_babel import refresh
 
-    g.linked_locale = user.locale
+    g.linked_locale = user_locale(user)
     refresh()
 
 

@@ -46,7 +46,7 @@ def test_invitation_round_trip(client, login_as, outbox):
 
     client.post("/auth/logout")
     reused = client.get(link)
-    assert reused.status_code == 410 and "already been used" in reused.get_data(as_text=True)
+    assert reused.status_code == 410 and "El enlace ya se usó" in reused.get_data(as_text=True)  # Rosa's language
 
 
 def test_an_address_pasted_with_invisible_characters_is_the_one_typed(client, login_as, make_user, outbox):
@@ -76,7 +76,7 @@ def test_expired_and_unknown_invitation_links(client, login_as, outbox):
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     expired = client.get(link)
-    assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
+    assert expired.status_code == 410 and "El enlace venció" in expired.get_data(as_text=True)
     assert client.post(link, data={"password": "a-good-long-password"}).status_code == 410
     assert client.get("/auth/invitation/not-a-real-token").status_code == 404
 
@@ -723,7 +723,7 @@ def test_an_expired_invitation_says_whom_to_ask_for_a_new_one(client, make_user,
     """Its page, as the e-mail: a coordinator's country coordinator is themselves."""
     from app.auth.tokens import TokenPurpose, issue_token
 
-    link = issue_token(make_user(country="PE", roles=roles, password=None), TokenPurpose.INVITATION)
+    link = issue_token(make_user(country="PE", roles=roles, password=None, locale="en"), TokenPurpose.INVITATION)
     db.session.scalar(sa.select(AccountToken)).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     page = client.get(f"/auth/invitation/{link}")
@@ -756,3 +756,34 @@ def test_a_link_sent_to_a_person_opens_in_their_language(client, login_as, outbo
     client.delete_cookie("lang")
     page = client.get(reset, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="es">' in page
+
+
+@pytest.mark.parametrize("purpose, problem", [("invitation", "expired"), ("invitation", "used"),
+                                              ("password/reset", "expired"), ("password/reset", "used")])
+def test_a_link_that_cannot_be_used_says_so_in_the_language_of_its_email(client, make_user, purpose, problem):
+    """The page of an expired or used link followed the browser's Accept-Language, while the valid link's page
+    (and the e-mail) spoke the person's language; a language chosen in this browser still wins. A person with no
+    saved language got the e-mail in their country's, and so its pages."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    kind = TokenPurpose.INVITATION if purpose == "invitation" else TokenPurpose.PASSWORD_RESET
+    for email, locale, country, expected in [("ana@example.org", "pt_BR", "PE", "pt-BR"),
+                                             ("eva@example.org", None, "PE", "es")]:
+        person = make_user(email=email, country=country, locale=locale, password=None)
+        link = f"/auth/{purpose}/{issue_token(person, kind)}"
+        token = db.session.scalar(sa.select(AccountToken).where(AccountToken.user_id == person.id))
+        if problem == "expired":
+            token.expires_at = utcnow() - timedelta(seconds=1)
+        else:
+            token.used_at = utcnow()
+        db.session.commit()
+        client.delete_cookie("lang")
+        page = client.get(link, headers={"Accept-Language": "en-GB,en;q=0.9"})
+        assert page.status_code == 410
+        assert f'<html lang="{expected}">' in page.get_data(as_text=True)
+        chosen = client.get(link + "?lang=en", headers={"Accept-Language": "es"}).get_data(as_text=True)
+        assert '<html lang="en">' in chosen and "This link cannot be used" in chosen
+        assert '<html lang="en">' in client.get(link, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    client.delete_cookie("lang")
+    unknown = client.get(f"/auth/{purpose}/not-a-real-token", headers={"Accept-Language": "pt-BR"})
+    assert unknown.status_code == 404 and '<html lang="pt-BR">' in unknown.get_data(as_text=True)

@@ -2,6 +2,7 @@
 it, is sound HTML where a validator would find fault and no browser test looks (see markup_problems)."""
 import re
 from collections import Counter
+from html import unescape
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
@@ -119,3 +120,36 @@ def test_every_page_as_each_role_sees_it_has_sound_markup(app):
             problems += [f"{role} {locale} {path} ({response.status_code}): {problem}"
                          for problem in markup_problems(response.get_data(as_text=True), locale)]
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+EDIT_HEADING = re.compile(r"Change (the account of \S.*|[a-z][a-zA-Z ]* (“\S.*”|[A-Z]?[0-9]+|[A-Z]))")
+CREATE_HEADING = re.compile(r"Add an? [a-zA-Z][a-zA-Z ]*")
+
+
+def test_every_change_and_add_page_is_headed_alike(app):
+    """A page that changes a record is headed "Change <what> <which>" (a name in quotes, a code or a number as it
+    is), one that adds one "Add a <what>", and its title is its heading: they were "Change “Simulación”",
+    "Change cohort" with the cohort named in the title only, "Create a cohort" beside "Add a person". In Spanish
+    and Portuguese too, the title is the heading."""
+    values = demo_world(app)
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@itinera.test"))
+    headings = {}
+    for locale in ("en", "es", "pt_BR"):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = session_id(admin), True
+        client.get(f"/?lang={locale}")
+        for path, rule in page_urls(app, values[admin.email]):
+            if not rule.endswith(("/edit", "/new")):
+                continue
+            markup = Markup()
+            markup.feed(html := client.get(path).get_data(as_text=True))
+            h1 = " ".join(unescape(re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1))).split())
+            title = " ".join(markup.title.split())
+            assert title == f"{h1} – Itinera", (path, locale, title, h1)
+            headings[(rule, locale)] = h1
+    english = {rule: h1 for (rule, locale), h1 in headings.items() if locale == "en"}
+    assert len(english) >= 10, english
+    for rule, h1 in english.items():
+        pattern = EDIT_HEADING if rule.endswith("/edit") else CREATE_HEADING
+        assert pattern.fullmatch(h1), (rule, h1)

@@ -214,7 +214,8 @@ def test_the_change_page_of_a_cohort_names_it(client, login_as, make_cohort):
     login_as("admin", country=None, locale="en")
     cohort = make_cohort(name="Cohorte piloto 2026")
     html = client.get(f"/admin/cohorts/{cohort.id}/edit").get_data(as_text=True)
-    assert "<title>Change cohort – Cohorte piloto 2026 – Itinera</title>" in html
+    assert "<title>Change cohort “Cohorte piloto 2026” – Itinera</title>" in html
+    assert "<h1>Change cohort “Cohorte piloto 2026”</h1>" in html
 
 
 def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, login_as, make_cohort):

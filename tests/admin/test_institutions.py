@@ -126,7 +126,8 @@ def test_the_change_page_of_an_institution_names_it(client, login_as, make_insti
     login_as("admin", country=None, locale="en")
     institution = make_institution(name="Gobierno Regional del Biobío")
     html = client.get(f"/admin/institutions/{institution.id}/edit").get_data(as_text=True)
-    assert "<title>Change institution – Gobierno Regional del Biobío – Itinera</title>" in html
+    assert "<title>Change institution “Gobierno Regional del Biobío” – Itinera</title>" in html
+    assert "<h1>Change institution “Gobierno Regional del Biobío”</h1>" in html
 
 
 def test_a_change_saved_by_someone_else_meanwhile_is_not_overwritten(client, login_as, make_institution):

@@ -91,3 +91,17 @@ def test_a_wide_screen_shows_the_navigation_without_a_menu(page, live_server, co
     navigation.get_by_role("link", name="Personas").click()
     expect(page).to_have_url(f"{live_server}/admin/users")
     expect(page.get_by_role("link", name="Notificaciones 1 sin leer")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [360, 1024])
+def test_the_languages_stand_on_one_line(page, live_server, make_user, width):
+    """On a phone the language one reads sat 2 px above the two others (theirs, links, have padding to be 24 px
+    targets; the current one, a word, has none): the three read on one line, their letters on one baseline."""
+    make_user(email="ana@example.org", locale="pt_BR")
+    page.set_viewport_size({"width": width, "height": 640})
+    page.goto(f"{live_server}/?lang=pt_BR")
+    page.wait_for_load_state("load")
+    bottoms = page.evaluate("""() => [...document.querySelectorAll('.languages li')].map((li) => {
+        const range = document.createRange(); range.selectNodeContents(li);
+        return Math.round([...range.getClientRects()].filter((r) => r.width > 0).at(-1).bottom); })""")
+    assert len(bottoms) == 3 and len(set(bottoms)) == 1, bottoms

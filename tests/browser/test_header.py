@@ -105,3 +105,15 @@ def test_the_languages_stand_on_one_line(page, live_server, make_user, width):
         const range = document.createRange(); range.selectNodeContents(li);
         return Math.round([...range.getClientRects()].filter((r) => r.width > 0).at(-1).bottom); })""")
     assert len(bottoms) == 3 and len(set(bottoms)) == 1, bottoms
+
+
+def test_on_a_wide_screen_the_sections_and_the_accounts_links_share_a_line(page, live_server, coordinator):
+    """The sections (links with a bar under the current one) and the account's links (one a button) were centred
+    in their row, not set on one line of text: the account's letters stood 1.5 px lower."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "coord@example.org")
+    page.wait_for_load_state("load")
+    bottoms = page.evaluate("""() => [...document.querySelectorAll('.nav a, .account-menu a, .account-menu button')]
+        .map((el) => { const range = document.createRange(); range.selectNodeContents(el);
+                       return [...range.getClientRects()].filter((r) => r.width > 0)[0].bottom; })""")  # (a word)
+    assert len(bottoms) == 9 and max(bottoms) - min(bottoms) < 0.5, bottoms

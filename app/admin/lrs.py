@@ -12,6 +12,7 @@ from app.confirm import ask, confirmed
 from app.errors import ValidationError
 from app.extensions import db
 from app.forms import apply_errors, more_errors
+from app.template_helpers import when
 from app.urls import absolute_url
 from app.xapi import clients, forwarding
 from app.xapi.models import ClientScope, LrsClient
@@ -82,10 +83,19 @@ def _client_or_404(client_id: int) -> LrsClient:
     return client
 
 
+def _revoked(client: LrsClient):
+    """Back to the list, for credentials revoked meanwhile (an old tab, a bookmark): they change no more."""
+    flash(_("The credentials of “%(name)s” were revoked on %(when)s: they can no longer be changed.",
+            name=client.name, when=when(client.revoked_at)), "error")
+    return redirect(url_for("admin.lrs_clients"), 303)
+
+
 @bp.route("/lrs-clients/<int:client_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def lrs_client_edit(client_id):
     client = _client_or_404(client_id)
+    if not client.is_active:
+        return _revoked(client)
     form = LrsClientForm(obj=client)
     if request.method == "GET":
         form.scope.data = client.scope.value
@@ -114,7 +124,7 @@ def lrs_client_revoke(client_id):
     client = _client_or_404(client_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if not confirmed():
+    if client.is_active and not confirmed():  # revoked already (a second click, another admin): nothing to ask
         return ask(_("Revoke the credentials of “%(name)s”?", name=client.name),
                    [_("Whatever uses them (content, a partner's platform) can no longer send or read statements. "
                       "This cannot be undone: new credentials would have to be given to it.")],

@@ -184,6 +184,8 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
 def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit,
                   activity_prefixes: str | Iterable[str] | None = None) -> None:
     check(actor.is_admin)
+    if not client.is_active:  # revoked for good: nothing it could do would change
+        raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
     _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
     client.rate_limit, client.activity_prefixes = rate_limit or None, prefixes

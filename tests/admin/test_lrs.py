@@ -47,3 +47,38 @@ def test_the_client_form_reports_every_error_at_once(app, client, login_as, make
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "as a whole number of bytes" in page
     assert "Write a limit such as" in page and "is not the start of an IRI" in page
+
+
+def test_revoked_credentials_are_not_changed_nor_revoked_again(client, login_as, make_lrs_client):
+    """Revoked credentials cannot be used again: their form (an old tab, a bookmark) saved a new access and said
+    "updated", and their Revoke button asked again to revoke what no longer worked."""
+    from app.db import utcnow
+
+    made, _secret = make_lrs_client("Old content", scope="read")
+    made.revoked_at = utcnow()
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    for method, data in (("GET", None), ("POST", {"scope": "read_write"})):
+        response = client.open(f"/admin/lrs-clients/{made.id}/edit", method=method, data=data)
+        assert response.status_code == 303 and response.headers["Location"] == "/admin/lrs-clients"
+        listed = client.get("/admin/lrs-clients").get_data(as_text=True)
+        assert "The credentials of “Old content” were revoked on" in listed
+        assert "has been updated" not in listed
+    revoked = client.post(f"/admin/lrs-clients/{made.id}/revoke")  # not asked again: said done
+    assert revoked.status_code == 302 and revoked.headers["Location"] == "/admin/lrs-clients"
+    assert "The credentials of “Old content” no longer work." in client.get("/admin/lrs-clients").get_data(as_text=True)
+    db.session.refresh(made)
+    assert made.scope.value == "read"
+
+
+def test_revoked_credentials_are_not_changed_by_the_service(make_lrs_client):
+    import pytest
+
+    from app.auth.services import SYSTEM
+    from app.errors import ValidationError
+    from app.xapi.clients import revoke_client, update_client
+
+    made, _secret = make_lrs_client("Old content", scope="read")
+    revoke_client(SYSTEM, made)
+    with pytest.raises(ValidationError):
+        update_client(SYSTEM, made, scope="read_write", max_request_bytes=None, rate_limit=None)

@@ -1,6 +1,6 @@
 """Administrators manage the credentials of outside xAPI clients."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -42,8 +42,8 @@ def lrs_forward_retry():
     count = forwarding.retry_failed(current_user)
     db.session.commit()
     if count:
-        flash(ngettext("%(num)s statement will be sent again.", "%(num)s statements will be sent again.", count),
-              "success")
+        flash(ngettext("%(count)s statement will be sent again.", "%(count)s statements will be sent again.", count,
+                       count=format_decimal(count)), "success")
     else:  # an old tab, or a second click: the first one already queued them
         flash(_("No statement was waiting to be sent again."), "success")
     return redirect(url_for("admin.lrs_clients"))

@@ -82,3 +82,13 @@ def test_revoked_credentials_are_not_changed_by_the_service(make_lrs_client):
     revoke_client(SYSTEM, made)
     with pytest.raises(ValidationError):
         update_client(SYSTEM, made, scope="read_write", max_request_bytes=None, rate_limit=None)
+
+
+def test_the_statements_sent_again_are_counted_in_the_readers_language(client, login_as, monkeypatch):
+    """The count of refused statements sent again came as Python wrote it (1234), not as the reader writes it."""
+    from app.xapi import forwarding
+
+    monkeypatch.setattr(forwarding, "retry_failed", lambda actor: 1234)
+    login_as("admin", country=None, locale="pt_BR")
+    client.post("/admin/lrs-clients/forwarding/retry")
+    assert "1.234" in client.get("/admin/lrs-clients").get_data(as_text=True)

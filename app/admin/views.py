@@ -167,6 +167,10 @@ def user_new():
     elif form.is_saving:  # the form's own checks failed: show the service's findings with them
         more_errors(form, tokens.account_problems(current_user, None, password=form.password.data or None,
                                                   **_user_fields(form)))
+    if form.is_saving and form.errors and form.password.data and not form.password.errors:
+        # sent back for another mistake: an empty field would invite the person at the next Save
+        form.password.errors = [_("The password is not sent back with the form: type it again, or leave it empty "
+                                  "to e-mail the person an invitation.")]
     return render_template("admin/user_form.html", form=form, user=None), \
         400 if form.errors and not form.is_refresh else 200
 

@@ -198,6 +198,23 @@ def test_a_refresh_asks_for_the_typed_password_again(client, login_as, outbox):
     assert user.check_password("my-secret-pw") and outbox() == []
 
 
+def test_a_form_sent_back_asks_for_the_typed_password_again(client, login_as, make_user, outbox):
+    """A form sent back for another mistake (an empty name, an address already used) came with the password field
+    empty and no word about it: Save after correcting the mistake then invited the person instead."""
+    make_user(email="taken@example.org")
+    login_as("admin", country=None)
+    again = ("password", "The password is not sent back with the form: type it again, or leave it empty to e-mail "
+                         "the person an invitation.")
+    for wrong in (dict(full_name=""), dict(email="taken@example.org")):
+        response = client.post("/admin/users/new", data=form(password="my-secret-pw", **wrong))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and again in summary(html), wrong
+        assert "my-secret-pw" not in html
+    for said in (dict(password="", full_name=""), dict(password="short", full_name="")):  # nothing typed; its own
+        assert again not in summary(client.post("/admin/users/new", data=form(**said)).get_data(as_text=True))
+    assert outbox() == []
+
+
 def test_an_empty_list_says_so_once_in_its_own_words(client, login_as):
     """Not "No results" above "Nothing needs attention.": a page with no search found nothing to count."""
     login_as("admin", country=None, locale="es")

@@ -181,27 +181,30 @@ def member_counts(institution_ids: list[int]) -> dict[int, int]:
     ).all())
 
 
-def check_move(actor: User, institution: Institution, target: Institution | None) -> None:
+def check_move(actor: User, institution: Institution, target: Institution | None) -> list[User]:
     """Whether ``actor`` may move the people of ``institution`` to ``target``: 403, or a ValidationError when
-    ``target`` is no other institution of the same country."""
+    ``target`` is no other institution of the same country or one of the people is someone ``actor`` cannot change
+    (a member of staff, for a coordinator). Returns the people."""
     check(can_manage_country(actor, institution.country_code))
     if target is None or target.id == institution.id or target.country_code != institution.country_code:
         raise ValidationError({"target_id": _l("Choose another institution of the same country")})
-
-
-def move_members(actor: User, institution: Institution, target: Institution | None) -> int:
-    """Move everyone who belongs to ``institution`` to ``target``, of the same country (the institution entered
-    twice, say, which can then be deleted); returns how many. Nobody is moved while one of them is someone
-    ``actor`` cannot change (a member of staff, for a coordinator). The row is held: someone added to it meanwhile
-    either waits and moves too, or is added after the move."""
-    check_move(actor, institution, target)
-    hold_row(institution)
     members = list(db.session.scalars(sa.select(User).where(User.institution_id == institution.id)
                                       .options(so.selectinload(User.role_rows))))
     if any(not can_manage_user(actor, member) for member in members):
         raise ValidationError({"target_id": _l("Some people of this institution are members of staff, whose "
                                                "records you cannot change: ask the programme's administrators "
                                                "to move them")})
+    return members
+
+
+def move_members(actor: User, institution: Institution, target: Institution | None) -> int:
+    """Move everyone who belongs to ``institution`` to ``target``, of the same country (the institution entered
+    twice, say, which can then be deleted); returns how many. Nobody is moved while one of them is someone
+    ``actor`` cannot change. The row is held (and the people read after it): someone added to it meanwhile either
+    waits and moves too, or is added after the move."""
+    check(can_manage_country(actor, institution.country_code))
+    hold_row(institution)
+    members = check_move(actor, institution, target)
     for member in members:
         member.institution_id = target.id
     db.session.flush()

@@ -286,6 +286,20 @@ def test_a_coordinator_moves_no_one_they_cannot_change(client, login_as, make_in
     assert client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id}).status_code == 403
 
 
+def test_a_move_that_would_be_refused_is_refused_before_asking(client, login_as, make_institution, make_user):
+    """A coordinator was asked "Move the 2 people …?" and, having confirmed, told that a member of staff among
+    them cannot be moved: the refusal now comes at the first click, as for another country's institution."""
+    coordinator = login_as("coordinator", country="CL")
+    twice, kept = make_institution(country="CL", name="Agencia X"), make_institution(country="CL")
+    make_user(country="CL", institution=twice)
+    coordinator.institution_id = twice.id  # the coordinator's own record is one they cannot change here
+    db.session.commit()
+    response = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id})
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/institutions/{twice.id}/edit"
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "ask the programme's administrators" in page and "Move the 2 people" not in page
+
+
 def test_an_admin_chooses_the_country_of_a_new_institution_or_cohort(client, login_as):
     """An admin's forms offered every country with none chosen, so the browser showed the first (Argentina) as
     chosen: an institution or cohort saved without a look at the country went to Argentina without a word. The

@@ -258,7 +258,7 @@ def validation_withdraw(validation_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = url_for("admin.user_detail", user_uuid=user.uuid, _anchor="competences")
-    if not confirmed():
+    if validation.withdrawn_at is None and not confirmed():  # withdrawn already (an old tab): nothing to ask
         return ask(_("Withdraw the validation of level %(level)s of %(code)s?", level=validation.level,
                      code=validation.code),
                    [_("%(name)s keeps the levels that other evidence supports. The validation stays on record as "

@@ -109,6 +109,9 @@ def test_a_validation_made_by_mistake_is_withdrawn_after_asking(client, login_as
     assert text_of(told[1]).endswith(" withdrew the validation of your level in A1 Diagnosis: 2. Practitioner")
     assert client.post(url, data={"confirmed": "1"}).status_code == 302  # again (an old tab): nothing more
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2
+    client.get(f"/admin/users/{trainee.uuid}")  # (its message read)
+    again = client.post(url)  # the button of an old tab: not asked again what is done
+    assert again.status_code == 302 and "Withdraw the validation" not in again.get_data(as_text=True)
     page = client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     assert "The validation of level 2 of A1 has been withdrawn." in page and "No level validated yet." in page
     assert client.post("/admin/validated-levels/999999/withdraw").status_code == 404

@@ -92,7 +92,10 @@ def import_upload():
         else:
             db.session.commit()
             return redirect(url_for("admin.import_preview", batch_id=batch.id))
-    return _upload_page(form, 400 if form.errors else 200)
+    sent_back = form.is_refresh or form.errors
+    if sent_back and form.is_submitted() and form.file.data and form.file.data.filename and not form.file.errors:
+        form.file.errors = [_("Choose the file again: a browser does not keep it when the form is sent back")]
+    return _upload_page(form, 400 if form.errors and not form.is_refresh else 200)
 
 
 def _upload_page(form: ImportForm, status: int):

@@ -443,6 +443,24 @@ def test_an_admin_chooses_the_country_it_is_not_the_first_of_the_list(client, lo
     assert upload(client, b"email,full_name,position\nx@example.org,X,manager\n").status_code == 302
 
 
+def test_a_form_sent_back_asks_for_the_chosen_file_again(client, login_as, make_cohort):
+    """A form sent back for its country or cohort (or refreshed for another country's cohorts) came with the file
+    field empty, and nothing said so: "Check the file" then answered "Choose a CSV or Excel file"."""
+    login_as("admin", country=None)
+    abroad = make_cohort(country="AR")
+    again = '<a href="#file">Choose the file again: a browser does not keep it when the form is sent back</a>'
+    data = b"email,full_name,position\nx@example.org,X,manager\n"
+    for fields in (dict(country_code=""), dict(cohort_id=str(abroad.id)), dict(refresh="y")):
+        page = unescape(upload(client, data, **fields).get_data(as_text=True))
+        assert again in page, fields
+    for fields in (dict(country_code="", file=(io.BytesIO(b""), "")),  # no file chosen: nothing to choose again
+                   dict(file=(io.BytesIO(b""), "empty.csv"))):  # the file's own problem: said once, as it is
+        page = unescape(client.post("/admin/import", data={"cohort_id": "", "country_code": "CL", **fields},
+                                    content_type="multipart/form-data").get_data(as_text=True))
+        assert again not in page, fields
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
 def test_a_coordinator_imports_into_their_own_country_without_choosing_it(client, login_as):
     """Their country is the only choice, already made: the list is not marked required, which HTML allows only
     for a list that starts with an empty placeholder (an admin's list does)."""

@@ -420,7 +420,18 @@ def institution_edit(institution_id):
     others = list(db.session.scalars(places.visible_institutions(current_user, institution.country_code)
                                      .where(Institution.id != institution.id))) if members else []
     return render_template("admin/institution_form.html", form=form, institution=institution,
-                           delete_form=ConfirmForm(), members=members, others=others), 400 if form.errors else 200
+                           delete_form=ConfirmForm(), members=members, others=others,
+                           unmovable=_unmovable(institution) if others else None), 400 if form.errors else 200
+
+
+def _unmovable(institution) -> str | None:
+    """Why the people of ``institution`` cannot be moved, said on the page instead of a button that would fail;
+    None when they can be."""
+    try:
+        places.check_movable(current_user, institution)
+    except ValidationError as error:
+        return " ".join(str(message) for message in error.errors.values())
+    return None
 
 
 def _save_institution(institution, form) -> tuple[str, str]:

@@ -188,6 +188,12 @@ def check_move(actor: User, institution: Institution, target: Institution | None
     check(can_manage_country(actor, institution.country_code))
     if target is None or target.id == institution.id or target.country_code != institution.country_code:
         raise ValidationError({"target_id": _l("Choose another institution of the same country")})
+    return check_movable(actor, institution)
+
+
+def check_movable(actor: User, institution: Institution) -> list[User]:
+    """The people of ``institution``, or a ValidationError when one of them is someone ``actor`` cannot change (a
+    member of staff, for a coordinator), so that nobody can be moved."""
     members = list(db.session.scalars(sa.select(User).where(User.institution_id == institution.id)
                                       .options(so.selectinload(User.role_rows))))
     if any(not can_manage_user(actor, member) for member in members):

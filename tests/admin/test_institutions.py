@@ -298,6 +298,9 @@ def test_a_move_that_would_be_refused_is_refused_before_asking(client, login_as,
     assert response.status_code == 302 and response.headers["Location"] == f"/admin/institutions/{twice.id}/edit"
     page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "ask the programme's administrators" in page and "Move the 2 people" not in page
+    # and the page says so in place of a button that would fail
+    page = unescape(client.get(f"/admin/institutions/{twice.id}/edit").get_data(as_text=True))
+    assert "ask the programme's administrators" in page and f'/admin/institutions/{twice.id}/move"' not in page
 
 
 def test_an_admin_chooses_the_country_of_a_new_institution_or_cohort(client, login_as):

@@ -7,6 +7,7 @@ invitation), a cohort by its name (not its members), and nothing secret is writt
 sign-in keys and e-mailed links, LRS credentials). The file is written piece by piece as it is sent, each part read
 in one query, the statements through a cursor: tens of thousands of them cost neither memory nor queries."""
 import base64
+import hashlib
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -18,7 +19,7 @@ from app import jsonutil
 from app.auth.models import AccountToken, SignIn, TokenPurpose, User
 from app.extensions import db
 
-FORMAT = "itinera-personal-data/1"
+FORMAT = "itinera-personal-data/2"
 STATEMENTS_PER_FETCH = 1000
 DOCUMENTS_PER_FETCH = 20  # up to 10 MB each
 # notifications whose text names someone else (the person who accepted an invitation): kind and dates only
@@ -175,6 +176,78 @@ def _documents(user: User) -> Iterator[dict]:
         yield item
 
 
+def _agent_keys(user: User) -> set[str]:
+    """The keys of the Agents that are the person: their account, and their e-mail address (as mbox, in both key
+    forms, and as mbox_sha1sum) once they have shown it is theirs by using a link sent to it; an address an
+    administrator typed may be someone else's (app.xapi.services._proven)."""
+    from app.xapi.services import _proven, agent_key
+
+    keys = {agent_key(agent(user))}
+    if user.id in _proven([user.id]):
+        mbox = {"mbox": f"mailto:{user.email}"}
+        sha1 = hashlib.sha1(mbox["mbox"].encode()).hexdigest()
+        keys |= {agent_key(mbox), agent_key(mbox, as_written=True), agent_key({"mbox_sha1sum": sha1})}
+    return keys
+
+
+def _unnamed(statement: dict, mine: set[str]) -> dict:
+    """``statement`` with every Agent that is not the person reduced to its objectType and name: a statement about
+    them can name others (a Group's members, an instructor), whose identifiers are not theirs to have. A Group
+    keeps its own identifier. What names no one else comes back as it was (the same object)."""
+    from app.xapi.services import agent_key
+
+    def person(actor):
+        if not isinstance(actor, dict):
+            return actor
+        if actor.get("objectType") == "Group":
+            members = actor.get("member")
+            if not isinstance(members, list):
+                return actor
+            kept = [person(member) for member in members]
+            return actor if all(a is b for a, b in zip(kept, members)) else {**actor, "member": kept}
+        if agent_key(actor) in mine:
+            return actor
+        return {key: actor[key] for key in ("objectType", "name") if key in actor} or {"objectType": "Agent"}
+
+    def part(value: dict) -> dict:
+        changed = {}
+        if "actor" in value:
+            changed["actor"] = person(value["actor"])
+        target = value.get("object")
+        if isinstance(target, dict) and target.get("objectType") in ("Agent", "Group"):
+            changed["object"] = person(target)
+        elif isinstance(target, dict) and target.get("objectType") == "SubStatement":
+            changed["object"] = part(target)
+        context = value.get("context")
+        if isinstance(context, dict):
+            people = {key: person(context[key]) for key in ("instructor", "team") if key in context}
+            if any(people[key] is not context[key] for key in people):
+                changed["context"] = {**context, **people}
+        changed = {key: item for key, item in changed.items() if item is not value[key]}
+        return {**value, **changed} if changed else value
+
+    return part(statement)
+
+
+def _statements(user: User) -> Iterator[tuple]:
+    """(id, statement, is_voided) of every statement naming the person, oldest stored first: as actor or object,
+    a member of a Group that is, instructor, team, inside a SubStatement (what the LRS's ``related_agents`` finds
+    for their Agent), and those given to their account (``user_id``). In one query, read through a cursor; a
+    statement naming someone else beside them leaves that person unnamed (_unnamed), the rest is as stored (the
+    authority, an LRS client or Itinera, included)."""
+    from app.xapi.models import Statement, StatementAgent
+
+    mine = _agent_keys(user)
+    seqs = sa.union(sa.select(Statement.seq).where(Statement.user_id == user.id),
+                    sa.select(StatementAgent.statement_seq).where(StatementAgent.agent_key.in_(mine)))
+    rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided)
+                              .where(Statement.seq.in_(seqs)).order_by(Statement.seq)
+                              .execution_options(yield_per=STATEMENTS_PER_FETCH))
+
+    for statement_id, data, is_voided in rows:
+        yield statement_id, _unnamed(data, mine), is_voided
+
+
 def _array(items) -> Iterator[str]:
     yield "["
     for index, item in enumerate(items):
@@ -185,8 +258,6 @@ def _array(items) -> Iterator[str]:
 def export(user: User) -> Iterator[str]:
     """The personal data file of ``user``, as pieces of JSON text to send one after the other (call inside a
     request: notification texts are in its language). Reads only; records nothing."""
-    from app.xapi.models import Statement
-
     links = _links(user)
     head = {
         "format": FORMAT, "exported_at": when(datetime.now(timezone.utc)), "site": current_app.config["BASE_URL"],
@@ -200,15 +271,11 @@ def export(user: User) -> Iterator[str]:
     yield from _array(_notifications(user))
     yield ',"xapi_documents":'
     yield from _array(_documents(user))
-    # the statements whose actor is the person (their account, or their e-mail address once it was given to the
-    # account), exactly as stored, oldest first; the voided ones are named after them
+    # the statements naming the person anywhere (see _statements), oldest first; the voided ones are named after them
     voided = []
 
     def statements():
-        rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided)
-                                  .where(Statement.user_id == user.id).order_by(Statement.seq)
-                                  .execution_options(yield_per=STATEMENTS_PER_FETCH))
-        for statement_id, data, is_voided in rows:
+        for statement_id, data, is_voided in _statements(user):
             if is_voided:
                 voided.append(str(statement_id))
             yield data

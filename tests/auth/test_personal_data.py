@@ -72,7 +72,7 @@ def test_the_file_holds_the_persons_data_and_nothing_of_anyone_else(app, client,
     assert disposition.startswith("attachment;") and re.search(r"itinera-data-\d{4}-\d\d-\d\d\.json", disposition)
     assert "no-store" in response.headers["Cache-Control"]
 
-    assert data["format"] == "itinera-personal-data/1"
+    assert data["format"] == "itinera-personal-data/2"
     account = data["account"]
     assert account["uuid"] == str(trainee.uuid) and account["email"] == "tomas@example.org"
     assert account["full_name"] == "Tomás Aprendiz" and account["country"]["code"] == "CL"
@@ -263,3 +263,57 @@ def test_the_file_downloads_when_the_request_ends_before_it_is_sent(app, make_us
     assert not isinstance(response, Exception), repr(response)
     assert response.status_code == 200
     assert json.loads(response.get_data(as_text=True))["account"]["institution"] is not None
+
+
+def test_every_statement_naming_the_person_is_in_the_file_others_left_unnamed(client, login_as, make_user):
+    """A statement names the person as a member of a Group actor, in context.team or instructor, as the object,
+    inside a SubStatement: all are about them (what the LRS's related_agents filter finds). Another person named
+    beside them keeps their name, not their identifier; a statement not naming them is not there."""
+    from app.auth.models import TokenPurpose
+
+    trainee = make_user(country="CL", email="tomas@example.org")
+    tokens.accept_invitation(tokens.issue_token(trainee, TokenPurpose.INVITATION), "a long new password 1")
+    login_as(trainee)
+    other = make_user(country="CL", email="otra@example.org")
+    me, them = _statement(trainee, 0)["actor"], _statement(other, 0)["actor"]
+    peer = {"objectType": "Agent", "name": "Pedro Par", "mbox": "mailto:pedro.par@example.org"}
+    verb = {"id": "http://adlnet.gov/expapi/verbs/experienced"}
+
+    def activity(n):
+        return {"id": f"http://example.org/activities/{n}"}
+
+    group = {"objectType": "Group", "name": "Equipo", "member": [peer, me]}
+    cases = {
+        "group actor": {"actor": group, "verb": verb, "object": activity(10)},
+        "team": {"actor": them, "verb": verb, "object": activity(11),
+                 "context": {"team": {"objectType": "Group", "member": [me, peer]}}},
+        "instructor": {"actor": peer, "verb": verb, "object": activity(12), "context": {"instructor": me}},
+        "object": {"actor": them, "verb": {"id": "http://example.org/verbs/mentored"}, "object": me},
+        "substatement": {"actor": them, "verb": verb, "object": {
+            "objectType": "SubStatement", "actor": me, "verb": verb, "object": activity(13)}},
+        "proven address": {"actor": peer, "verb": verb, "object": activity(14),
+                           "context": {"instructor": {"mbox": "mailto:tomas@example.org"}}},
+        "not them": {"actor": peer, "verb": verb, "object": activity(15), "context": {"instructor": them}},
+    }
+    _store(list(cases.values()))
+    response, data = _download(client)
+    found = {s["object"].get("id") or s["object"].get("objectType"): s for s in data["xapi_statements"]}
+    assert found.keys() == {f"http://example.org/activities/{n}" for n in (10, 11, 12, 14)} | {"Agent", "SubStatement"}
+    assert found["http://example.org/activities/10"]["actor"] == {
+        "objectType": "Group", "name": "Equipo", "member": [{"objectType": "Agent", "name": "Pedro Par"}, me]}
+    assert found["Agent"]["object"] == me and found["Agent"]["actor"] == {"objectType": "Agent"}
+    assert found["http://example.org/activities/12"]["context"]["instructor"] == me
+    text = response.get_data(as_text=True)
+    for someone_elses in ("pedro.par@example.org", str(other.uuid), "otra@example.org",
+                          "http://example.org/activities/15"):
+        assert someone_elses not in text
+
+
+def test_statements_naming_an_address_the_person_has_not_proven_are_not_theirs(client, login_as):
+    """An address an administrator typed may be someone else's (mistyped): until the person has used a link sent
+    to it, a statement naming it is not in their file."""
+    login_as("trainee", country="CL", email="unproven@example.org")
+    _store([{"actor": {"mbox": "mailto:somebody@example.org"}, "verb": {"id": "http://example.org/verbs/met"},
+             "object": {"objectType": "Agent", "mbox": "mailto:unproven@example.org"}}])
+    _, data = _download(client)
+    assert data["xapi_statements"] == []

@@ -100,6 +100,32 @@ def _notifications(user: User) -> Iterator[dict]:
                "created_at": when(row.created_at), "read_at": when(row.read_at)}
 
 
+def _language(locale: str | None) -> str | None:
+    """A Babel locale id as the BCP 47 tag the file gives (pt_BR -> pt-BR), as xAPI's language maps do."""
+    return locale.replace("_", "-") if locale else None
+
+
+def _emails(user: User) -> Iterator[dict]:
+    """The e-mails Itinera sent the person (the outbox, app.notifications). The body is kept only until a mail
+    server takes the message (``null`` after); a one-time link still in it is hidden. ``to`` is the address only
+    when it is the account's address now: an earlier one may have been mistyped, someone else's. An e-mail that
+    names the person of a notification in NAMES_OTHERS keeps, as that notification does, only its dates."""
+    from app.notifications.models import Notification, OutboxMessage
+    from app.notifications.services import hide_links
+
+    others = {str(value) for data in db.session.scalars(sa.select(Notification.data).where(
+        Notification.user_id == user.id, Notification.kind.in_(NAMES_OTHERS)))
+        for value in (data or {}).values() if value}
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.user_id == user.id)
+                              .order_by(OutboxMessage.id).execution_options(yield_per=STATEMENTS_PER_FETCH))
+    for row in rows:
+        names_others = any(value in row.subject or value in (row.body or "") for value in others)
+        yield {"to": row.to_address if row.to_address == user.email else None,
+               "subject": None if names_others else row.subject,
+               "body": None if names_others else hide_links(row.body, row.locale), "language": _language(row.locale),
+               "status": row.status.value, "queued_at": when(row.created_at), "sent_at": when(row.sent_at)}
+
+
 def _cohorts(user: User) -> list[dict]:
     from app.cohorts.models import Cohort, CohortMember
 
@@ -269,6 +295,8 @@ def export(user: User) -> Iterator[str]:
     yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
     yield ',"notifications":'
     yield from _array(_notifications(user))
+    yield ',"emails":'
+    yield from _array(_emails(user))
     yield ',"xapi_documents":'
     yield from _array(_documents(user))
     # the statements naming the person anywhere (see _statements), oldest first; the voided ones are named after them

@@ -124,6 +124,8 @@ def test_a_notification_that_names_someone_else_keeps_only_its_kind_and_dates(cl
     _, data = _download(client)
     [notification] = data["notifications"]
     assert notification["kind"] == "invitation_accepted" and notification["text"] is None
+    [email] = data["emails"]  # its e-mail likewise
+    assert email["subject"] is None and email["body"] is None and ISO_UTC.fullmatch(email["queued_at"])
     assert "Invitada Reservada" not in json.dumps(data)
 
 
@@ -317,3 +319,40 @@ def test_statements_naming_an_address_the_person_has_not_proven_are_not_theirs(c
              "object": {"objectType": "Agent", "mbox": "mailto:unproven@example.org"}}])
     _, data = _download(client)
     assert data["xapi_statements"] == []
+
+
+def test_the_emails_sent_to_the_person_are_in_the_file_without_their_links(client, login_as, make_user):
+    """The outbox keeps every e-mail Itinera sent (the body until a mail server takes it): those to the person are
+    theirs, with subject, body, status and times; a one-time link still in a body is hidden; another person's
+    e-mails are not there, nor an earlier address of the account (it may have been a mistyped one)."""
+    from app.notifications.services import notify, queue_email
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    trainee = make_user(country="CL", email="typo@exmaple.org", locale="pt_BR", password=None)
+    tokens.send_invitation(coordinator, trainee)
+    tokens.update_account(coordinator, trainee, email="tomas@example.org")  # a new invitation, at the new address
+    other = make_user(country="CL", email="otra@example.org")
+    notify(other, "added_to_cohort", cohort="Secret cohort of someone else")
+    db.session.commit()
+    trainee.set_password("a long new password 1")
+    notify(trainee, "added_to_cohort", cohort="Cohorte piloto")
+    queue_email(trainee.email, "Queued", "Choose a password: https://itinera.test/auth/password/reset/abc123XYZ",
+                user=trainee, locale="pt_BR", deliver_now=False)
+    db.session.commit()
+    login_as(trainee)
+    response, data = _download(client)
+    emails = data["emails"]
+    assert emails[-1]["subject"] == "Queued"
+    assert len(emails) == 4 and {e["to"] for e in emails} == {None, "tomas@example.org"}
+    assert [e["to"] for e in emails[:2]] == [None, "tomas@example.org"]
+    assert "Cohorte piloto" in emails[2]["subject"] + (emails[2]["body"] or "")
+    queued = emails[3]
+    assert queued["status"] == "queued" and queued["sent_at"] is None and ISO_UTC.fullmatch(queued["queued_at"])
+    assert queued["body"].startswith("Choose a password: ") and "abc123XYZ" not in queued["body"]
+    assert queued["language"] == "pt-BR"
+    assert emails[0]["status"] == "cancelled"  # the address was changed before it went out
+    for email in emails[1:3]:
+        assert email["status"] in ("sent", "logged") and ISO_UTC.fullmatch(email["sent_at"])
+    text = response.get_data(as_text=True)
+    for someone_elses in ("typo@exmaple.org", "otra@example.org", "Secret cohort", "/auth/invitation/", "abc123XYZ"):
+        assert someone_elses not in text

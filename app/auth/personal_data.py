@@ -57,7 +57,7 @@ def _account(user: User) -> dict:
         "country": _place(user.country), "region": _place(user.region),
         "institution": None if institution is None else {"name": institution.name},
         "position": user.position.value if user.position else None,
-        "locale": user.locale, "timezone": user.timezone, "is_active": user.is_active,
+        "locale": _language(user.locale), "timezone": user.timezone, "is_active": user.is_active,
         "created_at": when(user.created_at), "last_login_at": when(user.last_login_at),
     }
 

@@ -356,3 +356,30 @@ def test_the_emails_sent_to_the_person_are_in_the_file_without_their_links(clien
     text = response.get_data(as_text=True)
     for someone_elses in ("typo@exmaple.org", "otra@example.org", "Secret cohort", "/auth/invitation/", "abc123XYZ"):
         assert someone_elses not in text
+
+
+def test_languages_are_bcp_47_tags_throughout(client, login_as, make_user, make_cohort, synced_course,
+                                              sample_framework):
+    """The file gives a language as xAPI does (BCP 47: pt-BR), wherever it comes from: the account's language,
+    an e-mail's, the statements Itinera recorded; never Babel's pt_BR."""
+    from app.competences.services import self_assess, validate_level
+    from app.courses.services import start
+    from app.notifications.services import notify
+    from tests.fixtures.courses import done
+
+    coordinator = make_user(roles=("coordinator",), country="BR", locale="pt_BR")
+    trainee = make_user(country="BR", locale="pt_BR")
+    make_cohort(country="BR", members=[trainee])
+    validate_level(coordinator, trainee, sample_framework, "A1", 2)
+    self_assess(trainee, sample_framework, {"A1": 1})
+    notify(trainee, "added_to_cohort", cohort="Coorte")
+    db.session.commit()
+    login_as(trainee)
+    with client.application.test_request_context("/?lang=pt_BR"):
+        start(trainee, synced_course.current)
+    db.session.commit()
+    _store([done(trainee, synced_course.current.modules[0].slug)])
+    response, data = _download(client)
+    assert data["account"]["locale"] == "pt-BR"
+    assert {email["language"] for email in data["emails"]} == {"pt-BR"}
+    assert "pt_BR" not in response.get_data(as_text=True)

@@ -126,6 +126,27 @@ def _emails(user: User) -> Iterator[dict]:
                "status": row.status.value, "queued_at": when(row.created_at), "sent_at": when(row.sent_at)}
 
 
+def _imports(user: User) -> list[dict]:
+    """The imports that created the account: when, by whom, and the row of the file that named the person (as
+    written in it) while the import keeps its rows; the other rows are other people's."""
+    from app.imports.models import ImportBatch, ImportedPerson
+    from app.imports.services import person_row
+
+    batches = db.session.scalars(sa.select(ImportBatch).join(ImportedPerson).where(ImportedPerson.user_id == user.id)
+                                 .options(so.joinedload(ImportBatch.created_by)).order_by(ImportBatch.id))
+    return [{"imported_at": when(batch.imported_at), "imported_by": _someone(batch.created_by),
+             "row": person_row(batch, user)} for batch in batches]
+
+
+def _kept_forms(user: User) -> list[dict]:
+    """What the person typed into forms that could not be taken, kept a day to show them again (app.kept)."""
+    from app.kept import KeptForm
+
+    rows = db.session.scalars(sa.select(KeptForm).where(KeptForm.user_id == user.id).order_by(KeptForm.id))
+    return [{"page": row.page, "form": row.form, "fields": jsonutil.loads(row.fields), "reason": row.reason,
+             "created_at": when(row.created_at)} for row in rows]
+
+
 def _cohorts(user: User) -> list[dict]:
     from app.cohorts.models import Cohort, CohortMember
 
@@ -181,12 +202,10 @@ def _courses(user: User) -> dict:
 
 def _documents(user: User) -> Iterator[dict]:
     """The State and Agent Profile documents the LRS keeps under the person's Agent (their account, or their
-    e-mail address): JSON as JSON, other content in base64."""
+    e-mail address once shown to be theirs: _agent_keys): JSON as JSON, other content in base64."""
     from app.xapi.models import Document
-    from app.xapi.services import agent_key
 
-    mbox = {"mbox": f"mailto:{user.email}"}
-    keys = {agent_key(agent(user)), agent_key(mbox), agent_key(mbox, as_written=True)}
+    keys = _agent_keys(user)
     rows = db.session.scalars(sa.select(Document).where(Document.agent_key.in_(keys)).order_by(Document.id)
                               .execution_options(yield_per=DOCUMENTS_PER_FETCH))
     for row in rows:
@@ -206,10 +225,10 @@ def _agent_keys(user: User) -> set[str]:
     """The keys of the Agents that are the person: their account, and their e-mail address (as mbox, in both key
     forms, and as mbox_sha1sum) once they have shown it is theirs by using a link sent to it; an address an
     administrator typed may be someone else's (app.xapi.services._proven)."""
-    from app.xapi.services import _proven, agent_key
+    from app.xapi.services import agent_key, has_proven_address
 
     keys = {agent_key(agent(user))}
-    if user.id in _proven([user.id]):
+    if has_proven_address(user):
         mbox = {"mbox": f"mailto:{user.email}"}
         sha1 = hashlib.sha1(mbox["mbox"].encode()).hexdigest()
         keys |= {agent_key(mbox), agent_key(mbox, as_written=True), agent_key({"mbox_sha1sum": sha1})}
@@ -290,7 +309,8 @@ def export(user: User) -> Iterator[str]:
         "account": _account(user), "xapi_agent": agent(user), "sign_ins": _sign_ins(user),
         "invitations": links[TokenPurpose.INVITATION], "password_resets": links[TokenPurpose.PASSWORD_RESET],
         "cohorts": _cohorts(user), "notification_preferences": _notification_preferences(user),
-        "competences": _competences(user), "courses": _courses(user),
+        "competences": _competences(user), "courses": _courses(user), "imports": _imports(user),
+        "kept_forms": _kept_forms(user),
     }
     yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
     yield ',"notifications":'

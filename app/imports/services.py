@@ -502,6 +502,12 @@ def run_import(actor: User, batch: ImportBatch) -> int:
     return len(users)
 
 
+def person_row(batch: ImportBatch, user: User) -> dict | None:
+    """The row of ``batch``'s file that named ``user`` (by the address their account took from it), as read, while
+    the batch keeps its rows; None once they are purged, or when the account's address has changed since."""
+    return next((row for row in batch.rows or [] if _email(row) == user.email), None)
+
+
 def _uninvited(actor: User, batch: ImportBatch) -> sa.Select:
     """The one rule of who is still to invite among the people an import created (``ImportedPerson``: an account
     removed since is not among them, nor another account given its address later): never sent an invitation (one

@@ -863,6 +863,11 @@ def _proven(user_ids) -> set[int]:
         among(AccountToken.user_id, user_ids), AccountToken.used_at.is_not(None))))
 
 
+def has_proven_address(user: User) -> bool:
+    """Whether the person has shown their account's address is theirs (see _proven)."""
+    return user.id in _proven([user.id])
+
+
 def link_earlier_statements(user: User | None = None) -> set[tuple[int, str]]:
     """Give the statements whose actor is the mailto: of an address, sent before any account had it, to the
     account that now has it, once its person has proven the address (see _proven); with ``user``, to that person

@@ -383,3 +383,61 @@ def test_languages_are_bcp_47_tags_throughout(client, login_as, make_user, make_
     assert data["account"]["locale"] == "pt-BR"
     assert {email["language"] for email in data["emails"]} == {"pt-BR"}
     assert "pt_BR" not in response.get_data(as_text=True)
+
+
+def test_the_import_that_made_the_account_is_in_the_file_with_the_persons_row_only(client, login_as, make_user):
+    """An import that created the account: when, by whom (name and role), and the row of the file that named the
+    person, as written, while the import keeps its rows; the file's other rows are someone else's."""
+    from app.auth.models import User
+    from app.imports import services as imports
+
+    coordinator = make_user(roles=("coordinator",), country="CL", name="Carla Coordinadora")
+    data = ("email;full_name;position;institution;region;language\n"
+            "Ana@Example.org;Ana Importada;técnico;;;es\nbeto@example.org;Beto Ajeno;gestor;;;es\n").encode()
+    batch = imports.preview(coordinator, filename="lista.csv", data=data, country_code="CL")
+    imports.run_import(coordinator, batch)
+    db.session.commit()
+    ana = db.session.scalar(sa.select(User).where(User.email == "ana@example.org"))
+    ana.set_password("a long new password 1")
+    db.session.commit()
+    login_as(ana)
+    response, data = _download(client)
+    [imported] = data["imports"]
+    assert imported["imported_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
+    assert ISO_UTC.fullmatch(imported["imported_at"])
+    assert imported["row"]["email"] == "Ana@Example.org" and imported["row"]["full_name"] == "Ana Importada"
+    text = response.get_data(as_text=True)
+    assert "beto@example.org" not in text and "Beto Ajeno" not in text
+
+
+def test_a_form_kept_for_the_person_is_in_the_file(client, make_user, sample_framework):
+    """What the person typed into a form that could not be taken (their sign-in had ended) is kept for a day to
+    show them again: while it is, it is in the file."""
+    from tests.test_kept_forms import _end_sign_in, _form_tokens, _sign_in
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(email="ana@example.org", locale="en")
+    _sign_in(client, "ana@example.org", "/auth/login")
+    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    _end_sign_in(client.application, trainee)
+    client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
+    _sign_in(client, "ana@example.org", "/auth/login")
+    _, data = _download(client)
+    [kept] = data["kept_forms"]
+    assert kept["page"] == "/auth/account/competences/estimate" and ["level_A1", "3"] in kept["fields"]
+    assert kept["reason"] == "signed-out" and ISO_UTC.fullmatch(kept["created_at"])
+    assert "kept_for" not in json.dumps(kept["fields"])
+
+
+def test_lrs_documents_under_an_address_the_person_has_not_proven_are_not_theirs(client, login_as):
+    """As for statements: an address an administrator typed may be someone else's."""
+    from app.xapi import documents
+    from app.xapi.models import DocumentKind
+
+    login_as("trainee", country="CL", email="unproven@example.org")
+    address = {"objectType": "Agent", "mbox": "mailto:unproven@example.org"}
+    scope = documents.scope(DocumentKind.AGENT_PROFILE, None, address, None)
+    documents.put(DocumentKind.AGENT_PROFILE, scope, "notes", b'{"a": 1}', "application/json", agent=address)
+    db.session.commit()
+    _, data = _download(client)
+    assert data["xapi_documents"] == []

@@ -175,9 +175,16 @@ def test_queries_stay_the_same_for_thousands_of_statements(client, login_as, mak
     db.session.commit()
     _store([_statement(trainee, n) for n in range(2)])
     _, few = statements_during(lambda: client.get(URL).get_data())
-    _store([_statement(trainee, n) for n in range(2, 3000)])
+    peer, other = {"objectType": "Agent", "mbox": "mailto:peer@example.org"}, make_user(country="CL")
+    _store([_statement(trainee, n) if n % 2 else  # half of them name the person in a team, beside someone else
+            {**_statement(other, n), "context": {"team": {"objectType": "Group", "member": [
+                peer, _statement(trainee, n)["actor"]]}}} for n in range(2, 3000)])
+    for n in range(40):
+        notify(trainee, "added_to_cohort", cohort=f"C{n}")  # and an e-mail each
+    db.session.commit()
     body, many = statements_during(lambda: client.get(URL).get_data(as_text=True))  # read while counted
-    assert len(json.loads(body)["xapi_statements"]) == 3000
+    data = json.loads(body)
+    assert len(data["xapi_statements"]) == 3000 and len(data["emails"]) == 41
     assert len(many) == len(few)
 
 

@@ -200,13 +200,12 @@ def _courses(user: User) -> dict:
     }
 
 
-def _documents(user: User) -> Iterator[dict]:
+def _documents(mine: set[str]) -> Iterator[dict]:
     """The State and Agent Profile documents the LRS keeps under the person's Agent (their account, or their
-    e-mail address once shown to be theirs: _agent_keys): JSON as JSON, other content in base64."""
+    e-mail address once shown to be theirs: ``mine``, from _agent_keys): JSON as JSON, other content in base64."""
     from app.xapi.models import Document
 
-    keys = _agent_keys(user)
-    rows = db.session.scalars(sa.select(Document).where(Document.agent_key.in_(keys)).order_by(Document.id)
+    rows = db.session.scalars(sa.select(Document).where(Document.agent_key.in_(mine)).order_by(Document.id)
                               .execution_options(yield_per=DOCUMENTS_PER_FETCH))
     for row in rows:
         item = {"kind": row.kind.value, "activity_id": row.activity_id, "document_id": row.document_id,
@@ -235,11 +234,13 @@ def _agent_keys(user: User) -> set[str]:
     return keys
 
 
-def _unnamed(statement: dict, mine: set[str]) -> dict:
-    """``statement`` with every Agent that is not the person reduced to its objectType and name: a statement about
-    them can name others (a Group's members, an instructor), whose identifiers are not theirs to have. A Group
-    keeps its own identifier. What names no one else comes back as it was (the same object)."""
+def _unnamer(user: User, mine: set[str]):
+    """A function giving a statement with every Agent that is not the person reduced to its objectType and name: a
+    statement about them can name others (a Group's members, an instructor), whose identifiers are not theirs to
+    have. A Group keeps its own identifier. What names no one else comes back as it was (the same object)."""
     from app.xapi.services import agent_key
+
+    account = agent(user)["account"]
 
     def person(actor):
         if not isinstance(actor, dict):
@@ -250,47 +251,46 @@ def _unnamed(statement: dict, mine: set[str]) -> dict:
                 return actor
             kept = [person(member) for member in members]
             return actor if all(a is b for a, b in zip(kept, members)) else {**actor, "member": kept}
-        if agent_key(actor) in mine:
+        if actor.get("account") == account or agent_key(actor) in mine:  # (most are the account: no key made)
             return actor
         return {key: actor[key] for key in ("objectType", "name") if key in actor} or {"objectType": "Agent"}
 
     def part(value: dict) -> dict:
         changed = {}
-        if "actor" in value:
-            changed["actor"] = person(value["actor"])
+        actor = value.get("actor")
+        if (kept := person(actor)) is not actor:
+            changed["actor"] = kept
         target = value.get("object")
-        if isinstance(target, dict) and target.get("objectType") in ("Agent", "Group"):
-            changed["object"] = person(target)
-        elif isinstance(target, dict) and target.get("objectType") == "SubStatement":
-            changed["object"] = part(target)
+        if isinstance(target, dict) and target.get("objectType") in ("Agent", "Group", "SubStatement"):
+            kept = part(target) if target["objectType"] == "SubStatement" else person(target)
+            if kept is not target:
+                changed["object"] = kept
         context = value.get("context")
-        if isinstance(context, dict):
+        if isinstance(context, dict) and ("instructor" in context or "team" in context):
             people = {key: person(context[key]) for key in ("instructor", "team") if key in context}
             if any(people[key] is not context[key] for key in people):
                 changed["context"] = {**context, **people}
-        changed = {key: item for key, item in changed.items() if item is not value[key]}
         return {**value, **changed} if changed else value
 
-    return part(statement)
+    return part
 
 
-def _statements(user: User) -> Iterator[tuple]:
+def _statements(user: User, mine: set[str]) -> Iterator[tuple]:
     """(id, statement, is_voided) of every statement naming the person, oldest stored first: as actor or object,
     a member of a Group that is, instructor, team, inside a SubStatement (what the LRS's ``related_agents`` finds
     for their Agent), and those given to their account (``user_id``). In one query, read through a cursor; a
-    statement naming someone else beside them leaves that person unnamed (_unnamed), the rest is as stored (the
+    statement naming someone else beside them leaves that person unnamed (_unnamer), the rest is as stored (the
     authority, an LRS client or Itinera, included)."""
     from app.xapi.models import Statement, StatementAgent
 
-    mine = _agent_keys(user)
+    unnamed = _unnamer(user, mine)
     seqs = sa.union(sa.select(Statement.seq).where(Statement.user_id == user.id),
                     sa.select(StatementAgent.statement_seq).where(StatementAgent.agent_key.in_(mine)))
     rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided)
                               .where(Statement.seq.in_(seqs)).order_by(Statement.seq)
                               .execution_options(yield_per=STATEMENTS_PER_FETCH))
-
     for statement_id, data, is_voided in rows:
-        yield statement_id, _unnamed(data, mine), is_voided
+        yield statement_id, unnamed(data), is_voided
 
 
 def _array(items) -> Iterator[str]:
@@ -318,12 +318,13 @@ def export(user: User) -> Iterator[str]:
     yield ',"emails":'
     yield from _array(_emails(user))
     yield ',"xapi_documents":'
-    yield from _array(_documents(user))
+    mine = _agent_keys(user)
+    yield from _array(_documents(mine))
     # the statements naming the person anywhere (see _statements), oldest first; the voided ones are named after them
     voided = []
 
     def statements():
-        for statement_id, data, is_voided in _statements(user):
+        for statement_id, data, is_voided in _statements(user, mine):
             if is_voided:
                 voided.append(str(statement_id))
             yield data

@@ -1,4 +1,5 @@
 """A person downloads everything Itinera holds about them (GDPR art. 15 and 20, LGPD): one JSON file, their own."""
+import hashlib
 import json
 import re
 import uuid
@@ -302,12 +303,15 @@ def test_every_statement_naming_the_person_is_in_the_file_others_left_unnamed(cl
             "objectType": "SubStatement", "actor": me, "verb": verb, "object": activity(13)}},
         "proven address": {"actor": peer, "verb": verb, "object": activity(14),
                            "context": {"instructor": {"mbox": "mailto:tomas@example.org"}}},
+        "hashed address": {"actor": {"mbox_sha1sum": hashlib.sha1(b"mailto:tomas@example.org").hexdigest()},
+                           "verb": verb, "object": activity(16)},
         "not them": {"actor": peer, "verb": verb, "object": activity(15), "context": {"instructor": them}},
     }
     _store(list(cases.values()))
     response, data = _download(client)
     found = {s["object"].get("id") or s["object"].get("objectType"): s for s in data["xapi_statements"]}
-    assert found.keys() == {f"http://example.org/activities/{n}" for n in (10, 11, 12, 14)} | {"Agent", "SubStatement"}
+    assert found.keys() == {f"http://example.org/activities/{n}" for n in (10, 11, 12, 14, 16)} | {"Agent",
+                                                                                              "SubStatement"}
     assert found["http://example.org/activities/10"]["actor"] == {
         "objectType": "Group", "name": "Equipo", "member": [{"objectType": "Agent", "name": "Pedro Par"}, me]}
     assert found["Agent"]["object"] == me and found["Agent"]["actor"] == {"objectType": "Agent"}

@@ -164,7 +164,7 @@ def test_the_account_page_offers_the_download_and_says_what_it_holds(client, log
     login_as("trainee", locale="en")
     html = client.get("/auth/account").get_data(as_text=True)
     assert 'id="your-data"' in html and f'href="{URL}"' in html
-    assert "Download your data" in html
+    assert "Download your data" in html and "the e-mails we sent you" in html
 
 
 def test_queries_stay_the_same_for_thousands_of_statements(client, login_as, make_user, make_cohort):

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.xapi.models import LrsClient
-from tests.xapi.conftest import make_lrs_client  # noqa: F401 (a fixture)
 
 
 def test_the_endpoint_is_shown_with_its_final_slash(client, login_as):

@@ -16,7 +16,7 @@ from tests.fixtures.concurrency import signed_in_client
 from tests.fixtures.courses import COURSE_YAML, actor, build_tree, done, sync_tree
 from tests.fixtures.factories import session_id
 from tests.queries import LOCKS_AWAITED
-from tests.xapi.conftest import XapiClient
+from tests.fixtures.xapi import XapiClient
 
 COURSE = "http://itinera.test/activities/courses/pilot"
 

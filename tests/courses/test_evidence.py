@@ -13,7 +13,7 @@ from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.services import record
 from tests.fixtures.courses import COURSE_YAML, build_tree, module_text
-from tests.xapi.conftest import XapiClient, make_lrs_client, statement  # noqa: F401 (a fixture)
+from tests.fixtures.xapi import XapiClient, statement
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from app.extensions import db
 from app.signals import invitation_accepted, module_completed, module_undone
 from app.xapi import vocabulary as v
 from app.xapi.models import Statement
-from tests.courses.test_voiding import completions, course_row, lrs, snapshot, voiding  # noqa: F401
-from tests.fixtures.courses import done
+from tests.fixtures.courses import completions, course_row, done, snapshot, voiding
 
 
 def statement_count() -> int:

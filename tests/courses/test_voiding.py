@@ -15,47 +15,8 @@ from app.xapi import vocabulary as v
 from app.xapi.clients import create_client
 from app.xapi.models import ClientScope, Progress, Statement
 from app.xapi.services import progress_of, rebuild_progress, record, store
-from tests.fixtures.courses import COURSE_YAML, actor, build_tree, done, module_text, sync_tree
-from tests.xapi.conftest import XapiClient
-
-COURSE = "http://itinera.test/activities/courses/pilot"
-
-
-@pytest.fixture
-def lrs(app, client, make_user):
-    """Partner content, whose client an administrator made, given our activities."""
-    admin = make_user(("admin",))
-    lrs_client, secret = create_client(admin, "Partner content", ClientScope.READ_WRITE,
-                                       activity_prefixes=["http://itinera.test/activities/"])
-    db.session.commit()
-    return XapiClient(client, lrs_client.key, secret)
-
-
-def voiding(target: str) -> dict:
-    return {"actor": {"mbox": "mailto:content@example.org"}, "verb": {"id": v.VOIDED},
-            "object": {"objectType": "StatementRef", "id": target}}
-
-
-def completions(user, standing: bool | None = None) -> list[Statement]:
-    """The course's ``completed`` statements about the person (only the standing ones, or only the voided)."""
-    db.session.expire_all()
-    query = sa.select(Statement).where(Statement.user_id == user.id, Statement.verb_id == v.COMPLETED,
-                                       Statement.data["object"]["id"].as_string() == COURSE).order_by(Statement.seq)
-    if standing is not None:
-        query = query.where(Statement.is_voided.is_(not standing))
-    return list(db.session.scalars(query))
-
-
-def course_row(user) -> Progress | None:
-    db.session.expire_all()
-    return progress_of(user, [COURSE]).get(COURSE)
-
-
-def snapshot():
-    db.session.expire_all()
-    return sorted(tuple(row) for row in db.session.execute(sa.select(
-        Progress.user_id, Progress.activity_iri, Progress.is_completed, Progress.success, Progress.completed_at,
-        Progress.completed_statement, Progress.passed_statement, Progress.first_seen_at, Progress.last_seen_at)))
+from tests.fixtures.courses import (COURSE, COURSE_YAML, actor, build_tree, completions, course_row, done, module_text,
+                                    snapshot, sync_tree, voiding)
 
 
 def test_voiding_the_last_module_voids_the_course_and_completing_it_again_completes_it_once(

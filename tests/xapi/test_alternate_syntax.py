@@ -4,7 +4,7 @@ import json
 import uuid
 from urllib.parse import urlencode
 
-from tests.xapi.conftest import statement
+from tests.fixtures.xapi import statement
 
 
 def form_post(xapi, method, fields, with_auth_in_form=True, content_type="application/x-www-form-urlencoded"):
@@ -55,7 +55,7 @@ class Unread(io.BytesIO):
 
 
 def test_a_form_beyond_the_sites_limit_is_refused_before_it_is_read(make_app, make_lrs_client):
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     app = make_app(XAPI_MAX_REQUEST_BYTES=2048)
     with app.app_context():

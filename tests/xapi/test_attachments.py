@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.xapi.conftest import statement
+from tests.fixtures.xapi import statement
 
 BOUNDARY = "itinera-test-boundary"
 CERTIFICATE_USAGE = "http://example.org/attachment-usage/certificate"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import LrsClient, Statement
-from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.xapi import XapiClient, statement
 from tests.xapi.test_documents import send
 from tests.xapi.test_progress import MODULE, actor, progress
 

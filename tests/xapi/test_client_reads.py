@@ -10,7 +10,7 @@ from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import ClientScope, LrsClient
 from app.xapi.services import record
-from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.xapi import XapiClient, statement
 from tests.xapi.test_progress import MODULE
 
 ANA = {"mbox": "mailto:ana@example.org"}

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.xapi.clients import authenticate, hash_secret
 from app.xapi.models import LrsClient
-from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.xapi import XapiClient, statement
 
 
 def test_cli_creates_a_client_and_prints_json(runner, client):

@@ -1,7 +1,7 @@
 """CORS on /xapi for xAPI content served from other sites: preflights, exposed headers, no credentials mode."""
 import pytest
 
-from tests.xapi.conftest import XapiClient
+from tests.fixtures.xapi import XapiClient
 
 ORIGIN = "https://content.example.org"
 RESOURCES = {

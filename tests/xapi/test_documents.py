@@ -70,7 +70,7 @@ def test_a_document_grows_by_merges_only_as_large_as_a_request(app, xapi, monkey
 def test_a_document_grows_by_merges_as_large_as_its_clients_requests(app, client, make_lrs_client, monkeypatch):
     """The merge was held to the site's request size, not to the client's own: a client allowed larger requests
     PUT a document it could then never POST into, and one allowed smaller ones grew documents past them."""
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     monkeypatch.setitem(app.config, "XAPI_MAX_REQUEST_BYTES", 2048)
     big, secret = make_lrs_client("Big", max_request_bytes=8192)
@@ -187,7 +187,7 @@ def test_head_answers_like_get_without_a_body(xapi):
 
 
 def test_activities_resource_returns_the_canonical_definition(xapi):
-    from tests.xapi.conftest import statement
+    from tests.fixtures.xapi import statement
 
     assert send(xapi, "GET", "/xapi/activities", {"activityId": ACTIVITY}).get_json() == {
         "objectType": "Activity", "id": ACTIVITY}
@@ -426,7 +426,7 @@ def test_a_definition_merged_in_a_savepoint_of_a_transaction_rolled_back_is_merg
     from app.extensions import db
     from app.xapi import vocabulary as v
     from app.xapi.services import store
-    from tests.xapi.conftest import statement
+    from tests.fixtures.xapi import statement
 
     described = statement(object={"id": ACTIVITY, "definition": {"name": {"en-US": "Simulation"}}})
     store([statement()], v.authority())  # the transaction has begun (SQLite's driver begins it at a write)

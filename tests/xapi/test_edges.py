@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import utcnow
-from tests.xapi.conftest import statement
+from tests.fixtures.xapi import statement
 from tests.xapi.test_attachments import attachment_for, multipart, post_multipart
 from tests.xapi.test_documents import ACTIVITY, AGENT, send
 

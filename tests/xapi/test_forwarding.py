@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.xapi.models import ForwardQueue
-from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.xapi import XapiClient, statement
 from tests.fixtures.factories import session_id
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.xapi.conftest import statement
+from tests.fixtures.xapi import statement
 from tests.xapi.test_attachments import signing_key  # noqa: F401  (a fixture)
 
 BASE = '{"actor":%s,"verb":{"id":"http://example.org/verbs/%s"},"object":{"id":"http://example.org/act/%s"}%s}'

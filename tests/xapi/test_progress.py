@@ -14,7 +14,7 @@ from app.xapi.models import Progress, Statement
 from app.xapi.services import progress_of, rebuild_progress, record, store
 from tests.conftest import PG_URL
 from tests.queries import LOCKS_AWAITED
-from tests.xapi.conftest import XapiClient, statement
+from tests.fixtures.xapi import XapiClient, statement
 
 COURSE = "http://itinera.test/activities/courses/s3/"
 MODULE = COURSE + "modules/01-four-cs"

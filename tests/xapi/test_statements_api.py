@@ -11,7 +11,7 @@ import langcodes
 import pytest
 
 from tests.conftest import PG_URL
-from tests.xapi.conftest import VERSION, statement
+from tests.fixtures.xapi import VERSION, statement
 
 ANA = {"mbox": "mailto:ana@example.org"}
 BEA = {"mbox": "mailto:bea@example.org"}
@@ -331,7 +331,7 @@ def test_authentication(xapi, client, make_lrs_client):
     assert client.get("/xapi/statements", headers={**VERSION, "Authorization": "Basic !!!"}).status_code == 401
 
     from app.xapi.models import ClientScope
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     reader, secret = make_lrs_client("Dashboard", ClientScope.READ)
     read_only = XapiClient(client, reader.key, secret)
@@ -350,7 +350,7 @@ def test_session_cookies_do_not_authenticate(client, login_as):
 def test_writes_need_no_csrf_token_where_forms_need_one(make_app, make_lrs_client):
     """The suite turns CSRF off; the site has it on. xAPI clients send no CSRF token (HTTP Basic is their proof),
     so the blueprint is exempt: a PUT and a POST are stored with CSRF protection on."""
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
@@ -374,7 +374,7 @@ def test_bad_bodies_get_a_400_with_json(xapi, client):
 def test_related_agents_matches_the_authority(xapi, make_lrs_client):
     from app.xapi.clients import authority_of
     from app.xapi.models import LrsClient
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     mine = xapi.post(statement()).get_json()[0]
     other_client, secret = make_lrs_client("Other")
@@ -425,7 +425,7 @@ def test_case_without_meaning_does_not_make_another_statement(xapi):
 def test_a_client_voids_only_its_own_statements(xapi, make_lrs_client, make_user):
     from app.xapi import vocabulary as v
     from app.xapi.services import record
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     other_client, secret = make_lrs_client("Another tool")
     other = XapiClient(xapi.client, other_client.key, secret)
@@ -454,7 +454,7 @@ def test_a_client_voids_only_its_own_statements(xapi, make_lrs_client, make_user
 
 
 def test_voiding_ahead_does_not_void_another_clients_statement(xapi, make_lrs_client):
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     other_client, secret = make_lrs_client("Another tool")
     other = XapiClient(xapi.client, other_client.key, secret)
@@ -509,7 +509,7 @@ def test_a_bad_agent_parameter_is_a_400(xapi, agent):
 def test_a_body_sent_in_chunks_is_held_to_the_clients_limit(client, make_lrs_client):
     import io
 
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     lrs_client, secret = make_lrs_client("Small", max_request_bytes=1024)
     xapi = XapiClient(client, lrs_client.key, secret)
@@ -991,7 +991,7 @@ def test_the_same_batch_of_twenty_sent_twice_at_once_is_accepted_twice(app, make
     import threading
 
     from app.xapi import views
-    from tests.xapi.conftest import XapiClient
+    from tests.fixtures.xapi import XapiClient
 
     lrs_client, secret = make_lrs_client()
     key = lrs_client.key

@@ -1,40 +1,11 @@
 """Attachments in multipart/mixed requests and responses, and signed statements (Data 2.4.11, 2.6)."""
-import base64
-import datetime
 import hashlib
-import json
 
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
-from tests.fixtures.xapi import statement
-
-BOUNDARY = "itinera-test-boundary"
-CERTIFICATE_USAGE = "http://example.org/attachment-usage/certificate"
-SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-
-
-def attachment_for(content: bytes, usage=CERTIFICATE_USAGE, content_type="text/plain"):
-    return {"usageType": usage, "display": {"en-US": "A file"}, "contentType": content_type,
-            "length": len(content), "sha2": hashlib.sha256(content).hexdigest()}
-
-
-def multipart(statements, parts, first_type="application/json", boundary=BOUNDARY, encoding="binary"):
-    body = f"--{boundary}\r\nContent-Type: {first_type}\r\n\r\n".encode() + json.dumps(statements).encode() + b"\r\n"
-    for content, sha2, content_type in parts:
-        body += (f"--{boundary}\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: {encoding}\r\n"
-                 f"X-Experience-API-Hash: {sha2}\r\n\r\n").encode() + content + b"\r\n"
-    return body + f"--{boundary}--\r\n".encode()
-
-
-def post_multipart(xapi, body, boundary=BOUNDARY):
-    return xapi.client.post("/xapi/statements", data=body, content_type=f"multipart/mixed; boundary={boundary}",
-                            headers=xapi.headers())
-
+from tests.fixtures.xapi import BOUNDARY, SIGNATURE, attachment_for, multipart, post_multipart, statement
 
 def test_attachment_round_trip(xapi):
     content = "Certificado de participación ✓".encode()
@@ -120,17 +91,6 @@ def test_a_part_without_content_transfer_encoding_is_taken_as_binary(xapi):
     assert response.status_code == 200, response.get_json()
     multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
     assert content in multi.data
-
-
-@pytest.fixture(scope="module")
-def signing_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Itinera test signer")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-                   .sign(key, hashes.SHA256()))
-    return key, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
 
 
 def signed(data, key, x5c, algorithm="RS256", payload=None):

@@ -382,7 +382,7 @@ def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make
     """Communication 1.5.2.s3.b3: an LRS MUST NOT push statements without the attachment data it received."""
     import hashlib
 
-    from tests.xapi.test_attachments import multipart, post_multipart
+    from tests.fixtures.xapi import multipart, post_multipart
 
     app = make_app(XAPI_FORWARD_URL=remote.url)
     with app.app_context():

@@ -6,7 +6,6 @@ import time
 import pytest
 
 from tests.fixtures.xapi import statement
-from tests.xapi.test_attachments import signing_key  # noqa: F401  (a fixture)
 
 BASE = '{"actor":%s,"verb":{"id":"http://example.org/verbs/%s"},"object":{"id":"http://example.org/act/%s"}%s}'
 AGENT = '{"mbox":"mailto:ana@example.org"}'
@@ -82,7 +81,7 @@ def _signed_post(xapi, key, payload: dict | list, headers=None):
 
     import jwt
 
-    from tests.xapi.test_attachments import SIGNATURE, attachment_for, multipart, post_multipart
+    from tests.fixtures.xapi import SIGNATURE, attachment_for, multipart, post_multipart
 
     token = jwt.api_jws.PyJWS().encode(json.dumps(payload).encode(), key, algorithm="RS256",
                                        headers=headers).encode()

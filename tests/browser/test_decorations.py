@@ -1,7 +1,7 @@
 """What is only drawn (separators, arrows) is not read out: a screen reader hears the page's words alone."""
 import pytest
 
-from tests.browser.test_foundation import sign_in
+from tests.fixtures.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -3,9 +3,7 @@ paints borders and outlines in the theme's colours, so what we show by a backgro
 shown by something the theme keeps."""
 import pytest
 
-from tests.browser.test_foundation import sign_in
-from tests.browser.test_header import coordinator  # noqa: F401  (a fixture: six sections, an unread notification)
-from tests.browser.test_layout import shipped_course  # noqa: F401  (a fixture: the shipped course)
+from tests.fixtures.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +13,7 @@ FOCUS_RING = """() => { const el = document.activeElement, s = getComputedStyle(
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_focus_stays_visible_in_forced_colours(page, live_server, coordinator, width):  # noqa: F811
+def test_the_focus_stays_visible_in_forced_colours(page, live_server, coordinator, width):
     """Links, the menu's button and the sign-out button showed their focus by a yellow background and a dark bar
     drawn as a shadow, with the outline turned off: a contrast theme removes both, and the focus vanished."""
     page.set_viewport_size({"width": width, "height": 740})
@@ -34,7 +32,7 @@ def test_the_focus_stays_visible_in_forced_colours(page, live_server, coordinato
     assert not unseen, f"no focus ring in forced colours on: {unseen}"
 
 
-def test_the_current_section_is_marked_in_forced_colours_on_a_phone(page, live_server, coordinator):  # noqa: F811
+def test_the_current_section_is_marked_in_forced_colours_on_a_phone(page, live_server, coordinator):
     """In the phone's menu the section one is in was marked only by a bar drawn as an inset shadow, which a
     contrast theme removes: every section looked the same."""
     sign_in(page, live_server, "coord@example.org")
@@ -50,8 +48,8 @@ def test_the_current_section_is_marked_in_forced_colours_on_a_phone(page, live_s
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_tags_and_the_unread_count_keep_their_box_in_forced_colours(page, live_server, shipped_course,  # noqa: F811
-                                                                   coordinator, width):  # noqa: F811
+def test_tags_and_the_unread_count_keep_their_box_in_forced_colours(page, live_server, shipped_course,
+                                                                   coordinator, width):
     """A status tag ("Not started") and the unread count were boxes drawn only by their background, which a
     contrast theme drops: they became loose words run into the text beside them."""
     page.set_viewport_size({"width": width, "height": 740})

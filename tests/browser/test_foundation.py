@@ -7,26 +7,10 @@ from playwright.sync_api import expect
 
 from app.auth.models import User
 from app.extensions import db
+from tests.fixtures.browser import open_menu, sign_in
 from tests.fixtures.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email, password=PASSWORD):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def open_menu(page):
-    """Opens the header's menu, where a phone keeps the sections and the account's links. (Asked once the page
-    has loaded: a click returns as soon as the next page arrives, maybe before its header is read or styled, and
-    a menu not there yet is not visible.)"""
-    page.wait_for_load_state("load")
-    summary = page.locator("details.site-menu:not([open]) > summary")
-    if summary.is_visible():
-        summary.click()
 
 
 def test_sign_in_and_out(page, live_server, make_user, check_page):

@@ -3,26 +3,13 @@ languages stay in sight."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_foundation import sign_in
+from tests.fixtures.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
 # Two rows: the brand beside the menu's 44 px target, then the languages (24 px targets), with the bar's padding
 # and its 6 px border: about 100 px, a sixth of a 640 px screen. It took 274 px at 360 and 302 px at 320.
 HEADER_BOUND = 104
-
-
-@pytest.fixture
-def coordinator(app, make_user):
-    """The account with the most links in the header (six sections, notifications, account, sign out), in
-    Spanish, whose words are the longest, with a notification unread."""
-    from app.extensions import db
-    from app.notifications.services import notify
-
-    person = make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="es")
-    notify(person, "added_to_cohort", cohort="Cohorte piloto")
-    db.session.commit()
-    return person
 
 
 @pytest.mark.parametrize("width", [320, 360])

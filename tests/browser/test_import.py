@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_foundation import open_menu, sign_in
+from tests.fixtures.browser import open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_foundation import open_menu, sign_in
+from tests.fixtures.browser import open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,15 +47,6 @@ def test_an_error_summary_link_shows_the_fields_label_and_hint_with_the_field(pa
 
 LINES_OF = """el => new Set([...(() => { const r = document.createRange(); r.selectNodeContents(el); return r; })()
     .getClientRects()].filter(rect => rect.width > 0).map(rect => Math.round(rect.bottom))).size"""
-
-
-@pytest.fixture
-def shipped_course(app):
-    from app.demo import load_content
-    from app.extensions import db
-
-    load_content()  # the shipped framework and course, four modules
-    db.session.commit()
 
 
 def open_as_reader(page, live_server, make_user, path, width=None, email="lectora@example.org", country="CL",

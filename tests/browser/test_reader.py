@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from app.demo import load_content
 from app.extensions import db
-from tests.browser.test_foundation import sign_in
+from tests.fixtures.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

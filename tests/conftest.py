@@ -20,7 +20,7 @@ REFERENCE_TABLES = ("country", "region")  # loaded once, never changed by tests
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.browser", "tests.fixtures.services",
                   "tests.fixtures.competences", "tests.fixtures.courses", "tests.fixtures.concurrency",
-                  "tests.fixtures.xapi"]
+                  "tests.fixtures.xapi", "tests.fixtures.endpoints"]
 
 
 settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)

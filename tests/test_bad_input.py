@@ -18,8 +18,9 @@ from flask import url_for
 
 from app.auth.models import TokenPurpose
 from app.extensions import db
+from tests.fixtures.endpoints import url_args
 from tests.fixtures.factories import PASSWORD
-from tests.test_permissions import MATRIX, objects, url_args  # noqa: F401  (objects: a fixture)
+from tests.test_permissions import MATRIX
 
 HUGE = "9" * 40
 LONG = "x" * 10_000

@@ -5,6 +5,7 @@ another country (AR) and must be refused every object of CL."""
 import pytest
 
 from app.extensions import db
+from tests.fixtures.endpoints import url_args
 
 ROLES = ("anonymous", "trainee", "trainer", "coordinator", "coordinator_other", "admin")
 LOGIN = 302  # anonymous visitors are sent to the sign-in page
@@ -136,127 +137,6 @@ PUBLIC_AS_JSON_LD = {
     "competences.competence": row(200, 200, 200, 200, 200, 200),
     "competences.framework": row(200, 200, 200, 200, 200, 200),  # its page is for staff: see MATRIX
 }
-
-
-@pytest.fixture
-def objects(app, tmp_path, make_user, make_institution, make_cohort):
-    """Makes, on demand, the object each URL argument names; all of them belong to Chile."""
-    from app.imports.services import preview
-    from app.jobs.models import Job
-    from app.notifications.services import notify, queue_email
-
-    def member():
-        return make_user(roles=("trainee",), country="CL")
-
-    def invited():
-        return str(make_user(roles=("trainee",), country="CL", password=None).uuid)
-
-    def sign_in_of(user):
-        from app.auth import sign_ins
-
-        made = sign_ins.start(user)
-        db.session.commit()
-        return made.id
-
-    def job():
-        job = Job(func="tests.jobs.tasks:add_institution", args=["x"])
-        db.session.add(job)
-        db.session.commit()
-        return job.id
-
-    def batch():
-        coordinator = make_user(roles=("coordinator",), country="CL")
-        made = preview(coordinator, filename="a.csv", data=b"email,full_name,position\nn@example.org,N,manager\n",
-                       country_code="CL")
-        db.session.commit()
-        return made.id
-
-    def note():
-        made = notify(member(), "added_to_cohort", cohort="C")
-        db.session.commit()
-        return made.id
-
-    def message():
-        made = queue_email("someone@example.org", "Subject", "Body")
-        db.session.commit()
-        return made.id
-
-    def lrs_client():
-        from app.auth.services import SYSTEM
-        from app.xapi.clients import create_client
-
-        made, _secret = create_client(SYSTEM, "Client")
-        db.session.commit()
-        return made.id
-
-    def framework():
-        from app.auth.services import SYSTEM
-        from app.competences.files import read_yaml
-        from app.competences.services import import_framework
-        from tests.fixtures.competences import SAMPLE
-
-        import_framework(SYSTEM, read_yaml(SAMPLE, "demo.yaml"))
-        db.session.commit()
-        return "demo"
-
-    def course():
-        from app.courses.loader import load_tree
-        from app.courses.services import sync
-        from tests.fixtures.courses import build_tree
-
-        framework()
-        root = build_tree(tmp_path / "courses")
-        app.config["COURSES_DIR"] = str(root)
-        sync(load_tree(root))
-        db.session.commit()
-        return "pilot"
-
-    def validation():
-        from app.competences.services import get_framework, validate_level
-
-        framework()
-        made = validate_level(make_user(roles=("admin",), country=None), member(), get_framework("demo"), "A1", 2)
-        db.session.commit()
-        return made.id
-
-    def use():
-        from app.competences.services import get_use
-
-        course()  # synced on the demo framework: the use "course pilot@1"
-        return get_use("course", "pilot@1").id
-
-    makers = {
-        "client_id": lrs_client,
-        "slug": lambda: course() if endpoint_name.startswith("courses.") else framework(),
-        "module": lambda: "intro",
-        "filename": lambda: "map.svg",
-        "fmt": lambda: "yaml",
-        "number": lambda: 1,
-        "code": lambda: "CL" if endpoint_name.startswith("places.") else ("A" if "area" in endpoint_name else "A1"),
-        "user_uuid": invited,
-        "institution_id": lambda: make_institution(country="CL", region="CL-BI", level="regional").id,
-        "cohort_id": lambda: make_cohort(country="CL", members=[member()]).id,
-        "token": lambda: "not-a-real-token",
-        "notification_id": note,
-        "message_id": message,
-        "job_id": job,
-        "batch_id": batch,
-        "use_id": use,
-        "validation_id": validation,
-        "sign_in_id": lambda: sign_in_of(member()),
-    }
-    def make(name, endpoint):
-        nonlocal endpoint_name
-        endpoint_name = endpoint
-        return makers[name]()
-
-    endpoint_name = ""
-    return make
-
-
-def url_args(app, endpoint, objects):
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    return {name: objects(name, endpoint) for name in sorted(rule.arguments, key=lambda n: n != "slug")}
 
 
 def test_matrix_lists_every_endpoint(app):

@@ -144,6 +144,19 @@ def test_visibility_of_people(make_user):
         services.get_visible_user(coordinator, argentine.uuid)
 
 
+def test_a_person_is_opened_by_whoever_sees_them_in_the_list(make_user):
+    """get_visible_user() agrees with visible_users(): a trainee opens their own record and nobody else's, not
+    even that of a person without a country (an administrator); a coordinator opens only their country's."""
+    admin = make_user(roles=("admin",), country=None)
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    chilean, other = make_user(country="CL"), make_user(country="CL")
+    assert services.get_visible_user(chilean, chilean.uuid) == chilean
+    assert services.get_visible_user(coordinator, chilean.uuid) == chilean
+    assert services.get_visible_user(admin, chilean.uuid) == chilean
+    for actor, person in ((chilean, other), (chilean, admin), (chilean, coordinator), (coordinator, admin)):
+        with pytest.raises(Forbidden):
+            services.get_visible_user(actor, person.uuid)
+
 def test_user_filters(make_user):
     admin = make_user(roles=("admin",), country=None)
     make_user(name="Lucía Pérez", country="AR")

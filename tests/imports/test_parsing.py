@@ -435,10 +435,10 @@ def test_millions_of_other_elements_or_attributes_are_refused_before_openpyxl_re
     tag with 3 million attributes for 100 s: neither is a cell, so the cell count let both through."""
     from app.imports import parsing
 
-    monkeypatch.setattr(parsing, "MAX_OTHER_ITEMS", 1_000, raising=False)
+    monkeypatch.setattr(parsing, "MAX_OTHER_ITEMS", 1_000)
     many = raw_workbook(sheet_xml(PERSON, b"<x/>" * 5_000))  # a few cells, far more than a few items each
     deep = raw_workbook(sheet_xml(PERSON, b"<x>" * 2_000 + b"</x>" * 2_000))
-    monkeypatch.setattr(parsing, "MAX_TAG_BYTES", 100_000, raising=False)
+    monkeypatch.setattr(parsing, "MAX_TAG_BYTES", 100_000)
     wide_tag = raw_workbook(sheet_xml(PERSON, b'<row r="9" ' + b" ".join(b'a%d="1"' % n for n in range(30_000))
                                       + b"/>"))
     for data in (many, deep, wide_tag):

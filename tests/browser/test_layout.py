@@ -457,10 +457,11 @@ def test_buttons_wrap_at_a_larger_text_size_on_a_phone(page, live_server, make_u
     open_as_reader(page, live_server, make_user, path + "?lang=pt_BR", width=360, locale="pt_BR")
     page.evaluate("document.documentElement.style.fontSize = '150%'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    for button in page.locator("main input[type=submit], main .button").all():
-        if button.is_visible():
-            box = button.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (button.evaluate("b => b.value"), box)
+    buttons = [button for button in page.locator("main input[type=submit], main .button").all() if button.is_visible()]
+    assert buttons, "no button to measure"
+    for button in buttons:
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (button.evaluate("b => b.value"), box)
 
 
 @pytest.mark.parametrize("locale", ["es", "pt_BR"])

@@ -406,6 +406,18 @@ def test_withdrawing_a_validation_of_a_competence_a_later_version_dropped_names_
     assert text_of(told) == "Carla Coord withdrew the validation of your level in B1 Discovery: 2. Practitioner"
 
 
+def test_a_withdrawn_validation_keeps_no_version(sample_framework, make_user):
+    """A validation made by mistake and withdrawn no longer counts: nothing stands under version 1, so an edit
+    changes it in place rather than making version 2."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    row = services.validate_level(coordinator, make_user(("trainee",), country="CL"), sample_framework, "A1", 2)
+    services.withdraw_validation(coordinator, row)
+    db.session.commit()
+    services.edit_competence(make_user(roles=("admin",), country=None), sample_framework, "A1",
+                             {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=1)
+    db.session.commit()
+    assert [(v.number, v.competences[0].validity_months) for v in sample_framework.versions] == [(1, 1)]
+
 def test_a_version_levels_were_validated_under_is_kept_as_it_was(client, login_as, sample_framework, make_user):
     """Nothing is built on version 1, but a level was validated under it: shortening A1's validity makes version 2,
     and the validation keeps counting 24 months (changed in place, it would have counted one). The edit page says

@@ -156,6 +156,18 @@ def test_coordinators_import_into_their_own_country_only(app, make_user):
     assert "country_code" in error.value.errors
 
 
+def test_a_batch_is_opened_only_by_who_manages_its_country(app, make_user):
+    """The preview holds names and addresses: another country's coordinator is refused it, an admin is not."""
+    from werkzeug.exceptions import Forbidden
+
+    batch = services.preview(make_user(roles=("coordinator",), country="MX"), filename="a.csv",
+                             data=csv("x@example.org;X;manager;;;"), country_code="MX")
+    db.session.commit()
+    assert services.get_batch(make_user(roles=("admin",), country=None), batch.id) == batch
+    for other in (make_user(roles=("coordinator",), country="CO"), make_user(roles=("trainer",), country="MX")):
+        with pytest.raises(Forbidden):
+            services.get_batch(other, batch.id)
+
 def test_five_thousand_rows(app, make_user, outbox):
     coordinator = make_user(roles=("coordinator",), country="CO")
     lines = [f"person{n}@example.org;Persona {n};{'técnico' if n % 2 else 'directivo'};;Antioquia;"

@@ -1,8 +1,10 @@
 """Absolute URLs built from ITINERA_BASE_URL, usable outside a request (e-mails, jobs, xAPI identifiers)."""
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 
 def local_path(target: str | None) -> str | None:
@@ -17,6 +19,22 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def openable_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site that a browser can open (a route answering GET): where to go on
+    after signing in. ``?next=/auth/logout`` or a mistyped address would land on an error page instead."""
+    path = local_path(target)
+    if path is None:
+        return None
+    try:
+        current_app.url_map.bind("localhost", script_name=request.script_root or "/").match(
+            urlsplit(path).path, method="GET")
+    except RequestRedirect:  # a trailing slash to add: the browser follows it
+        return path
+    except HTTPException:
+        return None
+    return path
 
 
 def absolute_url(endpoint: str, **values) -> str:

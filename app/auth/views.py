@@ -23,7 +23,7 @@ from app.forms import Form, apply_errors
 from app.notifications.services import user_locale
 from app.places import services as place_services
 from app.places import timezones
-from app.urls import local_path
+from app.urls import openable_path
 
 
 def _login_email() -> str:
@@ -68,11 +68,11 @@ def login():
     if request.method == "POST" and current_user.is_authenticated and \
             once.earlier(current_user, request.form.get("once"), "sign-in") is not None:
         # a double tap on "Sign in", the repeat sent with the cookies the first one set: where the first went
-        return redirect(local_path(request.args.get("next")) or url_for("main.index"))
+        return redirect(openable_path(request.args.get("next")) or url_for("main.index"))
     if request.method == "POST" and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()
     if current_user.is_authenticated:  # signed in meanwhile (in another tab): on to the page this one asked for
-        return redirect(local_path(request.args.get("next")) or url_for("main.index"))
+        return redirect(openable_path(request.args.get("next")) or url_for("main.index"))
     form = LoginForm()
     if request.method == "POST" and not request.form.get("once"):
         form.once.data = ""  # none sent, none made up: a failed attempt's page stays the same whatever the address
@@ -95,7 +95,7 @@ def login():
                 earlier.result = str(user.sign_in.id)
             db.session.commit()
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
-            return redirect(local_path(request.args.get("next")) or url_for("main.index"))
+            return redirect(openable_path(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
     return render_template("auth/login.html", form=form), status
 

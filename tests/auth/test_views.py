@@ -62,6 +62,17 @@ def test_next_parameter_only_allows_local_paths(client, make_user):
         client.post("/auth/logout")
 
 
+def test_next_that_cannot_be_opened_leads_home_not_to_an_error(client, make_user):
+    """A sign-in page reached with ?next=/auth/logout (or any address answering only a form, or none) sent the person,
+    once signed in, to a "method not allowed" or "not found" page: they land on the home page instead."""
+    make_user(email="ana@example.org")
+    for target in ("/auth/logout", "/no/such/page", "/auth/account/data/nothing"):
+        assert sign_in(client, "ana@example.org", query_string={"next": target}).location == "/"
+        assert client.get("/auth/login", query_string={"next": target}).location == "/"
+        client.post("/auth/logout")
+    assert sign_in(client, "ana@example.org", query_string={"next": "/courses/?page=2"}).location == "/courses/?page=2"
+
+
 def test_the_sign_in_page_opened_once_signed_in_goes_on_to_the_page_asked_for(client, make_user):
     """Sent to sign in from two tabs (a module and the account page), a person signs in in one; the other tab's
     sign-in page, opened again, sent them home instead of to the module it was asked for."""

@@ -59,7 +59,7 @@ class InvitationForm(OnceForm, ChoosePasswordForm):
 
 def _an_email_address(_form, field) -> None:
     """A mistyped address would be told "we sent a link if it is yours" and wait for nothing."""
-    if field.data and not is_email_address(normalise_email(field.data)):
+    if field.data and not field.errors and not is_email_address(normalise_email(field.data)):  # one problem at a time
         raise ValidationError(_l("Enter an e-mail address in the right format, like name@example.org"))
 
 

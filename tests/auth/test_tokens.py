@@ -159,7 +159,7 @@ def test_password_reset(client, make_user, outbox):
 
 def test_a_reset_link_refuses_the_persons_own_e_mail_address_as_password(client, make_user, outbox):
     """The address is the first thing anyone who tries the account knows (NIST SP 800-63B: context-specific words)."""
-    user = make_user(email="ana.perez@example.org")
+    user = make_user(email="ana.perez@example.org", locale="en")  # the link's page speaks the person's language
     client.post("/auth/password/forgot", data={"email": user.email})
     link = link_in(outbox()[0], "password/reset")
     response = client.post(link, data={"password": "Ana.Perez@example.org"})
@@ -167,6 +167,7 @@ def test_a_reset_link_refuses_the_persons_own_e_mail_address_as_password(client,
     assert "your e-mail address" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
+
 
 def test_reset_links_asked_twice_both_work_until_one_is_used(client, make_user, outbox):
     """The first e-mail was slow, so the person asked again: whichever arrives first works; using it ends the

@@ -466,3 +466,12 @@ def test_a_link_form_sent_twice_says_the_password_was_set(make_app, make_user, c
         assert db.session.get(User, user_id).check_password("a-brand-new-password")
     other_form = dict(form, once="made-up-token")  # the link itself, used, is still refused
     assert "cannot be used" in main_text(client.post(link + "?lang=en", data=other_form))
+
+
+def test_an_over_long_address_to_send_a_link_to_gets_one_message_not_two(client):
+    """Too long and so not in an e-mail address's format either: the person reads the first problem once."""
+    response = client.post("/auth/password/forgot", data={"email": "a" * 300 + "@example.org"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Field cannot be longer than 254 characters." in html
+    assert "Enter an e-mail address in the right format" not in html

@@ -5,6 +5,7 @@ from flask_babel import force_locale, gettext
 
 from app.extensions import db
 from app.notifications import services
+from app.auth.models import User
 from app.notifications.models import MailStatus, Notification
 
 
@@ -612,3 +613,26 @@ def test_mark_all_as_read_without_the_newest_shown_marks_everything(client, logi
         db.session.commit()
         assert client.post("/notifications/read-all", data={"up_to": up_to}).status_code == 302
         assert services.unread_count(user) == 0
+
+
+def test_notifying_many_people_inserts_their_rows_in_a_few_statements(app, make_user, outbox):
+    """notify_many (a cohort's new members, an import) writes its notifications and e-mails in batches, on SQLite
+    as on PostgreSQL: as many INSERT statements for 30 people as for 3, each person's row matched to its id."""
+    from tests.queries import statements_during
+
+    def inserts(count, prefix):
+        people = [make_user(email=f"{prefix}{n}@example.org") for n in range(count)]
+        db.session.commit()
+        notified, statements = statements_during(
+            lambda: (services.notify_many(people, "added_to_cohort", cohort="Piloto"), db.session.flush())[0])
+        assert [n.user_id for n in notified] == [p.id for p in people]
+        mine = db.session.scalars(sa.select(Notification.id).where(Notification.user_id.in_([p.id for p in people]))
+                                  .order_by(Notification.id)).all()
+        assert sorted(n.id for n in notified) == mine
+        db.session.commit()
+        return sum(s.lstrip().upper().startswith("INSERT") for s in statements)
+
+    assert inserts(3, "few") == inserts(30, "many")
+    assert {(m.to_address, m.user_id) for m in outbox() if m.to_address.startswith("many")} == {
+        (f"many{n}@example.org", db.session.scalar(sa.select(User.id).where(User.email == f"many{n}@example.org")))
+        for n in range(30)}

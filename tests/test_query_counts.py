@@ -111,3 +111,47 @@ def test_an_imported_batch_asks_as_much_for_a_thousand_people_as_for_two(client,
         assert f"{people:,} people of this import have not been sent an invitation" in response.text
         found[people] = len(statements)
     assert found[1001] == found[2], found
+
+
+def test_course_pages_ask_as_much_for_ten_modules_as_for_two(app, client, login_as, make_user, tmp_path,
+                                                              sample_framework):
+    """The catalogue, a course's page, a module's page and the printable course ask as many queries for a course
+    of ten modules, each done by the trainee, as for one of two: nothing is read once per module or course."""
+    from app.xapi import services as xapi
+    from app.xapi import vocabulary as v
+    from tests.fixtures.courses import build_tree, module_text, sync_tree
+
+    def course(modules):
+        root = build_tree(tmp_path / f"courses{modules}", modules={
+            f"{n:02}-m{n}": {locale: module_text(f"Module {n}") for locale in ("en", "es", "pt_BR")}
+            for n in range(1, modules + 1)}, course_yaml=(
+            "slug: pilot\nversion: 1\nframework: demo\ntitle: {en: P, es: P, pt_BR: P}\n"
+            "summary: {en: S, es: S, pt_BR: S}\n"
+            "audience: [technician]\nestimated_hours: 2\nlocales: [en, es, pt_BR]\ncompletion:\n"
+            + "".join(f"  m{n}: viewed\n" for n in range(1, modules + 1))))
+        app.config["COURSES_DIR"] = str(root)
+        sync_tree(root)
+        return root
+
+    admin = make_user(roles=("admin",), country=None, locale="en")
+    trainee = make_user(country="CL", locale="en")
+    db.session.commit()
+
+    def counts(modules):
+        course(modules)
+        for n in range(1, modules + 1):
+            xapi.record(trainee, v.COMPLETED, v.module_iri("pilot", f"m{n}"))
+        db.session.commit()
+        found = {}
+        for role, user in (("admin", admin), ("trainee", trainee)):
+            login_as(user)
+            for url in ("/courses/", "/courses/pilot/", "/courses/pilot/modules/m2", "/courses/pilot/print"):
+                client.get(url)
+                response, statements = statements_during(lambda: client.get(url))
+                assert response.status_code == 200, (role, url)
+                found[role, url] = len(statements)
+        return found
+
+    two, ten = counts(2), counts(10)
+    grown = {page: (two[page], ten[page]) for page in two if two[page] != ten[page]}
+    assert not grown, grown

@@ -478,3 +478,32 @@ def test_the_rebuild_holds_one_persons_facts_at_a_time(app, make_user, monkeypat
     monkeypatch.setattr(services, "fold", folding)
     assert rebuild_progress().rows == 18
     assert 0 < most[0] <= 3
+
+
+def test_the_rebuild_reconciles_each_person_once_with_their_courses_in_batches(app, make_user, monkeypatch):
+    """progress_rebuilt gets the people whose progress names one of our courses, in the order of their ids, each
+    once with the names of their courses sorted, RECONCILE_BATCH people at a time; the rebuild keeps only their
+    ids by course meanwhile (bench/rebuild_courses.py)."""
+    from app.signals import progress_rebuilt
+    from app.xapi import services
+
+    monkeypatch.setattr(services, "RECONCILE_BATCH", 2)
+    people = [make_user() for _ in range(5)]
+    db.session.execute(sa.delete(Statement))
+    taken = {0: ["beta", "alpha"], 1: ["beta"], 2: [], 3: ["alpha", "gamma", "beta"], 4: ["gamma"]}
+    store([statement(actor=actor(people[n]), verb={"id": v.EXPERIENCED},
+                     object={"id": f"{v.module_iri(course, 'm1')}"}) for n, courses in taken.items()
+           for course in courses] + [statement(actor=actor(people[2]), verb={"id": v.EXPERIENCED},
+                                               object={"id": "http://example.org/elsewhere"})], v.authority())
+    db.session.flush()
+    batches = []
+
+    def receiver(_sender, people, **_):
+        batches.append(people)
+        return 0, 0
+
+    with progress_rebuilt.connected_to(receiver):
+        rebuild_progress()
+    ids = [person.id for person in people]
+    assert batches == [{ids[0]: ["alpha", "beta"], ids[1]: ["beta"]},
+                       {ids[3]: ["alpha", "beta", "gamma"], ids[4]: ["gamma"]}]

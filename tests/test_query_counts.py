@@ -116,7 +116,10 @@ def test_an_imported_batch_asks_as_much_for_a_thousand_people_as_for_two(client,
 def test_course_pages_ask_as_much_for_ten_modules_as_for_two(app, client, login_as, make_user, tmp_path,
                                                               sample_framework):
     """The catalogue, a course's page, a module's page and the printable course ask as many queries for a course
-    of ten modules, each done by the trainee, as for one of two: nothing is read once per module or course."""
+    of ten modules, each done by the trainee (and two courses in the catalogue), as for one course of two: nothing
+    is read once per module or course."""
+    import shutil
+
     from app.xapi import services as xapi
     from app.xapi import vocabulary as v
     from tests.fixtures.courses import build_tree, module_text, sync_tree
@@ -129,6 +132,10 @@ def test_course_pages_ask_as_much_for_ten_modules_as_for_two(app, client, login_
             "summary: {en: S, es: S, pt_BR: S}\n"
             "audience: [technician]\nestimated_hours: 2\nlocales: [en, es, pt_BR]\ncompletion:\n"
             + "".join(f"  m{n}: viewed\n" for n in range(1, modules + 1))))
+        if modules > 2:  # and a second course in the catalogue
+            shutil.copytree(root / "pilot", root / "second")
+            yaml = root / "second" / "course.yaml"
+            yaml.write_text(yaml.read_text(encoding="utf-8").replace("slug: pilot", "slug: second"), encoding="utf-8")
         app.config["COURSES_DIR"] = str(root)
         sync_tree(root)
         return root
@@ -150,6 +157,7 @@ def test_course_pages_ask_as_much_for_ten_modules_as_for_two(app, client, login_
                 response, statements = statements_during(lambda: client.get(url))
                 assert response.status_code == 200, (role, url)
                 found[role, url] = len(statements)
+        assert ("/courses/second/" in client.get("/courses/").text) == (modules > 2)
         return found
 
     two, ten = counts(2), counts(10)

@@ -90,6 +90,9 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("ITINERA_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+    # failed sign-ins through one browser's device cookie, counted instead of the address's (app/auth/devices.py)
+    DEVICE_RATE_LIMIT = "10 per hour"
+    DEVICE_COOKIE_DURATION = timedelta(days=90)
     DATA_EXPORT_RATE_LIMIT = "10 per hour"  # downloads of one's own data (a long read), per account
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

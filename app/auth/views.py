@@ -10,7 +10,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app import kept, once
-from app.auth import bp, personal_data, services, sign_ins
+from app.auth import bp, devices, personal_data, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
                             ResetPasswordForm, TimezoneForm)
@@ -36,13 +36,23 @@ def _login_email() -> str:
     return normalise_email(email if isinstance(email, str) else "") or "-"
 
 
+def _device_key() -> str:
+    return devices.key_for(_login_email()) or "-"
+
+
+def _on_a_known_device() -> bool:
+    """The attempt comes with a valid device cookie for the account it names: it is counted against that cookie,
+    not against the address (which a stranger may have spent)."""
+    return devices.key_for(_login_email()) is not None
+
+
 def _sign_in(user, remember: bool = False) -> None:
     """Start a new session for ``user``: nothing of the session before carries over, its CSRF token included (a
     token planted or read before signing in would otherwise stay valid for the signed-in person), but for the key to
     the forms this browser kept for ``user`` (app.kept; anyone else's are forgotten). The sign-in this
     browser had ends, and without "keep me signed in" its remember-me cookie goes: it would otherwise sign the
     browser in again, maybe as someone else, once this session is over. The sign-in is recorded (flushed: the
-    view commits)."""
+    view commits). The browser gets a device cookie for ``user`` (app.auth.devices)."""
     if current_user.is_authenticated:
         sign_ins.end(current_user)
     kept_key = kept.carry_over(user)  # what this person typed before signing in, to show them again
@@ -51,6 +61,7 @@ def _sign_in(user, remember: bool = False) -> None:
         session[kept.SESSION_KEY] = kept_key
     sign_ins.start(user, remember=remember, user_agent=request.headers.get("User-Agent", ""))
     login_user(user, remember=remember)
+    devices.remember(user)
     if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         session["_remember"] = "clear"
 
@@ -63,7 +74,9 @@ def _failed(response) -> bool:
 @csrf.exempt  # checked below, once a repeat of a sign-in made (whose answer changed the cookies) is answered
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_login_email,
-               methods=["POST"], deduct_when=_failed)
+               methods=["POST"], deduct_when=_failed, exempt_when=_on_a_known_device)
+@limiter.limit(lambda: current_app.config["DEVICE_RATE_LIMIT"], key_func=_device_key,
+               methods=["POST"], deduct_when=_failed, exempt_when=lambda: not _on_a_known_device())
 def login():
     if request.method == "POST" and current_user.is_authenticated and \
             once.earlier(current_user, request.form.get("once"), "sign-in") is not None:
@@ -275,7 +288,9 @@ def account_sign_ins_end_others():
     return redirect(url_for("auth.account", _anchor="sign-ins"))
 
 
-# the current password is guessed here as on the sign-in page (by whoever finds a session open): the same limits
+# the current password is guessed here as on the sign-in page (by whoever finds a session open): the same limits.
+# No device cookie spares the account's count here: only a browser signed in as the person can spend it (no
+# stranger can lock them out), and that browser holds the device cookie too, so it would only add guesses.
 @bp.route("/account/password", methods=["POST"])
 @csrf.exempt  # checked below, once a repeat of the change already made (whose answer changed the cookies) is known
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=_failed)
@@ -411,7 +426,9 @@ def accept_invitation(token):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit("5 per hour", key_func=_login_email, methods=["POST"])  # no flooding one inbox
+# no flooding one inbox; the owner's own browsers ask on their own count, which a stranger cannot spend
+@limiter.limit("5 per hour", key_func=_login_email, methods=["POST"], exempt_when=_on_a_known_device)
+@limiter.limit("5 per hour", key_func=_device_key, methods=["POST"], exempt_when=lambda: not _on_a_known_device())
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

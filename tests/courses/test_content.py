@@ -90,6 +90,16 @@ def test_spanish_and_portuguese_modules_quote_with_curly_quotes(app):
             assert not straight, f"{slug} ({text.locale}) {where}: {straight} straight quotes, write “ ”"
             assert prose.count("“") == prose.count("”"), f"{slug} ({text.locale}) {where}: an unclosed “"
 
+def test_a_module_read_but_not_assessed_grants_the_foundation_level_only(app):
+    """Level 2 of the framework is applying a method on one's own to routine cases; a module completed by reading
+    it (`viewed`) shows at most that its reader can explain the concepts, the foundation level."""
+    [course] = [c for c in load_tree(Path(app.config["COURSES_DIR"])).courses if c.slug == "s3-foundations"]
+    read = [module for module in course.modules if module.completion in (None, "viewed")]
+    assert read, "the first course has modules completed by reading"
+    for module in read:
+        assert all(level == 1 for _, level in module.competences), f"{module.slug}: {module.competences}"
+
+
 # The content hash of each version of the first course shipped: changing its files without raising `version` in
 # course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
 SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
@@ -97,7 +107,8 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            9: "9d0dfe00c98d9d908bd6f57c1196283a2f80c423cedfe3a43b0f1dd4c9787880",
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
-           12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28"}
+           12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
+           13: "bff720be65e549f5f2bc14266cf9718cbadb6a743c80fe8da598456dee86f475"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

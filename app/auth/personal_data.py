@@ -138,6 +138,24 @@ def _imports(user: User) -> list[dict]:
              "row": person_row(batch, user)} for batch in batches]
 
 
+def _listed_in_imports(user: User, proven: bool) -> list[dict]:
+    """The rows of the files a coordinator uploaded that gave the account's address and did not create the account
+    (it was there already: the row's problem is ``taken``), while the import keeps its rows: each as written, with
+    that line's problems. Only once the person has shown the address is theirs (has_proven_address), as for the
+    statements naming it: a row giving an address that is not may be about someone else. The other rows of those
+    files are other people's."""
+    from app.imports.models import ImportedPerson
+    from app.imports.services import rows_listing
+
+    if not proven:
+        return []
+    made = sa.select(ImportedPerson.batch_id).where(ImportedPerson.user_id == user.id)  # in "imports"
+    return [{"uploaded_at": when(batch.created_at), "uploaded_by": _someone(batch.created_by),
+             "imported_at": when(batch.imported_at), "row": row,
+             "problems": [{key: problem.get(key) for key in ("field", "code", "params")} for problem in problems]}
+            for batch, row, problems in rows_listing(user.email, made)]
+
+
 def _kept_forms(user: User) -> list[dict]:
     """What the person typed into forms that could not be taken, kept a day to show them again (app.kept)."""
     from app.kept import KeptForm
@@ -220,14 +238,14 @@ def _documents(mine: set[str]) -> Iterator[dict]:
         yield item
 
 
-def _agent_keys(user: User) -> set[str]:
+def _agent_keys(user: User, proven: bool) -> set[str]:
     """The keys of the Agents that are the person: their account, and their e-mail address (as mbox, in both key
     forms, and as mbox_sha1sum) once they have shown it is theirs by using a link sent to it; an address an
     administrator typed may be someone else's (app.xapi.services._proven)."""
-    from app.xapi.services import agent_key, has_proven_address
+    from app.xapi.services import agent_key
 
     keys = {agent_key(agent(user))}
-    if has_proven_address(user):
+    if proven:
         mbox = {"mbox": f"mailto:{user.email}"}
         sha1 = hashlib.sha1(mbox["mbox"].encode()).hexdigest()
         keys |= {agent_key(mbox), agent_key(mbox, as_written=True), agent_key({"mbox_sha1sum": sha1})}
@@ -303,14 +321,17 @@ def _array(items) -> Iterator[str]:
 def export(user: User) -> Iterator[str]:
     """The personal data file of ``user``, as pieces of JSON text to send one after the other (call inside a
     request: notification texts are in its language). Reads only; records nothing."""
+    from app.xapi.services import has_proven_address
+
     links = _links(user)
+    proven = has_proven_address(user)
     head = {
         "format": FORMAT, "exported_at": when(datetime.now(timezone.utc)), "site": current_app.config["BASE_URL"],
         "account": _account(user), "xapi_agent": agent(user), "sign_ins": _sign_ins(user),
         "invitations": links[TokenPurpose.INVITATION], "password_resets": links[TokenPurpose.PASSWORD_RESET],
         "cohorts": _cohorts(user), "notification_preferences": _notification_preferences(user),
         "competences": _competences(user), "courses": _courses(user), "imports": _imports(user),
-        "kept_forms": _kept_forms(user),
+        "listed_in_imports": _listed_in_imports(user, proven), "kept_forms": _kept_forms(user),
     }
     yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
     yield ',"notifications":'
@@ -318,7 +339,7 @@ def export(user: User) -> Iterator[str]:
     yield ',"emails":'
     yield from _array(_emails(user))
     yield ',"xapi_documents":'
-    mine = _agent_keys(user)
+    mine = _agent_keys(user, proven)
     yield from _array(_documents(mine))
     # the statements naming the person anywhere (see _statements), oldest first; the voided ones are named after them
     voided = []

@@ -4,6 +4,7 @@ import difflib
 import io
 import re
 from datetime import timedelta
+from typing import Iterator
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -506,6 +507,24 @@ def person_row(batch: ImportBatch, user: User) -> dict | None:
     """The row of ``batch``'s file that named ``user`` (by the address their account took from it), as read, while
     the batch keeps its rows; None once they are purged, or when the account's address has changed since."""
     return next((row for row in batch.rows or [] if _email(row) == user.email), None)
+
+
+def rows_listing(email: str, leave_out: sa.Select) -> Iterator[tuple[ImportBatch, dict, list[dict]]]:
+    """The rows of the files still keeping them (not purged) that give ``email`` as their address, as person_row
+    reads it, each with its batch and its problems; not those of the batches in ``leave_out`` (a query of their
+    ids). Read a few files at a time: each holds up to MAX_ROWS rows."""
+    batches = db.session.scalars(
+        sa.select(ImportBatch).where(ImportBatch.purged_at.is_(None), ImportBatch.id.not_in(leave_out))
+        .options(so.joinedload(ImportBatch.created_by)).order_by(ImportBatch.id).execution_options(yield_per=5))
+    for batch in batches:
+        for row in batch.rows or []:
+            cell = row.get("email") or ""
+            # an ASCII cell can give the address only if it holds it (_email drops no invisible or wide character
+            # from it, only case, spaces and "mailto:"): most rows are passed over without being normalised
+            if cell.isascii() and email not in cell.lower():
+                continue
+            if _email(row) == email:
+                yield batch, row, [p for p in batch.problems or [] if p.get("line") == row.get("line")]
 
 
 def _uninvited(actor: User, batch: ImportBatch) -> sa.Select:

@@ -421,6 +421,37 @@ def test_the_import_that_made_the_account_is_in_the_file_with_the_persons_row_on
     assert "beto@example.org" not in text and "Beto Ajeno" not in text
 
 
+def test_the_rows_of_other_files_that_listed_the_persons_address_are_in_the_file(client, login_as, make_user):
+    """A file uploaded after the account was made can list its address again (the row's problem: taken): while
+    the import keeps its rows, that row and its problems are the person's, once the address is shown to be
+    theirs; the file's other rows, and the rows naming an address not yet proven theirs, are not."""
+    from app.auth.models import TokenPurpose
+    from app.imports import services as imports
+
+    coordinator = make_user(roles=("coordinator",), country="CL", name="Carla Coordinadora")
+    ana = make_user(country="CL", email="ana@example.org")
+    tokens.accept_invitation(tokens.issue_token(ana, TokenPurpose.INVITATION), "a long new password 1")
+    unproven = make_user(country="CL", email="cata@example.org")
+    data = ("email;full_name;position;institution;region;language\n"
+            "ANA@example.org;Ana Repetida;técnico;Liceo Inexistente;;es\n"
+            "beto@example.org;Beto Ajeno;gestor;;;es\ncata@example.org;Cata Sinprobar;gestor;;;es\n").encode()
+    imports.preview(coordinator, filename="lista.csv", data=data, country_code="CL")
+    db.session.commit()
+    login_as(ana)
+    response, data = _download(client)
+    [listed] = data["listed_in_imports"]
+    assert listed["uploaded_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
+    assert ISO_UTC.fullmatch(listed["uploaded_at"]) and listed["imported_at"] is None
+    assert listed["row"]["email"] == "ANA@example.org" and listed["row"]["full_name"] == "Ana Repetida"
+    assert {(p["field"], p["code"]) for p in listed["problems"]} == {("email", "taken"), ("institution", "institution")}
+    assert data["imports"] == []
+    text = response.get_data(as_text=True)
+    assert "beto@example.org" not in text and "Beto Ajeno" not in text and "Cata Sinprobar" not in text
+    login_as(unproven)
+    _, data = _download(client)
+    assert data["listed_in_imports"] == []
+
+
 def test_a_form_kept_for_the_person_is_in_the_file(client, make_user, sample_framework):
     """What the person typed into a form that could not be taken (their sign-in had ended) is kept for a day to
     show them again: while it is, it is in the file."""

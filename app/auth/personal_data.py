@@ -17,6 +17,7 @@ from flask import current_app
 
 from app import jsonutil
 from app.auth.models import AccountToken, SignIn, TokenPurpose, User
+from app.db import among
 from app.extensions import db
 
 FORMAT = "itinera-personal-data/2"
@@ -294,21 +295,51 @@ def _unnamer(user: User, mine: set[str]):
 
 
 def _statements(user: User, mine: set[str]) -> Iterator[tuple]:
-    """(id, statement, is_voided) of every statement naming the person, oldest stored first: as actor or object,
-    a member of a Group that is, instructor, team, inside a SubStatement (what the LRS's ``related_agents`` finds
-    for their Agent), and those given to their account (``user_id``). In one query, read through a cursor; a
-    statement naming someone else beside them leaves that person unnamed (_unnamer), the rest is as stored (the
-    authority, an LRS client or Itinera, included)."""
+    """(id, statement, is_voided, attachments) of every statement naming the person, oldest stored first: as actor
+    or object, a member of a Group that is, instructor, team, inside a SubStatement (what the LRS's
+    ``related_agents`` finds for their Agent), and those given to their account (``user_id``). In one query, read
+    through a cursor; a statement naming someone else beside them leaves that person unnamed (_unnamer), the rest
+    is as stored (the authority, an LRS client or Itinera, included). ``attachments``: the hashes of the
+    attachments whose content is the person's to have (_theirs)."""
     from app.xapi.models import Statement, StatementAgent
 
     unnamed = _unnamer(user, mine)
     seqs = sa.union(sa.select(Statement.seq).where(Statement.user_id == user.id),
                     sa.select(StatementAgent.statement_seq).where(StatementAgent.agent_key.in_(mine)))
-    rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided)
+    rows = db.session.execute(sa.select(Statement.id, Statement.data, Statement.is_voided, Statement.user_id)
                               .where(Statement.seq.in_(seqs)).order_by(Statement.seq)
                               .execution_options(yield_per=STATEMENTS_PER_FETCH))
-    for statement_id, data, is_voided in rows:
-        yield statement_id, unnamed(data), is_voided
+    for statement_id, data, is_voided, user_id in rows:
+        shown = unnamed(data)
+        yield statement_id, shown, is_voided, _theirs(data, shown is data, user_id == user.id)
+
+
+def _theirs(statement: dict, names_no_one_else: bool, is_theirs: bool) -> set[str]:
+    """The hashes of the attachments (the statement's, a SubStatement's) whose content belongs in the file: all of
+    a statement naming no one but the person; of one naming others too, only when its actor is the person (its
+    ``user_id``), and never its signature: that holds the statement as signed, the others' identifiers in it. The
+    attachments of someone else's statement naming the person beside others are that person's."""
+    from app.xapi.attachments import SIGNATURE, attachments_of
+
+    if not (names_no_one_else or is_theirs):
+        return set()
+    return {item["sha2"].lower() for item in attachments_of(statement)
+            if isinstance(item, dict) and isinstance(item.get("sha2"), str)
+            and (names_no_one_else or item.get("usageType") != SIGNATURE)}
+
+
+def _attachments(hashes: set[str]) -> Iterator[dict]:
+    """The content the LRS keeps of these attachments (by their SHA-2 hash, shared by every statement with the
+    same content), in base64: the statements give each one's contentType, usageType and display."""
+    from app.xapi.models import Attachment
+
+    if not hashes:
+        return
+    rows = db.session.scalars(sa.select(Attachment).where(among(Attachment.sha2, hashes)).order_by(Attachment.sha2)
+                              .execution_options(yield_per=DOCUMENTS_PER_FETCH))
+    for row in rows:
+        yield {"sha2": row.sha2, "content_type": row.content_type,
+               "content_base64": base64.b64encode(row.content).decode()}
 
 
 def _array(items) -> Iterator[str]:
@@ -342,16 +373,19 @@ def export(user: User) -> Iterator[str]:
     mine = _agent_keys(user, proven)
     yield from _array(_documents(mine))
     # the statements naming the person anywhere (see _statements), oldest first; the voided ones are named after them
-    voided = []
+    voided, attached = [], set()
 
     def statements():
-        for statement_id, data, is_voided in _statements(user, mine):
+        for statement_id, data, is_voided, attachments in _statements(user, mine):
             if is_voided:
                 voided.append(str(statement_id))
+            attached.update(attachments)
             yield data
 
     yield ',"xapi_statements":'
     yield from _array(statements())
     yield ',"voided_statement_ids":'
     yield from _array(voided)
+    yield ',"xapi_attachments":'
+    yield from _array(_attachments(attached))
     yield "}"

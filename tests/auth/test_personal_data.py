@@ -322,6 +322,51 @@ def test_every_statement_naming_the_person_is_in_the_file_others_left_unnamed(cl
         assert someone_elses not in text
 
 
+def test_the_attachments_of_the_persons_statements_are_in_the_file(client, login_as, make_user, signing_key):
+    """The content the LRS keeps for an attachment of a statement in the file, by its hash, in base64: of the
+    person's own statements (not the signature of one naming someone else: it holds the statement as signed, the
+    other person's identifier in it), and of those naming no one else; not of someone else's statement that names
+    them beside others, nor of statements not naming them."""
+    import base64
+
+    import jwt
+
+    from app.xapi.attachments import SIGNATURE, Part
+    from app.xapi.services import store
+
+    trainee = login_as("trainee", country="CL")
+    other = make_user(country="CL")
+    me, them = _statement(trainee, 0)["actor"], _statement(other, 0)["actor"]
+    verb = {"id": "http://adlnet.gov/expapi/verbs/experienced"}
+    parts = {}
+
+    def attached(content, usage="http://example.org/attachments/essay", content_type="text/plain"):
+        sha2 = hashlib.sha256(content).hexdigest()
+        parts[sha2] = Part(content_type, content)
+        return {"usageType": usage, "display": {"en-US": "file"}, "contentType": content_type,
+                "length": len(content), "sha2": sha2}
+
+    mine = {"actor": me, "verb": verb, "object": {"id": "http://example.org/activities/1"},
+            "context": {"instructor": them}, "attachments": [attached(b"my essay")]}
+    token = jwt.encode(mine, signing_key[0], algorithm="RS256").encode()
+    mine["attachments"].append(attached(token, SIGNATURE, "application/octet-stream"))
+    store([mine, {"actor": them, "verb": verb, "object": {"id": "http://example.org/activities/2"},
+                  "context": {"instructor": me}, "attachments": [attached(b"their essay")]},
+           {"actor": me, "verb": verb, "object": {"id": "http://example.org/activities/3"},
+            "attachments": [attached(b"my notes", content_type="text/markdown")]},
+           {"actor": them, "verb": verb, "object": {"id": "http://example.org/activities/4"},
+            "attachments": [attached(b"elsewhere")]}],
+          {"objectType": "Agent", "account": {"homePage": v.base(), "name": "test"}}, attachment_parts=parts)
+    db.session.commit()
+    _, data = _download(client)
+    assert [s["object"]["id"] for s in data["xapi_statements"]] == [f"http://example.org/activities/{n}"
+                                                                    for n in (1, 2, 3)]
+    assert sorted(data["xapi_attachments"], key=lambda a: a["content_type"]) == [
+        {"sha2": hashlib.sha256(content).hexdigest(), "content_type": content_type,
+         "content_base64": base64.b64encode(content).decode()}
+        for content, content_type in ((b"my notes", "text/markdown"), (b"my essay", "text/plain"))]
+
+
 def test_statements_naming_an_address_the_person_has_not_proven_are_not_theirs(client, login_as):
     """An address an administrator typed may be someone else's (mistyped): until the person has used a link sent
     to it, a statement naming it is not in their file."""

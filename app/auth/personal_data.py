@@ -81,13 +81,20 @@ def _links(user: User) -> dict[TokenPurpose, list[dict]]:
     return found
 
 
-def _notification_preferences(user: User) -> dict:
+def _notification_preferences(user: User) -> tuple[dict, dict]:
+    """Whether the person is e-mailed each kind of notification their roles get (their choice or the default), and
+    the choices they saved for other kinds (of a role they no longer have: they count again with it)."""
     from app.notifications.kinds import KINDS
+    from app.notifications.models import NotificationPreference
     from app.notifications.services import kinds_emailed
 
     kinds = [kind for kind in KINDS.values() if kind.roles & user.roles]
     emailed = kinds_emailed(user, kinds)
-    return {kind.name: {"email": kind.name in emailed} for kind in kinds}
+    others = db.session.execute(sa.select(NotificationPreference.kind, NotificationPreference.email).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.kind.not_in([kind.name for kind in kinds]))
+        .order_by(NotificationPreference.kind))
+    return {kind.name: {"email": kind.name in emailed} for kind in kinds}, {kind: {"email": email}
+                                                                           for kind, email in others}
 
 
 def _notifications(user: User) -> Iterator[dict]:
@@ -135,7 +142,7 @@ def _imports(user: User) -> list[dict]:
 
     batches = db.session.scalars(sa.select(ImportBatch).join(ImportedPerson).where(ImportedPerson.user_id == user.id)
                                  .options(so.joinedload(ImportBatch.created_by)).order_by(ImportBatch.id))
-    return [{"imported_at": when(batch.imported_at), "imported_by": _someone(batch.created_by),
+    return [{"imported_at": when(batch.imported_at), "imported_by": _someone(batch.created_by), "file": batch.filename,
              "row": person_row(batch, user)} for batch in batches]
 
 
@@ -151,7 +158,7 @@ def _listed_in_imports(user: User, proven: bool) -> list[dict]:
     if not proven:
         return []
     made = sa.select(ImportedPerson.batch_id).where(ImportedPerson.user_id == user.id)  # in "imports"
-    return [{"uploaded_at": when(batch.created_at), "uploaded_by": _someone(batch.created_by),
+    return [{"uploaded_at": when(batch.created_at), "uploaded_by": _someone(batch.created_by), "file": batch.filename,
              "imported_at": when(batch.imported_at), "row": row,
              "problems": [{key: problem.get(key) for key in ("field", "code", "params")} for problem in problems]}
             for batch, row, problems in rows_listing(user.email, made)]
@@ -356,13 +363,15 @@ def export(user: User) -> Iterator[str]:
 
     links = _links(user)
     proven = has_proven_address(user)
+    preferences, other_preferences = _notification_preferences(user)
     head = {
         "format": FORMAT, "exported_at": when(datetime.now(timezone.utc)), "site": current_app.config["BASE_URL"],
         "account": _account(user), "xapi_agent": agent(user), "sign_ins": _sign_ins(user),
         "invitations": links[TokenPurpose.INVITATION], "password_resets": links[TokenPurpose.PASSWORD_RESET],
-        "cohorts": _cohorts(user), "notification_preferences": _notification_preferences(user),
+        "cohorts": _cohorts(user), "notification_preferences": preferences,
         "competences": _competences(user), "courses": _courses(user), "imports": _imports(user),
         "listed_in_imports": _listed_in_imports(user, proven), "kept_forms": _kept_forms(user),
+        "other_notification_preferences": other_preferences,
     }
     yield jsonutil.dumps(head)[:-1]  # the object stays open for the parts that follow
     yield ',"notifications":'

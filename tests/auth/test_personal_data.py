@@ -130,6 +130,21 @@ def test_a_notification_that_names_someone_else_keeps_only_its_kind_and_dates(cl
     assert "Invitada Reservada" not in json.dumps(data)
 
 
+def test_choices_kept_for_kinds_of_notification_the_persons_roles_no_longer_get_are_in_the_file(client, login_as):
+    """A coordinator who chose not to be e-mailed about imports, a trainee now: the choice is kept (it counts again
+    with the role) and is theirs, beside the kinds their roles get."""
+    from app.notifications.services import set_email_preferences
+
+    person = login_as("coordinator", country="CL")
+    set_email_preferences(person, {"import_completed": False, "added_to_cohort": False})
+    person.roles = {"trainee"}
+    db.session.commit()
+    _, data = _download(client)
+    assert "import_completed" not in data["notification_preferences"]
+    assert data["notification_preferences"]["added_to_cohort"] == {"email": False}
+    assert data["other_notification_preferences"] == {"import_completed": {"email": False}}
+
+
 def test_staff_download_only_their_own_data(client, login_as, make_user):
     trainee = make_user(country="CL", email="someone.else@example.org")
     _store([_statement(trainee, 1)])
@@ -462,6 +477,7 @@ def test_the_import_that_made_the_account_is_in_the_file_with_the_persons_row_on
     assert imported["imported_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
     assert ISO_UTC.fullmatch(imported["imported_at"])
     assert imported["row"]["email"] == "Ana@Example.org" and imported["row"]["full_name"] == "Ana Importada"
+    assert imported["file"] == "lista.csv"  # where the data came from (GDPR art. 14 and 15: its source)
     text = response.get_data(as_text=True)
     assert "beto@example.org" not in text and "Beto Ajeno" not in text
 
@@ -486,6 +502,7 @@ def test_the_rows_of_other_files_that_listed_the_persons_address_are_in_the_file
     response, data = _download(client)
     [listed] = data["listed_in_imports"]
     assert listed["uploaded_by"] == {"name": "Carla Coordinadora", "roles": ["coordinator"]}
+    assert listed["file"] == "lista.csv"
     assert ISO_UTC.fullmatch(listed["uploaded_at"]) and listed["imported_at"] is None
     assert listed["row"]["email"] == "ANA@example.org" and listed["row"]["full_name"] == "Ana Repetida"
     assert {(p["field"], p["code"]) for p in listed["problems"]} == {("email", "taken"), ("institution", "institution")}

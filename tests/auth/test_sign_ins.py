@@ -322,9 +322,9 @@ def test_two_sign_ins_at_once_prune_without_a_deadlock(app, make_user):
     order. Ana, back after 31 days, deleted her own old sign-in first, then waited on someone else's that Bea's
     sign-in held, while Bea's waited on Ana's: on PostgreSQL one of them failed with a deadlock (a 500)."""
     import threading
-    import time
 
     from app.auth import sign_ins
+    from tests.fixtures.concurrency import run_threads, until_a_lock_is_awaited
 
     gone, ana, bea = (make_user(email=f"{name}@example.org") for name in ("gone", "ana", "bea"))
     for person in (gone, ana):  # someone else's first, in the table and by when last used
@@ -336,17 +336,23 @@ def test_two_sign_ins_at_once_prune_without_a_deadlock(app, make_user):
                            .values(last_seen_at=utcnow() - timedelta(days=days)))
     db.session.commit()
     ids = {"ana": ana.id, "bea": bea.id}
-    bea_prunes, errors = threading.Event(), []
+    prune = "DELETE FROM sign_in WHERE sign_in.last_seen_at <"
+    ana_prunes, bea_pruned, errors = threading.Event(), threading.Event(), []
 
     def meet(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("DELETE FROM sign_in WHERE sign_in.last_seen_at <"):
-            return
-        if threading.current_thread().name == "bea":
-            bea_prunes.set()
-        elif bea_prunes.wait(10):
-            time.sleep(0.5)  # Bea's delete holds what it reached first, and waits for the rest
+        if statement.startswith(prune) and threading.current_thread().name == "ana":
+            ana_prunes.set()  # Bea signs in now
+            # Bea's delete takes what it reaches first and waits for a row Ana holds, or goes through when Ana
+            # holds none of them
+            until_a_lock_is_awaited(passed=bea_pruned.is_set)
+
+    def pruned(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(prune) and threading.current_thread().name == "bea":
+            bea_pruned.set()
 
     def start(name):
+        if name == "bea":
+            ana_prunes.wait(10)  # Ana is about to delete everyone's old sign-ins, her own done when it came first
         with app.app_context():
             try:
                 sign_ins.start(db.session.get(type(ana), ids[name]))
@@ -355,17 +361,12 @@ def test_two_sign_ins_at_once_prune_without_a_deadlock(app, make_user):
                 errors.append(error)
                 db.session.rollback()
 
-    sa.event.listen(db.engine, "before_cursor_execute", meet)
+    sa.event.listen(db.engine, "after_cursor_execute", pruned)
     try:
-        ana_thread = threading.Thread(target=start, args=("ana",), name="ana")
-        ana_thread.start()
-        time.sleep(0.3)  # Ana has deleted her own old sign-in when Bea signs in
-        bea_thread = threading.Thread(target=start, args=("bea",), name="bea")
-        bea_thread.start()
-        for thread in (ana_thread, bea_thread):
-            thread.join(30)
+        run_threads([threading.Thread(target=start, args=(name,), name=name) for name in ("ana", "bea")],
+                    listen=("before_cursor_execute", meet))
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", meet)
+        sa.event.remove(db.engine, "after_cursor_execute", pruned)
     assert errors == []
     db.session.expire_all()
     assert sorted(s.user.email for s in db.session.scalars(sa.select(SignIn))) == [

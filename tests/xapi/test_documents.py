@@ -1,7 +1,6 @@
 """State, Activity Profile and Agent Profile resources; Activities and Agents resources."""
 import hashlib
 import json
-import time
 
 import pytest
 
@@ -389,7 +388,7 @@ def test_a_post_whose_document_is_deleted_meanwhile_by_a_delete_of_every_registr
     page). Both are told 204, and the state is empty."""
     import threading
 
-    from tests.fixtures.concurrency import run_threads
+    from tests.fixtures.concurrency import run_threads, until_a_lock_is_awaited
 
     where = {"activityId": ACTIVITY, "agent": AGENT, "registration": REGISTRATION, "stateId": "answers"}
     assert send(xapi, "PUT", "/xapi/activities/state", where, {"q0": 0}).status_code == 204
@@ -398,8 +397,8 @@ def test_a_post_whose_document_is_deleted_meanwhile_by_a_delete_of_every_registr
     def pause_before_writing(conn, cursor, statement, parameters, context, executemany):
         if threading.current_thread().name == "post" and not read.is_set() \
                 and statement.startswith("UPDATE xapi_document"):
-            read.set()
-            time.sleep(1)  # the delete goes now, if nothing holds it back
+            read.set()  # the delete goes now: until it waits for a lock, or has removed the row and answered
+            until_a_lock_is_awaited(passed=lambda: "delete" in outcomes)
 
     def run(name, method, params, body):
         if name == "delete":

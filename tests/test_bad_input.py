@@ -20,7 +20,7 @@ from app.auth.models import TokenPurpose
 from app.extensions import db
 from tests.fixtures.endpoints import url_args
 from tests.fixtures.factories import PASSWORD
-from tests.test_permissions import MATRIX
+from tests.fixtures.matrix import MATRIX
 
 HUGE = "9" * 40
 LONG = "x" * 10_000

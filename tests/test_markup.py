@@ -1,19 +1,16 @@
 """Markup every page shares: ids are unique, even where a page holds several forms; every page, as each role sees
-it, is sound HTML where a validator would find fault and no browser test looks (see markup_problems)."""
+it, is sound HTML where a validator would find fault and no browser test looks (see tests/fixtures/markup.py)."""
 import re
 from collections import Counter
 from html import unescape
-from html.parser import HTMLParser
 
 import sqlalchemy as sa
 
 from app.auth.models import User
 from app.extensions import db
 from tests.fixtures.factories import session_id
+from tests.fixtures.markup import Markup, markup_problems
 from tests.fixtures.pages import ROLES, demo_world, page_urls
-
-LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")  # es, en, pt-BR: a BCP 47 tag, never pt_BR
-REFERENCES = ("for", "aria-describedby", "aria-labelledby", "aria-controls", "list", "form")
 
 
 def repeated_ids(html: str) -> list[str]:
@@ -32,64 +29,6 @@ def test_pages_with_several_forms_repeat_no_id(app, client, login_as, make_user,
         assert html.count("<form") >= (5 if path == "/auth/account" else 2), path  # the header's sign-out too
         assert 'name="csrf_token"' in html, path
         assert repeated_ids(html) == [], path
-
-
-class Markup(HTMLParser):
-    """What markup_problems looks at, gathered in one pass."""
-
-    def __init__(self):
-        super().__init__()
-        self.ids, self.langs, self.references, self.h1s, self.title = [], [], [], 0, None
-        self.selects = []  # [required, value of its first option or None]
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "id" in attrs:
-            self.ids.append(attrs["id"])
-        if "lang" in attrs:
-            self.langs.append((tag, attrs["lang"]))
-        self.references += [(tag, name, ref) for name in REFERENCES for ref in (attrs.get(name) or "").split()]
-        self.h1s += tag == "h1"
-        if tag == "title":
-            self._in_title, self.title = True, ""
-        elif tag == "select":
-            self.selects.append(["required" in attrs and "multiple" not in attrs and int(attrs.get("size") or 1) <= 1,
-                                 None])
-        elif tag == "option" and self.selects and self.selects[-1][1] is None:
-            self.selects[-1][1] = attrs.get("value", "?")
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-
-
-def markup_problems(html: str, locale: str) -> list[str]:
-    """Duplicate ids, a page's language other than ``locale`` or any lang="" that is not a BCP 47 tag, not exactly
-    one h1, a title that does not end with the site's name, a label, description or other reference to an id that is
-    not there, and a required select whose first choice is not an empty placeholder (the browser could never say
-    "choose one")."""
-    markup = Markup()
-    markup.feed(html)
-    problems = [f"id {name} {count} times" for name, count in Counter(markup.ids).items() if count > 1]
-    problems += [f"id={name!r}: an id needs a character and no spaces" for name in markup.ids
-                 if not name or re.search(r"[ \t\n\f\r]", name)]
-    if not markup.langs or markup.langs[0] != ("html", locale.replace("_", "-")):
-        problems.append(f"the page's language is {markup.langs[:1]}, not {locale}")
-    problems += [f'{tag} lang="{lang}"' for tag, lang in markup.langs if not LANGUAGE_TAG.fullmatch(lang)]
-    if markup.h1s != 1:
-        problems.append(f"{markup.h1s} h1 headings")
-    title = " ".join((markup.title or "").split())
-    if not re.fullmatch(r".+\S – Itinera", title):
-        problems.append(f"the title {title!r} does not name the page and the site")
-    problems += [f'{tag} {name}="{ref}": no such id' for tag, name, ref in markup.references if ref not in markup.ids]
-    problems += [f"a required select starts with the choice {first!r}, not an empty placeholder"
-                 for required, first in markup.selects if required and first != ""]
-    return problems
 
 
 def test_the_checks_find_what_they_look_for():

@@ -9,8 +9,8 @@ from app.auth.models import User
 from app.extensions import db
 from app.imports.models import ImportBatch
 from tests.conftest import PG_URL
-from tests.imports.test_parsing import raw_workbook, sheet_xml
-from tests.test_markup import markup_problems
+from tests.fixtures.workbooks import raw_workbook, sheet_xml
+from tests.fixtures.markup import markup_problems
 
 
 def upload(client, data: bytes, name="people.csv", **fields):

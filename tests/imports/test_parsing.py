@@ -4,6 +4,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.imports.parsing import FileProblem, read_table
+from tests.fixtures.workbooks import PERSON, raw_workbook, sheet_xml, workbook_bytes
 
 HEADER = "email,full_name,position\n"
 
@@ -138,21 +139,6 @@ def test_utf16_without_a_bom_gives_the_encoding_message():
 def test_control_characters_in_cells_become_visible_replacement_characters():
     [row] = read_table("a.csv", b"email,full_name,position\na@example.org,An\x00a,man\x07ager\n").rows
     assert row["full_name"] == "An\ufffda" and row["position"] == "man\ufffdager"
-
-
-def workbook_bytes(*sheets) -> bytes:
-    """An .xlsx whose sheets hold these rows; a sheet is (title, rows) and may merge cells: (title, rows, "A1:C1")."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows, *merged in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for cells in merged:
-            sheet.merge_cells(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("header, cells, full_name", [
@@ -300,47 +286,6 @@ def test_a_quote_left_open_in_a_large_file_names_the_line_where_the_runaway_cell
         said = message({"code": "long_cell", "params": error.value.params})
     assert said == ("A cell starting on line 2 runs longer than 131,072 characters: most often a quotation mark "
                     "opened in it is never closed")
-
-
-def raw_workbook(sheet_xml: bytes) -> bytes:
-    """A minimal .xlsx written by hand, with this worksheet XML: how a hostile file is made, not by openpyxl."""
-    import zipfile
-
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relationships = "http://schemas.openxmlformats.org/package/2006/relationships"
-    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="'
-            'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
-        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{relationships}">'
-                                        f'<Relationship Id="rId1" Type="{office}/officeDocument" '
-                                        f'Target="xl/workbook.xml"/></Relationships>')
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{office}">'
-                                            f'<sheets><sheet name="List" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{relationships}">'
-                                                       f'<Relationship Id="rId1" Type="{office}/worksheet" '
-                                                       f'Target="worksheets/sheet1.xml"/></Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-    return buffer.getvalue()
-
-
-def sheet_xml(*rows: bytes, doctype: bytes = b"") -> bytes:
-    def text(value):
-        return b'<c t="inlineStr"><is><t>' + value + b"</t></is></c>"
-
-    header = b"<row>" + text(b"email") + text(b"full name") + text(b"position") + b"</row>"
-    return (b'<?xml version="1.0"?>' + doctype + b'<worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData>' + header + b"".join(rows) + b"</sheetData></worksheet>")
-
-
-PERSON = b'<row><c t="inlineStr"><is><t>a@example.org</t></is></c><c t="inlineStr"><is><t>Ana</t></is></c>' \
-         b'<c t="inlineStr"><is><t>manager</t></is></c></row>'
 
 
 def test_a_hand_made_workbook_is_read():

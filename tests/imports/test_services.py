@@ -13,7 +13,7 @@ from app.imports import services
 from app.imports.models import BatchStatus
 from app.notifications.models import Notification
 from app.places.timezones import moment_for as tokens_moment_for
-from tests.imports.test_parsing import workbook_bytes
+from tests.fixtures.workbooks import workbook_bytes
 
 
 def codes(problems):
@@ -284,7 +284,7 @@ def test_director_and_diretor_are_managers(app, make_user):
 
 
 def test_a_workbook_bomb_is_a_message_on_the_file_field(app, make_user):
-    from tests.imports.test_parsing import PERSON, raw_workbook, sheet_xml
+    from tests.fixtures.workbooks import PERSON, raw_workbook, sheet_xml
 
     coordinator = make_user(roles=("coordinator",), country="CL")
     data = raw_workbook(sheet_xml(PERSON, b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"))

@@ -9,8 +9,7 @@ from app.auth.services import SYSTEM
 from app.extensions import db
 from app.xapi.clients import revoke_client
 from app.xapi.models import ClientScope
-from tests.fixtures.xapi import XapiClient
-from tests.xapi.test_documents import send
+from tests.fixtures.xapi import XapiClient, send
 
 ACTIVITY = "http://example.org/activities/simulation"
 AGENT = json.dumps({"mbox": "mailto:ana@example.org"})

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import LrsClient, Statement
-from tests.fixtures.xapi import XapiClient, statement
-from tests.xapi.test_documents import send
-from tests.xapi.test_progress import MODULE, actor, progress
+from tests.fixtures.courses import actor
+from tests.fixtures.xapi import MODULE, XapiClient, progress, send, statement
 
 SIMULATION = "https://partner.example/simulation/"
 

@@ -10,8 +10,7 @@ from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import ClientScope, LrsClient
 from app.xapi.services import record
-from tests.fixtures.xapi import XapiClient, statement
-from tests.xapi.test_progress import MODULE
+from tests.fixtures.xapi import MODULE, XapiClient, statement
 
 ANA = {"mbox": "mailto:ana@example.org"}
 

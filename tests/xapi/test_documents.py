@@ -5,18 +5,9 @@ import json
 import pytest
 
 from tests.conftest import PG_URL
+from tests.fixtures.xapi import ACTIVITY, AGENT, send
 
-ACTIVITY = "http://example.org/activities/simulation"
-AGENT = json.dumps({"mbox": "mailto:ana@example.org"})
 REGISTRATION = "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"
-
-
-def send(xapi, method, path, params, body=None, content_type="application/json", headers=None):
-    data = json.dumps(body) if isinstance(body, (dict, list)) else body
-    extra = dict(headers or {})
-    if data is not None:
-        extra["Content-Type"] = content_type
-    return xapi.client.open(path, method=method, query_string=params, data=data, headers=xapi.headers(extra))
 
 
 def test_state_round_trip_merge_list_and_delete(xapi):

@@ -10,8 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import utcnow
-from tests.fixtures.xapi import attachment_for, multipart, post_multipart, statement
-from tests.xapi.test_documents import ACTIVITY, AGENT, send
+from tests.fixtures.xapi import ACTIVITY, AGENT, attachment_for, multipart, post_multipart, send, statement
 
 LONG = "http://example.org/" + "é" * 1100  # 2,219 bytes in UTF-8: longer than the 2,048 this LRS stores
 

@@ -11,29 +11,18 @@ from app.auth.services import get_user_by_email
 from app.extensions import db
 from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement
-from app.xapi.services import progress_of, rebuild_progress, record, store
+from app.xapi.services import rebuild_progress, record, store
 from tests.conftest import PG_URL
+from tests.fixtures.courses import actor
+from tests.fixtures.xapi import CONTENT_COURSE, MODULE, XapiClient, progress, statement
 from tests.queries import LOCKS_AWAITED
-from tests.fixtures.xapi import XapiClient, statement
-
-COURSE = "http://itinera.test/activities/courses/s3/"
-MODULE = COURSE + "modules/01-four-cs"
-
-
-def actor(user):
-    return {"account": {"homePage": "http://itinera.test", "name": str(user.uuid)}}
 
 
 @pytest.fixture
 def xapi(client, make_lrs_client):
     """Content that is a module of ours, given its course's activities (only a list naming them reaches them)."""
-    lrs_client, secret = make_lrs_client(activity_prefixes=[COURSE])
+    lrs_client, secret = make_lrs_client(activity_prefixes=[CONTENT_COURSE])
     return XapiClient(client, lrs_client.key, secret)
-
-
-def progress(user, iri=MODULE):
-    db.session.expire_all()
-    return progress_of(user, [iri]).get(iri)
 
 
 def test_a_statement_from_an_outside_client_moves_the_projection(xapi, make_user):
@@ -295,7 +284,7 @@ def test_a_pass_arriving_with_a_failure_is_not_lost(app, make_lrs_client, make_u
     content retrying): the projection must end with the pass, whichever commits last."""
     import threading
 
-    lrs_client, secret = make_lrs_client(activity_prefixes=[COURSE])
+    lrs_client, secret = make_lrs_client(activity_prefixes=[CONTENT_COURSE])
     for round_ in range(4):
         user = make_user()
         module = f"{MODULE}-{round_}"

@@ -26,9 +26,9 @@ def test_a_database_without_tables_says_to_upgrade_it(make_app, tmp_path, args):
 def test_flask_translate_compile_fails_on_a_catalog_with_errors(runner, tmp_path, monkeypatch):
     import app.cli
 
-    from tests.test_make import _broken_translations
+    from tests.fixtures.catalogs import broken_translations
 
-    _broken_translations(tmp_path)
+    broken_translations(tmp_path)
     monkeypatch.setattr(app.cli, "TRANSLATIONS", tmp_path / "translations")
     result = runner.invoke(args=["translate", "compile"])
     assert result.exit_code == 1 and "pybabel compile found errors" in result.output

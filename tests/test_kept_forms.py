@@ -11,33 +11,9 @@ from app.competences.models import SelfAssessment
 from app.extensions import db
 from app.kept import KeptForm
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.sessions import end_sign_in, form_tokens, hidden_value, post_sign_in
 
 KEPT = "We kept what you typed: check it and send it again."
-
-
-def _hidden(page: str, name: str) -> str:
-    return unescape(re.search(rf'name="{name}"(?: type="hidden")? value="([^"]+)"', page).group(1))
-
-
-def _form_tokens(client, path: str, *names: str) -> dict:
-    page = client.get(path).get_data(as_text=True)
-    return {name: _hidden(page, name) for name in names}
-
-
-def _end_sign_in(app, user) -> None:
-    """The sign-in of ``user`` (or of the user of that id) ends (too long unused; the same as signing out in
-    another tab, or elsewhere)."""
-    from app.auth.models import SignIn
-
-    user_id = user if isinstance(user, int) else user.id
-    with app.app_context():
-        for sign_in in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user_id)):
-            sign_in.last_seen_at = sign_in.last_seen_at - timedelta(days=60)
-        db.session.commit()
-
-
-def _sign_in(client, email: str, login_url: str):
-    return client.post(login_url, data={"email": email, "password": PASSWORD})
 
 
 def _text(response) -> str:
@@ -48,13 +24,13 @@ def test_a_self_assessment_sent_once_signed_out_is_shown_again_after_signing_in(
                                                                                  sample_framework):
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     trainee = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
-    _end_sign_in(client.application, trainee)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    end_sign_in(client.application, trainee)
     response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3", "level_B1": "2"})
     assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
     assert "we kept what you typed" in _text(client.get(response.location)).lower()
-    signed_in = _sign_in(client, "ana@example.org", response.location)
+    signed_in = post_sign_in(client, "ana@example.org", response.location)
     assert signed_in.location == "/auth/account/competences/estimate"
     page = _text(client.get(signed_in.location))
     assert KEPT in page
@@ -66,7 +42,7 @@ def test_a_self_assessment_sent_once_signed_out_is_shown_again_after_signing_in(
 
 def test_the_account_page_keeps_the_language_chosen_and_never_a_password(client, make_user):
     ana = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
+    post_sign_in(client, "ana@example.org", "/auth/login")
     page = client.get("/auth/account").get_data(as_text=True)
     tokens = re.findall(r'name="kept_for" value="([^"]+)"', page)
     assert len(tokens) == 3  # language, time zone, password; not the buttons that sign out a device
@@ -79,7 +55,7 @@ def test_the_account_page_keeps_the_language_chosen_and_never_a_password(client,
     with client.application.app_context():
         kept = " ".join(db.session.scalars(sa.select(KeptForm.fields)))
     assert "secret phrase" not in kept and PASSWORD not in kept and "es" in kept
-    signed_in = _sign_in(client, "ana@example.org", sent.location)
+    signed_in = post_sign_in(client, "ana@example.org", sent.location)
     assert signed_in.location == "/auth/account"
     page = _text(client.get("/auth/account"))
     assert KEPT in page and re.search(r'value="es"[^>]* checked', page)
@@ -89,28 +65,28 @@ def test_the_account_page_keeps_the_language_chosen_and_never_a_password(client,
 
 def test_a_level_descriptor_typed_in_three_languages_is_kept(client, make_user, sample_framework):
     trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
-    _sign_in(client, "tom@example.org", "/auth/login")
-    sent = _form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
-    _end_sign_in(client.application, trainer)
+    post_sign_in(client, "tom@example.org", "/auth/login")
+    sent = form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
+    end_sign_in(client.application, trainer)
     typed = {f"{name}_{locale}": f"{name} typed in {locale} " + "long " * 200
              for name in ("name", "descriptor") for locale in ("es", "pt_BR", "en")}
     typed["name_en"] = "Practitioner, renamed"
     response = client.post("/competences/demo/levels/2/edit", data={**sent, **typed})
-    page = _text(client.get(_sign_in(client, "tom@example.org", response.location).location))
+    page = _text(client.get(post_sign_in(client, "tom@example.org", response.location).location))
     assert KEPT in page
     assert "Practitioner, renamed" in page and ("descriptor typed in pt_BR " + "long " * 200).strip() in page
 
 
 def test_an_invitation_form_is_kept(client, make_user):
     coordinator = make_user(email="cora@example.org", roles=("coordinator",), country="CL", locale="en")
-    _sign_in(client, "cora@example.org", "/auth/login")
-    sent = _form_tokens(client, "/admin/users/new", "kept_for")
-    _end_sign_in(client.application, coordinator)
+    post_sign_in(client, "cora@example.org", "/auth/login")
+    sent = form_tokens(client, "/admin/users/new", "kept_for")
+    end_sign_in(client.application, coordinator)
     response = client.post("/admin/users/new", data={
         **sent, "email": "new.person@example.org", "full_name": "Nova Pessoa Comprida", "country_code": "CL",
         "roles": "trainee", "password": "typed-password-123", "submit": "Save"})
     assert response.location.startswith("/auth/login")
-    page = _text(client.get(_sign_in(client, "cora@example.org", response.location).location))
+    page = _text(client.get(post_sign_in(client, "cora@example.org", response.location).location))
     assert KEPT in page and 'value="new.person@example.org"' in page and "Nova Pessoa Comprida" in page
     assert "typed-password-123" not in page
     with client.application.app_context():
@@ -121,15 +97,15 @@ def test_what_was_kept_is_never_shown_to_someone_else(client, make_user, sample_
     ana = make_user(email="ana@example.org", locale="en")
     make_user(email="bea@example.org", locale="en")
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
-    _end_sign_in(client.application, ana)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    end_sign_in(client.application, ana)
     response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
-    assert _sign_in(client, "bea@example.org", response.location).location == "/auth/account/competences/estimate"
+    assert post_sign_in(client, "bea@example.org", response.location).location == "/auth/account/competences/estimate"
     page = _text(client.get("/auth/account/competences/estimate"))
     assert KEPT not in page and " checked" not in page
     client.post("/auth/logout")
-    _sign_in(client, "ana@example.org", "/auth/login")  # forgotten when someone else signed in here
+    post_sign_in(client, "ana@example.org", "/auth/login")  # forgotten when someone else signed in here
     assert KEPT not in _text(client.get("/auth/account/competences/estimate"))
 
 
@@ -138,9 +114,9 @@ def test_a_form_sent_with_another_persons_token_or_none_is_not_kept(client, make
     person would otherwise be shown, filled in, what they never typed)."""
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     ana = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
-    _end_sign_in(client.application, ana)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    end_sign_in(client.application, ana)
     client.post("/auth/account/competences/estimate", data={"level_A1": "3"})
     client.post("/auth/account/competences/estimate", data={"kept_for": sent["kept_for"] + "x", "level_A1": "3"})
     with client.application.app_context():
@@ -150,15 +126,15 @@ def test_a_form_sent_with_another_persons_token_or_none_is_not_kept(client, make
 def test_what_was_kept_is_forgotten_after_a_day(client, make_user, sample_framework):
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     ana = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
-    _end_sign_in(client.application, ana)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    end_sign_in(client.application, ana)
     response = client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
     with client.application.app_context():
         for kept in db.session.scalars(sa.select(KeptForm)):
             kept.created_at -= timedelta(hours=25)
         db.session.commit()
-    _sign_in(client, "ana@example.org", response.location)
+    post_sign_in(client, "ana@example.org", response.location)
     page = _text(client.get("/auth/account/competences/estimate"))
     assert KEPT not in page and " checked" not in page
     with client.application.app_context():  # deleted, at the next sign-in (anyone's)
@@ -174,11 +150,11 @@ def test_an_expired_page_with_a_live_session_shows_the_form_again_filled_in(make
         make_user(email="ana@example.org", locale="en")
 
     def sign_in():
-        token = _form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
+        token = form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
         client.post("/auth/login", data={"email": "ana@example.org", "password": PASSWORD, "csrf_token": token})
 
     sign_in()
-    stale = _form_tokens(client, "/auth/account", "csrf_token", "kept_for")
+    stale = form_tokens(client, "/auth/account", "csrf_token", "kept_for")
     client.post("/auth/logout", data={"csrf_token": stale["csrf_token"]})  # in another tab, and in again
     sign_in()
     response = client.post("/auth/account/language", data={**stale, "locale": "es"},
@@ -198,9 +174,9 @@ def test_what_is_kept_is_capped(client, make_user, sample_framework, monkeypatch
 
     monkeypatch.setattr(kept, "MAX_CHARS", 300)
     trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
-    _sign_in(client, "tom@example.org", "/auth/login")
-    sent = _form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
-    _end_sign_in(client.application, trainer)
+    post_sign_in(client, "tom@example.org", "/auth/login")
+    sent = form_tokens(client, "/competences/demo/levels/2/edit", "kept_for", "revision")
+    end_sign_in(client.application, trainer)
     client.post("/competences/demo/levels/2/edit", data={**sent, "name_es": "Practicante, cambiado",
                                                          "descriptor_es": "x" * 400})
     with client.application.app_context():
@@ -216,12 +192,12 @@ def test_a_form_sent_signed_out_from_an_expired_page_is_kept_too(make_app, make_
         trainer_id = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en").id
 
     def sign_in(path="/auth/login"):
-        token = _form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
+        token = form_tokens(client, "/auth/login", "csrf_token")["csrf_token"]
         return client.post(path, data={"email": "tom@example.org", "password": PASSWORD, "csrf_token": token})
 
     sign_in()
-    sent = _form_tokens(client, "/competences/demo/competences/A1/edit", "csrf_token", "kept_for", "revision")
-    _end_sign_in(app, trainer_id)
+    sent = form_tokens(client, "/competences/demo/competences/A1/edit", "csrf_token", "kept_for", "revision")
+    end_sign_in(app, trainer_id)
     with client.session_transaction() as session:
         session["csrf_token"] = "another session's"
     response = client.post("/competences/demo/competences/A1/edit", data={
@@ -240,9 +216,9 @@ def test_a_person_has_at_most_a_few_forms_kept(client, make_user, sample_framewo
     monkeypatch.setattr(kept, "MAX_PER_PERSON", 2)
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     ana = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for")
-    _end_sign_in(client.application, ana)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for")
+    end_sign_in(client.application, ana)
     for level in ("1", "2", "3"):
         with client.session_transaction() as session:
             session.pop("_kept", None)  # another browser
@@ -257,25 +233,25 @@ def test_a_level_validation_note_is_kept_on_the_persons_page(client, make_user, 
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     coordinator = make_user(email="cora@example.org", roles=("coordinator",), country="CL", locale="en")
     trainee = make_user(email="tina@example.org", country="CL")
-    _sign_in(client, "cora@example.org", "/auth/login")
+    post_sign_in(client, "cora@example.org", "/auth/login")
     person = f"/admin/users/{trainee.uuid}"
-    sent = _form_tokens(client, person, "kept_for")
-    _end_sign_in(client.application, coordinator)
+    sent = form_tokens(client, person, "kept_for")
+    end_sign_in(client.application, coordinator)
     response = client.post(f"{person}/levels", headers={"Referer": f"http://localhost{person}"},
                            data={**sent, "code": "A1", "level": "2", "note": "Ran the regional workshop in May"})
-    assert _sign_in(client, "cora@example.org", response.location).location == person
+    assert post_sign_in(client, "cora@example.org", response.location).location == person
     page = _text(client.get(person))
     assert KEPT in page and "Ran the regional workshop in May</textarea>" in page
 
 
 def _kept_again(client, path: str, email: str, data: dict) -> str:
     """``data`` sent on the form of ``path`` once the sign-in of ``email`` had ended; the page after signing in."""
-    sent = _form_tokens(client, path, "kept_for")
+    sent = form_tokens(client, path, "kept_for")
     with client.application.app_context():
-        _end_sign_in(client.application, db.session.scalar(sa.select(User.id).where(User.email == email)))
+        end_sign_in(client.application, db.session.scalar(sa.select(User.id).where(User.email == email)))
     response = client.post(path, data={**sent, **data})
     assert response.location.startswith("/auth/login")
-    page = _text(client.get(_sign_in(client, email, response.location).location))
+    page = _text(client.get(post_sign_in(client, email, response.location).location))
     assert KEPT in page
     return page
 
@@ -292,7 +268,7 @@ def test_an_invitation_kept_offers_again_the_institution_and_region_of_the_count
     from: the institution and region chosen are chosen again."""
     make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
     hospital = make_institution(country="AR", name="Hospital de Córdoba")
-    _sign_in(client, "ada@example.org", "/auth/login")
+    post_sign_in(client, "ada@example.org", "/auth/login")
     page = _kept_again(client, "/admin/users/new", "ada@example.org", {
         "email": "new.person@example.org", "full_name": "Nova Pessoa", "country_code": "AR",
         "institution_id": str(hospital.id), "region_code": "AR-X", "roles": "trainee", "submit": "Save"})
@@ -302,7 +278,7 @@ def test_an_invitation_kept_offers_again_the_institution_and_region_of_the_count
 
 def test_a_new_institution_kept_offers_again_the_regions_of_the_country_chosen(client, make_user):
     make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
-    _sign_in(client, "ada@example.org", "/auth/login")
+    post_sign_in(client, "ada@example.org", "/auth/login")
     page = _kept_again(client, "/admin/institutions/new", "ada@example.org", {
         "name": "Ministerio de Córdoba", "country_code": "AR", "level": "regional", "region_code": "AR-X"})
     assert _chosen(page, "country_code", "AR") and _chosen(page, "region_code", "AR-X")
@@ -312,7 +288,7 @@ def test_an_import_kept_offers_again_the_cohorts_of_the_country_chosen(client, m
     """Opened from a country's list (its "country" in the query string), sent for another."""
     make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
     cohort = make_cohort(country="BR", name="Turma de Recife")
-    _sign_in(client, "ada@example.org", "/auth/login")
+    post_sign_in(client, "ada@example.org", "/auth/login")
     make_cohort(country="CL", name="Cohorte de Santiago")
     page = _kept_again(client, "/admin/import?country=CL", "ada@example.org", {"country_code": "BR",
                                                                                 "cohort_id": str(cohort.id)})
@@ -326,13 +302,13 @@ def test_a_move_form_kept_among_the_move_forms_of_a_framework_page(client, make_
 
     trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
     a1_retitled(sample_framework, trainer)  # version 2, to move to (not chosen until someone chooses it)
-    _sign_in(client, "tom@example.org", "/auth/login")
+    post_sign_in(client, "tom@example.org", "/auth/login")
     page = client.get("/competences/demo/?version=1").get_data(as_text=True)
     use = re.search(r'name="(use-\d+-)version"', page).group(1)
-    sent = {"kept_for": _hidden(page, "kept_for")}
-    _end_sign_in(client.application, trainer)
+    sent = {"kept_for": hidden_value(page, "kept_for")}
+    end_sign_in(client.application, trainer)
     response = client.post(f"/competences/demo/uses/{use[4:-1]}/move", data={**sent, f"{use}version": "2"},
                            headers={"Referer": "http://localhost/competences/demo/?version=1"})
     assert response.location.startswith("/auth/login")
-    page = _text(client.get(_sign_in(client, "tom@example.org", response.location).location))
+    page = _text(client.get(post_sign_in(client, "tom@example.org", response.location).location))
     assert KEPT in page and _chosen(page, f"{use}version", 2)

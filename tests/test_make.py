@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.catalogs import broken_translations
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -51,22 +53,6 @@ def test_make_test_runs_the_browser_tests_on_the_chromium_it_checked():
     assert pytest_lines and "CHROMIUM_PATH=/opt/other/chromium" in pytest_lines[0]
 
 
-BROKEN_CATALOG = '''msgid ""
-msgstr ""
-"Content-Type: text/plain; charset=UTF-8\\n"
-
-#, python-format
-msgid "Hello %(name)s"
-msgstr "Hola %(nombre)s"
-'''
-
-
-def _broken_translations(root: Path) -> None:
-    folder = root / "translations" / "es" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "messages.po").write_text(BROKEN_CATALOG, encoding="utf-8")
-
-
 def test_make_stops_on_a_catalog_with_errors(tmp_path):
     """`make run` compiles the catalogs first: one whose placeholders do not match stops it, with the error shown,
     rather than scrolling away under `tail` while the server starts."""
@@ -80,7 +66,7 @@ def test_make_stops_on_a_catalog_with_errors(tmp_path):
     (tmp_path / "pyproject.toml").write_text("")
     os.utime(tmp_path / "pyproject.toml", (0, 0))
     (venv / ".installed").touch()
-    _broken_translations(tmp_path)
+    broken_translations(tmp_path)
     result = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "translations", f"VENV={venv}"], cwd=tmp_path,
                             env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert result.returncode != 0, result.stdout + result.stderr

@@ -517,15 +517,15 @@ def test_the_rows_of_other_files_that_listed_the_persons_address_are_in_the_file
 def test_a_form_kept_for_the_person_is_in_the_file(client, make_user, sample_framework):
     """What the person typed into a form that could not be taken (their sign-in had ended) is kept for a day to
     show them again: while it is, it is in the file."""
-    from tests.test_kept_forms import _end_sign_in, _form_tokens, _sign_in
+    from tests.fixtures.sessions import end_sign_in, form_tokens, post_sign_in
 
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     trainee = make_user(email="ana@example.org", locale="en")
-    _sign_in(client, "ana@example.org", "/auth/login")
-    sent = _form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
-    _end_sign_in(client.application, trainee)
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    sent = form_tokens(client, "/auth/account/competences/estimate", "kept_for", "once")
+    end_sign_in(client.application, trainee)
     client.post("/auth/account/competences/estimate", data={**sent, "level_A1": "3"})
-    _sign_in(client, "ana@example.org", "/auth/login")
+    post_sign_in(client, "ana@example.org", "/auth/login")
     _, data = _download(client)
     [kept] = data["kept_forms"]
     assert kept["page"] == "/auth/account/competences/estimate" and ["level_A1", "3"] in kept["fields"]

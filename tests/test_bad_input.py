@@ -10,7 +10,6 @@ import io
 import json
 import re
 import traceback
-from html.parser import HTMLParser
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
@@ -20,6 +19,7 @@ from app.auth.models import TokenPurpose
 from app.extensions import db
 from tests.fixtures.endpoints import url_args
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.markup import fields_for
 from tests.fixtures.matrix import MATRIX
 
 HUGE = "9" * 40
@@ -90,75 +90,6 @@ NO_FIELDS = {"auth.logout", "auth.account_sign_ins_end_others", "notifications.r
              "admin.import_confirm", "admin.lrs_forward_retry", "admin.cohort_remove_member",
              "auth.account_sign_in_end"}
 FILES = {"file": b"email,full_name,position\nnew@example.org,New Person,manager\n"}
-
-
-class Forms(HTMLParser):
-    """The forms of a page: action, method and (name, value, type) of their controls, as a browser sends them."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms, self._select, self._options, self._textarea = [], None, [], None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                               "fields": []})
-        elif not self.forms:
-            return
-        elif tag == "input" and attrs.get("name"):
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                self.forms[-1]["fields"].append((attrs["name"], attrs.get("value", "y"), "unchecked"))
-            elif kind not in ("submit", "button", "image", "reset"):
-                self.forms[-1]["fields"].append((attrs["name"], attrs.get("value", "y" if kind == "checkbox"
-                                                                          else ""), kind))
-        elif tag == "select" and attrs.get("name"):
-            self._select, self._options = attrs["name"], []
-        elif tag == "option" and self._select:
-            self._options.append((attrs.get("value", ""), "selected" in attrs))
-        elif tag == "textarea" and attrs.get("name"):
-            self._textarea = attrs["name"]
-            self.forms[-1]["fields"].append((attrs["name"], "", "textarea"))
-
-    def handle_data(self, data):
-        if self._textarea and self.forms:
-            name, value, kind = self.forms[-1]["fields"][-1]
-            self.forms[-1]["fields"][-1] = (name, value + data, kind)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select" and self._select and self.forms:
-            chosen = [v for v, selected in self._options if selected] or [v for v, _s in self._options[:1]]
-            self.forms[-1]["fields"].append((self._select, chosen[0] if chosen else "", "select"))
-            self._select = None
-
-
-def page_forms(html: str) -> list[dict]:
-    parser = Forms()
-    parser.feed(html)
-    return parser.forms
-
-
-def fields_for(url: str, html: str, method: str) -> dict:
-    """name -> valid value of the fields of the forms of ``html`` that send to ``url`` with ``method``."""
-    found, unticked = {}, {}
-    for form in page_forms(html):
-        if form["method"] != method.lower() or urlsplit(form["action"] or url).path != urlsplit(url).path:
-            continue
-        for name, value, kind in form["fields"]:
-            if name == "csrf_token":
-                continue
-            if kind == "file":
-                found[name] = None
-            elif kind == "unchecked":  # what a person would tick, unless the page ticked another already
-                unticked.setdefault(name, value)
-            else:
-                found.setdefault(name, value)
-    for name, value in unticked.items():
-        found.setdefault(name, value)
-    return found
 
 
 def shapes(names):

@@ -298,7 +298,7 @@ def test_an_import_kept_offers_again_the_cohorts_of_the_country_chosen(client, m
 def test_a_move_form_kept_among_the_move_forms_of_a_framework_page(client, make_user, synced_course,
                                                                    sample_framework):
     """The framework page has a move form per use (each its prefix), in a dict: the one sent is filled in."""
-    from tests.competences.test_moves import a1_retitled
+    from tests.fixtures.competences import a1_retitled
 
     trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
     a1_retitled(sample_framework, trainer)  # version 2, to move to (not chosen until someone chooses it)

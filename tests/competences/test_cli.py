@@ -57,12 +57,12 @@ def test_a_latin_1_file_is_not_utf_8_text(runner, tmp_path):
 def test_a_multi_line_descriptor_edited_in_the_browser_survives_the_csv_round_trip(client, login_as, runner,
                                                                                     tmp_path, sample_framework):
     """Browsers send line breaks as \\r\\n: they are kept as \\n, and CSV export -> import -> export is exact."""
-    from tests.competences.test_views import form
+    from tests.fixtures.competences import competence_form
 
     login_as("trainer", country="ES")
     response = client.post("/competences/demo/competences/B1/edit",
-                           data=form(knowledge_en="Knows the EDP.\r\n\r\nAnd the quadruple helix.",
-                                     target_technician="", target_manager=""))
+                           data=competence_form(knowledge_en="Knows the EDP.\r\n\r\nAnd the quadruple helix.",
+                                                target_technician="", target_manager=""))
     assert response.status_code == 302
     db.session.expire_all()
     assert sample_framework.current.competences[1].knowledge["en"] == "Knows the EDP.\n\nAnd the quadruple helix."
@@ -98,10 +98,10 @@ def test_a_control_character_pasted_into_a_form_is_not_kept_and_the_export_impor
                                                                                         fmt):
     """A text pasted from another program may bring an invisible control character: files hold none, so the form
     drops it too, and what an editor saved exports to a file that imports again, unchanged."""
-    from tests.competences.test_views import form
+    from tests.fixtures.competences import competence_form
 
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/B1/edit", data=form(
+    response = client.post("/competences/demo/competences/B1/edit", data=competence_form(
         knowledge_en="Knows\x1b the\x7f EDP\x9b.", title_es="Descu\x0cbrimiento", target_technician="",
         target_manager="", **{"alignments-0-framework": "DigComp", "alignments-0-code": "1.2",
                               "alignments-0-name": "Evaluating\x07 data"}))
@@ -178,7 +178,7 @@ def test_a_file_imported_while_an_editor_saves_leaves_one_current_version(app, m
     version 2; the import then writes version 3: version 2 stops being current too, not two versions current."""
     import threading
 
-    from tests.competences.test_views import form
+    from tests.fixtures.competences import competence_form
     from tests.fixtures.concurrency import run_threads, signed_in_client
     from tests.fixtures.factories import session_id
 
@@ -195,7 +195,7 @@ def test_a_file_imported_while_an_editor_saves_leaves_one_current_version(app, m
 
     def edit():
         results["edit"] = client.post("/competences/demo/competences/A1/edit",
-                                      data=form(knowledge_en="Mine")).status_code
+                                      data=competence_form(knowledge_en="Mine")).status_code
         saved.set()
 
     def load():

@@ -7,7 +7,7 @@ from app.competences import files, services
 from app.competences.models import Framework
 from app.competences.vocabulary import ALIGNMENT_CODES
 from app.extensions import db
-from tests.fixtures.competences import SAMPLE
+from tests.fixtures.competences import SAMPLE, SOURCES
 
 
 def problems_of(text: str) -> list[str]:
@@ -360,17 +360,6 @@ def test_the_shipped_framework_uses_only_the_vocabulary():
 
 
 # --- sources ------------------------------------------------------------------------------------------
-
-SOURCES = '''sources:
-  - authors: Foray, Goddard
-    year: 2012
-    title: Guide to Research and Innovation Strategies for Smart Specialisations (RIS 3)
-    doi: 10.2776/65746
-  - title: A page
-    url: https://example.org/page
-    language: pt-BR
-'''
-
 
 def test_sources_are_read_and_round_trip():
     data = files.read_yaml(SAMPLE + SOURCES, "demo.yaml")

@@ -98,10 +98,10 @@ ESCO = "0a8a7a57-3a1c-4e3c-9d3e-3a9f9b8c1d2e"
 
 
 def _align_with_esco(client, login_as):
-    from tests.competences.test_views import form
+    from tests.fixtures.competences import competence_form
 
     login_as("admin", country=None)
-    response = client.post("/competences/demo/competences/A1/edit", data=form(**{
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(**{
         "alignments-0-framework": "DigComp", "alignments-0-code": "1.2",
         "alignments-1-framework": "ESCO", "alignments-1-uri": "http://data.europa.eu/esco/skill/" + ESCO,
         "alignments-1-name": "analyse data"}))
@@ -119,12 +119,12 @@ def test_an_esco_alignment_is_its_uri(client, login_as, sample_framework):
 
 def test_an_earlier_version_keeps_the_iri_and_says_which_version(client, login_as, sample_framework):
     from app.competences.services import record_use
-    from tests.competences.test_views import form
+    from tests.fixtures.competences import competence_form
 
     record_use(sample_framework.current, "course", "pilot@1")
     db.session.commit()
     login_as("admin", country=None)
-    assert client.post("/competences/demo/competences/A1/edit", data=form()).status_code == 302
+    assert client.post("/competences/demo/competences/A1/edit", data=competence_form()).status_code == 302
     client.get("/auth/logout")
     old = get(client, "/competences/demo/A1?version=1", "application/ld+json").get_json()
     assert old["id"] == IRI and old["name"]["en"] == "Diagnosis" and old["inDefinedTermSet"]["version"] == 1

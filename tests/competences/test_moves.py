@@ -9,17 +9,7 @@ from app.competences.services import USE_MOVERS, use_mover
 from app.courses.services import competences_developed
 from app.errors import ValidationError
 from app.extensions import db
-from tests.fixtures.competences import SAMPLE, texts
-
-FIELDS = ("title", "knowledge", "skills", "attitudes")
-
-
-def a1_retitled(framework, editor):
-    """Version 2 of the demo framework: the course is built on version 1, so an edit makes a new version."""
-    services.edit_competence(editor, framework, "A1", {**{k: texts(k) for k in FIELDS},
-                                                       "title": texts("Regional diagnosis")})
-    db.session.commit()
-    return framework.current
+from tests.fixtures.competences import SAMPLE, a1_retitled
 
 
 def test_a_course_moved_to_version_2_shows_its_titles(synced_course, sample_framework, make_user):

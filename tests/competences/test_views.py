@@ -4,18 +4,8 @@ from html import unescape
 import pytest
 
 from app.extensions import db
-from tests.fixtures.competences import texts
+from tests.fixtures.competences import competence_form, texts
 from tests.fixtures.factories import session_id
-
-
-def form(**overrides):
-    data = {}
-    for name in ("title", "knowledge", "skills", "attitudes"):
-        for locale, text in texts(name).items():
-            data[f"{name}_{locale}"] = text
-    data.update(validity_months="", target_technician="3", target_manager="2")
-    data.update(overrides)
-    return data
 
 
 def test_framework_page_lists_levels_areas_and_competences(client, login_as, sample_framework):
@@ -42,7 +32,7 @@ def test_trainer_edits_a_descriptor_in_portuguese(client, login_as, sample_frame
     page = client.get("/competences/demo/competences/A1/edit")
     assert 'lang="pt-BR"' in page.get_data(as_text=True)
     response = client.post("/competences/demo/competences/A1/edit",
-                           data=form(knowledge_pt_BR="Conhece indicadores de especialização regional"))
+                           data=competence_form(knowledge_pt_BR="Conhece indicadores de especialização regional"))
     assert response.status_code == 302
     db.session.expire_all()
     assert sample_framework.current.competences[0].knowledge["pt_BR"] == "Conhece indicadores de especialização regional"
@@ -50,15 +40,15 @@ def test_trainer_edits_a_descriptor_in_portuguese(client, login_as, sample_frame
 
 def test_missing_translation_is_an_error_at_the_field(client, login_as, sample_framework):
     login_as("admin", country=None)
-    response = client.post("/competences/demo/competences/A1/edit", data=form(skills_es=""))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(skills_es=""))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert '<a href="#skills_es">Write this text in every language</a>' in html
 
 
 @pytest.mark.parametrize("url, field, data", [
-    ("/competences/demo/competences/A1/edit", "title_es", form),
-    ("/competences/demo/competences/A1/edit", "skills_en", form),
+    ("/competences/demo/competences/A1/edit", "title_es", competence_form),
+    ("/competences/demo/competences/A1/edit", "skills_en", competence_form),
     ("/competences/demo/levels/2/edit", "name_en", None),
     ("/competences/demo/areas/A/edit", "title_pt_BR", None),
 ])
@@ -67,7 +57,7 @@ def test_a_text_with_no_letter_is_refused_as_a_missing_one(client, login_as, sam
                                                            blank):
     """A zero-width space pasted alone, a Hangul filler or punctuation alone showed as a blank title, name or
     descriptor wherever the framework is read (and in its exports): refused as an empty text is, as names are."""
-    from tests.test_bad_input import fields_for
+    from tests.fixtures.markup import fields_for
 
     login_as("admin", country=None)
     sent = data() if data else fields_for(url, client.get(url).get_data(as_text=True), "post")
@@ -79,7 +69,7 @@ def test_a_text_with_no_letter_is_refused_as_a_missing_one(client, login_as, sam
 def test_every_mistake_shows_in_one_round(client, login_as, sample_framework):
     """The form's own checks (a number, a choice) and the service's (every language, alignments) at once."""
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/B1/edit", data=form(
+    response = client.post("/competences/demo/competences/B1/edit", data=competence_form(
         title_pt_BR="", knowledge_es="  ", validity_months="0", target_technician="9",
         **{"alignments-0-framework": "ESCO", "alignments-0-uri": "https://esco.ec.europa.eu/x"}))
     html = response.get_data(as_text=True)
@@ -118,7 +108,7 @@ def test_the_iri_stays_when_a_new_version_is_made(client, login_as, sample_frame
     record_use(sample_framework.current, "itinerary", "technicians")
     db.session.commit()
     login_as("admin", country=None)
-    client.post("/competences/demo/competences/A1/edit", data=form())
+    client.post("/competences/demo/competences/A1/edit", data=competence_form())
     db.session.expire_all()
     assert sample_framework.current.number == 2
     html = client.get("/competences/demo/A1").get_data(as_text=True)
@@ -142,7 +132,7 @@ def test_exports_download(client, login_as, sample_framework):
 def test_a_target_that_is_not_a_level_is_a_form_error(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     for value in ("abc", "9"):
-        response = client.post("/competences/demo/competences/B1/edit", data=form(target_manager=value))
+        response = client.post("/competences/demo/competences/B1/edit", data=competence_form(target_manager=value))
         assert response.status_code == 400
         assert 'href="#target_manager"' in response.get_data(as_text=True)
     db.session.expire_all()
@@ -152,9 +142,10 @@ def test_a_target_that_is_not_a_level_is_a_form_error(client, login_as, sample_f
 def test_validity_is_bounded(client, login_as, sample_framework):
     login_as("trainer", country="ES")
     for months in ("200000", "0", "-3"):
-        response = client.post("/competences/demo/competences/A1/edit", data=form(validity_months=months))
+        response = client.post("/competences/demo/competences/A1/edit", data=competence_form(validity_months=months))
         assert response.status_code == 400 and 'href="#validity_months"' in response.get_data(as_text=True)
-    assert client.post("/competences/demo/competences/A1/edit", data=form(validity_months="600")).status_code == 302
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(validity_months="600"))
+    assert response.status_code == 302
     db.session.expire_all()
     assert sample_framework.current.competences[0].validity_months == 600
 
@@ -164,7 +155,7 @@ def test_a_wrong_validity_says_what_to_give_once(client, login_as, sample_framew
     """One message that names what to give, whatever was typed: not WTForms' "Not a valid integer value" beside
     "Number must be between 1 and 600"."""
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/A1/edit", data=form(validity_months=months))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(validity_months=months))
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert html.count('<a href="#validity_months">') == 1
@@ -178,7 +169,7 @@ def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
     assert 'name="alignments-0-code" type="text" value="1.2"' in html and 'name="alignments-3-code"' in html
     assert 'name="alignments-4-code"' not in html  # one alignment and three blank rows
     esco = "http://data.europa.eu/esco/skill/0a0b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4d"
-    response = client.post("/competences/demo/competences/A1/edit", data=form(
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(
         **{"alignments-0-framework": "", "alignments-0-code": "", "alignments-0-name": "",  # emptied: removed
            "alignments-1-framework": "OECD-OPSI", "alignments-1-code": "data-literacy",
            "alignments-2-framework": "ESCO", "alignments-2-uri": esco, "alignments-2-name": "analyse data"}))
@@ -201,7 +192,7 @@ def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
 def test_alignment_problems_are_form_errors(client, login_as, sample_framework, row, field, message):
     login_as("trainer", country="ES")
     kept = {"alignments-0-framework": "DigComp", "alignments-0-code": "1.2"}  # the row above, as a browser sends it
-    response = client.post("/competences/demo/competences/A1/edit", data=form(**kept, **row))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(**kept, **row))
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and f'href="#{field}"' in html
     assert message in unescape(html)
@@ -216,7 +207,7 @@ def test_a_page_of_thousands_of_alignment_rows_is_refused_and_saves_nothing(clie
     rows = {}
     for index in range(MAX_ALIGNMENTS + 1):
         rows[f"alignments-{index}-framework"], rows[f"alignments-{index}-code"] = "DigComp", "1.2"
-    response = client.post("/competences/demo/competences/A1/edit", data=form(**rows))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(**rows))
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert (f'<a href="#alignments-{MAX_ALIGNMENTS}-framework">A competence takes at most {MAX_ALIGNMENTS} '
@@ -230,7 +221,7 @@ def test_rows_are_kept_as_sent_and_wtforms_messages_are_translated(client, login
     sent = {"alignments-0-framework": "DigComp", "alignments-0-code": "1.2", "alignments-1-framework": "Nope",
             "alignments-2-code": "", "alignments-3-code": "x" * 41, "alignments-4-framework": "GreenComp",
             "alignments-4-code": "2.1"}  # a fifth row, as a page with more rows would send
-    response = client.post("/competences/demo/competences/A1/edit?lang=es", data=form(**sent))
+    response = client.post("/competences/demo/competences/A1/edit?lang=es", data=competence_form(**sent))
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert '<a href="#alignments-1-framework">Opción inválida.</a>' in html
@@ -309,7 +300,7 @@ def test_two_editors_saving_at_once(client, login_as, sample_framework, monkeypa
 
     monkeypatch.setattr(services, "editable_version", someone_else_saves_first)
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/A1/edit", data=form(knowledge_en="Mine"))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(knowledge_en="Mine"))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone else saved a change to this framework at the same moment" in html and 'value="Mine"' not in html
@@ -328,7 +319,7 @@ def test_the_public_page_shows_the_version_asked_for(client, login_as, sample_fr
     record_use(sample_framework.current, "course", "pilot@1")
     db.session.commit()
     login_as("admin", country=None)
-    client.post("/competences/demo/competences/A1/edit", data=form())
+    client.post("/competences/demo/competences/A1/edit", data=competence_form())
     client.get("/auth/logout")
     old = client.get("/competences/demo/A1?version=1&lang=en").get_data(as_text=True)
     assert "A1 Diagnosis" in old and "You are looking at version 1 of the framework" in old
@@ -348,7 +339,7 @@ def test_kinds_and_version_origins_are_translated(client, login_as, sample_frame
     record_use(sample_framework.current, "course", "pilot@1")
     db.session.commit()
     login_as("admin", country=None)
-    client.post("/competences/demo/competences/A1/edit", data=form())
+    client.post("/competences/demo/competences/A1/edit", data=competence_form())
     db.session.expire_all()
     second = sample_framework.current
     assert (second.source, second.edited_from) == ("", 1)  # stored as data, worded when shown
@@ -361,7 +352,7 @@ def test_sources_are_shown(client, login_as, app):
     from app.auth.services import SYSTEM
     from app.competences import files
     from app.competences.services import import_framework
-    from tests.competences.test_files import SOURCES
+    from tests.fixtures.competences import SOURCES
     from tests.fixtures.competences import SAMPLE
 
     import_framework(SYSTEM, files.read_yaml(SAMPLE + SOURCES, "demo.yaml"))
@@ -486,9 +477,10 @@ def test_a_change_sent_twice_says_saved_both_times(client, login_as, sample_fram
 
 def test_titles_are_bounded_as_in_files(client, login_as, sample_framework):
     login_as("trainer", country="ES")
-    response = client.post("/competences/demo/competences/A1/edit", data=form(title_es="x" * 201))
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(title_es="x" * 201))
     assert response.status_code == 400 and 'href="#title_es"' in response.get_data(as_text=True)
-    assert client.post("/competences/demo/competences/A1/edit", data=form(title_es="x" * 200)).status_code == 302
+    response = client.post("/competences/demo/competences/A1/edit", data=competence_form(title_es="x" * 200))
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize("query", ["/competences/demo/Z9?format=json", "/competences/nope/A1?format=json",
@@ -501,7 +493,7 @@ def test_a_competence_asked_for_as_json_that_does_not_exist_is_a_json_404(client
 def test_paragraphs_and_line_breaks_of_a_descriptor_are_shown(client, login_as, sample_framework):
     """A descriptor written in paragraphs (in the form or the file) keeps them on the pages, escaped."""
     login_as("trainer", country="ES")
-    assert client.post("/competences/demo/competences/B1/edit", data=form(
+    assert client.post("/competences/demo/competences/B1/edit", data=competence_form(
         knowledge_en="Knows the EDP.\r\n\r\nAnd the <quadruple> helix:\r\n- government\r\n- firms",
         target_technician="", target_manager="")).status_code == 302
     expected = "<p>Knows the EDP.</p><p>And the &lt;quadruple&gt; helix:<br>- government<br>- firms</p>"
@@ -558,7 +550,8 @@ def test_the_versions_list_shows_which_versions_something_stands_on(client, logi
     record_use(sample_framework.current, "course", "pilot@1")
     db.session.commit()
     login_as("trainer", country="ES", locale="en")
-    client.post("/competences/demo/competences/A1/edit", data=form())  # a new version: the course keeps version 1
+    # a new version: the course keeps version 1
+    client.post("/competences/demo/competences/A1/edit", data=competence_form())
     page = unescape(client.get("/competences/demo/").get_data(as_text=True))
     versions = page[page.index('id="versions"'):]
     assert '<a href="/competences/demo/?version=1#uses">1 use</a>' in versions
@@ -571,7 +564,7 @@ def test_the_error_summary_names_each_field_when_messages_repeat_in_the_order_of
     in the order of the page (a group of fields per language: Español, then Português, then English)."""
     login_as("admin", country=None, locale="en")
     response = client.post("/competences/demo/competences/A1/edit",
-                           data=form(skills_en="", skills_es="", knowledge_pt_BR=""))
+                           data=competence_form(skills_en="", skills_es="", knowledge_pt_BR=""))
     html = response.get_data(as_text=True)
     summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
     links = re.findall(r'<a href="#(\w+)">([^<]+)</a>', summary)
@@ -720,14 +713,14 @@ def test_a_descriptor_as_long_as_files_allow_saves_from_the_form_with_its_line_b
     login_as("trainer", country="ES")
     paragraphs = "\n".join(["x" * 99] * 40) + "."
     assert len(paragraphs) == 4000
-    response = client.post("/competences/demo/competences/B1/edit", data=form(
+    response = client.post("/competences/demo/competences/B1/edit", data=competence_form(
         knowledge_en=paragraphs.replace("\n", "\r\n"), title_es=" " + "y" * 200 + " ", target_technician="",
         target_manager=""))
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     saved = next(c for c in sample_framework.current.competences if c.code == "B1")
     assert saved.knowledge["en"] == paragraphs and saved.title["es"] == "y" * 200
-    response = client.post("/competences/demo/competences/B1/edit", data=form(
+    response = client.post("/competences/demo/competences/B1/edit", data=competence_form(
         knowledge_en=(paragraphs + "x").replace("\n", "\r\n"), target_technician="", target_manager=""))
     assert response.status_code == 400 and 'href="#knowledge_en"' in response.get_data(as_text=True)
 

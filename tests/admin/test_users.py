@@ -481,7 +481,7 @@ def test_the_people_list_tells_people_without_a_password_from_the_active_and_fil
 
 
 def test_an_invitation_ended_by_a_deactivation_is_not_called_expired(client, login_as, outbox):
-    from tests.auth.test_tokens import invite
+    from tests.fixtures.factories import invite
 
     login_as("admin", country=None, locale="en")
     invite(client)

@@ -8,18 +8,11 @@ from app.auth.models import AccountToken, User, load_user
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.fixtures.factories import PASSWORD, session_id
+from tests.fixtures.factories import PASSWORD, invite, session_id
 
 
 def link_in(message, kind):
     return re.search(rf"http://itinera\.test(/auth/{kind}/\S+)", message.body).group(1)
-
-
-def invite(client, **overrides):
-    data = {"full_name": "Rosa Quispe", "email": "rosa@example.org", "roles": ["trainee"], "country_code": "PE",
-            "position": "technician", "locale": "", "is_active": "y"}
-    data.update(overrides)
-    return client.post("/admin/users/new", data=data)
 
 
 def test_invitation_round_trip(client, login_as, outbox):

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.fixtures.browser import NARROW, axe_problems, layout_problems, start_axe
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.browser import NARROW, axe_problems, layout_problems, sign_in_in_language, start_axe
 from tests.fixtures.pages import ROLES, demo_world, page_urls
 
 pytestmark = pytest.mark.browser
@@ -106,15 +105,6 @@ class Found:
     forms: dict = field(default_factory=dict)  # (role, path, index, locale) -> "errors shown" / "accepted empty"
 
 
-def sign_in(page, base, email, locale):
-    page.goto(f"{base}/auth/login?lang={locale}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit], main form input[type=submit]").first.click()
-    page.wait_for_load_state("load")
-    assert "/auth/login" not in page.url, f"{email} could not sign in"
-
-
 def form_pages(page) -> list[int]:
     """Indexes of the page's forms that have fields to fill (not the one-button forms: sign out, delete...)."""
     return page.evaluate("""() => [...document.querySelectorAll('main form')].map((f, i) => [f, i]).filter(([f]) =>
@@ -200,7 +190,7 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
         nojs.clear_cookies()
         for tab in (tabs[0], bare):
             if email:
-                sign_in(tab, base, email, locale)
+                sign_in_in_language(tab, base, email, locale)
             tab.goto(f"{base}/?lang={locale}")  # the language asked for (saved, for someone signed in)
         seen = found.pages.setdefault(f"{role} {email or ''} {locale}", {})
         forms, checked = [], set()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.cohorts.models import Cohort
 from app.extensions import db
-from tests.browser.test_every_route import sign_in
+from tests.fixtures.browser import sign_in_in_language
 from tests.fixtures.pages import demo_world
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_every_action_link_is_at_least_24_px_square(app, browser, live_server):
     cohort = db.session.scalar(sa.select(Cohort).where(Cohort.country_code == "CL"))
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, admin.email, "es")
+    sign_in_in_language(page, live_server, admin.email, "es")
     page.goto(f"{live_server}/?lang=es")
     small, seen = [], {}
     for path in (f"/admin/users/{someone.uuid}", "/auth/account", "/competences/s3/", "/admin/institutions",

@@ -16,10 +16,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
+from scratch import people, scratch_app  # noqa: E402  (bench/, beside this script)
 
 
 def csv_rows(count: int) -> bytes:
@@ -35,59 +33,47 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    with scratch_database(args.database_url) as url:
-        run(url, args.rows)
+    with scratch_app(args.database_url, PASSWORD_HASH_METHOD="scrypt"):
+        run(args.rows)
 
 
-def run(url: str, rows: int) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
-                                                  "PASSWORD_HASH_METHOD": "scrypt"})
-    app = create_app(config)
-    with app.app_context():
-        from app.auth.models import Role, User
-        from app.imports import services
-        from app.notifications.models import MailStatus, OutboxMessage
-        from app.places.services import load_countries
+def run(rows: int) -> None:
+    from app.auth.models import Role
+    from app.imports import services
+    from app.notifications.models import MailStatus, OutboxMessage
 
-        db.create_all()
-        load_countries()
-        coordinator = User(email="coord@example.org", full_name="Coordinator", country_code="CO")
-        coordinator.roles = {Role.COORDINATOR}
-        db.session.add(coordinator)
-        db.session.commit()
-        data = csv_rows(rows)
-        statements = [0]
-        sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.__setitem__(0, statements[0] + 1))
+    [coordinator] = people(1, Role.COORDINATOR, email="coord@example.org", full_name="Coordinator", country_code="CO")
+    data = csv_rows(rows)
+    statements = [0]
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.__setitem__(0, statements[0] + 1))
 
-        def now():
-            return time.perf_counter(), time.process_time(), statements[0]
+    def now():
+        return time.perf_counter(), time.process_time(), statements[0]
 
-        started = now()
-        batch = services.preview(coordinator, filename="bench.csv", data=data, country_code="CO")
-        db.session.commit()
-        previewed = now()
-        assert not batch.problems, batch.problems[:3]
-        # run_import's commit also delivers the e-mails in-process; time the two apart
-        count = services.run_import(coordinator, batch)
-        db.session.flush()
-        imported = now()
-        db.session.commit()
-        delivered = now()
-        logged = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                   .where(OutboxMessage.status == MailStatus.LOGGED))
-        backend = db.engine.dialect.name
-        print(f"database={backend} rows={rows} bytes={len(data)}")
+    started = now()
+    batch = services.preview(coordinator, filename="bench.csv", data=data, country_code="CO")
+    db.session.commit()
+    previewed = now()
+    assert not batch.problems, batch.problems[:3]
+    # run_import's commit also delivers the e-mails in-process; time the two apart
+    count = services.run_import(coordinator, batch)
+    db.session.flush()
+    imported = now()
+    db.session.commit()
+    delivered = now()
+    logged = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                               .where(OutboxMessage.status == MailStatus.LOGGED))
+    backend = db.engine.dialect.name
+    print(f"database={backend} rows={rows} bytes={len(data)}")
 
-        def spent(start, end):
-            return (f"{end[0] - start[0]:6.2f} s, CPU {end[1] - start[1]:6.2f} s, "
-                    f"{end[2] - start[2]:5} statements")
+    def spent(start, end):
+        return (f"{end[0] - start[0]:6.2f} s, CPU {end[1] - start[1]:6.2f} s, "
+                f"{end[2] - start[2]:5} statements")
 
-        print(f"preview (read + check):       {spent(started, previewed)}")
-        print(f"import (accounts + invites):  {spent(previewed, imported)}  ({count} accounts)")
-        print(f"commit + in-process delivery: {spent(imported, delivered)}  ({logged} e-mails)")
-        print(f"total:                        {spent(started, delivered)}")
-        db.session.remove()
-        db.engine.dispose()
+    print(f"preview (read + check):       {spent(started, previewed)}")
+    print(f"import (accounts + invites):  {spent(previewed, imported)}  ({count} accounts)")
+    print(f"commit + in-process delivery: {spent(imported, delivered)}  ({logged} e-mails)")
+    print(f"total:                        {spent(started, delivered)}")
 
 
 if __name__ == "__main__":

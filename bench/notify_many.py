@@ -18,10 +18,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
+from scratch import people, scratch_app  # noqa: E402  (bench/, beside this script)
 
 
 def main() -> None:
@@ -31,30 +29,18 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    with scratch_database(args.database_url) as url:
-        run(url, args.people, args.repeat)
+    with scratch_app(args.database_url) as app:
+        run(app, args.people, args.repeat)
 
 
-def run(url: str, people: int, repeat: int) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
-    app = create_app(config)
+def run(app, count: int, repeat: int) -> None:
     app.logger.setLevel(logging.WARNING)  # no mail server: each e-mail would be written to the log
-    with app.app_context(), app.test_request_context():
+    with app.test_request_context():
         from app.auth.models import Role, User
         from app.notifications.models import MailStatus, Notification, NotificationPreference, OutboxMessage
         from app.notifications.services import notify_many
-        from app.places.services import load_countries
 
-        db.create_all()
-        load_countries()
-        users = []
-        for n in range(people):
-            user = User(email=f"persona{n}@example.org", full_name=f"Persona {n}", country_code="CL",
-                        password_hash="x", locale=("es", "pt_BR", "en")[n % 3])
-            user.roles = {Role.TRAINEE}
-            users.append(user)
-        db.session.add_all(users)
-        db.session.flush()
+        users = people(count, Role.TRAINEE, password_hash="x", locale=lambda n: ("es", "pt_BR", "en")[n % 3])
         db.session.add_all(NotificationPreference(user_id=u.id, kind="added_to_cohort", email=n % 10 != 0)
                            for n, u in enumerate(users) if n % 3 == 0)
         db.session.commit()
@@ -79,7 +65,7 @@ def run(url: str, people: int, repeat: int) -> None:
         notifications = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
         logged = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                    .where(OutboxMessage.status == MailStatus.LOGGED))
-        print(f"database={db.engine.dialect.name} people={people} rounds={repeat} "
+        print(f"database={db.engine.dialect.name} people={count} rounds={repeat} "
               f"notifications={notifications} e-mails logged={logged}")
 
         def spent(start, end):
@@ -89,8 +75,6 @@ def run(url: str, people: int, repeat: int) -> None:
         print(f"notify_many (+ flush):        {spent(best[0], best[1])}")
         print(f"commit + in-process delivery: {spent(best[1], best[2])}")
         print(f"total:                        {spent(best[0], best[2])}")
-        db.session.remove()
-        db.engine.dispose()
 
 
 if __name__ == "__main__":

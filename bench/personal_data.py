@@ -17,10 +17,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
+from scratch import people, scratch_app  # noqa: E402  (bench/, beside this script)
 
 
 def main() -> None:
@@ -29,8 +27,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    with scratch_database(args.database_url) as url:
-        run(url, args.statements)
+    with scratch_app(args.database_url) as app:
+        run(app, args.statements)
 
 
 def download(client) -> tuple[int, int]:
@@ -51,51 +49,40 @@ def download(client) -> tuple[int, int]:
     return size, len(sent)
 
 
-def run(url: str, count: int) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
-    app = create_app(config)
-    with app.app_context():
-        from app.auth import sign_ins
-        from app.auth.models import Role, User
-        from app.places.services import load_countries
-        from app.xapi import vocabulary as v
-        from app.xapi.services import store
+def run(app, count: int) -> None:
+    from app.auth import sign_ins
+    from app.auth.models import Role
+    from app.xapi import vocabulary as v
+    from app.xapi.services import store
 
-        db.create_all()
-        load_countries()
-        person = User(email="persona@example.org", full_name="Persona", country_code="CL")
-        person.roles = {Role.TRAINEE}
-        db.session.add(person)
+    [person] = people(1, Role.TRAINEE, email="persona@example.org", full_name="Persona")
+    actor = {"objectType": "Agent", "account": {"homePage": v.base(), "name": str(person.uuid)}}
+    authority = {"objectType": "Agent", "account": {"homePage": v.base(), "name": "bench"}}
+    started = time.perf_counter()
+    for first in range(0, count, 1000):
+        store([{"actor": actor, "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+                "object": {"id": f"http://example.org/activities/{n % 500}"},
+                "result": {"score": {"scaled": (n % 100) / 100}, "success": n % 3 == 0}}
+               for n in range(first, min(first + 1000, count))], authority)
         db.session.commit()
-        actor = {"objectType": "Agent", "account": {"homePage": v.base(), "name": str(person.uuid)}}
-        authority = {"objectType": "Agent", "account": {"homePage": v.base(), "name": "bench"}}
-        started = time.perf_counter()
-        for first in range(0, count, 1000):
-            store([{"actor": actor, "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-                    "object": {"id": f"http://example.org/activities/{n % 500}"},
-                    "result": {"score": {"scaled": (n % 100) / 100}, "success": n % 3 == 0}}
-                   for n in range(first, min(first + 1000, count))], authority)
-            db.session.commit()
-        stored = time.perf_counter()
-        sign_ins.start(person)
-        db.session.commit()
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = person.get_id()
-        db.session.remove()
+    stored = time.perf_counter()
+    sign_ins.start(person)
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+    db.session.remove()
 
-        begun = time.perf_counter()
-        size, queries = download(client)
-        took = time.perf_counter() - begun
-        tracemalloc.start()
-        download(client)
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"database={db.engine.dialect.name} statements={count} (stored in {stored - started:.1f} s)")
-        print(f"file: {size / 1e6:.1f} MB in {took:.2f} s; {queries} SQL statements; "
-              f"peak Python memory while writing it: {peak / 1e6:.1f} MB")
-        db.session.remove()
-        db.engine.dispose()
+    begun = time.perf_counter()
+    size, queries = download(client)
+    took = time.perf_counter() - begun
+    tracemalloc.start()
+    download(client)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"database={db.engine.dialect.name} statements={count} (stored in {stored - started:.1f} s)")
+    print(f"file: {size / 1e6:.1f} MB in {took:.2f} s; {queries} SQL statements; "
+          f"peak Python memory while writing it: {peak / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ memory (RSS) before and after. Nothing of the setup is held during the rebuilds 
 when `flask lrs rebuild-progress` runs."""
 import argparse
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -20,10 +19,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
-from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
+from scratch import people, sample_courses, scratch_app  # noqa: E402  (bench/, beside this script)
 
 
 def main() -> None:
@@ -31,72 +28,54 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=3000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    with scratch_database(args.database_url) as url:
-        run(url, args.people)
+    with scratch_app(args.database_url) as app:
+        run(app, args.people)
 
 
-def run(url: str, people: int) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
-    app = create_app(config)
-    with app.app_context():
-        from app.auth.models import Role, User
-        from app.auth.services import SYSTEM
-        from app.competences.services import import_framework
-        from app.competences import files
-        from app.places.services import load_countries
-        from app.signals import module_completed, module_undone
-        from app.xapi import vocabulary as v
-        from app.xapi.services import rebuild_progress, store
-        from tests.fixtures.competences import SAMPLE
-        from tests.fixtures.courses import actor, build_tree, done, sync_tree
+def run(app, count: int) -> None:
+    from app.auth.models import Role
+    from app.signals import module_completed, module_undone
+    from app.xapi import vocabulary as v
+    from app.xapi.services import rebuild_progress, store
+    from tests.fixtures.courses import actor, done
 
-        db.create_all()
-        load_countries()
-        import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"), source="demo.yaml")
-        root = build_tree(Path(tempfile.mkdtemp()) / "courses")
-        app.config["COURSES_DIR"] = str(root)
-        sync_tree(root)
-        users = [User(email=f"p{n}@example.org", full_name=f"Person {n}", country_code="CL", position="technician")
-                 for n in range(people)]
-        for user in users:
-            user.roles = {Role.TRAINEE}
-        db.session.add_all(users)
-        db.session.commit()
-        start = time.perf_counter()
-        for n, user in enumerate(users):
-            if n % 3 == 1:
-                with module_completed.muted():
-                    store([done(user, "intro"), done(user, "practice")], v.authority())
-            else:
-                stored = store([done(user, "intro"), done(user, "practice")], v.authority())
-                if n % 3 == 2:
-                    with module_undone.muted():
-                        store([{"actor": actor(user), "verb": {"id": v.VOIDED},
-                                "object": {"objectType": "StatementRef", "id": str(stored[1].id)}}], v.authority())
-            if n % 500 == 499:
-                db.session.commit()
-        db.session.commit()
-        print(f"setup: {people} people in {time.perf_counter() - start:.1f} s")
-        # until 2026-12-07 the script held its people (and the roles and columns the rebuild loaded into them):
-        # some 2 KB each in the peak, which was the script's, not the rebuild's
-        del users, user, stored
-        db.session.expunge_all()
-
-        count = [0]
-        sa.event.listen(db.engine, "before_cursor_execute", lambda *args: count.__setitem__(0, count[0] + 1))
-        for run_ in ("first", "again"):  # again: nothing left to reconcile
-            count[0] = 0
-            tracemalloc.start()
-            wall, cpu = time.perf_counter(), time.process_time()
-            rss = resident()
-            rebuilt = rebuild_progress()
+    sample_courses(app)
+    users = people(count, Role.TRAINEE, email="p{n}@example.org", full_name="Person {n}", position="technician")
+    start = time.perf_counter()
+    for n, user in enumerate(users):
+        if n % 3 == 1:
+            with module_completed.muted():
+                store([done(user, "intro"), done(user, "practice")], v.authority())
+        else:
+            stored = store([done(user, "intro"), done(user, "practice")], v.authority())
+            if n % 3 == 2:
+                with module_undone.muted():
+                    store([{"actor": actor(user), "verb": {"id": v.VOIDED},
+                            "object": {"objectType": "StatementRef", "id": str(stored[1].id)}}], v.authority())
+        if n % 500 == 499:
             db.session.commit()
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            print(f"rebuild ({run_}): {wall:.1f} s wall, {cpu:.1f} s CPU, {count[0]} SQL statements, "
-                  f"{rebuilt.rows} rows, {rebuilt.recorded} recorded, {rebuilt.voided} voided, "
-                  f"peak {peak / 2**20:.1f} MiB, RSS {rss:.0f} -> {resident():.0f} MiB")
+    db.session.commit()
+    print(f"setup: {count} people in {time.perf_counter() - start:.1f} s")
+    # until 2026-12-07 the script held its people (and the roles and columns the rebuild loaded into them):
+    # some 2 KB each in the peak, which was the script's, not the rebuild's
+    del users, user, stored
+    db.session.expunge_all()
+
+    sent = [0]
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: sent.__setitem__(0, sent[0] + 1))
+    for run_ in ("first", "again"):  # again: nothing left to reconcile
+        sent[0] = 0
+        tracemalloc.start()
+        wall, cpu = time.perf_counter(), time.process_time()
+        rss = resident()
+        rebuilt = rebuild_progress()
+        db.session.commit()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"rebuild ({run_}): {wall:.1f} s wall, {cpu:.1f} s CPU, {sent[0]} SQL statements, "
+              f"{rebuilt.rows} rows, {rebuilt.recorded} recorded, {rebuilt.voided} voided, "
+              f"peak {peak / 2**20:.1f} MiB, RSS {rss:.0f} -> {resident():.0f} MiB")
 
 
 def resident() -> float:

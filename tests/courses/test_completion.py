@@ -12,10 +12,9 @@ from app.xapi import vocabulary as v
 from app.xapi.clients import create_client
 from app.xapi.models import ClientScope, Statement
 from tests.conftest import PG_URL
-from tests.fixtures.concurrency import signed_in_client
+from tests.fixtures.concurrency import signed_in_client, until_a_lock_is_awaited
 from tests.fixtures.courses import COURSE_YAML, actor, build_tree, done, sync_tree
 from tests.fixtures.factories import session_id
-from tests.queries import LOCKS_AWAITED
 from tests.fixtures.xapi import XapiClient
 
 COURSE = "http://itinera.test/activities/courses/pilot"
@@ -195,18 +194,13 @@ def test_outside_content_and_a_first_visit_at_once_enrol_and_complete_once(app, 
     db.session.commit()
     assert lrs.post(done(trainee, "intro")).status_code == 200
     reader_inserted, lrs_looked, answers = threading.Event(), threading.Event(), {}
-    waiting = LOCKS_AWAITED
 
     def hold(conn, cursor, statement, parameters, context, executemany):
         who = threading.current_thread().name
         if statement.startswith("INSERT INTO enrolment") and who == "reader":
             lrs_looked.wait(3)  # the LRS request, holding her progress lock, found no enrolment either
         elif statement.startswith("INSERT INTO enrolment") and who == "lrs" and reader_inserted.wait(3):
-            with db.engine.connect() as other:  # the reader's enrolment is in: until the reader waits for a lock
-                for _ in range(60):
-                    if other.scalar(waiting):
-                        break
-                    threading.Event().wait(0.05)
+            until_a_lock_is_awaited(seconds=3)  # the reader's enrolment is in: until the reader waits for a lock
 
     def seen(conn, cursor, statement, parameters, context, executemany):
         who = threading.current_thread().name

@@ -13,9 +13,9 @@ from app.xapi import vocabulary as v
 from app.xapi.models import Progress, Statement
 from app.xapi.services import rebuild_progress, record, store
 from tests.conftest import PG_URL
+from tests.fixtures.concurrency import until_a_lock_is_awaited
 from tests.fixtures.courses import actor
 from tests.fixtures.xapi import CONTENT_COURSE, MODULE, XapiClient, progress, statement
-from tests.queries import LOCKS_AWAITED
 
 
 @pytest.fixture
@@ -367,11 +367,7 @@ def test_a_statement_stored_during_a_rebuild_folds_into_what_the_rebuild_wrote(a
 
     sender = threading.Thread(target=send_pass)
     sender.start()
-    waiting = LOCKS_AWAITED
-    for _ in range(200):  # until the statement's request waits for a lock the rebuild holds
-        if db.session.scalar(waiting) or not sender.is_alive():
-            break
-        threading.Event().wait(0.05)
+    until_a_lock_is_awaited(passed=lambda: not sender.is_alive())  # the request waits for the rebuild's lock
     db.session.commit()
     sender.join(30)
     assert answers == [200]

@@ -391,3 +391,48 @@ def test_the_people_of_imports_done_before_are_found_by_their_files_addresses(ma
             'JOIN "user" u ON u.id = p.user_id')).all()
         assert [tuple(row) for row in found] == [("imported", "ana@example.org")]
     assert runner.invoke(args=["db", "downgrade", "a8d3e5f7c9b2"]).exit_code == 0
+
+
+def test_the_agents_and_activities_of_statements_keep_their_rows_in_their_keys_order(make_app, empty_database):
+    """On SQLite the index of the agents and activities statements mention is a table WITHOUT ROWID: its rows are
+    kept in the order of their key, so that a filter reads whether the mention is direct beside the key, not in
+    a row elsewhere; what they held is kept, both ways."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "c4e6a8b0d2f1"]).exit_code == 0
+    sqlite = empty_database.startswith("sqlite")
+    with app.app_context():
+        db.session.execute(sa.text(
+            "INSERT INTO xapi_statement (id, stored, timestamp, verb_id, is_voided, is_voiding, data) "
+            "VALUES (:id, '2026-12-01 10:00:00', '2026-12-01 10:00:00', 'http://example.org/v', false, false, '{}')"),
+            {"id": uuid.uuid4().hex if sqlite else str(uuid.uuid4())})
+        for table, column in (("xapi_statement_agent", "agent_key"), ("xapi_statement_activity", "activity_key")):
+            db.session.execute(sa.text(f"INSERT INTO {table} ({column}, statement_seq, is_direct) "
+                                       "VALUES ('b', 1, true), ('a', 1, false)"))
+        db.session.commit()
+
+    def kept() -> dict:
+        with app.app_context():
+            rows = {table: [tuple(row) for row in db.session.execute(sa.text(
+                f"SELECT {column}, statement_seq, is_direct FROM {table} ORDER BY {column}"))]
+                for table, column in (("xapi_statement_agent", "agent_key"),
+                                      ("xapi_statement_activity", "activity_key"))}
+            shapes = db.session.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE name IN ('xapi_statement_agent', "
+                "'xapi_statement_activity')")).all() if sqlite else []
+        return rows, {name: "WITHOUT ROWID" in sql for name, sql in shapes}
+
+    before = kept()[0]
+    assert before["xapi_statement_agent"] == [("a", 1, False), ("b", 1, True)]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    rows, without_rowid = kept()
+    assert rows == before
+    if sqlite:
+        assert without_rowid == {"xapi_statement_agent": True, "xapi_statement_activity": True}
+        with app.app_context():  # still deleted with their statement
+            db.session.execute(sa.text("DELETE FROM xapi_statement"))
+            assert db.session.scalar(sa.text("SELECT count(*) FROM xapi_statement_activity")) == 0
+            db.session.rollback()
+    assert runner.invoke(args=["db", "downgrade", "c4e6a8b0d2f1"]).exit_code == 0
+    rows, without_rowid = kept()
+    assert rows == before and not any(without_rowid.values())

@@ -60,6 +60,10 @@ class StatementAgent(db.Model):
         BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
     is_direct: so.Mapped[bool] = so.mapped_column(default=False)
 
+    # on SQLite the rows themselves are kept in key order (as in the index of a rowid table, which then pointed to
+    # its row elsewhere for is_direct): listing an agent's direct statements reads them in one range
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class StatementActivity(db.Model):
     """An Activity a statement mentions; ``is_direct`` when it is the statement's object."""
@@ -70,6 +74,8 @@ class StatementActivity(db.Model):
     statement_seq: so.Mapped[int] = so.mapped_column(
         BigId, sa.ForeignKey("xapi_statement.seq", ondelete="CASCADE"), primary_key=True)
     is_direct: so.Mapped[bool] = so.mapped_column(default=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # as StatementAgent's
 
 
 class ClientScope(enum.StrEnum):

@@ -8,6 +8,7 @@ from flask import (Response, abort, current_app, flash, g, make_response, redire
 from flask_babel import get_locale
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from app import kept, once
 from app.auth import bp, devices, personal_data, services, sign_ins
@@ -129,11 +130,14 @@ def _timezone_form(form: TimezoneForm | None = None) -> TimezoneForm:
     locale = str(get_locale())
     countries = ([current_user.country_code] if current_user.country_code
                  else [country.code for country in place_services.countries()])
-    automatic = timezones.label(timezones.default_zone(current_user.country_code), locale, with_country=True)
-    zones = timezones.choices(countries, locale)
-    if timezones.is_zone(current_user.timezone) and current_user.timezone not in dict(zones):  # chosen elsewhere
-        zones.insert(0, (current_user.timezone, timezones.label(current_user.timezone, locale, with_country=True)))
-    form.timezone.choices = [("", _("Automatic: %(zone)s", zone=automatic))] + zones
+    # the automatic choice by its city alone: its offset is in the line under the list ("Time now: …")
+    automatic = timezones.place(timezones.default_zone(current_user.country_code), locale)
+    zones = [SelectChoice(zone, text, optgroup=group)
+             for group, listed in timezones.choices(countries, locale) for zone, text in listed]
+    if timezones.is_zone(current_user.timezone) and current_user.timezone not in {z.value for z in zones}:
+        zones.insert(0, SelectChoice(current_user.timezone,  # chosen elsewhere
+                                     timezones.label(current_user.timezone, locale, with_country=True)))
+    form.timezone.choices = [SelectChoice("", _("Automatic: %(zone)s", zone=automatic))] + zones
     return form
 
 

@@ -58,31 +58,39 @@ def _countries_of_zones() -> dict[str, str]:
     return {zone: code for code, zones in pytz.country_timezones.items() for zone in zones}
 
 
+def place(zone: str, locale: str) -> str:
+    """A zone by its city alone, in the reader's language ("Córdoba"), or "UTC"."""
+    return UTC if zone == UTC else get_timezone_location(zone, locale=locale, return_city=True)
+
+
 def label(zone: str, locale: str, with_country: bool = False, at: datetime | None = None) -> str:
     """A zone by its city, in the reader's language, with its offset now: "Córdoba, GMT-03:00"; with its
     country for lists of several countries: "Argentina – Córdoba, GMT-03:00"."""
     if zone == UTC:
         return str(_l("Coordinated Universal Time (UTC)"))
     at = (at or datetime.now(timezone.utc)).astimezone(get_timezone(zone))
-    place = get_timezone_location(zone, locale=locale, return_city=True)
+    city = place(zone, locale)
     country = _countries_of_zones().get(zone)
     if with_country and country:
-        place = f"{country_name(country, locale)} – {place}"
-    return f"{place}, {get_timezone_gmt(at, locale=locale)}"
+        city = f"{country_name(country, locale)} – {city}"
+    return f"{city}, {get_timezone_gmt(at, locale=locale)}"
 
 
-def choices(country_codes: list[str], locale: str) -> list[tuple[str, str]]:
-    """(zone, label) of the zones of these countries, in the order given, then UTC. Within a country its main zone
-    comes first, then the others by their names in the reader's language, accents and case aside (the database
-    lists them from east to west: a Brazilian looked for Manaus among sixteen in no order they could see)."""
+def choices(country_codes: list[str], locale: str) -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The zones of these countries, in the order given, then UTC: (country's name, [(zone, label)]) for each, the
+    name None when there is one country, and (None, [UTC]). Labels name the city, not the country, which the group
+    says: a select on a phone shows some 35 characters of its choice. Within a country its main zone comes first,
+    then the others by their names in the reader's language, accents and case aside (the database lists them from
+    east to west: a Brazilian looked for Manaus among sixteen in no order they could see)."""
     seen, result = set(), []
     for code in country_codes:
-        zones = [(zone, label(zone, locale, with_country=len(country_codes) > 1))
-                 for zone in zones_of(code) if zone not in seen]
-        for zone, text in zones[:1] + sorted(zones[1:], key=lambda choice: search_key(choice[1])):
-            seen.add(zone)
-            result.append((zone, text))
-    result.append((UTC, label(UTC, locale)))
+        zones = [(zone, label(zone, locale)) for zone in zones_of(code) if zone not in seen]
+        if not zones:
+            continue
+        seen.update(zone for zone, _text in zones)
+        result.append((country_name(code, locale) if len(country_codes) > 1 else None,
+                       zones[:1] + sorted(zones[1:], key=lambda choice: search_key(choice[1]))))
+    result.append((None, [(UTC, label(UTC, locale))]))
     return result
 
 

@@ -504,3 +504,30 @@ def test_a_small_laptop_shows_the_whole_list_of_people(page, live_server, make_u
         page.set_viewport_size({"width": width, "height": 800})
         page.goto(f"{live_server}/admin/users")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"the list overflows at {width}px"
+
+
+# the width a select would take to show this choice whole (its text, padding and arrow), against the room it has
+SELECT_FITS = """el => [...el.options].filter((o) => !o.disabled).map((option) => {
+  const one = el.cloneNode(false);
+  one.style.width = 'auto'; one.style.maxWidth = 'none'; one.style.position = 'absolute';
+  one.append(new Option(option.text));
+  el.parentElement.append(one);
+  const needed = one.getBoundingClientRect().width;
+  one.remove();
+  return [option.text, needed, el.parentElement.clientWidth];
+}).filter(([text, needed, room]) => needed > room + 0.5)"""
+
+
+@pytest.mark.parametrize("country, locale", [("CL", "es"), ("BR", "pt_BR"), ("MX", "es"), ("AR", "en"),
+                                             (None, "es"), (None, "pt_BR")])
+def test_every_time_zone_reads_whole_in_its_list_on_a_phone(page, live_server, make_user, country, locale):
+    """At 360 px the list showed "Automática: Chile – Santiago de Chi": the country and the offset of the automatic
+    choice took the room of its city; an administrator's list named a country before each of its zones."""
+    make_user(roles=("trainee",) if country else ("admin",), country=country, email="zona@example.org",
+              locale=locale)
+    sign_in(page, live_server, "zona@example.org")
+    page.goto(f"{live_server}/auth/account")
+    select = page.locator("select#timezone")
+    expect(select).to_be_visible()
+    assert select.evaluate("el => el.options.length") > 1
+    assert select.evaluate(SELECT_FITS) == []

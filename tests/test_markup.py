@@ -92,3 +92,29 @@ def test_every_change_and_add_page_is_headed_alike(app):
     for rule, h1 in english.items():
         pattern = EDIT_HEADING if rule.endswith("/edit") else CREATE_HEADING
         assert pattern.fullmatch(h1), (rule, h1)
+
+
+SEARCH_FORM = re.compile(r'<form method="get"[^>]*role="search" aria-label="([^"]*)">(.*?)</form>', re.S)
+
+
+def test_every_lists_search_is_worded_alike(app):
+    """A list's search box is labelled by what it matches ("Name or e-mail"), its button says "Search" and its
+    landmark "Search <the list>": they said "Filter" on some pages, "Search" on others, "Find members" on a third."""
+    values = demo_world(app)
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@itinera.test"))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = session_id(admin), True
+    client.get("/?lang=en")
+    landmarks = {}
+    for path, _rule in page_urls(app, values[admin.email]):
+        html = client.get(path).get_data(as_text=True)
+        for landmark, form in SEARCH_FORM.findall(html):
+            landmarks[landmark] = path
+            assert re.fullmatch(r"Search [a-z][a-z -]+", landmark), (path, landmark)
+            assert re.findall(r"<button[^>]*>(.*?)</button>", form) == ["Search"], (path, landmark)
+            box = re.search(r'<input class="input" type="search" id="([^"]+)"', form)
+            assert box and re.search(rf'<label class="label" for="{box.group(1)}">[A-Z][a-z -]+</label>', form)
+        assert not re.search(r"<button[^>]*>\s*Filter", html), path
+    assert {"Search people", "Search cohorts", "Search institutions", "Search pending invitations",
+            "Search e-mails", "Search members", "Search people to add"} <= set(landmarks), landmarks

@@ -103,7 +103,7 @@ def test_admin_manages_people(page, live_server, make_user, make_institution, ch
 
     page.get_by_role("link", name="People").first.click()
     page.get_by_label("Name or e-mail").fill("camila")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Search").click()
     expect(page.locator(".result-count")).to_have_text(re.compile(r"^1 result$"))
     check_page(page)
 

@@ -531,3 +531,23 @@ def test_every_time_zone_reads_whole_in_its_list_on_a_phone(page, live_server, m
     expect(select).to_be_visible()
     assert select.evaluate("el => el.options.length") > 1
     assert select.evaluate(SELECT_FITS) == []
+
+
+@pytest.mark.parametrize("path", ["/courses/s3-foundations/modules/four-cs/print", "/courses/s3-foundations/print"])
+def test_the_printable_copys_tables_stack_on_a_phone(page, live_server, make_user, shipped_course, path):
+    """At 360 px the offline copy kept the tables' columns: three of some 100 px, a word a line, and the course's
+    widest table scrolled sideways in its region (521 px in Spanish), where the module's page stacks its rows."""
+    open_as_reader(page, live_server, make_user, path)
+    regions = page.locator(".table-scroll")
+    assert regions.count() >= 1
+    for region in regions.all():
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), "the table scrolls sideways"
+        cells = region.locator("tbody td")
+        for cell in cells.all()[:6]:
+            assert cell.evaluate("el => getComputedStyle(el).display") == "block"
+            assert abs(cell.bounding_box()["width"] - region.bounding_box()["width"]) < 1
+        labelled = region.locator("tbody td[data-label]:not([data-label=''])").first
+        assert labelled.evaluate("el => getComputedStyle(el, '::before').content") != "none"
+        assert region.locator("thead").evaluate("el => el.getBoundingClientRect().height") <= 1  # read, not shown
+    page.set_viewport_size({"width": 1024, "height": 800})  # a wider screen keeps the columns
+    assert page.locator(".table-scroll tbody td").first.evaluate("el => getComputedStyle(el).display") == "table-cell"

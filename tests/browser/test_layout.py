@@ -551,3 +551,18 @@ def test_the_printable_copys_tables_stack_on_a_phone(page, live_server, make_use
         assert region.locator("thead").evaluate("el => el.getBoundingClientRect().height") <= 1  # read, not shown
     page.set_viewport_size({"width": 1024, "height": 800})  # a wider screen keeps the columns
     assert page.locator(".table-scroll tbody td").first.evaluate("el => getComputedStyle(el).display") == "table-cell"
+
+
+def test_a_headings_change_link_lines_up_with_it_on_a_phone(page, live_server, make_user, shipped_course):
+    """At 360 px an area's heading wraps and its *Modificar* went to a line of its own, set in by the room kept
+    between it and the heading's words: a link 8 px off the page's left edge, under a heading on it."""
+    make_user(roles=("trainer",), country="CL", email="formadora@example.org", locale="es")
+    sign_in(page, live_server, "formadora@example.org")
+    page.goto(f"{live_server}/competences/s3/")
+    links = page.locator("h2 > .heading-link")
+    assert links.count() >= 5
+    for link in links.all():
+        heading = link.locator("xpath=..").bounding_box()
+        box = link.bounding_box()
+        assert abs(box["x"] - heading["x"]) < 1, f"{link.inner_text()} is {box['x'] - heading['x']}px in"
+        assert box["height"] >= 24

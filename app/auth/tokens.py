@@ -14,7 +14,7 @@ from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
-from app.db import hold_row, utcnow
+from app.db import among, hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue, task
@@ -81,6 +81,18 @@ def open_token(raw: str, purpose: TokenPurpose) -> AccountToken:
     if token.expires_at <= utcnow():
         raise TokenProblem("expired", token.user)
     return token
+
+
+def open_links(raws) -> set[str]:
+    """Those of ``raws`` (the tokens of links in e-mails) that still open: not used, replaced, withdrawn or expired.
+    An e-mail held back by a mail server that was down must not bring a link that stopped working meanwhile."""
+    hashes = {_hash(raw): raw for raw in raws}
+    if not hashes:
+        return set()
+    query = sa.select(AccountToken.token_hash).join(AccountToken.user).where(
+        among(AccountToken.token_hash, hashes), AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None),
+        AccountToken.expires_at > utcnow(), User.is_active.is_(True))
+    return {hashes[found] for found in db.session.scalars(query)}
 
 
 def _locale_of(user: User) -> str:

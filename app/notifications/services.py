@@ -123,7 +123,7 @@ def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: 
 
 
 # an invitation or password-reset link (app.auth.tokens): whoever reads it can choose the account's password
-ONE_TIME_LINK = re.compile(r"https?://\S+?/auth/(?:invitation|password/reset)/[\w-]+")
+ONE_TIME_LINK = re.compile(r"https?://\S+?/auth/(?:invitation|password/reset)/([\w-]+)")
 
 
 def hide_links(body: str | None, locale: str = "en") -> str | None:
@@ -217,6 +217,7 @@ class _Mailer:
 
     def __init__(self, messages: list[OutboxMessage]):
         from app.auth.models import User
+        from app.auth.tokens import open_links
 
         self.config = current_app.config
         self.smtp = None
@@ -224,6 +225,10 @@ class _Mailer:
         # deactivated after their message was queued: it must not reach them (its links would not work)
         self.deactivated = set(db.session.scalars(sa.select(User.id).where(
             User.id.in_(people), User.is_active.is_(False)))) if people else set()
+        # a link replaced (the invitation sent again), used or expired while the server was down: not sent dead
+        links = {m.id: ONE_TIME_LINK.findall(m.body or "") for m in messages}
+        still_open = open_links({raw for raws in links.values() for raw in raws})
+        self.dead_links = {id_ for id_, raws in links.items() if any(raw not in still_open for raw in raws)}
 
     def __enter__(self):
         return self
@@ -257,7 +262,7 @@ class _Mailer:
     def deliver(self, message: OutboxMessage) -> None:
         if message.status not in (MailStatus.QUEUED, MailStatus.FAILED):
             return
-        if message.user_id in self.deactivated:
+        if message.user_id in self.deactivated or message.id in self.dead_links:
             message.status, message.body, message.error = MailStatus.CANCELLED, None, None
             return
         if not self.config.get("MAIL_SERVER"):

@@ -1,3 +1,4 @@
+import email
 import re
 from datetime import timedelta
 
@@ -781,3 +782,46 @@ def test_a_link_that_cannot_be_used_says_so_in_the_language_of_its_email(client,
     client.delete_cookie("lang")
     unknown = client.get(f"/auth/{purpose}/not-a-real-token", headers={"Accept-Language": "pt-BR"})
     assert unknown.status_code == 404 and '<html lang="pt-BR">' in unknown.get_data(as_text=True)
+
+
+def test_a_link_that_stopped_working_while_its_email_waited_is_not_sent(make_app, smtp_server, make_user, client,
+                                                                         login_as):
+    """The mail server was down when the link was e-mailed; by the retry the link was replaced (the invitation
+    sent again) or had expired (a reset link lasts an hour): the old e-mail would bring a dead link."""
+    from app.auth import tokens
+    from app.jobs.models import Job
+    from app.jobs.services import retry
+    from app.notifications.models import MailStatus, OutboxMessage
+
+    down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    with down.app_context():
+        rosa = make_user(email="rosa@example.org", password=None)
+        ana = make_user(email="ana@example.org")
+        tokens.send_invitation(None, rosa)
+        tokens.send_password_reset("ana@example.org")
+        db.session.commit()
+        tokens.send_invitation(None, rosa)  # sent again while the first still waits: the first link ends
+        db.session.commit()
+        reset = db.session.scalar(sa.select(AccountToken).where(AccountToken.user_id == ana.id))
+        reset.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        failed = [job.id for job in db.session.scalars(sa.select(Job))]
+    up = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    with up.app_context():
+        admin = make_user(roles=("admin",), country=None, locale="en")
+        admin_id = admin.id
+        for job_id in failed:
+            retry(admin, db.session.get(Job, job_id))
+            db.session.commit()
+        [delivered] = smtp_server.messages
+        assert delivered.rcpt_tos == ["rosa@example.org"]
+        body = email.message_from_bytes(delivered.content).get_payload(decode=True).decode()
+        link = re.search(r"/auth/invitation/[\w-]+", body).group(0)
+        messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [m.status for m in messages] == [MailStatus.CANCELLED, MailStatus.CANCELLED, MailStatus.SENT]
+        assert messages[0].body is None and messages[1].body is None
+        cancelled = messages[0].id
+    assert client.get(link).status_code == 200
+    login_as(db.session.get(User, admin_id))
+    page = client.get(f"/admin/outbox/{cancelled}").get_data(as_text=True)
+    assert "the one-time link in it stopped working" in page

@@ -342,7 +342,7 @@ def test_mail_queued_for_someone_deactivated_since_is_not_sent(app, make_user, c
 
     login_as("admin", country=None, locale="en")
     html = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
-    assert "Not sent" in html and "deactivated before it went out" in html
+    assert "Not sent" in html and "before it went out, the account was deactivated" in html
     assert "a mail server has accepted it" not in html
 
 

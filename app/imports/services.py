@@ -51,6 +51,8 @@ MESSAGES = {
     "duplicate": _l("The same e-mail address is on line %(other)s"),
     "taken": _l("An account with this e-mail address already exists: take this line out of the file (people who "
                 "already have an account join a cohort from the cohort's page)"),
+    "taken_elsewhere": _l("An account with this e-mail address already exists, for someone of another country: take "
+                          "this line out of the file (an administrator can move a person to another country)"),
     "position": _l("“%(value)s” is not a position: write manager or technician"),
     "institution": _l("No institution called “%(value)s” in this country: write the name as the list of "
                       "institutions has it, or add the institution there first"),
@@ -345,8 +347,10 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
 
     emails = list(first_line_of)
     for start in range(0, len(emails), 500):
-        for taken in db.session.scalars(sa.select(User.email).where(User.email.in_(emails[start:start + 500]))):
-            problem(first_line_of[taken], "email", "taken")
+        for taken, country in db.session.execute(sa.select(User.email, User.country_code).where(
+                User.email.in_(emails[start:start + 500]))):
+            # someone of another country joins none of this one's cohorts: no advice to add them from there
+            problem(first_line_of[taken], "email", "taken" if country == country_code else "taken_elsewhere")
     problems.sort(key=lambda p: (p["line"], p["field"]))
     return clean_rows, problems
 

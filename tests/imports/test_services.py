@@ -42,7 +42,7 @@ def test_every_bad_row_is_reported_with_its_line(app, make_user, make_institutio
         "j@example.org;J;manager;;CL-NB;pt",  # 12: fine (region by code, language alias)
     )
     batch = services.preview(coordinator, filename="lista.csv", data=data, country_code="CL")
-    assert codes(batch.problems) == [(4, "duplicate"), (5, "taken"), (6, "email"), (7, "position"),
+    assert codes(batch.problems) == [(4, "duplicate"), (5, "taken_elsewhere"), (6, "email"), (7, "position"),
                                      (8, "institution"), (9, "region"), (10, "required"), (10, "language")]
     assert services.message(batch.problems[0]) == "The same e-mail address is on line 3"
     with pytest.raises(ValidationError):
@@ -219,7 +219,7 @@ def test_a_failed_second_check_releases_the_claim(app, make_user):
         services.run_import(coordinator, batch)
     db.session.commit()
     db.session.expire_all()
-    assert batch.status is BatchStatus.PREVIEW and codes(batch.problems) == [(2, "taken")]
+    assert batch.status is BatchStatus.PREVIEW and codes(batch.problems) == [(2, "taken_elsewhere")]
 
 
 def test_the_completed_import_notification_is_pluralised_and_localised(app, make_user):
@@ -512,6 +512,22 @@ def test_an_address_that_has_an_account_says_what_to_do_with_its_line(app, make_
     assert [services.message(p) for p in batch.problems] == [
         "An account with this e-mail address already exists: take this line out of the file (people who already "
         "have an account join a cohort from the cohort's page)"]
+
+
+def test_an_address_with_an_account_in_another_country_is_not_sent_to_the_cohort_page(app, make_user):
+    """Someone of another country (or an administrator, of none) cannot join this country's cohorts: the advice
+    to add them from the cohort's page led the coordinator to a page that never lists them."""
+    make_user(email="abroad@example.org", country="AR")
+    make_user(email="staff@example.org", roles=("admin",), country=None)
+    make_user(email="here@example.org", country="CL")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", country_code="CL", data=csv(
+        "abroad@example.org;A;manager;;;", "staff@example.org;S;manager;;;", "here@example.org;H;manager;;;"))
+    assert codes(batch.problems) == [(2, "taken_elsewhere"), (3, "taken_elsewhere"), (4, "taken")]
+    elsewhere = services.message(batch.problems[0])
+    assert elsewhere == services.message(batch.problems[1])
+    assert "another country" in elsewhere and "cohort" not in elsewhere and "AR" not in elsewhere
+    assert "cohort's page" in services.message(batch.problems[2])
 
 
 def test_the_list_of_problems_runs_no_formula_in_a_spreadsheet(app, make_user, monkeypatch):

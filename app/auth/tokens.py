@@ -324,8 +324,10 @@ def send_password_reset(email: str) -> None:
         return
     raw, token = _new_token(user, TokenPurpose.PASSWORD_RESET, None, utcnow())
     db.session.add(token)
-    _send(user, "auth/email/password_reset.txt", _l("Choose a new password for Itinera"), token,
-          link=absolute_url("auth.reset_password", token=raw),
+    invited = is_pending(user)  # the invitation's link lost or expired: a password to choose, none to reset
+    subject = _l("Choose your password for Itinera") if invited else _l("Choose a new password for Itinera")
+    _send(user, "auth/email/password_reset.txt", subject, token,
+          link=absolute_url("auth.reset_password", token=raw), invited=invited,
           minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
 

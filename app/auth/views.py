@@ -474,10 +474,16 @@ def reset_password(token):
             flash(_("Your password has been changed and you are signed in. Other devices have been signed out."),
                   "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/choose_password.html", form=form, user=reset.user,
-                           heading=_("Choose a new password"),
-                           intro=_("For the account %(email)s. Other devices where you are signed in will be "
-                                   "signed out.", email=reset.user.email)), 400 if form.errors else 200
+    if tokens.is_pending(reset.user):  # invited, and never chose one: nothing to reset, nobody to sign out
+        heading, intro = _("Choose your password"), _(
+            "Welcome, %(name)s. Choose the password you will use with %(email)s to sign in to Itinera.",
+            name=reset.user.full_name, email=reset.user.email)
+    else:
+        heading, intro = _("Choose a new password"), _(
+            "For the account %(email)s. Other devices where you are signed in will be signed out.",
+            email=reset.user.email)
+    return render_template("auth/choose_password.html", form=form, user=reset.user, heading=heading,
+                           intro=intro), 400 if form.errors else 200
 
 
 def _to_section(anchor: str):

@@ -825,3 +825,29 @@ def test_a_link_that_stopped_working_while_its_email_waited_is_not_sent(make_app
     login_as(db.session.get(User, admin_id))
     page = client.get(f"/admin/outbox/{cancelled}").get_data(as_text=True)
     assert "the one-time link in it stopped working" in page
+
+
+def test_someone_whose_invitation_expired_can_ask_for_a_new_link_and_is_told_to_choose_a_password(client, login_as,
+                                                                                                  outbox):
+    """An invitation lasts two weeks: back from a holiday, the invited person had only "ask your coordinator". A
+    link to choose a password by e-mail reaches the same address the invitation went to."""
+    login_as("coordinator", country="PE")
+    invite(client, locale="en")
+    link = link_in(outbox()[0], "invitation")
+    db.session.scalar(sa.select(AccountToken)).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client.post("/auth/logout")
+    page = client.get(link).get_data(as_text=True)
+    assert 'href="/auth/password/forgot"' in page and "Ask for a new link" in page
+    client.post("/auth/password/forgot", data={"email": "rosa@example.org"})
+    body = outbox()[-1].body
+    assert outbox()[-1].subject == "Choose your password for Itinera"
+    assert "choose the password of your Itinera account" in body
+    assert "reset the password" not in body and "your password has not changed" not in body
+    reset = link_in(outbox()[-1], "password/reset")
+    page = client.get(reset).get_data(as_text=True)
+    assert "Choose your password" in page and "Other devices" not in page
+    assert client.post(reset, data={"password": "a-good-long-password"}).status_code == 302
+    client.post("/auth/logout")
+    client.post("/auth/password/forgot", data={"email": "rosa@example.org"})
+    assert "reset the password of your Itinera account" in outbox()[-1].body  # she has one now

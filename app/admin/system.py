@@ -24,7 +24,7 @@ def _page(query, per_page=25):
 @role_required(Role.ADMIN)
 def jobs_list():
     return render_template("admin/jobs.html", pagination=_page(jobs.jobs_needing_attention()), describe=jobs.describe,
-                           retry_form=ConfirmForm())
+                           error_line=jobs.error_line, retry_form=ConfirmForm())
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])

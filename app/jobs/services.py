@@ -64,6 +64,12 @@ def describe(path: str) -> str:
     return str(label) if label is not None else path
 
 
+def error_line(error: str | None) -> str:
+    """The gist of a job's last error, a traceback: its last line, the exception and its message."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
 def enqueue(func, *args, after_response: bool = False) -> Job:
     """Run ``func(*args)`` in the background once the current transaction commits. ``after_response``: a job
     whose running time must not show in the answer (whether an address has an account): without Redis it runs

@@ -414,3 +414,18 @@ def test_the_tasks_itinera_queues_are_named_in_the_readers_language(app):
             "Enviar un correo electrónico", "Enviar correos electrónicos",
             "Enviar un enlace para restablecer la contraseña", "Enviar declaraciones al LRS externo"]
     assert describe("app.nowhere:gone") == "app.nowhere:gone"  # a job of code since removed: its path
+
+
+def test_the_jobs_page_says_what_went_wrong_without_opening_the_traceback(app, client, login_as, make_user):
+    """The last error is a whole traceback: its last line, the exception, is what an admin reads first."""
+    import lxml.html
+
+    job_id = enqueue(tasks.always_fails).id
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    page = lxml.html.fromstring(client.get("/admin/jobs").get_data(as_text=True))
+    [summary] = page.xpath("//main//details/summary")
+    assert "RuntimeError: this task never works" in summary.text_content()
+    assert "Traceback" not in summary.text_content()
+    assert "Traceback (most recent call last)" in page.xpath("//main//details/pre")[0].text_content()
+    assert the_job(job_id).status is JobStatus.FAILED

@@ -206,8 +206,11 @@ def import_confirm(batch_id):
             db.session.rollback()  # nothing of a refused import is kept, not even the claim on the batch
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(url_for("admin.import_preview", batch_id=batch_id))
-    flash(ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count)),
-          "success")
+    done = ngettext("%(count)s person imported.", "%(count)s people imported.", count, count=format_decimal(count))
+    if batch.send_invitations:  # else the import's page offers to send them
+        done += " " + ngettext("An invitation has been sent to %(count)s person.",
+                               "Invitations have been sent to %(count)s people.", count, count=format_decimal(count))
+    flash(done, "success")
     if batch.cohort_id is not None:  # the people just imported are found there, with the cohort's own search
         return redirect(url_for("admin.cohort_detail", cohort_id=batch.cohort_id))
     return redirect(url_for("admin.users", country=batch.country_code, status="all"))

@@ -261,11 +261,19 @@ def _institution_key(name: str) -> str:
     return " ".join(kept.replace("_", " ").split())
 
 
+NAMED_ADDRESS = re.compile(r"([^<>]*)<([^<>]+)>")
+
+
 def _email(row: dict) -> str:
     """The address of a row as the account takes it: as the account form does (a BOM or soft hyphen from the file
-    left out), and a link's address copied instead of its text without its "mailto:"."""
-    value = normalise_email(" ".join((row.get("email") or "").split()))
-    return value.removeprefix("mailto:")
+    left out), a link's address copied instead of its text without its "mailto:", and one copied with its name."""
+    value = normalise_email(" ".join((row.get("email") or "").split())).removeprefix("mailto:")
+    # a recipient copied from a mail program, "Name <address>": the address, unless the name is another address
+    if named := NAMED_ADDRESS.fullmatch(value):
+        name, address = named.group(1).strip(" \"'"), named.group(2).strip()
+        if "@" not in name or name == address:
+            return address
+    return value
 
 
 def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:

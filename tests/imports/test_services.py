@@ -111,6 +111,25 @@ def test_an_address_copied_as_a_mailto_link_is_the_address(app, make_user):
         ["Rosa", "Luz"])).order_by(User.email)).all() == ["luz@itinera.test", "rosa@itinera.test"]
 
 
+def test_an_address_copied_from_a_mail_program_with_its_name_is_the_address(app, make_user):
+    """Outlook and Gmail copy a recipient as "Name <address>": the address inside the angle brackets is the one
+    meant; anything else around brackets is still no address."""
+    coordinator = make_user(roles=("coordinator",), country="AR")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "Rosa Díaz <Rosa@Itinera.test>;Rosa;manager;;;", "\"Luz, Ana\" <luz@itinera.test>;Luz;manager;;;",
+        "<beto@itinera.test>;Beto;manager;;;", "a <b> <c@itinera.test>;C;manager;;;",
+        "x@itinera.test <y@itinera.test>;X;manager;;;"), country_code="AR")
+    assert codes(batch.problems) == [(5, "email"), (6, "email")]
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "Rosa Díaz <Rosa@Itinera.test>;Rosa;manager;;;", "\"Luz, Ana\" <luz@itinera.test>;Luz;manager;;;",
+        "<beto@itinera.test>;Beto;manager;;;"), country_code="AR")
+    assert batch.problems == [] and services.run_import(coordinator, batch) == 3
+    db.session.commit()
+    assert db.session.scalars(sa.select(User.email).where(User.country_code == "AR", User.full_name.in_(
+        ["Rosa", "Luz", "Beto"])).order_by(User.email)).all() == [
+            "beto@itinera.test", "luz@itinera.test", "rosa@itinera.test"]
+
+
 def test_invisible_characters_in_an_address_cell_are_left_out(app, make_user, outbox):
     """Files joined together bring a BOM to the start of a line, text pasted from Word a soft hyphen: the address is
     still the one written, taken by an account or repeated in the file."""

@@ -9,6 +9,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, time
 
 MAX_ROWS = 10_000
 
@@ -482,10 +483,22 @@ def _xlsx_sheets(data: bytes, notes: list[dict]):
                     continue
                 if len(table) > MAX_ROWS + HEADER_SEARCH + 1:  # too many rows, whatever the header
                     raise FileProblem("too_many_more", limit=MAX_ROWS)
-                table.append((number, ["" if v is None else str(v) for v in values]))
+                table.append((number, [_cell_text(v) for v in values]))
             yield _Sheet(table, sheet.title, left_out, unsaved, len(hidden_filled))
     finally:
         workbook.close()
+
+
+def _cell_text(value) -> str:
+    """A cell as the sheet shows it, near enough: a date without the midnight openpyxl gives it, a time to the
+    minute, a whole number without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ", "minutes")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _rows(sheet, width: int):

@@ -691,3 +691,16 @@ def test_a_workbook_whose_index_names_a_zip_version_nobody_writes_is_a_damaged_w
     with pytest.raises(FileProblem) as problem:
         read_table("damaged.xlsx", bytes(data))
     assert problem.value.code == "xlsx"
+
+
+def test_a_date_or_a_whole_number_in_a_workbook_reads_as_the_sheet_shows_it():
+    """A date typed where a name goes is reported: as "2026-03-04", not "2026-03-04 00:00:00", and a number a
+    spreadsheet keeps as 1234.0 as 1234."""
+    from datetime import date, datetime
+
+    data = workbook_bytes(("Hoja", [["email", "full name", "position", "institution"],
+                                    ["a@example.org", date(2026, 3, 4), "manager", 1234.0],
+                                    ["b@example.org", datetime(2026, 3, 4, 9, 30), "manager", 12.5]]))
+    first, second = read_table("lista.xlsx", data).rows
+    assert (first["full_name"], first["institution"]) == ("2026-03-04", "1234")
+    assert (second["full_name"], second["institution"]) == ("2026-03-04 09:30", "12.5")

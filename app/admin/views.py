@@ -26,6 +26,7 @@ from app.errors import ValidationError
 from app.db import commit_once_more_on_conflict, utcnow
 from app.extensions import db
 from app.forms import apply_errors, more_errors, options
+from app.notifications.services import delivery_problem, delivery_problems
 from app.places import services as places
 from app.urls import local_path, url_with_query
 from app.places.models import Institution
@@ -192,6 +193,7 @@ def user_detail(user_uuid):
 def _user_page(user: User, level_form=None, status: int = 200):
     """A person's page; ``level_form``: the level validation sent back with its errors."""
     pending = tokens.is_pending(user)
+    invitation = tokens.latest_invitation(user) if pending else None
     framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
     version, rows = profile(current_user, user) if user.has_role(Role.TRAINEE) else (None, [])
     can_validate = framework is not None and version is not None and competences.can_validate_levels(current_user,
@@ -203,7 +205,8 @@ def _user_page(user: User, level_form=None, status: int = 200):
                            competence_profile=(version, rows), level_form=level_form if can_validate else None,
                            validations=competences.validations_of(current_user, user, framework)
                            if can_validate else None,
-                           invitation=tokens.latest_invitation(user) if pending else None,
+                           invitation=invitation, invitation_mail=delivery_problem(user, invitation.created_at)
+                           if invitation is not None and invitation.is_open else None,
                            kept=_kept(user) if pending and can_manage_user(current_user, user) else None,
                            action_form=ConfirmForm()), status
 
@@ -690,9 +693,11 @@ def cohort_remove_member(cohort_id, user_uuid):
 def invitations():
     q = request.args.get("q", "").strip()
     pagination = _paginate(tokens.pending_invitations(current_user, q))
-    return render_template("admin/invitations.html", pagination=pagination, q=q,
-                           sent=tokens.latest_invitations(pagination.items), action_form=ConfirmForm(),
-                           now=utcnow())
+    sent = tokens.latest_invitations(pagination.items)
+    undelivered = delivery_problems([(user, sent[user.id].created_at) for user in pagination.items
+                                     if user.id in sent and sent[user.id].is_open])
+    return render_template("admin/invitations.html", pagination=pagination, q=q, sent=sent, undelivered=undelivered,
+                           action_form=ConfirmForm(), now=utcnow())
 
 
 @bp.route("/users/<user_uuid>/invitation/resend", methods=["POST"])

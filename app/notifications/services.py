@@ -310,6 +310,29 @@ def cancel_undelivered(user, to_address: str | None = None) -> None:
                        .execution_options(synchronize_session="fetch"))
 
 
+def delivery_problem(user, since) -> str | None:
+    """Whether the first e-mail to ``user``'s address since ``since`` (the invitation sent then) has failed to reach
+    the mail server: "retrying" after a failed attempt, "failed" after the last one; None when it went or is new."""
+    return delivery_problems([(user, since)]).get(user.id)
+
+
+def delivery_problems(people) -> dict[int, str]:
+    """delivery_problem() of each (user, since) of a page's people, in one query: {user id: problem}."""
+    since = {user.id: (user.email, moment) for user, moment in people}
+    if not since:
+        return {}
+    first: dict[int, OutboxMessage] = {}
+    for message in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.user_id.in_(since), OutboxMessage.created_at >= min(m for _e, m in since.values()))
+            .order_by(OutboxMessage.id)):
+        email, moment = since[message.user_id]
+        if message.to_address == email and message.created_at >= moment:
+            first.setdefault(message.user_id, message)
+    return {user_id: "failed" if message.status is MailStatus.FAILED else "retrying"
+            for user_id, message in first.items()
+            if message.status is MailStatus.FAILED or (message.status is MailStatus.QUEUED and message.error)}
+
+
 class DeliveryFailed(Exception):
     """Some messages of a delivery job were not delivered (each keeps its reason)."""
 

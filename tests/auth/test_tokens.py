@@ -851,3 +851,38 @@ def test_someone_whose_invitation_expired_can_ask_for_a_new_link_and_is_told_to_
     client.post("/auth/logout")
     client.post("/auth/password/forgot", data={"email": "rosa@example.org"})
     assert "reset the password of your Itinera account" in outbox()[-1].body  # she has one now
+
+
+def test_the_persons_page_says_when_the_invitation_e_mail_did_not_go_out(make_app, make_user, client, login_as):
+    """The page said "Sent on …" while the mail server refused the invitation or could not be reached: the
+    coordinator waited for someone who never got it. Only administrators saw the failure, on another page."""
+    from app.auth import tokens
+    from app.jobs.models import Job, JobStatus
+    from app.notifications.models import MailStatus, OutboxMessage
+
+    down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False, JOB_RETRY_INTERVALS=[600])
+    with down.app_context():
+        coordinator = make_user(roles=("coordinator",), country="PE", locale="en")
+        rosa = make_user(email="rosa@example.org", password=None, country="PE")
+        tokens.send_invitation(coordinator, rosa)
+        db.session.commit()  # the first attempt fails; the next one is ten minutes away
+        assert db.session.scalar(sa.select(Job.status)) is JobStatus.RETRYING
+        ids = coordinator.id, rosa.uuid
+    login_as(db.session.get(User, ids[0]))
+    page = client.get(f"/admin/users/{ids[1]}").get_data(as_text=True)
+    assert "has not reached the mail server yet" in page
+    listed = client.get("/admin/invitations").get_data(as_text=True)
+    assert "the e-mail has not reached the mail server" in listed and ">Will retry<" in listed
+
+    message = db.session.scalar(sa.select(OutboxMessage))
+    message.status = MailStatus.FAILED  # every attempt failed
+    db.session.commit()
+    page = client.get(f"/admin/users/{ids[1]}").get_data(as_text=True)
+    assert "could not be delivered" in page and "has not reached" not in page
+    listed = client.get("/admin/invitations").get_data(as_text=True)
+    assert "the e-mail has not reached the mail server" in listed and ">Failed<" in listed
+
+    client.post(f"/admin/users/{ids[1]}/invitation/resend")  # delivered this time (no mail server: the log)
+    page = client.get(f"/admin/users/{ids[1]}").get_data(as_text=True)
+    assert "could not be delivered" not in page and "has not reached" not in page and "Sent on" in page
+    assert "has not reached" not in client.get("/admin/invitations").get_data(as_text=True)

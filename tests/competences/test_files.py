@@ -340,15 +340,34 @@ def test_alignment_problems_have_their_line(block, message):
     assert start < int(found[0].split(":")[1]) <= start + 3
 
 
+def distinct_alignments(count: int) -> str:
+    pairs = [(framework, code) for framework, codes in ALIGNMENT_CODES.items() for code in codes]
+    assert len(pairs) >= count
+    return "".join(f'      - framework: {framework}\n        code: "{code}"\n' for framework, code in pairs[:count])
+
+
 def test_a_competence_takes_a_bounded_number_of_alignments():
     from app.competences.vocabulary import MAX_ALIGNMENTS
 
-    files.read_yaml(with_alignment('      - framework: DigComp\n        code: "5.4"\n' * (MAX_ALIGNMENTS - 1)),
-                    "demo.yaml")
-    text = with_alignment('      - framework: DigComp\n        code: "5.4"\n' * (MAX_ALIGNMENTS + 5))
+    files.read_yaml(with_alignment(distinct_alignments(MAX_ALIGNMENTS - 1)), "demo.yaml")
+    text = with_alignment(distinct_alignments(MAX_ALIGNMENTS + 5))
     found = problems_of(text)
     assert len(found) == 1 and f"a competence takes at most {MAX_ALIGNMENTS} alignments" in found[0], found
     assert int(found[0].split(":")[1]) == line_of(text, "alignments:") + 1 + 2 * MAX_ALIGNMENTS
+
+
+@pytest.mark.parametrize("second, message", [
+    ('      - framework: DigComp\n        code: "1.2"\n        name: Evaluating information\n',
+     "the DigComp alignment '1.2' is given twice: keep one"),
+    (f"      - framework: ESCO\n        uri: {ESCO_URI}\n",
+     f"the ESCO alignment '{ESCO_URI}' is given twice: keep one"),
+])
+def test_an_alignment_given_twice_is_reported_at_the_second(second, message):
+    first = ALIGNMENT if "DigComp" in second else f"      - framework: ESCO\n        uri: {ESCO_URI}\n"
+    text = with_alignment(first + second)
+    [problem] = problems_of(text)
+    code_or_uri = line_of(text, "alignments:") + 1 + first.count("\n") + 1  # the second's line naming it
+    assert problem.split(":", 2)[1] == str(code_or_uri) and message in problem
 
 
 def test_the_shipped_framework_uses_only_the_vocabulary():

@@ -188,6 +188,8 @@ def test_alignments_are_edited_as_rows(client, login_as, sample_framework):
     ({"alignments-1-code": "1.1"}, "alignments-1-framework", "Choose the framework"),
     ({"alignments-1-framework": "GreenComp"}, "alignments-1-code", "Give the GreenComp code, such as 1.1"),
     ({"alignments-1-framework": "Nope", "alignments-1-code": "1.1"}, "alignments-1-framework", "Not a valid choice"),
+    ({"alignments-1-framework": "DigComp", "alignments-1-code": "1.2", "alignments-1-name": "Evaluating"},
+     "alignments-1-code", "This alignment is given twice: remove one of them"),
 ])
 def test_alignment_problems_are_form_errors(client, login_as, sample_framework, row, field, message):
     login_as("trainer", country="ES")
@@ -201,12 +203,13 @@ def test_alignment_problems_are_form_errors(client, login_as, sample_framework, 
 
 
 def test_a_page_of_thousands_of_alignment_rows_is_refused_and_saves_nothing(client, login_as, sample_framework):
-    from app.competences.vocabulary import MAX_ALIGNMENTS
+    from app.competences.vocabulary import ALIGNMENT_CODES, MAX_ALIGNMENTS
 
     login_as("trainer", country="ES")
     rows = {}
+    pairs = [(framework, code) for framework, codes in ALIGNMENT_CODES.items() for code in codes]
     for index in range(MAX_ALIGNMENTS + 1):
-        rows[f"alignments-{index}-framework"], rows[f"alignments-{index}-code"] = "DigComp", "1.2"
+        rows[f"alignments-{index}-framework"], rows[f"alignments-{index}-code"] = pairs[index]
     response = client.post("/competences/demo/competences/A1/edit", data=competence_form(**rows))
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 400

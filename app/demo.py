@@ -85,6 +85,7 @@ class ContentProblem(Exception):
 def load_content() -> None:
     """The frameworks of courses/_frameworks and the courses of courses/ (versions already loaded stay as they
     are). The shipped content must be valid: a problem stops the demo with the file and line."""
+    from app.competences.files import FrameworkFileError
     from app.competences.services import import_framework
     from app.courses.loader import load_tree
     from app.courses.services import content_root, sync
@@ -96,7 +97,10 @@ def load_content() -> None:
     if tree.problems:
         raise ContentProblem("the course files have problems:\n" + "\n".join(map(str, tree.problems)))
     for slug, data in sorted(tree.frameworks.items()):
-        import_framework(SYSTEM, data, source=f"courses/_frameworks/{slug}.yaml")
+        try:
+            import_framework(SYSTEM, data, source=f"courses/_frameworks/{slug}.yaml")
+        except FrameworkFileError as error:  # a loaded version with other content
+            raise ContentProblem("\n".join(map(str, error.problems))) from error
     db.session.flush()
     refused = [r for r in sync(tree) if r.outcome == "refused"]
     if refused:

@@ -79,3 +79,27 @@ def test_course_files_changed_under_a_loaded_version_stop_the_demo_with_a_messag
     assert "Traceback" not in result.output
     assert "s3-foundations/course.yaml" in result.output and "Nothing was loaded." in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "trainer@itinera.test")) is None
+
+
+def test_a_framework_file_changed_under_a_loaded_version_stops_the_demo_with_a_message(app, runner, tmp_path):
+    """The shipped framework's version is already loaded with other content (its file edited without raising the
+    version): the demo says where, without a traceback, and loads nothing of this run."""
+    import shutil
+
+    courses = tmp_path / "courses"
+    shutil.copytree(app.config["COURSES_DIR"], courses)
+    app.config["COURSES_DIR"] = str(courses)
+    assert runner.invoke(args=["demo", "--password", "demo-password-1"]).exit_code == 0
+    framework = courses / "_frameworks" / "s3.yaml"
+    text = framework.read_text(encoding="utf-8")
+    framework.write_text(text.replace("en: Foundation\n", "en: Foundations\n", 1), encoding="utf-8")
+    db.session.execute(sa.delete(User).where(User.email == "trainer@itinera.test"))
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--password", "demo-password-1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    line, version = next((number, line.split(":")[1].strip()) for number, line in enumerate(text.splitlines(), 1)
+                         if line.startswith("version:"))
+    assert f"courses/_frameworks/s3.yaml:{line}: version {version} of s3 is already loaded" in result.output
+    assert "Nothing was loaded." in result.output
+    assert db.session.scalar(sa.select(User).where(User.email == "trainer@itinera.test")) is None

@@ -180,9 +180,13 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
                     f"version {data.version} of {data.slug} was made in Itinera by an edit of version "
                     f"{existing.edited_from}, with other content: number this file {newest + 1}, or start from "
                     f"what Itinera has (flask --app wsgi competences export {data.slug})")])
-            raise FrameworkFileError([Problem(source or data.slug, data.version_line,
-                                              f"version {data.version} of {data.slug} is already loaded with "
-                                              f"different content: give the changed file a new version number")])
+            # the file changed, or an edit changed the version in place (nothing was built on it yet)
+            newest = max(v.number for v in framework.versions)
+            raise FrameworkFileError([Problem(
+                source or data.slug, data.version_line,
+                f"version {data.version} of {data.slug} is already loaded with different content (the file "
+                f"changed, or the version was edited in Itinera since it was loaded): number this file "
+                f"{newest + 1}, or start from what Itinera has (flask --app wsgi competences export {data.slug})")])
         if data.version < max(v.number for v in framework.versions):
             raise FrameworkFileError([Problem(source or data.slug, data.version_line,
                                               f"version {data.version} is older than the newest loaded version")])

@@ -165,13 +165,30 @@ def test_a_file_numbered_as_a_version_made_in_the_browser_says_where_that_versio
     assert "flask --app wsgi competences export demo" in problem.message
 
 
+def test_a_file_whose_version_was_edited_in_place_says_it_may_be_the_edit(app, make_user):
+    """Nothing was built on version 1 yet, so a trainer's edit changed it in place; the unchanged file, imported
+    again, differs from it: the refusal must not tell the author that their file changed, and says what to do."""
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"), source="demo.yaml")
+    framework = services.get_framework("demo")
+    services.edit_level(make_user(roles=("trainer",)), framework, 1, {"en": "Beginner", "es": "Inicial",
+                        "pt_BR": "Inicial"}, framework.current.levels[0].descriptor)
+    assert framework.current.number == 1
+    with pytest.raises(files.FrameworkFileError) as error:
+        services.import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"), source="demo.yaml")
+    [problem] = error.value.problems
+    assert problem.line == line_of(SAMPLE, "version: 1")
+    assert "or the version was edited in Itinera since it was loaded" in problem.message
+    assert "number this file 2" in problem.message
+    assert "flask --app wsgi competences export demo" in problem.message
+
+
 def test_changed_content_under_the_same_version_is_refused(app):
     services.import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"))
     changed = files.read_yaml(SAMPLE.replace("Knows indicators", "Knows more indicators"), "demo.yaml")
     with pytest.raises(files.FrameworkFileError) as error:
         services.import_framework(SYSTEM, changed)
     [problem] = error.value.problems
-    assert "new version number" in problem.message and problem.line == line_of(SAMPLE, "version: 1")
+    assert "number this file 2" in problem.message and problem.line == line_of(SAMPLE, "version: 1")
     newer = files.read_yaml(SAMPLE.replace("Knows indicators", "Knows more indicators")
                             .replace("version: 1", "version: 2"), "demo.yaml")
     version, outcome = services.import_framework(SYSTEM, newer)

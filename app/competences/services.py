@@ -251,6 +251,8 @@ def uses_of(version: FrameworkVersion) -> list[FrameworkUse]:
 class UseMover:
     move: Callable[[FrameworkUse, FrameworkVersion], None]
     allowed: Callable[[User, FrameworkUse], bool]
+    # (name in the reader's language, address of its page) of the object behind a use; None when it is gone
+    describe: Callable[[FrameworkUse], tuple[str, str] | None] | None = None
 
 
 # The domain that records uses of a kind registers how to move its object to another framework version
@@ -259,13 +261,21 @@ class UseMover:
 USE_MOVERS: dict[str, UseMover] = {}
 
 
-def use_mover(kind: str, allowed: Callable[[User, FrameworkUse], bool] | None = None):
+def use_mover(kind: str, allowed: Callable[[User, FrameworkUse], bool] | None = None,
+              describe: Callable[[FrameworkUse], tuple[str, str] | None] | None = None):
     """Register ``function(use, new_version)``, which repoints the domain object behind uses of ``kind`` and
-    raises ValidationError to refuse the move (decorator). ``allowed(actor, use)`` says who may move it."""
+    raises ValidationError to refuse the move (decorator). ``allowed(actor, use)`` says who may move it;
+    ``describe(use)`` names the object and gives its page, for the framework page."""
     def register(function):
-        USE_MOVERS[kind] = UseMover(function, allowed or (lambda actor, use: can_edit(actor)))
+        USE_MOVERS[kind] = UseMover(function, allowed or (lambda actor, use: can_edit(actor)), describe)
         return function
     return register
+
+
+def describe_use(use: FrameworkUse) -> tuple[str, str] | None:
+    """(name, address of its page) of what a use stands for, as its domain describes it; None if it does not."""
+    mover = USE_MOVERS.get(use.kind)
+    return mover.describe(use) if mover is not None and mover.describe is not None else None
 
 
 def get_use(kind: str, reference: str) -> FrameworkUse | None:

@@ -70,7 +70,7 @@ def _framework_page(framework, version, moving=None):
     if moving is not None:
         forms[moving[0]] = moving[1]
     return render_template("competences/framework.html", framework=framework, version=services.load_areas(version),
-                           uses=uses,
+                           uses=uses, described={use.id: services.describe_use(use) for use in uses},
                            use_counts=services.use_counts(framework), alignment_name=services.alignment_name,
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
                            failed=moving[1] if moving else None,

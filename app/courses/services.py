@@ -10,7 +10,7 @@ import imagesize
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel.lists import format_list
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -859,7 +859,14 @@ def _module_done_in(modules: list[Module], moment) -> Module | None:
     return by_number.get(then[-1].version)
 
 
-@competences.use_mover("course")
+def _describe_course_use(use) -> tuple[str, str] | None:
+    version = version_of_use(use.reference)
+    if version is None:
+        return None
+    return text_in(version.title), url_for("courses.course", slug=version.course.slug)
+
+
+@competences.use_mover("course", describe=_describe_course_use)
 def _move_course(use, framework_version) -> None:
     """Point the course version behind a use at another version of its framework (admins and trainers may);
     refused when a module names a competence or a level that version lacks."""

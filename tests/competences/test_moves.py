@@ -99,6 +99,16 @@ def test_the_framework_page_moves_a_course(client, login_as, synced_course, samp
     assert "Course pilot@1" in client.get("/competences/demo/?version=2").get_data(as_text=True)
 
 
+def test_the_framework_page_names_a_course_built_on_it_by_its_title(client, login_as, synced_course,
+                                                                      sample_framework):
+    """An editor knows a course by its title, not by its slug: the list of what is built on a version names
+    the course in the reader's language and links to its page, its reference beside it."""
+    login_as("trainer", country="ES")
+    html = client.get("/competences/demo/?version=1&lang=es").get_data(as_text=True)
+    title = synced_course.versions[0].title["es"]
+    assert f'Curso <a href="/courses/pilot/">{title}</a> (pilot@1)' in html
+
+
 def test_a_move_sent_twice_is_done_once_and_both_say_so(client, login_as, synced_course, sample_framework, make_user):
     """A double click on Move: the second finds the course already on the version chosen, and is told it is,
     not "Not a valid choice" on an error page."""

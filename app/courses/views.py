@@ -96,6 +96,9 @@ def course(slug):
                            total=total, resume=resume, started=started, objectives=objectives,
                            finished=finished,
                            competences=services.competences_developed(version),
+                           # the competences' pages as the framework version the course is built on has them
+                           framework_version=version.framework_version.number if version.framework_version
+                           and not version.framework_version.is_current else None,
                            grants_evidence=services.grants_evidence(version),
                            earlier=earlier, offline_size=_weight(_offline_size(version)),
                            can_publish=services.can_publish(current_user),

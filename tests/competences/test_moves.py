@@ -82,6 +82,22 @@ def test_a_domain_registers_its_mover(sample_framework, make_user):
         USE_MOVERS.pop("plan")
 
 
+def test_the_course_page_links_each_competence_as_the_version_it_is_built_on_has_it(client, login_as, synced_course,
+                                                                                    sample_framework, make_user):
+    """The course lists A1 by its title in version 1, which it is built on: the link opens A1 as version 1 has
+    it, not a page titled otherwise; once the course moves to the current version, the plain address."""
+    second = a1_retitled(sample_framework, make_user(roles=("trainer",), country="ES"))
+    login_as("trainee", country="CL")
+    html = client.get("/courses/pilot/?lang=en").get_data(as_text=True)
+    assert '<a href="/competences/demo/A1?version=1">A1 Diagnosis</a>' in html
+    page = client.get("/competences/demo/A1?version=1&lang=en").get_data(as_text=True)
+    assert "<h1>A1 Diagnosis</h1>" in page or ">A1 Diagnosis<" in page
+    services.move_use(SYSTEM, services.get_use("course", "pilot@1"), second)
+    db.session.commit()
+    html = client.get("/courses/pilot/?lang=en").get_data(as_text=True)
+    assert '<a href="/competences/demo/A1">A1 Regional diagnosis (en)</a>' in html
+
+
 # --- the page -------------------------------------------------------------------------------------------
 
 def test_the_framework_page_moves_a_course(client, login_as, synced_course, sample_framework, make_user):

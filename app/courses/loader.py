@@ -342,6 +342,7 @@ class _CourseFiles:
     assets: set
     # where course.yaml promises the languages (file, line), for a module missing one: a missing file has no line
     locales_at: tuple[str, int | None] | None = None
+    told_no_framework: bool = False
 
 
 def _language_files(module_dir: Path, root: Path, locales: tuple[str, ...], problems: list[Problem]) -> set[str]:
@@ -442,9 +443,10 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                     problems.append(meta.problem(f"level {level} of {code} is outside the scale 1-{max(scale)}",
                                                  *path_, "level"))
             competences.append((code, level))
-        if competences and framework is None and not framework_named:
-            problems.append(meta.problem("the module names competences but the course names no framework",
-                                         "competences"))
+        if competences and framework is None and not framework_named and not course.told_no_framework:
+            course.told_no_framework = True  # once for the course: one line of course.yaml is missing
+            problems.append(meta.problem("the module names competences but the course names no framework: name it "
+                                         "in course.yaml (framework: <slug>), for every module", "competences"))
         _check_links(body, body_line, course, file, problems)
         for number, text in enumerate(body.split("\n")):  # as in the front matter (YAML refuses them there)
             control = NON_PRINTABLE.search(text)

@@ -751,9 +751,12 @@ def test_on_a_tie_between_two_languages_english_decides(tmp_path):
 
 
 def test_competences_need_a_framework_named_by_the_course(tmp_path):
+    """Said once for the course, at the first text naming competences, not for each language of each module
+    (six times here, 12 for a course of four modules): one missing line of course.yaml is one problem."""
     root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace("framework: demo\n", ""))
     found = problems(root)
-    assert "pilot/modules/01-intro/en.md:7: the module names competences but the course names no framework" in found
+    assert found == ["pilot/modules/01-intro/en.md:7: the module names competences but the course names no "
+                     "framework: name it in course.yaml (framework: <slug>), for every module"]
     assert load_tree(root).courses == []
 
 

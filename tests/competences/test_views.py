@@ -15,6 +15,30 @@ def test_framework_page_lists_levels_areas_and_competences(client, login_as, sam
     assert "/competences/demo/competences/A1/edit" not in html  # coordinators read, editors edit
 
 
+@pytest.mark.parametrize("dates, shown", [
+    ("valid_from: 2026-01-01\nvalid_until: 2030-12-31\n", "Valid from Jan 1, 2026 to Dec 31, 2030."),
+    ("valid_from: 2026-01-01\n", "Valid from Jan 1, 2026."),
+    ("valid_until: 2030-12-31\n", "Valid until Dec 31, 2030."),
+    ("", None),
+])
+def test_the_framework_page_shows_the_version_s_validity_period(client, login_as, dates, shown):
+    """A framework file's valid_from / valid_until were kept and published in the JSON-LD, but no page said
+    them: the staff who browse frameworks read them under the title."""
+    from app.auth.services import SYSTEM
+    from app.competences import files, services
+    from tests.fixtures.competences import SAMPLE
+
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1\n", "version: 1\n" + dates, 1),
+                                                      "demo.yaml"))
+    db.session.commit()
+    login_as("trainer", country="ES")
+    html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
+    if shown:
+        assert f'<p class="hint">{shown}</p>' in html
+    else:
+        assert "Valid from" not in html and "Valid until" not in html
+
+
 def test_the_framework_page_shows_how_long_each_competence_counts_and_its_alignments(client, login_as,
                                                                                       sample_framework):
     """What an editor sets on a competence's page (validity, alignments) is seen where frameworks are browsed, as

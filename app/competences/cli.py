@@ -32,7 +32,9 @@ def _read(path: Path):
 
 @competences_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(path):
+@click.option("--dry-run", is_flag=True, help="Check the file against what Itinera holds and say what the import "
+                                               "would do, importing nothing.")
+def import_command(path, dry_run):
     """Load a framework from YAML (courses/_frameworks/<slug>.yaml) or from its CSV export."""
     from app.auth.services import SYSTEM
     from app.competences.files import FrameworkFileError
@@ -47,10 +49,17 @@ def import_command(path):
         for problem in error.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{_count(len(error.problems), 'problem')}: nothing was imported") from error
-    db.session.commit()
-    click.echo(f"{version.framework.slug} version {version.number}: {outcome} "
-               f"({_count(len(version.competences), 'competence')}, {_count(len(version.levels), 'level')})")
-    left = evidence_left_behind(previous, version) if previous is not None and outcome == "new version" else 0
+    if dry_run:
+        outcome = {"created": "would be created", "new version": "would be a new version"}.get(outcome, outcome)
+    said = (f"{version.framework.slug} version {version.number}: {outcome} "
+            f"({_count(len(version.competences), 'competence')}, {_count(len(version.levels), 'level')})")
+    left = evidence_left_behind(previous, version) if previous is not None and "new version" in outcome else 0
+    if dry_run:
+        db.session.rollback()
+        said += "; dry run: nothing was imported"
+    else:
+        db.session.commit()
+    click.echo(said)
     if left:
         click.echo(f"warning: {left} {'person holds' if left == 1 else 'people hold'} evidence of competences or "
                    f"levels this version removes; their profiles show it as the version it was earned under has it")

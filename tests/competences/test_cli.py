@@ -224,3 +224,24 @@ def test_the_import_counts_in_words_that_agree_with_the_numbers(runner, tmp_path
                     encoding="utf-8")
     result = runner.invoke(args=["competences", "import", str(path)])
     assert result.exit_code == 1 and "Error: 1 problem: nothing was imported" in result.output, result.output
+
+
+def test_a_dry_run_says_what_the_import_would_do_and_imports_nothing(runner, tmp_path):
+    """An author checks a framework file against what Itinera holds (a number taken, a version changed under
+    its number) before loading it: everything the import checks, nothing kept."""
+    path = tmp_path / "demo.yaml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "demo version 1: would be created (2 competences, 3 levels); dry run: nothing was imported" \
+        in result.output
+    assert imported_nothing()
+    assert runner.invoke(args=["competences", "import", str(path)]).exit_code == 0
+    path.write_text(SAMPLE.replace("Knows indicators", "Knows more indicators"), encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", "--dry-run", str(path)])
+    assert result.exit_code == 1 and "version 1 of demo is already loaded with different content" in result.output
+    path.write_text(SAMPLE.replace("version: 1", "version: 2"), encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0 and "demo version 2: would be a new version" in result.output, result.output
+    db.session.expire_all()
+    assert [v.number for v in services.get_framework("demo").versions] == [1]

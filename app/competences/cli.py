@@ -38,12 +38,13 @@ def import_command(path, dry_run):
     """Load a framework from YAML (courses/_frameworks/<slug>.yaml) or from its CSV export."""
     from app.auth.services import SYSTEM
     from app.competences.files import FrameworkFileError
-    from app.competences.services import evidence_left_behind, get_framework, import_framework
+    from app.competences.services import edits_left_out, evidence_left_behind, get_framework, import_framework
 
     try:
         data = _read(path)
         known = get_framework(data.slug)
         previous = known.current if known else None
+        since, undone = edits_left_out(previous, data) if previous is not None else (None, [])
         version, outcome = import_framework(SYSTEM, data, source=str(path))
     except FrameworkFileError as error:
         for problem in error.problems:
@@ -60,6 +61,9 @@ def import_command(path, dry_run):
     else:
         db.session.commit()
     click.echo(said)
+    if undone and "new version" in outcome:
+        click.echo(f"warning: this file leaves out what was changed in Itinera after version {since}: "
+                   f"{', '.join(undone)}; to keep it, start from flask --app wsgi competences export {data.slug}")
     if left:
         click.echo(f"warning: {left} {'person holds' if left == 1 else 'people hold'} evidence of competences or "
                    f"levels this version removes; their profiles show it as the version it was earned under has it")

@@ -204,6 +204,31 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
     return version, outcome
 
 
+def edits_left_out(current: FrameworkVersion, data: FrameworkData) -> tuple[int | None, list[str]]:
+    """What a framework file would undo of the edits made in Itinera since the last version that was not made by
+    one (the version an author's copy of the file most likely comes from): (that version's number, the parts
+    edited since, as "level 1", "area B", "competence A1", that the file gives otherwise than the current
+    version). (None, []) when the current version was not made by an edit. Edits made in place, on a version
+    nothing was built on, leave no earlier version to compare with and are not seen."""
+    base = current
+    while base is not None and base.edited_from is not None:
+        base = get_version(current.framework, base.edited_from)
+    if base is None or base is current:
+        return None, []
+    now, then = data_of(current), data_of(base)
+
+    def parts(framework: FrameworkData) -> dict[str, object]:
+        found = {f"level {l['number']}": l for l in framework.levels}
+        found.update({f"area {a['code']}": a for a in framework.areas})
+        found.update({f"competence {c['code']}": c for c in framework.competences})
+        found["title and description"] = (framework.title, framework.description)
+        return found
+
+    now_parts, then_parts, file_parts = parts(now), parts(then), parts(data)
+    return base.number, [name for name, part in now_parts.items()
+                         if part != then_parts.get(name) and file_parts.get(name) != part]
+
+
 def evidence_left_behind(previous: FrameworkVersion, version: FrameworkVersion) -> int:
     """How many people hold evidence that counts now of a competence or a level ``previous`` has and ``version``
     lacks (a framework file that drops them): their profiles show it as the version it was earned under has it,

@@ -245,3 +245,31 @@ def test_a_dry_run_says_what_the_import_would_do_and_imports_nothing(runner, tmp
     assert result.exit_code == 0 and "demo version 2: would be a new version" in result.output, result.output
     db.session.expire_all()
     assert [v.number for v in services.get_framework("demo").versions] == [1]
+
+
+def test_a_file_that_leaves_out_edits_made_in_itinera_is_warned_of(runner, tmp_path, make_user):
+    """Version 1 came from the file and a course is built on it, so a trainer's edit of level 1 made version 2.
+    The author raises their own copy of the file to 3, with a change of their own: loading it would make version
+    3 current without the trainer's edit. The import still loads it (the file is the author's decision) but
+    says which edits it leaves out and how to keep them; a file that keeps them is not warned of."""
+    path = tmp_path / "demo.yaml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    assert runner.invoke(args=["competences", "import", str(path)]).exit_code == 0
+    framework = services.get_framework("demo")
+    services.record_use(framework.current, "course", "pilot@1")
+    services.edit_level(make_user(roles=("trainer",)), framework, 1, {"en": "Beginner", "es": "Inicial",
+                        "pt_BR": "Inicial"}, framework.current.levels[0].descriptor)
+    db.session.commit()
+    path.write_text(SAMPLE.replace("version: 1", "version: 3").replace("Knows indicators", "Knows more"),
+                    encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: this file leaves out what was changed in Itinera after version 1: level 1; to keep it, "
+            "start from flask --app wsgi competences export demo") in result.output
+    from app.competences import files
+
+    kept = files.write_yaml(services.data_of(services.get_framework("demo").current))
+    path.write_text(kept.replace("version: 2", "version: 3").replace("Knows indicators", "Knows more"),
+                    encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0 and "warning" not in result.output, result.output

@@ -1,5 +1,4 @@
 """Command-line tools: `flask translate ...`, `flask demo`."""
-from pathlib import Path
 
 import click
 from babel.messages.frontend import CommandLineInterface

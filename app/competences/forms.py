@@ -2,7 +2,7 @@ from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations
-from wtforms import (FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
+from wtforms import (FieldList, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import Length, ValidationError
 

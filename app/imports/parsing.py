@@ -273,7 +273,7 @@ def _check_workbook(data: bytes) -> _WorkbookFacts:
     part_name, in_sheet_data = "", False
 
     def start(name, attributes):
-        nonlocal cells, row_cells, row_number, others, column, in_sheet_data
+        nonlocal row_cells, row_number, others, column, in_sheet_data
         local = name.rpartition(":")[2]
         if local in ("row", "c") and not in_sheet_data:  # not a sheet's: calcChain.xml lists each formula as a <c>
             local = f"{local} elsewhere"

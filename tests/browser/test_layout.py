@@ -18,7 +18,7 @@ def test_long_names_wrap_in_headings_and_breadcrumbs_at_360_px(page, live_server
     make_user(name="Bartholomäus Schwarzenbergerhofstättermeier", email="b.s@example.org")  # one to add, as a choice
     sign_in(page, live_server, "admin@example.org")
     for path in (f"/admin/users/{person.uuid}", f"/admin/users/{person.uuid}/edit", f"/admin/cohorts/{cohort.id}",
-                 f"/admin/cohorts/{cohort.id}/edit", f"/admin/users?q=maximiliano"):
+                 f"/admin/cohorts/{cohort.id}/edit", "/admin/users?q=maximiliano"):
         page.goto(live_server + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_page(page)  # no horizontal scrolling at 360 px

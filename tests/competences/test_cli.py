@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.competences import services
 from app.competences.models import Framework
 from app.extensions import db
-from tests.fixtures.competences import SAMPLE, texts
+from tests.fixtures.competences import SAMPLE
 
 
 def imported_nothing() -> bool:

@@ -61,6 +61,47 @@ def _database_errors_as_messages(command: click.Command) -> None:
     command._itinera_database_errors = True
 
 
+@click.command("purge")
+def purge():
+    """Delete every operational record kept past its time (jobs, sent e-mails, delivered forwards, sign-ins, form
+    tokens and kept forms, the rows of uploaded trainee lists). The work that adds such rows sweeps some each
+    time; run this daily from cron so that a quiet site keeps nothing longer."""
+    from app import kept, once
+    from app.auth import sign_ins
+    from app.extensions import db
+    from app.imports.services import purge_expired
+    from app.jobs.services import purge_finished
+    from app.notifications.services import purge_outbox
+    from app.xapi.forwarding import purge_sent
+
+    def in_batches(sweep) -> int:  # each batch its own transaction: a backlog of years holds no lock for long
+        total = 0
+        while True:
+            done = sweep()
+            db.session.commit()
+            total += done
+            if not done:
+                return total
+
+    done_jobs = failed_jobs = 0
+
+    def jobs() -> int:
+        nonlocal done_jobs, failed_jobs
+        done, failed = purge_finished(limit=5000)
+        done_jobs, failed_jobs = done_jobs + done, failed_jobs + failed
+        return done + failed
+
+    in_batches(jobs)
+    emails = in_batches(lambda: purge_outbox(limit=5000))
+    forwards = in_batches(lambda: purge_sent(limit=5000))
+    previews, imports = purge_expired()
+    others = sign_ins.forget_unused() + once.forget_old() + kept.forget_old()
+    db.session.commit()
+    click.echo(f"Deleted {done_jobs} finished and {failed_jobs} failed jobs, {emails} e-mails from the outbox, "
+               f"{forwards} delivered statements from the forwarding queue and {others} ended sign-ins, used form "
+               f"tokens and kept forms; emptied {previews} trainee-list previews and {imports} imports of their rows.")
+
+
 def register_cli(app) -> None:
     from app.auth.cli import users_cli
     from app.competences.cli import competences_cli
@@ -75,6 +116,7 @@ def register_cli(app) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(lrs_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(purge)
 
     @app.cli.group()
     def translate():

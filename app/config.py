@@ -125,6 +125,13 @@ class Config:
     # short for a delivery of 200 e-mails to a slow server); keep it well below JOB_STALLED_MINUTES
     JOB_TIMEOUT = _env_number("ITINERA_JOB_TIMEOUT", 900)
     JOB_STALLED_MINUTES = 30  # a job running longer than this was cut off; admins see it as stalled
+    # how long finished background work is kept: a job done (its arguments may name someone), and a job that
+    # failed for good (admins see it on the background tasks page until then, and can retry it)
+    JOB_DONE_DAYS = _env_number("ITINERA_JOB_DONE_DAYS", 30)
+    JOB_FAILED_DAYS = _env_number("ITINERA_JOB_FAILED_DAYS", 90)
+    # days an e-mail stays in the outbox once a mail server took it (or the log, or it was cancelled); one that
+    # failed is kept JOB_FAILED_DAYS, as the job that can send it again
+    OUTBOX_DAYS = _env_number("ITINERA_OUTBOX_DAYS", 30)
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
     XAPI_MAX_LIMIT = 500  # statements per page of GET /xapi/statements
@@ -141,6 +148,9 @@ class Config:
     XAPI_FORWARD_IN_REQUEST_SECONDS = _env_number("XAPI_FORWARD_IN_REQUEST_SECONDS", 2.0, float)
     # during an outage of the external LRS, a write starts a new send job at most this often
     XAPI_FORWARD_RETRY_SECONDS = _env_number("XAPI_FORWARD_RETRY_SECONDS", 60)
+    # days the forwarding queue remembers a statement the external LRS accepted (0: until the next sweep); the
+    # newest delivery is always kept, as the last sign the remote was working
+    XAPI_FORWARD_SENT_DAYS = _env_number("XAPI_FORWARD_SENT_DAYS", 0)
 
 
 class DevelopmentConfig(Config):

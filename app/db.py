@@ -77,6 +77,24 @@ def among(column, values):
     return column.in_(values)
 
 
+SWEEP_LIMIT = 500  # rows a sweep deletes at a time, beside the work that runs it
+
+
+def delete_some(model, *where, limit: int | None = SWEEP_LIMIT) -> int:
+    """Delete the rows of ``model`` that match ``where``, at most ``limit`` of them (None: all), and on PostgreSQL
+    none that another transaction holds (it may be changing them; a later sweep takes them): what the work that
+    adds rows does to forget old ones, in its own transaction, without waiting. Returns how many went."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    ids = sa.select(model.id).where(*where).order_by(model.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    return db.session.execute(sa.delete(model).where(model.id.in_(ids.scalar_subquery()))
+                              .execution_options(synchronize_session=False)).rowcount
+
+
 def commit_once_more_on_conflict(work):
     """Run ``work()`` (a service call that flushes) and commit. When another transaction committed the same
     unique value first (a double submit: the same e-mail address twice at once), roll back and run it once

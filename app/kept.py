@@ -211,3 +211,8 @@ def fill_in(_sender, template, context, **_extra) -> None:
         def forget(response):
             db.session.commit()
             return response
+
+
+def forget_old() -> int:
+    """Forget whatever was kept for longer than KEEP_FOR, anyone's; returns how many. Flushes."""
+    return db.session.execute(sa.delete(KeptForm).where(KeptForm.created_at < utcnow() - KEEP_FOR)).rowcount

@@ -64,6 +64,11 @@ def remember(actor, token: str | None, result, action: str = "") -> None:
     key = _key(actor, token, action)
     if key is None:
         return
-    db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEPT_FOR))
+    forget_old()
     db.session.add(FormSubmission(user_id=actor.id, token=key, result=str(result)))
     db.session.flush()
+
+
+def forget_old() -> int:
+    """Forget the tokens used more than KEPT_FOR ago; returns how many."""
+    return db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEPT_FOR)).rowcount

@@ -53,17 +53,22 @@ def _describe(user_agent: str) -> tuple[str | None, str | None]:
             system.family[:80] if system and system.family != "Other" else None)
 
 
+def forget_unused(now=None) -> int:
+    """Forget everyone's sign-ins unused for longer than any sign-in lasts; returns how many. Flushes."""
+    config = current_app.config
+    longest = max(config["REMEMBER_COOKIE_DURATION"], config["SIGN_IN_IDLE"])
+    return db.session.execute(sa.delete(SignIn).where(SignIn.last_seen_at < (now or utcnow()) - longest)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
 def start(user: User, *, remember: bool = False, user_agent: str = "") -> SignIn:
     """Open a sign-in for ``user``: afterwards ``user.get_id()`` names it, for the cookies. The person's sign-ins
     that have ended are forgotten now, and so is anyone's that went unused for longer than any sign-in lasts (of
     people who never came back). Flushes."""
     now = utcnow()
-    config = current_app.config
-    longest = max(config["REMEMBER_COOKIE_DURATION"], config["SIGN_IN_IDLE"])
     # everyone's first, then one's own: two sign-ins at once then take the rows they share in the same order
     # (the other way round, each could hold a row the other waits for: a deadlock on PostgreSQL)
-    db.session.execute(sa.delete(SignIn).where(SignIn.last_seen_at < now - longest)
-                       .execution_options(synchronize_session=False))
+    forget_unused(now)
     finished = [s for s in db.session.scalars(sa.select(SignIn).where(SignIn.user_id == user.id))
                 if not _is_current(s, user, now)]
     if finished:

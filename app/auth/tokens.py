@@ -313,7 +313,7 @@ def request_password_reset(email: str) -> None:
     enqueue(send_password_reset, normalise_email(email or ""), after_response=True)
 
 
-@task(_l("Send a password-reset link"))
+@task(_l("Send a password-reset link"), forget_args=True)  # an address typed by anyone
 def send_password_reset(email: str) -> None:
     """Background job: the reset link, for an active account with this address only.
 

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import signals
-from app.db import savepoint_ending, utcnow
+from app.db import SWEEP_LIMIT, delete_some, savepoint_ending, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
@@ -47,10 +47,13 @@ def _resolve(path: str):
     return target
 
 
-def task(label):
-    """Name a job's function for administrators (the background tasks page, the failed-task notification)."""
+def task(label, *, forget_args: bool = False):
+    """Name a job's function for administrators (the background tasks page, the failed-task notification).
+    ``forget_args``: its arguments are what someone typed (an address maybe nobody's), kept only until it is
+    done; a job that failed keeps them for its retry until it is purged (JOB_FAILED_DAYS)."""
     def name(func):
         func.task_label = label
+        func.forgets_args = forget_args
         return func
     return name
 
@@ -75,6 +78,7 @@ def enqueue(func, *args, after_response: bool = False) -> Job:
     whose running time must not show in the answer (whether an address has an account): without Redis it runs
     once the response has been sent, when the server closes it, instead of before the answer."""
     json.dumps(args)  # fail now, in the caller, if an argument cannot travel
+    purge_finished()  # as imports and sign-ins are: each new job sweeps some old ones (`flask purge`, by cron)
     job = Job(func=_path(func), args=list(args), max_attempts=current_app.config["JOB_MAX_ATTEMPTS"])
     db.session.add(job)
     db.session.flush()
@@ -250,6 +254,8 @@ def _attempt(job_id: int, raise_errors: bool) -> JobStatus | None:
             raise
         return job.status
     job.status, job.finished_at, job.last_error = JobStatus.DONE, utcnow(), None
+    if getattr(_resolve(job.func), "forgets_args", False):
+        job.args = []
     db.session.commit()
     return job.status
 
@@ -318,3 +324,14 @@ def _in_redis(queue) -> set[int]:
               + queue.started_job_registry.get_job_ids())
     found = (re.fullmatch(r"itinera-job-(\d+)-[0-9a-f]+", rq_id) for rq_id in rq_ids)
     return {int(match.group(1)) for match in found if match}
+
+
+def purge_finished(limit: int | None = SWEEP_LIMIT) -> tuple[int, int]:
+    """Forget jobs done more than JOB_DONE_DAYS ago and jobs that failed for good more than JOB_FAILED_DAYS ago
+    (admins had them on the background tasks page meanwhile; retrying one makes it new). A job queued, running or
+    waiting for a retry always stays. At most ``limit`` of each (None: all). Returns how many done and failed
+    jobs went; flushes."""
+    config, now = current_app.config, utcnow()
+    return tuple(
+        delete_some(Job, Job.status == status, Job.finished_at < now - timedelta(days=config[setting]), limit=limit)
+        for status, setting in ((JobStatus.DONE, "JOB_DONE_DAYS"), (JobStatus.FAILED, "JOB_FAILED_DAYS")))

@@ -1,6 +1,7 @@
 """notify(user, kind, **data), e-mail through the outbox, and the in-app list."""
 import re
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 
@@ -10,7 +11,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import utcnow
+from app.db import SWEEP_LIMIT, delete_some, utcnow
 from app.extensions import db
 from app.jobs.services import enqueue, task
 from app.notifications.kinds import KINDS
@@ -117,6 +118,7 @@ def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: 
                             user_id=user.id if user is not None else None)
     db.session.add(message)
     if deliver_now:
+        purge_outbox()
         db.session.flush()
         enqueue(deliver, message.id)
     return message
@@ -136,6 +138,7 @@ def hide_links(body: str | None, locale: str = "en") -> str | None:
 
 def enqueue_deliveries(messages: list[OutboxMessage], chunk: int = 200) -> None:
     """Deliver many queued messages through a few jobs (a retry resends only what is still undelivered)."""
+    purge_outbox()
     db.session.flush()
     ids = [m.id for m in messages]
     for start in range(0, len(ids), chunk):
@@ -331,6 +334,19 @@ def delivery_problems(people) -> dict[int, str]:
     return {user_id: "failed" if message.status is MailStatus.FAILED else "retrying"
             for user_id, message in first.items()
             if message.status is MailStatus.FAILED or (message.status is MailStatus.QUEUED and message.error)}
+
+
+def purge_outbox(limit: int | None = SWEEP_LIMIT) -> int:
+    """Forget the e-mails a mail server took (or the log, without one) more than OUTBOX_DAYS ago, those cancelled
+    that long ago, and those that failed more than JOB_FAILED_DAYS ago (as the job that could send them again).
+    A message still queued always stays. At most ``limit`` (None: all); returns how many went; flushes."""
+    config, now = current_app.config, utcnow()
+    kept = now - timedelta(days=config["OUTBOX_DAYS"])
+    return delete_some(OutboxMessage, sa.or_(
+        sa.and_(OutboxMessage.status.in_([MailStatus.SENT, MailStatus.LOGGED]), OutboxMessage.sent_at < kept),
+        sa.and_(OutboxMessage.status == MailStatus.CANCELLED, OutboxMessage.created_at < kept),
+        sa.and_(OutboxMessage.status == MailStatus.FAILED,
+                OutboxMessage.created_at < now - timedelta(days=config["JOB_FAILED_DAYS"]))), limit=limit)
 
 
 class DeliveryFailed(Exception):

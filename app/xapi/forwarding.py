@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import utcnow
+from app.db import SWEEP_LIMIT, delete_some, utcnow
 from app.extensions import db
 from app.jobs import services as jobs
 from app.xapi import attachments
@@ -76,6 +76,7 @@ def queue(rows: list) -> None:
     now = utcnow()
     db.session.execute(sa.insert(ForwardQueue).returning(ForwardQueue.id),
                        [{"statement_seq": row.seq, "queued_at": now} for row in rows]).all()
+    purge_sent()
     _ensure_send_job()
 
 
@@ -243,3 +244,15 @@ def status(limit: int = 50) -> dict:
             "waiting_error": oldest.last_error if oldest is not None else None,
             "oldest_waiting_at": oldest.queued_at if oldest is not None else None,
             "last_sent_at": db.session.scalar(sa.select(sa.func.max(ForwardQueue.sent_at)))}
+
+
+def purge_sent(limit: int | None = SWEEP_LIMIT) -> int:
+    """Forget the statements the external LRS accepted more than XAPI_FORWARD_SENT_DAYS ago: nothing queues a
+    statement twice (only its storing does), so a delivered one needs no row. The newest delivery stays: when the
+    remote last took something says whether an outage was already reported (and the LRS page shows it). Waiting
+    and refused statements always stay. At most ``limit`` (None: all); returns how many went; flushes."""
+    newest = db.session.scalar(sa.select(sa.func.max(ForwardQueue.sent_at)))
+    if newest is None:
+        return 0
+    before = min(newest, utcnow() - timedelta(days=current_app.config["XAPI_FORWARD_SENT_DAYS"]))
+    return delete_some(ForwardQueue, ForwardQueue.sent_at < before, limit=limit)

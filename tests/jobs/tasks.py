@@ -34,3 +34,8 @@ def note_run(path: str) -> None:
     """Adds a line to the file each time it runs."""
     with open(path, "a") as file:
         file.write("run\n")
+
+
+@task("Look an address up", forget_args=True)
+def address_lookup_fails(email: str) -> None:
+    raise RuntimeError(f"could not look {email} up")

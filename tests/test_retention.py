@@ -1,0 +1,219 @@
+"""How long operational records are kept: jobs, the e-mail outbox, the forwarding queue, and `flask purge`."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.jobs import services as jobs
+from app.jobs.models import Job, JobStatus
+from app.notifications import services as notifications
+from app.notifications.models import MailStatus, OutboxMessage
+from app.xapi import forwarding
+from app.xapi import vocabulary as v
+from app.xapi.models import ForwardQueue
+from app.xapi.services import record
+from tests.jobs import tasks
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Every sweep reads the same fixed time."""
+    for module in (jobs, notifications, forwarding):
+        monkeypatch.setattr(module, "utcnow", lambda: NOW)
+    return NOW
+
+
+def ago(days, more=timedelta(0)):
+    return NOW - timedelta(days=days) - more
+
+
+def remaining(model, **names):
+    """Which of the named rows are still there."""
+    db.session.expire_all()
+    ids = set(db.session.scalars(sa.select(model.id)))
+    return {name for name, row_id in names.items() if row_id in ids}
+
+
+def add_job(status, finished_at=None, created_at=None, started_at=None) -> int:
+    job = Job(func="tests.jobs.tasks:add_institution", args=["x"], status=status, finished_at=finished_at,
+              created_at=created_at or finished_at or NOW, started_at=started_at)
+    db.session.add(job)
+    db.session.flush()
+    return job.id
+
+
+def test_done_jobs_go_after_30_days_failed_ones_after_90_and_unfinished_ones_stay(app, clock):
+    rows = dict(
+        done_new=add_job(JobStatus.DONE, ago(30)),  # exactly on the limit: still kept
+        done_old=add_job(JobStatus.DONE, ago(30, SECOND)),
+        done_lately=add_job(JobStatus.DONE, ago(1), created_at=ago(400)),  # what counts is when it finished
+        failed_new=add_job(JobStatus.FAILED, ago(90)),
+        failed_old=add_job(JobStatus.FAILED, ago(90, SECOND)),
+        queued=add_job(JobStatus.QUEUED, created_at=ago(400)),
+        retrying=add_job(JobStatus.RETRYING, ago(400)),
+        running=add_job(JobStatus.RUNNING, created_at=ago(400), started_at=ago(400)),
+    )
+    db.session.commit()
+    assert jobs.purge_finished() == (1, 1)
+    db.session.commit()
+    assert remaining(Job, **rows) == {"done_new", "done_lately", "failed_new", "queued", "retrying", "running"}
+    assert jobs.purge_finished() == (0, 0)
+
+
+def test_how_long_jobs_are_kept_is_configured(app, clock):
+    done, failed = add_job(JobStatus.DONE, ago(5)), add_job(JobStatus.FAILED, ago(5))
+    assert jobs.purge_finished() == (0, 0)
+    app.config.update(JOB_DONE_DAYS=4, JOB_FAILED_DAYS=6)
+    assert jobs.purge_finished() == (1, 0)
+    assert remaining(Job, done=done, failed=failed) == {"failed"}
+
+
+def test_a_new_job_sweeps_some_old_ones(app, clock):
+    for _ in range(3):
+        add_job(JobStatus.DONE, ago(31))
+    db.session.commit()
+    jobs.enqueue(tasks.add_institution, "new")
+    db.session.commit()
+    db.session.expire_all()  # (SQLite gives a deleted row's id to the next one: compare what the rows hold)
+    assert [(job.args, job.status) for job in db.session.scalars(sa.select(Job))] == [(["new"], JobStatus.DONE)]
+
+
+def test_a_sweep_deletes_a_bounded_number(app, clock):
+    for _ in range(5):
+        add_job(JobStatus.DONE, ago(31))
+    assert jobs.purge_finished(limit=2) == (2, 0)
+    assert jobs.purge_finished(limit=None) == (3, 0)
+
+
+def test_a_retried_job_is_new_again(app, clock, make_user):
+    """An admin who retries a failed job keeps it: it runs again and is then as old as its new end."""
+    admin = make_user(roles=("admin",))
+    job_id = add_job(JobStatus.FAILED, ago(89))
+    jobs.retry(admin, db.session.get(Job, job_id))
+    db.session.commit()
+    assert jobs.purge_finished() == (0, 0)
+    assert remaining(Job, job=job_id) == {"job"}
+
+
+@pytest.mark.parametrize("email", ["ana@example.org", "nobody@example.org"])
+def test_a_password_reset_job_forgets_the_address_once_done(client, make_user, email):
+    """Anyone can type any address into the forgot-password form: the job kept it for ever, known or not."""
+    make_user(email="ana@example.org")
+    client.post("/auth/password/forgot", data={"email": email})
+    db.session.expire_all()
+    job = db.session.scalar(sa.select(Job).where(Job.func == "app.auth.tokens:send_password_reset"))
+    assert job.status is JobStatus.DONE
+    assert job.args == []
+    assert email not in str(db.session.execute(sa.select(Job.args)).all())
+
+
+def test_a_failed_job_keeps_what_it_was_given_for_its_retry(app):
+    job_id = jobs.enqueue(tasks.address_lookup_fails, "ana@example.org").id
+    db.session.commit()
+    job = db.session.get(Job, job_id)
+    assert job.status is JobStatus.FAILED and job.args == ["ana@example.org"]
+
+
+def test_the_jobs_page_says_when_failed_jobs_go(app, client, login_as):
+    login_as("admin")
+    app.config["JOB_FAILED_DAYS"] = 45
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "A failed task is deleted 45 days after its last attempt" in page
+
+
+def add_mail(status, created_at, sent_at=None) -> int:
+    message = OutboxMessage(to_address="ana@example.org", subject="Hello", body="Hi" if sent_at is None else None,
+                            status=status, created_at=created_at, sent_at=sent_at)
+    db.session.add(message)
+    db.session.flush()
+    return message.id
+
+
+def test_sent_emails_go_after_30_days_and_undelivered_ones_stay(app, clock):
+    rows = dict(
+        sent_new=add_mail(MailStatus.SENT, ago(40), ago(30)),  # what counts is when the server took it
+        sent_old=add_mail(MailStatus.SENT, ago(31), ago(30, SECOND)),
+        logged_old=add_mail(MailStatus.LOGGED, ago(31), ago(31)),
+        cancelled_new=add_mail(MailStatus.CANCELLED, ago(30)),
+        cancelled_old=add_mail(MailStatus.CANCELLED, ago(30, SECOND)),
+        failed_new=add_mail(MailStatus.FAILED, ago(90)),
+        failed_old=add_mail(MailStatus.FAILED, ago(90, SECOND)),
+        queued=add_mail(MailStatus.QUEUED, ago(400)),
+    )
+    db.session.commit()
+    assert notifications.purge_outbox() == 4
+    db.session.commit()
+    assert remaining(OutboxMessage, **rows) == {"sent_new", "cancelled_new", "failed_new", "queued"}
+    app.config["OUTBOX_DAYS"] = 60
+    add_mail(MailStatus.SENT, ago(59), ago(59))
+    assert notifications.purge_outbox() == 0
+
+
+def test_an_email_queued_sweeps_the_outbox(app, clock):
+    add_mail(MailStatus.SENT, ago(31), ago(31))
+    notifications.queue_email("beto@example.org", "Hello", "Hi")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(OutboxMessage.to_address)).all() == ["beto@example.org"]
+
+
+def add_forward(user, sent_at=None, failed_at=None) -> int:
+    statement = record(user, v.EXPERIENCED, f"http://itinera.test/activities/courses/c{user.id}-{add_forward.n}")
+    add_forward.n += 1
+    entry = ForwardQueue(statement_seq=statement.seq, queued_at=ago(400), sent_at=sent_at, failed_at=failed_at)
+    db.session.add(entry)
+    db.session.flush()
+    return entry.id
+
+
+add_forward.n = 0
+
+
+def test_delivered_statements_leave_the_forwarding_queue_but_the_newest_delivery(app, clock, make_user):
+    user = make_user()
+    rows = dict(
+        sent_old=add_forward(user, ago(10)),
+        sent_now=add_forward(user, ago(1)),
+        newest=add_forward(user, ago(1)),
+        waiting=add_forward(user),
+        refused=add_forward(user, failed_at=ago(400)),
+    )
+    db.session.commit()
+    assert forwarding.purge_sent() == 1
+    db.session.commit()
+    assert remaining(ForwardQueue, **rows) == {"sent_now", "newest", "waiting", "refused"}
+    app.config["XAPI_FORWARD_SENT_DAYS"] = 0
+    db.session.get(ForwardQueue, rows["sent_now"]).sent_at = ago(2)
+    assert forwarding.purge_sent() == 1
+    assert remaining(ForwardQueue, **rows) == {"newest", "waiting", "refused"}
+
+
+def test_delivered_statements_are_kept_as_configured(app, clock, make_user):
+    user = make_user()
+    app.config["XAPI_FORWARD_SENT_DAYS"] = 7
+    rows = dict(kept=add_forward(user, ago(7)), gone=add_forward(user, ago(7, SECOND)),
+                newest=add_forward(user, ago(0)))
+    assert forwarding.purge_sent() == 1
+    assert remaining(ForwardQueue, **rows) == {"kept", "newest"}
+
+
+def test_the_purge_command_runs_every_sweep(app, runner, clock, make_user):
+    for _ in range(3):
+        add_job(JobStatus.DONE, ago(31))
+    add_job(JobStatus.FAILED, ago(91))
+    add_mail(MailStatus.SENT, ago(31), ago(31))
+    user = make_user()
+    add_forward(user, ago(2))
+    add_forward(user, ago(1))
+    db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Deleted 3 finished and 1 failed jobs, 1 e-mails from the outbox, "
+                                    "1 delivered statements from the forwarding queue")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)) == 1

@@ -63,11 +63,12 @@ def _database_errors_as_messages(command: click.Command) -> None:
 
 @click.command("purge")
 def purge():
-    """Delete every operational record kept past its time (jobs, sent e-mails, delivered forwards, sign-ins, form
-    tokens and kept forms, the rows of uploaded trainee lists). The work that adds such rows sweeps some each
-    time; run this daily from cron so that a quiet site keeps nothing longer."""
+    """Delete every operational record kept past its time (jobs, sent e-mails, delivered forwards, expired
+    password-reset links, sign-ins, form tokens and kept forms, the rows of uploaded trainee lists). The work that
+    adds such rows sweeps some each time; run this daily from cron so that a quiet site keeps nothing longer."""
     from app import kept, once
     from app.auth import sign_ins
+    from app.auth.tokens import purge_password_resets
     from app.extensions import db
     from app.imports.services import purge_expired
     from app.jobs.services import purge_finished
@@ -94,12 +95,14 @@ def purge():
     in_batches(jobs)
     emails = in_batches(lambda: purge_outbox(limit=5000))
     forwards = in_batches(lambda: purge_sent(limit=5000))
+    resets = in_batches(lambda: purge_password_resets(limit=5000))
     previews, imports = purge_expired()
     others = sign_ins.forget_unused() + once.forget_old() + kept.forget_old()
     db.session.commit()
     click.echo(f"Deleted {done_jobs} finished and {failed_jobs} failed jobs, {emails} e-mails from the outbox, "
-               f"{forwards} delivered statements from the forwarding queue and {others} ended sign-ins, used form "
-               f"tokens and kept forms; emptied {previews} trainee-list previews and {imports} imports of their rows.")
+               f"{forwards} delivered statements from the forwarding queue, {resets} expired password-reset links "
+               f"and {others} ended sign-ins, used form tokens and kept forms; emptied {previews} trainee-list "
+               f"previews and {imports} imports of their rows.")
 
 
 def register_cli(app) -> None:

@@ -116,6 +116,8 @@ class Config:
     # keeps its record (who imported how many people, when) but no longer the file's rows
     IMPORT_PREVIEW_DAYS = _env_number("ITINERA_IMPORT_PREVIEW_DAYS", 7)
     PASSWORD_RESET_MINUTES = 60
+    # days the record of a password-reset link (its dates; the link is kept as a hash) stays after it expired
+    PASSWORD_RESET_DAYS = _env_number("ITINERA_PASSWORD_RESET_DAYS", 30)
     JOB_QUEUE = os.environ.get("ITINERA_JOB_QUEUE", "itinera")
     JOB_MAX_ATTEMPTS = 4
     JOB_RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th attempts

@@ -83,7 +83,7 @@ SWEEP_LIMIT = 500  # rows a sweep deletes at a time, beside the work that runs i
 def delete_some(model, *where, limit: int | None = SWEEP_LIMIT) -> int:
     """Delete the rows of ``model`` that match ``where``, at most ``limit`` of them (None: all), and on PostgreSQL
     none that another transaction holds (it may be changing them; a later sweep takes them): what the work that
-    adds rows does to forget old ones, in its own transaction, without waiting. Returns how many went."""
+    adds rows does, in its transaction, to forget old ones without waiting. Returns how many went."""
     import sqlalchemy as sa
 
     from app.extensions import db

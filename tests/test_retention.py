@@ -4,6 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from app.auth import tokens
+from app.auth.models import AccountToken, TokenPurpose
 from app.extensions import db
 from app.jobs import services as jobs
 from app.jobs.models import Job, JobStatus
@@ -22,7 +24,7 @@ SECOND = timedelta(seconds=1)
 @pytest.fixture
 def clock(monkeypatch):
     """Every sweep reads the same fixed time."""
-    for module in (jobs, notifications, forwarding):
+    for module in (jobs, notifications, forwarding, tokens):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     return NOW
 
@@ -201,6 +203,39 @@ def test_delivered_statements_are_kept_as_configured(app, clock, make_user):
     assert remaining(ForwardQueue, **rows) == {"kept", "newest"}
 
 
+def add_token(user, purpose, expires_at, used_at=None) -> int:
+    token = AccountToken(user_id=user.id, purpose=purpose, token_hash=f"{purpose}{expires_at}{used_at}",
+                         created_at=expires_at - timedelta(hours=1), expires_at=expires_at, used_at=used_at)
+    db.session.add(token)
+    db.session.flush()
+    return token.id
+
+
+def test_password_reset_links_go_30_days_after_they_expired_and_invitations_stay(app, clock, make_user):
+    user = make_user()
+    rows = dict(
+        reset_new=add_token(user, TokenPurpose.PASSWORD_RESET, ago(30)),
+        reset_old=add_token(user, TokenPurpose.PASSWORD_RESET, ago(30, SECOND)),
+        reset_used=add_token(user, TokenPurpose.PASSWORD_RESET, ago(31), used_at=ago(31, timedelta(minutes=30))),
+        reset_open=add_token(user, TokenPurpose.PASSWORD_RESET, NOW + timedelta(minutes=30)),
+        invitation=add_token(user, TokenPurpose.INVITATION, ago(400)),
+    )
+    db.session.commit()
+    assert tokens.purge_password_resets() == 2
+    assert remaining(AccountToken, **rows) == {"reset_new", "reset_open", "invitation"}
+    app.config["PASSWORD_RESET_DAYS"] = 29
+    assert tokens.purge_password_resets() == 1
+
+
+def test_a_reset_request_sweeps_old_reset_links(client, make_user):
+    user = make_user(email="ana@example.org")
+    add_token(user, TokenPurpose.PASSWORD_RESET, tokens.utcnow() - timedelta(days=31))
+    db.session.commit()
+    client.post("/auth/password/forgot", data={"email": "nobody@example.org"})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)) == 0
+
+
 def test_the_purge_command_runs_every_sweep(app, runner, clock, make_user):
     for _ in range(3):
         add_job(JobStatus.DONE, ago(31))
@@ -209,11 +244,29 @@ def test_the_purge_command_runs_every_sweep(app, runner, clock, make_user):
     user = make_user()
     add_forward(user, ago(2))
     add_forward(user, ago(1))
+    add_token(user, TokenPurpose.PASSWORD_RESET, ago(31))
     db.session.commit()
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Deleted 3 finished and 1 failed jobs, 1 e-mails from the outbox, "
-                                    "1 delivered statements from the forwarding queue")
+                                    "1 delivered statements from the forwarding queue, 1 expired password-reset links")
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ForwardQueue)) == 1
+
+
+def test_a_sweep_never_waits_for_a_row_another_transaction_holds(app, clock):
+    """The sweeps run inside ordinary requests: on PostgreSQL they leave a row someone else has locked (an admin
+    retrying that job) for a later sweep instead of waiting for it, or deadlocking with another sweep."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: there is no row lock to skip")
+    held, free = add_job(JobStatus.DONE, ago(31)), add_job(JobStatus.DONE, ago(31))
+    db.session.commit()
+    with db.engine.connect() as other:
+        other.execute(sa.select(Job.id).where(Job.id == held).with_for_update())
+        db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a wait would fail the test, not hang it
+        assert jobs.purge_finished() == (1, 0)
+        db.session.commit()
+        other.rollback()
+    assert remaining(Job, held=held, free=free) == {"held"}
+    assert jobs.purge_finished() == (1, 0)

@@ -14,7 +14,7 @@ from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
-from app.db import among, hold_row, utcnow
+from app.db import SWEEP_LIMIT, among, delete_some, hold_row, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue, task
@@ -319,6 +319,7 @@ def send_password_reset(email: str) -> None:
 
     A link sent earlier keeps working until it expires or one of them is used: someone who asked twice (the
     first e-mail was slow to come) can follow whichever arrives; using one ends the others."""
+    purge_password_resets()  # each request sweeps some old ones (and `flask purge`, by cron)
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
@@ -329,6 +330,16 @@ def send_password_reset(email: str) -> None:
     _send(user, "auth/email/password_reset.txt", subject, token,
           link=absolute_url("auth.reset_password", token=raw), invited=invited,
           minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def purge_password_resets(limit: int | None = SWEEP_LIMIT) -> int:
+    """Forget the password-reset links that expired more than PASSWORD_RESET_DAYS ago, used or not (until then an
+    old link says it expired or was used, in the person's language, rather than that it is unknown). Invitations
+    stay: they are the account's record of who invited whom. At most ``limit`` (None: all); returns how many went;
+    flushes."""
+    before = utcnow() - timedelta(days=current_app.config["PASSWORD_RESET_DAYS"])
+    return delete_some(AccountToken, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+                       AccountToken.expires_at < before, limit=limit)
 
 
 def reset_password(raw: str, password: str) -> User:

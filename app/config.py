@@ -134,6 +134,7 @@ class Config:
     # days an e-mail stays in the outbox once a mail server took it (or the log, or it was cancelled); one that
     # failed is kept JOB_FAILED_DAYS, as the job that can send it again
     OUTBOX_DAYS = _env_number("ITINERA_OUTBOX_DAYS", 30)
+    SWEEP_SECONDS = 300  # each process deletes old operational rows, beside its work, at most this often
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15, r=8, p=1
     LRS_SECRET_KEY = os.environ.get("ITINERA_LRS_SECRET_KEY") or None  # keys the LRS client secrets' HMAC
     XAPI_MAX_LIMIT = 500  # statements per page of GET /xapi/statements
@@ -182,6 +183,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheaper, so the suite stays quick
     JOB_RETRY_INTERVALS = [0]
     JOB_RETRY_CHECK_SECONDS = 3600  # retries run when a test asks for them, not when a slow test happens to pass 15 s
+    SWEEP_SECONDS = 0  # every sweep runs each time, as a test expects
 
 
 def config_from_environment() -> type[Config]:

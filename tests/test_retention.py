@@ -84,6 +84,16 @@ def test_a_new_job_sweeps_some_old_ones(app, clock):
     assert [(job.args, job.status) for job in db.session.scalars(sa.select(Job))] == [(["new"], JobStatus.DONE)]
 
 
+def test_a_process_sweeps_beside_its_work_only_so_often(app, clock):
+    """A sweep that finds nothing due still reads the rows kept: a request pays for it once in SWEEP_SECONDS."""
+    app.config["SWEEP_SECONDS"] = 300
+    jobs.enqueue(tasks.add_institution, "first")  # sweeps
+    add_job(JobStatus.DONE, ago(31))
+    jobs.enqueue(tasks.add_institution, "second")  # too soon
+    db.session.commit()
+    assert jobs.purge_finished() == (1, 0)
+
+
 def test_a_sweep_deletes_a_bounded_number(app, clock):
     for _ in range(5):
         add_job(JobStatus.DONE, ago(31))

@@ -14,7 +14,7 @@ from app.auth import services as accounts
 from app.auth.models import AccountToken, Role, TokenPurpose, User, UserRole, normalise_email
 from app.auth.permissions import can_manage_user, check, managed_country
 from app.auth.services import create_user, get_user_by_email, password_problem, update_user
-from app.db import SWEEP_LIMIT, among, delete_some, hold_row, utcnow
+from app.db import SWEEP_LIMIT, among, delete_some, hold_row, sweep_due, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.services import enqueue, task
@@ -319,7 +319,8 @@ def send_password_reset(email: str) -> None:
 
     A link sent earlier keeps working until it expires or one of them is used: someone who asked twice (the
     first e-mail was slow to come) can follow whichever arrives; using one ends the others."""
-    purge_password_resets()  # each request sweeps some old ones (and `flask purge`, by cron)
+    if sweep_due("password_resets"):  # requests sweep some old ones (and `flask purge`, by cron)
+        purge_password_resets()
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return

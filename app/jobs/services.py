@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import signals
-from app.db import SWEEP_LIMIT, delete_some, savepoint_ending, utcnow
+from app.db import SWEEP_LIMIT, delete_some, savepoint_ending, sweep_due, utcnow
 from app.errors import ValidationError
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
@@ -78,7 +78,8 @@ def enqueue(func, *args, after_response: bool = False) -> Job:
     whose running time must not show in the answer (whether an address has an account): without Redis it runs
     once the response has been sent, when the server closes it, instead of before the answer."""
     json.dumps(args)  # fail now, in the caller, if an argument cannot travel
-    purge_finished()  # as imports and sign-ins are: each new job sweeps some old ones (`flask purge`, by cron)
+    if sweep_due("jobs"):  # as imports and sign-ins are: new jobs sweep some old ones (`flask purge`, by cron)
+        purge_finished()
     job = Job(func=_path(func), args=list(args), max_attempts=current_app.config["JOB_MAX_ATTEMPTS"])
     db.session.add(job)
     db.session.flush()

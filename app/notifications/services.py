@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import SWEEP_LIMIT, delete_some, utcnow
+from app.db import SWEEP_LIMIT, delete_some, sweep_due, utcnow
 from app.extensions import db
 from app.jobs.services import enqueue, task
 from app.notifications.kinds import KINDS
@@ -118,7 +118,8 @@ def queue_email(to_address: str, subject: str, body: str, *, user=None, locale: 
                             user_id=user.id if user is not None else None)
     db.session.add(message)
     if deliver_now:
-        purge_outbox()
+        if sweep_due("outbox"):
+            purge_outbox()
         db.session.flush()
         enqueue(deliver, message.id)
     return message
@@ -138,7 +139,8 @@ def hide_links(body: str | None, locale: str = "en") -> str | None:
 
 def enqueue_deliveries(messages: list[OutboxMessage], chunk: int = 200) -> None:
     """Deliver many queued messages through a few jobs (a retry resends only what is still undelivered)."""
-    purge_outbox()
+    if sweep_due("outbox"):
+        purge_outbox()
     db.session.flush()
     ids = [m.id for m in messages]
     for start in range(0, len(ids), chunk):

@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import SWEEP_LIMIT, delete_some, utcnow
+from app.db import SWEEP_LIMIT, delete_some, sweep_due, utcnow
 from app.extensions import db
 from app.jobs import services as jobs
 from app.xapi import attachments
@@ -76,7 +76,8 @@ def queue(rows: list) -> None:
     now = utcnow()
     db.session.execute(sa.insert(ForwardQueue).returning(ForwardQueue.id),
                        [{"statement_seq": row.seq, "queued_at": now} for row in rows]).all()
-    purge_sent()
+    if sweep_due("forwarding"):
+        purge_sent()
     _ensure_send_job()
 
 

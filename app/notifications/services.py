@@ -195,11 +195,12 @@ def deliver_many(message_ids: list[int]) -> None:
                                   .order_by(OutboxMessage.id)).all()
     failed = []
     with _Mailer(messages) as mailer:
-        for message in messages:
+        for n, message in enumerate(messages):
             try:
                 mailer.deliver(message)
             except _Unreachable as error:  # the rest would fail the same way: leave them to the retries
                 failed.append(error.__cause__)
+                mailer.not_tried(messages[n + 1:], message.error)
                 break
             except (OSError, smtplib.SMTPException) as error:  # its reason is kept on the message
                 failed.append(error)
@@ -285,6 +286,15 @@ class _Mailer:
             raise
         # delivered: the body (which may hold a one-time link) is no longer needed here
         message.status, message.sent_at, message.body, message.error = MailStatus.SENT, utcnow(), None, None
+
+    def not_tried(self, messages: list[OutboxMessage], error: str | None) -> None:
+        """Those of ``messages`` still to send keep ``error``, the reason the server could not be reached, as the
+        one tried does: the pages say each is waiting for a retry, not that it went. Commits, as deliver does."""
+        for message in messages:
+            if message.status in (MailStatus.QUEUED, MailStatus.FAILED) and message.user_id not in self.deactivated \
+                    and message.id not in self.dead_links:
+                message.error = error
+        db.session.commit()
 
     def _send(self, message: OutboxMessage) -> None:
         email = _email_message(message)

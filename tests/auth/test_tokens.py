@@ -886,3 +886,24 @@ def test_the_persons_page_says_when_the_invitation_e_mail_did_not_go_out(make_ap
     page = client.get(f"/admin/users/{ids[1]}").get_data(as_text=True)
     assert "could not be delivered" not in page and "has not reached" not in page and "Sent on" in page
     assert "has not reached" not in client.get("/admin/invitations").get_data(as_text=True)
+
+
+def test_every_invitation_of_a_bulk_send_says_the_server_was_unreachable(make_app, make_user, client, login_as):
+    """With the mail server down, only the first message of each delivery job recorded the failure: the others
+    were listed as sent until the job gave up, and the coordinator waited for people who never got a link."""
+    from app.auth import tokens
+    from app.jobs.models import Job, JobStatus
+
+    down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False, JOB_RETRY_INTERVALS=[600])
+    with down.app_context():
+        coordinator = make_user(roles=("coordinator",), country="PE", locale="en")
+        people = [make_user(email=f"p{n}@example.org", password=None, country="PE") for n in range(3)]
+        tokens.send_invitations(coordinator, people)
+        db.session.commit()
+        assert db.session.scalar(sa.select(Job.status)) is JobStatus.RETRYING
+        ids = coordinator.id, [person.uuid for person in people]
+    login_as(db.session.get(User, ids[0]))
+    listed = client.get("/admin/invitations").get_data(as_text=True)
+    assert listed.count(">Will retry<") == 3
+    for uuid in ids[1]:
+        assert "has not reached the mail server yet" in client.get(f"/admin/users/{uuid}").get_data(as_text=True)

@@ -76,7 +76,7 @@ SOURCE = {"admin.cohort_add_members": "admin.cohort_detail"}
 # fields of forms on pages this crawl does not reach (a bare POST answering with a redirect)
 EXTRA_FIELDS = {"courses.publication": ["published", "confirmed"], "admin.invitation_resend": ["once"],
                 "admin.import_invitations": ["confirmed"], "admin.institution_move": ["target_id", "confirmed"],
-                "competences.move_use": ["use-{use_id}-version"]}
+                "admin.invitations_resend_expired": ["confirmed"], "competences.move_use": ["use-{use_id}-version"]}
 # pages whose form lists the competences of the site's framework
 NEED_FRAMEWORK = {"auth.account_self_assessment", "admin.user_validate_level"}
 # where even the valid form is refused: a framework with a single version has nowhere to move a use to

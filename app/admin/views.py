@@ -697,7 +697,37 @@ def invitations():
     undelivered = delivery_problems([(user, sent[user.id].created_at) for user in pagination.items
                                      if user.id in sent and sent[user.id].is_open])
     return render_template("admin/invitations.html", pagination=pagination, q=q, sent=sent, undelivered=undelivered,
-                           action_form=ConfirmForm(), now=utcnow())
+                           action_form=ConfirmForm(), now=utcnow(),
+                           expired=tokens.expired_invitation_count(current_user))
+
+
+@bp.route("/invitations/resend-expired", methods=["POST"])
+@role_required(*MANAGERS)
+def invitations_resend_expired():
+    """Send every expired invitation again at once (after a big import), after a page that says how many."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for("admin.invitations")
+    sent = 0
+    if confirmed():
+        sent = tokens.resend_expired_invitations(current_user)
+        db.session.commit()
+    elif count := tokens.expired_invitation_count(current_user):
+        return ask(ngettext("Send a new invitation to %(count)s person?", "Send new invitations to %(count)s people?",
+                            count, count=format_decimal(count)),
+                   [_("Their invitations expired before they chose a password. Each of them gets an e-mail with a "
+                      "new link, which works for %(days)s days; the expired links stop working for good.",
+                      days=current_app.config["INVITATION_DAYS"])],
+                   ngettext("Send %(count)s invitation", "Send %(count)s invitations", count,
+                            count=format_decimal(count)),
+                   back, crumbs=[(_("People"), url_for("admin.users")), (_("Pending invitations"), back)])
+    if sent:
+        flash(ngettext("A new invitation has been sent to %(count)s person. The expired link no longer works.",
+                       "New invitations have been sent to %(count)s people. The expired links no longer work.",
+                       sent, count=format_decimal(sent)), "success")
+    else:  # a second click, or Back and the button again: nobody is left
+        flash(_("No invitation is expired any more: there is nothing to send again."), "success")
+    return redirect(back)
 
 
 @bp.route("/users/<user_uuid>/invitation/resend", methods=["POST"])

@@ -225,6 +225,46 @@ def latest_invitations(users: list[User]) -> dict[int, AccountToken]:
     return {token.user_id: token for token in rows}
 
 
+def _expired_invitations(actor, now) -> sa.Select:
+    """The people of ``pending_invitations`` whose latest invitation expired unused (not withdrawn, not replaced):
+    those the list shows as "Expired"."""
+    latest = (sa.select(sa.func.max(AccountToken.id)).where(AccountToken.user_id == User.id,
+                                                            AccountToken.purpose == TokenPurpose.INVITATION)
+              .correlate(User).scalar_subquery())
+    return pending_invitations(actor).where(sa.exists().where(
+        AccountToken.id == latest, AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None),
+        AccountToken.expires_at <= now))
+
+
+def expired_invitation_count(actor) -> int:
+    """How many invitations ``resend_expired_invitations`` would send again, counted by the database."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        _expired_invitations(actor, utcnow()).order_by(None).subquery()))
+
+
+def resend_expired_invitations(actor) -> int:
+    """Send a new invitation to each person ``actor`` manages whose invitation expired unused (after a big import,
+    say), as an import does: the e-mails go out through a few delivery jobs, and the expired links are withdrawn.
+    Each expired link is claimed in the database first: of two requests sent at once (a double click), the second
+    waits for the first and finds nobody left, rather than sending links that replace the first one's. Returns how
+    many were sent."""
+    now = utcnow()
+    people = list(db.session.scalars(_expired_invitations(actor, now)))
+    if not people:
+        return 0
+    claimed = set(db.session.scalars(
+        sa.update(AccountToken).where(among(AccountToken.user_id, [person.id for person in people]),
+                                      AccountToken.purpose == TokenPurpose.INVITATION,
+                                      AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None),
+                                      AccountToken.expires_at <= now)
+        .values(revoked_at=now).returning(AccountToken.user_id).execution_options(synchronize_session=False)))
+    people = [person for person in people if person.id in claimed]
+    if people:
+        send_invitations(actor, people)
+        db.session.flush()
+    return len(people)
+
+
 def resend_invitation(actor, user: User, once: str | None = None) -> bool:
     """Send a new invitation (the earlier link stops working). ``once``: the button's one-time token; the same
     button sent again (a double click) sends nothing more, since a second e-mail would kill the first one's link.

@@ -907,3 +907,104 @@ def test_every_invitation_of_a_bulk_send_says_the_server_was_unreachable(make_ap
     assert listed.count(">Will retry<") == 3
     for uuid in ids[1]:
         assert "has not reached the mail server yet" in client.get(f"/admin/users/{uuid}").get_data(as_text=True)
+
+
+def test_the_expired_invitations_are_sent_again_at_once_from_the_pending_list(client, login_as, make_user, outbox):
+    """After a big import many links expire unused: sending each again, one button per person, took a click per
+    person. The pending list offers to send every expired one again, after a page that says how many; the new
+    links replace the old ones, and the e-mails go out through one delivery job."""
+    from app.auth.tokens import TokenPurpose, issue_token
+    from app.jobs.models import Job
+
+    coordinator = login_as("coordinator", country="PE", locale="en")
+    expired = [make_user(email=f"late{n}@example.org", country="PE", password=None) for n in range(2)]
+    fresh = make_user(email="fresh@example.org", country="PE", password=None)
+    never = make_user(email="never@example.org", country="PE", password=None)  # never sent: the import's page
+    abroad = make_user(email="abroad@example.org", country="CL", password=None)
+    colleague = make_user(email="colleague@example.org", country="PE", roles=("trainer",), password=None)
+    old_links = {person.email: issue_token(person, TokenPurpose.INVITATION, coordinator)
+                 for person in (*expired, fresh, abroad, colleague)}
+    for token in db.session.scalars(sa.select(AccountToken).where(AccountToken.user_id != fresh.id)):
+        token.expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert never.id  # (listed as "Not sent", and left alone)
+
+    page = client.get("/admin/invitations").get_data(as_text=True)
+    assert "Resend the 2 expired invitations" in page and 'action="/admin/invitations/resend-expired"' in page
+    asked = client.post("/admin/invitations/resend-expired")
+    assert asked.status_code == 200 and "Send new invitations to 2 people?" in asked.get_data(as_text=True)
+    assert outbox() == [] and db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+    done = client.post("/admin/invitations/resend-expired", data={"confirmed": "1"}, follow_redirects=True)
+    assert "New invitations have been sent to 2 people. The expired links no longer work." in done.get_data(
+        as_text=True)
+    assert sorted(m.to_address for m in outbox()) == ["late0@example.org", "late1@example.org"]
+    assert db.session.scalars(sa.select(Job.func)).all() == ["app.notifications.services:deliver_many"]
+    for message in outbox():
+        assert client.get(link_in(message, "invitation")).status_code == 200
+        assert client.get(f"/auth/invitation/{old_links[message.to_address]}").status_code == 404  # replaced
+    assert "Resend the" not in client.get("/admin/invitations").get_data(as_text=True)
+
+    again = client.post("/admin/invitations/resend-expired", data={"confirmed": "1"}, follow_redirects=True)
+    assert "No invitation is expired any more" in again.get_data(as_text=True) and len(outbox()) == 2
+
+
+def test_a_coordinator_resends_only_the_expired_invitations_of_their_country(client, login_as, make_user, outbox):
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    here = make_user(email="here@example.org", country="PE", password=None)
+    there = make_user(email="there@example.org", country="CL", password=None)
+    for person in (here, there):
+        issue_token(person, TokenPurpose.INVITATION)
+    for token in db.session.scalars(sa.select(AccountToken)):
+        token.expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    login_as("coordinator", country="CL", locale="en")
+    assert "Resend the expired invitation" in client.get("/admin/invitations").get_data(as_text=True)
+    client.post("/admin/invitations/resend-expired", data={"confirmed": "1"})
+    assert [m.to_address for m in outbox()] == ["there@example.org"]
+    client.post("/auth/logout")
+    login_as("admin", country=None, locale="en")
+    assert "Resend the expired invitation" in client.get("/admin/invitations").get_data(as_text=True)
+    client.post("/admin/invitations/resend-expired", data={"confirmed": "1"})
+    assert [m.to_address for m in outbox()] == ["there@example.org", "here@example.org"]
+
+
+def test_two_requests_resending_the_expired_invitations_at_once_send_each_once(app, make_user):
+    """A double click on "Send": both requests find the same expired invitations; had both sent, the second
+    e-mail's link would replace the first's, and the first e-mail would bring a dead link."""
+    import threading
+
+    from app.auth import tokens
+    from app.notifications.models import OutboxMessage
+
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    for n in range(3):
+        tokens.issue_token(make_user(email=f"p{n}@example.org", country="CL", password=None),
+                           tokens.TokenPurpose.INVITATION)
+    for token in db.session.scalars(sa.select(AccountToken)):
+        token.expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    both_read, outcomes = threading.Barrier(2), []
+
+    def resend():
+        with app.app_context():
+            actor = db.session.get(User, coordinator.id)
+            assert tokens.expired_invitation_count(actor) == 3
+            both_read.wait()
+            try:
+                outcomes.append(tokens.resend_expired_invitations(actor))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=resend) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes, key=str) == [0, 3]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)
+                             .where(AccountToken.revoked_at.is_(None))) == 3

@@ -1,6 +1,7 @@
 """Comparing and ordering what people write, whatever its accents and case."""
 import re
 import unicodedata
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -53,3 +54,14 @@ def one_line(text: str | None) -> str:
     word joiner, a Hangul filler), which lists would show as a blank name."""
     line = " ".join((text or "").split())
     return line if any(c.isalnum() for c in INVISIBLE.sub("", line)) else ""
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header that saves a download as ``filename``: an ASCII name every browser reads
+    (accents dropped, quotes and controls left out) and, when the name is more than that, the name itself as
+    RFC 6266 gives it (``filename*``, UTF-8 percent-encoded), which browsers prefer."""
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    simple = "".join(c for c in simple if c.isprintable() and c not in '"\\') or "download"
+    if simple == filename:
+        return f'attachment; filename="{simple}"'
+    return f"attachment; filename=\"{simple}\"; filename*=UTF-8''{quote(filename, safe='')}"

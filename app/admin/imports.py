@@ -19,6 +19,7 @@ from app.forms import apply_errors, options
 from app.imports import services as imports
 from app.imports.models import BatchStatus
 from app.places import services as places
+from app.text import attachment
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PREVIEW_ROWS = 50
@@ -155,7 +156,7 @@ def import_problems(batch_id):
         return _purged_page(batch)
     data, name = imports.problems_csv(batch)
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
-                       "Content-Disposition": f'attachment; filename="{name}"'}
+                       "Content-Disposition": attachment(name)}
 
 
 @bp.route("/import/<int:batch_id>/invitations", methods=["POST"])

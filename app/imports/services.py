@@ -407,18 +407,24 @@ def preview(actor: User, *, filename: str, data: bytes, country_code: str, cohor
     return batch
 
 
+# the end of the problems file's name, "lista-problems.csv": one word, its letters as the language writes them (the
+# download's header gives an ASCII name beside it, text.attachment)
+PROBLEMS_FILE_WORD = _l("problems")
+
+
 def problems_csv(batch: ImportBatch) -> tuple[bytes, str]:
     """Every problem of a batch as a CSV file (UTF-8 with a BOM and semicolons, as spreadsheets here open it),
-    and a name for it made of the uploaded file's name."""
+    and a name for it made of the uploaded file's name and a word of the reader's language (letters, digits, - and
+    _ only: nothing a header or a file system reads otherwise)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Line"), _("Column"), _("Problem")])
     for problem in batch.problems:  # a message holds what the file held: never a formula where it is opened
         writer.writerow([safe_cell(cell) for cell in (problem["line"], column_name(problem["field"]),
                                                       message(problem))])
-    stem = batch.filename.rsplit(".", 1)[0]
-    stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_"))[:60] or "import"
-    return out.getvalue().encode("utf-8-sig"), f"{stem}-problems.csv"
+    stem = "".join(c for c in batch.filename.rsplit(".", 1)[0] if c.isalnum() or c in "-_")[:60] or "import"
+    word = "".join(c for c in "-".join(str(PROBLEMS_FILE_WORD).split()) if c.isalnum() or c in "-_") or "problems"
+    return out.getvalue().encode("utf-8-sig"), f"{stem}-{word}.csv"
 
 
 def _safe_filename(filename: str | None) -> str:

@@ -606,3 +606,28 @@ def test_a_site_keeping_lists_one_day_says_day_not_days(app, client, login_as):
     assert "uploaded more than 1 day ago and never imported" in page
     page = unescape(client.get(f"/admin/import/{imported.id}?lang=en").get_data(as_text=True))
     assert "they are deleted 1 day after the import." in page
+
+
+def test_the_problems_file_is_named_in_the_readers_language_and_keeps_the_uploaded_name(client, login_as,
+                                                                                        monkeypatch):
+    """The problems file was "...-problems.csv" in every language, and a name beyond ASCII ("lista_año.csv") lost
+    its letters ("lista_ao"). The word is translated, the header gives an ASCII name and, when the name is more
+    than ASCII, the name itself as RFC 6266 says (filename*)."""
+    from app.imports import services
+
+    login_as("coordinator", country="CL", locale="en")
+    upload(client, "email;full_name;position\nnot-an-address;Ana;boss\n".encode(), "lista_año (1).csv")
+    batch = db.session.scalar(sa.select(ImportBatch))
+    download = client.get(f"/admin/import/{batch.id}/problems.csv")
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"lista_ano1-problems.csv\"; filename*=UTF-8''lista_a%C3%B1o1-problems.csv")
+    monkeypatch.setattr(services, "PROBLEMS_FILE_WORD", "problèmes graves")  # as a translator might write it
+    download = client.get(f"/admin/import/{batch.id}/problems.csv")
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"lista_ano1-problemes-graves.csv\"; "
+        "filename*=UTF-8''lista_a%C3%B1o1-probl%C3%A8mes-graves.csv")
+    upload(client, b"email;full_name;position\nnot-an-address;Ana;boss\n", "people.csv")
+    batch = db.session.scalars(sa.select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    monkeypatch.setattr(services, "PROBLEMS_FILE_WORD", "problemas")
+    download = client.get(f"/admin/import/{batch.id}/problems.csv")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="people-problemas.csv"'

@@ -219,11 +219,12 @@ def test_an_empty_list_says_so_once_in_its_own_words(client, login_as):
     """Not "No results" above "Nothing needs attention.": a page with no search found nothing to count."""
     login_as("admin", country=None, locale="es")
     expected = {"/admin/jobs": "No hay nada que requiera atención.", "/admin/lrs-clients": "Todavía no hay credenciales.",
-                "/admin/invitations": "Todas las personas ya eligieron su contraseña.",
-                "/admin/cohorts": "Ninguna cohorte coincide con estos filtros."}
+                "/admin/invitations": "Todas las personas ya eligieron su contraseña."}
     for path, sentence in expected.items():
         page = unescape(client.get(path).get_data(as_text=True))
         assert sentence in page and "Ningún resultado" not in page and "result-count" not in page, path
+    page = client.get("/admin/cohorts?lang=en").get_data(as_text=True)  # not translated yet
+    assert "No cohort has been created yet." in page and "result-count" not in page
 
 
 def test_each_page_of_a_list_has_a_title_of_its_own(client, login_as, make_user, app):
@@ -246,7 +247,7 @@ def test_a_page_past_the_end_of_a_list_shows_its_last_page(client, login_as, mak
     for i in range(5):
         make_user(country="MX", name=f"Mexican {i}")
     html = client.get("/admin/users?page=9").get_data(as_text=True)
-    assert "No people match these filters." not in html
+    assert "No people match your search." not in html
     assert "Page 2 of 2" in html and "Zed Admin" in html
     assert 'href="/admin/users?page=1" rel="prev"' in html
 
@@ -432,7 +433,7 @@ def test_people_list_filters_by_institution_with_the_other_filters_and_pages(cli
     assert "1 result" in client.get(f"/admin/users?institution={ministry.id}&q=ministry+2").get_data(as_text=True)
     # another country chosen: its own institutions are offered, and the one of Chile no longer narrows the list
     html = client.get(f"/admin/users?institution={ministry.id}&country=AR").get_data(as_text=True)
-    assert "Ministerio A" not in html and "No people match these filters." in html
+    assert "Ministerio A" not in html and "No people match your search." in html
 
 
 def test_a_coordinator_filters_only_by_institutions_of_their_country(client, login_as, make_user, make_institution):
@@ -551,3 +552,35 @@ def test_an_unknown_status_filter_lists_what_the_form_shows_chosen(client, login
     assert "Activa" in listed and "Inactiva" not in listed
     assert listed == re.findall(r'">(\w+)</a></th>', client.get("/admin/users?status=active").get_data(as_text=True))
     assert '<option value="active" selected>' in html
+
+
+def test_every_list_says_its_search_found_nothing_and_links_to_clear_it(client, login_as, make_user, make_cohort,
+                                                                         make_institution):
+    """The lists' button says "Search", but an empty result said "No people match these filters.": each list
+    now says its search found nothing, in the same words, with a link back to the whole list."""
+    login_as("admin", country=None, locale="en")
+    cohort = make_cohort(country="CL", members=[make_user(country="CL"), make_user(country="CL")])
+    make_institution(country="CL")
+    cleared = '<a href="{}">Clear the search</a>'
+    for url, message, back in [
+        ("/admin/users?q=nadie", "No people match your search.", "/admin/users"),
+        ("/admin/cohorts?q=nadie", "No cohorts match your search.", "/admin/cohorts"),
+        ("/admin/institutions?q=nadie", "No institutions match your search.", "/admin/institutions"),
+        ("/admin/invitations?q=nadie", "No pending invitations match your search.", "/admin/invitations"),
+        ("/admin/outbox?q=nadie", "No e-mails match your search.", "/admin/outbox"),
+        (f"/admin/cohorts/{cohort.id}?member_q=nadie&q=x", "No members match your search.",
+         f"/admin/cohorts/{cohort.id}?q=x#cohort-members"),
+        (f"/admin/cohorts/{cohort.id}?member_q=p&q=nadie", "No people match your search.",
+         f"/admin/cohorts/{cohort.id}?member_q=p#add"),
+    ]:
+        html = client.get(url).get_data(as_text=True)
+        assert message in html and cleared.format(back) in html, url
+        assert "these filters" not in html
+
+
+def test_a_list_with_nothing_yet_does_not_speak_of_a_search(client, login_as):
+    login_as("coordinator", country="CL", locale="en")
+    cohorts = client.get("/admin/cohorts").get_data(as_text=True)
+    assert "No cohort has been created yet." in cohorts and "Clear the search" not in cohorts
+    institutions = client.get("/admin/institutions").get_data(as_text=True)
+    assert "No institution has been added yet." in institutions and "Clear the search" not in institutions

@@ -390,6 +390,8 @@ def test_the_outbox_finds_the_messages_sent_to_an_address(client, login_as, make
     assert found == ["beto@example.org"] and 'value="Beto@Example"' in page
     assert len(re.findall(r'data-label="To"', client.get("/admin/outbox").get_data(as_text=True))) == 3
     assert "No e-mails match your search." in client.get("/admin/outbox?q=nobody").get_data(as_text=True)
+    # the box is labelled as the column it searches is headed
+    assert '<label class="label" for="q">To</label>' in page and '<th scope="col">To</th>' in page
 
 
 def test_preferences_saved_twice_at_once_are_saved(login_as, post_at_once):

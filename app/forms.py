@@ -1,10 +1,12 @@
 """Helpers shared by every domain's forms."""
+import math
+import re
 from collections import Counter
 
 from flask import abort
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
-from wtforms.fields import FieldList, FileField, FormField, IntegerField
+from wtforms.fields import FieldList, FileField, FormField, IntegerField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, StopValidation
 
@@ -140,6 +142,26 @@ def more_errors(form, errors: dict) -> None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select, radio or checkbox field."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+
+
+class LineField(TextAreaField):
+    """A text of one line that may be longer than its box (a title, a name): a text box cut it at 360 px. A
+    textarea as many rows high as the text takes on a phone (the stylesheet fits it to its text where the browser
+    can), whose line breaks, Enter pressed in it, become spaces."""
+
+    ROW_CHARACTERS = 30  # about what a row of a box holds at 360 px
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = LINE_BREAKS.sub(" ", self.data).strip() if self.data else self.data
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("rows", max(1, math.ceil(len(self._value()) / self.ROW_CHARACTERS)))
+        kwargs["class"] = f"{kwargs.get('class', '')} input--line".strip()
+        return super().__call__(**kwargs)
 
 
 class WholeNumberField(IntegerField):

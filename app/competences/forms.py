@@ -8,7 +8,7 @@ from wtforms.validators import Length, ValidationError
 
 from app.competences.files import MAX_VALIDITY_MONTHS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TITLES, kept_text
 from app.competences.vocabulary import ALIGNMENT_FRAMEWORKS, ALIGNMENT_MAX_LENGTHS
-from app.forms import Form, WholeNumberField, options
+from app.forms import Form, LineField, WholeNumberField, options
 from app.once import OnceForm
 from app.template_helpers import LANGUAGE_NAMES
 
@@ -23,7 +23,7 @@ def _text_fields(names: tuple[str, ...], long: set[str]):
     fields = {}
     for locale in LOCALES:  # in the order of the page: a group of fields per language
         for name in names:
-            field_class = TextAreaField if name in long else StringField
+            field_class = TextAreaField if name in long else LineField
             most = TITLE_MAX_LENGTH if name in TITLES else TEXT_MAX_LENGTH
             fields[f"{name}_{locale}"] = field_class(  # the length of the text as kept (as files count it)
                 FIELD_LABELS[name], validators=[Length(max=most)], filters=[partial(kept_text, name=name)],
@@ -47,7 +47,7 @@ class AlignmentForm(Form):
                             choices=options([("", _l("None"))] + [(name, name) for name in ALIGNMENT_FRAMEWORKS]))
     code = StringField(_l("Code"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["code"])])
     uri = StringField(_l("Address (URI)"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["uri"])])
-    name = StringField(_l("Name"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["name"])])
+    name = LineField(_l("Name"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["name"])])
 
 
 # The alignment rows come from what is sent back; the view adds the competence's alignments and a few blank rows

@@ -51,3 +51,21 @@ def test_move_a_course_to_a_newer_version(page, live_server, make_user, synced_c
     expect(page.get_by_role("status")).to_contain_text("pilot@1 is now built on version 2")
     expect(page.locator("#uses + ul")).to_contain_text("pilot@1")
     check_page(page)
+
+
+def test_a_long_title_reads_whole_in_its_box_on_a_phone(page, live_server, make_user, sample_framework):
+    """A competence's title of 150 characters showed its first 30 in a one-line box at 360 px."""
+    from app.extensions import db
+
+    title = "Diseña e implementa estrategias de especialización inteligente con los actores públicos y privados " \
+            "del territorio regional"
+    sample_framework.current.competences[0].title = {**sample_framework.current.competences[0].title, "es": title}
+    db.session.commit()
+    make_user(roles=("trainer",), country="ES", email="formadora@example.org", locale="es")
+    sign_in(page, live_server, "formadora@example.org")
+    page.goto(f"{live_server}/competences/demo/competences/A1/edit")
+    box = page.locator("#title_es")
+    expect(box).to_have_value(title)
+    assert box.evaluate("el => el.scrollHeight <= el.clientHeight && el.scrollWidth <= el.clientWidth")
+    short = page.locator("#title_en")  # a short title keeps a box of one line
+    assert short.evaluate("el => el.getBoundingClientRect().height") < 60

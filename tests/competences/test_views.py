@@ -510,6 +510,24 @@ def test_titles_are_bounded_as_in_files(client, login_as, sample_framework):
     assert response.status_code == 302
 
 
+def test_a_long_title_is_shown_whole_in_its_box_and_kept_on_one_line(client, login_as, sample_framework):
+    """A title of 150 characters was cut in a one-line box at 360 px: titles and names are in boxes as many rows
+    high as they take on a phone, and a line break typed in one becomes a space."""
+    login_as("trainer", country="ES")
+    title = "Diseña e implementa estrategias de especialización inteligente con actores del territorio " * 2
+    response = client.post("/competences/demo/competences/A1/edit",
+                           data=competence_form(title_es=title.replace("territorio Diseña", "territorio\r\nDiseña")))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.competences[0].title["es"] == title.strip()
+    html = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
+    box = re.search(r'<textarea [^>]*id="title_es"[^>]*>', html).group(0)
+    assert 'class="input input--wide input--line"' in box and 'rows="6"' in box  # 179 characters, 30 a row
+    assert re.search(r'<textarea [^>]*id="title_en"[^>]*rows="1"', html)
+    for url, field in (("/competences/demo/areas/A/edit", "title_es"), ("/competences/demo/levels/1/edit", "name_es")):
+        assert re.search(rf'<textarea [^>]*id="{field}"', client.get(url).get_data(as_text=True)), url
+
+
 @pytest.mark.parametrize("query", ["/competences/demo/Z9?format=json", "/competences/nope/A1?format=json",
                                    "/competences/demo/A1?version=7&format=json"])
 def test_a_competence_asked_for_as_json_that_does_not_exist_is_a_json_404(client, sample_framework, query):

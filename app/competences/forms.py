@@ -2,7 +2,7 @@ from functools import partial
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.i18n import translations
-from wtforms import (FieldList, FormField, HiddenField, SelectField, StringField, SubmitField,
+from wtforms import (FieldList, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import Length, ValidationError
 
@@ -131,7 +131,7 @@ def self_assessment_form(version, latest: dict[str, int], level_names: dict[int,
 class ValidateLevelForm(Form):
     """A coordinator confirms a level of a trainee (choices: the framework's competences and levels, by the view)."""
 
-    code = SelectField(_l("Competence"), validate_choice=False)
+    code = RadioField(_l("Competence"), validate_choice=False)
     level = SelectField(_l("Level"), validate_choice=False)
     note = TextAreaField(_l("What the level rests on (optional)"),
                          description=_l("For example: a workshop, an assessment or a piece of work outside Itinera. "
@@ -148,8 +148,9 @@ def validate_level_form(version) -> ValidateLevelForm:
     from app.competences.services import text_in
 
     form = ValidateLevelForm()
-    form.code.choices = options([("", _l("Choose a competence"))] + [
-        (competence.code, f"{competence.code} {text_in(competence.title)}") for competence in version.competences])
+    # a list of choices, not a select: a competence's title is longer than a select shows at 360 px
+    form.code.choices = options((competence.code, f"{competence.code} {text_in(competence.title)}")
+                                for competence in version.competences)
     form.level.choices = options([("", _l("Choose a level"))] + [
         (level.number, f"{level.number}. {text_in(level.name)}") for level in version.levels])
     return form

@@ -566,3 +566,24 @@ def test_a_headings_change_link_lines_up_with_it_on_a_phone(page, live_server, m
         box = link.bounding_box()
         assert abs(box["x"] - heading["x"]) < 1, f"{link.inner_text()} is {box['x'] - heading['x']}px in"
         assert box["height"] >= 24
+
+
+def test_every_competence_to_validate_reads_whole_on_a_phone(page, live_server, make_user, sample_framework, app):
+    """At 360 px the competence select of "Validate a level" showed "A1 Diagnóstico territorial de la es": the
+    competences are a list of choices, whose labels wrap."""
+    from app.extensions import db
+
+    app.config["COMPETENCE_FRAMEWORK"] = "demo"
+    competence = sample_framework.current.competences[0]
+    competence.title = {**competence.title, "es": "Diagnóstico territorial de la especialización productiva regional"}
+    db.session.commit()
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="es")
+    trainee = make_user(name="Rosa Quispe")
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/users/{trainee.uuid}")
+    labels = page.locator("form[action$='/levels'] .choice__label")
+    assert labels.count() >= 2
+    for label in labels.all():
+        assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= 360")
+    assert page.locator("form[action$='/levels'] select").evaluate_all(
+        f"els => els.flatMap({SELECT_FITS})") == []

@@ -47,7 +47,7 @@ class Region(db.Model):
 
     @property
     def name(self) -> str:
-        return region_name(self.code)
+        return region_name(self.code, short=True)
 
     def __repr__(self) -> str:
         return f"<Region {self.code}>"

@@ -27,7 +27,15 @@ def country_name(code: str, locale: str | None = None) -> str:
     return _catalog("iso3166-1", locale or _locale()).gettext(english)
 
 
-def region_name(code: str, locale: str | None = None) -> str:
+# The name in common use of a region whose ISO 3166-2 name is longer than a select shows at 360 px (the same in
+# every language): the lists and pages show it; a file's official name is still recognised (imports).
+SHORT_REGION_NAMES = {"CL-AI": "Aysén", "CL-LI": "O'Higgins", "CO-SAP": "San Andrés y Providencia",
+                      "PE-LMA": "Lima Metropolitana"}
+
+
+def region_name(code: str, locale: str | None = None, short: bool = False) -> str:
+    if short and code in SHORT_REGION_NAMES:
+        return SHORT_REGION_NAMES[code]
     subdivision = pycountry.subdivisions.get(code=code)
     if subdivision is None:
         return code

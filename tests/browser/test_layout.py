@@ -587,3 +587,16 @@ def test_every_competence_to_validate_reads_whole_on_a_phone(page, live_server, 
         assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= 360")
     assert page.locator("form[action$='/levels'] select").evaluate_all(
         f"els => els.flatMap({SELECT_FITS})") == []
+
+
+@pytest.mark.parametrize("locale", ["es", "pt_BR", "en"])
+def test_every_region_reads_whole_in_its_list_on_a_phone(page, live_server, make_user, locale):
+    """At 360 px an institution's region list showed "Aisén del General Carlos Ibañez d": four regions' ISO names
+    are longer than a select shows; the lists give the names in common use ("Aysén")."""
+    from app.places.services import EU_MEMBER_STATES, PROGRAMME_COUNTRIES
+
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale=locale)
+    sign_in(page, live_server, "admin@example.org")
+    for country in (*PROGRAMME_COUNTRIES, *EU_MEMBER_STATES):
+        page.goto(f"{live_server}/admin/institutions/new?country={country}")
+        assert page.locator("select#region_code").evaluate(SELECT_FITS) == [], country

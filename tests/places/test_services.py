@@ -25,6 +25,18 @@ def test_names_are_translated(app):
             assert germany.name == "Germany"
 
 
+def test_a_region_is_shown_by_its_name_in_common_use_and_imported_by_either(app):
+    """Four ISO names are longer than a select shows on a phone ("Aisén del General Carlos Ibañez del Campo")."""
+    from app.imports.parsing import fold
+    from app.imports.services import _region_lookup
+
+    with app.test_request_context(), force_locale("es"):
+        assert [db.session.get(Region, code).name for code in ("CL-AI", "CL-LI", "CO-SAP", "PE-LMA", "CL-BI")] == [
+            "Aysén", "O'Higgins", "San Andrés y Providencia", "Lima Metropolitana", "Biobío"]
+        lookup = _region_lookup("CL")
+        assert lookup[fold("Aisén del General Carlos Ibañez del Campo")] == lookup[fold("Aysén")] == "CL-AI"
+
+
 def test_countries_list_programme_first_then_alphabetical(app):
     with app.test_request_context(), force_locale("es"):
         names = [c.name for c in services.countries()]

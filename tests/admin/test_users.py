@@ -377,12 +377,14 @@ def test_two_admins_taking_each_other_out_at_once_leave_one_of_them(app, make_us
         return form(**{"full_name": admin.full_name, "email": admin.email, "roles": ["admin"], "country_code": "",
                        "position": "", "password": None, **changes})
 
-    def signed_in(sql):  # each request has read its admin's sign-in before either writes
-        return sql.startswith("SELECT") and 'WHERE "user".uuid = ' in sql
+    def signed_in(sql):  # each request has read its admin's sign-in before either writes ("user" is quoted on PG)
+        return sql.startswith("SELECT") and " JOIN sign_in ON " in sql
 
+    # nothing is held before the sign-in is read, so each waits for the other however loaded the machine (when one
+    # finished alone first, the other's admin was already out, and was sent to the sign-in page: two 302s)
     responses = send_at_once([(ana, "POST", f"/admin/users/{bea.uuid}/edit", out(bea, is_active=None)),
                               (bea, "POST", f"/admin/users/{ana.uuid}/edit", out(ana, roles=["trainer"]))],
-                             meet=signed_in)
+                             meet=signed_in, wait=20)
     assert sorted(getattr(r, "status_code", r) for r in responses) == [302, 400]
     refused = next(r for r in responses if r.status_code == 400).get_data(as_text=True)
     assert "Itinera would be left without an active administrator" in refused

@@ -1010,7 +1010,7 @@ def test_a_statement_and_its_voiding_sent_at_once_leave_it_voided(xapi, send_at_
     responses = send_at_once([(None, "POST", "/xapi/statements", json.dumps(voiding), headers),
                               (None, "PUT", f"/xapi/statements?statementId={target}",
                                json.dumps(statement(id=target)), headers)],
-                             meet=lambda sql: sql.lstrip().startswith("SELECT") and "FROM statement " in sql)
+                             meet=lambda sql: sql.lstrip().startswith("SELECT") and "FROM xapi_statement " in sql)
     assert [getattr(r, "status_code", r) for r in responses] == [200, 204], responses
     assert xapi.get(params={"statementId": target}).status_code == 404
     assert xapi.get(params={"voidedStatementId": target}).json["id"] == target

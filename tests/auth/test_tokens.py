@@ -632,11 +632,15 @@ def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user
     db.session.commit()
     links = [link_in(m, "password/reset").rsplit("/", 1)[1] for m in outbox()]
     claimed = {name: threading.Event() for name in ("0", "1")}
+    opened, both_opened = set(), threading.Barrier(2)  # (nothing is held yet: however loaded, both get there)
     outcomes = {}
 
     def meet(conn, cursor, statement, parameters, context, executemany):
+        name = threading.current_thread().name
+        if statement.startswith("SELECT") and "FROM account_token" in statement and name not in opened:
+            opened.add(name)
+            both_opened.wait(20)  # else one could be done before the other opens its link, revoked by then
         if statement.startswith("UPDATE account_token SET used_at"):
-            name = threading.current_thread().name
             claimed[name].set()
             if conn.dialect.name == "postgresql":  # (SQLite has no row locks: one writer at a time)
                 claimed["1" if name == "0" else "0"].wait(3)  # both hold their own link when they go on

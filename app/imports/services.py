@@ -517,12 +517,7 @@ def run_import(actor: User, batch: ImportBatch) -> int:
         add_members(actor, batch.cohort, users)
     batch.status, batch.imported_at, batch.imported_count = BatchStatus.IMPORTED, utcnow(), len(users)
     db.session.flush()
-    # the one who confirmed sees the import finish on the page that ran it (it runs within the request); the one
-    # who uploaded the file, if someone else (an admin, another coordinator of the country), learns of it this way
-    uploader = batch.created_by
-    if uploader is not None and uploader.id != actor.id and uploader.is_active \
-            and can_manage_country(uploader, batch.country_code):
-        notify(uploader, "import_completed", count=len(users), filename=batch.filename, batch_id=batch.id)
+    notify(actor, "import_completed", count=len(users), filename=batch.filename, batch_id=batch.id)
     return len(users)
 
 

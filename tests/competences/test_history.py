@@ -223,3 +223,31 @@ def test_a_removed_account_s_changes_stay_without_its_name(client, login_as, sam
     login_as("admin", country=None)
     html = unescape(client.get("/competences/demo/history").get_data(as_text=True))
     assert "Gone Person" not in html and "an account since removed" in html
+
+
+def test_an_account_removed_with_its_invitation_leaves_its_changes_unnamed(sample_framework, make_user):
+    """Withdrawing an invitation removes the account (the one way an account goes): its changes stay."""
+    from app.auth.tokens import send_invitation, withdraw_invitation
+
+    admin = make_user(roles=("admin",), country=None)
+    invited = make_user(roles=("trainer",), name="Never Signed In", password=None)
+    send_invitation(admin, invited)
+    services.edit_area(invited, sample_framework, "A", texts("Evidence"))
+    db.session.commit()
+    withdraw_invitation(admin, invited)
+    db.session.commit()
+    change = changes_of(sample_framework)[-1]
+    assert (change.kind, change.actor_id, change.actor) == ("area", None, None)
+
+
+def test_imports_and_copies_are_told_in_a_sentence(client, login_as, sample_framework):
+    trainer = login_as("trainer")
+    services.record_use(sample_framework.current, "plan", "plan-cl-2026")
+    services.edit_area(trainer, sample_framework, "A", texts("Evidence"))
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", "version: 3"), "demo.yaml"))
+    db.session.commit()
+    html = unescape(client.get("/competences/demo/history").get_data(as_text=True))
+    assert "Imported as version 3." in html
+    assert "Version 2 was made as a copy of version 1" in html
+    assert "Imported from <code>demo.yaml</code> as version 1." in html
+    assert html.index("Version 3 imported") < html.index("Area A") < html.index("Version 2 made")

@@ -257,6 +257,9 @@ def _kept_again(client, path: str, email: str, data: dict) -> str:
 
 
 def _chosen(page: str, name: str, value) -> bool:
+    """``value`` is chosen in the select or among the radio buttons called ``name``."""
+    if re.search(rf'<input[^>]* type="radio" name="{name}"[^>]* value="{value}" checked', page):
+        return True
     return re.search(rf'<select[^>]* name="{name}"[^>]*>.*?<option[^>]* selected value="{value}"', page, re.S) \
         is not None or re.search(rf'<select[^>]* name="{name}"[^>]*>.*?<option value="{value}" selected', page,
                                  re.S) is not None
@@ -274,6 +277,25 @@ def test_an_invitation_kept_offers_again_the_institution_and_region_of_the_count
         "institution_id": str(hospital.id), "region_code": "AR-X", "roles": "trainee", "submit": "Save"})
     assert _chosen(page, "country_code", "AR")
     assert _chosen(page, "institution_id", hospital.id) and _chosen(page, "region_code", "AR-X")
+
+
+def test_an_invitation_kept_finds_again_the_institutions_searched(client, make_user, make_institution, monkeypatch):
+    """A country with more institutions than the form lists: the words searched are searched again, the
+    institution chosen among the matches is chosen again."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 2)
+    make_user(email="ada@example.org", roles=("admin",), country=None, locale="en")
+    hospital = make_institution(country="AR", name="Hospital de Córdoba")
+    make_institution(country="AR", name="Hospital de Rosario")
+    make_institution(country="AR", name="Ministerio de Economía")
+    post_sign_in(client, "ada@example.org", "/auth/login")
+    page = _kept_again(client, "/admin/users/new", "ada@example.org", {
+        "email": "new.person@example.org", "full_name": "Nova Pessoa", "country_code": "AR",
+        "institution_q": "hospital", "institution_searched": "hospital", "institution_id": str(hospital.id),
+        "roles": "trainee", "submit": "Save"})
+    assert 'value="hospital"' in page and "Hospital de Rosario" in page and "Economía" not in page
+    assert _chosen(page, "institution_id", hospital.id)
 
 
 def test_a_new_institution_kept_offers_again_the_regions_of_the_country_chosen(client, make_user):

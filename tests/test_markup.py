@@ -118,3 +118,25 @@ def test_every_lists_search_is_worded_alike(app):
         assert not re.search(r"<button[^>]*>\s*Filter", html), path
     assert {"Search people", "Search cohorts", "Search institutions", "Search pending invitations",
             "Search e-mails", "Search members", "Search people to add"} <= set(landmarks), landmarks
+
+
+def test_the_search_for_an_institution_has_sound_markup(app, client, login_as, make_institution, monkeypatch):
+    """A country with more institutions than the person form lists: the search box, its matches as radio buttons,
+    "no match", and an error beside them."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 2)
+    login_as("coordinator", country="CL", locale="en")
+    for name in ("Ministerio de Salud", "Secretaría Regional de Salud", "Servicio de Impuestos Internos"):
+        make_institution(country="CL", name=name)
+    form = {"full_name": "Marta Gómez", "email": "marta@example.org", "roles": "trainee", "country_code": "CL",
+            "position": "technician"}
+    pages = [client.get("/admin/users/new?lang=en")]
+    for sent in ({"institution_q": "salud", "find": "Find"}, {"institution_q": "hacienda", "find": "Find"},
+                 {"institution_q": "salud", "institution_searched": "salud", "institution_id": "x", "email": ""}):
+        pages.append(client.post("/admin/users/new", data={**form, **sent}))
+    assert [page.status_code for page in pages] == [200, 200, 200, 400]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert 'name="institution_q"' in html
+        assert markup_problems(html, "en") == [] and repeated_ids(html) == []

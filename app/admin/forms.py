@@ -50,9 +50,14 @@ class UserForm(CountryDependentForm):
                                                         Length(max=254)])
     roles = MultiCheckboxField(_l("Roles"), validate_choice=False)
     country_code = SelectField(_l("Country"), validate_choice=False)
-    institution_id = SelectField(_l("Institution"), validate_choice=False,
+    institution_id = SelectField(_l("Institution"), validate_choice=False, default="",
                                  validators=[IdChoice(_l("Choose an institution of the person's country"))],
                                  description=_l("Optional. Institutions of the chosen country."))
+    # a country with many institutions: find them by name, then choose (app.admin.views.INSTITUTIONS_LISTED)
+    institution_q = StringField(_l("Find an institution"), filters=[lambda text: (text or "").strip()[:200]],
+                                description=_l("Type words of its name, then press Find."))
+    find = SubmitField(_l("Find"))
+    institution_searched = HiddenField()  # the words whose institutions the form shows
     region_code = SelectField(_l("Region"), validate_choice=False,
                               description=_l("Optional. Where the person works."))
     position = SelectField(_l("Position"), validate_choice=False,
@@ -68,6 +73,21 @@ class UserForm(CountryDependentForm):
                              description=_l("People with an inactive account cannot sign in."))
     revision = HiddenField()  # what an edit form showed when it was opened
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.searched = self.institution_searched.data  # as sent: the view sets it to what it shows next
+
+    @property
+    def is_finding(self) -> bool:
+        """Sent to find institutions: with Find, or with words not searched yet (Enter in the search box presses
+        Save, the form's first button: the words were meant to be searched, not passed over; an emptied box saves)."""
+        words = self.institution_q.data
+        return self.is_submitted() and (bool(self.find.data) or bool(words) and words != self.searched)
+
+    @property
+    def is_refresh(self) -> bool:
+        return super().is_refresh or self.is_finding
 
 
 class InstitutionForm(CountryDependentForm):

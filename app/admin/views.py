@@ -35,6 +35,10 @@ from app.template_helpers import ROLE_LABELS
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 STATUSES = ("active", "invited", "inactive", "all")  # the people list's status filter
+# a person's institution is chosen among radio buttons (a select cut long names on a phone); a country with more
+# institutions than this is searched by name first, and shows its first MATCHES_SHOWN matches
+INSTITUTIONS_LISTED = 20
+MATCHES_SHOWN = 20
 
 
 def _paginate(query, name: str = "page"):
@@ -115,9 +119,22 @@ def _prepare_user_form(form: UserForm, user: User | None = None) -> None:
 
 
 def _user_form_places(form: UserForm, user: User | None) -> None:
-    """The institutions and regions of the country the form holds (else of the person's)."""
+    """The institutions and regions of the country the form holds (else of the person's): every institution, or
+    for a country with more than INSTITUTIONS_LISTED, those whose name holds the words searched (the institution
+    chosen among them, always)."""
     country = form.country_code.data if form.country_code.data is not None else (user.country_code if user else "")
-    institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
+    form.finder, form.listed = None, INSTITUTIONS_LISTED
+    if country and places.institution_count(current_user, country) > INSTITUTIONS_LISTED:
+        words = form.institution_q.data or ""
+        found, total = places.search_institutions(current_user, country, words, MATCHES_SHOWN) if words else ([], 0)
+        chosen = places.find_institution(current_user, parse_id(form.institution_id.data or ""))
+        if chosen is not None and chosen.country_code == country and chosen not in found:
+            found.insert(0, chosen)
+        institutions = found
+        form.institution_searched.data = words
+        form.finder = dict(words=words, total=total, shown=min(total, MATCHES_SHOWN))
+    else:
+        institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
     form.institution_id.choices = options([("", _("No institution"))] + [(i.id, i.name) for i in institutions])
     regions = places.regions_of(country) if country else []
     form.region_code.choices = options([("", _("No region"))] + [(r.code, r.name) for r in regions])

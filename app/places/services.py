@@ -79,6 +79,20 @@ def visible_institutions(actor: User, country_code: str | None = None, q: str = 
     return query.order_by(Institution.country_code, Institution.name_key, Institution.id)
 
 
+def institution_count(actor: User, country_code: str) -> int:
+    """How many institutions of ``country_code`` ``actor`` sees."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        visible_institutions(actor, country_code).order_by(None).subquery()))
+
+
+def search_institutions(actor: User, country_code: str, words: str, limit: int) -> tuple[list[Institution], int]:
+    """The first ``limit`` institutions of ``country_code`` that ``actor`` sees whose name holds each of ``words``
+    (accents and case aside), by name, and how many match in all."""
+    query = visible_institutions(actor, country_code, words)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return list(db.session.scalars(query.limit(limit))) if total else [], total
+
+
 def get_institution(actor: User, institution_id: int) -> Institution | None:
     institution = db.session.get(Institution, institution_id)
     if institution is not None:

@@ -83,10 +83,10 @@ def test_admin_manages_people(page, live_server, make_user, make_institution, ch
 
     # choosing a country refreshes the institutions in place (progressive enhancement)
     page.get_by_label("Country", exact=True).select_option("CL")
-    institution = page.get_by_label("Institution")
-    expect(institution.locator("option", has_text="Gobierno Regional del Biobío")).to_have_count(1)
-    expect(institution.locator("option", has_text="Municipalidad de Rosario")).to_have_count(0)
-    institution.select_option(label="Gobierno Regional del Biobío")
+    institution = page.get_by_role("group", name="Institution")
+    expect(institution.get_by_label("Gobierno Regional del Biobío")).to_have_count(1)
+    expect(institution.get_by_label("Municipalidad de Rosario")).to_have_count(0)
+    institution.get_by_label("Gobierno Regional del Biobío").check()
     page.get_by_label("Position", exact=True).select_option("technician")
     page.get_by_label("Initial password").fill("a-long-initial-password")
     page.get_by_role("button", name="Save").click()
@@ -117,9 +117,38 @@ def test_forms_work_without_javascript(browser, live_server, make_user, make_ins
     page.goto(f"{live_server}/admin/users/new")
     page.get_by_label("Country", exact=True).select_option("MX")
     page.get_by_role("button", name="Show the lists for this country").click()
-    expect(page.get_by_label("Institution").locator("option", has_text="Jalisco")).to_have_count(1)
+    expect(page.get_by_role("group", name="Institution").get_by_label(re.compile("Jalisco"))).to_have_count(1)
     expect(page.locator(".error-summary")).to_have_count(0)  # refreshing is not submitting
     context.close()
+
+
+def test_choosing_a_country_with_many_institutions_leads_to_its_search(page, live_server, make_user,
+                                                                       make_institution, monkeypatch):
+    """The script lists a country's institutions in place only when the form would list them all; for a country
+    with more, the lists go and the refresh button shows its search."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    make_institution(country="MX", name="Secretaría de Innovación de Jalisco")
+    for name in ("Ministerio de Economía", "Municipalidad de Rosario"):
+        make_institution(country="AR", name=name)
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users/new")
+    refresh = page.get_by_role("button", name="Show the lists for this country")
+    expect(refresh).to_be_hidden()
+    page.get_by_label("Country", exact=True).select_option("MX")
+    expect(page.get_by_label("Secretaría de Innovación de Jalisco")).to_be_visible()
+    page.get_by_label("Country", exact=True).select_option("AR")
+    expect(page.get_by_role("group", name="Institution")).to_be_hidden()
+    refresh.click()
+    page.get_by_label("Find an institution").fill("rosario")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_label("Municipalidad de Rosario")).to_be_visible()
+    expect(page.get_by_label("Ministerio de Economía")).to_have_count(0)
+    page.get_by_label("Country", exact=True).select_option("MX")  # back to a country listed whole
+    expect(page.get_by_label("Find an institution")).to_have_count(0)
+    expect(page.get_by_label("Secretaría de Innovación de Jalisco")).to_be_visible()
 
 
 @pytest.mark.parametrize("javascript", [True, False])

@@ -600,3 +600,49 @@ def test_every_region_reads_whole_in_its_list_on_a_phone(page, live_server, make
     for country in (*PROGRAMME_COUNTRIES, *EU_MEMBER_STATES):
         page.goto(f"{live_server}/admin/institutions/new?country={country}")
         assert page.locator("select#region_code").evaluate(SELECT_FITS) == [], country
+
+
+LONG_INSTITUTION = ("Ministerio de Ciencia, Tecnología, Conocimiento e Innovación – División de Políticas Públicas "
+                    "Regionales y Desarrollo Territorial")
+
+
+@pytest.mark.parametrize("others", [2, 25])
+def test_a_long_institution_name_reads_whole_and_is_chosen_on_a_phone(page, live_server, make_user,
+                                                                      make_institution, check_page, others):
+    """A closed select cut "Ministerio de Ciencia, Tecnología, Con…" at 360 px: the institutions are radio
+    buttons whose names wrap; a country with many is searched by words of the name first (Enter in the box
+    searches, without JavaScript's help), and the institution chosen is saved."""
+    from app.auth.models import User
+    from app.extensions import db
+
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    for n in range(others):
+        make_institution(country="CL", name=f"Municipalidad de la comuna número {n}")
+    long = make_institution(country="CL", name=LONG_INSTITUTION)
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/users/new")
+    page.get_by_label("Full name").fill("Marta Gómez")
+    page.get_by_label("E-mail address").fill("marta@example.org")
+    page.get_by_label("Position").select_option("technician")
+    if others > 20:
+        expect(page.get_by_label(LONG_INSTITUTION)).to_have_count(0)  # not listed before a search
+        page.get_by_label("Find an institution").fill("comuna 1")
+        page.get_by_label("Find an institution").press("Enter")
+        expect(page.get_by_text("12 institutions match “comuna 1”.")).to_be_visible()
+        page.get_by_label("Find an institution").fill("innovacion politicas")
+        page.get_by_role("button", name="Find").click()
+        expect(page.get_by_text("1 institution matches “innovacion politicas”.")).to_be_visible()
+        top = page.get_by_label("Find an institution").evaluate("el => el.getBoundingClientRect().top")
+        assert page.evaluate("window.scrollY") > 0 and 0 <= top < 300  # the page opens on the search
+    label = page.locator("label", has_text=LONG_INSTITUTION)
+    expect(label).to_be_visible()
+    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
+    box = label.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] > 40  # whole, on several lines
+    check_page(page)
+    label.click()
+    expect(page.get_by_label(LONG_INSTITUTION)).to_be_checked()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Account created for Marta Gómez.")).to_be_visible()
+    person = db.session.scalar(db.select(User).where(User.email == "marta@example.org"))
+    assert person.institution_id == long.id

@@ -28,6 +28,54 @@
       });
   }
 
+  function showRefresh() {
+    document.querySelectorAll(".js-hidden").forEach(function (el) { el.classList.remove("js-hidden"); });
+  }
+
+  // Radio buttons that follow the country (the institutions): the new country's, when it has no more than the
+  // form lists; else they go, and the form's own refresh button shows the new country's search.
+  function rechoose(group, source) {
+    var country = source.value;
+    var choices = group.querySelector(".choices");
+    var blank = choices ? choices.querySelector(".choice") : null;  // "No institution", first
+    var stale = function () {
+      group.hidden = true;
+      group.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+      showRefresh();
+    };
+    var done = function (items) {
+      if (source.value !== country) { return; }  // an answer for a country chosen before
+      if (!blank || items.length > Number(group.getAttribute("data-listed"))) { stale(); return; }
+      var first = blank.querySelector("input");
+      group.querySelectorAll("[data-finder]").forEach(function (el) { el.parentNode.removeChild(el); });
+      group.hidden = false;
+      first.disabled = false;
+      choices.innerHTML = "";
+      choices.appendChild(blank);
+      first.checked = true;
+      items.forEach(function (item, index) {
+        var choice = blank.cloneNode(true);
+        var input = choice.querySelector("input");
+        var label = choice.querySelector("label");
+        input.id = first.id + "-" + (index + 2);
+        input.value = item.id;
+        input.checked = false;
+        label.htmlFor = input.id;
+        label.textContent = item.name;
+        choices.appendChild(choice);
+      });
+    };
+    if (!country) { done([]); return; }
+    var url = group.getAttribute("data-url").replace("/XX/", "/" + encodeURIComponent(country) + "/");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(done)
+      .catch(stale);
+  }
+
   // A hint that names a region of the country chosen as its example ("such as Biobío or CL-BI") names one of the
   // new country's; the server wrote both wordings, translated, with {name} and {code} to fill.
   function describe(hint, source) {
@@ -94,6 +142,10 @@
     document.querySelectorAll("[data-depends-on]").forEach(function (target) {
       var source = document.getElementById(target.getAttribute("data-depends-on"));
       if (source) { source.addEventListener("change", function () { refill(target, source); }); }
+    });
+    document.querySelectorAll("[data-choices-depend-on]").forEach(function (group) {
+      var source = document.getElementById(group.getAttribute("data-choices-depend-on"));
+      if (source) { source.addEventListener("change", function () { rechoose(group, source); }); }
     });
     document.querySelectorAll("[data-region-hint]").forEach(function (hint) {
       var source = document.getElementById(hint.getAttribute("data-region-hint"));

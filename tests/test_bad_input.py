@@ -434,3 +434,24 @@ def test_a_name_with_no_letter_is_refused_as_a_blank_one(app, client, login_as, 
         url = url_for(endpoint)
     response = client.post(url, data={**VALID[endpoint], field: name})
     assert response.status_code == 400 and message in unescape(response.get_data(as_text=True))
+
+
+def test_hostile_words_for_an_institution_are_searched_never_an_error(app, client, login_as, make_institution,
+                                                                     monkeypatch):
+    """The person form's institution search shows only for a country with many institutions, which the fuzzing
+    above does not meet: its box, the words it last searched and the choice, each with every hostile value, with
+    Find and with Save."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    login_as("coordinator", country="CL")
+    first = make_institution(country="CL", name="Ministerio de Salud")
+    make_institution(country="CL", name="Secretaría Regional de Salud")
+    valid = {**VALID["admin.user_new"], "country_code": "CL", "institution_q": "salud",
+             "institution_searched": "salud", "institution_id": str(first.id)}
+    for field in ("institution_q", "institution_searched", "institution_id"):
+        for value in [*VALUES, *ALL_AT_ONCE, "%", "_", "\\"]:
+            for button in ({"find": "Find"}, {"submit": "Save"}):
+                response = client.post("/admin/users/new", data={**valid, **button, field: value})
+                assert response.status_code in (200, 302, 400), (field, value, button, response.status_code)
+    assert client.post("/admin/users/new", data={**valid, "find": "Find", "institution_q": LONG}).status_code == 200

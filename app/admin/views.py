@@ -136,6 +136,8 @@ def _user_form_places(form: UserForm, user: User | None) -> None:
     else:
         institutions = db.session.scalars(places.visible_institutions(current_user, country)) if country else []
     form.institution_id.choices = options([("", _("No institution"))] + [(i.id, i.name) for i in institutions])
+    if not form.is_saving and form.institution_id.data not in {choice.value for choice in form.institution_id.choices}:
+        form.institution_id.data = ""  # of the country left: "No institution" shows chosen (sent to be saved, refused)
     regions = places.regions_of(country) if country else []
     form.region_code.choices = options([("", _("No region"))] + [(r.code, r.name) for r in regions])
 

@@ -152,3 +152,18 @@ def test_any_words_are_searched_without_error(client, login_as, many, words):
     assert response.status_code == 200 and people() == 1
     if words.strip() and words != "_":
         assert len(offered(response)) == 1
+
+
+def test_an_institution_of_the_country_left_is_no_longer_chosen(client, login_as, make_user, make_institution):
+    """The country changed and the lists refreshed: the institution of the other country is not offered, and "No
+    institution" shows chosen (nothing was, and Save then left the person without one, unsaid)."""
+    login_as("admin", country=None)
+    santiago = make_institution(country="CL", name="Municipalidad de Santiago")
+    rosario = make_institution(country="AR", name="Municipalidad de Rosario")
+    person = make_user(country="CL", email="p@example.org", institution=santiago)
+    response = client.post(f"/admin/users/{person.uuid}/edit", data=form(
+        email="p@example.org", password=None, country_code="AR", institution_id=str(santiago.id), refresh="y"))
+    assert offered(response) == {"": ("No institution", True), str(rosario.id): ("Municipalidad de Rosario", False)}
+    refused = client.post("/admin/users/new", data=form(country_code="AR", institution_id=str(santiago.id)))
+    assert refused.status_code == 400  # sent to be saved, it is refused, not dropped
+    assert "Choose an institution of the person&#39;s country" in refused.get_data(as_text=True)

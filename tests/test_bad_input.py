@@ -35,7 +35,8 @@ PATH_VALUES = [LONG, HUGE, "-1", quote("ø" * 300), "%FF", "%ED%A0%80", "%00", "
 QUERY_VALUES = VALUES + ["//evil.example", "https://evil.example/", "99999999999999999999", "abc", "unknown"]
 # every argument some view reads (grep request.args), and the usual suspects
 QUERY_NAMES = ["page", "per_page", "sort", "next", "q", "country", "role", "status", "cohort", "institution",
-               "invitations", "lang", "download", "version", "format", "v", "since", "until", "limit", "members_page"]
+               "invitations", "lang", "download", "version", "format", "v", "since", "until", "limit", "members_page",
+               "move_q"]
 
 ORDER = ("admin", "coordinator", "trainer", "trainee", "anonymous")
 

@@ -140,3 +140,19 @@ def test_the_search_for_an_institution_has_sound_markup(app, client, login_as, m
         html = page.get_data(as_text=True)
         assert 'name="institution_q"' in html
         assert markup_problems(html, "en") == [] and repeated_ids(html) == []
+
+
+def test_the_search_for_an_institution_to_move_people_to_has_sound_markup(app, client, login_as, make_institution,
+                                                                          make_user, monkeypatch):
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    login_as("coordinator", country="CL", locale="en")
+    twice, *_others = [make_institution(country="CL", name=name) for name in (
+        "Agencia X", "Agencia X (ANII)", "Agencia Y", "Ministerio de Salud")]
+    make_user(country="CL", institution=twice)
+    for words in ("", "agencia", "hacienda"):
+        html = client.get(f"/admin/institutions/{twice.id}/edit?lang=en&move_q={words}").get_data(as_text=True)
+        assert markup_problems(html, "en") == [] and repeated_ids(html) == [], words
+        (landmark, form), = SEARCH_FORM.findall(html)
+        assert landmark == "Search institutions to move to" and '<label class="label" for="move_q">' in form

@@ -439,11 +439,25 @@ def institution_edit(institution_id):
     elif form.is_saving:
         more_errors(form, places.institution_problems(current_user, institution, **_institution_fields(form)))
     members = places.member_count(institution)
-    others = list(db.session.scalars(places.visible_institutions(current_user, institution.country_code)
-                                     .where(Institution.id != institution.id))) if members else []
+    others, finder = _move_targets(institution) if members else ([], None)
     return render_template("admin/institution_form.html", form=form, institution=institution,
-                           delete_form=ConfirmForm(), members=members, others=others,
-                           unmovable=_unmovable(institution) if others else None), 400 if form.errors else 200
+                           delete_form=ConfirmForm(), members=members, others=others, finder=finder,
+                           unmovable=_unmovable(institution) if others or finder else None), \
+        400 if form.errors else 200
+
+
+def _move_targets(institution) -> tuple[list[Institution], dict | None]:
+    """The institutions the people of ``institution`` may move to, offered as the person form offers them: each,
+    or for a country with more than INSTITUTIONS_LISTED others, those whose name holds the words searched
+    (``move_q``); and then what was searched (``words``, how many match: ``total``, ``shown``)."""
+    country = institution.country_code
+    if places.institution_count(current_user, country) - 1 <= INSTITUTIONS_LISTED:
+        return list(db.session.scalars(places.visible_institutions(current_user, country)
+                                       .where(Institution.id != institution.id))), None
+    words = request.args.get("move_q", "").strip()[:200]
+    found, total = places.search_institutions(current_user, country, words, MATCHES_SHOWN, but=institution) \
+        if words else ([], 0)
+    return found, dict(words=words, total=total, shown=min(total, MATCHES_SHOWN))
 
 
 def _unmovable(institution) -> str | None:

@@ -85,10 +85,13 @@ def institution_count(actor: User, country_code: str) -> int:
         visible_institutions(actor, country_code).order_by(None).subquery()))
 
 
-def search_institutions(actor: User, country_code: str, words: str, limit: int) -> tuple[list[Institution], int]:
+def search_institutions(actor: User, country_code: str, words: str, limit: int,
+                        but: Institution | None = None) -> tuple[list[Institution], int]:
     """The first ``limit`` institutions of ``country_code`` that ``actor`` sees whose name holds each of ``words``
-    (accents and case aside), by name, and how many match in all."""
+    (accents and case aside), by name, and how many match in all; ``but`` one."""
     query = visible_institutions(actor, country_code, words)
+    if but is not None:
+        query = query.where(Institution.id != but.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     return list(db.session.scalars(query.limit(limit))) if total else [], total
 

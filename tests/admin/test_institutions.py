@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -248,7 +249,9 @@ def test_the_people_of_an_institution_move_together_to_another(client, login_as,
     abroad = make_institution(country="AR", name="Agencia Y")
     page = client.get(f"/admin/institutions/{twice.id}/edit").get_data(as_text=True)
     assert f'action="/admin/institutions/{twice.id}/move"' in page
-    assert f'<option value="{kept.id}">Agencia X (ANII)</option>' in page and "Agencia Y" not in page
+    assert re.search(rf'type="radio" name="target_id" id="target_id" value="{kept.id}" checked>\s*'
+                     r'<label class="choice__label" for="target_id">Agencia X \(ANII\)</label>', page)
+    assert "Agencia Y" not in page  # the only one offered, chosen
 
     asked = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id})
     assert asked.status_code == 200 and "Move the 3 people of “Agencia X” to “Agencia X (ANII)”?" in unescape(
@@ -336,3 +339,31 @@ def test_a_coordinator_who_also_trains_is_linked_only_to_the_institutions_they_m
     assert f'href="/admin/institutions/{own.id}/edit"' in page and abroad.name in page
     assert f'href="/admin/institutions/{abroad.id}/edit"' not in page
     assert client.get(f"/admin/institutions/{abroad.id}/edit").status_code == 403
+
+
+def test_the_people_of_an_institution_move_to_one_found_by_name_in_a_country_of_many(client, login_as,
+                                                                                    make_institution, make_user,
+                                                                                    monkeypatch):
+    """Its people go to another institution of the country, offered as radio buttons (a select cut long names on
+    a phone); in a country with more than the person form lists, found by words of the name first."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 2)
+    login_as("coordinator", country="CL")
+    twice = make_institution(country="CL", name="Agencia Nacional de Investigación")
+    kept = make_institution(country="CL", name="Agencia Nacional de Investigación y Desarrollo (ANID)")
+    for name in ("Ministerio de Salud", "Servicio de Impuestos Internos"):
+        make_institution(country="CL", name=name)
+    make_institution(country="AR", name="Agencia Nacional de Promoción")
+    make_user(country="CL", institution=twice)
+    page = client.get(f"/admin/institutions/{twice.id}/edit?lang=en").get_data(as_text=True)
+    assert 'name="move_q"' in page and 'name="target_id"' not in page  # nothing offered before a search
+    found = unescape(client.get(f"/admin/institutions/{twice.id}/edit?move_q=AGENCIA+investigacion").get_data(
+        as_text=True))
+    assert re.findall(r'name="target_id" id="[^"]+" value="(\d+)"', found) == [str(kept.id)]  # not itself
+    assert "Promoción" not in found and 'value="AGENCIA investigacion"' in found
+    none = client.get(f"/admin/institutions/{twice.id}/edit?move_q=hacienda").get_data(as_text=True)
+    assert "No institutions match your search." in none and 'name="target_id"' not in none
+    moved = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id, "confirmed": "1"},
+                        follow_redirects=True)
+    assert "1 person moved to" in moved.get_data(as_text=True)

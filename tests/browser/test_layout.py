@@ -646,3 +646,34 @@ def test_a_long_institution_name_reads_whole_and_is_chosen_on_a_phone(page, live
     expect(page.get_by_text("Account created for Marta Gómez.")).to_be_visible()
     person = db.session.scalar(db.select(User).where(User.email == "marta@example.org"))
     assert person.institution_id == long.id
+
+
+def test_people_move_to_a_long_named_institution_found_on_a_phone(page, live_server, make_user, make_institution,
+                                                                   check_page):
+    """The institution to move people to was a select, which cut long names at 360 px; in a country of many
+    institutions it is found by name first."""
+    from app.auth.models import User
+    from app.extensions import db
+
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    for n in range(25):
+        make_institution(country="CL", name=f"Municipalidad de la comuna número {n}")
+    twice = make_institution(country="CL", name="Ministerio de Ciencia (duplicado)")
+    long = make_institution(country="CL", name=LONG_INSTITUTION)
+    person = make_user(country="CL", email="p@example.org", institution=twice)
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/institutions/{twice.id}/edit")
+    page.get_by_label("Institution name").fill("ciencia innovacion")
+    page.get_by_role("button", name="Search").click()
+    label = page.locator("label", has_text=LONG_INSTITUTION)
+    expect(label).to_be_visible()
+    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
+    box = label.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    check_page(page)
+    label.click()
+    page.get_by_role("button", name="Move people").click()
+    page.get_by_role("button", name="Move people").click()  # asked first
+    expect(page.get_by_text("1 person moved to")).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(User, person.id).institution_id == long.id

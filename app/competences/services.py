@@ -2,19 +2,21 @@
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from babel.lists import format_list
 from flask import current_app
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, can_view_user, check
-from app.competences.files import (MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
+from app.competences.files import (CODE, MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
                                    FrameworkFileError, kept_text)
 from app.competences.models import (Area, Competence, Framework, FrameworkChange, FrameworkUse, FrameworkVersion,
                                     ProficiencyLevel, SelfAssessment, ValidatedLevel)
@@ -593,6 +595,238 @@ def edit_area(actor, framework: Framework, code: str, title: dict, revision: str
     db.session.flush()
     _record_change(actor, area.version, "area", code, before, {"title": cleaned})
     return area
+
+
+# --- adding and removing competences and areas -------------------------------------------------------
+
+def _code_key(code: str) -> list:
+    """The order codes take on the framework page: B2 before B10, by their numbers (and a1 beside A1)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code.casefold())]
+
+
+def _used_before(framework: Framework, model: type[Competence] | type[Area], code: str) -> tuple[int, str] | None:
+    """(the number of the newest version of the framework that has a competence (an area) whose code is ``code``
+    but for capital letters, that code as it had it); None when no version ever had one."""
+    return db.session.execute(
+        sa.select(FrameworkVersion.number, model.code).join(model, model.version_id == FrameworkVersion.id)
+        .where(FrameworkVersion.framework_id == framework.id, sa.func.lower(model.code) == code.casefold())
+        .order_by(FrameworkVersion.number.desc()).limit(1)).first()
+
+
+def new_code_problem(framework: Framework, kind: str, code: str, example: str):
+    """Why ``code`` cannot name a new ``kind`` ("competence" or "area"), or None. The rule of framework files
+    (files.CODE); and a code is never given again to another competence: ``BASE/competences/<framework>/<code>``
+    is the competence's IRI in every version, so statements, evidence, credentials and validated levels made under
+    an earlier version name it by that address. A code an earlier version had (a competence removed since) would
+    make them say the new competence was achieved; it stays retired. Codes that differ only in capital letters are
+    the same code to a reader (and to the file import, which refuses A1 beside a1). Areas are fragments of the
+    framework's IRI (``#area-A``): their codes follow the same rule. A competence added and removed again while
+    nothing was built on the version (both in place) leaves no version having it: nothing can have named it, and
+    its code is free."""
+    model = Competence if kind == "competence" else Area
+    if not CODE.match(code):
+        return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
+                  "digit, such as %(example)s", example=example)
+    current = framework.current
+    present = current.competences if model is Competence else current.areas
+    same = next((part for part in present if part.code.casefold() == code.casefold()), None)
+    if same is not None:
+        if model is Competence:
+            return _l("Competence %(code)s is already in the framework: choose another code", code=same.code)
+        return _l("Area %(code)s is already in the framework: choose another code", code=same.code)
+    earlier = _used_before(framework, model, code)
+    if earlier is not None:
+        number, code = earlier
+        if model is Competence:
+            return _l("Version %(number)s had a competence %(code)s, and its address still names it: choose "
+                      "another code", number=number, code=code)
+        return _l("Version %(number)s had an area %(code)s, and its address still names it: choose another code",
+                  number=number, code=code)
+    return None
+
+
+def next_competence_code(framework: Framework, area_code: str) -> str:
+    """A code to suggest for a new competence of an area: the area's code followed by the next number no version
+    of the framework has used (B4 after B1 to B3, and after a B4 that was removed, B5)."""
+    used = {code.casefold() for code in db.session.scalars(
+        sa.select(Competence.code).join(Competence.version).where(FrameworkVersion.framework_id == framework.id))}
+    number = 1
+    while f"{area_code}{number}".casefold() in used:
+        number += 1
+    return f"{area_code}{number}"
+
+
+def _insert_by_code(ordered: list, new, code_of, among=None) -> list:
+    """``ordered`` with ``new`` put before the first of ``among`` (default: all) whose code sorts after its code,
+    else right after the last of ``among``; the others keep their order."""
+    among = ordered if among is None else among
+    key = _code_key(code_of(new))
+    after = next((part for part in among if _code_key(code_of(part)) > key), None)
+    if after is not None:
+        index = ordered.index(after)
+    elif among:
+        index = ordered.index(among[-1]) + 1
+    else:
+        index = len(ordered)
+    return [*ordered[:index], new, *ordered[index:]]
+
+
+def add_competence(actor, framework: Framework, area_code: str, code: str, texts: dict[str, dict], *,
+                   validity_months=None, targets: dict | None = None, alignments: list[dict] | None = None
+                   ) -> Competence:
+    """Add a competence to an area of the current version, with its texts in every language (as a framework file
+    needs them), validity, target levels and alignments. It goes in as edits do (editable_version): into the
+    current version, or a new one when something is built on it. The code follows new_code_problem. The same
+    competence sent again (a double click) is the one the first sending added, and adds nothing."""
+    check(can_edit(actor))
+    _one_editor_at_a_time(framework)
+    code = (code or "").strip()
+    current = framework.current
+    area = next((a for a in current.areas if a.code == area_code), None)
+    if area is None:
+        raise ValidationError({"code": _l("No such area")})
+    errors: dict = {}
+    cleaned, new_alignments = _competence_values(framework, texts, validity_months, targets, alignments, errors)
+    values = {**cleaned, "validity_months": validity_months,
+              "targets": {p: l for p, l in (targets or {}).items() if l is not None},
+              "alignments": new_alignments or []}
+    existing = next((c for c in current.competences if c.code == code), None)
+    if not errors and existing is not None and existing.area.code == area_code and _unchanged(existing, values):
+        return existing
+    problem = new_code_problem(framework, "competence", code, f"{area_code}1")
+    if problem:
+        errors["code"] = problem
+    if errors:
+        raise ValidationError(errors)
+    version = editable_version(actor, framework)
+    area = next(a for a in version.areas if a.code == area_code)
+    competence = Competence(code=code, **values)
+    present = list(version.competences)
+    mine = [c for c in present if c.area_id == area.id]
+    if mine:
+        ordered = _insert_by_code(present, competence, lambda c: c.code, among=mine)
+    else:  # the area's first: after the competences of the areas above it
+        above = {a.id for a in version.areas if a.position < area.position}
+        index = max((i + 1 for i, c in enumerate(present) if c.area_id in above), default=0)
+        ordered = [*present[:index], competence, *present[index:]]
+    with db.session.no_autoflush:
+        db.session.add(competence)
+        competence.area = area
+        competence.version = version
+        for position, item in enumerate(ordered):
+            item.position = position
+    db.session.flush()
+    db.session.expire(version, ["competences"])
+    db.session.expire(area, ["competences"])
+    return competence
+
+
+def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
+    """Add an area (its code and title in every language) to the current version, as edits go in
+    (editable_version); the code follows new_code_problem. Placed among the areas by code (C after B); sent again
+    (a double click), the area the first sending added."""
+    check(can_edit(actor))
+    _one_editor_at_a_time(framework)
+    code = (code or "").strip()
+    errors: dict = {}
+    cleaned = _clean_texts(title, "title", errors)
+    existing = next((a for a in framework.current.areas if a.code == code), None)
+    if not errors and existing is not None and existing.title == cleaned:
+        return existing
+    problem = new_code_problem(framework, "area", code, "C")
+    if problem:
+        errors["code"] = problem
+    if errors:
+        raise ValidationError(errors)
+    version = editable_version(actor, framework)
+    area = Area(code=code, title=cleaned)
+    ordered = _insert_by_code(list(version.areas), area, lambda a: a.code)
+    with db.session.no_autoflush:
+        db.session.add(area)
+        area.version = version
+        for position, item in enumerate(ordered):
+            item.position = position
+    db.session.flush()
+    db.session.expire(version, ["areas"])
+    return area
+
+
+def courses_holding(framework: Framework, code: str) -> list:
+    """The published courses whose current version has a module giving a level of the competence (what stops its
+    removal): app.courses.services.Developing, by title."""
+    from app.courses.services import courses_developing
+
+    return courses_developing(None, framework.slug, code)
+
+
+def removal_problem(framework: Framework, code: str) -> str | None:
+    """Why the competence cannot leave the current version, or None: a published course develops it (its
+    modules would name a competence the framework no longer has), or it is the framework's last one (a framework
+    file needs one)."""
+    courses = courses_holding(framework, code)
+    if courses:
+        names = format_list([text_in(found.version.title) for found in courses], locale=get_locale())
+        return str(_l("%(code)s cannot be removed: published courses develop it (%(courses)s). Remove it from "
+                      "their modules first, or withdraw them from the catalogue.", code=code, courses=names))
+    if len(framework.current.competences) == 1:
+        return str(_l("%(code)s is the framework's only competence, and a framework needs one: add another "
+                      "first.", code=code))
+    return None
+
+
+def remove_competence(actor, framework: Framework, code: str) -> FrameworkVersion:
+    """Take a competence out of the current version, as edits go in (editable_version): what is built on an
+    earlier version, and evidence earned under one, keep it (profiles show such evidence as the version it was
+    earned under has it); its code is never given to another competence (new_code_problem). Refused while
+    removal_problem says why. Returns the version it left."""
+    check(can_edit(actor))
+    _one_editor_at_a_time(framework)
+    if not any(c.code == code for c in framework.current.competences):
+        raise ValidationError({"code": _l("No such competence")})
+    problem = removal_problem(framework, code)
+    if problem:
+        raise ValidationError({"code": problem})
+    version = editable_version(actor, framework)
+    competence = next(c for c in version.competences if c.code == code)
+    area = competence.area
+    db.session.delete(competence)
+    db.session.flush()
+    db.session.expire(version, ["competences"])
+    db.session.expire(area, ["competences"])
+    return version
+
+
+def area_removal_problem(framework: Framework, code: str) -> str | None:
+    """Why the area cannot leave the current version, or None: it has competences, or it is the last one."""
+    area = next(a for a in framework.current.areas if a.code == code)
+    if area.competences:
+        return str(_l("Area %(code)s still has competences: remove them first.", code=code))
+    if len(framework.current.areas) == 1:
+        return str(_l("Area %(code)s is the framework's only area, and a framework needs one.", code=code))
+    return None
+
+
+def remove_area(actor, framework: Framework, code: str) -> FrameworkVersion:
+    """Take an area without competences out of the current version, as edits go in (editable_version); refused
+    while it has competences, or when it is the last one. Its code is not given to another area."""
+    check(can_edit(actor))
+    _one_editor_at_a_time(framework)
+    if not any(a.code == code for a in framework.current.areas):
+        raise ValidationError({"code": _l("No such area")})
+    problem = area_removal_problem(framework, code)
+    if problem:
+        raise ValidationError({"code": problem})
+    version = editable_version(actor, framework)
+    db.session.delete(next(a for a in version.areas if a.code == code))
+    db.session.flush()
+    db.session.expire(version, ["areas"])
+    return version
+
+
+def dropped_between(old: FrameworkVersion, new: FrameworkVersion) -> list[str]:
+    """The codes of the competences ``old`` has and ``new`` lacks, in ``old``'s order (a move page says them)."""
+    kept = {c.code for c in new.competences}
+    return [c.code for c in old.competences if c.code not in kept]
 
 
 # --- levels people hold -------------------------------------------------------------------------------

@@ -71,13 +71,18 @@ VALID = {
     "admin.import_upload": {"country_code": "CL"},  # an administrator chooses the country (no default)
     "admin.lrs_client_new": {"name": "Client", "scope": "read"},
     "admin.user_validate_level": {"code": "A1", "level": "2", "note": "Seen at work"},
+    "competences.new_competence": {"code": "A2", **{f"{name}_{locale}": f"{name} {locale}" for locale in
+                                                    ("en", "es", "pt_BR")
+                                                    for name in ("title", "knowledge", "skills", "attitudes")}},
+    "competences.new_area": {"code": "C", **{f"title_{locale}": f"Area {locale}" for locale in ("en", "es", "pt_BR")}},
 }
 # the page holding the form of a POST whose own URL shows none (same URL arguments)
 SOURCE = {"admin.cohort_add_members": "admin.cohort_detail"}
 # fields of forms on pages this crawl does not reach (a bare POST answering with a redirect)
 EXTRA_FIELDS = {"courses.publication": ["published", "confirmed"], "admin.invitation_resend": ["once"],
                 "admin.import_invitations": ["confirmed"], "admin.institution_move": ["target_id", "confirmed"],
-                "admin.invitations_resend_expired": ["confirmed"], "competences.move_use": ["use-{use_id}-version"]}
+                "admin.invitations_resend_expired": ["confirmed"], "competences.move_use": ["use-{use_id}-version"],
+                "competences.remove_area": ["confirmed"]}
 # pages whose form lists the competences of the site's framework
 NEED_FRAMEWORK = {"auth.account_self_assessment", "admin.user_validate_level"}
 # where even the valid form is refused: a framework with a single version has nowhere to move a use to
@@ -85,7 +90,7 @@ REFUSED_AS_IT_IS = {"competences.move_use"}
 # POSTs whose success ends what the URL names
 DESTRUCTIVE = {"admin.cohort_delete", "admin.institution_delete", "admin.invitation_withdraw",
                "admin.validation_withdraw", "admin.lrs_client_revoke", "admin.cohort_remove_member",
-               "auth.account_sign_in_end", "auth.logout"}
+               "auth.account_sign_in_end", "auth.logout", "competences.remove_competence"}
 # POSTs that take nothing but their CSRF token
 NO_FIELDS = {"auth.logout", "auth.account_sign_ins_end_others", "notifications.read_all", "admin.job_retry",
              "admin.import_confirm", "admin.lrs_forward_retry", "admin.cohort_remove_member",

@@ -334,3 +334,20 @@ def test_a_move_form_kept_among_the_move_forms_of_a_framework_page(client, make_
     assert response.location.startswith("/auth/login")
     page = _text(client.get(post_sign_in(client, "tom@example.org", response.location).location))
     assert KEPT in page and _chosen(page, f"{use}version", 2)
+
+
+def test_a_new_competence_sent_signed_out_keeps_its_code_and_texts(client, make_user, sample_framework):
+    """The add page suggests a code: what the person typed instead is what they find again, not the suggestion."""
+    trainer = make_user(email="tom@example.org", roles=("trainer",), country=None, locale="en")
+    post_sign_in(client, "tom@example.org", "/auth/login")
+    sent = form_tokens(client, "/competences/demo/areas/B/competences/new", "kept_for")
+    end_sign_in(client.application, trainer)
+    response = client.post("/competences/demo/areas/B/competences/new",
+                           data={**sent, "code": "B7", "title_pt_BR": "Descoberta empreendedora"})
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+    page = _text(client.get(post_sign_in(client, "tom@example.org", response.location).location))
+    assert KEPT in page and 'value="B7"' in page and 'value="B2"' not in page
+    assert re.search(r'<textarea[^>]*name="title_pt_BR"[^>]*>\s*Descoberta empreendedora</textarea>', page)
+    with client.application.app_context():
+        assert [c.code for c in db.session.get(type(sample_framework), sample_framework.id).current.competences] \
+            == ["A1", "B1"]  # kept, never sent for them

@@ -67,6 +67,23 @@ CompetenceForm = type("CompetenceForm", (Form,), {
 })
 
 
+def _code_field(example: str):
+    return StringField(_l("Code"), filters=[lambda value: value.strip() if isinstance(value, str) else value],
+                       description=_l("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. "
+                                      "It is part of the address and cannot be changed later.", example=example),
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+# a competence added to an area: the fields of a competence and its code (the view gives the example)
+NewCompetenceForm = type("NewCompetenceForm", (CompetenceForm,), {"code": _code_field("B4")})
+
+
+class RemoveForm(Form):
+    """The button that removes a competence or an area (the view asks first: app.confirm)."""
+
+    submit = SubmitField(_l("Remove"))
+
+
 class MoveForm(Form):
     version = SelectField(_l("Move to version"), coerce=int)
     submit = SubmitField(_l("Move"))
@@ -82,6 +99,9 @@ AreaForm = type("AreaForm", (Form,), {
     "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })
+
+
+NewAreaForm = type("NewAreaForm", (AreaForm,), {"code": _code_field("C")})
 
 
 class SelfAssessmentForm(OnceForm):

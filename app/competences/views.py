@@ -1,7 +1,8 @@
+from babel.lists import format_list
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -9,8 +10,10 @@ from app.args import paginate, parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.competences import bp, files, linked_data, services
-from app.competences.forms import FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm
+from app.competences.forms import (FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm, NewAreaForm,
+                                   NewCompetenceForm, RemoveForm)
 from app.competences.models import FrameworkUse
+from app.confirm import ask, confirmed
 from app.errors import TITLES, ValidationError
 from app.extensions import db
 from app.forms import apply_errors, leaf_fields, more_errors, options
@@ -76,7 +79,7 @@ def _framework_page(framework, version, moving=None):
                            uses=uses, described={use.id: services.describe_use(use) for use in uses},
                            use_counts=services.use_counts(framework), alignment_name=services.alignment_name,
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
-                           failed=moving[1] if moving else None,
+                           failed=moving[1] if moving else None, remove_form=RemoveForm(),
                            can_edit=services.can_edit(current_user) and version.is_current,
                            is_editor=services.can_edit(current_user))
 
@@ -195,8 +198,10 @@ def move_use(slug, use_id):
         form.form_errors.append(_("There is no other version to move to."))
     elif _sent(form, use):
         target = services.get_version(framework, form.version.data)
+        before, dropped = use.version, []
         try:
             if target.id != use.version_id:  # else sent again (a double click): the first sending moved it
+                dropped = services.dropped_between(before, target)
                 services.move_use(current_user, use, target)
         except ValidationError as error:
             db.session.rollback()
@@ -206,6 +211,11 @@ def move_use(slug, use_id):
             flash(_("%(kind)s %(reference)s is now built on version %(number)s.",
                     kind=services.USE_KINDS.get(use.kind, use.kind), reference=use.reference,
                     number=target.number), "success")
+            if dropped:  # nothing built on it names them (a course naming one is refused): said all the same
+                flash(ngettext("Version %(number)s has no competence %(codes)s, which version %(old)s has.",
+                               "Version %(number)s has no competences %(codes)s, which version %(old)s has.",
+                               len(dropped), number=target.number, old=before.number,
+                               codes=format_list(dropped, locale=get_locale())), "success")
             return redirect(url_for("competences.framework", slug=slug, version=target.number) + "#uses")
     return _framework_page(framework, use.version, moving=(use.id, form)), 400
 
@@ -306,10 +316,7 @@ BLANK_ALIGNMENT_ROWS = 3  # rows to add alignments in, without JavaScript
 def edit_competence(slug, code):
     framework, competence = _part_or_404(slug, "competences", code=code)
     form = CompetenceForm()  # the alignment rows sent back, when saving
-    levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
-                                               for l in framework.current.levels])
-    form.target_technician.choices = levels
-    form.target_manager.choices = levels
+    _levels_of(form, framework)
     if request.method == "GET":
         form.revision.data = services.revision_of(competence)
         _fill_texts(form, competence, files.TRANSLATED_COMPETENCE_FIELDS)
@@ -389,6 +396,156 @@ def edit_area(slug, code):
                                                                   revision=revision),
                        f"#area-{code}", _("Change area %(code)s", code=code),
                        lambda shown: _changed(framework, "areas", shown, code=code))
+
+
+def _levels_of(form, framework) -> None:
+    levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
+                                               for l in framework.current.levels])
+    form.target_technician.choices = levels
+    form.target_manager.choices = levels
+
+
+def _added(framework, before: int, message: str) -> None:
+    if framework.current.number != before:
+        flash(_("Saved as version %(number)s: what was built on version %(old)s keeps it.",
+                number=framework.current.number, old=before), "success")
+    flash(message, "success")
+
+
+@bp.route("/<slug>/areas/<area>/competences/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_competence(slug, area):
+    framework, part = _part_or_404(slug, "areas", code=area)
+    form = NewCompetenceForm()
+    _levels_of(form, framework)
+    suggested = services.next_competence_code(framework, area)
+    form.code.description = _("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. It is "
+                              "part of the address and cannot be changed later.", example=suggested)
+    if request.method == "GET":
+        form.code.data = suggested
+        for _row in range(BLANK_ALIGNMENT_ROWS):
+            form.alignments.append_entry({})
+    texts = _texts_from(form, files.TRANSLATED_COMPETENCE_FIELDS)
+    if form.validate_on_submit():
+        before, code = framework.current.number, form.code.data
+        targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
+        if _commit_edit(lambda: services.add_competence(
+                current_user, framework, area, code, texts, validity_months=form.validity_months.data,
+                targets=targets, alignments=form.alignments.data), form):
+            _added(framework, before, _("Competence %(code)s added.", code=code))
+            return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
+    elif form.is_submitted():
+        fine = {p: form[f"target_{p}"].data for p in ("technician", "manager") if not form[f"target_{p}"].errors}
+        problems = services.competence_problems(
+            framework, texts, targets=fine, alignments=form.alignments.data,
+            validity_months=None if form.validity_months.errors else form.validity_months.data)
+        problem = services.new_code_problem(framework, "competence", form.code.data or "", suggested)
+        more_errors(form, {**problems, **({"code": problem} if problem else {})})
+    return render_template("competences/edit_competence.html", form=form, framework=framework, area=part,
+                           competence=None, used=bool(services.uses_of(framework.current)),
+                           validated=services.validated_under(framework.current)), _status(form)
+
+
+@bp.route("/<slug>/areas/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_area(slug):
+    framework = _framework_or_404(slug)
+    form = NewAreaForm()
+    if form.validate_on_submit():
+        before, code = framework.current.number, form.code.data
+        title = _texts_from(form, ("title",))["title"]
+        if _commit_edit(lambda: services.add_area(current_user, framework, code, title), form):
+            _added(framework, before, _("Area %(code)s added.", code=code))
+            return redirect(url_for("competences.framework", slug=slug) + f"#area-{code}")
+    elif form.is_submitted():
+        problems = services.text_problems(_texts_from(form, ("title",)))
+        problem = services.new_code_problem(framework, "area", form.code.data or "", "C")
+        more_errors(form, {**problems, **({"code": problem} if problem else {})})
+    return render_template("competences/edit_simple.html", form=form, framework=framework, heading=_("Add an area"),
+                           groups=("title",), used=bool(services.uses_of(framework.current)),
+                           validated=services.validated_under(framework.current)), _status(form)
+
+
+def _removal(framework, present, gone: str):
+    """What a remove button's POST answers before anything else: back to the framework page when the current
+    version has no such part (removed already: sent twice, from another tab), 400 without its form; None to go
+    on."""
+    if present is None:
+        flash(gone, "success")
+        return redirect(url_for("competences.framework", slug=framework.slug))
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    return None
+
+
+@bp.route("/<slug>/competences/<code>/remove", methods=["POST"])
+@role_required(*EDITORS)
+def remove_competence(slug, code):
+    framework = _framework_or_404(slug)
+    competence = next((c for c in framework.current.competences if c.code == code), None)
+    answer = _removal(framework, competence, _("Competence %(code)s is not in the framework.", code=code))
+    if answer is not None:
+        return answer
+    back = url_for("competences.framework", slug=slug)
+    problem = services.removal_problem(framework, code)
+    if problem:
+        flash(problem, "error")
+        return redirect(back + f"#competence-{code}")
+    if not confirmed():
+        used = bool(services.uses_of(framework.current) or services.validated_under(framework.current))
+        return ask(_("Remove competence %(code)s %(title)s?", code=code, title=services.text_in(competence.title)),
+                   [_("It leaves the framework's current version. People who hold a level of it keep that level, "
+                      "shown as the version they earned it under describes it; the code %(code)s is not given to "
+                      "another competence.", code=code),
+                    _("Something is built on version %(number)s (or a level was validated under it): it keeps the "
+                      "competence, and the change makes version %(next)s.", number=framework.current.number,
+                      next=max(v.number for v in framework.versions) + 1) if used else
+                    _("Nothing is built on version %(number)s yet: it changes in place.",
+                      number=framework.current.number)],
+                   _("Remove competence"), back + f"#competence-{code}",
+                   crumbs=[(_("Competence frameworks"), url_for("competences.index")),
+                           (services.text_in(framework.current.title), back)])
+    before = framework.current.number
+    try:
+        services.remove_competence(current_user, framework, code)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(back)
+    db.session.commit()
+    _added(framework, before, _("Competence %(code)s removed.", code=code))
+    return redirect(back + f"#area-{competence.area.code}")
+
+
+@bp.route("/<slug>/areas/<code>/remove", methods=["POST"])
+@role_required(*EDITORS)
+def remove_area(slug, code):
+    framework = _framework_or_404(slug)
+    area = next((a for a in framework.current.areas if a.code == code), None)
+    answer = _removal(framework, area, _("Area %(code)s is not in the framework.", code=code))
+    if answer is not None:
+        return answer
+    back = url_for("competences.framework", slug=slug)
+    problem = services.area_removal_problem(framework, code)
+    if problem:
+        flash(problem, "error")
+        return redirect(back + f"#area-{code}")
+    if not confirmed():
+        return ask(_("Remove area %(code)s %(title)s?", code=code, title=services.text_in(area.title)),
+                   [_("It leaves the framework's current version; earlier versions keep it.")],
+                   _("Remove area"), back + f"#area-{code}",
+                   crumbs=[(_("Competence frameworks"), url_for("competences.index")),
+                           (services.text_in(framework.current.title), back)])
+    before = framework.current.number
+    try:
+        services.remove_area(current_user, framework, code)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(back + f"#area-{code}")
+    db.session.commit()
+    _added(framework, before, _("Area %(code)s removed.", code=code))
+    return redirect(back)
 
 
 @bp.after_request

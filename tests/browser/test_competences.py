@@ -69,3 +69,39 @@ def test_a_long_title_reads_whole_in_its_box_on_a_phone(page, live_server, make_
     assert box.evaluate("el => el.scrollHeight <= el.clientHeight && el.scrollWidth <= el.clientWidth")
     short = page.locator("#title_en")  # a short title keeps a box of one line
     assert short.evaluate("el => el.getBoundingClientRect().height") < 60
+
+
+def test_add_a_competence_in_portuguese(page, live_server, make_user, sample_framework, check_page):
+    """A trainer adds B2 to area B with the interface in Portuguese at 360 px: the page suggests the code, a
+    missing text is pointed at, and the framework page then lists B2 after B1."""
+    from app.competences import services
+    from app.extensions import db
+    from tests.fixtures.browser import sign_in_in_language
+
+    make_user(roles=("trainer",), country="BR", email="formadora@example.org", locale="pt_BR")
+    sign_in_in_language(page, live_server, "formadora@example.org", "pt_BR")
+    page.goto(f"{live_server}/competences/demo/")
+    page.locator('a[href$="/competences/demo/areas/B/competences/new"]').click()
+    check_page(page)
+    expect(page.locator("#code")).to_have_value("B2")
+    for locale in ("es", "pt-BR", "en"):
+        group = page.locator("fieldset.language-group", has=page.locator(f'legend[lang="{locale}"]'))
+        group.get_by_label("Título", exact=False).fill(f"Descoberta empreendedora ({locale})")
+        group.get_by_label("Conhecimentos", exact=False).fill(f"Conhece o processo ({locale})")
+        group.get_by_label("Habilidades", exact=False).fill(f"Conduz oficinas ({locale})")
+        if locale != "en":  # one text left out: the page says where
+            group.get_by_label("Atitudes", exact=False).fill(f"Escuta ({locale})")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#code")).to_have_value("B2")
+    check_page(page)
+    english = page.locator("fieldset.language-group", has=page.locator('legend[lang="en"]'))
+    english.get_by_label("Atitudes", exact=False).fill("Listens (en)")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("#competence-B2")).to_contain_text("Descoberta empreendedora (pt-BR)")
+    check_page(page)
+    html = page.content()
+    assert html.index('id="competence-B1"') < html.index('id="competence-B2"')
+    db.session.expire_all()
+    assert services.find_competence("demo", "B2").attitudes["en"] == "Listens (en)"

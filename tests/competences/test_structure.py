@@ -1,5 +1,7 @@
 """Adding and removing competences and areas in Itinera: the rules edits follow (a new version once something is
 built on the current one), codes that stay with their competence, and what a framework file still round-trips."""
+from html import unescape
+
 import pytest
 from flask_babel import force_locale
 from werkzeug.exceptions import Forbidden
@@ -230,4 +232,144 @@ def test_dropped_between_names_the_competences_a_version_lacks(sample_framework,
     db.session.commit()
     assert services.dropped_between(first, sample_framework.current) == ["A1"]
     assert services.dropped_between(sample_framework.current, first) == []
+
+
+# --- the pages ---------------------------------------------------------------------------------------------------
+
+def new_form(code="B2", **overrides):
+    from tests.fixtures.competences import competence_form
+
+    return {"code": code, **competence_form(**overrides)}
+
+
+def flashes(client):
+    """The messages the next page would show (taken); the test's session reads the database afresh after it."""
+    db.session.expire_all()
+    with client.session_transaction() as session:
+        return [message for _category, message in session.pop("_flashes", [])]
+
+
+@pytest.mark.parametrize("role, status", [("admin", 200), ("trainer", 200), ("coordinator", 403), ("trainee", 403)])
+def test_who_may_add_and_remove(client, login_as, sample_framework, role, status):
+    login_as(role, country=None if role == "admin" else "CL")
+    assert client.get("/competences/demo/areas/B/competences/new").status_code == status
+    assert client.get("/competences/demo/areas/new").status_code == status
+    assert client.post("/competences/demo/competences/B1/remove").status_code == status
+    assert client.post("/competences/demo/areas/A/remove").status_code == (302 if status == 200 else status)
+    html = client.get("/competences/demo/").get_data(as_text=True)
+    shown = status == 200
+    assert ("/competences/demo/areas/B/competences/new" in html) is shown
+    assert ("/competences/demo/competences/B1/remove" in html) is shown
+    assert ("/competences/demo/areas/new" in html) is shown
+    assert "/competences/demo/areas/A/remove" not in html  # area A has a competence: no button
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, sample_framework):
+    for method, url in (("get", "/competences/demo/areas/B/competences/new"), ("get", "/competences/demo/areas/new"),
+                        ("post", "/competences/demo/competences/B1/remove"),
+                        ("post", "/competences/demo/areas/B/remove")):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_a_trainer_adds_a_competence_with_the_suggested_code(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    page = client.get("/competences/demo/areas/B/competences/new?lang=en").get_data(as_text=True)
+    assert 'value="B2"' in page and "Add a competence to area B" in page and 'name="alignments-2-code"' in page
+    response = client.post("/competences/demo/areas/B/competences/new", data=new_form(target_manager="1"))
+    assert response.status_code == 302 and response.location.endswith("/competences/demo/#competence-B2")
+    assert flashes(client) == ["Competence B2 added."]
+    competence = services.find_competence("demo", "B2")
+    assert competence.area.code == "B" and competence.targets == {"technician": 3, "manager": 1}
+    html = client.get("/competences/demo/").get_data(as_text=True)
+    assert html.index('id="competence-B1"') < html.index('id="competence-B2"')
+
+
+def test_the_add_form_says_every_problem_at_once_and_keeps_what_was_typed(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/areas/B/competences/new?lang=en",
+                           data=new_form(code="b1", skills_es="", validity_months="abc"))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Competence B1 is already in the framework: choose another code" in html
+    assert "Write this text in every language" in html and 'href="#skills_es"' in html
+    assert "Give a number of months" in html and "title (pt)" in html  # what was typed is kept
+    assert services.find_competence("demo", "b1") is None
+
+
+def test_adding_to_a_used_version_says_a_version_was_made(client, login_as, synced_course, sample_framework):
+    login_as("admin", country=None)
+    response = client.post("/competences/demo/areas/A/competences/new?lang=en", data=new_form(code="A2"))
+    assert response.status_code == 302
+    assert flashes(client) == ["Saved as version 2: what was built on version 1 keeps it.", "Competence A2 added."]
+
+
+def test_a_trainer_adds_an_area(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    assert client.get("/competences/demo/areas/new?lang=en").status_code == 200
+    data = {"code": "C", **{f"title_{locale}": text for locale, text in texts("Scaling").items()}}
+    response = client.post("/competences/demo/areas/new", data=data)
+    assert response.status_code == 302 and response.location.endswith("#area-C")
+    refused = client.post("/competences/demo/areas/new?lang=en", data={**data, "code": "A", "title_es": ""})
+    text = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "Area A is already in the framework" in text
+    assert "Write this text in every language" in text
+    html = client.get("/competences/demo/").get_data(as_text=True)
+    assert "/competences/demo/areas/C/remove" in html and "/competences/demo/areas/C/competences/new" in html
+
+
+def test_removing_a_competence_asks_first_then_removes(client, login_as, sample_framework):
+    login_as("trainer", country="ES")
+    asked = client.post("/competences/demo/competences/B1/remove?lang=en")
+    html = unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "Remove competence B1 Discovery?" in html and 'name="confirmed"' in html
+    assert "Nothing is built on version 1 yet: it changes in place." in html
+    assert services.find_competence("demo", "B1") is not None
+    done = client.post("/competences/demo/competences/B1/remove", data={"confirmed": "1"})
+    assert done.status_code == 302 and flashes(client) == ["Competence B1 removed."]
+    assert services.find_competence("demo", "B1") is None
+    again = client.post("/competences/demo/competences/B1/remove", data={"confirmed": "1"})  # a double click
+    assert again.status_code == 302 and flashes(client) == ["Competence B1 is not in the framework."]
+    asked = client.post("/competences/demo/areas/B/remove?lang=en")
+    assert "Remove area B Discovery?" in unescape(asked.get_data(as_text=True))
+    assert client.post("/competences/demo/areas/B/remove", data={"confirmed": "1"}).status_code == 302
+    assert [a.code for a in services.get_framework("demo").current.areas] == ["A"]
+
+
+def test_a_competence_a_published_course_develops_is_not_removed(client, login_as, synced_course, sample_framework):
+    login_as("trainer", country="ES")
+    response = client.post("/competences/demo/competences/A1/remove?lang=en", data={"confirmed": "1"})
+    assert response.status_code == 302 and response.location.endswith("#competence-A1")
+    assert flashes(client) == ["A1 cannot be removed: published courses develop it (Pilot course). Remove it from "
+                               "their modules first, or withdraw them from the catalogue."]
+    assert services.find_competence("demo", "A1") is not None and len(sample_framework.versions) == 1
+    refused = client.post("/competences/demo/areas/A/remove?lang=en", data={"confirmed": "1"})
+    assert refused.status_code == 302 and flashes(client) == ["Area A still has competences: remove them first."]
+
+
+def test_the_move_page_says_what_the_new_version_lacks(client, login_as, synced_course, sample_framework):
+    """B1 removed in the browser makes version 2 (the course is built on version 1); moving the course there is
+    allowed, since no module gives B1, and the page says version 2 has no B1. Once a module's competence is gone
+    too, the move is refused with the reason on the page."""
+    trainer = login_as("trainer", country="ES")
+    client.post("/competences/demo/competences/B1/remove", data={"confirmed": "1"})
+    db.session.expire_all()
+    assert [v.number for v in sample_framework.versions] == [1, 2]
+    use = services.get_use("course", "pilot@1")
+    flashes(client)
+    moved = client.post(f"/competences/demo/uses/{use.id}/move?lang=en", data={f"use-{use.id}-version": "2"})
+    assert moved.status_code == 302
+    assert flashes(client) == ["Course pilot@1 is now built on version 2.",
+                               "Version 2 has no competence B1, which version 1 has."]
+    set_published(trainer, synced_course, False)
+    db.session.commit()
+    client.post("/competences/demo/areas/B/competences/new", data=new_form(code="B2"))  # version 3
+    client.post("/competences/demo/competences/A1/remove", data={"confirmed": "1"})  # in version 3, unused
+    assert flashes(client) == ["Saved as version 3: what was built on version 2 keeps it.", "Competence B2 added.",
+                               "Competence A1 removed."]
+    assert [v.number for v in sample_framework.versions] == [1, 2, 3]
+    refused = client.post(f"/competences/demo/uses/{use.id}/move?lang=en", data={f"use-{use.id}-version": "3"})
+    assert refused.status_code == 400
+    assert ("Version 3 of the framework lacks level 1 of A1, which the course's modules give"
+            in unescape(refused.get_data(as_text=True)))
 

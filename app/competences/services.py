@@ -656,6 +656,14 @@ def next_competence_code(framework: Framework, area_code: str) -> str:
     return f"{area_code}{number}"
 
 
+def next_area_code(framework: Framework) -> str:
+    """A code to suggest for a new area: the first letter no version of the framework has given an area (C after A
+    and B); empty when every letter has been used."""
+    used = {code.casefold() for code in db.session.scalars(
+        sa.select(Area.code).join(Area.version).where(FrameworkVersion.framework_id == framework.id))}
+    return next((letter for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if letter.casefold() not in used), "")
+
+
 def _insert_by_code(ordered: list, new, code_of, among=None) -> list:
     """``ordered`` with ``new`` put before the first of ``among`` (default: all) whose code sorts after its code,
     else right after the last of ``among``; the others keep their order."""

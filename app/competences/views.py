@@ -451,6 +451,11 @@ def new_competence(slug, area):
 def new_area(slug):
     framework = _framework_or_404(slug)
     form = NewAreaForm()
+    suggested = services.next_area_code(framework)
+    form.code.description = _("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. It is "
+                              "part of the address and cannot be changed later.", example=suggested or "C")
+    if request.method == "GET":
+        form.code.data = suggested
     if form.validate_on_submit():
         before, code = framework.current.number, form.code.data
         title = _texts_from(form, ("title",))["title"]
@@ -459,7 +464,7 @@ def new_area(slug):
             return redirect(url_for("competences.framework", slug=slug) + f"#area-{code}")
     elif form.is_submitted():
         problems = services.text_problems(_texts_from(form, ("title",)))
-        problem = services.new_code_problem(framework, "area", form.code.data or "", "C")
+        problem = services.new_code_problem(framework, "area", form.code.data or "", suggested or "C")
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=_("Add an area"),
                            groups=("title",), used=bool(services.uses_of(framework.current)),

@@ -199,6 +199,7 @@ def test_only_an_empty_area_goes(sample_framework, make_user):
     with pytest.raises(ValidationError) as error:  # the area's code stays with it too
         services.add_area(trainer, sample_framework, "b", texts("Again"))
     assert "Version 1 had an area B" in str(error.value.errors["code"])
+    assert services.next_area_code(sample_framework) == "C"
 
 
 def test_a_framework_changed_in_the_browser_round_trips_through_its_file(sample_framework, make_user):
@@ -306,7 +307,7 @@ def test_adding_to_a_used_version_says_a_version_was_made(client, login_as, sync
 
 def test_a_trainer_adds_an_area(client, login_as, sample_framework):
     login_as("trainer", country="ES")
-    assert client.get("/competences/demo/areas/new?lang=en").status_code == 200
+    assert 'value="C"' in client.get("/competences/demo/areas/new?lang=en").get_data(as_text=True)  # suggested
     data = {"code": "C", **{f"title_{locale}": text for locale, text in texts("Scaling").items()}}
     response = client.post("/competences/demo/areas/new", data=data)
     assert response.status_code == 302 and response.location.endswith("#area-C")

@@ -211,8 +211,9 @@ def edits_left_out(current: FrameworkVersion, data: FrameworkData) -> tuple[int 
     """What a framework file would undo of the edits made in Itinera since the last version that was not made by
     one (the version an author's copy of the file most likely comes from): (that version's number, the parts
     edited since, as "level 1", "area B", "competence A1", that the file gives otherwise than the current
-    version). (None, []) when the current version was not made by an edit. Edits made in place, on a version
-    nothing was built on, leave no earlier version to compare with and are not seen."""
+    version; one removed since and still in the file, as "competence B1 (removed)"). (None, []) when the
+    current version was not made by an edit. Edits made in place, on a version nothing was built on, leave no
+    earlier version to compare with and are not seen."""
     base = current
     while base is not None and base.edited_from is not None:
         base = get_version(current.framework, base.edited_from)
@@ -228,8 +229,11 @@ def edits_left_out(current: FrameworkVersion, data: FrameworkData) -> tuple[int 
         return found
 
     now_parts, then_parts, file_parts = parts(now), parts(then), parts(data)
-    return base.number, [name for name, part in now_parts.items()
-                         if part != then_parts.get(name) and file_parts.get(name) != part]
+    changed = [name for name, part in now_parts.items()
+               if part != then_parts.get(name) and file_parts.get(name) != part]
+    # removed in Itinera since (a competence, an empty area): a file that still has it brings it back
+    return base.number, changed + [f"{name} (removed)" for name in then_parts
+                                   if name not in now_parts and name in file_parts]
 
 
 def evidence_left_behind(previous: FrameworkVersion, version: FrameworkVersion) -> int:

@@ -273,3 +273,25 @@ def test_a_file_that_leaves_out_edits_made_in_itinera_is_warned_of(runner, tmp_p
                     encoding="utf-8")
     result = runner.invoke(args=["competences", "import", str(path)])
     assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
+def test_a_file_that_brings_back_what_was_removed_in_itinera_is_warned_of(runner, tmp_path, make_user):
+    """B1 removed and B2 added in the browser (a course is built on version 1, so version 2): the author's file,
+    raised to 3, still has B1 and lacks B2. Both are said, the removal as such."""
+    from tests.fixtures.competences import texts
+
+    path = tmp_path / "demo.yaml"
+    path.write_text(SAMPLE, encoding="utf-8")
+    assert runner.invoke(args=["competences", "import", str(path)]).exit_code == 0
+    framework = services.get_framework("demo")
+    services.record_use(framework.current, "course", "pilot@1")
+    trainer = make_user(roles=("trainer",))
+    services.add_competence(trainer, framework, "B", "B2",
+                            {name: texts(name) for name in ("title", "knowledge", "skills", "attitudes")})
+    services.remove_competence(trainer, framework, "B1")
+    db.session.commit()
+    path.write_text(SAMPLE.replace("version: 1", "version: 3"), encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: this file leaves out what was changed in Itinera after version 1: competence B2, "
+            "competence B1 (removed); to keep it") in result.output

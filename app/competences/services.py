@@ -392,6 +392,11 @@ def _differences(before: dict, after: dict) -> list[dict]:
     return found
 
 
+def _filled(values: dict) -> dict:
+    """The fields of a part added or removed that hold something (the history leaves out the empty ones)."""
+    return {name: value for name, value in values.items() if value not in (None, "", [], {})}
+
+
 def _record_change(actor, version: FrameworkVersion, kind: str, key, before: dict, after: dict
                    ) -> FrameworkChange | None:
     """Add a row to the framework's history: ``actor`` changed the part ``key`` (a competence's or an area's
@@ -730,6 +735,7 @@ def add_competence(actor, framework: Framework, area_code: str, code: str, texts
     db.session.flush()
     db.session.expire(version, ["competences"])
     db.session.expire(area, ["competences"])
+    _record_change(actor, version, "competence", code, {}, _filled({"area": area_code, **values}))
     return competence
 
 
@@ -760,6 +766,7 @@ def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
             item.position = position
     db.session.flush()
     db.session.expire(version, ["areas"])
+    _record_change(actor, version, "area", code, {}, {"title": cleaned})
     return area
 
 
@@ -801,10 +808,12 @@ def remove_competence(actor, framework: Framework, code: str) -> FrameworkVersio
     version = editable_version(actor, framework)
     competence = next(c for c in version.competences if c.code == code)
     area = competence.area
+    before = _filled({"area": area.code, **{name: getattr(competence, name) for name in EDITED_FIELDS[Competence]}})
     db.session.delete(competence)
     db.session.flush()
     db.session.expire(version, ["competences"])
     db.session.expire(area, ["competences"])
+    _record_change(actor, version, "competence", code, before, {})
     return version
 
 
@@ -829,9 +838,12 @@ def remove_area(actor, framework: Framework, code: str) -> FrameworkVersion:
     if problem:
         raise ValidationError({"code": problem})
     version = editable_version(actor, framework)
-    db.session.delete(next(a for a in version.areas if a.code == code))
+    area = next(a for a in version.areas if a.code == code)
+    before = {"title": area.title}
+    db.session.delete(area)
     db.session.flush()
     db.session.expire(version, ["areas"])
+    _record_change(actor, version, "area", code, before, {})
     return version
 
 

@@ -251,3 +251,38 @@ def test_imports_and_copies_are_told_in_a_sentence(client, login_as, sample_fram
     assert "Version 2 was made as a copy of version 1" in html
     assert "Imported from <code>demo.yaml</code> as version 1." in html
     assert html.index("Version 3 imported") < html.index("Area A") < html.index("Version 2 made")
+
+
+def test_adding_and_removing_parts_is_recorded(sample_framework, make_user):
+    trainer = make_user(roles=("trainer",))
+    new = {name: texts(f"New {name}") for name in TEXTS}
+    services.add_area(trainer, sample_framework, "C", texts("Funding"))
+    services.add_competence(trainer, sample_framework, "C", "C1", new, validity_months=12)
+    services.remove_competence(trainer, sample_framework, "C1")
+    services.remove_area(trainer, sample_framework, "C")
+    db.session.commit()
+    rows = [(c.kind, c.key, c.actor_id) for c in changes_of(sample_framework)[1:]]
+    assert rows == [("area", "C", trainer.id), ("competence", "C1", trainer.id), ("competence", "C1", trainer.id),
+                    ("area", "C", trainer.id)]
+    area_added, added, removed, area_removed = changes_of(sample_framework)[1:]
+    assert {(e["field"], e.get("key")): (e["before"], e["after"]) for e in added.changes} == {
+        ("area", None): (None, "C"), ("validity_months", None): (None, 12),
+        **{(name, lang): (None, text) for name in TEXTS for lang, text in new[name].items()}}  # no empty fields
+    assert all(e["after"] is None for e in removed.changes) and len(removed.changes) == len(added.changes)
+    assert area_added.changes[0]["before"] is None and area_removed.changes[0]["after"] is None
+
+
+def test_the_page_says_what_was_added_and_removed(client, login_as, sample_framework, make_user):
+    trainer = make_user(roles=("trainer",))
+    services.add_competence(trainer, sample_framework, "B", "B2", {name: texts(f"New {name}") for name in TEXTS})
+    services.remove_competence(trainer, sample_framework, "B2")
+    db.session.commit()
+    login_as("admin", country=None)
+    html = client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+    assert html.count("Added to version 1.") == 1 and html.count("Removed from version 1.") == 1
+    assert "New title (en)" in html
+    # the removed competence's heading leads to the version (its page at that version is gone), the added one's
+    # to the competence
+    removed, added = re.findall(r'<h2 id="change-\d+"><a href="([^"]+)">Competence B2</a></h2>', html)
+    assert removed == "/competences/demo/?version=1" and added == "/competences/demo/B2?version=1"
+    assert client.get(removed).status_code == 200

@@ -624,7 +624,7 @@ def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user
     import threading
 
     from app.auth import tokens
-    from tests.fixtures.concurrency import run_threads
+    from tests.fixtures.concurrency import run_threads, until_a_lock_is_awaited
 
     user = make_user(email="ana@example.org")
     tokens.send_password_reset("ana@example.org")
@@ -643,7 +643,8 @@ def test_two_reset_links_used_at_once_one_wins_without_a_deadlock(app, make_user
         if statement.startswith("UPDATE account_token SET used_at"):
             claimed[name].set()
             if conn.dialect.name == "postgresql":  # (SQLite has no row locks: one writer at a time)
-                claimed["1" if name == "0" else "0"].wait(3)  # both hold their own link when they go on
+                # both hold their own link when they go on, or the other waits for a lock this one holds
+                until_a_lock_is_awaited(passed=claimed["1" if name == "0" else "0"].is_set, seconds=20)
 
     def use(index):
         with app.app_context():

@@ -8,12 +8,12 @@ In a database of its own (SQLite in a temporary folder by default; on a PostgreS
 there and dropped afterwards), the script fills each swept table with --due rows past their time (the oldest) and
 --scale rows kept, and measures each sweep (a site where nothing swept for a while: each sweep takes SWEEP_LIMIT of
 them); then it deletes the rows due and measures again (none due: what every sweep finds on a site whose cron ran
-`flask purge` today, most of the time). The tables:
-jobs (90 % done, 9 % failed, the rest queued, running or waiting for a retry), the outbox (sent, logged, cancelled,
-failed and queued e-mails), the forwarding queue (statements waiting or refused, with the newest delivery; the
-delivered ones go once the remote took a newer one, XAPI_FORWARD_SENT_DAYS = 0) and password-reset and invitation
-links of 500 people. PostgreSQL gets VACUUM ANALYZE after loading and after the deletion (as autovacuum would
-have), SQLite nothing.
+`flask purge` today, most of the time). The tables: jobs (90 % done, 9 % failed, the rest queued, running or
+waiting for a retry), the outbox (sent, logged, cancelled, failed and queued e-mails), both with their failed ones
+kept 90 days; the forwarding queue (statements waiting or refused, with the newest delivery; the delivered ones go
+once the remote took a newer one, XAPI_FORWARD_SENT_DAYS = 0); password-reset and invitation links of 500 people
+(invitations stay). PostgreSQL gets VACUUM ANALYZE after loading and after the deletion (as autovacuum would have),
+SQLite nothing.
 
 Each sweep runs once to warm up and --repeat times, each in a transaction rolled back: the median and p95 in ms.
 --plans prints the plan of each sweep's SQL (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL). Then the writes
@@ -66,7 +66,7 @@ def fill(scale: int, due: bool, rng: random.Random, users: list[int]) -> None:
         if due and status in (JobStatus.DONE, JobStatus.FAILED):
             finished = ago(31, 60) if status is JobStatus.DONE else ago(91, 120)
         else:
-            finished = ago(0, 29) if status in (JobStatus.DONE, JobStatus.FAILED) else None
+            finished = ago(0, 29) if status is JobStatus.DONE else ago(0, 89) if status is JobStatus.FAILED else None
         return {"func": rng.choice(["app.notifications.services:deliver", "app.xapi.forwarding:send_pending",
                                     "app.auth.tokens:send_password_reset"]),
                 "args": [n], "status": status, "attempts": 1, "max_attempts": 4,
@@ -80,8 +80,8 @@ def fill(scale: int, due: bool, rng: random.Random, users: list[int]) -> None:
         status = (MailStatus.SENT if pick < 0.8 else MailStatus.LOGGED if pick < 0.9 else
                   MailStatus.CANCELLED if pick < 0.94 else MailStatus.FAILED if pick < 0.99 else MailStatus.QUEUED)
         created = ago(31, 60) if due and status is not MailStatus.QUEUED else ago(0, 29)
-        if due and status is MailStatus.FAILED:
-            created = ago(91, 120)
+        if status is MailStatus.FAILED:  # kept JOB_FAILED_DAYS
+            created = ago(91, 120) if due else ago(0, 89)
         return {"to_address": f"persona{n}@example.org", "subject": "Itinera", "body": None, "locale": "en",
                 "status": status, "created_at": created,
                 "sent_at": created + timedelta(seconds=3) if status in (MailStatus.SENT, MailStatus.LOGGED) else None}

@@ -96,15 +96,21 @@ def sweep_due(name: str) -> bool:
     return True
 
 
-def delete_some(model, *where, limit: int | None = SWEEP_LIMIT) -> int:
+def delete_some(model, *where, oldest_first=None, limit: int | None = SWEEP_LIMIT) -> int:
     """Delete the rows of ``model`` that match ``where``, at most ``limit`` of them (None: all), and on PostgreSQL
     none that another transaction holds (it may be changing them; a later sweep takes them): what the work that
-    adds rows does, in its transaction, to forget old ones without waiting. Returns how many went."""
+    adds rows does, in its transaction, to forget old ones without waiting. Returns how many went.
+
+    ``oldest_first``: the time column of an index that ``where`` reads in one range (after equal columns): the
+    rows go in its order, which the index gives, so that a sweep reads only what it deletes whatever the planner
+    guesses of how many are due (PostgreSQL, asked for the lowest ids, read them all through the primary key when
+    it guessed some were due among the first, and none was). Else in the order of their ids."""
     import sqlalchemy as sa
 
     from app.extensions import db
 
-    ids = sa.select(model.id).where(*where).order_by(model.id).limit(limit)
+    ids = sa.select(model.id).where(*where).order_by(oldest_first if oldest_first is not None else model.id) \
+        .limit(limit)
     if db.engine.dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
     return db.session.execute(sa.delete(model).where(model.id.in_(ids.scalar_subquery()))

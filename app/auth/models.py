@@ -196,6 +196,9 @@ class AccountToken(db.Model):
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
     created_by: so.Mapped[User | None] = so.relationship(foreign_keys=[created_by_id])
 
+    # the sweep's expired reset links (purge_password_resets): only those it deletes read, not every link kept
+    __table_args__ = (sa.Index("ix_account_token_purpose_expires_at", "purpose", "expires_at"),)
+
     @property
     def is_open(self) -> bool:
         return self.used_at is None and self.revoked_at is None

@@ -380,7 +380,7 @@ def purge_password_resets(limit: int | None = SWEEP_LIMIT) -> int:
     flushes."""
     before = utcnow() - timedelta(days=current_app.config["PASSWORD_RESET_DAYS"])
     return delete_some(AccountToken, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
-                       AccountToken.expires_at < before, limit=limit)
+                       AccountToken.expires_at < before, oldest_first=AccountToken.expires_at, limit=limit)
 
 
 def reset_password(raw: str, password: str) -> User:

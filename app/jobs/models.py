@@ -25,7 +25,7 @@ class Job(db.Model):
     status: so.Mapped[JobStatus] = so.mapped_column(
         sa.Enum(JobStatus, native_enum=False, length=10, name="job_status",
                 values_callable=lambda e: [m.value for m in e], create_constraint=True),
-        default=JobStatus.QUEUED, index=True)
+        default=JobStatus.QUEUED)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     max_attempts: so.Mapped[int] = so.mapped_column(default=4)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
@@ -33,8 +33,12 @@ class Job(db.Model):
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
-    # "is a job of this function waiting or running?", asked when statements are forwarded
-    __table_args__ = (sa.Index("ix_job_func_status", "func", "status"),)
+    __table_args__ = (
+        # "is a job of this function waiting or running?", asked when statements are forwarded
+        sa.Index("ix_job_func_status", "func", "status"),
+        # jobs by status, and the sweep's done (or failed) jobs finished before a time: only those it deletes read
+        sa.Index("ix_job_status_finished_at", "status", "finished_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.func} {self.status}>"

@@ -334,5 +334,6 @@ def purge_finished(limit: int | None = SWEEP_LIMIT) -> tuple[int, int]:
     jobs went; flushes."""
     config, now = current_app.config, utcnow()
     return tuple(
-        delete_some(Job, Job.status == status, Job.finished_at < now - timedelta(days=config[setting]), limit=limit)
+        delete_some(Job, Job.status == status, Job.finished_at < now - timedelta(days=config[setting]),
+                    oldest_first=Job.finished_at, limit=limit)
         for status, setting in ((JobStatus.DONE, "JOB_DONE_DAYS"), (JobStatus.FAILED, "JOB_FAILED_DAYS")))

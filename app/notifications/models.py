@@ -51,8 +51,11 @@ class OutboxMessage(db.Model):
     status: so.Mapped[MailStatus] = so.mapped_column(
         sa.Enum(MailStatus, native_enum=False, length=10, name="mail_status",
                 values_callable=lambda e: [m.value for m in e], create_constraint=True),
-        default=MailStatus.QUEUED, index=True)
+        default=MailStatus.QUEUED)
     error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     _sentinel: so.Mapped[int | None] = so.orm_insert_sentinel()  # as Notification._sentinel
+
+    # messages by status, and the sweep's (purge_outbox) of each status created before a time: only those it reads
+    __table_args__ = (sa.Index("ix_outbox_message_status_created_at", "status", "created_at"),)

@@ -354,8 +354,11 @@ def purge_outbox(limit: int | None = SWEEP_LIMIT) -> int:
     A message still queued always stays. At most ``limit`` (None: all); returns how many went; flushes."""
     config, now = current_app.config, utcnow()
     kept = now - timedelta(days=config["OUTBOX_DAYS"])
+    # created_at too for those sent (a message is sent after it is made): each branch is then one range of the
+    # (status, created_at) index, and a sweep reads the messages it deletes, not all those kept
     return delete_some(OutboxMessage, sa.or_(
-        sa.and_(OutboxMessage.status.in_([MailStatus.SENT, MailStatus.LOGGED]), OutboxMessage.sent_at < kept),
+        sa.and_(OutboxMessage.status.in_([MailStatus.SENT, MailStatus.LOGGED]), OutboxMessage.created_at < kept,
+                OutboxMessage.sent_at < kept),
         sa.and_(OutboxMessage.status == MailStatus.CANCELLED, OutboxMessage.created_at < kept),
         sa.and_(OutboxMessage.status == MailStatus.FAILED,
                 OutboxMessage.created_at < now - timedelta(days=config["JOB_FAILED_DAYS"]))), limit=limit)

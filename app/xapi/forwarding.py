@@ -256,4 +256,4 @@ def purge_sent(limit: int | None = SWEEP_LIMIT) -> int:
     if newest is None:
         return 0
     before = min(newest, utcnow() - timedelta(days=current_app.config["XAPI_FORWARD_SENT_DAYS"]))
-    return delete_some(ForwardQueue, ForwardQueue.sent_at < before, limit=limit)
+    return delete_some(ForwardQueue, ForwardQueue.sent_at < before, oldest_first=ForwardQueue.sent_at, limit=limit)

@@ -945,6 +945,50 @@ def test_since_leaves_out_and_until_keeps_a_statement_stored_at_that_very_moment
     assert q(xapi, until="2026-06-01T00:00:00Z") == [at_cut]
 
 
+@pytest.mark.parametrize("narrow", [1000, 1])
+def test_since_and_until_read_only_the_statements_of_their_time_range(xapi, app, monkeypatch, narrow):
+    """Statements are read in seq order, and SQLite, unable to tell a narrow time range from a wide one, read the
+    whole table for since or until alone: every statement before the range when the reading starts there (since,
+    oldest first; until, newest first), and every one when the range holds less than a page. Now it reads them
+    from seq bounds found in the stored index (all the range's seqs when it holds up to NARROW statements), which
+    must give the same statements when stored times are not in seq order (two transactions storing at once)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.xapi import queries
+    from app.xapi.models import Statement
+
+    monkeypatch.setattr(queries, "NARROW", narrow)
+    posted = [xapi.post(statement()).get_json()[0] for _ in range(8)]
+    base = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    minutes = [0, 1, 6, 3, 4, 5, 2, 7]  # the third stored after the sixth, the seventh before the fourth
+    for statement_id, minute in zip(posted, minutes):
+        db.session.scalar(db.select(Statement).where(Statement.id == uuid.UUID(statement_id))).stored = \
+            base + timedelta(minutes=minute)
+    db.session.commit()
+    sent = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, sql, parameters, context, many: sent.append((sql, parameters))  # noqa: E731
+    for name, minute in [("since", 2), ("since", 5), ("until", 2), ("until", 5)]:
+        cut = (base + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
+        kept = [i for i, m in zip(posted, minutes) if (m > minute if name == "since" else m <= minute)]
+        for ascending in (True, False):
+            sent.clear()
+            sa.event.listen(engine, "before_cursor_execute", listener)
+            try:
+                found = q(xapi, **{name: cut, "ascending": str(ascending).lower()})
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", listener)
+            assert found == (kept if ascending else kept[::-1]), (name, minute, ascending)
+            if engine.dialect.name != "sqlite" or (narrow == 1 and ascending == (name == "until")):
+                continue  # (a wide range read from where it starts: the first page's statements come first)
+            with engine.connect() as connection:
+                plans = [row[3] for sql, parameters in sent if "FROM xapi_statement" in sql
+                         for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)]
+            assert all("USING" in line and not line.startswith("SCAN") for line in plans), (name, ascending, plans)
+
+
 @pytest.mark.parametrize("limit", ["\u0663", "+2", " 2", "2 ", "1_0", "2.0", "\uff12"])
 def test_limit_is_written_in_ascii_digits(xapi, limit):
     """limit is a Nonnegative Integer (Communication 2.1.3.s1.table1.row11) in JSON's digits: another script's

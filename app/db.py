@@ -81,9 +81,9 @@ SWEEP_LIMIT = 500  # rows a sweep deletes at a time, beside the work that runs i
 
 
 def sweep_due(name: str) -> bool:
-    """Whether this process may run the sweep ``name`` now: once every SWEEP_SECONDS at most (0: each time), as a
-    sweep that finds nothing due still reads the rows kept (about 70 ms for 200,000 jobs) and the work that runs it
-    is someone's request; `flask purge`, by cron, does the rest."""
+    """Whether this process may run the sweep ``name`` now: once every SWEEP_SECONDS at most (0: each time), as the
+    work that runs it is someone's request (a sweep that finds nothing due reads only its index, a few ms at most,
+    but one that finds a backlog deletes up to SWEEP_LIMIT rows); `flask purge`, by cron, does the rest."""
     import time
 
     from flask import current_app

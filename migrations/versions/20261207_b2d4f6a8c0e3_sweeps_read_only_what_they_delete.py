@@ -7,7 +7,7 @@ of jobs and of e-mails gains the time as its second column (the same number of i
 get one on (purpose, expires_at).
 
 Revision ID: b2d4f6a8c0e3
-Revises: f1a3c5e7b9d2
+Revises: b9d1f3a5c7e0
 Create Date: 2026-12-07 07:45:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b2d4f6a8c0e3'
-down_revision = 'f1a3c5e7b9d2'
+down_revision = 'b9d1f3a5c7e0'
 branch_labels = None
 depends_on = None
 

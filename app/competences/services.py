@@ -622,6 +622,10 @@ def _used_before(framework: Framework, model: type[Competence] | type[Area], cod
         .order_by(FrameworkVersion.number.desc()).limit(1)).first()
 
 
+# the framework's pages whose address is a competence's, BASE/competences/<framework>/<page> (app.competences.views)
+PAGE_NAMES = ("history",)
+
+
 def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     """Why ``code`` cannot name a new ``kind`` ("competence" or "area"), or None. The rule of framework files
     (files.CODE); and a code is never given again to another competence: ``BASE/competences/<framework>/<code>``
@@ -631,11 +635,15 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     the same code to a reader (and to the file import, which refuses A1 beside a1). Areas are fragments of the
     framework's IRI (``#area-A``): their codes follow the same rule. A competence added and removed again while
     nothing was built on the version (both in place) leaves no version having it: nothing can have named it, and
-    its code is free."""
+    its code is free. Nor may a new competence take the name of a page of its framework (PAGE_NAMES): its IRI
+    would take that page's address."""
     model = Competence if kind == "competence" else Area
     if not CODE.match(code):
         return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
                   "digit, such as %(example)s", example=example)
+    if model is Competence and code.casefold() in PAGE_NAMES:
+        return _l("%(code)s names a page of the framework (its address would be that page's): choose another code",
+                  code=code)
     current = framework.current
     present = current.competences if model is Competence else current.areas
     same = next((part for part in present if part.code.casefold() == code.casefold()), None)

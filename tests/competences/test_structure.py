@@ -104,6 +104,18 @@ def test_codes_must_follow_the_file_rule_and_never_be_reused(sample_framework, m
                                                "choose another code")
 
 
+def test_a_new_competence_is_not_coded_as_a_page_of_its_framework(client, login_as, sample_framework):
+    """/competences/<framework>/history is the History page unless a competence is coded "history" (its IRI wins):
+    one added in the browser would take the page from the editors."""
+    login_as("trainer", country="ES")
+    for code in ("history", "History"):
+        response = client.post("/competences/demo/areas/B/competences/new?lang=en", data=new_form(code=code))
+        assert response.status_code == 400, code
+        assert "names a page of the framework" in unescape(response.get_data(as_text=True))
+    assert services.find_competence("demo", "history") is None
+    assert "History of" in client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+
+
 def test_every_text_in_every_language_is_needed(sample_framework, make_user):
     trainer = make_user(roles=("trainer",))
     partial = new_texts()

@@ -626,6 +626,13 @@ def _used_before(framework: Framework, model: type[Competence] | type[Area], cod
 PAGE_NAMES = ("history",)
 
 
+def _named_by_people(framework: Framework) -> list[sa.Select]:
+    """The competence codes of the framework that people's own estimates or validated levels name (withdrawn ones
+    included): they name a competence by framework and code, and build nothing on a version."""
+    return [sa.select(SelfAssessment.code).where(SelfAssessment.framework_id == framework.id),
+            sa.select(ValidatedLevel.code).where(ValidatedLevel.framework_id == framework.id)]
+
+
 def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     """Why ``code`` cannot name a new ``kind`` ("competence" or "area"), or None. The rule of framework files
     (files.CODE); and a code is never given again to another competence: ``BASE/competences/<framework>/<code>``
@@ -635,8 +642,9 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     the same code to a reader (and to the file import, which refuses A1 beside a1). Areas are fragments of the
     framework's IRI (``#area-A``): their codes follow the same rule. A competence added and removed again while
     nothing was built on the version (both in place) leaves no version having it: nothing can have named it, and
-    its code is free. Nor may a new competence take the name of a page of its framework (PAGE_NAMES): its IRI
-    would take that page's address."""
+    its code is free, unless people's own estimates or validated levels name it (they build nothing on a
+    version, and would be taken as the new competence's). Nor may a new competence take the name of a page of its
+    framework (PAGE_NAMES): its IRI would take that page's address."""
     model = Competence if kind == "competence" else Area
     if not CODE.match(code):
         return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
@@ -659,14 +667,22 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
                       "another code", number=number, code=code)
         return _l("Version %(number)s had an area %(code)s, and its address still names it: choose another code",
                   number=number, code=code)
+    if model is Competence:
+        named = next((found for found in db.session.scalars(sa.union(*_named_by_people(framework)))
+                      if found.casefold() == code.casefold()), None)
+        if named is not None:
+            return _l("People's own estimates or validated levels name a competence %(code)s that was removed: "
+                      "choose another code", code=named)
     return None
 
 
 def next_competence_code(framework: Framework, area_code: str) -> str:
     """A code to suggest for a new competence of an area: the area's code followed by the next number no version
-    of the framework has used (B4 after B1 to B3, and after a B4 that was removed, B5)."""
-    used = {code.casefold() for code in db.session.scalars(
-        sa.select(Competence.code).join(Competence.version).where(FrameworkVersion.framework_id == framework.id))}
+    of the framework has used, nor an estimate or a validation names (B4 after B1 to B3, and after a B4 that was
+    removed, B5)."""
+    used = {code.casefold() for code in db.session.scalars(sa.union(
+        sa.select(Competence.code).join(Competence.version).where(FrameworkVersion.framework_id == framework.id),
+        *_named_by_people(framework)))}
     number = 1
     while f"{area_code}{number}".casefold() in used:
         number += 1

@@ -36,7 +36,7 @@ QUERY_VALUES = VALUES + ["//evil.example", "https://evil.example/", "99999999999
 # every argument some view reads (grep request.args), and the usual suspects
 QUERY_NAMES = ["page", "per_page", "sort", "next", "q", "country", "role", "status", "cohort", "institution",
                "invitations", "lang", "download", "version", "format", "v", "since", "until", "limit", "members_page",
-               "move_q"]
+               "move_q", "institution_q"]
 
 ORDER = ("admin", "coordinator", "trainer", "trainee", "anonymous")
 
@@ -461,3 +461,23 @@ def test_hostile_words_for_an_institution_are_searched_never_an_error(app, clien
                 response = client.post("/admin/users/new", data={**valid, **button, field: value})
                 assert response.status_code in (200, 302, 400), (field, value, button, response.status_code)
     assert client.post("/admin/users/new", data={**valid, "find": "Find", "institution_q": LONG}).status_code == 200
+
+
+def test_hostile_words_for_the_people_lists_institution_filter_are_never_an_error(client, login_as,
+                                                                                  make_institution,
+                                                                                  monkeypatch):
+    """The people list searches its institution filter only for a country with many institutions, which the
+    fuzzing above does not meet: the words and the institution chosen, each hostile, alone and together."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    login_as("coordinator", country="CL")
+    first = make_institution(country="CL", name="Ministerio de Salud")
+    make_institution(country="CL", name="Secretaría Regional de Salud")
+    for value in [*QUERY_VALUES, *ALL_AT_ONCE, "%", "_", "\\"]:
+        for args in ({"institution_q": value}, {"institution_q": value, "institution": first.id},
+                     {"institution_q": "salud", "institution": value}):
+            response = client.get("/admin/users", query_string=args)
+            assert response.status_code in (200, 400), (args, response.status_code)  # 400: a NUL, as everywhere
+    for raw in RAW_QUERY_VALUES:
+        assert client.get(f"/admin/users?institution_q={raw}&institution={first.id}").status_code in (200, 400), raw

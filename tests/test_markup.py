@@ -156,3 +156,26 @@ def test_the_search_for_an_institution_to_move_people_to_has_sound_markup(app, c
         assert markup_problems(html, "en") == [] and repeated_ids(html) == [], words
         (landmark, form), = SEARCH_FORM.findall(html)
         assert landmark == "Search institutions to move to" and '<label class="label" for="move_q">' in form
+
+
+def test_the_people_lists_institution_filter_has_sound_markup(app, client, login_as, make_institution, make_user,
+                                                              monkeypatch):
+    """Its radio buttons, and for a country of many institutions its search box, the matches, "no match", the link
+    to an institution's people and an institution not found."""
+    from app.admin import views
+
+    login_as("coordinator", country="CL", locale="en")
+    health, *_others = [make_institution(country="CL", name=name) for name in (
+        "Ministerio de Salud", "Secretaría Regional de Salud", "Servicio de Impuestos Internos")]
+    make_user(country="CL", institution=health)
+    paths = ["", f"?institution={health.id}", "?institution=999999"]
+    for listed in (5, 1):
+        monkeypatch.setattr(views, "INSTITUTIONS_LISTED", listed)
+        for path in paths + (["?institution_q=salud", "?institution_q=hacienda",
+                              f"?institution_q=salud&institution={health.id}"] if listed == 1 else []):
+            html = client.get(f"/admin/users{path}").get_data(as_text=True)
+            assert ('name="institution_q"' in html) == (listed == 1), path
+            assert markup_problems(html, "en") == [] and repeated_ids(html) == [], (listed, path)
+            (landmark, form), = SEARCH_FORM.findall(html)
+            assert ('name="institution"' in form) == (listed == 5 or path.startswith("?institution_q")
+                                                      or path == f"?institution={health.id}"), (listed, path)

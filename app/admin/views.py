@@ -93,23 +93,44 @@ def users():
         if wanted and institution is None else None
     if institution is not None and country not in (None, institution.country_code):
         institution = None  # another country was chosen: the list offers its institutions instead
+    shown_country = country or (institution.country_code if institution else None)
+    offered = (shown_country if not country_error else None) or managed_country(current_user)
+    institutions, finder = _institution_filter(offered, institution)
+    words = finder["words"] if finder else ""
+    if words and institution is not None and institution not in institutions:
+        institution = None  # chosen among the matches of other words: the words typed last are searched
     filters = accounts.UserFilter(
         q=request.args.get("q", "").strip(),
-        country=country or (institution.country_code if institution else None),
+        country=shown_country,
         role=Role(role) if role in set(Role) else None,
         is_active={"active": True, "inactive": False, "invited": True}.get(status),
         institution_id=institution.id if institution else None,
+        institution_q=words,
         has_password=False if status == "invited" else None,
     )
     query = accounts.visible_users(current_user, filters).options(so.joinedload(User.institution))
     if institution_error or country_error:
         query = query.where(sa.false())  # nobody, rather than everyone, for a filter that was not found
-    offered = (filters.country if not country_error else None) or managed_country(current_user)
-    institutions = db.session.scalars(places.visible_institutions(current_user, offered)).all() if offered else []
     return render_template("admin/users.html", pagination=_paginate(query), filters=filters, status=status,
                            countries=countries, roles=list(Role), country_error=country_error,
-                           institutions=institutions, institution_error=institution_error,
+                           institutions=institutions, finder=finder, institution_error=institution_error,
                            can_create=current_user.has_role(*MANAGERS))
+
+
+def _institution_filter(country: str | None, chosen: Institution | None) -> tuple[list[Institution], dict | None]:
+    """The institutions the people list's filter offers: every one of ``country``, or for a country with more than
+    INSTITUTIONS_LISTED, the first MATCHES_SHOWN of those whose name holds the words searched (``institution_q``)
+    and the one ``chosen`` if it matches them (or if none were typed: the link to an institution's people), with
+    what the search found (None: no search)."""
+    if not country:
+        return [], None
+    if places.institution_count(current_user, country) <= INSTITUTIONS_LISTED:
+        return list(db.session.scalars(places.visible_institutions(current_user, country))), None
+    words = " ".join(request.args.get("institution_q", "")[:200].split())
+    found, total = places.search_institutions(current_user, country, words, MATCHES_SHOWN) if words else ([], 0)
+    if chosen is not None and chosen not in found and (not words or places.institution_matches(chosen, words)):
+        found.insert(0, chosen)
+    return found, dict(words=words, total=total, shown=min(total, MATCHES_SHOWN))
 
 
 def _prepare_user_form(form: UserForm, user: User | None = None) -> None:

@@ -63,6 +63,7 @@ class UserFilter:
     role: Role | None = None
     is_active: bool | None = None
     institution_id: int | None = None
+    institution_q: str = ""  # words of the institution's name: people of every institution of ``country`` they match
     has_password: bool | None = None  # False: invited, no password chosen yet
 
 
@@ -90,6 +91,13 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
         query = query.where(User.institution_id == filters.institution_id)
         if not sees_everyone(actor):  # nobody of another country's institution, whatever their own country
             query = query.where(User.institution.has(Institution.country_code == managed_country(actor)))
+    if filters.institution_q:
+        matching = [contains(Institution.name_key, filters.institution_q)]
+        if filters.country:
+            matching.append(Institution.country_code == filters.country)
+        if not sees_everyone(actor):
+            matching.append(Institution.country_code == managed_country(actor))
+        query = query.where(User.institution.has(sa.and_(*matching)))
     return query.order_by(User.name_key, User.id)
 
 

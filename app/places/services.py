@@ -96,6 +96,11 @@ def search_institutions(actor: User, country_code: str, words: str, limit: int,
     return list(db.session.scalars(query.limit(limit))) if total else [], total
 
 
+def institution_matches(institution: Institution, words: str) -> bool:
+    """Whether the name of ``institution`` holds each of ``words``, as ``visible_institutions`` searches it."""
+    return all(word in institution.name_key for word in search_key(words).split())
+
+
 def get_institution(actor: User, institution_id: int) -> Institution | None:
     institution = db.session.get(Institution, institution_id)
     if institution is not None:

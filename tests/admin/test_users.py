@@ -8,6 +8,7 @@ from app.auth.models import Role, User
 from app.extensions import db
 from tests.conftest import PG_URL
 from tests.fixtures.concurrency import saved_as_deleted
+from tests.admin.test_user_list_institutions import offered
 
 
 def form(**overrides):
@@ -421,7 +422,7 @@ def test_people_list_filters_by_institution_with_the_other_filters_and_pages(cli
     make_user(roles=("trainer",), country="CL", name="Ministry trainer", institution=ministry)
     html = client.get(f"/admin/users?institution={ministry.id}").get_data(as_text=True)
     assert "4 results" in html and "Elsewhere" not in html and "Ministry gone" not in html
-    assert f'<option value="{ministry.id}" selected>Ministerio A</option>' in html
+    assert offered(html)[str(ministry.id)] == ("Ministerio A", True)
     assert '<option value="CL" selected>' in html  # the institution's country is the one shown
     assert f'href="/admin/users?institution={ministry.id}&amp;page=2" rel="next"' in html
     second = client.get(f"/admin/users?institution={ministry.id}&page=2").get_data(as_text=True)

@@ -677,3 +677,41 @@ def test_people_move_to_a_long_named_institution_found_on_a_phone(page, live_ser
     expect(page.get_by_text("1 person moved to")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(User, person.id).institution_id == long.id
+
+
+@pytest.mark.parametrize("others", [2, 25])
+def test_the_people_list_filters_by_a_long_named_institution_on_a_phone(page, live_server, make_user,
+                                                                         make_institution, check_page, others):
+    """The list of people's institution filter was a select of every institution of the country, which cut long
+    names at 360 px and held hundreds: radio buttons whose names wrap, and for a country of many, words of the
+    name first (Enter in the box searches), then one of the institutions found; the address says both."""
+    make_user(roles=("coordinator",), country="CL", email="coord@example.org", locale="en")
+    for n in range(others):
+        make_user(country="CL", name=f"Persona {n}",
+                  institution=make_institution(country="CL", name=f"Municipalidad de la comuna número {n}"))
+    long = make_institution(country="CL", name=LONG_INSTITUTION)
+    make_user(country="CL", name="Marta Gómez", institution=long)
+    sign_in(page, live_server, "coord@example.org")
+    page.goto(f"{live_server}/admin/users")
+    if others > 20:
+        expect(page.get_by_label(LONG_INSTITUTION)).to_have_count(0)  # not listed before a search
+        page.get_by_label("Institution name").fill("Innovación políticas")
+        page.get_by_label("Institution name").press("Enter")
+        expect(page.get_by_text("1 institution matches “Innovación políticas”.")).to_be_visible()
+        expect(page.get_by_text("1 result", exact=True)).to_be_visible()  # the people of the institutions found
+    label = page.locator("label", has_text=LONG_INSTITUTION)
+    expect(label).to_be_visible()
+    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
+    box = label.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] > 40  # whole, on several lines
+    check_page(page)
+    label.click()
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("1 result", exact=True)).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Marta Gómez")
+    assert f"institution={long.id}" in page.url
+    expect(page.get_by_label(LONG_INSTITUTION)).to_be_checked()
+    page.goto(f"{live_server}/admin/users?institution={long.id}")  # the link from the institution's page
+    expect(page.get_by_label(LONG_INSTITUTION)).to_be_checked()
+    expect(page.get_by_text("1 result", exact=True)).to_be_visible()
+    check_page(page)

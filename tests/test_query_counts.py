@@ -163,3 +163,34 @@ def test_course_pages_ask_as_much_for_ten_modules_as_for_two(app, client, login_
     two, ten = counts(2), counts(10)
     grown = {page: (two[page], ten[page]) for page in two if two[page] != ten[page]}
     assert not grown, grown
+
+
+def test_the_people_lists_institution_search_asks_as_much_for_a_dozen_matches_as_for_two(client, login_as, make_user,
+                                                                                          make_institution,
+                                                                                          monkeypatch):
+    """A country of many institutions: the list counts them, then counts and reads the first matches of the words;
+    the institutions of the people shown are read with them, not one by one."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    coordinator = make_user(roles=("coordinator",), country="CL", locale="en")
+    chosen = make_institution(country="CL", name="Institución 0")
+    make_user(country="CL", name="Persona 0", institution=chosen)
+
+    def counts(first, last):
+        for i in range(first, last):
+            make_user(country="CL", name=f"Persona {i}",
+                      institution=make_institution(country="CL", name=f"Institución {i}"))
+        db.session.commit()
+        login_as(coordinator)
+        found = {}
+        for url in ("/admin/users?institution_q=institucion", f"/admin/users?institution={chosen.id}",
+                    f"/admin/users?institution_q=institucion&institution={chosen.id}"):
+            client.get(url)
+            response, statements = statements_during(lambda: client.get(url))
+            assert response.status_code == 200, url
+            found[url] = len(statements)
+        return found
+
+    two, dozen = counts(1, 2), counts(2, 12)
+    assert two == dozen

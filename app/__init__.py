@@ -241,6 +241,10 @@ def create_app(config=None) -> Flask:
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+unix://")):
         # an unreachable Redis must not hold a sign-in for minutes: give up soon and use the memory fallback
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})
+    # The limiter is one object for the process: init_app gives it this app's storage but keeps its note that the
+    # storage before was down, and it would count in a stand-in memory until it next checked on this one (dropping
+    # those counts then). Each app starts with its own storage taken as up.
+    limiter._storage_dead = False
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (every model, for Alembic and create_all)

@@ -129,3 +129,21 @@ def test_a_password_set_by_an_administrator_ends_earlier_links(app, make_user):
     db.session.commit()
     with pytest.raises(TokenProblem):
         open_token(reset, TokenPurpose.PASSWORD_RESET)
+
+
+def test_an_app_made_after_redis_was_down_counts_its_sign_ins_in_its_own_storage(make_app, make_user, monkeypatch):
+    """Each app starts its rate limiter afresh (the limiter is one object for the process): an app made after
+    another lost its Redis does not count in a stand-in memory, only to drop those counts for its own storage once
+    the limiter next checks on the storage (a check that once came in the middle of another test and let it in)."""
+    import time
+
+    down = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    make_user(email="ana@example.org")
+    wrong = {"email": "ana@example.org", "password": "wrong-one-x"}
+    assert down.test_client().post("/auth/login", data=wrong).status_code == 400  # counted in memory meanwhile
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", LOGIN_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    assert [client.post("/auth/login", data=wrong).status_code for _ in range(2)] == [400, 400]
+    later = time.time() + 100  # the limiter checks on a storage it thinks down at least every 32 seconds
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.post("/auth/login", data=wrong).status_code == 429

@@ -419,6 +419,14 @@ def history(framework: Framework):
             .options(so.joinedload(FrameworkChange.actor)).order_by(FrameworkChange.id.desc()))
 
 
+def competence_codes_in(framework: Framework, numbers) -> set[tuple[int, str]]:
+    """The (version number, code) of every competence the framework's versions ``numbers`` have now, in one query:
+    the history links a change to a competence at its version only while that version still has it."""
+    return set(tuple(row) for row in db.session.execute(
+        sa.select(FrameworkVersion.number, Competence.code).join(Competence.version)
+        .where(FrameworkVersion.framework_id == framework.id, FrameworkVersion.number.in_(set(numbers)))))
+
+
 class EditConflict(ValidationError):
     """The part changed after the editor opened the form (``revision`` is what it is now)."""
 

@@ -143,8 +143,10 @@ def history(slug):
 def _history_for_editors(slug):
     framework = _framework_or_404(slug)
     pagination = paginate(services.history(framework), per_page=HISTORY_PAGE_SIZE)
+    present = services.competence_codes_in(framework, {c.version_number for c in pagination.items
+                                                       if c.kind == "competence"})
     return render_template("competences/history.html", framework=framework, pagination=pagination,
-                           rows_of=_change_rows, state_of=_change_state, PARTS=CHANGE_PARTS)
+                           rows_of=_change_rows, state_of=_change_state, PARTS=CHANGE_PARTS, present=present)
 
 
 # What the history page calls the parts a change is about and the fields an edit changes.

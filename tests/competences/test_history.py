@@ -203,6 +203,10 @@ def test_the_page_asks_as_much_for_a_dozen_changes_as_for_two(client, login_as, 
     def edit(editor, n):
         services.edit_area(editor, sample_framework, "A", {"en": f"Evidence {n}", "es": "Evidencia",
                                                            "pt_BR": "Evidências"})
+        if n % 2:  # competence edits too: their headings' links need the codes each version still has
+            competence = sample_framework.current.competences[0]
+            services.edit_competence(editor, sample_framework, competence.code,
+                                     {**texts_of(competence, TEXTS), "skills": texts(f"Skills {n}")})
         db.session.commit()
 
     edit(editors[0], 0)
@@ -281,8 +285,27 @@ def test_the_page_says_what_was_added_and_removed(client, login_as, sample_frame
     html = client.get("/competences/demo/history?lang=en").get_data(as_text=True)
     assert html.count("Added to version 1.") == 1 and html.count("Removed from version 1.") == 1
     assert "New title (en)" in html
-    # the removed competence's heading leads to the version (its page at that version is gone), the added one's
-    # to the competence
+    # both headings lead to the version: the competence's page at that version is gone
     removed, added = re.findall(r'<h2 id="change-\d+"><a href="([^"]+)">Competence B2</a></h2>', html)
-    assert removed == "/competences/demo/?version=1" and added == "/competences/demo/B2?version=1"
+    assert removed == added == "/competences/demo/?version=1"
     assert client.get(removed).status_code == 200
+
+
+def test_an_edit_s_heading_leads_to_the_competence_only_while_its_version_has_it(client, login_as, sample_framework,
+                                                                                 make_user):
+    """An edit of a competence that a later change removed from the same version leads to that version's page (the
+    competence's page at that version is gone); an edit of one the version still has leads to it."""
+    trainer = make_user(roles=("trainer",))
+    services.add_competence(trainer, sample_framework, "B", "B2", {name: texts(f"New {name}") for name in TEXTS})
+    for code in ("B2", "A1"):
+        competence = next(c for c in sample_framework.current.competences if c.code == code)
+        services.edit_competence(trainer, sample_framework, code,
+                                 {**texts_of(competence, TEXTS), "skills": texts(f"Edited skills of {code}")})
+    services.remove_competence(trainer, sample_framework, "B2")
+    db.session.commit()
+    login_as("admin", country=None)
+    html = client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+    links = re.findall(r'<h2 id="change-\d+"><a href="([^"]+)">Competence (\w+)</a></h2>', html)
+    assert links == [("/competences/demo/?version=1", "B2"), ("/competences/demo/A1?version=1", "A1"),
+                     ("/competences/demo/?version=1", "B2"), ("/competences/demo/?version=1", "B2")]
+    assert all(client.get(url).status_code == 200 for url, _code in links)

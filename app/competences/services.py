@@ -413,8 +413,10 @@ def _record_change(actor, version: FrameworkVersion, kind: str, key, before: dic
     return row
 
 
-def history(framework: Framework):
-    """The changes of a framework, newest first (a query to paginate), each with its account read alongside."""
+def history(actor, framework: Framework):
+    """The changes of a framework, newest first (a query to paginate), each with its account read alongside; for
+    editors only."""
+    check(can_edit(actor))
     return (sa.select(FrameworkChange).where(FrameworkChange.framework_id == framework.id)
             .options(so.joinedload(FrameworkChange.actor)).order_by(FrameworkChange.id.desc()))
 

@@ -142,7 +142,7 @@ def history(slug):
 @role_required(*EDITORS)
 def _history_for_editors(slug):
     framework = _framework_or_404(slug)
-    pagination = paginate(services.history(framework), per_page=HISTORY_PAGE_SIZE)
+    pagination = paginate(services.history(current_user, framework), per_page=HISTORY_PAGE_SIZE)
     present = services.competence_codes_in(framework, {c.version_number for c in pagination.items
                                                        if c.kind == "competence"})
     return render_template("competences/history.html", framework=framework, pagination=pagination,

@@ -5,6 +5,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden
 
 from app.auth.services import SYSTEM
 from app.competences import files, services
@@ -309,3 +310,12 @@ def test_an_edit_s_heading_leads_to_the_competence_only_while_its_version_has_it
     assert links == [("/competences/demo/?version=1", "B2"), ("/competences/demo/A1?version=1", "A1"),
                      ("/competences/demo/?version=1", "B2"), ("/competences/demo/?version=1", "B2")]
     assert all(client.get(url).status_code == 200 for url, _code in links)
+
+
+def test_only_editors_read_the_history_through_the_service(sample_framework, make_user):
+    for role in ("coordinator", "trainee"):
+        with pytest.raises(Forbidden):
+            services.history(make_user(roles=(role,), country="CL"), sample_framework)
+    for role in ("trainer", "admin"):
+        editor = make_user(roles=(role,), country=None if role == "admin" else "CL")
+        assert [c.kind for c in db.session.scalars(services.history(editor, sample_framework))] == ["import"]

@@ -644,7 +644,8 @@ def _named_by_people(framework: Framework) -> list[sa.Select]:
 
 
 def new_code_problem(framework: Framework, kind: str, code: str, example: str):
-    """Why ``code`` cannot name a new ``kind`` ("competence" or "area"), or None. The rule of framework files
+    """Why ``code`` cannot name a new ``kind`` ("competence" or "area"), or None (``example``: a code the message
+    may give as an example, "" for none). The rule of framework files
     (files.CODE); and a code is never given again to another competence: ``BASE/competences/<framework>/<code>``
     is the competence's IRI in every version, so statements, evidence, credentials and validated levels made under
     an earlier version name it by that address. A code an earlier version had (a competence removed since) would
@@ -656,6 +657,9 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     version, and would be taken as the new competence's). Nor may a new competence take the name of a page of its
     framework (PAGE_NAMES): its IRI would take that page's address."""
     model = Competence if kind == "competence" else Area
+    if not CODE.match(code) and not example:
+        return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
+                  "digit")
     if not CODE.match(code):
         return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
                   "digit, such as %(example)s", example=example)
@@ -689,14 +693,16 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
 def next_competence_code(framework: Framework, area_code: str) -> str:
     """A code to suggest for a new competence of an area: the area's code followed by the next number no version
     of the framework has used, nor an estimate or a validation names (B4 after B1 to B3, and after a B4 that was
-    removed, B5)."""
+    removed, B5); empty when that code would be too long (an area's code of 19 characters or more)."""
+    if not CODE.match(f"{area_code}1"):
+        return ""
     used = {code.casefold() for code in db.session.scalars(sa.union(
         sa.select(Competence.code).join(Competence.version).where(FrameworkVersion.framework_id == framework.id),
         *_named_by_people(framework)))}
     number = 1
     while f"{area_code}{number}".casefold() in used:
         number += 1
-    return f"{area_code}{number}"
+    return f"{area_code}{number}" if CODE.match(f"{area_code}{number}") else ""
 
 
 def next_area_code(framework: Framework) -> str:
@@ -744,7 +750,8 @@ def add_competence(actor, framework: Framework, area_code: str, code: str, texts
     existing = next((c for c in current.competences if c.code == code), None)
     if not errors and existing is not None and existing.area.code == area_code and _unchanged(existing, values):
         return existing
-    problem = new_code_problem(framework, "competence", code, f"{area_code}1")
+    example = "" if CODE.match(code) else next_competence_code(framework, area_code)  # only a code's format needs one
+    problem = new_code_problem(framework, "competence", code, example)
     if problem:
         errors["code"] = problem
     if errors:
@@ -785,7 +792,7 @@ def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
     existing = next((a for a in framework.current.areas if a.code == code), None)
     if not errors and existing is not None and existing.title == cleaned:
         return existing
-    problem = new_code_problem(framework, "area", code, "C")
+    problem = new_code_problem(framework, "area", code, "" if CODE.match(code) else next_area_code(framework))
     if problem:
         errors["code"] = problem
     if errors:

@@ -427,6 +427,15 @@ def _added(framework, before: int, message: str) -> None:
     flash(message, "success")
 
 
+def _code_hint(suggested: str) -> str:
+    """The hint of a new part's code: its example is the code suggested, a free one; none when there is none."""
+    if not suggested:
+        return _("Up to 20 letters A-Z, digits, hyphens and underscores. It is part of the address and cannot be "
+                 "changed later.")
+    return _("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. It is part of the address "
+             "and cannot be changed later.", example=suggested)
+
+
 @bp.route("/<slug>/areas/<area>/competences/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def new_competence(slug, area):
@@ -434,8 +443,7 @@ def new_competence(slug, area):
     form = NewCompetenceForm()
     _levels_of(form, framework)
     suggested = services.next_competence_code(framework, area)
-    form.code.description = _("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. It is "
-                              "part of the address and cannot be changed later.", example=suggested)
+    form.code.description = _code_hint(suggested)
     if request.method == "GET":
         form.code.data = suggested
         for _row in range(BLANK_ALIGNMENT_ROWS):
@@ -467,8 +475,7 @@ def new_area(slug):
     framework = _framework_or_404(slug)
     form = NewAreaForm()
     suggested = services.next_area_code(framework)
-    form.code.description = _("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. It is "
-                              "part of the address and cannot be changed later.", example=suggested or "C")
+    form.code.description = _code_hint(suggested)
     if request.method == "GET":
         form.code.data = suggested
     if form.validate_on_submit():
@@ -479,7 +486,7 @@ def new_area(slug):
             return redirect(url_for("competences.framework", slug=slug) + f"#area-{code}")
     elif form.is_submitted():
         problems = services.text_problems(_texts_from(form, ("title",)))
-        problem = services.new_code_problem(framework, "area", form.code.data or "", suggested or "C")
+        problem = services.new_code_problem(framework, "area", form.code.data or "", suggested)
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=_("Add an area"),
                            groups=("title",), used=bool(services.uses_of(framework.current)),

@@ -406,3 +406,32 @@ def test_the_move_page_says_what_the_new_version_lacks(client, login_as, synced_
     assert ("Version 3 of the framework lacks level 1 of A1, which the course's modules give"
             in unescape(refused.get_data(as_text=True)))
 
+
+
+def test_no_code_is_suggested_that_could_not_be_used(client, login_as, sample_framework, make_user):
+    """An area's code of 19 characters or more leaves no room for a number; once every letter has named an area
+    there is no letter to suggest. The form then suggests nothing and its hint gives no example it would refuse."""
+    trainer = make_user(roles=("trainer",))
+    long = "L" * 20
+    services.add_area(trainer, sample_framework, "S" * 19, texts("Short enough"))
+    services.add_area(trainer, sample_framework, long, texts("Long"))
+    for letter in "CDEFGHIJKLMNOPQRSTUVWXYZ":
+        services.add_area(trainer, sample_framework, letter, texts(f"Area {letter}"))
+    db.session.commit()
+    assert services.next_competence_code(sample_framework, "S" * 19) == "S" * 19 + "1"
+    assert services.next_competence_code(sample_framework, long) == ""
+    assert services.next_area_code(sample_framework) == ""
+    login_as("trainer", country="ES")
+    for url in (f"/competences/demo/areas/{long}/competences/new?lang=en", "/competences/demo/areas/new?lang=en"):
+        page = unescape(client.get(url).get_data(as_text=True))
+        assert 'name="code" spellcheck="false" type="text" value="">' in page
+        assert "Up to 20 letters A-Z, digits, hyphens and underscores. It is part of the address" in page
+        assert "underscores, such as" not in page
+    area = {"code": "-", **{f"title_{locale}": text for locale, text in texts("Scaling").items()}}
+    for url, data in ((f"/competences/demo/areas/{long}/competences/new?lang=en", new_form(code="-")),
+                      ("/competences/demo/areas/new?lang=en", area)):
+        refused = client.post(url, data=data)
+        text = unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 400 and "digit, such as" not in text
+        assert ("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
+                "digit<") in text

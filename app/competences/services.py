@@ -730,11 +730,12 @@ def _insert_by_code(ordered: list, new, code_of, among=None) -> list:
 
 def add_competence(actor, framework: Framework, area_code: str, code: str, texts: dict[str, dict], *,
                    validity_months=None, targets: dict | None = None, alignments: list[dict] | None = None
-                   ) -> Competence:
+                   ) -> tuple[Competence, bool]:
     """Add a competence to an area of the current version, with its texts in every language (as a framework file
     needs them), validity, target levels and alignments. It goes in as edits do (editable_version): into the
-    current version, or a new one when something is built on it. The code follows new_code_problem. The same
-    competence sent again (a double click) is the one the first sending added, and adds nothing."""
+    current version, or a new one when something is built on it. The code follows new_code_problem. Returns the
+    competence and whether this call added it: the same competence sent again (a double click) is the one the
+    first sending added, and adds nothing (False)."""
     check(can_edit(actor))
     _one_editor_at_a_time(framework)
     code = (code or "").strip()
@@ -749,7 +750,7 @@ def add_competence(actor, framework: Framework, area_code: str, code: str, texts
               "alignments": new_alignments or []}
     existing = next((c for c in current.competences if c.code == code), None)
     if not errors and existing is not None and existing.area.code == area_code and _unchanged(existing, values):
-        return existing
+        return existing, False
     example = "" if CODE.match(code) else next_competence_code(framework, area_code)  # only a code's format needs one
     problem = new_code_problem(framework, "competence", code, example)
     if problem:
@@ -777,13 +778,14 @@ def add_competence(actor, framework: Framework, area_code: str, code: str, texts
     db.session.expire(version, ["competences"])
     db.session.expire(area, ["competences"])
     _record_change(actor, version, "competence", code, {}, _filled({"area": area_code, **values}))
-    return competence
+    return competence, True
 
 
-def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
+def add_area(actor, framework: Framework, code: str, title: dict) -> tuple[Area, bool]:
     """Add an area (its code and title in every language) to the current version, as edits go in
-    (editable_version); the code follows new_code_problem. Placed among the areas by code (C after B); sent again
-    (a double click), the area the first sending added."""
+    (editable_version); the code follows new_code_problem. Placed among the areas by code (C after B). Returns
+    the area and whether this call added it: sent again (a double click), the area the first sending added, and
+    False."""
     check(can_edit(actor))
     _one_editor_at_a_time(framework)
     code = (code or "").strip()
@@ -791,7 +793,7 @@ def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
     cleaned = _clean_texts(title, "title", errors)
     existing = next((a for a in framework.current.areas if a.code == code), None)
     if not errors and existing is not None and existing.title == cleaned:
-        return existing
+        return existing, False
     problem = new_code_problem(framework, "area", code, "" if CODE.match(code) else next_area_code(framework))
     if problem:
         errors["code"] = problem
@@ -808,7 +810,7 @@ def add_area(actor, framework: Framework, code: str, title: dict) -> Area:
     db.session.flush()
     db.session.expire(version, ["areas"])
     _record_change(actor, version, "area", code, {}, {"title": cleaned})
-    return area
+    return area, True
 
 
 def courses_holding(framework: Framework, code: str) -> list:

@@ -452,10 +452,15 @@ def new_competence(slug, area):
     if form.validate_on_submit():
         before, code = framework.current.number, form.code.data
         targets = {p: form[f"target_{p}"].data for p in ("technician", "manager")}
-        if _commit_edit(lambda: services.add_competence(
+        outcome = []
+        if _commit_edit(lambda: outcome.extend(services.add_competence(
                 current_user, framework, area, code, texts, validity_months=form.validity_months.data,
-                targets=targets, alignments=form.alignments.data), form):
-            _added(framework, before, _("Competence %(code)s added.", code=code))
+                targets=targets, alignments=form.alignments.data)), form):
+            if outcome[1]:
+                _added(framework, before, _("Competence %(code)s added.", code=code))
+            else:  # the form sent twice (a double click): the first sending added it
+                flash(_("Competence %(code)s was already in the framework as you sent it: nothing more was added.",
+                        code=code), "success")
             return redirect(url_for("competences.framework", slug=slug) + f"#competence-{code}")
     elif form.is_submitted():
         fine = {p: form[f"target_{p}"].data for p in ("technician", "manager") if not form[f"target_{p}"].errors}
@@ -481,8 +486,13 @@ def new_area(slug):
     if form.validate_on_submit():
         before, code = framework.current.number, form.code.data
         title = _texts_from(form, ("title",))["title"]
-        if _commit_edit(lambda: services.add_area(current_user, framework, code, title), form):
-            _added(framework, before, _("Area %(code)s added.", code=code))
+        outcome = []
+        if _commit_edit(lambda: outcome.extend(services.add_area(current_user, framework, code, title)), form):
+            if outcome[1]:
+                _added(framework, before, _("Area %(code)s added.", code=code))
+            else:  # the form sent twice (a double click): the first sending added it
+                flash(_("Area %(code)s was already in the framework as you sent it: nothing more was added.",
+                      code=code), "success")
             return redirect(url_for("competences.framework", slug=slug) + f"#area-{code}")
     elif form.is_submitted():
         problems = services.text_problems(_texts_from(form, ("title",)))

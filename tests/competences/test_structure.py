@@ -22,7 +22,8 @@ def new_texts(word="New"):
 
 
 def add(actor, framework, area="B", code="B2", **kwargs):
-    competence = services.add_competence(actor, framework, area, code, kwargs.pop("texts", new_texts()), **kwargs)
+    competence, _added = services.add_competence(actor, framework, area, code, kwargs.pop("texts", new_texts()),
+                                                 **kwargs)
     db.session.commit()
     return competence
 
@@ -167,10 +168,10 @@ def test_only_editors_add_and_remove(sample_framework, make_user):
 
 def test_sent_twice_adds_once(sample_framework, make_user):
     trainer = make_user(roles=("trainer",))
-    first = add(trainer, sample_framework)
-    assert add(trainer, sample_framework) is first
-    area = services.add_area(trainer, sample_framework, "C", texts("C"))
-    assert services.add_area(trainer, sample_framework, "C", texts("C")) is area
+    first, added = services.add_competence(trainer, sample_framework, "B", "B2", new_texts())
+    assert added and services.add_competence(trainer, sample_framework, "B", "B2", new_texts()) == (first, False)
+    area, added = services.add_area(trainer, sample_framework, "C", texts("C"))
+    assert added and services.add_area(trainer, sample_framework, "C", texts("C")) == (area, False)
     with pytest.raises(ValidationError):  # the same code with other texts is another competence
         add(trainer, sample_framework, texts=new_texts("Other"))
 
@@ -316,6 +317,24 @@ def test_a_trainer_adds_a_competence_with_the_suggested_code(client, login_as, s
     assert competence.area.code == "B" and competence.targets == {"technician": 3, "manager": 1}
     html = client.get("/competences/demo/").get_data(as_text=True)
     assert html.index('id="competence-B1"') < html.index('id="competence-B2"')
+
+
+def test_a_form_sent_twice_says_the_part_was_already_there(client, login_as, sample_framework):
+    """A double click sends the form twice: the second adds nothing, and says so rather than "added"; the editor
+    lands where the first would have taken them."""
+    login_as("trainer", country="ES")
+    client.post("/competences/demo/areas/B/competences/new", data=new_form())
+    assert flashes(client) == ["Competence B2 added."]
+    again = client.post("/competences/demo/areas/B/competences/new?lang=en", data=new_form())
+    assert again.status_code == 302 and again.location.endswith("/competences/demo/#competence-B2")
+    assert flashes(client) == ["Competence B2 was already in the framework as you sent it: nothing more was added."]
+    area = {"code": "C", **{f"title_{locale}": text for locale, text in texts("Scaling").items()}}
+    client.post("/competences/demo/areas/new", data=area)
+    assert flashes(client) == ["Area C added."]
+    again = client.post("/competences/demo/areas/new?lang=en", data=area)
+    assert again.status_code == 302 and again.location.endswith("/competences/demo/#area-C")
+    assert flashes(client) == ["Area C was already in the framework as you sent it: nothing more was added."]
+    assert codes(sample_framework.current) == ["A1", "B1", "B2"]
 
 
 def test_the_add_form_says_every_problem_at_once_and_keeps_what_was_typed(client, login_as, sample_framework):

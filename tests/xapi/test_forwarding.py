@@ -405,22 +405,35 @@ def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make
 
 
 class SlowRemote(RemoteLrs):
-    """A remote that takes ``delay`` seconds to answer each request."""
+    """A remote that takes ``delay`` seconds to answer each request. ``clock`` is the time the forwarding code
+    reads in the tests that use it (the slow_remote fixture puts it in place of time.monotonic): it moves on by
+    ``delay`` with each answer and by nothing else, so how many requests a budget lets start is the same on an
+    idle machine and on a crowded one, where the work around each request may take longer than the remote."""
 
     def __init__(self, delay: float):
         super().__init__()
         self.delay = delay
+        self.spent = 0.0
+
+    def clock(self) -> float:
+        return self.spent
 
     def __call__(self, environ, start_response):
         import time
 
         time.sleep(self.delay)
+        self.spent += self.delay  # before the answer goes: the code that asked reads the clock after it
         return super().__call__(environ, start_response)
 
 
 @pytest.fixture
-def slow_remote():
+def slow_remote(monkeypatch):
+    from types import SimpleNamespace
+
+    from app.xapi import forwarding
+
     lrs = SlowRemote(0.5)
+    monkeypatch.setattr(forwarding, "time", SimpleNamespace(monotonic=lrs.clock))
     server = make_server("127.0.0.1", 0, lrs, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     lrs.url = f"http://127.0.0.1:{server.server_port}/xapi/"
@@ -434,9 +447,8 @@ def test_without_redis_a_slow_remote_holds_up_a_request_only_so_long(make_app, m
     still served, one batch at a time, and nothing is sent twice."""
     import time
 
-    # the budget of 1 s counts from the first request: the second starts 0.5 s later (and a little more: under
-    # the whole suite on PostgreSQL the first took over 0.6 s, with 0.3 s for the remote), the third would start
-    # at 1 s at the earliest, so exactly two batches go, on a busy machine too
+    # the budget of 1 s counts from the first request: the second starts 0.5 s later on the remote's clock, the
+    # third would start at 1 s, so exactly two batches go (on a busy machine too: the clock is the remote's)
     app = make_app(XAPI_FORWARD_URL=slow_remote.url, XAPI_FORWARD_BATCH=2, XAPI_FORWARD_IN_REQUEST_SECONDS=1.0)
     with app.app_context():
         lrs_client, secret = make_lrs_client()

@@ -421,12 +421,16 @@ def history(actor, framework: Framework):
             .options(so.joinedload(FrameworkChange.actor)).order_by(FrameworkChange.id.desc()))
 
 
-def competence_codes_in(framework: Framework, numbers) -> set[tuple[int, str]]:
-    """The (version number, code) of every competence the framework's versions ``numbers`` have now, in one query:
-    the history links a change to a competence at its version only while that version still has it."""
-    return set(tuple(row) for row in db.session.execute(
-        sa.select(FrameworkVersion.number, Competence.code).join(Competence.version)
-        .where(FrameworkVersion.framework_id == framework.id, FrameworkVersion.number.in_(set(numbers)))))
+def parts_in(framework: Framework, numbers) -> set[tuple[str, int, str]]:
+    """The ("competence" or "area", version number, code) of every competence and area the framework's versions
+    ``numbers`` have now, in one query: the history links a change to a part at its version only while that
+    version still has it."""
+    numbers = set(numbers)
+    in_versions = (FrameworkVersion.framework_id == framework.id, FrameworkVersion.number.in_(numbers))
+    competences = (sa.select(sa.literal("competence"), FrameworkVersion.number, Competence.code)
+                   .join(Competence.version).where(*in_versions))
+    areas = sa.select(sa.literal("area"), FrameworkVersion.number, Area.code).join(Area.version).where(*in_versions)
+    return set(tuple(row) for row in db.session.execute(sa.union_all(competences, areas)))
 
 
 class EditConflict(ValidationError):

@@ -143,8 +143,8 @@ def history(slug):
 def _history_for_editors(slug):
     framework = _framework_or_404(slug)
     pagination = paginate(services.history(current_user, framework), per_page=HISTORY_PAGE_SIZE)
-    present = services.competence_codes_in(framework, {c.version_number for c in pagination.items
-                                                       if c.kind == "competence"})
+    present = services.parts_in(framework, {c.version_number for c in pagination.items
+                                            if c.kind in ("competence", "area")})
     return render_template("competences/history.html", framework=framework, pagination=pagination,
                            rows_of=_change_rows, state_of=_change_state, PARTS=CHANGE_PARTS, present=present)
 

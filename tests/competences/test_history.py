@@ -292,6 +292,23 @@ def test_the_page_says_what_was_added_and_removed(client, login_as, sample_frame
     assert client.get(removed).status_code == 200
 
 
+def test_an_area_s_heading_leads_to_its_place_only_while_its_version_has_it(client, login_as, sample_framework,
+                                                                           make_user):
+    """An area added, then removed from the same version, leads to the version's page (its place there is gone);
+    an area the version still has leads to its place."""
+    trainer = make_user(roles=("trainer",))
+    for code in ("C", "D"):
+        services.add_area(trainer, sample_framework, code, texts(f"Area {code}"))
+    services.remove_area(trainer, sample_framework, "C")
+    db.session.commit()
+    login_as("admin", country=None)
+    html = client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+    headings = re.findall(r'<h2 id="change-\d+"><a href="([^"]+)">Area ([CD])</a></h2>', html)
+    # newest first: C removed, D added, C added
+    assert headings == [("/competences/demo/?version=1", "C"), ("/competences/demo/?version=1#area-D", "D"),
+                        ("/competences/demo/?version=1", "C")]
+
+
 def test_an_edit_s_heading_leads_to_the_competence_only_while_its_version_has_it(client, login_as, sample_framework,
                                                                                  make_user):
     """An edit of a competence that a later change removed from the same version leads to that version's page (the

@@ -9,9 +9,11 @@ in from their usual browsers while a stranger, who has no such cookie, is held b
 
 The cookie is signed with SECRET_KEY (and a salt of its own), HttpOnly, SameSite=Lax, Secure as the session cookie
 is, and sent to the sign-in pages only. It names the account by UUID, its session version (a new password or a
-deactivation ends every cookie given before, as it ends every sign-in) and a random id that keys its count of
-failures. It lasts DEVICE_COOKIE_DURATION from the last time it was given. Nothing of it is stored on the server
-but the rate limiter's counts. A cookie that is forged, altered, expired, of another account or of another password
+deactivation ends every cookie given before, as it ends every sign-in; so does "Sign out of every other device",
+whose browser gets a new cookie: app.auth.sign_ins.end_others) and a random id that keys its count of failures. It
+lasts DEVICE_COOKIE_DURATION from the last time it was given. Nothing of it is stored on the server but the rate
+limiter's counts, so no one cookie can be ended alone: signing out (of this browser, or of one other from the
+account page) keeps it. A cookie that is forged, altered, expired, of another account or of another session version
 counts as none.
 """
 import secrets

@@ -134,7 +134,8 @@ def open_sign_ins(user: User) -> list[SignIn]:
 
 def end_one(user: User, sign_in_id: int) -> SignIn | None:
     """``user`` signs out one of their own browsers (one ended already stays so: a double click); None when it is
-    another person's, or forgotten. Flushes."""
+    another person's, or forgotten. That browser's device cookie stays valid: it is not stored on the server, so it
+    cannot be ended alone (``end_others`` and a new password end them all). Flushes."""
     sign_in = db.session.get(SignIn, sign_in_id)
     if sign_in is None or sign_in.user_id != user.id:
         return None
@@ -145,10 +146,19 @@ def end_one(user: User, sign_in_id: int) -> SignIn | None:
 
 
 def end_others(user: User) -> int:
-    """``user`` signs out every browser but this one; returns how many. Flushes."""
+    """``user`` signs out every browser but this one; returns how many. Flushes.
+
+    Those browsers become strangers at the sign-in page too: ``session_version`` goes up, which ends every device
+    cookie given before (app.auth.devices), also those of browsers signed out earlier. This browser's sign-in
+    follows the new version, so its session and "keep me signed in" cookie go on working; the view gives it a new
+    device cookie (``devices.remember``). Signing out one other browser (``end_one``) cannot end that one's device
+    cookie alone, since none is stored on the server: ending them all is this function's work."""
     others = [s for s in open_sign_ins(user) if user.sign_in is None or s.id != user.sign_in.id]
     now = utcnow()
     for sign_in in others:
         sign_in.ended_at = now
+    user.session_version = (user.session_version or 0) + 1
+    if user.sign_in is not None:
+        user.sign_in.version = user.session_version
     db.session.flush()
     return len(others)

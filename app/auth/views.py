@@ -282,10 +282,13 @@ def account_sign_in_end(sign_in_id):
 @bp.route("/account/sign-ins/end-others", methods=["POST"])
 @login_required
 def account_sign_ins_end_others():
+    """Sign out every other browser of one's own, and end their device cookies: a lost phone is a stranger again at
+    the sign-in page (app.auth.sign_ins.end_others). This browser stays signed in, with a new device cookie."""
     form = Form()
     if not form.validate_on_submit():
         abort(400)
     ended = sign_ins.end_others(current_user)
+    devices.remember(current_user._get_current_object())  # the ones given before have ended, this one's too
     db.session.commit()
     flash(ngettext("%(num)s other device has been signed out.", "%(num)s other devices have been signed out.",
                    ended) if ended else _("You were signed in on no other device."), "success")

@@ -252,3 +252,32 @@ def test_a_reset_link_gives_the_browser_a_device_cookie(make_app, make_user):
     owner.post("/auth/logout")
     _exhaust(app)
     assert sign_in(owner, "ana@example.org", "a-brand-new-password").status_code == 302
+
+
+def test_signing_out_every_other_device_ends_their_device_cookies(make_app, make_user):
+    """A lost phone signed out from the laptop is a stranger again at the sign-in page: its guesses count against
+    the address, while the laptop, still signed in, gets a new cookie of its own."""
+    app = _app(make_app, make_user)
+    laptop, lost_phone = app.test_client(), app.test_client()
+    for browser in (laptop, lost_phone):
+        assert sign_in(browser, "ana@example.org").status_code == 302
+    before = laptop.get_cookie(COOKIE, path="/auth/").value
+    assert laptop.post("/auth/account/sign-ins/end-others").status_code == 302
+    assert laptop.get_cookie(COOKIE, path="/auth/").value != before
+    assert laptop.get("/auth/account").status_code == 200
+    assert lost_phone.get("/auth/account").status_code == 302
+    for _ in range(3):  # the phone's old cookie counts as none: these spend the address's attempts
+        assert sign_in(lost_phone, "ana@example.org", "guess").status_code == 400
+    assert sign_in(app.test_client(), "ana@example.org").status_code == 429
+    laptop.post("/auth/logout")
+    assert sign_in(laptop, "ana@example.org").status_code == 302  # its new cookie counts as its own
+
+
+def test_a_copy_of_this_browsers_old_device_cookie_ends_with_the_others(make_app, make_user):
+    app = _app(make_app, make_user)
+    laptop = app.test_client()
+    assert sign_in(laptop, "ana@example.org").status_code == 302
+    copy = _with_cookie(app, laptop.get_cookie(COOKIE, path="/auth/").value)
+    assert laptop.post("/auth/account/sign-ins/end-others").status_code == 302
+    _exhaust(app)
+    assert sign_in(copy, "ana@example.org").status_code == 429

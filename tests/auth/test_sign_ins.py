@@ -160,6 +160,24 @@ def test_sign_out_of_every_other_device(app, make_user):
     assert "You were signed in on no other device." in response.get_data(as_text=True)
 
 
+def test_signing_out_every_other_device_keeps_this_ones_session_and_keep_me_signed_in(app, make_user):
+    """Every other device's cookies end with it (app.auth.devices); this browser's session and its "keep me
+    signed in" cookie go on working, and its sign-in stays in the list."""
+    make_user(email="ana@example.org")
+    here, other = app.test_client(), app.test_client()
+    sign_in(here, "ana@example.org", remember=True)
+    sign_in(other, "ana@example.org", remember=True)
+    stolen = app.test_client()
+    copy_cookie(other, stolen, "remember_token")
+    assert here.post("/auth/account/sign-ins/end-others?lang=en").status_code == 302
+    assert signed_in(here) and not signed_in(other) and not signed_in(stolen)
+    restarted = app.test_client()
+    copy_cookie(here, restarted, "remember_token")
+    assert signed_in(restarted)
+    assert "Kept signed in." in account_text(here)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignIn).where(SignIn.ended_at.is_(None))) == 1
+
+
 def test_nobody_ends_another_persons_sign_in(app, make_user):
     make_user(email="ana@example.org")
     make_user(email="admin@example.org", roles=("admin",), country=None)

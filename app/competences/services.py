@@ -962,6 +962,61 @@ def _validated(user: User) -> Iterable[Evidence]:
         yield Evidence("validated", row.framework.slug, row.code, row.level, row.validated_at, who, note=row.note or "")
 
 
+# ... and say who holds evidence of one competence, for a count a page can afford (reading everyone's levels is
+# for the command line): each holder source is called with (framework slug, code) and yields (user id, Evidence)
+# of that competence for everyone, in a few queries however many people there are; validity is applied here.
+HOLDER_SOURCES: list[Callable[[str, str], Iterable[tuple[int, Evidence]]]] = []
+
+
+def holder_source(function):
+    """Register a function that yields everyone's evidence of one competence (decorator)."""
+    HOLDER_SOURCES.append(function)
+    return function
+
+
+@holder_source
+def _validated_holders(framework_slug: str, code: str) -> Iterable[tuple[int, Evidence]]:
+    rows = db.session.execute(
+        sa.select(ValidatedLevel.user_id, ValidatedLevel.level, ValidatedLevel.validated_at).join(Framework)
+        .where(Framework.slug == framework_slug, ValidatedLevel.code == code, ValidatedLevel.withdrawn_at.is_(None)))
+    for user_id, level, validated_at in rows:
+        yield user_id, Evidence("validated", framework_slug, code, level, validated_at, "")
+
+
+@dataclass(frozen=True)
+class Holders:
+    """How many people hold a level of one competence (holders())."""
+
+    evidence: int  # with evidence that counts now (a validated level, a module completed successfully)
+    self_declared: int  # without such evidence, whose latest self-assessment declares a level
+
+
+def holders(framework: Framework, code: str, at: datetime | date | None = None) -> Holders:
+    """Who holds a level of the competence ``code`` of the framework at ``at`` (now by default), as
+    current_levels() would say person by person, counted in a few queries whatever the number of people: each
+    person once, however many pieces of evidence they have; those with none counted apart when their latest
+    self-assessment declares a level."""
+    at = moment_of(at) if at is not None else utcnow()
+    rules = _rules(framework)
+    people: set[int] = set()
+    for source in HOLDER_SOURCES:
+        for user_id, item in source(framework.slug, code):
+            if user_id in people or item.framework != framework.slug or item.code != code:
+                continue
+            _number, expires_at = _validity(rules, code, item.achieved_at)
+            if dataclasses.replace(item, expires_at=expires_at or item.expires_at).counts_at(at):
+                people.add(user_id)
+    latest: dict[int, int | None] = {}
+    for user_id, level in db.session.execute(
+            sa.select(SelfAssessment.user_id, SelfAssessment.level)
+            .where(SelfAssessment.framework_id == framework.id, SelfAssessment.code == code,
+                   SelfAssessment.assessed_at <= at)
+            .order_by(SelfAssessment.assessed_at, SelfAssessment.id)):
+        latest[user_id] = level
+    declared = sum(1 for user_id, level in latest.items() if level is not None and user_id not in people)
+    return Holders(len(people), declared)
+
+
 @dataclass(frozen=True)
 class _Rules:
     """What a framework version says of how long evidence counts: {code: months (None: always)}."""

@@ -1,6 +1,6 @@
 from babel.lists import format_list
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -515,6 +515,22 @@ def _removal(framework, present, gone: str):
     return None
 
 
+def _holding(framework, code: str) -> list[str]:
+    """What the page asking to remove a competence says of the people who hold a level of it: none when nobody
+    does."""
+    found = services.holders(framework, code)
+    said = []
+    if found.evidence:
+        said.append(ngettext("%(count)s person holds a level of it, validated or earned in a course.",
+                             "%(count)s people hold a level of it, validated or earned in a course.",
+                             found.evidence, count=format_decimal(found.evidence)))
+    if found.self_declared:
+        said.append(ngettext("%(count)s person declares a level of it in their self-assessment, without evidence.",
+                             "%(count)s people declare a level of it in their self-assessment, without evidence.",
+                             found.self_declared, count=format_decimal(found.self_declared)))
+    return said
+
+
 @bp.route("/<slug>/competences/<code>/remove", methods=["POST"])
 @role_required(*EDITORS)
 def remove_competence(slug, code):
@@ -533,7 +549,7 @@ def remove_competence(slug, code):
         return ask(_("Remove competence %(code)s %(title)s?", code=code, title=services.text_in(competence.title)),
                    [_("It leaves the framework's current version. People who hold a level of it keep that level, "
                       "shown as the version they earned it under describes it; the code %(code)s is not given to "
-                      "another competence.", code=code),
+                      "another competence.", code=code), *_holding(framework, code),
                     _("Something is built on version %(number)s (or a level was validated under it): it keeps the "
                       "competence, and the change makes version %(next)s.", number=framework.current.number,
                       next=max(v.number for v in framework.versions) + 1) if used else

@@ -28,7 +28,7 @@ from app.signals import module_completed, module_undone, progress_rebuilt
 from app.text import sort_key
 from app.xapi import vocabulary as v
 from app.xapi.models import Statement
-from app.xapi.services import moments_of, progress_of, progress_of_people, record, recorded, void
+from app.xapi.services import completions_of, moments_of, progress_of, progress_of_people, record, recorded, void
 
 
 def content_root() -> Path:
@@ -805,6 +805,39 @@ def _module_evidence(user: User):
         framework = module.course_version.framework_slug
         for code, level in module.competences:
             yield Evidence("module", framework, code, level, achieved, iri)
+
+
+@competences.holder_source
+def _module_holders(framework_slug: str, code: str):
+    """_module_evidence() of everyone, for one competence: the modules that grant a level of it, everyone's
+    completions of them and the statements that date them, in a query each however many people did them."""
+    modules = db.session.scalars(
+        sa.select(Module).join(Module.course_version).where(Module.completion.in_(EVIDENCE_RULES))
+        .options(so.defer(Module.texts), so.contains_eager(Module.course_version).joinedload(CourseVersion.course)
+                 .selectinload(Course.versions))).all()
+    by_iri = {}
+    for module in modules:
+        if module.competences:
+            by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
+
+    def granted(module: Module) -> int | None:
+        if module.course_version.framework_slug != framework_slug:
+            return None
+        return max((level for given, level in module.competences if given == code), default=None)
+
+    by_iri = {iri: found for iri, found in by_iri.items() if any(granted(module) is not None for module in found)}
+    completions = completions_of(list(by_iri))
+    moments = moments_of(statement for _iri, state in completions
+                         for statement in (state.passed_statement, state.completed_statement))
+    for iri, state in completions:
+        decisive = moments.get(state.passed_statement) or moments.get(state.completed_statement)
+        module = _module_done_in(by_iri[iri], decisive)
+        level = granted(module) if module is not None and module_done(module, state) else None
+        if level is None:
+            continue
+        passed = moments.get(state.passed_statement)
+        achieved = state.completed_at if module.completion == "workshop" or passed is None else passed.timestamp
+        yield state.user_id, Evidence("module", framework_slug, code, level, achieved, iri)
 
 
 @dataclass(frozen=True)

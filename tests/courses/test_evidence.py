@@ -372,3 +372,66 @@ def test_evidence_is_named_from_the_newest_version_alone(app, tmp_path, sample_f
         sa.event.remove(Module, "load", loaded)
     assert named[iri].title == "Q3" and named[iri].course == "Pilot course"
     assert len(read) == 1
+
+
+def _people_holding(graded_course, sample_framework, make_user, count: int) -> None:
+    """``count`` sets of people with evidence of B1 (practice grants level 1) or a self-assessment of it: one
+    validated, one validated and withdrawn who declares a level, one who passed the quiz, one validated who also
+    passed it and declares a level, one who only completed it, one who declared a level and then "Not sure"."""
+    from app.competences.services import self_assess, validate_level, withdraw_validation
+
+    coordinator = make_user(("coordinator",), country="CL")
+    for _ in range(count):
+        validated, withdrawn, passed, both, failed, unsure = (make_user(("trainee",), country="CL")
+                                                              for _ in range(6))
+        validate_level(coordinator, validated, sample_framework, "B1", 2)
+        withdraw_validation(coordinator, validate_level(coordinator, withdrawn, sample_framework, "B1", 3))
+        self_assess(withdrawn, sample_framework, {"B1": 1})
+        record(passed, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+        validate_level(coordinator, both, sample_framework, "B1", 3)
+        record(both, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+        self_assess(both, sample_framework, {"B1": 2})
+        record(failed, v.COMPLETED, graded_course["practice"], result={"completion": True})
+        self_assess(unsure, sample_framework, {"B1": 2})
+        self_assess(unsure, sample_framework, {"B1": None})
+    db.session.commit()
+
+
+def test_the_holders_of_a_competence_are_counted_once_each_as_their_levels_say(make_user, graded_course,
+                                                                               sample_framework):
+    from app.auth.models import User
+    from app.competences.services import Holders, holders
+
+    _people_holding(graded_course, sample_framework, make_user, 1)
+    assert holders(sample_framework, "B1") == Holders(evidence=3, self_declared=1)
+    everyone = db.session.scalars(sa.select(User)).all()
+    levels = [current_levels(person, framework="demo").get("B1") for person in everyone]
+    assert sum(1 for level in levels if level and level.level) == 3  # what reading everyone's levels says
+    assert sum(1 for level in levels if level and level.is_self_declared_only) == 1
+    # A1 (granted by the quiz) counts for 24 months from the pass: after that, nobody holds it
+    assert holders(sample_framework, "A1") == Holders(evidence=2, self_declared=0)
+    assert holders(sample_framework, "A1", at=utcnow() + timedelta(days=31 * 25)) == Holders(0, 0)
+    assert holders(sample_framework, "A2") == Holders(0, 0)
+
+
+def test_the_page_asking_to_remove_a_competence_counts_its_holders_in_as_many_queries_for_many(
+        client, login_as, make_user, graded_course, sample_framework):
+    from html import unescape
+
+    from app.courses.services import set_published
+    from tests.queries import statements_during
+
+    trainer = login_as("trainer", country="ES")
+    set_published(trainer, get_course("pilot"), False)  # a published course developing B1 would keep it
+    db.session.commit()
+    html = unescape(client.post("/competences/demo/competences/B1/remove?lang=en").get_data(as_text=True))
+    assert "validated or earned in a course" not in html and "self-assessment" not in html  # nobody: nothing said
+    _people_holding(graded_course, sample_framework, make_user, 1)
+    asked, one = statements_during(lambda: client.post("/competences/demo/competences/B1/remove?lang=en"))
+    html = unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "3 people hold a level of it, validated or earned in a course." in html
+    assert "1 person declares a level of it in their self-assessment, without evidence." in html
+    _people_holding(graded_course, sample_framework, make_user, 3)
+    asked, four = statements_during(lambda: client.post("/competences/demo/competences/B1/remove?lang=en"))
+    assert "12 people hold a level of it" in unescape(asked.get_data(as_text=True))
+    assert len(four) == len(one)

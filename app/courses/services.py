@@ -4,6 +4,7 @@ import io
 import math
 import mimetypes
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import imagesize
@@ -774,34 +775,48 @@ def grants_evidence(version: CourseVersion) -> bool:
     return any(module.competences and module.rule in EVIDENCE_RULES for module in version.modules)
 
 
+def _granting_modules() -> dict[str, list[Module]]:
+    """The modules that grant a level (quizzes, assignments, workshops naming competences) by their IRI, each
+    version's: with their course versions, courses and the courses' versions (which version a learner did), read
+    together rather than a course at a time, and without their texts."""
+    modules = db.session.scalars(
+        sa.select(Module).join(Module.course_version).where(Module.completion.in_(EVIDENCE_RULES))
+        .options(so.defer(Module.texts), so.contains_eager(Module.course_version).joinedload(CourseVersion.course)
+                 .selectinload(Course.versions))).all()
+    by_iri: dict[str, list[Module]] = {}
+    for module in modules:
+        if module.competences:
+            by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
+    return by_iri
+
+
+def _done_and_when(versions: list[Module], state, moments) -> tuple[Module | None, datetime | None]:
+    """The module (of the version the learner did) whose completion ``state`` shows done, and when its level was
+    achieved: when the module was passed (the first success), not when it was first completed; (None, None)
+    when it is not done."""
+    decisive = moments.get(state.passed_statement) or moments.get(state.completed_statement)
+    module = _module_done_in(versions, decisive)
+    if module is None or not module_done(module, state):
+        return None, None
+    passed = moments.get(state.passed_statement)
+    return module, state.completed_at if module.completion == "workshop" or passed is None else passed.timestamp
+
+
 @evidence_source
 def _module_evidence(user: User):
     """Modules that grant a level and were completed successfully: a quiz passed, an assignment approved, a
     workshop attended; never a module only viewed. What a module grants is what the version the learner did
     says (the statement's context.revision), not what a later version of the course says."""
-    # with their course versions, courses and the courses' versions (which version a learner did), read together
-    # rather than a course at a time, and without their texts
-    modules = db.session.scalars(
-        sa.select(Module).join(Module.course_version).where(Module.completion.in_(EVIDENCE_RULES))
-        .options(so.defer(Module.texts), so.contains_eager(Module.course_version).joinedload(CourseVersion.course)
-                 .selectinload(Course.versions))).all()
-    by_iri = {}
-    for module in modules:
-        if module.competences:
-            by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
+    by_iri = _granting_modules()
     if not by_iri:
         return
     states = progress_of(user, list(by_iri))
-    # a level is achieved when the module was passed (the first success), not when it was first completed
     moments = moments_of(statement for state in states.values()
                          for statement in (state.passed_statement, state.completed_statement))
     for iri, state in states.items():
-        decisive = moments.get(state.passed_statement) or moments.get(state.completed_statement)
-        module = _module_done_in(by_iri[iri], decisive)
-        if module is None or not module_done(module, state):
+        module, achieved = _done_and_when(by_iri[iri], state, moments)
+        if module is None:
             continue
-        passed = moments.get(state.passed_statement)
-        achieved = state.completed_at if module.completion == "workshop" or passed is None else passed.timestamp
         framework = module.course_version.framework_slug
         for code, level in module.competences:
             yield Evidence("module", framework, code, level, achieved, iri)
@@ -811,14 +826,7 @@ def _module_evidence(user: User):
 def _module_holders(framework_slug: str, code: str):
     """_module_evidence() of everyone, for one competence: the modules that grant a level of it, everyone's
     completions of them and the statements that date them, in a query each however many people did them."""
-    modules = db.session.scalars(
-        sa.select(Module).join(Module.course_version).where(Module.completion.in_(EVIDENCE_RULES))
-        .options(so.defer(Module.texts), so.contains_eager(Module.course_version).joinedload(CourseVersion.course)
-                 .selectinload(Course.versions))).all()
-    by_iri = {}
-    for module in modules:
-        if module.competences:
-            by_iri.setdefault(module_iri(module.course_version.course, module), []).append(module)
+    by_iri = _granting_modules()
 
     def granted(module: Module) -> int | None:
         if module.course_version.framework_slug != framework_slug:
@@ -830,13 +838,10 @@ def _module_holders(framework_slug: str, code: str):
     moments = moments_of(statement for _iri, state in completions
                          for statement in (state.passed_statement, state.completed_statement))
     for iri, state in completions:
-        decisive = moments.get(state.passed_statement) or moments.get(state.completed_statement)
-        module = _module_done_in(by_iri[iri], decisive)
-        level = granted(module) if module is not None and module_done(module, state) else None
+        module, achieved = _done_and_when(by_iri[iri], state, moments)
+        level = granted(module) if module is not None else None
         if level is None:
             continue
-        passed = moments.get(state.passed_statement)
-        achieved = state.completed_at if module.completion == "workshop" or passed is None else passed.timestamp
         yield state.user_id, Evidence("module", framework_slug, code, level, achieved, iri)
 
 

@@ -200,6 +200,9 @@ def _headers(response):
     if request.path == "/xapi/statements":
         through = g.get("consistent_through") or _consistent_through()
         response.headers["X-Experience-API-Consistent-Through"] = through
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and "ETag" not in response.headers \
+            and not response.is_streamed:
+        response.add_etag()  # every GET (Communication 3.1.s4.b1): the SHA-1 of the body, statements included
     response.headers["Cache-Control"] = "no-store"
     if response.status_code >= 400 and response.mimetype == "application/json":
         _error_as_asked(response)
@@ -435,7 +438,6 @@ def _document_response(document):
 
 def _list_response(names, newest):
     response = jsonify(names)
-    response.add_etag()  # a GET answers with an ETag (Communication 3.1), lists of ids included
     if newest is not None:
         response.last_modified = newest
     return response
@@ -549,9 +551,7 @@ def agent_profile():
 @bp.route("/activities", methods=["GET", "HEAD"])
 def activities():
     _only("activityId")
-    response = jsonify(documents.activity(_param_activity(held=False)))  # a definition, shared by every client
-    response.add_etag()
-    return response
+    return jsonify(documents.activity(_param_activity(held=False)))  # a definition, shared by every client
 
 
 @bp.route("/agents", methods=["GET", "HEAD"])
@@ -559,6 +559,4 @@ def agents():
     _only("agent")
     agent = _param_agent()
     validate_agent(agent, "agent")  # "not a Person Object, nor is it a Group" (Communication 2.4)
-    response = jsonify(documents.person(agent))
-    response.add_etag()
-    return response
+    return jsonify(documents.person(agent))

@@ -327,6 +327,23 @@ def test_headers_on_every_response(xapi, client):
     assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == 405
 
 
+def test_every_get_of_statements_carries_the_etag_of_its_body(xapi, client):
+    """Communication 3.1.s4.b1, b2, b4: an LRS responding to a GET MUST add an ETag, the SHA-1 of the contents in
+    lower-case hex, in quotes; 1.1.s3.b1: a HEAD answers with the headers of the GET. Statements (one, a page, with
+    attachments) and the About resource had none, though the other resources carry it."""
+    import hashlib
+
+    statement_id = xapi.post(statement()).get_json()[0]
+    answers = [xapi.get(params={"statementId": statement_id}), xapi.get(),
+               xapi.get(params={"statementId": statement_id, "attachments": "true"}),
+               client.get("/xapi/about")]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["ETag"] == '"%s"' % hashlib.sha1(answer.data).hexdigest()
+    head = client.head("/xapi/statements", query_string={"statementId": statement_id}, headers=xapi.headers())
+    assert head.data == b"" and head.headers["ETag"] == answers[0].headers["ETag"]
+
+
 def test_a_405_of_the_lrs_names_the_methods_the_resource_takes(xapi, client):
     """RFC 9110 15.5.6: a 405 MUST carry an Allow header; the LRS's JSON answer replaced Werkzeug's, without it."""
     response = client.delete("/xapi/statements", headers=xapi.headers())

@@ -6,6 +6,7 @@ import math
 import re
 import time
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from flask import current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
@@ -104,6 +105,7 @@ def _check_request():
     if not ACCEPTED_VERSION.match(version.strip()):
         raise ApiError(400, f"{VERSION_HEADER} {version!r} is not supported: use 1.0.x", VERSION_HEADER)
     g.lrs_client = client
+    _check_utf8_query(request.query_string)
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:  # no database keeps a NUL character in its text
             raise ApiError(400, f"the {name.replace(chr(0), '')} parameter contains a NUL character",
@@ -130,6 +132,19 @@ def _check_request():
                                     f"{wait} s", headers={"Retry-After": str(wait)})
     if request.method not in ("GET", "HEAD") and not client.can_write:
         raise ApiError(403, "this client may only read")
+
+
+def _check_utf8_query(query: bytes) -> None:
+    """A 400 for a parameter whose %-escapes are not UTF-8 (Communication 1.4.s1.b1): Werkzeug keeps such an escape
+    as written, so stateId=%FF would be the document another client names with the text "%FF"."""
+    for pair in query.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            raise ApiError(400, f"the {shown} parameter is not UTF-8 text", shown) from None
 
 
 # Redis (REDIS_URL) not answering: clients' requests are counted in this worker's memory meanwhile, as the sign-in

@@ -54,6 +54,27 @@ def test_a_utf8_byte_order_mark_is_still_accepted(xapi):
     assert post_text(xapi, "\ufeff" + BASE % (AGENT, "read", "one", "")).status_code == 200
 
 
+@pytest.mark.parametrize("query, prop", [
+    ("activityId=http://example.org/act/%FF&agent={AGENT}&stateId=one", "activityId"),
+    ("activityId=http://example.org/act/one&agent={AGENT}&stateId=%FF%FE", "stateId"),
+    ("activityId=http://example.org/act/one&agent={AGENT}&stateId=%C3%28", "stateId"),
+    ("activityId=http://example.org/act/one&agent={AGENT}&state%FFId=one", "state\ufffdId"),
+])
+def test_a_parameter_that_is_not_utf8_is_a_400(xapi, query, prop):
+    """Communication 1.4.s1.b1: all strings are interpreted as UTF-8. A %-escape that is not UTF-8 was kept as
+    written (%FF%FE), so the document was stored under an id another client writes as the text "%FF%FE"; the
+    alternate syntax's form already refused such escapes."""
+    url = "/xapi/activities/state?" + query.replace("{AGENT}", AGENT)
+    for method in ("PUT", "GET"):
+        response = xapi.client.open(url, method=method, data=b"{}", content_type="application/json",
+                                    headers=xapi.headers())
+        assert response.status_code == 400, response.data
+        assert response.get_json()["property"] == prop and "UTF-8" in response.get_json()["message"]
+    listed = xapi.get("/xapi/activities/state", params={"activityId": "http://example.org/act/one", "agent": AGENT})
+    assert listed.get_json() == []
+    assert xapi.get(params={"verb": "http://example.org/verbs/caf\u00e9"}).status_code == 200  # UTF-8 escapes
+
+
 @pytest.mark.parametrize("path, params", [
     ("/xapi/statements", {}),
     ("/xapi/agents", {}),

@@ -154,6 +154,8 @@ class AlternateRequestSyntax:
         content, parameters = None, []
         for name, value in form:
             key = name.lower()
+            if key == "content" and name != "content":  # a field, not a header: its name has a case (3.2.s3.b8)
+                raise Refusal(f"the form field {name} is written content, in small letters", name)
             if key == "content":
                 content = value.encode("utf-8")
             elif key in HEADER_FIELDS:

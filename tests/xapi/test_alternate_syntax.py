@@ -54,6 +54,21 @@ class Unread(io.BytesIO):
     readline = readinto = read
 
 
+def test_the_content_field_in_another_case_is_refused(xapi):
+    """Communication 3.2.s3.b8: a parameter matching one of the specification in all but case MUST be refused with
+    400. Content or CONTENT was taken as the content field; the header fields (1.3.s3.b6) keep their headers'
+    insensitivity to case."""
+    for name in ("Content", "CONTENT"):
+        statement_id = str(uuid.uuid4())
+        response = form_post(xapi, "PUT", {"statementId": statement_id, name: json.dumps(statement())})
+        assert response.status_code == 400 and response.get_json()["property"] == name
+        assert xapi.get(params={"statementId": statement_id}).status_code == 404
+    auth = xapi.headers()
+    fields = {"authorization": auth["Authorization"], "x-experience-api-version": "1.0.3",
+              "content-type": "application/json", "statementId": str(uuid.uuid4()), "content": json.dumps(statement())}
+    assert form_post(xapi, "PUT", fields, with_auth_in_form=False).status_code == 204
+
+
 def test_a_form_beyond_the_sites_limit_is_refused_before_it_is_read(make_app, make_lrs_client):
     from tests.fixtures.xapi import XapiClient
 

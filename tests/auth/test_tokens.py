@@ -438,6 +438,16 @@ def test_the_emails_say_until_when_the_link_works_in_the_persons_zone(app, make_
     assert tijuana.id and reset.to_address == "leo@example.org"
 
 
+def test_the_reset_e_mail_keeps_its_link_on_a_line_of_its_own(client, make_user, outbox):
+    """The link under its sentence, not glued to its colon (which some mail programs would not make clickable), and
+    a blank line between the last paragraph and the signature, as in the invitation."""
+    make_user(email="ana@example.org", locale="en")
+    client.post("/auth/password/forgot", data={"email": "ana@example.org"})
+    body = outbox()[-1].body
+    assert "open this link:\nhttp://itinera.test/auth/password/reset/" in body
+    assert "your password has not changed.\n\n--\n" in body
+
+
 def test_the_invitation_keeps_its_paragraphs_apart(app, make_user, outbox):
     from app.auth.tokens import send_invitation
 

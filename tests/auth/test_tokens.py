@@ -456,6 +456,7 @@ def test_the_invitation_keeps_its_paragraphs_apart(app, make_user, outbox):
     db.session.commit()
     [message] = outbox()
     assert "regional innovation policy.\n\nTo start, choose your password here:\n" in message.body
+    assert "to send a new one.\n\nYour e-mail address for signing in is rosa@example.org." in message.body
 
 
 def test_the_pages_of_a_link_are_kept_in_no_cache(client, make_user):

@@ -4,6 +4,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.xapi.clients import hash_secret
 from app.xapi.models import LrsClient
 
 
@@ -18,6 +19,18 @@ def test_the_endpoint_is_shown_with_its_final_slash(client, login_as):
         assert re.search(r"http://itinera\.test/xapi/(?=<|\s)", page)
         assert not re.search(r"http://itinera\.test/xapi(?=<|\s)", page)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
+
+
+def test_the_new_secret_is_shown_in_the_type_of_the_list_of_keys(client, login_as):
+    """The page shown once gives the endpoint, key and secret as code, as the list of clients gives keys: in a
+    fixed-width type, where I, l and 1 or O and 0 (which keys and secrets hold) can be told apart when copied."""
+    login_as("admin", country=None)
+    page = client.post("/admin/lrs-clients/new", data={"name": "Simulation", "scope": "write_own"}).get_data(
+        as_text=True)
+    made = db.session.scalar(sa.select(LrsClient))
+    assert f"<code>{made.key}</code>" in page and "<code>http://itinera.test/xapi/</code>" in page
+    secret = re.search(r"<code>([A-Za-z0-9_-]{40,})</code>", page)
+    assert secret and made.secret_hash == hash_secret(secret.group(1))
 
 
 def test_the_client_form_reports_every_error_at_once(app, client, login_as, make_lrs_client):

@@ -178,7 +178,7 @@ def test_client_status_agrees_with_client_in_spanish(client, login_as, make_lrs_
 
 
 def _shown_secret(page: str) -> str:
-    return re.search(r"<dd[^>]*>\s*([A-Za-z0-9_-]{40,})\s*</dd>", page).group(1)
+    return re.search(r"<dd[^>]*>\s*<code>([A-Za-z0-9_-]{40,})</code>\s*</dd>", page).group(1)
 
 
 def test_a_client_created_twice_at_once_is_created_once(login_as, post_at_once):

@@ -25,11 +25,15 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PREVIEW_ROWS = 50
 PREVIEW_PROBLEMS = 200  # the page lists these; the CSV download has them all
 
-# the template in the reader's language: column names and a position the import reads in every language
+# the template in the reader's language, and the name it is saved under: column names and a position the import
+# reads in every language
 TEMPLATE_CSV = {
-    "en": "email;full name;position;institution;region;language\r\nana.perez@example.org;Ana Pérez;technician;;;\r\n",
-    "es": "correo;nombre completo;cargo;institución;región;idioma\r\nana.perez@example.org;Ana Pérez;técnico;;;\r\n",
-    "pt_BR": "e-mail;nome completo;cargo;instituição;região;idioma\r\nana.souza@example.org;Ana Souza;técnico;;;\r\n",
+    "en": ("itinera-trainees.csv",
+           "email;full name;position;institution;region;language\r\nana.perez@example.org;Ana Pérez;technician;;;\r\n"),
+    "es": ("itinera-participantes.csv",
+           "correo;nombre completo;cargo;institución;región;idioma\r\nana.perez@example.org;Ana Pérez;técnico;;;\r\n"),
+    "pt_BR": ("itinera-participantes.csv",
+              "e-mail;nome completo;cargo;instituição;região;idioma\r\nana.souza@example.org;Ana Souza;técnico;;;\r\n"),
 }
 
 
@@ -108,9 +112,9 @@ def _upload_page(form: ImportForm, status: int):
 @bp.route("/import/template.csv")
 @role_required(*MANAGERS)
 def import_template():
-    return TEMPLATE_CSV.get(str(get_locale()), TEMPLATE_CSV["en"]).encode("utf-8-sig"), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": 'attachment; filename="itinera-trainees.csv"'}
+    name, text = TEMPLATE_CSV.get(str(get_locale()), TEMPLATE_CSV["en"])
+    return text.encode("utf-8-sig"), 200, {"Content-Type": "text/csv; charset=utf-8",
+                                           "Content-Disposition": attachment(name)}
 
 
 def _batch_or_404(batch_id: int):

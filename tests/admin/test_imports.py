@@ -102,14 +102,19 @@ def test_template_download(client, login_as):
     response = client.get("/admin/import/template.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.data.startswith("\ufeffemail;full name;position".encode())
+    assert response.headers["Content-Disposition"] == 'attachment; filename="itinera-trainees.csv"'
 
 
-@pytest.mark.parametrize("locale, header", [("es", "correo;nombre completo;cargo"),
-                                            ("pt_BR", "e-mail;nome completo;cargo")])
-def test_the_template_speaks_the_readers_language_and_imports_as_it_is(client, login_as, locale, header):
+@pytest.mark.parametrize("locale, header, name", [("es", "correo;nombre completo;cargo", "itinera-participantes.csv"),
+                                                  ("pt_BR", "e-mail;nome completo;cargo", "itinera-participantes.csv")])
+def test_the_template_speaks_the_readers_language_and_imports_as_it_is(client, login_as, locale, header, name):
+    """Its columns and the name it is saved under too: a coordinator's downloads folder got "itinera-trainees.csv"
+    beside "lista-problemas.csv"."""
     login_as("coordinator", country="CL", locale=locale)
-    template = client.get("/admin/import/template.csv").data
+    response = client.get("/admin/import/template.csv")
+    template = response.data
     assert template.decode("utf-8-sig").startswith(header)
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
     response = upload(client, template, name="plantilla.csv")
     assert response.status_code == 302
     batch = db.session.scalar(sa.select(ImportBatch))

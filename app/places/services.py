@@ -3,6 +3,7 @@ import pycountry
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from app.auth.models import User
 from app.auth.permissions import (can_manage_country, can_manage_user, can_see_country, check, managed_country,
@@ -218,10 +219,13 @@ def check_movable(actor: User, institution: Institution) -> list[User]:
     member of staff, for a coordinator), so that nobody can be moved."""
     members = list(db.session.scalars(sa.select(User).where(User.institution_id == institution.id)
                                       .options(so.selectinload(User.role_rows))))
-    if any(not can_manage_user(actor, member) for member in members):
-        raise ValidationError({"target_id": _l("Some people of this institution are members of staff, whose "
-                                               "records you cannot change: ask the programme's administrators "
-                                               "to move them")})
+    staff = sum(1 for member in members if not can_manage_user(actor, member))
+    if staff:
+        raise ValidationError({"target_id": lazy_ngettext(
+            "%(num)s person of this institution is a member of staff, whose record you cannot change: ask the "
+            "programme's administrators to move them",
+            "%(num)s people of this institution are members of staff, whose records you cannot change: ask the "
+            "programme's administrators to move them", staff)})
     return members
 
 

@@ -306,6 +306,23 @@ def test_a_move_that_would_be_refused_is_refused_before_asking(client, login_as,
     assert "ask the programme's administrators" in page and f'/admin/institutions/{twice.id}/move"' not in page
 
 
+def test_the_page_counts_the_staff_it_cannot_move(client, login_as, make_institution, make_user):
+    """A coordinator's own institution, where they are the only member of staff, said "Some people of this
+    institution are members of staff" under "1 person belongs to this institution": it counts them."""
+    coordinator = login_as("coordinator", country="CL", locale="en")
+    own, other = make_institution(country="CL"), make_institution(country="CL")
+    coordinator.institution_id = own.id
+    db.session.commit()
+    page = unescape(client.get(f"/admin/institutions/{own.id}/edit").get_data(as_text=True))
+    assert "1 person of this institution is a member of staff, whose record you cannot change" in page
+    assert "Some people" not in page
+    make_user(roles=("trainer",), country="CL", institution=own)
+    page = unescape(client.get(f"/admin/institutions/{own.id}/edit").get_data(as_text=True))
+    assert "2 people of this institution are members of staff, whose records you cannot change" in page
+    response = client.post(f"/admin/institutions/{own.id}/move", data={"target_id": other.id}, follow_redirects=True)
+    assert "2 people of this institution are members of staff" in unescape(response.get_data(as_text=True))
+
+
 def test_an_admin_chooses_the_country_of_a_new_institution_or_cohort(client, login_as):
     """An admin's forms offered every country with none chosen, so the browser showed the first (Argentina) as
     chosen: an institution or cohort saved without a look at the country went to Argentina without a word. The

@@ -128,8 +128,9 @@ def register_cli(app) -> None:
     @translate.command()
     def extract():
         """Collect every translatable message into messages.pot."""
-        pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
-                "--project", "Itinera", "--copyright-holder", "The Itinera contributors", "-o", str(POT), str(ROOT))
+        pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location",
+                "--sort-output", "--project", "Itinera", "--copyright-holder", "The Itinera contributors", "-o", str(POT),
+                str(ROOT))
 
     @translate.command()
     def update():

@@ -429,11 +429,13 @@ def test_the_emails_say_until_when_the_link_works_in_the_persons_zone(app, make_
 
     lima = format_datetime(tokens[TokenPurpose.INVITATION].expires_at, "d 'de' MMMM 'de' y, H:mm",
                            tzinfo=get_timezone("America/Lima"), locale="es")
-    assert f"hasta el {lima} (Lima, GMT-05:00) (1 día después de enviado)" in invitation.body.replace("\n", " ")
+    assert f"durante 1 día desde su envío: hasta el {lima} (Lima, GMT-05:00)." in invitation.body.replace("\n", " ")
     west = tokens[TokenPurpose.PASSWORD_RESET].expires_at.astimezone(get_timezone("America/Tijuana"))
     assert f"until {format_datetime(west, 'MMMM d, y', locale='en')}" in reset.body
     offset = west.strftime("%z")  # -0800, or -0700 while Baja California keeps summer time (March to November)
-    expected = f"(Tijuana, GMT{offset[:3]}:{offset[3:]}) (45 minutes after you asked for it)"
+    expected = f"for 45 minutes after you asked for it: until {format_datetime(west, 'MMMM d, y', locale='en')}"
+    assert expected in reset.body.replace("\n", " ")
+    expected = f"(Tijuana, GMT{offset[:3]}:{offset[3:]})."
     assert expected in reset.body.replace("\n", " ")
     assert tijuana.id and reset.to_address == "leo@example.org"
 

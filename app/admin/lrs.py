@@ -1,6 +1,7 @@
 """Administrators manage the credentials of outside xAPI clients."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
+from babel.lists import format_list
+from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -22,6 +23,52 @@ ACCESS = {ClientScope.READ_WRITE: _l("Read and write"), ClientScope.WRITE_OWN: _
           ClientScope.READ: _l("Read only")}
 
 
+# a rate limit's period (flask-limiter's units): the requests in one period, and several periods ("5 minutes")
+PER_PERIOD = {
+    "second": lambda n: ngettext("%(count)s request per second", "%(count)s requests per second", n,
+                                 count=format_decimal(n)),
+    "minute": lambda n: ngettext("%(count)s request per minute", "%(count)s requests per minute", n,
+                                 count=format_decimal(n)),
+    "hour": lambda n: ngettext("%(count)s request per hour", "%(count)s requests per hour", n, count=format_decimal(n)),
+    "day": lambda n: ngettext("%(count)s request per day", "%(count)s requests per day", n, count=format_decimal(n)),
+    "month": lambda n: ngettext("%(count)s request per month", "%(count)s requests per month", n,
+                                count=format_decimal(n)),
+    "year": lambda n: ngettext("%(count)s request per year", "%(count)s requests per year", n, count=format_decimal(n)),
+}
+PERIODS = {
+    "second": lambda n: ngettext("%(count)s second", "%(count)s seconds", n, count=format_decimal(n)),
+    "minute": lambda n: ngettext("%(count)s minute", "%(count)s minutes", n, count=format_decimal(n)),
+    "hour": lambda n: ngettext("%(count)s hour", "%(count)s hours", n, count=format_decimal(n)),
+    "day": lambda n: ngettext("%(count)s day", "%(count)s days", n, count=format_decimal(n)),
+    "month": lambda n: ngettext("%(count)s month", "%(count)s months", n, count=format_decimal(n)),
+    "year": lambda n: ngettext("%(count)s year", "%(count)s years", n, count=format_decimal(n)),
+}
+
+
+def rate_limit_text(rate_limit: str | None) -> str:
+    """A client's rate limit as the reader says it ("600 solicitudes por minuto"), each of its parts: the form keeps
+    the syntax the administrator typed ("600 per minute"), which the parser reads."""
+    from limits import parse_many
+
+    if not rate_limit:
+        return _("No rate limit")
+    try:
+        items = parse_many(rate_limit)
+    except ValueError:  # not written by the form, which checks it
+        return rate_limit
+    parts = []
+    for item in items:
+        unit = item.GRANULARITY.name
+        if item.multiples == 1:
+            parts.append(PER_PERIOD[unit](item.amount))
+        else:
+            parts.append(_("%(requests)s every %(period)s",
+                           requests=ngettext("%(count)s request", "%(count)s requests", item.amount,
+                                             count=format_decimal(item.amount)),
+                           period=PERIODS[unit](item.multiples)))
+    return format_list(parts, locale=get_locale())
+
+
 def _endpoint() -> str:
     """The LRS's address as content is given it: with its final slash, to which libraries append "statements"."""
     return absolute_url("xapi.about").rsplit("/", 1)[0] + "/"
@@ -32,7 +79,7 @@ def _endpoint() -> str:
 def lrs_clients():
     pagination = paginate(clients.clients(), per_page=25)
     return render_template("admin/lrs_clients.html", pagination=pagination, access=ACCESS,
-                           endpoint=_endpoint(), forwarding=forwarding.status())
+                           endpoint=_endpoint(), forwarding=forwarding.status(), rate_limit_text=rate_limit_text)
 
 
 @bp.route("/lrs-clients/forwarding/retry", methods=["POST"])

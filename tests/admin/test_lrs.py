@@ -104,3 +104,20 @@ def test_the_statements_sent_again_are_counted_in_the_readers_language(client, l
     login_as("admin", country=None, locale="pt_BR")
     client.post("/admin/lrs-clients/forwarding/retry")
     assert "1.234" in client.get("/admin/lrs-clients").get_data(as_text=True)
+
+
+def test_the_rate_limits_are_listed_in_the_readers_language(client, login_as, make_lrs_client):
+    """The list gave a limit as the administrator typed it ("600 per minute"), in English on every page; the
+    parser's syntax stays in the form, the list says it in the reader's language, each part of it."""
+    make_lrs_client("Simulation", rate_limit="600 per minute; 10/5 seconds")
+    make_lrs_client("Quiz", rate_limit="1 per day")
+    login_as("admin", country=None, locale="es")
+    page = client.get("/admin/lrs-clients").get_data(as_text=True)
+    assert "600 solicitudes por minuto y 10 solicitudes cada 5 segundos" in page
+    assert "1 solicitud por día" in page and "per minute" not in page
+    login_as("admin", country=None, locale="pt_BR")
+    page = client.get("/admin/lrs-clients").get_data(as_text=True)
+    assert "600 solicitações por minuto e 10 solicitações a cada 5 segundos" in page
+    login_as("admin", country=None, locale="en")
+    page = client.get("/admin/lrs-clients").get_data(as_text=True)
+    assert "600 requests per minute and 10 requests every 5 seconds" in page and "1 request per day" in page

@@ -50,6 +50,18 @@ class AlignmentForm(Form):
     name = LineField(_l("Name"), validators=[Length(max=ALIGNMENT_MAX_LENGTHS["name"])])
 
 
+def _code_field(example: str):
+    return StringField(_l("Code"), filters=[lambda value: value.strip() if isinstance(value, str) else value],
+                       description=_l("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. "
+                                      "It is part of the address and cannot be changed later.", example=example),
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+# a new part's code, made before the forms' other fields: WTForms orders fields as they were made, and the code
+# comes first on the page (and so in the error summary)
+_COMPETENCE_CODE, _AREA_CODE = _code_field("B4"), _code_field("C")
+
+
 # The alignment rows come from what is sent back; the view adds the competence's alignments and a few blank rows
 # to a new form (alignments-0-framework, alignments-0-code, ...).
 CompetenceForm = type("CompetenceForm", (Form,), {
@@ -67,15 +79,8 @@ CompetenceForm = type("CompetenceForm", (Form,), {
 })
 
 
-def _code_field(example: str):
-    return StringField(_l("Code"), filters=[lambda value: value.strip() if isinstance(value, str) else value],
-                       description=_l("Up to 20 letters A-Z, digits, hyphens and underscores, such as %(example)s. "
-                                      "It is part of the address and cannot be changed later.", example=example),
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-
-
 # a competence added to an area: the fields of a competence and its code (the view gives the example)
-NewCompetenceForm = type("NewCompetenceForm", (CompetenceForm,), {"code": _code_field("B4")})
+NewCompetenceForm = type("NewCompetenceForm", (CompetenceForm,), {"code": _COMPETENCE_CODE})
 
 
 class RemoveForm(Form):
@@ -101,7 +106,7 @@ AreaForm = type("AreaForm", (Form,), {
 })
 
 
-NewAreaForm = type("NewAreaForm", (AreaForm,), {"code": _code_field("C")})
+NewAreaForm = type("NewAreaForm", (AreaForm,), {"code": _AREA_CODE})
 
 
 class SelfAssessmentForm(OnceForm):

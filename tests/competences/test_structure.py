@@ -454,3 +454,20 @@ def test_no_code_is_suggested_that_could_not_be_used(client, login_as, sample_fr
         assert refused.status_code == 400 and "digit, such as" not in text
         assert ("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
                 "digit<") in text
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/competences/demo/areas/B/competences/new?lang=en", new_form(code="", title_es="", validity_months="abc")),
+    ("/competences/demo/areas/new?lang=en", {"code": "", "title_es": "", "title_pt_BR": "x", "title_en": "x"}),
+])
+def test_the_error_summary_lists_the_code_first_as_the_page_shows_it(client, login_as, sample_framework, url, data):
+    """GOV.UK's error summary: its links in the order of the fields on the page, where the code comes first."""
+    import re
+
+    login_as("trainer", country="ES")
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):html.index("</ul>", html.index('class="error-summary"'))]
+    links = re.findall(r'href="#([^"]+)"', summary)
+    on_page = [name for name in re.findall(r'<(?:input|textarea|select)[^>]*\sid="([^"]+)"', html) if name in links]
+    assert response.status_code == 400 and links[0] == "code" and links == on_page

@@ -311,3 +311,17 @@ def test_a_new_trainee_is_asked_for_an_estimate_before_a_list_of_blanks(client, 
     page = client.get("/auth/account/competences").get_data(as_text=True)
     assert page.count(link) == 1 and page.index(link) > page.index("</table>")  # to change it, after reading them
     assert "Nothing is recorded yet" not in page
+
+
+def test_an_area_without_competences_asks_nothing_and_shows_no_heading(client, login_as, sample_framework, make_user):
+    """An area an editor has just added (or emptied) has no question: the form shows no heading over nothing."""
+    from app.competences.services import add_area
+    from tests.fixtures.competences import texts
+
+    add_area(make_user(roles=("trainer",)), sample_framework, "C", texts("Scaling up"))
+    db.session.commit()
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    login_as("trainee", country="CL", locale="en")
+    form = client.get("/auth/account/competences/estimate").get_data(as_text=True)
+    assert "A. " in form and "B. " in form and 'name="level_B1"' in form
+    assert "C. Scaling up" not in form

@@ -536,7 +536,8 @@ def _holding(framework, code: str) -> list[str]:
 def remove_competence(slug, code):
     framework = _framework_or_404(slug)
     competence = next((c for c in framework.current.competences if c.code == code), None)
-    answer = _removal(framework, competence, _("Competence %(code)s is not in the framework.", code=code))
+    gone = _("Competence %(code)s is not in the framework.", code=code)
+    answer = _removal(framework, competence, gone)
     if answer is not None:
         return answer
     back = url_for("competences.framework", slug=slug)
@@ -563,6 +564,8 @@ def remove_competence(slug, code):
         services.remove_competence(current_user, framework, code)
     except ValidationError as error:
         db.session.rollback()
+        if not any(c.code == code for c in framework.current.competences):  # removed meanwhile: a double click
+            return _removal(framework, None, gone)
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(back)
     db.session.commit()
@@ -575,7 +578,8 @@ def remove_competence(slug, code):
 def remove_area(slug, code):
     framework = _framework_or_404(slug)
     area = next((a for a in framework.current.areas if a.code == code), None)
-    answer = _removal(framework, area, _("Area %(code)s is not in the framework.", code=code))
+    gone = _("Area %(code)s is not in the framework.", code=code)
+    answer = _removal(framework, area, gone)
     if answer is not None:
         return answer
     back = url_for("competences.framework", slug=slug)
@@ -594,6 +598,8 @@ def remove_area(slug, code):
         services.remove_area(current_user, framework, code)
     except ValidationError as error:
         db.session.rollback()
+        if not any(a.code == code for a in framework.current.areas):  # removed meanwhile: a double click
+            return _removal(framework, None, gone)
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(back + f"#area-{code}")
     db.session.commit()

@@ -471,3 +471,25 @@ def test_the_error_summary_lists_the_code_first_as_the_page_shows_it(client, log
     links = re.findall(r'href="#([^"]+)"', summary)
     on_page = [name for name in re.findall(r'<(?:input|textarea|select)[^>]*\sid="([^"]+)"', html) if name in links]
     assert response.status_code == 400 and links[0] == "code" and links == on_page
+
+
+@pytest.mark.parametrize("url, meet, done, gone", [
+    ("/competences/demo/competences/B1/remove?lang=en", "removal_problem", "Competence B1 removed.",
+     "Competence B1 is not in the framework."),
+    ("/competences/demo/areas/B/remove?lang=en", "area_removal_problem", "Area B removed.",
+     "Area B is not in the framework."),
+])
+def test_a_removal_confirmed_twice_at_once_says_it_was_removed(post_at_once, sample_framework, make_user, url, meet,
+                                                               done, gone):
+    """A double click on the button that confirms: both requests found the part, one removed it; the other says
+    it is gone (as one sent later does), not an error the browser shows last, as if nothing had been removed."""
+    import re
+
+    trainer = make_user(roles=("trainer",), country="ES")
+    if "areas" in url:
+        services.remove_competence(trainer, sample_framework, "B1")
+        db.session.commit()
+    responses = post_at_once(trainer, url, {"confirmed": "1"}, meet=(services, meet), follow_redirects=True)
+    said = sorted(re.findall(r'class="banner (banner--[a-z]+)"[^>]*>\s*<p>(.*?)</p>', r.get_data(as_text=True))[0]
+                  for r in responses)
+    assert said == sorted([("banner--success", done), ("banner--success", gone)])

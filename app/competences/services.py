@@ -413,6 +413,19 @@ def _record_change(actor, version: FrameworkVersion, kind: str, key, before: dic
     return row
 
 
+def change_state(change: FrameworkChange) -> str | None:
+    """"added" or "removed" when the change added or removed a competence or an area (its title, which every part
+    has in every language and no edit empties, went from nothing or to nothing); None for an edit."""
+    titles = [entry for entry in change.changes if entry["field"] == "title"]
+    if change.kind not in ("competence", "area") or not titles:
+        return None
+    if all(entry.get("before") is None for entry in titles):
+        return "added"
+    if all(entry.get("after") is None for entry in titles):
+        return "removed"
+    return None
+
+
 def history(actor, framework: Framework):
     """The changes of a framework, newest first (a query to paginate), each with its account read alongside; for
     editors only."""
@@ -636,6 +649,26 @@ def _used_before(framework: Framework, model: type[Competence] | type[Area], cod
         .order_by(FrameworkVersion.number.desc()).limit(1)).first()
 
 
+def _removed_in_place(framework: Framework, kind: str, code: str | None = None) -> dict[str, tuple[int, str]]:
+    """{code, lower case: (the number of the version, the code as it had it)} of the competences (the areas: ``kind``)
+    removed from a version they came to with a file or a copy, not by being added in Itinera: removed in place,
+    no version has them any more, but their address named them while that version had them (the history says
+    which). One added and removed again in the same version is not among them. ``code``: that code's only (the
+    history of one part read, not every change). One query."""
+    added: set[tuple[int, str]] = set()
+    found: dict[str, tuple[int, str]] = {}
+    query = sa.select(FrameworkChange).where(FrameworkChange.framework_id == framework.id, FrameworkChange.kind == kind)
+    if code is not None:
+        query = query.where(sa.func.lower(FrameworkChange.key) == code.casefold())
+    for change in db.session.scalars(query.order_by(FrameworkChange.id)):
+        state, key = change_state(change), change.key.casefold()
+        if state == "added":
+            added.add((change.version_number, key))
+        elif state == "removed" and (change.version_number, key) not in added:
+            found[key] = (change.version_number, change.key)
+    return found
+
+
 # the framework's pages whose address is a competence's, BASE/competences/<framework>/<page> (app.competences.views)
 PAGE_NAMES = ("history",)
 
@@ -656,9 +689,10 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     make them say the new competence was achieved; it stays retired. Codes that differ only in capital letters are
     the same code to a reader (and to the file import, which refuses A1 beside a1). Areas are fragments of the
     framework's IRI (``#area-A``): their codes follow the same rule. A competence added and removed again while
-    nothing was built on the version (both in place) leaves no version having it: nothing can have named it, and
-    its code is free, unless people's own estimates or validated levels name it (they build nothing on a
-    version, and would be taken as the new competence's). Nor may a new competence take the name of a page of its
+    nothing was built on the version (both in place, as the history records) leaves no version having it: nothing
+    can have named it, and its code is free, unless people's own estimates or validated levels name it (they build
+    nothing on a version, and would be taken as the new competence's); one that came with a file or a copy and was
+    removed in place is not free (_removed_in_place). Nor may a new competence take the name of a page of its
     framework (PAGE_NAMES): its IRI would take that page's address."""
     model = Competence if kind == "competence" else Area
     if not CODE.match(code) and not example:
@@ -677,7 +711,7 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
         if model is Competence:
             return _l("Competence %(code)s is already in the framework: choose another code", code=same.code)
         return _l("Area %(code)s is already in the framework: choose another code", code=same.code)
-    earlier = _used_before(framework, model, code)
+    earlier = _used_before(framework, model, code) or _removed_in_place(framework, kind, code).get(code.casefold())
     if earlier is not None:
         number, code = earlier
         if model is Competence:
@@ -696,13 +730,14 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
 
 def next_competence_code(framework: Framework, area_code: str) -> str:
     """A code to suggest for a new competence of an area: the area's code followed by the next number no version
-    of the framework has used, nor an estimate or a validation names (B4 after B1 to B3, and after a B4 that was
-    removed, B5); empty when that code would be too long (an area's code of 19 characters or more)."""
+    of the framework has used (one removed in place included: _removed_in_place), nor an estimate or a validation
+    names (B4 after B1 to B3, and after a B4 that was removed, B5); empty when that code would be too long (an
+    area's code of 19 characters or more)."""
     if not CODE.match(f"{area_code}1"):
         return ""
     used = {code.casefold() for code in db.session.scalars(sa.union(
         sa.select(Competence.code).join(Competence.version).where(FrameworkVersion.framework_id == framework.id),
-        *_named_by_people(framework)))}
+        *_named_by_people(framework)))} | set(_removed_in_place(framework, "competence"))
     number = 1
     while f"{area_code}{number}".casefold() in used:
         number += 1
@@ -711,9 +746,10 @@ def next_competence_code(framework: Framework, area_code: str) -> str:
 
 def next_area_code(framework: Framework) -> str:
     """A code to suggest for a new area: the first letter no version of the framework has given an area (C after A
-    and B); empty when every letter has been used."""
+    and B), nor one removed in place has (_removed_in_place); empty when every letter has been used."""
     used = {code.casefold() for code in db.session.scalars(
-        sa.select(Area.code).join(Area.version).where(FrameworkVersion.framework_id == framework.id))}
+        sa.select(Area.code).join(Area.version).where(FrameworkVersion.framework_id == framework.id))} \
+        | set(_removed_in_place(framework, "area"))
     return next((letter for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if letter.casefold() not in used), "")
 
 

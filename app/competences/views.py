@@ -146,7 +146,7 @@ def _history_for_editors(slug):
     present = services.parts_in(framework, {c.version_number for c in pagination.items
                                             if c.kind in ("competence", "area")})
     return render_template("competences/history.html", framework=framework, pagination=pagination,
-                           rows_of=_change_rows, state_of=_change_state, PARTS=CHANGE_PARTS, present=present)
+                           rows_of=_change_rows, state_of=services.change_state, PARTS=CHANGE_PARTS, present=present)
 
 
 # What the history page calls the parts a change is about and the fields an edit changes.
@@ -165,19 +165,6 @@ def _shown(field: str, value) -> str:
         return "; ".join(" ".join(str(a.get(k)) for k in ("framework", "code") if a.get(k))
                          + (f": {services.alignment_name(a)}" if services.alignment_name(a) else "") for a in value)
     return str(value)
-
-
-def _change_state(change) -> str | None:
-    """"added" or "removed" when the change added or removed a competence or an area (its title, which every part
-    has in every language and no edit empties, went from nothing or to nothing); None for an edit."""
-    titles = [entry for entry in change.changes if entry["field"] == "title"]
-    if change.kind not in ("competence", "area") or not titles:
-        return None
-    if all(entry.get("before") is None for entry in titles):
-        return "added"
-    if all(entry.get("after") is None for entry in titles):
-        return "removed"
-    return None
 
 
 def _change_rows(change) -> list[dict]:

@@ -493,3 +493,30 @@ def test_a_removal_confirmed_twice_at_once_says_it_was_removed(post_at_once, sam
     said = sorted(re.findall(r'class="banner (banner--[a-z]+)"[^>]*>\s*<p>(.*?)</p>', r.get_data(as_text=True))[0]
                   for r in responses)
     assert said == sorted([("banner--success", done), ("banner--success", gone)])
+
+
+def test_a_code_that_came_with_a_file_stays_retired_when_removed_in_place(sample_framework, make_user):
+    """Version 1 came from a file with B1 (nothing built on it yet): removing B1 changes it in place, and no
+    version has B1 any more, but B1's address named that competence (its public page, its JSON-LD), and the page
+    that asked to remove it said the code is not given to another competence. So is area B's. Only a part added
+    in Itinera and removed again from the same version leaves its code free (the history says so)."""
+    trainer = make_user(roles=("trainer",))
+    services.remove_competence(trainer, sample_framework, "B1")
+    services.remove_area(trainer, sample_framework, "B")
+    db.session.commit()
+    assert [v.number for v in sample_framework.versions] == [1]  # in place: no version has B1 or area B
+    services.add_area(trainer, sample_framework, "C", texts("Later"))
+    db.session.commit()
+    for code in ("B1", "b1"):
+        with force_locale("en"), pytest.raises(ValidationError) as error:
+            add(trainer, sample_framework, area="C", code=code)
+        assert str(error.value.errors["code"]) == ("Version 1 had a competence B1, and its address still names it: "
+                                                   "choose another code")
+        db.session.rollback()
+    with force_locale("en"), pytest.raises(ValidationError) as error:
+        services.add_area(trainer, sample_framework, "B", texts("Again"))
+    assert str(error.value.errors["code"]) == ("Version 1 had an area B, and its address still names it: choose "
+                                               "another code")
+    db.session.rollback()
+    assert services.next_area_code(sample_framework) == "D"  # B stays retired, and suggesting it would be refused
+    assert services.next_competence_code(sample_framework, "B") == "B2"

@@ -575,8 +575,11 @@ def remove_area(slug, code):
         flash(problem, "error")
         return redirect(back + f"#area-{code}")
     if not confirmed():
+        used = bool(services.uses_of(framework.current) or services.validated_under(framework.current))
         return ask(_("Remove area %(code)s %(title)s?", code=code, title=services.text_in(area.title)),
-                   [_("It leaves the framework's current version; earlier versions keep it.")],
+                   [_("It leaves the framework's current version; earlier versions keep it.") if used else
+                    _("Nothing is built on version %(number)s yet: it changes in place.",
+                      number=framework.current.number)],
                    _("Remove area"), back + f"#area-{code}",
                    crumbs=[(_("Competence frameworks"), url_for("competences.index")),
                            (services.text_in(framework.current.title), back)])

@@ -520,3 +520,18 @@ def test_a_code_that_came_with_a_file_stays_retired_when_removed_in_place(sample
     db.session.rollback()
     assert services.next_area_code(sample_framework) == "D"  # B stays retired, and suggesting it would be refused
     assert services.next_competence_code(sample_framework, "B") == "B2"
+
+
+def test_the_page_asking_to_remove_an_area_says_what_keeps_it(client, login_as, sample_framework, make_user):
+    """Removed in place from the framework's only version, no earlier version keeps the area: the page says the
+    version changes in place; when something is built on the version, that version keeps it."""
+    trainer = login_as("trainer", country="ES")
+    services.remove_competence(trainer, sample_framework, "B1")
+    db.session.commit()
+    html = unescape(client.post("/competences/demo/areas/B/remove?lang=en").get_data(as_text=True))
+    assert "Nothing is built on version 1 yet: it changes in place." in html
+    assert "earlier versions keep it" not in html
+    services.record_use(sample_framework.current, "plan", "plan-1")
+    db.session.commit()
+    html = unescape(client.post("/competences/demo/areas/B/remove?lang=en").get_data(as_text=True))
+    assert "It leaves the framework's current version; earlier versions keep it." in html

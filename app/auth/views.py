@@ -111,7 +111,9 @@ def login():
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(openable_path(request.args.get("next")) or url_for("main.index"))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
-    return render_template("auth/login.html", form=form), status
+    # a link opened signed out (from an e-mail, a bookmark): the page says why it is a sign-in form
+    asked_for = openable_path(request.args.get("next")) is not None
+    return render_template("auth/login.html", form=form, asked_for=asked_for), status
 
 
 @bp.route("/logout", methods=["POST"])

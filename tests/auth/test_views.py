@@ -475,3 +475,25 @@ def test_an_over_long_address_to_send_a_link_to_gets_one_message_not_two(client)
     assert response.status_code == 400
     assert "Field cannot be longer than 254 characters." in html
     assert "Enter an e-mail address in the right format" not in html
+
+
+def test_the_sign_in_page_says_why_a_link_led_to_it(client, make_user):
+    """A link to a page (in an e-mail, a bookmark) opened signed out led to a bare sign-in form: it now says the
+    page asked for opens once signed in. Not when the person went to the sign-in page themselves, nor beside the
+    message of a form whose sign-in had ended."""
+    make_user(email="ana@example.org")
+    sent = client.get("/courses/", headers={"Accept-Language": "es"})
+    assert sent.status_code == 302 and sent.location.startswith("/auth/login?next=")
+    page = client.get(sent.location, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Inicie sesión para abrir la página que pidió." in page
+    failed = client.post(sent.location, data={"email": "ana@example.org", "password": "wrong"},
+                         headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Inicie sesión para abrir la página que pidió." in failed  # still true after a mistyped password
+    plain = client.get("/auth/login", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Inicie sesión para abrir" not in plain
+    assert "Inicie sesión para abrir" not in client.get("/auth/login", query_string={"next": "/auth/logout"},
+                                                        headers={"Accept-Language": "es"}).get_data(as_text=True)
+    ended = client.post("/auth/account/language", data={"locale": "es"},
+                        headers={"Referer": "http://localhost/auth/account", "Accept-Language": "es"})
+    page = client.get(ended.location, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "no se guardó" in page and "Inicie sesión para abrir" not in page

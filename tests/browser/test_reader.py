@@ -22,7 +22,9 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     check_page(page)
     page.get_by_role("link", name="Fundamentos de la especialización inteligente").click()
     check_page(page)
-    page.get_by_role("link", name="Comenzar el curso").click()
+    start = page.get_by_role("link", name="Comenzar el curso")
+    expect(start).to_be_in_viewport()  # on the first screen of the phone, before the course's details
+    start.click()
     expect(page.locator("article.module .prose")).to_have_attribute("lang", "es")
     weights = [check_page(page)["weight"]]
     for _ in range(3):

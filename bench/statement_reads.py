@@ -41,6 +41,7 @@ from scratch import scratch_database  # noqa: E402  (bench/, beside this script)
 LEARNERS = 4800
 COURSES = [("s3-foundations", 4), ("s3-advanced", 6), ("s3-monitoring", 8), ("s3-governance", 10)]
 START = datetime(2026, 9, 1, tzinfo=timezone.utc)
+UNUSED_VERB = "http://example.org/verbs/unused"  # a verb no statement has: all the other filter's are read
 
 
 def build(count: int, rng: random.Random) -> dict:
@@ -112,6 +113,9 @@ def reads(v: dict) -> list[tuple[str, dict]]:
         ("activity=<module>&ascending=true", {"activity": v["module"], "ascending": "true"}),
         ("activity=<course>&related_activities=true", {"activity": v["course"], "related_activities": "true"}),
         ("activity=<module>&verb=completed", {"activity": v["module"], "verb": v["completed"]}),
+        ("activity=<course>&related_activities=true&verb=completed",
+         {"activity": v["course"], "related_activities": "true", "verb": v["completed"]}),
+        ("activity=<module>&verb=<none of its statements'>", {"activity": v["module"], "verb": UNUSED_VERB}),
         ("agent=<learner>", {"agent": v["agent"]}),
         ("agent=<learner>&related_agents=true", {"agent": v["agent"], "related_agents": "true"}),
         ("agent=<learner>&verb=completed", {"agent": v["agent"], "verb": v["completed"]}),

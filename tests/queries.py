@@ -26,6 +26,24 @@ def statements_during(request):
     return response, statements
 
 
+def sqlite_plans_during(request, about: str = "xapi_statement"):
+    """(what ``request()`` returned, [(SQL statement, the lines of its EXPLAIN QUERY PLAN)]) for the statements it
+    sent that name ``about``: how SQLite read them, with the values they were sent with."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        response = request()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    with db.engine.connect() as connection:
+        return response, [(sql, [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values)])
+                          for sql, values in sent if about in sql]
+
+
 def profile_page_counts(client, login_as, trainee, admin) -> dict:
     """{address: statements sent} for the two pages that show ``trainee``'s competence profile: their own, and
     their page for ``admin``."""

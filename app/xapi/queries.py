@@ -135,10 +135,22 @@ def _matching(query: Query, table, one_by_one: bool = False) -> list:
             activities.append(StatementActivity.is_direct.is_(True))
         conditions.append(among(StatementActivity, *activities))
     if query.verb:
-        conditions.append(table.verb_id == query.verb)
+        listed = (query.agent or query.activity) and not one_by_one
+        conditions.append(_verb_of_listed(table) == query.verb if listed else table.verb_id == query.verb)
     if query.registration:
         conditions.append(table.registration == uuid.UUID(query.registration))
     return conditions
+
+
+def _verb_of_listed(table):
+    """The verb of ``table``'s statements when an agent's or activity's list of statements also filters them: on
+    SQLite, read from the row rather than from the (verb, seq) index, so that SQLite reads the list newest first and
+    keeps the statements with the verb until it has a page. Looking each statement of the list up in that index
+    lost the order: every match was read and sorted before the page (for "completed", half the list: 140 ms of CPU
+    for the 47,000 statements of a course). A verb that few of the list's statements have now costs a read of each
+    of their rows (some 45 ms for those 47,000) where the index alone answered. PostgreSQL chooses by its
+    statistics."""
+    return table.verb_id.concat("") if db.engine.dialect.name == "sqlite" else table.verb_id
 
 
 def _own(query: Query, table) -> list:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import PG_URL
 from tests.fixtures.xapi import VERSION, statement
+from tests.queries import sqlite_plans_during
 
 ANA = {"mbox": "mailto:ana@example.org"}
 BEA = {"mbox": "mailto:bea@example.org"}
@@ -142,28 +143,35 @@ def test_statements_referring_to_matches_are_found_from_the_references(xapi, app
     """The statements a StatementRef targets are looked up by id from the few statements that hold one, never
     listed by the filter first: SQLite, left without statistics, listed the id of every statement with the verb
     (half of them for "completed") before looking for a reference to any."""
-    import sqlalchemy as sa
-
-    from app.extensions import db
-
     target = xapi.post(statement(actor=ANA, verb={"id": DONE}, object={"id": TWO}, context={
         "registration": str(uuid.UUID(int=7)), "contextActivities": {"parent": [{"id": ONE}]}})).get_json()[0]
     referring = xapi.post(statement(actor=BEA, verb={"id": "http://example.org/verbs/commented"},
                                     object={"objectType": "StatementRef", "id": target})).get_json()[0]
-    sent = []
     with app.app_context():
-        engine = db.engine
-    listener = lambda conn, cursor, sql, parameters, context, many: sent.append((sql, parameters))  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert ids_of(xapi.get(params=params)) == [referring, target]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    with engine.connect() as connection:
-        plans = [row[3] for sql, parameters in sent if "xapi_statement" in sql
-                 for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)]
+        response, sent = sqlite_plans_during(lambda: xapi.get(params=params))
+    assert ids_of(response) == [referring, target]
+    plans = [line for _sql, plan in sent for line in plan]
     about_targets = [line for line in plans if " target " in f"{line} "]
     assert about_targets and all("(id=?" in line for line in about_targets), plans
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's plans: PostgreSQL's planner weighs both ways with its statistics")
+@pytest.mark.parametrize("params", [{"activity": TWO, "verb": DONE}, {"agent": json.dumps(ANA), "verb": DONE},
+                                    {"activity": ONE, "related_activities": "true", "verb": DONE},
+                                    {"registration": str(uuid.UUID(int=7)), "verb": DONE}])
+def test_a_verb_with_another_filter_reads_the_others_statements_in_order(xapi, app, params):
+    """A verb with an agent, activity or registration: the other filter's statements are read newest first and
+    held to the verb, stopping at a page. SQLite looked each up in the (verb, seq) index instead, which lost the
+    order, so every match (half an activity's statements for "completed") was read and sorted before the page."""
+    posted = [xapi.post(statement(actor=ANA, verb={"id": verb}, object={"id": TWO}, context={
+        "registration": str(uuid.UUID(int=7)), "contextActivities": {"parent": [{"id": ONE}]}})).get_json()[0]
+        for verb in (READ, DONE, DONE)]
+    with app.app_context():
+        response, sent = sqlite_plans_during(lambda: xapi.get(params=params))
+    assert ids_of(response) == posted[:0:-1]
+    [plan] = [plan for sql, plan in sent if sql.startswith("SELECT xapi_statement.seq") and "ORDER BY" in sql
+              and "referring" not in sql and "ref_chain" not in sql]  # the statements matching the filters
+    assert not any("TEMP B-TREE" in line or "verb" in line for line in plan), plan
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import static_files
 from app.config import LOCALES, config_from_environment
-from app.errors import sign_in_first
+from app.errors import reject_unreadable_input, sign_in_first
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.xapi.wsgi import SECURITY_HEADERS as XAPI_SECURITY_HEADERS
 
@@ -232,6 +232,7 @@ def create_app(config=None) -> Flask:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(reject_unreadable_input)  # first: a NUL reaches neither the CSRF check nor what it keeps
     app.before_request(_load_user_before_csrf_check)
     csrf.init_app(app)
     redis_url = app.config.get("REDIS_URL")

@@ -228,8 +228,9 @@ def _discard_failed_transaction() -> None:
 
 def reject_unreadable_input():
     """A NUL character fits in no database text (PostgreSQL refuses it) and in no honest form: answer 400 before
-    any view sees it. Ids in the path beyond what an INTEGER column holds cannot name anything: 404.
-    The xAPI blueprint has its own rules and is left alone."""
+    anything reads the request, the CSRF check included (its refusal keeps the form and its address: app.kept).
+    Ids in the path beyond what an INTEGER column holds cannot name anything: 404.
+    The xAPI blueprint has its own rules and is left alone. Registered first, by create_app."""
     if request.path == "/xapi" or request.path.startswith("/xapi/"):
         return
     for value in (request.view_args or {}).values():
@@ -248,4 +249,3 @@ def register_error_handlers(app) -> None:
     # under TESTING they propagate so that tests see the real traceback.
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
-    app.before_request(reject_unreadable_input)

@@ -93,6 +93,29 @@ def test_a_nul_character_answers_400_everywhere(client, login_as, role, method, 
     assert as_json.status_code == 400 and as_json.get_json()["error"] == "Bad Request"
 
 
+@pytest.mark.parametrize("path", ["/admin/users/{uuid}%00/edit", "/admin/users/%00/edit",
+                                  "/admin/cohorts/new?x=%00"])
+def test_a_nul_in_the_address_of_an_expired_form_answers_400_and_keeps_nothing(make_app, make_user, path):
+    """The CSRF check reads a form before any view: a form whose page had expired was kept (app.kept) for an
+    address holding a NUL, which PostgreSQL refuses (a 500); it is refused as every other NUL is."""
+    from app.kept import KeptForm
+    from tests.fixtures.sessions import form_tokens
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        admin = make_user(roles=("admin",), country=None, locale="es")
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = session_id(admin), True
+        uuid = str(admin.uuid)
+    sent = form_tokens(client, f"/admin/users/{uuid}/edit", "kept_for")
+    response = client.post(path.format(uuid=uuid), data={**sent, "full_name": "Ana", "csrf_token": "expired"})
+    assert response.status_code == 400
+    assert spanish("The request could not be understood") in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(KeptForm)) == 0
+
+
 def test_the_xapi_blueprint_keeps_its_own_rules_for_nul(client):
     response = client.get("/xapi/statements?verb=%00")
     assert response.status_code == 401  # its own answer: credentials first

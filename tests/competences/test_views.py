@@ -868,3 +868,31 @@ def test_a_validation_note_keeps_its_line_breaks_where_it_is_shown(client, login
     assert shown in client.get("/auth/account/competences").get_data(as_text=True)
     css = client.get("/static/css/itinera.css").get_data(as_text=True)
     assert re.search(r"\.kept-lines\s*\{\s*white-space:\s*pre-line;", css)
+
+
+def test_a_signed_in_person_reads_their_own_level_on_the_competence_page(client, login_as, make_user,
+                                                                        sample_framework):
+    """Reached from "Your competences", a competence's page says the person's own level: the one evidence
+    supports, what it rests on and until when it counts, and their own estimate apart. Visitors read the public
+    page, and it asks nothing more of the database for them."""
+    from app.competences.services import self_assess, validate_level
+    from tests.queries import statements_during
+
+    trainee = make_user(("trainee",), country="CL", locale="en")
+    coordinator = make_user(("coordinator",), country="CL", locale="en", name="Carla Coord")
+    validate_level(coordinator, trainee, sample_framework, "A1", 2, "Workshop in Concepción")
+    self_assess(trainee, sample_framework, {"B1": 1})
+    db.session.commit()
+    _, visitor = statements_during(lambda: client.get("/competences/demo/A1?lang=en"))
+    html = unescape(client.get("/competences/demo/A1?lang=en").get_data(as_text=True))
+    assert "Your level" not in html and "Carla Coord" not in html
+    assert not any("validated_level" in s or "self_assessment" in s for s in visitor)
+
+    login_as(trainee)
+    html = unescape(client.get("/competences/demo/A1?lang=en").get_data(as_text=True))
+    assert "Your level" in html and "2. Practitioner" in html and "Validated by Carla Coord" in html
+    assert "Workshop in Concepción" in html and "Counts until" in html
+    assert 'href="/auth/account/competences"' in html
+    html = unescape(client.get("/competences/demo/B1?lang=en").get_data(as_text=True))
+    assert "Your level" in html and "No evidence yet" in html and "1. Foundation" in html
+    assert "Carla Coord" not in html

@@ -383,8 +383,10 @@ def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     staff = problem.user is not None and problem.user.is_staff
     if problem.user is not None:  # expired or used: still the person's link, as its e-mail
         _in_their_language(problem.user)
+    # signed in (and not another account's link): their password changes on their account page, without a link
+    signed_in = current_user.is_authenticated and (problem.user is None or problem.user.id == current_user.id)
     return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value,
-                           staff=staff), status
+                           staff=staff, signed_in=signed_in), status
 
 
 def _in_their_language(user: User) -> None:

@@ -1026,3 +1026,43 @@ def test_two_requests_resending_the_expired_invitations_at_once_send_each_once(a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)
                              .where(AccountToken.revoked_at.is_(None))) == 3
+
+
+@pytest.mark.parametrize("problem", ["expired", "used", "unknown"])
+def test_a_dead_reset_link_opened_while_signed_in_offers_the_account_s_password_form(client, login_as, make_user,
+                                                                                     problem):
+    """A used or expired reset link, opened by the person signed in, offered "Ask for a new link": an e-mail to
+    change a password they can change at once on their account page, which signs nothing out. Signed out, they
+    are still offered a new link; a dead link of another account still offers one."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    person = make_user(email="ana@example.org", locale="en")
+    other = make_user(email="eva@example.org", locale="en")
+    links = {}
+    for user in (person, other):
+        links[user.id] = f"/auth/password/reset/{issue_token(user, TokenPurpose.PASSWORD_RESET)}"
+        token = db.session.scalars(sa.select(AccountToken).where(AccountToken.user_id == user.id)).one()
+        if problem == "expired":
+            token.expires_at = utcnow() - timedelta(seconds=1)
+        elif problem == "used":
+            token.used_at = utcnow()
+        else:
+            links[user.id] = "/auth/password/reset/not-a-real-token"
+    db.session.commit()
+    status = 404 if problem == "unknown" else 410
+    signed_out = client.get(links[person.id])
+    assert signed_out.status_code == status
+    assert 'href="/auth/password/forgot"' in signed_out.get_data(as_text=True)
+    login_as(person)
+    page = client.get(links[person.id])
+    text = page.get_data(as_text=True)
+    assert page.status_code == status and "This link cannot be used" in text
+    assert 'href="/auth/password/forgot"' not in text and "Ask for a new link" not in text
+    assert 'href="/auth/account#password"' in text and "ana@example.org" in text
+    if problem != "unknown":
+        assert 'href="/auth/password/forgot"' in client.get(links[other.id]).get_data(as_text=True)
+    invitation = f"/auth/invitation/{issue_token(person, TokenPurpose.INVITATION)}"
+    db.session.scalars(sa.select(AccountToken).order_by(AccountToken.id.desc())).first().used_at = utcnow()
+    db.session.commit()
+    text = client.get(invitation).get_data(as_text=True)  # nor "sign in", to someone signed in
+    assert 'href="/auth/account#password"' in text and 'href="/auth/login"' not in text

@@ -535,3 +535,19 @@ def test_the_page_asking_to_remove_an_area_says_what_keeps_it(client, login_as, 
     db.session.commit()
     html = unescape(client.post("/competences/demo/areas/B/remove?lang=en").get_data(as_text=True))
     assert "It leaves the framework's current version; earlier versions keep it." in html
+
+
+def test_an_empty_area_says_it_has_no_competences_to_those_who_cannot_edit(client, login_as, sample_framework):
+    """A coordinator read an area's heading with nothing under it (an editor gets "Add a competence" there)."""
+    services.add_area(SYSTEM, sample_framework, "C", texts("Scaling"))
+    db.session.commit()
+    login_as("coordinator", country="CL")
+    html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
+    area = html[html.index('id="area-C"'):html.index('id="versions"')]
+    assert "This area has no competences yet." in area
+    b = html[html.index('id="area-B"'):html.index('id="area-C"')]
+    assert "no competences yet" not in b  # an area with competences lists them
+    login_as("trainer", country="CL")
+    html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
+    area = html[html.index('id="area-C"'):html.index('id="versions"')]
+    assert "This area has no competences yet." in area and "Add a competence to area C" in area

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from babel.lists import format_list
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
@@ -343,8 +345,21 @@ def edit_competence(slug, code):
             validity_months=None if form.validity_months.errors else form.validity_months.data,
             alignments=form.alignments.data))
     return render_template("competences/edit_competence.html", form=form, framework=framework,
-                           competence=competence, used=bool(services.uses_of(framework.current)),
+                           competence=competence, used=_built_on(framework.current),
                            validated=services.validated_under(framework.current)), _status(form)
+
+
+USE_COUNTS = {"course": lambda n: ngettext("%(num)s course", "%(num)s courses", n),
+              "plan": lambda n: ngettext("%(num)s plan", "%(num)s plans", n),
+              "itinerary": lambda n: ngettext("%(num)s itinerary", "%(num)s itineraries", n)}
+
+
+def _built_on(version) -> str:
+    """What is built on the version, counted by kind ("2 courses and 1 plan"); empty when nothing is."""
+    counts = Counter(use.kind for use in services.uses_of(version))
+    named = [USE_COUNTS.get(kind, lambda n: ngettext("%(num)s use", "%(num)s uses", n))(n)
+             for kind, n in counts.items()]
+    return format_list(named, locale=get_locale()) if named else ""
 
 
 def _opened_on(form, part) -> str:
@@ -374,7 +389,7 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
     elif form.is_submitted():
         more_errors(form, services.text_problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
-                           groups=groups, used=bool(services.uses_of(framework.current)),
+                           groups=groups, used=_built_on(framework.current),
                            validated=services.validated_under(framework.current)), _status(form)
 
 
@@ -457,7 +472,7 @@ def new_competence(slug, area):
         problem = services.new_code_problem(framework, "competence", form.code.data or "", suggested)
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_competence.html", form=form, framework=framework, area=part,
-                           competence=None, used=bool(services.uses_of(framework.current)),
+                           competence=None, used=_built_on(framework.current),
                            validated=services.validated_under(framework.current)), _status(form)
 
 
@@ -486,7 +501,7 @@ def new_area(slug):
         problem = services.new_code_problem(framework, "area", form.code.data or "", suggested)
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=_("Add an area"),
-                           groups=("title",), used=bool(services.uses_of(framework.current)),
+                           groups=("title",), used=_built_on(framework.current),
                            validated=services.validated_under(framework.current)), _status(form)
 
 

@@ -586,7 +586,7 @@ def test_the_edit_page_says_whether_saving_makes_a_new_version(client, login_as,
     record_use(sample_framework.current, "course", "pilot@1")
     db.session.commit()
     page = client.get("/competences/demo/competences/A1/edit").get_data(as_text=True)
-    assert "Courses are built on version 1 of this framework: saving a change creates version 2" in page
+    assert "Built on version 1 of this framework: 1 course. Saving a change creates version 2" in page
 
 
 def test_the_versions_list_shows_which_versions_something_stands_on(client, login_as, sample_framework):
@@ -655,7 +655,7 @@ def test_level_and_area_pages_say_whether_saving_makes_a_new_version(client, log
     db.session.commit()
     for url in ("/competences/demo/levels/1/edit", "/competences/demo/areas/A/edit",
                 "/competences/demo/competences/A1/edit"):
-        assert "saving a change creates version 2" in client.get(url + "?lang=en").get_data(as_text=True)
+        assert "Saving a change creates version 2" in client.get(url + "?lang=en").get_data(as_text=True)
 
 
 def _with_more_areas(count: int) -> str:
@@ -896,3 +896,25 @@ def test_a_signed_in_person_reads_their_own_level_on_the_competence_page(client,
     html = unescape(client.get("/competences/demo/B1?lang=en").get_data(as_text=True))
     assert "Your level" in html and "No evidence yet" in html and "1. Foundation" in html
     assert "Carla Coord" not in html
+
+
+def test_the_edit_pages_say_what_is_built_on_the_version(client, login_as, sample_framework):
+    """The hint said "Courses are built on version 1" when a plan or an itinerary was: it names what is."""
+    from app.competences.services import record_use
+
+    login_as("trainer", country="CL", locale="en")
+    pages = ("/competences/demo/competences/A1/edit", "/competences/demo/levels/2/edit",
+             "/competences/demo/areas/A/edit", "/competences/demo/areas/B/competences/new",
+             "/competences/demo/areas/new")
+    record_use(sample_framework.current, "plan", "CL-2027")
+    db.session.commit()
+    for page in pages:
+        html = unescape(client.get(page).get_data(as_text=True))
+        assert "Built on version 1 of this framework: 1 plan. Saving a change creates version 2" in html, page
+        assert "Courses are built" not in html
+    record_use(sample_framework.current, "itinerary", "technicians")
+    record_use(sample_framework.current, "course", "pilot@1")
+    record_use(sample_framework.current, "course", "pilot@2")
+    db.session.commit()
+    html = unescape(client.get(pages[0]).get_data(as_text=True))
+    assert "Built on version 1 of this framework: 2 courses, 1 itinerary, and 1 plan." in html

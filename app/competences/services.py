@@ -446,6 +446,19 @@ def parts_in(framework: Framework, numbers) -> set[tuple[str, int, str]]:
     return set(tuple(row) for row in db.session.execute(sa.union_all(competences, areas)))
 
 
+def level_names_in(framework: Framework, numbers) -> dict[int, dict[int, dict]]:
+    """{version number: {level number: its name in every language}} of the framework's versions ``numbers``, in one
+    query: the history names the target levels a change set as the scale of its version names them."""
+    rows = db.session.execute(
+        sa.select(FrameworkVersion.number, ProficiencyLevel.number, ProficiencyLevel.name)
+        .join(ProficiencyLevel.version)
+        .where(FrameworkVersion.framework_id == framework.id, FrameworkVersion.number.in_(set(numbers))))
+    names: dict[int, dict[int, dict]] = {}
+    for version, level, name in rows:
+        names.setdefault(version, {})[level] = name
+    return names
+
+
 class EditConflict(ValidationError):
     """The part changed after the editor opened the form (``revision`` is what it is now)."""
 

@@ -147,8 +147,10 @@ def _history_for_editors(slug):
     pagination = paginate(services.history(current_user, framework), per_page=HISTORY_PAGE_SIZE)
     present = services.parts_in(framework, {c.version_number for c in pagination.items
                                             if c.kind in ("competence", "area")})
+    levels = services.level_names_in(framework, {c.version_number for c in pagination.items})
     return render_template("competences/history.html", framework=framework, pagination=pagination,
-                           rows_of=_change_rows, state_of=services.change_state, PARTS=CHANGE_PARTS, present=present)
+                           rows_of=lambda change: _change_rows(change, levels.get(change.version_number, {})),
+                           state_of=services.change_state, PARTS=CHANGE_PARTS, present=present)
 
 
 # What the history page calls the parts a change is about and the fields an edit changes.
@@ -157,10 +159,13 @@ CHANGE_FIELDS = {"area": _l("Area"), **FIELD_LABELS, "validity_months": _l("Vali
                  "targets": _l("Target levels"), "alignments": _l("Aligned with")}
 
 
-def _shown(field: str, value) -> str:
-    """A field's value before or after a change as the page shows it ("" for none)."""
+def _shown(field: str, value, levels: dict) -> str:
+    """A field's value before or after a change as the page shows it ("" for none); a target level with its name
+    in ``levels`` (the scale of the change's version: {number: name})."""
     if value is None or value == [] or value == "":
         return ""
+    if field == "targets" and value in levels:
+        return _level_label(value, levels[value])
     if field == "validity_months":
         return ngettext("%(num)s month", "%(num)s months", value)
     if field == "alignments":
@@ -169,9 +174,9 @@ def _shown(field: str, value) -> str:
     return str(value)
 
 
-def _change_rows(change) -> list[dict]:
+def _change_rows(change, levels: dict) -> list[dict]:
     """The rows of a change's table: field, what of it (a language, a position), before, after; a text's rows in
-    the page's language first, then the others'."""
+    the page's language first, then the others'. ``levels``: the names of the levels of the change's version."""
     order = {locale: index for index, locale in enumerate(dict.fromkeys((services.locale_in(None), *LOCALES)))}
     entries = sorted(change.changes, key=lambda e: (list(CHANGE_FIELDS).index(e["field"])
                                                     if e["field"] in CHANGE_FIELDS else len(CHANGE_FIELDS),
@@ -182,7 +187,8 @@ def _change_rows(change) -> list[dict]:
         lang = key if key in LANGUAGE_NAMES else None
         aspect = LANGUAGE_NAMES[key] if lang else POSITION_LABELS.get(key, key or "")
         rows.append({"field": CHANGE_FIELDS.get(field, field), "aspect": aspect, "lang": lang,
-                     "before": _shown(field, entry.get("before")), "after": _shown(field, entry.get("after"))})
+                     "before": _shown(field, entry.get("before"), levels),
+                     "after": _shown(field, entry.get("after"), levels)})
     return rows
 
 
@@ -415,8 +421,13 @@ def edit_area(slug, code):
                        lambda shown: _changed(framework, "areas", shown, code=code))
 
 
+def _level_label(number: int, name: dict) -> str:
+    """A level as the target fields (and the history of their changes) name it: "3 – Advanced"."""
+    return f"{number} – {services.text_in(name)}"
+
+
 def _levels_of(form, framework) -> None:
-    levels = options([("", _("No target"))] + [(l.number, f"{l.number} – {services.text_in(l.name)}")
+    levels = options([("", _("No target"))] + [(l.number, _level_label(l.number, l.name))
                                                for l in framework.current.levels])
     form.target_technician.choices = levels
     form.target_manager.choices = levels

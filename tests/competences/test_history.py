@@ -336,3 +336,31 @@ def test_only_editors_read_the_history_through_the_service(sample_framework, mak
     for role in ("trainer", "admin"):
         editor = make_user(roles=(role,), country=None if role == "admin" else "CL")
         assert [c.kind for c in db.session.scalars(services.history(editor, sample_framework))] == ["import"]
+
+
+def test_target_levels_are_named_as_the_scale_names_them(client, login_as, sample_framework, make_user):
+    """A change of a target level read "2" then "3": the page names the level, as the target fields do
+    ("3 – Advanced")."""
+    trainer = make_user(roles=("trainer",))
+    edited, _rest = a1_as_it_is(sample_framework)
+    services.edit_competence(trainer, sample_framework, "A1", edited, validity_months=24,
+                             targets={"technician": 3, "manager": 3})
+    db.session.commit()
+    login_as("admin", country=None)
+
+    def count():
+        client.get("/competences/demo/history?lang=es")  # the first request of a sign-in notes it
+        response, statements = statements_during(lambda: client.get("/competences/demo/history?lang=es"))
+        return unescape(response.get_data(as_text=True)), len(statements)
+
+    html, before = count()
+    row = html[html.index("Niveles objetivo"):]
+    row = row[:row.index("</tr>")]
+    assert "Directivo/a" in row and "2 – Practicante" in row and "3 – Avanzado" in row
+    for n in range(6):  # more changes of target levels, under more versions: no more questions
+        services.record_use(sample_framework.current, "course", f"pilot@{n}")
+        services.edit_competence(trainer, sample_framework, "A1", edited, validity_months=24,
+                                 targets={"technician": 3, "manager": 2 + n % 2})
+        db.session.commit()
+    html, after = count()
+    assert after == before and html.count("2 – Practicante") > 1 and "<td data-label=\"Antes\">2</td>" not in html

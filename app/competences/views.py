@@ -82,7 +82,7 @@ def _framework_page(framework, version, moving=None):
                            use_counts=services.use_counts(framework), alignment_name=services.alignment_name,
                            move_forms={k: f for k, f in forms.items() if f is not None}, USE_KINDS=services.USE_KINDS,
                            failed=moving[1] if moving else None, remove_form=RemoveForm(),
-                           can_edit=services.can_edit(current_user) and version.is_current,
+                           can_edit=services.can_edit(current_user) and version.is_current, level_label=_level_label,
                            is_editor=services.can_edit(current_user))
 
 

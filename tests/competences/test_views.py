@@ -918,3 +918,10 @@ def test_the_edit_pages_say_what_is_built_on_the_version(client, login_as, sampl
     db.session.commit()
     html = unescape(client.get(pages[0]).get_data(as_text=True))
     assert "Built on version 1 of this framework: 2 courses, 1 itinerary, and 1 plan." in html
+
+
+def test_the_framework_page_names_the_target_levels(client, login_as, sample_framework):
+    """A competence's target levels read "Technician: 3": the page names the level, as the edit form does."""
+    login_as("coordinator", country="CL", locale="en")
+    html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
+    assert "Technician: 3 – Advanced; Manager: 2 – Practitioner" in html

@@ -16,7 +16,7 @@ SAME_EVERYWHERE = {"E-mail", "Email", "PDF", "OK", "Itinera", "URL", "ID", "CSV"
                    "Open Badges", "%(name)s", "%(num)s", "Total", "Error:", "Status", "Chile", "Argentina",
                    "Colombia", "Perú", "México", "Regional", "Local", "Roles", "Error"}
 # ... and in one of them only.
-SAME_IN = {"es": set(), "pt_BR": {"Menu"}}
+SAME_IN = {"es": {"%(num)s plan"}, "pt_BR": {"Menu"}}  # "plan": the plural says "planes"
 
 
 def load(locale: str) -> Catalog:

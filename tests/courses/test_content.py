@@ -137,7 +137,8 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            13: "8c5e939537e29add8dc5e4b72005349c0bfac3315383e2272fda8cc5592a7fbc",
            14: "e3f5160f8a65723bc775e65d723320203ad4707673a62f557dcd6e874734b010",
            15: "d83f33d1ad02fa1ed893d3ee23782e4811df044bba47bd5e6b1f1895c8a47307",
-           16: "4eecf3754997c4c8b7bc86f110e9b19e7a73ec89357dd36561de5d36ebd0932a"}
+           16: "4eecf3754997c4c8b7bc86f110e9b19e7a73ec89357dd36561de5d36ebd0932a",
+           17: "f1a20cb07d4f5f83e8cb312334737f870cabdd84d0e71a697ef5ce072cd60f30"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):

@@ -3,7 +3,6 @@ statements (Data 2.6), whose JWS signature is checked here."""
 import base64
 import hashlib
 import json
-import secrets
 from typing import NamedTuple
 
 import jwt
@@ -214,16 +213,24 @@ def multipart_response(document: dict, statements: list[dict]) -> tuple[bytes, s
     hashes = list(types)
     stored = {a.sha2: a for a in db.session.scalars(sa.select(Attachment).where(
         Attachment.sha2.in_({sha2.lower() for sha2 in hashes})))}
-    boundary = secrets.token_hex(16)
-    chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
-              json.dumps(document).encode(), b"\r\n"]
+    body = json.dumps(document).encode()
+    parts = []
     for sha2 in hashes:
         if sha2.lower() in stored:
             attachment = stored[sha2.lower()]
             # a type stored before media types were checked strictly (a line break in it) is not sent as a header
             label = types[sha2] if is_media_type(types[sha2]) else attachment.content_type
-            chunks += [f"--{boundary}\r\nContent-Type: {label}\r\n"
-                       f"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {sha2}\r\n\r\n".encode(),
-                       attachment.content, b"\r\n"]
+            parts.append((f"Content-Type: {label}\r\nContent-Transfer-Encoding: binary\r\n"
+                          f"X-Experience-API-Hash: {sha2}\r\n\r\n".encode(), attachment.content))
+    # the boundary follows from what the parts hold (their contents by their hashes), so that the same answer is
+    # the same body, with the same ETag, each time it is asked for (Communication 3.1.s4.b1); no content can hold
+    # the hash of itself
+    digest = hashlib.sha256(body)
+    for headers, _content in parts:
+        digest.update(headers)
+    boundary = digest.hexdigest()[:32]
+    chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(), body, b"\r\n"]
+    for headers, content in parts:
+        chunks += [f"--{boundary}\r\n".encode(), headers, content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'

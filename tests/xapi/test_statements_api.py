@@ -352,6 +352,20 @@ def test_every_get_of_statements_carries_the_etag_of_its_body(xapi, client):
     assert head.data == b"" and head.headers["ETag"] == answers[0].headers["ETag"]
 
 
+def test_a_page_with_attachments_has_the_same_etag_while_it_does_not_change(xapi, client):
+    """Communication 3.1.s4.b1, 1.1.s3.b1: the ETag tells a client whether the answer changed, and a HEAD gives the
+    headers of the GET. A multipart answer drew a new boundary for each request, so its ETag changed every time."""
+    statement_id = xapi.post(statement()).get_json()[0]
+    params = {"statementId": statement_id, "attachments": "true"}
+    first, again = xapi.get(params=params), xapi.get(params=params)
+    head = client.head("/xapi/statements", query_string=params, headers=xapi.headers())
+    assert first.status_code == again.status_code == head.status_code == 200
+    assert first.data == again.data and first.headers["ETag"] == again.headers["ETag"] == head.headers["ETag"]
+    assert first.headers["Content-Type"] == head.headers["Content-Type"]
+    other = xapi.get(params={"attachments": "true"})
+    assert other.headers["ETag"] != first.headers["ETag"]
+
+
 def test_a_405_of_the_lrs_names_the_methods_the_resource_takes(xapi, client):
     """RFC 9110 15.5.6: a 405 MUST carry an Allow header; the LRS's JSON answer replaced Werkzeug's, without it."""
     response = client.delete("/xapi/statements", headers=xapi.headers())

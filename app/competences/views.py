@@ -361,8 +361,12 @@ USE_COUNTS = {"course": lambda n: ngettext("%(num)s course", "%(num)s courses", 
 
 
 def _built_on(version) -> str:
-    """What is built on the version, counted by kind ("2 courses and 1 plan"); empty when nothing is."""
-    counts = Counter(use.kind for use in services.uses_of(version))
+    """What is built on the version, counted by kind ("2 courses and 1 plan"); empty when nothing is. A course
+    counts once however many of its versions are built on it (each version is a use, "<slug>@<number>":
+    app.courses.services.use_reference)."""
+    built = dict.fromkeys((use.kind, use.reference.rpartition("@")[0] if use.kind == "course" else use.reference)
+                          for use in services.uses_of(version))
+    counts = Counter(kind for kind, _reference in built)
     named = [USE_COUNTS.get(kind, lambda n: ngettext("%(num)s use", "%(num)s uses", n))(n)
              for kind, n in counts.items()]
     return format_list(named, locale=get_locale()) if named else ""

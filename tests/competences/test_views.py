@@ -914,10 +914,22 @@ def test_the_edit_pages_say_what_is_built_on_the_version(client, login_as, sampl
         assert "Courses are built" not in html
     record_use(sample_framework.current, "itinerary", "technicians")
     record_use(sample_framework.current, "course", "pilot@1")
-    record_use(sample_framework.current, "course", "pilot@2")
+    record_use(sample_framework.current, "course", "other@1")
     db.session.commit()
     html = unescape(client.get(pages[0]).get_data(as_text=True))
     assert "Built on version 1 of this framework: 2 courses, 1 itinerary, and 1 plan." in html
+
+
+def test_the_edit_pages_count_a_course_once_whatever_its_versions(client, login_as, sample_framework):
+    """Two versions of one course built on the framework's version are one course to the reader, not two."""
+    from app.competences.services import record_use
+
+    login_as("trainer", country="CL", locale="en")
+    record_use(sample_framework.current, "course", "pilot@1")
+    record_use(sample_framework.current, "course", "pilot@2")
+    db.session.commit()
+    html = unescape(client.get("/competences/demo/competences/A1/edit").get_data(as_text=True))
+    assert "Built on version 1 of this framework: 1 course. Saving a change creates version 2" in html
 
 
 def test_the_framework_page_names_the_target_levels(client, login_as, sample_framework):

@@ -1057,7 +1057,6 @@ def test_a_dead_reset_link_opened_while_signed_in_offers_the_account_s_password_
     page = client.get(links[person.id])
     text = page.get_data(as_text=True)
     assert page.status_code == status and "This link cannot be used" in text
-    assert 'href="/auth/password/forgot"' not in text and "Ask for a new link" not in text
     assert 'href="/auth/account#password"' in text and "ana@example.org" in text
     if problem != "unknown":
         assert 'href="/auth/password/forgot"' in client.get(links[other.id]).get_data(as_text=True)
@@ -1066,3 +1065,22 @@ def test_a_dead_reset_link_opened_while_signed_in_offers_the_account_s_password_
     db.session.commit()
     text = client.get(invitation).get_data(as_text=True)  # nor "sign in", to someone signed in
     assert 'href="/auth/account#password"' in text and 'href="/auth/login"' not in text
+
+
+def test_a_dead_reset_link_opened_while_signed_in_still_leads_to_a_new_link(client, login_as, make_user):
+    """The account's password form asks for the current password, which a person who asked for a reset link has
+    often forgotten (kept signed in on this device): the page that sends them to that form still offers them a new
+    link, after it, and the page asking for one opens while they are signed in."""
+    from app.auth.tokens import TokenPurpose, issue_token
+
+    person = make_user(email="ana@example.org", locale="en")
+    link = f"/auth/password/reset/{issue_token(person, TokenPurpose.PASSWORD_RESET)}"
+    db.session.scalars(sa.select(AccountToken).where(AccountToken.user_id == person.id)).one().used_at = utcnow()
+    db.session.commit()
+    login_as(person)
+    assert "Current password" in client.get("/auth/account?lang=en").get_data(as_text=True)
+    text = client.get(link + "?lang=en").get_data(as_text=True)
+    assert 'href="/auth/account#password"' in text
+    assert 'href="/auth/password/forgot"' in text and "Forgotten your password?" in text
+    assert text.index('href="/auth/account#password"') < text.index('href="/auth/password/forgot"')
+    assert client.get("/auth/password/forgot?lang=en").status_code == 200

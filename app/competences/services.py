@@ -3,6 +3,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Callable, Iterable
@@ -277,6 +278,15 @@ def use_counts(framework: Framework) -> dict[int, int]:
 def uses_of(version: FrameworkVersion) -> list[FrameworkUse]:
     return list(db.session.scalars(sa.select(FrameworkUse).where(FrameworkUse.version_id == version.id)
                                    .order_by(FrameworkUse.kind, FrameworkUse.reference)))
+
+
+def built_on(version: FrameworkVersion) -> dict[str, int]:
+    """{kind: how many things of that kind are built on the version}, empty when nothing is. A course counts once
+    however many of its versions are built on it (each course version is a use, "<slug>@<number>":
+    app.courses.services.use_reference)."""
+    things = dict.fromkeys((use.kind, use.reference.rpartition("@")[0] if use.kind == "course" else use.reference)
+                           for use in uses_of(version))
+    return dict(Counter(kind for kind, _reference in things))
 
 
 @dataclass(frozen=True)

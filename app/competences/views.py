@@ -1,5 +1,3 @@
-from collections import Counter
-
 from babel.lists import format_list
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
@@ -361,14 +359,9 @@ USE_COUNTS = {"course": lambda n: ngettext("%(num)s course", "%(num)s courses", 
 
 
 def _built_on(version) -> str:
-    """What is built on the version, counted by kind ("2 courses and 1 plan"); empty when nothing is. A course
-    counts once however many of its versions are built on it (each version is a use, "<slug>@<number>":
-    app.courses.services.use_reference)."""
-    built = dict.fromkeys((use.kind, use.reference.rpartition("@")[0] if use.kind == "course" else use.reference)
-                          for use in services.uses_of(version))
-    counts = Counter(kind for kind, _reference in built)
+    """What is built on the version, counted by kind ("2 courses and 1 plan"); empty when nothing is."""
     named = [USE_COUNTS.get(kind, lambda n: ngettext("%(num)s use", "%(num)s uses", n))(n)
-             for kind, n in counts.items()]
+             for kind, n in services.built_on(version).items()]
     return format_list(named, locale=get_locale()) if named else ""
 
 

@@ -606,6 +606,20 @@ LONG_INSTITUTION = ("Ministerio de Ciencia, Tecnología, Conocimiento e Innovaci
                     "Regionales y Desarrollo Territorial")
 
 
+def whole_long_label(page, check_page, several_lines=True):
+    """The label of LONG_INSTITUTION's radio button, checked to read whole within 360 px (on several lines where
+    it has them), on a page that passes check_page."""
+    label = page.locator("label", has_text=LONG_INSTITUTION)
+    expect(label).to_be_visible()
+    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
+    box = label.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    if several_lines:
+        assert box["height"] > 40  # whole, on several lines
+    check_page(page)
+    return label
+
+
 @pytest.mark.parametrize("others", [2, 25])
 def test_a_long_institution_name_reads_whole_and_is_chosen_on_a_phone(page, live_server, make_user,
                                                                       make_institution, check_page, others):
@@ -634,12 +648,7 @@ def test_a_long_institution_name_reads_whole_and_is_chosen_on_a_phone(page, live
         expect(page.get_by_text("1 institution matches “innovacion politicas”.")).to_be_visible()
         top = page.get_by_label("Find an institution").evaluate("el => el.getBoundingClientRect().top")
         assert page.evaluate("window.scrollY") > 0 and 0 <= top < 300  # the page opens on the search
-    label = page.locator("label", has_text=LONG_INSTITUTION)
-    expect(label).to_be_visible()
-    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
-    box = label.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] > 40  # whole, on several lines
-    check_page(page)
+    label = whole_long_label(page, check_page)
     label.click()
     expect(page.get_by_label(LONG_INSTITUTION)).to_be_checked()
     page.get_by_role("button", name="Save").click()
@@ -665,12 +674,7 @@ def test_people_move_to_a_long_named_institution_found_on_a_phone(page, live_ser
     page.goto(f"{live_server}/admin/institutions/{twice.id}/edit")
     page.get_by_label("Institution name").fill("ciencia innovacion")
     page.get_by_role("button", name="Search").click()
-    label = page.locator("label", has_text=LONG_INSTITUTION)
-    expect(label).to_be_visible()
-    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
-    box = label.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
-    check_page(page)
+    label = whole_long_label(page, check_page, several_lines=False)
     label.click()
     page.get_by_role("button", name="Move people").click()
     page.get_by_role("button", name="Move people").click()  # asked first
@@ -699,12 +703,7 @@ def test_the_people_list_filters_by_a_long_named_institution_on_a_phone(page, li
         page.get_by_label("Institution name").press("Enter")
         expect(page.get_by_text("1 institution matches “Innovación políticas”.")).to_be_visible()
         expect(page.get_by_text("1 result", exact=True)).to_be_visible()  # the people of the institutions found
-    label = page.locator("label", has_text=LONG_INSTITUTION)
-    expect(label).to_be_visible()
-    assert label.evaluate("el => el.scrollWidth <= el.clientWidth && el.textContent.trim()") == LONG_INSTITUTION
-    box = label.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] > 40  # whole, on several lines
-    check_page(page)
+    label = whole_long_label(page, check_page)
     label.click()
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text("1 result", exact=True)).to_be_visible()

@@ -1215,12 +1215,30 @@ class ProfileRow:
 def profile(viewer: User, user: User, framework: str | None = None) -> tuple[FrameworkVersion | None, list]:
     """The current version of the framework and, for each of its competences, the person's level with its
     evidence and their self-declared level: what the person and those who may see them read. Evidence of a
-    competence the current version no longer has is listed after them, as the version it was earned under has it;
-    a level is named as that version names it (a later version may have fewer levels)."""
+    competence the current version no longer has (that counts now, or counted once and has expired) is listed after
+    them, as the version it was earned under has it; a level is named as that version names it (a later version may
+    have fewer levels)."""
     check(can_view_user(viewer, user))
     known = get_framework(framework or current_app.config["COMPETENCE_FRAMEWORK"])
     if known is None:
         return None, []
+    return known.current, _profile_rows(user, known)
+
+
+def own_level(user: User, framework: str, code: str) -> ProfileRow | None:
+    """The person's row of profile() for the competence ``code`` (what its page says of their own level), also for a
+    competence the current version no longer has that they only estimated (the profile leaves such an estimate
+    out: the self-assessment asks the current competences only), as the newest version that has it; None when
+    the framework has no such competence."""
+    known = get_framework(framework)
+    if known is None:
+        return None
+    return next((row for row in _profile_rows(user, known, estimated=code) if row.competence.code == code), None)
+
+
+def _profile_rows(user: User, known: Framework, estimated: str | None = None) -> list[ProfileRow]:
+    """profile()'s rows; ``estimated``: the code of a competence the current version may no longer have whose row
+    an estimate alone gives too."""
     levels, expired = _levels(user, framework=known.slug)
     current, by_number = known.current, {v.number: v for v in known.versions}
     names: dict[int, dict[int, str]] = {}
@@ -1239,22 +1257,27 @@ def profile(viewer: User, user: User, framework: str | None = None) -> tuple[Fra
         gone_name = name(by_number.get(gone.version, current), gone.level) if gone else ""
         if found is None:
             return ProfileRow(competence, None, expired=gone, expired_name=gone_name)
-        earned = by_number.get(found.evidence[0].version, current) if found.evidence else current
+        earned = by_number.get(found.evidence[0].version, current) if found.evidence else competence.version
         return ProfileRow(competence, found, name(earned, found.level),
                           name(current, found.self_declared) or name(earned, found.self_declared),
                           expired=gone, expired_name=gone_name)
 
     rows = [row(competence, levels.get(competence.code)) for competence in current.competences]
     kept = {competence.code for competence in current.competences}
-    for code in sorted(set(levels) - kept):
-        found = levels[code]
-        if found.level is None:  # only an estimate of a competence no longer in the framework
+    for code in sorted((set(levels) | set(expired)) - kept):
+        found = levels.get(code)
+        if found is not None and found.evidence:
+            earned = by_number.get(found.evidence[0].version)
+        elif code in expired:
+            earned = by_number.get(expired[code].version)
+        elif code == estimated:  # only an estimate of a competence no longer in the framework: its page says it
+            earned = next((v for v in reversed(known.versions) if any(c.code == code for c in v.competences)), None)
+        else:
             continue
-        earned = by_number.get(found.evidence[0].version)
         competence = next((c for c in earned.competences if c.code == code), None) if earned else None
         if competence is not None:
             rows.append(row(competence, found))
-    return current, rows
+    return rows
 
 
 def latest_self_assessments(user: User, at: datetime | None = None) -> list[SelfAssessment]:

@@ -665,9 +665,7 @@ def competence(slug, code):
     from app.courses.services import courses_developing
 
     developing = courses_developing(current_user, slug, found.code) if version.is_current else []
-    mine = None  # the signed-in person's own level of it; a visitor's page asks nothing more
-    if current_user.is_authenticated:
-        rows = services.profile(current_user, current_user, slug)[1]
-        mine = next((row for row in rows if row.competence.code == found.code), None)
+    # the signed-in person's own level of it; a visitor's page asks nothing more
+    mine = services.own_level(current_user, slug, found.code) if current_user.is_authenticated else None
     return render_template("competences/competence.html", competence=found, version=version, versions=versions,
                            alignment_name=services.alignment_name, developing=developing, mine=mine)

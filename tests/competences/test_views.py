@@ -937,3 +937,42 @@ def test_the_framework_page_names_the_target_levels(client, login_as, sample_fra
     login_as("coordinator", country="CL", locale="en")
     html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
     assert "Technician: 3 – Advanced; Manager: 2 – Practitioner" in html
+
+
+def test_the_competence_page_says_an_expired_level_or_an_estimate_of_a_competence_no_longer_in_the_framework(
+        client, login_as, make_user, sample_framework):
+    """A1 counts for 24 months and B1 was only estimated; version 2 drops both. The pages of A1 and B1 (as version 1
+    has them) still say the person's own level there, in the words of their competences page: the level that
+    counted until when and what it rested on, and the estimate as self-declared, without evidence. The expired
+    level is listed on their competences page too, as evidence of a dropped competence that counts is."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.models import ValidatedLevel
+    from app.competences.services import import_framework, self_assess
+    from tests.fixtures.competences import SAMPLE
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = make_user(("trainee",), country="CL", locale="en")
+    coordinator = make_user(("coordinator",), country="CL", locale="en", name="Carla Coord")
+    db.session.add(ValidatedLevel(user_id=trainee.id, framework_id=sample_framework.id, code="A1", level=3,
+                                  validated_at=datetime.now(timezone.utc) - timedelta(days=3 * 365),
+                                  validated_by_id=coordinator.id))
+    self_assess(trainee, sample_framework, {"B1": 1})
+    data = SAMPLE.replace("version: 1", "version: 2").replace("code: B1", "code: B2")
+    import_framework(SYSTEM, files.read_yaml(data[:data.index("  - code: A1")] + data[data.index("  - code: B2"):],
+                                             "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    login_as(trainee)
+    html = unescape(client.get("/competences/demo/A1?lang=en").get_data(as_text=True))
+    assert "This competence is not in the current version of the framework (version 2)." in html
+    yours = html[html.index('id="yours"'):html.index("Proficiency levels")]
+    assert "No evidence that counts now" in yours and "Level 3. Advanced counted until" in yours
+    assert "Validated by Carla Coord" in yours
+    html = unescape(client.get("/competences/demo/B1?lang=en").get_data(as_text=True))
+    yours = html[html.index('id="yours"'):html.index("Proficiency levels")]
+    assert "No evidence yet" in yours and "Self-declared" in yours and "1. Foundation" in yours
+    page = unescape(client.get("/auth/account/competences?lang=en").get_data(as_text=True))
+    row = page[page.index("A1 Diagnosis"):page.index("</tr>", page.index("A1 Diagnosis"))]
+    assert "No longer in the framework (version 1 had it)" in row and "Level 3. Advanced counted until" in row

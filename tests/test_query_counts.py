@@ -194,3 +194,85 @@ def test_the_people_lists_institution_search_asks_as_much_for_a_dozen_matches_as
 
     two, dozen = counts(1, 2), counts(2, 12)
     assert two == dozen
+
+
+def test_a_competence_page_asks_as_much_for_many_versions_holders_evidence_and_courses_as_for_few(
+        app, client, login_as, make_user, tmp_path, sample_framework):
+    """A competence's page (current and as an earlier version has it), for a visitor, the trainee who holds it, a
+    coordinator and an admin, asks as many queries once the framework has more versions, more people hold the
+    competence, the trainee has more evidence of it (validations, quizzes passed, estimates) and more courses
+    develop it: nothing is read once per version, person, piece of evidence or course."""
+    import shutil
+    from datetime import datetime, timedelta, timezone
+
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.models import SelfAssessment, ValidatedLevel
+    from app.competences.services import import_framework
+    from app.xapi import services as xapi
+    from app.xapi import vocabulary as v
+    from tests.fixtures.competences import SAMPLE
+    from tests.fixtures.courses import COURSE_YAML, build_tree, module_text, sync_tree
+
+    admin = make_user(roles=("admin",), country=None, locale="en")
+    coordinator = make_user(roles=("coordinator",), country="CL", locale="en")
+    trainee = make_user(country="CL", locale="en")
+    db.session.commit()
+    graded = {locale: module_text("Q", competences="  - {code: A1, level: 2}\n  - {code: B1, level: 1}\n")
+              for locale in ("en", "es", "pt_BR")}
+    root = build_tree(tmp_path / "courses", course_yaml=COURSE_YAML.replace("practice: viewed", "practice: quiz"),
+                      modules={"01-intro": {locale: module_text("T") for locale in ("en", "es", "pt_BR")},
+                               "02-practice": graded})
+    app.config["COURSES_DIR"] = str(root)
+
+    def add(first, last):
+        """Versions, courses developing A1 (each passed by the trainee), people holding A1 and the trainee's own
+        evidence and estimates, numbered first..last-1."""
+        for n in range(first, last):
+            import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", f"version: {n + 1}"), "demo.yaml"))
+            shutil.copytree(root / "pilot", root / f"course{n}")
+            yaml = root / f"course{n}" / "course.yaml"
+            yaml.write_text(yaml.read_text(encoding="utf-8").replace("slug: pilot", f"slug: course{n}"),
+                            encoding="utf-8")
+            holder = make_user(country="CL", name=f"Persona {n}")
+            when = datetime.now(timezone.utc) - timedelta(days=n)
+            for user, level in ((holder, 1 + n % 3), (trainee, 1 + n % 3), (trainee, 3)):
+                db.session.add(ValidatedLevel(user_id=user.id, framework_id=sample_framework.id, code="A1",
+                                              level=level, validated_at=when, validated_by_id=coordinator.id))
+            db.session.add(ValidatedLevel(user_id=trainee.id, framework_id=sample_framework.id, code="A1", level=3,
+                                          validated_at=when - timedelta(days=3 * 365), validated_by_id=admin.id))
+            db.session.add(SelfAssessment(user_id=trainee.id, framework_id=sample_framework.id, code="A1",
+                                          level=1 + n % 3, assessed_at=when))
+        db.session.commit()
+        sync_tree(root)
+        for n in range(first, last):
+            xapi.record(trainee, v.PASSED, v.module_iri(f"course{n}", "practice"),
+                        result={"success": True, "completion": True})
+        db.session.commit()
+
+    def counts():
+        found = {}
+        for role, user in (("visitor", None), ("trainee", trainee), ("coordinator", coordinator), ("admin", admin)):
+            if user is None:
+                with client.session_transaction() as session:
+                    session.clear()
+            else:
+                login_as(user)
+            for url in ("/competences/demo/A1?lang=en", "/competences/demo/A1?version=1&lang=en"):
+                client.get(url)  # the first request of a sign-in notes it
+                response, statements = statements_during(lambda: client.get(url))
+                assert response.status_code == 200, (role, url)
+                found[role, url] = len(statements)
+        return found
+
+    add(1, 3)
+    page = client.get("/competences/demo/A1?lang=en").text
+    assert page.count('href="/courses/course') == 2
+    two = counts()
+    add(3, 13)
+    login_as(trainee)
+    page = client.get("/competences/demo/A1?lang=en").text
+    assert page.count('href="/courses/course') == 12 and "Version 13" in page and 'id="yours"' in page
+    dozen = counts()
+    grown = {page: (two[page], dozen[page]) for page in two if two[page] != dozen[page]}
+    assert not grown, grown

@@ -1241,14 +1241,14 @@ def _profile_rows(user: User, known: Framework, estimated: str | None = None) ->
     an estimate alone gives too."""
     levels, expired = _levels(user, framework=known.slug)
     current, by_number = known.current, {v.number: v for v in known.versions}
-    names: dict[int, dict[int, str]] = {}
+    names: dict[int, dict[int, dict]] = {}
 
     def name(version: FrameworkVersion, number: int | None) -> str:
         if not number:
             return ""
-        if version.id not in names:
-            names[version.id] = {level.number: text_in(level.name) for level in version.levels}
-        return names[version.id].get(number, "")
+        if not names:  # every version's scale in one query, however many versions the rows name
+            names.update(level_names_in(known, by_number))
+        return text_in(names.get(version.number, {}).get(number))
 
     def row(competence: Competence, found: Level | None) -> ProfileRow:
         gone = expired.get(competence.code)
@@ -1264,19 +1264,27 @@ def _profile_rows(user: User, known: Framework, estimated: str | None = None) ->
 
     rows = [row(competence, levels.get(competence.code)) for competence in current.competences]
     kept = {competence.code for competence in current.competences}
-    for code in sorted((set(levels) | set(expired)) - kept):
+    shown: dict[str, int | None] = {}  # code: the number of the version whose competence the row shows
+    for code in (set(levels) | set(expired)) - kept:
         found = levels.get(code)
-        if found is not None and found.evidence:
-            earned = by_number.get(found.evidence[0].version)
+        if found is not None and found.evidence:  # as the version the evidence was earned under has it
+            shown[code] = found.evidence[0].version
         elif code in expired:
-            earned = by_number.get(expired[code].version)
+            shown[code] = expired[code].version
         elif code == estimated:  # only an estimate of a competence no longer in the framework: its page says it
-            earned = next((v for v in reversed(known.versions) if any(c.code == code for c in v.competences)), None)
-        else:
-            continue
-        competence = next((c for c in earned.competences if c.code == code), None) if earned else None
-        if competence is not None:
-            rows.append(row(competence, found))
+            shown[code] = None  # as the newest version that has it
+    if shown:
+        having: dict[str, list[Competence]] = {}
+        for competence in db.session.scalars(  # newest version first, in one query however many versions
+                sa.select(Competence).join(Competence.version)
+                .where(FrameworkVersion.framework_id == known.id, Competence.code.in_(list(shown)))
+                .order_by(FrameworkVersion.number.desc())):
+            having.setdefault(competence.code, []).append(competence)
+        for code in sorted(shown):
+            competence = next((c for c in having.get(code, [])
+                               if shown[code] is None or c.version.number == shown[code]), None)
+            if competence is not None:
+                rows.append(row(competence, levels.get(code)))
     return rows
 
 

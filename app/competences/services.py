@@ -458,7 +458,8 @@ def parts_in(framework: Framework, numbers) -> set[tuple[str, int, str]]:
 
 def level_names_in(framework: Framework, numbers) -> dict[int, dict[int, dict]]:
     """{version number: {level number: its name in every language}} of the framework's versions ``numbers``, in one
-    query: the history names the target levels a change set as the scale of its version names them."""
+    query: the history names target levels as a version's scale names them (scales_of), a profile the levels of
+    evidence as the version it was earned under does."""
     rows = db.session.execute(
         sa.select(FrameworkVersion.number, ProficiencyLevel.number, ProficiencyLevel.name)
         .join(ProficiencyLevel.version)
@@ -467,6 +468,34 @@ def level_names_in(framework: Framework, numbers) -> dict[int, dict[int, dict]]:
     for version, level, name in rows:
         names.setdefault(version, {})[level] = name
     return names
+
+
+def scales_of(framework: Framework, changes) -> dict[int, tuple[dict[int, dict], dict[int, dict]]]:
+    """{change id: ({level number: its name in every language} naming the values the change replaced, the same
+    naming the values it set)} of these changes of the framework, in two queries however many: the history names
+    the target levels a change set as its version's scale names them, and those it replaced as the version where
+    they stood has them. That is the change's version, but for the edit that made it (a copy of a version something
+    was built on or a level was validated under, made by that very edit): what it replaced stood in the version
+    copied, whose levels stay as they were, while the copy's may have been renamed since."""
+    changes = list(changes)
+    numbers = {change.version_number for change in changes}
+    copied: dict[int, tuple[int, int]] = {}  # {change id: (the version it made, the version that one copies)}
+    for number, origin, first in db.session.execute(
+            sa.select(FrameworkVersion.number, FrameworkVersion.edited_from, sa.func.min(FrameworkChange.id))
+            .join(FrameworkChange, sa.and_(FrameworkChange.framework_id == FrameworkVersion.framework_id,
+                                           FrameworkChange.version_number == FrameworkVersion.number,
+                                           FrameworkChange.kind != "new version"))
+            .where(FrameworkVersion.framework_id == framework.id, FrameworkVersion.number.in_(numbers),
+                   FrameworkVersion.edited_from.is_not(None))
+            .group_by(FrameworkVersion.number, FrameworkVersion.edited_from)):
+        copied[first] = (number, origin)
+    names = level_names_in(framework, numbers | {origin for _number, origin in copied.values()})
+    found = {}
+    for change in changes:
+        after = names.get(change.version_number, {})
+        made = copied.get(change.id)
+        found[change.id] = (names.get(made[1], {}) if made and made[0] == change.version_number else after, after)
+    return found
 
 
 class EditConflict(ValidationError):

@@ -145,9 +145,9 @@ def _history_for_editors(slug):
     pagination = paginate(services.history(current_user, framework), per_page=HISTORY_PAGE_SIZE)
     present = services.parts_in(framework, {c.version_number for c in pagination.items
                                             if c.kind in ("competence", "area")})
-    levels = services.level_names_in(framework, {c.version_number for c in pagination.items})
+    scales = services.scales_of(framework, pagination.items)
     return render_template("competences/history.html", framework=framework, pagination=pagination,
-                           rows_of=lambda change: _change_rows(change, levels.get(change.version_number, {})),
+                           rows_of=lambda change: _change_rows(change, *scales[change.id]),
                            state_of=services.change_state, PARTS=CHANGE_PARTS, present=present)
 
 
@@ -159,7 +159,7 @@ CHANGE_FIELDS = {"area": _l("Area"), **FIELD_LABELS, "validity_months": _l("Vali
 
 def _shown(field: str, value, levels: dict) -> str:
     """A field's value before or after a change as the page shows it ("" for none); a target level with its name
-    in ``levels`` (the scale of the change's version: {number: name})."""
+    in ``levels`` (the scale it is named in: {number: name})."""
     if value is None or value == [] or value == "":
         return ""
     if field == "targets" and value in levels:
@@ -172,9 +172,10 @@ def _shown(field: str, value, levels: dict) -> str:
     return str(value)
 
 
-def _change_rows(change, levels: dict) -> list[dict]:
+def _change_rows(change, before_levels: dict, after_levels: dict) -> list[dict]:
     """The rows of a change's table: field, what of it (a language, a position), before, after; a text's rows in
-    the page's language first, then the others'. ``levels``: the names of the levels of the change's version."""
+    the page's language first, then the others'. ``before_levels``, ``after_levels``: the names of the levels the
+    values before and after are named with (services.scales_of)."""
     order = {locale: index for index, locale in enumerate(dict.fromkeys((services.locale_in(None), *LOCALES)))}
     entries = sorted(change.changes, key=lambda e: (list(CHANGE_FIELDS).index(e["field"])
                                                     if e["field"] in CHANGE_FIELDS else len(CHANGE_FIELDS),
@@ -185,8 +186,8 @@ def _change_rows(change, levels: dict) -> list[dict]:
         lang = key if key in LANGUAGE_NAMES else None
         aspect = LANGUAGE_NAMES[key] if lang else POSITION_LABELS.get(key, key or "")
         rows.append({"field": CHANGE_FIELDS.get(field, field), "aspect": aspect, "lang": lang,
-                     "before": _shown(field, entry.get("before"), levels),
-                     "after": _shown(field, entry.get("after"), levels)})
+                     "before": _shown(field, entry.get("before"), before_levels),
+                     "after": _shown(field, entry.get("after"), after_levels)})
     return rows
 
 

@@ -364,3 +364,29 @@ def test_target_levels_are_named_as_the_scale_names_them(client, login_as, sampl
         db.session.commit()
     html, after = count()
     assert after == before and html.count("2 – Practicante") > 1 and "<td data-label=\"Antes\">2</td>" not in html
+
+
+def test_a_target_level_an_edit_replaced_is_named_as_the_version_it_stood_in_names_it(client, login_as,
+                                                                                     sample_framework, make_user):
+    """Version 1 is built on: changing A1's technician target from 3 to 2 made version 2, a copy, with the change.
+    Nothing is built on version 2, so renaming its level 3 "Expert" changes it in place. The target replaced stood
+    in version 1, where level 3 is still "Advanced" (and was never "Expert" while it stood): the history names it
+    so, and the target set as version 2 names it."""
+    trainer = make_user(roles=("trainer",))
+    services.record_use(sample_framework.current, "course", "pilot@1")
+    edited, _rest = a1_as_it_is(sample_framework)
+    services.edit_competence(trainer, sample_framework, "A1", edited, validity_months=24,
+                             targets={"technician": 2, "manager": 2})
+    level = sample_framework.current.levels[2]
+    services.edit_level(trainer, sample_framework, 3, {**level.name, "en": "Expert"}, dict(level.descriptor))
+    services.edit_competence(trainer, sample_framework, "A1", edited, validity_months=24,
+                             targets={"technician": 3, "manager": 2})
+    db.session.commit()
+    assert [(c.kind, c.version_number) for c in changes_of(sample_framework)] == [
+        ("import", 1), ("new version", 2), ("competence", 2), ("level", 2), ("competence", 2)]
+    login_as("admin", country=None)
+    html = unescape(client.get("/competences/demo/history?lang=en").get_data(as_text=True))
+    cells = re.findall(r'<td data-label="(Before|After)">([^<]*)</td>', html)
+    # newest first: 2 back to 3 (level 3 was Expert in version 2 by then), then 3 to 2 (3 stood in version 1)
+    assert cells == [("Before", "2 – Practitioner"), ("After", "3 – Expert"),
+                     ("Before", "3 – Advanced"), ("After", "2 – Practitioner")]

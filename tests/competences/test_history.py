@@ -270,11 +270,17 @@ def test_adding_and_removing_parts_is_recorded(sample_framework, make_user):
     assert rows == [("area", "C", trainer.id), ("competence", "C1", trainer.id), ("competence", "C1", trainer.id),
                     ("area", "C", trainer.id)]
     area_added, added, removed, area_removed = changes_of(sample_framework)[1:]
-    assert {(e["field"], e.get("key")): (e["before"], e["after"]) for e in added.changes} == {
-        ("area", None): (None, "C"), ("validity_months", None): (None, 12),
-        **{(name, lang): (None, text) for name in TEXTS for lang, text in new[name].items()}}  # no empty fields
-    assert all(e["after"] is None for e in removed.changes) and len(removed.changes) == len(added.changes)
-    assert area_added.changes[0]["before"] is None and area_removed.changes[0]["after"] is None
+
+    def values(change) -> dict:
+        return {(e["field"], e.get("key")): (e["before"], e["after"]) for e in change.changes}
+
+    filled = {("area", None): "C", ("validity_months", None): 12,  # no empty fields (targets, alignments)
+              **{(name, lang): text for name in TEXTS for lang, text in new[name].items()}}
+    assert values(added) == {field: (None, value) for field, value in filled.items()}
+    assert values(removed) == {field: (value, None) for field, value in filled.items()}
+    title = {("title", lang): text for lang, text in texts("Funding").items()}
+    assert values(area_added) == {field: (None, value) for field, value in title.items()}
+    assert values(area_removed) == {field: (value, None) for field, value in title.items()}
 
 
 def test_the_page_says_what_was_added_and_removed(client, login_as, sample_framework, make_user):

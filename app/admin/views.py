@@ -507,6 +507,10 @@ def institution_move(institution_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     edit = url_for("admin.institution_edit", institution_id=institution.id)
+    # the words the institutions offered were found by: the page a refusal leads back to shows them again
+    words = request.form.get("move_q", "").strip()[:200]
+    back = url_for("admin.institution_edit", institution_id=institution.id, move_q=words, _anchor="move") \
+        if words else edit
     target = places.find_institution(current_user, parse_id(request.form.get("target_id")))
     try:
         if not confirmed():
@@ -516,7 +520,7 @@ def institution_move(institution_id):
                                 "Move the %(count)s people of “%(name)s” to “%(target)s”?", count,
                                 count=format_decimal(count), name=institution.name, target=target.name),
                        [_("Their records then name “%(target)s” as their institution.", target=target.name)],
-                       _("Move people"), edit, target_id=target.id,
+                       _("Move people"), back, target_id=target.id, **({"move_q": words} if words else {}),
                        crumbs=[(_("Institutions"), url_for("admin.institutions", country=institution.country_code)),
                                (institution.name, edit)])
         count, name = places.move_members(current_user, institution, target), target.name
@@ -524,7 +528,7 @@ def institution_move(institution_id):
     except ValidationError as error:
         db.session.rollback()
         flash(" ".join(str(m) for m in error.errors.values()), "error")
-        return redirect(edit)
+        return redirect(back)
     flash(ngettext("%(count)s person moved to “%(name)s”.", "%(count)s people moved to “%(name)s”.", count,
                    count=format_decimal(count), name=name), "success")
     return redirect(edit)

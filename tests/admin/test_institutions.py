@@ -384,3 +384,26 @@ def test_the_people_of_an_institution_move_to_one_found_by_name_in_a_country_of_
     moved = client.post(f"/admin/institutions/{twice.id}/move", data={"target_id": kept.id, "confirmed": "1"},
                         follow_redirects=True)
     assert "1 person moved to" in moved.get_data(as_text=True)
+
+
+def test_a_move_sent_without_a_choice_keeps_the_search(client, login_as, make_institution, make_user, monkeypatch):
+    """Radio buttons, unlike the select before them, can be sent with none chosen: the page came back with the
+    refusal but without the institutions found, which had to be searched for again."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 2)
+    login_as("coordinator", country="CL", locale="en")
+    twice = make_institution(country="CL", name="Agencia Nacional")
+    first = make_institution(country="CL", name="Agencia Uno")
+    second = make_institution(country="CL", name="Agencia Dos")
+    make_institution(country="CL", name="Ministerio")
+    make_user(country="CL", institution=twice)
+    page = client.get(f"/admin/institutions/{twice.id}/edit?move_q=agencia").get_data(as_text=True)
+    form = page[page.index(f'action="/admin/institutions/{twice.id}/move"'):]
+    assert 'name="move_q" value="agencia"' in form[:form.index("</form>")]
+    refused = client.post(f"/admin/institutions/{twice.id}/move", data={"move_q": "agencia"})
+    assert refused.status_code == 302
+    assert refused.location == f"/admin/institutions/{twice.id}/edit?move_q=agencia#move"
+    again = unescape(client.get(refused.location).get_data(as_text=True))
+    assert "Choose another institution of the same country" in again
+    assert re.findall(r'name="target_id" id="[^"]+" value="(\d+)"', again) == [str(second.id), str(first.id)]

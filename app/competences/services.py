@@ -359,18 +359,28 @@ def validated_under(version: FrameworkVersion) -> bool:
     return db.session.scalar(sa.select(query.exists()))
 
 
+def version_an_edit_makes(framework: Framework) -> int | None:
+    """The number of the version an edit of the framework would make now (editable_version), or None when the
+    edit would change the current version in place: what a page asking before an edit says."""
+    current = framework.current
+    if not uses_of(current) and not validated_under(current):
+        return None
+    return max(v.number for v in framework.versions) + 1
+
+
 def editable_version(actor, framework: Framework) -> FrameworkVersion:
     """The version an edit goes into: the current one, or a new copy of it when something is built on it or a
     level was validated under it (the validation keeps the validity it was made with)."""
     check(can_edit(actor))
     current = framework.current
-    if not uses_of(current) and not validated_under(current):
+    number = version_an_edit_makes(framework)
+    if number is None:
         return current
     data = data_of(current)
     current.is_current = False
     db.session.flush()
-    copy = FrameworkVersion(framework=framework, number=max(v.number for v in framework.versions) + 1,
-                            is_current=True, source="", edited_from=current.number, created_by_id=actor.id)
+    copy = FrameworkVersion(framework=framework, number=number, is_current=True, source="",
+                            edited_from=current.number, created_by_id=actor.id)
     db.session.add(copy)
     with db.session.no_autoflush:
         _fill(copy, data)

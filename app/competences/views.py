@@ -557,14 +557,14 @@ def remove_competence(slug, code):
         flash(problem, "error")
         return redirect(back + f"#competence-{code}")
     if not confirmed():
-        used = bool(services.uses_of(framework.current) or services.validated_under(framework.current))
+        made = services.version_an_edit_makes(framework)
         return ask(_("Remove competence %(code)s %(title)s?", code=code, title=services.text_in(competence.title)),
                    [_("It leaves the framework's current version. People who hold a level of it keep that level, "
                       "shown as the version they earned it under describes it; the code %(code)s is not given to "
                       "another competence.", code=code), *_holding(framework, code),
                     _("Something is built on version %(number)s (or a level was validated under it): it keeps the "
                       "competence, and the change makes version %(next)s.", number=framework.current.number,
-                      next=max(v.number for v in framework.versions) + 1) if used else
+                      next=made) if made is not None else
                     _("Nothing is built on version %(number)s yet: it changes in place.",
                       number=framework.current.number)],
                    _("Remove competence"), back + f"#competence-{code}",
@@ -599,9 +599,9 @@ def remove_area(slug, code):
         flash(problem, "error")
         return redirect(back + f"#area-{code}")
     if not confirmed():
-        used = bool(services.uses_of(framework.current) or services.validated_under(framework.current))
+        made = services.version_an_edit_makes(framework)
         return ask(_("Remove area %(code)s %(title)s?", code=code, title=services.text_in(area.title)),
-                   [_("It leaves the framework's current version; earlier versions keep it.") if used else
+                   [_("It leaves the framework's current version; earlier versions keep it.") if made is not None else
                     _("Nothing is built on version %(number)s yet: it changes in place.",
                       number=framework.current.number)],
                    _("Remove area"), back + f"#area-{code}",

@@ -551,3 +551,19 @@ def test_an_empty_area_says_it_has_no_competences_to_those_who_cannot_edit(clien
     html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
     area = html[html.index('id="area-C"'):html.index('id="versions"')]
     assert "This area has no competences yet." in area and "Add a competence to area C" in area
+
+
+def test_the_service_says_which_version_an_edit_would_make(sample_framework, make_user):
+    """The pages that ask before removing a part say whether it changes the version in place or makes a new one;
+    they read it from the rule editable_version follows, not from a copy of it in the view."""
+    trainer = make_user(roles=("trainer",), country="ES")
+    assert services.version_an_edit_makes(sample_framework) is None
+    services.record_use(sample_framework.current, "plan", "plan-1")
+    db.session.commit()
+    assert services.version_an_edit_makes(sample_framework) == 2
+    add(trainer, sample_framework)
+    assert sample_framework.current.number == 2 and services.version_an_edit_makes(sample_framework) is None
+    admin = make_user(roles=("admin",), country=None)
+    services.validate_level(admin, make_user(country="CL"), sample_framework, "A1", 2)
+    db.session.commit()
+    assert services.version_an_edit_makes(sample_framework) == 3

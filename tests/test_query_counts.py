@@ -276,3 +276,45 @@ def test_a_competence_page_asks_as_much_for_many_versions_holders_evidence_and_c
     dozen = counts()
     grown = {page: (two[page], dozen[page]) for page in two if two[page] != dozen[page]}
     assert not grown, grown
+
+
+def test_competence_pages_ask_as_much_for_six_frameworks_as_for_two(client, login_as, make_user, sample_framework):
+    """A person's competences, and staff's page about them, offer every framework with a current version: reading
+    them asks the same queries however many there are (and whichever is shown)."""
+    from app.auth.services import SYSTEM
+    from app.competences import files, services
+    from tests.fixtures.competences import SAMPLE
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    admin = make_user(roles=("admin",), country=None, locale="en")
+    trainee = make_user(country="CL", locale="en")
+    pages = ["/auth/account/competences", "/auth/account/competences/estimate",
+             "/auth/account/competences?framework=f1", "/auth/account/competences/estimate?framework=f1",
+             "/admin/users/{person}", "/admin/users/{person}?framework=f1"]
+
+    def add(first, last):
+        for i in range(first, last):
+            data = files.read_yaml(SAMPLE.replace("slug: demo", f"slug: f{i}"), f"f{i}.yaml")
+            framework = services.import_framework(SYSTEM, data, source=f"f{i}.yaml")[0].framework
+            services.self_assess(trainee, framework, {"A1": 2, "B1": 1})
+            services.validate_level(admin, trainee, framework, "B1", 3)
+        db.session.commit()
+
+    def counts():
+        found = {}
+        for user, wanted in ((trainee, pages[:4]), (admin, pages[4:])):
+            login_as(user)
+            for page in wanted:
+                url = page.format(person=trainee.uuid)
+                client.get(url)  # the first request of a sign-in notes it
+                response, statements = statements_during(lambda: client.get(url))
+                assert response.status_code == 200, url
+                found[page] = len(statements)
+        return found
+
+    add(1, 2)
+    two = counts()
+    add(2, 6)
+    six = counts()
+    grown = {page: (two[page], six[page]) for page in two if two[page] != six[page]}
+    assert not grown, grown

@@ -227,22 +227,34 @@ def _ask_password_again(form: UserForm) -> None:
 @bp.route("/users/<user_uuid>")
 @role_required(*STAFF)
 def user_detail(user_uuid):
-    return _user_page(_user_or_404(user_uuid))
+    user = _user_or_404(user_uuid)
+    return _user_page(user, _framework_choice())
 
 
-def _user_page(user: User, level_form=None, status: int = 200):
-    """A person's page; ``level_form``: the level validation sent back with its errors."""
+def _framework_choice() -> competences.FrameworkChoice:
+    """The framework of the person's competences that ``?framework=`` names (the configured one without it)."""
+    choice = competences.framework_choice(request.args.get("framework"))
+    if choice is None:
+        abort(404)
+    return choice
+
+
+def _user_page(user: User, choice: competences.FrameworkChoice, level_form=None, status: int = 200):
+    """A person's page, their competences in the framework ``choice`` names; ``level_form``: the level validation
+    sent back with its errors."""
     pending = tokens.is_pending(user)
     invitation = tokens.latest_invitation(user) if pending else None
-    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
-    version, rows = profile(current_user, user) if user.has_role(Role.TRAINEE) else (None, [])
+    framework = choice.framework
+    version, rows = profile(current_user, user, framework.slug) if framework and user.has_role(Role.TRAINEE) \
+        else (None, [])
     can_validate = framework is not None and version is not None and competences.can_validate_levels(current_user,
                                                                                                    user)
     if can_validate and level_form is None and user.is_active:  # a deactivated account: withdrawals only
         level_form = validate_level_form(version)
     return render_template("admin/user_detail.html", user=user, can_edit=can_manage_user(current_user, user),
                            user_cohorts=cohorts.cohorts_of(user), pending=pending, courses=courses_started(user),
-                           competence_profile=(version, rows), level_form=level_form if can_validate else None,
+                           competence_profile=(version, rows), choice=choice,
+                           level_form=level_form if can_validate else None,
                            validations=competences.validations_of(current_user, user, framework)
                            if can_validate else None,
                            invitation=invitation, invitation_mail=delivery_problem(user, invitation.created_at)
@@ -268,7 +280,8 @@ def user_validate_level(user_uuid):
     user = _user_or_404(user_uuid)
     if not competences.can_validate_levels(current_user, user):
         abort(403)
-    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+    choice = _framework_choice()
+    framework = choice.framework
     if framework is None:
         abort(404)
     form = validate_level_form(framework.current)
@@ -284,8 +297,9 @@ def user_validate_level(user_uuid):
         else:
             db.session.commit()
             flash(_("Level %(level)s of %(code)s validated for %(name)s.", **said), "success")
-            return redirect(url_for("admin.user_detail", user_uuid=uuid, _anchor="competences"))
-    return _user_page(user, level_form=form, status=400)
+            return redirect(url_for("admin.user_detail", user_uuid=uuid, framework=choice.argument(),
+                                    _anchor="competences"))
+    return _user_page(user, choice, level_form=form, status=400)
 
 
 @bp.route("/validated-levels/<int:validation_id>/withdraw", methods=["POST"])
@@ -300,7 +314,8 @@ def validation_withdraw(validation_id):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    back = url_for("admin.user_detail", user_uuid=user.uuid, _anchor="competences")
+    back = url_for("admin.user_detail", user_uuid=user.uuid, framework=competences.framework_argument(
+        validation.framework), _anchor="competences")
     if validation.withdrawn_at is None and not confirmed():  # withdrawn already (an old tab): nothing to ask
         return ask(_("Withdraw the validation of level %(level)s of %(code)s?", level=validation.level,
                      code=validation.code),

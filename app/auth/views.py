@@ -187,11 +187,14 @@ def account_data():
 @bp.route("/account/competences")
 @login_required
 def account_competences():
-    from app.competences.services import profile
+    from app.competences.services import framework_choice, profile
 
-    version, rows = profile(current_user, current_user)
+    choice = framework_choice(request.args.get("framework"))
+    if choice is None:
+        abort(404)
+    version, rows = profile(current_user, current_user, choice.framework.slug) if choice.framework else (None, [])
     blank = not any((row.level and (row.level.level or row.level.self_declared)) or row.expired for row in rows)
-    return render_template("auth/competences.html", version=version, rows=rows, blank=blank)
+    return render_template("auth/competences.html", version=version, rows=rows, blank=blank, choice=choice)
 
 
 @bp.route("/account/competences/estimate", methods=["GET", "POST"])
@@ -201,9 +204,12 @@ def account_self_assessment():
     from app.competences import services as competences
     from app.competences.forms import self_assessment_form
 
-    framework = competences.get_framework(current_app.config["COMPETENCE_FRAMEWORK"])
+    choice = competences.framework_choice(request.args.get("framework"))
+    if choice is None:
+        abort(404)
+    framework = choice.framework
     if framework is None:
-        return render_template("auth/self_assessment.html", version=None, form=None)
+        return render_template("auth/self_assessment.html", version=None, form=None, choice=choice)
     version = competences.load_areas(framework.current)
     level_names = {level.number: competences.text_in(level.name) for level in version.levels}
     latest = competences.latest_self_declared(current_user, framework)
@@ -228,8 +234,9 @@ def account_self_assessment():
                     ngettext("%(num)s estimate has been withdrawn.", "%(num)s estimates have been withdrawn.",
                              withdrawn) if withdrawn else ""]
             flash(" ".join(filter(None, said)) or _("Nothing changed: your estimates are as they were."), "success")
-            return redirect(url_for("auth.account_competences"))
-    return render_template("auth/self_assessment.html", version=version, form=form), 400 if form.errors else 200
+            return redirect(url_for("auth.account_competences", framework=choice.argument()))
+    return (render_template("auth/self_assessment.html", version=version, form=form, choice=choice),
+            400 if form.errors else 200)
 
 
 @bp.route("/account/language", methods=["POST"])

@@ -1251,6 +1251,50 @@ class ProfileRow:
     expired_name: str = ""
 
 
+@dataclass
+class FrameworkChoice:
+    """Which framework a person's competences are shown in (None: no framework is loaded), and every framework
+    that can be chosen instead (those with a current version, by slug)."""
+
+    framework: Framework | None
+    choices: list[Framework]
+
+    @property
+    def others(self) -> list[Framework]:
+        """The frameworks to offer besides the one shown: none when there is only one to show."""
+        return [f for f in self.choices if self.framework is None or f.id != self.framework.id]
+
+    def argument(self, framework: Framework | None = None) -> str | None:
+        """The ``?framework=`` of a link to the pages of a person's competences in ``framework`` (by default the
+        one shown, so that the links between the pages keep it): none for the configured framework, whose
+        addresses stay as they were."""
+        return framework_argument(framework or self.framework)
+
+
+def framework_argument(framework: Framework | None) -> str | None:
+    """The ``?framework=`` naming ``framework`` on the pages of a person's competences: none for the configured
+    framework (and for None)."""
+    if framework is None or framework.slug == current_app.config["COMPETENCE_FRAMEWORK"]:
+        return None
+    return framework.slug
+
+
+def framework_choice(slug: str | None = None) -> FrameworkChoice | None:
+    """The framework of a person's competences pages (theirs, and staff's page about them): the one ``slug`` names
+    (``?framework=``), or without one the configured COMPETENCE_FRAMEWORK (the first framework that can be chosen
+    when that one is not loaded). None when ``slug`` names no framework with a current version: the page is not
+    found, rather than showing another framework than the one asked for. Three queries, however many frameworks."""
+    choices = [framework for framework in frameworks() if framework.current is not None]
+    framework = get_framework(slug or current_app.config["COMPETENCE_FRAMEWORK"] or "")
+    if framework is not None and framework.current is None:
+        framework = None
+    if slug and framework is None:
+        return None
+    if framework is None and choices:
+        framework = choices[0]
+    return FrameworkChoice(framework, choices)
+
+
 def profile(viewer: User, user: User, framework: str | None = None) -> tuple[FrameworkVersion | None, list]:
     """The current version of the framework and, for each of its competences, the person's level with its
     evidence and their self-declared level: what the person and those who may see them read. Evidence of a
@@ -1432,7 +1476,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     db.session.add(row)
     db.session.flush()
     notify(user, "level_validated", code=code, competence=competence.title, level=level, level_name=level_row.name,
-           validator=actor.full_name)
+           validator=actor.full_name, framework=framework.slug)
     return row
 
 
@@ -1483,6 +1527,7 @@ def withdraw_validation(actor, validation: ValidatedLevel) -> None:
     db.session.flush()
     notify(user, "level_validated", withdrawn=True, code=validation.code,
            competence=competence.title if competence else {"en": ""}, level=validation.level,
-           level_name=level.name if level else {"en": ""}, validator=actor.full_name)
+           level_name=level.name if level else {"en": ""}, validator=actor.full_name,
+           framework=framework.slug)
 
 

@@ -669,4 +669,5 @@ def competence(slug, code):
     # the signed-in person's own level of it; a visitor's page asks nothing more
     mine = services.own_level(current_user, slug, found.code) if current_user.is_authenticated else None
     return render_template("competences/competence.html", competence=found, version=version, versions=versions,
-                           alignment_name=services.alignment_name, developing=developing, mine=mine)
+                           alignment_name=services.alignment_name, developing=developing, mine=mine,
+                           framework_arg=services.framework_argument(version.framework))

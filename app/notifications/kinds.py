@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
 from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
@@ -12,6 +13,13 @@ def _job_failed(data) -> str:
     from app.jobs.services import describe
 
     return gettext("A background task failed after every attempt: %(func)s", func=describe(data["func"]))
+
+
+def _competences(data) -> tuple[str, dict]:
+    """The person's competences, in the framework of the level (data["framework"], the configured one without it)."""
+    slug = data.get("framework")  # (compared, not read: a list of notifications asks nothing more per item)
+    configured = slug is None or slug == current_app.config["COMPETENCE_FRAMEWORK"]
+    return "auth.account_competences", {} if configured else {"framework": slug}
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ KINDS = {kind.name: kind for kind in (
          link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
     Kind("level_validated", _l("When my coordinator validates a level of one of my competences, or withdraws a validation"),
          _level_validated, frozenset({Role.TRAINEE}),
-         link=lambda data: ("auth.account_competences", {})),
+         link=_competences),
     Kind("job_failed", _l("When a background task fails after every attempt"),
          _job_failed, frozenset({Role.ADMIN}),
          link=lambda data: ("admin.jobs", {})),

@@ -553,6 +553,7 @@ def test_the_competence_page_leads_back(client, login_as, sample_framework):
         return re.findall(r'href="([^"]+)"', found.group(0)) if found else None
 
     assert breadcrumbs() is None  # the public page, for anyone
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"  # (another framework's page keeps ?framework=)
     login_as("trainee", locale="en")
     # their competences, where they come from (or the self-assessment, or a course, whose pages lead there too),
     # not "Courses" whatever the way, nor the framework pages, which trainees do not open
@@ -892,7 +893,7 @@ def test_a_signed_in_person_reads_their_own_level_on_the_competence_page(client,
     html = unescape(client.get("/competences/demo/A1?lang=en").get_data(as_text=True))
     assert "Your level" in html and "2. Practitioner" in html and "Validated by Carla Coord" in html
     assert "Workshop in Concepción" in html and "Counts until" in html
-    assert 'href="/auth/account/competences"' in html
+    assert 'href="/auth/account/competences?framework=demo"' in html  # its framework (the configured one is s3)
     html = unescape(client.get("/competences/demo/B1?lang=en").get_data(as_text=True))
     assert "Your level" in html and "No evidence yet" in html and "1. Foundation" in html
     assert "Carla Coord" not in html

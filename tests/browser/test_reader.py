@@ -63,3 +63,36 @@ def test_trainee_reads_the_first_course_on_a_phone(page, live_server, make_user,
     table = page.get_by_role("table", name="Sus competencias")
     expect(table.get_by_role("row", name="A1 ", exact=False)).to_contain_text("2. ")
     check_page(page)
+
+
+def test_trainee_estimates_their_levels_in_another_framework_on_a_phone(page, live_server, make_user, first_course,
+                                                                         check_page):
+    """With a second framework beside the shipped one, the competences page offers it; the estimate made there is
+    saved in it, and the page it comes back to is that framework's."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    import_framework(SYSTEM, files.read_yaml(SAMPLE, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    make_user(email="lectora@example.org", country="CL", locale="en")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/auth/account/competences")
+    frameworks = page.get_by_role("navigation", name="Other frameworks:")
+    frameworks.get_by_role("link", name="Demo framework").click()
+    expect(page).to_have_url(f"{live_server}/auth/account/competences?framework=demo")
+    expect(page.get_by_role("main")).to_contain_text("the framework “Demo framework”")
+    check_page(page)
+    page.get_by_role("link", name="Estimate your levels").click()
+    expect(page).to_have_url(f"{live_server}/auth/account/competences/estimate?framework=demo")
+    check_page(page)
+    page.get_by_role("group", name="A1 ", exact=False).get_by_label("3.", exact=False).check()
+    page.get_by_role("button", name="Save my estimates").click()
+    expect(page).to_have_url(f"{live_server}/auth/account/competences?framework=demo")
+    expect(page.get_by_role("status")).to_contain_text("1 estimate has been saved.")
+    expect(page.get_by_role("table", name="Your competences").get_by_role("row", name="A1 ", exact=False)
+           ).to_contain_text("3. Advanced")
+    frameworks.get_by_role("link").click()  # back to the shipped framework: the estimate is not there
+    expect(page).to_have_url(f"{live_server}/auth/account/competences")
+    expect(page.get_by_role("table", name="Your competences")).not_to_contain_text("3. Advanced")

@@ -40,6 +40,33 @@ def test_a_self_assessment_sent_once_signed_out_is_shown_again_after_signing_in(
     assert KEPT not in again and " checked" not in again
 
 
+def test_a_self_assessment_of_another_framework_comes_back_to_that_framework(client, make_user, sample_framework):
+    """Sent once signed out from the estimate of a framework chosen with ?framework=: after signing in, the same
+    framework's form, filled in; sent again, saved in that framework."""
+    from app.auth.services import SYSTEM
+    from app.competences import files, services
+    from tests.fixtures.competences import SAMPLE
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    other = services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", "slug: other"), "o.yaml"),
+                                      source="o.yaml")[0].framework
+    db.session.commit()
+    trainee = make_user(email="ana@example.org", locale="en")
+    post_sign_in(client, "ana@example.org", "/auth/login")
+    url = "/auth/account/competences/estimate?framework=other"
+    sent = form_tokens(client, url, "kept_for", "once")
+    end_sign_in(client.application, trainee)
+    response = client.post(url, data={**sent, "level_A1": "3"})
+    signed_in = post_sign_in(client, "ana@example.org", response.location)
+    assert signed_in.location == url
+    page = _text(client.get(url))
+    assert KEPT in page and 'id="level_A1-3" value="3" checked' in page
+    response = client.post(url, data={"once": hidden_value(page, "once"), "level_A1": "3"})
+    assert response.location == "/auth/account/competences?framework=other"
+    assert services.latest_self_declared(trainee, other) == {"A1": 3}
+    assert services.latest_self_declared(trainee, sample_framework) == {}
+
+
 def test_the_account_page_keeps_the_language_chosen_and_never_a_password(client, make_user):
     ana = make_user(email="ana@example.org", locale="en")
     post_sign_in(client, "ana@example.org", "/auth/login")

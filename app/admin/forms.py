@@ -58,6 +58,9 @@ class UserForm(CountryDependentForm):
                                 description=_l("Type words of its name, then press Find."))
     find = SubmitField(_l("Find"))
     institution_searched = HiddenField()  # the words whose institutions the form shows
+    # sent by the page, outside the institution's radio buttons: none of them sent is then no choice made (the
+    # script disables the buttons of the country left, nothing is chosen after a refusal), not "No institution"
+    institution_offered = HiddenField(default="1")
     region_code = SelectField(_l("Region"), validate_choice=False,
                               description=_l("Optional. Where the person works."))
     position = SelectField(_l("Position"), validate_choice=False,
@@ -88,6 +91,13 @@ class UserForm(CountryDependentForm):
     @property
     def is_refresh(self) -> bool:
         return super().is_refresh or self.is_finding
+
+    def validate_institution_id(self, field):
+        """Sent by the page with none of the institution's radio buttons: Save would drop the person's institution
+        unsaid. "No institution" is a choice to make, and shows unchosen until it is made."""
+        if self.institution_offered.raw_data and not field.raw_data:
+            field.data = None
+            raise StopValidation(_l("Choose an institution of the person's country, or “No institution”."))
 
 
 class InstitutionForm(CountryDependentForm):

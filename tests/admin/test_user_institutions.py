@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.admin import views
 from app.auth.models import User
 from app.extensions import db
-from tests.admin.test_users import form
+from tests.admin.test_users import form, summary
 
 LONG = "Ministerio de Ciencia, Tecnología, Conocimiento e Innovación – División de Políticas Públicas Regionales"
 
@@ -167,3 +167,58 @@ def test_an_institution_of_the_country_left_is_no_longer_chosen(client, login_as
     refused = client.post("/admin/users/new", data=form(country_code="AR", institution_id=str(santiago.id)))
     assert refused.status_code == 400  # sent to be saved, it is refused, not dropped
     assert "Choose an institution of the person&#39;s country" in refused.get_data(as_text=True)
+
+
+def test_save_with_no_institution_chosen_is_refused_not_dropped(client, login_as, make_user, make_institution, many):
+    """The script hides the institutions of the country left when the new one has more than the form lists (its
+    search shows after a refresh): Save then sends no institution at all. The person keeps theirs until one of the
+    new country, or "No institution", is chosen; what was typed stays."""
+    login_as("admin", country=None)
+    rosario = make_institution(country="AR", name="Municipalidad de Rosario")
+    person = make_user(country="AR", email="p@example.org", name="Pía Soto", institution=rosario)
+    sent = form(email="p@example.org", password=None, full_name="Pía Soto Ruiz", country_code="CL",
+                institution_id=None, institution_offered="1", submit="Save")
+    refused = client.post(f"/admin/users/{person.uuid}/edit", data=sent)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert summary(html) == [("institution_id", "Choose an institution of the person's country, or “No institution”.")]
+    assert 'value="Pía Soto Ruiz"' in html and 'name="institution_q"' in html  # kept; Chile's search shows
+    assert offered(refused) == {"": ("No institution", False)}  # nothing shows chosen: a choice to make
+    db.session.refresh(person)
+    assert (person.country_code, person.institution, person.full_name) == ("AR", rosario, "Pía Soto")
+    saved = client.post(f"/admin/users/{person.uuid}/edit", data={**sent, "institution_id": ""})
+    assert saved.status_code == 302  # "No institution", chosen: saved
+    db.session.refresh(person)
+    assert (person.country_code, person.institution) == ("CL", None)
+
+
+def test_a_new_person_sent_with_no_institution_chosen_is_refused(client, login_as, many):
+    login_as("admin", country=None)
+    refused = client.post("/admin/users/new", data=form(institution_id=None, institution_offered="1"))
+    assert refused.status_code == 400 and people() == 1
+    assert ("institution_id", "Choose an institution of the person's country, or “No institution”.") in \
+        summary(refused.get_data(as_text=True))
+    assert client.post("/admin/users/new", data=form(institution_offered="1")).status_code == 302
+
+
+def test_without_javascript_a_country_changed_keeps_the_institution_until_another_is_chosen(client, login_as,
+                                                                                           make_user,
+                                                                                           make_institution):
+    """No script: the country changed and Save pressed at once sends the institution of the country left. It is
+    refused; the page shows the new country's institutions with none chosen, and Save again is refused again."""
+    login_as("admin", country=None)
+    santiago = make_institution(country="CL", name="Municipalidad de Santiago")
+    rosario = make_institution(country="AR", name="Municipalidad de Rosario")
+    person = make_user(country="CL", email="p@example.org", institution=santiago)
+    sent = form(email="p@example.org", password=None, country_code="AR", institution_offered="1", submit="Save")
+    first = client.post(f"/admin/users/{person.uuid}/edit", data={**sent, "institution_id": str(santiago.id)})
+    assert first.status_code == 400
+    assert offered(first) == {"": ("No institution", False), str(rosario.id): ("Municipalidad de Rosario", False)}
+    again = client.post(f"/admin/users/{person.uuid}/edit", data={k: v for k, v in sent.items()
+                                                                   if k != "institution_id"})
+    assert again.status_code == 400
+    db.session.refresh(person)
+    assert (person.country_code, person.institution) == ("CL", santiago)
+    nobody_before = make_user(country="CL", email="q@example.org")
+    explicit = client.post(f"/admin/users/{nobody_before.uuid}/edit", data={**sent, "email": "q@example.org"})
+    assert explicit.status_code == 302  # "No institution" chosen, as before: nothing is lost

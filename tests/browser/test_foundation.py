@@ -151,6 +151,38 @@ def test_choosing_a_country_with_many_institutions_leads_to_its_search(page, liv
     expect(page.get_by_label("Secretaría de Innovación de Jalisco")).to_be_visible()
 
 
+def test_save_after_choosing_a_country_with_many_institutions_keeps_the_institution(page, live_server, make_user,
+                                                                                    make_institution, monkeypatch):
+    """The institutions of the country left go when the new country has more than the form lists: Save pressed
+    then, instead of the refresh button, is refused with the institution to choose, not saved without one."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    jalisco = make_institution(country="MX", name="Secretaría de Innovación de Jalisco")
+    for name in ("Ministerio de Economía", "Municipalidad de Rosario"):
+        make_institution(country="AR", name=name)
+    person = make_user(country="MX", email="p@example.org", institution=jalisco)
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users/{person.uuid}/edit")
+    page.get_by_label("Country", exact=True).select_option("AR")
+    expect(page.get_by_role("group", name="Institution")).to_be_hidden()
+    page.get_by_role("button", name="Save").last.click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Choose an institution of the person's country, or “No institution”.")
+    expect(page.get_by_label("Country", exact=True)).to_have_value("AR")  # kept, with its search
+    expect(page.get_by_label("Find an institution")).to_be_visible()
+    db.session.refresh(person)
+    assert (person.country_code, person.institution_id) == ("MX", jalisco.id)
+    summary.get_by_role("link").click()  # the summary leads to the institution's choices
+    expect(page.get_by_label("No institution")).to_be_focused()
+    page.get_by_label("No institution").check()
+    page.get_by_role("button", name="Save").last.click()
+    expect(page.locator(".banner--success")).to_have_count(1)
+    db.session.refresh(person)
+    assert (person.country_code, person.institution_id) == ("AR", None)
+
+
 @pytest.mark.parametrize("javascript", [True, False])
 def test_enter_saves_a_form_with_a_country_button(browser, live_server, make_user, javascript):
     """The country form's first visible button shows the lists; Enter in a field saves all the same."""

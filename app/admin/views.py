@@ -37,7 +37,7 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 STATUSES = ("active", "invited", "inactive", "all")  # the people list's status filter
 # a person's institution is chosen among radio buttons (a select cut long names on a phone); a country with more
 # institutions than this is searched by name first, and shows its first MATCHES_SHOWN matches
-INSTITUTIONS_LISTED = 20
+INSTITUTIONS_LISTED = places.INSTITUTIONS_LISTED
 MATCHES_SHOWN = 20
 
 

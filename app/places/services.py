@@ -80,6 +80,11 @@ def visible_institutions(actor: User, country_code: str | None = None, q: str = 
     return query.order_by(Institution.country_code, Institution.name_key, Institution.id)
 
 
+# a form lists a country's institutions whole up to this many, as radio buttons (a select cut long names on a
+# phone); a country with more is searched by name first (app.admin.views)
+INSTITUTIONS_LISTED = 20
+
+
 def institution_count(actor: User, country_code: str) -> int:
     """How many institutions of ``country_code`` ``actor`` sees."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(

@@ -28,10 +28,14 @@ def regions(code):
 @bp.route("/countries/<code>/institutions.json")
 @role_required(*STAFF)
 def institutions(code):
+    """How many institutions of the country the person sees, and the first of them a form lists whole: the script
+    lists them in place, or for more, leaves the form's search to find them."""
     country = _country(code)
     check(can_see_country(current_user, country.code))
-    rows = db.session.scalars(services.visible_institutions(current_user, country.code))
-    return jsonify([{"id": i.id, "name": i.name} for i in rows])
+    count = services.institution_count(current_user, country.code)
+    rows = db.session.scalars(services.visible_institutions(current_user, country.code)
+                              .limit(services.INSTITUTIONS_LISTED)) if count else []
+    return jsonify(count=count, institutions=[{"id": i.id, "name": i.name} for i in rows])
 
 
 @bp.route("/countries/<code>/cohorts.json")

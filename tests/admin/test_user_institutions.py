@@ -222,3 +222,23 @@ def test_without_javascript_a_country_changed_keeps_the_institution_until_anothe
     nobody_before = make_user(country="CL", email="q@example.org")
     explicit = client.post(f"/admin/users/{nobody_before.uuid}/edit", data={**sent, "email": "q@example.org"})
     assert explicit.status_code == 302  # "No institution" chosen, as before: nothing is lost
+
+
+def test_the_institutions_of_a_country_are_counted_and_only_those_a_form_lists_sent(client, login_as,
+                                                                                     make_institution):
+    """The script lists a country's institutions in place only when the form would list them all: it is sent how
+    many there are and, at most, as many as the form lists (not a whole country's list to count them)."""
+    from app.places.services import INSTITUTIONS_LISTED
+
+    names = sorted(f"Municipalidad número {n:02}" for n in range(INSTITUTIONS_LISTED + 5))
+    for name in names:
+        make_institution(country="CL", name=name)
+    economy = make_institution(country="AR", name="Ministerio de Economía")
+    login_as("coordinator", country="CL")
+    answer = client.get("/places/countries/CL/institutions.json").get_json()
+    assert answer["count"] == INSTITUTIONS_LISTED + 5
+    assert [i["name"] for i in answer["institutions"]] == names[:INSTITUTIONS_LISTED]
+    assert client.get("/places/countries/AR/institutions.json").status_code == 403  # their own country only
+    login_as("admin", country=None)
+    assert client.get("/places/countries/AR/institutions.json").get_json() == {
+        "count": 1, "institutions": [{"id": economy.id, "name": "Ministerio de Economía"}]}

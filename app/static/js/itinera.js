@@ -43,9 +43,13 @@
       group.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
       showRefresh();
     };
-    var done = function (items) {
+    var done = function (answer) {  // how many the country has, and the first of them
+      var items = answer.institutions;
       if (source.value !== country) { return; }  // an answer for a country chosen before
-      if (!blank || items.length > Number(group.getAttribute("data-listed"))) { stale(); return; }
+      if (!blank || answer.count > Math.min(items.length, Number(group.getAttribute("data-listed")))) {
+        stale();
+        return;
+      }
       var first = blank.querySelector("input");
       group.querySelectorAll("[data-finder]").forEach(function (el) { el.parentNode.removeChild(el); });
       group.hidden = false;
@@ -65,7 +69,7 @@
         choices.appendChild(choice);
       });
     };
-    if (!country) { done([]); return; }
+    if (!country) { done({ count: 0, institutions: [] }); return; }
     var url = group.getAttribute("data-url").replace("/XX/", "/" + encodeURIComponent(country) + "/");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {

@@ -1083,17 +1083,19 @@ def _validated_holders(framework_slug: str, code: str) -> Iterable[tuple[int, Ev
 
 @dataclass(frozen=True)
 class Holders:
-    """How many people hold a level of one competence (holders())."""
+    """How many people hold a level of one competence (holders()): the people of the programme, whose account is
+    active (or invited); those whose account was deactivated (who left, and keep their records) apart."""
 
     evidence: int  # with evidence that counts now (a validated level, a module completed successfully)
     self_declared: int  # without such evidence, whose latest self-assessment declares a level
+    deactivated: int = 0  # deactivated accounts with evidence, or a level declared, not counted above
 
 
 def holders(framework: Framework, code: str, at: datetime | date | None = None) -> Holders:
     """Who holds a level of the competence ``code`` of the framework at ``at`` (now by default), as
     current_levels() would say person by person, counted in a few queries whatever the number of people: each
     person once, however many pieces of evidence they have; those with none counted apart when their latest
-    self-assessment declares a level."""
+    self-assessment declares a level, and deactivated accounts apart from both."""
     at = moment_of(at) if at is not None else utcnow()
     rules = _rules(framework)
     people: set[int] = set()
@@ -1111,8 +1113,11 @@ def holders(framework: Framework, code: str, at: datetime | date | None = None) 
                    SelfAssessment.assessed_at <= at)
             .order_by(SelfAssessment.assessed_at, SelfAssessment.id)):
         latest[user_id] = level
-    declared = sum(1 for user_id, level in latest.items() if level is not None and user_id not in people)
-    return Holders(len(people), declared)
+    declared = {user_id for user_id, level in latest.items() if level is not None and user_id not in people}
+    # deactivated accounts are few next to everyone: read whole, not asked of each holder
+    deactivated = set(db.session.scalars(sa.select(User.id).where(User.is_active.is_(False))))
+    return Holders(len(people - deactivated), len(declared - deactivated),
+                   len((people | declared) & deactivated))
 
 
 @dataclass(frozen=True)

@@ -527,8 +527,8 @@ def _removal(framework, present, gone: str):
 
 
 def _holding(framework, code: str) -> list[str]:
-    """What the page asking to remove a competence says of the people who hold a level of it: none when nobody
-    does."""
+    """What the page asking to remove a competence says of the people who hold a level of it (the programme's,
+    and apart, the deactivated accounts that keep one): none when nobody does."""
     found = services.holders(framework, code)
     said = []
     if found.evidence:
@@ -539,6 +539,10 @@ def _holding(framework, code: str) -> list[str]:
         said.append(ngettext("%(count)s person declares a level of it in their self-assessment, without evidence.",
                              "%(count)s people declare a level of it in their self-assessment, without evidence.",
                              found.self_declared, count=format_decimal(found.self_declared)))
+    if found.deactivated:  # people who left keep their records too: said apart from the programme's people
+        said.append(ngettext("%(count)s deactivated account also holds a level of it, or declares one.",
+                             "%(count)s deactivated accounts also hold a level of it, or declare one.",
+                             found.deactivated, count=format_decimal(found.deactivated)))
     return said
 
 

@@ -435,3 +435,30 @@ def test_the_page_asking_to_remove_a_competence_counts_its_holders_in_as_many_qu
     asked, four = statements_during(lambda: client.post("/competences/demo/competences/B1/remove?lang=en"))
     assert "12 people hold a level of it" in unescape(asked.get_data(as_text=True))
     assert len(four) == len(one)
+
+
+def test_deactivated_accounts_are_counted_apart_from_the_people_who_hold_a_competence(
+        client, login_as, make_user, graded_course, sample_framework):
+    """The page asking to remove a competence counts the people of the programme who hold it; the accounts
+    deactivated (people who left, who keep their records) are said apart, not counted among them."""
+    from html import unescape
+
+    from app.auth.models import User
+    from app.competences.services import Holders, holders
+    from app.courses.services import set_published
+
+    trainer = login_as("trainer", country="ES")
+    set_published(trainer, get_course("pilot"), False)
+    _people_holding(graded_course, sample_framework, make_user, 2)
+    levels = {person: current_levels(person, framework="demo").get("B1")
+              for person in db.session.scalars(sa.select(User).order_by(User.id))}
+    holding = [person for person, level in levels.items() if level and level.level]
+    declaring = [person for person, level in levels.items() if level and level.is_self_declared_only]
+    for person in (holding[0], declaring[0]):
+        person.is_active = False
+    db.session.commit()
+    assert holders(sample_framework, "B1") == Holders(evidence=5, self_declared=1, deactivated=2)
+    html = unescape(client.post("/competences/demo/competences/B1/remove?lang=en").get_data(as_text=True))
+    assert "5 people hold a level of it, validated or earned in a course." in html
+    assert "1 person declares a level of it in their self-assessment, without evidence." in html
+    assert "2 deactivated accounts also hold a level of it, or declare one." in html

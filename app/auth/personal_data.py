@@ -182,25 +182,36 @@ def _cohorts(user: User) -> list[dict]:
             for cohort, added_at in rows]
 
 
+def _levels(levels: dict) -> list[dict]:
+    """What current_levels() says of one framework, as the file gives it."""
+    return [{"code": code, "level": level.level, "self_declared": level.self_declared,
+             "evidence": [{"kind": e.kind, "level": e.level, "achieved_at": when(e.achieved_at),
+                           "expires_at": when(e.expires_at), "source": e.source, "note": e.note,
+                           "framework_version": e.version} for e in level.evidence]}
+            for code, level in sorted(levels.items())]
+
+
 def _competences(user: User) -> dict:
+    """The person's levels in the configured framework (``levels``, as the file first gave them) and in every
+    framework they have evidence, a validation or an estimate in (``by_framework``), read in one pass for all of
+    them (levels_by_framework), and their validations and self-assessments."""
     from app.competences.models import SelfAssessment, ValidatedLevel
-    from app.competences.services import current_levels
+    from app.competences.services import levels_by_framework
 
     framework = current_app.config["COMPETENCE_FRAMEWORK"]
-    levels = current_levels(user, framework=framework) if framework else {}
-    validations = db.session.scalars(
+    by_framework = levels_by_framework(user)
+    validations = list(db.session.scalars(
         sa.select(ValidatedLevel).where(ValidatedLevel.user_id == user.id).order_by(ValidatedLevel.id)
-        .options(so.joinedload(ValidatedLevel.framework), so.joinedload(ValidatedLevel.validated_by)))
-    assessments = db.session.scalars(
+        .options(so.joinedload(ValidatedLevel.framework), so.joinedload(ValidatedLevel.validated_by))))
+    assessments = list(db.session.scalars(
         sa.select(SelfAssessment).where(SelfAssessment.user_id == user.id).order_by(SelfAssessment.id)
-        .options(so.joinedload(SelfAssessment.framework)))
+        .options(so.joinedload(SelfAssessment.framework))))
+    # a withdrawn validation, an earlier estimate: the framework is named though no level counts in it now
+    slugs = sorted(set(by_framework) | {row.framework.slug for row in [*validations, *assessments]})
     return {
         "framework": framework or None,
-        "levels": [{"code": code, "level": level.level, "self_declared": level.self_declared,
-                    "evidence": [{"kind": e.kind, "level": e.level, "achieved_at": when(e.achieved_at),
-                                  "expires_at": when(e.expires_at), "source": e.source, "note": e.note,
-                                  "framework_version": e.version} for e in level.evidence]}
-                   for code, level in sorted(levels.items())],
+        "levels": _levels(by_framework.get(framework, {}) if framework else {}),
+        "by_framework": [{"framework": slug, "levels": _levels(by_framework.get(slug, {}))} for slug in slugs],
         "validations": [{"framework": row.framework.slug, "code": row.code, "level": row.level,
                          "validated_at": when(row.validated_at), "validated_by": _someone(row.validated_by),
                          "note": row.note, "withdrawn_at": when(row.withdrawn_at)} for row in validations],

@@ -1132,13 +1132,18 @@ class _Rules:
 
 def _rules(framework: Framework) -> list[_Rules]:
     """The rules of every version of the framework, oldest first, in one query however many versions it has had."""
-    months: dict[int, dict] = {v.id: {} for v in framework.versions}
-    for version_id, code, validity in db.session.execute(
-            sa.select(Competence.version_id, Competence.code, Competence.validity_months)
-            .where(Competence.version_id.in_(list(months)))):
+    return _rules_of([framework])[framework.id]
+
+
+def _rules_of(frameworks: list[Framework]) -> dict[int, list[_Rules]]:
+    """{framework id: _rules()} of several frameworks, in one query however many frameworks and versions."""
+    months: dict[int, dict] = {v.id: {} for framework in frameworks for v in framework.versions}
+    rows = db.session.execute(sa.select(Competence.version_id, Competence.code, Competence.validity_months)
+                              .where(Competence.version_id.in_(list(months)))) if months else []
+    for version_id, code, validity in rows:
         months[version_id][code] = validity
-    return [_Rules(v.number, moment_of(v.created_at), v.is_current, months[v.id])
-            for v in sorted(framework.versions, key=lambda v: v.number)]
+    return {framework.id: [_Rules(v.number, moment_of(v.created_at), v.is_current, months[v.id])
+                           for v in sorted(framework.versions, key=lambda v: v.number)] for framework in frameworks}
 
 
 def _earned_under(rules: list[_Rules], code: str, achieved_at: datetime) -> _Rules | None:
@@ -1202,32 +1207,61 @@ def _levels(user: User, at: datetime | date | None = None,
         raise ValueError("current_levels() needs the slug of a framework: codes mean nothing across frameworks")
     at = moment_of(at) if at is not None else utcnow()
     known = get_framework(framework)
-    levels: dict[str, Level] = {}
-    expired: dict[str, Evidence] = {}
     if known is None:
-        return levels, expired
+        return {}, {}
     rules = _rules(known)
+    return _count(known, rules, (item for source in EVIDENCE_SOURCES for item in source(user)),
+                  latest_self_assessments(user, at), at)
+
+
+def levels_by_framework(user: User, at: datetime | date | None = None) -> dict[str, dict[str, Level]]:
+    """{slug: current_levels() of that framework} of every framework Itinera holds in which the person has
+    evidence (expired evidence included) or a latest self-assessment (a withdrawn one included), by slug: a
+    framework where nothing counts now gives {}. In as many queries as current_levels() of one framework, however
+    many frameworks: each evidence source is read once for all of them."""
+    at = moment_of(at) if at is not None else utcnow()
+    evidence: dict[str, list[Evidence]] = {}
     for source in EVIDENCE_SOURCES:
         for item in source(user):
-            if item.framework != framework:
-                continue
-            number, expires_at = _validity(rules, item.code, item.achieved_at)
-            item = dataclasses.replace(item, version=number, expires_at=expires_at or item.expires_at)
-            if not item.counts_at(at):
-                best = expired.get(item.code)
-                if item.achieved_at <= at and (best is None or (item.level, item.expires_at) >
-                                               (best.level, best.expires_at)):
-                    expired[item.code] = item
-                continue
-            entry = levels.setdefault(item.code, Level(item.framework, item.code, None))
-            entry.evidence.append(item)
-            entry.level = max(entry.level or 0, item.level)
+            evidence.setdefault(item.framework, []).append(item)
+    assessments = latest_self_assessments(user, at)
+    if not evidence and not assessments:
+        return {}
+    known = list(db.session.scalars(
+        sa.select(Framework).where(sa.or_(Framework.slug.in_(list(evidence)),
+                                          Framework.id.in_({row.framework_id for row in assessments})))
+        .order_by(Framework.slug).options(so.selectinload(Framework.versions))))
+    rules = _rules_of(known)
+    return {framework.slug: _count(framework, rules[framework.id], evidence.get(framework.slug, ()), assessments,
+                                   at)[0] for framework in known}
+
+
+def _count(known: Framework, rules: list[_Rules], evidence: Iterable[Evidence], assessments: list[SelfAssessment],
+           at: datetime) -> tuple[dict[str, Level], dict[str, Evidence]]:
+    """_levels() of the framework ``known`` from the person's ``evidence`` (of any framework: the others' are left
+    out) and latest self-assessments."""
+    levels: dict[str, Level] = {}
+    expired: dict[str, Evidence] = {}
+    for item in evidence:
+        if item.framework != known.slug:
+            continue
+        number, expires_at = _validity(rules, item.code, item.achieved_at)
+        item = dataclasses.replace(item, version=number, expires_at=expires_at or item.expires_at)
+        if not item.counts_at(at):
+            best = expired.get(item.code)
+            if item.achieved_at <= at and (best is None or (item.level, item.expires_at) >
+                                           (best.level, best.expires_at)):
+                expired[item.code] = item
+            continue
+        entry = levels.setdefault(item.code, Level(item.framework, item.code, None))
+        entry.evidence.append(item)
+        entry.level = max(entry.level or 0, item.level)
     for entry in levels.values():
         entry.evidence.sort(key=_best_first)
-    for assessment in latest_self_assessments(user, at):
+    for assessment in assessments:
         if assessment.framework_id != known.id or assessment.level is None:  # None: withdrawn ("Not sure")
             continue
-        entry = levels.setdefault(assessment.code, Level(assessment.framework.slug, assessment.code, None))
+        entry = levels.setdefault(assessment.code, Level(known.slug, assessment.code, None))
         entry.self_declared = assessment.level
     return levels, expired
 

@@ -545,3 +545,66 @@ def test_lrs_documents_under_an_address_the_person_has_not_proven_are_not_theirs
     db.session.commit()
     _, data = _download(client)
     assert data["xapi_documents"] == []
+
+
+def _another_framework(slug: str):
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework
+    from tests.fixtures.competences import SAMPLE
+
+    text = SAMPLE.replace("slug: demo", f"slug: {slug}").replace("Demo framework", f"Framework {slug}")
+    version, _ = import_framework(SYSTEM, files.read_yaml(text, f"{slug}.yaml"), source=f"{slug}.yaml")
+    db.session.commit()
+    return version.framework
+
+
+def test_the_file_names_the_persons_levels_in_every_framework_they_have_something_in(client, login_as, make_user,
+                                                                                     sample_framework):
+    """Not only the configured framework: evidence, validations and estimates of another one are the person's too,
+    as "Your competences" shows them with ?framework=."""
+    from app.competences.services import current_levels, self_assess, validate_level, withdraw_validation
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    other, estimated, withdrawn = (_another_framework(slug) for slug in ("other", "estimated", "withdrawn"))
+    _another_framework("unused")
+    admin = make_user(roles=("admin",))
+    trainee = login_as("trainee", country="CL")
+    self_assess(trainee, sample_framework, {"A1": 1})
+    validate_level(admin, trainee, other, "B1", 3, note="Workshop")
+    self_assess(trainee, estimated, {"A1": 2})
+    withdraw_validation(admin, validate_level(admin, trainee, withdrawn, "A1", 1))
+    db.session.commit()
+
+    competences = _download(client)[1]["competences"]
+    assert competences["framework"] == "demo"  # as it was: the configured framework's levels
+    assert [(row["code"], row["level"], row["self_declared"]) for row in competences["levels"]] == [("A1", None, 1)]
+    assert [entry["framework"] for entry in competences["by_framework"]] == ["demo", "estimated", "other", "withdrawn"]
+    levels = {entry["framework"]: entry["levels"] for entry in competences["by_framework"]}
+    assert levels["demo"] == competences["levels"]
+    [b1] = levels["other"]
+    assert b1["code"] == "B1" and b1["level"] == current_levels(trainee, framework="other")["B1"].level == 3
+    assert [(e["kind"], e["level"], e["note"], e["framework_version"]) for e in b1["evidence"]] == [
+        ("validated", 3, "Workshop", 1)]
+    assert levels["estimated"] == [{"code": "A1", "level": None, "self_declared": 2, "evidence": []}]
+    assert levels["withdrawn"] == []  # a validation withdrawn: in "validations", no level counts
+
+
+def test_queries_stay_the_same_for_more_frameworks(client, login_as, make_user, sample_framework):
+    from app.competences.services import self_assess, validate_level
+
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    admin = make_user(roles=("admin",))
+    trainee = login_as("trainee", country="CL")
+    validate_level(admin, trainee, sample_framework, "A1", 2)
+    self_assess(trainee, sample_framework, {"B1": 1})
+    db.session.commit()
+    _, one = statements_during(lambda: client.get(URL).get_data())
+    for slug in ("other", "third", "fourth"):
+        framework = _another_framework(slug)
+        validate_level(admin, trainee, framework, "A1", 2)
+        self_assess(trainee, framework, {"B1": 1})
+    db.session.commit()
+    body, four = statements_during(lambda: client.get(URL).get_data(as_text=True))
+    assert len(json.loads(body)["competences"]["by_framework"]) == 4
+    assert len(four) == len(one)

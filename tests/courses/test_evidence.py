@@ -462,3 +462,28 @@ def test_deactivated_accounts_are_counted_apart_from_the_people_who_hold_a_compe
     assert "5 people hold a level of it, validated or earned in a course." in html
     assert "1 person declares a level of it in their self-assessment, without evidence." in html
     assert "2 deactivated accounts also hold a level of it, or declare one." in html
+
+
+def test_levels_in_every_framework_are_what_current_levels_says_of_each(make_user, graded_course, sample_framework):
+    """A quiz passed in a course aligned with one framework, a level validated in another: levels_by_framework()
+    names both frameworks, each as current_levels() would, later too (once the quiz's A1 has expired)."""
+    from app.auth.services import SYSTEM
+    from app.competences import files
+    from app.competences.services import import_framework, levels_by_framework, self_assess, validate_level
+    from tests.fixtures.competences import SAMPLE
+
+    other, _ = import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", "slug: other"), "other.yaml"))
+    import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("slug: demo", "slug: unused"), "unused.yaml"))
+    trainee = make_user(("trainee",), country="CL")
+    validate_level(make_user(("coordinator",), country="CL"), trainee, other.framework, "B1", 3)
+    self_assess(trainee, other.framework, {"A1": 2})
+    passed = record(trainee, v.PASSED, graded_course["practice"], result={"success": True, "completion": True})
+    db.session.commit()
+    for at in (None, passed.timestamp + timedelta(days=31 * 25)):
+        by_framework = levels_by_framework(trainee, at=at)
+        assert list(by_framework) == ["demo", "other"]  # nothing in "unused"
+        for slug, levels in by_framework.items():
+            assert levels == current_levels(trainee, at=at, framework=slug)
+    assert levels_by_framework(trainee)["demo"]["A1"].level == 2 and "A1" not in by_framework["demo"]
+    assert by_framework["other"]["B1"].level == 3 and by_framework["other"]["A1"].self_declared == 2
+    assert levels_by_framework(make_user(("trainee",), country="CL")) == {}

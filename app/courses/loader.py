@@ -173,10 +173,14 @@ def _targets(body: str, body_line: int):
     body, as the reader's renderer parses it: inline and reference links, images, and src/href attributes of raw
     HTML; code is skipped. Also what would not show as written: "unread" (link syntax CommonMark does not take
     as a link), "h1" (a top-level heading), "untitled" (a player without a title), "no-alt" (an image without
-    alternative text), "bad-lang" (a lang="" that is no language tag), "id" (an id the page holds, for in-page
+    alternative text), "bad-lang" (a lang="" that is no language tag), "unclosed" and "unclosed-comment" (a player
+    or a comment without its end, which takes the rest of the module), "id" (an id the page holds, for in-page
     links)."""
+    player = None  # the line of a player (<iframe>) not yet closed: the browser takes all that follows into it
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
+        if token.type == "html_block":
+            player = _player_left_open(token.content, line, player)
         if token.type == "heading_open":
             if token.tag == "h1":
                 yield line, "", "h1"
@@ -202,6 +206,23 @@ def _targets(body: str, body_line: int):
                 yield line + offset, str(child.attrGet("src") or ""), "image"
             elif child.type == "html_inline":
                 yield from _html_targets(child.content, line + offset)
+                player = _player_left_open(child.content, line + offset, player)
+    if player is not None:
+        yield player, "iframe", "unclosed"
+
+
+PLAYER_TAG = re.compile(r"<(/?)iframe\b", re.I)
+
+
+def _player_left_open(html: str, line: int, player: int | None) -> int | None:
+    """The line of a player still open after ``html`` (written on ``line``), given the one open before it: the
+    first </iframe> closes a player, and what comes before it is the player's content, another <iframe> too."""
+    for tag in PLAYER_TAG.finditer(HTML_COMMENT.sub("", html) if player is None else html):
+        if tag.group(1) and player is not None:
+            player = None
+        elif not tag.group(1) and player is None:
+            player = line + html[:tag.start()].count("\n")
+    return player
 
 
 def images_shown(body: str) -> list[str]:
@@ -211,6 +232,9 @@ def images_shown(body: str) -> list[str]:
 
 
 def _html_targets(html: str, line: int):
+    for comment in HTML_COMMENT.finditer(html):  # (one in a paragraph is closed, or is no comment)
+        if not comment.group().endswith("-->"):
+            yield line + html[:comment.start()].count("\n"), "", "unclosed-comment"
     for tag in HTML_TAG.finditer(HTML_COMMENT.sub("", html)):
         name, attributes = tag.group(1).lower(), tag.group(2)
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
@@ -261,6 +285,14 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
         if kind == "dropped-attribute":
             problems.append(Problem(file, line, f"the reader removes the {target} attribute (no script runs in "
                                                 f"a module)"))
+            continue
+        if kind == "unclosed":
+            problems.append(Problem(file, line, f"the <{target}> is not closed: write </{target}> after it (the "
+                                                f"reader shows nothing of the module after it)"))
+            continue
+        if kind == "unclosed-comment":
+            problems.append(Problem(file, line, "the comment <!-- is not closed: write --> after it (the reader "
+                                                "shows nothing of the module after it)"))
             continue
         if kind == "h1":
             problems.append(Problem(file, line, "start headings at ## (the module's title is its only # heading)"))

@@ -476,6 +476,36 @@ def test_html_in_a_comment_is_not_reported(app, tmp_path):
     assert "svg" not in html.split("after")[0] and "form" not in html and "object" not in html
 
 
+@pytest.mark.parametrize("opening, expected", [
+    ('<iframe src="https://www.youtube-nocookie.com/embed/x" title="A video">',
+     "the <iframe> is not closed: write </iframe> after it (the reader shows nothing of the module after it)"),
+    ('Watch <iframe src="https://player.vimeo.com/video/1" title="A video"> here.',
+     "the <iframe> is not closed: write </iframe> after it (the reader shows nothing of the module after it)"),
+    ("<!-- a note for later",
+     "the comment <!-- is not closed: write --> after it (the reader shows nothing of the module after it)"),
+])
+def test_an_element_left_open_that_hides_the_rest_of_the_module_is_reported(app, tmp_path, opening, expected):
+    """A player or a comment without its end takes every line after it: the reader showed the module cut short,
+    its last sections gone, and the course was published without a word."""
+    body = f"Intro.\n\n{opening}\n\nThe rest of the module.\n\n## Sources\n\nA list."
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == [f"pilot/modules/01-intro/en.md:11: {expected}"]
+    with app.test_request_context():  # what the reader would show: nothing after it
+        assert "The rest of the module" not in render.to_html(body, lambda path: path)
+    closed = body.replace(" here.", "</iframe> here.").replace("A video\">\n", "A video\"></iframe>\n").replace(
+        "for later", "for later -->")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=closed) for l in ("en", "es", "pt_BR")}})
+    assert [p for p in problems(root) if "01-intro" in p] == []
+
+
+def test_a_player_closed_further_down_is_no_problem(tmp_path):
+    body = ('Intro.\n\n<iframe src="https://www.youtube-nocookie.com/embed/x" title="A video">\n\nNo player?\n\n'
+            "</iframe>\n\nThe rest.")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    assert [p for p in problems(root) if "01-intro" in p] == []
+
+
 @pytest.mark.parametrize("old, new, expected", [
     # YAML reads .inf, and any number beyond about 1.8e308, as infinity: the catalogue could not round it
     ("estimated_hours: 2", "estimated_hours: .inf", "7: estimated_hours is at most 1000: split a longer course"),

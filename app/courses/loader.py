@@ -333,9 +333,17 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             problems.append(Problem(file, line, f"the reader removes the address {target!r}: write it in full, "
                                                 f"with https://"))
             continue
-        if target.startswith("/"):
-            continue  # a page of the site
-        if not unquote(target.split("#")[0].split("?")[0]):
+        address = unquote(target.split("#")[0].split("?")[0])
+        if target.startswith("/"):  # a page of the site; no image of it is the course's (nor in a copy offline)
+            if kind == "image":
+                name = address.rstrip("/").rpartition("/")[2] or "..."
+                problems.append(Problem(file, line, f"the image {target!r} is not in the course: put it in the "
+                                                    f"course's assets/ folder and write assets/{name}"))
+            continue
+        if not address:  # the page itself
+            if kind == "image":
+                problems.append(Problem(file, line, "the image has no address: write the name of a file of the "
+                                                    "course's assets/ folder, such as assets/map.png"))
             continue
         module = module_link(target) if kind == "link" else None
         if module is not None:

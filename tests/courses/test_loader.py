@@ -759,6 +759,28 @@ def test_an_address_that_names_another_host_without_a_scheme_is_reported(tmp_pat
                and "write it in full, with https://" in p for p in found), found
 
 
+@pytest.mark.parametrize("body, expected", [
+    ("![the map](/images/map.svg)", "the image '/images/map.svg' is not in the course: put it in the course's "
+                                    "assets/ folder and write assets/map.svg"),
+    ('<img src="/map.svg" alt="the map">', "the image '/map.svg' is not in the course: put it in the course's "
+                                           "assets/ folder and write assets/map.svg"),
+    ("![the map]()", "the image has no address: write the name of a file of the course's assets/ folder, "
+                     "such as assets/map.png"),
+    ('<img src="" alt="the map">', "the image has no address: write the name of a file of the course's assets/ "
+                                   "folder, such as assets/map.png"),
+])
+def test_an_image_named_by_an_address_of_the_site_or_by_none_is_reported(tmp_path, body, expected):
+    """An image written as a path from the top (/images/map.svg) or with no address was passed as a page of the
+    site: the reader showed a broken image (the site has no such file, and the copy read offline none at all)."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body="Intro.\n\n" + body)
+                                                      for l in ("en", "es", "pt_BR")}})
+    assert f"pilot/modules/01-intro/en.md:11: {expected}" in problems(root)
+    # a link to a page of the site, and to the page itself, stay fine
+    body = "Intro.\n\nSee [the catalogue](/courses/) and [this page]()."
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    assert [p for p in problems(root) if "01-intro" in p] == []
+
+
 def test_a_course_develops_the_highest_level_any_module_gives(tmp_path):
     """CONTRACTS.md: a course develops the highest level any of its modules gives, per competence, whichever
     module comes first."""

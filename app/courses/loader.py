@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -21,7 +22,8 @@ from yaml.reader import Reader
 from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
-from app.courses.render import ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed
+from app.courses.render import (ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed,
+                                web_address)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
@@ -29,7 +31,7 @@ COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # the reader drops a comment whole, tags and text alike
-HTML_SOURCE = re.compile(r"""\b(src|href|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+HTML_SOURCE = re.compile(r"""\b(src|href|id|cite)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
 HTML_LANG = re.compile(r"""(?<![-\w:])lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
@@ -260,6 +262,9 @@ def _html_targets(html: str, line: int):
             elif match.group(1).lower() == "id":
                 if "id" in ATTRIBUTES.get(name, ()):  # the sanitiser keeps it there only
                     yield line, value, "id"
+            elif match.group(1).lower() == "cite":
+                if "cite" in ATTRIBUTES.get(name, ()) and not web_address(unescape(value)):
+                    yield line, value, "cite"
             else:
                 yield line, value, "frame" if name == "iframe" else "image"
 
@@ -293,6 +298,10 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
         if kind == "unclosed-comment":
             problems.append(Problem(file, line, "the comment <!-- is not closed: write --> after it (the reader "
                                                 "shows nothing of the module after it)"))
+            continue
+        if kind == "cite":
+            problems.append(Problem(file, line, f"the reader removes the quotation's source {target!r}: a source "
+                                                f"is an http or https address"))
             continue
         if kind == "h1":
             problems.append(Problem(file, line, "start headings at ## (the module's title is its only # heading)"))

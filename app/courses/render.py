@@ -54,9 +54,17 @@ def other_host(address: str) -> bool:
     return bool(re.match(r"[/\\]{2}", address))
 
 
+def web_address(address: str) -> bool:
+    """An http or https address, as a browser reads it (tabs and line breaks dropped, spaces around trimmed)."""
+    address = re.sub(r"[\t\n\r]", "", address).strip("".join(map(chr, range(0x21))))
+    return bool(re.match(r"https?://", address, re.I))
+
+
 def _filter(tag: str, attribute: str, value: str):
     if attribute in ("href", "src", "cite") and other_host(unescape(value)):
         return None
+    if attribute == "cite":  # the sanitiser checks the scheme of links and images only: javascript: would stay
+        return value if web_address(unescape(value)) else None
     if tag == "iframe" and attribute == "src":
         return value if video_allowed(value) else None
     if tag == "iframe" and attribute == "allow":

@@ -435,6 +435,17 @@ def test_what_the_reader_would_drop_is_reported(tmp_path):
     assert len(found) == 5, found
 
 
+def test_a_quotations_source_the_reader_removes_is_reported(tmp_path):
+    body = ('Intro.\n\n<q cite="javascript:alert(1)">Quoted</q>.\n\n<blockquote cite="assets/map.svg">Said'
+            '</blockquote>\n\nKept: <q cite="https://gov.example/report">a quote</q>.')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:11: the reader removes the quotation's source "
+                     "'javascript:alert(1)': a source is an http or https address",
+                     "pilot/modules/01-intro/en.md:13: the reader removes the quotation's source 'assets/map.svg': "
+                     "a source is an http or https address"], found
+
+
 def test_a_phrase_in_another_language_must_name_it_as_a_language_tag(tmp_path):
     """lang="pt_BR" (the catalogs' spelling) or lang="English" reached the page as written: not a language tag,
     so no screen reader switched its voice. The author is told at its line; pt-BR, en, es pass."""

@@ -896,6 +896,21 @@ def test_data_addresses_inline_svg_and_lookalike_players_are_removed(app):
     assert "<p>hover</p>" in html and '<img alt="i">' in html  # the text and the images' alt stay
 
 
+def test_a_quotations_source_is_kept_only_as_a_web_address(app):
+    """cite="javascript:..." (or data:, vbscript:) reached the page as written: the sanitiser checks the schemes of
+    links and images, not of a quotation's source. A source on the web stays."""
+    from app.courses.render import to_html
+
+    with app.test_request_context():
+        for address in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " java\tscript:alert(1)", "&#106;avascript:x",
+                        "data:text/html,x", "vbscript:x"):
+            html = to_html(f'<q cite="{address}">q</q>\n\n<blockquote cite="{address}">b</blockquote>',
+                           lambda path: path)
+            assert "cite=" not in html and "script" not in html.lower() and "data:" not in html, (address, html)
+        kept = to_html('<q cite="https://gov.example/report">q</q>', lambda path: path)
+    assert '<q cite="https://gov.example/report">q</q>' in kept
+
+
 def test_a_player_address_that_climbs_out_of_the_players_folder_is_removed(app):
     """A browser reads /embed/../x as /x: any page of the video host (its sign-in, its comments), not a player."""
     from app.courses.render import to_html, video_allowed

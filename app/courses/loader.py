@@ -240,7 +240,7 @@ def _html_targets(html: str, line: int):
     for tag in HTML_TAG.finditer(HTML_COMMENT.sub("", html)):
         name, attributes = tag.group(1).lower(), tag.group(2)
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
-        if name in ("script", "style"):
+        if name in ("script", "style", "template"):  # (the sanitiser drops what they hold)
             yield line, name, "dropped-tag"
         elif name not in TAGS:  # the sanitiser drops the element and keeps its text (an inline <svg>, a <form>)
             yield line, name, "stripped-tag"

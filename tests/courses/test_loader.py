@@ -473,6 +473,16 @@ def test_elements_the_reader_strips_are_reported(tmp_path):
     assert not any(":17: " in p for p in found), found
 
 
+def test_a_template_the_reader_drops_whole_is_said_to_be_dropped_whole(app, tmp_path):
+    """What a <template> holds is never shown (nor by the reader): the author was told its text would show."""
+    body = "Intro.\n\n<template><p>Kept for later.</p></template>\n\nAfter it."
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:11: the reader removes <template> and what it holds"]
+    with app.test_request_context():
+        assert "Kept for later" not in render.to_html(body, lambda path: path)
+
+
 def test_html_in_a_comment_is_not_reported(app, tmp_path):
     """A comment is dropped whole by the reader, what it holds included: a drawing or a form an author has
     commented out for later is no problem (it showed nothing, and the course was refused for it)."""

@@ -190,7 +190,8 @@ def check_revision(record, revision: str | None, shown) -> None:
 
 # "doc", "prg", "val", "onc", "sas", "vod", "adm": the first key of each kind
 LOCK_SPACES = {"xapi-document": 0x646F63, "xapi-progress": 0x707267, "level-validation": 0x76616C,
-               "form-once": 0x6F6E63, "self-assessment": 0x736173, "xapi-voiding": 0x766F64, "last-admin": 0x61646D}
+               "form-once": 0x6F6E63, "self-assessment": 0x736173, "xapi-voiding": 0x766F64, "last-admin": 0x61646D,
+               "course-sync": 0x637273}
 _HELD = "itinera_locks_held"
 
 

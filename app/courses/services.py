@@ -56,7 +56,9 @@ def _refused(content: CourseContent, message: str, key: str = "version") -> Sync
 def sync_course(content: CourseContent, file_framework_version: int | None = None,
                 framework_file: Path | None = None) -> SyncResult:
     """Record a course version from its files. A version already synced must keep its content hash: changed
-    content needs a new version number, so nothing changes under learners and issued certificates."""
+    content needs a new version number, so nothing changes under learners and issued certificates. Two syncs of
+    the course at once (the command run twice) take turns: the second finds what the first made."""
+    lock_for_write("course-sync", content.slug)
     course = db.session.scalar(sa.select(Course).where(Course.slug == content.slug))
     if course is None:
         course = Course(slug=content.slug)

@@ -372,3 +372,50 @@ def test_a_version_older_than_the_synced_one_is_refused(runner, app, course_tree
     assert "pilot version 1: version 1 is older than the synced version 2" in result.output
     db.session.expire_all()
     assert [(v.version, v.is_current) for v in db.session.scalars(sa.select(CourseVersion))] == [(2, True)]
+
+
+def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framework):
+    """`flask courses sync` run twice together (two terminals, a deploy script and a person): both found no
+    course and both created it, and the second stopped on the database's unique slug with a traceback. Now
+    they take turns, and the second finds the version the first made."""
+    import threading
+
+    from app.courses import services
+    from app.courses.models import Course
+
+    db.session.commit()
+    tree = load_tree(course_tree)
+    together, real, met = threading.Barrier(2), services._modules_left_behind, threading.local()
+    outcomes = []
+
+    def meeting(*args):  # each has looked for the course before either writes it (unless one waits to look)
+        if not getattr(met, "done", False):
+            met.done = True
+            try:
+                together.wait(2)
+            except threading.BrokenBarrierError:
+                pass
+        return real(*args)
+
+    def run():
+        with app.app_context():
+            try:
+                outcomes.append([result.outcome for result in sync(tree)])
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (what the test reports)
+                outcomes.append(error)
+                db.session.rollback()
+
+    services._modules_left_behind = meeting
+    try:
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        services._modules_left_behind = real
+    assert sorted(map(str, outcomes)) == ["['created']", "['unchanged']"], outcomes
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseVersion)) == 1

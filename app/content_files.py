@@ -1,5 +1,6 @@
 """Reading the YAML files of ``courses/`` with the line of every value, so that problems name file and line."""
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -47,6 +48,20 @@ class Located:
             return None
         return (f"{self.written[path].strip()} is read as the number {value:g} (in base {base}): write it in plain "
                 f"digits{', such as 1.5 for 1:30' if base == 60 else ''}")
+
+    def quote_hint(self, value, *path) -> str:
+        """What to add when a text (at ``path``) is written as YAML reads something else: Yes or No (yes or no),
+        2030 (a number), 2024-05-01 (a date)."""
+        if isinstance(value, bool):
+            kind = "yes or no"
+        elif isinstance(value, (int, float)):
+            kind = "a number"
+        elif isinstance(value, (date, datetime)):
+            kind = "a date"
+        else:  # a list, a mapping, nothing (or !!binary): said otherwise
+            return ""
+        written = self.as_written(value, *path).strip()
+        return f' (YAML reads {written} as {kind}: write it in quotes, "{written}")'
 
     def line(self, *path) -> int | None:
         while path:
@@ -278,7 +293,8 @@ def translated(located: Located, value, path: tuple, name: str, problems: list[P
     for locale in required:
         text = value.get(locale)
         if not isinstance(text, str) or not text.strip():
-            problems.append(located.problem(f"{name} is missing its {locale} text", *path))
+            problems.append(located.problem(f"{name} is missing its {locale} text"
+                                            f"{located.quote_hint(text, *path, locale)}", *path))
         elif not one_line(text):  # (what the edit forms refuse as empty: a zero-width space, punctuation alone)
             problems.append(located.problem(f"{name} has no letter or digit that shows in its {locale} text",
                                             *path, locale))

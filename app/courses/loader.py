@@ -446,7 +446,8 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                 problems.append(meta.problem(f"unknown key {key!r} in the front matter", key))
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
-            problems.append(meta.problem("the front matter needs a title", "title"))
+            problems.append(meta.problem(f"the front matter needs a title{meta.quote_hint(title, 'title')}",
+                                         "title"))
         duration = data.get("duration")
         if not _int(duration) or duration < 1:
             problems.append(meta.problem(f"duration is the time to work through the module, in whole minutes"
@@ -461,7 +462,11 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
         objectives = data.get("objectives") or []
         if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) and o.strip()
                                                                           for o in objectives):
-            problems.append(meta.problem("objectives is a list of at least one learning objective", "objectives"))
+            hints = [meta.quote_hint(o, "objectives", i) for i, o in enumerate(objectives)] \
+                if isinstance(objectives, list) else []
+            hint = next(filter(None, hints), "")  # an objective written as YAML reads a date or a number
+            problems.append(meta.problem(f"objectives is a list of at least one learning objective{hint}",
+                                         "objectives"))
             objectives = []
         competences = []
         listed = data.get("competences") or []

@@ -563,6 +563,11 @@ def test_a_player_closed_further_down_is_no_problem(tmp_path):
     ("[en, es, pt_BR]", "[en, {es: 1}]", "8: locales lists en and any of es, pt_BR"),
     ("[en, es, pt_BR]", "en", "8: locales lists en and any of es, pt_BR"),
     ("title: {en: Pilot course,", "title: {en: [Pilot course],", "4: title is missing its en text"),
+    # a title YAML reads as yes/no, a number or a date was said to be missing
+    ("title: {en: Pilot course,", "title: {en: Yes,",
+     '4: title is missing its en text (YAML reads Yes as yes or no: write it in quotes, "Yes")'),
+    ("es: Curso piloto, pt_BR: Curso piloto}", "es: 2030, pt_BR: Curso piloto}",
+     '4: title is missing its es text (YAML reads 2030 as a number: write it in quotes, "2030")'),
     ("title: {en: Pilot course, es: Curso piloto, pt_BR: Curso piloto}", "title: [Pilot course]",
      "4: title must give a text for each of en, es, pt_BR"),
     ("  practice: viewed\n", "  practice: [viewed]\n", "11: unknown completion rule ['viewed']"),
@@ -591,6 +596,13 @@ def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_pa
     ("duration: 10", 'duration: "10"', "3: duration is the time to work through the module, in whole minutes: "
                                       "write 10 without quotes"),
     ("title: T", "title: [T]", "2: the front matter needs a title"),
+    ("title: T", "title: 2030", '2: the front matter needs a title (YAML reads 2030 as a number: write it in '
+                                'quotes, "2030")'),
+    ("title: T", "title: No", '2: the front matter needs a title (YAML reads No as yes or no: write it in quotes, '
+                              '"No")'),
+    ("objectives:\n  - Explain the idea\n", "objectives:\n  - 2024-05-01\n",
+     '5: objectives is a list of at least one learning objective (YAML reads 2024-05-01 as a date: write it in '
+     'quotes, "2024-05-01")'),
     ("objectives:\n  - Explain the idea\n", "objectives: {a: b}\n", "4: objectives is a list"),
     ("objectives:\n  - Explain the idea\n", "objectives: [[a]]\n", "4: objectives is a list"),
     ("  - {code: A1, level: 1}\n", "  - [A1, 1]\n", "7: each competence is {code: B1, level: 2}"),

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from yaml.reader import Reader
 
@@ -377,6 +377,10 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
                 hint = f" (names are case-sensitive: 'assets/{same}'?)"
             elif (course.directory / "assets" / name).is_file():
                 hint = " (hidden files and backups~ are not kept with the course)"
+            elif written := next((kept for kept in sorted(course.assets) if unquote(target).endswith(
+                    f"assets/{kept}") and re.search(r"[#?]", kept)), None):
+                hint = f" (a {'#' if '#' in written else '?'} in a file's name is written " \
+                       f"{'%23' if '#' in written else '%3F'}: 'assets/{quote(written)}')"
             else:
                 hint = ""
             problems.append(Problem(file, line, f"broken link: {unquote(target)!r} does not exist{hint}"))

@@ -137,15 +137,12 @@ ASSET_LINK = re.compile(r"^(?:\.\./)*assets/(.+)$")
 MODULE_LINK = re.compile(r"^\.\./(\d{2}-([a-z0-9][a-z0-9-]*))(?:/(?:(?:%s)\.md)?)?$" % "|".join(LOCALES_REQUIRED))
 
 
-def _address(target: str) -> str:
-    """A link as written: markdown-it percent-encodes addresses and the HTML escapes them."""
-    return unquote(unescape(target))
-
-
 def asset_name(target: str) -> str | None:
     """The file inside the course's assets/ folder that a link names ("assets/..." or "../../assets/..."), as
     stored: "./" and "x/../" steps resolved; a name that climbs out of assets/ starts with "../"."""
-    match = ASSET_LINK.match(_address(target).split("#")[0].split("?")[0])
+    # markdown-it percent-encodes addresses and the HTML escapes them; the fragment and the query are cut off
+    # before the percent escapes are read (Why%3F.svg and step%232.svg name files)
+    match = ASSET_LINK.match(unquote(unescape(target).split("#")[0].split("?")[0]))
     return posixpath.normpath(match.group(1)) if match else None
 
 

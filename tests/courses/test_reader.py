@@ -362,6 +362,38 @@ def test_asset_names_with_spaces_and_accents_work_everywhere(client, login_as, a
         assert download.get_data(as_text=True).count('src="data:image/svg+xml;base64,') == 2
 
 
+def test_an_asset_whose_name_holds_a_hash_or_a_question_mark_is_found(client, login_as, app, tmp_path,
+                                                                        sample_framework):
+    """"Why?.svg" or "step#2.svg" linked as the address writes them (%3F, %23) was refused as missing: the name was
+    cut at the # or ? it holds, read as the start of a fragment or a query."""
+    body = ("![Why](assets/Why%3F.svg) and [step 2](assets/step%232.svg#legend)\n\n"
+            '<img src="assets/step%232.svg" alt="s">\n')
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    for name in ("Why?.svg", "step#2.svg"):
+        (root / "pilot" / "assets" / name).write_text(
+            f'<svg xmlns="http://www.w3.org/2000/svg"><title>{name}</title></svg>', encoding="utf-8")
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    addresses = set(re.findall(r'(?:src|href)="(/courses/pilot/v1/assets/[^"#]+)', html))
+    assert addresses == {"/courses/pilot/v1/assets/Why%3F.svg", "/courses/pilot/v1/assets/step%232.svg"}, addresses
+    assert 'href="/courses/pilot/v1/assets/step%232.svg#legend"' in html
+    for address in addresses:
+        with client.get(address) as response:
+            assert response.status_code == 200 and b"<title>" in response.data
+    # written without its escape, the # starts a fragment: the file is named in the message
+    root = build_tree(tmp_path / "d", course_yaml=COURSE_YAML.replace("  practice: viewed\n", ""),
+                      modules={"01-intro": {l: module_text("T", body="Intro.\n\n![s](assets/step#2.svg)")
+                                            for l in ("en", "es", "pt_BR")}})
+    (root / "pilot" / "assets" / "step#2.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    from app.courses.loader import load_tree
+
+    assert [str(p) for p in load_tree(root).problems if p.file.endswith("en.md")] == [
+        "pilot/modules/01-intro/en.md:11: broken link: 'assets/step#2.svg' does not exist (a # in a file's name is "
+        "written %23: 'assets/step%232.svg')"]
+
+
 def test_links_between_modules_and_to_sections_work_in_every_copy(client, login_as, app, tmp_path, sample_framework):
     """Modules link to each other as files do (../02-practice/en.md, which also works where the files are read);
     the reader sends the link to the module's page, and a heading can be linked to."""

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
 
 from app.content_files import LOCALES_REQUIRED
@@ -79,7 +79,29 @@ def _markdown() -> MarkdownIt:
     """CommonMark with tables, footnotes, and an id on each heading (## to ####) so that a section can be linked
     to: [the sources](#sources)."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable("table").enable("strikethrough")
-    return md.use(footnote_plugin).use(anchors_plugin, min_level=2, max_level=4)
+    md.use(footnote_plugin).core.ruler.push("anchor", _heading_ids)
+    return md
+
+
+def _heading_ids(state) -> None:
+    """The ids of headings ## to ####, as mdit_py_plugins' anchors plugin gives them (GitHub's: "## The 4 Cs" is
+    the-4-cs, the same title again the-4-cs-1, -2, ...), without trying every number again from 1 for each
+    heading of a title already used, which made a module of many same headings take minutes."""
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}  # per slug, the first number that may be free (every one below is taken)
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4"):
+            continue
+        slug = slugify("".join(child.content for child in state.tokens[index + 1].children or ()
+                               if child.type in ("text", "code_inline")))
+        unique = slug
+        if unique in taken:
+            number = next_number.get(slug, 1)
+            while f"{slug}-{number}" in taken:
+                number += 1
+            unique, next_number[slug] = f"{slug}-{number}", number + 1
+        taken.add(unique)
+        token.attrSet("id", unique)
 
 
 MD = _markdown()

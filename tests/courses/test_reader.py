@@ -943,6 +943,25 @@ def test_a_quotations_source_is_kept_only_as_a_web_address(app):
     assert '<q cite="https://gov.example/report">q</q>' in kept
 
 
+def test_many_headings_of_one_title_are_told_apart_quickly(app):
+    """Each heading's id is told apart from the same title's before it by a number (exercise, exercise-1, ...):
+    found by trying every number from 1 again for each heading, a module of 10,000 "## Exercise" headings (half
+    a megabyte under the limit) took 25 seconds to check and as long again to show, longer than a page may."""
+    import time
+
+    from app.courses.render import to_html
+
+    body = "## Exercise\n\n## Exercise 1\n\n" + "".join("## Exercise\n\nText.\n\n" for _ in range(10_000))
+    started = time.perf_counter()
+    with app.test_request_context():
+        html = to_html(body, lambda path: path)
+    assert time.perf_counter() - started < 5
+    ids = re.findall(r'<h2 id="([^"]+)"', html)
+    # "exercise-1" is the second heading's own; the third heading takes the next number free
+    assert ids[:4] == ["exercise", "exercise-1", "exercise-2", "exercise-3"] and ids[-1] == "exercise-10001"
+    assert len(set(ids)) == len(ids) == 10_002
+
+
 def test_a_player_address_that_climbs_out_of_the_players_folder_is_removed(app):
     """A browser reads /embed/../x as /x: any page of the video host (its sign-in, its comments), not a player."""
     from app.courses.render import to_html, video_allowed

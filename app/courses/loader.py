@@ -561,6 +561,38 @@ def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
     return problems
 
 
+def files_not_readable(course_dir: Path, root: Path) -> list[Problem]:
+    """The course's files and folders the server's user may not read (copied in with their owner's permissions
+    only, or unpacked as another user): the course could be neither hashed nor kept."""
+    problems = []
+
+    def walk(directory: Path, ancestors: frozenset) -> None:
+        real = directory.resolve()
+        if real in ancestors:  # a link back to a folder it is in (as _files reads them)
+            return
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError as error:
+            problems.append(Problem(str(directory.relative_to(root)), None,
+                                    f"the folder cannot be read: {error.strerror or error}"))
+            return
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name.endswith("~"):  # not kept with the course (is_content)
+                continue
+            if entry.is_dir():
+                walk(entry, ancestors | {real})
+            elif entry.is_file():
+                try:
+                    with entry.open("rb"):
+                        pass
+                except OSError as error:
+                    problems.append(Problem(str(entry.relative_to(root)), None,
+                                            f"the file cannot be read: {error.strerror or error}"))
+
+    walk(course_dir, frozenset())
+    return problems
+
+
 def names_not_utf8(course_dir: Path, root: Path) -> list[Problem]:
     """Files and folders whose name is not UTF-8 (written on an old system, or unpacked from an archive that
     kept its bytes): no address or message could name them. Shown with the bytes that are not UTF-8 escaped."""
@@ -657,6 +689,10 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     leaving = links_leaving(course_dir, root)
     if leaving:
         problems.extend(leaving)
+        return None
+    not_readable = files_not_readable(course_dir, root)
+    if not_readable:
+        problems.extend(not_readable)
         return None
     path = course_dir / "course.yaml"
     if not path.is_file():

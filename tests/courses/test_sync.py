@@ -419,3 +419,29 @@ def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framew
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseVersion)) == 1
+
+
+def test_a_file_the_server_may_not_read_is_a_problem_not_a_traceback(runner, app, course_tree, sample_framework,
+                                                                      monkeypatch):
+    """An asset or a note copied in with permissions that keep the server's user out (its owner's only, or
+    unpacked as root): `courses validate` and `sync` stopped on a PermissionError while hashing the course."""
+    import os
+    from pathlib import Path
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    (course_tree / "pilot" / "assets" / "secret.png").write_bytes(b"\x89PNG")
+    (course_tree / "pilot" / "notes.txt").write_text("for the trainers")
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):  # what the system answers a user who may not read them (the tests run as root)
+        if self.name in ("secret.png", "notes.txt"):
+            raise PermissionError(13, os.strerror(13), str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    for command in ("validate", "sync"):
+        result = runner.invoke(args=["courses", command])
+        assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
+        assert "pilot/assets/secret.png: the file cannot be read: Permission denied" in result.output
+        assert "pilot/notes.txt: the file cannot be read: Permission denied" in result.output
+    assert db.session.scalar(sa.select(CourseVersion)) is None

@@ -19,7 +19,8 @@ from urllib.parse import quote, unquote
 
 from yaml.reader import Reader
 
-from app.competences.files import FrameworkData, FrameworkFileError, read_yaml as read_framework
+from app.competences.files import (TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FrameworkData, FrameworkFileError,
+                                   read_yaml as read_framework)
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
 from app.courses.render import (ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed,
@@ -452,6 +453,8 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
         if not isinstance(title, str) or not title.strip():
             problems.append(meta.problem(f"the front matter needs a title{meta.quote_hint(title, 'title')}",
                                          "title"))
+        elif len(title.strip()) > TITLE_MAX_LENGTH:
+            problems.append(meta.problem(f"the title is longer than {TITLE_MAX_LENGTH} characters", "title"))
         duration = data.get("duration")
         if not _int(duration) or duration < 1:
             problems.append(meta.problem(f"duration is the time to work through the module, in whole minutes"
@@ -735,6 +738,11 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     locales = tuple(l for l in LOCALES_REQUIRED if l in locales)
     title = translated(located, data.get("title"), ("title",), "title", problems, required=locales)
     summary = translated(located, data.get("summary"), ("summary",), "summary", problems, required=locales)
+    for name, texts, limit in (("title", title, TITLE_MAX_LENGTH), ("summary", summary, TEXT_MAX_LENGTH)):
+        for locale, text in texts.items():  # (a heading and a line of the catalogue, as a framework's title)
+            if len(text) > limit:
+                problems.append(located.problem(f"{name} is longer than {limit} characters ({locale})", name,
+                                                locale))
     audience = data.get("audience") or []
     if not _strings(audience) or not audience or not set(audience) <= set(AUDIENCES):
         problems.append(located.problem("audience lists technician and/or manager", "audience"))

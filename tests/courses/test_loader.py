@@ -563,6 +563,11 @@ def test_a_player_closed_further_down_is_no_problem(tmp_path):
     ("[en, es, pt_BR]", "[en, {es: 1}]", "8: locales lists en and any of es, pt_BR"),
     ("[en, es, pt_BR]", "en", "8: locales lists en and any of es, pt_BR"),
     ("title: {en: Pilot course,", "title: {en: [Pilot course],", "4: title is missing its en text"),
+    # a title is a heading and a line of the catalogue (and of a certificate): as long as a framework's, at most
+    ("title: {en: Pilot course,", "title: {en: " + "Pilot course " * 16 + ",", "4: title is longer than 200 "
+                                                                             "characters (en)"),
+    ("summary: {en: A short course,", "summary: {en: " + "A short course " * 300 + ",",
+     "5: summary is longer than 4000 characters (en)"),
     # a title YAML reads as yes/no, a number or a date was said to be missing
     ("title: {en: Pilot course,", "title: {en: Yes,",
      '4: title is missing its en text (YAML reads Yes as yes or no: write it in quotes, "Yes")'),
@@ -596,6 +601,7 @@ def test_a_course_yaml_value_of_the_wrong_kind_is_a_problem_with_its_line(tmp_pa
     ("duration: 10", 'duration: "10"', "3: duration is the time to work through the module, in whole minutes: "
                                       "write 10 without quotes"),
     ("title: T", "title: [T]", "2: the front matter needs a title"),
+    ("title: T", "title: " + "T" * 201, "2: the title is longer than 200 characters"),
     ("title: T", "title: 2030", '2: the front matter needs a title (YAML reads 2030 as a number: write it in '
                                 'quotes, "2030")'),
     ("title: T", "title: No", '2: the front matter needs a title (YAML reads No as yes or no: write it in quotes, '

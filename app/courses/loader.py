@@ -176,14 +176,14 @@ def _targets(body: str, body_line: int):
     body, as the reader's renderer parses it: inline and reference links, images, and src/href attributes of raw
     HTML; code is skipped. Also what would not show as written: "unread" (link syntax CommonMark does not take
     as a link), "h1" (a top-level heading), "untitled" (a player without a title), "no-alt" (an image without
-    alternative text), "bad-lang" (a lang="" that is no language tag), "unclosed" and "unclosed-comment" (a player
-    or a comment without its end, which takes the rest of the module), "id" (an id the page holds, for in-page
-    links)."""
-    player = None  # the line of a player (<iframe>) not yet closed: the browser takes all that follows into it
+    alternative text), "bad-lang" (a lang="" that is no language tag), "unclosed" and "unclosed-comment" (a player,
+    a <details> or a comment without its end, which takes the rest of the module), "id" (an id the page holds,
+    for in-page links)."""
+    opened: list[tuple[str, int]] = []  # players and folded parts not yet closed: they take all that follows
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
         if token.type == "html_block":
-            player = _player_left_open(token.content, line, player)
+            opened = _left_open(token.content, line, opened)
         if token.type == "heading_open":
             if token.tag == "h1":
                 yield line, "", "h1"
@@ -209,23 +209,31 @@ def _targets(body: str, body_line: int):
                 yield line + offset, str(child.attrGet("src") or ""), "image"
             elif child.type == "html_inline":
                 yield from _html_targets(child.content, line + offset)
-                player = _player_left_open(child.content, line + offset, player)
-    if player is not None:
-        yield player, "iframe", "unclosed"
+                opened = _left_open(child.content, line + offset, opened)
+    for name, line in opened:
+        yield line, name, "unclosed"
 
 
-PLAYER_TAG = re.compile(r"<(/?)iframe\b", re.I)
+LEFT_OPEN = re.compile(r"<(/?)(iframe|details)\b", re.I)
 
 
-def _player_left_open(html: str, line: int, player: int | None) -> int | None:
-    """The line of a player still open after ``html`` (written on ``line``), given the one open before it: the
-    first </iframe> closes a player, and what comes before it is the player's content, another <iframe> too."""
-    for tag in PLAYER_TAG.finditer(HTML_COMMENT.sub("", html) if player is None else html):
-        if tag.group(1) and player is not None:
-            player = None
-        elif not tag.group(1) and player is None:
-            player = line + html[:tag.start()].count("\n")
-    return player
+def _left_open(html: str, line: int, opened: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The players and folded parts (name, line) still open after ``html`` (written on ``line``), given those
+    open before it, innermost last. What a player holds up to the first </iframe> is its content (another
+    <iframe> or a comment too); a <details> is closed by the next </details>, so they nest."""
+    if not (opened and opened[-1][0] == "iframe"):  # a comment's tags are no tags (same length: lines kept)
+        html = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), html)
+    opened = list(opened)
+    for tag in LEFT_OPEN.finditer(html):
+        closing, name = bool(tag.group(1)), tag.group(2).lower()
+        if opened and opened[-1][0] == "iframe" and name != "iframe":
+            continue
+        if closing:
+            if opened and opened[-1][0] == name:
+                opened.pop()
+        elif not (opened and opened[-1][0] == "iframe"):
+            opened.append((name, line + html[:tag.start()].count("\n")))
+    return opened
 
 
 def images_shown(body: str) -> list[str]:
@@ -292,9 +300,13 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             problems.append(Problem(file, line, f"the reader removes the {target} attribute (no script runs in "
                                                 f"a module)"))
             continue
+        if kind == "unclosed" and target == "iframe":
+            problems.append(Problem(file, line, "the <iframe> is not closed: write </iframe> after it (the reader "
+                                                "shows nothing of the module after it)"))
+            continue
         if kind == "unclosed":
-            problems.append(Problem(file, line, f"the <{target}> is not closed: write </{target}> after it (the "
-                                                f"reader shows nothing of the module after it)"))
+            problems.append(Problem(file, line, f"the <{target}> is not closed: write </{target}> where it ends (the "
+                                                f"reader folds the rest of the module into it)"))
             continue
         if kind == "unclosed-comment":
             problems.append(Problem(file, line, "the comment <!-- is not closed: write --> after it (the reader "

@@ -520,6 +520,23 @@ def test_an_element_left_open_that_hides_the_rest_of_the_module_is_reported(app,
     assert [p for p in problems(root) if "01-intro" in p] == []
 
 
+def test_an_answer_left_open_that_folds_the_rest_of_the_module_away_is_reported(app, tmp_path):
+    """<details> without </details> (an exercise's answer, folded): every section after it was folded into the
+    answer, out of sight until a reader opened it."""
+    body = ("Intro.\n\n<details><summary>Answer</summary>\n\nIt is 42.\n\n<details><summary>Why</summary>\n\n"
+            "Because.\n\n</details>\n\n## Next part\n\nMore text.")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:11: the <details> is not closed: write </details> where it "
+                     "ends (the reader folds the rest of the module into it)"]
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert html.endswith("<p>More text.</p>\n</details>") and html.count("</details>") == 2
+    closed = body.replace("## Next", "</details>\n\n## Next")
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=closed) for l in ("en", "es", "pt_BR")}})
+    assert [p for p in problems(root) if "01-intro" in p] == []
+
+
 def test_a_player_closed_further_down_is_no_problem(tmp_path):
     body = ('Intro.\n\n<iframe src="https://www.youtube-nocookie.com/embed/x" title="A video">\n\nNo player?\n\n'
             "</iframe>\n\nThe rest.")

@@ -162,8 +162,11 @@ def _strings(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _unquote(value) -> str:
-    """What to add when the file wrote a whole number in quotes (YAML reads text)."""
+def _unquote(value, decimal: bool = False) -> str:
+    """What to add when the file wrote a whole number in quotes, or (where a ``decimal`` number is expected) a
+    decimal comma (YAML reads text)."""
+    if decimal and isinstance(value, str) and re.fullmatch(r"\d+,\d+", value.strip()):  # 1,5 (es, pt_BR)
+        return f": write {value.strip().replace(',', '.')}, with a point"
     return f": write {value.strip()} without quotes" if isinstance(value, str) and value.strip().isdigit() else ""
 
 
@@ -761,7 +764,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         audience = []
     hours = data.get("estimated_hours")
     if not _number(hours) or not hours > 0:  # .nan is no number of hours either
-        problems.append(located.problem(f"estimated_hours is a positive number{_unquote(hours)}",
+        problems.append(located.problem(f"estimated_hours is a positive number{_unquote(hours, decimal=True)}",
                                         "estimated_hours"))
         hours = 0
     elif not hours <= MAX_HOURS:  # .inf too

@@ -553,6 +553,10 @@ def test_a_player_closed_further_down_is_no_problem(tmp_path):
     ("estimated_hours: 2", "estimated_hours: true", "7: estimated_hours is a positive number"),
     ("estimated_hours: 2", "estimated_hours: [2]", "7: estimated_hours is a positive number"),
     ("estimated_hours: 2", 'estimated_hours: "2"', "7: estimated_hours is a positive number: write 2 without quotes"),
+    # the decimal comma of Spanish and Portuguese: YAML reads 1,5 as a text
+    ("estimated_hours: 2", "estimated_hours: 1,5", "7: estimated_hours is a positive number: write 1.5, with a point"),
+    ("estimated_hours: 2", 'estimated_hours: "2,25"', "7: estimated_hours is a positive number: write 2.25, with a "
+                                                     "point"),
     # YAML 1.1 reads 1:30 in base 60 (90), 010 in octal (8), 0x10 in hexadecimal: never what the author meant
     ("estimated_hours: 2", "estimated_hours: 1:30", "7: 1:30 is read as the number 90 (in base 60): write it in "
                                                     "plain digits, such as 1.5"),

@@ -611,6 +611,14 @@ def files_not_readable(course_dir: Path, root: Path) -> list[Problem]:
     return problems
 
 
+def _leads_inside(link: Path, folder: Path) -> bool:
+    """Whether a link leads to a file in ``folder`` (a link in a circle leads nowhere: not)."""
+    try:
+        return link.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # RuntimeError before Python 3.13
+        return False
+
+
 def names_not_utf8(course_dir: Path, root: Path) -> list[Problem]:
     """Files and folders whose name is not UTF-8 (written on an old system, or unpacked from an archive that
     kept its bytes): no address or message could name them. Shown with the bytes that are not UTF-8 escaped."""
@@ -836,6 +844,11 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
         if not _utf8(name):
             tree.problems.append(Problem(_shown(path.relative_to(framework_dir.parent)), None,
                                          "the name is not UTF-8 text: rename it"))
+            continue
+        if path.is_symlink() and not _leads_inside(path, framework_dir.parent):  # (as the courses' links)
+            tree.problems.append(Problem(name, None, "a link to a file outside the courses folder: copy the file "
+                                                     "in instead"))
+            tree.unreadable.add(path.stem)
             continue
         if not path.is_file():
             tree.problems.append(Problem(name, None, "a folder, not a framework file: frameworks are files "

@@ -290,6 +290,22 @@ def test_a_course_folder_linked_from_outside_the_tree_is_refused(course_tree, tm
     assert "linked: the course folder is a link to a folder outside the tree: move the course into it" in problems
 
 
+def test_a_framework_file_linked_from_outside_the_tree_is_refused_unread(course_tree, tmp_path):
+    """_frameworks/x.yaml as a link to a file elsewhere on the server was read, and imported had it been a
+    framework (a course's assets refuse such links): the link is named and what it points at never read."""
+    from tests.fixtures.competences import SAMPLE
+
+    (tmp_path / "elsewhere.yaml").write_text(SAMPLE.replace("slug: demo", "slug: elsewhere"), encoding="utf-8")
+    (course_tree / "_frameworks" / "elsewhere.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    (course_tree / "_shared").mkdir()  # a link inside the tree is fine
+    (course_tree / "_frameworks" / "demo.yaml").rename(course_tree / "_shared" / "demo.yaml")
+    (course_tree / "_frameworks" / "demo.yaml").symlink_to("../_shared/demo.yaml")
+    tree = load_tree(course_tree)
+    assert [str(p) for p in tree.problems] == ["_frameworks/elsewhere.yaml: a link to a file outside the courses "
+                                               "folder: copy the file in instead"]
+    assert "elsewhere" not in tree.frameworks and "demo" in tree.frameworks
+
+
 def test_when_the_databases_framework_is_newer_than_the_file_the_advice_is_not_to_import_it(app, course_tree):
     """Someone removed B1 in a newer version (made in Itinera): importing the older file would change nothing."""
     from app.auth.services import SYSTEM

@@ -228,12 +228,26 @@ def _labelled_cells(table: str) -> str:
     return head + _sep + BODY_ROW.sub(row, body)
 
 
+HEADING_OR_TABLE = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>|<table>(.*?)</table>", re.S)
+
+
 def _tables(html: str, label: str) -> str:
     """Wide tables scroll sideways inside a region that keyboard users can focus and screen readers name; on a
-    phone their rows stack, each cell with its column's name."""
-    opening = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
-    return TABLE.sub(lambda m: f'{opening}<table class="table--stacking">{_labelled_cells(m.group(1))}</table></div>',
-                     html)
+    phone their rows stack, each cell with its column's name. A region is named by the heading it comes under
+    (``label`` before any), numbered from the second under one heading: landmarks on a page need names apart."""
+    state = {"name": label, "count": 0}
+
+    def replace(match):
+        heading, table = match.groups()
+        if table is None:
+            state.update(name=unescape(re.sub(r"<[^>]+>", "", heading)).strip() or label, count=0)
+            return match.group(0)
+        state["count"] += 1
+        name = state["name"] if state["count"] == 1 else f'{state["name"]} ({state["count"]})'
+        return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(name)}">'
+                f'<table class="table--stacking">{_labelled_cells(table)}</table></div>')
+
+    return HEADING_OR_TABLE.sub(replace, html)
 
 
 def to_html(markdown: str, asset_url, module_url=None, sizes=None, anchors: str | None = None) -> str:

@@ -891,6 +891,19 @@ def test_table_column_alignment_survives_the_sites_content_security_policy(app):
     assert site[".prose .align-center"]["text-align"] == printed[".align-center"]["text-align"] == "center"
 
 
+def test_each_tables_region_has_a_name_of_its_own(app):
+    """Every wide table's scrolling region was named "Table": on the whole course's copy, four regions of one
+    name, which a screen reader's list of landmarks cannot tell apart (axe: landmark-unique). A region is
+    named by the heading it comes under, and numbered when a heading has more than one."""
+    from app.courses.render import to_html
+
+    table = "| Region | Budget |\n|--|--|\n| Biobío | 1200 |\n"
+    html = to_html(f"{table}\n## The four Cs\n\n{table}\n## Cases\n\n{table}\ntext\n\n{table}",
+                   lambda path: path)
+    names = re.findall(r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]+)">', html)
+    assert names == ["Table", "The four Cs", "Cases", "Cases (2)"]
+
+
 def test_addresses_that_name_another_host_without_a_scheme_are_removed():
     """//host/x and its spellings load from another host in the reader, and from a network share (file://host/x,
     which Windows opens with the reader's credentials) in the offline copy opened from a disk."""

@@ -102,14 +102,16 @@ def summary_errors(form) -> list[tuple[str | None, str]]:
     """(id of the field or None, text) of every error of the form, in the order of its fields. A message that
     several fields share names its field, and the field's language when it is one of a text's languages ("Skills –
     Español: Write this text in every language"; a dash, as the language may hold brackets: "Português
-    (Brasil)"), so that no two links of the error summary read the same and all name their field alike."""
+    (Brasil)"), so that no two links of the error summary read the same and all name their field alike. A text in
+    one of its languages is always named: its message ("this text") means something only beside the field."""
     items = [(None, str(message)) for message in form.form_errors]
     pairs = [(field, str(message)) for field in leaf_fields(form) for message in field.errors]
     shared = Counter(message for _field, message in pairs)
     for field, message in pairs:
-        if shared[message] > 1:
+        in_a_language = bool((field.render_kw or {}).get("lang") and field.description)
+        if shared[message] > 1 or in_a_language:
             name = str(field.label.text)
-            if (field.render_kw or {}).get("lang") and field.description:  # a text in one of its languages
+            if in_a_language:
                 name = f"{name} – {field.description}"  # (the description names the language)
             message = f"{name}: {message}"
         items.append((field.id, message))

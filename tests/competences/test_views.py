@@ -63,11 +63,13 @@ def test_trainer_edits_a_descriptor_in_portuguese(client, login_as, sample_frame
 
 
 def test_missing_translation_is_an_error_at_the_field(client, login_as, sample_framework):
+    """The summary's link names the text and its language: alone, "Write this text in every language", read at
+    the top of the page, away from the field, did not say which text."""
     login_as("admin", country=None)
     response = client.post("/competences/demo/competences/A1/edit", data=competence_form(skills_es=""))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert '<a href="#skills_es">Write this text in every language</a>' in html
+    assert '<a href="#skills_es">Skills – Español: Write this text in every language</a>' in html
 
 
 @pytest.mark.parametrize("url, field, data", [
@@ -87,7 +89,8 @@ def test_a_text_with_no_letter_is_refused_as_a_missing_one(client, login_as, sam
     sent = data() if data else fields_for(url, client.get(url).get_data(as_text=True), "post")
     response = client.post(url, data={**sent, field: blank})
     assert response.status_code == 400
-    assert f'<a href="#{field}">Write this text in every language</a>' in response.get_data(as_text=True)
+    assert re.search(rf'<a href="#{field}">[^<]+ – [^<]+: Write this text in every language</a>',
+                     response.get_data(as_text=True))
 
 
 def test_every_mistake_shows_in_one_round(client, login_as, sample_framework):

@@ -105,3 +105,25 @@ def test_add_a_competence_in_portuguese(page, live_server, make_user, sample_fra
     assert html.index('id="competence-B1"') < html.index('id="competence-B2"')
     db.session.expire_all()
     assert services.find_competence("demo", "B2").attitudes["en"] == "Listens (en)"
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_saved_shows_its_banner_beside_what_was_saved_on_a_phone(page, live_server, make_user, shipped_course):
+    """Saving the framework's last competence led to it, far down the framework's page: at 360 px the banner
+    saying "Saved as version 2" stayed at the top of the page, out of sight. It now comes just above the
+    competence, and both are in view."""
+    make_user(roles=("trainer",), country="CL", email="formadora@example.org", locale="en")
+    sign_in(page, live_server, "formadora@example.org")
+    page.goto(f"{live_server}/competences/s3/competences/E3/edit")
+    title = page.locator("#title_en")
+    title.fill(title.input_value() + " (revised)")
+    page.locator("main form [type=submit]").last.click()
+    page.wait_for_url("**/competences/s3/#competence-E3")
+    banner = page.get_by_role("status")
+    expect(banner).to_be_visible()
+    assert in_view(page, banner), banner.bounding_box()
+    assert in_view(page, page.locator("#title-E3")), page.locator("#title-E3").bounding_box()

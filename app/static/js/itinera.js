@@ -136,11 +136,25 @@
     window.addEventListener("pageshow", function (event) { if (event.persisted) { show(false, false); } });
   }
 
+  // A change that leads to one place of a long page (the competence just saved, far down its framework): the
+  // banner saying what was done comes just above that place, where the reader lands, not out of sight at the top.
+  function bannerToPlace() {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var target = id && document.getElementById(id);
+    var banners = document.querySelectorAll("main > .banner");
+    if (!target || !banners.length || !target.parentNode || target.closest(".banner") ||
+        /^(TABLE|THEAD|TBODY|TR|UL|OL|DL)$/.test(target.parentNode.tagName)) { return; }
+    banners.forEach(function (banner) { target.parentNode.insertBefore(banner, target); });
+    var show = function () { banners[0].scrollIntoView(); };
+    show();
+    window.addEventListener("load", show, { once: true });  // after the browser's own scroll to the place
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-password-show]").forEach(passwordToggle);
 
     var summary = document.querySelector("[data-autofocus]");
-    if (summary) { summary.focus(); }
+    if (summary) { summary.focus(); } else { bannerToPlace(); }
 
     // A select that depends on another (regions and institutions on the country) follows its changes.
     document.querySelectorAll("[data-depends-on]").forEach(function (target) {

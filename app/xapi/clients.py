@@ -5,6 +5,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -40,6 +41,21 @@ def hash_secret(secret: str) -> str:
 MAX_RATE_WINDOW = 366 * 24 * 3600  # seconds
 MAX_RATE_LIMIT_LENGTH = 100  # characters: LrsClient.rate_limit
 MAX_NAME_LENGTH = 200  # characters: LrsClient.name
+
+
+# the words of a rate limit in Spanish and Portuguese ("600 por minuto"), for the limit library's English
+LIMIT_WORDS = {"por": "per", "segundo": "second", "segundos": "second", "minuto": "minute", "minutos": "minute",
+               "hora": "hour", "horas": "hour", "día": "day", "días": "day", "dia": "day", "dias": "day",
+               "mes": "month", "meses": "month", "mês": "month", "año": "year", "años": "year", "ano": "year",
+               "anos": "year"}
+LIMIT_WORD = re.compile(r"\b(" + "|".join(LIMIT_WORDS) + r")\b", re.I)
+
+
+def rate_limit_in_english(rate_limit: str | None) -> str | None:
+    """A rate limit as the LRS reads it: "600 por minuto; 10000 por día" is "600 per minute; 10000 per day"."""
+    if not rate_limit:
+        return rate_limit
+    return LIMIT_WORD.sub(lambda match: LIMIT_WORDS[match.group(1).lower()], rate_limit.strip())
 
 
 def _validate_limits(max_request_bytes, rate_limit) -> dict:
@@ -116,7 +132,7 @@ def _checked(name: str | None, max_request_bytes, rate_limit, activity_prefixes)
 def client_problems(name: str | None, max_request_bytes, rate_limit, activity_prefixes) -> dict:
     """What create_client or update_client would refuse, by field, saving nothing: a form that failed its own
     checks shows these too."""
-    return problems(_checked, name, max_request_bytes, rate_limit, activity_prefixes)
+    return problems(_checked, name, max_request_bytes, rate_limit_in_english(rate_limit), activity_prefixes)
 
 
 def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE, max_request_bytes=None,
@@ -124,6 +140,7 @@ def create_client(actor, name: str, scope: ClientScope = ClientScope.READ_WRITE,
                   _secret_from=None) -> tuple[LrsClient, str]:
     """A new client; returns it with its secret, which is shown once and never stored."""
     check(actor.is_admin)
+    rate_limit = rate_limit_in_english(rate_limit)
     name, prefixes = _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     key = _not_an_option(secrets.token_urlsafe(18))
     secret = _secret_from(key) if _secret_from is not None else _not_an_option(secrets.token_urlsafe(32))
@@ -165,6 +182,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     from app.once import earlier, remember
 
     check(actor.is_admin)
+    rate_limit = rate_limit_in_english(rate_limit)
     _checked(name, max_request_bytes, rate_limit, activity_prefixes)
     before = earlier(actor, once, "lrs-client")
     made = db.session.get(LrsClient, int(before.result)) if before is not None else None
@@ -186,6 +204,7 @@ def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_li
     check(actor.is_admin)
     if not client.is_active:  # revoked for good: nothing it could do would change
         raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
+    rate_limit = rate_limit_in_english(rate_limit)
     _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes
     client.rate_limit, client.activity_prefixes = rate_limit or None, prefixes

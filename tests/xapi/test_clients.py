@@ -90,6 +90,24 @@ def test_a_client_rate_limit_still_holds_while_redis_is_down(make_app, make_lrs_
         assert xapi.post(statement()).status_code == 429
 
 
+def test_a_rate_limit_written_in_spanish_or_portuguese_is_understood(client, login_as):
+    """An administrator reading the site in Spanish or Portuguese wrote "600 por minuto" and was refused: only
+    the limit library's English was read. The words of a limit are taken in all three languages and kept in
+    English, which the LRS reads."""
+    login_as("admin", country=None, locale="es")
+    response = client.post("/admin/lrs-clients/new", data={"name": "Simulación", "scope": "read_write",
+                                                           "rate_limit": "600 por minuto; 10000 por día"})
+    assert response.status_code == 200
+    stored = db.session.scalar(sa.select(LrsClient))
+    assert stored.rate_limit == "600 per minute; 10000 per day"
+    client.post(f"/admin/lrs-clients/{stored.id}/edit", data={"scope": "read_write", "rate_limit": "2 por Hora"})
+    db.session.refresh(stored)
+    assert stored.rate_limit == "2 per hour"
+    bad = client.post(f"/admin/lrs-clients/{stored.id}/edit",
+                      data={"scope": "read_write", "rate_limit": "2 por semana"})  # no such period
+    assert bad.status_code == 400
+
+
 def test_admin_manages_clients_in_the_browser_forms(client, login_as):
     login_as("admin", country=None)
     response = client.post("/admin/lrs-clients/new", data={"name": "Dashboards", "scope": "read",

@@ -231,3 +231,19 @@ def test_spanish_admin_pages_on_a_phone(page, live_server, make_user, check_page
     expect(page.get_by_role("heading", level=1)).to_have_text("Copie el secreto ahora")
     expect(page).not_to_have_title(re.compile("Error"))
     check_page(page)
+
+
+def test_an_address_ending_in_a_stray_percent_sign_keeps_the_pages_script(page, live_server, make_user,
+                                                                          make_institution):
+    """A link whose #part is not percent-encoded text (#50%) stopped the page's script where it looked for the
+    place to show a banner at: the country no longer listed its institutions, with no error shown."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    make_institution(country="MX", name="Secretaría de Innovación de Jalisco")
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/admin/users/new#50%")
+    page.get_by_label("Country", exact=True).select_option("MX")
+    expect(page.get_by_label("Secretaría de Innovación de Jalisco")).to_be_visible()
+    assert errors == []
+

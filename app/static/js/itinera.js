@@ -139,7 +139,8 @@
   // A change that leads to one place of a long page (the competence just saved, far down its framework): the
   // banner saying what was done comes just above that place, where the reader lands, not out of sight at the top.
   function bannerToPlace() {
-    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (error) { return; }  // #50%: names no place, and must stop nothing
     var target = id && document.getElementById(id);
     var banners = document.querySelectorAll("main > .banner");
     if (!target || !banners.length || !target.parentNode || target.closest(".banner") ||

@@ -247,3 +247,18 @@ def test_an_address_ending_in_a_stray_percent_sign_keeps_the_pages_script(page, 
     expect(page.get_by_label("Secretaría de Innovación de Jalisco")).to_be_visible()
     assert errors == []
 
+
+def test_a_pages_own_notice_stays_where_it_is_when_the_address_names_a_place(page, live_server, make_user,
+                                                                             shipped_course):
+    """Only the banners saying what was just done come to the place the address names: a page's own notice (this
+    course is withdrawn from the catalogue) stays under its title, where it belongs."""
+    from app.courses.models import Course
+
+    db.session.scalar(sa.select(Course).where(Course.slug == "s3-foundations")).is_published = False
+    db.session.commit()
+    make_user(roles=("admin",), country=None, email="admin@example.org", locale="en")
+    sign_in(page, live_server, "admin@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations#progress-label")
+    notice = page.locator("main .banner", has_text="withdrawn from the catalogue")
+    expect(notice).to_have_count(1)
+    assert notice.evaluate("banner => banner.previousElementSibling.tagName") == "H1"

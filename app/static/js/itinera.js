@@ -142,7 +142,7 @@
     var id = location.hash.slice(1);
     try { id = decodeURIComponent(id); } catch (error) { return; }  // #50%: names no place, and must stop nothing
     var target = id && document.getElementById(id);
-    var banners = document.querySelectorAll("main > .banner");
+    var banners = document.querySelectorAll("main > [data-flash]");  // what was just done, not a page's own notes
     if (!target || !banners.length || !target.parentNode || target.closest(".banner") ||
         /^(TABLE|THEAD|TBODY|TR|UL|OL|DL)$/.test(target.parentNode.tagName)) { return; }
     banners.forEach(function (banner) { target.parentNode.insertBefore(banner, target); });

@@ -390,7 +390,7 @@ def test_a_version_older_than_the_synced_one_is_refused(runner, app, course_tree
     assert [(v.version, v.is_current) for v in db.session.scalars(sa.select(CourseVersion))] == [(2, True)]
 
 
-def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framework):
+def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framework, monkeypatch):
     """`flask courses sync` run twice together (two terminals, a deploy script and a person): both found no
     course and both created it, and the second stopped on the database's unique slug with a traceback. Now
     they take turns, and the second finds the version the first made."""
@@ -398,6 +398,7 @@ def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framew
 
     from app.courses import services
     from app.courses.models import Course
+    from tests.fixtures.concurrency import run_threads
 
     db.session.commit()
     tree = load_tree(course_tree)
@@ -422,15 +423,8 @@ def test_two_syncs_at_once_make_the_version_once(app, course_tree, sample_framew
                 outcomes.append(error)
                 db.session.rollback()
 
-    services._modules_left_behind = meeting
-    try:
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        services._modules_left_behind = real
+    monkeypatch.setattr(services, "_modules_left_behind", meeting)
+    run_threads([threading.Thread(target=run) for _ in range(2)])
     assert sorted(map(str, outcomes)) == ["['created']", "['unchanged']"], outcomes
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == 1

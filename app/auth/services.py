@@ -15,7 +15,7 @@ from app.db import check_revision, hold_row, lock_for_write, revision_of, utcnow
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, Institution, Region
-from app.text import contains, one_line
+from app.text import contains, contains_text, one_line
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -103,7 +103,8 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
 
 def person_matches(words: str):
     """A condition: the person's name (accents and case aside) or e-mail address contains what was typed."""
-    return sa.or_(contains(User.name_key, words), User.email.contains(normalise_email(words), autoescape=True))
+    return sa.or_(contains(User.name_key, words),
+                  contains_text(User.email, normalise_email(words), User.email.type.length))
 
 
 def grantable_roles(actor: User) -> list[Role]:

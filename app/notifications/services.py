@@ -16,6 +16,7 @@ from app.extensions import db
 from app.jobs.services import enqueue, task
 from app.notifications.kinds import KINDS
 from app.notifications.models import MailStatus, Notification, NotificationPreference, OutboxMessage
+from app.text import contains_text
 from app.urls import absolute_url
 
 
@@ -416,5 +417,6 @@ def outbox(address: str = "") -> sa.Select:
     """The e-mails sent, newest first; with ``address``, those to an address containing it (case aside)."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if address.strip():
-        query = query.where(sa.func.lower(OutboxMessage.to_address).contains(address.strip().lower(), autoescape=True))
+        query = query.where(contains_text(sa.func.lower(OutboxMessage.to_address), address.strip().lower(),
+                                          OutboxMessage.to_address.type.length))
     return query

@@ -48,6 +48,7 @@ LIMIT_WORDS = {"por": "per", "segundo": "second", "segundos": "second", "minuto"
                "hora": "hour", "horas": "hour", "día": "day", "días": "day", "dia": "day", "dias": "day",
                "mes": "month", "meses": "month", "mês": "month", "año": "year", "años": "year", "ano": "year",
                "anos": "year"}
+NO_TIME = re.compile(r"(?:\bper\b|/)\s*0+\s*[a-z]", re.I)  # "1 per 0 seconds", "1/0 minutes"
 LIMIT_WORD = re.compile(r"\b(" + "|".join(LIMIT_WORDS) + r")\b", re.I)
 
 
@@ -77,10 +78,12 @@ def _validate_limits(max_request_bytes, rate_limit) -> dict:
         except ValueError:
             errors["rate_limit"] = _l("Write a limit such as “600 per minute”, or leave it empty")
         else:
-            # "0 per minute" refuses every request; a window beyond a year is more than the shared storage (Redis)
-            # takes: its error counted every client in each worker's memory for a while
-            if any(item.amount < 1 or item.get_expiry() > MAX_RATE_WINDOW for item in items):
-                errors["rate_limit"] = _l("Allow at least 1 request, in a period of at most a year, or leave it "
+            # "0 per minute" refuses every request; "1 per 0 seconds" is a period of no time; a window beyond a
+            # year is more than the shared storage (Redis) takes: its error counted every client in each worker's
+            # memory for a while
+            if (any(item.amount < 1 or item.get_expiry() > MAX_RATE_WINDOW for item in items)
+                    or NO_TIME.search(rate_limit)):  # the library reads "per 0 seconds" as "per 1 second"
+                errors["rate_limit"] = _l("Allow at least 1 request, in a period of 1 second to a year, or leave it "
                                           "empty")
     return errors
 

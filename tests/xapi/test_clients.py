@@ -308,12 +308,15 @@ def test_a_key_with_a_nul_character_is_refused_as_unknown(client, make_lrs_clien
 
 def test_a_rate_limit_of_no_requests_or_beyond_a_year_is_refused(client, login_as):
     """"0 per minute" answered every request with a 429; "10 per 1000000000000 years" is a window Redis refuses,
-    and its error sent the counting of every client to each worker's memory for a while."""
+    and its error sent the counting of every client to each worker's memory for a while; "1 per 0 seconds", a
+    period of no time, was taken (and counted as "1 per second")."""
     login_as("admin", country=None)
-    for limit in ("0 per minute", "10 per 1000000000000 years", "600 per minute; 0 per day"):
+    for limit in ("0 per minute", "10 per 1000000000000 years", "600 per minute; 0 per day", "1 per 0 second",
+                  "10/0 seconds", "5 per 0 minutes"):
         response = client.post("/admin/lrs-clients/new", data={"name": "Partner", "scope": "read_write",
                                                                "max_request_bytes": "", "rate_limit": limit})
-        assert response.status_code == 400 and "at most a year" in response.get_data(as_text=True), limit
+        assert response.status_code == 400 and "in a period of 1 second to a year" in response.get_data(as_text=True), \
+            limit
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 0
     response = client.post("/admin/lrs-clients/new", data={"name": "Partner", "scope": "read_write",
                                                            "max_request_bytes": "", "rate_limit": "1 per year"})

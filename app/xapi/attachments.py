@@ -51,6 +51,10 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
     body = b"\r\n" + body
     if delimiter not in body:
         raise AttachmentError("the body does not contain the boundary given in Content-Type", "multipart")
+    # the last part is followed by the close-delimiter (RFC 2046 5.1.1); without it the body may have been cut short
+    if delimiter + b"--" not in body:
+        raise AttachmentError('the body has no closing boundary ("--", the boundary, "--") after its last part',
+                              "multipart")
     chunks = body.split(delimiter)
     parts = []
     for chunk in chunks[1:]:

@@ -173,3 +173,39 @@ def test_the_boundary_text_inside_a_part_and_not_after_a_line_break_is_data(xapi
     assert response.status_code == 200, response.get_json()
     multi = xapi.get(params={"statementId": response.get_json()[0], "attachments": "true"})
     assert f"X-Experience-API-Hash: {sha2}\r\n\r\n".encode() + data + b"\r\n" in multi.data
+
+
+def _sent(content=b"closing"):
+    """A statement with one attachment, and its multipart body with the closing delimiter last."""
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(content)])], [(content, sha2, "text/plain")])
+    assert body.endswith(f"\r\n--{BOUNDARY}--\r\n".encode())
+    return body
+
+
+@pytest.mark.parametrize("cut", [f"--{BOUNDARY}--\r\n", f"\r\n--{BOUNDARY}--\r\n", f"{BOUNDARY}--\r\n", "--\r\n"],
+                         ids=["after-the-line-break", "with-the-line-break", "leaving-dashes", "leaving-a-delimiter"])
+def test_a_body_without_its_closing_delimiter_is_a_400(xapi, cut):
+    """RFC 2046 5.1.1 (which Communication 1.5.2.s2.b2 holds requests to): "multipart-body := [preamble CRLF]
+    dash-boundary transport-padding CRLF body-part *encapsulation close-delimiter ..." and "The boundary delimiter
+    line following the last body part is a distinguished delimiter that indicates that no further body parts will
+    follow". A body cut short, the last part running to its end, was taken as complete."""
+    body = _sent()
+    response = post_multipart(xapi, body[:-len(cut)])
+    assert response.status_code == 400 and response.is_json
+    assert "closing" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
+    # the statements alone, their part unclosed, likewise
+    alone = multipart([statement()], [])
+    response = post_multipart(xapi, alone[:-len(f"--{BOUNDARY}--\r\n")])
+    assert response.status_code == 400 and "closing" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("ending", [b"", b"\r\n", b" \t\r\n", b"\r\nAn epilogue, which RFC 2046 says to ignore.\r\n",
+                                   b"\r\n\r\n"], ids=["none", "crlf", "padding", "epilogue", "blank-lines"])
+def test_what_may_follow_the_closing_delimiter_is_accepted(xapi, ending):
+    """What RFC 2046 5.1.1 allows after the close-delimiter ("transport-padding [CRLF epilogue]") and before the
+    first boundary ("[preamble CRLF]") is ignored: the ADL conformance suite signs with no line break after it."""
+    body = _sent()[:-2] + ending
+    response = post_multipart(xapi, b"A preamble, which RFC 2046 says to ignore.\r\n" + body)
+    assert response.status_code == 200, response.get_json()

@@ -17,6 +17,7 @@ from app.xapi.validation import StatementError, is_media_type, validate_statemen
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
+MAX_BOUNDARY = 70  # characters (RFC 2046 5.1.1)
 
 
 class AttachmentError(StatementError):
@@ -28,7 +29,11 @@ def _boundary(content_type: str) -> str:
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.strip().partition("=")
         if name.strip().lower() == "boundary" and value.strip():
-            return value.strip().strip('"')
+            boundary = value.strip().strip('"')
+            if not 1 <= len(boundary) <= MAX_BOUNDARY:
+                raise AttachmentError(f"the boundary in Content-Type must be 1 to {MAX_BOUNDARY} characters long "
+                                      f"(it has {len(boundary)})", "Content-Type")
+            return boundary
     raise AttachmentError("a multipart/mixed request needs a boundary in its Content-Type", "Content-Type")
 
 

@@ -209,3 +209,29 @@ def test_what_may_follow_the_closing_delimiter_is_accepted(xapi, ending):
     body = _sent()[:-2] + ending
     response = post_multipart(xapi, b"A preamble, which RFC 2046 says to ignore.\r\n" + body)
     assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("boundary, sent", [("", '""'), ("b" * 71, "b" * 71), ("b" * 200, f'"{"b" * 200}"'),
+                                            ("", "")], ids=["quoted-empty", "71", "200-quoted", "empty"])
+def test_a_boundary_of_no_characters_or_more_than_70_is_a_400(xapi, boundary, sent):
+    """RFC 2046 5.1.1: "the boundary parameter, which consists of 1 to 70 characters"; boundary="" was taken, and
+    every line beginning "--" became a delimiter, and so were boundaries of any length."""
+    content = b"boundary"
+    body = multipart([statement(attachments=[attachment_for(content)])],
+                     [(content, hashlib.sha256(content).hexdigest(), "text/plain")], boundary=boundary)
+    response = post_multipart(xapi, body, boundary=sent)
+    assert response.status_code == 400 and response.is_json
+    assert response.get_json()["property"] == "Content-Type" and "boundary" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
+
+
+@pytest.mark.parametrize("boundary, sent", [("b", "b"), ("b" * 70, "b" * 70), ("b" * 70, f'"{"b" * 70}"'),
+                                            ("abcABC0123'()+_,-./:=?", "\"abcABC0123'()+_,-./:=?\"")],
+                         ids=["1", "70", "70-quoted", "the-spec-example"])
+def test_a_boundary_of_1_to_70_characters_is_accepted(xapi, boundary, sent):
+    """Communication 1.5.2.s6 writes its example with boundary="abcABC0123'()+_,-./:=?"."""
+    content = b"boundary"
+    body = multipart([statement(attachments=[attachment_for(content)])],
+                     [(content, hashlib.sha256(content).hexdigest(), "text/plain")], boundary=boundary)
+    response = post_multipart(xapi, body, boundary=sent)
+    assert response.status_code == 200, response.get_json()

@@ -18,6 +18,7 @@ SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
 MAX_BOUNDARY = 70  # characters (RFC 2046 5.1.1)
+UTF8 = ("utf-8", "utf8")  # the names a statements part may give its charset
 
 
 class AttachmentError(StatementError):
@@ -75,8 +76,16 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
     if not parts:
         raise AttachmentError("the multipart body has no parts", "multipart")
     first_headers, first = parts[0]
-    if first_headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+    first_type = first_headers.get("content-type", "")
+    if first_type.split(";")[0].strip().lower() != "application/json":
         raise AttachmentError("the first part must be the statements, as application/json", "multipart")
+    # statements are UTF-8 (Communication 1.4.s1.b1) and read as such: text declared in another charset would be
+    # stored as other characters than its sender meant
+    for parameter in first_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        charset = value.strip().strip('"')
+        if name.strip().lower() == "charset" and charset.lower() not in UTF8:
+            raise AttachmentError(f"the statements part must be UTF-8, not charset={charset[:40]}", "multipart")
     return first, parts[1:]
 
 

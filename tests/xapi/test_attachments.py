@@ -235,3 +235,26 @@ def test_a_boundary_of_1_to_70_characters_is_accepted(xapi, boundary, sent):
                      [(content, hashlib.sha256(content).hexdigest(), "text/plain")], boundary=boundary)
     response = post_multipart(xapi, body, boundary=sent)
     assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("first_type", ["application/json; charset=iso-8859-1", 'application/json; charset="UTF-16"',
+                                        "application/json;charset=us-ascii", "application/json; Charset = latin1",
+                                        "application/json; charset=utf-8; charset=windows-1252",
+                                        "application/json; charset="])
+def test_a_statements_part_declared_in_a_charset_other_than_utf8_is_a_400(xapi, first_type):
+    """Communication 1.4.s1.b1: "All strings MUST be encoded and interpreted as UTF-8", and 1.5.2.s2.b2.b6: for the
+    first part the Content-Type "MUST be application/json". Statements declared in another charset were read as
+    UTF-8 all the same: text meant as windows-1252 would be stored as other characters than the client meant."""
+    body = multipart([statement()], [], first_type=first_type)
+    response = post_multipart(xapi, body)
+    assert response.status_code == 400 and response.is_json
+    assert "charset" in response.get_json()["message"] and "UTF-8" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
+
+
+@pytest.mark.parametrize("first_type", ["application/json", "application/json; charset=UTF-8",
+                                        'application/json; charset="utf-8"', "application/json;charset=utf8",
+                                        "Application/JSON"])
+def test_a_statements_part_in_utf8_or_with_no_charset_is_accepted(xapi, first_type):
+    response = post_multipart(xapi, multipart([statement()], [], first_type=first_type))
+    assert response.status_code == 200, response.get_json()

@@ -18,6 +18,10 @@ SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 HASHES = {56: hashlib.sha224, 64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
 SIGNATURE_ALGORITHMS = ("RS256", "RS384", "RS512")
 MAX_BOUNDARY = 70  # characters (RFC 2046 5.1.1)
+# a part's headers: what it needs is a few short lines; as HTTP servers bound a request's (Python's http.client and
+# Apache take 100 lines), these are bounded, each line of them otherwise read and kept
+MAX_PART_HEADER_LINES = 100
+MAX_PART_HEADER_BYTES = 16 * 1024
 UTF8 = ("utf-8", "utf8")  # the names a statements part may give its charset
 
 
@@ -72,6 +76,9 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
         head, separator, content = chunk[2:].partition(b"\r\n\r\n")
         if not separator:
             raise AttachmentError("a part has no blank line after its headers", "multipart")
+        if len(head) > MAX_PART_HEADER_BYTES or head.count(b"\r\n") >= MAX_PART_HEADER_LINES:
+            raise AttachmentError(f"a part has more than {MAX_PART_HEADER_LINES} header lines or "
+                                  f"{MAX_PART_HEADER_BYTES} bytes of headers", "multipart")
         parts.append((_headers(head), content))
     if not parts:
         raise AttachmentError("the multipart body has no parts", "multipart")

@@ -258,3 +258,32 @@ def test_a_statements_part_declared_in_a_charset_other_than_utf8_is_a_400(xapi, 
 def test_a_statements_part_in_utf8_or_with_no_charset_is_accepted(xapi, first_type):
     response = post_multipart(xapi, multipart([statement()], [], first_type=first_type))
     assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("part, extra", [(0, "lines"), (1, "lines"), (1, "bytes")])
+def test_a_part_with_an_absurd_header_block_is_a_400(xapi, part, extra):
+    """RFC 2046 5.1.1 bounds no part's headers, nor does the specification; a server bounds its own (RFC 9110 5.4:
+    "A server that receives a request header field line, field value, or set of fields larger than it wishes to
+    process MUST respond with an appropriate 4xx (Client Error) status code"). 20,000 header lines in a part were
+    each read and kept."""
+    content = b"headers"
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(content)])], [(content, sha2, "text/plain")])
+    padding = "".join(f"X-Padding-{n}: {n}\r\n" for n in range(20_000)) if extra == "lines" \
+        else f"X-Padding: {'p' * 20_000}\r\n"
+    starts = [index for index in range(len(body)) if body.startswith(f"--{BOUNDARY}\r\n".encode(), index)]
+    at = starts[part] + len(f"--{BOUNDARY}\r\n")
+    response = post_multipart(xapi, body[:at] + padding.encode() + body[at:])
+    assert response.status_code == 400 and response.is_json
+    assert "header" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
+
+
+def test_a_part_with_a_few_headers_of_its_own_is_accepted(xapi):
+    content = b"headers"
+    sha2 = hashlib.sha256(content).hexdigest()
+    body = multipart([statement(attachments=[attachment_for(content)])], [(content, sha2, "text/plain")])
+    padding = "".join(f"X-Padding-{n}: {'p' * 100}\r\n" for n in range(90))
+    body = body.replace(b"Content-Transfer-Encoding", padding.encode() + b"Content-Transfer-Encoding")
+    response = post_multipart(xapi, body)
+    assert response.status_code == 200, response.get_json()

@@ -23,6 +23,7 @@ MAX_BOUNDARY = 70  # characters (RFC 2046 5.1.1)
 MAX_PART_HEADER_LINES = 100
 MAX_PART_HEADER_BYTES = 16 * 1024
 UTF8 = ("utf-8", "utf8")  # the names a statements part may give its charset
+ASCII = ("us-ascii", "ascii")  # a charset a statements part may name when its text is ASCII
 
 
 class AttachmentError(StatementError):
@@ -91,7 +92,8 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
     for parameter in first_type.split(";")[1:]:
         name, _, value = parameter.strip().partition("=")
         charset = value.strip().strip('"')
-        if name.strip().lower() == "charset" and charset.lower() not in UTF8:
+        if name.strip().lower() == "charset" and charset.lower() not in UTF8 and not (
+                charset.lower() in ASCII and first.isascii()):  # ASCII text is UTF-8 as it stands
             raise AttachmentError(f"the statements part must be UTF-8, not charset={charset[:40]}", "multipart")
     return first, parts[1:]
 

@@ -238,7 +238,7 @@ def test_a_boundary_of_1_to_70_characters_is_accepted(xapi, boundary, sent):
 
 
 @pytest.mark.parametrize("first_type", ["application/json; charset=iso-8859-1", 'application/json; charset="UTF-16"',
-                                        "application/json;charset=us-ascii", "application/json; Charset = latin1",
+                                        "application/json; Charset = latin1",
                                         "application/json; charset=utf-8; charset=windows-1252",
                                         "application/json; charset="])
 def test_a_statements_part_declared_in_a_charset_other_than_utf8_is_a_400(xapi, first_type):
@@ -254,10 +254,19 @@ def test_a_statements_part_declared_in_a_charset_other_than_utf8_is_a_400(xapi, 
 
 @pytest.mark.parametrize("first_type", ["application/json", "application/json; charset=UTF-8",
                                         'application/json; charset="utf-8"', "application/json;charset=utf8",
-                                        "Application/JSON"])
+                                        "Application/JSON", "application/json;charset=us-ascii"])
 def test_a_statements_part_in_utf8_or_with_no_charset_is_accepted(xapi, first_type):
+    """US-ASCII is UTF-8 too, as long as the text is ASCII (json.dumps writes "\\u00f1" for "ñ")."""
     response = post_multipart(xapi, multipart([statement()], [], first_type=first_type))
     assert response.status_code == 200, response.get_json()
+
+
+def test_a_statements_part_declared_us_ascii_holding_other_characters_is_a_400(xapi):
+    """Declared US-ASCII, the statements hold "Añá" in UTF-8: what the client meant cannot be told."""
+    body = multipart([statement()], [], first_type="application/json; charset=us-ascii")
+    response = post_multipart(xapi, body.replace(b'"Ana"', '"Añá"'.encode()))
+    assert response.status_code == 400 and "charset=us-ascii" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
 
 
 @pytest.mark.parametrize("part, extra", [(0, "lines"), (1, "lines"), (1, "bytes")])

@@ -87,15 +87,23 @@ def split_multipart(body: bytes, content_type: str) -> tuple[bytes, list[tuple[d
     first_type = first_headers.get("content-type", "")
     if first_type.split(";")[0].strip().lower() != "application/json":
         raise AttachmentError("the first part must be the statements, as application/json", "multipart")
-    # statements are UTF-8 (Communication 1.4.s1.b1) and read as such: text declared in another charset would be
-    # stored as other characters than its sender meant
-    for parameter in first_type.split(";")[1:]:
+    problem = charset_problem(first_type, first)
+    if problem:
+        raise AttachmentError(f"the statements part {problem}", "multipart")
+    return first, parts[1:]
+
+
+def charset_problem(content_type: str, text: bytes) -> str | None:
+    """What is wrong with the charset statements sent as ``content_type`` declare ("must be UTF-8, not
+    charset=…"), None when nothing is: statements are UTF-8 (Communication 1.4.s1.b1) and read as such, and text
+    declared in another charset would be stored as other characters than its sender meant."""
+    for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.strip().partition("=")
         charset = value.strip().strip('"')
         if name.strip().lower() == "charset" and charset.lower() not in UTF8 and not (
-                charset.lower() in ASCII and first.isascii()):  # ASCII text is UTF-8 as it stands
-            raise AttachmentError(f"the statements part must be UTF-8, not charset={charset[:40]}", "multipart")
-    return first, parts[1:]
+                charset.lower() in ASCII and text.isascii()):  # ASCII text is UTF-8 as it stands
+            return f"must be UTF-8, not charset={charset[:40]}"
+    return None
 
 
 def _digest(content: bytes, sha2: str) -> str | None:

@@ -242,6 +242,9 @@ def _statements_body() -> tuple[object, dict]:
         parts = attachments.collect(other_parts)
     elif mimetype == "application/json":
         raw = _body()
+        problem = attachments.charset_problem(request.headers["Content-Type"], raw or b"")
+        if problem:
+            raise ApiError(400, f"statements {problem}", "Content-Type")
     else:
         raise ApiError(400, "statements are sent as application/json, or multipart/mixed with attachments",
                        "Content-Type")

@@ -54,6 +54,26 @@ def test_a_utf8_byte_order_mark_is_still_accepted(xapi):
     assert post_text(xapi, "\ufeff" + BASE % (AGENT, "read", "one", "")).status_code == 200
 
 
+@pytest.mark.parametrize("content_type", ["application/json; charset=iso-8859-1", "application/json; charset=utf-16",
+                                          "application/json; charset=us-ascii"])
+def test_statements_declared_in_a_charset_other_than_utf8_are_a_400(xapi, content_type):
+    """Communication 1.4.s1.b1 (UTF-8): "Añá" sent declared as Latin-1 was stored read as UTF-8, other characters
+    than the client meant; the statements part of a multipart request was refused already."""
+    body = (BASE % ('{"mbox":"mailto:ana@example.org","name":"Añá"}', "read", "one", "")).encode("utf-8")
+    response = xapi.client.post("/xapi/statements", data=body, content_type=content_type, headers=xapi.headers())
+    assert response.status_code == 400 and "UTF-8, not charset=" in response.get_json()["message"]
+    assert xapi.get().get_json()["statements"] == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=UTF-8", "application/json;charset=utf8",
+                                          "application/json; charset=us-ascii"])
+def test_statements_declared_utf8_or_ascii_that_is_ascii_are_accepted(xapi, content_type):
+    body = (BASE % (AGENT, "read", "one", "")).encode("utf-8")
+    assert body.isascii()
+    response = xapi.client.post("/xapi/statements", data=body, content_type=content_type, headers=xapi.headers())
+    assert response.status_code == 200, response.get_json()
+
+
 @pytest.mark.parametrize("query, prop", [
     ("activityId=http://example.org/act/%FF&agent={AGENT}&stateId=one", "activityId"),
     ("activityId=http://example.org/act/one&agent={AGENT}&stateId=%FF%FE", "stateId"),

@@ -51,10 +51,21 @@ def contains_text(column, text: str, longest: int):
     return column.contains(text, autoescape=True)
 
 
+def search_words(words: str | None) -> list[str] | None:
+    """The words someone typed as a search key holds them, each once; None when they are longer than a key, one
+    after the other: a name searched is no longer (its key is cut there), and cutting the words too found people
+    by the beginning of a long search whom its tail would have left out."""
+    found = list(dict.fromkeys(plain(words or "").split()))
+    return found if len(" ".join(found)) <= KEY_LENGTH else None
+
+
 def contains(column, words: str):
     """A condition: ``column`` (a search key) contains each word someone typed, in any order, accents and case
     aside ("joão silva" finds "João da Silva")."""
-    return sa.and_(sa.true(), *(column.contains(word, autoescape=True) for word in search_key(words).split()))
+    found = search_words(words)
+    if found is None:
+        return sa.false()
+    return sa.and_(sa.true(), *(column.contains(word, autoescape=True) for word in found))
 
 
 def one_line(text: str | None) -> str:

@@ -12,7 +12,7 @@ from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country, CountryGroup, Institution, InstitutionLevel, Region
-from app.text import contains, one_line, search_key, sort_key
+from app.text import contains, one_line, search_key, search_words, sort_key
 
 PROGRAMME_COUNTRIES = ("AR", "BR", "CL", "CO", "MX", "PE")
 EU_MEMBER_STATES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
@@ -104,7 +104,8 @@ def search_institutions(actor: User, country_code: str, words: str, limit: int,
 
 def institution_matches(institution: Institution, words: str) -> bool:
     """Whether the name of ``institution`` holds each of ``words``, as ``visible_institutions`` searches it."""
-    return all(word in institution.name_key for word in search_key(words).split())
+    found = search_words(words)
+    return found is not None and all(word in institution.name_key for word in found)
 
 
 def get_institution(actor: User, institution_id: int) -> Institution | None:

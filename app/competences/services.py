@@ -757,6 +757,8 @@ def new_code_problem(framework: Framework, kind: str, code: str, example: str):
     removed in place is not free (_removed_in_place). Nor may a new competence take the name of a page of its
     framework (PAGE_NAMES): its IRI would take that page's address."""
     model = Competence if kind == "competence" else Area
+    if not code.strip():  # none typed: not one of the wrong shape
+        return _l("Enter a code")
     if not CODE.match(code) and not example:
         return _l("A code is up to 20 letters A-Z, digits, hyphens and underscores, starting with a letter or a "
                   "digit")

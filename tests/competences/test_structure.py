@@ -80,7 +80,7 @@ def test_new_competences_and_areas_take_their_place_by_code(sample_framework, ma
 
 def test_codes_must_follow_the_file_rule_and_never_be_reused(sample_framework, make_user):
     trainer = make_user(roles=("trainer",))
-    for bad in ("", "B 2", "Á2", "B2.1", "x" * 21, "-B2"):
+    for bad in ("B 2", "Á2", "B2.1", "x" * 21, "-B2"):
         with pytest.raises(ValidationError) as error:
             add(trainer, sample_framework, code=bad)
         assert "up to 20 letters A-Z" in str(error.value.errors["code"]), bad
@@ -368,6 +368,23 @@ def test_a_trainer_adds_an_area(client, login_as, sample_framework):
     assert "Write this text in every language" in text
     html = client.get("/competences/demo/").get_data(as_text=True)
     assert "/competences/demo/areas/C/remove" in html and "/competences/demo/areas/C/competences/new" in html
+
+
+@pytest.mark.parametrize("code", ["", "   "])
+def test_a_new_area_or_competence_without_a_code_is_asked_for_one(client, login_as, sample_framework, code):
+    """An empty code is not one of the wrong shape: the form says to enter one, not the rule codes follow."""
+    login_as("trainer", country="ES")
+    area = {"code": code, **{f"title_{locale}": text for locale, text in texts("Scaling").items()}}
+    for url, data in (("/competences/demo/areas/new?lang=en", area),
+                      ("/competences/demo/areas/B/competences/new?lang=en", new_form(code=code))):
+        response = client.post(url, data=data)
+        html = unescape(response.get_data(as_text=True))
+        assert response.status_code == 400, url
+        assert "Enter a code" in html and 'href="#code"' in html, url
+        assert "A code is up to 20 letters" not in html, url
+    with pytest.raises(ValidationError) as error:
+        services.add_area(SYSTEM, sample_framework, code, texts("Scaling"))
+    assert str(error.value.errors["code"]) == "Enter a code"
 
 
 def test_removing_a_competence_asks_first_then_removes(client, login_as, sample_framework):

@@ -605,7 +605,9 @@ def remove_area(slug, code):
     if not confirmed():
         made = services.version_an_edit_makes(framework)
         return ask(_("Remove area %(code)s %(title)s?", code=code, title=services.text_in(area.title)),
-                   [_("It leaves the framework's current version; earlier versions keep it.") if made is not None else
+                   [_("Something is built on version %(number)s (or a level was validated under it): it keeps the "
+                      "area, and the change makes version %(next)s.", number=framework.current.number, next=made)
+                    if made is not None else
                     _("Nothing is built on version %(number)s yet: it changes in place.",
                       number=framework.current.number)],
                    _("Remove area"), back + f"#area-{code}",

@@ -405,6 +405,20 @@ def test_removing_a_competence_asks_first_then_removes(client, login_as, sample_
     assert [a.code for a in services.get_framework("demo").current.areas] == ["A"]
 
 
+def test_the_remove_pages_name_the_version_a_removal_makes(client, login_as, sample_framework):
+    """Something built on version 1: removing a competence or an area makes version 2, and both pages say so."""
+    login_as("trainer", country="ES")
+    services.add_area(SYSTEM, sample_framework, "C", texts("Scaling"))  # an empty area, in place
+    services.record_use(sample_framework.current, "plan", "plan-cl-2026")
+    db.session.commit()
+    for url, part in (("/competences/demo/competences/B1/remove?lang=en", "competence"),
+                      ("/competences/demo/areas/C/remove?lang=en", "area")):
+        html = unescape(client.post(url).get_data(as_text=True))
+        assert (f"Something is built on version 1 (or a level was validated under it): it keeps the {part}, and "
+                "the change makes version 2.") in html, url
+    assert [v.number for v in sample_framework.versions] == [1]  # only asked
+
+
 def test_a_competence_a_published_course_develops_is_not_removed(client, login_as, synced_course, sample_framework):
     login_as("trainer", country="ES")
     response = client.post("/competences/demo/competences/A1/remove?lang=en", data={"confirmed": "1"})
@@ -551,7 +565,8 @@ def test_the_page_asking_to_remove_an_area_says_what_keeps_it(client, login_as, 
     services.record_use(sample_framework.current, "plan", "plan-1")
     db.session.commit()
     html = unescape(client.post("/competences/demo/areas/B/remove?lang=en").get_data(as_text=True))
-    assert "It leaves the framework's current version; earlier versions keep it." in html
+    assert ("Something is built on version 1 (or a level was validated under it): it keeps the area, and the change "
+            "makes version 2.") in html
 
 
 def test_an_empty_area_says_it_has_no_competences_to_those_who_cannot_edit(client, login_as, sample_framework):

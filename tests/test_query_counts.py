@@ -17,7 +17,7 @@ TRAINEE_PAGES = ["/", "/notifications/", "/auth/account"]
 
 
 def test_list_pages_ask_as_much_for_a_dozen_rows_as_for_two(client, login_as, make_user, make_cohort,
-                                                             make_institution):
+                                                             make_institution, sample_framework):
     from app.auth import tokens
     from app.auth.services import SYSTEM
     from app.cohorts.models import CohortMember
@@ -49,6 +49,9 @@ def test_list_pages_ask_as_much_for_a_dozen_rows_as_for_two(client, login_as, ma
                           country_code="CL", institution_id=institution.id, position="technician")
             for user in (admin, coordinator, trainer, trainee):
                 db.session.add(Notification(user_id=user.id, kind="added_to_cohort", data={"cohort": f"C{i}"}))
+            db.session.add(Notification(user_id=trainee.id, kind="level_validated", data={  # naming its framework
+                "code": "B1", "competence": {"en": "Discovery"}, "level": 2, "level_name": {"en": "Practitioner"},
+                "validator": "Ada", "framework": "demo" if i % 2 else "gone", "withdrawn": i % 3 == 0}))
             db.session.add(OutboxMessage(to_address=f"x{i}@example.org", subject="s", body="b", user_id=person.id))
             db.session.add(Job(func="app.x:y", args=[], status=JobStatus.FAILED, last_error="boom"))
             create_client(SYSTEM, f"Client {i}")

@@ -99,8 +99,9 @@ def _notification_preferences(user: User) -> tuple[dict, dict]:
 
 def _notifications(user: User) -> Iterator[dict]:
     from app.notifications.models import Notification
-    from app.notifications.services import text_of
+    from app.notifications.services import Reader
 
+    text_of = Reader().text
     rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id)
                               .order_by(Notification.id).execution_options(yield_per=STATEMENTS_PER_FETCH))
     for row in rows:

@@ -65,6 +65,13 @@ def frameworks() -> list[Framework]:
                                    .options(so.selectinload(Framework.versions))))
 
 
+def current_titles() -> dict[str, dict]:
+    """{slug: title} of the frameworks with a current version (those a person's competences can be shown in), in
+    one query: what a list naming frameworks (a page of notifications) reads once."""
+    return dict(db.session.execute(sa.select(Framework.slug, FrameworkVersion.title)
+                                   .join(FrameworkVersion.framework).where(FrameworkVersion.is_current)).all())
+
+
 def competence_counts(versions: list[FrameworkVersion]) -> dict[int, int]:
     """{version id: how many competences it has} of these versions, in one query (not their competences read)."""
     if not versions:
@@ -1517,7 +1524,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
     db.session.add(row)
     db.session.flush()
     notify(user, "level_validated", code=code, competence=competence.title, level=level, level_name=level_row.name,
-           validator=actor.full_name, framework=framework.slug)
+           validator=actor.full_name, framework=framework.slug, framework_title=version.title)
     return row
 
 
@@ -1569,6 +1576,6 @@ def withdraw_validation(actor, validation: ValidatedLevel) -> None:
     notify(user, "level_validated", withdrawn=True, code=validation.code,
            competence=competence.title if competence else {"en": ""}, level=validation.level,
            level_name=level.name if level else {"en": ""}, validator=actor.full_name,
-           framework=framework.slug)
+           framework=framework.slug, framework_title=framework.current.title if framework.current else {"en": ""})
 
 

@@ -15,7 +15,7 @@ def _job_failed(data) -> str:
     return gettext("A background task failed after every attempt: %(func)s", func=describe(data["func"]))
 
 
-def _competences(data) -> tuple[str, dict]:
+def _competences(data, frameworks: dict[str, dict]) -> tuple[str, dict]:
     """The person's competences, in the framework of the level (data["framework"], the configured one without it)."""
     slug = data.get("framework")  # (compared, not read: a list of notifications asks nothing more per item)
     configured = slug is None or slug == current_app.config["COMPETENCE_FRAMEWORK"]
@@ -26,17 +26,38 @@ def _competences(data) -> tuple[str, dict]:
 class Kind:
     name: str
     label: object  # shown on the preferences page
-    text: object  # one line for the in-app list and the e-mail subject; %(...)s from the data, or data -> str
+    # one line for the in-app list and the e-mail subject; %(...)s from the data, or data -> str (with ``reads``,
+    # (data, what it read) -> str)
+    text: object
     roles: frozenset  # who can receive it (for the preferences page)
-    link: Callable[[dict], tuple[str, dict] | None] = lambda data: None  # (endpoint, values)
+    link: Callable[..., tuple[str, dict] | None] = lambda data: None  # (endpoint, values); as text, with ``reads``
     email_by_default: bool = True
+    # what the text and the link read beyond the data, once for all the notifications shown together (a page of the
+    # list): its answer is passed to them after the data
+    reads: Callable[[], object] | None = None
 
 
-def _level_validated(data) -> str:
+def _frameworks() -> dict[str, dict]:
+    from app.competences.services import current_titles
+
+    return current_titles()
+
+
+def _level_validated(data, frameworks: dict[str, dict]) -> str:
+    """Who validated (or withdrew) which level of which competence; of which framework too when there are several
+    to choose from, whose codes and titles may be the same (the one named at the time, or its current title)."""
     from app.competences.services import text_in
 
     values = dict(validator=data["validator"], code=data["code"], competence=text_in(data["competence"]),
                   number=format_decimal(data["level"]), level=text_in(data["level_name"]))
+    slug = data.get("framework") or current_app.config["COMPETENCE_FRAMEWORK"]
+    framework = text_in(data.get("framework_title") or frameworks.get(slug)) if len(frameworks) > 1 else ""
+    if framework and data.get("withdrawn"):
+        return gettext("%(validator)s withdrew the validation of your level in %(code)s %(competence)s "
+                       "(%(framework)s): %(number)s. %(level)s", framework=framework, **values)
+    if framework:
+        return gettext("%(validator)s validated your level in %(code)s %(competence)s (%(framework)s): %(number)s. "
+                       "%(level)s", framework=framework, **values)
     if data.get("withdrawn"):
         return gettext("%(validator)s withdrew the validation of your level in %(code)s %(competence)s: "
                        "%(number)s. %(level)s", **values)
@@ -59,7 +80,7 @@ KINDS = {kind.name: kind for kind in (
          link=lambda data: ("admin.import_preview", {"batch_id": data["batch_id"]})),
     Kind("level_validated", _l("When my coordinator validates a level of one of my competences, or withdraws a validation"),
          _level_validated, frozenset({Role.TRAINEE}),
-         link=_competences),
+         link=_competences, reads=_frameworks),
     Kind("job_failed", _l("When a background task fails after every attempt"),
          _job_failed, frozenset({Role.ADMIN}),
          link=lambda data: ("admin.jobs", {})),

@@ -60,19 +60,41 @@ def set_email_preferences(user, wanted: dict[str, bool]) -> None:
     db.session.flush()
 
 
+class Reader:
+    """Writes the texts and links of notifications shown together (a page of the list, the e-mails of one
+    notification, a personal data file): what a kind reads for them (Kind.reads) is read once for all of them."""
+
+    def __init__(self):
+        self._read: dict[str, object] = {}
+
+    def _arguments(self, notification: Notification) -> tuple:
+        kind = KINDS[notification.kind]
+        if kind.reads is None:
+            return (notification.data,)
+        if kind.name not in self._read:
+            self._read[kind.name] = kind.reads()
+        return notification.data, self._read[kind.name]
+
+    def text(self, notification: Notification) -> str:
+        text = KINDS[notification.kind].text
+        return text(*self._arguments(notification)) if callable(text) else str(text) % notification.data
+
+    def link(self, notification: Notification, external: bool = False) -> str | None:
+        from flask import url_for
+
+        target = KINDS[notification.kind].link(*self._arguments(notification))
+        if target is None:
+            return None
+        endpoint, values = target
+        return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)
+
+
 def text_of(notification: Notification) -> str:
-    text = KINDS[notification.kind].text
-    return text(notification.data) if callable(text) else str(text) % notification.data
+    return Reader().text(notification)
 
 
 def link_of(notification: Notification, external: bool = False) -> str | None:
-    from flask import url_for
-
-    target = KINDS[notification.kind].link(notification.data)
-    if target is None:
-        return None
-    endpoint, values = target
-    return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)
+    return Reader().link(notification, external)
 
 
 def notify(user, kind: str, *, send_email: bool = True, **data) -> Notification:
@@ -94,14 +116,15 @@ def notify_many(users: list, kind: str, *, send_email: bool = True, **data) -> l
         NotificationPreference.kind == kind, NotificationPreference.user_id.in_([user.id for user in users]))).all())
     template = current_app.jinja_env.get_template("notifications/email/notification.txt")
     preferences = absolute_url("notifications.preferences")
+    reader = Reader()
     messages = []
     for user, notification in zip(users, notifications):
         if not (send_email and user.is_active and user.email and chosen.get(user.id, KINDS[kind].email_by_default)):
             continue
         locale = user_locale(user)
         with force_locale(locale):
-            subject = text_of(notification)
-            body = template.render(user=user, text=subject, link=link_of(notification, external=True),
+            subject = reader.text(notification)
+            body = template.render(user=user, text=subject, link=reader.link(notification, external=True),
                                    preferences=preferences)
         messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
                                     deliver_now=len(users) == 1))  # one: a job of its own, as any e-mail

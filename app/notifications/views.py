@@ -17,7 +17,7 @@ from app.notifications.models import Notification
 @login_required
 def index():
     pagination = paginate(services.notifications_of(current_user), per_page=20)
-    return render_template("notifications/index.html", pagination=pagination, text_of=services.text_of,
+    return render_template("notifications/index.html", pagination=pagination, text_of=services.Reader().text,
                            read_all_form=ConfirmForm(), newest=services.newest_notification_id(current_user))
 
 

@@ -153,3 +153,36 @@ def test_a_competence_page_leads_back_to_ones_competences_in_its_framework(clien
     assert page.count('href="/auth/account/competences?framework=other"') == 2  # the breadcrumb and the link
     page = _text(client.get("/competences/demo/A1"))
     assert page.count('href="/auth/account/competences"') == 2
+
+
+def _notified(client) -> str:
+    """The person's notifications, as the list shows them."""
+    return re.sub(r"\s+", " ", _text(client.get("/notifications/?lang=en")))
+
+
+def test_a_level_validated_or_withdrawn_names_its_framework_when_there_are_several(client, login_as, make_user,
+                                                                                   other_framework, outbox):
+    """Both frameworks have a B1 "Discovery": the person is told which one's level was validated, in the list and
+    in the e-mail (its subject is the list's line)."""
+    trainee = login_as("trainee", country="CL", locale="en")
+    admin = make_user(roles=("admin",), country=None, name="Ada Admin")
+    services.validate_level(admin, trainee, other_framework, "B1", 3)
+    db.session.commit()
+    validated = "Ada Admin validated your level in B1 Discovery (Other framework): 3. Advanced"
+    [message] = outbox()
+    assert message.subject == validated
+    assert validated in _notified(client)
+    services.withdraw_validation(admin, services.validations_of(admin, trainee, other_framework)[0])
+    db.session.commit()
+    withdrawn = "Ada Admin withdrew the validation of your level in B1 Discovery (Other framework): 3. Advanced"
+    assert outbox()[-1].subject == withdrawn
+    assert withdrawn in _notified(client)
+
+
+def test_with_one_framework_a_level_validated_names_no_framework(client, login_as, make_user, sample_framework):
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    services.validate_level(make_user(roles=("admin",), country=None, name="Ada Admin"), trainee, sample_framework,
+                            "B1", 3)
+    db.session.commit()
+    assert "Ada Admin validated your level in B1 Discovery: 3. Advanced" in _notified(client)

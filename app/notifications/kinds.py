@@ -16,10 +16,12 @@ def _job_failed(data) -> str:
 
 
 def _competences(data, frameworks: dict[str, dict]) -> tuple[str, dict]:
-    """The person's competences, in the framework of the level (data["framework"], the configured one without it)."""
-    slug = data.get("framework")  # (compared, not read: a list of notifications asks nothing more per item)
-    configured = slug is None or slug == current_app.config["COMPETENCE_FRAMEWORK"]
-    return "auth.account_competences", {} if configured else {"framework": slug}
+    """The person's competences, in the framework of the level (data["framework"], the configured one without it);
+    in the framework shown by default when that one has been deleted or has no current version since (``frameworks``:
+    those that have one), whose page would not be found."""
+    slug = data.get("framework")
+    default = slug is None or slug == current_app.config["COMPETENCE_FRAMEWORK"] or slug not in frameworks
+    return "auth.account_competences", {} if default else {"framework": slug}
 
 
 @dataclass(frozen=True)

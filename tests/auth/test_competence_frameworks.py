@@ -2,6 +2,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app.auth.services import SYSTEM
 from app.competences import files, services
@@ -186,3 +187,32 @@ def test_with_one_framework_a_level_validated_names_no_framework(client, login_a
                             "B1", 3)
     db.session.commit()
     assert "Ada Admin validated your level in B1 Discovery: 3. Advanced" in _notified(client)
+
+
+@pytest.mark.parametrize("gone", ["deleted", "no current version"])
+def test_a_notification_naming_a_framework_gone_since_leads_to_ones_competences(client, login_as, make_user,
+                                                                                other_framework, gone):
+    """Its link named the framework (?framework=other), whose page is then not found: it leads to the person's
+    competences in the framework shown by default instead, and says which framework it was."""
+    from app.notifications.models import Notification
+    from app.notifications.services import link_of
+
+    trainee = login_as("trainee", country="CL", locale="en")
+    services.validate_level(make_user(roles=("admin",), country=None, name="Ada Admin"), trainee, other_framework,
+                            "B1", 3)
+    db.session.commit()
+    note = db.session.scalar(sa.select(Notification))
+    assert client.get(f"/notifications/{note.id}").location == "/auth/account/competences?framework=other"
+    if gone == "deleted":
+        db.session.delete(other_framework)
+    else:
+        other_framework.current.is_current = False
+    third = OTHER.replace("slug: other", "slug: third").replace("Other framework", "Third framework")
+    services.import_framework(SYSTEM, files.read_yaml(third, "third.yaml"), source="third.yaml")  # still several
+    db.session.commit()
+    with client.application.test_request_context():
+        assert link_of(note) == "/auth/account/competences"
+    response = client.get(f"/notifications/{note.id}")
+    assert response.location == "/auth/account/competences"
+    assert client.get(response.location).status_code == 200
+    assert "B1 Discovery (Other framework): 3. Advanced" in _notified(client)

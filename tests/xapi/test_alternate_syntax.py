@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 from tests.fixtures.xapi import statement
 
 
-def form_post(xapi, method, fields, with_auth_in_form=True, content_type="application/x-www-form-urlencoded"):
-    headers = {} if with_auth_in_form else xapi.headers()
+def form_post(xapi, method, fields, with_auth_in_form=True, content_type="application/x-www-form-urlencoded",
+              headers=None):
+    headers = {**({} if with_auth_in_form else xapi.headers()), **(headers or {})}
     if with_auth_in_form:
         auth = xapi.headers()
         fields = {"Authorization": auth["Authorization"], "X-Experience-API-Version": "1.0.3", **fields}
@@ -25,6 +26,31 @@ def test_put_get_through_forms(xapi):
     listing = form_post(xapi, "GET", {"limit": "1"}, with_auth_in_form=False)
     assert set(listing.get_json()) == {"statements", "more"}
 
+
+def test_a_form_another_site_posts_takes_its_credentials_from_the_form_only(xapi):
+    """A browser that was once given an LRS client's key and secret (at the prompt of the LRS's 401) adds them, as
+    its Authorization header, to every request to the site, a form another site's page posts included: that header
+    must not let such a form write statements as that client. Content on another site that uses the syntax sends
+    its credentials in the form (Communication 1.3), and clients that are no browser may still use the header."""
+    statement_id = str(uuid.uuid4())
+    fields = {"statementId": statement_id, "content": json.dumps(statement()), "X-Experience-API-Version": "1.0.3"}
+    for marks in ({"Origin": "https://elsewhere.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+                  {"Sec-Fetch-Site": "same-site", "Origin": "https://other.localhost"}):
+        forged = xapi.client.post("/xapi/statements?method=PUT", data=urlencode(fields),
+                                  content_type="application/x-www-form-urlencoded", headers={**xapi.headers(), **marks})
+        assert forged.status_code == 401, marks
+    assert xapi.get(params={"statementId": statement_id}).status_code == 404
+    content = {"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"}
+    sent = xapi.client.post("/xapi/statements?method=PUT", content_type="application/x-www-form-urlencoded",
+                            data=urlencode({**fields, "Authorization": xapi.headers()["Authorization"]}),
+                            headers=content)
+    assert sent.status_code == 204
+    own_page = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    for marks in ({}, own_page):  # an LMS's server (the conformance suite too), or a page of Itinera itself
+        listing = form_post(xapi, "GET", {"limit": "1"}, with_auth_in_form=False, headers=marks)
+        assert listing.status_code == 200 and set(listing.get_json()) == {"statements", "more"}, marks
+    assert form_post(xapi, "GET", {"limit": "1"}, with_auth_in_form=False,
+                     headers={"Origin": "http://localhost"}).status_code == 200
 
 def test_refusals(xapi):
     statement_id = str(uuid.uuid4())

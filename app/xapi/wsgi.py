@@ -30,6 +30,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # a stored page's links name nothing of the LRS's addresses
 }
 
 # CORS, for xAPI content served from other sites (the browser sends credentials in Authorization, not cookies)

@@ -301,6 +301,20 @@ def test_a_refusal_of_the_alternate_syntax_carries_the_lrs_security_headers(xapi
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+
+def test_every_answer_of_the_lrs_sends_no_referrer(xapi, client):
+    """As every page of the site says which address it gives away (Referrer-Policy), so does every answer of the
+    LRS: a stored HTML document opened in a browser, its links followed, names nothing of the LRS's addresses."""
+    params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "links"}
+    assert send(xapi, "PUT", "/xapi/activities/state", params, '<a href="https://elsewhere.example/">x</a>',
+                content_type="text/html").status_code == 204
+    answers = {"document": send(xapi, "GET", "/xapi/activities/state", params), "about": client.get("/xapi/about"),
+               "no credentials": client.get("/xapi/statements"),
+               "refused form": client.post("/xapi/activities/state?method=BAD", data="a=1",
+                                           content_type="application/x-www-form-urlencoded")}
+    for name, response in answers.items():
+        assert response.headers.get("Referrer-Policy") == "no-referrer", name
+
 # --- errors in the format the client asks for (Communication 3.2.s3.b3, b4) ------------------------------------
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

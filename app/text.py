@@ -24,7 +24,7 @@ def sort_key(text: str) -> tuple[str, str]:
 
 # A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula: a name typed as
 # =HYPERLINK(...) would run on the computer of whoever opens a file Itinera wrote.
-FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+FORMULA = re.compile(r"^'*[ \n]*[=+\-@\t\r]")  # after spaces too: Calc trims them, when asked to
 
 
 def safe_cell(value) -> str:

@@ -281,6 +281,24 @@ def _html_targets(html: str, line: int):
                 yield line, value, "frame" if name == "iframe" else "image"
 
 
+# what validation says of markup the reader changes, by the kind _targets() gives it (or kind and target)
+MARKUP_PROBLEMS = {
+    "dropped-tag": "the reader removes <{target}> and what it holds",
+    "stripped-tag": "the reader removes <{target}> and shows only the text inside it",
+    "dropped-attribute": "the reader removes the {target} attribute (no script runs in a module)",
+    ("unclosed", "iframe"): "the <iframe> is not closed: write </iframe> after it (the reader shows nothing of the "
+                            "module after it)",
+    "unclosed": "the <{target}> is not closed: write </{target}> where it ends (the reader folds the rest of the "
+                "module into it)",
+    "unclosed-comment": "the comment <!-- is not closed: write --> after it (the reader shows nothing of the module "
+                        "after it)",
+    "cite": "the reader removes the quotation's source {target!r}: a source is an http or https address",
+    "h1": "start headings at ## (the module's title is its only # heading)",
+    "untitled": 'give the embedded player a title="..." that says what it shows',
+    "no-alt": 'give the image an alt="..." text (alt="" if it is decoration)',
+}
+
+
 def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, problems: list[Problem]) -> None:
     """Links and images must work in the reader: external links are fine, images come from the course's own
     assets (the site loads nothing from other hosts), and a relative address can only name an asset (exactly
@@ -293,40 +311,9 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
                 r"\s", target) else f"links go to {', '.join(LINK_SCHEMES)} addresses, assets/ or another module"
             problems.append(Problem(file, line, f"]({target}) is not read as a link: {hint}"))
             continue
-        if kind == "dropped-tag":
-            problems.append(Problem(file, line, f"the reader removes <{target}> and what it holds"))
-            continue
-        if kind == "stripped-tag":
-            problems.append(Problem(file, line, f"the reader removes <{target}> and shows only the text inside it"))
-            continue
-        if kind == "dropped-attribute":
-            problems.append(Problem(file, line, f"the reader removes the {target} attribute (no script runs in "
-                                                f"a module)"))
-            continue
-        if kind == "unclosed" and target == "iframe":
-            problems.append(Problem(file, line, "the <iframe> is not closed: write </iframe> after it (the reader "
-                                                "shows nothing of the module after it)"))
-            continue
-        if kind == "unclosed":
-            problems.append(Problem(file, line, f"the <{target}> is not closed: write </{target}> where it ends (the "
-                                                f"reader folds the rest of the module into it)"))
-            continue
-        if kind == "unclosed-comment":
-            problems.append(Problem(file, line, "the comment <!-- is not closed: write --> after it (the reader "
-                                                "shows nothing of the module after it)"))
-            continue
-        if kind == "cite":
-            problems.append(Problem(file, line, f"the reader removes the quotation's source {target!r}: a source "
-                                                f"is an http or https address"))
-            continue
-        if kind == "h1":
-            problems.append(Problem(file, line, "start headings at ## (the module's title is its only # heading)"))
-            continue
-        if kind == "untitled":
-            problems.append(Problem(file, line, 'give the embedded player a title="..." that says what it shows'))
-            continue
-        if kind == "no-alt":
-            problems.append(Problem(file, line, 'give the image an alt="..." text (alt="" if it is decoration)'))
+        message = MARKUP_PROBLEMS.get((kind, target)) or MARKUP_PROBLEMS.get(kind)
+        if message:
+            problems.append(Problem(file, line, message.format(target=target)))
             continue
         if kind == "bad-lang":
             hint = (f'"{target.replace("_", "-")}"' if BCP47.fullmatch(target.replace("_", "-"))

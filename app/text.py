@@ -59,6 +59,18 @@ def search_words(words: str | None) -> list[str] | None:
     return found if len(" ".join(found)) <= KEY_LENGTH else None
 
 
+# what a search box keeps of what was typed (its page shows it again): far more than a name's key holds, so that
+# the words a search is cut at are longer than any key once each, and the search finds nobody, as the whole would
+SEARCH_LENGTH = 5 * KEY_LENGTH
+
+
+def typed_search(text: str | None) -> str:
+    """What someone typed in a search box, on one line with single spaces, as its page shows it again and searches
+    it: spaces and line breaks pasted with the words count for one, and a long search is cut at SEARCH_LENGTH, not
+    at a key's length, which would find whoever its beginning finds (``contains``)."""
+    return " ".join((text or "").split())[:SEARCH_LENGTH]
+
+
 def contains(column, words: str):
     """A condition: ``column`` (a search key) contains each word someone typed, in any order, accents and case
     aside ("joão silva" finds "João da Silva")."""

@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.args import parse_id
 from app.forms import Form, WholeNumberField, options
 from app.once import OnceForm
+from app.text import typed_search
 from app.template_helpers import LANGUAGE_NAMES, LEVEL_LABELS, POSITION_LABELS
 
 
@@ -54,7 +55,7 @@ class UserForm(CountryDependentForm):
                                  validators=[IdChoice(_l("Choose an institution of the person's country"))],
                                  description=_l("Optional. Institutions of the chosen country."))
     # a country with many institutions: find them by name, then choose (app.admin.views.INSTITUTIONS_LISTED)
-    institution_q = StringField(_l("Find an institution"), filters=[lambda text: (text or "").strip()[:200]],
+    institution_q = StringField(_l("Find an institution"), filters=[typed_search],
                                 description=_l("Type words of its name, then press Find."))
     find = SubmitField(_l("Find"))
     institution_searched = HiddenField()  # the words whose institutions the form shows

@@ -31,6 +31,7 @@ from app.places import services as places
 from app.urls import local_path, url_with_query
 from app.places.models import Institution
 from app.template_helpers import ROLE_LABELS
+from app.text import typed_search
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -126,7 +127,7 @@ def _institution_filter(country: str | None, chosen: Institution | None) -> tupl
         return [], None
     if places.institution_count(current_user, country) <= INSTITUTIONS_LISTED:
         return list(db.session.scalars(places.visible_institutions(current_user, country))), None
-    words = " ".join(request.args.get("institution_q", "")[:200].split())
+    words = typed_search(request.args.get("institution_q"))
     found, total = places.search_institutions(current_user, country, words, MATCHES_SHOWN) if words else ([], 0)
     if chosen is not None and chosen not in found and (not words or places.institution_matches(chosen, words)):
         found.insert(0, chosen)
@@ -490,7 +491,7 @@ def _move_targets(institution) -> tuple[list[Institution], dict | None]:
     if places.institution_count(current_user, country) - 1 <= INSTITUTIONS_LISTED:
         return list(db.session.scalars(places.visible_institutions(current_user, country)
                                        .where(Institution.id != institution.id))), None
-    words = request.args.get("move_q", "").strip()[:200]
+    words = typed_search(request.args.get("move_q"))
     found, total = places.search_institutions(current_user, country, words, MATCHES_SHOWN, but=institution) \
         if words else ([], 0)
     return found, dict(words=words, total=total, shown=min(total, MATCHES_SHOWN))
@@ -523,7 +524,7 @@ def institution_move(institution_id):
         abort(400)
     edit = url_for("admin.institution_edit", institution_id=institution.id)
     # the words the institutions offered were found by: the page a refusal leads back to shows them again
-    words = request.form.get("move_q", "").strip()[:200]
+    words = typed_search(request.form.get("move_q"))
     back = url_for("admin.institution_edit", institution_id=institution.id, move_q=words, _anchor="move") \
         if words else edit
     target = places.find_institution(current_user, parse_id(request.form.get("target_id")))

@@ -407,3 +407,21 @@ def test_a_move_sent_without_a_choice_keeps_the_search(client, login_as, make_in
     again = unescape(client.get(refused.location).get_data(as_text=True))
     assert "Choose another institution of the same country" in again
     assert re.findall(r'name="target_id" id="[^"]+" value="(\d+)"', again) == [str(second.id), str(first.id)]
+
+
+def test_moving_people_a_long_search_is_searched_whole_not_its_first_200_characters(client, login_as,
+                                                                                   make_institution, make_user,
+                                                                                   monkeypatch):
+    """"agencia hacienda" offers no institution to move to, however many spaces or repeated words stand between."""
+    from app.admin import views
+
+    monkeypatch.setattr(views, "INSTITUTIONS_LISTED", 1)
+    login_as("coordinator", country="CL", locale="en")
+    moved = make_institution(country="CL", name="Agencia Nacional de Investigación")
+    for name in ("Agencia Nacional de Investigación y Desarrollo", "Ministerio de Salud"):
+        make_institution(country="CL", name=name)
+    make_user(country="CL", institution=moved)
+    for words in ("agencia" + " " * 200 + "hacienda", "agencia " + "nacional " * 30 + "hacienda"):
+        page = client.get(f"/admin/institutions/{moved.id}/edit", query_string={"move_q": words})
+        html = page.get_data(as_text=True)
+        assert "No institutions match your search." in html and 'name="target_id"' not in html

@@ -242,3 +242,11 @@ def test_the_institutions_of_a_country_are_counted_and_only_those_a_form_lists_s
     login_as("admin", country=None)
     assert client.get("/places/countries/AR/institutions.json").get_json() == {
         "count": 1, "institutions": [{"id": economy.id, "name": "Ministerio de Economía"}]}
+
+
+@pytest.mark.parametrize("words", ["salud" + " " * 200 + "hacienda", "salud " + "regional " * 30 + "hacienda"])
+def test_a_long_search_is_searched_whole_not_its_first_200_characters(client, login_as, many, words):
+    """"salud hacienda" finds no institution, however many spaces or repeated words stand between the words."""
+    login_as("admin", country=None, locale="en")
+    response = client.post("/admin/users/new", data=form(institution_q=words, find="Find"))
+    assert response.status_code == 200 and set(offered(response)) == {""}  # "No institution" alone

@@ -121,3 +121,16 @@ def test_an_admin_searches_the_institutions_of_the_country_chosen(client, login_
     html = unescape(client.get("/admin/users?country=AR&institution_q=ministerio").get_data(as_text=True))
     assert "1 result" in html and "Porteña" in html and 'name="institution_q"' not in html
     assert offered(html) == {"": ("All institutions", True), str(argentine.id): ("Hospital Italiano", False)}
+
+
+# the words before a pasted tail: padded with spaces (a cell copied from a table), or repeated at length
+PASTED_TAILS = ("hospital" + " " * 200 + "talca", "hospital " + "regional " * 30 + "talca")
+
+
+@pytest.mark.parametrize("words", PASTED_TAILS)
+def test_a_long_search_is_searched_whole_not_its_first_200_characters(client, login_as, many, words):
+    """"hospital talca" finds no institution, however many spaces or repeated words stand between them: the
+    search is not cut at 200 characters of what was typed, which would find the hospitals by their first word."""
+    login_as("coordinator", country="CL", locale="en")
+    html = unescape(client.get("/admin/users", query_string={"institution_q": words}).get_data(as_text=True))
+    assert "No institutions match your search." in html and "Persona" not in html

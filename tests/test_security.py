@@ -29,6 +29,59 @@ def test_forms_need_a_csrf_token(make_app, make_user):
     assert response.status_code == 302
 
 
+# POST addresses that read the form before checking its token, and why (each checks it itself, or needs none)
+OWN_CSRF_CHECK = {
+    "auth.accept_invitation": "the token is checked once the link is known: an unknown link is a 404 first",
+    "auth.reset_password": "the same",
+}
+
+
+def _any_address(rule) -> str:
+    """An address of ``rule`` with made-up arguments: routing (405) and the CSRF check come before any object is
+    looked up."""
+    values = {name: 1 if type(converter).__name__ == "IntegerConverter" else "x"
+              for name, converter in rule._converters.items()}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_form_address_needs_a_csrf_token(make_app, make_user):
+    """Every address that takes a POST (but the LRS, whose clients send credentials, not cookies) refuses one
+    without the form's token, signed in or not, before it reads anything."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        admin = make_user(roles=("admin",), country=None)
+        from tests.fixtures.factories import session_id
+
+        signed_in = session_id(admin)
+    rules = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods
+             and not rule.endpoint.startswith("xapi.") and rule.endpoint not in OWN_CSRF_CHECK]
+    assert len(rules) > 40
+    for rule in rules:
+        for session in (None, signed_in):
+            with client.session_transaction() as kept:
+                kept.clear()
+                if session:
+                    kept["_user_id"] = session
+            response = client.post(_any_address(rule), data={"confirmed": "1"})
+            assert response.status_code == 400, (rule.rule, session)
+            assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_pages_refuse_other_methods_with_the_site_s_headers(client, login_as, method):
+    """The site's pages and forms take GET (HEAD) and POST only: anything else is a 405, whose page carries the
+    security headers as every other page does."""
+    login_as("admin", country=None)
+    rules = [rule for rule in client.application.url_map.iter_rules() if not rule.endpoint.startswith("xapi.")]
+    for rule in rules:
+        assert method not in rule.methods, rule.rule
+        response = client.open(_any_address(rule), method=method)
+        assert response.status_code == 405, (rule.rule, response.status_code)
+        for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+            assert header in response.headers, (rule.rule, header)
+
+
 def test_session_cookie_flags_in_production(make_app, make_user):
     app = make_app(TESTING=False, SESSION_COOKIE_SECURE=True, RATELIMIT_ENABLED=False)
     with app.app_context():

@@ -70,3 +70,18 @@ def test_endpoint_takes_a_post_from_each_role_as_expected(app, client, login_as,
     with client.post(url, data={}) as response:
         assert response.status_code == POST_MATRIX[endpoint][role], f"POST {url} as {role}"
     db.session.rollback()
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_a_deactivated_person_is_answered_as_a_visitor(app, client, login_as, objects, endpoint):
+    """A session left open by someone whose account was then deactivated reaches nothing more than a visitor does,
+    whatever roles the account still holds."""
+    method, expected = MATRIX[endpoint]
+    login_as("admin", country="CL", is_active=False)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **url_args(app, endpoint, objects))
+    with client.open(url, method=method) as response:
+        assert response.status_code == expected["anonymous"], f"{method} {url}"
+    db.session.rollback()

@@ -552,7 +552,11 @@ def links_leaving(course_dir: Path, root: Path) -> list[Problem]:
                         "the course folder is a link to a folder outside the tree: move the course into it")]
     problems = []
     for path in sorted(course_dir.rglob("*")):  # rglob lists a link to a folder, and does not enter it
-        if not path.is_symlink() or any(part.startswith(".") for part in path.relative_to(course_dir).parts):
+        try:
+            link = path.is_symlink()
+        except OSError:  # in a folder the server may list but not enter: files_not_readable names it
+            continue
+        if not link or any(part.startswith(".") for part in path.relative_to(course_dir).parts):
             continue
         try:
             target = path.resolve()
@@ -584,7 +588,13 @@ def files_not_readable(course_dir: Path, root: Path) -> list[Problem]:
         for entry in entries:
             if entry.name.startswith(".") or entry.name.endswith("~"):  # not kept with the course (is_content)
                 continue
-            if entry.is_dir():
+            try:
+                is_dir = entry.is_dir()
+            except OSError as error:  # listed, but not to be entered (a folder without its x: chmod -R 644)
+                problems.append(Problem(str(directory.relative_to(root)), None,
+                                        f"the folder cannot be read: {error.strerror or error}"))
+                return
+            if is_dir:
                 walk(entry, ancestors | {real})
             elif entry.is_file():
                 try:
@@ -832,7 +842,14 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
             tree.problems.append(Problem(_shown(path.relative_to(framework_dir.parent)), None,
                                          "the name is not UTF-8 text: rename it"))
             continue
-        if path.is_symlink() and not _leads_inside(path, framework_dir.parent):  # (as the courses' links)
+        try:
+            link = path.is_symlink()
+        except OSError as error:  # _frameworks/ listed but not to be entered (a folder without its x): said once
+            said = Problem("_frameworks", None, f"the folder cannot be read: {error.strerror or error}")
+            tree.problems += [said] if said not in tree.problems else []
+            tree.unreadable.add(path.stem)
+            continue
+        if link and not _leads_inside(path, framework_dir.parent):  # (as the courses' links)
             tree.problems.append(Problem(name, None, "a link to a file outside the courses folder: copy the file "
                                                      "in instead"))
             tree.unreadable.add(path.stem)

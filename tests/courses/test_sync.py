@@ -455,3 +455,30 @@ def test_a_file_the_server_may_not_read_is_a_problem_not_a_traceback(runner, app
         assert "pilot/assets/secret.png: the file cannot be read: Permission denied" in result.output
         assert "pilot/notes.txt: the file cannot be read: Permission denied" in result.output
     assert db.session.scalar(sa.select(CourseVersion)) is None
+
+
+@pytest.mark.parametrize("folder, shown", [("assets", "pilot/assets"), ("_frameworks", "_frameworks")])
+def test_a_folder_the_server_may_list_but_not_enter_is_a_problem_not_a_traceback(runner, app, course_tree,
+                                                                                    sample_framework, monkeypatch,
+                                                                                    folder, shown):
+    """A folder whose permissions let the server's user list it but not enter it (`chmod -R 644`, which takes the
+    folders' x away): every look at what it holds (is it a link, a folder?) is refused, and `courses validate`
+    and `sync` stopped on a PermissionError."""
+    import os
+    from pathlib import Path
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    (course_tree / "pilot" / "assets" / "secret.png").write_bytes(b"\x89PNG")
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):  # the answer to a user who may not enter the folder (the tests run as root)
+        if self.parent.name == folder:
+            raise PermissionError(13, os.strerror(13), str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    for command in ("validate", "sync"):
+        result = runner.invoke(args=["courses", command])
+        assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
+        assert result.output.count(f"{shown}: the folder cannot be read: Permission denied") == 1
+    assert db.session.scalar(sa.select(CourseVersion)) is None

@@ -9,6 +9,16 @@ from app.extensions import db
 courses_cli = AppGroup("courses", help="Course content in courses/.")
 
 
+def _enterable(folder: Path) -> None:
+    """Refuses a folder the server's user may not list, or may list but not enter (one without its x, as
+    `chmod -R 644` leaves it): what it holds cannot be looked at (the loader names such folders inside a course)."""
+    try:
+        for entry in folder.iterdir():
+            entry.lstat()
+    except OSError as error:
+        raise click.ClickException(f"{folder}: the folder cannot be read: {error.strerror or error}") from None
+
+
 def _where(path: str | None) -> tuple[Path, list[Path] | None]:
     """The tree to read and, for one course folder (any folder holding a course.yaml or modules/), that folder alone;
     PATH may be relative and need not be inside COURSES_DIR (assets are copied in when syncing)."""
@@ -18,8 +28,10 @@ def _where(path: str | None) -> tuple[Path, list[Path] | None]:
         if not content_root().is_dir():
             raise click.ClickException(f"{content_root()} is not a folder: set ITINERA_COURSES_DIR to the course "
                                        "files, or give their folder as PATH.")
+        _enterable(content_root())
         return content_root(), None
     folder = Path(path).resolve()
+    _enterable(folder)
     if (folder / "course.yaml").is_file() or (folder / "modules").is_dir():  # a course, its course.yaml perhaps lost
         return folder.parent, [folder]
     if not any(p.is_dir() and not p.name.startswith(("_", ".")) for p in folder.iterdir()):

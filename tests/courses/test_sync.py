@@ -482,3 +482,29 @@ def test_a_folder_the_server_may_list_but_not_enter_is_a_problem_not_a_traceback
         assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
         assert result.output.count(f"{shown}: the folder cannot be read: Permission denied") == 1
     assert db.session.scalar(sa.select(CourseVersion)) is None
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_courses_folder_the_server_may_list_but_not_enter_is_said_not_a_traceback(runner, app, course_tree,
+                                                                                    sample_framework, monkeypatch,
+                                                                                    named):
+    """The courses folder itself without its x for the server's user (copied in with `chmod -R 644`): nothing in
+    it can be looked at, and `courses validate` and `sync` (of the site's folder, or the folder given) stopped on a
+    PermissionError."""
+    import os
+    from pathlib import Path
+
+    app.config["COURSES_DIR"] = str(course_tree)
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):  # the answer to a user who may not enter the folder (the tests run as root)
+        if self.parent == course_tree:
+            raise PermissionError(13, os.strerror(13), str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    for command in ("validate", "sync"):
+        result = runner.invoke(args=["courses", command, *([str(course_tree)] if named else [])])
+        assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
+        assert f"{course_tree}: the folder cannot be read: Permission denied" in result.output
+    assert db.session.scalar(sa.select(CourseVersion)) is None

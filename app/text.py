@@ -80,11 +80,17 @@ def contains(column, words: str):
     return sa.and_(sa.true(), *(column.contains(word, autoescape=True) for word in found))
 
 
+# what a name pasted from a document, a web page or a terminal brings that shows nothing: control characters, the
+# zero-width space, soft hyphen, word joiner and byte order mark, and the direction embeddings, overrides and
+# isolates, which turn around the text after the name too (the joiners of letters and emoji stay)
+HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+
+
 def one_line(text: str | None) -> str:
-    """A name as typed, on one line with single spaces; "" when no letter or digit of it shows: spaces or
-    punctuation alone, or characters that show nothing without being spaces (a zero-width space pasted alone, a
-    word joiner, a Hangul filler), which lists would show as a blank name."""
-    line = " ".join((text or "").split())
+    """A name as typed, on one line with single spaces, without the characters that show nothing (HIDDEN); "" when
+    no letter or digit of it shows: spaces or punctuation alone, or characters that show nothing without being
+    spaces (a Hangul filler, a variation selector), which lists would show as a blank name."""
+    line = " ".join(word for word in (HIDDEN.sub("", word) for word in (text or "").split()) if word)
     return line if any(c.isalnum() for c in INVISIBLE.sub("", line)) else ""
 
 

@@ -13,6 +13,7 @@ import traceback
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from app.auth.models import TokenPurpose
@@ -439,6 +440,50 @@ def test_a_name_with_no_letter_is_refused_as_a_blank_one(app, client, login_as, 
     with app.test_request_context():
         url = url_for(endpoint)
     response = client.post(url, data={**VALID[endpoint], field: name})
+    assert response.status_code == 400 and message in unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("endpoint, field", [
+    ("admin.user_new", "full_name"), ("admin.institution_new", "name"), ("admin.cohort_new", "name"),
+    ("admin.lrs_client_new", "name"),
+])
+def test_a_name_keeps_no_character_that_shows_nothing(app, client, login_as, endpoint, field):
+    """A control character or an invisible one pasted inside a name (from a document, a web page, a terminal) was
+    kept: lists showed the name as it looks, but a search for what it looks like missed it, and a direction
+    override turned around the text after the name in every sentence that names it. They go; the joiners that
+    letters and emoji need stay."""
+    from app.auth.models import User
+    from app.cohorts.models import Cohort
+    from app.places.models import Institution
+    from app.xapi.models import LrsClient
+
+    login_as("admin", country=None)
+    with app.test_request_context():
+        url = url_for(endpoint)
+    typed = "\u202eAna\x01 Pé\u200brez\x1b\x7f\u00ad\u2060\ufeff\u2066 👩\u200d💻 \u0645\u200c\u0646"
+    response = client.post(url, data={**VALID[endpoint], field: typed})
+    assert response.status_code == (200 if endpoint == "admin.lrs_client_new" else 302)  # (its secret, shown once)
+    model = {"admin.user_new": User, "admin.institution_new": Institution, "admin.cohort_new": Cohort,
+             "admin.lrs_client_new": LrsClient}[endpoint]
+    saved = db.session.scalar(sa.select(model).order_by(model.id.desc()).limit(1))
+    assert getattr(saved, field) == "Ana Pérez 👩\u200d💻 \u0645\u200c\u0646"
+
+
+@pytest.mark.parametrize("endpoint, message", [
+    ("admin.institution_new", "This country already has an institution called “Agencia Sur”"),
+    ("admin.cohort_new", "This country already has a cohort called “Agencia Sur”"),
+])
+def test_a_name_apart_from_another_only_in_characters_that_show_nothing_is_the_same_name(
+        app, client, login_as, endpoint, message):
+    """Two cohorts (or institutions) of a country called "Agencia Sur", one with a zero-width space pasted into it:
+    both were saved, and every list showed two that nobody could tell apart."""
+    from html import unescape
+
+    login_as("admin", country=None)
+    with app.test_request_context():
+        url = url_for(endpoint)
+    assert client.post(url, data={**VALID[endpoint], "name": "Agencia Sur"}).status_code == 302
+    response = client.post(url, data={**VALID[endpoint], "name": "Agencia\u200b S\u00adur"})
     assert response.status_code == 400 and message in unescape(response.get_data(as_text=True))
 
 

@@ -26,7 +26,7 @@ from app.imports.parsing import UNREADABLE, FileProblem, fold, read_table
 from app.places.models import Country, Institution, Region
 from app.places.names import region_name
 from app.signals import cohort_deleting
-from app.text import INVISIBLE, plain, safe_cell
+from app.text import INVISIBLE, one_line, plain, safe_cell
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
@@ -307,7 +307,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                     not any(c.isalpha() for c in INVISIBLE.sub("", value)) or _is_spreadsheet_error(value)):
                 # a number, a date, or what a spreadsheet shows for a formula that failed (a lookup with no match)
                 problem(line, column, "no_letters", value=value)
-            clean[column] = value
+            # a name without what shows nothing in it (a zero-width space, a direction override), as the forms keep it
+            clean[column] = (one_line(value) or value) if column == "full_name" else value
         email = clean["email"]
         if "email" in unreadable:
             pass

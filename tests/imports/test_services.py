@@ -773,3 +773,18 @@ def test_invitations_sent_together_say_when_each_link_ends_in_the_persons_own_zo
     assert "(Santiago, GMT-03:00)" in bodies["ana@example.org"] and "(Santiago" in bodies["carla@example.org"]
     assert "Punta Arenas" in bodies["beto@example.org"] and "Santiago" not in bodies["beto@example.org"]
     assert len(written) == 2
+
+
+def test_a_name_is_imported_without_the_characters_that_show_nothing(app, make_user):
+    """A name copied into the list with a zero-width space, a soft hyphen or a direction override in it was
+    imported with them, as the person form no longer keeps them: the people list showed the name as it looks, and
+    a search for what it looks like missed it. The joiners of letters and emoji stay."""
+    admin = make_user(roles=("admin",), country=None)
+    data = csv("ana@example.org;\u202eAna\u200b Pé\u00adrez\u2060\ufeff;manager;;;",
+               "bea@example.org;Bea 👩\u200d💻 \u0645\u200c\u0646;manager;;;")
+    batch = services.preview(admin, filename="a.csv", data=data, country_code="CL")
+    assert batch.problems == []
+    services.run_import(admin, batch)
+    names = db.session.scalars(sa.select(User.full_name).where(User.email.in_(["ana@example.org",
+                                                                               "bea@example.org"]))).all()
+    assert sorted(names) == ["Ana Pérez", "Bea 👩\u200d💻 \u0645\u200c\u0646"]

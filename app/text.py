@@ -8,6 +8,10 @@ import sqlalchemy as sa
 # invisible though not format characters (combining grapheme joiner, Hangul fillers, variation selectors)
 INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
                        "\U000e0100-\U000e01ef]")
+# what a name pasted from a document, a web page or a terminal brings that shows nothing: control characters, the
+# zero-width space, soft hyphen, word joiner and byte order mark, and the direction embeddings, overrides and
+# isolates, which turn around the text after the name too (the joiners of letters and emoji stay)
+HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def plain(text: str) -> str:
@@ -52,10 +56,11 @@ def contains_text(column, text: str, longest: int):
 
 
 def search_words(words: str | None) -> list[str] | None:
-    """The words someone typed as a search key holds them, each once; None when they are longer than a key, one
-    after the other: a name searched is no longer (its key is cut there), and cutting the words too found people
-    by the beginning of a long search whom its tail would have left out."""
-    found = list(dict.fromkeys(plain(words or "").split()))
+    """The words someone typed as a search key holds them, each once and without what shows nothing (HIDDEN: a
+    zero-width space copied with them); None when they are longer than a key, one after the other: a name searched
+    is no longer (its key is cut there), and cutting the words too found people by the beginning of a long search
+    whom its tail would have left out."""
+    found = list(dict.fromkeys(word for word in (HIDDEN.sub("", word) for word in plain(words or "").split()) if word))
     return found if len(" ".join(found)) <= KEY_LENGTH else None
 
 
@@ -78,12 +83,6 @@ def contains(column, words: str):
     if found is None:
         return sa.false()
     return sa.and_(sa.true(), *(column.contains(word, autoescape=True) for word in found))
-
-
-# what a name pasted from a document, a web page or a terminal brings that shows nothing: control characters, the
-# zero-width space, soft hyphen, word joiner and byte order mark, and the direction embeddings, overrides and
-# isolates, which turn around the text after the name too (the joiners of letters and emoji stay)
-HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(text: str | None) -> str:

@@ -487,6 +487,18 @@ def test_a_name_apart_from_another_only_in_characters_that_show_nothing_is_the_s
     assert response.status_code == 400 and message in unescape(response.get_data(as_text=True))
 
 
+@pytest.mark.parametrize("words", ["Pé\u200brez", "\u2060ana pérez\u00ad", "\u202eANA"])
+def test_a_search_pasted_with_characters_that_show_nothing_finds_what_it_shows(client, login_as, make_user, words):
+    """Words copied from a document into the people list's search box with a zero-width space or a soft hyphen in
+    them found nobody, although they show the name exactly: those characters are no part of a name."""
+    from html import unescape
+
+    login_as("admin", country=None)
+    make_user(country="CL", name="Ana Pérez", email="ana.perez@example.org")
+    page = unescape(client.get("/admin/users", query_string={"q": words, "status": "all"}).get_data(as_text=True))
+    assert "Ana Pérez" in page and "ana.perez@example.org" in page
+
+
 def test_hostile_words_for_an_institution_are_searched_never_an_error(app, client, login_as, make_institution,
                                                                      monkeypatch):
     """The person form's institution search shows only for a country with many institutions, which the fuzzing

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from app.auth.models import normalise_email
 from app.auth.permissions import check
 from app.db import SWEEP_LIMIT, delete_some, sweep_due, utcnow
 from app.extensions import db
@@ -437,9 +438,11 @@ def mark_all_read(actor, up_to: int | None = None) -> int:
 
 
 def outbox(address: str = "") -> sa.Select:
-    """The e-mails sent, newest first; with ``address``, those to an address containing it (case aside)."""
+    """The e-mails sent, newest first; with ``address``, those to an address containing it (case aside). Addresses
+    are kept as normalise_email writes them, and so is the search: lowering the column would differ between
+    databases (SQLite lowers only A–Z, and "ÁLVARO" found álvaro@… on PostgreSQL alone)."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if address.strip():
-        query = query.where(contains_text(sa.func.lower(OutboxMessage.to_address), address.strip().lower(),
+        query = query.where(contains_text(OutboxMessage.to_address, normalise_email(address),
                                           OutboxMessage.to_address.type.length))
     return query

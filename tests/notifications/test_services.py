@@ -394,6 +394,20 @@ def test_the_outbox_finds_the_messages_sent_to_an_address(client, login_as, make
     assert '<label class="label" for="q">To</label>' in page and '<th scope="col">To</th>' in page
 
 
+def test_the_outbox_finds_an_address_typed_with_capital_accented_letters(client, login_as, make_user, outbox):
+    """The search was lowered by Python and the addresses by the database's lower(), which SQLite does for A–Z only;
+    and an address typed on a full-width keyboard found nobody. Addresses are kept as normalise_email writes them,
+    and the search is now written the same way, with no lower() on either database."""
+    for email in ("álvaro@ñandú.example", "alvaro@example.org"):
+        services.notify(make_user(email=email), "added_to_cohort", cohort="Piloto")
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    for typed in ("ÁLVARO@Ñ", "Álvaro@ÑANDÚ.example", "ＡＬＶＡＲＯ@ＥＸＡＭＰＬＥ"):
+        page = client.get("/admin/outbox", query_string={"q": typed}).get_data(as_text=True)
+        found = re.findall(r'<td data-label="To" class="break">([^<]*)</td>', page)
+        assert found == (["alvaro@example.org"] if typed.startswith("Ａ") else ["álvaro@ñandú.example"]), typed
+
+
 def test_preferences_saved_twice_at_once_are_saved(login_as, post_at_once):
     """A double click on Save before any preference was stored: both requests add the rows; neither fails."""
     user = login_as("coordinator", country="CL")

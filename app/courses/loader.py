@@ -12,9 +12,11 @@ import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import quote, unquote
 
 from yaml.reader import Reader
@@ -106,7 +108,8 @@ class Tree:
     courses: list[CourseContent] = field(default_factory=list)
     frameworks: dict[str, FrameworkData] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)  # frameworks whose file has problems (named by file)
+    # frameworks whose file has problems (named by file) -> what has them: the file, or _frameworks (not entered)
+    unreadable: dict[str, str] = field(default_factory=dict)
     framework_files: dict[str, Path] = field(default_factory=dict)  # slug (the file's name) -> the file
 
 
@@ -700,10 +703,10 @@ def _modules_of_an_unreadable_course(course_dir: Path, root: Path, problems: lis
 
 
 def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkData],
-                problems: list[Problem], unreadable: set[str] = frozenset()) -> CourseContent | None:
+                problems: list[Problem], unreadable: Mapping[str, str] = MappingProxyType({})) -> CourseContent | None:
     """Read one course folder; problems are appended, and None returned when it cannot be used. The
-    competences of a course whose framework file has problems (``unreadable``) are not checked: the file's own
-    problems say what to mend first."""
+    competences of a course whose framework file has problems (``unreadable``: the file, or _frameworks itself, by
+    framework) are not checked: their own problems say what to mend first."""
     before = len(problems)
     badly_named = names_not_utf8(course_dir, root)
     if badly_named:
@@ -788,7 +791,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
         framework = frameworks.get(framework_slug)
         if framework is None and framework_slug in unreadable:
             problems.append(located.problem(f"framework {framework_slug!r} cannot be read until the problems of "
-                                            f"_frameworks/{framework_slug}.yaml are mended: the modules' "
+                                            f"{unreadable[framework_slug]} are mended: the modules' "
                                             "competences are not checked", "framework"))
         elif framework is None:
             problems.append(located.problem(f"unknown framework {framework_slug!r} (no courses/_frameworks/"
@@ -847,32 +850,32 @@ def load_tree(root: Path, only: list[Path] | None = None, progress=None, framewo
         except OSError as error:  # _frameworks/ listed but not to be entered (a folder without its x): said once
             said = Problem("_frameworks", None, f"the folder cannot be read: {error.strerror or error}")
             tree.problems += [said] if said not in tree.problems else []
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = said.file
             continue
         if link and not _leads_inside(path, framework_dir.parent):  # (as the courses' links)
             tree.problems.append(Problem(name, None, "a link to a file outside the courses folder: copy the file "
                                                      "in instead"))
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = name
             continue
         if not path.is_file():
             tree.problems.append(Problem(name, None, "a folder, not a framework file: frameworks are files "
                                                      "_frameworks/<slug>.yaml"))
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = name
             continue
         try:
             data = read_framework(read_text(path, name), name)
         except FrameworkFileError as error:
             tree.problems += error.problems
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = name
             continue
         except YamlProblem as error:
             tree.problems.append(error.problem)
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = name
             continue
         if data.slug != path.stem:  # courses name a framework by its file
             tree.problems.append(Problem(name, data.slug_line, f"slug {data.slug!r} differs from the file name "
                                                                f"{path.name!r}: rename one or the other"))
-            tree.unreadable.add(path.stem)
+            tree.unreadable[path.stem] = name
             continue
         tree.frameworks[data.slug] = data
     folders = only or sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))

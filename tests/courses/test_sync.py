@@ -481,6 +481,10 @@ def test_a_folder_the_server_may_list_but_not_enter_is_a_problem_not_a_traceback
         result = runner.invoke(args=["courses", command])
         assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
         assert result.output.count(f"{shown}: the folder cannot be read: Permission denied") == 1
+        if folder == "_frameworks":  # the course naming a framework points at what is wrong: the folder, no file
+            assert ("framework 'demo' cannot be read until the problems of _frameworks are mended"
+                    in result.output), result.output
+            assert "_frameworks/demo.yaml" not in result.output
     assert db.session.scalar(sa.select(CourseVersion)) is None
 
 

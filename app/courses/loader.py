@@ -183,24 +183,38 @@ def _targets(body: str, body_line: int):
     HTML; code is skipped. Also what would not show as written: "unread" (link syntax CommonMark does not take
     as a link), "h1" (a top-level heading), "untitled" (a player without a title), "no-alt" (an image without
     alternative text), "bad-lang" (a lang="" that is no language tag), "unclosed" and "unclosed-comment" (a player,
-    a <details> or a comment without its end, which takes the rest of the module), "id" (an id the page holds,
-    for in-page links)."""
+    a <details> or a comment without its end, which takes the rest of the module), "unclosed-in" (a <details>
+    without its end in a list item or quotation, which ends it), "id" (an id the page holds, for in-page links).
+    What a <script> or <style> holds is their text, dropped with them."""
     opened: list[tuple[str, int]] = []  # players and folded parts not yet closed: they take all that follows
+    containers: list[int] = []  # the list items and quotations open: how many of ``opened`` came before each
+    raw = None  # the <script> or <style> open, whose text (tags and all) the reader drops with it
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
+        if token.type in CONTAINERS_OPEN:
+            containers.append(len(opened))
+        elif token.type in CONTAINERS_CLOSE and containers:
+            # the end of a list item or quotation ends what it holds, a player excepted (its text runs on)
+            inside = opened[min(containers.pop(), len(opened)):]
+            if not any(name == "iframe" for name, _line in inside):
+                opened = opened[:len(opened) - len(inside)]
+                yield from ((opened_at, CONTAINERS_CLOSE[token.type], "unclosed-in") for _name, opened_at in inside)
         if token.type == "html_block":
-            opened = _left_open(token.content, line, opened)
+            content, raw = _outside_raw_text(token.content, raw, opened)
+            opened = _left_open(content, line, opened)
         if token.type == "heading_open":
             if token.tag == "h1":
                 yield line, "", "h1"
             if token.attrGet("id"):
                 yield line, str(token.attrGet("id")), "id"
         if token.type == "html_block":
-            yield from _html_targets(token.content, line)
+            yield from _html_targets(content, line)
         if token.type == "footnote_open":  # the ids the footnotes plugin gives: fn1, fnref1, ...
             yield line, f"fn{token.meta['id'] + 1}", "id"
         offset = 0
         for child in token.children or ():
+            if raw and child.type != "html_inline":  # text of a script, dropped with it
+                continue
             if child.type == "footnote_ref":
                 sub = child.meta.get("subId", 0)
                 yield line, f"fnref{child.meta['id'] + 1}" + (f":{sub}" if sub else ""), "id"
@@ -214,13 +228,40 @@ def _targets(body: str, body_line: int):
             elif child.type == "image":
                 yield line + offset, str(child.attrGet("src") or ""), "image"
             elif child.type == "html_inline":
-                yield from _html_targets(child.content, line + offset)
-                opened = _left_open(child.content, line + offset, opened)
+                content, raw = _outside_raw_text(child.content, raw, opened)
+                yield from _html_targets(content, line + offset)
+                opened = _left_open(content, line + offset, opened)
     for name, line in opened:
         yield line, name, "unclosed"
 
 
 LEFT_OPEN = re.compile(r"<(/?)(iframe|details)\b", re.I)
+# the Markdown blocks whose end (</li>, </blockquote>) ends a <details> left open inside them, as said of them
+CONTAINERS_OPEN = ("list_item_open", "blockquote_open")
+CONTAINERS_CLOSE = {"list_item_close": "list item", "blockquote_close": "quotation"}
+RAW_TEXT_OPEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style)\b[^>]*>", re.I | re.S)  # (comments skipped)
+
+
+def _outside_raw_text(html: str, raw: str | None, opened: list[tuple[str, int]]) -> tuple[str, str | None]:
+    """``html`` with the text of its <script> and <style> elements blanked (lines kept), and the one still open
+    after it, given ``raw``, the one open before it: HTML reads what they hold as text up to their end tag, which
+    the reader drops with them. Inside a player all is the player's text (``opened``), left as it is."""
+    if opened and opened[-1][0] == "iframe":
+        return html, raw
+    kept, start = [], 0
+    while True:
+        if raw:
+            end = re.compile(rf"</{raw}[\s/>]", re.I).search(html, start)
+            stop = end.start() if end else len(html)
+            kept.append(re.sub(r"[^\n]", " ", html[start:stop]))
+            if not end:
+                return "".join(kept), raw
+            start, raw = stop, None
+        found = RAW_TEXT_OPEN.search(html, start)
+        if not found:
+            return "".join(kept) + html[start:], None
+        kept.append(html[start:found.end()])
+        start, raw = found.end(), (found.group(1) or "").lower() or None
 
 
 def _left_open(html: str, line: int, opened: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -293,6 +334,8 @@ MARKUP_PROBLEMS = {
                             "module after it)",
     "unclosed": "the <{target}> is not closed: write </{target}> where it ends (the reader folds the rest of the "
                 "module into it)",
+    "unclosed-in": "the <details> is not closed: write </details> where it ends (the reader ends it where its "
+                   "{target} ends)",
     "unclosed-comment": "the comment <!-- is not closed: write --> after it (the reader shows nothing of the module "
                         "after it)",
     "cite": "the reader removes the quotation's source {target!r}: a source is an http or https address",

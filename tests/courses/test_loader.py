@@ -537,6 +537,38 @@ def test_an_answer_left_open_that_folds_the_rest_of_the_module_away_is_reported(
     assert [p for p in problems(root) if "01-intro" in p] == []
 
 
+@pytest.mark.parametrize("body, container", [
+    ("Intro.\n\n- <details><summary>Answer</summary>\n\n  It is 42.\n- Next item\n\n## Next part\n\nMore text.",
+     "list item"),
+    ("Intro.\n\n> <details><summary>Answer</summary>\n>\n> It is 42.\n\n## Next part\n\nMore text.", "quotation"),
+])
+def test_an_answer_left_open_in_a_list_item_or_quotation_is_said_to_end_with_it(app, tmp_path, body, container):
+    """The reader ends a <details> left open where the list item or quotation holding it ends: validation said it
+    folded the rest of the module into it, which the author then looked for in vain."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == ["pilot/modules/01-intro/en.md:11: the <details> is not closed: write </details> where it "
+                     f"ends (the reader ends it where its {container} ends)"]
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert html.index("</details>") < html.index("Next part") and html.count("</details>") == 1
+
+
+@pytest.mark.parametrize("body, line", [
+    ('Intro.\n\n<script>\ndocument.write(\'<iframe src="https://www.youtube-nocookie.com/embed/x">\');\n</script>\n\n'
+     "The rest of the module.", 11),
+    ('Intro <script>var player = "<iframe>";</script> here.\n\nThe rest of the module.', 9),
+])
+def test_a_player_written_inside_a_script_is_not_reported_besides_the_script(app, tmp_path, body, line):
+    """What a <script> holds is its text, which the reader drops with it: an <iframe> written there was reported
+    as a player left open (and without a title) on top of the script, one problem told three times."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == [f"pilot/modules/01-intro/en.md:{line}: the reader removes <script> and what it holds"]
+    with app.test_request_context():
+        assert "The rest of the module." in render.to_html(body, lambda path: path)
+
+
 def test_a_player_closed_further_down_is_no_problem(tmp_path):
     body = ('Intro.\n\n<iframe src="https://www.youtube-nocookie.com/embed/x" title="A video">\n\nNo player?\n\n'
             "</iframe>\n\nThe rest.")

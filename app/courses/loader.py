@@ -28,15 +28,15 @@ from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, 
 from app.courses.render import (ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed,
                                 web_address)
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
+MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})\Z")
 COMPLETION_RULES = ("viewed", "quiz", "assignment", "workshop")
 AUDIENCES = ("technician", "manager")
 HTML_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b([^>]*)>")
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)  # the reader drops a comment whole, tags and text alike
 HTML_SOURCE = re.compile(r"""\b(src|href|id|cite)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 HTML_ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
-LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?$")  # es, ES, pt-BR, pt_br, en_GB
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[_-][a-zA-Z]{2,4})?\Z")  # es, ES, pt-BR, pt_br, en_GB
 HTML_LANG = re.compile(r"""(?<![-\w:])lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
 BCP47 = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")  # what lang="" holds: en, es, pt-BR (never pt_BR)
 MAX_ASSET_BYTES = 20 * 1024 * 1024  # each asset is kept in the database with every version that carries it

@@ -932,3 +932,19 @@ def test_the_largest_asset_path_and_sizes_allowed_are_loaded(course_tree, monkey
     assert any("longer than 300 characters" in p for p in found)
     assert any(p.startswith(f"{text.relative_to(course_tree)}: the text is larger than") for p in found)
     assert any(p.startswith("pilot/assets/map.svg: the file is larger than") for p in found)
+
+
+def test_a_slug_or_module_folder_ending_in_a_new_line_is_refused(course_tree):
+    """A regular expression's "$" also matches before a final new line: "pilot\\n" is not a slug."""
+    import shutil
+
+    shutil.move(course_tree / "pilot", course_tree / "pilot\n")
+    yaml_path = course_tree / "pilot\n" / "course.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("slug: pilot", 'slug: "pilot\\n"'),
+                         encoding="utf-8")
+    modules = course_tree / "pilot\n" / "modules"
+    first = sorted(modules.iterdir())[0]
+    shutil.move(first, modules / (first.name + "\n"))
+    found = problems(course_tree)
+    assert "pilot\n/course.yaml:1: slug must be lower-case letters, digits and hyphens" in found, found
+    assert "pilot\n/modules/01-intro\n: module folders are named <nn>-<slug>, such as 01-four-cs" in found, found

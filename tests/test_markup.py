@@ -179,3 +179,21 @@ def test_the_people_lists_institution_filter_has_sound_markup(app, client, login
             (landmark, form), = SEARCH_FORM.findall(html)
             assert ('name="institution"' in form) == (listed == 5 or path.startswith("?institution_q")
                                                       or path == f"?institution={health.id}"), (listed, path)
+
+
+REFRESH_BUTTON = re.compile(r'<(?:button|input)\b[^>]*\bname="refresh"[^>]*>')
+
+
+def test_showing_a_countrys_lists_lands_on_the_country(app, client, login_as, make_institution):
+    """Without JavaScript, "Show the lists for this country" sends the form back: the page it answers opens at the
+    country just chosen, with the lists it refreshed below it, not at the top of a form a phone shows a screen or two
+    above them (the person form's institutions, the import's cohorts, an institution's regions)."""
+    login_as("admin", country=None, locale="en")
+    institution = make_institution(country="CL")
+    for path in ("/admin/users/new", "/admin/import", "/admin/institutions/new",
+                 f"/admin/institutions/{institution.id}/edit"):
+        for response in (client.get(path), client.post(path, data={"country_code": "AR", "refresh": "Show"})):
+            html = response.get_data(as_text=True)
+            button, = REFRESH_BUTTON.findall(html)
+            assert 'formaction="#country_code"' in button, (path, button)
+            assert '<select class="select" id="country_code"' in html, path

@@ -15,6 +15,23 @@ def test_framework_page_lists_levels_areas_and_competences(client, login_as, sam
     assert "/competences/demo/competences/A1/edit" not in html  # coordinators read, editors edit
 
 
+def test_the_framework_page_opens_with_its_contents(client, login_as, sample_framework):
+    """A framework is a long page (the demo's is some 17 screens on a phone): its contents, before the levels, lead
+    to the levels, each area, the versions and the sources, each link to a heading of the page."""
+    login_as("coordinator", country="CL")
+    html = unescape(client.get("/competences/demo/?lang=en").get_data(as_text=True))
+    contents = re.search(r'<nav class="contents" aria-labelledby="contents">\s*<h2 id="contents">Contents</h2>'
+                         r'(.*?)</nav>', html, re.S)
+    assert contents and html.index(contents.group(0)) < html.index('<h2 id="levels">')
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents.group(1))
+    areas = [f"area-{area.code}" for area in sample_framework.current.areas]
+    assert [target for target, _text in links] == ["levels", *areas, "versions"] + (
+        ["sources"] if sample_framework.current.sources else [])
+    assert links[1][1] == f"A. {sample_framework.current.areas[0].title['en']}"
+    for target, _text in links:
+        assert re.search(rf'<h2 id="{target}">', html), target
+
+
 @pytest.mark.parametrize("dates, shown", [
     ("valid_from: 2026-01-01\nvalid_until: 2030-12-31\n", "Valid from Jan 1, 2026 to Dec 31, 2030."),
     ("valid_from: 2026-01-01\n", "Valid from Jan 1, 2026."),

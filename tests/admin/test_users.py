@@ -82,6 +82,28 @@ def test_edit_and_deactivate(client, login_as, make_user):
     assert denied.status_code == 400
 
 
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_each_change_link_of_a_person_opens_the_form_at_its_field(client, login_as, make_user, make_institution,
+                                                                   role):
+    """A "Change" beside a row of a person's page leads to that field of the form, as the summary list pattern
+    asks: on a phone the position was a screen or two below the top of the form every link opened."""
+    login_as(role, country=None if role == "admin" else "CL", locale="en")
+    person = make_user(country="CL", institution=make_institution(country="CL"))
+    page = unescape(client.get(f"/admin/users/{person.uuid}").get_data(as_text=True))
+    links = re.findall(r'<dd class="summary-list__actions"><a href="([^"]+)">Change<span class="visually-hidden"> '
+                       r'([^<]+)</span>', page)
+    assert [key for _href, key in links] == ["Full name", "E-mail address", "Roles", "Country", "Institution",
+                                             "Region", "Position", "Preferred language", "Status"]
+    form = client.get(f"/admin/users/{person.uuid}/edit").get_data(as_text=True)
+    # sent to its address without the field: a form sent back with errors opens at its error summary
+    assert f'<form method="post" action="/admin/users/{person.uuid}/edit" novalidate' in form
+    for href, key in links:
+        path, _, field = href.partition("#")
+        assert path == f"/admin/users/{person.uuid}/edit" and field, (key, href)
+        assert re.search(rf'<(input|select)[^>]* id="{field}"', form), (key, field)
+        assert f'for="{field}"' in form, (key, field)  # its label, kept in view above it (scroll-margin-top)
+
+
 def test_people_list_filters_and_pages(client, login_as, make_user, app):
     app.config["PAGE_SIZE"] = 3
     login_as("admin", country=None, name="Zed Admin")

@@ -1,5 +1,5 @@
 """Errors services raise, and the handlers that turn errors into translated pages."""
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -76,6 +76,13 @@ def _explanation(code: int):
     if code == 403 and getattr(current_user, "is_authenticated", False) and current_user.is_staff:
         return FORBIDDEN_TO_STAFF
     return EXPLANATIONS.get(code, "")
+
+
+def abort_with_page(code: int, **context):
+    """Stop the request with the site's error page for ``code``, given more to show on it (``course``: a link
+    back to that course)."""
+    abort(make_response(render_template("errors/error.html", code=code, title=TITLES.get(code),
+                                        explanation=_explanation(code), **context), code))
 
 
 def wants_json() -> bool:

@@ -18,6 +18,7 @@ from app.confirm import ask, confirmed
 from app.auth.models import Role
 from app.courses import bp, render, services
 from app.db import utcnow
+from app.errors import abort_with_page
 from app.extensions import db
 from app.urls import absolute_url
 
@@ -48,20 +49,26 @@ def _course_or_404(slug: str):
     return course, course.current
 
 
+def _not_in_course(version):
+    """A 404 for a module or version the course does not have (an old bookmark, a link to a module since renamed),
+    whose page leads to the course it asked for rather than only to the home page."""
+    abort_with_page(404, course=version)
+
+
 def _version_or_404(slug: str, number: int | None):
     course, current = _course_or_404(slug)
     if number is None:
         return course, current
     version = next((v for v in course.versions if v.version == number), None)
     if version is None:
-        abort(404)
+        _not_in_course(current)
     return course, version
 
 
 def _module_or_404(version, slug: str):
     module = next((m for m in version.modules if m.slug == slug), None)
     if module is None:
-        abort(404)
+        _not_in_course(version.course.current or version)
     return module
 
 

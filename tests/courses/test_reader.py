@@ -241,6 +241,19 @@ def test_unknown_course_or_module_is_404(client, login_as, synced_course):
     assert client.get("/courses/pilot/modules/nope").status_code == 404
 
 
+def test_a_module_or_version_the_course_does_not_have_leads_to_the_course(client, login_as, synced_course):
+    """An old bookmark of a module since renamed, or of a version that never was: the "not found" page offers
+    the course it asked for, not only the home page. A course that is not there offers no course."""
+    login_as("trainee")
+    for address in ("/courses/pilot/modules/nope", "/courses/pilot/modules/nope/print", "/courses/pilot/v7/print",
+                    "/courses/pilot/v7/modules/intro/print"):
+        page = client.get(address)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 404 and 'href="/courses/pilot/"' in html, address
+        assert "Page not found" in html and "Go to the course “Pilot course”" in html, address
+    assert "Go to the course" not in client.get("/courses/nope/").get_data(as_text=True)
+
+
 def test_a_repeat_visit_to_a_module_stays_cheap(client, login_as, synced_course, app):
     """Reading is the hot path on a small server: count the SQL statements of a repeat visit."""
     from sqlalchemy import event

@@ -243,7 +243,10 @@ def printable(slug, module, number):
     with force_locale(shown.locale):  # one language throughout the copy, even when the content fell back
         page = render_template("courses/printable.html", course=course, version=version, module=item,
                                shown=shown, html=html, styles=styles, note=note, earlier=number is not None,
-                               position=version.modules.index(item) + 1,
+                               position=version.modules.index(item) + 1, made=utcnow(),
+                               # where to read it with progress: an earlier version's module, on the course page
+                               address=absolute_url("courses.course", slug=course.slug) if number is not None
+                               else absolute_url("courses.module", slug=course.slug, module=item.slug),
                                policy=_offline_policy() if download else None)
     response = make_response(page)
     if download:

@@ -1334,3 +1334,25 @@ def test_the_offline_copy_says_where_the_module_stands_and_that_reading_it_is_no
     assert text.index("Content-Security-Policy") < text.index("<link")  # before anything it governs
     printable = client.get("/courses/pilot/modules/practice/print").get_data(as_text=True)
     assert "Module 2 of 2" in printable and "offline" not in printable  # on paper, where it stands too
+
+
+def test_a_modules_copy_says_when_it_was_made_and_where_the_module_is(client, login_as, synced_course, runner,
+                                                                      course_tree):
+    """The whole course's copy gave its date and the course's address, a module's copy neither: a file kept for
+    months told its reader to open the module in Itinera without saying where, nor how old it was."""
+    login_as("trainee", locale="en")
+    for copy in ("/courses/pilot/modules/practice/print", "/courses/pilot/modules/practice/print?download=1"):
+        text = client.get(copy).get_data(as_text=True)
+        main = re.sub(r"\s+", " ", text[text.index("<main"):])
+        assert re.search(r'copied on <time datetime="\d{4}-\d{2}-\d{2}">', main), copy
+        address = "http://itinera.test/courses/pilot/modules/practice"
+        assert f'The module, with your progress, is at <a href="{address}">{address}</a>' in main, copy
+    course_yaml = course_tree / "pilot" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace("version: 1", "version: 2"),
+                           encoding="utf-8")
+    practice = course_tree / "pilot" / "modules" / "02-practice" / "en.md"
+    practice.write_text(practice.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    assert "pilot version 2: new version" in runner.invoke(args=["courses", "sync"]).output
+    earlier = client.get("/courses/pilot/v1/modules/practice/print").get_data(as_text=True)
+    address = "http://itinera.test/courses/pilot/"  # an earlier version's module: the course, which lists it
+    assert f'The course, with your progress, is at <a href="{address}">{address}</a>' in earlier

@@ -346,11 +346,12 @@ def _assets_shown(body: str) -> tuple[str, ...]:
     return shown
 
 
-def offline_size(version: CourseVersion, locale: str, image_limit: int) -> int:
-    """About how many bytes the whole course's offline copy weighs in ``locale`` (without its stylesheet): the
-    modules' texts as HTML, and each image up to ``image_limit`` bytes as base64 as often as it is shown (larger
-    ones stay links). Without making the file: one query, for the sizes of the version's images."""
-    bodies = [text_of(module, locale).body for module in version.modules]
+def offline_size(version: CourseVersion, locale: str, image_limit: int, modules: list[Module] | None = None) -> int:
+    """About how many bytes the offline copy of ``modules`` (by default the whole course) weighs in ``locale``
+    (without its stylesheet): the modules' texts as HTML, and each image up to ``image_limit`` bytes as base64 as
+    often as it is shown (larger ones stay links). Without making the file: one query, for the sizes of the
+    version's images."""
+    bodies = [text_of(module, locale).body for module in (version.modules if modules is None else modules)]
     shown: dict[str, int] = {}
     for body in bodies:
         for name in _assets_shown(body):

@@ -115,11 +115,13 @@ def course(slug):
 OFFLINE_PAGE_BYTES = 2000  # the whole course's copy around its modules: title, contents, notes
 
 
-def _offline_size(version) -> int:
-    """About how many bytes the whole course's offline copy weighs for this reader (see services.offline_size)."""
+def _offline_size(version, module=None) -> int:
+    """About how many bytes the offline copy of the whole course (or of ``module``) weighs for this reader (see
+    services.offline_size)."""
     styles = os.path.getsize(current_app.static_folder + "/css/print.css")
-    return (services.offline_size(version, str(get_locale() or "en"), OFFLINE_IMAGE_BYTES)
-            + math.ceil(styles / 3) * 4 + OFFLINE_PAGE_BYTES + 100 * len(version.modules))
+    modules = version.modules if module is None else [module]
+    return (services.offline_size(version, str(get_locale() or "en"), OFFLINE_IMAGE_BYTES, modules)
+            + math.ceil(styles / 3) * 4 + OFFLINE_PAGE_BYTES + 100 * len(modules))
 
 
 def _weight(size: int) -> str:
@@ -161,7 +163,8 @@ def module(slug, module):
                                services.image_sizes(version)))),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
-                           done=done, total=total, number=index + 1)
+                           done=done, total=total, number=index + 1,
+                           offline_size=_weight(_offline_size(version, item)))
     db.session.commit()  # after rendering, so the page reads no object again
     return page
 

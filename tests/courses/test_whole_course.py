@@ -231,6 +231,24 @@ def test_the_course_page_says_about_how_large_the_file_is(client, login_as, app,
     assert 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (hint.group(1), weight)
 
 
+def test_a_modules_page_says_about_how_large_its_offline_copy_is(client, login_as, app, tmp_path, sample_framework):
+    """The whole course's link said what its download weighs, a module's said nothing: a module with a few images
+    inside it may weigh more than the rest of the course, and a reader on a slow link asks before starting it."""
+    body = "A text. " * 500 + "\n\n![The photo](assets/photo.svg)\n\n![The photo, again](assets/photo.svg)\n"
+    root = build_tree(tmp_path / "c", modules={"01-intro": in_three("Intro", body),
+                                               "02-practice": in_three("Practice", "Some text.")})
+    (root / "pilot" / "assets" / "photo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg">' + "<g/>" * 20000 + "</svg>", encoding="utf-8")
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    for module in ("intro", "practice"):
+        page = client.get(f"/courses/pilot/modules/{module}").get_data(as_text=True)
+        hint = re.search(r'download>Download to read offline \(about ([\d.]+) kB\)</a>', page)
+        assert hint, page[page.index("Download to read"):][:200]
+        weight = len(client.get(f"/courses/pilot/modules/{module}/print?download=1").get_data()) / 1000
+        assert 0.8 * weight <= float(hint.group(1)) <= 1.2 * weight, (module, hint.group(1), weight)
+
+
 def test_the_size_counts_images_however_the_text_writes_them(client, login_as, app, tmp_path, sample_framework):
     """An image named by reference (![A photo][photo] ... [photo]: assets/photo.svg) or between < and > because its
     name has a space is inside the file as much as one written inline: the hint counts it too."""

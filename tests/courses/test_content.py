@@ -138,7 +138,8 @@ SHIPPED = {7: "694d58d305e4c87efa9bc9d81abdb13541cb0338585000cbbd3cc3a19e04aaf7"
            14: "e3f5160f8a65723bc775e65d723320203ad4707673a62f557dcd6e874734b010",
            15: "d83f33d1ad02fa1ed893d3ee23782e4811df044bba47bd5e6b1f1895c8a47307",
            16: "4eecf3754997c4c8b7bc86f110e9b19e7a73ec89357dd36561de5d36ebd0932a",
-           17: "f1a20cb07d4f5f83e8cb312334737f870cabdd84d0e71a697ef5ce072cd60f30"}
+           17: "f1a20cb07d4f5f83e8cb312334737f870cabdd84d0e71a697ef5ce072cd60f30",
+           18: "45f03dee8f8088e3be82f5c84c3fe8311a29056365822c427814b7c8fc692223"}
 
 
 def test_the_first_course_changes_only_under_a_new_version(app):
@@ -214,3 +215,20 @@ def test_the_first_courses_competences_are_listed_in_the_frameworks_order(client
     framework = [competence.code for competence in get_framework("s3").current.competences]
     assert len(listed) >= 3
     assert listed == [code for code in framework if code in listed]
+
+
+# the public documents the programme's curriculum names for each module (the research notes' Part B3, by their
+# doi, number or title): a module's sources cite each of them, in every language
+CURRICULUM = {"four-cs": ["doi:10.2776/65746"],
+              "regional-profile": ["doi:10.2776/65746", "doi:10.2760/114716"],
+              "enabling-conditions": ["Regulation (EU) 2021/1060|Reglamento (UE) 2021/1060|Regulamento (UE) 2021/1060"],
+              "latin-american-instruments": ["doi:10.2760/114716", "Smart Specialisation in the world",
+                                             "Acto Legislativo 05 de 2011", "Competitividad (FIC)",
+                                             "Agendas Estatales y Regionales de Innovación"]}
+
+
+def test_every_module_of_the_first_course_cites_the_documents_its_curriculum_names(app):
+    for slug, text in modules(app):
+        sources = text.body[text.body.index(SOURCES[text.locale]):]
+        for document in CURRICULUM[slug]:
+            assert any(name in sources for name in document.split("|")), f"{slug} ({text.locale}): cite {document}"

@@ -96,3 +96,30 @@ def test_trainee_estimates_their_levels_in_another_framework_on_a_phone(page, li
     frameworks.get_by_role("link").click()  # back to the shipped framework: the estimate is not there
     expect(page).to_have_url(f"{live_server}/auth/account/competences")
     expect(page.get_by_role("table", name="Your competences")).not_to_contain_text("3. Advanced")
+
+
+@pytest.mark.parametrize("link, file", [("Descargar para leer sin conexión", "s3-foundations-four-cs-es.html"),
+                                        ("Descargar el curso completo", "s3-foundations-es.html")])
+def test_the_offline_copy_opens_from_a_disk_without_a_network(page, live_server, make_user, first_course, tmp_path,
+                                                              link, file):
+    """The downloaded file, opened from the disk with the network gone: in its language, styled, its diagram
+    shown, and nothing refused by its own policy."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/" + ("modules/four-cs" if "curso" not in link else ""))
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link, exact=False).click()
+    assert download.value.suggested_filename == file
+    saved = tmp_path / file
+    download.value.save_as(saved)
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+    page.context.set_offline(True)
+    page.goto(saved.as_uri())
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("body")).to_have_css("font-family", 'Georgia, "Times New Roman", serif')
+    diagram = page.get_by_role("img", name="Diagrama", exact=False).first
+    diagram.scroll_into_view_if_needed()
+    assert diagram.evaluate("image => image.complete && image.naturalWidth > 0")
+    page.context.set_offline(False)
+    assert not refused, refused

@@ -200,13 +200,27 @@ EMPTY_ID = re.compile(r'\sid=""')
 ALIGNMENT = re.compile(r' style="text-align:(left|right|center)"')
 
 
+# a web link whose text is its address (<https://...>): on paper, where print.css writes each web link's address
+# after it, it is marked not to be written twice
+WEB_LINK = re.compile(r'<a href="(https?://[^"]*)"([^>]*)>([^<]*)</a>')
+
+
+def _mark_addresses(html: str) -> str:
+    def mark(match):
+        href, rest, text = match.groups()
+        if unquote(unescape(text)).strip() != unquote(unescape(href)):
+            return match.group(0)
+        return f'<a href="{href}" class="address"{rest}>{text}</a>'
+    return WEB_LINK.sub(mark, html)
+
+
 @lru_cache(maxsize=512)
 def _render(markdown: str) -> str:
     html = nh3.clean(MD.render(markdown), tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_filter,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     html = ALIGNMENT.sub(lambda m: "" if m.group(1) == "left" else f' class="align-{m.group(1)}"', html)
     html = TAG.sub(lambda m: EMPTY_ID.sub("", m.group(0)), html)  # only tags: a code sample keeps its text
-    return _players(html)
+    return _players(_mark_addresses(html))
 
 
 TABLE = re.compile(r"<table>(.*?)</table>", re.S)

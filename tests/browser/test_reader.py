@@ -123,3 +123,22 @@ def test_the_offline_copy_opens_from_a_disk_without_a_network(page, live_server,
     assert diagram.evaluate("image => image.complete && image.naturalWidth > 0")
     page.context.set_offline(False)
     assert not refused, refused
+
+
+def test_paper_writes_a_web_links_address_once(page, live_server, make_user, first_course):
+    """Printed, a web link is followed by its address, but a link written as its address (the regulation's
+    <https://eur-lex...> in the sources, the module's address at the top) was followed by it a second time."""
+    make_user(email="lectora@example.org", country="CL", locale="es")
+    sign_in(page, live_server, "lectora@example.org")
+    page.goto(f"{live_server}/courses/s3-foundations/modules/enabling-conditions/print")
+    page.emulate_media(media="print")
+    printed = page.eval_on_selector_all('a[href^="http"]', """links => links.map(link =>
+        [link.textContent, getComputedStyle(link, '::after').content])""")
+    addresses = [text for text, after in printed if text.startswith("http")]
+    assert len(addresses) >= 3, printed  # the module's, and the two regulations'
+    assert all(after == "none" for text, after in printed if text.startswith("http")), printed
+    after = page.evaluate("""() => {  // a link with words of its own keeps its address
+        const link = '<a id="own" href="https://example.org/">the example</a>';
+        document.querySelector("main").insertAdjacentHTML("beforeend", link);
+        return getComputedStyle(document.getElementById("own"), "::after").content; }""")
+    assert after == '" (" attr(href) ")"' or "https://example.org/" in after, after

@@ -1346,7 +1346,7 @@ def test_a_modules_copy_says_when_it_was_made_and_where_the_module_is(client, lo
         main = re.sub(r"\s+", " ", text[text.index("<main"):])
         assert re.search(r'copied on <time datetime="\d{4}-\d{2}-\d{2}">', main), copy
         address = "http://itinera.test/courses/pilot/modules/practice"
-        assert f'The module, with your progress, is at <a href="{address}">{address}</a>' in main, copy
+        assert f'The module, with your progress, is at <a href="{address}" class="address">{address}</a>' in main, copy
     course_yaml = course_tree / "pilot" / "course.yaml"
     course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace("version: 1", "version: 2"),
                            encoding="utf-8")
@@ -1355,4 +1355,17 @@ def test_a_modules_copy_says_when_it_was_made_and_where_the_module_is(client, lo
     assert "pilot version 2: new version" in runner.invoke(args=["courses", "sync"]).output
     earlier = client.get("/courses/pilot/v1/modules/practice/print").get_data(as_text=True)
     address = "http://itinera.test/courses/pilot/"  # an earlier version's module: the course, which lists it
-    assert f'The course, with your progress, is at <a href="{address}">{address}</a>' in earlier
+    assert f'The course, with your progress, is at <a href="{address}" class="address">{address}</a>' in earlier
+
+
+def test_a_link_written_as_its_address_is_marked_so_that_paper_does_not_print_it_twice(app):
+    """On paper, print.css writes each web link's address after it: after <https://eur-lex.europa.eu/...>, whose
+    text is that address, it was printed twice. Such a link is marked; one with words of its own is not."""
+    from app.courses.render import to_html
+
+    with app.test_request_context():
+        html = to_html("<https://eur-lex.europa.eu/eli/reg/2021/1060/oj> and [the regulation]"
+                       "(https://eur-lex.europa.eu/eli/reg/2021/1060/oj), <https://example.org/a%20b?x=1&y=2>",
+                       lambda path: path)
+    links = re.findall(r"<a [^>]*>[^<]*</a>", html)
+    assert len(links) == 3 and ['class="address"' in link for link in links] == [True, False, True], links

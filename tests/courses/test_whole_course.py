@@ -62,7 +62,7 @@ def test_the_offline_file_stands_on_its_own(client, login_as, synced_course):
     assert not re.search(r'(?:href|src)="/', text) and 'class="back"' not in text
     assert "Introducción" in text and "Práctica" in text and text.index("Introducción") < text.index("Práctica")
     assert "Módulo 2 de 2" in text
-    assert '<a href="http://itinera.test/courses/pilot/">http://itinera.test/courses/pilot/</a>' in text
+    assert '<a href="http://itinera.test/courses/pilot/" class="address">http://itinera.test/courses/pilot/</a>' in text
     assert "<time " in text  # when the copy was made
 
 

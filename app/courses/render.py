@@ -276,6 +276,14 @@ def to_html(markdown: str, asset_url, module_url=None, sizes=None, anchors: str 
     return _tables(_rewrite_links(html, asset_url, module_url), gettext("Table"))
 
 
+SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+
+
+def sections(html: str) -> list[tuple[str, str]]:
+    """A module's sections, as its page lists them: (id, text) of each of its ## headings."""
+    return [(anchor, unescape(re.sub(r"<[^>]+>", "", text)).strip()) for anchor, text in SECTION.findall(html)]
+
+
 OWN_ANCHOR = re.compile(r'(\s)(id|href)="(#?)([^"]*)"')
 
 

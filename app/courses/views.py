@@ -157,10 +157,9 @@ def module(slug, module):
     shown = services.text_of(item)
     index = version.modules.index(item)
     done, total = services.course_progress(current_user, version)
+    html = render.to_html(shown.body, _asset_url(version), _module_url(version), services.image_sizes(version))
     page = render_template("courses/module.html", course=course, version=version, module=item, shown=shown,
-                           html=render.lazy_images(render.lazy_players(render.to_html(
-                               shown.body, _asset_url(version), _module_url(version),
-                               services.image_sizes(version)))),
+                           html=render.lazy_images(render.lazy_players(html)), sections=render.sections(html),
                            previous=version.modules[index - 1] if index > 0 else None,
                            following=version.modules[index + 1] if index + 1 < len(version.modules) else None,
                            done=done, total=total, number=index + 1,

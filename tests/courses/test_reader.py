@@ -1369,3 +1369,29 @@ def test_a_link_written_as_its_address_is_marked_so_that_paper_does_not_print_it
                        lambda path: path)
     links = re.findall(r"<a [^>]*>[^<]*</a>", html)
     assert len(links) == 3 and ['class="address"' in link for link in links] == [True, False, True], links
+
+
+def test_a_long_modules_page_lists_its_sections(client, login_as, app, tmp_path, sample_framework):
+    """A module runs to ten screens on a phone: its page lists its sections (its ## headings) under the objectives,
+    each leading to its heading, as a guide's contents do; a module of one or two sections needs no list."""
+    from flask_babel import force_locale, gettext
+
+    long = "## Why *it* matters\n\nText.\n\n## The case\n\nText.\n\n### A detail\n\nText.\n\n## Sources\n\n- A source."
+    modules = {"01-intro": {locale: module_text("Intro", body=long) for locale in ("en", "es", "pt_BR")},
+               "02-practice": {locale: module_text("Practice", body="## Try it\n\nText.")
+                               for locale in ("en", "es", "pt_BR")}}
+    root = build_tree(tmp_path / "c", modules=modules)
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="es")
+    page = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    with app.test_request_context(), force_locale("es"):
+        contents = gettext("Contents")
+    nav = re.search(r'<nav class="contents" aria-labelledby="contents-title">.*?</nav>', page, re.S)
+    assert nav, page
+    assert f'<h2 id="contents-title">{contents}</h2>' in nav.group(0)
+    links = re.findall(r'<a href="#([^"]+)">([^<]*)</a>', nav.group(0))
+    assert [text for _, text in links] == ["Why it matters", "The case", "Sources"]  # not the ### heading
+    assert all(f'<h2 id="{anchor}">' in page for anchor, _ in links)
+    assert page.index("objectives-title") < nav.start() < page.index('<div class="prose"')
+    assert 'class="contents"' not in client.get("/courses/pilot/modules/practice").get_data(as_text=True)

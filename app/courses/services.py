@@ -209,6 +209,23 @@ def image_size(data: bytes, media_type: str) -> tuple[int, int] | None:
 _SIZES: dict[str, dict[str, tuple[int, int]]] = {}
 
 
+_BYTES: dict[str, dict[str, int]] = {}
+
+
+def asset_bytes(version: CourseVersion) -> dict[str, int]:
+    """{path: size in bytes} of the version's assets: one query the first time, then remembered by the version's
+    content hash, as image_sizes() does, so that a module page that says what its offline copy weighs asks no
+    more of the database."""
+    found = _BYTES.get(version.content_hash)
+    if found is None:
+        found = dict(db.session.execute(sa.select(CourseAsset.path, CourseAsset.size).where(
+            CourseAsset.course_version_id == version.id)).all())
+        if len(_BYTES) >= 256:
+            _BYTES.clear()
+        _BYTES[version.content_hash] = found
+    return found
+
+
 def image_sizes(version: CourseVersion) -> dict[str, tuple[int, int]]:
     """{path: (width, height)} of the version's images that say their size: one query the first time, then
     remembered by the version's content hash, which covers every byte of its assets (they cannot change under it),
@@ -356,10 +373,9 @@ def offline_size(version: CourseVersion, locale: str, image_limit: int, modules:
     for body in bodies:
         for name in _assets_shown(body):
             shown[name] = shown.get(name, 0) + 1
-    sizes = db.session.execute(sa.select(CourseAsset.path, CourseAsset.size).where(
-        CourseAsset.course_version_id == version.id, CourseAsset.size <= image_limit,
-        CourseAsset.path.in_(list(shown)))) if shown else []
-    images = sum(math.ceil(size / 3) * 4 * shown[path] for path, size in sizes)
+    sizes = asset_bytes(version) if shown else {}
+    images = sum(math.ceil(sizes[path] / 3) * 4 * count for path, count in shown.items()
+                 if sizes.get(path, image_limit + 1) <= image_limit)
     return round(sum(len(body.encode()) for body in bodies) * _HTML_OVER_MARKDOWN) + images
 
 

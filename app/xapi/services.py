@@ -499,7 +499,6 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     from app.xapi import attachments
 
     attachments.check([original for original, _ in prepared], attachment_parts or {})
-    attachments.save(attachment_parts or {})
     targets = {uuid.UUID(p["object"]["id"]) for _, p in prepared if p["verb"]["id"] == v.VOIDED}
     if client_id is not None:
         # a client's statement and its voiding, sent at the same moment, each looked for the other before either
@@ -525,6 +524,9 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
             raise Conflict(statement["id"])
         if old is None:
             fresh.append(statement)
+    # the data of the new statements' attachments only: one stored already changes nothing (Communication 2.1.1)
+    wanted = {a["sha2"].lower() for s in fresh for a in attachments.attachments_of(s)}
+    attachments.save({sha2: part for sha2, part in (attachment_parts or {}).items() if sha2 in wanted})
     untimed = {p["id"] for original, p in prepared if "timestamp" not in original}
     done: list[Done] = []
     inserted = {row.id: row for row in _insert_many(fresh, client_id, voided_early, untimed, done)}

@@ -28,6 +28,33 @@ def test_file_url_attachments_go_as_plain_json(xapi):
     assert xapi.post(data).status_code == 200
 
 
+def test_a_statement_sent_again_with_its_attachment_data_changes_nothing(xapi, app):
+    """The LRS keeps no state from a statement it already has (Communication 2.1.1.s2.b2): sent first with a
+    fileUrl only, then again as multipart with the data, its attachment keeps no data here; a new statement in the
+    same request keeps the data of its own attachment."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.xapi.models import Attachment
+
+    kept, late = b"the first copy", b"the data sent later"
+    known = statement(attachments=[dict(attachment_for(late), fileUrl="https://example.org/late.txt")])
+    [known_id] = xapi.post(known).get_json()
+    known["id"] = known_id
+    response = post_multipart(xapi, multipart([known], [(late, hashlib.sha256(late).hexdigest(), "text/plain")]))
+    assert response.status_code == 200 and response.get_json() == [known_id]
+    assert late not in xapi.get(params={"statementId": known_id, "attachments": "true"}).data
+
+    fresh = statement(attachments=[attachment_for(kept)])
+    response = post_multipart(xapi, multipart([known, fresh], [(late, hashlib.sha256(late).hexdigest(), "text/plain"),
+                                                               (kept, hashlib.sha256(kept).hexdigest(), "text/plain")]))
+    assert response.status_code == 200
+    fresh_id = response.get_json()[1]
+    assert kept in xapi.get(params={"statementId": fresh_id, "attachments": "true"}).data
+    assert late not in xapi.get(params={"statementId": known_id, "attachments": "true"}).data
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
+
+
 @pytest.mark.parametrize("problem", ["missing part", "extra part", "wrong hash", "no hash", "first not json",
                                      "no boundary in body", "not binary", "json without data"])
 def test_attachment_problems_are_400(xapi, problem):

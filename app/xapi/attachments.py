@@ -207,7 +207,9 @@ def verify_signature(statement: dict, token: bytes) -> None:
                               "signature") from error
     unsigned = dict(statement)
     unsigned["attachments"] = [a for a in statement.get("attachments", []) if a.get("usageType") != SIGNATURE]
-    if not same_statement(payload, unsigned):
+    # the other attachments were part of the statement signed (Data 2.6.s4.b3), though statements are otherwise
+    # compared without them
+    if not same_statement(payload, unsigned) or _described(payload) != _described(unsigned):
         raise AttachmentError("the signed payload differs from the statement", "signature")
     chain = header.get("x5c")
     if chain:
@@ -218,6 +220,12 @@ def verify_signature(statement: dict, token: bytes) -> None:
             jwt.api_jws.PyJWS().decode_complete(text, key=certificate.public_key(), algorithms=[header["alg"]])
         except (ValueError, TypeError, IndexError, jwt.exceptions.PyJWTError) as error:
             raise AttachmentError("the signature does not verify against its certificate", "signature") from error
+
+
+def _described(statement: dict) -> list:
+    """A statement's attachments as compared for a signature: each hash in small letters (the same hash)."""
+    return [dict(a, sha2=a["sha2"].lower()) if isinstance(a.get("sha2"), str) else a
+            for a in attachments_of(statement) if isinstance(a, dict)]
 
 
 def save(parts: dict[str, Part]) -> None:

@@ -126,6 +126,29 @@ def signed(data, key, x5c, algorithm="RS256", payload=None):
     return body_statement, token
 
 
+
+def test_a_signature_holds_the_statements_other_attachments(xapi, signing_key):
+    """The JWS payload is the complete statement before the signature was added (Data 2.6.s4.b3): its other
+    attachments are the ones signed, so an attachment changed, added or left out after signing is a 400."""
+    key, x5c = signing_key
+    certificate = dict(attachment_for(b"certificate"), fileUrl="https://example.org/certificate.pdf")
+    forged = dict(attachment_for(b"forged"), fileUrl="https://example.org/forged.pdf")
+
+    def send(signed_attachments, sent_attachments):
+        token = jwt.encode(statement(attachments=signed_attachments) if signed_attachments else statement(), key,
+                           algorithm="RS256", headers={"x5c": [x5c]}).encode()
+        data = statement(attachments=[*sent_attachments, attachment_for(token, SIGNATURE, "application/octet-stream")])
+        return post_multipart(xapi, multipart([data], [(token, hashlib.sha256(token).hexdigest(),
+                                                        "application/octet-stream")]))
+
+    for signed_attachments, sent_attachments in (([certificate], [forged]), ([certificate], []), ([], [forged])):
+        response = send(signed_attachments, sent_attachments)
+        assert response.status_code == 400 and response.get_json()["property"] == "signature"
+    assert xapi.get().get_json()["statements"] == []
+    upper = dict(certificate, sha2=certificate["sha2"].upper())  # a hash is the same in capitals
+    assert send([certificate], [upper]).status_code == 200
+    assert send([], []).status_code == 200
+
 @pytest.mark.parametrize("algorithm", ["RS256", "RS384", "RS512"])
 def test_signed_statements_are_accepted(xapi, signing_key, algorithm):
     key, x5c = signing_key

@@ -454,12 +454,14 @@ def _language_files(module_dir: Path, root: Path, locales: tuple[str, ...], prob
     names = {path.name for path in module_dir.iterdir() if path.is_file()}
     for name in sorted(names):
         stem, suffix = name[:-3], name[-3:]
-        if suffix.lower() != ".md" or not LANGUAGE_TAG.match(stem) or (suffix == ".md" and stem in LOCALES_REQUIRED):
+        tag = stem.strip()  # "es .md", "es\n.md": a name typed or pasted with what shows nothing around it
+        if suffix.lower() != ".md" or not LANGUAGE_TAG.match(tag) or (suffix == ".md" and stem in LOCALES_REQUIRED):
             continue  # a text in one of our languages, or not a text named for a language (notes, README.md)
         file = str((module_dir / name).relative_to(root))
-        meant = next((l for l in LOCALES_REQUIRED if l.lower() == stem.lower().replace("-", "_")), None)
+        meant = next((l for l in LOCALES_REQUIRED if l.lower() == tag.lower().replace("-", "_")), None)
         if meant is not None:
-            problems.append(Problem(file, None, f"name the file {meant}.md (file names are case-sensitive)"))
+            why = "without spaces or new lines" if tag != stem else "file names are case-sensitive"
+            problems.append(Problem(file, None, f"name the file {meant}.md ({why})"))
         else:
             problems.append(Problem(file, None, f"{stem} is not a language of the course ({', '.join(locales)})"))
     return names

@@ -344,6 +344,14 @@ def test_language_files_are_named_exactly(tmp_path):
     found = problems(root)
     assert "pilot/modules/01-intro/ES.md: name the file es.md (file names are case-sensitive)" in found
     assert "pilot/modules/01-intro/fr.md: fr is not a language of the course (en, es, pt_BR)" in found
+
+
+def test_a_language_file_named_with_a_space_or_new_line_is_named_as_it_should_be(tmp_path):
+    texts = {"en": module_text("T"), "es\n": module_text("T"), "pt_BR ": module_text("T")}
+    root = build_tree(tmp_path, modules={"01-intro": texts})
+    found = problems(root)
+    assert "pilot/modules/01-intro/es\n.md: name the file es.md (without spaces or new lines)" in found, found
+    assert "pilot/modules/01-intro/pt_BR .md: name the file pt_BR.md (without spaces or new lines)" in found, found
     assert "pilot/course.yaml:8: module intro has no es text: write modules/01-intro/es.md (the course promises es)" \
         in found
 

@@ -13,6 +13,11 @@ INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00
 # isolates, which turn around the text after the name too (the joiners of letters and emoji stay)
 HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
+# what a text of several lines (a description, a note) drops of it: the same, but for the line breaks and tabs it
+# keeps, and the characters no page or database holds (half of a character, U+FFFE and U+FFFF)
+HIDDEN_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+                             "\ud800-\udfff\ufffe\uffff]")
+
 
 def plain(text: str) -> str:
     """Lower case without accents: "Ñuble" → "nuble", "São Paulo" → "sao paulo" (letters outside Latin kept)."""
@@ -91,6 +96,13 @@ def one_line(text: str | None) -> str:
     spaces (a Hangul filler, a variation selector), which lists would show as a blank name."""
     line = " ".join(word for word in (HIDDEN.sub("", word) for word in (text or "").split()) if word)
     return line if any(c.isalnum() for c in INVISIBLE.sub("", line)) else ""
+
+
+def kept_lines(text: str | None) -> str:
+    """A text of several lines as typed in a form, as it is kept: line breaks as \\n (browsers send \\r\\n), its
+    tabs, no spaces around it, and none of the characters that show nothing (HIDDEN_IN_LINES): a control character
+    or a direction override pasted with it would turn around the text after it wherever it is shown."""
+    return HIDDEN_IN_LINES.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def attachment(filename: str) -> str:

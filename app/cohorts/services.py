@@ -12,7 +12,7 @@ from app.errors import ValidationError, problems
 from app.extensions import db
 from app.places.models import Country
 from app.signals import cohort_deleting
-from app.text import contains, one_line, search_key
+from app.text import contains, kept_lines, one_line, search_key
 
 
 def visible_cohorts(actor: User, country_code: str | None = None, q: str = "") -> sa.Select:
@@ -63,7 +63,7 @@ def create_cohort(actor: User, *, name: str, country_code: str, description: str
     """Create a cohort; coordinators only in their own country."""
     check(actor.is_admin or managed_country(actor) is not None)
     name, country_code = _validate(actor, None, name, country_code)
-    cohort = Cohort(name=name, country_code=country_code, description=(description or "").strip())
+    cohort = Cohort(name=name, country_code=country_code, description=kept_lines(description))
     db.session.add(cohort)
     db.session.flush()
     return cohort
@@ -85,7 +85,7 @@ def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, 
     check(can_manage_country(actor, cohort.country_code))
     check_revision(cohort, revision, _shown)
     cohort.name, cohort.country_code = _validate(actor, cohort, name, country_code)
-    cohort.description = (description or "").strip()
+    cohort.description = kept_lines(description)
     db.session.flush()
     return cohort
 

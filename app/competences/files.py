@@ -11,7 +11,7 @@ import yaml
 from app.competences.vocabulary import (ALIGNMENT_KEYS, ALIGNMENT_MAX_LENGTHS, MAX_ALIGNMENTS, alignment_message,
                                         alignment_problems, alignment_target)
 from app.content_files import LOCALES_REQUIRED, Located, Problem, YamlProblem, load_text, translated
-from app.text import FORMULA, safe_cell
+from app.text import FORMULA, kept_lines, safe_cell
 from app.xapi.validation import is_language_tag
 
 # \Z, not $: "$" also matches before a final line break, which would let "demo\n" through as a slug or a code
@@ -97,10 +97,10 @@ def _not_text(located: Located, value, path: tuple, what: str, problems: list[Pr
 
 def kept_text(text: str | None, name: str) -> str:
     """A text of an edit form as it is kept: line breaks as \\n (browsers send \\r\\n), no spaces around it, a
-    title or a name on one line with single spaces, and no control character (pasted with it: a file holds none).
-    Its length is counted so, as a file's text is."""
-    text = NOT_TEXT.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return " ".join(text.split()) if name in TITLES else text.strip()
+    title or a name on one line with single spaces, and no control character or direction override (pasted with
+    it: app.text.kept_lines). Its length is counted so, as a file's text is."""
+    text = kept_lines(text)
+    return " ".join(text.split()) if name in TITLES else text
 
 
 def _ordered_text(value: dict) -> dict:

@@ -27,7 +27,7 @@ from app.content_files import Problem
 from app.db import hold_row, lock_for_write, utcnow
 from app.errors import ValidationError
 from app.extensions import db
-from app.text import one_line
+from app.text import kept_lines, one_line
 
 
 def text_in(value: dict | None, locale: str | None = None) -> str:
@@ -1506,7 +1506,7 @@ def validate_level(actor, user: User, framework: Framework, code: str, level: in
         errors["code"] = _l("Choose a competence of the framework")
     if level_row is None:
         errors["level"] = _l("Choose a level of the scale")
-    note = (note or "").strip()
+    note = kept_lines(note)
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _l("Keep the note under %(num)s characters", num=format_decimal(NOTE_MAX_LENGTH))
     if not errors:

@@ -76,3 +76,14 @@ def test_a_cohort_name_is_kept_with_single_spaces(make_user):
     assert cohort.name == "Piloto Biobío"
     update_cohort(coordinator, cohort, name="Piloto\n Ñuble", country_code="CL")
     assert cohort.name == "Piloto Ñuble"
+
+
+def test_a_cohort_description_keeps_its_lines_but_not_what_shows_nothing(make_user):
+    """Pasted from a terminal or a document, a description brings control characters and direction overrides, which
+    would turn around the text after it on every page that shows it: they are dropped, its lines and tabs kept."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    cohort = create_cohort(coordinator, name="Piloto", country_code="CL",
+                           description=" Técnicos\x01 del\x1b[31m Biobío\r\n\tgrupo \u202eA\x7f\u2066 ")
+    assert cohort.description == "Técnicos del[31m Biobío\n\tgrupo A"
+    update_cohort(coordinator, cohort, name="Piloto", country_code="CL", description="Ñuble\u202d\x85\rsegundo")
+    assert cohort.description == "Ñuble\nsegundo"

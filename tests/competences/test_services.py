@@ -172,6 +172,16 @@ def test_validating_a_level(sample_framework, make_user):
     assert db.session.query(SelfAssessment).count() == 0
 
 
+def test_a_validation_note_keeps_its_lines_but_not_what_shows_nothing(sample_framework, make_user):
+    """The person reads the note with their level: a control character or a direction override pasted with it
+    (which turns around the text after it) is dropped, its lines and tabs kept."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    person = make_user(country="CL")
+    row = services.validate_level(coordinator, person, sample_framework, "B1", 2,
+                                  note="  Taller\x01 en\u202e Concepción\r\n\t- informe\x1b\x7f\u2067 ")
+    assert row.note == "Taller en Concepción\n\t- informe"
+
+
 def test_evidence_of_another_framework_never_counts(sample_framework, make_user):
     """s3 and demo both have A1: evidence and self-assessments of demo A1 say nothing of s3 A1."""
     from app.auth.services import SYSTEM

@@ -882,7 +882,7 @@ def test_a_validation_note_keeps_its_line_breaks_where_it_is_shown(client, login
     note = "Workshop in Concepción\r\n- facilitated <two> sessions\r\n- wrote the report"
     assert client.post(f"/admin/users/{trainee.uuid}/levels",
                        data={"code": "B1", "level": "2", "note": note}).status_code == 302
-    shown = '<span class="kept-lines">Workshop in Concepción\r\n- facilitated &lt;two&gt; sessions\r\n- wrote the ' \
+    shown = '<span class="kept-lines">Workshop in Concepción\n- facilitated &lt;two&gt; sessions\n- wrote the ' \
             'report</span>'
     assert shown in client.get(f"/admin/users/{trainee.uuid}").get_data(as_text=True)
     login_as(trainee)

@@ -97,16 +97,20 @@ def import_upload():
         else:
             db.session.commit()
             return redirect(url_for("admin.import_preview", batch_id=batch.id))
-    sent_back = form.is_refresh or form.errors
-    if sent_back and form.is_submitted() and form.file.data and form.file.data.filename and not form.file.errors:
+    chosen = form.is_submitted() and form.file.data and form.file.data.filename and not form.file.errors
+    if chosen and form.errors:
         form.file.errors = [_("Choose the file again: a browser does not keep it when the form is sent back")]
-    return _upload_page(form, 400 if form.errors and not form.is_refresh else 200)
+    # the lists shown for another country, as asked (no mistake of the person's): the file is asked for again
+    # in a notice, as the person form asks again for a password
+    return _upload_page(form, 400 if form.errors and not form.is_refresh else 200,
+                        choose_again=bool(chosen and form.is_refresh))
 
 
-def _upload_page(form: ImportForm, status: int):
+def _upload_page(form: ImportForm, status: int, choose_again: bool = False):
     """The upload form; the region column's hint names a region of the country chosen as its example."""
     regions = places.regions_of(form.country_code.data) if form.country_code.data else []
-    return render_template("admin/import_upload.html", form=form, region=regions[0] if regions else None), status
+    return render_template("admin/import_upload.html", form=form, region=regions[0] if regions else None,
+                           choose_again=choose_again), status
 
 
 @bp.route("/import/template.csv")

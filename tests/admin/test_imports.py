@@ -450,13 +450,13 @@ def test_an_admin_chooses_the_country_it_is_not_the_first_of_the_list(client, lo
 
 
 def test_a_form_sent_back_asks_for_the_chosen_file_again(client, login_as, make_cohort):
-    """A form sent back for its country or cohort (or refreshed for another country's cohorts) came with the file
-    field empty, and nothing said so: "Check the file" then answered "Choose a CSV or Excel file"."""
+    """A form sent back for its country or cohort came with the file field empty, and nothing said so: "Check the
+    file" then answered "Choose a CSV or Excel file"."""
     login_as("admin", country=None)
     abroad = make_cohort(country="AR")
     again = '<a href="#file">Choose the file again: a browser does not keep it when the form is sent back</a>'
     data = b"email,full_name,position\nx@example.org,X,manager\n"
-    for fields in (dict(country_code=""), dict(cohort_id=str(abroad.id)), dict(refresh="y")):
+    for fields in (dict(country_code=""), dict(cohort_id=str(abroad.id))):
         page = unescape(upload(client, data, **fields).get_data(as_text=True))
         assert again in page, fields
     for fields in (dict(country_code="", file=(io.BytesIO(b""), "")),  # no file chosen: nothing to choose again
@@ -465,6 +465,23 @@ def test_a_form_sent_back_asks_for_the_chosen_file_again(client, login_as, make_
                                     content_type="multipart/form-data").get_data(as_text=True))
         assert again not in page, fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_showing_another_countrys_cohorts_says_the_file_is_to_be_chosen_again_without_calling_it_a_mistake(
+        client, login_as, make_cohort):
+    """Without JavaScript, the button that shows the cohorts of the country chosen sends the form, and the browser
+    does not keep the file chosen: the page says so as a notice, not as an error of the person who asked for it."""
+    login_as("admin", country=None, locale="en")
+    make_cohort(country="BR", name="Turma Brasil")
+    response = upload(client, b"email,full_name,position\nx@example.org,X,manager\n", country_code="BR", refresh="y")
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert "There is a problem" not in page and "Error:" not in page and 'class="field-error"' not in page
+    assert re.search(r'<div class="banner" role="status"><p>The lists now show the cohorts of the country chosen. '
+                     r'Choose the file again: a browser does not keep it when the form is sent back.</p></div>', page)
+    assert "Turma Brasil" in page
+    page = unescape(upload(client, b"", name="", country_code="BR", refresh="y").get_data(as_text=True))
+    assert 'role="status"' not in page and "There is a problem" not in page  # no file chosen: nothing to choose again
 
 
 def test_a_coordinator_imports_into_their_own_country_without_choosing_it(client, login_as):

@@ -36,10 +36,11 @@ MAIL_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "logged": _l("
 
 
 def languages_of(locales) -> str:
-    """The supported languages among a course's ``locales``, named in the reader's language ("English and
-    Spanish", "inglês e espanhol")."""
+    """The supported languages among a course's ``locales``, named in the reader's language as CLDR names the
+    locale ("English and Spanish", "inglés y portugués (Brasil)"): pt_BR is Brazil's Portuguese, as the language
+    switcher says."""
     reader = get_locale() or Locale("en")
-    names = [Locale.parse(code).get_language_name(reader) for code in locales if code in LANGUAGE_NAMES]
+    names = [Locale.parse(code).get_display_name(reader) for code in locales if code in LANGUAGE_NAMES]
     return format_list(names, locale=reader)
 
 

@@ -610,6 +610,17 @@ def test_the_catalogue_and_course_page_say_in_which_languages_a_course_is(client
         assert "Available in" not in client.get(f"/courses/?lang={lang}").get_data(as_text=True)
 
 
+def test_the_course_page_names_brazilian_portuguese_as_the_rest_of_the_site_does(client, login_as, synced_course):
+    """The page called the language "portugués" where the language switcher and the forms say "Português (Brasil)":
+    in each language of the pages it is Brazil's Portuguese, as CLDR names it."""
+    login_as("trainee")
+    for lang, named in (("en", "English, Spanish, and Portuguese (Brazil)"),
+                        ("es", "inglés, español y portugués (Brasil)"),
+                        ("pt_BR", "inglês, espanhol e português (Brasil)")):
+        page = client.get(f"/courses/pilot/?lang={lang}").get_data(as_text=True)
+        assert re.search(rf"<dd[^>]*>\s*{re.escape(named)}\s*</dd>", page), lang
+
+
 def test_a_started_course_that_is_withdrawn_stays_on_the_dashboard_without_a_link(client, login_as, synced_course,
                                                                                make_user):
     trainee = make_user(("trainee",), locale="en")

@@ -104,6 +104,16 @@ def test_each_change_link_of_a_person_opens_the_form_at_its_field(client, login_
         assert f'for="{field}"' in form, (key, field)  # its label, kept in view above it (scroll-margin-top)
 
 
+def test_the_person_form_posts_back_under_the_sites_prefix(client, login_as, make_user):
+    """Behind a proxy that mounts Itinera under a path (SCRIPT_NAME), the person form opened at a field is sent to
+    its address under that path: without it the form went to the site's root, outside Itinera."""
+    login_as("admin", country=None, locale="en")
+    person = make_user(country="CL")
+    form = client.get(f"/admin/users/{person.uuid}/edit?x=1", environ_overrides={"SCRIPT_NAME": "/lms"})
+    assert f'<form method="post" action="/lms/admin/users/{person.uuid}/edit?x=1" novalidate' in form.get_data(
+        as_text=True)
+
+
 def test_people_list_filters_and_pages(client, login_as, make_user, app):
     app.config["PAGE_SIZE"] = 3
     login_as("admin", country=None, name="Zed Admin")

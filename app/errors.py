@@ -80,7 +80,9 @@ def _explanation(code: int):
 
 def abort_with_page(code: int, **context):
     """Stop the request with the site's error page for ``code``, given more to show on it (``course``: a link
-    back to that course)."""
+    back to that course). A client that asks for JSON is answered as by any other error (handle_http_error)."""
+    if wants_json():
+        abort(code)
     abort(make_response(render_template("errors/error.html", code=code, title=TITLES.get(code),
                                         explanation=_explanation(code), **context), code))
 

@@ -252,6 +252,10 @@ def test_a_module_or_version_the_course_does_not_have_leads_to_the_course(client
         assert page.status_code == 404 and 'href="/courses/pilot/"' in html, address
         assert "Page not found" in html and "Go to the course “Pilot course”" in html, address
     assert "Go to the course" not in client.get("/courses/nope/").get_data(as_text=True)
+    # a client that asks for JSON is answered in JSON, as by every other "not found"
+    for address in ("/courses/pilot/modules/nope", "/courses/pilot/v7/print"):
+        page = client.get(address, headers={"Accept": "application/json"})
+        assert page.status_code == 404 and page.get_json()["error"] == "Not Found", address
 
 
 def test_a_repeat_visit_to_a_module_stays_cheap(client, login_as, synced_course, app):

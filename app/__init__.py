@@ -15,6 +15,18 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.xapi.wsgi import SECURITY_HEADERS as XAPI_SECURITY_HEADERS
 
 
+def _query_as_sent_by_browsers(wsgi_app):
+    """A query string's bytes beyond ASCII percent-encoded, as a browser sends them: a raw client's were read as
+    UTF-8 text by Werkzeug, and one that is no UTF-8 made every page a 500 (its error page too). The WSGI server
+    gives each byte as one character (latin-1)."""
+    def app(environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = "".join(c if c.isascii() else f"%{ord(c):02X}" for c in query)
+        return wsgi_app(environ, start_response)
+    return app
+
+
 def parse_locale(value: str | None, loose: bool = False) -> str | None:
     """'pt-br', 'pt_BR' and 'pt' all mean pt_BR; anything unsupported is None.
 
@@ -211,7 +223,8 @@ def create_app(config=None) -> Flask:
                                "address.", app.config["BASE_URL"])
     from app.xapi.wsgi import AlternateRequestSyntax
 
-    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app, max_bytes=app.config["XAPI_MAX_REQUEST_BYTES"])
+    app.wsgi_app = AlternateRequestSyntax(_query_as_sent_by_browsers(app.wsgi_app),
+                                          max_bytes=app.config["XAPI_MAX_REQUEST_BYTES"])
     if app.config.get("PROXY_FIX"):
         hops = app.config["PROXY_FIX"]
         # X-Forwarded-Prefix too: a site served under a path (ITINERA_BASE_URL=https://example.org/itinera) links

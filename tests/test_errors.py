@@ -93,6 +93,21 @@ def test_a_nul_character_answers_400_everywhere(client, login_as, role, method, 
     assert as_json.status_code == 400 and as_json.get_json()["error"] == "Bad Request"
 
 
+def test_a_query_with_bytes_beyond_ascii_is_read_as_a_browser_would_have_sent_it(client, login_as, make_user):
+    """A raw client's query string with bytes beyond ASCII, unencoded (browsers percent-encode them), was read as
+    UTF-8 text by every page, and a byte that is no UTF-8 made each one a 500 (its error page too). Such bytes are
+    taken as a browser would have sent them: UTF-8 finds what it says, anything else is an unreadable character."""
+    login_as("admin", country=None, locale="en")
+    person = make_user(country="CL", name="José Núñez")
+    raw = "José".encode().decode("latin-1")  # the WSGI server's reading of the bytes
+    for path, query in ((f"/admin/users/{person.uuid}/edit", "x=\xff"), ("/admin/users", "q=\xff")):
+        assert client.get(path, environ_overrides={"QUERY_STRING": query}).status_code == 200, path
+    refused = client.get("/xapi/about", environ_overrides={"QUERY_STRING": "x=\xff"})  # (a parameter it has not)
+    assert refused.status_code == 400 and refused.is_json
+    page = client.get("/admin/users", environ_overrides={"QUERY_STRING": f"q={raw}&status=all"})
+    assert "José Núñez" in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/admin/users/{uuid}%00/edit", "/admin/users/%00/edit",
                                   "/admin/cohorts/new?x=%00"])
 def test_a_nul_in_the_address_of_an_expired_form_answers_400_and_keeps_nothing(make_app, make_user, path):

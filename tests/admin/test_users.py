@@ -114,6 +114,19 @@ def test_the_person_form_posts_back_under_the_sites_prefix(client, login_as, mak
         as_text=True)
 
 
+def test_an_invitation_withdrawn_from_the_list_leads_back_to_it_under_the_sites_prefix(client, login_as, make_user):
+    """Behind a proxy that mounts Itinera under a path (SCRIPT_NAME), withdrawing an invitation from the list of
+    pending ones went back to /admin/invitations at the site's root, outside Itinera."""
+    login_as("admin", country=None, locale="en")
+    invited = make_user(country="CL", email="invited@example.org", password=None)
+    under = {"SCRIPT_NAME": "/lms"}
+    listed = client.get("/admin/invitations?q=invited", environ_overrides=under).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/lms/admin/invitations?q=invited">' in listed
+    done = client.post(f"/admin/users/{invited.uuid}/invitation/withdraw", environ_overrides=under,
+                       data={"next": "/lms/admin/invitations?q=invited", "confirmed": "1"})
+    assert done.status_code == 302 and done.headers["Location"] == "/lms/admin/invitations?q=invited"
+
+
 def test_people_list_filters_and_pages(client, login_as, make_user, app):
     app.config["PAGE_SIZE"] = 3
     login_as("admin", country=None, name="Zed Admin")

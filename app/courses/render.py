@@ -83,11 +83,16 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+# the ids the module's page gives its own parts (base.html, courses/module.html): a heading never takes one of them
+# ("## Main" is main-1), or a page would hold two (the skip link would lead to the heading)
+PAGE_IDS = frozenset({"main", "progress-label", "objectives-title", "contents-title"})
+
+
 def _heading_ids(state) -> None:
     """The ids of headings ## to ####, as mdit_py_plugins' anchors plugin gives them (GitHub's: "## The 4 Cs" is
     the-4-cs, the same title again the-4-cs-1, -2, ...), without trying every number again from 1 for each
     heading of a title already used, which made a module of many same headings take minutes."""
-    taken: set[str] = set()
+    taken: set[str] = set(PAGE_IDS)
     next_number: dict[str, int] = {}  # per slug, the first number that may be free (every one below is taken)
     for index, token in enumerate(state.tokens):
         if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4"):

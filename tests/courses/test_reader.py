@@ -984,6 +984,26 @@ def test_a_quotations_source_is_kept_only_as_a_web_address(app):
     assert '<q cite="https://gov.example/report">q</q>' in kept
 
 
+def test_a_heading_named_as_a_part_of_the_page_gets_an_id_of_its_own(client, login_as, tmp_path, sample_framework):
+    """A module's "## Main" or "## Contents title" would give the page a second id="main" (the skip link's
+    target) or "contents-title": the heading takes the next number instead, and the module's links follow it."""
+    body = ("[Up](#main-1)\n\n## Main\n\nText.\n\n## Contents title\n\nText.\n\n## Objectives title\n\nText.\n\n"
+            "## Progress label\n\nText.")
+    root = build_tree(tmp_path / "c", modules={
+        "01-intro": {l: module_text("Intro", body=body) for l in ("en", "es", "pt_BR")},
+        "02-practice": {l: module_text("Practice", body="Now.") for l in ("en", "es", "pt_BR")}})
+    from app.courses.loader import load_tree
+
+    assert load_tree(root).problems == []  # the link to #main-1 is one to a heading of the module
+    sync_tree(root)
+    login_as("trainee", locale="en")
+    html = client.get("/courses/pilot/modules/intro").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(ids)
+    assert '<h2 id="main-1">Main</h2>' in html and 'href="#main-1"' in html
+    assert '<a href="#contents-title-1">Contents title</a>' in html  # the page's list of sections leads there
+
+
 def test_many_headings_of_one_title_are_told_apart_quickly(app):
     """Each heading's id is told apart from the same title's before it by a number (exercise, exercise-1, ...):
     found by trying every number from 1 again for each heading, a module of 10,000 "## Exercise" headings (half

@@ -202,13 +202,21 @@ def test_showing_a_countrys_lists_lands_on_the_country(app, client, login_as, ma
 HEADER = re.compile(r'<header class="site-header">(.*?)</header>', re.S)
 
 
-def test_a_signed_out_visitor_can_sign_in_from_the_header(client, sample_framework):
+def test_a_signed_out_visitor_can_sign_in_from_the_header(client, sample_framework, make_user):
     """A public page opened signed out (a competence's address, from a credential or a course; an address not
     found) offers "Sign in" in its header, as the landing page does in its text: it was reached only through the
     home page. The sign-in page and the landing page, whose own button says it, have none."""
-    for path in ("/competences/demo/A1?lang=en", "/nowhere?lang=en"):
-        header = HEADER.search(client.get(path).get_data(as_text=True)).group(1)
-        assert re.search(r'<a class="site-header__sign-in" href="/auth/login">Sign in</a>', header), path
+    header = HEADER.search(client.get("/nowhere?lang=en").get_data(as_text=True)).group(1)
+    assert re.search(r'<a class="site-header__sign-in" href="/auth/login">Sign in</a>', header)
+    # from a page that is there, back to it once signed in
+    header = HEADER.search(client.get("/competences/demo/A1?lang=en").get_data(as_text=True)).group(1)
+    link = re.search(r'<a class="site-header__sign-in" href="([^"]+)">Sign in</a>', header).group(1)
+    assert link == "/auth/login?next=/competences/demo/A1?lang%3Den"
     for path in ("/auth/login?lang=en", "/?lang=en", "/auth/password/forgot?lang=en"):
         header = HEADER.search(client.get(path).get_data(as_text=True)).group(1)
         assert "site-header__sign-in" not in header and ">Sign in<" not in header, path
+    from tests.fixtures.factories import PASSWORD
+
+    make_user(email="ana@example.org")
+    signed_in = client.post(link, data={"email": "ana@example.org", "password": PASSWORD})
+    assert signed_in.location == "/competences/demo/A1?lang=en"

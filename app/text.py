@@ -11,12 +11,12 @@ INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00
 # what a name pasted from a document, a web page or a terminal brings that shows nothing: control characters, the
 # zero-width space, soft hyphen, word joiner and byte order mark, and the direction embeddings, overrides and
 # isolates, which turn around the text after the name too (the joiners of letters and emoji stay)
-HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_SHOWS_NOTHING = "\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{_SHOWS_NOTHING}]")
 
 # what a text of several lines (a description, a note) drops of it: the same, but for the line breaks and tabs it
 # keeps, and the characters no page or database holds (half of a character, U+FFFE and U+FFFF)
-HIDDEN_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
-                             "\ud800-\udfff\ufffe\uffff]")
+HIDDEN_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_SHOWS_NOTHING}\ud800-\udfff\ufffe\uffff]")
 
 
 def plain(text: str) -> str:
@@ -60,12 +60,17 @@ def contains_text(column, text: str, longest: int):
     return column.contains(text, autoescape=True)
 
 
+def _shown_words(text: str) -> list[str]:
+    """The words of ``text`` (split at spaces) without what shows nothing in them (HIDDEN), empty ones left out."""
+    return [word for word in (HIDDEN.sub("", word) for word in text.split()) if word]
+
+
 def search_words(words: str | None) -> list[str] | None:
     """The words someone typed as a search key holds them, each once and without what shows nothing (HIDDEN: a
     zero-width space copied with them); None when they are longer than a key, one after the other: a name searched
     is no longer (its key is cut there), and cutting the words too found people by the beginning of a long search
     whom its tail would have left out."""
-    found = list(dict.fromkeys(word for word in (HIDDEN.sub("", word) for word in plain(words or "").split()) if word))
+    found = list(dict.fromkeys(_shown_words(plain(words or ""))))
     return found if len(" ".join(found)) <= KEY_LENGTH else None
 
 
@@ -94,7 +99,7 @@ def one_line(text: str | None) -> str:
     """A name as typed, on one line with single spaces, without the characters that show nothing (HIDDEN); "" when
     no letter or digit of it shows: spaces or punctuation alone, or characters that show nothing without being
     spaces (a Hangul filler, a variation selector), which lists would show as a blank name."""
-    line = " ".join(word for word in (HIDDEN.sub("", word) for word in (text or "").split()) if word)
+    line = " ".join(_shown_words(text or ""))
     return line if any(c.isalnum() for c in INVISIBLE.sub("", line)) else ""
 
 

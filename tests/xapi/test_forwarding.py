@@ -476,8 +476,8 @@ def test_without_redis_splitting_a_refused_batch_stops_with_the_budget(make_app,
         started = time.monotonic()
         assert xapi.post(batch).status_code == 200
         # the batch (refused), then its first half (taken), and the budget is spent: not the 31 requests (15 s) of
-        # a search (the time has room for a busy machine; the count is what the budget decides)
-        assert time.monotonic() - started < 3 and slow_remote.requests == 2
+        # a search (the time has room for a busy machine, where 3.5 s were seen; the count is what the budget decides)
+        assert time.monotonic() - started < 7.5 and slow_remote.requests == 2
         assert count(ForwardQueue, ForwardQueue.sent_at.is_(None), ForwardQueue.failed_at.is_(None)) == 8
         result = app.test_cli_runner().invoke(args=["lrs", "forward"])  # the command line has no budget
         assert "7 statements forwarded; 0 still queued." in result.output, result.output

@@ -1,5 +1,6 @@
 """Syncing course versions: a content hash per version; changed content needs a new version number."""
 import re
+import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -512,3 +513,31 @@ def test_a_courses_folder_the_server_may_list_but_not_enter_is_said_not_a_traceb
         assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
         assert f"{course_tree}: the folder cannot be read: Permission denied" in result.output
     assert db.session.scalar(sa.select(CourseVersion)) is None
+
+
+def test_validate_and_sync_show_a_progress_bar_course_by_course(runner, app, course_tree, sample_framework,
+                                                                monkeypatch):
+    """The issue asks both commands for a progress bar on long runs: on a terminal each course read, then each
+    course synced, moves its bar on (a run without a terminal, as in CI logs, prints only the label)."""
+    import click._termui_impl
+
+    for slug in ("second", "third"):
+        shutil.copytree(course_tree / "pilot", course_tree / slug)
+        yaml = (course_tree / slug / "course.yaml").read_text(encoding="utf-8")
+        (course_tree / slug / "course.yaml").write_text(yaml.replace("slug: pilot", f"slug: {slug}"),
+                                                        encoding="utf-8")
+    app.config["COURSES_DIR"] = str(course_tree)
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda _stream: True)
+    validated = runner.invoke(args=["courses", "validate"])
+    assert validated.exit_code == 0, validated.output
+    assert _bar(validated.stderr, "Reading courses") == ["0/3", "1/3", "2/3", "3/3"]
+    assert "3 course(s)" in validated.stdout and "Reading courses" not in validated.stdout
+    synced = runner.invoke(args=["courses", "sync"])
+    assert synced.exit_code == 0, synced.output
+    assert _bar(synced.stderr, "Reading courses") == _bar(synced.stderr, "Syncing") == ["0/3", "1/3", "2/3", "3/3"]
+    assert "second version 1: created" in synced.stdout and "Syncing" not in synced.stdout
+
+
+def _bar(stderr: str, label: str) -> list[str]:
+    """The positions a progress bar labelled ``label`` showed, each drawn over the last (with a carriage return)."""
+    return [position for _, position in re.findall(label + r"  \[([#-]+)\]  (\d+/\d+)", stderr)]

@@ -139,6 +139,25 @@ def test_public_competence_page_and_json(client, sample_framework):
     assert client.get("/competences/demo/Z9").status_code == 404
 
 
+@pytest.mark.parametrize("lang, shown", [
+    ("en", ["Diagnosis", "Knows indicators", "Builds profiles", "Open to findings",
+            "Foundation – Explains", "Practitioner – Applies", "Advanced – Adapts", "DigComp 1.2"]),
+    ("es", ["Diagnóstico", "Conoce indicadores", "Construye perfiles", "Abierto a hallazgos",
+            "Fundamentos – Explica", "Practicante – Aplica", "Avanzado – Adapta", "DigComp 1.2"]),
+    ("pt_BR", ["Diagnóstico", "Conhece indicadores", "Constrói perfis", "Aberto a descobertas",
+               "Fundamentos – Explica", "Praticante – Aplica", "Avançado – Adapta", "DigComp 1.2"]),
+])
+def test_the_public_page_shows_every_descriptor_and_level_in_each_language(client, sample_framework, lang, shown):
+    """The issue's public page at the competence's IRI, for anyone: the three descriptors (knowledge, skills,
+    attitudes and values), the scale's levels with their names and descriptors, and the alignments."""
+    html = client.get(f"/competences/demo/A1?lang={lang}").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1])))
+    for part in shown:
+        assert part in text, (lang, part)
+    levels = re.findall(r"<li><strong>([^<]+)</strong>", html.split('<ol class="levels">')[1].split("</ol>")[0])
+    assert levels == [part.split(" – ")[0] for part in shown[4:7]]
+
+
 @pytest.mark.parametrize("path", ["/competences/demo/A1", "/competences/demo/Z9"])
 def test_a_competence_address_tells_caches_it_varies_with_accept(client, sample_framework, path):
     """HTML for a browser, JSON for a client, at one address: a shared cache keeps them apart."""

@@ -526,6 +526,7 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                                          "objectives"))
             objectives = []
         competences = []
+        named: dict[str, int] = {}  # code: its line
         listed = data.get("competences") or []
         if not isinstance(listed, list):
             problems.append(meta.problem("competences is a list, one competence a line: - {code: B1, level: 2}",
@@ -541,6 +542,16 @@ def _module(course: "_CourseFiles", module_dir: Path, root: Path, locales: tuple
                 problems.append(meta.problem("each competence is {code: B1, level: 2}", *path_))
                 continue
             code, level = item["code"], item["level"]
+            for key in item:
+                if key not in ("code", "level"):
+                    problems.append(meta.problem(f"unknown key {key!r} in a competence: each competence is "
+                                                 "{code: B1, level: 2}", *path_, key))
+            if code in named:  # which level the module grants is the author's to say, once
+                problems.append(meta.problem(f"competence {code} is named twice in this module (also line "
+                                             f"{named[code]}): give it once, with the level the module grants",
+                                             *path_))
+                continue
+            named[code] = meta.line(*path_)
             if in_base := meta.other_base(level, *path_, "level"):
                 problems.append(meta.problem(in_base, *path_, "level"))
                 continue

@@ -42,6 +42,26 @@ def test_level_outside_the_scale(tmp_path):
     assert "pilot/modules/01-intro/es.md:7: level 4 of A1 is outside the scale 1-3" in problems(root)
 
 
+def test_a_competence_named_twice_in_a_module_is_a_problem(tmp_path):
+    """B1 at level 1 and at level 3 in one module: which level the module grants is the author's to say, once."""
+    listed = "  - {code: A1, level: 1}\n  - {code: B1, level: 1}\n  - {code: A1, level: 3}\n"
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", competences=listed)
+                                                      for l in ("en", "es", "pt_BR")}})
+    found = problems(root)
+    assert ("pilot/modules/01-intro/en.md:9: competence A1 is named twice in this module (also line 7): give it "
+            "once, with the level the module grants") in found, found
+    assert len([p for p in found if "named twice" in p]) == 3  # each language's file
+
+
+def test_a_key_a_competence_does_not_have_is_a_problem(tmp_path):
+    """{code: A1, level: 1, levle: 2}: a mistyped key was passed over, as the front matter's own are not."""
+    listed = "  - {code: A1, level: 1, levle: 2}\n"
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", competences=listed)
+                                                      for l in ("en", "es", "pt_BR")}})
+    assert ("pilot/modules/01-intro/pt_BR.md:7: unknown key 'levle' in a competence: each competence is "
+            "{code: B1, level: 2}") in problems(root)
+
+
 def test_missing_locale(tmp_path):
     """A file that is missing has no line: the problem is told where the course promises the language."""
     root = build_tree(tmp_path, modules={"01-intro": {"en": module_text("T"), "es": module_text("T")}})

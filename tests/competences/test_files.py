@@ -451,6 +451,28 @@ def test_the_shipped_framework_is_in_the_writers_layout():
     assert len(data.sources) >= 10 and all(s.get("title") for s in data.sources)
 
 
+def test_the_shipped_framework_is_the_one_the_issue_and_the_readme_describe():
+    """The S3 practitioner framework: 5 areas, 15 competences, the 4 levels Foundation, Practitioner, Advanced and
+    Lead, every text in the three languages (a competence's title and its knowledge, skills and attitudes and
+    values), and alignments to the external frameworks."""
+    from pathlib import Path
+
+    text = Path(__file__).parents[2].joinpath("courses", "_frameworks", "s3.yaml").read_text(encoding="utf-8")
+    data = files.read_yaml(text, "s3.yaml")
+    locales = {"en", "es", "pt_BR"}
+    assert [level["name"]["en"] for level in data.levels] == ["Foundation", "Practitioner", "Advanced", "Lead"]
+    assert [level["number"] for level in data.levels] == [1, 2, 3, 4]
+    assert all(set(level[key]) == locales for level in data.levels for key in ("name", "descriptor"))
+    assert len(data.areas) == 5 and all(set(area["title"]) == locales for area in data.areas)
+    assert len(data.competences) == 15
+    assert {c["area"] for c in data.competences} == {area["code"] for area in data.areas}
+    for competence in data.competences:
+        for key in ("title", "knowledge", "skills", "attitudes"):
+            assert set(competence[key]) == locales and all(competence[key].values()), (competence["code"], key)
+    aligned = {a["framework"] for c in data.competences for a in c.get("alignments", [])}
+    assert {"DigComp", "EntreComp", "OECD-OPSI"} <= aligned
+
+
 def test_multi_line_texts_round_trip_in_both_forms():
     data = files.read_yaml(SAMPLE, "demo.yaml")
     data.competences[0]["knowledge"]["en"] = "First paragraph.\n\nSecond: with a colon\n- and a dash"

@@ -25,8 +25,8 @@ from app.competences.files import (TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FrameworkD
                                    read_yaml as read_framework)
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
-from app.courses.render import (ATTRIBUTES, MD, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host, video_allowed,
-                                web_address)
+from app.courses.render import (ATTRIBUTES, MD, PAGE_IDS, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host,
+                                video_allowed, web_address)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})\Z")
@@ -351,6 +351,7 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
     as the course keeps it) or another module; an in-page link names a heading or a footnote."""
     targets = list(_targets(body, body_line))
     ids = {target for _line, target, kind in targets if kind == "id"}
+    seen_ids: dict[str, int] = {}  # id: the line that gave it first
     for line, target, kind in targets:
         if kind == "unread":
             hint = "write the address without spaces (%20 for a space) or between < and >" if re.search(
@@ -366,7 +367,15 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
                     else '"en", "es" or "pt-BR", for instance')
             problems.append(Problem(file, line, f'lang="{target}" is not a language tag: write it as {hint}'))
             continue
-        if kind == "id":
+        if kind == "id":  # headings take ids of their own; one written in HTML may meet them or the page's
+            if target in PAGE_IDS:
+                problems.append(Problem(file, line, f'the id "{target}" is one the module\'s page gives its own '
+                                                    "parts: give it another"))
+            elif target in seen_ids:
+                problems.append(Problem(file, line, f'the id "{target}" is given twice on the page (also line '
+                                                    f"{seen_ids[target]}): a link to #{target} reaches only the "
+                                                    "first, so give the other one another id"))
+            seen_ids.setdefault(target, line)
             continue
         if kind == "frame":
             if not video_allowed(target):

@@ -346,6 +346,22 @@ def test_in_page_links_name_a_heading_or_a_footnote(tmp_path):
     assert found == ["pilot/modules/01-intro/en.md:9: broken link: '#nowhere' names no heading of the module"]
 
 
+def test_an_id_the_page_already_holds_is_a_problem(tmp_path):
+    """An id written in HTML that a heading also gets ("## Sources" is sources), or that the module's page gives its
+    own parts (main, the skip link's target), put two on one page: a link to it reaches only the first."""
+    body = ('See [the sources](#sources).\n\n<a id="sources"></a>An anchor.\n\n## Sources\n\n'
+            '<h3 id="main">Main points</h3>\n\n<a id="note"></a><a id="note"></a>Text.')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == [
+        'pilot/modules/01-intro/en.md:13: the id "sources" is given twice on the page (also line 11): a link to '
+        "#sources reaches only the first, so give the other one another id",
+        'pilot/modules/01-intro/en.md:15: the id "main" is one the module\'s page gives its own parts: give it '
+        "another",
+        'pilot/modules/01-intro/en.md:17: the id "note" is given twice on the page (also line 17): a link to #note '
+        "reaches only the first, so give the other one another id"], found
+
+
 def test_embedded_players_need_a_title_and_images_a_text(tmp_path):
     body = ('Intro.\n\n<iframe src="https://player.vimeo.com/video/1"></iframe>\n\n'
             '<img src="assets/map.svg">\n\n<img src="assets/map.svg" alt="">\n\n![](assets/map.svg)')

@@ -487,3 +487,20 @@ def test_levels_in_every_framework_are_what_current_levels_says_of_each(make_use
     assert levels_by_framework(trainee)["demo"]["A1"].level == 2 and "A1" not in by_framework["demo"]
     assert by_framework["other"]["B1"].level == 3 and by_framework["other"]["A1"].self_declared == 2
     assert levels_by_framework(make_user(("trainee",), country="CL")) == {}
+
+
+def test_the_course_page_names_each_competence_once_at_the_highest_level_of_its_modules(client, login_as,
+                                                                                       graded_course):
+    """CONTRACTS.md: a course develops the highest level any of its modules gives per competence (A1: level 1 in
+    the first module, 2 in the second), in the framework's order."""
+    import re
+
+    login_as("trainee")
+    for lang, expected in (("en", ["A1 Diagnosis – up to level Practitioner", "B1 Discovery – up to level Foundation"]),
+                           ("es", ["A1 Diagnóstico – hasta el nivel Practicante",
+                                   "B1 Descubrimiento – hasta el nivel Fundamentos"])):
+        html = client.get(f"/courses/pilot/?lang={lang}").get_data(as_text=True)
+        section = html[html.index("<h2>", html.index("<h2>Competences developed</h2>" if lang == "en"
+                                                     else "<h2>Competencias que desarrolla</h2>")):]
+        items = re.findall(r"<li>(.*?)</li>", section.split("</ul>")[0], re.S)
+        assert [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip() for item in items] == expected, lang

@@ -373,6 +373,28 @@ def test_withdrawing_a_course_from_the_catalogue(client, login_as, synced_course
     assert "Pilot course" in client.get("/courses/").get_data(as_text=True)
 
 
+def test_a_withdrawn_course_keeps_its_copies_and_earlier_versions_from_trainees(client, login_as, app, course_tree,
+                                                                              sample_framework, make_user):
+    """Withdrawn, a course is closed to trainees in every form: the whole course's copy, its download, and each
+    earlier version's copies and assets, as its pages are; staff still read them."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    sync_tree(course_tree)
+    build_tree(course_tree, course_yaml=COURSE_YAML.replace("version: 1", "version: 2"),
+               modules={"01-intro": in_three("Introduction, revised"), "02-practice": in_three("Practice")})
+    sync_tree(course_tree)
+    addresses = ("/courses/pilot/print", "/courses/pilot/print?download=1", "/courses/pilot/v1/print",
+                 "/courses/pilot/v1/print?download=1", "/courses/pilot/v1/modules/intro/print",
+                 "/courses/pilot/v1/modules/intro/print?download=1", "/courses/pilot/v2/print",
+                 "/courses/pilot/v1/assets/map.svg", "/courses/pilot/v2/assets/map.svg")
+    login_as("trainee", locale="en")
+    assert [client.get(address).status_code for address in addresses] == [200] * len(addresses)
+    login_as(make_user(("trainer",)), locale="en")
+    assert client.post("/courses/pilot/publication", data={"published": "0", "confirmed": "1"}).status_code == 302
+    assert [client.get(address).status_code for address in addresses] == [200] * len(addresses)
+    login_as("trainee", locale="en")
+    assert {address: client.get(address).status_code for address in addresses} == dict.fromkeys(addresses, 404)
+
+
 def test_withdrawing_a_course_nobody_started_says_so_in_a_message_of_its_own(client, login_as, synced_course):
     """Not the singular of "%(count)s person has started…" with 0 (Portuguese reads 0 as singular: "0 pessoa
     começou este curso. Ela mantém o que conquistou…"), nor who keeps what they achieved when nobody did."""

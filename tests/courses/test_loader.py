@@ -62,6 +62,25 @@ def test_a_key_a_competence_does_not_have_is_a_problem(tmp_path):
             "{code: B1, level: 2}") in problems(root)
 
 
+@pytest.mark.parametrize("old, new, problem", [
+    ("title: {en: Pilot course, es: Curso piloto, pt_BR: Curso piloto}", "title: {en: Pilot course, es: Curso piloto}",
+     "pilot/course.yaml:4: title is missing its pt_BR text"),
+    ("summary: {en: A short course, es: Un curso corto, pt_BR: Um curso curto}",
+     "summary: {en: A short course, pt_BR: Um curso curto}", "pilot/course.yaml:5: summary is missing its es text"),
+])
+def test_a_course_title_or_summary_missing_a_promised_language(tmp_path, old, new, problem):
+    """course.yaml's title and summary are translated into every language the course promises."""
+    assert old in COURSE_YAML
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace(old, new))
+    assert problem in problems(root)
+    # a course that promises English and Spanish only needs no Portuguese title
+    spanish = COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]").replace(old, new)
+    texts = {"en": module_text("T"), "es": module_text("T")}
+    found = problems(build_tree(tmp_path / "two", course_yaml=spanish,
+                                modules={"01-intro": texts, "02-practice": texts}))
+    assert (problem in found) == ("pt_BR" not in problem), found
+
+
 def test_missing_locale(tmp_path):
     """A file that is missing has no line: the problem is told where the course promises the language."""
     root = build_tree(tmp_path, modules={"01-intro": {"en": module_text("T"), "es": module_text("T")}})

@@ -328,6 +328,27 @@ def test_a_number_or_yes_no_setting_that_is_neither_names_its_variable(name, val
     assert last.startswith("RuntimeError") and name in last and repr(value) in last, last
 
 
+@pytest.mark.parametrize("url, engine", [
+    (None, "sqlite:///{instance}/itinera.db"),
+    ("sqlite:///other.db", "sqlite:///{instance}/other.db"),
+    ("postgres://itinera:secret-pass@db.example/itinera", "postgresql+psycopg://itinera:***@db.example/itinera"),
+])
+def test_the_database_is_the_one_database_url_names_else_sqlite_in_instance(tmp_path, url, engine):
+    """What `gunicorn wsgi:app` and `flask --app wsgi db upgrade` open, started from any folder: the README's
+    default (instance/itinera.db in the source folder), a relative SQLite path read from there too, and
+    postgres:// taken as PostgreSQL through psycopg 3."""
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "ITINERA_ENV"}}
+    env.update(SECRET_KEY="x" * 32, PYTHONPATH=str(APP.parent), **({"DATABASE_URL": url} if url else {}))
+    done = subprocess.run([sys.executable, "-c", "import wsgi; from app.extensions import db\n"
+                           "with wsgi.app.app_context(): print(db.engine.url)"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == engine.format(instance=APP.parent / "instance")
+
+
 @pytest.mark.parametrize("name, value", [
     ("REDIS_URL", "localhost:6379"), ("REDIS_URL", "redis://:secret-pass@localhost:port/0"),
     ("BASE_URL", "itinera.example.org"), ("BASE_URL", "ftp://itinera.example.org"),

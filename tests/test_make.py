@@ -19,6 +19,28 @@ def _dry_run(*args: str, env: dict | None = None) -> str:
     return result.stdout
 
 
+def _position(commands: list[str], *words: str) -> int:
+    return next(i for i, line in enumerate(commands) if all(word in line for word in words))
+
+
+def test_the_two_commands_do_every_step_the_readme_promises_in_order():
+    """`make run`: a virtual environment, the project installed, the catalogs compiled, the SQLite database
+    created or upgraded, the demo loaded, the app served; `make test`: the test tools installed, then every test
+    (browser ones included: no marker leaves them out). No other set-up step exists."""
+    run = _dry_run().splitlines()
+    steps = [_position(run, "-m venv .venv"), _position(run, "pip install", "-e ."),
+             _position(run, "pybabel compile", "-d translations"),
+             _position(run, "ITINERA_ENV=development", "flask --app wsgi db upgrade"),
+             _position(run, "ITINERA_ENV=development", "flask --app wsgi demo --password"),
+             _position(run, "ITINERA_ENV=development", "flask --app wsgi run")]
+    assert steps == sorted(steps) and "DATABASE_URL" not in "".join(run)  # the default: instance/itinera.db
+    test = _dry_run_test().splitlines()
+    steps = [_position(test, "pip install", "-e '.[test]'"), _position(test, "pybabel compile"),
+             _position(test, "/pytest")]
+    assert steps == sorted(steps)
+    assert test[steps[-1]].rstrip().endswith(".venv/bin/pytest")  # no -m, no -k: the whole suite
+
+
 def test_make_run_serves_on_the_port_chosen_and_links_to_it():
     commands = _dry_run("PORT=5073")
     assert "--port 5073" in commands

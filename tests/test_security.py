@@ -349,6 +349,22 @@ def test_the_database_is_the_one_database_url_names_else_sqlite_in_instance(tmp_
     assert done.stdout.strip().splitlines()[-1] == engine.format(instance=APP.parent / "instance")
 
 
+def test_the_readme_s_configuration_table_names_every_variable_the_app_reads():
+    """Configuration comes from environment variables, all of them in the README's table: a variable added to
+    the code and not to the table (or one the table still names after the code stopped reading it) fails here."""
+    readme = (APP.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    documented = {name for row in re.findall(r"^\| ([^|]+) \|", table, re.M)
+                  for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row)}
+    reading = re.compile(r'(?:os\.environ\.get\(|os\.environ\[|_env_(?:number|flag)\(|envvar=)"([A-Z][A-Z0-9_]+)"')
+    read = set()
+    for path in [*APP.rglob("*.py"), APP.parent / "wsgi.py"]:
+        read |= set(reading.findall(path.read_text(encoding="utf-8")))
+    assert "SECRET_KEY" in read and "MAIL_SERVER" in read and "ITINERA_ADMIN_PASSWORD" in read  # the scan works
+    assert read - documented == set(), "read by the app, missing from the README's table"
+    assert documented - read == set(), "in the README's table, read by nothing"
+
+
 @pytest.mark.parametrize("name, value", [
     ("REDIS_URL", "localhost:6379"), ("REDIS_URL", "redis://:secret-pass@localhost:port/0"),
     ("BASE_URL", "itinera.example.org"), ("BASE_URL", "ftp://itinera.example.org"),

@@ -235,7 +235,11 @@ def _near_region(key: str, lookup: dict[str, str]) -> str | None:
     """The code of the region whose name (or code) ``key`` is a slip of the keyboard away from ("Antioqia"), if
     any. A country has a few dozen regions: every name is compared."""
     near = difflib.get_close_matches(key, [name for name in lookup if len(name) > 3], n=1, cutoff=0.8)
-    return lookup[near[0]] if near else None
+    if near:
+        return lookup[near[0]]
+    # the first words of one region's name ("Minas" for Minas Gerais); of several ("Rio"), none
+    started = {code for name, code in lookup.items() if name.startswith(key + " ")} if len(key) > 3 else set()
+    return started.pop() if len(started) == 1 else None
 
 
 def _region_lookup(country_code: str) -> dict[str, str]:

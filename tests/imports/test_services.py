@@ -455,6 +455,27 @@ def test_a_region_mistyped_by_a_letter_gets_the_name_meant(app, make_user):
     assert [row["region_code"] for row in clean] == [None, None, None]  # nothing is taken for granted
 
 
+def test_a_region_written_by_the_first_words_of_its_name_gets_the_name_meant(app, make_user):
+    """"Minas" for Minas Gerais, "Nuevo" for Nuevo León: the start of one region's name was refused with no hint,
+    though the README promises the closest name. Only a start that is one region's: "Rio" (three states) and
+    "Rio Grande" (two) name none, and nothing is taken for granted."""
+    cases = {"BR": ("Minas", "Rio", "Rio Grande", "Mato Grosso"), "MX": ("Nuevo", "Baja")}
+    said, taken = [], []
+    for country, regions in cases.items():
+        rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+                for n, region in enumerate(regions, start=2)]
+        clean, problems = services.check_rows(country, rows)
+        said += [services.message(p) for p in problems]
+        taken += [row["region_code"] for row in clean]
+    assert taken == [None, None, None, "BR-MT", None, None]  # a whole name that starts another is itself
+    assert said == [
+        "No region called “Minas” in this country: did you mean “Minas Gerais”?",
+        "No region called “Rio” in this country",
+        "No region called “Rio Grande” in this country",
+        "No region called “Nuevo” in this country: did you mean “Nuevo León”?",
+        "No region called “Baja” in this country"]
+
+
 def test_the_short_names_officials_write_for_regions_are_found_in_every_country(app, make_user):
     """ISO 3166-2 names some regions in full ("Coahuila de Zaragoza", "Veracruz de Ignacio de la Llave", "El
     Callao", "San Andrés, Providencia y Santa Catalina"): the short names every official writes were refused as no

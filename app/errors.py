@@ -67,14 +67,18 @@ EXPLANATIONS = {
     503: _l("Try again in a few minutes."),
 }
 # a coordinator is the one others ask for access, and a trainer (who may have no country) has no coordinator: they
-# ask the programme's administrators, as their account page and invitation do
+# ask the programme's administrators, as their account page and invitation do, and so does a trainee of a country
+# without one (a European peer)
 FORBIDDEN_TO_STAFF = _l("Your account does not have permission to see this. If you think it should, contact "
                         "the programme's administrators.")
 
 
 def _explanation(code: int):
-    if code == 403 and getattr(current_user, "is_authenticated", False) and current_user.is_staff:
-        return FORBIDDEN_TO_STAFF
+    if code == 403 and getattr(current_user, "is_authenticated", False):
+        from app.auth.services import asks_a_coordinator
+
+        if current_user.is_staff or not asks_a_coordinator(current_user):
+            return FORBIDDEN_TO_STAFF
     return EXPLANATIONS.get(code, "")
 
 

@@ -101,6 +101,23 @@ def visible_users(actor: User, filters: UserFilter | None = None) -> sa.Select:
     return query.order_by(User.name_key, User.id)
 
 
+def coordinated_countries(country_codes) -> set[str]:
+    """Those of ``country_codes`` with a coordinator who can act (active, signed up). Elsewhere (a European peer's
+    country, one whose coordinator is not set up yet) nobody but the programme's administrators helps a trainee."""
+    codes = {code for code in country_codes if code}
+    if not codes:
+        return set()
+    return set(db.session.scalars(sa.select(User.country_code).join(UserRole).where(
+        UserRole.role == Role.COORDINATOR, User.country_code.in_(codes), User.is_active,
+        User.password_hash.is_not(None)).distinct()))
+
+
+def asks_a_coordinator(user: User) -> bool:
+    """Whether ``user`` asks their country coordinator for a new invitation or a correction of their details (a
+    trainee of a country that has one), rather than the programme's administrators."""
+    return user.roles <= {Role.TRAINEE} and bool(coordinated_countries([user.country_code]))
+
+
 def person_matches(words: str):
     """A condition: the person's name (accents and case aside) or e-mail address contains what was typed."""
     return sa.or_(contains(User.name_key, words),

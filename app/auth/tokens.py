@@ -118,7 +118,7 @@ def send_invitation(actor, user: User) -> None:
     raw, token = _issue(user, TokenPurpose.INVITATION, actor)
     _send(user, "auth/email/invitation.txt", INVITATION_SUBJECT, token,
           link=absolute_url("auth.accept_invitation", token=raw), inviter=getattr(actor, "full_name", None),
-          days=current_app.config["INVITATION_DAYS"])
+          days=current_app.config["INVITATION_DAYS"], ask_coordinator=accounts.asks_a_coordinator(user))
 
 
 ADDRESS_CHANGED_SUBJECT = _l("Your e-mail address in Itinera was changed")
@@ -151,6 +151,7 @@ def send_invitations(actor, users: list[User]) -> None:
     now, days = utcnow(), current_app.config["INVITATION_DAYS"]
     template = current_app.jinja_env.get_template("auth/email/invitation.txt")
     inviter = getattr(actor, "full_name", None)
+    coordinated = accounts.coordinated_countries({user.country_code for user in users})
     tokens, messages = [], []
     for locale in sorted({_locale_of(user) for user in users}):
         untils: dict[tuple, str] = {}  # every link ends at the same moment: written once per zone, not per person
@@ -161,8 +162,9 @@ def send_invitations(actor, users: list[User]) -> None:
                 key = (zone_of(user), token.expires_at)
                 if key not in untils:
                     untils[key] = moment_for(user, token.expires_at, locale)
+                asks = user.roles <= {Role.TRAINEE} and user.country_code in coordinated  # as asks_a_coordinator
                 body = template.render(user=user, inviter=inviter, days=days, until=untils[key],
-                                       link=absolute_url("auth.accept_invitation", token=raw))
+                                       link=absolute_url("auth.accept_invitation", token=raw), ask_coordinator=asks)
                 tokens.append(token)
                 messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
                                             deliver_now=False))

@@ -15,7 +15,7 @@ from app.auth import bp, devices, personal_data, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
                             ResetPasswordForm, TimezoneForm)
-from app.auth.models import Role, TokenPurpose, User, normalise_email
+from app.auth.models import TokenPurpose, User, normalise_email
 from app.auth.permissions import can_manage_user
 from app.db import utcnow
 from app.errors import ValidationError
@@ -149,7 +149,7 @@ def _account_page(status: int = 200, **forms):
     forms["timezone_form"] = _timezone_form(forms.get("timezone_form"))
     # who corrects the details shown: an administrator themselves; a trainee's coordinator; the administrators else
     corrected_by = "self" if can_manage_user(current_user, current_user) else \
-        "coordinator" if current_user.roles <= {Role.TRAINEE} else "administrators"
+        "coordinator" if services.asks_a_coordinator(current_user) else "administrators"
     return render_template("auth/account.html", sign_ins=sign_ins.open_sign_ins(current_user),
                            end_form=Form(), corrected_by=corrected_by, **forms), status
 
@@ -387,7 +387,8 @@ def _reset_repeated(user, action: str = "password-reset"):
 def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
     status = 404 if problem.reason == "unknown" else 410
     # a coordinator or a trainer is invited again by the programme's administrators, a trainee by their coordinator
-    staff = problem.user is not None and problem.user.is_staff
+    # (by the administrators too where the country has none)
+    staff = problem.user is not None and not services.asks_a_coordinator(problem.user)
     if problem.user is not None:  # expired or used: still the person's link, as its e-mail
         _in_their_language(problem.user)
     # signed in (and not another account's link): their password changes on their account page, without a link

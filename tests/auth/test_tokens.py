@@ -720,6 +720,7 @@ def test_an_invitation_says_whom_to_ask_for_a_new_link(app, make_user, outbox, r
     from app.auth.tokens import send_invitation, send_invitations
 
     admin = make_user(roles=("admin",), country=None)
+    make_user(roles=("coordinator",), country="PE")
     send_invitation(admin, make_user(email="rosa@example.org", country="PE", locale="en", roles=roles, password=None))
     send_invitations(admin, [make_user(email="ana@example.org", country="PE", locale="en", roles=roles,
                                        password=None)])
@@ -736,12 +737,39 @@ def test_an_expired_invitation_says_whom_to_ask_for_a_new_one(client, make_user,
     """Its page, as the e-mail: a coordinator's country coordinator is themselves."""
     from app.auth.tokens import TokenPurpose, issue_token
 
+    make_user(roles=("coordinator",), country="PE")
     link = issue_token(make_user(country="PE", roles=roles, password=None, locale="en"), TokenPurpose.INVITATION)
     db.session.scalar(sa.select(AccountToken)).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     page = client.get(f"/auth/invitation/{link}")
     assert page.status_code == 410
     assert f"Otherwise {asked} to send you a new invitation." in page.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_a_trainee_of_a_country_without_a_coordinator_is_told_to_ask_the_administrators(client, make_user,
+                                                                                         outbox):
+    """A European peer (no coordinator in Portugal) was told to ask their country coordinator for a new invitation,
+    in the e-mail and on the expired link's page: nobody. So was a trainee of a country whose only coordinator
+    cannot act (deactivated, or invited and not signed up yet)."""
+    from app.auth.tokens import TokenPurpose, issue_token, send_invitation, send_invitations
+
+    admin = make_user(roles=("admin",), country=None)
+    make_user(roles=("coordinator",), country="CL", is_active=False)
+    make_user(roles=("coordinator",), country="CL", password=None)
+    for country in ("PT", "CL"):
+        send_invitation(admin, make_user(country=country, locale="en", password=None))
+        send_invitations(admin, [make_user(country=country, locale="en", password=None)])
+    db.session.commit()
+    messages = outbox()
+    assert len(messages) == 4
+    for message in messages:
+        assert "If it has expired, ask the programme's administrators to send a new one." in message.body
+    link = issue_token(make_user(country="PT", password=None, locale="en"), TokenPurpose.INVITATION)
+    db.session.scalar(sa.select(AccountToken).order_by(AccountToken.id.desc())).expires_at = utcnow() - timedelta(
+        seconds=1)
+    db.session.commit()
+    page = client.get(f"/auth/invitation/{link}").get_data(as_text=True).replace("&#39;", "'")
+    assert "Otherwise ask the programme's administrators to send you a new invitation." in page
 
 
 def test_a_link_sent_to_a_person_opens_in_their_language(client, login_as, outbox, make_user):

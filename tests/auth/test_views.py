@@ -343,13 +343,21 @@ def test_a_form_sent_once_the_sign_in_has_ended_is_said_not_saved(client, make_u
     ("coordinator", "To correct these details, ask the programme's administrators."),
     ("trainer", "To correct these details, ask the programme's administrators."),
 ])
-def test_the_account_page_says_who_corrects_its_details(client, login_as, role, said):
+def test_the_account_page_says_who_corrects_its_details(client, login_as, make_user, role, said):
     """A coordinator (and a trainer) read "ask your country coordinator": themselves, or nobody. Only the programme's
     administrators change a coordinator's or a trainer's account."""
+    make_user(roles=("coordinator",), country="BR")
     login_as(role, country="BR")
     page = unescape(main_text(client.get("/auth/account")))
     assert said in page
     assert role == "trainee" or "ask your country coordinator" not in page
+
+
+def test_a_trainee_of_a_country_without_a_coordinator_asks_the_administrators_for_corrections(client, login_as):
+    """A European peer read "ask your country coordinator", and Portugal has none."""
+    login_as("trainee", country="PT")
+    page = unescape(main_text(client.get("/auth/account")))
+    assert "To correct these details, ask the programme's administrators." in page
 
 
 def test_an_administrator_corrects_their_own_details(client, login_as):

@@ -220,3 +220,33 @@ def test_a_signed_out_visitor_can_sign_in_from_the_header(client, sample_framewo
     make_user(email="ana@example.org")
     signed_in = client.post(link, data={"email": "ana@example.org", "password": PASSWORD})
     assert signed_in.location == "/competences/demo/A1?lang=en"
+
+
+PASSWORD_FORM = re.compile(r"<form\b[^>]*>(?:(?!</form>).)*?autocomplete=\"(?:current|new)-password\".*?</form>", re.S)
+
+
+def test_every_form_for_ones_own_password_names_the_account(app, client, login_as, make_user):
+    """A form where a person types or chooses their own password holds the account's address as its username
+    (autocomplete="username"), so that a password manager fills in or saves the password for the right account
+    (WCAG 2.2, 3.3.8 Accessible Authentication): the account page's change of password named none, and a manager
+    offered every password it held for the site, or saved the new one without an account."""
+    from app.auth.models import TokenPurpose
+    from app.auth.services import SYSTEM
+    from app.auth.tokens import issue_token
+
+    invited = make_user(email="ignacio@example.org", password=None)
+    reset = make_user(email="camila@example.org")
+    paths = {"/auth/login": None, f"/auth/invitation/{issue_token(invited, TokenPurpose.INVITATION, SYSTEM)}":
+             "ignacio@example.org", f"/auth/password/reset/{issue_token(reset, TokenPurpose.PASSWORD_RESET)}":
+             "camila@example.org"}
+    db.session.commit()
+    forms = {path: PASSWORD_FORM.findall(client.get(path).get_data(as_text=True)) for path in paths}
+    login_as("trainee", email="ana@example.org", locale="en")
+    forms["/auth/account"], paths["/auth/account"] = PASSWORD_FORM.findall(client.get("/auth/account").get_data(
+        as_text=True)), "ana@example.org"
+    for path, found in forms.items():
+        assert len(found) == 1, (path, found)
+        username = re.search(r'<input\b[^>]*autocomplete="username"[^>]*>', found[0])
+        assert username, path
+        if paths[path]:
+            assert f'value="{paths[path]}"' in username.group(0), (path, username.group(0))

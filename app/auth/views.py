@@ -71,6 +71,10 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+# the address of a sign-in that failed, for the forgotten-password form this browser opens next
+TYPED_EMAIL = "sign_in_email"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # checked below, once a repeat of a sign-in made (whose answer changed the cookies) is answered
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
@@ -94,6 +98,8 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.form_errors.append(_("The e-mail address or password is not right"))
+            # "Forgotten your password?" from here finds the address already typed (WCAG 3.3.7); signing in clears it
+            session[TYPED_EMAIL] = form.email.data.strip()[:254]
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
@@ -450,6 +456,8 @@ def accept_invitation(token):
 @limiter.limit("5 per hour", key_func=_device_key, methods=["POST"], exempt_when=lambda: not _on_a_known_device())
 def forgot_password():
     form = ForgotPasswordForm()
+    if request.method == "GET":
+        form.email.data = session.get(TYPED_EMAIL)
     if form.validate_on_submit():
         tokens.request_password_reset(form.email.data)
         db.session.commit()

@@ -505,3 +505,24 @@ def test_the_sign_in_page_says_why_a_link_led_to_it(client, make_user):
                         headers={"Referer": "http://localhost/auth/account", "Accept-Language": "es"})
     page = client.get(ended.location, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "no se guardó" in page and "Inicie sesión para abrir" not in page
+
+
+EMAIL_BOX = re.compile(r'<input\b[^>]*\bid="email"[^>]*>')
+
+
+def test_a_failed_sign_in_leads_to_the_forgotten_password_page_with_its_address(app, client, make_user):
+    """Someone who cannot sign in and follows "Forgotten your password?" finds the address they just typed already
+    there, as WCAG 2.2 asks of a step that needs what was entered before (3.3.7 Redundant Entry): on a phone they had
+    to type it again. Nobody else's browser sees it, and it is gone once they are signed in."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, " Ana@Example.org ", "not-her-password").status_code == 400
+    box = EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+    assert 'value="Ana@Example.org"' in box
+    assert 'value=""' in EMAIL_BOX.search(app.test_client().get("/auth/password/forgot").get_data(
+        as_text=True)).group(0)
+    sent = client.post("/auth/password/forgot", data={"email": ""})  # what the person sends is what counts
+    assert sent.status_code == 400 and 'value=""' in EMAIL_BOX.search(
+        sent.get_data(as_text=True)).group(0)
+    assert sign_in(client, "ana@example.org").status_code == 302
+    client.post("/auth/logout")
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)

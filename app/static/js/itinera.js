@@ -146,7 +146,7 @@
     if (!target || !banners.length || !target.parentNode || target.closest(".banner") ||
         /^(TABLE|THEAD|TBODY|TR|UL|OL|DL)$/.test(target.parentNode.tagName)) { return; }
     banners.forEach(function (banner) { target.parentNode.insertBefore(banner, target); });
-    var show = function () { banners[0].scrollIntoView(); };
+    var show = function () { banners[0].scrollIntoView(); banners[0].focus({ preventScroll: true }); };
     show();
     window.addEventListener("load", show, { once: true });  // after the browser's own scroll to the place
   }
@@ -154,8 +154,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-password-show]").forEach(passwordToggle);
 
+    // what went wrong, or else what was just done, is read first: a status already there when the page loads is
+    // not announced by screen readers (the banner has its own scroll, to the place the address names)
     var summary = document.querySelector("[data-autofocus]");
     if (summary) { summary.focus(); } else { bannerToPlace(); }
+    var banner = !summary && document.querySelector("main [data-flash]");
+    if (banner) { banner.focus({ preventScroll: true }); }
 
     // A select that depends on another (regions and institutions on the country) follows its changes.
     document.querySelectorAll("[data-depends-on]").forEach(function (target) {

@@ -1,5 +1,6 @@
 """Every GET page of ``app.url_map``, as each role sees it (demo data, real ids), at 360 px in Spanish and
-Brazilian Portuguese: check_page (axe, weight, overflow; overflow at wider screens too), axe's WCAG 2.2 A/AA rules at any impact, the page's
+Brazilian Portuguese: check_page (axe, weight, overflow; overflow at wider screens and at 320 px too, and with WCAG's
+text spacing), axe's WCAG 2.2 A/AA rules at any impact, the page's
 language, a skip link first, one h1 and headings in order, tables with a caption and headers, a visible focus on
 every control, nothing that needs JavaScript; then each form sent back empty, without JavaScript: an error summary
 linking to its fields, aria-invalid and aria-describedby on them, a title starting with "Error:"."""
@@ -16,6 +17,33 @@ pytestmark = pytest.mark.browser
 ERROR_TITLE = re.compile(r"^(Error|Erro): \S")
 # past the phone: a small tablet, a large one held upright, a laptop's window split in two, a laptop
 WIDER = (480, 640, 768, 1024)
+# WCAG 1.4.10 Reflow: 320 CSS px (a 1280 px screen at 400 %), narrower than the phones of NARROW
+NARROWEST = {"width": 320, "height": 640}
+
+# WCAG 1.4.12 Text Spacing: the page spaced as a reader's own style sheet may space it loses nothing: no sideways
+# scrolling, no text cut off by a box that hides what overflows it. The rules go in through the CSSOM, which the
+# site's Content-Security-Policy (style-src 'self') allows, and come out after. Returns a list of problems.
+TEXT_SPACING_SCRIPT = """() => {
+  const sheet = [...document.styleSheets].find((s) => s.href && s.href.includes('/static/css/'));
+  if (!sheet) return [];
+  const rules = ['* { line-height: 1.5 !important; letter-spacing: 0.12em !important; }',
+                 '* { word-spacing: 0.16em !important; }', 'p { margin-bottom: 2em !important; }'];
+  for (const rule of rules) sheet.insertRule(rule, sheet.cssRules.length);
+  const problems = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > innerWidth) problems.push(`overflows with WCAG text spacing: ${width}px wide at ${innerWidth}px`);
+  const hides = (value) => value === 'hidden' || value === 'clip';
+  for (const el of document.querySelectorAll('main *, header *')) {
+    // (a visually hidden text is a box of 1 px on purpose; a field scrolls its own text)
+    if (el.clientWidth <= 1 || el.matches('input, select, textarea') || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if ((hides(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+        || (hides(style.overflowY) && el.scrollHeight > el.clientHeight + 1))
+      problems.push(`cut off with WCAG text spacing: ${el.outerHTML.slice(0, 80)}`);
+  }
+  for (const _rule of rules) sheet.deleteRule(sheet.cssRules.length - 1);
+  return problems;
+}"""
 
 # What axe does not see, on the page as loaded. ``served`` is the page's HTML as the server sent it (null when the
 # page was loaded without JavaScript: then it is the page as loaded). Returns a list of problems (empty when all is
@@ -157,6 +185,9 @@ def test_every_page_for_every_role(app, browser, live_server, axe_source):
             for width in WIDER:
                 tab.set_viewport_size({"width": width, "height": NARROW["height"]})
                 found.problems.extend(f"{where}: {p}" for p in layout_problems(tab) if "overflows" in p)
+            tab.set_viewport_size(NARROWEST)  # nor at 320 px, with its text spaced out or not
+            found.problems.extend(f"{where}: {p}" for p in layout_problems(tab) if "overflows" in p)
+            found.problems.extend(f"{where}: {p}" for p in tab.evaluate(TEXT_SPACING_SCRIPT))
             tab.set_viewport_size(NARROW)
         tab.keyboard.press("Tab")  # the keyboard in use, as :focus-visible takes it
         found.problems.extend(f"{where}: {p}" for p in tab.evaluate(PAGE_SCRIPT, [locale, served])

@@ -250,3 +250,20 @@ def test_every_form_for_ones_own_password_names_the_account(app, client, login_a
         assert username, path
         if paths[path]:
             assert f'value="{paths[path]}"' in username.group(0), (path, username.group(0))
+
+
+def test_ones_own_name_and_address_say_what_they_are(client, login_as, make_user):
+    """Changing one's own account (an administrator's "Change details" on their account page), the name and e-mail
+    fields say they hold the person's name and e-mail (autocomplete="name", "email"), so that a browser or an assistive
+    tool can fill them in or mark them (WCAG 2.1, 1.3.5 Identify Input Purpose); for someone else's account they
+    stay "off", where the browser's suggestions would be the editor's own."""
+    admin = login_as("admin", country=None, locale="en")
+    someone = make_user(country="CL")
+    fields = {}
+    for user in (admin, someone):
+        html = client.get(f"/admin/users/{user.uuid}/edit").get_data(as_text=True)
+        fields[user] = [re.search(rf'<input\b[^>]*\bid="{name}"[^>]*>', html).group(0)
+                        for name in ("full_name", "email")]
+    assert ['autocomplete="name"' in fields[admin][0], 'autocomplete="email"' in fields[admin][1]] == [True, True], \
+        fields[admin]
+    assert all('autocomplete="off"' in field for field in fields[someone]), fields[someone]

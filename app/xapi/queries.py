@@ -13,7 +13,7 @@ from app import jsonutil
 from app.extensions import db
 from app.xapi.models import Statement, StatementActivity, StatementAgent
 from app.xapi.services import activity_key, agent_key
-from app.xapi.validation import (StatementError, is_iri, is_language_tag, is_uuid, parse_timestamp,
+from app.xapi.validation import (StatementError, is_iri, is_language_tag, is_uuid, parse_query_timestamp,
                                  validate_actor)
 
 FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
@@ -75,7 +75,7 @@ def parse(args) -> Query:
         query.registration = str(uuid.UUID(args["registration"]))
     for name in ("since", "until"):
         if name in args:
-            setattr(query, name, parse_timestamp(args[name], name).isoformat())
+            setattr(query, name, parse_query_timestamp(args[name], name).isoformat())
     for name in ("related_activities", "related_agents", "ascending"):
         if name in args:
             setattr(query, name, boolean(args[name], name))

@@ -204,6 +204,18 @@ def _parse_timestamp(value: str, path: str) -> datetime:
     return (moment - sign * timedelta(hours=hours, minutes=minutes)).replace(tzinfo=timezone.utc)
 
 
+# a query's since or until written as Python's str(datetime) writes it, which TinCanPython's query_statements sends
+QUERY_SPACE_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:", re.ASCII)
+
+
+def parse_query_timestamp(value: str, name: str) -> datetime:
+    """The since or until parameter of a query: a timestamp as in a statement, or with a space for its "T" (RFC
+    3339's own form, which clients built on Python's str(datetime) send). Statements keep ISO 8601's "T"."""
+    if QUERY_SPACE_RE.match(value):
+        value = f"{value[:10]}T{value[11:]}"
+    return parse_timestamp(value, name)
+
+
 def format_timestamp(moment: datetime) -> str:
     """A moment as the LRS returns timestamps: in UTC, to the millisecond, or the microsecond when it has one."""
     moment = moment.astimezone(timezone.utc)

@@ -21,7 +21,8 @@ from app.xapi.models import DocumentKind
 from app.xapi.services import (Conflict, OutOfReach, VoidingRefused, agent_key, check_reach, consistent_through,
                                  consistent_through_at_store, store)
 from app.xapi.validation import (MAX_IRI_BYTES, MAX_MEDIA_TYPE, StatementError, format_timestamp, is_iri,
-                                 is_media_type, is_uuid, parse_timestamp, too_long, validate_actor, validate_agent)
+                                 is_media_type, is_uuid, parse_query_timestamp, too_long, validate_actor,
+                                 validate_agent)
 from app.xapi.wsgi import CORS_HEADERS, error_body, error_format
 
 VERSION = "1.0.3"
@@ -435,7 +436,7 @@ def _param_activity(held: bool = True) -> str:
 
 def _param_since():
     since = request.args.get("since")
-    return parse_timestamp(since, "since") if since is not None else None
+    return parse_query_timestamp(since, "since") if since is not None else None
 
 
 def _only(*allowed: str) -> None:

@@ -34,6 +34,11 @@ def test_state_round_trip_merge_list_and_delete(xapi):
     assert sorted(send(xapi, "GET", "/xapi/activities/state", {"activityId": ACTIVITY, "agent": AGENT}).get_json()) \
         == ["notes", "progress"]
     assert send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2099-01-01T00:00:00Z"}).get_json() == []
+    # with a space for the "T", as a datetime written by Python's str() (TinCanPython's clients pass such a text)
+    assert send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2099-01-01 00:00:00+00:00"}).get_json() == []
+    assert sorted(send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2000-01-01 00:00:00.5+00:00"})
+                  .get_json()) == ["notes", "progress"]
+    assert send(xapi, "GET", "/xapi/activities/state", {**where, "since": "2000-01-01  00:00:00Z"}).status_code == 400
     assert send(xapi, "DELETE", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 204
     assert send(xapi, "GET", "/xapi/activities/state", {**where, "stateId": "notes"}).status_code == 404
     assert send(xapi, "DELETE", "/xapi/activities/state", where).status_code == 204

@@ -1,6 +1,7 @@
 """An independent xAPI client (TinCanPython's RemoteLRS) against the live server: save, retrieve, query."""
 import json
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import httpx
 from tincan import (Activity, ActivityProfileDocument, Agent, LanguageMap, RemoteLRS, Result, Score, StateDocument,
@@ -47,6 +48,37 @@ def test_remote_lrs_round_trip(app, live_server):
 
     wrong = RemoteLRS(version="1.0.3", endpoint=f"{live_server}/xapi/", username=client.key, password="wrong")
     assert not wrong.save_statement(sent).success
+
+
+def test_remote_lrs_pages_with_more_and_asks_by_stored_time(app, live_server):
+    """TinCanPython's query_statements takes since and until as datetimes and sends them as Python writes them,
+    with a space for the "T" ("2026-12-07 19:21:41.255008+00:00"); more_statements follows the more link."""
+    client, secret = create_client(SYSTEM, "TinCan pages")
+    db.session.commit()
+    lrs = RemoteLRS(version="1.0.3", endpoint=f"{live_server}/xapi/", username=client.key, password=secret)
+    activity = Activity(id=f"http://example.org/activities/{uuid.uuid4()}")
+    before = datetime.now(timezone.utc) - timedelta(minutes=5)
+    sent = [Statement(id=uuid.uuid4(), actor=Agent(mbox=f"mailto:learner{n}@example.org"),
+                      verb=Verb(id="http://adlnet.gov/expapi/verbs/experienced"), object=activity) for n in range(5)]
+    assert lrs.save_statements(sent).success
+
+    page = lrs.query_statements({"activity": activity, "limit": 2, "ascending": True})
+    assert page.success and page.content.more
+    seen = [str(s.id) for s in page.content.statements]
+    while page.content.more:
+        page = lrs.more_statements(page.content)
+        assert page.success, page.data
+        seen += [str(s.id) for s in page.content.statements]
+    assert seen == [str(s.id) for s in sent]
+
+    since = lrs.query_statements({"activity": activity, "since": before})
+    assert since.success, since.data
+    assert len(since.content.statements) == 5
+    until = lrs.query_statements({"activity": activity, "until": before})
+    assert until.success, until.data
+    assert until.content.statements == []
+    later = lrs.query_statements({"activity": activity, "since": datetime.now(timezone.utc) + timedelta(minutes=5)})
+    assert later.success and later.content.statements == []
 
 
 def test_remote_lrs_document_apis(app, live_server):

@@ -335,6 +335,41 @@ def test_headers_on_every_response(xapi, client):
     assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == 405
 
 
+def test_every_kind_of_refusal_carries_the_version_header_and_says_its_status(make_app, make_lrs_client, monkeypatch):
+    """X-Experience-API-Version on all responses, errors included: each status the LRS answers with, a 500 too."""
+    from app.xapi.models import ClientScope
+    from tests.fixtures.xapi import ACTIVITY, AGENT, XapiClient, send
+
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False, RATELIMIT_ENABLED=True,
+                   RATELIMIT_STORAGE_URI="memory://")
+    with app.app_context():
+        writer, secret = make_lrs_client("Writer", max_request_bytes=1024)
+        reader, reader_secret = make_lrs_client("Reader", ClientScope.READ, rate_limit="1 per minute")
+        xapi, read_only = XapiClient(app.test_client(), writer.key, secret), \
+            XapiClient(app.test_client(), reader.key, reader_secret)
+        taken = str(uuid.uuid4())
+        assert xapi.put(statement(), taken).status_code == 204
+        document = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "s"}
+        assert send(xapi, "PUT", "/xapi/activities/state", document, {"a": 1}).status_code == 204
+        answers = {
+            400: xapi.get(params={"limit": "many"}),
+            401: xapi.client.get("/xapi/statements", headers=VERSION),
+            403: read_only.post(statement()),
+            404: xapi.get(params={"statementId": str(uuid.uuid4())}),
+            405: xapi.client.delete("/xapi/statements", headers=xapi.headers()),
+            409: xapi.put(statement(verb={"id": DONE}), taken),
+            412: send(xapi, "PUT", "/xapi/activities/state", document, {"a": 2}, headers={"If-Match": '"0000"'}),
+            413: xapi.post([statement() for _ in range(20)]),
+            429: read_only.get() and read_only.get(),
+        }
+        monkeypatch.setattr("app.xapi.queries.run", lambda *args, **kwargs: 1 / 0)
+        answers[500] = xapi.get()
+    for status, response in answers.items():
+        assert response.status_code == status, (status, response.get_data(as_text=True))
+        assert response.headers["X-Experience-API-Version"] == "1.0.3", status
+        assert response.get_json()["error"] == status, status
+
+
 def test_every_get_of_statements_carries_the_etag_of_its_body(xapi, client):
     """Communication 3.1.s4.b1, b2, b4: an LRS responding to a GET MUST add an ETag, the SHA-1 of the contents in
     lower-case hex, in quotes; 1.1.s3.b1: a HEAD answers with the headers of the GET. Statements (one, a page, with

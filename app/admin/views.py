@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import NotFound
 
 from app.admin import bp
 from app.args import page_arg, paginate, parse_id
@@ -24,6 +25,7 @@ from app.competences.services import profile
 from app.courses.services import courses_started
 from app.errors import ValidationError
 from app.db import commit_once_more_on_conflict, utcnow
+from app.once import new_token
 from app.extensions import db
 from app.forms import apply_errors, more_errors, options
 from app.notifications.services import delivery_problem, delivery_problems
@@ -536,10 +538,11 @@ def institution_move(institution_id):
                                 "Move the %(count)s people of “%(name)s” to “%(target)s”?", count,
                                 count=format_decimal(count), name=institution.name, target=target.name),
                        [_("Their records then name “%(target)s” as their institution.", target=target.name)],
-                       _("Move people"), back, target_id=target.id, **({"move_q": words} if words else {}),
+                       _("Move people"), back, target_id=target.id, once=new_token(),
+                       **({"move_q": words} if words else {}),
                        crumbs=[(_("Institutions"), url_for("admin.institutions", country=institution.country_code)),
                                (institution.name, edit)])
-        count, name = places.move_members(current_user, institution, target), target.name
+        count, name = places.move_members(current_user, institution, target, request.form.get("once")), target.name
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -553,27 +556,49 @@ def institution_move(institution_id):
 @bp.route("/institutions/<int:institution_id>/delete", methods=["POST"])
 @role_required(*MANAGERS)
 def institution_delete(institution_id):
-    institution = _institution_or_404(institution_id)
+    action = f"delete-institution/{institution_id}"
+    institution = places.get_institution(current_user, institution_id)
+    if institution is None:
+        return _institution_deleted(_deleted_before(action), managed_country(current_user))
     form = ConfirmForm()
-    if form.validate_on_submit():
-        name, country = institution.name, institution.country_code
-        edit = url_for("admin.institution_edit", institution_id=institution.id)
-        try:
-            places.check_deletable(current_user, institution)  # refused at once, not after asking
-            if not confirmed():
-                return ask(_("Delete the institution “%(name)s”?", name=name), [_("This cannot be undone.")],
-                           _("Delete institution"), edit,
-                           crumbs=[(_("Institutions"), url_for("admin.institutions", country=country)),
-                                   (name, edit)])
-            # someone added to it by a request that committed first: the second look counts them
-            commit_once_more_on_conflict(lambda: places.delete_institution(current_user, institution))
-        except ValidationError as error:
-            db.session.rollback()
-            flash(" ".join(str(m) for m in error.errors.values()), "error")
-            return redirect(edit)
-        flash(_("Institution “%(name)s” deleted.", name=name), "success")
-        return redirect(url_for("admin.institutions", country=country))
-    abort(400)
+    if not form.validate_on_submit():
+        abort(400)
+    name, country = institution.name, institution.country_code
+    edit = url_for("admin.institution_edit", institution_id=institution.id)
+    try:
+        places.check_deletable(current_user, institution)  # refused at once, not after asking
+        if not confirmed():
+            return ask(_("Delete the institution “%(name)s”?", name=name), [_("This cannot be undone.")],
+                       _("Delete institution"), edit,
+                       crumbs=[(_("Institutions"), url_for("admin.institutions", country=country)), (name, edit)],
+                       once=new_token())
+        # someone added to it by a request that committed first: the second look counts them
+        commit_once_more_on_conflict(lambda: places.delete_institution(current_user, institution,
+                                                                       request.form.get("once")))
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+        return redirect(edit)
+    return _institution_deleted(name, country)
+
+
+def _institution_deleted(name: str, country: str | None):
+    flash(_("Institution “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("admin.institutions", country=country))
+
+
+def _deleted_before(action: str) -> str:
+    """A deletion's confirmation sent again once the first sending has deleted the thing (a double click, a tap
+    again on a slow phone): the name the first sending recorded under the form's one-time token, so that the page
+    the browser shows last says what the first said. Any other request for something gone: 404."""
+    from app.once import earlier
+
+    if not ConfirmForm().validate_on_submit() or not confirmed():
+        abort(404)
+    done = earlier(current_user, request.form.get("once"), action)
+    if done is None:
+        abort(404)
+    return done.result
 
 
 # --- cohorts ------------------------------------------------------------------------------------------
@@ -687,7 +712,11 @@ def cohort_edit(cohort_id):
 @bp.route("/cohorts/<int:cohort_id>/delete", methods=["POST"])
 @role_required(*MANAGERS)
 def cohort_delete(cohort_id):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohorts.get_cohort(current_user, cohort_id)
+    if cohort is None:
+        name, country = _deleted_before(f"delete-cohort/{cohort_id}"), managed_country(current_user)
+        flash(_("Cohort “%(name)s” deleted.", name=name), "success")
+        return redirect(url_for("admin.cohorts", country=country))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name, country = cohort.name, cohort.country_code
@@ -697,8 +726,8 @@ def cohort_delete(cohort_id):
                    [_("The people stay; only the group is removed, with its list of members. This cannot be undone.")],
                    _("Delete cohort"), url_for("admin.cohort_detail", cohort_id=cohort.id),
                    crumbs=[(_("Cohorts"), url_for("admin.cohorts")),
-                           (name, url_for("admin.cohort_detail", cohort_id=cohort.id))])
-    cohorts.delete_cohort(current_user, cohort)
+                           (name, url_for("admin.cohort_detail", cohort_id=cohort.id))], once=new_token())
+    cohorts.delete_cohort(current_user, cohort, request.form.get("once"))
     db.session.commit()
     flash(_("Cohort “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("admin.cohorts", country=country))
@@ -829,11 +858,14 @@ def invitation_resend(user_uuid):
 @bp.route("/users/<user_uuid>/invitation/withdraw", methods=["POST"])
 @role_required(*MANAGERS)
 def invitation_withdraw(user_uuid):
-    user = _user_or_404(user_uuid)
+    back = local_path(request.form.get("next"))  # the list of pending invitations it was withdrawn from
+    try:
+        user = _user_or_404(user_uuid)
+    except NotFound:
+        return _invitation_withdrawn(_deleted_before(f"withdraw-invitation/{user_uuid.lower()}"), back)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = user.full_name
-    back = local_path(request.form.get("next"))  # the list of pending invitations it was withdrawn from
     try:
         if not confirmed():
             tokens.check_withdrawable(current_user, user)
@@ -844,12 +876,16 @@ def invitation_withdraw(user_uuid):
                        _("Withdraw the invitation"), back or url_for("admin.user_detail", user_uuid=user.uuid),
                        crumbs=[(_("People"), url_for("admin.users")),
                                (name, url_for("admin.user_detail", user_uuid=user.uuid))],
-                       **({"next": back} if back else {}))
-        tokens.withdraw_invitation(current_user, user)
+                       once=new_token(), **({"next": back} if back else {}))
+        tokens.withdraw_invitation(current_user, user, request.form.get("once"))
     except ValidationError as error:
         flash(" ".join(str(m) for m in error.errors.values()), "error")
         return redirect(back or url_for("admin.user_detail", user_uuid=user_uuid))
     db.session.commit()
+    return _invitation_withdrawn(name, back)
+
+
+def _invitation_withdrawn(name: str, back: str | None):
     flash(_("The invitation to %(name)s has been withdrawn and the unused account removed.", name=name), "success")
     return redirect(back or url_for("admin.invitations"))
 

@@ -302,16 +302,26 @@ def check_withdrawable(actor, user: User) -> None:
             "be removed: make it inactive instead.")})
 
 
-def withdraw_invitation(actor, user: User) -> None:
+def withdraw_invitation(actor, user: User, once: str | None = None) -> bool:
     """Cancel a pending invitation: the account, never used, is removed. Its row is held first, so that a record
-    about the person written meanwhile is either counted here or waits, then finds no account."""
+    about the person written meanwhile is either counted here or waits, then finds no account. ``once``: the
+    confirmation's one-time token; the same confirmation sent again at once (a double click) waits for the first
+    and removes nothing more. Returns whether this call removed the account."""
     from app.notifications.services import cancel_undelivered
+    from app.once import earlier, remember
 
+    check(can_manage_user(actor, user))
+    action = f"withdraw-invitation/{user.uuid}"
+    if earlier(actor, once, action) is not None:
+        return False
     hold_row(user)
     check_withdrawable(actor, user)
+    name = user.full_name
     cancel_undelivered(user)  # the invitation not sent yet (a mail server down) would bring a dead link
     db.session.delete(user)
     db.session.flush()
+    remember(actor, once, name, action)  # what a sending that comes later, once it is gone, tells (the name)
+    return True
 
 
 def _set_password_with(raw: str, purpose: TokenPurpose, password: str) -> AccountToken:

@@ -10,6 +10,7 @@ from app.cohorts.models import Cohort, CohortMember
 from app.db import check_revision, hold_row, revision_of
 from app.errors import ValidationError, problems
 from app.extensions import db
+from app.once import earlier, remember
 from app.places.models import Country
 from app.signals import cohort_deleting
 from app.text import contains, kept_lines, one_line, search_key
@@ -90,14 +91,22 @@ def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, 
     return cohort
 
 
-def delete_cohort(actor: User, cohort: Cohort) -> None:
+def delete_cohort(actor: User, cohort: Cohort, once: str | None = None) -> bool:
     """Remove a cohort with its list of members. Its row is held first (as by add_members and remove_member):
-    people added meanwhile are removed with it, and a cohort already deleted by another request is not found."""
+    people added meanwhile are removed with it, and a cohort already deleted by another request is not found.
+    ``once``: the confirmation's one-time token; the same confirmation sent again at once (a double click) waits
+    for the first and deletes nothing more. Returns whether this call deleted it."""
     check(can_manage_country(actor, cohort.country_code))
+    action = f"delete-cohort/{cohort.id}"
+    if earlier(actor, once, action) is not None:
+        return False
     hold_row(cohort)
+    name = cohort.name
     cohort_deleting.send(cohort)
     db.session.delete(cohort)
     db.session.flush()
+    remember(actor, once, name, action)  # what a sending that comes later, once it is gone, tells (the name)
+    return True
 
 
 def members(cohort: Cohort, q: str = "") -> sa.Select:

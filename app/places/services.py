@@ -235,17 +235,25 @@ def check_movable(actor: User, institution: Institution) -> list[User]:
     return members
 
 
-def move_members(actor: User, institution: Institution, target: Institution | None) -> int:
+def move_members(actor: User, institution: Institution, target: Institution | None, once: str | None = None) -> int:
     """Move everyone who belongs to ``institution`` to ``target``, of the same country (the institution entered
     twice, say, which can then be deleted); returns how many. Nobody is moved while one of them is someone
     ``actor`` cannot change. The row is held (and the people read after it): someone added to it meanwhile either
-    waits and moves too, or is added after the move."""
+    waits and moves too, or is added after the move. ``once``: the confirmation's one-time token; the same
+    confirmation sent again (a double click) moves nobody more and returns how many the first moved."""
+    from app.once import earlier, remember
+
     check(can_manage_country(actor, institution.country_code))
+    action = f"move-institution/{institution.id}"
+    done = earlier(actor, once, action)
+    if done is not None:
+        return int(done.result)
     hold_row(institution)
     members = check_move(actor, institution, target)
     for member in members:
         member.institution_id = target.id
     db.session.flush()
+    remember(actor, once, len(members), action)
     return len(members)
 
 
@@ -256,10 +264,20 @@ def check_deletable(actor: User, institution: Institution) -> None:
         raise ValidationError({"institution": _l("People belong to this institution: move them first")})
 
 
-def delete_institution(actor: User, institution: Institution) -> None:
+def delete_institution(actor: User, institution: Institution, once: str | None = None) -> bool:
     """Remove an institution nobody belongs to. Its row is held first: someone being added to it meanwhile
-    either waits and is refused the institution, or is counted here."""
+    either waits and is refused the institution, or is counted here. ``once``: the confirmation's one-time token
+    (as for delete_cohort). Returns whether this call deleted it."""
+    from app.once import earlier, remember
+
+    check(can_manage_country(actor, institution.country_code))
+    action = f"delete-institution/{institution.id}"
+    if earlier(actor, once, action) is not None:
+        return False
     hold_row(institution)
     check_deletable(actor, institution)
+    name = institution.name
     db.session.delete(institution)
     db.session.flush()
+    remember(actor, once, name, action)
+    return True

@@ -145,14 +145,21 @@ def end_one(user: User, sign_in_id: int) -> SignIn | None:
     return sign_in
 
 
-def end_others(user: User) -> int:
-    """``user`` signs out every browser but this one; returns how many. Flushes.
+def end_others(user: User, once: str | None = None) -> int:
+    """``user`` signs out every browser but this one; returns how many. Flushes. ``once``: the button's one-time
+    token; the same button sent again (a double tap) ends nothing more and returns how many the first ended.
 
     Those browsers become strangers at the sign-in page too: ``session_version`` goes up, which ends every device
     cookie given before (app.auth.devices), also those of browsers signed out earlier. This browser's sign-in
     follows the new version, so its session and "keep me signed in" cookie go on working; the view gives it a new
     device cookie (``devices.remember``). Signing out one other browser (``end_one``) cannot end that one's device
     cookie alone, since none is stored on the server: ending them all is this function's work."""
+    from app.once import earlier, remember
+
+    done = earlier(user, once, "end-other-sign-ins")
+    if done is not None:
+        db.session.refresh(user)  # the first sending's session version, which this browser's new device cookie names
+        return int(done.result)
     others = [s for s in open_sign_ins(user) if user.sign_in is None or s.id != user.sign_in.id]
     now = utcnow()
     for sign_in in others:
@@ -161,4 +168,5 @@ def end_others(user: User) -> int:
     if user.sign_in is not None:
         user.sign_in.version = user.session_version
     db.session.flush()
+    remember(user, once, len(others), "end-other-sign-ins")
     return len(others)

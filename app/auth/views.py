@@ -302,7 +302,7 @@ def account_sign_ins_end_others():
     form = Form()
     if not form.validate_on_submit():
         abort(400)
-    ended = sign_ins.end_others(current_user)
+    ended = sign_ins.end_others(current_user._get_current_object(), request.form.get("once"))
     devices.remember(current_user._get_current_object())  # the ones given before have ended, this one's too
     db.session.commit()
     flash(ngettext("%(num)s other device has been signed out.", "%(num)s other devices have been signed out.",

@@ -160,6 +160,48 @@ def test_sign_out_of_every_other_device(app, make_user):
     assert "You were signed in on no other device." in response.get_data(as_text=True)
 
 
+def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app, make_user):
+    """A double tap on the button: the second sending found no other device left and said "You were signed in on
+    no other device", the answer the browser shows last, as if the tap had done nothing. The same form sent again
+    now says what the first did; the button of a page opened since still finds nobody."""
+    make_user(email="ana@example.org")
+    here, *others = [app.test_client() for _ in range(3)]
+    for browser in (here, *others):
+        sign_in(browser, "ana@example.org")
+    page = here.get("/auth/account?lang=en").get_data(as_text=True)
+    start = page.index('action="/auth/account/sign-ins/end-others"')
+    sent = {re.search(r'name="([^"]+)"', field).group(1): re.search(r'value="([^"]*)"', field).group(1)
+            for field in re.findall(r"<input[^>]*>", page[start:page.index("</form>", start)])}
+    assert "once" in sent, sent
+    for _ in range(2):
+        response = here.post("/auth/account/sign-ins/end-others?lang=en", data=sent, follow_redirects=True)
+        assert "2 other devices have been signed out." in response.get_data(as_text=True)
+    assert signed_in(here) and not any(signed_in(other) for other in others)
+    response = here.post("/auth/account/sign-ins/end-others?lang=en", data=dict(sent, once="another"),
+                         follow_redirects=True)
+    assert "You were signed in on no other device." in response.get_data(as_text=True)
+
+
+def test_sign_out_of_every_other_device_sent_twice_at_once_says_both_times_how_many(app, make_user, post_at_once):
+    """Both sendings came before either had ended anything: the second waits for the first, and says what it did."""
+    from app.auth import views
+
+    ana = make_user(email="ana@example.org")
+    others = [app.test_client() for _ in range(2)]
+    for browser in others:
+        sign_in(browser, "ana@example.org")
+    db.session.refresh(ana)
+    version = ana.session_version
+    responses = post_at_once(ana, "/auth/account/sign-ins/end-others?lang=en", {"once": "the-same-button"},
+                             meet=(views, "Form"), follow_redirects=True)
+    assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
+    for response in responses:
+        assert "2 other devices have been signed out." in response.get_data(as_text=True)
+    assert not any(signed_in(other) for other in others)
+    db.session.refresh(ana)
+    assert ana.session_version == version + 1  # one ending, not two
+
+
 def test_signing_out_every_other_device_keeps_this_ones_session_and_keep_me_signed_in(app, make_user):
     """Every other device's cookies end with it (app.auth.devices); this browser's session and its "keep me
     signed in" cookie go on working, and its sign-in stays in the list."""

@@ -153,6 +153,9 @@ def lrs_client_edit(client_id):
                                   max_request_bytes=form.max_request_bytes.data, rate_limit=form.rate_limit.data,
                                   activity_prefixes=form.activity_prefixes.data)
         except ValidationError as error:
+            db.session.rollback()
+            if not client.is_active:  # revoked meanwhile by a colleague
+                return _revoked(client)
             apply_errors(form, error)
         else:
             db.session.commit()

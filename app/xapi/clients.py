@@ -20,7 +20,7 @@ from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.args import MAX_ID
 from app.errors import ValidationError, problems
 from app.extensions import db
@@ -205,6 +205,7 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
 def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit,
                   activity_prefixes: str | Iterable[str] | None = None) -> None:
     check(actor.is_admin)
+    hold_row(client)  # revoked by a colleague since the form's request read it: seen now, and refused
     if not client.is_active:  # revoked for good: nothing it could do would change
         raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
     rate_limit = rate_limit_in_english(rate_limit)

@@ -83,6 +83,34 @@ def test_revoked_credentials_are_not_changed_nor_revoked_again(client, login_as,
     assert made.scope.value == "read"
 
 
+def test_credentials_revoked_while_their_form_is_saved_are_not_said_updated(app, client, login_as, make_lrs_client):
+    """A colleague revoked the credentials between the edit's read of them and its save: the save went through and
+    the page said "updated", as if they still worked. The save now holds the row, reads it again and, revoked,
+    leads to the list that says so."""
+    from app.db import utcnow
+
+    made, _secret = make_lrs_client("Old content", scope="read")
+    login_as("admin", country=None, locale="en")
+    revoked = []
+
+    def revoke_first(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(("UPDATE lrs_client ", 'UPDATE "lrs_client" ')) and not revoked:
+            revoked.append(True)
+            with db.engine.begin() as other:
+                other.execute(sa.update(LrsClient).where(LrsClient.id == made.id).values(revoked_at=utcnow()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", revoke_first)
+    try:
+        response = client.post(f"/admin/lrs-clients/{made.id}/edit", data={"scope": "read_write"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", revoke_first)
+    assert revoked and response.status_code == 303 and response.headers["Location"] == "/admin/lrs-clients"
+    listed = client.get("/admin/lrs-clients").get_data(as_text=True)
+    assert "The credentials of “Old content” were revoked on" in listed and "has been updated" not in listed
+    db.session.refresh(made)
+    assert made.scope.value == "read"
+
+
 def test_revoked_credentials_are_not_changed_by_the_service(make_lrs_client):
     import pytest
 

@@ -33,9 +33,9 @@ MAKERS = [_cohort, _institution, _invitation]
 IDS = ["cohort", "institution", "invitation"]
 
 
-def _confirmation(client, url) -> dict:
-    """What the page that asks first sends with its button."""
-    page = client.post(url, data={}).get_data(as_text=True)
+def _confirmation(client, url, **asked) -> dict:
+    """What the page that asks first (``url`` sent ``asked``) sends with its button."""
+    page = client.post(url, data=asked).get_data(as_text=True)
     return {name: unescape(value) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
                                                                  page) if name != "csrf_token"}
 
@@ -66,7 +66,7 @@ def test_a_deletion_someone_else_made_is_still_not_found(client, login_as, make_
     """Only the form that deleted the row is told it did: another one (a colleague's deletion came first, an old
     tab) finds nothing, as before."""
     login_as("coordinator", country="CL", locale="en")
-    model, row_id, url, _said_ = make(make_cohort=make_cohort, make_institution=make_institution, make_user=make_user)
+    model, row_id, url, _ = make(make_cohort=make_cohort, make_institution=make_institution, make_user=make_user)
     sent = _confirmation(client, url)
     db.session.execute(sa.delete(model).where(model.id == row_id))
     db.session.commit()
@@ -102,10 +102,8 @@ def test_a_move_confirmed_again_says_how_many_it_moved(client, login_as, make_in
     twice, kept = make_institution(country="CL", name="Agencia X"), make_institution(country="CL", name="Agencia Y")
     people = [make_user(country="CL", institution=twice) for _ in range(3)]
     url = f"/admin/institutions/{twice.id}/move"
-    sent = {name: unescape(value) for name, value in re.findall(
-        r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-        client.post(url, data={"target_id": kept.id}).get_data(as_text=True)) if name != "csrf_token"}
-    for _ in range(2):
+    sent = _confirmation(client, url, target_id=kept.id)
+    for _sending in range(2):
         response = client.post(url, data=sent, follow_redirects=True)
         assert "3 people moved to “Agencia Y”." in unescape(response.get_data(as_text=True))
     db.session.expire_all()
@@ -123,9 +121,7 @@ def test_a_move_confirmed_twice_at_once_says_how_many_it_moved_both_times(client
     twice, kept = make_institution(country="CL", name="Agencia X"), make_institution(country="CL", name="Agencia Y")
     people = [make_user(country="CL", institution=twice) for _ in range(3)]
     url = f"/admin/institutions/{twice.id}/move"
-    sent = {name: unescape(value) for name, value in re.findall(
-        r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-        client.post(url, data={"target_id": kept.id}).get_data(as_text=True)) if name != "csrf_token"}
+    sent = _confirmation(client, url, target_id=kept.id)
     responses = post_at_once(coordinator, url, sent, meet=(places, "find_institution"), follow_redirects=True)
     assert [getattr(r, "status_code", r) for r in responses] == [200, 200], responses
     for response in responses:

@@ -185,10 +185,11 @@ def _targets(body: str, body_line: int):
     alternative text), "bad-lang" (a lang="" that is no language tag), "unclosed" and "unclosed-comment" (a player,
     a <details> or a comment without its end, which takes the rest of the module), "unclosed-in" (a <details>
     without its end in a list item or quotation, which ends it), "id" (an id the page holds, for in-page links).
-    What a <script> or <style> holds is their text, dropped with them."""
+    What a <script> or <style> holds is their text, dropped with them; what a <textarea> or <title> holds is their
+    text too, which the reader shows as text (no tag, id, link or image in it)."""
     opened: list[tuple[str, int]] = []  # players and folded parts not yet closed: they take all that follows
     containers: list[int] = []  # the list items and quotations open: how many of ``opened`` came before each
-    raw = None  # the <script> or <style> open, whose text (tags and all) the reader drops with it
+    raw = None  # the <script>, <style>, <textarea> or <title> open, whose text (tags and all) is no markup
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
         if token.type in CONTAINERS_OPEN:
@@ -213,7 +214,7 @@ def _targets(body: str, body_line: int):
             yield line, f"fn{token.meta['id'] + 1}", "id"
         offset = 0
         for child in token.children or ():
-            if raw and child.type != "html_inline":  # text of a script, dropped with it
+            if raw and child.type != "html_inline":  # text of a script (dropped with it) or of a <textarea>
                 continue
             if child.type == "footnote_ref":
                 sub = child.meta.get("subId", 0)
@@ -239,13 +240,16 @@ LEFT_OPEN = re.compile(r"<(/?)(iframe|details)\b", re.I)
 # the Markdown blocks whose end (</li>, </blockquote>) ends a <details> left open inside them, as said of them
 CONTAINERS_OPEN = ("list_item_open", "blockquote_open")
 CONTAINERS_CLOSE = {"list_item_close": "list item", "blockquote_close": "quotation"}
-RAW_TEXT_OPEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style)\b[^>]*>", re.I | re.S)  # (comments skipped)
+# the elements whose text HTML reads up to their end tag: raw text (dropped by the reader with the element) and
+# escapable raw text (<textarea>, <title>: shown by the reader as text, "<b>" and all) (comments skipped)
+RAW_TEXT_OPEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b[^>]*>", re.I | re.S)
 
 
 def _outside_raw_text(html: str, raw: str | None, opened: list[tuple[str, int]]) -> tuple[str, str | None]:
-    """``html`` with the text of its <script> and <style> elements blanked (lines kept), and the one still open
-    after it, given ``raw``, the one open before it: HTML reads what they hold as text up to their end tag, which
-    the reader drops with them. Inside a player all is the player's text (``opened``), left as it is."""
+    """``html`` with the text of its <script>, <style>, <textarea> and <title> elements blanked (lines kept), and
+    the one still open after it, given ``raw``, the one open before it: HTML reads what they hold as text up to
+    their end tag, which the reader drops with the first two and shows as text in the others. Inside a player all
+    is the player's text (``opened``), left as it is."""
     if opened and opened[-1][0] == "iframe":
         return html, raw
     kept, start = [], 0

@@ -1011,3 +1011,22 @@ def test_a_slug_or_module_folder_ending_in_a_new_line_is_refused(course_tree):
     found = problems(course_tree)
     assert "pilot\n/course.yaml:1: slug must be lower-case letters, digits and hyphens" in found, found
     assert "pilot\n/modules/01-intro\n: module folders are named <nn>-<slug>, such as 01-four-cs" in found, found
+
+
+@pytest.mark.parametrize("body, tag, line", [
+    ('Intro.\n\n<textarea>\n<details id="answer"><iframe src="x">\n</textarea>\n\nThe rest of the module.',
+     "textarea", 11),
+    ('Intro <title><details id="answer"> <a href="../99-nowhere/en.md">y</a></title> here.\n\nThe rest.', "title", 9),
+    ('Intro <TEXTAREA><!-- not a comment</textarea > here.\n\nThe rest.', "textarea", 9),
+])
+def test_markup_written_inside_a_textarea_or_title_is_its_text(app, tmp_path, body, tag, line):
+    """HTML reads what a <textarea> or <title> holds as text up to its end tag, and the reader shows it as text:
+    tags written there were reported as parts left open, ids and links besides the element itself."""
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found == [f"pilot/modules/01-intro/en.md:{line}: the reader removes <{tag}> and shows only the text inside "
+                     "it"]
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert "<details" not in html and "<iframe" not in html and "<a " not in html and "The rest" in html
+    assert "&lt;details" in html or "&lt;!--" in html

@@ -92,7 +92,10 @@ def course(slug):
     enrolment = services.enrolment_of(current_user, course)
     states = services.states(current_user, version)
     done, total = services.course_progress(current_user, version, states)
-    objectives = [(o, text.locale) for text in map(services.text_of, version.modules) for o in text.objectives]
+    objectives: dict[str, str] = {}  # an objective two modules share shows once, where it first appears
+    for text in map(services.text_of, version.modules):
+        for objective in text.objectives:
+            objectives.setdefault(objective, text.locale)
     # started here, or through outside content that reports to the LRS (no enrolment until it completes the course)
     started = enrolment is not None or any(state.status != "not-started" for state in states)
     finished = started and services.course_finished(states, done, total)
@@ -100,7 +103,7 @@ def course(slug):
     earlier = [v for v in reversed(course.versions) if v is not version]
     services.load_modules(earlier)  # each listed with its modules
     return render_template("courses/course.html", course=course, version=version, states=states, done=done,
-                           total=total, resume=resume, started=started, objectives=objectives,
+                           total=total, resume=resume, started=started, objectives=list(objectives.items()),
                            finished=finished,
                            competences=services.competences_developed(version),
                            # the competences' pages as the framework version the course is built on has them

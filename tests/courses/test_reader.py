@@ -68,6 +68,33 @@ def test_the_course_page_lists_every_modules_objectives_in_the_readers_language(
     assert listed("pt_BR") == english
 
 
+def test_the_course_page_lists_an_objective_two_modules_share_once(client, login_as, app, tmp_path, sample_framework):
+    """Two modules may aim at the same thing: the course page listed that objective twice, one after the other's
+    list. Each distinct objective shows once, where it first appears, in the reader's language."""
+    objectives = {"en": (["Name the four Cs", "Explain place-based policy"], ["Explain place-based policy", "Read"]),
+                  "es": (["Nombrar las cuatro C", "Explicar la política"], ["Leer", "Explicar la política"])}
+
+    def text(locale, title, number):
+        listed = "".join(f"  - {objective}\n" for objective in objectives[locale][number])
+        return f"---\ntitle: {title}\nduration: 10\nobjectives:\n{listed}competences: []\n---\nSome text.\n"
+
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]"),
+                      modules={"01-intro": {"en": text("en", "Introduction", 0), "es": text("es", "Introducción", 0)},
+                               "02-practice": {"en": text("en", "Practice", 1), "es": text("es", "Práctica", 1)}})
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="es")
+
+    def listed(locale):
+        with app.test_request_context(), force_locale(locale):
+            heading = gettext("What you will be able to do")
+        html = client.get(f"/courses/pilot/?lang={locale}").get_data(as_text=True)
+        return re.findall(r'<li lang="([^"]+)">([^<]+)</li>', html.split(f"<h2>{heading}</h2>")[1].split("</ul>")[0])
+
+    assert listed("es") == [("es", "Nombrar las cuatro C"), ("es", "Explicar la política"), ("es", "Leer")]
+    assert listed("en") == [("en", "Name the four Cs"), ("en", "Explain place-based policy"), ("en", "Read")]
+
+
 def test_reading_records_statements_and_progress(client, login_as, synced_course):
     user = login_as("trainee", locale="en")
     page = client.get("/courses/pilot/modules/intro")

@@ -98,7 +98,14 @@ def move_command(kind, reference, number):
 
     use = services.get_use(kind, reference)
     if use is None:
-        raise click.ClickException(f"nothing of kind {kind!r} named {reference!r} is built on a framework")
+        message = f"nothing of kind {kind!r} named {reference!r} is built on a framework"
+        if kind == "course" and "@" not in reference:  # a course's versions are built on one, not the course
+            message += ": name a course version as <course>@<version>"
+            named = (used.rpartition("@") for used in services.use_references(kind))
+            numbers = [int(number) for name, _at, number in named if name == reference and number.isdigit()]
+            if numbers:
+                message += f", such as {reference}@{max(numbers)}"
+        raise click.ClickException(message)
     framework = use.version.framework
     version = services.get_version(framework, number)
     if version is None:

@@ -332,6 +332,11 @@ def get_use(kind: str, reference: str) -> FrameworkUse | None:
                                                            FrameworkUse.reference == reference))
 
 
+def use_references(kind: str) -> list[str]:
+    """How every use of a kind names itself (a course version: "<course-slug>@<version>")."""
+    return list(db.session.scalars(sa.select(FrameworkUse.reference).where(FrameworkUse.kind == kind)))
+
+
 def can_move(actor, use: FrameworkUse) -> bool:
     mover = USE_MOVERS.get(use.kind)
     return mover is not None and bool(mover.allowed(actor, use))

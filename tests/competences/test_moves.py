@@ -173,3 +173,15 @@ def test_the_move_command(runner, synced_course, sample_framework, make_user):
                           (["course", "pilot@1", "2"], "already built on version 2")):
         result = runner.invoke(args=["competences", "move", *args])
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_the_move_command_says_a_course_is_named_with_its_version(runner, synced_course, sample_framework):
+    """A course alone ("pilot") is no use of a framework, its versions are: the command said only that nothing
+    named "pilot" was built on a framework, which the author had just seen on the framework page."""
+    result = runner.invoke(args=["competences", "move", "course", "pilot", "2"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ("nothing of kind 'course' named 'pilot' is built on a framework: name a course version as "
+            "<course>@<version>, such as pilot@1") in result.output
+    result = runner.invoke(args=["competences", "move", "course", "nowhere", "2"])
+    assert result.exit_code == 1 and "name a course version as <course>@<version>" in result.output
+    assert "such as" not in result.output

@@ -722,6 +722,19 @@ def _assets(course_dir: Path) -> tuple[str, ...]:
                         if is_content(p, course_dir))) if folder.is_dir() else ()
 
 
+def _listed_twice(located: Located, key: str, values: list, problems: list[Problem]) -> None:
+    """A value a list of course.yaml gives twice: the course keeps it once, the file is the author's to tidy
+    (a second "technician" may be a "manager" meant)."""
+    first: dict[str, int | None] = {}
+    for index, value in enumerate(values):
+        line = located.line(key, index)
+        if value in first:
+            also = f" (also line {first[value]})" if first[value] != line else ""
+            problems.append(located.problem(f"{key} lists {value} twice{also}: list it once", key, index))
+        else:
+            first[value] = line
+
+
 def _first_line(folder: Path, root: Path, locales: tuple[str, ...]) -> tuple[str, int | None]:
     """Where a problem of a module folder's name is told: the first line of its first text, or the folder."""
     text = next((folder / f"{l}.md" for l in locales if (folder / f"{l}.md").is_file()), None)
@@ -827,6 +840,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     if not _strings(locales) or "en" not in locales or not set(locales) <= set(LOCALES_REQUIRED):
         problems.append(located.problem("locales lists en and any of es, pt_BR", "locales"))
         locales = ["en"]
+    _listed_twice(located, "locales", locales, problems)
     locales = tuple(l for l in LOCALES_REQUIRED if l in locales)
     title = translated(located, data.get("title"), ("title",), "title", problems, required=locales)
     summary = translated(located, data.get("summary"), ("summary",), "summary", problems, required=locales)
@@ -839,6 +853,7 @@ def load_course(course_dir: Path, root: Path, frameworks: dict[str, FrameworkDat
     if not _strings(audience) or not audience or not set(audience) <= set(AUDIENCES):
         problems.append(located.problem("audience lists technician and/or manager", "audience"))
         audience = []
+    _listed_twice(located, "audience", audience, problems)
     hours = data.get("estimated_hours")
     if not _number(hours) or not hours > 0:  # .nan is no number of hours either
         problems.append(located.problem(f"estimated_hours is a positive number{_unquote(hours, decimal=True)}",

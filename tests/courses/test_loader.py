@@ -967,6 +967,20 @@ def test_competences_need_a_framework_named_by_the_course(tmp_path):
     assert load_tree(root).courses == []
 
 
+@pytest.mark.parametrize("old, new, expected", [
+    ("[technician, manager]", "[technician, manager, technician]",
+     "6: audience lists technician twice: list it once"),
+    ("audience: [technician, manager]", "audience:\n  - manager\n  - technician\n  - manager",
+     "9: audience lists manager twice (also line 7): list it once"),
+    ("[en, es, pt_BR]", "[en, es, pt_BR, es]", "8: locales lists es twice: list it once"),
+])
+def test_a_value_listed_twice_in_audience_or_locales_is_a_problem_with_its_line(tmp_path, old, new, expected):
+    """The loader quietly kept one of two equal entries: the file kept saying something else than the course,
+    and the author who meant another value (manager for a second technician) was never told."""
+    root = build_tree(tmp_path, course_yaml=COURSE_YAML.replace(old, new))
+    assert problems(root) == [f"pilot/course.yaml:{expected}"]
+
+
 def test_the_audience_is_kept_in_one_order(tmp_path):
     course_yaml = COURSE_YAML.replace("[technician, manager]", "[manager, technician]")
     [course] = load_tree(build_tree(tmp_path, course_yaml=course_yaml)).courses

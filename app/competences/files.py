@@ -33,9 +33,11 @@ DOI = re.compile(r"^10\.[0-9]{4,9}/\S+\Z")
 
 
 class FrameworkFileError(Exception):
-    """The file has problems; nothing was imported."""
+    """The file has problems; nothing was imported. They are listed in the order of their lines (those of the
+    whole file first), as the author reads the file, whichever check found them first."""
 
     def __init__(self, problems: list[Problem]):
+        problems = sorted(problems, key=lambda problem: problem.line or 0)
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
@@ -628,7 +630,7 @@ def read_csv(text: str, file: str) -> FrameworkData:
     try:
         framework = check(Located(data=data, lines=lines, file=file))
     except FrameworkFileError as error:
-        raise FrameworkFileError(sorted(problems + error.problems, key=lambda p: p.line or 0)) from error
+        raise FrameworkFileError(problems + error.problems) from error
     if problems:
         raise FrameworkFileError(problems)
     return framework

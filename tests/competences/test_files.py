@@ -98,6 +98,16 @@ def test_several_problems_are_all_listed():
     assert len(problems_of(text)) >= 2
 
 
+def test_problems_are_listed_in_the_order_of_their_lines():
+    """An unknown key was told before the area above it, and a CSV's problems sorted by line while a YAML's
+    were not: the author reads the list from the top of the file down."""
+    text = SAMPLE.replace("    area: B\n", "    area: Z\n").replace(
+        "    attitudes: {en: Inclusive, es: Inclusivo, pt_BR: Inclusivo}\n",
+        "    attitudes: {en: Inclusive, es: Inclusivo, pt_BR: Inclusivo}\n    notes: x\n")
+    assert problems_of(text) == [f"broken.yaml:{line_of(text, '    area: Z')}: competence B1 names an unknown area 'Z'",
+                                 f"broken.yaml:{line_of(text, '    notes: x')}: unknown key 'notes'"]
+
+
 def test_malformed_yaml():
     [problem] = problems_of("slug: demo\nversion: [1\n")
     assert problem.startswith("broken.yaml:") and "malformed YAML" in problem

@@ -192,6 +192,8 @@ def _targets(body: str, body_line: int):
     raw = None  # the <script>, <style>, <textarea> or <title> open, whose text (tags and all) is no markup
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
+        if raw in ("svg", "math") and token.type not in ("html_block", "inline"):
+            raw = None  # a paragraph, heading or list (its <p>, <h2>, <ul>) ends a drawing or formula left open
         if token.type in CONTAINERS_OPEN:
             containers.append(len(opened))
         elif token.type in CONTAINERS_CLOSE and containers:
@@ -242,13 +244,16 @@ CONTAINERS_OPEN = ("list_item_open", "blockquote_open")
 CONTAINERS_CLOSE = {"list_item_close": "list item", "blockquote_close": "quotation"}
 # the elements whose text HTML reads up to their end tag: raw text (dropped by the reader with the element) and
 # escapable raw text (<textarea>, <title>: shown by the reader as text, "<b>" and all) (comments skipped)
-RAW_TEXT_OPEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title)\b[^>]*>", re.I | re.S)
+# (and, as if they were raw text, the drawings and formulas, <svg> and <math>: the reader drops their elements and
+# text, so nothing in them is a problem of its own)
+RAW_TEXT_OPEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|textarea|title|svg|math)\b[^>]*>", re.I | re.S)
 
 
 def _outside_raw_text(html: str, raw: str | None, opened: list[tuple[str, int]]) -> tuple[str, str | None]:
-    """``html`` with the text of its <script>, <style>, <textarea> and <title> elements blanked (lines kept), and
-    the one still open after it, given ``raw``, the one open before it: HTML reads what they hold as text up to
-    their end tag, which the reader drops with the first two and shows as text in the others. Inside a player all
+    """``html`` with the text of its <script>, <style>, <textarea>, <title>, <svg> and <math> elements blanked (lines
+    kept), and the one still open after it, given ``raw``, the one open before it: HTML reads what the first four
+    hold as text up to their end tag, which the reader drops with the first two and shows as text in the others; it
+    drops what a drawing or formula holds. Inside a player all
     is the player's text (``opened``), left as it is."""
     if opened and opened[-1][0] == "iframe":
         return html, raw
@@ -300,7 +305,7 @@ def _html_targets(html: str, line: int):
     for tag in HTML_TAG.finditer(HTML_COMMENT.sub("", html)):
         name, attributes = tag.group(1).lower(), tag.group(2)
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
-        if name in ("script", "style", "template"):  # (the sanitiser drops what they hold)
+        if name in ("script", "style", "template", "svg", "math"):  # (the sanitiser drops what they hold)
             yield line, name, "dropped-tag"
         elif name not in TAGS:  # the sanitiser drops the element and keeps its text (an inline <svg>, a <form>)
             yield line, name, "stripped-tag"

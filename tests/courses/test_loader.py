@@ -521,19 +521,43 @@ def test_a_phrase_in_another_language_must_name_it_as_a_language_tag(tmp_path):
                      '"es" or "pt-BR", for instance'], found
 
 
-def test_elements_the_reader_strips_are_reported(tmp_path):
-    """An inline SVG drawing, a form or an embedded object is not shown by the reader (only the text inside
-    them is): the author is told so, at its line, instead of finding a blank in the module."""
+def test_elements_the_reader_strips_are_reported(app, tmp_path):
+    """An inline SVG drawing, a formula, a form or an embedded object is not shown by the reader (of a form or an
+    object only the text inside is; of a drawing or a formula nothing): the author is told so, at its line, once
+    for a drawing (not for each of its shapes), instead of finding a blank in the module."""
     body = ('Intro.\n\n<svg width="40"><circle r="4"/><text>Map</text></svg>\n\n'
             '<form action="https://example.org"><input name="q"></form>\n\n<object data="assets/map.svg"></object>\n\n'
-            'Kept: <abbr title="Smart specialisation">S3</abbr>, <cite lang="en">A Title</cite>, <sup>1</sup>.')
+            '<math><mi>x</mi></math> formula.\n\n'
+            'Kept: <abbr title="Smart specialisation">S3</abbr>, <cite lang="en">A Title</cite>, <sup>1</sup>.\n\n'
+            'After them.')
     root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
     found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
-    assert "pilot/modules/01-intro/en.md:11: the reader removes <svg> and shows only the text inside it" in found
-    assert "pilot/modules/01-intro/en.md:11: the reader removes <circle> and shows only the text inside it" in found
-    assert "pilot/modules/01-intro/en.md:13: the reader removes <form> and shows only the text inside it" in found
-    assert "pilot/modules/01-intro/en.md:15: the reader removes <object> and shows only the text inside it" in found
-    assert not any(":17: " in p for p in found), found
+    assert found == ["pilot/modules/01-intro/en.md:11: the reader removes <svg> and what it holds",
+                     "pilot/modules/01-intro/en.md:13: the reader removes <form> and shows only the text inside it",
+                     "pilot/modules/01-intro/en.md:13: the reader removes <input> and shows only the text inside it",
+                     "pilot/modules/01-intro/en.md:15: the reader removes <object> and shows only the text inside it",
+                     "pilot/modules/01-intro/en.md:17: the reader removes <math> and what it holds"], found
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert "Map" not in html and "<mi" not in html and ">x<" not in html and "After them" in html
+
+
+def test_what_follows_a_drawing_left_open_is_still_checked(app, tmp_path):
+    """A drawing or formula left open ends where its paragraph does (the reader shows what follows): a link or an
+    image after it is checked as any other, and one inside it is not (the reader drops it with the drawing)."""
+    body = ('Intro <svg><circle r="4"/> <a href="../98-gone/en.md">in it</a>\n\n'
+            'Then <a href="../99-nowhere/en.md">after it</a> and <math><mi>x</mi> ![b](assets/no.png)\n\n'
+            '![a](assets/missing.png)')
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
+    assert found[0] == "pilot/modules/01-intro/en.md:9: the reader removes <svg> and what it holds", found
+    assert "98-gone" not in "\n".join(found) and "no.png" not in "\n".join(found), found
+    assert any(":11: " in p and "99-nowhere" in p for p in found), found
+    assert any(":11: the reader removes <math>" in p for p in found), found
+    assert any(":13: " in p and "missing.png" in p for p in found), found
+    with app.test_request_context():
+        html = render.to_html(body, lambda path: path)
+    assert "in it" not in html and "after it" in html and "missing.png" in html
 
 
 def test_a_template_the_reader_drops_whole_is_said_to_be_dropped_whole(app, tmp_path):
@@ -554,7 +578,7 @@ def test_html_in_a_comment_is_not_reported(app, tmp_path):
             '<!-- one\n<object data="assets/map.svg"></object>\n-->\n\n<svg></svg> after them.')
     root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
     found = [p for p in problems(root) if p.startswith("pilot/modules/01-intro/en.md")]
-    assert found == ["pilot/modules/01-intro/en.md:19: the reader removes <svg> and shows only the text inside it"]
+    assert found == ["pilot/modules/01-intro/en.md:19: the reader removes <svg> and what it holds"]
     with app.test_request_context():
         html = render.to_html(body, lambda path: path)
     assert "svg" not in html.split("after")[0] and "form" not in html and "object" not in html

@@ -634,4 +634,12 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
             shown = [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…"
                      for title in titles[:NOTE_COLUMNS]]
             notes.append({"code": code, "params": {"columns": shown, "more": len(titles) - len(shown)}})
+    # a cell under no column title (after the header's last, or under one left blank: a phone number typed a column
+    # too far) is not read either: said so, with the first lines holding one
+    untitled = [line for line, values in body
+                if any(value and index not in columns and (index >= len(header) or not header[index])
+                       for index, value in enumerate(values))]
+    if untitled:
+        notes.append({"code": "untitled_cells",
+                      "params": {"lines": untitled[:NOTE_COLUMNS], "more": len(untitled) - len(untitled[:NOTE_COLUMNS])}})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

@@ -154,6 +154,15 @@ def note_message(note: dict) -> str:
         return ngettext("The column %(columns)s was not read: the import does not know what it holds.",
                         "The columns %(columns)s were not read: the import does not know what they hold.",
                         count, columns=columns)
+    if note["code"] == "untitled_cells":
+        lines = [format_decimal(line) for line in params["lines"]]
+        more = params.get("more", 0)
+        if more:
+            lines.append(ngettext("%(count)s more", "%(count)s more", more, count=format_decimal(more)))
+        count = len(params["lines"]) + more
+        return ngettext("Cells under no column title were not read, on %(count)s row: line %(lines)s.",
+                        "Cells under no column title were not read, on %(count)s rows: lines %(lines)s.", count,
+                        count=format_decimal(count), lines=format_list(lines, locale=get_locale()))
     if note["code"] == "hidden_columns":
         return ngettext("%(count)s column hidden in the sheet “%(sheet)s” was left out.",
                         "%(count)s columns hidden in the sheet “%(sheet)s” were left out.", params["count"],

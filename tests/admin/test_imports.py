@@ -405,6 +405,24 @@ def test_a_repeated_column_is_said_so_and_long_or_many_titles_are_cut(client, lo
     assert len(page) < 20_000
 
 
+def test_cells_under_no_column_title_are_said_not_to_be_read(client, login_as):
+    """A row with more cells than the header has titles (a phone number typed one column too far, a note in the
+    column after the last), or a cell under a column with no title, was left out without a word on the preview."""
+    login_as("coordinator", country="CL", locale="en")
+    rows = "".join(f"person{n}@example.org;;Person {n};manager\n" for n in range(12))
+    response = upload(client, ("email;;full name;position\n"
+                               "ana@example.org;;Ana;manager;+56 9 1234 5678\n"
+                               "bea@example.org;a note;Bea;technician\n"
+                               "eva@example.org;;Eva;manager;;\n" + rows.replace("manager\n", "manager;x\n", 11)
+                               ).encode())
+    page = client.get(response.location).get_data(as_text=True)
+    assert ("Cells under no column title were not read, on 13 rows: lines 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, and 3 "
+            "more.") in page, page
+    assert "Person 11" in page and "+56 9" not in page  # the rows are still shown as read
+    response = upload(client, b"email;full name;position\nana@example.org;Ana;manager\n")
+    assert "under no column title" not in client.get(response.location).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("country", ["BR", "PE"])
 def test_the_region_hint_gives_a_region_of_the_coordinators_country(client, login_as, country):
     """A Brazilian coordinator was shown "such as CL-BI", a code of Chile, as what the region column may hold."""

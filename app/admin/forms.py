@@ -170,4 +170,5 @@ class LrsClientForm(OnceForm):
                        "content that is a module of Itinera's courses, give that module's address, so that its "
                        "statements count as progress in it."),
         render_kw={"rows": 3, "spellcheck": "false", "autocapitalize": "off", "autocomplete": "off"})
+    revision = HiddenField()  # what the edit form showed when it was opened
     submit = SubmitField(_l("Save"))

@@ -146,12 +146,13 @@ def lrs_client_edit(client_id):
     form = LrsClientForm(obj=client)
     if request.method == "GET":
         form.scope.data = client.scope.value
+        form.revision.data = clients.edit_revision(client)
     del form.name
     if form.validate_on_submit():
         try:
             clients.update_client(current_user, client, scope=form.scope.data,
                                   max_request_bytes=form.max_request_bytes.data, rate_limit=form.rate_limit.data,
-                                  activity_prefixes=form.activity_prefixes.data)
+                                  activity_prefixes=form.activity_prefixes.data, revision=form.revision.data or None)
         except ValidationError as error:
             db.session.rollback()
             if not client.is_active:  # revoked meanwhile by a colleague

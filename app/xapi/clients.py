@@ -20,9 +20,9 @@ from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import hold_row, utcnow
+from app.db import hold_row, revision_of, utcnow
 from app.args import MAX_ID
-from app.errors import ValidationError, problems
+from app.errors import EditConflict, ValidationError, problems
 from app.extensions import db
 from app.text import one_line
 from app.xapi.models import ClientScope, LrsClient
@@ -202,12 +202,26 @@ def create_client_once(actor, once: str | None, name: str, scope: ClientScope = 
     return client, secret, False
 
 
+def _shown(client: LrsClient) -> dict:
+    return dict(scope=client.scope.value, max_request_bytes=client.max_request_bytes, rate_limit=client.rate_limit,
+                activity_prefixes=client.activity_prefixes)
+
+
+def edit_revision(client: LrsClient) -> str:
+    """What the credentials' form shows, as a revision (see app.db.check_revision)."""
+    return revision_of(_shown(client))
+
+
 def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_limit,
-                  activity_prefixes: str | Iterable[str] | None = None) -> None:
+                  activity_prefixes: str | Iterable[str] | None = None, revision: str | None = None) -> None:
+    """Change what credentials may do; ``revision``: what edit_revision said when the form was opened (another
+    admin has saved a change since: nothing is saved, EditConflict; None: no comparison)."""
     check(actor.is_admin)
     hold_row(client)  # revoked by a colleague since the form's request read it: seen now, and refused
     if not client.is_active:  # revoked for good: nothing it could do would change
         raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
+    if revision is not None and revision != edit_revision(client):
+        raise EditConflict(edit_revision(client))
     rate_limit = rate_limit_in_english(rate_limit)
     _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes

@@ -111,6 +111,31 @@ def test_credentials_revoked_while_their_form_is_saved_are_not_said_updated(app,
     assert made.scope.value == "read"
 
 
+def test_a_change_another_admin_saved_meanwhile_is_not_overwritten(client, login_as, make_lrs_client):
+    """Two admins opened the same credentials' form: the second to save silently undid the first's change (a
+    partner's write access taken back, or a rate limit lifted). The second is now told, with their values kept,
+    and saves again knowingly."""
+    from html import unescape
+
+    made, _secret = make_lrs_client("Partner platform", scope="read")
+    login_as("admin", country=None, locale="en")
+    url = f"/admin/lrs-clients/{made.id}/edit"
+    opened = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"',
+                       client.get(url).get_data(as_text=True)).group(1)
+    sent = {"scope": "read", "max_request_bytes": "", "rate_limit": "", "activity_prefixes": "", "revision": opened}
+    assert client.post(url, data=dict(sent, rate_limit="600 per minute")).status_code == 302
+    late = client.post(url, data=dict(sent, scope="read_write"))
+    page = unescape(late.get_data(as_text=True))
+    assert late.status_code == 400 and "Someone else saved a change to this after you opened the page" in page
+    assert 'value="read_write" checked' in page or re.search(r'checked[^>]*value="read_write"', page), page
+    db.session.refresh(made)
+    assert (made.scope.value, made.rate_limit) == ("read", "600 per minute")
+    again = re.search(r'name="revision" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(url, data=dict(sent, scope="read_write", revision=again)).status_code == 302
+    db.session.refresh(made)
+    assert (made.scope.value, made.rate_limit) == ("read_write", None)
+
+
 def test_revoked_credentials_are_not_changed_by_the_service(make_lrs_client):
     import pytest
 

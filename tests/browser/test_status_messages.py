@@ -41,3 +41,31 @@ def test_a_page_without_such_a_banner_starts_at_the_skip_link(page, live_server,
     expect(page.locator("body")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
+
+
+def _sign_out_keeping_the_banner(page, live_server):
+    """Signs out as the menu's button does, but without opening the page after it: "You have signed out" waits for
+    the next page this browser opens."""
+    page.evaluate("""async () => {
+        const form = document.querySelector('form[action$="/auth/logout"]');
+        await fetch(form.action, {method: 'POST', body: new FormData(form), redirect: 'manual'});
+    }""")
+
+
+def _with_html(page, url_part: str, old: str, new: str):
+    """The page at ``url_part`` as the server sends it, with ``old`` written as ``new`` (markup no page has yet)."""
+    def change(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace(old, new, 1))
+    page.route(lambda url: url.split("#")[0].endswith(url_part), change)
+
+
+def test_the_banner_leaves_the_focus_to_a_field_the_page_gives_it(page, live_server, make_user):
+    """A page whose field takes the focus as it opens (autofocus) keeps it there: the banner does not take it."""
+    make_user(email="ana@example.org", locale="en")
+    sign_in(page, live_server, "ana@example.org")
+    _sign_out_keeping_the_banner(page, live_server)
+    _with_html(page, "/auth/login", 'id="email"', 'id="email" autofocus')
+    page.goto(f"{live_server}/auth/login")
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+    expect(page.locator("#email")).to_be_focused()

@@ -146,9 +146,19 @@
     if (!target || !banners.length || !target.parentNode || target.closest(".banner") ||
         /^(TABLE|THEAD|TBODY|TR|UL|OL|DL)$/.test(target.parentNode.tagName)) { return; }
     banners.forEach(function (banner) { target.parentNode.insertBefore(banner, target); });
-    var show = function () { banners[0].scrollIntoView(); banners[0].focus({ preventScroll: true }); };
+    var show = function () {
+      banners[0].scrollIntoView();
+      if (mayTakeFocus(banners[0])) { banners[0].focus({ preventScroll: true }); }
+    };
     show();
     window.addEventListener("load", show, { once: true });  // after the browser's own scroll to the place
+  }
+
+  // A banner takes the focus from nobody: not from a field the page gives it (autofocus), nor from one the reader
+  // has gone to before the page finished loading.
+  function mayTakeFocus(banner) {
+    var active = document.activeElement;
+    return !document.querySelector("[autofocus]") && (!active || active === document.body || active === banner);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -159,7 +169,7 @@
     var summary = document.querySelector("[data-autofocus]");
     if (summary) { summary.focus(); } else { bannerToPlace(); }
     var banner = !summary && document.querySelector("main [data-flash]");
-    if (banner) { banner.focus({ preventScroll: true }); }
+    if (banner && mayTakeFocus(banner)) { banner.focus({ preventScroll: true }); }
 
     // A select that depends on another (regions and institutions on the country) follows its changes.
     document.querySelectorAll("[data-depends-on]").forEach(function (target) {

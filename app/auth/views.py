@@ -450,6 +450,7 @@ def accept_invitation(token):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@_not_stored  # the address of the failed sign-in it opens with (TYPED_EMAIL)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 # no flooding one inbox; the owner's own browsers ask on their own count, which a stranger cannot spend
 @limiter.limit("5 per hour", key_func=_login_email, methods=["POST"], exempt_when=_on_a_known_device)

@@ -526,3 +526,13 @@ def test_a_failed_sign_in_leads_to_the_forgotten_password_page_with_its_address(
     assert sign_in(client, "ana@example.org").status_code == 302
     client.post("/auth/logout")
     assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+
+
+def test_the_forgotten_password_page_with_the_address_typed_is_kept_in_no_cache(client, make_user):
+    """The page holds the address of the failed sign-in: a shared proxy, or the browser's cache on a shared computer,
+    would show it to whoever opens the page next, as the pages of an invitation or a reset link are not."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    page = client.get("/auth/password/forgot")
+    assert 'value="ana@example.org"' in EMAIL_BOX.search(page.get_data(as_text=True)).group(0)
+    assert "no-store" in page.headers.get("Cache-Control", "")

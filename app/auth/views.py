@@ -462,6 +462,7 @@ def forgot_password():
     if form.validate_on_submit():
         tokens.request_password_reset(form.email.data)
         db.session.commit()
+        session.pop(TYPED_EMAIL, None)  # asked for: not offered to whoever uses this browser next
         return render_template("auth/reset_sent.html", email=form.email.data.strip(),
                                minutes=current_app.config["PASSWORD_RESET_MINUTES"])
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200

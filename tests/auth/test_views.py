@@ -536,3 +536,12 @@ def test_the_forgotten_password_page_with_the_address_typed_is_kept_in_no_cache(
     page = client.get("/auth/password/forgot")
     assert 'value="ana@example.org"' in EMAIL_BOX.search(page.get_data(as_text=True)).group(0)
     assert "no-store" in page.headers.get("Cache-Control", "")
+
+
+def test_the_address_of_a_failed_sign_in_is_forgotten_once_the_reset_link_is_asked_for(client, make_user, outbox):
+    """It is there to ask for the link: once asked, the browser (a shared computer's) no longer offers it."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    assert client.post("/auth/password/forgot", data={"email": "ana@example.org"}).status_code == 200
+    assert len(outbox()) == 1
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)

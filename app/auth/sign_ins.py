@@ -147,7 +147,8 @@ def end_one(user: User, sign_in_id: int) -> SignIn | None:
 
 def end_others(user: User, once: str | None = None) -> int:
     """``user`` signs out every browser but this one; returns how many. Flushes. ``once``: the button's one-time
-    token; the same button sent again (a double tap) ends nothing more and returns how many the first ended.
+    token; the same button sent again (a double tap) ends nothing more and returns how many the first ended, unless
+    browsers have signed in since (the form sent again later): those are ended, and counted.
 
     Those browsers become strangers at the sign-in page too: ``session_version`` goes up, which ends every device
     cookie given before (app.auth.devices), also those of browsers signed out earlier. This browser's sign-in
@@ -159,8 +160,10 @@ def end_others(user: User, once: str | None = None) -> int:
     done = earlier(user, once, "end-other-sign-ins")
     if done is not None:
         db.session.refresh(user)  # the first sending's session version, which this browser's new device cookie names
-        return int(done.result)
     others = [s for s in open_sign_ins(user) if user.sign_in is None or s.id != user.sign_in.id]
+    if done is not None and not others:
+        return int(done.result)
+    # (the same button sent again later, with browsers signed in since: those are signed out, as the button says)
     now = utcnow()
     for sign_in in others:
         sign_in.ended_at = now
@@ -168,5 +171,6 @@ def end_others(user: User, once: str | None = None) -> int:
     if user.sign_in is not None:
         user.sign_in.version = user.session_version
     db.session.flush()
-    remember(user, once, len(others), "end-other-sign-ins")
+    if done is None:
+        remember(user, once, len(others), "end-other-sign-ins")
     return len(others)

@@ -182,6 +182,27 @@ def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app,
     assert "You were signed in on no other device." in response.get_data(as_text=True)
 
 
+def test_the_same_button_sent_again_after_another_sign_in_signs_that_one_out(app, make_user):
+    """The button's one-time token kept a double tap from ending anything more: sent again later (a page kept open,
+    Back then the button), it ended nothing and said "2 other devices have been signed out" while a browser signed
+    in since stayed signed in. What is open when it comes is signed out, whatever the token."""
+    make_user(email="ana@example.org")
+    here, *others = [app.test_client() for _ in range(3)]
+    for browser in (here, *others):
+        sign_in(browser, "ana@example.org")
+    page = here.get("/auth/account?lang=en").get_data(as_text=True)
+    start = page.index('action="/auth/account/sign-ins/end-others"')
+    sent = {re.search(r'name="([^"]+)"', field).group(1): re.search(r'value="([^"]*)"', field).group(1)
+            for field in re.findall(r"<input[^>]*>", page[start:page.index("</form>", start)])}
+    assert "2 other devices have been signed out." in here.post(
+        "/auth/account/sign-ins/end-others?lang=en", data=sent, follow_redirects=True).get_data(as_text=True)
+    later = app.test_client()
+    sign_in(later, "ana@example.org")
+    response = here.post("/auth/account/sign-ins/end-others?lang=en", data=sent, follow_redirects=True)
+    assert "1 other device has been signed out." in response.get_data(as_text=True)
+    assert signed_in(here) and not signed_in(later)
+
+
 def test_sign_out_of_every_other_device_sent_twice_at_once_says_both_times_how_many(app, make_user, post_at_once):
     """Both sendings came before either had ended anything: the second waits for the first, and says what it did."""
     from app.auth import views

@@ -240,20 +240,22 @@ def move_members(actor: User, institution: Institution, target: Institution | No
     twice, say, which can then be deleted); returns how many. Nobody is moved while one of them is someone
     ``actor`` cannot change. The row is held (and the people read after it): someone added to it meanwhile either
     waits and moves too, or is added after the move. ``once``: the confirmation's one-time token; the same
-    confirmation sent again (a double click) moves nobody more and returns how many the first moved."""
+    confirmation sent again (a double click) finds nobody left and returns how many the first moved; sent again
+    later, it moves whoever was added since (and counts them), as the button says."""
     from app.once import earlier, remember
 
     check(can_manage_country(actor, institution.country_code))
-    action = f"move-institution/{institution.id}"
+    action = f"move-institution/{institution.id}/{target.id if target is not None else ''}"
     done = earlier(actor, once, action)
-    if done is not None:
-        return int(done.result)
     hold_row(institution)
     members = check_move(actor, institution, target)
+    if done is not None and not members:
+        return int(done.result)
     for member in members:
         member.institution_id = target.id
     db.session.flush()
-    remember(actor, once, len(members), action)
+    if done is None:
+        remember(actor, once, len(members), action)
     return len(members)
 
 

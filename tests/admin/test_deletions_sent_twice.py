@@ -128,3 +128,24 @@ def test_a_move_confirmed_twice_at_once_says_how_many_it_moved_both_times(client
         assert "3 people moved to “Agencia Y”." in unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert {person.institution_id for person in people} == {kept.id}
+
+
+def test_a_move_confirmed_again_later_moves_whoever_was_added_since(client, login_as, make_institution, make_user):
+    """The same confirmation sent again once someone had joined the institution (Back then the button) moved nobody
+    and said "3 people moved", leaving the newcomer behind; sent with another institution chosen, it said they had
+    moved there; with one that does not exist, it answered with a server error."""
+    login_as("coordinator", country="CL", locale="en")
+    twice, kept = make_institution(country="CL", name="Agencia X"), make_institution(country="CL", name="Agencia Y")
+    other = make_institution(country="CL", name="Agencia Z")
+    [make_user(country="CL", institution=twice) for _ in range(3)]
+    url = f"/admin/institutions/{twice.id}/move"
+    sent = _confirmation(client, url, target_id=kept.id)
+    assert "3 people moved to “Agencia Y”." in _said(client, client.post(url, data=sent))
+    newcomer = make_user(country="CL", institution=twice)
+    assert "1 person moved to “Agencia Y”." in _said(client, client.post(url, data=sent))
+    db.session.expire_all()
+    assert newcomer.institution_id == kept.id
+    assert "0 people moved to “Agencia Z”." in _said(client, client.post(url, data=dict(sent, target_id=other.id)))
+    response = client.post(url, data=dict(sent, target_id="999999"))
+    assert response.status_code in (302, 303) and "Choose another institution of the same country" in _said(
+        client, response)

@@ -573,8 +573,8 @@ def institution_delete(institution_id):
                        crumbs=[(_("Institutions"), url_for("admin.institutions", country=country)), (name, edit)],
                        once=new_token())
         # someone added to it by a request that committed first: the second look counts them
-        commit_once_more_on_conflict(lambda: places.delete_institution(current_user, institution,
-                                                                       request.form.get("once")))
+        name = commit_once_more_on_conflict(lambda: places.delete_institution(current_user, institution,
+                                                                              request.form.get("once")))
     except ValidationError as error:
         db.session.rollback()
         flash(" ".join(str(m) for m in error.errors.values()), "error")
@@ -727,7 +727,7 @@ def cohort_delete(cohort_id):
                    _("Delete cohort"), url_for("admin.cohort_detail", cohort_id=cohort.id),
                    crumbs=[(_("Cohorts"), url_for("admin.cohorts")),
                            (name, url_for("admin.cohort_detail", cohort_id=cohort.id))], once=new_token())
-    cohorts.delete_cohort(current_user, cohort, request.form.get("once"))
+    name = cohorts.delete_cohort(current_user, cohort, request.form.get("once"))  # the first sending's, if sent twice
     db.session.commit()
     flash(_("Cohort “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("admin.cohorts", country=country))

@@ -91,22 +91,23 @@ def update_cohort(actor: User, cohort: Cohort, *, name: str, country_code: str, 
     return cohort
 
 
-def delete_cohort(actor: User, cohort: Cohort, once: str | None = None) -> bool:
+def delete_cohort(actor: User, cohort: Cohort, once: str | None = None) -> str:
     """Remove a cohort with its list of members. Its row is held first (as by add_members and remove_member):
     people added meanwhile are removed with it, and a cohort already deleted by another request is not found.
-    ``once``: the confirmation's one-time token; the same confirmation sent again at once (a double click) waits
-    for the first and deletes nothing more. Returns whether this call deleted it."""
+    ``once``: the confirmation's one-time token; the same confirmation sent again (a double click) waits for the
+    first and deletes nothing more. Returns the name of the cohort deleted: when the confirmation was sent before,
+    the one its first sending deleted (SQLite may have given ``cohort`` that one's number since)."""
     check(can_manage_country(actor, cohort.country_code))
     action = f"delete-cohort/{cohort.id}"
-    if earlier(actor, once, action) is not None:
-        return False
+    if (done := earlier(actor, once, action)) is not None:
+        return done.result
     hold_row(cohort)
     name = cohort.name
     cohort_deleting.send(cohort)
     db.session.delete(cohort)
     db.session.flush()
     remember(actor, once, name, action)  # what a sending that comes later, once it is gone, tells (the name)
-    return True
+    return name
 
 
 def members(cohort: Cohort, q: str = "") -> sa.Select:

@@ -266,20 +266,21 @@ def check_deletable(actor: User, institution: Institution) -> None:
         raise ValidationError({"institution": _l("People belong to this institution: move them first")})
 
 
-def delete_institution(actor: User, institution: Institution, once: str | None = None) -> bool:
+def delete_institution(actor: User, institution: Institution, once: str | None = None) -> str:
     """Remove an institution nobody belongs to. Its row is held first: someone being added to it meanwhile
     either waits and is refused the institution, or is counted here. ``once``: the confirmation's one-time token
-    (as for delete_cohort). Returns whether this call deleted it."""
+    (as for delete_cohort). Returns the name of the institution deleted (by the first sending, when the
+    confirmation was sent before)."""
     from app.once import earlier, remember
 
     check(can_manage_country(actor, institution.country_code))
     action = f"delete-institution/{institution.id}"
-    if earlier(actor, once, action) is not None:
-        return False
+    if (done := earlier(actor, once, action)) is not None:
+        return done.result
     hold_row(institution)
     check_deletable(actor, institution)
     name = institution.name
     db.session.delete(institution)
     db.session.flush()
     remember(actor, once, name, action)
-    return True
+    return name

@@ -149,3 +149,23 @@ def test_a_move_confirmed_again_later_moves_whoever_was_added_since(client, logi
     response = client.post(url, data=dict(sent, target_id="999999"))
     assert response.status_code in (302, 303) and "Choose another institution of the same country" in _said(
         client, response)
+
+
+@pytest.mark.parametrize("make", MAKERS[:2], ids=IDS[:2])
+def test_a_deletion_confirmed_again_never_names_what_came_after_it(client, login_as, make_cohort, make_institution,
+                                                                   make_user, make):
+    """SQLite gives a new row the number of the last one deleted: the confirmation sent again (Back then the button)
+    then reached the new cohort or institution, which it rightly left alone, but said it had been deleted."""
+    login_as("coordinator", country="CL", locale="en")
+    model, row_id, url, said = make(make_cohort=make_cohort, make_institution=make_institution, make_user=make_user)
+    sent = _confirmation(client, url)
+    assert said in _said(client, client.post(url, data=sent))
+    from app.places.models import InstitutionLevel
+
+    after = model(id=row_id, name="Quien vino después", country_code="CL", **(
+        {"description": ""} if model is Cohort else {"level": InstitutionLevel("national")}))
+    db.session.add(after)
+    db.session.commit()
+    again = _said(client, client.post(url, data=sent))
+    assert said in again and "“Quien vino después” deleted" not in again
+    assert db.session.get(model, row_id) is not None

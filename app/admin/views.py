@@ -862,7 +862,11 @@ def invitation_withdraw(user_uuid):
     try:
         user = _user_or_404(user_uuid)
     except NotFound:
-        return _invitation_withdrawn(_deleted_before(f"withdraw-invitation/{user_uuid.lower()}"), back)
+        try:  # the person's number as the service wrote it, however the address writes it
+            action = f"withdraw-invitation/{uuid.UUID(user_uuid)}"
+        except ValueError:
+            abort(404)
+        return _invitation_withdrawn(_deleted_before(action), back)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = user.full_name

@@ -169,3 +169,17 @@ def test_a_deletion_confirmed_again_never_names_what_came_after_it(client, login
     again = _said(client, client.post(url, data=sent))
     assert said in again and "“Quien vino después” deleted" not in again
     assert db.session.get(model, row_id) is not None
+
+
+def test_a_withdrawal_confirmed_again_at_an_address_written_otherwise_says_it_was_done(client, login_as, make_user):
+    """The person's number in the address written in capitals or without hyphens opens the same page; its
+    confirmation sent twice was told "Page not found" the second time."""
+    login_as("coordinator", country="CL", locale="en")
+    invited = make_user(country="CL", name="Rosa Quispe", password=None)
+    url = f"/admin/users/{invited.uuid.hex.upper()}/invitation/withdraw"
+    sent = _confirmation(client, url)
+    first = client.post(url, data=sent)
+    assert first.status_code == 302
+    again = client.post(url, data=sent)
+    assert again.status_code == 302 and "The invitation to Rosa Quispe has been withdrawn" in _said(client, again)
+    assert client.post("/admin/users/not-a-number/invitation/withdraw", data=sent).status_code == 404

@@ -43,7 +43,7 @@ def test_a_page_without_such_a_banner_starts_at_the_skip_link(page, live_server,
     expect(page.locator(".skip-link")).to_be_focused()
 
 
-def _sign_out_keeping_the_banner(page, live_server):
+def _sign_out_keeping_the_banner(page):
     """Signs out as the menu's button does, but without opening the page after it: "You have signed out" waits for
     the next page this browser opens."""
     page.evaluate("""async () => {
@@ -64,7 +64,7 @@ def test_the_banner_leaves_the_focus_to_a_field_the_page_gives_it(page, live_ser
     """A page whose field takes the focus as it opens (autofocus) keeps it there: the banner does not take it."""
     make_user(email="ana@example.org", locale="en")
     sign_in(page, live_server, "ana@example.org")
-    _sign_out_keeping_the_banner(page, live_server)
+    _sign_out_keeping_the_banner(page)
     _with_html(page, "/auth/login", 'id="email"', 'id="email" autofocus')
     page.goto(f"{live_server}/auth/login")
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")

@@ -160,10 +160,9 @@ def test_sign_out_of_every_other_device(app, make_user):
     assert "You were signed in on no other device." in response.get_data(as_text=True)
 
 
-def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app, make_user):
-    """A double tap on the button: the second sending found no other device left and said "You were signed in on
-    no other device", the answer the browser shows last, as if the tap had done nothing. The same form sent again
-    now says what the first did; the button of a page opened since still finds nobody."""
+def _signed_in_thrice(app, make_user):
+    """Ana signed in on three browsers: the one she is on, the two others, and the fields of the button that signs
+    the others out, as her account page gives them."""
     make_user(email="ana@example.org")
     here, *others = [app.test_client() for _ in range(3)]
     for browser in (here, *others):
@@ -172,6 +171,14 @@ def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app,
     start = page.index('action="/auth/account/sign-ins/end-others"')
     sent = {re.search(r'name="([^"]+)"', field).group(1): re.search(r'value="([^"]*)"', field).group(1)
             for field in re.findall(r"<input[^>]*>", page[start:page.index("</form>", start)])}
+    return here, others, sent
+
+
+def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app, make_user):
+    """A double tap on the button: the second sending found no other device left and said "You were signed in on
+    no other device", the answer the browser shows last, as if the tap had done nothing. The same form sent again
+    now says what the first did; the button of a page opened since still finds nobody."""
+    here, others, sent = _signed_in_thrice(app, make_user)
     assert "once" in sent, sent
     for _ in range(2):
         response = here.post("/auth/account/sign-ins/end-others?lang=en", data=sent, follow_redirects=True)
@@ -186,14 +193,7 @@ def test_the_same_button_sent_again_after_another_sign_in_signs_that_one_out(app
     """The button's one-time token kept a double tap from ending anything more: sent again later (a page kept open,
     Back then the button), it ended nothing and said "2 other devices have been signed out" while a browser signed
     in since stayed signed in. What is open when it comes is signed out, whatever the token."""
-    make_user(email="ana@example.org")
-    here, *others = [app.test_client() for _ in range(3)]
-    for browser in (here, *others):
-        sign_in(browser, "ana@example.org")
-    page = here.get("/auth/account?lang=en").get_data(as_text=True)
-    start = page.index('action="/auth/account/sign-ins/end-others"')
-    sent = {re.search(r'name="([^"]+)"', field).group(1): re.search(r'value="([^"]*)"', field).group(1)
-            for field in re.findall(r"<input[^>]*>", page[start:page.index("</form>", start)])}
+    here, others, sent = _signed_in_thrice(app, make_user)
     assert "2 other devices have been signed out." in here.post(
         "/auth/account/sign-ins/end-others?lang=en", data=sent, follow_redirects=True).get_data(as_text=True)
     later = app.test_client()

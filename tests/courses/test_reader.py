@@ -1,6 +1,7 @@
 """The reader: catalogue, course page, modules (sanitised, with fallback), statements, progress and resume."""
 import base64
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -36,13 +37,8 @@ def test_catalogue_and_course_page(client, login_as, synced_course):
     assert "A1 Diagnosis" in html and "up to level Foundation" in html
 
 
-def test_the_course_page_lists_every_modules_objectives_in_the_readers_language(client, login_as, app, tmp_path,
-                                                                              sample_framework):
-    """The issue's course page shows the objectives: each module's, in the order of the modules, in the reader's
-    language, or in English (marked so) when the course is not written in it."""
-    objectives = {"en": (["Name the four Cs", "Explain place-based policy"], ["Read a location quotient"]),
-                  "es": (["Nombrar las cuatro C", "Explicar la política territorial"], ["Leer un cociente"])}
-
+def _two_module_course(app, tmp_path, objectives):
+    """A course in English and Spanish of two modules, whose objectives are ``objectives[locale][module]``."""
     def text(locale, title, number):
         listed = "".join(f"  - {objective}\n" for objective in objectives[locale][number])
         return f"---\ntitle: {title}\nduration: 10\nobjectives:\n{listed}competences: []\n---\nSome text.\n"
@@ -52,15 +48,26 @@ def test_the_course_page_lists_every_modules_objectives_in_the_readers_language(
                                "02-practice": {"en": text("en", "Practice", 1), "es": text("es", "Práctica", 1)}})
     app.config["COURSES_DIR"] = str(root)
     sync_tree(root)
+
+
+def _objectives_listed(app, client, locale):
+    """(lang, objective) as the course page lists them under its heading, in ``locale``."""
+    with app.test_request_context(), force_locale(locale):
+        heading = gettext("What you will be able to do")
+    html = client.get(f"/courses/pilot/?lang={locale}").get_data(as_text=True)
+    assert f"<h2>{heading}</h2>" in html, locale
+    return re.findall(r'<li lang="([^"]+)">([^<]+)</li>', html.split(f"<h2>{heading}</h2>")[1].split("</ul>")[0])
+
+
+def test_the_course_page_lists_every_modules_objectives_in_the_readers_language(client, login_as, app, tmp_path,
+                                                                              sample_framework):
+    """The issue's course page shows the objectives: each module's, in the order of the modules, in the reader's
+    language, or in English (marked so) when the course is not written in it."""
+    objectives = {"en": (["Name the four Cs", "Explain place-based policy"], ["Read a location quotient"]),
+                  "es": (["Nombrar las cuatro C", "Explicar la política territorial"], ["Leer un cociente"])}
+    _two_module_course(app, tmp_path, objectives)
     login_as("trainee", locale="es")
-
-    def listed(locale):
-        with app.test_request_context(), force_locale(locale):
-            heading = gettext("What you will be able to do")
-        html = client.get(f"/courses/pilot/?lang={locale}").get_data(as_text=True)
-        assert f"<h2>{heading}</h2>" in html, locale
-        return re.findall(r'<li lang="([^"]+)">([^<]+)</li>', html.split(f"<h2>{heading}</h2>")[1].split("</ul>")[0])
-
+    listed = partial(_objectives_listed, app, client)
     assert listed("es") == [("es", "Nombrar las cuatro C"), ("es", "Explicar la política territorial"),
                             ("es", "Leer un cociente")]
     english = [("en", "Name the four Cs"), ("en", "Explain place-based policy"), ("en", "Read a location quotient")]
@@ -73,24 +80,9 @@ def test_the_course_page_lists_an_objective_two_modules_share_once(client, login
     list. Each distinct objective shows once, where it first appears, in the reader's language."""
     objectives = {"en": (["Name the four Cs", "Explain place-based policy"], ["Explain place-based policy", "Read"]),
                   "es": (["Nombrar las cuatro C", "Explicar la política"], ["Leer", "Explicar la política"])}
-
-    def text(locale, title, number):
-        listed = "".join(f"  - {objective}\n" for objective in objectives[locale][number])
-        return f"---\ntitle: {title}\nduration: 10\nobjectives:\n{listed}competences: []\n---\nSome text.\n"
-
-    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("[en, es, pt_BR]", "[en, es]"),
-                      modules={"01-intro": {"en": text("en", "Introduction", 0), "es": text("es", "Introducción", 0)},
-                               "02-practice": {"en": text("en", "Practice", 1), "es": text("es", "Práctica", 1)}})
-    app.config["COURSES_DIR"] = str(root)
-    sync_tree(root)
+    _two_module_course(app, tmp_path, objectives)
     login_as("trainee", locale="es")
-
-    def listed(locale):
-        with app.test_request_context(), force_locale(locale):
-            heading = gettext("What you will be able to do")
-        html = client.get(f"/courses/pilot/?lang={locale}").get_data(as_text=True)
-        return re.findall(r'<li lang="([^"]+)">([^<]+)</li>', html.split(f"<h2>{heading}</h2>")[1].split("</ul>")[0])
-
+    listed = partial(_objectives_listed, app, client)
     assert listed("es") == [("es", "Nombrar las cuatro C"), ("es", "Explicar la política"), ("es", "Leer")]
     assert listed("en") == [("en", "Name the four Cs"), ("en", "Explain place-based policy"), ("en", "Read")]
 

@@ -112,10 +112,15 @@ def coordinated_countries(country_codes) -> set[str]:
         User.password_hash.is_not(None)).distinct()))
 
 
-def asks_a_coordinator(user: User) -> bool:
+def asks_a_coordinator(user: User, coordinated: set[str] | None = None) -> bool:
     """Whether ``user`` asks their country coordinator for a new invitation or a correction of their details (a
-    trainee of a country that has one), rather than the programme's administrators."""
-    return user.roles <= {Role.TRAINEE} and bool(coordinated_countries([user.country_code]))
+    trainee of a country that has one), rather than the programme's administrators. ``coordinated``: what
+    coordinated_countries gave for a batch of people, else it is asked for this one."""
+    if not user.roles <= {Role.TRAINEE}:
+        return False
+    if coordinated is None:
+        coordinated = coordinated_countries([user.country_code])
+    return user.country_code in coordinated
 
 
 def person_matches(words: str):

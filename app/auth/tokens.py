@@ -162,9 +162,9 @@ def send_invitations(actor, users: list[User]) -> None:
                 key = (zone_of(user), token.expires_at)
                 if key not in untils:
                     untils[key] = moment_for(user, token.expires_at, locale)
-                asks = user.roles <= {Role.TRAINEE} and user.country_code in coordinated  # as asks_a_coordinator
                 body = template.render(user=user, inviter=inviter, days=days, until=untils[key],
-                                       link=absolute_url("auth.accept_invitation", token=raw), ask_coordinator=asks)
+                                       link=absolute_url("auth.accept_invitation", token=raw),
+                                       ask_coordinator=accounts.asks_a_coordinator(user, coordinated))
                 tokens.append(token)
                 messages.append(queue_email(user.email, subject, body, user=user, locale=locale,
                                             deliver_now=False))

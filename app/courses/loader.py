@@ -189,7 +189,7 @@ def _targets(body: str, body_line: int):
     text too, which the reader shows as text (no tag, id, link or image in it)."""
     opened: list[tuple[str, int]] = []  # players and folded parts not yet closed: they take all that follows
     containers: list[int] = []  # the list items and quotations open: how many of ``opened`` came before each
-    raw = None  # the <script>, <style>, <textarea> or <title> open, whose text (tags and all) is no markup
+    raw = None  # the <script>, <style>, <textarea>, <title>, <svg> or <math> open: what it holds is no markup
     for token in MD.parse(body):
         line = body_line + (token.map[0] if token.map else 0)
         if raw in ("svg", "math") and token.type not in ("html_block", "inline"):
@@ -253,8 +253,7 @@ def _outside_raw_text(html: str, raw: str | None, opened: list[tuple[str, int]])
     """``html`` with the text of its <script>, <style>, <textarea>, <title>, <svg> and <math> elements blanked (lines
     kept), and the one still open after it, given ``raw``, the one open before it: HTML reads what the first four
     hold as text up to their end tag, which the reader drops with the first two and shows as text in the others; it
-    drops what a drawing or formula holds. Inside a player all
-    is the player's text (``opened``), left as it is."""
+    drops what a drawing or formula holds. Inside a player all is the player's text (``opened``), left as it is."""
     if opened and opened[-1][0] == "iframe":
         return html, raw
     kept, start = [], 0
@@ -307,7 +306,7 @@ def _html_targets(html: str, line: int):
         present = {match.group(1).lower() for match in HTML_ATTRIBUTE.finditer(attributes)}
         if name in ("script", "style", "template", "svg", "math"):  # (the sanitiser drops what they hold)
             yield line, name, "dropped-tag"
-        elif name not in TAGS:  # the sanitiser drops the element and keeps its text (an inline <svg>, a <form>)
+        elif name not in TAGS:  # the sanitiser drops the element and keeps its text (a <form>, an <object>)
             yield line, name, "stripped-tag"
         for attribute in sorted(a for a in present if a.startswith("on")):
             yield line, attribute, "dropped-attribute"

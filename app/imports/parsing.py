@@ -641,5 +641,5 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
                        for index, value in enumerate(values))]
     if untitled:
         notes.append({"code": "untitled_cells",
-                      "params": {"lines": untitled[:NOTE_COLUMNS], "more": len(untitled) - len(untitled[:NOTE_COLUMNS])}})
+                      "params": {"lines": untitled[:NOTE_COLUMNS], "more": max(0, len(untitled) - NOTE_COLUMNS)}})
     return ParsedFile(rows=rows, columns=list(dict.fromkeys(fields)), notes=notes)

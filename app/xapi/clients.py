@@ -220,8 +220,8 @@ def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_li
     hold_row(client)  # revoked by a colleague since the form's request read it: seen now, and refused
     if not client.is_active:  # revoked for good: nothing it could do would change
         raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
-    if revision is not None and revision != edit_revision(client):
-        raise EditConflict(edit_revision(client))
+    if revision is not None and revision != (current := edit_revision(client)):
+        raise EditConflict(current)
     rate_limit = rate_limit_in_english(rate_limit)
     _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes

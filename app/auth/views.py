@@ -1,3 +1,4 @@
+from datetime import timedelta
 from functools import wraps
 from uuid import UUID
 
@@ -71,8 +72,11 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-# the address of a sign-in that failed, for the forgotten-password form this browser opens next
+# the address of a sign-in that failed, for the forgotten-password form this browser opens next: it travels in the
+# session cookie (signed, not hidden), which a shared computer's browser keeps after a sign-in given up, so it is
+# offered once, and only within TYPED_EMAIL_FOR of the failure
 TYPED_EMAIL = "sign_in_email"
+TYPED_EMAIL_FOR = timedelta(minutes=10)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -99,7 +103,7 @@ def login():
         if user is None:
             form.form_errors.append(_("The e-mail address or password is not right"))
             # "Forgotten your password?" from here finds the address already typed (WCAG 3.3.7); signing in clears it
-            session[TYPED_EMAIL] = form.email.data.strip()[:254]
+            session[TYPED_EMAIL] = [form.email.data.strip()[:254], utcnow().timestamp()]
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
@@ -449,6 +453,18 @@ def accept_invitation(token):
         400 if form.errors else 200
 
 
+def _typed_email() -> str | None:
+    """The address of this browser's failed sign-in, if it failed within TYPED_EMAIL_FOR; forgotten once read."""
+    typed = session.pop(TYPED_EMAIL, None)
+    try:
+        email, at = typed
+        if utcnow().timestamp() - float(at) <= TYPED_EMAIL_FOR.total_seconds():
+            return str(email)
+    except (TypeError, ValueError):  # none, or kept by an earlier version as the address alone
+        pass
+    return None
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @_not_stored  # the address of the failed sign-in it opens with (TYPED_EMAIL)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
@@ -458,7 +474,7 @@ def accept_invitation(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if request.method == "GET":
-        form.email.data = session.get(TYPED_EMAIL)
+        form.email.data = _typed_email()
     if form.validate_on_submit():
         tokens.request_password_reset(form.email.data)
         db.session.commit()

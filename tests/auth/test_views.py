@@ -545,3 +545,23 @@ def test_the_address_of_a_failed_sign_in_is_forgotten_once_the_reset_link_is_ask
     assert client.post("/auth/password/forgot", data={"email": "ana@example.org"}).status_code == 200
     assert len(outbox()) == 1
     assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+
+
+def test_the_address_of_a_failed_sign_in_is_offered_once_and_only_soon_after(client, make_user, monkeypatch):
+    """The address sits in the session cookie, which the browser keeps (a shared computer's too) after a sign-in
+    given up: it is offered to the next "Forgotten your password?" only, and only minutes after the failure, not to
+    whoever opens that page in the same browser later."""
+    from datetime import timedelta
+
+    from app.auth import views
+
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    assert 'value="ana@example.org"' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(
+        as_text=True)).group(0)
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    later = views.utcnow() + views.TYPED_EMAIL_FOR + timedelta(seconds=1)
+    monkeypatch.setattr(views, "utcnow", lambda: later)
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)

@@ -16,7 +16,7 @@ from app.auth import bp, devices, personal_data, services, sign_ins
 from app.auth import tokens
 from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
                             ResetPasswordForm, TimezoneForm)
-from app.auth.models import TokenPurpose, User, normalise_email
+from app.auth.models import TokenPurpose, User, is_email_address, normalise_email
 from app.auth.permissions import can_manage_user
 from app.db import utcnow
 from app.errors import ValidationError
@@ -103,7 +103,9 @@ def login():
         if user is None:
             form.form_errors.append(_("The e-mail address or password is not right"))
             # "Forgotten your password?" from here finds the address already typed (WCAG 3.3.7); signing in clears it
-            session[TYPED_EMAIL] = [form.email.data.strip()[:254], utcnow().timestamp()]
+            # (an address only: a password typed in its box by mistake stays out of the cookie)
+            if is_email_address(typed := form.email.data.strip()):
+                session[TYPED_EMAIL] = [typed, utcnow().timestamp()]
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))

@@ -565,3 +565,13 @@ def test_the_address_of_a_failed_sign_in_is_offered_once_and_only_soon_after(cli
     later = views.utcnow() + views.TYPED_EMAIL_FOR + timedelta(seconds=1)
     monkeypatch.setattr(views, "utcnow", lambda: later)
     assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+
+
+def test_a_password_typed_in_the_address_box_is_not_kept_for_the_forgotten_password_page(client, make_user):
+    """Typing one's password in the address box is a common slip: what a failed sign-in keeps in the (readable)
+    session cookie for "Forgotten your password?" is an e-mail address, never anything else typed there."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, "Secreto-de-Ana-2026", "ana@example.org").status_code == 400
+    with client.session_transaction() as session:
+        assert "Secreto" not in repr(dict(session))
+    assert "Secreto-de-Ana-2026" not in client.get("/auth/password/forgot").get_data(as_text=True)

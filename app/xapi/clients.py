@@ -20,9 +20,9 @@ from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 from app.auth.permissions import check
-from app.db import hold_row, revision_of, utcnow
+from app.db import check_revision, revision_of, utcnow
 from app.args import MAX_ID
-from app.errors import EditConflict, ValidationError, problems
+from app.errors import ValidationError, problems
 from app.extensions import db
 from app.text import one_line
 from app.xapi.models import ClientScope, LrsClient
@@ -217,11 +217,9 @@ def update_client(actor, client: LrsClient, *, scope, max_request_bytes, rate_li
     """Change what credentials may do; ``revision``: what edit_revision said when the form was opened (another
     admin has saved a change since: nothing is saved, EditConflict; None: no comparison)."""
     check(actor.is_admin)
-    hold_row(client)  # revoked by a colleague since the form's request read it: seen now, and refused
+    check_revision(client, revision, _shown)  # (the row held first: revoked by a colleague meanwhile is seen now)
     if not client.is_active:  # revoked for good: nothing it could do would change
         raise ValidationError({"": _l("These credentials have been revoked: they can no longer be changed.")})
-    if revision is not None and revision != (current := edit_revision(client)):
-        raise EditConflict(current)
     rate_limit = rate_limit_in_english(rate_limit)
     _, prefixes = _checked(client.name, max_request_bytes, rate_limit, activity_prefixes)
     client.scope, client.max_request_bytes = ClientScope(scope), max_request_bytes

@@ -16,11 +16,13 @@ lrs_cli = AppGroup("lrs", help="The Learning Record Store.")
                                                "keeps only the documents it created (for content whose key its "
                                                "users can see).")
 @click.option("--rate-limit", default=None, help='e.g. "600 per minute" (default: none).')
+@click.option("--max-request-bytes", type=int, default=None, metavar="BYTES",
+              help="The largest request the client may send, at least 1024 (default: the site's limit).")
 @click.option("--activity", "activities", multiple=True, metavar="IRI",
               help="The client writes only about activities whose IRI starts with this (repeat for more; "
                    "default: any activity but Itinera's own, which only a start within them reaches).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"key": ..., "secret": ...} only.')
-def create_client(name, read_only, read_own, rate_limit, activities, as_json):
+def create_client(name, read_only, read_own, rate_limit, max_request_bytes, activities, as_json):
     """Create credentials for an xAPI client and print them (the secret is shown only now)."""
     from app.auth.services import SYSTEM
     from app.errors import ValidationError
@@ -31,7 +33,8 @@ def create_client(name, read_only, read_own, rate_limit, activities, as_json):
         raise click.UsageError("use --read-own or --read-only, not both")
     scope = ClientScope.READ if read_only else ClientScope.WRITE_OWN if read_own else ClientScope.READ_WRITE
     try:
-        client, secret = create(SYSTEM, name, scope, rate_limit=rate_limit, activity_prefixes=activities)
+        client, secret = create(SYSTEM, name, scope, max_request_bytes=max_request_bytes, rate_limit=rate_limit,
+                                activity_prefixes=activities)
     except ValidationError as error:
         raise click.ClickException("; ".join(str(m) for m in error.errors.values())) from error
     db.session.commit()

@@ -358,3 +358,19 @@ def test_failed_authentications_are_limited_per_address(make_app, make_lrs_clien
         assert elsewhere.status_code == 200
         assert guess.client.options("/xapi/statements").status_code == 200  # a preflight carries no credentials
         assert guess.client.get("/xapi/about").status_code == 200
+
+
+def test_the_command_line_gives_a_client_its_largest_request(runner, client):
+    """The form sets a client's largest request; the command line, which sets its rate limit and activities, had
+    no way to (an operator without the admin pages could not hold a partner's uploads below the site's limit)."""
+    result = runner.invoke(args=["lrs", "create-client", "Partner", "--max-request-bytes", "2048", "--json"])
+    assert result.exit_code == 0, result.output
+    credentials = json.loads(result.output)
+    assert db.session.scalar(sa.select(LrsClient)).max_request_bytes == 2048
+    xapi = XapiClient(client, credentials["key"], credentials["secret"])
+    response = xapi.post([statement(result={"response": "x" * 1000}) for _ in range(3)])
+    assert response.status_code == 413 and "2048 bytes" in response.get_json()["message"]
+
+    refused = runner.invoke(args=["lrs", "create-client", "Tiny", "--max-request-bytes", "10"])
+    assert refused.exit_code == 1 and "at least 1024 bytes" in refused.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1

@@ -47,6 +47,28 @@ def create_client(name, read_only, read_own, rate_limit, max_request_bytes, acti
         click.echo("Keep the secret now: it cannot be shown again.")
 
 
+@lrs_cli.command("revoke-client")
+@click.argument("key")
+def revoke_client(key):
+    """Revoke the credentials with this key (as the admin pages do): they stop working at once here, and within
+    10 seconds in the other processes. Statements already sent stay."""
+    import sqlalchemy as sa
+
+    from app.auth.services import SYSTEM
+    from app.xapi.clients import revoke_client as revoke
+    from app.xapi.models import LrsClient
+
+    client = db.session.scalar(sa.select(LrsClient).where(LrsClient.key == key))
+    if client is None:
+        raise click.ClickException(f"no LRS client has the key {key!r}")
+    if not client.is_active:
+        click.echo(f"LRS client {client.name!r} was already revoked on {client.revoked_at:%Y-%m-%d %H:%M} UTC.")
+        return
+    revoke(SYSTEM, client)
+    db.session.commit()
+    click.echo(f"LRS client {client.name!r} revoked: its key and secret no longer work.")
+
+
 @lrs_cli.command("rebuild-progress")
 def rebuild_progress():
     """Recompute the progress projection from every stored statement, and the course completions it supports."""

@@ -374,3 +374,22 @@ def test_the_command_line_gives_a_client_its_largest_request(runner, client):
     refused = runner.invoke(args=["lrs", "create-client", "Tiny", "--max-request-bytes", "10"])
     assert refused.exit_code == 1 and "at least 1024 bytes" in refused.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
+
+
+def test_the_command_line_revokes_the_credentials_it_made(runner, client):
+    """Credentials made on the command line (throwaway ones for the conformance suite, whose logs keep them) could
+    be revoked only in the admin pages."""
+    credentials = json.loads(runner.invoke(args=["lrs", "create-client", "Throwaway", "--json"]).output)
+    xapi = XapiClient(client, credentials["key"], credentials["secret"])
+    assert xapi.post(statement()).status_code == 200
+
+    result = runner.invoke(args=["lrs", "revoke-client", credentials["key"]])
+    assert result.exit_code == 0 and "Throwaway" in result.output
+    assert xapi.post(statement()).status_code == 401
+    assert xapi.get().status_code == 401
+    assert db.session.scalar(sa.select(LrsClient)).revoked_at is not None
+
+    again = runner.invoke(args=["lrs", "revoke-client", credentials["key"]])
+    assert again.exit_code == 0 and "already revoked" in again.output
+    unknown = runner.invoke(args=["lrs", "revoke-client", "no-such-key"])
+    assert unknown.exit_code == 1 and "no-such-key" in unknown.output

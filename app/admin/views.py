@@ -714,9 +714,7 @@ def cohort_edit(cohort_id):
 def cohort_delete(cohort_id):
     cohort = cohorts.get_cohort(current_user, cohort_id)
     if cohort is None:
-        name, country = _deleted_before(f"delete-cohort/{cohort_id}"), managed_country(current_user)
-        flash(_("Cohort “%(name)s” deleted.", name=name), "success")
-        return redirect(url_for("admin.cohorts", country=country))
+        return _cohort_deleted(_deleted_before(f"delete-cohort/{cohort_id}"), managed_country(current_user))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name, country = cohort.name, cohort.country_code
@@ -729,6 +727,10 @@ def cohort_delete(cohort_id):
                            (name, url_for("admin.cohort_detail", cohort_id=cohort.id))], once=new_token())
     name = cohorts.delete_cohort(current_user, cohort, request.form.get("once"))  # the first sending's, if sent twice
     db.session.commit()
+    return _cohort_deleted(name, country)
+
+
+def _cohort_deleted(name: str, country: str | None):
     flash(_("Cohort “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("admin.cohorts", country=country))
 

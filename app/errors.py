@@ -77,7 +77,7 @@ def _explanation(code: int):
     if code == 403 and getattr(current_user, "is_authenticated", False):
         from app.auth.services import asks_a_coordinator
 
-        if current_user.is_staff or not asks_a_coordinator(current_user):
+        if not asks_a_coordinator(current_user):
             return FORBIDDEN_TO_STAFF
     return EXPLANATIONS.get(code, "")
 

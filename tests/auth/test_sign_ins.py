@@ -8,6 +8,7 @@ from app.auth.models import SignIn
 from app.db import utcnow
 from app.extensions import db
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.markup import fields_for
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/131.0.0.0 Mobile Safari/537.36")
@@ -168,10 +169,7 @@ def _signed_in_thrice(app, make_user):
     for browser in (here, *others):
         sign_in(browser, "ana@example.org")
     page = here.get("/auth/account?lang=en").get_data(as_text=True)
-    start = page.index('action="/auth/account/sign-ins/end-others"')
-    sent = {re.search(r'name="([^"]+)"', field).group(1): re.search(r'value="([^"]*)"', field).group(1)
-            for field in re.findall(r"<input[^>]*>", page[start:page.index("</form>", start)])}
-    return here, others, sent
+    return here, others, fields_for("/auth/account/sign-ins/end-others", page, "post")
 
 
 def test_sign_out_of_every_other_device_sent_twice_says_both_times_how_many(app, make_user):

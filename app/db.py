@@ -43,6 +43,32 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# PostgreSQL's classes of errors that say "not now" rather than "not this": connection exceptions (08), a transaction
+# to try again (40: serialization failure, deadlock), insufficient resources (53), a lock not available (55P03),
+# the server shutting down or starting (57) and its system errors (58)
+PASSING_SQLSTATES = ("08", "40", "53", "55P03", "57", "58")
+# SQLite's: busy and locked (another writer), an I/O error, the file cannot be opened
+PASSING_SQLITE_CODES = {5, 6, 10, 14}
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached or asks to be tried again (down, restarting, busy),
+    as opposed to refusing what was asked of it: the first passes, the second is a fault to fix."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+    if isinstance(error, DisconnectionError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        return (getattr(original, "sqlite_errorcode", 0) & 0xFF) in PASSING_SQLITE_CODES
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(PASSING_SQLSTATES)  # None: no connection to report one
+
+
 def configure_sqlite(engine) -> None:
     """Foreign keys on, and WAL so the development server's threads do not block each other."""
     from sqlalchemy import event

@@ -9,9 +9,10 @@ from flask_login import current_user
 from flask_login.utils import login_url
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.args import MAX_ID
+from app.db import database_unavailable
 from app.extensions import login_manager
 
 
@@ -138,12 +139,28 @@ def _sign_in_to_send_again(page: str | None):
     return redirect(login_url(login_manager.login_view, next_url=page))
 
 
+RETRY_AFTER_OUTAGE = 30  # seconds: what a database restarting or failing over takes, give or take
+
+
+def as_outage(error: HTTPException) -> HTTPException:
+    """A request that failed because the database cannot be reached (down, restarting, busy) is no fault of the
+    page: a 503 with the time to try again after (Retry-After), for people and clients alike, not a 500."""
+    if error.code != 500 or not database_unavailable(getattr(error, "original_exception", None)):
+        return error
+    return ServiceUnavailable(f"the database cannot be reached: try again in {RETRY_AFTER_OUTAGE} s",
+                              retry_after=RETRY_AFTER_OUTAGE)
+
+
 def handle_http_error(error: HTTPException):
+    error = as_outage(error)
     code = error.code or 500
     if code >= 500:
         _discard_failed_transaction()
-    # what the error says in its headers besides its body: a 405's Allow (RFC 9110 15.5.6: MUST)
-    headers = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]
+    if code == 503:
+        _without_the_person()
+    # what the error says in its headers besides its body: a 405's Allow (RFC 9110 15.5.6: MUST), a 503's
+    # Retry-After
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() in ("allow", "retry-after")]
     if wants_json():
         if request.path == "/xapi" or request.path.startswith("/xapi/"):  # as the LRS's own refusals say it
             return jsonify(error=code, message=error.description or error.name), code, headers
@@ -160,7 +177,7 @@ def handle_http_error(error: HTTPException):
         if code < 500:
             raise
         current_app.logger.exception("the error page could not be rendered")
-        return _plain_page(title, explanation), code
+        return _plain_page(title, explanation), code, headers
 
 
 # the pages where someone locked out of their account can be told how to get in all the same
@@ -226,6 +243,14 @@ def _plain_page(title, explanation) -> str:
 
 PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{title} – Itinera</title>'
               "<h1>{title}</h1><p>{explanation}</p></html>")
+
+
+def _without_the_person() -> None:
+    """With the database out of reach, the person cannot be read (nor what the navigation shows them, nor their
+    saved language): the error page is the one a visitor gets, in the language their browser asks for."""
+    from flask import g
+
+    g._login_user = login_manager.anonymous_user()
 
 
 def _discard_failed_transaction() -> None:

@@ -1,4 +1,5 @@
 """Bad input and failures answer a translated page (or JSON), never a bare 500 or a traceback."""
+import base64
 from html import unescape
 
 import pytest
@@ -310,3 +311,37 @@ def test_a_host_header_that_is_no_host_name_answers_400(app, host):
         assert spanish("The request could not be understood") in page
         # a page without links, whose title still names the site, as every page's does
         assert f"<title>{spanish('The request could not be understood')} – Itinera</title>" in page
+
+
+GONE_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/gone"  # nothing listens there: the connection is refused
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_to_try_again_not_a_500(app, make_app):
+    """A database that is down (restarting, unreachable) is no fault of the page: people are told the service is
+    unavailable for a moment, and clients (browsers, the xAPI content reporting to the LRS) when to try again."""
+    down = make_app(GONE_DATABASE, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    client = down.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f:key"  # someone signed in: loaded from the database
+    page = client.get("/", headers={"Accept-Language": "es"})
+    assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
+    html = page.get_data(as_text=True)
+    assert spanish("The service is temporarily unavailable") in html and "OperationalError" not in html
+    lrs = down.test_client().post("/xapi/statements", json={}, headers={
+        "Authorization": "Basic " + base64.b64encode(b"key:secret").decode(), "X-Experience-API-Version": "1.0.3"})
+    assert lrs.status_code == 503 and lrs.is_json and lrs.get_json()["error"] == 503
+    assert lrs.headers["Retry-After"].isdigit() and lrs.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_a_database_error_that_is_no_outage_is_still_a_500(make_app, make_user):
+    """Only a database that cannot be reached, or asks for the transaction to be tried again, is a 503: a fault of
+    the page's own (a query the database refuses) stays a 500, and nobody is told to wait for it to go away."""
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/broken")
+    def broken():
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500 and "Retry-After" not in response.headers

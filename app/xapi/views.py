@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import jsonutil
 from app.db import lock_for_write
+from app.errors import as_outage
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
 from app.xapi.models import DocumentKind
@@ -71,7 +72,9 @@ def _statement_error(error: StatementError):
 def _http_error(error: HTTPException):
     if isinstance(error, RequestEntityTooLarge):
         return _too_large()
-    return jsonify(error=error.code, message=error.description), error.code
+    error = as_outage(error)
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() == "retry-after"]
+    return jsonify(error=error.code, message=error.description), error.code, headers
 
 
 def _too_large():

@@ -14,7 +14,8 @@ from app.template_helpers import LANGUAGE_NAMES
 
 LOCALES = ("es", "pt_BR", "en")
 FIELD_LABELS = {"title": _l("Title"), "knowledge": _l("Knowledge"), "skills": _l("Skills"),
-                "attitudes": _l("Attitudes and values"), "name": _l("Name"), "descriptor": _l("Descriptor")}
+                "attitudes": _l("Attitudes and values"), "name": _l("Name"), "descriptor": _l("Descriptor"),
+                "description": _l("Description")}
 
 
 def _text_fields(names: tuple[str, ...], long: set[str]):
@@ -101,6 +102,13 @@ LevelForm = type("LevelForm", (Form,), {
 
 AreaForm = type("AreaForm", (Form,), {
     **_text_fields(("title",), set()),
+    "revision": HiddenField(),
+    "submit": SubmitField(_l("Save")),
+})
+
+# the framework's own title and description (of its current version)
+FrameworkForm = type("FrameworkForm", (Form,), {
+    **_text_fields(("title", "description"), {"description"}),
     "revision": HiddenField(),
     "submit": SubmitField(_l("Save")),
 })

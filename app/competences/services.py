@@ -403,7 +403,7 @@ def editable_version(actor, framework: Framework) -> FrameworkVersion:
 
 # --- history ------------------------------------------------------------------------------------------
 
-CHANGE_KINDS = ("competence", "level", "area", "import", "new version")
+CHANGE_KINDS = ("competence", "level", "area", "framework", "import", "new version")
 
 
 def _differences(before: dict, after: dict) -> list[dict]:
@@ -531,11 +531,13 @@ class EditConflict(ValidationError):
 
 
 EDITED_FIELDS = {Competence: (*TRANSLATED_COMPETENCE_FIELDS, "validity_months", "targets", "alignments"),
-                 ProficiencyLevel: ("name", "descriptor"), Area: ("title",)}
+                 ProficiencyLevel: ("name", "descriptor"), Area: ("title",),
+                 FrameworkVersion: ("title", "description")}
 
 
-def revision_of(part: Competence | ProficiencyLevel | Area) -> str:
-    """A short fingerprint of what an edit form shows of a competence, a level or an area: the form carries it,
+def revision_of(part: Competence | ProficiencyLevel | Area | FrameworkVersion) -> str:
+    """A short fingerprint of what an edit form shows of a competence, a level, an area or the framework's own
+    title and description (its current version): the form carries it,
     and a save whose form was opened on other content is refused (EditConflict) instead of overwriting it."""
     content = {name: getattr(part, name) for name in EDITED_FIELDS[type(part)]}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
@@ -705,6 +707,41 @@ def edit_area(actor, framework: Framework, code: str, title: dict, revision: str
     db.session.flush()
     _record_change(actor, area.version, "area", code, before, {"title": cleaned})
     return area
+
+
+def framework_text_problems(title: dict, description: dict) -> dict:
+    """What edit_framework would refuse in these texts, by field: a title in every language; a description in
+    every language or in none (files may leave it out)."""
+    errors: dict = {}
+    _clean_texts(title, "title", errors)
+    if any(one_line(kept_text(text, "description")) for text in description.values()):
+        _clean_texts(description, "description", errors)
+    return errors
+
+
+def edit_framework(actor, framework: Framework, title: dict, description: dict,
+                   revision: str | None = None) -> FrameworkVersion:
+    """Change the framework's own title and description (all three languages; a description may be left out in
+    all of them); ``revision`` as for edit_competence. Under the rule of versions of every edit."""
+    check(can_edit(actor))
+    _one_editor_at_a_time(framework)
+    errors: dict = {}
+    cleaned_title = _clean_texts(title, "title", errors)
+    given = any(one_line(kept_text(text, "description")) for text in description.values())
+    cleaned_description = _clean_texts(description, "description", errors) if given else {}
+    if errors:
+        raise ValidationError(errors)
+    current = framework.current
+    values = {"title": cleaned_title, "description": cleaned_description}
+    if all((getattr(current, name) or {}) == value for name, value in values.items()):
+        return current
+    _check_revision(current, revision)
+    version = editable_version(actor, framework)
+    before = {"title": version.title, "description": version.description or {}}
+    version.title, version.description = cleaned_title, cleaned_description
+    db.session.flush()
+    _record_change(actor, version, "framework", "", before, values)
+    return version
 
 
 # --- adding and removing competences and areas -------------------------------------------------------

@@ -10,8 +10,8 @@ from app.args import paginate, parse_id
 from app.auth.models import Role
 from app.auth.permissions import role_required
 from app.competences import bp, files, linked_data, services
-from app.competences.forms import (FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, LevelForm, MoveForm, NewAreaForm,
-                                   NewCompetenceForm, RemoveForm)
+from app.competences.forms import (FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, FrameworkForm, LevelForm, MoveForm,
+                                   NewAreaForm, NewCompetenceForm, RemoveForm)
 from app.competences.models import FrameworkUse
 from app.confirm import ask, confirmed
 from app.errors import TITLES, ValidationError
@@ -152,7 +152,8 @@ def _history_for_editors(slug):
 
 
 # What the history page calls the parts a change is about and the fields an edit changes.
-CHANGE_PARTS = {"competence": _l("Competence %(key)s"), "level": _l("Level %(key)s"), "area": _l("Area %(key)s")}
+CHANGE_PARTS = {"competence": _l("Competence %(key)s"), "level": _l("Level %(key)s"), "area": _l("Area %(key)s"),
+                "framework": _l("Title and description")}
 CHANGE_FIELDS = {"area": _l("Area"), **FIELD_LABELS, "validity_months": _l("Valid for"),
                  "targets": _l("Target levels"), "alignments": _l("Aligned with")}
 
@@ -379,9 +380,11 @@ def _changed(framework, collection: str, shown: str, **key) -> bool:
     return services.revision_of(part) != shown
 
 
-def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str, changed):
-    """The form of a level or an area: only translated texts. ``save(texts, revision)`` calls the service;
-    ``changed(shown)`` says whether the saved part differs from revision ``shown``."""
+def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading: str, changed,
+                problems=services.text_problems):
+    """The form of a level, an area or the framework's title and description: only translated texts.
+    ``save(texts, revision)`` calls the service; ``changed(shown)`` says whether the saved part differs from
+    revision ``shown``; ``problems(texts)``, what the service would refuse, shown with the form's own errors."""
     if request.method == "GET":
         form.revision.data = services.revision_of(item)
         _fill_texts(form, item, groups)
@@ -391,10 +394,24 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
             _saved(framework, before, changed(shown))
             return redirect(url_for("competences.framework", slug=framework.slug) + anchor)
     elif form.is_submitted():
-        more_errors(form, services.text_problems(_texts_from(form, groups)))
+        more_errors(form, problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
                            groups=groups, used=_built_on(framework.current),
                            validated=services.validated_under(framework.current)), _status(form)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_framework(slug):
+    """The framework's own title and description, as its page and every competence's page show them."""
+    framework = _framework_or_404(slug)
+    return _edit_texts(framework, framework.current, FrameworkForm(), ("title", "description"),
+                       lambda texts, revision: services.edit_framework(current_user, framework, texts["title"],
+                                                                       texts["description"], revision=revision),
+                       "", _("Change framework “%(title)s”", title=services.text_in(framework.current.title)),
+                       lambda shown: services.revision_of(framework.current) != shown,
+                       problems=lambda texts: services.framework_text_problems(texts["title"],
+                                                                               texts["description"]))
 
 
 @bp.route("/<slug>/levels/<int:number>/edit", methods=["GET", "POST"])

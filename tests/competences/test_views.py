@@ -1016,3 +1016,51 @@ def test_the_competence_page_says_an_expired_level_or_an_estimate_of_a_competenc
     page = unescape(client.get("/auth/account/competences?lang=en").get_data(as_text=True))
     row = page[page.index("A1 Diagnosis"):page.index("</tr>", page.index("A1 Diagnosis"))]
     assert "No longer in the framework (version 1 had it)" in row and "Level 3. Advanced counted until" in row
+
+
+def test_an_editor_changes_the_framework_s_title_and_description_in_the_browser(client, login_as, sample_framework):
+    """A typo in the framework's own title or description (in one language) is fixed in a form, as a competence's
+    text is: no export, edit and import on the server."""
+    from app.competences.services import record_use
+
+    record_use(sample_framework.current, "itinerary", "technicians")
+    db.session.commit()
+    login_as("trainer", country="ES")
+    page = client.get("/competences/demo/").get_data(as_text=True)
+    assert 'href="/competences/demo/edit"' in page
+    url = "/competences/demo/edit"
+    form = _opened(client, url)
+    assert form["title_pt_BR"].strip() == sample_framework.current.title["pt_BR"]
+    response = client.post(url, data={**form, "description_en": "A corrected framework",
+                                      "description_es": "Un marco corregido", "description_pt_BR": "Quadro corrigido"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    current = sample_framework.current
+    assert current.number == 2 and current.description["pt_BR"] == "Quadro corrigido"  # used: a new version
+    old = next(v for v in sample_framework.versions if v.number == 1)
+    assert old.description == {}  # what is built on version 1 keeps it as it was
+    history = unescape(client.get("/competences/demo/history").get_data(as_text=True))
+    assert "Title and description" in history and "Quadro corrigido" in history
+    login_as("trainee", country="ES")
+    assert client.get(url).status_code == 403
+
+
+def test_the_framework_s_title_is_needed_in_every_language_and_its_description_in_all_or_none(client, login_as,
+                                                                                                sample_framework):
+    login_as("admin", country=None)
+    url = "/competences/demo/edit"
+    form = _opened(client, url)
+    response = client.post(url, data={**form, "title_es": "", "description_en": "Only in English",
+                                      "description_es": "", "description_pt_BR": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#title_es"' in html and 'href="#description_es"' in html and 'href="#description_pt_BR"' in html
+    given = {f"description_{locale}": f"Described ({locale})" for locale in ("en", "es", "pt_BR")}
+    assert client.post(url, data={**form, **given}).status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.description["es"] == "Described (es)"
+    blank = {f"description_{locale}": "" for locale in ("en", "es", "pt_BR")}
+    assert client.post(url, data={**_opened(client, url), **blank}).status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.description == {}
+    assert "Nothing is built on version 1" in client.get(url).get_data(as_text=True)

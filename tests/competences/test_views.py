@@ -471,6 +471,7 @@ def _opened(client, url) -> dict:
     ("/competences/demo/competences/A1/edit", {"title_en": "Mine"}, {"skills_en": "Theirs"}),
     ("/competences/demo/levels/2/edit", {"name_en": "Mine"}, {"descriptor_en": "Theirs"}),
     ("/competences/demo/areas/B/edit", {"title_en": "Mine"}, {"title_es": "Theirs"}),
+    ("/competences/demo/edit", {"title_en": "Mine"}, {"title_es": "Theirs"}),
 ])
 @pytest.mark.parametrize("used", [False, True])
 def test_a_second_editor_does_not_silently_overwrite_the_first(client, login_as, sample_framework, make_user, url,

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from app.auth.models import TokenPurpose
 from app.auth.services import SYSTEM
 from app.auth.tokens import issue_token, send_invitation
-from app.competences.services import edit_area
+from app.competences.services import edit_area, edit_framework
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.xapi.clients import create_client
@@ -53,6 +53,8 @@ def test_admin_pages_without_a_browser_test_of_their_own(app, page, live_server,
     client, _secret = create_client(admin, "Simulación")
     edit_area(admin, sample_framework, "A", {"en": "Evidence base", "es": "Base de evidencia",
                                              "pt_BR": "Base de evidências"})  # a change in the history
+    edit_framework(admin, sample_framework, sample_framework.current.title,
+                   {"en": "Described", "es": "Descrito", "pt_BR": "Descrito"})  # and one of the framework's own
     db.session.commit()
     message = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()))
     base = live_server
@@ -64,7 +66,7 @@ def test_admin_pages_without_a_browser_test_of_their_own(app, page, live_server,
         f"/admin/users?institution={institution.id}&status=all", "/admin/users?institution=999999",
         "/admin/jobs", "/admin/outbox", "/admin/outbox?q=nobody", "/admin/lrs-clients", f"/admin/lrs-clients/{client.id}/edit",
         "/competences/", "/competences/demo/A1", "/competences/demo/levels/1/edit",
-        "/competences/demo/areas/A/edit", "/competences/demo/history", "/notifications/preferences",
+        "/competences/demo/areas/A/edit", "/competences/demo/edit", "/competences/demo/history", "/notifications/preferences",
     ]
     if message is not None:
         pages.append(f"/admin/outbox/{message.id}")

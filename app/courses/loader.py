@@ -26,7 +26,7 @@ from app.competences.files import (TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, FrameworkD
 from app.content_files import (LOCALES_REQUIRED, Located, Problem, YamlProblem, front_matter, load_file, read_text,
                                translated)
 from app.courses.render import (ATTRIBUTES, MD, PAGE_IDS, TAGS, VIDEO_HOSTS, asset_name, module_link, other_host,
-                                video_allowed, web_address)
+                                player_for, video_allowed, web_address)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}\Z")
 MODULE_DIR = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]{0,79})\Z")
@@ -387,8 +387,10 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             continue
         if kind == "frame":
             if not video_allowed(target):
-                problems.append(Problem(file, line, f"{target!r} cannot be embedded: only video players from "
-                                                    f"{', '.join(sorted(VIDEO_HOSTS))} can"))
+                instead = player_for(target)
+                problems.append(Problem(file, line, f"{target!r} cannot be embedded: " + (
+                    f"write {instead!r} instead, the player address the reader shows" if instead else
+                    f"only video players from {', '.join(sorted(VIDEO_HOSTS))} can")))
             continue
         scheme = re.match(r"^([a-z][a-z0-9+.-]*):", target, re.I)
         if scheme:

@@ -4,7 +4,7 @@ import posixpath
 import re
 from functools import lru_cache
 from html import escape, unescape
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -38,6 +38,37 @@ def video_allowed(src: str) -> bool:
     steps = unquote(parts.path).replace("\\", "/").split("/")
     return parts.scheme == "https" and prefix is not None and parts.path.startswith(prefix) and \
         not any(step in (".", "..") for step in steps)
+
+
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}\Z")
+
+
+def player_for(src: str) -> str | None:
+    """The address of the allowed player that shows the video ``src`` names, when it names one another way: the
+    embed code YouTube gives (www.youtube.com/embed/ID), a video's page (youtube.com/watch?v=ID, youtu.be/ID,
+    vimeo.com/ID) or a player over http. None when there is none (or ``src`` is one already)."""
+    parts = urlsplit(src.strip())
+    host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
+    path = parts.path
+    video = None
+    if host in ("youtube.com", "youtube-nocookie.com"):
+        if path.startswith("/embed/"):
+            video = path.removeprefix("/embed/")
+            found = f"https://www.youtube-nocookie.com/embed/{video}" + (f"?{parts.query}" if parts.query else "")
+        elif path == "/watch":
+            video = parse_qs(parts.query).get("v", [""])[0]
+            found = f"https://www.youtube-nocookie.com/embed/{video}"
+    elif host == "youtu.be":
+        video = path.removeprefix("/")
+        found = f"https://www.youtube-nocookie.com/embed/{video}"
+    if video is not None:
+        return found if YOUTUBE_ID.match(video) and found != src else None
+    if host in ("vimeo.com", "player.vimeo.com"):
+        number = re.fullmatch(r"/(?:video/)?([0-9]+)", path)
+        query = f"?{parts.query}" if parts.query and host == "player.vimeo.com" else ""  # ?h= of an unlisted video
+        found = f"https://player.vimeo.com/video/{number.group(1)}{query}" if number else None
+        return found if found and found != src else None
+    return None
 
 
 # what an embedded player may ask the browser for: never the camera, microphone, location or payments

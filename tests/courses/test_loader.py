@@ -125,6 +125,33 @@ def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
     assert any(p.startswith("pilot/modules/01-intro/en.md:1") and expected in p for p in found), found
 
 
+@pytest.mark.parametrize("src, instead", [
+    ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=30", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ&t=5", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+    ("http://player.vimeo.com/video/76979871", "https://player.vimeo.com/video/76979871"),
+])
+def test_a_player_copied_from_the_video_site_is_answered_with_the_address_to_write(tmp_path, src, instead):
+    """An author pastes YouTube's own embed code (www.youtube.com) or the video's page: the reader would show
+    nothing, and the message names the player address that works, rather than leaving them to find it."""
+    body = f'Intro.\n\n<iframe src="{src}" title="A video"></iframe>\n'
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if "cannot be embedded" in p]
+    assert found and all(f"write {instead!r} instead" in p for p in found), found
+    fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=body.replace(src, instead))
+                                                                 for l in ("en", "es", "pt_BR")}})
+    assert not any("cannot be embedded" in p for p in problems(fixed))
+
+
+def test_a_player_of_another_site_is_told_only_what_can_be_embedded(tmp_path):
+    body = 'Intro.\n\n<iframe src="https://www.youtube.com/user/someone" title="A video"></iframe>\n'
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if "cannot be embedded" in p]
+    assert found and not any("instead" in p for p in found), found
+
+
 def test_links_that_work_in_the_reader(tmp_path):
     body = ("Intro.\n\n[spaced](assets/x%20y.pdf), [site](https://example.org), [top](#top), [mail](mailto:a@b.org)"
             "\n\n```\n![in code](nowhere.png)\n```\n\n"

@@ -96,7 +96,15 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
             return _refused(content, f"version {framework_version.number} of framework {content.framework!r} in "
                                      f"the database lacks {_listed(unknown)}, which the modules give: {advice}",
                             "framework")
-    note = _modules_left_behind(course, content)
+    notes = [_modules_left_behind(course, content)]
+    if framework_version is not None and file_framework_version is not None \
+            and file_framework_version > framework_version.number:
+        # the author edited the framework file and never imported it: the course is not built on what they wrote
+        notes.append(f"built on version {framework_version.number} of framework {content.framework!r}, the version "
+                     f"Itinera holds, while its file is at version {file_framework_version}: to build it on that "
+                     f"one, run {importing}, then flask --app wsgi competences move course "
+                     f"{use_reference(content.slug, content.version)} {file_framework_version}")
+    note = "; ".join(text for text in notes if text)
     for version in course.versions:
         version.is_current = False
     version = CourseVersion(

@@ -326,6 +326,25 @@ def test_when_the_databases_framework_is_newer_than_the_file_the_advice_is_not_t
     assert "run flask competences import first" not in result.message
 
 
+def test_a_course_synced_while_its_framework_file_is_newer_than_the_database_says_what_it_is_built_on(
+        runner, app, course_tree, sample_framework):
+    """The author raised the framework file's version and then synced the course, but never imported the file: the
+    course version is built on the version Itinera holds, which sync says, with the two commands that build it on the
+    file's, instead of leaving the author to believe it uses what they wrote."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    framework_file = course_tree / "_frameworks" / "demo.yaml"
+    framework_file.write_text(re.sub(r"^version: 1$", "version: 2", framework_file.read_text(encoding="utf-8"),
+                                     flags=re.M), encoding="utf-8")
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 0, result.output
+    assert ("pilot version 1: created (note: built on version 1 of framework 'demo', the version Itinera holds, "
+            "while its file is at version 2: to build it on that one, run flask --app wsgi competences import "
+            f"{framework_file}, then flask --app wsgi competences move course pilot@1 2)") in result.output
+    use = db.session.scalar(sa.select(FrameworkUse))
+    assert use.version.number == 1
+    assert "(note" not in runner.invoke(args=["courses", "sync"]).output  # unchanged: nothing is built anew
+
+
 def test_a_new_version_that_drops_a_module_people_worked_on_says_so(runner, app, course_tree, sample_framework,
                                                                     make_user):
     """A module is the same activity only under the same folder name: renaming one starts it again from nothing,

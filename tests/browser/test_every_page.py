@@ -66,7 +66,8 @@ def test_admin_pages_without_a_browser_test_of_their_own(app, page, live_server,
         f"/admin/users?institution={institution.id}&status=all", "/admin/users?institution=999999",
         "/admin/jobs", "/admin/outbox", "/admin/outbox?q=nobody", "/admin/lrs-clients", f"/admin/lrs-clients/{client.id}/edit",
         "/competences/", "/competences/demo/A1", "/competences/demo/levels/1/edit",
-        "/competences/demo/areas/A/edit", "/competences/demo/edit", "/competences/demo/history", "/notifications/preferences",
+        "/competences/demo/areas/A/edit", "/competences/demo/edit", "/competences/demo/history",
+        "/notifications/preferences",
     ]
     if message is not None:
         pages.append(f"/admin/outbox/{message.id}")

@@ -126,7 +126,8 @@ def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
 
 
 @pytest.mark.parametrize("src, instead", [
-    ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=30", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30"),
+    ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=30",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30"),
     ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
     ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
     ("https://m.youtube.com/watch?v=dQw4w9WgXcQ&t=5", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),

@@ -379,14 +379,20 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
 
 def as_read(actor: User, batch: ImportBatch, rows: list[dict]) -> list[dict]:
     """How ``rows`` of ``batch`` are read: for each, the position (its value), the institution (its name as
-    Itinera has it) and the region (its name) they stand for, None where the row names none or one not found."""
+    Itinera has it) and the region (its name) they stand for, None where the row names none or one not found,
+    and the language the account will have (the country's where the row names none; None for one not known)."""
+    from app.auth.tokens import default_locale_for
+
     check(can_manage_country(actor, batch.country_code))
     clean, _problems = check_rows(batch.country_code, rows)
     ids = {row["institution_id"] for row in clean if row.get("institution_id")}
     names = dict(db.session.execute(sa.select(Institution.id, Institution.name).where(Institution.id.in_(ids)))
                  .all()) if ids else {}
+    fallback = default_locale_for(batch.country_code)
     return [{"position": row.get("position"), "institution": names.get(row.get("institution_id")),
-             "region": region_name(row["region_code"]) if row.get("region_code") else None} for row in clean]
+             "region": region_name(row["region_code"]) if row.get("region_code") else None,
+             "locale": row["locale"] or (None if written.get("language") else fallback)}
+            for row, written in zip(clean, rows)]
 
 
 def _check_country(actor: User, country_code: str) -> None:

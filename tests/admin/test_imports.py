@@ -49,8 +49,26 @@ def test_the_preview_shows_how_each_row_was_read(client, login_as, make_institut
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page.split("<h2>Rows</h2>")[1], re.S)][1:]
     assert rows == [
         "2 Ana ana@example.org Manager (“jefe”) Agencia Regional de Innovación (“agencia regional de innovacion”) "
-        "Valle del Cauca (“Valle”)",
-        "3 Beto beto@example.org Technician — Antioquia (“CO-ANT”)"]
+        "Valle del Cauca (“Valle”) Español",
+        "3 Beto beto@example.org Technician — Antioquia (“CO-ANT”) Español"]
+
+
+def test_the_preview_shows_the_language_each_person_will_get(client, login_as):
+    """The file's language column was read (a wrong one is a problem) but the rows left it out: the coordinator
+    could not see that "portugués" gives Brazil's Portuguese, or that an empty cell gives the country's language,
+    nor find the cell a problem was about."""
+    login_as("coordinator", country="CO")
+    response = upload(client, ("correo;nombre;cargo;idioma\n"
+                               "ana@example.org;Ana;jefe;portugués\n"
+                               "beto@example.org;Beto;técnico;\n"
+                               "caro@example.org;Caro;técnico;klingon\n").encode(), country_code="CO")
+    page = unescape(client.get(response.location + "?lang=es").get_data(as_text=True))
+    table = page.split("<h2>Filas</h2>")[1]
+    assert "<th scope=\"col\">Idioma</th>" in table
+    cells = re.findall(r'<td data-label="Idioma">(.*?)</td>', table, re.S)
+    assert [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells] == [
+        "Português (Brasil) (“portugués”)", "Español", "klingon"]
+    assert '<span lang="pt-BR">Português (Brasil)</span>' in cells[0]  # named in its own language, and marked so
 
 
 def test_a_csv_utf_8_with_a_windows_1252_line_is_previewed(client, login_as):

@@ -90,7 +90,7 @@ def test_the_course_page_lists_an_objective_two_modules_share_once(client, login
 def test_reading_records_statements_and_progress(client, login_as, synced_course):
     user = login_as("trainee", locale="en")
     page = client.get("/courses/pilot/modules/intro")
-    assert page.status_code == 200 and "1 of 2 completed" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Module 1 of 2 · 1 of 2 modules completed" in page.get_data(as_text=True)
     enrolment = db.session.scalar(sa.select(Enrolment))
     assert verbs(user) == [("launched", "courses/pilot"), ("experienced", "courses/pilot/modules/intro"),
                            ("completed", "courses/pilot/modules/intro")]
@@ -808,6 +808,23 @@ def test_when_the_last_module_is_gone_in_a_new_version_both_go_on_at_the_same_mo
     assert client.get("/courses/pilot/start").location == "/courses/pilot/modules/exercise"
 
 
+def test_progress_on_a_module_and_in_the_catalogue_says_module_as_the_course_page_does(client, login_as, app,
+                                                                                     tmp_path, sample_framework):
+    """A module's page and the catalogue said "0 de 1 completados" (a plural for one module) where the course page
+    and the dashboard say "0 de 1 módulo completado": the same progress now in the same words everywhere."""
+    root = build_tree(tmp_path / "c", course_yaml=COURSE_YAML.replace("  intro: viewed\n", ""))
+    app.config["COURSES_DIR"] = str(root)
+    sync_tree(root)
+    login_as("trainee", locale="es")
+    module = client.get("/courses/pilot/modules/intro").get_data(as_text=True)  # optional: one module counts
+    assert "Módulo 1 de 2 · 0 de 1 módulo completado" in module
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert "2 módulos · 0 de 1 módulo completado" in catalogue
+    client.get("/courses/pilot/modules/practice")
+    catalogue = client.get("/courses/?lang=en").get_data(as_text=True)
+    assert "1 of 1 module completed" in catalogue and "done" not in catalogue
+
+
 def test_an_optional_module_once_read_is_not_where_the_trainee_goes_on(client, login_as, app, tmp_path,
                                                                       sample_framework):
     """An optional module has nothing left to do once read (it is never completed): going on from it went back
@@ -1275,7 +1292,7 @@ def test_pages_listing_courses_read_only_the_texts_they_show(client, login_as, m
         return response.get_data(as_text=True), [s for s in statements if "module.texts" in s]
 
     html, read = reading_texts("/courses/", trainee)
-    assert html.count("2 modules") == 3 and not read
+    assert html.count("2 modules") - html.count("of 2 modules") == 3 and not read  # three courses listed
     html, read = reading_texts(f"/admin/users/{trainee.uuid}", admin)
     assert 'href="/courses/pilot2/' in html and not read
     html, read = reading_texts("/", trainee)

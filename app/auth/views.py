@@ -245,7 +245,12 @@ def account_self_assessment():
                     if saved else "",
                     ngettext("%(num)s estimate has been withdrawn.", "%(num)s estimates have been withdrawn.",
                              withdrawn) if withdrawn else ""]
-            flash(" ".join(filter(None, said)) or _("Nothing changed: your estimates are as they were."), "success")
+            if any(said):
+                flash(" ".join(filter(None, said)), "success")
+            elif latest or any(level is not None for level in answers.values()):
+                flash(_("Nothing changed: your estimates are as they were."), "success")
+            else:  # no estimate to keep, and none chosen (a tap on Save before choosing)
+                flash(_("You chose no level, so nothing has been saved."), "success")
             return redirect(url_for("auth.account_competences", framework=choice.argument()))
     return (render_template("auth/self_assessment.html", version=version, form=form, choice=choice),
             400 if form.errors else 200)

@@ -41,6 +41,24 @@ def test_a_trainee_estimates_their_levels_and_reads_them_as_self_declared(client
     assert current_levels(trainee, framework="demo")["A1"].self_declared == 3
 
 
+def test_a_form_sent_with_no_level_chosen_says_so_not_that_estimates_are_as_they_were(client, login_as,
+                                                                                     sample_framework):
+    """Someone with no estimate who taps Save before choosing heard "your estimates are as they were", under a
+    page saying they have none: it now says that no level was chosen. Whoever has estimates still hears that they
+    are unchanged."""
+    client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
+    trainee = login_as("trainee", country="CL", locale="en")
+    for sent in ({}, {"level_A1": "", "level_B1": ""}):  # nothing chosen, or "Not sure" everywhere
+        response = client.post("/auth/account/competences/estimate", data=sent, follow_redirects=True)
+        text = response.get_data(as_text=True)
+        assert "You chose no level, so nothing has been saved." in text and "as they were" not in text
+        assert 'href="/auth/account/competences/estimate"' in text  # the way back to the form
+    assert estimates(trainee) == []
+    client.post("/auth/account/competences/estimate", data={"level_A1": "2"})
+    response = client.post("/auth/account/competences/estimate", data={}, follow_redirects=True)
+    assert "Nothing changed: your estimates are as they were." in response.get_data(as_text=True)
+
+
 def test_a_level_outside_the_scale_is_refused_and_nothing_is_saved(client, login_as, sample_framework):
     client.application.config["COMPETENCE_FRAMEWORK"] = "demo"
     trainee = login_as("trainee", country="CL", locale="en")
@@ -171,7 +189,7 @@ def test_not_sure_withdraws_an_estimate_which_stays_in_the_history(client, login
     assert re.search(r'name="level_A1" id="level_A1-4" value=""><label class="choice__label" for="level_A1-4">Not sure',
                      form.replace("\n", "").replace("  ", ""))
     assert client.post("/auth/account/competences/estimate", data={"level_A1": "", "level_B1": ""},
-                       follow_redirects=True).get_data(as_text=True).count("Nothing changed") == 1
+                       follow_redirects=True).get_data(as_text=True).count("You chose no level") == 1
     assert estimates(trainee) == []  # nothing to withdraw: nothing recorded
     client.post("/auth/account/competences/estimate", data={"level_A1": "2", "level_B1": "1"}, follow_redirects=True)
     earlier = db.session.scalars(sa.select(SelfAssessment)).all()

@@ -272,6 +272,15 @@ def test_an_empty_list_says_so_once_in_its_own_words(client, login_as):
         assert sentence in page and "Ningún resultado" not in page and "result-count" not in page, path
 
 
+def test_no_pending_invitation_points_to_adding_a_person(client, login_as):
+    """"Everybody has chosen a password" was the whole page: the next step, adding someone (which sends the
+    invitation), was two pages away."""
+    login_as("coordinator", country="CL", locale="es")
+    page = unescape(client.get("/admin/invitations").get_data(as_text=True))
+    empty = page[page.index("Todas las personas ya eligieron su contraseña."):]
+    assert re.search(r'<a [^>]*href="/admin/users/new"[^>]*>Agregar una persona</a>', empty[:empty.index("</main>")])
+
+
 def test_each_page_of_a_list_has_a_title_of_its_own(client, login_as, make_user, app):
     """Screen reader users hear the title first, and browser history lists pages by it: page 2 says so."""
     app.config["PAGE_SIZE"] = 3

@@ -25,7 +25,8 @@ HEADERS = {
                    "primer nombre", "nome", "primeiro nome", "prenome"],
     "family_name": ["surname", "surnames", "last name", "family name", "apellido", "apellidos", "apellido paterno",
                     "apellido materno", "primer apellido", "segundo apellido", "sobrenome", "ultimo sobrenome"],
-    "position": ["position", "role", "cargo", "puesto", "posicion", "funcao", "posicao", "perfil"],
+    "position": ["position", "role", "job title", "job position", "cargo", "puesto", "posicion", "rol", "funcion",
+                 "funcao", "posicao", "perfil"],
     "institution": ["institution", "organisation", "organization", "institucion", "organismo", "entidad",
                     "instituicao", "orgao", "entidade"],
     "region": ["region", "state", "province", "region/estado", "departamento", "provincia", "estado", "regiao",
@@ -110,6 +111,21 @@ def _header_key(title) -> str:
 
 _PUNCTUATION = re.compile(r"[^a-z0-9]+")
 _HEADER_LOOKUP = {_header_key(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
+# words that say which of a person's addresses a column holds: the one at work is the one to read ("Correo
+# institucional", "E-mail funcional", "Work e-mail"); a personal address stays a column not read
+_WORK_ADDRESS = re.compile(r"^(?:work|institutional|official|corporate|business) (.+)$|"
+                           r"^(.+?) (?:institucional|corporativo|corporativa|laboral|oficial|funcional|profissional|"
+                           r"de trabajo|do trabalho|de trabalho)$")
+
+
+def _canonical(title) -> str | None:
+    """The field a column's title names, or None."""
+    key = _header_key(title)
+    if key in _HEADER_LOOKUP:
+        return _HEADER_LOOKUP[key]
+    qualified = _WORK_ADDRESS.match(key)
+    plain = qualified and _HEADER_LOOKUP.get(qualified.group(1) or qualified.group(2))
+    return plain if plain == "email" else None
 
 
 def _lines(data: bytes):
@@ -519,7 +535,7 @@ def _columns(header: list[str]) -> dict[int, str]:
     """The canonical field of each recognised column (surnames may take several columns)."""
     columns: dict[int, str] = {}
     for index, title in enumerate(header):
-        canonical = _HEADER_LOOKUP.get(_header_key(title))
+        canonical = _canonical(title)
         if canonical and (canonical == "family_name" or canonical not in columns.values()):
             columns[index] = canonical
     return columns
@@ -534,7 +550,7 @@ def _missing(columns: dict[int, str]) -> list[str]:
 
 def _is_subheader(cells: list[str]) -> bool:
     """Every cell is empty or a column name: the second row of a header written over two rows."""
-    return any(cells) and all(not cell or _header_key(cell) in _HEADER_LOOKUP for cell in cells)
+    return any(cells) and all(not cell or _canonical(cell) for cell in cells)
 
 
 def _find_header(table):
@@ -626,9 +642,9 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     # a column the import does not know (a phone number, or a name for regions it lacks), or a second copy of
     # one it read, is said so: named shortly, a few of them
     unknown = [title for index, title in enumerate(header)
-               if title and index not in columns and _HEADER_LOOKUP.get(_header_key(title)) is None]
+               if title and index not in columns and _canonical(title) is None]
     repeated = [title for index, title in enumerate(header)
-                if title and index not in columns and _HEADER_LOOKUP.get(_header_key(title)) is not None]
+                if title and index not in columns and _canonical(title) is not None]
     for code, titles in (("unread_columns", unknown), ("repeated_columns", repeated)):
         if titles:
             shown = [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…"

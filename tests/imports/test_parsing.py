@@ -573,6 +573,28 @@ def test_column_titles_are_read_whatever_their_punctuation(header):
     assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")
 
 
+@pytest.mark.parametrize("header", [
+    "Nombre completo;Correo institucional;Cargo",  # a public body's list: the address is the work one
+    "Nombre completo;Correo electrónico institucional;Puesto",
+    "Nome completo;E-mail institucional;Função",
+    "Nombre completo;Email corporativo;Rol",
+    "Full name;Work e-mail;Job title",
+    "Full name;Institutional email address;Job position",
+])
+def test_the_address_column_may_say_it_is_the_work_one(header):
+    data = f"{header}\nAna;ana@example.org;jefa\n"
+    [row] = read_table("lista.csv", data.encode()).rows
+    assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")
+
+
+def test_a_qualified_title_never_takes_the_place_of_the_plain_one():
+    """The work address and a personal one side by side: the work one is read, the personal one is a column not
+    read, as before."""
+    data = "Nombre completo;Correo personal;Correo institucional;Cargo\nAna;ana@gmail.example;ana@gob.example;jefa\n"
+    [row] = read_table("lista.csv", data.encode()).rows
+    assert row["email"] == "ana@gob.example"
+
+
 def test_cells_without_a_reference_after_one_with_it_are_read_in_their_columns():
     """A cell without its reference (r="C2") is the one after the cell before, as openpyxl reads it: the width of
     the rows read counts it there."""

@@ -30,10 +30,20 @@ from app.text import INVISIBLE, one_line, plain, safe_cell
 
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
-    "diretora", "gerente", "jefe", "jefa", "gestor", "gestora", "gestor(a)", "dirigente")}
+    "diretora", "gerente", "jefe", "jefa", "gestor", "gestora", "gestor(a)", "dirigente", "subdirector",
+    "subdirectora", "subgerente")}
 POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
     "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "profissional",
     "analista")})
+
+
+def _position(value: str) -> Position | None:
+    """The position a cell names: a word of POSITIONS, or a job title that starts with one ("Jefa de División",
+    "Analista de proyectos", "Diretor de Inovação"), as a public body's list of its staff writes them."""
+    key = fold(value)
+    return POSITIONS.get(key) or POSITIONS.get(key.split(" ", 1)[0])
+
+
 LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano", "en espanol", "em espanhol",
                                       "espanhol")}
 LANGUAGES.update({fold(v): "pt_BR" for v in ("pt", "pt_br", "pt-br", "portugues", "portuguese", "portugues (brasil)",
@@ -337,10 +347,10 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             problem(line, "position", "required", column="position")
         elif "position" in unreadable:
             pass
-        elif fold(position) not in POSITIONS:
+        elif _position(position) is None:
             problem(line, "position", "position", value=position)
         else:
-            clean["position"] = POSITIONS[fold(position)].value
+            clean["position"] = _position(position).value
 
         for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
                                                                                         "region_code")):

@@ -97,6 +97,20 @@ def test_valid_file_imports_everyone_with_invitations_and_cohort(app, make_user,
         services.run_import(coordinator, batch)  # a batch is imported once
 
 
+def test_a_job_title_is_read_by_the_position_it_starts_with(app, make_user):
+    """A public body's list gives each person's job title; its first word says the position (the preview shows the
+    title beside the reading). A title that starts otherwise is still a problem."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;Jefa de División;;;", "b@example.org;B;Directora Regional;;;",
+        "c@example.org;C;Analista de proyectos;;;", "d@example.org;D;Profesional de apoyo;;;",
+        "e@example.org;E;Técnico en planificación;;;", "f@example.org;F;Subdirector de Innovación;;;",
+        "g@example.org;G;Encargado de fomento;;;"), country_code="CL")
+    assert codes(batch.problems) == [(8, "position")]
+    assert [row["position"] for row in services.as_read(coordinator, batch, batch.rows[:6])] == [
+        "manager", "manager", "technician", "technician", "technician", "manager"]
+
+
 def test_an_address_copied_as_a_mailto_link_is_the_address(app, make_user):
     coordinator = make_user(roles=("coordinator",), country="AR")
     batch = services.preview(coordinator, filename="lista.csv", data=csv(

@@ -189,13 +189,19 @@ REGION_PREFIX = re.compile(r"^(?:region|regiao|estado|state|departamento|departm
                            r"da|of|the)\s+)?")
 
 
+# a Chilean region's number beside its name: "XIV Región de Los Ríos", "Región de Los Ríos (XIV)"
+NUMBERED_REGION = re.compile(r"^[ivx]+\s+(?=region\b)|\s*\([ivx]+\)$")
+
+
 def _region_key(value: str, lookup: dict[str, str]) -> str:
-    """The lookup key of a region as written, its type ("Región del ...") dropped when the name alone is known."""
+    """The lookup key of a region as written, its type ("Región del ...") or its number dropped when the name alone
+    is known."""
     key = fold(value)
-    if key in lookup:
-        return key
-    shorter = REGION_PREFIX.sub("", key)
-    return shorter if shorter in lookup else key
+    named = NUMBERED_REGION.sub("", key)
+    for candidate in (key, REGION_PREFIX.sub("", key), named, REGION_PREFIX.sub("", named)):
+        if candidate in lookup:
+            return candidate
+    return key
 
 
 # how people write the capitals that ISO 3166-2 names otherwise
@@ -225,6 +231,11 @@ REGION_ALIASES = {
     "CL-BI": ("Bío Bío", "Bío-Bío"),
     "CL-MA": ("Magallanes y la Antártica Chilena", "Magallanes y de la Antártica Chilena"),
 }
+
+# Chile's regions by their numbers, as its public bodies still write them ("V Región", "Región V", "VIII")
+CHILEAN_NUMBERS = {"CL-TA": "I", "CL-AN": "II", "CL-AT": "III", "CL-CO": "IV", "CL-VS": "V", "CL-LI": "VI",
+                   "CL-ML": "VII", "CL-BI": "VIII", "CL-AR": "IX", "CL-LL": "X", "CL-AI": "XI", "CL-MA": "XII",
+                   "CL-RM": "XIII", "CL-LR": "XIV", "CL-AP": "XV", "CL-NB": "XVI"}
 
 # what Excel, LibreOffice and Google Sheets show (and save) for a formula that failed, in English as in Spanish
 # ("#¡VALOR!", "#¿NOMBRE?") and Portuguese: "#N/A" has letters, but is nobody's name
@@ -273,6 +284,10 @@ def _region_lookup(country_code: str) -> dict[str, str]:
             lookup.setdefault(REGION_PREFIX.sub("", name), region.code)
         for alias in REGION_ALIASES.get(region.code, ()):
             lookup.setdefault(fold(alias), region.code)
+        if region.code in CHILEAN_NUMBERS:
+            number = CHILEAN_NUMBERS[region.code].lower()
+            for alias in (number, f"{number} region", f"region {number}"):
+                lookup.setdefault(alias, region.code)
     return lookup
 
 

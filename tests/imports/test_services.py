@@ -456,6 +456,21 @@ def test_chilean_regions_are_found_by_the_names_chileans_write(app, make_user):
     assert [row["region_code"] for row in clean] == list(written.values())
 
 
+def test_chilean_regions_are_found_by_their_numbers(app, make_user):
+    """Chile numbers its regions, and its public bodies' lists write them so ("V Región", "Región de Los Ríos
+    (XIV)"): each was refused as no region. Another country's list gives no meaning to a numeral."""
+    written = {"V Región": "CL-VS", "Región V": "CL-VS", "VIII": "CL-BI", "XIV Región de Los Ríos": "CL-LR",
+               "Región de Los Ríos (XIV)": "CL-LR", "IX Región de la Araucanía": "CL-AR", "XVI Región": "CL-NB",
+               "xiii región": "CL-RM", "Región I": "CL-TA"}
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(written, start=2)]
+    clean, problems = services.check_rows("CL", rows)
+    assert [services.message(p) for p in problems] == []
+    assert [row["region_code"] for row in clean] == list(written.values())
+    clean, problems = services.check_rows("PE", rows[:1])
+    assert codes(problems) == [(2, "region")]
+
+
 def test_a_region_mistyped_by_a_letter_gets_the_name_meant(app, make_user):
     """"Antioqia" was refused as no region, with no hint, where a mistyped institution gets "did you mean"; a
     name nothing like any region's still gets the plain message."""

@@ -19,7 +19,8 @@ HEADERS = {
               "e-mail address", "endereco de e-mail", "endereco de email",
               "direccion de correo electronico", "direccion de correo"],  # a Spanish Google Form's export
     "full_name": ["full name", "nombre completo", "nombre y apellido", "nombres y apellidos", "apellidos y nombres",
-                  "apellido y nombre", "nome completo"],
+                  "apellido y nombre", "apellidos nombres", "apellido nombre", "nombres apellidos", "nombre apellido",
+                  "nome completo", "nome e sobrenome", "nome sobrenome"],
     # a name split over columns: the full name is the first names, then the surnames, in the order of the columns
     "given_name": ["name", "first name", "first names", "given name", "given names", "nombre", "nombres",
                    "primer nombre", "nome", "primeiro nome", "prenome"],
@@ -105,10 +106,12 @@ def _readable(cell: str) -> str:
 
 def _header_key(title) -> str:
     """How a column's title is looked up: folded, and punctuation aside ("E-mail:", "Cargo *", "(Nombre completo)"
-    as a form's export or a template marking the required columns writes them)."""
-    return " ".join(_PUNCTUATION.sub(" ", fold(title)).split())
+    as a form's export or a template marking the required columns writes them), a plural in brackets too
+    ("Nombre(s)", "Apellido(s)", as Mexico's official forms title them)."""
+    return " ".join(_PUNCTUATION.sub(" ", _PLURAL.sub("", fold(title))).split())
 
 
+_PLURAL = re.compile(r"(?<=[a-z])\((?:s|es)\)")
 _PUNCTUATION = re.compile(r"[^a-z0-9]+")
 _HEADER_LOOKUP = {_header_key(spelling): name for name, spellings in HEADERS.items() for spelling in spellings}
 # words that say which of a person's addresses a column holds: the one at work is the one to read ("Correo

@@ -573,6 +573,19 @@ def test_column_titles_are_read_whatever_their_punctuation(header):
     assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")
 
 
+@pytest.mark.parametrize(("header", "cells", "full_name"), [
+    ("Nombre(s);Apellido paterno;Apellido materno;Correo;Cargo", "Ana;Pérez;Soto", "Ana Pérez Soto"),  # Mexico's forms
+    ("Nombre(s);Apellido(s);Correo;Cargo", "Ana María;Pérez Soto", "Ana María Pérez Soto"),
+    ("Nome(s);Sobrenome(s);E-mail;Cargo", "João;Silva", "João Silva"),
+    ("Apellidos, Nombres;Correo;Cargo", "Pérez Soto, Ana", "Pérez Soto, Ana"),
+    ("Nome e sobrenome;E-mail;Cargo", "João Silva", "João Silva"),
+])
+def test_name_columns_are_read_as_official_forms_title_them(header, cells, full_name):
+    data = f"{header}\n{cells};ana@example.org;jefa\n".replace("Pérez Soto, Ana", '"Pérez Soto, Ana"')
+    [row] = read_table("lista.csv", data.encode()).rows
+    assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", full_name, "jefa")
+
+
 @pytest.mark.parametrize("header", [
     "Nombre completo;Correo institucional;Cargo",  # a public body's list: the address is the work one
     "Nombre completo;Correo electrónico institucional;Puesto",

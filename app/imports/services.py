@@ -299,6 +299,21 @@ def _institution_key(name: str) -> str:
     return " ".join(kept.replace("_", " ").split())
 
 
+# a name ending in its acronym, "Corporación de Fomento de la Producción (CORFO)": a list writes either part alone
+WITH_ACRONYM = re.compile(r"(.+?)\s*\(([^()]+)\)")
+
+
+def _institution_aliases(named: dict[str, Institution]) -> dict[str, int]:
+    """The parts of the names that end in an acronym, each to its institution, where no other institution's name
+    is, or gives, the same (two bodies abbreviated alike are found by neither abbreviation)."""
+    found: dict[str, set[int]] = {}
+    for institution in named.values():
+        if parts := WITH_ACRONYM.fullmatch(institution.name.strip()):
+            for part in parts.groups():
+                found.setdefault(_institution_key(part), set()).add(institution.id)
+    return {key: ids.pop() for key, ids in found.items() if len(ids) == 1 and key and key not in named}
+
+
 NAMED_ADDRESS = re.compile(r"([^<>]*)<([^<>]+)>")
 
 
@@ -319,7 +334,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
     problems: list[dict] = []
     named = {_institution_key(i.name): i for i in db.session.scalars(
         sa.select(Institution).where(Institution.country_code == country_code))}
-    institutions = {key: institution.id for key, institution in named.items()}
+    institutions = {key: institution.id for key, institution in named.items()} | _institution_aliases(named)
     nearest: dict[str, list[str]] = {}
     near_regions: dict[str, str | None] = {}  # once per name too: 10,000 rows with one slip compared it each time
     regions = _region_lookup(country_code)

@@ -111,6 +111,22 @@ def test_a_job_title_is_read_by_the_position_it_starts_with(app, make_user):
         "manager", "manager", "technician", "technician", "technician", "manager"]
 
 
+def test_an_institution_is_found_by_its_acronym_or_its_name_without_it(app, make_user, make_institution):
+    """Itinera names an institution with its acronym ("Corporación de Fomento de la Producción (CORFO)"); a list
+    writes either alone. An acronym two institutions share finds neither, and says so."""
+    corfo = make_institution(country="CL", name="Corporación de Fomento de la Producción (CORFO)")
+    make_institution(country="CL", name="Servicio de Salud (SS)")
+    make_institution(country="CL", name="Subsecretaría de Salud (SS)")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;manager;CORFO;;", "b@example.org;B;manager;Corfo;;",
+        "c@example.org;C;manager;Corporacion de Fomento de la Produccion;;",
+        "d@example.org;D;manager;SS;;"), country_code="CL")
+    assert codes(batch.problems) == [(5, "institution")]
+    read = services.as_read(coordinator, batch, batch.rows[:3])
+    assert [row["institution"] for row in read] == [corfo.name] * 3
+
+
 def test_an_address_copied_as_a_mailto_link_is_the_address(app, make_user):
     coordinator = make_user(roles=("coordinator",), country="AR")
     batch = services.preview(coordinator, filename="lista.csv", data=csv(

@@ -184,7 +184,8 @@ def note_message(note: dict) -> str:
 
 # how a region's name may be written in full: "Región del Biobío", "Estado de São Paulo", "Departamento de Lima".
 # Only the types that name the first-level division itself: "Provincia de Lima" and "Ciudad de Buenos Aires" are
-# other divisions than Lima and Buenos Aires, and stay unknown unless written as ISO 3166-2 names them.
+# other divisions than Lima and Buenos Aires, and stay unknown unless written as ISO 3166-2 names them (Argentina's
+# provinces aside: PROVINCE_PREFIXES).
 REGION_PREFIX = re.compile(r"^(?:region|regiao|estado|state|departamento|department)\s+(?:(?:de|del|de la|do|"
                            r"da|of|the)\s+)?")
 
@@ -237,6 +238,8 @@ CHILEAN_NUMBERS = {"CL-TA": "I", "CL-AN": "II", "CL-AT": "III", "CL-CO": "IV", "
                    "CL-ML": "VII", "CL-BI": "VIII", "CL-AR": "IX", "CL-LL": "X", "CL-AI": "XI", "CL-MA": "XII",
                    "CL-RM": "XIII", "CL-LR": "XIV", "CL-AP": "XV", "CL-NB": "XVI"}
 
+PROVINCE_PREFIXES = ("provincia de", "provincia del", "pcia. de", "pcia de", "prov. de", "prov de")
+
 # what Excel, LibreOffice and Google Sheets show (and save) for a formula that failed, in English as in Spanish
 # ("#¡VALOR!", "#¿NOMBRE?") and Portuguese: "#N/A" has letters, but is nobody's name
 SPREADSHEET_ERRORS = {"#N/A", "#N/D", "#N/D!", "#NAME?", "#NOMBRE?", "#NOME?", "#REF!", "#VALUE!", "#VALOR!",
@@ -284,6 +287,10 @@ def _region_lookup(country_code: str) -> dict[str, str]:
             lookup.setdefault(REGION_PREFIX.sub("", name), region.code)
         for alias in REGION_ALIASES.get(region.code, ()):
             lookup.setdefault(fold(alias), region.code)
+        if country_code == "AR":  # Argentina's regions are its provinces: "Provincia de Córdoba" is Córdoba
+            for name in {fold(region_name(region.code, locale)) for locale in LOCALES}:
+                for prefix in PROVINCE_PREFIXES:
+                    lookup.setdefault(f"{prefix} {name}", region.code)
         if region.code in CHILEAN_NUMBERS:
             number = CHILEAN_NUMBERS[region.code].lower()
             for alias in (number, f"{number} region", f"region {number}"):

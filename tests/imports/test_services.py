@@ -487,6 +487,20 @@ def test_chilean_regions_are_found_by_their_numbers(app, make_user):
     assert codes(problems) == [(2, "region")]
 
 
+def test_an_argentine_province_is_found_with_its_type(app, make_user):
+    """Argentina's regions are its provinces, and its lists write them so ("Provincia de Córdoba", "Pcia. de Santa
+    Fe"); elsewhere a province is another division ("Provincia de Lima" is not Lima), and stays unknown."""
+    written = {"Provincia de Córdoba": "AR-X", "Provincia del Neuquén": "AR-Q", "Pcia. de Santa Fe": "AR-S",
+               "provincia de mendoza": "AR-M"}
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(written, start=2)]
+    clean, problems = services.check_rows("AR", rows)
+    assert [services.message(p) for p in problems] == []
+    assert [row["region_code"] for row in clean] == list(written.values())
+    clean, problems = services.check_rows("PE", [dict(rows[0], region="Provincia de Junín")])
+    assert codes(problems) == [(2, "region_near")] and clean[0]["region_code"] is None  # suggested, not taken
+
+
 def test_a_region_mistyped_by_a_letter_gets_the_name_meant(app, make_user):
     """"Antioqia" was refused as no region, with no hint, where a mistyped institution gets "did you mean"; a
     name nothing like any region's still gets the plain message."""

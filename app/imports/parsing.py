@@ -31,7 +31,7 @@ HEADERS = {
     "institution": ["institution", "organisation", "organization", "institucion", "organismo", "entidad",
                     "instituicao", "orgao", "entidade"],
     "region": ["region", "state", "province", "region/estado", "departamento", "provincia", "estado", "regiao",
-               "uf", "unidade federativa", "estado/uf", "uf/estado"],
+               "uf", "unidade federativa", "estado/uf", "uf/estado", "entidad federativa"],
     "language": ["language", "locale", "idioma", "lengua", "lingua"],
 }
 REQUIRED = ("email", "full_name", "position")

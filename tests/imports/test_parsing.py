@@ -600,6 +600,14 @@ def test_the_address_column_may_say_it_is_the_work_one(header):
     assert (row["email"], row["full_name"], row["position"]) == ("ana@example.org", "Ana", "jefa")
 
 
+@pytest.mark.parametrize("title", ["Entidad federativa", "ENTIDAD FEDERATIVA:"])
+def test_mexicos_title_of_the_state_column_is_the_region(title):
+    """Mexico's forms call a state an "entidad federativa": the region, not the institution an "Entidad" is."""
+    data = f"Correo;Nombre completo;Cargo;Entidad;{title}\nana@example.org;Ana;jefa;CONACYT;Jalisco\n"
+    [row] = read_table("lista.csv", data.encode()).rows
+    assert (row["institution"], row["region"]) == ("CONACYT", "Jalisco")
+
+
 def test_a_qualified_title_never_takes_the_place_of_the_plain_one():
     """The work address and a personal one side by side: the work one is read, the personal one is a column not
     read, as before."""

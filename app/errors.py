@@ -86,10 +86,17 @@ def _explanation(code: int):
 def abort_with_page(code: int, **context):
     """Stop the request with the site's error page for ``code``, given more to show on it (``course``: a link
     back to that course). A client that asks for JSON is answered as by any other error (handle_http_error)."""
+    abort(make_response(*error_page(code, "errors/error.html", title=TITLES.get(code),
+                                    explanation=_explanation(code), **context)))
+
+
+def error_page(code: int, template: str, **context):
+    """The answer of an error that has a page of its own (a link that cannot be used, a course withdrawn), to
+    return from a view; a client that asks for JSON is answered as by any other error instead (handle_http_error),
+    not with a page it cannot read."""
     if wants_json():
         abort(code)
-    abort(make_response(render_template("errors/error.html", code=code, title=TITLES.get(code),
-                                        explanation=_explanation(code), **context), code))
+    return render_template(template, code=code, **context), code
 
 
 def wants_json() -> bool:

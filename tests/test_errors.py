@@ -246,6 +246,37 @@ def test_the_errors_of_a_json_address_are_json_whatever_the_client_accepts(clien
     assert response.status_code == status and response.is_json and response.get_json()["error"]
 
 
+@pytest.mark.parametrize("purpose, state, status", [("invitation", "unknown", 404), ("invitation", "used", 410),
+                                                   ("password-reset", "unknown", 404),
+                                                   ("password-reset", "expired", 410)])
+def test_a_link_that_cannot_be_used_answers_json_to_a_client_that_asks_for_it(client, make_user, purpose, state,
+                                                                             status):
+    """An unknown, used or expired link of an e-mail, asked for by a client that wants JSON: the page for a person
+    ("This link cannot be used") came in HTML, where every other error answers such a client in JSON."""
+    from datetime import timedelta
+
+    from app.auth.models import AccountToken, TokenPurpose
+    from app.auth.tokens import issue_token
+    from app.db import utcnow
+
+    token = "not-a-real-token"
+    if state != "unknown":
+        invited = purpose == "invitation"
+        token = issue_token(make_user(password=None if invited else "a-good-long-password"),
+                            TokenPurpose.INVITATION if invited else TokenPurpose.PASSWORD_RESET)
+        made = db.session.scalar(sa.select(AccountToken))
+        if state == "used":
+            made.used_at = utcnow()
+        else:
+            made.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    path = f"/auth/{'invitation' if purpose == 'invitation' else 'password/reset'}/{token}"
+    as_json = client.get(path, headers={"Accept": "application/json"})
+    assert as_json.status_code == status and as_json.is_json and as_json.get_json()["message"]
+    page = client.get(path + "?lang=en")  # (a link opens in its person's language)
+    assert page.status_code == status and "This link cannot be used" in page.get_data(as_text=True)
+
+
 def test_a_json_address_asked_without_signing_in_answers_401_in_json(client):
     """The script that refills a form's lists, once the session has ended: a 401 it can read, not a redirect
     to the sign-in page's HTML. Pages still lead to the sign-in page and back."""

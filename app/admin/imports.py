@@ -13,7 +13,7 @@ from app.auth.permissions import managed_country, role_required
 from app.cohorts import services as cohorts
 from app.confirm import ask, confirmed
 from app.db import commit_once_more_on_conflict
-from app.errors import ValidationError, handle_http_error
+from app.errors import ValidationError, error_page, handle_http_error
 from app.extensions import db
 from app.forms import apply_errors, options
 from app.imports import services as imports
@@ -130,7 +130,7 @@ def _batch_or_404(batch_id: int):
 
 def _purged_page(batch):
     """A preview whose rows were purged (IMPORT_PREVIEW_DAYS): what became of it, and the way to import the file."""
-    return render_template("admin/import_purged.html", batch=batch, message=imports.purged_message()), 410
+    return error_page(410, "admin/import_purged.html", batch=batch, message=imports.purged_message())
 
 
 @bp.route("/import/<int:batch_id>")

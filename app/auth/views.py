@@ -19,7 +19,7 @@ from app.auth.forms import (ForgotPasswordForm, InvitationForm, LanguageForm, Lo
 from app.auth.models import TokenPurpose, User, is_email_address, normalise_email
 from app.auth.permissions import can_manage_user
 from app.db import utcnow
-from app.errors import ValidationError
+from app.errors import ValidationError, error_page
 from app.extensions import csrf, db, limiter
 from app.forms import Form, apply_errors
 from app.notifications.services import user_locale
@@ -410,8 +410,8 @@ def _link_problem(problem: tokens.TokenProblem, purpose: TokenPurpose):
         _in_their_language(problem.user)
     # signed in (and not another account's link): their password changes on their account page, without a link
     signed_in = current_user.is_authenticated and (problem.user is None or problem.user.id == current_user.id)
-    return render_template("auth/link_problem.html", reason=problem.reason, purpose=purpose.value,
-                           staff=staff, signed_in=signed_in), status
+    return error_page(status, "auth/link_problem.html", reason=problem.reason, purpose=purpose.value, staff=staff,
+                      signed_in=signed_in)
 
 
 def _in_their_language(user: User) -> None:

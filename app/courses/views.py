@@ -18,7 +18,7 @@ from app.confirm import ask, confirmed
 from app.auth.models import Role
 from app.courses import bp, render, services
 from app.db import utcnow
-from app.errors import abort_with_page
+from app.errors import abort_with_page, error_page
 from app.extensions import db
 from app.urls import absolute_url
 
@@ -44,7 +44,7 @@ def _course_or_404(slug: str):
         abort(404)
     if not services.can_read(current_user, course):
         if services.has_started(current_user, course):  # a bookmark or an old link of theirs: say what happened
-            abort(make_response(render_template("courses/withdrawn.html", version=course.current), 404))
+            abort(make_response(*error_page(404, "courses/withdrawn.html", version=course.current)))
         abort(404)
     return course, course.current
 

@@ -616,6 +616,8 @@ def test_a_preview_purged_after_a_week_says_so_and_imports_nothing(client, login
     assert not markup_problems(response.get_data(as_text=True), "en")
     assert "This file was uploaded more than 7 days ago and never imported" in page
     assert "ana@example.org" not in page
+    as_json = client.get(f"/admin/import/{batch.id}", headers={"Accept": "application/json"})
+    assert as_json.status_code == 410 and as_json.is_json  # a client that asks for JSON: no page to read
     response = client.post(f"/admin/import/{batch.id}/confirm?lang=en", follow_redirects=True)
     assert "never imported" in unescape(response.get_data(as_text=True))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # the coordinator alone

@@ -987,6 +987,8 @@ def test_a_withdrawn_course_tells_those_who_started_it_what_happened(client, log
         html = page.get_data(as_text=True)
         assert page.status_code == 404 and '<span lang="es">Curso piloto</span>' in html, address
         assert "Retirado del catálogo" in html and "Conserva lo que logró en él." in html
+        as_json = client.get(address, headers={"Accept": "application/json"})  # no page for a client wanting JSON
+        assert as_json.status_code == 404 and as_json.is_json, address
     assert len(verbs(trainee)) == 3  # nothing more recorded
     login_as("trainee", locale="es")  # never started it
     html = client.get("/courses/pilot/modules/practice").get_data(as_text=True)

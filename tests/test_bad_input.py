@@ -43,12 +43,13 @@ ORDER = ("admin", "coordinator", "trainer", "trainee", "anonymous")
 
 
 def acting_role(endpoint: str) -> str | None:
-    """The first role (most powerful first) that the matrix lets in; a 302 counts for POSTs that redirect."""
+    """The first role (most powerful first) that the matrix lets in; a 302 counts for POSTs that redirect, a 301
+    for an address that leads everyone on to another (its arguments are read all the same)."""
     _method, expected = MATRIX[endpoint]
     for role in ORDER:
         if expected[role] in (200, 400):
             return role
-    return next((role for role in ORDER[:-1] if expected[role] == 302), None)
+    return next((role for role in ORDER[:-1] if expected[role] in (301, 302)), None)
 
 
 # endpoints everybody gets 404 from with the matrix's objects: they get objects of their own below

@@ -127,6 +127,21 @@ def competence_for_iri(framework_slug: str, code: str) -> Competence | None:
     return next((c for c in found if c.version.is_current), found[0] if found else None)
 
 
+def iri_parts(framework_slug: str, code: str | None = None) -> tuple[str, str | None] | None:
+    """The framework slug and competence code as the competence's IRI spells them, for an address that spells them
+    in other capitals (slugs are lower-case; codes that differ only in capitals are one code, new_code_problem), or
+    None when there is no such framework, or no competence with that code in any of its versions. Without ``code``,
+    the framework's slug alone: (slug, None)."""
+    slug = db.session.scalar(sa.select(Framework.slug).where(sa.func.lower(Framework.slug) == framework_slug.lower()))
+    if slug is None or code is None:
+        return None if slug is None else (slug, None)
+    found = db.session.scalar(
+        sa.select(Competence.code).join(Competence.version).join(FrameworkVersion.framework)
+        .where(Framework.slug == slug, sa.func.lower(Competence.code) == code.lower())
+        .order_by(FrameworkVersion.number.desc()).limit(1))
+    return None if found is None else (slug, found)
+
+
 def data_of(version: FrameworkVersion) -> FrameworkData:
     """The version as file data (what export writes)."""
     competences = []

@@ -107,10 +107,25 @@ def _json_ld(document: dict):
     return response
 
 
+def _spelled_as_iri(slug: str, code: str | None = None, unless: tuple | None = None):
+    """A redirect, for good, to the address as the framework's slug and the competence's code are spelled (an
+    address asked for in other capitals, or with a final slash), the query kept; None when there is nothing to
+    lead to (the caller answers 404 as before), or when it would lead to ``unless`` (the address asked for)."""
+    parts = services.iri_parts(slug, code)
+    if parts is None or parts == unless:
+        return None
+    target = (url_for("competences.framework", slug=parts[0]) if code is None
+              else url_for("competences.competence", slug=parts[0], code=parts[1]))
+    query = request.query_string.decode("latin-1")
+    return redirect(f"{target}?{query}" if query else target, code=301)
+
+
 @bp.route("/<slug>/")
 def framework(slug):
     """The framework page, for staff; asked for as JSON(-LD), the framework's description, for anyone: what it
     says (the scale, the areas, the competences) every competence's public page says already."""
+    if services.get_framework(slug) is None and (moved := _spelled_as_iri(slug)) is not None:
+        return moved
     if _wanted() != HTML:
         found, text = services.get_framework(slug), request.args.get("version")
         number = None if text is None else parse_id(text)
@@ -648,9 +663,20 @@ def remove_area(slug, code):
 def varies_with_accept(response):
     """A competence's address (and its framework's) answers HTML or JSON as the Accept header asks (its "not found"
     too): a cache must keep them apart, or serve a browser the JSON a client was given."""
-    if request.endpoint in ("competences.competence", "competences.framework"):
+    if request.endpoint in ("competences.competence", "competences.competence_with_slash", "competences.framework"):
         response.vary.add("Accept")
     return response
+
+
+@bp.route("/<slug>/<code>/")
+def competence_with_slash(slug, code):
+    """A competence's address with a final slash (as a person may type it, or a link be written): the IRI has none."""
+    moved = _spelled_as_iri(slug, code)
+    if moved is None:
+        if _wanted() != HTML:
+            return _not_found_as_json()
+        abort(404)
+    return moved
 
 
 @bp.route("/<slug>/<code>")
@@ -664,6 +690,8 @@ def competence(slug, code):
     if text is None or number is not None:
         found = (services.competence_for_iri(slug, code) if number is None
                  else services.find_competence(slug, code, number))
+    if found is None and (moved := _spelled_as_iri(slug, code, (slug, code))) is not None:
+        return moved
     if found is None:
         if wanted != HTML:
             return _not_found_as_json()

@@ -139,6 +139,34 @@ def test_public_competence_page_and_json(client, sample_framework):
     assert client.get("/competences/demo/Z9").status_code == 404
 
 
+@pytest.mark.parametrize("path, target", [
+    ("/competences/demo/a1", "/competences/demo/A1"),
+    ("/competences/demo/A1/", "/competences/demo/A1"),
+    ("/competences/demo/a1/", "/competences/demo/A1"),
+    ("/competences/DEMO/A1", "/competences/demo/A1"),
+    ("/competences/Demo/b1/", "/competences/demo/B1"),
+    ("/competences/demo/a1?version=1&lang=es", "/competences/demo/A1?version=1&lang=es"),
+    ("/competences/DEMO/", "/competences/demo/"),
+])
+def test_a_competence_asked_for_in_other_capitals_or_with_a_final_slash_is_sent_to_its_iri(client, sample_framework,
+                                                                                          path, target):
+    """Codes are one code whatever their capitals (and slugs are lower-case): an address typed or linked another way
+    leads, for good, to the competence's IRI (the address itself stays as it is)."""
+    for method in (client.get, client.head):
+        response = method(path)
+        assert response.status_code == 301, (method, path)
+        assert response.headers["Location"] == target
+    assert client.get(target.split("?")[0]).status_code in (200, 302)  # 302: the framework page asks staff to sign in
+
+
+@pytest.mark.parametrize("path", ["/competences/demo/z9", "/competences/demo/Z9/", "/competences/nope/a1",
+                                  "/competences/NOPE/A1/", "/competences/demo/A1?version=7",
+                                  "/competences/demo/a1?version=7"])
+def test_an_unknown_competence_in_other_capitals_or_with_a_final_slash_is_not_found(client, sample_framework, path):
+    """Not found, at once or once at its IRI (a version that does not have it), and never sent round in a loop."""
+    assert client.get(path, follow_redirects=True).status_code == 404
+
+
 @pytest.mark.parametrize("lang, shown", [
     ("en", ["Diagnosis", "Knows indicators", "Builds profiles", "Open to findings",
             "Foundation – Explains", "Practitioner – Applies", "Advanced – Adapts", "DigComp 1.2"]),

@@ -26,6 +26,10 @@ def index():
             "institutions": _count(visible_institutions(current_user)),
             "cohorts": _count(visible_cohorts(current_user)),
         }
+        if current_user.has_role(Role.ADMIN, Role.COORDINATOR):  # who invites, imports and adds (admin.MANAGERS)
+            from app.auth.tokens import pending_invitations
+
+            counts["pending"] = _count(pending_invitations(current_user))
     attention = {}
     if current_user.is_admin:
         from app.jobs.services import jobs_needing_attention

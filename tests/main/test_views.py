@@ -28,6 +28,32 @@ def test_dashboard_counts_what_the_coordinator_sees(client, login_as, make_user,
     assert figures == [2, 1, 0]  # the coordinator and the Chilean trainee; one institution; no cohort
 
 
+def test_each_dashboard_card_says_what_it_counts_and_leads_to_acting_on_it(client, login_as, make_user):
+    """Three count cards, one caption: each card now says what its figure counts, and a coordinator reaches from
+    People the invitations still pending (with how many) and the import of trainees."""
+    import re
+
+    make_user(country="CL", password=None)  # invited, no password chosen yet
+    make_user(country="CL", password=None)
+    login_as("coordinator", country="CL", locale="en")
+    html = client.get("/").get_data(as_text=True)
+    cards = re.findall(r'<li class="card">(.*?)</li>\s*(?=<li class="card">|</ul>)', html, re.S)
+    assert len(cards) == 3
+    for card in cards:
+        assert re.search(r'<p class="hint">[^<]+', card), card
+    people = cards[0]
+    assert re.search(r'<a href="/admin/invitations">2 invitations pending</a>', people)
+    assert '<a href="/admin/import">Import trainees</a>' in people
+    assert 'href="/admin/institutions/new"' in cards[1] and 'href="/admin/cohorts/new"' in cards[2]
+
+
+def test_a_trainers_dashboard_cards_lead_only_where_a_trainer_may_go(client, login_as):
+    login_as("trainer", country="ES", locale="en")
+    html = client.get("/").get_data(as_text=True)
+    for url in ("/admin/invitations", "/admin/import", "/admin/institutions/new", "/admin/cohorts/new"):
+        assert f'href="{url}' not in html, url
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -1,4 +1,8 @@
+from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
@@ -158,7 +162,9 @@ class LrsClientForm(OnceForm):
     max_request_bytes = WholeNumberField(_l("Largest request (bytes)"),
                                          message=_l("Give the largest request as a whole number of bytes, "
                                                     "such as 1000000, or leave it empty"),
-                                         description=_l("Optional. Empty means the site's limit (10 MB)."))
+                                         description=LazyString(lambda: _(
+                                             "Optional. Empty means the site's limit, %(size)s bytes.",
+                                             size=format_number(current_app.config["XAPI_MAX_REQUEST_BYTES"]))))
     rate_limit = StringField(_l("Rate limit"), validators=[Optional(), Length(max=100)],
                              description=_l("Optional, e.g. “600 per minute”. Empty means no limit. Without "
                                          "Redis (REDIS_URL) each worker process counts on its own."))

@@ -59,14 +59,19 @@ def rate_limit_in_english(rate_limit: str | None) -> str | None:
     return LIMIT_WORD.sub(lambda match: LIMIT_WORDS[match.group(1).lower()], rate_limit.strip())
 
 
+MIN_REQUEST_BYTES = 1024  # the smallest request-size limit a client may be given
+
+
 def _validate_limits(max_request_bytes, rate_limit) -> dict:
     """What is wrong with a request-size and rate limit, by field (empty when both are valid)."""
     from limits import parse_many
 
     errors = {}
     largest = min(current_app.config.get("MAX_CONTENT_LENGTH") or MAX_ID, MAX_ID)  # MAX_ID: what the column keeps
-    if max_request_bytes is not None and (not isinstance(max_request_bytes, int) or max_request_bytes < 1024):
-        errors["max_request_bytes"] = _l("Give a size of at least 1024 bytes, or leave it empty")
+    if max_request_bytes is not None and (not isinstance(max_request_bytes, int)
+                                          or max_request_bytes < MIN_REQUEST_BYTES):
+        errors["max_request_bytes"] = _l("Give a size of at least %(size)s bytes, or leave it empty",
+                                         size=format_number(MIN_REQUEST_BYTES))
     elif max_request_bytes is not None and max_request_bytes > largest:
         errors["max_request_bytes"] = _l("Give at most %(size)s bytes, the largest request this site accepts, or "
                                          "leave it empty", size=format_number(largest))

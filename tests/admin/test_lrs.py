@@ -1,6 +1,7 @@
 """The administrators' pages of the LRS clients."""
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -41,7 +42,7 @@ def test_the_client_form_reports_every_error_at_once(app, client, login_as, make
     largest = f"{app.config['MAX_CONTENT_LENGTH']:,}"
     for size, says in (("lots", "as a whole number of bytes"), ("99999999999999999999", f"at most {largest} bytes"),
                        (str(app.config["MAX_CONTENT_LENGTH"] + 1), f"at most {largest} bytes"),
-                       ("0", "at least 1024 bytes"), ("-5", "at least 1024 bytes")):
+                       ("0", "at least 1,024 bytes"), ("-5", "at least 1,024 bytes")):
         for name in ("", "Simulation"):
             response = client.post("/admin/lrs-clients/new", data={**bad, "name": name, "max_request_bytes": size})
             page = response.get_data(as_text=True)
@@ -59,6 +60,23 @@ def test_the_client_form_reports_every_error_at_once(app, client, login_as, make
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "as a whole number of bytes" in page
     assert "Write a limit such as" in page and "is not the start of an IRI" in page
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_the_sizes_the_client_form_gives_are_the_sites_and_in_the_readers_language(app, client, login_as, monkeypatch,
+                                                                                   locale):
+    """The form said "the site's limit (10 MB)" whatever XAPI_MAX_REQUEST_BYTES was, and wrote 1024 inside the
+    message: both are numbers, given as the reader's language writes them."""
+    from babel.numbers import format_decimal
+
+    monkeypatch.setitem(app.config, "XAPI_MAX_REQUEST_BYTES", 2_000_000)
+    login_as("admin", country=None, locale=locale)
+    page = client.get("/admin/lrs-clients/new").get_data(as_text=True)
+    assert format_decimal(2_000_000, locale=locale) in page and "10 MB" not in page
+    error = re.search(r'id="max_request_bytes-error"[^>]*>(.*?)</p>', client.post(
+        "/admin/lrs-clients/new", data={"name": "P", "scope": "read", "max_request_bytes": "5"}).get_data(as_text=True),
+        re.S)
+    assert error and format_decimal(1024, locale=locale) in error.group(1)
 
 
 def test_revoked_credentials_are_not_changed_nor_revoked_again(client, login_as, make_lrs_client):

@@ -372,7 +372,7 @@ def test_the_command_line_gives_a_client_its_largest_request(runner, client):
     assert response.status_code == 413 and "2048 bytes" in response.get_json()["message"]
 
     refused = runner.invoke(args=["lrs", "create-client", "Tiny", "--max-request-bytes", "10"])
-    assert refused.exit_code == 1 and "at least 1024 bytes" in refused.output
+    assert refused.exit_code == 1 and "at least 1,024 bytes" in refused.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LrsClient)) == 1
 
 

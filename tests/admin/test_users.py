@@ -640,3 +640,14 @@ def test_a_list_with_nothing_yet_does_not_speak_of_a_search(client, login_as):
     assert "No cohort has been created yet." in cohorts and "Clear the search" not in cohorts
     institutions = client.get("/admin/institutions").get_data(as_text=True)
     assert "No institution has been added yet." in institutions and "Clear the search" not in institutions
+
+
+def test_no_pending_invitation_shows_no_search(client, login_as, make_user):
+    """With nobody pending there is nothing to search: the form stood above "Everybody has chosen a password". It
+    stays while someone is pending, and after a search that found nobody (to change the words)."""
+    login_as("coordinator", country="CL", locale="en")
+    search = 'role="search"'
+    assert search not in client.get("/admin/invitations").get_data(as_text=True)
+    make_user(country="CL", password=None, name="Ana Pending")
+    assert search in client.get("/admin/invitations").get_data(as_text=True)
+    assert search in client.get("/admin/invitations?q=nobody").get_data(as_text=True)

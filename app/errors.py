@@ -51,6 +51,7 @@ TITLES = {
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
+    410: _l("This is no longer available"),
     413: _l("The upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Sorry, something went wrong on our side"),

@@ -376,3 +376,18 @@ def test_a_database_error_that_is_no_outage_is_still_a_500(make_app, make_user):
 
     response = app.test_client().get("/broken")
     assert response.status_code == 500 and "Retry-After" not in response.headers
+
+
+def test_a_410_asked_for_as_json_says_what_is_gone_in_the_reader_s_language(client, make_user):
+    """A used invitation answered to a JSON client: its message says, in words and in the language asked for,
+    that what the link led to is no longer there (it said the status' English name, "Gone")."""
+    from app.auth.models import AccountToken, TokenPurpose
+    from app.auth.tokens import issue_token
+    from app.db import utcnow
+
+    token = issue_token(make_user(password=None), TokenPurpose.INVITATION)
+    db.session.scalar(sa.select(AccountToken)).used_at = utcnow()
+    db.session.commit()
+    as_json = client.get(f"/auth/invitation/{token}", headers={"Accept": "application/json", "Accept-Language": "es"})
+    assert as_json.status_code == 410
+    assert as_json.get_json() == {"error": "Gone", "message": spanish("This is no longer available")}

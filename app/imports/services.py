@@ -39,9 +39,17 @@ POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
 
 def _position(value: str) -> Position | None:
     """The position a cell names: a word of POSITIONS, or a job title that starts with one ("Jefa de División",
-    "Analista de proyectos", "Diretor de Inovação"), as a public body's list of its staff writes them."""
+    "Analista de proyectos", "Diretor de Inovação"), as a public body's list of its staff writes them. A title that
+    starts with a technician's word and names a manager later ("Technical Director", "Profesional Jefe") is not
+    guessed: the preview asks for it."""
     key = fold(value)
-    return POSITIONS.get(key) or POSITIONS.get(key.split(" ", 1)[0])
+    if key in POSITIONS:
+        return POSITIONS[key]
+    first, *rest = key.split() or [""]
+    position = POSITIONS.get(first)
+    if position is Position.TECHNICIAN and any(POSITIONS.get(word) is Position.MANAGER for word in rest):
+        return None
+    return position
 
 
 LANGUAGES = {fold(v): "es" for v in ("es", "espanol", "spanish", "castellano", "en espanol", "em espanhol",

@@ -111,6 +111,18 @@ def test_a_job_title_is_read_by_the_position_it_starts_with(app, make_user):
         "manager", "manager", "technician", "technician", "technician", "manager"]
 
 
+def test_a_job_title_that_names_a_manager_after_a_technician_word_is_not_guessed(app, make_user):
+    """"Technical Director" and "Profesional Jefe" start with a technician's word but name someone who manages: the
+    preview asks for the position rather than reading them as technicians. "Director técnico" is still a manager."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;Technical Director;;;", "b@example.org;B;Profesional Jefe de Unidad;;;",
+        "c@example.org;C;Director técnico;;;", "d@example.org;D;Técnico de apoyo;;;"), country_code="CL")
+    assert codes(batch.problems) == [(2, "position"), (3, "position")]
+    assert [row["position"] for row in services.as_read(coordinator, batch, batch.rows[2:])] == [
+        "manager", "technician"]
+
+
 def test_an_institution_is_found_by_its_acronym_or_its_name_without_it(app, make_user, make_institution):
     """Itinera names an institution with its acronym ("Corporación de Fomento de la Producción (CORFO)"); a list
     writes either alone. An acronym two institutions share finds neither, and says so."""

@@ -314,8 +314,10 @@ def _institution_key(name: str) -> str:
     return " ".join(kept.replace("_", " ").split())
 
 
-# a name ending in its acronym, "Corporación de Fomento de la Producción (CORFO)": a list writes either part alone
-WITH_ACRONYM = re.compile(r"(.+?)\s*\(([^()]+)\)")
+# a name ending in its acronym, "Corporación de Fomento de la Producción (CORFO)": a list writes either part alone.
+# An acronym is one word with two capitals at least (CORFO, MinCiencia): "(Sede Norte)" or "(Temuco)" is a campus or
+# a place, and the name without it is another institution's, or none
+WITH_ACRONYM = re.compile(r"(.+?)\s*\((\S*[A-ZÀ-Þ]\S*[A-ZÀ-Þ]\S*)\)")
 
 
 def _institution_aliases(named: dict[str, Institution]) -> dict[str, int]:

@@ -139,6 +139,18 @@ def test_an_institution_is_found_by_its_acronym_or_its_name_without_it(app, make
     assert [row["institution"] for row in read] == [corfo.name] * 3
 
 
+def test_a_name_that_ends_in_a_place_or_a_campus_in_brackets_has_no_acronym(app, make_user, make_institution):
+    """"Universidad de Chile (Sede Norte)" is one campus, not the university a list names "Universidad de Chile";
+    "(Temuco)" is where a hospital is, not its acronym: neither is found by a part of the name alone."""
+    make_institution(country="CL", name="Universidad de Chile (Sede Norte)")
+    make_institution(country="CL", name="Hospital Regional (Temuco)")
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;manager;Universidad de Chile;;", "b@example.org;B;manager;Temuco;;",
+        "c@example.org;C;manager;Hospital Regional (Temuco);;"), country_code="CL")
+    assert codes(batch.problems) == [(2, "institution"), (3, "institution")]
+
+
 def test_an_address_copied_as_a_mailto_link_is_the_address(app, make_user):
     coordinator = make_user(roles=("coordinator",), country="AR")
     batch = services.preview(coordinator, filename="lista.csv", data=csv(

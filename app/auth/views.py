@@ -106,6 +106,8 @@ def login():
             # (an address only: a password typed in its box by mistake stays out of the cookie)
             if is_email_address(typed := form.email.data.strip()):
                 session[TYPED_EMAIL] = [typed, utcnow().timestamp()]
+            else:  # nor the address an earlier failure (perhaps someone else's) typed
+                session.pop(TYPED_EMAIL, None)
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))

@@ -575,3 +575,12 @@ def test_a_password_typed_in_the_address_box_is_not_kept_for_the_forgotten_passw
     with client.session_transaction() as session:
         assert "Secreto" not in repr(dict(session))
     assert "Secreto-de-Ana-2026" not in client.get("/auth/password/forgot").get_data(as_text=True)
+
+
+def test_a_later_sign_in_without_an_address_leaves_no_earlier_address_to_offer(client, make_user):
+    """What the forgotten-password page offers is the address of the last failed sign-in: one that typed no address
+    (a password in the address box) leaves nothing, not the address an earlier attempt (someone else's) typed."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    assert sign_in(client, "Secreto-de-Luis-2026", "luis@example.org").status_code == 400
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)

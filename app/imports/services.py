@@ -31,7 +31,7 @@ from app.text import INVISIBLE, one_line, plain, safe_cell
 POSITIONS = {fold(v): Position.MANAGER for v in (
     "manager", "directivo", "directiva", "directivo/a", "director", "directora", "director/a", "diretor",
     "diretora", "gerente", "jefe", "jefa", "gestor", "gestora", "gestor(a)", "dirigente", "subdirector",
-    "subdirectora", "subgerente")}
+    "subdirectora", "subgerente", "director(a)", "diretor(a)", "jefe(a)", "jefe/a")}
 POSITIONS.update({fold(v): Position.TECHNICIAN for v in (
     "technician", "technical", "tecnico", "tecnica", "tecnico/a", "tecnico(a)", "profesional", "profissional",
     "analista")})

@@ -111,6 +111,16 @@ def test_a_job_title_is_read_by_the_position_it_starts_with(app, make_user):
         "manager", "manager", "technician", "technician", "technician", "manager"]
 
 
+def test_a_job_title_written_for_either_gender_is_read_by_its_position(app, make_user):
+    """Lists write a title for either gender as "Director(a)", "Jefe(a)", "Diretor(a)", as they write "Gestor(a)"."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;Director(a) de Planificación;;;", "b@example.org;B;Jefe(a) de Unidad;;;",
+        "c@example.org;C;Jefe/a de Departamento;;;", "d@example.org;D;Diretor(a) de Inovação;;;"), country_code="CL")
+    assert batch.problems == []
+    assert {row["position"] for row in services.as_read(coordinator, batch, batch.rows)} == {"manager"}
+
+
 def test_a_job_title_that_names_a_manager_after_a_technician_word_is_not_guessed(app, make_user):
     """"Technical Director" and "Profesional Jefe" start with a technician's word but name someone who manages: the
     preview asks for the position rather than reading them as technicians. "Director técnico" is still a manager."""

@@ -45,8 +45,9 @@ class Base(DeclarativeBase):
 
 # PostgreSQL's classes of errors that say "not now" rather than "not this": connection exceptions (08), a transaction
 # to try again (40: serialization failure, deadlock), insufficient resources (53), a lock not available (55P03),
-# the server shutting down or starting (57) and its system errors (58)
-PASSING_SQLSTATES = ("08", "40", "53", "55P03", "57", "58")
+# the server shutting down or starting (57P; not 57014, a query the statement timeout cancelled: a slow page is ours
+# to fix) and its system errors (58)
+PASSING_SQLSTATES = ("08", "40", "53", "55P03", "57P", "58")
 # SQLite's: busy and locked (another writer), an I/O error, the file cannot be opened
 PASSING_SQLITE_CODES = {5, 6, 10, 14}
 

@@ -155,7 +155,7 @@ def as_outage(error: HTTPException) -> HTTPException:
     page: a 503 with the time to try again after (Retry-After), for people and clients alike, not a 500."""
     if error.code != 500 or not database_unavailable(getattr(error, "original_exception", None)):
         return error
-    return ServiceUnavailable(f"the database cannot be reached: try again in {RETRY_AFTER_OUTAGE} s",
+    return ServiceUnavailable(f"the database is unavailable or busy: try again in {RETRY_AFTER_OUTAGE} s",
                               retry_after=RETRY_AFTER_OUTAGE)
 
 
@@ -185,6 +185,9 @@ def handle_http_error(error: HTTPException):
         if code < 500:
             raise
         current_app.logger.exception("the error page could not be rendered")
+        _discard_failed_transaction()
+        if code == 503:  # the person, read before the database went away, cannot be read again for their language
+            _as_visitor()
         return _plain_page(title, explanation), code, headers
 
 
@@ -254,8 +257,17 @@ PLAIN_PAGE = ('<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{
 
 
 def _without_the_person() -> None:
-    """With the database out of reach, the person cannot be read (nor what the navigation shows them, nor their
-    saved language): the error page is the one a visitor gets, in the language their browser asks for."""
+    """With the database out of reach before the person could be read, nor can what the navigation shows them, nor
+    their saved language: the error page is the one a visitor gets, in the language their browser asks for. (Read
+    already, they are shown the page as signed in, as far as the database lets it be drawn.)"""
+    from flask import g
+
+    if "_login_user" not in g:
+        _as_visitor()
+
+
+def _as_visitor() -> None:
+    """The rest of the request is drawn for a signed-out visitor (Flask-Login reads its user from g)."""
     from flask import g
 
     g._login_user = login_manager.anonymous_user()

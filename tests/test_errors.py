@@ -391,3 +391,58 @@ def test_a_410_asked_for_as_json_says_what_is_gone_in_the_reader_s_language(clie
     as_json = client.get(f"/auth/invitation/{token}", headers={"Accept": "application/json", "Accept-Language": "es"})
     assert as_json.status_code == 410
     assert as_json.get_json() == {"error": "Gone", "message": spanish("This is no longer available")}
+
+
+class _RefusedBy(Exception):
+    """What the PostgreSQL driver raises, with the SQLSTATE it reports."""
+
+    def __init__(self, sqlstate: str):
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate, status", [("40P01", 503), ("40001", 503), ("57P03", 503), ("57014", 500),
+                                              ("42P01", 500)])
+def test_a_transaction_to_try_again_is_a_503_for_the_person_still_signed_in(make_app, make_user, sqlstate, status):
+    """A deadlock or a serialization failure asks for the request to be sent again (503, Retry-After), to the
+    person as they are signed in (the database answers: their navigation is shown); a query cancelled by the
+    statement timeout, or one the database refuses, is the page's own fault (500)."""
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    person = make_user(roles=("trainee",))
+
+    @app.route("/contended")
+    def contended():
+        raise sa.exc.OperationalError("UPDATE", {}, _RefusedBy(sqlstate))
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = session_id(person), True
+    response = client.get("/contended")
+    assert response.status_code == status
+    assert ("Retry-After" in response.headers) == (status == 503)
+    assert 'href="/notifications/"' in response.get_data(as_text=True)
+
+
+def test_a_database_gone_after_the_person_was_read_still_gets_a_503_page(make_app, make_user, monkeypatch):
+    """The database went away in the middle of a request, the person already read: the page that says so cannot
+    draw their name, nor read their saved language (both need the database), and is the plain one, in the
+    language the browser asks for, rather than no page at all."""
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    person = make_user(roles=("trainee",), locale="es")
+
+    def gone(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+    @app.route("/going")
+    def going():
+        db.session.expire_all()  # what a rollback leaves: the person's fields are read again when next used
+        monkeypatch.setattr(sa.orm.Session, "execute", gone)
+        gone()
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = session_id(person), True
+    response = client.get("/going", headers={"Accept-Language": "pt-BR"})
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    with force_locale("pt_BR"):
+        assert gettext("The service is temporarily unavailable") in response.get_data(as_text=True)

@@ -724,13 +724,18 @@ def edit_area(actor, framework: Framework, code: str, title: dict, revision: str
     return area
 
 
+def _framework_texts(title: dict, description: dict, errors: dict) -> tuple[dict, dict]:
+    """The framework's title and description cleaned, their problems put in ``errors``: a title in every language;
+    a description in every language or in none (files may leave it out), ``{}`` for none."""
+    cleaned_title = _clean_texts(title, "title", errors)
+    given = any(one_line(kept_text(text, "description")) for text in description.values())
+    return cleaned_title, _clean_texts(description, "description", errors) if given else {}
+
+
 def framework_text_problems(title: dict, description: dict) -> dict:
-    """What edit_framework would refuse in these texts, by field: a title in every language; a description in
-    every language or in none (files may leave it out)."""
+    """What edit_framework would refuse in these texts, by field."""
     errors: dict = {}
-    _clean_texts(title, "title", errors)
-    if any(one_line(kept_text(text, "description")) for text in description.values()):
-        _clean_texts(description, "description", errors)
+    _framework_texts(title, description, errors)
     return errors
 
 
@@ -741,9 +746,7 @@ def edit_framework(actor, framework: Framework, title: dict, description: dict,
     check(can_edit(actor))
     _one_editor_at_a_time(framework)
     errors: dict = {}
-    cleaned_title = _clean_texts(title, "title", errors)
-    given = any(one_line(kept_text(text, "description")) for text in description.values())
-    cleaned_description = _clean_texts(description, "description", errors) if given else {}
+    cleaned_title, cleaned_description = _framework_texts(title, description, errors)
     if errors:
         raise ValidationError(errors)
     current = framework.current

@@ -394,10 +394,10 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
             problem(line, "position", "required", column="position")
         elif "position" in unreadable:
             pass
-        elif _position(position) is None:
+        elif (read := _position(position)) is None:
             problem(line, "position", "position", value=position)
         else:
-            clean["position"] = _position(position).value
+            clean["position"] = read.value
 
         for column, lookup, target in (("institution", institutions, "institution_id"), ("region", regions,
                                                                                         "region_code")):

@@ -8,8 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.admin import bp
 from app.admin.forms import ConfirmForm, ImportForm
 from app.args import parse_id
-from app.auth.models import Role
-from app.auth.permissions import managed_country, role_required
+from app.auth.permissions import MANAGERS, managed_country, role_required
 from app.cohorts import services as cohorts
 from app.confirm import ask, confirmed
 from app.db import commit_once_more_on_conflict
@@ -21,7 +20,6 @@ from app.imports.models import BatchStatus
 from app.places import services as places
 from app.text import attachment
 
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PREVIEW_ROWS = 50
 PREVIEW_PROBLEMS = 200  # the page lists these; the CSV download has them all
 

@@ -15,7 +15,8 @@ from app.admin.forms import AddMembersForm, CohortForm, ConfirmForm, Institution
 from app.auth import services as accounts
 from app.auth import tokens
 from app.auth.models import Role, User
-from app.auth.permissions import can_manage_country, can_manage_user, check, managed_country, role_required
+from app.auth.permissions import (MANAGERS, STAFF, can_manage_country, can_manage_user, check, managed_country,
+                                  role_required)
 from app.cohorts import services as cohorts
 from app.confirm import ask, confirmed
 from app.competences import services as competences
@@ -35,8 +36,6 @@ from app.places.models import Institution
 from app.template_helpers import ROLE_LABELS
 from app.text import typed_search
 
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 STATUSES = ("active", "invited", "inactive", "all")  # the people list's status filter
 # a person's institution is chosen among radio buttons (a select cut long names on a phone); a country with more
 # institutions than this is searched by name first, and shows its first MATCHES_SHOWN matches

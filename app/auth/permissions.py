@@ -7,6 +7,9 @@ from werkzeug.exceptions import Forbidden
 
 from app.auth.models import Role, User
 
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)  # who reads people, institutions and cohorts (User.is_staff)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)  # who invites, imports and adds people, institutions and cohorts
+
 
 def role_required(*roles: Role):
     """Only signed-in users holding one of ``roles`` reach the view (403 otherwise)."""

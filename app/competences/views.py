@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.args import paginate, parse_id
 from app.auth.models import Role
-from app.auth.permissions import role_required
+from app.auth.permissions import STAFF, role_required
 from app.competences import bp, files, linked_data, services
 from app.competences.forms import (FIELD_LABELS, LOCALES, AreaForm, CompetenceForm, FrameworkForm, LevelForm, MoveForm,
                                    NewAreaForm, NewCompetenceForm, RemoveForm)
@@ -20,7 +20,6 @@ from app.forms import apply_errors, leaf_fields, more_errors, options
 from app.template_helpers import LANGUAGE_NAMES, POSITION_LABELS
 from app.urls import absolute_url
 
-STAFF = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
 EDITORS = (Role.ADMIN, Role.TRAINER)
 
 

@@ -3,6 +3,7 @@ from flask import current_app, jsonify, render_template
 from flask_login import current_user
 
 from app.auth.models import Role
+from app.auth.permissions import MANAGERS
 from app.auth.services import UserFilter, visible_users
 from app.cohorts.services import cohorts_of, visible_cohorts
 from app.courses.services import courses_started, load_texts
@@ -26,7 +27,7 @@ def index():
             "institutions": _count(visible_institutions(current_user)),
             "cohorts": _count(visible_cohorts(current_user)),
         }
-        if current_user.has_role(Role.ADMIN, Role.COORDINATOR):  # who invites, imports and adds (admin.MANAGERS)
+        if current_user.has_role(*MANAGERS):
             from app.auth.tokens import pending_invitations
 
             counts["pending"] = _count(pending_invitations(current_user))

@@ -2,13 +2,10 @@
 from flask import abort, jsonify
 from flask_login import current_user
 
-from app.auth.models import Role
-from app.auth.permissions import can_see_country, check, role_required
+from app.auth.permissions import STAFF, can_see_country, check, role_required
 from app.extensions import db
 from app.places import bp, services
 from app.places.models import Country
-
-STAFF = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
 
 
 def _country(code: str) -> Country:

@@ -21,13 +21,14 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
     counts = {}
+    manages = current_user.has_role(*MANAGERS)  # the roles of the pages the cards' links open: invite, import, add
     if current_user.is_staff:
         counts = {
             "people": _count(visible_users(current_user, UserFilter(is_active=True))),
             "institutions": _count(visible_institutions(current_user)),
             "cohorts": _count(visible_cohorts(current_user)),
         }
-        if current_user.has_role(*MANAGERS):
+        if manages:
             from app.auth.tokens import pending_invitations
 
             counts["pending"] = _count(pending_invitations(current_user))
@@ -45,7 +46,7 @@ def index():
         estimated = has_self_assessed(current_user, framework) if framework is not None else None
     my_courses = courses_started(current_user)
     load_texts([item["resume"] for item in my_courses])  # the title of the module each course goes on with
-    return render_template("main/dashboard.html", counts=counts, my_cohorts=cohorts_of(current_user),
+    return render_template("main/dashboard.html", counts=counts, manages=manages, my_cohorts=cohorts_of(current_user),
                            attention=attention, my_courses=my_courses, estimated=estimated)
 
 

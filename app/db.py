@@ -48,6 +48,11 @@ class Base(DeclarativeBase):
 # the server shutting down or starting (57P; not 57014, a query the statement timeout cancelled: a slow page is ours
 # to fix) and its system errors (58)
 PASSING_SQLSTATES = ("08", "40", "53", "55P03", "57P", "58")
+# of those, the two a request tries again at once, in itself (the LRS's store of a batch): the transaction lost a race
+# with another, which has ended by then. The other passing ones are not retried there but answered 503, Retry-After:
+# an outage (08, 53, 57P, 58) or a lock held (55P03) outlasts a request's wait, and of class 40, a constraint checked
+# at commit (40002) fails again and a statement whose completion is unknown (40003) may have taken effect already
+RETRY_AT_ONCE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 # SQLite's: busy and locked (another writer), an I/O error, the file cannot be opened
 PASSING_SQLITE_CODES = {5, 6, 10, 14}
 

@@ -9,6 +9,7 @@ from flask_babel import force_locale, gettext
 from app.auth.models import User
 from app.extensions import db
 from tests.fixtures.factories import session_id
+from tests.fixtures.services import RefusedBy
 
 HUGE = "99999999999999999999"
 
@@ -393,14 +394,6 @@ def test_a_410_asked_for_as_json_says_what_is_gone_in_the_reader_s_language(clie
     assert as_json.get_json() == {"error": "Gone", "message": spanish("This is no longer available")}
 
 
-class _RefusedBy(Exception):
-    """What the PostgreSQL driver raises, with the SQLSTATE it reports."""
-
-    def __init__(self, sqlstate: str):
-        super().__init__(f"SQLSTATE {sqlstate}")
-        self.sqlstate = sqlstate
-
-
 @pytest.mark.parametrize("sqlstate, status", [("40P01", 503), ("40001", 503), ("57P03", 503), ("57014", 500),
                                               ("42P01", 500)])
 def test_a_transaction_to_try_again_is_a_503_for_the_person_still_signed_in(make_app, make_user, sqlstate, status):
@@ -412,7 +405,7 @@ def test_a_transaction_to_try_again_is_a_503_for_the_person_still_signed_in(make
 
     @app.route("/contended")
     def contended():
-        raise sa.exc.OperationalError("UPDATE", {}, _RefusedBy(sqlstate))
+        raise sa.exc.OperationalError("UPDATE", {}, RefusedBy(sqlstate))
 
     client = app.test_client()
     with client.session_transaction() as session:

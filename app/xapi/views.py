@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import jsonutil
-from app.db import lock_for_write
+from app.db import RETRY_AT_ONCE_SQLSTATES, lock_for_write
 from app.errors import as_outage
 from app.extensions import csrf, db, limiter
 from app.xapi import attachments, bp, clients, documents, queries
@@ -298,9 +298,6 @@ def statements():
     return jsonify([str(s.id) for s in stored])
 
 
-RETRYABLE = {"40001", "40P01"}  # serialization failure, deadlock
-
-
 def _store(batch: list, parts: dict, attempts: int = 3) -> list:
     """Store and commit; when a concurrent request got in the way (the same new statement id, the same new
     activity definition, a deadlock), roll back and try again: the second look sees what the other committed."""
@@ -326,7 +323,8 @@ def _store(batch: list, parts: dict, attempts: int = 3) -> list:
         raise
     except (IntegrityError, OperationalError) as error:
         db.session.rollback()
-        transient = isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in RETRYABLE
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        transient = isinstance(error, IntegrityError) or sqlstate in RETRY_AT_ONCE_SQLSTATES
         if not transient or attempts <= 1:
             raise
         return _store(batch, parts, attempts - 1)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import utcnow
+from tests.fixtures.services import RefusedBy
 from tests.fixtures.xapi import ACTIVITY, AGENT, attachment_for, multipart, post_multipart, send, statement
 
 LONG = "http://example.org/" + "é" * 1100  # 2,219 bytes in UTF-8: longer than the 2,048 this LRS stores
@@ -351,3 +352,27 @@ def test_an_error_is_plain_text_or_html_when_the_client_prefers_it(xapi):
     assert alternate.status_code == 400 and alternate.mimetype == "text/plain"
     assert alternate.data == b"400 Bad Request: method 'BAD' is not an xAPI method (method)\n"
     assert "sandbox" in alternate.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("sqlstate, tries, status", [("40P01", 2, 200), ("40001", 2, 200), ("40003", 1, 503),
+                                                     ("57P03", 1, 503)])
+def test_a_batch_that_lost_a_race_is_stored_at_the_second_try_and_an_outage_is_a_503(app, xapi, monkeypatch, sqlstate,
+                                                                                    tries, status):
+    """A deadlock or a serialization failure is tried again at once within the request; any other failure that
+    passes (a statement whose outcome is unknown, the server restarting) is answered 503 with Retry-After."""
+    from app.xapi import views
+
+    calls = []
+
+    def first_refused(*args, **kwargs):
+        calls.append(sqlstate)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("INSERT", {}, RefusedBy(sqlstate))
+        return store(*args, **kwargs)
+
+    store = views.store
+    monkeypatch.setattr(views, "store", first_refused)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production: the error handlers answer
+    response = xapi.post(statement())
+    assert response.status_code == status and len(calls) == tries
+    assert ("Retry-After" in response.headers) == (status == 503)

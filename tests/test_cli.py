@@ -42,3 +42,33 @@ def test_a_courses_dir_that_does_not_exist_is_a_message(make_app, tmp_path, args
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 1 and said in result.output, result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_the_readme_s_command_table_names_every_command(app):
+    """Every command `flask --app wsgi --help` lists is in the README's *Command line* table: Itinera's with each
+    of their subcommands, Flask's own and its extensions' (db, limiter) by name at least."""
+    import re
+    from pathlib import Path
+
+    import click
+    from flask.cli import FlaskGroup, ScriptInfo
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    documented = set()
+    for cell in re.findall(r"^\| (.+?) \| ", table, re.M):
+        for command in re.findall(r"`([^`]+)`", cell):
+            words = command.split()[:2]
+            documented.add(" ".join(word for word in words if re.fullmatch(r"[a-z][a-z-]*", word)))
+    group = FlaskGroup(create_app=lambda: app)
+    context = click.Context(group, obj=ScriptInfo(create_app=lambda: app))
+    missing = []
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        subcommands = getattr(command, "commands", {})
+        if any(sub.callback.__module__.startswith("app.") for sub in subcommands.values()):
+            missing += [f"{name} {sub}" for sub in subcommands if f"{name} {sub}" not in documented]
+        elif not any(entry == name or entry.startswith(f"{name} ") for entry in documented):
+            missing.append(name)
+    assert "lrs revoke-client" in documented and "run" in documented  # the table is read
+    assert missing == [], "in `flask --app wsgi --help`, missing from the README's command table"

@@ -191,7 +191,7 @@ def import_invitations(batch_id):
         flash(ngettext("An invitation has been sent to %(count)s person.",
                        "Invitations have been sent to %(count)s people.", sent, count=format_decimal(sent)), "success")
     else:  # a second click, or Back and the button again: nobody is left
-        flash(_("Nobody imported from this file is left to invite."), "success")
+        flash(_("Nobody imported from this file is left to invite."), "info")
     return redirect(back)
 
 

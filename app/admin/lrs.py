@@ -92,7 +92,7 @@ def lrs_forward_retry():
         flash(ngettext("%(count)s statement will be sent again.", "%(count)s statements will be sent again.", count,
                        count=format_decimal(count)), "success")
     else:  # an old tab, or a second click: the first one already queued them
-        flash(_("No statement was waiting to be sent again."), "success")
+        flash(_("No statement was waiting to be sent again."), "info")
     return redirect(url_for("admin.lrs_clients"))
 
 
@@ -112,7 +112,7 @@ def lrs_client_new():
             db.session.commit()
             if secret is None:  # the form was sent again long after: the secret is not shown twice
                 flash(_("These credentials were created when the form was first sent, and their secret was shown "
-                        "then. If it was not copied, revoke them and create new ones."), "success")
+                        "then. If it was not copied, revoke them and create new ones."), "info")
                 return redirect(url_for("admin.lrs_client_edit", client_id=client.id))
             return render_template("admin/lrs_client_created.html", client=client, secret=secret, again=again,
                                    access=ACCESS,

@@ -772,7 +772,7 @@ def cohort_add_members(cohort_id):
         flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added),
               "success")
     else:
-        flash(_("They were already members of the cohort."), "success")
+        flash(_("They were already members of the cohort."), "info")
     return redirect(url_for("admin.cohort_detail", cohort_id=cohort_id))  # (the cohort may be deleted by now)
 
 
@@ -830,7 +830,7 @@ def invitations_resend_expired():
                        "New invitations have been sent to %(count)s people. The expired links no longer work.",
                        sent, count=format_decimal(sent)), "success")
     else:  # a second click, or Back and the button again: nobody is left
-        flash(_("No invitation is expired any more: there is nothing to send again."), "success")
+        flash(_("No invitation is expired any more: there is nothing to send again."), "info")
     return redirect(back)
 
 

@@ -250,9 +250,9 @@ def account_self_assessment():
             if any(said):
                 flash(" ".join(filter(None, said)), "success")
             elif latest or any(level is not None for level in answers.values()):
-                flash(_("Nothing changed: your estimates are as they were."), "success")
+                flash(_("Nothing changed: your estimates are as they were."), "info")
             else:  # no estimate to keep, and none chosen (a tap on Save before choosing)
-                flash(_("You chose no level, so nothing has been saved."), "success")
+                flash(_("You chose no level, so nothing has been saved."), "info")
             return redirect(url_for("auth.account_competences", framework=choice.argument()))
     return (render_template("auth/self_assessment.html", version=version, form=form, choice=choice),
             400 if form.errors else 200)
@@ -319,7 +319,7 @@ def account_sign_ins_end_others():
     devices.remember(current_user._get_current_object())  # the ones given before have ended, this one's too
     db.session.commit()
     flash(ngettext("%(num)s other device has been signed out.", "%(num)s other devices have been signed out.",
-                   ended) if ended else _("You were signed in on no other device."), "success")
+                   ended) if ended else _("You were signed in on no other device."), "success" if ended else "info")
     return redirect(url_for("auth.account", _anchor="sign-ins"))
 
 

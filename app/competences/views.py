@@ -239,7 +239,7 @@ def move_use(slug, use_id):
                 flash(ngettext("Version %(number)s has no competence %(codes)s, which version %(old)s has.",
                                "Version %(number)s has no competences %(codes)s, which version %(old)s has.",
                                len(dropped), number=target.number, old=before.number,
-                               codes=format_list(dropped, locale=get_locale())), "success")
+                               codes=format_list(dropped, locale=get_locale())), "info")
             return redirect(url_for("competences.framework", slug=slug, version=target.number) + "#uses")
     return _framework_page(framework, use.version, moving=(use.id, form)), 400
 
@@ -288,7 +288,7 @@ def _saved(framework, before: int, changed: bool):
     elif changed:
         flash(_("Saved."), "success")
     else:
-        flash(_("Nothing was changed."), "success")
+        flash(_("Nothing was changed."), "info")
 
 
 def _commit_edit(save, form) -> bool:

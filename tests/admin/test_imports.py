@@ -10,7 +10,7 @@ from app.extensions import db
 from app.imports.models import ImportBatch
 from tests.conftest import PG_URL
 from tests.fixtures.workbooks import raw_workbook, sheet_xml
-from tests.fixtures.markup import markup_problems
+from tests.fixtures.markup import banners, markup_problems
 
 
 def upload(client, data: bytes, name="people.csv", **fields):
@@ -561,6 +561,7 @@ def test_the_invitations_an_import_did_not_send_are_sent_from_its_page_after_ask
     # the confirmation sent again (Back, then the button once more) sends nothing more
     response = client.post(f"/admin/import/{batch.id}/invitations", data={"confirmed": "1"}, follow_redirects=True)
     assert "Nobody imported from this file is left to invite." in unescape(response.get_data(as_text=True))
+    assert banners(response.get_data(as_text=True)) == [("info", "Nobody imported from this file is left to invite.")]
     assert len([m for m in outbox() if "/auth/invitation/" in (m.body or "")]) == 30
 
 

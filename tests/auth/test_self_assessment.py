@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from app.competences.models import SelfAssessment
 from app.competences.services import current_levels
 from app.extensions import db
+from tests.fixtures.markup import banners
 
 
 def estimates(user) -> list[tuple[str, int]]:
@@ -52,11 +53,13 @@ def test_a_form_sent_with_no_level_chosen_says_so_not_that_estimates_are_as_they
         response = client.post("/auth/account/competences/estimate", data=sent, follow_redirects=True)
         text = response.get_data(as_text=True)
         assert "You chose no level, so nothing has been saved." in text and "as they were" not in text
+        assert banners(text) == [("info", "You chose no level, so nothing has been saved.")]  # nothing done
         assert 'href="/auth/account/competences/estimate"' in text  # the way back to the form
     assert estimates(trainee) == []
     client.post("/auth/account/competences/estimate", data={"level_A1": "2"})
     response = client.post("/auth/account/competences/estimate", data={}, follow_redirects=True)
     assert "Nothing changed: your estimates are as they were." in response.get_data(as_text=True)
+    assert ("info", "Nothing changed: your estimates are as they were.") in banners(response.get_data(as_text=True))
 
 
 def test_a_level_outside_the_scale_is_refused_and_nothing_is_saved(client, login_as, sample_framework):

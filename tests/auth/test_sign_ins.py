@@ -8,7 +8,7 @@ from app.auth.models import SignIn
 from app.db import utcnow
 from app.extensions import db
 from tests.fixtures.factories import PASSWORD
-from tests.fixtures.markup import fields_for
+from tests.fixtures.markup import banners, fields_for
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/131.0.0.0 Mobile Safari/537.36")
@@ -159,6 +159,7 @@ def test_sign_out_of_every_other_device(app, make_user):
     assert "Sign out of every other device" not in account_text(here)
     response = here.post("/auth/account/sign-ins/end-others?lang=en", follow_redirects=True)
     assert "You were signed in on no other device." in response.get_data(as_text=True)
+    assert banners(response.get_data(as_text=True)) == [("info", "You were signed in on no other device.")]
 
 
 def _signed_in_thrice(app, make_user):

@@ -10,6 +10,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
 from tests.fixtures.factories import PASSWORD, invite, session_id
+from tests.fixtures.markup import banners
 
 
 def link_in(message, kind):
@@ -993,6 +994,8 @@ def test_the_expired_invitations_are_sent_again_at_once_from_the_pending_list(cl
 
     again = client.post("/admin/invitations/resend-expired", data={"confirmed": "1"}, follow_redirects=True)
     assert "No invitation is expired any more" in again.get_data(as_text=True) and len(outbox()) == 2
+    assert banners(again.get_data(as_text=True)) == [
+        ("info", "No invitation is expired any more: there is nothing to send again.")]  # nothing was done
 
 
 def test_a_coordinator_resends_only_the_expired_invitations_of_their_country(client, login_as, make_user, outbox):

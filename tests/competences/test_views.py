@@ -6,6 +6,7 @@ import pytest
 from app.extensions import db
 from tests.fixtures.competences import competence_form, texts
 from tests.fixtures.factories import session_id
+from tests.fixtures.markup import banners
 
 
 def test_framework_page_lists_levels_areas_and_competences(client, login_as, sample_framework):
@@ -546,6 +547,7 @@ def test_saving_without_a_change_makes_no_new_version(client, login_as, sample_f
                 "/competences/demo/areas/A/edit"):
         response = client.post(url, data=_opened(client, url + "?lang=en"), follow_redirects=True)
         assert response.status_code == 200 and "Nothing was changed." in response.get_data(as_text=True)
+        assert banners(response.get_data(as_text=True)) == [("info", "Nothing was changed.")]  # not a success
     db.session.expire_all()
     assert [v.number for v in sample_framework.versions] == [1]
 

@@ -14,6 +14,7 @@ from app.jobs.models import Job, JobStatus
 from app.xapi.models import ForwardQueue
 from tests.fixtures.xapi import XapiClient, statement
 from tests.fixtures.factories import session_id
+from tests.fixtures.markup import banners
 
 
 class RemoteLrs:
@@ -376,6 +377,7 @@ def test_admins_see_refused_statements_and_send_them_again(make_app, make_lrs_cl
         # a second click, or an old tab: nothing was waiting, and the page says so rather than "0 statements"
         again = browser.post("/admin/lrs-clients/forwarding/retry", follow_redirects=True).get_data(as_text=True)
         assert "No statement was waiting to be sent again." in again and "will be sent again" not in again
+        assert banners(again) == [("info", "No statement was waiting to be sent again.")]
 
 
 def test_attachment_data_received_goes_along_even_with_a_file_url(make_app, make_lrs_client, remote):

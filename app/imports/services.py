@@ -78,6 +78,7 @@ MESSAGES = {
                            "Write its name as Itinera has it"),
     "region": _l("No region called “%(value)s” in this country"),
     "region_near": _l("No region called “%(value)s” in this country: did you mean “%(suggestion)s”?"),
+    "region_ambiguous": _l("“%(value)s” may be either of two regions: write %(choices)s"),
     "language": _l("“%(value)s” is not a language: write es, pt_BR or en"),
     "too_long": _l("%(column)s is longer than %(limit)s characters"),
     "unreadable": _l("%(column)s holds an unreadable character: check the file's encoding, or retype the cell"),
@@ -112,6 +113,9 @@ def message(problem: dict) -> str:
     params = dict(problem.get("params") or {})
     if "column" in params:
         params["column"] = str(COLUMN_NAMES.get(params["column"], params["column"]))
+    if problem["code"] == "region_ambiguous":  # each region with the name that is its own, and its code
+        params["choices"] = format_list([f"“{REGION_CHOICES[code]}” ({code})" for code in params["choices"]],
+                                        style="or", locale=get_locale())
     if "missing" in params:
         params["missing"] = ", ".join(str(COLUMN_NAMES.get(m, m)) for m in params["missing"])
     for name in ("count", "limit"):  # amounts, written as the reader's language writes numbers
@@ -217,7 +221,11 @@ def _region_key(value: str, lookup: dict[str, str]) -> str:
 REGION_ALIASES = {
     "AR-C": ("CABA", "Capital Federal", "Ciudad de Buenos Aires"),
     "MX-CMX": ("CDMX", "Distrito Federal", "Ciudad de Mexico"),
-    "PE-LMA": ("Lima Metropolitana", "Provincia de Lima", "Ciudad de Lima"),
+    # Peru's capital: the province of Lima, whose municipality governs it as a region (PE-LMA), is not the region of
+    # Lima around it, "Lima Provincias" (PE-LIM); either is "Lima" (AMBIGUOUS_REGIONS)
+    "PE-LMA": ("Lima Metropolitana", "Provincia de Lima", "Ciudad de Lima", "Metropolitan Lima", "Province of Lima"),
+    "PE-LIM": ("Lima Provincias", "Región Lima", "Región de Lima", "Región Lima Provincias",
+               "Gobierno Regional de Lima", "Lima Region", "Lima Provinces"),
     "CO-DC": ("Bogotá", "Bogotá D.C.", "Bogotá, D.C.", "Distrito Capital"),
     "CL-RM": ("Región Metropolitana", "Metropolitana", "RM", "Santiago"),
     "BR-DF": ("Brasília",),
@@ -231,7 +239,8 @@ REGION_ALIASES = {
     "MX-QUE": ("Querétaro de Arteaga",),
     "CO-SAP": ("San Andrés", "San Andrés y Providencia"),
     "CO-VAC": ("Valle",),
-    "PE-CAL": ("Callao", "Provincia Constitucional del Callao"),
+    "PE-CAL": ("Callao", "Provincia Constitucional del Callao", "Provincia del Callao", "Gobierno Regional del Callao",
+               "Callao Region"),
     "PE-CUS": ("Cuzco",),
     # Chile's own names of the regions ISO 3166-2 spells otherwise, or with the full honorific
     "CL-LI": ("O'Higgins", "Libertador Bernardo O'Higgins"),
@@ -240,6 +249,11 @@ REGION_ALIASES = {
     "CL-BI": ("Bío Bío", "Bío-Bío"),
     "CL-MA": ("Magallanes y la Antártica Chilena", "Magallanes y de la Antártica Chilena"),
 }
+
+# names that are two regions' (written alone, with a type, or in English), and what to write for each instead:
+# Lima's department holds both; "Lima Province" is the capital's province, or Lima Provincias translated
+AMBIGUOUS_REGIONS = {"lima": ("PE-LMA", "PE-LIM"), "lima province": ("PE-LMA", "PE-LIM")}
+REGION_CHOICES = {"PE-LMA": "Lima Metropolitana", "PE-LIM": "Lima Provincias"}
 
 # Chile's regions by their numbers, as its public bodies still write them ("V Región", "Región V", "VIII")
 CHILEAN_NUMBERS = {"CL-TA": "I", "CL-AN": "II", "CL-AT": "III", "CL-CO": "IV", "CL-VS": "V", "CL-LI": "VI",
@@ -303,7 +317,21 @@ def _region_lookup(country_code: str) -> dict[str, str]:
             number = CHILEAN_NUMBERS[region.code].lower()
             for alias in (number, f"{number} region", f"region {number}"):
                 lookup.setdefault(alias, region.code)
+    for name, codes in AMBIGUOUS_REGIONS.items():
+        if lookup.get(name) in codes:  # ISO 3166-2 calls one of them so: asked which, as any other way of writing it
+            del lookup[name]
     return lookup
+
+
+def _ambiguous_region(value: str, country_code: str) -> tuple[str, ...] | None:
+    """The regions a name written may be either of, with or without its type ("Departamento de Lima"); None for
+    a name that is one region's, or none."""
+    key = fold(value)
+    for candidate in (key, REGION_PREFIX.sub("", key)):
+        codes = AMBIGUOUS_REGIONS.get(candidate, ())
+        if codes and all(code.startswith(f"{country_code}-") for code in codes):
+            return codes
+    return None
 
 
 def _institution_key(name: str) -> str:
@@ -403,7 +431,10 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                                                                                         "region_code")):
             value = row.get(column) or ""
             key = _institution_key(value) if column == "institution" else _region_key(value, lookup)
-            if value and column not in unreadable and key not in lookup:
+            ambiguous = column == "region" and key not in lookup and _ambiguous_region(value, country_code)
+            if value and column not in unreadable and ambiguous:
+                problem(line, column, "region_ambiguous", value=value, choices=list(ambiguous))
+            elif value and column not in unreadable and key not in lookup:
                 if column == "institution" and key not in nearest:  # once per name: a list repeats its names
                     affordable = (len(nearest) + 1) * len(named) <= MAX_NEAR_COMPARISONS
                     nearest[key] = difflib.get_close_matches(key, named, n=1, cutoff=0.8) if affordable else []

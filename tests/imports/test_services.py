@@ -3,6 +3,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from app.auth.models import Role, User
@@ -424,9 +425,39 @@ def test_a_region_type_is_dropped_only_where_it_names_the_same_region(app, make_
     assert problems == []
     assert [(row["region_code"], row["locale"]) for row in clean] == [("AR-C", "es"), ("AR-C", "pt_BR"),
                                                                       ("AR-B", "es")]
-    rows = [dict(rows[0], region="Provincia de Lima"), dict(rows[1], region="Departamento de Lima")]
+    rows = [dict(rows[0], region="Provincia de Lima"), dict(rows[1], region="Región Lima")]
     clean, problems = services.check_rows("PE", rows)
     assert problems == [] and [row["region_code"] for row in clean] == ["PE-LMA", "PE-LIM"]
+
+
+def test_lima_is_found_as_a_peruvian_official_writes_it_and_never_guessed(app, make_user):
+    """Peru has two regions called Lima: the capital's province, Lima Metropolitana (PE-LMA, ISO 3166-2's
+    "Municipalidad Metropolitana de Lima"), and the region around it, Lima Provincias (PE-LIM, ISO's "Lima"). "Lima"
+    alone, "Departamento de Lima" (which holds both) or "Lima Province" (either, in English) was read as PE-LIM
+    without a word: it now asks which, naming both; every name that can mean one only is found."""
+    written = {"Lima Metropolitana": "PE-LMA", "Provincia de Lima": "PE-LMA", "Municipalidad Metropolitana de Lima":
+               "PE-LMA", "Metropolitan Lima": "PE-LMA", "Province of Lima": "PE-LMA", "PE-LMA": "PE-LMA",
+               "Lima Provincias": "PE-LIM", "Región Lima": "PE-LIM", "Región Lima Provincias": "PE-LIM",
+               "Gobierno Regional de Lima": "PE-LIM", "Lima Region": "PE-LIM", "Lima Provinces": "PE-LIM",
+               "PE-LIM": "PE-LIM", "Callao": "PE-CAL", "El Callao": "PE-CAL", "Región Callao": "PE-CAL",
+               "Provincia Constitucional del Callao": "PE-CAL", "Gobierno Regional del Callao": "PE-CAL"}
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(written, start=2)]
+    clean, problems = services.check_rows("PE", rows)
+    assert [services.message(p) for p in problems] == []
+    assert dict(zip(written, [row["region_code"] for row in clean])) == written
+    ambiguous = ["Lima", "LIMA", "Departamento de Lima", "Lima Province"]
+    rows = [dict(rows[0], line=n, email=f"a{n}@example.org", region=region) for n, region in enumerate(ambiguous, 2)]
+    clean, problems = services.check_rows("PE", rows)
+    assert [row["region_code"] for row in clean] == [None] * 4  # nothing is taken for granted
+    assert [(p["line"], p["field"], p["code"]) for p in problems] == [(n, "region", "region_ambiguous")
+                                                                      for n in range(2, 6)]
+    assert services.message(problems[0]) == ("“Lima” may be either of two regions: write “Lima Metropolitana” "
+                                             "(PE-LMA) or “Lima Provincias” (PE-LIM)")
+    with force_locale("es"):
+        assert "“Lima Metropolitana” (PE-LMA) o “Lima Provincias” (PE-LIM)" in services.message(problems[2])
+    clean, problems = services.check_rows("CL", [dict(rows[0], region="Lima")])  # no Lima there: no question
+    assert codes(problems) == [(2, "region")]
 
 
 def test_a_name_of_200_characters_is_kept_and_one_more_is_too_long(app, make_user):
@@ -579,7 +610,7 @@ def test_the_short_names_officials_write_for_regions_are_found_in_every_country(
         "CO": {"San Andrés": "CO-SAP", "San Andrés y Providencia": "CO-SAP", "Bogotá D.C.": "CO-DC",
                "Valle": "CO-VAC", "Norte de Santander": "CO-NSA"},
         "PE": {"Callao": "PE-CAL", "Cuzco": "PE-CUS", "Áncash": "PE-ANC", "Lima Metropolitana": "PE-LMA",
-               "Lima": "PE-LIM"},
+               "Lima Provincias": "PE-LIM"},
         "AR": {"Tierra del Fuego, Antártida e Islas del Atlántico Sur": "AR-V", "CABA": "AR-C",
                "Provincia de Buenos Aires": "AR-B", "Buenos Aires": "AR-B"},
         "BR": {"DF": "BR-DF", "Brasília": "BR-DF", "SP": "BR-SP", "Estado do Rio de Janeiro": "BR-RJ"},

@@ -573,8 +573,13 @@ def _find_header(table):
             if not missing:
                 return body_start, columns, header
             if closest is None or len(missing) < len(closest[0]):
-                closest = (missing, header_line)
+                closest = (missing, header_line, header)
     return None, closest, None
+
+
+def _shortened(titles: list[str]) -> list[str]:
+    """Column titles as a message quotes them: each to NOTE_TITLE characters."""
+    return [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…" for title in titles]
 
 
 def read_table(filename: str, data: bytes) -> ParsedFile:
@@ -608,8 +613,11 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
         else:
             if reported is None:
                 raise FileProblem("empty")
-            missing, line = reported
-            raise FileProblem("columns", missing=missing, line=line)
+            missing, line, titles = reported
+            # the titles that line has, for the one to rename to be seen: named shortly, a few of them
+            titles = [title for title in titles if title]
+            raise FileProblem("columns", missing=missing, line=line, titles=_shortened(titles[:NOTE_COLUMNS]),
+                              more=len(titles[NOTE_COLUMNS:]))
     finally:
         getattr(tables, "close", lambda: None)()  # the workbook, when the list was found before its last sheet
 
@@ -650,8 +658,7 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
                 if title and index not in columns and _canonical(title) is not None]
     for code, titles in (("unread_columns", unknown), ("repeated_columns", repeated)):
         if titles:
-            shown = [title if len(title) <= NOTE_TITLE else title[:NOTE_TITLE - 1] + "…"
-                     for title in titles[:NOTE_COLUMNS]]
+            shown = _shortened(titles[:NOTE_COLUMNS])
             notes.append({"code": code, "params": {"columns": shown, "more": len(titles) - len(shown)}})
     # a cell under no column title (after the header's last, or under one left blank: a phone number typed a column
     # too far) is not read either: said so, with the first lines holding one

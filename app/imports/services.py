@@ -121,7 +121,18 @@ def message(problem: dict) -> str:
     for name in ("count", "limit"):  # amounts, written as the reader's language writes numbers
         if isinstance(params.get(name), int):
             params[name] = format_decimal(params[name])
-    return str(MESSAGES[problem["code"]]) % params
+    said = str(MESSAGES[problem["code"]]) % params
+    if problem["code"] == "columns" and params.get("titles"):  # what the file has, to see which to rename
+        said += " " + _titles_found(params["titles"], params.get("more", 0))
+    return said
+
+
+def _titles_found(titles: list[str], more: int) -> str:
+    names = [f"“{title}”" for title in titles]
+    if more:
+        names.append(ngettext("%(count)s more", "%(count)s more", more, count=format_decimal(more)))
+    return ngettext("The only title found on that line is %(titles)s.", "The titles found on that line are "
+                    "%(titles)s.", len(titles) + more, titles=format_list(names, locale=get_locale()))
 
 
 COHORT_DELETED = "cohort_deleted"  # a batch's note: the cohort chosen for its people was deleted since

@@ -90,11 +90,30 @@ def test_problems_are_listed_and_no_import_button(client, login_as):
     assert "/confirm" not in page
 
 
+def test_a_file_whose_titles_are_not_known_is_told_which_titles_it_has(client, login_as):
+    """"Columns missing" named what the import looks for, not what the file has: a coordinator whose sheet says
+    "Cargo/función" could not tell which title to rename. The titles of the line that came closest are
+    quoted, a long one cut, a long row's first ten and how many more."""
+    login_as("coordinator", country="CL", locale="en")
+    response = upload(client, "Mail;Nombre completo;Cargo/función\nana@example.org;Ana;jefa\n".encode())
+    text = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and "Columns missing on line 1: Position." in text
+    assert "The titles found on that line are “Mail”, “Nombre completo”, and “Cargo/función”." in text
+    response = upload(client, b"sep= \nemail;full_name;position\na@example.org;Ana;manager\n")
+    text = unescape(response.get_data(as_text=True))
+    assert "The only title found on that line is “email;full_name;position”." in text  # one title, as read
+    titles = ",".join(["Nombre", "X" * 80] + [f"Col {n}" for n in range(12)])
+    text = unescape(upload(client, f"{titles}\nAna\n".encode()).get_data(as_text=True))
+    assert f"“Nombre”, “{'X' * 59}…”, “Col 0”" in text and "“Col 7”, and 4 more." in text and "Col 8" not in text
+
+
 def test_file_level_errors_are_shown_on_the_form(client, login_as):
     login_as("coordinator", country="CL")
     response = upload(client, b"nombre,cargo\nA,manager\n")
     assert response.status_code == 400
     assert "Columns missing on line 1: E-mail address" in response.get_data(as_text=True)
+    # the titles the file has, to see which to rename
+    assert "The titles found on that line are “nombre” and “cargo”." in response.get_data(as_text=True)
     response = upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", name="old.xls")
     assert "save it as CSV or as an Excel workbook" in response.get_data(as_text=True)
     assert upload(client, b"", name="").status_code == 400  # no file chosen

@@ -84,7 +84,7 @@ def test_files_that_cannot_be_read(name, data, code):
 def test_missing_columns_are_named():
     with pytest.raises(FileProblem) as error:
         read_table("a.csv", b"email,nombre\nx@example.org,X\n")
-    assert error.value.params == {"missing": ["position"], "line": 1}
+    assert error.value.params == {"missing": ["position"], "line": 1, "titles": ["email", "nombre"], "more": 0}
 
 
 def test_too_many_rows():
@@ -196,7 +196,7 @@ def test_a_cell_merged_down_several_rows_is_read_on_each_of_them():
 def test_missing_columns_are_named_for_the_row_that_looks_most_like_a_header():
     with pytest.raises(FileProblem) as error:
         read_table("a.csv", "Lista de participantes\ncorreo;nombre\na@example.org;Ana\n".encode())
-    assert error.value.params == {"missing": ["position"], "line": 2}
+    assert error.value.params == {"missing": ["position"], "line": 2, "titles": ["correo", "nombre"], "more": 0}
 
 
 def test_the_sheet_with_the_list_is_found_after_an_instructions_sheet():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from yaml.reader import Reader
 
@@ -391,6 +391,10 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
                 problems.append(Problem(file, line, f"{target!r} cannot be embedded: " + (
                     f"write {instead!r} instead, the player address the reader shows" if instead else
                     f"only video players from {', '.join(sorted(VIDEO_HOSTS))} can")))
+            elif "t" in parse_qs(urlsplit(address := unescape(target)).query) and (instead := player_for(address)):
+                # YouTube's player reads only ?start=SECONDS: the t=1m30s of a video's page is ignored
+                problems.append(Problem(file, line, f"{address!r} starts the video at the beginning: the player "
+                                                    f"reads a start time as start=SECONDS, write {instead!r} instead"))
             continue
         scheme = re.match(r"^([a-z][a-z0-9+.-]*):", target, re.I)
         if scheme:

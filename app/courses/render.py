@@ -4,7 +4,7 @@ import posixpath
 import re
 from functools import lru_cache
 from html import escape, unescape
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,32 +41,59 @@ def video_allowed(src: str) -> bool:
 
 
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}\Z")
+# a start time as the video sites write it in a link: 90, 90s, 1m30s, 1h2m3s
+START_TIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?", re.I)
+
+
+def _seconds(value: str) -> int | None:
+    """The seconds a start time names ("1m30s" is 90); None for none, or for something else ("soon")."""
+    time = START_TIME.fullmatch(value.strip())
+    if not value.strip() or time is None:
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in time.groups())
+    return hours * 3600 + minutes * 60 + seconds or None
+
+
+def _start(parts) -> int | None:
+    """Where a link to a video starts it: ?start=, ?t= or #t= (YouTube's links), in seconds."""
+    asked = parse_qs(parts.query)
+    fragment = parse_qs(parts.fragment)
+    for value in (*asked.get("start", ()), *asked.get("t", ()), *fragment.get("t", ())):
+        if (seconds := _seconds(value)) is not None:
+            return seconds
+    return None
 
 
 def player_for(src: str) -> str | None:
     """The address of the allowed player that shows the video ``src`` names, when it names one another way: the
     embed code YouTube gives (www.youtube.com/embed/ID), a video's page (youtube.com/watch?v=ID, youtu.be/ID,
-    vimeo.com/ID) or a player over http. None when there is none (or ``src`` is one already)."""
+    vimeo.com/ID) or a player over http. None when there is none (or ``src`` is one already). A start time in the
+    link is kept as the player takes it: YouTube's embed ?start=SECONDS, Vimeo's #t=SECONDSs."""
     parts = urlsplit(src.strip())
     host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
     path = parts.path
+    start = _start(parts)
     video = None
     if host in ("youtube.com", "youtube-nocookie.com"):
         if path.startswith("/embed/"):
             video = path.removeprefix("/embed/")
-            found = f"https://www.youtube-nocookie.com/embed/{video}" + (f"?{parts.query}" if parts.query else "")
+            # the embed code's own settings stay (rel=0, ...); a start time becomes the one the embed reads
+            kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                    if key not in ("t", "start")] + ([("start", str(start))] if start else [])
+            found = f"https://www.youtube-nocookie.com/embed/{video}" + (f"?{urlencode(kept)}" if kept else "")
         elif path == "/watch":
             video = parse_qs(parts.query).get("v", [""])[0]
-            found = f"https://www.youtube-nocookie.com/embed/{video}"
     elif host == "youtu.be":
         video = path.removeprefix("/")
-        found = f"https://www.youtube-nocookie.com/embed/{video}"
     if video is not None:
+        if not path.startswith("/embed/"):  # a video's page: only where it starts matters to the player
+            found = f"https://www.youtube-nocookie.com/embed/{video}" + (f"?start={start}" if start else "")
         return found if YOUTUBE_ID.match(video) and found != src else None
     if host in ("vimeo.com", "player.vimeo.com"):
         number = re.fullmatch(r"/(?:video/)?([0-9]+)", path)
         query = f"?{parts.query}" if parts.query and host == "player.vimeo.com" else ""  # ?h= of an unlisted video
-        found = f"https://player.vimeo.com/video/{number.group(1)}{query}" if number else None
+        at = f"#t={start}s" if start and not parse_qs(parts.query).get("t") else ""
+        found = f"https://player.vimeo.com/video/{number.group(1)}{query}{at}" if number else None
         return found if found and found != src else None
     return None
 

@@ -130,9 +130,24 @@ def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
      "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=30"),
     ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
     ("https://youtu.be/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
-    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ&t=5", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ&t=5", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=5"),
+    # a start time, however the site wrote it, is where the player starts: an embed knows only start=SECONDS
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=90s",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+    ("https://youtu.be/dQw4w9WgXcQ?t=1m30s", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+    ("https://youtu.be/dQw4w9WgXcQ?si=Ab3&t=1h0m5s", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=3605"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&start=90",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ#t=2m",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=120"),
+    ("https://www.youtube.com/embed/dQw4w9WgXcQ?t=90&rel=0",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start=90"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=soon", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
     ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
     ("http://player.vimeo.com/video/76979871", "https://player.vimeo.com/video/76979871"),
+    ("https://vimeo.com/76979871#t=90", "https://player.vimeo.com/video/76979871#t=90s"),
+    ("https://vimeo.com/76979871#t=1m30s", "https://player.vimeo.com/video/76979871#t=90s"),
+    ("http://player.vimeo.com/video/76979871?h=ab12#t=45s", "https://player.vimeo.com/video/76979871?h=ab12#t=45s"),
 ])
 def test_a_player_copied_from_the_video_site_is_answered_with_the_address_to_write(tmp_path, src, instead):
     """An author pastes YouTube's own embed code (www.youtube.com) or the video's page: the reader would show
@@ -144,6 +159,23 @@ def test_a_player_copied_from_the_video_site_is_answered_with_the_address_to_wri
     fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=body.replace(src, instead))
                                                                  for l in ("en", "es", "pt_BR")}})
     assert not any("cannot be embedded" in p for p in problems(fixed))
+
+
+def test_a_player_given_a_start_time_it_does_not_read_is_told_the_one_it_does(tmp_path):
+    """YouTube's player starts at ?start=SECONDS and ignores the t=1m30s of a video's page: a player written with
+    it started at the beginning without a word. One with start= (and its own settings, in any order) is right."""
+    src = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&amp;t=1m30s"
+    body = f'Intro.\n\n<iframe src="{src}" title="A video"></iframe>\n'
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if "start" in p]
+    written = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&t=1m30s"
+    instead = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start=90"
+    assert found and all(f"{written!r} starts the video at the beginning" in p and f"write {instead!r} instead" in p
+                         for p in found), found
+    right = body.replace(src, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90&amp;rel=0")
+    fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=right)
+                                                                 for l in ("en", "es", "pt_BR")}})
+    assert not any("embed" in p or "start" in p for p in problems(fixed)), problems(fixed)
 
 
 def test_a_player_of_another_site_is_told_only_what_can_be_embedded(tmp_path):

@@ -104,3 +104,55 @@ def test_on_a_wide_screen_the_sections_and_the_accounts_links_share_a_line(page,
         .map((el) => { const range = document.createRange(); range.selectNodeContents(el);
                        return [...range.getClientRects()].filter((r) => r.width > 0)[0].bottom; })""")  # (a word)
     assert len(bottoms) == 9 and max(bottoms) - min(bottoms) < 0.5, bottoms
+
+
+# each control the header's Tab stops reach, in the order reached, with where it stands on the screen
+HEADER_STOPS = """() => { const el = document.activeElement; if (!el.closest('.site-header, .skip-link')) return null;
+    const box = el.getBoundingClientRect();
+    return {name: (el.innerText || el.textContent).trim().split('\\n')[0], top: box.top, bottom: box.bottom,
+            left: box.left}; }"""
+
+
+def _tab_stops(page) -> list[dict]:
+    page.wait_for_load_state("load")
+    page.evaluate("document.activeElement.blur()")
+    stops = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(HEADER_STOPS)
+        if stop is None:
+            break
+        stops.append(stop)
+    return stops
+
+
+def _read_in_order(stops: list[dict]) -> bool:
+    """Whether the stops come as a reader takes them in: line by line from the top, left to right on a line (two
+    stops share a line when one's middle is within the other's height)."""
+    for before, after in zip(stops, stops[1:]):
+        same_line = before["top"] <= (after["top"] + after["bottom"]) / 2 <= before["bottom"]
+        if not (after["left"] > before["left"] if same_line else after["top"] >= before["bottom"] - 1):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("width", [360, 1024])
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_the_header_is_tabbed_through_in_the_order_it_is_read(page, live_server, coordinator, signed_in, width):
+    """At 360 px the menu's button (or "Sign in") stands beside the brand, on the first line, and the languages on
+    the line under them; Tab went from the brand to the languages, and only then up to the button. A wider screen
+    is read in the order Tab takes too."""
+    page.set_viewport_size({"width": width, "height": 640})
+    if signed_in:
+        sign_in(page, live_server, "coord@example.org")
+        page.wait_for_url(f"{live_server}/")
+    else:
+        page.goto(f"{live_server}/no-such-page?lang=es")  # signed out, on a page other than the landing page
+    stops = _tab_stops(page)
+    names = [stop["name"] for stop in stops]
+    assert names[:2] == ["Ir al contenido principal", "Itinera"] and "English" in names, names
+    assert ("Menú" if width < 600 else "Cursos") in names if signed_in else "Iniciar sesión" in names, names
+    assert _read_in_order(stops[1:]), stops  # (the skip link shows over the page only while it has the focus)
+    if signed_in and width < 600:  # opened, the menu's links come after its button, where they show
+        page.locator(".site-header summary").click()
+        assert _read_in_order(_tab_stops(page)[1:]), stops

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app import jsonutil
 from app.db import among, savepoint_ending, utcnow
 from app.extensions import db
-from app.xapi.models import ActivityDefinition, Document, DocumentKind
-from app.xapi.services import activity_key, agent_key
+from app.xapi.models import ActivityDefinition, Document, DocumentKind, Statement, StatementAgent
+from app.xapi.services import activity_key, agent_key, agents_named
 
 
 class DocumentError(Exception):
@@ -336,11 +336,29 @@ def activity(activity_id: str) -> dict:
     return result
 
 
-def person(agent: dict) -> dict:
-    """The Person object of an Agent: what this LRS knows of it (its identifiers and name)."""
+# how many of the newest statements naming an agent the Agents resource reads for the names it goes by
+PERSON_STATEMENTS = 100
+
+
+def person(agent: dict, own_client: int | None = None) -> dict:
+    """The Person object of an Agent (Communication 2.4): its identifier, and the names it goes by, the request's
+    first, then those the newest statements that name it give it (not voided ones; ``own_client``: only that
+    client's statements, for a client that reads back only its own)."""
     result = {"objectType": "Person"}
-    if agent.get("name"):
-        result["name"] = [agent["name"]]
+    names = [agent["name"]] if isinstance(agent.get("name"), str) and agent["name"] else []
+    key = agent_key(agent)
+    query = (sa.select(Statement.data).join(StatementAgent, StatementAgent.statement_seq == Statement.seq)
+             .where(StatementAgent.agent_key == key, Statement.is_voided.is_(False))
+             .order_by(StatementAgent.statement_seq.desc()).limit(PERSON_STATEMENTS))
+    if own_client is not None:
+        query = query.where(Statement.client_id == own_client)
+    for data in db.session.scalars(query):
+        for named, _ in agents_named(data):
+            name = named.get("name")
+            if isinstance(name, str) and name and name not in names and agent_key(named) == key:
+                names.append(name)
+    if names:
+        result["name"] = names
     for ifi in ("mbox", "mbox_sha1sum", "openid", "account"):
         if ifi in agent:
             result[ifi] = [agent[ifi]]

@@ -311,32 +311,38 @@ def activity_key(activity_id: str) -> str:
 
 # --- what a statement mentions ------------------------------------------------------------------------
 
+def agents_named(statement: dict):
+    """(agent, direct) for each Agent or Group a statement names, Group members included; ``direct``: the actor
+    or object, or a member of such a Group. The authority is left out: it follows from the client that sent the
+    statement (see queries._authority_matches)."""
+    def named(agent, direct):
+        if not isinstance(agent, dict):
+            return
+        yield agent, direct
+        for member in agent.get("member", []) if agent.get("objectType") == "Group" else []:
+            yield from named(member, direct)
+
+    def walk(part: dict, direct: bool):
+        yield from named(part.get("actor"), direct)
+        target = part.get("object", {})
+        if target.get("objectType") in ("Agent", "Group"):
+            yield from named(target, direct)
+        context = part.get("context", {})
+        yield from named(context.get("instructor"), False)
+        yield from named(context.get("team"), False)
+        if target.get("objectType") == "SubStatement":
+            yield from walk(target, False)
+
+    yield from walk(statement, True)
+
+
 def _agents_in(statement: dict) -> dict[str, bool]:
     """agent key -> whether it is direct (actor or object, or member of such a Group)."""
     found: dict[str, bool] = {}
-
-    def add(agent, direct):
-        if not isinstance(agent, dict):
-            return
+    for agent, direct in agents_named(statement):
         key = agent_key(agent)
         if key:
             found[key] = found.get(key, False) or direct
-        for member in agent.get("member", []) if agent.get("objectType") == "Group" else []:
-            add(member, direct)
-
-    def walk(part: dict, direct: bool):
-        add(part.get("actor"), direct)
-        target = part.get("object", {})
-        if target.get("objectType") in ("Agent", "Group"):
-            add(target, direct)
-        context = part.get("context", {})
-        add(context.get("instructor"), False)
-        add(context.get("team"), False)
-        if target.get("objectType") == "SubStatement":
-            walk(target, False)
-
-    walk(statement, True)
-    # the authority is left out: it follows from the client that sent the statement (see queries._authorities)
     return found
 
 

@@ -579,4 +579,4 @@ def agents():
     _only("agent")
     agent = _param_agent()
     validate_agent(agent, "agent")  # "not a Person Object, nor is it a Group" (Communication 2.4)
-    return jsonify(documents.person(agent))
+    return jsonify(documents.person(agent, own_client=g.lrs_client.id if g.lrs_client.reads_own else None))

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from app.xapi.models import ClientScope
 from tests.conftest import PG_URL
-from tests.fixtures.xapi import ACTIVITY, AGENT, send
+from tests.fixtures.xapi import ACTIVITY, AGENT, XapiClient, send, statement
 
 REGISTRATION = "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"
 
@@ -204,6 +205,37 @@ def test_agents_resource_returns_a_person(xapi):
                                                                      "name": "Ana"})}).get_json()
     assert person == {"objectType": "Person", "name": ["Ana"], "mbox": ["mailto:ana@example.org"]}
     assert send(xapi, "GET", "/xapi/agents", {"agent": json.dumps({"name": "no id"})}).status_code == 400
+
+
+def test_the_person_lists_the_names_the_lrs_knows_the_agent_by(xapi, make_lrs_client, client):
+    """Communication 2.4: the Person is what the LRS knows of the agent, its names included ("List of names of
+    Agents retrieved"), not only what the request said: the names statements gave it (as actor, object, member,
+    instructor), newest first, of statements the client may read (not voided)."""
+    ana = {"mbox": "mailto:ana@example.org"}
+    assert xapi.post(statement(actor=dict(ana, name="Ana"))).status_code == 200
+    assert xapi.post(statement(actor={"objectType": "Group", "member": [dict(ana, name="Ana María")]})).status_code == 200
+    assert xapi.post(statement(actor={"mbox": "mailto:bea@example.org", "name": "Bea"},
+                               object=dict(ana, objectType="Agent", name="Ana M."))).status_code == 200
+    voided = xapi.post(statement(actor=dict(ana, name="Not Ana"))).get_json()[0]
+    bea = {"mbox": "mailto:bea@example.org", "name": "Bea"}
+    assert xapi.post(statement(actor=bea, verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                               object={"objectType": "StatementRef", "id": voided})).status_code == 200
+    # an instructor is the agent too, whoever the statement is about
+    assert xapi.post(statement(actor=bea, context={"instructor": dict(ana, name="Prof. Ana")})).status_code == 200
+
+    person = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps(ana)}).get_json()
+    assert person == {"objectType": "Person", "name": ["Prof. Ana", "Ana M.", "Ana María", "Ana"],
+                      "mbox": ["mailto:ana@example.org"]}
+    asked = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps(dict(ana, name="Ana"))}).get_json()
+    assert asked["name"] == ["Ana", "Prof. Ana", "Ana M.", "Ana María"]
+    unknown = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps({"mbox": "mailto:nobody@example.org"})})
+    assert unknown.get_json() == {"objectType": "Person", "mbox": ["mailto:nobody@example.org"]}
+
+    # a client that reads back only its own statements learns only the names its own statements gave
+    own, secret = make_lrs_client("Own", scope=ClientScope.WRITE_OWN)
+    mine = XapiClient(client, own.key, secret)
+    assert mine.post(statement(actor=dict(ana, name="Ana (mine)"))).status_code == 200
+    assert send(mine, "GET", "/xapi/agents", {"agent": json.dumps(ana)}).get_json()["name"] == ["Ana (mine)"]
 
 
 def test_cors_preflight_and_headers(xapi, client):

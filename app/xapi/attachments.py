@@ -3,6 +3,7 @@ statements (Data 2.6), whose JWS signature is checked here."""
 import base64
 import hashlib
 import json
+import uuid
 from typing import NamedTuple
 
 import jwt
@@ -209,7 +210,8 @@ def verify_signature(statement: dict, token: bytes) -> None:
     unsigned["attachments"] = [a for a in statement.get("attachments", []) if a.get("usageType") != SIGNATURE]
     # the other attachments were part of the statement signed (Data 2.6.s4.b3), though statements are otherwise
     # compared without them
-    if not same_statement(payload, unsigned) or _described(payload) != _described(unsigned):
+    if not same_statement(payload, unsigned) or _described(payload) != _described(unsigned) \
+            or _given_differently(payload, unsigned):
         raise AttachmentError("the signed payload differs from the statement", "signature")
     chain = header.get("x5c")
     if chain:
@@ -220,6 +222,20 @@ def verify_signature(statement: dict, token: bytes) -> None:
             jwt.api_jws.PyJWS().decode_complete(text, key=certificate.public_key(), algorithms=[header["alg"]])
         except (ValueError, TypeError, IndexError, jwt.exceptions.PyJWTError) as error:
             raise AttachmentError("the signature does not verify against its certificate", "signature") from error
+
+
+def _given_differently(payload: dict, statement: dict) -> bool:
+    """Whether both give an id, or a version, and not the same one: the LRS fills in an id or version a statement
+    lacks (Data 2.3.1.b1) but never changes one, so only a missing one may differ (2.3.1.s9). Both are valid
+    statements by now."""
+    if "id" in payload and "id" in statement and uuid.UUID(payload["id"]) != uuid.UUID(statement["id"]):
+        return True
+
+    def version(value: str) -> str:  # "1.0" is 1.0.0 (Communication 3.3)
+        return value if value.count(".") > 1 else f"{value}.0"
+
+    return "version" in payload and "version" in statement and version(payload["version"]) != version(
+        statement["version"])
 
 
 def _described(statement: dict) -> list:

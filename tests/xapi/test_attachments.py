@@ -181,6 +181,29 @@ def test_bad_signatures_are_refused(xapi, signing_key, problem):
     assert response.status_code == 400 and response.get_json()["property"] in ("signature", "statements[0].attachments")
 
 
+def test_a_signature_of_a_statement_with_another_id_is_refused(xapi, signing_key):
+    """Data 2.6.s5.b3.b2 and 2.3.1.s9: the signed statement and the one received differ only where the LRS could
+    have filled something in. It fills in an id a statement lacks, never changes one: a signature taken from a
+    statement with one id does not sign one with another (nor another version). The same id in capitals is the
+    same id, and a payload without an id or version signs a statement the LRS gives them."""
+    key, x5c = signing_key
+    first, second = "0b3c4a6e-2f2e-4bd5-9f0e-6a1c2b3d4e5f", "7d9e1f20-3a4b-4c5d-8e6f-708192a3b4c5"
+
+    def send(payload, data):
+        data, token = signed(data, key, x5c, payload=payload)
+        return post_multipart(xapi, multipart([data], [(token, hashlib.sha256(token).hexdigest(),
+                                                        "application/octet-stream")]))
+
+    for payload, data in ((statement(id=first), statement(id=second)),
+                          (statement(version="1.0.0"), statement(version="1.0.3"))):
+        response = send(payload, data)
+        assert response.status_code == 400 and response.get_json()["property"] == "signature", payload
+    assert xapi.get().get_json()["statements"] == []
+    assert send(statement(id=first), statement(id=first.upper())).status_code == 200
+    assert send(statement(), statement(id=second)).status_code == 200
+    assert send(statement(), statement(version="1.0.3")).status_code == 200
+
+
 def test_each_part_is_labelled_with_the_hash_as_its_statement_writes_it(xapi):
     """Communication 1.5.2.s1.b4: a receiver matches a part to its attachment by comparing the X-Experience-API-Hash
     with the attachment's sha2. Itself it takes either case, but another LRS (which this one forwards to) or a

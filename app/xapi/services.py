@@ -441,6 +441,17 @@ def same_statement(a: dict, b: dict) -> bool:
     return _normalise_for_comparison(a) == _normalise_for_comparison(b)
 
 
+def _as_sent(stored: dict) -> dict:
+    """A stored statement without the timestamp the LRS filled in (prepare() gives a statement sent without one
+    its stored time): compared with the statement sent again, that timestamp is an assignment of the LRS, and
+    differs from any sent (Data 2.3.1.b1, s9.b1). A timestamp sent equal to the stored time, to the millisecond,
+    cannot be told from one filled in, and is taken for one."""
+    if stored.get("timestamp") is not None and stored.get("timestamp") == stored.get("stored"):
+        stored = dict(stored)
+        del stored["timestamp"]
+    return stored
+
+
 def _context_activities_as_lists(part: dict) -> None:
     """The LRS returns every context activity list as an array, even when one Activity was sent."""
     activities = part.get("context", {}).get("contextActivities")
@@ -526,7 +537,7 @@ def store(statements: list[dict], authority: dict, client_id: int | None = None,
     fresh = []
     for original, statement in prepared:
         old = existing.get(uuid.UUID(statement["id"]))
-        if old is not None and not same_statement(original, old.data):
+        if old is not None and not same_statement(original, _as_sent(old.data)):
             raise Conflict(statement["id"])
         if old is None:
             fresh.append(statement)

@@ -102,6 +102,23 @@ def test_immutability_same_is_accepted_different_is_409(xapi):
     assert xapi.get(params={"statementId": statement_id}).get_json()["object"]["id"] == ONE
 
 
+def test_a_statement_sent_without_a_timestamp_is_the_same_sent_again_with_one(xapi):
+    """Data 2.3.1.b1 and s9.b1: a timestamp the LRS filled in is an assignment of its own, so the difference from
+    one sent later is ignored both ways round (sent first with one, then without, was already accepted). The
+    statement keeps the timestamp it was stored with; two different timestamps sent are still a 409."""
+    statement_id = str(uuid.uuid4())
+    assert xapi.post(statement(id=statement_id)).status_code == 200
+    stored = xapi.get(params={"statementId": statement_id}).get_json()
+    assert xapi.post(statement(id=statement_id, timestamp="2026-03-01T10:00:00Z")).status_code == 200
+    assert xapi.put(statement(timestamp="2026-03-01T10:00:00Z"), statement_id).status_code == 204
+    assert xapi.get(params={"statementId": statement_id}).get_json()["timestamp"] == stored["timestamp"]
+
+    timed = str(uuid.uuid4())
+    assert xapi.post(statement(id=timed, timestamp="2026-03-01T10:00:00Z")).status_code == 200
+    assert xapi.post(statement(id=timed)).status_code == 200
+    assert xapi.post(statement(id=timed, timestamp="2026-03-01T10:00:01Z")).status_code == 409
+
+
 def test_voiding(xapi):
     target = xapi.post(statement()).get_json()[0]
     voiding = statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},

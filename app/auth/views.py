@@ -102,12 +102,6 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             form.form_errors.append(_("The e-mail address or password is not right"))
-            # "Forgotten your password?" from here finds the address already typed (WCAG 3.3.7); signing in clears it
-            # (an address only: a password typed in its box by mistake stays out of the cookie)
-            if is_email_address(typed := form.email.data.strip()):
-                session[TYPED_EMAIL] = [typed, utcnow().timestamp()]
-            else:  # nor the address an earlier failure (perhaps someone else's) typed
-                session.pop(TYPED_EMAIL, None)
         else:
             if not user.locale:
                 services.set_preferred_locale(user, str(get_locale()))
@@ -124,6 +118,13 @@ def login():
             db.session.commit()
             g.lang = user.locale  # the lang cookie follows, so the pages after signing out keep the language
             return redirect(openable_path(request.args.get("next")) or url_for("main.index"))
+    if form.is_submitted():  # a sign-in that failed, or was sent with a box left empty
+        # "Forgotten your password?" from here finds the address already typed (WCAG 3.3.7); signing in clears it
+        # (an address only: a password typed in its box by mistake stays out of the cookie)
+        if is_email_address(typed := (form.email.data or "").strip()):
+            session[TYPED_EMAIL] = [typed, utcnow().timestamp()]
+        else:  # nor the address an earlier failure (perhaps someone else's) typed
+            session.pop(TYPED_EMAIL, None)
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 400
     # a link opened signed out (from an e-mail, a bookmark): the page says why it is a sign-in form
     asked_for = openable_path(request.args.get("next")) is not None

@@ -584,3 +584,15 @@ def test_a_later_sign_in_without_an_address_leaves_no_earlier_address_to_offer(c
     assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
     assert sign_in(client, "Secreto-de-Luis-2026", "luis@example.org").status_code == 400
     assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+
+
+def test_a_later_sign_in_sent_with_a_box_left_empty_leaves_no_earlier_address_to_offer(client, make_user):
+    """A sign-in sent with the address box (or the password box) left empty fails too: the forgotten-password page
+    then offers no address an earlier attempt (someone else's, on a shared browser) typed."""
+    make_user(email="ana@example.org")
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    assert sign_in(client, "", "Secreto-de-Luis-2026").status_code == 400
+    assert 'value=""' in EMAIL_BOX.search(client.get("/auth/password/forgot").get_data(as_text=True)).group(0)
+    assert sign_in(client, "ana@example.org", "not-her-password").status_code == 400
+    assert sign_in(client, "luis@example.org", "").status_code == 400
+    assert "ana@example.org" not in client.get("/auth/password/forgot").get_data(as_text=True)

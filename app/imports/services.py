@@ -47,7 +47,9 @@ def _position(value: str) -> Position | None:
         return POSITIONS[key]
     first, *rest = key.split() or [""]
     position = POSITIONS.get(first)
-    if position is Position.TECHNICIAN and any(POSITIONS.get(word) is Position.MANAGER for word in rest):
+    # the words after it, whatever the punctuation around them ("Jefe,", "(Jefe", "lead/manager", "Jefe(a)")
+    if position is Position.TECHNICIAN and any(POSITIONS.get(word) is Position.MANAGER
+                                               for word in re.findall(r"\w+", " ".join(rest))):
         return None
     return position
 

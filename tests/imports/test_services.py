@@ -134,6 +134,19 @@ def test_a_job_title_that_names_a_manager_after_a_technician_word_is_not_guessed
         "manager", "technician"]
 
 
+def test_a_manager_named_after_a_technician_word_is_not_guessed_whatever_the_punctuation_around_it(app, make_user):
+    """Staff lists write the manager's word with a comma, in brackets or after a slash ("Profesional Jefe, Unidad de
+    Finanzas", "Técnico (Jefe de turno)", "Technical lead/manager"): the preview asks for those too, as for
+    "Profesional Jefe de Unidad", rather than reading them as technicians."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    batch = services.preview(coordinator, filename="lista.csv", data=csv(
+        "a@example.org;A;Profesional Jefe, Unidad de Finanzas;;;", "b@example.org;B;Técnico (Jefe de turno);;;",
+        "c@example.org;C;Technical lead/manager;;;", "d@example.org;D;Analista de la Unidad, Finanzas;;;"),
+        country_code="CL")
+    assert codes(batch.problems) == [(2, "position"), (3, "position"), (4, "position")]
+    assert [row["position"] for row in services.as_read(coordinator, batch, batch.rows[3:])] == ["technician"]
+
+
 def test_an_institution_is_found_by_its_acronym_or_its_name_without_it(app, make_user, make_institution):
     """Itinera names an institution with its acronym ("Corporación de Fomento de la Producción (CORFO)"); a list
     writes either alone. An acronym two institutions share finds neither, and says so."""

@@ -54,11 +54,13 @@ def index():
 @limiter.exempt
 @csrf.exempt
 def healthz():
+    # never kept by a proxy or a monitor: an "ok" kept would report the server up after its database went down
+    no_store = {"Cache-Control": "no-store"}
     try:
         db.session.execute(sa.text("SELECT 1"))
     except Exception as error:  # any failure to reach the database means unhealthy
         current_app.logger.warning("health check: database unavailable: %s", error)
         db.session.rollback()
         return jsonify(status="error", database="unavailable",
-                       reason=f"database unreachable ({type(error).__name__})"), 503
-    return jsonify(status="ok", database="ok")
+                       reason=f"database unreachable ({type(error).__name__})"), 503, no_store
+    return jsonify(status="ok", database="ok"), 200, no_store

@@ -66,6 +66,12 @@ def test_healthz_reports_a_database_outage(make_app, tmp_path):
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "error" and body["database"] == "unavailable" and body["reason"]
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_healthz_is_never_answered_from_a_cache(client):
+    """A proxy or a monitor that kept an "ok" would report a server up after its database went down."""
+    assert "no-store" in client.get("/healthz").headers["Cache-Control"]
 
 
 def test_the_dashboard_takes_a_trainee_back_to_their_course(client, login_as, synced_course):

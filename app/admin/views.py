@@ -769,8 +769,8 @@ def cohort_add_members(cohort_id):
         apply_errors(form, error)
         return _cohort_page(cohort, form)
     if added:
-        flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", added),
-              "success")
+        flash(ngettext("%(count)s person added to the cohort.", "%(count)s people added to the cohort.", added,
+                       count=format_decimal(added)), "success")
     else:
         flash(_("They were already members of the cohort."), "info")
     return redirect(url_for("admin.cohort_detail", cohort_id=cohort_id))  # (the cohort may be deleted by now)

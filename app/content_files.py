@@ -162,14 +162,38 @@ def _plain(problem: str) -> str:
     return f"{said} (YAML: {problem})" if said else problem
 
 
-def _malformed(error: yaml.YAMLError, file: str, offset: int, last: int) -> Problem:
+def _open_bracket(text: str, before: int):
+    """The context PyYAML would give for the innermost [ or { still open when it stopped on line ``before``
+    (0-based), with the mark where it opens; (None, None) when none is. PyYAML names only the value it was reading
+    ("while parsing a flow node") when a bracket left open runs into a block of lines (key:, - item)."""
+    opened = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line >= before:
+                break
+            if isinstance(token, (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)):
+                opened.append(token)
+            elif isinstance(token, (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)) and opened:
+                opened.pop()
+    except yaml.YAMLError:
+        pass  # the slip itself: what was read before it is what counts
+    if not opened:
+        return None, None
+    kind = "sequence" if isinstance(opened[-1], yaml.FlowSequenceStartToken) else "mapping"
+    return f"while parsing a flow {kind}", opened[-1].start_mark
+
+
+def _malformed(error: yaml.YAMLError, file: str, offset: int, last: int, text: str = "") -> Problem:
     """What PyYAML found, on the line an author has to mend: where an unclosed quote or bracket opens (PyYAML
     notices it lines later), else where it stopped (at the end of the text: its ``last`` line, not the one after)."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     if "'\\t'" in problem:  # PyYAML's own words for a tab are cryptic to an author
         problem = "a tab character where YAML needs spaces: indent with spaces, never tabs"
-    opened, unclosed = getattr(error, "context_mark", None), _UNCLOSED.get(getattr(error, "context", None) or "")
+    context, opened = getattr(error, "context", None) or "", getattr(error, "context_mark", None)
+    if context == "while parsing a flow node" and mark is not None and "<stream end>" not in problem:
+        context, opened = _open_bracket(text, mark.line)
+    unclosed = _UNCLOSED.get(context or "")
     if unclosed and opened is not None and mark is not None and opened.line < mark.line:
         return Problem(file, opened.line + 1 + offset, f"malformed YAML: {unclosed} (YAML stopped on line "
                                                        f"{mark.line + 1 + offset}: {problem})")
@@ -232,7 +256,7 @@ def load_text(text: str, file: str, offset: int = 0) -> Located:
         raise YamlProblem(Problem(file, line, f"malformed YAML: the invisible control character {character} is "
                                               f"not allowed (pasted from another program?): delete it")) from error
     except yaml.YAMLError as error:
-        raise YamlProblem(_malformed(error, file, offset, max(len(text.splitlines()), 1))) from error
+        raise YamlProblem(_malformed(error, file, offset, max(len(text.splitlines()), 1), text)) from error
     lines: dict = {}
     written: dict = {}
     try:

@@ -230,6 +230,13 @@ def test_duplicate_course_slug(course_tree):
                                              "on this line is not closed with ] (YAML stopped on line 3"),
     ("---\ntitle: \"Unclosed\nduration: 5\nobjectives: [x]\n---\nBody\n",
      "pilot/modules/01-intro/en.md:2: malformed YAML: the quoted text that starts on this line has no closing quote"),
+    # a bracket left open before a list of lines: PyYAML stops at the list's first "-", lines after the bracket
+    ("---\ntitle: T\nduration: [\nobjectives:\n  - x\n---\nBody\n", "pilot/modules/01-intro/en.md:3: malformed "
+                                                                    "YAML: the [ list that starts on this line is not "
+                                                                    "closed with ] (YAML stopped on line 5"),
+    ("---\ntitle: T\nduration: {\nobjectives:\n  - x\n---\nBody\n", "pilot/modules/01-intro/en.md:3: malformed "
+                                                                    "YAML: the { mapping that starts on this line is "
+                                                                    "not closed with } (YAML stopped on line 5"),
     ("---\ntitle: T\nobjectives: [x]\nduration: 25: 3\n---\nBody\n", "pilot/modules/01-intro/en.md:4: malformed YAML"),
     ("---\ntitle: T\nduration: 5\nobjectives: [x]\n\tcompetences: []\n---\nBody\n",
      "pilot/modules/01-intro/en.md:5: malformed YAML: a tab character where YAML needs spaces"),

@@ -212,9 +212,13 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
                 f"version {data.version} of {data.slug} is already loaded with different content (the file "
                 f"changed, or the version was edited in Itinera since it was loaded): number this file "
                 f"{newest + 1}, or start from what Itinera has (flask --app wsgi competences export {data.slug})")])
-        if data.version < max(v.number for v in framework.versions):
-            raise FrameworkFileError([Problem(source or data.slug, data.version_line,
-                                              f"version {data.version} is older than the newest loaded version")])
+        newest = max(v.number for v in framework.versions)
+        if data.version < newest:
+            raise FrameworkFileError([Problem(
+                source or data.slug, data.version_line,
+                f"version {data.version} of {data.slug} is older than version {newest}, the newest loaded: number "
+                f"this file {newest + 1}, or start from what Itinera has (flask --app wsgi competences export "
+                f"{data.slug})")])
     for version in framework.versions:
         version.is_current = False
     db.session.flush()

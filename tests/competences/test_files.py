@@ -208,7 +208,8 @@ def test_changed_content_under_the_same_version_is_refused(app):
         services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("version: 1", "\nversion: 4"), "old.yaml"),
                                   source="old.yaml")
     assert [str(p) for p in error.value.problems] == [
-        f"old.yaml:{line_of(SAMPLE, 'version: 1') + 1}: version 4 is older than the newest loaded version"]
+        f"old.yaml:{line_of(SAMPLE, 'version: 1') + 1}: version 4 of demo is older than version 5, the newest "
+        f"loaded: number this file 6, or start from what Itinera has (flask --app wsgi competences export demo)"]
 
 
 # --- bad input is a problem with its line, never a traceback -------------------------------------------

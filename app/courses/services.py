@@ -76,7 +76,8 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
                                      f"the version in course.yaml")
         newest = max(v.version for v in course.versions)
         if content.version < newest:
-            return _refused(content, f"version {content.version} is older than the synced version {newest}")
+            return _refused(content, f"version {content.version} is older than the synced version {newest}: raise the "
+                                     f"version in course.yaml to {newest + 1}")
     framework_version = None
     if content.framework:
         framework = competences.get_framework(content.framework)

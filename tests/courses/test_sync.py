@@ -405,7 +405,8 @@ def test_a_version_older_than_the_synced_one_is_refused(runner, app, course_tree
     _bump(course_tree, 1)
     result = runner.invoke(args=["courses", "sync"])
     assert result.exit_code == 1
-    assert "pilot version 1: version 1 is older than the synced version 2" in result.output
+    assert ("pilot version 1: version 1 is older than the synced version 2: raise the version in course.yaml to 3"
+            in result.output)
     db.session.expire_all()
     assert [(v.version, v.is_current) for v in db.session.scalars(sa.select(CourseVersion))] == [(2, True)]
 

@@ -73,7 +73,7 @@ def sync_course(content: CourseContent, file_framework_version: int | None = Non
                     _keep_assets(existing, content)
                 return SyncResult(content.slug, content.version, "unchanged")
             return _refused(content, f"version {content.version} is already synced with different content: raise "
-                                     f"the version in course.yaml")
+                                     f"the version in course.yaml to {max(v.version for v in course.versions) + 1}")
         newest = max(v.version for v in course.versions)
         if content.version < newest:
             return _refused(content, f"version {content.version} is older than the synced version {newest}: raise the "

@@ -75,6 +75,22 @@ def _bump(course_tree, number: int) -> None:
     course_yaml.write_text(re.sub(r"^version: \d+$", f"version: {number}", text, flags=re.M), encoding="utf-8")
 
 
+def test_changed_content_under_an_earlier_synced_number_names_the_number_to_give(runner, app, course_tree,
+                                                                                 sample_framework):
+    """Raising 1 to 2 when 3 is synced would be refused again, as older: the message names the number that works."""
+    app.config["COURSES_DIR"] = str(course_tree)
+    runner.invoke(args=["courses", "sync"])
+    module = course_tree / "pilot" / "modules" / "01-intro" / "en.md"
+    module.write_text(module.read_text(encoding="utf-8") + "A change.\n", encoding="utf-8")
+    _bump(course_tree, 3)
+    assert "pilot version 3: new version" in runner.invoke(args=["courses", "sync"]).output
+    _bump(course_tree, 1)
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 1
+    assert "version 1 is already synced with different content: raise the version in course.yaml to 4" \
+        in result.output
+
+
 def test_assets_are_kept_with_each_version(client, login_as, runner, app, course_tree, sample_framework):
     """An old version keeps the pictures it was synced with, and a refused change never reaches learners."""
     app.config["COURSES_DIR"] = str(course_tree)

@@ -457,7 +457,7 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 if near and column == "institution":  # the same one spelled a little otherwise: what to write
                     problem(line, column, "institution_near", value=value, suggestion=named[near[0]].name)
                 elif near:
-                    problem(line, column, "region_near", value=value, suggestion=region_name(near))
+                    problem(line, column, "region_near", value=value, suggestion=region_name(near, short=True))
                 else:
                     problem(line, column, column, value=value)
             clean[target] = lookup.get(key) if value else None
@@ -491,7 +491,7 @@ def as_read(actor: User, batch: ImportBatch, rows: list[dict]) -> list[dict]:
                  .all()) if ids else {}
     fallback = default_locale_for(batch.country_code)
     return [{"position": row.get("position"), "institution": names.get(row.get("institution_id")),
-             "region": region_name(row["region_code"]) if row.get("region_code") else None,
+             "region": region_name(row["region_code"], short=True) if row.get("region_code") else None,
              "locale": row["locale"] or (None if written.get("language") else fallback)}
             for row, written in zip(clean, rows)]
 

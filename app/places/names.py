@@ -27,10 +27,11 @@ def country_name(code: str, locale: str | None = None) -> str:
     return _catalog("iso3166-1", locale or _locale()).gettext(english)
 
 
-# The name in common use of a region whose ISO 3166-2 name is longer than a select shows at 360 px (the same in
-# every language): the lists and pages show it; a file's official name is still recognised (imports).
+# The name in common use of a region whose ISO 3166-2 name is longer than a select shows at 360 px, or is another
+# region's too (PE-LIM's "Lima": Lima Metropolitana's as well), the same in every language: the lists, pages and
+# import messages show it; a file's official name is still recognised (imports).
 SHORT_REGION_NAMES = {"CL-AI": "Aysén", "CL-LI": "O'Higgins", "CO-SAP": "San Andrés y Providencia",
-                      "PE-LMA": "Lima Metropolitana"}
+                      "PE-LMA": "Lima Metropolitana", "PE-LIM": "Lima Provincias"}
 
 
 def region_name(code: str, locale: str | None = None, short: bool = False) -> str:

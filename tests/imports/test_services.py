@@ -473,6 +473,22 @@ def test_lima_is_found_as_a_peruvian_official_writes_it_and_never_guessed(app, m
     assert codes(problems) == [(2, "region")]
 
 
+def test_a_lima_is_suggested_and_shown_read_by_a_name_that_is_one_region_only(app, make_user):
+    """The name ISO 3166-2 gives Lima Provincias is "Lima", which an import refuses as either of two regions: a
+    mistyped name was answered "did you mean “Lima”?", and the preview showed a row read as PE-LIM as "Lima"."""
+    rows = [{"line": 2, "email": "p@example.org", "full_name": "P", "position": "manager", "region": "Lima Provincas"}]
+    clean, problems = services.check_rows("PE", rows)
+    assert [services.message(p) for p in problems] == [
+        "No region called “Lima Provincas” in this country: did you mean “Lima Provincias”?"]
+    coordinator = make_user(roles=("coordinator",), country="PE")
+    written = [dict(rows[0], email=f"p{n}@example.org", region=region)
+               for n, region in enumerate(("Región Lima", "Provincia de Lima"))]
+    batch = services.preview(coordinator, filename="a.csv", country_code="PE", data=csv(
+        *(f"{row['email']};P;manager;;{row['region']};" for row in written)))
+    assert [row["region"] for row in services.as_read(coordinator, batch, written)] == [
+        "Lima Provincias", "Lima Metropolitana"]
+
+
 def test_a_name_of_200_characters_is_kept_and_one_more_is_too_long(app, make_user):
     coordinator = make_user(roles=("coordinator",), country="CL")
     batch = services.preview(coordinator, filename="a.csv", country_code="CL", data=csv(

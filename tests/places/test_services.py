@@ -37,6 +37,15 @@ def test_a_region_is_shown_by_its_name_in_common_use_and_imported_by_either(app)
         assert lookup[fold("Aisén del General Carlos Ibañez del Campo")] == lookup[fold("Aysén")] == "CL-AI"
 
 
+def test_peru_s_two_limas_are_shown_apart_in_every_language(app):
+    """ISO 3166-2 calls the region around Peru's capital just "Lima" (PE-LIM), the word an import now refuses as
+    either of two regions: the lists showed it so, beside "Lima Metropolitana" (PE-LMA)."""
+    for locale in ("es", "pt_BR", "en"):
+        with app.test_request_context(), force_locale(locale):
+            assert [db.session.get(Region, code).name for code in ("PE-LIM", "PE-LMA")] == [
+                "Lima Provincias", "Lima Metropolitana"]
+
+
 def test_countries_list_programme_first_then_alphabetical(app):
     with app.test_request_context(), force_locale("es"):
         names = [c.name for c in services.countries()]

@@ -215,18 +215,29 @@ REGION_PREFIX = re.compile(r"^(?:region|regiao|estado|state|departamento|departm
                            r"da|of|the)\s+)?")
 
 
-# a Chilean region's number beside its name: "XIV Región de Los Ríos", "Región de Los Ríos (XIV)"
-NUMBERED_REGION = re.compile(r"^[ivx]+\s+(?=region\b)|\s*\([ivx]+\)$")
+# a Chilean region's number beside its name: "XIV Región de Los Ríos", "Región XIV de Los Ríos", "Región XIV - Los
+# Ríos", "Región de Los Ríos (XIV)"
+NUMBERED_REGION = re.compile(r"^(?P<before>[ivx]+)\s+(?=region\b)|^(?P<region>region)\s+(?P<after>[ivx]+)\b[\s:,.\-–—]*"
+                             r"(?=\S)|\s*\((?P<within>[ivx]+)\)$")
 
 
 def _region_key(value: str, lookup: dict[str, str]) -> str:
     """The lookup key of a region as written, its type ("Región del ...") or its number dropped when the name alone
-    is known."""
+    is known, and is the region of that number (a number and a name of two regions are neither)."""
     key = fold(value)
-    named = NUMBERED_REGION.sub("", key)
+    numbers = []
+
+    def unnumbered(match: re.Match) -> str:
+        numbers.append(match.group("before") or match.group("after") or match.group("within"))
+        return "region " if match.group("region") else ""
+
+    named = NUMBERED_REGION.sub(unnumbered, key)
     for candidate in (key, REGION_PREFIX.sub("", key), named, REGION_PREFIX.sub("", named)):
         if candidate in lookup:
-            return candidate
+            if candidate in (key, REGION_PREFIX.sub("", key)) or all(
+                    lookup.get(number, lookup[candidate]) == lookup[candidate] for number in numbers):
+                return candidate
+            return key
     return key
 
 

@@ -581,6 +581,25 @@ def test_chilean_regions_are_found_by_their_numbers(app, make_user):
     assert codes(problems) == [(2, "region")]
 
 
+def test_a_chilean_region_is_found_with_its_number_after_region(app, make_user):
+    """"Región XIV de Los Ríos", "Región XIV Los Ríos": the number after the word, as Chileans write it too, was
+    refused as no region. A number that is another region's than the name's is not taken for either."""
+    written = {"Región XIV de Los Ríos": "CL-LR", "Región XIV Los Ríos": "CL-LR", "Region IX Araucania": "CL-AR",
+               "Región V de Valparaíso": "CL-VS", "Región XIII Metropolitana de Santiago": "CL-RM",
+               "Región VIII - Biobío": "CL-BI", "REGIÓN X: LOS LAGOS": "CL-LL", "Región XIV": "CL-LR"}
+    rows = [{"line": n, "email": f"p{n}@example.org", "full_name": "P", "position": "manager", "region": region}
+            for n, region in enumerate(written, start=2)]
+    clean, problems = services.check_rows("CL", rows)
+    assert [services.message(p) for p in problems] == []
+    assert [row["region_code"] for row in clean] == list(written.values())
+    clean, problems = services.check_rows("CL", [dict(rows[0], line=n, email=f"m{n}@example.org", region=region)
+                                                 for n, region in enumerate(("Región V de Los Ríos",
+                                                                             "XIV Región de Valparaíso",
+                                                                             "Región de Los Ríos (V)"), start=2)])
+    assert [row["region_code"] for row in clean] == [None, None, None]
+    assert [p["field"] for p in problems] == ["region"] * 3
+
+
 def test_an_argentine_province_is_found_with_its_type(app, make_user):
     """Argentina's regions are its provinces, and its lists write them so ("Provincia de Córdoba", "Pcia. de Santa
     Fe"); elsewhere a province is another division ("Provincia de Lima" is not Lima), and stays unknown."""

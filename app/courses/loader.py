@@ -387,14 +387,15 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
             continue
         if kind == "frame":
             if not video_allowed(target):
-                instead = player_for(target)
+                instead = player_for(unescape(target))  # rel=0&amp;start=30: the settings after an & too
                 problems.append(Problem(file, line, f"{target!r} cannot be embedded: " + (
                     f"write {instead!r} instead, the player address the reader shows" if instead else
                     f"only video players from {', '.join(sorted(VIDEO_HOSTS))} can")))
             elif "t" in parse_qs(urlsplit(address := unescape(target)).query) and (instead := player_for(address)):
-                # YouTube's player reads only ?start=SECONDS: the t=1m30s of a video's page is ignored
+                # YouTube's player reads only ?start=SECONDS, Vimeo's #t=SECONDSs: the t=1m30s of a page is ignored
+                form = "#t=SECONDSs" if urlsplit(address).netloc == "player.vimeo.com" else "start=SECONDS"
                 problems.append(Problem(file, line, f"{address!r} starts the video at the beginning: the player "
-                                                    f"reads a start time as start=SECONDS, write {instead!r} instead"))
+                                                    f"reads a start time as {form}, write {instead!r} instead"))
             continue
         scheme = re.match(r"^([a-z][a-z0-9+.-]*):", target, re.I)
         if scheme:

@@ -68,7 +68,8 @@ def player_for(src: str) -> str | None:
     """The address of the allowed player that shows the video ``src`` names, when it names one another way: the
     embed code YouTube gives (www.youtube.com/embed/ID), a video's page (youtube.com/watch?v=ID, youtu.be/ID,
     vimeo.com/ID) or a player over http. None when there is none (or ``src`` is one already). A start time in the
-    link is kept as the player takes it: YouTube's embed ?start=SECONDS, Vimeo's #t=SECONDSs."""
+    link is kept as the player takes it: YouTube's embed ?start=SECONDS, Vimeo's #t=SECONDSs. ``src`` is an address,
+    not HTML: an attribute's &amp; is decoded first."""
     parts = urlsplit(src.strip())
     host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
     path = parts.path
@@ -83,6 +84,8 @@ def player_for(src: str) -> str | None:
             found = f"https://www.youtube-nocookie.com/embed/{video}" + (f"?{urlencode(kept)}" if kept else "")
         elif path == "/watch":
             video = parse_qs(parts.query).get("v", [""])[0]
+        elif path.startswith(("/shorts/", "/live/")):  # a short's page, a live stream's (its share button's link)
+            video = path.split("/", 2)[2].removesuffix("/")
     elif host == "youtu.be":
         video = path.removeprefix("/")
     if video is not None:
@@ -91,8 +94,11 @@ def player_for(src: str) -> str | None:
         return found if YOUTUBE_ID.match(video) and found != src else None
     if host in ("vimeo.com", "player.vimeo.com"):
         number = re.fullmatch(r"/(?:video/)?([0-9]+)", path)
-        query = f"?{parts.query}" if parts.query and host == "player.vimeo.com" else ""  # ?h= of an unlisted video
-        at = f"#t={start}s" if start and not parse_qs(parts.query).get("t") else ""
+        # the player's own settings stay (?h= of an unlisted video); a start time becomes the #t= the player reads
+        kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                if key not in ("t", "start")] if host == "player.vimeo.com" else []
+        query = f"?{urlencode(kept)}" if kept else ""
+        at = f"#t={start}s" if start else ""
         found = f"https://player.vimeo.com/video/{number.group(1)}{query}{at}" if number else None
         return found if found and found != src else None
     return None

@@ -148,6 +148,17 @@ def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
     ("https://vimeo.com/76979871#t=90", "https://player.vimeo.com/video/76979871#t=90s"),
     ("https://vimeo.com/76979871#t=1m30s", "https://player.vimeo.com/video/76979871#t=90s"),
     ("http://player.vimeo.com/video/76979871?h=ab12#t=45s", "https://player.vimeo.com/video/76979871?h=ab12#t=45s"),
+    # a short's or a live stream's page (the address the share button gives), with where it starts
+    ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://youtube.com/shorts/dQw4w9WgXcQ?feature=share", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+    ("https://www.youtube.com/live/dQw4w9WgXcQ?si=Ab3&amp;t=90",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+    # written in HTML, a link's & is &amp;: the settings after it, and the start time, were lost
+    ("https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0&amp;start=30",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start=30"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=90s",
+     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"),
+    ("https://vimeo.com/76979871?t=90", "https://player.vimeo.com/video/76979871#t=90s"),
 ])
 def test_a_player_copied_from_the_video_site_is_answered_with_the_address_to_write(tmp_path, src, instead):
     """An author pastes YouTube's own embed code (www.youtube.com) or the video's page: the reader would show
@@ -174,6 +185,25 @@ def test_a_player_given_a_start_time_it_does_not_read_is_told_the_one_it_does(tm
                          for p in found), found
     right = body.replace(src, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90&amp;rel=0")
     fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=right)
+                                                                 for l in ("en", "es", "pt_BR")}})
+    assert not any("embed" in p or "start" in p for p in problems(fixed)), problems(fixed)
+
+
+@pytest.mark.parametrize("src, written, instead", [
+    ("https://player.vimeo.com/video/76979871?t=90", "https://player.vimeo.com/video/76979871?t=90",
+     "https://player.vimeo.com/video/76979871#t=90s"),
+    ("https://player.vimeo.com/video/76979871?h=ab12&amp;t=1m30s",
+     "https://player.vimeo.com/video/76979871?h=ab12&t=1m30s", "https://player.vimeo.com/video/76979871?h=ab12#t=90s"),
+])
+def test_a_vimeo_player_given_a_start_time_it_does_not_read_is_told_the_one_it_does(tmp_path, src, written, instead):
+    """Vimeo's player starts at #t=SECONDSs; a player address written with ?t= started at the beginning, and was
+    not flagged."""
+    body = f'Intro.\n\n<iframe src="{src}" title="A video"></iframe>\n'
+    root = build_tree(tmp_path, modules={"01-intro": {l: module_text("T", body=body) for l in ("en", "es", "pt_BR")}})
+    found = [p for p in problems(root) if "start" in p]
+    assert found and all(f"{written!r} starts the video at the beginning" in p and "#t=SECONDSs" in p and
+                         f"write {instead!r} instead" in p for p in found), found
+    fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=body.replace(src, instead))
                                                                  for l in ("en", "es", "pt_BR")}})
     assert not any("embed" in p or "start" in p for p in problems(fixed)), problems(fixed)
 

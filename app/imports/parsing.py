@@ -621,6 +621,14 @@ def read_table(filename: str, data: bytes) -> ParsedFile:
     finally:
         getattr(tables, "close", lambda: None)()  # the workbook, when the list was found before its last sheet
 
+    # a plain address column beside one that says it is the work one ("Email", "Work email"): either may be the one
+    # the accounts should have, and reading one while the other holds another address would go unnoticed
+    addresses = [title for title in header if title and _canonical(title) == "email"]
+    work = [title for title in addresses if _WORK_ADDRESS.match(_header_key(title))]
+    plain = [title for title in addresses if title not in work]
+    if work and plain:
+        raise FileProblem("email_columns", plain=_shortened(plain)[0], work=_shortened(work)[0])
+
     body = table[body_start:]
     for line, _values in body:  # a formula never calculated reads as empty: refused where the import reads it
         for index in columns:

@@ -95,6 +95,9 @@ MESSAGES = {
     "long_cell": _l("A cell starting on line %(line)s runs longer than %(limit)s characters: most often a "
                     "quotation mark opened in it is never closed"),
     "columns": _l("Columns missing on line %(line)s: %(missing)s. A row above the people must name the columns."),
+    "email_columns": _l("The file has two e-mail columns, “%(plain)s” and “%(work)s”: keep only the one with the "
+                        "addresses the accounts should have (delete the other, or title it “Personal e-mail”) and "
+                        "upload the file again"),
     "too_many": _l("The file has %(count)s rows; the limit is %(limit)s: split it into smaller files"),
     "too_many_more": _l("The file has more than %(limit)s rows: split it into smaller files"),
     "too_big": _l("The workbook holds more than %(limit)s cells, or unpacks to more than 64 MB: keep only the "

@@ -107,6 +107,15 @@ def test_a_file_whose_titles_are_not_known_is_told_which_titles_it_has(client, l
     assert f"“Nombre”, “{'X' * 59}…”, “Col 0”" in text and "“Col 7”, and 4 more." in text and "Col 8" not in text
 
 
+def test_a_file_with_a_plain_and_a_work_address_column_is_told_to_keep_one(client, login_as):
+    login_as("coordinator", country="CL", locale="en")
+    response = upload(client, "Email;Work email;Full name;Position\nana@gmail.example;ana@gob.example;Ana;jefa\n"
+                      .encode())
+    text = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and ("The file has two e-mail columns, “Email” and “Work email”: keep only "
+                                            "the one with the addresses the accounts should have") in text, text
+
+
 def test_file_level_errors_are_shown_on_the_form(client, login_as):
     login_as("coordinator", country="CL")
     response = upload(client, b"nombre,cargo\nA,manager\n")

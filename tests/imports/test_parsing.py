@@ -616,6 +616,21 @@ def test_a_qualified_title_never_takes_the_place_of_the_plain_one():
     assert row["email"] == "ana@gob.example"
 
 
+@pytest.mark.parametrize("header, plain, work", [
+    ("Full name;Email;Work email;Position", "Email", "Work email"),
+    ("Nombre completo;Correo institucional;Cargo;Correo", "Correo", "Correo institucional"),
+    ("Nome completo;E-mail funcional;E-mail;Função", "E-mail", "E-mail funcional"),
+])
+def test_a_plain_and_a_work_address_column_together_are_refused_naming_both(header, plain, work):
+    """"Email" and "Work email" side by side: the first address column was read and the work one reported as a
+    repeat, so an account could take a personal address without a word. Which one the accounts should have is
+    the coordinator's to say: the file is refused, naming both."""
+    data = f"{header}\nAna;ana@gmail.example;ana@gob.example;jefa\n"
+    with pytest.raises(FileProblem) as error:
+        read_table("lista.csv", data.encode())
+    assert (error.value.code, error.value.params) == ("email_columns", {"plain": plain, "work": work})
+
+
 def test_cells_without_a_reference_after_one_with_it_are_read_in_their_columns():
     """A cell without its reference (r="C2") is the one after the cell before, as openpyxl reads it: the width of
     the rows read counts it there."""

@@ -147,6 +147,8 @@ def test_links_that_would_break_in_the_reader(tmp_path, body, expected):
     ("http://player.vimeo.com/video/76979871", "https://player.vimeo.com/video/76979871"),
     ("https://vimeo.com/76979871#t=90", "https://player.vimeo.com/video/76979871#t=90s"),
     ("https://vimeo.com/76979871#t=1m30s", "https://player.vimeo.com/video/76979871#t=90s"),
+    # a video's page drops its query (only the player's own ?h= is kept): a t= there is where the player starts
+    ("https://vimeo.com/76979871?t=90", "https://player.vimeo.com/video/76979871#t=90s"),
     ("http://player.vimeo.com/video/76979871?h=ab12#t=45s", "https://player.vimeo.com/video/76979871?h=ab12#t=45s"),
     # a short's or a live stream's page (the address the share button gives), with where it starts
     ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),

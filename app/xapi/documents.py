@@ -355,7 +355,9 @@ def person(agent: dict, own_client: int | None = None) -> dict:
     for data in db.session.scalars(query):
         for named, _ in agents_named(data):
             name = named.get("name")
-            if isinstance(name, str) and name and name not in names and agent_key(named) == key:
+            # an identified Group may share the agent's identifier (a team's mailbox): its name is not the person's
+            if isinstance(name, str) and name and name not in names and named.get("objectType") != "Group" \
+                    and agent_key(named) == key:
                 names.append(name)
     if names:
         result["name"] = names

@@ -238,6 +238,17 @@ def test_the_person_lists_the_names_the_lrs_knows_the_agent_by(xapi, make_lrs_cl
     assert send(mine, "GET", "/xapi/agents", {"agent": json.dumps(ana)}).get_json()["name"] == ["Ana (mine)"]
 
 
+def test_the_person_lists_no_name_of_a_group_with_the_same_identifier(xapi):
+    """A Group identified by the same account or address as the agent (a team's shared mailbox) is not the person:
+    its name is not one the person goes by. The agent's own name in the same statements is."""
+    desk = {"account": {"homePage": "https://example.org", "name": "desk"}}
+    team = dict(desk, objectType="Group", name="Help desk team", member=[{"mbox": "mailto:bea@example.org"}])
+    assert xapi.post(statement(actor=team)).status_code == 200
+    assert xapi.post(statement(actor=dict(desk, name="Desk"))).status_code == 200
+    person = send(xapi, "GET", "/xapi/agents", {"agent": json.dumps(desk)}).get_json()
+    assert person == {"objectType": "Person", "name": ["Desk"], "account": [desk["account"]]}
+
+
 def test_cors_preflight_and_headers(xapi, client):
     preflight = client.options("/xapi/statements", headers={"Origin": "https://content.example.org",
                                                              "Access-Control-Request-Method": "POST"})

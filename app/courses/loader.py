@@ -353,6 +353,13 @@ MARKUP_PROBLEMS = {
 }
 
 
+def _start_it_ignores(src: str) -> bool:
+    """Whether an allowed player's address gives a start time as a video's page does: ?t= (YouTube's player reads
+    ?start=, Vimeo's #t=), or YouTube's #t=."""
+    parts = urlsplit(src)
+    return "t" in parse_qs(parts.query) or "youtube" in parts.netloc and "t" in parse_qs(parts.fragment)
+
+
 def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, problems: list[Problem]) -> None:
     """Links and images must work in the reader: external links are fine, images come from the course's own
     assets (the site loads nothing from other hosts), and a relative address can only name an asset (exactly
@@ -391,8 +398,9 @@ def _check_links(body: str, body_line: int, course: "_CourseFiles", file: str, p
                 problems.append(Problem(file, line, f"{target!r} cannot be embedded: " + (
                     f"write {instead!r} instead, the player address the reader shows" if instead else
                     f"only video players from {', '.join(sorted(VIDEO_HOSTS))} can")))
-            elif "t" in parse_qs(urlsplit(address := unescape(target)).query) and (instead := player_for(address)):
-                # YouTube's player reads only ?start=SECONDS, Vimeo's #t=SECONDSs: the t=1m30s of a page is ignored
+            elif _start_it_ignores(address := unescape(target)) and (instead := player_for(address)):
+                # YouTube's player reads only ?start=SECONDS, Vimeo's #t=SECONDSs: the t=1m30s (or #t=) of a page is
+                # ignored
                 form = "#t=SECONDSs" if urlsplit(address).netloc == "player.vimeo.com" else "start=SECONDS"
                 problems.append(Problem(file, line, f"{address!r} starts the video at the beginning: the player "
                                                     f"reads a start time as {form}, write {instead!r} instead"))

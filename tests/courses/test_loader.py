@@ -185,6 +185,12 @@ def test_a_player_given_a_start_time_it_does_not_read_is_told_the_one_it_does(tm
     instead = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start=90"
     assert found and all(f"{written!r} starts the video at the beginning" in p and f"write {instead!r} instead" in p
                          for p in found), found
+    # a page's #t= written on the player is ignored by it too
+    fragment = body.replace(src, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ#t=1m30s")
+    root = build_tree(tmp_path / "fragment", modules={"01-intro": {l: module_text("T", body=fragment)
+                                                                   for l in ("en", "es", "pt_BR")}})
+    said = "write 'https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90' instead"
+    assert any("starts the video at the beginning" in p and said in p for p in problems(root)), problems(root)
     right = body.replace(src, "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90&amp;rel=0")
     fixed = build_tree(tmp_path / "fixed", modules={"01-intro": {l: module_text("T", body=right)
                                                                  for l in ("en", "es", "pt_BR")}})

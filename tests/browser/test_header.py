@@ -156,3 +156,16 @@ def test_the_header_is_tabbed_through_in_the_order_it_is_read(page, live_server,
     if signed_in and width < 600:  # opened, the menu's links come after its button, where they show
         page.locator(".site-header summary").click()
         assert _read_in_order(_tab_stops(page)[1:]), stops
+
+
+def test_on_a_wide_screen_the_header_keeps_its_height_from_page_to_page(page, live_server, coordinator):
+    """The bar under the current section made its row 3 px taller: going from a section's page (Courses) to one of
+    no section (Notifications) the header and all the page under it jumped up, and back down on the way back."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "coord@example.org")
+    heights = {}
+    for path in ("/courses/", "/notifications/", "/auth/account"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_load_state("load")
+        heights[path] = page.locator(".site-header").bounding_box()["height"]
+    assert len(set(heights.values())) == 1, heights

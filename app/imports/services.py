@@ -488,7 +488,8 @@ def check_rows(country_code: str, rows: list[dict]) -> tuple[list[dict], list[di
                 User.email.in_(emails[start:start + 500]))):
             # someone of another country joins none of this one's cohorts: no advice to add them from there
             problem(first_line_of[taken], "email", "taken" if country == country_code else "taken_elsewhere")
-    problems.sort(key=lambda p: (p["line"], p["field"]))
+    columns = list(COLUMN_NAMES)  # a row's problems in the order of its columns, as it is read
+    problems.sort(key=lambda p: (p["line"], columns.index(p["field"]) if p["field"] in columns else len(columns)))
     return clean_rows, problems
 
 

@@ -51,6 +51,16 @@ def test_every_bad_row_is_reported_with_its_line(app, make_user, make_institutio
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2  # nothing imported
 
 
+def test_a_rows_problems_read_in_the_order_of_its_columns(app, make_user):
+    """A row wrong in every column listed its problems by the columns' names in English, alphabetically: the
+    language (the last column) before the position (the third), the e-mail address after the institution."""
+    coordinator = make_user(roles=("coordinator",), country="CL")
+    data = csv("not-an-email;;chief;Ministry of Magic;Atlantis;fr")
+    batch = services.preview(coordinator, filename="lista.csv", data=data, country_code="CL")
+    assert [p["field"] for p in batch.problems] == ["email", "full_name", "position", "institution", "region",
+                                                    "language"]
+
+
 def test_a_failed_formula_in_the_name_column_is_no_name(app, make_user):
     """A name looked up by formula (VLOOKUP) shows #N/A where the lookup found nothing; Excel saves that, and the
     import took it for a name since it has letters: people called "#N/A" or "#¡VALOR!"."""

@@ -169,3 +169,15 @@ def test_on_a_wide_screen_the_header_keeps_its_height_from_page_to_page(page, li
         page.wait_for_load_state("load")
         heights[path] = page.locator(".site-header").bounding_box()["height"]
     assert len(set(heights.values())) == 1, heights
+
+
+def test_signed_out_on_a_wide_screen_the_header_keeps_its_height_on_the_sign_in_page(page, live_server, app):
+    """A public page offers Sign in beside the brand, a 44 px target taller than the brand's line: the header was
+    2 px taller there than on the sign-in page, and the page jumped up when one followed the link."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    heights = {}
+    for path in ("/page-that-is-not-here", "/auth/login"):
+        page.goto(f"{live_server}{path}")
+        page.wait_for_load_state("load")
+        heights[path] = page.locator(".site-header").bounding_box()["height"]
+    assert len(set(heights.values())) == 1, heights

@@ -58,6 +58,7 @@ class FrameworkData:
     sources: list[dict] = field(default_factory=list)  # {title, authors?, year?, publisher?, doi?, url?, language?}
     version_line: int | None = field(default=None, compare=False)  # where the file gives its version
     slug_line: int | None = field(default=None, compare=False)
+    area_lines: dict[str, int] = field(default_factory=dict, compare=False)  # {area code: where the file gives it}
 
     def as_dict(self) -> dict:
         data = {"slug": self.slug, "version": self.version, "title": self.title}
@@ -310,7 +311,7 @@ def check(located: Located) -> FrameworkData:
     elif numbers and sorted(numbers) != list(range(1, len(numbers) + 1)):
         problems.append(located.problem("levels must be numbered 1, 2, 3... without gaps", "levels"))
 
-    areas, area_codes, seen = [], set(), {}
+    areas, area_codes, seen, area_lines = [], set(), {}, {}
     for index, area in enumerate(_list(located, data, "areas", "areas", problems)):
         path = ("areas", index)
         code = area.get("code") if isinstance(area, dict) else None
@@ -323,6 +324,7 @@ def check(located: Located) -> FrameworkData:
         if twice:
             problems.append(twice)
         area_codes.add(code)
+        area_lines.setdefault(code, located.line(*path))
         _unknown_keys(located, area, AREA_KEYS, "an area", path, problems)
         areas.append({"code": code, "title": _texts(located, area.get("title"), path + ("title",),
                                                     f"area {code} title", problems)})
@@ -394,7 +396,8 @@ def check(located: Located) -> FrameworkData:
     return FrameworkData(slug=slug, version=version, title=title, description=description,
                          valid_from=data.get("valid_from"), valid_until=data.get("valid_until"), levels=levels,
                          areas=areas, competences=competences, sources=sources,
-                         version_line=located.line("version"), slug_line=located.line("slug"))
+                         version_line=located.line("version"), slug_line=located.line("slug"),
+                         area_lines=area_lines)
 
 
 def read_yaml(text: str, file: str) -> FrameworkData:

@@ -219,6 +219,7 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
                 f"version {data.version} of {data.slug} is older than version {newest}, the newest loaded: number "
                 f"this file {newest + 1}, or start from what Itinera has (flask --app wsgi competences export "
                 f"{data.slug})")])
+        _refuse_developed_left_out(framework, data, source)
     for version in framework.versions:
         version.is_current = False
     db.session.flush()
@@ -232,6 +233,28 @@ def import_framework(actor, data: FrameworkData, source: str = "") -> tuple[Fram
     db.session.flush()
     _record_change(actor, version, "import", "", {"source": None}, {"source": version.source})  # "": no file named
     return version, outcome
+
+
+def _refuse_developed_left_out(framework: Framework, data: FrameworkData, source: str) -> None:
+    """A file may not drop a competence a published course develops, as the browser may not remove it
+    (courses_holding, what removal_problem refuses for): each is a problem at the line of the area it would be in,
+    or of the framework when the file has no such area."""
+    kept = {c["code"] for c in data.competences}
+    problems = []
+    for competence in framework.current.competences:
+        if competence.code in kept:
+            continue
+        courses = courses_holding(framework, competence.code)
+        if courses:
+            names = ", ".join(f"{text_in(found.version.title, 'en')} ({found.version.course.slug})"
+                              for found in courses)
+            problems.append(Problem(
+                source or data.slug, data.area_lines.get(competence.area.code, data.slug_line),
+                f"version {data.version} leaves out competence {competence.code}, which published courses develop: "
+                f"{names}; keep it in the file, or remove it from their modules first, or withdraw them from the "
+                f"catalogue"))
+    if problems:
+        raise FrameworkFileError(problems)
 
 
 def edits_left_out(current: FrameworkVersion, data: FrameworkData) -> tuple[int | None, list[str]]:

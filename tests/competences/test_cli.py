@@ -295,3 +295,50 @@ def test_a_file_that_brings_back_what_was_removed_in_itinera_is_warned_of(runner
     assert result.exit_code == 0, result.output
     assert ("warning: this file leaves out what was changed in Itinera after version 1: competence B2, "
             "competence B1 (removed); to keep it") in result.output
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_file_that_drops_a_competence_a_published_course_develops_is_refused(runner, tmp_path, synced_course,
+                                                                              make_user, dry_run):
+    """The pilot course, published, develops A1: the browser refuses to remove it (services.removal_problem), and
+    so does a newer file without it, at the line of the area it would be in, naming the course; nothing
+    changes. Withdrawn from the catalogue, the course no longer stops it."""
+    from app.courses.services import set_published
+
+    version_2 = SAMPLE.replace("version: 1", "version: 2")
+    version_2 = version_2[:version_2.index("  - code: A1")] + version_2[version_2.index("  - code: B1"):]
+    path = tmp_path / "demo.yaml"
+    path.write_text(version_2, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", *(["--dry-run"] if dry_run else []), str(path)])
+    assert result.exit_code == 1, result.output
+    line = SAMPLE.splitlines().index("  - code: A") + 1
+    assert (f"{path}:{line}: version 2 leaves out competence A1, which published courses develop: Pilot course "
+            f"(pilot); keep it in the file, or remove it from their modules first, or withdraw them from the "
+            f"catalogue") in result.output
+    assert "nothing was imported" in result.output and "Traceback" not in result.output
+    framework = services.get_framework("demo")
+    assert [v.number for v in framework.versions] == [1] and framework.current.number == 1
+    # the whole area gone: the framework's line
+    no_area = version_2.replace("  - code: A\n    title: {en: Evidence, es: Evidencia, pt_BR: Evidências}\n", "")
+    path.write_text(no_area, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 1 and f"{path}:1: version 2 leaves out competence A1" in result.output
+    set_published(make_user(roles=("trainer",)), synced_course, False)
+    db.session.commit()
+    path.write_text(version_2, encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    assert result.exit_code == 0 and "demo version 2: new version (1 competence" in result.output, result.output
+
+
+def test_a_csv_file_that_drops_a_developed_competence_names_the_area_row(runner, tmp_path, synced_course):
+    from app.competences import files
+
+    data = files.read_yaml(SAMPLE.replace("version: 1", "version: 2"), "demo.yaml")
+    data.competences = [c for c in data.competences if c["code"] != "A1"]
+    lines = files.write_csv(data).splitlines()
+    path = tmp_path / "demo.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["competences", "import", str(path)])
+    line = next(i for i, row in enumerate(lines) if row.startswith("area,A,")) + 1
+    assert result.exit_code == 1 and f"{path}:{line}: version 2 leaves out competence A1" in result.output, \
+        result.output

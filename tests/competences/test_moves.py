@@ -12,6 +12,16 @@ from app.extensions import db
 from tests.fixtures.competences import SAMPLE, a1_retitled
 
 
+def import_while_withdrawn(course, text: str):
+    """Load a version without A1, which the published pilot course develops: a file may drop it only while no
+    published course develops it, so the course is withdrawn for the import and published again."""
+    course.is_published = False
+    version, _ = services.import_framework(SYSTEM, files.read_yaml(text, "demo.yaml"))
+    course.is_published = True
+    db.session.flush()
+    return version
+
+
 def test_a_course_moved_to_version_2_shows_its_titles(synced_course, sample_framework, make_user):
     trainer = make_user(roles=("trainer",), country="ES")
     course_version = synced_course.current
@@ -33,7 +43,7 @@ def test_a_move_to_a_version_without_a_module_s_competence_is_refused(synced_cou
     without_a1 = SAMPLE.replace("version: 1", "version: 2")
     start = without_a1.index("  - code: A1\n")
     without_a1 = without_a1[:start] + without_a1[without_a1.index("  - code: B1\n"):]
-    second, _ = services.import_framework(SYSTEM, files.read_yaml(without_a1, "demo.yaml"))
+    second = import_while_withdrawn(synced_course, without_a1)
     db.session.commit()
     use = services.get_use("course", "pilot@1")
     with pytest.raises(ValidationError) as error:
@@ -48,7 +58,7 @@ def test_a_refused_move_names_what_the_version_lacks_in_a_sentence(synced_course
     two_levels = SAMPLE.replace("version: 1", "version: 2").replace("technician: 3", "technician: 2")
     two_levels = two_levels[:two_levels.index("  - number: 3")] + two_levels[two_levels.index("areas:"):]
     two_levels = two_levels[:two_levels.index("  - code: A1\n")] + two_levels[two_levels.index("  - code: B1\n"):]
-    second, _ = services.import_framework(SYSTEM, files.read_yaml(two_levels, "demo.yaml"))
+    second = import_while_withdrawn(synced_course, two_levels)
     db.session.commit()
     use = services.get_use("course", "pilot@1")
     with pytest.raises(ValidationError) as error:
@@ -144,7 +154,7 @@ def test_a_move_sent_twice_is_done_once_and_both_say_so(client, login_as, synced
 def test_a_refused_move_is_an_error_summary(client, login_as, synced_course, sample_framework):
     without_a1 = SAMPLE.replace("version: 1", "version: 2")
     without_a1 = without_a1[:without_a1.index("  - code: A1\n")] + without_a1[without_a1.index("  - code: B1\n"):]
-    services.import_framework(SYSTEM, files.read_yaml(without_a1, "demo.yaml"))
+    import_while_withdrawn(synced_course, without_a1)
     db.session.commit()
     use = services.get_use("course", "pilot@1")
     login_as("admin", country=None)

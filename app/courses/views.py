@@ -221,6 +221,8 @@ def _offline_policy() -> str:
 
 
 def _as_download(response, name: str):
+    """``name`` ends with the version, the current one's too: a copy saved before the course changed and one
+    saved after are two files, never one overwriting the other."""
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.html"'
     # the offline copy carries its stylesheet and images as data: addresses and runs no script
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src data:"
@@ -255,7 +257,7 @@ def printable(slug, module, number):
                                policy=_offline_policy() if download else None)
     response = make_response(page)
     if download:
-        _as_download(response, f"{course.slug}-{item.slug}-{shown.locale}" + (f"-v{version.version}" if number else ""))
+        _as_download(response, f"{course.slug}-{item.slug}-{shown.locale}-v{version.version}")
     return response
 
 
@@ -310,7 +312,7 @@ def printable_course(slug, number):
                                policy=_offline_policy() if download else None)
     response = make_response(page)
     if download:
-        _as_download(response, f"{course.slug}-{locale}" + (f"-v{version.version}" if number else ""))
+        _as_download(response, f"{course.slug}-{locale}-v{version.version}")
     return response
 
 

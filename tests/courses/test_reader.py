@@ -260,7 +260,7 @@ def test_printable_and_offline_copies(client, login_as, synced_course):
     # its title names the module, the course and the site, like every page's (and the copy a reader keeps)
     assert re.search(r"<title>Introducción – [^<]+ – Itinera</title>", printable)
     download = client.get("/courses/pilot/modules/intro/print?download=1")
-    assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-es.html"'
+    assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-es-v1.html"'
     text = download.get_data(as_text=True)
     stylesheet = re.search(r'<link rel="stylesheet" href="data:text/css;base64,([^"]+)">', text)
     assert b"font-family: Georgia" in base64.b64decode(stylesheet.group(1))  # its own stylesheet
@@ -347,6 +347,8 @@ def test_earlier_versions_stay_readable_and_record_nothing(client, login_as, run
     assert verbs(user).count(("experienced", "courses/pilot/modules/intro")) == 1  # the old copy recorded nothing
     with client.get("/courses/pilot/v1/modules/intro/print?download=1") as download:
         assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-en-v1.html"'
+    with client.get("/courses/pilot/modules/intro/print?download=1") as download:  # the current one: version 2
+        assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-intro-en-v2.html"'
     assert client.get("/courses/pilot/v7/modules/intro/print").status_code == 404
 
 

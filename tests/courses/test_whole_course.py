@@ -48,7 +48,7 @@ def test_the_offline_file_stands_on_its_own(client, login_as, synced_course):
     login_as("trainee", locale="es")
     download = client.get("/courses/pilot/print?download=1")
     assert download.status_code == 200
-    assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-es.html"'
+    assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-es-v1.html"'
     assert download.headers["Content-Security-Policy"] == "default-src 'none'; img-src data:; style-src data:"
     text = download.get_data(as_text=True)
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
@@ -126,7 +126,7 @@ def test_a_course_not_in_the_readers_language_is_in_english_and_says_so_once(cli
     assert html.count('role="note"') == 1 and '<div class="banner" role="note" lang="pt-BR">' in html
     assert 'lang="en"' not in html.partition("</header>")[2]  # no section differs from the page
     with client.get("/courses/pilot/print?download=1") as download:
-        assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-en.html"'
+        assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-en-v1.html"'
 
 
 def test_reading_the_copies_records_nothing(client, login_as, synced_course):
@@ -161,6 +161,8 @@ def test_an_earlier_version_has_its_own_copy(client, login_as, app, course_tree,
     with client.get("/courses/pilot/v1/print?download=1") as download:
         assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-en-v1.html"'
         assert 'src="data:image/svg+xml;base64,' in download.get_data(as_text=True)
+    with client.get("/courses/pilot/print?download=1") as download:  # the current one: never the same file name
+        assert download.headers["Content-Disposition"] == 'attachment; filename="pilot-en-v2.html"'
     assert client.get("/courses/pilot/v7/print").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Statement)) == 0
 

@@ -413,18 +413,31 @@ def validated_under(version: FrameworkVersion) -> bool:
     return db.session.scalar(sa.select(query.exists()))
 
 
+def estimated_under(version: FrameworkVersion) -> bool:
+    """Whether someone estimated their own level against this version's scale (from its making to the next
+    version's, as validated_under reads validations): the version keeps saying what those estimates meant."""
+    later = [v.created_at for v in version.framework.versions if v.number > version.number]
+    query = sa.select(SelfAssessment.id).where(SelfAssessment.framework_id == version.framework_id,
+                                               SelfAssessment.level.is_not(None),
+                                               SelfAssessment.assessed_at >= version.created_at)
+    if later:
+        query = query.where(SelfAssessment.assessed_at < min(later))
+    return db.session.scalar(sa.select(query.exists()))
+
+
 def version_an_edit_makes(framework: Framework) -> int | None:
     """The number of the version an edit of the framework would make now (editable_version), or None when the
     edit would change the current version in place: what a page asking before an edit says."""
     current = framework.current
-    if not uses_of(current) and not validated_under(current):
+    if not uses_of(current) and not validated_under(current) and not estimated_under(current):
         return None
     return max(v.number for v in framework.versions) + 1
 
 
 def editable_version(actor, framework: Framework) -> FrameworkVersion:
-    """The version an edit goes into: the current one, or a new copy of it when something is built on it or a
-    level was validated under it (the validation keeps the validity it was made with)."""
+    """The version an edit goes into: the current one, or a new copy of it when something is built on it, a
+    level was validated under it (the validation keeps the validity it was made with) or someone estimated their
+    own level under it (it keeps saying what the estimate meant)."""
     check(can_edit(actor))
     current = framework.current
     number = version_an_edit_makes(framework)

@@ -366,7 +366,8 @@ def edit_competence(slug, code):
             alignments=form.alignments.data))
     return render_template("competences/edit_competence.html", form=form, framework=framework,
                            competence=competence, used=_built_on(framework.current),
-                           validated=services.validated_under(framework.current)), _status(form)
+                           validated=services.validated_under(framework.current),
+                           estimated=services.estimated_under(framework.current)), _status(form)
 
 
 USE_COUNTS = {"course": lambda n: ngettext("%(num)s course", "%(num)s courses", n),
@@ -411,7 +412,8 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
         more_errors(form, problems(_texts_from(form, groups)))
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=heading,
                            groups=groups, used=_built_on(framework.current),
-                           validated=services.validated_under(framework.current)), _status(form)
+                           validated=services.validated_under(framework.current),
+                           estimated=services.estimated_under(framework.current)), _status(form)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -513,7 +515,8 @@ def new_competence(slug, area):
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_competence.html", form=form, framework=framework, area=part,
                            competence=None, used=_built_on(framework.current),
-                           validated=services.validated_under(framework.current)), _status(form)
+                           validated=services.validated_under(framework.current),
+                           estimated=services.estimated_under(framework.current)), _status(form)
 
 
 @bp.route("/<slug>/areas/new", methods=["GET", "POST"])
@@ -542,7 +545,8 @@ def new_area(slug):
         more_errors(form, {**problems, **({"code": problem} if problem else {})})
     return render_template("competences/edit_simple.html", form=form, framework=framework, heading=_("Add an area"),
                            groups=("title",), used=_built_on(framework.current),
-                           validated=services.validated_under(framework.current)), _status(form)
+                           validated=services.validated_under(framework.current),
+                           estimated=services.estimated_under(framework.current)), _status(form)
 
 
 def _removal(framework, present, gone: str):

@@ -450,3 +450,22 @@ def test_a_version_levels_were_validated_under_is_kept_as_it_was(client, login_a
         make_user(roles=("admin",), country=None), sample_framework, "A1",
         {k: texts(k) for k in ("title", "knowledge", "skills", "attitudes")}, validity_months=2)
     assert [v.number for v in sample_framework.versions] == [1, 2]
+
+
+def test_a_version_people_estimated_their_levels_under_is_kept_as_it_was(client, login_as, sample_framework,
+                                                                         make_user):
+    """Nothing is built on version 1 and nothing validated under it, but a trainee estimated their level of A1
+    against its scale: rewording level 2 makes version 2, and version 1 still says what "2" meant then. The edit
+    page says so before saving."""
+    services.self_assess(make_user(("trainee",), country="CL"), sample_framework, {"A1": 2})
+    db.session.commit()
+    login_as("admin", country=None, locale="en")
+    page = client.get("/competences/demo/levels/2/edit").get_data(as_text=True)
+    assert ("People estimated their own levels under version 1 of this framework: saving a change creates version 2, "
+            "and version 1 keeps saying what their estimates meant.") in page
+    level = sample_framework.current.levels[1]
+    services.edit_level(make_user(roles=("admin",), country=None), sample_framework, 2, level.name,
+                        {"en": "Applies alone", "es": "Aplica solo", "pt_BR": "Aplica sozinho"})
+    db.session.commit()
+    assert [(v.number, v.levels[1].descriptor["en"]) for v in sample_framework.versions] == [
+        (1, "Applies"), (2, "Applies alone")]

@@ -107,21 +107,22 @@ def test_codes_must_follow_the_file_rule_and_never_be_reused(sample_framework, m
 
 
 def test_a_code_people_estimated_their_level_of_stays_retired(sample_framework, make_user):
-    """A self-assessment names its competence by framework and code, and builds nothing on the version: a
-    competence removed in place leaves no version having its code, and a new competence given that code would
-    take the people's estimates of the old one as theirs (self-declared, the plans' baseline)."""
+    """A self-assessment names its competence by framework and code: a new competence given that code would take
+    the people's estimates of the old one as theirs (self-declared, the plans' baseline). An estimate made under
+    the current version keeps it (estimated_under), so the removal makes version 2 and version 1 keeps B2."""
     trainer, trainee = make_user(roles=("trainer",)), make_user(country="CL")
     add(trainer, sample_framework, code="B2")
     services.self_assess(trainee, sample_framework, {"B2": 3})
     services.remove_competence(trainer, sample_framework, "B2")
     db.session.commit()
-    assert [v.number for v in sample_framework.versions] == [1]  # in place: no version has B2
+    assert [v.number for v in sample_framework.versions] == [1, 2]
+    assert "B2" in codes(services.get_version(sample_framework, 1))
     assert services.next_competence_code(sample_framework, "B") == "B3"
     for code in ("B2", "b2"):
         with pytest.raises(ValidationError) as error:
             add(trainer, sample_framework, code=code)
-        assert str(error.value.errors["code"]) == ("People's own estimates or validated levels name a competence "
-                                                   "B2 that was removed: choose another code")
+        assert str(error.value.errors["code"]) == ("Version 1 had a competence B2, and its address still names it: "
+                                                   "choose another code")
         db.session.rollback()
     assert services.latest_self_declared(trainee, sample_framework) == {"B2": 3}
 

@@ -839,7 +839,7 @@ def _removed_in_place(framework: Framework, kind: str, code: str | None = None) 
 
 
 # the framework's pages whose address is a competence's, BASE/competences/<framework>/<page> (app.competences.views)
-PAGE_NAMES = ("history",)
+PAGE_NAMES = ("history", "edit")
 
 
 def _named_by_people(framework: Framework) -> list[sa.Select]:

@@ -417,9 +417,17 @@ def _edit_texts(framework, item, form, groups: tuple, save, anchor: str, heading
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@role_required(*EDITORS)
 def edit_framework(slug):
-    """The framework's own title and description, as its page and every competence's page show them."""
+    """The framework's own title and description, as its page and every competence's page show them. A competence
+    may be coded "edit" (an imported framework's): its address is its IRI, public and lasting, so it stays that
+    competence's page, for each method that page answers (a form sent here is still the framework's)."""
+    if request.method != "POST" and services.competence_for_iri(slug, "edit") is not None:
+        return competence(slug, "edit")
+    return _edit_framework_for_editors(slug)
+
+
+@role_required(*EDITORS)
+def _edit_framework_for_editors(slug):
     framework = _framework_or_404(slug)
     return _edit_texts(framework, framework.current, FrameworkForm(), ("title", "description"),
                        lambda texts, revision: services.edit_framework(current_user, framework, texts["title"],
@@ -665,8 +673,10 @@ def remove_area(slug, code):
 @bp.after_request
 def varies_with_accept(response):
     """A competence's address (and its framework's) answers HTML or JSON as the Accept header asks (its "not found"
-    too): a cache must keep them apart, or serve a browser the JSON a client was given."""
-    if request.endpoint in ("competences.competence", "competences.competence_with_slash", "competences.framework"):
+    too): a cache must keep them apart, or serve a browser the JSON a client was given. The framework's pages whose
+    address a competence may have (PAGE_NAMES: history, edit) hand over to it, and vary with it as well."""
+    if request.endpoint in ("competences.competence", "competences.competence_with_slash", "competences.framework",
+                            "competences.history", "competences.edit_framework"):
         response.vary.add("Accept")
     return response
 

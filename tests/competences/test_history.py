@@ -175,6 +175,8 @@ def test_a_competence_coded_history_keeps_its_public_page(client, app):
     db.session.commit()
     response = client.get("/competences/demo/history")
     assert response.status_code == 200 and "Knows the EDP" in response.get_data(as_text=True)
+    assert "Accept" in response.vary  # it answers JSON too: a cache keeps them apart
+    assert client.get("/competences/demo/history", headers={"Accept": "application/json"}).json["code"] == "history"
 
 
 def test_the_history_is_paginated(client, login_as, sample_framework, make_user):

@@ -128,15 +128,17 @@ def test_a_code_people_estimated_their_level_of_stays_retired(sample_framework, 
 
 
 def test_a_new_competence_is_not_coded_as_a_page_of_its_framework(client, login_as, sample_framework):
-    """/competences/<framework>/history is the History page unless a competence is coded "history" (its IRI wins):
-    one added in the browser would take the page from the editors."""
+    """/competences/<framework>/history is the History page, and /competences/<framework>/edit the form of the
+    framework's title and description, unless a competence is coded so (its IRI wins): one added in the browser
+    would take the page from the editors."""
     login_as("trainer", country="ES")
-    for code in ("history", "History"):
+    for code in ("history", "History", "edit", "EDIT"):
         response = client.post("/competences/demo/areas/B/competences/new?lang=en", data=new_form(code=code))
         assert response.status_code == 400, code
         assert "names a page of the framework" in unescape(response.get_data(as_text=True))
-    assert services.find_competence("demo", "history") is None
+    assert services.find_competence("demo", "history") is None and services.find_competence("demo", "edit") is None
     assert "History of" in client.get("/competences/demo/history?lang=en").get_data(as_text=True)
+    assert 'name="title_en"' in client.get("/competences/demo/edit?lang=en").get_data(as_text=True)
 
 
 def test_every_text_in_every_language_is_needed(sample_framework, make_user):

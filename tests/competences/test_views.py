@@ -1095,3 +1095,56 @@ def test_the_framework_s_title_is_needed_in_every_language_and_its_description_i
     db.session.expire_all()
     assert sample_framework.current.description == {}
     assert "Nothing is built on version 1" in client.get(url).get_data(as_text=True)
+
+
+def test_a_competence_coded_edit_keeps_its_public_page(client, login_as, app):
+    """/competences/<framework>/edit is the form of the framework's title and description unless a competence of
+    an imported framework is coded "edit": its address is its IRI, public and lasting, and answers as every
+    competence's does (HTML, JSON, JSON-LD; GET and HEAD), for a visitor as for an editor."""
+    from app.auth.services import SYSTEM
+    from app.competences import files, services
+    from tests.fixtures.competences import SAMPLE
+
+    services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("code: B1", "code: edit"), "demo.yaml"),
+                              source="demo.yaml")
+    db.session.commit()
+    url = "/competences/demo/edit"
+    for signed_in in (None, "trainer", "admin"):
+        if signed_in:
+            login_as(signed_in, country=None if signed_in == "admin" else "ES")
+        response = client.get(url + "?lang=en")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Knows the EDP" in html and 'name="title_en"' not in html, signed_in
+        assert "Accept" in response.vary
+        assert client.head(url).status_code == 200
+        as_json = client.get(url, headers={"Accept": "application/json"})
+        assert as_json.status_code == 200 and as_json.json["code"] == "edit"
+        assert as_json.json["id"].endswith("/competences/demo/edit")
+        as_ld = client.get(url, headers={"Accept": "application/ld+json"})
+        assert as_ld.status_code == 200 and as_ld.mimetype == "application/ld+json"
+        assert client.get(url + "?format=jsonld").mimetype == "application/ld+json"
+        assert client.get(url + "?version=9").status_code == 404  # as the competence's address answers
+        assert client.get(url + "?version=9", headers={"Accept": "application/json"}).json["error"] == "Not Found"
+
+
+def test_a_form_sent_to_a_framework_whose_competence_took_the_edit_address_is_saved(client, login_as,
+                                                                                    sample_framework):
+    """Opened before a new version brought a competence coded "edit", the form of the framework's title is still
+    saved when sent (the competence's address answers no POST); a trainee is still refused."""
+    from app.auth.services import SYSTEM
+    from app.competences import files, services
+    from tests.fixtures.competences import SAMPLE
+
+    login_as("trainer", country="ES")
+    url = "/competences/demo/edit"
+    form = _opened(client, url)
+    new_version = SAMPLE.replace("code: B1", "code: edit").replace("version: 1", "version: 2")
+    services.import_framework(SYSTEM, files.read_yaml(new_version, "demo.yaml"), source="demo.yaml")
+    db.session.commit()
+    assert "Knows the EDP" in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={**form, "title_en": "Renamed framework"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert sample_framework.current.title["en"] == "Renamed framework"
+    login_as("trainee", country="ES")
+    assert client.post(url, data={**form, "title_en": "Mine"}).status_code == 403

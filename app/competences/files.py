@@ -17,6 +17,9 @@ from app.xapi.validation import is_language_tag
 # \Z, not $: "$" also matches before a final line break, which would let "demo\n" through as a slug or a code
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}\Z")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}\Z")
+# the framework's pages whose address is a competence's, BASE/competences/<framework>/<page> (app.competences.views):
+# no competence is coded so, in a file as in the browser
+PAGE_NAMES = ("history", "edit")
 POSITIONS = ("technician", "manager")  # the order targets are written in
 TRANSLATED_COMPETENCE_FIELDS = ("title", "knowledge", "skills", "attitudes")
 MAX_VALIDITY_MONTHS = 600  # 50 years: beyond that, leave it empty (the level does not expire)
@@ -342,6 +345,11 @@ def check(located: Located) -> FrameworkData:
             problems.append(located.problem(_code_problem(code, "a competence needs a code of letters and digits, "
                                                                 "such as B1", located.as_written(code, *path, "code"),
                                                           kind="a competence", example="B1"), *path))
+            continue
+        if code.casefold() in PAGE_NAMES:
+            problems.append(located.problem(f"competence code {code!r} is the address of a page of the framework "
+                                            f"(…/competences/<framework>/{code.casefold()}): choose another code",
+                                            *path, "code"))
             continue
         twice = _twice(located, "competence", code, path, seen)
         if twice:

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_user, can_view_user, check
-from app.competences.files import (CODE, MAX_VALIDITY_MONTHS, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
+from app.competences.files import (CODE, MAX_VALIDITY_MONTHS, PAGE_NAMES, TRANSLATED_COMPETENCE_FIELDS, FrameworkData,
                                    FrameworkFileError, kept_text)
 from app.competences.models import (Area, Competence, Framework, FrameworkChange, FrameworkUse, FrameworkVersion,
                                     ProficiencyLevel, SelfAssessment, ValidatedLevel)
@@ -836,10 +836,6 @@ def _removed_in_place(framework: Framework, kind: str, code: str | None = None) 
         elif state == "removed" and (change.version_number, key) not in added:
             found[key] = (change.version_number, change.key)
     return found
-
-
-# the framework's pages whose address is a competence's, BASE/competences/<framework>/<page> (app.competences.views)
-PAGE_NAMES = ("history", "edit")
 
 
 def _named_by_people(framework: Framework) -> list[sa.Select]:

@@ -35,6 +35,27 @@ def test_duplicate_code():
     assert problem == f"broken.yaml:{line}: competence A1 is defined twice"
 
 
+@pytest.mark.parametrize("code", ["edit", "History", "EDIT"])
+def test_a_competence_code_that_names_a_page_of_the_framework_is_refused_as_the_browser_refuses_it(code):
+    # its IRI, BASE/competences/<framework>/<code>, would be the address of that page (its title form, its history)
+    text = SAMPLE.replace("  - code: B1\n", f"  - code: {code}\n").replace("competence B1", f"competence {code}")
+    line = text.splitlines().index(f"  - code: {code}") + 1
+    found = problems_of(text)
+    assert any(p.startswith(f"broken.yaml:{line}: ") and f"{code!r} is the address of a page of the framework" in p
+               for p in found), found
+
+
+def test_a_competence_code_that_names_a_page_is_refused_in_csv_too():
+    data = files.read_yaml(SAMPLE, "demo.yaml")
+    lines = files.write_csv(data).splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("competence,B1,B,title"))
+    text = "\n".join(line.replace(",B1,", ",edit,") for line in lines) + "\n"
+    with pytest.raises(files.FrameworkFileError) as error:
+        files.read_csv(text, "demo.csv")
+    assert any(str(p).startswith(f"demo.csv:{index + 1}:") and "page of the framework" in str(p)
+               for p in error.value.problems), error.value.problems
+
+
 def test_codes_that_differ_only_in_case_are_defined_twice():
     """A1 and a1 would be two competences with addresses that differ only in a capital: a typing slip, not a
     second competence. The same for areas."""

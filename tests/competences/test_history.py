@@ -11,7 +11,7 @@ from app.auth.services import SYSTEM
 from app.competences import files, services
 from app.competences.models import FrameworkChange
 from app.extensions import db
-from tests.fixtures.competences import SAMPLE, competence_form, texts
+from tests.fixtures.competences import SAMPLE, coded_as_a_page, competence_form, texts
 from tests.queries import statements_during
 
 TEXTS = ("title", "knowledge", "skills", "attitudes")
@@ -170,7 +170,7 @@ def test_an_unknown_framework_has_no_history(client, login_as):
 
 
 def test_a_competence_coded_history_keeps_its_public_page(client, app):
-    data = files.read_yaml(SAMPLE.replace("code: B1", "code: history"), "demo.yaml")
+    data = coded_as_a_page("history")
     services.import_framework(SYSTEM, data, source="demo.yaml")
     db.session.commit()
     response = client.get("/competences/demo/history")

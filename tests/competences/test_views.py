@@ -1102,11 +1102,10 @@ def test_a_competence_coded_edit_keeps_its_public_page(client, login_as, app):
     an imported framework is coded "edit": its address is its IRI, public and lasting, and answers as every
     competence's does (HTML, JSON, JSON-LD; GET and HEAD), for a visitor as for an editor."""
     from app.auth.services import SYSTEM
-    from app.competences import files, services
-    from tests.fixtures.competences import SAMPLE
+    from app.competences import services
+    from tests.fixtures.competences import coded_as_a_page
 
-    services.import_framework(SYSTEM, files.read_yaml(SAMPLE.replace("code: B1", "code: edit"), "demo.yaml"),
-                              source="demo.yaml")
+    services.import_framework(SYSTEM, coded_as_a_page("edit"), source="demo.yaml")
     db.session.commit()
     url = "/competences/demo/edit"
     for signed_in in (None, "trainer", "admin"):
@@ -1132,14 +1131,14 @@ def test_a_form_sent_to_a_framework_whose_competence_took_the_edit_address_is_sa
     """Opened before a new version brought a competence coded "edit", the form of the framework's title is still
     saved when sent (the competence's address answers no POST); a trainee is still refused."""
     from app.auth.services import SYSTEM
-    from app.competences import files, services
-    from tests.fixtures.competences import SAMPLE
+    from app.competences import services
+    from tests.fixtures.competences import SAMPLE, coded_as_a_page
 
     login_as("trainer", country="ES")
     url = "/competences/demo/edit"
     form = _opened(client, url)
-    new_version = SAMPLE.replace("code: B1", "code: edit").replace("version: 1", "version: 2")
-    services.import_framework(SYSTEM, files.read_yaml(new_version, "demo.yaml"), source="demo.yaml")
+    new_version = coded_as_a_page("edit", SAMPLE.replace("version: 1", "version: 2"))
+    services.import_framework(SYSTEM, new_version, source="demo.yaml")
     db.session.commit()
     assert "Knows the EDP" in client.get(url).get_data(as_text=True)
     response = client.post(url, data={**form, "title_en": "Renamed framework"})

@@ -401,28 +401,26 @@ def move_use(actor, use: FrameworkUse, version: FrameworkVersion) -> None:
     db.session.flush()
 
 
+def _made_under(version: FrameworkVersion, model, at, *standing) -> bool:
+    """Whether a row of ``model`` of the version's framework, ``standing``, was made (``at``) under this version:
+    from its making to the next version's."""
+    later = [v.created_at for v in version.framework.versions if v.number > version.number]
+    query = sa.select(model.id).where(model.framework_id == version.framework_id, at >= version.created_at, *standing)
+    if later:
+        query = query.where(at < min(later))
+    return db.session.scalar(sa.select(query.exists()))
+
+
 def validated_under(version: FrameworkVersion) -> bool:
     """Whether a level validated for someone, and standing, was made under this version (from its making to the
     next version's): its validity and names are those the validation keeps (see _earned_under)."""
-    later = [v.created_at for v in version.framework.versions if v.number > version.number]
-    query = sa.select(ValidatedLevel.id).where(ValidatedLevel.framework_id == version.framework_id,
-                                               ValidatedLevel.withdrawn_at.is_(None),
-                                               ValidatedLevel.validated_at >= version.created_at)
-    if later:
-        query = query.where(ValidatedLevel.validated_at < min(later))
-    return db.session.scalar(sa.select(query.exists()))
+    return _made_under(version, ValidatedLevel, ValidatedLevel.validated_at, ValidatedLevel.withdrawn_at.is_(None))
 
 
 def estimated_under(version: FrameworkVersion) -> bool:
     """Whether someone estimated their own level against this version's scale (from its making to the next
     version's, as validated_under reads validations): the version keeps saying what those estimates meant."""
-    later = [v.created_at for v in version.framework.versions if v.number > version.number]
-    query = sa.select(SelfAssessment.id).where(SelfAssessment.framework_id == version.framework_id,
-                                               SelfAssessment.level.is_not(None),
-                                               SelfAssessment.assessed_at >= version.created_at)
-    if later:
-        query = query.where(SelfAssessment.assessed_at < min(later))
-    return db.session.scalar(sa.select(query.exists()))
+    return _made_under(version, SelfAssessment, SelfAssessment.assessed_at, SelfAssessment.level.is_not(None))
 
 
 def version_an_edit_makes(framework: Framework) -> int | None:
